@@ -593,17 +593,44 @@ rows_done_43:
 	JMP stored_41
 
 cached_40:
-row_50:
+	CMPQ SI, $0x00000010
+	JA   short_rows_done_51
+	CMPQ SI, $0x00000008
+	JB   short_rows_done_51
+	MOVQ SI, R8
+	SUBQ $0x00000008, R8
+	XORQ R10, R10
+
+short_row_50:
+	CMPQ      DX, SI
+	JB        short_rows_done_51
+	VMOVUPS   (CX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   (CX)(R10*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (BX)(R10*4), Y1, Y5
+	VBLENDVPS Y2, Y1, Y5, Y5
+	VMOVUPS   Y5, (AX)(R10*4)
+	VMOVUPS   Y3, (AX)(R8*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	JMP       short_row_50
+
+short_rows_done_51:
+row_52:
 	CMPQ      DX, $0x00
-	JE        rows_done_51
+	JE        rows_done_53
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000010
-	JA        general_57
+	JA        general_59
 	CMPQ      DI, $0x00000008
-	JB        general_57
+	JB        general_59
 	MOVQ      DI, R8
 	SUBQ      $0x00000008, R8
 	VMOVUPS   (CX)(R8*4), Y1
@@ -617,26 +644,26 @@ row_50:
 	VBLENDVPS Y2, Y1, Y5, Y5
 	VMOVUPS   Y5, (AX)(R10*4)
 	VMOVUPS   Y3, (AX)(R8*4)
-	JMP       span_done_56
+	JMP       span_done_58
 
-general_57:
+general_59:
 	TESTQ     $0x00000007, DI
-	JE        no_last_58
+	JE        no_last_60
 	MOVQ      DI, R9
 	SUBQ      $0x00000008, R9
-	JL        no_last_58
+	JL        no_last_60
 	VMOVUPS   (CX)(R9*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R9*4), Y1, Y4
 	VBLENDVPS Y2, Y1, Y4, Y4
 
-no_last_58:
+no_last_60:
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_52:
+unrolled_54:
 	CMPQ      R8, R10
-	JGT       single_53
+	JGT       single_55
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -658,33 +685,33 @@ unrolled_52:
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_52
+	JMP       unrolled_54
 
-single_53:
+single_55:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_54:
+single_loop_56:
 	CMPQ      R8, R10
-	JGT       remainder_55
+	JGT       remainder_57
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_54
+	JMP       single_loop_56
 
-remainder_55:
+remainder_57:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_56
+	JE      span_done_58
 	CMPQ    DI, $0x00000008
-	JL      masked_59
+	JL      masked_61
 	VMOVUPS Y4, (AX)(R9*4)
-	JMP     span_done_56
+	JMP     span_done_58
 
-masked_59:
+masked_61:
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -696,15 +723,15 @@ masked_59:
 	VBLENDVPS  Y3, Y2, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R8*4)
 
-span_done_56:
+span_done_58:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_50
+	JMP  row_52
 
-rows_done_51:
+rows_done_53:
 stored_41:
 	VZEROUPPER
 	RET
@@ -724,28 +751,18 @@ TEXT ·forwardRingAVX2F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000001b0
-	JA     ring_segmented_60
+	JA     ring_segmented_62
 	MOVQ   R8, R9
 
-ring_len_61:
+ring_len_63:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_62
+	JAE  ring_len_done_64
 	ADDQ R8, R9
-	JMP  ring_len_61
+	JMP  ring_len_63
 
-ring_len_done_62:
+ring_len_done_64:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
-
-ring_step_63:
-	CMPQ R10, R9
-	JB   ring_step_done_64
-	SUBQ R9, R10
-	JMP  ring_step_63
-
-ring_step_done_64:
-	MOVQ R10, 1928(SP)
-	MOVQ $0x00000020, R10
 
 ring_step_65:
 	CMPQ R10, R9
@@ -754,6 +771,16 @@ ring_step_65:
 	JMP  ring_step_65
 
 ring_step_done_66:
+	MOVQ R10, 1928(SP)
+	MOVQ $0x00000020, R10
+
+ring_step_67:
+	CMPQ R10, R9
+	JB   ring_step_done_68
+	SUBQ R9, R10
+	JMP  ring_step_67
+
+ring_step_done_68:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -763,76 +790,76 @@ ring_step_done_66:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_67
+	JB      ring_short_69
 	CMPQ    AX, $0x01
-	JNE     ring_planes_68
+	JNE     ring_planes_70
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_70:
+ring_copy_72:
 	CMPQ    AX, R10
-	JAE     ring_built_69
+	JAE     ring_built_71
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_71
+	JB      ring_copy_tail_73
 	VMOVUPS (R9)(R8*4), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_70
+	JNE     ring_copy_72
 	XORQ    R8, R8
-	JMP     ring_copy_70
+	JMP     ring_copy_72
 
-ring_copy_tail_71:
+ring_copy_tail_73:
 	VMOVUPS -32(R9)(DX*4), Y1
 	ADDQ    R11, AX
 	VMOVUPS Y1, -32(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_70
+	JMP     ring_copy_72
 
-ring_planes_68:
+ring_planes_70:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_72
+	JA   ring_long_planes_74
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_73:
+ring_fill_75:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_74
+	JGT          ring_fill_last_76
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_75
+	JNE          ring_wrap_77
 	XORQ         R8, R8
 
-ring_wrap_75:
-	JMP ring_fill_73
+ring_wrap_77:
+	JMP ring_fill_75
 
-ring_fill_last_74:
+ring_fill_last_76:
 	CMPQ         R11, R10
-	JAE          ring_built_69
+	JAE          ring_built_71
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_76
+	JNE          ring_wrap_78
 	XORQ         R8, R8
 
-ring_wrap_76:
-	JMP ring_fill_last_74
+ring_wrap_78:
+	JMP ring_fill_last_76
 
-ring_long_planes_72:
-ring_channel_77:
+ring_long_planes_74:
+ring_channel_79:
 	CMPQ         R11, R10
-	JAE          ring_built_69
+	JAE          ring_built_71
 	VBROADCASTSS (R9)(R8*4), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -840,65 +867,65 @@ ring_channel_77:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_78:
+ring_plane_80:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_78
+	JB      ring_plane_80
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_79
+	JNE     ring_wrap_81
 	XORQ    R8, R8
 
-ring_wrap_79:
-	JMP ring_channel_77
+ring_wrap_81:
+	JMP ring_channel_79
 
-ring_short_67:
+ring_short_69:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_80:
+ring_element_82:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_81
+	JB   ring_element_next_83
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_81
+	JB   ring_element_next_83
 	XORQ R11, R11
 
-ring_element_next_81:
+ring_element_next_83:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_80
+	JB      ring_element_82
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_82
+	JE      ring_exact_84
 	SUBQ    R8, AX
 
-ring_exact_82:
+ring_exact_84:
 	MOVQ AX, DX
 
-ring_repeat_83:
+ring_repeat_85:
 	CMPQ    DX, R10
-	JAE     ring_built_69
+	JAE     ring_built_71
 	VMOVUPS Y1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_83
+	JMP     ring_repeat_85
 
-ring_built_69:
+ring_built_71:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_84:
+unrolled_86:
 	CMPQ      DX, R8
-	JGT       single_85
+	JGT       single_87
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -924,15 +951,15 @@ unrolled_84:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_84
+	JMP       unrolled_86
 
-single_85:
+single_87:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_86:
+single_loop_88:
 	CMPQ      DX, R8
-	JGT       remainder_87
+	JGT       remainder_89
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -943,11 +970,11 @@ single_loop_86:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_86
+	JMP       single_loop_88
 
-remainder_87:
+remainder_89:
 	SUBQ       DX, SI
-	JE         span_done_88
+	JE         span_done_90
 	SHLQ       $0x02, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -959,10 +986,10 @@ remainder_87:
 	VBLENDVPS  Y0, Y2, Y3, Y3
 	VMASKMOVPS Y3, Y1, (CX)(DX*4)
 
-span_done_88:
+span_done_90:
 	JMP ring_finished_forwardAVX2F32
 
-ring_segmented_60:
+ring_segmented_62:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000001b0
 	JA   ring_finished_forwardAVX2F32
@@ -972,11 +999,11 @@ ring_segmented_60:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_89
+	JE   ring_rows_91
 
-ring_segment_90:
+ring_segment_92:
 	CMPQ    SI, $0x00
-	JE      ring_done_91
+	JE      ring_done_93
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -993,25 +1020,15 @@ ring_segment_90:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_92:
+ring_len_94:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_93
+	JAE  ring_len_done_95
 	ADDQ R9, R11
-	JMP  ring_len_92
+	JMP  ring_len_94
 
-ring_len_done_93:
+ring_len_done_95:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
-
-ring_step_94:
-	CMPQ R12, R11
-	JB   ring_step_done_95
-	SUBQ R11, R12
-	JMP  ring_step_94
-
-ring_step_done_95:
-	MOVQ R12, 1928(SP)
-	MOVQ $0x00000020, R12
 
 ring_step_96:
 	CMPQ R12, R11
@@ -1020,6 +1037,16 @@ ring_step_96:
 	JMP  ring_step_96
 
 ring_step_done_97:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000020, R12
+
+ring_step_98:
+	CMPQ R12, R11
+	JB   ring_step_done_99
+	SUBQ R11, R12
+	JMP  ring_step_98
+
+ring_step_done_99:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -1029,76 +1056,76 @@ ring_step_done_97:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_98
+	JB      ring_short_100
 	CMPQ    R8, $0x01
-	JNE     ring_planes_99
+	JNE     ring_planes_101
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_101:
+ring_copy_103:
 	CMPQ    R8, AX
-	JAE     ring_built_100
+	JAE     ring_built_102
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_102
+	JB      ring_copy_tail_104
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_101
+	JNE     ring_copy_103
 	XORQ    R9, R9
-	JMP     ring_copy_101
+	JMP     ring_copy_103
 
-ring_copy_tail_102:
+ring_copy_tail_104:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R11, R8
 	VMOVUPS Y1, -32(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_101
+	JMP     ring_copy_103
 
-ring_planes_99:
+ring_planes_101:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_103
+	JA   ring_long_planes_105
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_104:
+ring_fill_106:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_105
+	JGT          ring_fill_last_107
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_106
+	JNE          ring_wrap_108
 	XORQ         R9, R9
 
-ring_wrap_106:
-	JMP ring_fill_104
+ring_wrap_108:
+	JMP ring_fill_106
 
-ring_fill_last_105:
+ring_fill_last_107:
 	CMPQ         R11, AX
-	JAE          ring_built_100
+	JAE          ring_built_102
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_107
+	JNE          ring_wrap_109
 	XORQ         R9, R9
 
-ring_wrap_107:
-	JMP ring_fill_last_105
+ring_wrap_109:
+	JMP ring_fill_last_107
 
-ring_long_planes_103:
-ring_channel_108:
+ring_long_planes_105:
+ring_channel_110:
 	CMPQ         R11, AX
-	JAE          ring_built_100
+	JAE          ring_built_102
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -1106,66 +1133,66 @@ ring_channel_108:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_109:
+ring_plane_111:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_109
+	JB      ring_plane_111
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_110
+	JNE     ring_wrap_112
 	XORQ    R9, R9
 
-ring_wrap_110:
-	JMP ring_channel_108
+ring_wrap_112:
+	JMP ring_channel_110
 
-ring_short_98:
+ring_short_100:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_111:
+ring_element_113:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_112
+	JB   ring_element_next_114
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_112
+	JB   ring_element_next_114
 	XORQ R11, R11
 
-ring_element_next_112:
+ring_element_next_114:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_111
+	JB      ring_element_113
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_113
+	JE      ring_exact_115
 	SUBQ    R9, DX
 
-ring_exact_113:
+ring_exact_115:
 	MOVQ DX, R8
 
-ring_repeat_114:
+ring_repeat_116:
 	CMPQ    R8, AX
-	JAE     ring_built_100
+	JAE     ring_built_102
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_114
+	JMP     ring_repeat_116
 
-ring_built_100:
+ring_built_102:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_115:
+unrolled_117:
 	CMPQ      R8, R9
-	JGT       single_116
+	JGT       single_118
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1191,15 +1218,15 @@ unrolled_115:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_115
+	JMP       unrolled_117
 
-single_116:
+single_118:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_117:
+single_loop_119:
 	CMPQ      R8, R9
-	JGT       remainder_118
+	JGT       remainder_120
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1210,11 +1237,11 @@ single_loop_117:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_117
+	JMP       single_loop_119
 
-remainder_118:
+remainder_120:
 	SUBQ       R8, DX
-	JE         span_done_119
+	JE         span_done_121
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1226,7 +1253,7 @@ remainder_118:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_119:
+span_done_121:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -1237,18 +1264,18 @@ span_done_119:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_120
+	JNE  ring_next_122
 	XORQ AX, AX
 
-ring_next_120:
+ring_next_122:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_90
+	JMP  ring_segment_92
 
-ring_done_91:
+ring_done_93:
 	JMP ring_finished_forwardAVX2F32
 
-ring_rows_89:
-ring_block_121:
+ring_rows_91:
+ring_block_123:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -1264,25 +1291,15 @@ ring_block_121:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_122:
+ring_len_124:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_123
+	JAE  ring_len_done_125
 	ADDQ BX, SI
-	JMP  ring_len_122
+	JMP  ring_len_124
 
-ring_len_done_123:
+ring_len_done_125:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
-
-ring_step_124:
-	CMPQ R8, SI
-	JB   ring_step_done_125
-	SUBQ SI, R8
-	JMP  ring_step_124
-
-ring_step_done_125:
-	MOVQ R8, 1928(SP)
-	MOVQ $0x00000020, R8
 
 ring_step_126:
 	CMPQ R8, SI
@@ -1291,6 +1308,16 @@ ring_step_126:
 	JMP  ring_step_126
 
 ring_step_done_127:
+	MOVQ R8, 1928(SP)
+	MOVQ $0x00000020, R8
+
+ring_step_128:
+	CMPQ R8, SI
+	JB   ring_step_done_129
+	SUBQ SI, R8
+	JMP  ring_step_128
+
+ring_step_done_129:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -1301,76 +1328,76 @@ ring_step_done_127:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_128
+	JB      ring_short_130
 	CMPQ    CX, $0x01
-	JNE     ring_planes_129
+	JNE     ring_planes_131
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_131:
+ring_copy_133:
 	CMPQ    BX, R8
-	JAE     ring_built_130
+	JAE     ring_built_132
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_132
+	JB      ring_copy_tail_134
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_131
+	JNE     ring_copy_133
 	XORQ    R9, R9
-	JMP     ring_copy_131
+	JMP     ring_copy_133
 
-ring_copy_tail_132:
+ring_copy_tail_134:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_131
+	JMP     ring_copy_133
 
-ring_planes_129:
+ring_planes_131:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_133
+	JA   ring_long_planes_135
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_134:
+ring_fill_136:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_135
+	JGT          ring_fill_last_137
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	VMOVUPS      Y1, 32(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_136
+	JNE          ring_wrap_138
 	XORQ         BX, BX
 
-ring_wrap_136:
-	JMP ring_fill_134
+ring_wrap_138:
+	JMP ring_fill_136
 
-ring_fill_last_135:
+ring_fill_last_137:
 	CMPQ         R9, R8
-	JAE          ring_built_130
+	JAE          ring_built_132
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_137
+	JNE          ring_wrap_139
 	XORQ         BX, BX
 
-ring_wrap_137:
-	JMP ring_fill_last_135
+ring_wrap_139:
+	JMP ring_fill_last_137
 
-ring_long_planes_133:
-ring_channel_138:
+ring_long_planes_135:
+ring_channel_140:
 	CMPQ         R9, R8
-	JAE          ring_built_130
+	JAE          ring_built_132
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -1378,57 +1405,57 @@ ring_channel_138:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_139:
+ring_plane_141:
 	VMOVUPS Y1, (DI)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_139
+	JB      ring_plane_141
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_140
+	JNE     ring_wrap_142
 	XORQ    BX, BX
 
-ring_wrap_140:
-	JMP ring_channel_138
+ring_wrap_142:
+	JMP ring_channel_140
 
-ring_short_128:
+ring_short_130:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_141:
+ring_element_143:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_142
+	JB   ring_element_next_144
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_142
+	JB   ring_element_next_144
 	XORQ R9, R9
 
-ring_element_next_142:
+ring_element_next_144:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_141
+	JB      ring_element_143
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_143
+	JE      ring_exact_145
 	SUBQ    BX, DX
 
-ring_exact_143:
+ring_exact_145:
 	MOVQ DX, BX
 
-ring_repeat_144:
+ring_repeat_146:
 	CMPQ    BX, R8
-	JAE     ring_built_130
+	JAE     ring_built_132
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_144
+	JMP     ring_repeat_146
 
-ring_built_130:
+ring_built_132:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -1437,18 +1464,18 @@ ring_built_130:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_145:
+ring_row_147:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_146
+	JE   ring_rows_done_148
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_147:
+unrolled_149:
 	CMPQ      R8, R9
-	JGT       single_148
+	JGT       single_150
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1474,15 +1501,15 @@ unrolled_147:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_147
+	JMP       unrolled_149
 
-single_148:
+single_150:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_149:
+single_loop_151:
 	CMPQ      R8, R9
-	JGT       remainder_150
+	JGT       remainder_152
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1493,11 +1520,11 @@ single_loop_149:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_149
+	JMP       single_loop_151
 
-remainder_150:
+remainder_152:
 	SUBQ       R8, DX
-	JE         span_done_151
+	JE         span_done_153
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1509,20 +1536,20 @@ remainder_150:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_151:
+span_done_153:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_145
+	JMP   ring_row_147
 
-ring_rows_done_146:
+ring_rows_done_148:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_121
+	JMP  ring_block_123
 
 ring_finished_forwardAVX2F32:
 	VZEROUPPER
@@ -1544,11 +1571,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_152
+	JB           cached_154
 	CMPQ         AX, DX
-	JE           cached_152
+	JE           cached_154
 	CMPQ         AX, CX
-	JE           cached_152
+	JE           cached_154
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -1557,7 +1584,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_154
+	JE           aligned_156
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -1581,15 +1608,15 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_154:
+aligned_156:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
 	PCALIGN $64
 
-unrolled_155:
+unrolled_157:
 	CMPQ        SI, DI
-	JGT         single_156
+	JGT         single_158
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1663,15 +1690,15 @@ unrolled_155:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_155
+	JMP         unrolled_157
 
-single_156:
+single_158:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_157:
+single_loop_159:
 	CMPQ        SI, DI
-	JGT         remainder_158
+	JGT         remainder_160
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1691,11 +1718,11 @@ single_loop_157:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_157
+	JMP         single_loop_159
 
-remainder_158:
+remainder_160:
 	SUBQ         SI, BX
-	JE           span_done_159
+	JE           span_done_161
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1717,17 +1744,17 @@ remainder_158:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_159:
+span_done_161:
 	SFENCE
-	JMP stored_153
+	JMP stored_155
 
-cached_152:
+cached_154:
 	XORQ         SI, SI
 	TESTQ        $0x00000007, BX
-	JE           no_last_165
+	JE           no_last_167
 	MOVQ         BX, DI
 	SUBQ         $0x00000008, DI
-	JL           no_last_165
+	JL           no_last_167
 	VMOVUPS      (CX)(DI*4), Y6
 	VMOVUPS      (DX)(DI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1750,15 +1777,15 @@ cached_152:
 	VMULPS       Y5, Y7, Y6
 	VBLENDVPS    Y8, Y7, Y6, Y6
 
-no_last_165:
+no_last_167:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
 	PCALIGN $64
 
-unrolled_160:
+unrolled_162:
 	CMPQ        SI, R8
-	JGT         single_161
+	JGT         single_163
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -1832,15 +1859,15 @@ unrolled_160:
 	VBLENDVPS   Y7, Y8, Y9, Y9
 	VMOVUPS     Y9, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_160
+	JMP         unrolled_162
 
-single_161:
+single_163:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_162:
+single_loop_164:
 	CMPQ        SI, R8
-	JGT         remainder_163
+	JGT         remainder_165
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -1860,18 +1887,18 @@ single_loop_162:
 	VBLENDVPS   Y7, Y8, Y9, Y9
 	VMOVUPS     Y9, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_162
+	JMP         single_loop_164
 
-remainder_163:
+remainder_165:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_164
+	JE      span_done_166
 	CMPQ    BX, $0x00000008
-	JL      masked_166
+	JL      masked_168
 	VMOVUPS Y6, (AX)(DI*4)
-	JMP     span_done_164
+	JMP     span_done_166
 
-masked_166:
+masked_168:
 	MOVQ         R8, BX
 	SHLQ         $0x02, BX
 	NEGQ         BX
@@ -1894,8 +1921,8 @@ masked_166:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_164:
-stored_153:
+span_done_166:
+stored_155:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1933,17 +1960,17 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	MOVQ         BX, R12
 	SHLQ         $0x02, R12
 	CMPQ         R12, ·streamThreshold+0(SB)
-	JB           cached_167
+	JB           cached_169
 	CMPQ         R10, $0x00000800
-	JB           cached_167
+	JB           cached_169
 	CMPQ         AX, DX
-	JE           cached_167
+	JE           cached_169
 	CMPQ         AX, CX
-	JE           cached_167
+	JE           cached_169
 
-plane_169:
+plane_171:
 	CMPQ         BX, $0x00
-	JE           planes_done_170
+	JE           planes_done_172
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1957,7 +1984,7 @@ plane_169:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_171
+	JE           aligned_173
 	MOVQ         R13, R14
 	SHLQ         $0x02, R14
 	NEGQ         R14
@@ -1981,13 +2008,13 @@ plane_169:
 	VMASKMOVPS   Y7, Y6, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_171:
+aligned_173:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_172:
+unrolled_174:
 	CMPQ        R12, R13
-	JGT         single_173
+	JGT         single_175
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2061,15 +2088,15 @@ unrolled_172:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_172
+	JMP         unrolled_174
 
-single_173:
+single_175:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_174:
+single_loop_176:
 	CMPQ        R12, R13
-	JGT         remainder_175
+	JGT         remainder_177
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2089,12 +2116,12 @@ single_loop_174:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_174
+	JMP         single_loop_176
 
-remainder_175:
+remainder_177:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_176
+	JE           span_done_178
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -2116,7 +2143,7 @@ remainder_175:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_176:
+span_done_178:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2131,21 +2158,21 @@ span_done_176:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_177
+	JNE          same_pass_179
 	XORQ         R11, R11
 
-same_pass_177:
+same_pass_179:
 	SUBQ DI, BX
-	JMP  plane_169
+	JMP  plane_171
 
-planes_done_170:
+planes_done_172:
 	SFENCE
-	JMP stored_168
+	JMP stored_170
 
-cached_167:
-plane_178:
+cached_169:
+plane_180:
 	CMPQ         BX, $0x00
-	JE           planes_done_179
+	JE           planes_done_181
 	VBROADCASTSS (R9)(R11*4), Y7
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2153,10 +2180,10 @@ plane_178:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000007, DI
-	JE           no_last_185
+	JE           no_last_187
 	MOVQ         DI, R14
 	SUBQ         $0x00000008, R14
-	JL           no_last_185
+	JL           no_last_187
 	VCVTPS2PD    (CX)(R14*4), Y8
 	VCVTPS2PD    (DX)(R14*4), Y9
 	VCMPPD       $0x1e, Y0, Y8, Y10
@@ -2177,13 +2204,13 @@ plane_178:
 	VMULPS       Y7, Y9, Y10
 	VBLENDVPS    Y8, Y9, Y10, Y10
 
-no_last_185:
+no_last_187:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_180:
+unrolled_182:
 	CMPQ        R12, R13
-	JGT         single_181
+	JGT         single_183
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2257,15 +2284,15 @@ unrolled_180:
 	VBLENDVPS   Y8, Y9, Y11, Y11
 	VMOVUPS     Y11, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_180
+	JMP         unrolled_182
 
-single_181:
+single_183:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_182:
+single_loop_184:
 	CMPQ        R12, R13
-	JGT         remainder_183
+	JGT         remainder_185
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2285,18 +2312,18 @@ single_loop_182:
 	VBLENDVPS   Y8, Y9, Y11, Y11
 	VMOVUPS     Y11, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_182
+	JMP         single_loop_184
 
-remainder_183:
+remainder_185:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_184
+	JE      span_done_186
 	CMPQ    DI, $0x00000008
-	JL      masked_186
+	JL      masked_188
 	VMOVUPS Y10, (AX)(R14*4)
-	JMP     span_done_184
+	JMP     span_done_186
 
-masked_186:
+masked_188:
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R15
@@ -2318,7 +2345,7 @@ masked_186:
 	VBLENDVPS    Y12, Y11, Y7, Y7
 	VMASKMOVPS   Y7, Y8, (AX)(R12*4)
 
-span_done_184:
+span_done_186:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2333,15 +2360,15 @@ span_done_184:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_187
+	JNE          same_pass_189
 	XORQ         R11, R11
 
-same_pass_187:
+same_pass_189:
 	SUBQ DI, BX
-	JMP  plane_178
+	JMP  plane_180
 
-planes_done_179:
-stored_168:
+planes_done_181:
+stored_170:
 	VZEROUPPER
 	RET
 
@@ -2361,17 +2388,17 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_188
+	JB     cached_190
 	CMPQ   R9, $0x00000800
-	JB     cached_188
+	JB     cached_190
 	CMPQ   AX, DX
-	JE     cached_188
+	JE     cached_190
 	CMPQ   AX, CX
-	JE     cached_188
+	JE     cached_190
 
-row_190:
+row_192:
 	CMPQ         BX, $0x00
-	JE           rows_done_191
+	JE           rows_done_193
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
@@ -2383,7 +2410,7 @@ row_190:
 	CMPQ         R11, R9
 	CMOVQGT      R9, R11
 	TESTQ        R11, R11
-	JE           aligned_192
+	JE           aligned_194
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -2412,13 +2439,13 @@ row_190:
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_192:
+aligned_194:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_193:
+unrolled_195:
 	CMPQ        R10, R11
-	JGT         single_194
+	JGT         single_196
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2508,15 +2535,15 @@ unrolled_193:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_193
+	JMP         unrolled_195
 
-single_194:
+single_196:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_195:
+single_loop_197:
 	CMPQ        R10, R11
-	JGT         remainder_196
+	JGT         remainder_198
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2540,12 +2567,12 @@ single_loop_195:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_195
+	JMP         single_loop_197
 
-remainder_196:
+remainder_198:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_197
+	JE           span_done_199
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -2572,32 +2599,32 @@ remainder_196:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_197:
+span_done_199:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_190
+	JMP  row_192
 
-rows_done_191:
+rows_done_193:
 	SFENCE
-	JMP stored_189
+	JMP stored_191
 
-cached_188:
-row_198:
+cached_190:
+row_200:
 	CMPQ         BX, $0x00
-	JE           rows_done_199
+	JE           rows_done_201
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
 	XORQ         R10, R10
 	TESTQ        $0x00000007, R9
-	JE           no_last_205
+	JE           no_last_207
 	MOVQ         R9, R11
 	SUBQ         $0x00000008, R11
-	JL           no_last_205
+	JL           no_last_207
 	VMOVUPS      (CX)(R11*4), Y1
 	VMOVUPS      (DX)(R11*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2624,13 +2651,13 @@ row_198:
 	VMULPS       (SI)(R11*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
 
-no_last_205:
+no_last_207:
 	MOVQ R9, R12
 	SUBQ $0x00000020, R12
 
-unrolled_200:
+unrolled_202:
 	CMPQ        R10, R12
-	JGT         single_201
+	JGT         single_203
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2720,15 +2747,15 @@ unrolled_200:
 	VBLENDVPS   Y2, Y3, Y4, Y4
 	VMOVUPS     Y4, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_200
+	JMP         unrolled_202
 
-single_201:
+single_203:
 	MOVQ R9, R12
 	SUBQ $0x00000008, R12
 
-single_loop_202:
+single_loop_204:
 	CMPQ        R10, R12
-	JGT         remainder_203
+	JGT         remainder_205
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2752,18 +2779,18 @@ single_loop_202:
 	VBLENDVPS   Y2, Y3, Y4, Y4
 	VMOVUPS     Y4, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_202
+	JMP         single_loop_204
 
-remainder_203:
+remainder_205:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_204
+	JE      span_done_206
 	CMPQ    R9, $0x00000008
-	JL      masked_206
+	JL      masked_208
 	VMOVUPS Y1, (AX)(R11*4)
-	JMP     span_done_204
+	JMP     span_done_206
 
-masked_206:
+masked_208:
 	SHLQ         $0x02, R12
 	NEGQ         R12
 	LEAQ         tailmask<>+32(SB), R13
@@ -2790,17 +2817,17 @@ masked_206:
 	VBLENDVPS    Y5, Y4, Y3, Y3
 	VMASKMOVPS   Y3, Y2, (AX)(R10*4)
 
-span_done_204:
+span_done_206:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_198
+	JMP  row_200
 
-rows_done_199:
-stored_189:
+rows_done_201:
+stored_191:
 	VZEROUPPER
 	RET
 
@@ -2823,28 +2850,18 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_207
+	JA     ring_segmented_209
 	MOVQ   R10, R11
 
-ring_len_208:
+ring_len_210:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_209
+	JAE  ring_len_done_211
 	ADDQ R10, R11
-	JMP  ring_len_208
+	JMP  ring_len_210
 
-ring_len_done_209:
+ring_len_done_211:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
-
-ring_step_210:
-	CMPQ R12, R11
-	JB   ring_step_done_211
-	SUBQ R11, R12
-	JMP  ring_step_210
-
-ring_step_done_211:
-	MOVQ R12, 1864(SP)
-	MOVQ $0x00000020, R12
 
 ring_step_212:
 	CMPQ R12, R11
@@ -2853,6 +2870,16 @@ ring_step_212:
 	JMP  ring_step_212
 
 ring_step_done_213:
+	MOVQ R12, 1864(SP)
+	MOVQ $0x00000020, R12
+
+ring_step_214:
+	CMPQ R12, R11
+	JB   ring_step_done_215
+	SUBQ R11, R12
+	JMP  ring_step_214
+
+ring_step_done_215:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -2862,76 +2889,76 @@ ring_step_done_213:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_214
+	JB      ring_short_216
 	CMPQ    R8, $0x01
-	JNE     ring_planes_215
+	JNE     ring_planes_217
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_217:
+ring_copy_219:
 	CMPQ    R8, R12
-	JAE     ring_built_216
+	JAE     ring_built_218
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_218
+	JB      ring_copy_tail_220
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (CX)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_217
+	JNE     ring_copy_219
 	XORQ    R10, R10
-	JMP     ring_copy_217
+	JMP     ring_copy_219
 
-ring_copy_tail_218:
+ring_copy_tail_220:
 	VMOVUPS -32(R11)(R9*4), Y1
 	ADDQ    R13, R8
 	VMOVUPS Y1, -32(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_217
+	JMP     ring_copy_219
 
-ring_planes_215:
+ring_planes_217:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_219
+	JA   ring_long_planes_221
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_220:
+ring_fill_222:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_221
+	JGT          ring_fill_last_223
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	VMOVUPS      Y1, 32(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_222
+	JNE          ring_wrap_224
 	XORQ         R10, R10
 
-ring_wrap_222:
-	JMP ring_fill_220
+ring_wrap_224:
+	JMP ring_fill_222
 
-ring_fill_last_221:
+ring_fill_last_223:
 	CMPQ         R13, R12
-	JAE          ring_built_216
+	JAE          ring_built_218
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_223
+	JNE          ring_wrap_225
 	XORQ         R10, R10
 
-ring_wrap_223:
-	JMP ring_fill_last_221
+ring_wrap_225:
+	JMP ring_fill_last_223
 
-ring_long_planes_219:
-ring_channel_224:
+ring_long_planes_221:
+ring_channel_226:
 	CMPQ         R13, R12
-	JAE          ring_built_216
+	JAE          ring_built_218
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -2939,57 +2966,57 @@ ring_channel_224:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_225:
+ring_plane_227:
 	VMOVUPS Y1, (CX)(R15*4)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_225
+	JB      ring_plane_227
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_226
+	JNE     ring_wrap_228
 	XORQ    R10, R10
 
-ring_wrap_226:
-	JMP ring_channel_224
+ring_wrap_228:
+	JMP ring_channel_226
 
-ring_short_214:
+ring_short_216:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_227:
+ring_element_229:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_228
+	JB   ring_element_next_230
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_228
+	JB   ring_element_next_230
 	XORQ R13, R13
 
-ring_element_next_228:
+ring_element_next_230:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_227
+	JB      ring_element_229
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_229
+	JE      ring_exact_231
 	SUBQ    R10, R8
 
-ring_exact_229:
+ring_exact_231:
 	MOVQ R8, R9
 
-ring_repeat_230:
+ring_repeat_232:
 	CMPQ    R9, R12
-	JAE     ring_built_216
+	JAE     ring_built_218
 	VMOVUPS Y1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_230
+	JMP     ring_repeat_232
 
-ring_built_216:
+ring_built_218:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -3005,22 +3032,22 @@ ring_built_216:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_231:
+sums_zero_233:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_232
+	JAE     sums_zeroed_234
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_231
+	JMP     sums_zero_233
 
-sums_zeroed_232:
+sums_zeroed_234:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_233:
+unrolled_235:
 	CMPQ        R9, R10
-	JGT         single_234
+	JGT         single_236
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3114,15 +3141,15 @@ unrolled_233:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_233
+	JMP         unrolled_235
 
-single_234:
+single_236:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_235:
+single_loop_237:
 	CMPQ        R9, R10
-	JGT         remainder_236
+	JGT         remainder_238
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3150,11 +3177,11 @@ single_loop_235:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_235
+	JMP         single_loop_237
 
-remainder_236:
+remainder_238:
 	SUBQ         R9, DI
-	JE           span_done_237
+	JE           span_done_239
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -3181,78 +3208,78 @@ remainder_236:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
-span_done_237:
+span_done_239:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_239
+	JLE   fold_ext_done_241
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_240
+	JA    fold_ext_scalar_242
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_238:
+fold_ext_240:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_239
+	JBE     fold_ext_done_241
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_238
+	JMP     fold_ext_240
 
-fold_ext_scalar_240:
+fold_ext_scalar_242:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_241:
+fold_ext_element_243:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_242
+	JBE    fold_ext_element_done_244
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_241
+	JMP    fold_ext_element_243
 
-fold_ext_element_done_242:
-fold_ext_done_239:
-fold_243:
+fold_ext_element_done_244:
+fold_ext_done_241:
+fold_245:
 	CMPQ   DX, AX
-	JBE    fold_done_244
+	JBE    fold_done_246
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_243
+	JMP    fold_245
 
-fold_done_244:
+fold_done_246:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_245
+	JNE  sums_planes_247
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_247:
+sums_vector_249:
 	CMPQ       AX, DX
-	JGT        sums_scalar_248
+	JGT        sums_scalar_250
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_247
+	JMP        sums_vector_249
 
-sums_scalar_248:
+sums_scalar_250:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_246
+	JE        sums_done_248
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3260,18 +3287,18 @@ sums_scalar_248:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_248
+	JMP       sums_scalar_250
 
-sums_planes_245:
+sums_planes_247:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_249:
+sums_group_251:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_251
+	JB     sums_single_253
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3280,7 +3307,7 @@ sums_group_249:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_250:
+sums_group_plane_252:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3289,7 +3316,7 @@ sums_group_plane_250:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_250
+	JB        sums_group_plane_252
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3314,32 +3341,32 @@ sums_group_plane_250:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_249
+	JMP       sums_group_251
 
-sums_single_251:
+sums_single_253:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_246
+	JE     sums_done_248
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_252:
+sums_single_plane_254:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_252
+	JB        sums_single_plane_254
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_251
+	JMP       sums_single_253
 
-sums_done_246:
+sums_done_248:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_207:
+ring_segmented_209:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -3349,7 +3376,7 @@ ring_segmented_207:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_254:
+ring_block_256:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -3365,25 +3392,15 @@ ring_block_254:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_255:
+ring_len_257:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_256
+	JAE  ring_len_done_258
 	ADDQ DI, R8
-	JMP  ring_len_255
+	JMP  ring_len_257
 
-ring_len_done_256:
+ring_len_done_258:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
-
-ring_step_257:
-	CMPQ R9, R8
-	JB   ring_step_done_258
-	SUBQ R8, R9
-	JMP  ring_step_257
-
-ring_step_done_258:
-	MOVQ R9, 1864(SP)
-	MOVQ $0x00000020, R9
 
 ring_step_259:
 	CMPQ R9, R8
@@ -3392,6 +3409,16 @@ ring_step_259:
 	JMP  ring_step_259
 
 ring_step_done_260:
+	MOVQ R9, 1864(SP)
+	MOVQ $0x00000020, R9
+
+ring_step_261:
+	CMPQ R9, R8
+	JB   ring_step_done_262
+	SUBQ R8, R9
+	JMP  ring_step_261
+
+ring_step_done_262:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -3402,76 +3429,76 @@ ring_step_done_260:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_261
+	JB      ring_short_263
 	CMPQ    AX, $0x01
-	JNE     ring_planes_262
+	JNE     ring_planes_264
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_264:
+ring_copy_266:
 	CMPQ    DI, R9
-	JAE     ring_built_263
+	JAE     ring_built_265
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_265
+	JB      ring_copy_tail_267
 	VMOVUPS (R8)(R10*4), Y1
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_264
+	JNE     ring_copy_266
 	XORQ    R10, R10
-	JMP     ring_copy_264
+	JMP     ring_copy_266
 
-ring_copy_tail_265:
+ring_copy_tail_267:
 	VMOVUPS -32(R8)(SI*4), Y1
 	ADDQ    R11, DI
 	VMOVUPS Y1, -32(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_264
+	JMP     ring_copy_266
 
-ring_planes_262:
+ring_planes_264:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_266
+	JA   ring_long_planes_268
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_267:
+ring_fill_269:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_268
+	JGT          ring_fill_last_270
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_269
+	JNE          ring_wrap_271
 	XORQ         DI, DI
 
-ring_wrap_269:
-	JMP ring_fill_267
+ring_wrap_271:
+	JMP ring_fill_269
 
-ring_fill_last_268:
+ring_fill_last_270:
 	CMPQ         R10, R9
-	JAE          ring_built_263
+	JAE          ring_built_265
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_270
+	JNE          ring_wrap_272
 	XORQ         DI, DI
 
-ring_wrap_270:
-	JMP ring_fill_last_268
+ring_wrap_272:
+	JMP ring_fill_last_270
 
-ring_long_planes_266:
-ring_channel_271:
+ring_long_planes_268:
+ring_channel_273:
 	CMPQ         R10, R9
-	JAE          ring_built_263
+	JAE          ring_built_265
 	VBROADCASTSS (R8)(DI*4), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -3479,57 +3506,57 @@ ring_channel_271:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_272:
+ring_plane_274:
 	VMOVUPS Y1, (CX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_272
+	JB      ring_plane_274
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_273
+	JNE     ring_wrap_275
 	XORQ    DI, DI
 
-ring_wrap_273:
-	JMP ring_channel_271
+ring_wrap_275:
+	JMP ring_channel_273
 
-ring_short_261:
+ring_short_263:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_274:
+ring_element_276:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_275
+	JB   ring_element_next_277
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_275
+	JB   ring_element_next_277
 	XORQ R10, R10
 
-ring_element_next_275:
+ring_element_next_277:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_274
+	JB      ring_element_276
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_276
+	JE      ring_exact_278
 	SUBQ    DI, SI
 
-ring_exact_276:
+ring_exact_278:
 	MOVQ SI, DI
 
-ring_repeat_277:
+ring_repeat_279:
 	CMPQ    DI, R9
-	JAE     ring_built_263
+	JAE     ring_built_265
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_277
+	JMP     ring_repeat_279
 
-ring_built_263:
+ring_built_265:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -3555,26 +3582,26 @@ ring_built_263:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_278:
+sums_zero_280:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_279
+	JAE     sums_zeroed_281
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_278
+	JMP     sums_zero_280
 
-sums_zeroed_279:
-ring_row_280:
+sums_zeroed_281:
+ring_row_282:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_281
+	JE   ring_rows_done_283
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_282:
+unrolled_284:
 	CMPQ        R10, R11
-	JGT         single_283
+	JGT         single_285
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3668,15 +3695,15 @@ unrolled_282:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_282
+	JMP         unrolled_284
 
-single_283:
+single_285:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_284:
+single_loop_286:
 	CMPQ        R10, R11
-	JGT         remainder_285
+	JGT         remainder_287
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3704,11 +3731,11 @@ single_loop_284:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_284
+	JMP         single_loop_286
 
-remainder_285:
+remainder_287:
 	SUBQ         R10, R9
-	JE           span_done_286
+	JE           span_done_288
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -3735,7 +3762,7 @@ remainder_285:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_286:
+span_done_288:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -3743,9 +3770,9 @@ span_done_286:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_280
+	JMP   ring_row_282
 
-ring_rows_done_281:
+ring_rows_done_283:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -3753,71 +3780,71 @@ ring_rows_done_281:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_288
+	JLE  fold_ext_done_290
 	CMPQ R8, DI
-	JA   fold_ext_scalar_289
+	JA   fold_ext_scalar_291
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_287:
+fold_ext_289:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_288
+	JBE     fold_ext_done_290
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_287
+	JMP     fold_ext_289
 
-fold_ext_scalar_289:
+fold_ext_scalar_291:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_290:
+fold_ext_element_292:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_291
+	JBE    fold_ext_element_done_293
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_290
+	JMP    fold_ext_element_292
 
-fold_ext_element_done_291:
-fold_ext_done_288:
-fold_292:
+fold_ext_element_done_293:
+fold_ext_done_290:
+fold_294:
 	CMPQ   DI, SI
-	JBE    fold_done_293
+	JBE    fold_done_295
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_292
+	JMP    fold_294
 
-fold_done_293:
+fold_done_295:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_294
+	JNE  sums_planes_296
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_296:
+sums_vector_298:
 	CMPQ       SI, DI
-	JGT        sums_scalar_297
+	JGT        sums_scalar_299
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_296
+	JMP        sums_vector_298
 
-sums_scalar_297:
+sums_scalar_299:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_295
+	JE        sums_done_297
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -3825,18 +3852,18 @@ sums_scalar_297:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_297
+	JMP       sums_scalar_299
 
-sums_planes_294:
+sums_planes_296:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_298:
+sums_group_300:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_300
+	JB     sums_single_302
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -3845,7 +3872,7 @@ sums_group_298:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_299:
+sums_group_plane_301:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -3854,7 +3881,7 @@ sums_group_plane_299:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_299
+	JB        sums_group_plane_301
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -3879,32 +3906,32 @@ sums_group_plane_299:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_298
+	JMP       sums_group_300
 
-sums_single_300:
+sums_single_302:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_295
+	JE     sums_done_297
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_301:
+sums_single_plane_303:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_301
+	JB        sums_single_plane_303
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_300
+	JMP       sums_single_302
 
-sums_done_295:
+sums_done_297:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_254
+	JMP  ring_block_256
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -3920,9 +3947,9 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSS alpha+72(FP), Y1
 	CMPQ         BX, $0x00000010
-	JA           general_303
+	JA           general_305
 	CMPQ         BX, $0x00000008
-	JB           general_303
+	JB           general_305
 	SUBQ         $0x00000008, BX
 	VMOVUPS      (CX)(BX*4), Y2
 	VMOVUPS      (DX)(BX*4), Y3
@@ -3937,17 +3964,17 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VBLENDVPS    Y0, Y3, Y1, Y1
 	VMOVUPS      Y1, (AX)(SI*4)
 	VMOVUPS      Y4, (AX)(BX*4)
-	JMP          short_done_302
+	JMP          short_done_304
 
-general_303:
+general_305:
 	MOVQ       BX, SI
 	SHLQ       $0x02, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_304
+	JB         cached_306
 	CMPQ       AX, DX
-	JE         cached_304
+	JE         cached_306
 	CMPQ       AX, CX
-	JE         cached_304
+	JE         cached_306
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -3956,7 +3983,7 @@ general_303:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_306
+	JE         aligned_308
 	MOVQ       DI, R8
 	SHLQ       $0x02, R8
 	NEGQ       R8
@@ -3970,15 +3997,15 @@ general_303:
 	VMASKMOVPS Y5, Y2, (AX)(SI*4)
 	MOVQ       DI, SI
 
-aligned_306:
+aligned_308:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
 	PCALIGN $64
 
-unrolled_307:
+unrolled_309:
 	CMPQ      SI, DI
-	JGT       single_308
+	JGT       single_310
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4004,15 +4031,15 @@ unrolled_307:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_307
+	JMP       unrolled_309
 
-single_308:
+single_310:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_309:
+single_loop_311:
 	CMPQ      SI, DI
-	JGT       remainder_310
+	JGT       remainder_312
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4020,11 +4047,11 @@ single_loop_309:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_309
+	JMP       single_loop_311
 
-remainder_310:
+remainder_312:
 	SUBQ       SI, BX
-	JE         span_done_311
+	JE         span_done_313
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -4036,32 +4063,32 @@ remainder_310:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_311:
+span_done_313:
 	SFENCE
-	JMP stored_305
+	JMP stored_307
 
-cached_304:
+cached_306:
 	XORQ      SI, SI
 	TESTQ     $0x00000007, BX
-	JE        no_last_317
+	JE        no_last_319
 	MOVQ      BX, DI
 	SUBQ      $0x00000008, DI
-	JL        no_last_317
+	JL        no_last_319
 	VMOVUPS   (CX)(DI*4), Y2
 	VMOVUPS   (DX)(DI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y4
 	VBLENDVPS Y2, Y3, Y4, Y4
 
-no_last_317:
+no_last_319:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
 	PCALIGN $64
 
-unrolled_312:
+unrolled_314:
 	CMPQ      SI, R8
-	JGT       single_313
+	JGT       single_315
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4087,15 +4114,15 @@ unrolled_312:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_312
+	JMP       unrolled_314
 
-single_313:
+single_315:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_314:
+single_loop_316:
 	CMPQ      SI, R8
-	JGT       remainder_315
+	JGT       remainder_317
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4103,18 +4130,18 @@ single_loop_314:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_314
+	JMP       single_loop_316
 
-remainder_315:
+remainder_317:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_316
+	JE      span_done_318
 	CMPQ    BX, $0x00000008
-	JL      masked_318
+	JL      masked_320
 	VMOVUPS Y4, (AX)(DI*4)
-	JMP     span_done_316
+	JMP     span_done_318
 
-masked_318:
+masked_320:
 	MOVQ       R8, BX
 	SHLQ       $0x02, BX
 	NEGQ       BX
@@ -4127,9 +4154,9 @@ masked_318:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_316:
-stored_305:
-short_done_302:
+span_done_318:
+stored_307:
+short_done_304:
 	VZEROUPPER
 	RET
 
@@ -4150,17 +4177,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_319
+	JB     cached_321
 	CMPQ   R9, $0x00000800
-	JB     cached_319
+	JB     cached_321
 	CMPQ   AX, DX
-	JE     cached_319
+	JE     cached_321
 	CMPQ   AX, CX
-	JE     cached_319
+	JE     cached_321
 
-plane_321:
+plane_323:
 	CMPQ         BX, $0x00
-	JE           planes_done_322
+	JE           planes_done_324
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -4170,7 +4197,7 @@ plane_321:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_323
+	JE           aligned_325
 	MOVQ         R12, R13
 	SHLQ         $0x02, R13
 	NEGQ         R13
@@ -4184,13 +4211,13 @@ plane_321:
 	VMASKMOVPS   Y5, Y2, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_323:
+aligned_325:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_324:
+unrolled_326:
 	CMPQ      R11, R12
-	JGT       single_325
+	JGT       single_327
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4216,15 +4243,15 @@ unrolled_324:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_324
+	JMP       unrolled_326
 
-single_325:
+single_327:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_326:
+single_loop_328:
 	CMPQ      R11, R12
-	JGT       remainder_327
+	JGT       remainder_329
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4232,12 +4259,12 @@ single_loop_326:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_326
+	JMP       single_loop_328
 
-remainder_327:
+remainder_329:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_328
+	JE         span_done_330
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -4249,33 +4276,33 @@ remainder_327:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_328:
+span_done_330:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_329
+	JNE  same_pass_331
 	XORQ R10, R10
 
-same_pass_329:
+same_pass_331:
 	SUBQ SI, BX
-	JMP  plane_321
+	JMP  plane_323
 
-planes_done_322:
+planes_done_324:
 	SFENCE
-	JMP stored_320
+	JMP stored_322
 
-cached_319:
-plane_330:
+cached_321:
+plane_332:
 	CMPQ         BX, $0x00
-	JE           planes_done_331
+	JE           planes_done_333
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000010
-	JA           general_337
+	JA           general_339
 	CMPQ         SI, $0x00000008
-	JB           general_337
+	JB           general_339
 	MOVQ         SI, R11
 	SUBQ         $0x00000008, R11
 	VMOVUPS      (CX)(R11*4), Y2
@@ -4291,27 +4318,27 @@ plane_330:
 	VBLENDVPS    Y2, Y3, Y1, Y1
 	VMOVUPS      Y1, (AX)(R13*4)
 	VMOVUPS      Y5, (AX)(R11*4)
-	JMP          span_done_336
+	JMP          span_done_338
 
-general_337:
+general_339:
 	TESTQ     $0x00000007, SI
-	JE        no_last_338
+	JE        no_last_340
 	MOVQ      SI, R12
 	SUBQ      $0x00000008, R12
-	JL        no_last_338
+	JL        no_last_340
 	VMOVUPS   (CX)(R12*4), Y3
 	VMOVUPS   (DX)(R12*4), Y2
 	VCMPPS    $0x1e, Y0, Y3, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 
-no_last_338:
+no_last_340:
 	MOVQ SI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_332:
+unrolled_334:
 	CMPQ      R11, R13
-	JGT       single_333
+	JGT       single_335
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4337,15 +4364,15 @@ unrolled_332:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_332
+	JMP       unrolled_334
 
-single_333:
+single_335:
 	MOVQ SI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_334:
+single_loop_336:
 	CMPQ      R11, R13
-	JGT       remainder_335
+	JGT       remainder_337
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4353,18 +4380,18 @@ single_loop_334:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_334
+	JMP       single_loop_336
 
-remainder_335:
+remainder_337:
 	MOVQ    SI, R13
 	SUBQ    R11, R13
-	JE      span_done_336
+	JE      span_done_338
 	CMPQ    SI, $0x00000008
-	JL      masked_339
+	JL      masked_341
 	VMOVUPS Y4, (AX)(R12*4)
-	JMP     span_done_336
+	JMP     span_done_338
 
-masked_339:
+masked_341:
 	SHLQ       $0x02, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -4376,21 +4403,21 @@ masked_339:
 	VBLENDVPS  Y3, Y5, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_336:
+span_done_338:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_340
+	JNE  same_pass_342
 	XORQ R10, R10
 
-same_pass_340:
+same_pass_342:
 	SUBQ SI, BX
-	JMP  plane_330
+	JMP  plane_332
 
-planes_done_331:
-stored_320:
+planes_done_333:
+stored_322:
 	VZEROUPPER
 	RET
 
@@ -4409,17 +4436,17 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_341
+	JB     cached_343
 	CMPQ   R8, $0x00000800
-	JB     cached_341
+	JB     cached_343
 	CMPQ   AX, DX
-	JE     cached_341
+	JE     cached_343
 	CMPQ   AX, CX
-	JE     cached_341
+	JE     cached_343
 
-row_343:
+row_345:
 	CMPQ       BX, $0x00
-	JE         rows_done_344
+	JE         rows_done_346
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -4431,7 +4458,7 @@ row_343:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_345
+	JE         aligned_347
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -4446,13 +4473,13 @@ row_343:
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 	MOVQ       R10, R9
 
-aligned_345:
+aligned_347:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_346:
+unrolled_348:
 	CMPQ      R9, R10
-	JGT       single_347
+	JGT       single_349
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4478,15 +4505,15 @@ unrolled_346:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_346
+	JMP       unrolled_348
 
-single_347:
+single_349:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_348:
+single_loop_350:
 	CMPQ      R9, R10
-	JGT       remainder_349
+	JGT       remainder_351
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4494,12 +4521,12 @@ single_loop_348:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_348
+	JMP       single_loop_350
 
-remainder_349:
+remainder_351:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_350
+	JE         span_done_352
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -4512,31 +4539,61 @@ remainder_349:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_350:
+span_done_352:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_343
+	JMP  row_345
 
-rows_done_344:
+rows_done_346:
 	SFENCE
-	JMP stored_342
+	JMP stored_344
 
-cached_341:
-row_351:
+cached_343:
+	CMPQ DI, $0x00000010
+	JA   short_rows_done_354
+	CMPQ DI, $0x00000008
+	JB   short_rows_done_354
+	MOVQ DI, R9
+	SUBQ $0x00000008, R9
+	XORQ R11, R11
+
+short_row_353:
+	CMPQ      BX, DI
+	JB        short_rows_done_354
+	VMOVUPS   (CX)(R9*4), Y1
+	VMOVUPS   (DX)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SI)(R9*4), Y2, Y4
+	VBLENDVPS Y1, Y2, Y4, Y4
+	VMOVUPS   (CX)(R11*4), Y1
+	VMOVUPS   (DX)(R11*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SI)(R11*4), Y2, Y5
+	VBLENDVPS Y1, Y2, Y5, Y5
+	VMOVUPS   Y5, (AX)(R11*4)
+	VMOVUPS   Y4, (AX)(R9*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	JMP       short_row_353
+
+short_rows_done_354:
+row_355:
 	CMPQ      BX, $0x00
-	JE        rows_done_352
+	JE        rows_done_356
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000010
-	JA        general_358
+	JA        general_362
 	CMPQ      R8, $0x00000008
-	JB        general_358
+	JB        general_362
 	MOVQ      R8, R9
 	SUBQ      $0x00000008, R9
 	VMOVUPS   (CX)(R9*4), Y1
@@ -4552,27 +4609,27 @@ row_351:
 	VBLENDVPS Y1, Y2, Y5, Y5
 	VMOVUPS   Y5, (AX)(R11*4)
 	VMOVUPS   Y4, (AX)(R9*4)
-	JMP       span_done_357
+	JMP       span_done_361
 
-general_358:
+general_362:
 	TESTQ     $0x00000007, R8
-	JE        no_last_359
+	JE        no_last_363
 	MOVQ      R8, R10
 	SUBQ      $0x00000008, R10
-	JL        no_last_359
+	JL        no_last_363
 	VMOVUPS   (CX)(R10*4), Y2
 	VMOVUPS   (DX)(R10*4), Y1
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    (SI)(R10*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 
-no_last_359:
+no_last_363:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
 
-unrolled_353:
+unrolled_357:
 	CMPQ      R9, R11
-	JGT       single_354
+	JGT       single_358
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4598,15 +4655,15 @@ unrolled_353:
 	VBLENDVPS Y1, Y2, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_353
+	JMP       unrolled_357
 
-single_354:
+single_358:
 	MOVQ R8, R11
 	SUBQ $0x00000008, R11
 
-single_loop_355:
+single_loop_359:
 	CMPQ      R9, R11
-	JGT       remainder_356
+	JGT       remainder_360
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4614,18 +4671,18 @@ single_loop_355:
 	VBLENDVPS Y1, Y2, Y4, Y4
 	VMOVUPS   Y4, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_355
+	JMP       single_loop_359
 
-remainder_356:
+remainder_360:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_357
+	JE      span_done_361
 	CMPQ    R8, $0x00000008
-	JL      masked_360
+	JL      masked_364
 	VMOVUPS Y3, (AX)(R10*4)
-	JMP     span_done_357
+	JMP     span_done_361
 
-masked_360:
+masked_364:
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -4638,17 +4695,17 @@ masked_360:
 	VBLENDVPS  Y2, Y4, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R9*4)
 
-span_done_357:
+span_done_361:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_351
+	JMP  row_355
 
-rows_done_352:
-stored_342:
+rows_done_356:
+stored_344:
 	VZEROUPPER
 	RET
 
@@ -4668,36 +4725,36 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_361
+	JA     ring_segmented_365
 	MOVQ   R9, R10
 
-ring_len_362:
+ring_len_366:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_363
+	JAE  ring_len_done_367
 	ADDQ R9, R10
-	JMP  ring_len_362
+	JMP  ring_len_366
 
-ring_len_done_363:
+ring_len_done_367:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_364:
+ring_step_368:
 	CMPQ R11, R10
-	JB   ring_step_done_365
+	JB   ring_step_done_369
 	SUBQ R10, R11
-	JMP  ring_step_364
+	JMP  ring_step_368
 
-ring_step_done_365:
+ring_step_done_369:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_366:
+ring_step_370:
 	CMPQ R11, R10
-	JB   ring_step_done_367
+	JB   ring_step_done_371
 	SUBQ R10, R11
-	JMP  ring_step_366
+	JMP  ring_step_370
 
-ring_step_done_367:
+ring_step_done_371:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -4707,76 +4764,76 @@ ring_step_done_367:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_368
+	JB      ring_short_372
 	CMPQ    AX, $0x01
-	JNE     ring_planes_369
+	JNE     ring_planes_373
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_371:
+ring_copy_375:
 	CMPQ    AX, R11
-	JAE     ring_built_370
+	JAE     ring_built_374
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_372
+	JB      ring_copy_tail_376
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_371
+	JNE     ring_copy_375
 	XORQ    R9, R9
-	JMP     ring_copy_371
+	JMP     ring_copy_375
 
-ring_copy_tail_372:
+ring_copy_tail_376:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R12, AX
 	VMOVUPS Y1, -32(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_371
+	JMP     ring_copy_375
 
-ring_planes_369:
+ring_planes_373:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_373
+	JA   ring_long_planes_377
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_374:
+ring_fill_378:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_375
+	JGT          ring_fill_last_379
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_376
+	JNE          ring_wrap_380
 	XORQ         R9, R9
 
-ring_wrap_376:
-	JMP ring_fill_374
+ring_wrap_380:
+	JMP ring_fill_378
 
-ring_fill_last_375:
+ring_fill_last_379:
 	CMPQ         R12, R11
-	JAE          ring_built_370
+	JAE          ring_built_374
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_377
+	JNE          ring_wrap_381
 	XORQ         R9, R9
 
-ring_wrap_377:
-	JMP ring_fill_last_375
+ring_wrap_381:
+	JMP ring_fill_last_379
 
-ring_long_planes_373:
-ring_channel_378:
+ring_long_planes_377:
+ring_channel_382:
 	CMPQ         R12, R11
-	JAE          ring_built_370
+	JAE          ring_built_374
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -4784,65 +4841,65 @@ ring_channel_378:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_379:
+ring_plane_383:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_379
+	JB      ring_plane_383
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_380
+	JNE     ring_wrap_384
 	XORQ    R9, R9
 
-ring_wrap_380:
-	JMP ring_channel_378
+ring_wrap_384:
+	JMP ring_channel_382
 
-ring_short_368:
+ring_short_372:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_381:
+ring_element_385:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_382
+	JB   ring_element_next_386
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_382
+	JB   ring_element_next_386
 	XORQ R12, R12
 
-ring_element_next_382:
+ring_element_next_386:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_381
+	JB      ring_element_385
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_383
+	JE      ring_exact_387
 	SUBQ    R9, AX
 
-ring_exact_383:
+ring_exact_387:
 	MOVQ AX, DX
 
-ring_repeat_384:
+ring_repeat_388:
 	CMPQ    DX, R11
-	JAE     ring_built_370
+	JAE     ring_built_374
 	VMOVUPS Y1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_384
+	JMP     ring_repeat_388
 
-ring_built_370:
+ring_built_374:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_385:
+unrolled_389:
 	CMPQ      DX, R9
-	JGT       single_386
+	JGT       single_390
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4872,15 +4929,15 @@ unrolled_385:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_385
+	JMP       unrolled_389
 
-single_386:
+single_390:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_387:
+single_loop_391:
 	CMPQ      DX, R9
-	JGT       remainder_388
+	JGT       remainder_392
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4892,11 +4949,11 @@ single_loop_387:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_387
+	JMP       single_loop_391
 
-remainder_388:
+remainder_392:
 	SUBQ       DX, DI
-	JE         span_done_389
+	JE         span_done_393
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -4909,10 +4966,10 @@ remainder_388:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_389:
+span_done_393:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_361:
+ring_segmented_365:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -4922,11 +4979,11 @@ ring_segmented_361:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_390
+	JE   ring_rows_394
 
-ring_segment_391:
+ring_segment_395:
 	CMPQ    DI, $0x00
-	JE      ring_done_392
+	JE      ring_done_396
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -4943,33 +5000,33 @@ ring_segment_391:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_393:
+ring_len_397:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_394
+	JAE  ring_len_done_398
 	ADDQ R10, R12
-	JMP  ring_len_393
+	JMP  ring_len_397
 
-ring_len_done_394:
+ring_len_done_398:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_395:
+ring_step_399:
 	CMPQ R13, R12
-	JB   ring_step_done_396
+	JB   ring_step_done_400
 	SUBQ R12, R13
-	JMP  ring_step_395
+	JMP  ring_step_399
 
-ring_step_done_396:
+ring_step_done_400:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_397:
+ring_step_401:
 	CMPQ R13, R12
-	JB   ring_step_done_398
+	JB   ring_step_done_402
 	SUBQ R12, R13
-	JMP  ring_step_397
+	JMP  ring_step_401
 
-ring_step_done_398:
+ring_step_done_402:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -4979,76 +5036,76 @@ ring_step_done_398:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_399
+	JB      ring_short_403
 	CMPQ    R9, $0x01
-	JNE     ring_planes_400
+	JNE     ring_planes_404
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_402:
+ring_copy_406:
 	CMPQ    R9, AX
-	JAE     ring_built_401
+	JAE     ring_built_405
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_403
+	JB      ring_copy_tail_407
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_402
+	JNE     ring_copy_406
 	XORQ    R10, R10
-	JMP     ring_copy_402
+	JMP     ring_copy_406
 
-ring_copy_tail_403:
+ring_copy_tail_407:
 	VMOVUPS -32(R11)(DX*4), Y1
 	ADDQ    R12, R9
 	VMOVUPS Y1, -32(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_402
+	JMP     ring_copy_406
 
-ring_planes_400:
+ring_planes_404:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_404
+	JA   ring_long_planes_408
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_405:
+ring_fill_409:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_406
+	JGT          ring_fill_last_410
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_407
+	JNE          ring_wrap_411
 	XORQ         R10, R10
 
-ring_wrap_407:
-	JMP ring_fill_405
+ring_wrap_411:
+	JMP ring_fill_409
 
-ring_fill_last_406:
+ring_fill_last_410:
 	CMPQ         R12, AX
-	JAE          ring_built_401
+	JAE          ring_built_405
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_408
+	JNE          ring_wrap_412
 	XORQ         R10, R10
 
-ring_wrap_408:
-	JMP ring_fill_last_406
+ring_wrap_412:
+	JMP ring_fill_last_410
 
-ring_long_planes_404:
-ring_channel_409:
+ring_long_planes_408:
+ring_channel_413:
 	CMPQ         R12, AX
-	JAE          ring_built_401
+	JAE          ring_built_405
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -5056,66 +5113,66 @@ ring_channel_409:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_410:
+ring_plane_414:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_410
+	JB      ring_plane_414
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_411
+	JNE     ring_wrap_415
 	XORQ    R10, R10
 
-ring_wrap_411:
-	JMP ring_channel_409
+ring_wrap_415:
+	JMP ring_channel_413
 
-ring_short_399:
+ring_short_403:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_412:
+ring_element_416:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_413
+	JB   ring_element_next_417
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_413
+	JB   ring_element_next_417
 	XORQ R12, R12
 
-ring_element_next_413:
+ring_element_next_417:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_412
+	JB      ring_element_416
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_414
+	JE      ring_exact_418
 	SUBQ    R10, DX
 
-ring_exact_414:
+ring_exact_418:
 	MOVQ DX, R9
 
-ring_repeat_415:
+ring_repeat_419:
 	CMPQ    R9, AX
-	JAE     ring_built_401
+	JAE     ring_built_405
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_415
+	JMP     ring_repeat_419
 
-ring_built_401:
+ring_built_405:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_416:
+unrolled_420:
 	CMPQ      R9, R10
-	JGT       single_417
+	JGT       single_421
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5145,15 +5202,15 @@ unrolled_416:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_416
+	JMP       unrolled_420
 
-single_417:
+single_421:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_418:
+single_loop_422:
 	CMPQ      R9, R10
-	JGT       remainder_419
+	JGT       remainder_423
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5165,11 +5222,11 @@ single_loop_418:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_418
+	JMP       single_loop_422
 
-remainder_419:
+remainder_423:
 	SUBQ       R9, DX
-	JE         span_done_420
+	JE         span_done_424
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5182,7 +5239,7 @@ remainder_419:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_420:
+span_done_424:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -5194,18 +5251,18 @@ span_done_420:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_421
+	JNE  ring_next_425
 	XORQ AX, AX
 
-ring_next_421:
+ring_next_425:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_391
+	JMP  ring_segment_395
 
-ring_done_392:
+ring_done_396:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_390:
-ring_block_422:
+ring_rows_394:
+ring_block_426:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -5221,33 +5278,33 @@ ring_block_422:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_423:
+ring_len_427:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_424
+	JAE  ring_len_done_428
 	ADDQ BX, SI
-	JMP  ring_len_423
+	JMP  ring_len_427
 
-ring_len_done_424:
+ring_len_done_428:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_425:
+ring_step_429:
 	CMPQ DI, SI
-	JB   ring_step_done_426
+	JB   ring_step_done_430
 	SUBQ SI, DI
-	JMP  ring_step_425
+	JMP  ring_step_429
 
-ring_step_done_426:
+ring_step_done_430:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_427:
+ring_step_431:
 	CMPQ DI, SI
-	JB   ring_step_done_428
+	JB   ring_step_done_432
 	SUBQ SI, DI
-	JMP  ring_step_427
+	JMP  ring_step_431
 
-ring_step_done_428:
+ring_step_done_432:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -5258,76 +5315,76 @@ ring_step_done_428:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_429
+	JB      ring_short_433
 	CMPQ    CX, $0x01
-	JNE     ring_planes_430
+	JNE     ring_planes_434
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_432:
+ring_copy_436:
 	CMPQ    BX, DI
-	JAE     ring_built_431
+	JAE     ring_built_435
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_433
+	JB      ring_copy_tail_437
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_432
+	JNE     ring_copy_436
 	XORQ    R9, R9
-	JMP     ring_copy_432
+	JMP     ring_copy_436
 
-ring_copy_tail_433:
+ring_copy_tail_437:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_432
+	JMP     ring_copy_436
 
-ring_planes_430:
+ring_planes_434:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_434
+	JA   ring_long_planes_438
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_435:
+ring_fill_439:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_436
+	JGT          ring_fill_last_440
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_437
+	JNE          ring_wrap_441
 	XORQ         BX, BX
 
-ring_wrap_437:
-	JMP ring_fill_435
+ring_wrap_441:
+	JMP ring_fill_439
 
-ring_fill_last_436:
+ring_fill_last_440:
 	CMPQ         R9, DI
-	JAE          ring_built_431
+	JAE          ring_built_435
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_438
+	JNE          ring_wrap_442
 	XORQ         BX, BX
 
-ring_wrap_438:
-	JMP ring_fill_last_436
+ring_wrap_442:
+	JMP ring_fill_last_440
 
-ring_long_planes_434:
-ring_channel_439:
+ring_long_planes_438:
+ring_channel_443:
 	CMPQ         R9, DI
-	JAE          ring_built_431
+	JAE          ring_built_435
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -5335,57 +5392,57 @@ ring_channel_439:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_440:
+ring_plane_444:
 	VMOVUPS Y1, (R8)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_440
+	JB      ring_plane_444
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_441
+	JNE     ring_wrap_445
 	XORQ    BX, BX
 
-ring_wrap_441:
-	JMP ring_channel_439
+ring_wrap_445:
+	JMP ring_channel_443
 
-ring_short_429:
+ring_short_433:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_442:
+ring_element_446:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_443
+	JB   ring_element_next_447
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_443
+	JB   ring_element_next_447
 	XORQ R9, R9
 
-ring_element_next_443:
+ring_element_next_447:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_442
+	JB      ring_element_446
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_444
+	JE      ring_exact_448
 	SUBQ    BX, DX
 
-ring_exact_444:
+ring_exact_448:
 	MOVQ DX, BX
 
-ring_repeat_445:
+ring_repeat_449:
 	CMPQ    BX, DI
-	JAE     ring_built_431
+	JAE     ring_built_435
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_445
+	JMP     ring_repeat_449
 
-ring_built_431:
+ring_built_435:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -5396,18 +5453,18 @@ ring_built_431:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_446:
+ring_row_450:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_447
+	JE   ring_rows_done_451
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_448:
+unrolled_452:
 	CMPQ      R9, R10
-	JGT       single_449
+	JGT       single_453
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5437,15 +5494,15 @@ unrolled_448:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_448
+	JMP       unrolled_452
 
-single_449:
+single_453:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_450:
+single_loop_454:
 	CMPQ      R9, R10
-	JGT       remainder_451
+	JGT       remainder_455
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5457,11 +5514,11 @@ single_loop_450:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_450
+	JMP       single_loop_454
 
-remainder_451:
+remainder_455:
 	SUBQ       R9, DX
-	JE         span_done_452
+	JE         span_done_456
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5474,7 +5531,7 @@ remainder_451:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_452:
+span_done_456:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -5482,13 +5539,13 @@ span_done_452:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_446
+	JMP   ring_row_450
 
-ring_rows_done_447:
+ring_rows_done_451:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_422
+	JMP  ring_block_426
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -5507,10 +5564,10 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 	TESTQ        $0x00000007, DX
-	JE           no_last_458
+	JE           no_last_462
 	MOVQ         DX, SI
 	SUBQ         $0x00000008, SI
-	JL           no_last_458
+	JL           no_last_462
 	VMOVUPS      (AX)(SI*4), Y5
 	VMOVUPS      (CX)(SI*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -5531,15 +5588,15 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 
-no_last_458:
+no_last_462:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
 	PCALIGN $64
 
-unrolled_453:
+unrolled_457:
 	CMPQ        BX, SI
-	JGT         single_454
+	JGT         single_458
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5589,15 +5646,15 @@ unrolled_453:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_453
+	JMP         unrolled_457
 
-single_454:
+single_458:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_455:
+single_loop_459:
 	CMPQ        BX, SI
-	JGT         remainder_456
+	JGT         remainder_460
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5611,17 +5668,17 @@ single_loop_455:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_455
+	JMP         single_loop_459
 
-remainder_456:
+remainder_460:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_457
+	JE   span_done_461
 	CMPQ DX, $0x00000008
-	JL   masked_459
-	JMP  span_done_457
+	JL   masked_463
+	JMP  span_done_461
 
-masked_459:
+masked_463:
 	MOVQ         SI, DX
 	SHLQ         $0x02, DX
 	NEGQ         DX
@@ -5641,7 +5698,7 @@ masked_459:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_457:
+span_done_461:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5675,19 +5732,19 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 
-plane_460:
+plane_464:
 	CMPQ        DX, $0x00
-	JE          planes_done_461
+	JE          planes_done_465
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000007, SI
-	JE          no_last_467
+	JE          no_last_471
 	MOVQ        SI, R11
 	SUBQ        $0x00000008, R11
-	JL          no_last_467
+	JL          no_last_471
 	VCVTPS2PD   (AX)(R11*4), Y7
 	VCVTPS2PD   (CX)(R11*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5703,13 +5760,13 @@ plane_460:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 
-no_last_467:
+no_last_471:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 
-unrolled_462:
+unrolled_466:
 	CMPQ        R10, R11
-	JGT         single_463
+	JGT         single_467
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5759,15 +5816,15 @@ unrolled_462:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_462
+	JMP         unrolled_466
 
-single_463:
+single_467:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_464:
+single_loop_468:
 	CMPQ        R10, R11
-	JGT         remainder_465
+	JGT         remainder_469
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5781,17 +5838,17 @@ single_loop_464:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_464
+	JMP         single_loop_468
 
-remainder_465:
+remainder_469:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_466
+	JE   span_done_470
 	CMPQ SI, $0x00000008
-	JL   masked_468
-	JMP  span_done_466
+	JL   masked_472
+	JMP  span_done_470
 
-masked_468:
+masked_472:
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -5810,7 +5867,7 @@ masked_468:
 	VCVTPS2PD    X7, Y7
 	VFMADD231PD  Y7, Y8, Y2
 
-span_done_466:
+span_done_470:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5824,14 +5881,14 @@ span_done_466:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_469
+	JNE          same_pass_473
 	XORQ         R9, R9
 
-same_pass_469:
+same_pass_473:
 	SUBQ SI, DX
-	JMP  plane_460
+	JMP  plane_464
 
-planes_done_461:
+planes_done_465:
 	VZEROUPPER
 	RET
 
@@ -5847,18 +5904,18 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 
-row_470:
+row_474:
 	CMPQ         DX, $0x00
-	JE           rows_done_471
+	JE           rows_done_475
 	MOVQ         SI, DI
 	CMPQ         DX, DI
 	CMOVQLT      DX, DI
 	XORQ         R8, R8
 	TESTQ        $0x00000007, DI
-	JE           no_last_477
+	JE           no_last_481
 	MOVQ         DI, R9
 	SUBQ         $0x00000008, R9
-	JL           no_last_477
+	JL           no_last_481
 	VMOVUPS      (AX)(R9*4), Y1
 	VMOVUPS      (CX)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -5883,13 +5940,13 @@ row_470:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R9*8)
 
-no_last_477:
+no_last_481:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_472:
+unrolled_476:
 	CMPQ        R8, R9
-	JGT         single_473
+	JGT         single_477
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5955,15 +6012,15 @@ unrolled_472:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 224(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_472
+	JMP         unrolled_476
 
-single_473:
+single_477:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_474:
+single_loop_478:
 	CMPQ        R8, R9
-	JGT         remainder_475
+	JGT         remainder_479
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -5981,17 +6038,17 @@ single_loop_474:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 32(BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_474
+	JMP         single_loop_478
 
-remainder_475:
+remainder_479:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_476
+	JE   span_done_480
 	CMPQ DI, $0x00000008
-	JL   masked_478
-	JMP  span_done_476
+	JL   masked_482
+	JMP  span_done_480
 
-masked_478:
+masked_482:
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -6014,15 +6071,15 @@ masked_478:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_476:
+span_done_480:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_470
+	JMP  row_474
 
-rows_done_471:
+rows_done_475:
 	VZEROUPPER
 	RET
 
@@ -6040,36 +6097,36 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1312-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000068
-	JA     ring_segmented_479
+	JA     ring_segmented_483
 	MOVQ   DI, SI
 
-ring_len_480:
+ring_len_484:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_481
+	JAE  ring_len_done_485
 	ADDQ DI, SI
-	JMP  ring_len_480
+	JMP  ring_len_484
 
-ring_len_done_481:
+ring_len_done_485:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_482:
+ring_step_486:
 	CMPQ DI, SI
-	JB   ring_step_done_483
+	JB   ring_step_done_487
 	SUBQ SI, DI
-	JMP  ring_step_482
+	JMP  ring_step_486
 
-ring_step_done_483:
+ring_step_done_487:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_484:
+ring_step_488:
 	CMPQ DI, SI
-	JB   ring_step_done_485
+	JB   ring_step_done_489
 	SUBQ SI, DI
-	JMP  ring_step_484
+	JMP  ring_step_488
 
-ring_step_done_485:
+ring_step_done_489:
 	MOVQ    DI, 1264(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -6091,22 +6148,22 @@ ring_step_done_485:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_486:
+sums_zero_490:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_487
+	JAE     sums_zeroed_491
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_486
+	JMP     sums_zero_490
 
-sums_zeroed_487:
+sums_zeroed_491:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_488:
+unrolled_492:
 	CMPQ        DI, R8
-	JGT         single_489
+	JGT         single_493
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6176,15 +6233,15 @@ unrolled_488:
 	SUBQ        1248(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_488
+	JMP         unrolled_492
 
-single_489:
+single_493:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_490:
+single_loop_494:
 	CMPQ        DI, R8
-	JGT         remainder_491
+	JGT         remainder_495
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6206,11 +6263,11 @@ single_loop_490:
 	SUBQ        1248(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_490
+	JMP         single_loop_494
 
-remainder_491:
+remainder_495:
 	SUBQ         DI, BX
-	JE           span_done_492
+	JE           span_done_496
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -6233,78 +6290,78 @@ remainder_491:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_492:
+span_done_496:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1248(SP), BX
 	MOVQ  1288(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_494
+	JLE   fold_ext_done_498
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_495
+	JA    fold_ext_scalar_499
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_493:
+fold_ext_497:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_494
+	JBE     fold_ext_done_498
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_493
+	JMP     fold_ext_497
 
-fold_ext_scalar_495:
+fold_ext_scalar_499:
 	MOVQ 1288(SP), SI
 
-fold_ext_element_496:
+fold_ext_element_500:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_497
+	JBE    fold_ext_element_done_501
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_496
+	JMP    fold_ext_element_500
 
-fold_ext_element_done_497:
-fold_ext_done_494:
-fold_498:
+fold_ext_element_done_501:
+fold_ext_done_498:
+fold_502:
 	CMPQ   BX, AX
-	JBE    fold_done_499
+	JBE    fold_done_503
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_498
+	JMP    fold_502
 
-fold_done_499:
+fold_done_503:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_500
+	JNE  sums_planes_504
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_502:
+sums_vector_506:
 	CMPQ       AX, BX
-	JGT        sums_scalar_503
+	JGT        sums_scalar_507
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_502
+	JMP        sums_vector_506
 
-sums_scalar_503:
+sums_scalar_507:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_501
+	JE        sums_done_505
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -6312,18 +6369,18 @@ sums_scalar_503:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_503
+	JMP       sums_scalar_507
 
-sums_planes_500:
+sums_planes_504:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_504:
+sums_group_508:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_506
+	JB     sums_single_510
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -6332,7 +6389,7 @@ sums_group_504:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_505:
+sums_group_plane_509:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -6341,7 +6398,7 @@ sums_group_plane_505:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_505
+	JB        sums_group_plane_509
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -6366,32 +6423,32 @@ sums_group_plane_505:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_504
+	JMP       sums_group_508
 
-sums_single_506:
+sums_single_510:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_501
+	JE     sums_done_505
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_507:
+sums_single_plane_511:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_507
+	JB        sums_single_plane_511
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_506
+	JMP       sums_single_510
 
-sums_done_501:
+sums_done_505:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_479:
+ring_segmented_483:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000068
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -6401,7 +6458,7 @@ ring_segmented_479:
 	MOVQ AX, 1280(SP)
 	MOVQ $0x00000000, 1272(SP)
 
-ring_block_509:
+ring_block_513:
 	MOVQ    1272(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -6416,33 +6473,33 @@ ring_block_509:
 	MOVQ    BX, 1304(SP)
 	MOVQ    BX, SI
 
-ring_len_510:
+ring_len_514:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_511
+	JAE  ring_len_done_515
 	ADDQ BX, SI
-	JMP  ring_len_510
+	JMP  ring_len_514
 
-ring_len_done_511:
+ring_len_done_515:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_512:
+ring_step_516:
 	CMPQ DI, SI
-	JB   ring_step_done_513
+	JB   ring_step_done_517
 	SUBQ SI, DI
-	JMP  ring_step_512
+	JMP  ring_step_516
 
-ring_step_done_513:
+ring_step_done_517:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_514:
+ring_step_518:
 	CMPQ DI, SI
-	JB   ring_step_done_515
+	JB   ring_step_done_519
 	SUBQ SI, DI
-	JMP  ring_step_514
+	JMP  ring_step_518
 
-ring_step_done_515:
+ring_step_done_519:
 	MOVQ    DI, 1264(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -6471,26 +6528,26 @@ ring_step_done_515:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_516:
+sums_zero_520:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_517
+	JAE     sums_zeroed_521
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_516
+	JMP     sums_zero_520
 
-sums_zeroed_517:
-ring_row_518:
+sums_zeroed_521:
+ring_row_522:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_519
+	JE   ring_rows_done_523
 	XORQ SI, SI
 	MOVQ 1304(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_520:
+unrolled_524:
 	CMPQ        R8, R9
-	JGT         single_521
+	JGT         single_525
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6560,15 +6617,15 @@ unrolled_520:
 	SUBQ        1248(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_520
+	JMP         unrolled_524
 
-single_521:
+single_525:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_522:
+single_loop_526:
 	CMPQ        R8, R9
-	JGT         remainder_523
+	JGT         remainder_527
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6590,11 +6647,11 @@ single_loop_522:
 	SUBQ        1248(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_522
+	JMP         single_loop_526
 
-remainder_523:
+remainder_527:
 	SUBQ         R8, DI
-	JE           span_done_524
+	JE           span_done_528
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -6617,16 +6674,16 @@ remainder_523:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_524:
+span_done_528:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_518
+	JMP   ring_row_522
 
-ring_rows_done_519:
+ring_rows_done_523:
 	MOVQ 1272(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -6634,71 +6691,71 @@ ring_rows_done_519:
 	MOVQ 1248(SP), SI
 	MOVQ 1288(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_526
+	JLE  fold_ext_done_530
 	CMPQ DI, SI
-	JA   fold_ext_scalar_527
+	JA   fold_ext_scalar_531
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_525:
+fold_ext_529:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_526
+	JBE     fold_ext_done_530
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_525
+	JMP     fold_ext_529
 
-fold_ext_scalar_527:
+fold_ext_scalar_531:
 	MOVQ 1288(SP), DI
 
-fold_ext_element_528:
+fold_ext_element_532:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_529
+	JBE    fold_ext_element_done_533
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_528
+	JMP    fold_ext_element_532
 
-fold_ext_element_done_529:
-fold_ext_done_526:
-fold_530:
+fold_ext_element_done_533:
+fold_ext_done_530:
+fold_534:
 	CMPQ   SI, BX
-	JBE    fold_done_531
+	JBE    fold_done_535
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_530
+	JMP    fold_534
 
-fold_done_531:
+fold_done_535:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_532
+	JNE  sums_planes_536
 	MOVQ 1296(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_534:
+sums_vector_538:
 	CMPQ       BX, SI
-	JGT        sums_scalar_535
+	JGT        sums_scalar_539
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_534
+	JMP        sums_vector_538
 
-sums_scalar_535:
+sums_scalar_539:
 	CMPQ      BX, 1296(SP)
-	JE        sums_done_533
+	JE        sums_done_537
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -6706,18 +6763,18 @@ sums_scalar_535:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_535
+	JMP       sums_scalar_539
 
-sums_planes_532:
+sums_planes_536:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_536:
+sums_group_540:
 	MOVQ   1296(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_538
+	JB     sums_single_542
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -6726,7 +6783,7 @@ sums_group_536:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_537:
+sums_group_plane_541:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -6735,7 +6792,7 @@ sums_group_plane_537:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_537
+	JB        sums_group_plane_541
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -6760,32 +6817,32 @@ sums_group_plane_537:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_536
+	JMP       sums_group_540
 
-sums_single_538:
+sums_single_542:
 	CMPQ   BX, 1296(SP)
-	JE     sums_done_533
+	JE     sums_done_537
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_539:
+sums_single_plane_543:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_539
+	JB        sums_single_plane_543
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_538
+	JMP       sums_single_542
 
-sums_done_533:
+sums_done_537:
 	ADDQ 1296(SP), AX
 	MOVQ AX, 1272(SP)
-	JMP  ring_block_509
+	JMP  ring_block_513
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -6800,9 +6857,9 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+48(FP), Y1
 	CMPQ         DX, $0x00000008
-	JA           general_541
+	JA           general_545
 	CMPQ         DX, $0x00000004
-	JB           general_541
+	JB           general_545
 	SUBQ         $0x00000004, DX
 	VMOVUPD      (CX)(DX*8), Y2
 	VCMPPD       $0x1e, Y0, Y2, Y3
@@ -6815,17 +6872,17 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VBLENDVPD    Y0, Y2, Y1, Y1
 	VMOVUPD      Y1, (AX)(BX*8)
 	VMOVUPD      Y4, (AX)(DX*8)
-	JMP          short_done_540
+	JMP          short_done_544
 
-general_541:
+general_545:
 	MOVQ       DX, BX
 	SHLQ       $0x03, BX
 	CMPQ       BX, ·streamThreshold+0(SB)
-	JB         cached_542
+	JB         cached_546
 	CMPQ       AX, CX
-	JE         cached_542
+	JE         cached_546
 	CMPQ       AX, CX
-	JE         cached_542
+	JE         cached_546
 	XORQ       BX, BX
 	MOVQ       AX, SI
 	NEGQ       SI
@@ -6834,7 +6891,7 @@ general_541:
 	CMPQ       SI, DX
 	CMOVQGT    DX, SI
 	TESTQ      SI, SI
-	JE         aligned_544
+	JE         aligned_548
 	MOVQ       SI, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -6847,15 +6904,15 @@ general_541:
 	VMASKMOVPD Y5, Y2, (AX)(BX*8)
 	MOVQ       SI, BX
 
-aligned_544:
+aligned_548:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
 	PCALIGN $64
 
-unrolled_545:
+unrolled_549:
 	CMPQ      BX, SI
-	JGT       single_546
+	JGT       single_550
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -6877,26 +6934,26 @@ unrolled_545:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_545
+	JMP       unrolled_549
 
-single_546:
+single_550:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_547:
+single_loop_551:
 	CMPQ      BX, SI
-	JGT       remainder_548
+	JGT       remainder_552
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_547
+	JMP       single_loop_551
 
-remainder_548:
+remainder_552:
 	SUBQ       BX, DX
-	JE         span_done_549
+	JE         span_done_553
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -6907,31 +6964,31 @@ remainder_548:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_549:
+span_done_553:
 	SFENCE
-	JMP stored_543
+	JMP stored_547
 
-cached_542:
+cached_546:
 	XORQ      BX, BX
 	TESTQ     $0x00000003, DX
-	JE        no_last_555
+	JE        no_last_559
 	MOVQ      DX, SI
 	SUBQ      $0x00000004, SI
-	JL        no_last_555
+	JL        no_last_559
 	VMOVUPD   (CX)(SI*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 
-no_last_555:
+no_last_559:
 	MOVQ DX, DI
 	SUBQ $0x00000010, DI
 
 	PCALIGN $64
 
-unrolled_550:
+unrolled_554:
 	CMPQ      BX, DI
-	JGT       single_551
+	JGT       single_555
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -6953,33 +7010,33 @@ unrolled_550:
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_550
+	JMP       unrolled_554
 
-single_551:
+single_555:
 	MOVQ DX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_552:
+single_loop_556:
 	CMPQ      BX, DI
-	JGT       remainder_553
+	JGT       remainder_557
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_552
+	JMP       single_loop_556
 
-remainder_553:
+remainder_557:
 	MOVQ    DX, DI
 	SUBQ    BX, DI
-	JE      span_done_554
+	JE      span_done_558
 	CMPQ    DX, $0x00000004
-	JL      masked_556
+	JL      masked_560
 	VMOVUPD Y4, (AX)(SI*8)
-	JMP     span_done_554
+	JMP     span_done_558
 
-masked_556:
+masked_560:
 	MOVQ       DI, DX
 	SHLQ       $0x03, DX
 	NEGQ       DX
@@ -6991,9 +7048,9 @@ masked_556:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_554:
-stored_543:
-short_done_540:
+span_done_558:
+stored_547:
+short_done_544:
 	VZEROUPPER
 	RET
 
@@ -7013,17 +7070,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_557
+	JB     cached_561
 	CMPQ   R8, $0x00000800
-	JB     cached_557
+	JB     cached_561
 	CMPQ   AX, CX
-	JE     cached_557
+	JE     cached_561
 	CMPQ   AX, CX
-	JE     cached_557
+	JE     cached_561
 
-plane_559:
+plane_563:
 	CMPQ         DX, $0x00
-	JE           planes_done_560
+	JE           planes_done_564
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -7033,7 +7090,7 @@ plane_559:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_561
+	JE           aligned_565
 	MOVQ         R11, R12
 	SHLQ         $0x03, R12
 	NEGQ         R12
@@ -7046,13 +7103,13 @@ plane_559:
 	VMASKMOVPD   Y5, Y2, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_561:
+aligned_565:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-unrolled_562:
+unrolled_566:
 	CMPQ      R10, R11
-	JGT       single_563
+	JGT       single_567
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7074,27 +7131,27 @@ unrolled_562:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_562
+	JMP       unrolled_566
 
-single_563:
+single_567:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_564:
+single_loop_568:
 	CMPQ      R10, R11
-	JGT       remainder_565
+	JGT       remainder_569
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_564
+	JMP       single_loop_568
 
-remainder_565:
+remainder_569:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_566
+	JE         span_done_570
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -7105,32 +7162,32 @@ remainder_565:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_566:
+span_done_570:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_567
+	JNE  same_pass_571
 	XORQ R9, R9
 
-same_pass_567:
+same_pass_571:
 	SUBQ BX, DX
-	JMP  plane_559
+	JMP  plane_563
 
-planes_done_560:
+planes_done_564:
 	SFENCE
-	JMP stored_558
+	JMP stored_562
 
-cached_557:
-plane_568:
+cached_561:
+plane_572:
 	CMPQ         DX, $0x00
-	JE           planes_done_569
+	JE           planes_done_573
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000008
-	JA           general_575
+	JA           general_579
 	CMPQ         BX, $0x00000004
-	JB           general_575
+	JB           general_579
 	MOVQ         BX, R10
 	SUBQ         $0x00000004, R10
 	VMOVUPD      (CX)(R10*8), Y2
@@ -7144,26 +7201,26 @@ plane_568:
 	VBLENDVPD    Y3, Y2, Y1, Y1
 	VMOVUPD      Y1, (AX)(R12*8)
 	VMOVUPD      Y4, (AX)(R10*8)
-	JMP          span_done_574
+	JMP          span_done_578
 
-general_575:
+general_579:
 	TESTQ     $0x00000003, BX
-	JE        no_last_576
+	JE        no_last_580
 	MOVQ      BX, R11
 	SUBQ      $0x00000004, R11
-	JL        no_last_576
+	JL        no_last_580
 	VMOVUPD   (CX)(R11*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
 
-no_last_576:
+no_last_580:
 	MOVQ BX, R12
 	SUBQ $0x00000010, R12
 
-unrolled_570:
+unrolled_574:
 	CMPQ      R10, R12
-	JGT       single_571
+	JGT       single_575
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7185,33 +7242,33 @@ unrolled_570:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_570
+	JMP       unrolled_574
 
-single_571:
+single_575:
 	MOVQ BX, R12
 	SUBQ $0x00000004, R12
 
-single_loop_572:
+single_loop_576:
 	CMPQ      R10, R12
-	JGT       remainder_573
+	JGT       remainder_577
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_572
+	JMP       single_loop_576
 
-remainder_573:
+remainder_577:
 	MOVQ    BX, R12
 	SUBQ    R10, R12
-	JE      span_done_574
+	JE      span_done_578
 	CMPQ    BX, $0x00000004
-	JL      masked_577
+	JL      masked_581
 	VMOVUPD Y5, (AX)(R11*8)
-	JMP     span_done_574
+	JMP     span_done_578
 
-masked_577:
+masked_581:
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -7222,20 +7279,20 @@ masked_577:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_574:
+span_done_578:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_578
+	JNE  same_pass_582
 	XORQ R9, R9
 
-same_pass_578:
+same_pass_582:
 	SUBQ BX, DX
-	JMP  plane_568
+	JMP  plane_572
 
-planes_done_569:
-stored_558:
+planes_done_573:
+stored_562:
 	VZEROUPPER
 	RET
 
@@ -7253,17 +7310,17 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_579
+	JB     cached_583
 	CMPQ   DI, $0x00000800
-	JB     cached_579
+	JB     cached_583
 	CMPQ   AX, CX
-	JE     cached_579
+	JE     cached_583
 	CMPQ   AX, CX
-	JE     cached_579
+	JE     cached_583
 
-row_581:
+row_585:
 	CMPQ       DX, $0x00
-	JE         rows_done_582
+	JE         rows_done_586
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -7275,7 +7332,7 @@ row_581:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_583
+	JE         aligned_587
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -7289,13 +7346,13 @@ row_581:
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 	MOVQ       R9, R8
 
-aligned_583:
+aligned_587:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_584:
+unrolled_588:
 	CMPQ      R8, R9
-	JGT       single_585
+	JGT       single_589
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7317,27 +7374,27 @@ unrolled_584:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_584
+	JMP       unrolled_588
 
-single_585:
+single_589:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_586:
+single_loop_590:
 	CMPQ      R8, R9
-	JGT       remainder_587
+	JGT       remainder_591
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_586
+	JMP       single_loop_590
 
-remainder_587:
+remainder_591:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_588
+	JE         span_done_592
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -7349,30 +7406,57 @@ remainder_587:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_588:
+span_done_592:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_581
+	JMP  row_585
 
-rows_done_582:
+rows_done_586:
 	SFENCE
-	JMP stored_580
+	JMP stored_584
 
-cached_579:
-row_589:
+cached_583:
+	CMPQ SI, $0x00000008
+	JA   short_rows_done_594
+	CMPQ SI, $0x00000004
+	JB   short_rows_done_594
+	MOVQ SI, R8
+	SUBQ $0x00000004, R8
+	XORQ R10, R10
+
+short_row_593:
+	CMPQ      DX, SI
+	JB        short_rows_done_594
+	VMOVUPD   (CX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   (CX)(R10*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (BX)(R10*8), Y1, Y5
+	VBLENDVPD Y2, Y1, Y5, Y5
+	VMOVUPD   Y5, (AX)(R10*8)
+	VMOVUPD   Y3, (AX)(R8*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	JMP       short_row_593
+
+short_rows_done_594:
+row_595:
 	CMPQ      DX, $0x00
-	JE        rows_done_590
+	JE        rows_done_596
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000008
-	JA        general_596
+	JA        general_602
 	CMPQ      DI, $0x00000004
-	JB        general_596
+	JB        general_602
 	MOVQ      DI, R8
 	SUBQ      $0x00000004, R8
 	VMOVUPD   (CX)(R8*8), Y1
@@ -7386,26 +7470,26 @@ row_589:
 	VBLENDVPD Y2, Y1, Y5, Y5
 	VMOVUPD   Y5, (AX)(R10*8)
 	VMOVUPD   Y3, (AX)(R8*8)
-	JMP       span_done_595
+	JMP       span_done_601
 
-general_596:
+general_602:
 	TESTQ     $0x00000003, DI
-	JE        no_last_597
+	JE        no_last_603
 	MOVQ      DI, R9
 	SUBQ      $0x00000004, R9
-	JL        no_last_597
+	JL        no_last_603
 	VMOVUPD   (CX)(R9*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R9*8), Y1, Y4
 	VBLENDVPD Y2, Y1, Y4, Y4
 
-no_last_597:
+no_last_603:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_591:
+unrolled_597:
 	CMPQ      R8, R10
-	JGT       single_592
+	JGT       single_598
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7427,33 +7511,33 @@ unrolled_591:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_591
+	JMP       unrolled_597
 
-single_592:
+single_598:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_593:
+single_loop_599:
 	CMPQ      R8, R10
-	JGT       remainder_594
+	JGT       remainder_600
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_593
+	JMP       single_loop_599
 
-remainder_594:
+remainder_600:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_595
+	JE      span_done_601
 	CMPQ    DI, $0x00000004
-	JL      masked_598
+	JL      masked_604
 	VMOVUPD Y4, (AX)(R9*8)
-	JMP     span_done_595
+	JMP     span_done_601
 
-masked_598:
+masked_604:
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -7465,16 +7549,16 @@ masked_598:
 	VBLENDVPD  Y3, Y2, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R8*8)
 
-span_done_595:
+span_done_601:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_589
+	JMP  row_595
 
-rows_done_590:
-stored_580:
+rows_done_596:
+stored_584:
 	VZEROUPPER
 	RET
 
@@ -7493,36 +7577,36 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_599
+	JA     ring_segmented_605
 	MOVQ   R8, R9
 
-ring_len_600:
+ring_len_606:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_601
+	JAE  ring_len_done_607
 	ADDQ R8, R9
-	JMP  ring_len_600
+	JMP  ring_len_606
 
-ring_len_done_601:
+ring_len_done_607:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_602:
+ring_step_608:
 	CMPQ R10, R9
-	JB   ring_step_done_603
+	JB   ring_step_done_609
 	SUBQ R9, R10
-	JMP  ring_step_602
+	JMP  ring_step_608
 
-ring_step_done_603:
+ring_step_done_609:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_604:
+ring_step_610:
 	CMPQ R10, R9
-	JB   ring_step_done_605
+	JB   ring_step_done_611
 	SUBQ R9, R10
-	JMP  ring_step_604
+	JMP  ring_step_610
 
-ring_step_done_605:
+ring_step_done_611:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    16(R9), R9
@@ -7532,76 +7616,76 @@ ring_step_done_605:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000004
-	JB      ring_short_606
+	JB      ring_short_612
 	CMPQ    AX, $0x01
-	JNE     ring_planes_607
+	JNE     ring_planes_613
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_609:
+ring_copy_615:
 	CMPQ    AX, R10
-	JAE     ring_built_608
+	JAE     ring_built_614
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_610
+	JB      ring_copy_tail_616
 	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_609
+	JNE     ring_copy_615
 	XORQ    R8, R8
-	JMP     ring_copy_609
+	JMP     ring_copy_615
 
-ring_copy_tail_610:
+ring_copy_tail_616:
 	VMOVUPD -32(R9)(DX*8), Y1
 	ADDQ    R11, AX
 	VMOVUPD Y1, -32(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_609
+	JMP     ring_copy_615
 
-ring_planes_607:
+ring_planes_613:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_611
+	JA   ring_long_planes_617
 	MOVQ R10, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_612:
+ring_fill_618:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_613
+	JGT          ring_fill_last_619
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_614
+	JNE          ring_wrap_620
 	XORQ         R8, R8
 
-ring_wrap_614:
-	JMP ring_fill_612
+ring_wrap_620:
+	JMP ring_fill_618
 
-ring_fill_last_613:
+ring_fill_last_619:
 	CMPQ         R11, R10
-	JAE          ring_built_608
+	JAE          ring_built_614
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_615
+	JNE          ring_wrap_621
 	XORQ         R8, R8
 
-ring_wrap_615:
-	JMP ring_fill_last_613
+ring_wrap_621:
+	JMP ring_fill_last_619
 
-ring_long_planes_611:
-ring_channel_616:
+ring_long_planes_617:
+ring_channel_622:
 	CMPQ         R11, R10
-	JAE          ring_built_608
+	JAE          ring_built_614
 	VBROADCASTSD (R9)(R8*8), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -7609,65 +7693,65 @@ ring_channel_616:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_617:
+ring_plane_623:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_617
+	JB      ring_plane_623
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_618
+	JNE     ring_wrap_624
 	XORQ    R8, R8
 
-ring_wrap_618:
-	JMP ring_channel_616
+ring_wrap_624:
+	JMP ring_channel_622
 
-ring_short_606:
+ring_short_612:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_619:
+ring_element_625:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_620
+	JB   ring_element_next_626
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_620
+	JB   ring_element_next_626
 	XORQ R11, R11
 
-ring_element_next_620:
+ring_element_next_626:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_619
+	JB      ring_element_625
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_621
+	JE      ring_exact_627
 	SUBQ    R8, AX
 
-ring_exact_621:
+ring_exact_627:
 	MOVQ AX, DX
 
-ring_repeat_622:
+ring_repeat_628:
 	CMPQ    DX, R10
-	JAE     ring_built_608
+	JAE     ring_built_614
 	VMOVUPD Y1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_622
+	JMP     ring_repeat_628
 
-ring_built_608:
+ring_built_614:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-unrolled_623:
+unrolled_629:
 	CMPQ      DX, R8
-	JGT       single_624
+	JGT       single_630
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7693,15 +7777,15 @@ unrolled_623:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_623
+	JMP       unrolled_629
 
-single_624:
+single_630:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_625:
+single_loop_631:
 	CMPQ      DX, R8
-	JGT       remainder_626
+	JGT       remainder_632
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7712,11 +7796,11 @@ single_loop_625:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_625
+	JMP       single_loop_631
 
-remainder_626:
+remainder_632:
 	SUBQ       DX, SI
-	JE         span_done_627
+	JE         span_done_633
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -7728,10 +7812,10 @@ remainder_626:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_627:
+span_done_633:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_599:
+ring_segmented_605:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -7741,11 +7825,11 @@ ring_segmented_599:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_628
+	JE   ring_rows_634
 
-ring_segment_629:
+ring_segment_635:
 	CMPQ    SI, $0x00
-	JE      ring_done_630
+	JE      ring_done_636
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -7762,33 +7846,33 @@ ring_segment_629:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_631:
+ring_len_637:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_632
+	JAE  ring_len_done_638
 	ADDQ R9, R11
-	JMP  ring_len_631
+	JMP  ring_len_637
 
-ring_len_done_632:
+ring_len_done_638:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_633:
+ring_step_639:
 	CMPQ R12, R11
-	JB   ring_step_done_634
+	JB   ring_step_done_640
 	SUBQ R11, R12
-	JMP  ring_step_633
+	JMP  ring_step_639
 
-ring_step_done_634:
+ring_step_done_640:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_635:
+ring_step_641:
 	CMPQ R12, R11
-	JB   ring_step_done_636
+	JB   ring_step_done_642
 	SUBQ R11, R12
-	JMP  ring_step_635
+	JMP  ring_step_641
 
-ring_step_done_636:
+ring_step_done_642:
 	MOVQ    R12, 1936(SP)
 	LEAQ    16(R11), R11
 	CMPQ    R10, R11
@@ -7798,76 +7882,76 @@ ring_step_done_636:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000004
-	JB      ring_short_637
+	JB      ring_short_643
 	CMPQ    R8, $0x01
-	JNE     ring_planes_638
+	JNE     ring_planes_644
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_640:
+ring_copy_646:
 	CMPQ    R8, AX
-	JAE     ring_built_639
+	JAE     ring_built_645
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_641
+	JB      ring_copy_tail_647
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_640
+	JNE     ring_copy_646
 	XORQ    R9, R9
-	JMP     ring_copy_640
+	JMP     ring_copy_646
 
-ring_copy_tail_641:
+ring_copy_tail_647:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R11, R8
 	VMOVUPD Y1, -32(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_640
+	JMP     ring_copy_646
 
-ring_planes_638:
+ring_planes_644:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_642
+	JA   ring_long_planes_648
 	MOVQ AX, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_643:
+ring_fill_649:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_644
+	JGT          ring_fill_last_650
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_645
+	JNE          ring_wrap_651
 	XORQ         R9, R9
 
-ring_wrap_645:
-	JMP ring_fill_643
+ring_wrap_651:
+	JMP ring_fill_649
 
-ring_fill_last_644:
+ring_fill_last_650:
 	CMPQ         R11, AX
-	JAE          ring_built_639
+	JAE          ring_built_645
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_646
+	JNE          ring_wrap_652
 	XORQ         R9, R9
 
-ring_wrap_646:
-	JMP ring_fill_last_644
+ring_wrap_652:
+	JMP ring_fill_last_650
 
-ring_long_planes_642:
-ring_channel_647:
+ring_long_planes_648:
+ring_channel_653:
 	CMPQ         R11, AX
-	JAE          ring_built_639
+	JAE          ring_built_645
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -7875,66 +7959,66 @@ ring_channel_647:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_648:
+ring_plane_654:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_648
+	JB      ring_plane_654
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_649
+	JNE     ring_wrap_655
 	XORQ    R9, R9
 
-ring_wrap_649:
-	JMP ring_channel_647
+ring_wrap_655:
+	JMP ring_channel_653
 
-ring_short_637:
+ring_short_643:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_650:
+ring_element_656:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_651
+	JB   ring_element_next_657
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_651
+	JB   ring_element_next_657
 	XORQ R11, R11
 
-ring_element_next_651:
+ring_element_next_657:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_650
+	JB      ring_element_656
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_652
+	JE      ring_exact_658
 	SUBQ    R9, DX
 
-ring_exact_652:
+ring_exact_658:
 	MOVQ DX, R8
 
-ring_repeat_653:
+ring_repeat_659:
 	CMPQ    R8, AX
-	JAE     ring_built_639
+	JAE     ring_built_645
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_653
+	JMP     ring_repeat_659
 
-ring_built_639:
+ring_built_645:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_654:
+unrolled_660:
 	CMPQ      R8, R9
-	JGT       single_655
+	JGT       single_661
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7960,15 +8044,15 @@ unrolled_654:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_654
+	JMP       unrolled_660
 
-single_655:
+single_661:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_656:
+single_loop_662:
 	CMPQ      R8, R9
-	JGT       remainder_657
+	JGT       remainder_663
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7979,11 +8063,11 @@ single_loop_656:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_656
+	JMP       single_loop_662
 
-remainder_657:
+remainder_663:
 	SUBQ       R8, DX
-	JE         span_done_658
+	JE         span_done_664
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -7995,7 +8079,7 @@ remainder_657:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_658:
+span_done_664:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -8006,18 +8090,18 @@ span_done_658:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_659
+	JNE  ring_next_665
 	XORQ AX, AX
 
-ring_next_659:
+ring_next_665:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_629
+	JMP  ring_segment_635
 
-ring_done_630:
+ring_done_636:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_628:
-ring_block_660:
+ring_rows_634:
+ring_block_666:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -8033,33 +8117,33 @@ ring_block_660:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_661:
+ring_len_667:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_662
+	JAE  ring_len_done_668
 	ADDQ BX, SI
-	JMP  ring_len_661
+	JMP  ring_len_667
 
-ring_len_done_662:
+ring_len_done_668:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, R8
 
-ring_step_663:
+ring_step_669:
 	CMPQ R8, SI
-	JB   ring_step_done_664
+	JB   ring_step_done_670
 	SUBQ SI, R8
-	JMP  ring_step_663
+	JMP  ring_step_669
 
-ring_step_done_664:
+ring_step_done_670:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_665:
+ring_step_671:
 	CMPQ R8, SI
-	JB   ring_step_done_666
+	JB   ring_step_done_672
 	SUBQ SI, R8
-	JMP  ring_step_665
+	JMP  ring_step_671
 
-ring_step_done_666:
+ring_step_done_672:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    16(SI), SI
@@ -8070,76 +8154,76 @@ ring_step_done_666:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000004
-	JB      ring_short_667
+	JB      ring_short_673
 	CMPQ    CX, $0x01
-	JNE     ring_planes_668
+	JNE     ring_planes_674
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_670:
+ring_copy_676:
 	CMPQ    BX, R8
-	JAE     ring_built_669
+	JAE     ring_built_675
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_671
+	JB      ring_copy_tail_677
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_670
+	JNE     ring_copy_676
 	XORQ    R9, R9
-	JMP     ring_copy_670
+	JMP     ring_copy_676
 
-ring_copy_tail_671:
+ring_copy_tail_677:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_670
+	JMP     ring_copy_676
 
-ring_planes_668:
+ring_planes_674:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_672
+	JA   ring_long_planes_678
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_673:
+ring_fill_679:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_674
+	JGT          ring_fill_last_680
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	VMOVUPD      Y1, 32(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_675
+	JNE          ring_wrap_681
 	XORQ         BX, BX
 
-ring_wrap_675:
-	JMP ring_fill_673
+ring_wrap_681:
+	JMP ring_fill_679
 
-ring_fill_last_674:
+ring_fill_last_680:
 	CMPQ         R9, R8
-	JAE          ring_built_669
+	JAE          ring_built_675
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_676
+	JNE          ring_wrap_682
 	XORQ         BX, BX
 
-ring_wrap_676:
-	JMP ring_fill_last_674
+ring_wrap_682:
+	JMP ring_fill_last_680
 
-ring_long_planes_672:
-ring_channel_677:
+ring_long_planes_678:
+ring_channel_683:
 	CMPQ         R9, R8
-	JAE          ring_built_669
+	JAE          ring_built_675
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -8147,57 +8231,57 @@ ring_channel_677:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_678:
+ring_plane_684:
 	VMOVUPD Y1, (DI)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_678
+	JB      ring_plane_684
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_679
+	JNE     ring_wrap_685
 	XORQ    BX, BX
 
-ring_wrap_679:
-	JMP ring_channel_677
+ring_wrap_685:
+	JMP ring_channel_683
 
-ring_short_667:
+ring_short_673:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_680:
+ring_element_686:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_681
+	JB   ring_element_next_687
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_681
+	JB   ring_element_next_687
 	XORQ R9, R9
 
-ring_element_next_681:
+ring_element_next_687:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_680
+	JB      ring_element_686
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_682
+	JE      ring_exact_688
 	SUBQ    BX, DX
 
-ring_exact_682:
+ring_exact_688:
 	MOVQ DX, BX
 
-ring_repeat_683:
+ring_repeat_689:
 	CMPQ    BX, R8
-	JAE     ring_built_669
+	JAE     ring_built_675
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_683
+	JMP     ring_repeat_689
 
-ring_built_669:
+ring_built_675:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -8206,18 +8290,18 @@ ring_built_669:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_684:
+ring_row_690:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_685
+	JE   ring_rows_done_691
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_686:
+unrolled_692:
 	CMPQ      R8, R9
-	JGT       single_687
+	JGT       single_693
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8243,15 +8327,15 @@ unrolled_686:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_686
+	JMP       unrolled_692
 
-single_687:
+single_693:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_688:
+single_loop_694:
 	CMPQ      R8, R9
-	JGT       remainder_689
+	JGT       remainder_695
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8262,11 +8346,11 @@ single_loop_688:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_688
+	JMP       single_loop_694
 
-remainder_689:
+remainder_695:
 	SUBQ       R8, DX
-	JE         span_done_690
+	JE         span_done_696
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -8278,20 +8362,20 @@ remainder_689:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_690:
+span_done_696:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_684
+	JMP   ring_row_690
 
-ring_rows_done_685:
+ring_rows_done_691:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_660
+	JMP  ring_block_666
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -8313,11 +8397,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_691
+	JB           cached_697
 	CMPQ         AX, DX
-	JE           cached_691
+	JE           cached_697
 	CMPQ         AX, CX
-	JE           cached_691
+	JE           cached_697
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8326,7 +8410,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_693
+	JE           aligned_699
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -8343,15 +8427,15 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_693:
+aligned_699:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
 	PCALIGN $64
 
-unrolled_694:
+unrolled_700:
 	CMPQ        SI, DI
-	JGT         single_695
+	JGT         single_701
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8389,15 +8473,15 @@ unrolled_694:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_694
+	JMP         unrolled_700
 
-single_695:
+single_701:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_696:
+single_loop_702:
 	CMPQ        SI, DI
-	JGT         remainder_697
+	JGT         remainder_703
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8408,11 +8492,11 @@ single_loop_696:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_696
+	JMP         single_loop_702
 
-remainder_697:
+remainder_703:
 	SUBQ        SI, BX
-	JE          span_done_698
+	JE          span_done_704
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -8427,17 +8511,17 @@ remainder_697:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_698:
+span_done_704:
 	SFENCE
-	JMP stored_692
+	JMP stored_698
 
-cached_691:
+cached_697:
 	XORQ        SI, SI
 	TESTQ       $0x00000003, BX
-	JE          no_last_704
+	JE          no_last_710
 	MOVQ        BX, DI
 	SUBQ        $0x00000004, DI
-	JL          no_last_704
+	JL          no_last_710
 	VMOVUPD     (CX)(DI*8), Y6
 	VMOVUPD     (DX)(DI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8453,15 +8537,15 @@ cached_691:
 	VMULPD      Y5, Y7, Y6
 	VBLENDVPD   Y8, Y7, Y6, Y6
 
-no_last_704:
+no_last_710:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
 	PCALIGN $64
 
-unrolled_699:
+unrolled_705:
 	CMPQ        SI, R8
-	JGT         single_700
+	JGT         single_706
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8499,15 +8583,15 @@ unrolled_699:
 	VBLENDVPD   Y9, Y8, Y7, Y7
 	VMOVUPD     Y7, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_699
+	JMP         unrolled_705
 
-single_700:
+single_706:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_701:
+single_loop_707:
 	CMPQ        SI, R8
-	JGT         remainder_702
+	JGT         remainder_708
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8518,18 +8602,18 @@ single_loop_701:
 	VBLENDVPD   Y9, Y8, Y7, Y7
 	VMOVUPD     Y7, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_701
+	JMP         single_loop_707
 
-remainder_702:
+remainder_708:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_703
+	JE      span_done_709
 	CMPQ    BX, $0x00000004
-	JL      masked_705
+	JL      masked_711
 	VMOVUPD Y6, (AX)(DI*8)
-	JMP     span_done_703
+	JMP     span_done_709
 
-masked_705:
+masked_711:
 	MOVQ        R8, BX
 	SHLQ        $0x03, BX
 	NEGQ        BX
@@ -8545,8 +8629,8 @@ masked_705:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_703:
-stored_692:
+span_done_709:
+stored_698:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8581,17 +8665,17 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	MOVQ    BX, R12
 	SHLQ    $0x03, R12
 	CMPQ    R12, ·streamThreshold+0(SB)
-	JB      cached_706
+	JB      cached_712
 	CMPQ    R10, $0x00000800
-	JB      cached_706
+	JB      cached_712
 	CMPQ    AX, DX
-	JE      cached_706
+	JE      cached_712
 	CMPQ    AX, CX
-	JE      cached_706
+	JE      cached_712
 
-plane_708:
+plane_714:
 	CMPQ         BX, $0x00
-	JE           planes_done_709
+	JE           planes_done_715
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8605,7 +8689,7 @@ plane_708:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_710
+	JE           aligned_716
 	MOVQ         R13, R14
 	SHLQ         $0x03, R14
 	NEGQ         R14
@@ -8622,13 +8706,13 @@ plane_708:
 	VMASKMOVPD   Y7, Y6, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_710:
+aligned_716:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_711:
+unrolled_717:
 	CMPQ        R12, R13
-	JGT         single_712
+	JGT         single_718
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8666,15 +8750,15 @@ unrolled_711:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_711
+	JMP         unrolled_717
 
-single_712:
+single_718:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_713:
+single_loop_719:
 	CMPQ        R12, R13
-	JGT         remainder_714
+	JGT         remainder_720
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8685,12 +8769,12 @@ single_loop_713:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_713
+	JMP         single_loop_719
 
-remainder_714:
+remainder_720:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_715
+	JE          span_done_721
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -8705,7 +8789,7 @@ remainder_714:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_715:
+span_done_721:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8720,21 +8804,21 @@ span_done_715:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_716
+	JNE          same_pass_722
 	XORQ         R11, R11
 
-same_pass_716:
+same_pass_722:
 	SUBQ DI, BX
-	JMP  plane_708
+	JMP  plane_714
 
-planes_done_709:
+planes_done_715:
 	SFENCE
-	JMP stored_707
+	JMP stored_713
 
-cached_706:
-plane_717:
+cached_712:
+plane_723:
 	CMPQ         BX, $0x00
-	JE           planes_done_718
+	JE           planes_done_724
 	VBROADCASTSD (R9)(R11*8), Y6
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8742,10 +8826,10 @@ plane_717:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000003, DI
-	JE           no_last_724
+	JE           no_last_730
 	MOVQ         DI, R14
 	SUBQ         $0x00000004, R14
-	JL           no_last_724
+	JL           no_last_730
 	VMOVUPD      (CX)(R14*8), Y7
 	VMOVUPD      (DX)(R14*8), Y8
 	VCMPPD       $0x1e, Y0, Y7, Y9
@@ -8756,13 +8840,13 @@ plane_717:
 	VMULPD       Y6, Y8, Y7
 	VBLENDVPD    Y9, Y8, Y7, Y7
 
-no_last_724:
+no_last_730:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_719:
+unrolled_725:
 	CMPQ        R12, R13
-	JGT         single_720
+	JGT         single_726
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -8800,15 +8884,15 @@ unrolled_719:
 	VBLENDVPD   Y10, Y9, Y8, Y8
 	VMOVUPD     Y8, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_719
+	JMP         unrolled_725
 
-single_720:
+single_726:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_721:
+single_loop_727:
 	CMPQ        R12, R13
-	JGT         remainder_722
+	JGT         remainder_728
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -8819,18 +8903,18 @@ single_loop_721:
 	VBLENDVPD   Y10, Y9, Y8, Y8
 	VMOVUPD     Y8, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_721
+	JMP         single_loop_727
 
-remainder_722:
+remainder_728:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_723
+	JE      span_done_729
 	CMPQ    DI, $0x00000004
-	JL      masked_725
+	JL      masked_731
 	VMOVUPD Y7, (AX)(R14*8)
-	JMP     span_done_723
+	JMP     span_done_729
 
-masked_725:
+masked_731:
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R15
@@ -8845,7 +8929,7 @@ masked_725:
 	VBLENDVPD   Y11, Y10, Y6, Y6
 	VMASKMOVPD  Y6, Y8, (AX)(R12*8)
 
-span_done_723:
+span_done_729:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8860,15 +8944,15 @@ span_done_723:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_726
+	JNE          same_pass_732
 	XORQ         R11, R11
 
-same_pass_726:
+same_pass_732:
 	SUBQ DI, BX
-	JMP  plane_717
+	JMP  plane_723
 
-planes_done_718:
-stored_707:
+planes_done_724:
+stored_713:
 	VZEROUPPER
 	RET
 
@@ -8888,17 +8972,17 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_727
+	JB     cached_733
 	CMPQ   R9, $0x00000800
-	JB     cached_727
+	JB     cached_733
 	CMPQ   AX, DX
-	JE     cached_727
+	JE     cached_733
 	CMPQ   AX, CX
-	JE     cached_727
+	JE     cached_733
 
-row_729:
+row_735:
 	CMPQ        BX, $0x00
-	JE          rows_done_730
+	JE          rows_done_736
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -8910,7 +8994,7 @@ row_729:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_731
+	JE          aligned_737
 	MOVQ        R11, R12
 	SHLQ        $0x03, R12
 	NEGQ        R12
@@ -8930,13 +9014,13 @@ row_729:
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_731:
+aligned_737:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_732:
+unrolled_738:
 	CMPQ        R10, R11
-	JGT         single_733
+	JGT         single_739
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -8982,15 +9066,15 @@ unrolled_732:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_732
+	JMP         unrolled_738
 
-single_733:
+single_739:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_734:
+single_loop_740:
 	CMPQ        R10, R11
-	JGT         remainder_735
+	JGT         remainder_741
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9003,12 +9087,12 @@ single_loop_734:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_734
+	JMP         single_loop_740
 
-remainder_735:
+remainder_741:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_736
+	JE          span_done_742
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -9026,32 +9110,32 @@ remainder_735:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_736:
+span_done_742:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_729
+	JMP  row_735
 
-rows_done_730:
+rows_done_736:
 	SFENCE
-	JMP stored_728
+	JMP stored_734
 
-cached_727:
-row_737:
+cached_733:
+row_743:
 	CMPQ        BX, $0x00
-	JE          rows_done_738
+	JE          rows_done_744
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	TESTQ       $0x00000003, R9
-	JE          no_last_744
+	JE          no_last_750
 	MOVQ        R9, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_744
+	JL          no_last_750
 	VMOVUPD     (CX)(R11*8), Y1
 	VMOVUPD     (DX)(R11*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9069,13 +9153,13 @@ row_737:
 	VMULPD      (SI)(R11*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
 
-no_last_744:
+no_last_750:
 	MOVQ R9, R12
 	SUBQ $0x00000010, R12
 
-unrolled_739:
+unrolled_745:
 	CMPQ        R10, R12
-	JGT         single_740
+	JGT         single_746
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -9121,15 +9205,15 @@ unrolled_739:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMOVUPD     Y2, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_739
+	JMP         unrolled_745
 
-single_740:
+single_746:
 	MOVQ R9, R12
 	SUBQ $0x00000004, R12
 
-single_loop_741:
+single_loop_747:
 	CMPQ        R10, R12
-	JGT         remainder_742
+	JGT         remainder_748
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -9142,18 +9226,18 @@ single_loop_741:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMOVUPD     Y2, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_741
+	JMP         single_loop_747
 
-remainder_742:
+remainder_748:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_743
+	JE      span_done_749
 	CMPQ    R9, $0x00000004
-	JL      masked_745
+	JL      masked_751
 	VMOVUPD Y1, (AX)(R11*8)
-	JMP     span_done_743
+	JMP     span_done_749
 
-masked_745:
+masked_751:
 	SHLQ        $0x03, R12
 	NEGQ        R12
 	LEAQ        tailmask<>+32(SB), R13
@@ -9171,17 +9255,17 @@ masked_745:
 	VBLENDVPD   Y5, Y4, Y3, Y3
 	VMASKMOVPD  Y3, Y2, (AX)(R10*8)
 
-span_done_743:
+span_done_749:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_737
+	JMP  row_743
 
-rows_done_738:
-stored_728:
+rows_done_744:
+stored_734:
 	VZEROUPPER
 	RET
 
@@ -9204,36 +9288,36 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_746
+	JA     ring_segmented_752
 	MOVQ   R10, R11
 
-ring_len_747:
+ring_len_753:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_748
+	JAE  ring_len_done_754
 	ADDQ R10, R11
-	JMP  ring_len_747
+	JMP  ring_len_753
 
-ring_len_done_748:
+ring_len_done_754:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_749:
+ring_step_755:
 	CMPQ R12, R11
-	JB   ring_step_done_750
+	JB   ring_step_done_756
 	SUBQ R11, R12
-	JMP  ring_step_749
+	JMP  ring_step_755
 
-ring_step_done_750:
+ring_step_done_756:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_751:
+ring_step_757:
 	CMPQ R12, R11
-	JB   ring_step_done_752
+	JB   ring_step_done_758
 	SUBQ R11, R12
-	JMP  ring_step_751
+	JMP  ring_step_757
 
-ring_step_done_752:
+ring_step_done_758:
 	MOVQ    R12, 1904(SP)
 	MOVQ    DI, R12
 	LEAQ    16(R11), R11
@@ -9243,76 +9327,76 @@ ring_step_done_752:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1928(SP), R12
 	CMPQ    R10, $0x00000004
-	JB      ring_short_753
+	JB      ring_short_759
 	CMPQ    R8, $0x01
-	JNE     ring_planes_754
+	JNE     ring_planes_760
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_756:
+ring_copy_762:
 	CMPQ    R8, R12
-	JAE     ring_built_755
+	JAE     ring_built_761
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000004
-	JB      ring_copy_tail_757
+	JB      ring_copy_tail_763
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_756
+	JNE     ring_copy_762
 	XORQ    R10, R10
-	JMP     ring_copy_756
+	JMP     ring_copy_762
 
-ring_copy_tail_757:
+ring_copy_tail_763:
 	VMOVUPD -32(R11)(R9*8), Y1
 	ADDQ    R13, R8
 	VMOVUPD Y1, -32(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_756
+	JMP     ring_copy_762
 
-ring_planes_754:
+ring_planes_760:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_758
+	JA   ring_long_planes_764
 	MOVQ R12, R14
 	SUBQ $0x00000004, R14
 
-ring_fill_759:
+ring_fill_765:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_760
+	JGT          ring_fill_last_766
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_761
+	JNE          ring_wrap_767
 	XORQ         R10, R10
 
-ring_wrap_761:
-	JMP ring_fill_759
+ring_wrap_767:
+	JMP ring_fill_765
 
-ring_fill_last_760:
+ring_fill_last_766:
 	CMPQ         R13, R12
-	JAE          ring_built_755
+	JAE          ring_built_761
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_762
+	JNE          ring_wrap_768
 	XORQ         R10, R10
 
-ring_wrap_762:
-	JMP ring_fill_last_760
+ring_wrap_768:
+	JMP ring_fill_last_766
 
-ring_long_planes_758:
-ring_channel_763:
+ring_long_planes_764:
+ring_channel_769:
 	CMPQ         R13, R12
-	JAE          ring_built_755
+	JAE          ring_built_761
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -9320,57 +9404,57 @@ ring_channel_763:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_764:
+ring_plane_770:
 	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R15
 	CMPQ    R15, R14
-	JB      ring_plane_764
+	JB      ring_plane_770
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_765
+	JNE     ring_wrap_771
 	XORQ    R10, R10
 
-ring_wrap_765:
-	JMP ring_channel_763
+ring_wrap_771:
+	JMP ring_channel_769
 
-ring_short_753:
+ring_short_759:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_766:
+ring_element_772:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_767
+	JB   ring_element_next_773
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_767
+	JB   ring_element_next_773
 	XORQ R13, R13
 
-ring_element_next_767:
+ring_element_next_773:
 	INCQ    R15
 	CMPQ    R15, $0x00000004
-	JB      ring_element_766
+	JB      ring_element_772
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), R8
 	CMPQ    R8, $0x00000004
-	JE      ring_exact_768
+	JE      ring_exact_774
 	SUBQ    R10, R8
 
-ring_exact_768:
+ring_exact_774:
 	MOVQ R8, R9
 
-ring_repeat_769:
+ring_repeat_775:
 	CMPQ    R9, R12
-	JAE     ring_built_755
+	JAE     ring_built_761
 	VMOVUPD Y1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_769
+	JMP     ring_repeat_775
 
-ring_built_755:
+ring_built_761:
 	MOVQ    1888(SP), R8
 	MOVQ    1928(SP), R9
 	MOVQ    R9, R10
@@ -9386,22 +9470,22 @@ ring_built_755:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_770:
+sums_zero_776:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_771
+	JAE     sums_zeroed_777
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_770
+	JMP     sums_zero_776
 
-sums_zeroed_771:
+sums_zeroed_777:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_772:
+unrolled_778:
 	CMPQ        R9, R10
-	JGT         single_773
+	JGT         single_779
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9451,15 +9535,15 @@ unrolled_772:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         unrolled_772
+	JMP         unrolled_778
 
-single_773:
+single_779:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_774:
+single_loop_780:
 	CMPQ        R9, R10
-	JGT         remainder_775
+	JGT         remainder_781
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9476,11 +9560,11 @@ single_loop_774:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
-	JMP         single_loop_774
+	JMP         single_loop_780
 
-remainder_775:
+remainder_781:
 	SUBQ        R9, DI
-	JE          span_done_776
+	JE          span_done_782
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -9498,93 +9582,93 @@ remainder_775:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_776:
+span_done_782:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
 	MOVQ  1928(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_778
+	JLE   fold_ext_done_784
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_779
+	JA    fold_ext_scalar_785
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_777:
+fold_ext_783:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_778
+	JBE     fold_ext_done_784
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_777
+	JMP     fold_ext_783
 
-fold_ext_scalar_779:
+fold_ext_scalar_785:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_780:
+fold_ext_element_786:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_781
+	JBE    fold_ext_element_done_787
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_780
+	JMP    fold_ext_element_786
 
-fold_ext_element_done_781:
-fold_ext_done_778:
-fold_782:
+fold_ext_element_done_787:
+fold_ext_done_784:
+fold_788:
 	CMPQ   DX, AX
-	JBE    fold_done_783
+	JBE    fold_done_789
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_782
+	JMP    fold_788
 
-fold_done_783:
+fold_done_789:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_784
+	JNE  sums_planes_790
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_786:
+sums_vector_792:
 	CMPQ    AX, DX
-	JGT     sums_scalar_787
+	JGT     sums_scalar_793
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_786
+	JMP     sums_vector_792
 
-sums_scalar_787:
+sums_scalar_793:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_785
+	JE     sums_done_791
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_787
+	JMP    sums_scalar_793
 
-sums_planes_784:
+sums_planes_790:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_788:
+sums_group_794:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_790
+	JB     sums_single_796
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -9593,7 +9677,7 @@ sums_group_788:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_789:
+sums_group_plane_795:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -9602,7 +9686,7 @@ sums_group_plane_789:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_789
+	JB     sums_group_plane_795
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -9615,29 +9699,29 @@ sums_group_plane_789:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_788
+	JMP    sums_group_794
 
-sums_single_790:
+sums_single_796:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_785
+	JE     sums_done_791
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_791:
+sums_single_plane_797:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_791
+	JB     sums_single_plane_797
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_790
+	JMP    sums_single_796
 
-sums_done_785:
+sums_done_791:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_746:
+ring_segmented_752:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -9647,7 +9731,7 @@ ring_segmented_746:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_793:
+ring_block_799:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -9663,33 +9747,33 @@ ring_block_793:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_794:
+ring_len_800:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_795
+	JAE  ring_len_done_801
 	ADDQ DI, R8
-	JMP  ring_len_794
+	JMP  ring_len_800
 
-ring_len_done_795:
+ring_len_done_801:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_796:
+ring_step_802:
 	CMPQ R9, R8
-	JB   ring_step_done_797
+	JB   ring_step_done_803
 	SUBQ R8, R9
-	JMP  ring_step_796
+	JMP  ring_step_802
 
-ring_step_done_797:
+ring_step_done_803:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_798:
+ring_step_804:
 	CMPQ R9, R8
-	JB   ring_step_done_799
+	JB   ring_step_done_805
 	SUBQ R8, R9
-	JMP  ring_step_798
+	JMP  ring_step_804
 
-ring_step_done_799:
+ring_step_done_805:
 	MOVQ    R9, 1904(SP)
 	MOVQ    DI, R9
 	LEAQ    16(R8), R8
@@ -9700,76 +9784,76 @@ ring_step_done_799:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1928(SP), R9
 	CMPQ    DI, $0x00000004
-	JB      ring_short_800
+	JB      ring_short_806
 	CMPQ    AX, $0x01
-	JNE     ring_planes_801
+	JNE     ring_planes_807
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_803:
+ring_copy_809:
 	CMPQ    DI, R9
-	JAE     ring_built_802
+	JAE     ring_built_808
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_804
+	JB      ring_copy_tail_810
 	VMOVUPD (R8)(R10*8), Y1
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    $0x00000004, DI
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_803
+	JNE     ring_copy_809
 	XORQ    R10, R10
-	JMP     ring_copy_803
+	JMP     ring_copy_809
 
-ring_copy_tail_804:
+ring_copy_tail_810:
 	VMOVUPD -32(R8)(SI*8), Y1
 	ADDQ    R11, DI
 	VMOVUPD Y1, -32(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_803
+	JMP     ring_copy_809
 
-ring_planes_801:
+ring_planes_807:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_805
+	JA   ring_long_planes_811
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-ring_fill_806:
+ring_fill_812:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_807
+	JGT          ring_fill_last_813
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_808
+	JNE          ring_wrap_814
 	XORQ         DI, DI
 
-ring_wrap_808:
-	JMP ring_fill_806
+ring_wrap_814:
+	JMP ring_fill_812
 
-ring_fill_last_807:
+ring_fill_last_813:
 	CMPQ         R10, R9
-	JAE          ring_built_802
+	JAE          ring_built_808
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_809
+	JNE          ring_wrap_815
 	XORQ         DI, DI
 
-ring_wrap_809:
-	JMP ring_fill_last_807
+ring_wrap_815:
+	JMP ring_fill_last_813
 
-ring_long_planes_805:
-ring_channel_810:
+ring_long_planes_811:
+ring_channel_816:
 	CMPQ         R10, R9
-	JAE          ring_built_802
+	JAE          ring_built_808
 	VBROADCASTSD (R8)(DI*8), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -9777,57 +9861,57 @@ ring_channel_810:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_811:
+ring_plane_817:
 	VMOVUPD Y1, (CX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R11
-	JB      ring_plane_811
+	JB      ring_plane_817
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_812
+	JNE     ring_wrap_818
 	XORQ    DI, DI
 
-ring_wrap_812:
-	JMP ring_channel_810
+ring_wrap_818:
+	JMP ring_channel_816
 
-ring_short_800:
+ring_short_806:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_813:
+ring_element_819:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_814
+	JB   ring_element_next_820
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_814
+	JB   ring_element_next_820
 	XORQ R10, R10
 
-ring_element_next_814:
+ring_element_next_820:
 	INCQ    R12
 	CMPQ    R12, $0x00000004
-	JB      ring_element_813
+	JB      ring_element_819
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), SI
 	CMPQ    SI, $0x00000004
-	JE      ring_exact_815
+	JE      ring_exact_821
 	SUBQ    DI, SI
 
-ring_exact_815:
+ring_exact_821:
 	MOVQ SI, DI
 
-ring_repeat_816:
+ring_repeat_822:
 	CMPQ    DI, R9
-	JAE     ring_built_802
+	JAE     ring_built_808
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_816
+	JMP     ring_repeat_822
 
-ring_built_802:
+ring_built_808:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -9853,26 +9937,26 @@ ring_built_802:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_817:
+sums_zero_823:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_818
+	JAE     sums_zeroed_824
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_817
+	JMP     sums_zero_823
 
-sums_zeroed_818:
-ring_row_819:
+sums_zeroed_824:
+ring_row_825:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_820
+	JE   ring_rows_done_826
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_821:
+unrolled_827:
 	CMPQ        R10, R11
-	JGT         single_822
+	JGT         single_828
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9922,15 +10006,15 @@ unrolled_821:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_821
+	JMP         unrolled_827
 
-single_822:
+single_828:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_823:
+single_loop_829:
 	CMPQ        R10, R11
-	JGT         remainder_824
+	JGT         remainder_830
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9947,11 +10031,11 @@ single_loop_823:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_823
+	JMP         single_loop_829
 
-remainder_824:
+remainder_830:
 	SUBQ        R10, R9
-	JE          span_done_825
+	JE          span_done_831
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -9969,7 +10053,7 @@ remainder_824:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_825:
+span_done_831:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -9977,9 +10061,9 @@ span_done_825:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_819
+	JMP   ring_row_825
 
-ring_rows_done_820:
+ring_rows_done_826:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -9987,86 +10071,86 @@ ring_rows_done_820:
 	MOVQ 1888(SP), DI
 	MOVQ 1928(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_827
+	JLE  fold_ext_done_833
 	CMPQ R8, DI
-	JA   fold_ext_scalar_828
+	JA   fold_ext_scalar_834
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_826:
+fold_ext_832:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_827
+	JBE     fold_ext_done_833
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_826
+	JMP     fold_ext_832
 
-fold_ext_scalar_828:
+fold_ext_scalar_834:
 	MOVQ 1928(SP), R8
 
-fold_ext_element_829:
+fold_ext_element_835:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_830
+	JBE    fold_ext_element_done_836
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_829
+	JMP    fold_ext_element_835
 
-fold_ext_element_done_830:
-fold_ext_done_827:
-fold_831:
+fold_ext_element_done_836:
+fold_ext_done_833:
+fold_837:
 	CMPQ   DI, SI
-	JBE    fold_done_832
+	JBE    fold_done_838
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_831
+	JMP    fold_837
 
-fold_done_832:
+fold_done_838:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_833
+	JNE  sums_planes_839
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_835:
+sums_vector_841:
 	CMPQ    SI, DI
-	JGT     sums_scalar_836
+	JGT     sums_scalar_842
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_835
+	JMP     sums_vector_841
 
-sums_scalar_836:
+sums_scalar_842:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_834
+	JE     sums_done_840
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_836
+	JMP    sums_scalar_842
 
-sums_planes_833:
+sums_planes_839:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_837:
+sums_group_843:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_839
+	JB     sums_single_845
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -10075,7 +10159,7 @@ sums_group_837:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_838:
+sums_group_plane_844:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -10084,7 +10168,7 @@ sums_group_plane_838:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_838
+	JB     sums_group_plane_844
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -10097,29 +10181,29 @@ sums_group_plane_838:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_837
+	JMP    sums_group_843
 
-sums_single_839:
+sums_single_845:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_834
+	JE     sums_done_840
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_840:
+sums_single_plane_846:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_840
+	JB     sums_single_plane_846
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_839
+	JMP    sums_single_845
 
-sums_done_834:
+sums_done_840:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_793
+	JMP  ring_block_799
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -10135,9 +10219,9 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+72(FP), Y1
 	CMPQ         BX, $0x00000008
-	JA           general_842
+	JA           general_848
 	CMPQ         BX, $0x00000004
-	JB           general_842
+	JB           general_848
 	SUBQ         $0x00000004, BX
 	VMOVUPD      (CX)(BX*8), Y2
 	VMOVUPD      (DX)(BX*8), Y3
@@ -10152,17 +10236,17 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VBLENDVPD    Y0, Y3, Y1, Y1
 	VMOVUPD      Y1, (AX)(SI*8)
 	VMOVUPD      Y4, (AX)(BX*8)
-	JMP          short_done_841
+	JMP          short_done_847
 
-general_842:
+general_848:
 	MOVQ       BX, SI
 	SHLQ       $0x03, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_843
+	JB         cached_849
 	CMPQ       AX, DX
-	JE         cached_843
+	JE         cached_849
 	CMPQ       AX, CX
-	JE         cached_843
+	JE         cached_849
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -10171,7 +10255,7 @@ general_842:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_845
+	JE         aligned_851
 	MOVQ       DI, R8
 	SHLQ       $0x03, R8
 	NEGQ       R8
@@ -10185,15 +10269,15 @@ general_842:
 	VMASKMOVPD Y5, Y2, (AX)(SI*8)
 	MOVQ       DI, SI
 
-aligned_845:
+aligned_851:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
 	PCALIGN $64
 
-unrolled_846:
+unrolled_852:
 	CMPQ      SI, DI
-	JGT       single_847
+	JGT       single_853
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10219,15 +10303,15 @@ unrolled_846:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_846
+	JMP       unrolled_852
 
-single_847:
+single_853:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_848:
+single_loop_854:
 	CMPQ      SI, DI
-	JGT       remainder_849
+	JGT       remainder_855
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10235,11 +10319,11 @@ single_loop_848:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_848
+	JMP       single_loop_854
 
-remainder_849:
+remainder_855:
 	SUBQ       SI, BX
-	JE         span_done_850
+	JE         span_done_856
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -10251,32 +10335,32 @@ remainder_849:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_850:
+span_done_856:
 	SFENCE
-	JMP stored_844
+	JMP stored_850
 
-cached_843:
+cached_849:
 	XORQ      SI, SI
 	TESTQ     $0x00000003, BX
-	JE        no_last_856
+	JE        no_last_862
 	MOVQ      BX, DI
 	SUBQ      $0x00000004, DI
-	JL        no_last_856
+	JL        no_last_862
 	VMOVUPD   (CX)(DI*8), Y2
 	VMOVUPD   (DX)(DI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    Y1, Y3, Y4
 	VBLENDVPD Y2, Y3, Y4, Y4
 
-no_last_856:
+no_last_862:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
 	PCALIGN $64
 
-unrolled_851:
+unrolled_857:
 	CMPQ      SI, R8
-	JGT       single_852
+	JGT       single_858
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10302,15 +10386,15 @@ unrolled_851:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_851
+	JMP       unrolled_857
 
-single_852:
+single_858:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_853:
+single_loop_859:
 	CMPQ      SI, R8
-	JGT       remainder_854
+	JGT       remainder_860
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10318,18 +10402,18 @@ single_loop_853:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_853
+	JMP       single_loop_859
 
-remainder_854:
+remainder_860:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_855
+	JE      span_done_861
 	CMPQ    BX, $0x00000004
-	JL      masked_857
+	JL      masked_863
 	VMOVUPD Y4, (AX)(DI*8)
-	JMP     span_done_855
+	JMP     span_done_861
 
-masked_857:
+masked_863:
 	MOVQ       R8, BX
 	SHLQ       $0x03, BX
 	NEGQ       BX
@@ -10342,9 +10426,9 @@ masked_857:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_855:
-stored_844:
-short_done_841:
+span_done_861:
+stored_850:
+short_done_847:
 	VZEROUPPER
 	RET
 
@@ -10365,17 +10449,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_858
+	JB     cached_864
 	CMPQ   R9, $0x00000800
-	JB     cached_858
+	JB     cached_864
 	CMPQ   AX, DX
-	JE     cached_858
+	JE     cached_864
 	CMPQ   AX, CX
-	JE     cached_858
+	JE     cached_864
 
-plane_860:
+plane_866:
 	CMPQ         BX, $0x00
-	JE           planes_done_861
+	JE           planes_done_867
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -10385,7 +10469,7 @@ plane_860:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_862
+	JE           aligned_868
 	MOVQ         R12, R13
 	SHLQ         $0x03, R13
 	NEGQ         R13
@@ -10399,13 +10483,13 @@ plane_860:
 	VMASKMOVPD   Y5, Y2, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_862:
+aligned_868:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-unrolled_863:
+unrolled_869:
 	CMPQ      R11, R12
-	JGT       single_864
+	JGT       single_870
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10431,15 +10515,15 @@ unrolled_863:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_863
+	JMP       unrolled_869
 
-single_864:
+single_870:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_865:
+single_loop_871:
 	CMPQ      R11, R12
-	JGT       remainder_866
+	JGT       remainder_872
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10447,12 +10531,12 @@ single_loop_865:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_865
+	JMP       single_loop_871
 
-remainder_866:
+remainder_872:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_867
+	JE         span_done_873
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -10464,33 +10548,33 @@ remainder_866:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_867:
+span_done_873:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_868
+	JNE  same_pass_874
 	XORQ R10, R10
 
-same_pass_868:
+same_pass_874:
 	SUBQ SI, BX
-	JMP  plane_860
+	JMP  plane_866
 
-planes_done_861:
+planes_done_867:
 	SFENCE
-	JMP stored_859
+	JMP stored_865
 
-cached_858:
-plane_869:
+cached_864:
+plane_875:
 	CMPQ         BX, $0x00
-	JE           planes_done_870
+	JE           planes_done_876
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000008
-	JA           general_876
+	JA           general_882
 	CMPQ         SI, $0x00000004
-	JB           general_876
+	JB           general_882
 	MOVQ         SI, R11
 	SUBQ         $0x00000004, R11
 	VMOVUPD      (CX)(R11*8), Y2
@@ -10506,27 +10590,27 @@ plane_869:
 	VBLENDVPD    Y2, Y3, Y1, Y1
 	VMOVUPD      Y1, (AX)(R13*8)
 	VMOVUPD      Y5, (AX)(R11*8)
-	JMP          span_done_875
+	JMP          span_done_881
 
-general_876:
+general_882:
 	TESTQ     $0x00000003, SI
-	JE        no_last_877
+	JE        no_last_883
 	MOVQ      SI, R12
 	SUBQ      $0x00000004, R12
-	JL        no_last_877
+	JL        no_last_883
 	VMOVUPD   (CX)(R12*8), Y3
 	VMOVUPD   (DX)(R12*8), Y2
 	VCMPPD    $0x1e, Y0, Y3, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 
-no_last_877:
+no_last_883:
 	MOVQ SI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_871:
+unrolled_877:
 	CMPQ      R11, R13
-	JGT       single_872
+	JGT       single_878
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10552,15 +10636,15 @@ unrolled_871:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_871
+	JMP       unrolled_877
 
-single_872:
+single_878:
 	MOVQ SI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_873:
+single_loop_879:
 	CMPQ      R11, R13
-	JGT       remainder_874
+	JGT       remainder_880
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10568,18 +10652,18 @@ single_loop_873:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_873
+	JMP       single_loop_879
 
-remainder_874:
+remainder_880:
 	MOVQ    SI, R13
 	SUBQ    R11, R13
-	JE      span_done_875
+	JE      span_done_881
 	CMPQ    SI, $0x00000004
-	JL      masked_878
+	JL      masked_884
 	VMOVUPD Y4, (AX)(R12*8)
-	JMP     span_done_875
+	JMP     span_done_881
 
-masked_878:
+masked_884:
 	SHLQ       $0x03, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -10591,21 +10675,21 @@ masked_878:
 	VBLENDVPD  Y3, Y5, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_875:
+span_done_881:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_879
+	JNE  same_pass_885
 	XORQ R10, R10
 
-same_pass_879:
+same_pass_885:
 	SUBQ SI, BX
-	JMP  plane_869
+	JMP  plane_875
 
-planes_done_870:
-stored_859:
+planes_done_876:
+stored_865:
 	VZEROUPPER
 	RET
 
@@ -10624,17 +10708,17 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_880
+	JB     cached_886
 	CMPQ   R8, $0x00000800
-	JB     cached_880
+	JB     cached_886
 	CMPQ   AX, DX
-	JE     cached_880
+	JE     cached_886
 	CMPQ   AX, CX
-	JE     cached_880
+	JE     cached_886
 
-row_882:
+row_888:
 	CMPQ       BX, $0x00
-	JE         rows_done_883
+	JE         rows_done_889
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -10646,7 +10730,7 @@ row_882:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_884
+	JE         aligned_890
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -10661,13 +10745,13 @@ row_882:
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 	MOVQ       R10, R9
 
-aligned_884:
+aligned_890:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-unrolled_885:
+unrolled_891:
 	CMPQ      R9, R10
-	JGT       single_886
+	JGT       single_892
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10693,15 +10777,15 @@ unrolled_885:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_885
+	JMP       unrolled_891
 
-single_886:
+single_892:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_887:
+single_loop_893:
 	CMPQ      R9, R10
-	JGT       remainder_888
+	JGT       remainder_894
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10709,12 +10793,12 @@ single_loop_887:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_887
+	JMP       single_loop_893
 
-remainder_888:
+remainder_894:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_889
+	JE         span_done_895
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -10727,31 +10811,61 @@ remainder_888:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_889:
+span_done_895:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_882
+	JMP  row_888
 
-rows_done_883:
+rows_done_889:
 	SFENCE
-	JMP stored_881
+	JMP stored_887
 
-cached_880:
-row_890:
+cached_886:
+	CMPQ DI, $0x00000008
+	JA   short_rows_done_897
+	CMPQ DI, $0x00000004
+	JB   short_rows_done_897
+	MOVQ DI, R9
+	SUBQ $0x00000004, R9
+	XORQ R11, R11
+
+short_row_896:
+	CMPQ      BX, DI
+	JB        short_rows_done_897
+	VMOVUPD   (CX)(R9*8), Y1
+	VMOVUPD   (DX)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SI)(R9*8), Y2, Y4
+	VBLENDVPD Y1, Y2, Y4, Y4
+	VMOVUPD   (CX)(R11*8), Y1
+	VMOVUPD   (DX)(R11*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SI)(R11*8), Y2, Y5
+	VBLENDVPD Y1, Y2, Y5, Y5
+	VMOVUPD   Y5, (AX)(R11*8)
+	VMOVUPD   Y4, (AX)(R9*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	JMP       short_row_896
+
+short_rows_done_897:
+row_898:
 	CMPQ      BX, $0x00
-	JE        rows_done_891
+	JE        rows_done_899
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000008
-	JA        general_897
+	JA        general_905
 	CMPQ      R8, $0x00000004
-	JB        general_897
+	JB        general_905
 	MOVQ      R8, R9
 	SUBQ      $0x00000004, R9
 	VMOVUPD   (CX)(R9*8), Y1
@@ -10767,27 +10881,27 @@ row_890:
 	VBLENDVPD Y1, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(R11*8)
 	VMOVUPD   Y4, (AX)(R9*8)
-	JMP       span_done_896
+	JMP       span_done_904
 
-general_897:
+general_905:
 	TESTQ     $0x00000003, R8
-	JE        no_last_898
+	JE        no_last_906
 	MOVQ      R8, R10
 	SUBQ      $0x00000004, R10
-	JL        no_last_898
+	JL        no_last_906
 	VMOVUPD   (CX)(R10*8), Y2
 	VMOVUPD   (DX)(R10*8), Y1
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    (SI)(R10*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 
-no_last_898:
+no_last_906:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
 
-unrolled_892:
+unrolled_900:
 	CMPQ      R9, R11
-	JGT       single_893
+	JGT       single_901
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10813,15 +10927,15 @@ unrolled_892:
 	VBLENDVPD Y1, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_892
+	JMP       unrolled_900
 
-single_893:
+single_901:
 	MOVQ R8, R11
 	SUBQ $0x00000004, R11
 
-single_loop_894:
+single_loop_902:
 	CMPQ      R9, R11
-	JGT       remainder_895
+	JGT       remainder_903
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10829,18 +10943,18 @@ single_loop_894:
 	VBLENDVPD Y1, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_894
+	JMP       single_loop_902
 
-remainder_895:
+remainder_903:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_896
+	JE      span_done_904
 	CMPQ    R8, $0x00000004
-	JL      masked_899
+	JL      masked_907
 	VMOVUPD Y3, (AX)(R10*8)
-	JMP     span_done_896
+	JMP     span_done_904
 
-masked_899:
+masked_907:
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -10853,17 +10967,17 @@ masked_899:
 	VBLENDVPD  Y2, Y4, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R9*8)
 
-span_done_896:
+span_done_904:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_890
+	JMP  row_898
 
-rows_done_891:
-stored_881:
+rows_done_899:
+stored_887:
 	VZEROUPPER
 	RET
 
@@ -10883,36 +10997,36 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_900
+	JA     ring_segmented_908
 	MOVQ   R9, R10
 
-ring_len_901:
+ring_len_909:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_902
+	JAE  ring_len_done_910
 	ADDQ R9, R10
-	JMP  ring_len_901
+	JMP  ring_len_909
 
-ring_len_done_902:
+ring_len_done_910:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_903:
+ring_step_911:
 	CMPQ R11, R10
-	JB   ring_step_done_904
+	JB   ring_step_done_912
 	SUBQ R10, R11
-	JMP  ring_step_903
+	JMP  ring_step_911
 
-ring_step_done_904:
+ring_step_done_912:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_905:
+ring_step_913:
 	CMPQ R11, R10
-	JB   ring_step_done_906
+	JB   ring_step_done_914
 	SUBQ R10, R11
-	JMP  ring_step_905
+	JMP  ring_step_913
 
-ring_step_done_906:
+ring_step_done_914:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    16(R10), R10
@@ -10922,76 +11036,76 @@ ring_step_done_906:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000004
-	JB      ring_short_907
+	JB      ring_short_915
 	CMPQ    AX, $0x01
-	JNE     ring_planes_908
+	JNE     ring_planes_916
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_910:
+ring_copy_918:
 	CMPQ    AX, R11
-	JAE     ring_built_909
+	JAE     ring_built_917
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_911
+	JB      ring_copy_tail_919
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_910
+	JNE     ring_copy_918
 	XORQ    R9, R9
-	JMP     ring_copy_910
+	JMP     ring_copy_918
 
-ring_copy_tail_911:
+ring_copy_tail_919:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R12, AX
 	VMOVUPD Y1, -32(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_910
+	JMP     ring_copy_918
 
-ring_planes_908:
+ring_planes_916:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_912
+	JA   ring_long_planes_920
 	MOVQ R11, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_913:
+ring_fill_921:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_914
+	JGT          ring_fill_last_922
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_915
+	JNE          ring_wrap_923
 	XORQ         R9, R9
 
-ring_wrap_915:
-	JMP ring_fill_913
+ring_wrap_923:
+	JMP ring_fill_921
 
-ring_fill_last_914:
+ring_fill_last_922:
 	CMPQ         R12, R11
-	JAE          ring_built_909
+	JAE          ring_built_917
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_916
+	JNE          ring_wrap_924
 	XORQ         R9, R9
 
-ring_wrap_916:
-	JMP ring_fill_last_914
+ring_wrap_924:
+	JMP ring_fill_last_922
 
-ring_long_planes_912:
-ring_channel_917:
+ring_long_planes_920:
+ring_channel_925:
 	CMPQ         R12, R11
-	JAE          ring_built_909
+	JAE          ring_built_917
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -10999,65 +11113,65 @@ ring_channel_917:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_918:
+ring_plane_926:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_918
+	JB      ring_plane_926
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_919
+	JNE     ring_wrap_927
 	XORQ    R9, R9
 
-ring_wrap_919:
-	JMP ring_channel_917
+ring_wrap_927:
+	JMP ring_channel_925
 
-ring_short_907:
+ring_short_915:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_920:
+ring_element_928:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_921
+	JB   ring_element_next_929
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_921
+	JB   ring_element_next_929
 	XORQ R12, R12
 
-ring_element_next_921:
+ring_element_next_929:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_920
+	JB      ring_element_928
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_922
+	JE      ring_exact_930
 	SUBQ    R9, AX
 
-ring_exact_922:
+ring_exact_930:
 	MOVQ AX, DX
 
-ring_repeat_923:
+ring_repeat_931:
 	CMPQ    DX, R11
-	JAE     ring_built_909
+	JAE     ring_built_917
 	VMOVUPD Y1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_923
+	JMP     ring_repeat_931
 
-ring_built_909:
+ring_built_917:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_924:
+unrolled_932:
 	CMPQ      DX, R9
-	JGT       single_925
+	JGT       single_933
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11087,15 +11201,15 @@ unrolled_924:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_924
+	JMP       unrolled_932
 
-single_925:
+single_933:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_926:
+single_loop_934:
 	CMPQ      DX, R9
-	JGT       remainder_927
+	JGT       remainder_935
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11107,11 +11221,11 @@ single_loop_926:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_926
+	JMP       single_loop_934
 
-remainder_927:
+remainder_935:
 	SUBQ       DX, DI
-	JE         span_done_928
+	JE         span_done_936
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -11124,10 +11238,10 @@ remainder_927:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_928:
+span_done_936:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_900:
+ring_segmented_908:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -11137,11 +11251,11 @@ ring_segmented_900:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_929
+	JE   ring_rows_937
 
-ring_segment_930:
+ring_segment_938:
 	CMPQ    DI, $0x00
-	JE      ring_done_931
+	JE      ring_done_939
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -11158,33 +11272,33 @@ ring_segment_930:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_932:
+ring_len_940:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_933
+	JAE  ring_len_done_941
 	ADDQ R10, R12
-	JMP  ring_len_932
+	JMP  ring_len_940
 
-ring_len_done_933:
+ring_len_done_941:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_934:
+ring_step_942:
 	CMPQ R13, R12
-	JB   ring_step_done_935
+	JB   ring_step_done_943
 	SUBQ R12, R13
-	JMP  ring_step_934
+	JMP  ring_step_942
 
-ring_step_done_935:
+ring_step_done_943:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_936:
+ring_step_944:
 	CMPQ R13, R12
-	JB   ring_step_done_937
+	JB   ring_step_done_945
 	SUBQ R12, R13
-	JMP  ring_step_936
+	JMP  ring_step_944
 
-ring_step_done_937:
+ring_step_done_945:
 	MOVQ    R13, 1936(SP)
 	LEAQ    16(R12), R12
 	CMPQ    R11, R12
@@ -11194,76 +11308,76 @@ ring_step_done_937:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000004
-	JB      ring_short_938
+	JB      ring_short_946
 	CMPQ    R9, $0x01
-	JNE     ring_planes_939
+	JNE     ring_planes_947
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_941:
+ring_copy_949:
 	CMPQ    R9, AX
-	JAE     ring_built_940
+	JAE     ring_built_948
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_942
+	JB      ring_copy_tail_950
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_941
+	JNE     ring_copy_949
 	XORQ    R10, R10
-	JMP     ring_copy_941
+	JMP     ring_copy_949
 
-ring_copy_tail_942:
+ring_copy_tail_950:
 	VMOVUPD -32(R11)(DX*8), Y1
 	ADDQ    R12, R9
 	VMOVUPD Y1, -32(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_941
+	JMP     ring_copy_949
 
-ring_planes_939:
+ring_planes_947:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_943
+	JA   ring_long_planes_951
 	MOVQ AX, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_944:
+ring_fill_952:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_945
+	JGT          ring_fill_last_953
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_946
+	JNE          ring_wrap_954
 	XORQ         R10, R10
 
-ring_wrap_946:
-	JMP ring_fill_944
+ring_wrap_954:
+	JMP ring_fill_952
 
-ring_fill_last_945:
+ring_fill_last_953:
 	CMPQ         R12, AX
-	JAE          ring_built_940
+	JAE          ring_built_948
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_947
+	JNE          ring_wrap_955
 	XORQ         R10, R10
 
-ring_wrap_947:
-	JMP ring_fill_last_945
+ring_wrap_955:
+	JMP ring_fill_last_953
 
-ring_long_planes_943:
-ring_channel_948:
+ring_long_planes_951:
+ring_channel_956:
 	CMPQ         R12, AX
-	JAE          ring_built_940
+	JAE          ring_built_948
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -11271,66 +11385,66 @@ ring_channel_948:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_949:
+ring_plane_957:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_949
+	JB      ring_plane_957
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_950
+	JNE     ring_wrap_958
 	XORQ    R10, R10
 
-ring_wrap_950:
-	JMP ring_channel_948
+ring_wrap_958:
+	JMP ring_channel_956
 
-ring_short_938:
+ring_short_946:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_951:
+ring_element_959:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_952
+	JB   ring_element_next_960
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_952
+	JB   ring_element_next_960
 	XORQ R12, R12
 
-ring_element_next_952:
+ring_element_next_960:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_951
+	JB      ring_element_959
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_953
+	JE      ring_exact_961
 	SUBQ    R10, DX
 
-ring_exact_953:
+ring_exact_961:
 	MOVQ DX, R9
 
-ring_repeat_954:
+ring_repeat_962:
 	CMPQ    R9, AX
-	JAE     ring_built_940
+	JAE     ring_built_948
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_954
+	JMP     ring_repeat_962
 
-ring_built_940:
+ring_built_948:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_955:
+unrolled_963:
 	CMPQ      R9, R10
-	JGT       single_956
+	JGT       single_964
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11360,15 +11474,15 @@ unrolled_955:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_955
+	JMP       unrolled_963
 
-single_956:
+single_964:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_957:
+single_loop_965:
 	CMPQ      R9, R10
-	JGT       remainder_958
+	JGT       remainder_966
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11380,11 +11494,11 @@ single_loop_957:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_957
+	JMP       single_loop_965
 
-remainder_958:
+remainder_966:
 	SUBQ       R9, DX
-	JE         span_done_959
+	JE         span_done_967
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11397,7 +11511,7 @@ remainder_958:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_959:
+span_done_967:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -11409,18 +11523,18 @@ span_done_959:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_960
+	JNE  ring_next_968
 	XORQ AX, AX
 
-ring_next_960:
+ring_next_968:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_930
+	JMP  ring_segment_938
 
-ring_done_931:
+ring_done_939:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_929:
-ring_block_961:
+ring_rows_937:
+ring_block_969:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -11436,33 +11550,33 @@ ring_block_961:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_962:
+ring_len_970:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_963
+	JAE  ring_len_done_971
 	ADDQ BX, SI
-	JMP  ring_len_962
+	JMP  ring_len_970
 
-ring_len_done_963:
+ring_len_done_971:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_964:
+ring_step_972:
 	CMPQ DI, SI
-	JB   ring_step_done_965
+	JB   ring_step_done_973
 	SUBQ SI, DI
-	JMP  ring_step_964
+	JMP  ring_step_972
 
-ring_step_done_965:
+ring_step_done_973:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_966:
+ring_step_974:
 	CMPQ DI, SI
-	JB   ring_step_done_967
+	JB   ring_step_done_975
 	SUBQ SI, DI
-	JMP  ring_step_966
+	JMP  ring_step_974
 
-ring_step_done_967:
+ring_step_done_975:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -11473,76 +11587,76 @@ ring_step_done_967:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000004
-	JB      ring_short_968
+	JB      ring_short_976
 	CMPQ    CX, $0x01
-	JNE     ring_planes_969
+	JNE     ring_planes_977
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_971:
+ring_copy_979:
 	CMPQ    BX, DI
-	JAE     ring_built_970
+	JAE     ring_built_978
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_972
+	JB      ring_copy_tail_980
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_971
+	JNE     ring_copy_979
 	XORQ    R9, R9
-	JMP     ring_copy_971
+	JMP     ring_copy_979
 
-ring_copy_tail_972:
+ring_copy_tail_980:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_971
+	JMP     ring_copy_979
 
-ring_planes_969:
+ring_planes_977:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_973
+	JA   ring_long_planes_981
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_974:
+ring_fill_982:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_975
+	JGT          ring_fill_last_983
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_976
+	JNE          ring_wrap_984
 	XORQ         BX, BX
 
-ring_wrap_976:
-	JMP ring_fill_974
+ring_wrap_984:
+	JMP ring_fill_982
 
-ring_fill_last_975:
+ring_fill_last_983:
 	CMPQ         R9, DI
-	JAE          ring_built_970
+	JAE          ring_built_978
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_977
+	JNE          ring_wrap_985
 	XORQ         BX, BX
 
-ring_wrap_977:
-	JMP ring_fill_last_975
+ring_wrap_985:
+	JMP ring_fill_last_983
 
-ring_long_planes_973:
-ring_channel_978:
+ring_long_planes_981:
+ring_channel_986:
 	CMPQ         R9, DI
-	JAE          ring_built_970
+	JAE          ring_built_978
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -11550,57 +11664,57 @@ ring_channel_978:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_979:
+ring_plane_987:
 	VMOVUPD Y1, (R8)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_979
+	JB      ring_plane_987
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_980
+	JNE     ring_wrap_988
 	XORQ    BX, BX
 
-ring_wrap_980:
-	JMP ring_channel_978
+ring_wrap_988:
+	JMP ring_channel_986
 
-ring_short_968:
+ring_short_976:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_981:
+ring_element_989:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_982
+	JB   ring_element_next_990
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_982
+	JB   ring_element_next_990
 	XORQ R9, R9
 
-ring_element_next_982:
+ring_element_next_990:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_981
+	JB      ring_element_989
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_983
+	JE      ring_exact_991
 	SUBQ    BX, DX
 
-ring_exact_983:
+ring_exact_991:
 	MOVQ DX, BX
 
-ring_repeat_984:
+ring_repeat_992:
 	CMPQ    BX, DI
-	JAE     ring_built_970
+	JAE     ring_built_978
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_984
+	JMP     ring_repeat_992
 
-ring_built_970:
+ring_built_978:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -11611,18 +11725,18 @@ ring_built_970:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_985:
+ring_row_993:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_986
+	JE   ring_rows_done_994
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_987:
+unrolled_995:
 	CMPQ      R9, R10
-	JGT       single_988
+	JGT       single_996
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11652,15 +11766,15 @@ unrolled_987:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_987
+	JMP       unrolled_995
 
-single_988:
+single_996:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_989:
+single_loop_997:
 	CMPQ      R9, R10
-	JGT       remainder_990
+	JGT       remainder_998
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11672,11 +11786,11 @@ single_loop_989:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_989
+	JMP       single_loop_997
 
-remainder_990:
+remainder_998:
 	SUBQ       R9, DX
-	JE         span_done_991
+	JE         span_done_999
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11689,7 +11803,7 @@ remainder_990:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_991:
+span_done_999:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -11697,13 +11811,13 @@ span_done_991:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_985
+	JMP   ring_row_993
 
-ring_rows_done_986:
+ring_rows_done_994:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_961
+	JMP  ring_block_969
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -11722,10 +11836,10 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	TESTQ       $0x00000003, DX
-	JE          no_last_997
+	JE          no_last_1005
 	MOVQ        DX, SI
 	SUBQ        $0x00000004, SI
-	JL          no_last_997
+	JL          no_last_1005
 	VMOVUPD     (AX)(SI*8), Y5
 	VMOVUPD     (CX)(SI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11739,15 +11853,15 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 
-no_last_997:
+no_last_1005:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
 	PCALIGN $64
 
-unrolled_992:
+unrolled_1000:
 	CMPQ        BX, SI
-	JGT         single_993
+	JGT         single_1001
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11773,15 +11887,15 @@ unrolled_992:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_992
+	JMP         unrolled_1000
 
-single_993:
+single_1001:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_994:
+single_loop_1002:
 	CMPQ        BX, SI
-	JGT         remainder_995
+	JGT         remainder_1003
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11789,17 +11903,17 @@ single_loop_994:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_994
+	JMP         single_loop_1002
 
-remainder_995:
+remainder_1003:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_996
+	JE   span_done_1004
 	CMPQ DX, $0x00000004
-	JL   masked_998
-	JMP  span_done_996
+	JL   masked_1006
+	JMP  span_done_1004
 
-masked_998:
+masked_1006:
 	MOVQ        SI, DX
 	SHLQ        $0x03, DX
 	NEGQ        DX
@@ -11812,7 +11926,7 @@ masked_998:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_996:
+span_done_1004:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -11843,19 +11957,19 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	LEAQ    tailmask<>+0(SB), R11
 	VMOVDQU (R11)(R10*1), Y5
 
-plane_999:
+plane_1007:
 	CMPQ        DX, $0x00
-	JE          planes_done_1000
+	JE          planes_done_1008
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000003, SI
-	JE          no_last_1006
+	JE          no_last_1014
 	MOVQ        SI, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_1006
+	JL          no_last_1014
 	VMOVUPD     (AX)(R11*8), Y6
 	VMOVUPD     (CX)(R11*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -11864,13 +11978,13 @@ plane_999:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 
-no_last_1006:
+no_last_1014:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-unrolled_1001:
+unrolled_1009:
 	CMPQ        R10, R11
-	JGT         single_1002
+	JGT         single_1010
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -11896,15 +12010,15 @@ unrolled_1001:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_1001
+	JMP         unrolled_1009
 
-single_1002:
+single_1010:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_1003:
+single_loop_1011:
 	CMPQ        R10, R11
-	JGT         remainder_1004
+	JGT         remainder_1012
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -11912,17 +12026,17 @@ single_loop_1003:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_1003
+	JMP         single_loop_1011
 
-remainder_1004:
+remainder_1012:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_1005
+	JE   span_done_1013
 	CMPQ SI, $0x00000004
-	JL   masked_1007
-	JMP  span_done_1005
+	JL   masked_1015
+	JMP  span_done_1013
 
-masked_1007:
+masked_1015:
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -11934,7 +12048,7 @@ masked_1007:
 	VANDNPD     Y6, Y8, Y6
 	VFMADD231PD Y6, Y7, Y1
 
-span_done_1005:
+span_done_1013:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -11948,14 +12062,14 @@ span_done_1005:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_1008
+	JNE          same_pass_1016
 	XORQ         R9, R9
 
-same_pass_1008:
+same_pass_1016:
 	SUBQ SI, DX
-	JMP  plane_999
+	JMP  plane_1007
 
-planes_done_1000:
+planes_done_1008:
 	VZEROUPPER
 	RET
 
@@ -11971,18 +12085,18 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 
-row_1009:
+row_1017:
 	CMPQ        DX, $0x00
-	JE          rows_done_1010
+	JE          rows_done_1018
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	TESTQ       $0x00000003, DI
-	JE          no_last_1016
+	JE          no_last_1024
 	MOVQ        DI, R9
 	SUBQ        $0x00000004, R9
-	JL          no_last_1016
+	JL          no_last_1024
 	VMOVUPD     (AX)(R9*8), Y1
 	VMOVUPD     (CX)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11998,13 +12112,13 @@ row_1009:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R9*8)
 
-no_last_1016:
+no_last_1024:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_1011:
+unrolled_1019:
 	CMPQ        R8, R9
-	JGT         single_1012
+	JGT         single_1020
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12038,15 +12152,15 @@ unrolled_1011:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_1011
+	JMP         unrolled_1019
 
-single_1012:
+single_1020:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_1013:
+single_loop_1021:
 	CMPQ        R8, R9
-	JGT         remainder_1014
+	JGT         remainder_1022
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12056,17 +12170,17 @@ single_loop_1013:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_1013
+	JMP         single_loop_1021
 
-remainder_1014:
+remainder_1022:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_1015
+	JE   span_done_1023
 	CMPQ DI, $0x00000004
-	JL   masked_1017
-	JMP  span_done_1015
+	JL   masked_1025
+	JMP  span_done_1023
 
-masked_1017:
+masked_1025:
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -12080,15 +12194,15 @@ masked_1017:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_1015:
+span_done_1023:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1009
+	JMP  row_1017
 
-rows_done_1010:
+rows_done_1018:
 	VZEROUPPER
 	RET
 
@@ -12106,36 +12220,36 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x0000005c
-	JA     ring_segmented_1018
+	JA     ring_segmented_1026
 	MOVQ   DI, SI
 
-ring_len_1019:
+ring_len_1027:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1020
+	JAE  ring_len_done_1028
 	ADDQ DI, SI
-	JMP  ring_len_1019
+	JMP  ring_len_1027
 
-ring_len_done_1020:
+ring_len_done_1028:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1021:
+ring_step_1029:
 	CMPQ DI, SI
-	JB   ring_step_done_1022
+	JB   ring_step_done_1030
 	SUBQ SI, DI
-	JMP  ring_step_1021
+	JMP  ring_step_1029
 
-ring_step_done_1022:
+ring_step_done_1030:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1023:
+ring_step_1031:
 	CMPQ DI, SI
-	JB   ring_step_done_1024
+	JB   ring_step_done_1032
 	SUBQ SI, DI
-	JMP  ring_step_1023
+	JMP  ring_step_1031
 
-ring_step_done_1024:
+ring_step_done_1032:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -12157,22 +12271,22 @@ ring_step_done_1024:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1025:
+sums_zero_1033:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1026
+	JAE     sums_zeroed_1034
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1025
+	JMP     sums_zero_1033
 
-sums_zeroed_1026:
+sums_zeroed_1034:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_1027:
+unrolled_1035:
 	CMPQ        DI, R8
-	JGT         single_1028
+	JGT         single_1036
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12210,15 +12324,15 @@ unrolled_1027:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         unrolled_1027
+	JMP         unrolled_1035
 
-single_1028:
+single_1036:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_1029:
+single_loop_1037:
 	CMPQ        DI, R8
-	JGT         remainder_1030
+	JGT         remainder_1038
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12232,11 +12346,11 @@ single_loop_1029:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
-	JMP         single_loop_1029
+	JMP         single_loop_1037
 
-remainder_1030:
+remainder_1038:
 	SUBQ        DI, BX
-	JE          span_done_1031
+	JE          span_done_1039
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -12250,93 +12364,93 @@ remainder_1030:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_1031:
+span_done_1039:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1033
+	JLE   fold_ext_done_1041
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1034
+	JA    fold_ext_scalar_1042
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1032:
+fold_ext_1040:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1033
+	JBE     fold_ext_done_1041
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_1032
+	JMP     fold_ext_1040
 
-fold_ext_scalar_1034:
+fold_ext_scalar_1042:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_1035:
+fold_ext_element_1043:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1036
+	JBE    fold_ext_element_done_1044
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1035
+	JMP    fold_ext_element_1043
 
-fold_ext_element_done_1036:
-fold_ext_done_1033:
-fold_1037:
+fold_ext_element_done_1044:
+fold_ext_done_1041:
+fold_1045:
 	CMPQ   BX, AX
-	JBE    fold_done_1038
+	JBE    fold_done_1046
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1037
+	JMP    fold_1045
 
-fold_done_1038:
+fold_done_1046:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1039
+	JNE  sums_planes_1047
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_1041:
+sums_vector_1049:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1042
+	JGT     sums_scalar_1050
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_1041
+	JMP     sums_vector_1049
 
-sums_scalar_1042:
+sums_scalar_1050:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1040
+	JE     sums_done_1048
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1042
+	JMP    sums_scalar_1050
 
-sums_planes_1039:
+sums_planes_1047:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1043:
+sums_group_1051:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1045
+	JB     sums_single_1053
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -12345,7 +12459,7 @@ sums_group_1043:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1044:
+sums_group_plane_1052:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -12354,7 +12468,7 @@ sums_group_plane_1044:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1044
+	JB     sums_group_plane_1052
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -12367,29 +12481,29 @@ sums_group_plane_1044:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1043
+	JMP    sums_group_1051
 
-sums_single_1045:
+sums_single_1053:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1040
+	JE     sums_done_1048
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1046:
+sums_single_plane_1054:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1046
+	JB     sums_single_plane_1054
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1045
+	JMP    sums_single_1053
 
-sums_done_1040:
+sums_done_1048:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_1018:
+ring_segmented_1026:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x0000005c
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -12399,7 +12513,7 @@ ring_segmented_1018:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_1048:
+ring_block_1056:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -12414,33 +12528,33 @@ ring_block_1048:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_1049:
+ring_len_1057:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1050
+	JAE  ring_len_done_1058
 	ADDQ BX, SI
-	JMP  ring_len_1049
+	JMP  ring_len_1057
 
-ring_len_done_1050:
+ring_len_done_1058:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1051:
+ring_step_1059:
 	CMPQ DI, SI
-	JB   ring_step_done_1052
+	JB   ring_step_done_1060
 	SUBQ SI, DI
-	JMP  ring_step_1051
+	JMP  ring_step_1059
 
-ring_step_done_1052:
+ring_step_done_1060:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1053:
+ring_step_1061:
 	CMPQ DI, SI
-	JB   ring_step_done_1054
+	JB   ring_step_done_1062
 	SUBQ SI, DI
-	JMP  ring_step_1053
+	JMP  ring_step_1061
 
-ring_step_done_1054:
+ring_step_done_1062:
 	MOVQ    DI, 976(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
@@ -12469,26 +12583,26 @@ ring_step_done_1054:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1055:
+sums_zero_1063:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1056
+	JAE     sums_zeroed_1064
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1055
+	JMP     sums_zero_1063
 
-sums_zeroed_1056:
-ring_row_1057:
+sums_zeroed_1064:
+ring_row_1065:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1058
+	JE   ring_rows_done_1066
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_1059:
+unrolled_1067:
 	CMPQ        R8, R9
-	JGT         single_1060
+	JGT         single_1068
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12526,15 +12640,15 @@ unrolled_1059:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_1059
+	JMP         unrolled_1067
 
-single_1060:
+single_1068:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_1061:
+single_loop_1069:
 	CMPQ        R8, R9
-	JGT         remainder_1062
+	JGT         remainder_1070
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12548,11 +12662,11 @@ single_loop_1061:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_1061
+	JMP         single_loop_1069
 
-remainder_1062:
+remainder_1070:
 	SUBQ        R8, DI
-	JE          span_done_1063
+	JE          span_done_1071
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -12566,16 +12680,16 @@ remainder_1062:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_1063:
+span_done_1071:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1057
+	JMP   ring_row_1065
 
-ring_rows_done_1058:
+ring_rows_done_1066:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -12583,86 +12697,86 @@ ring_rows_done_1058:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1065
+	JLE  fold_ext_done_1073
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1066
+	JA   fold_ext_scalar_1074
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1064:
+fold_ext_1072:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1065
+	JBE     fold_ext_done_1073
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_1064
+	JMP     fold_ext_1072
 
-fold_ext_scalar_1066:
+fold_ext_scalar_1074:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_1067:
+fold_ext_element_1075:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1068
+	JBE    fold_ext_element_done_1076
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1067
+	JMP    fold_ext_element_1075
 
-fold_ext_element_done_1068:
-fold_ext_done_1065:
-fold_1069:
+fold_ext_element_done_1076:
+fold_ext_done_1073:
+fold_1077:
 	CMPQ   SI, BX
-	JBE    fold_done_1070
+	JBE    fold_done_1078
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1069
+	JMP    fold_1077
 
-fold_done_1070:
+fold_done_1078:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1071
+	JNE  sums_planes_1079
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_1073:
+sums_vector_1081:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1074
+	JGT     sums_scalar_1082
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_1073
+	JMP     sums_vector_1081
 
-sums_scalar_1074:
+sums_scalar_1082:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1072
+	JE     sums_done_1080
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1074
+	JMP    sums_scalar_1082
 
-sums_planes_1071:
+sums_planes_1079:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1075:
+sums_group_1083:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1077
+	JB     sums_single_1085
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -12671,7 +12785,7 @@ sums_group_1075:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1076:
+sums_group_plane_1084:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -12680,7 +12794,7 @@ sums_group_plane_1076:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1076
+	JB     sums_group_plane_1084
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -12693,29 +12807,29 @@ sums_group_plane_1076:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1075
+	JMP    sums_group_1083
 
-sums_single_1077:
+sums_single_1085:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1072
+	JE     sums_done_1080
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1078:
+sums_single_plane_1086:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1078
+	JB     sums_single_plane_1086
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1077
+	JMP    sums_single_1085
 
-sums_done_1072:
+sums_done_1080:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_1048
+	JMP  ring_block_1056
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -12734,21 +12848,21 @@ TEXT ·backwardRowsAVX2F32(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1080
+	JBE    rows_chunk_sized_1088
 	MOVQ   DI, AX
 
-rows_double_1079:
+rows_double_1087:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1080
+	JA   rows_chunk_sized_1088
 	SHLQ $0x01, AX
-	JMP  rows_double_1079
+	JMP  rows_double_1087
 
-rows_chunk_sized_1080:
+rows_chunk_sized_1088:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1081:
+rows_group_1089:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -12757,7 +12871,7 @@ rows_group_1081:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1082:
+rows_chunk_1090:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -12766,15 +12880,15 @@ rows_chunk_1082:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_1083:
+rows_block_1091:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1084
+	JGT     rows_blocks_done_1092
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1085
+	JE      rows_first_1093
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
 	VMOVUPS 64(SP)(R11*8), Y3
@@ -12783,9 +12897,9 @@ rows_block_1083:
 	VMOVUPS 160(SP)(R11*8), Y6
 	VMOVUPS 192(SP)(R11*8), Y7
 	VMOVUPS 224(SP)(R11*8), Y8
-	JMP     rows_loaded_1086
+	JMP     rows_loaded_1094
 
-rows_first_1085:
+rows_first_1093:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -12795,7 +12909,7 @@ rows_first_1085:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1086:
+rows_loaded_1094:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -12804,7 +12918,7 @@ rows_loaded_1086:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1087:
+rows_row_1095:
 	VCVTPS2PD   (DX)(R9*4), Y9
 	VCVTPS2PD   (BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -12881,11 +12995,11 @@ rows_row_1087:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1087
+	JB          rows_row_1095
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1088
+	JE          rows_stored_1096
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
 	VMOVUPS     Y3, 64(SP)(R11*8)
@@ -12894,9 +13008,9 @@ rows_row_1087:
 	VMOVUPS     Y6, 160(SP)(R11*8)
 	VMOVUPS     Y7, 192(SP)(R11*8)
 	VMOVUPS     Y8, 224(SP)(R11*8)
-	JMP         rows_added_1089
+	JMP         rows_added_1097
 
-rows_stored_1088:
+rows_stored_1096:
 	VCVTPS2PD  (R10)(R9*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -12930,29 +13044,29 @@ rows_stored_1088:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R10)(R9*4)
 
-rows_added_1089:
+rows_added_1097:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_1083
+	JMP  rows_block_1091
 
-rows_blocks_done_1084:
-rows_block_1090:
+rows_blocks_done_1092:
+rows_block_1098:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1091
+	JGT     rows_blocks_done_1099
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1092
+	JE      rows_first_1100
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
-	JMP     rows_loaded_1093
+	JMP     rows_loaded_1101
 
-rows_first_1092:
+rows_first_1100:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1093:
+rows_loaded_1101:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -12961,7 +13075,7 @@ rows_loaded_1093:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1094:
+rows_row_1102:
 	VCVTPS2PD   (DX)(R9*4), Y3
 	VCVTPS2PD   (BX)(R9*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -12984,16 +13098,16 @@ rows_row_1094:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1094
+	JB          rows_row_1102
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1095
+	JE          rows_stored_1103
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
-	JMP         rows_added_1096
+	JMP         rows_added_1104
 
-rows_stored_1095:
+rows_stored_1103:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13003,13 +13117,13 @@ rows_stored_1095:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1096:
+rows_added_1104:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_1090
+	JMP  rows_block_1098
 
-rows_blocks_done_1091:
+rows_blocks_done_1099:
 	CMPQ         R9, 1608(SP)
-	JE           rows_chunk_done_1097
+	JE           rows_chunk_done_1105
 	MOVQ         SI, R9
 	SUBQ         $0x00000008, R9
 	MOVQ         SI, AX
@@ -13021,16 +13135,16 @@ rows_blocks_done_1091:
 	VEXTRACTF128 $0x01, Y3, X1
 	VPMOVSXDQ    X1, Y5
 	CMPQ         1616(SP), $0x00
-	JE           rows_first_1098
+	JE           rows_first_1106
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
-	JMP          rows_loaded_1099
+	JMP          rows_loaded_1107
 
-rows_first_1098:
+rows_first_1106:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1099:
+rows_loaded_1107:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13039,7 +13153,7 @@ rows_loaded_1099:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_1100:
+rows_row_1108:
 	VCVTPS2PD   (DX)(R9*4), Y6
 	VCVTPS2PD   (BX)(R9*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -13065,16 +13179,16 @@ rows_row_1100:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1100
+	JB          rows_row_1108
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1101
+	JE          rows_stored_1109
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
-	JMP         rows_added_1102
+	JMP         rows_added_1110
 
-rows_stored_1101:
+rows_stored_1109:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13084,17 +13198,17 @@ rows_stored_1101:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1102:
-rows_chunk_done_1097:
+rows_added_1110:
+rows_chunk_done_1105:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1082
+	JB   rows_chunk_1090
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_1081
+	JB   rows_group_1089
 	VZEROUPPER
 	RET
 
@@ -13110,21 +13224,21 @@ TEXT ·backwardRowsDalphaAVX2F32(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1104
+	JBE    rows_chunk_sized_1112
 	MOVQ   BX, AX
 
-rows_double_1103:
+rows_double_1111:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1104
+	JA   rows_chunk_sized_1112
 	SHLQ $0x01, AX
-	JMP  rows_double_1103
+	JMP  rows_double_1111
 
-rows_chunk_sized_1104:
+rows_chunk_sized_1112:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1105:
+rows_group_1113:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -13133,7 +13247,7 @@ rows_group_1105:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1106:
+rows_chunk_1114:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -13142,15 +13256,15 @@ rows_chunk_1106:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_1107:
+rows_block_1115:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1108
+	JGT     rows_blocks_done_1116
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1109
+	JE      rows_first_1117
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
 	VMOVUPS 64(SP)(R9*8), Y3
@@ -13159,9 +13273,9 @@ rows_block_1107:
 	VMOVUPS 160(SP)(R9*8), Y6
 	VMOVUPS 192(SP)(R9*8), Y7
 	VMOVUPS 224(SP)(R9*8), Y8
-	JMP     rows_loaded_1110
+	JMP     rows_loaded_1118
 
-rows_first_1109:
+rows_first_1117:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -13171,14 +13285,14 @@ rows_first_1109:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1110:
+rows_loaded_1118:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1111:
+rows_row_1119:
 	VCVTPS2PD   (AX)(DI*4), Y9
 	VCVTPS2PD   (CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -13230,11 +13344,11 @@ rows_row_1111:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1111
+	JB          rows_row_1119
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1112
+	JE          rows_stored_1120
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
 	VMOVUPS     Y3, 64(SP)(R9*8)
@@ -13243,9 +13357,9 @@ rows_row_1111:
 	VMOVUPS     Y6, 160(SP)(R9*8)
 	VMOVUPS     Y7, 192(SP)(R9*8)
 	VMOVUPS     Y8, 224(SP)(R9*8)
-	JMP         rows_added_1113
+	JMP         rows_added_1121
 
-rows_stored_1112:
+rows_stored_1120:
 	VCVTPS2PD  (R8)(DI*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -13279,36 +13393,36 @@ rows_stored_1112:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R8)(DI*4)
 
-rows_added_1113:
+rows_added_1121:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_1107
+	JMP  rows_block_1115
 
-rows_blocks_done_1108:
-rows_block_1114:
+rows_blocks_done_1116:
+rows_block_1122:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1115
+	JGT     rows_blocks_done_1123
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1116
+	JE      rows_first_1124
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
-	JMP     rows_loaded_1117
+	JMP     rows_loaded_1125
 
-rows_first_1116:
+rows_first_1124:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1117:
+rows_loaded_1125:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1118:
+rows_row_1126:
 	VCVTPS2PD   (AX)(DI*4), Y3
 	VCVTPS2PD   (CX)(DI*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13324,16 +13438,16 @@ rows_row_1118:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1118
+	JB          rows_row_1126
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1119
+	JE          rows_stored_1127
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
-	JMP         rows_added_1120
+	JMP         rows_added_1128
 
-rows_stored_1119:
+rows_stored_1127:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13343,13 +13457,13 @@ rows_stored_1119:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1120:
+rows_added_1128:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_1114
+	JMP  rows_block_1122
 
-rows_blocks_done_1115:
+rows_blocks_done_1123:
 	CMPQ         DI, 1608(SP)
-	JE           rows_chunk_done_1121
+	JE           rows_chunk_done_1129
 	MOVQ         DX, DI
 	SUBQ         $0x00000008, DI
 	MOVQ         DX, AX
@@ -13361,23 +13475,23 @@ rows_blocks_done_1115:
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y4
 	CMPQ         1616(SP), $0x00
-	JE           rows_first_1122
+	JE           rows_first_1130
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
-	JMP          rows_loaded_1123
+	JMP          rows_loaded_1131
 
-rows_first_1122:
+rows_first_1130:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1123:
+rows_loaded_1131:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_1124:
+rows_row_1132:
 	VCVTPS2PD   (AX)(DI*4), Y5
 	VCVTPS2PD   (CX)(DI*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13395,16 +13509,16 @@ rows_row_1124:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1124
+	JB          rows_row_1132
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1125
+	JE          rows_stored_1133
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
-	JMP         rows_added_1126
+	JMP         rows_added_1134
 
-rows_stored_1125:
+rows_stored_1133:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13414,17 +13528,17 @@ rows_stored_1125:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1126:
-rows_chunk_done_1121:
+rows_added_1134:
+rows_chunk_done_1129:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1106
+	JB   rows_chunk_1114
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_1105
+	JB   rows_group_1113
 	VZEROUPPER
 	RET
 
@@ -13441,21 +13555,21 @@ TEXT ·backwardRowsAVX2F64(SB), $1608-120
 	MOVQ   AX, 1592(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1128
+	JBE    rows_chunk_sized_1136
 	MOVQ   DI, AX
 
-rows_double_1127:
+rows_double_1135:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1128
+	JA   rows_chunk_sized_1136
 	SHLQ $0x01, AX
-	JMP  rows_double_1127
+	JMP  rows_double_1135
 
-rows_chunk_sized_1128:
+rows_chunk_sized_1136:
 	MOVQ AX, 1600(SP)
 	XORQ AX, AX
 	MOVQ AX, 1568(SP)
 
-rows_group_1129:
+rows_group_1137:
 	MOVQ    1568(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -13464,7 +13578,7 @@ rows_group_1129:
 	XORQ    AX, AX
 	MOVQ    AX, 1584(SP)
 
-rows_chunk_1130:
+rows_chunk_1138:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1600(SP), AX
 	ADDQ    1584(SP), AX
@@ -13473,28 +13587,28 @@ rows_chunk_1130:
 	ADDQ    AX, R8
 	MOVQ    1568(SP), R9
 
-rows_block_1131:
+rows_block_1139:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1132
+	JGT     rows_blocks_done_1140
 	MOVQ    R9, R11
 	SUBQ    1568(SP), R11
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1133
+	JE      rows_first_1141
 	VMOVUPD (SP)(R11*8), Y1
 	VMOVUPD 32(SP)(R11*8), Y2
 	VMOVUPD 64(SP)(R11*8), Y3
 	VMOVUPD 96(SP)(R11*8), Y4
-	JMP     rows_loaded_1134
+	JMP     rows_loaded_1142
 
-rows_first_1133:
+rows_first_1141:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1134:
+rows_loaded_1142:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13503,7 +13617,7 @@ rows_loaded_1134:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1135:
+rows_row_1143:
 	VMOVUPD     (DX)(R9*8), Y5
 	VMOVUPD     (BX)(R9*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13544,18 +13658,18 @@ rows_row_1135:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1135
+	JB          rows_row_1143
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1136
+	JE          rows_stored_1144
 	VMOVUPD     Y1, (SP)(R11*8)
 	VMOVUPD     Y2, 32(SP)(R11*8)
 	VMOVUPD     Y3, 64(SP)(R11*8)
 	VMOVUPD     Y4, 96(SP)(R11*8)
-	JMP         rows_added_1137
+	JMP         rows_added_1145
 
-rows_stored_1136:
+rows_stored_1144:
 	VMOVUPD (R10)(R9*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R10)(R9*8)
@@ -13569,27 +13683,27 @@ rows_stored_1136:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R10)(R9*8)
 
-rows_added_1137:
+rows_added_1145:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_1131
+	JMP  rows_block_1139
 
-rows_blocks_done_1132:
-rows_block_1138:
+rows_blocks_done_1140:
+rows_block_1146:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1139
+	JGT     rows_blocks_done_1147
 	MOVQ    R9, R11
 	SUBQ    1568(SP), R11
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1140
+	JE      rows_first_1148
 	VMOVUPD (SP)(R11*8), Y1
-	JMP     rows_loaded_1141
+	JMP     rows_loaded_1149
 
-rows_first_1140:
+rows_first_1148:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1141:
+rows_loaded_1149:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13598,7 +13712,7 @@ rows_loaded_1141:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1142:
+rows_row_1150:
 	VMOVUPD     (DX)(R9*8), Y2
 	VMOVUPD     (BX)(R9*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -13612,26 +13726,26 @@ rows_row_1142:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1142
+	JB          rows_row_1150
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1143
+	JE          rows_stored_1151
 	VMOVUPD     Y1, (SP)(R11*8)
-	JMP         rows_added_1144
+	JMP         rows_added_1152
 
-rows_stored_1143:
+rows_stored_1151:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1144:
+rows_added_1152:
 	ADDQ $0x00000004, R9
-	JMP  rows_block_1138
+	JMP  rows_block_1146
 
-rows_blocks_done_1139:
+rows_blocks_done_1147:
 	CMPQ    R9, 1576(SP)
-	JE      rows_chunk_done_1145
+	JE      rows_chunk_done_1153
 	MOVQ    SI, R9
 	SUBQ    $0x00000004, R9
 	MOVQ    SI, AX
@@ -13640,14 +13754,14 @@ rows_blocks_done_1139:
 	LEAQ    tailmask<>+0(SB), DX
 	VMOVDQU (DX)(AX*1), Y2
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1146
+	JE      rows_first_1154
 	VMOVUPD 1536(SP), Y1
-	JMP     rows_loaded_1147
+	JMP     rows_loaded_1155
 
-rows_first_1146:
+rows_first_1154:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1147:
+rows_loaded_1155:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13656,7 +13770,7 @@ rows_loaded_1147:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_1148:
+rows_row_1156:
 	VMOVUPD     (DX)(R9*8), Y3
 	VMOVUPD     (BX)(R9*8), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13672,30 +13786,30 @@ rows_row_1148:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1148
+	JB          rows_row_1156
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1149
+	JE          rows_stored_1157
 	VMOVUPD     Y1, 1536(SP)
-	JMP         rows_added_1150
+	JMP         rows_added_1158
 
-rows_stored_1149:
+rows_stored_1157:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1150:
-rows_chunk_done_1145:
+rows_added_1158:
+rows_chunk_done_1153:
 	MOVQ 1600(SP), AX
 	ADDQ 1584(SP), AX
 	MOVQ AX, 1584(SP)
 	CMPQ AX, 1592(SP)
-	JB   rows_chunk_1130
+	JB   rows_chunk_1138
 	MOVQ 1576(SP), AX
 	MOVQ AX, 1568(SP)
 	CMPQ AX, SI
-	JB   rows_group_1129
+	JB   rows_group_1137
 	VZEROUPPER
 	RET
 
@@ -13711,21 +13825,21 @@ TEXT ·backwardRowsDalphaAVX2F64(SB), $1608-72
 	MOVQ   AX, 1592(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1152
+	JBE    rows_chunk_sized_1160
 	MOVQ   BX, AX
 
-rows_double_1151:
+rows_double_1159:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1152
+	JA   rows_chunk_sized_1160
 	SHLQ $0x01, AX
-	JMP  rows_double_1151
+	JMP  rows_double_1159
 
-rows_chunk_sized_1152:
+rows_chunk_sized_1160:
 	MOVQ AX, 1600(SP)
 	XORQ AX, AX
 	MOVQ AX, 1568(SP)
 
-rows_group_1153:
+rows_group_1161:
 	MOVQ    1568(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -13734,7 +13848,7 @@ rows_group_1153:
 	XORQ    AX, AX
 	MOVQ    AX, 1584(SP)
 
-rows_chunk_1154:
+rows_chunk_1162:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1600(SP), AX
 	ADDQ    1584(SP), AX
@@ -13743,35 +13857,35 @@ rows_chunk_1154:
 	ADDQ    AX, SI
 	MOVQ    1568(SP), DI
 
-rows_block_1155:
+rows_block_1163:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1156
+	JGT     rows_blocks_done_1164
 	MOVQ    DI, R9
 	SUBQ    1568(SP), R9
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1157
+	JE      rows_first_1165
 	VMOVUPD (SP)(R9*8), Y1
 	VMOVUPD 32(SP)(R9*8), Y2
 	VMOVUPD 64(SP)(R9*8), Y3
 	VMOVUPD 96(SP)(R9*8), Y4
-	JMP     rows_loaded_1158
+	JMP     rows_loaded_1166
 
-rows_first_1157:
+rows_first_1165:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1158:
+rows_loaded_1166:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1159:
+rows_row_1167:
 	VMOVUPD     (AX)(DI*8), Y5
 	VMOVUPD     (CX)(DI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13799,18 +13913,18 @@ rows_row_1159:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1159
+	JB          rows_row_1167
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1160
+	JE          rows_stored_1168
 	VMOVUPD     Y1, (SP)(R9*8)
 	VMOVUPD     Y2, 32(SP)(R9*8)
 	VMOVUPD     Y3, 64(SP)(R9*8)
 	VMOVUPD     Y4, 96(SP)(R9*8)
-	JMP         rows_added_1161
+	JMP         rows_added_1169
 
-rows_stored_1160:
+rows_stored_1168:
 	VMOVUPD (R8)(DI*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R8)(DI*8)
@@ -13824,34 +13938,34 @@ rows_stored_1160:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R8)(DI*8)
 
-rows_added_1161:
+rows_added_1169:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_1155
+	JMP  rows_block_1163
 
-rows_blocks_done_1156:
-rows_block_1162:
+rows_blocks_done_1164:
+rows_block_1170:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1163
+	JGT     rows_blocks_done_1171
 	MOVQ    DI, R9
 	SUBQ    1568(SP), R9
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1164
+	JE      rows_first_1172
 	VMOVUPD (SP)(R9*8), Y1
-	JMP     rows_loaded_1165
+	JMP     rows_loaded_1173
 
-rows_first_1164:
+rows_first_1172:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1165:
+rows_loaded_1173:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1166:
+rows_row_1174:
 	VMOVUPD     (AX)(DI*8), Y2
 	VMOVUPD     (CX)(DI*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -13861,26 +13975,26 @@ rows_row_1166:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1166
+	JB          rows_row_1174
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1167
+	JE          rows_stored_1175
 	VMOVUPD     Y1, (SP)(R9*8)
-	JMP         rows_added_1168
+	JMP         rows_added_1176
 
-rows_stored_1167:
+rows_stored_1175:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1168:
+rows_added_1176:
 	ADDQ $0x00000004, DI
-	JMP  rows_block_1162
+	JMP  rows_block_1170
 
-rows_blocks_done_1163:
+rows_blocks_done_1171:
 	CMPQ    DI, 1576(SP)
-	JE      rows_chunk_done_1169
+	JE      rows_chunk_done_1177
 	MOVQ    DX, DI
 	SUBQ    $0x00000004, DI
 	MOVQ    DX, AX
@@ -13889,21 +14003,21 @@ rows_blocks_done_1163:
 	LEAQ    tailmask<>+0(SB), CX
 	VMOVDQU (CX)(AX*1), Y2
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1170
+	JE      rows_first_1178
 	VMOVUPD 1536(SP), Y1
-	JMP     rows_loaded_1171
+	JMP     rows_loaded_1179
 
-rows_first_1170:
+rows_first_1178:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1171:
+rows_loaded_1179:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_1172:
+rows_row_1180:
 	VMOVUPD     (AX)(DI*8), Y3
 	VMOVUPD     (CX)(DI*8), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13914,30 +14028,30 @@ rows_row_1172:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1172
+	JB          rows_row_1180
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1173
+	JE          rows_stored_1181
 	VMOVUPD     Y1, 1536(SP)
-	JMP         rows_added_1174
+	JMP         rows_added_1182
 
-rows_stored_1173:
+rows_stored_1181:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1174:
-rows_chunk_done_1169:
+rows_added_1182:
+rows_chunk_done_1177:
 	MOVQ 1600(SP), AX
 	ADDQ 1584(SP), AX
 	MOVQ AX, 1584(SP)
 	CMPQ AX, 1592(SP)
-	JB   rows_chunk_1154
+	JB   rows_chunk_1162
 	MOVQ 1576(SP), AX
 	MOVQ AX, 1568(SP)
 	CMPQ AX, DX
-	JB   rows_group_1153
+	JB   rows_group_1161
 	VZEROUPPER
 	RET
 
@@ -15047,16 +15161,16 @@ TEXT ·forwardSmallPlanesAVX2F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1175:
+sp_row_1183:
 	TESTQ DX, DX
-	JE    sp_done_1178
+	JE    sp_done_1186
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1179:
+sp_pairs_1187:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_1180
+	JB      sp_group_1188
 	VMOVUPS (SI), Y1
 	VMOVUPS 32(SI), Y2
 	MOVQ    DI, R11
@@ -15064,7 +15178,7 @@ sp_pairs_1179:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1181:
+sp_pair_vector_1189:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R8*4), Y5
@@ -15082,21 +15196,21 @@ sp_pair_vector_1181:
 	ADDQ      $0x00000008, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1181
+	JNE       sp_pair_vector_1189
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000010, R9
-	JMP       sp_pairs_1179
+	JMP       sp_pairs_1187
 
-sp_group_1180:
+sp_group_1188:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_1176
+	JB      sp_partial_1184
 	VMOVUPS (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1183
+	JAE     sp_vectors_done_1191
 
-sp_vector_1182:
+sp_vector_1190:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -15107,16 +15221,16 @@ sp_vector_1182:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1182
+	JB        sp_vector_1190
 
-sp_vectors_done_1183:
+sp_vectors_done_1191:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_1180
+	JMP  sp_group_1188
 
-sp_partial_1176:
+sp_partial_1184:
 	TESTQ      R9, R9
-	JE         sp_row_done_1177
+	JE         sp_row_done_1185
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -15130,9 +15244,9 @@ sp_partial_1176:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1185
+	JAE        sp_vectors_done_1193
 
-sp_vector_1184:
+sp_vector_1192:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -15143,11 +15257,11 @@ sp_vector_1184:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1184
+	JB        sp_vector_1192
 
-sp_vectors_done_1185:
+sp_vectors_done_1193:
 	ANDQ       $0x00000007, R9
-	JE         sp_row_done_1177
+	JE         sp_row_done_1185
 	MOVQ       R9, SI
 	SHLQ       $0x02, SI
 	NEGQ       SI
@@ -15162,14 +15276,14 @@ sp_vectors_done_1185:
 	VMASKMOVPS Y1, Y2, (AX)(R8*4)
 	ADDQ       R9, R8
 
-sp_row_done_1177:
+sp_row_done_1185:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1175
+	JMP  sp_row_1183
 
-sp_done_1178:
+sp_done_1186:
 	VZEROUPPER
 	RET
 
@@ -15200,11 +15314,11 @@ TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1187
+	JE      sp_sum_fewer_1195
 
-sp_sum_channels_1186:
+sp_sum_channels_1194:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1187
+	JB     sp_sum_fewer_1195
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15215,18 +15329,18 @@ sp_sum_channels_1186:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1188:
+sp_sum_row_1196:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1191
+	JAE  sp_sum_rows_done_1199
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1189:
+sp_sum_vector_1197:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1190
+	JE          sp_sum_last_1198
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -15280,9 +15394,9 @@ sp_sum_vector_1189:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1189
+	JMP         sp_sum_vector_1197
 
-sp_sum_last_1190:
+sp_sum_last_1198:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -15348,9 +15462,9 @@ sp_sum_last_1190:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1188
+	JMP         sp_sum_row_1196
 
-sp_sum_rows_done_1191:
+sp_sum_rows_done_1199:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -15383,12 +15497,12 @@ sp_sum_rows_done_1191:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1186
+	JMP          sp_sum_channels_1194
 
-sp_sum_fewer_1187:
-sp_sum_channels_1193:
+sp_sum_fewer_1195:
+sp_sum_channels_1201:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1194
+	JB     sp_sum_fewer_1202
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15396,16 +15510,16 @@ sp_sum_channels_1193:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1195:
+sp_sum_row_1203:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1198
+	JAE  sp_sum_rows_done_1206
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1196:
+sp_sum_vector_1204:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1197
+	JE          sp_sum_last_1205
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -15433,11 +15547,11 @@ sp_sum_vector_1196:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1196
+	JMP         sp_sum_vector_1204
 
-sp_sum_last_1197:
+sp_sum_last_1205:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1200
+	JNE         sp_sum_masked_1208
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -15458,9 +15572,9 @@ sp_sum_last_1197:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1199
+	JMP         sp_sum_row_done_1207
 
-sp_sum_masked_1200:
+sp_sum_masked_1208:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -15494,11 +15608,11 @@ sp_sum_masked_1200:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1199:
+sp_sum_row_done_1207:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1195
+	JMP  sp_sum_row_1203
 
-sp_sum_rows_done_1198:
+sp_sum_rows_done_1206:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -15518,25 +15632,25 @@ sp_sum_rows_done_1198:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1193
+	JMP          sp_sum_channels_1201
 
-sp_sum_fewer_1194:
-sp_sum_channels_1201:
+sp_sum_fewer_1202:
+sp_sum_channels_1209:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1202
+	JB     sp_sum_fewer_1210
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1203:
+sp_sum_row_1211:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1206
+	JAE  sp_sum_rows_done_1214
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1204:
+sp_sum_vector_1212:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1205
+	JE          sp_sum_last_1213
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15546,9 +15660,9 @@ sp_sum_vector_1204:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1204
+	JMP         sp_sum_vector_1212
 
-sp_sum_last_1205:
+sp_sum_last_1213:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -15558,9 +15672,9 @@ sp_sum_last_1205:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1203
+	JMP         sp_sum_row_1211
 
-sp_sum_rows_done_1206:
+sp_sum_rows_done_1214:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -15574,9 +15688,9 @@ sp_sum_rows_done_1206:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1201
+	JMP          sp_sum_channels_1209
 
-sp_sum_fewer_1202:
+sp_sum_fewer_1210:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -15590,16 +15704,16 @@ sp_sum_fewer_1202:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1208:
+sp_row_1216:
 	TESTQ BX, BX
-	JE    sp_done_1211
+	JE    sp_done_1219
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1212:
+sp_pairs_1220:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1213
+	JB      sp_group_1221
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -15607,7 +15721,7 @@ sp_pairs_1212:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1214:
+sp_pair_vector_1222:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -15627,21 +15741,21 @@ sp_pair_vector_1214:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1214
+	JNE       sp_pair_vector_1222
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1212
+	JMP       sp_pairs_1220
 
-sp_group_1213:
+sp_group_1221:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1209
+	JB      sp_partial_1217
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1216
+	JAE     sp_vectors_done_1224
 
-sp_vector_1215:
+sp_vector_1223:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15653,16 +15767,16 @@ sp_vector_1215:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1215
+	JB        sp_vector_1223
 
-sp_vectors_done_1216:
+sp_vectors_done_1224:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1213
+	JMP  sp_group_1221
 
-sp_partial_1209:
+sp_partial_1217:
 	TESTQ      R10, R10
-	JE         sp_row_done_1210
+	JE         sp_row_done_1218
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15676,9 +15790,9 @@ sp_partial_1209:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1218
+	JAE        sp_vectors_done_1226
 
-sp_vector_1217:
+sp_vector_1225:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15690,11 +15804,11 @@ sp_vector_1217:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1217
+	JB        sp_vector_1225
 
-sp_vectors_done_1218:
+sp_vectors_done_1226:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1210
+	JE         sp_row_done_1218
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15710,15 +15824,15 @@ sp_vectors_done_1218:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1210:
+sp_row_done_1218:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1208
+	JMP  sp_row_1216
 
-sp_done_1211:
+sp_done_1219:
 	VZEROUPPER
 	RET
 
@@ -15739,16 +15853,16 @@ TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1219:
+sp_row_1227:
 	TESTQ BX, BX
-	JE    sp_done_1222
+	JE    sp_done_1230
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1223:
+sp_pairs_1231:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1224
+	JB      sp_group_1232
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -15756,7 +15870,7 @@ sp_pairs_1223:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1225:
+sp_pair_vector_1233:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -15776,21 +15890,21 @@ sp_pair_vector_1225:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1225
+	JNE       sp_pair_vector_1233
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1223
+	JMP       sp_pairs_1231
 
-sp_group_1224:
+sp_group_1232:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1220
+	JB      sp_partial_1228
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1227
+	JAE     sp_vectors_done_1235
 
-sp_vector_1226:
+sp_vector_1234:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15802,16 +15916,16 @@ sp_vector_1226:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1226
+	JB        sp_vector_1234
 
-sp_vectors_done_1227:
+sp_vectors_done_1235:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1224
+	JMP  sp_group_1232
 
-sp_partial_1220:
+sp_partial_1228:
 	TESTQ      R10, R10
-	JE         sp_row_done_1221
+	JE         sp_row_done_1229
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15825,9 +15939,9 @@ sp_partial_1220:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1229
+	JAE        sp_vectors_done_1237
 
-sp_vector_1228:
+sp_vector_1236:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15839,11 +15953,11 @@ sp_vector_1228:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1228
+	JB        sp_vector_1236
 
-sp_vectors_done_1229:
+sp_vectors_done_1237:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1221
+	JE         sp_row_done_1229
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15859,15 +15973,15 @@ sp_vectors_done_1229:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1221:
+sp_row_done_1229:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1219
+	JMP  sp_row_1227
 
-sp_done_1222:
+sp_done_1230:
 	VZEROUPPER
 	RET
 
@@ -15898,11 +16012,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1231
+	JE      sp_sum_fewer_1239
 
-sp_sum_channels_1230:
+sp_sum_channels_1238:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1231
+	JB     sp_sum_fewer_1239
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15913,18 +16027,18 @@ sp_sum_channels_1230:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1232:
+sp_sum_row_1240:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1235
+	JAE  sp_sum_rows_done_1243
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1233:
+sp_sum_vector_1241:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1234
+	JE          sp_sum_last_1242
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -15978,9 +16092,9 @@ sp_sum_vector_1233:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1233
+	JMP         sp_sum_vector_1241
 
-sp_sum_last_1234:
+sp_sum_last_1242:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -16046,9 +16160,9 @@ sp_sum_last_1234:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1232
+	JMP         sp_sum_row_1240
 
-sp_sum_rows_done_1235:
+sp_sum_rows_done_1243:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -16081,12 +16195,12 @@ sp_sum_rows_done_1235:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1230
+	JMP          sp_sum_channels_1238
 
-sp_sum_fewer_1231:
-sp_sum_channels_1237:
+sp_sum_fewer_1239:
+sp_sum_channels_1245:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1238
+	JB     sp_sum_fewer_1246
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -16094,16 +16208,16 @@ sp_sum_channels_1237:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1239:
+sp_sum_row_1247:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1242
+	JAE  sp_sum_rows_done_1250
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1240:
+sp_sum_vector_1248:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1241
+	JE          sp_sum_last_1249
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -16131,11 +16245,11 @@ sp_sum_vector_1240:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1240
+	JMP         sp_sum_vector_1248
 
-sp_sum_last_1241:
+sp_sum_last_1249:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1244
+	JNE         sp_sum_masked_1252
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -16156,9 +16270,9 @@ sp_sum_last_1241:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1243
+	JMP         sp_sum_row_done_1251
 
-sp_sum_masked_1244:
+sp_sum_masked_1252:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -16192,11 +16306,11 @@ sp_sum_masked_1244:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1243:
+sp_sum_row_done_1251:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1239
+	JMP  sp_sum_row_1247
 
-sp_sum_rows_done_1242:
+sp_sum_rows_done_1250:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -16216,25 +16330,25 @@ sp_sum_rows_done_1242:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1237
+	JMP          sp_sum_channels_1245
 
-sp_sum_fewer_1238:
-sp_sum_channels_1245:
+sp_sum_fewer_1246:
+sp_sum_channels_1253:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1246
+	JB     sp_sum_fewer_1254
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1247:
+sp_sum_row_1255:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1250
+	JAE  sp_sum_rows_done_1258
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1248:
+sp_sum_vector_1256:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1249
+	JE          sp_sum_last_1257
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -16244,9 +16358,9 @@ sp_sum_vector_1248:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1248
+	JMP         sp_sum_vector_1256
 
-sp_sum_last_1249:
+sp_sum_last_1257:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -16256,9 +16370,9 @@ sp_sum_last_1249:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1247
+	JMP         sp_sum_row_1255
 
-sp_sum_rows_done_1250:
+sp_sum_rows_done_1258:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -16272,9 +16386,9 @@ sp_sum_rows_done_1250:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1245
+	JMP          sp_sum_channels_1253
 
-sp_sum_fewer_1246:
+sp_sum_fewer_1254:
 	VZEROUPPER
 	RET
 
@@ -17384,16 +17498,16 @@ TEXT ·forwardSmallPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1252:
+sp_row_1260:
 	TESTQ DX, DX
-	JE    sp_done_1255
+	JE    sp_done_1263
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1256:
+sp_pairs_1264:
 	CMPQ    R9, $0x00000008
-	JB      sp_group_1257
+	JB      sp_group_1265
 	VMOVUPD (SI), Y1
 	VMOVUPD 32(SI), Y2
 	MOVQ    DI, R11
@@ -17401,7 +17515,7 @@ sp_pairs_1256:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1258:
+sp_pair_vector_1266:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R8*8), Y5
@@ -17419,21 +17533,21 @@ sp_pair_vector_1258:
 	ADDQ      $0x00000004, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1258
+	JNE       sp_pair_vector_1266
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000008, R9
-	JMP       sp_pairs_1256
+	JMP       sp_pairs_1264
 
-sp_group_1257:
+sp_group_1265:
 	CMPQ    R9, $0x00000004
-	JB      sp_partial_1253
+	JB      sp_partial_1261
 	VMOVUPD (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1260
+	JAE     sp_vectors_done_1268
 
-sp_vector_1259:
+sp_vector_1267:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17444,16 +17558,16 @@ sp_vector_1259:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1259
+	JB        sp_vector_1267
 
-sp_vectors_done_1260:
+sp_vectors_done_1268:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000004, R9
-	JMP  sp_group_1257
+	JMP  sp_group_1265
 
-sp_partial_1253:
+sp_partial_1261:
 	TESTQ      R9, R9
-	JE         sp_row_done_1254
+	JE         sp_row_done_1262
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -17467,9 +17581,9 @@ sp_partial_1253:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1262
+	JAE        sp_vectors_done_1270
 
-sp_vector_1261:
+sp_vector_1269:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17480,11 +17594,11 @@ sp_vector_1261:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1261
+	JB        sp_vector_1269
 
-sp_vectors_done_1262:
+sp_vectors_done_1270:
 	ANDQ       $0x00000003, R9
-	JE         sp_row_done_1254
+	JE         sp_row_done_1262
 	MOVQ       R9, SI
 	SHLQ       $0x03, SI
 	NEGQ       SI
@@ -17499,14 +17613,14 @@ sp_vectors_done_1262:
 	VMASKMOVPD Y1, Y2, (AX)(R8*8)
 	ADDQ       R9, R8
 
-sp_row_done_1254:
+sp_row_done_1262:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1252
+	JMP  sp_row_1260
 
-sp_done_1255:
+sp_done_1263:
 	VZEROUPPER
 	RET
 
@@ -17537,11 +17651,11 @@ TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1264
+	JE      sp_sum_fewer_1272
 
-sp_sum_channels_1263:
+sp_sum_channels_1271:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1264
+	JB     sp_sum_fewer_1272
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17552,18 +17666,18 @@ sp_sum_channels_1263:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1265:
+sp_sum_row_1273:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1268
+	JAE  sp_sum_rows_done_1276
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1266:
+sp_sum_vector_1274:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1267
+	JE          sp_sum_last_1275
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17617,9 +17731,9 @@ sp_sum_vector_1266:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1266
+	JMP         sp_sum_vector_1274
 
-sp_sum_last_1267:
+sp_sum_last_1275:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17669,9 +17783,9 @@ sp_sum_last_1267:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1265
+	JMP         sp_sum_row_1273
 
-sp_sum_rows_done_1268:
+sp_sum_rows_done_1276:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17702,12 +17816,12 @@ sp_sum_rows_done_1268:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1263
+	JMP          sp_sum_channels_1271
 
-sp_sum_fewer_1264:
-sp_sum_channels_1270:
+sp_sum_fewer_1272:
+sp_sum_channels_1278:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1271
+	JB     sp_sum_fewer_1279
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17715,16 +17829,16 @@ sp_sum_channels_1270:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1272:
+sp_sum_row_1280:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1275
+	JAE  sp_sum_rows_done_1283
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1273:
+sp_sum_vector_1281:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1274
+	JE          sp_sum_last_1282
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -17752,11 +17866,11 @@ sp_sum_vector_1273:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1273
+	JMP         sp_sum_vector_1281
 
-sp_sum_last_1274:
+sp_sum_last_1282:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1277
+	JNE         sp_sum_masked_1285
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -17775,9 +17889,9 @@ sp_sum_last_1274:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1276
+	JMP         sp_sum_row_done_1284
 
-sp_sum_masked_1277:
+sp_sum_masked_1285:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -17803,11 +17917,11 @@ sp_sum_masked_1277:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1276:
+sp_sum_row_done_1284:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1272
+	JMP  sp_sum_row_1280
 
-sp_sum_rows_done_1275:
+sp_sum_rows_done_1283:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -17826,25 +17940,25 @@ sp_sum_rows_done_1275:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1270
+	JMP          sp_sum_channels_1278
 
-sp_sum_fewer_1271:
-sp_sum_channels_1278:
+sp_sum_fewer_1279:
+sp_sum_channels_1286:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1279
+	JB     sp_sum_fewer_1287
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1280:
+sp_sum_row_1288:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1283
+	JAE  sp_sum_rows_done_1291
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1281:
+sp_sum_vector_1289:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1282
+	JE          sp_sum_last_1290
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17854,9 +17968,9 @@ sp_sum_vector_1281:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1281
+	JMP         sp_sum_vector_1289
 
-sp_sum_last_1282:
+sp_sum_last_1290:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17864,9 +17978,9 @@ sp_sum_last_1282:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1280
+	JMP         sp_sum_row_1288
 
-sp_sum_rows_done_1283:
+sp_sum_rows_done_1291:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -17877,9 +17991,9 @@ sp_sum_rows_done_1283:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1278
+	JMP          sp_sum_channels_1286
 
-sp_sum_fewer_1279:
+sp_sum_fewer_1287:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -17893,16 +18007,16 @@ sp_sum_fewer_1279:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1285:
+sp_row_1293:
 	TESTQ BX, BX
-	JE    sp_done_1288
+	JE    sp_done_1296
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1289:
+sp_pairs_1297:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1290
+	JB      sp_group_1298
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -17910,7 +18024,7 @@ sp_pairs_1289:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1291:
+sp_pair_vector_1299:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -17930,21 +18044,21 @@ sp_pair_vector_1291:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1291
+	JNE       sp_pair_vector_1299
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1289
+	JMP       sp_pairs_1297
 
-sp_group_1290:
+sp_group_1298:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1286
+	JB      sp_partial_1294
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1293
+	JAE     sp_vectors_done_1301
 
-sp_vector_1292:
+sp_vector_1300:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17956,16 +18070,16 @@ sp_vector_1292:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1292
+	JB        sp_vector_1300
 
-sp_vectors_done_1293:
+sp_vectors_done_1301:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1290
+	JMP  sp_group_1298
 
-sp_partial_1286:
+sp_partial_1294:
 	TESTQ      R10, R10
-	JE         sp_row_done_1287
+	JE         sp_row_done_1295
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -17979,9 +18093,9 @@ sp_partial_1286:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1295
+	JAE        sp_vectors_done_1303
 
-sp_vector_1294:
+sp_vector_1302:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -17993,11 +18107,11 @@ sp_vector_1294:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1294
+	JB        sp_vector_1302
 
-sp_vectors_done_1295:
+sp_vectors_done_1303:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1287
+	JE         sp_row_done_1295
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -18013,15 +18127,15 @@ sp_vectors_done_1295:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1287:
+sp_row_done_1295:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1285
+	JMP  sp_row_1293
 
-sp_done_1288:
+sp_done_1296:
 	VZEROUPPER
 	RET
 
@@ -18042,16 +18156,16 @@ TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1296:
+sp_row_1304:
 	TESTQ BX, BX
-	JE    sp_done_1299
+	JE    sp_done_1307
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1300:
+sp_pairs_1308:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1301
+	JB      sp_group_1309
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -18059,7 +18173,7 @@ sp_pairs_1300:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1302:
+sp_pair_vector_1310:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -18079,21 +18193,21 @@ sp_pair_vector_1302:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1302
+	JNE       sp_pair_vector_1310
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1300
+	JMP       sp_pairs_1308
 
-sp_group_1301:
+sp_group_1309:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1297
+	JB      sp_partial_1305
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1304
+	JAE     sp_vectors_done_1312
 
-sp_vector_1303:
+sp_vector_1311:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -18105,16 +18219,16 @@ sp_vector_1303:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1303
+	JB        sp_vector_1311
 
-sp_vectors_done_1304:
+sp_vectors_done_1312:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1301
+	JMP  sp_group_1309
 
-sp_partial_1297:
+sp_partial_1305:
 	TESTQ      R10, R10
-	JE         sp_row_done_1298
+	JE         sp_row_done_1306
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -18128,9 +18242,9 @@ sp_partial_1297:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1306
+	JAE        sp_vectors_done_1314
 
-sp_vector_1305:
+sp_vector_1313:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -18142,11 +18256,11 @@ sp_vector_1305:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1305
+	JB        sp_vector_1313
 
-sp_vectors_done_1306:
+sp_vectors_done_1314:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1298
+	JE         sp_row_done_1306
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -18162,15 +18276,15 @@ sp_vectors_done_1306:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1298:
+sp_row_done_1306:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1296
+	JMP  sp_row_1304
 
-sp_done_1299:
+sp_done_1307:
 	VZEROUPPER
 	RET
 
@@ -18201,11 +18315,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1308
+	JE      sp_sum_fewer_1316
 
-sp_sum_channels_1307:
+sp_sum_channels_1315:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1308
+	JB     sp_sum_fewer_1316
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -18216,18 +18330,18 @@ sp_sum_channels_1307:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1309:
+sp_sum_row_1317:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1312
+	JAE  sp_sum_rows_done_1320
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1310:
+sp_sum_vector_1318:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1311
+	JE          sp_sum_last_1319
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -18281,9 +18395,9 @@ sp_sum_vector_1310:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1310
+	JMP         sp_sum_vector_1318
 
-sp_sum_last_1311:
+sp_sum_last_1319:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -18333,9 +18447,9 @@ sp_sum_last_1311:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1309
+	JMP         sp_sum_row_1317
 
-sp_sum_rows_done_1312:
+sp_sum_rows_done_1320:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -18366,12 +18480,12 @@ sp_sum_rows_done_1312:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1307
+	JMP          sp_sum_channels_1315
 
-sp_sum_fewer_1308:
-sp_sum_channels_1314:
+sp_sum_fewer_1316:
+sp_sum_channels_1322:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1315
+	JB     sp_sum_fewer_1323
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -18379,16 +18493,16 @@ sp_sum_channels_1314:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1316:
+sp_sum_row_1324:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1319
+	JAE  sp_sum_rows_done_1327
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1317:
+sp_sum_vector_1325:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1318
+	JE          sp_sum_last_1326
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18416,11 +18530,11 @@ sp_sum_vector_1317:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1317
+	JMP         sp_sum_vector_1325
 
-sp_sum_last_1318:
+sp_sum_last_1326:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1321
+	JNE         sp_sum_masked_1329
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -18439,9 +18553,9 @@ sp_sum_last_1318:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1320
+	JMP         sp_sum_row_done_1328
 
-sp_sum_masked_1321:
+sp_sum_masked_1329:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18467,11 +18581,11 @@ sp_sum_masked_1321:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1320:
+sp_sum_row_done_1328:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1316
+	JMP  sp_sum_row_1324
 
-sp_sum_rows_done_1319:
+sp_sum_rows_done_1327:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -18490,25 +18604,25 @@ sp_sum_rows_done_1319:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1314
+	JMP          sp_sum_channels_1322
 
-sp_sum_fewer_1315:
-sp_sum_channels_1322:
+sp_sum_fewer_1323:
+sp_sum_channels_1330:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1323
+	JB     sp_sum_fewer_1331
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1324:
+sp_sum_row_1332:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1327
+	JAE  sp_sum_rows_done_1335
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1325:
+sp_sum_vector_1333:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1326
+	JE          sp_sum_last_1334
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18518,9 +18632,9 @@ sp_sum_vector_1325:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1325
+	JMP         sp_sum_vector_1333
 
-sp_sum_last_1326:
+sp_sum_last_1334:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18528,9 +18642,9 @@ sp_sum_last_1326:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1324
+	JMP         sp_sum_row_1332
 
-sp_sum_rows_done_1327:
+sp_sum_rows_done_1335:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -18541,9 +18655,9 @@ sp_sum_rows_done_1327:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1322
+	JMP          sp_sum_channels_1330
 
-sp_sum_fewer_1323:
+sp_sum_fewer_1331:
 	VZEROUPPER
 	RET
 
@@ -18558,11 +18672,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1329
+	JB           cached_1337
 	CMPQ         AX, CX
-	JE           cached_1329
+	JE           cached_1337
 	CMPQ         AX, CX
-	JE           cached_1329
+	JE           cached_1337
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -18571,7 +18685,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1331
+	JE           aligned_1339
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -18582,15 +18696,15 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1331:
+aligned_1339:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
 	PCALIGN $64
 
-unrolled_1332:
+unrolled_1340:
 	CMPQ     BX, SI
-	JGT      single_1333
+	JGT      single_1341
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18608,25 +18722,25 @@ unrolled_1332:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_1332
+	JMP      unrolled_1340
 
-single_1333:
+single_1341:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1334:
+single_loop_1342:
 	CMPQ     BX, SI
-	JGT      remainder_1335
+	JGT      remainder_1343
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_1334
+	JMP      single_loop_1342
 
-remainder_1335:
+remainder_1343:
 	SUBQ      BX, DX
-	JE        span_done_1336
+	JE        span_done_1344
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18635,20 +18749,20 @@ remainder_1335:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1336:
+span_done_1344:
 	SFENCE
-	JMP stored_1330
+	JMP stored_1338
 
-cached_1329:
+cached_1337:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
 	PCALIGN $64
 
-unrolled_1337:
+unrolled_1345:
 	CMPQ    BX, SI
-	JGT     single_1338
+	JGT     single_1346
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -18666,25 +18780,25 @@ unrolled_1337:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_1337
+	JMP     unrolled_1345
 
-single_1338:
+single_1346:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1339:
+single_loop_1347:
 	CMPQ    BX, SI
-	JGT     remainder_1340
+	JGT     remainder_1348
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_1339
+	JMP     single_loop_1347
 
-remainder_1340:
+remainder_1348:
 	SUBQ      BX, DX
-	JE        span_done_1341
+	JE        span_done_1349
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18693,8 +18807,8 @@ remainder_1340:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1341:
-stored_1330:
+span_done_1349:
+stored_1338:
 	VZEROUPPER
 	RET
 
@@ -18714,17 +18828,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1342
+	JB     cached_1350
 	CMPQ   R8, $0x00000800
-	JB     cached_1342
+	JB     cached_1350
 	CMPQ   AX, CX
-	JE     cached_1342
+	JE     cached_1350
 	CMPQ   AX, CX
-	JE     cached_1342
+	JE     cached_1350
 
-plane_1344:
+plane_1352:
 	CMPQ         DX, $0x00
-	JE           planes_done_1345
+	JE           planes_done_1353
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -18734,7 +18848,7 @@ plane_1344:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1346
+	JE           aligned_1354
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -18745,13 +18859,13 @@ plane_1344:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1346:
+aligned_1354:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1347:
+unrolled_1355:
 	CMPQ     R10, R11
-	JGT      single_1348
+	JGT      single_1356
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18769,94 +18883,21 @@ unrolled_1347:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
-	JMP      unrolled_1347
-
-single_1348:
-	MOVQ BX, R11
-	SUBQ $0x00000010, R11
-
-single_loop_1349:
-	CMPQ     R10, R11
-	JGT      remainder_1350
-	VMOVUPS  (CX)(R10*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(R10*4)
-	ADDQ     $0x00000010, R10
-	JMP      single_loop_1349
-
-remainder_1350:
-	MOVQ      BX, R11
-	SUBQ      R10, R11
-	JE        span_done_1351
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPS.Z (CX)(R10*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(R10*4)
-
-span_done_1351:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1352
-	XORQ R9, R9
-
-same_pass_1352:
-	SUBQ BX, DX
-	JMP  plane_1344
-
-planes_done_1345:
-	SFENCE
-	JMP stored_1343
-
-cached_1342:
-plane_1353:
-	CMPQ         DX, $0x00
-	JE           planes_done_1354
-	VBROADCASTSS (DI)(R9*4), Z1
-	XORQ         R10, R10
-	MOVQ         BX, R11
-	SUBQ         $0x00000040, R11
-
-unrolled_1355:
-	CMPQ    R10, R11
-	JGT     single_1356
-	VMOVUPS (CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R10*4)
-	VMOVUPS 64(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 64(AX)(R10*4)
-	VMOVUPS 128(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 128(AX)(R10*4)
-	VMOVUPS 192(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 192(AX)(R10*4)
-	ADDQ    $0x00000040, R10
-	JMP     unrolled_1355
+	JMP      unrolled_1355
 
 single_1356:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
 single_loop_1357:
-	CMPQ    R10, R11
-	JGT     remainder_1358
-	VMOVUPS (CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R10*4)
-	ADDQ    $0x00000010, R10
-	JMP     single_loop_1357
+	CMPQ     R10, R11
+	JGT      remainder_1358
+	VMOVUPS  (CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R10*4)
+	ADDQ     $0x00000010, R10
+	JMP      single_loop_1357
 
 remainder_1358:
 	MOVQ      BX, R11
@@ -18880,10 +18921,83 @@ span_done_1359:
 
 same_pass_1360:
 	SUBQ BX, DX
-	JMP  plane_1353
+	JMP  plane_1352
 
-planes_done_1354:
-stored_1343:
+planes_done_1353:
+	SFENCE
+	JMP stored_1351
+
+cached_1350:
+plane_1361:
+	CMPQ         DX, $0x00
+	JE           planes_done_1362
+	VBROADCASTSS (DI)(R9*4), Z1
+	XORQ         R10, R10
+	MOVQ         BX, R11
+	SUBQ         $0x00000040, R11
+
+unrolled_1363:
+	CMPQ    R10, R11
+	JGT     single_1364
+	VMOVUPS (CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R10*4)
+	VMOVUPS 64(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 64(AX)(R10*4)
+	VMOVUPS 128(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 128(AX)(R10*4)
+	VMOVUPS 192(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 192(AX)(R10*4)
+	ADDQ    $0x00000040, R10
+	JMP     unrolled_1363
+
+single_1364:
+	MOVQ BX, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1365:
+	CMPQ    R10, R11
+	JGT     remainder_1366
+	VMOVUPS (CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R10*4)
+	ADDQ    $0x00000010, R10
+	JMP     single_loop_1365
+
+remainder_1366:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1367
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (CX)(R10*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R10*4)
+
+span_done_1367:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1368
+	XORQ R9, R9
+
+same_pass_1368:
+	SUBQ BX, DX
+	JMP  plane_1361
+
+planes_done_1362:
+stored_1351:
 	VZEROUPPER
 	RET
 
@@ -18901,17 +19015,17 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1361
+	JB     cached_1369
 	CMPQ   DI, $0x00000800
-	JB     cached_1361
+	JB     cached_1369
 	CMPQ   AX, CX
-	JE     cached_1361
+	JE     cached_1369
 	CMPQ   AX, CX
-	JE     cached_1361
+	JE     cached_1369
 
-row_1363:
+row_1371:
 	CMPQ      DX, $0x00
-	JE        rows_done_1364
+	JE        rows_done_1372
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -18923,7 +19037,7 @@ row_1363:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1365
+	JE        aligned_1373
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -18934,13 +19048,13 @@ row_1363:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1365:
+aligned_1373:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1366:
+unrolled_1374:
 	CMPQ     R8, R9
-	JGT      single_1367
+	JGT      single_1375
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -18958,26 +19072,26 @@ unrolled_1366:
 	VMULPS   192(BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
-	JMP      unrolled_1366
+	JMP      unrolled_1374
 
-single_1367:
+single_1375:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1368:
+single_loop_1376:
 	CMPQ     R8, R9
-	JGT      remainder_1369
+	JGT      remainder_1377
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
-	JMP      single_loop_1368
+	JMP      single_loop_1376
 
-remainder_1369:
+remainder_1377:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1370
+	JE        span_done_1378
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -18986,22 +19100,22 @@ remainder_1369:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1370:
+span_done_1378:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1363
+	JMP  row_1371
 
-rows_done_1364:
+rows_done_1372:
 	SFENCE
-	JMP stored_1362
+	JMP stored_1370
 
-cached_1361:
-row_1371:
+cached_1369:
+row_1379:
 	CMPQ    DX, $0x00
-	JE      rows_done_1372
+	JE      rows_done_1380
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -19009,9 +19123,9 @@ row_1371:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1373:
+unrolled_1381:
 	CMPQ    R8, R9
-	JGT     single_1374
+	JGT     single_1382
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -19029,26 +19143,26 @@ unrolled_1373:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1373
+	JMP     unrolled_1381
 
-single_1374:
+single_1382:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1375:
+single_loop_1383:
 	CMPQ    R8, R9
-	JGT     remainder_1376
+	JGT     remainder_1384
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1375
+	JMP     single_loop_1383
 
-remainder_1376:
+remainder_1384:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1377
+	JE        span_done_1385
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -19057,16 +19171,16 @@ remainder_1376:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1377:
+span_done_1385:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1371
+	JMP  row_1379
 
-rows_done_1372:
-stored_1362:
+rows_done_1380:
+stored_1370:
 	VZEROUPPER
 	RET
 
@@ -19085,36 +19199,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1378
+	JA     ring_segmented_1386
 	MOVQ   R8, R9
 
-ring_len_1379:
+ring_len_1387:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1380
+	JAE  ring_len_done_1388
 	ADDQ R8, R9
-	JMP  ring_len_1379
+	JMP  ring_len_1387
 
-ring_len_done_1380:
+ring_len_done_1388:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1381:
+ring_step_1389:
 	CMPQ R10, R9
-	JB   ring_step_done_1382
+	JB   ring_step_done_1390
 	SUBQ R9, R10
-	JMP  ring_step_1381
+	JMP  ring_step_1389
 
-ring_step_done_1382:
+ring_step_done_1390:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1383:
+ring_step_1391:
 	CMPQ R10, R9
-	JB   ring_step_done_1384
+	JB   ring_step_done_1392
 	SUBQ R9, R10
-	JMP  ring_step_1383
+	JMP  ring_step_1391
 
-ring_step_done_1384:
+ring_step_done_1392:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -19124,76 +19238,76 @@ ring_step_done_1384:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1385
+	JB      ring_short_1393
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1386
+	JNE     ring_planes_1394
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1388:
+ring_copy_1396:
 	CMPQ    AX, R10
-	JAE     ring_built_1387
+	JAE     ring_built_1395
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1389
+	JB      ring_copy_tail_1397
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1388
+	JNE     ring_copy_1396
 	XORQ    R8, R8
-	JMP     ring_copy_1388
+	JMP     ring_copy_1396
 
-ring_copy_tail_1389:
+ring_copy_tail_1397:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1388
+	JMP     ring_copy_1396
 
-ring_planes_1386:
+ring_planes_1394:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1390
+	JA   ring_long_planes_1398
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1391:
+ring_fill_1399:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1392
+	JGT          ring_fill_last_1400
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1393
+	JNE          ring_wrap_1401
 	XORQ         R8, R8
 
-ring_wrap_1393:
-	JMP ring_fill_1391
+ring_wrap_1401:
+	JMP ring_fill_1399
 
-ring_fill_last_1392:
+ring_fill_last_1400:
 	CMPQ         R11, R10
-	JAE          ring_built_1387
+	JAE          ring_built_1395
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1394
+	JNE          ring_wrap_1402
 	XORQ         R8, R8
 
-ring_wrap_1394:
-	JMP ring_fill_last_1392
+ring_wrap_1402:
+	JMP ring_fill_last_1400
 
-ring_long_planes_1390:
-ring_channel_1395:
+ring_long_planes_1398:
+ring_channel_1403:
 	CMPQ         R11, R10
-	JAE          ring_built_1387
+	JAE          ring_built_1395
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -19201,65 +19315,65 @@ ring_channel_1395:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1396:
+ring_plane_1404:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1396
+	JB      ring_plane_1404
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1397
+	JNE     ring_wrap_1405
 	XORQ    R8, R8
 
-ring_wrap_1397:
-	JMP ring_channel_1395
+ring_wrap_1405:
+	JMP ring_channel_1403
 
-ring_short_1385:
+ring_short_1393:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1398:
+ring_element_1406:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1399
+	JB   ring_element_next_1407
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1399
+	JB   ring_element_next_1407
 	XORQ R11, R11
 
-ring_element_next_1399:
+ring_element_next_1407:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1398
+	JB      ring_element_1406
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1400
+	JE      ring_exact_1408
 	SUBQ    R8, AX
 
-ring_exact_1400:
+ring_exact_1408:
 	MOVQ AX, DX
 
-ring_repeat_1401:
+ring_repeat_1409:
 	CMPQ    DX, R10
-	JAE     ring_built_1387
+	JAE     ring_built_1395
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1401
+	JMP     ring_repeat_1409
 
-ring_built_1387:
+ring_built_1395:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1402:
+unrolled_1410:
 	CMPQ    DX, R8
-	JGT     single_1403
+	JGT     single_1411
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19281,15 +19395,15 @@ unrolled_1402:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1402
+	JMP     unrolled_1410
 
-single_1403:
+single_1411:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1404:
+single_loop_1412:
 	CMPQ    DX, R8
-	JGT     remainder_1405
+	JGT     remainder_1413
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19299,11 +19413,11 @@ single_loop_1404:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1404
+	JMP     single_loop_1412
 
-remainder_1405:
+remainder_1413:
 	SUBQ      DX, SI
-	JE        span_done_1406
+	JE        span_done_1414
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -19312,10 +19426,10 @@ remainder_1405:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1406:
+span_done_1414:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1378:
+ring_segmented_1386:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -19325,11 +19439,11 @@ ring_segmented_1378:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1407
+	JE   ring_rows_1415
 
-ring_segment_1408:
+ring_segment_1416:
 	CMPQ    SI, $0x00
-	JE      ring_done_1409
+	JE      ring_done_1417
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -19346,33 +19460,33 @@ ring_segment_1408:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1410:
+ring_len_1418:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1411
+	JAE  ring_len_done_1419
 	ADDQ R9, R11
-	JMP  ring_len_1410
+	JMP  ring_len_1418
 
-ring_len_done_1411:
+ring_len_done_1419:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1412:
+ring_step_1420:
 	CMPQ R12, R11
-	JB   ring_step_done_1413
+	JB   ring_step_done_1421
 	SUBQ R11, R12
-	JMP  ring_step_1412
+	JMP  ring_step_1420
 
-ring_step_done_1413:
+ring_step_done_1421:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1414:
+ring_step_1422:
 	CMPQ R12, R11
-	JB   ring_step_done_1415
+	JB   ring_step_done_1423
 	SUBQ R11, R12
-	JMP  ring_step_1414
+	JMP  ring_step_1422
 
-ring_step_done_1415:
+ring_step_done_1423:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -19382,76 +19496,76 @@ ring_step_done_1415:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1416
+	JB      ring_short_1424
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1417
+	JNE     ring_planes_1425
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1419:
+ring_copy_1427:
 	CMPQ    R8, AX
-	JAE     ring_built_1418
+	JAE     ring_built_1426
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1420
+	JB      ring_copy_tail_1428
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1419
+	JNE     ring_copy_1427
 	XORQ    R9, R9
-	JMP     ring_copy_1419
+	JMP     ring_copy_1427
 
-ring_copy_tail_1420:
+ring_copy_tail_1428:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1419
+	JMP     ring_copy_1427
 
-ring_planes_1417:
+ring_planes_1425:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1421
+	JA   ring_long_planes_1429
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1422:
+ring_fill_1430:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1423
+	JGT          ring_fill_last_1431
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1424
+	JNE          ring_wrap_1432
 	XORQ         R9, R9
 
-ring_wrap_1424:
-	JMP ring_fill_1422
+ring_wrap_1432:
+	JMP ring_fill_1430
 
-ring_fill_last_1423:
+ring_fill_last_1431:
 	CMPQ         R11, AX
-	JAE          ring_built_1418
+	JAE          ring_built_1426
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1425
+	JNE          ring_wrap_1433
 	XORQ         R9, R9
 
-ring_wrap_1425:
-	JMP ring_fill_last_1423
+ring_wrap_1433:
+	JMP ring_fill_last_1431
 
-ring_long_planes_1421:
-ring_channel_1426:
+ring_long_planes_1429:
+ring_channel_1434:
 	CMPQ         R11, AX
-	JAE          ring_built_1418
+	JAE          ring_built_1426
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -19459,66 +19573,66 @@ ring_channel_1426:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1427:
+ring_plane_1435:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1427
+	JB      ring_plane_1435
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1428
+	JNE     ring_wrap_1436
 	XORQ    R9, R9
 
-ring_wrap_1428:
-	JMP ring_channel_1426
+ring_wrap_1436:
+	JMP ring_channel_1434
 
-ring_short_1416:
+ring_short_1424:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1429:
+ring_element_1437:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1430
+	JB   ring_element_next_1438
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1430
+	JB   ring_element_next_1438
 	XORQ R11, R11
 
-ring_element_next_1430:
+ring_element_next_1438:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1429
+	JB      ring_element_1437
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1431
+	JE      ring_exact_1439
 	SUBQ    R9, DX
 
-ring_exact_1431:
+ring_exact_1439:
 	MOVQ DX, R8
 
-ring_repeat_1432:
+ring_repeat_1440:
 	CMPQ    R8, AX
-	JAE     ring_built_1418
+	JAE     ring_built_1426
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1432
+	JMP     ring_repeat_1440
 
-ring_built_1418:
+ring_built_1426:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1433:
+unrolled_1441:
 	CMPQ    R8, R9
-	JGT     single_1434
+	JGT     single_1442
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19540,15 +19654,15 @@ unrolled_1433:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1433
+	JMP     unrolled_1441
 
-single_1434:
+single_1442:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1435:
+single_loop_1443:
 	CMPQ    R8, R9
-	JGT     remainder_1436
+	JGT     remainder_1444
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19558,11 +19672,11 @@ single_loop_1435:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1435
+	JMP     single_loop_1443
 
-remainder_1436:
+remainder_1444:
 	SUBQ      R8, DX
-	JE        span_done_1437
+	JE        span_done_1445
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19571,7 +19685,7 @@ remainder_1436:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1437:
+span_done_1445:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -19582,18 +19696,18 @@ span_done_1437:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1438
+	JNE  ring_next_1446
 	XORQ AX, AX
 
-ring_next_1438:
+ring_next_1446:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1408
+	JMP  ring_segment_1416
 
-ring_done_1409:
+ring_done_1417:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1407:
-ring_block_1439:
+ring_rows_1415:
+ring_block_1447:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -19609,33 +19723,33 @@ ring_block_1439:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1440:
+ring_len_1448:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1441
+	JAE  ring_len_done_1449
 	ADDQ BX, SI
-	JMP  ring_len_1440
+	JMP  ring_len_1448
 
-ring_len_done_1441:
+ring_len_done_1449:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1442:
+ring_step_1450:
 	CMPQ R8, SI
-	JB   ring_step_done_1443
+	JB   ring_step_done_1451
 	SUBQ SI, R8
-	JMP  ring_step_1442
+	JMP  ring_step_1450
 
-ring_step_done_1443:
+ring_step_done_1451:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1444:
+ring_step_1452:
 	CMPQ R8, SI
-	JB   ring_step_done_1445
+	JB   ring_step_done_1453
 	SUBQ SI, R8
-	JMP  ring_step_1444
+	JMP  ring_step_1452
 
-ring_step_done_1445:
+ring_step_done_1453:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -19646,76 +19760,76 @@ ring_step_done_1445:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1446
+	JB      ring_short_1454
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1447
+	JNE     ring_planes_1455
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1449:
+ring_copy_1457:
 	CMPQ    BX, R8
-	JAE     ring_built_1448
+	JAE     ring_built_1456
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1450
+	JB      ring_copy_tail_1458
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1449
+	JNE     ring_copy_1457
 	XORQ    R9, R9
-	JMP     ring_copy_1449
+	JMP     ring_copy_1457
 
-ring_copy_tail_1450:
+ring_copy_tail_1458:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1449
+	JMP     ring_copy_1457
 
-ring_planes_1447:
+ring_planes_1455:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1451
+	JA   ring_long_planes_1459
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1452:
+ring_fill_1460:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1453
+	JGT          ring_fill_last_1461
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1454
+	JNE          ring_wrap_1462
 	XORQ         BX, BX
 
-ring_wrap_1454:
-	JMP ring_fill_1452
+ring_wrap_1462:
+	JMP ring_fill_1460
 
-ring_fill_last_1453:
+ring_fill_last_1461:
 	CMPQ         R9, R8
-	JAE          ring_built_1448
+	JAE          ring_built_1456
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1455
+	JNE          ring_wrap_1463
 	XORQ         BX, BX
 
-ring_wrap_1455:
-	JMP ring_fill_last_1453
+ring_wrap_1463:
+	JMP ring_fill_last_1461
 
-ring_long_planes_1451:
-ring_channel_1456:
+ring_long_planes_1459:
+ring_channel_1464:
 	CMPQ         R9, R8
-	JAE          ring_built_1448
+	JAE          ring_built_1456
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -19723,57 +19837,57 @@ ring_channel_1456:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1457:
+ring_plane_1465:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1457
+	JB      ring_plane_1465
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1458
+	JNE     ring_wrap_1466
 	XORQ    BX, BX
 
-ring_wrap_1458:
-	JMP ring_channel_1456
+ring_wrap_1466:
+	JMP ring_channel_1464
 
-ring_short_1446:
+ring_short_1454:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1459:
+ring_element_1467:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1460
+	JB   ring_element_next_1468
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1460
+	JB   ring_element_next_1468
 	XORQ R9, R9
 
-ring_element_next_1460:
+ring_element_next_1468:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1459
+	JB      ring_element_1467
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1461
+	JE      ring_exact_1469
 	SUBQ    BX, DX
 
-ring_exact_1461:
+ring_exact_1469:
 	MOVQ DX, BX
 
-ring_repeat_1462:
+ring_repeat_1470:
 	CMPQ    BX, R8
-	JAE     ring_built_1448
+	JAE     ring_built_1456
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1462
+	JMP     ring_repeat_1470
 
-ring_built_1448:
+ring_built_1456:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -19782,18 +19896,18 @@ ring_built_1448:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1463:
+ring_row_1471:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1464
+	JE   ring_rows_done_1472
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1465:
+unrolled_1473:
 	CMPQ    R8, R9
-	JGT     single_1466
+	JGT     single_1474
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19815,15 +19929,15 @@ unrolled_1465:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1465
+	JMP     unrolled_1473
 
-single_1466:
+single_1474:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1467:
+single_loop_1475:
 	CMPQ    R8, R9
-	JGT     remainder_1468
+	JGT     remainder_1476
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19833,11 +19947,11 @@ single_loop_1467:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1467
+	JMP     single_loop_1475
 
-remainder_1468:
+remainder_1476:
 	SUBQ      R8, DX
-	JE        span_done_1469
+	JE        span_done_1477
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19846,20 +19960,20 @@ remainder_1468:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1469:
+span_done_1477:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1463
+	JMP   ring_row_1471
 
-ring_rows_done_1464:
+ring_rows_done_1472:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1439
+	JMP  ring_block_1447
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -19885,11 +19999,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1470
+	JB           cached_1478
 	CMPQ         AX, DX
-	JE           cached_1470
+	JE           cached_1478
 	CMPQ         AX, CX
-	JE           cached_1470
+	JE           cached_1478
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -19898,7 +20012,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1472
+	JE           aligned_1480
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -19917,15 +20031,15 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1472:
+aligned_1480:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
 	PCALIGN $64
 
-unrolled_1473:
+unrolled_1481:
 	CMPQ        SI, DI
-	JGT         single_1474
+	JGT         single_1482
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19975,15 +20089,15 @@ unrolled_1473:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1473
+	JMP         unrolled_1481
 
-single_1474:
+single_1482:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1475:
+single_loop_1483:
 	CMPQ        SI, DI
-	JGT         remainder_1476
+	JGT         remainder_1484
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -19997,11 +20111,11 @@ single_loop_1475:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1475
+	JMP         single_loop_1483
 
-remainder_1476:
+remainder_1484:
 	SUBQ        SI, BX
-	JE          span_done_1477
+	JE          span_done_1485
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -20018,20 +20132,20 @@ remainder_1476:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1477:
+span_done_1485:
 	SFENCE
-	JMP stored_1471
+	JMP stored_1479
 
-cached_1470:
+cached_1478:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
 	PCALIGN $64
 
-unrolled_1478:
+unrolled_1486:
 	CMPQ        SI, DI
-	JGT         single_1479
+	JGT         single_1487
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20081,15 +20195,15 @@ unrolled_1478:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1478
+	JMP         unrolled_1486
 
-single_1479:
+single_1487:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1480:
+single_loop_1488:
 	CMPQ        SI, DI
-	JGT         remainder_1481
+	JGT         remainder_1489
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20103,11 +20217,11 @@ single_loop_1480:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1480
+	JMP         single_loop_1488
 
-remainder_1481:
+remainder_1489:
 	SUBQ        SI, BX
-	JE          span_done_1482
+	JE          span_done_1490
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -20124,8 +20238,8 @@ remainder_1481:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1482:
-stored_1471:
+span_done_1490:
+stored_1479:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -20161,17 +20275,17 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1483
+	JB     cached_1491
 	CMPQ   R10, $0x00000800
-	JB     cached_1483
+	JB     cached_1491
 	CMPQ   AX, DX
-	JE     cached_1483
+	JE     cached_1491
 	CMPQ   AX, CX
-	JE     cached_1483
+	JE     cached_1491
 
-plane_1485:
+plane_1493:
 	CMPQ         BX, $0x00
-	JE           planes_done_1486
+	JE           planes_done_1494
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -20189,7 +20303,7 @@ plane_1485:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1487
+	JE           aligned_1495
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -20208,13 +20322,13 @@ plane_1485:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1487:
+aligned_1495:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-unrolled_1488:
+unrolled_1496:
 	CMPQ        R12, R13
-	JGT         single_1489
+	JGT         single_1497
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20264,151 +20378,6 @@ unrolled_1488:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1488
-
-single_1489:
-	MOVQ DI, R13
-	SUBQ $0x00000010, R13
-
-single_loop_1490:
-	CMPQ        R12, R13
-	JGT         remainder_1491
-	VMOVUPS     (CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(R12*4), Z10
-	VCVTPS2PD   (CX)(R12*4), Z11
-	VCVTPS2PD   (DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R12*4), Z11
-	VCVTPS2PD   32(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVNTPS    Z10, (AX)(R12*4)
-	ADDQ        $0x00000010, R12
-	JMP         single_loop_1490
-
-remainder_1491:
-	MOVQ        DI, R13
-	SUBQ        R12, R13
-	JE          span_done_1492
-	MOVQ        $-1, R14
-	BZHIQ       R13, R14, R13
-	KMOVW       R13, K1
-	VMOVUPS.Z   (CX)(R12*4), K1, Z10
-	VCMPPS      $0x1a, Z0, Z10, K1, K2
-	VMOVUPS.Z   (DX)(R12*4), K1, Z10
-	VCVTPS2PD.Z (CX)(R12*4), K2, Z11
-	VCVTPS2PD.Z (DX)(R12*4), K2, Z12
-	VFMADD231PD Z12, Z11, K2, Z1
-	KSHIFTRW    $0x08, K2, K3
-	VCVTPS2PD.Z 32(CX)(R12*4), K3, Z11
-	VCVTPS2PD.Z 32(DX)(R12*4), K3, Z12
-	VFMADD231PD Z12, Z11, K3, Z2
-	VMULPS      Z9, Z10, K2, Z10
-	VMOVUPS     Z10, K1, (AX)(R12*4)
-
-span_done_1492:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z6, Z5, Z5
-	VADDPD        Z8, Z7, Z7
-	VADDPD        Z3, Z1, Z1
-	VADDPD        Z7, Z5, Z5
-	VADDPD        Z5, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VADDPD        Y2, Y1, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPD        X1, X2, X1
-	VPERMILPD     $0x01, X1, X2
-	VADDSD        X2, X1, X1
-	VADDSD        (SI)(R11*8), X1, X1
-	VMOVSD        X1, (SI)(R11*8)
-	ADDQ          R10, CX
-	ADDQ          R10, DX
-	ADDQ          R10, AX
-	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_1493
-	XORQ          R11, R11
-
-same_pass_1493:
-	SUBQ DI, BX
-	JMP  plane_1485
-
-planes_done_1486:
-	SFENCE
-	JMP stored_1484
-
-cached_1483:
-plane_1494:
-	CMPQ         BX, $0x00
-	JE           planes_done_1495
-	VBROADCASTSS (R9)(R11*4), Z9
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	VXORPS       Y8, Y8, Y8
-	XORQ         R12, R12
-	MOVQ         DI, R13
-	SUBQ         $0x00000040, R13
-
-unrolled_1496:
-	CMPQ        R12, R13
-	JGT         single_1497
-	VMOVUPS     (CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     (DX)(R12*4), Z10
-	VCVTPS2PD   (CX)(R12*4), Z11
-	VCVTPS2PD   (DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z1
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   32(CX)(R12*4), Z11
-	VCVTPS2PD   32(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z2
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, (AX)(R12*4)
-	VMOVUPS     64(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     64(DX)(R12*4), Z10
-	VCVTPS2PD   64(CX)(R12*4), Z11
-	VCVTPS2PD   64(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z3
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   96(CX)(R12*4), Z11
-	VCVTPS2PD   96(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z4
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 64(AX)(R12*4)
-	VMOVUPS     128(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     128(DX)(R12*4), Z10
-	VCVTPS2PD   128(CX)(R12*4), Z11
-	VCVTPS2PD   128(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z5
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   160(CX)(R12*4), Z11
-	VCVTPS2PD   160(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z6
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 128(AX)(R12*4)
-	VMOVUPS     192(CX)(R12*4), Z10
-	VCMPPS      $0x1a, Z0, Z10, K1
-	VMOVUPS     192(DX)(R12*4), Z10
-	VCVTPS2PD   192(CX)(R12*4), Z11
-	VCVTPS2PD   192(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K1, Z7
-	KSHIFTRW    $0x08, K1, K2
-	VCVTPS2PD   224(CX)(R12*4), Z11
-	VCVTPS2PD   224(DX)(R12*4), Z12
-	VFMADD231PD Z12, Z11, K2, Z8
-	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, 192(AX)(R12*4)
-	ADDQ        $0x00000040, R12
 	JMP         unrolled_1496
 
 single_1497:
@@ -20429,7 +20398,7 @@ single_loop_1498:
 	VCVTPS2PD   32(DX)(R12*4), Z12
 	VFMADD231PD Z12, Z11, K2, Z2
 	VMULPS      Z9, Z10, K1, Z10
-	VMOVUPS     Z10, (AX)(R12*4)
+	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	JMP         single_loop_1498
 
@@ -20479,10 +20448,155 @@ span_done_1500:
 
 same_pass_1501:
 	SUBQ DI, BX
-	JMP  plane_1494
+	JMP  plane_1493
 
-planes_done_1495:
-stored_1484:
+planes_done_1494:
+	SFENCE
+	JMP stored_1492
+
+cached_1491:
+plane_1502:
+	CMPQ         BX, $0x00
+	JE           planes_done_1503
+	VBROADCASTSS (R9)(R11*4), Z9
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	XORQ         R12, R12
+	MOVQ         DI, R13
+	SUBQ         $0x00000040, R13
+
+unrolled_1504:
+	CMPQ        R12, R13
+	JGT         single_1505
+	VMOVUPS     (CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(R12*4), Z10
+	VCVTPS2PD   (CX)(R12*4), Z11
+	VCVTPS2PD   (DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R12*4), Z11
+	VCVTPS2PD   32(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, (AX)(R12*4)
+	VMOVUPS     64(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     64(DX)(R12*4), Z10
+	VCVTPS2PD   64(CX)(R12*4), Z11
+	VCVTPS2PD   64(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z3
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   96(CX)(R12*4), Z11
+	VCVTPS2PD   96(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z4
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 64(AX)(R12*4)
+	VMOVUPS     128(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     128(DX)(R12*4), Z10
+	VCVTPS2PD   128(CX)(R12*4), Z11
+	VCVTPS2PD   128(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z5
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   160(CX)(R12*4), Z11
+	VCVTPS2PD   160(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z6
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 128(AX)(R12*4)
+	VMOVUPS     192(CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     192(DX)(R12*4), Z10
+	VCVTPS2PD   192(CX)(R12*4), Z11
+	VCVTPS2PD   192(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z7
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   224(CX)(R12*4), Z11
+	VCVTPS2PD   224(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z8
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, 192(AX)(R12*4)
+	ADDQ        $0x00000040, R12
+	JMP         unrolled_1504
+
+single_1505:
+	MOVQ DI, R13
+	SUBQ $0x00000010, R13
+
+single_loop_1506:
+	CMPQ        R12, R13
+	JGT         remainder_1507
+	VMOVUPS     (CX)(R12*4), Z10
+	VCMPPS      $0x1a, Z0, Z10, K1
+	VMOVUPS     (DX)(R12*4), Z10
+	VCVTPS2PD   (CX)(R12*4), Z11
+	VCVTPS2PD   (DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R12*4), Z11
+	VCVTPS2PD   32(DX)(R12*4), Z12
+	VFMADD231PD Z12, Z11, K2, Z2
+	VMULPS      Z9, Z10, K1, Z10
+	VMOVUPS     Z10, (AX)(R12*4)
+	ADDQ        $0x00000010, R12
+	JMP         single_loop_1506
+
+remainder_1507:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_1508
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVW       R13, K1
+	VMOVUPS.Z   (CX)(R12*4), K1, Z10
+	VCMPPS      $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z   (DX)(R12*4), K1, Z10
+	VCVTPS2PD.Z (CX)(R12*4), K2, Z11
+	VCVTPS2PD.Z (DX)(R12*4), K2, Z12
+	VFMADD231PD Z12, Z11, K2, Z1
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R12*4), K3, Z11
+	VCVTPS2PD.Z 32(DX)(R12*4), K3, Z12
+	VFMADD231PD Z12, Z11, K3, Z2
+	VMULPS      Z9, Z10, K2, Z10
+	VMOVUPS     Z10, K1, (AX)(R12*4)
+
+span_done_1508:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z6, Z5, Z5
+	VADDPD        Z8, Z7, Z7
+	VADDPD        Z3, Z1, Z1
+	VADDPD        Z7, Z5, Z5
+	VADDPD        Z5, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	ADDQ          R10, CX
+	ADDQ          R10, DX
+	ADDQ          R10, AX
+	INCQ          R11
+	CMPQ          R11, R8
+	JNE           same_pass_1509
+	XORQ          R11, R11
+
+same_pass_1509:
+	SUBQ DI, BX
+	JMP  plane_1502
+
+planes_done_1503:
+stored_1492:
 	VZEROUPPER
 	RET
 
@@ -20502,17 +20616,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1502
+	JB     cached_1510
 	CMPQ   R9, $0x00000800
-	JB     cached_1502
+	JB     cached_1510
 	CMPQ   AX, DX
-	JE     cached_1502
+	JE     cached_1510
 	CMPQ   AX, CX
-	JE     cached_1502
+	JE     cached_1510
 
-row_1504:
+row_1512:
 	CMPQ        BX, $0x00
-	JE          rows_done_1505
+	JE          rows_done_1513
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -20524,7 +20638,7 @@ row_1504:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1506
+	JE          aligned_1514
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -20547,13 +20661,13 @@ row_1504:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1506:
+aligned_1514:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1507:
+unrolled_1515:
 	CMPQ        R10, R11
-	JGT         single_1508
+	JGT         single_1516
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20619,15 +20733,15 @@ unrolled_1507:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1507
+	JMP         unrolled_1515
 
-single_1508:
+single_1516:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1509:
+single_loop_1517:
 	CMPQ        R10, R11
-	JGT         remainder_1510
+	JGT         remainder_1518
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20645,12 +20759,12 @@ single_loop_1509:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1509
+	JMP         single_loop_1517
 
-remainder_1510:
+remainder_1518:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1511
+	JE          span_done_1519
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20671,23 +20785,23 @@ remainder_1510:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1511:
+span_done_1519:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1504
+	JMP  row_1512
 
-rows_done_1505:
+rows_done_1513:
 	SFENCE
-	JMP stored_1503
+	JMP stored_1511
 
-cached_1502:
-row_1512:
+cached_1510:
+row_1520:
 	CMPQ    BX, $0x00
-	JE      rows_done_1513
+	JE      rows_done_1521
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -20695,9 +20809,9 @@ row_1512:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1514:
+unrolled_1522:
 	CMPQ        R10, R11
-	JGT         single_1515
+	JGT         single_1523
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20763,15 +20877,15 @@ unrolled_1514:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1514
+	JMP         unrolled_1522
 
-single_1515:
+single_1523:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1516:
+single_loop_1524:
 	CMPQ        R10, R11
-	JGT         remainder_1517
+	JGT         remainder_1525
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20789,12 +20903,12 @@ single_loop_1516:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1516
+	JMP         single_loop_1524
 
-remainder_1517:
+remainder_1525:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1518
+	JE          span_done_1526
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20815,17 +20929,17 @@ remainder_1517:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1518:
+span_done_1526:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1512
+	JMP  row_1520
 
-rows_done_1513:
-stored_1503:
+rows_done_1521:
+stored_1511:
 	VZEROUPPER
 	RET
 
@@ -20848,36 +20962,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1519
+	JA     ring_segmented_1527
 	MOVQ   R10, R11
 
-ring_len_1520:
+ring_len_1528:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1521
+	JAE  ring_len_done_1529
 	ADDQ R10, R11
-	JMP  ring_len_1520
+	JMP  ring_len_1528
 
-ring_len_done_1521:
+ring_len_done_1529:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1522:
+ring_step_1530:
 	CMPQ R12, R11
-	JB   ring_step_done_1523
+	JB   ring_step_done_1531
 	SUBQ R11, R12
-	JMP  ring_step_1522
+	JMP  ring_step_1530
 
-ring_step_done_1523:
+ring_step_done_1531:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1524:
+ring_step_1532:
 	CMPQ R12, R11
-	JB   ring_step_done_1525
+	JB   ring_step_done_1533
 	SUBQ R11, R12
-	JMP  ring_step_1524
+	JMP  ring_step_1532
 
-ring_step_done_1525:
+ring_step_done_1533:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -20887,76 +21001,76 @@ ring_step_done_1525:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1526
+	JB      ring_short_1534
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1527
+	JNE     ring_planes_1535
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1529:
+ring_copy_1537:
 	CMPQ    R8, R12
-	JAE     ring_built_1528
+	JAE     ring_built_1536
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1530
+	JB      ring_copy_tail_1538
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1529
+	JNE     ring_copy_1537
 	XORQ    R10, R10
-	JMP     ring_copy_1529
+	JMP     ring_copy_1537
 
-ring_copy_tail_1530:
+ring_copy_tail_1538:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1529
+	JMP     ring_copy_1537
 
-ring_planes_1527:
+ring_planes_1535:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1531
+	JA   ring_long_planes_1539
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1532:
+ring_fill_1540:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1533
+	JGT          ring_fill_last_1541
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1534
+	JNE          ring_wrap_1542
 	XORQ         R10, R10
 
-ring_wrap_1534:
-	JMP ring_fill_1532
+ring_wrap_1542:
+	JMP ring_fill_1540
 
-ring_fill_last_1533:
+ring_fill_last_1541:
 	CMPQ         R13, R12
-	JAE          ring_built_1528
+	JAE          ring_built_1536
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1535
+	JNE          ring_wrap_1543
 	XORQ         R10, R10
 
-ring_wrap_1535:
-	JMP ring_fill_last_1533
+ring_wrap_1543:
+	JMP ring_fill_last_1541
 
-ring_long_planes_1531:
-ring_channel_1536:
+ring_long_planes_1539:
+ring_channel_1544:
 	CMPQ         R13, R12
-	JAE          ring_built_1528
+	JAE          ring_built_1536
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -20964,57 +21078,57 @@ ring_channel_1536:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1537:
+ring_plane_1545:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1537
+	JB      ring_plane_1545
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1538
+	JNE     ring_wrap_1546
 	XORQ    R10, R10
 
-ring_wrap_1538:
-	JMP ring_channel_1536
+ring_wrap_1546:
+	JMP ring_channel_1544
 
-ring_short_1526:
+ring_short_1534:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1539:
+ring_element_1547:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1540
+	JB   ring_element_next_1548
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1540
+	JB   ring_element_next_1548
 	XORQ R13, R13
 
-ring_element_next_1540:
+ring_element_next_1548:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1539
+	JB      ring_element_1547
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1541
+	JE      ring_exact_1549
 	SUBQ    R10, R8
 
-ring_exact_1541:
+ring_exact_1549:
 	MOVQ R8, R9
 
-ring_repeat_1542:
+ring_repeat_1550:
 	CMPQ    R9, R12
-	JAE     ring_built_1528
+	JAE     ring_built_1536
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1542
+	JMP     ring_repeat_1550
 
-ring_built_1528:
+ring_built_1536:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -21030,22 +21144,22 @@ ring_built_1528:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1543:
+sums_zero_1551:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1544
+	JAE     sums_zeroed_1552
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1543
+	JMP     sums_zero_1551
 
-sums_zeroed_1544:
+sums_zeroed_1552:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1545:
+unrolled_1553:
 	CMPQ        R9, R10
-	JGT         single_1546
+	JGT         single_1554
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -21115,15 +21229,15 @@ unrolled_1545:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1545
+	JMP         unrolled_1553
 
-single_1546:
+single_1554:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1547:
+single_loop_1555:
 	CMPQ        R9, R10
-	JGT         remainder_1548
+	JGT         remainder_1556
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -21145,11 +21259,11 @@ single_loop_1547:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1547
+	JMP         single_loop_1555
 
-remainder_1548:
+remainder_1556:
 	SUBQ        R9, DI
-	JE          span_done_1549
+	JE          span_done_1557
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -21170,78 +21284,78 @@ remainder_1548:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1549:
+span_done_1557:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1551
+	JLE   fold_ext_done_1559
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1552
+	JA    fold_ext_scalar_1560
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1550:
+fold_ext_1558:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1551
+	JBE     fold_ext_done_1559
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1550
+	JMP     fold_ext_1558
 
-fold_ext_scalar_1552:
+fold_ext_scalar_1560:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1553:
+fold_ext_element_1561:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1554
+	JBE    fold_ext_element_done_1562
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1553
+	JMP    fold_ext_element_1561
 
-fold_ext_element_done_1554:
-fold_ext_done_1551:
-fold_1555:
+fold_ext_element_done_1562:
+fold_ext_done_1559:
+fold_1563:
 	CMPQ   DX, AX
-	JBE    fold_done_1556
+	JBE    fold_done_1564
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1555
+	JMP    fold_1563
 
-fold_done_1556:
+fold_done_1564:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1557
+	JNE  sums_planes_1565
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1559:
+sums_vector_1567:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1560
+	JGT       sums_scalar_1568
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1559
+	JMP       sums_vector_1567
 
-sums_scalar_1560:
+sums_scalar_1568:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1558
+	JE        sums_done_1566
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -21249,18 +21363,18 @@ sums_scalar_1560:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1560
+	JMP       sums_scalar_1568
 
-sums_planes_1557:
+sums_planes_1565:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1561:
+sums_group_1569:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1563
+	JB     sums_single_1571
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -21269,7 +21383,7 @@ sums_group_1561:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1562:
+sums_group_plane_1570:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -21278,7 +21392,7 @@ sums_group_plane_1562:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1562
+	JB        sums_group_plane_1570
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -21303,32 +21417,32 @@ sums_group_plane_1562:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1561
+	JMP       sums_group_1569
 
-sums_single_1563:
+sums_single_1571:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1558
+	JE     sums_done_1566
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1564:
+sums_single_plane_1572:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1564
+	JB        sums_single_plane_1572
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1563
+	JMP       sums_single_1571
 
-sums_done_1558:
+sums_done_1566:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1519:
+ring_segmented_1527:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -21338,7 +21452,7 @@ ring_segmented_1519:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1566:
+ring_block_1574:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -21354,33 +21468,33 @@ ring_block_1566:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1567:
+ring_len_1575:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1568
+	JAE  ring_len_done_1576
 	ADDQ DI, R8
-	JMP  ring_len_1567
+	JMP  ring_len_1575
 
-ring_len_done_1568:
+ring_len_done_1576:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1569:
+ring_step_1577:
 	CMPQ R9, R8
-	JB   ring_step_done_1570
+	JB   ring_step_done_1578
 	SUBQ R8, R9
-	JMP  ring_step_1569
+	JMP  ring_step_1577
 
-ring_step_done_1570:
+ring_step_done_1578:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1571:
+ring_step_1579:
 	CMPQ R9, R8
-	JB   ring_step_done_1572
+	JB   ring_step_done_1580
 	SUBQ R8, R9
-	JMP  ring_step_1571
+	JMP  ring_step_1579
 
-ring_step_done_1572:
+ring_step_done_1580:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -21391,76 +21505,76 @@ ring_step_done_1572:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1573
+	JB      ring_short_1581
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1574
+	JNE     ring_planes_1582
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1576:
+ring_copy_1584:
 	CMPQ    DI, R9
-	JAE     ring_built_1575
+	JAE     ring_built_1583
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1577
+	JB      ring_copy_tail_1585
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1576
+	JNE     ring_copy_1584
 	XORQ    R10, R10
-	JMP     ring_copy_1576
+	JMP     ring_copy_1584
 
-ring_copy_tail_1577:
+ring_copy_tail_1585:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1576
+	JMP     ring_copy_1584
 
-ring_planes_1574:
+ring_planes_1582:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1578
+	JA   ring_long_planes_1586
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1579:
+ring_fill_1587:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1580
+	JGT          ring_fill_last_1588
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1581
+	JNE          ring_wrap_1589
 	XORQ         DI, DI
 
-ring_wrap_1581:
-	JMP ring_fill_1579
+ring_wrap_1589:
+	JMP ring_fill_1587
 
-ring_fill_last_1580:
+ring_fill_last_1588:
 	CMPQ         R10, R9
-	JAE          ring_built_1575
+	JAE          ring_built_1583
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1582
+	JNE          ring_wrap_1590
 	XORQ         DI, DI
 
-ring_wrap_1582:
-	JMP ring_fill_last_1580
+ring_wrap_1590:
+	JMP ring_fill_last_1588
 
-ring_long_planes_1578:
-ring_channel_1583:
+ring_long_planes_1586:
+ring_channel_1591:
 	CMPQ         R10, R9
-	JAE          ring_built_1575
+	JAE          ring_built_1583
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -21468,57 +21582,57 @@ ring_channel_1583:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1584:
+ring_plane_1592:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1584
+	JB      ring_plane_1592
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1585
+	JNE     ring_wrap_1593
 	XORQ    DI, DI
 
-ring_wrap_1585:
-	JMP ring_channel_1583
+ring_wrap_1593:
+	JMP ring_channel_1591
 
-ring_short_1573:
+ring_short_1581:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1586:
+ring_element_1594:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1587
+	JB   ring_element_next_1595
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1587
+	JB   ring_element_next_1595
 	XORQ R10, R10
 
-ring_element_next_1587:
+ring_element_next_1595:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1586
+	JB      ring_element_1594
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1588
+	JE      ring_exact_1596
 	SUBQ    DI, SI
 
-ring_exact_1588:
+ring_exact_1596:
 	MOVQ SI, DI
 
-ring_repeat_1589:
+ring_repeat_1597:
 	CMPQ    DI, R9
-	JAE     ring_built_1575
+	JAE     ring_built_1583
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1589
+	JMP     ring_repeat_1597
 
-ring_built_1575:
+ring_built_1583:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -21544,26 +21658,26 @@ ring_built_1575:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1590:
+sums_zero_1598:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1591
+	JAE     sums_zeroed_1599
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1590
+	JMP     sums_zero_1598
 
-sums_zeroed_1591:
-ring_row_1592:
+sums_zeroed_1599:
+ring_row_1600:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1593
+	JE   ring_rows_done_1601
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1594:
+unrolled_1602:
 	CMPQ        R10, R11
-	JGT         single_1595
+	JGT         single_1603
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21633,15 +21747,15 @@ unrolled_1594:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1594
+	JMP         unrolled_1602
 
-single_1595:
+single_1603:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1596:
+single_loop_1604:
 	CMPQ        R10, R11
-	JGT         remainder_1597
+	JGT         remainder_1605
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21663,11 +21777,11 @@ single_loop_1596:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1596
+	JMP         single_loop_1604
 
-remainder_1597:
+remainder_1605:
 	SUBQ        R10, R9
-	JE          span_done_1598
+	JE          span_done_1606
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -21688,7 +21802,7 @@ remainder_1597:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1598:
+span_done_1606:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -21696,9 +21810,9 @@ span_done_1598:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1592
+	JMP   ring_row_1600
 
-ring_rows_done_1593:
+ring_rows_done_1601:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -21706,71 +21820,71 @@ ring_rows_done_1593:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1600
+	JLE  fold_ext_done_1608
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1601
+	JA   fold_ext_scalar_1609
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1599:
+fold_ext_1607:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1600
+	JBE     fold_ext_done_1608
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1599
+	JMP     fold_ext_1607
 
-fold_ext_scalar_1601:
+fold_ext_scalar_1609:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1602:
+fold_ext_element_1610:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1603
+	JBE    fold_ext_element_done_1611
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1602
+	JMP    fold_ext_element_1610
 
-fold_ext_element_done_1603:
-fold_ext_done_1600:
-fold_1604:
+fold_ext_element_done_1611:
+fold_ext_done_1608:
+fold_1612:
 	CMPQ   DI, SI
-	JBE    fold_done_1605
+	JBE    fold_done_1613
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1604
+	JMP    fold_1612
 
-fold_done_1605:
+fold_done_1613:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1606
+	JNE  sums_planes_1614
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1608:
+sums_vector_1616:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1609
+	JGT       sums_scalar_1617
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1608
+	JMP       sums_vector_1616
 
-sums_scalar_1609:
+sums_scalar_1617:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1607
+	JE        sums_done_1615
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -21778,18 +21892,18 @@ sums_scalar_1609:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1609
+	JMP       sums_scalar_1617
 
-sums_planes_1606:
+sums_planes_1614:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1610:
+sums_group_1618:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1612
+	JB     sums_single_1620
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -21798,7 +21912,7 @@ sums_group_1610:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1611:
+sums_group_plane_1619:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -21807,7 +21921,7 @@ sums_group_plane_1611:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1611
+	JB        sums_group_plane_1619
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -21832,32 +21946,32 @@ sums_group_plane_1611:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1610
+	JMP       sums_group_1618
 
-sums_single_1612:
+sums_single_1620:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1607
+	JE     sums_done_1615
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1613:
+sums_single_plane_1621:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1613
+	JB        sums_single_plane_1621
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1612
+	JMP       sums_single_1620
 
-sums_done_1607:
+sums_done_1615:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1566
+	JMP  ring_block_1574
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -21875,11 +21989,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1614
+	JB           cached_1622
 	CMPQ         AX, DX
-	JE           cached_1614
+	JE           cached_1622
 	CMPQ         AX, CX
-	JE           cached_1614
+	JE           cached_1622
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -21888,7 +22002,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1616
+	JE           aligned_1624
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -21900,15 +22014,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1616:
+aligned_1624:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
 	PCALIGN $64
 
-unrolled_1617:
+unrolled_1625:
 	CMPQ     SI, DI
-	JGT      single_1618
+	JGT      single_1626
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -21930,26 +22044,26 @@ unrolled_1617:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1617
+	JMP      unrolled_1625
 
-single_1618:
+single_1626:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1619:
+single_loop_1627:
 	CMPQ     SI, DI
-	JGT      remainder_1620
+	JGT      remainder_1628
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1619
+	JMP      single_loop_1627
 
-remainder_1620:
+remainder_1628:
 	SUBQ      SI, BX
-	JE        span_done_1621
+	JE        span_done_1629
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -21959,20 +22073,20 @@ remainder_1620:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1621:
+span_done_1629:
 	SFENCE
-	JMP stored_1615
+	JMP stored_1623
 
-cached_1614:
+cached_1622:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
 	PCALIGN $64
 
-unrolled_1622:
+unrolled_1630:
 	CMPQ    SI, DI
-	JGT     single_1623
+	JGT     single_1631
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -21994,26 +22108,26 @@ unrolled_1622:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1622
+	JMP     unrolled_1630
 
-single_1623:
+single_1631:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1624:
+single_loop_1632:
 	CMPQ    SI, DI
-	JGT     remainder_1625
+	JGT     remainder_1633
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1624
+	JMP     single_loop_1632
 
-remainder_1625:
+remainder_1633:
 	SUBQ      SI, BX
-	JE        span_done_1626
+	JE        span_done_1634
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -22023,8 +22137,8 @@ remainder_1625:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1626:
-stored_1615:
+span_done_1634:
+stored_1623:
 	VZEROUPPER
 	RET
 
@@ -22045,17 +22159,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1627
+	JB     cached_1635
 	CMPQ   R9, $0x00000800
-	JB     cached_1627
+	JB     cached_1635
 	CMPQ   AX, DX
-	JE     cached_1627
+	JE     cached_1635
 	CMPQ   AX, CX
-	JE     cached_1627
+	JE     cached_1635
 
-plane_1629:
+plane_1637:
 	CMPQ         BX, $0x00
-	JE           planes_done_1630
+	JE           planes_done_1638
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -22065,7 +22179,7 @@ plane_1629:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1631
+	JE           aligned_1639
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -22077,13 +22191,13 @@ plane_1629:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1631:
+aligned_1639:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-unrolled_1632:
+unrolled_1640:
 	CMPQ     R11, R12
-	JGT      single_1633
+	JGT      single_1641
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -22105,102 +22219,22 @@ unrolled_1632:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
-	JMP      unrolled_1632
-
-single_1633:
-	MOVQ SI, R12
-	SUBQ $0x00000010, R12
-
-single_loop_1634:
-	CMPQ     R11, R12
-	JGT      remainder_1635
-	VMOVUPS  (CX)(R11*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMOVUPS  (DX)(R11*4), Z2
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(R11*4)
-	ADDQ     $0x00000010, R11
-	JMP      single_loop_1634
-
-remainder_1635:
-	MOVQ      SI, R12
-	SUBQ      R11, R12
-	JE        span_done_1636
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVW     R12, K1
-	VMOVUPS.Z (CX)(R11*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z (DX)(R11*4), K1, Z2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(R11*4)
-
-span_done_1636:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_1637
-	XORQ R10, R10
-
-same_pass_1637:
-	SUBQ SI, BX
-	JMP  plane_1629
-
-planes_done_1630:
-	SFENCE
-	JMP stored_1628
-
-cached_1627:
-plane_1638:
-	CMPQ         BX, $0x00
-	JE           planes_done_1639
-	VBROADCASTSS (R8)(R10*4), Z1
-	XORQ         R11, R11
-	MOVQ         SI, R12
-	SUBQ         $0x00000040, R12
-
-unrolled_1640:
-	CMPQ    R11, R12
-	JGT     single_1641
-	VMOVUPS (CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS (DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R11*4)
-	VMOVUPS 64(CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 64(DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 64(AX)(R11*4)
-	VMOVUPS 128(CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 128(DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 128(AX)(R11*4)
-	VMOVUPS 192(CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS 192(DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 192(AX)(R11*4)
-	ADDQ    $0x00000040, R11
-	JMP     unrolled_1640
+	JMP      unrolled_1640
 
 single_1641:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
 single_loop_1642:
-	CMPQ    R11, R12
-	JGT     remainder_1643
-	VMOVUPS (CX)(R11*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMOVUPS (DX)(R11*4), Z2
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R11*4)
-	ADDQ    $0x00000010, R11
-	JMP     single_loop_1642
+	CMPQ     R11, R12
+	JGT      remainder_1643
+	VMOVUPS  (CX)(R11*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMOVUPS  (DX)(R11*4), Z2
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R11*4)
+	ADDQ     $0x00000010, R11
+	JMP      single_loop_1642
 
 remainder_1643:
 	MOVQ      SI, R12
@@ -22226,10 +22260,90 @@ span_done_1644:
 
 same_pass_1645:
 	SUBQ SI, BX
-	JMP  plane_1638
+	JMP  plane_1637
 
-planes_done_1639:
-stored_1628:
+planes_done_1638:
+	SFENCE
+	JMP stored_1636
+
+cached_1635:
+plane_1646:
+	CMPQ         BX, $0x00
+	JE           planes_done_1647
+	VBROADCASTSS (R8)(R10*4), Z1
+	XORQ         R11, R11
+	MOVQ         SI, R12
+	SUBQ         $0x00000040, R12
+
+unrolled_1648:
+	CMPQ    R11, R12
+	JGT     single_1649
+	VMOVUPS (CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS (DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R11*4)
+	VMOVUPS 64(CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 64(DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 64(AX)(R11*4)
+	VMOVUPS 128(CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 128(DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 128(AX)(R11*4)
+	VMOVUPS 192(CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS 192(DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 192(AX)(R11*4)
+	ADDQ    $0x00000040, R11
+	JMP     unrolled_1648
+
+single_1649:
+	MOVQ SI, R12
+	SUBQ $0x00000010, R12
+
+single_loop_1650:
+	CMPQ    R11, R12
+	JGT     remainder_1651
+	VMOVUPS (CX)(R11*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS (DX)(R11*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R11*4)
+	ADDQ    $0x00000010, R11
+	JMP     single_loop_1650
+
+remainder_1651:
+	MOVQ      SI, R12
+	SUBQ      R11, R12
+	JE        span_done_1652
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (CX)(R11*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(R11*4), K1, Z2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R11*4)
+
+span_done_1652:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_1653
+	XORQ R10, R10
+
+same_pass_1653:
+	SUBQ SI, BX
+	JMP  plane_1646
+
+planes_done_1647:
+stored_1636:
 	VZEROUPPER
 	RET
 
@@ -22248,17 +22362,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1646
+	JB     cached_1654
 	CMPQ   R8, $0x00000800
-	JB     cached_1646
+	JB     cached_1654
 	CMPQ   AX, DX
-	JE     cached_1646
+	JE     cached_1654
 	CMPQ   AX, CX
-	JE     cached_1646
+	JE     cached_1654
 
-row_1648:
+row_1656:
 	CMPQ      BX, $0x00
-	JE        rows_done_1649
+	JE        rows_done_1657
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -22270,7 +22384,7 @@ row_1648:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1650
+	JE        aligned_1658
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -22282,13 +22396,13 @@ row_1648:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1650:
+aligned_1658:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1651:
+unrolled_1659:
 	CMPQ     R9, R10
-	JGT      single_1652
+	JGT      single_1660
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -22310,27 +22424,27 @@ unrolled_1651:
 	VMULPS   192(SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
-	JMP      unrolled_1651
+	JMP      unrolled_1659
 
-single_1652:
+single_1660:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1653:
+single_loop_1661:
 	CMPQ     R9, R10
-	JGT      remainder_1654
+	JGT      remainder_1662
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
 	VMULPS   (SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
-	JMP      single_loop_1653
+	JMP      single_loop_1661
 
-remainder_1654:
+remainder_1662:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1655
+	JE        span_done_1663
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22340,23 +22454,23 @@ remainder_1654:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1655:
+span_done_1663:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1648
+	JMP  row_1656
 
-rows_done_1649:
+rows_done_1657:
 	SFENCE
-	JMP stored_1647
+	JMP stored_1655
 
-cached_1646:
-row_1656:
+cached_1654:
+row_1664:
 	CMPQ    BX, $0x00
-	JE      rows_done_1657
+	JE      rows_done_1665
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -22364,9 +22478,9 @@ row_1656:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1658:
+unrolled_1666:
 	CMPQ    R9, R10
-	JGT     single_1659
+	JGT     single_1667
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -22388,27 +22502,27 @@ unrolled_1658:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1658
+	JMP     unrolled_1666
 
-single_1659:
+single_1667:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1660:
+single_loop_1668:
 	CMPQ    R9, R10
-	JGT     remainder_1661
+	JGT     remainder_1669
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1660
+	JMP     single_loop_1668
 
-remainder_1661:
+remainder_1669:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1662
+	JE        span_done_1670
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22418,17 +22532,17 @@ remainder_1661:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1662:
+span_done_1670:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1656
+	JMP  row_1664
 
-rows_done_1657:
-stored_1647:
+rows_done_1665:
+stored_1655:
 	VZEROUPPER
 	RET
 
@@ -22448,36 +22562,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1663
+	JA     ring_segmented_1671
 	MOVQ   R9, R10
 
-ring_len_1664:
+ring_len_1672:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1665
+	JAE  ring_len_done_1673
 	ADDQ R9, R10
-	JMP  ring_len_1664
+	JMP  ring_len_1672
 
-ring_len_done_1665:
+ring_len_done_1673:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1666:
+ring_step_1674:
 	CMPQ R11, R10
-	JB   ring_step_done_1667
+	JB   ring_step_done_1675
 	SUBQ R10, R11
-	JMP  ring_step_1666
+	JMP  ring_step_1674
 
-ring_step_done_1667:
+ring_step_done_1675:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1668:
+ring_step_1676:
 	CMPQ R11, R10
-	JB   ring_step_done_1669
+	JB   ring_step_done_1677
 	SUBQ R10, R11
-	JMP  ring_step_1668
+	JMP  ring_step_1676
 
-ring_step_done_1669:
+ring_step_done_1677:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -22487,76 +22601,76 @@ ring_step_done_1669:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1670
+	JB      ring_short_1678
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1671
+	JNE     ring_planes_1679
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1673:
+ring_copy_1681:
 	CMPQ    AX, R11
-	JAE     ring_built_1672
+	JAE     ring_built_1680
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1674
+	JB      ring_copy_tail_1682
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1673
+	JNE     ring_copy_1681
 	XORQ    R9, R9
-	JMP     ring_copy_1673
+	JMP     ring_copy_1681
 
-ring_copy_tail_1674:
+ring_copy_tail_1682:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1673
+	JMP     ring_copy_1681
 
-ring_planes_1671:
+ring_planes_1679:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1675
+	JA   ring_long_planes_1683
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1676:
+ring_fill_1684:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1677
+	JGT          ring_fill_last_1685
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1678
+	JNE          ring_wrap_1686
 	XORQ         R9, R9
 
-ring_wrap_1678:
-	JMP ring_fill_1676
+ring_wrap_1686:
+	JMP ring_fill_1684
 
-ring_fill_last_1677:
+ring_fill_last_1685:
 	CMPQ         R12, R11
-	JAE          ring_built_1672
+	JAE          ring_built_1680
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1679
+	JNE          ring_wrap_1687
 	XORQ         R9, R9
 
-ring_wrap_1679:
-	JMP ring_fill_last_1677
+ring_wrap_1687:
+	JMP ring_fill_last_1685
 
-ring_long_planes_1675:
-ring_channel_1680:
+ring_long_planes_1683:
+ring_channel_1688:
 	CMPQ         R12, R11
-	JAE          ring_built_1672
+	JAE          ring_built_1680
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -22564,65 +22678,65 @@ ring_channel_1680:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1681:
+ring_plane_1689:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1681
+	JB      ring_plane_1689
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1682
+	JNE     ring_wrap_1690
 	XORQ    R9, R9
 
-ring_wrap_1682:
-	JMP ring_channel_1680
+ring_wrap_1690:
+	JMP ring_channel_1688
 
-ring_short_1670:
+ring_short_1678:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1683:
+ring_element_1691:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1684
+	JB   ring_element_next_1692
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1684
+	JB   ring_element_next_1692
 	XORQ R12, R12
 
-ring_element_next_1684:
+ring_element_next_1692:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1683
+	JB      ring_element_1691
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1685
+	JE      ring_exact_1693
 	SUBQ    R9, AX
 
-ring_exact_1685:
+ring_exact_1693:
 	MOVQ AX, DX
 
-ring_repeat_1686:
+ring_repeat_1694:
 	CMPQ    DX, R11
-	JAE     ring_built_1672
+	JAE     ring_built_1680
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1686
+	JMP     ring_repeat_1694
 
-ring_built_1672:
+ring_built_1680:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1687:
+unrolled_1695:
 	CMPQ    DX, R9
-	JGT     single_1688
+	JGT     single_1696
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22648,15 +22762,15 @@ unrolled_1687:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1687
+	JMP     unrolled_1695
 
-single_1688:
+single_1696:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1689:
+single_loop_1697:
 	CMPQ    DX, R9
-	JGT     remainder_1690
+	JGT     remainder_1698
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22667,11 +22781,11 @@ single_loop_1689:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1689
+	JMP     single_loop_1697
 
-remainder_1690:
+remainder_1698:
 	SUBQ      DX, DI
-	JE        span_done_1691
+	JE        span_done_1699
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -22681,10 +22795,10 @@ remainder_1690:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1691:
+span_done_1699:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1663:
+ring_segmented_1671:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -22694,11 +22808,11 @@ ring_segmented_1663:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1692
+	JE   ring_rows_1700
 
-ring_segment_1693:
+ring_segment_1701:
 	CMPQ    DI, $0x00
-	JE      ring_done_1694
+	JE      ring_done_1702
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -22715,33 +22829,33 @@ ring_segment_1693:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1695:
+ring_len_1703:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1696
+	JAE  ring_len_done_1704
 	ADDQ R10, R12
-	JMP  ring_len_1695
+	JMP  ring_len_1703
 
-ring_len_done_1696:
+ring_len_done_1704:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1697:
+ring_step_1705:
 	CMPQ R13, R12
-	JB   ring_step_done_1698
+	JB   ring_step_done_1706
 	SUBQ R12, R13
-	JMP  ring_step_1697
+	JMP  ring_step_1705
 
-ring_step_done_1698:
+ring_step_done_1706:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1699:
+ring_step_1707:
 	CMPQ R13, R12
-	JB   ring_step_done_1700
+	JB   ring_step_done_1708
 	SUBQ R12, R13
-	JMP  ring_step_1699
+	JMP  ring_step_1707
 
-ring_step_done_1700:
+ring_step_done_1708:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -22751,76 +22865,76 @@ ring_step_done_1700:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1701
+	JB      ring_short_1709
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1702
+	JNE     ring_planes_1710
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1704:
+ring_copy_1712:
 	CMPQ    R9, AX
-	JAE     ring_built_1703
+	JAE     ring_built_1711
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1705
+	JB      ring_copy_tail_1713
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1704
+	JNE     ring_copy_1712
 	XORQ    R10, R10
-	JMP     ring_copy_1704
+	JMP     ring_copy_1712
 
-ring_copy_tail_1705:
+ring_copy_tail_1713:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1704
+	JMP     ring_copy_1712
 
-ring_planes_1702:
+ring_planes_1710:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1706
+	JA   ring_long_planes_1714
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1707:
+ring_fill_1715:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1708
+	JGT          ring_fill_last_1716
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1709
+	JNE          ring_wrap_1717
 	XORQ         R10, R10
 
-ring_wrap_1709:
-	JMP ring_fill_1707
+ring_wrap_1717:
+	JMP ring_fill_1715
 
-ring_fill_last_1708:
+ring_fill_last_1716:
 	CMPQ         R12, AX
-	JAE          ring_built_1703
+	JAE          ring_built_1711
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1710
+	JNE          ring_wrap_1718
 	XORQ         R10, R10
 
-ring_wrap_1710:
-	JMP ring_fill_last_1708
+ring_wrap_1718:
+	JMP ring_fill_last_1716
 
-ring_long_planes_1706:
-ring_channel_1711:
+ring_long_planes_1714:
+ring_channel_1719:
 	CMPQ         R12, AX
-	JAE          ring_built_1703
+	JAE          ring_built_1711
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -22828,66 +22942,66 @@ ring_channel_1711:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1712:
+ring_plane_1720:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1712
+	JB      ring_plane_1720
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1713
+	JNE     ring_wrap_1721
 	XORQ    R10, R10
 
-ring_wrap_1713:
-	JMP ring_channel_1711
+ring_wrap_1721:
+	JMP ring_channel_1719
 
-ring_short_1701:
+ring_short_1709:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1714:
+ring_element_1722:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1715
+	JB   ring_element_next_1723
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1715
+	JB   ring_element_next_1723
 	XORQ R12, R12
 
-ring_element_next_1715:
+ring_element_next_1723:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1714
+	JB      ring_element_1722
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1716
+	JE      ring_exact_1724
 	SUBQ    R10, DX
 
-ring_exact_1716:
+ring_exact_1724:
 	MOVQ DX, R9
 
-ring_repeat_1717:
+ring_repeat_1725:
 	CMPQ    R9, AX
-	JAE     ring_built_1703
+	JAE     ring_built_1711
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1717
+	JMP     ring_repeat_1725
 
-ring_built_1703:
+ring_built_1711:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1718:
+unrolled_1726:
 	CMPQ    R9, R10
-	JGT     single_1719
+	JGT     single_1727
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22913,15 +23027,15 @@ unrolled_1718:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1718
+	JMP     unrolled_1726
 
-single_1719:
+single_1727:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1720:
+single_loop_1728:
 	CMPQ    R9, R10
-	JGT     remainder_1721
+	JGT     remainder_1729
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -22932,11 +23046,11 @@ single_loop_1720:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1720
+	JMP     single_loop_1728
 
-remainder_1721:
+remainder_1729:
 	SUBQ      R9, DX
-	JE        span_done_1722
+	JE        span_done_1730
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -22946,7 +23060,7 @@ remainder_1721:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1722:
+span_done_1730:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -22958,18 +23072,18 @@ span_done_1722:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1723
+	JNE  ring_next_1731
 	XORQ AX, AX
 
-ring_next_1723:
+ring_next_1731:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1693
+	JMP  ring_segment_1701
 
-ring_done_1694:
+ring_done_1702:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1692:
-ring_block_1724:
+ring_rows_1700:
+ring_block_1732:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -22985,33 +23099,33 @@ ring_block_1724:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1725:
+ring_len_1733:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1726
+	JAE  ring_len_done_1734
 	ADDQ BX, SI
-	JMP  ring_len_1725
+	JMP  ring_len_1733
 
-ring_len_done_1726:
+ring_len_done_1734:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1727:
+ring_step_1735:
 	CMPQ DI, SI
-	JB   ring_step_done_1728
+	JB   ring_step_done_1736
 	SUBQ SI, DI
-	JMP  ring_step_1727
+	JMP  ring_step_1735
 
-ring_step_done_1728:
+ring_step_done_1736:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1729:
+ring_step_1737:
 	CMPQ DI, SI
-	JB   ring_step_done_1730
+	JB   ring_step_done_1738
 	SUBQ SI, DI
-	JMP  ring_step_1729
+	JMP  ring_step_1737
 
-ring_step_done_1730:
+ring_step_done_1738:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -23022,76 +23136,76 @@ ring_step_done_1730:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1731
+	JB      ring_short_1739
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1732
+	JNE     ring_planes_1740
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1734:
+ring_copy_1742:
 	CMPQ    BX, DI
-	JAE     ring_built_1733
+	JAE     ring_built_1741
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1735
+	JB      ring_copy_tail_1743
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1734
+	JNE     ring_copy_1742
 	XORQ    R9, R9
-	JMP     ring_copy_1734
+	JMP     ring_copy_1742
 
-ring_copy_tail_1735:
+ring_copy_tail_1743:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1734
+	JMP     ring_copy_1742
 
-ring_planes_1732:
+ring_planes_1740:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1736
+	JA   ring_long_planes_1744
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1737:
+ring_fill_1745:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1738
+	JGT          ring_fill_last_1746
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1739
+	JNE          ring_wrap_1747
 	XORQ         BX, BX
 
-ring_wrap_1739:
-	JMP ring_fill_1737
+ring_wrap_1747:
+	JMP ring_fill_1745
 
-ring_fill_last_1738:
+ring_fill_last_1746:
 	CMPQ         R9, DI
-	JAE          ring_built_1733
+	JAE          ring_built_1741
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1740
+	JNE          ring_wrap_1748
 	XORQ         BX, BX
 
-ring_wrap_1740:
-	JMP ring_fill_last_1738
+ring_wrap_1748:
+	JMP ring_fill_last_1746
 
-ring_long_planes_1736:
-ring_channel_1741:
+ring_long_planes_1744:
+ring_channel_1749:
 	CMPQ         R9, DI
-	JAE          ring_built_1733
+	JAE          ring_built_1741
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -23099,57 +23213,57 @@ ring_channel_1741:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1742:
+ring_plane_1750:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1742
+	JB      ring_plane_1750
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1743
+	JNE     ring_wrap_1751
 	XORQ    BX, BX
 
-ring_wrap_1743:
-	JMP ring_channel_1741
+ring_wrap_1751:
+	JMP ring_channel_1749
 
-ring_short_1731:
+ring_short_1739:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1744:
+ring_element_1752:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1745
+	JB   ring_element_next_1753
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1745
+	JB   ring_element_next_1753
 	XORQ R9, R9
 
-ring_element_next_1745:
+ring_element_next_1753:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1744
+	JB      ring_element_1752
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1746
+	JE      ring_exact_1754
 	SUBQ    BX, DX
 
-ring_exact_1746:
+ring_exact_1754:
 	MOVQ DX, BX
 
-ring_repeat_1747:
+ring_repeat_1755:
 	CMPQ    BX, DI
-	JAE     ring_built_1733
+	JAE     ring_built_1741
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1747
+	JMP     ring_repeat_1755
 
-ring_built_1733:
+ring_built_1741:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -23160,18 +23274,18 @@ ring_built_1733:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1748:
+ring_row_1756:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1749
+	JE   ring_rows_done_1757
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1750:
+unrolled_1758:
 	CMPQ    R9, R10
-	JGT     single_1751
+	JGT     single_1759
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23197,15 +23311,15 @@ unrolled_1750:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1750
+	JMP     unrolled_1758
 
-single_1751:
+single_1759:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1752:
+single_loop_1760:
 	CMPQ    R9, R10
-	JGT     remainder_1753
+	JGT     remainder_1761
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23216,11 +23330,11 @@ single_loop_1752:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1752
+	JMP     single_loop_1760
 
-remainder_1753:
+remainder_1761:
 	SUBQ      R9, DX
-	JE        span_done_1754
+	JE        span_done_1762
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -23230,7 +23344,7 @@ remainder_1753:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1754:
+span_done_1762:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -23238,13 +23352,13 @@ span_done_1754:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1748
+	JMP   ring_row_1756
 
-ring_rows_done_1749:
+ring_rows_done_1757:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1724
+	JMP  ring_block_1732
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -23271,9 +23385,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 
 	PCALIGN $64
 
-unrolled_1755:
+unrolled_1763:
 	CMPQ        BX, SI
-	JGT         single_1756
+	JGT         single_1764
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23315,15 +23429,15 @@ unrolled_1755:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1755
+	JMP         unrolled_1763
 
-single_1756:
+single_1764:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1757:
+single_loop_1765:
 	CMPQ        BX, SI
-	JGT         remainder_1758
+	JGT         remainder_1766
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23335,11 +23449,11 @@ single_loop_1757:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1757
+	JMP         single_loop_1765
 
-remainder_1758:
+remainder_1766:
 	SUBQ        BX, DX
-	JE          span_done_1759
+	JE          span_done_1767
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -23354,7 +23468,7 @@ remainder_1758:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1759:
+span_done_1767:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23386,9 +23500,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1760:
+plane_1768:
 	CMPQ   DX, $0x00
-	JE     planes_done_1761
+	JE     planes_done_1769
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23401,9 +23515,9 @@ plane_1760:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1762:
+unrolled_1770:
 	CMPQ        R10, R11
-	JGT         single_1763
+	JGT         single_1771
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23445,15 +23559,15 @@ unrolled_1762:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1762
+	JMP         unrolled_1770
 
-single_1763:
+single_1771:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1764:
+single_loop_1772:
 	CMPQ        R10, R11
-	JGT         remainder_1765
+	JGT         remainder_1773
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23465,12 +23579,12 @@ single_loop_1764:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1764
+	JMP         single_loop_1772
 
-remainder_1765:
+remainder_1773:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1766
+	JE          span_done_1774
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23485,7 +23599,7 @@ remainder_1765:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1766:
+span_done_1774:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23505,14 +23619,14 @@ span_done_1766:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1767
+	JNE           same_pass_1775
 	XORQ          R9, R9
 
-same_pass_1767:
+same_pass_1775:
 	SUBQ SI, DX
-	JMP  plane_1760
+	JMP  plane_1768
 
-planes_done_1761:
+planes_done_1769:
 	VZEROUPPER
 	RET
 
@@ -23528,9 +23642,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 
-row_1768:
+row_1776:
 	CMPQ    DX, $0x00
-	JE      rows_done_1769
+	JE      rows_done_1777
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -23538,9 +23652,9 @@ row_1768:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1770:
+unrolled_1778:
 	CMPQ        R8, R9
-	JGT         single_1771
+	JGT         single_1779
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23598,15 +23712,15 @@ unrolled_1770:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1770
+	JMP         unrolled_1778
 
-single_1771:
+single_1779:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1772:
+single_loop_1780:
 	CMPQ        R8, R9
-	JGT         remainder_1773
+	JGT         remainder_1781
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23622,12 +23736,12 @@ single_loop_1772:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1772
+	JMP         single_loop_1780
 
-remainder_1773:
+remainder_1781:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1774
+	JE          span_done_1782
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -23646,15 +23760,15 @@ remainder_1773:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1774:
+span_done_1782:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1768
+	JMP  row_1776
 
-rows_done_1769:
+rows_done_1777:
 	VZEROUPPER
 	RET
 
@@ -23672,36 +23786,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1775
+	JA     ring_segmented_1783
 	MOVQ   DI, SI
 
-ring_len_1776:
+ring_len_1784:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1777
+	JAE  ring_len_done_1785
 	ADDQ DI, SI
-	JMP  ring_len_1776
+	JMP  ring_len_1784
 
-ring_len_done_1777:
+ring_len_done_1785:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1778:
+ring_step_1786:
 	CMPQ DI, SI
-	JB   ring_step_done_1779
+	JB   ring_step_done_1787
 	SUBQ SI, DI
-	JMP  ring_step_1778
+	JMP  ring_step_1786
 
-ring_step_done_1779:
+ring_step_done_1787:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1780:
+ring_step_1788:
 	CMPQ DI, SI
-	JB   ring_step_done_1781
+	JB   ring_step_done_1789
 	SUBQ SI, DI
-	JMP  ring_step_1780
+	JMP  ring_step_1788
 
-ring_step_done_1781:
+ring_step_done_1789:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -23723,22 +23837,22 @@ ring_step_done_1781:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1782:
+sums_zero_1790:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1783
+	JAE     sums_zeroed_1791
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1782
+	JMP     sums_zero_1790
 
-sums_zeroed_1783:
+sums_zeroed_1791:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1784:
+unrolled_1792:
 	CMPQ        DI, R8
-	JGT         single_1785
+	JGT         single_1793
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23800,15 +23914,15 @@ unrolled_1784:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1784
+	JMP         unrolled_1792
 
-single_1785:
+single_1793:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1786:
+single_loop_1794:
 	CMPQ        DI, R8
-	JGT         remainder_1787
+	JGT         remainder_1795
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23828,11 +23942,11 @@ single_loop_1786:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1786
+	JMP         single_loop_1794
 
-remainder_1787:
+remainder_1795:
 	SUBQ        DI, BX
-	JE          span_done_1788
+	JE          span_done_1796
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -23851,78 +23965,78 @@ remainder_1787:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1788:
+span_done_1796:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1790
+	JLE   fold_ext_done_1798
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1791
+	JA    fold_ext_scalar_1799
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1789:
+fold_ext_1797:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1790
+	JBE     fold_ext_done_1798
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1789
+	JMP     fold_ext_1797
 
-fold_ext_scalar_1791:
+fold_ext_scalar_1799:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1792:
+fold_ext_element_1800:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1793
+	JBE    fold_ext_element_done_1801
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1792
+	JMP    fold_ext_element_1800
 
-fold_ext_element_done_1793:
-fold_ext_done_1790:
-fold_1794:
+fold_ext_element_done_1801:
+fold_ext_done_1798:
+fold_1802:
 	CMPQ   BX, AX
-	JBE    fold_done_1795
+	JBE    fold_done_1803
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1794
+	JMP    fold_1802
 
-fold_done_1795:
+fold_done_1803:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1796
+	JNE  sums_planes_1804
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1798:
+sums_vector_1806:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1799
+	JGT       sums_scalar_1807
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1798
+	JMP       sums_vector_1806
 
-sums_scalar_1799:
+sums_scalar_1807:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1797
+	JE        sums_done_1805
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -23930,18 +24044,18 @@ sums_scalar_1799:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1799
+	JMP       sums_scalar_1807
 
-sums_planes_1796:
+sums_planes_1804:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1800:
+sums_group_1808:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1802
+	JB     sums_single_1810
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23950,7 +24064,7 @@ sums_group_1800:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1801:
+sums_group_plane_1809:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -23959,7 +24073,7 @@ sums_group_plane_1801:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1801
+	JB        sums_group_plane_1809
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -23984,32 +24098,32 @@ sums_group_plane_1801:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1800
+	JMP       sums_group_1808
 
-sums_single_1802:
+sums_single_1810:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1797
+	JE     sums_done_1805
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1803:
+sums_single_plane_1811:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1803
+	JB        sums_single_plane_1811
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1802
+	JMP       sums_single_1810
 
-sums_done_1797:
+sums_done_1805:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1775:
+ring_segmented_1783:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -24019,7 +24133,7 @@ ring_segmented_1775:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1805:
+ring_block_1813:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -24034,33 +24148,33 @@ ring_block_1805:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1806:
+ring_len_1814:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1807
+	JAE  ring_len_done_1815
 	ADDQ BX, SI
-	JMP  ring_len_1806
+	JMP  ring_len_1814
 
-ring_len_done_1807:
+ring_len_done_1815:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1808:
+ring_step_1816:
 	CMPQ DI, SI
-	JB   ring_step_done_1809
+	JB   ring_step_done_1817
 	SUBQ SI, DI
-	JMP  ring_step_1808
+	JMP  ring_step_1816
 
-ring_step_done_1809:
+ring_step_done_1817:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1810:
+ring_step_1818:
 	CMPQ DI, SI
-	JB   ring_step_done_1811
+	JB   ring_step_done_1819
 	SUBQ SI, DI
-	JMP  ring_step_1810
+	JMP  ring_step_1818
 
-ring_step_done_1811:
+ring_step_done_1819:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -24089,26 +24203,26 @@ ring_step_done_1811:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1812:
+sums_zero_1820:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1813
+	JAE     sums_zeroed_1821
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1812
+	JMP     sums_zero_1820
 
-sums_zeroed_1813:
-ring_row_1814:
+sums_zeroed_1821:
+ring_row_1822:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1815
+	JE   ring_rows_done_1823
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1816:
+unrolled_1824:
 	CMPQ        R8, R9
-	JGT         single_1817
+	JGT         single_1825
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -24170,15 +24284,15 @@ unrolled_1816:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1816
+	JMP         unrolled_1824
 
-single_1817:
+single_1825:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1818:
+single_loop_1826:
 	CMPQ        R8, R9
-	JGT         remainder_1819
+	JGT         remainder_1827
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -24198,11 +24312,11 @@ single_loop_1818:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1818
+	JMP         single_loop_1826
 
-remainder_1819:
+remainder_1827:
 	SUBQ        R8, DI
-	JE          span_done_1820
+	JE          span_done_1828
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -24221,16 +24335,16 @@ remainder_1819:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1820:
+span_done_1828:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1814
+	JMP   ring_row_1822
 
-ring_rows_done_1815:
+ring_rows_done_1823:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -24238,71 +24352,71 @@ ring_rows_done_1815:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1822
+	JLE  fold_ext_done_1830
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1823
+	JA   fold_ext_scalar_1831
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1821:
+fold_ext_1829:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1822
+	JBE     fold_ext_done_1830
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1821
+	JMP     fold_ext_1829
 
-fold_ext_scalar_1823:
+fold_ext_scalar_1831:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1824:
+fold_ext_element_1832:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1825
+	JBE    fold_ext_element_done_1833
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1824
+	JMP    fold_ext_element_1832
 
-fold_ext_element_done_1825:
-fold_ext_done_1822:
-fold_1826:
+fold_ext_element_done_1833:
+fold_ext_done_1830:
+fold_1834:
 	CMPQ   SI, BX
-	JBE    fold_done_1827
+	JBE    fold_done_1835
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1826
+	JMP    fold_1834
 
-fold_done_1827:
+fold_done_1835:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1828
+	JNE  sums_planes_1836
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1830:
+sums_vector_1838:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1831
+	JGT       sums_scalar_1839
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1830
+	JMP       sums_vector_1838
 
-sums_scalar_1831:
+sums_scalar_1839:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1829
+	JE        sums_done_1837
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -24310,18 +24424,18 @@ sums_scalar_1831:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1831
+	JMP       sums_scalar_1839
 
-sums_planes_1828:
+sums_planes_1836:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1832:
+sums_group_1840:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1834
+	JB     sums_single_1842
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24330,7 +24444,7 @@ sums_group_1832:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1833:
+sums_group_plane_1841:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -24339,7 +24453,7 @@ sums_group_plane_1833:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1833
+	JB        sums_group_plane_1841
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -24364,32 +24478,32 @@ sums_group_plane_1833:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1832
+	JMP       sums_group_1840
 
-sums_single_1834:
+sums_single_1842:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1829
+	JE     sums_done_1837
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1835:
+sums_single_plane_1843:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1835
+	JB        sums_single_plane_1843
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1834
+	JMP       sums_single_1842
 
-sums_done_1829:
+sums_done_1837:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1805
+	JMP  ring_block_1813
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -24406,11 +24520,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1836
+	JB           cached_1844
 	CMPQ         AX, CX
-	JE           cached_1836
+	JE           cached_1844
 	CMPQ         AX, CX
-	JE           cached_1836
+	JE           cached_1844
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -24419,7 +24533,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1838
+	JE           aligned_1846
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -24430,15 +24544,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1838:
+aligned_1846:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
 	PCALIGN $64
 
-unrolled_1839:
+unrolled_1847:
 	CMPQ     BX, SI
-	JGT      single_1840
+	JGT      single_1848
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24456,25 +24570,25 @@ unrolled_1839:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1839
+	JMP      unrolled_1847
 
-single_1840:
+single_1848:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1841:
+single_loop_1849:
 	CMPQ     BX, SI
-	JGT      remainder_1842
+	JGT      remainder_1850
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1841
+	JMP      single_loop_1849
 
-remainder_1842:
+remainder_1850:
 	SUBQ      BX, DX
-	JE        span_done_1843
+	JE        span_done_1851
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24483,20 +24597,20 @@ remainder_1842:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1843:
+span_done_1851:
 	SFENCE
-	JMP stored_1837
+	JMP stored_1845
 
-cached_1836:
+cached_1844:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
 	PCALIGN $64
 
-unrolled_1844:
+unrolled_1852:
 	CMPQ    BX, SI
-	JGT     single_1845
+	JGT     single_1853
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -24514,25 +24628,25 @@ unrolled_1844:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1844
+	JMP     unrolled_1852
 
-single_1845:
+single_1853:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1846:
+single_loop_1854:
 	CMPQ    BX, SI
-	JGT     remainder_1847
+	JGT     remainder_1855
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1846
+	JMP     single_loop_1854
 
-remainder_1847:
+remainder_1855:
 	SUBQ      BX, DX
-	JE        span_done_1848
+	JE        span_done_1856
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24541,8 +24655,8 @@ remainder_1847:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1848:
-stored_1837:
+span_done_1856:
+stored_1845:
 	VZEROUPPER
 	RET
 
@@ -24562,17 +24676,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1849
+	JB     cached_1857
 	CMPQ   R8, $0x00000800
-	JB     cached_1849
+	JB     cached_1857
 	CMPQ   AX, CX
-	JE     cached_1849
+	JE     cached_1857
 	CMPQ   AX, CX
-	JE     cached_1849
+	JE     cached_1857
 
-plane_1851:
+plane_1859:
 	CMPQ         DX, $0x00
-	JE           planes_done_1852
+	JE           planes_done_1860
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -24582,7 +24696,7 @@ plane_1851:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1853
+	JE           aligned_1861
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -24593,13 +24707,13 @@ plane_1851:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1853:
+aligned_1861:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1854:
+unrolled_1862:
 	CMPQ     R10, R11
-	JGT      single_1855
+	JGT      single_1863
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24617,94 +24731,21 @@ unrolled_1854:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
-	JMP      unrolled_1854
-
-single_1855:
-	MOVQ BX, R11
-	SUBQ $0x00000008, R11
-
-single_loop_1856:
-	CMPQ     R10, R11
-	JGT      remainder_1857
-	VMOVUPD  (CX)(R10*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(R10*8)
-	ADDQ     $0x00000008, R10
-	JMP      single_loop_1856
-
-remainder_1857:
-	MOVQ      BX, R11
-	SUBQ      R10, R11
-	JE        span_done_1858
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPD.Z (CX)(R10*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMULPD    Z1, Z2, K2, Z2
-	VMOVUPD   Z2, K1, (AX)(R10*8)
-
-span_done_1858:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1859
-	XORQ R9, R9
-
-same_pass_1859:
-	SUBQ BX, DX
-	JMP  plane_1851
-
-planes_done_1852:
-	SFENCE
-	JMP stored_1850
-
-cached_1849:
-plane_1860:
-	CMPQ         DX, $0x00
-	JE           planes_done_1861
-	VBROADCASTSD (DI)(R9*8), Z1
-	XORQ         R10, R10
-	MOVQ         BX, R11
-	SUBQ         $0x00000020, R11
-
-unrolled_1862:
-	CMPQ    R10, R11
-	JGT     single_1863
-	VMOVUPD (CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R10*8)
-	VMOVUPD 64(CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 64(AX)(R10*8)
-	VMOVUPD 128(CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 128(AX)(R10*8)
-	VMOVUPD 192(CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 192(AX)(R10*8)
-	ADDQ    $0x00000020, R10
-	JMP     unrolled_1862
+	JMP      unrolled_1862
 
 single_1863:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
 single_loop_1864:
-	CMPQ    R10, R11
-	JGT     remainder_1865
-	VMOVUPD (CX)(R10*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R10*8)
-	ADDQ    $0x00000008, R10
-	JMP     single_loop_1864
+	CMPQ     R10, R11
+	JGT      remainder_1865
+	VMOVUPD  (CX)(R10*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R10*8)
+	ADDQ     $0x00000008, R10
+	JMP      single_loop_1864
 
 remainder_1865:
 	MOVQ      BX, R11
@@ -24728,10 +24769,83 @@ span_done_1866:
 
 same_pass_1867:
 	SUBQ BX, DX
-	JMP  plane_1860
+	JMP  plane_1859
 
-planes_done_1861:
-stored_1850:
+planes_done_1860:
+	SFENCE
+	JMP stored_1858
+
+cached_1857:
+plane_1868:
+	CMPQ         DX, $0x00
+	JE           planes_done_1869
+	VBROADCASTSD (DI)(R9*8), Z1
+	XORQ         R10, R10
+	MOVQ         BX, R11
+	SUBQ         $0x00000020, R11
+
+unrolled_1870:
+	CMPQ    R10, R11
+	JGT     single_1871
+	VMOVUPD (CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R10*8)
+	VMOVUPD 64(CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 64(AX)(R10*8)
+	VMOVUPD 128(CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 128(AX)(R10*8)
+	VMOVUPD 192(CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 192(AX)(R10*8)
+	ADDQ    $0x00000020, R10
+	JMP     unrolled_1870
+
+single_1871:
+	MOVQ BX, R11
+	SUBQ $0x00000008, R11
+
+single_loop_1872:
+	CMPQ    R10, R11
+	JGT     remainder_1873
+	VMOVUPD (CX)(R10*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R10*8)
+	ADDQ    $0x00000008, R10
+	JMP     single_loop_1872
+
+remainder_1873:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1874
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (CX)(R10*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R10*8)
+
+span_done_1874:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1875
+	XORQ R9, R9
+
+same_pass_1875:
+	SUBQ BX, DX
+	JMP  plane_1868
+
+planes_done_1869:
+stored_1858:
 	VZEROUPPER
 	RET
 
@@ -24749,17 +24863,17 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1868
+	JB     cached_1876
 	CMPQ   DI, $0x00000800
-	JB     cached_1868
+	JB     cached_1876
 	CMPQ   AX, CX
-	JE     cached_1868
+	JE     cached_1876
 	CMPQ   AX, CX
-	JE     cached_1868
+	JE     cached_1876
 
-row_1870:
+row_1878:
 	CMPQ      DX, $0x00
-	JE        rows_done_1871
+	JE        rows_done_1879
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -24771,7 +24885,7 @@ row_1870:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1872
+	JE        aligned_1880
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -24782,13 +24896,13 @@ row_1870:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1872:
+aligned_1880:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1873:
+unrolled_1881:
 	CMPQ     R8, R9
-	JGT      single_1874
+	JGT      single_1882
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -24806,26 +24920,26 @@ unrolled_1873:
 	VMULPD   192(BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
-	JMP      unrolled_1873
+	JMP      unrolled_1881
 
-single_1874:
+single_1882:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1875:
+single_loop_1883:
 	CMPQ     R8, R9
-	JGT      remainder_1876
+	JGT      remainder_1884
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
-	JMP      single_loop_1875
+	JMP      single_loop_1883
 
-remainder_1876:
+remainder_1884:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1877
+	JE        span_done_1885
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24834,22 +24948,22 @@ remainder_1876:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1877:
+span_done_1885:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1870
+	JMP  row_1878
 
-rows_done_1871:
+rows_done_1879:
 	SFENCE
-	JMP stored_1869
+	JMP stored_1877
 
-cached_1868:
-row_1878:
+cached_1876:
+row_1886:
 	CMPQ    DX, $0x00
-	JE      rows_done_1879
+	JE      rows_done_1887
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -24857,9 +24971,9 @@ row_1878:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1880:
+unrolled_1888:
 	CMPQ    R8, R9
-	JGT     single_1881
+	JGT     single_1889
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -24877,26 +24991,26 @@ unrolled_1880:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1880
+	JMP     unrolled_1888
 
-single_1881:
+single_1889:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1882:
+single_loop_1890:
 	CMPQ    R8, R9
-	JGT     remainder_1883
+	JGT     remainder_1891
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1882
+	JMP     single_loop_1890
 
-remainder_1883:
+remainder_1891:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1884
+	JE        span_done_1892
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24905,16 +25019,16 @@ remainder_1883:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1884:
+span_done_1892:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1878
+	JMP  row_1886
 
-rows_done_1879:
-stored_1869:
+rows_done_1887:
+stored_1877:
 	VZEROUPPER
 	RET
 
@@ -24933,36 +25047,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1885
+	JA     ring_segmented_1893
 	MOVQ   R8, R9
 
-ring_len_1886:
+ring_len_1894:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1887
+	JAE  ring_len_done_1895
 	ADDQ R8, R9
-	JMP  ring_len_1886
+	JMP  ring_len_1894
 
-ring_len_done_1887:
+ring_len_done_1895:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1888:
+ring_step_1896:
 	CMPQ R10, R9
-	JB   ring_step_done_1889
+	JB   ring_step_done_1897
 	SUBQ R9, R10
-	JMP  ring_step_1888
+	JMP  ring_step_1896
 
-ring_step_done_1889:
+ring_step_done_1897:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1890:
+ring_step_1898:
 	CMPQ R10, R9
-	JB   ring_step_done_1891
+	JB   ring_step_done_1899
 	SUBQ R9, R10
-	JMP  ring_step_1890
+	JMP  ring_step_1898
 
-ring_step_done_1891:
+ring_step_done_1899:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -24972,76 +25086,76 @@ ring_step_done_1891:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1892
+	JB      ring_short_1900
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1893
+	JNE     ring_planes_1901
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1895:
+ring_copy_1903:
 	CMPQ    AX, R10
-	JAE     ring_built_1894
+	JAE     ring_built_1902
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1896
+	JB      ring_copy_tail_1904
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1895
+	JNE     ring_copy_1903
 	XORQ    R8, R8
-	JMP     ring_copy_1895
+	JMP     ring_copy_1903
 
-ring_copy_tail_1896:
+ring_copy_tail_1904:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1895
+	JMP     ring_copy_1903
 
-ring_planes_1893:
+ring_planes_1901:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1897
+	JA   ring_long_planes_1905
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1898:
+ring_fill_1906:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1899
+	JGT          ring_fill_last_1907
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1900
+	JNE          ring_wrap_1908
 	XORQ         R8, R8
 
-ring_wrap_1900:
-	JMP ring_fill_1898
+ring_wrap_1908:
+	JMP ring_fill_1906
 
-ring_fill_last_1899:
+ring_fill_last_1907:
 	CMPQ         R11, R10
-	JAE          ring_built_1894
+	JAE          ring_built_1902
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1901
+	JNE          ring_wrap_1909
 	XORQ         R8, R8
 
-ring_wrap_1901:
-	JMP ring_fill_last_1899
+ring_wrap_1909:
+	JMP ring_fill_last_1907
 
-ring_long_planes_1897:
-ring_channel_1902:
+ring_long_planes_1905:
+ring_channel_1910:
 	CMPQ         R11, R10
-	JAE          ring_built_1894
+	JAE          ring_built_1902
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -25049,65 +25163,65 @@ ring_channel_1902:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1903:
+ring_plane_1911:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1903
+	JB      ring_plane_1911
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1904
+	JNE     ring_wrap_1912
 	XORQ    R8, R8
 
-ring_wrap_1904:
-	JMP ring_channel_1902
+ring_wrap_1912:
+	JMP ring_channel_1910
 
-ring_short_1892:
+ring_short_1900:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1905:
+ring_element_1913:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1906
+	JB   ring_element_next_1914
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1906
+	JB   ring_element_next_1914
 	XORQ R11, R11
 
-ring_element_next_1906:
+ring_element_next_1914:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1905
+	JB      ring_element_1913
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1907
+	JE      ring_exact_1915
 	SUBQ    R8, AX
 
-ring_exact_1907:
+ring_exact_1915:
 	MOVQ AX, DX
 
-ring_repeat_1908:
+ring_repeat_1916:
 	CMPQ    DX, R10
-	JAE     ring_built_1894
+	JAE     ring_built_1902
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1908
+	JMP     ring_repeat_1916
 
-ring_built_1894:
+ring_built_1902:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1909:
+unrolled_1917:
 	CMPQ    DX, R8
-	JGT     single_1910
+	JGT     single_1918
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25129,15 +25243,15 @@ unrolled_1909:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1909
+	JMP     unrolled_1917
 
-single_1910:
+single_1918:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1911:
+single_loop_1919:
 	CMPQ    DX, R8
-	JGT     remainder_1912
+	JGT     remainder_1920
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25147,11 +25261,11 @@ single_loop_1911:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1911
+	JMP     single_loop_1919
 
-remainder_1912:
+remainder_1920:
 	SUBQ      DX, SI
-	JE        span_done_1913
+	JE        span_done_1921
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -25160,10 +25274,10 @@ remainder_1912:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1913:
+span_done_1921:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1885:
+ring_segmented_1893:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -25173,11 +25287,11 @@ ring_segmented_1885:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1914
+	JE   ring_rows_1922
 
-ring_segment_1915:
+ring_segment_1923:
 	CMPQ    SI, $0x00
-	JE      ring_done_1916
+	JE      ring_done_1924
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -25194,33 +25308,33 @@ ring_segment_1915:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1917:
+ring_len_1925:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1918
+	JAE  ring_len_done_1926
 	ADDQ R9, R11
-	JMP  ring_len_1917
+	JMP  ring_len_1925
 
-ring_len_done_1918:
+ring_len_done_1926:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1919:
+ring_step_1927:
 	CMPQ R12, R11
-	JB   ring_step_done_1920
+	JB   ring_step_done_1928
 	SUBQ R11, R12
-	JMP  ring_step_1919
+	JMP  ring_step_1927
 
-ring_step_done_1920:
+ring_step_done_1928:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1921:
+ring_step_1929:
 	CMPQ R12, R11
-	JB   ring_step_done_1922
+	JB   ring_step_done_1930
 	SUBQ R11, R12
-	JMP  ring_step_1921
+	JMP  ring_step_1929
 
-ring_step_done_1922:
+ring_step_done_1930:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -25230,76 +25344,76 @@ ring_step_done_1922:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1923
+	JB      ring_short_1931
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1924
+	JNE     ring_planes_1932
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1926:
+ring_copy_1934:
 	CMPQ    R8, AX
-	JAE     ring_built_1925
+	JAE     ring_built_1933
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1927
+	JB      ring_copy_tail_1935
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1926
+	JNE     ring_copy_1934
 	XORQ    R9, R9
-	JMP     ring_copy_1926
+	JMP     ring_copy_1934
 
-ring_copy_tail_1927:
+ring_copy_tail_1935:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1926
+	JMP     ring_copy_1934
 
-ring_planes_1924:
+ring_planes_1932:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1928
+	JA   ring_long_planes_1936
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1929:
+ring_fill_1937:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1930
+	JGT          ring_fill_last_1938
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1931
+	JNE          ring_wrap_1939
 	XORQ         R9, R9
 
-ring_wrap_1931:
-	JMP ring_fill_1929
+ring_wrap_1939:
+	JMP ring_fill_1937
 
-ring_fill_last_1930:
+ring_fill_last_1938:
 	CMPQ         R11, AX
-	JAE          ring_built_1925
+	JAE          ring_built_1933
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1932
+	JNE          ring_wrap_1940
 	XORQ         R9, R9
 
-ring_wrap_1932:
-	JMP ring_fill_last_1930
+ring_wrap_1940:
+	JMP ring_fill_last_1938
 
-ring_long_planes_1928:
-ring_channel_1933:
+ring_long_planes_1936:
+ring_channel_1941:
 	CMPQ         R11, AX
-	JAE          ring_built_1925
+	JAE          ring_built_1933
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -25307,66 +25421,66 @@ ring_channel_1933:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1934:
+ring_plane_1942:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1934
+	JB      ring_plane_1942
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1935
+	JNE     ring_wrap_1943
 	XORQ    R9, R9
 
-ring_wrap_1935:
-	JMP ring_channel_1933
+ring_wrap_1943:
+	JMP ring_channel_1941
 
-ring_short_1923:
+ring_short_1931:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1936:
+ring_element_1944:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1937
+	JB   ring_element_next_1945
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1937
+	JB   ring_element_next_1945
 	XORQ R11, R11
 
-ring_element_next_1937:
+ring_element_next_1945:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1936
+	JB      ring_element_1944
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1938
+	JE      ring_exact_1946
 	SUBQ    R9, DX
 
-ring_exact_1938:
+ring_exact_1946:
 	MOVQ DX, R8
 
-ring_repeat_1939:
+ring_repeat_1947:
 	CMPQ    R8, AX
-	JAE     ring_built_1925
+	JAE     ring_built_1933
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1939
+	JMP     ring_repeat_1947
 
-ring_built_1925:
+ring_built_1933:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1940:
+unrolled_1948:
 	CMPQ    R8, R9
-	JGT     single_1941
+	JGT     single_1949
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25388,15 +25502,15 @@ unrolled_1940:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1940
+	JMP     unrolled_1948
 
-single_1941:
+single_1949:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1942:
+single_loop_1950:
 	CMPQ    R8, R9
-	JGT     remainder_1943
+	JGT     remainder_1951
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25406,11 +25520,11 @@ single_loop_1942:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1942
+	JMP     single_loop_1950
 
-remainder_1943:
+remainder_1951:
 	SUBQ      R8, DX
-	JE        span_done_1944
+	JE        span_done_1952
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -25419,7 +25533,7 @@ remainder_1943:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1944:
+span_done_1952:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -25430,18 +25544,18 @@ span_done_1944:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1945
+	JNE  ring_next_1953
 	XORQ AX, AX
 
-ring_next_1945:
+ring_next_1953:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1915
+	JMP  ring_segment_1923
 
-ring_done_1916:
+ring_done_1924:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1914:
-ring_block_1946:
+ring_rows_1922:
+ring_block_1954:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -25457,33 +25571,33 @@ ring_block_1946:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1947:
+ring_len_1955:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1948
+	JAE  ring_len_done_1956
 	ADDQ BX, SI
-	JMP  ring_len_1947
+	JMP  ring_len_1955
 
-ring_len_done_1948:
+ring_len_done_1956:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1949:
+ring_step_1957:
 	CMPQ R8, SI
-	JB   ring_step_done_1950
+	JB   ring_step_done_1958
 	SUBQ SI, R8
-	JMP  ring_step_1949
+	JMP  ring_step_1957
 
-ring_step_done_1950:
+ring_step_done_1958:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1951:
+ring_step_1959:
 	CMPQ R8, SI
-	JB   ring_step_done_1952
+	JB   ring_step_done_1960
 	SUBQ SI, R8
-	JMP  ring_step_1951
+	JMP  ring_step_1959
 
-ring_step_done_1952:
+ring_step_done_1960:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -25494,76 +25608,76 @@ ring_step_done_1952:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1953
+	JB      ring_short_1961
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1954
+	JNE     ring_planes_1962
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1956:
+ring_copy_1964:
 	CMPQ    BX, R8
-	JAE     ring_built_1955
+	JAE     ring_built_1963
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1957
+	JB      ring_copy_tail_1965
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1956
+	JNE     ring_copy_1964
 	XORQ    R9, R9
-	JMP     ring_copy_1956
+	JMP     ring_copy_1964
 
-ring_copy_tail_1957:
+ring_copy_tail_1965:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1956
+	JMP     ring_copy_1964
 
-ring_planes_1954:
+ring_planes_1962:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1958
+	JA   ring_long_planes_1966
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1959:
+ring_fill_1967:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1960
+	JGT          ring_fill_last_1968
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1961
+	JNE          ring_wrap_1969
 	XORQ         BX, BX
 
-ring_wrap_1961:
-	JMP ring_fill_1959
+ring_wrap_1969:
+	JMP ring_fill_1967
 
-ring_fill_last_1960:
+ring_fill_last_1968:
 	CMPQ         R9, R8
-	JAE          ring_built_1955
+	JAE          ring_built_1963
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1962
+	JNE          ring_wrap_1970
 	XORQ         BX, BX
 
-ring_wrap_1962:
-	JMP ring_fill_last_1960
+ring_wrap_1970:
+	JMP ring_fill_last_1968
 
-ring_long_planes_1958:
-ring_channel_1963:
+ring_long_planes_1966:
+ring_channel_1971:
 	CMPQ         R9, R8
-	JAE          ring_built_1955
+	JAE          ring_built_1963
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -25571,57 +25685,57 @@ ring_channel_1963:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1964:
+ring_plane_1972:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1964
+	JB      ring_plane_1972
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1965
+	JNE     ring_wrap_1973
 	XORQ    BX, BX
 
-ring_wrap_1965:
-	JMP ring_channel_1963
+ring_wrap_1973:
+	JMP ring_channel_1971
 
-ring_short_1953:
+ring_short_1961:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1966:
+ring_element_1974:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1967
+	JB   ring_element_next_1975
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1967
+	JB   ring_element_next_1975
 	XORQ R9, R9
 
-ring_element_next_1967:
+ring_element_next_1975:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1966
+	JB      ring_element_1974
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1968
+	JE      ring_exact_1976
 	SUBQ    BX, DX
 
-ring_exact_1968:
+ring_exact_1976:
 	MOVQ DX, BX
 
-ring_repeat_1969:
+ring_repeat_1977:
 	CMPQ    BX, R8
-	JAE     ring_built_1955
+	JAE     ring_built_1963
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1969
+	JMP     ring_repeat_1977
 
-ring_built_1955:
+ring_built_1963:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -25630,18 +25744,18 @@ ring_built_1955:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1970:
+ring_row_1978:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1971
+	JE   ring_rows_done_1979
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1972:
+unrolled_1980:
 	CMPQ    R8, R9
-	JGT     single_1973
+	JGT     single_1981
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25663,15 +25777,15 @@ unrolled_1972:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1972
+	JMP     unrolled_1980
 
-single_1973:
+single_1981:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1974:
+single_loop_1982:
 	CMPQ    R8, R9
-	JGT     remainder_1975
+	JGT     remainder_1983
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25681,11 +25795,11 @@ single_loop_1974:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1974
+	JMP     single_loop_1982
 
-remainder_1975:
+remainder_1983:
 	SUBQ      R8, DX
-	JE        span_done_1976
+	JE        span_done_1984
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -25694,20 +25808,20 @@ remainder_1975:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1976:
+span_done_1984:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1970
+	JMP   ring_row_1978
 
-ring_rows_done_1971:
+ring_rows_done_1979:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1946
+	JMP  ring_block_1954
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -25729,11 +25843,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1977
+	JB           cached_1985
 	CMPQ         AX, DX
-	JE           cached_1977
+	JE           cached_1985
 	CMPQ         AX, CX
-	JE           cached_1977
+	JE           cached_1985
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -25742,7 +25856,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1979
+	JE           aligned_1987
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -25755,15 +25869,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1979:
+aligned_1987:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
 	PCALIGN $64
 
-unrolled_1980:
+unrolled_1988:
 	CMPQ        SI, DI
-	JGT         single_1981
+	JGT         single_1989
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25789,15 +25903,15 @@ unrolled_1980:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1980
+	JMP         unrolled_1988
 
-single_1981:
+single_1989:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1982:
+single_loop_1990:
 	CMPQ        SI, DI
-	JGT         remainder_1983
+	JGT         remainder_1991
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25805,11 +25919,11 @@ single_loop_1982:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1982
+	JMP         single_loop_1990
 
-remainder_1983:
+remainder_1991:
 	SUBQ        SI, BX
-	JE          span_done_1984
+	JE          span_done_1992
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25820,20 +25934,20 @@ remainder_1983:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1984:
+span_done_1992:
 	SFENCE
-	JMP stored_1978
+	JMP stored_1986
 
-cached_1977:
+cached_1985:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
 	PCALIGN $64
 
-unrolled_1985:
+unrolled_1993:
 	CMPQ        SI, DI
-	JGT         single_1986
+	JGT         single_1994
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25859,15 +25973,15 @@ unrolled_1985:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1985
+	JMP         unrolled_1993
 
-single_1986:
+single_1994:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1987:
+single_loop_1995:
 	CMPQ        SI, DI
-	JGT         remainder_1988
+	JGT         remainder_1996
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25875,11 +25989,11 @@ single_loop_1987:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1987
+	JMP         single_loop_1995
 
-remainder_1988:
+remainder_1996:
 	SUBQ        SI, BX
-	JE          span_done_1989
+	JE          span_done_1997
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25890,8 +26004,8 @@ remainder_1988:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1989:
-stored_1978:
+span_done_1997:
+stored_1986:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -25923,17 +26037,17 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1990
+	JB     cached_1998
 	CMPQ   R10, $0x00000800
-	JB     cached_1990
+	JB     cached_1998
 	CMPQ   AX, DX
-	JE     cached_1990
+	JE     cached_1998
 	CMPQ   AX, CX
-	JE     cached_1990
+	JE     cached_1998
 
-plane_1992:
+plane_2000:
 	CMPQ         BX, $0x00
-	JE           planes_done_1993
+	JE           planes_done_2001
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -25947,7 +26061,7 @@ plane_1992:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1994
+	JE           aligned_2002
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -25960,13 +26074,13 @@ plane_1992:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_1994:
+aligned_2002:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_1995:
+unrolled_2003:
 	CMPQ        R12, R13
-	JGT         single_1996
+	JGT         single_2004
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -25992,107 +26106,6 @@ unrolled_1995:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_1995
-
-single_1996:
-	MOVQ DI, R13
-	SUBQ $0x00000008, R13
-
-single_loop_1997:
-	CMPQ        R12, R13
-	JGT         remainder_1998
-	VMOVUPD     (CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVNTPD    Z7, (AX)(R12*8)
-	ADDQ        $0x00000008, R12
-	JMP         single_loop_1997
-
-remainder_1998:
-	MOVQ        DI, R13
-	SUBQ        R12, R13
-	JE          span_done_1999
-	MOVQ        $-1, R14
-	BZHIQ       R13, R14, R13
-	KMOVW       R13, K1
-	VMOVUPD.Z   (CX)(R12*8), K1, Z6
-	VCMPPD      $0x1a, Z0, Z6, K1, K2
-	VMOVUPD.Z   (DX)(R12*8), K1, Z7
-	VFMADD231PD Z7, Z6, K2, Z1
-	VMULPD      Z5, Z7, K2, Z7
-	VMOVUPD     Z7, K1, (AX)(R12*8)
-
-span_done_1999:
-	VADDPD        Z2, Z1, Z1
-	VADDPD        Z4, Z3, Z3
-	VADDPD        Z3, Z1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VADDPD        Y2, Y1, Y2
-	VEXTRACTF128  $0x01, Y2, X1
-	VADDPD        X1, X2, X1
-	VPERMILPD     $0x01, X1, X2
-	VADDSD        X2, X1, X1
-	VADDSD        (SI)(R11*8), X1, X1
-	VMOVSD        X1, (SI)(R11*8)
-	ADDQ          R10, CX
-	ADDQ          R10, DX
-	ADDQ          R10, AX
-	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_2000
-	XORQ          R11, R11
-
-same_pass_2000:
-	SUBQ DI, BX
-	JMP  plane_1992
-
-planes_done_1993:
-	SFENCE
-	JMP stored_1991
-
-cached_1990:
-plane_2001:
-	CMPQ         BX, $0x00
-	JE           planes_done_2002
-	VBROADCASTSD (R9)(R11*8), Z5
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	XORQ         R12, R12
-	MOVQ         DI, R13
-	SUBQ         $0x00000020, R13
-
-unrolled_2003:
-	CMPQ        R12, R13
-	JGT         single_2004
-	VMOVUPD     (CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     (DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z1
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, (AX)(R12*8)
-	VMOVUPD     64(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     64(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z2
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 64(AX)(R12*8)
-	VMOVUPD     128(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     128(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z3
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 128(AX)(R12*8)
-	VMOVUPD     192(CX)(R12*8), Z6
-	VCMPPD      $0x1a, Z0, Z6, K1
-	VMOVUPD     192(DX)(R12*8), Z7
-	VFMADD231PD Z7, Z6, K1, Z4
-	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, 192(AX)(R12*8)
-	ADDQ        $0x00000020, R12
 	JMP         unrolled_2003
 
 single_2004:
@@ -26107,7 +26120,7 @@ single_loop_2005:
 	VMOVUPD     (DX)(R12*8), Z7
 	VFMADD231PD Z7, Z6, K1, Z1
 	VMULPD      Z5, Z7, K1, Z7
-	VMOVUPD     Z7, (AX)(R12*8)
+	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	JMP         single_loop_2005
 
@@ -26147,10 +26160,111 @@ span_done_2007:
 
 same_pass_2008:
 	SUBQ DI, BX
-	JMP  plane_2001
+	JMP  plane_2000
 
-planes_done_2002:
-stored_1991:
+planes_done_2001:
+	SFENCE
+	JMP stored_1999
+
+cached_1998:
+plane_2009:
+	CMPQ         BX, $0x00
+	JE           planes_done_2010
+	VBROADCASTSD (R9)(R11*8), Z5
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	XORQ         R12, R12
+	MOVQ         DI, R13
+	SUBQ         $0x00000020, R13
+
+unrolled_2011:
+	CMPQ        R12, R13
+	JGT         single_2012
+	VMOVUPD     (CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, (AX)(R12*8)
+	VMOVUPD     64(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     64(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z2
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 64(AX)(R12*8)
+	VMOVUPD     128(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     128(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z3
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 128(AX)(R12*8)
+	VMOVUPD     192(CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     192(DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z4
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, 192(AX)(R12*8)
+	ADDQ        $0x00000020, R12
+	JMP         unrolled_2011
+
+single_2012:
+	MOVQ DI, R13
+	SUBQ $0x00000008, R13
+
+single_loop_2013:
+	CMPQ        R12, R13
+	JGT         remainder_2014
+	VMOVUPD     (CX)(R12*8), Z6
+	VCMPPD      $0x1a, Z0, Z6, K1
+	VMOVUPD     (DX)(R12*8), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	VMULPD      Z5, Z7, K1, Z7
+	VMOVUPD     Z7, (AX)(R12*8)
+	ADDQ        $0x00000008, R12
+	JMP         single_loop_2013
+
+remainder_2014:
+	MOVQ        DI, R13
+	SUBQ        R12, R13
+	JE          span_done_2015
+	MOVQ        $-1, R14
+	BZHIQ       R13, R14, R13
+	KMOVW       R13, K1
+	VMOVUPD.Z   (CX)(R12*8), K1, Z6
+	VCMPPD      $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z   (DX)(R12*8), K1, Z7
+	VFMADD231PD Z7, Z6, K2, Z1
+	VMULPD      Z5, Z7, K2, Z7
+	VMOVUPD     Z7, K1, (AX)(R12*8)
+
+span_done_2015:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	ADDQ          R10, CX
+	ADDQ          R10, DX
+	ADDQ          R10, AX
+	INCQ          R11
+	CMPQ          R11, R8
+	JNE           same_pass_2016
+	XORQ          R11, R11
+
+same_pass_2016:
+	SUBQ DI, BX
+	JMP  plane_2009
+
+planes_done_2010:
+stored_1999:
 	VZEROUPPER
 	RET
 
@@ -26170,17 +26284,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2009
+	JB     cached_2017
 	CMPQ   R9, $0x00000800
-	JB     cached_2009
+	JB     cached_2017
 	CMPQ   AX, DX
-	JE     cached_2009
+	JE     cached_2017
 	CMPQ   AX, CX
-	JE     cached_2009
+	JE     cached_2017
 
-row_2011:
+row_2019:
 	CMPQ        BX, $0x00
-	JE          rows_done_2012
+	JE          rows_done_2020
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -26192,7 +26306,7 @@ row_2011:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2013
+	JE          aligned_2021
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -26207,13 +26321,13 @@ row_2011:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2013:
+aligned_2021:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_2014:
+unrolled_2022:
 	CMPQ        R10, R11
-	JGT         single_2015
+	JGT         single_2023
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26247,15 +26361,15 @@ unrolled_2014:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2014
+	JMP         unrolled_2022
 
-single_2015:
+single_2023:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2016:
+single_loop_2024:
 	CMPQ        R10, R11
-	JGT         remainder_2017
+	JGT         remainder_2025
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26265,12 +26379,12 @@ single_loop_2016:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2016
+	JMP         single_loop_2024
 
-remainder_2017:
+remainder_2025:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2018
+	JE          span_done_2026
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26283,23 +26397,23 @@ remainder_2017:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2018:
+span_done_2026:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_2011
+	JMP  row_2019
 
-rows_done_2012:
+rows_done_2020:
 	SFENCE
-	JMP stored_2010
+	JMP stored_2018
 
-cached_2009:
-row_2019:
+cached_2017:
+row_2027:
 	CMPQ    BX, $0x00
-	JE      rows_done_2020
+	JE      rows_done_2028
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -26307,9 +26421,9 @@ row_2019:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_2021:
+unrolled_2029:
 	CMPQ        R10, R11
-	JGT         single_2022
+	JGT         single_2030
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26343,15 +26457,15 @@ unrolled_2021:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2021
+	JMP         unrolled_2029
 
-single_2022:
+single_2030:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2023:
+single_loop_2031:
 	CMPQ        R10, R11
-	JGT         remainder_2024
+	JGT         remainder_2032
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26361,12 +26475,12 @@ single_loop_2023:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2023
+	JMP         single_loop_2031
 
-remainder_2024:
+remainder_2032:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2025
+	JE          span_done_2033
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26379,17 +26493,17 @@ remainder_2024:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2025:
+span_done_2033:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_2019
+	JMP  row_2027
 
-rows_done_2020:
-stored_2010:
+rows_done_2028:
+stored_2018:
 	VZEROUPPER
 	RET
 
@@ -26412,36 +26526,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2026
+	JA     ring_segmented_2034
 	MOVQ   R10, R11
 
-ring_len_2027:
+ring_len_2035:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2028
+	JAE  ring_len_done_2036
 	ADDQ R10, R11
-	JMP  ring_len_2027
+	JMP  ring_len_2035
 
-ring_len_done_2028:
+ring_len_done_2036:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2029:
+ring_step_2037:
 	CMPQ R12, R11
-	JB   ring_step_done_2030
+	JB   ring_step_done_2038
 	SUBQ R11, R12
-	JMP  ring_step_2029
+	JMP  ring_step_2037
 
-ring_step_done_2030:
+ring_step_done_2038:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2031:
+ring_step_2039:
 	CMPQ R12, R11
-	JB   ring_step_done_2032
+	JB   ring_step_done_2040
 	SUBQ R11, R12
-	JMP  ring_step_2031
+	JMP  ring_step_2039
 
-ring_step_done_2032:
+ring_step_done_2040:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -26451,76 +26565,76 @@ ring_step_done_2032:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2033
+	JB      ring_short_2041
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2034
+	JNE     ring_planes_2042
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2036:
+ring_copy_2044:
 	CMPQ    R8, R12
-	JAE     ring_built_2035
+	JAE     ring_built_2043
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2037
+	JB      ring_copy_tail_2045
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2036
+	JNE     ring_copy_2044
 	XORQ    R10, R10
-	JMP     ring_copy_2036
+	JMP     ring_copy_2044
 
-ring_copy_tail_2037:
+ring_copy_tail_2045:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2036
+	JMP     ring_copy_2044
 
-ring_planes_2034:
+ring_planes_2042:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2038
+	JA   ring_long_planes_2046
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2039:
+ring_fill_2047:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2040
+	JGT          ring_fill_last_2048
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2041
+	JNE          ring_wrap_2049
 	XORQ         R10, R10
 
-ring_wrap_2041:
-	JMP ring_fill_2039
+ring_wrap_2049:
+	JMP ring_fill_2047
 
-ring_fill_last_2040:
+ring_fill_last_2048:
 	CMPQ         R13, R12
-	JAE          ring_built_2035
+	JAE          ring_built_2043
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2042
+	JNE          ring_wrap_2050
 	XORQ         R10, R10
 
-ring_wrap_2042:
-	JMP ring_fill_last_2040
+ring_wrap_2050:
+	JMP ring_fill_last_2048
 
-ring_long_planes_2038:
-ring_channel_2043:
+ring_long_planes_2046:
+ring_channel_2051:
 	CMPQ         R13, R12
-	JAE          ring_built_2035
+	JAE          ring_built_2043
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -26528,57 +26642,57 @@ ring_channel_2043:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2044:
+ring_plane_2052:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2044
+	JB      ring_plane_2052
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2045
+	JNE     ring_wrap_2053
 	XORQ    R10, R10
 
-ring_wrap_2045:
-	JMP ring_channel_2043
+ring_wrap_2053:
+	JMP ring_channel_2051
 
-ring_short_2033:
+ring_short_2041:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2046:
+ring_element_2054:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2047
+	JB   ring_element_next_2055
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2047
+	JB   ring_element_next_2055
 	XORQ R13, R13
 
-ring_element_next_2047:
+ring_element_next_2055:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2046
+	JB      ring_element_2054
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2048
+	JE      ring_exact_2056
 	SUBQ    R10, R8
 
-ring_exact_2048:
+ring_exact_2056:
 	MOVQ R8, R9
 
-ring_repeat_2049:
+ring_repeat_2057:
 	CMPQ    R9, R12
-	JAE     ring_built_2035
+	JAE     ring_built_2043
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2049
+	JMP     ring_repeat_2057
 
-ring_built_2035:
+ring_built_2043:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -26594,22 +26708,22 @@ ring_built_2035:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2050:
+sums_zero_2058:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2051
+	JAE     sums_zeroed_2059
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2050
+	JMP     sums_zero_2058
 
-sums_zeroed_2051:
+sums_zeroed_2059:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2052:
+unrolled_2060:
 	CMPQ        R9, R10
-	JGT         single_2053
+	JGT         single_2061
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26647,15 +26761,15 @@ unrolled_2052:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_2052
+	JMP         unrolled_2060
 
-single_2053:
+single_2061:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2054:
+single_loop_2062:
 	CMPQ        R9, R10
-	JGT         remainder_2055
+	JGT         remainder_2063
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26669,11 +26783,11 @@ single_loop_2054:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_2054
+	JMP         single_loop_2062
 
-remainder_2055:
+remainder_2063:
 	SUBQ        R9, DI
-	JE          span_done_2056
+	JE          span_done_2064
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -26686,93 +26800,93 @@ remainder_2055:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2056:
+span_done_2064:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2058
+	JLE   fold_ext_done_2066
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2059
+	JA    fold_ext_scalar_2067
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2057:
+fold_ext_2065:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2058
+	JBE     fold_ext_done_2066
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2057
+	JMP     fold_ext_2065
 
-fold_ext_scalar_2059:
+fold_ext_scalar_2067:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2060:
+fold_ext_element_2068:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2061
+	JBE    fold_ext_element_done_2069
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2060
+	JMP    fold_ext_element_2068
 
-fold_ext_element_done_2061:
-fold_ext_done_2058:
-fold_2062:
+fold_ext_element_done_2069:
+fold_ext_done_2066:
+fold_2070:
 	CMPQ   DX, AX
-	JBE    fold_done_2063
+	JBE    fold_done_2071
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2062
+	JMP    fold_2070
 
-fold_done_2063:
+fold_done_2071:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2064
+	JNE  sums_planes_2072
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2066:
+sums_vector_2074:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2067
+	JGT     sums_scalar_2075
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2066
+	JMP     sums_vector_2074
 
-sums_scalar_2067:
+sums_scalar_2075:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2065
+	JE     sums_done_2073
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2067
+	JMP    sums_scalar_2075
 
-sums_planes_2064:
+sums_planes_2072:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2068:
+sums_group_2076:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2070
+	JB     sums_single_2078
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -26781,7 +26895,7 @@ sums_group_2068:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2069:
+sums_group_plane_2077:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -26790,7 +26904,7 @@ sums_group_plane_2069:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2069
+	JB     sums_group_plane_2077
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -26803,29 +26917,29 @@ sums_group_plane_2069:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2068
+	JMP    sums_group_2076
 
-sums_single_2070:
+sums_single_2078:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2065
+	JE     sums_done_2073
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2071:
+sums_single_plane_2079:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2071
+	JB     sums_single_plane_2079
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2070
+	JMP    sums_single_2078
 
-sums_done_2065:
+sums_done_2073:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2026:
+ring_segmented_2034:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -26835,7 +26949,7 @@ ring_segmented_2026:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2073:
+ring_block_2081:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -26851,33 +26965,33 @@ ring_block_2073:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2074:
+ring_len_2082:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2075
+	JAE  ring_len_done_2083
 	ADDQ DI, R8
-	JMP  ring_len_2074
+	JMP  ring_len_2082
 
-ring_len_done_2075:
+ring_len_done_2083:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2076:
+ring_step_2084:
 	CMPQ R9, R8
-	JB   ring_step_done_2077
+	JB   ring_step_done_2085
 	SUBQ R8, R9
-	JMP  ring_step_2076
+	JMP  ring_step_2084
 
-ring_step_done_2077:
+ring_step_done_2085:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2078:
+ring_step_2086:
 	CMPQ R9, R8
-	JB   ring_step_done_2079
+	JB   ring_step_done_2087
 	SUBQ R8, R9
-	JMP  ring_step_2078
+	JMP  ring_step_2086
 
-ring_step_done_2079:
+ring_step_done_2087:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -26888,76 +27002,76 @@ ring_step_done_2079:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2080
+	JB      ring_short_2088
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2081
+	JNE     ring_planes_2089
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2083:
+ring_copy_2091:
 	CMPQ    DI, R9
-	JAE     ring_built_2082
+	JAE     ring_built_2090
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2084
+	JB      ring_copy_tail_2092
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2083
+	JNE     ring_copy_2091
 	XORQ    R10, R10
-	JMP     ring_copy_2083
+	JMP     ring_copy_2091
 
-ring_copy_tail_2084:
+ring_copy_tail_2092:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2083
+	JMP     ring_copy_2091
 
-ring_planes_2081:
+ring_planes_2089:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2085
+	JA   ring_long_planes_2093
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2086:
+ring_fill_2094:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2087
+	JGT          ring_fill_last_2095
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2088
+	JNE          ring_wrap_2096
 	XORQ         DI, DI
 
-ring_wrap_2088:
-	JMP ring_fill_2086
+ring_wrap_2096:
+	JMP ring_fill_2094
 
-ring_fill_last_2087:
+ring_fill_last_2095:
 	CMPQ         R10, R9
-	JAE          ring_built_2082
+	JAE          ring_built_2090
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2089
+	JNE          ring_wrap_2097
 	XORQ         DI, DI
 
-ring_wrap_2089:
-	JMP ring_fill_last_2087
+ring_wrap_2097:
+	JMP ring_fill_last_2095
 
-ring_long_planes_2085:
-ring_channel_2090:
+ring_long_planes_2093:
+ring_channel_2098:
 	CMPQ         R10, R9
-	JAE          ring_built_2082
+	JAE          ring_built_2090
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -26965,57 +27079,57 @@ ring_channel_2090:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2091:
+ring_plane_2099:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2091
+	JB      ring_plane_2099
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2092
+	JNE     ring_wrap_2100
 	XORQ    DI, DI
 
-ring_wrap_2092:
-	JMP ring_channel_2090
+ring_wrap_2100:
+	JMP ring_channel_2098
 
-ring_short_2080:
+ring_short_2088:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2093:
+ring_element_2101:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2094
+	JB   ring_element_next_2102
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2094
+	JB   ring_element_next_2102
 	XORQ R10, R10
 
-ring_element_next_2094:
+ring_element_next_2102:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2093
+	JB      ring_element_2101
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2095
+	JE      ring_exact_2103
 	SUBQ    DI, SI
 
-ring_exact_2095:
+ring_exact_2103:
 	MOVQ SI, DI
 
-ring_repeat_2096:
+ring_repeat_2104:
 	CMPQ    DI, R9
-	JAE     ring_built_2082
+	JAE     ring_built_2090
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2096
+	JMP     ring_repeat_2104
 
-ring_built_2082:
+ring_built_2090:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -27041,26 +27155,26 @@ ring_built_2082:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2097:
+sums_zero_2105:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2098
+	JAE     sums_zeroed_2106
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2097
+	JMP     sums_zero_2105
 
-sums_zeroed_2098:
-ring_row_2099:
+sums_zeroed_2106:
+ring_row_2107:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2100
+	JE   ring_rows_done_2108
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_2101:
+unrolled_2109:
 	CMPQ        R10, R11
-	JGT         single_2102
+	JGT         single_2110
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -27098,15 +27212,15 @@ unrolled_2101:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2101
+	JMP         unrolled_2109
 
-single_2102:
+single_2110:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2103:
+single_loop_2111:
 	CMPQ        R10, R11
-	JGT         remainder_2104
+	JGT         remainder_2112
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -27120,11 +27234,11 @@ single_loop_2103:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2103
+	JMP         single_loop_2111
 
-remainder_2104:
+remainder_2112:
 	SUBQ        R10, R9
-	JE          span_done_2105
+	JE          span_done_2113
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -27137,7 +27251,7 @@ remainder_2104:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2105:
+span_done_2113:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -27145,9 +27259,9 @@ span_done_2105:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2099
+	JMP   ring_row_2107
 
-ring_rows_done_2100:
+ring_rows_done_2108:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -27155,86 +27269,86 @@ ring_rows_done_2100:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2107
+	JLE  fold_ext_done_2115
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2108
+	JA   fold_ext_scalar_2116
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2106:
+fold_ext_2114:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2107
+	JBE     fold_ext_done_2115
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2106
+	JMP     fold_ext_2114
 
-fold_ext_scalar_2108:
+fold_ext_scalar_2116:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2109:
+fold_ext_element_2117:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2110
+	JBE    fold_ext_element_done_2118
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2109
+	JMP    fold_ext_element_2117
 
-fold_ext_element_done_2110:
-fold_ext_done_2107:
-fold_2111:
+fold_ext_element_done_2118:
+fold_ext_done_2115:
+fold_2119:
 	CMPQ   DI, SI
-	JBE    fold_done_2112
+	JBE    fold_done_2120
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2111
+	JMP    fold_2119
 
-fold_done_2112:
+fold_done_2120:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2113
+	JNE  sums_planes_2121
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2115:
+sums_vector_2123:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2116
+	JGT     sums_scalar_2124
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2115
+	JMP     sums_vector_2123
 
-sums_scalar_2116:
+sums_scalar_2124:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2114
+	JE     sums_done_2122
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2116
+	JMP    sums_scalar_2124
 
-sums_planes_2113:
+sums_planes_2121:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2117:
+sums_group_2125:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2119
+	JB     sums_single_2127
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -27243,7 +27357,7 @@ sums_group_2117:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2118:
+sums_group_plane_2126:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -27252,7 +27366,7 @@ sums_group_plane_2118:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2118
+	JB     sums_group_plane_2126
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -27265,29 +27379,29 @@ sums_group_plane_2118:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2117
+	JMP    sums_group_2125
 
-sums_single_2119:
+sums_single_2127:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2114
+	JE     sums_done_2122
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2120:
+sums_single_plane_2128:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2120
+	JB     sums_single_plane_2128
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2119
+	JMP    sums_single_2127
 
-sums_done_2114:
+sums_done_2122:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2073
+	JMP  ring_block_2081
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -27305,11 +27419,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2121
+	JB           cached_2129
 	CMPQ         AX, DX
-	JE           cached_2121
+	JE           cached_2129
 	CMPQ         AX, CX
-	JE           cached_2121
+	JE           cached_2129
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -27318,7 +27432,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2123
+	JE           aligned_2131
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -27330,15 +27444,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2123:
+aligned_2131:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
 	PCALIGN $64
 
-unrolled_2124:
+unrolled_2132:
 	CMPQ     SI, DI
-	JGT      single_2125
+	JGT      single_2133
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -27360,26 +27474,26 @@ unrolled_2124:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_2124
+	JMP      unrolled_2132
 
-single_2125:
+single_2133:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2126:
+single_loop_2134:
 	CMPQ     SI, DI
-	JGT      remainder_2127
+	JGT      remainder_2135
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_2126
+	JMP      single_loop_2134
 
-remainder_2127:
+remainder_2135:
 	SUBQ      SI, BX
-	JE        span_done_2128
+	JE        span_done_2136
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -27389,20 +27503,20 @@ remainder_2127:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2128:
+span_done_2136:
 	SFENCE
-	JMP stored_2122
+	JMP stored_2130
 
-cached_2121:
+cached_2129:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
 	PCALIGN $64
 
-unrolled_2129:
+unrolled_2137:
 	CMPQ    SI, DI
-	JGT     single_2130
+	JGT     single_2138
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -27424,26 +27538,26 @@ unrolled_2129:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_2129
+	JMP     unrolled_2137
 
-single_2130:
+single_2138:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2131:
+single_loop_2139:
 	CMPQ    SI, DI
-	JGT     remainder_2132
+	JGT     remainder_2140
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_2131
+	JMP     single_loop_2139
 
-remainder_2132:
+remainder_2140:
 	SUBQ      SI, BX
-	JE        span_done_2133
+	JE        span_done_2141
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -27453,8 +27567,8 @@ remainder_2132:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2133:
-stored_2122:
+span_done_2141:
+stored_2130:
 	VZEROUPPER
 	RET
 
@@ -27475,17 +27589,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_2134
+	JB     cached_2142
 	CMPQ   R9, $0x00000800
-	JB     cached_2134
+	JB     cached_2142
 	CMPQ   AX, DX
-	JE     cached_2134
+	JE     cached_2142
 	CMPQ   AX, CX
-	JE     cached_2134
+	JE     cached_2142
 
-plane_2136:
+plane_2144:
 	CMPQ         BX, $0x00
-	JE           planes_done_2137
+	JE           planes_done_2145
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -27495,7 +27609,7 @@ plane_2136:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2138
+	JE           aligned_2146
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -27507,13 +27621,13 @@ plane_2136:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2138:
+aligned_2146:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_2139:
+unrolled_2147:
 	CMPQ     R11, R12
-	JGT      single_2140
+	JGT      single_2148
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -27535,102 +27649,22 @@ unrolled_2139:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
-	JMP      unrolled_2139
-
-single_2140:
-	MOVQ SI, R12
-	SUBQ $0x00000008, R12
-
-single_loop_2141:
-	CMPQ     R11, R12
-	JGT      remainder_2142
-	VMOVUPD  (CX)(R11*8), Z2
-	VCMPPD   $0x1a, Z0, Z2, K1
-	VMOVUPD  (DX)(R11*8), Z2
-	VMULPD   Z1, Z2, K1, Z2
-	VMOVNTPD Z2, (AX)(R11*8)
-	ADDQ     $0x00000008, R11
-	JMP      single_loop_2141
-
-remainder_2142:
-	MOVQ      SI, R12
-	SUBQ      R11, R12
-	JE        span_done_2143
-	MOVQ      $-1, R13
-	BZHIQ     R12, R13, R12
-	KMOVW     R12, K1
-	VMOVUPD.Z (CX)(R11*8), K1, Z2
-	VCMPPD    $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z (DX)(R11*8), K1, Z2
-	VMULPD    Z1, Z2, K2, Z2
-	VMOVUPD   Z2, K1, (AX)(R11*8)
-
-span_done_2143:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_2144
-	XORQ R10, R10
-
-same_pass_2144:
-	SUBQ SI, BX
-	JMP  plane_2136
-
-planes_done_2137:
-	SFENCE
-	JMP stored_2135
-
-cached_2134:
-plane_2145:
-	CMPQ         BX, $0x00
-	JE           planes_done_2146
-	VBROADCASTSD (R8)(R10*8), Z1
-	XORQ         R11, R11
-	MOVQ         SI, R12
-	SUBQ         $0x00000020, R12
-
-unrolled_2147:
-	CMPQ    R11, R12
-	JGT     single_2148
-	VMOVUPD (CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD (DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R11*8)
-	VMOVUPD 64(CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 64(DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 64(AX)(R11*8)
-	VMOVUPD 128(CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 128(DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 128(AX)(R11*8)
-	VMOVUPD 192(CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD 192(DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, 192(AX)(R11*8)
-	ADDQ    $0x00000020, R11
-	JMP     unrolled_2147
+	JMP      unrolled_2147
 
 single_2148:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
 single_loop_2149:
-	CMPQ    R11, R12
-	JGT     remainder_2150
-	VMOVUPD (CX)(R11*8), Z2
-	VCMPPD  $0x1a, Z0, Z2, K1
-	VMOVUPD (DX)(R11*8), Z2
-	VMULPD  Z1, Z2, K1, Z2
-	VMOVUPD Z2, (AX)(R11*8)
-	ADDQ    $0x00000008, R11
-	JMP     single_loop_2149
+	CMPQ     R11, R12
+	JGT      remainder_2150
+	VMOVUPD  (CX)(R11*8), Z2
+	VCMPPD   $0x1a, Z0, Z2, K1
+	VMOVUPD  (DX)(R11*8), Z2
+	VMULPD   Z1, Z2, K1, Z2
+	VMOVNTPD Z2, (AX)(R11*8)
+	ADDQ     $0x00000008, R11
+	JMP      single_loop_2149
 
 remainder_2150:
 	MOVQ      SI, R12
@@ -27656,10 +27690,90 @@ span_done_2151:
 
 same_pass_2152:
 	SUBQ SI, BX
-	JMP  plane_2145
+	JMP  plane_2144
 
-planes_done_2146:
-stored_2135:
+planes_done_2145:
+	SFENCE
+	JMP stored_2143
+
+cached_2142:
+plane_2153:
+	CMPQ         BX, $0x00
+	JE           planes_done_2154
+	VBROADCASTSD (R8)(R10*8), Z1
+	XORQ         R11, R11
+	MOVQ         SI, R12
+	SUBQ         $0x00000020, R12
+
+unrolled_2155:
+	CMPQ    R11, R12
+	JGT     single_2156
+	VMOVUPD (CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD (DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R11*8)
+	VMOVUPD 64(CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 64(DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 64(AX)(R11*8)
+	VMOVUPD 128(CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 128(DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 128(AX)(R11*8)
+	VMOVUPD 192(CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD 192(DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, 192(AX)(R11*8)
+	ADDQ    $0x00000020, R11
+	JMP     unrolled_2155
+
+single_2156:
+	MOVQ SI, R12
+	SUBQ $0x00000008, R12
+
+single_loop_2157:
+	CMPQ    R11, R12
+	JGT     remainder_2158
+	VMOVUPD (CX)(R11*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD (DX)(R11*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R11*8)
+	ADDQ    $0x00000008, R11
+	JMP     single_loop_2157
+
+remainder_2158:
+	MOVQ      SI, R12
+	SUBQ      R11, R12
+	JE        span_done_2159
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VMOVUPD.Z (CX)(R11*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(R11*8), K1, Z2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R11*8)
+
+span_done_2159:
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	INCQ R10
+	CMPQ R10, DI
+	JNE  same_pass_2160
+	XORQ R10, R10
+
+same_pass_2160:
+	SUBQ SI, BX
+	JMP  plane_2153
+
+planes_done_2154:
+stored_2143:
 	VZEROUPPER
 	RET
 
@@ -27678,17 +27792,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_2153
+	JB     cached_2161
 	CMPQ   R8, $0x00000800
-	JB     cached_2153
+	JB     cached_2161
 	CMPQ   AX, DX
-	JE     cached_2153
+	JE     cached_2161
 	CMPQ   AX, CX
-	JE     cached_2153
+	JE     cached_2161
 
-row_2155:
+row_2163:
 	CMPQ      BX, $0x00
-	JE        rows_done_2156
+	JE        rows_done_2164
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -27700,7 +27814,7 @@ row_2155:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2157
+	JE        aligned_2165
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -27712,13 +27826,13 @@ row_2155:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2157:
+aligned_2165:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2158:
+unrolled_2166:
 	CMPQ     R9, R10
-	JGT      single_2159
+	JGT      single_2167
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -27740,27 +27854,27 @@ unrolled_2158:
 	VMULPD   192(SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
-	JMP      unrolled_2158
+	JMP      unrolled_2166
 
-single_2159:
+single_2167:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2160:
+single_loop_2168:
 	CMPQ     R9, R10
-	JGT      remainder_2161
+	JGT      remainder_2169
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
 	VMULPD   (SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
-	JMP      single_loop_2160
+	JMP      single_loop_2168
 
-remainder_2161:
+remainder_2169:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2162
+	JE        span_done_2170
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27770,23 +27884,23 @@ remainder_2161:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2162:
+span_done_2170:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2155
+	JMP  row_2163
 
-rows_done_2156:
+rows_done_2164:
 	SFENCE
-	JMP stored_2154
+	JMP stored_2162
 
-cached_2153:
-row_2163:
+cached_2161:
+row_2171:
 	CMPQ    BX, $0x00
-	JE      rows_done_2164
+	JE      rows_done_2172
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -27794,9 +27908,9 @@ row_2163:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_2165:
+unrolled_2173:
 	CMPQ    R9, R10
-	JGT     single_2166
+	JGT     single_2174
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -27818,27 +27932,27 @@ unrolled_2165:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2165
+	JMP     unrolled_2173
 
-single_2166:
+single_2174:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2167:
+single_loop_2175:
 	CMPQ    R9, R10
-	JGT     remainder_2168
+	JGT     remainder_2176
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2167
+	JMP     single_loop_2175
 
-remainder_2168:
+remainder_2176:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2169
+	JE        span_done_2177
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27848,17 +27962,17 @@ remainder_2168:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2169:
+span_done_2177:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2163
+	JMP  row_2171
 
-rows_done_2164:
-stored_2154:
+rows_done_2172:
+stored_2162:
 	VZEROUPPER
 	RET
 
@@ -27878,36 +27992,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2170
+	JA     ring_segmented_2178
 	MOVQ   R9, R10
 
-ring_len_2171:
+ring_len_2179:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2172
+	JAE  ring_len_done_2180
 	ADDQ R9, R10
-	JMP  ring_len_2171
+	JMP  ring_len_2179
 
-ring_len_done_2172:
+ring_len_done_2180:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2173:
+ring_step_2181:
 	CMPQ R11, R10
-	JB   ring_step_done_2174
+	JB   ring_step_done_2182
 	SUBQ R10, R11
-	JMP  ring_step_2173
+	JMP  ring_step_2181
 
-ring_step_done_2174:
+ring_step_done_2182:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2175:
+ring_step_2183:
 	CMPQ R11, R10
-	JB   ring_step_done_2176
+	JB   ring_step_done_2184
 	SUBQ R10, R11
-	JMP  ring_step_2175
+	JMP  ring_step_2183
 
-ring_step_done_2176:
+ring_step_done_2184:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -27917,76 +28031,76 @@ ring_step_done_2176:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2177
+	JB      ring_short_2185
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2178
+	JNE     ring_planes_2186
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2180:
+ring_copy_2188:
 	CMPQ    AX, R11
-	JAE     ring_built_2179
+	JAE     ring_built_2187
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2181
+	JB      ring_copy_tail_2189
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2180
+	JNE     ring_copy_2188
 	XORQ    R9, R9
-	JMP     ring_copy_2180
+	JMP     ring_copy_2188
 
-ring_copy_tail_2181:
+ring_copy_tail_2189:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2180
+	JMP     ring_copy_2188
 
-ring_planes_2178:
+ring_planes_2186:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2182
+	JA   ring_long_planes_2190
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2183:
+ring_fill_2191:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2184
+	JGT          ring_fill_last_2192
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2185
+	JNE          ring_wrap_2193
 	XORQ         R9, R9
 
-ring_wrap_2185:
-	JMP ring_fill_2183
+ring_wrap_2193:
+	JMP ring_fill_2191
 
-ring_fill_last_2184:
+ring_fill_last_2192:
 	CMPQ         R12, R11
-	JAE          ring_built_2179
+	JAE          ring_built_2187
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2186
+	JNE          ring_wrap_2194
 	XORQ         R9, R9
 
-ring_wrap_2186:
-	JMP ring_fill_last_2184
+ring_wrap_2194:
+	JMP ring_fill_last_2192
 
-ring_long_planes_2182:
-ring_channel_2187:
+ring_long_planes_2190:
+ring_channel_2195:
 	CMPQ         R12, R11
-	JAE          ring_built_2179
+	JAE          ring_built_2187
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -27994,65 +28108,65 @@ ring_channel_2187:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2188:
+ring_plane_2196:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2188
+	JB      ring_plane_2196
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2189
+	JNE     ring_wrap_2197
 	XORQ    R9, R9
 
-ring_wrap_2189:
-	JMP ring_channel_2187
+ring_wrap_2197:
+	JMP ring_channel_2195
 
-ring_short_2177:
+ring_short_2185:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2190:
+ring_element_2198:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2191
+	JB   ring_element_next_2199
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2191
+	JB   ring_element_next_2199
 	XORQ R12, R12
 
-ring_element_next_2191:
+ring_element_next_2199:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2190
+	JB      ring_element_2198
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2192
+	JE      ring_exact_2200
 	SUBQ    R9, AX
 
-ring_exact_2192:
+ring_exact_2200:
 	MOVQ AX, DX
 
-ring_repeat_2193:
+ring_repeat_2201:
 	CMPQ    DX, R11
-	JAE     ring_built_2179
+	JAE     ring_built_2187
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2193
+	JMP     ring_repeat_2201
 
-ring_built_2179:
+ring_built_2187:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2194:
+unrolled_2202:
 	CMPQ    DX, R9
-	JGT     single_2195
+	JGT     single_2203
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -28078,15 +28192,15 @@ unrolled_2194:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_2194
+	JMP     unrolled_2202
 
-single_2195:
+single_2203:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2196:
+single_loop_2204:
 	CMPQ    DX, R9
-	JGT     remainder_2197
+	JGT     remainder_2205
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -28097,11 +28211,11 @@ single_loop_2196:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_2196
+	JMP     single_loop_2204
 
-remainder_2197:
+remainder_2205:
 	SUBQ      DX, DI
-	JE        span_done_2198
+	JE        span_done_2206
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -28111,10 +28225,10 @@ remainder_2197:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2198:
+span_done_2206:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2170:
+ring_segmented_2178:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -28124,11 +28238,11 @@ ring_segmented_2170:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2199
+	JE   ring_rows_2207
 
-ring_segment_2200:
+ring_segment_2208:
 	CMPQ    DI, $0x00
-	JE      ring_done_2201
+	JE      ring_done_2209
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -28145,33 +28259,33 @@ ring_segment_2200:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2202:
+ring_len_2210:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2203
+	JAE  ring_len_done_2211
 	ADDQ R10, R12
-	JMP  ring_len_2202
+	JMP  ring_len_2210
 
-ring_len_done_2203:
+ring_len_done_2211:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2204:
+ring_step_2212:
 	CMPQ R13, R12
-	JB   ring_step_done_2205
+	JB   ring_step_done_2213
 	SUBQ R12, R13
-	JMP  ring_step_2204
+	JMP  ring_step_2212
 
-ring_step_done_2205:
+ring_step_done_2213:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2206:
+ring_step_2214:
 	CMPQ R13, R12
-	JB   ring_step_done_2207
+	JB   ring_step_done_2215
 	SUBQ R12, R13
-	JMP  ring_step_2206
+	JMP  ring_step_2214
 
-ring_step_done_2207:
+ring_step_done_2215:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -28181,76 +28295,76 @@ ring_step_done_2207:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2208
+	JB      ring_short_2216
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2209
+	JNE     ring_planes_2217
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2211:
+ring_copy_2219:
 	CMPQ    R9, AX
-	JAE     ring_built_2210
+	JAE     ring_built_2218
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2212
+	JB      ring_copy_tail_2220
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2211
+	JNE     ring_copy_2219
 	XORQ    R10, R10
-	JMP     ring_copy_2211
+	JMP     ring_copy_2219
 
-ring_copy_tail_2212:
+ring_copy_tail_2220:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2211
+	JMP     ring_copy_2219
 
-ring_planes_2209:
+ring_planes_2217:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2213
+	JA   ring_long_planes_2221
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2214:
+ring_fill_2222:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2215
+	JGT          ring_fill_last_2223
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2216
+	JNE          ring_wrap_2224
 	XORQ         R10, R10
 
-ring_wrap_2216:
-	JMP ring_fill_2214
+ring_wrap_2224:
+	JMP ring_fill_2222
 
-ring_fill_last_2215:
+ring_fill_last_2223:
 	CMPQ         R12, AX
-	JAE          ring_built_2210
+	JAE          ring_built_2218
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2217
+	JNE          ring_wrap_2225
 	XORQ         R10, R10
 
-ring_wrap_2217:
-	JMP ring_fill_last_2215
+ring_wrap_2225:
+	JMP ring_fill_last_2223
 
-ring_long_planes_2213:
-ring_channel_2218:
+ring_long_planes_2221:
+ring_channel_2226:
 	CMPQ         R12, AX
-	JAE          ring_built_2210
+	JAE          ring_built_2218
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -28258,66 +28372,66 @@ ring_channel_2218:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2219:
+ring_plane_2227:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2219
+	JB      ring_plane_2227
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2220
+	JNE     ring_wrap_2228
 	XORQ    R10, R10
 
-ring_wrap_2220:
-	JMP ring_channel_2218
+ring_wrap_2228:
+	JMP ring_channel_2226
 
-ring_short_2208:
+ring_short_2216:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2221:
+ring_element_2229:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2222
+	JB   ring_element_next_2230
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2222
+	JB   ring_element_next_2230
 	XORQ R12, R12
 
-ring_element_next_2222:
+ring_element_next_2230:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2221
+	JB      ring_element_2229
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2223
+	JE      ring_exact_2231
 	SUBQ    R10, DX
 
-ring_exact_2223:
+ring_exact_2231:
 	MOVQ DX, R9
 
-ring_repeat_2224:
+ring_repeat_2232:
 	CMPQ    R9, AX
-	JAE     ring_built_2210
+	JAE     ring_built_2218
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2224
+	JMP     ring_repeat_2232
 
-ring_built_2210:
+ring_built_2218:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2225:
+unrolled_2233:
 	CMPQ    R9, R10
-	JGT     single_2226
+	JGT     single_2234
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28343,15 +28457,15 @@ unrolled_2225:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2225
+	JMP     unrolled_2233
 
-single_2226:
+single_2234:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2227:
+single_loop_2235:
 	CMPQ    R9, R10
-	JGT     remainder_2228
+	JGT     remainder_2236
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28362,11 +28476,11 @@ single_loop_2227:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2227
+	JMP     single_loop_2235
 
-remainder_2228:
+remainder_2236:
 	SUBQ      R9, DX
-	JE        span_done_2229
+	JE        span_done_2237
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28376,7 +28490,7 @@ remainder_2228:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2229:
+span_done_2237:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -28388,18 +28502,18 @@ span_done_2229:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2230
+	JNE  ring_next_2238
 	XORQ AX, AX
 
-ring_next_2230:
+ring_next_2238:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2200
+	JMP  ring_segment_2208
 
-ring_done_2201:
+ring_done_2209:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2199:
-ring_block_2231:
+ring_rows_2207:
+ring_block_2239:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -28415,33 +28529,33 @@ ring_block_2231:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2232:
+ring_len_2240:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2233
+	JAE  ring_len_done_2241
 	ADDQ BX, SI
-	JMP  ring_len_2232
+	JMP  ring_len_2240
 
-ring_len_done_2233:
+ring_len_done_2241:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2234:
+ring_step_2242:
 	CMPQ DI, SI
-	JB   ring_step_done_2235
+	JB   ring_step_done_2243
 	SUBQ SI, DI
-	JMP  ring_step_2234
+	JMP  ring_step_2242
 
-ring_step_done_2235:
+ring_step_done_2243:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2236:
+ring_step_2244:
 	CMPQ DI, SI
-	JB   ring_step_done_2237
+	JB   ring_step_done_2245
 	SUBQ SI, DI
-	JMP  ring_step_2236
+	JMP  ring_step_2244
 
-ring_step_done_2237:
+ring_step_done_2245:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -28452,76 +28566,76 @@ ring_step_done_2237:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2238
+	JB      ring_short_2246
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2239
+	JNE     ring_planes_2247
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2241:
+ring_copy_2249:
 	CMPQ    BX, DI
-	JAE     ring_built_2240
+	JAE     ring_built_2248
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2242
+	JB      ring_copy_tail_2250
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2241
+	JNE     ring_copy_2249
 	XORQ    R9, R9
-	JMP     ring_copy_2241
+	JMP     ring_copy_2249
 
-ring_copy_tail_2242:
+ring_copy_tail_2250:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2241
+	JMP     ring_copy_2249
 
-ring_planes_2239:
+ring_planes_2247:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2243
+	JA   ring_long_planes_2251
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2244:
+ring_fill_2252:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2245
+	JGT          ring_fill_last_2253
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2246
+	JNE          ring_wrap_2254
 	XORQ         BX, BX
 
-ring_wrap_2246:
-	JMP ring_fill_2244
+ring_wrap_2254:
+	JMP ring_fill_2252
 
-ring_fill_last_2245:
+ring_fill_last_2253:
 	CMPQ         R9, DI
-	JAE          ring_built_2240
+	JAE          ring_built_2248
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2247
+	JNE          ring_wrap_2255
 	XORQ         BX, BX
 
-ring_wrap_2247:
-	JMP ring_fill_last_2245
+ring_wrap_2255:
+	JMP ring_fill_last_2253
 
-ring_long_planes_2243:
-ring_channel_2248:
+ring_long_planes_2251:
+ring_channel_2256:
 	CMPQ         R9, DI
-	JAE          ring_built_2240
+	JAE          ring_built_2248
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -28529,57 +28643,57 @@ ring_channel_2248:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2249:
+ring_plane_2257:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2249
+	JB      ring_plane_2257
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2250
+	JNE     ring_wrap_2258
 	XORQ    BX, BX
 
-ring_wrap_2250:
-	JMP ring_channel_2248
+ring_wrap_2258:
+	JMP ring_channel_2256
 
-ring_short_2238:
+ring_short_2246:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2251:
+ring_element_2259:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2252
+	JB   ring_element_next_2260
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2252
+	JB   ring_element_next_2260
 	XORQ R9, R9
 
-ring_element_next_2252:
+ring_element_next_2260:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2251
+	JB      ring_element_2259
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2253
+	JE      ring_exact_2261
 	SUBQ    BX, DX
 
-ring_exact_2253:
+ring_exact_2261:
 	MOVQ DX, BX
 
-ring_repeat_2254:
+ring_repeat_2262:
 	CMPQ    BX, DI
-	JAE     ring_built_2240
+	JAE     ring_built_2248
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2254
+	JMP     ring_repeat_2262
 
-ring_built_2240:
+ring_built_2248:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -28590,18 +28704,18 @@ ring_built_2240:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2255:
+ring_row_2263:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2256
+	JE   ring_rows_done_2264
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2257:
+unrolled_2265:
 	CMPQ    R9, R10
-	JGT     single_2258
+	JGT     single_2266
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28627,15 +28741,15 @@ unrolled_2257:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2257
+	JMP     unrolled_2265
 
-single_2258:
+single_2266:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2259:
+single_loop_2267:
 	CMPQ    R9, R10
-	JGT     remainder_2260
+	JGT     remainder_2268
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28646,11 +28760,11 @@ single_loop_2259:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2259
+	JMP     single_loop_2267
 
-remainder_2260:
+remainder_2268:
 	SUBQ      R9, DX
-	JE        span_done_2261
+	JE        span_done_2269
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28660,7 +28774,7 @@ remainder_2260:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2261:
+span_done_2269:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -28668,13 +28782,13 @@ span_done_2261:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2255
+	JMP   ring_row_2263
 
-ring_rows_done_2256:
+ring_rows_done_2264:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2231
+	JMP  ring_block_2239
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -28697,9 +28811,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 
 	PCALIGN $64
 
-unrolled_2262:
+unrolled_2270:
 	CMPQ        BX, SI
-	JGT         single_2263
+	JGT         single_2271
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -28717,25 +28831,25 @@ unrolled_2262:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_2262
+	JMP         unrolled_2270
 
-single_2263:
+single_2271:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_2264:
+single_loop_2272:
 	CMPQ        BX, SI
-	JGT         remainder_2265
+	JGT         remainder_2273
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_2264
+	JMP         single_loop_2272
 
-remainder_2265:
+remainder_2273:
 	SUBQ        BX, DX
-	JE          span_done_2266
+	JE          span_done_2274
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -28744,7 +28858,7 @@ remainder_2265:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2266:
+span_done_2274:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28772,9 +28886,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_2267:
+plane_2275:
 	CMPQ   DX, $0x00
-	JE     planes_done_2268
+	JE     planes_done_2276
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -28783,9 +28897,9 @@ plane_2267:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_2269:
+unrolled_2277:
 	CMPQ        R10, R11
-	JGT         single_2270
+	JGT         single_2278
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -28803,26 +28917,26 @@ unrolled_2269:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2269
+	JMP         unrolled_2277
 
-single_2270:
+single_2278:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2271:
+single_loop_2279:
 	CMPQ        R10, R11
-	JGT         remainder_2272
+	JGT         remainder_2280
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2271
+	JMP         single_loop_2279
 
-remainder_2272:
+remainder_2280:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2273
+	JE          span_done_2281
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -28831,7 +28945,7 @@ remainder_2272:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2273:
+span_done_2281:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28847,14 +28961,14 @@ span_done_2273:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_2274
+	JNE           same_pass_2282
 	XORQ          R9, R9
 
-same_pass_2274:
+same_pass_2282:
 	SUBQ SI, DX
-	JMP  plane_2267
+	JMP  plane_2275
 
-planes_done_2268:
+planes_done_2276:
 	VZEROUPPER
 	RET
 
@@ -28870,9 +28984,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 
-row_2275:
+row_2283:
 	CMPQ    DX, $0x00
-	JE      rows_done_2276
+	JE      rows_done_2284
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -28880,9 +28994,9 @@ row_2275:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_2277:
+unrolled_2285:
 	CMPQ        R8, R9
-	JGT         single_2278
+	JGT         single_2286
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -28908,15 +29022,15 @@ unrolled_2277:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2277
+	JMP         unrolled_2285
 
-single_2278:
+single_2286:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2279:
+single_loop_2287:
 	CMPQ        R8, R9
-	JGT         remainder_2280
+	JGT         remainder_2288
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -28924,12 +29038,12 @@ single_loop_2279:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2279
+	JMP         single_loop_2287
 
-remainder_2280:
+remainder_2288:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2281
+	JE          span_done_2289
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -28940,15 +29054,15 @@ remainder_2280:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2281:
+span_done_2289:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_2275
+	JMP  row_2283
 
-rows_done_2276:
+rows_done_2284:
 	VZEROUPPER
 	RET
 
@@ -28966,36 +29080,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2282
+	JA     ring_segmented_2290
 	MOVQ   DI, SI
 
-ring_len_2283:
+ring_len_2291:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2284
+	JAE  ring_len_done_2292
 	ADDQ DI, SI
-	JMP  ring_len_2283
+	JMP  ring_len_2291
 
-ring_len_done_2284:
+ring_len_done_2292:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2285:
+ring_step_2293:
 	CMPQ DI, SI
-	JB   ring_step_done_2286
+	JB   ring_step_done_2294
 	SUBQ SI, DI
-	JMP  ring_step_2285
+	JMP  ring_step_2293
 
-ring_step_done_2286:
+ring_step_done_2294:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2287:
+ring_step_2295:
 	CMPQ DI, SI
-	JB   ring_step_done_2288
+	JB   ring_step_done_2296
 	SUBQ SI, DI
-	JMP  ring_step_2287
+	JMP  ring_step_2295
 
-ring_step_done_2288:
+ring_step_done_2296:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -29017,22 +29131,22 @@ ring_step_done_2288:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2289:
+sums_zero_2297:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2290
+	JAE     sums_zeroed_2298
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2289
+	JMP     sums_zero_2297
 
-sums_zeroed_2290:
+sums_zeroed_2298:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_2291:
+unrolled_2299:
 	CMPQ        DI, R8
-	JGT         single_2292
+	JGT         single_2300
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -29062,15 +29176,15 @@ unrolled_2291:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_2291
+	JMP         unrolled_2299
 
-single_2292:
+single_2300:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_2293:
+single_loop_2301:
 	CMPQ        DI, R8
-	JGT         remainder_2294
+	JGT         remainder_2302
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -29082,11 +29196,11 @@ single_loop_2293:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_2293
+	JMP         single_loop_2301
 
-remainder_2294:
+remainder_2302:
 	SUBQ        DI, BX
-	JE          span_done_2295
+	JE          span_done_2303
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -29097,93 +29211,93 @@ remainder_2294:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2295:
+span_done_2303:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2297
+	JLE   fold_ext_done_2305
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2298
+	JA    fold_ext_scalar_2306
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2296:
+fold_ext_2304:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2297
+	JBE     fold_ext_done_2305
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2296
+	JMP     fold_ext_2304
 
-fold_ext_scalar_2298:
+fold_ext_scalar_2306:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2299:
+fold_ext_element_2307:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2300
+	JBE    fold_ext_element_done_2308
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2299
+	JMP    fold_ext_element_2307
 
-fold_ext_element_done_2300:
-fold_ext_done_2297:
-fold_2301:
+fold_ext_element_done_2308:
+fold_ext_done_2305:
+fold_2309:
 	CMPQ   BX, AX
-	JBE    fold_done_2302
+	JBE    fold_done_2310
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2301
+	JMP    fold_2309
 
-fold_done_2302:
+fold_done_2310:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2303
+	JNE  sums_planes_2311
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2305:
+sums_vector_2313:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2306
+	JGT     sums_scalar_2314
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2305
+	JMP     sums_vector_2313
 
-sums_scalar_2306:
+sums_scalar_2314:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2304
+	JE     sums_done_2312
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2306
+	JMP    sums_scalar_2314
 
-sums_planes_2303:
+sums_planes_2311:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2307:
+sums_group_2315:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2309
+	JB     sums_single_2317
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -29192,7 +29306,7 @@ sums_group_2307:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2308:
+sums_group_plane_2316:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -29201,7 +29315,7 @@ sums_group_plane_2308:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2308
+	JB     sums_group_plane_2316
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -29214,29 +29328,29 @@ sums_group_plane_2308:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2307
+	JMP    sums_group_2315
 
-sums_single_2309:
+sums_single_2317:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2304
+	JE     sums_done_2312
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2310:
+sums_single_plane_2318:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2310
+	JB     sums_single_plane_2318
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2309
+	JMP    sums_single_2317
 
-sums_done_2304:
+sums_done_2312:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2282:
+ring_segmented_2290:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -29246,7 +29360,7 @@ ring_segmented_2282:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2312:
+ring_block_2320:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -29261,33 +29375,33 @@ ring_block_2312:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2313:
+ring_len_2321:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2314
+	JAE  ring_len_done_2322
 	ADDQ BX, SI
-	JMP  ring_len_2313
+	JMP  ring_len_2321
 
-ring_len_done_2314:
+ring_len_done_2322:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2315:
+ring_step_2323:
 	CMPQ DI, SI
-	JB   ring_step_done_2316
+	JB   ring_step_done_2324
 	SUBQ SI, DI
-	JMP  ring_step_2315
+	JMP  ring_step_2323
 
-ring_step_done_2316:
+ring_step_done_2324:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2317:
+ring_step_2325:
 	CMPQ DI, SI
-	JB   ring_step_done_2318
+	JB   ring_step_done_2326
 	SUBQ SI, DI
-	JMP  ring_step_2317
+	JMP  ring_step_2325
 
-ring_step_done_2318:
+ring_step_done_2326:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -29316,26 +29430,26 @@ ring_step_done_2318:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2319:
+sums_zero_2327:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2320
+	JAE     sums_zeroed_2328
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2319
+	JMP     sums_zero_2327
 
-sums_zeroed_2320:
-ring_row_2321:
+sums_zeroed_2328:
+ring_row_2329:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2322
+	JE   ring_rows_done_2330
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2323:
+unrolled_2331:
 	CMPQ        R8, R9
-	JGT         single_2324
+	JGT         single_2332
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29365,15 +29479,15 @@ unrolled_2323:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2323
+	JMP         unrolled_2331
 
-single_2324:
+single_2332:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2325:
+single_loop_2333:
 	CMPQ        R8, R9
-	JGT         remainder_2326
+	JGT         remainder_2334
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29385,11 +29499,11 @@ single_loop_2325:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2325
+	JMP         single_loop_2333
 
-remainder_2326:
+remainder_2334:
 	SUBQ        R8, DI
-	JE          span_done_2327
+	JE          span_done_2335
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -29400,16 +29514,16 @@ remainder_2326:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2327:
+span_done_2335:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2321
+	JMP   ring_row_2329
 
-ring_rows_done_2322:
+ring_rows_done_2330:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -29417,86 +29531,86 @@ ring_rows_done_2322:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2329
+	JLE  fold_ext_done_2337
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2330
+	JA   fold_ext_scalar_2338
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2328:
+fold_ext_2336:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2329
+	JBE     fold_ext_done_2337
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2328
+	JMP     fold_ext_2336
 
-fold_ext_scalar_2330:
+fold_ext_scalar_2338:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2331:
+fold_ext_element_2339:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2332
+	JBE    fold_ext_element_done_2340
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2331
+	JMP    fold_ext_element_2339
 
-fold_ext_element_done_2332:
-fold_ext_done_2329:
-fold_2333:
+fold_ext_element_done_2340:
+fold_ext_done_2337:
+fold_2341:
 	CMPQ   SI, BX
-	JBE    fold_done_2334
+	JBE    fold_done_2342
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2333
+	JMP    fold_2341
 
-fold_done_2334:
+fold_done_2342:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2335
+	JNE  sums_planes_2343
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2337:
+sums_vector_2345:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2338
+	JGT     sums_scalar_2346
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2337
+	JMP     sums_vector_2345
 
-sums_scalar_2338:
+sums_scalar_2346:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2336
+	JE     sums_done_2344
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2338
+	JMP    sums_scalar_2346
 
-sums_planes_2335:
+sums_planes_2343:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2339:
+sums_group_2347:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2341
+	JB     sums_single_2349
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -29505,7 +29619,7 @@ sums_group_2339:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2340:
+sums_group_plane_2348:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -29514,7 +29628,7 @@ sums_group_plane_2340:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2340
+	JB     sums_group_plane_2348
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -29527,29 +29641,29 @@ sums_group_plane_2340:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2339
+	JMP    sums_group_2347
 
-sums_single_2341:
+sums_single_2349:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2336
+	JE     sums_done_2344
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2342:
+sums_single_plane_2350:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2342
+	JB     sums_single_plane_2350
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2341
+	JMP    sums_single_2349
 
-sums_done_2336:
+sums_done_2344:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2312
+	JMP  ring_block_2320
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -29568,21 +29682,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1704-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2344
+	JBE    rows_chunk_sized_2352
 	MOVQ   DI, AX
 
-rows_double_2343:
+rows_double_2351:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2344
+	JA   rows_chunk_sized_2352
 	SHLQ $0x01, AX
-	JMP  rows_double_2343
+	JMP  rows_double_2351
 
-rows_chunk_sized_2344:
+rows_chunk_sized_2352:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2345:
+rows_group_2353:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -29591,7 +29705,7 @@ rows_group_2345:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2346:
+rows_chunk_2354:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29600,15 +29714,15 @@ rows_chunk_2346:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2347:
+rows_block_2355:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2348
+	JGT     rows_blocks_done_2356
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2349
+	JE      rows_first_2357
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -29617,9 +29731,9 @@ rows_block_2347:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2350
+	JMP     rows_loaded_2358
 
-rows_first_2349:
+rows_first_2357:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29629,7 +29743,7 @@ rows_first_2349:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2350:
+rows_loaded_2358:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29638,7 +29752,7 @@ rows_loaded_2350:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2351:
+rows_row_2359:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29691,11 +29805,11 @@ rows_row_2351:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2351
+	JB          rows_row_2359
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2352
+	JE          rows_stored_2360
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -29704,9 +29818,9 @@ rows_row_2351:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2353
+	JMP         rows_added_2361
 
-rows_stored_2352:
+rows_stored_2360:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29740,29 +29854,29 @@ rows_stored_2352:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2353:
+rows_added_2361:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2347
+	JMP  rows_block_2355
 
-rows_blocks_done_2348:
-rows_block_2354:
+rows_blocks_done_2356:
+rows_block_2362:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2355
+	JGT     rows_blocks_done_2363
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2356
+	JE      rows_first_2364
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2357
+	JMP     rows_loaded_2365
 
-rows_first_2356:
+rows_first_2364:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2357:
+rows_loaded_2365:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29771,7 +29885,7 @@ rows_loaded_2357:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2358:
+rows_row_2366:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29788,16 +29902,16 @@ rows_row_2358:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2358
+	JB          rows_row_2366
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2359
+	JE          rows_stored_2367
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2360
+	JMP         rows_added_2368
 
-rows_stored_2359:
+rows_stored_2367:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29807,29 +29921,29 @@ rows_stored_2359:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2360:
+rows_added_2368:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2354
+	JMP  rows_block_2362
 
-rows_blocks_done_2355:
+rows_blocks_done_2363:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2361
+	JE      rows_chunk_done_2369
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2362
+	JE      rows_first_2370
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2363
+	JMP     rows_loaded_2371
 
-rows_first_2362:
+rows_first_2370:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2363:
+rows_loaded_2371:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29838,7 +29952,7 @@ rows_loaded_2363:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2364:
+rows_row_2372:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -29855,16 +29969,16 @@ rows_row_2364:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2364
+	JB          rows_row_2372
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2365
+	JE          rows_stored_2373
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2366
+	JMP         rows_added_2374
 
-rows_stored_2365:
+rows_stored_2373:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -29875,17 +29989,17 @@ rows_stored_2365:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2366:
-rows_chunk_done_2361:
+rows_added_2374:
+rows_chunk_done_2369:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2346
+	JB   rows_chunk_2354
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2345
+	JB   rows_group_2353
 	VZEROUPPER
 	RET
 
@@ -29901,21 +30015,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1704-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2368
+	JBE    rows_chunk_sized_2376
 	MOVQ   BX, AX
 
-rows_double_2367:
+rows_double_2375:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2368
+	JA   rows_chunk_sized_2376
 	SHLQ $0x01, AX
-	JMP  rows_double_2367
+	JMP  rows_double_2375
 
-rows_chunk_sized_2368:
+rows_chunk_sized_2376:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2369:
+rows_group_2377:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -29924,7 +30038,7 @@ rows_group_2369:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2370:
+rows_chunk_2378:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29933,15 +30047,15 @@ rows_chunk_2370:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2371:
+rows_block_2379:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2372
+	JGT     rows_blocks_done_2380
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2373
+	JE      rows_first_2381
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -29950,9 +30064,9 @@ rows_block_2371:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2374
+	JMP     rows_loaded_2382
 
-rows_first_2373:
+rows_first_2381:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29962,14 +30076,14 @@ rows_first_2373:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2374:
+rows_loaded_2382:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2375:
+rows_row_2383:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -30013,11 +30127,11 @@ rows_row_2375:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2375
+	JB          rows_row_2383
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2376
+	JE          rows_stored_2384
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -30026,9 +30140,9 @@ rows_row_2375:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2377
+	JMP         rows_added_2385
 
-rows_stored_2376:
+rows_stored_2384:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -30062,36 +30176,36 @@ rows_stored_2376:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2377:
+rows_added_2385:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2371
+	JMP  rows_block_2379
 
-rows_blocks_done_2372:
-rows_block_2378:
+rows_blocks_done_2380:
+rows_block_2386:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2379
+	JGT     rows_blocks_done_2387
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2380
+	JE      rows_first_2388
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2381
+	JMP     rows_loaded_2389
 
-rows_first_2380:
+rows_first_2388:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2381:
+rows_loaded_2389:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2382:
+rows_row_2390:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -30105,16 +30219,16 @@ rows_row_2382:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2382
+	JB          rows_row_2390
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2383
+	JE          rows_stored_2391
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2384
+	JMP         rows_added_2392
 
-rows_stored_2383:
+rows_stored_2391:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -30124,36 +30238,36 @@ rows_stored_2383:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2384:
+rows_added_2392:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2378
+	JMP  rows_block_2386
 
-rows_blocks_done_2379:
+rows_blocks_done_2387:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2385
+	JE      rows_chunk_done_2393
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2386
+	JE      rows_first_2394
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2387
+	JMP     rows_loaded_2395
 
-rows_first_2386:
+rows_first_2394:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2387:
+rows_loaded_2395:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2388:
+rows_row_2396:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -30167,16 +30281,16 @@ rows_row_2388:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2388
+	JB          rows_row_2396
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2389
+	JE          rows_stored_2397
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2390
+	JMP         rows_added_2398
 
-rows_stored_2389:
+rows_stored_2397:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -30187,17 +30301,17 @@ rows_stored_2389:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2390:
-rows_chunk_done_2385:
+rows_added_2398:
+rows_chunk_done_2393:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2370
+	JB   rows_chunk_2378
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2369
+	JB   rows_group_2377
 	VZEROUPPER
 	RET
 
@@ -30214,21 +30328,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2392
+	JBE    rows_chunk_sized_2400
 	MOVQ   DI, AX
 
-rows_double_2391:
+rows_double_2399:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2392
+	JA   rows_chunk_sized_2400
 	SHLQ $0x01, AX
-	JMP  rows_double_2391
+	JMP  rows_double_2399
 
-rows_chunk_sized_2392:
+rows_chunk_sized_2400:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2393:
+rows_group_2401:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -30237,7 +30351,7 @@ rows_group_2393:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2394:
+rows_chunk_2402:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -30246,28 +30360,28 @@ rows_chunk_2394:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_2395:
+rows_block_2403:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2396
+	JGT     rows_blocks_done_2404
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2397
+	JE      rows_first_2405
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2398
+	JMP     rows_loaded_2406
 
-rows_first_2397:
+rows_first_2405:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2398:
+rows_loaded_2406:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30276,7 +30390,7 @@ rows_loaded_2398:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2399:
+rows_row_2407:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -30305,18 +30419,18 @@ rows_row_2399:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2399
+	JB          rows_row_2407
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2400
+	JE          rows_stored_2408
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2401
+	JMP         rows_added_2409
 
-rows_stored_2400:
+rows_stored_2408:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -30330,27 +30444,27 @@ rows_stored_2400:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2401:
+rows_added_2409:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2395
+	JMP  rows_block_2403
 
-rows_blocks_done_2396:
-rows_block_2402:
+rows_blocks_done_2404:
+rows_block_2410:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2403
+	JGT     rows_blocks_done_2411
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2404
+	JE      rows_first_2412
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2405
+	JMP     rows_loaded_2413
 
-rows_first_2404:
+rows_first_2412:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2405:
+rows_loaded_2413:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30359,7 +30473,7 @@ rows_loaded_2405:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2406:
+rows_row_2414:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -30370,40 +30484,40 @@ rows_row_2406:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2406
+	JB          rows_row_2414
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2407
+	JE          rows_stored_2415
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2408
+	JMP         rows_added_2416
 
-rows_stored_2407:
+rows_stored_2415:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2408:
+rows_added_2416:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2402
+	JMP  rows_block_2410
 
-rows_blocks_done_2403:
+rows_blocks_done_2411:
 	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_2409
+	JE      rows_chunk_done_2417
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2410
+	JE      rows_first_2418
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2411
+	JMP     rows_loaded_2419
 
-rows_first_2410:
+rows_first_2418:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2411:
+rows_loaded_2419:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30412,7 +30526,7 @@ rows_loaded_2411:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2412:
+rows_row_2420:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -30423,30 +30537,30 @@ rows_row_2412:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2412
+	JB          rows_row_2420
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2413
+	JE          rows_stored_2421
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2414
+	JMP         rows_added_2422
 
-rows_stored_2413:
+rows_stored_2421:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2414:
-rows_chunk_done_2409:
+rows_added_2422:
+rows_chunk_done_2417:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2394
+	JB   rows_chunk_2402
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_2393
+	JB   rows_group_2401
 	VZEROUPPER
 	RET
 
@@ -30462,21 +30576,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2416
+	JBE    rows_chunk_sized_2424
 	MOVQ   BX, AX
 
-rows_double_2415:
+rows_double_2423:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2416
+	JA   rows_chunk_sized_2424
 	SHLQ $0x01, AX
-	JMP  rows_double_2415
+	JMP  rows_double_2423
 
-rows_chunk_sized_2416:
+rows_chunk_sized_2424:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2417:
+rows_group_2425:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -30485,7 +30599,7 @@ rows_group_2417:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2418:
+rows_chunk_2426:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -30494,35 +30608,35 @@ rows_chunk_2418:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_2419:
+rows_block_2427:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2420
+	JGT     rows_blocks_done_2428
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2421
+	JE      rows_first_2429
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2422
+	JMP     rows_loaded_2430
 
-rows_first_2421:
+rows_first_2429:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2422:
+rows_loaded_2430:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2423:
+rows_row_2431:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -30542,18 +30656,18 @@ rows_row_2423:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2423
+	JB          rows_row_2431
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2424
+	JE          rows_stored_2432
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2425
+	JMP         rows_added_2433
 
-rows_stored_2424:
+rows_stored_2432:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -30567,34 +30681,34 @@ rows_stored_2424:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2425:
+rows_added_2433:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2419
+	JMP  rows_block_2427
 
-rows_blocks_done_2420:
-rows_block_2426:
+rows_blocks_done_2428:
+rows_block_2434:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2427
+	JGT     rows_blocks_done_2435
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2428
+	JE      rows_first_2436
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2429
+	JMP     rows_loaded_2437
 
-rows_first_2428:
+rows_first_2436:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2429:
+rows_loaded_2437:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2430:
+rows_row_2438:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -30602,47 +30716,47 @@ rows_row_2430:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2430
+	JB          rows_row_2438
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2431
+	JE          rows_stored_2439
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2432
+	JMP         rows_added_2440
 
-rows_stored_2431:
+rows_stored_2439:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2432:
+rows_added_2440:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2426
+	JMP  rows_block_2434
 
-rows_blocks_done_2427:
+rows_blocks_done_2435:
 	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_2433
+	JE      rows_chunk_done_2441
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2434
+	JE      rows_first_2442
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2435
+	JMP     rows_loaded_2443
 
-rows_first_2434:
+rows_first_2442:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2435:
+rows_loaded_2443:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2436:
+rows_row_2444:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -30650,30 +30764,30 @@ rows_row_2436:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2436
+	JB          rows_row_2444
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2437
+	JE          rows_stored_2445
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2438
+	JMP         rows_added_2446
 
-rows_stored_2437:
+rows_stored_2445:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2438:
-rows_chunk_done_2433:
+rows_added_2446:
+rows_chunk_done_2441:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2418
+	JB   rows_chunk_2426
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_2417
+	JB   rows_group_2425
 	VZEROUPPER
 	RET
 
@@ -32871,16 +32985,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2439:
+sp_row_2447:
 	TESTQ DX, DX
-	JE    sp_done_2442
+	JE    sp_done_2450
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2443:
+sp_pairs_2451:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2444
+	JB      sp_group_2452
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -32888,7 +33002,7 @@ sp_pairs_2443:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2445:
+sp_pair_vector_2453:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -32904,21 +33018,21 @@ sp_pair_vector_2445:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2445
+	JNE     sp_pair_vector_2453
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2443
+	JMP     sp_pairs_2451
 
-sp_group_2444:
+sp_group_2452:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2440
+	JB      sp_partial_2448
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2447
+	JAE     sp_vectors_done_2455
 
-sp_vector_2446:
+sp_vector_2454:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -32928,16 +33042,16 @@ sp_vector_2446:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2446
+	JB      sp_vector_2454
 
-sp_vectors_done_2447:
+sp_vectors_done_2455:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2444
+	JMP  sp_group_2452
 
-sp_partial_2440:
+sp_partial_2448:
 	TESTQ     R9, R9
-	JE        sp_row_done_2441
+	JE        sp_row_done_2449
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -32949,9 +33063,9 @@ sp_partial_2440:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2449
+	JAE       sp_vectors_done_2457
 
-sp_vector_2448:
+sp_vector_2456:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -32961,11 +33075,11 @@ sp_vector_2448:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2448
+	JB      sp_vector_2456
 
-sp_vectors_done_2449:
+sp_vectors_done_2457:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2441
+	JE        sp_row_done_2449
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -32977,14 +33091,14 @@ sp_vectors_done_2449:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2441:
+sp_row_done_2449:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2439
+	JMP  sp_row_2447
 
-sp_done_2442:
+sp_done_2450:
 	VZEROUPPER
 	RET
 
@@ -33015,11 +33129,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2451
+	JE      sp_sum_fewer_2459
 
-sp_sum_channels_2450:
+sp_sum_channels_2458:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2451
+	JB     sp_sum_fewer_2459
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33030,18 +33144,18 @@ sp_sum_channels_2450:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2452:
+sp_sum_row_2460:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2455
+	JAE  sp_sum_rows_done_2463
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2453:
+sp_sum_vector_2461:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2454
+	JE          sp_sum_last_2462
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -33095,9 +33209,9 @@ sp_sum_vector_2453:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2453
+	JMP         sp_sum_vector_2461
 
-sp_sum_last_2454:
+sp_sum_last_2462:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -33163,9 +33277,9 @@ sp_sum_last_2454:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2452
+	JMP         sp_sum_row_2460
 
-sp_sum_rows_done_2455:
+sp_sum_rows_done_2463:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -33198,12 +33312,12 @@ sp_sum_rows_done_2455:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2450
+	JMP          sp_sum_channels_2458
 
-sp_sum_fewer_2451:
-sp_sum_channels_2457:
+sp_sum_fewer_2459:
+sp_sum_channels_2465:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2458
+	JB     sp_sum_fewer_2466
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33211,16 +33325,16 @@ sp_sum_channels_2457:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2459:
+sp_sum_row_2467:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2462
+	JAE  sp_sum_rows_done_2470
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2460:
+sp_sum_vector_2468:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2461
+	JE          sp_sum_last_2469
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -33248,11 +33362,11 @@ sp_sum_vector_2460:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2460
+	JMP         sp_sum_vector_2468
 
-sp_sum_last_2461:
+sp_sum_last_2469:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2464
+	JNE         sp_sum_masked_2472
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -33273,9 +33387,9 @@ sp_sum_last_2461:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2463
+	JMP         sp_sum_row_done_2471
 
-sp_sum_masked_2464:
+sp_sum_masked_2472:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -33309,11 +33423,11 @@ sp_sum_masked_2464:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2463:
+sp_sum_row_done_2471:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2459
+	JMP  sp_sum_row_2467
 
-sp_sum_rows_done_2462:
+sp_sum_rows_done_2470:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -33333,25 +33447,25 @@ sp_sum_rows_done_2462:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2457
+	JMP          sp_sum_channels_2465
 
-sp_sum_fewer_2458:
-sp_sum_channels_2465:
+sp_sum_fewer_2466:
+sp_sum_channels_2473:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2466
+	JB     sp_sum_fewer_2474
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2467:
+sp_sum_row_2475:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2470
+	JAE  sp_sum_rows_done_2478
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2468:
+sp_sum_vector_2476:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2469
+	JE          sp_sum_last_2477
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -33361,9 +33475,9 @@ sp_sum_vector_2468:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2468
+	JMP         sp_sum_vector_2476
 
-sp_sum_last_2469:
+sp_sum_last_2477:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -33373,9 +33487,9 @@ sp_sum_last_2469:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2467
+	JMP         sp_sum_row_2475
 
-sp_sum_rows_done_2470:
+sp_sum_rows_done_2478:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -33389,9 +33503,9 @@ sp_sum_rows_done_2470:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2465
+	JMP          sp_sum_channels_2473
 
-sp_sum_fewer_2466:
+sp_sum_fewer_2474:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -33405,16 +33519,16 @@ sp_sum_fewer_2466:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2472:
+sp_row_2480:
 	TESTQ BX, BX
-	JE    sp_done_2475
+	JE    sp_done_2483
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2476:
+sp_pairs_2484:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2477
+	JB      sp_group_2485
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -33422,7 +33536,7 @@ sp_pairs_2476:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2478:
+sp_pair_vector_2486:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -33440,21 +33554,21 @@ sp_pair_vector_2478:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2478
+	JNE     sp_pair_vector_2486
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2476
+	JMP     sp_pairs_2484
 
-sp_group_2477:
+sp_group_2485:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2473
+	JB      sp_partial_2481
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2480
+	JAE     sp_vectors_done_2488
 
-sp_vector_2479:
+sp_vector_2487:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33465,16 +33579,16 @@ sp_vector_2479:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2479
+	JB      sp_vector_2487
 
-sp_vectors_done_2480:
+sp_vectors_done_2488:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2477
+	JMP  sp_group_2485
 
-sp_partial_2473:
+sp_partial_2481:
 	TESTQ     R10, R10
-	JE        sp_row_done_2474
+	JE        sp_row_done_2482
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -33486,9 +33600,9 @@ sp_partial_2473:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2482
+	JAE       sp_vectors_done_2490
 
-sp_vector_2481:
+sp_vector_2489:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33499,11 +33613,11 @@ sp_vector_2481:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2481
+	JB      sp_vector_2489
 
-sp_vectors_done_2482:
+sp_vectors_done_2490:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2474
+	JE        sp_row_done_2482
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -33516,15 +33630,15 @@ sp_vectors_done_2482:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2474:
+sp_row_done_2482:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2472
+	JMP  sp_row_2480
 
-sp_done_2475:
+sp_done_2483:
 	VZEROUPPER
 	RET
 
@@ -33545,16 +33659,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2483:
+sp_row_2491:
 	TESTQ BX, BX
-	JE    sp_done_2486
+	JE    sp_done_2494
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2487:
+sp_pairs_2495:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2488
+	JB      sp_group_2496
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -33562,7 +33676,7 @@ sp_pairs_2487:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2489:
+sp_pair_vector_2497:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -33580,21 +33694,21 @@ sp_pair_vector_2489:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2489
+	JNE     sp_pair_vector_2497
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2487
+	JMP     sp_pairs_2495
 
-sp_group_2488:
+sp_group_2496:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2484
+	JB      sp_partial_2492
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2491
+	JAE     sp_vectors_done_2499
 
-sp_vector_2490:
+sp_vector_2498:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33605,16 +33719,16 @@ sp_vector_2490:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2490
+	JB      sp_vector_2498
 
-sp_vectors_done_2491:
+sp_vectors_done_2499:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2488
+	JMP  sp_group_2496
 
-sp_partial_2484:
+sp_partial_2492:
 	TESTQ     R10, R10
-	JE        sp_row_done_2485
+	JE        sp_row_done_2493
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -33626,9 +33740,9 @@ sp_partial_2484:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2493
+	JAE       sp_vectors_done_2501
 
-sp_vector_2492:
+sp_vector_2500:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33639,11 +33753,11 @@ sp_vector_2492:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2492
+	JB      sp_vector_2500
 
-sp_vectors_done_2493:
+sp_vectors_done_2501:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2485
+	JE        sp_row_done_2493
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -33656,15 +33770,15 @@ sp_vectors_done_2493:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2485:
+sp_row_done_2493:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2483
+	JMP  sp_row_2491
 
-sp_done_2486:
+sp_done_2494:
 	VZEROUPPER
 	RET
 
@@ -33695,11 +33809,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2495
+	JE      sp_sum_fewer_2503
 
-sp_sum_channels_2494:
+sp_sum_channels_2502:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2495
+	JB     sp_sum_fewer_2503
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33710,18 +33824,18 @@ sp_sum_channels_2494:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2496:
+sp_sum_row_2504:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2499
+	JAE  sp_sum_rows_done_2507
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2497:
+sp_sum_vector_2505:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2498
+	JE          sp_sum_last_2506
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -33775,9 +33889,9 @@ sp_sum_vector_2497:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2497
+	JMP         sp_sum_vector_2505
 
-sp_sum_last_2498:
+sp_sum_last_2506:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -33843,9 +33957,9 @@ sp_sum_last_2498:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2496
+	JMP         sp_sum_row_2504
 
-sp_sum_rows_done_2499:
+sp_sum_rows_done_2507:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -33878,12 +33992,12 @@ sp_sum_rows_done_2499:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2494
+	JMP          sp_sum_channels_2502
 
-sp_sum_fewer_2495:
-sp_sum_channels_2501:
+sp_sum_fewer_2503:
+sp_sum_channels_2509:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2502
+	JB     sp_sum_fewer_2510
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33891,16 +34005,16 @@ sp_sum_channels_2501:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2503:
+sp_sum_row_2511:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2506
+	JAE  sp_sum_rows_done_2514
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2504:
+sp_sum_vector_2512:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2505
+	JE          sp_sum_last_2513
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -33928,11 +34042,11 @@ sp_sum_vector_2504:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2504
+	JMP         sp_sum_vector_2512
 
-sp_sum_last_2505:
+sp_sum_last_2513:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2508
+	JNE         sp_sum_masked_2516
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -33953,9 +34067,9 @@ sp_sum_last_2505:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2507
+	JMP         sp_sum_row_done_2515
 
-sp_sum_masked_2508:
+sp_sum_masked_2516:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -33989,11 +34103,11 @@ sp_sum_masked_2508:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2507:
+sp_sum_row_done_2515:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2503
+	JMP  sp_sum_row_2511
 
-sp_sum_rows_done_2506:
+sp_sum_rows_done_2514:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -34013,25 +34127,25 @@ sp_sum_rows_done_2506:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2501
+	JMP          sp_sum_channels_2509
 
-sp_sum_fewer_2502:
-sp_sum_channels_2509:
+sp_sum_fewer_2510:
+sp_sum_channels_2517:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2510
+	JB     sp_sum_fewer_2518
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2511:
+sp_sum_row_2519:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2514
+	JAE  sp_sum_rows_done_2522
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2512:
+sp_sum_vector_2520:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2513
+	JE          sp_sum_last_2521
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -34041,9 +34155,9 @@ sp_sum_vector_2512:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2512
+	JMP         sp_sum_vector_2520
 
-sp_sum_last_2513:
+sp_sum_last_2521:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -34053,9 +34167,9 @@ sp_sum_last_2513:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2511
+	JMP         sp_sum_row_2519
 
-sp_sum_rows_done_2514:
+sp_sum_rows_done_2522:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -34069,9 +34183,9 @@ sp_sum_rows_done_2514:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2509
+	JMP          sp_sum_channels_2517
 
-sp_sum_fewer_2510:
+sp_sum_fewer_2518:
 	VZEROUPPER
 	RET
 
@@ -36269,16 +36383,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2516:
+sp_row_2524:
 	TESTQ DX, DX
-	JE    sp_done_2519
+	JE    sp_done_2527
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2520:
+sp_pairs_2528:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2521
+	JB      sp_group_2529
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -36286,7 +36400,7 @@ sp_pairs_2520:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2522:
+sp_pair_vector_2530:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -36302,21 +36416,21 @@ sp_pair_vector_2522:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2522
+	JNE     sp_pair_vector_2530
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2520
+	JMP     sp_pairs_2528
 
-sp_group_2521:
+sp_group_2529:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2517
+	JB      sp_partial_2525
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2524
+	JAE     sp_vectors_done_2532
 
-sp_vector_2523:
+sp_vector_2531:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -36326,16 +36440,16 @@ sp_vector_2523:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2523
+	JB      sp_vector_2531
 
-sp_vectors_done_2524:
+sp_vectors_done_2532:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2521
+	JMP  sp_group_2529
 
-sp_partial_2517:
+sp_partial_2525:
 	TESTQ     R9, R9
-	JE        sp_row_done_2518
+	JE        sp_row_done_2526
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -36347,9 +36461,9 @@ sp_partial_2517:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2526
+	JAE       sp_vectors_done_2534
 
-sp_vector_2525:
+sp_vector_2533:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -36359,11 +36473,11 @@ sp_vector_2525:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2525
+	JB      sp_vector_2533
 
-sp_vectors_done_2526:
+sp_vectors_done_2534:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2518
+	JE        sp_row_done_2526
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -36375,14 +36489,14 @@ sp_vectors_done_2526:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2518:
+sp_row_done_2526:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2516
+	JMP  sp_row_2524
 
-sp_done_2519:
+sp_done_2527:
 	VZEROUPPER
 	RET
 
@@ -36413,11 +36527,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2528
+	JE      sp_sum_fewer_2536
 
-sp_sum_channels_2527:
+sp_sum_channels_2535:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2528
+	JB     sp_sum_fewer_2536
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36428,18 +36542,18 @@ sp_sum_channels_2527:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2529:
+sp_sum_row_2537:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2532
+	JAE  sp_sum_rows_done_2540
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2530:
+sp_sum_vector_2538:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2531
+	JE          sp_sum_last_2539
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36493,9 +36607,9 @@ sp_sum_vector_2530:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2530
+	JMP         sp_sum_vector_2538
 
-sp_sum_last_2531:
+sp_sum_last_2539:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36545,9 +36659,9 @@ sp_sum_last_2531:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2529
+	JMP         sp_sum_row_2537
 
-sp_sum_rows_done_2532:
+sp_sum_rows_done_2540:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36578,12 +36692,12 @@ sp_sum_rows_done_2532:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2527
+	JMP          sp_sum_channels_2535
 
-sp_sum_fewer_2528:
-sp_sum_channels_2534:
+sp_sum_fewer_2536:
+sp_sum_channels_2542:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2535
+	JB     sp_sum_fewer_2543
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36591,16 +36705,16 @@ sp_sum_channels_2534:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2536:
+sp_sum_row_2544:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2539
+	JAE  sp_sum_rows_done_2547
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2537:
+sp_sum_vector_2545:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2538
+	JE          sp_sum_last_2546
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -36628,11 +36742,11 @@ sp_sum_vector_2537:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2537
+	JMP         sp_sum_vector_2545
 
-sp_sum_last_2538:
+sp_sum_last_2546:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2541
+	JNE         sp_sum_masked_2549
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -36651,9 +36765,9 @@ sp_sum_last_2538:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2540
+	JMP         sp_sum_row_done_2548
 
-sp_sum_masked_2541:
+sp_sum_masked_2549:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -36679,11 +36793,11 @@ sp_sum_masked_2541:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2540:
+sp_sum_row_done_2548:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2536
+	JMP  sp_sum_row_2544
 
-sp_sum_rows_done_2539:
+sp_sum_rows_done_2547:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -36702,25 +36816,25 @@ sp_sum_rows_done_2539:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2534
+	JMP          sp_sum_channels_2542
 
-sp_sum_fewer_2535:
-sp_sum_channels_2542:
+sp_sum_fewer_2543:
+sp_sum_channels_2550:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2543
+	JB     sp_sum_fewer_2551
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2544:
+sp_sum_row_2552:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2547
+	JAE  sp_sum_rows_done_2555
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2545:
+sp_sum_vector_2553:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2546
+	JE          sp_sum_last_2554
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36730,9 +36844,9 @@ sp_sum_vector_2545:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2545
+	JMP         sp_sum_vector_2553
 
-sp_sum_last_2546:
+sp_sum_last_2554:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36740,9 +36854,9 @@ sp_sum_last_2546:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2544
+	JMP         sp_sum_row_2552
 
-sp_sum_rows_done_2547:
+sp_sum_rows_done_2555:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -36753,9 +36867,9 @@ sp_sum_rows_done_2547:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2542
+	JMP          sp_sum_channels_2550
 
-sp_sum_fewer_2543:
+sp_sum_fewer_2551:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -36769,16 +36883,16 @@ sp_sum_fewer_2543:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2549:
+sp_row_2557:
 	TESTQ BX, BX
-	JE    sp_done_2552
+	JE    sp_done_2560
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2553:
+sp_pairs_2561:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2554
+	JB      sp_group_2562
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -36786,7 +36900,7 @@ sp_pairs_2553:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2555:
+sp_pair_vector_2563:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -36804,21 +36918,21 @@ sp_pair_vector_2555:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2555
+	JNE     sp_pair_vector_2563
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2553
+	JMP     sp_pairs_2561
 
-sp_group_2554:
+sp_group_2562:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2550
+	JB      sp_partial_2558
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2557
+	JAE     sp_vectors_done_2565
 
-sp_vector_2556:
+sp_vector_2564:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36829,16 +36943,16 @@ sp_vector_2556:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2556
+	JB      sp_vector_2564
 
-sp_vectors_done_2557:
+sp_vectors_done_2565:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2554
+	JMP  sp_group_2562
 
-sp_partial_2550:
+sp_partial_2558:
 	TESTQ     R10, R10
-	JE        sp_row_done_2551
+	JE        sp_row_done_2559
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -36850,9 +36964,9 @@ sp_partial_2550:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2559
+	JAE       sp_vectors_done_2567
 
-sp_vector_2558:
+sp_vector_2566:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36863,11 +36977,11 @@ sp_vector_2558:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2558
+	JB      sp_vector_2566
 
-sp_vectors_done_2559:
+sp_vectors_done_2567:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2551
+	JE        sp_row_done_2559
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36880,15 +36994,15 @@ sp_vectors_done_2559:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2551:
+sp_row_done_2559:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2549
+	JMP  sp_row_2557
 
-sp_done_2552:
+sp_done_2560:
 	VZEROUPPER
 	RET
 
@@ -36909,16 +37023,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2560:
+sp_row_2568:
 	TESTQ BX, BX
-	JE    sp_done_2563
+	JE    sp_done_2571
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2564:
+sp_pairs_2572:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2565
+	JB      sp_group_2573
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -36926,7 +37040,7 @@ sp_pairs_2564:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2566:
+sp_pair_vector_2574:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -36944,21 +37058,21 @@ sp_pair_vector_2566:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2566
+	JNE     sp_pair_vector_2574
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2564
+	JMP     sp_pairs_2572
 
-sp_group_2565:
+sp_group_2573:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2561
+	JB      sp_partial_2569
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2568
+	JAE     sp_vectors_done_2576
 
-sp_vector_2567:
+sp_vector_2575:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36969,16 +37083,16 @@ sp_vector_2567:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2567
+	JB      sp_vector_2575
 
-sp_vectors_done_2568:
+sp_vectors_done_2576:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2565
+	JMP  sp_group_2573
 
-sp_partial_2561:
+sp_partial_2569:
 	TESTQ     R10, R10
-	JE        sp_row_done_2562
+	JE        sp_row_done_2570
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -36990,9 +37104,9 @@ sp_partial_2561:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2570
+	JAE       sp_vectors_done_2578
 
-sp_vector_2569:
+sp_vector_2577:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -37003,11 +37117,11 @@ sp_vector_2569:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2569
+	JB      sp_vector_2577
 
-sp_vectors_done_2570:
+sp_vectors_done_2578:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2562
+	JE        sp_row_done_2570
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -37020,15 +37134,15 @@ sp_vectors_done_2570:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2562:
+sp_row_done_2570:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2560
+	JMP  sp_row_2568
 
-sp_done_2563:
+sp_done_2571:
 	VZEROUPPER
 	RET
 
@@ -37059,11 +37173,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2572
+	JE      sp_sum_fewer_2580
 
-sp_sum_channels_2571:
+sp_sum_channels_2579:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2572
+	JB     sp_sum_fewer_2580
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37074,18 +37188,18 @@ sp_sum_channels_2571:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2573:
+sp_sum_row_2581:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2576
+	JAE  sp_sum_rows_done_2584
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2574:
+sp_sum_vector_2582:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2575
+	JE          sp_sum_last_2583
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37139,9 +37253,9 @@ sp_sum_vector_2574:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2574
+	JMP         sp_sum_vector_2582
 
-sp_sum_last_2575:
+sp_sum_last_2583:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37191,9 +37305,9 @@ sp_sum_last_2575:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2573
+	JMP         sp_sum_row_2581
 
-sp_sum_rows_done_2576:
+sp_sum_rows_done_2584:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -37224,12 +37338,12 @@ sp_sum_rows_done_2576:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2571
+	JMP          sp_sum_channels_2579
 
-sp_sum_fewer_2572:
-sp_sum_channels_2578:
+sp_sum_fewer_2580:
+sp_sum_channels_2586:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2579
+	JB     sp_sum_fewer_2587
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37237,16 +37351,16 @@ sp_sum_channels_2578:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2580:
+sp_sum_row_2588:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2583
+	JAE  sp_sum_rows_done_2591
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2581:
+sp_sum_vector_2589:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2582
+	JE          sp_sum_last_2590
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37274,11 +37388,11 @@ sp_sum_vector_2581:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2581
+	JMP         sp_sum_vector_2589
 
-sp_sum_last_2582:
+sp_sum_last_2590:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2585
+	JNE         sp_sum_masked_2593
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -37297,9 +37411,9 @@ sp_sum_last_2582:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2584
+	JMP         sp_sum_row_done_2592
 
-sp_sum_masked_2585:
+sp_sum_masked_2593:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37325,11 +37439,11 @@ sp_sum_masked_2585:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2584:
+sp_sum_row_done_2592:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2580
+	JMP  sp_sum_row_2588
 
-sp_sum_rows_done_2583:
+sp_sum_rows_done_2591:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37348,25 +37462,25 @@ sp_sum_rows_done_2583:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2578
+	JMP          sp_sum_channels_2586
 
-sp_sum_fewer_2579:
-sp_sum_channels_2586:
+sp_sum_fewer_2587:
+sp_sum_channels_2594:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2587
+	JB     sp_sum_fewer_2595
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2588:
+sp_sum_row_2596:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2591
+	JAE  sp_sum_rows_done_2599
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2589:
+sp_sum_vector_2597:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2590
+	JE          sp_sum_last_2598
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37376,9 +37490,9 @@ sp_sum_vector_2589:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2589
+	JMP         sp_sum_vector_2597
 
-sp_sum_last_2590:
+sp_sum_last_2598:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37386,9 +37500,9 @@ sp_sum_last_2590:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2588
+	JMP         sp_sum_row_2596
 
-sp_sum_rows_done_2591:
+sp_sum_rows_done_2599:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37399,9 +37513,9 @@ sp_sum_rows_done_2591:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2586
+	JMP          sp_sum_channels_2594
 
-sp_sum_fewer_2587:
+sp_sum_fewer_2595:
 	VZEROUPPER
 	RET
 
@@ -37415,19 +37529,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2594:
+sums_vector_2602:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2595
+	JGT        sums_scalar_2603
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2594
+	JMP        sums_vector_2602
 
-sums_scalar_2595:
+sums_scalar_2603:
 	CMPQ      BX, DX
-	JE        add_done_2593
+	JE        add_done_2601
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -37435,9 +37549,9 @@ sums_scalar_2595:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2595
+	JMP       sums_scalar_2603
 
-add_done_2593:
+add_done_2601:
 	VZEROUPPER
 	RET
 
@@ -37451,24 +37565,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2597:
+sums_vector_2605:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2598
+	JGT     sums_scalar_2606
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2597
+	JMP     sums_vector_2605
 
-sums_scalar_2598:
+sums_scalar_2606:
 	CMPQ   BX, DX
-	JE     add_done_2596
+	JE     add_done_2604
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2598
+	JMP    sums_scalar_2606
 
-add_done_2596:
+add_done_2604:
 	VZEROUPPER
 	RET
