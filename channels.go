@@ -168,11 +168,14 @@ var ringPlaneBytes = [len(isaNames)][2]int{
 // there it need not expand the slopes first. Measured on AVX2, forward,
 // rows x channels, ns, pattern vs Ring: float32 4x10 15 vs 19, 4x16 17 vs
 // 18, 4x64 23 vs 31, 2x100 18 vs 31; float64 4x10 19 vs 20, 4x64 36 vs 50,
-// 2x100 30 vs 50; but 8x24 35 vs 25, 12x8 33 vs 20, 32x10 87 vs 36: the
-// Ring kernel's set-up pays from about eight rows. The other ISAs keep a
-// single row (not measured).
+// 2x100 30 vs 50; but 8x24 35 vs 25, 32x10 87 vs 36: the Ring kernel's
+// set-up pays from about eight rows. Rows of at most two vectors run with
+// no per-row tests (the generator's shortRows), to twelve rows (kernels
+// alone, fastest of 15, float32: 8x10 21.8 vs 36.4, 12x10 29.5 vs 40.6,
+// 12x8 33.3 vs 33.3, 12x16 32.5 vs 43.3; but 16x8 42.0 vs 36.4). The other
+// ISAs keep a single row (not measured).
 func patternRows(isa isaID, n, channels, size int) bool {
-	return isa == isaAVX2 && n <= 4*channels && channels*size >= 32
+	return isa == isaAVX2 && channels*size >= 32 && (n <= 4*channels || channels*size <= 64 && n <= 12*channels)
 }
 
 // rowsFit reports whether isa's Rows kernel takes the slope gradients of

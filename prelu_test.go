@@ -116,13 +116,14 @@ var (
 )
 
 // outers keeps the biggest layouts to a few repetitions; channel-last rows
-// also come 37 at a time, past the Rows kernels' chunks of 16 rows.
+// also come 12 at a time, the most that the pattern kernel takes in short
+// rows (patternRows), and 37, past the Rows kernels' chunks of 16 rows.
 func outers(channels, inner int) []int {
 	if channels*inner > 20000 {
 		return []int{1, 2}
 	}
 	if inner == 1 {
-		return []int{1, 2, 5, 37}
+		return []int{1, 2, 5, 12, 37}
 	}
 	return []int{1, 2, 5}
 }
