@@ -290,10 +290,14 @@ func (k *kernel) patterned() {
 	rowBytes := GP64()
 	MOVQ(period, rowBytes)
 	SHLQ(U8(log2(k.e.Size)), rowBytes)
+	end := newLabel("pattern_done")
+	if k.shortSpans() {
+		// Before the stream test, as the shared kernels' short spans:
+		// rows this short (under spec.MinStreamSpan) never stream.
+		k.shortRows(period, rowBytes, end)
+	}
+	defer Label(end)
 	k.streamOrNot(rowBytes, func() {
-		if !k.stream && k.shortSpans() {
-			k.shortRows(period, rowBytes)
-		}
 		loop, done := newLabel("row"), newLabel("rows_done")
 		Label(loop)
 		CMPQ(k.n, U8(0))
@@ -313,28 +317,31 @@ func (k *kernel) patterned() {
 
 // shortRows does whole rows of one to two vectors (FC layers of 8 to 16
 // float32 channels at batch > 1) as twoVectors does a span, with the
-// row's tests made once for all of them; it falls through to the general
-// row loop with what is left (a shorter last row, or none).
-func (k *kernel) shortRows(period, rowBytes GPVirtual) {
+// row's tests made once for all of them, and jumps to end when they are
+// all there is; it falls through with what is left (a shorter last row).
+func (k *kernel) shortRows(period, rowBytes GPVirtual, end string) {
 	w := k.lanes()
 	loop, done := newLabel("short_row"), newLabel("short_rows_done")
 	CMPQ(period, U32(2*w))
 	JA(LabelRef(done))
 	CMPQ(period, U32(w))
 	JB(LabelRef(done))
+	CMPQ(k.n, period)
+	JB(LabelRef(done))
 	lastAt, first := GP64(), GP64()
 	MOVQ(period, lastAt)
 	SUBQ(U32(w), lastAt)
 	XORQ(first, first)
 	Label(loop)
-	CMPQ(k.n, period)
-	JB(LabelRef(done))
 	last := k.isa.(overlapper).last(k, lastAt, period)
 	k.isa.step(k, first, 0, nil)
 	k.store(last, k.at(k.out, lastAt, 0))
 	k.advance(rowBytes)
 	SUBQ(period, k.n)
-	JMP(LabelRef(loop))
+	CMPQ(k.n, period)
+	JAE(LabelRef(loop))
+	TESTQ(k.n, k.n)
+	JE(LabelRef(end))
 	Label(done)
 }
 
