@@ -481,20 +481,50 @@ TEXT ·forwardPatternAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   pattern_len+56(FP), SI
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
-	MOVQ   DX, R8
-	SHLQ   $0x02, R8
-	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_40
-	CMPQ   DI, $0x00000800
-	JB     cached_40
-	CMPQ   AX, CX
-	JE     cached_40
-	CMPQ   AX, CX
-	JE     cached_40
+	CMPQ   SI, $0x00000010
+	JA     short_rows_done_42
+	CMPQ   SI, $0x00000008
+	JB     short_rows_done_42
+	CMPQ   DX, SI
+	JB     short_rows_done_42
+	MOVQ   SI, R8
+	SUBQ   $0x00000008, R8
+	XORQ   R10, R10
 
-row_42:
+short_row_41:
+	VMOVUPS   (CX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	VMOVUPS   (CX)(R10*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (BX)(R10*4), Y1, Y5
+	VBLENDVPS Y2, Y1, Y5, Y5
+	VMOVUPS   Y5, (AX)(R10*4)
+	VMOVUPS   Y3, (AX)(R8*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       short_row_41
+	TESTQ     DX, DX
+	JE        pattern_done_40
+
+short_rows_done_42:
+	MOVQ DX, R8
+	SHLQ $0x02, R8
+	CMPQ R8, ·streamThreshold+0(SB)
+	JB   cached_43
+	CMPQ DI, $0x00000800
+	JB   cached_43
+	CMPQ AX, CX
+	JE   cached_43
+	CMPQ AX, CX
+	JE   cached_43
+
+row_45:
 	CMPQ       DX, $0x00
-	JE         rows_done_43
+	JE         rows_done_46
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -506,7 +536,7 @@ row_42:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_44
+	JE         aligned_47
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -520,13 +550,13 @@ row_42:
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 	MOVQ       R9, R8
 
-aligned_44:
+aligned_47:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_45:
+unrolled_48:
 	CMPQ      R8, R9
-	JGT       single_46
+	JGT       single_49
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -548,27 +578,27 @@ unrolled_45:
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVNTPS  Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_45
+	JMP       unrolled_48
 
-single_46:
+single_49:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_47:
+single_loop_50:
 	CMPQ      R8, R9
-	JGT       remainder_48
+	JGT       remainder_51
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVNTPS  Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_47
+	JMP       single_loop_50
 
-remainder_48:
+remainder_51:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_49
+	JE         span_done_52
 	SHLQ       $0x02, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -580,57 +610,30 @@ remainder_48:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 
-span_done_49:
+span_done_52:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_42
+	JMP  row_45
 
-rows_done_43:
+rows_done_46:
 	SFENCE
-	JMP stored_41
+	JMP stored_44
 
-cached_40:
-	CMPQ SI, $0x00000010
-	JA   short_rows_done_51
-	CMPQ SI, $0x00000008
-	JB   short_rows_done_51
-	MOVQ SI, R8
-	SUBQ $0x00000008, R8
-	XORQ R10, R10
-
-short_row_50:
-	CMPQ      DX, SI
-	JB        short_rows_done_51
-	VMOVUPS   (CX)(R8*4), Y1
-	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (BX)(R8*4), Y1, Y3
-	VBLENDVPS Y2, Y1, Y3, Y3
-	VMOVUPS   (CX)(R10*4), Y1
-	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (BX)(R10*4), Y1, Y5
-	VBLENDVPS Y2, Y1, Y5, Y5
-	VMOVUPS   Y5, (AX)(R10*4)
-	VMOVUPS   Y3, (AX)(R8*4)
-	ADDQ      DI, CX
-	ADDQ      DI, AX
-	SUBQ      SI, DX
-	JMP       short_row_50
-
-short_rows_done_51:
-row_52:
+cached_43:
+row_53:
 	CMPQ      DX, $0x00
-	JE        rows_done_53
+	JE        rows_done_54
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000010
-	JA        general_59
+	JA        general_60
 	CMPQ      DI, $0x00000008
-	JB        general_59
+	JB        general_60
 	MOVQ      DI, R8
 	SUBQ      $0x00000008, R8
 	VMOVUPS   (CX)(R8*4), Y1
@@ -644,26 +647,26 @@ row_52:
 	VBLENDVPS Y2, Y1, Y5, Y5
 	VMOVUPS   Y5, (AX)(R10*4)
 	VMOVUPS   Y3, (AX)(R8*4)
-	JMP       span_done_58
+	JMP       span_done_59
 
-general_59:
+general_60:
 	TESTQ     $0x00000007, DI
-	JE        no_last_60
+	JE        no_last_61
 	MOVQ      DI, R9
 	SUBQ      $0x00000008, R9
-	JL        no_last_60
+	JL        no_last_61
 	VMOVUPS   (CX)(R9*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R9*4), Y1, Y4
 	VBLENDVPS Y2, Y1, Y4, Y4
 
-no_last_60:
+no_last_61:
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_54:
+unrolled_55:
 	CMPQ      R8, R10
-	JGT       single_55
+	JGT       single_56
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -685,33 +688,33 @@ unrolled_54:
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_54
+	JMP       unrolled_55
 
-single_55:
+single_56:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_56:
+single_loop_57:
 	CMPQ      R8, R10
-	JGT       remainder_57
+	JGT       remainder_58
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_56
+	JMP       single_loop_57
 
-remainder_57:
+remainder_58:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_58
+	JE      span_done_59
 	CMPQ    DI, $0x00000008
-	JL      masked_61
+	JL      masked_62
 	VMOVUPS Y4, (AX)(R9*4)
-	JMP     span_done_58
+	JMP     span_done_59
 
-masked_61:
+masked_62:
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -723,16 +726,17 @@ masked_61:
 	VBLENDVPS  Y3, Y2, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R8*4)
 
-span_done_58:
+span_done_59:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_52
+	JMP  row_53
 
-rows_done_53:
-stored_41:
+rows_done_54:
+stored_44:
+pattern_done_40:
 	VZEROUPPER
 	RET
 
@@ -751,36 +755,36 @@ TEXT ·forwardRingAVX2F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000001b0
-	JA     ring_segmented_62
+	JA     ring_segmented_63
 	MOVQ   R8, R9
 
-ring_len_63:
+ring_len_64:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_64
+	JAE  ring_len_done_65
 	ADDQ R8, R9
-	JMP  ring_len_63
+	JMP  ring_len_64
 
-ring_len_done_64:
+ring_len_done_65:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_65:
+ring_step_66:
 	CMPQ R10, R9
-	JB   ring_step_done_66
+	JB   ring_step_done_67
 	SUBQ R9, R10
-	JMP  ring_step_65
+	JMP  ring_step_66
 
-ring_step_done_66:
+ring_step_done_67:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_67:
+ring_step_68:
 	CMPQ R10, R9
-	JB   ring_step_done_68
+	JB   ring_step_done_69
 	SUBQ R9, R10
-	JMP  ring_step_67
+	JMP  ring_step_68
 
-ring_step_done_68:
+ring_step_done_69:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -790,63 +794,49 @@ ring_step_done_68:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_69
+	JB      ring_short_70
 	CMPQ    AX, $0x01
-	JNE     ring_planes_70
+	JNE     ring_planes_71
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_72:
+ring_copy_73:
 	CMPQ    AX, R10
-	JAE     ring_built_71
+	JAE     ring_built_72
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_73
+	JB      ring_copy_tail_74
 	VMOVUPS (R9)(R8*4), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_72
+	JNE     ring_copy_73
 	XORQ    R8, R8
-	JMP     ring_copy_72
+	JMP     ring_copy_73
 
-ring_copy_tail_73:
+ring_copy_tail_74:
 	VMOVUPS -32(R9)(DX*4), Y1
 	ADDQ    R11, AX
 	VMOVUPS Y1, -32(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_72
+	JMP     ring_copy_73
 
-ring_planes_70:
+ring_planes_71:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_74
+	JA   ring_long_planes_75
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_75:
+ring_fill_76:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_76
+	JGT          ring_fill_last_77
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
-	ADDQ         AX, R11
-	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_77
-	XORQ         R8, R8
-
-ring_wrap_77:
-	JMP ring_fill_75
-
-ring_fill_last_76:
-	CMPQ         R11, R10
-	JAE          ring_built_71
-	VBROADCASTSS (R9)(R8*4), Y1
-	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
@@ -854,12 +844,26 @@ ring_fill_last_76:
 	XORQ         R8, R8
 
 ring_wrap_78:
-	JMP ring_fill_last_76
+	JMP ring_fill_76
 
-ring_long_planes_74:
-ring_channel_79:
+ring_fill_last_77:
 	CMPQ         R11, R10
-	JAE          ring_built_71
+	JAE          ring_built_72
+	VBROADCASTSS (R9)(R8*4), Y1
+	VMOVUPS      Y1, (DI)(R11*4)
+	ADDQ         AX, R11
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_79
+	XORQ         R8, R8
+
+ring_wrap_79:
+	JMP ring_fill_last_77
+
+ring_long_planes_75:
+ring_channel_80:
+	CMPQ         R11, R10
+	JAE          ring_built_72
 	VBROADCASTSS (R9)(R8*4), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -867,65 +871,65 @@ ring_channel_79:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_80:
+ring_plane_81:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_80
+	JB      ring_plane_81
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_81
+	JNE     ring_wrap_82
 	XORQ    R8, R8
 
-ring_wrap_81:
-	JMP ring_channel_79
+ring_wrap_82:
+	JMP ring_channel_80
 
-ring_short_69:
+ring_short_70:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_82:
+ring_element_83:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_83
+	JB   ring_element_next_84
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_83
+	JB   ring_element_next_84
 	XORQ R11, R11
 
-ring_element_next_83:
+ring_element_next_84:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_82
+	JB      ring_element_83
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_84
+	JE      ring_exact_85
 	SUBQ    R8, AX
 
-ring_exact_84:
+ring_exact_85:
 	MOVQ AX, DX
 
-ring_repeat_85:
+ring_repeat_86:
 	CMPQ    DX, R10
-	JAE     ring_built_71
+	JAE     ring_built_72
 	VMOVUPS Y1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_85
+	JMP     ring_repeat_86
 
-ring_built_71:
+ring_built_72:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_86:
+unrolled_87:
 	CMPQ      DX, R8
-	JGT       single_87
+	JGT       single_88
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -951,15 +955,15 @@ unrolled_86:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_86
+	JMP       unrolled_87
 
-single_87:
+single_88:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_88:
+single_loop_89:
 	CMPQ      DX, R8
-	JGT       remainder_89
+	JGT       remainder_90
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -970,11 +974,11 @@ single_loop_88:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_88
+	JMP       single_loop_89
 
-remainder_89:
+remainder_90:
 	SUBQ       DX, SI
-	JE         span_done_90
+	JE         span_done_91
 	SHLQ       $0x02, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -986,10 +990,10 @@ remainder_89:
 	VBLENDVPS  Y0, Y2, Y3, Y3
 	VMASKMOVPS Y3, Y1, (CX)(DX*4)
 
-span_done_90:
+span_done_91:
 	JMP ring_finished_forwardAVX2F32
 
-ring_segmented_62:
+ring_segmented_63:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000001b0
 	JA   ring_finished_forwardAVX2F32
@@ -999,11 +1003,11 @@ ring_segmented_62:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_91
+	JE   ring_rows_92
 
-ring_segment_92:
+ring_segment_93:
 	CMPQ    SI, $0x00
-	JE      ring_done_93
+	JE      ring_done_94
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -1020,33 +1024,33 @@ ring_segment_92:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_94:
+ring_len_95:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_95
+	JAE  ring_len_done_96
 	ADDQ R9, R11
-	JMP  ring_len_94
+	JMP  ring_len_95
 
-ring_len_done_95:
+ring_len_done_96:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_96:
+ring_step_97:
 	CMPQ R12, R11
-	JB   ring_step_done_97
+	JB   ring_step_done_98
 	SUBQ R11, R12
-	JMP  ring_step_96
+	JMP  ring_step_97
 
-ring_step_done_97:
+ring_step_done_98:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_98:
+ring_step_99:
 	CMPQ R12, R11
-	JB   ring_step_done_99
+	JB   ring_step_done_100
 	SUBQ R11, R12
-	JMP  ring_step_98
+	JMP  ring_step_99
 
-ring_step_done_99:
+ring_step_done_100:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -1056,63 +1060,49 @@ ring_step_done_99:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_100
+	JB      ring_short_101
 	CMPQ    R8, $0x01
-	JNE     ring_planes_101
+	JNE     ring_planes_102
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_103:
+ring_copy_104:
 	CMPQ    R8, AX
-	JAE     ring_built_102
+	JAE     ring_built_103
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_104
+	JB      ring_copy_tail_105
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_103
+	JNE     ring_copy_104
 	XORQ    R9, R9
-	JMP     ring_copy_103
+	JMP     ring_copy_104
 
-ring_copy_tail_104:
+ring_copy_tail_105:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R11, R8
 	VMOVUPS Y1, -32(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_103
+	JMP     ring_copy_104
 
-ring_planes_101:
+ring_planes_102:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_105
+	JA   ring_long_planes_106
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_106:
+ring_fill_107:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_107
+	JGT          ring_fill_last_108
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
-	ADDQ         R8, R11
-	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_108
-	XORQ         R9, R9
-
-ring_wrap_108:
-	JMP ring_fill_106
-
-ring_fill_last_107:
-	CMPQ         R11, AX
-	JAE          ring_built_102
-	VBROADCASTSS (R10)(R9*4), Y1
-	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
@@ -1120,12 +1110,26 @@ ring_fill_last_107:
 	XORQ         R9, R9
 
 ring_wrap_109:
-	JMP ring_fill_last_107
+	JMP ring_fill_107
 
-ring_long_planes_105:
-ring_channel_110:
+ring_fill_last_108:
 	CMPQ         R11, AX
-	JAE          ring_built_102
+	JAE          ring_built_103
+	VBROADCASTSS (R10)(R9*4), Y1
+	VMOVUPS      Y1, (DI)(R11*4)
+	ADDQ         R8, R11
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_110
+	XORQ         R9, R9
+
+ring_wrap_110:
+	JMP ring_fill_last_108
+
+ring_long_planes_106:
+ring_channel_111:
+	CMPQ         R11, AX
+	JAE          ring_built_103
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -1133,66 +1137,66 @@ ring_channel_110:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_111:
+ring_plane_112:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_111
+	JB      ring_plane_112
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_112
+	JNE     ring_wrap_113
 	XORQ    R9, R9
 
-ring_wrap_112:
-	JMP ring_channel_110
+ring_wrap_113:
+	JMP ring_channel_111
 
-ring_short_100:
+ring_short_101:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_113:
+ring_element_114:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_114
+	JB   ring_element_next_115
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_114
+	JB   ring_element_next_115
 	XORQ R11, R11
 
-ring_element_next_114:
+ring_element_next_115:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_113
+	JB      ring_element_114
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_115
+	JE      ring_exact_116
 	SUBQ    R9, DX
 
-ring_exact_115:
+ring_exact_116:
 	MOVQ DX, R8
 
-ring_repeat_116:
+ring_repeat_117:
 	CMPQ    R8, AX
-	JAE     ring_built_102
+	JAE     ring_built_103
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_116
+	JMP     ring_repeat_117
 
-ring_built_102:
+ring_built_103:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_117:
+unrolled_118:
 	CMPQ      R8, R9
-	JGT       single_118
+	JGT       single_119
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1218,15 +1222,15 @@ unrolled_117:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_117
+	JMP       unrolled_118
 
-single_118:
+single_119:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_119:
+single_loop_120:
 	CMPQ      R8, R9
-	JGT       remainder_120
+	JGT       remainder_121
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1237,11 +1241,11 @@ single_loop_119:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_119
+	JMP       single_loop_120
 
-remainder_120:
+remainder_121:
 	SUBQ       R8, DX
-	JE         span_done_121
+	JE         span_done_122
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1253,7 +1257,7 @@ remainder_120:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_121:
+span_done_122:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -1264,18 +1268,18 @@ span_done_121:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_122
+	JNE  ring_next_123
 	XORQ AX, AX
 
-ring_next_122:
+ring_next_123:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_92
+	JMP  ring_segment_93
 
-ring_done_93:
+ring_done_94:
 	JMP ring_finished_forwardAVX2F32
 
-ring_rows_91:
-ring_block_123:
+ring_rows_92:
+ring_block_124:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -1291,33 +1295,33 @@ ring_block_123:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_124:
+ring_len_125:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_125
+	JAE  ring_len_done_126
 	ADDQ BX, SI
-	JMP  ring_len_124
+	JMP  ring_len_125
 
-ring_len_done_125:
+ring_len_done_126:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_126:
+ring_step_127:
 	CMPQ R8, SI
-	JB   ring_step_done_127
+	JB   ring_step_done_128
 	SUBQ SI, R8
-	JMP  ring_step_126
+	JMP  ring_step_127
 
-ring_step_done_127:
+ring_step_done_128:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_128:
+ring_step_129:
 	CMPQ R8, SI
-	JB   ring_step_done_129
+	JB   ring_step_done_130
 	SUBQ SI, R8
-	JMP  ring_step_128
+	JMP  ring_step_129
 
-ring_step_done_129:
+ring_step_done_130:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -1328,63 +1332,49 @@ ring_step_done_129:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_130
+	JB      ring_short_131
 	CMPQ    CX, $0x01
-	JNE     ring_planes_131
+	JNE     ring_planes_132
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_133:
+ring_copy_134:
 	CMPQ    BX, R8
-	JAE     ring_built_132
+	JAE     ring_built_133
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_134
+	JB      ring_copy_tail_135
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_133
+	JNE     ring_copy_134
 	XORQ    R9, R9
-	JMP     ring_copy_133
+	JMP     ring_copy_134
 
-ring_copy_tail_134:
+ring_copy_tail_135:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_133
+	JMP     ring_copy_134
 
-ring_planes_131:
+ring_planes_132:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_135
+	JA   ring_long_planes_136
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_136:
+ring_fill_137:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_137
+	JGT          ring_fill_last_138
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	VMOVUPS      Y1, 32(DI)(R9*4)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_138
-	XORQ         BX, BX
-
-ring_wrap_138:
-	JMP ring_fill_136
-
-ring_fill_last_137:
-	CMPQ         R9, R8
-	JAE          ring_built_132
-	VBROADCASTSS (SI)(BX*4), Y1
-	VMOVUPS      Y1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
@@ -1392,12 +1382,26 @@ ring_fill_last_137:
 	XORQ         BX, BX
 
 ring_wrap_139:
-	JMP ring_fill_last_137
+	JMP ring_fill_137
 
-ring_long_planes_135:
-ring_channel_140:
+ring_fill_last_138:
 	CMPQ         R9, R8
-	JAE          ring_built_132
+	JAE          ring_built_133
+	VBROADCASTSS (SI)(BX*4), Y1
+	VMOVUPS      Y1, (DI)(R9*4)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_140
+	XORQ         BX, BX
+
+ring_wrap_140:
+	JMP ring_fill_last_138
+
+ring_long_planes_136:
+ring_channel_141:
+	CMPQ         R9, R8
+	JAE          ring_built_133
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -1405,57 +1409,57 @@ ring_channel_140:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_141:
+ring_plane_142:
 	VMOVUPS Y1, (DI)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_141
+	JB      ring_plane_142
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_142
+	JNE     ring_wrap_143
 	XORQ    BX, BX
 
-ring_wrap_142:
-	JMP ring_channel_140
+ring_wrap_143:
+	JMP ring_channel_141
 
-ring_short_130:
+ring_short_131:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_143:
+ring_element_144:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_144
+	JB   ring_element_next_145
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_144
+	JB   ring_element_next_145
 	XORQ R9, R9
 
-ring_element_next_144:
+ring_element_next_145:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_143
+	JB      ring_element_144
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_145
+	JE      ring_exact_146
 	SUBQ    BX, DX
 
-ring_exact_145:
+ring_exact_146:
 	MOVQ DX, BX
 
-ring_repeat_146:
+ring_repeat_147:
 	CMPQ    BX, R8
-	JAE     ring_built_132
+	JAE     ring_built_133
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_146
+	JMP     ring_repeat_147
 
-ring_built_132:
+ring_built_133:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -1464,18 +1468,18 @@ ring_built_132:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_147:
+ring_row_148:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_148
+	JE   ring_rows_done_149
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_149:
+unrolled_150:
 	CMPQ      R8, R9
-	JGT       single_150
+	JGT       single_151
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1501,15 +1505,15 @@ unrolled_149:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_149
+	JMP       unrolled_150
 
-single_150:
+single_151:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_151:
+single_loop_152:
 	CMPQ      R8, R9
-	JGT       remainder_152
+	JGT       remainder_153
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1520,11 +1524,11 @@ single_loop_151:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_151
+	JMP       single_loop_152
 
-remainder_152:
+remainder_153:
 	SUBQ       R8, DX
-	JE         span_done_153
+	JE         span_done_154
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1536,20 +1540,20 @@ remainder_152:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_153:
+span_done_154:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_147
+	JMP   ring_row_148
 
-ring_rows_done_148:
+ring_rows_done_149:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_123
+	JMP  ring_block_124
 
 ring_finished_forwardAVX2F32:
 	VZEROUPPER
@@ -1571,11 +1575,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_154
+	JB           cached_155
 	CMPQ         AX, DX
-	JE           cached_154
+	JE           cached_155
 	CMPQ         AX, CX
-	JE           cached_154
+	JE           cached_155
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -1584,7 +1588,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_156
+	JE           aligned_157
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -1608,15 +1612,15 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_156:
+aligned_157:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
 	PCALIGN $64
 
-unrolled_157:
+unrolled_158:
 	CMPQ        SI, DI
-	JGT         single_158
+	JGT         single_159
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1690,15 +1694,15 @@ unrolled_157:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_157
+	JMP         unrolled_158
 
-single_158:
+single_159:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_159:
+single_loop_160:
 	CMPQ        SI, DI
-	JGT         remainder_160
+	JGT         remainder_161
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1718,11 +1722,11 @@ single_loop_159:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_159
+	JMP         single_loop_160
 
-remainder_160:
+remainder_161:
 	SUBQ         SI, BX
-	JE           span_done_161
+	JE           span_done_162
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1744,17 +1748,17 @@ remainder_160:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_161:
+span_done_162:
 	SFENCE
-	JMP stored_155
+	JMP stored_156
 
-cached_154:
+cached_155:
 	XORQ         SI, SI
 	TESTQ        $0x00000007, BX
-	JE           no_last_167
+	JE           no_last_168
 	MOVQ         BX, DI
 	SUBQ         $0x00000008, DI
-	JL           no_last_167
+	JL           no_last_168
 	VMOVUPS      (CX)(DI*4), Y6
 	VMOVUPS      (DX)(DI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1777,15 +1781,15 @@ cached_154:
 	VMULPS       Y5, Y7, Y6
 	VBLENDVPS    Y8, Y7, Y6, Y6
 
-no_last_167:
+no_last_168:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
 	PCALIGN $64
 
-unrolled_162:
+unrolled_163:
 	CMPQ        SI, R8
-	JGT         single_163
+	JGT         single_164
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -1859,15 +1863,15 @@ unrolled_162:
 	VBLENDVPS   Y7, Y8, Y9, Y9
 	VMOVUPS     Y9, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_162
+	JMP         unrolled_163
 
-single_163:
+single_164:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_164:
+single_loop_165:
 	CMPQ        SI, R8
-	JGT         remainder_165
+	JGT         remainder_166
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -1887,18 +1891,18 @@ single_loop_164:
 	VBLENDVPS   Y7, Y8, Y9, Y9
 	VMOVUPS     Y9, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_164
+	JMP         single_loop_165
 
-remainder_165:
+remainder_166:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_166
+	JE      span_done_167
 	CMPQ    BX, $0x00000008
-	JL      masked_168
+	JL      masked_169
 	VMOVUPS Y6, (AX)(DI*4)
-	JMP     span_done_166
+	JMP     span_done_167
 
-masked_168:
+masked_169:
 	MOVQ         R8, BX
 	SHLQ         $0x02, BX
 	NEGQ         BX
@@ -1921,8 +1925,8 @@ masked_168:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_166:
-stored_155:
+span_done_167:
+stored_156:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1960,17 +1964,17 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	MOVQ         BX, R12
 	SHLQ         $0x02, R12
 	CMPQ         R12, ·streamThreshold+0(SB)
-	JB           cached_169
+	JB           cached_170
 	CMPQ         R10, $0x00000800
-	JB           cached_169
+	JB           cached_170
 	CMPQ         AX, DX
-	JE           cached_169
+	JE           cached_170
 	CMPQ         AX, CX
-	JE           cached_169
+	JE           cached_170
 
-plane_171:
+plane_172:
 	CMPQ         BX, $0x00
-	JE           planes_done_172
+	JE           planes_done_173
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -1984,7 +1988,7 @@ plane_171:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_173
+	JE           aligned_174
 	MOVQ         R13, R14
 	SHLQ         $0x02, R14
 	NEGQ         R14
@@ -2008,13 +2012,13 @@ plane_171:
 	VMASKMOVPS   Y7, Y6, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_173:
+aligned_174:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_174:
+unrolled_175:
 	CMPQ        R12, R13
-	JGT         single_175
+	JGT         single_176
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2088,15 +2092,15 @@ unrolled_174:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_174
+	JMP         unrolled_175
 
-single_175:
+single_176:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_176:
+single_loop_177:
 	CMPQ        R12, R13
-	JGT         remainder_177
+	JGT         remainder_178
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2116,12 +2120,12 @@ single_loop_176:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_176
+	JMP         single_loop_177
 
-remainder_177:
+remainder_178:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_178
+	JE           span_done_179
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -2143,7 +2147,7 @@ remainder_177:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_178:
+span_done_179:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2158,21 +2162,21 @@ span_done_178:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_179
+	JNE          same_pass_180
 	XORQ         R11, R11
 
-same_pass_179:
+same_pass_180:
 	SUBQ DI, BX
-	JMP  plane_171
+	JMP  plane_172
 
-planes_done_172:
+planes_done_173:
 	SFENCE
-	JMP stored_170
+	JMP stored_171
 
-cached_169:
-plane_180:
+cached_170:
+plane_181:
 	CMPQ         BX, $0x00
-	JE           planes_done_181
+	JE           planes_done_182
 	VBROADCASTSS (R9)(R11*4), Y7
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2180,10 +2184,10 @@ plane_180:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000007, DI
-	JE           no_last_187
+	JE           no_last_188
 	MOVQ         DI, R14
 	SUBQ         $0x00000008, R14
-	JL           no_last_187
+	JL           no_last_188
 	VCVTPS2PD    (CX)(R14*4), Y8
 	VCVTPS2PD    (DX)(R14*4), Y9
 	VCMPPD       $0x1e, Y0, Y8, Y10
@@ -2204,13 +2208,13 @@ plane_180:
 	VMULPS       Y7, Y9, Y10
 	VBLENDVPS    Y8, Y9, Y10, Y10
 
-no_last_187:
+no_last_188:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_182:
+unrolled_183:
 	CMPQ        R12, R13
-	JGT         single_183
+	JGT         single_184
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2284,15 +2288,15 @@ unrolled_182:
 	VBLENDVPS   Y8, Y9, Y11, Y11
 	VMOVUPS     Y11, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_182
+	JMP         unrolled_183
 
-single_183:
+single_184:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_184:
+single_loop_185:
 	CMPQ        R12, R13
-	JGT         remainder_185
+	JGT         remainder_186
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2312,18 +2316,18 @@ single_loop_184:
 	VBLENDVPS   Y8, Y9, Y11, Y11
 	VMOVUPS     Y11, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_184
+	JMP         single_loop_185
 
-remainder_185:
+remainder_186:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_186
+	JE      span_done_187
 	CMPQ    DI, $0x00000008
-	JL      masked_188
+	JL      masked_189
 	VMOVUPS Y10, (AX)(R14*4)
-	JMP     span_done_186
+	JMP     span_done_187
 
-masked_188:
+masked_189:
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R15
@@ -2345,7 +2349,7 @@ masked_188:
 	VBLENDVPS    Y12, Y11, Y7, Y7
 	VMASKMOVPS   Y7, Y8, (AX)(R12*4)
 
-span_done_186:
+span_done_187:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2360,15 +2364,15 @@ span_done_186:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_189
+	JNE          same_pass_190
 	XORQ         R11, R11
 
-same_pass_189:
+same_pass_190:
 	SUBQ DI, BX
-	JMP  plane_180
+	JMP  plane_181
 
-planes_done_181:
-stored_170:
+planes_done_182:
+stored_171:
 	VZEROUPPER
 	RET
 
@@ -2388,17 +2392,17 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_190
+	JB     cached_192
 	CMPQ   R9, $0x00000800
-	JB     cached_190
+	JB     cached_192
 	CMPQ   AX, DX
-	JE     cached_190
+	JE     cached_192
 	CMPQ   AX, CX
-	JE     cached_190
+	JE     cached_192
 
-row_192:
+row_194:
 	CMPQ         BX, $0x00
-	JE           rows_done_193
+	JE           rows_done_195
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
@@ -2410,7 +2414,7 @@ row_192:
 	CMPQ         R11, R9
 	CMOVQGT      R9, R11
 	TESTQ        R11, R11
-	JE           aligned_194
+	JE           aligned_196
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -2439,13 +2443,13 @@ row_192:
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_194:
+aligned_196:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_195:
+unrolled_197:
 	CMPQ        R10, R11
-	JGT         single_196
+	JGT         single_198
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2535,15 +2539,15 @@ unrolled_195:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_195
+	JMP         unrolled_197
 
-single_196:
+single_198:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_197:
+single_loop_199:
 	CMPQ        R10, R11
-	JGT         remainder_198
+	JGT         remainder_200
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2567,12 +2571,12 @@ single_loop_197:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_197
+	JMP         single_loop_199
 
-remainder_198:
+remainder_200:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_199
+	JE           span_done_201
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -2599,32 +2603,32 @@ remainder_198:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_199:
+span_done_201:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_192
+	JMP  row_194
 
-rows_done_193:
+rows_done_195:
 	SFENCE
-	JMP stored_191
+	JMP stored_193
 
-cached_190:
-row_200:
+cached_192:
+row_202:
 	CMPQ         BX, $0x00
-	JE           rows_done_201
+	JE           rows_done_203
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
 	XORQ         R10, R10
 	TESTQ        $0x00000007, R9
-	JE           no_last_207
+	JE           no_last_209
 	MOVQ         R9, R11
 	SUBQ         $0x00000008, R11
-	JL           no_last_207
+	JL           no_last_209
 	VMOVUPS      (CX)(R11*4), Y1
 	VMOVUPS      (DX)(R11*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2651,13 +2655,13 @@ row_200:
 	VMULPS       (SI)(R11*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
 
-no_last_207:
+no_last_209:
 	MOVQ R9, R12
 	SUBQ $0x00000020, R12
 
-unrolled_202:
+unrolled_204:
 	CMPQ        R10, R12
-	JGT         single_203
+	JGT         single_205
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2747,15 +2751,15 @@ unrolled_202:
 	VBLENDVPS   Y2, Y3, Y4, Y4
 	VMOVUPS     Y4, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_202
+	JMP         unrolled_204
 
-single_203:
+single_205:
 	MOVQ R9, R12
 	SUBQ $0x00000008, R12
 
-single_loop_204:
+single_loop_206:
 	CMPQ        R10, R12
-	JGT         remainder_205
+	JGT         remainder_207
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2779,18 +2783,18 @@ single_loop_204:
 	VBLENDVPS   Y2, Y3, Y4, Y4
 	VMOVUPS     Y4, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_204
+	JMP         single_loop_206
 
-remainder_205:
+remainder_207:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_206
+	JE      span_done_208
 	CMPQ    R9, $0x00000008
-	JL      masked_208
+	JL      masked_210
 	VMOVUPS Y1, (AX)(R11*4)
-	JMP     span_done_206
+	JMP     span_done_208
 
-masked_208:
+masked_210:
 	SHLQ         $0x02, R12
 	NEGQ         R12
 	LEAQ         tailmask<>+32(SB), R13
@@ -2817,17 +2821,17 @@ masked_208:
 	VBLENDVPS    Y5, Y4, Y3, Y3
 	VMASKMOVPS   Y3, Y2, (AX)(R10*4)
 
-span_done_206:
+span_done_208:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_200
+	JMP  row_202
 
-rows_done_201:
-stored_191:
+rows_done_203:
+stored_193:
 	VZEROUPPER
 	RET
 
@@ -2850,28 +2854,18 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_209
+	JA     ring_segmented_211
 	MOVQ   R10, R11
 
-ring_len_210:
+ring_len_212:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_211
+	JAE  ring_len_done_213
 	ADDQ R10, R11
-	JMP  ring_len_210
+	JMP  ring_len_212
 
-ring_len_done_211:
+ring_len_done_213:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
-
-ring_step_212:
-	CMPQ R12, R11
-	JB   ring_step_done_213
-	SUBQ R11, R12
-	JMP  ring_step_212
-
-ring_step_done_213:
-	MOVQ R12, 1864(SP)
-	MOVQ $0x00000020, R12
 
 ring_step_214:
 	CMPQ R12, R11
@@ -2880,6 +2874,16 @@ ring_step_214:
 	JMP  ring_step_214
 
 ring_step_done_215:
+	MOVQ R12, 1864(SP)
+	MOVQ $0x00000020, R12
+
+ring_step_216:
+	CMPQ R12, R11
+	JB   ring_step_done_217
+	SUBQ R11, R12
+	JMP  ring_step_216
+
+ring_step_done_217:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -2889,76 +2893,76 @@ ring_step_done_215:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_216
+	JB      ring_short_218
 	CMPQ    R8, $0x01
-	JNE     ring_planes_217
+	JNE     ring_planes_219
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_219:
+ring_copy_221:
 	CMPQ    R8, R12
-	JAE     ring_built_218
+	JAE     ring_built_220
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_220
+	JB      ring_copy_tail_222
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (CX)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_219
+	JNE     ring_copy_221
 	XORQ    R10, R10
-	JMP     ring_copy_219
+	JMP     ring_copy_221
 
-ring_copy_tail_220:
+ring_copy_tail_222:
 	VMOVUPS -32(R11)(R9*4), Y1
 	ADDQ    R13, R8
 	VMOVUPS Y1, -32(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_219
+	JMP     ring_copy_221
 
-ring_planes_217:
+ring_planes_219:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_221
+	JA   ring_long_planes_223
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_222:
+ring_fill_224:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_223
+	JGT          ring_fill_last_225
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	VMOVUPS      Y1, 32(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_224
+	JNE          ring_wrap_226
 	XORQ         R10, R10
 
-ring_wrap_224:
-	JMP ring_fill_222
+ring_wrap_226:
+	JMP ring_fill_224
 
-ring_fill_last_223:
+ring_fill_last_225:
 	CMPQ         R13, R12
-	JAE          ring_built_218
+	JAE          ring_built_220
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_225
+	JNE          ring_wrap_227
 	XORQ         R10, R10
 
-ring_wrap_225:
-	JMP ring_fill_last_223
+ring_wrap_227:
+	JMP ring_fill_last_225
 
-ring_long_planes_221:
-ring_channel_226:
+ring_long_planes_223:
+ring_channel_228:
 	CMPQ         R13, R12
-	JAE          ring_built_218
+	JAE          ring_built_220
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -2966,57 +2970,57 @@ ring_channel_226:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_227:
+ring_plane_229:
 	VMOVUPS Y1, (CX)(R15*4)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_227
+	JB      ring_plane_229
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_228
+	JNE     ring_wrap_230
 	XORQ    R10, R10
 
-ring_wrap_228:
-	JMP ring_channel_226
+ring_wrap_230:
+	JMP ring_channel_228
 
-ring_short_216:
+ring_short_218:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_229:
+ring_element_231:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_230
+	JB   ring_element_next_232
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_230
+	JB   ring_element_next_232
 	XORQ R13, R13
 
-ring_element_next_230:
+ring_element_next_232:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_229
+	JB      ring_element_231
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_231
+	JE      ring_exact_233
 	SUBQ    R10, R8
 
-ring_exact_231:
+ring_exact_233:
 	MOVQ R8, R9
 
-ring_repeat_232:
+ring_repeat_234:
 	CMPQ    R9, R12
-	JAE     ring_built_218
+	JAE     ring_built_220
 	VMOVUPS Y1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_232
+	JMP     ring_repeat_234
 
-ring_built_218:
+ring_built_220:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -3032,22 +3036,22 @@ ring_built_218:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_233:
+sums_zero_235:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_234
+	JAE     sums_zeroed_236
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_233
+	JMP     sums_zero_235
 
-sums_zeroed_234:
+sums_zeroed_236:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_235:
+unrolled_237:
 	CMPQ        R9, R10
-	JGT         single_236
+	JGT         single_238
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3141,15 +3145,15 @@ unrolled_235:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_235
+	JMP         unrolled_237
 
-single_236:
+single_238:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_237:
+single_loop_239:
 	CMPQ        R9, R10
-	JGT         remainder_238
+	JGT         remainder_240
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3177,11 +3181,11 @@ single_loop_237:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_237
+	JMP         single_loop_239
 
-remainder_238:
+remainder_240:
 	SUBQ         R9, DI
-	JE           span_done_239
+	JE           span_done_241
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -3208,78 +3212,78 @@ remainder_238:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
-span_done_239:
+span_done_241:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_241
+	JLE   fold_ext_done_243
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_242
+	JA    fold_ext_scalar_244
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_240:
+fold_ext_242:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_241
+	JBE     fold_ext_done_243
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_240
+	JMP     fold_ext_242
 
-fold_ext_scalar_242:
+fold_ext_scalar_244:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_243:
+fold_ext_element_245:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_244
+	JBE    fold_ext_element_done_246
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_243
+	JMP    fold_ext_element_245
 
-fold_ext_element_done_244:
-fold_ext_done_241:
-fold_245:
+fold_ext_element_done_246:
+fold_ext_done_243:
+fold_247:
 	CMPQ   DX, AX
-	JBE    fold_done_246
+	JBE    fold_done_248
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_245
+	JMP    fold_247
 
-fold_done_246:
+fold_done_248:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_247
+	JNE  sums_planes_249
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_249:
+sums_vector_251:
 	CMPQ       AX, DX
-	JGT        sums_scalar_250
+	JGT        sums_scalar_252
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_249
+	JMP        sums_vector_251
 
-sums_scalar_250:
+sums_scalar_252:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_248
+	JE        sums_done_250
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3287,18 +3291,18 @@ sums_scalar_250:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_250
+	JMP       sums_scalar_252
 
-sums_planes_247:
+sums_planes_249:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_251:
+sums_group_253:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_253
+	JB     sums_single_255
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3307,7 +3311,7 @@ sums_group_251:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_252:
+sums_group_plane_254:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3316,7 +3320,7 @@ sums_group_plane_252:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_252
+	JB        sums_group_plane_254
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3341,32 +3345,32 @@ sums_group_plane_252:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_251
+	JMP       sums_group_253
 
-sums_single_253:
+sums_single_255:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_248
+	JE     sums_done_250
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_254:
+sums_single_plane_256:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_254
+	JB        sums_single_plane_256
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_253
+	JMP       sums_single_255
 
-sums_done_248:
+sums_done_250:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_209:
+ring_segmented_211:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -3376,7 +3380,7 @@ ring_segmented_209:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_256:
+ring_block_258:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -3392,25 +3396,15 @@ ring_block_256:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_257:
+ring_len_259:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_258
+	JAE  ring_len_done_260
 	ADDQ DI, R8
-	JMP  ring_len_257
+	JMP  ring_len_259
 
-ring_len_done_258:
+ring_len_done_260:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
-
-ring_step_259:
-	CMPQ R9, R8
-	JB   ring_step_done_260
-	SUBQ R8, R9
-	JMP  ring_step_259
-
-ring_step_done_260:
-	MOVQ R9, 1864(SP)
-	MOVQ $0x00000020, R9
 
 ring_step_261:
 	CMPQ R9, R8
@@ -3419,6 +3413,16 @@ ring_step_261:
 	JMP  ring_step_261
 
 ring_step_done_262:
+	MOVQ R9, 1864(SP)
+	MOVQ $0x00000020, R9
+
+ring_step_263:
+	CMPQ R9, R8
+	JB   ring_step_done_264
+	SUBQ R8, R9
+	JMP  ring_step_263
+
+ring_step_done_264:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -3429,76 +3433,76 @@ ring_step_done_262:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_263
+	JB      ring_short_265
 	CMPQ    AX, $0x01
-	JNE     ring_planes_264
+	JNE     ring_planes_266
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_266:
+ring_copy_268:
 	CMPQ    DI, R9
-	JAE     ring_built_265
+	JAE     ring_built_267
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_267
+	JB      ring_copy_tail_269
 	VMOVUPS (R8)(R10*4), Y1
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_266
+	JNE     ring_copy_268
 	XORQ    R10, R10
-	JMP     ring_copy_266
+	JMP     ring_copy_268
 
-ring_copy_tail_267:
+ring_copy_tail_269:
 	VMOVUPS -32(R8)(SI*4), Y1
 	ADDQ    R11, DI
 	VMOVUPS Y1, -32(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_266
+	JMP     ring_copy_268
 
-ring_planes_264:
+ring_planes_266:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_268
+	JA   ring_long_planes_270
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_269:
+ring_fill_271:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_270
+	JGT          ring_fill_last_272
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_271
+	JNE          ring_wrap_273
 	XORQ         DI, DI
 
-ring_wrap_271:
-	JMP ring_fill_269
+ring_wrap_273:
+	JMP ring_fill_271
 
-ring_fill_last_270:
+ring_fill_last_272:
 	CMPQ         R10, R9
-	JAE          ring_built_265
+	JAE          ring_built_267
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_272
+	JNE          ring_wrap_274
 	XORQ         DI, DI
 
-ring_wrap_272:
-	JMP ring_fill_last_270
+ring_wrap_274:
+	JMP ring_fill_last_272
 
-ring_long_planes_268:
-ring_channel_273:
+ring_long_planes_270:
+ring_channel_275:
 	CMPQ         R10, R9
-	JAE          ring_built_265
+	JAE          ring_built_267
 	VBROADCASTSS (R8)(DI*4), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -3506,57 +3510,57 @@ ring_channel_273:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_274:
+ring_plane_276:
 	VMOVUPS Y1, (CX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_274
+	JB      ring_plane_276
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_275
+	JNE     ring_wrap_277
 	XORQ    DI, DI
 
-ring_wrap_275:
-	JMP ring_channel_273
+ring_wrap_277:
+	JMP ring_channel_275
 
-ring_short_263:
+ring_short_265:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_276:
+ring_element_278:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_277
+	JB   ring_element_next_279
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_277
+	JB   ring_element_next_279
 	XORQ R10, R10
 
-ring_element_next_277:
+ring_element_next_279:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_276
+	JB      ring_element_278
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_278
+	JE      ring_exact_280
 	SUBQ    DI, SI
 
-ring_exact_278:
+ring_exact_280:
 	MOVQ SI, DI
 
-ring_repeat_279:
+ring_repeat_281:
 	CMPQ    DI, R9
-	JAE     ring_built_265
+	JAE     ring_built_267
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_279
+	JMP     ring_repeat_281
 
-ring_built_265:
+ring_built_267:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -3582,26 +3586,26 @@ ring_built_265:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_280:
+sums_zero_282:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_281
+	JAE     sums_zeroed_283
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_280
+	JMP     sums_zero_282
 
-sums_zeroed_281:
-ring_row_282:
+sums_zeroed_283:
+ring_row_284:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_283
+	JE   ring_rows_done_285
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_284:
+unrolled_286:
 	CMPQ        R10, R11
-	JGT         single_285
+	JGT         single_287
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3695,15 +3699,15 @@ unrolled_284:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_284
+	JMP         unrolled_286
 
-single_285:
+single_287:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_286:
+single_loop_288:
 	CMPQ        R10, R11
-	JGT         remainder_287
+	JGT         remainder_289
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3731,11 +3735,11 @@ single_loop_286:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_286
+	JMP         single_loop_288
 
-remainder_287:
+remainder_289:
 	SUBQ         R10, R9
-	JE           span_done_288
+	JE           span_done_290
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -3762,7 +3766,7 @@ remainder_287:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_288:
+span_done_290:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -3770,9 +3774,9 @@ span_done_288:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_282
+	JMP   ring_row_284
 
-ring_rows_done_283:
+ring_rows_done_285:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -3780,71 +3784,71 @@ ring_rows_done_283:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_290
+	JLE  fold_ext_done_292
 	CMPQ R8, DI
-	JA   fold_ext_scalar_291
+	JA   fold_ext_scalar_293
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_289:
+fold_ext_291:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_290
+	JBE     fold_ext_done_292
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_289
+	JMP     fold_ext_291
 
-fold_ext_scalar_291:
+fold_ext_scalar_293:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_292:
+fold_ext_element_294:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_293
+	JBE    fold_ext_element_done_295
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_292
+	JMP    fold_ext_element_294
 
-fold_ext_element_done_293:
-fold_ext_done_290:
-fold_294:
+fold_ext_element_done_295:
+fold_ext_done_292:
+fold_296:
 	CMPQ   DI, SI
-	JBE    fold_done_295
+	JBE    fold_done_297
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_294
+	JMP    fold_296
 
-fold_done_295:
+fold_done_297:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_296
+	JNE  sums_planes_298
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_298:
+sums_vector_300:
 	CMPQ       SI, DI
-	JGT        sums_scalar_299
+	JGT        sums_scalar_301
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_298
+	JMP        sums_vector_300
 
-sums_scalar_299:
+sums_scalar_301:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_297
+	JE        sums_done_299
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -3852,18 +3856,18 @@ sums_scalar_299:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_299
+	JMP       sums_scalar_301
 
-sums_planes_296:
+sums_planes_298:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_300:
+sums_group_302:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_302
+	JB     sums_single_304
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -3872,7 +3876,7 @@ sums_group_300:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_301:
+sums_group_plane_303:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -3881,7 +3885,7 @@ sums_group_plane_301:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_301
+	JB        sums_group_plane_303
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -3906,32 +3910,32 @@ sums_group_plane_301:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_300
+	JMP       sums_group_302
 
-sums_single_302:
+sums_single_304:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_297
+	JE     sums_done_299
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_303:
+sums_single_plane_305:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_303
+	JB        sums_single_plane_305
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_302
+	JMP       sums_single_304
 
-sums_done_297:
+sums_done_299:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_256
+	JMP  ring_block_258
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -3947,9 +3951,9 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSS alpha+72(FP), Y1
 	CMPQ         BX, $0x00000010
-	JA           general_305
+	JA           general_307
 	CMPQ         BX, $0x00000008
-	JB           general_305
+	JB           general_307
 	SUBQ         $0x00000008, BX
 	VMOVUPS      (CX)(BX*4), Y2
 	VMOVUPS      (DX)(BX*4), Y3
@@ -3964,17 +3968,17 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VBLENDVPS    Y0, Y3, Y1, Y1
 	VMOVUPS      Y1, (AX)(SI*4)
 	VMOVUPS      Y4, (AX)(BX*4)
-	JMP          short_done_304
+	JMP          short_done_306
 
-general_305:
+general_307:
 	MOVQ       BX, SI
 	SHLQ       $0x02, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_306
+	JB         cached_308
 	CMPQ       AX, DX
-	JE         cached_306
+	JE         cached_308
 	CMPQ       AX, CX
-	JE         cached_306
+	JE         cached_308
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -3983,7 +3987,7 @@ general_305:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_308
+	JE         aligned_310
 	MOVQ       DI, R8
 	SHLQ       $0x02, R8
 	NEGQ       R8
@@ -3997,15 +4001,15 @@ general_305:
 	VMASKMOVPS Y5, Y2, (AX)(SI*4)
 	MOVQ       DI, SI
 
-aligned_308:
+aligned_310:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
 	PCALIGN $64
 
-unrolled_309:
+unrolled_311:
 	CMPQ      SI, DI
-	JGT       single_310
+	JGT       single_312
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4031,15 +4035,15 @@ unrolled_309:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_309
+	JMP       unrolled_311
 
-single_310:
+single_312:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_311:
+single_loop_313:
 	CMPQ      SI, DI
-	JGT       remainder_312
+	JGT       remainder_314
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4047,11 +4051,11 @@ single_loop_311:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_311
+	JMP       single_loop_313
 
-remainder_312:
+remainder_314:
 	SUBQ       SI, BX
-	JE         span_done_313
+	JE         span_done_315
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -4063,32 +4067,32 @@ remainder_312:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_313:
+span_done_315:
 	SFENCE
-	JMP stored_307
+	JMP stored_309
 
-cached_306:
+cached_308:
 	XORQ      SI, SI
 	TESTQ     $0x00000007, BX
-	JE        no_last_319
+	JE        no_last_321
 	MOVQ      BX, DI
 	SUBQ      $0x00000008, DI
-	JL        no_last_319
+	JL        no_last_321
 	VMOVUPS   (CX)(DI*4), Y2
 	VMOVUPS   (DX)(DI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y4
 	VBLENDVPS Y2, Y3, Y4, Y4
 
-no_last_319:
+no_last_321:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
 	PCALIGN $64
 
-unrolled_314:
+unrolled_316:
 	CMPQ      SI, R8
-	JGT       single_315
+	JGT       single_317
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4114,15 +4118,15 @@ unrolled_314:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_314
+	JMP       unrolled_316
 
-single_315:
+single_317:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_316:
+single_loop_318:
 	CMPQ      SI, R8
-	JGT       remainder_317
+	JGT       remainder_319
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4130,18 +4134,18 @@ single_loop_316:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_316
+	JMP       single_loop_318
 
-remainder_317:
+remainder_319:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_318
+	JE      span_done_320
 	CMPQ    BX, $0x00000008
-	JL      masked_320
+	JL      masked_322
 	VMOVUPS Y4, (AX)(DI*4)
-	JMP     span_done_318
+	JMP     span_done_320
 
-masked_320:
+masked_322:
 	MOVQ       R8, BX
 	SHLQ       $0x02, BX
 	NEGQ       BX
@@ -4154,9 +4158,9 @@ masked_320:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_318:
-stored_307:
-short_done_304:
+span_done_320:
+stored_309:
+short_done_306:
 	VZEROUPPER
 	RET
 
@@ -4177,17 +4181,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_321
+	JB     cached_323
 	CMPQ   R9, $0x00000800
-	JB     cached_321
+	JB     cached_323
 	CMPQ   AX, DX
-	JE     cached_321
+	JE     cached_323
 	CMPQ   AX, CX
-	JE     cached_321
+	JE     cached_323
 
-plane_323:
+plane_325:
 	CMPQ         BX, $0x00
-	JE           planes_done_324
+	JE           planes_done_326
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -4197,7 +4201,7 @@ plane_323:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_325
+	JE           aligned_327
 	MOVQ         R12, R13
 	SHLQ         $0x02, R13
 	NEGQ         R13
@@ -4211,13 +4215,13 @@ plane_323:
 	VMASKMOVPS   Y5, Y2, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_325:
+aligned_327:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_326:
+unrolled_328:
 	CMPQ      R11, R12
-	JGT       single_327
+	JGT       single_329
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4243,15 +4247,15 @@ unrolled_326:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_326
+	JMP       unrolled_328
 
-single_327:
+single_329:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_328:
+single_loop_330:
 	CMPQ      R11, R12
-	JGT       remainder_329
+	JGT       remainder_331
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4259,12 +4263,12 @@ single_loop_328:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_328
+	JMP       single_loop_330
 
-remainder_329:
+remainder_331:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_330
+	JE         span_done_332
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -4276,33 +4280,33 @@ remainder_329:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_330:
+span_done_332:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_331
+	JNE  same_pass_333
 	XORQ R10, R10
 
-same_pass_331:
+same_pass_333:
 	SUBQ SI, BX
-	JMP  plane_323
+	JMP  plane_325
 
-planes_done_324:
+planes_done_326:
 	SFENCE
-	JMP stored_322
+	JMP stored_324
 
-cached_321:
-plane_332:
+cached_323:
+plane_334:
 	CMPQ         BX, $0x00
-	JE           planes_done_333
+	JE           planes_done_335
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000010
-	JA           general_339
+	JA           general_341
 	CMPQ         SI, $0x00000008
-	JB           general_339
+	JB           general_341
 	MOVQ         SI, R11
 	SUBQ         $0x00000008, R11
 	VMOVUPS      (CX)(R11*4), Y2
@@ -4318,27 +4322,27 @@ plane_332:
 	VBLENDVPS    Y2, Y3, Y1, Y1
 	VMOVUPS      Y1, (AX)(R13*4)
 	VMOVUPS      Y5, (AX)(R11*4)
-	JMP          span_done_338
+	JMP          span_done_340
 
-general_339:
+general_341:
 	TESTQ     $0x00000007, SI
-	JE        no_last_340
+	JE        no_last_342
 	MOVQ      SI, R12
 	SUBQ      $0x00000008, R12
-	JL        no_last_340
+	JL        no_last_342
 	VMOVUPS   (CX)(R12*4), Y3
 	VMOVUPS   (DX)(R12*4), Y2
 	VCMPPS    $0x1e, Y0, Y3, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 
-no_last_340:
+no_last_342:
 	MOVQ SI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_334:
+unrolled_336:
 	CMPQ      R11, R13
-	JGT       single_335
+	JGT       single_337
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4364,15 +4368,15 @@ unrolled_334:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_334
+	JMP       unrolled_336
 
-single_335:
+single_337:
 	MOVQ SI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_336:
+single_loop_338:
 	CMPQ      R11, R13
-	JGT       remainder_337
+	JGT       remainder_339
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4380,18 +4384,18 @@ single_loop_336:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_336
+	JMP       single_loop_338
 
-remainder_337:
+remainder_339:
 	MOVQ    SI, R13
 	SUBQ    R11, R13
-	JE      span_done_338
+	JE      span_done_340
 	CMPQ    SI, $0x00000008
-	JL      masked_341
+	JL      masked_343
 	VMOVUPS Y4, (AX)(R12*4)
-	JMP     span_done_338
+	JMP     span_done_340
 
-masked_341:
+masked_343:
 	SHLQ       $0x02, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -4403,21 +4407,21 @@ masked_341:
 	VBLENDVPS  Y3, Y5, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_338:
+span_done_340:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_342
+	JNE  same_pass_344
 	XORQ R10, R10
 
-same_pass_342:
+same_pass_344:
 	SUBQ SI, BX
-	JMP  plane_332
+	JMP  plane_334
 
-planes_done_333:
-stored_322:
+planes_done_335:
+stored_324:
 	VZEROUPPER
 	RET
 
@@ -4433,20 +4437,53 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   pattern_len+80(FP), DI
 	MOVQ   DI, R8
 	SHLQ   $0x02, R8
-	MOVQ   BX, R9
-	SHLQ   $0x02, R9
-	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_343
-	CMPQ   R8, $0x00000800
-	JB     cached_343
-	CMPQ   AX, DX
-	JE     cached_343
-	CMPQ   AX, CX
-	JE     cached_343
+	CMPQ   DI, $0x00000010
+	JA     short_rows_done_347
+	CMPQ   DI, $0x00000008
+	JB     short_rows_done_347
+	CMPQ   BX, DI
+	JB     short_rows_done_347
+	MOVQ   DI, R9
+	SUBQ   $0x00000008, R9
+	XORQ   R11, R11
 
-row_345:
+short_row_346:
+	VMOVUPS   (CX)(R9*4), Y1
+	VMOVUPS   (DX)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SI)(R9*4), Y2, Y4
+	VBLENDVPS Y1, Y2, Y4, Y4
+	VMOVUPS   (CX)(R11*4), Y1
+	VMOVUPS   (DX)(R11*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SI)(R11*4), Y2, Y5
+	VBLENDVPS Y1, Y2, Y5, Y5
+	VMOVUPS   Y5, (AX)(R11*4)
+	VMOVUPS   Y4, (AX)(R9*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       short_row_346
+	TESTQ     BX, BX
+	JE        pattern_done_345
+
+short_rows_done_347:
+	MOVQ BX, R9
+	SHLQ $0x02, R9
+	CMPQ R9, ·streamThreshold+0(SB)
+	JB   cached_348
+	CMPQ R8, $0x00000800
+	JB   cached_348
+	CMPQ AX, DX
+	JE   cached_348
+	CMPQ AX, CX
+	JE   cached_348
+
+row_350:
 	CMPQ       BX, $0x00
-	JE         rows_done_346
+	JE         rows_done_351
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -4458,7 +4495,7 @@ row_345:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_347
+	JE         aligned_352
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -4473,13 +4510,13 @@ row_345:
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 	MOVQ       R10, R9
 
-aligned_347:
+aligned_352:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_348:
+unrolled_353:
 	CMPQ      R9, R10
-	JGT       single_349
+	JGT       single_354
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4505,15 +4542,15 @@ unrolled_348:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_348
+	JMP       unrolled_353
 
-single_349:
+single_354:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_350:
+single_loop_355:
 	CMPQ      R9, R10
-	JGT       remainder_351
+	JGT       remainder_356
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4521,12 +4558,12 @@ single_loop_350:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_350
+	JMP       single_loop_355
 
-remainder_351:
+remainder_356:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_352
+	JE         span_done_357
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -4539,61 +4576,31 @@ remainder_351:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_352:
+span_done_357:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_345
+	JMP  row_350
 
-rows_done_346:
+rows_done_351:
 	SFENCE
-	JMP stored_344
+	JMP stored_349
 
-cached_343:
-	CMPQ DI, $0x00000010
-	JA   short_rows_done_354
-	CMPQ DI, $0x00000008
-	JB   short_rows_done_354
-	MOVQ DI, R9
-	SUBQ $0x00000008, R9
-	XORQ R11, R11
-
-short_row_353:
-	CMPQ      BX, DI
-	JB        short_rows_done_354
-	VMOVUPS   (CX)(R9*4), Y1
-	VMOVUPS   (DX)(R9*4), Y2
-	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SI)(R9*4), Y2, Y4
-	VBLENDVPS Y1, Y2, Y4, Y4
-	VMOVUPS   (CX)(R11*4), Y1
-	VMOVUPS   (DX)(R11*4), Y2
-	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SI)(R11*4), Y2, Y5
-	VBLENDVPS Y1, Y2, Y5, Y5
-	VMOVUPS   Y5, (AX)(R11*4)
-	VMOVUPS   Y4, (AX)(R9*4)
-	ADDQ      R8, CX
-	ADDQ      R8, DX
-	ADDQ      R8, AX
-	SUBQ      DI, BX
-	JMP       short_row_353
-
-short_rows_done_354:
-row_355:
+cached_348:
+row_358:
 	CMPQ      BX, $0x00
-	JE        rows_done_356
+	JE        rows_done_359
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000010
-	JA        general_362
+	JA        general_365
 	CMPQ      R8, $0x00000008
-	JB        general_362
+	JB        general_365
 	MOVQ      R8, R9
 	SUBQ      $0x00000008, R9
 	VMOVUPS   (CX)(R9*4), Y1
@@ -4609,27 +4616,27 @@ row_355:
 	VBLENDVPS Y1, Y2, Y5, Y5
 	VMOVUPS   Y5, (AX)(R11*4)
 	VMOVUPS   Y4, (AX)(R9*4)
-	JMP       span_done_361
+	JMP       span_done_364
 
-general_362:
+general_365:
 	TESTQ     $0x00000007, R8
-	JE        no_last_363
+	JE        no_last_366
 	MOVQ      R8, R10
 	SUBQ      $0x00000008, R10
-	JL        no_last_363
+	JL        no_last_366
 	VMOVUPS   (CX)(R10*4), Y2
 	VMOVUPS   (DX)(R10*4), Y1
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    (SI)(R10*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 
-no_last_363:
+no_last_366:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
 
-unrolled_357:
+unrolled_360:
 	CMPQ      R9, R11
-	JGT       single_358
+	JGT       single_361
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4655,15 +4662,15 @@ unrolled_357:
 	VBLENDVPS Y1, Y2, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_357
+	JMP       unrolled_360
 
-single_358:
+single_361:
 	MOVQ R8, R11
 	SUBQ $0x00000008, R11
 
-single_loop_359:
+single_loop_362:
 	CMPQ      R9, R11
-	JGT       remainder_360
+	JGT       remainder_363
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4671,18 +4678,18 @@ single_loop_359:
 	VBLENDVPS Y1, Y2, Y4, Y4
 	VMOVUPS   Y4, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_359
+	JMP       single_loop_362
 
-remainder_360:
+remainder_363:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_361
+	JE      span_done_364
 	CMPQ    R8, $0x00000008
-	JL      masked_364
+	JL      masked_367
 	VMOVUPS Y3, (AX)(R10*4)
-	JMP     span_done_361
+	JMP     span_done_364
 
-masked_364:
+masked_367:
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -4695,17 +4702,18 @@ masked_364:
 	VBLENDVPS  Y2, Y4, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R9*4)
 
-span_done_361:
+span_done_364:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_355
+	JMP  row_358
 
-rows_done_356:
-stored_344:
+rows_done_359:
+stored_349:
+pattern_done_345:
 	VZEROUPPER
 	RET
 
@@ -4725,36 +4733,36 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_365
+	JA     ring_segmented_368
 	MOVQ   R9, R10
 
-ring_len_366:
+ring_len_369:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_367
+	JAE  ring_len_done_370
 	ADDQ R9, R10
-	JMP  ring_len_366
+	JMP  ring_len_369
 
-ring_len_done_367:
+ring_len_done_370:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_368:
+ring_step_371:
 	CMPQ R11, R10
-	JB   ring_step_done_369
+	JB   ring_step_done_372
 	SUBQ R10, R11
-	JMP  ring_step_368
+	JMP  ring_step_371
 
-ring_step_done_369:
+ring_step_done_372:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_370:
+ring_step_373:
 	CMPQ R11, R10
-	JB   ring_step_done_371
+	JB   ring_step_done_374
 	SUBQ R10, R11
-	JMP  ring_step_370
+	JMP  ring_step_373
 
-ring_step_done_371:
+ring_step_done_374:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -4764,76 +4772,76 @@ ring_step_done_371:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_372
+	JB      ring_short_375
 	CMPQ    AX, $0x01
-	JNE     ring_planes_373
+	JNE     ring_planes_376
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_375:
+ring_copy_378:
 	CMPQ    AX, R11
-	JAE     ring_built_374
+	JAE     ring_built_377
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_376
+	JB      ring_copy_tail_379
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_375
+	JNE     ring_copy_378
 	XORQ    R9, R9
-	JMP     ring_copy_375
+	JMP     ring_copy_378
 
-ring_copy_tail_376:
+ring_copy_tail_379:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R12, AX
 	VMOVUPS Y1, -32(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_375
+	JMP     ring_copy_378
 
-ring_planes_373:
+ring_planes_376:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_377
+	JA   ring_long_planes_380
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_378:
+ring_fill_381:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_379
+	JGT          ring_fill_last_382
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_380
+	JNE          ring_wrap_383
 	XORQ         R9, R9
 
-ring_wrap_380:
-	JMP ring_fill_378
+ring_wrap_383:
+	JMP ring_fill_381
 
-ring_fill_last_379:
+ring_fill_last_382:
 	CMPQ         R12, R11
-	JAE          ring_built_374
+	JAE          ring_built_377
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_381
+	JNE          ring_wrap_384
 	XORQ         R9, R9
 
-ring_wrap_381:
-	JMP ring_fill_last_379
+ring_wrap_384:
+	JMP ring_fill_last_382
 
-ring_long_planes_377:
-ring_channel_382:
+ring_long_planes_380:
+ring_channel_385:
 	CMPQ         R12, R11
-	JAE          ring_built_374
+	JAE          ring_built_377
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -4841,65 +4849,65 @@ ring_channel_382:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_383:
+ring_plane_386:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_383
+	JB      ring_plane_386
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_384
+	JNE     ring_wrap_387
 	XORQ    R9, R9
 
-ring_wrap_384:
-	JMP ring_channel_382
+ring_wrap_387:
+	JMP ring_channel_385
 
-ring_short_372:
+ring_short_375:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_385:
+ring_element_388:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_386
+	JB   ring_element_next_389
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_386
+	JB   ring_element_next_389
 	XORQ R12, R12
 
-ring_element_next_386:
+ring_element_next_389:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_385
+	JB      ring_element_388
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_387
+	JE      ring_exact_390
 	SUBQ    R9, AX
 
-ring_exact_387:
+ring_exact_390:
 	MOVQ AX, DX
 
-ring_repeat_388:
+ring_repeat_391:
 	CMPQ    DX, R11
-	JAE     ring_built_374
+	JAE     ring_built_377
 	VMOVUPS Y1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_388
+	JMP     ring_repeat_391
 
-ring_built_374:
+ring_built_377:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_389:
+unrolled_392:
 	CMPQ      DX, R9
-	JGT       single_390
+	JGT       single_393
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4929,15 +4937,15 @@ unrolled_389:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_389
+	JMP       unrolled_392
 
-single_390:
+single_393:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_391:
+single_loop_394:
 	CMPQ      DX, R9
-	JGT       remainder_392
+	JGT       remainder_395
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4949,11 +4957,11 @@ single_loop_391:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_391
+	JMP       single_loop_394
 
-remainder_392:
+remainder_395:
 	SUBQ       DX, DI
-	JE         span_done_393
+	JE         span_done_396
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -4966,10 +4974,10 @@ remainder_392:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_393:
+span_done_396:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_365:
+ring_segmented_368:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -4979,11 +4987,11 @@ ring_segmented_365:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_394
+	JE   ring_rows_397
 
-ring_segment_395:
+ring_segment_398:
 	CMPQ    DI, $0x00
-	JE      ring_done_396
+	JE      ring_done_399
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -5000,33 +5008,33 @@ ring_segment_395:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_397:
+ring_len_400:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_398
+	JAE  ring_len_done_401
 	ADDQ R10, R12
-	JMP  ring_len_397
+	JMP  ring_len_400
 
-ring_len_done_398:
+ring_len_done_401:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_399:
+ring_step_402:
 	CMPQ R13, R12
-	JB   ring_step_done_400
+	JB   ring_step_done_403
 	SUBQ R12, R13
-	JMP  ring_step_399
+	JMP  ring_step_402
 
-ring_step_done_400:
+ring_step_done_403:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_401:
+ring_step_404:
 	CMPQ R13, R12
-	JB   ring_step_done_402
+	JB   ring_step_done_405
 	SUBQ R12, R13
-	JMP  ring_step_401
+	JMP  ring_step_404
 
-ring_step_done_402:
+ring_step_done_405:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -5036,76 +5044,76 @@ ring_step_done_402:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_403
+	JB      ring_short_406
 	CMPQ    R9, $0x01
-	JNE     ring_planes_404
+	JNE     ring_planes_407
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_406:
+ring_copy_409:
 	CMPQ    R9, AX
-	JAE     ring_built_405
+	JAE     ring_built_408
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_407
+	JB      ring_copy_tail_410
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_406
+	JNE     ring_copy_409
 	XORQ    R10, R10
-	JMP     ring_copy_406
+	JMP     ring_copy_409
 
-ring_copy_tail_407:
+ring_copy_tail_410:
 	VMOVUPS -32(R11)(DX*4), Y1
 	ADDQ    R12, R9
 	VMOVUPS Y1, -32(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_406
+	JMP     ring_copy_409
 
-ring_planes_404:
+ring_planes_407:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_408
+	JA   ring_long_planes_411
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_409:
+ring_fill_412:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_410
+	JGT          ring_fill_last_413
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_411
+	JNE          ring_wrap_414
 	XORQ         R10, R10
 
-ring_wrap_411:
-	JMP ring_fill_409
+ring_wrap_414:
+	JMP ring_fill_412
 
-ring_fill_last_410:
+ring_fill_last_413:
 	CMPQ         R12, AX
-	JAE          ring_built_405
+	JAE          ring_built_408
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_412
+	JNE          ring_wrap_415
 	XORQ         R10, R10
 
-ring_wrap_412:
-	JMP ring_fill_last_410
+ring_wrap_415:
+	JMP ring_fill_last_413
 
-ring_long_planes_408:
-ring_channel_413:
+ring_long_planes_411:
+ring_channel_416:
 	CMPQ         R12, AX
-	JAE          ring_built_405
+	JAE          ring_built_408
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -5113,66 +5121,66 @@ ring_channel_413:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_414:
+ring_plane_417:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_414
+	JB      ring_plane_417
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_415
+	JNE     ring_wrap_418
 	XORQ    R10, R10
 
-ring_wrap_415:
-	JMP ring_channel_413
+ring_wrap_418:
+	JMP ring_channel_416
 
-ring_short_403:
+ring_short_406:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_416:
+ring_element_419:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_417
+	JB   ring_element_next_420
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_417
+	JB   ring_element_next_420
 	XORQ R12, R12
 
-ring_element_next_417:
+ring_element_next_420:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_416
+	JB      ring_element_419
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_418
+	JE      ring_exact_421
 	SUBQ    R10, DX
 
-ring_exact_418:
+ring_exact_421:
 	MOVQ DX, R9
 
-ring_repeat_419:
+ring_repeat_422:
 	CMPQ    R9, AX
-	JAE     ring_built_405
+	JAE     ring_built_408
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_419
+	JMP     ring_repeat_422
 
-ring_built_405:
+ring_built_408:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_420:
+unrolled_423:
 	CMPQ      R9, R10
-	JGT       single_421
+	JGT       single_424
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5202,15 +5210,15 @@ unrolled_420:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_420
+	JMP       unrolled_423
 
-single_421:
+single_424:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_422:
+single_loop_425:
 	CMPQ      R9, R10
-	JGT       remainder_423
+	JGT       remainder_426
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5222,11 +5230,11 @@ single_loop_422:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_422
+	JMP       single_loop_425
 
-remainder_423:
+remainder_426:
 	SUBQ       R9, DX
-	JE         span_done_424
+	JE         span_done_427
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5239,7 +5247,7 @@ remainder_423:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_424:
+span_done_427:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -5251,18 +5259,18 @@ span_done_424:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_425
+	JNE  ring_next_428
 	XORQ AX, AX
 
-ring_next_425:
+ring_next_428:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_395
+	JMP  ring_segment_398
 
-ring_done_396:
+ring_done_399:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_394:
-ring_block_426:
+ring_rows_397:
+ring_block_429:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -5278,33 +5286,33 @@ ring_block_426:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_427:
+ring_len_430:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_428
+	JAE  ring_len_done_431
 	ADDQ BX, SI
-	JMP  ring_len_427
+	JMP  ring_len_430
 
-ring_len_done_428:
+ring_len_done_431:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_429:
+ring_step_432:
 	CMPQ DI, SI
-	JB   ring_step_done_430
+	JB   ring_step_done_433
 	SUBQ SI, DI
-	JMP  ring_step_429
+	JMP  ring_step_432
 
-ring_step_done_430:
+ring_step_done_433:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_431:
+ring_step_434:
 	CMPQ DI, SI
-	JB   ring_step_done_432
+	JB   ring_step_done_435
 	SUBQ SI, DI
-	JMP  ring_step_431
+	JMP  ring_step_434
 
-ring_step_done_432:
+ring_step_done_435:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -5315,76 +5323,76 @@ ring_step_done_432:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_433
+	JB      ring_short_436
 	CMPQ    CX, $0x01
-	JNE     ring_planes_434
+	JNE     ring_planes_437
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_436:
+ring_copy_439:
 	CMPQ    BX, DI
-	JAE     ring_built_435
+	JAE     ring_built_438
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_437
+	JB      ring_copy_tail_440
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_436
+	JNE     ring_copy_439
 	XORQ    R9, R9
-	JMP     ring_copy_436
+	JMP     ring_copy_439
 
-ring_copy_tail_437:
+ring_copy_tail_440:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_436
+	JMP     ring_copy_439
 
-ring_planes_434:
+ring_planes_437:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_438
+	JA   ring_long_planes_441
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_439:
+ring_fill_442:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_440
+	JGT          ring_fill_last_443
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_441
+	JNE          ring_wrap_444
 	XORQ         BX, BX
 
-ring_wrap_441:
-	JMP ring_fill_439
+ring_wrap_444:
+	JMP ring_fill_442
 
-ring_fill_last_440:
+ring_fill_last_443:
 	CMPQ         R9, DI
-	JAE          ring_built_435
+	JAE          ring_built_438
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_442
+	JNE          ring_wrap_445
 	XORQ         BX, BX
 
-ring_wrap_442:
-	JMP ring_fill_last_440
+ring_wrap_445:
+	JMP ring_fill_last_443
 
-ring_long_planes_438:
-ring_channel_443:
+ring_long_planes_441:
+ring_channel_446:
 	CMPQ         R9, DI
-	JAE          ring_built_435
+	JAE          ring_built_438
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -5392,57 +5400,57 @@ ring_channel_443:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_444:
+ring_plane_447:
 	VMOVUPS Y1, (R8)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_444
+	JB      ring_plane_447
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_445
+	JNE     ring_wrap_448
 	XORQ    BX, BX
 
-ring_wrap_445:
-	JMP ring_channel_443
+ring_wrap_448:
+	JMP ring_channel_446
 
-ring_short_433:
+ring_short_436:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_446:
+ring_element_449:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_447
+	JB   ring_element_next_450
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_447
+	JB   ring_element_next_450
 	XORQ R9, R9
 
-ring_element_next_447:
+ring_element_next_450:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_446
+	JB      ring_element_449
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_448
+	JE      ring_exact_451
 	SUBQ    BX, DX
 
-ring_exact_448:
+ring_exact_451:
 	MOVQ DX, BX
 
-ring_repeat_449:
+ring_repeat_452:
 	CMPQ    BX, DI
-	JAE     ring_built_435
+	JAE     ring_built_438
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_449
+	JMP     ring_repeat_452
 
-ring_built_435:
+ring_built_438:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -5453,18 +5461,18 @@ ring_built_435:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_450:
+ring_row_453:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_451
+	JE   ring_rows_done_454
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_452:
+unrolled_455:
 	CMPQ      R9, R10
-	JGT       single_453
+	JGT       single_456
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5494,15 +5502,15 @@ unrolled_452:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_452
+	JMP       unrolled_455
 
-single_453:
+single_456:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_454:
+single_loop_457:
 	CMPQ      R9, R10
-	JGT       remainder_455
+	JGT       remainder_458
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5514,11 +5522,11 @@ single_loop_454:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_454
+	JMP       single_loop_457
 
-remainder_455:
+remainder_458:
 	SUBQ       R9, DX
-	JE         span_done_456
+	JE         span_done_459
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5531,7 +5539,7 @@ remainder_455:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_456:
+span_done_459:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -5539,13 +5547,13 @@ span_done_456:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_450
+	JMP   ring_row_453
 
-ring_rows_done_451:
+ring_rows_done_454:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_426
+	JMP  ring_block_429
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -5564,10 +5572,10 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 	TESTQ        $0x00000007, DX
-	JE           no_last_462
+	JE           no_last_465
 	MOVQ         DX, SI
 	SUBQ         $0x00000008, SI
-	JL           no_last_462
+	JL           no_last_465
 	VMOVUPS      (AX)(SI*4), Y5
 	VMOVUPS      (CX)(SI*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -5588,15 +5596,15 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 
-no_last_462:
+no_last_465:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
 	PCALIGN $64
 
-unrolled_457:
+unrolled_460:
 	CMPQ        BX, SI
-	JGT         single_458
+	JGT         single_461
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5646,15 +5654,15 @@ unrolled_457:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_457
+	JMP         unrolled_460
 
-single_458:
+single_461:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_459:
+single_loop_462:
 	CMPQ        BX, SI
-	JGT         remainder_460
+	JGT         remainder_463
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5668,17 +5676,17 @@ single_loop_459:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_459
+	JMP         single_loop_462
 
-remainder_460:
+remainder_463:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_461
+	JE   span_done_464
 	CMPQ DX, $0x00000008
-	JL   masked_463
-	JMP  span_done_461
+	JL   masked_466
+	JMP  span_done_464
 
-masked_463:
+masked_466:
 	MOVQ         SI, DX
 	SHLQ         $0x02, DX
 	NEGQ         DX
@@ -5698,7 +5706,7 @@ masked_463:
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
 
-span_done_461:
+span_done_464:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5732,19 +5740,19 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 
-plane_464:
+plane_467:
 	CMPQ        DX, $0x00
-	JE          planes_done_465
+	JE          planes_done_468
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000007, SI
-	JE          no_last_471
+	JE          no_last_474
 	MOVQ        SI, R11
 	SUBQ        $0x00000008, R11
-	JL          no_last_471
+	JL          no_last_474
 	VCVTPS2PD   (AX)(R11*4), Y7
 	VCVTPS2PD   (CX)(R11*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5760,13 +5768,13 @@ plane_464:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 
-no_last_471:
+no_last_474:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 
-unrolled_466:
+unrolled_469:
 	CMPQ        R10, R11
-	JGT         single_467
+	JGT         single_470
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5816,15 +5824,15 @@ unrolled_466:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_466
+	JMP         unrolled_469
 
-single_467:
+single_470:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_468:
+single_loop_471:
 	CMPQ        R10, R11
-	JGT         remainder_469
+	JGT         remainder_472
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5838,17 +5846,17 @@ single_loop_468:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_468
+	JMP         single_loop_471
 
-remainder_469:
+remainder_472:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_470
+	JE   span_done_473
 	CMPQ SI, $0x00000008
-	JL   masked_472
-	JMP  span_done_470
+	JL   masked_475
+	JMP  span_done_473
 
-masked_472:
+masked_475:
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -5867,7 +5875,7 @@ masked_472:
 	VCVTPS2PD    X7, Y7
 	VFMADD231PD  Y7, Y8, Y2
 
-span_done_470:
+span_done_473:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5881,14 +5889,14 @@ span_done_470:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_473
+	JNE          same_pass_476
 	XORQ         R9, R9
 
-same_pass_473:
+same_pass_476:
 	SUBQ SI, DX
-	JMP  plane_464
+	JMP  plane_467
 
-planes_done_465:
+planes_done_468:
 	VZEROUPPER
 	RET
 
@@ -5904,18 +5912,18 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 
-row_474:
+row_478:
 	CMPQ         DX, $0x00
-	JE           rows_done_475
+	JE           rows_done_479
 	MOVQ         SI, DI
 	CMPQ         DX, DI
 	CMOVQLT      DX, DI
 	XORQ         R8, R8
 	TESTQ        $0x00000007, DI
-	JE           no_last_481
+	JE           no_last_485
 	MOVQ         DI, R9
 	SUBQ         $0x00000008, R9
-	JL           no_last_481
+	JL           no_last_485
 	VMOVUPS      (AX)(R9*4), Y1
 	VMOVUPS      (CX)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -5940,13 +5948,13 @@ row_474:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R9*8)
 
-no_last_481:
+no_last_485:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_476:
+unrolled_480:
 	CMPQ        R8, R9
-	JGT         single_477
+	JGT         single_481
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6012,15 +6020,15 @@ unrolled_476:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 224(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_476
+	JMP         unrolled_480
 
-single_477:
+single_481:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_478:
+single_loop_482:
 	CMPQ        R8, R9
-	JGT         remainder_479
+	JGT         remainder_483
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6038,17 +6046,17 @@ single_loop_478:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 32(BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_478
+	JMP         single_loop_482
 
-remainder_479:
+remainder_483:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_480
+	JE   span_done_484
 	CMPQ DI, $0x00000008
-	JL   masked_482
-	JMP  span_done_480
+	JL   masked_486
+	JMP  span_done_484
 
-masked_482:
+masked_486:
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -6071,15 +6079,15 @@ masked_482:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
 
-span_done_480:
+span_done_484:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_474
+	JMP  row_478
 
-rows_done_475:
+rows_done_479:
 	VZEROUPPER
 	RET
 
@@ -6097,36 +6105,36 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1312-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000068
-	JA     ring_segmented_483
+	JA     ring_segmented_487
 	MOVQ   DI, SI
 
-ring_len_484:
+ring_len_488:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_485
+	JAE  ring_len_done_489
 	ADDQ DI, SI
-	JMP  ring_len_484
+	JMP  ring_len_488
 
-ring_len_done_485:
+ring_len_done_489:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_486:
+ring_step_490:
 	CMPQ DI, SI
-	JB   ring_step_done_487
+	JB   ring_step_done_491
 	SUBQ SI, DI
-	JMP  ring_step_486
+	JMP  ring_step_490
 
-ring_step_done_487:
+ring_step_done_491:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_488:
+ring_step_492:
 	CMPQ DI, SI
-	JB   ring_step_done_489
+	JB   ring_step_done_493
 	SUBQ SI, DI
-	JMP  ring_step_488
+	JMP  ring_step_492
 
-ring_step_done_489:
+ring_step_done_493:
 	MOVQ    DI, 1264(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -6148,22 +6156,22 @@ ring_step_done_489:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_490:
+sums_zero_494:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_491
+	JAE     sums_zeroed_495
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_490
+	JMP     sums_zero_494
 
-sums_zeroed_491:
+sums_zeroed_495:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_492:
+unrolled_496:
 	CMPQ        DI, R8
-	JGT         single_493
+	JGT         single_497
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6233,15 +6241,15 @@ unrolled_492:
 	SUBQ        1248(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_492
+	JMP         unrolled_496
 
-single_493:
+single_497:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_494:
+single_loop_498:
 	CMPQ        DI, R8
-	JGT         remainder_495
+	JGT         remainder_499
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6263,11 +6271,11 @@ single_loop_494:
 	SUBQ        1248(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_494
+	JMP         single_loop_498
 
-remainder_495:
+remainder_499:
 	SUBQ         DI, BX
-	JE           span_done_496
+	JE           span_done_500
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -6290,78 +6298,78 @@ remainder_495:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_496:
+span_done_500:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1248(SP), BX
 	MOVQ  1288(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_498
+	JLE   fold_ext_done_502
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_499
+	JA    fold_ext_scalar_503
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_497:
+fold_ext_501:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_498
+	JBE     fold_ext_done_502
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_497
+	JMP     fold_ext_501
 
-fold_ext_scalar_499:
+fold_ext_scalar_503:
 	MOVQ 1288(SP), SI
 
-fold_ext_element_500:
+fold_ext_element_504:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_501
+	JBE    fold_ext_element_done_505
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_500
+	JMP    fold_ext_element_504
 
-fold_ext_element_done_501:
-fold_ext_done_498:
-fold_502:
+fold_ext_element_done_505:
+fold_ext_done_502:
+fold_506:
 	CMPQ   BX, AX
-	JBE    fold_done_503
+	JBE    fold_done_507
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_502
+	JMP    fold_506
 
-fold_done_503:
+fold_done_507:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_504
+	JNE  sums_planes_508
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_506:
+sums_vector_510:
 	CMPQ       AX, BX
-	JGT        sums_scalar_507
+	JGT        sums_scalar_511
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_506
+	JMP        sums_vector_510
 
-sums_scalar_507:
+sums_scalar_511:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_505
+	JE        sums_done_509
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -6369,18 +6377,18 @@ sums_scalar_507:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_507
+	JMP       sums_scalar_511
 
-sums_planes_504:
+sums_planes_508:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_508:
+sums_group_512:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_510
+	JB     sums_single_514
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -6389,7 +6397,7 @@ sums_group_508:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_509:
+sums_group_plane_513:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -6398,7 +6406,7 @@ sums_group_plane_509:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_509
+	JB        sums_group_plane_513
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -6423,32 +6431,32 @@ sums_group_plane_509:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_508
+	JMP       sums_group_512
 
-sums_single_510:
+sums_single_514:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_505
+	JE     sums_done_509
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_511:
+sums_single_plane_515:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_511
+	JB        sums_single_plane_515
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_510
+	JMP       sums_single_514
 
-sums_done_505:
+sums_done_509:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_483:
+ring_segmented_487:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000068
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -6458,7 +6466,7 @@ ring_segmented_483:
 	MOVQ AX, 1280(SP)
 	MOVQ $0x00000000, 1272(SP)
 
-ring_block_513:
+ring_block_517:
 	MOVQ    1272(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -6473,33 +6481,33 @@ ring_block_513:
 	MOVQ    BX, 1304(SP)
 	MOVQ    BX, SI
 
-ring_len_514:
+ring_len_518:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_515
+	JAE  ring_len_done_519
 	ADDQ BX, SI
-	JMP  ring_len_514
+	JMP  ring_len_518
 
-ring_len_done_515:
+ring_len_done_519:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_516:
+ring_step_520:
 	CMPQ DI, SI
-	JB   ring_step_done_517
+	JB   ring_step_done_521
 	SUBQ SI, DI
-	JMP  ring_step_516
+	JMP  ring_step_520
 
-ring_step_done_517:
+ring_step_done_521:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_518:
+ring_step_522:
 	CMPQ DI, SI
-	JB   ring_step_done_519
+	JB   ring_step_done_523
 	SUBQ SI, DI
-	JMP  ring_step_518
+	JMP  ring_step_522
 
-ring_step_done_519:
+ring_step_done_523:
 	MOVQ    DI, 1264(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -6528,26 +6536,26 @@ ring_step_done_519:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_520:
+sums_zero_524:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_521
+	JAE     sums_zeroed_525
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_520
+	JMP     sums_zero_524
 
-sums_zeroed_521:
-ring_row_522:
+sums_zeroed_525:
+ring_row_526:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_523
+	JE   ring_rows_done_527
 	XORQ SI, SI
 	MOVQ 1304(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_524:
+unrolled_528:
 	CMPQ        R8, R9
-	JGT         single_525
+	JGT         single_529
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6617,15 +6625,15 @@ unrolled_524:
 	SUBQ        1248(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_524
+	JMP         unrolled_528
 
-single_525:
+single_529:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_526:
+single_loop_530:
 	CMPQ        R8, R9
-	JGT         remainder_527
+	JGT         remainder_531
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6647,11 +6655,11 @@ single_loop_526:
 	SUBQ        1248(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_526
+	JMP         single_loop_530
 
-remainder_527:
+remainder_531:
 	SUBQ         R8, DI
-	JE           span_done_528
+	JE           span_done_532
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -6674,16 +6682,16 @@ remainder_527:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_528:
+span_done_532:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_522
+	JMP   ring_row_526
 
-ring_rows_done_523:
+ring_rows_done_527:
 	MOVQ 1272(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -6691,71 +6699,71 @@ ring_rows_done_523:
 	MOVQ 1248(SP), SI
 	MOVQ 1288(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_530
+	JLE  fold_ext_done_534
 	CMPQ DI, SI
-	JA   fold_ext_scalar_531
+	JA   fold_ext_scalar_535
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_529:
+fold_ext_533:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_530
+	JBE     fold_ext_done_534
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_529
+	JMP     fold_ext_533
 
-fold_ext_scalar_531:
+fold_ext_scalar_535:
 	MOVQ 1288(SP), DI
 
-fold_ext_element_532:
+fold_ext_element_536:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_533
+	JBE    fold_ext_element_done_537
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_532
+	JMP    fold_ext_element_536
 
-fold_ext_element_done_533:
-fold_ext_done_530:
-fold_534:
+fold_ext_element_done_537:
+fold_ext_done_534:
+fold_538:
 	CMPQ   SI, BX
-	JBE    fold_done_535
+	JBE    fold_done_539
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_534
+	JMP    fold_538
 
-fold_done_535:
+fold_done_539:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_536
+	JNE  sums_planes_540
 	MOVQ 1296(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_538:
+sums_vector_542:
 	CMPQ       BX, SI
-	JGT        sums_scalar_539
+	JGT        sums_scalar_543
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_538
+	JMP        sums_vector_542
 
-sums_scalar_539:
+sums_scalar_543:
 	CMPQ      BX, 1296(SP)
-	JE        sums_done_537
+	JE        sums_done_541
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -6763,18 +6771,18 @@ sums_scalar_539:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_539
+	JMP       sums_scalar_543
 
-sums_planes_536:
+sums_planes_540:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_540:
+sums_group_544:
 	MOVQ   1296(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_542
+	JB     sums_single_546
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -6783,7 +6791,7 @@ sums_group_540:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_541:
+sums_group_plane_545:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -6792,7 +6800,7 @@ sums_group_plane_541:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_541
+	JB        sums_group_plane_545
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -6817,32 +6825,32 @@ sums_group_plane_541:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_540
+	JMP       sums_group_544
 
-sums_single_542:
+sums_single_546:
 	CMPQ   BX, 1296(SP)
-	JE     sums_done_537
+	JE     sums_done_541
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_543:
+sums_single_plane_547:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_543
+	JB        sums_single_plane_547
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_542
+	JMP       sums_single_546
 
-sums_done_537:
+sums_done_541:
 	ADDQ 1296(SP), AX
 	MOVQ AX, 1272(SP)
-	JMP  ring_block_513
+	JMP  ring_block_517
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -6857,9 +6865,9 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+48(FP), Y1
 	CMPQ         DX, $0x00000008
-	JA           general_545
+	JA           general_549
 	CMPQ         DX, $0x00000004
-	JB           general_545
+	JB           general_549
 	SUBQ         $0x00000004, DX
 	VMOVUPD      (CX)(DX*8), Y2
 	VCMPPD       $0x1e, Y0, Y2, Y3
@@ -6872,17 +6880,17 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VBLENDVPD    Y0, Y2, Y1, Y1
 	VMOVUPD      Y1, (AX)(BX*8)
 	VMOVUPD      Y4, (AX)(DX*8)
-	JMP          short_done_544
+	JMP          short_done_548
 
-general_545:
+general_549:
 	MOVQ       DX, BX
 	SHLQ       $0x03, BX
 	CMPQ       BX, ·streamThreshold+0(SB)
-	JB         cached_546
+	JB         cached_550
 	CMPQ       AX, CX
-	JE         cached_546
+	JE         cached_550
 	CMPQ       AX, CX
-	JE         cached_546
+	JE         cached_550
 	XORQ       BX, BX
 	MOVQ       AX, SI
 	NEGQ       SI
@@ -6891,7 +6899,7 @@ general_545:
 	CMPQ       SI, DX
 	CMOVQGT    DX, SI
 	TESTQ      SI, SI
-	JE         aligned_548
+	JE         aligned_552
 	MOVQ       SI, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -6904,15 +6912,15 @@ general_545:
 	VMASKMOVPD Y5, Y2, (AX)(BX*8)
 	MOVQ       SI, BX
 
-aligned_548:
+aligned_552:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
 	PCALIGN $64
 
-unrolled_549:
+unrolled_553:
 	CMPQ      BX, SI
-	JGT       single_550
+	JGT       single_554
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -6934,26 +6942,26 @@ unrolled_549:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_549
+	JMP       unrolled_553
 
-single_550:
+single_554:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_551:
+single_loop_555:
 	CMPQ      BX, SI
-	JGT       remainder_552
+	JGT       remainder_556
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_551
+	JMP       single_loop_555
 
-remainder_552:
+remainder_556:
 	SUBQ       BX, DX
-	JE         span_done_553
+	JE         span_done_557
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -6964,31 +6972,31 @@ remainder_552:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_553:
+span_done_557:
 	SFENCE
-	JMP stored_547
+	JMP stored_551
 
-cached_546:
+cached_550:
 	XORQ      BX, BX
 	TESTQ     $0x00000003, DX
-	JE        no_last_559
+	JE        no_last_563
 	MOVQ      DX, SI
 	SUBQ      $0x00000004, SI
-	JL        no_last_559
+	JL        no_last_563
 	VMOVUPD   (CX)(SI*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 
-no_last_559:
+no_last_563:
 	MOVQ DX, DI
 	SUBQ $0x00000010, DI
 
 	PCALIGN $64
 
-unrolled_554:
+unrolled_558:
 	CMPQ      BX, DI
-	JGT       single_555
+	JGT       single_559
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -7010,33 +7018,33 @@ unrolled_554:
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_554
+	JMP       unrolled_558
 
-single_555:
+single_559:
 	MOVQ DX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_556:
+single_loop_560:
 	CMPQ      BX, DI
-	JGT       remainder_557
+	JGT       remainder_561
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_556
+	JMP       single_loop_560
 
-remainder_557:
+remainder_561:
 	MOVQ    DX, DI
 	SUBQ    BX, DI
-	JE      span_done_558
+	JE      span_done_562
 	CMPQ    DX, $0x00000004
-	JL      masked_560
+	JL      masked_564
 	VMOVUPD Y4, (AX)(SI*8)
-	JMP     span_done_558
+	JMP     span_done_562
 
-masked_560:
+masked_564:
 	MOVQ       DI, DX
 	SHLQ       $0x03, DX
 	NEGQ       DX
@@ -7048,9 +7056,9 @@ masked_560:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_558:
-stored_547:
-short_done_544:
+span_done_562:
+stored_551:
+short_done_548:
 	VZEROUPPER
 	RET
 
@@ -7070,17 +7078,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_561
+	JB     cached_565
 	CMPQ   R8, $0x00000800
-	JB     cached_561
+	JB     cached_565
 	CMPQ   AX, CX
-	JE     cached_561
+	JE     cached_565
 	CMPQ   AX, CX
-	JE     cached_561
+	JE     cached_565
 
-plane_563:
+plane_567:
 	CMPQ         DX, $0x00
-	JE           planes_done_564
+	JE           planes_done_568
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -7090,7 +7098,7 @@ plane_563:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_565
+	JE           aligned_569
 	MOVQ         R11, R12
 	SHLQ         $0x03, R12
 	NEGQ         R12
@@ -7103,13 +7111,13 @@ plane_563:
 	VMASKMOVPD   Y5, Y2, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_565:
+aligned_569:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
-unrolled_566:
+unrolled_570:
 	CMPQ      R10, R11
-	JGT       single_567
+	JGT       single_571
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7131,27 +7139,27 @@ unrolled_566:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_566
+	JMP       unrolled_570
 
-single_567:
+single_571:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 
-single_loop_568:
+single_loop_572:
 	CMPQ      R10, R11
-	JGT       remainder_569
+	JGT       remainder_573
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_568
+	JMP       single_loop_572
 
-remainder_569:
+remainder_573:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_570
+	JE         span_done_574
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -7162,32 +7170,32 @@ remainder_569:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_570:
+span_done_574:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_571
+	JNE  same_pass_575
 	XORQ R9, R9
 
-same_pass_571:
+same_pass_575:
 	SUBQ BX, DX
-	JMP  plane_563
+	JMP  plane_567
 
-planes_done_564:
+planes_done_568:
 	SFENCE
-	JMP stored_562
+	JMP stored_566
 
-cached_561:
-plane_572:
+cached_565:
+plane_576:
 	CMPQ         DX, $0x00
-	JE           planes_done_573
+	JE           planes_done_577
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000008
-	JA           general_579
+	JA           general_583
 	CMPQ         BX, $0x00000004
-	JB           general_579
+	JB           general_583
 	MOVQ         BX, R10
 	SUBQ         $0x00000004, R10
 	VMOVUPD      (CX)(R10*8), Y2
@@ -7201,26 +7209,26 @@ plane_572:
 	VBLENDVPD    Y3, Y2, Y1, Y1
 	VMOVUPD      Y1, (AX)(R12*8)
 	VMOVUPD      Y4, (AX)(R10*8)
-	JMP          span_done_578
+	JMP          span_done_582
 
-general_579:
+general_583:
 	TESTQ     $0x00000003, BX
-	JE        no_last_580
+	JE        no_last_584
 	MOVQ      BX, R11
 	SUBQ      $0x00000004, R11
-	JL        no_last_580
+	JL        no_last_584
 	VMOVUPD   (CX)(R11*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
 
-no_last_580:
+no_last_584:
 	MOVQ BX, R12
 	SUBQ $0x00000010, R12
 
-unrolled_574:
+unrolled_578:
 	CMPQ      R10, R12
-	JGT       single_575
+	JGT       single_579
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7242,33 +7250,33 @@ unrolled_574:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_574
+	JMP       unrolled_578
 
-single_575:
+single_579:
 	MOVQ BX, R12
 	SUBQ $0x00000004, R12
 
-single_loop_576:
+single_loop_580:
 	CMPQ      R10, R12
-	JGT       remainder_577
+	JGT       remainder_581
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_576
+	JMP       single_loop_580
 
-remainder_577:
+remainder_581:
 	MOVQ    BX, R12
 	SUBQ    R10, R12
-	JE      span_done_578
+	JE      span_done_582
 	CMPQ    BX, $0x00000004
-	JL      masked_581
+	JL      masked_585
 	VMOVUPD Y5, (AX)(R11*8)
-	JMP     span_done_578
+	JMP     span_done_582
 
-masked_581:
+masked_585:
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -7279,20 +7287,20 @@ masked_581:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_578:
+span_done_582:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_582
+	JNE  same_pass_586
 	XORQ R9, R9
 
-same_pass_582:
+same_pass_586:
 	SUBQ BX, DX
-	JMP  plane_572
+	JMP  plane_576
 
-planes_done_573:
-stored_562:
+planes_done_577:
+stored_566:
 	VZEROUPPER
 	RET
 
@@ -7307,20 +7315,50 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   pattern_len+56(FP), SI
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
-	MOVQ   DX, R8
-	SHLQ   $0x03, R8
-	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_583
-	CMPQ   DI, $0x00000800
-	JB     cached_583
-	CMPQ   AX, CX
-	JE     cached_583
-	CMPQ   AX, CX
-	JE     cached_583
+	CMPQ   SI, $0x00000008
+	JA     short_rows_done_589
+	CMPQ   SI, $0x00000004
+	JB     short_rows_done_589
+	CMPQ   DX, SI
+	JB     short_rows_done_589
+	MOVQ   SI, R8
+	SUBQ   $0x00000004, R8
+	XORQ   R10, R10
 
-row_585:
+short_row_588:
+	VMOVUPD   (CX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   (CX)(R10*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (BX)(R10*8), Y1, Y5
+	VBLENDVPD Y2, Y1, Y5, Y5
+	VMOVUPD   Y5, (AX)(R10*8)
+	VMOVUPD   Y3, (AX)(R8*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       short_row_588
+	TESTQ     DX, DX
+	JE        pattern_done_587
+
+short_rows_done_589:
+	MOVQ DX, R8
+	SHLQ $0x03, R8
+	CMPQ R8, ·streamThreshold+0(SB)
+	JB   cached_590
+	CMPQ DI, $0x00000800
+	JB   cached_590
+	CMPQ AX, CX
+	JE   cached_590
+	CMPQ AX, CX
+	JE   cached_590
+
+row_592:
 	CMPQ       DX, $0x00
-	JE         rows_done_586
+	JE         rows_done_593
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -7332,7 +7370,7 @@ row_585:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_587
+	JE         aligned_594
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -7346,13 +7384,13 @@ row_585:
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 	MOVQ       R9, R8
 
-aligned_587:
+aligned_594:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_588:
+unrolled_595:
 	CMPQ      R8, R9
-	JGT       single_589
+	JGT       single_596
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7374,27 +7412,27 @@ unrolled_588:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_588
+	JMP       unrolled_595
 
-single_589:
+single_596:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_590:
+single_loop_597:
 	CMPQ      R8, R9
-	JGT       remainder_591
+	JGT       remainder_598
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_590
+	JMP       single_loop_597
 
-remainder_591:
+remainder_598:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_592
+	JE         span_done_599
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -7406,57 +7444,30 @@ remainder_591:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_592:
+span_done_599:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_585
+	JMP  row_592
 
-rows_done_586:
+rows_done_593:
 	SFENCE
-	JMP stored_584
+	JMP stored_591
 
-cached_583:
-	CMPQ SI, $0x00000008
-	JA   short_rows_done_594
-	CMPQ SI, $0x00000004
-	JB   short_rows_done_594
-	MOVQ SI, R8
-	SUBQ $0x00000004, R8
-	XORQ R10, R10
-
-short_row_593:
-	CMPQ      DX, SI
-	JB        short_rows_done_594
-	VMOVUPD   (CX)(R8*8), Y1
-	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (BX)(R8*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   (CX)(R10*8), Y1
-	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (BX)(R10*8), Y1, Y5
-	VBLENDVPD Y2, Y1, Y5, Y5
-	VMOVUPD   Y5, (AX)(R10*8)
-	VMOVUPD   Y3, (AX)(R8*8)
-	ADDQ      DI, CX
-	ADDQ      DI, AX
-	SUBQ      SI, DX
-	JMP       short_row_593
-
-short_rows_done_594:
-row_595:
+cached_590:
+row_600:
 	CMPQ      DX, $0x00
-	JE        rows_done_596
+	JE        rows_done_601
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000008
-	JA        general_602
+	JA        general_607
 	CMPQ      DI, $0x00000004
-	JB        general_602
+	JB        general_607
 	MOVQ      DI, R8
 	SUBQ      $0x00000004, R8
 	VMOVUPD   (CX)(R8*8), Y1
@@ -7470,26 +7481,26 @@ row_595:
 	VBLENDVPD Y2, Y1, Y5, Y5
 	VMOVUPD   Y5, (AX)(R10*8)
 	VMOVUPD   Y3, (AX)(R8*8)
-	JMP       span_done_601
+	JMP       span_done_606
 
-general_602:
+general_607:
 	TESTQ     $0x00000003, DI
-	JE        no_last_603
+	JE        no_last_608
 	MOVQ      DI, R9
 	SUBQ      $0x00000004, R9
-	JL        no_last_603
+	JL        no_last_608
 	VMOVUPD   (CX)(R9*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R9*8), Y1, Y4
 	VBLENDVPD Y2, Y1, Y4, Y4
 
-no_last_603:
+no_last_608:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_597:
+unrolled_602:
 	CMPQ      R8, R10
-	JGT       single_598
+	JGT       single_603
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7511,33 +7522,33 @@ unrolled_597:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_597
+	JMP       unrolled_602
 
-single_598:
+single_603:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_599:
+single_loop_604:
 	CMPQ      R8, R10
-	JGT       remainder_600
+	JGT       remainder_605
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_599
+	JMP       single_loop_604
 
-remainder_600:
+remainder_605:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_601
+	JE      span_done_606
 	CMPQ    DI, $0x00000004
-	JL      masked_604
+	JL      masked_609
 	VMOVUPD Y4, (AX)(R9*8)
-	JMP     span_done_601
+	JMP     span_done_606
 
-masked_604:
+masked_609:
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -7549,16 +7560,17 @@ masked_604:
 	VBLENDVPD  Y3, Y2, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R8*8)
 
-span_done_601:
+span_done_606:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_595
+	JMP  row_600
 
-rows_done_596:
-stored_584:
+rows_done_601:
+stored_591:
+pattern_done_587:
 	VZEROUPPER
 	RET
 
@@ -7577,36 +7589,36 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_605
+	JA     ring_segmented_610
 	MOVQ   R8, R9
 
-ring_len_606:
+ring_len_611:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_607
+	JAE  ring_len_done_612
 	ADDQ R8, R9
-	JMP  ring_len_606
+	JMP  ring_len_611
 
-ring_len_done_607:
+ring_len_done_612:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_608:
+ring_step_613:
 	CMPQ R10, R9
-	JB   ring_step_done_609
+	JB   ring_step_done_614
 	SUBQ R9, R10
-	JMP  ring_step_608
+	JMP  ring_step_613
 
-ring_step_done_609:
+ring_step_done_614:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_610:
+ring_step_615:
 	CMPQ R10, R9
-	JB   ring_step_done_611
+	JB   ring_step_done_616
 	SUBQ R9, R10
-	JMP  ring_step_610
+	JMP  ring_step_615
 
-ring_step_done_611:
+ring_step_done_616:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    16(R9), R9
@@ -7616,76 +7628,76 @@ ring_step_done_611:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000004
-	JB      ring_short_612
+	JB      ring_short_617
 	CMPQ    AX, $0x01
-	JNE     ring_planes_613
+	JNE     ring_planes_618
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_615:
+ring_copy_620:
 	CMPQ    AX, R10
-	JAE     ring_built_614
+	JAE     ring_built_619
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_616
+	JB      ring_copy_tail_621
 	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_615
+	JNE     ring_copy_620
 	XORQ    R8, R8
-	JMP     ring_copy_615
+	JMP     ring_copy_620
 
-ring_copy_tail_616:
+ring_copy_tail_621:
 	VMOVUPD -32(R9)(DX*8), Y1
 	ADDQ    R11, AX
 	VMOVUPD Y1, -32(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_615
+	JMP     ring_copy_620
 
-ring_planes_613:
+ring_planes_618:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_617
+	JA   ring_long_planes_622
 	MOVQ R10, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_618:
+ring_fill_623:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_619
+	JGT          ring_fill_last_624
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_620
+	JNE          ring_wrap_625
 	XORQ         R8, R8
 
-ring_wrap_620:
-	JMP ring_fill_618
+ring_wrap_625:
+	JMP ring_fill_623
 
-ring_fill_last_619:
+ring_fill_last_624:
 	CMPQ         R11, R10
-	JAE          ring_built_614
+	JAE          ring_built_619
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_621
+	JNE          ring_wrap_626
 	XORQ         R8, R8
 
-ring_wrap_621:
-	JMP ring_fill_last_619
+ring_wrap_626:
+	JMP ring_fill_last_624
 
-ring_long_planes_617:
-ring_channel_622:
+ring_long_planes_622:
+ring_channel_627:
 	CMPQ         R11, R10
-	JAE          ring_built_614
+	JAE          ring_built_619
 	VBROADCASTSD (R9)(R8*8), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -7693,65 +7705,65 @@ ring_channel_622:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_623:
+ring_plane_628:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_623
+	JB      ring_plane_628
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_624
+	JNE     ring_wrap_629
 	XORQ    R8, R8
 
-ring_wrap_624:
-	JMP ring_channel_622
+ring_wrap_629:
+	JMP ring_channel_627
 
-ring_short_612:
+ring_short_617:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_625:
+ring_element_630:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_626
+	JB   ring_element_next_631
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_626
+	JB   ring_element_next_631
 	XORQ R11, R11
 
-ring_element_next_626:
+ring_element_next_631:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_625
+	JB      ring_element_630
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_627
+	JE      ring_exact_632
 	SUBQ    R8, AX
 
-ring_exact_627:
+ring_exact_632:
 	MOVQ AX, DX
 
-ring_repeat_628:
+ring_repeat_633:
 	CMPQ    DX, R10
-	JAE     ring_built_614
+	JAE     ring_built_619
 	VMOVUPD Y1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_628
+	JMP     ring_repeat_633
 
-ring_built_614:
+ring_built_619:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-unrolled_629:
+unrolled_634:
 	CMPQ      DX, R8
-	JGT       single_630
+	JGT       single_635
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7777,15 +7789,15 @@ unrolled_629:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_629
+	JMP       unrolled_634
 
-single_630:
+single_635:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 
-single_loop_631:
+single_loop_636:
 	CMPQ      DX, R8
-	JGT       remainder_632
+	JGT       remainder_637
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7796,11 +7808,11 @@ single_loop_631:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_631
+	JMP       single_loop_636
 
-remainder_632:
+remainder_637:
 	SUBQ       DX, SI
-	JE         span_done_633
+	JE         span_done_638
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -7812,10 +7824,10 @@ remainder_632:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_633:
+span_done_638:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_605:
+ring_segmented_610:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -7825,11 +7837,11 @@ ring_segmented_605:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_634
+	JE   ring_rows_639
 
-ring_segment_635:
+ring_segment_640:
 	CMPQ    SI, $0x00
-	JE      ring_done_636
+	JE      ring_done_641
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -7846,33 +7858,33 @@ ring_segment_635:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_637:
+ring_len_642:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_638
+	JAE  ring_len_done_643
 	ADDQ R9, R11
-	JMP  ring_len_637
+	JMP  ring_len_642
 
-ring_len_done_638:
+ring_len_done_643:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_639:
+ring_step_644:
 	CMPQ R12, R11
-	JB   ring_step_done_640
+	JB   ring_step_done_645
 	SUBQ R11, R12
-	JMP  ring_step_639
+	JMP  ring_step_644
 
-ring_step_done_640:
+ring_step_done_645:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_641:
+ring_step_646:
 	CMPQ R12, R11
-	JB   ring_step_done_642
+	JB   ring_step_done_647
 	SUBQ R11, R12
-	JMP  ring_step_641
+	JMP  ring_step_646
 
-ring_step_done_642:
+ring_step_done_647:
 	MOVQ    R12, 1936(SP)
 	LEAQ    16(R11), R11
 	CMPQ    R10, R11
@@ -7882,76 +7894,76 @@ ring_step_done_642:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000004
-	JB      ring_short_643
+	JB      ring_short_648
 	CMPQ    R8, $0x01
-	JNE     ring_planes_644
+	JNE     ring_planes_649
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_646:
+ring_copy_651:
 	CMPQ    R8, AX
-	JAE     ring_built_645
+	JAE     ring_built_650
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_647
+	JB      ring_copy_tail_652
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_646
+	JNE     ring_copy_651
 	XORQ    R9, R9
-	JMP     ring_copy_646
+	JMP     ring_copy_651
 
-ring_copy_tail_647:
+ring_copy_tail_652:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R11, R8
 	VMOVUPD Y1, -32(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_646
+	JMP     ring_copy_651
 
-ring_planes_644:
+ring_planes_649:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_648
+	JA   ring_long_planes_653
 	MOVQ AX, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_649:
+ring_fill_654:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_650
+	JGT          ring_fill_last_655
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_651
+	JNE          ring_wrap_656
 	XORQ         R9, R9
 
-ring_wrap_651:
-	JMP ring_fill_649
+ring_wrap_656:
+	JMP ring_fill_654
 
-ring_fill_last_650:
+ring_fill_last_655:
 	CMPQ         R11, AX
-	JAE          ring_built_645
+	JAE          ring_built_650
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_652
+	JNE          ring_wrap_657
 	XORQ         R9, R9
 
-ring_wrap_652:
-	JMP ring_fill_last_650
+ring_wrap_657:
+	JMP ring_fill_last_655
 
-ring_long_planes_648:
-ring_channel_653:
+ring_long_planes_653:
+ring_channel_658:
 	CMPQ         R11, AX
-	JAE          ring_built_645
+	JAE          ring_built_650
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -7959,66 +7971,66 @@ ring_channel_653:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_654:
+ring_plane_659:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_654
+	JB      ring_plane_659
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_655
+	JNE     ring_wrap_660
 	XORQ    R9, R9
 
-ring_wrap_655:
-	JMP ring_channel_653
+ring_wrap_660:
+	JMP ring_channel_658
 
-ring_short_643:
+ring_short_648:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_656:
+ring_element_661:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_657
+	JB   ring_element_next_662
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_657
+	JB   ring_element_next_662
 	XORQ R11, R11
 
-ring_element_next_657:
+ring_element_next_662:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_656
+	JB      ring_element_661
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_658
+	JE      ring_exact_663
 	SUBQ    R9, DX
 
-ring_exact_658:
+ring_exact_663:
 	MOVQ DX, R8
 
-ring_repeat_659:
+ring_repeat_664:
 	CMPQ    R8, AX
-	JAE     ring_built_645
+	JAE     ring_built_650
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_659
+	JMP     ring_repeat_664
 
-ring_built_645:
+ring_built_650:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_660:
+unrolled_665:
 	CMPQ      R8, R9
-	JGT       single_661
+	JGT       single_666
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8044,15 +8056,15 @@ unrolled_660:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_660
+	JMP       unrolled_665
 
-single_661:
+single_666:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_662:
+single_loop_667:
 	CMPQ      R8, R9
-	JGT       remainder_663
+	JGT       remainder_668
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8063,11 +8075,11 @@ single_loop_662:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_662
+	JMP       single_loop_667
 
-remainder_663:
+remainder_668:
 	SUBQ       R8, DX
-	JE         span_done_664
+	JE         span_done_669
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -8079,7 +8091,7 @@ remainder_663:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_664:
+span_done_669:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -8090,18 +8102,18 @@ span_done_664:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_665
+	JNE  ring_next_670
 	XORQ AX, AX
 
-ring_next_665:
+ring_next_670:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_635
+	JMP  ring_segment_640
 
-ring_done_636:
+ring_done_641:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_634:
-ring_block_666:
+ring_rows_639:
+ring_block_671:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -8117,33 +8129,33 @@ ring_block_666:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_667:
+ring_len_672:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_668
+	JAE  ring_len_done_673
 	ADDQ BX, SI
-	JMP  ring_len_667
+	JMP  ring_len_672
 
-ring_len_done_668:
+ring_len_done_673:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, R8
 
-ring_step_669:
+ring_step_674:
 	CMPQ R8, SI
-	JB   ring_step_done_670
+	JB   ring_step_done_675
 	SUBQ SI, R8
-	JMP  ring_step_669
+	JMP  ring_step_674
 
-ring_step_done_670:
+ring_step_done_675:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_671:
+ring_step_676:
 	CMPQ R8, SI
-	JB   ring_step_done_672
+	JB   ring_step_done_677
 	SUBQ SI, R8
-	JMP  ring_step_671
+	JMP  ring_step_676
 
-ring_step_done_672:
+ring_step_done_677:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    16(SI), SI
@@ -8154,76 +8166,76 @@ ring_step_done_672:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000004
-	JB      ring_short_673
+	JB      ring_short_678
 	CMPQ    CX, $0x01
-	JNE     ring_planes_674
+	JNE     ring_planes_679
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_676:
+ring_copy_681:
 	CMPQ    BX, R8
-	JAE     ring_built_675
+	JAE     ring_built_680
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_677
+	JB      ring_copy_tail_682
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_676
+	JNE     ring_copy_681
 	XORQ    R9, R9
-	JMP     ring_copy_676
+	JMP     ring_copy_681
 
-ring_copy_tail_677:
+ring_copy_tail_682:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_676
+	JMP     ring_copy_681
 
-ring_planes_674:
+ring_planes_679:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_678
+	JA   ring_long_planes_683
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_679:
+ring_fill_684:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_680
+	JGT          ring_fill_last_685
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	VMOVUPD      Y1, 32(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_681
+	JNE          ring_wrap_686
 	XORQ         BX, BX
 
-ring_wrap_681:
-	JMP ring_fill_679
+ring_wrap_686:
+	JMP ring_fill_684
 
-ring_fill_last_680:
+ring_fill_last_685:
 	CMPQ         R9, R8
-	JAE          ring_built_675
+	JAE          ring_built_680
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_682
+	JNE          ring_wrap_687
 	XORQ         BX, BX
 
-ring_wrap_682:
-	JMP ring_fill_last_680
+ring_wrap_687:
+	JMP ring_fill_last_685
 
-ring_long_planes_678:
-ring_channel_683:
+ring_long_planes_683:
+ring_channel_688:
 	CMPQ         R9, R8
-	JAE          ring_built_675
+	JAE          ring_built_680
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -8231,57 +8243,57 @@ ring_channel_683:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_684:
+ring_plane_689:
 	VMOVUPD Y1, (DI)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_684
+	JB      ring_plane_689
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_685
+	JNE     ring_wrap_690
 	XORQ    BX, BX
 
-ring_wrap_685:
-	JMP ring_channel_683
+ring_wrap_690:
+	JMP ring_channel_688
 
-ring_short_673:
+ring_short_678:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_686:
+ring_element_691:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_687
+	JB   ring_element_next_692
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_687
+	JB   ring_element_next_692
 	XORQ R9, R9
 
-ring_element_next_687:
+ring_element_next_692:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_686
+	JB      ring_element_691
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_688
+	JE      ring_exact_693
 	SUBQ    BX, DX
 
-ring_exact_688:
+ring_exact_693:
 	MOVQ DX, BX
 
-ring_repeat_689:
+ring_repeat_694:
 	CMPQ    BX, R8
-	JAE     ring_built_675
+	JAE     ring_built_680
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_689
+	JMP     ring_repeat_694
 
-ring_built_675:
+ring_built_680:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -8290,18 +8302,18 @@ ring_built_675:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_690:
+ring_row_695:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_691
+	JE   ring_rows_done_696
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-unrolled_692:
+unrolled_697:
 	CMPQ      R8, R9
-	JGT       single_693
+	JGT       single_698
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8327,15 +8339,15 @@ unrolled_692:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_692
+	JMP       unrolled_697
 
-single_693:
+single_698:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 
-single_loop_694:
+single_loop_699:
 	CMPQ      R8, R9
-	JGT       remainder_695
+	JGT       remainder_700
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8346,11 +8358,11 @@ single_loop_694:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_694
+	JMP       single_loop_699
 
-remainder_695:
+remainder_700:
 	SUBQ       R8, DX
-	JE         span_done_696
+	JE         span_done_701
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -8362,20 +8374,20 @@ remainder_695:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_696:
+span_done_701:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_690
+	JMP   ring_row_695
 
-ring_rows_done_691:
+ring_rows_done_696:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_666
+	JMP  ring_block_671
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -8397,11 +8409,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_697
+	JB           cached_702
 	CMPQ         AX, DX
-	JE           cached_697
+	JE           cached_702
 	CMPQ         AX, CX
-	JE           cached_697
+	JE           cached_702
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8410,7 +8422,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_699
+	JE           aligned_704
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -8427,15 +8439,15 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_699:
+aligned_704:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
 	PCALIGN $64
 
-unrolled_700:
+unrolled_705:
 	CMPQ        SI, DI
-	JGT         single_701
+	JGT         single_706
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8473,15 +8485,15 @@ unrolled_700:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_700
+	JMP         unrolled_705
 
-single_701:
+single_706:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_702:
+single_loop_707:
 	CMPQ        SI, DI
-	JGT         remainder_703
+	JGT         remainder_708
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8492,11 +8504,11 @@ single_loop_702:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_702
+	JMP         single_loop_707
 
-remainder_703:
+remainder_708:
 	SUBQ        SI, BX
-	JE          span_done_704
+	JE          span_done_709
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -8511,17 +8523,17 @@ remainder_703:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_704:
+span_done_709:
 	SFENCE
-	JMP stored_698
+	JMP stored_703
 
-cached_697:
+cached_702:
 	XORQ        SI, SI
 	TESTQ       $0x00000003, BX
-	JE          no_last_710
+	JE          no_last_715
 	MOVQ        BX, DI
 	SUBQ        $0x00000004, DI
-	JL          no_last_710
+	JL          no_last_715
 	VMOVUPD     (CX)(DI*8), Y6
 	VMOVUPD     (DX)(DI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8537,15 +8549,15 @@ cached_697:
 	VMULPD      Y5, Y7, Y6
 	VBLENDVPD   Y8, Y7, Y6, Y6
 
-no_last_710:
+no_last_715:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
 	PCALIGN $64
 
-unrolled_705:
+unrolled_710:
 	CMPQ        SI, R8
-	JGT         single_706
+	JGT         single_711
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8583,15 +8595,15 @@ unrolled_705:
 	VBLENDVPD   Y9, Y8, Y7, Y7
 	VMOVUPD     Y7, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_705
+	JMP         unrolled_710
 
-single_706:
+single_711:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_707:
+single_loop_712:
 	CMPQ        SI, R8
-	JGT         remainder_708
+	JGT         remainder_713
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8602,18 +8614,18 @@ single_loop_707:
 	VBLENDVPD   Y9, Y8, Y7, Y7
 	VMOVUPD     Y7, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_707
+	JMP         single_loop_712
 
-remainder_708:
+remainder_713:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_709
+	JE      span_done_714
 	CMPQ    BX, $0x00000004
-	JL      masked_711
+	JL      masked_716
 	VMOVUPD Y6, (AX)(DI*8)
-	JMP     span_done_709
+	JMP     span_done_714
 
-masked_711:
+masked_716:
 	MOVQ        R8, BX
 	SHLQ        $0x03, BX
 	NEGQ        BX
@@ -8629,8 +8641,8 @@ masked_711:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_709:
-stored_698:
+span_done_714:
+stored_703:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8665,17 +8677,17 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	MOVQ    BX, R12
 	SHLQ    $0x03, R12
 	CMPQ    R12, ·streamThreshold+0(SB)
-	JB      cached_712
+	JB      cached_717
 	CMPQ    R10, $0x00000800
-	JB      cached_712
+	JB      cached_717
 	CMPQ    AX, DX
-	JE      cached_712
+	JE      cached_717
 	CMPQ    AX, CX
-	JE      cached_712
+	JE      cached_717
 
-plane_714:
+plane_719:
 	CMPQ         BX, $0x00
-	JE           planes_done_715
+	JE           planes_done_720
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8689,7 +8701,7 @@ plane_714:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_716
+	JE           aligned_721
 	MOVQ         R13, R14
 	SHLQ         $0x03, R14
 	NEGQ         R14
@@ -8706,13 +8718,13 @@ plane_714:
 	VMASKMOVPD   Y7, Y6, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_716:
+aligned_721:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_717:
+unrolled_722:
 	CMPQ        R12, R13
-	JGT         single_718
+	JGT         single_723
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8750,15 +8762,15 @@ unrolled_717:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_717
+	JMP         unrolled_722
 
-single_718:
+single_723:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_719:
+single_loop_724:
 	CMPQ        R12, R13
-	JGT         remainder_720
+	JGT         remainder_725
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8769,12 +8781,12 @@ single_loop_719:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_719
+	JMP         single_loop_724
 
-remainder_720:
+remainder_725:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_721
+	JE          span_done_726
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -8789,7 +8801,7 @@ remainder_720:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_721:
+span_done_726:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8804,21 +8816,21 @@ span_done_721:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_722
+	JNE          same_pass_727
 	XORQ         R11, R11
 
-same_pass_722:
+same_pass_727:
 	SUBQ DI, BX
-	JMP  plane_714
+	JMP  plane_719
 
-planes_done_715:
+planes_done_720:
 	SFENCE
-	JMP stored_713
+	JMP stored_718
 
-cached_712:
-plane_723:
+cached_717:
+plane_728:
 	CMPQ         BX, $0x00
-	JE           planes_done_724
+	JE           planes_done_729
 	VBROADCASTSD (R9)(R11*8), Y6
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8826,10 +8838,10 @@ plane_723:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000003, DI
-	JE           no_last_730
+	JE           no_last_735
 	MOVQ         DI, R14
 	SUBQ         $0x00000004, R14
-	JL           no_last_730
+	JL           no_last_735
 	VMOVUPD      (CX)(R14*8), Y7
 	VMOVUPD      (DX)(R14*8), Y8
 	VCMPPD       $0x1e, Y0, Y7, Y9
@@ -8840,13 +8852,13 @@ plane_723:
 	VMULPD       Y6, Y8, Y7
 	VBLENDVPD    Y9, Y8, Y7, Y7
 
-no_last_730:
+no_last_735:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_725:
+unrolled_730:
 	CMPQ        R12, R13
-	JGT         single_726
+	JGT         single_731
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -8884,15 +8896,15 @@ unrolled_725:
 	VBLENDVPD   Y10, Y9, Y8, Y8
 	VMOVUPD     Y8, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_725
+	JMP         unrolled_730
 
-single_726:
+single_731:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_727:
+single_loop_732:
 	CMPQ        R12, R13
-	JGT         remainder_728
+	JGT         remainder_733
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -8903,18 +8915,18 @@ single_loop_727:
 	VBLENDVPD   Y10, Y9, Y8, Y8
 	VMOVUPD     Y8, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_727
+	JMP         single_loop_732
 
-remainder_728:
+remainder_733:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_729
+	JE      span_done_734
 	CMPQ    DI, $0x00000004
-	JL      masked_731
+	JL      masked_736
 	VMOVUPD Y7, (AX)(R14*8)
-	JMP     span_done_729
+	JMP     span_done_734
 
-masked_731:
+masked_736:
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R15
@@ -8929,7 +8941,7 @@ masked_731:
 	VBLENDVPD   Y11, Y10, Y6, Y6
 	VMASKMOVPD  Y6, Y8, (AX)(R12*8)
 
-span_done_729:
+span_done_734:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8944,15 +8956,15 @@ span_done_729:
 	ADDQ         R10, AX
 	INCQ         R11
 	CMPQ         R11, R8
-	JNE          same_pass_732
+	JNE          same_pass_737
 	XORQ         R11, R11
 
-same_pass_732:
+same_pass_737:
 	SUBQ DI, BX
-	JMP  plane_723
+	JMP  plane_728
 
-planes_done_724:
-stored_713:
+planes_done_729:
+stored_718:
 	VZEROUPPER
 	RET
 
@@ -8972,17 +8984,17 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_733
+	JB     cached_739
 	CMPQ   R9, $0x00000800
-	JB     cached_733
+	JB     cached_739
 	CMPQ   AX, DX
-	JE     cached_733
+	JE     cached_739
 	CMPQ   AX, CX
-	JE     cached_733
+	JE     cached_739
 
-row_735:
+row_741:
 	CMPQ        BX, $0x00
-	JE          rows_done_736
+	JE          rows_done_742
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -8994,7 +9006,7 @@ row_735:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_737
+	JE          aligned_743
 	MOVQ        R11, R12
 	SHLQ        $0x03, R12
 	NEGQ        R12
@@ -9014,13 +9026,13 @@ row_735:
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_737:
+aligned_743:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_738:
+unrolled_744:
 	CMPQ        R10, R11
-	JGT         single_739
+	JGT         single_745
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9066,15 +9078,15 @@ unrolled_738:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_738
+	JMP         unrolled_744
 
-single_739:
+single_745:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_740:
+single_loop_746:
 	CMPQ        R10, R11
-	JGT         remainder_741
+	JGT         remainder_747
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9087,12 +9099,12 @@ single_loop_740:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_740
+	JMP         single_loop_746
 
-remainder_741:
+remainder_747:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_742
+	JE          span_done_748
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -9110,32 +9122,32 @@ remainder_741:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_742:
+span_done_748:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_735
+	JMP  row_741
 
-rows_done_736:
+rows_done_742:
 	SFENCE
-	JMP stored_734
+	JMP stored_740
 
-cached_733:
-row_743:
+cached_739:
+row_749:
 	CMPQ        BX, $0x00
-	JE          rows_done_744
+	JE          rows_done_750
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	TESTQ       $0x00000003, R9
-	JE          no_last_750
+	JE          no_last_756
 	MOVQ        R9, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_750
+	JL          no_last_756
 	VMOVUPD     (CX)(R11*8), Y1
 	VMOVUPD     (DX)(R11*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9153,13 +9165,13 @@ row_743:
 	VMULPD      (SI)(R11*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
 
-no_last_750:
+no_last_756:
 	MOVQ R9, R12
 	SUBQ $0x00000010, R12
 
-unrolled_745:
+unrolled_751:
 	CMPQ        R10, R12
-	JGT         single_746
+	JGT         single_752
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -9205,15 +9217,15 @@ unrolled_745:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMOVUPD     Y2, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_745
+	JMP         unrolled_751
 
-single_746:
+single_752:
 	MOVQ R9, R12
 	SUBQ $0x00000004, R12
 
-single_loop_747:
+single_loop_753:
 	CMPQ        R10, R12
-	JGT         remainder_748
+	JGT         remainder_754
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -9226,18 +9238,18 @@ single_loop_747:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMOVUPD     Y2, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_747
+	JMP         single_loop_753
 
-remainder_748:
+remainder_754:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_749
+	JE      span_done_755
 	CMPQ    R9, $0x00000004
-	JL      masked_751
+	JL      masked_757
 	VMOVUPD Y1, (AX)(R11*8)
-	JMP     span_done_749
+	JMP     span_done_755
 
-masked_751:
+masked_757:
 	SHLQ        $0x03, R12
 	NEGQ        R12
 	LEAQ        tailmask<>+32(SB), R13
@@ -9255,17 +9267,17 @@ masked_751:
 	VBLENDVPD   Y5, Y4, Y3, Y3
 	VMASKMOVPD  Y3, Y2, (AX)(R10*8)
 
-span_done_749:
+span_done_755:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_743
+	JMP  row_749
 
-rows_done_744:
-stored_734:
+rows_done_750:
+stored_740:
 	VZEROUPPER
 	RET
 
@@ -9288,36 +9300,36 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_752
+	JA     ring_segmented_758
 	MOVQ   R10, R11
 
-ring_len_753:
+ring_len_759:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_754
+	JAE  ring_len_done_760
 	ADDQ R10, R11
-	JMP  ring_len_753
+	JMP  ring_len_759
 
-ring_len_done_754:
+ring_len_done_760:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_755:
+ring_step_761:
 	CMPQ R12, R11
-	JB   ring_step_done_756
+	JB   ring_step_done_762
 	SUBQ R11, R12
-	JMP  ring_step_755
+	JMP  ring_step_761
 
-ring_step_done_756:
+ring_step_done_762:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_757:
+ring_step_763:
 	CMPQ R12, R11
-	JB   ring_step_done_758
+	JB   ring_step_done_764
 	SUBQ R11, R12
-	JMP  ring_step_757
+	JMP  ring_step_763
 
-ring_step_done_758:
+ring_step_done_764:
 	MOVQ    R12, 1904(SP)
 	MOVQ    DI, R12
 	LEAQ    16(R11), R11
@@ -9327,76 +9339,76 @@ ring_step_done_758:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1928(SP), R12
 	CMPQ    R10, $0x00000004
-	JB      ring_short_759
+	JB      ring_short_765
 	CMPQ    R8, $0x01
-	JNE     ring_planes_760
+	JNE     ring_planes_766
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_762:
+ring_copy_768:
 	CMPQ    R8, R12
-	JAE     ring_built_761
+	JAE     ring_built_767
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000004
-	JB      ring_copy_tail_763
+	JB      ring_copy_tail_769
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_762
+	JNE     ring_copy_768
 	XORQ    R10, R10
-	JMP     ring_copy_762
+	JMP     ring_copy_768
 
-ring_copy_tail_763:
+ring_copy_tail_769:
 	VMOVUPD -32(R11)(R9*8), Y1
 	ADDQ    R13, R8
 	VMOVUPD Y1, -32(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_762
+	JMP     ring_copy_768
 
-ring_planes_760:
+ring_planes_766:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_764
+	JA   ring_long_planes_770
 	MOVQ R12, R14
 	SUBQ $0x00000004, R14
 
-ring_fill_765:
+ring_fill_771:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_766
+	JGT          ring_fill_last_772
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_767
+	JNE          ring_wrap_773
 	XORQ         R10, R10
 
-ring_wrap_767:
-	JMP ring_fill_765
+ring_wrap_773:
+	JMP ring_fill_771
 
-ring_fill_last_766:
+ring_fill_last_772:
 	CMPQ         R13, R12
-	JAE          ring_built_761
+	JAE          ring_built_767
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_768
+	JNE          ring_wrap_774
 	XORQ         R10, R10
 
-ring_wrap_768:
-	JMP ring_fill_last_766
+ring_wrap_774:
+	JMP ring_fill_last_772
 
-ring_long_planes_764:
-ring_channel_769:
+ring_long_planes_770:
+ring_channel_775:
 	CMPQ         R13, R12
-	JAE          ring_built_761
+	JAE          ring_built_767
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -9404,57 +9416,57 @@ ring_channel_769:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_770:
+ring_plane_776:
 	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R15
 	CMPQ    R15, R14
-	JB      ring_plane_770
+	JB      ring_plane_776
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_771
+	JNE     ring_wrap_777
 	XORQ    R10, R10
 
-ring_wrap_771:
-	JMP ring_channel_769
+ring_wrap_777:
+	JMP ring_channel_775
 
-ring_short_759:
+ring_short_765:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_772:
+ring_element_778:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_773
+	JB   ring_element_next_779
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_773
+	JB   ring_element_next_779
 	XORQ R13, R13
 
-ring_element_next_773:
+ring_element_next_779:
 	INCQ    R15
 	CMPQ    R15, $0x00000004
-	JB      ring_element_772
+	JB      ring_element_778
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), R8
 	CMPQ    R8, $0x00000004
-	JE      ring_exact_774
+	JE      ring_exact_780
 	SUBQ    R10, R8
 
-ring_exact_774:
+ring_exact_780:
 	MOVQ R8, R9
 
-ring_repeat_775:
+ring_repeat_781:
 	CMPQ    R9, R12
-	JAE     ring_built_761
+	JAE     ring_built_767
 	VMOVUPD Y1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_775
+	JMP     ring_repeat_781
 
-ring_built_761:
+ring_built_767:
 	MOVQ    1888(SP), R8
 	MOVQ    1928(SP), R9
 	MOVQ    R9, R10
@@ -9470,22 +9482,22 @@ ring_built_761:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_776:
+sums_zero_782:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_777
+	JAE     sums_zeroed_783
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_776
+	JMP     sums_zero_782
 
-sums_zeroed_777:
+sums_zeroed_783:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-unrolled_778:
+unrolled_784:
 	CMPQ        R9, R10
-	JGT         single_779
+	JGT         single_785
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9535,15 +9547,15 @@ unrolled_778:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         unrolled_778
+	JMP         unrolled_784
 
-single_779:
+single_785:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-single_loop_780:
+single_loop_786:
 	CMPQ        R9, R10
-	JGT         remainder_781
+	JGT         remainder_787
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9560,11 +9572,11 @@ single_loop_780:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
-	JMP         single_loop_780
+	JMP         single_loop_786
 
-remainder_781:
+remainder_787:
 	SUBQ        R9, DI
-	JE          span_done_782
+	JE          span_done_788
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -9582,93 +9594,93 @@ remainder_781:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_782:
+span_done_788:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
 	MOVQ  1928(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_784
+	JLE   fold_ext_done_790
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_785
+	JA    fold_ext_scalar_791
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_783:
+fold_ext_789:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_784
+	JBE     fold_ext_done_790
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_783
+	JMP     fold_ext_789
 
-fold_ext_scalar_785:
+fold_ext_scalar_791:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_786:
+fold_ext_element_792:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_787
+	JBE    fold_ext_element_done_793
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_786
+	JMP    fold_ext_element_792
 
-fold_ext_element_done_787:
-fold_ext_done_784:
-fold_788:
+fold_ext_element_done_793:
+fold_ext_done_790:
+fold_794:
 	CMPQ   DX, AX
-	JBE    fold_done_789
+	JBE    fold_done_795
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_788
+	JMP    fold_794
 
-fold_done_789:
+fold_done_795:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_790
+	JNE  sums_planes_796
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_792:
+sums_vector_798:
 	CMPQ    AX, DX
-	JGT     sums_scalar_793
+	JGT     sums_scalar_799
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_792
+	JMP     sums_vector_798
 
-sums_scalar_793:
+sums_scalar_799:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_791
+	JE     sums_done_797
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_793
+	JMP    sums_scalar_799
 
-sums_planes_790:
+sums_planes_796:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_794:
+sums_group_800:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_796
+	JB     sums_single_802
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -9677,7 +9689,7 @@ sums_group_794:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_795:
+sums_group_plane_801:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -9686,7 +9698,7 @@ sums_group_plane_795:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_795
+	JB     sums_group_plane_801
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -9699,29 +9711,29 @@ sums_group_plane_795:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_794
+	JMP    sums_group_800
 
-sums_single_796:
+sums_single_802:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_791
+	JE     sums_done_797
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_797:
+sums_single_plane_803:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_797
+	JB     sums_single_plane_803
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_796
+	JMP    sums_single_802
 
-sums_done_791:
+sums_done_797:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_752:
+ring_segmented_758:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -9731,7 +9743,7 @@ ring_segmented_752:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_799:
+ring_block_805:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -9747,33 +9759,33 @@ ring_block_799:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_800:
+ring_len_806:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_801
+	JAE  ring_len_done_807
 	ADDQ DI, R8
-	JMP  ring_len_800
+	JMP  ring_len_806
 
-ring_len_done_801:
+ring_len_done_807:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_802:
+ring_step_808:
 	CMPQ R9, R8
-	JB   ring_step_done_803
+	JB   ring_step_done_809
 	SUBQ R8, R9
-	JMP  ring_step_802
+	JMP  ring_step_808
 
-ring_step_done_803:
+ring_step_done_809:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_804:
+ring_step_810:
 	CMPQ R9, R8
-	JB   ring_step_done_805
+	JB   ring_step_done_811
 	SUBQ R8, R9
-	JMP  ring_step_804
+	JMP  ring_step_810
 
-ring_step_done_805:
+ring_step_done_811:
 	MOVQ    R9, 1904(SP)
 	MOVQ    DI, R9
 	LEAQ    16(R8), R8
@@ -9784,76 +9796,76 @@ ring_step_done_805:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1928(SP), R9
 	CMPQ    DI, $0x00000004
-	JB      ring_short_806
+	JB      ring_short_812
 	CMPQ    AX, $0x01
-	JNE     ring_planes_807
+	JNE     ring_planes_813
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_809:
+ring_copy_815:
 	CMPQ    DI, R9
-	JAE     ring_built_808
+	JAE     ring_built_814
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_810
+	JB      ring_copy_tail_816
 	VMOVUPD (R8)(R10*8), Y1
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    $0x00000004, DI
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_809
+	JNE     ring_copy_815
 	XORQ    R10, R10
-	JMP     ring_copy_809
+	JMP     ring_copy_815
 
-ring_copy_tail_810:
+ring_copy_tail_816:
 	VMOVUPD -32(R8)(SI*8), Y1
 	ADDQ    R11, DI
 	VMOVUPD Y1, -32(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_809
+	JMP     ring_copy_815
 
-ring_planes_807:
+ring_planes_813:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_811
+	JA   ring_long_planes_817
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-ring_fill_812:
+ring_fill_818:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_813
+	JGT          ring_fill_last_819
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_814
+	JNE          ring_wrap_820
 	XORQ         DI, DI
 
-ring_wrap_814:
-	JMP ring_fill_812
+ring_wrap_820:
+	JMP ring_fill_818
 
-ring_fill_last_813:
+ring_fill_last_819:
 	CMPQ         R10, R9
-	JAE          ring_built_808
+	JAE          ring_built_814
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_815
+	JNE          ring_wrap_821
 	XORQ         DI, DI
 
-ring_wrap_815:
-	JMP ring_fill_last_813
+ring_wrap_821:
+	JMP ring_fill_last_819
 
-ring_long_planes_811:
-ring_channel_816:
+ring_long_planes_817:
+ring_channel_822:
 	CMPQ         R10, R9
-	JAE          ring_built_808
+	JAE          ring_built_814
 	VBROADCASTSD (R8)(DI*8), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -9861,57 +9873,57 @@ ring_channel_816:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_817:
+ring_plane_823:
 	VMOVUPD Y1, (CX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R11
-	JB      ring_plane_817
+	JB      ring_plane_823
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_818
+	JNE     ring_wrap_824
 	XORQ    DI, DI
 
-ring_wrap_818:
-	JMP ring_channel_816
+ring_wrap_824:
+	JMP ring_channel_822
 
-ring_short_806:
+ring_short_812:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_819:
+ring_element_825:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_820
+	JB   ring_element_next_826
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_820
+	JB   ring_element_next_826
 	XORQ R10, R10
 
-ring_element_next_820:
+ring_element_next_826:
 	INCQ    R12
 	CMPQ    R12, $0x00000004
-	JB      ring_element_819
+	JB      ring_element_825
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), SI
 	CMPQ    SI, $0x00000004
-	JE      ring_exact_821
+	JE      ring_exact_827
 	SUBQ    DI, SI
 
-ring_exact_821:
+ring_exact_827:
 	MOVQ SI, DI
 
-ring_repeat_822:
+ring_repeat_828:
 	CMPQ    DI, R9
-	JAE     ring_built_808
+	JAE     ring_built_814
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_822
+	JMP     ring_repeat_828
 
-ring_built_808:
+ring_built_814:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -9937,26 +9949,26 @@ ring_built_808:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_823:
+sums_zero_829:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_824
+	JAE     sums_zeroed_830
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_823
+	JMP     sums_zero_829
 
-sums_zeroed_824:
-ring_row_825:
+sums_zeroed_830:
+ring_row_831:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_826
+	JE   ring_rows_done_832
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-unrolled_827:
+unrolled_833:
 	CMPQ        R10, R11
-	JGT         single_828
+	JGT         single_834
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10006,15 +10018,15 @@ unrolled_827:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_827
+	JMP         unrolled_833
 
-single_828:
+single_834:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-single_loop_829:
+single_loop_835:
 	CMPQ        R10, R11
-	JGT         remainder_830
+	JGT         remainder_836
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10031,11 +10043,11 @@ single_loop_829:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_829
+	JMP         single_loop_835
 
-remainder_830:
+remainder_836:
 	SUBQ        R10, R9
-	JE          span_done_831
+	JE          span_done_837
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -10053,7 +10065,7 @@ remainder_830:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_831:
+span_done_837:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -10061,9 +10073,9 @@ span_done_831:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_825
+	JMP   ring_row_831
 
-ring_rows_done_826:
+ring_rows_done_832:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -10071,86 +10083,86 @@ ring_rows_done_826:
 	MOVQ 1888(SP), DI
 	MOVQ 1928(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_833
+	JLE  fold_ext_done_839
 	CMPQ R8, DI
-	JA   fold_ext_scalar_834
+	JA   fold_ext_scalar_840
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_832:
+fold_ext_838:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_833
+	JBE     fold_ext_done_839
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_832
+	JMP     fold_ext_838
 
-fold_ext_scalar_834:
+fold_ext_scalar_840:
 	MOVQ 1928(SP), R8
 
-fold_ext_element_835:
+fold_ext_element_841:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_836
+	JBE    fold_ext_element_done_842
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_835
+	JMP    fold_ext_element_841
 
-fold_ext_element_done_836:
-fold_ext_done_833:
-fold_837:
+fold_ext_element_done_842:
+fold_ext_done_839:
+fold_843:
 	CMPQ   DI, SI
-	JBE    fold_done_838
+	JBE    fold_done_844
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_837
+	JMP    fold_843
 
-fold_done_838:
+fold_done_844:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_839
+	JNE  sums_planes_845
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_841:
+sums_vector_847:
 	CMPQ    SI, DI
-	JGT     sums_scalar_842
+	JGT     sums_scalar_848
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_841
+	JMP     sums_vector_847
 
-sums_scalar_842:
+sums_scalar_848:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_840
+	JE     sums_done_846
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_842
+	JMP    sums_scalar_848
 
-sums_planes_839:
+sums_planes_845:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_843:
+sums_group_849:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_845
+	JB     sums_single_851
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -10159,7 +10171,7 @@ sums_group_843:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_844:
+sums_group_plane_850:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -10168,7 +10180,7 @@ sums_group_plane_844:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_844
+	JB     sums_group_plane_850
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -10181,29 +10193,29 @@ sums_group_plane_844:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_843
+	JMP    sums_group_849
 
-sums_single_845:
+sums_single_851:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_840
+	JE     sums_done_846
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_846:
+sums_single_plane_852:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_846
+	JB     sums_single_plane_852
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_845
+	JMP    sums_single_851
 
-sums_done_840:
+sums_done_846:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_799
+	JMP  ring_block_805
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -10219,9 +10231,9 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+72(FP), Y1
 	CMPQ         BX, $0x00000008
-	JA           general_848
+	JA           general_854
 	CMPQ         BX, $0x00000004
-	JB           general_848
+	JB           general_854
 	SUBQ         $0x00000004, BX
 	VMOVUPD      (CX)(BX*8), Y2
 	VMOVUPD      (DX)(BX*8), Y3
@@ -10236,17 +10248,17 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VBLENDVPD    Y0, Y3, Y1, Y1
 	VMOVUPD      Y1, (AX)(SI*8)
 	VMOVUPD      Y4, (AX)(BX*8)
-	JMP          short_done_847
+	JMP          short_done_853
 
-general_848:
+general_854:
 	MOVQ       BX, SI
 	SHLQ       $0x03, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_849
+	JB         cached_855
 	CMPQ       AX, DX
-	JE         cached_849
+	JE         cached_855
 	CMPQ       AX, CX
-	JE         cached_849
+	JE         cached_855
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -10255,7 +10267,7 @@ general_848:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_851
+	JE         aligned_857
 	MOVQ       DI, R8
 	SHLQ       $0x03, R8
 	NEGQ       R8
@@ -10269,15 +10281,15 @@ general_848:
 	VMASKMOVPD Y5, Y2, (AX)(SI*8)
 	MOVQ       DI, SI
 
-aligned_851:
+aligned_857:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
 	PCALIGN $64
 
-unrolled_852:
+unrolled_858:
 	CMPQ      SI, DI
-	JGT       single_853
+	JGT       single_859
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10303,15 +10315,15 @@ unrolled_852:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_852
+	JMP       unrolled_858
 
-single_853:
+single_859:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 
-single_loop_854:
+single_loop_860:
 	CMPQ      SI, DI
-	JGT       remainder_855
+	JGT       remainder_861
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10319,11 +10331,11 @@ single_loop_854:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_854
+	JMP       single_loop_860
 
-remainder_855:
+remainder_861:
 	SUBQ       SI, BX
-	JE         span_done_856
+	JE         span_done_862
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -10335,32 +10347,32 @@ remainder_855:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_856:
+span_done_862:
 	SFENCE
-	JMP stored_850
+	JMP stored_856
 
-cached_849:
+cached_855:
 	XORQ      SI, SI
 	TESTQ     $0x00000003, BX
-	JE        no_last_862
+	JE        no_last_868
 	MOVQ      BX, DI
 	SUBQ      $0x00000004, DI
-	JL        no_last_862
+	JL        no_last_868
 	VMOVUPD   (CX)(DI*8), Y2
 	VMOVUPD   (DX)(DI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    Y1, Y3, Y4
 	VBLENDVPD Y2, Y3, Y4, Y4
 
-no_last_862:
+no_last_868:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
 	PCALIGN $64
 
-unrolled_857:
+unrolled_863:
 	CMPQ      SI, R8
-	JGT       single_858
+	JGT       single_864
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10386,15 +10398,15 @@ unrolled_857:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_857
+	JMP       unrolled_863
 
-single_858:
+single_864:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_859:
+single_loop_865:
 	CMPQ      SI, R8
-	JGT       remainder_860
+	JGT       remainder_866
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10402,18 +10414,18 @@ single_loop_859:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_859
+	JMP       single_loop_865
 
-remainder_860:
+remainder_866:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_861
+	JE      span_done_867
 	CMPQ    BX, $0x00000004
-	JL      masked_863
+	JL      masked_869
 	VMOVUPD Y4, (AX)(DI*8)
-	JMP     span_done_861
+	JMP     span_done_867
 
-masked_863:
+masked_869:
 	MOVQ       R8, BX
 	SHLQ       $0x03, BX
 	NEGQ       BX
@@ -10426,9 +10438,9 @@ masked_863:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_861:
-stored_850:
-short_done_847:
+span_done_867:
+stored_856:
+short_done_853:
 	VZEROUPPER
 	RET
 
@@ -10449,17 +10461,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_864
+	JB     cached_870
 	CMPQ   R9, $0x00000800
-	JB     cached_864
+	JB     cached_870
 	CMPQ   AX, DX
-	JE     cached_864
+	JE     cached_870
 	CMPQ   AX, CX
-	JE     cached_864
+	JE     cached_870
 
-plane_866:
+plane_872:
 	CMPQ         BX, $0x00
-	JE           planes_done_867
+	JE           planes_done_873
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -10469,7 +10481,7 @@ plane_866:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_868
+	JE           aligned_874
 	MOVQ         R12, R13
 	SHLQ         $0x03, R13
 	NEGQ         R13
@@ -10483,13 +10495,13 @@ plane_866:
 	VMASKMOVPD   Y5, Y2, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_868:
+aligned_874:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-unrolled_869:
+unrolled_875:
 	CMPQ      R11, R12
-	JGT       single_870
+	JGT       single_876
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10515,15 +10527,15 @@ unrolled_869:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_869
+	JMP       unrolled_875
 
-single_870:
+single_876:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 
-single_loop_871:
+single_loop_877:
 	CMPQ      R11, R12
-	JGT       remainder_872
+	JGT       remainder_878
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10531,12 +10543,12 @@ single_loop_871:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_871
+	JMP       single_loop_877
 
-remainder_872:
+remainder_878:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_873
+	JE         span_done_879
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -10548,33 +10560,33 @@ remainder_872:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_873:
+span_done_879:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_874
+	JNE  same_pass_880
 	XORQ R10, R10
 
-same_pass_874:
+same_pass_880:
 	SUBQ SI, BX
-	JMP  plane_866
+	JMP  plane_872
 
-planes_done_867:
+planes_done_873:
 	SFENCE
-	JMP stored_865
+	JMP stored_871
 
-cached_864:
-plane_875:
+cached_870:
+plane_881:
 	CMPQ         BX, $0x00
-	JE           planes_done_876
+	JE           planes_done_882
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000008
-	JA           general_882
+	JA           general_888
 	CMPQ         SI, $0x00000004
-	JB           general_882
+	JB           general_888
 	MOVQ         SI, R11
 	SUBQ         $0x00000004, R11
 	VMOVUPD      (CX)(R11*8), Y2
@@ -10590,27 +10602,27 @@ plane_875:
 	VBLENDVPD    Y2, Y3, Y1, Y1
 	VMOVUPD      Y1, (AX)(R13*8)
 	VMOVUPD      Y5, (AX)(R11*8)
-	JMP          span_done_881
+	JMP          span_done_887
 
-general_882:
+general_888:
 	TESTQ     $0x00000003, SI
-	JE        no_last_883
+	JE        no_last_889
 	MOVQ      SI, R12
 	SUBQ      $0x00000004, R12
-	JL        no_last_883
+	JL        no_last_889
 	VMOVUPD   (CX)(R12*8), Y3
 	VMOVUPD   (DX)(R12*8), Y2
 	VCMPPD    $0x1e, Y0, Y3, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 
-no_last_883:
+no_last_889:
 	MOVQ SI, R13
 	SUBQ $0x00000010, R13
 
-unrolled_877:
+unrolled_883:
 	CMPQ      R11, R13
-	JGT       single_878
+	JGT       single_884
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10636,15 +10648,15 @@ unrolled_877:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_877
+	JMP       unrolled_883
 
-single_878:
+single_884:
 	MOVQ SI, R13
 	SUBQ $0x00000004, R13
 
-single_loop_879:
+single_loop_885:
 	CMPQ      R11, R13
-	JGT       remainder_880
+	JGT       remainder_886
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10652,18 +10664,18 @@ single_loop_879:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_879
+	JMP       single_loop_885
 
-remainder_880:
+remainder_886:
 	MOVQ    SI, R13
 	SUBQ    R11, R13
-	JE      span_done_881
+	JE      span_done_887
 	CMPQ    SI, $0x00000004
-	JL      masked_884
+	JL      masked_890
 	VMOVUPD Y4, (AX)(R12*8)
-	JMP     span_done_881
+	JMP     span_done_887
 
-masked_884:
+masked_890:
 	SHLQ       $0x03, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -10675,21 +10687,21 @@ masked_884:
 	VBLENDVPD  Y3, Y5, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_881:
+span_done_887:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_885
+	JNE  same_pass_891
 	XORQ R10, R10
 
-same_pass_885:
+same_pass_891:
 	SUBQ SI, BX
-	JMP  plane_875
+	JMP  plane_881
 
-planes_done_876:
-stored_865:
+planes_done_882:
+stored_871:
 	VZEROUPPER
 	RET
 
@@ -10705,20 +10717,53 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   pattern_len+80(FP), DI
 	MOVQ   DI, R8
 	SHLQ   $0x03, R8
-	MOVQ   BX, R9
-	SHLQ   $0x03, R9
-	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_886
-	CMPQ   R8, $0x00000800
-	JB     cached_886
-	CMPQ   AX, DX
-	JE     cached_886
-	CMPQ   AX, CX
-	JE     cached_886
+	CMPQ   DI, $0x00000008
+	JA     short_rows_done_894
+	CMPQ   DI, $0x00000004
+	JB     short_rows_done_894
+	CMPQ   BX, DI
+	JB     short_rows_done_894
+	MOVQ   DI, R9
+	SUBQ   $0x00000004, R9
+	XORQ   R11, R11
 
-row_888:
+short_row_893:
+	VMOVUPD   (CX)(R9*8), Y1
+	VMOVUPD   (DX)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SI)(R9*8), Y2, Y4
+	VBLENDVPD Y1, Y2, Y4, Y4
+	VMOVUPD   (CX)(R11*8), Y1
+	VMOVUPD   (DX)(R11*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SI)(R11*8), Y2, Y5
+	VBLENDVPD Y1, Y2, Y5, Y5
+	VMOVUPD   Y5, (AX)(R11*8)
+	VMOVUPD   Y4, (AX)(R9*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       short_row_893
+	TESTQ     BX, BX
+	JE        pattern_done_892
+
+short_rows_done_894:
+	MOVQ BX, R9
+	SHLQ $0x03, R9
+	CMPQ R9, ·streamThreshold+0(SB)
+	JB   cached_895
+	CMPQ R8, $0x00000800
+	JB   cached_895
+	CMPQ AX, DX
+	JE   cached_895
+	CMPQ AX, CX
+	JE   cached_895
+
+row_897:
 	CMPQ       BX, $0x00
-	JE         rows_done_889
+	JE         rows_done_898
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -10730,7 +10775,7 @@ row_888:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_890
+	JE         aligned_899
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -10745,13 +10790,13 @@ row_888:
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 	MOVQ       R10, R9
 
-aligned_890:
+aligned_899:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-unrolled_891:
+unrolled_900:
 	CMPQ      R9, R10
-	JGT       single_892
+	JGT       single_901
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10777,15 +10822,15 @@ unrolled_891:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_891
+	JMP       unrolled_900
 
-single_892:
+single_901:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-single_loop_893:
+single_loop_902:
 	CMPQ      R9, R10
-	JGT       remainder_894
+	JGT       remainder_903
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10793,12 +10838,12 @@ single_loop_893:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_893
+	JMP       single_loop_902
 
-remainder_894:
+remainder_903:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_895
+	JE         span_done_904
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -10811,61 +10856,31 @@ remainder_894:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_895:
+span_done_904:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_888
+	JMP  row_897
 
-rows_done_889:
+rows_done_898:
 	SFENCE
-	JMP stored_887
+	JMP stored_896
 
-cached_886:
-	CMPQ DI, $0x00000008
-	JA   short_rows_done_897
-	CMPQ DI, $0x00000004
-	JB   short_rows_done_897
-	MOVQ DI, R9
-	SUBQ $0x00000004, R9
-	XORQ R11, R11
-
-short_row_896:
-	CMPQ      BX, DI
-	JB        short_rows_done_897
-	VMOVUPD   (CX)(R9*8), Y1
-	VMOVUPD   (DX)(R9*8), Y2
-	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SI)(R9*8), Y2, Y4
-	VBLENDVPD Y1, Y2, Y4, Y4
-	VMOVUPD   (CX)(R11*8), Y1
-	VMOVUPD   (DX)(R11*8), Y2
-	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SI)(R11*8), Y2, Y5
-	VBLENDVPD Y1, Y2, Y5, Y5
-	VMOVUPD   Y5, (AX)(R11*8)
-	VMOVUPD   Y4, (AX)(R9*8)
-	ADDQ      R8, CX
-	ADDQ      R8, DX
-	ADDQ      R8, AX
-	SUBQ      DI, BX
-	JMP       short_row_896
-
-short_rows_done_897:
-row_898:
+cached_895:
+row_905:
 	CMPQ      BX, $0x00
-	JE        rows_done_899
+	JE        rows_done_906
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000008
-	JA        general_905
+	JA        general_912
 	CMPQ      R8, $0x00000004
-	JB        general_905
+	JB        general_912
 	MOVQ      R8, R9
 	SUBQ      $0x00000004, R9
 	VMOVUPD   (CX)(R9*8), Y1
@@ -10881,27 +10896,27 @@ row_898:
 	VBLENDVPD Y1, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(R11*8)
 	VMOVUPD   Y4, (AX)(R9*8)
-	JMP       span_done_904
+	JMP       span_done_911
 
-general_905:
+general_912:
 	TESTQ     $0x00000003, R8
-	JE        no_last_906
+	JE        no_last_913
 	MOVQ      R8, R10
 	SUBQ      $0x00000004, R10
-	JL        no_last_906
+	JL        no_last_913
 	VMOVUPD   (CX)(R10*8), Y2
 	VMOVUPD   (DX)(R10*8), Y1
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    (SI)(R10*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 
-no_last_906:
+no_last_913:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
 
-unrolled_900:
+unrolled_907:
 	CMPQ      R9, R11
-	JGT       single_901
+	JGT       single_908
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10927,15 +10942,15 @@ unrolled_900:
 	VBLENDVPD Y1, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_900
+	JMP       unrolled_907
 
-single_901:
+single_908:
 	MOVQ R8, R11
 	SUBQ $0x00000004, R11
 
-single_loop_902:
+single_loop_909:
 	CMPQ      R9, R11
-	JGT       remainder_903
+	JGT       remainder_910
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10943,18 +10958,18 @@ single_loop_902:
 	VBLENDVPD Y1, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_902
+	JMP       single_loop_909
 
-remainder_903:
+remainder_910:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_904
+	JE      span_done_911
 	CMPQ    R8, $0x00000004
-	JL      masked_907
+	JL      masked_914
 	VMOVUPD Y3, (AX)(R10*8)
-	JMP     span_done_904
+	JMP     span_done_911
 
-masked_907:
+masked_914:
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -10967,17 +10982,18 @@ masked_907:
 	VBLENDVPD  Y2, Y4, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R9*8)
 
-span_done_904:
+span_done_911:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_898
+	JMP  row_905
 
-rows_done_899:
-stored_887:
+rows_done_906:
+stored_896:
+pattern_done_892:
 	VZEROUPPER
 	RET
 
@@ -10997,36 +11013,36 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_908
+	JA     ring_segmented_915
 	MOVQ   R9, R10
 
-ring_len_909:
+ring_len_916:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_910
+	JAE  ring_len_done_917
 	ADDQ R9, R10
-	JMP  ring_len_909
+	JMP  ring_len_916
 
-ring_len_done_910:
+ring_len_done_917:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_911:
+ring_step_918:
 	CMPQ R11, R10
-	JB   ring_step_done_912
+	JB   ring_step_done_919
 	SUBQ R10, R11
-	JMP  ring_step_911
+	JMP  ring_step_918
 
-ring_step_done_912:
+ring_step_done_919:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_913:
+ring_step_920:
 	CMPQ R11, R10
-	JB   ring_step_done_914
+	JB   ring_step_done_921
 	SUBQ R10, R11
-	JMP  ring_step_913
+	JMP  ring_step_920
 
-ring_step_done_914:
+ring_step_done_921:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    16(R10), R10
@@ -11036,76 +11052,76 @@ ring_step_done_914:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000004
-	JB      ring_short_915
+	JB      ring_short_922
 	CMPQ    AX, $0x01
-	JNE     ring_planes_916
+	JNE     ring_planes_923
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_918:
+ring_copy_925:
 	CMPQ    AX, R11
-	JAE     ring_built_917
+	JAE     ring_built_924
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_919
+	JB      ring_copy_tail_926
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_918
+	JNE     ring_copy_925
 	XORQ    R9, R9
-	JMP     ring_copy_918
+	JMP     ring_copy_925
 
-ring_copy_tail_919:
+ring_copy_tail_926:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R12, AX
 	VMOVUPD Y1, -32(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_918
+	JMP     ring_copy_925
 
-ring_planes_916:
+ring_planes_923:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_920
+	JA   ring_long_planes_927
 	MOVQ R11, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_921:
+ring_fill_928:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_922
+	JGT          ring_fill_last_929
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_923
+	JNE          ring_wrap_930
 	XORQ         R9, R9
 
-ring_wrap_923:
-	JMP ring_fill_921
+ring_wrap_930:
+	JMP ring_fill_928
 
-ring_fill_last_922:
+ring_fill_last_929:
 	CMPQ         R12, R11
-	JAE          ring_built_917
+	JAE          ring_built_924
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_924
+	JNE          ring_wrap_931
 	XORQ         R9, R9
 
-ring_wrap_924:
-	JMP ring_fill_last_922
+ring_wrap_931:
+	JMP ring_fill_last_929
 
-ring_long_planes_920:
-ring_channel_925:
+ring_long_planes_927:
+ring_channel_932:
 	CMPQ         R12, R11
-	JAE          ring_built_917
+	JAE          ring_built_924
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -11113,65 +11129,65 @@ ring_channel_925:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_926:
+ring_plane_933:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_926
+	JB      ring_plane_933
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_927
+	JNE     ring_wrap_934
 	XORQ    R9, R9
 
-ring_wrap_927:
-	JMP ring_channel_925
+ring_wrap_934:
+	JMP ring_channel_932
 
-ring_short_915:
+ring_short_922:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_928:
+ring_element_935:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_929
+	JB   ring_element_next_936
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_929
+	JB   ring_element_next_936
 	XORQ R12, R12
 
-ring_element_next_929:
+ring_element_next_936:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_928
+	JB      ring_element_935
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_930
+	JE      ring_exact_937
 	SUBQ    R9, AX
 
-ring_exact_930:
+ring_exact_937:
 	MOVQ AX, DX
 
-ring_repeat_931:
+ring_repeat_938:
 	CMPQ    DX, R11
-	JAE     ring_built_917
+	JAE     ring_built_924
 	VMOVUPD Y1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_931
+	JMP     ring_repeat_938
 
-ring_built_917:
+ring_built_924:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_932:
+unrolled_939:
 	CMPQ      DX, R9
-	JGT       single_933
+	JGT       single_940
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11201,15 +11217,15 @@ unrolled_932:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_932
+	JMP       unrolled_939
 
-single_933:
+single_940:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_934:
+single_loop_941:
 	CMPQ      DX, R9
-	JGT       remainder_935
+	JGT       remainder_942
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11221,11 +11237,11 @@ single_loop_934:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_934
+	JMP       single_loop_941
 
-remainder_935:
+remainder_942:
 	SUBQ       DX, DI
-	JE         span_done_936
+	JE         span_done_943
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -11238,10 +11254,10 @@ remainder_935:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_936:
+span_done_943:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_908:
+ring_segmented_915:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -11251,11 +11267,11 @@ ring_segmented_908:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_937
+	JE   ring_rows_944
 
-ring_segment_938:
+ring_segment_945:
 	CMPQ    DI, $0x00
-	JE      ring_done_939
+	JE      ring_done_946
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -11272,33 +11288,33 @@ ring_segment_938:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_940:
+ring_len_947:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_941
+	JAE  ring_len_done_948
 	ADDQ R10, R12
-	JMP  ring_len_940
+	JMP  ring_len_947
 
-ring_len_done_941:
+ring_len_done_948:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_942:
+ring_step_949:
 	CMPQ R13, R12
-	JB   ring_step_done_943
+	JB   ring_step_done_950
 	SUBQ R12, R13
-	JMP  ring_step_942
+	JMP  ring_step_949
 
-ring_step_done_943:
+ring_step_done_950:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_944:
+ring_step_951:
 	CMPQ R13, R12
-	JB   ring_step_done_945
+	JB   ring_step_done_952
 	SUBQ R12, R13
-	JMP  ring_step_944
+	JMP  ring_step_951
 
-ring_step_done_945:
+ring_step_done_952:
 	MOVQ    R13, 1936(SP)
 	LEAQ    16(R12), R12
 	CMPQ    R11, R12
@@ -11308,76 +11324,76 @@ ring_step_done_945:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000004
-	JB      ring_short_946
+	JB      ring_short_953
 	CMPQ    R9, $0x01
-	JNE     ring_planes_947
+	JNE     ring_planes_954
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_949:
+ring_copy_956:
 	CMPQ    R9, AX
-	JAE     ring_built_948
+	JAE     ring_built_955
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_950
+	JB      ring_copy_tail_957
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_949
+	JNE     ring_copy_956
 	XORQ    R10, R10
-	JMP     ring_copy_949
+	JMP     ring_copy_956
 
-ring_copy_tail_950:
+ring_copy_tail_957:
 	VMOVUPD -32(R11)(DX*8), Y1
 	ADDQ    R12, R9
 	VMOVUPD Y1, -32(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_949
+	JMP     ring_copy_956
 
-ring_planes_947:
+ring_planes_954:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_951
+	JA   ring_long_planes_958
 	MOVQ AX, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_952:
+ring_fill_959:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_953
+	JGT          ring_fill_last_960
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_954
+	JNE          ring_wrap_961
 	XORQ         R10, R10
 
-ring_wrap_954:
-	JMP ring_fill_952
+ring_wrap_961:
+	JMP ring_fill_959
 
-ring_fill_last_953:
+ring_fill_last_960:
 	CMPQ         R12, AX
-	JAE          ring_built_948
+	JAE          ring_built_955
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_955
+	JNE          ring_wrap_962
 	XORQ         R10, R10
 
-ring_wrap_955:
-	JMP ring_fill_last_953
+ring_wrap_962:
+	JMP ring_fill_last_960
 
-ring_long_planes_951:
-ring_channel_956:
+ring_long_planes_958:
+ring_channel_963:
 	CMPQ         R12, AX
-	JAE          ring_built_948
+	JAE          ring_built_955
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -11385,66 +11401,66 @@ ring_channel_956:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_957:
+ring_plane_964:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_957
+	JB      ring_plane_964
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_958
+	JNE     ring_wrap_965
 	XORQ    R10, R10
 
-ring_wrap_958:
-	JMP ring_channel_956
+ring_wrap_965:
+	JMP ring_channel_963
 
-ring_short_946:
+ring_short_953:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_959:
+ring_element_966:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_960
+	JB   ring_element_next_967
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_960
+	JB   ring_element_next_967
 	XORQ R12, R12
 
-ring_element_next_960:
+ring_element_next_967:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_959
+	JB      ring_element_966
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_961
+	JE      ring_exact_968
 	SUBQ    R10, DX
 
-ring_exact_961:
+ring_exact_968:
 	MOVQ DX, R9
 
-ring_repeat_962:
+ring_repeat_969:
 	CMPQ    R9, AX
-	JAE     ring_built_948
+	JAE     ring_built_955
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_962
+	JMP     ring_repeat_969
 
-ring_built_948:
+ring_built_955:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_963:
+unrolled_970:
 	CMPQ      R9, R10
-	JGT       single_964
+	JGT       single_971
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11474,15 +11490,15 @@ unrolled_963:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_963
+	JMP       unrolled_970
 
-single_964:
+single_971:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_965:
+single_loop_972:
 	CMPQ      R9, R10
-	JGT       remainder_966
+	JGT       remainder_973
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11494,11 +11510,11 @@ single_loop_965:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_965
+	JMP       single_loop_972
 
-remainder_966:
+remainder_973:
 	SUBQ       R9, DX
-	JE         span_done_967
+	JE         span_done_974
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11511,7 +11527,7 @@ remainder_966:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_967:
+span_done_974:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -11523,18 +11539,18 @@ span_done_967:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_968
+	JNE  ring_next_975
 	XORQ AX, AX
 
-ring_next_968:
+ring_next_975:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_938
+	JMP  ring_segment_945
 
-ring_done_939:
+ring_done_946:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_937:
-ring_block_969:
+ring_rows_944:
+ring_block_976:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -11550,33 +11566,33 @@ ring_block_969:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_970:
+ring_len_977:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_971
+	JAE  ring_len_done_978
 	ADDQ BX, SI
-	JMP  ring_len_970
+	JMP  ring_len_977
 
-ring_len_done_971:
+ring_len_done_978:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_972:
+ring_step_979:
 	CMPQ DI, SI
-	JB   ring_step_done_973
+	JB   ring_step_done_980
 	SUBQ SI, DI
-	JMP  ring_step_972
+	JMP  ring_step_979
 
-ring_step_done_973:
+ring_step_done_980:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_974:
+ring_step_981:
 	CMPQ DI, SI
-	JB   ring_step_done_975
+	JB   ring_step_done_982
 	SUBQ SI, DI
-	JMP  ring_step_974
+	JMP  ring_step_981
 
-ring_step_done_975:
+ring_step_done_982:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -11587,76 +11603,76 @@ ring_step_done_975:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000004
-	JB      ring_short_976
+	JB      ring_short_983
 	CMPQ    CX, $0x01
-	JNE     ring_planes_977
+	JNE     ring_planes_984
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_979:
+ring_copy_986:
 	CMPQ    BX, DI
-	JAE     ring_built_978
+	JAE     ring_built_985
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_980
+	JB      ring_copy_tail_987
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_979
+	JNE     ring_copy_986
 	XORQ    R9, R9
-	JMP     ring_copy_979
+	JMP     ring_copy_986
 
-ring_copy_tail_980:
+ring_copy_tail_987:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_979
+	JMP     ring_copy_986
 
-ring_planes_977:
+ring_planes_984:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_981
+	JA   ring_long_planes_988
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_982:
+ring_fill_989:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_983
+	JGT          ring_fill_last_990
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_984
+	JNE          ring_wrap_991
 	XORQ         BX, BX
 
-ring_wrap_984:
-	JMP ring_fill_982
+ring_wrap_991:
+	JMP ring_fill_989
 
-ring_fill_last_983:
+ring_fill_last_990:
 	CMPQ         R9, DI
-	JAE          ring_built_978
+	JAE          ring_built_985
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_985
+	JNE          ring_wrap_992
 	XORQ         BX, BX
 
-ring_wrap_985:
-	JMP ring_fill_last_983
+ring_wrap_992:
+	JMP ring_fill_last_990
 
-ring_long_planes_981:
-ring_channel_986:
+ring_long_planes_988:
+ring_channel_993:
 	CMPQ         R9, DI
-	JAE          ring_built_978
+	JAE          ring_built_985
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -11664,57 +11680,57 @@ ring_channel_986:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_987:
+ring_plane_994:
 	VMOVUPD Y1, (R8)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_987
+	JB      ring_plane_994
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_988
+	JNE     ring_wrap_995
 	XORQ    BX, BX
 
-ring_wrap_988:
-	JMP ring_channel_986
+ring_wrap_995:
+	JMP ring_channel_993
 
-ring_short_976:
+ring_short_983:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_989:
+ring_element_996:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_990
+	JB   ring_element_next_997
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_990
+	JB   ring_element_next_997
 	XORQ R9, R9
 
-ring_element_next_990:
+ring_element_next_997:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_989
+	JB      ring_element_996
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_991
+	JE      ring_exact_998
 	SUBQ    BX, DX
 
-ring_exact_991:
+ring_exact_998:
 	MOVQ DX, BX
 
-ring_repeat_992:
+ring_repeat_999:
 	CMPQ    BX, DI
-	JAE     ring_built_978
+	JAE     ring_built_985
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_992
+	JMP     ring_repeat_999
 
-ring_built_978:
+ring_built_985:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -11725,18 +11741,18 @@ ring_built_978:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_993:
+ring_row_1000:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_994
+	JE   ring_rows_done_1001
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-unrolled_995:
+unrolled_1002:
 	CMPQ      R9, R10
-	JGT       single_996
+	JGT       single_1003
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11766,15 +11782,15 @@ unrolled_995:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_995
+	JMP       unrolled_1002
 
-single_996:
+single_1003:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 
-single_loop_997:
+single_loop_1004:
 	CMPQ      R9, R10
-	JGT       remainder_998
+	JGT       remainder_1005
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11786,11 +11802,11 @@ single_loop_997:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_997
+	JMP       single_loop_1004
 
-remainder_998:
+remainder_1005:
 	SUBQ       R9, DX
-	JE         span_done_999
+	JE         span_done_1006
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11803,7 +11819,7 @@ remainder_998:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_999:
+span_done_1006:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -11811,13 +11827,13 @@ span_done_999:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_993
+	JMP   ring_row_1000
 
-ring_rows_done_994:
+ring_rows_done_1001:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_969
+	JMP  ring_block_976
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -11836,10 +11852,10 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	TESTQ       $0x00000003, DX
-	JE          no_last_1005
+	JE          no_last_1012
 	MOVQ        DX, SI
 	SUBQ        $0x00000004, SI
-	JL          no_last_1005
+	JL          no_last_1012
 	VMOVUPD     (AX)(SI*8), Y5
 	VMOVUPD     (CX)(SI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11853,15 +11869,15 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 
-no_last_1005:
+no_last_1012:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
 	PCALIGN $64
 
-unrolled_1000:
+unrolled_1007:
 	CMPQ        BX, SI
-	JGT         single_1001
+	JGT         single_1008
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11887,15 +11903,15 @@ unrolled_1000:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_1000
+	JMP         unrolled_1007
 
-single_1001:
+single_1008:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-single_loop_1002:
+single_loop_1009:
 	CMPQ        BX, SI
-	JGT         remainder_1003
+	JGT         remainder_1010
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11903,17 +11919,17 @@ single_loop_1002:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_1002
+	JMP         single_loop_1009
 
-remainder_1003:
+remainder_1010:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_1004
+	JE   span_done_1011
 	CMPQ DX, $0x00000004
-	JL   masked_1006
-	JMP  span_done_1004
+	JL   masked_1013
+	JMP  span_done_1011
 
-masked_1006:
+masked_1013:
 	MOVQ        SI, DX
 	SHLQ        $0x03, DX
 	NEGQ        DX
@@ -11926,7 +11942,7 @@ masked_1006:
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
 
-span_done_1004:
+span_done_1011:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -11957,19 +11973,19 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	LEAQ    tailmask<>+0(SB), R11
 	VMOVDQU (R11)(R10*1), Y5
 
-plane_1007:
+plane_1014:
 	CMPQ        DX, $0x00
-	JE          planes_done_1008
+	JE          planes_done_1015
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000003, SI
-	JE          no_last_1014
+	JE          no_last_1021
 	MOVQ        SI, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_1014
+	JL          no_last_1021
 	VMOVUPD     (AX)(R11*8), Y6
 	VMOVUPD     (CX)(R11*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -11978,13 +11994,13 @@ plane_1007:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 
-no_last_1014:
+no_last_1021:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-unrolled_1009:
+unrolled_1016:
 	CMPQ        R10, R11
-	JGT         single_1010
+	JGT         single_1017
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -12010,15 +12026,15 @@ unrolled_1009:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_1009
+	JMP         unrolled_1016
 
-single_1010:
+single_1017:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 
-single_loop_1011:
+single_loop_1018:
 	CMPQ        R10, R11
-	JGT         remainder_1012
+	JGT         remainder_1019
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -12026,17 +12042,17 @@ single_loop_1011:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_1011
+	JMP         single_loop_1018
 
-remainder_1012:
+remainder_1019:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_1013
+	JE   span_done_1020
 	CMPQ SI, $0x00000004
-	JL   masked_1015
-	JMP  span_done_1013
+	JL   masked_1022
+	JMP  span_done_1020
 
-masked_1015:
+masked_1022:
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -12048,7 +12064,7 @@ masked_1015:
 	VANDNPD     Y6, Y8, Y6
 	VFMADD231PD Y6, Y7, Y1
 
-span_done_1013:
+span_done_1020:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -12062,14 +12078,14 @@ span_done_1013:
 	ADDQ         R8, CX
 	INCQ         R9
 	CMPQ         R9, DI
-	JNE          same_pass_1016
+	JNE          same_pass_1023
 	XORQ         R9, R9
 
-same_pass_1016:
+same_pass_1023:
 	SUBQ SI, DX
-	JMP  plane_1007
+	JMP  plane_1014
 
-planes_done_1008:
+planes_done_1015:
 	VZEROUPPER
 	RET
 
@@ -12085,18 +12101,18 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 
-row_1017:
+row_1025:
 	CMPQ        DX, $0x00
-	JE          rows_done_1018
+	JE          rows_done_1026
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	TESTQ       $0x00000003, DI
-	JE          no_last_1024
+	JE          no_last_1032
 	MOVQ        DI, R9
 	SUBQ        $0x00000004, R9
-	JL          no_last_1024
+	JL          no_last_1032
 	VMOVUPD     (AX)(R9*8), Y1
 	VMOVUPD     (CX)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12112,13 +12128,13 @@ row_1017:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R9*8)
 
-no_last_1024:
+no_last_1032:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_1019:
+unrolled_1027:
 	CMPQ        R8, R9
-	JGT         single_1020
+	JGT         single_1028
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12152,15 +12168,15 @@ unrolled_1019:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_1019
+	JMP         unrolled_1027
 
-single_1020:
+single_1028:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_1021:
+single_loop_1029:
 	CMPQ        R8, R9
-	JGT         remainder_1022
+	JGT         remainder_1030
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12170,17 +12186,17 @@ single_loop_1021:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_1021
+	JMP         single_loop_1029
 
-remainder_1022:
+remainder_1030:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_1023
+	JE   span_done_1031
 	CMPQ DI, $0x00000004
-	JL   masked_1025
-	JMP  span_done_1023
+	JL   masked_1033
+	JMP  span_done_1031
 
-masked_1025:
+masked_1033:
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -12194,15 +12210,15 @@ masked_1025:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 
-span_done_1023:
+span_done_1031:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1017
+	JMP  row_1025
 
-rows_done_1018:
+rows_done_1026:
 	VZEROUPPER
 	RET
 
@@ -12220,36 +12236,36 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x0000005c
-	JA     ring_segmented_1026
+	JA     ring_segmented_1034
 	MOVQ   DI, SI
 
-ring_len_1027:
+ring_len_1035:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1028
+	JAE  ring_len_done_1036
 	ADDQ DI, SI
-	JMP  ring_len_1027
+	JMP  ring_len_1035
 
-ring_len_done_1028:
+ring_len_done_1036:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1029:
+ring_step_1037:
 	CMPQ DI, SI
-	JB   ring_step_done_1030
+	JB   ring_step_done_1038
 	SUBQ SI, DI
-	JMP  ring_step_1029
+	JMP  ring_step_1037
 
-ring_step_done_1030:
+ring_step_done_1038:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1031:
+ring_step_1039:
 	CMPQ DI, SI
-	JB   ring_step_done_1032
+	JB   ring_step_done_1040
 	SUBQ SI, DI
-	JMP  ring_step_1031
+	JMP  ring_step_1039
 
-ring_step_done_1032:
+ring_step_done_1040:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -12271,22 +12287,22 @@ ring_step_done_1032:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1033:
+sums_zero_1041:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1034
+	JAE     sums_zeroed_1042
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1033
+	JMP     sums_zero_1041
 
-sums_zeroed_1034:
+sums_zeroed_1042:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-unrolled_1035:
+unrolled_1043:
 	CMPQ        DI, R8
-	JGT         single_1036
+	JGT         single_1044
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12324,15 +12340,15 @@ unrolled_1035:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         unrolled_1035
+	JMP         unrolled_1043
 
-single_1036:
+single_1044:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 
-single_loop_1037:
+single_loop_1045:
 	CMPQ        DI, R8
-	JGT         remainder_1038
+	JGT         remainder_1046
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12346,11 +12362,11 @@ single_loop_1037:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
-	JMP         single_loop_1037
+	JMP         single_loop_1045
 
-remainder_1038:
+remainder_1046:
 	SUBQ        DI, BX
-	JE          span_done_1039
+	JE          span_done_1047
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -12364,93 +12380,93 @@ remainder_1038:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_1039:
+span_done_1047:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1041
+	JLE   fold_ext_done_1049
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1042
+	JA    fold_ext_scalar_1050
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1040:
+fold_ext_1048:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1041
+	JBE     fold_ext_done_1049
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_1040
+	JMP     fold_ext_1048
 
-fold_ext_scalar_1042:
+fold_ext_scalar_1050:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_1043:
+fold_ext_element_1051:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1044
+	JBE    fold_ext_element_done_1052
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1043
+	JMP    fold_ext_element_1051
 
-fold_ext_element_done_1044:
-fold_ext_done_1041:
-fold_1045:
+fold_ext_element_done_1052:
+fold_ext_done_1049:
+fold_1053:
 	CMPQ   BX, AX
-	JBE    fold_done_1046
+	JBE    fold_done_1054
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1045
+	JMP    fold_1053
 
-fold_done_1046:
+fold_done_1054:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1047
+	JNE  sums_planes_1055
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_1049:
+sums_vector_1057:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1050
+	JGT     sums_scalar_1058
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_1049
+	JMP     sums_vector_1057
 
-sums_scalar_1050:
+sums_scalar_1058:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1048
+	JE     sums_done_1056
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1050
+	JMP    sums_scalar_1058
 
-sums_planes_1047:
+sums_planes_1055:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1051:
+sums_group_1059:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1053
+	JB     sums_single_1061
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -12459,7 +12475,7 @@ sums_group_1051:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1052:
+sums_group_plane_1060:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -12468,7 +12484,7 @@ sums_group_plane_1052:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1052
+	JB     sums_group_plane_1060
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -12481,29 +12497,29 @@ sums_group_plane_1052:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1051
+	JMP    sums_group_1059
 
-sums_single_1053:
+sums_single_1061:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1048
+	JE     sums_done_1056
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1054:
+sums_single_plane_1062:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1054
+	JB     sums_single_plane_1062
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1053
+	JMP    sums_single_1061
 
-sums_done_1048:
+sums_done_1056:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_1026:
+ring_segmented_1034:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x0000005c
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -12513,7 +12529,7 @@ ring_segmented_1026:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_1056:
+ring_block_1064:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -12528,33 +12544,33 @@ ring_block_1056:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_1057:
+ring_len_1065:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1058
+	JAE  ring_len_done_1066
 	ADDQ BX, SI
-	JMP  ring_len_1057
+	JMP  ring_len_1065
 
-ring_len_done_1058:
+ring_len_done_1066:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1059:
+ring_step_1067:
 	CMPQ DI, SI
-	JB   ring_step_done_1060
+	JB   ring_step_done_1068
 	SUBQ SI, DI
-	JMP  ring_step_1059
+	JMP  ring_step_1067
 
-ring_step_done_1060:
+ring_step_done_1068:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1061:
+ring_step_1069:
 	CMPQ DI, SI
-	JB   ring_step_done_1062
+	JB   ring_step_done_1070
 	SUBQ SI, DI
-	JMP  ring_step_1061
+	JMP  ring_step_1069
 
-ring_step_done_1062:
+ring_step_done_1070:
 	MOVQ    DI, 976(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
@@ -12583,26 +12599,26 @@ ring_step_done_1062:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1063:
+sums_zero_1071:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1064
+	JAE     sums_zeroed_1072
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1063
+	JMP     sums_zero_1071
 
-sums_zeroed_1064:
-ring_row_1065:
+sums_zeroed_1072:
+ring_row_1073:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1066
+	JE   ring_rows_done_1074
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-unrolled_1067:
+unrolled_1075:
 	CMPQ        R8, R9
-	JGT         single_1068
+	JGT         single_1076
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12640,15 +12656,15 @@ unrolled_1067:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_1067
+	JMP         unrolled_1075
 
-single_1068:
+single_1076:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 
-single_loop_1069:
+single_loop_1077:
 	CMPQ        R8, R9
-	JGT         remainder_1070
+	JGT         remainder_1078
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12662,11 +12678,11 @@ single_loop_1069:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_1069
+	JMP         single_loop_1077
 
-remainder_1070:
+remainder_1078:
 	SUBQ        R8, DI
-	JE          span_done_1071
+	JE          span_done_1079
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -12680,16 +12696,16 @@ remainder_1070:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_1071:
+span_done_1079:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1065
+	JMP   ring_row_1073
 
-ring_rows_done_1066:
+ring_rows_done_1074:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -12697,86 +12713,86 @@ ring_rows_done_1066:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1073
+	JLE  fold_ext_done_1081
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1074
+	JA   fold_ext_scalar_1082
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1072:
+fold_ext_1080:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1073
+	JBE     fold_ext_done_1081
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_1072
+	JMP     fold_ext_1080
 
-fold_ext_scalar_1074:
+fold_ext_scalar_1082:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_1075:
+fold_ext_element_1083:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1076
+	JBE    fold_ext_element_done_1084
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1075
+	JMP    fold_ext_element_1083
 
-fold_ext_element_done_1076:
-fold_ext_done_1073:
-fold_1077:
+fold_ext_element_done_1084:
+fold_ext_done_1081:
+fold_1085:
 	CMPQ   SI, BX
-	JBE    fold_done_1078
+	JBE    fold_done_1086
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1077
+	JMP    fold_1085
 
-fold_done_1078:
+fold_done_1086:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1079
+	JNE  sums_planes_1087
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_1081:
+sums_vector_1089:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1082
+	JGT     sums_scalar_1090
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_1081
+	JMP     sums_vector_1089
 
-sums_scalar_1082:
+sums_scalar_1090:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1080
+	JE     sums_done_1088
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1082
+	JMP    sums_scalar_1090
 
-sums_planes_1079:
+sums_planes_1087:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1083:
+sums_group_1091:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1085
+	JB     sums_single_1093
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -12785,7 +12801,7 @@ sums_group_1083:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1084:
+sums_group_plane_1092:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -12794,7 +12810,7 @@ sums_group_plane_1084:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1084
+	JB     sums_group_plane_1092
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -12807,29 +12823,29 @@ sums_group_plane_1084:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1083
+	JMP    sums_group_1091
 
-sums_single_1085:
+sums_single_1093:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1080
+	JE     sums_done_1088
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1086:
+sums_single_plane_1094:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1086
+	JB     sums_single_plane_1094
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1085
+	JMP    sums_single_1093
 
-sums_done_1080:
+sums_done_1088:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_1056
+	JMP  ring_block_1064
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -12848,21 +12864,21 @@ TEXT ·backwardRowsAVX2F32(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1088
+	JBE    rows_chunk_sized_1096
 	MOVQ   DI, AX
 
-rows_double_1087:
+rows_double_1095:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1088
+	JA   rows_chunk_sized_1096
 	SHLQ $0x01, AX
-	JMP  rows_double_1087
+	JMP  rows_double_1095
 
-rows_chunk_sized_1088:
+rows_chunk_sized_1096:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1089:
+rows_group_1097:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -12871,7 +12887,7 @@ rows_group_1089:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1090:
+rows_chunk_1098:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -12880,15 +12896,15 @@ rows_chunk_1090:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_1091:
+rows_block_1099:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1092
+	JGT     rows_blocks_done_1100
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1093
+	JE      rows_first_1101
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
 	VMOVUPS 64(SP)(R11*8), Y3
@@ -12897,9 +12913,9 @@ rows_block_1091:
 	VMOVUPS 160(SP)(R11*8), Y6
 	VMOVUPS 192(SP)(R11*8), Y7
 	VMOVUPS 224(SP)(R11*8), Y8
-	JMP     rows_loaded_1094
+	JMP     rows_loaded_1102
 
-rows_first_1093:
+rows_first_1101:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -12909,7 +12925,7 @@ rows_first_1093:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1094:
+rows_loaded_1102:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -12918,7 +12934,7 @@ rows_loaded_1094:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1095:
+rows_row_1103:
 	VCVTPS2PD   (DX)(R9*4), Y9
 	VCVTPS2PD   (BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -12995,11 +13011,11 @@ rows_row_1095:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1095
+	JB          rows_row_1103
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1096
+	JE          rows_stored_1104
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
 	VMOVUPS     Y3, 64(SP)(R11*8)
@@ -13008,9 +13024,9 @@ rows_row_1095:
 	VMOVUPS     Y6, 160(SP)(R11*8)
 	VMOVUPS     Y7, 192(SP)(R11*8)
 	VMOVUPS     Y8, 224(SP)(R11*8)
-	JMP         rows_added_1097
+	JMP         rows_added_1105
 
-rows_stored_1096:
+rows_stored_1104:
 	VCVTPS2PD  (R10)(R9*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -13044,29 +13060,29 @@ rows_stored_1096:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R10)(R9*4)
 
-rows_added_1097:
+rows_added_1105:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_1091
+	JMP  rows_block_1099
 
-rows_blocks_done_1092:
-rows_block_1098:
+rows_blocks_done_1100:
+rows_block_1106:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1099
+	JGT     rows_blocks_done_1107
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1100
+	JE      rows_first_1108
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
-	JMP     rows_loaded_1101
+	JMP     rows_loaded_1109
 
-rows_first_1100:
+rows_first_1108:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1101:
+rows_loaded_1109:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13075,7 +13091,7 @@ rows_loaded_1101:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1102:
+rows_row_1110:
 	VCVTPS2PD   (DX)(R9*4), Y3
 	VCVTPS2PD   (BX)(R9*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13098,16 +13114,16 @@ rows_row_1102:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1102
+	JB          rows_row_1110
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1103
+	JE          rows_stored_1111
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
-	JMP         rows_added_1104
+	JMP         rows_added_1112
 
-rows_stored_1103:
+rows_stored_1111:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13117,13 +13133,13 @@ rows_stored_1103:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1104:
+rows_added_1112:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_1098
+	JMP  rows_block_1106
 
-rows_blocks_done_1099:
+rows_blocks_done_1107:
 	CMPQ         R9, 1608(SP)
-	JE           rows_chunk_done_1105
+	JE           rows_chunk_done_1113
 	MOVQ         SI, R9
 	SUBQ         $0x00000008, R9
 	MOVQ         SI, AX
@@ -13135,16 +13151,16 @@ rows_blocks_done_1099:
 	VEXTRACTF128 $0x01, Y3, X1
 	VPMOVSXDQ    X1, Y5
 	CMPQ         1616(SP), $0x00
-	JE           rows_first_1106
+	JE           rows_first_1114
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
-	JMP          rows_loaded_1107
+	JMP          rows_loaded_1115
 
-rows_first_1106:
+rows_first_1114:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1107:
+rows_loaded_1115:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13153,7 +13169,7 @@ rows_loaded_1107:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_1108:
+rows_row_1116:
 	VCVTPS2PD   (DX)(R9*4), Y6
 	VCVTPS2PD   (BX)(R9*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -13179,16 +13195,16 @@ rows_row_1108:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1108
+	JB          rows_row_1116
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1109
+	JE          rows_stored_1117
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
-	JMP         rows_added_1110
+	JMP         rows_added_1118
 
-rows_stored_1109:
+rows_stored_1117:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13198,17 +13214,17 @@ rows_stored_1109:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1110:
-rows_chunk_done_1105:
+rows_added_1118:
+rows_chunk_done_1113:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1090
+	JB   rows_chunk_1098
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_1089
+	JB   rows_group_1097
 	VZEROUPPER
 	RET
 
@@ -13224,21 +13240,21 @@ TEXT ·backwardRowsDalphaAVX2F32(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1112
+	JBE    rows_chunk_sized_1120
 	MOVQ   BX, AX
 
-rows_double_1111:
+rows_double_1119:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1112
+	JA   rows_chunk_sized_1120
 	SHLQ $0x01, AX
-	JMP  rows_double_1111
+	JMP  rows_double_1119
 
-rows_chunk_sized_1112:
+rows_chunk_sized_1120:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1113:
+rows_group_1121:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -13247,7 +13263,7 @@ rows_group_1113:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1114:
+rows_chunk_1122:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -13256,15 +13272,15 @@ rows_chunk_1114:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_1115:
+rows_block_1123:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1116
+	JGT     rows_blocks_done_1124
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1117
+	JE      rows_first_1125
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
 	VMOVUPS 64(SP)(R9*8), Y3
@@ -13273,9 +13289,9 @@ rows_block_1115:
 	VMOVUPS 160(SP)(R9*8), Y6
 	VMOVUPS 192(SP)(R9*8), Y7
 	VMOVUPS 224(SP)(R9*8), Y8
-	JMP     rows_loaded_1118
+	JMP     rows_loaded_1126
 
-rows_first_1117:
+rows_first_1125:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -13285,14 +13301,14 @@ rows_first_1117:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1118:
+rows_loaded_1126:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1119:
+rows_row_1127:
 	VCVTPS2PD   (AX)(DI*4), Y9
 	VCVTPS2PD   (CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -13344,11 +13360,11 @@ rows_row_1119:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1119
+	JB          rows_row_1127
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1120
+	JE          rows_stored_1128
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
 	VMOVUPS     Y3, 64(SP)(R9*8)
@@ -13357,9 +13373,9 @@ rows_row_1119:
 	VMOVUPS     Y6, 160(SP)(R9*8)
 	VMOVUPS     Y7, 192(SP)(R9*8)
 	VMOVUPS     Y8, 224(SP)(R9*8)
-	JMP         rows_added_1121
+	JMP         rows_added_1129
 
-rows_stored_1120:
+rows_stored_1128:
 	VCVTPS2PD  (R8)(DI*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -13393,36 +13409,36 @@ rows_stored_1120:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R8)(DI*4)
 
-rows_added_1121:
+rows_added_1129:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_1115
+	JMP  rows_block_1123
 
-rows_blocks_done_1116:
-rows_block_1122:
+rows_blocks_done_1124:
+rows_block_1130:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1123
+	JGT     rows_blocks_done_1131
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1124
+	JE      rows_first_1132
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
-	JMP     rows_loaded_1125
+	JMP     rows_loaded_1133
 
-rows_first_1124:
+rows_first_1132:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1125:
+rows_loaded_1133:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1126:
+rows_row_1134:
 	VCVTPS2PD   (AX)(DI*4), Y3
 	VCVTPS2PD   (CX)(DI*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13438,16 +13454,16 @@ rows_row_1126:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1126
+	JB          rows_row_1134
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1127
+	JE          rows_stored_1135
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
-	JMP         rows_added_1128
+	JMP         rows_added_1136
 
-rows_stored_1127:
+rows_stored_1135:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13457,13 +13473,13 @@ rows_stored_1127:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1128:
+rows_added_1136:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_1122
+	JMP  rows_block_1130
 
-rows_blocks_done_1123:
+rows_blocks_done_1131:
 	CMPQ         DI, 1608(SP)
-	JE           rows_chunk_done_1129
+	JE           rows_chunk_done_1137
 	MOVQ         DX, DI
 	SUBQ         $0x00000008, DI
 	MOVQ         DX, AX
@@ -13475,23 +13491,23 @@ rows_blocks_done_1123:
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y4
 	CMPQ         1616(SP), $0x00
-	JE           rows_first_1130
+	JE           rows_first_1138
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
-	JMP          rows_loaded_1131
+	JMP          rows_loaded_1139
 
-rows_first_1130:
+rows_first_1138:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1131:
+rows_loaded_1139:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_1132:
+rows_row_1140:
 	VCVTPS2PD   (AX)(DI*4), Y5
 	VCVTPS2PD   (CX)(DI*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13509,16 +13525,16 @@ rows_row_1132:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1132
+	JB          rows_row_1140
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1133
+	JE          rows_stored_1141
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
-	JMP         rows_added_1134
+	JMP         rows_added_1142
 
-rows_stored_1133:
+rows_stored_1141:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13528,17 +13544,17 @@ rows_stored_1133:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1134:
-rows_chunk_done_1129:
+rows_added_1142:
+rows_chunk_done_1137:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1114
+	JB   rows_chunk_1122
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_1113
+	JB   rows_group_1121
 	VZEROUPPER
 	RET
 
@@ -13555,21 +13571,21 @@ TEXT ·backwardRowsAVX2F64(SB), $1608-120
 	MOVQ   AX, 1592(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1136
+	JBE    rows_chunk_sized_1144
 	MOVQ   DI, AX
 
-rows_double_1135:
+rows_double_1143:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1136
+	JA   rows_chunk_sized_1144
 	SHLQ $0x01, AX
-	JMP  rows_double_1135
+	JMP  rows_double_1143
 
-rows_chunk_sized_1136:
+rows_chunk_sized_1144:
 	MOVQ AX, 1600(SP)
 	XORQ AX, AX
 	MOVQ AX, 1568(SP)
 
-rows_group_1137:
+rows_group_1145:
 	MOVQ    1568(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -13578,7 +13594,7 @@ rows_group_1137:
 	XORQ    AX, AX
 	MOVQ    AX, 1584(SP)
 
-rows_chunk_1138:
+rows_chunk_1146:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1600(SP), AX
 	ADDQ    1584(SP), AX
@@ -13587,28 +13603,28 @@ rows_chunk_1138:
 	ADDQ    AX, R8
 	MOVQ    1568(SP), R9
 
-rows_block_1139:
+rows_block_1147:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1140
+	JGT     rows_blocks_done_1148
 	MOVQ    R9, R11
 	SUBQ    1568(SP), R11
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1141
+	JE      rows_first_1149
 	VMOVUPD (SP)(R11*8), Y1
 	VMOVUPD 32(SP)(R11*8), Y2
 	VMOVUPD 64(SP)(R11*8), Y3
 	VMOVUPD 96(SP)(R11*8), Y4
-	JMP     rows_loaded_1142
+	JMP     rows_loaded_1150
 
-rows_first_1141:
+rows_first_1149:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1142:
+rows_loaded_1150:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13617,7 +13633,7 @@ rows_loaded_1142:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1143:
+rows_row_1151:
 	VMOVUPD     (DX)(R9*8), Y5
 	VMOVUPD     (BX)(R9*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13658,18 +13674,18 @@ rows_row_1143:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1143
+	JB          rows_row_1151
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1144
+	JE          rows_stored_1152
 	VMOVUPD     Y1, (SP)(R11*8)
 	VMOVUPD     Y2, 32(SP)(R11*8)
 	VMOVUPD     Y3, 64(SP)(R11*8)
 	VMOVUPD     Y4, 96(SP)(R11*8)
-	JMP         rows_added_1145
+	JMP         rows_added_1153
 
-rows_stored_1144:
+rows_stored_1152:
 	VMOVUPD (R10)(R9*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R10)(R9*8)
@@ -13683,27 +13699,27 @@ rows_stored_1144:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R10)(R9*8)
 
-rows_added_1145:
+rows_added_1153:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_1139
+	JMP  rows_block_1147
 
-rows_blocks_done_1140:
-rows_block_1146:
+rows_blocks_done_1148:
+rows_block_1154:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1147
+	JGT     rows_blocks_done_1155
 	MOVQ    R9, R11
 	SUBQ    1568(SP), R11
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1148
+	JE      rows_first_1156
 	VMOVUPD (SP)(R11*8), Y1
-	JMP     rows_loaded_1149
+	JMP     rows_loaded_1157
 
-rows_first_1148:
+rows_first_1156:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1149:
+rows_loaded_1157:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13712,7 +13728,7 @@ rows_loaded_1149:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1150:
+rows_row_1158:
 	VMOVUPD     (DX)(R9*8), Y2
 	VMOVUPD     (BX)(R9*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -13726,26 +13742,26 @@ rows_row_1150:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1150
+	JB          rows_row_1158
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1151
+	JE          rows_stored_1159
 	VMOVUPD     Y1, (SP)(R11*8)
-	JMP         rows_added_1152
+	JMP         rows_added_1160
 
-rows_stored_1151:
+rows_stored_1159:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1152:
+rows_added_1160:
 	ADDQ $0x00000004, R9
-	JMP  rows_block_1146
+	JMP  rows_block_1154
 
-rows_blocks_done_1147:
+rows_blocks_done_1155:
 	CMPQ    R9, 1576(SP)
-	JE      rows_chunk_done_1153
+	JE      rows_chunk_done_1161
 	MOVQ    SI, R9
 	SUBQ    $0x00000004, R9
 	MOVQ    SI, AX
@@ -13754,14 +13770,14 @@ rows_blocks_done_1147:
 	LEAQ    tailmask<>+0(SB), DX
 	VMOVDQU (DX)(AX*1), Y2
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1154
+	JE      rows_first_1162
 	VMOVUPD 1536(SP), Y1
-	JMP     rows_loaded_1155
+	JMP     rows_loaded_1163
 
-rows_first_1154:
+rows_first_1162:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1155:
+rows_loaded_1163:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13770,7 +13786,7 @@ rows_loaded_1155:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_1156:
+rows_row_1164:
 	VMOVUPD     (DX)(R9*8), Y3
 	VMOVUPD     (BX)(R9*8), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13786,30 +13802,30 @@ rows_row_1156:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1156
+	JB          rows_row_1164
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1157
+	JE          rows_stored_1165
 	VMOVUPD     Y1, 1536(SP)
-	JMP         rows_added_1158
+	JMP         rows_added_1166
 
-rows_stored_1157:
+rows_stored_1165:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1158:
-rows_chunk_done_1153:
+rows_added_1166:
+rows_chunk_done_1161:
 	MOVQ 1600(SP), AX
 	ADDQ 1584(SP), AX
 	MOVQ AX, 1584(SP)
 	CMPQ AX, 1592(SP)
-	JB   rows_chunk_1138
+	JB   rows_chunk_1146
 	MOVQ 1576(SP), AX
 	MOVQ AX, 1568(SP)
 	CMPQ AX, SI
-	JB   rows_group_1137
+	JB   rows_group_1145
 	VZEROUPPER
 	RET
 
@@ -13825,21 +13841,21 @@ TEXT ·backwardRowsDalphaAVX2F64(SB), $1608-72
 	MOVQ   AX, 1592(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1160
+	JBE    rows_chunk_sized_1168
 	MOVQ   BX, AX
 
-rows_double_1159:
+rows_double_1167:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1160
+	JA   rows_chunk_sized_1168
 	SHLQ $0x01, AX
-	JMP  rows_double_1159
+	JMP  rows_double_1167
 
-rows_chunk_sized_1160:
+rows_chunk_sized_1168:
 	MOVQ AX, 1600(SP)
 	XORQ AX, AX
 	MOVQ AX, 1568(SP)
 
-rows_group_1161:
+rows_group_1169:
 	MOVQ    1568(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -13848,7 +13864,7 @@ rows_group_1161:
 	XORQ    AX, AX
 	MOVQ    AX, 1584(SP)
 
-rows_chunk_1162:
+rows_chunk_1170:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1600(SP), AX
 	ADDQ    1584(SP), AX
@@ -13857,35 +13873,35 @@ rows_chunk_1162:
 	ADDQ    AX, SI
 	MOVQ    1568(SP), DI
 
-rows_block_1163:
+rows_block_1171:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1164
+	JGT     rows_blocks_done_1172
 	MOVQ    DI, R9
 	SUBQ    1568(SP), R9
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1165
+	JE      rows_first_1173
 	VMOVUPD (SP)(R9*8), Y1
 	VMOVUPD 32(SP)(R9*8), Y2
 	VMOVUPD 64(SP)(R9*8), Y3
 	VMOVUPD 96(SP)(R9*8), Y4
-	JMP     rows_loaded_1166
+	JMP     rows_loaded_1174
 
-rows_first_1165:
+rows_first_1173:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1166:
+rows_loaded_1174:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1167:
+rows_row_1175:
 	VMOVUPD     (AX)(DI*8), Y5
 	VMOVUPD     (CX)(DI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13913,18 +13929,18 @@ rows_row_1167:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1167
+	JB          rows_row_1175
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1168
+	JE          rows_stored_1176
 	VMOVUPD     Y1, (SP)(R9*8)
 	VMOVUPD     Y2, 32(SP)(R9*8)
 	VMOVUPD     Y3, 64(SP)(R9*8)
 	VMOVUPD     Y4, 96(SP)(R9*8)
-	JMP         rows_added_1169
+	JMP         rows_added_1177
 
-rows_stored_1168:
+rows_stored_1176:
 	VMOVUPD (R8)(DI*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R8)(DI*8)
@@ -13938,34 +13954,34 @@ rows_stored_1168:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R8)(DI*8)
 
-rows_added_1169:
+rows_added_1177:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_1163
+	JMP  rows_block_1171
 
-rows_blocks_done_1164:
-rows_block_1170:
+rows_blocks_done_1172:
+rows_block_1178:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1171
+	JGT     rows_blocks_done_1179
 	MOVQ    DI, R9
 	SUBQ    1568(SP), R9
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1172
+	JE      rows_first_1180
 	VMOVUPD (SP)(R9*8), Y1
-	JMP     rows_loaded_1173
+	JMP     rows_loaded_1181
 
-rows_first_1172:
+rows_first_1180:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1173:
+rows_loaded_1181:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1174:
+rows_row_1182:
 	VMOVUPD     (AX)(DI*8), Y2
 	VMOVUPD     (CX)(DI*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -13975,26 +13991,26 @@ rows_row_1174:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1174
+	JB          rows_row_1182
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1175
+	JE          rows_stored_1183
 	VMOVUPD     Y1, (SP)(R9*8)
-	JMP         rows_added_1176
+	JMP         rows_added_1184
 
-rows_stored_1175:
+rows_stored_1183:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1176:
+rows_added_1184:
 	ADDQ $0x00000004, DI
-	JMP  rows_block_1170
+	JMP  rows_block_1178
 
-rows_blocks_done_1171:
+rows_blocks_done_1179:
 	CMPQ    DI, 1576(SP)
-	JE      rows_chunk_done_1177
+	JE      rows_chunk_done_1185
 	MOVQ    DX, DI
 	SUBQ    $0x00000004, DI
 	MOVQ    DX, AX
@@ -14003,21 +14019,21 @@ rows_blocks_done_1171:
 	LEAQ    tailmask<>+0(SB), CX
 	VMOVDQU (CX)(AX*1), Y2
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1178
+	JE      rows_first_1186
 	VMOVUPD 1536(SP), Y1
-	JMP     rows_loaded_1179
+	JMP     rows_loaded_1187
 
-rows_first_1178:
+rows_first_1186:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1179:
+rows_loaded_1187:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_1180:
+rows_row_1188:
 	VMOVUPD     (AX)(DI*8), Y3
 	VMOVUPD     (CX)(DI*8), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -14028,30 +14044,30 @@ rows_row_1180:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1180
+	JB          rows_row_1188
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1181
+	JE          rows_stored_1189
 	VMOVUPD     Y1, 1536(SP)
-	JMP         rows_added_1182
+	JMP         rows_added_1190
 
-rows_stored_1181:
+rows_stored_1189:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1182:
-rows_chunk_done_1177:
+rows_added_1190:
+rows_chunk_done_1185:
 	MOVQ 1600(SP), AX
 	ADDQ 1584(SP), AX
 	MOVQ AX, 1584(SP)
 	CMPQ AX, 1592(SP)
-	JB   rows_chunk_1162
+	JB   rows_chunk_1170
 	MOVQ 1576(SP), AX
 	MOVQ AX, 1568(SP)
 	CMPQ AX, DX
-	JB   rows_group_1161
+	JB   rows_group_1169
 	VZEROUPPER
 	RET
 
@@ -15161,16 +15177,16 @@ TEXT ·forwardSmallPlanesAVX2F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1183:
+sp_row_1191:
 	TESTQ DX, DX
-	JE    sp_done_1186
+	JE    sp_done_1194
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1187:
+sp_pairs_1195:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_1188
+	JB      sp_group_1196
 	VMOVUPS (SI), Y1
 	VMOVUPS 32(SI), Y2
 	MOVQ    DI, R11
@@ -15178,7 +15194,7 @@ sp_pairs_1187:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1189:
+sp_pair_vector_1197:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R8*4), Y5
@@ -15196,21 +15212,21 @@ sp_pair_vector_1189:
 	ADDQ      $0x00000008, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1189
+	JNE       sp_pair_vector_1197
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000010, R9
-	JMP       sp_pairs_1187
+	JMP       sp_pairs_1195
 
-sp_group_1188:
+sp_group_1196:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_1184
+	JB      sp_partial_1192
 	VMOVUPS (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1191
+	JAE     sp_vectors_done_1199
 
-sp_vector_1190:
+sp_vector_1198:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -15221,16 +15237,16 @@ sp_vector_1190:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1190
+	JB        sp_vector_1198
 
-sp_vectors_done_1191:
+sp_vectors_done_1199:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_1188
+	JMP  sp_group_1196
 
-sp_partial_1184:
+sp_partial_1192:
 	TESTQ      R9, R9
-	JE         sp_row_done_1185
+	JE         sp_row_done_1193
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -15244,9 +15260,9 @@ sp_partial_1184:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1193
+	JAE        sp_vectors_done_1201
 
-sp_vector_1192:
+sp_vector_1200:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -15257,11 +15273,11 @@ sp_vector_1192:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1192
+	JB        sp_vector_1200
 
-sp_vectors_done_1193:
+sp_vectors_done_1201:
 	ANDQ       $0x00000007, R9
-	JE         sp_row_done_1185
+	JE         sp_row_done_1193
 	MOVQ       R9, SI
 	SHLQ       $0x02, SI
 	NEGQ       SI
@@ -15276,14 +15292,14 @@ sp_vectors_done_1193:
 	VMASKMOVPS Y1, Y2, (AX)(R8*4)
 	ADDQ       R9, R8
 
-sp_row_done_1185:
+sp_row_done_1193:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1183
+	JMP  sp_row_1191
 
-sp_done_1186:
+sp_done_1194:
 	VZEROUPPER
 	RET
 
@@ -15314,11 +15330,11 @@ TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1195
+	JE      sp_sum_fewer_1203
 
-sp_sum_channels_1194:
+sp_sum_channels_1202:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1195
+	JB     sp_sum_fewer_1203
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15329,18 +15345,18 @@ sp_sum_channels_1194:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1196:
+sp_sum_row_1204:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1199
+	JAE  sp_sum_rows_done_1207
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1197:
+sp_sum_vector_1205:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1198
+	JE          sp_sum_last_1206
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -15394,9 +15410,9 @@ sp_sum_vector_1197:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1197
+	JMP         sp_sum_vector_1205
 
-sp_sum_last_1198:
+sp_sum_last_1206:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -15462,9 +15478,9 @@ sp_sum_last_1198:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1196
+	JMP         sp_sum_row_1204
 
-sp_sum_rows_done_1199:
+sp_sum_rows_done_1207:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -15497,12 +15513,12 @@ sp_sum_rows_done_1199:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1194
+	JMP          sp_sum_channels_1202
 
-sp_sum_fewer_1195:
-sp_sum_channels_1201:
+sp_sum_fewer_1203:
+sp_sum_channels_1209:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1202
+	JB     sp_sum_fewer_1210
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15510,16 +15526,16 @@ sp_sum_channels_1201:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1203:
+sp_sum_row_1211:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1206
+	JAE  sp_sum_rows_done_1214
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1204:
+sp_sum_vector_1212:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1205
+	JE          sp_sum_last_1213
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -15547,11 +15563,11 @@ sp_sum_vector_1204:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1204
+	JMP         sp_sum_vector_1212
 
-sp_sum_last_1205:
+sp_sum_last_1213:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1208
+	JNE         sp_sum_masked_1216
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -15572,9 +15588,9 @@ sp_sum_last_1205:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1207
+	JMP         sp_sum_row_done_1215
 
-sp_sum_masked_1208:
+sp_sum_masked_1216:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -15608,11 +15624,11 @@ sp_sum_masked_1208:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1207:
+sp_sum_row_done_1215:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1203
+	JMP  sp_sum_row_1211
 
-sp_sum_rows_done_1206:
+sp_sum_rows_done_1214:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -15632,25 +15648,25 @@ sp_sum_rows_done_1206:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1201
+	JMP          sp_sum_channels_1209
 
-sp_sum_fewer_1202:
-sp_sum_channels_1209:
+sp_sum_fewer_1210:
+sp_sum_channels_1217:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1210
+	JB     sp_sum_fewer_1218
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1211:
+sp_sum_row_1219:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1214
+	JAE  sp_sum_rows_done_1222
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1212:
+sp_sum_vector_1220:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1213
+	JE          sp_sum_last_1221
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15660,9 +15676,9 @@ sp_sum_vector_1212:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1212
+	JMP         sp_sum_vector_1220
 
-sp_sum_last_1213:
+sp_sum_last_1221:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -15672,9 +15688,9 @@ sp_sum_last_1213:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1211
+	JMP         sp_sum_row_1219
 
-sp_sum_rows_done_1214:
+sp_sum_rows_done_1222:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -15688,9 +15704,9 @@ sp_sum_rows_done_1214:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1209
+	JMP          sp_sum_channels_1217
 
-sp_sum_fewer_1210:
+sp_sum_fewer_1218:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -15704,16 +15720,16 @@ sp_sum_fewer_1210:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1216:
+sp_row_1224:
 	TESTQ BX, BX
-	JE    sp_done_1219
+	JE    sp_done_1227
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1220:
+sp_pairs_1228:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1221
+	JB      sp_group_1229
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -15721,7 +15737,7 @@ sp_pairs_1220:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1222:
+sp_pair_vector_1230:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -15741,21 +15757,21 @@ sp_pair_vector_1222:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1222
+	JNE       sp_pair_vector_1230
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1220
+	JMP       sp_pairs_1228
 
-sp_group_1221:
+sp_group_1229:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1217
+	JB      sp_partial_1225
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1224
+	JAE     sp_vectors_done_1232
 
-sp_vector_1223:
+sp_vector_1231:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15767,16 +15783,16 @@ sp_vector_1223:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1223
+	JB        sp_vector_1231
 
-sp_vectors_done_1224:
+sp_vectors_done_1232:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1221
+	JMP  sp_group_1229
 
-sp_partial_1217:
+sp_partial_1225:
 	TESTQ      R10, R10
-	JE         sp_row_done_1218
+	JE         sp_row_done_1226
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15790,9 +15806,9 @@ sp_partial_1217:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1226
+	JAE        sp_vectors_done_1234
 
-sp_vector_1225:
+sp_vector_1233:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15804,11 +15820,11 @@ sp_vector_1225:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1225
+	JB        sp_vector_1233
 
-sp_vectors_done_1226:
+sp_vectors_done_1234:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1218
+	JE         sp_row_done_1226
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15824,15 +15840,15 @@ sp_vectors_done_1226:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1218:
+sp_row_done_1226:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1216
+	JMP  sp_row_1224
 
-sp_done_1219:
+sp_done_1227:
 	VZEROUPPER
 	RET
 
@@ -15853,16 +15869,16 @@ TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1227:
+sp_row_1235:
 	TESTQ BX, BX
-	JE    sp_done_1230
+	JE    sp_done_1238
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1231:
+sp_pairs_1239:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1232
+	JB      sp_group_1240
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -15870,7 +15886,7 @@ sp_pairs_1231:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1233:
+sp_pair_vector_1241:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -15890,21 +15906,21 @@ sp_pair_vector_1233:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1233
+	JNE       sp_pair_vector_1241
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1231
+	JMP       sp_pairs_1239
 
-sp_group_1232:
+sp_group_1240:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1228
+	JB      sp_partial_1236
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1235
+	JAE     sp_vectors_done_1243
 
-sp_vector_1234:
+sp_vector_1242:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15916,16 +15932,16 @@ sp_vector_1234:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1234
+	JB        sp_vector_1242
 
-sp_vectors_done_1235:
+sp_vectors_done_1243:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1232
+	JMP  sp_group_1240
 
-sp_partial_1228:
+sp_partial_1236:
 	TESTQ      R10, R10
-	JE         sp_row_done_1229
+	JE         sp_row_done_1237
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15939,9 +15955,9 @@ sp_partial_1228:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1237
+	JAE        sp_vectors_done_1245
 
-sp_vector_1236:
+sp_vector_1244:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15953,11 +15969,11 @@ sp_vector_1236:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1236
+	JB        sp_vector_1244
 
-sp_vectors_done_1237:
+sp_vectors_done_1245:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1229
+	JE         sp_row_done_1237
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15973,15 +15989,15 @@ sp_vectors_done_1237:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1229:
+sp_row_done_1237:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1227
+	JMP  sp_row_1235
 
-sp_done_1230:
+sp_done_1238:
 	VZEROUPPER
 	RET
 
@@ -16012,11 +16028,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1239
+	JE      sp_sum_fewer_1247
 
-sp_sum_channels_1238:
+sp_sum_channels_1246:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1239
+	JB     sp_sum_fewer_1247
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -16027,18 +16043,18 @@ sp_sum_channels_1238:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1240:
+sp_sum_row_1248:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1243
+	JAE  sp_sum_rows_done_1251
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1241:
+sp_sum_vector_1249:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1242
+	JE          sp_sum_last_1250
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -16092,9 +16108,9 @@ sp_sum_vector_1241:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1241
+	JMP         sp_sum_vector_1249
 
-sp_sum_last_1242:
+sp_sum_last_1250:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -16160,9 +16176,9 @@ sp_sum_last_1242:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1240
+	JMP         sp_sum_row_1248
 
-sp_sum_rows_done_1243:
+sp_sum_rows_done_1251:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -16195,12 +16211,12 @@ sp_sum_rows_done_1243:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1238
+	JMP          sp_sum_channels_1246
 
-sp_sum_fewer_1239:
-sp_sum_channels_1245:
+sp_sum_fewer_1247:
+sp_sum_channels_1253:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1246
+	JB     sp_sum_fewer_1254
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -16208,16 +16224,16 @@ sp_sum_channels_1245:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1247:
+sp_sum_row_1255:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1250
+	JAE  sp_sum_rows_done_1258
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1248:
+sp_sum_vector_1256:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1249
+	JE          sp_sum_last_1257
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -16245,11 +16261,11 @@ sp_sum_vector_1248:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1248
+	JMP         sp_sum_vector_1256
 
-sp_sum_last_1249:
+sp_sum_last_1257:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1252
+	JNE         sp_sum_masked_1260
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -16270,9 +16286,9 @@ sp_sum_last_1249:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1251
+	JMP         sp_sum_row_done_1259
 
-sp_sum_masked_1252:
+sp_sum_masked_1260:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -16306,11 +16322,11 @@ sp_sum_masked_1252:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1251:
+sp_sum_row_done_1259:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1247
+	JMP  sp_sum_row_1255
 
-sp_sum_rows_done_1250:
+sp_sum_rows_done_1258:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -16330,25 +16346,25 @@ sp_sum_rows_done_1250:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1245
+	JMP          sp_sum_channels_1253
 
-sp_sum_fewer_1246:
-sp_sum_channels_1253:
+sp_sum_fewer_1254:
+sp_sum_channels_1261:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1254
+	JB     sp_sum_fewer_1262
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1255:
+sp_sum_row_1263:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1258
+	JAE  sp_sum_rows_done_1266
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1256:
+sp_sum_vector_1264:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1257
+	JE          sp_sum_last_1265
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -16358,9 +16374,9 @@ sp_sum_vector_1256:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1256
+	JMP         sp_sum_vector_1264
 
-sp_sum_last_1257:
+sp_sum_last_1265:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -16370,9 +16386,9 @@ sp_sum_last_1257:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1255
+	JMP         sp_sum_row_1263
 
-sp_sum_rows_done_1258:
+sp_sum_rows_done_1266:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -16386,9 +16402,9 @@ sp_sum_rows_done_1258:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1253
+	JMP          sp_sum_channels_1261
 
-sp_sum_fewer_1254:
+sp_sum_fewer_1262:
 	VZEROUPPER
 	RET
 
@@ -17498,16 +17514,16 @@ TEXT ·forwardSmallPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1260:
+sp_row_1268:
 	TESTQ DX, DX
-	JE    sp_done_1263
+	JE    sp_done_1271
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1264:
+sp_pairs_1272:
 	CMPQ    R9, $0x00000008
-	JB      sp_group_1265
+	JB      sp_group_1273
 	VMOVUPD (SI), Y1
 	VMOVUPD 32(SI), Y2
 	MOVQ    DI, R11
@@ -17515,7 +17531,7 @@ sp_pairs_1264:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1266:
+sp_pair_vector_1274:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R8*8), Y5
@@ -17533,21 +17549,21 @@ sp_pair_vector_1266:
 	ADDQ      $0x00000004, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1266
+	JNE       sp_pair_vector_1274
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000008, R9
-	JMP       sp_pairs_1264
+	JMP       sp_pairs_1272
 
-sp_group_1265:
+sp_group_1273:
 	CMPQ    R9, $0x00000004
-	JB      sp_partial_1261
+	JB      sp_partial_1269
 	VMOVUPD (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1268
+	JAE     sp_vectors_done_1276
 
-sp_vector_1267:
+sp_vector_1275:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17558,16 +17574,16 @@ sp_vector_1267:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1267
+	JB        sp_vector_1275
 
-sp_vectors_done_1268:
+sp_vectors_done_1276:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000004, R9
-	JMP  sp_group_1265
+	JMP  sp_group_1273
 
-sp_partial_1261:
+sp_partial_1269:
 	TESTQ      R9, R9
-	JE         sp_row_done_1262
+	JE         sp_row_done_1270
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -17581,9 +17597,9 @@ sp_partial_1261:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1270
+	JAE        sp_vectors_done_1278
 
-sp_vector_1269:
+sp_vector_1277:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17594,11 +17610,11 @@ sp_vector_1269:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1269
+	JB        sp_vector_1277
 
-sp_vectors_done_1270:
+sp_vectors_done_1278:
 	ANDQ       $0x00000003, R9
-	JE         sp_row_done_1262
+	JE         sp_row_done_1270
 	MOVQ       R9, SI
 	SHLQ       $0x03, SI
 	NEGQ       SI
@@ -17613,14 +17629,14 @@ sp_vectors_done_1270:
 	VMASKMOVPD Y1, Y2, (AX)(R8*8)
 	ADDQ       R9, R8
 
-sp_row_done_1262:
+sp_row_done_1270:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1260
+	JMP  sp_row_1268
 
-sp_done_1263:
+sp_done_1271:
 	VZEROUPPER
 	RET
 
@@ -17651,11 +17667,11 @@ TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1272
+	JE      sp_sum_fewer_1280
 
-sp_sum_channels_1271:
+sp_sum_channels_1279:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1272
+	JB     sp_sum_fewer_1280
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17666,18 +17682,18 @@ sp_sum_channels_1271:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1273:
+sp_sum_row_1281:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1276
+	JAE  sp_sum_rows_done_1284
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1274:
+sp_sum_vector_1282:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1275
+	JE          sp_sum_last_1283
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17731,9 +17747,9 @@ sp_sum_vector_1274:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1274
+	JMP         sp_sum_vector_1282
 
-sp_sum_last_1275:
+sp_sum_last_1283:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17783,9 +17799,9 @@ sp_sum_last_1275:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1273
+	JMP         sp_sum_row_1281
 
-sp_sum_rows_done_1276:
+sp_sum_rows_done_1284:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17816,12 +17832,12 @@ sp_sum_rows_done_1276:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1271
+	JMP          sp_sum_channels_1279
 
-sp_sum_fewer_1272:
-sp_sum_channels_1278:
+sp_sum_fewer_1280:
+sp_sum_channels_1286:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1279
+	JB     sp_sum_fewer_1287
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17829,16 +17845,16 @@ sp_sum_channels_1278:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1280:
+sp_sum_row_1288:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1283
+	JAE  sp_sum_rows_done_1291
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1281:
+sp_sum_vector_1289:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1282
+	JE          sp_sum_last_1290
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -17866,11 +17882,11 @@ sp_sum_vector_1281:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1281
+	JMP         sp_sum_vector_1289
 
-sp_sum_last_1282:
+sp_sum_last_1290:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1285
+	JNE         sp_sum_masked_1293
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -17889,9 +17905,9 @@ sp_sum_last_1282:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1284
+	JMP         sp_sum_row_done_1292
 
-sp_sum_masked_1285:
+sp_sum_masked_1293:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -17917,11 +17933,11 @@ sp_sum_masked_1285:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1284:
+sp_sum_row_done_1292:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1280
+	JMP  sp_sum_row_1288
 
-sp_sum_rows_done_1283:
+sp_sum_rows_done_1291:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -17940,25 +17956,25 @@ sp_sum_rows_done_1283:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1278
+	JMP          sp_sum_channels_1286
 
-sp_sum_fewer_1279:
-sp_sum_channels_1286:
+sp_sum_fewer_1287:
+sp_sum_channels_1294:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1287
+	JB     sp_sum_fewer_1295
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1288:
+sp_sum_row_1296:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1291
+	JAE  sp_sum_rows_done_1299
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1289:
+sp_sum_vector_1297:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1290
+	JE          sp_sum_last_1298
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17968,9 +17984,9 @@ sp_sum_vector_1289:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1289
+	JMP         sp_sum_vector_1297
 
-sp_sum_last_1290:
+sp_sum_last_1298:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17978,9 +17994,9 @@ sp_sum_last_1290:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1288
+	JMP         sp_sum_row_1296
 
-sp_sum_rows_done_1291:
+sp_sum_rows_done_1299:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -17991,9 +18007,9 @@ sp_sum_rows_done_1291:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1286
+	JMP          sp_sum_channels_1294
 
-sp_sum_fewer_1287:
+sp_sum_fewer_1295:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -18007,16 +18023,16 @@ sp_sum_fewer_1287:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1293:
+sp_row_1301:
 	TESTQ BX, BX
-	JE    sp_done_1296
+	JE    sp_done_1304
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1297:
+sp_pairs_1305:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1298
+	JB      sp_group_1306
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -18024,7 +18040,7 @@ sp_pairs_1297:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1299:
+sp_pair_vector_1307:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -18044,21 +18060,21 @@ sp_pair_vector_1299:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1299
+	JNE       sp_pair_vector_1307
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1297
+	JMP       sp_pairs_1305
 
-sp_group_1298:
+sp_group_1306:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1294
+	JB      sp_partial_1302
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1301
+	JAE     sp_vectors_done_1309
 
-sp_vector_1300:
+sp_vector_1308:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -18070,16 +18086,16 @@ sp_vector_1300:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1300
+	JB        sp_vector_1308
 
-sp_vectors_done_1301:
+sp_vectors_done_1309:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1298
+	JMP  sp_group_1306
 
-sp_partial_1294:
+sp_partial_1302:
 	TESTQ      R10, R10
-	JE         sp_row_done_1295
+	JE         sp_row_done_1303
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -18093,9 +18109,9 @@ sp_partial_1294:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1303
+	JAE        sp_vectors_done_1311
 
-sp_vector_1302:
+sp_vector_1310:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -18107,11 +18123,11 @@ sp_vector_1302:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1302
+	JB        sp_vector_1310
 
-sp_vectors_done_1303:
+sp_vectors_done_1311:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1295
+	JE         sp_row_done_1303
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -18127,15 +18143,15 @@ sp_vectors_done_1303:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1295:
+sp_row_done_1303:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1293
+	JMP  sp_row_1301
 
-sp_done_1296:
+sp_done_1304:
 	VZEROUPPER
 	RET
 
@@ -18156,16 +18172,16 @@ TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1304:
+sp_row_1312:
 	TESTQ BX, BX
-	JE    sp_done_1307
+	JE    sp_done_1315
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1308:
+sp_pairs_1316:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1309
+	JB      sp_group_1317
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -18173,7 +18189,7 @@ sp_pairs_1308:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1310:
+sp_pair_vector_1318:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -18193,21 +18209,21 @@ sp_pair_vector_1310:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1310
+	JNE       sp_pair_vector_1318
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1308
+	JMP       sp_pairs_1316
 
-sp_group_1309:
+sp_group_1317:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1305
+	JB      sp_partial_1313
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1312
+	JAE     sp_vectors_done_1320
 
-sp_vector_1311:
+sp_vector_1319:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -18219,16 +18235,16 @@ sp_vector_1311:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1311
+	JB        sp_vector_1319
 
-sp_vectors_done_1312:
+sp_vectors_done_1320:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1309
+	JMP  sp_group_1317
 
-sp_partial_1305:
+sp_partial_1313:
 	TESTQ      R10, R10
-	JE         sp_row_done_1306
+	JE         sp_row_done_1314
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -18242,9 +18258,9 @@ sp_partial_1305:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1314
+	JAE        sp_vectors_done_1322
 
-sp_vector_1313:
+sp_vector_1321:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -18256,11 +18272,11 @@ sp_vector_1313:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1313
+	JB        sp_vector_1321
 
-sp_vectors_done_1314:
+sp_vectors_done_1322:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1306
+	JE         sp_row_done_1314
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -18276,15 +18292,15 @@ sp_vectors_done_1314:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1306:
+sp_row_done_1314:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1304
+	JMP  sp_row_1312
 
-sp_done_1307:
+sp_done_1315:
 	VZEROUPPER
 	RET
 
@@ -18315,11 +18331,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1316
+	JE      sp_sum_fewer_1324
 
-sp_sum_channels_1315:
+sp_sum_channels_1323:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1316
+	JB     sp_sum_fewer_1324
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -18330,18 +18346,18 @@ sp_sum_channels_1315:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1317:
+sp_sum_row_1325:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1320
+	JAE  sp_sum_rows_done_1328
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1318:
+sp_sum_vector_1326:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1319
+	JE          sp_sum_last_1327
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -18395,9 +18411,9 @@ sp_sum_vector_1318:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1318
+	JMP         sp_sum_vector_1326
 
-sp_sum_last_1319:
+sp_sum_last_1327:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -18447,9 +18463,9 @@ sp_sum_last_1319:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1317
+	JMP         sp_sum_row_1325
 
-sp_sum_rows_done_1320:
+sp_sum_rows_done_1328:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -18480,12 +18496,12 @@ sp_sum_rows_done_1320:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1315
+	JMP          sp_sum_channels_1323
 
-sp_sum_fewer_1316:
-sp_sum_channels_1322:
+sp_sum_fewer_1324:
+sp_sum_channels_1330:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1323
+	JB     sp_sum_fewer_1331
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -18493,16 +18509,16 @@ sp_sum_channels_1322:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1324:
+sp_sum_row_1332:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1327
+	JAE  sp_sum_rows_done_1335
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1325:
+sp_sum_vector_1333:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1326
+	JE          sp_sum_last_1334
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18530,11 +18546,11 @@ sp_sum_vector_1325:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1325
+	JMP         sp_sum_vector_1333
 
-sp_sum_last_1326:
+sp_sum_last_1334:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1329
+	JNE         sp_sum_masked_1337
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -18553,9 +18569,9 @@ sp_sum_last_1326:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1328
+	JMP         sp_sum_row_done_1336
 
-sp_sum_masked_1329:
+sp_sum_masked_1337:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18581,11 +18597,11 @@ sp_sum_masked_1329:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1328:
+sp_sum_row_done_1336:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1324
+	JMP  sp_sum_row_1332
 
-sp_sum_rows_done_1327:
+sp_sum_rows_done_1335:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -18604,25 +18620,25 @@ sp_sum_rows_done_1327:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1322
+	JMP          sp_sum_channels_1330
 
-sp_sum_fewer_1323:
-sp_sum_channels_1330:
+sp_sum_fewer_1331:
+sp_sum_channels_1338:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1331
+	JB     sp_sum_fewer_1339
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1332:
+sp_sum_row_1340:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1335
+	JAE  sp_sum_rows_done_1343
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1333:
+sp_sum_vector_1341:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1334
+	JE          sp_sum_last_1342
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18632,9 +18648,9 @@ sp_sum_vector_1333:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1333
+	JMP         sp_sum_vector_1341
 
-sp_sum_last_1334:
+sp_sum_last_1342:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18642,9 +18658,9 @@ sp_sum_last_1334:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1332
+	JMP         sp_sum_row_1340
 
-sp_sum_rows_done_1335:
+sp_sum_rows_done_1343:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -18655,9 +18671,9 @@ sp_sum_rows_done_1335:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1330
+	JMP          sp_sum_channels_1338
 
-sp_sum_fewer_1331:
+sp_sum_fewer_1339:
 	VZEROUPPER
 	RET
 
@@ -18672,11 +18688,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1337
+	JB           cached_1345
 	CMPQ         AX, CX
-	JE           cached_1337
+	JE           cached_1345
 	CMPQ         AX, CX
-	JE           cached_1337
+	JE           cached_1345
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -18685,7 +18701,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1339
+	JE           aligned_1347
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -18696,15 +18712,15 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1339:
+aligned_1347:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
 	PCALIGN $64
 
-unrolled_1340:
+unrolled_1348:
 	CMPQ     BX, SI
-	JGT      single_1341
+	JGT      single_1349
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18722,25 +18738,25 @@ unrolled_1340:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_1340
+	JMP      unrolled_1348
 
-single_1341:
+single_1349:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1342:
+single_loop_1350:
 	CMPQ     BX, SI
-	JGT      remainder_1343
+	JGT      remainder_1351
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_1342
+	JMP      single_loop_1350
 
-remainder_1343:
+remainder_1351:
 	SUBQ      BX, DX
-	JE        span_done_1344
+	JE        span_done_1352
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18749,20 +18765,20 @@ remainder_1343:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1344:
+span_done_1352:
 	SFENCE
-	JMP stored_1338
+	JMP stored_1346
 
-cached_1337:
+cached_1345:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 
 	PCALIGN $64
 
-unrolled_1345:
+unrolled_1353:
 	CMPQ    BX, SI
-	JGT     single_1346
+	JGT     single_1354
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -18780,25 +18796,25 @@ unrolled_1345:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_1345
+	JMP     unrolled_1353
 
-single_1346:
+single_1354:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1347:
+single_loop_1355:
 	CMPQ    BX, SI
-	JGT     remainder_1348
+	JGT     remainder_1356
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_1347
+	JMP     single_loop_1355
 
-remainder_1348:
+remainder_1356:
 	SUBQ      BX, DX
-	JE        span_done_1349
+	JE        span_done_1357
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18807,8 +18823,8 @@ remainder_1348:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1349:
-stored_1338:
+span_done_1357:
+stored_1346:
 	VZEROUPPER
 	RET
 
@@ -18828,17 +18844,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1350
+	JB     cached_1358
 	CMPQ   R8, $0x00000800
-	JB     cached_1350
+	JB     cached_1358
 	CMPQ   AX, CX
-	JE     cached_1350
+	JE     cached_1358
 	CMPQ   AX, CX
-	JE     cached_1350
+	JE     cached_1358
 
-plane_1352:
+plane_1360:
 	CMPQ         DX, $0x00
-	JE           planes_done_1353
+	JE           planes_done_1361
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -18848,7 +18864,7 @@ plane_1352:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1354
+	JE           aligned_1362
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -18859,13 +18875,13 @@ plane_1352:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1354:
+aligned_1362:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1355:
+unrolled_1363:
 	CMPQ     R10, R11
-	JGT      single_1356
+	JGT      single_1364
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18883,94 +18899,21 @@ unrolled_1355:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
-	JMP      unrolled_1355
-
-single_1356:
-	MOVQ BX, R11
-	SUBQ $0x00000010, R11
-
-single_loop_1357:
-	CMPQ     R10, R11
-	JGT      remainder_1358
-	VMOVUPS  (CX)(R10*4), Z2
-	VCMPPS   $0x1a, Z0, Z2, K1
-	VMULPS   Z1, Z2, K1, Z2
-	VMOVNTPS Z2, (AX)(R10*4)
-	ADDQ     $0x00000010, R10
-	JMP      single_loop_1357
-
-remainder_1358:
-	MOVQ      BX, R11
-	SUBQ      R10, R11
-	JE        span_done_1359
-	MOVQ      $-1, R12
-	BZHIQ     R11, R12, R11
-	KMOVW     R11, K1
-	VMOVUPS.Z (CX)(R10*4), K1, Z2
-	VCMPPS    $0x1a, Z0, Z2, K1, K2
-	VMULPS    Z1, Z2, K2, Z2
-	VMOVUPS   Z2, K1, (AX)(R10*4)
-
-span_done_1359:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1360
-	XORQ R9, R9
-
-same_pass_1360:
-	SUBQ BX, DX
-	JMP  plane_1352
-
-planes_done_1353:
-	SFENCE
-	JMP stored_1351
-
-cached_1350:
-plane_1361:
-	CMPQ         DX, $0x00
-	JE           planes_done_1362
-	VBROADCASTSS (DI)(R9*4), Z1
-	XORQ         R10, R10
-	MOVQ         BX, R11
-	SUBQ         $0x00000040, R11
-
-unrolled_1363:
-	CMPQ    R10, R11
-	JGT     single_1364
-	VMOVUPS (CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R10*4)
-	VMOVUPS 64(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 64(AX)(R10*4)
-	VMOVUPS 128(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 128(AX)(R10*4)
-	VMOVUPS 192(CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, 192(AX)(R10*4)
-	ADDQ    $0x00000040, R10
-	JMP     unrolled_1363
+	JMP      unrolled_1363
 
 single_1364:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 
 single_loop_1365:
-	CMPQ    R10, R11
-	JGT     remainder_1366
-	VMOVUPS (CX)(R10*4), Z2
-	VCMPPS  $0x1a, Z0, Z2, K1
-	VMULPS  Z1, Z2, K1, Z2
-	VMOVUPS Z2, (AX)(R10*4)
-	ADDQ    $0x00000010, R10
-	JMP     single_loop_1365
+	CMPQ     R10, R11
+	JGT      remainder_1366
+	VMOVUPS  (CX)(R10*4), Z2
+	VCMPPS   $0x1a, Z0, Z2, K1
+	VMULPS   Z1, Z2, K1, Z2
+	VMOVNTPS Z2, (AX)(R10*4)
+	ADDQ     $0x00000010, R10
+	JMP      single_loop_1365
 
 remainder_1366:
 	MOVQ      BX, R11
@@ -18994,10 +18937,83 @@ span_done_1367:
 
 same_pass_1368:
 	SUBQ BX, DX
-	JMP  plane_1361
+	JMP  plane_1360
 
-planes_done_1362:
-stored_1351:
+planes_done_1361:
+	SFENCE
+	JMP stored_1359
+
+cached_1358:
+plane_1369:
+	CMPQ         DX, $0x00
+	JE           planes_done_1370
+	VBROADCASTSS (DI)(R9*4), Z1
+	XORQ         R10, R10
+	MOVQ         BX, R11
+	SUBQ         $0x00000040, R11
+
+unrolled_1371:
+	CMPQ    R10, R11
+	JGT     single_1372
+	VMOVUPS (CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R10*4)
+	VMOVUPS 64(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 64(AX)(R10*4)
+	VMOVUPS 128(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 128(AX)(R10*4)
+	VMOVUPS 192(CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, 192(AX)(R10*4)
+	ADDQ    $0x00000040, R10
+	JMP     unrolled_1371
+
+single_1372:
+	MOVQ BX, R11
+	SUBQ $0x00000010, R11
+
+single_loop_1373:
+	CMPQ    R10, R11
+	JGT     remainder_1374
+	VMOVUPS (CX)(R10*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R10*4)
+	ADDQ    $0x00000010, R10
+	JMP     single_loop_1373
+
+remainder_1374:
+	MOVQ      BX, R11
+	SUBQ      R10, R11
+	JE        span_done_1375
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (CX)(R10*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R10*4)
+
+span_done_1375:
+	ADDQ R8, CX
+	ADDQ R8, AX
+	INCQ R9
+	CMPQ R9, SI
+	JNE  same_pass_1376
+	XORQ R9, R9
+
+same_pass_1376:
+	SUBQ BX, DX
+	JMP  plane_1369
+
+planes_done_1370:
+stored_1359:
 	VZEROUPPER
 	RET
 
@@ -19015,17 +19031,17 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1369
+	JB     cached_1378
 	CMPQ   DI, $0x00000800
-	JB     cached_1369
+	JB     cached_1378
 	CMPQ   AX, CX
-	JE     cached_1369
+	JE     cached_1378
 	CMPQ   AX, CX
-	JE     cached_1369
+	JE     cached_1378
 
-row_1371:
+row_1380:
 	CMPQ      DX, $0x00
-	JE        rows_done_1372
+	JE        rows_done_1381
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -19037,7 +19053,7 @@ row_1371:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1373
+	JE        aligned_1382
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -19048,13 +19064,13 @@ row_1371:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1373:
+aligned_1382:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1374:
+unrolled_1383:
 	CMPQ     R8, R9
-	JGT      single_1375
+	JGT      single_1384
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -19072,26 +19088,26 @@ unrolled_1374:
 	VMULPS   192(BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
-	JMP      unrolled_1374
+	JMP      unrolled_1383
 
-single_1375:
+single_1384:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1376:
+single_loop_1385:
 	CMPQ     R8, R9
-	JGT      remainder_1377
+	JGT      remainder_1386
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
-	JMP      single_loop_1376
+	JMP      single_loop_1385
 
-remainder_1377:
+remainder_1386:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1378
+	JE        span_done_1387
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -19100,22 +19116,22 @@ remainder_1377:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1378:
+span_done_1387:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1371
+	JMP  row_1380
 
-rows_done_1372:
+rows_done_1381:
 	SFENCE
-	JMP stored_1370
+	JMP stored_1379
 
-cached_1369:
-row_1379:
+cached_1378:
+row_1388:
 	CMPQ    DX, $0x00
-	JE      rows_done_1380
+	JE      rows_done_1389
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -19123,9 +19139,9 @@ row_1379:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1381:
+unrolled_1390:
 	CMPQ    R8, R9
-	JGT     single_1382
+	JGT     single_1391
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -19143,26 +19159,26 @@ unrolled_1381:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1381
+	JMP     unrolled_1390
 
-single_1382:
+single_1391:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1383:
+single_loop_1392:
 	CMPQ    R8, R9
-	JGT     remainder_1384
+	JGT     remainder_1393
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1383
+	JMP     single_loop_1392
 
-remainder_1384:
+remainder_1393:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1385
+	JE        span_done_1394
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -19171,16 +19187,16 @@ remainder_1384:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1385:
+span_done_1394:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1379
+	JMP  row_1388
 
-rows_done_1380:
-stored_1370:
+rows_done_1389:
+stored_1379:
 	VZEROUPPER
 	RET
 
@@ -19199,36 +19215,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1386
+	JA     ring_segmented_1395
 	MOVQ   R8, R9
 
-ring_len_1387:
+ring_len_1396:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1388
+	JAE  ring_len_done_1397
 	ADDQ R8, R9
-	JMP  ring_len_1387
+	JMP  ring_len_1396
 
-ring_len_done_1388:
+ring_len_done_1397:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1389:
+ring_step_1398:
 	CMPQ R10, R9
-	JB   ring_step_done_1390
+	JB   ring_step_done_1399
 	SUBQ R9, R10
-	JMP  ring_step_1389
+	JMP  ring_step_1398
 
-ring_step_done_1390:
+ring_step_done_1399:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1391:
+ring_step_1400:
 	CMPQ R10, R9
-	JB   ring_step_done_1392
+	JB   ring_step_done_1401
 	SUBQ R9, R10
-	JMP  ring_step_1391
+	JMP  ring_step_1400
 
-ring_step_done_1392:
+ring_step_done_1401:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -19238,76 +19254,76 @@ ring_step_done_1392:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1393
+	JB      ring_short_1402
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1394
+	JNE     ring_planes_1403
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1396:
+ring_copy_1405:
 	CMPQ    AX, R10
-	JAE     ring_built_1395
+	JAE     ring_built_1404
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1397
+	JB      ring_copy_tail_1406
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1396
+	JNE     ring_copy_1405
 	XORQ    R8, R8
-	JMP     ring_copy_1396
+	JMP     ring_copy_1405
 
-ring_copy_tail_1397:
+ring_copy_tail_1406:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1396
+	JMP     ring_copy_1405
 
-ring_planes_1394:
+ring_planes_1403:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1398
+	JA   ring_long_planes_1407
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1399:
+ring_fill_1408:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1400
+	JGT          ring_fill_last_1409
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1401
+	JNE          ring_wrap_1410
 	XORQ         R8, R8
 
-ring_wrap_1401:
-	JMP ring_fill_1399
+ring_wrap_1410:
+	JMP ring_fill_1408
 
-ring_fill_last_1400:
+ring_fill_last_1409:
 	CMPQ         R11, R10
-	JAE          ring_built_1395
+	JAE          ring_built_1404
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1402
+	JNE          ring_wrap_1411
 	XORQ         R8, R8
 
-ring_wrap_1402:
-	JMP ring_fill_last_1400
+ring_wrap_1411:
+	JMP ring_fill_last_1409
 
-ring_long_planes_1398:
-ring_channel_1403:
+ring_long_planes_1407:
+ring_channel_1412:
 	CMPQ         R11, R10
-	JAE          ring_built_1395
+	JAE          ring_built_1404
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -19315,65 +19331,65 @@ ring_channel_1403:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1404:
+ring_plane_1413:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1404
+	JB      ring_plane_1413
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1405
+	JNE     ring_wrap_1414
 	XORQ    R8, R8
 
-ring_wrap_1405:
-	JMP ring_channel_1403
+ring_wrap_1414:
+	JMP ring_channel_1412
 
-ring_short_1393:
+ring_short_1402:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1406:
+ring_element_1415:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1407
+	JB   ring_element_next_1416
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1407
+	JB   ring_element_next_1416
 	XORQ R11, R11
 
-ring_element_next_1407:
+ring_element_next_1416:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1406
+	JB      ring_element_1415
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1408
+	JE      ring_exact_1417
 	SUBQ    R8, AX
 
-ring_exact_1408:
+ring_exact_1417:
 	MOVQ AX, DX
 
-ring_repeat_1409:
+ring_repeat_1418:
 	CMPQ    DX, R10
-	JAE     ring_built_1395
+	JAE     ring_built_1404
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1409
+	JMP     ring_repeat_1418
 
-ring_built_1395:
+ring_built_1404:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1410:
+unrolled_1419:
 	CMPQ    DX, R8
-	JGT     single_1411
+	JGT     single_1420
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19395,15 +19411,15 @@ unrolled_1410:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1410
+	JMP     unrolled_1419
 
-single_1411:
+single_1420:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1412:
+single_loop_1421:
 	CMPQ    DX, R8
-	JGT     remainder_1413
+	JGT     remainder_1422
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19413,11 +19429,11 @@ single_loop_1412:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1412
+	JMP     single_loop_1421
 
-remainder_1413:
+remainder_1422:
 	SUBQ      DX, SI
-	JE        span_done_1414
+	JE        span_done_1423
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -19426,10 +19442,10 @@ remainder_1413:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1414:
+span_done_1423:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1386:
+ring_segmented_1395:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -19439,11 +19455,11 @@ ring_segmented_1386:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1415
+	JE   ring_rows_1424
 
-ring_segment_1416:
+ring_segment_1425:
 	CMPQ    SI, $0x00
-	JE      ring_done_1417
+	JE      ring_done_1426
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -19460,33 +19476,33 @@ ring_segment_1416:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1418:
+ring_len_1427:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1419
+	JAE  ring_len_done_1428
 	ADDQ R9, R11
-	JMP  ring_len_1418
+	JMP  ring_len_1427
 
-ring_len_done_1419:
+ring_len_done_1428:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1420:
+ring_step_1429:
 	CMPQ R12, R11
-	JB   ring_step_done_1421
+	JB   ring_step_done_1430
 	SUBQ R11, R12
-	JMP  ring_step_1420
+	JMP  ring_step_1429
 
-ring_step_done_1421:
+ring_step_done_1430:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1422:
+ring_step_1431:
 	CMPQ R12, R11
-	JB   ring_step_done_1423
+	JB   ring_step_done_1432
 	SUBQ R11, R12
-	JMP  ring_step_1422
+	JMP  ring_step_1431
 
-ring_step_done_1423:
+ring_step_done_1432:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -19496,76 +19512,76 @@ ring_step_done_1423:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1424
+	JB      ring_short_1433
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1425
+	JNE     ring_planes_1434
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1427:
+ring_copy_1436:
 	CMPQ    R8, AX
-	JAE     ring_built_1426
+	JAE     ring_built_1435
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1428
+	JB      ring_copy_tail_1437
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1427
+	JNE     ring_copy_1436
 	XORQ    R9, R9
-	JMP     ring_copy_1427
+	JMP     ring_copy_1436
 
-ring_copy_tail_1428:
+ring_copy_tail_1437:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1427
+	JMP     ring_copy_1436
 
-ring_planes_1425:
+ring_planes_1434:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1429
+	JA   ring_long_planes_1438
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1430:
+ring_fill_1439:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1431
+	JGT          ring_fill_last_1440
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1432
+	JNE          ring_wrap_1441
 	XORQ         R9, R9
 
-ring_wrap_1432:
-	JMP ring_fill_1430
+ring_wrap_1441:
+	JMP ring_fill_1439
 
-ring_fill_last_1431:
+ring_fill_last_1440:
 	CMPQ         R11, AX
-	JAE          ring_built_1426
+	JAE          ring_built_1435
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1433
+	JNE          ring_wrap_1442
 	XORQ         R9, R9
 
-ring_wrap_1433:
-	JMP ring_fill_last_1431
+ring_wrap_1442:
+	JMP ring_fill_last_1440
 
-ring_long_planes_1429:
-ring_channel_1434:
+ring_long_planes_1438:
+ring_channel_1443:
 	CMPQ         R11, AX
-	JAE          ring_built_1426
+	JAE          ring_built_1435
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -19573,66 +19589,66 @@ ring_channel_1434:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1435:
+ring_plane_1444:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1435
+	JB      ring_plane_1444
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1436
+	JNE     ring_wrap_1445
 	XORQ    R9, R9
 
-ring_wrap_1436:
-	JMP ring_channel_1434
+ring_wrap_1445:
+	JMP ring_channel_1443
 
-ring_short_1424:
+ring_short_1433:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1437:
+ring_element_1446:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1438
+	JB   ring_element_next_1447
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1438
+	JB   ring_element_next_1447
 	XORQ R11, R11
 
-ring_element_next_1438:
+ring_element_next_1447:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1437
+	JB      ring_element_1446
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1439
+	JE      ring_exact_1448
 	SUBQ    R9, DX
 
-ring_exact_1439:
+ring_exact_1448:
 	MOVQ DX, R8
 
-ring_repeat_1440:
+ring_repeat_1449:
 	CMPQ    R8, AX
-	JAE     ring_built_1426
+	JAE     ring_built_1435
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1440
+	JMP     ring_repeat_1449
 
-ring_built_1426:
+ring_built_1435:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1441:
+unrolled_1450:
 	CMPQ    R8, R9
-	JGT     single_1442
+	JGT     single_1451
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19654,15 +19670,15 @@ unrolled_1441:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1441
+	JMP     unrolled_1450
 
-single_1442:
+single_1451:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1443:
+single_loop_1452:
 	CMPQ    R8, R9
-	JGT     remainder_1444
+	JGT     remainder_1453
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19672,11 +19688,11 @@ single_loop_1443:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1443
+	JMP     single_loop_1452
 
-remainder_1444:
+remainder_1453:
 	SUBQ      R8, DX
-	JE        span_done_1445
+	JE        span_done_1454
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19685,7 +19701,7 @@ remainder_1444:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1445:
+span_done_1454:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -19696,18 +19712,18 @@ span_done_1445:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1446
+	JNE  ring_next_1455
 	XORQ AX, AX
 
-ring_next_1446:
+ring_next_1455:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1416
+	JMP  ring_segment_1425
 
-ring_done_1417:
+ring_done_1426:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1415:
-ring_block_1447:
+ring_rows_1424:
+ring_block_1456:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -19723,33 +19739,33 @@ ring_block_1447:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1448:
+ring_len_1457:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1449
+	JAE  ring_len_done_1458
 	ADDQ BX, SI
-	JMP  ring_len_1448
+	JMP  ring_len_1457
 
-ring_len_done_1449:
+ring_len_done_1458:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1450:
+ring_step_1459:
 	CMPQ R8, SI
-	JB   ring_step_done_1451
+	JB   ring_step_done_1460
 	SUBQ SI, R8
-	JMP  ring_step_1450
+	JMP  ring_step_1459
 
-ring_step_done_1451:
+ring_step_done_1460:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1452:
+ring_step_1461:
 	CMPQ R8, SI
-	JB   ring_step_done_1453
+	JB   ring_step_done_1462
 	SUBQ SI, R8
-	JMP  ring_step_1452
+	JMP  ring_step_1461
 
-ring_step_done_1453:
+ring_step_done_1462:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -19760,76 +19776,76 @@ ring_step_done_1453:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1454
+	JB      ring_short_1463
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1455
+	JNE     ring_planes_1464
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1457:
+ring_copy_1466:
 	CMPQ    BX, R8
-	JAE     ring_built_1456
+	JAE     ring_built_1465
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1458
+	JB      ring_copy_tail_1467
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1457
+	JNE     ring_copy_1466
 	XORQ    R9, R9
-	JMP     ring_copy_1457
+	JMP     ring_copy_1466
 
-ring_copy_tail_1458:
+ring_copy_tail_1467:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1457
+	JMP     ring_copy_1466
 
-ring_planes_1455:
+ring_planes_1464:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1459
+	JA   ring_long_planes_1468
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1460:
+ring_fill_1469:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1461
+	JGT          ring_fill_last_1470
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1462
+	JNE          ring_wrap_1471
 	XORQ         BX, BX
 
-ring_wrap_1462:
-	JMP ring_fill_1460
+ring_wrap_1471:
+	JMP ring_fill_1469
 
-ring_fill_last_1461:
+ring_fill_last_1470:
 	CMPQ         R9, R8
-	JAE          ring_built_1456
+	JAE          ring_built_1465
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1463
+	JNE          ring_wrap_1472
 	XORQ         BX, BX
 
-ring_wrap_1463:
-	JMP ring_fill_last_1461
+ring_wrap_1472:
+	JMP ring_fill_last_1470
 
-ring_long_planes_1459:
-ring_channel_1464:
+ring_long_planes_1468:
+ring_channel_1473:
 	CMPQ         R9, R8
-	JAE          ring_built_1456
+	JAE          ring_built_1465
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -19837,57 +19853,57 @@ ring_channel_1464:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1465:
+ring_plane_1474:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1465
+	JB      ring_plane_1474
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1466
+	JNE     ring_wrap_1475
 	XORQ    BX, BX
 
-ring_wrap_1466:
-	JMP ring_channel_1464
+ring_wrap_1475:
+	JMP ring_channel_1473
 
-ring_short_1454:
+ring_short_1463:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1467:
+ring_element_1476:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1468
+	JB   ring_element_next_1477
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1468
+	JB   ring_element_next_1477
 	XORQ R9, R9
 
-ring_element_next_1468:
+ring_element_next_1477:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1467
+	JB      ring_element_1476
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1469
+	JE      ring_exact_1478
 	SUBQ    BX, DX
 
-ring_exact_1469:
+ring_exact_1478:
 	MOVQ DX, BX
 
-ring_repeat_1470:
+ring_repeat_1479:
 	CMPQ    BX, R8
-	JAE     ring_built_1456
+	JAE     ring_built_1465
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1470
+	JMP     ring_repeat_1479
 
-ring_built_1456:
+ring_built_1465:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -19896,18 +19912,18 @@ ring_built_1456:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1471:
+ring_row_1480:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1472
+	JE   ring_rows_done_1481
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1473:
+unrolled_1482:
 	CMPQ    R8, R9
-	JGT     single_1474
+	JGT     single_1483
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19929,15 +19945,15 @@ unrolled_1473:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1473
+	JMP     unrolled_1482
 
-single_1474:
+single_1483:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1475:
+single_loop_1484:
 	CMPQ    R8, R9
-	JGT     remainder_1476
+	JGT     remainder_1485
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19947,11 +19963,11 @@ single_loop_1475:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1475
+	JMP     single_loop_1484
 
-remainder_1476:
+remainder_1485:
 	SUBQ      R8, DX
-	JE        span_done_1477
+	JE        span_done_1486
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19960,20 +19976,20 @@ remainder_1476:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1477:
+span_done_1486:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1471
+	JMP   ring_row_1480
 
-ring_rows_done_1472:
+ring_rows_done_1481:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1447
+	JMP  ring_block_1456
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -19999,11 +20015,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1478
+	JB           cached_1487
 	CMPQ         AX, DX
-	JE           cached_1478
+	JE           cached_1487
 	CMPQ         AX, CX
-	JE           cached_1478
+	JE           cached_1487
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -20012,7 +20028,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1480
+	JE           aligned_1489
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -20031,15 +20047,15 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1480:
+aligned_1489:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
 	PCALIGN $64
 
-unrolled_1481:
+unrolled_1490:
 	CMPQ        SI, DI
-	JGT         single_1482
+	JGT         single_1491
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20089,15 +20105,15 @@ unrolled_1481:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1481
+	JMP         unrolled_1490
 
-single_1482:
+single_1491:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1483:
+single_loop_1492:
 	CMPQ        SI, DI
-	JGT         remainder_1484
+	JGT         remainder_1493
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20111,11 +20127,11 @@ single_loop_1483:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1483
+	JMP         single_loop_1492
 
-remainder_1484:
+remainder_1493:
 	SUBQ        SI, BX
-	JE          span_done_1485
+	JE          span_done_1494
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -20132,20 +20148,20 @@ remainder_1484:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1485:
+span_done_1494:
 	SFENCE
-	JMP stored_1479
+	JMP stored_1488
 
-cached_1478:
+cached_1487:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
 	PCALIGN $64
 
-unrolled_1486:
+unrolled_1495:
 	CMPQ        SI, DI
-	JGT         single_1487
+	JGT         single_1496
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20195,15 +20211,15 @@ unrolled_1486:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1486
+	JMP         unrolled_1495
 
-single_1487:
+single_1496:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1488:
+single_loop_1497:
 	CMPQ        SI, DI
-	JGT         remainder_1489
+	JGT         remainder_1498
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20217,11 +20233,11 @@ single_loop_1488:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1488
+	JMP         single_loop_1497
 
-remainder_1489:
+remainder_1498:
 	SUBQ        SI, BX
-	JE          span_done_1490
+	JE          span_done_1499
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -20238,8 +20254,8 @@ remainder_1489:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1490:
-stored_1479:
+span_done_1499:
+stored_1488:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -20275,17 +20291,17 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1491
+	JB     cached_1500
 	CMPQ   R10, $0x00000800
-	JB     cached_1491
+	JB     cached_1500
 	CMPQ   AX, DX
-	JE     cached_1491
+	JE     cached_1500
 	CMPQ   AX, CX
-	JE     cached_1491
+	JE     cached_1500
 
-plane_1493:
+plane_1502:
 	CMPQ         BX, $0x00
-	JE           planes_done_1494
+	JE           planes_done_1503
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -20303,7 +20319,7 @@ plane_1493:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1495
+	JE           aligned_1504
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -20322,13 +20338,13 @@ plane_1493:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1495:
+aligned_1504:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 
-unrolled_1496:
+unrolled_1505:
 	CMPQ        R12, R13
-	JGT         single_1497
+	JGT         single_1506
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20378,15 +20394,15 @@ unrolled_1496:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1496
+	JMP         unrolled_1505
 
-single_1497:
+single_1506:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1498:
+single_loop_1507:
 	CMPQ        R12, R13
-	JGT         remainder_1499
+	JGT         remainder_1508
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20400,12 +20416,12 @@ single_loop_1498:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1498
+	JMP         single_loop_1507
 
-remainder_1499:
+remainder_1508:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1500
+	JE          span_done_1509
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -20422,7 +20438,7 @@ remainder_1499:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1500:
+span_done_1509:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -20443,21 +20459,21 @@ span_done_1500:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1501
+	JNE           same_pass_1510
 	XORQ          R11, R11
 
-same_pass_1501:
+same_pass_1510:
 	SUBQ DI, BX
-	JMP  plane_1493
+	JMP  plane_1502
 
-planes_done_1494:
+planes_done_1503:
 	SFENCE
-	JMP stored_1492
+	JMP stored_1501
 
-cached_1491:
-plane_1502:
+cached_1500:
+plane_1511:
 	CMPQ         BX, $0x00
-	JE           planes_done_1503
+	JE           planes_done_1512
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -20471,9 +20487,9 @@ plane_1502:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 
-unrolled_1504:
+unrolled_1513:
 	CMPQ        R12, R13
-	JGT         single_1505
+	JGT         single_1514
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20523,15 +20539,15 @@ unrolled_1504:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1504
+	JMP         unrolled_1513
 
-single_1505:
+single_1514:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 
-single_loop_1506:
+single_loop_1515:
 	CMPQ        R12, R13
-	JGT         remainder_1507
+	JGT         remainder_1516
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20545,12 +20561,12 @@ single_loop_1506:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1506
+	JMP         single_loop_1515
 
-remainder_1507:
+remainder_1516:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1508
+	JE          span_done_1517
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -20567,7 +20583,7 @@ remainder_1507:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1508:
+span_done_1517:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -20588,15 +20604,15 @@ span_done_1508:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_1509
+	JNE           same_pass_1518
 	XORQ          R11, R11
 
-same_pass_1509:
+same_pass_1518:
 	SUBQ DI, BX
-	JMP  plane_1502
+	JMP  plane_1511
 
-planes_done_1503:
-stored_1492:
+planes_done_1512:
+stored_1501:
 	VZEROUPPER
 	RET
 
@@ -20616,17 +20632,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1510
+	JB     cached_1520
 	CMPQ   R9, $0x00000800
-	JB     cached_1510
+	JB     cached_1520
 	CMPQ   AX, DX
-	JE     cached_1510
+	JE     cached_1520
 	CMPQ   AX, CX
-	JE     cached_1510
+	JE     cached_1520
 
-row_1512:
+row_1522:
 	CMPQ        BX, $0x00
-	JE          rows_done_1513
+	JE          rows_done_1523
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -20638,7 +20654,7 @@ row_1512:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1514
+	JE          aligned_1524
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -20661,13 +20677,13 @@ row_1512:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1514:
+aligned_1524:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1515:
+unrolled_1525:
 	CMPQ        R10, R11
-	JGT         single_1516
+	JGT         single_1526
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20733,15 +20749,15 @@ unrolled_1515:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1515
+	JMP         unrolled_1525
 
-single_1516:
+single_1526:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1517:
+single_loop_1527:
 	CMPQ        R10, R11
-	JGT         remainder_1518
+	JGT         remainder_1528
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20759,12 +20775,12 @@ single_loop_1517:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1517
+	JMP         single_loop_1527
 
-remainder_1518:
+remainder_1528:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1519
+	JE          span_done_1529
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20785,23 +20801,23 @@ remainder_1518:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1519:
+span_done_1529:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1512
+	JMP  row_1522
 
-rows_done_1513:
+rows_done_1523:
 	SFENCE
-	JMP stored_1511
+	JMP stored_1521
 
-cached_1510:
-row_1520:
+cached_1520:
+row_1530:
 	CMPQ    BX, $0x00
-	JE      rows_done_1521
+	JE      rows_done_1531
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -20809,9 +20825,9 @@ row_1520:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 
-unrolled_1522:
+unrolled_1532:
 	CMPQ        R10, R11
-	JGT         single_1523
+	JGT         single_1533
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20877,15 +20893,15 @@ unrolled_1522:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1522
+	JMP         unrolled_1532
 
-single_1523:
+single_1533:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1524:
+single_loop_1534:
 	CMPQ        R10, R11
-	JGT         remainder_1525
+	JGT         remainder_1535
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20903,12 +20919,12 @@ single_loop_1524:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1524
+	JMP         single_loop_1534
 
-remainder_1525:
+remainder_1535:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1526
+	JE          span_done_1536
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20929,17 +20945,17 @@ remainder_1525:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1526:
+span_done_1536:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1520
+	JMP  row_1530
 
-rows_done_1521:
-stored_1511:
+rows_done_1531:
+stored_1521:
 	VZEROUPPER
 	RET
 
@@ -20962,36 +20978,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1527
+	JA     ring_segmented_1537
 	MOVQ   R10, R11
 
-ring_len_1528:
+ring_len_1538:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1529
+	JAE  ring_len_done_1539
 	ADDQ R10, R11
-	JMP  ring_len_1528
+	JMP  ring_len_1538
 
-ring_len_done_1529:
+ring_len_done_1539:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1530:
+ring_step_1540:
 	CMPQ R12, R11
-	JB   ring_step_done_1531
+	JB   ring_step_done_1541
 	SUBQ R11, R12
-	JMP  ring_step_1530
+	JMP  ring_step_1540
 
-ring_step_done_1531:
+ring_step_done_1541:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1532:
+ring_step_1542:
 	CMPQ R12, R11
-	JB   ring_step_done_1533
+	JB   ring_step_done_1543
 	SUBQ R11, R12
-	JMP  ring_step_1532
+	JMP  ring_step_1542
 
-ring_step_done_1533:
+ring_step_done_1543:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -21001,76 +21017,76 @@ ring_step_done_1533:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1534
+	JB      ring_short_1544
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1535
+	JNE     ring_planes_1545
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1537:
+ring_copy_1547:
 	CMPQ    R8, R12
-	JAE     ring_built_1536
+	JAE     ring_built_1546
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1538
+	JB      ring_copy_tail_1548
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1537
+	JNE     ring_copy_1547
 	XORQ    R10, R10
-	JMP     ring_copy_1537
+	JMP     ring_copy_1547
 
-ring_copy_tail_1538:
+ring_copy_tail_1548:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1537
+	JMP     ring_copy_1547
 
-ring_planes_1535:
+ring_planes_1545:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1539
+	JA   ring_long_planes_1549
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1540:
+ring_fill_1550:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1541
+	JGT          ring_fill_last_1551
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1542
+	JNE          ring_wrap_1552
 	XORQ         R10, R10
 
-ring_wrap_1542:
-	JMP ring_fill_1540
+ring_wrap_1552:
+	JMP ring_fill_1550
 
-ring_fill_last_1541:
+ring_fill_last_1551:
 	CMPQ         R13, R12
-	JAE          ring_built_1536
+	JAE          ring_built_1546
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1543
+	JNE          ring_wrap_1553
 	XORQ         R10, R10
 
-ring_wrap_1543:
-	JMP ring_fill_last_1541
+ring_wrap_1553:
+	JMP ring_fill_last_1551
 
-ring_long_planes_1539:
-ring_channel_1544:
+ring_long_planes_1549:
+ring_channel_1554:
 	CMPQ         R13, R12
-	JAE          ring_built_1536
+	JAE          ring_built_1546
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -21078,57 +21094,57 @@ ring_channel_1544:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1545:
+ring_plane_1555:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1545
+	JB      ring_plane_1555
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1546
+	JNE     ring_wrap_1556
 	XORQ    R10, R10
 
-ring_wrap_1546:
-	JMP ring_channel_1544
+ring_wrap_1556:
+	JMP ring_channel_1554
 
-ring_short_1534:
+ring_short_1544:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1547:
+ring_element_1557:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1548
+	JB   ring_element_next_1558
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1548
+	JB   ring_element_next_1558
 	XORQ R13, R13
 
-ring_element_next_1548:
+ring_element_next_1558:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1547
+	JB      ring_element_1557
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1549
+	JE      ring_exact_1559
 	SUBQ    R10, R8
 
-ring_exact_1549:
+ring_exact_1559:
 	MOVQ R8, R9
 
-ring_repeat_1550:
+ring_repeat_1560:
 	CMPQ    R9, R12
-	JAE     ring_built_1536
+	JAE     ring_built_1546
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1550
+	JMP     ring_repeat_1560
 
-ring_built_1536:
+ring_built_1546:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -21144,22 +21160,22 @@ ring_built_1536:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1551:
+sums_zero_1561:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1552
+	JAE     sums_zeroed_1562
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1551
+	JMP     sums_zero_1561
 
-sums_zeroed_1552:
+sums_zeroed_1562:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1553:
+unrolled_1563:
 	CMPQ        R9, R10
-	JGT         single_1554
+	JGT         single_1564
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -21229,15 +21245,15 @@ unrolled_1553:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1553
+	JMP         unrolled_1563
 
-single_1554:
+single_1564:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1555:
+single_loop_1565:
 	CMPQ        R9, R10
-	JGT         remainder_1556
+	JGT         remainder_1566
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -21259,11 +21275,11 @@ single_loop_1555:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1555
+	JMP         single_loop_1565
 
-remainder_1556:
+remainder_1566:
 	SUBQ        R9, DI
-	JE          span_done_1557
+	JE          span_done_1567
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -21284,78 +21300,78 @@ remainder_1556:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1557:
+span_done_1567:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1559
+	JLE   fold_ext_done_1569
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1560
+	JA    fold_ext_scalar_1570
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1558:
+fold_ext_1568:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1559
+	JBE     fold_ext_done_1569
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1558
+	JMP     fold_ext_1568
 
-fold_ext_scalar_1560:
+fold_ext_scalar_1570:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1561:
+fold_ext_element_1571:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1562
+	JBE    fold_ext_element_done_1572
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1561
+	JMP    fold_ext_element_1571
 
-fold_ext_element_done_1562:
-fold_ext_done_1559:
-fold_1563:
+fold_ext_element_done_1572:
+fold_ext_done_1569:
+fold_1573:
 	CMPQ   DX, AX
-	JBE    fold_done_1564
+	JBE    fold_done_1574
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1563
+	JMP    fold_1573
 
-fold_done_1564:
+fold_done_1574:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1565
+	JNE  sums_planes_1575
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1567:
+sums_vector_1577:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1568
+	JGT       sums_scalar_1578
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1567
+	JMP       sums_vector_1577
 
-sums_scalar_1568:
+sums_scalar_1578:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1566
+	JE        sums_done_1576
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -21363,18 +21379,18 @@ sums_scalar_1568:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1568
+	JMP       sums_scalar_1578
 
-sums_planes_1565:
+sums_planes_1575:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1569:
+sums_group_1579:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1571
+	JB     sums_single_1581
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -21383,7 +21399,7 @@ sums_group_1569:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1570:
+sums_group_plane_1580:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -21392,7 +21408,7 @@ sums_group_plane_1570:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1570
+	JB        sums_group_plane_1580
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -21417,32 +21433,32 @@ sums_group_plane_1570:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1569
+	JMP       sums_group_1579
 
-sums_single_1571:
+sums_single_1581:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1566
+	JE     sums_done_1576
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1572:
+sums_single_plane_1582:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1572
+	JB        sums_single_plane_1582
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1571
+	JMP       sums_single_1581
 
-sums_done_1566:
+sums_done_1576:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1527:
+ring_segmented_1537:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -21452,7 +21468,7 @@ ring_segmented_1527:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1574:
+ring_block_1584:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -21468,33 +21484,33 @@ ring_block_1574:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1575:
+ring_len_1585:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1576
+	JAE  ring_len_done_1586
 	ADDQ DI, R8
-	JMP  ring_len_1575
+	JMP  ring_len_1585
 
-ring_len_done_1576:
+ring_len_done_1586:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1577:
+ring_step_1587:
 	CMPQ R9, R8
-	JB   ring_step_done_1578
+	JB   ring_step_done_1588
 	SUBQ R8, R9
-	JMP  ring_step_1577
+	JMP  ring_step_1587
 
-ring_step_done_1578:
+ring_step_done_1588:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1579:
+ring_step_1589:
 	CMPQ R9, R8
-	JB   ring_step_done_1580
+	JB   ring_step_done_1590
 	SUBQ R8, R9
-	JMP  ring_step_1579
+	JMP  ring_step_1589
 
-ring_step_done_1580:
+ring_step_done_1590:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -21505,76 +21521,76 @@ ring_step_done_1580:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1581
+	JB      ring_short_1591
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1582
+	JNE     ring_planes_1592
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1584:
+ring_copy_1594:
 	CMPQ    DI, R9
-	JAE     ring_built_1583
+	JAE     ring_built_1593
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1585
+	JB      ring_copy_tail_1595
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1584
+	JNE     ring_copy_1594
 	XORQ    R10, R10
-	JMP     ring_copy_1584
+	JMP     ring_copy_1594
 
-ring_copy_tail_1585:
+ring_copy_tail_1595:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1584
+	JMP     ring_copy_1594
 
-ring_planes_1582:
+ring_planes_1592:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1586
+	JA   ring_long_planes_1596
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1587:
+ring_fill_1597:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1588
+	JGT          ring_fill_last_1598
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1589
+	JNE          ring_wrap_1599
 	XORQ         DI, DI
 
-ring_wrap_1589:
-	JMP ring_fill_1587
+ring_wrap_1599:
+	JMP ring_fill_1597
 
-ring_fill_last_1588:
+ring_fill_last_1598:
 	CMPQ         R10, R9
-	JAE          ring_built_1583
+	JAE          ring_built_1593
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1590
+	JNE          ring_wrap_1600
 	XORQ         DI, DI
 
-ring_wrap_1590:
-	JMP ring_fill_last_1588
+ring_wrap_1600:
+	JMP ring_fill_last_1598
 
-ring_long_planes_1586:
-ring_channel_1591:
+ring_long_planes_1596:
+ring_channel_1601:
 	CMPQ         R10, R9
-	JAE          ring_built_1583
+	JAE          ring_built_1593
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -21582,57 +21598,57 @@ ring_channel_1591:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1592:
+ring_plane_1602:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1592
+	JB      ring_plane_1602
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1593
+	JNE     ring_wrap_1603
 	XORQ    DI, DI
 
-ring_wrap_1593:
-	JMP ring_channel_1591
+ring_wrap_1603:
+	JMP ring_channel_1601
 
-ring_short_1581:
+ring_short_1591:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1594:
+ring_element_1604:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1595
+	JB   ring_element_next_1605
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1595
+	JB   ring_element_next_1605
 	XORQ R10, R10
 
-ring_element_next_1595:
+ring_element_next_1605:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1594
+	JB      ring_element_1604
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1596
+	JE      ring_exact_1606
 	SUBQ    DI, SI
 
-ring_exact_1596:
+ring_exact_1606:
 	MOVQ SI, DI
 
-ring_repeat_1597:
+ring_repeat_1607:
 	CMPQ    DI, R9
-	JAE     ring_built_1583
+	JAE     ring_built_1593
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1597
+	JMP     ring_repeat_1607
 
-ring_built_1583:
+ring_built_1593:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -21658,26 +21674,26 @@ ring_built_1583:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1598:
+sums_zero_1608:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1599
+	JAE     sums_zeroed_1609
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1598
+	JMP     sums_zero_1608
 
-sums_zeroed_1599:
-ring_row_1600:
+sums_zeroed_1609:
+ring_row_1610:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1601
+	JE   ring_rows_done_1611
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 
-unrolled_1602:
+unrolled_1612:
 	CMPQ        R10, R11
-	JGT         single_1603
+	JGT         single_1613
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21747,15 +21763,15 @@ unrolled_1602:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1602
+	JMP         unrolled_1612
 
-single_1603:
+single_1613:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1604:
+single_loop_1614:
 	CMPQ        R10, R11
-	JGT         remainder_1605
+	JGT         remainder_1615
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21777,11 +21793,11 @@ single_loop_1604:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1604
+	JMP         single_loop_1614
 
-remainder_1605:
+remainder_1615:
 	SUBQ        R10, R9
-	JE          span_done_1606
+	JE          span_done_1616
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -21802,7 +21818,7 @@ remainder_1605:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1606:
+span_done_1616:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -21810,9 +21826,9 @@ span_done_1606:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1600
+	JMP   ring_row_1610
 
-ring_rows_done_1601:
+ring_rows_done_1611:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -21820,71 +21836,71 @@ ring_rows_done_1601:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1608
+	JLE  fold_ext_done_1618
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1609
+	JA   fold_ext_scalar_1619
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1607:
+fold_ext_1617:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1608
+	JBE     fold_ext_done_1618
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1607
+	JMP     fold_ext_1617
 
-fold_ext_scalar_1609:
+fold_ext_scalar_1619:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1610:
+fold_ext_element_1620:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1611
+	JBE    fold_ext_element_done_1621
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1610
+	JMP    fold_ext_element_1620
 
-fold_ext_element_done_1611:
-fold_ext_done_1608:
-fold_1612:
+fold_ext_element_done_1621:
+fold_ext_done_1618:
+fold_1622:
 	CMPQ   DI, SI
-	JBE    fold_done_1613
+	JBE    fold_done_1623
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1612
+	JMP    fold_1622
 
-fold_done_1613:
+fold_done_1623:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1614
+	JNE  sums_planes_1624
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1616:
+sums_vector_1626:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1617
+	JGT       sums_scalar_1627
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1616
+	JMP       sums_vector_1626
 
-sums_scalar_1617:
+sums_scalar_1627:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1615
+	JE        sums_done_1625
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -21892,18 +21908,18 @@ sums_scalar_1617:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1617
+	JMP       sums_scalar_1627
 
-sums_planes_1614:
+sums_planes_1624:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1618:
+sums_group_1628:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1620
+	JB     sums_single_1630
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -21912,7 +21928,7 @@ sums_group_1618:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1619:
+sums_group_plane_1629:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -21921,7 +21937,7 @@ sums_group_plane_1619:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1619
+	JB        sums_group_plane_1629
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -21946,32 +21962,32 @@ sums_group_plane_1619:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1618
+	JMP       sums_group_1628
 
-sums_single_1620:
+sums_single_1630:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1615
+	JE     sums_done_1625
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1621:
+sums_single_plane_1631:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1621
+	JB        sums_single_plane_1631
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1620
+	JMP       sums_single_1630
 
-sums_done_1615:
+sums_done_1625:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1574
+	JMP  ring_block_1584
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -21989,11 +22005,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1622
+	JB           cached_1632
 	CMPQ         AX, DX
-	JE           cached_1622
+	JE           cached_1632
 	CMPQ         AX, CX
-	JE           cached_1622
+	JE           cached_1632
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -22002,7 +22018,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1624
+	JE           aligned_1634
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -22014,15 +22030,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1624:
+aligned_1634:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
 	PCALIGN $64
 
-unrolled_1625:
+unrolled_1635:
 	CMPQ     SI, DI
-	JGT      single_1626
+	JGT      single_1636
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -22044,26 +22060,26 @@ unrolled_1625:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1625
+	JMP      unrolled_1635
 
-single_1626:
+single_1636:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1627:
+single_loop_1637:
 	CMPQ     SI, DI
-	JGT      remainder_1628
+	JGT      remainder_1638
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1627
+	JMP      single_loop_1637
 
-remainder_1628:
+remainder_1638:
 	SUBQ      SI, BX
-	JE        span_done_1629
+	JE        span_done_1639
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -22073,20 +22089,20 @@ remainder_1628:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1629:
+span_done_1639:
 	SFENCE
-	JMP stored_1623
+	JMP stored_1633
 
-cached_1622:
+cached_1632:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 
 	PCALIGN $64
 
-unrolled_1630:
+unrolled_1640:
 	CMPQ    SI, DI
-	JGT     single_1631
+	JGT     single_1641
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -22108,26 +22124,26 @@ unrolled_1630:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1630
+	JMP     unrolled_1640
 
-single_1631:
+single_1641:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 
-single_loop_1632:
+single_loop_1642:
 	CMPQ    SI, DI
-	JGT     remainder_1633
+	JGT     remainder_1643
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1632
+	JMP     single_loop_1642
 
-remainder_1633:
+remainder_1643:
 	SUBQ      SI, BX
-	JE        span_done_1634
+	JE        span_done_1644
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -22137,8 +22153,8 @@ remainder_1633:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1634:
-stored_1623:
+span_done_1644:
+stored_1633:
 	VZEROUPPER
 	RET
 
@@ -22159,17 +22175,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1635
+	JB     cached_1645
 	CMPQ   R9, $0x00000800
-	JB     cached_1635
+	JB     cached_1645
 	CMPQ   AX, DX
-	JE     cached_1635
+	JE     cached_1645
 	CMPQ   AX, CX
-	JE     cached_1635
+	JE     cached_1645
 
-plane_1637:
+plane_1647:
 	CMPQ         BX, $0x00
-	JE           planes_done_1638
+	JE           planes_done_1648
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -22179,7 +22195,7 @@ plane_1637:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1639
+	JE           aligned_1649
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -22191,13 +22207,13 @@ plane_1637:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1639:
+aligned_1649:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 
-unrolled_1640:
+unrolled_1650:
 	CMPQ     R11, R12
-	JGT      single_1641
+	JGT      single_1651
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -22219,27 +22235,27 @@ unrolled_1640:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
-	JMP      unrolled_1640
+	JMP      unrolled_1650
 
-single_1641:
+single_1651:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1642:
+single_loop_1652:
 	CMPQ     R11, R12
-	JGT      remainder_1643
+	JGT      remainder_1653
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
-	JMP      single_loop_1642
+	JMP      single_loop_1652
 
-remainder_1643:
+remainder_1653:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1644
+	JE        span_done_1654
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -22249,35 +22265,35 @@ remainder_1643:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1644:
+span_done_1654:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1645
+	JNE  same_pass_1655
 	XORQ R10, R10
 
-same_pass_1645:
+same_pass_1655:
 	SUBQ SI, BX
-	JMP  plane_1637
+	JMP  plane_1647
 
-planes_done_1638:
+planes_done_1648:
 	SFENCE
-	JMP stored_1636
+	JMP stored_1646
 
-cached_1635:
-plane_1646:
+cached_1645:
+plane_1656:
 	CMPQ         BX, $0x00
-	JE           planes_done_1647
+	JE           planes_done_1657
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 
-unrolled_1648:
+unrolled_1658:
 	CMPQ    R11, R12
-	JGT     single_1649
+	JGT     single_1659
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -22299,27 +22315,27 @@ unrolled_1648:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_1648
+	JMP     unrolled_1658
 
-single_1649:
+single_1659:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 
-single_loop_1650:
+single_loop_1660:
 	CMPQ    R11, R12
-	JGT     remainder_1651
+	JGT     remainder_1661
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_1650
+	JMP     single_loop_1660
 
-remainder_1651:
+remainder_1661:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1652
+	JE        span_done_1662
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -22329,21 +22345,21 @@ remainder_1651:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1652:
+span_done_1662:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_1653
+	JNE  same_pass_1663
 	XORQ R10, R10
 
-same_pass_1653:
+same_pass_1663:
 	SUBQ SI, BX
-	JMP  plane_1646
+	JMP  plane_1656
 
-planes_done_1647:
-stored_1636:
+planes_done_1657:
+stored_1646:
 	VZEROUPPER
 	RET
 
@@ -22362,17 +22378,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1654
+	JB     cached_1665
 	CMPQ   R8, $0x00000800
-	JB     cached_1654
+	JB     cached_1665
 	CMPQ   AX, DX
-	JE     cached_1654
+	JE     cached_1665
 	CMPQ   AX, CX
-	JE     cached_1654
+	JE     cached_1665
 
-row_1656:
+row_1667:
 	CMPQ      BX, $0x00
-	JE        rows_done_1657
+	JE        rows_done_1668
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -22384,7 +22400,7 @@ row_1656:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1658
+	JE        aligned_1669
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -22396,13 +22412,13 @@ row_1656:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1658:
+aligned_1669:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1659:
+unrolled_1670:
 	CMPQ     R9, R10
-	JGT      single_1660
+	JGT      single_1671
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -22424,27 +22440,27 @@ unrolled_1659:
 	VMULPS   192(SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
-	JMP      unrolled_1659
+	JMP      unrolled_1670
 
-single_1660:
+single_1671:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1661:
+single_loop_1672:
 	CMPQ     R9, R10
-	JGT      remainder_1662
+	JGT      remainder_1673
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
 	VMULPS   (SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
-	JMP      single_loop_1661
+	JMP      single_loop_1672
 
-remainder_1662:
+remainder_1673:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1663
+	JE        span_done_1674
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22454,23 +22470,23 @@ remainder_1662:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1663:
+span_done_1674:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1656
+	JMP  row_1667
 
-rows_done_1657:
+rows_done_1668:
 	SFENCE
-	JMP stored_1655
+	JMP stored_1666
 
-cached_1654:
-row_1664:
+cached_1665:
+row_1675:
 	CMPQ    BX, $0x00
-	JE      rows_done_1665
+	JE      rows_done_1676
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -22478,9 +22494,9 @@ row_1664:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 
-unrolled_1666:
+unrolled_1677:
 	CMPQ    R9, R10
-	JGT     single_1667
+	JGT     single_1678
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -22502,27 +22518,27 @@ unrolled_1666:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1666
+	JMP     unrolled_1677
 
-single_1667:
+single_1678:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1668:
+single_loop_1679:
 	CMPQ    R9, R10
-	JGT     remainder_1669
+	JGT     remainder_1680
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1668
+	JMP     single_loop_1679
 
-remainder_1669:
+remainder_1680:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1670
+	JE        span_done_1681
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22532,17 +22548,17 @@ remainder_1669:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1670:
+span_done_1681:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1664
+	JMP  row_1675
 
-rows_done_1665:
-stored_1655:
+rows_done_1676:
+stored_1666:
 	VZEROUPPER
 	RET
 
@@ -22562,36 +22578,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1671
+	JA     ring_segmented_1682
 	MOVQ   R9, R10
 
-ring_len_1672:
+ring_len_1683:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1673
+	JAE  ring_len_done_1684
 	ADDQ R9, R10
-	JMP  ring_len_1672
+	JMP  ring_len_1683
 
-ring_len_done_1673:
+ring_len_done_1684:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1674:
+ring_step_1685:
 	CMPQ R11, R10
-	JB   ring_step_done_1675
+	JB   ring_step_done_1686
 	SUBQ R10, R11
-	JMP  ring_step_1674
+	JMP  ring_step_1685
 
-ring_step_done_1675:
+ring_step_done_1686:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1676:
+ring_step_1687:
 	CMPQ R11, R10
-	JB   ring_step_done_1677
+	JB   ring_step_done_1688
 	SUBQ R10, R11
-	JMP  ring_step_1676
+	JMP  ring_step_1687
 
-ring_step_done_1677:
+ring_step_done_1688:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -22601,76 +22617,76 @@ ring_step_done_1677:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1678
+	JB      ring_short_1689
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1679
+	JNE     ring_planes_1690
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1681:
+ring_copy_1692:
 	CMPQ    AX, R11
-	JAE     ring_built_1680
+	JAE     ring_built_1691
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1682
+	JB      ring_copy_tail_1693
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1681
+	JNE     ring_copy_1692
 	XORQ    R9, R9
-	JMP     ring_copy_1681
+	JMP     ring_copy_1692
 
-ring_copy_tail_1682:
+ring_copy_tail_1693:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1681
+	JMP     ring_copy_1692
 
-ring_planes_1679:
+ring_planes_1690:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1683
+	JA   ring_long_planes_1694
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1684:
+ring_fill_1695:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1685
+	JGT          ring_fill_last_1696
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1686
+	JNE          ring_wrap_1697
 	XORQ         R9, R9
 
-ring_wrap_1686:
-	JMP ring_fill_1684
+ring_wrap_1697:
+	JMP ring_fill_1695
 
-ring_fill_last_1685:
+ring_fill_last_1696:
 	CMPQ         R12, R11
-	JAE          ring_built_1680
+	JAE          ring_built_1691
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1687
+	JNE          ring_wrap_1698
 	XORQ         R9, R9
 
-ring_wrap_1687:
-	JMP ring_fill_last_1685
+ring_wrap_1698:
+	JMP ring_fill_last_1696
 
-ring_long_planes_1683:
-ring_channel_1688:
+ring_long_planes_1694:
+ring_channel_1699:
 	CMPQ         R12, R11
-	JAE          ring_built_1680
+	JAE          ring_built_1691
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -22678,65 +22694,65 @@ ring_channel_1688:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1689:
+ring_plane_1700:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1689
+	JB      ring_plane_1700
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1690
+	JNE     ring_wrap_1701
 	XORQ    R9, R9
 
-ring_wrap_1690:
-	JMP ring_channel_1688
+ring_wrap_1701:
+	JMP ring_channel_1699
 
-ring_short_1678:
+ring_short_1689:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1691:
+ring_element_1702:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1692
+	JB   ring_element_next_1703
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1692
+	JB   ring_element_next_1703
 	XORQ R12, R12
 
-ring_element_next_1692:
+ring_element_next_1703:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1691
+	JB      ring_element_1702
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1693
+	JE      ring_exact_1704
 	SUBQ    R9, AX
 
-ring_exact_1693:
+ring_exact_1704:
 	MOVQ AX, DX
 
-ring_repeat_1694:
+ring_repeat_1705:
 	CMPQ    DX, R11
-	JAE     ring_built_1680
+	JAE     ring_built_1691
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1694
+	JMP     ring_repeat_1705
 
-ring_built_1680:
+ring_built_1691:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1695:
+unrolled_1706:
 	CMPQ    DX, R9
-	JGT     single_1696
+	JGT     single_1707
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22762,15 +22778,15 @@ unrolled_1695:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1695
+	JMP     unrolled_1706
 
-single_1696:
+single_1707:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1697:
+single_loop_1708:
 	CMPQ    DX, R9
-	JGT     remainder_1698
+	JGT     remainder_1709
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22781,11 +22797,11 @@ single_loop_1697:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1697
+	JMP     single_loop_1708
 
-remainder_1698:
+remainder_1709:
 	SUBQ      DX, DI
-	JE        span_done_1699
+	JE        span_done_1710
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -22795,10 +22811,10 @@ remainder_1698:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1699:
+span_done_1710:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1671:
+ring_segmented_1682:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -22808,11 +22824,11 @@ ring_segmented_1671:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1700
+	JE   ring_rows_1711
 
-ring_segment_1701:
+ring_segment_1712:
 	CMPQ    DI, $0x00
-	JE      ring_done_1702
+	JE      ring_done_1713
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -22829,33 +22845,33 @@ ring_segment_1701:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1703:
+ring_len_1714:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1704
+	JAE  ring_len_done_1715
 	ADDQ R10, R12
-	JMP  ring_len_1703
+	JMP  ring_len_1714
 
-ring_len_done_1704:
+ring_len_done_1715:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1705:
+ring_step_1716:
 	CMPQ R13, R12
-	JB   ring_step_done_1706
+	JB   ring_step_done_1717
 	SUBQ R12, R13
-	JMP  ring_step_1705
+	JMP  ring_step_1716
 
-ring_step_done_1706:
+ring_step_done_1717:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1707:
+ring_step_1718:
 	CMPQ R13, R12
-	JB   ring_step_done_1708
+	JB   ring_step_done_1719
 	SUBQ R12, R13
-	JMP  ring_step_1707
+	JMP  ring_step_1718
 
-ring_step_done_1708:
+ring_step_done_1719:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -22865,76 +22881,76 @@ ring_step_done_1708:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1709
+	JB      ring_short_1720
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1710
+	JNE     ring_planes_1721
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1712:
+ring_copy_1723:
 	CMPQ    R9, AX
-	JAE     ring_built_1711
+	JAE     ring_built_1722
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1713
+	JB      ring_copy_tail_1724
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1712
+	JNE     ring_copy_1723
 	XORQ    R10, R10
-	JMP     ring_copy_1712
+	JMP     ring_copy_1723
 
-ring_copy_tail_1713:
+ring_copy_tail_1724:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1712
+	JMP     ring_copy_1723
 
-ring_planes_1710:
+ring_planes_1721:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1714
+	JA   ring_long_planes_1725
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1715:
+ring_fill_1726:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1716
+	JGT          ring_fill_last_1727
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1717
+	JNE          ring_wrap_1728
 	XORQ         R10, R10
 
-ring_wrap_1717:
-	JMP ring_fill_1715
+ring_wrap_1728:
+	JMP ring_fill_1726
 
-ring_fill_last_1716:
+ring_fill_last_1727:
 	CMPQ         R12, AX
-	JAE          ring_built_1711
+	JAE          ring_built_1722
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1718
+	JNE          ring_wrap_1729
 	XORQ         R10, R10
 
-ring_wrap_1718:
-	JMP ring_fill_last_1716
+ring_wrap_1729:
+	JMP ring_fill_last_1727
 
-ring_long_planes_1714:
-ring_channel_1719:
+ring_long_planes_1725:
+ring_channel_1730:
 	CMPQ         R12, AX
-	JAE          ring_built_1711
+	JAE          ring_built_1722
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -22942,66 +22958,66 @@ ring_channel_1719:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1720:
+ring_plane_1731:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1720
+	JB      ring_plane_1731
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1721
+	JNE     ring_wrap_1732
 	XORQ    R10, R10
 
-ring_wrap_1721:
-	JMP ring_channel_1719
+ring_wrap_1732:
+	JMP ring_channel_1730
 
-ring_short_1709:
+ring_short_1720:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1722:
+ring_element_1733:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1723
+	JB   ring_element_next_1734
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1723
+	JB   ring_element_next_1734
 	XORQ R12, R12
 
-ring_element_next_1723:
+ring_element_next_1734:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1722
+	JB      ring_element_1733
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1724
+	JE      ring_exact_1735
 	SUBQ    R10, DX
 
-ring_exact_1724:
+ring_exact_1735:
 	MOVQ DX, R9
 
-ring_repeat_1725:
+ring_repeat_1736:
 	CMPQ    R9, AX
-	JAE     ring_built_1711
+	JAE     ring_built_1722
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1725
+	JMP     ring_repeat_1736
 
-ring_built_1711:
+ring_built_1722:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1726:
+unrolled_1737:
 	CMPQ    R9, R10
-	JGT     single_1727
+	JGT     single_1738
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23027,15 +23043,15 @@ unrolled_1726:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1726
+	JMP     unrolled_1737
 
-single_1727:
+single_1738:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1728:
+single_loop_1739:
 	CMPQ    R9, R10
-	JGT     remainder_1729
+	JGT     remainder_1740
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23046,11 +23062,11 @@ single_loop_1728:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1728
+	JMP     single_loop_1739
 
-remainder_1729:
+remainder_1740:
 	SUBQ      R9, DX
-	JE        span_done_1730
+	JE        span_done_1741
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -23060,7 +23076,7 @@ remainder_1729:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1730:
+span_done_1741:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -23072,18 +23088,18 @@ span_done_1730:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1731
+	JNE  ring_next_1742
 	XORQ AX, AX
 
-ring_next_1731:
+ring_next_1742:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1701
+	JMP  ring_segment_1712
 
-ring_done_1702:
+ring_done_1713:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1700:
-ring_block_1732:
+ring_rows_1711:
+ring_block_1743:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -23099,33 +23115,33 @@ ring_block_1732:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1733:
+ring_len_1744:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1734
+	JAE  ring_len_done_1745
 	ADDQ BX, SI
-	JMP  ring_len_1733
+	JMP  ring_len_1744
 
-ring_len_done_1734:
+ring_len_done_1745:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1735:
+ring_step_1746:
 	CMPQ DI, SI
-	JB   ring_step_done_1736
+	JB   ring_step_done_1747
 	SUBQ SI, DI
-	JMP  ring_step_1735
+	JMP  ring_step_1746
 
-ring_step_done_1736:
+ring_step_done_1747:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1737:
+ring_step_1748:
 	CMPQ DI, SI
-	JB   ring_step_done_1738
+	JB   ring_step_done_1749
 	SUBQ SI, DI
-	JMP  ring_step_1737
+	JMP  ring_step_1748
 
-ring_step_done_1738:
+ring_step_done_1749:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -23136,76 +23152,76 @@ ring_step_done_1738:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1739
+	JB      ring_short_1750
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1740
+	JNE     ring_planes_1751
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1742:
+ring_copy_1753:
 	CMPQ    BX, DI
-	JAE     ring_built_1741
+	JAE     ring_built_1752
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1743
+	JB      ring_copy_tail_1754
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1742
+	JNE     ring_copy_1753
 	XORQ    R9, R9
-	JMP     ring_copy_1742
+	JMP     ring_copy_1753
 
-ring_copy_tail_1743:
+ring_copy_tail_1754:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1742
+	JMP     ring_copy_1753
 
-ring_planes_1740:
+ring_planes_1751:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1744
+	JA   ring_long_planes_1755
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1745:
+ring_fill_1756:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1746
+	JGT          ring_fill_last_1757
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1747
+	JNE          ring_wrap_1758
 	XORQ         BX, BX
 
-ring_wrap_1747:
-	JMP ring_fill_1745
+ring_wrap_1758:
+	JMP ring_fill_1756
 
-ring_fill_last_1746:
+ring_fill_last_1757:
 	CMPQ         R9, DI
-	JAE          ring_built_1741
+	JAE          ring_built_1752
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1748
+	JNE          ring_wrap_1759
 	XORQ         BX, BX
 
-ring_wrap_1748:
-	JMP ring_fill_last_1746
+ring_wrap_1759:
+	JMP ring_fill_last_1757
 
-ring_long_planes_1744:
-ring_channel_1749:
+ring_long_planes_1755:
+ring_channel_1760:
 	CMPQ         R9, DI
-	JAE          ring_built_1741
+	JAE          ring_built_1752
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -23213,57 +23229,57 @@ ring_channel_1749:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1750:
+ring_plane_1761:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1750
+	JB      ring_plane_1761
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1751
+	JNE     ring_wrap_1762
 	XORQ    BX, BX
 
-ring_wrap_1751:
-	JMP ring_channel_1749
+ring_wrap_1762:
+	JMP ring_channel_1760
 
-ring_short_1739:
+ring_short_1750:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1752:
+ring_element_1763:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1753
+	JB   ring_element_next_1764
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1753
+	JB   ring_element_next_1764
 	XORQ R9, R9
 
-ring_element_next_1753:
+ring_element_next_1764:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1752
+	JB      ring_element_1763
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1754
+	JE      ring_exact_1765
 	SUBQ    BX, DX
 
-ring_exact_1754:
+ring_exact_1765:
 	MOVQ DX, BX
 
-ring_repeat_1755:
+ring_repeat_1766:
 	CMPQ    BX, DI
-	JAE     ring_built_1741
+	JAE     ring_built_1752
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1755
+	JMP     ring_repeat_1766
 
-ring_built_1741:
+ring_built_1752:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -23274,18 +23290,18 @@ ring_built_1741:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1756:
+ring_row_1767:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1757
+	JE   ring_rows_done_1768
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 
-unrolled_1758:
+unrolled_1769:
 	CMPQ    R9, R10
-	JGT     single_1759
+	JGT     single_1770
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23311,15 +23327,15 @@ unrolled_1758:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1758
+	JMP     unrolled_1769
 
-single_1759:
+single_1770:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 
-single_loop_1760:
+single_loop_1771:
 	CMPQ    R9, R10
-	JGT     remainder_1761
+	JGT     remainder_1772
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23330,11 +23346,11 @@ single_loop_1760:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1760
+	JMP     single_loop_1771
 
-remainder_1761:
+remainder_1772:
 	SUBQ      R9, DX
-	JE        span_done_1762
+	JE        span_done_1773
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -23344,7 +23360,7 @@ remainder_1761:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1762:
+span_done_1773:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -23352,13 +23368,13 @@ span_done_1762:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1756
+	JMP   ring_row_1767
 
-ring_rows_done_1757:
+ring_rows_done_1768:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1732
+	JMP  ring_block_1743
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -23385,9 +23401,9 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 
 	PCALIGN $64
 
-unrolled_1763:
+unrolled_1774:
 	CMPQ        BX, SI
-	JGT         single_1764
+	JGT         single_1775
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23429,15 +23445,15 @@ unrolled_1763:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1763
+	JMP         unrolled_1774
 
-single_1764:
+single_1775:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 
-single_loop_1765:
+single_loop_1776:
 	CMPQ        BX, SI
-	JGT         remainder_1766
+	JGT         remainder_1777
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23449,11 +23465,11 @@ single_loop_1765:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1765
+	JMP         single_loop_1776
 
-remainder_1766:
+remainder_1777:
 	SUBQ        BX, DX
-	JE          span_done_1767
+	JE          span_done_1778
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -23468,7 +23484,7 @@ remainder_1766:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1767:
+span_done_1778:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23500,9 +23516,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 
-plane_1768:
+plane_1779:
 	CMPQ   DX, $0x00
-	JE     planes_done_1769
+	JE     planes_done_1780
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23515,9 +23531,9 @@ plane_1768:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 
-unrolled_1770:
+unrolled_1781:
 	CMPQ        R10, R11
-	JGT         single_1771
+	JGT         single_1782
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23559,15 +23575,15 @@ unrolled_1770:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1770
+	JMP         unrolled_1781
 
-single_1771:
+single_1782:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 
-single_loop_1772:
+single_loop_1783:
 	CMPQ        R10, R11
-	JGT         remainder_1773
+	JGT         remainder_1784
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23579,12 +23595,12 @@ single_loop_1772:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1772
+	JMP         single_loop_1783
 
-remainder_1773:
+remainder_1784:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1774
+	JE          span_done_1785
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23599,7 +23615,7 @@ remainder_1773:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1774:
+span_done_1785:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23619,14 +23635,14 @@ span_done_1774:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_1775
+	JNE           same_pass_1786
 	XORQ          R9, R9
 
-same_pass_1775:
+same_pass_1786:
 	SUBQ SI, DX
-	JMP  plane_1768
+	JMP  plane_1779
 
-planes_done_1769:
+planes_done_1780:
 	VZEROUPPER
 	RET
 
@@ -23642,9 +23658,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 
-row_1776:
+row_1788:
 	CMPQ    DX, $0x00
-	JE      rows_done_1777
+	JE      rows_done_1789
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -23652,9 +23668,9 @@ row_1776:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 
-unrolled_1778:
+unrolled_1790:
 	CMPQ        R8, R9
-	JGT         single_1779
+	JGT         single_1791
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23712,15 +23728,15 @@ unrolled_1778:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1778
+	JMP         unrolled_1790
 
-single_1779:
+single_1791:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1780:
+single_loop_1792:
 	CMPQ        R8, R9
-	JGT         remainder_1781
+	JGT         remainder_1793
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23736,12 +23752,12 @@ single_loop_1780:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1780
+	JMP         single_loop_1792
 
-remainder_1781:
+remainder_1793:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1782
+	JE          span_done_1794
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -23760,15 +23776,15 @@ remainder_1781:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1782:
+span_done_1794:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1776
+	JMP  row_1788
 
-rows_done_1777:
+rows_done_1789:
 	VZEROUPPER
 	RET
 
@@ -23786,36 +23802,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1783
+	JA     ring_segmented_1795
 	MOVQ   DI, SI
 
-ring_len_1784:
+ring_len_1796:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1785
+	JAE  ring_len_done_1797
 	ADDQ DI, SI
-	JMP  ring_len_1784
+	JMP  ring_len_1796
 
-ring_len_done_1785:
+ring_len_done_1797:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1786:
+ring_step_1798:
 	CMPQ DI, SI
-	JB   ring_step_done_1787
+	JB   ring_step_done_1799
 	SUBQ SI, DI
-	JMP  ring_step_1786
+	JMP  ring_step_1798
 
-ring_step_done_1787:
+ring_step_done_1799:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1788:
+ring_step_1800:
 	CMPQ DI, SI
-	JB   ring_step_done_1789
+	JB   ring_step_done_1801
 	SUBQ SI, DI
-	JMP  ring_step_1788
+	JMP  ring_step_1800
 
-ring_step_done_1789:
+ring_step_done_1801:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -23837,22 +23853,22 @@ ring_step_done_1789:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1790:
+sums_zero_1802:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1791
+	JAE     sums_zeroed_1803
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1790
+	JMP     sums_zero_1802
 
-sums_zeroed_1791:
+sums_zeroed_1803:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 
-unrolled_1792:
+unrolled_1804:
 	CMPQ        DI, R8
-	JGT         single_1793
+	JGT         single_1805
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23914,15 +23930,15 @@ unrolled_1792:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1792
+	JMP         unrolled_1804
 
-single_1793:
+single_1805:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 
-single_loop_1794:
+single_loop_1806:
 	CMPQ        DI, R8
-	JGT         remainder_1795
+	JGT         remainder_1807
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23942,11 +23958,11 @@ single_loop_1794:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1794
+	JMP         single_loop_1806
 
-remainder_1795:
+remainder_1807:
 	SUBQ        DI, BX
-	JE          span_done_1796
+	JE          span_done_1808
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -23965,78 +23981,78 @@ remainder_1795:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1796:
+span_done_1808:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1798
+	JLE   fold_ext_done_1810
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1799
+	JA    fold_ext_scalar_1811
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1797:
+fold_ext_1809:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1798
+	JBE     fold_ext_done_1810
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1797
+	JMP     fold_ext_1809
 
-fold_ext_scalar_1799:
+fold_ext_scalar_1811:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1800:
+fold_ext_element_1812:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1801
+	JBE    fold_ext_element_done_1813
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1800
+	JMP    fold_ext_element_1812
 
-fold_ext_element_done_1801:
-fold_ext_done_1798:
-fold_1802:
+fold_ext_element_done_1813:
+fold_ext_done_1810:
+fold_1814:
 	CMPQ   BX, AX
-	JBE    fold_done_1803
+	JBE    fold_done_1815
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1802
+	JMP    fold_1814
 
-fold_done_1803:
+fold_done_1815:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1804
+	JNE  sums_planes_1816
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1806:
+sums_vector_1818:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1807
+	JGT       sums_scalar_1819
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1806
+	JMP       sums_vector_1818
 
-sums_scalar_1807:
+sums_scalar_1819:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1805
+	JE        sums_done_1817
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -24044,18 +24060,18 @@ sums_scalar_1807:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1807
+	JMP       sums_scalar_1819
 
-sums_planes_1804:
+sums_planes_1816:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1808:
+sums_group_1820:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1810
+	JB     sums_single_1822
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -24064,7 +24080,7 @@ sums_group_1808:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1809:
+sums_group_plane_1821:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -24073,7 +24089,7 @@ sums_group_plane_1809:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1809
+	JB        sums_group_plane_1821
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -24098,32 +24114,32 @@ sums_group_plane_1809:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1808
+	JMP       sums_group_1820
 
-sums_single_1810:
+sums_single_1822:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1805
+	JE     sums_done_1817
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1811:
+sums_single_plane_1823:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1811
+	JB        sums_single_plane_1823
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1810
+	JMP       sums_single_1822
 
-sums_done_1805:
+sums_done_1817:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1783:
+ring_segmented_1795:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -24133,7 +24149,7 @@ ring_segmented_1783:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1813:
+ring_block_1825:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -24148,33 +24164,33 @@ ring_block_1813:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1814:
+ring_len_1826:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1815
+	JAE  ring_len_done_1827
 	ADDQ BX, SI
-	JMP  ring_len_1814
+	JMP  ring_len_1826
 
-ring_len_done_1815:
+ring_len_done_1827:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1816:
+ring_step_1828:
 	CMPQ DI, SI
-	JB   ring_step_done_1817
+	JB   ring_step_done_1829
 	SUBQ SI, DI
-	JMP  ring_step_1816
+	JMP  ring_step_1828
 
-ring_step_done_1817:
+ring_step_done_1829:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1818:
+ring_step_1830:
 	CMPQ DI, SI
-	JB   ring_step_done_1819
+	JB   ring_step_done_1831
 	SUBQ SI, DI
-	JMP  ring_step_1818
+	JMP  ring_step_1830
 
-ring_step_done_1819:
+ring_step_done_1831:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -24203,26 +24219,26 @@ ring_step_done_1819:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1820:
+sums_zero_1832:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1821
+	JAE     sums_zeroed_1833
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1820
+	JMP     sums_zero_1832
 
-sums_zeroed_1821:
-ring_row_1822:
+sums_zeroed_1833:
+ring_row_1834:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1823
+	JE   ring_rows_done_1835
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 
-unrolled_1824:
+unrolled_1836:
 	CMPQ        R8, R9
-	JGT         single_1825
+	JGT         single_1837
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -24284,15 +24300,15 @@ unrolled_1824:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1824
+	JMP         unrolled_1836
 
-single_1825:
+single_1837:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-single_loop_1826:
+single_loop_1838:
 	CMPQ        R8, R9
-	JGT         remainder_1827
+	JGT         remainder_1839
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -24312,11 +24328,11 @@ single_loop_1826:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1826
+	JMP         single_loop_1838
 
-remainder_1827:
+remainder_1839:
 	SUBQ        R8, DI
-	JE          span_done_1828
+	JE          span_done_1840
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -24335,16 +24351,16 @@ remainder_1827:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1828:
+span_done_1840:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1822
+	JMP   ring_row_1834
 
-ring_rows_done_1823:
+ring_rows_done_1835:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -24352,71 +24368,71 @@ ring_rows_done_1823:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1830
+	JLE  fold_ext_done_1842
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1831
+	JA   fold_ext_scalar_1843
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1829:
+fold_ext_1841:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1830
+	JBE     fold_ext_done_1842
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1829
+	JMP     fold_ext_1841
 
-fold_ext_scalar_1831:
+fold_ext_scalar_1843:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1832:
+fold_ext_element_1844:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1833
+	JBE    fold_ext_element_done_1845
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1832
+	JMP    fold_ext_element_1844
 
-fold_ext_element_done_1833:
-fold_ext_done_1830:
-fold_1834:
+fold_ext_element_done_1845:
+fold_ext_done_1842:
+fold_1846:
 	CMPQ   SI, BX
-	JBE    fold_done_1835
+	JBE    fold_done_1847
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1834
+	JMP    fold_1846
 
-fold_done_1835:
+fold_done_1847:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1836
+	JNE  sums_planes_1848
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1838:
+sums_vector_1850:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1839
+	JGT       sums_scalar_1851
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1838
+	JMP       sums_vector_1850
 
-sums_scalar_1839:
+sums_scalar_1851:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1837
+	JE        sums_done_1849
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -24424,18 +24440,18 @@ sums_scalar_1839:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1839
+	JMP       sums_scalar_1851
 
-sums_planes_1836:
+sums_planes_1848:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1840:
+sums_group_1852:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1842
+	JB     sums_single_1854
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24444,7 +24460,7 @@ sums_group_1840:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1841:
+sums_group_plane_1853:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -24453,7 +24469,7 @@ sums_group_plane_1841:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1841
+	JB        sums_group_plane_1853
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -24478,32 +24494,32 @@ sums_group_plane_1841:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1840
+	JMP       sums_group_1852
 
-sums_single_1842:
+sums_single_1854:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1837
+	JE     sums_done_1849
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1843:
+sums_single_plane_1855:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1843
+	JB        sums_single_plane_1855
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1842
+	JMP       sums_single_1854
 
-sums_done_1837:
+sums_done_1849:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1813
+	JMP  ring_block_1825
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -24520,11 +24536,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1844
+	JB           cached_1856
 	CMPQ         AX, CX
-	JE           cached_1844
+	JE           cached_1856
 	CMPQ         AX, CX
-	JE           cached_1844
+	JE           cached_1856
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -24533,7 +24549,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1846
+	JE           aligned_1858
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -24544,15 +24560,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1846:
+aligned_1858:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
 	PCALIGN $64
 
-unrolled_1847:
+unrolled_1859:
 	CMPQ     BX, SI
-	JGT      single_1848
+	JGT      single_1860
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24570,25 +24586,25 @@ unrolled_1847:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1847
+	JMP      unrolled_1859
 
-single_1848:
+single_1860:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1849:
+single_loop_1861:
 	CMPQ     BX, SI
-	JGT      remainder_1850
+	JGT      remainder_1862
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1849
+	JMP      single_loop_1861
 
-remainder_1850:
+remainder_1862:
 	SUBQ      BX, DX
-	JE        span_done_1851
+	JE        span_done_1863
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24597,20 +24613,20 @@ remainder_1850:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1851:
+span_done_1863:
 	SFENCE
-	JMP stored_1845
+	JMP stored_1857
 
-cached_1844:
+cached_1856:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 
 	PCALIGN $64
 
-unrolled_1852:
+unrolled_1864:
 	CMPQ    BX, SI
-	JGT     single_1853
+	JGT     single_1865
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -24628,25 +24644,25 @@ unrolled_1852:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1852
+	JMP     unrolled_1864
 
-single_1853:
+single_1865:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_1854:
+single_loop_1866:
 	CMPQ    BX, SI
-	JGT     remainder_1855
+	JGT     remainder_1867
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1854
+	JMP     single_loop_1866
 
-remainder_1855:
+remainder_1867:
 	SUBQ      BX, DX
-	JE        span_done_1856
+	JE        span_done_1868
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24655,8 +24671,8 @@ remainder_1855:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1856:
-stored_1845:
+span_done_1868:
+stored_1857:
 	VZEROUPPER
 	RET
 
@@ -24676,17 +24692,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1857
+	JB     cached_1869
 	CMPQ   R8, $0x00000800
-	JB     cached_1857
+	JB     cached_1869
 	CMPQ   AX, CX
-	JE     cached_1857
+	JE     cached_1869
 	CMPQ   AX, CX
-	JE     cached_1857
+	JE     cached_1869
 
-plane_1859:
+plane_1871:
 	CMPQ         DX, $0x00
-	JE           planes_done_1860
+	JE           planes_done_1872
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -24696,7 +24712,7 @@ plane_1859:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1861
+	JE           aligned_1873
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -24707,13 +24723,13 @@ plane_1859:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1861:
+aligned_1873:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 
-unrolled_1862:
+unrolled_1874:
 	CMPQ     R10, R11
-	JGT      single_1863
+	JGT      single_1875
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24731,26 +24747,26 @@ unrolled_1862:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
-	JMP      unrolled_1862
+	JMP      unrolled_1874
 
-single_1863:
+single_1875:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1864:
+single_loop_1876:
 	CMPQ     R10, R11
-	JGT      remainder_1865
+	JGT      remainder_1877
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
-	JMP      single_loop_1864
+	JMP      single_loop_1876
 
-remainder_1865:
+remainder_1877:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1866
+	JE        span_done_1878
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -24759,34 +24775,34 @@ remainder_1865:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1866:
+span_done_1878:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1867
+	JNE  same_pass_1879
 	XORQ R9, R9
 
-same_pass_1867:
+same_pass_1879:
 	SUBQ BX, DX
-	JMP  plane_1859
+	JMP  plane_1871
 
-planes_done_1860:
+planes_done_1872:
 	SFENCE
-	JMP stored_1858
+	JMP stored_1870
 
-cached_1857:
-plane_1868:
+cached_1869:
+plane_1880:
 	CMPQ         DX, $0x00
-	JE           planes_done_1869
+	JE           planes_done_1881
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 
-unrolled_1870:
+unrolled_1882:
 	CMPQ    R10, R11
-	JGT     single_1871
+	JGT     single_1883
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -24804,26 +24820,26 @@ unrolled_1870:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1870
+	JMP     unrolled_1882
 
-single_1871:
+single_1883:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 
-single_loop_1872:
+single_loop_1884:
 	CMPQ    R10, R11
-	JGT     remainder_1873
+	JGT     remainder_1885
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1872
+	JMP     single_loop_1884
 
-remainder_1873:
+remainder_1885:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1874
+	JE        span_done_1886
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -24832,20 +24848,20 @@ remainder_1873:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1874:
+span_done_1886:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	INCQ R9
 	CMPQ R9, SI
-	JNE  same_pass_1875
+	JNE  same_pass_1887
 	XORQ R9, R9
 
-same_pass_1875:
+same_pass_1887:
 	SUBQ BX, DX
-	JMP  plane_1868
+	JMP  plane_1880
 
-planes_done_1869:
-stored_1858:
+planes_done_1881:
+stored_1870:
 	VZEROUPPER
 	RET
 
@@ -24863,17 +24879,17 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1876
+	JB     cached_1889
 	CMPQ   DI, $0x00000800
-	JB     cached_1876
+	JB     cached_1889
 	CMPQ   AX, CX
-	JE     cached_1876
+	JE     cached_1889
 	CMPQ   AX, CX
-	JE     cached_1876
+	JE     cached_1889
 
-row_1878:
+row_1891:
 	CMPQ      DX, $0x00
-	JE        rows_done_1879
+	JE        rows_done_1892
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -24885,7 +24901,7 @@ row_1878:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1880
+	JE        aligned_1893
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -24896,13 +24912,13 @@ row_1878:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1880:
+aligned_1893:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1881:
+unrolled_1894:
 	CMPQ     R8, R9
-	JGT      single_1882
+	JGT      single_1895
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -24920,26 +24936,26 @@ unrolled_1881:
 	VMULPD   192(BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
-	JMP      unrolled_1881
+	JMP      unrolled_1894
 
-single_1882:
+single_1895:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1883:
+single_loop_1896:
 	CMPQ     R8, R9
-	JGT      remainder_1884
+	JGT      remainder_1897
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
-	JMP      single_loop_1883
+	JMP      single_loop_1896
 
-remainder_1884:
+remainder_1897:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1885
+	JE        span_done_1898
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -24948,22 +24964,22 @@ remainder_1884:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1885:
+span_done_1898:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1878
+	JMP  row_1891
 
-rows_done_1879:
+rows_done_1892:
 	SFENCE
-	JMP stored_1877
+	JMP stored_1890
 
-cached_1876:
-row_1886:
+cached_1889:
+row_1899:
 	CMPQ    DX, $0x00
-	JE      rows_done_1887
+	JE      rows_done_1900
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -24971,9 +24987,9 @@ row_1886:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_1888:
+unrolled_1901:
 	CMPQ    R8, R9
-	JGT     single_1889
+	JGT     single_1902
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -24991,26 +25007,26 @@ unrolled_1888:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1888
+	JMP     unrolled_1901
 
-single_1889:
+single_1902:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1890:
+single_loop_1903:
 	CMPQ    R8, R9
-	JGT     remainder_1891
+	JGT     remainder_1904
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1890
+	JMP     single_loop_1903
 
-remainder_1891:
+remainder_1904:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1892
+	JE        span_done_1905
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -25019,16 +25035,16 @@ remainder_1891:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1892:
+span_done_1905:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1886
+	JMP  row_1899
 
-rows_done_1887:
-stored_1877:
+rows_done_1900:
+stored_1890:
 	VZEROUPPER
 	RET
 
@@ -25047,36 +25063,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1893
+	JA     ring_segmented_1906
 	MOVQ   R8, R9
 
-ring_len_1894:
+ring_len_1907:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1895
+	JAE  ring_len_done_1908
 	ADDQ R8, R9
-	JMP  ring_len_1894
+	JMP  ring_len_1907
 
-ring_len_done_1895:
+ring_len_done_1908:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1896:
+ring_step_1909:
 	CMPQ R10, R9
-	JB   ring_step_done_1897
+	JB   ring_step_done_1910
 	SUBQ R9, R10
-	JMP  ring_step_1896
+	JMP  ring_step_1909
 
-ring_step_done_1897:
+ring_step_done_1910:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1898:
+ring_step_1911:
 	CMPQ R10, R9
-	JB   ring_step_done_1899
+	JB   ring_step_done_1912
 	SUBQ R9, R10
-	JMP  ring_step_1898
+	JMP  ring_step_1911
 
-ring_step_done_1899:
+ring_step_done_1912:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -25086,76 +25102,76 @@ ring_step_done_1899:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1900
+	JB      ring_short_1913
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1901
+	JNE     ring_planes_1914
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1903:
+ring_copy_1916:
 	CMPQ    AX, R10
-	JAE     ring_built_1902
+	JAE     ring_built_1915
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1904
+	JB      ring_copy_tail_1917
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1903
+	JNE     ring_copy_1916
 	XORQ    R8, R8
-	JMP     ring_copy_1903
+	JMP     ring_copy_1916
 
-ring_copy_tail_1904:
+ring_copy_tail_1917:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1903
+	JMP     ring_copy_1916
 
-ring_planes_1901:
+ring_planes_1914:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1905
+	JA   ring_long_planes_1918
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1906:
+ring_fill_1919:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1907
+	JGT          ring_fill_last_1920
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1908
+	JNE          ring_wrap_1921
 	XORQ         R8, R8
 
-ring_wrap_1908:
-	JMP ring_fill_1906
+ring_wrap_1921:
+	JMP ring_fill_1919
 
-ring_fill_last_1907:
+ring_fill_last_1920:
 	CMPQ         R11, R10
-	JAE          ring_built_1902
+	JAE          ring_built_1915
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1909
+	JNE          ring_wrap_1922
 	XORQ         R8, R8
 
-ring_wrap_1909:
-	JMP ring_fill_last_1907
+ring_wrap_1922:
+	JMP ring_fill_last_1920
 
-ring_long_planes_1905:
-ring_channel_1910:
+ring_long_planes_1918:
+ring_channel_1923:
 	CMPQ         R11, R10
-	JAE          ring_built_1902
+	JAE          ring_built_1915
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -25163,65 +25179,65 @@ ring_channel_1910:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1911:
+ring_plane_1924:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1911
+	JB      ring_plane_1924
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1912
+	JNE     ring_wrap_1925
 	XORQ    R8, R8
 
-ring_wrap_1912:
-	JMP ring_channel_1910
+ring_wrap_1925:
+	JMP ring_channel_1923
 
-ring_short_1900:
+ring_short_1913:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1913:
+ring_element_1926:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1914
+	JB   ring_element_next_1927
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1914
+	JB   ring_element_next_1927
 	XORQ R11, R11
 
-ring_element_next_1914:
+ring_element_next_1927:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1913
+	JB      ring_element_1926
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1915
+	JE      ring_exact_1928
 	SUBQ    R8, AX
 
-ring_exact_1915:
+ring_exact_1928:
 	MOVQ AX, DX
 
-ring_repeat_1916:
+ring_repeat_1929:
 	CMPQ    DX, R10
-	JAE     ring_built_1902
+	JAE     ring_built_1915
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1916
+	JMP     ring_repeat_1929
 
-ring_built_1902:
+ring_built_1915:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 
-unrolled_1917:
+unrolled_1930:
 	CMPQ    DX, R8
-	JGT     single_1918
+	JGT     single_1931
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25243,15 +25259,15 @@ unrolled_1917:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1917
+	JMP     unrolled_1930
 
-single_1918:
+single_1931:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 
-single_loop_1919:
+single_loop_1932:
 	CMPQ    DX, R8
-	JGT     remainder_1920
+	JGT     remainder_1933
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25261,11 +25277,11 @@ single_loop_1919:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1919
+	JMP     single_loop_1932
 
-remainder_1920:
+remainder_1933:
 	SUBQ      DX, SI
-	JE        span_done_1921
+	JE        span_done_1934
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -25274,10 +25290,10 @@ remainder_1920:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1921:
+span_done_1934:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1893:
+ring_segmented_1906:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -25287,11 +25303,11 @@ ring_segmented_1893:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1922
+	JE   ring_rows_1935
 
-ring_segment_1923:
+ring_segment_1936:
 	CMPQ    SI, $0x00
-	JE      ring_done_1924
+	JE      ring_done_1937
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -25308,33 +25324,33 @@ ring_segment_1923:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1925:
+ring_len_1938:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1926
+	JAE  ring_len_done_1939
 	ADDQ R9, R11
-	JMP  ring_len_1925
+	JMP  ring_len_1938
 
-ring_len_done_1926:
+ring_len_done_1939:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1927:
+ring_step_1940:
 	CMPQ R12, R11
-	JB   ring_step_done_1928
+	JB   ring_step_done_1941
 	SUBQ R11, R12
-	JMP  ring_step_1927
+	JMP  ring_step_1940
 
-ring_step_done_1928:
+ring_step_done_1941:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1929:
+ring_step_1942:
 	CMPQ R12, R11
-	JB   ring_step_done_1930
+	JB   ring_step_done_1943
 	SUBQ R11, R12
-	JMP  ring_step_1929
+	JMP  ring_step_1942
 
-ring_step_done_1930:
+ring_step_done_1943:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -25344,76 +25360,76 @@ ring_step_done_1930:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1931
+	JB      ring_short_1944
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1932
+	JNE     ring_planes_1945
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1934:
+ring_copy_1947:
 	CMPQ    R8, AX
-	JAE     ring_built_1933
+	JAE     ring_built_1946
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1935
+	JB      ring_copy_tail_1948
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1934
+	JNE     ring_copy_1947
 	XORQ    R9, R9
-	JMP     ring_copy_1934
+	JMP     ring_copy_1947
 
-ring_copy_tail_1935:
+ring_copy_tail_1948:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1934
+	JMP     ring_copy_1947
 
-ring_planes_1932:
+ring_planes_1945:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1936
+	JA   ring_long_planes_1949
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1937:
+ring_fill_1950:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1938
+	JGT          ring_fill_last_1951
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1939
+	JNE          ring_wrap_1952
 	XORQ         R9, R9
 
-ring_wrap_1939:
-	JMP ring_fill_1937
+ring_wrap_1952:
+	JMP ring_fill_1950
 
-ring_fill_last_1938:
+ring_fill_last_1951:
 	CMPQ         R11, AX
-	JAE          ring_built_1933
+	JAE          ring_built_1946
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1940
+	JNE          ring_wrap_1953
 	XORQ         R9, R9
 
-ring_wrap_1940:
-	JMP ring_fill_last_1938
+ring_wrap_1953:
+	JMP ring_fill_last_1951
 
-ring_long_planes_1936:
-ring_channel_1941:
+ring_long_planes_1949:
+ring_channel_1954:
 	CMPQ         R11, AX
-	JAE          ring_built_1933
+	JAE          ring_built_1946
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -25421,66 +25437,66 @@ ring_channel_1941:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1942:
+ring_plane_1955:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1942
+	JB      ring_plane_1955
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1943
+	JNE     ring_wrap_1956
 	XORQ    R9, R9
 
-ring_wrap_1943:
-	JMP ring_channel_1941
+ring_wrap_1956:
+	JMP ring_channel_1954
 
-ring_short_1931:
+ring_short_1944:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1944:
+ring_element_1957:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1945
+	JB   ring_element_next_1958
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1945
+	JB   ring_element_next_1958
 	XORQ R11, R11
 
-ring_element_next_1945:
+ring_element_next_1958:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1944
+	JB      ring_element_1957
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1946
+	JE      ring_exact_1959
 	SUBQ    R9, DX
 
-ring_exact_1946:
+ring_exact_1959:
 	MOVQ DX, R8
 
-ring_repeat_1947:
+ring_repeat_1960:
 	CMPQ    R8, AX
-	JAE     ring_built_1933
+	JAE     ring_built_1946
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1947
+	JMP     ring_repeat_1960
 
-ring_built_1933:
+ring_built_1946:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1948:
+unrolled_1961:
 	CMPQ    R8, R9
-	JGT     single_1949
+	JGT     single_1962
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25502,15 +25518,15 @@ unrolled_1948:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1948
+	JMP     unrolled_1961
 
-single_1949:
+single_1962:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1950:
+single_loop_1963:
 	CMPQ    R8, R9
-	JGT     remainder_1951
+	JGT     remainder_1964
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25520,11 +25536,11 @@ single_loop_1950:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1950
+	JMP     single_loop_1963
 
-remainder_1951:
+remainder_1964:
 	SUBQ      R8, DX
-	JE        span_done_1952
+	JE        span_done_1965
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -25533,7 +25549,7 @@ remainder_1951:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1952:
+span_done_1965:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -25544,18 +25560,18 @@ span_done_1952:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1953
+	JNE  ring_next_1966
 	XORQ AX, AX
 
-ring_next_1953:
+ring_next_1966:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1923
+	JMP  ring_segment_1936
 
-ring_done_1924:
+ring_done_1937:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1922:
-ring_block_1954:
+ring_rows_1935:
+ring_block_1967:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -25571,33 +25587,33 @@ ring_block_1954:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1955:
+ring_len_1968:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1956
+	JAE  ring_len_done_1969
 	ADDQ BX, SI
-	JMP  ring_len_1955
+	JMP  ring_len_1968
 
-ring_len_done_1956:
+ring_len_done_1969:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1957:
+ring_step_1970:
 	CMPQ R8, SI
-	JB   ring_step_done_1958
+	JB   ring_step_done_1971
 	SUBQ SI, R8
-	JMP  ring_step_1957
+	JMP  ring_step_1970
 
-ring_step_done_1958:
+ring_step_done_1971:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1959:
+ring_step_1972:
 	CMPQ R8, SI
-	JB   ring_step_done_1960
+	JB   ring_step_done_1973
 	SUBQ SI, R8
-	JMP  ring_step_1959
+	JMP  ring_step_1972
 
-ring_step_done_1960:
+ring_step_done_1973:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -25608,76 +25624,76 @@ ring_step_done_1960:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1961
+	JB      ring_short_1974
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1962
+	JNE     ring_planes_1975
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1964:
+ring_copy_1977:
 	CMPQ    BX, R8
-	JAE     ring_built_1963
+	JAE     ring_built_1976
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1965
+	JB      ring_copy_tail_1978
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1964
+	JNE     ring_copy_1977
 	XORQ    R9, R9
-	JMP     ring_copy_1964
+	JMP     ring_copy_1977
 
-ring_copy_tail_1965:
+ring_copy_tail_1978:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1964
+	JMP     ring_copy_1977
 
-ring_planes_1962:
+ring_planes_1975:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1966
+	JA   ring_long_planes_1979
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1967:
+ring_fill_1980:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1968
+	JGT          ring_fill_last_1981
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1969
+	JNE          ring_wrap_1982
 	XORQ         BX, BX
 
-ring_wrap_1969:
-	JMP ring_fill_1967
+ring_wrap_1982:
+	JMP ring_fill_1980
 
-ring_fill_last_1968:
+ring_fill_last_1981:
 	CMPQ         R9, R8
-	JAE          ring_built_1963
+	JAE          ring_built_1976
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1970
+	JNE          ring_wrap_1983
 	XORQ         BX, BX
 
-ring_wrap_1970:
-	JMP ring_fill_last_1968
+ring_wrap_1983:
+	JMP ring_fill_last_1981
 
-ring_long_planes_1966:
-ring_channel_1971:
+ring_long_planes_1979:
+ring_channel_1984:
 	CMPQ         R9, R8
-	JAE          ring_built_1963
+	JAE          ring_built_1976
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -25685,57 +25701,57 @@ ring_channel_1971:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1972:
+ring_plane_1985:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1972
+	JB      ring_plane_1985
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1973
+	JNE     ring_wrap_1986
 	XORQ    BX, BX
 
-ring_wrap_1973:
-	JMP ring_channel_1971
+ring_wrap_1986:
+	JMP ring_channel_1984
 
-ring_short_1961:
+ring_short_1974:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1974:
+ring_element_1987:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1975
+	JB   ring_element_next_1988
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1975
+	JB   ring_element_next_1988
 	XORQ R9, R9
 
-ring_element_next_1975:
+ring_element_next_1988:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1974
+	JB      ring_element_1987
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1976
+	JE      ring_exact_1989
 	SUBQ    BX, DX
 
-ring_exact_1976:
+ring_exact_1989:
 	MOVQ DX, BX
 
-ring_repeat_1977:
+ring_repeat_1990:
 	CMPQ    BX, R8
-	JAE     ring_built_1963
+	JAE     ring_built_1976
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1977
+	JMP     ring_repeat_1990
 
-ring_built_1963:
+ring_built_1976:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -25744,18 +25760,18 @@ ring_built_1963:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1978:
+ring_row_1991:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1979
+	JE   ring_rows_done_1992
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 
-unrolled_1980:
+unrolled_1993:
 	CMPQ    R8, R9
-	JGT     single_1981
+	JGT     single_1994
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25777,15 +25793,15 @@ unrolled_1980:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1980
+	JMP     unrolled_1993
 
-single_1981:
+single_1994:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 
-single_loop_1982:
+single_loop_1995:
 	CMPQ    R8, R9
-	JGT     remainder_1983
+	JGT     remainder_1996
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25795,11 +25811,11 @@ single_loop_1982:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1982
+	JMP     single_loop_1995
 
-remainder_1983:
+remainder_1996:
 	SUBQ      R8, DX
-	JE        span_done_1984
+	JE        span_done_1997
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -25808,20 +25824,20 @@ remainder_1983:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1984:
+span_done_1997:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1978
+	JMP   ring_row_1991
 
-ring_rows_done_1979:
+ring_rows_done_1992:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1954
+	JMP  ring_block_1967
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -25843,11 +25859,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1985
+	JB           cached_1998
 	CMPQ         AX, DX
-	JE           cached_1985
+	JE           cached_1998
 	CMPQ         AX, CX
-	JE           cached_1985
+	JE           cached_1998
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -25856,7 +25872,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1987
+	JE           aligned_2000
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -25869,15 +25885,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1987:
+aligned_2000:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
 	PCALIGN $64
 
-unrolled_1988:
+unrolled_2001:
 	CMPQ        SI, DI
-	JGT         single_1989
+	JGT         single_2002
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25903,15 +25919,15 @@ unrolled_1988:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1988
+	JMP         unrolled_2001
 
-single_1989:
+single_2002:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1990:
+single_loop_2003:
 	CMPQ        SI, DI
-	JGT         remainder_1991
+	JGT         remainder_2004
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25919,11 +25935,11 @@ single_loop_1990:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1990
+	JMP         single_loop_2003
 
-remainder_1991:
+remainder_2004:
 	SUBQ        SI, BX
-	JE          span_done_1992
+	JE          span_done_2005
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -25934,20 +25950,20 @@ remainder_1991:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1992:
+span_done_2005:
 	SFENCE
-	JMP stored_1986
+	JMP stored_1999
 
-cached_1985:
+cached_1998:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
 	PCALIGN $64
 
-unrolled_1993:
+unrolled_2006:
 	CMPQ        SI, DI
-	JGT         single_1994
+	JGT         single_2007
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25973,15 +25989,15 @@ unrolled_1993:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_1993
+	JMP         unrolled_2006
 
-single_1994:
+single_2007:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_1995:
+single_loop_2008:
 	CMPQ        SI, DI
-	JGT         remainder_1996
+	JGT         remainder_2009
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25989,11 +26005,11 @@ single_loop_1995:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_1995
+	JMP         single_loop_2008
 
-remainder_1996:
+remainder_2009:
 	SUBQ        SI, BX
-	JE          span_done_1997
+	JE          span_done_2010
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -26004,8 +26020,8 @@ remainder_1996:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1997:
-stored_1986:
+span_done_2010:
+stored_1999:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -26037,17 +26053,17 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1998
+	JB     cached_2011
 	CMPQ   R10, $0x00000800
-	JB     cached_1998
+	JB     cached_2011
 	CMPQ   AX, DX
-	JE     cached_1998
+	JE     cached_2011
 	CMPQ   AX, CX
-	JE     cached_1998
+	JE     cached_2011
 
-plane_2000:
+plane_2013:
 	CMPQ         BX, $0x00
-	JE           planes_done_2001
+	JE           planes_done_2014
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -26061,7 +26077,7 @@ plane_2000:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2002
+	JE           aligned_2015
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -26074,13 +26090,13 @@ plane_2000:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2002:
+aligned_2015:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 
-unrolled_2003:
+unrolled_2016:
 	CMPQ        R12, R13
-	JGT         single_2004
+	JGT         single_2017
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26106,15 +26122,15 @@ unrolled_2003:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_2003
+	JMP         unrolled_2016
 
-single_2004:
+single_2017:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_2005:
+single_loop_2018:
 	CMPQ        R12, R13
-	JGT         remainder_2006
+	JGT         remainder_2019
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26122,12 +26138,12 @@ single_loop_2005:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_2005
+	JMP         single_loop_2018
 
-remainder_2006:
+remainder_2019:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2007
+	JE          span_done_2020
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -26138,7 +26154,7 @@ remainder_2006:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2007:
+span_done_2020:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -26155,21 +26171,21 @@ span_done_2007:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_2008
+	JNE           same_pass_2021
 	XORQ          R11, R11
 
-same_pass_2008:
+same_pass_2021:
 	SUBQ DI, BX
-	JMP  plane_2000
+	JMP  plane_2013
 
-planes_done_2001:
+planes_done_2014:
 	SFENCE
-	JMP stored_1999
+	JMP stored_2012
 
-cached_1998:
-plane_2009:
+cached_2011:
+plane_2022:
 	CMPQ         BX, $0x00
-	JE           planes_done_2010
+	JE           planes_done_2023
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -26179,9 +26195,9 @@ plane_2009:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 
-unrolled_2011:
+unrolled_2024:
 	CMPQ        R12, R13
-	JGT         single_2012
+	JGT         single_2025
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26207,15 +26223,15 @@ unrolled_2011:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_2011
+	JMP         unrolled_2024
 
-single_2012:
+single_2025:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 
-single_loop_2013:
+single_loop_2026:
 	CMPQ        R12, R13
-	JGT         remainder_2014
+	JGT         remainder_2027
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26223,12 +26239,12 @@ single_loop_2013:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_2013
+	JMP         single_loop_2026
 
-remainder_2014:
+remainder_2027:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2015
+	JE          span_done_2028
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -26239,7 +26255,7 @@ remainder_2014:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2015:
+span_done_2028:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -26256,15 +26272,15 @@ span_done_2015:
 	ADDQ          R10, AX
 	INCQ          R11
 	CMPQ          R11, R8
-	JNE           same_pass_2016
+	JNE           same_pass_2029
 	XORQ          R11, R11
 
-same_pass_2016:
+same_pass_2029:
 	SUBQ DI, BX
-	JMP  plane_2009
+	JMP  plane_2022
 
-planes_done_2010:
-stored_1999:
+planes_done_2023:
+stored_2012:
 	VZEROUPPER
 	RET
 
@@ -26284,17 +26300,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2017
+	JB     cached_2031
 	CMPQ   R9, $0x00000800
-	JB     cached_2017
+	JB     cached_2031
 	CMPQ   AX, DX
-	JE     cached_2017
+	JE     cached_2031
 	CMPQ   AX, CX
-	JE     cached_2017
+	JE     cached_2031
 
-row_2019:
+row_2033:
 	CMPQ        BX, $0x00
-	JE          rows_done_2020
+	JE          rows_done_2034
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -26306,7 +26322,7 @@ row_2019:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2021
+	JE          aligned_2035
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -26321,13 +26337,13 @@ row_2019:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2021:
+aligned_2035:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_2022:
+unrolled_2036:
 	CMPQ        R10, R11
-	JGT         single_2023
+	JGT         single_2037
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26361,15 +26377,15 @@ unrolled_2022:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2022
+	JMP         unrolled_2036
 
-single_2023:
+single_2037:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2024:
+single_loop_2038:
 	CMPQ        R10, R11
-	JGT         remainder_2025
+	JGT         remainder_2039
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26379,12 +26395,12 @@ single_loop_2024:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2024
+	JMP         single_loop_2038
 
-remainder_2025:
+remainder_2039:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2026
+	JE          span_done_2040
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26397,23 +26413,23 @@ remainder_2025:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2026:
+span_done_2040:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_2019
+	JMP  row_2033
 
-rows_done_2020:
+rows_done_2034:
 	SFENCE
-	JMP stored_2018
+	JMP stored_2032
 
-cached_2017:
-row_2027:
+cached_2031:
+row_2041:
 	CMPQ    BX, $0x00
-	JE      rows_done_2028
+	JE      rows_done_2042
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -26421,9 +26437,9 @@ row_2027:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 
-unrolled_2029:
+unrolled_2043:
 	CMPQ        R10, R11
-	JGT         single_2030
+	JGT         single_2044
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26457,15 +26473,15 @@ unrolled_2029:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2029
+	JMP         unrolled_2043
 
-single_2030:
+single_2044:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2031:
+single_loop_2045:
 	CMPQ        R10, R11
-	JGT         remainder_2032
+	JGT         remainder_2046
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26475,12 +26491,12 @@ single_loop_2031:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2031
+	JMP         single_loop_2045
 
-remainder_2032:
+remainder_2046:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2033
+	JE          span_done_2047
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26493,17 +26509,17 @@ remainder_2032:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2033:
+span_done_2047:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_2027
+	JMP  row_2041
 
-rows_done_2028:
-stored_2018:
+rows_done_2042:
+stored_2032:
 	VZEROUPPER
 	RET
 
@@ -26526,36 +26542,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2034
+	JA     ring_segmented_2048
 	MOVQ   R10, R11
 
-ring_len_2035:
+ring_len_2049:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2036
+	JAE  ring_len_done_2050
 	ADDQ R10, R11
-	JMP  ring_len_2035
+	JMP  ring_len_2049
 
-ring_len_done_2036:
+ring_len_done_2050:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2037:
+ring_step_2051:
 	CMPQ R12, R11
-	JB   ring_step_done_2038
+	JB   ring_step_done_2052
 	SUBQ R11, R12
-	JMP  ring_step_2037
+	JMP  ring_step_2051
 
-ring_step_done_2038:
+ring_step_done_2052:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2039:
+ring_step_2053:
 	CMPQ R12, R11
-	JB   ring_step_done_2040
+	JB   ring_step_done_2054
 	SUBQ R11, R12
-	JMP  ring_step_2039
+	JMP  ring_step_2053
 
-ring_step_done_2040:
+ring_step_done_2054:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -26565,76 +26581,76 @@ ring_step_done_2040:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2041
+	JB      ring_short_2055
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2042
+	JNE     ring_planes_2056
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2044:
+ring_copy_2058:
 	CMPQ    R8, R12
-	JAE     ring_built_2043
+	JAE     ring_built_2057
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2045
+	JB      ring_copy_tail_2059
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2044
+	JNE     ring_copy_2058
 	XORQ    R10, R10
-	JMP     ring_copy_2044
+	JMP     ring_copy_2058
 
-ring_copy_tail_2045:
+ring_copy_tail_2059:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2044
+	JMP     ring_copy_2058
 
-ring_planes_2042:
+ring_planes_2056:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2046
+	JA   ring_long_planes_2060
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2047:
+ring_fill_2061:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2048
+	JGT          ring_fill_last_2062
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2049
+	JNE          ring_wrap_2063
 	XORQ         R10, R10
 
-ring_wrap_2049:
-	JMP ring_fill_2047
+ring_wrap_2063:
+	JMP ring_fill_2061
 
-ring_fill_last_2048:
+ring_fill_last_2062:
 	CMPQ         R13, R12
-	JAE          ring_built_2043
+	JAE          ring_built_2057
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2050
+	JNE          ring_wrap_2064
 	XORQ         R10, R10
 
-ring_wrap_2050:
-	JMP ring_fill_last_2048
+ring_wrap_2064:
+	JMP ring_fill_last_2062
 
-ring_long_planes_2046:
-ring_channel_2051:
+ring_long_planes_2060:
+ring_channel_2065:
 	CMPQ         R13, R12
-	JAE          ring_built_2043
+	JAE          ring_built_2057
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -26642,57 +26658,57 @@ ring_channel_2051:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2052:
+ring_plane_2066:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2052
+	JB      ring_plane_2066
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2053
+	JNE     ring_wrap_2067
 	XORQ    R10, R10
 
-ring_wrap_2053:
-	JMP ring_channel_2051
+ring_wrap_2067:
+	JMP ring_channel_2065
 
-ring_short_2041:
+ring_short_2055:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2054:
+ring_element_2068:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2055
+	JB   ring_element_next_2069
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2055
+	JB   ring_element_next_2069
 	XORQ R13, R13
 
-ring_element_next_2055:
+ring_element_next_2069:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2054
+	JB      ring_element_2068
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2056
+	JE      ring_exact_2070
 	SUBQ    R10, R8
 
-ring_exact_2056:
+ring_exact_2070:
 	MOVQ R8, R9
 
-ring_repeat_2057:
+ring_repeat_2071:
 	CMPQ    R9, R12
-	JAE     ring_built_2043
+	JAE     ring_built_2057
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2057
+	JMP     ring_repeat_2071
 
-ring_built_2043:
+ring_built_2057:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -26708,22 +26724,22 @@ ring_built_2043:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2058:
+sums_zero_2072:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2059
+	JAE     sums_zeroed_2073
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2058
+	JMP     sums_zero_2072
 
-sums_zeroed_2059:
+sums_zeroed_2073:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2060:
+unrolled_2074:
 	CMPQ        R9, R10
-	JGT         single_2061
+	JGT         single_2075
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26761,15 +26777,15 @@ unrolled_2060:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_2060
+	JMP         unrolled_2074
 
-single_2061:
+single_2075:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2062:
+single_loop_2076:
 	CMPQ        R9, R10
-	JGT         remainder_2063
+	JGT         remainder_2077
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26783,11 +26799,11 @@ single_loop_2062:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_2062
+	JMP         single_loop_2076
 
-remainder_2063:
+remainder_2077:
 	SUBQ        R9, DI
-	JE          span_done_2064
+	JE          span_done_2078
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -26800,93 +26816,93 @@ remainder_2063:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2064:
+span_done_2078:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2066
+	JLE   fold_ext_done_2080
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2067
+	JA    fold_ext_scalar_2081
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2065:
+fold_ext_2079:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2066
+	JBE     fold_ext_done_2080
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2065
+	JMP     fold_ext_2079
 
-fold_ext_scalar_2067:
+fold_ext_scalar_2081:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2068:
+fold_ext_element_2082:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2069
+	JBE    fold_ext_element_done_2083
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2068
+	JMP    fold_ext_element_2082
 
-fold_ext_element_done_2069:
-fold_ext_done_2066:
-fold_2070:
+fold_ext_element_done_2083:
+fold_ext_done_2080:
+fold_2084:
 	CMPQ   DX, AX
-	JBE    fold_done_2071
+	JBE    fold_done_2085
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2070
+	JMP    fold_2084
 
-fold_done_2071:
+fold_done_2085:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2072
+	JNE  sums_planes_2086
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2074:
+sums_vector_2088:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2075
+	JGT     sums_scalar_2089
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2074
+	JMP     sums_vector_2088
 
-sums_scalar_2075:
+sums_scalar_2089:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2073
+	JE     sums_done_2087
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2075
+	JMP    sums_scalar_2089
 
-sums_planes_2072:
+sums_planes_2086:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2076:
+sums_group_2090:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2078
+	JB     sums_single_2092
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -26895,7 +26911,7 @@ sums_group_2076:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2077:
+sums_group_plane_2091:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -26904,7 +26920,7 @@ sums_group_plane_2077:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2077
+	JB     sums_group_plane_2091
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -26917,29 +26933,29 @@ sums_group_plane_2077:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2076
+	JMP    sums_group_2090
 
-sums_single_2078:
+sums_single_2092:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2073
+	JE     sums_done_2087
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2079:
+sums_single_plane_2093:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2079
+	JB     sums_single_plane_2093
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2078
+	JMP    sums_single_2092
 
-sums_done_2073:
+sums_done_2087:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2034:
+ring_segmented_2048:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -26949,7 +26965,7 @@ ring_segmented_2034:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2081:
+ring_block_2095:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -26965,33 +26981,33 @@ ring_block_2081:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2082:
+ring_len_2096:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2083
+	JAE  ring_len_done_2097
 	ADDQ DI, R8
-	JMP  ring_len_2082
+	JMP  ring_len_2096
 
-ring_len_done_2083:
+ring_len_done_2097:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2084:
+ring_step_2098:
 	CMPQ R9, R8
-	JB   ring_step_done_2085
+	JB   ring_step_done_2099
 	SUBQ R8, R9
-	JMP  ring_step_2084
+	JMP  ring_step_2098
 
-ring_step_done_2085:
+ring_step_done_2099:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2086:
+ring_step_2100:
 	CMPQ R9, R8
-	JB   ring_step_done_2087
+	JB   ring_step_done_2101
 	SUBQ R8, R9
-	JMP  ring_step_2086
+	JMP  ring_step_2100
 
-ring_step_done_2087:
+ring_step_done_2101:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -27002,76 +27018,76 @@ ring_step_done_2087:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2088
+	JB      ring_short_2102
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2089
+	JNE     ring_planes_2103
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2091:
+ring_copy_2105:
 	CMPQ    DI, R9
-	JAE     ring_built_2090
+	JAE     ring_built_2104
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2092
+	JB      ring_copy_tail_2106
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2091
+	JNE     ring_copy_2105
 	XORQ    R10, R10
-	JMP     ring_copy_2091
+	JMP     ring_copy_2105
 
-ring_copy_tail_2092:
+ring_copy_tail_2106:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2091
+	JMP     ring_copy_2105
 
-ring_planes_2089:
+ring_planes_2103:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2093
+	JA   ring_long_planes_2107
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2094:
+ring_fill_2108:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2095
+	JGT          ring_fill_last_2109
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2096
+	JNE          ring_wrap_2110
 	XORQ         DI, DI
 
-ring_wrap_2096:
-	JMP ring_fill_2094
+ring_wrap_2110:
+	JMP ring_fill_2108
 
-ring_fill_last_2095:
+ring_fill_last_2109:
 	CMPQ         R10, R9
-	JAE          ring_built_2090
+	JAE          ring_built_2104
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2097
+	JNE          ring_wrap_2111
 	XORQ         DI, DI
 
-ring_wrap_2097:
-	JMP ring_fill_last_2095
+ring_wrap_2111:
+	JMP ring_fill_last_2109
 
-ring_long_planes_2093:
-ring_channel_2098:
+ring_long_planes_2107:
+ring_channel_2112:
 	CMPQ         R10, R9
-	JAE          ring_built_2090
+	JAE          ring_built_2104
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -27079,57 +27095,57 @@ ring_channel_2098:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2099:
+ring_plane_2113:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2099
+	JB      ring_plane_2113
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2100
+	JNE     ring_wrap_2114
 	XORQ    DI, DI
 
-ring_wrap_2100:
-	JMP ring_channel_2098
+ring_wrap_2114:
+	JMP ring_channel_2112
 
-ring_short_2088:
+ring_short_2102:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2101:
+ring_element_2115:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2102
+	JB   ring_element_next_2116
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2102
+	JB   ring_element_next_2116
 	XORQ R10, R10
 
-ring_element_next_2102:
+ring_element_next_2116:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2101
+	JB      ring_element_2115
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2103
+	JE      ring_exact_2117
 	SUBQ    DI, SI
 
-ring_exact_2103:
+ring_exact_2117:
 	MOVQ SI, DI
 
-ring_repeat_2104:
+ring_repeat_2118:
 	CMPQ    DI, R9
-	JAE     ring_built_2090
+	JAE     ring_built_2104
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2104
+	JMP     ring_repeat_2118
 
-ring_built_2090:
+ring_built_2104:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -27155,26 +27171,26 @@ ring_built_2090:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2105:
+sums_zero_2119:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2106
+	JAE     sums_zeroed_2120
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2105
+	JMP     sums_zero_2119
 
-sums_zeroed_2106:
-ring_row_2107:
+sums_zeroed_2120:
+ring_row_2121:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2108
+	JE   ring_rows_done_2122
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 
-unrolled_2109:
+unrolled_2123:
 	CMPQ        R10, R11
-	JGT         single_2110
+	JGT         single_2124
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -27212,15 +27228,15 @@ unrolled_2109:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2109
+	JMP         unrolled_2123
 
-single_2110:
+single_2124:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2111:
+single_loop_2125:
 	CMPQ        R10, R11
-	JGT         remainder_2112
+	JGT         remainder_2126
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -27234,11 +27250,11 @@ single_loop_2111:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2111
+	JMP         single_loop_2125
 
-remainder_2112:
+remainder_2126:
 	SUBQ        R10, R9
-	JE          span_done_2113
+	JE          span_done_2127
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -27251,7 +27267,7 @@ remainder_2112:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2113:
+span_done_2127:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -27259,9 +27275,9 @@ span_done_2113:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2107
+	JMP   ring_row_2121
 
-ring_rows_done_2108:
+ring_rows_done_2122:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -27269,86 +27285,86 @@ ring_rows_done_2108:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2115
+	JLE  fold_ext_done_2129
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2116
+	JA   fold_ext_scalar_2130
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2114:
+fold_ext_2128:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2115
+	JBE     fold_ext_done_2129
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2114
+	JMP     fold_ext_2128
 
-fold_ext_scalar_2116:
+fold_ext_scalar_2130:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2117:
+fold_ext_element_2131:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2118
+	JBE    fold_ext_element_done_2132
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2117
+	JMP    fold_ext_element_2131
 
-fold_ext_element_done_2118:
-fold_ext_done_2115:
-fold_2119:
+fold_ext_element_done_2132:
+fold_ext_done_2129:
+fold_2133:
 	CMPQ   DI, SI
-	JBE    fold_done_2120
+	JBE    fold_done_2134
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2119
+	JMP    fold_2133
 
-fold_done_2120:
+fold_done_2134:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2121
+	JNE  sums_planes_2135
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2123:
+sums_vector_2137:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2124
+	JGT     sums_scalar_2138
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2123
+	JMP     sums_vector_2137
 
-sums_scalar_2124:
+sums_scalar_2138:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2122
+	JE     sums_done_2136
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2124
+	JMP    sums_scalar_2138
 
-sums_planes_2121:
+sums_planes_2135:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2125:
+sums_group_2139:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2127
+	JB     sums_single_2141
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -27357,7 +27373,7 @@ sums_group_2125:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2126:
+sums_group_plane_2140:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -27366,7 +27382,7 @@ sums_group_plane_2126:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2126
+	JB     sums_group_plane_2140
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -27379,29 +27395,29 @@ sums_group_plane_2126:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2125
+	JMP    sums_group_2139
 
-sums_single_2127:
+sums_single_2141:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2122
+	JE     sums_done_2136
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2128:
+sums_single_plane_2142:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2128
+	JB     sums_single_plane_2142
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2127
+	JMP    sums_single_2141
 
-sums_done_2122:
+sums_done_2136:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2081
+	JMP  ring_block_2095
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -27419,11 +27435,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2129
+	JB           cached_2143
 	CMPQ         AX, DX
-	JE           cached_2129
+	JE           cached_2143
 	CMPQ         AX, CX
-	JE           cached_2129
+	JE           cached_2143
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -27432,7 +27448,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2131
+	JE           aligned_2145
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -27444,15 +27460,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2131:
+aligned_2145:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
 	PCALIGN $64
 
-unrolled_2132:
+unrolled_2146:
 	CMPQ     SI, DI
-	JGT      single_2133
+	JGT      single_2147
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -27474,26 +27490,26 @@ unrolled_2132:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_2132
+	JMP      unrolled_2146
 
-single_2133:
+single_2147:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2134:
+single_loop_2148:
 	CMPQ     SI, DI
-	JGT      remainder_2135
+	JGT      remainder_2149
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_2134
+	JMP      single_loop_2148
 
-remainder_2135:
+remainder_2149:
 	SUBQ      SI, BX
-	JE        span_done_2136
+	JE        span_done_2150
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -27503,20 +27519,20 @@ remainder_2135:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2136:
+span_done_2150:
 	SFENCE
-	JMP stored_2130
+	JMP stored_2144
 
-cached_2129:
+cached_2143:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 
 	PCALIGN $64
 
-unrolled_2137:
+unrolled_2151:
 	CMPQ    SI, DI
-	JGT     single_2138
+	JGT     single_2152
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -27538,26 +27554,26 @@ unrolled_2137:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_2137
+	JMP     unrolled_2151
 
-single_2138:
+single_2152:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 
-single_loop_2139:
+single_loop_2153:
 	CMPQ    SI, DI
-	JGT     remainder_2140
+	JGT     remainder_2154
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_2139
+	JMP     single_loop_2153
 
-remainder_2140:
+remainder_2154:
 	SUBQ      SI, BX
-	JE        span_done_2141
+	JE        span_done_2155
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -27567,8 +27583,8 @@ remainder_2140:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2141:
-stored_2130:
+span_done_2155:
+stored_2144:
 	VZEROUPPER
 	RET
 
@@ -27589,17 +27605,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_2142
+	JB     cached_2156
 	CMPQ   R9, $0x00000800
-	JB     cached_2142
+	JB     cached_2156
 	CMPQ   AX, DX
-	JE     cached_2142
+	JE     cached_2156
 	CMPQ   AX, CX
-	JE     cached_2142
+	JE     cached_2156
 
-plane_2144:
+plane_2158:
 	CMPQ         BX, $0x00
-	JE           planes_done_2145
+	JE           planes_done_2159
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -27609,7 +27625,7 @@ plane_2144:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2146
+	JE           aligned_2160
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -27621,13 +27637,13 @@ plane_2144:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2146:
+aligned_2160:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 
-unrolled_2147:
+unrolled_2161:
 	CMPQ     R11, R12
-	JGT      single_2148
+	JGT      single_2162
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -27649,27 +27665,27 @@ unrolled_2147:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
-	JMP      unrolled_2147
+	JMP      unrolled_2161
 
-single_2148:
+single_2162:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_2149:
+single_loop_2163:
 	CMPQ     R11, R12
-	JGT      remainder_2150
+	JGT      remainder_2164
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
-	JMP      single_loop_2149
+	JMP      single_loop_2163
 
-remainder_2150:
+remainder_2164:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2151
+	JE        span_done_2165
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -27679,35 +27695,35 @@ remainder_2150:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2151:
+span_done_2165:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_2152
+	JNE  same_pass_2166
 	XORQ R10, R10
 
-same_pass_2152:
+same_pass_2166:
 	SUBQ SI, BX
-	JMP  plane_2144
+	JMP  plane_2158
 
-planes_done_2145:
+planes_done_2159:
 	SFENCE
-	JMP stored_2143
+	JMP stored_2157
 
-cached_2142:
-plane_2153:
+cached_2156:
+plane_2167:
 	CMPQ         BX, $0x00
-	JE           planes_done_2154
+	JE           planes_done_2168
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 
-unrolled_2155:
+unrolled_2169:
 	CMPQ    R11, R12
-	JGT     single_2156
+	JGT     single_2170
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -27729,27 +27745,27 @@ unrolled_2155:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_2155
+	JMP     unrolled_2169
 
-single_2156:
+single_2170:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 
-single_loop_2157:
+single_loop_2171:
 	CMPQ    R11, R12
-	JGT     remainder_2158
+	JGT     remainder_2172
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_2157
+	JMP     single_loop_2171
 
-remainder_2158:
+remainder_2172:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2159
+	JE        span_done_2173
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -27759,21 +27775,21 @@ remainder_2158:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2159:
+span_done_2173:
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	INCQ R10
 	CMPQ R10, DI
-	JNE  same_pass_2160
+	JNE  same_pass_2174
 	XORQ R10, R10
 
-same_pass_2160:
+same_pass_2174:
 	SUBQ SI, BX
-	JMP  plane_2153
+	JMP  plane_2167
 
-planes_done_2154:
-stored_2143:
+planes_done_2168:
+stored_2157:
 	VZEROUPPER
 	RET
 
@@ -27792,17 +27808,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_2161
+	JB     cached_2176
 	CMPQ   R8, $0x00000800
-	JB     cached_2161
+	JB     cached_2176
 	CMPQ   AX, DX
-	JE     cached_2161
+	JE     cached_2176
 	CMPQ   AX, CX
-	JE     cached_2161
+	JE     cached_2176
 
-row_2163:
+row_2178:
 	CMPQ      BX, $0x00
-	JE        rows_done_2164
+	JE        rows_done_2179
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -27814,7 +27830,7 @@ row_2163:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2165
+	JE        aligned_2180
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -27826,13 +27842,13 @@ row_2163:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2165:
+aligned_2180:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2166:
+unrolled_2181:
 	CMPQ     R9, R10
-	JGT      single_2167
+	JGT      single_2182
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -27854,27 +27870,27 @@ unrolled_2166:
 	VMULPD   192(SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
-	JMP      unrolled_2166
+	JMP      unrolled_2181
 
-single_2167:
+single_2182:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2168:
+single_loop_2183:
 	CMPQ     R9, R10
-	JGT      remainder_2169
+	JGT      remainder_2184
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
 	VMULPD   (SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
-	JMP      single_loop_2168
+	JMP      single_loop_2183
 
-remainder_2169:
+remainder_2184:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2170
+	JE        span_done_2185
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27884,23 +27900,23 @@ remainder_2169:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2170:
+span_done_2185:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2163
+	JMP  row_2178
 
-rows_done_2164:
+rows_done_2179:
 	SFENCE
-	JMP stored_2162
+	JMP stored_2177
 
-cached_2161:
-row_2171:
+cached_2176:
+row_2186:
 	CMPQ    BX, $0x00
-	JE      rows_done_2172
+	JE      rows_done_2187
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -27908,9 +27924,9 @@ row_2171:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 
-unrolled_2173:
+unrolled_2188:
 	CMPQ    R9, R10
-	JGT     single_2174
+	JGT     single_2189
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -27932,27 +27948,27 @@ unrolled_2173:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2173
+	JMP     unrolled_2188
 
-single_2174:
+single_2189:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2175:
+single_loop_2190:
 	CMPQ    R9, R10
-	JGT     remainder_2176
+	JGT     remainder_2191
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2175
+	JMP     single_loop_2190
 
-remainder_2176:
+remainder_2191:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2177
+	JE        span_done_2192
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27962,17 +27978,17 @@ remainder_2176:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2177:
+span_done_2192:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2171
+	JMP  row_2186
 
-rows_done_2172:
-stored_2162:
+rows_done_2187:
+stored_2177:
 	VZEROUPPER
 	RET
 
@@ -27992,36 +28008,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2178
+	JA     ring_segmented_2193
 	MOVQ   R9, R10
 
-ring_len_2179:
+ring_len_2194:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2180
+	JAE  ring_len_done_2195
 	ADDQ R9, R10
-	JMP  ring_len_2179
+	JMP  ring_len_2194
 
-ring_len_done_2180:
+ring_len_done_2195:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2181:
+ring_step_2196:
 	CMPQ R11, R10
-	JB   ring_step_done_2182
+	JB   ring_step_done_2197
 	SUBQ R10, R11
-	JMP  ring_step_2181
+	JMP  ring_step_2196
 
-ring_step_done_2182:
+ring_step_done_2197:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2183:
+ring_step_2198:
 	CMPQ R11, R10
-	JB   ring_step_done_2184
+	JB   ring_step_done_2199
 	SUBQ R10, R11
-	JMP  ring_step_2183
+	JMP  ring_step_2198
 
-ring_step_done_2184:
+ring_step_done_2199:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -28031,76 +28047,76 @@ ring_step_done_2184:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2185
+	JB      ring_short_2200
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2186
+	JNE     ring_planes_2201
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2188:
+ring_copy_2203:
 	CMPQ    AX, R11
-	JAE     ring_built_2187
+	JAE     ring_built_2202
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2189
+	JB      ring_copy_tail_2204
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2188
+	JNE     ring_copy_2203
 	XORQ    R9, R9
-	JMP     ring_copy_2188
+	JMP     ring_copy_2203
 
-ring_copy_tail_2189:
+ring_copy_tail_2204:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2188
+	JMP     ring_copy_2203
 
-ring_planes_2186:
+ring_planes_2201:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2190
+	JA   ring_long_planes_2205
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2191:
+ring_fill_2206:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2192
+	JGT          ring_fill_last_2207
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2193
+	JNE          ring_wrap_2208
 	XORQ         R9, R9
 
-ring_wrap_2193:
-	JMP ring_fill_2191
+ring_wrap_2208:
+	JMP ring_fill_2206
 
-ring_fill_last_2192:
+ring_fill_last_2207:
 	CMPQ         R12, R11
-	JAE          ring_built_2187
+	JAE          ring_built_2202
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2194
+	JNE          ring_wrap_2209
 	XORQ         R9, R9
 
-ring_wrap_2194:
-	JMP ring_fill_last_2192
+ring_wrap_2209:
+	JMP ring_fill_last_2207
 
-ring_long_planes_2190:
-ring_channel_2195:
+ring_long_planes_2205:
+ring_channel_2210:
 	CMPQ         R12, R11
-	JAE          ring_built_2187
+	JAE          ring_built_2202
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -28108,65 +28124,65 @@ ring_channel_2195:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2196:
+ring_plane_2211:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2196
+	JB      ring_plane_2211
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2197
+	JNE     ring_wrap_2212
 	XORQ    R9, R9
 
-ring_wrap_2197:
-	JMP ring_channel_2195
+ring_wrap_2212:
+	JMP ring_channel_2210
 
-ring_short_2185:
+ring_short_2200:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2198:
+ring_element_2213:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2199
+	JB   ring_element_next_2214
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2199
+	JB   ring_element_next_2214
 	XORQ R12, R12
 
-ring_element_next_2199:
+ring_element_next_2214:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2198
+	JB      ring_element_2213
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2200
+	JE      ring_exact_2215
 	SUBQ    R9, AX
 
-ring_exact_2200:
+ring_exact_2215:
 	MOVQ AX, DX
 
-ring_repeat_2201:
+ring_repeat_2216:
 	CMPQ    DX, R11
-	JAE     ring_built_2187
+	JAE     ring_built_2202
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2201
+	JMP     ring_repeat_2216
 
-ring_built_2187:
+ring_built_2202:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2202:
+unrolled_2217:
 	CMPQ    DX, R9
-	JGT     single_2203
+	JGT     single_2218
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -28192,15 +28208,15 @@ unrolled_2202:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_2202
+	JMP     unrolled_2217
 
-single_2203:
+single_2218:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2204:
+single_loop_2219:
 	CMPQ    DX, R9
-	JGT     remainder_2205
+	JGT     remainder_2220
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -28211,11 +28227,11 @@ single_loop_2204:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_2204
+	JMP     single_loop_2219
 
-remainder_2205:
+remainder_2220:
 	SUBQ      DX, DI
-	JE        span_done_2206
+	JE        span_done_2221
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -28225,10 +28241,10 @@ remainder_2205:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2206:
+span_done_2221:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2178:
+ring_segmented_2193:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -28238,11 +28254,11 @@ ring_segmented_2178:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2207
+	JE   ring_rows_2222
 
-ring_segment_2208:
+ring_segment_2223:
 	CMPQ    DI, $0x00
-	JE      ring_done_2209
+	JE      ring_done_2224
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -28259,33 +28275,33 @@ ring_segment_2208:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2210:
+ring_len_2225:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2211
+	JAE  ring_len_done_2226
 	ADDQ R10, R12
-	JMP  ring_len_2210
+	JMP  ring_len_2225
 
-ring_len_done_2211:
+ring_len_done_2226:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2212:
+ring_step_2227:
 	CMPQ R13, R12
-	JB   ring_step_done_2213
+	JB   ring_step_done_2228
 	SUBQ R12, R13
-	JMP  ring_step_2212
+	JMP  ring_step_2227
 
-ring_step_done_2213:
+ring_step_done_2228:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2214:
+ring_step_2229:
 	CMPQ R13, R12
-	JB   ring_step_done_2215
+	JB   ring_step_done_2230
 	SUBQ R12, R13
-	JMP  ring_step_2214
+	JMP  ring_step_2229
 
-ring_step_done_2215:
+ring_step_done_2230:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -28295,76 +28311,76 @@ ring_step_done_2215:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2216
+	JB      ring_short_2231
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2217
+	JNE     ring_planes_2232
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2219:
+ring_copy_2234:
 	CMPQ    R9, AX
-	JAE     ring_built_2218
+	JAE     ring_built_2233
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2220
+	JB      ring_copy_tail_2235
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2219
+	JNE     ring_copy_2234
 	XORQ    R10, R10
-	JMP     ring_copy_2219
+	JMP     ring_copy_2234
 
-ring_copy_tail_2220:
+ring_copy_tail_2235:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2219
+	JMP     ring_copy_2234
 
-ring_planes_2217:
+ring_planes_2232:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2221
+	JA   ring_long_planes_2236
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2222:
+ring_fill_2237:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2223
+	JGT          ring_fill_last_2238
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2224
+	JNE          ring_wrap_2239
 	XORQ         R10, R10
 
-ring_wrap_2224:
-	JMP ring_fill_2222
+ring_wrap_2239:
+	JMP ring_fill_2237
 
-ring_fill_last_2223:
+ring_fill_last_2238:
 	CMPQ         R12, AX
-	JAE          ring_built_2218
+	JAE          ring_built_2233
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2225
+	JNE          ring_wrap_2240
 	XORQ         R10, R10
 
-ring_wrap_2225:
-	JMP ring_fill_last_2223
+ring_wrap_2240:
+	JMP ring_fill_last_2238
 
-ring_long_planes_2221:
-ring_channel_2226:
+ring_long_planes_2236:
+ring_channel_2241:
 	CMPQ         R12, AX
-	JAE          ring_built_2218
+	JAE          ring_built_2233
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -28372,66 +28388,66 @@ ring_channel_2226:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2227:
+ring_plane_2242:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2227
+	JB      ring_plane_2242
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2228
+	JNE     ring_wrap_2243
 	XORQ    R10, R10
 
-ring_wrap_2228:
-	JMP ring_channel_2226
+ring_wrap_2243:
+	JMP ring_channel_2241
 
-ring_short_2216:
+ring_short_2231:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2229:
+ring_element_2244:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2230
+	JB   ring_element_next_2245
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2230
+	JB   ring_element_next_2245
 	XORQ R12, R12
 
-ring_element_next_2230:
+ring_element_next_2245:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2229
+	JB      ring_element_2244
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2231
+	JE      ring_exact_2246
 	SUBQ    R10, DX
 
-ring_exact_2231:
+ring_exact_2246:
 	MOVQ DX, R9
 
-ring_repeat_2232:
+ring_repeat_2247:
 	CMPQ    R9, AX
-	JAE     ring_built_2218
+	JAE     ring_built_2233
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2232
+	JMP     ring_repeat_2247
 
-ring_built_2218:
+ring_built_2233:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2233:
+unrolled_2248:
 	CMPQ    R9, R10
-	JGT     single_2234
+	JGT     single_2249
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28457,15 +28473,15 @@ unrolled_2233:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2233
+	JMP     unrolled_2248
 
-single_2234:
+single_2249:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2235:
+single_loop_2250:
 	CMPQ    R9, R10
-	JGT     remainder_2236
+	JGT     remainder_2251
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28476,11 +28492,11 @@ single_loop_2235:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2235
+	JMP     single_loop_2250
 
-remainder_2236:
+remainder_2251:
 	SUBQ      R9, DX
-	JE        span_done_2237
+	JE        span_done_2252
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28490,7 +28506,7 @@ remainder_2236:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2237:
+span_done_2252:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -28502,18 +28518,18 @@ span_done_2237:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2238
+	JNE  ring_next_2253
 	XORQ AX, AX
 
-ring_next_2238:
+ring_next_2253:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2208
+	JMP  ring_segment_2223
 
-ring_done_2209:
+ring_done_2224:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2207:
-ring_block_2239:
+ring_rows_2222:
+ring_block_2254:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -28529,33 +28545,33 @@ ring_block_2239:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2240:
+ring_len_2255:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2241
+	JAE  ring_len_done_2256
 	ADDQ BX, SI
-	JMP  ring_len_2240
+	JMP  ring_len_2255
 
-ring_len_done_2241:
+ring_len_done_2256:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2242:
+ring_step_2257:
 	CMPQ DI, SI
-	JB   ring_step_done_2243
+	JB   ring_step_done_2258
 	SUBQ SI, DI
-	JMP  ring_step_2242
+	JMP  ring_step_2257
 
-ring_step_done_2243:
+ring_step_done_2258:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2244:
+ring_step_2259:
 	CMPQ DI, SI
-	JB   ring_step_done_2245
+	JB   ring_step_done_2260
 	SUBQ SI, DI
-	JMP  ring_step_2244
+	JMP  ring_step_2259
 
-ring_step_done_2245:
+ring_step_done_2260:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -28566,76 +28582,76 @@ ring_step_done_2245:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2246
+	JB      ring_short_2261
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2247
+	JNE     ring_planes_2262
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2249:
+ring_copy_2264:
 	CMPQ    BX, DI
-	JAE     ring_built_2248
+	JAE     ring_built_2263
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2250
+	JB      ring_copy_tail_2265
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2249
+	JNE     ring_copy_2264
 	XORQ    R9, R9
-	JMP     ring_copy_2249
+	JMP     ring_copy_2264
 
-ring_copy_tail_2250:
+ring_copy_tail_2265:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2249
+	JMP     ring_copy_2264
 
-ring_planes_2247:
+ring_planes_2262:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2251
+	JA   ring_long_planes_2266
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2252:
+ring_fill_2267:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2253
+	JGT          ring_fill_last_2268
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2254
+	JNE          ring_wrap_2269
 	XORQ         BX, BX
 
-ring_wrap_2254:
-	JMP ring_fill_2252
+ring_wrap_2269:
+	JMP ring_fill_2267
 
-ring_fill_last_2253:
+ring_fill_last_2268:
 	CMPQ         R9, DI
-	JAE          ring_built_2248
+	JAE          ring_built_2263
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2255
+	JNE          ring_wrap_2270
 	XORQ         BX, BX
 
-ring_wrap_2255:
-	JMP ring_fill_last_2253
+ring_wrap_2270:
+	JMP ring_fill_last_2268
 
-ring_long_planes_2251:
-ring_channel_2256:
+ring_long_planes_2266:
+ring_channel_2271:
 	CMPQ         R9, DI
-	JAE          ring_built_2248
+	JAE          ring_built_2263
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -28643,57 +28659,57 @@ ring_channel_2256:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2257:
+ring_plane_2272:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2257
+	JB      ring_plane_2272
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2258
+	JNE     ring_wrap_2273
 	XORQ    BX, BX
 
-ring_wrap_2258:
-	JMP ring_channel_2256
+ring_wrap_2273:
+	JMP ring_channel_2271
 
-ring_short_2246:
+ring_short_2261:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2259:
+ring_element_2274:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2260
+	JB   ring_element_next_2275
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2260
+	JB   ring_element_next_2275
 	XORQ R9, R9
 
-ring_element_next_2260:
+ring_element_next_2275:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2259
+	JB      ring_element_2274
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2261
+	JE      ring_exact_2276
 	SUBQ    BX, DX
 
-ring_exact_2261:
+ring_exact_2276:
 	MOVQ DX, BX
 
-ring_repeat_2262:
+ring_repeat_2277:
 	CMPQ    BX, DI
-	JAE     ring_built_2248
+	JAE     ring_built_2263
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2262
+	JMP     ring_repeat_2277
 
-ring_built_2248:
+ring_built_2263:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -28704,18 +28720,18 @@ ring_built_2248:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2263:
+ring_row_2278:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2264
+	JE   ring_rows_done_2279
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 
-unrolled_2265:
+unrolled_2280:
 	CMPQ    R9, R10
-	JGT     single_2266
+	JGT     single_2281
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28741,15 +28757,15 @@ unrolled_2265:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2265
+	JMP     unrolled_2280
 
-single_2266:
+single_2281:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 
-single_loop_2267:
+single_loop_2282:
 	CMPQ    R9, R10
-	JGT     remainder_2268
+	JGT     remainder_2283
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28760,11 +28776,11 @@ single_loop_2267:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2267
+	JMP     single_loop_2282
 
-remainder_2268:
+remainder_2283:
 	SUBQ      R9, DX
-	JE        span_done_2269
+	JE        span_done_2284
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28774,7 +28790,7 @@ remainder_2268:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2269:
+span_done_2284:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -28782,13 +28798,13 @@ span_done_2269:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2263
+	JMP   ring_row_2278
 
-ring_rows_done_2264:
+ring_rows_done_2279:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2239
+	JMP  ring_block_2254
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -28811,9 +28827,9 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 
 	PCALIGN $64
 
-unrolled_2270:
+unrolled_2285:
 	CMPQ        BX, SI
-	JGT         single_2271
+	JGT         single_2286
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -28831,25 +28847,25 @@ unrolled_2270:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_2270
+	JMP         unrolled_2285
 
-single_2271:
+single_2286:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 
-single_loop_2272:
+single_loop_2287:
 	CMPQ        BX, SI
-	JGT         remainder_2273
+	JGT         remainder_2288
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_2272
+	JMP         single_loop_2287
 
-remainder_2273:
+remainder_2288:
 	SUBQ        BX, DX
-	JE          span_done_2274
+	JE          span_done_2289
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -28858,7 +28874,7 @@ remainder_2273:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2274:
+span_done_2289:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28886,9 +28902,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 
-plane_2275:
+plane_2290:
 	CMPQ   DX, $0x00
-	JE     planes_done_2276
+	JE     planes_done_2291
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -28897,9 +28913,9 @@ plane_2275:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 
-unrolled_2277:
+unrolled_2292:
 	CMPQ        R10, R11
-	JGT         single_2278
+	JGT         single_2293
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -28917,26 +28933,26 @@ unrolled_2277:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2277
+	JMP         unrolled_2292
 
-single_2278:
+single_2293:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 
-single_loop_2279:
+single_loop_2294:
 	CMPQ        R10, R11
-	JGT         remainder_2280
+	JGT         remainder_2295
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2279
+	JMP         single_loop_2294
 
-remainder_2280:
+remainder_2295:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2281
+	JE          span_done_2296
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -28945,7 +28961,7 @@ remainder_2280:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2281:
+span_done_2296:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28961,14 +28977,14 @@ span_done_2281:
 	ADDQ          R8, CX
 	INCQ          R9
 	CMPQ          R9, DI
-	JNE           same_pass_2282
+	JNE           same_pass_2297
 	XORQ          R9, R9
 
-same_pass_2282:
+same_pass_2297:
 	SUBQ SI, DX
-	JMP  plane_2275
+	JMP  plane_2290
 
-planes_done_2276:
+planes_done_2291:
 	VZEROUPPER
 	RET
 
@@ -28984,9 +29000,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 
-row_2283:
+row_2299:
 	CMPQ    DX, $0x00
-	JE      rows_done_2284
+	JE      rows_done_2300
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -28994,9 +29010,9 @@ row_2283:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 
-unrolled_2285:
+unrolled_2301:
 	CMPQ        R8, R9
-	JGT         single_2286
+	JGT         single_2302
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -29022,15 +29038,15 @@ unrolled_2285:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2285
+	JMP         unrolled_2301
 
-single_2286:
+single_2302:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2287:
+single_loop_2303:
 	CMPQ        R8, R9
-	JGT         remainder_2288
+	JGT         remainder_2304
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -29038,12 +29054,12 @@ single_loop_2287:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2287
+	JMP         single_loop_2303
 
-remainder_2288:
+remainder_2304:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2289
+	JE          span_done_2305
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -29054,15 +29070,15 @@ remainder_2288:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2289:
+span_done_2305:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_2283
+	JMP  row_2299
 
-rows_done_2284:
+rows_done_2300:
 	VZEROUPPER
 	RET
 
@@ -29080,36 +29096,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2290
+	JA     ring_segmented_2306
 	MOVQ   DI, SI
 
-ring_len_2291:
+ring_len_2307:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2292
+	JAE  ring_len_done_2308
 	ADDQ DI, SI
-	JMP  ring_len_2291
+	JMP  ring_len_2307
 
-ring_len_done_2292:
+ring_len_done_2308:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2293:
+ring_step_2309:
 	CMPQ DI, SI
-	JB   ring_step_done_2294
+	JB   ring_step_done_2310
 	SUBQ SI, DI
-	JMP  ring_step_2293
+	JMP  ring_step_2309
 
-ring_step_done_2294:
+ring_step_done_2310:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2295:
+ring_step_2311:
 	CMPQ DI, SI
-	JB   ring_step_done_2296
+	JB   ring_step_done_2312
 	SUBQ SI, DI
-	JMP  ring_step_2295
+	JMP  ring_step_2311
 
-ring_step_done_2296:
+ring_step_done_2312:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -29131,22 +29147,22 @@ ring_step_done_2296:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2297:
+sums_zero_2313:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2298
+	JAE     sums_zeroed_2314
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2297
+	JMP     sums_zero_2313
 
-sums_zeroed_2298:
+sums_zeroed_2314:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 
-unrolled_2299:
+unrolled_2315:
 	CMPQ        DI, R8
-	JGT         single_2300
+	JGT         single_2316
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -29176,15 +29192,15 @@ unrolled_2299:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_2299
+	JMP         unrolled_2315
 
-single_2300:
+single_2316:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 
-single_loop_2301:
+single_loop_2317:
 	CMPQ        DI, R8
-	JGT         remainder_2302
+	JGT         remainder_2318
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -29196,11 +29212,11 @@ single_loop_2301:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_2301
+	JMP         single_loop_2317
 
-remainder_2302:
+remainder_2318:
 	SUBQ        DI, BX
-	JE          span_done_2303
+	JE          span_done_2319
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -29211,93 +29227,93 @@ remainder_2302:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2303:
+span_done_2319:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2305
+	JLE   fold_ext_done_2321
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2306
+	JA    fold_ext_scalar_2322
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2304:
+fold_ext_2320:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2305
+	JBE     fold_ext_done_2321
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2304
+	JMP     fold_ext_2320
 
-fold_ext_scalar_2306:
+fold_ext_scalar_2322:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2307:
+fold_ext_element_2323:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2308
+	JBE    fold_ext_element_done_2324
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2307
+	JMP    fold_ext_element_2323
 
-fold_ext_element_done_2308:
-fold_ext_done_2305:
-fold_2309:
+fold_ext_element_done_2324:
+fold_ext_done_2321:
+fold_2325:
 	CMPQ   BX, AX
-	JBE    fold_done_2310
+	JBE    fold_done_2326
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2309
+	JMP    fold_2325
 
-fold_done_2310:
+fold_done_2326:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2311
+	JNE  sums_planes_2327
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2313:
+sums_vector_2329:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2314
+	JGT     sums_scalar_2330
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2313
+	JMP     sums_vector_2329
 
-sums_scalar_2314:
+sums_scalar_2330:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2312
+	JE     sums_done_2328
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2314
+	JMP    sums_scalar_2330
 
-sums_planes_2311:
+sums_planes_2327:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2315:
+sums_group_2331:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2317
+	JB     sums_single_2333
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -29306,7 +29322,7 @@ sums_group_2315:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2316:
+sums_group_plane_2332:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -29315,7 +29331,7 @@ sums_group_plane_2316:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2316
+	JB     sums_group_plane_2332
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -29328,29 +29344,29 @@ sums_group_plane_2316:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2315
+	JMP    sums_group_2331
 
-sums_single_2317:
+sums_single_2333:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2312
+	JE     sums_done_2328
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2318:
+sums_single_plane_2334:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2318
+	JB     sums_single_plane_2334
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2317
+	JMP    sums_single_2333
 
-sums_done_2312:
+sums_done_2328:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2290:
+ring_segmented_2306:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -29360,7 +29376,7 @@ ring_segmented_2290:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2320:
+ring_block_2336:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -29375,33 +29391,33 @@ ring_block_2320:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2321:
+ring_len_2337:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2322
+	JAE  ring_len_done_2338
 	ADDQ BX, SI
-	JMP  ring_len_2321
+	JMP  ring_len_2337
 
-ring_len_done_2322:
+ring_len_done_2338:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2323:
+ring_step_2339:
 	CMPQ DI, SI
-	JB   ring_step_done_2324
+	JB   ring_step_done_2340
 	SUBQ SI, DI
-	JMP  ring_step_2323
+	JMP  ring_step_2339
 
-ring_step_done_2324:
+ring_step_done_2340:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2325:
+ring_step_2341:
 	CMPQ DI, SI
-	JB   ring_step_done_2326
+	JB   ring_step_done_2342
 	SUBQ SI, DI
-	JMP  ring_step_2325
+	JMP  ring_step_2341
 
-ring_step_done_2326:
+ring_step_done_2342:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -29430,26 +29446,26 @@ ring_step_done_2326:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2327:
+sums_zero_2343:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2328
+	JAE     sums_zeroed_2344
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2327
+	JMP     sums_zero_2343
 
-sums_zeroed_2328:
-ring_row_2329:
+sums_zeroed_2344:
+ring_row_2345:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2330
+	JE   ring_rows_done_2346
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 
-unrolled_2331:
+unrolled_2347:
 	CMPQ        R8, R9
-	JGT         single_2332
+	JGT         single_2348
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29479,15 +29495,15 @@ unrolled_2331:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2331
+	JMP         unrolled_2347
 
-single_2332:
+single_2348:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-single_loop_2333:
+single_loop_2349:
 	CMPQ        R8, R9
-	JGT         remainder_2334
+	JGT         remainder_2350
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29499,11 +29515,11 @@ single_loop_2333:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2333
+	JMP         single_loop_2349
 
-remainder_2334:
+remainder_2350:
 	SUBQ        R8, DI
-	JE          span_done_2335
+	JE          span_done_2351
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -29514,16 +29530,16 @@ remainder_2334:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2335:
+span_done_2351:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2329
+	JMP   ring_row_2345
 
-ring_rows_done_2330:
+ring_rows_done_2346:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -29531,86 +29547,86 @@ ring_rows_done_2330:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2337
+	JLE  fold_ext_done_2353
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2338
+	JA   fold_ext_scalar_2354
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2336:
+fold_ext_2352:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2337
+	JBE     fold_ext_done_2353
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2336
+	JMP     fold_ext_2352
 
-fold_ext_scalar_2338:
+fold_ext_scalar_2354:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2339:
+fold_ext_element_2355:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2340
+	JBE    fold_ext_element_done_2356
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2339
+	JMP    fold_ext_element_2355
 
-fold_ext_element_done_2340:
-fold_ext_done_2337:
-fold_2341:
+fold_ext_element_done_2356:
+fold_ext_done_2353:
+fold_2357:
 	CMPQ   SI, BX
-	JBE    fold_done_2342
+	JBE    fold_done_2358
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2341
+	JMP    fold_2357
 
-fold_done_2342:
+fold_done_2358:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2343
+	JNE  sums_planes_2359
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2345:
+sums_vector_2361:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2346
+	JGT     sums_scalar_2362
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2345
+	JMP     sums_vector_2361
 
-sums_scalar_2346:
+sums_scalar_2362:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2344
+	JE     sums_done_2360
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2346
+	JMP    sums_scalar_2362
 
-sums_planes_2343:
+sums_planes_2359:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2347:
+sums_group_2363:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2349
+	JB     sums_single_2365
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -29619,7 +29635,7 @@ sums_group_2347:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2348:
+sums_group_plane_2364:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -29628,7 +29644,7 @@ sums_group_plane_2348:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2348
+	JB     sums_group_plane_2364
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -29641,29 +29657,29 @@ sums_group_plane_2348:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2347
+	JMP    sums_group_2363
 
-sums_single_2349:
+sums_single_2365:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2344
+	JE     sums_done_2360
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2350:
+sums_single_plane_2366:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2350
+	JB     sums_single_plane_2366
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2349
+	JMP    sums_single_2365
 
-sums_done_2344:
+sums_done_2360:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2320
+	JMP  ring_block_2336
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -29682,21 +29698,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1704-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2352
+	JBE    rows_chunk_sized_2368
 	MOVQ   DI, AX
 
-rows_double_2351:
+rows_double_2367:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2352
+	JA   rows_chunk_sized_2368
 	SHLQ $0x01, AX
-	JMP  rows_double_2351
+	JMP  rows_double_2367
 
-rows_chunk_sized_2352:
+rows_chunk_sized_2368:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2353:
+rows_group_2369:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -29705,7 +29721,7 @@ rows_group_2353:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2354:
+rows_chunk_2370:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29714,15 +29730,15 @@ rows_chunk_2354:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2355:
+rows_block_2371:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2356
+	JGT     rows_blocks_done_2372
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2357
+	JE      rows_first_2373
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -29731,9 +29747,9 @@ rows_block_2355:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2358
+	JMP     rows_loaded_2374
 
-rows_first_2357:
+rows_first_2373:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29743,7 +29759,7 @@ rows_first_2357:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2358:
+rows_loaded_2374:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29752,7 +29768,7 @@ rows_loaded_2358:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2359:
+rows_row_2375:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29805,11 +29821,11 @@ rows_row_2359:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2359
+	JB          rows_row_2375
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2360
+	JE          rows_stored_2376
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -29818,9 +29834,9 @@ rows_row_2359:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2361
+	JMP         rows_added_2377
 
-rows_stored_2360:
+rows_stored_2376:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29854,29 +29870,29 @@ rows_stored_2360:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2361:
+rows_added_2377:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2355
+	JMP  rows_block_2371
 
-rows_blocks_done_2356:
-rows_block_2362:
+rows_blocks_done_2372:
+rows_block_2378:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2363
+	JGT     rows_blocks_done_2379
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2364
+	JE      rows_first_2380
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2365
+	JMP     rows_loaded_2381
 
-rows_first_2364:
+rows_first_2380:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2365:
+rows_loaded_2381:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29885,7 +29901,7 @@ rows_loaded_2365:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2366:
+rows_row_2382:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -29902,16 +29918,16 @@ rows_row_2366:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2366
+	JB          rows_row_2382
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2367
+	JE          rows_stored_2383
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2368
+	JMP         rows_added_2384
 
-rows_stored_2367:
+rows_stored_2383:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -29921,29 +29937,29 @@ rows_stored_2367:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2368:
+rows_added_2384:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2362
+	JMP  rows_block_2378
 
-rows_blocks_done_2363:
+rows_blocks_done_2379:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2369
+	JE      rows_chunk_done_2385
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2370
+	JE      rows_first_2386
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2371
+	JMP     rows_loaded_2387
 
-rows_first_2370:
+rows_first_2386:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2371:
+rows_loaded_2387:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -29952,7 +29968,7 @@ rows_loaded_2371:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2372:
+rows_row_2388:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -29969,16 +29985,16 @@ rows_row_2372:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2372
+	JB          rows_row_2388
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2373
+	JE          rows_stored_2389
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2374
+	JMP         rows_added_2390
 
-rows_stored_2373:
+rows_stored_2389:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -29989,17 +30005,17 @@ rows_stored_2373:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2374:
-rows_chunk_done_2369:
+rows_added_2390:
+rows_chunk_done_2385:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2354
+	JB   rows_chunk_2370
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2353
+	JB   rows_group_2369
 	VZEROUPPER
 	RET
 
@@ -30015,21 +30031,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1704-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2376
+	JBE    rows_chunk_sized_2392
 	MOVQ   BX, AX
 
-rows_double_2375:
+rows_double_2391:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2376
+	JA   rows_chunk_sized_2392
 	SHLQ $0x01, AX
-	JMP  rows_double_2375
+	JMP  rows_double_2391
 
-rows_chunk_sized_2376:
+rows_chunk_sized_2392:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2377:
+rows_group_2393:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -30038,7 +30054,7 @@ rows_group_2377:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2378:
+rows_chunk_2394:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -30047,15 +30063,15 @@ rows_chunk_2378:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2379:
+rows_block_2395:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2380
+	JGT     rows_blocks_done_2396
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2381
+	JE      rows_first_2397
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -30064,9 +30080,9 @@ rows_block_2379:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2382
+	JMP     rows_loaded_2398
 
-rows_first_2381:
+rows_first_2397:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -30076,14 +30092,14 @@ rows_first_2381:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2382:
+rows_loaded_2398:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2383:
+rows_row_2399:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -30127,11 +30143,11 @@ rows_row_2383:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2383
+	JB          rows_row_2399
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2384
+	JE          rows_stored_2400
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -30140,9 +30156,9 @@ rows_row_2383:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2385
+	JMP         rows_added_2401
 
-rows_stored_2384:
+rows_stored_2400:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -30176,36 +30192,36 @@ rows_stored_2384:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2385:
+rows_added_2401:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2379
+	JMP  rows_block_2395
 
-rows_blocks_done_2380:
-rows_block_2386:
+rows_blocks_done_2396:
+rows_block_2402:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2387
+	JGT     rows_blocks_done_2403
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2388
+	JE      rows_first_2404
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2389
+	JMP     rows_loaded_2405
 
-rows_first_2388:
+rows_first_2404:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2389:
+rows_loaded_2405:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2390:
+rows_row_2406:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -30219,16 +30235,16 @@ rows_row_2390:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2390
+	JB          rows_row_2406
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2391
+	JE          rows_stored_2407
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2392
+	JMP         rows_added_2408
 
-rows_stored_2391:
+rows_stored_2407:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -30238,36 +30254,36 @@ rows_stored_2391:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2392:
+rows_added_2408:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2386
+	JMP  rows_block_2402
 
-rows_blocks_done_2387:
+rows_blocks_done_2403:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2393
+	JE      rows_chunk_done_2409
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2394
+	JE      rows_first_2410
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2395
+	JMP     rows_loaded_2411
 
-rows_first_2394:
+rows_first_2410:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2395:
+rows_loaded_2411:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2396:
+rows_row_2412:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -30281,16 +30297,16 @@ rows_row_2396:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2396
+	JB          rows_row_2412
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2397
+	JE          rows_stored_2413
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2398
+	JMP         rows_added_2414
 
-rows_stored_2397:
+rows_stored_2413:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -30301,17 +30317,17 @@ rows_stored_2397:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2398:
-rows_chunk_done_2393:
+rows_added_2414:
+rows_chunk_done_2409:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2378
+	JB   rows_chunk_2394
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2377
+	JB   rows_group_2393
 	VZEROUPPER
 	RET
 
@@ -30328,21 +30344,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2400
+	JBE    rows_chunk_sized_2416
 	MOVQ   DI, AX
 
-rows_double_2399:
+rows_double_2415:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2400
+	JA   rows_chunk_sized_2416
 	SHLQ $0x01, AX
-	JMP  rows_double_2399
+	JMP  rows_double_2415
 
-rows_chunk_sized_2400:
+rows_chunk_sized_2416:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2401:
+rows_group_2417:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -30351,7 +30367,7 @@ rows_group_2401:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2402:
+rows_chunk_2418:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -30360,28 +30376,28 @@ rows_chunk_2402:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_2403:
+rows_block_2419:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2404
+	JGT     rows_blocks_done_2420
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2405
+	JE      rows_first_2421
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2406
+	JMP     rows_loaded_2422
 
-rows_first_2405:
+rows_first_2421:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2406:
+rows_loaded_2422:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30390,7 +30406,7 @@ rows_loaded_2406:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2407:
+rows_row_2423:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -30419,18 +30435,18 @@ rows_row_2407:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2407
+	JB          rows_row_2423
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2408
+	JE          rows_stored_2424
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2409
+	JMP         rows_added_2425
 
-rows_stored_2408:
+rows_stored_2424:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -30444,27 +30460,27 @@ rows_stored_2408:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2409:
+rows_added_2425:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2403
+	JMP  rows_block_2419
 
-rows_blocks_done_2404:
-rows_block_2410:
+rows_blocks_done_2420:
+rows_block_2426:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2411
+	JGT     rows_blocks_done_2427
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2412
+	JE      rows_first_2428
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2413
+	JMP     rows_loaded_2429
 
-rows_first_2412:
+rows_first_2428:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2413:
+rows_loaded_2429:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30473,7 +30489,7 @@ rows_loaded_2413:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2414:
+rows_row_2430:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -30484,40 +30500,40 @@ rows_row_2414:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2414
+	JB          rows_row_2430
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2415
+	JE          rows_stored_2431
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2416
+	JMP         rows_added_2432
 
-rows_stored_2415:
+rows_stored_2431:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2416:
+rows_added_2432:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2410
+	JMP  rows_block_2426
 
-rows_blocks_done_2411:
+rows_blocks_done_2427:
 	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_2417
+	JE      rows_chunk_done_2433
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2418
+	JE      rows_first_2434
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2419
+	JMP     rows_loaded_2435
 
-rows_first_2418:
+rows_first_2434:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2419:
+rows_loaded_2435:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30526,7 +30542,7 @@ rows_loaded_2419:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2420:
+rows_row_2436:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -30537,30 +30553,30 @@ rows_row_2420:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2420
+	JB          rows_row_2436
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2421
+	JE          rows_stored_2437
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2422
+	JMP         rows_added_2438
 
-rows_stored_2421:
+rows_stored_2437:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2422:
-rows_chunk_done_2417:
+rows_added_2438:
+rows_chunk_done_2433:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2402
+	JB   rows_chunk_2418
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_2401
+	JB   rows_group_2417
 	VZEROUPPER
 	RET
 
@@ -30576,21 +30592,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2424
+	JBE    rows_chunk_sized_2440
 	MOVQ   BX, AX
 
-rows_double_2423:
+rows_double_2439:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2424
+	JA   rows_chunk_sized_2440
 	SHLQ $0x01, AX
-	JMP  rows_double_2423
+	JMP  rows_double_2439
 
-rows_chunk_sized_2424:
+rows_chunk_sized_2440:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2425:
+rows_group_2441:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -30599,7 +30615,7 @@ rows_group_2425:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2426:
+rows_chunk_2442:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -30608,35 +30624,35 @@ rows_chunk_2426:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_2427:
+rows_block_2443:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2428
+	JGT     rows_blocks_done_2444
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2429
+	JE      rows_first_2445
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2430
+	JMP     rows_loaded_2446
 
-rows_first_2429:
+rows_first_2445:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2430:
+rows_loaded_2446:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2431:
+rows_row_2447:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -30656,18 +30672,18 @@ rows_row_2431:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2431
+	JB          rows_row_2447
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2432
+	JE          rows_stored_2448
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2433
+	JMP         rows_added_2449
 
-rows_stored_2432:
+rows_stored_2448:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -30681,34 +30697,34 @@ rows_stored_2432:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2433:
+rows_added_2449:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2427
+	JMP  rows_block_2443
 
-rows_blocks_done_2428:
-rows_block_2434:
+rows_blocks_done_2444:
+rows_block_2450:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2435
+	JGT     rows_blocks_done_2451
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2436
+	JE      rows_first_2452
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2437
+	JMP     rows_loaded_2453
 
-rows_first_2436:
+rows_first_2452:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2437:
+rows_loaded_2453:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2438:
+rows_row_2454:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -30716,47 +30732,47 @@ rows_row_2438:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2438
+	JB          rows_row_2454
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2439
+	JE          rows_stored_2455
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2440
+	JMP         rows_added_2456
 
-rows_stored_2439:
+rows_stored_2455:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2440:
+rows_added_2456:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2434
+	JMP  rows_block_2450
 
-rows_blocks_done_2435:
+rows_blocks_done_2451:
 	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_2441
+	JE      rows_chunk_done_2457
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2442
+	JE      rows_first_2458
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2443
+	JMP     rows_loaded_2459
 
-rows_first_2442:
+rows_first_2458:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2443:
+rows_loaded_2459:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2444:
+rows_row_2460:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -30764,30 +30780,30 @@ rows_row_2444:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2444
+	JB          rows_row_2460
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2445
+	JE          rows_stored_2461
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2446
+	JMP         rows_added_2462
 
-rows_stored_2445:
+rows_stored_2461:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2446:
-rows_chunk_done_2441:
+rows_added_2462:
+rows_chunk_done_2457:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2426
+	JB   rows_chunk_2442
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_2425
+	JB   rows_group_2441
 	VZEROUPPER
 	RET
 
@@ -32985,16 +33001,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2447:
+sp_row_2463:
 	TESTQ DX, DX
-	JE    sp_done_2450
+	JE    sp_done_2466
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2451:
+sp_pairs_2467:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2452
+	JB      sp_group_2468
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -33002,7 +33018,7 @@ sp_pairs_2451:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2453:
+sp_pair_vector_2469:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -33018,21 +33034,21 @@ sp_pair_vector_2453:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2453
+	JNE     sp_pair_vector_2469
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2451
+	JMP     sp_pairs_2467
 
-sp_group_2452:
+sp_group_2468:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2448
+	JB      sp_partial_2464
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2455
+	JAE     sp_vectors_done_2471
 
-sp_vector_2454:
+sp_vector_2470:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -33042,16 +33058,16 @@ sp_vector_2454:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2454
+	JB      sp_vector_2470
 
-sp_vectors_done_2455:
+sp_vectors_done_2471:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2452
+	JMP  sp_group_2468
 
-sp_partial_2448:
+sp_partial_2464:
 	TESTQ     R9, R9
-	JE        sp_row_done_2449
+	JE        sp_row_done_2465
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -33063,9 +33079,9 @@ sp_partial_2448:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2457
+	JAE       sp_vectors_done_2473
 
-sp_vector_2456:
+sp_vector_2472:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -33075,11 +33091,11 @@ sp_vector_2456:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2456
+	JB      sp_vector_2472
 
-sp_vectors_done_2457:
+sp_vectors_done_2473:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2449
+	JE        sp_row_done_2465
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -33091,14 +33107,14 @@ sp_vectors_done_2457:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2449:
+sp_row_done_2465:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2447
+	JMP  sp_row_2463
 
-sp_done_2450:
+sp_done_2466:
 	VZEROUPPER
 	RET
 
@@ -33129,11 +33145,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2459
+	JE      sp_sum_fewer_2475
 
-sp_sum_channels_2458:
+sp_sum_channels_2474:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2459
+	JB     sp_sum_fewer_2475
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33144,18 +33160,18 @@ sp_sum_channels_2458:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2460:
+sp_sum_row_2476:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2463
+	JAE  sp_sum_rows_done_2479
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2461:
+sp_sum_vector_2477:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2462
+	JE          sp_sum_last_2478
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -33209,9 +33225,9 @@ sp_sum_vector_2461:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2461
+	JMP         sp_sum_vector_2477
 
-sp_sum_last_2462:
+sp_sum_last_2478:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -33277,9 +33293,9 @@ sp_sum_last_2462:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2460
+	JMP         sp_sum_row_2476
 
-sp_sum_rows_done_2463:
+sp_sum_rows_done_2479:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -33312,12 +33328,12 @@ sp_sum_rows_done_2463:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2458
+	JMP          sp_sum_channels_2474
 
-sp_sum_fewer_2459:
-sp_sum_channels_2465:
+sp_sum_fewer_2475:
+sp_sum_channels_2481:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2466
+	JB     sp_sum_fewer_2482
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33325,16 +33341,16 @@ sp_sum_channels_2465:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2467:
+sp_sum_row_2483:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2470
+	JAE  sp_sum_rows_done_2486
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2468:
+sp_sum_vector_2484:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2469
+	JE          sp_sum_last_2485
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -33362,11 +33378,11 @@ sp_sum_vector_2468:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2468
+	JMP         sp_sum_vector_2484
 
-sp_sum_last_2469:
+sp_sum_last_2485:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2472
+	JNE         sp_sum_masked_2488
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -33387,9 +33403,9 @@ sp_sum_last_2469:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2471
+	JMP         sp_sum_row_done_2487
 
-sp_sum_masked_2472:
+sp_sum_masked_2488:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -33423,11 +33439,11 @@ sp_sum_masked_2472:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2471:
+sp_sum_row_done_2487:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2467
+	JMP  sp_sum_row_2483
 
-sp_sum_rows_done_2470:
+sp_sum_rows_done_2486:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -33447,25 +33463,25 @@ sp_sum_rows_done_2470:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2465
+	JMP          sp_sum_channels_2481
 
-sp_sum_fewer_2466:
-sp_sum_channels_2473:
+sp_sum_fewer_2482:
+sp_sum_channels_2489:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2474
+	JB     sp_sum_fewer_2490
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2475:
+sp_sum_row_2491:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2478
+	JAE  sp_sum_rows_done_2494
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2476:
+sp_sum_vector_2492:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2477
+	JE          sp_sum_last_2493
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -33475,9 +33491,9 @@ sp_sum_vector_2476:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2476
+	JMP         sp_sum_vector_2492
 
-sp_sum_last_2477:
+sp_sum_last_2493:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -33487,9 +33503,9 @@ sp_sum_last_2477:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2475
+	JMP         sp_sum_row_2491
 
-sp_sum_rows_done_2478:
+sp_sum_rows_done_2494:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -33503,9 +33519,9 @@ sp_sum_rows_done_2478:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2473
+	JMP          sp_sum_channels_2489
 
-sp_sum_fewer_2474:
+sp_sum_fewer_2490:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -33519,16 +33535,16 @@ sp_sum_fewer_2474:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2480:
+sp_row_2496:
 	TESTQ BX, BX
-	JE    sp_done_2483
+	JE    sp_done_2499
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2484:
+sp_pairs_2500:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2485
+	JB      sp_group_2501
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -33536,7 +33552,7 @@ sp_pairs_2484:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2486:
+sp_pair_vector_2502:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -33554,21 +33570,21 @@ sp_pair_vector_2486:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2486
+	JNE     sp_pair_vector_2502
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2484
+	JMP     sp_pairs_2500
 
-sp_group_2485:
+sp_group_2501:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2481
+	JB      sp_partial_2497
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2488
+	JAE     sp_vectors_done_2504
 
-sp_vector_2487:
+sp_vector_2503:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33579,16 +33595,16 @@ sp_vector_2487:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2487
+	JB      sp_vector_2503
 
-sp_vectors_done_2488:
+sp_vectors_done_2504:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2485
+	JMP  sp_group_2501
 
-sp_partial_2481:
+sp_partial_2497:
 	TESTQ     R10, R10
-	JE        sp_row_done_2482
+	JE        sp_row_done_2498
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -33600,9 +33616,9 @@ sp_partial_2481:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2490
+	JAE       sp_vectors_done_2506
 
-sp_vector_2489:
+sp_vector_2505:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33613,11 +33629,11 @@ sp_vector_2489:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2489
+	JB      sp_vector_2505
 
-sp_vectors_done_2490:
+sp_vectors_done_2506:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2482
+	JE        sp_row_done_2498
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -33630,15 +33646,15 @@ sp_vectors_done_2490:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2482:
+sp_row_done_2498:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2480
+	JMP  sp_row_2496
 
-sp_done_2483:
+sp_done_2499:
 	VZEROUPPER
 	RET
 
@@ -33659,16 +33675,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2491:
+sp_row_2507:
 	TESTQ BX, BX
-	JE    sp_done_2494
+	JE    sp_done_2510
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2495:
+sp_pairs_2511:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2496
+	JB      sp_group_2512
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -33676,7 +33692,7 @@ sp_pairs_2495:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2497:
+sp_pair_vector_2513:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -33694,21 +33710,21 @@ sp_pair_vector_2497:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2497
+	JNE     sp_pair_vector_2513
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2495
+	JMP     sp_pairs_2511
 
-sp_group_2496:
+sp_group_2512:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2492
+	JB      sp_partial_2508
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2499
+	JAE     sp_vectors_done_2515
 
-sp_vector_2498:
+sp_vector_2514:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33719,16 +33735,16 @@ sp_vector_2498:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2498
+	JB      sp_vector_2514
 
-sp_vectors_done_2499:
+sp_vectors_done_2515:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2496
+	JMP  sp_group_2512
 
-sp_partial_2492:
+sp_partial_2508:
 	TESTQ     R10, R10
-	JE        sp_row_done_2493
+	JE        sp_row_done_2509
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -33740,9 +33756,9 @@ sp_partial_2492:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2501
+	JAE       sp_vectors_done_2517
 
-sp_vector_2500:
+sp_vector_2516:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33753,11 +33769,11 @@ sp_vector_2500:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2500
+	JB      sp_vector_2516
 
-sp_vectors_done_2501:
+sp_vectors_done_2517:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2493
+	JE        sp_row_done_2509
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -33770,15 +33786,15 @@ sp_vectors_done_2501:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2493:
+sp_row_done_2509:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2491
+	JMP  sp_row_2507
 
-sp_done_2494:
+sp_done_2510:
 	VZEROUPPER
 	RET
 
@@ -33809,11 +33825,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2503
+	JE      sp_sum_fewer_2519
 
-sp_sum_channels_2502:
+sp_sum_channels_2518:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2503
+	JB     sp_sum_fewer_2519
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33824,18 +33840,18 @@ sp_sum_channels_2502:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2504:
+sp_sum_row_2520:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2507
+	JAE  sp_sum_rows_done_2523
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2505:
+sp_sum_vector_2521:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2506
+	JE          sp_sum_last_2522
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -33889,9 +33905,9 @@ sp_sum_vector_2505:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2505
+	JMP         sp_sum_vector_2521
 
-sp_sum_last_2506:
+sp_sum_last_2522:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -33957,9 +33973,9 @@ sp_sum_last_2506:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2504
+	JMP         sp_sum_row_2520
 
-sp_sum_rows_done_2507:
+sp_sum_rows_done_2523:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -33992,12 +34008,12 @@ sp_sum_rows_done_2507:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2502
+	JMP          sp_sum_channels_2518
 
-sp_sum_fewer_2503:
-sp_sum_channels_2509:
+sp_sum_fewer_2519:
+sp_sum_channels_2525:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2510
+	JB     sp_sum_fewer_2526
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -34005,16 +34021,16 @@ sp_sum_channels_2509:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2511:
+sp_sum_row_2527:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2514
+	JAE  sp_sum_rows_done_2530
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2512:
+sp_sum_vector_2528:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2513
+	JE          sp_sum_last_2529
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -34042,11 +34058,11 @@ sp_sum_vector_2512:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2512
+	JMP         sp_sum_vector_2528
 
-sp_sum_last_2513:
+sp_sum_last_2529:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2516
+	JNE         sp_sum_masked_2532
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -34067,9 +34083,9 @@ sp_sum_last_2513:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2515
+	JMP         sp_sum_row_done_2531
 
-sp_sum_masked_2516:
+sp_sum_masked_2532:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -34103,11 +34119,11 @@ sp_sum_masked_2516:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2515:
+sp_sum_row_done_2531:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2511
+	JMP  sp_sum_row_2527
 
-sp_sum_rows_done_2514:
+sp_sum_rows_done_2530:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -34127,25 +34143,25 @@ sp_sum_rows_done_2514:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2509
+	JMP          sp_sum_channels_2525
 
-sp_sum_fewer_2510:
-sp_sum_channels_2517:
+sp_sum_fewer_2526:
+sp_sum_channels_2533:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2518
+	JB     sp_sum_fewer_2534
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2519:
+sp_sum_row_2535:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2522
+	JAE  sp_sum_rows_done_2538
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2520:
+sp_sum_vector_2536:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2521
+	JE          sp_sum_last_2537
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -34155,9 +34171,9 @@ sp_sum_vector_2520:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2520
+	JMP         sp_sum_vector_2536
 
-sp_sum_last_2521:
+sp_sum_last_2537:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -34167,9 +34183,9 @@ sp_sum_last_2521:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2519
+	JMP         sp_sum_row_2535
 
-sp_sum_rows_done_2522:
+sp_sum_rows_done_2538:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -34183,9 +34199,9 @@ sp_sum_rows_done_2522:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2517
+	JMP          sp_sum_channels_2533
 
-sp_sum_fewer_2518:
+sp_sum_fewer_2534:
 	VZEROUPPER
 	RET
 
@@ -36383,16 +36399,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2524:
+sp_row_2540:
 	TESTQ DX, DX
-	JE    sp_done_2527
+	JE    sp_done_2543
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2528:
+sp_pairs_2544:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2529
+	JB      sp_group_2545
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -36400,7 +36416,7 @@ sp_pairs_2528:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2530:
+sp_pair_vector_2546:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -36416,21 +36432,21 @@ sp_pair_vector_2530:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2530
+	JNE     sp_pair_vector_2546
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2528
+	JMP     sp_pairs_2544
 
-sp_group_2529:
+sp_group_2545:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2525
+	JB      sp_partial_2541
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2532
+	JAE     sp_vectors_done_2548
 
-sp_vector_2531:
+sp_vector_2547:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -36440,16 +36456,16 @@ sp_vector_2531:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2531
+	JB      sp_vector_2547
 
-sp_vectors_done_2532:
+sp_vectors_done_2548:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2529
+	JMP  sp_group_2545
 
-sp_partial_2525:
+sp_partial_2541:
 	TESTQ     R9, R9
-	JE        sp_row_done_2526
+	JE        sp_row_done_2542
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -36461,9 +36477,9 @@ sp_partial_2525:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2534
+	JAE       sp_vectors_done_2550
 
-sp_vector_2533:
+sp_vector_2549:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -36473,11 +36489,11 @@ sp_vector_2533:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2533
+	JB      sp_vector_2549
 
-sp_vectors_done_2534:
+sp_vectors_done_2550:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2526
+	JE        sp_row_done_2542
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -36489,14 +36505,14 @@ sp_vectors_done_2534:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2526:
+sp_row_done_2542:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2524
+	JMP  sp_row_2540
 
-sp_done_2527:
+sp_done_2543:
 	VZEROUPPER
 	RET
 
@@ -36527,11 +36543,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2536
+	JE      sp_sum_fewer_2552
 
-sp_sum_channels_2535:
+sp_sum_channels_2551:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2536
+	JB     sp_sum_fewer_2552
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36542,18 +36558,18 @@ sp_sum_channels_2535:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2537:
+sp_sum_row_2553:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2540
+	JAE  sp_sum_rows_done_2556
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2538:
+sp_sum_vector_2554:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2539
+	JE          sp_sum_last_2555
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36607,9 +36623,9 @@ sp_sum_vector_2538:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2538
+	JMP         sp_sum_vector_2554
 
-sp_sum_last_2539:
+sp_sum_last_2555:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36659,9 +36675,9 @@ sp_sum_last_2539:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2537
+	JMP         sp_sum_row_2553
 
-sp_sum_rows_done_2540:
+sp_sum_rows_done_2556:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36692,12 +36708,12 @@ sp_sum_rows_done_2540:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2535
+	JMP          sp_sum_channels_2551
 
-sp_sum_fewer_2536:
-sp_sum_channels_2542:
+sp_sum_fewer_2552:
+sp_sum_channels_2558:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2543
+	JB     sp_sum_fewer_2559
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36705,16 +36721,16 @@ sp_sum_channels_2542:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2544:
+sp_sum_row_2560:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2547
+	JAE  sp_sum_rows_done_2563
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2545:
+sp_sum_vector_2561:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2546
+	JE          sp_sum_last_2562
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -36742,11 +36758,11 @@ sp_sum_vector_2545:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2545
+	JMP         sp_sum_vector_2561
 
-sp_sum_last_2546:
+sp_sum_last_2562:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2549
+	JNE         sp_sum_masked_2565
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -36765,9 +36781,9 @@ sp_sum_last_2546:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2548
+	JMP         sp_sum_row_done_2564
 
-sp_sum_masked_2549:
+sp_sum_masked_2565:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -36793,11 +36809,11 @@ sp_sum_masked_2549:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2548:
+sp_sum_row_done_2564:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2544
+	JMP  sp_sum_row_2560
 
-sp_sum_rows_done_2547:
+sp_sum_rows_done_2563:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -36816,25 +36832,25 @@ sp_sum_rows_done_2547:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2542
+	JMP          sp_sum_channels_2558
 
-sp_sum_fewer_2543:
-sp_sum_channels_2550:
+sp_sum_fewer_2559:
+sp_sum_channels_2566:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2551
+	JB     sp_sum_fewer_2567
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2552:
+sp_sum_row_2568:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2555
+	JAE  sp_sum_rows_done_2571
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2553:
+sp_sum_vector_2569:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2554
+	JE          sp_sum_last_2570
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36844,9 +36860,9 @@ sp_sum_vector_2553:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2553
+	JMP         sp_sum_vector_2569
 
-sp_sum_last_2554:
+sp_sum_last_2570:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36854,9 +36870,9 @@ sp_sum_last_2554:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2552
+	JMP         sp_sum_row_2568
 
-sp_sum_rows_done_2555:
+sp_sum_rows_done_2571:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -36867,9 +36883,9 @@ sp_sum_rows_done_2555:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2550
+	JMP          sp_sum_channels_2566
 
-sp_sum_fewer_2551:
+sp_sum_fewer_2567:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -36883,16 +36899,16 @@ sp_sum_fewer_2551:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2557:
+sp_row_2573:
 	TESTQ BX, BX
-	JE    sp_done_2560
+	JE    sp_done_2576
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2561:
+sp_pairs_2577:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2562
+	JB      sp_group_2578
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -36900,7 +36916,7 @@ sp_pairs_2561:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2563:
+sp_pair_vector_2579:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -36918,21 +36934,21 @@ sp_pair_vector_2563:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2563
+	JNE     sp_pair_vector_2579
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2561
+	JMP     sp_pairs_2577
 
-sp_group_2562:
+sp_group_2578:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2558
+	JB      sp_partial_2574
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2565
+	JAE     sp_vectors_done_2581
 
-sp_vector_2564:
+sp_vector_2580:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36943,16 +36959,16 @@ sp_vector_2564:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2564
+	JB      sp_vector_2580
 
-sp_vectors_done_2565:
+sp_vectors_done_2581:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2562
+	JMP  sp_group_2578
 
-sp_partial_2558:
+sp_partial_2574:
 	TESTQ     R10, R10
-	JE        sp_row_done_2559
+	JE        sp_row_done_2575
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -36964,9 +36980,9 @@ sp_partial_2558:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2567
+	JAE       sp_vectors_done_2583
 
-sp_vector_2566:
+sp_vector_2582:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -36977,11 +36993,11 @@ sp_vector_2566:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2566
+	JB      sp_vector_2582
 
-sp_vectors_done_2567:
+sp_vectors_done_2583:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2559
+	JE        sp_row_done_2575
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36994,15 +37010,15 @@ sp_vectors_done_2567:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2559:
+sp_row_done_2575:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2557
+	JMP  sp_row_2573
 
-sp_done_2560:
+sp_done_2576:
 	VZEROUPPER
 	RET
 
@@ -37023,16 +37039,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2568:
+sp_row_2584:
 	TESTQ BX, BX
-	JE    sp_done_2571
+	JE    sp_done_2587
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2572:
+sp_pairs_2588:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2573
+	JB      sp_group_2589
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -37040,7 +37056,7 @@ sp_pairs_2572:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2574:
+sp_pair_vector_2590:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -37058,21 +37074,21 @@ sp_pair_vector_2574:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2574
+	JNE     sp_pair_vector_2590
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2572
+	JMP     sp_pairs_2588
 
-sp_group_2573:
+sp_group_2589:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2569
+	JB      sp_partial_2585
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2576
+	JAE     sp_vectors_done_2592
 
-sp_vector_2575:
+sp_vector_2591:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -37083,16 +37099,16 @@ sp_vector_2575:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2575
+	JB      sp_vector_2591
 
-sp_vectors_done_2576:
+sp_vectors_done_2592:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2573
+	JMP  sp_group_2589
 
-sp_partial_2569:
+sp_partial_2585:
 	TESTQ     R10, R10
-	JE        sp_row_done_2570
+	JE        sp_row_done_2586
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -37104,9 +37120,9 @@ sp_partial_2569:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2578
+	JAE       sp_vectors_done_2594
 
-sp_vector_2577:
+sp_vector_2593:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -37117,11 +37133,11 @@ sp_vector_2577:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2577
+	JB      sp_vector_2593
 
-sp_vectors_done_2578:
+sp_vectors_done_2594:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2570
+	JE        sp_row_done_2586
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -37134,15 +37150,15 @@ sp_vectors_done_2578:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2570:
+sp_row_done_2586:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2568
+	JMP  sp_row_2584
 
-sp_done_2571:
+sp_done_2587:
 	VZEROUPPER
 	RET
 
@@ -37173,11 +37189,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2580
+	JE      sp_sum_fewer_2596
 
-sp_sum_channels_2579:
+sp_sum_channels_2595:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2580
+	JB     sp_sum_fewer_2596
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37188,18 +37204,18 @@ sp_sum_channels_2579:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2581:
+sp_sum_row_2597:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2584
+	JAE  sp_sum_rows_done_2600
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2582:
+sp_sum_vector_2598:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2583
+	JE          sp_sum_last_2599
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37253,9 +37269,9 @@ sp_sum_vector_2582:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2582
+	JMP         sp_sum_vector_2598
 
-sp_sum_last_2583:
+sp_sum_last_2599:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37305,9 +37321,9 @@ sp_sum_last_2583:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2581
+	JMP         sp_sum_row_2597
 
-sp_sum_rows_done_2584:
+sp_sum_rows_done_2600:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -37338,12 +37354,12 @@ sp_sum_rows_done_2584:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2579
+	JMP          sp_sum_channels_2595
 
-sp_sum_fewer_2580:
-sp_sum_channels_2586:
+sp_sum_fewer_2596:
+sp_sum_channels_2602:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2587
+	JB     sp_sum_fewer_2603
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37351,16 +37367,16 @@ sp_sum_channels_2586:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2588:
+sp_sum_row_2604:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2591
+	JAE  sp_sum_rows_done_2607
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2589:
+sp_sum_vector_2605:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2590
+	JE          sp_sum_last_2606
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37388,11 +37404,11 @@ sp_sum_vector_2589:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2589
+	JMP         sp_sum_vector_2605
 
-sp_sum_last_2590:
+sp_sum_last_2606:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2593
+	JNE         sp_sum_masked_2609
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -37411,9 +37427,9 @@ sp_sum_last_2590:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2592
+	JMP         sp_sum_row_done_2608
 
-sp_sum_masked_2593:
+sp_sum_masked_2609:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37439,11 +37455,11 @@ sp_sum_masked_2593:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2592:
+sp_sum_row_done_2608:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2588
+	JMP  sp_sum_row_2604
 
-sp_sum_rows_done_2591:
+sp_sum_rows_done_2607:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37462,25 +37478,25 @@ sp_sum_rows_done_2591:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2586
+	JMP          sp_sum_channels_2602
 
-sp_sum_fewer_2587:
-sp_sum_channels_2594:
+sp_sum_fewer_2603:
+sp_sum_channels_2610:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2595
+	JB     sp_sum_fewer_2611
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2596:
+sp_sum_row_2612:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2599
+	JAE  sp_sum_rows_done_2615
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2597:
+sp_sum_vector_2613:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2598
+	JE          sp_sum_last_2614
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37490,9 +37506,9 @@ sp_sum_vector_2597:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2597
+	JMP         sp_sum_vector_2613
 
-sp_sum_last_2598:
+sp_sum_last_2614:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37500,9 +37516,9 @@ sp_sum_last_2598:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2596
+	JMP         sp_sum_row_2612
 
-sp_sum_rows_done_2599:
+sp_sum_rows_done_2615:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37513,9 +37529,9 @@ sp_sum_rows_done_2599:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2594
+	JMP          sp_sum_channels_2610
 
-sp_sum_fewer_2595:
+sp_sum_fewer_2611:
 	VZEROUPPER
 	RET
 
@@ -37529,19 +37545,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2602:
+sums_vector_2618:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2603
+	JGT        sums_scalar_2619
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2602
+	JMP        sums_vector_2618
 
-sums_scalar_2603:
+sums_scalar_2619:
 	CMPQ      BX, DX
-	JE        add_done_2601
+	JE        add_done_2617
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -37549,9 +37565,9 @@ sums_scalar_2603:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2603
+	JMP       sums_scalar_2619
 
-add_done_2601:
+add_done_2617:
 	VZEROUPPER
 	RET
 
@@ -37565,24 +37581,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2605:
+sums_vector_2621:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2606
+	JGT     sums_scalar_2622
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2605
+	JMP     sums_vector_2621
 
-sums_scalar_2606:
+sums_scalar_2622:
 	CMPQ   BX, DX
-	JE     add_done_2604
+	JE     add_done_2620
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2606
+	JMP    sums_scalar_2622
 
-add_done_2604:
+add_done_2620:
 	VZEROUPPER
 	RET
