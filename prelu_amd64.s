@@ -81,12 +81,12 @@ general_2:
 aligned_5:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
+	CMPQ BX, SI
+	JGT  single_7
 
 	PCALIGN $64
 
 unrolled_6:
-	CMPQ      BX, SI
-	JGT       single_7
 	VMOVUPS   (CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
@@ -108,22 +108,24 @@ unrolled_6:
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(BX*4)
 	ADDQ      $0x00000020, BX
-	JMP       unrolled_6
+	CMPQ      BX, SI
+	JLE       unrolled_6
 
 single_7:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
+	CMPQ BX, SI
+	JGT  remainder_9
 
 single_loop_8:
-	CMPQ      BX, SI
-	JGT       remainder_9
 	VMOVUPS   (CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVNTPS  Y4, (AX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       single_loop_8
+	CMPQ      BX, SI
+	JLE       single_loop_8
 
 remainder_9:
 	SUBQ       BX, DX
@@ -157,12 +159,12 @@ cached_3:
 no_last_16:
 	MOVQ DX, DI
 	SUBQ $0x00000020, DI
+	CMPQ BX, DI
+	JGT  single_12
 
 	PCALIGN $64
 
 unrolled_11:
-	CMPQ      BX, DI
-	JGT       single_12
 	VMOVUPS   (CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y5
@@ -184,22 +186,24 @@ unrolled_11:
 	VBLENDVPS Y3, Y2, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(BX*4)
 	ADDQ      $0x00000020, BX
-	JMP       unrolled_11
+	CMPQ      BX, DI
+	JLE       unrolled_11
 
 single_12:
 	MOVQ DX, DI
 	SUBQ $0x00000008, DI
+	CMPQ BX, DI
+	JGT  remainder_14
 
 single_loop_13:
-	CMPQ      BX, DI
-	JGT       remainder_14
 	VMOVUPS   (CX)(BX*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y5
 	VBLENDVPS Y3, Y2, Y5, Y5
 	VMOVUPS   Y5, (AX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       single_loop_13
+	CMPQ      BX, DI
+	JLE       single_loop_13
 
 remainder_14:
 	MOVQ    DX, DI
@@ -280,10 +284,10 @@ plane_20:
 aligned_22:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
+	CMPQ R10, R11
+	JGT  single_24
 
 unrolled_23:
-	CMPQ      R10, R11
-	JGT       single_24
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
@@ -305,22 +309,24 @@ unrolled_23:
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(R10*4)
 	ADDQ      $0x00000020, R10
-	JMP       unrolled_23
+	CMPQ      R10, R11
+	JLE       unrolled_23
 
 single_24:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
+	CMPQ R10, R11
+	JGT  remainder_26
 
 single_loop_25:
-	CMPQ      R10, R11
-	JGT       remainder_26
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVNTPS  Y4, (AX)(R10*4)
 	ADDQ      $0x00000008, R10
-	JMP       single_loop_25
+	CMPQ      R10, R11
+	JLE       single_loop_25
 
 remainder_26:
 	MOVQ       BX, R11
@@ -391,10 +397,10 @@ general_36:
 no_last_37:
 	MOVQ BX, R12
 	SUBQ $0x00000020, R12
+	CMPQ R10, R12
+	JGT  single_32
 
 unrolled_31:
-	CMPQ      R10, R12
-	JGT       single_32
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
@@ -416,22 +422,24 @@ unrolled_31:
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R10*4)
 	ADDQ      $0x00000020, R10
-	JMP       unrolled_31
+	CMPQ      R10, R12
+	JLE       unrolled_31
 
 single_32:
 	MOVQ BX, R12
 	SUBQ $0x00000008, R12
+	CMPQ R10, R12
+	JGT  remainder_34
 
 single_loop_33:
-	CMPQ      R10, R12
-	JGT       remainder_34
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 	VMOVUPS   Y4, (AX)(R10*4)
 	ADDQ      $0x00000008, R10
-	JMP       single_loop_33
+	CMPQ      R10, R12
+	JLE       single_loop_33
 
 remainder_34:
 	MOVQ    BX, R12
@@ -553,10 +561,10 @@ row_45:
 aligned_47:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
+	CMPQ R8, R9
+	JGT  single_49
 
 unrolled_48:
-	CMPQ      R8, R9
-	JGT       single_49
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -578,22 +586,24 @@ unrolled_48:
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVNTPS  Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_48
+	CMPQ      R8, R9
+	JLE       unrolled_48
 
 single_49:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
+	CMPQ R8, R9
+	JGT  remainder_51
 
 single_loop_50:
-	CMPQ      R8, R9
-	JGT       remainder_51
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVNTPS  Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_50
+	CMPQ      R8, R9
+	JLE       single_loop_50
 
 remainder_51:
 	MOVQ       DI, R9
@@ -663,10 +673,10 @@ general_60:
 no_last_61:
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
+	CMPQ R8, R10
+	JGT  single_56
 
 unrolled_55:
-	CMPQ      R8, R10
-	JGT       single_56
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -688,22 +698,24 @@ unrolled_55:
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_55
+	CMPQ      R8, R10
+	JLE       unrolled_55
 
 single_56:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
+	CMPQ R8, R10
+	JGT  remainder_58
 
 single_loop_57:
-	CMPQ      R8, R10
-	JGT       remainder_58
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 	VMOVUPS   Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_57
+	CMPQ      R8, R10
+	JLE       single_loop_57
 
 remainder_58:
 	MOVQ    DI, R10
@@ -926,10 +938,10 @@ ring_built_72:
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
+	CMPQ DX, R8
+	JGT  single_88
 
 unrolled_87:
-	CMPQ      DX, R8
-	JGT       single_88
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -955,15 +967,16 @@ unrolled_87:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_87
+	CMPQ      DX, R8
+	JLE       unrolled_87
 
 single_88:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
+	CMPQ DX, R8
+	JGT  remainder_90
 
 single_loop_89:
-	CMPQ      DX, R8
-	JGT       remainder_90
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -974,7 +987,8 @@ single_loop_89:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_89
+	CMPQ      DX, R8
+	JLE       single_loop_89
 
 remainder_90:
 	SUBQ       DX, SI
@@ -1193,10 +1207,10 @@ ring_built_103:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
+	CMPQ R8, R9
+	JGT  single_119
 
 unrolled_118:
-	CMPQ      R8, R9
-	JGT       single_119
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1222,15 +1236,16 @@ unrolled_118:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_118
+	CMPQ      R8, R9
+	JLE       unrolled_118
 
 single_119:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
+	CMPQ R8, R9
+	JGT  remainder_121
 
 single_loop_120:
-	CMPQ      R8, R9
-	JGT       remainder_121
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1241,7 +1256,8 @@ single_loop_120:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_120
+	CMPQ      R8, R9
+	JLE       single_loop_120
 
 remainder_121:
 	SUBQ       R8, DX
@@ -1476,10 +1492,10 @@ ring_row_148:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
+	CMPQ R8, R9
+	JGT  single_151
 
 unrolled_150:
-	CMPQ      R8, R9
-	JGT       single_151
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1505,15 +1521,16 @@ unrolled_150:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, R8
-	JMP       unrolled_150
+	CMPQ      R8, R9
+	JLE       unrolled_150
 
 single_151:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
+	CMPQ R8, R9
+	JGT  remainder_153
 
 single_loop_152:
-	CMPQ      R8, R9
-	JGT       remainder_153
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1524,7 +1541,8 @@ single_loop_152:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, R8
-	JMP       single_loop_152
+	CMPQ      R8, R9
+	JLE       single_loop_152
 
 remainder_153:
 	SUBQ       R8, DX
@@ -1615,12 +1633,12 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 aligned_157:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
+	CMPQ SI, DI
+	JGT  single_159
 
 	PCALIGN $64
 
 unrolled_158:
-	CMPQ        SI, DI
-	JGT         single_159
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1694,15 +1712,16 @@ unrolled_158:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_158
+	CMPQ        SI, DI
+	JLE         unrolled_158
 
 single_159:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
+	CMPQ SI, DI
+	JGT  remainder_161
 
 single_loop_160:
-	CMPQ        SI, DI
-	JGT         remainder_161
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1722,7 +1741,8 @@ single_loop_160:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_160
+	CMPQ        SI, DI
+	JLE         single_loop_160
 
 remainder_161:
 	SUBQ         SI, BX
@@ -1784,12 +1804,12 @@ cached_155:
 no_last_168:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
+	CMPQ SI, R8
+	JGT  single_164
 
 	PCALIGN $64
 
 unrolled_163:
-	CMPQ        SI, R8
-	JGT         single_164
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -1863,15 +1883,16 @@ unrolled_163:
 	VBLENDVPS   Y7, Y8, Y9, Y9
 	VMOVUPS     Y9, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_163
+	CMPQ        SI, R8
+	JLE         unrolled_163
 
 single_164:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
+	CMPQ SI, R8
+	JGT  remainder_166
 
 single_loop_165:
-	CMPQ        SI, R8
-	JGT         remainder_166
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -1891,7 +1912,8 @@ single_loop_165:
 	VBLENDVPS   Y7, Y8, Y9, Y9
 	VMOVUPS     Y9, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_165
+	CMPQ        SI, R8
+	JLE         single_loop_165
 
 remainder_166:
 	MOVQ    BX, R8
@@ -2015,10 +2037,10 @@ plane_172:
 aligned_174:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
+	CMPQ R12, R13
+	JGT  single_176
 
 unrolled_175:
-	CMPQ        R12, R13
-	JGT         single_176
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2092,15 +2114,16 @@ unrolled_175:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_175
+	CMPQ        R12, R13
+	JLE         unrolled_175
 
 single_176:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
+	CMPQ R12, R13
+	JGT  remainder_178
 
 single_loop_177:
-	CMPQ        R12, R13
-	JGT         remainder_178
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2120,7 +2143,8 @@ single_loop_177:
 	VBLENDVPS   Y6, Y7, Y8, Y8
 	VMOVNTPS    Y8, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_177
+	CMPQ        R12, R13
+	JLE         single_loop_177
 
 remainder_178:
 	MOVQ         DI, R13
@@ -2211,10 +2235,10 @@ plane_181:
 no_last_188:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
+	CMPQ R12, R13
+	JGT  single_184
 
 unrolled_183:
-	CMPQ        R12, R13
-	JGT         single_184
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2288,15 +2312,16 @@ unrolled_183:
 	VBLENDVPS   Y8, Y9, Y11, Y11
 	VMOVUPS     Y11, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_183
+	CMPQ        R12, R13
+	JLE         unrolled_183
 
 single_184:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
+	CMPQ R12, R13
+	JGT  remainder_186
 
 single_loop_185:
-	CMPQ        R12, R13
-	JGT         remainder_186
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2316,7 +2341,8 @@ single_loop_185:
 	VBLENDVPS   Y8, Y9, Y11, Y11
 	VMOVUPS     Y11, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_185
+	CMPQ        R12, R13
+	JLE         single_loop_185
 
 remainder_186:
 	MOVQ    DI, R13
@@ -2446,10 +2472,10 @@ row_194:
 aligned_196:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
+	CMPQ R10, R11
+	JGT  single_198
 
 unrolled_197:
-	CMPQ        R10, R11
-	JGT         single_198
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2539,15 +2565,16 @@ unrolled_197:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_197
+	CMPQ        R10, R11
+	JLE         unrolled_197
 
 single_198:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
+	CMPQ R10, R11
+	JGT  remainder_200
 
 single_loop_199:
-	CMPQ        R10, R11
-	JGT         remainder_200
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2571,7 +2598,8 @@ single_loop_199:
 	VBLENDVPS   Y1, Y2, Y3, Y3
 	VMOVNTPS    Y3, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_199
+	CMPQ        R10, R11
+	JLE         single_loop_199
 
 remainder_200:
 	MOVQ         R9, R11
@@ -2658,10 +2686,10 @@ row_202:
 no_last_209:
 	MOVQ R9, R12
 	SUBQ $0x00000020, R12
+	CMPQ R10, R12
+	JGT  single_205
 
 unrolled_204:
-	CMPQ        R10, R12
-	JGT         single_205
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2751,15 +2779,16 @@ unrolled_204:
 	VBLENDVPS   Y2, Y3, Y4, Y4
 	VMOVUPS     Y4, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_204
+	CMPQ        R10, R12
+	JLE         unrolled_204
 
 single_205:
 	MOVQ R9, R12
 	SUBQ $0x00000008, R12
+	CMPQ R10, R12
+	JGT  remainder_207
 
 single_loop_206:
-	CMPQ        R10, R12
-	JGT         remainder_207
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2783,7 +2812,8 @@ single_loop_206:
 	VBLENDVPS   Y2, Y3, Y4, Y4
 	VMOVUPS     Y4, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_206
+	CMPQ        R10, R12
+	JLE         single_loop_206
 
 remainder_207:
 	MOVQ    R9, R12
@@ -3048,10 +3078,10 @@ sums_zeroed_236:
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
+	CMPQ R9, R10
+	JGT  single_238
 
 unrolled_237:
-	CMPQ        R9, R10
-	JGT         single_238
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3145,15 +3175,16 @@ unrolled_237:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_237
+	CMPQ        R9, R10
+	JLE         unrolled_237
 
 single_238:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
+	CMPQ R9, R10
+	JGT  remainder_240
 
 single_loop_239:
-	CMPQ        R9, R10
-	JGT         remainder_240
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3181,7 +3212,8 @@ single_loop_239:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_239
+	CMPQ        R9, R10
+	JLE         single_loop_239
 
 remainder_240:
 	SUBQ         R9, DI
@@ -3602,10 +3634,10 @@ ring_row_284:
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
+	CMPQ R10, R11
+	JGT  single_287
 
 unrolled_286:
-	CMPQ        R10, R11
-	JGT         single_287
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3699,15 +3731,16 @@ unrolled_286:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_286
+	CMPQ        R10, R11
+	JLE         unrolled_286
 
 single_287:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
+	CMPQ R10, R11
+	JGT  remainder_289
 
 single_loop_288:
-	CMPQ        R10, R11
-	JGT         remainder_289
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3735,7 +3768,8 @@ single_loop_288:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_288
+	CMPQ        R10, R11
+	JLE         single_loop_288
 
 remainder_289:
 	SUBQ         R10, R9
@@ -4004,12 +4038,12 @@ general_307:
 aligned_310:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
+	CMPQ SI, DI
+	JGT  single_312
 
 	PCALIGN $64
 
 unrolled_311:
-	CMPQ      SI, DI
-	JGT       single_312
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4035,15 +4069,16 @@ unrolled_311:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_311
+	CMPQ      SI, DI
+	JLE       unrolled_311
 
 single_312:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
+	CMPQ SI, DI
+	JGT  remainder_314
 
 single_loop_313:
-	CMPQ      SI, DI
-	JGT       remainder_314
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4051,7 +4086,8 @@ single_loop_313:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_313
+	CMPQ      SI, DI
+	JLE       single_loop_313
 
 remainder_314:
 	SUBQ       SI, BX
@@ -4087,12 +4123,12 @@ cached_308:
 no_last_321:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
+	CMPQ SI, R8
+	JGT  single_317
 
 	PCALIGN $64
 
 unrolled_316:
-	CMPQ      SI, R8
-	JGT       single_317
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4118,15 +4154,16 @@ unrolled_316:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
-	JMP       unrolled_316
+	CMPQ      SI, R8
+	JLE       unrolled_316
 
 single_317:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
+	CMPQ SI, R8
+	JGT  remainder_319
 
 single_loop_318:
-	CMPQ      SI, R8
-	JGT       remainder_319
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4134,7 +4171,8 @@ single_loop_318:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       single_loop_318
+	CMPQ      SI, R8
+	JLE       single_loop_318
 
 remainder_319:
 	MOVQ    BX, R8
@@ -4218,10 +4256,10 @@ plane_325:
 aligned_327:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
+	CMPQ R11, R12
+	JGT  single_329
 
 unrolled_328:
-	CMPQ      R11, R12
-	JGT       single_329
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4247,15 +4285,16 @@ unrolled_328:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_328
+	CMPQ      R11, R12
+	JLE       unrolled_328
 
 single_329:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
+	CMPQ R11, R12
+	JGT  remainder_331
 
 single_loop_330:
-	CMPQ      R11, R12
-	JGT       remainder_331
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4263,7 +4302,8 @@ single_loop_330:
 	VBLENDVPS Y2, Y3, Y4, Y4
 	VMOVNTPS  Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_330
+	CMPQ      R11, R12
+	JLE       single_loop_330
 
 remainder_331:
 	MOVQ       SI, R12
@@ -4339,10 +4379,10 @@ general_341:
 no_last_342:
 	MOVQ SI, R13
 	SUBQ $0x00000020, R13
+	CMPQ R11, R13
+	JGT  single_337
 
 unrolled_336:
-	CMPQ      R11, R13
-	JGT       single_337
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4368,15 +4408,16 @@ unrolled_336:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	JMP       unrolled_336
+	CMPQ      R11, R13
+	JLE       unrolled_336
 
 single_337:
 	MOVQ SI, R13
 	SUBQ $0x00000008, R13
+	CMPQ R11, R13
+	JGT  remainder_339
 
 single_loop_338:
-	CMPQ      R11, R13
-	JGT       remainder_339
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4384,7 +4425,8 @@ single_loop_338:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	JMP       single_loop_338
+	CMPQ      R11, R13
+	JLE       single_loop_338
 
 remainder_339:
 	MOVQ    SI, R13
@@ -4513,10 +4555,10 @@ row_350:
 aligned_352:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
+	CMPQ R9, R10
+	JGT  single_354
 
 unrolled_353:
-	CMPQ      R9, R10
-	JGT       single_354
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4542,15 +4584,16 @@ unrolled_353:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_353
+	CMPQ      R9, R10
+	JLE       unrolled_353
 
 single_354:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
+	CMPQ R9, R10
+	JGT  remainder_356
 
 single_loop_355:
-	CMPQ      R9, R10
-	JGT       remainder_356
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4558,7 +4601,8 @@ single_loop_355:
 	VBLENDVPS Y1, Y2, Y3, Y3
 	VMOVNTPS  Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_355
+	CMPQ      R9, R10
+	JLE       single_loop_355
 
 remainder_356:
 	MOVQ       R8, R10
@@ -4633,10 +4677,10 @@ general_365:
 no_last_366:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
+	CMPQ R9, R11
+	JGT  single_361
 
 unrolled_360:
-	CMPQ      R9, R11
-	JGT       single_361
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4662,15 +4706,16 @@ unrolled_360:
 	VBLENDVPS Y1, Y2, Y4, Y4
 	VMOVUPS   Y4, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_360
+	CMPQ      R9, R11
+	JLE       unrolled_360
 
 single_361:
 	MOVQ R8, R11
 	SUBQ $0x00000008, R11
+	CMPQ R9, R11
+	JGT  remainder_363
 
 single_loop_362:
-	CMPQ      R9, R11
-	JGT       remainder_363
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4678,7 +4723,8 @@ single_loop_362:
 	VBLENDVPS Y1, Y2, Y4, Y4
 	VMOVUPS   Y4, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_362
+	CMPQ      R9, R11
+	JLE       single_loop_362
 
 remainder_363:
 	MOVQ    R8, R11
@@ -4904,10 +4950,10 @@ ring_built_377:
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
+	CMPQ DX, R9
+	JGT  single_393
 
 unrolled_392:
-	CMPQ      DX, R9
-	JGT       single_393
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4937,15 +4983,16 @@ unrolled_392:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
-	JMP       unrolled_392
+	CMPQ      DX, R9
+	JLE       unrolled_392
 
 single_393:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
+	CMPQ DX, R9
+	JGT  remainder_395
 
 single_loop_394:
-	CMPQ      DX, R9
-	JGT       remainder_395
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4957,7 +5004,8 @@ single_loop_394:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
-	JMP       single_loop_394
+	CMPQ      DX, R9
+	JLE       single_loop_394
 
 remainder_395:
 	SUBQ       DX, DI
@@ -5177,10 +5225,10 @@ ring_built_408:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
+	CMPQ R9, R10
+	JGT  single_424
 
 unrolled_423:
-	CMPQ      R9, R10
-	JGT       single_424
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5210,15 +5258,16 @@ unrolled_423:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_423
+	CMPQ      R9, R10
+	JLE       unrolled_423
 
 single_424:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
+	CMPQ R9, R10
+	JGT  remainder_426
 
 single_loop_425:
-	CMPQ      R9, R10
-	JGT       remainder_426
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5230,7 +5279,8 @@ single_loop_425:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_425
+	CMPQ      R9, R10
+	JLE       single_loop_425
 
 remainder_426:
 	SUBQ       R9, DX
@@ -5469,10 +5519,10 @@ ring_row_453:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
+	CMPQ R9, R10
+	JGT  single_456
 
 unrolled_455:
-	CMPQ      R9, R10
-	JGT       single_456
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5502,15 +5552,16 @@ unrolled_455:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
-	JMP       unrolled_455
+	CMPQ      R9, R10
+	JLE       unrolled_455
 
 single_456:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
+	CMPQ R9, R10
+	JGT  remainder_458
 
 single_loop_457:
-	CMPQ      R9, R10
-	JGT       remainder_458
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5522,7 +5573,8 @@ single_loop_457:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
-	JMP       single_loop_457
+	CMPQ      R9, R10
+	JLE       single_loop_457
 
 remainder_458:
 	SUBQ       R9, DX
@@ -5599,12 +5651,12 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 no_last_465:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
+	CMPQ BX, SI
+	JGT  single_461
 
 	PCALIGN $64
 
 unrolled_460:
-	CMPQ        BX, SI
-	JGT         single_461
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5654,15 +5706,16 @@ unrolled_460:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_460
+	CMPQ        BX, SI
+	JLE         unrolled_460
 
 single_461:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
+	CMPQ BX, SI
+	JGT  remainder_463
 
 single_loop_462:
-	CMPQ        BX, SI
-	JGT         remainder_463
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5676,7 +5729,8 @@ single_loop_462:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_462
+	CMPQ        BX, SI
+	JLE         single_loop_462
 
 remainder_463:
 	MOVQ DX, SI
@@ -5771,10 +5825,10 @@ plane_467:
 no_last_474:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
+	CMPQ R10, R11
+	JGT  single_470
 
 unrolled_469:
-	CMPQ        R10, R11
-	JGT         single_470
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5824,15 +5878,16 @@ unrolled_469:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_469
+	CMPQ        R10, R11
+	JLE         unrolled_469
 
 single_470:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
+	CMPQ R10, R11
+	JGT  remainder_472
 
 single_loop_471:
-	CMPQ        R10, R11
-	JGT         remainder_472
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5846,7 +5901,8 @@ single_loop_471:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_471
+	CMPQ        R10, R11
+	JLE         single_loop_471
 
 remainder_472:
 	MOVQ SI, R11
@@ -5951,10 +6007,10 @@ row_478:
 no_last_485:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
+	CMPQ R8, R9
+	JGT  single_481
 
 unrolled_480:
-	CMPQ        R8, R9
-	JGT         single_481
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6020,15 +6076,16 @@ unrolled_480:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 224(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_480
+	CMPQ        R8, R9
+	JLE         unrolled_480
 
 single_481:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
+	CMPQ R8, R9
+	JGT  remainder_483
 
 single_loop_482:
-	CMPQ        R8, R9
-	JGT         remainder_483
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6046,7 +6103,8 @@ single_loop_482:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 32(BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_482
+	CMPQ        R8, R9
+	JLE         single_loop_482
 
 remainder_483:
 	MOVQ DI, R9
@@ -6168,10 +6226,10 @@ sums_zeroed_495:
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
+	CMPQ DI, R8
+	JGT  single_497
 
 unrolled_496:
-	CMPQ        DI, R8
-	JGT         single_497
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6241,15 +6299,16 @@ unrolled_496:
 	SUBQ        1248(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_496
+	CMPQ        DI, R8
+	JLE         unrolled_496
 
 single_497:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
+	CMPQ DI, R8
+	JGT  remainder_499
 
 single_loop_498:
-	CMPQ        DI, R8
-	JGT         remainder_499
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6271,7 +6330,8 @@ single_loop_498:
 	SUBQ        1248(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_498
+	CMPQ        DI, R8
+	JLE         single_loop_498
 
 remainder_499:
 	SUBQ         DI, BX
@@ -6552,10 +6612,10 @@ ring_row_526:
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
+	CMPQ R8, R9
+	JGT  single_529
 
 unrolled_528:
-	CMPQ        R8, R9
-	JGT         single_529
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6625,15 +6685,16 @@ unrolled_528:
 	SUBQ        1248(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_528
+	CMPQ        R8, R9
+	JLE         unrolled_528
 
 single_529:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
+	CMPQ R8, R9
+	JGT  remainder_531
 
 single_loop_530:
-	CMPQ        R8, R9
-	JGT         remainder_531
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6655,7 +6716,8 @@ single_loop_530:
 	SUBQ        1248(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_530
+	CMPQ        R8, R9
+	JLE         single_loop_530
 
 remainder_531:
 	SUBQ         R8, DI
@@ -6915,12 +6977,12 @@ general_549:
 aligned_552:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
+	CMPQ BX, SI
+	JGT  single_554
 
 	PCALIGN $64
 
 unrolled_553:
-	CMPQ      BX, SI
-	JGT       single_554
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -6942,22 +7004,24 @@ unrolled_553:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_553
+	CMPQ      BX, SI
+	JLE       unrolled_553
 
 single_554:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
+	CMPQ BX, SI
+	JGT  remainder_556
 
 single_loop_555:
-	CMPQ      BX, SI
-	JGT       remainder_556
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_555
+	CMPQ      BX, SI
+	JLE       single_loop_555
 
 remainder_556:
 	SUBQ       BX, DX
@@ -6991,12 +7055,12 @@ cached_550:
 no_last_563:
 	MOVQ DX, DI
 	SUBQ $0x00000010, DI
+	CMPQ BX, DI
+	JGT  single_559
 
 	PCALIGN $64
 
 unrolled_558:
-	CMPQ      BX, DI
-	JGT       single_559
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -7018,22 +7082,24 @@ unrolled_558:
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
-	JMP       unrolled_558
+	CMPQ      BX, DI
+	JLE       unrolled_558
 
 single_559:
 	MOVQ DX, DI
 	SUBQ $0x00000004, DI
+	CMPQ BX, DI
+	JGT  remainder_561
 
 single_loop_560:
-	CMPQ      BX, DI
-	JGT       remainder_561
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
-	JMP       single_loop_560
+	CMPQ      BX, DI
+	JLE       single_loop_560
 
 remainder_561:
 	MOVQ    DX, DI
@@ -7114,10 +7180,10 @@ plane_567:
 aligned_569:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
+	CMPQ R10, R11
+	JGT  single_571
 
 unrolled_570:
-	CMPQ      R10, R11
-	JGT       single_571
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7139,22 +7205,24 @@ unrolled_570:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_570
+	CMPQ      R10, R11
+	JLE       unrolled_570
 
 single_571:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
+	CMPQ R10, R11
+	JGT  remainder_573
 
 single_loop_572:
-	CMPQ      R10, R11
-	JGT       remainder_573
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_572
+	CMPQ      R10, R11
+	JLE       single_loop_572
 
 remainder_573:
 	MOVQ       BX, R11
@@ -7225,10 +7293,10 @@ general_583:
 no_last_584:
 	MOVQ BX, R12
 	SUBQ $0x00000010, R12
+	CMPQ R10, R12
+	JGT  single_579
 
 unrolled_578:
-	CMPQ      R10, R12
-	JGT       single_579
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7250,22 +7318,24 @@ unrolled_578:
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	JMP       unrolled_578
+	CMPQ      R10, R12
+	JLE       unrolled_578
 
 single_579:
 	MOVQ BX, R12
 	SUBQ $0x00000004, R12
+	CMPQ R10, R12
+	JGT  remainder_581
 
 single_loop_580:
-	CMPQ      R10, R12
-	JGT       remainder_581
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	JMP       single_loop_580
+	CMPQ      R10, R12
+	JLE       single_loop_580
 
 remainder_581:
 	MOVQ    BX, R12
@@ -7387,10 +7457,10 @@ row_592:
 aligned_594:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
+	CMPQ R8, R9
+	JGT  single_596
 
 unrolled_595:
-	CMPQ      R8, R9
-	JGT       single_596
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7412,22 +7482,24 @@ unrolled_595:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_595
+	CMPQ      R8, R9
+	JLE       unrolled_595
 
 single_596:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
+	CMPQ R8, R9
+	JGT  remainder_598
 
 single_loop_597:
-	CMPQ      R8, R9
-	JGT       remainder_598
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_597
+	CMPQ      R8, R9
+	JLE       single_loop_597
 
 remainder_598:
 	MOVQ       DI, R9
@@ -7497,10 +7569,10 @@ general_607:
 no_last_608:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
+	CMPQ R8, R10
+	JGT  single_603
 
 unrolled_602:
-	CMPQ      R8, R10
-	JGT       single_603
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7522,22 +7594,24 @@ unrolled_602:
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_602
+	CMPQ      R8, R10
+	JLE       unrolled_602
 
 single_603:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
+	CMPQ R8, R10
+	JGT  remainder_605
 
 single_loop_604:
-	CMPQ      R8, R10
-	JGT       remainder_605
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_604
+	CMPQ      R8, R10
+	JLE       single_loop_604
 
 remainder_605:
 	MOVQ    DI, R10
@@ -7760,10 +7834,10 @@ ring_built_619:
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
+	CMPQ DX, R8
+	JGT  single_635
 
 unrolled_634:
-	CMPQ      DX, R8
-	JGT       single_635
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7789,15 +7863,16 @@ unrolled_634:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_634
+	CMPQ      DX, R8
+	JLE       unrolled_634
 
 single_635:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
+	CMPQ DX, R8
+	JGT  remainder_637
 
 single_loop_636:
-	CMPQ      DX, R8
-	JGT       remainder_637
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7808,7 +7883,8 @@ single_loop_636:
 	SUBQ      1920(SP), R9
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_636
+	CMPQ      DX, R8
+	JLE       single_loop_636
 
 remainder_637:
 	SUBQ       DX, SI
@@ -8027,10 +8103,10 @@ ring_built_650:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
+	CMPQ R8, R9
+	JGT  single_666
 
 unrolled_665:
-	CMPQ      R8, R9
-	JGT       single_666
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8056,15 +8132,16 @@ unrolled_665:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_665
+	CMPQ      R8, R9
+	JLE       unrolled_665
 
 single_666:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
+	CMPQ R8, R9
+	JGT  remainder_668
 
 single_loop_667:
-	CMPQ      R8, R9
-	JGT       remainder_668
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8075,7 +8152,8 @@ single_loop_667:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_667
+	CMPQ      R8, R9
+	JLE       single_loop_667
 
 remainder_668:
 	SUBQ       R8, DX
@@ -8310,10 +8388,10 @@ ring_row_695:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
+	CMPQ R8, R9
+	JGT  single_698
 
 unrolled_697:
-	CMPQ      R8, R9
-	JGT       single_698
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8339,15 +8417,16 @@ unrolled_697:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
-	JMP       unrolled_697
+	CMPQ      R8, R9
+	JLE       unrolled_697
 
 single_698:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
+	CMPQ R8, R9
+	JGT  remainder_700
 
 single_loop_699:
-	CMPQ      R8, R9
-	JGT       remainder_700
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8358,7 +8437,8 @@ single_loop_699:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
-	JMP       single_loop_699
+	CMPQ      R8, R9
+	JLE       single_loop_699
 
 remainder_700:
 	SUBQ       R8, DX
@@ -8442,12 +8522,12 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 aligned_704:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
+	CMPQ SI, DI
+	JGT  single_706
 
 	PCALIGN $64
 
 unrolled_705:
-	CMPQ        SI, DI
-	JGT         single_706
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8485,15 +8565,16 @@ unrolled_705:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_705
+	CMPQ        SI, DI
+	JLE         unrolled_705
 
 single_706:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
+	CMPQ SI, DI
+	JGT  remainder_708
 
 single_loop_707:
-	CMPQ        SI, DI
-	JGT         remainder_708
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8504,7 +8585,8 @@ single_loop_707:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_707
+	CMPQ        SI, DI
+	JLE         single_loop_707
 
 remainder_708:
 	SUBQ        SI, BX
@@ -8552,12 +8634,12 @@ cached_702:
 no_last_715:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
+	CMPQ SI, R8
+	JGT  single_711
 
 	PCALIGN $64
 
 unrolled_710:
-	CMPQ        SI, R8
-	JGT         single_711
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8595,15 +8677,16 @@ unrolled_710:
 	VBLENDVPD   Y9, Y8, Y7, Y7
 	VMOVUPD     Y7, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
-	JMP         unrolled_710
+	CMPQ        SI, R8
+	JLE         unrolled_710
 
 single_711:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
+	CMPQ SI, R8
+	JGT  remainder_713
 
 single_loop_712:
-	CMPQ        SI, R8
-	JGT         remainder_713
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8614,7 +8697,8 @@ single_loop_712:
 	VBLENDVPD   Y9, Y8, Y7, Y7
 	VMOVUPD     Y7, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
-	JMP         single_loop_712
+	CMPQ        SI, R8
+	JLE         single_loop_712
 
 remainder_713:
 	MOVQ    BX, R8
@@ -8721,10 +8805,10 @@ plane_719:
 aligned_721:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
+	CMPQ R12, R13
+	JGT  single_723
 
 unrolled_722:
-	CMPQ        R12, R13
-	JGT         single_723
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8762,15 +8846,16 @@ unrolled_722:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_722
+	CMPQ        R12, R13
+	JLE         unrolled_722
 
 single_723:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
+	CMPQ R12, R13
+	JGT  remainder_725
 
 single_loop_724:
-	CMPQ        R12, R13
-	JGT         remainder_725
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8781,7 +8866,8 @@ single_loop_724:
 	VBLENDVPD   Y8, Y7, Y6, Y6
 	VMOVNTPD    Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_724
+	CMPQ        R12, R13
+	JLE         single_loop_724
 
 remainder_725:
 	MOVQ        DI, R13
@@ -8855,10 +8941,10 @@ plane_728:
 no_last_735:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
+	CMPQ R12, R13
+	JGT  single_731
 
 unrolled_730:
-	CMPQ        R12, R13
-	JGT         single_731
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -8896,15 +8982,16 @@ unrolled_730:
 	VBLENDVPD   Y10, Y9, Y8, Y8
 	VMOVUPD     Y8, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
-	JMP         unrolled_730
+	CMPQ        R12, R13
+	JLE         unrolled_730
 
 single_731:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
+	CMPQ R12, R13
+	JGT  remainder_733
 
 single_loop_732:
-	CMPQ        R12, R13
-	JGT         remainder_733
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -8915,7 +9002,8 @@ single_loop_732:
 	VBLENDVPD   Y10, Y9, Y8, Y8
 	VMOVUPD     Y8, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
-	JMP         single_loop_732
+	CMPQ        R12, R13
+	JLE         single_loop_732
 
 remainder_733:
 	MOVQ    DI, R13
@@ -9029,10 +9117,10 @@ row_741:
 aligned_743:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
+	CMPQ R10, R11
+	JGT  single_745
 
 unrolled_744:
-	CMPQ        R10, R11
-	JGT         single_745
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9078,15 +9166,16 @@ unrolled_744:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_744
+	CMPQ        R10, R11
+	JLE         unrolled_744
 
 single_745:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
+	CMPQ R10, R11
+	JGT  remainder_747
 
 single_loop_746:
-	CMPQ        R10, R11
-	JGT         remainder_747
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9099,7 +9188,8 @@ single_loop_746:
 	VBLENDVPD   Y3, Y2, Y1, Y1
 	VMOVNTPD    Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_746
+	CMPQ        R10, R11
+	JLE         single_loop_746
 
 remainder_747:
 	MOVQ        R9, R11
@@ -9168,10 +9258,10 @@ row_749:
 no_last_756:
 	MOVQ R9, R12
 	SUBQ $0x00000010, R12
+	CMPQ R10, R12
+	JGT  single_752
 
 unrolled_751:
-	CMPQ        R10, R12
-	JGT         single_752
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -9217,15 +9307,16 @@ unrolled_751:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMOVUPD     Y2, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_751
+	CMPQ        R10, R12
+	JLE         unrolled_751
 
 single_752:
 	MOVQ R9, R12
 	SUBQ $0x00000004, R12
+	CMPQ R10, R12
+	JGT  remainder_754
 
 single_loop_753:
-	CMPQ        R10, R12
-	JGT         remainder_754
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -9238,7 +9329,8 @@ single_loop_753:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMOVUPD     Y2, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_753
+	CMPQ        R10, R12
+	JLE         single_loop_753
 
 remainder_754:
 	MOVQ    R9, R12
@@ -9494,10 +9586,10 @@ sums_zeroed_783:
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
+	CMPQ R9, R10
+	JGT  single_785
 
 unrolled_784:
-	CMPQ        R9, R10
-	JGT         single_785
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9547,15 +9639,16 @@ unrolled_784:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         unrolled_784
+	CMPQ        R9, R10
+	JLE         unrolled_784
 
 single_785:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
+	CMPQ R9, R10
+	JGT  remainder_787
 
 single_loop_786:
-	CMPQ        R9, R10
-	JGT         remainder_787
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9572,7 +9665,8 @@ single_loop_786:
 	SUBQ        1888(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
-	JMP         single_loop_786
+	CMPQ        R9, R10
+	JLE         single_loop_786
 
 remainder_787:
 	SUBQ        R9, DI
@@ -9965,10 +10059,10 @@ ring_row_831:
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
+	CMPQ R10, R11
+	JGT  single_834
 
 unrolled_833:
-	CMPQ        R10, R11
-	JGT         single_834
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10018,15 +10112,16 @@ unrolled_833:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_833
+	CMPQ        R10, R11
+	JLE         unrolled_833
 
 single_834:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
+	CMPQ R10, R11
+	JGT  remainder_836
 
 single_loop_835:
-	CMPQ        R10, R11
-	JGT         remainder_836
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10043,7 +10138,8 @@ single_loop_835:
 	SUBQ        1888(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_835
+	CMPQ        R10, R11
+	JLE         single_loop_835
 
 remainder_836:
 	SUBQ        R10, R9
@@ -10284,12 +10380,12 @@ general_854:
 aligned_857:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
+	CMPQ SI, DI
+	JGT  single_859
 
 	PCALIGN $64
 
 unrolled_858:
-	CMPQ      SI, DI
-	JGT       single_859
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10315,15 +10411,16 @@ unrolled_858:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_858
+	CMPQ      SI, DI
+	JLE       unrolled_858
 
 single_859:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
+	CMPQ SI, DI
+	JGT  remainder_861
 
 single_loop_860:
-	CMPQ      SI, DI
-	JGT       remainder_861
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10331,7 +10428,8 @@ single_loop_860:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_860
+	CMPQ      SI, DI
+	JLE       single_loop_860
 
 remainder_861:
 	SUBQ       SI, BX
@@ -10367,12 +10465,12 @@ cached_855:
 no_last_868:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
+	CMPQ SI, R8
+	JGT  single_864
 
 	PCALIGN $64
 
 unrolled_863:
-	CMPQ      SI, R8
-	JGT       single_864
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10398,15 +10496,16 @@ unrolled_863:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
-	JMP       unrolled_863
+	CMPQ      SI, R8
+	JLE       unrolled_863
 
 single_864:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
+	CMPQ SI, R8
+	JGT  remainder_866
 
 single_loop_865:
-	CMPQ      SI, R8
-	JGT       remainder_866
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10414,7 +10513,8 @@ single_loop_865:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
-	JMP       single_loop_865
+	CMPQ      SI, R8
+	JLE       single_loop_865
 
 remainder_866:
 	MOVQ    BX, R8
@@ -10498,10 +10598,10 @@ plane_872:
 aligned_874:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
+	CMPQ R11, R12
+	JGT  single_876
 
 unrolled_875:
-	CMPQ      R11, R12
-	JGT       single_876
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10527,15 +10627,16 @@ unrolled_875:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_875
+	CMPQ      R11, R12
+	JLE       unrolled_875
 
 single_876:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
+	CMPQ R11, R12
+	JGT  remainder_878
 
 single_loop_877:
-	CMPQ      R11, R12
-	JGT       remainder_878
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10543,7 +10644,8 @@ single_loop_877:
 	VBLENDVPD Y2, Y3, Y4, Y4
 	VMOVNTPD  Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_877
+	CMPQ      R11, R12
+	JLE       single_loop_877
 
 remainder_878:
 	MOVQ       SI, R12
@@ -10619,10 +10721,10 @@ general_888:
 no_last_889:
 	MOVQ SI, R13
 	SUBQ $0x00000010, R13
+	CMPQ R11, R13
+	JGT  single_884
 
 unrolled_883:
-	CMPQ      R11, R13
-	JGT       single_884
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10648,15 +10750,16 @@ unrolled_883:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	JMP       unrolled_883
+	CMPQ      R11, R13
+	JLE       unrolled_883
 
 single_884:
 	MOVQ SI, R13
 	SUBQ $0x00000004, R13
+	CMPQ R11, R13
+	JGT  remainder_886
 
 single_loop_885:
-	CMPQ      R11, R13
-	JGT       remainder_886
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10664,7 +10767,8 @@ single_loop_885:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	JMP       single_loop_885
+	CMPQ      R11, R13
+	JLE       single_loop_885
 
 remainder_886:
 	MOVQ    SI, R13
@@ -10793,10 +10897,10 @@ row_897:
 aligned_899:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
+	CMPQ R9, R10
+	JGT  single_901
 
 unrolled_900:
-	CMPQ      R9, R10
-	JGT       single_901
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10822,15 +10926,16 @@ unrolled_900:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_900
+	CMPQ      R9, R10
+	JLE       unrolled_900
 
 single_901:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
+	CMPQ R9, R10
+	JGT  remainder_903
 
 single_loop_902:
-	CMPQ      R9, R10
-	JGT       remainder_903
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10838,7 +10943,8 @@ single_loop_902:
 	VBLENDVPD Y1, Y2, Y3, Y3
 	VMOVNTPD  Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_902
+	CMPQ      R9, R10
+	JLE       single_loop_902
 
 remainder_903:
 	MOVQ       R8, R10
@@ -10913,10 +11019,10 @@ general_912:
 no_last_913:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
+	CMPQ R9, R11
+	JGT  single_908
 
 unrolled_907:
-	CMPQ      R9, R11
-	JGT       single_908
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10942,15 +11048,16 @@ unrolled_907:
 	VBLENDVPD Y1, Y2, Y4, Y4
 	VMOVUPD   Y4, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_907
+	CMPQ      R9, R11
+	JLE       unrolled_907
 
 single_908:
 	MOVQ R8, R11
 	SUBQ $0x00000004, R11
+	CMPQ R9, R11
+	JGT  remainder_910
 
 single_loop_909:
-	CMPQ      R9, R11
-	JGT       remainder_910
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10958,7 +11065,8 @@ single_loop_909:
 	VBLENDVPD Y1, Y2, Y4, Y4
 	VMOVUPD   Y4, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_909
+	CMPQ      R9, R11
+	JLE       single_loop_909
 
 remainder_910:
 	MOVQ    R8, R11
@@ -11184,10 +11292,10 @@ ring_built_924:
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
+	CMPQ DX, R9
+	JGT  single_940
 
 unrolled_939:
-	CMPQ      DX, R9
-	JGT       single_940
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11217,15 +11325,16 @@ unrolled_939:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
-	JMP       unrolled_939
+	CMPQ      DX, R9
+	JLE       unrolled_939
 
 single_940:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
+	CMPQ DX, R9
+	JGT  remainder_942
 
 single_loop_941:
-	CMPQ      DX, R9
-	JGT       remainder_942
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11237,7 +11346,8 @@ single_loop_941:
 	SUBQ      1920(SP), R10
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
-	JMP       single_loop_941
+	CMPQ      DX, R9
+	JLE       single_loop_941
 
 remainder_942:
 	SUBQ       DX, DI
@@ -11457,10 +11567,10 @@ ring_built_955:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
+	CMPQ R9, R10
+	JGT  single_971
 
 unrolled_970:
-	CMPQ      R9, R10
-	JGT       single_971
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11490,15 +11600,16 @@ unrolled_970:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_970
+	CMPQ      R9, R10
+	JLE       unrolled_970
 
 single_971:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
+	CMPQ R9, R10
+	JGT  remainder_973
 
 single_loop_972:
-	CMPQ      R9, R10
-	JGT       remainder_973
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11510,7 +11621,8 @@ single_loop_972:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_972
+	CMPQ      R9, R10
+	JLE       single_loop_972
 
 remainder_973:
 	SUBQ       R9, DX
@@ -11749,10 +11861,10 @@ ring_row_1000:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
+	CMPQ R9, R10
+	JGT  single_1003
 
 unrolled_1002:
-	CMPQ      R9, R10
-	JGT       single_1003
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11782,15 +11894,16 @@ unrolled_1002:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
-	JMP       unrolled_1002
+	CMPQ      R9, R10
+	JLE       unrolled_1002
 
 single_1003:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
+	CMPQ R9, R10
+	JGT  remainder_1005
 
 single_loop_1004:
-	CMPQ      R9, R10
-	JGT       remainder_1005
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11802,7 +11915,8 @@ single_loop_1004:
 	SUBQ      1920(SP), R11
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
-	JMP       single_loop_1004
+	CMPQ      R9, R10
+	JLE       single_loop_1004
 
 remainder_1005:
 	SUBQ       R9, DX
@@ -11872,12 +11986,12 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 no_last_1012:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
+	CMPQ BX, SI
+	JGT  single_1008
 
 	PCALIGN $64
 
 unrolled_1007:
-	CMPQ        BX, SI
-	JGT         single_1008
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11903,15 +12017,16 @@ unrolled_1007:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
-	JMP         unrolled_1007
+	CMPQ        BX, SI
+	JLE         unrolled_1007
 
 single_1008:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
+	CMPQ BX, SI
+	JGT  remainder_1010
 
 single_loop_1009:
-	CMPQ        BX, SI
-	JGT         remainder_1010
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11919,7 +12034,8 @@ single_loop_1009:
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
-	JMP         single_loop_1009
+	CMPQ        BX, SI
+	JLE         single_loop_1009
 
 remainder_1010:
 	MOVQ DX, SI
@@ -11997,10 +12113,10 @@ plane_1014:
 no_last_1021:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
+	CMPQ R10, R11
+	JGT  single_1017
 
 unrolled_1016:
-	CMPQ        R10, R11
-	JGT         single_1017
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -12026,15 +12142,16 @@ unrolled_1016:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y4
 	ADDQ        $0x00000010, R10
-	JMP         unrolled_1016
+	CMPQ        R10, R11
+	JLE         unrolled_1016
 
 single_1017:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
+	CMPQ R10, R11
+	JGT  remainder_1019
 
 single_loop_1018:
-	CMPQ        R10, R11
-	JGT         remainder_1019
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -12042,7 +12159,8 @@ single_loop_1018:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 	ADDQ        $0x00000004, R10
-	JMP         single_loop_1018
+	CMPQ        R10, R11
+	JLE         single_loop_1018
 
 remainder_1019:
 	MOVQ SI, R11
@@ -12131,10 +12249,10 @@ row_1025:
 no_last_1032:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
+	CMPQ R8, R9
+	JGT  single_1028
 
 unrolled_1027:
-	CMPQ        R8, R9
-	JGT         single_1028
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12168,15 +12286,16 @@ unrolled_1027:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_1027
+	CMPQ        R8, R9
+	JLE         unrolled_1027
 
 single_1028:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
+	CMPQ R8, R9
+	JGT  remainder_1030
 
 single_loop_1029:
-	CMPQ        R8, R9
-	JGT         remainder_1030
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12186,7 +12305,8 @@ single_loop_1029:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_1029
+	CMPQ        R8, R9
+	JLE         single_loop_1029
 
 remainder_1030:
 	MOVQ DI, R9
@@ -12299,10 +12419,10 @@ sums_zeroed_1042:
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
+	CMPQ DI, R8
+	JGT  single_1044
 
 unrolled_1043:
-	CMPQ        DI, R8
-	JGT         single_1044
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12340,15 +12460,16 @@ unrolled_1043:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         unrolled_1043
+	CMPQ        DI, R8
+	JLE         unrolled_1043
 
 single_1044:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
+	CMPQ DI, R8
+	JGT  remainder_1046
 
 single_loop_1045:
-	CMPQ        DI, R8
-	JGT         remainder_1046
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12362,7 +12483,8 @@ single_loop_1045:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
-	JMP         single_loop_1045
+	CMPQ        DI, R8
+	JLE         single_loop_1045
 
 remainder_1046:
 	SUBQ        DI, BX
@@ -12615,10 +12737,10 @@ ring_row_1073:
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
+	CMPQ R8, R9
+	JGT  single_1076
 
 unrolled_1075:
-	CMPQ        R8, R9
-	JGT         single_1076
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12656,15 +12778,16 @@ unrolled_1075:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         unrolled_1075
+	CMPQ        R8, R9
+	JLE         unrolled_1075
 
 single_1076:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
+	CMPQ R8, R9
+	JGT  remainder_1078
 
 single_loop_1077:
-	CMPQ        R8, R9
-	JGT         remainder_1078
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12678,7 +12801,8 @@ single_loop_1077:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
-	JMP         single_loop_1077
+	CMPQ        R8, R9
+	JLE         single_loop_1077
 
 remainder_1078:
 	SUBQ        R8, DI
@@ -18715,12 +18839,12 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 aligned_1347:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
+	CMPQ BX, SI
+	JGT  single_1349
 
 	PCALIGN $64
 
 unrolled_1348:
-	CMPQ     BX, SI
-	JGT      single_1349
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18738,21 +18862,23 @@ unrolled_1348:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
-	JMP      unrolled_1348
+	CMPQ     BX, SI
+	JLE      unrolled_1348
 
 single_1349:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
+	CMPQ BX, SI
+	JGT  remainder_1351
 
 single_loop_1350:
-	CMPQ     BX, SI
-	JGT      remainder_1351
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
-	JMP      single_loop_1350
+	CMPQ     BX, SI
+	JLE      single_loop_1350
 
 remainder_1351:
 	SUBQ      BX, DX
@@ -18773,12 +18899,12 @@ cached_1345:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
+	CMPQ BX, SI
+	JGT  single_1354
 
 	PCALIGN $64
 
 unrolled_1353:
-	CMPQ    BX, SI
-	JGT     single_1354
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -18796,21 +18922,23 @@ unrolled_1353:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
-	JMP     unrolled_1353
+	CMPQ    BX, SI
+	JLE     unrolled_1353
 
 single_1354:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
+	CMPQ BX, SI
+	JGT  remainder_1356
 
 single_loop_1355:
-	CMPQ    BX, SI
-	JGT     remainder_1356
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
-	JMP     single_loop_1355
+	CMPQ    BX, SI
+	JLE     single_loop_1355
 
 remainder_1356:
 	SUBQ      BX, DX
@@ -18878,10 +19006,10 @@ plane_1360:
 aligned_1362:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
+	CMPQ R10, R11
+	JGT  single_1364
 
 unrolled_1363:
-	CMPQ     R10, R11
-	JGT      single_1364
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18899,21 +19027,23 @@ unrolled_1363:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
-	JMP      unrolled_1363
+	CMPQ     R10, R11
+	JLE      unrolled_1363
 
 single_1364:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
+	CMPQ R10, R11
+	JGT  remainder_1366
 
 single_loop_1365:
-	CMPQ     R10, R11
-	JGT      remainder_1366
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
-	JMP      single_loop_1365
+	CMPQ     R10, R11
+	JLE      single_loop_1365
 
 remainder_1366:
 	MOVQ      BX, R11
@@ -18951,10 +19081,10 @@ plane_1369:
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
+	CMPQ         R10, R11
+	JGT          single_1372
 
 unrolled_1371:
-	CMPQ    R10, R11
-	JGT     single_1372
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -18972,21 +19102,23 @@ unrolled_1371:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
-	JMP     unrolled_1371
+	CMPQ    R10, R11
+	JLE     unrolled_1371
 
 single_1372:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
+	CMPQ R10, R11
+	JGT  remainder_1374
 
 single_loop_1373:
-	CMPQ    R10, R11
-	JGT     remainder_1374
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
-	JMP     single_loop_1373
+	CMPQ    R10, R11
+	JLE     single_loop_1373
 
 remainder_1374:
 	MOVQ      BX, R11
@@ -19067,10 +19199,10 @@ row_1380:
 aligned_1382:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
+	CMPQ R8, R9
+	JGT  single_1384
 
 unrolled_1383:
-	CMPQ     R8, R9
-	JGT      single_1384
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -19088,21 +19220,23 @@ unrolled_1383:
 	VMULPS   192(BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
-	JMP      unrolled_1383
+	CMPQ     R8, R9
+	JLE      unrolled_1383
 
 single_1384:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
+	CMPQ R8, R9
+	JGT  remainder_1386
 
 single_loop_1385:
-	CMPQ     R8, R9
-	JGT      remainder_1386
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
-	JMP      single_loop_1385
+	CMPQ     R8, R9
+	JLE      single_loop_1385
 
 remainder_1386:
 	MOVQ      DI, R9
@@ -19138,10 +19272,10 @@ row_1388:
 	XORQ    R8, R8
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
-
-unrolled_1390:
 	CMPQ    R8, R9
 	JGT     single_1391
+
+unrolled_1390:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -19159,21 +19293,23 @@ unrolled_1390:
 	VMULPS  192(BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1390
+	CMPQ    R8, R9
+	JLE     unrolled_1390
 
 single_1391:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
+	CMPQ R8, R9
+	JGT  remainder_1393
 
 single_loop_1392:
-	CMPQ    R8, R9
-	JGT     remainder_1393
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1392
+	CMPQ    R8, R9
+	JLE     single_loop_1392
 
 remainder_1393:
 	MOVQ      DI, R9
@@ -19386,10 +19522,10 @@ ring_built_1404:
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
+	CMPQ DX, R8
+	JGT  single_1420
 
 unrolled_1419:
-	CMPQ    DX, R8
-	JGT     single_1420
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19411,15 +19547,16 @@ unrolled_1419:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1419
+	CMPQ    DX, R8
+	JLE     unrolled_1419
 
 single_1420:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
+	CMPQ DX, R8
+	JGT  remainder_1422
 
 single_loop_1421:
-	CMPQ    DX, R8
-	JGT     remainder_1422
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19429,7 +19566,8 @@ single_loop_1421:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1421
+	CMPQ    DX, R8
+	JLE     single_loop_1421
 
 remainder_1422:
 	SUBQ      DX, SI
@@ -19645,10 +19783,10 @@ ring_built_1435:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
+	CMPQ R8, R9
+	JGT  single_1451
 
 unrolled_1450:
-	CMPQ    R8, R9
-	JGT     single_1451
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19670,15 +19808,16 @@ unrolled_1450:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1450
+	CMPQ    R8, R9
+	JLE     unrolled_1450
 
 single_1451:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
+	CMPQ R8, R9
+	JGT  remainder_1453
 
 single_loop_1452:
-	CMPQ    R8, R9
-	JGT     remainder_1453
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19688,7 +19827,8 @@ single_loop_1452:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1452
+	CMPQ    R8, R9
+	JLE     single_loop_1452
 
 remainder_1453:
 	SUBQ      R8, DX
@@ -19920,10 +20060,10 @@ ring_row_1480:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
+	CMPQ R8, R9
+	JGT  single_1483
 
 unrolled_1482:
-	CMPQ    R8, R9
-	JGT     single_1483
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19945,15 +20085,16 @@ unrolled_1482:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
-	JMP     unrolled_1482
+	CMPQ    R8, R9
+	JLE     unrolled_1482
 
 single_1483:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
+	CMPQ R8, R9
+	JGT  remainder_1485
 
 single_loop_1484:
-	CMPQ    R8, R9
-	JGT     remainder_1485
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19963,7 +20104,8 @@ single_loop_1484:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
-	JMP     single_loop_1484
+	CMPQ    R8, R9
+	JLE     single_loop_1484
 
 remainder_1485:
 	SUBQ      R8, DX
@@ -20050,12 +20192,12 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 aligned_1489:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
+	CMPQ SI, DI
+	JGT  single_1491
 
 	PCALIGN $64
 
 unrolled_1490:
-	CMPQ        SI, DI
-	JGT         single_1491
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20105,15 +20247,16 @@ unrolled_1490:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1490
+	CMPQ        SI, DI
+	JLE         unrolled_1490
 
 single_1491:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
+	CMPQ SI, DI
+	JGT  remainder_1493
 
 single_loop_1492:
-	CMPQ        SI, DI
-	JGT         remainder_1493
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20127,7 +20270,8 @@ single_loop_1492:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1492
+	CMPQ        SI, DI
+	JLE         single_loop_1492
 
 remainder_1493:
 	SUBQ        SI, BX
@@ -20156,12 +20300,12 @@ cached_1487:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
+	CMPQ SI, DI
+	JGT  single_1496
 
 	PCALIGN $64
 
 unrolled_1495:
-	CMPQ        SI, DI
-	JGT         single_1496
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20211,15 +20355,16 @@ unrolled_1495:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
-	JMP         unrolled_1495
+	CMPQ        SI, DI
+	JLE         unrolled_1495
 
 single_1496:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
+	CMPQ SI, DI
+	JGT  remainder_1498
 
 single_loop_1497:
-	CMPQ        SI, DI
-	JGT         remainder_1498
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20233,7 +20378,8 @@ single_loop_1497:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
-	JMP         single_loop_1497
+	CMPQ        SI, DI
+	JLE         single_loop_1497
 
 remainder_1498:
 	SUBQ        SI, BX
@@ -20341,10 +20487,10 @@ plane_1502:
 aligned_1504:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
+	CMPQ R12, R13
+	JGT  single_1506
 
 unrolled_1505:
-	CMPQ        R12, R13
-	JGT         single_1506
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20394,15 +20540,16 @@ unrolled_1505:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1505
+	CMPQ        R12, R13
+	JLE         unrolled_1505
 
 single_1506:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
+	CMPQ R12, R13
+	JGT  remainder_1508
 
 single_loop_1507:
-	CMPQ        R12, R13
-	JGT         remainder_1508
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20416,7 +20563,8 @@ single_loop_1507:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1507
+	CMPQ        R12, R13
+	JLE         single_loop_1507
 
 remainder_1508:
 	MOVQ        DI, R13
@@ -20486,10 +20634,10 @@ plane_1511:
 	XORQ         R12, R12
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
+	CMPQ         R12, R13
+	JGT          single_1514
 
 unrolled_1513:
-	CMPQ        R12, R13
-	JGT         single_1514
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20539,15 +20687,16 @@ unrolled_1513:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
-	JMP         unrolled_1513
+	CMPQ        R12, R13
+	JLE         unrolled_1513
 
 single_1514:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
+	CMPQ R12, R13
+	JGT  remainder_1516
 
 single_loop_1515:
-	CMPQ        R12, R13
-	JGT         remainder_1516
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20561,7 +20710,8 @@ single_loop_1515:
 	VMULPS      Z9, Z10, K1, Z10
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
-	JMP         single_loop_1515
+	CMPQ        R12, R13
+	JLE         single_loop_1515
 
 remainder_1516:
 	MOVQ        DI, R13
@@ -20680,10 +20830,10 @@ row_1522:
 aligned_1524:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
+	CMPQ R10, R11
+	JGT  single_1526
 
 unrolled_1525:
-	CMPQ        R10, R11
-	JGT         single_1526
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20749,15 +20899,16 @@ unrolled_1525:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1525
+	CMPQ        R10, R11
+	JLE         unrolled_1525
 
 single_1526:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
+	CMPQ R10, R11
+	JGT  remainder_1528
 
 single_loop_1527:
-	CMPQ        R10, R11
-	JGT         remainder_1528
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20775,7 +20926,8 @@ single_loop_1527:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1527
+	CMPQ        R10, R11
+	JLE         single_loop_1527
 
 remainder_1528:
 	MOVQ        R9, R11
@@ -20824,10 +20976,10 @@ row_1530:
 	XORQ    R10, R10
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
+	CMPQ    R10, R11
+	JGT     single_1533
 
 unrolled_1532:
-	CMPQ        R10, R11
-	JGT         single_1533
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20893,15 +21045,16 @@ unrolled_1532:
 	VMULPS      192(SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1532
+	CMPQ        R10, R11
+	JLE         unrolled_1532
 
 single_1533:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
+	CMPQ R10, R11
+	JGT  remainder_1535
 
 single_loop_1534:
-	CMPQ        R10, R11
-	JGT         remainder_1535
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20919,7 +21072,8 @@ single_loop_1534:
 	VMULPS      (SI)(R10*4), Z1, K1, Z1
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1534
+	CMPQ        R10, R11
+	JLE         single_loop_1534
 
 remainder_1535:
 	MOVQ        R9, R11
@@ -21172,10 +21326,10 @@ sums_zeroed_1562:
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
+	CMPQ R9, R10
+	JGT  single_1564
 
 unrolled_1563:
-	CMPQ        R9, R10
-	JGT         single_1564
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -21245,15 +21399,16 @@ unrolled_1563:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
-	JMP         unrolled_1563
+	CMPQ        R9, R10
+	JLE         unrolled_1563
 
 single_1564:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
+	CMPQ R9, R10
+	JGT  remainder_1566
 
 single_loop_1565:
-	CMPQ        R9, R10
-	JGT         remainder_1566
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -21275,7 +21430,8 @@ single_loop_1565:
 	SUBQ        1792(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
-	JMP         single_loop_1565
+	CMPQ        R9, R10
+	JLE         single_loop_1565
 
 remainder_1566:
 	SUBQ        R9, DI
@@ -21690,10 +21846,10 @@ ring_row_1610:
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
+	CMPQ R10, R11
+	JGT  single_1613
 
 unrolled_1612:
-	CMPQ        R10, R11
-	JGT         single_1613
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21763,15 +21919,16 @@ unrolled_1612:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1612
+	CMPQ        R10, R11
+	JLE         unrolled_1612
 
 single_1613:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
+	CMPQ R10, R11
+	JGT  remainder_1615
 
 single_loop_1614:
-	CMPQ        R10, R11
-	JGT         remainder_1615
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21793,7 +21950,8 @@ single_loop_1614:
 	SUBQ        1792(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1614
+	CMPQ        R10, R11
+	JLE         single_loop_1614
 
 remainder_1615:
 	SUBQ        R10, R9
@@ -22033,12 +22191,12 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 aligned_1634:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
+	CMPQ SI, DI
+	JGT  single_1636
 
 	PCALIGN $64
 
 unrolled_1635:
-	CMPQ     SI, DI
-	JGT      single_1636
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -22060,22 +22218,24 @@ unrolled_1635:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
-	JMP      unrolled_1635
+	CMPQ     SI, DI
+	JLE      unrolled_1635
 
 single_1636:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
+	CMPQ SI, DI
+	JGT  remainder_1638
 
 single_loop_1637:
-	CMPQ     SI, DI
-	JGT      remainder_1638
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
-	JMP      single_loop_1637
+	CMPQ     SI, DI
+	JLE      single_loop_1637
 
 remainder_1638:
 	SUBQ      SI, BX
@@ -22097,12 +22257,12 @@ cached_1632:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
+	CMPQ SI, DI
+	JGT  single_1641
 
 	PCALIGN $64
 
 unrolled_1640:
-	CMPQ    SI, DI
-	JGT     single_1641
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -22124,22 +22284,24 @@ unrolled_1640:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
-	JMP     unrolled_1640
+	CMPQ    SI, DI
+	JLE     unrolled_1640
 
 single_1641:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
+	CMPQ SI, DI
+	JGT  remainder_1643
 
 single_loop_1642:
-	CMPQ    SI, DI
-	JGT     remainder_1643
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
-	JMP     single_loop_1642
+	CMPQ    SI, DI
+	JLE     single_loop_1642
 
 remainder_1643:
 	SUBQ      SI, BX
@@ -22210,10 +22372,10 @@ plane_1647:
 aligned_1649:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
+	CMPQ R11, R12
+	JGT  single_1651
 
 unrolled_1650:
-	CMPQ     R11, R12
-	JGT      single_1651
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -22235,22 +22397,24 @@ unrolled_1650:
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
-	JMP      unrolled_1650
+	CMPQ     R11, R12
+	JLE      unrolled_1650
 
 single_1651:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
+	CMPQ R11, R12
+	JGT  remainder_1653
 
 single_loop_1652:
-	CMPQ     R11, R12
-	JGT      remainder_1653
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
-	JMP      single_loop_1652
+	CMPQ     R11, R12
+	JLE      single_loop_1652
 
 remainder_1653:
 	MOVQ      SI, R12
@@ -22290,10 +22454,10 @@ plane_1656:
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
+	CMPQ         R11, R12
+	JGT          single_1659
 
 unrolled_1658:
-	CMPQ    R11, R12
-	JGT     single_1659
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -22315,22 +22479,24 @@ unrolled_1658:
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
-	JMP     unrolled_1658
+	CMPQ    R11, R12
+	JLE     unrolled_1658
 
 single_1659:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
+	CMPQ R11, R12
+	JGT  remainder_1661
 
 single_loop_1660:
-	CMPQ    R11, R12
-	JGT     remainder_1661
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
-	JMP     single_loop_1660
+	CMPQ    R11, R12
+	JLE     single_loop_1660
 
 remainder_1661:
 	MOVQ      SI, R12
@@ -22415,10 +22581,10 @@ row_1667:
 aligned_1669:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
+	CMPQ R9, R10
+	JGT  single_1671
 
 unrolled_1670:
-	CMPQ     R9, R10
-	JGT      single_1671
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -22440,22 +22606,24 @@ unrolled_1670:
 	VMULPS   192(SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
-	JMP      unrolled_1670
+	CMPQ     R9, R10
+	JLE      unrolled_1670
 
 single_1671:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
+	CMPQ R9, R10
+	JGT  remainder_1673
 
 single_loop_1672:
-	CMPQ     R9, R10
-	JGT      remainder_1673
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
 	VMULPS   (SI)(R9*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
-	JMP      single_loop_1672
+	CMPQ     R9, R10
+	JLE      single_loop_1672
 
 remainder_1673:
 	MOVQ      R8, R10
@@ -22493,10 +22661,10 @@ row_1675:
 	XORQ    R9, R9
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
-
-unrolled_1677:
 	CMPQ    R9, R10
 	JGT     single_1678
+
+unrolled_1677:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -22518,22 +22686,24 @@ unrolled_1677:
 	VMULPS  192(SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1677
+	CMPQ    R9, R10
+	JLE     unrolled_1677
 
 single_1678:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
+	CMPQ R9, R10
+	JGT  remainder_1680
 
 single_loop_1679:
-	CMPQ    R9, R10
-	JGT     remainder_1680
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
 	VMULPS  (SI)(R9*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1679
+	CMPQ    R9, R10
+	JLE     single_loop_1679
 
 remainder_1680:
 	MOVQ      R8, R10
@@ -22749,10 +22919,10 @@ ring_built_1691:
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
+	CMPQ DX, R9
+	JGT  single_1707
 
 unrolled_1706:
-	CMPQ    DX, R9
-	JGT     single_1707
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22778,15 +22948,16 @@ unrolled_1706:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
-	JMP     unrolled_1706
+	CMPQ    DX, R9
+	JLE     unrolled_1706
 
 single_1707:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
+	CMPQ DX, R9
+	JGT  remainder_1709
 
 single_loop_1708:
-	CMPQ    DX, R9
-	JGT     remainder_1709
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22797,7 +22968,8 @@ single_loop_1708:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
-	JMP     single_loop_1708
+	CMPQ    DX, R9
+	JLE     single_loop_1708
 
 remainder_1709:
 	SUBQ      DX, DI
@@ -23014,10 +23186,10 @@ ring_built_1722:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
+	CMPQ R9, R10
+	JGT  single_1738
 
 unrolled_1737:
-	CMPQ    R9, R10
-	JGT     single_1738
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23043,15 +23215,16 @@ unrolled_1737:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1737
+	CMPQ    R9, R10
+	JLE     unrolled_1737
 
 single_1738:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
+	CMPQ R9, R10
+	JGT  remainder_1740
 
 single_loop_1739:
-	CMPQ    R9, R10
-	JGT     remainder_1740
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23062,7 +23235,8 @@ single_loop_1739:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1739
+	CMPQ    R9, R10
+	JLE     single_loop_1739
 
 remainder_1740:
 	SUBQ      R9, DX
@@ -23298,10 +23472,10 @@ ring_row_1767:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
+	CMPQ R9, R10
+	JGT  single_1770
 
 unrolled_1769:
-	CMPQ    R9, R10
-	JGT     single_1770
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23327,15 +23501,16 @@ unrolled_1769:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
-	JMP     unrolled_1769
+	CMPQ    R9, R10
+	JLE     unrolled_1769
 
 single_1770:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
+	CMPQ R9, R10
+	JGT  remainder_1772
 
 single_loop_1771:
-	CMPQ    R9, R10
-	JGT     remainder_1772
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23346,7 +23521,8 @@ single_loop_1771:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
-	JMP     single_loop_1771
+	CMPQ    R9, R10
+	JLE     single_loop_1771
 
 remainder_1772:
 	SUBQ      R9, DX
@@ -23398,12 +23574,12 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	XORQ   BX, BX
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
+	CMPQ   BX, SI
+	JGT    single_1775
 
 	PCALIGN $64
 
 unrolled_1774:
-	CMPQ        BX, SI
-	JGT         single_1775
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23445,15 +23621,16 @@ unrolled_1774:
 	VCVTPS2PD   224(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
-	JMP         unrolled_1774
+	CMPQ        BX, SI
+	JLE         unrolled_1774
 
 single_1775:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
+	CMPQ BX, SI
+	JGT  remainder_1777
 
 single_loop_1776:
-	CMPQ        BX, SI
-	JGT         remainder_1777
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23465,7 +23642,8 @@ single_loop_1776:
 	VCVTPS2PD   32(CX)(BX*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
-	JMP         single_loop_1776
+	CMPQ        BX, SI
+	JLE         single_loop_1776
 
 remainder_1777:
 	SUBQ        BX, DX
@@ -23530,10 +23708,10 @@ plane_1779:
 	XORQ   R10, R10
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
+	CMPQ   R10, R11
+	JGT    single_1782
 
 unrolled_1781:
-	CMPQ        R10, R11
-	JGT         single_1782
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23575,15 +23753,16 @@ unrolled_1781:
 	VCVTPS2PD   224(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
-	JMP         unrolled_1781
+	CMPQ        R10, R11
+	JLE         unrolled_1781
 
 single_1782:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
+	CMPQ R10, R11
+	JGT  remainder_1784
 
 single_loop_1783:
-	CMPQ        R10, R11
-	JGT         remainder_1784
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23595,7 +23774,8 @@ single_loop_1783:
 	VCVTPS2PD   32(CX)(R10*4), Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
-	JMP         single_loop_1783
+	CMPQ        R10, R11
+	JLE         single_loop_1783
 
 remainder_1784:
 	MOVQ        SI, R11
@@ -23667,10 +23847,10 @@ row_1788:
 	XORQ    R8, R8
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
+	CMPQ    R8, R9
+	JGT     single_1791
 
 unrolled_1790:
-	CMPQ        R8, R9
-	JGT         single_1791
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23728,15 +23908,16 @@ unrolled_1790:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1790
+	CMPQ        R8, R9
+	JLE         unrolled_1790
 
 single_1791:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
+	CMPQ R8, R9
+	JGT  remainder_1793
 
 single_loop_1792:
-	CMPQ        R8, R9
-	JGT         remainder_1793
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23752,7 +23933,8 @@ single_loop_1792:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1792
+	CMPQ        R8, R9
+	JLE         single_loop_1792
 
 remainder_1793:
 	MOVQ        DI, R9
@@ -23865,10 +24047,10 @@ sums_zeroed_1803:
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
+	CMPQ DI, R8
+	JGT  single_1805
 
 unrolled_1804:
-	CMPQ        DI, R8
-	JGT         single_1805
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23930,15 +24112,16 @@ unrolled_1804:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
-	JMP         unrolled_1804
+	CMPQ        DI, R8
+	JLE         unrolled_1804
 
 single_1805:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
+	CMPQ DI, R8
+	JGT  remainder_1807
 
 single_loop_1806:
-	CMPQ        DI, R8
-	JGT         remainder_1807
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -23958,7 +24141,8 @@ single_loop_1806:
 	SUBQ        1216(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
-	JMP         single_loop_1806
+	CMPQ        DI, R8
+	JLE         single_loop_1806
 
 remainder_1807:
 	SUBQ        DI, BX
@@ -24235,10 +24419,10 @@ ring_row_1834:
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
+	CMPQ R8, R9
+	JGT  single_1837
 
 unrolled_1836:
-	CMPQ        R8, R9
-	JGT         single_1837
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -24300,15 +24484,16 @@ unrolled_1836:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
-	JMP         unrolled_1836
+	CMPQ        R8, R9
+	JLE         unrolled_1836
 
 single_1837:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
+	CMPQ R8, R9
+	JGT  remainder_1839
 
 single_loop_1838:
-	CMPQ        R8, R9
-	JGT         remainder_1839
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -24328,7 +24513,8 @@ single_loop_1838:
 	SUBQ        1216(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
-	JMP         single_loop_1838
+	CMPQ        R8, R9
+	JLE         single_loop_1838
 
 remainder_1839:
 	SUBQ        R8, DI
@@ -24563,12 +24749,12 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 aligned_1858:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
+	CMPQ BX, SI
+	JGT  single_1860
 
 	PCALIGN $64
 
 unrolled_1859:
-	CMPQ     BX, SI
-	JGT      single_1860
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24586,21 +24772,23 @@ unrolled_1859:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
-	JMP      unrolled_1859
+	CMPQ     BX, SI
+	JLE      unrolled_1859
 
 single_1860:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
+	CMPQ BX, SI
+	JGT  remainder_1862
 
 single_loop_1861:
-	CMPQ     BX, SI
-	JGT      remainder_1862
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
-	JMP      single_loop_1861
+	CMPQ     BX, SI
+	JLE      single_loop_1861
 
 remainder_1862:
 	SUBQ      BX, DX
@@ -24621,12 +24809,12 @@ cached_1856:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
+	CMPQ BX, SI
+	JGT  single_1865
 
 	PCALIGN $64
 
 unrolled_1864:
-	CMPQ    BX, SI
-	JGT     single_1865
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -24644,21 +24832,23 @@ unrolled_1864:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
-	JMP     unrolled_1864
+	CMPQ    BX, SI
+	JLE     unrolled_1864
 
 single_1865:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
+	CMPQ BX, SI
+	JGT  remainder_1867
 
 single_loop_1866:
-	CMPQ    BX, SI
-	JGT     remainder_1867
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     single_loop_1866
+	CMPQ    BX, SI
+	JLE     single_loop_1866
 
 remainder_1867:
 	SUBQ      BX, DX
@@ -24726,10 +24916,10 @@ plane_1871:
 aligned_1873:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
+	CMPQ R10, R11
+	JGT  single_1875
 
 unrolled_1874:
-	CMPQ     R10, R11
-	JGT      single_1875
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24747,21 +24937,23 @@ unrolled_1874:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
-	JMP      unrolled_1874
+	CMPQ     R10, R11
+	JLE      unrolled_1874
 
 single_1875:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
+	CMPQ R10, R11
+	JGT  remainder_1877
 
 single_loop_1876:
-	CMPQ     R10, R11
-	JGT      remainder_1877
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
-	JMP      single_loop_1876
+	CMPQ     R10, R11
+	JLE      single_loop_1876
 
 remainder_1877:
 	MOVQ      BX, R11
@@ -24799,10 +24991,10 @@ plane_1880:
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
+	CMPQ         R10, R11
+	JGT          single_1883
 
 unrolled_1882:
-	CMPQ    R10, R11
-	JGT     single_1883
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -24820,21 +25012,23 @@ unrolled_1882:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
-	JMP     unrolled_1882
+	CMPQ    R10, R11
+	JLE     unrolled_1882
 
 single_1883:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
+	CMPQ R10, R11
+	JGT  remainder_1885
 
 single_loop_1884:
-	CMPQ    R10, R11
-	JGT     remainder_1885
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
-	JMP     single_loop_1884
+	CMPQ    R10, R11
+	JLE     single_loop_1884
 
 remainder_1885:
 	MOVQ      BX, R11
@@ -24915,10 +25109,10 @@ row_1891:
 aligned_1893:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
+	CMPQ R8, R9
+	JGT  single_1895
 
 unrolled_1894:
-	CMPQ     R8, R9
-	JGT      single_1895
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -24936,21 +25130,23 @@ unrolled_1894:
 	VMULPD   192(BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
-	JMP      unrolled_1894
+	CMPQ     R8, R9
+	JLE      unrolled_1894
 
 single_1895:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
+	CMPQ R8, R9
+	JGT  remainder_1897
 
 single_loop_1896:
-	CMPQ     R8, R9
-	JGT      remainder_1897
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
-	JMP      single_loop_1896
+	CMPQ     R8, R9
+	JLE      single_loop_1896
 
 remainder_1897:
 	MOVQ      DI, R9
@@ -24986,10 +25182,10 @@ row_1899:
 	XORQ    R8, R8
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
-
-unrolled_1901:
 	CMPQ    R8, R9
 	JGT     single_1902
+
+unrolled_1901:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -25007,21 +25203,23 @@ unrolled_1901:
 	VMULPD  192(BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1901
+	CMPQ    R8, R9
+	JLE     unrolled_1901
 
 single_1902:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
+	CMPQ R8, R9
+	JGT  remainder_1904
 
 single_loop_1903:
-	CMPQ    R8, R9
-	JGT     remainder_1904
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1903
+	CMPQ    R8, R9
+	JLE     single_loop_1903
 
 remainder_1904:
 	MOVQ      DI, R9
@@ -25234,10 +25432,10 @@ ring_built_1915:
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
+	CMPQ DX, R8
+	JGT  single_1931
 
 unrolled_1930:
-	CMPQ    DX, R8
-	JGT     single_1931
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25259,15 +25457,16 @@ unrolled_1930:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_1930
+	CMPQ    DX, R8
+	JLE     unrolled_1930
 
 single_1931:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
+	CMPQ DX, R8
+	JGT  remainder_1933
 
 single_loop_1932:
-	CMPQ    DX, R8
-	JGT     remainder_1933
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25277,7 +25476,8 @@ single_loop_1932:
 	SUBQ    1920(SP), R9
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_1932
+	CMPQ    DX, R8
+	JLE     single_loop_1932
 
 remainder_1933:
 	SUBQ      DX, SI
@@ -25493,10 +25693,10 @@ ring_built_1946:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
+	CMPQ R8, R9
+	JGT  single_1962
 
 unrolled_1961:
-	CMPQ    R8, R9
-	JGT     single_1962
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25518,15 +25718,16 @@ unrolled_1961:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1961
+	CMPQ    R8, R9
+	JLE     unrolled_1961
 
 single_1962:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
+	CMPQ R8, R9
+	JGT  remainder_1964
 
 single_loop_1963:
-	CMPQ    R8, R9
-	JGT     remainder_1964
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25536,7 +25737,8 @@ single_loop_1963:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1963
+	CMPQ    R8, R9
+	JLE     single_loop_1963
 
 remainder_1964:
 	SUBQ      R8, DX
@@ -25768,10 +25970,10 @@ ring_row_1991:
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
+	CMPQ R8, R9
+	JGT  single_1994
 
 unrolled_1993:
-	CMPQ    R8, R9
-	JGT     single_1994
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25793,15 +25995,16 @@ unrolled_1993:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
-	JMP     unrolled_1993
+	CMPQ    R8, R9
+	JLE     unrolled_1993
 
 single_1994:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
+	CMPQ R8, R9
+	JGT  remainder_1996
 
 single_loop_1995:
-	CMPQ    R8, R9
-	JGT     remainder_1996
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25811,7 +26014,8 @@ single_loop_1995:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
-	JMP     single_loop_1995
+	CMPQ    R8, R9
+	JLE     single_loop_1995
 
 remainder_1996:
 	SUBQ      R8, DX
@@ -25888,12 +26092,12 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 aligned_2000:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
+	CMPQ SI, DI
+	JGT  single_2002
 
 	PCALIGN $64
 
 unrolled_2001:
-	CMPQ        SI, DI
-	JGT         single_2002
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25919,15 +26123,16 @@ unrolled_2001:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_2001
+	CMPQ        SI, DI
+	JLE         unrolled_2001
 
 single_2002:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
+	CMPQ SI, DI
+	JGT  remainder_2004
 
 single_loop_2003:
-	CMPQ        SI, DI
-	JGT         remainder_2004
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25935,7 +26140,8 @@ single_loop_2003:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_2003
+	CMPQ        SI, DI
+	JLE         single_loop_2003
 
 remainder_2004:
 	SUBQ        SI, BX
@@ -25958,12 +26164,12 @@ cached_1998:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
+	CMPQ SI, DI
+	JGT  single_2007
 
 	PCALIGN $64
 
 unrolled_2006:
-	CMPQ        SI, DI
-	JGT         single_2007
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -25989,15 +26195,16 @@ unrolled_2006:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
-	JMP         unrolled_2006
+	CMPQ        SI, DI
+	JLE         unrolled_2006
 
 single_2007:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
+	CMPQ SI, DI
+	JGT  remainder_2009
 
 single_loop_2008:
-	CMPQ        SI, DI
-	JGT         remainder_2009
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -26005,7 +26212,8 @@ single_loop_2008:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
-	JMP         single_loop_2008
+	CMPQ        SI, DI
+	JLE         single_loop_2008
 
 remainder_2009:
 	SUBQ        SI, BX
@@ -26093,10 +26301,10 @@ plane_2013:
 aligned_2015:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
+	CMPQ R12, R13
+	JGT  single_2017
 
 unrolled_2016:
-	CMPQ        R12, R13
-	JGT         single_2017
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26122,15 +26330,16 @@ unrolled_2016:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_2016
+	CMPQ        R12, R13
+	JLE         unrolled_2016
 
 single_2017:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
+	CMPQ R12, R13
+	JGT  remainder_2019
 
 single_loop_2018:
-	CMPQ        R12, R13
-	JGT         remainder_2019
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26138,7 +26347,8 @@ single_loop_2018:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_2018
+	CMPQ        R12, R13
+	JLE         single_loop_2018
 
 remainder_2019:
 	MOVQ        DI, R13
@@ -26194,10 +26404,10 @@ plane_2022:
 	XORQ         R12, R12
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
+	CMPQ         R12, R13
+	JGT          single_2025
 
 unrolled_2024:
-	CMPQ        R12, R13
-	JGT         single_2025
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26223,15 +26433,16 @@ unrolled_2024:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
-	JMP         unrolled_2024
+	CMPQ        R12, R13
+	JLE         unrolled_2024
 
 single_2025:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
+	CMPQ R12, R13
+	JGT  remainder_2027
 
 single_loop_2026:
-	CMPQ        R12, R13
-	JGT         remainder_2027
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26239,7 +26450,8 @@ single_loop_2026:
 	VMULPD      Z5, Z7, K1, Z7
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
-	JMP         single_loop_2026
+	CMPQ        R12, R13
+	JLE         single_loop_2026
 
 remainder_2027:
 	MOVQ        DI, R13
@@ -26340,10 +26552,10 @@ row_2033:
 aligned_2035:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
+	CMPQ R10, R11
+	JGT  single_2037
 
 unrolled_2036:
-	CMPQ        R10, R11
-	JGT         single_2037
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26377,15 +26589,16 @@ unrolled_2036:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2036
+	CMPQ        R10, R11
+	JLE         unrolled_2036
 
 single_2037:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
+	CMPQ R10, R11
+	JGT  remainder_2039
 
 single_loop_2038:
-	CMPQ        R10, R11
-	JGT         remainder_2039
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26395,7 +26608,8 @@ single_loop_2038:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2038
+	CMPQ        R10, R11
+	JLE         single_loop_2038
 
 remainder_2039:
 	MOVQ        R9, R11
@@ -26436,10 +26650,10 @@ row_2041:
 	XORQ    R10, R10
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
+	CMPQ    R10, R11
+	JGT     single_2044
 
 unrolled_2043:
-	CMPQ        R10, R11
-	JGT         single_2044
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26473,15 +26687,16 @@ unrolled_2043:
 	VMULPD      192(SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2043
+	CMPQ        R10, R11
+	JLE         unrolled_2043
 
 single_2044:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
+	CMPQ R10, R11
+	JGT  remainder_2046
 
 single_loop_2045:
-	CMPQ        R10, R11
-	JGT         remainder_2046
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26491,7 +26706,8 @@ single_loop_2045:
 	VMULPD      (SI)(R10*8), Z2, K1, Z2
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2045
+	CMPQ        R10, R11
+	JLE         single_loop_2045
 
 remainder_2046:
 	MOVQ        R9, R11
@@ -26736,10 +26952,10 @@ sums_zeroed_2073:
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
+	CMPQ R9, R10
+	JGT  single_2075
 
 unrolled_2074:
-	CMPQ        R9, R10
-	JGT         single_2075
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26777,15 +26993,16 @@ unrolled_2074:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
-	JMP         unrolled_2074
+	CMPQ        R9, R10
+	JLE         unrolled_2074
 
 single_2075:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
+	CMPQ R9, R10
+	JGT  remainder_2077
 
 single_loop_2076:
-	CMPQ        R9, R10
-	JGT         remainder_2077
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26799,7 +27016,8 @@ single_loop_2076:
 	SUBQ        1856(SP), R11
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
-	JMP         single_loop_2076
+	CMPQ        R9, R10
+	JLE         single_loop_2076
 
 remainder_2077:
 	SUBQ        R9, DI
@@ -27187,10 +27405,10 @@ ring_row_2121:
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
+	CMPQ R10, R11
+	JGT  single_2124
 
 unrolled_2123:
-	CMPQ        R10, R11
-	JGT         single_2124
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -27228,15 +27446,16 @@ unrolled_2123:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2123
+	CMPQ        R10, R11
+	JLE         unrolled_2123
 
 single_2124:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
+	CMPQ R10, R11
+	JGT  remainder_2126
 
 single_loop_2125:
-	CMPQ        R10, R11
-	JGT         remainder_2126
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -27250,7 +27469,8 @@ single_loop_2125:
 	SUBQ        1856(SP), R12
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2125
+	CMPQ        R10, R11
+	JLE         single_loop_2125
 
 remainder_2126:
 	SUBQ        R10, R9
@@ -27463,12 +27683,12 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 aligned_2145:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
+	CMPQ SI, DI
+	JGT  single_2147
 
 	PCALIGN $64
 
 unrolled_2146:
-	CMPQ     SI, DI
-	JGT      single_2147
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -27490,22 +27710,24 @@ unrolled_2146:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
-	JMP      unrolled_2146
+	CMPQ     SI, DI
+	JLE      unrolled_2146
 
 single_2147:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
+	CMPQ SI, DI
+	JGT  remainder_2149
 
 single_loop_2148:
-	CMPQ     SI, DI
-	JGT      remainder_2149
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
-	JMP      single_loop_2148
+	CMPQ     SI, DI
+	JLE      single_loop_2148
 
 remainder_2149:
 	SUBQ      SI, BX
@@ -27527,12 +27749,12 @@ cached_2143:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
+	CMPQ SI, DI
+	JGT  single_2152
 
 	PCALIGN $64
 
 unrolled_2151:
-	CMPQ    SI, DI
-	JGT     single_2152
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -27554,22 +27776,24 @@ unrolled_2151:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
-	JMP     unrolled_2151
+	CMPQ    SI, DI
+	JLE     unrolled_2151
 
 single_2152:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
+	CMPQ SI, DI
+	JGT  remainder_2154
 
 single_loop_2153:
-	CMPQ    SI, DI
-	JGT     remainder_2154
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     single_loop_2153
+	CMPQ    SI, DI
+	JLE     single_loop_2153
 
 remainder_2154:
 	SUBQ      SI, BX
@@ -27640,10 +27864,10 @@ plane_2158:
 aligned_2160:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
+	CMPQ R11, R12
+	JGT  single_2162
 
 unrolled_2161:
-	CMPQ     R11, R12
-	JGT      single_2162
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -27665,22 +27889,24 @@ unrolled_2161:
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
-	JMP      unrolled_2161
+	CMPQ     R11, R12
+	JLE      unrolled_2161
 
 single_2162:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
+	CMPQ R11, R12
+	JGT  remainder_2164
 
 single_loop_2163:
-	CMPQ     R11, R12
-	JGT      remainder_2164
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
-	JMP      single_loop_2163
+	CMPQ     R11, R12
+	JLE      single_loop_2163
 
 remainder_2164:
 	MOVQ      SI, R12
@@ -27720,10 +27946,10 @@ plane_2167:
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
+	CMPQ         R11, R12
+	JGT          single_2170
 
 unrolled_2169:
-	CMPQ    R11, R12
-	JGT     single_2170
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -27745,22 +27971,24 @@ unrolled_2169:
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
-	JMP     unrolled_2169
+	CMPQ    R11, R12
+	JLE     unrolled_2169
 
 single_2170:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
+	CMPQ R11, R12
+	JGT  remainder_2172
 
 single_loop_2171:
-	CMPQ    R11, R12
-	JGT     remainder_2172
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
-	JMP     single_loop_2171
+	CMPQ    R11, R12
+	JLE     single_loop_2171
 
 remainder_2172:
 	MOVQ      SI, R12
@@ -27845,10 +28073,10 @@ row_2178:
 aligned_2180:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
+	CMPQ R9, R10
+	JGT  single_2182
 
 unrolled_2181:
-	CMPQ     R9, R10
-	JGT      single_2182
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -27870,22 +28098,24 @@ unrolled_2181:
 	VMULPD   192(SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
-	JMP      unrolled_2181
+	CMPQ     R9, R10
+	JLE      unrolled_2181
 
 single_2182:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
+	CMPQ R9, R10
+	JGT  remainder_2184
 
 single_loop_2183:
-	CMPQ     R9, R10
-	JGT      remainder_2184
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
 	VMULPD   (SI)(R9*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
-	JMP      single_loop_2183
+	CMPQ     R9, R10
+	JLE      single_loop_2183
 
 remainder_2184:
 	MOVQ      R8, R10
@@ -27923,10 +28153,10 @@ row_2186:
 	XORQ    R9, R9
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
-
-unrolled_2188:
 	CMPQ    R9, R10
 	JGT     single_2189
+
+unrolled_2188:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -27948,22 +28178,24 @@ unrolled_2188:
 	VMULPD  192(SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2188
+	CMPQ    R9, R10
+	JLE     unrolled_2188
 
 single_2189:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
+	CMPQ R9, R10
+	JGT  remainder_2191
 
 single_loop_2190:
-	CMPQ    R9, R10
-	JGT     remainder_2191
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
 	VMULPD  (SI)(R9*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2190
+	CMPQ    R9, R10
+	JLE     single_loop_2190
 
 remainder_2191:
 	MOVQ      R8, R10
@@ -28179,10 +28411,10 @@ ring_built_2202:
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
+	CMPQ DX, R9
+	JGT  single_2218
 
 unrolled_2217:
-	CMPQ    DX, R9
-	JGT     single_2218
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -28208,15 +28440,16 @@ unrolled_2217:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
-	JMP     unrolled_2217
+	CMPQ    DX, R9
+	JLE     unrolled_2217
 
 single_2218:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
+	CMPQ DX, R9
+	JGT  remainder_2220
 
 single_loop_2219:
-	CMPQ    DX, R9
-	JGT     remainder_2220
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -28227,7 +28460,8 @@ single_loop_2219:
 	SUBQ    1920(SP), R10
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
-	JMP     single_loop_2219
+	CMPQ    DX, R9
+	JLE     single_loop_2219
 
 remainder_2220:
 	SUBQ      DX, DI
@@ -28444,10 +28678,10 @@ ring_built_2233:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
+	CMPQ R9, R10
+	JGT  single_2249
 
 unrolled_2248:
-	CMPQ    R9, R10
-	JGT     single_2249
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28473,15 +28707,16 @@ unrolled_2248:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2248
+	CMPQ    R9, R10
+	JLE     unrolled_2248
 
 single_2249:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
+	CMPQ R9, R10
+	JGT  remainder_2251
 
 single_loop_2250:
-	CMPQ    R9, R10
-	JGT     remainder_2251
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28492,7 +28727,8 @@ single_loop_2250:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2250
+	CMPQ    R9, R10
+	JLE     single_loop_2250
 
 remainder_2251:
 	SUBQ      R9, DX
@@ -28728,10 +28964,10 @@ ring_row_2278:
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
+	CMPQ R9, R10
+	JGT  single_2281
 
 unrolled_2280:
-	CMPQ    R9, R10
-	JGT     single_2281
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28757,15 +28993,16 @@ unrolled_2280:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
-	JMP     unrolled_2280
+	CMPQ    R9, R10
+	JLE     unrolled_2280
 
 single_2281:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
+	CMPQ R9, R10
+	JGT  remainder_2283
 
 single_loop_2282:
-	CMPQ    R9, R10
-	JGT     remainder_2283
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28776,7 +29013,8 @@ single_loop_2282:
 	SUBQ    1920(SP), R11
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
-	JMP     single_loop_2282
+	CMPQ    R9, R10
+	JLE     single_loop_2282
 
 remainder_2283:
 	SUBQ      R9, DX
@@ -28824,12 +29062,12 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	XORQ   BX, BX
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
+	CMPQ   BX, SI
+	JGT    single_2286
 
 	PCALIGN $64
 
 unrolled_2285:
-	CMPQ        BX, SI
-	JGT         single_2286
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -28847,21 +29085,23 @@ unrolled_2285:
 	VMOVUPD     192(CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
-	JMP         unrolled_2285
+	CMPQ        BX, SI
+	JLE         unrolled_2285
 
 single_2286:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
+	CMPQ BX, SI
+	JGT  remainder_2288
 
 single_loop_2287:
-	CMPQ        BX, SI
-	JGT         remainder_2288
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
-	JMP         single_loop_2287
+	CMPQ        BX, SI
+	JLE         single_loop_2287
 
 remainder_2288:
 	SUBQ        BX, DX
@@ -28912,10 +29152,10 @@ plane_2290:
 	XORQ   R10, R10
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
+	CMPQ   R10, R11
+	JGT    single_2293
 
 unrolled_2292:
-	CMPQ        R10, R11
-	JGT         single_2293
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -28933,21 +29173,23 @@ unrolled_2292:
 	VMOVUPD     192(CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
-	JMP         unrolled_2292
+	CMPQ        R10, R11
+	JLE         unrolled_2292
 
 single_2293:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
+	CMPQ R10, R11
+	JGT  remainder_2295
 
 single_loop_2294:
-	CMPQ        R10, R11
-	JGT         remainder_2295
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
-	JMP         single_loop_2294
+	CMPQ        R10, R11
+	JLE         single_loop_2294
 
 remainder_2295:
 	MOVQ        SI, R11
@@ -29009,10 +29251,10 @@ row_2299:
 	XORQ    R8, R8
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
+	CMPQ    R8, R9
+	JGT     single_2302
 
 unrolled_2301:
-	CMPQ        R8, R9
-	JGT         single_2302
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -29038,15 +29280,16 @@ unrolled_2301:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2301
+	CMPQ        R8, R9
+	JLE         unrolled_2301
 
 single_2302:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
+	CMPQ R8, R9
+	JGT  remainder_2304
 
 single_loop_2303:
-	CMPQ        R8, R9
-	JGT         remainder_2304
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -29054,7 +29297,8 @@ single_loop_2303:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2303
+	CMPQ        R8, R9
+	JLE         single_loop_2303
 
 remainder_2304:
 	MOVQ        DI, R9
@@ -29159,10 +29403,10 @@ sums_zeroed_2314:
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
+	CMPQ DI, R8
+	JGT  single_2316
 
 unrolled_2315:
-	CMPQ        DI, R8
-	JGT         single_2316
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -29192,15 +29436,16 @@ unrolled_2315:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
-	JMP         unrolled_2315
+	CMPQ        DI, R8
+	JLE         unrolled_2315
 
 single_2316:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
+	CMPQ DI, R8
+	JGT  remainder_2318
 
 single_loop_2317:
-	CMPQ        DI, R8
-	JGT         remainder_2318
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -29212,7 +29457,8 @@ single_loop_2317:
 	SUBQ        960(SP), R9
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
-	JMP         single_loop_2317
+	CMPQ        DI, R8
+	JLE         single_loop_2317
 
 remainder_2318:
 	SUBQ        DI, BX
@@ -29462,10 +29708,10 @@ ring_row_2345:
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
+	CMPQ R8, R9
+	JGT  single_2348
 
 unrolled_2347:
-	CMPQ        R8, R9
-	JGT         single_2348
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29495,15 +29741,16 @@ unrolled_2347:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
-	JMP         unrolled_2347
+	CMPQ        R8, R9
+	JLE         unrolled_2347
 
 single_2348:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
+	CMPQ R8, R9
+	JGT  remainder_2350
 
 single_loop_2349:
-	CMPQ        R8, R9
-	JGT         remainder_2350
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29515,7 +29762,8 @@ single_loop_2349:
 	SUBQ        960(SP), R10
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
-	JMP         single_loop_2349
+	CMPQ        R8, R9
+	JLE         single_loop_2349
 
 remainder_2350:
 	SUBQ        R8, DI
