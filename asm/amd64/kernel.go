@@ -77,6 +77,28 @@ type kernel struct {
 	ring, sumRing Mem
 	ringVars      Mem
 	r             GPVirtual
+
+	// cold are blocks emitted after the kernel's RET, out of the way of
+	// the common path: each starts at a label that a branch on that path
+	// takes only for rare spans, and ends in a jump back.
+	cold []func()
+}
+
+// coldBlock emits body after the kernel's RET, at label, which it returns.
+func (k *kernel) coldBlock(name string, body func()) string {
+	label := newLabel(name)
+	k.cold = append(k.cold, func() {
+		Label(label)
+		body()
+	})
+	return label
+}
+
+// emitCold emits the cold blocks: after the kernel's RET.
+func (k *kernel) emitCold() {
+	for _, b := range k.cold {
+		b()
+	}
 }
 
 func newKernel(isa isa, sk spec.Kernel) *kernel {
@@ -203,10 +225,28 @@ func (k *kernel) shortSpans() bool {
 // the branches around its remainder (forward, 16 float32: 7.7 ns a call
 // against 4.2-4.6 ns, copy() 4.3-5.3).
 func (k *kernel) twoVectors(n GPVirtual, done string) {
-	w := k.lanes()
 	general := newLabel("general")
-	CMPQ(n, U32(2*w))
+	CMPQ(n, U32(2*k.lanes()))
 	JA(LabelRef(general))
+	k.twoVectorsBody(n, general, done)
+	Label(general)
+}
+
+// twoVectorsCold is twoVectors for spans that are seldom that short (planes
+// and rows longer than two vectors take no branch): the two vectors are a
+// cold block.
+func (k *kernel) twoVectorsCold(n GPVirtual, done string) {
+	general := newLabel("general")
+	short := k.coldBlock("two_vectors", func() { k.twoVectorsBody(n, general, done) })
+	CMPQ(n, U32(2*k.lanes()))
+	JBE(LabelRef(short))
+	Label(general)
+}
+
+// twoVectorsBody does a span of at most two vectors, jumping to general if
+// it is shorter than one and to done when it is done.
+func (k *kernel) twoVectorsBody(n GPVirtual, general, done string) {
+	w := k.lanes()
 	CMPQ(n, U32(w))
 	JB(LabelRef(general))
 	lastAt, first := GP64(), GP64()
@@ -217,7 +257,6 @@ func (k *kernel) twoVectors(n GPVirtual, done string) {
 	k.isa.step(k, first, 0, nil)
 	k.store(last, k.at(k.out, lastAt, 0))
 	JMP(LabelRef(done))
-	Label(general)
 }
 
 // planar: runs of inner elements, the c-th using alpha[c] and adding its sum
@@ -250,9 +289,11 @@ func (k *kernel) planar() {
 	// plane's span aligns it.
 	k.streamOrNot(stride, func() {
 		loop, done := newLabel("plane"), newLabel("planes_done")
-		Label(loop)
+		// Tested on the way in and at the bottom, the channel wrapped
+		// with a CMOV: no taken branch a plane but the loop's own.
 		CMPQ(k.n, U8(0))
 		JE(LabelRef(done))
+		Label(loop)
 		if k.v.Dx {
 			k.broadcastAlpha(Mem{Base: alphas, Index: c, Scale: uint8(k.e.Size)})
 		}
@@ -265,14 +306,13 @@ func (k *kernel) planar() {
 			VMOVSD(sum, dst)
 		}
 		k.advance(stride)
-		next := newLabel("same_pass")
+		wrapped := GP64()
 		INCQ(c)
-		CMPQ(c, channels)
-		JNE(LabelRef(next))
-		XORQ(c, c)
-		Label(next)
+		MOVQ(c, wrapped)
+		SUBQ(channels, wrapped)
+		CMOVQEQ(wrapped, c) // 0 at the last channel's end
 		SUBQ(inner, k.n)
-		JMP(LabelRef(loop))
+		JG(LabelRef(loop)) // n is whole planes: 0 after the last
 		Label(done)
 	})
 }
@@ -427,7 +467,7 @@ func (k *kernel) span(n GPVirtual) {
 	// The shared kernels test for short slices before the stream test
 	// (shortSpan); rows and planes here.
 	if k.shortSpans() && k.l != spec.Shared {
-		k.twoVectors(n, done)
+		k.twoVectorsCold(n, done)
 	}
 
 	// An overlapper's last full vector, where the span has a remainder.
@@ -481,16 +521,22 @@ func (k *kernel) span(n GPVirtual) {
 	SUBQ(j, rem)
 	JE(LabelRef(done))
 	if overlap {
-		masked := newLabel("masked")
+		// Spans shorter than a vector are rare where the overlapper has
+		// spans (planes and rows of at least a vector): their masked
+		// step is a cold block, and the last vector's store falls
+		// through to done.
+		masked := k.coldBlock("masked", func() {
+			k.isa.step(k, j, 0, k.isa.tail(k.e, rem))
+			JMP(LabelRef(done))
+		})
 		CMPQ(n, U32(w))
 		JL(LabelRef(masked))
 		if last != nil {
 			k.store(last, k.at(k.out, lastAt, 0))
 		}
-		JMP(LabelRef(done))
-		Label(masked)
+	} else {
+		k.isa.step(k, j, 0, k.isa.tail(k.e, rem))
 	}
-	k.isa.step(k, j, 0, k.isa.tail(k.e, rem))
 	Label(done)
 }
 

@@ -111,6 +111,7 @@ func generate(isa isa, sk spec.Kernel) {
 	}
 	VZEROUPPER() // Go's scalar float code is SSE: leave no dirty upper halves.
 	RET()
+	k.emitCold()
 }
 
 // labels makes label names unique within the file.
