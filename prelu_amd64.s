@@ -212,7 +212,12 @@ remainder_14:
 	CMPQ    DX, $0x00000008
 	JL      masked_17
 	VMOVUPS Y4, (AX)(SI*4)
-	JMP     span_done_15
+
+span_done_15:
+stored_4:
+short_done_1:
+	VZEROUPPER
+	RET
 
 masked_17:
 	MOVQ       DI, DX
@@ -225,12 +230,7 @@ masked_17:
 	VMULPS     Y1, Y3, Y1
 	VBLENDVPS  Y0, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(BX*4)
-
-span_done_15:
-stored_4:
-short_done_1:
-	VZEROUPPER
-	RET
+	JMP        span_done_15
 
 // func forwardPlanesAVX2F32(dst []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, CMOV, MMX+
@@ -255,10 +255,10 @@ TEXT ·forwardPlanesAVX2F32(SB), NOSPLIT, $0-80
 	JE     cached_18
 	CMPQ   AX, CX
 	JE     cached_18
+	CMPQ   DX, $0x00
+	JE     planes_done_21
 
 plane_20:
-	CMPQ         DX, $0x00
-	JE           planes_done_21
 	VBROADCASTSS (DI)(R9*4), Y1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -343,47 +343,30 @@ remainder_26:
 	VMASKMOVPS Y1, Y2, (AX)(R10*4)
 
 span_done_27:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_28
-	XORQ R9, R9
-
-same_pass_28:
-	SUBQ BX, DX
-	JMP  plane_20
+	ADDQ    R8, CX
+	ADDQ    R8, AX
+	INCQ    R9
+	MOVQ    R9, R10
+	SUBQ    SI, R10
+	CMOVQEQ R10, R9
+	SUBQ    BX, DX
+	JG      plane_20
 
 planes_done_21:
 	SFENCE
 	JMP stored_19
 
 cached_18:
-plane_29:
-	CMPQ         DX, $0x00
-	JE           planes_done_30
+	CMPQ DX, $0x00
+	JE   planes_done_29
+
+plane_28:
 	VBROADCASTSS (DI)(R9*4), Y1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000010
-	JA           general_36
-	CMPQ         BX, $0x00000008
-	JB           general_36
-	MOVQ         BX, R10
-	SUBQ         $0x00000008, R10
-	VMOVUPS      (CX)(R10*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y4
-	VBLENDVPS    Y3, Y2, Y4, Y4
-	XORQ         R12, R12
-	VMOVUPS      (CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (AX)(R12*4)
-	VMOVUPS      Y4, (AX)(R10*4)
-	JMP          span_done_35
+	JBE          two_vectors_36
 
-general_36:
+general_35:
 	TESTQ     $0x00000007, BX
 	JE        no_last_37
 	MOVQ      BX, R11
@@ -391,64 +374,96 @@ general_36:
 	JL        no_last_37
 	VMOVUPS   (CX)(R11*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
+	VMULPS    Y1, Y2, Y4
+	VBLENDVPS Y3, Y2, Y4, Y4
 
 no_last_37:
 	MOVQ BX, R12
 	SUBQ $0x00000020, R12
 	CMPQ R10, R12
-	JGT  single_32
+	JGT  single_31
 
-unrolled_31:
+unrolled_30:
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, (AX)(R10*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, (AX)(R10*4)
 	VMOVUPS   32(CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, 32(AX)(R10*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, 32(AX)(R10*4)
 	VMOVUPS   64(CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, 64(AX)(R10*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, 64(AX)(R10*4)
 	VMOVUPS   96(CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, 96(AX)(R10*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, 96(AX)(R10*4)
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, R12
-	JLE       unrolled_31
+	JLE       unrolled_30
 
-single_32:
+single_31:
 	MOVQ BX, R12
 	SUBQ $0x00000008, R12
 	CMPQ R10, R12
-	JGT  remainder_34
+	JGT  remainder_33
 
-single_loop_33:
+single_loop_32:
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVUPS   Y4, (AX)(R10*4)
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	VMOVUPS   Y5, (AX)(R10*4)
 	ADDQ      $0x00000008, R10
 	CMPQ      R10, R12
-	JLE       single_loop_33
+	JLE       single_loop_32
 
-remainder_34:
+remainder_33:
 	MOVQ    BX, R12
 	SUBQ    R10, R12
-	JE      span_done_35
+	JE      span_done_34
 	CMPQ    BX, $0x00000008
 	JL      masked_38
-	VMOVUPS Y5, (AX)(R11*4)
-	JMP     span_done_35
+	VMOVUPS Y4, (AX)(R11*4)
+
+span_done_34:
+	ADDQ    R8, CX
+	ADDQ    R8, AX
+	INCQ    R9
+	MOVQ    R9, R10
+	SUBQ    SI, R10
+	CMOVQEQ R10, R9
+	SUBQ    BX, DX
+	JG      plane_28
+
+planes_done_29:
+stored_19:
+	VZEROUPPER
+	RET
+
+two_vectors_36:
+	CMPQ      BX, $0x00000008
+	JB        general_35
+	MOVQ      BX, R10
+	SUBQ      $0x00000008, R10
+	VMOVUPS   (CX)(R10*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y5
+	VBLENDVPS Y3, Y2, Y5, Y5
+	XORQ      R12, R12
+	VMOVUPS   (CX)(R12*4), Y2
+	VCMPPS    $0x1e, Y0, Y2, Y3
+	VMULPS    Y1, Y2, Y1
+	VBLENDVPS Y3, Y2, Y1, Y1
+	VMOVUPS   Y1, (AX)(R12*4)
+	VMOVUPS   Y5, (AX)(R10*4)
+	JMP       span_done_34
 
 masked_38:
 	SHLQ       $0x02, R12
@@ -456,27 +471,11 @@ masked_38:
 	LEAQ       tailmask<>+32(SB), R13
 	VMOVDQU    (R13)(R12*1), Y2
 	VMASKMOVPS (CX)(R10*4), Y2, Y3
-	VCMPPS     $0x1e, Y0, Y3, Y4
+	VCMPPS     $0x1e, Y0, Y3, Y5
 	VMULPS     Y1, Y3, Y1
-	VBLENDVPS  Y4, Y3, Y1, Y1
+	VBLENDVPS  Y5, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R10*4)
-
-span_done_35:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_39
-	XORQ R9, R9
-
-same_pass_39:
-	SUBQ BX, DX
-	JMP  plane_29
-
-planes_done_30:
-stored_19:
-	VZEROUPPER
-	RET
+	JMP        span_done_34
 
 // func forwardPatternAVX2F32(dst []float32, x []float32, pattern []float32)
 // Requires: AVX, CMOV, MMX+
@@ -490,16 +489,16 @@ TEXT ·forwardPatternAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   SI, $0x00000010
-	JA     short_rows_done_42
+	JA     short_rows_done_41
 	CMPQ   SI, $0x00000008
-	JB     short_rows_done_42
+	JB     short_rows_done_41
 	CMPQ   DX, SI
-	JB     short_rows_done_42
+	JB     short_rows_done_41
 	MOVQ   SI, R8
 	SUBQ   $0x00000008, R8
 	XORQ   R10, R10
 
-short_row_41:
+short_row_40:
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -514,25 +513,25 @@ short_row_41:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       short_row_41
+	JAE       short_row_40
 	TESTQ     DX, DX
-	JE        pattern_done_40
+	JE        pattern_done_39
 
-short_rows_done_42:
+short_rows_done_41:
 	MOVQ DX, R8
 	SHLQ $0x02, R8
 	CMPQ R8, ·streamThreshold+0(SB)
-	JB   cached_43
+	JB   cached_42
 	CMPQ DI, $0x00000800
-	JB   cached_43
+	JB   cached_42
 	CMPQ AX, CX
-	JE   cached_43
+	JE   cached_42
 	CMPQ AX, CX
-	JE   cached_43
+	JE   cached_42
 
-row_45:
+row_44:
 	CMPQ       DX, $0x00
-	JE         rows_done_46
+	JE         rows_done_45
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -544,7 +543,7 @@ row_45:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_47
+	JE         aligned_46
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -558,13 +557,13 @@ row_45:
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 	MOVQ       R9, R8
 
-aligned_47:
+aligned_46:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_49
+	JGT  single_48
 
-unrolled_48:
+unrolled_47:
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -587,15 +586,15 @@ unrolled_48:
 	VMOVNTPS  Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
 	CMPQ      R8, R9
-	JLE       unrolled_48
+	JLE       unrolled_47
 
-single_49:
+single_48:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_51
+	JGT  remainder_50
 
-single_loop_50:
+single_loop_49:
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -603,12 +602,12 @@ single_loop_50:
 	VMOVNTPS  Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
 	CMPQ      R8, R9
-	JLE       single_loop_50
+	JLE       single_loop_49
 
-remainder_51:
+remainder_50:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_52
+	JE         span_done_51
 	SHLQ       $0x02, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -620,46 +619,30 @@ remainder_51:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 
-span_done_52:
+span_done_51:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_45
+	JMP  row_44
 
-rows_done_46:
+rows_done_45:
 	SFENCE
-	JMP stored_44
+	JMP stored_43
 
-cached_43:
-row_53:
-	CMPQ      DX, $0x00
-	JE        rows_done_54
-	MOVQ      SI, DI
-	CMPQ      DX, DI
-	CMOVQLT   DX, DI
-	XORQ      R8, R8
-	CMPQ      DI, $0x00000010
-	JA        general_60
-	CMPQ      DI, $0x00000008
-	JB        general_60
-	MOVQ      DI, R8
-	SUBQ      $0x00000008, R8
-	VMOVUPS   (CX)(R8*4), Y1
-	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (BX)(R8*4), Y1, Y3
-	VBLENDVPS Y2, Y1, Y3, Y3
-	XORQ      R10, R10
-	VMOVUPS   (CX)(R10*4), Y1
-	VCMPPS    $0x1e, Y0, Y1, Y2
-	VMULPS    (BX)(R10*4), Y1, Y5
-	VBLENDVPS Y2, Y1, Y5, Y5
-	VMOVUPS   Y5, (AX)(R10*4)
-	VMOVUPS   Y3, (AX)(R8*4)
-	JMP       span_done_59
+cached_42:
+row_52:
+	CMPQ    DX, $0x00
+	JE      rows_done_53
+	MOVQ    SI, DI
+	CMPQ    DX, DI
+	CMOVQLT DX, DI
+	XORQ    R8, R8
+	CMPQ    DI, $0x00000010
+	JBE     two_vectors_60
 
-general_60:
+general_59:
 	TESTQ     $0x00000007, DI
 	JE        no_last_61
 	MOVQ      DI, R9
@@ -674,9 +657,9 @@ no_last_61:
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R8, R10
-	JGT  single_56
+	JGT  single_55
 
-unrolled_55:
+unrolled_54:
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -699,15 +682,15 @@ unrolled_55:
 	VMOVUPS   Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
 	CMPQ      R8, R10
-	JLE       unrolled_55
+	JLE       unrolled_54
 
-single_56:
+single_55:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R8, R10
-	JGT  remainder_58
+	JGT  remainder_57
 
-single_loop_57:
+single_loop_56:
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -715,16 +698,47 @@ single_loop_57:
 	VMOVUPS   Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
 	CMPQ      R8, R10
-	JLE       single_loop_57
+	JLE       single_loop_56
 
-remainder_58:
+remainder_57:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_59
+	JE      span_done_58
 	CMPQ    DI, $0x00000008
 	JL      masked_62
 	VMOVUPS Y4, (AX)(R9*4)
-	JMP     span_done_59
+
+span_done_58:
+	MOVQ DI, R8
+	SHLQ $0x02, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	SUBQ DI, DX
+	JMP  row_52
+
+rows_done_53:
+stored_43:
+pattern_done_39:
+	VZEROUPPER
+	RET
+
+two_vectors_60:
+	CMPQ      DI, $0x00000008
+	JB        general_59
+	MOVQ      DI, R8
+	SUBQ      $0x00000008, R8
+	VMOVUPS   (CX)(R8*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (BX)(R8*4), Y1, Y3
+	VBLENDVPS Y2, Y1, Y3, Y3
+	XORQ      R10, R10
+	VMOVUPS   (CX)(R10*4), Y1
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VMULPS    (BX)(R10*4), Y1, Y5
+	VBLENDVPS Y2, Y1, Y5, Y5
+	VMOVUPS   Y5, (AX)(R10*4)
+	VMOVUPS   Y3, (AX)(R8*4)
+	JMP       span_done_58
 
 masked_62:
 	SHLQ       $0x02, R10
@@ -737,20 +751,7 @@ masked_62:
 	VMULPS     Y5, Y2, Y5
 	VBLENDVPS  Y3, Y2, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R8*4)
-
-span_done_59:
-	MOVQ DI, R8
-	SHLQ $0x02, R8
-	ADDQ R8, CX
-	ADDQ R8, AX
-	SUBQ DI, DX
-	JMP  row_53
-
-rows_done_54:
-stored_44:
-pattern_done_40:
-	VZEROUPPER
-	RET
+	JMP        span_done_58
 
 // func forwardRingAVX2F32(dst []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, CMOV
@@ -1922,7 +1923,19 @@ remainder_166:
 	CMPQ    BX, $0x00000008
 	JL      masked_169
 	VMOVUPS Y6, (AX)(DI*4)
-	JMP     span_done_167
+
+span_done_167:
+stored_156:
+	VADDPD       Y2, Y1, Y1
+	VADDPD       Y4, Y3, Y3
+	VADDPD       Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPD       X0, X1, X0
+	VPERMILPD    $0x01, X0, X1
+	VADDSD       X1, X0, X0
+	VMOVSD       X0, ret+80(FP)
+	VZEROUPPER
+	RET
 
 masked_169:
 	MOVQ         R8, BX
@@ -1946,19 +1959,7 @@ masked_169:
 	VMULPS       Y5, Y8, Y5
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
-
-span_done_167:
-stored_156:
-	VADDPD       Y2, Y1, Y1
-	VADDPD       Y4, Y3, Y3
-	VADDPD       Y3, Y1, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPD       X0, X1, X0
-	VPERMILPD    $0x01, X0, X1
-	VADDSD       X1, X0, X0
-	VMOVSD       X0, ret+80(FP)
-	VZEROUPPER
-	RET
+	JMP          span_done_167
 
 // func backwardPlanesAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, acc []float64, inner int)
 // Requires: AVX, AVX2, CMOV, FMA3, MMX+
@@ -1993,10 +1994,10 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	JE           cached_170
 	CMPQ         AX, CX
 	JE           cached_170
-
-plane_172:
 	CMPQ         BX, $0x00
 	JE           planes_done_173
+
+plane_172:
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2185,22 +2186,21 @@ span_done_179:
 	ADDQ         R10, DX
 	ADDQ         R10, AX
 	INCQ         R11
-	CMPQ         R11, R8
-	JNE          same_pass_180
-	XORQ         R11, R11
-
-same_pass_180:
-	SUBQ DI, BX
-	JMP  plane_172
+	MOVQ         R11, R12
+	SUBQ         R8, R12
+	CMOVQEQ      R12, R11
+	SUBQ         DI, BX
+	JG           plane_172
 
 planes_done_173:
 	SFENCE
 	JMP stored_171
 
 cached_170:
-plane_181:
-	CMPQ         BX, $0x00
-	JE           planes_done_182
+	CMPQ BX, $0x00
+	JE   planes_done_181
+
+plane_180:
 	VBROADCASTSS (R9)(R11*4), Y7
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2208,10 +2208,10 @@ plane_181:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000007, DI
-	JE           no_last_188
+	JE           no_last_187
 	MOVQ         DI, R14
 	SUBQ         $0x00000008, R14
-	JL           no_last_188
+	JL           no_last_187
 	VCVTPS2PD    (CX)(R14*4), Y8
 	VCVTPS2PD    (DX)(R14*4), Y9
 	VCMPPD       $0x1e, Y0, Y8, Y10
@@ -2232,13 +2232,13 @@ plane_181:
 	VMULPS       Y7, Y9, Y10
 	VBLENDVPS    Y8, Y9, Y10, Y10
 
-no_last_188:
+no_last_187:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_184
+	JGT  single_183
 
-unrolled_183:
+unrolled_182:
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2313,15 +2313,15 @@ unrolled_183:
 	VMOVUPS     Y11, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_183
+	JLE         unrolled_182
 
-single_184:
+single_183:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_186
+	JGT  remainder_185
 
-single_loop_185:
+single_loop_184:
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2342,18 +2342,42 @@ single_loop_185:
 	VMOVUPS     Y11, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_185
+	JLE         single_loop_184
 
-remainder_186:
+remainder_185:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_187
+	JE      span_done_186
 	CMPQ    DI, $0x00000008
-	JL      masked_189
+	JL      masked_188
 	VMOVUPS Y10, (AX)(R14*4)
-	JMP     span_done_187
 
-masked_189:
+span_done_186:
+	VADDPD       Y2, Y1, Y1
+	VADDPD       Y4, Y3, Y3
+	VADDPD       Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPD       X2, X1, X2
+	VPERMILPD    $0x01, X2, X1
+	VADDSD       X1, X2, X2
+	VADDSD       (SI)(R11*8), X2, X2
+	VMOVSD       X2, (SI)(R11*8)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, R12
+	SUBQ         R8, R12
+	CMOVQEQ      R12, R11
+	SUBQ         DI, BX
+	JG           plane_180
+
+planes_done_181:
+stored_171:
+	VZEROUPPER
+	RET
+
+masked_188:
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R15
@@ -2374,33 +2398,7 @@ masked_189:
 	VMULPS       Y7, Y11, Y7
 	VBLENDVPS    Y12, Y11, Y7, Y7
 	VMASKMOVPS   Y7, Y8, (AX)(R12*4)
-
-span_done_187:
-	VADDPD       Y2, Y1, Y1
-	VADDPD       Y4, Y3, Y3
-	VADDPD       Y3, Y1, Y1
-	VEXTRACTF128 $0x01, Y1, X2
-	VADDPD       X2, X1, X2
-	VPERMILPD    $0x01, X2, X1
-	VADDSD       X1, X2, X2
-	VADDSD       (SI)(R11*8), X2, X2
-	VMOVSD       X2, (SI)(R11*8)
-	ADDQ         R10, CX
-	ADDQ         R10, DX
-	ADDQ         R10, AX
-	INCQ         R11
-	CMPQ         R11, R8
-	JNE          same_pass_190
-	XORQ         R11, R11
-
-same_pass_190:
-	SUBQ DI, BX
-	JMP  plane_181
-
-planes_done_182:
-stored_171:
-	VZEROUPPER
-	RET
+	JMP          span_done_186
 
 // func backwardPatternAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -2418,17 +2416,17 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_192
+	JB     cached_190
 	CMPQ   R9, $0x00000800
-	JB     cached_192
+	JB     cached_190
 	CMPQ   AX, DX
-	JE     cached_192
+	JE     cached_190
 	CMPQ   AX, CX
-	JE     cached_192
+	JE     cached_190
 
-row_194:
+row_192:
 	CMPQ         BX, $0x00
-	JE           rows_done_195
+	JE           rows_done_193
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
@@ -2440,7 +2438,7 @@ row_194:
 	CMPQ         R11, R9
 	CMOVQGT      R9, R11
 	TESTQ        R11, R11
-	JE           aligned_196
+	JE           aligned_194
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -2469,13 +2467,13 @@ row_194:
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_196:
+aligned_194:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_198
+	JGT  single_196
 
-unrolled_197:
+unrolled_195:
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2566,15 +2564,15 @@ unrolled_197:
 	VMOVNTPS    Y3, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_197
+	JLE         unrolled_195
 
-single_198:
+single_196:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_200
+	JGT  remainder_198
 
-single_loop_199:
+single_loop_197:
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2599,12 +2597,12 @@ single_loop_199:
 	VMOVNTPS    Y3, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_199
+	JLE         single_loop_197
 
-remainder_200:
+remainder_198:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_201
+	JE           span_done_199
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -2631,32 +2629,32 @@ remainder_200:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_201:
+span_done_199:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_194
+	JMP  row_192
 
-rows_done_195:
+rows_done_193:
 	SFENCE
-	JMP stored_193
+	JMP stored_191
 
-cached_192:
-row_202:
+cached_190:
+row_200:
 	CMPQ         BX, $0x00
-	JE           rows_done_203
+	JE           rows_done_201
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
 	XORQ         R10, R10
 	TESTQ        $0x00000007, R9
-	JE           no_last_209
+	JE           no_last_207
 	MOVQ         R9, R11
 	SUBQ         $0x00000008, R11
-	JL           no_last_209
+	JL           no_last_207
 	VMOVUPS      (CX)(R11*4), Y1
 	VMOVUPS      (DX)(R11*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2683,13 +2681,13 @@ row_202:
 	VMULPS       (SI)(R11*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
 
-no_last_209:
+no_last_207:
 	MOVQ R9, R12
 	SUBQ $0x00000020, R12
 	CMPQ R10, R12
-	JGT  single_205
+	JGT  single_203
 
-unrolled_204:
+unrolled_202:
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2780,15 +2778,15 @@ unrolled_204:
 	VMOVUPS     Y4, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R12
-	JLE         unrolled_204
+	JLE         unrolled_202
 
-single_205:
+single_203:
 	MOVQ R9, R12
 	SUBQ $0x00000008, R12
 	CMPQ R10, R12
-	JGT  remainder_207
+	JGT  remainder_205
 
-single_loop_206:
+single_loop_204:
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2813,18 +2811,31 @@ single_loop_206:
 	VMOVUPS     Y4, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R12
-	JLE         single_loop_206
+	JLE         single_loop_204
 
-remainder_207:
+remainder_205:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_208
+	JE      span_done_206
 	CMPQ    R9, $0x00000008
-	JL      masked_210
+	JL      masked_208
 	VMOVUPS Y1, (AX)(R11*4)
-	JMP     span_done_208
 
-masked_210:
+span_done_206:
+	MOVQ R9, R10
+	SHLQ $0x02, R10
+	ADDQ R10, CX
+	ADDQ R10, DX
+	ADDQ R10, AX
+	SUBQ R9, BX
+	JMP  row_200
+
+rows_done_201:
+stored_191:
+	VZEROUPPER
+	RET
+
+masked_208:
 	SHLQ         $0x02, R12
 	NEGQ         R12
 	LEAQ         tailmask<>+32(SB), R13
@@ -2850,20 +2861,7 @@ masked_210:
 	VMULPS       Y3, Y4, Y3
 	VBLENDVPS    Y5, Y4, Y3, Y3
 	VMASKMOVPS   Y3, Y2, (AX)(R10*4)
-
-span_done_208:
-	MOVQ R9, R10
-	SHLQ $0x02, R10
-	ADDQ R10, CX
-	ADDQ R10, DX
-	ADDQ R10, AX
-	SUBQ R9, BX
-	JMP  row_202
-
-rows_done_203:
-stored_193:
-	VZEROUPPER
-	RET
+	JMP          span_done_206
 
 // func backwardRingAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -2884,18 +2882,28 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_211
+	JA     ring_segmented_209
 	MOVQ   R10, R11
 
-ring_len_212:
+ring_len_210:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_213
+	JAE  ring_len_done_211
 	ADDQ R10, R11
-	JMP  ring_len_212
+	JMP  ring_len_210
 
-ring_len_done_213:
+ring_len_done_211:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
+
+ring_step_212:
+	CMPQ R12, R11
+	JB   ring_step_done_213
+	SUBQ R11, R12
+	JMP  ring_step_212
+
+ring_step_done_213:
+	MOVQ R12, 1864(SP)
+	MOVQ $0x00000020, R12
 
 ring_step_214:
 	CMPQ R12, R11
@@ -2904,16 +2912,6 @@ ring_step_214:
 	JMP  ring_step_214
 
 ring_step_done_215:
-	MOVQ R12, 1864(SP)
-	MOVQ $0x00000020, R12
-
-ring_step_216:
-	CMPQ R12, R11
-	JB   ring_step_done_217
-	SUBQ R11, R12
-	JMP  ring_step_216
-
-ring_step_done_217:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -2923,76 +2921,76 @@ ring_step_done_217:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_218
+	JB      ring_short_216
 	CMPQ    R8, $0x01
-	JNE     ring_planes_219
+	JNE     ring_planes_217
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_221:
+ring_copy_219:
 	CMPQ    R8, R12
-	JAE     ring_built_220
+	JAE     ring_built_218
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_222
+	JB      ring_copy_tail_220
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (CX)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_221
+	JNE     ring_copy_219
 	XORQ    R10, R10
-	JMP     ring_copy_221
+	JMP     ring_copy_219
 
-ring_copy_tail_222:
+ring_copy_tail_220:
 	VMOVUPS -32(R11)(R9*4), Y1
 	ADDQ    R13, R8
 	VMOVUPS Y1, -32(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_221
+	JMP     ring_copy_219
 
-ring_planes_219:
+ring_planes_217:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_223
+	JA   ring_long_planes_221
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_224:
+ring_fill_222:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_225
+	JGT          ring_fill_last_223
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	VMOVUPS      Y1, 32(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_226
+	JNE          ring_wrap_224
 	XORQ         R10, R10
 
-ring_wrap_226:
-	JMP ring_fill_224
+ring_wrap_224:
+	JMP ring_fill_222
 
-ring_fill_last_225:
+ring_fill_last_223:
 	CMPQ         R13, R12
-	JAE          ring_built_220
+	JAE          ring_built_218
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_227
+	JNE          ring_wrap_225
 	XORQ         R10, R10
 
-ring_wrap_227:
-	JMP ring_fill_last_225
+ring_wrap_225:
+	JMP ring_fill_last_223
 
-ring_long_planes_223:
-ring_channel_228:
+ring_long_planes_221:
+ring_channel_226:
 	CMPQ         R13, R12
-	JAE          ring_built_220
+	JAE          ring_built_218
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -3000,57 +2998,57 @@ ring_channel_228:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_229:
+ring_plane_227:
 	VMOVUPS Y1, (CX)(R15*4)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_229
+	JB      ring_plane_227
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_230
+	JNE     ring_wrap_228
 	XORQ    R10, R10
 
-ring_wrap_230:
-	JMP ring_channel_228
+ring_wrap_228:
+	JMP ring_channel_226
 
-ring_short_218:
+ring_short_216:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_231:
+ring_element_229:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_232
+	JB   ring_element_next_230
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_232
+	JB   ring_element_next_230
 	XORQ R13, R13
 
-ring_element_next_232:
+ring_element_next_230:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_231
+	JB      ring_element_229
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_233
+	JE      ring_exact_231
 	SUBQ    R10, R8
 
-ring_exact_233:
+ring_exact_231:
 	MOVQ R8, R9
 
-ring_repeat_234:
+ring_repeat_232:
 	CMPQ    R9, R12
-	JAE     ring_built_220
+	JAE     ring_built_218
 	VMOVUPS Y1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_234
+	JMP     ring_repeat_232
 
-ring_built_220:
+ring_built_218:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -3066,22 +3064,22 @@ ring_built_220:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_235:
+sums_zero_233:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_236
+	JAE     sums_zeroed_234
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_235
+	JMP     sums_zero_233
 
-sums_zeroed_236:
+sums_zeroed_234:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_238
+	JGT  single_236
 
-unrolled_237:
+unrolled_235:
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3176,15 +3174,15 @@ unrolled_237:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_237
+	JLE         unrolled_235
 
-single_238:
+single_236:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_240
+	JGT  remainder_238
 
-single_loop_239:
+single_loop_237:
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3213,11 +3211,11 @@ single_loop_239:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_239
+	JLE         single_loop_237
 
-remainder_240:
+remainder_238:
 	SUBQ         R9, DI
-	JE           span_done_241
+	JE           span_done_239
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -3244,78 +3242,78 @@ remainder_240:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
-span_done_241:
+span_done_239:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_243
+	JLE   fold_ext_done_241
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_244
+	JA    fold_ext_scalar_242
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_242:
+fold_ext_240:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_243
+	JBE     fold_ext_done_241
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_242
+	JMP     fold_ext_240
 
-fold_ext_scalar_244:
+fold_ext_scalar_242:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_245:
+fold_ext_element_243:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_246
+	JBE    fold_ext_element_done_244
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_245
+	JMP    fold_ext_element_243
 
-fold_ext_element_done_246:
-fold_ext_done_243:
-fold_247:
+fold_ext_element_done_244:
+fold_ext_done_241:
+fold_245:
 	CMPQ   DX, AX
-	JBE    fold_done_248
+	JBE    fold_done_246
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_247
+	JMP    fold_245
 
-fold_done_248:
+fold_done_246:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_249
+	JNE  sums_planes_247
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_251:
+sums_vector_249:
 	CMPQ       AX, DX
-	JGT        sums_scalar_252
+	JGT        sums_scalar_250
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_251
+	JMP        sums_vector_249
 
-sums_scalar_252:
+sums_scalar_250:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_250
+	JE        sums_done_248
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3323,18 +3321,18 @@ sums_scalar_252:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_252
+	JMP       sums_scalar_250
 
-sums_planes_249:
+sums_planes_247:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_253:
+sums_group_251:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_255
+	JB     sums_single_253
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3343,7 +3341,7 @@ sums_group_253:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_254:
+sums_group_plane_252:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3352,7 +3350,7 @@ sums_group_plane_254:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_254
+	JB        sums_group_plane_252
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3377,32 +3375,32 @@ sums_group_plane_254:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_253
+	JMP       sums_group_251
 
-sums_single_255:
+sums_single_253:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_250
+	JE     sums_done_248
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_256:
+sums_single_plane_254:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_256
+	JB        sums_single_plane_254
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_255
+	JMP       sums_single_253
 
-sums_done_250:
+sums_done_248:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_211:
+ring_segmented_209:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -3412,7 +3410,7 @@ ring_segmented_211:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_258:
+ring_block_256:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -3428,15 +3426,25 @@ ring_block_258:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_259:
+ring_len_257:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_260
+	JAE  ring_len_done_258
 	ADDQ DI, R8
-	JMP  ring_len_259
+	JMP  ring_len_257
 
-ring_len_done_260:
+ring_len_done_258:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
+
+ring_step_259:
+	CMPQ R9, R8
+	JB   ring_step_done_260
+	SUBQ R8, R9
+	JMP  ring_step_259
+
+ring_step_done_260:
+	MOVQ R9, 1864(SP)
+	MOVQ $0x00000020, R9
 
 ring_step_261:
 	CMPQ R9, R8
@@ -3445,16 +3453,6 @@ ring_step_261:
 	JMP  ring_step_261
 
 ring_step_done_262:
-	MOVQ R9, 1864(SP)
-	MOVQ $0x00000020, R9
-
-ring_step_263:
-	CMPQ R9, R8
-	JB   ring_step_done_264
-	SUBQ R8, R9
-	JMP  ring_step_263
-
-ring_step_done_264:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -3465,76 +3463,76 @@ ring_step_done_264:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_265
+	JB      ring_short_263
 	CMPQ    AX, $0x01
-	JNE     ring_planes_266
+	JNE     ring_planes_264
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_268:
+ring_copy_266:
 	CMPQ    DI, R9
-	JAE     ring_built_267
+	JAE     ring_built_265
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_269
+	JB      ring_copy_tail_267
 	VMOVUPS (R8)(R10*4), Y1
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_268
+	JNE     ring_copy_266
 	XORQ    R10, R10
-	JMP     ring_copy_268
+	JMP     ring_copy_266
 
-ring_copy_tail_269:
+ring_copy_tail_267:
 	VMOVUPS -32(R8)(SI*4), Y1
 	ADDQ    R11, DI
 	VMOVUPS Y1, -32(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_268
+	JMP     ring_copy_266
 
-ring_planes_266:
+ring_planes_264:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_270
+	JA   ring_long_planes_268
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_271:
+ring_fill_269:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_272
+	JGT          ring_fill_last_270
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_273
+	JNE          ring_wrap_271
 	XORQ         DI, DI
 
-ring_wrap_273:
-	JMP ring_fill_271
+ring_wrap_271:
+	JMP ring_fill_269
 
-ring_fill_last_272:
+ring_fill_last_270:
 	CMPQ         R10, R9
-	JAE          ring_built_267
+	JAE          ring_built_265
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_274
+	JNE          ring_wrap_272
 	XORQ         DI, DI
 
-ring_wrap_274:
-	JMP ring_fill_last_272
+ring_wrap_272:
+	JMP ring_fill_last_270
 
-ring_long_planes_270:
-ring_channel_275:
+ring_long_planes_268:
+ring_channel_273:
 	CMPQ         R10, R9
-	JAE          ring_built_267
+	JAE          ring_built_265
 	VBROADCASTSS (R8)(DI*4), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -3542,57 +3540,57 @@ ring_channel_275:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_276:
+ring_plane_274:
 	VMOVUPS Y1, (CX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_276
+	JB      ring_plane_274
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_277
+	JNE     ring_wrap_275
 	XORQ    DI, DI
 
-ring_wrap_277:
-	JMP ring_channel_275
+ring_wrap_275:
+	JMP ring_channel_273
 
-ring_short_265:
+ring_short_263:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_278:
+ring_element_276:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_279
+	JB   ring_element_next_277
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_279
+	JB   ring_element_next_277
 	XORQ R10, R10
 
-ring_element_next_279:
+ring_element_next_277:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_278
+	JB      ring_element_276
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_280
+	JE      ring_exact_278
 	SUBQ    DI, SI
 
-ring_exact_280:
+ring_exact_278:
 	MOVQ SI, DI
 
-ring_repeat_281:
+ring_repeat_279:
 	CMPQ    DI, R9
-	JAE     ring_built_267
+	JAE     ring_built_265
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_281
+	JMP     ring_repeat_279
 
-ring_built_267:
+ring_built_265:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -3618,26 +3616,26 @@ ring_built_267:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_282:
+sums_zero_280:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_283
+	JAE     sums_zeroed_281
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_282
+	JMP     sums_zero_280
 
-sums_zeroed_283:
-ring_row_284:
+sums_zeroed_281:
+ring_row_282:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_285
+	JE   ring_rows_done_283
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_287
+	JGT  single_285
 
-unrolled_286:
+unrolled_284:
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3732,15 +3730,15 @@ unrolled_286:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_286
+	JLE         unrolled_284
 
-single_287:
+single_285:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_289
+	JGT  remainder_287
 
-single_loop_288:
+single_loop_286:
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3769,11 +3767,11 @@ single_loop_288:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_288
+	JLE         single_loop_286
 
-remainder_289:
+remainder_287:
 	SUBQ         R10, R9
-	JE           span_done_290
+	JE           span_done_288
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -3800,7 +3798,7 @@ remainder_289:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_290:
+span_done_288:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -3808,9 +3806,9 @@ span_done_290:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_284
+	JMP   ring_row_282
 
-ring_rows_done_285:
+ring_rows_done_283:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -3818,71 +3816,71 @@ ring_rows_done_285:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_292
+	JLE  fold_ext_done_290
 	CMPQ R8, DI
-	JA   fold_ext_scalar_293
+	JA   fold_ext_scalar_291
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_291:
+fold_ext_289:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_292
+	JBE     fold_ext_done_290
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_291
+	JMP     fold_ext_289
 
-fold_ext_scalar_293:
+fold_ext_scalar_291:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_294:
+fold_ext_element_292:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_295
+	JBE    fold_ext_element_done_293
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_294
+	JMP    fold_ext_element_292
 
-fold_ext_element_done_295:
-fold_ext_done_292:
-fold_296:
+fold_ext_element_done_293:
+fold_ext_done_290:
+fold_294:
 	CMPQ   DI, SI
-	JBE    fold_done_297
+	JBE    fold_done_295
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_296
+	JMP    fold_294
 
-fold_done_297:
+fold_done_295:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_298
+	JNE  sums_planes_296
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_300:
+sums_vector_298:
 	CMPQ       SI, DI
-	JGT        sums_scalar_301
+	JGT        sums_scalar_299
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_300
+	JMP        sums_vector_298
 
-sums_scalar_301:
+sums_scalar_299:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_299
+	JE        sums_done_297
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -3890,18 +3888,18 @@ sums_scalar_301:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_301
+	JMP       sums_scalar_299
 
-sums_planes_298:
+sums_planes_296:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_302:
+sums_group_300:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_304
+	JB     sums_single_302
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -3910,7 +3908,7 @@ sums_group_302:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_303:
+sums_group_plane_301:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -3919,7 +3917,7 @@ sums_group_plane_303:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_303
+	JB        sums_group_plane_301
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -3944,32 +3942,32 @@ sums_group_plane_303:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_302
+	JMP       sums_group_300
 
-sums_single_304:
+sums_single_302:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_299
+	JE     sums_done_297
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_305:
+sums_single_plane_303:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_305
+	JB        sums_single_plane_303
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_304
+	JMP       sums_single_302
 
-sums_done_299:
+sums_done_297:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_258
+	JMP  ring_block_256
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -3985,9 +3983,9 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSS alpha+72(FP), Y1
 	CMPQ         BX, $0x00000010
-	JA           general_307
+	JA           general_305
 	CMPQ         BX, $0x00000008
-	JB           general_307
+	JB           general_305
 	SUBQ         $0x00000008, BX
 	VMOVUPS      (CX)(BX*4), Y2
 	VMOVUPS      (DX)(BX*4), Y3
@@ -4002,17 +4000,17 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VBLENDVPS    Y0, Y3, Y1, Y1
 	VMOVUPS      Y1, (AX)(SI*4)
 	VMOVUPS      Y4, (AX)(BX*4)
-	JMP          short_done_306
+	JMP          short_done_304
 
-general_307:
+general_305:
 	MOVQ       BX, SI
 	SHLQ       $0x02, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_308
+	JB         cached_306
 	CMPQ       AX, DX
-	JE         cached_308
+	JE         cached_306
 	CMPQ       AX, CX
-	JE         cached_308
+	JE         cached_306
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -4021,7 +4019,7 @@ general_307:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_310
+	JE         aligned_308
 	MOVQ       DI, R8
 	SHLQ       $0x02, R8
 	NEGQ       R8
@@ -4035,15 +4033,15 @@ general_307:
 	VMASKMOVPS Y5, Y2, (AX)(SI*4)
 	MOVQ       DI, SI
 
-aligned_310:
+aligned_308:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_312
+	JGT  single_310
 
 	PCALIGN $64
 
-unrolled_311:
+unrolled_309:
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4070,15 +4068,15 @@ unrolled_311:
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
 	CMPQ      SI, DI
-	JLE       unrolled_311
+	JLE       unrolled_309
 
-single_312:
+single_310:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_314
+	JGT  remainder_312
 
-single_loop_313:
+single_loop_311:
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4087,11 +4085,11 @@ single_loop_313:
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
 	CMPQ      SI, DI
-	JLE       single_loop_313
+	JLE       single_loop_311
 
-remainder_314:
+remainder_312:
 	SUBQ       SI, BX
-	JE         span_done_315
+	JE         span_done_313
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -4103,32 +4101,32 @@ remainder_314:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_315:
+span_done_313:
 	SFENCE
-	JMP stored_309
+	JMP stored_307
 
-cached_308:
+cached_306:
 	XORQ      SI, SI
 	TESTQ     $0x00000007, BX
-	JE        no_last_321
+	JE        no_last_319
 	MOVQ      BX, DI
 	SUBQ      $0x00000008, DI
-	JL        no_last_321
+	JL        no_last_319
 	VMOVUPS   (CX)(DI*4), Y2
 	VMOVUPS   (DX)(DI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y4
 	VBLENDVPS Y2, Y3, Y4, Y4
 
-no_last_321:
+no_last_319:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ SI, R8
-	JGT  single_317
+	JGT  single_315
 
 	PCALIGN $64
 
-unrolled_316:
+unrolled_314:
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4155,15 +4153,15 @@ unrolled_316:
 	VMOVUPS   Y5, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
 	CMPQ      SI, R8
-	JLE       unrolled_316
+	JLE       unrolled_314
 
-single_317:
+single_315:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ SI, R8
-	JGT  remainder_319
+	JGT  remainder_317
 
-single_loop_318:
+single_loop_316:
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4172,18 +4170,23 @@ single_loop_318:
 	VMOVUPS   Y5, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
 	CMPQ      SI, R8
-	JLE       single_loop_318
+	JLE       single_loop_316
 
-remainder_319:
+remainder_317:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_320
+	JE      span_done_318
 	CMPQ    BX, $0x00000008
-	JL      masked_322
+	JL      masked_320
 	VMOVUPS Y4, (AX)(DI*4)
-	JMP     span_done_320
 
-masked_322:
+span_done_318:
+stored_307:
+short_done_304:
+	VZEROUPPER
+	RET
+
+masked_320:
 	MOVQ       R8, BX
 	SHLQ       $0x02, BX
 	NEGQ       BX
@@ -4195,12 +4198,7 @@ masked_322:
 	VMULPS     Y1, Y4, Y1
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
-
-span_done_320:
-stored_309:
-short_done_306:
-	VZEROUPPER
-	RET
+	JMP        span_done_318
 
 // func backwardPlanesDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, CMOV, MMX+
@@ -4219,17 +4217,17 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_323
+	JB     cached_321
 	CMPQ   R9, $0x00000800
-	JB     cached_323
+	JB     cached_321
 	CMPQ   AX, DX
-	JE     cached_323
+	JE     cached_321
 	CMPQ   AX, CX
-	JE     cached_323
+	JE     cached_321
+	CMPQ   BX, $0x00
+	JE     planes_done_324
 
-plane_325:
-	CMPQ         BX, $0x00
-	JE           planes_done_326
+plane_323:
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -4239,7 +4237,7 @@ plane_325:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_327
+	JE           aligned_325
 	MOVQ         R12, R13
 	SHLQ         $0x02, R13
 	NEGQ         R13
@@ -4253,13 +4251,13 @@ plane_325:
 	VMASKMOVPS   Y5, Y2, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_327:
+aligned_325:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_329
+	JGT  single_327
 
-unrolled_328:
+unrolled_326:
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4286,15 +4284,15 @@ unrolled_328:
 	VMOVNTPS  Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R12
-	JLE       unrolled_328
+	JLE       unrolled_326
 
-single_329:
+single_327:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_331
+	JGT  remainder_329
 
-single_loop_330:
+single_loop_328:
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4303,12 +4301,12 @@ single_loop_330:
 	VMOVNTPS  Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
 	CMPQ      R11, R12
-	JLE       single_loop_330
+	JLE       single_loop_328
 
-remainder_331:
+remainder_329:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_332
+	JE         span_done_330
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -4320,69 +4318,50 @@ remainder_331:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_332:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_333
-	XORQ R10, R10
+span_done_330:
+	ADDQ    R9, CX
+	ADDQ    R9, DX
+	ADDQ    R9, AX
+	INCQ    R10
+	MOVQ    R10, R11
+	SUBQ    DI, R11
+	CMOVQEQ R11, R10
+	SUBQ    SI, BX
+	JG      plane_323
 
-same_pass_333:
-	SUBQ SI, BX
-	JMP  plane_325
-
-planes_done_326:
+planes_done_324:
 	SFENCE
-	JMP stored_324
+	JMP stored_322
 
-cached_323:
-plane_334:
-	CMPQ         BX, $0x00
-	JE           planes_done_335
+cached_321:
+	CMPQ BX, $0x00
+	JE   planes_done_332
+
+plane_331:
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000010
-	JA           general_341
-	CMPQ         SI, $0x00000008
-	JB           general_341
-	MOVQ         SI, R11
-	SUBQ         $0x00000008, R11
-	VMOVUPS      (CX)(R11*4), Y2
-	VMOVUPS      (DX)(R11*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	XORQ         R13, R13
-	VMOVUPS      (CX)(R13*4), Y2
-	VMOVUPS      (DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y1
-	VBLENDVPS    Y2, Y3, Y1, Y1
-	VMOVUPS      Y1, (AX)(R13*4)
-	VMOVUPS      Y5, (AX)(R11*4)
-	JMP          span_done_340
+	JBE          two_vectors_339
 
-general_341:
+general_338:
 	TESTQ     $0x00000007, SI
-	JE        no_last_342
+	JE        no_last_340
 	MOVQ      SI, R12
 	SUBQ      $0x00000008, R12
-	JL        no_last_342
-	VMOVUPS   (CX)(R12*4), Y3
-	VMOVUPS   (DX)(R12*4), Y2
-	VCMPPS    $0x1e, Y0, Y3, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
+	JL        no_last_340
+	VMOVUPS   (CX)(R12*4), Y2
+	VMOVUPS   (DX)(R12*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y4
+	VBLENDVPS Y2, Y3, Y4, Y4
 
-no_last_342:
+no_last_340:
 	MOVQ SI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R11, R13
-	JGT  single_337
+	JGT  single_334
 
-unrolled_336:
+unrolled_333:
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4409,15 +4388,15 @@ unrolled_336:
 	VMOVUPS   Y5, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R13
-	JLE       unrolled_336
+	JLE       unrolled_333
 
-single_337:
+single_334:
 	MOVQ SI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R11, R13
-	JGT  remainder_339
+	JGT  remainder_336
 
-single_loop_338:
+single_loop_335:
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4426,18 +4405,53 @@ single_loop_338:
 	VMOVUPS   Y5, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
 	CMPQ      R11, R13
-	JLE       single_loop_338
+	JLE       single_loop_335
 
-remainder_339:
+remainder_336:
 	MOVQ    SI, R13
 	SUBQ    R11, R13
-	JE      span_done_340
+	JE      span_done_337
 	CMPQ    SI, $0x00000008
-	JL      masked_343
+	JL      masked_341
 	VMOVUPS Y4, (AX)(R12*4)
-	JMP     span_done_340
 
-masked_343:
+span_done_337:
+	ADDQ    R9, CX
+	ADDQ    R9, DX
+	ADDQ    R9, AX
+	INCQ    R10
+	MOVQ    R10, R11
+	SUBQ    DI, R11
+	CMOVQEQ R11, R10
+	SUBQ    SI, BX
+	JG      plane_331
+
+planes_done_332:
+stored_322:
+	VZEROUPPER
+	RET
+
+two_vectors_339:
+	CMPQ      SI, $0x00000008
+	JB        general_338
+	MOVQ      SI, R11
+	SUBQ      $0x00000008, R11
+	VMOVUPS   (CX)(R11*4), Y2
+	VMOVUPS   (DX)(R11*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y5
+	VBLENDVPS Y2, Y3, Y5, Y5
+	XORQ      R13, R13
+	VMOVUPS   (CX)(R13*4), Y2
+	VMOVUPS   (DX)(R13*4), Y3
+	VCMPPS    $0x1e, Y0, Y2, Y2
+	VMULPS    Y1, Y3, Y1
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVUPS   Y1, (AX)(R13*4)
+	VMOVUPS   Y5, (AX)(R11*4)
+	JMP       span_done_337
+
+masked_341:
 	SHLQ       $0x02, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -4448,24 +4462,7 @@ masked_343:
 	VMULPS     Y1, Y5, Y1
 	VBLENDVPS  Y3, Y5, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
-
-span_done_340:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_344
-	XORQ R10, R10
-
-same_pass_344:
-	SUBQ SI, BX
-	JMP  plane_334
-
-planes_done_335:
-stored_324:
-	VZEROUPPER
-	RET
+	JMP        span_done_337
 
 // func backwardPatternDxAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32)
 // Requires: AVX, CMOV, MMX+
@@ -4480,16 +4477,16 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x02, R8
 	CMPQ   DI, $0x00000010
-	JA     short_rows_done_347
+	JA     short_rows_done_344
 	CMPQ   DI, $0x00000008
-	JB     short_rows_done_347
+	JB     short_rows_done_344
 	CMPQ   BX, DI
-	JB     short_rows_done_347
+	JB     short_rows_done_344
 	MOVQ   DI, R9
 	SUBQ   $0x00000008, R9
 	XORQ   R11, R11
 
-short_row_346:
+short_row_343:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4507,25 +4504,25 @@ short_row_346:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       short_row_346
+	JAE       short_row_343
 	TESTQ     BX, BX
-	JE        pattern_done_345
+	JE        pattern_done_342
 
-short_rows_done_347:
+short_rows_done_344:
 	MOVQ BX, R9
 	SHLQ $0x02, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_348
+	JB   cached_345
 	CMPQ R8, $0x00000800
-	JB   cached_348
+	JB   cached_345
 	CMPQ AX, DX
-	JE   cached_348
+	JE   cached_345
 	CMPQ AX, CX
-	JE   cached_348
+	JE   cached_345
 
-row_350:
+row_347:
 	CMPQ       BX, $0x00
-	JE         rows_done_351
+	JE         rows_done_348
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -4537,7 +4534,7 @@ row_350:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_352
+	JE         aligned_349
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -4552,13 +4549,13 @@ row_350:
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 	MOVQ       R10, R9
 
-aligned_352:
+aligned_349:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_354
+	JGT  single_351
 
-unrolled_353:
+unrolled_350:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4585,15 +4582,15 @@ unrolled_353:
 	VMOVNTPS  Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R10
-	JLE       unrolled_353
+	JLE       unrolled_350
 
-single_354:
+single_351:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_356
+	JGT  remainder_353
 
-single_loop_355:
+single_loop_352:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4602,12 +4599,12 @@ single_loop_355:
 	VMOVNTPS  Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R10
-	JLE       single_loop_355
+	JLE       single_loop_352
 
-remainder_356:
+remainder_353:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_357
+	JE         span_done_354
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -4620,67 +4617,49 @@ remainder_356:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_357:
+span_done_354:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_350
+	JMP  row_347
 
-rows_done_351:
+rows_done_348:
 	SFENCE
-	JMP stored_349
+	JMP stored_346
 
-cached_348:
-row_358:
-	CMPQ      BX, $0x00
-	JE        rows_done_359
-	MOVQ      DI, R8
-	CMPQ      BX, R8
-	CMOVQLT   BX, R8
-	XORQ      R9, R9
-	CMPQ      R8, $0x00000010
-	JA        general_365
-	CMPQ      R8, $0x00000008
-	JB        general_365
-	MOVQ      R8, R9
-	SUBQ      $0x00000008, R9
-	VMOVUPS   (CX)(R9*4), Y1
-	VMOVUPS   (DX)(R9*4), Y2
-	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SI)(R9*4), Y2, Y4
-	VBLENDVPS Y1, Y2, Y4, Y4
-	XORQ      R11, R11
-	VMOVUPS   (CX)(R11*4), Y1
-	VMOVUPS   (DX)(R11*4), Y2
-	VCMPPS    $0x1e, Y0, Y1, Y1
-	VMULPS    (SI)(R11*4), Y2, Y5
-	VBLENDVPS Y1, Y2, Y5, Y5
-	VMOVUPS   Y5, (AX)(R11*4)
-	VMOVUPS   Y4, (AX)(R9*4)
-	JMP       span_done_364
+cached_345:
+row_355:
+	CMPQ    BX, $0x00
+	JE      rows_done_356
+	MOVQ    DI, R8
+	CMPQ    BX, R8
+	CMOVQLT BX, R8
+	XORQ    R9, R9
+	CMPQ    R8, $0x00000010
+	JBE     two_vectors_363
 
-general_365:
+general_362:
 	TESTQ     $0x00000007, R8
-	JE        no_last_366
+	JE        no_last_364
 	MOVQ      R8, R10
 	SUBQ      $0x00000008, R10
-	JL        no_last_366
+	JL        no_last_364
 	VMOVUPS   (CX)(R10*4), Y2
 	VMOVUPS   (DX)(R10*4), Y1
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    (SI)(R10*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 
-no_last_366:
+no_last_364:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
 	CMPQ R9, R11
-	JGT  single_361
+	JGT  single_358
 
-unrolled_360:
+unrolled_357:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4707,15 +4686,15 @@ unrolled_360:
 	VMOVUPS   Y4, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R11
-	JLE       unrolled_360
+	JLE       unrolled_357
 
-single_361:
+single_358:
 	MOVQ R8, R11
 	SUBQ $0x00000008, R11
 	CMPQ R9, R11
-	JGT  remainder_363
+	JGT  remainder_360
 
-single_loop_362:
+single_loop_359:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4724,18 +4703,52 @@ single_loop_362:
 	VMOVUPS   Y4, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R11
-	JLE       single_loop_362
+	JLE       single_loop_359
 
-remainder_363:
+remainder_360:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_364
+	JE      span_done_361
 	CMPQ    R8, $0x00000008
-	JL      masked_367
+	JL      masked_365
 	VMOVUPS Y3, (AX)(R10*4)
-	JMP     span_done_364
 
-masked_367:
+span_done_361:
+	MOVQ R8, R9
+	SHLQ $0x02, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	SUBQ R8, BX
+	JMP  row_355
+
+rows_done_356:
+stored_346:
+pattern_done_342:
+	VZEROUPPER
+	RET
+
+two_vectors_363:
+	CMPQ      R8, $0x00000008
+	JB        general_362
+	MOVQ      R8, R9
+	SUBQ      $0x00000008, R9
+	VMOVUPS   (CX)(R9*4), Y1
+	VMOVUPS   (DX)(R9*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SI)(R9*4), Y2, Y4
+	VBLENDVPS Y1, Y2, Y4, Y4
+	XORQ      R11, R11
+	VMOVUPS   (CX)(R11*4), Y1
+	VMOVUPS   (DX)(R11*4), Y2
+	VCMPPS    $0x1e, Y0, Y1, Y1
+	VMULPS    (SI)(R11*4), Y2, Y5
+	VBLENDVPS Y1, Y2, Y5, Y5
+	VMOVUPS   Y5, (AX)(R11*4)
+	VMOVUPS   Y4, (AX)(R9*4)
+	JMP       span_done_361
+
+masked_365:
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -4747,21 +4760,7 @@ masked_367:
 	VMULPS     Y5, Y4, Y5
 	VBLENDVPS  Y2, Y4, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R9*4)
-
-span_done_364:
-	MOVQ R8, R9
-	SHLQ $0x02, R9
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	SUBQ R8, BX
-	JMP  row_358
-
-rows_done_359:
-stored_349:
-pattern_done_345:
-	VZEROUPPER
-	RET
+	JMP        span_done_361
 
 // func backwardRingDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, CMOV
@@ -4779,18 +4778,28 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_368
+	JA     ring_segmented_366
 	MOVQ   R9, R10
 
-ring_len_369:
+ring_len_367:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_370
+	JAE  ring_len_done_368
 	ADDQ R9, R10
-	JMP  ring_len_369
+	JMP  ring_len_367
 
-ring_len_done_370:
+ring_len_done_368:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
+
+ring_step_369:
+	CMPQ R11, R10
+	JB   ring_step_done_370
+	SUBQ R10, R11
+	JMP  ring_step_369
+
+ring_step_done_370:
+	MOVQ R11, 1928(SP)
+	MOVQ $0x00000020, R11
 
 ring_step_371:
 	CMPQ R11, R10
@@ -4799,16 +4808,6 @@ ring_step_371:
 	JMP  ring_step_371
 
 ring_step_done_372:
-	MOVQ R11, 1928(SP)
-	MOVQ $0x00000020, R11
-
-ring_step_373:
-	CMPQ R11, R10
-	JB   ring_step_done_374
-	SUBQ R10, R11
-	JMP  ring_step_373
-
-ring_step_done_374:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -4818,76 +4817,76 @@ ring_step_done_374:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_375
+	JB      ring_short_373
 	CMPQ    AX, $0x01
-	JNE     ring_planes_376
+	JNE     ring_planes_374
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_378:
+ring_copy_376:
 	CMPQ    AX, R11
-	JAE     ring_built_377
+	JAE     ring_built_375
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_379
+	JB      ring_copy_tail_377
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_378
+	JNE     ring_copy_376
 	XORQ    R9, R9
-	JMP     ring_copy_378
+	JMP     ring_copy_376
 
-ring_copy_tail_379:
+ring_copy_tail_377:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R12, AX
 	VMOVUPS Y1, -32(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_378
+	JMP     ring_copy_376
 
-ring_planes_376:
+ring_planes_374:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_380
+	JA   ring_long_planes_378
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_381:
+ring_fill_379:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_382
+	JGT          ring_fill_last_380
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_383
+	JNE          ring_wrap_381
 	XORQ         R9, R9
 
-ring_wrap_383:
-	JMP ring_fill_381
+ring_wrap_381:
+	JMP ring_fill_379
 
-ring_fill_last_382:
+ring_fill_last_380:
 	CMPQ         R12, R11
-	JAE          ring_built_377
+	JAE          ring_built_375
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_384
+	JNE          ring_wrap_382
 	XORQ         R9, R9
 
-ring_wrap_384:
-	JMP ring_fill_last_382
+ring_wrap_382:
+	JMP ring_fill_last_380
 
-ring_long_planes_380:
-ring_channel_385:
+ring_long_planes_378:
+ring_channel_383:
 	CMPQ         R12, R11
-	JAE          ring_built_377
+	JAE          ring_built_375
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -4895,65 +4894,65 @@ ring_channel_385:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_386:
+ring_plane_384:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_386
+	JB      ring_plane_384
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_387
+	JNE     ring_wrap_385
 	XORQ    R9, R9
 
-ring_wrap_387:
-	JMP ring_channel_385
+ring_wrap_385:
+	JMP ring_channel_383
 
-ring_short_375:
+ring_short_373:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_388:
+ring_element_386:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_389
+	JB   ring_element_next_387
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_389
+	JB   ring_element_next_387
 	XORQ R12, R12
 
-ring_element_next_389:
+ring_element_next_387:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_388
+	JB      ring_element_386
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_390
+	JE      ring_exact_388
 	SUBQ    R9, AX
 
-ring_exact_390:
+ring_exact_388:
 	MOVQ AX, DX
 
-ring_repeat_391:
+ring_repeat_389:
 	CMPQ    DX, R11
-	JAE     ring_built_377
+	JAE     ring_built_375
 	VMOVUPS Y1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_391
+	JMP     ring_repeat_389
 
-ring_built_377:
+ring_built_375:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_393
+	JGT  single_391
 
-unrolled_392:
+unrolled_390:
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4984,15 +4983,15 @@ unrolled_392:
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000020, DX
 	CMPQ      DX, R9
-	JLE       unrolled_392
+	JLE       unrolled_390
 
-single_393:
+single_391:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_395
+	JGT  remainder_393
 
-single_loop_394:
+single_loop_392:
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5005,11 +5004,11 @@ single_loop_394:
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000008, DX
 	CMPQ      DX, R9
-	JLE       single_loop_394
+	JLE       single_loop_392
 
-remainder_395:
+remainder_393:
 	SUBQ       DX, DI
-	JE         span_done_396
+	JE         span_done_394
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -5022,10 +5021,10 @@ remainder_395:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_396:
+span_done_394:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_368:
+ring_segmented_366:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -5035,11 +5034,11 @@ ring_segmented_368:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_397
+	JE   ring_rows_395
 
-ring_segment_398:
+ring_segment_396:
 	CMPQ    DI, $0x00
-	JE      ring_done_399
+	JE      ring_done_397
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -5056,15 +5055,25 @@ ring_segment_398:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_400:
+ring_len_398:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_401
+	JAE  ring_len_done_399
 	ADDQ R10, R12
-	JMP  ring_len_400
+	JMP  ring_len_398
 
-ring_len_done_401:
+ring_len_done_399:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
+
+ring_step_400:
+	CMPQ R13, R12
+	JB   ring_step_done_401
+	SUBQ R12, R13
+	JMP  ring_step_400
+
+ring_step_done_401:
+	MOVQ R13, 1928(SP)
+	MOVQ $0x00000020, R13
 
 ring_step_402:
 	CMPQ R13, R12
@@ -5073,16 +5082,6 @@ ring_step_402:
 	JMP  ring_step_402
 
 ring_step_done_403:
-	MOVQ R13, 1928(SP)
-	MOVQ $0x00000020, R13
-
-ring_step_404:
-	CMPQ R13, R12
-	JB   ring_step_done_405
-	SUBQ R12, R13
-	JMP  ring_step_404
-
-ring_step_done_405:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -5092,76 +5091,76 @@ ring_step_done_405:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_406
+	JB      ring_short_404
 	CMPQ    R9, $0x01
-	JNE     ring_planes_407
+	JNE     ring_planes_405
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_409:
+ring_copy_407:
 	CMPQ    R9, AX
-	JAE     ring_built_408
+	JAE     ring_built_406
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_410
+	JB      ring_copy_tail_408
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_409
+	JNE     ring_copy_407
 	XORQ    R10, R10
-	JMP     ring_copy_409
+	JMP     ring_copy_407
 
-ring_copy_tail_410:
+ring_copy_tail_408:
 	VMOVUPS -32(R11)(DX*4), Y1
 	ADDQ    R12, R9
 	VMOVUPS Y1, -32(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_409
+	JMP     ring_copy_407
 
-ring_planes_407:
+ring_planes_405:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_411
+	JA   ring_long_planes_409
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_412:
+ring_fill_410:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_413
+	JGT          ring_fill_last_411
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_414
+	JNE          ring_wrap_412
 	XORQ         R10, R10
 
-ring_wrap_414:
-	JMP ring_fill_412
+ring_wrap_412:
+	JMP ring_fill_410
 
-ring_fill_last_413:
+ring_fill_last_411:
 	CMPQ         R12, AX
-	JAE          ring_built_408
+	JAE          ring_built_406
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_415
+	JNE          ring_wrap_413
 	XORQ         R10, R10
 
-ring_wrap_415:
-	JMP ring_fill_last_413
+ring_wrap_413:
+	JMP ring_fill_last_411
 
-ring_long_planes_411:
-ring_channel_416:
+ring_long_planes_409:
+ring_channel_414:
 	CMPQ         R12, AX
-	JAE          ring_built_408
+	JAE          ring_built_406
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -5169,66 +5168,66 @@ ring_channel_416:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_417:
+ring_plane_415:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_417
+	JB      ring_plane_415
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_418
+	JNE     ring_wrap_416
 	XORQ    R10, R10
 
-ring_wrap_418:
-	JMP ring_channel_416
+ring_wrap_416:
+	JMP ring_channel_414
 
-ring_short_406:
+ring_short_404:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_419:
+ring_element_417:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_420
+	JB   ring_element_next_418
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_420
+	JB   ring_element_next_418
 	XORQ R12, R12
 
-ring_element_next_420:
+ring_element_next_418:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_419
+	JB      ring_element_417
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_421
+	JE      ring_exact_419
 	SUBQ    R10, DX
 
-ring_exact_421:
+ring_exact_419:
 	MOVQ DX, R9
 
-ring_repeat_422:
+ring_repeat_420:
 	CMPQ    R9, AX
-	JAE     ring_built_408
+	JAE     ring_built_406
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_422
+	JMP     ring_repeat_420
 
-ring_built_408:
+ring_built_406:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_424
+	JGT  single_422
 
-unrolled_423:
+unrolled_421:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5259,15 +5258,15 @@ unrolled_423:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R10
-	JLE       unrolled_423
+	JLE       unrolled_421
 
-single_424:
+single_422:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_426
+	JGT  remainder_424
 
-single_loop_425:
+single_loop_423:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5280,11 +5279,11 @@ single_loop_425:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R10
-	JLE       single_loop_425
+	JLE       single_loop_423
 
-remainder_426:
+remainder_424:
 	SUBQ       R9, DX
-	JE         span_done_427
+	JE         span_done_425
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5297,7 +5296,7 @@ remainder_426:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_427:
+span_done_425:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -5309,18 +5308,18 @@ span_done_427:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_428
+	JNE  ring_next_426
 	XORQ AX, AX
 
-ring_next_428:
+ring_next_426:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_398
+	JMP  ring_segment_396
 
-ring_done_399:
+ring_done_397:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_397:
-ring_block_429:
+ring_rows_395:
+ring_block_427:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -5336,15 +5335,25 @@ ring_block_429:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_430:
+ring_len_428:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_431
+	JAE  ring_len_done_429
 	ADDQ BX, SI
-	JMP  ring_len_430
+	JMP  ring_len_428
 
-ring_len_done_431:
+ring_len_done_429:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
+
+ring_step_430:
+	CMPQ DI, SI
+	JB   ring_step_done_431
+	SUBQ SI, DI
+	JMP  ring_step_430
+
+ring_step_done_431:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000020, DI
 
 ring_step_432:
 	CMPQ DI, SI
@@ -5353,16 +5362,6 @@ ring_step_432:
 	JMP  ring_step_432
 
 ring_step_done_433:
-	MOVQ DI, 1928(SP)
-	MOVQ $0x00000020, DI
-
-ring_step_434:
-	CMPQ DI, SI
-	JB   ring_step_done_435
-	SUBQ SI, DI
-	JMP  ring_step_434
-
-ring_step_done_435:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -5373,76 +5372,76 @@ ring_step_done_435:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_436
+	JB      ring_short_434
 	CMPQ    CX, $0x01
-	JNE     ring_planes_437
+	JNE     ring_planes_435
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_439:
+ring_copy_437:
 	CMPQ    BX, DI
-	JAE     ring_built_438
+	JAE     ring_built_436
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_440
+	JB      ring_copy_tail_438
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_439
+	JNE     ring_copy_437
 	XORQ    R9, R9
-	JMP     ring_copy_439
+	JMP     ring_copy_437
 
-ring_copy_tail_440:
+ring_copy_tail_438:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_439
+	JMP     ring_copy_437
 
-ring_planes_437:
+ring_planes_435:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_441
+	JA   ring_long_planes_439
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_442:
+ring_fill_440:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_443
+	JGT          ring_fill_last_441
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_444
+	JNE          ring_wrap_442
 	XORQ         BX, BX
 
-ring_wrap_444:
-	JMP ring_fill_442
+ring_wrap_442:
+	JMP ring_fill_440
 
-ring_fill_last_443:
+ring_fill_last_441:
 	CMPQ         R9, DI
-	JAE          ring_built_438
+	JAE          ring_built_436
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_445
+	JNE          ring_wrap_443
 	XORQ         BX, BX
 
-ring_wrap_445:
-	JMP ring_fill_last_443
+ring_wrap_443:
+	JMP ring_fill_last_441
 
-ring_long_planes_441:
-ring_channel_446:
+ring_long_planes_439:
+ring_channel_444:
 	CMPQ         R9, DI
-	JAE          ring_built_438
+	JAE          ring_built_436
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -5450,57 +5449,57 @@ ring_channel_446:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_447:
+ring_plane_445:
 	VMOVUPS Y1, (R8)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_447
+	JB      ring_plane_445
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_448
+	JNE     ring_wrap_446
 	XORQ    BX, BX
 
-ring_wrap_448:
-	JMP ring_channel_446
+ring_wrap_446:
+	JMP ring_channel_444
 
-ring_short_436:
+ring_short_434:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_449:
+ring_element_447:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_450
+	JB   ring_element_next_448
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_450
+	JB   ring_element_next_448
 	XORQ R9, R9
 
-ring_element_next_450:
+ring_element_next_448:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_449
+	JB      ring_element_447
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_451
+	JE      ring_exact_449
 	SUBQ    BX, DX
 
-ring_exact_451:
+ring_exact_449:
 	MOVQ DX, BX
 
-ring_repeat_452:
+ring_repeat_450:
 	CMPQ    BX, DI
-	JAE     ring_built_438
+	JAE     ring_built_436
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_452
+	JMP     ring_repeat_450
 
-ring_built_438:
+ring_built_436:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -5511,18 +5510,18 @@ ring_built_438:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_453:
+ring_row_451:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_454
+	JE   ring_rows_done_452
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_456
+	JGT  single_454
 
-unrolled_455:
+unrolled_453:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5553,15 +5552,15 @@ unrolled_455:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R10
-	JLE       unrolled_455
+	JLE       unrolled_453
 
-single_456:
+single_454:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_458
+	JGT  remainder_456
 
-single_loop_457:
+single_loop_455:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5574,11 +5573,11 @@ single_loop_457:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R10
-	JLE       single_loop_457
+	JLE       single_loop_455
 
-remainder_458:
+remainder_456:
 	SUBQ       R9, DX
-	JE         span_done_459
+	JE         span_done_457
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5591,7 +5590,7 @@ remainder_458:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_459:
+span_done_457:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -5599,13 +5598,13 @@ span_done_459:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_453
+	JMP   ring_row_451
 
-ring_rows_done_454:
+ring_rows_done_452:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_429
+	JMP  ring_block_427
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -5624,10 +5623,10 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 	TESTQ        $0x00000007, DX
-	JE           no_last_465
+	JE           no_last_463
 	MOVQ         DX, SI
 	SUBQ         $0x00000008, SI
-	JL           no_last_465
+	JL           no_last_463
 	VMOVUPS      (AX)(SI*4), Y5
 	VMOVUPS      (CX)(SI*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -5648,15 +5647,15 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 
-no_last_465:
+no_last_463:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_461
+	JGT  single_459
 
 	PCALIGN $64
 
-unrolled_460:
+unrolled_458:
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5707,15 +5706,15 @@ unrolled_460:
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_460
+	JLE         unrolled_458
 
-single_461:
+single_459:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_463
+	JGT  remainder_461
 
-single_loop_462:
+single_loop_460:
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5730,17 +5729,28 @@ single_loop_462:
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_462
+	JLE         single_loop_460
 
-remainder_463:
+remainder_461:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_464
+	JE   span_done_462
 	CMPQ DX, $0x00000008
-	JL   masked_466
-	JMP  span_done_464
+	JL   masked_464
 
-masked_466:
+span_done_462:
+	VADDPD       Y2, Y1, Y1
+	VADDPD       Y4, Y3, Y3
+	VADDPD       Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPD       X0, X1, X0
+	VPERMILPD    $0x01, X0, X1
+	VADDSD       X1, X0, X0
+	VMOVSD       X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+masked_464:
 	MOVQ         SI, DX
 	SHLQ         $0x02, DX
 	NEGQ         DX
@@ -5759,21 +5769,10 @@ masked_466:
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
-
-span_done_464:
-	VADDPD       Y2, Y1, Y1
-	VADDPD       Y4, Y3, Y3
-	VADDPD       Y3, Y1, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPD       X0, X1, X0
-	VPERMILPD    $0x01, X0, X1
-	VADDSD       X1, X0, X0
-	VMOVSD       X0, ret+48(FP)
-	VZEROUPPER
-	RET
+	JMP          span_done_462
 
 // func backwardPlanesDalphaAVX2F32(dy []float32, x []float32, acc []float64, inner int)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, CMOV, FMA3
 TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	MOVQ         x_base+24(FP), AX
 	MOVQ         dy_base+0(FP), CX
@@ -5793,20 +5792,20 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	VPMOVSXDQ    X1, Y5
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
+	CMPQ         DX, $0x00
+	JE           planes_done_466
 
-plane_467:
-	CMPQ        DX, $0x00
-	JE          planes_done_468
+plane_465:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000007, SI
-	JE          no_last_474
+	JE          no_last_472
 	MOVQ        SI, R11
 	SUBQ        $0x00000008, R11
-	JL          no_last_474
+	JL          no_last_472
 	VCVTPS2PD   (AX)(R11*4), Y7
 	VCVTPS2PD   (CX)(R11*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5822,13 +5821,13 @@ plane_467:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 
-no_last_474:
+no_last_472:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_470
+	JGT  single_468
 
-unrolled_469:
+unrolled_467:
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5879,15 +5878,15 @@ unrolled_469:
 	VFMADD231PD Y8, Y7, Y4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_469
+	JLE         unrolled_467
 
-single_470:
+single_468:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_472
+	JGT  remainder_470
 
-single_loop_471:
+single_loop_469:
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5902,17 +5901,39 @@ single_loop_471:
 	VFMADD231PD Y8, Y7, Y2
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_471
+	JLE         single_loop_469
 
-remainder_472:
+remainder_470:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_473
+	JE   span_done_471
 	CMPQ SI, $0x00000008
-	JL   masked_475
-	JMP  span_done_473
+	JL   masked_473
 
-masked_475:
+span_done_471:
+	VADDPD       Y2, Y1, Y1
+	VADDPD       Y4, Y3, Y3
+	VADDPD       Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPD       X2, X1, X2
+	VPERMILPD    $0x01, X2, X1
+	VADDSD       X1, X2, X2
+	VADDSD       (BX)(R9*8), X2, X2
+	VMOVSD       X2, (BX)(R9*8)
+	ADDQ         R8, AX
+	ADDQ         R8, CX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         DI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         SI, DX
+	JG           plane_465
+
+planes_done_466:
+	VZEROUPPER
+	RET
+
+masked_473:
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -5930,31 +5951,7 @@ masked_475:
 	VEXTRACTF128 $0x01, Y7, X7
 	VCVTPS2PD    X7, Y7
 	VFMADD231PD  Y7, Y8, Y2
-
-span_done_473:
-	VADDPD       Y2, Y1, Y1
-	VADDPD       Y4, Y3, Y3
-	VADDPD       Y3, Y1, Y1
-	VEXTRACTF128 $0x01, Y1, X2
-	VADDPD       X2, X1, X2
-	VPERMILPD    $0x01, X2, X1
-	VADDSD       X1, X2, X2
-	VADDSD       (BX)(R9*8), X2, X2
-	VMOVSD       X2, (BX)(R9*8)
-	ADDQ         R8, AX
-	ADDQ         R8, CX
-	INCQ         R9
-	CMPQ         R9, DI
-	JNE          same_pass_476
-	XORQ         R9, R9
-
-same_pass_476:
-	SUBQ SI, DX
-	JMP  plane_467
-
-planes_done_468:
-	VZEROUPPER
-	RET
+	JMP          span_done_471
 
 // func backwardPatternDalphaAVX2F32(dy []float32, x []float32, acc []float64)
 // Requires: AVX, CMOV, FMA3
@@ -5968,18 +5965,18 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 
-row_478:
+row_475:
 	CMPQ         DX, $0x00
-	JE           rows_done_479
+	JE           rows_done_476
 	MOVQ         SI, DI
 	CMPQ         DX, DI
 	CMOVQLT      DX, DI
 	XORQ         R8, R8
 	TESTQ        $0x00000007, DI
-	JE           no_last_485
+	JE           no_last_482
 	MOVQ         DI, R9
 	SUBQ         $0x00000008, R9
-	JL           no_last_485
+	JL           no_last_482
 	VMOVUPS      (AX)(R9*4), Y1
 	VMOVUPS      (CX)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -6004,13 +6001,13 @@ row_478:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R9*8)
 
-no_last_485:
+no_last_482:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_481
+	JGT  single_478
 
-unrolled_480:
+unrolled_477:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6077,15 +6074,15 @@ unrolled_480:
 	VMOVUPD     Y3, 224(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_480
+	JLE         unrolled_477
 
-single_481:
+single_478:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_483
+	JGT  remainder_480
 
-single_loop_482:
+single_loop_479:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6104,17 +6101,28 @@ single_loop_482:
 	VMOVUPD     Y3, 32(BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_482
+	JLE         single_loop_479
 
-remainder_483:
+remainder_480:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_484
+	JE   span_done_481
 	CMPQ DI, $0x00000008
-	JL   masked_486
-	JMP  span_done_484
+	JL   masked_483
 
-masked_486:
+span_done_481:
+	MOVQ DI, R8
+	SHLQ $0x02, R8
+	ADDQ R8, AX
+	ADDQ R8, CX
+	SUBQ DI, DX
+	JMP  row_475
+
+rows_done_476:
+	VZEROUPPER
+	RET
+
+masked_483:
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -6136,18 +6144,7 @@ masked_486:
 	VMOVUPD      32(BX)(R8*8), Y3
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
-
-span_done_484:
-	MOVQ DI, R8
-	SHLQ $0x02, R8
-	ADDQ R8, AX
-	ADDQ R8, CX
-	SUBQ DI, DX
-	JMP  row_478
-
-rows_done_479:
-	VZEROUPPER
-	RET
+	JMP          span_done_481
 
 // func backwardRingDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -6163,36 +6160,36 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1312-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000068
-	JA     ring_segmented_487
+	JA     ring_segmented_484
 	MOVQ   DI, SI
 
-ring_len_488:
+ring_len_485:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_489
+	JAE  ring_len_done_486
 	ADDQ DI, SI
-	JMP  ring_len_488
+	JMP  ring_len_485
 
-ring_len_done_489:
+ring_len_done_486:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_490:
+ring_step_487:
 	CMPQ DI, SI
-	JB   ring_step_done_491
+	JB   ring_step_done_488
 	SUBQ SI, DI
-	JMP  ring_step_490
+	JMP  ring_step_487
 
-ring_step_done_491:
+ring_step_done_488:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_492:
+ring_step_489:
 	CMPQ DI, SI
-	JB   ring_step_done_493
+	JB   ring_step_done_490
 	SUBQ SI, DI
-	JMP  ring_step_492
+	JMP  ring_step_489
 
-ring_step_done_493:
+ring_step_done_490:
 	MOVQ    DI, 1264(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -6214,22 +6211,22 @@ ring_step_done_493:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_494:
+sums_zero_491:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_495
+	JAE     sums_zeroed_492
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_494
+	JMP     sums_zero_491
 
-sums_zeroed_495:
+sums_zeroed_492:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_497
+	JGT  single_494
 
-unrolled_496:
+unrolled_493:
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6300,15 +6297,15 @@ unrolled_496:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_496
+	JLE         unrolled_493
 
-single_497:
+single_494:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_499
+	JGT  remainder_496
 
-single_loop_498:
+single_loop_495:
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6331,11 +6328,11 @@ single_loop_498:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_498
+	JLE         single_loop_495
 
-remainder_499:
+remainder_496:
 	SUBQ         DI, BX
-	JE           span_done_500
+	JE           span_done_497
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -6358,78 +6355,78 @@ remainder_499:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_500:
+span_done_497:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1248(SP), BX
 	MOVQ  1288(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_502
+	JLE   fold_ext_done_499
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_503
+	JA    fold_ext_scalar_500
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_501:
+fold_ext_498:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_502
+	JBE     fold_ext_done_499
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_501
+	JMP     fold_ext_498
 
-fold_ext_scalar_503:
+fold_ext_scalar_500:
 	MOVQ 1288(SP), SI
 
-fold_ext_element_504:
+fold_ext_element_501:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_505
+	JBE    fold_ext_element_done_502
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_504
+	JMP    fold_ext_element_501
 
-fold_ext_element_done_505:
-fold_ext_done_502:
-fold_506:
+fold_ext_element_done_502:
+fold_ext_done_499:
+fold_503:
 	CMPQ   BX, AX
-	JBE    fold_done_507
+	JBE    fold_done_504
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_506
+	JMP    fold_503
 
-fold_done_507:
+fold_done_504:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_508
+	JNE  sums_planes_505
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_510:
+sums_vector_507:
 	CMPQ       AX, BX
-	JGT        sums_scalar_511
+	JGT        sums_scalar_508
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_510
+	JMP        sums_vector_507
 
-sums_scalar_511:
+sums_scalar_508:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_509
+	JE        sums_done_506
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -6437,18 +6434,18 @@ sums_scalar_511:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_511
+	JMP       sums_scalar_508
 
-sums_planes_508:
+sums_planes_505:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_512:
+sums_group_509:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_514
+	JB     sums_single_511
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -6457,7 +6454,7 @@ sums_group_512:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_513:
+sums_group_plane_510:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -6466,7 +6463,7 @@ sums_group_plane_513:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_513
+	JB        sums_group_plane_510
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -6491,32 +6488,32 @@ sums_group_plane_513:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_512
+	JMP       sums_group_509
 
-sums_single_514:
+sums_single_511:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_509
+	JE     sums_done_506
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_515:
+sums_single_plane_512:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_515
+	JB        sums_single_plane_512
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_514
+	JMP       sums_single_511
 
-sums_done_509:
+sums_done_506:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_487:
+ring_segmented_484:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000068
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -6526,7 +6523,7 @@ ring_segmented_487:
 	MOVQ AX, 1280(SP)
 	MOVQ $0x00000000, 1272(SP)
 
-ring_block_517:
+ring_block_514:
 	MOVQ    1272(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -6541,33 +6538,33 @@ ring_block_517:
 	MOVQ    BX, 1304(SP)
 	MOVQ    BX, SI
 
-ring_len_518:
+ring_len_515:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_519
+	JAE  ring_len_done_516
 	ADDQ BX, SI
-	JMP  ring_len_518
+	JMP  ring_len_515
 
-ring_len_done_519:
+ring_len_done_516:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_520:
+ring_step_517:
 	CMPQ DI, SI
-	JB   ring_step_done_521
+	JB   ring_step_done_518
 	SUBQ SI, DI
-	JMP  ring_step_520
+	JMP  ring_step_517
 
-ring_step_done_521:
+ring_step_done_518:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_522:
+ring_step_519:
 	CMPQ DI, SI
-	JB   ring_step_done_523
+	JB   ring_step_done_520
 	SUBQ SI, DI
-	JMP  ring_step_522
+	JMP  ring_step_519
 
-ring_step_done_523:
+ring_step_done_520:
 	MOVQ    DI, 1264(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -6596,26 +6593,26 @@ ring_step_done_523:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_524:
+sums_zero_521:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_525
+	JAE     sums_zeroed_522
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_524
+	JMP     sums_zero_521
 
-sums_zeroed_525:
-ring_row_526:
+sums_zeroed_522:
+ring_row_523:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_527
+	JE   ring_rows_done_524
 	XORQ SI, SI
 	MOVQ 1304(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_529
+	JGT  single_526
 
-unrolled_528:
+unrolled_525:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6686,15 +6683,15 @@ unrolled_528:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_528
+	JLE         unrolled_525
 
-single_529:
+single_526:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_531
+	JGT  remainder_528
 
-single_loop_530:
+single_loop_527:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6717,11 +6714,11 @@ single_loop_530:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_530
+	JLE         single_loop_527
 
-remainder_531:
+remainder_528:
 	SUBQ         R8, DI
-	JE           span_done_532
+	JE           span_done_529
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -6744,16 +6741,16 @@ remainder_531:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_532:
+span_done_529:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_526
+	JMP   ring_row_523
 
-ring_rows_done_527:
+ring_rows_done_524:
 	MOVQ 1272(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -6761,71 +6758,71 @@ ring_rows_done_527:
 	MOVQ 1248(SP), SI
 	MOVQ 1288(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_534
+	JLE  fold_ext_done_531
 	CMPQ DI, SI
-	JA   fold_ext_scalar_535
+	JA   fold_ext_scalar_532
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_533:
+fold_ext_530:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_534
+	JBE     fold_ext_done_531
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_533
+	JMP     fold_ext_530
 
-fold_ext_scalar_535:
+fold_ext_scalar_532:
 	MOVQ 1288(SP), DI
 
-fold_ext_element_536:
+fold_ext_element_533:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_537
+	JBE    fold_ext_element_done_534
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_536
+	JMP    fold_ext_element_533
 
-fold_ext_element_done_537:
-fold_ext_done_534:
-fold_538:
+fold_ext_element_done_534:
+fold_ext_done_531:
+fold_535:
 	CMPQ   SI, BX
-	JBE    fold_done_539
+	JBE    fold_done_536
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_538
+	JMP    fold_535
 
-fold_done_539:
+fold_done_536:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_540
+	JNE  sums_planes_537
 	MOVQ 1296(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_542:
+sums_vector_539:
 	CMPQ       BX, SI
-	JGT        sums_scalar_543
+	JGT        sums_scalar_540
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_542
+	JMP        sums_vector_539
 
-sums_scalar_543:
+sums_scalar_540:
 	CMPQ      BX, 1296(SP)
-	JE        sums_done_541
+	JE        sums_done_538
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -6833,18 +6830,18 @@ sums_scalar_543:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_543
+	JMP       sums_scalar_540
 
-sums_planes_540:
+sums_planes_537:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_544:
+sums_group_541:
 	MOVQ   1296(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_546
+	JB     sums_single_543
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -6853,7 +6850,7 @@ sums_group_544:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_545:
+sums_group_plane_542:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -6862,7 +6859,7 @@ sums_group_plane_545:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_545
+	JB        sums_group_plane_542
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -6887,32 +6884,32 @@ sums_group_plane_545:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_544
+	JMP       sums_group_541
 
-sums_single_546:
+sums_single_543:
 	CMPQ   BX, 1296(SP)
-	JE     sums_done_541
+	JE     sums_done_538
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_547:
+sums_single_plane_544:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_547
+	JB        sums_single_plane_544
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_546
+	JMP       sums_single_543
 
-sums_done_541:
+sums_done_538:
 	ADDQ 1296(SP), AX
 	MOVQ AX, 1272(SP)
-	JMP  ring_block_517
+	JMP  ring_block_514
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -6927,9 +6924,9 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+48(FP), Y1
 	CMPQ         DX, $0x00000008
-	JA           general_549
+	JA           general_546
 	CMPQ         DX, $0x00000004
-	JB           general_549
+	JB           general_546
 	SUBQ         $0x00000004, DX
 	VMOVUPD      (CX)(DX*8), Y2
 	VCMPPD       $0x1e, Y0, Y2, Y3
@@ -6942,17 +6939,17 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VBLENDVPD    Y0, Y2, Y1, Y1
 	VMOVUPD      Y1, (AX)(BX*8)
 	VMOVUPD      Y4, (AX)(DX*8)
-	JMP          short_done_548
+	JMP          short_done_545
 
-general_549:
+general_546:
 	MOVQ       DX, BX
 	SHLQ       $0x03, BX
 	CMPQ       BX, ·streamThreshold+0(SB)
-	JB         cached_550
+	JB         cached_547
 	CMPQ       AX, CX
-	JE         cached_550
+	JE         cached_547
 	CMPQ       AX, CX
-	JE         cached_550
+	JE         cached_547
 	XORQ       BX, BX
 	MOVQ       AX, SI
 	NEGQ       SI
@@ -6961,7 +6958,7 @@ general_549:
 	CMPQ       SI, DX
 	CMOVQGT    DX, SI
 	TESTQ      SI, SI
-	JE         aligned_552
+	JE         aligned_549
 	MOVQ       SI, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -6974,15 +6971,15 @@ general_549:
 	VMASKMOVPD Y5, Y2, (AX)(BX*8)
 	MOVQ       SI, BX
 
-aligned_552:
+aligned_549:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  single_554
+	JGT  single_551
 
 	PCALIGN $64
 
-unrolled_553:
+unrolled_550:
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7005,15 +7002,15 @@ unrolled_553:
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
 	CMPQ      BX, SI
-	JLE       unrolled_553
+	JLE       unrolled_550
 
-single_554:
+single_551:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 	CMPQ BX, SI
-	JGT  remainder_556
+	JGT  remainder_553
 
-single_loop_555:
+single_loop_552:
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7021,11 +7018,11 @@ single_loop_555:
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
 	CMPQ      BX, SI
-	JLE       single_loop_555
+	JLE       single_loop_552
 
-remainder_556:
+remainder_553:
 	SUBQ       BX, DX
-	JE         span_done_557
+	JE         span_done_554
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -7036,31 +7033,31 @@ remainder_556:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_557:
+span_done_554:
 	SFENCE
-	JMP stored_551
+	JMP stored_548
 
-cached_550:
+cached_547:
 	XORQ      BX, BX
 	TESTQ     $0x00000003, DX
-	JE        no_last_563
+	JE        no_last_560
 	MOVQ      DX, SI
 	SUBQ      $0x00000004, SI
-	JL        no_last_563
+	JL        no_last_560
 	VMOVUPD   (CX)(SI*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 
-no_last_563:
+no_last_560:
 	MOVQ DX, DI
 	SUBQ $0x00000010, DI
 	CMPQ BX, DI
-	JGT  single_559
+	JGT  single_556
 
 	PCALIGN $64
 
-unrolled_558:
+unrolled_555:
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -7083,15 +7080,15 @@ unrolled_558:
 	VMOVUPD   Y5, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
 	CMPQ      BX, DI
-	JLE       unrolled_558
+	JLE       unrolled_555
 
-single_559:
+single_556:
 	MOVQ DX, DI
 	SUBQ $0x00000004, DI
 	CMPQ BX, DI
-	JGT  remainder_561
+	JGT  remainder_558
 
-single_loop_560:
+single_loop_557:
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -7099,18 +7096,23 @@ single_loop_560:
 	VMOVUPD   Y5, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
 	CMPQ      BX, DI
-	JLE       single_loop_560
+	JLE       single_loop_557
 
-remainder_561:
+remainder_558:
 	MOVQ    DX, DI
 	SUBQ    BX, DI
-	JE      span_done_562
+	JE      span_done_559
 	CMPQ    DX, $0x00000004
-	JL      masked_564
+	JL      masked_561
 	VMOVUPD Y4, (AX)(SI*8)
-	JMP     span_done_562
 
-masked_564:
+span_done_559:
+stored_548:
+short_done_545:
+	VZEROUPPER
+	RET
+
+masked_561:
 	MOVQ       DI, DX
 	SHLQ       $0x03, DX
 	NEGQ       DX
@@ -7121,12 +7123,7 @@ masked_564:
 	VMULPD     Y1, Y3, Y1
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
-
-span_done_562:
-stored_551:
-short_done_548:
-	VZEROUPPER
-	RET
+	JMP        span_done_559
 
 // func forwardPlanesAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, CMOV, MMX+
@@ -7144,17 +7141,17 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_565
+	JB     cached_562
 	CMPQ   R8, $0x00000800
-	JB     cached_565
+	JB     cached_562
 	CMPQ   AX, CX
-	JE     cached_565
+	JE     cached_562
 	CMPQ   AX, CX
-	JE     cached_565
+	JE     cached_562
+	CMPQ   DX, $0x00
+	JE     planes_done_565
 
-plane_567:
-	CMPQ         DX, $0x00
-	JE           planes_done_568
+plane_564:
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -7164,7 +7161,7 @@ plane_567:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_569
+	JE           aligned_566
 	MOVQ         R11, R12
 	SHLQ         $0x03, R12
 	NEGQ         R12
@@ -7177,13 +7174,13 @@ plane_567:
 	VMASKMOVPD   Y5, Y2, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_569:
+aligned_566:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_571
+	JGT  single_568
 
-unrolled_570:
+unrolled_567:
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7206,15 +7203,15 @@ unrolled_570:
 	VMOVNTPD  Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
 	CMPQ      R10, R11
-	JLE       unrolled_570
+	JLE       unrolled_567
 
-single_571:
+single_568:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_573
+	JGT  remainder_570
 
-single_loop_572:
+single_loop_569:
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7222,12 +7219,12 @@ single_loop_572:
 	VMOVNTPD  Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
 	CMPQ      R10, R11
-	JLE       single_loop_572
+	JLE       single_loop_569
 
-remainder_573:
+remainder_570:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_574
+	JE         span_done_571
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -7238,141 +7235,140 @@ remainder_573:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_574:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_575
-	XORQ R9, R9
+span_done_571:
+	ADDQ    R8, CX
+	ADDQ    R8, AX
+	INCQ    R9
+	MOVQ    R9, R10
+	SUBQ    SI, R10
+	CMOVQEQ R10, R9
+	SUBQ    BX, DX
+	JG      plane_564
 
-same_pass_575:
-	SUBQ BX, DX
-	JMP  plane_567
-
-planes_done_568:
+planes_done_565:
 	SFENCE
-	JMP stored_566
+	JMP stored_563
 
-cached_565:
-plane_576:
-	CMPQ         DX, $0x00
-	JE           planes_done_577
+cached_562:
+	CMPQ DX, $0x00
+	JE   planes_done_573
+
+plane_572:
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000008
-	JA           general_583
-	CMPQ         BX, $0x00000004
-	JB           general_583
-	MOVQ         BX, R10
-	SUBQ         $0x00000004, R10
-	VMOVUPD      (CX)(R10*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y4
-	VBLENDVPD    Y3, Y2, Y4, Y4
-	XORQ         R12, R12
-	VMOVUPD      (CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y1
-	VBLENDVPD    Y3, Y2, Y1, Y1
-	VMOVUPD      Y1, (AX)(R12*8)
-	VMOVUPD      Y4, (AX)(R10*8)
-	JMP          span_done_582
+	JBE          two_vectors_580
 
-general_583:
+general_579:
 	TESTQ     $0x00000003, BX
-	JE        no_last_584
+	JE        no_last_581
 	MOVQ      BX, R11
 	SUBQ      $0x00000004, R11
-	JL        no_last_584
+	JL        no_last_581
 	VMOVUPD   (CX)(R11*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
+	VMULPD    Y1, Y2, Y4
+	VBLENDVPD Y3, Y2, Y4, Y4
 
-no_last_584:
+no_last_581:
 	MOVQ BX, R12
 	SUBQ $0x00000010, R12
 	CMPQ R10, R12
-	JGT  single_579
+	JGT  single_575
 
-unrolled_578:
+unrolled_574:
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, (AX)(R10*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, (AX)(R10*8)
 	VMOVUPD   32(CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, 32(AX)(R10*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, 32(AX)(R10*8)
 	VMOVUPD   64(CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, 64(AX)(R10*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, 64(AX)(R10*8)
 	VMOVUPD   96(CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, 96(AX)(R10*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
 	CMPQ      R10, R12
-	JLE       unrolled_578
+	JLE       unrolled_574
 
-single_579:
+single_575:
 	MOVQ BX, R12
 	SUBQ $0x00000004, R12
 	CMPQ R10, R12
-	JGT  remainder_581
+	JGT  remainder_577
 
-single_loop_580:
+single_loop_576:
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVUPD   Y4, (AX)(R10*8)
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	VMOVUPD   Y5, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
 	CMPQ      R10, R12
-	JLE       single_loop_580
+	JLE       single_loop_576
 
-remainder_581:
+remainder_577:
 	MOVQ    BX, R12
 	SUBQ    R10, R12
-	JE      span_done_582
+	JE      span_done_578
 	CMPQ    BX, $0x00000004
-	JL      masked_585
-	VMOVUPD Y5, (AX)(R11*8)
-	JMP     span_done_582
+	JL      masked_582
+	VMOVUPD Y4, (AX)(R11*8)
 
-masked_585:
+span_done_578:
+	ADDQ    R8, CX
+	ADDQ    R8, AX
+	INCQ    R9
+	MOVQ    R9, R10
+	SUBQ    SI, R10
+	CMOVQEQ R10, R9
+	SUBQ    BX, DX
+	JG      plane_572
+
+planes_done_573:
+stored_563:
+	VZEROUPPER
+	RET
+
+two_vectors_580:
+	CMPQ      BX, $0x00000004
+	JB        general_579
+	MOVQ      BX, R10
+	SUBQ      $0x00000004, R10
+	VMOVUPD   (CX)(R10*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y5
+	VBLENDVPD Y3, Y2, Y5, Y5
+	XORQ      R12, R12
+	VMOVUPD   (CX)(R12*8), Y2
+	VCMPPD    $0x1e, Y0, Y2, Y3
+	VMULPD    Y1, Y2, Y1
+	VBLENDVPD Y3, Y2, Y1, Y1
+	VMOVUPD   Y1, (AX)(R12*8)
+	VMOVUPD   Y5, (AX)(R10*8)
+	JMP       span_done_578
+
+masked_582:
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
 	VMOVDQU    (R13)(R12*1), Y2
 	VMASKMOVPD (CX)(R10*8), Y2, Y3
-	VCMPPD     $0x1e, Y0, Y3, Y4
+	VCMPPD     $0x1e, Y0, Y3, Y5
 	VMULPD     Y1, Y3, Y1
-	VBLENDVPD  Y4, Y3, Y1, Y1
+	VBLENDVPD  Y5, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
-
-span_done_582:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_586
-	XORQ R9, R9
-
-same_pass_586:
-	SUBQ BX, DX
-	JMP  plane_576
-
-planes_done_577:
-stored_566:
-	VZEROUPPER
-	RET
+	JMP        span_done_578
 
 // func forwardPatternAVX2F64(dst []float64, x []float64, pattern []float64)
 // Requires: AVX, CMOV, MMX+
@@ -7386,16 +7382,16 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   SI, $0x00000008
-	JA     short_rows_done_589
+	JA     short_rows_done_585
 	CMPQ   SI, $0x00000004
-	JB     short_rows_done_589
+	JB     short_rows_done_585
 	CMPQ   DX, SI
-	JB     short_rows_done_589
+	JB     short_rows_done_585
 	MOVQ   SI, R8
 	SUBQ   $0x00000004, R8
 	XORQ   R10, R10
 
-short_row_588:
+short_row_584:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7410,25 +7406,25 @@ short_row_588:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       short_row_588
+	JAE       short_row_584
 	TESTQ     DX, DX
-	JE        pattern_done_587
+	JE        pattern_done_583
 
-short_rows_done_589:
+short_rows_done_585:
 	MOVQ DX, R8
 	SHLQ $0x03, R8
 	CMPQ R8, ·streamThreshold+0(SB)
-	JB   cached_590
+	JB   cached_586
 	CMPQ DI, $0x00000800
-	JB   cached_590
+	JB   cached_586
 	CMPQ AX, CX
-	JE   cached_590
+	JE   cached_586
 	CMPQ AX, CX
-	JE   cached_590
+	JE   cached_586
 
-row_592:
+row_588:
 	CMPQ       DX, $0x00
-	JE         rows_done_593
+	JE         rows_done_589
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -7440,7 +7436,7 @@ row_592:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_594
+	JE         aligned_590
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -7454,13 +7450,13 @@ row_592:
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 	MOVQ       R9, R8
 
-aligned_594:
+aligned_590:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_596
+	JGT  single_592
 
-unrolled_595:
+unrolled_591:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7483,15 +7479,15 @@ unrolled_595:
 	VMOVNTPD  Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R9
-	JLE       unrolled_595
+	JLE       unrolled_591
 
-single_596:
+single_592:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_598
+	JGT  remainder_594
 
-single_loop_597:
+single_loop_593:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7499,12 +7495,12 @@ single_loop_597:
 	VMOVNTPD  Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R9
-	JLE       single_loop_597
+	JLE       single_loop_593
 
-remainder_598:
+remainder_594:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_599
+	JE         span_done_595
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -7516,63 +7512,47 @@ remainder_598:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_599:
+span_done_595:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_592
+	JMP  row_588
 
-rows_done_593:
+rows_done_589:
 	SFENCE
-	JMP stored_591
+	JMP stored_587
 
-cached_590:
-row_600:
-	CMPQ      DX, $0x00
-	JE        rows_done_601
-	MOVQ      SI, DI
-	CMPQ      DX, DI
-	CMOVQLT   DX, DI
-	XORQ      R8, R8
-	CMPQ      DI, $0x00000008
-	JA        general_607
-	CMPQ      DI, $0x00000004
-	JB        general_607
-	MOVQ      DI, R8
-	SUBQ      $0x00000004, R8
-	VMOVUPD   (CX)(R8*8), Y1
-	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (BX)(R8*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
-	XORQ      R10, R10
-	VMOVUPD   (CX)(R10*8), Y1
-	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (BX)(R10*8), Y1, Y5
-	VBLENDVPD Y2, Y1, Y5, Y5
-	VMOVUPD   Y5, (AX)(R10*8)
-	VMOVUPD   Y3, (AX)(R8*8)
-	JMP       span_done_606
+cached_586:
+row_596:
+	CMPQ    DX, $0x00
+	JE      rows_done_597
+	MOVQ    SI, DI
+	CMPQ    DX, DI
+	CMOVQLT DX, DI
+	XORQ    R8, R8
+	CMPQ    DI, $0x00000008
+	JBE     two_vectors_604
 
-general_607:
+general_603:
 	TESTQ     $0x00000003, DI
-	JE        no_last_608
+	JE        no_last_605
 	MOVQ      DI, R9
 	SUBQ      $0x00000004, R9
-	JL        no_last_608
+	JL        no_last_605
 	VMOVUPD   (CX)(R9*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R9*8), Y1, Y4
 	VBLENDVPD Y2, Y1, Y4, Y4
 
-no_last_608:
+no_last_605:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R8, R10
-	JGT  single_603
+	JGT  single_599
 
-unrolled_602:
+unrolled_598:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7595,15 +7575,15 @@ unrolled_602:
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R10
-	JLE       unrolled_602
+	JLE       unrolled_598
 
-single_603:
+single_599:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 	CMPQ R8, R10
-	JGT  remainder_605
+	JGT  remainder_601
 
-single_loop_604:
+single_loop_600:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7611,18 +7591,49 @@ single_loop_604:
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R10
-	JLE       single_loop_604
+	JLE       single_loop_600
 
-remainder_605:
+remainder_601:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_606
+	JE      span_done_602
 	CMPQ    DI, $0x00000004
-	JL      masked_609
+	JL      masked_606
 	VMOVUPD Y4, (AX)(R9*8)
-	JMP     span_done_606
 
-masked_609:
+span_done_602:
+	MOVQ DI, R8
+	SHLQ $0x03, R8
+	ADDQ R8, CX
+	ADDQ R8, AX
+	SUBQ DI, DX
+	JMP  row_596
+
+rows_done_597:
+stored_587:
+pattern_done_583:
+	VZEROUPPER
+	RET
+
+two_vectors_604:
+	CMPQ      DI, $0x00000004
+	JB        general_603
+	MOVQ      DI, R8
+	SUBQ      $0x00000004, R8
+	VMOVUPD   (CX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (BX)(R8*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	XORQ      R10, R10
+	VMOVUPD   (CX)(R10*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (BX)(R10*8), Y1, Y5
+	VBLENDVPD Y2, Y1, Y5, Y5
+	VMOVUPD   Y5, (AX)(R10*8)
+	VMOVUPD   Y3, (AX)(R8*8)
+	JMP       span_done_602
+
+masked_606:
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -7633,20 +7644,7 @@ masked_609:
 	VMULPD     Y5, Y2, Y5
 	VBLENDVPD  Y3, Y2, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R8*8)
-
-span_done_606:
-	MOVQ DI, R8
-	SHLQ $0x03, R8
-	ADDQ R8, CX
-	ADDQ R8, AX
-	SUBQ DI, DX
-	JMP  row_600
-
-rows_done_601:
-stored_591:
-pattern_done_587:
-	VZEROUPPER
-	RET
+	JMP        span_done_602
 
 // func forwardRingAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, CMOV
@@ -7663,36 +7661,36 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_610
+	JA     ring_segmented_607
 	MOVQ   R8, R9
 
-ring_len_611:
+ring_len_608:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_612
+	JAE  ring_len_done_609
 	ADDQ R8, R9
-	JMP  ring_len_611
+	JMP  ring_len_608
 
-ring_len_done_612:
+ring_len_done_609:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_613:
+ring_step_610:
 	CMPQ R10, R9
-	JB   ring_step_done_614
+	JB   ring_step_done_611
 	SUBQ R9, R10
-	JMP  ring_step_613
+	JMP  ring_step_610
 
-ring_step_done_614:
+ring_step_done_611:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_615:
+ring_step_612:
 	CMPQ R10, R9
-	JB   ring_step_done_616
+	JB   ring_step_done_613
 	SUBQ R9, R10
-	JMP  ring_step_615
+	JMP  ring_step_612
 
-ring_step_done_616:
+ring_step_done_613:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    16(R9), R9
@@ -7702,76 +7700,76 @@ ring_step_done_616:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000004
-	JB      ring_short_617
+	JB      ring_short_614
 	CMPQ    AX, $0x01
-	JNE     ring_planes_618
+	JNE     ring_planes_615
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_620:
+ring_copy_617:
 	CMPQ    AX, R10
-	JAE     ring_built_619
+	JAE     ring_built_616
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_621
+	JB      ring_copy_tail_618
 	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_620
+	JNE     ring_copy_617
 	XORQ    R8, R8
-	JMP     ring_copy_620
+	JMP     ring_copy_617
 
-ring_copy_tail_621:
+ring_copy_tail_618:
 	VMOVUPD -32(R9)(DX*8), Y1
 	ADDQ    R11, AX
 	VMOVUPD Y1, -32(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_620
+	JMP     ring_copy_617
 
-ring_planes_618:
+ring_planes_615:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_622
+	JA   ring_long_planes_619
 	MOVQ R10, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_623:
+ring_fill_620:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_624
+	JGT          ring_fill_last_621
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_625
+	JNE          ring_wrap_622
 	XORQ         R8, R8
 
-ring_wrap_625:
-	JMP ring_fill_623
+ring_wrap_622:
+	JMP ring_fill_620
 
-ring_fill_last_624:
+ring_fill_last_621:
 	CMPQ         R11, R10
-	JAE          ring_built_619
+	JAE          ring_built_616
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_626
+	JNE          ring_wrap_623
 	XORQ         R8, R8
 
-ring_wrap_626:
-	JMP ring_fill_last_624
+ring_wrap_623:
+	JMP ring_fill_last_621
 
-ring_long_planes_622:
-ring_channel_627:
+ring_long_planes_619:
+ring_channel_624:
 	CMPQ         R11, R10
-	JAE          ring_built_619
+	JAE          ring_built_616
 	VBROADCASTSD (R9)(R8*8), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -7779,65 +7777,65 @@ ring_channel_627:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_628:
+ring_plane_625:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_628
+	JB      ring_plane_625
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_629
+	JNE     ring_wrap_626
 	XORQ    R8, R8
 
-ring_wrap_629:
-	JMP ring_channel_627
+ring_wrap_626:
+	JMP ring_channel_624
 
-ring_short_617:
+ring_short_614:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_630:
+ring_element_627:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_631
+	JB   ring_element_next_628
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_631
+	JB   ring_element_next_628
 	XORQ R11, R11
 
-ring_element_next_631:
+ring_element_next_628:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_630
+	JB      ring_element_627
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_632
+	JE      ring_exact_629
 	SUBQ    R8, AX
 
-ring_exact_632:
+ring_exact_629:
 	MOVQ AX, DX
 
-ring_repeat_633:
+ring_repeat_630:
 	CMPQ    DX, R10
-	JAE     ring_built_619
+	JAE     ring_built_616
 	VMOVUPD Y1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_633
+	JMP     ring_repeat_630
 
-ring_built_619:
+ring_built_616:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  single_635
+	JGT  single_632
 
-unrolled_634:
+unrolled_631:
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7864,15 +7862,15 @@ unrolled_634:
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000010, DX
 	CMPQ      DX, R8
-	JLE       unrolled_634
+	JLE       unrolled_631
 
-single_635:
+single_632:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 	CMPQ DX, R8
-	JGT  remainder_637
+	JGT  remainder_634
 
-single_loop_636:
+single_loop_633:
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7884,11 +7882,11 @@ single_loop_636:
 	CMOVQCC   R9, AX
 	ADDQ      $0x00000004, DX
 	CMPQ      DX, R8
-	JLE       single_loop_636
+	JLE       single_loop_633
 
-remainder_637:
+remainder_634:
 	SUBQ       DX, SI
-	JE         span_done_638
+	JE         span_done_635
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -7900,10 +7898,10 @@ remainder_637:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_638:
+span_done_635:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_610:
+ring_segmented_607:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -7913,11 +7911,11 @@ ring_segmented_610:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_639
+	JE   ring_rows_636
 
-ring_segment_640:
+ring_segment_637:
 	CMPQ    SI, $0x00
-	JE      ring_done_641
+	JE      ring_done_638
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -7934,33 +7932,33 @@ ring_segment_640:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_642:
+ring_len_639:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_643
+	JAE  ring_len_done_640
 	ADDQ R9, R11
-	JMP  ring_len_642
+	JMP  ring_len_639
 
-ring_len_done_643:
+ring_len_done_640:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_644:
+ring_step_641:
 	CMPQ R12, R11
-	JB   ring_step_done_645
+	JB   ring_step_done_642
 	SUBQ R11, R12
-	JMP  ring_step_644
+	JMP  ring_step_641
 
-ring_step_done_645:
+ring_step_done_642:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_646:
+ring_step_643:
 	CMPQ R12, R11
-	JB   ring_step_done_647
+	JB   ring_step_done_644
 	SUBQ R11, R12
-	JMP  ring_step_646
+	JMP  ring_step_643
 
-ring_step_done_647:
+ring_step_done_644:
 	MOVQ    R12, 1936(SP)
 	LEAQ    16(R11), R11
 	CMPQ    R10, R11
@@ -7970,76 +7968,76 @@ ring_step_done_647:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000004
-	JB      ring_short_648
+	JB      ring_short_645
 	CMPQ    R8, $0x01
-	JNE     ring_planes_649
+	JNE     ring_planes_646
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_651:
+ring_copy_648:
 	CMPQ    R8, AX
-	JAE     ring_built_650
+	JAE     ring_built_647
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_652
+	JB      ring_copy_tail_649
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_651
+	JNE     ring_copy_648
 	XORQ    R9, R9
-	JMP     ring_copy_651
+	JMP     ring_copy_648
 
-ring_copy_tail_652:
+ring_copy_tail_649:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R11, R8
 	VMOVUPD Y1, -32(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_651
+	JMP     ring_copy_648
 
-ring_planes_649:
+ring_planes_646:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_653
+	JA   ring_long_planes_650
 	MOVQ AX, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_654:
+ring_fill_651:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_655
+	JGT          ring_fill_last_652
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_656
+	JNE          ring_wrap_653
 	XORQ         R9, R9
 
-ring_wrap_656:
-	JMP ring_fill_654
+ring_wrap_653:
+	JMP ring_fill_651
 
-ring_fill_last_655:
+ring_fill_last_652:
 	CMPQ         R11, AX
-	JAE          ring_built_650
+	JAE          ring_built_647
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_657
+	JNE          ring_wrap_654
 	XORQ         R9, R9
 
-ring_wrap_657:
-	JMP ring_fill_last_655
+ring_wrap_654:
+	JMP ring_fill_last_652
 
-ring_long_planes_653:
-ring_channel_658:
+ring_long_planes_650:
+ring_channel_655:
 	CMPQ         R11, AX
-	JAE          ring_built_650
+	JAE          ring_built_647
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -8047,66 +8045,66 @@ ring_channel_658:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_659:
+ring_plane_656:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_659
+	JB      ring_plane_656
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_660
+	JNE     ring_wrap_657
 	XORQ    R9, R9
 
-ring_wrap_660:
-	JMP ring_channel_658
+ring_wrap_657:
+	JMP ring_channel_655
 
-ring_short_648:
+ring_short_645:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_661:
+ring_element_658:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_662
+	JB   ring_element_next_659
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_662
+	JB   ring_element_next_659
 	XORQ R11, R11
 
-ring_element_next_662:
+ring_element_next_659:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_661
+	JB      ring_element_658
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_663
+	JE      ring_exact_660
 	SUBQ    R9, DX
 
-ring_exact_663:
+ring_exact_660:
 	MOVQ DX, R8
 
-ring_repeat_664:
+ring_repeat_661:
 	CMPQ    R8, AX
-	JAE     ring_built_650
+	JAE     ring_built_647
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_664
+	JMP     ring_repeat_661
 
-ring_built_650:
+ring_built_647:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_666
+	JGT  single_663
 
-unrolled_665:
+unrolled_662:
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8133,15 +8131,15 @@ unrolled_665:
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R9
-	JLE       unrolled_665
+	JLE       unrolled_662
 
-single_666:
+single_663:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_668
+	JGT  remainder_665
 
-single_loop_667:
+single_loop_664:
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8153,11 +8151,11 @@ single_loop_667:
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R9
-	JLE       single_loop_667
+	JLE       single_loop_664
 
-remainder_668:
+remainder_665:
 	SUBQ       R8, DX
-	JE         span_done_669
+	JE         span_done_666
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -8169,7 +8167,7 @@ remainder_668:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_669:
+span_done_666:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -8180,18 +8178,18 @@ span_done_669:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_670
+	JNE  ring_next_667
 	XORQ AX, AX
 
-ring_next_670:
+ring_next_667:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_640
+	JMP  ring_segment_637
 
-ring_done_641:
+ring_done_638:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_639:
-ring_block_671:
+ring_rows_636:
+ring_block_668:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -8207,33 +8205,33 @@ ring_block_671:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_672:
+ring_len_669:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_673
+	JAE  ring_len_done_670
 	ADDQ BX, SI
-	JMP  ring_len_672
+	JMP  ring_len_669
 
-ring_len_done_673:
+ring_len_done_670:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, R8
 
-ring_step_674:
+ring_step_671:
 	CMPQ R8, SI
-	JB   ring_step_done_675
+	JB   ring_step_done_672
 	SUBQ SI, R8
-	JMP  ring_step_674
+	JMP  ring_step_671
 
-ring_step_done_675:
+ring_step_done_672:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_676:
+ring_step_673:
 	CMPQ R8, SI
-	JB   ring_step_done_677
+	JB   ring_step_done_674
 	SUBQ SI, R8
-	JMP  ring_step_676
+	JMP  ring_step_673
 
-ring_step_done_677:
+ring_step_done_674:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    16(SI), SI
@@ -8244,76 +8242,76 @@ ring_step_done_677:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000004
-	JB      ring_short_678
+	JB      ring_short_675
 	CMPQ    CX, $0x01
-	JNE     ring_planes_679
+	JNE     ring_planes_676
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_681:
+ring_copy_678:
 	CMPQ    BX, R8
-	JAE     ring_built_680
+	JAE     ring_built_677
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_682
+	JB      ring_copy_tail_679
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_681
+	JNE     ring_copy_678
 	XORQ    R9, R9
-	JMP     ring_copy_681
+	JMP     ring_copy_678
 
-ring_copy_tail_682:
+ring_copy_tail_679:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_681
+	JMP     ring_copy_678
 
-ring_planes_679:
+ring_planes_676:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_683
+	JA   ring_long_planes_680
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_684:
+ring_fill_681:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_685
+	JGT          ring_fill_last_682
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	VMOVUPD      Y1, 32(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_686
+	JNE          ring_wrap_683
 	XORQ         BX, BX
 
-ring_wrap_686:
-	JMP ring_fill_684
+ring_wrap_683:
+	JMP ring_fill_681
 
-ring_fill_last_685:
+ring_fill_last_682:
 	CMPQ         R9, R8
-	JAE          ring_built_680
+	JAE          ring_built_677
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_687
+	JNE          ring_wrap_684
 	XORQ         BX, BX
 
-ring_wrap_687:
-	JMP ring_fill_last_685
+ring_wrap_684:
+	JMP ring_fill_last_682
 
-ring_long_planes_683:
-ring_channel_688:
+ring_long_planes_680:
+ring_channel_685:
 	CMPQ         R9, R8
-	JAE          ring_built_680
+	JAE          ring_built_677
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -8321,57 +8319,57 @@ ring_channel_688:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_689:
+ring_plane_686:
 	VMOVUPD Y1, (DI)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_689
+	JB      ring_plane_686
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_690
+	JNE     ring_wrap_687
 	XORQ    BX, BX
 
-ring_wrap_690:
-	JMP ring_channel_688
+ring_wrap_687:
+	JMP ring_channel_685
 
-ring_short_678:
+ring_short_675:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_691:
+ring_element_688:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_692
+	JB   ring_element_next_689
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_692
+	JB   ring_element_next_689
 	XORQ R9, R9
 
-ring_element_next_692:
+ring_element_next_689:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_691
+	JB      ring_element_688
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_693
+	JE      ring_exact_690
 	SUBQ    BX, DX
 
-ring_exact_693:
+ring_exact_690:
 	MOVQ DX, BX
 
-ring_repeat_694:
+ring_repeat_691:
 	CMPQ    BX, R8
-	JAE     ring_built_680
+	JAE     ring_built_677
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_694
+	JMP     ring_repeat_691
 
-ring_built_680:
+ring_built_677:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -8380,18 +8378,18 @@ ring_built_680:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_695:
+ring_row_692:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_696
+	JE   ring_rows_done_693
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_698
+	JGT  single_695
 
-unrolled_697:
+unrolled_694:
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8418,15 +8416,15 @@ unrolled_697:
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R9
-	JLE       unrolled_697
+	JLE       unrolled_694
 
-single_698:
+single_695:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_700
+	JGT  remainder_697
 
-single_loop_699:
+single_loop_696:
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -8438,11 +8436,11 @@ single_loop_699:
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R9
-	JLE       single_loop_699
+	JLE       single_loop_696
 
-remainder_700:
+remainder_697:
 	SUBQ       R8, DX
-	JE         span_done_701
+	JE         span_done_698
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -8454,20 +8452,20 @@ remainder_700:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_701:
+span_done_698:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_695
+	JMP   ring_row_692
 
-ring_rows_done_696:
+ring_rows_done_693:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_671
+	JMP  ring_block_668
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -8489,11 +8487,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_702
+	JB           cached_699
 	CMPQ         AX, DX
-	JE           cached_702
+	JE           cached_699
 	CMPQ         AX, CX
-	JE           cached_702
+	JE           cached_699
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8502,7 +8500,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_704
+	JE           aligned_701
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -8519,15 +8517,15 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_704:
+aligned_701:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  single_706
+	JGT  single_703
 
 	PCALIGN $64
 
-unrolled_705:
+unrolled_702:
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8566,15 +8564,15 @@ unrolled_705:
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         unrolled_705
+	JLE         unrolled_702
 
-single_706:
+single_703:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 	CMPQ SI, DI
-	JGT  remainder_708
+	JGT  remainder_705
 
-single_loop_707:
+single_loop_704:
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8586,11 +8584,11 @@ single_loop_707:
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
 	CMPQ        SI, DI
-	JLE         single_loop_707
+	JLE         single_loop_704
 
-remainder_708:
+remainder_705:
 	SUBQ        SI, BX
-	JE          span_done_709
+	JE          span_done_706
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -8605,17 +8603,17 @@ remainder_708:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_709:
+span_done_706:
 	SFENCE
-	JMP stored_703
+	JMP stored_700
 
-cached_702:
+cached_699:
 	XORQ        SI, SI
 	TESTQ       $0x00000003, BX
-	JE          no_last_715
+	JE          no_last_712
 	MOVQ        BX, DI
 	SUBQ        $0x00000004, DI
-	JL          no_last_715
+	JL          no_last_712
 	VMOVUPD     (CX)(DI*8), Y6
 	VMOVUPD     (DX)(DI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8631,15 +8629,15 @@ cached_702:
 	VMULPD      Y5, Y7, Y6
 	VBLENDVPD   Y8, Y7, Y6, Y6
 
-no_last_715:
+no_last_712:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ SI, R8
-	JGT  single_711
+	JGT  single_708
 
 	PCALIGN $64
 
-unrolled_710:
+unrolled_707:
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8678,15 +8676,15 @@ unrolled_710:
 	VMOVUPD     Y7, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, R8
-	JLE         unrolled_710
+	JLE         unrolled_707
 
-single_711:
+single_708:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 	CMPQ SI, R8
-	JGT  remainder_713
+	JGT  remainder_710
 
-single_loop_712:
+single_loop_709:
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8698,18 +8696,30 @@ single_loop_712:
 	VMOVUPD     Y7, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
 	CMPQ        SI, R8
-	JLE         single_loop_712
+	JLE         single_loop_709
 
-remainder_713:
+remainder_710:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_714
+	JE      span_done_711
 	CMPQ    BX, $0x00000004
-	JL      masked_716
+	JL      masked_713
 	VMOVUPD Y6, (AX)(DI*8)
-	JMP     span_done_714
 
-masked_716:
+span_done_711:
+stored_700:
+	VADDPD       Y2, Y1, Y1
+	VADDPD       Y4, Y3, Y3
+	VADDPD       Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPD       X0, X1, X0
+	VPERMILPD    $0x01, X0, X1
+	VADDSD       X1, X0, X0
+	VMOVSD       X0, ret+80(FP)
+	VZEROUPPER
+	RET
+
+masked_713:
 	MOVQ        R8, BX
 	SHLQ        $0x03, BX
 	NEGQ        BX
@@ -8724,19 +8734,7 @@ masked_716:
 	VMULPD      Y5, Y8, Y5
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
-
-span_done_714:
-stored_703:
-	VADDPD       Y2, Y1, Y1
-	VADDPD       Y4, Y3, Y3
-	VADDPD       Y3, Y1, Y1
-	VEXTRACTF128 $0x01, Y1, X0
-	VADDPD       X0, X1, X0
-	VPERMILPD    $0x01, X0, X1
-	VADDSD       X1, X0, X0
-	VMOVSD       X0, ret+80(FP)
-	VZEROUPPER
-	RET
+	JMP         span_done_711
 
 // func backwardPlanesAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, acc []float64, inner int)
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -8761,17 +8759,17 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	MOVQ    BX, R12
 	SHLQ    $0x03, R12
 	CMPQ    R12, ·streamThreshold+0(SB)
-	JB      cached_717
+	JB      cached_714
 	CMPQ    R10, $0x00000800
-	JB      cached_717
+	JB      cached_714
 	CMPQ    AX, DX
-	JE      cached_717
+	JE      cached_714
 	CMPQ    AX, CX
-	JE      cached_717
+	JE      cached_714
+	CMPQ    BX, $0x00
+	JE      planes_done_717
 
-plane_719:
-	CMPQ         BX, $0x00
-	JE           planes_done_720
+plane_716:
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8785,7 +8783,7 @@ plane_719:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_721
+	JE           aligned_718
 	MOVQ         R13, R14
 	SHLQ         $0x03, R14
 	NEGQ         R14
@@ -8802,13 +8800,13 @@ plane_719:
 	VMASKMOVPD   Y7, Y6, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_721:
+aligned_718:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  single_723
+	JGT  single_720
 
-unrolled_722:
+unrolled_719:
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8847,15 +8845,15 @@ unrolled_722:
 	VMOVNTPD    Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         unrolled_722
+	JLE         unrolled_719
 
-single_723:
+single_720:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 	CMPQ R12, R13
-	JGT  remainder_725
+	JGT  remainder_722
 
-single_loop_724:
+single_loop_721:
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8867,12 +8865,12 @@ single_loop_724:
 	VMOVNTPD    Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
 	CMPQ        R12, R13
-	JLE         single_loop_724
+	JLE         single_loop_721
 
-remainder_725:
+remainder_722:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_726
+	JE          span_done_723
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -8887,7 +8885,7 @@ remainder_725:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_726:
+span_done_723:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8901,22 +8899,21 @@ span_done_726:
 	ADDQ         R10, DX
 	ADDQ         R10, AX
 	INCQ         R11
-	CMPQ         R11, R8
-	JNE          same_pass_727
-	XORQ         R11, R11
+	MOVQ         R11, R12
+	SUBQ         R8, R12
+	CMOVQEQ      R12, R11
+	SUBQ         DI, BX
+	JG           plane_716
 
-same_pass_727:
-	SUBQ DI, BX
-	JMP  plane_719
-
-planes_done_720:
+planes_done_717:
 	SFENCE
-	JMP stored_718
+	JMP stored_715
 
-cached_717:
-plane_728:
-	CMPQ         BX, $0x00
-	JE           planes_done_729
+cached_714:
+	CMPQ BX, $0x00
+	JE   planes_done_725
+
+plane_724:
 	VBROADCASTSD (R9)(R11*8), Y6
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8924,10 +8921,10 @@ plane_728:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000003, DI
-	JE           no_last_735
+	JE           no_last_731
 	MOVQ         DI, R14
 	SUBQ         $0x00000004, R14
-	JL           no_last_735
+	JL           no_last_731
 	VMOVUPD      (CX)(R14*8), Y7
 	VMOVUPD      (DX)(R14*8), Y8
 	VCMPPD       $0x1e, Y0, Y7, Y9
@@ -8938,13 +8935,13 @@ plane_728:
 	VMULPD       Y6, Y8, Y7
 	VBLENDVPD    Y9, Y8, Y7, Y7
 
-no_last_735:
+no_last_731:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  single_731
+	JGT  single_727
 
-unrolled_730:
+unrolled_726:
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -8983,15 +8980,15 @@ unrolled_730:
 	VMOVUPD     Y8, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         unrolled_730
+	JLE         unrolled_726
 
-single_731:
+single_727:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 	CMPQ R12, R13
-	JGT  remainder_733
+	JGT  remainder_729
 
-single_loop_732:
+single_loop_728:
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -9003,33 +9000,17 @@ single_loop_732:
 	VMOVUPD     Y8, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
 	CMPQ        R12, R13
-	JLE         single_loop_732
+	JLE         single_loop_728
 
-remainder_733:
+remainder_729:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_734
+	JE      span_done_730
 	CMPQ    DI, $0x00000004
-	JL      masked_736
+	JL      masked_732
 	VMOVUPD Y7, (AX)(R14*8)
-	JMP     span_done_734
 
-masked_736:
-	SHLQ        $0x03, R13
-	NEGQ        R13
-	LEAQ        tailmask<>+32(SB), R15
-	VMOVDQU     (R15)(R13*1), Y8
-	VMASKMOVPD  (CX)(R12*8), Y8, Y9
-	VMASKMOVPD  (DX)(R12*8), Y8, Y10
-	VCMPPD      $0x1e, Y0, Y9, Y11
-	VANDNPD     Y9, Y11, Y9
-	VANDNPD     Y10, Y11, Y12
-	VFMADD231PD Y12, Y9, Y1
-	VMULPD      Y6, Y10, Y6
-	VBLENDVPD   Y11, Y10, Y6, Y6
-	VMASKMOVPD  Y6, Y8, (AX)(R12*8)
-
-span_done_734:
+span_done_730:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -9043,18 +9024,32 @@ span_done_734:
 	ADDQ         R10, DX
 	ADDQ         R10, AX
 	INCQ         R11
-	CMPQ         R11, R8
-	JNE          same_pass_737
-	XORQ         R11, R11
+	MOVQ         R11, R12
+	SUBQ         R8, R12
+	CMOVQEQ      R12, R11
+	SUBQ         DI, BX
+	JG           plane_724
 
-same_pass_737:
-	SUBQ DI, BX
-	JMP  plane_728
-
-planes_done_729:
-stored_718:
+planes_done_725:
+stored_715:
 	VZEROUPPER
 	RET
+
+masked_732:
+	SHLQ        $0x03, R13
+	NEGQ        R13
+	LEAQ        tailmask<>+32(SB), R15
+	VMOVDQU     (R15)(R13*1), Y8
+	VMASKMOVPD  (CX)(R12*8), Y8, Y9
+	VMASKMOVPD  (DX)(R12*8), Y8, Y10
+	VCMPPD      $0x1e, Y0, Y9, Y11
+	VANDNPD     Y9, Y11, Y9
+	VANDNPD     Y10, Y11, Y12
+	VFMADD231PD Y12, Y9, Y1
+	VMULPD      Y6, Y10, Y6
+	VBLENDVPD   Y11, Y10, Y6, Y6
+	VMASKMOVPD  Y6, Y8, (AX)(R12*8)
+	JMP         span_done_730
 
 // func backwardPatternAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -9072,17 +9067,17 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_739
+	JB     cached_734
 	CMPQ   R9, $0x00000800
-	JB     cached_739
+	JB     cached_734
 	CMPQ   AX, DX
-	JE     cached_739
+	JE     cached_734
 	CMPQ   AX, CX
-	JE     cached_739
+	JE     cached_734
 
-row_741:
+row_736:
 	CMPQ        BX, $0x00
-	JE          rows_done_742
+	JE          rows_done_737
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -9094,7 +9089,7 @@ row_741:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_743
+	JE          aligned_738
 	MOVQ        R11, R12
 	SHLQ        $0x03, R12
 	NEGQ        R12
@@ -9114,13 +9109,13 @@ row_741:
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_743:
+aligned_738:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_745
+	JGT  single_740
 
-unrolled_744:
+unrolled_739:
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9167,15 +9162,15 @@ unrolled_744:
 	VMOVNTPD    Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         unrolled_744
+	JLE         unrolled_739
 
-single_745:
+single_740:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_747
+	JGT  remainder_742
 
-single_loop_746:
+single_loop_741:
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9189,12 +9184,12 @@ single_loop_746:
 	VMOVNTPD    Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R11
-	JLE         single_loop_746
+	JLE         single_loop_741
 
-remainder_747:
+remainder_742:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_748
+	JE          span_done_743
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -9212,32 +9207,32 @@ remainder_747:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_748:
+span_done_743:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_741
+	JMP  row_736
 
-rows_done_742:
+rows_done_737:
 	SFENCE
-	JMP stored_740
+	JMP stored_735
 
-cached_739:
-row_749:
+cached_734:
+row_744:
 	CMPQ        BX, $0x00
-	JE          rows_done_750
+	JE          rows_done_745
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	TESTQ       $0x00000003, R9
-	JE          no_last_756
+	JE          no_last_751
 	MOVQ        R9, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_756
+	JL          no_last_751
 	VMOVUPD     (CX)(R11*8), Y1
 	VMOVUPD     (DX)(R11*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9255,13 +9250,13 @@ row_749:
 	VMULPD      (SI)(R11*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
 
-no_last_756:
+no_last_751:
 	MOVQ R9, R12
 	SUBQ $0x00000010, R12
 	CMPQ R10, R12
-	JGT  single_752
+	JGT  single_747
 
-unrolled_751:
+unrolled_746:
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -9308,15 +9303,15 @@ unrolled_751:
 	VMOVUPD     Y2, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R12
-	JLE         unrolled_751
+	JLE         unrolled_746
 
-single_752:
+single_747:
 	MOVQ R9, R12
 	SUBQ $0x00000004, R12
 	CMPQ R10, R12
-	JGT  remainder_754
+	JGT  remainder_749
 
-single_loop_753:
+single_loop_748:
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -9330,18 +9325,31 @@ single_loop_753:
 	VMOVUPD     Y2, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R12
-	JLE         single_loop_753
+	JLE         single_loop_748
 
-remainder_754:
+remainder_749:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_755
+	JE      span_done_750
 	CMPQ    R9, $0x00000004
-	JL      masked_757
+	JL      masked_752
 	VMOVUPD Y1, (AX)(R11*8)
-	JMP     span_done_755
 
-masked_757:
+span_done_750:
+	MOVQ R9, R10
+	SHLQ $0x03, R10
+	ADDQ R10, CX
+	ADDQ R10, DX
+	ADDQ R10, AX
+	SUBQ R9, BX
+	JMP  row_744
+
+rows_done_745:
+stored_735:
+	VZEROUPPER
+	RET
+
+masked_752:
 	SHLQ        $0x03, R12
 	NEGQ        R12
 	LEAQ        tailmask<>+32(SB), R13
@@ -9358,20 +9366,7 @@ masked_757:
 	VMULPD      Y3, Y4, Y3
 	VBLENDVPD   Y5, Y4, Y3, Y3
 	VMASKMOVPD  Y3, Y2, (AX)(R10*8)
-
-span_done_755:
-	MOVQ R9, R10
-	SHLQ $0x03, R10
-	ADDQ R10, CX
-	ADDQ R10, DX
-	ADDQ R10, AX
-	SUBQ R9, BX
-	JMP  row_749
-
-rows_done_750:
-stored_740:
-	VZEROUPPER
-	RET
+	JMP         span_done_750
 
 // func backwardRingAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -9392,36 +9387,36 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_758
+	JA     ring_segmented_753
 	MOVQ   R10, R11
 
-ring_len_759:
+ring_len_754:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_760
+	JAE  ring_len_done_755
 	ADDQ R10, R11
-	JMP  ring_len_759
+	JMP  ring_len_754
 
-ring_len_done_760:
+ring_len_done_755:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_761:
+ring_step_756:
 	CMPQ R12, R11
-	JB   ring_step_done_762
+	JB   ring_step_done_757
 	SUBQ R11, R12
-	JMP  ring_step_761
+	JMP  ring_step_756
 
-ring_step_done_762:
+ring_step_done_757:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_763:
+ring_step_758:
 	CMPQ R12, R11
-	JB   ring_step_done_764
+	JB   ring_step_done_759
 	SUBQ R11, R12
-	JMP  ring_step_763
+	JMP  ring_step_758
 
-ring_step_done_764:
+ring_step_done_759:
 	MOVQ    R12, 1904(SP)
 	MOVQ    DI, R12
 	LEAQ    16(R11), R11
@@ -9431,76 +9426,76 @@ ring_step_done_764:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1928(SP), R12
 	CMPQ    R10, $0x00000004
-	JB      ring_short_765
+	JB      ring_short_760
 	CMPQ    R8, $0x01
-	JNE     ring_planes_766
+	JNE     ring_planes_761
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_768:
+ring_copy_763:
 	CMPQ    R8, R12
-	JAE     ring_built_767
+	JAE     ring_built_762
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000004
-	JB      ring_copy_tail_769
+	JB      ring_copy_tail_764
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_768
+	JNE     ring_copy_763
 	XORQ    R10, R10
-	JMP     ring_copy_768
+	JMP     ring_copy_763
 
-ring_copy_tail_769:
+ring_copy_tail_764:
 	VMOVUPD -32(R11)(R9*8), Y1
 	ADDQ    R13, R8
 	VMOVUPD Y1, -32(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_768
+	JMP     ring_copy_763
 
-ring_planes_766:
+ring_planes_761:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_770
+	JA   ring_long_planes_765
 	MOVQ R12, R14
 	SUBQ $0x00000004, R14
 
-ring_fill_771:
+ring_fill_766:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_772
+	JGT          ring_fill_last_767
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_773
+	JNE          ring_wrap_768
 	XORQ         R10, R10
 
-ring_wrap_773:
-	JMP ring_fill_771
+ring_wrap_768:
+	JMP ring_fill_766
 
-ring_fill_last_772:
+ring_fill_last_767:
 	CMPQ         R13, R12
-	JAE          ring_built_767
+	JAE          ring_built_762
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_774
+	JNE          ring_wrap_769
 	XORQ         R10, R10
 
-ring_wrap_774:
-	JMP ring_fill_last_772
+ring_wrap_769:
+	JMP ring_fill_last_767
 
-ring_long_planes_770:
-ring_channel_775:
+ring_long_planes_765:
+ring_channel_770:
 	CMPQ         R13, R12
-	JAE          ring_built_767
+	JAE          ring_built_762
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -9508,57 +9503,57 @@ ring_channel_775:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_776:
+ring_plane_771:
 	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R15
 	CMPQ    R15, R14
-	JB      ring_plane_776
+	JB      ring_plane_771
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_777
+	JNE     ring_wrap_772
 	XORQ    R10, R10
 
-ring_wrap_777:
-	JMP ring_channel_775
+ring_wrap_772:
+	JMP ring_channel_770
 
-ring_short_765:
+ring_short_760:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_778:
+ring_element_773:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_779
+	JB   ring_element_next_774
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_779
+	JB   ring_element_next_774
 	XORQ R13, R13
 
-ring_element_next_779:
+ring_element_next_774:
 	INCQ    R15
 	CMPQ    R15, $0x00000004
-	JB      ring_element_778
+	JB      ring_element_773
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), R8
 	CMPQ    R8, $0x00000004
-	JE      ring_exact_780
+	JE      ring_exact_775
 	SUBQ    R10, R8
 
-ring_exact_780:
+ring_exact_775:
 	MOVQ R8, R9
 
-ring_repeat_781:
+ring_repeat_776:
 	CMPQ    R9, R12
-	JAE     ring_built_767
+	JAE     ring_built_762
 	VMOVUPD Y1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_781
+	JMP     ring_repeat_776
 
-ring_built_767:
+ring_built_762:
 	MOVQ    1888(SP), R8
 	MOVQ    1928(SP), R9
 	MOVQ    R9, R10
@@ -9574,22 +9569,22 @@ ring_built_767:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_782:
+sums_zero_777:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_783
+	JAE     sums_zeroed_778
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_782
+	JMP     sums_zero_777
 
-sums_zeroed_783:
+sums_zeroed_778:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_785
+	JGT  single_780
 
-unrolled_784:
+unrolled_779:
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9640,15 +9635,15 @@ unrolled_784:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         unrolled_784
+	JLE         unrolled_779
 
-single_785:
+single_780:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_787
+	JGT  remainder_782
 
-single_loop_786:
+single_loop_781:
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9666,11 +9661,11 @@ single_loop_786:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
 	CMPQ        R9, R10
-	JLE         single_loop_786
+	JLE         single_loop_781
 
-remainder_787:
+remainder_782:
 	SUBQ        R9, DI
-	JE          span_done_788
+	JE          span_done_783
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -9688,93 +9683,93 @@ remainder_787:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_788:
+span_done_783:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
 	MOVQ  1928(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_790
+	JLE   fold_ext_done_785
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_791
+	JA    fold_ext_scalar_786
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_789:
+fold_ext_784:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_790
+	JBE     fold_ext_done_785
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_789
+	JMP     fold_ext_784
 
-fold_ext_scalar_791:
+fold_ext_scalar_786:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_792:
+fold_ext_element_787:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_793
+	JBE    fold_ext_element_done_788
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_792
+	JMP    fold_ext_element_787
 
-fold_ext_element_done_793:
-fold_ext_done_790:
-fold_794:
+fold_ext_element_done_788:
+fold_ext_done_785:
+fold_789:
 	CMPQ   DX, AX
-	JBE    fold_done_795
+	JBE    fold_done_790
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_794
+	JMP    fold_789
 
-fold_done_795:
+fold_done_790:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_796
+	JNE  sums_planes_791
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_798:
+sums_vector_793:
 	CMPQ    AX, DX
-	JGT     sums_scalar_799
+	JGT     sums_scalar_794
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_798
+	JMP     sums_vector_793
 
-sums_scalar_799:
+sums_scalar_794:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_797
+	JE     sums_done_792
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_799
+	JMP    sums_scalar_794
 
-sums_planes_796:
+sums_planes_791:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_800:
+sums_group_795:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_802
+	JB     sums_single_797
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -9783,7 +9778,7 @@ sums_group_800:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_801:
+sums_group_plane_796:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -9792,7 +9787,7 @@ sums_group_plane_801:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_801
+	JB     sums_group_plane_796
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -9805,29 +9800,29 @@ sums_group_plane_801:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_800
+	JMP    sums_group_795
 
-sums_single_802:
+sums_single_797:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_797
+	JE     sums_done_792
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_803:
+sums_single_plane_798:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_803
+	JB     sums_single_plane_798
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_802
+	JMP    sums_single_797
 
-sums_done_797:
+sums_done_792:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_758:
+ring_segmented_753:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -9837,7 +9832,7 @@ ring_segmented_758:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_805:
+ring_block_800:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -9853,33 +9848,33 @@ ring_block_805:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_806:
+ring_len_801:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_807
+	JAE  ring_len_done_802
 	ADDQ DI, R8
-	JMP  ring_len_806
+	JMP  ring_len_801
 
-ring_len_done_807:
+ring_len_done_802:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_808:
+ring_step_803:
 	CMPQ R9, R8
-	JB   ring_step_done_809
+	JB   ring_step_done_804
 	SUBQ R8, R9
-	JMP  ring_step_808
+	JMP  ring_step_803
 
-ring_step_done_809:
+ring_step_done_804:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_810:
+ring_step_805:
 	CMPQ R9, R8
-	JB   ring_step_done_811
+	JB   ring_step_done_806
 	SUBQ R8, R9
-	JMP  ring_step_810
+	JMP  ring_step_805
 
-ring_step_done_811:
+ring_step_done_806:
 	MOVQ    R9, 1904(SP)
 	MOVQ    DI, R9
 	LEAQ    16(R8), R8
@@ -9890,76 +9885,76 @@ ring_step_done_811:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1928(SP), R9
 	CMPQ    DI, $0x00000004
-	JB      ring_short_812
+	JB      ring_short_807
 	CMPQ    AX, $0x01
-	JNE     ring_planes_813
+	JNE     ring_planes_808
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_815:
+ring_copy_810:
 	CMPQ    DI, R9
-	JAE     ring_built_814
+	JAE     ring_built_809
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_816
+	JB      ring_copy_tail_811
 	VMOVUPD (R8)(R10*8), Y1
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    $0x00000004, DI
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_815
+	JNE     ring_copy_810
 	XORQ    R10, R10
-	JMP     ring_copy_815
+	JMP     ring_copy_810
 
-ring_copy_tail_816:
+ring_copy_tail_811:
 	VMOVUPD -32(R8)(SI*8), Y1
 	ADDQ    R11, DI
 	VMOVUPD Y1, -32(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_815
+	JMP     ring_copy_810
 
-ring_planes_813:
+ring_planes_808:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_817
+	JA   ring_long_planes_812
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-ring_fill_818:
+ring_fill_813:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_819
+	JGT          ring_fill_last_814
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_820
+	JNE          ring_wrap_815
 	XORQ         DI, DI
 
-ring_wrap_820:
-	JMP ring_fill_818
+ring_wrap_815:
+	JMP ring_fill_813
 
-ring_fill_last_819:
+ring_fill_last_814:
 	CMPQ         R10, R9
-	JAE          ring_built_814
+	JAE          ring_built_809
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_821
+	JNE          ring_wrap_816
 	XORQ         DI, DI
 
-ring_wrap_821:
-	JMP ring_fill_last_819
+ring_wrap_816:
+	JMP ring_fill_last_814
 
-ring_long_planes_817:
-ring_channel_822:
+ring_long_planes_812:
+ring_channel_817:
 	CMPQ         R10, R9
-	JAE          ring_built_814
+	JAE          ring_built_809
 	VBROADCASTSD (R8)(DI*8), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -9967,57 +9962,57 @@ ring_channel_822:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_823:
+ring_plane_818:
 	VMOVUPD Y1, (CX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R11
-	JB      ring_plane_823
+	JB      ring_plane_818
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_824
+	JNE     ring_wrap_819
 	XORQ    DI, DI
 
-ring_wrap_824:
-	JMP ring_channel_822
+ring_wrap_819:
+	JMP ring_channel_817
 
-ring_short_812:
+ring_short_807:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_825:
+ring_element_820:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_826
+	JB   ring_element_next_821
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_826
+	JB   ring_element_next_821
 	XORQ R10, R10
 
-ring_element_next_826:
+ring_element_next_821:
 	INCQ    R12
 	CMPQ    R12, $0x00000004
-	JB      ring_element_825
+	JB      ring_element_820
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), SI
 	CMPQ    SI, $0x00000004
-	JE      ring_exact_827
+	JE      ring_exact_822
 	SUBQ    DI, SI
 
-ring_exact_827:
+ring_exact_822:
 	MOVQ SI, DI
 
-ring_repeat_828:
+ring_repeat_823:
 	CMPQ    DI, R9
-	JAE     ring_built_814
+	JAE     ring_built_809
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_828
+	JMP     ring_repeat_823
 
-ring_built_814:
+ring_built_809:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -10043,26 +10038,26 @@ ring_built_814:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_829:
+sums_zero_824:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_830
+	JAE     sums_zeroed_825
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_829
+	JMP     sums_zero_824
 
-sums_zeroed_830:
-ring_row_831:
+sums_zeroed_825:
+ring_row_826:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_832
+	JE   ring_rows_done_827
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_834
+	JGT  single_829
 
-unrolled_833:
+unrolled_828:
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10113,15 +10108,15 @@ unrolled_833:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         unrolled_833
+	JLE         unrolled_828
 
-single_834:
+single_829:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_836
+	JGT  remainder_831
 
-single_loop_835:
+single_loop_830:
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10139,11 +10134,11 @@ single_loop_835:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R11
-	JLE         single_loop_835
+	JLE         single_loop_830
 
-remainder_836:
+remainder_831:
 	SUBQ        R10, R9
-	JE          span_done_837
+	JE          span_done_832
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -10161,7 +10156,7 @@ remainder_836:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_837:
+span_done_832:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -10169,9 +10164,9 @@ span_done_837:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_831
+	JMP   ring_row_826
 
-ring_rows_done_832:
+ring_rows_done_827:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -10179,86 +10174,86 @@ ring_rows_done_832:
 	MOVQ 1888(SP), DI
 	MOVQ 1928(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_839
+	JLE  fold_ext_done_834
 	CMPQ R8, DI
-	JA   fold_ext_scalar_840
+	JA   fold_ext_scalar_835
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_838:
+fold_ext_833:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_839
+	JBE     fold_ext_done_834
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_838
+	JMP     fold_ext_833
 
-fold_ext_scalar_840:
+fold_ext_scalar_835:
 	MOVQ 1928(SP), R8
 
-fold_ext_element_841:
+fold_ext_element_836:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_842
+	JBE    fold_ext_element_done_837
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_841
+	JMP    fold_ext_element_836
 
-fold_ext_element_done_842:
-fold_ext_done_839:
-fold_843:
+fold_ext_element_done_837:
+fold_ext_done_834:
+fold_838:
 	CMPQ   DI, SI
-	JBE    fold_done_844
+	JBE    fold_done_839
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_843
+	JMP    fold_838
 
-fold_done_844:
+fold_done_839:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_845
+	JNE  sums_planes_840
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_847:
+sums_vector_842:
 	CMPQ    SI, DI
-	JGT     sums_scalar_848
+	JGT     sums_scalar_843
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_847
+	JMP     sums_vector_842
 
-sums_scalar_848:
+sums_scalar_843:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_846
+	JE     sums_done_841
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_848
+	JMP    sums_scalar_843
 
-sums_planes_845:
+sums_planes_840:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_849:
+sums_group_844:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_851
+	JB     sums_single_846
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -10267,7 +10262,7 @@ sums_group_849:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_850:
+sums_group_plane_845:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -10276,7 +10271,7 @@ sums_group_plane_850:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_850
+	JB     sums_group_plane_845
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -10289,29 +10284,29 @@ sums_group_plane_850:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_849
+	JMP    sums_group_844
 
-sums_single_851:
+sums_single_846:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_846
+	JE     sums_done_841
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_852:
+sums_single_plane_847:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_852
+	JB     sums_single_plane_847
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_851
+	JMP    sums_single_846
 
-sums_done_846:
+sums_done_841:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_805
+	JMP  ring_block_800
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -10327,9 +10322,9 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+72(FP), Y1
 	CMPQ         BX, $0x00000008
-	JA           general_854
+	JA           general_849
 	CMPQ         BX, $0x00000004
-	JB           general_854
+	JB           general_849
 	SUBQ         $0x00000004, BX
 	VMOVUPD      (CX)(BX*8), Y2
 	VMOVUPD      (DX)(BX*8), Y3
@@ -10344,17 +10339,17 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VBLENDVPD    Y0, Y3, Y1, Y1
 	VMOVUPD      Y1, (AX)(SI*8)
 	VMOVUPD      Y4, (AX)(BX*8)
-	JMP          short_done_853
+	JMP          short_done_848
 
-general_854:
+general_849:
 	MOVQ       BX, SI
 	SHLQ       $0x03, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_855
+	JB         cached_850
 	CMPQ       AX, DX
-	JE         cached_855
+	JE         cached_850
 	CMPQ       AX, CX
-	JE         cached_855
+	JE         cached_850
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -10363,7 +10358,7 @@ general_854:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_857
+	JE         aligned_852
 	MOVQ       DI, R8
 	SHLQ       $0x03, R8
 	NEGQ       R8
@@ -10377,15 +10372,15 @@ general_854:
 	VMASKMOVPD Y5, Y2, (AX)(SI*8)
 	MOVQ       DI, SI
 
-aligned_857:
+aligned_852:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  single_859
+	JGT  single_854
 
 	PCALIGN $64
 
-unrolled_858:
+unrolled_853:
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10412,15 +10407,15 @@ unrolled_858:
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
 	CMPQ      SI, DI
-	JLE       unrolled_858
+	JLE       unrolled_853
 
-single_859:
+single_854:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 	CMPQ SI, DI
-	JGT  remainder_861
+	JGT  remainder_856
 
-single_loop_860:
+single_loop_855:
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10429,11 +10424,11 @@ single_loop_860:
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
 	CMPQ      SI, DI
-	JLE       single_loop_860
+	JLE       single_loop_855
 
-remainder_861:
+remainder_856:
 	SUBQ       SI, BX
-	JE         span_done_862
+	JE         span_done_857
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -10445,32 +10440,32 @@ remainder_861:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_862:
+span_done_857:
 	SFENCE
-	JMP stored_856
+	JMP stored_851
 
-cached_855:
+cached_850:
 	XORQ      SI, SI
 	TESTQ     $0x00000003, BX
-	JE        no_last_868
+	JE        no_last_863
 	MOVQ      BX, DI
 	SUBQ      $0x00000004, DI
-	JL        no_last_868
+	JL        no_last_863
 	VMOVUPD   (CX)(DI*8), Y2
 	VMOVUPD   (DX)(DI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    Y1, Y3, Y4
 	VBLENDVPD Y2, Y3, Y4, Y4
 
-no_last_868:
+no_last_863:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ SI, R8
-	JGT  single_864
+	JGT  single_859
 
 	PCALIGN $64
 
-unrolled_863:
+unrolled_858:
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10497,15 +10492,15 @@ unrolled_863:
 	VMOVUPD   Y5, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
 	CMPQ      SI, R8
-	JLE       unrolled_863
+	JLE       unrolled_858
 
-single_864:
+single_859:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 	CMPQ SI, R8
-	JGT  remainder_866
+	JGT  remainder_861
 
-single_loop_865:
+single_loop_860:
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10514,18 +10509,23 @@ single_loop_865:
 	VMOVUPD   Y5, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
 	CMPQ      SI, R8
-	JLE       single_loop_865
+	JLE       single_loop_860
 
-remainder_866:
+remainder_861:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_867
+	JE      span_done_862
 	CMPQ    BX, $0x00000004
-	JL      masked_869
+	JL      masked_864
 	VMOVUPD Y4, (AX)(DI*8)
-	JMP     span_done_867
 
-masked_869:
+span_done_862:
+stored_851:
+short_done_848:
+	VZEROUPPER
+	RET
+
+masked_864:
 	MOVQ       R8, BX
 	SHLQ       $0x03, BX
 	NEGQ       BX
@@ -10537,12 +10537,7 @@ masked_869:
 	VMULPD     Y1, Y4, Y1
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
-
-span_done_867:
-stored_856:
-short_done_853:
-	VZEROUPPER
-	RET
+	JMP        span_done_862
 
 // func backwardPlanesDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, CMOV, MMX+
@@ -10561,17 +10556,17 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_870
+	JB     cached_865
 	CMPQ   R9, $0x00000800
-	JB     cached_870
+	JB     cached_865
 	CMPQ   AX, DX
-	JE     cached_870
+	JE     cached_865
 	CMPQ   AX, CX
-	JE     cached_870
+	JE     cached_865
+	CMPQ   BX, $0x00
+	JE     planes_done_868
 
-plane_872:
-	CMPQ         BX, $0x00
-	JE           planes_done_873
+plane_867:
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -10581,7 +10576,7 @@ plane_872:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_874
+	JE           aligned_869
 	MOVQ         R12, R13
 	SHLQ         $0x03, R13
 	NEGQ         R13
@@ -10595,13 +10590,13 @@ plane_872:
 	VMASKMOVPD   Y5, Y2, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_874:
+aligned_869:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  single_876
+	JGT  single_871
 
-unrolled_875:
+unrolled_870:
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10628,15 +10623,15 @@ unrolled_875:
 	VMOVNTPD  Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
 	CMPQ      R11, R12
-	JLE       unrolled_875
+	JLE       unrolled_870
 
-single_876:
+single_871:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 	CMPQ R11, R12
-	JGT  remainder_878
+	JGT  remainder_873
 
-single_loop_877:
+single_loop_872:
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10645,12 +10640,12 @@ single_loop_877:
 	VMOVNTPD  Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
 	CMPQ      R11, R12
-	JLE       single_loop_877
+	JLE       single_loop_872
 
-remainder_878:
+remainder_873:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_879
+	JE         span_done_874
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -10662,69 +10657,50 @@ remainder_878:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_879:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_880
-	XORQ R10, R10
+span_done_874:
+	ADDQ    R9, CX
+	ADDQ    R9, DX
+	ADDQ    R9, AX
+	INCQ    R10
+	MOVQ    R10, R11
+	SUBQ    DI, R11
+	CMOVQEQ R11, R10
+	SUBQ    SI, BX
+	JG      plane_867
 
-same_pass_880:
-	SUBQ SI, BX
-	JMP  plane_872
-
-planes_done_873:
+planes_done_868:
 	SFENCE
-	JMP stored_871
+	JMP stored_866
 
-cached_870:
-plane_881:
-	CMPQ         BX, $0x00
-	JE           planes_done_882
+cached_865:
+	CMPQ BX, $0x00
+	JE   planes_done_876
+
+plane_875:
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000008
-	JA           general_888
-	CMPQ         SI, $0x00000004
-	JB           general_888
-	MOVQ         SI, R11
-	SUBQ         $0x00000004, R11
-	VMOVUPD      (CX)(R11*8), Y2
-	VMOVUPD      (DX)(R11*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	XORQ         R13, R13
-	VMOVUPD      (CX)(R13*8), Y2
-	VMOVUPD      (DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y1
-	VBLENDVPD    Y2, Y3, Y1, Y1
-	VMOVUPD      Y1, (AX)(R13*8)
-	VMOVUPD      Y5, (AX)(R11*8)
-	JMP          span_done_887
+	JBE          two_vectors_883
 
-general_888:
+general_882:
 	TESTQ     $0x00000003, SI
-	JE        no_last_889
+	JE        no_last_884
 	MOVQ      SI, R12
 	SUBQ      $0x00000004, R12
-	JL        no_last_889
-	VMOVUPD   (CX)(R12*8), Y3
-	VMOVUPD   (DX)(R12*8), Y2
-	VCMPPD    $0x1e, Y0, Y3, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
+	JL        no_last_884
+	VMOVUPD   (CX)(R12*8), Y2
+	VMOVUPD   (DX)(R12*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y4
+	VBLENDVPD Y2, Y3, Y4, Y4
 
-no_last_889:
+no_last_884:
 	MOVQ SI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R11, R13
-	JGT  single_884
+	JGT  single_878
 
-unrolled_883:
+unrolled_877:
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10751,15 +10727,15 @@ unrolled_883:
 	VMOVUPD   Y5, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
 	CMPQ      R11, R13
-	JLE       unrolled_883
+	JLE       unrolled_877
 
-single_884:
+single_878:
 	MOVQ SI, R13
 	SUBQ $0x00000004, R13
 	CMPQ R11, R13
-	JGT  remainder_886
+	JGT  remainder_880
 
-single_loop_885:
+single_loop_879:
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10768,18 +10744,53 @@ single_loop_885:
 	VMOVUPD   Y5, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
 	CMPQ      R11, R13
-	JLE       single_loop_885
+	JLE       single_loop_879
 
-remainder_886:
+remainder_880:
 	MOVQ    SI, R13
 	SUBQ    R11, R13
-	JE      span_done_887
+	JE      span_done_881
 	CMPQ    SI, $0x00000004
-	JL      masked_890
+	JL      masked_885
 	VMOVUPD Y4, (AX)(R12*8)
-	JMP     span_done_887
 
-masked_890:
+span_done_881:
+	ADDQ    R9, CX
+	ADDQ    R9, DX
+	ADDQ    R9, AX
+	INCQ    R10
+	MOVQ    R10, R11
+	SUBQ    DI, R11
+	CMOVQEQ R11, R10
+	SUBQ    SI, BX
+	JG      plane_875
+
+planes_done_876:
+stored_866:
+	VZEROUPPER
+	RET
+
+two_vectors_883:
+	CMPQ      SI, $0x00000004
+	JB        general_882
+	MOVQ      SI, R11
+	SUBQ      $0x00000004, R11
+	VMOVUPD   (CX)(R11*8), Y2
+	VMOVUPD   (DX)(R11*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y5
+	VBLENDVPD Y2, Y3, Y5, Y5
+	XORQ      R13, R13
+	VMOVUPD   (CX)(R13*8), Y2
+	VMOVUPD   (DX)(R13*8), Y3
+	VCMPPD    $0x1e, Y0, Y2, Y2
+	VMULPD    Y1, Y3, Y1
+	VBLENDVPD Y2, Y3, Y1, Y1
+	VMOVUPD   Y1, (AX)(R13*8)
+	VMOVUPD   Y5, (AX)(R11*8)
+	JMP       span_done_881
+
+masked_885:
 	SHLQ       $0x03, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -10790,24 +10801,7 @@ masked_890:
 	VMULPD     Y1, Y5, Y1
 	VBLENDVPD  Y3, Y5, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
-
-span_done_887:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_891
-	XORQ R10, R10
-
-same_pass_891:
-	SUBQ SI, BX
-	JMP  plane_881
-
-planes_done_882:
-stored_871:
-	VZEROUPPER
-	RET
+	JMP        span_done_881
 
 // func backwardPatternDxAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64)
 // Requires: AVX, CMOV, MMX+
@@ -10822,16 +10816,16 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x03, R8
 	CMPQ   DI, $0x00000008
-	JA     short_rows_done_894
+	JA     short_rows_done_888
 	CMPQ   DI, $0x00000004
-	JB     short_rows_done_894
+	JB     short_rows_done_888
 	CMPQ   BX, DI
-	JB     short_rows_done_894
+	JB     short_rows_done_888
 	MOVQ   DI, R9
 	SUBQ   $0x00000004, R9
 	XORQ   R11, R11
 
-short_row_893:
+short_row_887:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10849,25 +10843,25 @@ short_row_893:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       short_row_893
+	JAE       short_row_887
 	TESTQ     BX, BX
-	JE        pattern_done_892
+	JE        pattern_done_886
 
-short_rows_done_894:
+short_rows_done_888:
 	MOVQ BX, R9
 	SHLQ $0x03, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_895
+	JB   cached_889
 	CMPQ R8, $0x00000800
-	JB   cached_895
+	JB   cached_889
 	CMPQ AX, DX
-	JE   cached_895
+	JE   cached_889
 	CMPQ AX, CX
-	JE   cached_895
+	JE   cached_889
 
-row_897:
+row_891:
 	CMPQ       BX, $0x00
-	JE         rows_done_898
+	JE         rows_done_892
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -10879,7 +10873,7 @@ row_897:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_899
+	JE         aligned_893
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -10894,13 +10888,13 @@ row_897:
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 	MOVQ       R10, R9
 
-aligned_899:
+aligned_893:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_901
+	JGT  single_895
 
-unrolled_900:
+unrolled_894:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10927,15 +10921,15 @@ unrolled_900:
 	VMOVNTPD  Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R10
-	JLE       unrolled_900
+	JLE       unrolled_894
 
-single_901:
+single_895:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_903
+	JGT  remainder_897
 
-single_loop_902:
+single_loop_896:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10944,12 +10938,12 @@ single_loop_902:
 	VMOVNTPD  Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R10
-	JLE       single_loop_902
+	JLE       single_loop_896
 
-remainder_903:
+remainder_897:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_904
+	JE         span_done_898
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -10962,67 +10956,49 @@ remainder_903:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_904:
+span_done_898:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_897
+	JMP  row_891
 
-rows_done_898:
+rows_done_892:
 	SFENCE
-	JMP stored_896
+	JMP stored_890
 
-cached_895:
-row_905:
-	CMPQ      BX, $0x00
-	JE        rows_done_906
-	MOVQ      DI, R8
-	CMPQ      BX, R8
-	CMOVQLT   BX, R8
-	XORQ      R9, R9
-	CMPQ      R8, $0x00000008
-	JA        general_912
-	CMPQ      R8, $0x00000004
-	JB        general_912
-	MOVQ      R8, R9
-	SUBQ      $0x00000004, R9
-	VMOVUPD   (CX)(R9*8), Y1
-	VMOVUPD   (DX)(R9*8), Y2
-	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SI)(R9*8), Y2, Y4
-	VBLENDVPD Y1, Y2, Y4, Y4
-	XORQ      R11, R11
-	VMOVUPD   (CX)(R11*8), Y1
-	VMOVUPD   (DX)(R11*8), Y2
-	VCMPPD    $0x1e, Y0, Y1, Y1
-	VMULPD    (SI)(R11*8), Y2, Y5
-	VBLENDVPD Y1, Y2, Y5, Y5
-	VMOVUPD   Y5, (AX)(R11*8)
-	VMOVUPD   Y4, (AX)(R9*8)
-	JMP       span_done_911
+cached_889:
+row_899:
+	CMPQ    BX, $0x00
+	JE      rows_done_900
+	MOVQ    DI, R8
+	CMPQ    BX, R8
+	CMOVQLT BX, R8
+	XORQ    R9, R9
+	CMPQ    R8, $0x00000008
+	JBE     two_vectors_907
 
-general_912:
+general_906:
 	TESTQ     $0x00000003, R8
-	JE        no_last_913
+	JE        no_last_908
 	MOVQ      R8, R10
 	SUBQ      $0x00000004, R10
-	JL        no_last_913
+	JL        no_last_908
 	VMOVUPD   (CX)(R10*8), Y2
 	VMOVUPD   (DX)(R10*8), Y1
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    (SI)(R10*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 
-no_last_913:
+no_last_908:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
 	CMPQ R9, R11
-	JGT  single_908
+	JGT  single_902
 
-unrolled_907:
+unrolled_901:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11049,15 +11025,15 @@ unrolled_907:
 	VMOVUPD   Y4, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R11
-	JLE       unrolled_907
+	JLE       unrolled_901
 
-single_908:
+single_902:
 	MOVQ R8, R11
 	SUBQ $0x00000004, R11
 	CMPQ R9, R11
-	JGT  remainder_910
+	JGT  remainder_904
 
-single_loop_909:
+single_loop_903:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11066,18 +11042,52 @@ single_loop_909:
 	VMOVUPD   Y4, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R11
-	JLE       single_loop_909
+	JLE       single_loop_903
 
-remainder_910:
+remainder_904:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_911
+	JE      span_done_905
 	CMPQ    R8, $0x00000004
-	JL      masked_914
+	JL      masked_909
 	VMOVUPD Y3, (AX)(R10*8)
-	JMP     span_done_911
 
-masked_914:
+span_done_905:
+	MOVQ R8, R9
+	SHLQ $0x03, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	SUBQ R8, BX
+	JMP  row_899
+
+rows_done_900:
+stored_890:
+pattern_done_886:
+	VZEROUPPER
+	RET
+
+two_vectors_907:
+	CMPQ      R8, $0x00000004
+	JB        general_906
+	MOVQ      R8, R9
+	SUBQ      $0x00000004, R9
+	VMOVUPD   (CX)(R9*8), Y1
+	VMOVUPD   (DX)(R9*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SI)(R9*8), Y2, Y4
+	VBLENDVPD Y1, Y2, Y4, Y4
+	XORQ      R11, R11
+	VMOVUPD   (CX)(R11*8), Y1
+	VMOVUPD   (DX)(R11*8), Y2
+	VCMPPD    $0x1e, Y0, Y1, Y1
+	VMULPD    (SI)(R11*8), Y2, Y5
+	VBLENDVPD Y1, Y2, Y5, Y5
+	VMOVUPD   Y5, (AX)(R11*8)
+	VMOVUPD   Y4, (AX)(R9*8)
+	JMP       span_done_905
+
+masked_909:
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -11089,21 +11099,7 @@ masked_914:
 	VMULPD     Y5, Y4, Y5
 	VBLENDVPD  Y2, Y4, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R9*8)
-
-span_done_911:
-	MOVQ R8, R9
-	SHLQ $0x03, R9
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	SUBQ R8, BX
-	JMP  row_905
-
-rows_done_906:
-stored_896:
-pattern_done_892:
-	VZEROUPPER
-	RET
+	JMP        span_done_905
 
 // func backwardRingDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, CMOV
@@ -11121,36 +11117,36 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_915
+	JA     ring_segmented_910
 	MOVQ   R9, R10
 
-ring_len_916:
+ring_len_911:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_917
+	JAE  ring_len_done_912
 	ADDQ R9, R10
-	JMP  ring_len_916
+	JMP  ring_len_911
 
-ring_len_done_917:
+ring_len_done_912:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_918:
+ring_step_913:
 	CMPQ R11, R10
-	JB   ring_step_done_919
+	JB   ring_step_done_914
 	SUBQ R10, R11
-	JMP  ring_step_918
+	JMP  ring_step_913
 
-ring_step_done_919:
+ring_step_done_914:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_920:
+ring_step_915:
 	CMPQ R11, R10
-	JB   ring_step_done_921
+	JB   ring_step_done_916
 	SUBQ R10, R11
-	JMP  ring_step_920
+	JMP  ring_step_915
 
-ring_step_done_921:
+ring_step_done_916:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    16(R10), R10
@@ -11160,76 +11156,76 @@ ring_step_done_921:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000004
-	JB      ring_short_922
+	JB      ring_short_917
 	CMPQ    AX, $0x01
-	JNE     ring_planes_923
+	JNE     ring_planes_918
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_925:
+ring_copy_920:
 	CMPQ    AX, R11
-	JAE     ring_built_924
+	JAE     ring_built_919
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_926
+	JB      ring_copy_tail_921
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_925
+	JNE     ring_copy_920
 	XORQ    R9, R9
-	JMP     ring_copy_925
+	JMP     ring_copy_920
 
-ring_copy_tail_926:
+ring_copy_tail_921:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R12, AX
 	VMOVUPD Y1, -32(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_925
+	JMP     ring_copy_920
 
-ring_planes_923:
+ring_planes_918:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_927
+	JA   ring_long_planes_922
 	MOVQ R11, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_928:
+ring_fill_923:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_929
+	JGT          ring_fill_last_924
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_930
+	JNE          ring_wrap_925
 	XORQ         R9, R9
 
-ring_wrap_930:
-	JMP ring_fill_928
+ring_wrap_925:
+	JMP ring_fill_923
 
-ring_fill_last_929:
+ring_fill_last_924:
 	CMPQ         R12, R11
-	JAE          ring_built_924
+	JAE          ring_built_919
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_931
+	JNE          ring_wrap_926
 	XORQ         R9, R9
 
-ring_wrap_931:
-	JMP ring_fill_last_929
+ring_wrap_926:
+	JMP ring_fill_last_924
 
-ring_long_planes_927:
-ring_channel_932:
+ring_long_planes_922:
+ring_channel_927:
 	CMPQ         R12, R11
-	JAE          ring_built_924
+	JAE          ring_built_919
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -11237,65 +11233,65 @@ ring_channel_932:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_933:
+ring_plane_928:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_933
+	JB      ring_plane_928
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_934
+	JNE     ring_wrap_929
 	XORQ    R9, R9
 
-ring_wrap_934:
-	JMP ring_channel_932
+ring_wrap_929:
+	JMP ring_channel_927
 
-ring_short_922:
+ring_short_917:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_935:
+ring_element_930:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_936
+	JB   ring_element_next_931
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_936
+	JB   ring_element_next_931
 	XORQ R12, R12
 
-ring_element_next_936:
+ring_element_next_931:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_935
+	JB      ring_element_930
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_937
+	JE      ring_exact_932
 	SUBQ    R9, AX
 
-ring_exact_937:
+ring_exact_932:
 	MOVQ AX, DX
 
-ring_repeat_938:
+ring_repeat_933:
 	CMPQ    DX, R11
-	JAE     ring_built_924
+	JAE     ring_built_919
 	VMOVUPD Y1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_938
+	JMP     ring_repeat_933
 
-ring_built_924:
+ring_built_919:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  single_940
+	JGT  single_935
 
-unrolled_939:
+unrolled_934:
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11326,15 +11322,15 @@ unrolled_939:
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000010, DX
 	CMPQ      DX, R9
-	JLE       unrolled_939
+	JLE       unrolled_934
 
-single_940:
+single_935:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ DX, R9
-	JGT  remainder_942
+	JGT  remainder_937
 
-single_loop_941:
+single_loop_936:
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11347,11 +11343,11 @@ single_loop_941:
 	CMOVQCC   R10, AX
 	ADDQ      $0x00000004, DX
 	CMPQ      DX, R9
-	JLE       single_loop_941
+	JLE       single_loop_936
 
-remainder_942:
+remainder_937:
 	SUBQ       DX, DI
-	JE         span_done_943
+	JE         span_done_938
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -11364,10 +11360,10 @@ remainder_942:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_943:
+span_done_938:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_915:
+ring_segmented_910:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -11377,11 +11373,11 @@ ring_segmented_915:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_944
+	JE   ring_rows_939
 
-ring_segment_945:
+ring_segment_940:
 	CMPQ    DI, $0x00
-	JE      ring_done_946
+	JE      ring_done_941
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -11398,33 +11394,33 @@ ring_segment_945:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_947:
+ring_len_942:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_948
+	JAE  ring_len_done_943
 	ADDQ R10, R12
-	JMP  ring_len_947
+	JMP  ring_len_942
 
-ring_len_done_948:
+ring_len_done_943:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_949:
+ring_step_944:
 	CMPQ R13, R12
-	JB   ring_step_done_950
+	JB   ring_step_done_945
 	SUBQ R12, R13
-	JMP  ring_step_949
+	JMP  ring_step_944
 
-ring_step_done_950:
+ring_step_done_945:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_951:
+ring_step_946:
 	CMPQ R13, R12
-	JB   ring_step_done_952
+	JB   ring_step_done_947
 	SUBQ R12, R13
-	JMP  ring_step_951
+	JMP  ring_step_946
 
-ring_step_done_952:
+ring_step_done_947:
 	MOVQ    R13, 1936(SP)
 	LEAQ    16(R12), R12
 	CMPQ    R11, R12
@@ -11434,76 +11430,76 @@ ring_step_done_952:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000004
-	JB      ring_short_953
+	JB      ring_short_948
 	CMPQ    R9, $0x01
-	JNE     ring_planes_954
+	JNE     ring_planes_949
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_956:
+ring_copy_951:
 	CMPQ    R9, AX
-	JAE     ring_built_955
+	JAE     ring_built_950
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_957
+	JB      ring_copy_tail_952
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_956
+	JNE     ring_copy_951
 	XORQ    R10, R10
-	JMP     ring_copy_956
+	JMP     ring_copy_951
 
-ring_copy_tail_957:
+ring_copy_tail_952:
 	VMOVUPD -32(R11)(DX*8), Y1
 	ADDQ    R12, R9
 	VMOVUPD Y1, -32(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_956
+	JMP     ring_copy_951
 
-ring_planes_954:
+ring_planes_949:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_958
+	JA   ring_long_planes_953
 	MOVQ AX, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_959:
+ring_fill_954:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_960
+	JGT          ring_fill_last_955
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_961
+	JNE          ring_wrap_956
 	XORQ         R10, R10
 
-ring_wrap_961:
-	JMP ring_fill_959
+ring_wrap_956:
+	JMP ring_fill_954
 
-ring_fill_last_960:
+ring_fill_last_955:
 	CMPQ         R12, AX
-	JAE          ring_built_955
+	JAE          ring_built_950
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_962
+	JNE          ring_wrap_957
 	XORQ         R10, R10
 
-ring_wrap_962:
-	JMP ring_fill_last_960
+ring_wrap_957:
+	JMP ring_fill_last_955
 
-ring_long_planes_958:
-ring_channel_963:
+ring_long_planes_953:
+ring_channel_958:
 	CMPQ         R12, AX
-	JAE          ring_built_955
+	JAE          ring_built_950
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -11511,66 +11507,66 @@ ring_channel_963:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_964:
+ring_plane_959:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_964
+	JB      ring_plane_959
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_965
+	JNE     ring_wrap_960
 	XORQ    R10, R10
 
-ring_wrap_965:
-	JMP ring_channel_963
+ring_wrap_960:
+	JMP ring_channel_958
 
-ring_short_953:
+ring_short_948:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_966:
+ring_element_961:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_967
+	JB   ring_element_next_962
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_967
+	JB   ring_element_next_962
 	XORQ R12, R12
 
-ring_element_next_967:
+ring_element_next_962:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_966
+	JB      ring_element_961
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_968
+	JE      ring_exact_963
 	SUBQ    R10, DX
 
-ring_exact_968:
+ring_exact_963:
 	MOVQ DX, R9
 
-ring_repeat_969:
+ring_repeat_964:
 	CMPQ    R9, AX
-	JAE     ring_built_955
+	JAE     ring_built_950
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_969
+	JMP     ring_repeat_964
 
-ring_built_955:
+ring_built_950:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_971
+	JGT  single_966
 
-unrolled_970:
+unrolled_965:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11601,15 +11597,15 @@ unrolled_970:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R10
-	JLE       unrolled_970
+	JLE       unrolled_965
 
-single_971:
+single_966:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_973
+	JGT  remainder_968
 
-single_loop_972:
+single_loop_967:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11622,11 +11618,11 @@ single_loop_972:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R10
-	JLE       single_loop_972
+	JLE       single_loop_967
 
-remainder_973:
+remainder_968:
 	SUBQ       R9, DX
-	JE         span_done_974
+	JE         span_done_969
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11639,7 +11635,7 @@ remainder_973:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_974:
+span_done_969:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -11651,18 +11647,18 @@ span_done_974:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_975
+	JNE  ring_next_970
 	XORQ AX, AX
 
-ring_next_975:
+ring_next_970:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_945
+	JMP  ring_segment_940
 
-ring_done_946:
+ring_done_941:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_944:
-ring_block_976:
+ring_rows_939:
+ring_block_971:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -11678,33 +11674,33 @@ ring_block_976:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_977:
+ring_len_972:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_978
+	JAE  ring_len_done_973
 	ADDQ BX, SI
-	JMP  ring_len_977
+	JMP  ring_len_972
 
-ring_len_done_978:
+ring_len_done_973:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_979:
+ring_step_974:
 	CMPQ DI, SI
-	JB   ring_step_done_980
+	JB   ring_step_done_975
 	SUBQ SI, DI
-	JMP  ring_step_979
+	JMP  ring_step_974
 
-ring_step_done_980:
+ring_step_done_975:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_981:
+ring_step_976:
 	CMPQ DI, SI
-	JB   ring_step_done_982
+	JB   ring_step_done_977
 	SUBQ SI, DI
-	JMP  ring_step_981
+	JMP  ring_step_976
 
-ring_step_done_982:
+ring_step_done_977:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -11715,76 +11711,76 @@ ring_step_done_982:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000004
-	JB      ring_short_983
+	JB      ring_short_978
 	CMPQ    CX, $0x01
-	JNE     ring_planes_984
+	JNE     ring_planes_979
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_986:
+ring_copy_981:
 	CMPQ    BX, DI
-	JAE     ring_built_985
+	JAE     ring_built_980
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_987
+	JB      ring_copy_tail_982
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_986
+	JNE     ring_copy_981
 	XORQ    R9, R9
-	JMP     ring_copy_986
+	JMP     ring_copy_981
 
-ring_copy_tail_987:
+ring_copy_tail_982:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_986
+	JMP     ring_copy_981
 
-ring_planes_984:
+ring_planes_979:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_988
+	JA   ring_long_planes_983
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_989:
+ring_fill_984:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_990
+	JGT          ring_fill_last_985
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_991
+	JNE          ring_wrap_986
 	XORQ         BX, BX
 
-ring_wrap_991:
-	JMP ring_fill_989
+ring_wrap_986:
+	JMP ring_fill_984
 
-ring_fill_last_990:
+ring_fill_last_985:
 	CMPQ         R9, DI
-	JAE          ring_built_985
+	JAE          ring_built_980
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_992
+	JNE          ring_wrap_987
 	XORQ         BX, BX
 
-ring_wrap_992:
-	JMP ring_fill_last_990
+ring_wrap_987:
+	JMP ring_fill_last_985
 
-ring_long_planes_988:
-ring_channel_993:
+ring_long_planes_983:
+ring_channel_988:
 	CMPQ         R9, DI
-	JAE          ring_built_985
+	JAE          ring_built_980
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -11792,57 +11788,57 @@ ring_channel_993:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_994:
+ring_plane_989:
 	VMOVUPD Y1, (R8)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_994
+	JB      ring_plane_989
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_995
+	JNE     ring_wrap_990
 	XORQ    BX, BX
 
-ring_wrap_995:
-	JMP ring_channel_993
+ring_wrap_990:
+	JMP ring_channel_988
 
-ring_short_983:
+ring_short_978:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_996:
+ring_element_991:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_997
+	JB   ring_element_next_992
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_997
+	JB   ring_element_next_992
 	XORQ R9, R9
 
-ring_element_next_997:
+ring_element_next_992:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_996
+	JB      ring_element_991
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_998
+	JE      ring_exact_993
 	SUBQ    BX, DX
 
-ring_exact_998:
+ring_exact_993:
 	MOVQ DX, BX
 
-ring_repeat_999:
+ring_repeat_994:
 	CMPQ    BX, DI
-	JAE     ring_built_985
+	JAE     ring_built_980
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_999
+	JMP     ring_repeat_994
 
-ring_built_985:
+ring_built_980:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -11853,18 +11849,18 @@ ring_built_985:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1000:
+ring_row_995:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1001
+	JE   ring_rows_done_996
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_1003
+	JGT  single_998
 
-unrolled_1002:
+unrolled_997:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11895,15 +11891,15 @@ unrolled_1002:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R10
-	JLE       unrolled_1002
+	JLE       unrolled_997
 
-single_1003:
+single_998:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_1005
+	JGT  remainder_1000
 
-single_loop_1004:
+single_loop_999:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11916,11 +11912,11 @@ single_loop_1004:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R10
-	JLE       single_loop_1004
+	JLE       single_loop_999
 
-remainder_1005:
+remainder_1000:
 	SUBQ       R9, DX
-	JE         span_done_1006
+	JE         span_done_1001
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11933,7 +11929,7 @@ remainder_1005:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_1006:
+span_done_1001:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -11941,13 +11937,13 @@ span_done_1006:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1000
+	JMP   ring_row_995
 
-ring_rows_done_1001:
+ring_rows_done_996:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_976
+	JMP  ring_block_971
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -11966,10 +11962,10 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	TESTQ       $0x00000003, DX
-	JE          no_last_1012
+	JE          no_last_1007
 	MOVQ        DX, SI
 	SUBQ        $0x00000004, SI
-	JL          no_last_1012
+	JL          no_last_1007
 	VMOVUPD     (AX)(SI*8), Y5
 	VMOVUPD     (CX)(SI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -11983,15 +11979,15 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 
-no_last_1012:
+no_last_1007:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  single_1008
+	JGT  single_1003
 
 	PCALIGN $64
 
-unrolled_1007:
+unrolled_1002:
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -12018,15 +12014,15 @@ unrolled_1007:
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1007
+	JLE         unrolled_1002
 
-single_1008:
+single_1003:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 	CMPQ BX, SI
-	JGT  remainder_1010
+	JGT  remainder_1005
 
-single_loop_1009:
+single_loop_1004:
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -12035,30 +12031,16 @@ single_loop_1009:
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1009
+	JLE         single_loop_1004
 
-remainder_1010:
+remainder_1005:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_1011
+	JE   span_done_1006
 	CMPQ DX, $0x00000004
-	JL   masked_1013
-	JMP  span_done_1011
+	JL   masked_1008
 
-masked_1013:
-	MOVQ        SI, DX
-	SHLQ        $0x03, DX
-	NEGQ        DX
-	LEAQ        tailmask<>+32(SB), SI
-	VMOVDQU     (SI)(DX*1), Y5
-	VMASKMOVPD  (AX)(BX*8), Y5, Y6
-	VMASKMOVPD  (CX)(BX*8), Y5, Y5
-	VCMPPD      $0x1e, Y0, Y6, Y0
-	VANDNPD     Y6, Y0, Y6
-	VANDNPD     Y5, Y0, Y0
-	VFMADD231PD Y0, Y6, Y1
-
-span_done_1011:
+span_done_1006:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -12070,8 +12052,22 @@ span_done_1011:
 	VZEROUPPER
 	RET
 
+masked_1008:
+	MOVQ        SI, DX
+	SHLQ        $0x03, DX
+	NEGQ        DX
+	LEAQ        tailmask<>+32(SB), SI
+	VMOVDQU     (SI)(DX*1), Y5
+	VMASKMOVPD  (AX)(BX*8), Y5, Y6
+	VMASKMOVPD  (CX)(BX*8), Y5, Y5
+	VCMPPD      $0x1e, Y0, Y6, Y0
+	VANDNPD     Y6, Y0, Y6
+	VANDNPD     Y5, Y0, Y0
+	VFMADD231PD Y0, Y6, Y1
+	JMP         span_done_1006
+
 // func backwardPlanesDalphaAVX2F64(dy []float64, x []float64, acc []float64, inner int)
-// Requires: AVX, FMA3
+// Requires: AVX, CMOV, FMA3
 TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ    x_base+24(FP), AX
 	MOVQ    dy_base+0(FP), CX
@@ -12088,20 +12084,20 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ    $0x03, R10
 	LEAQ    tailmask<>+0(SB), R11
 	VMOVDQU (R11)(R10*1), Y5
+	CMPQ    DX, $0x00
+	JE      planes_done_1010
 
-plane_1014:
-	CMPQ        DX, $0x00
-	JE          planes_done_1015
+plane_1009:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000003, SI
-	JE          no_last_1021
+	JE          no_last_1016
 	MOVQ        SI, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_1021
+	JL          no_last_1016
 	VMOVUPD     (AX)(R11*8), Y6
 	VMOVUPD     (CX)(R11*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -12110,13 +12106,13 @@ plane_1014:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 
-no_last_1021:
+no_last_1016:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_1017
+	JGT  single_1012
 
-unrolled_1016:
+unrolled_1011:
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -12143,15 +12139,15 @@ unrolled_1016:
 	VFMADD231PD Y7, Y6, Y4
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1016
+	JLE         unrolled_1011
 
-single_1017:
+single_1012:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_1019
+	JGT  remainder_1014
 
-single_loop_1018:
+single_loop_1013:
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -12160,29 +12156,16 @@ single_loop_1018:
 	VFMADD231PD Y7, Y6, Y1
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1018
+	JLE         single_loop_1013
 
-remainder_1019:
+remainder_1014:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_1020
+	JE   span_done_1015
 	CMPQ SI, $0x00000004
-	JL   masked_1022
-	JMP  span_done_1020
+	JL   masked_1017
 
-masked_1022:
-	SHLQ        $0x03, R11
-	NEGQ        R11
-	LEAQ        tailmask<>+32(SB), R12
-	VMOVDQU     (R12)(R11*1), Y6
-	VMASKMOVPD  (AX)(R10*8), Y6, Y7
-	VMASKMOVPD  (CX)(R10*8), Y6, Y6
-	VCMPPD      $0x1e, Y0, Y7, Y8
-	VANDNPD     Y7, Y8, Y7
-	VANDNPD     Y6, Y8, Y6
-	VFMADD231PD Y6, Y7, Y1
-
-span_done_1020:
+span_done_1015:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -12195,17 +12178,28 @@ span_done_1020:
 	ADDQ         R8, AX
 	ADDQ         R8, CX
 	INCQ         R9
-	CMPQ         R9, DI
-	JNE          same_pass_1023
-	XORQ         R9, R9
+	MOVQ         R9, R10
+	SUBQ         DI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         SI, DX
+	JG           plane_1009
 
-same_pass_1023:
-	SUBQ SI, DX
-	JMP  plane_1014
-
-planes_done_1015:
+planes_done_1010:
 	VZEROUPPER
 	RET
+
+masked_1017:
+	SHLQ        $0x03, R11
+	NEGQ        R11
+	LEAQ        tailmask<>+32(SB), R12
+	VMOVDQU     (R12)(R11*1), Y6
+	VMASKMOVPD  (AX)(R10*8), Y6, Y7
+	VMASKMOVPD  (CX)(R10*8), Y6, Y6
+	VCMPPD      $0x1e, Y0, Y7, Y8
+	VANDNPD     Y7, Y8, Y7
+	VANDNPD     Y6, Y8, Y6
+	VFMADD231PD Y6, Y7, Y1
+	JMP         span_done_1015
 
 // func backwardPatternDalphaAVX2F64(dy []float64, x []float64, acc []float64)
 // Requires: AVX, CMOV, FMA3
@@ -12219,18 +12213,18 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 
-row_1025:
+row_1019:
 	CMPQ        DX, $0x00
-	JE          rows_done_1026
+	JE          rows_done_1020
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	TESTQ       $0x00000003, DI
-	JE          no_last_1032
+	JE          no_last_1026
 	MOVQ        DI, R9
 	SUBQ        $0x00000004, R9
-	JL          no_last_1032
+	JL          no_last_1026
 	VMOVUPD     (AX)(R9*8), Y1
 	VMOVUPD     (CX)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12246,13 +12240,13 @@ row_1025:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R9*8)
 
-no_last_1032:
+no_last_1026:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_1028
+	JGT  single_1022
 
-unrolled_1027:
+unrolled_1021:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12287,15 +12281,15 @@ unrolled_1027:
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1027
+	JLE         unrolled_1021
 
-single_1028:
+single_1022:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_1030
+	JGT  remainder_1024
 
-single_loop_1029:
+single_loop_1023:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12306,17 +12300,28 @@ single_loop_1029:
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1029
+	JLE         single_loop_1023
 
-remainder_1030:
+remainder_1024:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_1031
+	JE   span_done_1025
 	CMPQ DI, $0x00000004
-	JL   masked_1033
-	JMP  span_done_1031
+	JL   masked_1027
 
-masked_1033:
+span_done_1025:
+	MOVQ DI, R8
+	SHLQ $0x03, R8
+	ADDQ R8, AX
+	ADDQ R8, CX
+	SUBQ DI, DX
+	JMP  row_1019
+
+rows_done_1020:
+	VZEROUPPER
+	RET
+
+masked_1027:
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -12329,18 +12334,7 @@ masked_1033:
 	VMOVUPD     (BX)(R8*8), Y3
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
-
-span_done_1031:
-	MOVQ DI, R8
-	SHLQ $0x03, R8
-	ADDQ R8, AX
-	ADDQ R8, CX
-	SUBQ DI, DX
-	JMP  row_1025
-
-rows_done_1026:
-	VZEROUPPER
-	RET
+	JMP         span_done_1025
 
 // func backwardRingDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -12356,36 +12350,36 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x0000005c
-	JA     ring_segmented_1034
+	JA     ring_segmented_1028
 	MOVQ   DI, SI
 
-ring_len_1035:
+ring_len_1029:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1036
+	JAE  ring_len_done_1030
 	ADDQ DI, SI
-	JMP  ring_len_1035
+	JMP  ring_len_1029
 
-ring_len_done_1036:
+ring_len_done_1030:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1037:
+ring_step_1031:
 	CMPQ DI, SI
-	JB   ring_step_done_1038
+	JB   ring_step_done_1032
 	SUBQ SI, DI
-	JMP  ring_step_1037
+	JMP  ring_step_1031
 
-ring_step_done_1038:
+ring_step_done_1032:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1039:
+ring_step_1033:
 	CMPQ DI, SI
-	JB   ring_step_done_1040
+	JB   ring_step_done_1034
 	SUBQ SI, DI
-	JMP  ring_step_1039
+	JMP  ring_step_1033
 
-ring_step_done_1040:
+ring_step_done_1034:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -12407,22 +12401,22 @@ ring_step_done_1040:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1041:
+sums_zero_1035:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1042
+	JAE     sums_zeroed_1036
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1041
+	JMP     sums_zero_1035
 
-sums_zeroed_1042:
+sums_zeroed_1036:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  single_1044
+	JGT  single_1038
 
-unrolled_1043:
+unrolled_1037:
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12461,15 +12455,15 @@ unrolled_1043:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1043
+	JLE         unrolled_1037
 
-single_1044:
+single_1038:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 	CMPQ DI, R8
-	JGT  remainder_1046
+	JGT  remainder_1040
 
-single_loop_1045:
+single_loop_1039:
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12484,11 +12478,11 @@ single_loop_1045:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1045
+	JLE         single_loop_1039
 
-remainder_1046:
+remainder_1040:
 	SUBQ        DI, BX
-	JE          span_done_1047
+	JE          span_done_1041
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -12502,93 +12496,93 @@ remainder_1046:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_1047:
+span_done_1041:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1049
+	JLE   fold_ext_done_1043
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1050
+	JA    fold_ext_scalar_1044
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1048:
+fold_ext_1042:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1049
+	JBE     fold_ext_done_1043
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_1048
+	JMP     fold_ext_1042
 
-fold_ext_scalar_1050:
+fold_ext_scalar_1044:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_1051:
+fold_ext_element_1045:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1052
+	JBE    fold_ext_element_done_1046
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1051
+	JMP    fold_ext_element_1045
 
-fold_ext_element_done_1052:
-fold_ext_done_1049:
-fold_1053:
+fold_ext_element_done_1046:
+fold_ext_done_1043:
+fold_1047:
 	CMPQ   BX, AX
-	JBE    fold_done_1054
+	JBE    fold_done_1048
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1053
+	JMP    fold_1047
 
-fold_done_1054:
+fold_done_1048:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1055
+	JNE  sums_planes_1049
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_1057:
+sums_vector_1051:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1058
+	JGT     sums_scalar_1052
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_1057
+	JMP     sums_vector_1051
 
-sums_scalar_1058:
+sums_scalar_1052:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1056
+	JE     sums_done_1050
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1058
+	JMP    sums_scalar_1052
 
-sums_planes_1055:
+sums_planes_1049:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1059:
+sums_group_1053:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1061
+	JB     sums_single_1055
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -12597,7 +12591,7 @@ sums_group_1059:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1060:
+sums_group_plane_1054:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -12606,7 +12600,7 @@ sums_group_plane_1060:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1060
+	JB     sums_group_plane_1054
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -12619,29 +12613,29 @@ sums_group_plane_1060:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1059
+	JMP    sums_group_1053
 
-sums_single_1061:
+sums_single_1055:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1056
+	JE     sums_done_1050
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1062:
+sums_single_plane_1056:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1062
+	JB     sums_single_plane_1056
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1061
+	JMP    sums_single_1055
 
-sums_done_1056:
+sums_done_1050:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_1034:
+ring_segmented_1028:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x0000005c
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -12651,7 +12645,7 @@ ring_segmented_1034:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_1064:
+ring_block_1058:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -12666,33 +12660,33 @@ ring_block_1064:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_1065:
+ring_len_1059:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1066
+	JAE  ring_len_done_1060
 	ADDQ BX, SI
-	JMP  ring_len_1065
+	JMP  ring_len_1059
 
-ring_len_done_1066:
+ring_len_done_1060:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1067:
+ring_step_1061:
 	CMPQ DI, SI
-	JB   ring_step_done_1068
+	JB   ring_step_done_1062
 	SUBQ SI, DI
-	JMP  ring_step_1067
+	JMP  ring_step_1061
 
-ring_step_done_1068:
+ring_step_done_1062:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1069:
+ring_step_1063:
 	CMPQ DI, SI
-	JB   ring_step_done_1070
+	JB   ring_step_done_1064
 	SUBQ SI, DI
-	JMP  ring_step_1069
+	JMP  ring_step_1063
 
-ring_step_done_1070:
+ring_step_done_1064:
 	MOVQ    DI, 976(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
@@ -12721,26 +12715,26 @@ ring_step_done_1070:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1071:
+sums_zero_1065:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1072
+	JAE     sums_zeroed_1066
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1071
+	JMP     sums_zero_1065
 
-sums_zeroed_1072:
-ring_row_1073:
+sums_zeroed_1066:
+ring_row_1067:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1074
+	JE   ring_rows_done_1068
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_1076
+	JGT  single_1070
 
-unrolled_1075:
+unrolled_1069:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12779,15 +12773,15 @@ unrolled_1075:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1075
+	JLE         unrolled_1069
 
-single_1076:
+single_1070:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_1078
+	JGT  remainder_1072
 
-single_loop_1077:
+single_loop_1071:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12802,11 +12796,11 @@ single_loop_1077:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1077
+	JLE         single_loop_1071
 
-remainder_1078:
+remainder_1072:
 	SUBQ        R8, DI
-	JE          span_done_1079
+	JE          span_done_1073
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -12820,16 +12814,16 @@ remainder_1078:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_1079:
+span_done_1073:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1073
+	JMP   ring_row_1067
 
-ring_rows_done_1074:
+ring_rows_done_1068:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -12837,86 +12831,86 @@ ring_rows_done_1074:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1081
+	JLE  fold_ext_done_1075
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1082
+	JA   fold_ext_scalar_1076
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1080:
+fold_ext_1074:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1081
+	JBE     fold_ext_done_1075
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_1080
+	JMP     fold_ext_1074
 
-fold_ext_scalar_1082:
+fold_ext_scalar_1076:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_1083:
+fold_ext_element_1077:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1084
+	JBE    fold_ext_element_done_1078
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1083
+	JMP    fold_ext_element_1077
 
-fold_ext_element_done_1084:
-fold_ext_done_1081:
-fold_1085:
+fold_ext_element_done_1078:
+fold_ext_done_1075:
+fold_1079:
 	CMPQ   SI, BX
-	JBE    fold_done_1086
+	JBE    fold_done_1080
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1085
+	JMP    fold_1079
 
-fold_done_1086:
+fold_done_1080:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1087
+	JNE  sums_planes_1081
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_1089:
+sums_vector_1083:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1090
+	JGT     sums_scalar_1084
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_1089
+	JMP     sums_vector_1083
 
-sums_scalar_1090:
+sums_scalar_1084:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1088
+	JE     sums_done_1082
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1090
+	JMP    sums_scalar_1084
 
-sums_planes_1087:
+sums_planes_1081:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1091:
+sums_group_1085:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1093
+	JB     sums_single_1087
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -12925,7 +12919,7 @@ sums_group_1091:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1092:
+sums_group_plane_1086:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -12934,7 +12928,7 @@ sums_group_plane_1092:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1092
+	JB     sums_group_plane_1086
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -12947,29 +12941,29 @@ sums_group_plane_1092:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1091
+	JMP    sums_group_1085
 
-sums_single_1093:
+sums_single_1087:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1088
+	JE     sums_done_1082
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1094:
+sums_single_plane_1088:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1094
+	JB     sums_single_plane_1088
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1093
+	JMP    sums_single_1087
 
-sums_done_1088:
+sums_done_1082:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_1064
+	JMP  ring_block_1058
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -12988,21 +12982,21 @@ TEXT ·backwardRowsAVX2F32(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1096
+	JBE    rows_chunk_sized_1090
 	MOVQ   DI, AX
 
-rows_double_1095:
+rows_double_1089:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1096
+	JA   rows_chunk_sized_1090
 	SHLQ $0x01, AX
-	JMP  rows_double_1095
+	JMP  rows_double_1089
 
-rows_chunk_sized_1096:
+rows_chunk_sized_1090:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1097:
+rows_group_1091:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -13011,7 +13005,7 @@ rows_group_1097:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1098:
+rows_chunk_1092:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -13020,15 +13014,15 @@ rows_chunk_1098:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_1099:
+rows_block_1093:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1100
+	JGT     rows_blocks_done_1094
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1101
+	JE      rows_first_1095
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
 	VMOVUPS 64(SP)(R11*8), Y3
@@ -13037,9 +13031,9 @@ rows_block_1099:
 	VMOVUPS 160(SP)(R11*8), Y6
 	VMOVUPS 192(SP)(R11*8), Y7
 	VMOVUPS 224(SP)(R11*8), Y8
-	JMP     rows_loaded_1102
+	JMP     rows_loaded_1096
 
-rows_first_1101:
+rows_first_1095:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -13049,7 +13043,7 @@ rows_first_1101:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1102:
+rows_loaded_1096:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13058,7 +13052,7 @@ rows_loaded_1102:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1103:
+rows_row_1097:
 	VCVTPS2PD   (DX)(R9*4), Y9
 	VCVTPS2PD   (BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -13135,11 +13129,11 @@ rows_row_1103:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1103
+	JB          rows_row_1097
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1104
+	JE          rows_stored_1098
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
 	VMOVUPS     Y3, 64(SP)(R11*8)
@@ -13148,9 +13142,9 @@ rows_row_1103:
 	VMOVUPS     Y6, 160(SP)(R11*8)
 	VMOVUPS     Y7, 192(SP)(R11*8)
 	VMOVUPS     Y8, 224(SP)(R11*8)
-	JMP         rows_added_1105
+	JMP         rows_added_1099
 
-rows_stored_1104:
+rows_stored_1098:
 	VCVTPS2PD  (R10)(R9*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -13184,29 +13178,29 @@ rows_stored_1104:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R10)(R9*4)
 
-rows_added_1105:
+rows_added_1099:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_1099
+	JMP  rows_block_1093
 
-rows_blocks_done_1100:
-rows_block_1106:
+rows_blocks_done_1094:
+rows_block_1100:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1107
+	JGT     rows_blocks_done_1101
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1108
+	JE      rows_first_1102
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
-	JMP     rows_loaded_1109
+	JMP     rows_loaded_1103
 
-rows_first_1108:
+rows_first_1102:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1109:
+rows_loaded_1103:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13215,7 +13209,7 @@ rows_loaded_1109:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1110:
+rows_row_1104:
 	VCVTPS2PD   (DX)(R9*4), Y3
 	VCVTPS2PD   (BX)(R9*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13238,16 +13232,16 @@ rows_row_1110:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1110
+	JB          rows_row_1104
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1111
+	JE          rows_stored_1105
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
-	JMP         rows_added_1112
+	JMP         rows_added_1106
 
-rows_stored_1111:
+rows_stored_1105:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13257,13 +13251,13 @@ rows_stored_1111:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1112:
+rows_added_1106:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_1106
+	JMP  rows_block_1100
 
-rows_blocks_done_1107:
+rows_blocks_done_1101:
 	CMPQ         R9, 1608(SP)
-	JE           rows_chunk_done_1113
+	JE           rows_chunk_done_1107
 	MOVQ         SI, R9
 	SUBQ         $0x00000008, R9
 	MOVQ         SI, AX
@@ -13275,16 +13269,16 @@ rows_blocks_done_1107:
 	VEXTRACTF128 $0x01, Y3, X1
 	VPMOVSXDQ    X1, Y5
 	CMPQ         1616(SP), $0x00
-	JE           rows_first_1114
+	JE           rows_first_1108
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
-	JMP          rows_loaded_1115
+	JMP          rows_loaded_1109
 
-rows_first_1114:
+rows_first_1108:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1115:
+rows_loaded_1109:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13293,7 +13287,7 @@ rows_loaded_1115:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_1116:
+rows_row_1110:
 	VCVTPS2PD   (DX)(R9*4), Y6
 	VCVTPS2PD   (BX)(R9*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -13319,16 +13313,16 @@ rows_row_1116:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1116
+	JB          rows_row_1110
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1117
+	JE          rows_stored_1111
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
-	JMP         rows_added_1118
+	JMP         rows_added_1112
 
-rows_stored_1117:
+rows_stored_1111:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13338,17 +13332,17 @@ rows_stored_1117:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1118:
-rows_chunk_done_1113:
+rows_added_1112:
+rows_chunk_done_1107:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1098
+	JB   rows_chunk_1092
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_1097
+	JB   rows_group_1091
 	VZEROUPPER
 	RET
 
@@ -13364,21 +13358,21 @@ TEXT ·backwardRowsDalphaAVX2F32(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1120
+	JBE    rows_chunk_sized_1114
 	MOVQ   BX, AX
 
-rows_double_1119:
+rows_double_1113:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1120
+	JA   rows_chunk_sized_1114
 	SHLQ $0x01, AX
-	JMP  rows_double_1119
+	JMP  rows_double_1113
 
-rows_chunk_sized_1120:
+rows_chunk_sized_1114:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1121:
+rows_group_1115:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -13387,7 +13381,7 @@ rows_group_1121:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1122:
+rows_chunk_1116:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -13396,15 +13390,15 @@ rows_chunk_1122:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_1123:
+rows_block_1117:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1124
+	JGT     rows_blocks_done_1118
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1125
+	JE      rows_first_1119
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
 	VMOVUPS 64(SP)(R9*8), Y3
@@ -13413,9 +13407,9 @@ rows_block_1123:
 	VMOVUPS 160(SP)(R9*8), Y6
 	VMOVUPS 192(SP)(R9*8), Y7
 	VMOVUPS 224(SP)(R9*8), Y8
-	JMP     rows_loaded_1126
+	JMP     rows_loaded_1120
 
-rows_first_1125:
+rows_first_1119:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -13425,14 +13419,14 @@ rows_first_1125:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1126:
+rows_loaded_1120:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1127:
+rows_row_1121:
 	VCVTPS2PD   (AX)(DI*4), Y9
 	VCVTPS2PD   (CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -13484,11 +13478,11 @@ rows_row_1127:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1127
+	JB          rows_row_1121
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1128
+	JE          rows_stored_1122
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
 	VMOVUPS     Y3, 64(SP)(R9*8)
@@ -13497,9 +13491,9 @@ rows_row_1127:
 	VMOVUPS     Y6, 160(SP)(R9*8)
 	VMOVUPS     Y7, 192(SP)(R9*8)
 	VMOVUPS     Y8, 224(SP)(R9*8)
-	JMP         rows_added_1129
+	JMP         rows_added_1123
 
-rows_stored_1128:
+rows_stored_1122:
 	VCVTPS2PD  (R8)(DI*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -13533,36 +13527,36 @@ rows_stored_1128:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R8)(DI*4)
 
-rows_added_1129:
+rows_added_1123:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_1123
+	JMP  rows_block_1117
 
-rows_blocks_done_1124:
-rows_block_1130:
+rows_blocks_done_1118:
+rows_block_1124:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1131
+	JGT     rows_blocks_done_1125
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1132
+	JE      rows_first_1126
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
-	JMP     rows_loaded_1133
+	JMP     rows_loaded_1127
 
-rows_first_1132:
+rows_first_1126:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1133:
+rows_loaded_1127:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1134:
+rows_row_1128:
 	VCVTPS2PD   (AX)(DI*4), Y3
 	VCVTPS2PD   (CX)(DI*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13578,16 +13572,16 @@ rows_row_1134:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1134
+	JB          rows_row_1128
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1135
+	JE          rows_stored_1129
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
-	JMP         rows_added_1136
+	JMP         rows_added_1130
 
-rows_stored_1135:
+rows_stored_1129:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13597,13 +13591,13 @@ rows_stored_1135:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1136:
+rows_added_1130:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_1130
+	JMP  rows_block_1124
 
-rows_blocks_done_1131:
+rows_blocks_done_1125:
 	CMPQ         DI, 1608(SP)
-	JE           rows_chunk_done_1137
+	JE           rows_chunk_done_1131
 	MOVQ         DX, DI
 	SUBQ         $0x00000008, DI
 	MOVQ         DX, AX
@@ -13615,23 +13609,23 @@ rows_blocks_done_1131:
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y4
 	CMPQ         1616(SP), $0x00
-	JE           rows_first_1138
+	JE           rows_first_1132
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
-	JMP          rows_loaded_1139
+	JMP          rows_loaded_1133
 
-rows_first_1138:
+rows_first_1132:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1139:
+rows_loaded_1133:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_1140:
+rows_row_1134:
 	VCVTPS2PD   (AX)(DI*4), Y5
 	VCVTPS2PD   (CX)(DI*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13649,16 +13643,16 @@ rows_row_1140:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1140
+	JB          rows_row_1134
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1141
+	JE          rows_stored_1135
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
-	JMP         rows_added_1142
+	JMP         rows_added_1136
 
-rows_stored_1141:
+rows_stored_1135:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13668,17 +13662,17 @@ rows_stored_1141:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1142:
-rows_chunk_done_1137:
+rows_added_1136:
+rows_chunk_done_1131:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1122
+	JB   rows_chunk_1116
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_1121
+	JB   rows_group_1115
 	VZEROUPPER
 	RET
 
@@ -13695,21 +13689,21 @@ TEXT ·backwardRowsAVX2F64(SB), $1608-120
 	MOVQ   AX, 1592(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1144
+	JBE    rows_chunk_sized_1138
 	MOVQ   DI, AX
 
-rows_double_1143:
+rows_double_1137:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1144
+	JA   rows_chunk_sized_1138
 	SHLQ $0x01, AX
-	JMP  rows_double_1143
+	JMP  rows_double_1137
 
-rows_chunk_sized_1144:
+rows_chunk_sized_1138:
 	MOVQ AX, 1600(SP)
 	XORQ AX, AX
 	MOVQ AX, 1568(SP)
 
-rows_group_1145:
+rows_group_1139:
 	MOVQ    1568(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -13718,7 +13712,7 @@ rows_group_1145:
 	XORQ    AX, AX
 	MOVQ    AX, 1584(SP)
 
-rows_chunk_1146:
+rows_chunk_1140:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1600(SP), AX
 	ADDQ    1584(SP), AX
@@ -13727,28 +13721,28 @@ rows_chunk_1146:
 	ADDQ    AX, R8
 	MOVQ    1568(SP), R9
 
-rows_block_1147:
+rows_block_1141:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1148
+	JGT     rows_blocks_done_1142
 	MOVQ    R9, R11
 	SUBQ    1568(SP), R11
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1149
+	JE      rows_first_1143
 	VMOVUPD (SP)(R11*8), Y1
 	VMOVUPD 32(SP)(R11*8), Y2
 	VMOVUPD 64(SP)(R11*8), Y3
 	VMOVUPD 96(SP)(R11*8), Y4
-	JMP     rows_loaded_1150
+	JMP     rows_loaded_1144
 
-rows_first_1149:
+rows_first_1143:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1150:
+rows_loaded_1144:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13757,7 +13751,7 @@ rows_loaded_1150:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1151:
+rows_row_1145:
 	VMOVUPD     (DX)(R9*8), Y5
 	VMOVUPD     (BX)(R9*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13798,18 +13792,18 @@ rows_row_1151:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1151
+	JB          rows_row_1145
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1152
+	JE          rows_stored_1146
 	VMOVUPD     Y1, (SP)(R11*8)
 	VMOVUPD     Y2, 32(SP)(R11*8)
 	VMOVUPD     Y3, 64(SP)(R11*8)
 	VMOVUPD     Y4, 96(SP)(R11*8)
-	JMP         rows_added_1153
+	JMP         rows_added_1147
 
-rows_stored_1152:
+rows_stored_1146:
 	VMOVUPD (R10)(R9*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R10)(R9*8)
@@ -13823,27 +13817,27 @@ rows_stored_1152:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R10)(R9*8)
 
-rows_added_1153:
+rows_added_1147:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_1147
+	JMP  rows_block_1141
 
-rows_blocks_done_1148:
-rows_block_1154:
+rows_blocks_done_1142:
+rows_block_1148:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1155
+	JGT     rows_blocks_done_1149
 	MOVQ    R9, R11
 	SUBQ    1568(SP), R11
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1156
+	JE      rows_first_1150
 	VMOVUPD (SP)(R11*8), Y1
-	JMP     rows_loaded_1157
+	JMP     rows_loaded_1151
 
-rows_first_1156:
+rows_first_1150:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1157:
+rows_loaded_1151:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13852,7 +13846,7 @@ rows_loaded_1157:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1158:
+rows_row_1152:
 	VMOVUPD     (DX)(R9*8), Y2
 	VMOVUPD     (BX)(R9*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -13866,26 +13860,26 @@ rows_row_1158:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1158
+	JB          rows_row_1152
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1159
+	JE          rows_stored_1153
 	VMOVUPD     Y1, (SP)(R11*8)
-	JMP         rows_added_1160
+	JMP         rows_added_1154
 
-rows_stored_1159:
+rows_stored_1153:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1160:
+rows_added_1154:
 	ADDQ $0x00000004, R9
-	JMP  rows_block_1154
+	JMP  rows_block_1148
 
-rows_blocks_done_1155:
+rows_blocks_done_1149:
 	CMPQ    R9, 1576(SP)
-	JE      rows_chunk_done_1161
+	JE      rows_chunk_done_1155
 	MOVQ    SI, R9
 	SUBQ    $0x00000004, R9
 	MOVQ    SI, AX
@@ -13894,14 +13888,14 @@ rows_blocks_done_1155:
 	LEAQ    tailmask<>+0(SB), DX
 	VMOVDQU (DX)(AX*1), Y2
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1162
+	JE      rows_first_1156
 	VMOVUPD 1536(SP), Y1
-	JMP     rows_loaded_1163
+	JMP     rows_loaded_1157
 
-rows_first_1162:
+rows_first_1156:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1163:
+rows_loaded_1157:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13910,7 +13904,7 @@ rows_loaded_1163:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_1164:
+rows_row_1158:
 	VMOVUPD     (DX)(R9*8), Y3
 	VMOVUPD     (BX)(R9*8), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13926,30 +13920,30 @@ rows_row_1164:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1164
+	JB          rows_row_1158
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1165
+	JE          rows_stored_1159
 	VMOVUPD     Y1, 1536(SP)
-	JMP         rows_added_1166
+	JMP         rows_added_1160
 
-rows_stored_1165:
+rows_stored_1159:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1166:
-rows_chunk_done_1161:
+rows_added_1160:
+rows_chunk_done_1155:
 	MOVQ 1600(SP), AX
 	ADDQ 1584(SP), AX
 	MOVQ AX, 1584(SP)
 	CMPQ AX, 1592(SP)
-	JB   rows_chunk_1146
+	JB   rows_chunk_1140
 	MOVQ 1576(SP), AX
 	MOVQ AX, 1568(SP)
 	CMPQ AX, SI
-	JB   rows_group_1145
+	JB   rows_group_1139
 	VZEROUPPER
 	RET
 
@@ -13965,21 +13959,21 @@ TEXT ·backwardRowsDalphaAVX2F64(SB), $1608-72
 	MOVQ   AX, 1592(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1168
+	JBE    rows_chunk_sized_1162
 	MOVQ   BX, AX
 
-rows_double_1167:
+rows_double_1161:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1168
+	JA   rows_chunk_sized_1162
 	SHLQ $0x01, AX
-	JMP  rows_double_1167
+	JMP  rows_double_1161
 
-rows_chunk_sized_1168:
+rows_chunk_sized_1162:
 	MOVQ AX, 1600(SP)
 	XORQ AX, AX
 	MOVQ AX, 1568(SP)
 
-rows_group_1169:
+rows_group_1163:
 	MOVQ    1568(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -13988,7 +13982,7 @@ rows_group_1169:
 	XORQ    AX, AX
 	MOVQ    AX, 1584(SP)
 
-rows_chunk_1170:
+rows_chunk_1164:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1600(SP), AX
 	ADDQ    1584(SP), AX
@@ -13997,35 +13991,35 @@ rows_chunk_1170:
 	ADDQ    AX, SI
 	MOVQ    1568(SP), DI
 
-rows_block_1171:
+rows_block_1165:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1172
+	JGT     rows_blocks_done_1166
 	MOVQ    DI, R9
 	SUBQ    1568(SP), R9
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1173
+	JE      rows_first_1167
 	VMOVUPD (SP)(R9*8), Y1
 	VMOVUPD 32(SP)(R9*8), Y2
 	VMOVUPD 64(SP)(R9*8), Y3
 	VMOVUPD 96(SP)(R9*8), Y4
-	JMP     rows_loaded_1174
+	JMP     rows_loaded_1168
 
-rows_first_1173:
+rows_first_1167:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1174:
+rows_loaded_1168:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1175:
+rows_row_1169:
 	VMOVUPD     (AX)(DI*8), Y5
 	VMOVUPD     (CX)(DI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -14053,18 +14047,18 @@ rows_row_1175:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1175
+	JB          rows_row_1169
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1176
+	JE          rows_stored_1170
 	VMOVUPD     Y1, (SP)(R9*8)
 	VMOVUPD     Y2, 32(SP)(R9*8)
 	VMOVUPD     Y3, 64(SP)(R9*8)
 	VMOVUPD     Y4, 96(SP)(R9*8)
-	JMP         rows_added_1177
+	JMP         rows_added_1171
 
-rows_stored_1176:
+rows_stored_1170:
 	VMOVUPD (R8)(DI*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R8)(DI*8)
@@ -14078,34 +14072,34 @@ rows_stored_1176:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R8)(DI*8)
 
-rows_added_1177:
+rows_added_1171:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_1171
+	JMP  rows_block_1165
 
-rows_blocks_done_1172:
-rows_block_1178:
+rows_blocks_done_1166:
+rows_block_1172:
 	MOVQ    1576(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1179
+	JGT     rows_blocks_done_1173
 	MOVQ    DI, R9
 	SUBQ    1568(SP), R9
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1180
+	JE      rows_first_1174
 	VMOVUPD (SP)(R9*8), Y1
-	JMP     rows_loaded_1181
+	JMP     rows_loaded_1175
 
-rows_first_1180:
+rows_first_1174:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1181:
+rows_loaded_1175:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1182:
+rows_row_1176:
 	VMOVUPD     (AX)(DI*8), Y2
 	VMOVUPD     (CX)(DI*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -14115,26 +14109,26 @@ rows_row_1182:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1182
+	JB          rows_row_1176
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1183
+	JE          rows_stored_1177
 	VMOVUPD     Y1, (SP)(R9*8)
-	JMP         rows_added_1184
+	JMP         rows_added_1178
 
-rows_stored_1183:
+rows_stored_1177:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1184:
+rows_added_1178:
 	ADDQ $0x00000004, DI
-	JMP  rows_block_1178
+	JMP  rows_block_1172
 
-rows_blocks_done_1179:
+rows_blocks_done_1173:
 	CMPQ    DI, 1576(SP)
-	JE      rows_chunk_done_1185
+	JE      rows_chunk_done_1179
 	MOVQ    DX, DI
 	SUBQ    $0x00000004, DI
 	MOVQ    DX, AX
@@ -14143,21 +14137,21 @@ rows_blocks_done_1179:
 	LEAQ    tailmask<>+0(SB), CX
 	VMOVDQU (CX)(AX*1), Y2
 	CMPQ    1584(SP), $0x00
-	JE      rows_first_1186
+	JE      rows_first_1180
 	VMOVUPD 1536(SP), Y1
-	JMP     rows_loaded_1187
+	JMP     rows_loaded_1181
 
-rows_first_1186:
+rows_first_1180:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1187:
+rows_loaded_1181:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1584(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_1188:
+rows_row_1182:
 	VMOVUPD     (AX)(DI*8), Y3
 	VMOVUPD     (CX)(DI*8), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -14168,30 +14162,30 @@ rows_row_1188:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1188
+	JB          rows_row_1182
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1592(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1189
+	JE          rows_stored_1183
 	VMOVUPD     Y1, 1536(SP)
-	JMP         rows_added_1190
+	JMP         rows_added_1184
 
-rows_stored_1189:
+rows_stored_1183:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1190:
-rows_chunk_done_1185:
+rows_added_1184:
+rows_chunk_done_1179:
 	MOVQ 1600(SP), AX
 	ADDQ 1584(SP), AX
 	MOVQ AX, 1584(SP)
 	CMPQ AX, 1592(SP)
-	JB   rows_chunk_1170
+	JB   rows_chunk_1164
 	MOVQ 1576(SP), AX
 	MOVQ AX, 1568(SP)
 	CMPQ AX, DX
-	JB   rows_group_1169
+	JB   rows_group_1163
 	VZEROUPPER
 	RET
 
@@ -15301,16 +15295,16 @@ TEXT ·forwardSmallPlanesAVX2F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1191:
+sp_row_1185:
 	TESTQ DX, DX
-	JE    sp_done_1194
+	JE    sp_done_1188
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1195:
+sp_pairs_1189:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_1196
+	JB      sp_group_1190
 	VMOVUPS (SI), Y1
 	VMOVUPS 32(SI), Y2
 	MOVQ    DI, R11
@@ -15318,7 +15312,7 @@ sp_pairs_1195:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1197:
+sp_pair_vector_1191:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R8*4), Y5
@@ -15336,21 +15330,21 @@ sp_pair_vector_1197:
 	ADDQ      $0x00000008, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1197
+	JNE       sp_pair_vector_1191
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000010, R9
-	JMP       sp_pairs_1195
+	JMP       sp_pairs_1189
 
-sp_group_1196:
+sp_group_1190:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_1192
+	JB      sp_partial_1186
 	VMOVUPS (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1199
+	JAE     sp_vectors_done_1193
 
-sp_vector_1198:
+sp_vector_1192:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -15361,16 +15355,16 @@ sp_vector_1198:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1198
+	JB        sp_vector_1192
 
-sp_vectors_done_1199:
+sp_vectors_done_1193:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_1196
+	JMP  sp_group_1190
 
-sp_partial_1192:
+sp_partial_1186:
 	TESTQ      R9, R9
-	JE         sp_row_done_1193
+	JE         sp_row_done_1187
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -15384,9 +15378,9 @@ sp_partial_1192:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1201
+	JAE        sp_vectors_done_1195
 
-sp_vector_1200:
+sp_vector_1194:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -15397,11 +15391,11 @@ sp_vector_1200:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1200
+	JB        sp_vector_1194
 
-sp_vectors_done_1201:
+sp_vectors_done_1195:
 	ANDQ       $0x00000007, R9
-	JE         sp_row_done_1193
+	JE         sp_row_done_1187
 	MOVQ       R9, SI
 	SHLQ       $0x02, SI
 	NEGQ       SI
@@ -15416,14 +15410,14 @@ sp_vectors_done_1201:
 	VMASKMOVPS Y1, Y2, (AX)(R8*4)
 	ADDQ       R9, R8
 
-sp_row_done_1193:
+sp_row_done_1187:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1191
+	JMP  sp_row_1185
 
-sp_done_1194:
+sp_done_1188:
 	VZEROUPPER
 	RET
 
@@ -15454,11 +15448,11 @@ TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1203
+	JE      sp_sum_fewer_1197
 
-sp_sum_channels_1202:
+sp_sum_channels_1196:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1203
+	JB     sp_sum_fewer_1197
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15469,18 +15463,18 @@ sp_sum_channels_1202:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1204:
+sp_sum_row_1198:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1207
+	JAE  sp_sum_rows_done_1201
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1205:
+sp_sum_vector_1199:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1206
+	JE          sp_sum_last_1200
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -15534,9 +15528,9 @@ sp_sum_vector_1205:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1205
+	JMP         sp_sum_vector_1199
 
-sp_sum_last_1206:
+sp_sum_last_1200:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -15602,9 +15596,9 @@ sp_sum_last_1206:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1204
+	JMP         sp_sum_row_1198
 
-sp_sum_rows_done_1207:
+sp_sum_rows_done_1201:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -15637,12 +15631,12 @@ sp_sum_rows_done_1207:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1202
+	JMP          sp_sum_channels_1196
 
-sp_sum_fewer_1203:
-sp_sum_channels_1209:
+sp_sum_fewer_1197:
+sp_sum_channels_1203:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1210
+	JB     sp_sum_fewer_1204
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -15650,16 +15644,16 @@ sp_sum_channels_1209:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1211:
+sp_sum_row_1205:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1214
+	JAE  sp_sum_rows_done_1208
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1212:
+sp_sum_vector_1206:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1213
+	JE          sp_sum_last_1207
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -15687,11 +15681,11 @@ sp_sum_vector_1212:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1212
+	JMP         sp_sum_vector_1206
 
-sp_sum_last_1213:
+sp_sum_last_1207:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1216
+	JNE         sp_sum_masked_1210
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -15712,9 +15706,9 @@ sp_sum_last_1213:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1215
+	JMP         sp_sum_row_done_1209
 
-sp_sum_masked_1216:
+sp_sum_masked_1210:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -15748,11 +15742,11 @@ sp_sum_masked_1216:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1215:
+sp_sum_row_done_1209:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1211
+	JMP  sp_sum_row_1205
 
-sp_sum_rows_done_1214:
+sp_sum_rows_done_1208:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -15772,25 +15766,25 @@ sp_sum_rows_done_1214:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1209
+	JMP          sp_sum_channels_1203
 
-sp_sum_fewer_1210:
-sp_sum_channels_1217:
+sp_sum_fewer_1204:
+sp_sum_channels_1211:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1218
+	JB     sp_sum_fewer_1212
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1219:
+sp_sum_row_1213:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1222
+	JAE  sp_sum_rows_done_1216
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1220:
+sp_sum_vector_1214:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1221
+	JE          sp_sum_last_1215
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15800,9 +15794,9 @@ sp_sum_vector_1220:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1220
+	JMP         sp_sum_vector_1214
 
-sp_sum_last_1221:
+sp_sum_last_1215:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -15812,9 +15806,9 @@ sp_sum_last_1221:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1219
+	JMP         sp_sum_row_1213
 
-sp_sum_rows_done_1222:
+sp_sum_rows_done_1216:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -15828,9 +15822,9 @@ sp_sum_rows_done_1222:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1217
+	JMP          sp_sum_channels_1211
 
-sp_sum_fewer_1218:
+sp_sum_fewer_1212:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -15844,16 +15838,16 @@ sp_sum_fewer_1218:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1224:
+sp_row_1218:
 	TESTQ BX, BX
-	JE    sp_done_1227
+	JE    sp_done_1221
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1228:
+sp_pairs_1222:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1229
+	JB      sp_group_1223
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -15861,7 +15855,7 @@ sp_pairs_1228:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1230:
+sp_pair_vector_1224:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -15881,21 +15875,21 @@ sp_pair_vector_1230:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1230
+	JNE       sp_pair_vector_1224
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1228
+	JMP       sp_pairs_1222
 
-sp_group_1229:
+sp_group_1223:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1225
+	JB      sp_partial_1219
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1232
+	JAE     sp_vectors_done_1226
 
-sp_vector_1231:
+sp_vector_1225:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15907,16 +15901,16 @@ sp_vector_1231:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1231
+	JB        sp_vector_1225
 
-sp_vectors_done_1232:
+sp_vectors_done_1226:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1229
+	JMP  sp_group_1223
 
-sp_partial_1225:
+sp_partial_1219:
 	TESTQ      R10, R10
-	JE         sp_row_done_1226
+	JE         sp_row_done_1220
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -15930,9 +15924,9 @@ sp_partial_1225:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1234
+	JAE        sp_vectors_done_1228
 
-sp_vector_1233:
+sp_vector_1227:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -15944,11 +15938,11 @@ sp_vector_1233:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1233
+	JB        sp_vector_1227
 
-sp_vectors_done_1234:
+sp_vectors_done_1228:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1226
+	JE         sp_row_done_1220
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -15964,15 +15958,15 @@ sp_vectors_done_1234:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1226:
+sp_row_done_1220:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1224
+	JMP  sp_row_1218
 
-sp_done_1227:
+sp_done_1221:
 	VZEROUPPER
 	RET
 
@@ -15993,16 +15987,16 @@ TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1235:
+sp_row_1229:
 	TESTQ BX, BX
-	JE    sp_done_1238
+	JE    sp_done_1232
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1239:
+sp_pairs_1233:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1240
+	JB      sp_group_1234
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -16010,7 +16004,7 @@ sp_pairs_1239:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1241:
+sp_pair_vector_1235:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -16030,21 +16024,21 @@ sp_pair_vector_1241:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1241
+	JNE       sp_pair_vector_1235
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1239
+	JMP       sp_pairs_1233
 
-sp_group_1240:
+sp_group_1234:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1236
+	JB      sp_partial_1230
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1243
+	JAE     sp_vectors_done_1237
 
-sp_vector_1242:
+sp_vector_1236:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -16056,16 +16050,16 @@ sp_vector_1242:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1242
+	JB        sp_vector_1236
 
-sp_vectors_done_1243:
+sp_vectors_done_1237:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1240
+	JMP  sp_group_1234
 
-sp_partial_1236:
+sp_partial_1230:
 	TESTQ      R10, R10
-	JE         sp_row_done_1237
+	JE         sp_row_done_1231
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -16079,9 +16073,9 @@ sp_partial_1236:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1245
+	JAE        sp_vectors_done_1239
 
-sp_vector_1244:
+sp_vector_1238:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -16093,11 +16087,11 @@ sp_vector_1244:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1244
+	JB        sp_vector_1238
 
-sp_vectors_done_1245:
+sp_vectors_done_1239:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1237
+	JE         sp_row_done_1231
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -16113,15 +16107,15 @@ sp_vectors_done_1245:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1237:
+sp_row_done_1231:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1235
+	JMP  sp_row_1229
 
-sp_done_1238:
+sp_done_1232:
 	VZEROUPPER
 	RET
 
@@ -16152,11 +16146,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1247
+	JE      sp_sum_fewer_1241
 
-sp_sum_channels_1246:
+sp_sum_channels_1240:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1247
+	JB     sp_sum_fewer_1241
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -16167,18 +16161,18 @@ sp_sum_channels_1246:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1248:
+sp_sum_row_1242:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1251
+	JAE  sp_sum_rows_done_1245
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1249:
+sp_sum_vector_1243:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1250
+	JE          sp_sum_last_1244
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -16232,9 +16226,9 @@ sp_sum_vector_1249:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1249
+	JMP         sp_sum_vector_1243
 
-sp_sum_last_1250:
+sp_sum_last_1244:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -16300,9 +16294,9 @@ sp_sum_last_1250:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1248
+	JMP         sp_sum_row_1242
 
-sp_sum_rows_done_1251:
+sp_sum_rows_done_1245:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -16335,12 +16329,12 @@ sp_sum_rows_done_1251:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1246
+	JMP          sp_sum_channels_1240
 
-sp_sum_fewer_1247:
-sp_sum_channels_1253:
+sp_sum_fewer_1241:
+sp_sum_channels_1247:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1254
+	JB     sp_sum_fewer_1248
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -16348,16 +16342,16 @@ sp_sum_channels_1253:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1255:
+sp_sum_row_1249:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1258
+	JAE  sp_sum_rows_done_1252
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1256:
+sp_sum_vector_1250:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1257
+	JE          sp_sum_last_1251
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -16385,11 +16379,11 @@ sp_sum_vector_1256:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1256
+	JMP         sp_sum_vector_1250
 
-sp_sum_last_1257:
+sp_sum_last_1251:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1260
+	JNE         sp_sum_masked_1254
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -16410,9 +16404,9 @@ sp_sum_last_1257:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1259
+	JMP         sp_sum_row_done_1253
 
-sp_sum_masked_1260:
+sp_sum_masked_1254:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -16446,11 +16440,11 @@ sp_sum_masked_1260:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1259:
+sp_sum_row_done_1253:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1255
+	JMP  sp_sum_row_1249
 
-sp_sum_rows_done_1258:
+sp_sum_rows_done_1252:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -16470,25 +16464,25 @@ sp_sum_rows_done_1258:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1253
+	JMP          sp_sum_channels_1247
 
-sp_sum_fewer_1254:
-sp_sum_channels_1261:
+sp_sum_fewer_1248:
+sp_sum_channels_1255:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1262
+	JB     sp_sum_fewer_1256
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1263:
+sp_sum_row_1257:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1266
+	JAE  sp_sum_rows_done_1260
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1264:
+sp_sum_vector_1258:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1265
+	JE          sp_sum_last_1259
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -16498,9 +16492,9 @@ sp_sum_vector_1264:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1264
+	JMP         sp_sum_vector_1258
 
-sp_sum_last_1265:
+sp_sum_last_1259:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -16510,9 +16504,9 @@ sp_sum_last_1265:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1263
+	JMP         sp_sum_row_1257
 
-sp_sum_rows_done_1266:
+sp_sum_rows_done_1260:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -16526,9 +16520,9 @@ sp_sum_rows_done_1266:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1261
+	JMP          sp_sum_channels_1255
 
-sp_sum_fewer_1262:
+sp_sum_fewer_1256:
 	VZEROUPPER
 	RET
 
@@ -17638,16 +17632,16 @@ TEXT ·forwardSmallPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1268:
+sp_row_1262:
 	TESTQ DX, DX
-	JE    sp_done_1271
+	JE    sp_done_1265
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1272:
+sp_pairs_1266:
 	CMPQ    R9, $0x00000008
-	JB      sp_group_1273
+	JB      sp_group_1267
 	VMOVUPD (SI), Y1
 	VMOVUPD 32(SI), Y2
 	MOVQ    DI, R11
@@ -17655,7 +17649,7 @@ sp_pairs_1272:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1274:
+sp_pair_vector_1268:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R8*8), Y5
@@ -17673,21 +17667,21 @@ sp_pair_vector_1274:
 	ADDQ      $0x00000004, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1274
+	JNE       sp_pair_vector_1268
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000008, R9
-	JMP       sp_pairs_1272
+	JMP       sp_pairs_1266
 
-sp_group_1273:
+sp_group_1267:
 	CMPQ    R9, $0x00000004
-	JB      sp_partial_1269
+	JB      sp_partial_1263
 	VMOVUPD (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1276
+	JAE     sp_vectors_done_1270
 
-sp_vector_1275:
+sp_vector_1269:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17698,16 +17692,16 @@ sp_vector_1275:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1275
+	JB        sp_vector_1269
 
-sp_vectors_done_1276:
+sp_vectors_done_1270:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000004, R9
-	JMP  sp_group_1273
+	JMP  sp_group_1267
 
-sp_partial_1269:
+sp_partial_1263:
 	TESTQ      R9, R9
-	JE         sp_row_done_1270
+	JE         sp_row_done_1264
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -17721,9 +17715,9 @@ sp_partial_1269:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1278
+	JAE        sp_vectors_done_1272
 
-sp_vector_1277:
+sp_vector_1271:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17734,11 +17728,11 @@ sp_vector_1277:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1277
+	JB        sp_vector_1271
 
-sp_vectors_done_1278:
+sp_vectors_done_1272:
 	ANDQ       $0x00000003, R9
-	JE         sp_row_done_1270
+	JE         sp_row_done_1264
 	MOVQ       R9, SI
 	SHLQ       $0x03, SI
 	NEGQ       SI
@@ -17753,14 +17747,14 @@ sp_vectors_done_1278:
 	VMASKMOVPD Y1, Y2, (AX)(R8*8)
 	ADDQ       R9, R8
 
-sp_row_done_1270:
+sp_row_done_1264:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1268
+	JMP  sp_row_1262
 
-sp_done_1271:
+sp_done_1265:
 	VZEROUPPER
 	RET
 
@@ -17791,11 +17785,11 @@ TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1280
+	JE      sp_sum_fewer_1274
 
-sp_sum_channels_1279:
+sp_sum_channels_1273:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1280
+	JB     sp_sum_fewer_1274
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17806,18 +17800,18 @@ sp_sum_channels_1279:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1281:
+sp_sum_row_1275:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1284
+	JAE  sp_sum_rows_done_1278
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1282:
+sp_sum_vector_1276:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1283
+	JE          sp_sum_last_1277
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17871,9 +17865,9 @@ sp_sum_vector_1282:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1282
+	JMP         sp_sum_vector_1276
 
-sp_sum_last_1283:
+sp_sum_last_1277:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17923,9 +17917,9 @@ sp_sum_last_1283:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1281
+	JMP         sp_sum_row_1275
 
-sp_sum_rows_done_1284:
+sp_sum_rows_done_1278:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17956,12 +17950,12 @@ sp_sum_rows_done_1284:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1279
+	JMP          sp_sum_channels_1273
 
-sp_sum_fewer_1280:
-sp_sum_channels_1286:
+sp_sum_fewer_1274:
+sp_sum_channels_1280:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1287
+	JB     sp_sum_fewer_1281
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17969,16 +17963,16 @@ sp_sum_channels_1286:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1288:
+sp_sum_row_1282:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1291
+	JAE  sp_sum_rows_done_1285
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1289:
+sp_sum_vector_1283:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1290
+	JE          sp_sum_last_1284
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18006,11 +18000,11 @@ sp_sum_vector_1289:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1289
+	JMP         sp_sum_vector_1283
 
-sp_sum_last_1290:
+sp_sum_last_1284:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1293
+	JNE         sp_sum_masked_1287
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -18029,9 +18023,9 @@ sp_sum_last_1290:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1292
+	JMP         sp_sum_row_done_1286
 
-sp_sum_masked_1293:
+sp_sum_masked_1287:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18057,11 +18051,11 @@ sp_sum_masked_1293:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1292:
+sp_sum_row_done_1286:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1288
+	JMP  sp_sum_row_1282
 
-sp_sum_rows_done_1291:
+sp_sum_rows_done_1285:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -18080,25 +18074,25 @@ sp_sum_rows_done_1291:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1286
+	JMP          sp_sum_channels_1280
 
-sp_sum_fewer_1287:
-sp_sum_channels_1294:
+sp_sum_fewer_1281:
+sp_sum_channels_1288:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1295
+	JB     sp_sum_fewer_1289
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1296:
+sp_sum_row_1290:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1299
+	JAE  sp_sum_rows_done_1293
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1297:
+sp_sum_vector_1291:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1298
+	JE          sp_sum_last_1292
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18108,9 +18102,9 @@ sp_sum_vector_1297:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1297
+	JMP         sp_sum_vector_1291
 
-sp_sum_last_1298:
+sp_sum_last_1292:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18118,9 +18112,9 @@ sp_sum_last_1298:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1296
+	JMP         sp_sum_row_1290
 
-sp_sum_rows_done_1299:
+sp_sum_rows_done_1293:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -18131,9 +18125,9 @@ sp_sum_rows_done_1299:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1294
+	JMP          sp_sum_channels_1288
 
-sp_sum_fewer_1295:
+sp_sum_fewer_1289:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -18147,16 +18141,16 @@ sp_sum_fewer_1295:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1301:
+sp_row_1295:
 	TESTQ BX, BX
-	JE    sp_done_1304
+	JE    sp_done_1298
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1305:
+sp_pairs_1299:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1306
+	JB      sp_group_1300
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -18164,7 +18158,7 @@ sp_pairs_1305:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1307:
+sp_pair_vector_1301:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -18184,21 +18178,21 @@ sp_pair_vector_1307:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1307
+	JNE       sp_pair_vector_1301
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1305
+	JMP       sp_pairs_1299
 
-sp_group_1306:
+sp_group_1300:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1302
+	JB      sp_partial_1296
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1309
+	JAE     sp_vectors_done_1303
 
-sp_vector_1308:
+sp_vector_1302:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -18210,16 +18204,16 @@ sp_vector_1308:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1308
+	JB        sp_vector_1302
 
-sp_vectors_done_1309:
+sp_vectors_done_1303:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1306
+	JMP  sp_group_1300
 
-sp_partial_1302:
+sp_partial_1296:
 	TESTQ      R10, R10
-	JE         sp_row_done_1303
+	JE         sp_row_done_1297
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -18233,9 +18227,9 @@ sp_partial_1302:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1311
+	JAE        sp_vectors_done_1305
 
-sp_vector_1310:
+sp_vector_1304:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -18247,11 +18241,11 @@ sp_vector_1310:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1310
+	JB        sp_vector_1304
 
-sp_vectors_done_1311:
+sp_vectors_done_1305:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1303
+	JE         sp_row_done_1297
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -18267,15 +18261,15 @@ sp_vectors_done_1311:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1303:
+sp_row_done_1297:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1301
+	JMP  sp_row_1295
 
-sp_done_1304:
+sp_done_1298:
 	VZEROUPPER
 	RET
 
@@ -18296,16 +18290,16 @@ TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1312:
+sp_row_1306:
 	TESTQ BX, BX
-	JE    sp_done_1315
+	JE    sp_done_1309
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1316:
+sp_pairs_1310:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1317
+	JB      sp_group_1311
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -18313,7 +18307,7 @@ sp_pairs_1316:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1318:
+sp_pair_vector_1312:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -18333,21 +18327,21 @@ sp_pair_vector_1318:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1318
+	JNE       sp_pair_vector_1312
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1316
+	JMP       sp_pairs_1310
 
-sp_group_1317:
+sp_group_1311:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1313
+	JB      sp_partial_1307
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1320
+	JAE     sp_vectors_done_1314
 
-sp_vector_1319:
+sp_vector_1313:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -18359,16 +18353,16 @@ sp_vector_1319:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1319
+	JB        sp_vector_1313
 
-sp_vectors_done_1320:
+sp_vectors_done_1314:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1317
+	JMP  sp_group_1311
 
-sp_partial_1313:
+sp_partial_1307:
 	TESTQ      R10, R10
-	JE         sp_row_done_1314
+	JE         sp_row_done_1308
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -18382,9 +18376,9 @@ sp_partial_1313:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1322
+	JAE        sp_vectors_done_1316
 
-sp_vector_1321:
+sp_vector_1315:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -18396,11 +18390,11 @@ sp_vector_1321:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1321
+	JB        sp_vector_1315
 
-sp_vectors_done_1322:
+sp_vectors_done_1316:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1314
+	JE         sp_row_done_1308
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -18416,15 +18410,15 @@ sp_vectors_done_1322:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1314:
+sp_row_done_1308:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1312
+	JMP  sp_row_1306
 
-sp_done_1315:
+sp_done_1309:
 	VZEROUPPER
 	RET
 
@@ -18455,11 +18449,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1324
+	JE      sp_sum_fewer_1318
 
-sp_sum_channels_1323:
+sp_sum_channels_1317:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1324
+	JB     sp_sum_fewer_1318
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -18470,18 +18464,18 @@ sp_sum_channels_1323:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1325:
+sp_sum_row_1319:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1328
+	JAE  sp_sum_rows_done_1322
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1326:
+sp_sum_vector_1320:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1327
+	JE          sp_sum_last_1321
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -18535,9 +18529,9 @@ sp_sum_vector_1326:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1326
+	JMP         sp_sum_vector_1320
 
-sp_sum_last_1327:
+sp_sum_last_1321:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -18587,9 +18581,9 @@ sp_sum_last_1327:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1325
+	JMP         sp_sum_row_1319
 
-sp_sum_rows_done_1328:
+sp_sum_rows_done_1322:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -18620,12 +18614,12 @@ sp_sum_rows_done_1328:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1323
+	JMP          sp_sum_channels_1317
 
-sp_sum_fewer_1324:
-sp_sum_channels_1330:
+sp_sum_fewer_1318:
+sp_sum_channels_1324:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1331
+	JB     sp_sum_fewer_1325
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -18633,16 +18627,16 @@ sp_sum_channels_1330:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1332:
+sp_sum_row_1326:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1335
+	JAE  sp_sum_rows_done_1329
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1333:
+sp_sum_vector_1327:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1334
+	JE          sp_sum_last_1328
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18670,11 +18664,11 @@ sp_sum_vector_1333:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1333
+	JMP         sp_sum_vector_1327
 
-sp_sum_last_1334:
+sp_sum_last_1328:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1337
+	JNE         sp_sum_masked_1331
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -18693,9 +18687,9 @@ sp_sum_last_1334:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1336
+	JMP         sp_sum_row_done_1330
 
-sp_sum_masked_1337:
+sp_sum_masked_1331:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18721,11 +18715,11 @@ sp_sum_masked_1337:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1336:
+sp_sum_row_done_1330:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1332
+	JMP  sp_sum_row_1326
 
-sp_sum_rows_done_1335:
+sp_sum_rows_done_1329:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -18744,25 +18738,25 @@ sp_sum_rows_done_1335:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1330
+	JMP          sp_sum_channels_1324
 
-sp_sum_fewer_1331:
-sp_sum_channels_1338:
+sp_sum_fewer_1325:
+sp_sum_channels_1332:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1339
+	JB     sp_sum_fewer_1333
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1340:
+sp_sum_row_1334:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1343
+	JAE  sp_sum_rows_done_1337
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1341:
+sp_sum_vector_1335:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1342
+	JE          sp_sum_last_1336
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18772,9 +18766,9 @@ sp_sum_vector_1341:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1341
+	JMP         sp_sum_vector_1335
 
-sp_sum_last_1342:
+sp_sum_last_1336:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18782,9 +18776,9 @@ sp_sum_last_1342:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1340
+	JMP         sp_sum_row_1334
 
-sp_sum_rows_done_1343:
+sp_sum_rows_done_1337:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -18795,9 +18789,9 @@ sp_sum_rows_done_1343:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1338
+	JMP          sp_sum_channels_1332
 
-sp_sum_fewer_1339:
+sp_sum_fewer_1333:
 	VZEROUPPER
 	RET
 
@@ -18812,11 +18806,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1345
+	JB           cached_1339
 	CMPQ         AX, CX
-	JE           cached_1345
+	JE           cached_1339
 	CMPQ         AX, CX
-	JE           cached_1345
+	JE           cached_1339
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -18825,7 +18819,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1347
+	JE           aligned_1341
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -18836,15 +18830,15 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1347:
+aligned_1341:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1349
+	JGT  single_1343
 
 	PCALIGN $64
 
-unrolled_1348:
+unrolled_1342:
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -18863,26 +18857,26 @@ unrolled_1348:
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
 	CMPQ     BX, SI
-	JLE      unrolled_1348
+	JLE      unrolled_1342
 
-single_1349:
+single_1343:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1351
+	JGT  remainder_1345
 
-single_loop_1350:
+single_loop_1344:
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
 	CMPQ     BX, SI
-	JLE      single_loop_1350
+	JLE      single_loop_1344
 
-remainder_1351:
+remainder_1345:
 	SUBQ      BX, DX
-	JE        span_done_1352
+	JE        span_done_1346
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18891,20 +18885,20 @@ remainder_1351:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1352:
+span_done_1346:
 	SFENCE
-	JMP stored_1346
+	JMP stored_1340
 
-cached_1345:
+cached_1339:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1354
+	JGT  single_1348
 
 	PCALIGN $64
 
-unrolled_1353:
+unrolled_1347:
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -18923,26 +18917,26 @@ unrolled_1353:
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1353
+	JLE     unrolled_1347
 
-single_1354:
+single_1348:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1356
+	JGT  remainder_1350
 
-single_loop_1355:
+single_loop_1349:
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1355
+	JLE     single_loop_1349
 
-remainder_1356:
+remainder_1350:
 	SUBQ      BX, DX
-	JE        span_done_1357
+	JE        span_done_1351
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -18951,8 +18945,8 @@ remainder_1356:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1357:
-stored_1346:
+span_done_1351:
+stored_1340:
 	VZEROUPPER
 	RET
 
@@ -18972,17 +18966,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1358
+	JB     cached_1352
 	CMPQ   R8, $0x00000800
-	JB     cached_1358
+	JB     cached_1352
 	CMPQ   AX, CX
-	JE     cached_1358
+	JE     cached_1352
 	CMPQ   AX, CX
-	JE     cached_1358
+	JE     cached_1352
+	CMPQ   DX, $0x00
+	JE     planes_done_1355
 
-plane_1360:
-	CMPQ         DX, $0x00
-	JE           planes_done_1361
+plane_1354:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -18992,7 +18986,7 @@ plane_1360:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1362
+	JE           aligned_1356
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -19003,13 +18997,13 @@ plane_1360:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1362:
+aligned_1356:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1364
+	JGT  single_1358
 
-unrolled_1363:
+unrolled_1357:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -19028,27 +19022,27 @@ unrolled_1363:
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1363
+	JLE      unrolled_1357
 
-single_1364:
+single_1358:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1366
+	JGT  remainder_1360
 
-single_loop_1365:
+single_loop_1359:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1365
+	JLE      single_loop_1359
 
-remainder_1366:
+remainder_1360:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1367
+	JE        span_done_1361
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -19057,34 +19051,33 @@ remainder_1366:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1367:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1368
-	XORQ R9, R9
+span_done_1361:
+	ADDQ    R8, CX
+	ADDQ    R8, AX
+	INCQ    R9
+	MOVQ    R9, R10
+	SUBQ    SI, R10
+	CMOVQEQ R10, R9
+	SUBQ    BX, DX
+	JG      plane_1354
 
-same_pass_1368:
-	SUBQ BX, DX
-	JMP  plane_1360
-
-planes_done_1361:
+planes_done_1355:
 	SFENCE
-	JMP stored_1359
+	JMP stored_1353
 
-cached_1358:
-plane_1369:
-	CMPQ         DX, $0x00
-	JE           planes_done_1370
+cached_1352:
+	CMPQ DX, $0x00
+	JE   planes_done_1363
+
+plane_1362:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 	CMPQ         R10, R11
-	JGT          single_1372
+	JGT          single_1365
 
-unrolled_1371:
+unrolled_1364:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -19103,27 +19096,27 @@ unrolled_1371:
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1371
+	JLE     unrolled_1364
 
-single_1372:
+single_1365:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1374
+	JGT  remainder_1367
 
-single_loop_1373:
+single_loop_1366:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1373
+	JLE     single_loop_1366
 
-remainder_1374:
+remainder_1367:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1375
+	JE        span_done_1368
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -19132,20 +19125,18 @@ remainder_1374:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1375:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1376
-	XORQ R9, R9
+span_done_1368:
+	ADDQ    R8, CX
+	ADDQ    R8, AX
+	INCQ    R9
+	MOVQ    R9, R10
+	SUBQ    SI, R10
+	CMOVQEQ R10, R9
+	SUBQ    BX, DX
+	JG      plane_1362
 
-same_pass_1376:
-	SUBQ BX, DX
-	JMP  plane_1369
-
-planes_done_1370:
-stored_1359:
+planes_done_1363:
+stored_1353:
 	VZEROUPPER
 	RET
 
@@ -19163,17 +19154,17 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1378
+	JB     cached_1370
 	CMPQ   DI, $0x00000800
-	JB     cached_1378
+	JB     cached_1370
 	CMPQ   AX, CX
-	JE     cached_1378
+	JE     cached_1370
 	CMPQ   AX, CX
-	JE     cached_1378
+	JE     cached_1370
 
-row_1380:
+row_1372:
 	CMPQ      DX, $0x00
-	JE        rows_done_1381
+	JE        rows_done_1373
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -19185,7 +19176,7 @@ row_1380:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1382
+	JE        aligned_1374
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -19196,13 +19187,13 @@ row_1380:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1382:
+aligned_1374:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1384
+	JGT  single_1376
 
-unrolled_1383:
+unrolled_1375:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -19221,27 +19212,27 @@ unrolled_1383:
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1383
+	JLE      unrolled_1375
 
-single_1384:
+single_1376:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1386
+	JGT  remainder_1378
 
-single_loop_1385:
+single_loop_1377:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1385
+	JLE      single_loop_1377
 
-remainder_1386:
+remainder_1378:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1387
+	JE        span_done_1379
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -19250,22 +19241,22 @@ remainder_1386:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1387:
+span_done_1379:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1380
+	JMP  row_1372
 
-rows_done_1381:
+rows_done_1373:
 	SFENCE
-	JMP stored_1379
+	JMP stored_1371
 
-cached_1378:
-row_1388:
+cached_1370:
+row_1380:
 	CMPQ    DX, $0x00
-	JE      rows_done_1389
+	JE      rows_done_1381
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -19273,9 +19264,9 @@ row_1388:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 	CMPQ    R8, R9
-	JGT     single_1391
+	JGT     single_1383
 
-unrolled_1390:
+unrolled_1382:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -19294,27 +19285,27 @@ unrolled_1390:
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1390
+	JLE     unrolled_1382
 
-single_1391:
+single_1383:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1393
+	JGT  remainder_1385
 
-single_loop_1392:
+single_loop_1384:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1392
+	JLE     single_loop_1384
 
-remainder_1393:
+remainder_1385:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1394
+	JE        span_done_1386
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -19323,16 +19314,16 @@ remainder_1393:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1394:
+span_done_1386:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1388
+	JMP  row_1380
 
-rows_done_1389:
-stored_1379:
+rows_done_1381:
+stored_1371:
 	VZEROUPPER
 	RET
 
@@ -19351,36 +19342,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1395
+	JA     ring_segmented_1387
 	MOVQ   R8, R9
 
-ring_len_1396:
+ring_len_1388:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1397
+	JAE  ring_len_done_1389
 	ADDQ R8, R9
-	JMP  ring_len_1396
+	JMP  ring_len_1388
 
-ring_len_done_1397:
+ring_len_done_1389:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1398:
+ring_step_1390:
 	CMPQ R10, R9
-	JB   ring_step_done_1399
+	JB   ring_step_done_1391
 	SUBQ R9, R10
-	JMP  ring_step_1398
+	JMP  ring_step_1390
 
-ring_step_done_1399:
+ring_step_done_1391:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1400:
+ring_step_1392:
 	CMPQ R10, R9
-	JB   ring_step_done_1401
+	JB   ring_step_done_1393
 	SUBQ R9, R10
-	JMP  ring_step_1400
+	JMP  ring_step_1392
 
-ring_step_done_1401:
+ring_step_done_1393:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -19390,76 +19381,76 @@ ring_step_done_1401:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1402
+	JB      ring_short_1394
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1403
+	JNE     ring_planes_1395
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1405:
+ring_copy_1397:
 	CMPQ    AX, R10
-	JAE     ring_built_1404
+	JAE     ring_built_1396
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1406
+	JB      ring_copy_tail_1398
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1405
+	JNE     ring_copy_1397
 	XORQ    R8, R8
-	JMP     ring_copy_1405
+	JMP     ring_copy_1397
 
-ring_copy_tail_1406:
+ring_copy_tail_1398:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1405
+	JMP     ring_copy_1397
 
-ring_planes_1403:
+ring_planes_1395:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1407
+	JA   ring_long_planes_1399
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1408:
+ring_fill_1400:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1409
+	JGT          ring_fill_last_1401
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1410
+	JNE          ring_wrap_1402
 	XORQ         R8, R8
 
-ring_wrap_1410:
-	JMP ring_fill_1408
+ring_wrap_1402:
+	JMP ring_fill_1400
 
-ring_fill_last_1409:
+ring_fill_last_1401:
 	CMPQ         R11, R10
-	JAE          ring_built_1404
+	JAE          ring_built_1396
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1411
+	JNE          ring_wrap_1403
 	XORQ         R8, R8
 
-ring_wrap_1411:
-	JMP ring_fill_last_1409
+ring_wrap_1403:
+	JMP ring_fill_last_1401
 
-ring_long_planes_1407:
-ring_channel_1412:
+ring_long_planes_1399:
+ring_channel_1404:
 	CMPQ         R11, R10
-	JAE          ring_built_1404
+	JAE          ring_built_1396
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -19467,65 +19458,65 @@ ring_channel_1412:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1413:
+ring_plane_1405:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1413
+	JB      ring_plane_1405
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1414
+	JNE     ring_wrap_1406
 	XORQ    R8, R8
 
-ring_wrap_1414:
-	JMP ring_channel_1412
+ring_wrap_1406:
+	JMP ring_channel_1404
 
-ring_short_1402:
+ring_short_1394:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1415:
+ring_element_1407:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1416
+	JB   ring_element_next_1408
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1416
+	JB   ring_element_next_1408
 	XORQ R11, R11
 
-ring_element_next_1416:
+ring_element_next_1408:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1415
+	JB      ring_element_1407
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1417
+	JE      ring_exact_1409
 	SUBQ    R8, AX
 
-ring_exact_1417:
+ring_exact_1409:
 	MOVQ AX, DX
 
-ring_repeat_1418:
+ring_repeat_1410:
 	CMPQ    DX, R10
-	JAE     ring_built_1404
+	JAE     ring_built_1396
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1418
+	JMP     ring_repeat_1410
 
-ring_built_1404:
+ring_built_1396:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 	CMPQ DX, R8
-	JGT  single_1420
+	JGT  single_1412
 
-unrolled_1419:
+unrolled_1411:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19548,15 +19539,15 @@ unrolled_1419:
 	CMOVQCC R9, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1419
+	JLE     unrolled_1411
 
-single_1420:
+single_1412:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  remainder_1422
+	JGT  remainder_1414
 
-single_loop_1421:
+single_loop_1413:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19567,11 +19558,11 @@ single_loop_1421:
 	CMOVQCC R9, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1421
+	JLE     single_loop_1413
 
-remainder_1422:
+remainder_1414:
 	SUBQ      DX, SI
-	JE        span_done_1423
+	JE        span_done_1415
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -19580,10 +19571,10 @@ remainder_1422:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1423:
+span_done_1415:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1395:
+ring_segmented_1387:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -19593,11 +19584,11 @@ ring_segmented_1395:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1424
+	JE   ring_rows_1416
 
-ring_segment_1425:
+ring_segment_1417:
 	CMPQ    SI, $0x00
-	JE      ring_done_1426
+	JE      ring_done_1418
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -19614,33 +19605,33 @@ ring_segment_1425:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1427:
+ring_len_1419:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1428
+	JAE  ring_len_done_1420
 	ADDQ R9, R11
-	JMP  ring_len_1427
+	JMP  ring_len_1419
 
-ring_len_done_1428:
+ring_len_done_1420:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1429:
+ring_step_1421:
 	CMPQ R12, R11
-	JB   ring_step_done_1430
+	JB   ring_step_done_1422
 	SUBQ R11, R12
-	JMP  ring_step_1429
+	JMP  ring_step_1421
 
-ring_step_done_1430:
+ring_step_done_1422:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1431:
+ring_step_1423:
 	CMPQ R12, R11
-	JB   ring_step_done_1432
+	JB   ring_step_done_1424
 	SUBQ R11, R12
-	JMP  ring_step_1431
+	JMP  ring_step_1423
 
-ring_step_done_1432:
+ring_step_done_1424:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -19650,76 +19641,76 @@ ring_step_done_1432:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1433
+	JB      ring_short_1425
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1434
+	JNE     ring_planes_1426
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1436:
+ring_copy_1428:
 	CMPQ    R8, AX
-	JAE     ring_built_1435
+	JAE     ring_built_1427
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1437
+	JB      ring_copy_tail_1429
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1436
+	JNE     ring_copy_1428
 	XORQ    R9, R9
-	JMP     ring_copy_1436
+	JMP     ring_copy_1428
 
-ring_copy_tail_1437:
+ring_copy_tail_1429:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1436
+	JMP     ring_copy_1428
 
-ring_planes_1434:
+ring_planes_1426:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1438
+	JA   ring_long_planes_1430
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1439:
+ring_fill_1431:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1440
+	JGT          ring_fill_last_1432
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1441
+	JNE          ring_wrap_1433
 	XORQ         R9, R9
 
-ring_wrap_1441:
-	JMP ring_fill_1439
+ring_wrap_1433:
+	JMP ring_fill_1431
 
-ring_fill_last_1440:
+ring_fill_last_1432:
 	CMPQ         R11, AX
-	JAE          ring_built_1435
+	JAE          ring_built_1427
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1442
+	JNE          ring_wrap_1434
 	XORQ         R9, R9
 
-ring_wrap_1442:
-	JMP ring_fill_last_1440
+ring_wrap_1434:
+	JMP ring_fill_last_1432
 
-ring_long_planes_1438:
-ring_channel_1443:
+ring_long_planes_1430:
+ring_channel_1435:
 	CMPQ         R11, AX
-	JAE          ring_built_1435
+	JAE          ring_built_1427
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -19727,66 +19718,66 @@ ring_channel_1443:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1444:
+ring_plane_1436:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1444
+	JB      ring_plane_1436
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1445
+	JNE     ring_wrap_1437
 	XORQ    R9, R9
 
-ring_wrap_1445:
-	JMP ring_channel_1443
+ring_wrap_1437:
+	JMP ring_channel_1435
 
-ring_short_1433:
+ring_short_1425:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1446:
+ring_element_1438:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1447
+	JB   ring_element_next_1439
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1447
+	JB   ring_element_next_1439
 	XORQ R11, R11
 
-ring_element_next_1447:
+ring_element_next_1439:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1446
+	JB      ring_element_1438
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1448
+	JE      ring_exact_1440
 	SUBQ    R9, DX
 
-ring_exact_1448:
+ring_exact_1440:
 	MOVQ DX, R8
 
-ring_repeat_1449:
+ring_repeat_1441:
 	CMPQ    R8, AX
-	JAE     ring_built_1435
+	JAE     ring_built_1427
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1449
+	JMP     ring_repeat_1441
 
-ring_built_1435:
+ring_built_1427:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1451
+	JGT  single_1443
 
-unrolled_1450:
+unrolled_1442:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19809,15 +19800,15 @@ unrolled_1450:
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1450
+	JLE     unrolled_1442
 
-single_1451:
+single_1443:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1453
+	JGT  remainder_1445
 
-single_loop_1452:
+single_loop_1444:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19828,11 +19819,11 @@ single_loop_1452:
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1452
+	JLE     single_loop_1444
 
-remainder_1453:
+remainder_1445:
 	SUBQ      R8, DX
-	JE        span_done_1454
+	JE        span_done_1446
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -19841,7 +19832,7 @@ remainder_1453:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1454:
+span_done_1446:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -19852,18 +19843,18 @@ span_done_1454:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1455
+	JNE  ring_next_1447
 	XORQ AX, AX
 
-ring_next_1455:
+ring_next_1447:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1425
+	JMP  ring_segment_1417
 
-ring_done_1426:
+ring_done_1418:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1424:
-ring_block_1456:
+ring_rows_1416:
+ring_block_1448:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -19879,33 +19870,33 @@ ring_block_1456:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1457:
+ring_len_1449:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1458
+	JAE  ring_len_done_1450
 	ADDQ BX, SI
-	JMP  ring_len_1457
+	JMP  ring_len_1449
 
-ring_len_done_1458:
+ring_len_done_1450:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1459:
+ring_step_1451:
 	CMPQ R8, SI
-	JB   ring_step_done_1460
+	JB   ring_step_done_1452
 	SUBQ SI, R8
-	JMP  ring_step_1459
+	JMP  ring_step_1451
 
-ring_step_done_1460:
+ring_step_done_1452:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1461:
+ring_step_1453:
 	CMPQ R8, SI
-	JB   ring_step_done_1462
+	JB   ring_step_done_1454
 	SUBQ SI, R8
-	JMP  ring_step_1461
+	JMP  ring_step_1453
 
-ring_step_done_1462:
+ring_step_done_1454:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -19916,76 +19907,76 @@ ring_step_done_1462:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1463
+	JB      ring_short_1455
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1464
+	JNE     ring_planes_1456
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1466:
+ring_copy_1458:
 	CMPQ    BX, R8
-	JAE     ring_built_1465
+	JAE     ring_built_1457
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1467
+	JB      ring_copy_tail_1459
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1466
+	JNE     ring_copy_1458
 	XORQ    R9, R9
-	JMP     ring_copy_1466
+	JMP     ring_copy_1458
 
-ring_copy_tail_1467:
+ring_copy_tail_1459:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1466
+	JMP     ring_copy_1458
 
-ring_planes_1464:
+ring_planes_1456:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1468
+	JA   ring_long_planes_1460
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1469:
+ring_fill_1461:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1470
+	JGT          ring_fill_last_1462
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1471
+	JNE          ring_wrap_1463
 	XORQ         BX, BX
 
-ring_wrap_1471:
-	JMP ring_fill_1469
+ring_wrap_1463:
+	JMP ring_fill_1461
 
-ring_fill_last_1470:
+ring_fill_last_1462:
 	CMPQ         R9, R8
-	JAE          ring_built_1465
+	JAE          ring_built_1457
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1472
+	JNE          ring_wrap_1464
 	XORQ         BX, BX
 
-ring_wrap_1472:
-	JMP ring_fill_last_1470
+ring_wrap_1464:
+	JMP ring_fill_last_1462
 
-ring_long_planes_1468:
-ring_channel_1473:
+ring_long_planes_1460:
+ring_channel_1465:
 	CMPQ         R9, R8
-	JAE          ring_built_1465
+	JAE          ring_built_1457
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -19993,57 +19984,57 @@ ring_channel_1473:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1474:
+ring_plane_1466:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1474
+	JB      ring_plane_1466
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1475
+	JNE     ring_wrap_1467
 	XORQ    BX, BX
 
-ring_wrap_1475:
-	JMP ring_channel_1473
+ring_wrap_1467:
+	JMP ring_channel_1465
 
-ring_short_1463:
+ring_short_1455:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1476:
+ring_element_1468:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1477
+	JB   ring_element_next_1469
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1477
+	JB   ring_element_next_1469
 	XORQ R9, R9
 
-ring_element_next_1477:
+ring_element_next_1469:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1476
+	JB      ring_element_1468
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1478
+	JE      ring_exact_1470
 	SUBQ    BX, DX
 
-ring_exact_1478:
+ring_exact_1470:
 	MOVQ DX, BX
 
-ring_repeat_1479:
+ring_repeat_1471:
 	CMPQ    BX, R8
-	JAE     ring_built_1465
+	JAE     ring_built_1457
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1479
+	JMP     ring_repeat_1471
 
-ring_built_1465:
+ring_built_1457:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -20052,18 +20043,18 @@ ring_built_1465:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1480:
+ring_row_1472:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1481
+	JE   ring_rows_done_1473
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1483
+	JGT  single_1475
 
-unrolled_1482:
+unrolled_1474:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -20086,15 +20077,15 @@ unrolled_1482:
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1482
+	JLE     unrolled_1474
 
-single_1483:
+single_1475:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1485
+	JGT  remainder_1477
 
-single_loop_1484:
+single_loop_1476:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -20105,11 +20096,11 @@ single_loop_1484:
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1484
+	JLE     single_loop_1476
 
-remainder_1485:
+remainder_1477:
 	SUBQ      R8, DX
-	JE        span_done_1486
+	JE        span_done_1478
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -20118,20 +20109,20 @@ remainder_1485:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1486:
+span_done_1478:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1480
+	JMP   ring_row_1472
 
-ring_rows_done_1481:
+ring_rows_done_1473:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1456
+	JMP  ring_block_1448
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -20157,11 +20148,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1487
+	JB           cached_1479
 	CMPQ         AX, DX
-	JE           cached_1487
+	JE           cached_1479
 	CMPQ         AX, CX
-	JE           cached_1487
+	JE           cached_1479
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -20170,7 +20161,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1489
+	JE           aligned_1481
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -20189,15 +20180,15 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1489:
+aligned_1481:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1491
+	JGT  single_1483
 
 	PCALIGN $64
 
-unrolled_1490:
+unrolled_1482:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20248,15 +20239,15 @@ unrolled_1490:
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1490
+	JLE         unrolled_1482
 
-single_1491:
+single_1483:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1493
+	JGT  remainder_1485
 
-single_loop_1492:
+single_loop_1484:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20271,11 +20262,11 @@ single_loop_1492:
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1492
+	JLE         single_loop_1484
 
-remainder_1493:
+remainder_1485:
 	SUBQ        SI, BX
-	JE          span_done_1494
+	JE          span_done_1486
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -20292,20 +20283,20 @@ remainder_1493:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1494:
+span_done_1486:
 	SFENCE
-	JMP stored_1488
+	JMP stored_1480
 
-cached_1487:
+cached_1479:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1496
+	JGT  single_1488
 
 	PCALIGN $64
 
-unrolled_1495:
+unrolled_1487:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20356,15 +20347,15 @@ unrolled_1495:
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1495
+	JLE         unrolled_1487
 
-single_1496:
+single_1488:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1498
+	JGT  remainder_1490
 
-single_loop_1497:
+single_loop_1489:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20379,11 +20370,11 @@ single_loop_1497:
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1497
+	JLE         single_loop_1489
 
-remainder_1498:
+remainder_1490:
 	SUBQ        SI, BX
-	JE          span_done_1499
+	JE          span_done_1491
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -20400,8 +20391,8 @@ remainder_1498:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1499:
-stored_1488:
+span_done_1491:
+stored_1480:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -20437,17 +20428,17 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1500
+	JB     cached_1492
 	CMPQ   R10, $0x00000800
-	JB     cached_1500
+	JB     cached_1492
 	CMPQ   AX, DX
-	JE     cached_1500
+	JE     cached_1492
 	CMPQ   AX, CX
-	JE     cached_1500
+	JE     cached_1492
+	CMPQ   BX, $0x00
+	JE     planes_done_1495
 
-plane_1502:
-	CMPQ         BX, $0x00
-	JE           planes_done_1503
+plane_1494:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -20465,7 +20456,7 @@ plane_1502:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1504
+	JE           aligned_1496
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -20484,13 +20475,13 @@ plane_1502:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1504:
+aligned_1496:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1506
+	JGT  single_1498
 
-unrolled_1505:
+unrolled_1497:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20541,15 +20532,15 @@ unrolled_1505:
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1505
+	JLE         unrolled_1497
 
-single_1506:
+single_1498:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1508
+	JGT  remainder_1500
 
-single_loop_1507:
+single_loop_1499:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20564,12 +20555,12 @@ single_loop_1507:
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1507
+	JLE         single_loop_1499
 
-remainder_1508:
+remainder_1500:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1509
+	JE          span_done_1501
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -20586,7 +20577,7 @@ remainder_1508:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1509:
+span_done_1501:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -20606,22 +20597,21 @@ span_done_1509:
 	ADDQ          R10, DX
 	ADDQ          R10, AX
 	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_1510
-	XORQ          R11, R11
+	MOVQ          R11, R12
+	SUBQ          R8, R12
+	CMOVQEQ       R12, R11
+	SUBQ          DI, BX
+	JG            plane_1494
 
-same_pass_1510:
-	SUBQ DI, BX
-	JMP  plane_1502
-
-planes_done_1503:
+planes_done_1495:
 	SFENCE
-	JMP stored_1501
+	JMP stored_1493
 
-cached_1500:
-plane_1511:
-	CMPQ         BX, $0x00
-	JE           planes_done_1512
+cached_1492:
+	CMPQ BX, $0x00
+	JE   planes_done_1503
+
+plane_1502:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -20635,9 +20625,9 @@ plane_1511:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 	CMPQ         R12, R13
-	JGT          single_1514
+	JGT          single_1505
 
-unrolled_1513:
+unrolled_1504:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20688,15 +20678,15 @@ unrolled_1513:
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1513
+	JLE         unrolled_1504
 
-single_1514:
+single_1505:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1516
+	JGT  remainder_1507
 
-single_loop_1515:
+single_loop_1506:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20711,12 +20701,12 @@ single_loop_1515:
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1515
+	JLE         single_loop_1506
 
-remainder_1516:
+remainder_1507:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1517
+	JE          span_done_1508
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -20733,7 +20723,7 @@ remainder_1516:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1517:
+span_done_1508:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -20753,16 +20743,14 @@ span_done_1517:
 	ADDQ          R10, DX
 	ADDQ          R10, AX
 	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_1518
-	XORQ          R11, R11
+	MOVQ          R11, R12
+	SUBQ          R8, R12
+	CMOVQEQ       R12, R11
+	SUBQ          DI, BX
+	JG            plane_1502
 
-same_pass_1518:
-	SUBQ DI, BX
-	JMP  plane_1511
-
-planes_done_1512:
-stored_1501:
+planes_done_1503:
+stored_1493:
 	VZEROUPPER
 	RET
 
@@ -20782,17 +20770,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1520
+	JB     cached_1510
 	CMPQ   R9, $0x00000800
-	JB     cached_1520
+	JB     cached_1510
 	CMPQ   AX, DX
-	JE     cached_1520
+	JE     cached_1510
 	CMPQ   AX, CX
-	JE     cached_1520
+	JE     cached_1510
 
-row_1522:
+row_1512:
 	CMPQ        BX, $0x00
-	JE          rows_done_1523
+	JE          rows_done_1513
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -20804,7 +20792,7 @@ row_1522:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1524
+	JE          aligned_1514
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -20827,13 +20815,13 @@ row_1522:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1524:
+aligned_1514:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1526
+	JGT  single_1516
 
-unrolled_1525:
+unrolled_1515:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20900,15 +20888,15 @@ unrolled_1525:
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1525
+	JLE         unrolled_1515
 
-single_1526:
+single_1516:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1528
+	JGT  remainder_1518
 
-single_loop_1527:
+single_loop_1517:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -20927,12 +20915,12 @@ single_loop_1527:
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1527
+	JLE         single_loop_1517
 
-remainder_1528:
+remainder_1518:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1529
+	JE          span_done_1519
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -20953,23 +20941,23 @@ remainder_1528:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1529:
+span_done_1519:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1522
+	JMP  row_1512
 
-rows_done_1523:
+rows_done_1513:
 	SFENCE
-	JMP stored_1521
+	JMP stored_1511
 
-cached_1520:
-row_1530:
+cached_1510:
+row_1520:
 	CMPQ    BX, $0x00
-	JE      rows_done_1531
+	JE      rows_done_1521
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -20977,9 +20965,9 @@ row_1530:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 	CMPQ    R10, R11
-	JGT     single_1533
+	JGT     single_1523
 
-unrolled_1532:
+unrolled_1522:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -21046,15 +21034,15 @@ unrolled_1532:
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1532
+	JLE         unrolled_1522
 
-single_1533:
+single_1523:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1535
+	JGT  remainder_1525
 
-single_loop_1534:
+single_loop_1524:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -21073,12 +21061,12 @@ single_loop_1534:
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1534
+	JLE         single_loop_1524
 
-remainder_1535:
+remainder_1525:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1536
+	JE          span_done_1526
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -21099,17 +21087,17 @@ remainder_1535:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1536:
+span_done_1526:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1530
+	JMP  row_1520
 
-rows_done_1531:
-stored_1521:
+rows_done_1521:
+stored_1511:
 	VZEROUPPER
 	RET
 
@@ -21132,36 +21120,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1537
+	JA     ring_segmented_1527
 	MOVQ   R10, R11
 
-ring_len_1538:
+ring_len_1528:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1539
+	JAE  ring_len_done_1529
 	ADDQ R10, R11
-	JMP  ring_len_1538
+	JMP  ring_len_1528
 
-ring_len_done_1539:
+ring_len_done_1529:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1540:
+ring_step_1530:
 	CMPQ R12, R11
-	JB   ring_step_done_1541
+	JB   ring_step_done_1531
 	SUBQ R11, R12
-	JMP  ring_step_1540
+	JMP  ring_step_1530
 
-ring_step_done_1541:
+ring_step_done_1531:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1542:
+ring_step_1532:
 	CMPQ R12, R11
-	JB   ring_step_done_1543
+	JB   ring_step_done_1533
 	SUBQ R11, R12
-	JMP  ring_step_1542
+	JMP  ring_step_1532
 
-ring_step_done_1543:
+ring_step_done_1533:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -21171,76 +21159,76 @@ ring_step_done_1543:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1544
+	JB      ring_short_1534
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1545
+	JNE     ring_planes_1535
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1547:
+ring_copy_1537:
 	CMPQ    R8, R12
-	JAE     ring_built_1546
+	JAE     ring_built_1536
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1548
+	JB      ring_copy_tail_1538
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1547
+	JNE     ring_copy_1537
 	XORQ    R10, R10
-	JMP     ring_copy_1547
+	JMP     ring_copy_1537
 
-ring_copy_tail_1548:
+ring_copy_tail_1538:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1547
+	JMP     ring_copy_1537
 
-ring_planes_1545:
+ring_planes_1535:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1549
+	JA   ring_long_planes_1539
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1550:
+ring_fill_1540:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1551
+	JGT          ring_fill_last_1541
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1552
+	JNE          ring_wrap_1542
 	XORQ         R10, R10
 
-ring_wrap_1552:
-	JMP ring_fill_1550
+ring_wrap_1542:
+	JMP ring_fill_1540
 
-ring_fill_last_1551:
+ring_fill_last_1541:
 	CMPQ         R13, R12
-	JAE          ring_built_1546
+	JAE          ring_built_1536
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1553
+	JNE          ring_wrap_1543
 	XORQ         R10, R10
 
-ring_wrap_1553:
-	JMP ring_fill_last_1551
+ring_wrap_1543:
+	JMP ring_fill_last_1541
 
-ring_long_planes_1549:
-ring_channel_1554:
+ring_long_planes_1539:
+ring_channel_1544:
 	CMPQ         R13, R12
-	JAE          ring_built_1546
+	JAE          ring_built_1536
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -21248,57 +21236,57 @@ ring_channel_1554:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1555:
+ring_plane_1545:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1555
+	JB      ring_plane_1545
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1556
+	JNE     ring_wrap_1546
 	XORQ    R10, R10
 
-ring_wrap_1556:
-	JMP ring_channel_1554
+ring_wrap_1546:
+	JMP ring_channel_1544
 
-ring_short_1544:
+ring_short_1534:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1557:
+ring_element_1547:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1558
+	JB   ring_element_next_1548
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1558
+	JB   ring_element_next_1548
 	XORQ R13, R13
 
-ring_element_next_1558:
+ring_element_next_1548:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1557
+	JB      ring_element_1547
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1559
+	JE      ring_exact_1549
 	SUBQ    R10, R8
 
-ring_exact_1559:
+ring_exact_1549:
 	MOVQ R8, R9
 
-ring_repeat_1560:
+ring_repeat_1550:
 	CMPQ    R9, R12
-	JAE     ring_built_1546
+	JAE     ring_built_1536
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1560
+	JMP     ring_repeat_1550
 
-ring_built_1546:
+ring_built_1536:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -21314,22 +21302,22 @@ ring_built_1546:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1561:
+sums_zero_1551:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1562
+	JAE     sums_zeroed_1552
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1561
+	JMP     sums_zero_1551
 
-sums_zeroed_1562:
+sums_zeroed_1552:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1564
+	JGT  single_1554
 
-unrolled_1563:
+unrolled_1553:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -21400,15 +21388,15 @@ unrolled_1563:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
 	CMPQ        R9, R10
-	JLE         unrolled_1563
+	JLE         unrolled_1553
 
-single_1564:
+single_1554:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1566
+	JGT  remainder_1556
 
-single_loop_1565:
+single_loop_1555:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -21431,11 +21419,11 @@ single_loop_1565:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         single_loop_1565
+	JLE         single_loop_1555
 
-remainder_1566:
+remainder_1556:
 	SUBQ        R9, DI
-	JE          span_done_1567
+	JE          span_done_1557
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -21456,78 +21444,78 @@ remainder_1566:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1567:
+span_done_1557:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1569
+	JLE   fold_ext_done_1559
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1570
+	JA    fold_ext_scalar_1560
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1568:
+fold_ext_1558:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1569
+	JBE     fold_ext_done_1559
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1568
+	JMP     fold_ext_1558
 
-fold_ext_scalar_1570:
+fold_ext_scalar_1560:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1571:
+fold_ext_element_1561:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1572
+	JBE    fold_ext_element_done_1562
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1571
+	JMP    fold_ext_element_1561
 
-fold_ext_element_done_1572:
-fold_ext_done_1569:
-fold_1573:
+fold_ext_element_done_1562:
+fold_ext_done_1559:
+fold_1563:
 	CMPQ   DX, AX
-	JBE    fold_done_1574
+	JBE    fold_done_1564
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1573
+	JMP    fold_1563
 
-fold_done_1574:
+fold_done_1564:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1575
+	JNE  sums_planes_1565
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1577:
+sums_vector_1567:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1578
+	JGT       sums_scalar_1568
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1577
+	JMP       sums_vector_1567
 
-sums_scalar_1578:
+sums_scalar_1568:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1576
+	JE        sums_done_1566
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -21535,18 +21523,18 @@ sums_scalar_1578:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1578
+	JMP       sums_scalar_1568
 
-sums_planes_1575:
+sums_planes_1565:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1579:
+sums_group_1569:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1581
+	JB     sums_single_1571
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -21555,7 +21543,7 @@ sums_group_1579:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1580:
+sums_group_plane_1570:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -21564,7 +21552,7 @@ sums_group_plane_1580:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1580
+	JB        sums_group_plane_1570
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -21589,32 +21577,32 @@ sums_group_plane_1580:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1579
+	JMP       sums_group_1569
 
-sums_single_1581:
+sums_single_1571:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1576
+	JE     sums_done_1566
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1582:
+sums_single_plane_1572:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1582
+	JB        sums_single_plane_1572
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1581
+	JMP       sums_single_1571
 
-sums_done_1576:
+sums_done_1566:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1537:
+ring_segmented_1527:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -21624,7 +21612,7 @@ ring_segmented_1537:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1584:
+ring_block_1574:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -21640,33 +21628,33 @@ ring_block_1584:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1585:
+ring_len_1575:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1586
+	JAE  ring_len_done_1576
 	ADDQ DI, R8
-	JMP  ring_len_1585
+	JMP  ring_len_1575
 
-ring_len_done_1586:
+ring_len_done_1576:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1587:
+ring_step_1577:
 	CMPQ R9, R8
-	JB   ring_step_done_1588
+	JB   ring_step_done_1578
 	SUBQ R8, R9
-	JMP  ring_step_1587
+	JMP  ring_step_1577
 
-ring_step_done_1588:
+ring_step_done_1578:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1589:
+ring_step_1579:
 	CMPQ R9, R8
-	JB   ring_step_done_1590
+	JB   ring_step_done_1580
 	SUBQ R8, R9
-	JMP  ring_step_1589
+	JMP  ring_step_1579
 
-ring_step_done_1590:
+ring_step_done_1580:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -21677,76 +21665,76 @@ ring_step_done_1590:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1591
+	JB      ring_short_1581
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1592
+	JNE     ring_planes_1582
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1594:
+ring_copy_1584:
 	CMPQ    DI, R9
-	JAE     ring_built_1593
+	JAE     ring_built_1583
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1595
+	JB      ring_copy_tail_1585
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1594
+	JNE     ring_copy_1584
 	XORQ    R10, R10
-	JMP     ring_copy_1594
+	JMP     ring_copy_1584
 
-ring_copy_tail_1595:
+ring_copy_tail_1585:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1594
+	JMP     ring_copy_1584
 
-ring_planes_1592:
+ring_planes_1582:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1596
+	JA   ring_long_planes_1586
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1597:
+ring_fill_1587:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1598
+	JGT          ring_fill_last_1588
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1599
+	JNE          ring_wrap_1589
 	XORQ         DI, DI
 
-ring_wrap_1599:
-	JMP ring_fill_1597
+ring_wrap_1589:
+	JMP ring_fill_1587
 
-ring_fill_last_1598:
+ring_fill_last_1588:
 	CMPQ         R10, R9
-	JAE          ring_built_1593
+	JAE          ring_built_1583
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1600
+	JNE          ring_wrap_1590
 	XORQ         DI, DI
 
-ring_wrap_1600:
-	JMP ring_fill_last_1598
+ring_wrap_1590:
+	JMP ring_fill_last_1588
 
-ring_long_planes_1596:
-ring_channel_1601:
+ring_long_planes_1586:
+ring_channel_1591:
 	CMPQ         R10, R9
-	JAE          ring_built_1593
+	JAE          ring_built_1583
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -21754,57 +21742,57 @@ ring_channel_1601:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1602:
+ring_plane_1592:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1602
+	JB      ring_plane_1592
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1603
+	JNE     ring_wrap_1593
 	XORQ    DI, DI
 
-ring_wrap_1603:
-	JMP ring_channel_1601
+ring_wrap_1593:
+	JMP ring_channel_1591
 
-ring_short_1591:
+ring_short_1581:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1604:
+ring_element_1594:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1605
+	JB   ring_element_next_1595
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1605
+	JB   ring_element_next_1595
 	XORQ R10, R10
 
-ring_element_next_1605:
+ring_element_next_1595:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1604
+	JB      ring_element_1594
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1606
+	JE      ring_exact_1596
 	SUBQ    DI, SI
 
-ring_exact_1606:
+ring_exact_1596:
 	MOVQ SI, DI
 
-ring_repeat_1607:
+ring_repeat_1597:
 	CMPQ    DI, R9
-	JAE     ring_built_1593
+	JAE     ring_built_1583
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1607
+	JMP     ring_repeat_1597
 
-ring_built_1593:
+ring_built_1583:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -21830,26 +21818,26 @@ ring_built_1593:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1608:
+sums_zero_1598:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1609
+	JAE     sums_zeroed_1599
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1608
+	JMP     sums_zero_1598
 
-sums_zeroed_1609:
-ring_row_1610:
+sums_zeroed_1599:
+ring_row_1600:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1611
+	JE   ring_rows_done_1601
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1613
+	JGT  single_1603
 
-unrolled_1612:
+unrolled_1602:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21920,15 +21908,15 @@ unrolled_1612:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1612
+	JLE         unrolled_1602
 
-single_1613:
+single_1603:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1615
+	JGT  remainder_1605
 
-single_loop_1614:
+single_loop_1604:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -21951,11 +21939,11 @@ single_loop_1614:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1614
+	JLE         single_loop_1604
 
-remainder_1615:
+remainder_1605:
 	SUBQ        R10, R9
-	JE          span_done_1616
+	JE          span_done_1606
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -21976,7 +21964,7 @@ remainder_1615:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1616:
+span_done_1606:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -21984,9 +21972,9 @@ span_done_1616:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1610
+	JMP   ring_row_1600
 
-ring_rows_done_1611:
+ring_rows_done_1601:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -21994,71 +21982,71 @@ ring_rows_done_1611:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1618
+	JLE  fold_ext_done_1608
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1619
+	JA   fold_ext_scalar_1609
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1617:
+fold_ext_1607:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1618
+	JBE     fold_ext_done_1608
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1617
+	JMP     fold_ext_1607
 
-fold_ext_scalar_1619:
+fold_ext_scalar_1609:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1620:
+fold_ext_element_1610:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1621
+	JBE    fold_ext_element_done_1611
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1620
+	JMP    fold_ext_element_1610
 
-fold_ext_element_done_1621:
-fold_ext_done_1618:
-fold_1622:
+fold_ext_element_done_1611:
+fold_ext_done_1608:
+fold_1612:
 	CMPQ   DI, SI
-	JBE    fold_done_1623
+	JBE    fold_done_1613
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1622
+	JMP    fold_1612
 
-fold_done_1623:
+fold_done_1613:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1624
+	JNE  sums_planes_1614
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1626:
+sums_vector_1616:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1627
+	JGT       sums_scalar_1617
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1626
+	JMP       sums_vector_1616
 
-sums_scalar_1627:
+sums_scalar_1617:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1625
+	JE        sums_done_1615
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -22066,18 +22054,18 @@ sums_scalar_1627:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1627
+	JMP       sums_scalar_1617
 
-sums_planes_1624:
+sums_planes_1614:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1628:
+sums_group_1618:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1630
+	JB     sums_single_1620
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -22086,7 +22074,7 @@ sums_group_1628:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1629:
+sums_group_plane_1619:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -22095,7 +22083,7 @@ sums_group_plane_1629:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1629
+	JB        sums_group_plane_1619
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -22120,32 +22108,32 @@ sums_group_plane_1629:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1628
+	JMP       sums_group_1618
 
-sums_single_1630:
+sums_single_1620:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1625
+	JE     sums_done_1615
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1631:
+sums_single_plane_1621:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1631
+	JB        sums_single_plane_1621
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1630
+	JMP       sums_single_1620
 
-sums_done_1625:
+sums_done_1615:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1584
+	JMP  ring_block_1574
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -22163,11 +22151,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1632
+	JB           cached_1622
 	CMPQ         AX, DX
-	JE           cached_1632
+	JE           cached_1622
 	CMPQ         AX, CX
-	JE           cached_1632
+	JE           cached_1622
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -22176,7 +22164,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1634
+	JE           aligned_1624
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -22188,15 +22176,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1634:
+aligned_1624:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1636
+	JGT  single_1626
 
 	PCALIGN $64
 
-unrolled_1635:
+unrolled_1625:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -22219,15 +22207,15 @@ unrolled_1635:
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
 	CMPQ     SI, DI
-	JLE      unrolled_1635
+	JLE      unrolled_1625
 
-single_1636:
+single_1626:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1638
+	JGT  remainder_1628
 
-single_loop_1637:
+single_loop_1627:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -22235,11 +22223,11 @@ single_loop_1637:
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      single_loop_1637
+	JLE      single_loop_1627
 
-remainder_1638:
+remainder_1628:
 	SUBQ      SI, BX
-	JE        span_done_1639
+	JE        span_done_1629
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -22249,20 +22237,20 @@ remainder_1638:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1639:
+span_done_1629:
 	SFENCE
-	JMP stored_1633
+	JMP stored_1623
 
-cached_1632:
+cached_1622:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1641
+	JGT  single_1631
 
 	PCALIGN $64
 
-unrolled_1640:
+unrolled_1630:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -22285,15 +22273,15 @@ unrolled_1640:
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	CMPQ    SI, DI
-	JLE     unrolled_1640
+	JLE     unrolled_1630
 
-single_1641:
+single_1631:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1643
+	JGT  remainder_1633
 
-single_loop_1642:
+single_loop_1632:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -22301,11 +22289,11 @@ single_loop_1642:
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, DI
-	JLE     single_loop_1642
+	JLE     single_loop_1632
 
-remainder_1643:
+remainder_1633:
 	SUBQ      SI, BX
-	JE        span_done_1644
+	JE        span_done_1634
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -22315,8 +22303,8 @@ remainder_1643:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1644:
-stored_1633:
+span_done_1634:
+stored_1623:
 	VZEROUPPER
 	RET
 
@@ -22337,17 +22325,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1645
+	JB     cached_1635
 	CMPQ   R9, $0x00000800
-	JB     cached_1645
+	JB     cached_1635
 	CMPQ   AX, DX
-	JE     cached_1645
+	JE     cached_1635
 	CMPQ   AX, CX
-	JE     cached_1645
+	JE     cached_1635
+	CMPQ   BX, $0x00
+	JE     planes_done_1638
 
-plane_1647:
-	CMPQ         BX, $0x00
-	JE           planes_done_1648
+plane_1637:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -22357,7 +22345,7 @@ plane_1647:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1649
+	JE           aligned_1639
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -22369,13 +22357,13 @@ plane_1647:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1649:
+aligned_1639:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1651
+	JGT  single_1641
 
-unrolled_1650:
+unrolled_1640:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -22398,15 +22386,15 @@ unrolled_1650:
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
 	CMPQ     R11, R12
-	JLE      unrolled_1650
+	JLE      unrolled_1640
 
-single_1651:
+single_1641:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1653
+	JGT  remainder_1643
 
-single_loop_1652:
+single_loop_1642:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -22414,12 +22402,12 @@ single_loop_1652:
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
 	CMPQ     R11, R12
-	JLE      single_loop_1652
+	JLE      single_loop_1642
 
-remainder_1653:
+remainder_1643:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1654
+	JE        span_done_1644
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -22429,35 +22417,34 @@ remainder_1653:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1654:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_1655
-	XORQ R10, R10
+span_done_1644:
+	ADDQ    R9, CX
+	ADDQ    R9, DX
+	ADDQ    R9, AX
+	INCQ    R10
+	MOVQ    R10, R11
+	SUBQ    DI, R11
+	CMOVQEQ R11, R10
+	SUBQ    SI, BX
+	JG      plane_1637
 
-same_pass_1655:
-	SUBQ SI, BX
-	JMP  plane_1647
-
-planes_done_1648:
+planes_done_1638:
 	SFENCE
-	JMP stored_1646
+	JMP stored_1636
 
-cached_1645:
-plane_1656:
-	CMPQ         BX, $0x00
-	JE           planes_done_1657
+cached_1635:
+	CMPQ BX, $0x00
+	JE   planes_done_1646
+
+plane_1645:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 	CMPQ         R11, R12
-	JGT          single_1659
+	JGT          single_1648
 
-unrolled_1658:
+unrolled_1647:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -22480,15 +22467,15 @@ unrolled_1658:
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R12
-	JLE     unrolled_1658
+	JLE     unrolled_1647
 
-single_1659:
+single_1648:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1661
+	JGT  remainder_1650
 
-single_loop_1660:
+single_loop_1649:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -22496,12 +22483,12 @@ single_loop_1660:
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     single_loop_1660
+	JLE     single_loop_1649
 
-remainder_1661:
+remainder_1650:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1662
+	JE        span_done_1651
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -22511,21 +22498,19 @@ remainder_1661:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1662:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_1663
-	XORQ R10, R10
+span_done_1651:
+	ADDQ    R9, CX
+	ADDQ    R9, DX
+	ADDQ    R9, AX
+	INCQ    R10
+	MOVQ    R10, R11
+	SUBQ    DI, R11
+	CMOVQEQ R11, R10
+	SUBQ    SI, BX
+	JG      plane_1645
 
-same_pass_1663:
-	SUBQ SI, BX
-	JMP  plane_1656
-
-planes_done_1657:
-stored_1646:
+planes_done_1646:
+stored_1636:
 	VZEROUPPER
 	RET
 
@@ -22544,17 +22529,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1665
+	JB     cached_1653
 	CMPQ   R8, $0x00000800
-	JB     cached_1665
+	JB     cached_1653
 	CMPQ   AX, DX
-	JE     cached_1665
+	JE     cached_1653
 	CMPQ   AX, CX
-	JE     cached_1665
+	JE     cached_1653
 
-row_1667:
+row_1655:
 	CMPQ      BX, $0x00
-	JE        rows_done_1668
+	JE        rows_done_1656
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -22566,7 +22551,7 @@ row_1667:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1669
+	JE        aligned_1657
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -22578,13 +22563,13 @@ row_1667:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1669:
+aligned_1657:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1671
+	JGT  single_1659
 
-unrolled_1670:
+unrolled_1658:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -22607,15 +22592,15 @@ unrolled_1670:
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
 	CMPQ     R9, R10
-	JLE      unrolled_1670
+	JLE      unrolled_1658
 
-single_1671:
+single_1659:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1673
+	JGT  remainder_1661
 
-single_loop_1672:
+single_loop_1660:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -22623,12 +22608,12 @@ single_loop_1672:
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
 	CMPQ     R9, R10
-	JLE      single_loop_1672
+	JLE      single_loop_1660
 
-remainder_1673:
+remainder_1661:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1674
+	JE        span_done_1662
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22638,23 +22623,23 @@ remainder_1673:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1674:
+span_done_1662:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1667
+	JMP  row_1655
 
-rows_done_1668:
+rows_done_1656:
 	SFENCE
-	JMP stored_1666
+	JMP stored_1654
 
-cached_1665:
-row_1675:
+cached_1653:
+row_1663:
 	CMPQ    BX, $0x00
-	JE      rows_done_1676
+	JE      rows_done_1664
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -22662,9 +22647,9 @@ row_1675:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 	CMPQ    R9, R10
-	JGT     single_1678
+	JGT     single_1666
 
-unrolled_1677:
+unrolled_1665:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -22687,15 +22672,15 @@ unrolled_1677:
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1677
+	JLE     unrolled_1665
 
-single_1678:
+single_1666:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1680
+	JGT  remainder_1668
 
-single_loop_1679:
+single_loop_1667:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -22703,12 +22688,12 @@ single_loop_1679:
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1679
+	JLE     single_loop_1667
 
-remainder_1680:
+remainder_1668:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1681
+	JE        span_done_1669
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22718,17 +22703,17 @@ remainder_1680:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1681:
+span_done_1669:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1675
+	JMP  row_1663
 
-rows_done_1676:
-stored_1666:
+rows_done_1664:
+stored_1654:
 	VZEROUPPER
 	RET
 
@@ -22748,36 +22733,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1682
+	JA     ring_segmented_1670
 	MOVQ   R9, R10
 
-ring_len_1683:
+ring_len_1671:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1684
+	JAE  ring_len_done_1672
 	ADDQ R9, R10
-	JMP  ring_len_1683
+	JMP  ring_len_1671
 
-ring_len_done_1684:
+ring_len_done_1672:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1685:
+ring_step_1673:
 	CMPQ R11, R10
-	JB   ring_step_done_1686
+	JB   ring_step_done_1674
 	SUBQ R10, R11
-	JMP  ring_step_1685
+	JMP  ring_step_1673
 
-ring_step_done_1686:
+ring_step_done_1674:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1687:
+ring_step_1675:
 	CMPQ R11, R10
-	JB   ring_step_done_1688
+	JB   ring_step_done_1676
 	SUBQ R10, R11
-	JMP  ring_step_1687
+	JMP  ring_step_1675
 
-ring_step_done_1688:
+ring_step_done_1676:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -22787,76 +22772,76 @@ ring_step_done_1688:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1689
+	JB      ring_short_1677
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1690
+	JNE     ring_planes_1678
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1692:
+ring_copy_1680:
 	CMPQ    AX, R11
-	JAE     ring_built_1691
+	JAE     ring_built_1679
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1693
+	JB      ring_copy_tail_1681
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1692
+	JNE     ring_copy_1680
 	XORQ    R9, R9
-	JMP     ring_copy_1692
+	JMP     ring_copy_1680
 
-ring_copy_tail_1693:
+ring_copy_tail_1681:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1692
+	JMP     ring_copy_1680
 
-ring_planes_1690:
+ring_planes_1678:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1694
+	JA   ring_long_planes_1682
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1695:
+ring_fill_1683:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1696
+	JGT          ring_fill_last_1684
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1697
+	JNE          ring_wrap_1685
 	XORQ         R9, R9
 
-ring_wrap_1697:
-	JMP ring_fill_1695
+ring_wrap_1685:
+	JMP ring_fill_1683
 
-ring_fill_last_1696:
+ring_fill_last_1684:
 	CMPQ         R12, R11
-	JAE          ring_built_1691
+	JAE          ring_built_1679
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1698
+	JNE          ring_wrap_1686
 	XORQ         R9, R9
 
-ring_wrap_1698:
-	JMP ring_fill_last_1696
+ring_wrap_1686:
+	JMP ring_fill_last_1684
 
-ring_long_planes_1694:
-ring_channel_1699:
+ring_long_planes_1682:
+ring_channel_1687:
 	CMPQ         R12, R11
-	JAE          ring_built_1691
+	JAE          ring_built_1679
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -22864,65 +22849,65 @@ ring_channel_1699:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1700:
+ring_plane_1688:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1700
+	JB      ring_plane_1688
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1701
+	JNE     ring_wrap_1689
 	XORQ    R9, R9
 
-ring_wrap_1701:
-	JMP ring_channel_1699
+ring_wrap_1689:
+	JMP ring_channel_1687
 
-ring_short_1689:
+ring_short_1677:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1702:
+ring_element_1690:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1703
+	JB   ring_element_next_1691
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1703
+	JB   ring_element_next_1691
 	XORQ R12, R12
 
-ring_element_next_1703:
+ring_element_next_1691:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1702
+	JB      ring_element_1690
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1704
+	JE      ring_exact_1692
 	SUBQ    R9, AX
 
-ring_exact_1704:
+ring_exact_1692:
 	MOVQ AX, DX
 
-ring_repeat_1705:
+ring_repeat_1693:
 	CMPQ    DX, R11
-	JAE     ring_built_1691
+	JAE     ring_built_1679
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1705
+	JMP     ring_repeat_1693
 
-ring_built_1691:
+ring_built_1679:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ DX, R9
-	JGT  single_1707
+	JGT  single_1695
 
-unrolled_1706:
+unrolled_1694:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22949,15 +22934,15 @@ unrolled_1706:
 	CMOVQCC R10, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R9
-	JLE     unrolled_1706
+	JLE     unrolled_1694
 
-single_1707:
+single_1695:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  remainder_1709
+	JGT  remainder_1697
 
-single_loop_1708:
+single_loop_1696:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -22969,11 +22954,11 @@ single_loop_1708:
 	CMOVQCC R10, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R9
-	JLE     single_loop_1708
+	JLE     single_loop_1696
 
-remainder_1709:
+remainder_1697:
 	SUBQ      DX, DI
-	JE        span_done_1710
+	JE        span_done_1698
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -22983,10 +22968,10 @@ remainder_1709:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1710:
+span_done_1698:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1682:
+ring_segmented_1670:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -22996,11 +22981,11 @@ ring_segmented_1682:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1711
+	JE   ring_rows_1699
 
-ring_segment_1712:
+ring_segment_1700:
 	CMPQ    DI, $0x00
-	JE      ring_done_1713
+	JE      ring_done_1701
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -23017,33 +23002,33 @@ ring_segment_1712:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1714:
+ring_len_1702:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1715
+	JAE  ring_len_done_1703
 	ADDQ R10, R12
-	JMP  ring_len_1714
+	JMP  ring_len_1702
 
-ring_len_done_1715:
+ring_len_done_1703:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1716:
+ring_step_1704:
 	CMPQ R13, R12
-	JB   ring_step_done_1717
+	JB   ring_step_done_1705
 	SUBQ R12, R13
-	JMP  ring_step_1716
+	JMP  ring_step_1704
 
-ring_step_done_1717:
+ring_step_done_1705:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1718:
+ring_step_1706:
 	CMPQ R13, R12
-	JB   ring_step_done_1719
+	JB   ring_step_done_1707
 	SUBQ R12, R13
-	JMP  ring_step_1718
+	JMP  ring_step_1706
 
-ring_step_done_1719:
+ring_step_done_1707:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -23053,76 +23038,76 @@ ring_step_done_1719:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1720
+	JB      ring_short_1708
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1721
+	JNE     ring_planes_1709
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1723:
+ring_copy_1711:
 	CMPQ    R9, AX
-	JAE     ring_built_1722
+	JAE     ring_built_1710
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1724
+	JB      ring_copy_tail_1712
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1723
+	JNE     ring_copy_1711
 	XORQ    R10, R10
-	JMP     ring_copy_1723
+	JMP     ring_copy_1711
 
-ring_copy_tail_1724:
+ring_copy_tail_1712:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1723
+	JMP     ring_copy_1711
 
-ring_planes_1721:
+ring_planes_1709:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1725
+	JA   ring_long_planes_1713
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1726:
+ring_fill_1714:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1727
+	JGT          ring_fill_last_1715
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1728
+	JNE          ring_wrap_1716
 	XORQ         R10, R10
 
-ring_wrap_1728:
-	JMP ring_fill_1726
+ring_wrap_1716:
+	JMP ring_fill_1714
 
-ring_fill_last_1727:
+ring_fill_last_1715:
 	CMPQ         R12, AX
-	JAE          ring_built_1722
+	JAE          ring_built_1710
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1729
+	JNE          ring_wrap_1717
 	XORQ         R10, R10
 
-ring_wrap_1729:
-	JMP ring_fill_last_1727
+ring_wrap_1717:
+	JMP ring_fill_last_1715
 
-ring_long_planes_1725:
-ring_channel_1730:
+ring_long_planes_1713:
+ring_channel_1718:
 	CMPQ         R12, AX
-	JAE          ring_built_1722
+	JAE          ring_built_1710
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -23130,66 +23115,66 @@ ring_channel_1730:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1731:
+ring_plane_1719:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1731
+	JB      ring_plane_1719
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1732
+	JNE     ring_wrap_1720
 	XORQ    R10, R10
 
-ring_wrap_1732:
-	JMP ring_channel_1730
+ring_wrap_1720:
+	JMP ring_channel_1718
 
-ring_short_1720:
+ring_short_1708:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1733:
+ring_element_1721:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1734
+	JB   ring_element_next_1722
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1734
+	JB   ring_element_next_1722
 	XORQ R12, R12
 
-ring_element_next_1734:
+ring_element_next_1722:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1733
+	JB      ring_element_1721
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1735
+	JE      ring_exact_1723
 	SUBQ    R10, DX
 
-ring_exact_1735:
+ring_exact_1723:
 	MOVQ DX, R9
 
-ring_repeat_1736:
+ring_repeat_1724:
 	CMPQ    R9, AX
-	JAE     ring_built_1722
+	JAE     ring_built_1710
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1736
+	JMP     ring_repeat_1724
 
-ring_built_1722:
+ring_built_1710:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1738
+	JGT  single_1726
 
-unrolled_1737:
+unrolled_1725:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23216,15 +23201,15 @@ unrolled_1737:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1737
+	JLE     unrolled_1725
 
-single_1738:
+single_1726:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1740
+	JGT  remainder_1728
 
-single_loop_1739:
+single_loop_1727:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23236,11 +23221,11 @@ single_loop_1739:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1739
+	JLE     single_loop_1727
 
-remainder_1740:
+remainder_1728:
 	SUBQ      R9, DX
-	JE        span_done_1741
+	JE        span_done_1729
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -23250,7 +23235,7 @@ remainder_1740:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1741:
+span_done_1729:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -23262,18 +23247,18 @@ span_done_1741:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1742
+	JNE  ring_next_1730
 	XORQ AX, AX
 
-ring_next_1742:
+ring_next_1730:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1712
+	JMP  ring_segment_1700
 
-ring_done_1713:
+ring_done_1701:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1711:
-ring_block_1743:
+ring_rows_1699:
+ring_block_1731:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -23289,33 +23274,33 @@ ring_block_1743:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1744:
+ring_len_1732:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1745
+	JAE  ring_len_done_1733
 	ADDQ BX, SI
-	JMP  ring_len_1744
+	JMP  ring_len_1732
 
-ring_len_done_1745:
+ring_len_done_1733:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1746:
+ring_step_1734:
 	CMPQ DI, SI
-	JB   ring_step_done_1747
+	JB   ring_step_done_1735
 	SUBQ SI, DI
-	JMP  ring_step_1746
+	JMP  ring_step_1734
 
-ring_step_done_1747:
+ring_step_done_1735:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1748:
+ring_step_1736:
 	CMPQ DI, SI
-	JB   ring_step_done_1749
+	JB   ring_step_done_1737
 	SUBQ SI, DI
-	JMP  ring_step_1748
+	JMP  ring_step_1736
 
-ring_step_done_1749:
+ring_step_done_1737:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -23326,76 +23311,76 @@ ring_step_done_1749:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1750
+	JB      ring_short_1738
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1751
+	JNE     ring_planes_1739
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1753:
+ring_copy_1741:
 	CMPQ    BX, DI
-	JAE     ring_built_1752
+	JAE     ring_built_1740
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1754
+	JB      ring_copy_tail_1742
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1753
+	JNE     ring_copy_1741
 	XORQ    R9, R9
-	JMP     ring_copy_1753
+	JMP     ring_copy_1741
 
-ring_copy_tail_1754:
+ring_copy_tail_1742:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1753
+	JMP     ring_copy_1741
 
-ring_planes_1751:
+ring_planes_1739:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1755
+	JA   ring_long_planes_1743
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1756:
+ring_fill_1744:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1757
+	JGT          ring_fill_last_1745
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1758
+	JNE          ring_wrap_1746
 	XORQ         BX, BX
 
-ring_wrap_1758:
-	JMP ring_fill_1756
+ring_wrap_1746:
+	JMP ring_fill_1744
 
-ring_fill_last_1757:
+ring_fill_last_1745:
 	CMPQ         R9, DI
-	JAE          ring_built_1752
+	JAE          ring_built_1740
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1759
+	JNE          ring_wrap_1747
 	XORQ         BX, BX
 
-ring_wrap_1759:
-	JMP ring_fill_last_1757
+ring_wrap_1747:
+	JMP ring_fill_last_1745
 
-ring_long_planes_1755:
-ring_channel_1760:
+ring_long_planes_1743:
+ring_channel_1748:
 	CMPQ         R9, DI
-	JAE          ring_built_1752
+	JAE          ring_built_1740
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -23403,57 +23388,57 @@ ring_channel_1760:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1761:
+ring_plane_1749:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1761
+	JB      ring_plane_1749
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1762
+	JNE     ring_wrap_1750
 	XORQ    BX, BX
 
-ring_wrap_1762:
-	JMP ring_channel_1760
+ring_wrap_1750:
+	JMP ring_channel_1748
 
-ring_short_1750:
+ring_short_1738:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1763:
+ring_element_1751:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1764
+	JB   ring_element_next_1752
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1764
+	JB   ring_element_next_1752
 	XORQ R9, R9
 
-ring_element_next_1764:
+ring_element_next_1752:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1763
+	JB      ring_element_1751
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1765
+	JE      ring_exact_1753
 	SUBQ    BX, DX
 
-ring_exact_1765:
+ring_exact_1753:
 	MOVQ DX, BX
 
-ring_repeat_1766:
+ring_repeat_1754:
 	CMPQ    BX, DI
-	JAE     ring_built_1752
+	JAE     ring_built_1740
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1766
+	JMP     ring_repeat_1754
 
-ring_built_1752:
+ring_built_1740:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -23464,18 +23449,18 @@ ring_built_1752:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1767:
+ring_row_1755:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1768
+	JE   ring_rows_done_1756
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1770
+	JGT  single_1758
 
-unrolled_1769:
+unrolled_1757:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23502,15 +23487,15 @@ unrolled_1769:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1769
+	JLE     unrolled_1757
 
-single_1770:
+single_1758:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1772
+	JGT  remainder_1760
 
-single_loop_1771:
+single_loop_1759:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23522,11 +23507,11 @@ single_loop_1771:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1771
+	JLE     single_loop_1759
 
-remainder_1772:
+remainder_1760:
 	SUBQ      R9, DX
-	JE        span_done_1773
+	JE        span_done_1761
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -23536,7 +23521,7 @@ remainder_1772:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1773:
+span_done_1761:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -23544,13 +23529,13 @@ span_done_1773:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1767
+	JMP   ring_row_1755
 
-ring_rows_done_1768:
+ring_rows_done_1756:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1743
+	JMP  ring_block_1731
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -23575,11 +23560,11 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 	CMPQ   BX, SI
-	JGT    single_1775
+	JGT    single_1763
 
 	PCALIGN $64
 
-unrolled_1774:
+unrolled_1762:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23622,15 +23607,15 @@ unrolled_1774:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1774
+	JLE         unrolled_1762
 
-single_1775:
+single_1763:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1777
+	JGT  remainder_1765
 
-single_loop_1776:
+single_loop_1764:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23643,11 +23628,11 @@ single_loop_1776:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1776
+	JLE         single_loop_1764
 
-remainder_1777:
+remainder_1765:
 	SUBQ        BX, DX
-	JE          span_done_1778
+	JE          span_done_1766
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -23662,7 +23647,7 @@ remainder_1777:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1778:
+span_done_1766:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23681,7 +23666,7 @@ span_done_1778:
 	RET
 
 // func backwardPlanesDalphaAVX512F32(dy []float32, x []float32, acc []float64, inner int)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   x_base+24(FP), AX
 	MOVQ   dy_base+0(FP), CX
@@ -23693,10 +23678,10 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   SI, R8
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
-
-plane_1779:
 	CMPQ   DX, $0x00
-	JE     planes_done_1780
+	JE     planes_done_1768
+
+plane_1767:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23709,9 +23694,9 @@ plane_1779:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 	CMPQ   R10, R11
-	JGT    single_1782
+	JGT    single_1770
 
-unrolled_1781:
+unrolled_1769:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23754,15 +23739,15 @@ unrolled_1781:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1781
+	JLE         unrolled_1769
 
-single_1782:
+single_1770:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1784
+	JGT  remainder_1772
 
-single_loop_1783:
+single_loop_1771:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23775,12 +23760,12 @@ single_loop_1783:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1783
+	JLE         single_loop_1771
 
-remainder_1784:
+remainder_1772:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1785
+	JE          span_done_1773
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23795,7 +23780,7 @@ remainder_1784:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1785:
+span_done_1773:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23814,15 +23799,13 @@ span_done_1785:
 	ADDQ          R8, AX
 	ADDQ          R8, CX
 	INCQ          R9
-	CMPQ          R9, DI
-	JNE           same_pass_1786
-	XORQ          R9, R9
+	MOVQ          R9, R10
+	SUBQ          DI, R10
+	CMOVQEQ       R10, R9
+	SUBQ          SI, DX
+	JG            plane_1767
 
-same_pass_1786:
-	SUBQ SI, DX
-	JMP  plane_1779
-
-planes_done_1780:
+planes_done_1768:
 	VZEROUPPER
 	RET
 
@@ -23838,9 +23821,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 
-row_1788:
+row_1775:
 	CMPQ    DX, $0x00
-	JE      rows_done_1789
+	JE      rows_done_1776
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -23848,9 +23831,9 @@ row_1788:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 	CMPQ    R8, R9
-	JGT     single_1791
+	JGT     single_1778
 
-unrolled_1790:
+unrolled_1777:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23909,15 +23892,15 @@ unrolled_1790:
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1790
+	JLE         unrolled_1777
 
-single_1791:
+single_1778:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1793
+	JGT  remainder_1780
 
-single_loop_1792:
+single_loop_1779:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -23934,12 +23917,12 @@ single_loop_1792:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1792
+	JLE         single_loop_1779
 
-remainder_1793:
+remainder_1780:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1794
+	JE          span_done_1781
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -23958,15 +23941,15 @@ remainder_1793:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1794:
+span_done_1781:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1788
+	JMP  row_1775
 
-rows_done_1789:
+rows_done_1776:
 	VZEROUPPER
 	RET
 
@@ -23984,36 +23967,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1795
+	JA     ring_segmented_1782
 	MOVQ   DI, SI
 
-ring_len_1796:
+ring_len_1783:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1797
+	JAE  ring_len_done_1784
 	ADDQ DI, SI
-	JMP  ring_len_1796
+	JMP  ring_len_1783
 
-ring_len_done_1797:
+ring_len_done_1784:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1798:
+ring_step_1785:
 	CMPQ DI, SI
-	JB   ring_step_done_1799
+	JB   ring_step_done_1786
 	SUBQ SI, DI
-	JMP  ring_step_1798
+	JMP  ring_step_1785
 
-ring_step_done_1799:
+ring_step_done_1786:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1800:
+ring_step_1787:
 	CMPQ DI, SI
-	JB   ring_step_done_1801
+	JB   ring_step_done_1788
 	SUBQ SI, DI
-	JMP  ring_step_1800
+	JMP  ring_step_1787
 
-ring_step_done_1801:
+ring_step_done_1788:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -24035,22 +24018,22 @@ ring_step_done_1801:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1802:
+sums_zero_1789:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1803
+	JAE     sums_zeroed_1790
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1802
+	JMP     sums_zero_1789
 
-sums_zeroed_1803:
+sums_zeroed_1790:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 	CMPQ DI, R8
-	JGT  single_1805
+	JGT  single_1792
 
-unrolled_1804:
+unrolled_1791:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -24113,15 +24096,15 @@ unrolled_1804:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1804
+	JLE         unrolled_1791
 
-single_1805:
+single_1792:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  remainder_1807
+	JGT  remainder_1794
 
-single_loop_1806:
+single_loop_1793:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -24142,11 +24125,11 @@ single_loop_1806:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1806
+	JLE         single_loop_1793
 
-remainder_1807:
+remainder_1794:
 	SUBQ        DI, BX
-	JE          span_done_1808
+	JE          span_done_1795
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -24165,78 +24148,78 @@ remainder_1807:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1808:
+span_done_1795:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1810
+	JLE   fold_ext_done_1797
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1811
+	JA    fold_ext_scalar_1798
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1809:
+fold_ext_1796:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1810
+	JBE     fold_ext_done_1797
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1809
+	JMP     fold_ext_1796
 
-fold_ext_scalar_1811:
+fold_ext_scalar_1798:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1812:
+fold_ext_element_1799:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1813
+	JBE    fold_ext_element_done_1800
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1812
+	JMP    fold_ext_element_1799
 
-fold_ext_element_done_1813:
-fold_ext_done_1810:
-fold_1814:
+fold_ext_element_done_1800:
+fold_ext_done_1797:
+fold_1801:
 	CMPQ   BX, AX
-	JBE    fold_done_1815
+	JBE    fold_done_1802
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1814
+	JMP    fold_1801
 
-fold_done_1815:
+fold_done_1802:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1816
+	JNE  sums_planes_1803
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1818:
+sums_vector_1805:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1819
+	JGT       sums_scalar_1806
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1818
+	JMP       sums_vector_1805
 
-sums_scalar_1819:
+sums_scalar_1806:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1817
+	JE        sums_done_1804
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -24244,18 +24227,18 @@ sums_scalar_1819:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1819
+	JMP       sums_scalar_1806
 
-sums_planes_1816:
+sums_planes_1803:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1820:
+sums_group_1807:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1822
+	JB     sums_single_1809
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -24264,7 +24247,7 @@ sums_group_1820:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1821:
+sums_group_plane_1808:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -24273,7 +24256,7 @@ sums_group_plane_1821:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1821
+	JB        sums_group_plane_1808
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -24298,32 +24281,32 @@ sums_group_plane_1821:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1820
+	JMP       sums_group_1807
 
-sums_single_1822:
+sums_single_1809:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1817
+	JE     sums_done_1804
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1823:
+sums_single_plane_1810:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1823
+	JB        sums_single_plane_1810
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1822
+	JMP       sums_single_1809
 
-sums_done_1817:
+sums_done_1804:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1795:
+ring_segmented_1782:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -24333,7 +24316,7 @@ ring_segmented_1795:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1825:
+ring_block_1812:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -24348,33 +24331,33 @@ ring_block_1825:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1826:
+ring_len_1813:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1827
+	JAE  ring_len_done_1814
 	ADDQ BX, SI
-	JMP  ring_len_1826
+	JMP  ring_len_1813
 
-ring_len_done_1827:
+ring_len_done_1814:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1828:
+ring_step_1815:
 	CMPQ DI, SI
-	JB   ring_step_done_1829
+	JB   ring_step_done_1816
 	SUBQ SI, DI
-	JMP  ring_step_1828
+	JMP  ring_step_1815
 
-ring_step_done_1829:
+ring_step_done_1816:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1830:
+ring_step_1817:
 	CMPQ DI, SI
-	JB   ring_step_done_1831
+	JB   ring_step_done_1818
 	SUBQ SI, DI
-	JMP  ring_step_1830
+	JMP  ring_step_1817
 
-ring_step_done_1831:
+ring_step_done_1818:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -24403,26 +24386,26 @@ ring_step_done_1831:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1832:
+sums_zero_1819:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1833
+	JAE     sums_zeroed_1820
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1832
+	JMP     sums_zero_1819
 
-sums_zeroed_1833:
-ring_row_1834:
+sums_zeroed_1820:
+ring_row_1821:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1835
+	JE   ring_rows_done_1822
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1837
+	JGT  single_1824
 
-unrolled_1836:
+unrolled_1823:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -24485,15 +24468,15 @@ unrolled_1836:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1836
+	JLE         unrolled_1823
 
-single_1837:
+single_1824:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1839
+	JGT  remainder_1826
 
-single_loop_1838:
+single_loop_1825:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -24514,11 +24497,11 @@ single_loop_1838:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1838
+	JLE         single_loop_1825
 
-remainder_1839:
+remainder_1826:
 	SUBQ        R8, DI
-	JE          span_done_1840
+	JE          span_done_1827
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -24537,16 +24520,16 @@ remainder_1839:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1840:
+span_done_1827:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1834
+	JMP   ring_row_1821
 
-ring_rows_done_1835:
+ring_rows_done_1822:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -24554,71 +24537,71 @@ ring_rows_done_1835:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1842
+	JLE  fold_ext_done_1829
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1843
+	JA   fold_ext_scalar_1830
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1841:
+fold_ext_1828:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1842
+	JBE     fold_ext_done_1829
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1841
+	JMP     fold_ext_1828
 
-fold_ext_scalar_1843:
+fold_ext_scalar_1830:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1844:
+fold_ext_element_1831:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1845
+	JBE    fold_ext_element_done_1832
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1844
+	JMP    fold_ext_element_1831
 
-fold_ext_element_done_1845:
-fold_ext_done_1842:
-fold_1846:
+fold_ext_element_done_1832:
+fold_ext_done_1829:
+fold_1833:
 	CMPQ   SI, BX
-	JBE    fold_done_1847
+	JBE    fold_done_1834
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1846
+	JMP    fold_1833
 
-fold_done_1847:
+fold_done_1834:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1848
+	JNE  sums_planes_1835
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1850:
+sums_vector_1837:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1851
+	JGT       sums_scalar_1838
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1850
+	JMP       sums_vector_1837
 
-sums_scalar_1851:
+sums_scalar_1838:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1849
+	JE        sums_done_1836
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -24626,18 +24609,18 @@ sums_scalar_1851:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1851
+	JMP       sums_scalar_1838
 
-sums_planes_1848:
+sums_planes_1835:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1852:
+sums_group_1839:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1854
+	JB     sums_single_1841
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24646,7 +24629,7 @@ sums_group_1852:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1853:
+sums_group_plane_1840:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -24655,7 +24638,7 @@ sums_group_plane_1853:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1853
+	JB        sums_group_plane_1840
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -24680,32 +24663,32 @@ sums_group_plane_1853:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1852
+	JMP       sums_group_1839
 
-sums_single_1854:
+sums_single_1841:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1849
+	JE     sums_done_1836
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1855:
+sums_single_plane_1842:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1855
+	JB        sums_single_plane_1842
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1854
+	JMP       sums_single_1841
 
-sums_done_1849:
+sums_done_1836:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1825
+	JMP  ring_block_1812
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -24722,11 +24705,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1856
+	JB           cached_1843
 	CMPQ         AX, CX
-	JE           cached_1856
+	JE           cached_1843
 	CMPQ         AX, CX
-	JE           cached_1856
+	JE           cached_1843
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -24735,7 +24718,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1858
+	JE           aligned_1845
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -24746,15 +24729,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1858:
+aligned_1845:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1860
+	JGT  single_1847
 
 	PCALIGN $64
 
-unrolled_1859:
+unrolled_1846:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24773,26 +24756,26 @@ unrolled_1859:
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
 	CMPQ     BX, SI
-	JLE      unrolled_1859
+	JLE      unrolled_1846
 
-single_1860:
+single_1847:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1862
+	JGT  remainder_1849
 
-single_loop_1861:
+single_loop_1848:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
 	CMPQ     BX, SI
-	JLE      single_loop_1861
+	JLE      single_loop_1848
 
-remainder_1862:
+remainder_1849:
 	SUBQ      BX, DX
-	JE        span_done_1863
+	JE        span_done_1850
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24801,20 +24784,20 @@ remainder_1862:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1863:
+span_done_1850:
 	SFENCE
-	JMP stored_1857
+	JMP stored_1844
 
-cached_1856:
+cached_1843:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1865
+	JGT  single_1852
 
 	PCALIGN $64
 
-unrolled_1864:
+unrolled_1851:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -24833,26 +24816,26 @@ unrolled_1864:
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1864
+	JLE     unrolled_1851
 
-single_1865:
+single_1852:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1867
+	JGT  remainder_1854
 
-single_loop_1866:
+single_loop_1853:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1866
+	JLE     single_loop_1853
 
-remainder_1867:
+remainder_1854:
 	SUBQ      BX, DX
-	JE        span_done_1868
+	JE        span_done_1855
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24861,8 +24844,8 @@ remainder_1867:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1868:
-stored_1857:
+span_done_1855:
+stored_1844:
 	VZEROUPPER
 	RET
 
@@ -24882,17 +24865,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1869
+	JB     cached_1856
 	CMPQ   R8, $0x00000800
-	JB     cached_1869
+	JB     cached_1856
 	CMPQ   AX, CX
-	JE     cached_1869
+	JE     cached_1856
 	CMPQ   AX, CX
-	JE     cached_1869
+	JE     cached_1856
+	CMPQ   DX, $0x00
+	JE     planes_done_1859
 
-plane_1871:
-	CMPQ         DX, $0x00
-	JE           planes_done_1872
+plane_1858:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -24902,7 +24885,7 @@ plane_1871:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1873
+	JE           aligned_1860
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -24913,13 +24896,13 @@ plane_1871:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1873:
+aligned_1860:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_1875
+	JGT  single_1862
 
-unrolled_1874:
+unrolled_1861:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24938,27 +24921,27 @@ unrolled_1874:
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1874
+	JLE      unrolled_1861
 
-single_1875:
+single_1862:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1877
+	JGT  remainder_1864
 
-single_loop_1876:
+single_loop_1863:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1876
+	JLE      single_loop_1863
 
-remainder_1877:
+remainder_1864:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1878
+	JE        span_done_1865
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -24967,34 +24950,33 @@ remainder_1877:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1878:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1879
-	XORQ R9, R9
+span_done_1865:
+	ADDQ    R8, CX
+	ADDQ    R8, AX
+	INCQ    R9
+	MOVQ    R9, R10
+	SUBQ    SI, R10
+	CMOVQEQ R10, R9
+	SUBQ    BX, DX
+	JG      plane_1858
 
-same_pass_1879:
-	SUBQ BX, DX
-	JMP  plane_1871
-
-planes_done_1872:
+planes_done_1859:
 	SFENCE
-	JMP stored_1870
+	JMP stored_1857
 
-cached_1869:
-plane_1880:
-	CMPQ         DX, $0x00
-	JE           planes_done_1881
+cached_1856:
+	CMPQ DX, $0x00
+	JE   planes_done_1867
+
+plane_1866:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 	CMPQ         R10, R11
-	JGT          single_1883
+	JGT          single_1869
 
-unrolled_1882:
+unrolled_1868:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -25013,27 +24995,27 @@ unrolled_1882:
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1882
+	JLE     unrolled_1868
 
-single_1883:
+single_1869:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1885
+	JGT  remainder_1871
 
-single_loop_1884:
+single_loop_1870:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1884
+	JLE     single_loop_1870
 
-remainder_1885:
+remainder_1871:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1886
+	JE        span_done_1872
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -25042,20 +25024,18 @@ remainder_1885:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1886:
-	ADDQ R8, CX
-	ADDQ R8, AX
-	INCQ R9
-	CMPQ R9, SI
-	JNE  same_pass_1887
-	XORQ R9, R9
+span_done_1872:
+	ADDQ    R8, CX
+	ADDQ    R8, AX
+	INCQ    R9
+	MOVQ    R9, R10
+	SUBQ    SI, R10
+	CMOVQEQ R10, R9
+	SUBQ    BX, DX
+	JG      plane_1866
 
-same_pass_1887:
-	SUBQ BX, DX
-	JMP  plane_1880
-
-planes_done_1881:
-stored_1870:
+planes_done_1867:
+stored_1857:
 	VZEROUPPER
 	RET
 
@@ -25073,17 +25053,17 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1889
+	JB     cached_1874
 	CMPQ   DI, $0x00000800
-	JB     cached_1889
+	JB     cached_1874
 	CMPQ   AX, CX
-	JE     cached_1889
+	JE     cached_1874
 	CMPQ   AX, CX
-	JE     cached_1889
+	JE     cached_1874
 
-row_1891:
+row_1876:
 	CMPQ      DX, $0x00
-	JE        rows_done_1892
+	JE        rows_done_1877
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -25095,7 +25075,7 @@ row_1891:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1893
+	JE        aligned_1878
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -25106,13 +25086,13 @@ row_1891:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1893:
+aligned_1878:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1895
+	JGT  single_1880
 
-unrolled_1894:
+unrolled_1879:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -25131,27 +25111,27 @@ unrolled_1894:
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1894
+	JLE      unrolled_1879
 
-single_1895:
+single_1880:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1897
+	JGT  remainder_1882
 
-single_loop_1896:
+single_loop_1881:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1896
+	JLE      single_loop_1881
 
-remainder_1897:
+remainder_1882:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1898
+	JE        span_done_1883
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -25160,22 +25140,22 @@ remainder_1897:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1898:
+span_done_1883:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1891
+	JMP  row_1876
 
-rows_done_1892:
+rows_done_1877:
 	SFENCE
-	JMP stored_1890
+	JMP stored_1875
 
-cached_1889:
-row_1899:
+cached_1874:
+row_1884:
 	CMPQ    DX, $0x00
-	JE      rows_done_1900
+	JE      rows_done_1885
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -25183,9 +25163,9 @@ row_1899:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 	CMPQ    R8, R9
-	JGT     single_1902
+	JGT     single_1887
 
-unrolled_1901:
+unrolled_1886:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -25204,27 +25184,27 @@ unrolled_1901:
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1901
+	JLE     unrolled_1886
 
-single_1902:
+single_1887:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1904
+	JGT  remainder_1889
 
-single_loop_1903:
+single_loop_1888:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1903
+	JLE     single_loop_1888
 
-remainder_1904:
+remainder_1889:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1905
+	JE        span_done_1890
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -25233,16 +25213,16 @@ remainder_1904:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1905:
+span_done_1890:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1899
+	JMP  row_1884
 
-rows_done_1900:
-stored_1890:
+rows_done_1885:
+stored_1875:
 	VZEROUPPER
 	RET
 
@@ -25261,36 +25241,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1906
+	JA     ring_segmented_1891
 	MOVQ   R8, R9
 
-ring_len_1907:
+ring_len_1892:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1908
+	JAE  ring_len_done_1893
 	ADDQ R8, R9
-	JMP  ring_len_1907
+	JMP  ring_len_1892
 
-ring_len_done_1908:
+ring_len_done_1893:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1909:
+ring_step_1894:
 	CMPQ R10, R9
-	JB   ring_step_done_1910
+	JB   ring_step_done_1895
 	SUBQ R9, R10
-	JMP  ring_step_1909
+	JMP  ring_step_1894
 
-ring_step_done_1910:
+ring_step_done_1895:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1911:
+ring_step_1896:
 	CMPQ R10, R9
-	JB   ring_step_done_1912
+	JB   ring_step_done_1897
 	SUBQ R9, R10
-	JMP  ring_step_1911
+	JMP  ring_step_1896
 
-ring_step_done_1912:
+ring_step_done_1897:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -25300,76 +25280,76 @@ ring_step_done_1912:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1913
+	JB      ring_short_1898
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1914
+	JNE     ring_planes_1899
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1916:
+ring_copy_1901:
 	CMPQ    AX, R10
-	JAE     ring_built_1915
+	JAE     ring_built_1900
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1917
+	JB      ring_copy_tail_1902
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1916
+	JNE     ring_copy_1901
 	XORQ    R8, R8
-	JMP     ring_copy_1916
+	JMP     ring_copy_1901
 
-ring_copy_tail_1917:
+ring_copy_tail_1902:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1916
+	JMP     ring_copy_1901
 
-ring_planes_1914:
+ring_planes_1899:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1918
+	JA   ring_long_planes_1903
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1919:
+ring_fill_1904:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1920
+	JGT          ring_fill_last_1905
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1921
+	JNE          ring_wrap_1906
 	XORQ         R8, R8
 
-ring_wrap_1921:
-	JMP ring_fill_1919
+ring_wrap_1906:
+	JMP ring_fill_1904
 
-ring_fill_last_1920:
+ring_fill_last_1905:
 	CMPQ         R11, R10
-	JAE          ring_built_1915
+	JAE          ring_built_1900
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1922
+	JNE          ring_wrap_1907
 	XORQ         R8, R8
 
-ring_wrap_1922:
-	JMP ring_fill_last_1920
+ring_wrap_1907:
+	JMP ring_fill_last_1905
 
-ring_long_planes_1918:
-ring_channel_1923:
+ring_long_planes_1903:
+ring_channel_1908:
 	CMPQ         R11, R10
-	JAE          ring_built_1915
+	JAE          ring_built_1900
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -25377,65 +25357,65 @@ ring_channel_1923:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1924:
+ring_plane_1909:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1924
+	JB      ring_plane_1909
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1925
+	JNE     ring_wrap_1910
 	XORQ    R8, R8
 
-ring_wrap_1925:
-	JMP ring_channel_1923
+ring_wrap_1910:
+	JMP ring_channel_1908
 
-ring_short_1913:
+ring_short_1898:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1926:
+ring_element_1911:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1927
+	JB   ring_element_next_1912
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1927
+	JB   ring_element_next_1912
 	XORQ R11, R11
 
-ring_element_next_1927:
+ring_element_next_1912:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1926
+	JB      ring_element_1911
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1928
+	JE      ring_exact_1913
 	SUBQ    R8, AX
 
-ring_exact_1928:
+ring_exact_1913:
 	MOVQ AX, DX
 
-ring_repeat_1929:
+ring_repeat_1914:
 	CMPQ    DX, R10
-	JAE     ring_built_1915
+	JAE     ring_built_1900
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1929
+	JMP     ring_repeat_1914
 
-ring_built_1915:
+ring_built_1900:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_1931
+	JGT  single_1916
 
-unrolled_1930:
+unrolled_1915:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25458,15 +25438,15 @@ unrolled_1930:
 	CMOVQCC R9, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1930
+	JLE     unrolled_1915
 
-single_1931:
+single_1916:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_1933
+	JGT  remainder_1918
 
-single_loop_1932:
+single_loop_1917:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25477,11 +25457,11 @@ single_loop_1932:
 	CMOVQCC R9, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1932
+	JLE     single_loop_1917
 
-remainder_1933:
+remainder_1918:
 	SUBQ      DX, SI
-	JE        span_done_1934
+	JE        span_done_1919
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -25490,10 +25470,10 @@ remainder_1933:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1934:
+span_done_1919:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1906:
+ring_segmented_1891:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -25503,11 +25483,11 @@ ring_segmented_1906:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1935
+	JE   ring_rows_1920
 
-ring_segment_1936:
+ring_segment_1921:
 	CMPQ    SI, $0x00
-	JE      ring_done_1937
+	JE      ring_done_1922
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -25524,33 +25504,33 @@ ring_segment_1936:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1938:
+ring_len_1923:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1939
+	JAE  ring_len_done_1924
 	ADDQ R9, R11
-	JMP  ring_len_1938
+	JMP  ring_len_1923
 
-ring_len_done_1939:
+ring_len_done_1924:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1940:
+ring_step_1925:
 	CMPQ R12, R11
-	JB   ring_step_done_1941
+	JB   ring_step_done_1926
 	SUBQ R11, R12
-	JMP  ring_step_1940
+	JMP  ring_step_1925
 
-ring_step_done_1941:
+ring_step_done_1926:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1942:
+ring_step_1927:
 	CMPQ R12, R11
-	JB   ring_step_done_1943
+	JB   ring_step_done_1928
 	SUBQ R11, R12
-	JMP  ring_step_1942
+	JMP  ring_step_1927
 
-ring_step_done_1943:
+ring_step_done_1928:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -25560,76 +25540,76 @@ ring_step_done_1943:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1944
+	JB      ring_short_1929
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1945
+	JNE     ring_planes_1930
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1947:
+ring_copy_1932:
 	CMPQ    R8, AX
-	JAE     ring_built_1946
+	JAE     ring_built_1931
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1948
+	JB      ring_copy_tail_1933
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1947
+	JNE     ring_copy_1932
 	XORQ    R9, R9
-	JMP     ring_copy_1947
+	JMP     ring_copy_1932
 
-ring_copy_tail_1948:
+ring_copy_tail_1933:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1947
+	JMP     ring_copy_1932
 
-ring_planes_1945:
+ring_planes_1930:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1949
+	JA   ring_long_planes_1934
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1950:
+ring_fill_1935:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1951
+	JGT          ring_fill_last_1936
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1952
+	JNE          ring_wrap_1937
 	XORQ         R9, R9
 
-ring_wrap_1952:
-	JMP ring_fill_1950
+ring_wrap_1937:
+	JMP ring_fill_1935
 
-ring_fill_last_1951:
+ring_fill_last_1936:
 	CMPQ         R11, AX
-	JAE          ring_built_1946
+	JAE          ring_built_1931
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1953
+	JNE          ring_wrap_1938
 	XORQ         R9, R9
 
-ring_wrap_1953:
-	JMP ring_fill_last_1951
+ring_wrap_1938:
+	JMP ring_fill_last_1936
 
-ring_long_planes_1949:
-ring_channel_1954:
+ring_long_planes_1934:
+ring_channel_1939:
 	CMPQ         R11, AX
-	JAE          ring_built_1946
+	JAE          ring_built_1931
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -25637,66 +25617,66 @@ ring_channel_1954:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1955:
+ring_plane_1940:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1955
+	JB      ring_plane_1940
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1956
+	JNE     ring_wrap_1941
 	XORQ    R9, R9
 
-ring_wrap_1956:
-	JMP ring_channel_1954
+ring_wrap_1941:
+	JMP ring_channel_1939
 
-ring_short_1944:
+ring_short_1929:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1957:
+ring_element_1942:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1958
+	JB   ring_element_next_1943
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1958
+	JB   ring_element_next_1943
 	XORQ R11, R11
 
-ring_element_next_1958:
+ring_element_next_1943:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1957
+	JB      ring_element_1942
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1959
+	JE      ring_exact_1944
 	SUBQ    R9, DX
 
-ring_exact_1959:
+ring_exact_1944:
 	MOVQ DX, R8
 
-ring_repeat_1960:
+ring_repeat_1945:
 	CMPQ    R8, AX
-	JAE     ring_built_1946
+	JAE     ring_built_1931
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1960
+	JMP     ring_repeat_1945
 
-ring_built_1946:
+ring_built_1931:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1962
+	JGT  single_1947
 
-unrolled_1961:
+unrolled_1946:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25719,15 +25699,15 @@ unrolled_1961:
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1961
+	JLE     unrolled_1946
 
-single_1962:
+single_1947:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1964
+	JGT  remainder_1949
 
-single_loop_1963:
+single_loop_1948:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25738,11 +25718,11 @@ single_loop_1963:
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1963
+	JLE     single_loop_1948
 
-remainder_1964:
+remainder_1949:
 	SUBQ      R8, DX
-	JE        span_done_1965
+	JE        span_done_1950
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -25751,7 +25731,7 @@ remainder_1964:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1965:
+span_done_1950:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -25762,18 +25742,18 @@ span_done_1965:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1966
+	JNE  ring_next_1951
 	XORQ AX, AX
 
-ring_next_1966:
+ring_next_1951:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1936
+	JMP  ring_segment_1921
 
-ring_done_1937:
+ring_done_1922:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1935:
-ring_block_1967:
+ring_rows_1920:
+ring_block_1952:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -25789,33 +25769,33 @@ ring_block_1967:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1968:
+ring_len_1953:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1969
+	JAE  ring_len_done_1954
 	ADDQ BX, SI
-	JMP  ring_len_1968
+	JMP  ring_len_1953
 
-ring_len_done_1969:
+ring_len_done_1954:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1970:
+ring_step_1955:
 	CMPQ R8, SI
-	JB   ring_step_done_1971
+	JB   ring_step_done_1956
 	SUBQ SI, R8
-	JMP  ring_step_1970
+	JMP  ring_step_1955
 
-ring_step_done_1971:
+ring_step_done_1956:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1972:
+ring_step_1957:
 	CMPQ R8, SI
-	JB   ring_step_done_1973
+	JB   ring_step_done_1958
 	SUBQ SI, R8
-	JMP  ring_step_1972
+	JMP  ring_step_1957
 
-ring_step_done_1973:
+ring_step_done_1958:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -25826,76 +25806,76 @@ ring_step_done_1973:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1974
+	JB      ring_short_1959
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1975
+	JNE     ring_planes_1960
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1977:
+ring_copy_1962:
 	CMPQ    BX, R8
-	JAE     ring_built_1976
+	JAE     ring_built_1961
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1978
+	JB      ring_copy_tail_1963
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1977
+	JNE     ring_copy_1962
 	XORQ    R9, R9
-	JMP     ring_copy_1977
+	JMP     ring_copy_1962
 
-ring_copy_tail_1978:
+ring_copy_tail_1963:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1977
+	JMP     ring_copy_1962
 
-ring_planes_1975:
+ring_planes_1960:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1979
+	JA   ring_long_planes_1964
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1980:
+ring_fill_1965:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1981
+	JGT          ring_fill_last_1966
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1982
+	JNE          ring_wrap_1967
 	XORQ         BX, BX
 
-ring_wrap_1982:
-	JMP ring_fill_1980
+ring_wrap_1967:
+	JMP ring_fill_1965
 
-ring_fill_last_1981:
+ring_fill_last_1966:
 	CMPQ         R9, R8
-	JAE          ring_built_1976
+	JAE          ring_built_1961
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1983
+	JNE          ring_wrap_1968
 	XORQ         BX, BX
 
-ring_wrap_1983:
-	JMP ring_fill_last_1981
+ring_wrap_1968:
+	JMP ring_fill_last_1966
 
-ring_long_planes_1979:
-ring_channel_1984:
+ring_long_planes_1964:
+ring_channel_1969:
 	CMPQ         R9, R8
-	JAE          ring_built_1976
+	JAE          ring_built_1961
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -25903,57 +25883,57 @@ ring_channel_1984:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1985:
+ring_plane_1970:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1985
+	JB      ring_plane_1970
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1986
+	JNE     ring_wrap_1971
 	XORQ    BX, BX
 
-ring_wrap_1986:
-	JMP ring_channel_1984
+ring_wrap_1971:
+	JMP ring_channel_1969
 
-ring_short_1974:
+ring_short_1959:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1987:
+ring_element_1972:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1988
+	JB   ring_element_next_1973
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1988
+	JB   ring_element_next_1973
 	XORQ R9, R9
 
-ring_element_next_1988:
+ring_element_next_1973:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1987
+	JB      ring_element_1972
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1989
+	JE      ring_exact_1974
 	SUBQ    BX, DX
 
-ring_exact_1989:
+ring_exact_1974:
 	MOVQ DX, BX
 
-ring_repeat_1990:
+ring_repeat_1975:
 	CMPQ    BX, R8
-	JAE     ring_built_1976
+	JAE     ring_built_1961
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1990
+	JMP     ring_repeat_1975
 
-ring_built_1976:
+ring_built_1961:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -25962,18 +25942,18 @@ ring_built_1976:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1991:
+ring_row_1976:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1992
+	JE   ring_rows_done_1977
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1994
+	JGT  single_1979
 
-unrolled_1993:
+unrolled_1978:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25996,15 +25976,15 @@ unrolled_1993:
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1993
+	JLE     unrolled_1978
 
-single_1994:
+single_1979:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1996
+	JGT  remainder_1981
 
-single_loop_1995:
+single_loop_1980:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -26015,11 +25995,11 @@ single_loop_1995:
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1995
+	JLE     single_loop_1980
 
-remainder_1996:
+remainder_1981:
 	SUBQ      R8, DX
-	JE        span_done_1997
+	JE        span_done_1982
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -26028,20 +26008,20 @@ remainder_1996:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1997:
+span_done_1982:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1991
+	JMP   ring_row_1976
 
-ring_rows_done_1992:
+ring_rows_done_1977:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1967
+	JMP  ring_block_1952
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -26063,11 +26043,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1998
+	JB           cached_1983
 	CMPQ         AX, DX
-	JE           cached_1998
+	JE           cached_1983
 	CMPQ         AX, CX
-	JE           cached_1998
+	JE           cached_1983
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -26076,7 +26056,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2000
+	JE           aligned_1985
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -26089,15 +26069,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2000:
+aligned_1985:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2002
+	JGT  single_1987
 
 	PCALIGN $64
 
-unrolled_2001:
+unrolled_1986:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -26124,15 +26104,15 @@ unrolled_2001:
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2001
+	JLE         unrolled_1986
 
-single_2002:
+single_1987:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2004
+	JGT  remainder_1989
 
-single_loop_2003:
+single_loop_1988:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -26141,11 +26121,11 @@ single_loop_2003:
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2003
+	JLE         single_loop_1988
 
-remainder_2004:
+remainder_1989:
 	SUBQ        SI, BX
-	JE          span_done_2005
+	JE          span_done_1990
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -26156,20 +26136,20 @@ remainder_2004:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2005:
+span_done_1990:
 	SFENCE
-	JMP stored_1999
+	JMP stored_1984
 
-cached_1998:
+cached_1983:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2007
+	JGT  single_1992
 
 	PCALIGN $64
 
-unrolled_2006:
+unrolled_1991:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -26196,15 +26176,15 @@ unrolled_2006:
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2006
+	JLE         unrolled_1991
 
-single_2007:
+single_1992:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2009
+	JGT  remainder_1994
 
-single_loop_2008:
+single_loop_1993:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -26213,11 +26193,11 @@ single_loop_2008:
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2008
+	JLE         single_loop_1993
 
-remainder_2009:
+remainder_1994:
 	SUBQ        SI, BX
-	JE          span_done_2010
+	JE          span_done_1995
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -26228,8 +26208,8 @@ remainder_2009:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2010:
-stored_1999:
+span_done_1995:
+stored_1984:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -26261,17 +26241,17 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_2011
+	JB     cached_1996
 	CMPQ   R10, $0x00000800
-	JB     cached_2011
+	JB     cached_1996
 	CMPQ   AX, DX
-	JE     cached_2011
+	JE     cached_1996
 	CMPQ   AX, CX
-	JE     cached_2011
+	JE     cached_1996
+	CMPQ   BX, $0x00
+	JE     planes_done_1999
 
-plane_2013:
-	CMPQ         BX, $0x00
-	JE           planes_done_2014
+plane_1998:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -26285,7 +26265,7 @@ plane_2013:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2015
+	JE           aligned_2000
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -26298,13 +26278,13 @@ plane_2013:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2015:
+aligned_2000:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2017
+	JGT  single_2002
 
-unrolled_2016:
+unrolled_2001:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26331,15 +26311,15 @@ unrolled_2016:
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2016
+	JLE         unrolled_2001
 
-single_2017:
+single_2002:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2019
+	JGT  remainder_2004
 
-single_loop_2018:
+single_loop_2003:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26348,12 +26328,12 @@ single_loop_2018:
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2018
+	JLE         single_loop_2003
 
-remainder_2019:
+remainder_2004:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2020
+	JE          span_done_2005
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -26364,7 +26344,7 @@ remainder_2019:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2020:
+span_done_2005:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -26380,22 +26360,21 @@ span_done_2020:
 	ADDQ          R10, DX
 	ADDQ          R10, AX
 	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_2021
-	XORQ          R11, R11
+	MOVQ          R11, R12
+	SUBQ          R8, R12
+	CMOVQEQ       R12, R11
+	SUBQ          DI, BX
+	JG            plane_1998
 
-same_pass_2021:
-	SUBQ DI, BX
-	JMP  plane_2013
-
-planes_done_2014:
+planes_done_1999:
 	SFENCE
-	JMP stored_2012
+	JMP stored_1997
 
-cached_2011:
-plane_2022:
-	CMPQ         BX, $0x00
-	JE           planes_done_2023
+cached_1996:
+	CMPQ BX, $0x00
+	JE   planes_done_2007
+
+plane_2006:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -26405,9 +26384,9 @@ plane_2022:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 	CMPQ         R12, R13
-	JGT          single_2025
+	JGT          single_2009
 
-unrolled_2024:
+unrolled_2008:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26434,15 +26413,15 @@ unrolled_2024:
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2024
+	JLE         unrolled_2008
 
-single_2025:
+single_2009:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2027
+	JGT  remainder_2011
 
-single_loop_2026:
+single_loop_2010:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26451,12 +26430,12 @@ single_loop_2026:
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2026
+	JLE         single_loop_2010
 
-remainder_2027:
+remainder_2011:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2028
+	JE          span_done_2012
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -26467,7 +26446,7 @@ remainder_2027:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2028:
+span_done_2012:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -26483,16 +26462,14 @@ span_done_2028:
 	ADDQ          R10, DX
 	ADDQ          R10, AX
 	INCQ          R11
-	CMPQ          R11, R8
-	JNE           same_pass_2029
-	XORQ          R11, R11
+	MOVQ          R11, R12
+	SUBQ          R8, R12
+	CMOVQEQ       R12, R11
+	SUBQ          DI, BX
+	JG            plane_2006
 
-same_pass_2029:
-	SUBQ DI, BX
-	JMP  plane_2022
-
-planes_done_2023:
-stored_2012:
+planes_done_2007:
+stored_1997:
 	VZEROUPPER
 	RET
 
@@ -26512,17 +26489,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2031
+	JB     cached_2014
 	CMPQ   R9, $0x00000800
-	JB     cached_2031
+	JB     cached_2014
 	CMPQ   AX, DX
-	JE     cached_2031
+	JE     cached_2014
 	CMPQ   AX, CX
-	JE     cached_2031
+	JE     cached_2014
 
-row_2033:
+row_2016:
 	CMPQ        BX, $0x00
-	JE          rows_done_2034
+	JE          rows_done_2017
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -26534,7 +26511,7 @@ row_2033:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2035
+	JE          aligned_2018
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -26549,13 +26526,13 @@ row_2033:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2035:
+aligned_2018:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2037
+	JGT  single_2020
 
-unrolled_2036:
+unrolled_2019:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26590,15 +26567,15 @@ unrolled_2036:
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2036
+	JLE         unrolled_2019
 
-single_2037:
+single_2020:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2039
+	JGT  remainder_2022
 
-single_loop_2038:
+single_loop_2021:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26609,12 +26586,12 @@ single_loop_2038:
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2038
+	JLE         single_loop_2021
 
-remainder_2039:
+remainder_2022:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2040
+	JE          span_done_2023
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26627,23 +26604,23 @@ remainder_2039:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2040:
+span_done_2023:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_2033
+	JMP  row_2016
 
-rows_done_2034:
+rows_done_2017:
 	SFENCE
-	JMP stored_2032
+	JMP stored_2015
 
-cached_2031:
-row_2041:
+cached_2014:
+row_2024:
 	CMPQ    BX, $0x00
-	JE      rows_done_2042
+	JE      rows_done_2025
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -26651,9 +26628,9 @@ row_2041:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 	CMPQ    R10, R11
-	JGT     single_2044
+	JGT     single_2027
 
-unrolled_2043:
+unrolled_2026:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26688,15 +26665,15 @@ unrolled_2043:
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2043
+	JLE         unrolled_2026
 
-single_2044:
+single_2027:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2046
+	JGT  remainder_2029
 
-single_loop_2045:
+single_loop_2028:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26707,12 +26684,12 @@ single_loop_2045:
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2045
+	JLE         single_loop_2028
 
-remainder_2046:
+remainder_2029:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2047
+	JE          span_done_2030
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26725,17 +26702,17 @@ remainder_2046:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2047:
+span_done_2030:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_2041
+	JMP  row_2024
 
-rows_done_2042:
-stored_2032:
+rows_done_2025:
+stored_2015:
 	VZEROUPPER
 	RET
 
@@ -26758,36 +26735,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2048
+	JA     ring_segmented_2031
 	MOVQ   R10, R11
 
-ring_len_2049:
+ring_len_2032:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2050
+	JAE  ring_len_done_2033
 	ADDQ R10, R11
-	JMP  ring_len_2049
+	JMP  ring_len_2032
 
-ring_len_done_2050:
+ring_len_done_2033:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2051:
+ring_step_2034:
 	CMPQ R12, R11
-	JB   ring_step_done_2052
+	JB   ring_step_done_2035
 	SUBQ R11, R12
-	JMP  ring_step_2051
+	JMP  ring_step_2034
 
-ring_step_done_2052:
+ring_step_done_2035:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2053:
+ring_step_2036:
 	CMPQ R12, R11
-	JB   ring_step_done_2054
+	JB   ring_step_done_2037
 	SUBQ R11, R12
-	JMP  ring_step_2053
+	JMP  ring_step_2036
 
-ring_step_done_2054:
+ring_step_done_2037:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -26797,76 +26774,76 @@ ring_step_done_2054:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2055
+	JB      ring_short_2038
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2056
+	JNE     ring_planes_2039
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2058:
+ring_copy_2041:
 	CMPQ    R8, R12
-	JAE     ring_built_2057
+	JAE     ring_built_2040
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2059
+	JB      ring_copy_tail_2042
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2058
+	JNE     ring_copy_2041
 	XORQ    R10, R10
-	JMP     ring_copy_2058
+	JMP     ring_copy_2041
 
-ring_copy_tail_2059:
+ring_copy_tail_2042:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2058
+	JMP     ring_copy_2041
 
-ring_planes_2056:
+ring_planes_2039:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2060
+	JA   ring_long_planes_2043
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2061:
+ring_fill_2044:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2062
+	JGT          ring_fill_last_2045
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2063
+	JNE          ring_wrap_2046
 	XORQ         R10, R10
 
-ring_wrap_2063:
-	JMP ring_fill_2061
+ring_wrap_2046:
+	JMP ring_fill_2044
 
-ring_fill_last_2062:
+ring_fill_last_2045:
 	CMPQ         R13, R12
-	JAE          ring_built_2057
+	JAE          ring_built_2040
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2064
+	JNE          ring_wrap_2047
 	XORQ         R10, R10
 
-ring_wrap_2064:
-	JMP ring_fill_last_2062
+ring_wrap_2047:
+	JMP ring_fill_last_2045
 
-ring_long_planes_2060:
-ring_channel_2065:
+ring_long_planes_2043:
+ring_channel_2048:
 	CMPQ         R13, R12
-	JAE          ring_built_2057
+	JAE          ring_built_2040
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -26874,57 +26851,57 @@ ring_channel_2065:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2066:
+ring_plane_2049:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2066
+	JB      ring_plane_2049
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2067
+	JNE     ring_wrap_2050
 	XORQ    R10, R10
 
-ring_wrap_2067:
-	JMP ring_channel_2065
+ring_wrap_2050:
+	JMP ring_channel_2048
 
-ring_short_2055:
+ring_short_2038:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2068:
+ring_element_2051:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2069
+	JB   ring_element_next_2052
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2069
+	JB   ring_element_next_2052
 	XORQ R13, R13
 
-ring_element_next_2069:
+ring_element_next_2052:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2068
+	JB      ring_element_2051
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2070
+	JE      ring_exact_2053
 	SUBQ    R10, R8
 
-ring_exact_2070:
+ring_exact_2053:
 	MOVQ R8, R9
 
-ring_repeat_2071:
+ring_repeat_2054:
 	CMPQ    R9, R12
-	JAE     ring_built_2057
+	JAE     ring_built_2040
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2071
+	JMP     ring_repeat_2054
 
-ring_built_2057:
+ring_built_2040:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -26940,22 +26917,22 @@ ring_built_2057:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2072:
+sums_zero_2055:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2073
+	JAE     sums_zeroed_2056
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2072
+	JMP     sums_zero_2055
 
-sums_zeroed_2073:
+sums_zeroed_2056:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2075
+	JGT  single_2058
 
-unrolled_2074:
+unrolled_2057:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -26994,15 +26971,15 @@ unrolled_2074:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_2074
+	JLE         unrolled_2057
 
-single_2075:
+single_2058:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2077
+	JGT  remainder_2060
 
-single_loop_2076:
+single_loop_2059:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -27017,11 +26994,11 @@ single_loop_2076:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_2076
+	JLE         single_loop_2059
 
-remainder_2077:
+remainder_2060:
 	SUBQ        R9, DI
-	JE          span_done_2078
+	JE          span_done_2061
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -27034,93 +27011,93 @@ remainder_2077:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2078:
+span_done_2061:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2080
+	JLE   fold_ext_done_2063
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2081
+	JA    fold_ext_scalar_2064
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2079:
+fold_ext_2062:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2080
+	JBE     fold_ext_done_2063
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2079
+	JMP     fold_ext_2062
 
-fold_ext_scalar_2081:
+fold_ext_scalar_2064:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2082:
+fold_ext_element_2065:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2083
+	JBE    fold_ext_element_done_2066
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2082
+	JMP    fold_ext_element_2065
 
-fold_ext_element_done_2083:
-fold_ext_done_2080:
-fold_2084:
+fold_ext_element_done_2066:
+fold_ext_done_2063:
+fold_2067:
 	CMPQ   DX, AX
-	JBE    fold_done_2085
+	JBE    fold_done_2068
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2084
+	JMP    fold_2067
 
-fold_done_2085:
+fold_done_2068:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2086
+	JNE  sums_planes_2069
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2088:
+sums_vector_2071:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2089
+	JGT     sums_scalar_2072
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2088
+	JMP     sums_vector_2071
 
-sums_scalar_2089:
+sums_scalar_2072:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2087
+	JE     sums_done_2070
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2089
+	JMP    sums_scalar_2072
 
-sums_planes_2086:
+sums_planes_2069:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2090:
+sums_group_2073:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2092
+	JB     sums_single_2075
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -27129,7 +27106,7 @@ sums_group_2090:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2091:
+sums_group_plane_2074:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -27138,7 +27115,7 @@ sums_group_plane_2091:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2091
+	JB     sums_group_plane_2074
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -27151,29 +27128,29 @@ sums_group_plane_2091:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2090
+	JMP    sums_group_2073
 
-sums_single_2092:
+sums_single_2075:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2087
+	JE     sums_done_2070
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2093:
+sums_single_plane_2076:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2093
+	JB     sums_single_plane_2076
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2092
+	JMP    sums_single_2075
 
-sums_done_2087:
+sums_done_2070:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2048:
+ring_segmented_2031:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -27183,7 +27160,7 @@ ring_segmented_2048:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2095:
+ring_block_2078:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -27199,33 +27176,33 @@ ring_block_2095:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2096:
+ring_len_2079:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2097
+	JAE  ring_len_done_2080
 	ADDQ DI, R8
-	JMP  ring_len_2096
+	JMP  ring_len_2079
 
-ring_len_done_2097:
+ring_len_done_2080:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2098:
+ring_step_2081:
 	CMPQ R9, R8
-	JB   ring_step_done_2099
+	JB   ring_step_done_2082
 	SUBQ R8, R9
-	JMP  ring_step_2098
+	JMP  ring_step_2081
 
-ring_step_done_2099:
+ring_step_done_2082:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2100:
+ring_step_2083:
 	CMPQ R9, R8
-	JB   ring_step_done_2101
+	JB   ring_step_done_2084
 	SUBQ R8, R9
-	JMP  ring_step_2100
+	JMP  ring_step_2083
 
-ring_step_done_2101:
+ring_step_done_2084:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -27236,76 +27213,76 @@ ring_step_done_2101:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2102
+	JB      ring_short_2085
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2103
+	JNE     ring_planes_2086
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2105:
+ring_copy_2088:
 	CMPQ    DI, R9
-	JAE     ring_built_2104
+	JAE     ring_built_2087
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2106
+	JB      ring_copy_tail_2089
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2105
+	JNE     ring_copy_2088
 	XORQ    R10, R10
-	JMP     ring_copy_2105
+	JMP     ring_copy_2088
 
-ring_copy_tail_2106:
+ring_copy_tail_2089:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2105
+	JMP     ring_copy_2088
 
-ring_planes_2103:
+ring_planes_2086:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2107
+	JA   ring_long_planes_2090
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2108:
+ring_fill_2091:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2109
+	JGT          ring_fill_last_2092
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2110
+	JNE          ring_wrap_2093
 	XORQ         DI, DI
 
-ring_wrap_2110:
-	JMP ring_fill_2108
+ring_wrap_2093:
+	JMP ring_fill_2091
 
-ring_fill_last_2109:
+ring_fill_last_2092:
 	CMPQ         R10, R9
-	JAE          ring_built_2104
+	JAE          ring_built_2087
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2111
+	JNE          ring_wrap_2094
 	XORQ         DI, DI
 
-ring_wrap_2111:
-	JMP ring_fill_last_2109
+ring_wrap_2094:
+	JMP ring_fill_last_2092
 
-ring_long_planes_2107:
-ring_channel_2112:
+ring_long_planes_2090:
+ring_channel_2095:
 	CMPQ         R10, R9
-	JAE          ring_built_2104
+	JAE          ring_built_2087
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -27313,57 +27290,57 @@ ring_channel_2112:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2113:
+ring_plane_2096:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2113
+	JB      ring_plane_2096
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2114
+	JNE     ring_wrap_2097
 	XORQ    DI, DI
 
-ring_wrap_2114:
-	JMP ring_channel_2112
+ring_wrap_2097:
+	JMP ring_channel_2095
 
-ring_short_2102:
+ring_short_2085:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2115:
+ring_element_2098:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2116
+	JB   ring_element_next_2099
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2116
+	JB   ring_element_next_2099
 	XORQ R10, R10
 
-ring_element_next_2116:
+ring_element_next_2099:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2115
+	JB      ring_element_2098
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2117
+	JE      ring_exact_2100
 	SUBQ    DI, SI
 
-ring_exact_2117:
+ring_exact_2100:
 	MOVQ SI, DI
 
-ring_repeat_2118:
+ring_repeat_2101:
 	CMPQ    DI, R9
-	JAE     ring_built_2104
+	JAE     ring_built_2087
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2118
+	JMP     ring_repeat_2101
 
-ring_built_2104:
+ring_built_2087:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -27389,26 +27366,26 @@ ring_built_2104:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2119:
+sums_zero_2102:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2120
+	JAE     sums_zeroed_2103
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2119
+	JMP     sums_zero_2102
 
-sums_zeroed_2120:
-ring_row_2121:
+sums_zeroed_2103:
+ring_row_2104:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2122
+	JE   ring_rows_done_2105
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2124
+	JGT  single_2107
 
-unrolled_2123:
+unrolled_2106:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -27447,15 +27424,15 @@ unrolled_2123:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2123
+	JLE         unrolled_2106
 
-single_2124:
+single_2107:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2126
+	JGT  remainder_2109
 
-single_loop_2125:
+single_loop_2108:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -27470,11 +27447,11 @@ single_loop_2125:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2125
+	JLE         single_loop_2108
 
-remainder_2126:
+remainder_2109:
 	SUBQ        R10, R9
-	JE          span_done_2127
+	JE          span_done_2110
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -27487,7 +27464,7 @@ remainder_2126:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2127:
+span_done_2110:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -27495,9 +27472,9 @@ span_done_2127:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2121
+	JMP   ring_row_2104
 
-ring_rows_done_2122:
+ring_rows_done_2105:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -27505,86 +27482,86 @@ ring_rows_done_2122:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2129
+	JLE  fold_ext_done_2112
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2130
+	JA   fold_ext_scalar_2113
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2128:
+fold_ext_2111:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2129
+	JBE     fold_ext_done_2112
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2128
+	JMP     fold_ext_2111
 
-fold_ext_scalar_2130:
+fold_ext_scalar_2113:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2131:
+fold_ext_element_2114:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2132
+	JBE    fold_ext_element_done_2115
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2131
+	JMP    fold_ext_element_2114
 
-fold_ext_element_done_2132:
-fold_ext_done_2129:
-fold_2133:
+fold_ext_element_done_2115:
+fold_ext_done_2112:
+fold_2116:
 	CMPQ   DI, SI
-	JBE    fold_done_2134
+	JBE    fold_done_2117
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2133
+	JMP    fold_2116
 
-fold_done_2134:
+fold_done_2117:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2135
+	JNE  sums_planes_2118
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2137:
+sums_vector_2120:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2138
+	JGT     sums_scalar_2121
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2137
+	JMP     sums_vector_2120
 
-sums_scalar_2138:
+sums_scalar_2121:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2136
+	JE     sums_done_2119
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2138
+	JMP    sums_scalar_2121
 
-sums_planes_2135:
+sums_planes_2118:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2139:
+sums_group_2122:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2141
+	JB     sums_single_2124
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -27593,7 +27570,7 @@ sums_group_2139:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2140:
+sums_group_plane_2123:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -27602,7 +27579,7 @@ sums_group_plane_2140:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2140
+	JB     sums_group_plane_2123
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -27615,29 +27592,29 @@ sums_group_plane_2140:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2139
+	JMP    sums_group_2122
 
-sums_single_2141:
+sums_single_2124:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2136
+	JE     sums_done_2119
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2142:
+sums_single_plane_2125:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2142
+	JB     sums_single_plane_2125
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2141
+	JMP    sums_single_2124
 
-sums_done_2136:
+sums_done_2119:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2095
+	JMP  ring_block_2078
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -27655,11 +27632,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2143
+	JB           cached_2126
 	CMPQ         AX, DX
-	JE           cached_2143
+	JE           cached_2126
 	CMPQ         AX, CX
-	JE           cached_2143
+	JE           cached_2126
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -27668,7 +27645,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2145
+	JE           aligned_2128
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -27680,15 +27657,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2145:
+aligned_2128:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2147
+	JGT  single_2130
 
 	PCALIGN $64
 
-unrolled_2146:
+unrolled_2129:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -27711,15 +27688,15 @@ unrolled_2146:
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_2146
+	JLE      unrolled_2129
 
-single_2147:
+single_2130:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2149
+	JGT  remainder_2132
 
-single_loop_2148:
+single_loop_2131:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -27727,11 +27704,11 @@ single_loop_2148:
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_2148
+	JLE      single_loop_2131
 
-remainder_2149:
+remainder_2132:
 	SUBQ      SI, BX
-	JE        span_done_2150
+	JE        span_done_2133
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -27741,20 +27718,20 @@ remainder_2149:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2150:
+span_done_2133:
 	SFENCE
-	JMP stored_2144
+	JMP stored_2127
 
-cached_2143:
+cached_2126:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2152
+	JGT  single_2135
 
 	PCALIGN $64
 
-unrolled_2151:
+unrolled_2134:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -27777,15 +27754,15 @@ unrolled_2151:
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, DI
-	JLE     unrolled_2151
+	JLE     unrolled_2134
 
-single_2152:
+single_2135:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2154
+	JGT  remainder_2137
 
-single_loop_2153:
+single_loop_2136:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -27793,11 +27770,11 @@ single_loop_2153:
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, DI
-	JLE     single_loop_2153
+	JLE     single_loop_2136
 
-remainder_2154:
+remainder_2137:
 	SUBQ      SI, BX
-	JE        span_done_2155
+	JE        span_done_2138
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -27807,8 +27784,8 @@ remainder_2154:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2155:
-stored_2144:
+span_done_2138:
+stored_2127:
 	VZEROUPPER
 	RET
 
@@ -27829,17 +27806,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_2156
+	JB     cached_2139
 	CMPQ   R9, $0x00000800
-	JB     cached_2156
+	JB     cached_2139
 	CMPQ   AX, DX
-	JE     cached_2156
+	JE     cached_2139
 	CMPQ   AX, CX
-	JE     cached_2156
+	JE     cached_2139
+	CMPQ   BX, $0x00
+	JE     planes_done_2142
 
-plane_2158:
-	CMPQ         BX, $0x00
-	JE           planes_done_2159
+plane_2141:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -27849,7 +27826,7 @@ plane_2158:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2160
+	JE           aligned_2143
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -27861,13 +27838,13 @@ plane_2158:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2160:
+aligned_2143:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2162
+	JGT  single_2145
 
-unrolled_2161:
+unrolled_2144:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -27890,15 +27867,15 @@ unrolled_2161:
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
 	CMPQ     R11, R12
-	JLE      unrolled_2161
+	JLE      unrolled_2144
 
-single_2162:
+single_2145:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2164
+	JGT  remainder_2147
 
-single_loop_2163:
+single_loop_2146:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -27906,12 +27883,12 @@ single_loop_2163:
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
 	CMPQ     R11, R12
-	JLE      single_loop_2163
+	JLE      single_loop_2146
 
-remainder_2164:
+remainder_2147:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2165
+	JE        span_done_2148
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -27921,35 +27898,34 @@ remainder_2164:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2165:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_2166
-	XORQ R10, R10
+span_done_2148:
+	ADDQ    R9, CX
+	ADDQ    R9, DX
+	ADDQ    R9, AX
+	INCQ    R10
+	MOVQ    R10, R11
+	SUBQ    DI, R11
+	CMOVQEQ R11, R10
+	SUBQ    SI, BX
+	JG      plane_2141
 
-same_pass_2166:
-	SUBQ SI, BX
-	JMP  plane_2158
-
-planes_done_2159:
+planes_done_2142:
 	SFENCE
-	JMP stored_2157
+	JMP stored_2140
 
-cached_2156:
-plane_2167:
-	CMPQ         BX, $0x00
-	JE           planes_done_2168
+cached_2139:
+	CMPQ BX, $0x00
+	JE   planes_done_2150
+
+plane_2149:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 	CMPQ         R11, R12
-	JGT          single_2170
+	JGT          single_2152
 
-unrolled_2169:
+unrolled_2151:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -27972,15 +27948,15 @@ unrolled_2169:
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
 	CMPQ    R11, R12
-	JLE     unrolled_2169
+	JLE     unrolled_2151
 
-single_2170:
+single_2152:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2172
+	JGT  remainder_2154
 
-single_loop_2171:
+single_loop_2153:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -27988,12 +27964,12 @@ single_loop_2171:
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R12
-	JLE     single_loop_2171
+	JLE     single_loop_2153
 
-remainder_2172:
+remainder_2154:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2173
+	JE        span_done_2155
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -28003,21 +27979,19 @@ remainder_2172:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2173:
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	INCQ R10
-	CMPQ R10, DI
-	JNE  same_pass_2174
-	XORQ R10, R10
+span_done_2155:
+	ADDQ    R9, CX
+	ADDQ    R9, DX
+	ADDQ    R9, AX
+	INCQ    R10
+	MOVQ    R10, R11
+	SUBQ    DI, R11
+	CMOVQEQ R11, R10
+	SUBQ    SI, BX
+	JG      plane_2149
 
-same_pass_2174:
-	SUBQ SI, BX
-	JMP  plane_2167
-
-planes_done_2168:
-stored_2157:
+planes_done_2150:
+stored_2140:
 	VZEROUPPER
 	RET
 
@@ -28036,17 +28010,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_2176
+	JB     cached_2157
 	CMPQ   R8, $0x00000800
-	JB     cached_2176
+	JB     cached_2157
 	CMPQ   AX, DX
-	JE     cached_2176
+	JE     cached_2157
 	CMPQ   AX, CX
-	JE     cached_2176
+	JE     cached_2157
 
-row_2178:
+row_2159:
 	CMPQ      BX, $0x00
-	JE        rows_done_2179
+	JE        rows_done_2160
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -28058,7 +28032,7 @@ row_2178:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2180
+	JE        aligned_2161
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -28070,13 +28044,13 @@ row_2178:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2180:
+aligned_2161:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2182
+	JGT  single_2163
 
-unrolled_2181:
+unrolled_2162:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -28099,15 +28073,15 @@ unrolled_2181:
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
 	CMPQ     R9, R10
-	JLE      unrolled_2181
+	JLE      unrolled_2162
 
-single_2182:
+single_2163:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2184
+	JGT  remainder_2165
 
-single_loop_2183:
+single_loop_2164:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -28115,12 +28089,12 @@ single_loop_2183:
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
 	CMPQ     R9, R10
-	JLE      single_loop_2183
+	JLE      single_loop_2164
 
-remainder_2184:
+remainder_2165:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2185
+	JE        span_done_2166
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -28130,23 +28104,23 @@ remainder_2184:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2185:
+span_done_2166:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2178
+	JMP  row_2159
 
-rows_done_2179:
+rows_done_2160:
 	SFENCE
-	JMP stored_2177
+	JMP stored_2158
 
-cached_2176:
-row_2186:
+cached_2157:
+row_2167:
 	CMPQ    BX, $0x00
-	JE      rows_done_2187
+	JE      rows_done_2168
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -28154,9 +28128,9 @@ row_2186:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 	CMPQ    R9, R10
-	JGT     single_2189
+	JGT     single_2170
 
-unrolled_2188:
+unrolled_2169:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -28179,15 +28153,15 @@ unrolled_2188:
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2188
+	JLE     unrolled_2169
 
-single_2189:
+single_2170:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2191
+	JGT  remainder_2172
 
-single_loop_2190:
+single_loop_2171:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -28195,12 +28169,12 @@ single_loop_2190:
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2190
+	JLE     single_loop_2171
 
-remainder_2191:
+remainder_2172:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2192
+	JE        span_done_2173
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -28210,17 +28184,17 @@ remainder_2191:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2192:
+span_done_2173:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2186
+	JMP  row_2167
 
-rows_done_2187:
-stored_2177:
+rows_done_2168:
+stored_2158:
 	VZEROUPPER
 	RET
 
@@ -28240,36 +28214,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2193
+	JA     ring_segmented_2174
 	MOVQ   R9, R10
 
-ring_len_2194:
+ring_len_2175:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2195
+	JAE  ring_len_done_2176
 	ADDQ R9, R10
-	JMP  ring_len_2194
+	JMP  ring_len_2175
 
-ring_len_done_2195:
+ring_len_done_2176:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2196:
+ring_step_2177:
 	CMPQ R11, R10
-	JB   ring_step_done_2197
+	JB   ring_step_done_2178
 	SUBQ R10, R11
-	JMP  ring_step_2196
+	JMP  ring_step_2177
 
-ring_step_done_2197:
+ring_step_done_2178:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2198:
+ring_step_2179:
 	CMPQ R11, R10
-	JB   ring_step_done_2199
+	JB   ring_step_done_2180
 	SUBQ R10, R11
-	JMP  ring_step_2198
+	JMP  ring_step_2179
 
-ring_step_done_2199:
+ring_step_done_2180:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -28279,76 +28253,76 @@ ring_step_done_2199:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2200
+	JB      ring_short_2181
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2201
+	JNE     ring_planes_2182
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2203:
+ring_copy_2184:
 	CMPQ    AX, R11
-	JAE     ring_built_2202
+	JAE     ring_built_2183
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2204
+	JB      ring_copy_tail_2185
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2203
+	JNE     ring_copy_2184
 	XORQ    R9, R9
-	JMP     ring_copy_2203
+	JMP     ring_copy_2184
 
-ring_copy_tail_2204:
+ring_copy_tail_2185:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2203
+	JMP     ring_copy_2184
 
-ring_planes_2201:
+ring_planes_2182:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2205
+	JA   ring_long_planes_2186
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2206:
+ring_fill_2187:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2207
+	JGT          ring_fill_last_2188
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2208
+	JNE          ring_wrap_2189
 	XORQ         R9, R9
 
-ring_wrap_2208:
-	JMP ring_fill_2206
+ring_wrap_2189:
+	JMP ring_fill_2187
 
-ring_fill_last_2207:
+ring_fill_last_2188:
 	CMPQ         R12, R11
-	JAE          ring_built_2202
+	JAE          ring_built_2183
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2209
+	JNE          ring_wrap_2190
 	XORQ         R9, R9
 
-ring_wrap_2209:
-	JMP ring_fill_last_2207
+ring_wrap_2190:
+	JMP ring_fill_last_2188
 
-ring_long_planes_2205:
-ring_channel_2210:
+ring_long_planes_2186:
+ring_channel_2191:
 	CMPQ         R12, R11
-	JAE          ring_built_2202
+	JAE          ring_built_2183
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -28356,65 +28330,65 @@ ring_channel_2210:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2211:
+ring_plane_2192:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2211
+	JB      ring_plane_2192
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2212
+	JNE     ring_wrap_2193
 	XORQ    R9, R9
 
-ring_wrap_2212:
-	JMP ring_channel_2210
+ring_wrap_2193:
+	JMP ring_channel_2191
 
-ring_short_2200:
+ring_short_2181:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2213:
+ring_element_2194:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2214
+	JB   ring_element_next_2195
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2214
+	JB   ring_element_next_2195
 	XORQ R12, R12
 
-ring_element_next_2214:
+ring_element_next_2195:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2213
+	JB      ring_element_2194
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2215
+	JE      ring_exact_2196
 	SUBQ    R9, AX
 
-ring_exact_2215:
+ring_exact_2196:
 	MOVQ AX, DX
 
-ring_repeat_2216:
+ring_repeat_2197:
 	CMPQ    DX, R11
-	JAE     ring_built_2202
+	JAE     ring_built_2183
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2216
+	JMP     ring_repeat_2197
 
-ring_built_2202:
+ring_built_2183:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_2218
+	JGT  single_2199
 
-unrolled_2217:
+unrolled_2198:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -28441,15 +28415,15 @@ unrolled_2217:
 	CMOVQCC R10, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R9
-	JLE     unrolled_2217
+	JLE     unrolled_2198
 
-single_2218:
+single_2199:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_2220
+	JGT  remainder_2201
 
-single_loop_2219:
+single_loop_2200:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -28461,11 +28435,11 @@ single_loop_2219:
 	CMOVQCC R10, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R9
-	JLE     single_loop_2219
+	JLE     single_loop_2200
 
-remainder_2220:
+remainder_2201:
 	SUBQ      DX, DI
-	JE        span_done_2221
+	JE        span_done_2202
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -28475,10 +28449,10 @@ remainder_2220:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2221:
+span_done_2202:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2193:
+ring_segmented_2174:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -28488,11 +28462,11 @@ ring_segmented_2193:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2222
+	JE   ring_rows_2203
 
-ring_segment_2223:
+ring_segment_2204:
 	CMPQ    DI, $0x00
-	JE      ring_done_2224
+	JE      ring_done_2205
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -28509,33 +28483,33 @@ ring_segment_2223:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2225:
+ring_len_2206:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2226
+	JAE  ring_len_done_2207
 	ADDQ R10, R12
-	JMP  ring_len_2225
+	JMP  ring_len_2206
 
-ring_len_done_2226:
+ring_len_done_2207:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2227:
+ring_step_2208:
 	CMPQ R13, R12
-	JB   ring_step_done_2228
+	JB   ring_step_done_2209
 	SUBQ R12, R13
-	JMP  ring_step_2227
+	JMP  ring_step_2208
 
-ring_step_done_2228:
+ring_step_done_2209:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2229:
+ring_step_2210:
 	CMPQ R13, R12
-	JB   ring_step_done_2230
+	JB   ring_step_done_2211
 	SUBQ R12, R13
-	JMP  ring_step_2229
+	JMP  ring_step_2210
 
-ring_step_done_2230:
+ring_step_done_2211:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -28545,76 +28519,76 @@ ring_step_done_2230:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2231
+	JB      ring_short_2212
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2232
+	JNE     ring_planes_2213
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2234:
+ring_copy_2215:
 	CMPQ    R9, AX
-	JAE     ring_built_2233
+	JAE     ring_built_2214
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2235
+	JB      ring_copy_tail_2216
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2234
+	JNE     ring_copy_2215
 	XORQ    R10, R10
-	JMP     ring_copy_2234
+	JMP     ring_copy_2215
 
-ring_copy_tail_2235:
+ring_copy_tail_2216:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2234
+	JMP     ring_copy_2215
 
-ring_planes_2232:
+ring_planes_2213:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2236
+	JA   ring_long_planes_2217
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2237:
+ring_fill_2218:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2238
+	JGT          ring_fill_last_2219
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2239
+	JNE          ring_wrap_2220
 	XORQ         R10, R10
 
-ring_wrap_2239:
-	JMP ring_fill_2237
+ring_wrap_2220:
+	JMP ring_fill_2218
 
-ring_fill_last_2238:
+ring_fill_last_2219:
 	CMPQ         R12, AX
-	JAE          ring_built_2233
+	JAE          ring_built_2214
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2240
+	JNE          ring_wrap_2221
 	XORQ         R10, R10
 
-ring_wrap_2240:
-	JMP ring_fill_last_2238
+ring_wrap_2221:
+	JMP ring_fill_last_2219
 
-ring_long_planes_2236:
-ring_channel_2241:
+ring_long_planes_2217:
+ring_channel_2222:
 	CMPQ         R12, AX
-	JAE          ring_built_2233
+	JAE          ring_built_2214
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -28622,66 +28596,66 @@ ring_channel_2241:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2242:
+ring_plane_2223:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2242
+	JB      ring_plane_2223
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2243
+	JNE     ring_wrap_2224
 	XORQ    R10, R10
 
-ring_wrap_2243:
-	JMP ring_channel_2241
+ring_wrap_2224:
+	JMP ring_channel_2222
 
-ring_short_2231:
+ring_short_2212:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2244:
+ring_element_2225:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2245
+	JB   ring_element_next_2226
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2245
+	JB   ring_element_next_2226
 	XORQ R12, R12
 
-ring_element_next_2245:
+ring_element_next_2226:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2244
+	JB      ring_element_2225
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2246
+	JE      ring_exact_2227
 	SUBQ    R10, DX
 
-ring_exact_2246:
+ring_exact_2227:
 	MOVQ DX, R9
 
-ring_repeat_2247:
+ring_repeat_2228:
 	CMPQ    R9, AX
-	JAE     ring_built_2233
+	JAE     ring_built_2214
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2247
+	JMP     ring_repeat_2228
 
-ring_built_2233:
+ring_built_2214:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2249
+	JGT  single_2230
 
-unrolled_2248:
+unrolled_2229:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28708,15 +28682,15 @@ unrolled_2248:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2248
+	JLE     unrolled_2229
 
-single_2249:
+single_2230:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2251
+	JGT  remainder_2232
 
-single_loop_2250:
+single_loop_2231:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28728,11 +28702,11 @@ single_loop_2250:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2250
+	JLE     single_loop_2231
 
-remainder_2251:
+remainder_2232:
 	SUBQ      R9, DX
-	JE        span_done_2252
+	JE        span_done_2233
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28742,7 +28716,7 @@ remainder_2251:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2252:
+span_done_2233:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -28754,18 +28728,18 @@ span_done_2252:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2253
+	JNE  ring_next_2234
 	XORQ AX, AX
 
-ring_next_2253:
+ring_next_2234:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2223
+	JMP  ring_segment_2204
 
-ring_done_2224:
+ring_done_2205:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2222:
-ring_block_2254:
+ring_rows_2203:
+ring_block_2235:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -28781,33 +28755,33 @@ ring_block_2254:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2255:
+ring_len_2236:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2256
+	JAE  ring_len_done_2237
 	ADDQ BX, SI
-	JMP  ring_len_2255
+	JMP  ring_len_2236
 
-ring_len_done_2256:
+ring_len_done_2237:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2257:
+ring_step_2238:
 	CMPQ DI, SI
-	JB   ring_step_done_2258
+	JB   ring_step_done_2239
 	SUBQ SI, DI
-	JMP  ring_step_2257
+	JMP  ring_step_2238
 
-ring_step_done_2258:
+ring_step_done_2239:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2259:
+ring_step_2240:
 	CMPQ DI, SI
-	JB   ring_step_done_2260
+	JB   ring_step_done_2241
 	SUBQ SI, DI
-	JMP  ring_step_2259
+	JMP  ring_step_2240
 
-ring_step_done_2260:
+ring_step_done_2241:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -28818,76 +28792,76 @@ ring_step_done_2260:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2261
+	JB      ring_short_2242
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2262
+	JNE     ring_planes_2243
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2264:
+ring_copy_2245:
 	CMPQ    BX, DI
-	JAE     ring_built_2263
+	JAE     ring_built_2244
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2265
+	JB      ring_copy_tail_2246
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2264
+	JNE     ring_copy_2245
 	XORQ    R9, R9
-	JMP     ring_copy_2264
+	JMP     ring_copy_2245
 
-ring_copy_tail_2265:
+ring_copy_tail_2246:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2264
+	JMP     ring_copy_2245
 
-ring_planes_2262:
+ring_planes_2243:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2266
+	JA   ring_long_planes_2247
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2267:
+ring_fill_2248:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2268
+	JGT          ring_fill_last_2249
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2269
+	JNE          ring_wrap_2250
 	XORQ         BX, BX
 
-ring_wrap_2269:
-	JMP ring_fill_2267
+ring_wrap_2250:
+	JMP ring_fill_2248
 
-ring_fill_last_2268:
+ring_fill_last_2249:
 	CMPQ         R9, DI
-	JAE          ring_built_2263
+	JAE          ring_built_2244
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2270
+	JNE          ring_wrap_2251
 	XORQ         BX, BX
 
-ring_wrap_2270:
-	JMP ring_fill_last_2268
+ring_wrap_2251:
+	JMP ring_fill_last_2249
 
-ring_long_planes_2266:
-ring_channel_2271:
+ring_long_planes_2247:
+ring_channel_2252:
 	CMPQ         R9, DI
-	JAE          ring_built_2263
+	JAE          ring_built_2244
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -28895,57 +28869,57 @@ ring_channel_2271:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2272:
+ring_plane_2253:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2272
+	JB      ring_plane_2253
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2273
+	JNE     ring_wrap_2254
 	XORQ    BX, BX
 
-ring_wrap_2273:
-	JMP ring_channel_2271
+ring_wrap_2254:
+	JMP ring_channel_2252
 
-ring_short_2261:
+ring_short_2242:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2274:
+ring_element_2255:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2275
+	JB   ring_element_next_2256
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2275
+	JB   ring_element_next_2256
 	XORQ R9, R9
 
-ring_element_next_2275:
+ring_element_next_2256:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2274
+	JB      ring_element_2255
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2276
+	JE      ring_exact_2257
 	SUBQ    BX, DX
 
-ring_exact_2276:
+ring_exact_2257:
 	MOVQ DX, BX
 
-ring_repeat_2277:
+ring_repeat_2258:
 	CMPQ    BX, DI
-	JAE     ring_built_2263
+	JAE     ring_built_2244
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2277
+	JMP     ring_repeat_2258
 
-ring_built_2263:
+ring_built_2244:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -28956,18 +28930,18 @@ ring_built_2263:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2278:
+ring_row_2259:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2279
+	JE   ring_rows_done_2260
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2281
+	JGT  single_2262
 
-unrolled_2280:
+unrolled_2261:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28994,15 +28968,15 @@ unrolled_2280:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2280
+	JLE     unrolled_2261
 
-single_2281:
+single_2262:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2283
+	JGT  remainder_2264
 
-single_loop_2282:
+single_loop_2263:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -29014,11 +28988,11 @@ single_loop_2282:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2282
+	JLE     single_loop_2263
 
-remainder_2283:
+remainder_2264:
 	SUBQ      R9, DX
-	JE        span_done_2284
+	JE        span_done_2265
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -29028,7 +29002,7 @@ remainder_2283:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2284:
+span_done_2265:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -29036,13 +29010,13 @@ span_done_2284:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2278
+	JMP   ring_row_2259
 
-ring_rows_done_2279:
+ring_rows_done_2260:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2254
+	JMP  ring_block_2235
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -29063,11 +29037,11 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 	CMPQ   BX, SI
-	JGT    single_2286
+	JGT    single_2267
 
 	PCALIGN $64
 
-unrolled_2285:
+unrolled_2266:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -29086,26 +29060,26 @@ unrolled_2285:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_2285
+	JLE         unrolled_2266
 
-single_2286:
+single_2267:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2288
+	JGT  remainder_2269
 
-single_loop_2287:
+single_loop_2268:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_2287
+	JLE         single_loop_2268
 
-remainder_2288:
+remainder_2269:
 	SUBQ        BX, DX
-	JE          span_done_2289
+	JE          span_done_2270
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -29114,7 +29088,7 @@ remainder_2288:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2289:
+span_done_2270:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29129,7 +29103,7 @@ span_done_2289:
 	RET
 
 // func backwardPlanesDalphaAVX512F64(dy []float64, x []float64, acc []float64, inner int)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   x_base+24(FP), AX
 	MOVQ   dy_base+0(FP), CX
@@ -29141,10 +29115,10 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   SI, R8
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
-
-plane_2290:
 	CMPQ   DX, $0x00
-	JE     planes_done_2291
+	JE     planes_done_2272
+
+plane_2271:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29153,9 +29127,9 @@ plane_2290:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 	CMPQ   R10, R11
-	JGT    single_2293
+	JGT    single_2274
 
-unrolled_2292:
+unrolled_2273:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -29174,27 +29148,27 @@ unrolled_2292:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2292
+	JLE         unrolled_2273
 
-single_2293:
+single_2274:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2295
+	JGT  remainder_2276
 
-single_loop_2294:
+single_loop_2275:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2294
+	JLE         single_loop_2275
 
-remainder_2295:
+remainder_2276:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2296
+	JE          span_done_2277
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -29203,7 +29177,7 @@ remainder_2295:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2296:
+span_done_2277:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29218,15 +29192,13 @@ span_done_2296:
 	ADDQ          R8, AX
 	ADDQ          R8, CX
 	INCQ          R9
-	CMPQ          R9, DI
-	JNE           same_pass_2297
-	XORQ          R9, R9
+	MOVQ          R9, R10
+	SUBQ          DI, R10
+	CMOVQEQ       R10, R9
+	SUBQ          SI, DX
+	JG            plane_2271
 
-same_pass_2297:
-	SUBQ SI, DX
-	JMP  plane_2290
-
-planes_done_2291:
+planes_done_2272:
 	VZEROUPPER
 	RET
 
@@ -29242,9 +29214,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 
-row_2299:
+row_2279:
 	CMPQ    DX, $0x00
-	JE      rows_done_2300
+	JE      rows_done_2280
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -29252,9 +29224,9 @@ row_2299:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 	CMPQ    R8, R9
-	JGT     single_2302
+	JGT     single_2282
 
-unrolled_2301:
+unrolled_2281:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -29281,15 +29253,15 @@ unrolled_2301:
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2301
+	JLE         unrolled_2281
 
-single_2302:
+single_2282:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2304
+	JGT  remainder_2284
 
-single_loop_2303:
+single_loop_2283:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -29298,12 +29270,12 @@ single_loop_2303:
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2303
+	JLE         single_loop_2283
 
-remainder_2304:
+remainder_2284:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2305
+	JE          span_done_2285
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -29314,15 +29286,15 @@ remainder_2304:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2305:
+span_done_2285:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_2299
+	JMP  row_2279
 
-rows_done_2300:
+rows_done_2280:
 	VZEROUPPER
 	RET
 
@@ -29340,36 +29312,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2306
+	JA     ring_segmented_2286
 	MOVQ   DI, SI
 
-ring_len_2307:
+ring_len_2287:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2308
+	JAE  ring_len_done_2288
 	ADDQ DI, SI
-	JMP  ring_len_2307
+	JMP  ring_len_2287
 
-ring_len_done_2308:
+ring_len_done_2288:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2309:
+ring_step_2289:
 	CMPQ DI, SI
-	JB   ring_step_done_2310
+	JB   ring_step_done_2290
 	SUBQ SI, DI
-	JMP  ring_step_2309
+	JMP  ring_step_2289
 
-ring_step_done_2310:
+ring_step_done_2290:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2311:
+ring_step_2291:
 	CMPQ DI, SI
-	JB   ring_step_done_2312
+	JB   ring_step_done_2292
 	SUBQ SI, DI
-	JMP  ring_step_2311
+	JMP  ring_step_2291
 
-ring_step_done_2312:
+ring_step_done_2292:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -29391,22 +29363,22 @@ ring_step_done_2312:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2313:
+sums_zero_2293:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2314
+	JAE     sums_zeroed_2294
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2313
+	JMP     sums_zero_2293
 
-sums_zeroed_2314:
+sums_zeroed_2294:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_2316
+	JGT  single_2296
 
-unrolled_2315:
+unrolled_2295:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -29437,15 +29409,15 @@ unrolled_2315:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_2315
+	JLE         unrolled_2295
 
-single_2316:
+single_2296:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_2318
+	JGT  remainder_2298
 
-single_loop_2317:
+single_loop_2297:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -29458,11 +29430,11 @@ single_loop_2317:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_2317
+	JLE         single_loop_2297
 
-remainder_2318:
+remainder_2298:
 	SUBQ        DI, BX
-	JE          span_done_2319
+	JE          span_done_2299
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -29473,93 +29445,93 @@ remainder_2318:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2319:
+span_done_2299:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2321
+	JLE   fold_ext_done_2301
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2322
+	JA    fold_ext_scalar_2302
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2320:
+fold_ext_2300:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2321
+	JBE     fold_ext_done_2301
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2320
+	JMP     fold_ext_2300
 
-fold_ext_scalar_2322:
+fold_ext_scalar_2302:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2323:
+fold_ext_element_2303:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2324
+	JBE    fold_ext_element_done_2304
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2323
+	JMP    fold_ext_element_2303
 
-fold_ext_element_done_2324:
-fold_ext_done_2321:
-fold_2325:
+fold_ext_element_done_2304:
+fold_ext_done_2301:
+fold_2305:
 	CMPQ   BX, AX
-	JBE    fold_done_2326
+	JBE    fold_done_2306
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2325
+	JMP    fold_2305
 
-fold_done_2326:
+fold_done_2306:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2327
+	JNE  sums_planes_2307
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2329:
+sums_vector_2309:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2330
+	JGT     sums_scalar_2310
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2329
+	JMP     sums_vector_2309
 
-sums_scalar_2330:
+sums_scalar_2310:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2328
+	JE     sums_done_2308
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2330
+	JMP    sums_scalar_2310
 
-sums_planes_2327:
+sums_planes_2307:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2331:
+sums_group_2311:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2333
+	JB     sums_single_2313
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -29568,7 +29540,7 @@ sums_group_2331:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2332:
+sums_group_plane_2312:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -29577,7 +29549,7 @@ sums_group_plane_2332:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2332
+	JB     sums_group_plane_2312
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -29590,29 +29562,29 @@ sums_group_plane_2332:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2331
+	JMP    sums_group_2311
 
-sums_single_2333:
+sums_single_2313:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2328
+	JE     sums_done_2308
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2334:
+sums_single_plane_2314:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2334
+	JB     sums_single_plane_2314
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2333
+	JMP    sums_single_2313
 
-sums_done_2328:
+sums_done_2308:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2306:
+ring_segmented_2286:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -29622,7 +29594,7 @@ ring_segmented_2306:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2336:
+ring_block_2316:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -29637,33 +29609,33 @@ ring_block_2336:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2337:
+ring_len_2317:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2338
+	JAE  ring_len_done_2318
 	ADDQ BX, SI
-	JMP  ring_len_2337
+	JMP  ring_len_2317
 
-ring_len_done_2338:
+ring_len_done_2318:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2339:
+ring_step_2319:
 	CMPQ DI, SI
-	JB   ring_step_done_2340
+	JB   ring_step_done_2320
 	SUBQ SI, DI
-	JMP  ring_step_2339
+	JMP  ring_step_2319
 
-ring_step_done_2340:
+ring_step_done_2320:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2341:
+ring_step_2321:
 	CMPQ DI, SI
-	JB   ring_step_done_2342
+	JB   ring_step_done_2322
 	SUBQ SI, DI
-	JMP  ring_step_2341
+	JMP  ring_step_2321
 
-ring_step_done_2342:
+ring_step_done_2322:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -29692,26 +29664,26 @@ ring_step_done_2342:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2343:
+sums_zero_2323:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2344
+	JAE     sums_zeroed_2324
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2343
+	JMP     sums_zero_2323
 
-sums_zeroed_2344:
-ring_row_2345:
+sums_zeroed_2324:
+ring_row_2325:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2346
+	JE   ring_rows_done_2326
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2348
+	JGT  single_2328
 
-unrolled_2347:
+unrolled_2327:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29742,15 +29714,15 @@ unrolled_2347:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2347
+	JLE         unrolled_2327
 
-single_2348:
+single_2328:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2350
+	JGT  remainder_2330
 
-single_loop_2349:
+single_loop_2329:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29763,11 +29735,11 @@ single_loop_2349:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2349
+	JLE         single_loop_2329
 
-remainder_2350:
+remainder_2330:
 	SUBQ        R8, DI
-	JE          span_done_2351
+	JE          span_done_2331
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -29778,16 +29750,16 @@ remainder_2350:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2351:
+span_done_2331:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2345
+	JMP   ring_row_2325
 
-ring_rows_done_2346:
+ring_rows_done_2326:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -29795,86 +29767,86 @@ ring_rows_done_2346:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2353
+	JLE  fold_ext_done_2333
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2354
+	JA   fold_ext_scalar_2334
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2352:
+fold_ext_2332:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2353
+	JBE     fold_ext_done_2333
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2352
+	JMP     fold_ext_2332
 
-fold_ext_scalar_2354:
+fold_ext_scalar_2334:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2355:
+fold_ext_element_2335:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2356
+	JBE    fold_ext_element_done_2336
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2355
+	JMP    fold_ext_element_2335
 
-fold_ext_element_done_2356:
-fold_ext_done_2353:
-fold_2357:
+fold_ext_element_done_2336:
+fold_ext_done_2333:
+fold_2337:
 	CMPQ   SI, BX
-	JBE    fold_done_2358
+	JBE    fold_done_2338
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2357
+	JMP    fold_2337
 
-fold_done_2358:
+fold_done_2338:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2359
+	JNE  sums_planes_2339
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2361:
+sums_vector_2341:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2362
+	JGT     sums_scalar_2342
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2361
+	JMP     sums_vector_2341
 
-sums_scalar_2362:
+sums_scalar_2342:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2360
+	JE     sums_done_2340
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2362
+	JMP    sums_scalar_2342
 
-sums_planes_2359:
+sums_planes_2339:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2363:
+sums_group_2343:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2365
+	JB     sums_single_2345
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -29883,7 +29855,7 @@ sums_group_2363:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2364:
+sums_group_plane_2344:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -29892,7 +29864,7 @@ sums_group_plane_2364:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2364
+	JB     sums_group_plane_2344
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -29905,29 +29877,29 @@ sums_group_plane_2364:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2363
+	JMP    sums_group_2343
 
-sums_single_2365:
+sums_single_2345:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2360
+	JE     sums_done_2340
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2366:
+sums_single_plane_2346:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2366
+	JB     sums_single_plane_2346
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2365
+	JMP    sums_single_2345
 
-sums_done_2360:
+sums_done_2340:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2336
+	JMP  ring_block_2316
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -29946,21 +29918,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1704-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2368
+	JBE    rows_chunk_sized_2348
 	MOVQ   DI, AX
 
-rows_double_2367:
+rows_double_2347:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2368
+	JA   rows_chunk_sized_2348
 	SHLQ $0x01, AX
-	JMP  rows_double_2367
+	JMP  rows_double_2347
 
-rows_chunk_sized_2368:
+rows_chunk_sized_2348:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2369:
+rows_group_2349:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -29969,7 +29941,7 @@ rows_group_2369:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2370:
+rows_chunk_2350:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -29978,15 +29950,15 @@ rows_chunk_2370:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2371:
+rows_block_2351:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2372
+	JGT     rows_blocks_done_2352
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2373
+	JE      rows_first_2353
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -29995,9 +29967,9 @@ rows_block_2371:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2374
+	JMP     rows_loaded_2354
 
-rows_first_2373:
+rows_first_2353:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -30007,7 +29979,7 @@ rows_first_2373:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2374:
+rows_loaded_2354:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30016,7 +29988,7 @@ rows_loaded_2374:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2375:
+rows_row_2355:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -30069,11 +30041,11 @@ rows_row_2375:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2375
+	JB          rows_row_2355
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2376
+	JE          rows_stored_2356
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -30082,9 +30054,9 @@ rows_row_2375:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2377
+	JMP         rows_added_2357
 
-rows_stored_2376:
+rows_stored_2356:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -30118,29 +30090,29 @@ rows_stored_2376:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2377:
+rows_added_2357:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2371
+	JMP  rows_block_2351
 
-rows_blocks_done_2372:
-rows_block_2378:
+rows_blocks_done_2352:
+rows_block_2358:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2379
+	JGT     rows_blocks_done_2359
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2380
+	JE      rows_first_2360
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2381
+	JMP     rows_loaded_2361
 
-rows_first_2380:
+rows_first_2360:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2381:
+rows_loaded_2361:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30149,7 +30121,7 @@ rows_loaded_2381:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2382:
+rows_row_2362:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -30166,16 +30138,16 @@ rows_row_2382:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2382
+	JB          rows_row_2362
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2383
+	JE          rows_stored_2363
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2384
+	JMP         rows_added_2364
 
-rows_stored_2383:
+rows_stored_2363:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -30185,29 +30157,29 @@ rows_stored_2383:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2384:
+rows_added_2364:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2378
+	JMP  rows_block_2358
 
-rows_blocks_done_2379:
+rows_blocks_done_2359:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2385
+	JE      rows_chunk_done_2365
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2386
+	JE      rows_first_2366
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2387
+	JMP     rows_loaded_2367
 
-rows_first_2386:
+rows_first_2366:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2387:
+rows_loaded_2367:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30216,7 +30188,7 @@ rows_loaded_2387:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2388:
+rows_row_2368:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -30233,16 +30205,16 @@ rows_row_2388:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2388
+	JB          rows_row_2368
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2389
+	JE          rows_stored_2369
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2390
+	JMP         rows_added_2370
 
-rows_stored_2389:
+rows_stored_2369:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -30253,17 +30225,17 @@ rows_stored_2389:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2390:
-rows_chunk_done_2385:
+rows_added_2370:
+rows_chunk_done_2365:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2370
+	JB   rows_chunk_2350
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2369
+	JB   rows_group_2349
 	VZEROUPPER
 	RET
 
@@ -30279,21 +30251,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1704-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2392
+	JBE    rows_chunk_sized_2372
 	MOVQ   BX, AX
 
-rows_double_2391:
+rows_double_2371:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2392
+	JA   rows_chunk_sized_2372
 	SHLQ $0x01, AX
-	JMP  rows_double_2391
+	JMP  rows_double_2371
 
-rows_chunk_sized_2392:
+rows_chunk_sized_2372:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2393:
+rows_group_2373:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -30302,7 +30274,7 @@ rows_group_2393:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2394:
+rows_chunk_2374:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -30311,15 +30283,15 @@ rows_chunk_2394:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2395:
+rows_block_2375:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2396
+	JGT     rows_blocks_done_2376
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2397
+	JE      rows_first_2377
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -30328,9 +30300,9 @@ rows_block_2395:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2398
+	JMP     rows_loaded_2378
 
-rows_first_2397:
+rows_first_2377:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -30340,14 +30312,14 @@ rows_first_2397:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2398:
+rows_loaded_2378:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2399:
+rows_row_2379:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -30391,11 +30363,11 @@ rows_row_2399:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2399
+	JB          rows_row_2379
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2400
+	JE          rows_stored_2380
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -30404,9 +30376,9 @@ rows_row_2399:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2401
+	JMP         rows_added_2381
 
-rows_stored_2400:
+rows_stored_2380:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -30440,36 +30412,36 @@ rows_stored_2400:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2401:
+rows_added_2381:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2395
+	JMP  rows_block_2375
 
-rows_blocks_done_2396:
-rows_block_2402:
+rows_blocks_done_2376:
+rows_block_2382:
 	MOVQ    1672(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2403
+	JGT     rows_blocks_done_2383
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2404
+	JE      rows_first_2384
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2405
+	JMP     rows_loaded_2385
 
-rows_first_2404:
+rows_first_2384:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2405:
+rows_loaded_2385:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2406:
+rows_row_2386:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -30483,16 +30455,16 @@ rows_row_2406:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2406
+	JB          rows_row_2386
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2407
+	JE          rows_stored_2387
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2408
+	JMP         rows_added_2388
 
-rows_stored_2407:
+rows_stored_2387:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -30502,36 +30474,36 @@ rows_stored_2407:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2408:
+rows_added_2388:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2402
+	JMP  rows_block_2382
 
-rows_blocks_done_2403:
+rows_blocks_done_2383:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2409
+	JE      rows_chunk_done_2389
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2410
+	JE      rows_first_2390
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2411
+	JMP     rows_loaded_2391
 
-rows_first_2410:
+rows_first_2390:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2411:
+rows_loaded_2391:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2412:
+rows_row_2392:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -30545,16 +30517,16 @@ rows_row_2412:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2412
+	JB          rows_row_2392
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2413
+	JE          rows_stored_2393
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2414
+	JMP         rows_added_2394
 
-rows_stored_2413:
+rows_stored_2393:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -30565,17 +30537,17 @@ rows_stored_2413:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2414:
-rows_chunk_done_2409:
+rows_added_2394:
+rows_chunk_done_2389:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2394
+	JB   rows_chunk_2374
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2393
+	JB   rows_group_2373
 	VZEROUPPER
 	RET
 
@@ -30592,21 +30564,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1640-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2416
+	JBE    rows_chunk_sized_2396
 	MOVQ   DI, AX
 
-rows_double_2415:
+rows_double_2395:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2416
+	JA   rows_chunk_sized_2396
 	SHLQ $0x01, AX
-	JMP  rows_double_2415
+	JMP  rows_double_2395
 
-rows_chunk_sized_2416:
+rows_chunk_sized_2396:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2417:
+rows_group_2397:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -30615,7 +30587,7 @@ rows_group_2417:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2418:
+rows_chunk_2398:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -30624,28 +30596,28 @@ rows_chunk_2418:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_2419:
+rows_block_2399:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2420
+	JGT     rows_blocks_done_2400
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2421
+	JE      rows_first_2401
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2422
+	JMP     rows_loaded_2402
 
-rows_first_2421:
+rows_first_2401:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2422:
+rows_loaded_2402:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30654,7 +30626,7 @@ rows_loaded_2422:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2423:
+rows_row_2403:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -30683,18 +30655,18 @@ rows_row_2423:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2423
+	JB          rows_row_2403
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2424
+	JE          rows_stored_2404
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2425
+	JMP         rows_added_2405
 
-rows_stored_2424:
+rows_stored_2404:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -30708,27 +30680,27 @@ rows_stored_2424:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2425:
+rows_added_2405:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2419
+	JMP  rows_block_2399
 
-rows_blocks_done_2420:
-rows_block_2426:
+rows_blocks_done_2400:
+rows_block_2406:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2427
+	JGT     rows_blocks_done_2407
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2428
+	JE      rows_first_2408
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2429
+	JMP     rows_loaded_2409
 
-rows_first_2428:
+rows_first_2408:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2429:
+rows_loaded_2409:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30737,7 +30709,7 @@ rows_loaded_2429:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2430:
+rows_row_2410:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -30748,40 +30720,40 @@ rows_row_2430:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2430
+	JB          rows_row_2410
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2431
+	JE          rows_stored_2411
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2432
+	JMP         rows_added_2412
 
-rows_stored_2431:
+rows_stored_2411:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2432:
+rows_added_2412:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2426
+	JMP  rows_block_2406
 
-rows_blocks_done_2427:
+rows_blocks_done_2407:
 	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_2433
+	JE      rows_chunk_done_2413
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2434
+	JE      rows_first_2414
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2435
+	JMP     rows_loaded_2415
 
-rows_first_2434:
+rows_first_2414:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2435:
+rows_loaded_2415:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30790,7 +30762,7 @@ rows_loaded_2435:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2436:
+rows_row_2416:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -30801,30 +30773,30 @@ rows_row_2436:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2436
+	JB          rows_row_2416
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2437
+	JE          rows_stored_2417
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2438
+	JMP         rows_added_2418
 
-rows_stored_2437:
+rows_stored_2417:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2438:
-rows_chunk_done_2433:
+rows_added_2418:
+rows_chunk_done_2413:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2418
+	JB   rows_chunk_2398
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_2417
+	JB   rows_group_2397
 	VZEROUPPER
 	RET
 
@@ -30840,21 +30812,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1640-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2440
+	JBE    rows_chunk_sized_2420
 	MOVQ   BX, AX
 
-rows_double_2439:
+rows_double_2419:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2440
+	JA   rows_chunk_sized_2420
 	SHLQ $0x01, AX
-	JMP  rows_double_2439
+	JMP  rows_double_2419
 
-rows_chunk_sized_2440:
+rows_chunk_sized_2420:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_2441:
+rows_group_2421:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -30863,7 +30835,7 @@ rows_group_2441:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_2442:
+rows_chunk_2422:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -30872,35 +30844,35 @@ rows_chunk_2442:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_2443:
+rows_block_2423:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2444
+	JGT     rows_blocks_done_2424
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2445
+	JE      rows_first_2425
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2446
+	JMP     rows_loaded_2426
 
-rows_first_2445:
+rows_first_2425:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2446:
+rows_loaded_2426:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2447:
+rows_row_2427:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -30920,18 +30892,18 @@ rows_row_2447:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2447
+	JB          rows_row_2427
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2448
+	JE          rows_stored_2428
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2449
+	JMP         rows_added_2429
 
-rows_stored_2448:
+rows_stored_2428:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -30945,34 +30917,34 @@ rows_stored_2448:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2449:
+rows_added_2429:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2443
+	JMP  rows_block_2423
 
-rows_blocks_done_2444:
-rows_block_2450:
+rows_blocks_done_2424:
+rows_block_2430:
 	MOVQ    1608(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2451
+	JGT     rows_blocks_done_2431
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2452
+	JE      rows_first_2432
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2453
+	JMP     rows_loaded_2433
 
-rows_first_2452:
+rows_first_2432:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2453:
+rows_loaded_2433:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2454:
+rows_row_2434:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -30980,47 +30952,47 @@ rows_row_2454:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2454
+	JB          rows_row_2434
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2455
+	JE          rows_stored_2435
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2456
+	JMP         rows_added_2436
 
-rows_stored_2455:
+rows_stored_2435:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2456:
+rows_added_2436:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2450
+	JMP  rows_block_2430
 
-rows_blocks_done_2451:
+rows_blocks_done_2431:
 	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_2457
+	JE      rows_chunk_done_2437
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_2458
+	JE      rows_first_2438
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2459
+	JMP     rows_loaded_2439
 
-rows_first_2458:
+rows_first_2438:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2459:
+rows_loaded_2439:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2460:
+rows_row_2440:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -31028,30 +31000,30 @@ rows_row_2460:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2460
+	JB          rows_row_2440
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2461
+	JE          rows_stored_2441
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2462
+	JMP         rows_added_2442
 
-rows_stored_2461:
+rows_stored_2441:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2462:
-rows_chunk_done_2457:
+rows_added_2442:
+rows_chunk_done_2437:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_2442
+	JB   rows_chunk_2422
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_2441
+	JB   rows_group_2421
 	VZEROUPPER
 	RET
 
@@ -33249,16 +33221,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2463:
+sp_row_2443:
 	TESTQ DX, DX
-	JE    sp_done_2466
+	JE    sp_done_2446
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2467:
+sp_pairs_2447:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2468
+	JB      sp_group_2448
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -33266,7 +33238,7 @@ sp_pairs_2467:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2469:
+sp_pair_vector_2449:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -33282,21 +33254,21 @@ sp_pair_vector_2469:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2469
+	JNE     sp_pair_vector_2449
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2467
+	JMP     sp_pairs_2447
 
-sp_group_2468:
+sp_group_2448:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2464
+	JB      sp_partial_2444
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2471
+	JAE     sp_vectors_done_2451
 
-sp_vector_2470:
+sp_vector_2450:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -33306,16 +33278,16 @@ sp_vector_2470:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2470
+	JB      sp_vector_2450
 
-sp_vectors_done_2471:
+sp_vectors_done_2451:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2468
+	JMP  sp_group_2448
 
-sp_partial_2464:
+sp_partial_2444:
 	TESTQ     R9, R9
-	JE        sp_row_done_2465
+	JE        sp_row_done_2445
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -33327,9 +33299,9 @@ sp_partial_2464:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2473
+	JAE       sp_vectors_done_2453
 
-sp_vector_2472:
+sp_vector_2452:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -33339,11 +33311,11 @@ sp_vector_2472:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2472
+	JB      sp_vector_2452
 
-sp_vectors_done_2473:
+sp_vectors_done_2453:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2465
+	JE        sp_row_done_2445
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -33355,14 +33327,14 @@ sp_vectors_done_2473:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2465:
+sp_row_done_2445:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2463
+	JMP  sp_row_2443
 
-sp_done_2466:
+sp_done_2446:
 	VZEROUPPER
 	RET
 
@@ -33393,11 +33365,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2475
+	JE      sp_sum_fewer_2455
 
-sp_sum_channels_2474:
+sp_sum_channels_2454:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2475
+	JB     sp_sum_fewer_2455
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33408,18 +33380,18 @@ sp_sum_channels_2474:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2476:
+sp_sum_row_2456:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2479
+	JAE  sp_sum_rows_done_2459
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2477:
+sp_sum_vector_2457:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2478
+	JE          sp_sum_last_2458
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -33473,9 +33445,9 @@ sp_sum_vector_2477:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2477
+	JMP         sp_sum_vector_2457
 
-sp_sum_last_2478:
+sp_sum_last_2458:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -33541,9 +33513,9 @@ sp_sum_last_2478:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2476
+	JMP         sp_sum_row_2456
 
-sp_sum_rows_done_2479:
+sp_sum_rows_done_2459:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -33576,12 +33548,12 @@ sp_sum_rows_done_2479:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2474
+	JMP          sp_sum_channels_2454
 
-sp_sum_fewer_2475:
-sp_sum_channels_2481:
+sp_sum_fewer_2455:
+sp_sum_channels_2461:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2482
+	JB     sp_sum_fewer_2462
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33589,16 +33561,16 @@ sp_sum_channels_2481:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2483:
+sp_sum_row_2463:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2486
+	JAE  sp_sum_rows_done_2466
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2484:
+sp_sum_vector_2464:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2485
+	JE          sp_sum_last_2465
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -33626,11 +33598,11 @@ sp_sum_vector_2484:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2484
+	JMP         sp_sum_vector_2464
 
-sp_sum_last_2485:
+sp_sum_last_2465:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2488
+	JNE         sp_sum_masked_2468
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -33651,9 +33623,9 @@ sp_sum_last_2485:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2487
+	JMP         sp_sum_row_done_2467
 
-sp_sum_masked_2488:
+sp_sum_masked_2468:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -33687,11 +33659,11 @@ sp_sum_masked_2488:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2487:
+sp_sum_row_done_2467:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2483
+	JMP  sp_sum_row_2463
 
-sp_sum_rows_done_2486:
+sp_sum_rows_done_2466:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -33711,25 +33683,25 @@ sp_sum_rows_done_2486:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2481
+	JMP          sp_sum_channels_2461
 
-sp_sum_fewer_2482:
-sp_sum_channels_2489:
+sp_sum_fewer_2462:
+sp_sum_channels_2469:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2490
+	JB     sp_sum_fewer_2470
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2491:
+sp_sum_row_2471:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2494
+	JAE  sp_sum_rows_done_2474
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2492:
+sp_sum_vector_2472:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2493
+	JE          sp_sum_last_2473
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -33739,9 +33711,9 @@ sp_sum_vector_2492:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2492
+	JMP         sp_sum_vector_2472
 
-sp_sum_last_2493:
+sp_sum_last_2473:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -33751,9 +33723,9 @@ sp_sum_last_2493:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2491
+	JMP         sp_sum_row_2471
 
-sp_sum_rows_done_2494:
+sp_sum_rows_done_2474:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -33767,9 +33739,9 @@ sp_sum_rows_done_2494:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2489
+	JMP          sp_sum_channels_2469
 
-sp_sum_fewer_2490:
+sp_sum_fewer_2470:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -33783,16 +33755,16 @@ sp_sum_fewer_2490:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2496:
+sp_row_2476:
 	TESTQ BX, BX
-	JE    sp_done_2499
+	JE    sp_done_2479
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2500:
+sp_pairs_2480:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2501
+	JB      sp_group_2481
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -33800,7 +33772,7 @@ sp_pairs_2500:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2502:
+sp_pair_vector_2482:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -33818,21 +33790,21 @@ sp_pair_vector_2502:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2502
+	JNE     sp_pair_vector_2482
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2500
+	JMP     sp_pairs_2480
 
-sp_group_2501:
+sp_group_2481:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2497
+	JB      sp_partial_2477
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2504
+	JAE     sp_vectors_done_2484
 
-sp_vector_2503:
+sp_vector_2483:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33843,16 +33815,16 @@ sp_vector_2503:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2503
+	JB      sp_vector_2483
 
-sp_vectors_done_2504:
+sp_vectors_done_2484:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2501
+	JMP  sp_group_2481
 
-sp_partial_2497:
+sp_partial_2477:
 	TESTQ     R10, R10
-	JE        sp_row_done_2498
+	JE        sp_row_done_2478
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -33864,9 +33836,9 @@ sp_partial_2497:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2506
+	JAE       sp_vectors_done_2486
 
-sp_vector_2505:
+sp_vector_2485:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33877,11 +33849,11 @@ sp_vector_2505:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2505
+	JB      sp_vector_2485
 
-sp_vectors_done_2506:
+sp_vectors_done_2486:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2498
+	JE        sp_row_done_2478
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -33894,15 +33866,15 @@ sp_vectors_done_2506:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2498:
+sp_row_done_2478:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2496
+	JMP  sp_row_2476
 
-sp_done_2499:
+sp_done_2479:
 	VZEROUPPER
 	RET
 
@@ -33923,16 +33895,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2507:
+sp_row_2487:
 	TESTQ BX, BX
-	JE    sp_done_2510
+	JE    sp_done_2490
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2511:
+sp_pairs_2491:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2512
+	JB      sp_group_2492
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -33940,7 +33912,7 @@ sp_pairs_2511:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2513:
+sp_pair_vector_2493:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -33958,21 +33930,21 @@ sp_pair_vector_2513:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2513
+	JNE     sp_pair_vector_2493
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2511
+	JMP     sp_pairs_2491
 
-sp_group_2512:
+sp_group_2492:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2508
+	JB      sp_partial_2488
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2515
+	JAE     sp_vectors_done_2495
 
-sp_vector_2514:
+sp_vector_2494:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -33983,16 +33955,16 @@ sp_vector_2514:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2514
+	JB      sp_vector_2494
 
-sp_vectors_done_2515:
+sp_vectors_done_2495:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2512
+	JMP  sp_group_2492
 
-sp_partial_2508:
+sp_partial_2488:
 	TESTQ     R10, R10
-	JE        sp_row_done_2509
+	JE        sp_row_done_2489
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -34004,9 +33976,9 @@ sp_partial_2508:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2517
+	JAE       sp_vectors_done_2497
 
-sp_vector_2516:
+sp_vector_2496:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -34017,11 +33989,11 @@ sp_vector_2516:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2516
+	JB      sp_vector_2496
 
-sp_vectors_done_2517:
+sp_vectors_done_2497:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2509
+	JE        sp_row_done_2489
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -34034,15 +34006,15 @@ sp_vectors_done_2517:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2509:
+sp_row_done_2489:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2507
+	JMP  sp_row_2487
 
-sp_done_2510:
+sp_done_2490:
 	VZEROUPPER
 	RET
 
@@ -34073,11 +34045,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2519
+	JE      sp_sum_fewer_2499
 
-sp_sum_channels_2518:
+sp_sum_channels_2498:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2519
+	JB     sp_sum_fewer_2499
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -34088,18 +34060,18 @@ sp_sum_channels_2518:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2520:
+sp_sum_row_2500:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2523
+	JAE  sp_sum_rows_done_2503
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2521:
+sp_sum_vector_2501:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2522
+	JE          sp_sum_last_2502
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -34153,9 +34125,9 @@ sp_sum_vector_2521:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2521
+	JMP         sp_sum_vector_2501
 
-sp_sum_last_2522:
+sp_sum_last_2502:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -34221,9 +34193,9 @@ sp_sum_last_2522:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2520
+	JMP         sp_sum_row_2500
 
-sp_sum_rows_done_2523:
+sp_sum_rows_done_2503:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -34256,12 +34228,12 @@ sp_sum_rows_done_2523:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2518
+	JMP          sp_sum_channels_2498
 
-sp_sum_fewer_2519:
-sp_sum_channels_2525:
+sp_sum_fewer_2499:
+sp_sum_channels_2505:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2526
+	JB     sp_sum_fewer_2506
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -34269,16 +34241,16 @@ sp_sum_channels_2525:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2527:
+sp_sum_row_2507:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2530
+	JAE  sp_sum_rows_done_2510
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2528:
+sp_sum_vector_2508:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2529
+	JE          sp_sum_last_2509
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -34306,11 +34278,11 @@ sp_sum_vector_2528:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2528
+	JMP         sp_sum_vector_2508
 
-sp_sum_last_2529:
+sp_sum_last_2509:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2532
+	JNE         sp_sum_masked_2512
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -34331,9 +34303,9 @@ sp_sum_last_2529:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2531
+	JMP         sp_sum_row_done_2511
 
-sp_sum_masked_2532:
+sp_sum_masked_2512:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -34367,11 +34339,11 @@ sp_sum_masked_2532:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2531:
+sp_sum_row_done_2511:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2527
+	JMP  sp_sum_row_2507
 
-sp_sum_rows_done_2530:
+sp_sum_rows_done_2510:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -34391,25 +34363,25 @@ sp_sum_rows_done_2530:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2525
+	JMP          sp_sum_channels_2505
 
-sp_sum_fewer_2526:
-sp_sum_channels_2533:
+sp_sum_fewer_2506:
+sp_sum_channels_2513:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2534
+	JB     sp_sum_fewer_2514
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2535:
+sp_sum_row_2515:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2538
+	JAE  sp_sum_rows_done_2518
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2536:
+sp_sum_vector_2516:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2537
+	JE          sp_sum_last_2517
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -34419,9 +34391,9 @@ sp_sum_vector_2536:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2536
+	JMP         sp_sum_vector_2516
 
-sp_sum_last_2537:
+sp_sum_last_2517:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -34431,9 +34403,9 @@ sp_sum_last_2537:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2535
+	JMP         sp_sum_row_2515
 
-sp_sum_rows_done_2538:
+sp_sum_rows_done_2518:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -34447,9 +34419,9 @@ sp_sum_rows_done_2538:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2533
+	JMP          sp_sum_channels_2513
 
-sp_sum_fewer_2534:
+sp_sum_fewer_2514:
 	VZEROUPPER
 	RET
 
@@ -36647,16 +36619,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2540:
+sp_row_2520:
 	TESTQ DX, DX
-	JE    sp_done_2543
+	JE    sp_done_2523
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2544:
+sp_pairs_2524:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2545
+	JB      sp_group_2525
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -36664,7 +36636,7 @@ sp_pairs_2544:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2546:
+sp_pair_vector_2526:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -36680,21 +36652,21 @@ sp_pair_vector_2546:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2546
+	JNE     sp_pair_vector_2526
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2544
+	JMP     sp_pairs_2524
 
-sp_group_2545:
+sp_group_2525:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2541
+	JB      sp_partial_2521
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2548
+	JAE     sp_vectors_done_2528
 
-sp_vector_2547:
+sp_vector_2527:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -36704,16 +36676,16 @@ sp_vector_2547:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2547
+	JB      sp_vector_2527
 
-sp_vectors_done_2548:
+sp_vectors_done_2528:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2545
+	JMP  sp_group_2525
 
-sp_partial_2541:
+sp_partial_2521:
 	TESTQ     R9, R9
-	JE        sp_row_done_2542
+	JE        sp_row_done_2522
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -36725,9 +36697,9 @@ sp_partial_2541:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2550
+	JAE       sp_vectors_done_2530
 
-sp_vector_2549:
+sp_vector_2529:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -36737,11 +36709,11 @@ sp_vector_2549:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2549
+	JB      sp_vector_2529
 
-sp_vectors_done_2550:
+sp_vectors_done_2530:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2542
+	JE        sp_row_done_2522
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -36753,14 +36725,14 @@ sp_vectors_done_2550:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2542:
+sp_row_done_2522:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2540
+	JMP  sp_row_2520
 
-sp_done_2543:
+sp_done_2523:
 	VZEROUPPER
 	RET
 
@@ -36791,11 +36763,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2552
+	JE      sp_sum_fewer_2532
 
-sp_sum_channels_2551:
+sp_sum_channels_2531:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2552
+	JB     sp_sum_fewer_2532
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36806,18 +36778,18 @@ sp_sum_channels_2551:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2553:
+sp_sum_row_2533:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2556
+	JAE  sp_sum_rows_done_2536
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2554:
+sp_sum_vector_2534:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2555
+	JE          sp_sum_last_2535
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36871,9 +36843,9 @@ sp_sum_vector_2554:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2554
+	JMP         sp_sum_vector_2534
 
-sp_sum_last_2555:
+sp_sum_last_2535:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36923,9 +36895,9 @@ sp_sum_last_2555:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2553
+	JMP         sp_sum_row_2533
 
-sp_sum_rows_done_2556:
+sp_sum_rows_done_2536:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36956,12 +36928,12 @@ sp_sum_rows_done_2556:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2551
+	JMP          sp_sum_channels_2531
 
-sp_sum_fewer_2552:
-sp_sum_channels_2558:
+sp_sum_fewer_2532:
+sp_sum_channels_2538:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2559
+	JB     sp_sum_fewer_2539
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36969,16 +36941,16 @@ sp_sum_channels_2558:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2560:
+sp_sum_row_2540:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2563
+	JAE  sp_sum_rows_done_2543
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2561:
+sp_sum_vector_2541:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2562
+	JE          sp_sum_last_2542
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37006,11 +36978,11 @@ sp_sum_vector_2561:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2561
+	JMP         sp_sum_vector_2541
 
-sp_sum_last_2562:
+sp_sum_last_2542:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2565
+	JNE         sp_sum_masked_2545
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -37029,9 +37001,9 @@ sp_sum_last_2562:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2564
+	JMP         sp_sum_row_done_2544
 
-sp_sum_masked_2565:
+sp_sum_masked_2545:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37057,11 +37029,11 @@ sp_sum_masked_2565:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2564:
+sp_sum_row_done_2544:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2560
+	JMP  sp_sum_row_2540
 
-sp_sum_rows_done_2563:
+sp_sum_rows_done_2543:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37080,25 +37052,25 @@ sp_sum_rows_done_2563:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2558
+	JMP          sp_sum_channels_2538
 
-sp_sum_fewer_2559:
-sp_sum_channels_2566:
+sp_sum_fewer_2539:
+sp_sum_channels_2546:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2567
+	JB     sp_sum_fewer_2547
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2568:
+sp_sum_row_2548:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2571
+	JAE  sp_sum_rows_done_2551
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2569:
+sp_sum_vector_2549:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2570
+	JE          sp_sum_last_2550
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37108,9 +37080,9 @@ sp_sum_vector_2569:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2569
+	JMP         sp_sum_vector_2549
 
-sp_sum_last_2570:
+sp_sum_last_2550:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37118,9 +37090,9 @@ sp_sum_last_2570:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2568
+	JMP         sp_sum_row_2548
 
-sp_sum_rows_done_2571:
+sp_sum_rows_done_2551:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37131,9 +37103,9 @@ sp_sum_rows_done_2571:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2566
+	JMP          sp_sum_channels_2546
 
-sp_sum_fewer_2567:
+sp_sum_fewer_2547:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -37147,16 +37119,16 @@ sp_sum_fewer_2567:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2573:
+sp_row_2553:
 	TESTQ BX, BX
-	JE    sp_done_2576
+	JE    sp_done_2556
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2577:
+sp_pairs_2557:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2578
+	JB      sp_group_2558
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -37164,7 +37136,7 @@ sp_pairs_2577:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2579:
+sp_pair_vector_2559:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -37182,21 +37154,21 @@ sp_pair_vector_2579:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2579
+	JNE     sp_pair_vector_2559
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2577
+	JMP     sp_pairs_2557
 
-sp_group_2578:
+sp_group_2558:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2574
+	JB      sp_partial_2554
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2581
+	JAE     sp_vectors_done_2561
 
-sp_vector_2580:
+sp_vector_2560:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -37207,16 +37179,16 @@ sp_vector_2580:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2580
+	JB      sp_vector_2560
 
-sp_vectors_done_2581:
+sp_vectors_done_2561:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2578
+	JMP  sp_group_2558
 
-sp_partial_2574:
+sp_partial_2554:
 	TESTQ     R10, R10
-	JE        sp_row_done_2575
+	JE        sp_row_done_2555
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -37228,9 +37200,9 @@ sp_partial_2574:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2583
+	JAE       sp_vectors_done_2563
 
-sp_vector_2582:
+sp_vector_2562:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -37241,11 +37213,11 @@ sp_vector_2582:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2582
+	JB      sp_vector_2562
 
-sp_vectors_done_2583:
+sp_vectors_done_2563:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2575
+	JE        sp_row_done_2555
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -37258,15 +37230,15 @@ sp_vectors_done_2583:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2575:
+sp_row_done_2555:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2573
+	JMP  sp_row_2553
 
-sp_done_2576:
+sp_done_2556:
 	VZEROUPPER
 	RET
 
@@ -37287,16 +37259,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2584:
+sp_row_2564:
 	TESTQ BX, BX
-	JE    sp_done_2587
+	JE    sp_done_2567
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2588:
+sp_pairs_2568:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2589
+	JB      sp_group_2569
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -37304,7 +37276,7 @@ sp_pairs_2588:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2590:
+sp_pair_vector_2570:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -37322,21 +37294,21 @@ sp_pair_vector_2590:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2590
+	JNE     sp_pair_vector_2570
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2588
+	JMP     sp_pairs_2568
 
-sp_group_2589:
+sp_group_2569:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2585
+	JB      sp_partial_2565
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2592
+	JAE     sp_vectors_done_2572
 
-sp_vector_2591:
+sp_vector_2571:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -37347,16 +37319,16 @@ sp_vector_2591:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2591
+	JB      sp_vector_2571
 
-sp_vectors_done_2592:
+sp_vectors_done_2572:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2589
+	JMP  sp_group_2569
 
-sp_partial_2585:
+sp_partial_2565:
 	TESTQ     R10, R10
-	JE        sp_row_done_2586
+	JE        sp_row_done_2566
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -37368,9 +37340,9 @@ sp_partial_2585:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2594
+	JAE       sp_vectors_done_2574
 
-sp_vector_2593:
+sp_vector_2573:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -37381,11 +37353,11 @@ sp_vector_2593:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2593
+	JB      sp_vector_2573
 
-sp_vectors_done_2594:
+sp_vectors_done_2574:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2586
+	JE        sp_row_done_2566
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -37398,15 +37370,15 @@ sp_vectors_done_2594:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2586:
+sp_row_done_2566:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2584
+	JMP  sp_row_2564
 
-sp_done_2587:
+sp_done_2567:
 	VZEROUPPER
 	RET
 
@@ -37437,11 +37409,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2596
+	JE      sp_sum_fewer_2576
 
-sp_sum_channels_2595:
+sp_sum_channels_2575:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2596
+	JB     sp_sum_fewer_2576
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37452,18 +37424,18 @@ sp_sum_channels_2595:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2597:
+sp_sum_row_2577:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2600
+	JAE  sp_sum_rows_done_2580
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2598:
+sp_sum_vector_2578:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2599
+	JE          sp_sum_last_2579
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37517,9 +37489,9 @@ sp_sum_vector_2598:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2598
+	JMP         sp_sum_vector_2578
 
-sp_sum_last_2599:
+sp_sum_last_2579:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37569,9 +37541,9 @@ sp_sum_last_2599:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2597
+	JMP         sp_sum_row_2577
 
-sp_sum_rows_done_2600:
+sp_sum_rows_done_2580:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -37602,12 +37574,12 @@ sp_sum_rows_done_2600:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2595
+	JMP          sp_sum_channels_2575
 
-sp_sum_fewer_2596:
-sp_sum_channels_2602:
+sp_sum_fewer_2576:
+sp_sum_channels_2582:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2603
+	JB     sp_sum_fewer_2583
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37615,16 +37587,16 @@ sp_sum_channels_2602:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2604:
+sp_sum_row_2584:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2607
+	JAE  sp_sum_rows_done_2587
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2605:
+sp_sum_vector_2585:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2606
+	JE          sp_sum_last_2586
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37652,11 +37624,11 @@ sp_sum_vector_2605:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2605
+	JMP         sp_sum_vector_2585
 
-sp_sum_last_2606:
+sp_sum_last_2586:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2609
+	JNE         sp_sum_masked_2589
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -37675,9 +37647,9 @@ sp_sum_last_2606:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2608
+	JMP         sp_sum_row_done_2588
 
-sp_sum_masked_2609:
+sp_sum_masked_2589:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37703,11 +37675,11 @@ sp_sum_masked_2609:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2608:
+sp_sum_row_done_2588:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2604
+	JMP  sp_sum_row_2584
 
-sp_sum_rows_done_2607:
+sp_sum_rows_done_2587:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37726,25 +37698,25 @@ sp_sum_rows_done_2607:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2602
+	JMP          sp_sum_channels_2582
 
-sp_sum_fewer_2603:
-sp_sum_channels_2610:
+sp_sum_fewer_2583:
+sp_sum_channels_2590:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2611
+	JB     sp_sum_fewer_2591
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2612:
+sp_sum_row_2592:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2615
+	JAE  sp_sum_rows_done_2595
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2613:
+sp_sum_vector_2593:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2614
+	JE          sp_sum_last_2594
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37754,9 +37726,9 @@ sp_sum_vector_2613:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2613
+	JMP         sp_sum_vector_2593
 
-sp_sum_last_2614:
+sp_sum_last_2594:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37764,9 +37736,9 @@ sp_sum_last_2614:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2612
+	JMP         sp_sum_row_2592
 
-sp_sum_rows_done_2615:
+sp_sum_rows_done_2595:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37777,9 +37749,9 @@ sp_sum_rows_done_2615:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2610
+	JMP          sp_sum_channels_2590
 
-sp_sum_fewer_2611:
+sp_sum_fewer_2591:
 	VZEROUPPER
 	RET
 
@@ -37793,19 +37765,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2618:
+sums_vector_2598:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2619
+	JGT        sums_scalar_2599
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2618
+	JMP        sums_vector_2598
 
-sums_scalar_2619:
+sums_scalar_2599:
 	CMPQ      BX, DX
-	JE        add_done_2617
+	JE        add_done_2597
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -37813,9 +37785,9 @@ sums_scalar_2619:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2619
+	JMP       sums_scalar_2599
 
-add_done_2617:
+add_done_2597:
 	VZEROUPPER
 	RET
 
@@ -37829,24 +37801,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2621:
+sums_vector_2601:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2622
+	JGT     sums_scalar_2602
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2621
+	JMP     sums_vector_2601
 
-sums_scalar_2622:
+sums_scalar_2602:
 	CMPQ   BX, DX
-	JE     add_done_2620
+	JE     add_done_2600
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2622
+	JMP    sums_scalar_2602
 
-add_done_2620:
+add_done_2600:
 	VZEROUPPER
 	RET
