@@ -339,9 +339,9 @@ func (k *kernel) patterned() {
 	defer Label(end)
 	k.streamOrNot(rowBytes, func() {
 		loop, done := newLabel("row"), newLabel("rows_done")
-		Label(loop)
 		CMPQ(k.n, U8(0))
 		JE(LabelRef(done))
+		Label(loop) // tested at the bottom, as span's loops
 		MOVQ(period, row)
 		CMPQ(k.n, row)
 		CMOVQLT(k.n, row)
@@ -350,7 +350,7 @@ func (k *kernel) patterned() {
 		SHLQ(U8(log2(k.e.Size)), stride)
 		k.advance(stride)
 		SUBQ(row, k.n)
-		JMP(LabelRef(loop))
+		JG(LabelRef(loop))
 		Label(done)
 	})
 }
