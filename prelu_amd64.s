@@ -528,10 +528,10 @@ short_rows_done_41:
 	JE   cached_42
 	CMPQ AX, CX
 	JE   cached_42
+	CMPQ DX, $0x00
+	JE   rows_done_45
 
 row_44:
-	CMPQ       DX, $0x00
-	JE         rows_done_45
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -625,16 +625,17 @@ span_done_51:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_44
+	JG   row_44
 
 rows_done_45:
 	SFENCE
 	JMP stored_43
 
 cached_42:
+	CMPQ DX, $0x00
+	JE   rows_done_53
+
 row_52:
-	CMPQ    DX, $0x00
-	JE      rows_done_53
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -714,7 +715,7 @@ span_done_58:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_52
+	JG   row_52
 
 rows_done_53:
 stored_43:
@@ -2423,10 +2424,10 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	JE     cached_190
 	CMPQ   AX, CX
 	JE     cached_190
+	CMPQ   BX, $0x00
+	JE     rows_done_193
 
 row_192:
-	CMPQ         BX, $0x00
-	JE           rows_done_193
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
@@ -2636,16 +2637,17 @@ span_done_199:
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_192
+	JG   row_192
 
 rows_done_193:
 	SFENCE
 	JMP stored_191
 
 cached_190:
+	CMPQ BX, $0x00
+	JE   rows_done_201
+
 row_200:
-	CMPQ         BX, $0x00
-	JE           rows_done_201
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
@@ -2828,7 +2830,7 @@ span_done_206:
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_200
+	JG   row_200
 
 rows_done_201:
 stored_191:
@@ -4519,10 +4521,10 @@ short_rows_done_344:
 	JE   cached_345
 	CMPQ AX, CX
 	JE   cached_345
+	CMPQ BX, $0x00
+	JE   rows_done_348
 
 row_347:
-	CMPQ       BX, $0x00
-	JE         rows_done_348
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -4624,16 +4626,17 @@ span_done_354:
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_347
+	JG   row_347
 
 rows_done_348:
 	SFENCE
 	JMP stored_346
 
 cached_345:
+	CMPQ BX, $0x00
+	JE   rows_done_356
+
 row_355:
-	CMPQ    BX, $0x00
-	JE      rows_done_356
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -4720,7 +4723,7 @@ span_done_361:
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_355
+	JG   row_355
 
 rows_done_356:
 stored_346:
@@ -5964,10 +5967,10 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   acc_len+56(FP), SI
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
+	CMPQ   DX, $0x00
+	JE     rows_done_476
 
 row_475:
-	CMPQ         DX, $0x00
-	JE           rows_done_476
 	MOVQ         SI, DI
 	CMPQ         DX, DI
 	CMOVQLT      DX, DI
@@ -6116,7 +6119,7 @@ span_done_481:
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_475
+	JG   row_475
 
 rows_done_476:
 	VZEROUPPER
@@ -7421,10 +7424,10 @@ short_rows_done_585:
 	JE   cached_586
 	CMPQ AX, CX
 	JE   cached_586
+	CMPQ DX, $0x00
+	JE   rows_done_589
 
 row_588:
-	CMPQ       DX, $0x00
-	JE         rows_done_589
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -7518,16 +7521,17 @@ span_done_595:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_588
+	JG   row_588
 
 rows_done_589:
 	SFENCE
 	JMP stored_587
 
 cached_586:
+	CMPQ DX, $0x00
+	JE   rows_done_597
+
 row_596:
-	CMPQ    DX, $0x00
-	JE      rows_done_597
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -7607,7 +7611,7 @@ span_done_602:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_596
+	JG   row_596
 
 rows_done_597:
 stored_587:
@@ -9074,10 +9078,10 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	JE     cached_734
 	CMPQ   AX, CX
 	JE     cached_734
+	CMPQ   BX, $0x00
+	JE     rows_done_737
 
 row_736:
-	CMPQ        BX, $0x00
-	JE          rows_done_737
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -9214,16 +9218,17 @@ span_done_743:
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_736
+	JG   row_736
 
 rows_done_737:
 	SFENCE
 	JMP stored_735
 
 cached_734:
+	CMPQ BX, $0x00
+	JE   rows_done_745
+
 row_744:
-	CMPQ        BX, $0x00
-	JE          rows_done_745
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -9342,7 +9347,7 @@ span_done_750:
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_744
+	JG   row_744
 
 rows_done_745:
 stored_735:
@@ -10858,10 +10863,10 @@ short_rows_done_888:
 	JE   cached_889
 	CMPQ AX, CX
 	JE   cached_889
+	CMPQ BX, $0x00
+	JE   rows_done_892
 
 row_891:
-	CMPQ       BX, $0x00
-	JE         rows_done_892
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -10963,16 +10968,17 @@ span_done_898:
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_891
+	JG   row_891
 
 rows_done_892:
 	SFENCE
 	JMP stored_890
 
 cached_889:
+	CMPQ BX, $0x00
+	JE   rows_done_900
+
 row_899:
-	CMPQ    BX, $0x00
-	JE      rows_done_900
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -11059,7 +11065,7 @@ span_done_905:
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_899
+	JG   row_899
 
 rows_done_900:
 stored_890:
@@ -12212,10 +12218,10 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   acc_len+56(FP), SI
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
+	CMPQ   DX, $0x00
+	JE     rows_done_1020
 
 row_1019:
-	CMPQ        DX, $0x00
-	JE          rows_done_1020
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
@@ -12315,7 +12321,7 @@ span_done_1025:
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1019
+	JG   row_1019
 
 rows_done_1020:
 	VZEROUPPER
@@ -19161,10 +19167,10 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	JE     cached_1370
 	CMPQ   AX, CX
 	JE     cached_1370
+	CMPQ   DX, $0x00
+	JE     rows_done_1373
 
 row_1372:
-	CMPQ      DX, $0x00
-	JE        rows_done_1373
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -19247,16 +19253,17 @@ span_done_1379:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1372
+	JG   row_1372
 
 rows_done_1373:
 	SFENCE
 	JMP stored_1371
 
 cached_1370:
+	CMPQ DX, $0x00
+	JE   rows_done_1381
+
 row_1380:
-	CMPQ    DX, $0x00
-	JE      rows_done_1381
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -19320,7 +19327,7 @@ span_done_1386:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1380
+	JG   row_1380
 
 rows_done_1381:
 stored_1371:
@@ -20777,10 +20784,10 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	JE     cached_1510
 	CMPQ   AX, CX
 	JE     cached_1510
+	CMPQ   BX, $0x00
+	JE     rows_done_1513
 
 row_1512:
-	CMPQ        BX, $0x00
-	JE          rows_done_1513
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -20948,16 +20955,17 @@ span_done_1519:
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1512
+	JG   row_1512
 
 rows_done_1513:
 	SFENCE
 	JMP stored_1511
 
 cached_1510:
+	CMPQ BX, $0x00
+	JE   rows_done_1521
+
 row_1520:
-	CMPQ    BX, $0x00
-	JE      rows_done_1521
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -21094,7 +21102,7 @@ span_done_1526:
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_1520
+	JG   row_1520
 
 rows_done_1521:
 stored_1511:
@@ -22536,10 +22544,10 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	JE     cached_1653
 	CMPQ   AX, CX
 	JE     cached_1653
+	CMPQ   BX, $0x00
+	JE     rows_done_1656
 
 row_1655:
-	CMPQ      BX, $0x00
-	JE        rows_done_1656
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -22630,16 +22638,17 @@ span_done_1662:
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1655
+	JG   row_1655
 
 rows_done_1656:
 	SFENCE
 	JMP stored_1654
 
 cached_1653:
+	CMPQ BX, $0x00
+	JE   rows_done_1664
+
 row_1663:
-	CMPQ    BX, $0x00
-	JE      rows_done_1664
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -22710,7 +22719,7 @@ span_done_1669:
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_1663
+	JG   row_1663
 
 rows_done_1664:
 stored_1654:
@@ -23820,10 +23829,10 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   acc_len+56(FP), SI
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
+	CMPQ   DX, $0x00
+	JE     rows_done_1776
 
 row_1775:
-	CMPQ    DX, $0x00
-	JE      rows_done_1776
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -23947,7 +23956,7 @@ span_done_1781:
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_1775
+	JG   row_1775
 
 rows_done_1776:
 	VZEROUPPER
@@ -25060,10 +25069,10 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	JE     cached_1874
 	CMPQ   AX, CX
 	JE     cached_1874
+	CMPQ   DX, $0x00
+	JE     rows_done_1877
 
 row_1876:
-	CMPQ      DX, $0x00
-	JE        rows_done_1877
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -25146,16 +25155,17 @@ span_done_1883:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1876
+	JG   row_1876
 
 rows_done_1877:
 	SFENCE
 	JMP stored_1875
 
 cached_1874:
+	CMPQ DX, $0x00
+	JE   rows_done_1885
+
 row_1884:
-	CMPQ    DX, $0x00
-	JE      rows_done_1885
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -25219,7 +25229,7 @@ span_done_1890:
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JMP  row_1884
+	JG   row_1884
 
 rows_done_1885:
 stored_1875:
@@ -26496,10 +26506,10 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	JE     cached_2014
 	CMPQ   AX, CX
 	JE     cached_2014
+	CMPQ   BX, $0x00
+	JE     rows_done_2017
 
 row_2016:
-	CMPQ        BX, $0x00
-	JE          rows_done_2017
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -26611,16 +26621,17 @@ span_done_2023:
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_2016
+	JG   row_2016
 
 rows_done_2017:
 	SFENCE
 	JMP stored_2015
 
 cached_2014:
+	CMPQ BX, $0x00
+	JE   rows_done_2025
+
 row_2024:
-	CMPQ    BX, $0x00
-	JE      rows_done_2025
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -26709,7 +26720,7 @@ span_done_2030:
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JMP  row_2024
+	JG   row_2024
 
 rows_done_2025:
 stored_2015:
@@ -28017,10 +28028,10 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	JE     cached_2157
 	CMPQ   AX, CX
 	JE     cached_2157
+	CMPQ   BX, $0x00
+	JE     rows_done_2160
 
 row_2159:
-	CMPQ      BX, $0x00
-	JE        rows_done_2160
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -28111,16 +28122,17 @@ span_done_2166:
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2159
+	JG   row_2159
 
 rows_done_2160:
 	SFENCE
 	JMP stored_2158
 
 cached_2157:
+	CMPQ BX, $0x00
+	JE   rows_done_2168
+
 row_2167:
-	CMPQ    BX, $0x00
-	JE      rows_done_2168
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -28191,7 +28203,7 @@ span_done_2173:
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JMP  row_2167
+	JG   row_2167
 
 rows_done_2168:
 stored_2158:
@@ -29213,10 +29225,10 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   acc_len+56(FP), SI
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
+	CMPQ   DX, $0x00
+	JE     rows_done_2280
 
 row_2279:
-	CMPQ    DX, $0x00
-	JE      rows_done_2280
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -29292,7 +29304,7 @@ span_done_2285:
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JMP  row_2279
+	JG   row_2279
 
 rows_done_2280:
 	VZEROUPPER
