@@ -77,6 +77,9 @@ type kernel struct {
 	ring, sumRing Mem
 	ringVars      Mem
 	r             GPVirtual
+	// ringRegs, while a span holds them (holdRing), are the ring's
+	// length (key 0) and its steps of 1 and unroll vectors.
+	ringRegs map[int]GPVirtual
 
 	// cold are blocks emitted after the kernel's RET, out of the way of
 	// the common path: each starts at a label that a branch on that path
@@ -485,6 +488,8 @@ func (k *kernel) span(n GPVirtual) {
 		last = k.isa.(overlapper).last(k, lastAt, n)
 		Label(skip)
 	}
+
+	defer k.holdRing()()
 
 	// The limits are signed: n - unroll*w is negative for short spans.
 	// The loops are tested on the way in and at their bottom: one taken
