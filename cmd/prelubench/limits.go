@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+
+	"github.com/klauspost/cpuid/v2"
 )
 
 // The limits suite splits each network shape's time into what a call costs
@@ -90,9 +92,11 @@ func runLimitsSuite(c config, info io.Writer) (suiteJSON, error) {
 		progress("measuring limits f32 %s %s", s.net, s.name())
 		rs = append(rs, measureLimits(c.isa, s, ops, c.perPoint)...)
 	}
+	out.Cache = measureCache(c.isa, ops, c.perPoint)
 	progress("")
 	out.Limits = rs
 	printLimits(info, c.isa, rs)
+	printCache(info, c.isa, cpuid.CPU.Cache.L1D, ops, out.Cache)
 	return out, nil
 }
 

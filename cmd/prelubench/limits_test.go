@@ -51,6 +51,38 @@ func TestLimitsSuite(t *testing.T) {
 			t.Errorf("JSON: %+v", r)
 		}
 	}
+
+	// The cache table: a row per size, a column per op and copy().
+	cache := section(t, stderr.String(), "limits, f32, "+prelu.ISA()+", one slope: time per element around")
+	cols := append([]string{"copy"}, networkOps...)
+	for _, n := range cacheSizes {
+		row := `(?m)^ *` + itoa(n)
+		for _, op := range cols {
+			row += `  +[0-9]+ps +[0-9.]+x +` + itoa(4*n*cacheSlices(op)>>10) + `KiB`
+		}
+		if !regexp.MustCompile(row + ` *$`).MatchString(cache) {
+			t.Errorf("cache n = %d: no row in\n%s", n, cache)
+		}
+	}
+	if len(res[0].Cache) != len(cacheSizes)*len(cols) {
+		t.Fatalf("JSON: want %d cache results, have %d", len(cacheSizes)*len(cols), len(res[0].Cache))
+	}
+	for _, r := range res[0].Cache {
+		if r.SetBytes != 4*r.N*cacheSlices(r.Op) || !(r.PsPerN > 0) || r.ISA != prelu.ISA() || r.Op == "copy" && r.Ratio != 1 {
+			t.Errorf("JSON: %+v", r)
+		}
+	}
+}
+
+// TestCacheSlices checks the slices each op touches: two for copy(),
+// Forward and the slope gradient alone (dy, x), three where dx is written.
+func TestCacheSlices(t *testing.T) {
+	want := map[string]int{"copy": 2, "forward": 2, "dalpha-only": 2, "backward": 3, "dx-only": 3}
+	for op, n := range want {
+		if got := cacheSlices(op); got != n {
+			t.Errorf("cacheSlices(%q) = %d, want %d", op, got, n)
+		}
+	}
 }
 
 // TestSplitTime checks the split on times made from a known fixed cost and

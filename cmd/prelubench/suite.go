@@ -35,6 +35,7 @@ type suiteJSON struct {
 	Sums    []suiteSum      `json:"sums,omitempty"`
 	Workers []workersResult `json:"workers,omitempty"` // -suite workers
 	Limits  []limitsResult  `json:"limits,omitempty"`  // -suite limits
+	Cache   []cacheResult   `json:"cache,omitempty"`   // -suite limits: one slope around the L1 size
 	Plots   []string        `json:"plots,omitempty"`
 }
 
