@@ -80,6 +80,10 @@ func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
 		// channel-last row without sums, which is the slopes themselves,
 		// took the pattern kernel above.)
 		return planRing
+	case !sums && inner > 1 && inner*size > ringPlaneBytes[isa][size>>3]:
+		// ringSegmentsFit's answer for planes too long for its segments,
+		// without the call: forward and dx of most planes.
+		return planPlanes
 	case ringSegmentsFit(isa, n, channels, inner, size, sums):
 		if expandFits(n, period, inner, size) {
 			return planExpanded
