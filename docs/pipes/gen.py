@@ -22,6 +22,7 @@ OPS = {
     "blendvps": "VBLENDVPS Y3, Y1, Y2, {d}",
     "extractf128": "VEXTRACTF128 $1, Y1, {dx}",
     "pmovsxdq": "VPMOVSXDQ X1, {d}",
+    "permps": "VPERMPS Y1, Y2, {d}",
     "load256": "VMOVUPS {o}(SI), {d}",
     "store256": "VMOVUPS Y1, {o}(DI)",
     "addq": "ADDQ $1, R{r}",
@@ -39,6 +40,9 @@ MIXES += [
     ["blendvps", "store256"], ["andnpd", "store256"],
     ["blendvps", "blendvps", "store256"], ["mulps", "mulps", "store256"],
     ["mulps", "cmppd", "andnpd"], ["mulps", "cmppd", "load256"], ["mulps", "cmppd", "addq"],
+    # The SmallPlanes kernels' permute, beside each op of a forward step.
+    ["permps", "cmpps"], ["permps", "mulps"], ["permps", "blendvps"], ["permps", "andnpd"],
+    ["permps", "store256"],
 ]
 
 
@@ -96,6 +100,15 @@ def vector(part, k):
         # y = (x & (x > 0)) | (alpha*x &^ (x > 0))
         out += [f"VMOVUPS {o}(SI), Y6", "VCMPPS $0x1e, Y0, Y6, Y7", "VMULPS Y5, Y6, Y8",
                 "VANDPS Y7, Y6, Y9", "VANDNPS Y8, Y7, Y8", "VORPS Y9, Y8, Y8", f"VMOVUPS Y8, {o}(DI)"]
+    elif part == "smallplanes":
+        # The SmallPlanes forward step: the slopes permuted into place from
+        # a block's (Y5, by the indices in Y4), then the forward step.
+        out += ["VPERMPS Y5, Y4, Y9", f"VMOVUPS {o}(SI), Y6", "VCMPPS $0x1e, Y0, Y6, Y7",
+                "VMULPS Y9, Y6, Y8", "VBLENDVPS Y7, Y6, Y8, Y8", f"VMOVUPS Y8, {o}(DI)"]
+    elif part == "smallplanes-logic":
+        out += ["VPERMPS Y5, Y4, Y9", f"VMOVUPS {o}(SI), Y6", "VCMPPS $0x1e, Y0, Y6, Y7",
+                "VMULPS Y9, Y6, Y8", "VANDPS Y7, Y6, Y10", "VANDNPS Y8, Y7, Y8", "VORPS Y10, Y8, Y8",
+                f"VMOVUPS Y8, {o}(DI)"]
     elif part == "copy":
         out += [f"VMOVUPS {o}(SI), Y6", f"VMOVUPS Y6, {o}(DI)"]
     else:
@@ -110,6 +123,8 @@ KERNELS = {
     "forward, VANDPS for the blend": ["forward-and-for-blend"],
     "forward, x times a blended factor": ["forward-scaled"],
     "forward, blended by logic ops": ["forward-logic"],
+    "SmallPlanes forward": ["smallplanes"],
+    "SmallPlanes forward, blended by logic ops": ["smallplanes-logic"],
     "dx-only": ["dx"],
     "dx-only, memory operands": ["dx-memory-operands"],
     "dalpha-only, VMINPD (before 991c3af)": ["sums-min"],
