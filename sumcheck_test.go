@@ -34,3 +34,24 @@ func TestSumCheckOverflow(t *testing.T) {
 	require.NoError(t, tie.check(inf, true))
 	require.Error(t, tie.check(negInf, true))
 }
+
+// TestBackwardCancellingOverflow runs the case CI's fuzzing found, built by
+// hand: +2^254, then 39 terms of -2^200 that the float64 sum rounds away
+// (each a tie, to even), then -2^254 and +2^129. The exact sum is about
+// -39*2^200, -Inf in float32; the pure-Go code's sum is 2^129, +Inf in
+// float32; both are within the bound, and so must every ISA's be.
+func TestBackwardCancellingOverflow(t *testing.T) {
+	dy, x := []float32{-0x1p127}, []float32{-0x1p127}
+	for range 39 {
+		dy, x = append(dy, 0x1p100), append(x, -0x1p100)
+	}
+	dy, x = append(dy, 0x1p127, -0x1p65), append(x, -0x1p127, -0x1p64)
+	sum := exactSum(dy, x, 0)
+	require.True(t, math.IsInf(float64(float32(sum.nearest)), -1), "the exact sum overflows float32 to -Inf")
+	require.True(t, math.IsInf(float64(backward(isaGeneric, nil, dy, x, float32(0.25))), 1), "the pure-Go sum rounds to +Inf")
+	forEachISA(t, func(t *testing.T, isa isaID) {
+		dx := make([]float32, len(x))
+		require.NoError(t, sum.check(float64(backward(isa, dx, dy, x, 0.25)), true))
+		require.NoError(t, sum.check(float64(backward(isa, nil, dy, x, 0.25)), true))
+	})
+}
