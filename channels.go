@@ -80,11 +80,7 @@ func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
 		// channel-last row without sums, which is the slopes themselves,
 		// took the pattern kernel above.)
 		return planRing
-	case !sums && inner > 1 && inner*size > ringPlaneBytes[isa][size>>3]:
-		// ringSegmentsFit's answer for planes too long for its segments,
-		// without the call: forward and dx of most planes.
-		return planPlanes
-	case ringSegmentsFit(isa, n, channels, inner, size, sums):
+	case ringSegmentsFit(isa, n, period, inner, size, sums):
 		if expandFits(n, period, inner, size) {
 			return planExpanded
 		}
@@ -114,7 +110,8 @@ func rowsFirst(isa isaID, n, channels, inner, size int) bool {
 }
 
 // ringSegmentsFit reports whether isa's Ring kernel takes a layout whose
-// period of channels*inner elements is longer than its limit: planes of at
+// period (channels*inner elements) is longer than its limit; small enough
+// to inline into planChannels. It takes planes of at
 // most ringPlaneBytes bytes, which the Ring kernel runs in segments of
 // whole planes. Slope gradients (sums) take the limit of the fused kernel,
 // so that the gradient comes out the same whether dx is computed or not;
@@ -125,8 +122,8 @@ func rowsFirst(isa isaID, n, channels, inner, size int) bool {
 // against 1.5 us on the planes kernel). Without sums, channel-last rows
 // are the slopes themselves: the pattern kernel reads them in place, with
 // nothing to expand.
-func ringSegmentsFit(isa isaID, n, channels, inner, size int, sums bool) bool {
-	period, limit := channels*inner, ringLimit(isa, size, sums)
+func ringSegmentsFit(isa isaID, n, period, inner, size int, sums bool) bool {
+	limit := ringLimit(isa, size, sums)
 	if inner == 1 {
 		// Rows longer than the limit, with sums: in blocks of channels
 		// over every row, where the buffered sums would need blocks too.
@@ -135,7 +132,7 @@ func ringSegmentsFit(isa isaID, n, channels, inner, size int, sums bool) bool {
 		// vs 15.9, 196x256 24.5 vs 26.0, 1x512 0.5 vs 0.9; but 784x128
 		// 50 vs 37 and 32x128 1.84 vs 1.71, where one buffered call
 		// covers every row.
-		return sums && ringRows[isa] && channels > largeSums
+		return sums && ringRows[isa] && period > largeSums // channels, for rows
 	}
 	if sums {
 		// Blocks of at least minSegment planes, over every row where the
