@@ -31,9 +31,8 @@ const rowsChunkBytes = 8 << 10
 // float64 after the last chunk, rounded once, as the Go loops do. A single
 // chunk keeps nothing in the frame. The last C%w channels run on AVX-512
 // under a mask; on AVX2 (an overlapper, whose masked stores are slow) as
-// the full vector that ends at C, whose lanes of the block before add
-// nothing to the sums and keep the dx already stored (dx may be the very
-// slice of dy or x, which the block before has overwritten).
+// the full vector that ends at C, carried together with the whole vector
+// before it (see pair).
 //
 // The fused kernel's sums are the dalpha-only kernel's bit for bit: the
 // same products in the same order. The buffered sums, whose buffer Go
@@ -75,12 +74,13 @@ func newRowsKernel(isa isa, e elem, v spec.Variant) *kernel {
 // vectors, then the last part vector.
 func (k *kernel) rows() {
 	w, shift := k.lanes(), U8(log2(k.e.Size))
-	// The frame: the sums of a group's vectors, the last vector's, and
-	// the loops' state.
-	frame := AllocLocal(rowsGroup*8 + w*8 + 5*8)
+	// The frame: the sums of a group's vectors, the last two vectors',
+	// and the loops' state.
+	frame := AllocLocal(rowsGroup*8 + 2*w*8 + 6*8)
 	groupSums, lastSums := frame, frame.Offset(rowsGroup*8)
-	vars := frame.Offset(rowsGroup*8 + w*8)
+	vars := frame.Offset(rowsGroup*8 + 2*w*8)
 	groupAt, groupEndAt, chunkAt, bytesAt, chunkBytesAt := vars, vars.Offset(8), vars.Offset(16), vars.Offset(24), vars.Offset(32)
+	blocksEndAt := vars.Offset(40) // where the loops of whole blocks end
 
 	channels, rowBytes, end, c := GP64(), GP64(), GP64(), GP64()
 	Load(Param("dalpha").Len(), channels)
@@ -113,7 +113,7 @@ func (k *kernel) rows() {
 	// carry emits a block of vectors over the chunk: its sums start at 0
 	// in the first chunk, else from the frame (from), and end added to
 	// dalpha after the last chunk (add), else in the frame.
-	carry := func(vectors int, from func(slot, h int) Mem, body func(), add func(slot int)) {
+	carry := func(vectors int, from func(slot, h int) Mem, body func(), add func()) {
 		first, loaded := newLabel("rows_first"), newLabel("rows_loaded")
 		CMPQ(chunkAt, U8(0))
 		JE(LabelRef(first))
@@ -160,9 +160,7 @@ func (k *kernel) rows() {
 		}
 		JMP(LabelRef(done))
 		Label(stored)
-		for slot := range vectors {
-			add(slot)
-		}
+		add()
 		Label(done)
 	}
 
@@ -173,9 +171,34 @@ func (k *kernel) rows() {
 	g1 := GP64()
 	MOVQ(groupAt, g1)
 	ADDQ(U32(rowsGroup), g1)
+	_, overlapper := k.isa.(avx2)
+	if overlapper {
+		// A group ends a vector early where the next would hold less
+		// than a vector: the pair (below) needs a whole vector of its
+		// own group.
+		rest, early := GP64(), GP64()
+		MOVQ(channels, rest)
+		SUBQ(g1, rest)
+		DECQ(rest)
+		LEAQ(Mem{Base: g1, Disp: -w}, early)
+		CMPQ(rest, U32(w-1))
+		CMOVQCS(early, g1) // 1 <= channels-g1 < w
+	}
 	CMPQ(g1, channels)
 	CMOVQGT(channels, g1)
 	MOVQ(g1, groupEndAt)
+	if overlapper {
+		// The last group's last whole vector is left to the pair when
+		// the channels end in part of a vector.
+		whole, before := GP64(), GP64()
+		MOVQ(g1, whole)
+		ANDQ(I32(-w), whole)
+		LEAQ(Mem{Base: whole, Disp: -w}, before)
+		CMPQ(whole, g1)
+		CMOVQNE(before, whole)
+		g1 = whole
+	}
+	MOVQ(g1, blocksEndAt)
 	XORQ(t, t)
 	MOVQ(t, chunkAt)
 
@@ -194,7 +217,7 @@ func (k *kernel) rows() {
 		loop, next := newLabel("rows_block"), newLabel("rows_blocks_done")
 		Label(loop)
 		limit := GP64()
-		MOVQ(groupEndAt, limit)
+		MOVQ(blocksEndAt, limit)
 		SUBQ(U32(vectors*w), limit)
 		CMPQ(c, limit)
 		JGT(LabelRef(next))
@@ -207,7 +230,11 @@ func (k *kernel) rows() {
 					k.isa.step(k, c, slot, nil)
 				}
 			},
-			func(slot int) { k.addRowSums(dalpha, c, slot, nil) })
+			func() {
+				for slot := range vectors {
+					k.addRowSums(dalpha, c, slot, nil)
+				}
+			})
 		ADDQ(U32(vectors*w), c)
 		JMP(LabelRef(loop))
 		Label(next)
@@ -217,24 +244,22 @@ func (k *kernel) rows() {
 	chunkDone := newLabel("rows_chunk_done")
 	CMPQ(c, groupEndAt)
 	JE(LabelRef(chunkDone))
-	last := func(slot, h int) Mem { return lastSums.Offset(h * k.isa.vecBytes()) }
+	last := func(slot, h int) Mem { return lastSums.Offset((slot*k.e.Halves() + h) * k.isa.vecBytes()) }
 	if a, ok := k.isa.(avx2); ok {
-		MOVQ(channels, c)
-		SUBQ(U32(w), c)
+		// The pair: the whole vector at c, and the last full vector,
+		// which ends at C and overlaps it.
+		lastAt := GP64()
+		MOVQ(channels, lastAt)
+		SUBQ(U32(w), lastAt)
 		a.countLanes(k, channels)
-		carry(1, last, func() {
-			if out := a.last(k, c, channels); out != nil {
-				k.e.blendv(k.counted, k.at(k.out, c, 0), out, out)
-				k.store(out, k.at(k.out, c, 0))
-			}
-		}, func(slot int) { k.addRowSums(dalpha, c, 0, nil) })
+		carry(2, last, func() { k.pair(a, c, lastAt, channels) }, func() { k.addPairSums(dalpha, c, lastAt) })
 		k.uncount()
 	} else {
 		rem := GP64()
 		MOVQ(channels, rem)
 		SUBQ(c, rem)
 		mask := k.isa.tail(k.e, rem)
-		carry(1, last, func() { k.isa.step(k, c, 0, mask) }, func(slot int) { k.addRowSums(dalpha, c, 0, mask) })
+		carry(1, last, func() { k.isa.step(k, c, 0, mask) }, func() { k.addRowSums(dalpha, c, 0, mask) })
 	}
 	Label(chunkDone)
 
@@ -248,6 +273,62 @@ func (k *kernel) rows() {
 	MOVQ(t, groupAt)
 	CMPQ(t, channels)
 	JB(LabelRef(group))
+}
+
+// pair does a row's last two vectors on AVX2: the whole vector at c (slot
+// 0), and the last full vector at t, ending at the row's channels, whose
+// lanes of the vector at c add +0 to its sums (slot 1). Every load comes
+// before either store, so that the last vector needs neither the dx that
+// the vector at c stored (dx may be the very slice of dy or x) nor to
+// wait for that store: its lanes of c compute the same dx from the same
+// inputs. Reading back the stored dx cost FC 1x10 about 8 ns a call: a
+// load that straddles an earlier store waits for it to reach the cache.
+func (k *kernel) pair(a avx2, c, t, channels GPVirtual) {
+	var out VecVirtual
+	k.asSlot(1, func() { out = a.last(k, t, channels) })
+	k.isa.step(k, c, 0, nil)
+	if out != nil {
+		k.store(out, k.at(k.out, t, 0))
+	}
+}
+
+// asSlot runs body with slot s's sums in the place of slot 0's, which the
+// overlapper's last vector adds to.
+func (k *kernel) asSlot(s int, body func()) {
+	h, accs := k.e.Halves(), k.accs
+	k.accs = accs[s*h : (s+1)*h]
+	body()
+	k.accs = accs
+}
+
+// addPairSums adds pair's sums to dalpha, rounding once, loading all four
+// parts before storing any (see pair): the last vector's first, then the
+// whole vector's, whose values in the overlap are the sums added (the
+// last vector's there are the values it loaded).
+func (k *kernel) addPairSums(dalpha Register, c, t GPVirtual) {
+	half := k.isa.vecBytes() / 2
+	var ats []Mem
+	var sums []VecVirtual
+	for slot, j := range []GPVirtual{c, t} {
+		for h := range k.e.Halves() {
+			at := Mem{Base: dalpha, Index: j, Scale: uint8(k.e.Size), Disp: h * half}
+			d := k.isa.vec()
+			if k.e.Size == 4 {
+				VCVTPS2PD(at, d)
+			} else {
+				VMOVUPD(at, d)
+			}
+			VADDPD(k.accFor(slot, h), d, d)
+			ats, sums = append(ats, at), append(sums, d)
+		}
+	}
+	for i := len(ats) - 1; i >= 0; i-- { // the last vector's parts first
+		if k.e.Size == 4 {
+			VMOVUPS(k.isa.narrow(sums[i]), ats[i])
+		} else {
+			VMOVUPD(sums[i], ats[i])
+		}
+	}
 }
 
 // addRowSums adds the sums of vector slot at channel c to dalpha, rounding

@@ -121,6 +121,13 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 				}
 				add(rows*channels, channels, 1)
 			}
+			// Groups whose last would hold less than a vector (the AVX2
+			// kernels end the group before it a vector early), and a
+			// last group of exactly a vector.
+			for _, channels := range []int{193, 195, 199, 200, 385, 391} {
+				add(channels, channels, 1)
+				add((17+rng.IntN(4))*channels, channels, 1)
+			}
 		case spec.SmallPlanes:
 			// Whole rows of planes of 1 to SmallPlanesMax elements: every
 			// plane size with every count of planes past the last whole
