@@ -13013,7 +13013,7 @@ ring_finished_backwardDalphaAVX2F64:
 
 // func backwardRowsAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
 // Requires: AVX, AVX2, CMOV, FMA3
-TEXT ·backwardRowsAVX2F32(SB), $1640-120
+TEXT ·backwardRowsAVX2F32(SB), $1712-120
 	MOVQ   alpha_base+72(FP), CX
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+104(FP), SI
@@ -13021,7 +13021,7 @@ TEXT ·backwardRowsAVX2F32(SB), $1640-120
 	SHLQ   $0x02, DI
 	MOVQ   x_len+56(FP), AX
 	SHLQ   $0x02, AX
-	MOVQ   AX, 1624(SP)
+	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
 	JBE    rows_chunk_sized_1090
@@ -13034,36 +13034,48 @@ rows_double_1089:
 	JMP  rows_double_1089
 
 rows_chunk_sized_1090:
-	MOVQ AX, 1632(SP)
+	MOVQ AX, 1696(SP)
 	XORQ AX, AX
-	MOVQ AX, 1600(SP)
+	MOVQ AX, 1664(SP)
 
 rows_group_1091:
-	MOVQ    1600(SP), AX
+	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
+	MOVQ    SI, DX
+	SUBQ    AX, DX
+	DECQ    DX
+	LEAQ    -8(AX), BX
+	CMPQ    DX, $0x00000007
+	CMOVQCS BX, AX
 	CMPQ    AX, SI
 	CMOVQGT SI, AX
-	MOVQ    AX, 1608(SP)
+	MOVQ    AX, 1672(SP)
+	MOVQ    AX, DX
+	ANDQ    $-8, DX
+	LEAQ    -8(DX), BX
+	CMPQ    DX, AX
+	CMOVQNE BX, DX
+	MOVQ    DX, 1704(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 1616(SP)
+	MOVQ    AX, 1680(SP)
 
 rows_chunk_1092:
 	MOVQ    x_base+48(FP), R8
-	MOVQ    1632(SP), AX
-	ADDQ    1616(SP), AX
-	CMPQ    AX, 1624(SP)
-	CMOVQGT 1624(SP), AX
+	MOVQ    1696(SP), AX
+	ADDQ    1680(SP), AX
+	CMPQ    AX, 1688(SP)
+	CMOVQGT 1688(SP), AX
 	ADDQ    AX, R8
-	MOVQ    1600(SP), R9
+	MOVQ    1664(SP), R9
 
 rows_block_1093:
-	MOVQ    1608(SP), AX
+	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
 	JGT     rows_blocks_done_1094
 	MOVQ    R9, R11
-	SUBQ    1600(SP), R11
-	CMPQ    1616(SP), $0x00
+	SUBQ    1664(SP), R11
+	CMPQ    1680(SP), $0x00
 	JE      rows_first_1095
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
@@ -13089,7 +13101,7 @@ rows_loaded_1096:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
-	MOVQ 1616(SP), R12
+	MOVQ 1680(SP), R12
 	ADDQ R12, DX
 	ADDQ R12, BX
 	ADDQ R12, AX
@@ -13173,7 +13185,7 @@ rows_row_1097:
 	CMPQ        DX, R8
 	JB          rows_row_1097
 	MOVQ        x_base+48(FP), AX
-	ADDQ        1624(SP), AX
+	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
 	JE          rows_stored_1098
 	VMOVUPS     Y1, (SP)(R11*8)
@@ -13226,13 +13238,13 @@ rows_added_1099:
 
 rows_blocks_done_1094:
 rows_block_1100:
-	MOVQ    1608(SP), AX
+	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
 	JGT     rows_blocks_done_1101
 	MOVQ    R9, R11
-	SUBQ    1600(SP), R11
-	CMPQ    1616(SP), $0x00
+	SUBQ    1664(SP), R11
+	CMPQ    1680(SP), $0x00
 	JE      rows_first_1102
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
@@ -13246,7 +13258,7 @@ rows_loaded_1103:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
-	MOVQ 1616(SP), R12
+	MOVQ 1680(SP), R12
 	ADDQ R12, DX
 	ADDQ R12, BX
 	ADDQ R12, AX
@@ -13276,7 +13288,7 @@ rows_row_1104:
 	CMPQ        DX, R8
 	JB          rows_row_1104
 	MOVQ        x_base+48(FP), AX
-	ADDQ        1624(SP), AX
+	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
 	JE          rows_stored_1105
 	VMOVUPS     Y1, (SP)(R11*8)
@@ -13298,91 +13310,122 @@ rows_added_1106:
 	JMP  rows_block_1100
 
 rows_blocks_done_1101:
-	CMPQ         R9, 1608(SP)
+	CMPQ         R9, 1672(SP)
 	JE           rows_chunk_done_1107
-	MOVQ         SI, R9
-	SUBQ         $0x00000008, R9
+	MOVQ         SI, R11
+	SUBQ         $0x00000008, R11
 	MOVQ         SI, AX
 	ANDQ         $0x00000007, AX
 	SHLQ         $0x02, AX
 	LEAQ         tailmask<>+0(SB), DX
-	VMOVDQU      (DX)(AX*1), Y3
-	VPMOVSXDQ    X3, Y4
-	VEXTRACTF128 $0x01, Y3, X1
+	VMOVDQU      (DX)(AX*1), Y1
 	VPMOVSXDQ    X1, Y5
-	CMPQ         1616(SP), $0x00
+	VEXTRACTF128 $0x01, Y1, X1
+	VPMOVSXDQ    X1, Y6
+	CMPQ         1680(SP), $0x00
 	JE           rows_first_1108
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
+	VMOVUPS      1600(SP), Y3
+	VMOVUPS      1632(SP), Y4
 	JMP          rows_loaded_1109
 
 rows_first_1108:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
 
 rows_loaded_1109:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
-	MOVQ 1616(SP), R11
-	ADDQ R11, DX
-	ADDQ R11, BX
-	ADDQ R11, AX
+	MOVQ 1680(SP), R12
+	ADDQ R12, DX
+	ADDQ R12, BX
+	ADDQ R12, AX
 
 rows_row_1110:
-	VCVTPS2PD   (DX)(R9*4), Y6
-	VCVTPS2PD   (BX)(R9*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VORPD       Y4, Y8, Y8
-	VANDNPD     Y6, Y8, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y1
-	VCVTPS2PD   16(DX)(R9*4), Y6
-	VCVTPS2PD   16(BX)(R9*4), Y7
-	VCMPPD      $0x1e, Y0, Y6, Y8
-	VORPD       Y5, Y8, Y8
-	VANDNPD     Y6, Y8, Y6
-	VANDNPD     Y7, Y8, Y7
-	VFMADD231PD Y7, Y6, Y2
-	VMOVUPS     (DX)(R9*4), Y6
-	VMOVUPS     (BX)(R9*4), Y7
-	VCMPPS      $0x1e, Y0, Y6, Y6
-	VMULPS      (CX)(R9*4), Y7, Y8
-	VBLENDVPS   Y6, Y7, Y8, Y8
-	VBLENDVPS   Y3, (AX)(R9*4), Y8, Y8
-	VMOVUPS     Y8, (AX)(R9*4)
+	VCVTPS2PD   (DX)(R11*4), Y7
+	VCVTPS2PD   (BX)(R11*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VORPD       Y5, Y9, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   16(DX)(R11*4), Y7
+	VCVTPS2PD   16(BX)(R11*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VORPD       Y6, Y9, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMOVUPS     (DX)(R11*4), Y7
+	VMOVUPS     (BX)(R11*4), Y8
+	VCMPPS      $0x1e, Y0, Y7, Y7
+	VMULPS      (CX)(R11*4), Y8, Y9
+	VBLENDVPS   Y7, Y8, Y9, Y9
+	VCVTPS2PD   (DX)(R9*4), Y7
+	VCVTPS2PD   (BX)(R9*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y10
+	VANDNPD     Y7, Y10, Y7
+	VANDNPD     Y8, Y10, Y8
+	VFMADD231PD Y8, Y7, Y1
+	VCVTPS2PD   16(DX)(R9*4), Y7
+	VCVTPS2PD   16(BX)(R9*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y10
+	VANDNPD     Y7, Y10, Y7
+	VANDNPD     Y8, Y10, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMOVUPS     (DX)(R9*4), Y7
+	VMOVUPS     (BX)(R9*4), Y8
+	VCMPPS      $0x1e, Y0, Y7, Y7
+	VMULPS      (CX)(R9*4), Y8, Y10
+	VBLENDVPS   Y7, Y8, Y10, Y10
+	VMOVUPS     Y10, (AX)(R9*4)
+	VMOVUPS     Y9, (AX)(R11*4)
 	ADDQ        DI, DX
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
 	JB          rows_row_1110
 	MOVQ        x_base+48(FP), AX
-	ADDQ        1624(SP), AX
+	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
 	JE          rows_stored_1111
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
+	VMOVUPS     Y3, 1600(SP)
+	VMOVUPS     Y4, 1632(SP)
 	JMP         rows_added_1112
 
 rows_stored_1111:
-	VCVTPS2PD  (R10)(R9*4), Y3
-	VADDPD     Y1, Y3, Y3
-	VCVTPD2PSY Y3, X1
-	VMOVUPS    X1, (R10)(R9*4)
+	VCVTPS2PD  (R10)(R9*4), Y5
+	VADDPD     Y1, Y5, Y5
 	VCVTPS2PD  16(R10)(R9*4), Y1
 	VADDPD     Y2, Y1, Y1
+	VCVTPS2PD  (R10)(R11*4), Y2
+	VADDPD     Y3, Y2, Y2
+	VCVTPS2PD  16(R10)(R11*4), Y3
+	VADDPD     Y4, Y3, Y3
+	VCVTPD2PSY Y3, X3
+	VMOVUPS    X3, 16(R10)(R11*4)
+	VCVTPD2PSY Y2, X2
+	VMOVUPS    X2, (R10)(R11*4)
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
+	VCVTPD2PSY Y5, X1
+	VMOVUPS    X1, (R10)(R9*4)
 
 rows_added_1112:
 rows_chunk_done_1107:
-	MOVQ 1632(SP), AX
-	ADDQ 1616(SP), AX
-	MOVQ AX, 1616(SP)
-	CMPQ AX, 1624(SP)
+	MOVQ 1696(SP), AX
+	ADDQ 1680(SP), AX
+	MOVQ AX, 1680(SP)
+	CMPQ AX, 1688(SP)
 	JB   rows_chunk_1092
-	MOVQ 1608(SP), AX
-	MOVQ AX, 1600(SP)
+	MOVQ 1672(SP), AX
+	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
 	JB   rows_group_1091
 	VZEROUPPER
@@ -13390,14 +13433,14 @@ rows_chunk_done_1107:
 
 // func backwardRowsDalphaAVX2F32(dy []float32, x []float32, dalpha []float32)
 // Requires: AVX, AVX2, CMOV, FMA3
-TEXT ·backwardRowsDalphaAVX2F32(SB), $1640-72
+TEXT ·backwardRowsDalphaAVX2F32(SB), $1712-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+56(FP), DX
 	MOVQ   DX, BX
 	SHLQ   $0x02, BX
 	MOVQ   x_len+32(FP), AX
 	SHLQ   $0x02, AX
-	MOVQ   AX, 1624(SP)
+	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
 	JBE    rows_chunk_sized_1114
@@ -13410,36 +13453,48 @@ rows_double_1113:
 	JMP  rows_double_1113
 
 rows_chunk_sized_1114:
-	MOVQ AX, 1632(SP)
+	MOVQ AX, 1696(SP)
 	XORQ AX, AX
-	MOVQ AX, 1600(SP)
+	MOVQ AX, 1664(SP)
 
 rows_group_1115:
-	MOVQ    1600(SP), AX
+	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
+	MOVQ    DX, CX
+	SUBQ    AX, CX
+	DECQ    CX
+	LEAQ    -8(AX), SI
+	CMPQ    CX, $0x00000007
+	CMOVQCS SI, AX
 	CMPQ    AX, DX
 	CMOVQGT DX, AX
-	MOVQ    AX, 1608(SP)
+	MOVQ    AX, 1672(SP)
+	MOVQ    AX, CX
+	ANDQ    $-8, CX
+	LEAQ    -8(CX), SI
+	CMPQ    CX, AX
+	CMOVQNE SI, CX
+	MOVQ    CX, 1704(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 1616(SP)
+	MOVQ    AX, 1680(SP)
 
 rows_chunk_1116:
 	MOVQ    x_base+24(FP), SI
-	MOVQ    1632(SP), AX
-	ADDQ    1616(SP), AX
-	CMPQ    AX, 1624(SP)
-	CMOVQGT 1624(SP), AX
+	MOVQ    1696(SP), AX
+	ADDQ    1680(SP), AX
+	CMPQ    AX, 1688(SP)
+	CMOVQGT 1688(SP), AX
 	ADDQ    AX, SI
-	MOVQ    1600(SP), DI
+	MOVQ    1664(SP), DI
 
 rows_block_1117:
-	MOVQ    1608(SP), AX
+	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
 	JGT     rows_blocks_done_1118
 	MOVQ    DI, R9
-	SUBQ    1600(SP), R9
-	CMPQ    1616(SP), $0x00
+	SUBQ    1664(SP), R9
+	CMPQ    1680(SP), $0x00
 	JE      rows_first_1119
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
@@ -13464,7 +13519,7 @@ rows_first_1119:
 rows_loaded_1120:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1616(SP), R10
+	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
@@ -13522,7 +13577,7 @@ rows_row_1121:
 	CMPQ        AX, SI
 	JB          rows_row_1121
 	MOVQ        x_base+24(FP), AX
-	ADDQ        1624(SP), AX
+	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_1122
 	VMOVUPS     Y1, (SP)(R9*8)
@@ -13575,13 +13630,13 @@ rows_added_1123:
 
 rows_blocks_done_1118:
 rows_block_1124:
-	MOVQ    1608(SP), AX
+	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
 	JGT     rows_blocks_done_1125
 	MOVQ    DI, R9
-	SUBQ    1600(SP), R9
-	CMPQ    1616(SP), $0x00
+	SUBQ    1664(SP), R9
+	CMPQ    1680(SP), $0x00
 	JE      rows_first_1126
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
@@ -13594,7 +13649,7 @@ rows_first_1126:
 rows_loaded_1127:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1616(SP), R10
+	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
@@ -13616,7 +13671,7 @@ rows_row_1128:
 	CMPQ        AX, SI
 	JB          rows_row_1128
 	MOVQ        x_base+24(FP), AX
-	ADDQ        1624(SP), AX
+	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_1129
 	VMOVUPS     Y1, (SP)(R9*8)
@@ -13638,81 +13693,107 @@ rows_added_1130:
 	JMP  rows_block_1124
 
 rows_blocks_done_1125:
-	CMPQ         DI, 1608(SP)
+	CMPQ         DI, 1672(SP)
 	JE           rows_chunk_done_1131
-	MOVQ         DX, DI
-	SUBQ         $0x00000008, DI
+	MOVQ         DX, R9
+	SUBQ         $0x00000008, R9
 	MOVQ         DX, AX
 	ANDQ         $0x00000007, AX
 	SHLQ         $0x02, AX
 	LEAQ         tailmask<>+0(SB), CX
 	VMOVDQU      (CX)(AX*1), Y1
-	VPMOVSXDQ    X1, Y3
+	VPMOVSXDQ    X1, Y5
 	VEXTRACTF128 $0x01, Y1, X1
-	VPMOVSXDQ    X1, Y4
-	CMPQ         1616(SP), $0x00
+	VPMOVSXDQ    X1, Y6
+	CMPQ         1680(SP), $0x00
 	JE           rows_first_1132
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
+	VMOVUPS      1600(SP), Y3
+	VMOVUPS      1632(SP), Y4
 	JMP          rows_loaded_1133
 
 rows_first_1132:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
 
 rows_loaded_1133:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1616(SP), R9
-	ADDQ R9, AX
-	ADDQ R9, CX
+	MOVQ 1680(SP), R10
+	ADDQ R10, AX
+	ADDQ R10, CX
 
 rows_row_1134:
-	VCVTPS2PD   (AX)(DI*4), Y5
-	VCVTPS2PD   (CX)(DI*4), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VORPD       Y3, Y7, Y7
-	VANDNPD     Y5, Y7, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y1
-	VCVTPS2PD   16(AX)(DI*4), Y5
-	VCVTPS2PD   16(CX)(DI*4), Y6
-	VCMPPD      $0x1e, Y0, Y5, Y7
-	VORPD       Y4, Y7, Y7
-	VANDNPD     Y5, Y7, Y5
-	VANDNPD     Y6, Y7, Y6
-	VFMADD231PD Y6, Y5, Y2
+	VCVTPS2PD   (AX)(R9*4), Y7
+	VCVTPS2PD   (CX)(R9*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VORPD       Y5, Y9, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   16(AX)(R9*4), Y7
+	VCVTPS2PD   16(CX)(R9*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VORPD       Y6, Y9, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VCVTPS2PD   (AX)(DI*4), Y7
+	VCVTPS2PD   (CX)(DI*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y1
+	VCVTPS2PD   16(AX)(DI*4), Y7
+	VCVTPS2PD   16(CX)(DI*4), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VANDNPD     Y7, Y9, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
 	JB          rows_row_1134
 	MOVQ        x_base+24(FP), AX
-	ADDQ        1624(SP), AX
+	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_1135
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
+	VMOVUPS     Y3, 1600(SP)
+	VMOVUPS     Y4, 1632(SP)
 	JMP         rows_added_1136
 
 rows_stored_1135:
-	VCVTPS2PD  (R8)(DI*4), Y3
-	VADDPD     Y1, Y3, Y3
-	VCVTPD2PSY Y3, X1
-	VMOVUPS    X1, (R8)(DI*4)
+	VCVTPS2PD  (R8)(DI*4), Y5
+	VADDPD     Y1, Y5, Y5
 	VCVTPS2PD  16(R8)(DI*4), Y1
 	VADDPD     Y2, Y1, Y1
+	VCVTPS2PD  (R8)(R9*4), Y2
+	VADDPD     Y3, Y2, Y2
+	VCVTPS2PD  16(R8)(R9*4), Y3
+	VADDPD     Y4, Y3, Y3
+	VCVTPD2PSY Y3, X3
+	VMOVUPS    X3, 16(R8)(R9*4)
+	VCVTPD2PSY Y2, X2
+	VMOVUPS    X2, (R8)(R9*4)
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
+	VCVTPD2PSY Y5, X1
+	VMOVUPS    X1, (R8)(DI*4)
 
 rows_added_1136:
 rows_chunk_done_1131:
-	MOVQ 1632(SP), AX
-	ADDQ 1616(SP), AX
-	MOVQ AX, 1616(SP)
-	CMPQ AX, 1624(SP)
+	MOVQ 1696(SP), AX
+	ADDQ 1680(SP), AX
+	MOVQ AX, 1680(SP)
+	CMPQ AX, 1688(SP)
 	JB   rows_chunk_1116
-	MOVQ 1608(SP), AX
-	MOVQ AX, 1600(SP)
+	MOVQ 1672(SP), AX
+	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
 	JB   rows_group_1115
 	VZEROUPPER
@@ -13720,7 +13801,7 @@ rows_chunk_done_1131:
 
 // func backwardRowsAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64)
 // Requires: AVX, CMOV, FMA3
-TEXT ·backwardRowsAVX2F64(SB), $1608-120
+TEXT ·backwardRowsAVX2F64(SB), $1648-120
 	MOVQ   alpha_base+72(FP), CX
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+104(FP), SI
@@ -13728,7 +13809,7 @@ TEXT ·backwardRowsAVX2F64(SB), $1608-120
 	SHLQ   $0x03, DI
 	MOVQ   x_len+56(FP), AX
 	SHLQ   $0x03, AX
-	MOVQ   AX, 1592(SP)
+	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
 	JBE    rows_chunk_sized_1138
@@ -13741,36 +13822,48 @@ rows_double_1137:
 	JMP  rows_double_1137
 
 rows_chunk_sized_1138:
-	MOVQ AX, 1600(SP)
+	MOVQ AX, 1632(SP)
 	XORQ AX, AX
-	MOVQ AX, 1568(SP)
+	MOVQ AX, 1600(SP)
 
 rows_group_1139:
-	MOVQ    1568(SP), AX
+	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
+	MOVQ    SI, DX
+	SUBQ    AX, DX
+	DECQ    DX
+	LEAQ    -4(AX), BX
+	CMPQ    DX, $0x00000003
+	CMOVQCS BX, AX
 	CMPQ    AX, SI
 	CMOVQGT SI, AX
-	MOVQ    AX, 1576(SP)
+	MOVQ    AX, 1608(SP)
+	MOVQ    AX, DX
+	ANDQ    $-4, DX
+	LEAQ    -4(DX), BX
+	CMPQ    DX, AX
+	CMOVQNE BX, DX
+	MOVQ    DX, 1640(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 1584(SP)
+	MOVQ    AX, 1616(SP)
 
 rows_chunk_1140:
 	MOVQ    x_base+48(FP), R8
-	MOVQ    1600(SP), AX
-	ADDQ    1584(SP), AX
-	CMPQ    AX, 1592(SP)
-	CMOVQGT 1592(SP), AX
+	MOVQ    1632(SP), AX
+	ADDQ    1616(SP), AX
+	CMPQ    AX, 1624(SP)
+	CMOVQGT 1624(SP), AX
 	ADDQ    AX, R8
-	MOVQ    1568(SP), R9
+	MOVQ    1600(SP), R9
 
 rows_block_1141:
-	MOVQ    1576(SP), AX
+	MOVQ    1640(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
 	JGT     rows_blocks_done_1142
 	MOVQ    R9, R11
-	SUBQ    1568(SP), R11
-	CMPQ    1584(SP), $0x00
+	SUBQ    1600(SP), R11
+	CMPQ    1616(SP), $0x00
 	JE      rows_first_1143
 	VMOVUPD (SP)(R11*8), Y1
 	VMOVUPD 32(SP)(R11*8), Y2
@@ -13788,7 +13881,7 @@ rows_loaded_1144:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
-	MOVQ 1584(SP), R12
+	MOVQ 1616(SP), R12
 	ADDQ R12, DX
 	ADDQ R12, BX
 	ADDQ R12, AX
@@ -13836,7 +13929,7 @@ rows_row_1145:
 	CMPQ        DX, R8
 	JB          rows_row_1145
 	MOVQ        x_base+48(FP), AX
-	ADDQ        1592(SP), AX
+	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
 	JE          rows_stored_1146
 	VMOVUPD     Y1, (SP)(R11*8)
@@ -13865,13 +13958,13 @@ rows_added_1147:
 
 rows_blocks_done_1142:
 rows_block_1148:
-	MOVQ    1576(SP), AX
+	MOVQ    1640(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    R9, AX
 	JGT     rows_blocks_done_1149
 	MOVQ    R9, R11
-	SUBQ    1568(SP), R11
-	CMPQ    1584(SP), $0x00
+	SUBQ    1600(SP), R11
+	CMPQ    1616(SP), $0x00
 	JE      rows_first_1150
 	VMOVUPD (SP)(R11*8), Y1
 	JMP     rows_loaded_1151
@@ -13883,7 +13976,7 @@ rows_loaded_1151:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
-	MOVQ 1584(SP), R12
+	MOVQ 1616(SP), R12
 	ADDQ R12, DX
 	ADDQ R12, BX
 	ADDQ R12, AX
@@ -13904,7 +13997,7 @@ rows_row_1152:
 	CMPQ        DX, R8
 	JB          rows_row_1152
 	MOVQ        x_base+48(FP), AX
-	ADDQ        1592(SP), AX
+	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
 	JE          rows_stored_1153
 	VMOVUPD     Y1, (SP)(R11*8)
@@ -13920,70 +14013,84 @@ rows_added_1154:
 	JMP  rows_block_1148
 
 rows_blocks_done_1149:
-	CMPQ    R9, 1576(SP)
+	CMPQ    R9, 1608(SP)
 	JE      rows_chunk_done_1155
-	MOVQ    SI, R9
-	SUBQ    $0x00000004, R9
+	MOVQ    SI, R11
+	SUBQ    $0x00000004, R11
 	MOVQ    SI, AX
 	ANDQ    $0x00000003, AX
 	SHLQ    $0x03, AX
 	LEAQ    tailmask<>+0(SB), DX
-	VMOVDQU (DX)(AX*1), Y2
-	CMPQ    1584(SP), $0x00
+	VMOVDQU (DX)(AX*1), Y3
+	CMPQ    1616(SP), $0x00
 	JE      rows_first_1156
 	VMOVUPD 1536(SP), Y1
+	VMOVUPD 1568(SP), Y2
 	JMP     rows_loaded_1157
 
 rows_first_1156:
 	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
 
 rows_loaded_1157:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
-	MOVQ 1584(SP), R11
-	ADDQ R11, DX
-	ADDQ R11, BX
-	ADDQ R11, AX
+	MOVQ 1616(SP), R12
+	ADDQ R12, DX
+	ADDQ R12, BX
+	ADDQ R12, AX
 
 rows_row_1158:
-	VMOVUPD     (DX)(R9*8), Y3
-	VMOVUPD     (BX)(R9*8), Y4
-	VCMPPD      $0x1e, Y0, Y3, Y5
-	VORPS       Y2, Y5, Y6
-	VANDNPD     Y3, Y6, Y3
-	VANDNPD     Y4, Y6, Y6
-	VFMADD231PD Y6, Y3, Y1
-	VMULPD      (CX)(R9*8), Y4, Y3
-	VBLENDVPD   Y5, Y4, Y3, Y3
-	VBLENDVPD   Y2, (AX)(R9*8), Y3, Y3
-	VMOVUPD     Y3, (AX)(R9*8)
+	VMOVUPD     (DX)(R11*8), Y4
+	VMOVUPD     (BX)(R11*8), Y5
+	VCMPPD      $0x1e, Y0, Y4, Y6
+	VORPS       Y3, Y6, Y7
+	VANDNPD     Y4, Y7, Y4
+	VANDNPD     Y5, Y7, Y7
+	VFMADD231PD Y7, Y4, Y2
+	VMULPD      (CX)(R11*8), Y5, Y4
+	VBLENDVPD   Y6, Y5, Y4, Y4
+	VMOVUPD     (DX)(R9*8), Y5
+	VMOVUPD     (BX)(R9*8), Y6
+	VCMPPD      $0x1e, Y0, Y5, Y7
+	VANDNPD     Y5, Y7, Y5
+	VANDNPD     Y6, Y7, Y8
+	VFMADD231PD Y8, Y5, Y1
+	VMULPD      (CX)(R9*8), Y6, Y5
+	VBLENDVPD   Y7, Y6, Y5, Y5
+	VMOVUPD     Y5, (AX)(R9*8)
+	VMOVUPD     Y4, (AX)(R11*8)
 	ADDQ        DI, DX
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
 	JB          rows_row_1158
 	MOVQ        x_base+48(FP), AX
-	ADDQ        1592(SP), AX
+	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
 	JE          rows_stored_1159
 	VMOVUPD     Y1, 1536(SP)
+	VMOVUPD     Y2, 1568(SP)
 	JMP         rows_added_1160
 
 rows_stored_1159:
-	VMOVUPD (R10)(R9*8), Y2
-	VADDPD  Y1, Y2, Y2
-	VMOVUPD Y2, (R10)(R9*8)
+	VMOVUPD (R10)(R9*8), Y3
+	VADDPD  Y1, Y3, Y3
+	VMOVUPD (R10)(R11*8), Y1
+	VADDPD  Y2, Y1, Y1
+	VMOVUPD Y1, (R10)(R11*8)
+	VMOVUPD Y3, (R10)(R9*8)
 
 rows_added_1160:
 rows_chunk_done_1155:
-	MOVQ 1600(SP), AX
-	ADDQ 1584(SP), AX
-	MOVQ AX, 1584(SP)
-	CMPQ AX, 1592(SP)
+	MOVQ 1632(SP), AX
+	ADDQ 1616(SP), AX
+	MOVQ AX, 1616(SP)
+	CMPQ AX, 1624(SP)
 	JB   rows_chunk_1140
-	MOVQ 1576(SP), AX
-	MOVQ AX, 1568(SP)
+	MOVQ 1608(SP), AX
+	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
 	JB   rows_group_1139
 	VZEROUPPER
@@ -13991,14 +14098,14 @@ rows_chunk_done_1155:
 
 // func backwardRowsDalphaAVX2F64(dy []float64, x []float64, dalpha []float64)
 // Requires: AVX, CMOV, FMA3
-TEXT ·backwardRowsDalphaAVX2F64(SB), $1608-72
+TEXT ·backwardRowsDalphaAVX2F64(SB), $1648-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+56(FP), DX
 	MOVQ   DX, BX
 	SHLQ   $0x03, BX
 	MOVQ   x_len+32(FP), AX
 	SHLQ   $0x03, AX
-	MOVQ   AX, 1592(SP)
+	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
 	JBE    rows_chunk_sized_1162
@@ -14011,36 +14118,48 @@ rows_double_1161:
 	JMP  rows_double_1161
 
 rows_chunk_sized_1162:
-	MOVQ AX, 1600(SP)
+	MOVQ AX, 1632(SP)
 	XORQ AX, AX
-	MOVQ AX, 1568(SP)
+	MOVQ AX, 1600(SP)
 
 rows_group_1163:
-	MOVQ    1568(SP), AX
+	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
+	MOVQ    DX, CX
+	SUBQ    AX, CX
+	DECQ    CX
+	LEAQ    -4(AX), SI
+	CMPQ    CX, $0x00000003
+	CMOVQCS SI, AX
 	CMPQ    AX, DX
 	CMOVQGT DX, AX
-	MOVQ    AX, 1576(SP)
+	MOVQ    AX, 1608(SP)
+	MOVQ    AX, CX
+	ANDQ    $-4, CX
+	LEAQ    -4(CX), SI
+	CMPQ    CX, AX
+	CMOVQNE SI, CX
+	MOVQ    CX, 1640(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 1584(SP)
+	MOVQ    AX, 1616(SP)
 
 rows_chunk_1164:
 	MOVQ    x_base+24(FP), SI
-	MOVQ    1600(SP), AX
-	ADDQ    1584(SP), AX
-	CMPQ    AX, 1592(SP)
-	CMOVQGT 1592(SP), AX
+	MOVQ    1632(SP), AX
+	ADDQ    1616(SP), AX
+	CMPQ    AX, 1624(SP)
+	CMOVQGT 1624(SP), AX
 	ADDQ    AX, SI
-	MOVQ    1568(SP), DI
+	MOVQ    1600(SP), DI
 
 rows_block_1165:
-	MOVQ    1576(SP), AX
+	MOVQ    1640(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
 	JGT     rows_blocks_done_1166
 	MOVQ    DI, R9
-	SUBQ    1568(SP), R9
-	CMPQ    1584(SP), $0x00
+	SUBQ    1600(SP), R9
+	CMPQ    1616(SP), $0x00
 	JE      rows_first_1167
 	VMOVUPD (SP)(R9*8), Y1
 	VMOVUPD 32(SP)(R9*8), Y2
@@ -14057,7 +14176,7 @@ rows_first_1167:
 rows_loaded_1168:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1584(SP), R10
+	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
@@ -14091,7 +14210,7 @@ rows_row_1169:
 	CMPQ        AX, SI
 	JB          rows_row_1169
 	MOVQ        x_base+24(FP), AX
-	ADDQ        1592(SP), AX
+	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_1170
 	VMOVUPD     Y1, (SP)(R9*8)
@@ -14120,13 +14239,13 @@ rows_added_1171:
 
 rows_blocks_done_1166:
 rows_block_1172:
-	MOVQ    1576(SP), AX
+	MOVQ    1640(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    DI, AX
 	JGT     rows_blocks_done_1173
 	MOVQ    DI, R9
-	SUBQ    1568(SP), R9
-	CMPQ    1584(SP), $0x00
+	SUBQ    1600(SP), R9
+	CMPQ    1616(SP), $0x00
 	JE      rows_first_1174
 	VMOVUPD (SP)(R9*8), Y1
 	JMP     rows_loaded_1175
@@ -14137,7 +14256,7 @@ rows_first_1174:
 rows_loaded_1175:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1584(SP), R10
+	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
@@ -14153,7 +14272,7 @@ rows_row_1176:
 	CMPQ        AX, SI
 	JB          rows_row_1176
 	MOVQ        x_base+24(FP), AX
-	ADDQ        1592(SP), AX
+	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_1177
 	VMOVUPD     Y1, (SP)(R9*8)
@@ -14169,63 +14288,75 @@ rows_added_1178:
 	JMP  rows_block_1172
 
 rows_blocks_done_1173:
-	CMPQ    DI, 1576(SP)
+	CMPQ    DI, 1608(SP)
 	JE      rows_chunk_done_1179
-	MOVQ    DX, DI
-	SUBQ    $0x00000004, DI
+	MOVQ    DX, R9
+	SUBQ    $0x00000004, R9
 	MOVQ    DX, AX
 	ANDQ    $0x00000003, AX
 	SHLQ    $0x03, AX
 	LEAQ    tailmask<>+0(SB), CX
-	VMOVDQU (CX)(AX*1), Y2
-	CMPQ    1584(SP), $0x00
+	VMOVDQU (CX)(AX*1), Y3
+	CMPQ    1616(SP), $0x00
 	JE      rows_first_1180
 	VMOVUPD 1536(SP), Y1
+	VMOVUPD 1568(SP), Y2
 	JMP     rows_loaded_1181
 
 rows_first_1180:
 	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
 
 rows_loaded_1181:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1584(SP), R9
-	ADDQ R9, AX
-	ADDQ R9, CX
+	MOVQ 1616(SP), R10
+	ADDQ R10, AX
+	ADDQ R10, CX
 
 rows_row_1182:
-	VMOVUPD     (AX)(DI*8), Y3
-	VMOVUPD     (CX)(DI*8), Y4
-	VCMPPD      $0x1e, Y0, Y3, Y5
-	VORPS       Y2, Y5, Y5
-	VANDNPD     Y3, Y5, Y3
-	VANDNPD     Y4, Y5, Y4
-	VFMADD231PD Y4, Y3, Y1
+	VMOVUPD     (AX)(R9*8), Y4
+	VMOVUPD     (CX)(R9*8), Y5
+	VCMPPD      $0x1e, Y0, Y4, Y6
+	VORPS       Y3, Y6, Y6
+	VANDNPD     Y4, Y6, Y4
+	VANDNPD     Y5, Y6, Y5
+	VFMADD231PD Y5, Y4, Y2
+	VMOVUPD     (AX)(DI*8), Y4
+	VMOVUPD     (CX)(DI*8), Y5
+	VCMPPD      $0x1e, Y0, Y4, Y6
+	VANDNPD     Y4, Y6, Y4
+	VANDNPD     Y5, Y6, Y5
+	VFMADD231PD Y5, Y4, Y1
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
 	JB          rows_row_1182
 	MOVQ        x_base+24(FP), AX
-	ADDQ        1592(SP), AX
+	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_1183
 	VMOVUPD     Y1, 1536(SP)
+	VMOVUPD     Y2, 1568(SP)
 	JMP         rows_added_1184
 
 rows_stored_1183:
-	VMOVUPD (R8)(DI*8), Y2
-	VADDPD  Y1, Y2, Y2
-	VMOVUPD Y2, (R8)(DI*8)
+	VMOVUPD (R8)(DI*8), Y3
+	VADDPD  Y1, Y3, Y3
+	VMOVUPD (R8)(R9*8), Y1
+	VADDPD  Y2, Y1, Y1
+	VMOVUPD Y1, (R8)(R9*8)
+	VMOVUPD Y3, (R8)(DI*8)
 
 rows_added_1184:
 rows_chunk_done_1179:
-	MOVQ 1600(SP), AX
-	ADDQ 1584(SP), AX
-	MOVQ AX, 1584(SP)
-	CMPQ AX, 1592(SP)
+	MOVQ 1632(SP), AX
+	ADDQ 1616(SP), AX
+	MOVQ AX, 1616(SP)
+	CMPQ AX, 1624(SP)
 	JB   rows_chunk_1164
-	MOVQ 1576(SP), AX
-	MOVQ AX, 1568(SP)
+	MOVQ 1608(SP), AX
+	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
 	JB   rows_group_1163
 	VZEROUPPER
@@ -29991,7 +30122,7 @@ ring_finished_backwardDalphaAVX512F64:
 
 // func backwardRowsAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRowsAVX512F32(SB), $1704-120
+TEXT ·backwardRowsAVX512F32(SB), $1840-120
 	MOVQ   alpha_base+72(FP), CX
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+104(FP), SI
@@ -29999,7 +30130,7 @@ TEXT ·backwardRowsAVX512F32(SB), $1704-120
 	SHLQ   $0x02, DI
 	MOVQ   x_len+56(FP), AX
 	SHLQ   $0x02, AX
-	MOVQ   AX, 1688(SP)
+	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
 	JBE    rows_chunk_sized_2348
@@ -30012,36 +30143,37 @@ rows_double_2347:
 	JMP  rows_double_2347
 
 rows_chunk_sized_2348:
-	MOVQ AX, 1696(SP)
+	MOVQ AX, 1824(SP)
 	XORQ AX, AX
-	MOVQ AX, 1664(SP)
+	MOVQ AX, 1792(SP)
 
 rows_group_2349:
-	MOVQ    1664(SP), AX
+	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
 	CMOVQGT SI, AX
-	MOVQ    AX, 1672(SP)
+	MOVQ    AX, 1800(SP)
+	MOVQ    AX, 1832(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 1680(SP)
+	MOVQ    AX, 1808(SP)
 
 rows_chunk_2350:
 	MOVQ    x_base+48(FP), R8
-	MOVQ    1696(SP), AX
-	ADDQ    1680(SP), AX
-	CMPQ    AX, 1688(SP)
-	CMOVQGT 1688(SP), AX
+	MOVQ    1824(SP), AX
+	ADDQ    1808(SP), AX
+	CMPQ    AX, 1816(SP)
+	CMOVQGT 1816(SP), AX
 	ADDQ    AX, R8
-	MOVQ    1664(SP), R9
+	MOVQ    1792(SP), R9
 
 rows_block_2351:
-	MOVQ    1672(SP), AX
+	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
 	JGT     rows_blocks_done_2352
 	MOVQ    R9, R11
-	SUBQ    1664(SP), R11
-	CMPQ    1680(SP), $0x00
+	SUBQ    1792(SP), R11
+	CMPQ    1808(SP), $0x00
 	JE      rows_first_2353
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
@@ -30067,7 +30199,7 @@ rows_loaded_2354:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
-	MOVQ 1680(SP), R12
+	MOVQ 1808(SP), R12
 	ADDQ R12, DX
 	ADDQ R12, BX
 	ADDQ R12, AX
@@ -30127,7 +30259,7 @@ rows_row_2355:
 	CMPQ        DX, R8
 	JB          rows_row_2355
 	MOVQ        x_base+48(FP), AX
-	ADDQ        1688(SP), AX
+	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
 	JE          rows_stored_2356
 	VMOVUPS     Z1, (SP)(R11*8)
@@ -30180,13 +30312,13 @@ rows_added_2357:
 
 rows_blocks_done_2352:
 rows_block_2358:
-	MOVQ    1672(SP), AX
+	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
 	JGT     rows_blocks_done_2359
 	MOVQ    R9, R11
-	SUBQ    1664(SP), R11
-	CMPQ    1680(SP), $0x00
+	SUBQ    1792(SP), R11
+	CMPQ    1808(SP), $0x00
 	JE      rows_first_2360
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
@@ -30200,7 +30332,7 @@ rows_loaded_2361:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
-	MOVQ 1680(SP), R12
+	MOVQ 1808(SP), R12
 	ADDQ R12, DX
 	ADDQ R12, BX
 	ADDQ R12, AX
@@ -30224,7 +30356,7 @@ rows_row_2362:
 	CMPQ        DX, R8
 	JB          rows_row_2362
 	MOVQ        x_base+48(FP), AX
-	ADDQ        1688(SP), AX
+	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
 	JE          rows_stored_2363
 	VMOVUPS     Z1, (SP)(R11*8)
@@ -30246,14 +30378,14 @@ rows_added_2364:
 	JMP  rows_block_2358
 
 rows_blocks_done_2359:
-	CMPQ    R9, 1672(SP)
+	CMPQ    R9, 1800(SP)
 	JE      rows_chunk_done_2365
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
-	CMPQ    1680(SP), $0x00
+	CMPQ    1808(SP), $0x00
 	JE      rows_first_2366
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
@@ -30267,7 +30399,7 @@ rows_loaded_2367:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
-	MOVQ 1680(SP), R11
+	MOVQ 1808(SP), R11
 	ADDQ R11, DX
 	ADDQ R11, BX
 	ADDQ R11, AX
@@ -30291,7 +30423,7 @@ rows_row_2368:
 	CMPQ        DX, R8
 	JB          rows_row_2368
 	MOVQ        x_base+48(FP), AX
-	ADDQ        1688(SP), AX
+	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
 	JE          rows_stored_2369
 	VMOVUPS     Z1, 1536(SP)
@@ -30311,13 +30443,13 @@ rows_stored_2369:
 
 rows_added_2370:
 rows_chunk_done_2365:
-	MOVQ 1696(SP), AX
-	ADDQ 1680(SP), AX
-	MOVQ AX, 1680(SP)
-	CMPQ AX, 1688(SP)
+	MOVQ 1824(SP), AX
+	ADDQ 1808(SP), AX
+	MOVQ AX, 1808(SP)
+	CMPQ AX, 1816(SP)
 	JB   rows_chunk_2350
-	MOVQ 1672(SP), AX
-	MOVQ AX, 1664(SP)
+	MOVQ 1800(SP), AX
+	MOVQ AX, 1792(SP)
 	CMPQ AX, SI
 	JB   rows_group_2349
 	VZEROUPPER
@@ -30325,14 +30457,14 @@ rows_chunk_done_2365:
 
 // func backwardRowsDalphaAVX512F32(dy []float32, x []float32, dalpha []float32)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRowsDalphaAVX512F32(SB), $1704-72
+TEXT ·backwardRowsDalphaAVX512F32(SB), $1840-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+56(FP), DX
 	MOVQ   DX, BX
 	SHLQ   $0x02, BX
 	MOVQ   x_len+32(FP), AX
 	SHLQ   $0x02, AX
-	MOVQ   AX, 1688(SP)
+	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
 	JBE    rows_chunk_sized_2372
@@ -30345,36 +30477,37 @@ rows_double_2371:
 	JMP  rows_double_2371
 
 rows_chunk_sized_2372:
-	MOVQ AX, 1696(SP)
+	MOVQ AX, 1824(SP)
 	XORQ AX, AX
-	MOVQ AX, 1664(SP)
+	MOVQ AX, 1792(SP)
 
 rows_group_2373:
-	MOVQ    1664(SP), AX
+	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
 	CMOVQGT DX, AX
-	MOVQ    AX, 1672(SP)
+	MOVQ    AX, 1800(SP)
+	MOVQ    AX, 1832(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 1680(SP)
+	MOVQ    AX, 1808(SP)
 
 rows_chunk_2374:
 	MOVQ    x_base+24(FP), SI
-	MOVQ    1696(SP), AX
-	ADDQ    1680(SP), AX
-	CMPQ    AX, 1688(SP)
-	CMOVQGT 1688(SP), AX
+	MOVQ    1824(SP), AX
+	ADDQ    1808(SP), AX
+	CMPQ    AX, 1816(SP)
+	CMOVQGT 1816(SP), AX
 	ADDQ    AX, SI
-	MOVQ    1664(SP), DI
+	MOVQ    1792(SP), DI
 
 rows_block_2375:
-	MOVQ    1672(SP), AX
+	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
 	JGT     rows_blocks_done_2376
 	MOVQ    DI, R9
-	SUBQ    1664(SP), R9
-	CMPQ    1680(SP), $0x00
+	SUBQ    1792(SP), R9
+	CMPQ    1808(SP), $0x00
 	JE      rows_first_2377
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
@@ -30399,7 +30532,7 @@ rows_first_2377:
 rows_loaded_2378:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1680(SP), R10
+	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
@@ -30449,7 +30582,7 @@ rows_row_2379:
 	CMPQ        AX, SI
 	JB          rows_row_2379
 	MOVQ        x_base+24(FP), AX
-	ADDQ        1688(SP), AX
+	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_2380
 	VMOVUPS     Z1, (SP)(R9*8)
@@ -30502,13 +30635,13 @@ rows_added_2381:
 
 rows_blocks_done_2376:
 rows_block_2382:
-	MOVQ    1672(SP), AX
+	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
 	JGT     rows_blocks_done_2383
 	MOVQ    DI, R9
-	SUBQ    1664(SP), R9
-	CMPQ    1680(SP), $0x00
+	SUBQ    1792(SP), R9
+	CMPQ    1808(SP), $0x00
 	JE      rows_first_2384
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
@@ -30521,7 +30654,7 @@ rows_first_2384:
 rows_loaded_2385:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1680(SP), R10
+	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
@@ -30541,7 +30674,7 @@ rows_row_2386:
 	CMPQ        AX, SI
 	JB          rows_row_2386
 	MOVQ        x_base+24(FP), AX
-	ADDQ        1688(SP), AX
+	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_2387
 	VMOVUPS     Z1, (SP)(R9*8)
@@ -30563,14 +30696,14 @@ rows_added_2388:
 	JMP  rows_block_2382
 
 rows_blocks_done_2383:
-	CMPQ    DI, 1672(SP)
+	CMPQ    DI, 1800(SP)
 	JE      rows_chunk_done_2389
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
-	CMPQ    1680(SP), $0x00
+	CMPQ    1808(SP), $0x00
 	JE      rows_first_2390
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
@@ -30583,7 +30716,7 @@ rows_first_2390:
 rows_loaded_2391:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1680(SP), R9
+	MOVQ 1808(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
@@ -30603,7 +30736,7 @@ rows_row_2392:
 	CMPQ        AX, SI
 	JB          rows_row_2392
 	MOVQ        x_base+24(FP), AX
-	ADDQ        1688(SP), AX
+	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_2393
 	VMOVUPS     Z1, 1536(SP)
@@ -30623,13 +30756,13 @@ rows_stored_2393:
 
 rows_added_2394:
 rows_chunk_done_2389:
-	MOVQ 1696(SP), AX
-	ADDQ 1680(SP), AX
-	MOVQ AX, 1680(SP)
-	CMPQ AX, 1688(SP)
+	MOVQ 1824(SP), AX
+	ADDQ 1808(SP), AX
+	MOVQ AX, 1808(SP)
+	CMPQ AX, 1816(SP)
 	JB   rows_chunk_2374
-	MOVQ 1672(SP), AX
-	MOVQ AX, 1664(SP)
+	MOVQ 1800(SP), AX
+	MOVQ AX, 1792(SP)
 	CMPQ AX, DX
 	JB   rows_group_2373
 	VZEROUPPER
@@ -30637,7 +30770,7 @@ rows_chunk_done_2389:
 
 // func backwardRowsAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRowsAVX512F64(SB), $1640-120
+TEXT ·backwardRowsAVX512F64(SB), $1712-120
 	MOVQ   alpha_base+72(FP), CX
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+104(FP), SI
@@ -30645,7 +30778,7 @@ TEXT ·backwardRowsAVX512F64(SB), $1640-120
 	SHLQ   $0x03, DI
 	MOVQ   x_len+56(FP), AX
 	SHLQ   $0x03, AX
-	MOVQ   AX, 1624(SP)
+	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
 	JBE    rows_chunk_sized_2396
@@ -30658,36 +30791,37 @@ rows_double_2395:
 	JMP  rows_double_2395
 
 rows_chunk_sized_2396:
-	MOVQ AX, 1632(SP)
+	MOVQ AX, 1696(SP)
 	XORQ AX, AX
-	MOVQ AX, 1600(SP)
+	MOVQ AX, 1664(SP)
 
 rows_group_2397:
-	MOVQ    1600(SP), AX
+	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
 	CMOVQGT SI, AX
-	MOVQ    AX, 1608(SP)
+	MOVQ    AX, 1672(SP)
+	MOVQ    AX, 1704(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 1616(SP)
+	MOVQ    AX, 1680(SP)
 
 rows_chunk_2398:
 	MOVQ    x_base+48(FP), R8
-	MOVQ    1632(SP), AX
-	ADDQ    1616(SP), AX
-	CMPQ    AX, 1624(SP)
-	CMOVQGT 1624(SP), AX
+	MOVQ    1696(SP), AX
+	ADDQ    1680(SP), AX
+	CMPQ    AX, 1688(SP)
+	CMOVQGT 1688(SP), AX
 	ADDQ    AX, R8
-	MOVQ    1600(SP), R9
+	MOVQ    1664(SP), R9
 
 rows_block_2399:
-	MOVQ    1608(SP), AX
+	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
 	JGT     rows_blocks_done_2400
 	MOVQ    R9, R11
-	SUBQ    1600(SP), R11
-	CMPQ    1616(SP), $0x00
+	SUBQ    1664(SP), R11
+	CMPQ    1680(SP), $0x00
 	JE      rows_first_2401
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
@@ -30705,7 +30839,7 @@ rows_loaded_2402:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
-	MOVQ 1616(SP), R12
+	MOVQ 1680(SP), R12
 	ADDQ R12, DX
 	ADDQ R12, BX
 	ADDQ R12, AX
@@ -30741,7 +30875,7 @@ rows_row_2403:
 	CMPQ        DX, R8
 	JB          rows_row_2403
 	MOVQ        x_base+48(FP), AX
-	ADDQ        1624(SP), AX
+	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
 	JE          rows_stored_2404
 	VMOVUPD     Z1, (SP)(R11*8)
@@ -30770,13 +30904,13 @@ rows_added_2405:
 
 rows_blocks_done_2400:
 rows_block_2406:
-	MOVQ    1608(SP), AX
+	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
 	JGT     rows_blocks_done_2407
 	MOVQ    R9, R11
-	SUBQ    1600(SP), R11
-	CMPQ    1616(SP), $0x00
+	SUBQ    1664(SP), R11
+	CMPQ    1680(SP), $0x00
 	JE      rows_first_2408
 	VMOVUPD (SP)(R11*8), Z1
 	JMP     rows_loaded_2409
@@ -30788,7 +30922,7 @@ rows_loaded_2409:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
-	MOVQ 1616(SP), R12
+	MOVQ 1680(SP), R12
 	ADDQ R12, DX
 	ADDQ R12, BX
 	ADDQ R12, AX
@@ -30806,7 +30940,7 @@ rows_row_2410:
 	CMPQ        DX, R8
 	JB          rows_row_2410
 	MOVQ        x_base+48(FP), AX
-	ADDQ        1624(SP), AX
+	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
 	JE          rows_stored_2411
 	VMOVUPD     Z1, (SP)(R11*8)
@@ -30822,14 +30956,14 @@ rows_added_2412:
 	JMP  rows_block_2406
 
 rows_blocks_done_2407:
-	CMPQ    R9, 1608(SP)
+	CMPQ    R9, 1672(SP)
 	JE      rows_chunk_done_2413
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
-	CMPQ    1616(SP), $0x00
+	CMPQ    1680(SP), $0x00
 	JE      rows_first_2414
 	VMOVUPD 1536(SP), Z1
 	JMP     rows_loaded_2415
@@ -30841,7 +30975,7 @@ rows_loaded_2415:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
-	MOVQ 1616(SP), R11
+	MOVQ 1680(SP), R11
 	ADDQ R11, DX
 	ADDQ R11, BX
 	ADDQ R11, AX
@@ -30859,7 +30993,7 @@ rows_row_2416:
 	CMPQ        DX, R8
 	JB          rows_row_2416
 	MOVQ        x_base+48(FP), AX
-	ADDQ        1624(SP), AX
+	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
 	JE          rows_stored_2417
 	VMOVUPD     Z1, 1536(SP)
@@ -30872,13 +31006,13 @@ rows_stored_2417:
 
 rows_added_2418:
 rows_chunk_done_2413:
-	MOVQ 1632(SP), AX
-	ADDQ 1616(SP), AX
-	MOVQ AX, 1616(SP)
-	CMPQ AX, 1624(SP)
+	MOVQ 1696(SP), AX
+	ADDQ 1680(SP), AX
+	MOVQ AX, 1680(SP)
+	CMPQ AX, 1688(SP)
 	JB   rows_chunk_2398
-	MOVQ 1608(SP), AX
-	MOVQ AX, 1600(SP)
+	MOVQ 1672(SP), AX
+	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
 	JB   rows_group_2397
 	VZEROUPPER
@@ -30886,14 +31020,14 @@ rows_chunk_done_2413:
 
 // func backwardRowsDalphaAVX512F64(dy []float64, x []float64, dalpha []float64)
 // Requires: AVX, AVX512F, BMI2, CMOV
-TEXT ·backwardRowsDalphaAVX512F64(SB), $1640-72
+TEXT ·backwardRowsDalphaAVX512F64(SB), $1712-72
 	VXORPS Y0, Y0, Y0
 	MOVQ   dalpha_len+56(FP), DX
 	MOVQ   DX, BX
 	SHLQ   $0x03, BX
 	MOVQ   x_len+32(FP), AX
 	SHLQ   $0x03, AX
-	MOVQ   AX, 1624(SP)
+	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
 	JBE    rows_chunk_sized_2420
@@ -30906,36 +31040,37 @@ rows_double_2419:
 	JMP  rows_double_2419
 
 rows_chunk_sized_2420:
-	MOVQ AX, 1632(SP)
+	MOVQ AX, 1696(SP)
 	XORQ AX, AX
-	MOVQ AX, 1600(SP)
+	MOVQ AX, 1664(SP)
 
 rows_group_2421:
-	MOVQ    1600(SP), AX
+	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
 	CMOVQGT DX, AX
-	MOVQ    AX, 1608(SP)
+	MOVQ    AX, 1672(SP)
+	MOVQ    AX, 1704(SP)
 	XORQ    AX, AX
-	MOVQ    AX, 1616(SP)
+	MOVQ    AX, 1680(SP)
 
 rows_chunk_2422:
 	MOVQ    x_base+24(FP), SI
-	MOVQ    1632(SP), AX
-	ADDQ    1616(SP), AX
-	CMPQ    AX, 1624(SP)
-	CMOVQGT 1624(SP), AX
+	MOVQ    1696(SP), AX
+	ADDQ    1680(SP), AX
+	CMPQ    AX, 1688(SP)
+	CMOVQGT 1688(SP), AX
 	ADDQ    AX, SI
-	MOVQ    1600(SP), DI
+	MOVQ    1664(SP), DI
 
 rows_block_2423:
-	MOVQ    1608(SP), AX
+	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
 	JGT     rows_blocks_done_2424
 	MOVQ    DI, R9
-	SUBQ    1600(SP), R9
-	CMPQ    1616(SP), $0x00
+	SUBQ    1664(SP), R9
+	CMPQ    1680(SP), $0x00
 	JE      rows_first_2425
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
@@ -30952,7 +31087,7 @@ rows_first_2425:
 rows_loaded_2426:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1616(SP), R10
+	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
@@ -30978,7 +31113,7 @@ rows_row_2427:
 	CMPQ        AX, SI
 	JB          rows_row_2427
 	MOVQ        x_base+24(FP), AX
-	ADDQ        1624(SP), AX
+	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_2428
 	VMOVUPD     Z1, (SP)(R9*8)
@@ -31007,13 +31142,13 @@ rows_added_2429:
 
 rows_blocks_done_2424:
 rows_block_2430:
-	MOVQ    1608(SP), AX
+	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
 	JGT     rows_blocks_done_2431
 	MOVQ    DI, R9
-	SUBQ    1600(SP), R9
-	CMPQ    1616(SP), $0x00
+	SUBQ    1664(SP), R9
+	CMPQ    1680(SP), $0x00
 	JE      rows_first_2432
 	VMOVUPD (SP)(R9*8), Z1
 	JMP     rows_loaded_2433
@@ -31024,7 +31159,7 @@ rows_first_2432:
 rows_loaded_2433:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1616(SP), R10
+	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
@@ -31038,7 +31173,7 @@ rows_row_2434:
 	CMPQ        AX, SI
 	JB          rows_row_2434
 	MOVQ        x_base+24(FP), AX
-	ADDQ        1624(SP), AX
+	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_2435
 	VMOVUPD     Z1, (SP)(R9*8)
@@ -31054,14 +31189,14 @@ rows_added_2436:
 	JMP  rows_block_2430
 
 rows_blocks_done_2431:
-	CMPQ    DI, 1608(SP)
+	CMPQ    DI, 1672(SP)
 	JE      rows_chunk_done_2437
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
-	CMPQ    1616(SP), $0x00
+	CMPQ    1680(SP), $0x00
 	JE      rows_first_2438
 	VMOVUPD 1536(SP), Z1
 	JMP     rows_loaded_2439
@@ -31072,7 +31207,7 @@ rows_first_2438:
 rows_loaded_2439:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
-	MOVQ 1616(SP), R9
+	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
@@ -31086,7 +31221,7 @@ rows_row_2440:
 	CMPQ        AX, SI
 	JB          rows_row_2440
 	MOVQ        x_base+24(FP), AX
-	ADDQ        1624(SP), AX
+	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
 	JE          rows_stored_2441
 	VMOVUPD     Z1, 1536(SP)
@@ -31099,13 +31234,13 @@ rows_stored_2441:
 
 rows_added_2442:
 rows_chunk_done_2437:
-	MOVQ 1632(SP), AX
-	ADDQ 1616(SP), AX
-	MOVQ AX, 1616(SP)
-	CMPQ AX, 1624(SP)
+	MOVQ 1696(SP), AX
+	ADDQ 1680(SP), AX
+	MOVQ AX, 1680(SP)
+	CMPQ AX, 1688(SP)
 	JB   rows_chunk_2422
-	MOVQ 1608(SP), AX
-	MOVQ AX, 1600(SP)
+	MOVQ 1672(SP), AX
+	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
 	JB   rows_group_2421
 	VZEROUPPER
