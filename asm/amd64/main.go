@@ -32,7 +32,8 @@ func main() {
 	defineTailMasks()
 	var ids []spec.ISA
 	for _, isa := range isas {
-		ids = append(ids, spec.ISA{Name: isa.name(), ID: "isa" + isa.name(), VecBytes: isa.vecBytes(), RingRows: true, RingPlaneRows: true, Rows: true, RowsChunks: true, SmallPlanes: true})
+		ids = append(ids, spec.ISA{Name: isa.name(), ID: "isa" + isa.name(), VecBytes: isa.vecBytes(), RingRows: true, RingPlaneRows: true, Rows: true, RowsChunks: true, SmallPlanes: true,
+			ShortPlaneBytes: shortPlaneBytes(isa)})
 		for _, k := range spec.All() {
 			generate(isa, k)
 		}

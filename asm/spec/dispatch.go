@@ -27,6 +27,10 @@ type ISA struct {
 	RowsChunks bool
 	// SmallPlanes: it emits the SmallPlanes kernels (SmallPlanesKernels).
 	SmallPlanes bool
+	// ShortPlaneBytes: its planes kernels without slope gradients run
+	// planes of a vector up to this many bytes as straight runs of
+	// vectors, a plane loop per count of vectors (0: they do not).
+	ShortPlaneBytes int
 }
 
 // WriteDispatch writes the Go file that routes each kernel to the
@@ -62,6 +66,13 @@ func WriteDispatch(path, generator, constraint string, isas []ISA) error {
 	isaTable(&b, isas, "rowsChunks", "says whether isa's Rows kernels carry each block over\n// chunks of rows that stay in the cache.",
 		false, func(isa ISA) bool { return isa.Rows && isa.RowsChunks })
 	fmt.Fprintf(&b, "\n// smallPlanesMax is the longest plane that a SmallPlanes kernel takes.\nconst smallPlanesMax = %d\n", SmallPlanesMax)
+	fmt.Fprintf(&b, "\n// shortPlaneBytes[isa] is the longest plane, in bytes, that isa's planes\n// kernels without slope gradients run as a straight run of vectors (0:\n// none).\nvar shortPlaneBytes = [len(isaNames)]int{\n")
+	for _, isa := range isas {
+		if isa.ShortPlaneBytes > 0 {
+			fmt.Fprintf(&b, "%s: %d,\n", isa.ID, isa.ShortPlaneBytes)
+		}
+	}
+	fmt.Fprintf(&b, "}\n")
 	isaTable(&b, isas, "smallPlanesKernels", "says whether isa has SmallPlanes kernels (the\n// pure-Go twins serve the others, which the planner does not send there).",
 		false, func(isa ISA) bool { return isa.SmallPlanes })
 	src, err := format.Source(b.Bytes())
