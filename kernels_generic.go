@@ -165,6 +165,11 @@ var rowsChunks = [len(isaNames)]bool{}
 // smallPlanesMax is the longest plane that a SmallPlanes kernel takes.
 const smallPlanesMax = 16
 
+// shortPlaneBytes[isa] is the longest plane, in bytes, that isa's planes
+// kernels without slope gradients run as a straight run of vectors (0:
+// none).
+var shortPlaneBytes = [len(isaNames)]int{}
+
 // smallPlanesKernels[isa] says whether isa has SmallPlanes kernels (the
 // pure-Go twins serve the others, which the planner does not send there).
 var smallPlanesKernels = [len(isaNames)]bool{}

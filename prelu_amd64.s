@@ -245,20 +245,327 @@ TEXT ·forwardPlanesAVX2F32(SB), NOSPLIT, $0-80
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
-	MOVQ   DX, R10
-	SHLQ   $0x02, R10
-	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_18
-	CMPQ   R8, $0x00000800
-	JB     cached_18
-	CMPQ   AX, CX
-	JE     cached_18
-	CMPQ   AX, CX
-	JE     cached_18
+	CMPQ   BX, $0x00000040
+	JA     short_planes_general_19
+	CMPQ   BX, $0x00000008
+	JB     short_planes_general_19
 	CMPQ   DX, $0x00
-	JE     planes_done_21
+	JE     planes_end_18
+	MOVQ   BX, R10
+	DECQ   R10
+	SHRQ   $0x03, R10
+	MOVQ   BX, R11
+	SUBQ   $0x00000008, R11
+	XORQ   R12, R12
+	CMPQ   R10, $0x00
+	JE     short_planes_0_20
+	CMPQ   R10, $0x01
+	JE     short_planes_1_21
+	CMPQ   R10, $0x02
+	JE     short_planes_2_22
+	CMPQ   R10, $0x03
+	JE     short_planes_3_23
+	CMPQ   R10, $0x04
+	JE     short_planes_4_24
+	CMPQ   R10, $0x05
+	JE     short_planes_5_25
+	CMPQ   R10, $0x06
+	JE     short_planes_6_26
+	CMPQ   R10, $0x07
+	JE     short_planes_7_27
+	JMP    short_planes_general_19
 
-plane_20:
+short_planes_0_20:
+	VBROADCASTSS (DI)(R9*4), Y1
+	VMOVUPS      (CX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, (AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_0_20
+	JMP          planes_end_18
+
+short_planes_1_21:
+	VBROADCASTSS (DI)(R9*4), Y1
+	VMOVUPS      (CX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y4
+	VBLENDVPS    Y3, Y2, Y4, Y4
+	VMOVUPS      (CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, (AX)(R12*4)
+	VMOVUPS      Y4, (AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_1_21
+	JMP          planes_end_18
+
+short_planes_2_22:
+	VBROADCASTSS (DI)(R9*4), Y1
+	VMOVUPS      (CX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y4
+	VBLENDVPS    Y3, Y2, Y4, Y4
+	VMOVUPS      (CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, (AX)(R12*4)
+	VMOVUPS      32(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 32(AX)(R12*4)
+	VMOVUPS      Y4, (AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_2_22
+	JMP          planes_end_18
+
+short_planes_3_23:
+	VBROADCASTSS (DI)(R9*4), Y1
+	VMOVUPS      (CX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y4
+	VBLENDVPS    Y3, Y2, Y4, Y4
+	VMOVUPS      (CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, (AX)(R12*4)
+	VMOVUPS      32(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R12*4)
+	VMOVUPS      64(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 64(AX)(R12*4)
+	VMOVUPS      Y4, (AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_3_23
+	JMP          planes_end_18
+
+short_planes_4_24:
+	VBROADCASTSS (DI)(R9*4), Y1
+	VMOVUPS      (CX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y4
+	VBLENDVPS    Y3, Y2, Y4, Y4
+	VMOVUPS      (CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, (AX)(R12*4)
+	VMOVUPS      32(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R12*4)
+	VMOVUPS      64(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 64(AX)(R12*4)
+	VMOVUPS      96(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 96(AX)(R12*4)
+	VMOVUPS      Y4, (AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_4_24
+	JMP          planes_end_18
+
+short_planes_5_25:
+	VBROADCASTSS (DI)(R9*4), Y1
+	VMOVUPS      (CX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y4
+	VBLENDVPS    Y3, Y2, Y4, Y4
+	VMOVUPS      (CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, (AX)(R12*4)
+	VMOVUPS      32(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R12*4)
+	VMOVUPS      64(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 64(AX)(R12*4)
+	VMOVUPS      96(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 96(AX)(R12*4)
+	VMOVUPS      128(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 128(AX)(R12*4)
+	VMOVUPS      Y4, (AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_5_25
+	JMP          planes_end_18
+
+short_planes_6_26:
+	VBROADCASTSS (DI)(R9*4), Y1
+	VMOVUPS      (CX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y4
+	VBLENDVPS    Y3, Y2, Y4, Y4
+	VMOVUPS      (CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, (AX)(R12*4)
+	VMOVUPS      32(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R12*4)
+	VMOVUPS      64(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 64(AX)(R12*4)
+	VMOVUPS      96(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 96(AX)(R12*4)
+	VMOVUPS      128(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 128(AX)(R12*4)
+	VMOVUPS      160(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 160(AX)(R12*4)
+	VMOVUPS      Y4, (AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_6_26
+	JMP          planes_end_18
+
+short_planes_7_27:
+	VBROADCASTSS (DI)(R9*4), Y1
+	VMOVUPS      (CX)(R11*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y4
+	VBLENDVPS    Y3, Y2, Y4, Y4
+	VMOVUPS      (CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, (AX)(R12*4)
+	VMOVUPS      32(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R12*4)
+	VMOVUPS      64(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 64(AX)(R12*4)
+	VMOVUPS      96(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 96(AX)(R12*4)
+	VMOVUPS      128(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 128(AX)(R12*4)
+	VMOVUPS      160(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y5
+	VBLENDVPS    Y3, Y2, Y5, Y5
+	VMOVUPS      Y5, 160(AX)(R12*4)
+	VMOVUPS      192(CX)(R12*4), Y2
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VMULPS       Y1, Y2, Y1
+	VBLENDVPS    Y3, Y2, Y1, Y1
+	VMOVUPS      Y1, 192(AX)(R12*4)
+	VMOVUPS      Y4, (AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_7_27
+	JMP          planes_end_18
+
+short_planes_general_19:
+	MOVQ DX, R10
+	SHLQ $0x02, R10
+	CMPQ R10, ·streamThreshold+0(SB)
+	JB   cached_28
+	CMPQ R8, $0x00000800
+	JB   cached_28
+	CMPQ AX, CX
+	JE   cached_28
+	CMPQ AX, CX
+	JE   cached_28
+	CMPQ DX, $0x00
+	JE   planes_done_31
+
+plane_30:
 	VBROADCASTSS (DI)(R9*4), Y1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -268,7 +575,7 @@ plane_20:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_22
+	JE           aligned_32
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -281,13 +588,13 @@ plane_20:
 	VMASKMOVPS   Y5, Y2, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_22:
+aligned_32:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_24
+	JGT  single_34
 
-unrolled_23:
+unrolled_33:
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
@@ -310,15 +617,15 @@ unrolled_23:
 	VMOVNTPS  Y4, 96(AX)(R10*4)
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, R11
-	JLE       unrolled_23
+	JLE       unrolled_33
 
-single_24:
+single_34:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_26
+	JGT  remainder_36
 
-single_loop_25:
+single_loop_35:
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
@@ -326,12 +633,12 @@ single_loop_25:
 	VMOVNTPS  Y4, (AX)(R10*4)
 	ADDQ      $0x00000008, R10
 	CMPQ      R10, R11
-	JLE       single_loop_25
+	JLE       single_loop_35
 
-remainder_26:
+remainder_36:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_27
+	JE         span_done_37
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -342,7 +649,7 @@ remainder_26:
 	VBLENDVPS  Y4, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R10*4)
 
-span_done_27:
+span_done_37:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -350,40 +657,40 @@ span_done_27:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_20
+	JG      plane_30
 
-planes_done_21:
+planes_done_31:
 	SFENCE
-	JMP stored_19
+	JMP stored_29
 
-cached_18:
+cached_28:
 	CMPQ DX, $0x00
-	JE   planes_done_29
+	JE   planes_done_39
 
-plane_28:
+plane_38:
 	VBROADCASTSS (DI)(R9*4), Y1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000010
-	JBE          two_vectors_36
+	JBE          two_vectors_46
 
-general_35:
+general_45:
 	TESTQ     $0x00000007, BX
-	JE        no_last_37
-	MOVQ      BX, R11
-	SUBQ      $0x00000008, R11
-	JL        no_last_37
-	VMOVUPS   (CX)(R11*4), Y2
+	JE        no_last_47
+	MOVQ      BX, R13
+	SUBQ      $0x00000008, R13
+	JL        no_last_47
+	VMOVUPS   (CX)(R13*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y4
 	VBLENDVPS Y3, Y2, Y4, Y4
 
-no_last_37:
-	MOVQ BX, R12
-	SUBQ $0x00000020, R12
-	CMPQ R10, R12
-	JGT  single_31
+no_last_47:
+	MOVQ BX, R11
+	SUBQ $0x00000020, R11
+	CMPQ R10, R11
+	JGT  single_41
 
-unrolled_30:
+unrolled_40:
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y5
@@ -405,34 +712,34 @@ unrolled_30:
 	VBLENDVPS Y3, Y2, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(R10*4)
 	ADDQ      $0x00000020, R10
-	CMPQ      R10, R12
-	JLE       unrolled_30
+	CMPQ      R10, R11
+	JLE       unrolled_40
 
-single_31:
-	MOVQ BX, R12
-	SUBQ $0x00000008, R12
-	CMPQ R10, R12
-	JGT  remainder_33
+single_41:
+	MOVQ BX, R11
+	SUBQ $0x00000008, R11
+	CMPQ R10, R11
+	JGT  remainder_43
 
-single_loop_32:
+single_loop_42:
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y5
 	VBLENDVPS Y3, Y2, Y5, Y5
 	VMOVUPS   Y5, (AX)(R10*4)
 	ADDQ      $0x00000008, R10
-	CMPQ      R10, R12
-	JLE       single_loop_32
+	CMPQ      R10, R11
+	JLE       single_loop_42
 
-remainder_33:
-	MOVQ    BX, R12
-	SUBQ    R10, R12
-	JE      span_done_34
+remainder_43:
+	MOVQ    BX, R11
+	SUBQ    R10, R11
+	JE      span_done_44
 	CMPQ    BX, $0x00000008
-	JL      masked_38
-	VMOVUPS Y4, (AX)(R11*4)
+	JL      masked_48
+	VMOVUPS Y4, (AX)(R13*4)
 
-span_done_34:
+span_done_44:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -440,42 +747,43 @@ span_done_34:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_28
+	JG      plane_38
 
-planes_done_29:
-stored_19:
+planes_done_39:
+stored_29:
+planes_end_18:
 	VZEROUPPER
 	RET
 
-two_vectors_36:
+two_vectors_46:
 	CMPQ      BX, $0x00000008
-	JB        general_35
+	JB        general_45
 	MOVQ      BX, R10
 	SUBQ      $0x00000008, R10
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y5
 	VBLENDVPS Y3, Y2, Y5, Y5
-	XORQ      R12, R12
-	VMOVUPS   (CX)(R12*4), Y2
+	XORQ      R11, R11
+	VMOVUPS   (CX)(R11*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y1
 	VBLENDVPS Y3, Y2, Y1, Y1
-	VMOVUPS   Y1, (AX)(R12*4)
+	VMOVUPS   Y1, (AX)(R11*4)
 	VMOVUPS   Y5, (AX)(R10*4)
-	JMP       span_done_34
+	JMP       span_done_44
 
-masked_38:
-	SHLQ       $0x02, R12
-	NEGQ       R12
-	LEAQ       tailmask<>+32(SB), R13
-	VMOVDQU    (R13)(R12*1), Y2
+masked_48:
+	SHLQ       $0x02, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y2
 	VMASKMOVPS (CX)(R10*4), Y2, Y3
 	VCMPPS     $0x1e, Y0, Y3, Y5
 	VMULPS     Y1, Y3, Y1
 	VBLENDVPS  Y5, Y3, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R10*4)
-	JMP        span_done_34
+	JMP        span_done_44
 
 // func forwardPatternAVX2F32(dst []float32, x []float32, pattern []float32)
 // Requires: AVX, CMOV, MMX+
@@ -489,16 +797,16 @@ TEXT ·forwardPatternAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   SI, $0x00000010
-	JA     short_rows_done_41
+	JA     short_rows_done_51
 	CMPQ   SI, $0x00000008
-	JB     short_rows_done_41
+	JB     short_rows_done_51
 	CMPQ   DX, SI
-	JB     short_rows_done_41
+	JB     short_rows_done_51
 	MOVQ   SI, R8
 	SUBQ   $0x00000008, R8
 	XORQ   R10, R10
 
-short_row_40:
+short_row_50:
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -513,25 +821,25 @@ short_row_40:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       short_row_40
+	JAE       short_row_50
 	TESTQ     DX, DX
-	JE        pattern_done_39
+	JE        pattern_done_49
 
-short_rows_done_41:
+short_rows_done_51:
 	MOVQ DX, R8
 	SHLQ $0x02, R8
 	CMPQ R8, ·streamThreshold+0(SB)
-	JB   cached_42
+	JB   cached_52
 	CMPQ DI, $0x00000800
-	JB   cached_42
+	JB   cached_52
 	CMPQ AX, CX
-	JE   cached_42
+	JE   cached_52
 	CMPQ AX, CX
-	JE   cached_42
+	JE   cached_52
 	CMPQ DX, $0x00
-	JE   rows_done_45
+	JE   rows_done_55
 
-row_44:
+row_54:
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -543,7 +851,7 @@ row_44:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_46
+	JE         aligned_56
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -557,13 +865,13 @@ row_44:
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 	MOVQ       R9, R8
 
-aligned_46:
+aligned_56:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_48
+	JGT  single_58
 
-unrolled_47:
+unrolled_57:
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -586,15 +894,15 @@ unrolled_47:
 	VMOVNTPS  Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
 	CMPQ      R8, R9
-	JLE       unrolled_47
+	JLE       unrolled_57
 
-single_48:
+single_58:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_50
+	JGT  remainder_60
 
-single_loop_49:
+single_loop_59:
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -602,12 +910,12 @@ single_loop_49:
 	VMOVNTPS  Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
 	CMPQ      R8, R9
-	JLE       single_loop_49
+	JLE       single_loop_59
 
-remainder_50:
+remainder_60:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_51
+	JE         span_done_61
 	SHLQ       $0x02, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -619,48 +927,48 @@ remainder_50:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R8*4)
 
-span_done_51:
+span_done_61:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_44
+	JG   row_54
 
-rows_done_45:
+rows_done_55:
 	SFENCE
-	JMP stored_43
+	JMP stored_53
 
-cached_42:
+cached_52:
 	CMPQ DX, $0x00
-	JE   rows_done_53
+	JE   rows_done_63
 
-row_52:
+row_62:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
 	XORQ    R8, R8
 	CMPQ    DI, $0x00000010
-	JBE     two_vectors_60
+	JBE     two_vectors_70
 
-general_59:
+general_69:
 	TESTQ     $0x00000007, DI
-	JE        no_last_61
+	JE        no_last_71
 	MOVQ      DI, R9
 	SUBQ      $0x00000008, R9
-	JL        no_last_61
+	JL        no_last_71
 	VMOVUPS   (CX)(R9*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R9*4), Y1, Y4
 	VBLENDVPS Y2, Y1, Y4, Y4
 
-no_last_61:
+no_last_71:
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R8, R10
-	JGT  single_55
+	JGT  single_65
 
-unrolled_54:
+unrolled_64:
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -683,15 +991,15 @@ unrolled_54:
 	VMOVUPS   Y3, 96(AX)(R8*4)
 	ADDQ      $0x00000020, R8
 	CMPQ      R8, R10
-	JLE       unrolled_54
+	JLE       unrolled_64
 
-single_55:
+single_65:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R8, R10
-	JGT  remainder_57
+	JGT  remainder_67
 
-single_loop_56:
+single_loop_66:
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
@@ -699,33 +1007,33 @@ single_loop_56:
 	VMOVUPS   Y3, (AX)(R8*4)
 	ADDQ      $0x00000008, R8
 	CMPQ      R8, R10
-	JLE       single_loop_56
+	JLE       single_loop_66
 
-remainder_57:
+remainder_67:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_58
+	JE      span_done_68
 	CMPQ    DI, $0x00000008
-	JL      masked_62
+	JL      masked_72
 	VMOVUPS Y4, (AX)(R9*4)
 
-span_done_58:
+span_done_68:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_52
+	JG   row_62
 
-rows_done_53:
-stored_43:
-pattern_done_39:
+rows_done_63:
+stored_53:
+pattern_done_49:
 	VZEROUPPER
 	RET
 
-two_vectors_60:
+two_vectors_70:
 	CMPQ      DI, $0x00000008
-	JB        general_59
+	JB        general_69
 	MOVQ      DI, R8
 	SUBQ      $0x00000008, R8
 	VMOVUPS   (CX)(R8*4), Y1
@@ -739,9 +1047,9 @@ two_vectors_60:
 	VBLENDVPS Y2, Y1, Y5, Y5
 	VMOVUPS   Y5, (AX)(R10*4)
 	VMOVUPS   Y3, (AX)(R8*4)
-	JMP       span_done_58
+	JMP       span_done_68
 
-masked_62:
+masked_72:
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -752,7 +1060,7 @@ masked_62:
 	VMULPS     Y5, Y2, Y5
 	VBLENDVPS  Y3, Y2, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R8*4)
-	JMP        span_done_58
+	JMP        span_done_68
 
 // func forwardRingAVX2F32(dst []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, CMOV
@@ -769,36 +1077,36 @@ TEXT ·forwardRingAVX2F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000001b0
-	JA     ring_segmented_63
+	JA     ring_segmented_73
 	MOVQ   R8, R9
 
-ring_len_64:
+ring_len_74:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_65
+	JAE  ring_len_done_75
 	ADDQ R8, R9
-	JMP  ring_len_64
+	JMP  ring_len_74
 
-ring_len_done_65:
+ring_len_done_75:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_66:
+ring_step_76:
 	CMPQ R10, R9
-	JB   ring_step_done_67
+	JB   ring_step_done_77
 	SUBQ R9, R10
-	JMP  ring_step_66
+	JMP  ring_step_76
 
-ring_step_done_67:
+ring_step_done_77:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_68:
+ring_step_78:
 	CMPQ R10, R9
-	JB   ring_step_done_69
+	JB   ring_step_done_79
 	SUBQ R9, R10
-	JMP  ring_step_68
+	JMP  ring_step_78
 
-ring_step_done_69:
+ring_step_done_79:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -808,76 +1116,76 @@ ring_step_done_69:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_70
+	JB      ring_short_80
 	CMPQ    AX, $0x01
-	JNE     ring_planes_71
+	JNE     ring_planes_81
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_73:
+ring_copy_83:
 	CMPQ    AX, R10
-	JAE     ring_built_72
+	JAE     ring_built_82
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_74
+	JB      ring_copy_tail_84
 	VMOVUPS (R9)(R8*4), Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_73
+	JNE     ring_copy_83
 	XORQ    R8, R8
-	JMP     ring_copy_73
+	JMP     ring_copy_83
 
-ring_copy_tail_74:
+ring_copy_tail_84:
 	VMOVUPS -32(R9)(DX*4), Y1
 	ADDQ    R11, AX
 	VMOVUPS Y1, -32(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_73
+	JMP     ring_copy_83
 
-ring_planes_71:
+ring_planes_81:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_75
+	JA   ring_long_planes_85
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_76:
+ring_fill_86:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_77
+	JGT          ring_fill_last_87
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_78
+	JNE          ring_wrap_88
 	XORQ         R8, R8
 
-ring_wrap_78:
-	JMP ring_fill_76
+ring_wrap_88:
+	JMP ring_fill_86
 
-ring_fill_last_77:
+ring_fill_last_87:
 	CMPQ         R11, R10
-	JAE          ring_built_72
+	JAE          ring_built_82
 	VBROADCASTSS (R9)(R8*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_79
+	JNE          ring_wrap_89
 	XORQ         R8, R8
 
-ring_wrap_79:
-	JMP ring_fill_last_77
+ring_wrap_89:
+	JMP ring_fill_last_87
 
-ring_long_planes_75:
-ring_channel_80:
+ring_long_planes_85:
+ring_channel_90:
 	CMPQ         R11, R10
-	JAE          ring_built_72
+	JAE          ring_built_82
 	VBROADCASTSS (R9)(R8*4), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -885,57 +1193,57 @@ ring_channel_80:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_81:
+ring_plane_91:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_81
+	JB      ring_plane_91
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_82
+	JNE     ring_wrap_92
 	XORQ    R8, R8
 
-ring_wrap_82:
-	JMP ring_channel_80
+ring_wrap_92:
+	JMP ring_channel_90
 
-ring_short_70:
+ring_short_80:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_83:
+ring_element_93:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_84
+	JB   ring_element_next_94
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_84
+	JB   ring_element_next_94
 	XORQ R11, R11
 
-ring_element_next_84:
+ring_element_next_94:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_83
+	JB      ring_element_93
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_85
+	JE      ring_exact_95
 	SUBQ    R8, AX
 
-ring_exact_85:
+ring_exact_95:
 	MOVQ AX, DX
 
-ring_repeat_86:
+ring_repeat_96:
 	CMPQ    DX, R10
-	JAE     ring_built_72
+	JAE     ring_built_82
 	VMOVUPS Y1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_86
+	JMP     ring_repeat_96
 
-ring_built_72:
+ring_built_82:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -944,9 +1252,9 @@ ring_built_72:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_88
+	JGT  single_98
 
-unrolled_87:
+unrolled_97:
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -973,15 +1281,15 @@ unrolled_87:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000020, DX
 	CMPQ      DX, R8
-	JLE       unrolled_87
+	JLE       unrolled_97
 
-single_88:
+single_98:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_90
+	JGT  remainder_100
 
-single_loop_89:
+single_loop_99:
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -993,11 +1301,11 @@ single_loop_89:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, DX
 	CMPQ      DX, R8
-	JLE       single_loop_89
+	JLE       single_loop_99
 
-remainder_90:
+remainder_100:
 	SUBQ       DX, SI
-	JE         span_done_91
+	JE         span_done_101
 	SHLQ       $0x02, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -1009,10 +1317,10 @@ remainder_90:
 	VBLENDVPS  Y0, Y2, Y3, Y3
 	VMASKMOVPS Y3, Y1, (CX)(DX*4)
 
-span_done_91:
+span_done_101:
 	JMP ring_finished_forwardAVX2F32
 
-ring_segmented_63:
+ring_segmented_73:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000001b0
 	JA   ring_finished_forwardAVX2F32
@@ -1022,11 +1330,11 @@ ring_segmented_63:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_92
+	JE   ring_rows_102
 
-ring_segment_93:
+ring_segment_103:
 	CMPQ    SI, $0x00
-	JE      ring_done_94
+	JE      ring_done_104
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -1043,33 +1351,33 @@ ring_segment_93:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_95:
+ring_len_105:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_96
+	JAE  ring_len_done_106
 	ADDQ R9, R11
-	JMP  ring_len_95
+	JMP  ring_len_105
 
-ring_len_done_96:
+ring_len_done_106:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_97:
+ring_step_107:
 	CMPQ R12, R11
-	JB   ring_step_done_98
+	JB   ring_step_done_108
 	SUBQ R11, R12
-	JMP  ring_step_97
+	JMP  ring_step_107
 
-ring_step_done_98:
+ring_step_done_108:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_99:
+ring_step_109:
 	CMPQ R12, R11
-	JB   ring_step_done_100
+	JB   ring_step_done_110
 	SUBQ R11, R12
-	JMP  ring_step_99
+	JMP  ring_step_109
 
-ring_step_done_100:
+ring_step_done_110:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -1079,76 +1387,76 @@ ring_step_done_100:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_101
+	JB      ring_short_111
 	CMPQ    R8, $0x01
-	JNE     ring_planes_102
+	JNE     ring_planes_112
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_104:
+ring_copy_114:
 	CMPQ    R8, AX
-	JAE     ring_built_103
+	JAE     ring_built_113
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_105
+	JB      ring_copy_tail_115
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_104
+	JNE     ring_copy_114
 	XORQ    R9, R9
-	JMP     ring_copy_104
+	JMP     ring_copy_114
 
-ring_copy_tail_105:
+ring_copy_tail_115:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R11, R8
 	VMOVUPS Y1, -32(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_104
+	JMP     ring_copy_114
 
-ring_planes_102:
+ring_planes_112:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_106
+	JA   ring_long_planes_116
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_107:
+ring_fill_117:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_108
+	JGT          ring_fill_last_118
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_109
+	JNE          ring_wrap_119
 	XORQ         R9, R9
 
-ring_wrap_109:
-	JMP ring_fill_107
+ring_wrap_119:
+	JMP ring_fill_117
 
-ring_fill_last_108:
+ring_fill_last_118:
 	CMPQ         R11, AX
-	JAE          ring_built_103
+	JAE          ring_built_113
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_110
+	JNE          ring_wrap_120
 	XORQ         R9, R9
 
-ring_wrap_110:
-	JMP ring_fill_last_108
+ring_wrap_120:
+	JMP ring_fill_last_118
 
-ring_long_planes_106:
-ring_channel_111:
+ring_long_planes_116:
+ring_channel_121:
 	CMPQ         R11, AX
-	JAE          ring_built_103
+	JAE          ring_built_113
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -1156,57 +1464,57 @@ ring_channel_111:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_112:
+ring_plane_122:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_112
+	JB      ring_plane_122
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_113
+	JNE     ring_wrap_123
 	XORQ    R9, R9
 
-ring_wrap_113:
-	JMP ring_channel_111
+ring_wrap_123:
+	JMP ring_channel_121
 
-ring_short_101:
+ring_short_111:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_114:
+ring_element_124:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_115
+	JB   ring_element_next_125
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_115
+	JB   ring_element_next_125
 	XORQ R11, R11
 
-ring_element_next_115:
+ring_element_next_125:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_114
+	JB      ring_element_124
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_116
+	JE      ring_exact_126
 	SUBQ    R9, DX
 
-ring_exact_116:
+ring_exact_126:
 	MOVQ DX, R8
 
-ring_repeat_117:
+ring_repeat_127:
 	CMPQ    R8, AX
-	JAE     ring_built_103
+	JAE     ring_built_113
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_117
+	JMP     ring_repeat_127
 
-ring_built_103:
+ring_built_113:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -1216,9 +1524,9 @@ ring_built_103:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_119
+	JGT  single_129
 
-unrolled_118:
+unrolled_128:
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1245,15 +1553,15 @@ unrolled_118:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000020, R8
 	CMPQ      R8, R9
-	JLE       unrolled_118
+	JLE       unrolled_128
 
-single_119:
+single_129:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_121
+	JGT  remainder_131
 
-single_loop_120:
+single_loop_130:
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1265,11 +1573,11 @@ single_loop_120:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000008, R8
 	CMPQ      R8, R9
-	JLE       single_loop_120
+	JLE       single_loop_130
 
-remainder_121:
+remainder_131:
 	SUBQ       R8, DX
-	JE         span_done_122
+	JE         span_done_132
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1281,7 +1589,7 @@ remainder_121:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_122:
+span_done_132:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -1292,18 +1600,18 @@ span_done_122:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_123
+	JNE  ring_next_133
 	XORQ AX, AX
 
-ring_next_123:
+ring_next_133:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_93
+	JMP  ring_segment_103
 
-ring_done_94:
+ring_done_104:
 	JMP ring_finished_forwardAVX2F32
 
-ring_rows_92:
-ring_block_124:
+ring_rows_102:
+ring_block_134:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -1319,33 +1627,33 @@ ring_block_124:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_125:
+ring_len_135:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_126
+	JAE  ring_len_done_136
 	ADDQ BX, SI
-	JMP  ring_len_125
+	JMP  ring_len_135
 
-ring_len_done_126:
+ring_len_done_136:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_127:
+ring_step_137:
 	CMPQ R8, SI
-	JB   ring_step_done_128
+	JB   ring_step_done_138
 	SUBQ SI, R8
-	JMP  ring_step_127
+	JMP  ring_step_137
 
-ring_step_done_128:
+ring_step_done_138:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_129:
+ring_step_139:
 	CMPQ R8, SI
-	JB   ring_step_done_130
+	JB   ring_step_done_140
 	SUBQ SI, R8
-	JMP  ring_step_129
+	JMP  ring_step_139
 
-ring_step_done_130:
+ring_step_done_140:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -1356,76 +1664,76 @@ ring_step_done_130:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_131
+	JB      ring_short_141
 	CMPQ    CX, $0x01
-	JNE     ring_planes_132
+	JNE     ring_planes_142
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_134:
+ring_copy_144:
 	CMPQ    BX, R8
-	JAE     ring_built_133
+	JAE     ring_built_143
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_135
+	JB      ring_copy_tail_145
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_134
+	JNE     ring_copy_144
 	XORQ    R9, R9
-	JMP     ring_copy_134
+	JMP     ring_copy_144
 
-ring_copy_tail_135:
+ring_copy_tail_145:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_134
+	JMP     ring_copy_144
 
-ring_planes_132:
+ring_planes_142:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_136
+	JA   ring_long_planes_146
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_137:
+ring_fill_147:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_138
+	JGT          ring_fill_last_148
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	VMOVUPS      Y1, 32(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_139
+	JNE          ring_wrap_149
 	XORQ         BX, BX
 
-ring_wrap_139:
-	JMP ring_fill_137
+ring_wrap_149:
+	JMP ring_fill_147
 
-ring_fill_last_138:
+ring_fill_last_148:
 	CMPQ         R9, R8
-	JAE          ring_built_133
+	JAE          ring_built_143
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_140
+	JNE          ring_wrap_150
 	XORQ         BX, BX
 
-ring_wrap_140:
-	JMP ring_fill_last_138
+ring_wrap_150:
+	JMP ring_fill_last_148
 
-ring_long_planes_136:
-ring_channel_141:
+ring_long_planes_146:
+ring_channel_151:
 	CMPQ         R9, R8
-	JAE          ring_built_133
+	JAE          ring_built_143
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -1433,57 +1741,57 @@ ring_channel_141:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_142:
+ring_plane_152:
 	VMOVUPS Y1, (DI)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_142
+	JB      ring_plane_152
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_143
+	JNE     ring_wrap_153
 	XORQ    BX, BX
 
-ring_wrap_143:
-	JMP ring_channel_141
+ring_wrap_153:
+	JMP ring_channel_151
 
-ring_short_131:
+ring_short_141:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_144:
+ring_element_154:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_145
+	JB   ring_element_next_155
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_145
+	JB   ring_element_next_155
 	XORQ R9, R9
 
-ring_element_next_145:
+ring_element_next_155:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_144
+	JB      ring_element_154
 	VMOVUPS (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_146
+	JE      ring_exact_156
 	SUBQ    BX, DX
 
-ring_exact_146:
+ring_exact_156:
 	MOVQ DX, BX
 
-ring_repeat_147:
+ring_repeat_157:
 	CMPQ    BX, R8
-	JAE     ring_built_133
+	JAE     ring_built_143
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_147
+	JMP     ring_repeat_157
 
-ring_built_133:
+ring_built_143:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -1492,9 +1800,9 @@ ring_built_133:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_148:
+ring_row_158:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_149
+	JE   ring_rows_done_159
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -1504,9 +1812,9 @@ ring_row_148:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_151
+	JGT  single_161
 
-unrolled_150:
+unrolled_160:
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1533,15 +1841,15 @@ unrolled_150:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000020, R8
 	CMPQ      R8, R9
-	JLE       unrolled_150
+	JLE       unrolled_160
 
-single_151:
+single_161:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_153
+	JGT  remainder_163
 
-single_loop_152:
+single_loop_162:
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1553,11 +1861,11 @@ single_loop_152:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000008, R8
 	CMPQ      R8, R9
-	JLE       single_loop_152
+	JLE       single_loop_162
 
-remainder_153:
+remainder_163:
 	SUBQ       R8, DX
-	JE         span_done_154
+	JE         span_done_164
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1569,20 +1877,20 @@ remainder_153:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_154:
+span_done_164:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_148
+	JMP   ring_row_158
 
-ring_rows_done_149:
+ring_rows_done_159:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_124
+	JMP  ring_block_134
 
 ring_finished_forwardAVX2F32:
 	VZEROUPPER
@@ -1604,11 +1912,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_155
+	JB           cached_165
 	CMPQ         AX, DX
-	JE           cached_155
+	JE           cached_165
 	CMPQ         AX, CX
-	JE           cached_155
+	JE           cached_165
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -1617,7 +1925,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_157
+	JE           aligned_167
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -1641,15 +1949,15 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_157:
+aligned_167:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_159
+	JGT  single_169
 
 	PCALIGN $64
 
-unrolled_158:
+unrolled_168:
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1724,15 +2032,15 @@ unrolled_158:
 	VMOVNTPS    Y8, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_158
+	JLE         unrolled_168
 
-single_159:
+single_169:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_161
+	JGT  remainder_171
 
-single_loop_160:
+single_loop_170:
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -1753,11 +2061,11 @@ single_loop_160:
 	VMOVNTPS    Y8, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_160
+	JLE         single_loop_170
 
-remainder_161:
+remainder_171:
 	SUBQ         SI, BX
-	JE           span_done_162
+	JE           span_done_172
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -1779,17 +2087,17 @@ remainder_161:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_162:
+span_done_172:
 	SFENCE
-	JMP stored_156
+	JMP stored_166
 
-cached_155:
+cached_165:
 	XORQ         SI, SI
 	TESTQ        $0x00000007, BX
-	JE           no_last_168
+	JE           no_last_178
 	MOVQ         BX, DI
 	SUBQ         $0x00000008, DI
-	JL           no_last_168
+	JL           no_last_178
 	VMOVUPS      (CX)(DI*4), Y6
 	VMOVUPS      (DX)(DI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -1812,15 +2120,15 @@ cached_155:
 	VMULPS       Y5, Y7, Y6
 	VBLENDVPS    Y8, Y7, Y6, Y6
 
-no_last_168:
+no_last_178:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ SI, R8
-	JGT  single_164
+	JGT  single_174
 
 	PCALIGN $64
 
-unrolled_163:
+unrolled_173:
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -1895,15 +2203,15 @@ unrolled_163:
 	VMOVUPS     Y9, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, R8
-	JLE         unrolled_163
+	JLE         unrolled_173
 
-single_164:
+single_174:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ SI, R8
-	JGT  remainder_166
+	JGT  remainder_176
 
-single_loop_165:
+single_loop_175:
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -1924,18 +2232,18 @@ single_loop_165:
 	VMOVUPS     Y9, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, R8
-	JLE         single_loop_165
+	JLE         single_loop_175
 
-remainder_166:
+remainder_176:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_167
+	JE      span_done_177
 	CMPQ    BX, $0x00000008
-	JL      masked_169
+	JL      masked_179
 	VMOVUPS Y6, (AX)(DI*4)
 
-span_done_167:
-stored_156:
+span_done_177:
+stored_166:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -1947,7 +2255,7 @@ stored_156:
 	VZEROUPPER
 	RET
 
-masked_169:
+masked_179:
 	MOVQ         R8, BX
 	SHLQ         $0x02, BX
 	NEGQ         BX
@@ -1969,7 +2277,7 @@ masked_169:
 	VMULPS       Y5, Y8, Y5
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
-	JMP          span_done_167
+	JMP          span_done_177
 
 // func backwardPlanesAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, acc []float64, inner int)
 // Requires: AVX, AVX2, CMOV, FMA3, MMX+
@@ -1997,17 +2305,17 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	MOVQ         BX, R12
 	SHLQ         $0x02, R12
 	CMPQ         R12, ·streamThreshold+0(SB)
-	JB           cached_170
+	JB           cached_181
 	CMPQ         R10, $0x00000800
-	JB           cached_170
+	JB           cached_181
 	CMPQ         AX, DX
-	JE           cached_170
+	JE           cached_181
 	CMPQ         AX, CX
-	JE           cached_170
+	JE           cached_181
 	CMPQ         BX, $0x00
-	JE           planes_done_173
+	JE           planes_done_184
 
-plane_172:
+plane_183:
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2021,7 +2329,7 @@ plane_172:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_174
+	JE           aligned_185
 	MOVQ         R13, R14
 	SHLQ         $0x02, R14
 	NEGQ         R14
@@ -2045,13 +2353,13 @@ plane_172:
 	VMASKMOVPS   Y7, Y6, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_174:
+aligned_185:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_176
+	JGT  single_187
 
-unrolled_175:
+unrolled_186:
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2126,15 +2434,15 @@ unrolled_175:
 	VMOVNTPS    Y8, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_175
+	JLE         unrolled_186
 
-single_176:
+single_187:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_178
+	JGT  remainder_189
 
-single_loop_177:
+single_loop_188:
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2155,12 +2463,12 @@ single_loop_177:
 	VMOVNTPS    Y8, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_177
+	JLE         single_loop_188
 
-remainder_178:
+remainder_189:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_179
+	JE           span_done_190
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -2182,7 +2490,7 @@ remainder_178:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_179:
+span_done_190:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2200,17 +2508,17 @@ span_done_179:
 	SUBQ         R8, R12
 	CMOVQEQ      R12, R11
 	SUBQ         DI, BX
-	JG           plane_172
+	JG           plane_183
 
-planes_done_173:
+planes_done_184:
 	SFENCE
-	JMP stored_171
+	JMP stored_182
 
-cached_170:
+cached_181:
 	CMPQ BX, $0x00
-	JE   planes_done_181
+	JE   planes_done_192
 
-plane_180:
+plane_191:
 	VBROADCASTSS (R9)(R11*4), Y7
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2218,10 +2526,10 @@ plane_180:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000007, DI
-	JE           no_last_187
+	JE           no_last_198
 	MOVQ         DI, R14
 	SUBQ         $0x00000008, R14
-	JL           no_last_187
+	JL           no_last_198
 	VCVTPS2PD    (CX)(R14*4), Y8
 	VCVTPS2PD    (DX)(R14*4), Y9
 	VCMPPD       $0x1e, Y0, Y8, Y10
@@ -2242,13 +2550,13 @@ plane_180:
 	VMULPS       Y7, Y9, Y10
 	VBLENDVPS    Y8, Y9, Y10, Y10
 
-no_last_187:
+no_last_198:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_183
+	JGT  single_194
 
-unrolled_182:
+unrolled_193:
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2323,15 +2631,15 @@ unrolled_182:
 	VMOVUPS     Y11, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_182
+	JLE         unrolled_193
 
-single_183:
+single_194:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_185
+	JGT  remainder_196
 
-single_loop_184:
+single_loop_195:
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2352,17 +2660,17 @@ single_loop_184:
 	VMOVUPS     Y11, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_184
+	JLE         single_loop_195
 
-remainder_185:
+remainder_196:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_186
+	JE      span_done_197
 	CMPQ    DI, $0x00000008
-	JL      masked_188
+	JL      masked_199
 	VMOVUPS Y10, (AX)(R14*4)
 
-span_done_186:
+span_done_197:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2380,14 +2688,14 @@ span_done_186:
 	SUBQ         R8, R12
 	CMOVQEQ      R12, R11
 	SUBQ         DI, BX
-	JG           plane_180
+	JG           plane_191
 
-planes_done_181:
-stored_171:
+planes_done_192:
+stored_182:
 	VZEROUPPER
 	RET
 
-masked_188:
+masked_199:
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R15
@@ -2408,7 +2716,7 @@ masked_188:
 	VMULPS       Y7, Y11, Y7
 	VBLENDVPS    Y12, Y11, Y7, Y7
 	VMASKMOVPS   Y7, Y8, (AX)(R12*4)
-	JMP          span_done_186
+	JMP          span_done_197
 
 // func backwardPatternAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -2426,17 +2734,17 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_190
+	JB     cached_201
 	CMPQ   R9, $0x00000800
-	JB     cached_190
+	JB     cached_201
 	CMPQ   AX, DX
-	JE     cached_190
+	JE     cached_201
 	CMPQ   AX, CX
-	JE     cached_190
+	JE     cached_201
 	CMPQ   BX, $0x00
-	JE     rows_done_193
+	JE     rows_done_204
 
-row_192:
+row_203:
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
@@ -2448,7 +2756,7 @@ row_192:
 	CMPQ         R11, R9
 	CMOVQGT      R9, R11
 	TESTQ        R11, R11
-	JE           aligned_194
+	JE           aligned_205
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -2477,13 +2785,13 @@ row_192:
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_194:
+aligned_205:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_196
+	JGT  single_207
 
-unrolled_195:
+unrolled_206:
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2574,15 +2882,15 @@ unrolled_195:
 	VMOVNTPS    Y3, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_195
+	JLE         unrolled_206
 
-single_196:
+single_207:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_198
+	JGT  remainder_209
 
-single_loop_197:
+single_loop_208:
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2607,12 +2915,12 @@ single_loop_197:
 	VMOVNTPS    Y3, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_197
+	JLE         single_loop_208
 
-remainder_198:
+remainder_209:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_199
+	JE           span_done_210
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -2639,33 +2947,33 @@ remainder_198:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_199:
+span_done_210:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_192
+	JG   row_203
 
-rows_done_193:
+rows_done_204:
 	SFENCE
-	JMP stored_191
+	JMP stored_202
 
-cached_190:
+cached_201:
 	CMPQ BX, $0x00
-	JE   rows_done_201
+	JE   rows_done_212
 
-row_200:
+row_211:
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
 	XORQ         R10, R10
 	TESTQ        $0x00000007, R9
-	JE           no_last_207
+	JE           no_last_218
 	MOVQ         R9, R11
 	SUBQ         $0x00000008, R11
-	JL           no_last_207
+	JL           no_last_218
 	VMOVUPS      (CX)(R11*4), Y1
 	VMOVUPS      (DX)(R11*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -2692,13 +3000,13 @@ row_200:
 	VMULPS       (SI)(R11*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
 
-no_last_207:
+no_last_218:
 	MOVQ R9, R12
 	SUBQ $0x00000020, R12
 	CMPQ R10, R12
-	JGT  single_203
+	JGT  single_214
 
-unrolled_202:
+unrolled_213:
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2789,15 +3097,15 @@ unrolled_202:
 	VMOVUPS     Y4, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R12
-	JLE         unrolled_202
+	JLE         unrolled_213
 
-single_203:
+single_214:
 	MOVQ R9, R12
 	SUBQ $0x00000008, R12
 	CMPQ R10, R12
-	JGT  remainder_205
+	JGT  remainder_216
 
-single_loop_204:
+single_loop_215:
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -2822,31 +3130,31 @@ single_loop_204:
 	VMOVUPS     Y4, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R12
-	JLE         single_loop_204
+	JLE         single_loop_215
 
-remainder_205:
+remainder_216:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_206
+	JE      span_done_217
 	CMPQ    R9, $0x00000008
-	JL      masked_208
+	JL      masked_219
 	VMOVUPS Y1, (AX)(R11*4)
 
-span_done_206:
+span_done_217:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_200
+	JG   row_211
 
-rows_done_201:
-stored_191:
+rows_done_212:
+stored_202:
 	VZEROUPPER
 	RET
 
-masked_208:
+masked_219:
 	SHLQ         $0x02, R12
 	NEGQ         R12
 	LEAQ         tailmask<>+32(SB), R13
@@ -2872,7 +3180,7 @@ masked_208:
 	VMULPS       Y3, Y4, Y3
 	VBLENDVPS    Y5, Y4, Y3, Y3
 	VMASKMOVPS   Y3, Y2, (AX)(R10*4)
-	JMP          span_done_206
+	JMP          span_done_217
 
 // func backwardRingAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -2893,36 +3201,36 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_209
+	JA     ring_segmented_220
 	MOVQ   R10, R11
 
-ring_len_210:
+ring_len_221:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_211
+	JAE  ring_len_done_222
 	ADDQ R10, R11
-	JMP  ring_len_210
+	JMP  ring_len_221
 
-ring_len_done_211:
+ring_len_done_222:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_212:
+ring_step_223:
 	CMPQ R12, R11
-	JB   ring_step_done_213
+	JB   ring_step_done_224
 	SUBQ R11, R12
-	JMP  ring_step_212
+	JMP  ring_step_223
 
-ring_step_done_213:
+ring_step_done_224:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_214:
+ring_step_225:
 	CMPQ R12, R11
-	JB   ring_step_done_215
+	JB   ring_step_done_226
 	SUBQ R11, R12
-	JMP  ring_step_214
+	JMP  ring_step_225
 
-ring_step_done_215:
+ring_step_done_226:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -2932,76 +3240,76 @@ ring_step_done_215:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_216
+	JB      ring_short_227
 	CMPQ    R8, $0x01
-	JNE     ring_planes_217
+	JNE     ring_planes_228
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_219:
+ring_copy_230:
 	CMPQ    R8, R12
-	JAE     ring_built_218
+	JAE     ring_built_229
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_220
+	JB      ring_copy_tail_231
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (CX)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_219
+	JNE     ring_copy_230
 	XORQ    R10, R10
-	JMP     ring_copy_219
+	JMP     ring_copy_230
 
-ring_copy_tail_220:
+ring_copy_tail_231:
 	VMOVUPS -32(R11)(R9*4), Y1
 	ADDQ    R13, R8
 	VMOVUPS Y1, -32(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_219
+	JMP     ring_copy_230
 
-ring_planes_217:
+ring_planes_228:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_221
+	JA   ring_long_planes_232
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_222:
+ring_fill_233:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_223
+	JGT          ring_fill_last_234
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	VMOVUPS      Y1, 32(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_224
+	JNE          ring_wrap_235
 	XORQ         R10, R10
 
-ring_wrap_224:
-	JMP ring_fill_222
+ring_wrap_235:
+	JMP ring_fill_233
 
-ring_fill_last_223:
+ring_fill_last_234:
 	CMPQ         R13, R12
-	JAE          ring_built_218
+	JAE          ring_built_229
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_225
+	JNE          ring_wrap_236
 	XORQ         R10, R10
 
-ring_wrap_225:
-	JMP ring_fill_last_223
+ring_wrap_236:
+	JMP ring_fill_last_234
 
-ring_long_planes_221:
-ring_channel_226:
+ring_long_planes_232:
+ring_channel_237:
 	CMPQ         R13, R12
-	JAE          ring_built_218
+	JAE          ring_built_229
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -3009,57 +3317,57 @@ ring_channel_226:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_227:
+ring_plane_238:
 	VMOVUPS Y1, (CX)(R15*4)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_227
+	JB      ring_plane_238
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_228
+	JNE     ring_wrap_239
 	XORQ    R10, R10
 
-ring_wrap_228:
-	JMP ring_channel_226
+ring_wrap_239:
+	JMP ring_channel_237
 
-ring_short_216:
+ring_short_227:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_229:
+ring_element_240:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_230
+	JB   ring_element_next_241
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_230
+	JB   ring_element_next_241
 	XORQ R13, R13
 
-ring_element_next_230:
+ring_element_next_241:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_229
+	JB      ring_element_240
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_231
+	JE      ring_exact_242
 	SUBQ    R10, R8
 
-ring_exact_231:
+ring_exact_242:
 	MOVQ R8, R9
 
-ring_repeat_232:
+ring_repeat_243:
 	CMPQ    R9, R12
-	JAE     ring_built_218
+	JAE     ring_built_229
 	VMOVUPS Y1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_232
+	JMP     ring_repeat_243
 
-ring_built_218:
+ring_built_229:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -3075,22 +3383,22 @@ ring_built_218:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_233:
+sums_zero_244:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_234
+	JAE     sums_zeroed_245
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_233
+	JMP     sums_zero_244
 
-sums_zeroed_234:
+sums_zeroed_245:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_236
+	JGT  single_247
 
-unrolled_235:
+unrolled_246:
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3185,15 +3493,15 @@ unrolled_235:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_235
+	JLE         unrolled_246
 
-single_236:
+single_247:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_238
+	JGT  remainder_249
 
-single_loop_237:
+single_loop_248:
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3222,11 +3530,11 @@ single_loop_237:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_237
+	JLE         single_loop_248
 
-remainder_238:
+remainder_249:
 	SUBQ         R9, DI
-	JE           span_done_239
+	JE           span_done_250
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -3253,78 +3561,78 @@ remainder_238:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
-span_done_239:
+span_done_250:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_241
+	JLE   fold_ext_done_252
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_242
+	JA    fold_ext_scalar_253
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_240:
+fold_ext_251:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_241
+	JBE     fold_ext_done_252
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_240
+	JMP     fold_ext_251
 
-fold_ext_scalar_242:
+fold_ext_scalar_253:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_243:
+fold_ext_element_254:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_244
+	JBE    fold_ext_element_done_255
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_243
+	JMP    fold_ext_element_254
 
-fold_ext_element_done_244:
-fold_ext_done_241:
-fold_245:
+fold_ext_element_done_255:
+fold_ext_done_252:
+fold_256:
 	CMPQ   DX, AX
-	JBE    fold_done_246
+	JBE    fold_done_257
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_245
+	JMP    fold_256
 
-fold_done_246:
+fold_done_257:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_247
+	JNE  sums_planes_258
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_249:
+sums_vector_260:
 	CMPQ       AX, DX
-	JGT        sums_scalar_250
+	JGT        sums_scalar_261
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_249
+	JMP        sums_vector_260
 
-sums_scalar_250:
+sums_scalar_261:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_248
+	JE        sums_done_259
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3332,18 +3640,18 @@ sums_scalar_250:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_250
+	JMP       sums_scalar_261
 
-sums_planes_247:
+sums_planes_258:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_251:
+sums_group_262:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_253
+	JB     sums_single_264
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3352,7 +3660,7 @@ sums_group_251:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_252:
+sums_group_plane_263:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3361,7 +3669,7 @@ sums_group_plane_252:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_252
+	JB        sums_group_plane_263
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3386,32 +3694,32 @@ sums_group_plane_252:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_251
+	JMP       sums_group_262
 
-sums_single_253:
+sums_single_264:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_248
+	JE     sums_done_259
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_254:
+sums_single_plane_265:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_254
+	JB        sums_single_plane_265
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_253
+	JMP       sums_single_264
 
-sums_done_248:
+sums_done_259:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_209:
+ring_segmented_220:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -3421,7 +3729,7 @@ ring_segmented_209:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_256:
+ring_block_267:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -3437,33 +3745,33 @@ ring_block_256:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_257:
+ring_len_268:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_258
+	JAE  ring_len_done_269
 	ADDQ DI, R8
-	JMP  ring_len_257
+	JMP  ring_len_268
 
-ring_len_done_258:
+ring_len_done_269:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_259:
+ring_step_270:
 	CMPQ R9, R8
-	JB   ring_step_done_260
+	JB   ring_step_done_271
 	SUBQ R8, R9
-	JMP  ring_step_259
+	JMP  ring_step_270
 
-ring_step_done_260:
+ring_step_done_271:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_261:
+ring_step_272:
 	CMPQ R9, R8
-	JB   ring_step_done_262
+	JB   ring_step_done_273
 	SUBQ R8, R9
-	JMP  ring_step_261
+	JMP  ring_step_272
 
-ring_step_done_262:
+ring_step_done_273:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -3474,76 +3782,76 @@ ring_step_done_262:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_263
+	JB      ring_short_274
 	CMPQ    AX, $0x01
-	JNE     ring_planes_264
+	JNE     ring_planes_275
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_266:
+ring_copy_277:
 	CMPQ    DI, R9
-	JAE     ring_built_265
+	JAE     ring_built_276
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_267
+	JB      ring_copy_tail_278
 	VMOVUPS (R8)(R10*4), Y1
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_266
+	JNE     ring_copy_277
 	XORQ    R10, R10
-	JMP     ring_copy_266
+	JMP     ring_copy_277
 
-ring_copy_tail_267:
+ring_copy_tail_278:
 	VMOVUPS -32(R8)(SI*4), Y1
 	ADDQ    R11, DI
 	VMOVUPS Y1, -32(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_266
+	JMP     ring_copy_277
 
-ring_planes_264:
+ring_planes_275:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_268
+	JA   ring_long_planes_279
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_269:
+ring_fill_280:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_270
+	JGT          ring_fill_last_281
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_271
+	JNE          ring_wrap_282
 	XORQ         DI, DI
 
-ring_wrap_271:
-	JMP ring_fill_269
+ring_wrap_282:
+	JMP ring_fill_280
 
-ring_fill_last_270:
+ring_fill_last_281:
 	CMPQ         R10, R9
-	JAE          ring_built_265
+	JAE          ring_built_276
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_272
+	JNE          ring_wrap_283
 	XORQ         DI, DI
 
-ring_wrap_272:
-	JMP ring_fill_last_270
+ring_wrap_283:
+	JMP ring_fill_last_281
 
-ring_long_planes_268:
-ring_channel_273:
+ring_long_planes_279:
+ring_channel_284:
 	CMPQ         R10, R9
-	JAE          ring_built_265
+	JAE          ring_built_276
 	VBROADCASTSS (R8)(DI*4), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -3551,57 +3859,57 @@ ring_channel_273:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_274:
+ring_plane_285:
 	VMOVUPS Y1, (CX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_274
+	JB      ring_plane_285
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_275
+	JNE     ring_wrap_286
 	XORQ    DI, DI
 
-ring_wrap_275:
-	JMP ring_channel_273
+ring_wrap_286:
+	JMP ring_channel_284
 
-ring_short_263:
+ring_short_274:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_276:
+ring_element_287:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_277
+	JB   ring_element_next_288
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_277
+	JB   ring_element_next_288
 	XORQ R10, R10
 
-ring_element_next_277:
+ring_element_next_288:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_276
+	JB      ring_element_287
 	VMOVUPS (CX), Y1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_278
+	JE      ring_exact_289
 	SUBQ    DI, SI
 
-ring_exact_278:
+ring_exact_289:
 	MOVQ SI, DI
 
-ring_repeat_279:
+ring_repeat_290:
 	CMPQ    DI, R9
-	JAE     ring_built_265
+	JAE     ring_built_276
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_279
+	JMP     ring_repeat_290
 
-ring_built_265:
+ring_built_276:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -3627,26 +3935,26 @@ ring_built_265:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_280:
+sums_zero_291:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_281
+	JAE     sums_zeroed_292
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_280
+	JMP     sums_zero_291
 
-sums_zeroed_281:
-ring_row_282:
+sums_zeroed_292:
+ring_row_293:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_283
+	JE   ring_rows_done_294
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_285
+	JGT  single_296
 
-unrolled_284:
+unrolled_295:
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3741,15 +4049,15 @@ unrolled_284:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_284
+	JLE         unrolled_295
 
-single_285:
+single_296:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_287
+	JGT  remainder_298
 
-single_loop_286:
+single_loop_297:
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3778,11 +4086,11 @@ single_loop_286:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_286
+	JLE         single_loop_297
 
-remainder_287:
+remainder_298:
 	SUBQ         R10, R9
-	JE           span_done_288
+	JE           span_done_299
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -3809,7 +4117,7 @@ remainder_287:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_288:
+span_done_299:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -3817,9 +4125,9 @@ span_done_288:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_282
+	JMP   ring_row_293
 
-ring_rows_done_283:
+ring_rows_done_294:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -3827,71 +4135,71 @@ ring_rows_done_283:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_290
+	JLE  fold_ext_done_301
 	CMPQ R8, DI
-	JA   fold_ext_scalar_291
+	JA   fold_ext_scalar_302
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_289:
+fold_ext_300:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_290
+	JBE     fold_ext_done_301
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_289
+	JMP     fold_ext_300
 
-fold_ext_scalar_291:
+fold_ext_scalar_302:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_292:
+fold_ext_element_303:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_293
+	JBE    fold_ext_element_done_304
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_292
+	JMP    fold_ext_element_303
 
-fold_ext_element_done_293:
-fold_ext_done_290:
-fold_294:
+fold_ext_element_done_304:
+fold_ext_done_301:
+fold_305:
 	CMPQ   DI, SI
-	JBE    fold_done_295
+	JBE    fold_done_306
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_294
+	JMP    fold_305
 
-fold_done_295:
+fold_done_306:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_296
+	JNE  sums_planes_307
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_298:
+sums_vector_309:
 	CMPQ       SI, DI
-	JGT        sums_scalar_299
+	JGT        sums_scalar_310
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_298
+	JMP        sums_vector_309
 
-sums_scalar_299:
+sums_scalar_310:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_297
+	JE        sums_done_308
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -3899,18 +4207,18 @@ sums_scalar_299:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_299
+	JMP       sums_scalar_310
 
-sums_planes_296:
+sums_planes_307:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_300:
+sums_group_311:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_302
+	JB     sums_single_313
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -3919,7 +4227,7 @@ sums_group_300:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_301:
+sums_group_plane_312:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -3928,7 +4236,7 @@ sums_group_plane_301:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_301
+	JB        sums_group_plane_312
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -3953,32 +4261,32 @@ sums_group_plane_301:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_300
+	JMP       sums_group_311
 
-sums_single_302:
+sums_single_313:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_297
+	JE     sums_done_308
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_303:
+sums_single_plane_314:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_303
+	JB        sums_single_plane_314
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_302
+	JMP       sums_single_313
 
-sums_done_297:
+sums_done_308:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_256
+	JMP  ring_block_267
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -3994,9 +4302,9 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSS alpha+72(FP), Y1
 	CMPQ         BX, $0x00000010
-	JA           general_305
+	JA           general_316
 	CMPQ         BX, $0x00000008
-	JB           general_305
+	JB           general_316
 	SUBQ         $0x00000008, BX
 	VMOVUPS      (CX)(BX*4), Y2
 	VMOVUPS      (DX)(BX*4), Y3
@@ -4011,17 +4319,17 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VBLENDVPS    Y0, Y3, Y1, Y1
 	VMOVUPS      Y1, (AX)(SI*4)
 	VMOVUPS      Y4, (AX)(BX*4)
-	JMP          short_done_304
+	JMP          short_done_315
 
-general_305:
+general_316:
 	MOVQ       BX, SI
 	SHLQ       $0x02, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_306
+	JB         cached_317
 	CMPQ       AX, DX
-	JE         cached_306
+	JE         cached_317
 	CMPQ       AX, CX
-	JE         cached_306
+	JE         cached_317
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -4030,7 +4338,7 @@ general_305:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_308
+	JE         aligned_319
 	MOVQ       DI, R8
 	SHLQ       $0x02, R8
 	NEGQ       R8
@@ -4044,15 +4352,15 @@ general_305:
 	VMASKMOVPS Y5, Y2, (AX)(SI*4)
 	MOVQ       DI, SI
 
-aligned_308:
+aligned_319:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_310
+	JGT  single_321
 
 	PCALIGN $64
 
-unrolled_309:
+unrolled_320:
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4079,15 +4387,15 @@ unrolled_309:
 	VMOVNTPS  Y4, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
 	CMPQ      SI, DI
-	JLE       unrolled_309
+	JLE       unrolled_320
 
-single_310:
+single_321:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_312
+	JGT  remainder_323
 
-single_loop_311:
+single_loop_322:
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4096,11 +4404,11 @@ single_loop_311:
 	VMOVNTPS  Y4, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
 	CMPQ      SI, DI
-	JLE       single_loop_311
+	JLE       single_loop_322
 
-remainder_312:
+remainder_323:
 	SUBQ       SI, BX
-	JE         span_done_313
+	JE         span_done_324
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -4112,32 +4420,32 @@ remainder_312:
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
 
-span_done_313:
+span_done_324:
 	SFENCE
-	JMP stored_307
+	JMP stored_318
 
-cached_306:
+cached_317:
 	XORQ      SI, SI
 	TESTQ     $0x00000007, BX
-	JE        no_last_319
+	JE        no_last_330
 	MOVQ      BX, DI
 	SUBQ      $0x00000008, DI
-	JL        no_last_319
+	JL        no_last_330
 	VMOVUPS   (CX)(DI*4), Y2
 	VMOVUPS   (DX)(DI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y4
 	VBLENDVPS Y2, Y3, Y4, Y4
 
-no_last_319:
+no_last_330:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ SI, R8
-	JGT  single_315
+	JGT  single_326
 
 	PCALIGN $64
 
-unrolled_314:
+unrolled_325:
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4164,15 +4472,15 @@ unrolled_314:
 	VMOVUPS   Y5, 96(AX)(SI*4)
 	ADDQ      $0x00000020, SI
 	CMPQ      SI, R8
-	JLE       unrolled_314
+	JLE       unrolled_325
 
-single_315:
+single_326:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ SI, R8
-	JGT  remainder_317
+	JGT  remainder_328
 
-single_loop_316:
+single_loop_327:
 	VMOVUPS   (CX)(SI*4), Y2
 	VMOVUPS   (DX)(SI*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4181,23 +4489,23 @@ single_loop_316:
 	VMOVUPS   Y5, (AX)(SI*4)
 	ADDQ      $0x00000008, SI
 	CMPQ      SI, R8
-	JLE       single_loop_316
+	JLE       single_loop_327
 
-remainder_317:
+remainder_328:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_318
+	JE      span_done_329
 	CMPQ    BX, $0x00000008
-	JL      masked_320
+	JL      masked_331
 	VMOVUPS Y4, (AX)(DI*4)
 
-span_done_318:
-stored_307:
-short_done_304:
+span_done_329:
+stored_318:
+short_done_315:
 	VZEROUPPER
 	RET
 
-masked_320:
+masked_331:
 	MOVQ       R8, BX
 	SHLQ       $0x02, BX
 	NEGQ       BX
@@ -4209,7 +4517,7 @@ masked_320:
 	VMULPS     Y1, Y4, Y1
 	VBLENDVPS  Y0, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(SI*4)
-	JMP        span_done_318
+	JMP        span_done_329
 
 // func backwardPlanesDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, CMOV, MMX+
@@ -4225,20 +4533,371 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	MOVQ   SI, R9
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
-	MOVQ   BX, R11
-	SHLQ   $0x02, R11
-	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_321
-	CMPQ   R9, $0x00000800
-	JB     cached_321
-	CMPQ   AX, DX
-	JE     cached_321
-	CMPQ   AX, CX
-	JE     cached_321
+	CMPQ   SI, $0x00000040
+	JA     short_planes_general_333
+	CMPQ   SI, $0x00000008
+	JB     short_planes_general_333
 	CMPQ   BX, $0x00
-	JE     planes_done_324
+	JE     planes_end_332
+	MOVQ   SI, R11
+	DECQ   R11
+	SHRQ   $0x03, R11
+	MOVQ   SI, R12
+	SUBQ   $0x00000008, R12
+	XORQ   R13, R13
+	CMPQ   R11, $0x00
+	JE     short_planes_0_334
+	CMPQ   R11, $0x01
+	JE     short_planes_1_335
+	CMPQ   R11, $0x02
+	JE     short_planes_2_336
+	CMPQ   R11, $0x03
+	JE     short_planes_3_337
+	CMPQ   R11, $0x04
+	JE     short_planes_4_338
+	CMPQ   R11, $0x05
+	JE     short_planes_5_339
+	CMPQ   R11, $0x06
+	JE     short_planes_6_340
+	CMPQ   R11, $0x07
+	JE     short_planes_7_341
+	JMP    short_planes_general_333
 
-plane_323:
+short_planes_0_334:
+	VBROADCASTSS (R8)(R10*4), Y1
+	VMOVUPS      (CX)(R12*4), Y2
+	VMOVUPS      (DX)(R12*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y1
+	VBLENDVPS    Y2, Y3, Y1, Y1
+	VMOVUPS      Y1, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_0_334
+	JMP          planes_end_332
+
+short_planes_1_335:
+	VBROADCASTSS (R8)(R10*4), Y1
+	VMOVUPS      (CX)(R12*4), Y2
+	VMOVUPS      (DX)(R12*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y4
+	VBLENDVPS    Y2, Y3, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y2
+	VMOVUPS      (DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y1
+	VBLENDVPS    Y2, Y3, Y1, Y1
+	VMOVUPS      Y1, (AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_1_335
+	JMP          planes_end_332
+
+short_planes_2_336:
+	VBROADCASTSS (R8)(R10*4), Y1
+	VMOVUPS      (CX)(R12*4), Y2
+	VMOVUPS      (DX)(R12*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y4
+	VBLENDVPS    Y2, Y3, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y2
+	VMOVUPS      (DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, (AX)(R13*4)
+	VMOVUPS      32(CX)(R13*4), Y2
+	VMOVUPS      32(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y1
+	VBLENDVPS    Y2, Y3, Y1, Y1
+	VMOVUPS      Y1, 32(AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_2_336
+	JMP          planes_end_332
+
+short_planes_3_337:
+	VBROADCASTSS (R8)(R10*4), Y1
+	VMOVUPS      (CX)(R12*4), Y2
+	VMOVUPS      (DX)(R12*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y4
+	VBLENDVPS    Y2, Y3, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y2
+	VMOVUPS      (DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, (AX)(R13*4)
+	VMOVUPS      32(CX)(R13*4), Y2
+	VMOVUPS      32(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R13*4)
+	VMOVUPS      64(CX)(R13*4), Y2
+	VMOVUPS      64(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y1
+	VBLENDVPS    Y2, Y3, Y1, Y1
+	VMOVUPS      Y1, 64(AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_3_337
+	JMP          planes_end_332
+
+short_planes_4_338:
+	VBROADCASTSS (R8)(R10*4), Y1
+	VMOVUPS      (CX)(R12*4), Y2
+	VMOVUPS      (DX)(R12*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y4
+	VBLENDVPS    Y2, Y3, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y2
+	VMOVUPS      (DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, (AX)(R13*4)
+	VMOVUPS      32(CX)(R13*4), Y2
+	VMOVUPS      32(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R13*4)
+	VMOVUPS      64(CX)(R13*4), Y2
+	VMOVUPS      64(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 64(AX)(R13*4)
+	VMOVUPS      96(CX)(R13*4), Y2
+	VMOVUPS      96(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y1
+	VBLENDVPS    Y2, Y3, Y1, Y1
+	VMOVUPS      Y1, 96(AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_4_338
+	JMP          planes_end_332
+
+short_planes_5_339:
+	VBROADCASTSS (R8)(R10*4), Y1
+	VMOVUPS      (CX)(R12*4), Y2
+	VMOVUPS      (DX)(R12*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y4
+	VBLENDVPS    Y2, Y3, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y2
+	VMOVUPS      (DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, (AX)(R13*4)
+	VMOVUPS      32(CX)(R13*4), Y2
+	VMOVUPS      32(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R13*4)
+	VMOVUPS      64(CX)(R13*4), Y2
+	VMOVUPS      64(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 64(AX)(R13*4)
+	VMOVUPS      96(CX)(R13*4), Y2
+	VMOVUPS      96(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 96(AX)(R13*4)
+	VMOVUPS      128(CX)(R13*4), Y2
+	VMOVUPS      128(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y1
+	VBLENDVPS    Y2, Y3, Y1, Y1
+	VMOVUPS      Y1, 128(AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_5_339
+	JMP          planes_end_332
+
+short_planes_6_340:
+	VBROADCASTSS (R8)(R10*4), Y1
+	VMOVUPS      (CX)(R12*4), Y2
+	VMOVUPS      (DX)(R12*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y4
+	VBLENDVPS    Y2, Y3, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y2
+	VMOVUPS      (DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, (AX)(R13*4)
+	VMOVUPS      32(CX)(R13*4), Y2
+	VMOVUPS      32(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R13*4)
+	VMOVUPS      64(CX)(R13*4), Y2
+	VMOVUPS      64(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 64(AX)(R13*4)
+	VMOVUPS      96(CX)(R13*4), Y2
+	VMOVUPS      96(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 96(AX)(R13*4)
+	VMOVUPS      128(CX)(R13*4), Y2
+	VMOVUPS      128(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 128(AX)(R13*4)
+	VMOVUPS      160(CX)(R13*4), Y2
+	VMOVUPS      160(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y1
+	VBLENDVPS    Y2, Y3, Y1, Y1
+	VMOVUPS      Y1, 160(AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_6_340
+	JMP          planes_end_332
+
+short_planes_7_341:
+	VBROADCASTSS (R8)(R10*4), Y1
+	VMOVUPS      (CX)(R12*4), Y2
+	VMOVUPS      (DX)(R12*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y4
+	VBLENDVPS    Y2, Y3, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y2
+	VMOVUPS      (DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, (AX)(R13*4)
+	VMOVUPS      32(CX)(R13*4), Y2
+	VMOVUPS      32(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R13*4)
+	VMOVUPS      64(CX)(R13*4), Y2
+	VMOVUPS      64(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 64(AX)(R13*4)
+	VMOVUPS      96(CX)(R13*4), Y2
+	VMOVUPS      96(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 96(AX)(R13*4)
+	VMOVUPS      128(CX)(R13*4), Y2
+	VMOVUPS      128(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 128(AX)(R13*4)
+	VMOVUPS      160(CX)(R13*4), Y2
+	VMOVUPS      160(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y5
+	VBLENDVPS    Y2, Y3, Y5, Y5
+	VMOVUPS      Y5, 160(AX)(R13*4)
+	VMOVUPS      192(CX)(R13*4), Y2
+	VMOVUPS      192(DX)(R13*4), Y3
+	VCMPPS       $0x1e, Y0, Y2, Y2
+	VMULPS       Y1, Y3, Y1
+	VBLENDVPS    Y2, Y3, Y1, Y1
+	VMOVUPS      Y1, 192(AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_7_341
+	JMP          planes_end_332
+
+short_planes_general_333:
+	MOVQ BX, R11
+	SHLQ $0x02, R11
+	CMPQ R11, ·streamThreshold+0(SB)
+	JB   cached_342
+	CMPQ R9, $0x00000800
+	JB   cached_342
+	CMPQ AX, DX
+	JE   cached_342
+	CMPQ AX, CX
+	JE   cached_342
+	CMPQ BX, $0x00
+	JE   planes_done_345
+
+plane_344:
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -4248,7 +4907,7 @@ plane_323:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_325
+	JE           aligned_346
 	MOVQ         R12, R13
 	SHLQ         $0x02, R13
 	NEGQ         R13
@@ -4262,13 +4921,13 @@ plane_323:
 	VMASKMOVPS   Y5, Y2, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_325:
+aligned_346:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_327
+	JGT  single_348
 
-unrolled_326:
+unrolled_347:
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4295,15 +4954,15 @@ unrolled_326:
 	VMOVNTPS  Y4, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R12
-	JLE       unrolled_326
+	JLE       unrolled_347
 
-single_327:
+single_348:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_329
+	JGT  remainder_350
 
-single_loop_328:
+single_loop_349:
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4312,12 +4971,12 @@ single_loop_328:
 	VMOVNTPS  Y4, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
 	CMPQ      R11, R12
-	JLE       single_loop_328
+	JLE       single_loop_349
 
-remainder_329:
+remainder_350:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_330
+	JE         span_done_351
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -4329,7 +4988,7 @@ remainder_329:
 	VBLENDVPS  Y3, Y4, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
 
-span_done_330:
+span_done_351:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -4338,41 +4997,41 @@ span_done_330:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_323
+	JG      plane_344
 
-planes_done_324:
+planes_done_345:
 	SFENCE
-	JMP stored_322
+	JMP stored_343
 
-cached_321:
+cached_342:
 	CMPQ BX, $0x00
-	JE   planes_done_332
+	JE   planes_done_353
 
-plane_331:
+plane_352:
 	VBROADCASTSS (R8)(R10*4), Y1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000010
-	JBE          two_vectors_339
+	JBE          two_vectors_360
 
-general_338:
+general_359:
 	TESTQ     $0x00000007, SI
-	JE        no_last_340
-	MOVQ      SI, R12
-	SUBQ      $0x00000008, R12
-	JL        no_last_340
-	VMOVUPS   (CX)(R12*4), Y2
-	VMOVUPS   (DX)(R12*4), Y3
+	JE        no_last_361
+	MOVQ      SI, R14
+	SUBQ      $0x00000008, R14
+	JL        no_last_361
+	VMOVUPS   (CX)(R14*4), Y2
+	VMOVUPS   (DX)(R14*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y4
 	VBLENDVPS Y2, Y3, Y4, Y4
 
-no_last_340:
-	MOVQ SI, R13
-	SUBQ $0x00000020, R13
-	CMPQ R11, R13
-	JGT  single_334
+no_last_361:
+	MOVQ SI, R12
+	SUBQ $0x00000020, R12
+	CMPQ R11, R12
+	JGT  single_355
 
-unrolled_333:
+unrolled_354:
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4398,16 +5057,16 @@ unrolled_333:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, 96(AX)(R11*4)
 	ADDQ      $0x00000020, R11
-	CMPQ      R11, R13
-	JLE       unrolled_333
+	CMPQ      R11, R12
+	JLE       unrolled_354
 
-single_334:
-	MOVQ SI, R13
-	SUBQ $0x00000008, R13
-	CMPQ R11, R13
-	JGT  remainder_336
+single_355:
+	MOVQ SI, R12
+	SUBQ $0x00000008, R12
+	CMPQ R11, R12
+	JGT  remainder_357
 
-single_loop_335:
+single_loop_356:
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -4415,18 +5074,18 @@ single_loop_335:
 	VBLENDVPS Y2, Y3, Y5, Y5
 	VMOVUPS   Y5, (AX)(R11*4)
 	ADDQ      $0x00000008, R11
-	CMPQ      R11, R13
-	JLE       single_loop_335
+	CMPQ      R11, R12
+	JLE       single_loop_356
 
-remainder_336:
-	MOVQ    SI, R13
-	SUBQ    R11, R13
-	JE      span_done_337
+remainder_357:
+	MOVQ    SI, R12
+	SUBQ    R11, R12
+	JE      span_done_358
 	CMPQ    SI, $0x00000008
-	JL      masked_341
-	VMOVUPS Y4, (AX)(R12*4)
+	JL      masked_362
+	VMOVUPS Y4, (AX)(R14*4)
 
-span_done_337:
+span_done_358:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -4435,16 +5094,17 @@ span_done_337:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_331
+	JG      plane_352
 
-planes_done_332:
-stored_322:
+planes_done_353:
+stored_343:
+planes_end_332:
 	VZEROUPPER
 	RET
 
-two_vectors_339:
+two_vectors_360:
 	CMPQ      SI, $0x00000008
-	JB        general_338
+	JB        general_359
 	MOVQ      SI, R11
 	SUBQ      $0x00000008, R11
 	VMOVUPS   (CX)(R11*4), Y2
@@ -4452,28 +5112,28 @@ two_vectors_339:
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y5
 	VBLENDVPS Y2, Y3, Y5, Y5
-	XORQ      R13, R13
-	VMOVUPS   (CX)(R13*4), Y2
-	VMOVUPS   (DX)(R13*4), Y3
+	XORQ      R12, R12
+	VMOVUPS   (CX)(R12*4), Y2
+	VMOVUPS   (DX)(R12*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y1
 	VBLENDVPS Y2, Y3, Y1, Y1
-	VMOVUPS   Y1, (AX)(R13*4)
+	VMOVUPS   Y1, (AX)(R12*4)
 	VMOVUPS   Y5, (AX)(R11*4)
-	JMP       span_done_337
+	JMP       span_done_358
 
-masked_341:
-	SHLQ       $0x02, R13
-	NEGQ       R13
-	LEAQ       tailmask<>+32(SB), R14
-	VMOVDQU    (R14)(R13*1), Y2
+masked_362:
+	SHLQ       $0x02, R12
+	NEGQ       R12
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(R12*1), Y2
 	VMASKMOVPS (CX)(R11*4), Y2, Y3
 	VMASKMOVPS (DX)(R11*4), Y2, Y5
 	VCMPPS     $0x1e, Y0, Y3, Y3
 	VMULPS     Y1, Y5, Y1
 	VBLENDVPS  Y3, Y5, Y1, Y1
 	VMASKMOVPS Y1, Y2, (AX)(R11*4)
-	JMP        span_done_337
+	JMP        span_done_358
 
 // func backwardPatternDxAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32)
 // Requires: AVX, CMOV, MMX+
@@ -4488,16 +5148,16 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x02, R8
 	CMPQ   DI, $0x00000010
-	JA     short_rows_done_344
+	JA     short_rows_done_365
 	CMPQ   DI, $0x00000008
-	JB     short_rows_done_344
+	JB     short_rows_done_365
 	CMPQ   BX, DI
-	JB     short_rows_done_344
+	JB     short_rows_done_365
 	MOVQ   DI, R9
 	SUBQ   $0x00000008, R9
 	XORQ   R11, R11
 
-short_row_343:
+short_row_364:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4515,25 +5175,25 @@ short_row_343:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       short_row_343
+	JAE       short_row_364
 	TESTQ     BX, BX
-	JE        pattern_done_342
+	JE        pattern_done_363
 
-short_rows_done_344:
+short_rows_done_365:
 	MOVQ BX, R9
 	SHLQ $0x02, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_345
+	JB   cached_366
 	CMPQ R8, $0x00000800
-	JB   cached_345
+	JB   cached_366
 	CMPQ AX, DX
-	JE   cached_345
+	JE   cached_366
 	CMPQ AX, CX
-	JE   cached_345
+	JE   cached_366
 	CMPQ BX, $0x00
-	JE   rows_done_348
+	JE   rows_done_369
 
-row_347:
+row_368:
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -4545,7 +5205,7 @@ row_347:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_349
+	JE         aligned_370
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -4560,13 +5220,13 @@ row_347:
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 	MOVQ       R10, R9
 
-aligned_349:
+aligned_370:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_351
+	JGT  single_372
 
-unrolled_350:
+unrolled_371:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4593,15 +5253,15 @@ unrolled_350:
 	VMOVNTPS  Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R10
-	JLE       unrolled_350
+	JLE       unrolled_371
 
-single_351:
+single_372:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_353
+	JGT  remainder_374
 
-single_loop_352:
+single_loop_373:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4610,12 +5270,12 @@ single_loop_352:
 	VMOVNTPS  Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R10
-	JLE       single_loop_352
+	JLE       single_loop_373
 
-remainder_353:
+remainder_374:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_354
+	JE         span_done_375
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -4628,50 +5288,50 @@ remainder_353:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_354:
+span_done_375:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_347
+	JG   row_368
 
-rows_done_348:
+rows_done_369:
 	SFENCE
-	JMP stored_346
+	JMP stored_367
 
-cached_345:
+cached_366:
 	CMPQ BX, $0x00
-	JE   rows_done_356
+	JE   rows_done_377
 
-row_355:
+row_376:
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
 	XORQ    R9, R9
 	CMPQ    R8, $0x00000010
-	JBE     two_vectors_363
+	JBE     two_vectors_384
 
-general_362:
+general_383:
 	TESTQ     $0x00000007, R8
-	JE        no_last_364
+	JE        no_last_385
 	MOVQ      R8, R10
 	SUBQ      $0x00000008, R10
-	JL        no_last_364
+	JL        no_last_385
 	VMOVUPS   (CX)(R10*4), Y2
 	VMOVUPS   (DX)(R10*4), Y1
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    (SI)(R10*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 
-no_last_364:
+no_last_385:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
 	CMPQ R9, R11
-	JGT  single_358
+	JGT  single_379
 
-unrolled_357:
+unrolled_378:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4698,15 +5358,15 @@ unrolled_357:
 	VMOVUPS   Y4, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R11
-	JLE       unrolled_357
+	JLE       unrolled_378
 
-single_358:
+single_379:
 	MOVQ R8, R11
 	SUBQ $0x00000008, R11
 	CMPQ R9, R11
-	JGT  remainder_360
+	JGT  remainder_381
 
-single_loop_359:
+single_loop_380:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4715,34 +5375,34 @@ single_loop_359:
 	VMOVUPS   Y4, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R11
-	JLE       single_loop_359
+	JLE       single_loop_380
 
-remainder_360:
+remainder_381:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_361
+	JE      span_done_382
 	CMPQ    R8, $0x00000008
-	JL      masked_365
+	JL      masked_386
 	VMOVUPS Y3, (AX)(R10*4)
 
-span_done_361:
+span_done_382:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_355
+	JG   row_376
 
-rows_done_356:
-stored_346:
-pattern_done_342:
+rows_done_377:
+stored_367:
+pattern_done_363:
 	VZEROUPPER
 	RET
 
-two_vectors_363:
+two_vectors_384:
 	CMPQ      R8, $0x00000008
-	JB        general_362
+	JB        general_383
 	MOVQ      R8, R9
 	SUBQ      $0x00000008, R9
 	VMOVUPS   (CX)(R9*4), Y1
@@ -4758,9 +5418,9 @@ two_vectors_363:
 	VBLENDVPS Y1, Y2, Y5, Y5
 	VMOVUPS   Y5, (AX)(R11*4)
 	VMOVUPS   Y4, (AX)(R9*4)
-	JMP       span_done_361
+	JMP       span_done_382
 
-masked_365:
+masked_386:
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -4772,7 +5432,7 @@ masked_365:
 	VMULPS     Y5, Y4, Y5
 	VBLENDVPS  Y2, Y4, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R9*4)
-	JMP        span_done_361
+	JMP        span_done_382
 
 // func backwardRingDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, CMOV
@@ -4790,36 +5450,36 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_366
+	JA     ring_segmented_387
 	MOVQ   R9, R10
 
-ring_len_367:
+ring_len_388:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_368
+	JAE  ring_len_done_389
 	ADDQ R9, R10
-	JMP  ring_len_367
+	JMP  ring_len_388
 
-ring_len_done_368:
+ring_len_done_389:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_369:
+ring_step_390:
 	CMPQ R11, R10
-	JB   ring_step_done_370
+	JB   ring_step_done_391
 	SUBQ R10, R11
-	JMP  ring_step_369
+	JMP  ring_step_390
 
-ring_step_done_370:
+ring_step_done_391:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_371:
+ring_step_392:
 	CMPQ R11, R10
-	JB   ring_step_done_372
+	JB   ring_step_done_393
 	SUBQ R10, R11
-	JMP  ring_step_371
+	JMP  ring_step_392
 
-ring_step_done_372:
+ring_step_done_393:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -4829,76 +5489,76 @@ ring_step_done_372:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_373
+	JB      ring_short_394
 	CMPQ    AX, $0x01
-	JNE     ring_planes_374
+	JNE     ring_planes_395
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_376:
+ring_copy_397:
 	CMPQ    AX, R11
-	JAE     ring_built_375
+	JAE     ring_built_396
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_377
+	JB      ring_copy_tail_398
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_376
+	JNE     ring_copy_397
 	XORQ    R9, R9
-	JMP     ring_copy_376
+	JMP     ring_copy_397
 
-ring_copy_tail_377:
+ring_copy_tail_398:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R12, AX
 	VMOVUPS Y1, -32(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_376
+	JMP     ring_copy_397
 
-ring_planes_374:
+ring_planes_395:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_378
+	JA   ring_long_planes_399
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_379:
+ring_fill_400:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_380
+	JGT          ring_fill_last_401
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_381
+	JNE          ring_wrap_402
 	XORQ         R9, R9
 
-ring_wrap_381:
-	JMP ring_fill_379
+ring_wrap_402:
+	JMP ring_fill_400
 
-ring_fill_last_380:
+ring_fill_last_401:
 	CMPQ         R12, R11
-	JAE          ring_built_375
+	JAE          ring_built_396
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_382
+	JNE          ring_wrap_403
 	XORQ         R9, R9
 
-ring_wrap_382:
-	JMP ring_fill_last_380
+ring_wrap_403:
+	JMP ring_fill_last_401
 
-ring_long_planes_378:
-ring_channel_383:
+ring_long_planes_399:
+ring_channel_404:
 	CMPQ         R12, R11
-	JAE          ring_built_375
+	JAE          ring_built_396
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -4906,57 +5566,57 @@ ring_channel_383:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_384:
+ring_plane_405:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_384
+	JB      ring_plane_405
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_385
+	JNE     ring_wrap_406
 	XORQ    R9, R9
 
-ring_wrap_385:
-	JMP ring_channel_383
+ring_wrap_406:
+	JMP ring_channel_404
 
-ring_short_373:
+ring_short_394:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_386:
+ring_element_407:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_387
+	JB   ring_element_next_408
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_387
+	JB   ring_element_next_408
 	XORQ R12, R12
 
-ring_element_next_387:
+ring_element_next_408:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_386
+	JB      ring_element_407
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_388
+	JE      ring_exact_409
 	SUBQ    R9, AX
 
-ring_exact_388:
+ring_exact_409:
 	MOVQ AX, DX
 
-ring_repeat_389:
+ring_repeat_410:
 	CMPQ    DX, R11
-	JAE     ring_built_375
+	JAE     ring_built_396
 	VMOVUPS Y1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_389
+	JMP     ring_repeat_410
 
-ring_built_375:
+ring_built_396:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -4965,9 +5625,9 @@ ring_built_375:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_391
+	JGT  single_412
 
-unrolled_390:
+unrolled_411:
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -4998,15 +5658,15 @@ unrolled_390:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000020, DX
 	CMPQ      DX, R9
-	JLE       unrolled_390
+	JLE       unrolled_411
 
-single_391:
+single_412:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_393
+	JGT  remainder_414
 
-single_loop_392:
+single_loop_413:
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5019,11 +5679,11 @@ single_loop_392:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000008, DX
 	CMPQ      DX, R9
-	JLE       single_loop_392
+	JLE       single_loop_413
 
-remainder_393:
+remainder_414:
 	SUBQ       DX, DI
-	JE         span_done_394
+	JE         span_done_415
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -5036,10 +5696,10 @@ remainder_393:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_394:
+span_done_415:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_366:
+ring_segmented_387:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -5049,11 +5709,11 @@ ring_segmented_366:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_395
+	JE   ring_rows_416
 
-ring_segment_396:
+ring_segment_417:
 	CMPQ    DI, $0x00
-	JE      ring_done_397
+	JE      ring_done_418
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -5070,33 +5730,33 @@ ring_segment_396:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_398:
+ring_len_419:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_399
+	JAE  ring_len_done_420
 	ADDQ R10, R12
-	JMP  ring_len_398
+	JMP  ring_len_419
 
-ring_len_done_399:
+ring_len_done_420:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_400:
+ring_step_421:
 	CMPQ R13, R12
-	JB   ring_step_done_401
+	JB   ring_step_done_422
 	SUBQ R12, R13
-	JMP  ring_step_400
+	JMP  ring_step_421
 
-ring_step_done_401:
+ring_step_done_422:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_402:
+ring_step_423:
 	CMPQ R13, R12
-	JB   ring_step_done_403
+	JB   ring_step_done_424
 	SUBQ R12, R13
-	JMP  ring_step_402
+	JMP  ring_step_423
 
-ring_step_done_403:
+ring_step_done_424:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -5106,76 +5766,76 @@ ring_step_done_403:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_404
+	JB      ring_short_425
 	CMPQ    R9, $0x01
-	JNE     ring_planes_405
+	JNE     ring_planes_426
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_407:
+ring_copy_428:
 	CMPQ    R9, AX
-	JAE     ring_built_406
+	JAE     ring_built_427
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_408
+	JB      ring_copy_tail_429
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_407
+	JNE     ring_copy_428
 	XORQ    R10, R10
-	JMP     ring_copy_407
+	JMP     ring_copy_428
 
-ring_copy_tail_408:
+ring_copy_tail_429:
 	VMOVUPS -32(R11)(DX*4), Y1
 	ADDQ    R12, R9
 	VMOVUPS Y1, -32(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_407
+	JMP     ring_copy_428
 
-ring_planes_405:
+ring_planes_426:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_409
+	JA   ring_long_planes_430
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_410:
+ring_fill_431:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_411
+	JGT          ring_fill_last_432
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_412
+	JNE          ring_wrap_433
 	XORQ         R10, R10
 
-ring_wrap_412:
-	JMP ring_fill_410
+ring_wrap_433:
+	JMP ring_fill_431
 
-ring_fill_last_411:
+ring_fill_last_432:
 	CMPQ         R12, AX
-	JAE          ring_built_406
+	JAE          ring_built_427
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_413
+	JNE          ring_wrap_434
 	XORQ         R10, R10
 
-ring_wrap_413:
-	JMP ring_fill_last_411
+ring_wrap_434:
+	JMP ring_fill_last_432
 
-ring_long_planes_409:
-ring_channel_414:
+ring_long_planes_430:
+ring_channel_435:
 	CMPQ         R12, AX
-	JAE          ring_built_406
+	JAE          ring_built_427
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -5183,57 +5843,57 @@ ring_channel_414:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_415:
+ring_plane_436:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_415
+	JB      ring_plane_436
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_416
+	JNE     ring_wrap_437
 	XORQ    R10, R10
 
-ring_wrap_416:
-	JMP ring_channel_414
+ring_wrap_437:
+	JMP ring_channel_435
 
-ring_short_404:
+ring_short_425:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_417:
+ring_element_438:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_418
+	JB   ring_element_next_439
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_418
+	JB   ring_element_next_439
 	XORQ R12, R12
 
-ring_element_next_418:
+ring_element_next_439:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_417
+	JB      ring_element_438
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_419
+	JE      ring_exact_440
 	SUBQ    R10, DX
 
-ring_exact_419:
+ring_exact_440:
 	MOVQ DX, R9
 
-ring_repeat_420:
+ring_repeat_441:
 	CMPQ    R9, AX
-	JAE     ring_built_406
+	JAE     ring_built_427
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_420
+	JMP     ring_repeat_441
 
-ring_built_406:
+ring_built_427:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -5243,9 +5903,9 @@ ring_built_406:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_422
+	JGT  single_443
 
-unrolled_421:
+unrolled_442:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5276,15 +5936,15 @@ unrolled_421:
 	CMOVQCC   R14, AX
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R10
-	JLE       unrolled_421
+	JLE       unrolled_442
 
-single_422:
+single_443:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_424
+	JGT  remainder_445
 
-single_loop_423:
+single_loop_444:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5297,11 +5957,11 @@ single_loop_423:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R10
-	JLE       single_loop_423
+	JLE       single_loop_444
 
-remainder_424:
+remainder_445:
 	SUBQ       R9, DX
-	JE         span_done_425
+	JE         span_done_446
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5314,7 +5974,7 @@ remainder_424:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_425:
+span_done_446:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -5326,18 +5986,18 @@ span_done_425:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_426
+	JNE  ring_next_447
 	XORQ AX, AX
 
-ring_next_426:
+ring_next_447:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_396
+	JMP  ring_segment_417
 
-ring_done_397:
+ring_done_418:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_395:
-ring_block_427:
+ring_rows_416:
+ring_block_448:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -5353,33 +6013,33 @@ ring_block_427:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_428:
+ring_len_449:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_429
+	JAE  ring_len_done_450
 	ADDQ BX, SI
-	JMP  ring_len_428
+	JMP  ring_len_449
 
-ring_len_done_429:
+ring_len_done_450:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_430:
+ring_step_451:
 	CMPQ DI, SI
-	JB   ring_step_done_431
+	JB   ring_step_done_452
 	SUBQ SI, DI
-	JMP  ring_step_430
+	JMP  ring_step_451
 
-ring_step_done_431:
+ring_step_done_452:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_432:
+ring_step_453:
 	CMPQ DI, SI
-	JB   ring_step_done_433
+	JB   ring_step_done_454
 	SUBQ SI, DI
-	JMP  ring_step_432
+	JMP  ring_step_453
 
-ring_step_done_433:
+ring_step_done_454:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -5390,76 +6050,76 @@ ring_step_done_433:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_434
+	JB      ring_short_455
 	CMPQ    CX, $0x01
-	JNE     ring_planes_435
+	JNE     ring_planes_456
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_437:
+ring_copy_458:
 	CMPQ    BX, DI
-	JAE     ring_built_436
+	JAE     ring_built_457
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_438
+	JB      ring_copy_tail_459
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_437
+	JNE     ring_copy_458
 	XORQ    R9, R9
-	JMP     ring_copy_437
+	JMP     ring_copy_458
 
-ring_copy_tail_438:
+ring_copy_tail_459:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_437
+	JMP     ring_copy_458
 
-ring_planes_435:
+ring_planes_456:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_439
+	JA   ring_long_planes_460
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_440:
+ring_fill_461:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_441
+	JGT          ring_fill_last_462
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_442
+	JNE          ring_wrap_463
 	XORQ         BX, BX
 
-ring_wrap_442:
-	JMP ring_fill_440
+ring_wrap_463:
+	JMP ring_fill_461
 
-ring_fill_last_441:
+ring_fill_last_462:
 	CMPQ         R9, DI
-	JAE          ring_built_436
+	JAE          ring_built_457
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_443
+	JNE          ring_wrap_464
 	XORQ         BX, BX
 
-ring_wrap_443:
-	JMP ring_fill_last_441
+ring_wrap_464:
+	JMP ring_fill_last_462
 
-ring_long_planes_439:
-ring_channel_444:
+ring_long_planes_460:
+ring_channel_465:
 	CMPQ         R9, DI
-	JAE          ring_built_436
+	JAE          ring_built_457
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -5467,57 +6127,57 @@ ring_channel_444:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_445:
+ring_plane_466:
 	VMOVUPS Y1, (R8)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_445
+	JB      ring_plane_466
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_446
+	JNE     ring_wrap_467
 	XORQ    BX, BX
 
-ring_wrap_446:
-	JMP ring_channel_444
+ring_wrap_467:
+	JMP ring_channel_465
 
-ring_short_434:
+ring_short_455:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_447:
+ring_element_468:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_448
+	JB   ring_element_next_469
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_448
+	JB   ring_element_next_469
 	XORQ R9, R9
 
-ring_element_next_448:
+ring_element_next_469:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_447
+	JB      ring_element_468
 	VMOVUPS (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_449
+	JE      ring_exact_470
 	SUBQ    BX, DX
 
-ring_exact_449:
+ring_exact_470:
 	MOVQ DX, BX
 
-ring_repeat_450:
+ring_repeat_471:
 	CMPQ    BX, DI
-	JAE     ring_built_436
+	JAE     ring_built_457
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_450
+	JMP     ring_repeat_471
 
-ring_built_436:
+ring_built_457:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -5528,9 +6188,9 @@ ring_built_436:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_451:
+ring_row_472:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_452
+	JE   ring_rows_done_473
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -5540,9 +6200,9 @@ ring_row_451:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_454
+	JGT  single_475
 
-unrolled_453:
+unrolled_474:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5573,15 +6233,15 @@ unrolled_453:
 	CMOVQCC   R14, AX
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R10
-	JLE       unrolled_453
+	JLE       unrolled_474
 
-single_454:
+single_475:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_456
+	JGT  remainder_477
 
-single_loop_455:
+single_loop_476:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5594,11 +6254,11 @@ single_loop_455:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R10
-	JLE       single_loop_455
+	JLE       single_loop_476
 
-remainder_456:
+remainder_477:
 	SUBQ       R9, DX
-	JE         span_done_457
+	JE         span_done_478
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -5611,7 +6271,7 @@ remainder_456:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_457:
+span_done_478:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -5619,13 +6279,13 @@ span_done_457:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_451
+	JMP   ring_row_472
 
-ring_rows_done_452:
+ring_rows_done_473:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_427
+	JMP  ring_block_448
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -5644,10 +6304,10 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 	TESTQ        $0x00000007, DX
-	JE           no_last_463
+	JE           no_last_484
 	MOVQ         DX, SI
 	SUBQ         $0x00000008, SI
-	JL           no_last_463
+	JL           no_last_484
 	VMOVUPS      (AX)(SI*4), Y5
 	VMOVUPS      (CX)(SI*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -5668,15 +6328,15 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 
-no_last_463:
+no_last_484:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_459
+	JGT  single_480
 
 	PCALIGN $64
 
-unrolled_458:
+unrolled_479:
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5727,15 +6387,15 @@ unrolled_458:
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_458
+	JLE         unrolled_479
 
-single_459:
+single_480:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_461
+	JGT  remainder_482
 
-single_loop_460:
+single_loop_481:
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -5750,16 +6410,16 @@ single_loop_460:
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_460
+	JLE         single_loop_481
 
-remainder_461:
+remainder_482:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_462
+	JE   span_done_483
 	CMPQ DX, $0x00000008
-	JL   masked_464
+	JL   masked_485
 
-span_done_462:
+span_done_483:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5771,7 +6431,7 @@ span_done_462:
 	VZEROUPPER
 	RET
 
-masked_464:
+masked_485:
 	MOVQ         SI, DX
 	SHLQ         $0x02, DX
 	NEGQ         DX
@@ -5790,7 +6450,7 @@ masked_464:
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
-	JMP          span_done_462
+	JMP          span_done_483
 
 // func backwardPlanesDalphaAVX2F32(dy []float32, x []float32, acc []float64, inner int)
 // Requires: AVX, AVX2, CMOV, FMA3
@@ -5814,19 +6474,19 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 	CMPQ         DX, $0x00
-	JE           planes_done_466
+	JE           planes_done_488
 
-plane_465:
+plane_487:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000007, SI
-	JE          no_last_472
+	JE          no_last_494
 	MOVQ        SI, R11
 	SUBQ        $0x00000008, R11
-	JL          no_last_472
+	JL          no_last_494
 	VCVTPS2PD   (AX)(R11*4), Y7
 	VCVTPS2PD   (CX)(R11*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5842,13 +6502,13 @@ plane_465:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 
-no_last_472:
+no_last_494:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_468
+	JGT  single_490
 
-unrolled_467:
+unrolled_489:
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5899,15 +6559,15 @@ unrolled_467:
 	VFMADD231PD Y8, Y7, Y4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_467
+	JLE         unrolled_489
 
-single_468:
+single_490:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_470
+	JGT  remainder_492
 
-single_loop_469:
+single_loop_491:
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -5922,16 +6582,16 @@ single_loop_469:
 	VFMADD231PD Y8, Y7, Y2
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_469
+	JLE         single_loop_491
 
-remainder_470:
+remainder_492:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_471
+	JE   span_done_493
 	CMPQ SI, $0x00000008
-	JL   masked_473
+	JL   masked_495
 
-span_done_471:
+span_done_493:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -5948,13 +6608,13 @@ span_done_471:
 	SUBQ         DI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         SI, DX
-	JG           plane_465
+	JG           plane_487
 
-planes_done_466:
+planes_done_488:
 	VZEROUPPER
 	RET
 
-masked_473:
+masked_495:
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -5972,7 +6632,7 @@ masked_473:
 	VEXTRACTF128 $0x01, Y7, X7
 	VCVTPS2PD    X7, Y7
 	VFMADD231PD  Y7, Y8, Y2
-	JMP          span_done_471
+	JMP          span_done_493
 
 // func backwardPatternDalphaAVX2F32(dy []float32, x []float32, acc []float64)
 // Requires: AVX, CMOV, FMA3
@@ -5986,18 +6646,18 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_476
+	JE     rows_done_498
 
-row_475:
+row_497:
 	MOVQ         SI, DI
 	CMPQ         DX, DI
 	CMOVQLT      DX, DI
 	XORQ         R8, R8
 	TESTQ        $0x00000007, DI
-	JE           no_last_482
+	JE           no_last_504
 	MOVQ         DI, R9
 	SUBQ         $0x00000008, R9
-	JL           no_last_482
+	JL           no_last_504
 	VMOVUPS      (AX)(R9*4), Y1
 	VMOVUPS      (CX)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -6022,13 +6682,13 @@ row_475:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R9*8)
 
-no_last_482:
+no_last_504:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_478
+	JGT  single_500
 
-unrolled_477:
+unrolled_499:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6095,15 +6755,15 @@ unrolled_477:
 	VMOVUPD     Y3, 224(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_477
+	JLE         unrolled_499
 
-single_478:
+single_500:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_480
+	JGT  remainder_502
 
-single_loop_479:
+single_loop_501:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6122,28 +6782,28 @@ single_loop_479:
 	VMOVUPD     Y3, 32(BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_479
+	JLE         single_loop_501
 
-remainder_480:
+remainder_502:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_481
+	JE   span_done_503
 	CMPQ DI, $0x00000008
-	JL   masked_483
+	JL   masked_505
 
-span_done_481:
+span_done_503:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_475
+	JG   row_497
 
-rows_done_476:
+rows_done_498:
 	VZEROUPPER
 	RET
 
-masked_483:
+masked_505:
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -6165,7 +6825,7 @@ masked_483:
 	VMOVUPD      32(BX)(R8*8), Y3
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
-	JMP          span_done_481
+	JMP          span_done_503
 
 // func backwardRingDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -6181,36 +6841,36 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1312-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000068
-	JA     ring_segmented_484
+	JA     ring_segmented_506
 	MOVQ   DI, SI
 
-ring_len_485:
+ring_len_507:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_486
+	JAE  ring_len_done_508
 	ADDQ DI, SI
-	JMP  ring_len_485
+	JMP  ring_len_507
 
-ring_len_done_486:
+ring_len_done_508:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_487:
+ring_step_509:
 	CMPQ DI, SI
-	JB   ring_step_done_488
+	JB   ring_step_done_510
 	SUBQ SI, DI
-	JMP  ring_step_487
+	JMP  ring_step_509
 
-ring_step_done_488:
+ring_step_done_510:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_489:
+ring_step_511:
 	CMPQ DI, SI
-	JB   ring_step_done_490
+	JB   ring_step_done_512
 	SUBQ SI, DI
-	JMP  ring_step_489
+	JMP  ring_step_511
 
-ring_step_done_490:
+ring_step_done_512:
 	MOVQ    DI, 1264(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -6232,22 +6892,22 @@ ring_step_done_490:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_491:
+sums_zero_513:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_492
+	JAE     sums_zeroed_514
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_491
+	JMP     sums_zero_513
 
-sums_zeroed_492:
+sums_zeroed_514:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_494
+	JGT  single_516
 
-unrolled_493:
+unrolled_515:
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6318,15 +6978,15 @@ unrolled_493:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_493
+	JLE         unrolled_515
 
-single_494:
+single_516:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_496
+	JGT  remainder_518
 
-single_loop_495:
+single_loop_517:
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6349,11 +7009,11 @@ single_loop_495:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_495
+	JLE         single_loop_517
 
-remainder_496:
+remainder_518:
 	SUBQ         DI, BX
-	JE           span_done_497
+	JE           span_done_519
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -6376,78 +7036,78 @@ remainder_496:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_497:
+span_done_519:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1248(SP), BX
 	MOVQ  1288(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_499
+	JLE   fold_ext_done_521
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_500
+	JA    fold_ext_scalar_522
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_498:
+fold_ext_520:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_499
+	JBE     fold_ext_done_521
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_498
+	JMP     fold_ext_520
 
-fold_ext_scalar_500:
+fold_ext_scalar_522:
 	MOVQ 1288(SP), SI
 
-fold_ext_element_501:
+fold_ext_element_523:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_502
+	JBE    fold_ext_element_done_524
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_501
+	JMP    fold_ext_element_523
 
-fold_ext_element_done_502:
-fold_ext_done_499:
-fold_503:
+fold_ext_element_done_524:
+fold_ext_done_521:
+fold_525:
 	CMPQ   BX, AX
-	JBE    fold_done_504
+	JBE    fold_done_526
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_503
+	JMP    fold_525
 
-fold_done_504:
+fold_done_526:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_505
+	JNE  sums_planes_527
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_507:
+sums_vector_529:
 	CMPQ       AX, BX
-	JGT        sums_scalar_508
+	JGT        sums_scalar_530
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_507
+	JMP        sums_vector_529
 
-sums_scalar_508:
+sums_scalar_530:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_506
+	JE        sums_done_528
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -6455,18 +7115,18 @@ sums_scalar_508:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_508
+	JMP       sums_scalar_530
 
-sums_planes_505:
+sums_planes_527:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_509:
+sums_group_531:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_511
+	JB     sums_single_533
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -6475,7 +7135,7 @@ sums_group_509:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_510:
+sums_group_plane_532:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -6484,7 +7144,7 @@ sums_group_plane_510:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_510
+	JB        sums_group_plane_532
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -6509,32 +7169,32 @@ sums_group_plane_510:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_509
+	JMP       sums_group_531
 
-sums_single_511:
+sums_single_533:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_506
+	JE     sums_done_528
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_512:
+sums_single_plane_534:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_512
+	JB        sums_single_plane_534
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_511
+	JMP       sums_single_533
 
-sums_done_506:
+sums_done_528:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_484:
+ring_segmented_506:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000068
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -6544,7 +7204,7 @@ ring_segmented_484:
 	MOVQ AX, 1280(SP)
 	MOVQ $0x00000000, 1272(SP)
 
-ring_block_514:
+ring_block_536:
 	MOVQ    1272(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -6559,33 +7219,33 @@ ring_block_514:
 	MOVQ    BX, 1304(SP)
 	MOVQ    BX, SI
 
-ring_len_515:
+ring_len_537:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_516
+	JAE  ring_len_done_538
 	ADDQ BX, SI
-	JMP  ring_len_515
+	JMP  ring_len_537
 
-ring_len_done_516:
+ring_len_done_538:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_517:
+ring_step_539:
 	CMPQ DI, SI
-	JB   ring_step_done_518
+	JB   ring_step_done_540
 	SUBQ SI, DI
-	JMP  ring_step_517
+	JMP  ring_step_539
 
-ring_step_done_518:
+ring_step_done_540:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_519:
+ring_step_541:
 	CMPQ DI, SI
-	JB   ring_step_done_520
+	JB   ring_step_done_542
 	SUBQ SI, DI
-	JMP  ring_step_519
+	JMP  ring_step_541
 
-ring_step_done_520:
+ring_step_done_542:
 	MOVQ    DI, 1264(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -6614,26 +7274,26 @@ ring_step_done_520:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_521:
+sums_zero_543:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_522
+	JAE     sums_zeroed_544
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_521
+	JMP     sums_zero_543
 
-sums_zeroed_522:
-ring_row_523:
+sums_zeroed_544:
+ring_row_545:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_524
+	JE   ring_rows_done_546
 	XORQ SI, SI
 	MOVQ 1304(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_526
+	JGT  single_548
 
-unrolled_525:
+unrolled_547:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6704,15 +7364,15 @@ unrolled_525:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_525
+	JLE         unrolled_547
 
-single_526:
+single_548:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_528
+	JGT  remainder_550
 
-single_loop_527:
+single_loop_549:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6735,11 +7395,11 @@ single_loop_527:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_527
+	JLE         single_loop_549
 
-remainder_528:
+remainder_550:
 	SUBQ         R8, DI
-	JE           span_done_529
+	JE           span_done_551
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -6762,16 +7422,16 @@ remainder_528:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_529:
+span_done_551:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_523
+	JMP   ring_row_545
 
-ring_rows_done_524:
+ring_rows_done_546:
 	MOVQ 1272(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -6779,71 +7439,71 @@ ring_rows_done_524:
 	MOVQ 1248(SP), SI
 	MOVQ 1288(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_531
+	JLE  fold_ext_done_553
 	CMPQ DI, SI
-	JA   fold_ext_scalar_532
+	JA   fold_ext_scalar_554
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_530:
+fold_ext_552:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_531
+	JBE     fold_ext_done_553
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_530
+	JMP     fold_ext_552
 
-fold_ext_scalar_532:
+fold_ext_scalar_554:
 	MOVQ 1288(SP), DI
 
-fold_ext_element_533:
+fold_ext_element_555:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_534
+	JBE    fold_ext_element_done_556
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_533
+	JMP    fold_ext_element_555
 
-fold_ext_element_done_534:
-fold_ext_done_531:
-fold_535:
+fold_ext_element_done_556:
+fold_ext_done_553:
+fold_557:
 	CMPQ   SI, BX
-	JBE    fold_done_536
+	JBE    fold_done_558
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_535
+	JMP    fold_557
 
-fold_done_536:
+fold_done_558:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_537
+	JNE  sums_planes_559
 	MOVQ 1296(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_539:
+sums_vector_561:
 	CMPQ       BX, SI
-	JGT        sums_scalar_540
+	JGT        sums_scalar_562
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_539
+	JMP        sums_vector_561
 
-sums_scalar_540:
+sums_scalar_562:
 	CMPQ      BX, 1296(SP)
-	JE        sums_done_538
+	JE        sums_done_560
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -6851,18 +7511,18 @@ sums_scalar_540:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_540
+	JMP       sums_scalar_562
 
-sums_planes_537:
+sums_planes_559:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_541:
+sums_group_563:
 	MOVQ   1296(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_543
+	JB     sums_single_565
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -6871,7 +7531,7 @@ sums_group_541:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_542:
+sums_group_plane_564:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -6880,7 +7540,7 @@ sums_group_plane_542:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_542
+	JB        sums_group_plane_564
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -6905,32 +7565,32 @@ sums_group_plane_542:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_541
+	JMP       sums_group_563
 
-sums_single_543:
+sums_single_565:
 	CMPQ   BX, 1296(SP)
-	JE     sums_done_538
+	JE     sums_done_560
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_544:
+sums_single_plane_566:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_544
+	JB        sums_single_plane_566
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_543
+	JMP       sums_single_565
 
-sums_done_538:
+sums_done_560:
 	ADDQ 1296(SP), AX
 	MOVQ AX, 1272(SP)
-	JMP  ring_block_514
+	JMP  ring_block_536
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -6945,9 +7605,9 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+48(FP), Y1
 	CMPQ         DX, $0x00000008
-	JA           general_546
+	JA           general_568
 	CMPQ         DX, $0x00000004
-	JB           general_546
+	JB           general_568
 	SUBQ         $0x00000004, DX
 	VMOVUPD      (CX)(DX*8), Y2
 	VCMPPD       $0x1e, Y0, Y2, Y3
@@ -6960,17 +7620,17 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VBLENDVPD    Y0, Y2, Y1, Y1
 	VMOVUPD      Y1, (AX)(BX*8)
 	VMOVUPD      Y4, (AX)(DX*8)
-	JMP          short_done_545
+	JMP          short_done_567
 
-general_546:
+general_568:
 	MOVQ       DX, BX
 	SHLQ       $0x03, BX
 	CMPQ       BX, ·streamThreshold+0(SB)
-	JB         cached_547
+	JB         cached_569
 	CMPQ       AX, CX
-	JE         cached_547
+	JE         cached_569
 	CMPQ       AX, CX
-	JE         cached_547
+	JE         cached_569
 	XORQ       BX, BX
 	MOVQ       AX, SI
 	NEGQ       SI
@@ -6979,7 +7639,7 @@ general_546:
 	CMPQ       SI, DX
 	CMOVQGT    DX, SI
 	TESTQ      SI, SI
-	JE         aligned_549
+	JE         aligned_571
 	MOVQ       SI, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -6992,15 +7652,15 @@ general_546:
 	VMASKMOVPD Y5, Y2, (AX)(BX*8)
 	MOVQ       SI, BX
 
-aligned_549:
+aligned_571:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  single_551
+	JGT  single_573
 
 	PCALIGN $64
 
-unrolled_550:
+unrolled_572:
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7023,15 +7683,15 @@ unrolled_550:
 	VMOVNTPD  Y4, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
 	CMPQ      BX, SI
-	JLE       unrolled_550
+	JLE       unrolled_572
 
-single_551:
+single_573:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 	CMPQ BX, SI
-	JGT  remainder_553
+	JGT  remainder_575
 
-single_loop_552:
+single_loop_574:
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7039,11 +7699,11 @@ single_loop_552:
 	VMOVNTPD  Y4, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
 	CMPQ      BX, SI
-	JLE       single_loop_552
+	JLE       single_loop_574
 
-remainder_553:
+remainder_575:
 	SUBQ       BX, DX
-	JE         span_done_554
+	JE         span_done_576
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -7054,31 +7714,31 @@ remainder_553:
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
 
-span_done_554:
+span_done_576:
 	SFENCE
-	JMP stored_548
+	JMP stored_570
 
-cached_547:
+cached_569:
 	XORQ      BX, BX
 	TESTQ     $0x00000003, DX
-	JE        no_last_560
+	JE        no_last_582
 	MOVQ      DX, SI
 	SUBQ      $0x00000004, SI
-	JL        no_last_560
+	JL        no_last_582
 	VMOVUPD   (CX)(SI*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 
-no_last_560:
+no_last_582:
 	MOVQ DX, DI
 	SUBQ $0x00000010, DI
 	CMPQ BX, DI
-	JGT  single_556
+	JGT  single_578
 
 	PCALIGN $64
 
-unrolled_555:
+unrolled_577:
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -7101,15 +7761,15 @@ unrolled_555:
 	VMOVUPD   Y5, 96(AX)(BX*8)
 	ADDQ      $0x00000010, BX
 	CMPQ      BX, DI
-	JLE       unrolled_555
+	JLE       unrolled_577
 
-single_556:
+single_578:
 	MOVQ DX, DI
 	SUBQ $0x00000004, DI
 	CMPQ BX, DI
-	JGT  remainder_558
+	JGT  remainder_580
 
-single_loop_557:
+single_loop_579:
 	VMOVUPD   (CX)(BX*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -7117,23 +7777,23 @@ single_loop_557:
 	VMOVUPD   Y5, (AX)(BX*8)
 	ADDQ      $0x00000004, BX
 	CMPQ      BX, DI
-	JLE       single_loop_557
+	JLE       single_loop_579
 
-remainder_558:
+remainder_580:
 	MOVQ    DX, DI
 	SUBQ    BX, DI
-	JE      span_done_559
+	JE      span_done_581
 	CMPQ    DX, $0x00000004
-	JL      masked_561
+	JL      masked_583
 	VMOVUPD Y4, (AX)(SI*8)
 
-span_done_559:
-stored_548:
-short_done_545:
+span_done_581:
+stored_570:
+short_done_567:
 	VZEROUPPER
 	RET
 
-masked_561:
+masked_583:
 	MOVQ       DI, DX
 	SHLQ       $0x03, DX
 	NEGQ       DX
@@ -7144,7 +7804,7 @@ masked_561:
 	VMULPD     Y1, Y3, Y1
 	VBLENDVPD  Y0, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(BX*8)
-	JMP        span_done_559
+	JMP        span_done_581
 
 // func forwardPlanesAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, CMOV, MMX+
@@ -7159,20 +7819,327 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
-	MOVQ   DX, R10
-	SHLQ   $0x03, R10
-	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_562
-	CMPQ   R8, $0x00000800
-	JB     cached_562
-	CMPQ   AX, CX
-	JE     cached_562
-	CMPQ   AX, CX
-	JE     cached_562
+	CMPQ   BX, $0x00000020
+	JA     short_planes_general_585
+	CMPQ   BX, $0x00000004
+	JB     short_planes_general_585
 	CMPQ   DX, $0x00
-	JE     planes_done_565
+	JE     planes_end_584
+	MOVQ   BX, R10
+	DECQ   R10
+	SHRQ   $0x02, R10
+	MOVQ   BX, R11
+	SUBQ   $0x00000004, R11
+	XORQ   R12, R12
+	CMPQ   R10, $0x00
+	JE     short_planes_0_586
+	CMPQ   R10, $0x01
+	JE     short_planes_1_587
+	CMPQ   R10, $0x02
+	JE     short_planes_2_588
+	CMPQ   R10, $0x03
+	JE     short_planes_3_589
+	CMPQ   R10, $0x04
+	JE     short_planes_4_590
+	CMPQ   R10, $0x05
+	JE     short_planes_5_591
+	CMPQ   R10, $0x06
+	JE     short_planes_6_592
+	CMPQ   R10, $0x07
+	JE     short_planes_7_593
+	JMP    short_planes_general_585
 
-plane_564:
+short_planes_0_586:
+	VBROADCASTSD (DI)(R9*8), Y1
+	VMOVUPD      (CX)(R11*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y1
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMOVUPD      Y1, (AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_0_586
+	JMP          planes_end_584
+
+short_planes_1_587:
+	VBROADCASTSD (DI)(R9*8), Y1
+	VMOVUPD      (CX)(R11*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y4
+	VBLENDVPD    Y3, Y2, Y4, Y4
+	VMOVUPD      (CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y1
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMOVUPD      Y1, (AX)(R12*8)
+	VMOVUPD      Y4, (AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_1_587
+	JMP          planes_end_584
+
+short_planes_2_588:
+	VBROADCASTSD (DI)(R9*8), Y1
+	VMOVUPD      (CX)(R11*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y4
+	VBLENDVPD    Y3, Y2, Y4, Y4
+	VMOVUPD      (CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, (AX)(R12*8)
+	VMOVUPD      32(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y1
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMOVUPD      Y1, 32(AX)(R12*8)
+	VMOVUPD      Y4, (AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_2_588
+	JMP          planes_end_584
+
+short_planes_3_589:
+	VBROADCASTSD (DI)(R9*8), Y1
+	VMOVUPD      (CX)(R11*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y4
+	VBLENDVPD    Y3, Y2, Y4, Y4
+	VMOVUPD      (CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, (AX)(R12*8)
+	VMOVUPD      32(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R12*8)
+	VMOVUPD      64(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y1
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMOVUPD      Y1, 64(AX)(R12*8)
+	VMOVUPD      Y4, (AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_3_589
+	JMP          planes_end_584
+
+short_planes_4_590:
+	VBROADCASTSD (DI)(R9*8), Y1
+	VMOVUPD      (CX)(R11*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y4
+	VBLENDVPD    Y3, Y2, Y4, Y4
+	VMOVUPD      (CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, (AX)(R12*8)
+	VMOVUPD      32(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R12*8)
+	VMOVUPD      64(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 64(AX)(R12*8)
+	VMOVUPD      96(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y1
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMOVUPD      Y1, 96(AX)(R12*8)
+	VMOVUPD      Y4, (AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_4_590
+	JMP          planes_end_584
+
+short_planes_5_591:
+	VBROADCASTSD (DI)(R9*8), Y1
+	VMOVUPD      (CX)(R11*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y4
+	VBLENDVPD    Y3, Y2, Y4, Y4
+	VMOVUPD      (CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, (AX)(R12*8)
+	VMOVUPD      32(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R12*8)
+	VMOVUPD      64(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 64(AX)(R12*8)
+	VMOVUPD      96(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 96(AX)(R12*8)
+	VMOVUPD      128(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y1
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMOVUPD      Y1, 128(AX)(R12*8)
+	VMOVUPD      Y4, (AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_5_591
+	JMP          planes_end_584
+
+short_planes_6_592:
+	VBROADCASTSD (DI)(R9*8), Y1
+	VMOVUPD      (CX)(R11*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y4
+	VBLENDVPD    Y3, Y2, Y4, Y4
+	VMOVUPD      (CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, (AX)(R12*8)
+	VMOVUPD      32(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R12*8)
+	VMOVUPD      64(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 64(AX)(R12*8)
+	VMOVUPD      96(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 96(AX)(R12*8)
+	VMOVUPD      128(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 128(AX)(R12*8)
+	VMOVUPD      160(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y1
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMOVUPD      Y1, 160(AX)(R12*8)
+	VMOVUPD      Y4, (AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_6_592
+	JMP          planes_end_584
+
+short_planes_7_593:
+	VBROADCASTSD (DI)(R9*8), Y1
+	VMOVUPD      (CX)(R11*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y4
+	VBLENDVPD    Y3, Y2, Y4, Y4
+	VMOVUPD      (CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, (AX)(R12*8)
+	VMOVUPD      32(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R12*8)
+	VMOVUPD      64(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 64(AX)(R12*8)
+	VMOVUPD      96(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 96(AX)(R12*8)
+	VMOVUPD      128(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 128(AX)(R12*8)
+	VMOVUPD      160(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y5
+	VBLENDVPD    Y3, Y2, Y5, Y5
+	VMOVUPD      Y5, 160(AX)(R12*8)
+	VMOVUPD      192(CX)(R12*8), Y2
+	VCMPPD       $0x1e, Y0, Y2, Y3
+	VMULPD       Y1, Y2, Y1
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMOVUPD      Y1, 192(AX)(R12*8)
+	VMOVUPD      Y4, (AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_7_593
+	JMP          planes_end_584
+
+short_planes_general_585:
+	MOVQ DX, R10
+	SHLQ $0x03, R10
+	CMPQ R10, ·streamThreshold+0(SB)
+	JB   cached_594
+	CMPQ R8, $0x00000800
+	JB   cached_594
+	CMPQ AX, CX
+	JE   cached_594
+	CMPQ AX, CX
+	JE   cached_594
+	CMPQ DX, $0x00
+	JE   planes_done_597
+
+plane_596:
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -7182,7 +8149,7 @@ plane_564:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_566
+	JE           aligned_598
 	MOVQ         R11, R12
 	SHLQ         $0x03, R12
 	NEGQ         R12
@@ -7195,13 +8162,13 @@ plane_564:
 	VMASKMOVPD   Y5, Y2, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_566:
+aligned_598:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_568
+	JGT  single_600
 
-unrolled_567:
+unrolled_599:
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7224,15 +8191,15 @@ unrolled_567:
 	VMOVNTPD  Y4, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
 	CMPQ      R10, R11
-	JLE       unrolled_567
+	JLE       unrolled_599
 
-single_568:
+single_600:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_570
+	JGT  remainder_602
 
-single_loop_569:
+single_loop_601:
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
@@ -7240,12 +8207,12 @@ single_loop_569:
 	VMOVNTPD  Y4, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
 	CMPQ      R10, R11
-	JLE       single_loop_569
+	JLE       single_loop_601
 
-remainder_570:
+remainder_602:
 	MOVQ       BX, R11
 	SUBQ       R10, R11
-	JE         span_done_571
+	JE         span_done_603
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -7256,7 +8223,7 @@ remainder_570:
 	VBLENDVPD  Y4, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
 
-span_done_571:
+span_done_603:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -7264,40 +8231,40 @@ span_done_571:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_564
+	JG      plane_596
 
-planes_done_565:
+planes_done_597:
 	SFENCE
-	JMP stored_563
+	JMP stored_595
 
-cached_562:
+cached_594:
 	CMPQ DX, $0x00
-	JE   planes_done_573
+	JE   planes_done_605
 
-plane_572:
+plane_604:
 	VBROADCASTSD (DI)(R9*8), Y1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000008
-	JBE          two_vectors_580
+	JBE          two_vectors_612
 
-general_579:
+general_611:
 	TESTQ     $0x00000003, BX
-	JE        no_last_581
-	MOVQ      BX, R11
-	SUBQ      $0x00000004, R11
-	JL        no_last_581
-	VMOVUPD   (CX)(R11*8), Y2
+	JE        no_last_613
+	MOVQ      BX, R13
+	SUBQ      $0x00000004, R13
+	JL        no_last_613
+	VMOVUPD   (CX)(R13*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y4
 	VBLENDVPD Y3, Y2, Y4, Y4
 
-no_last_581:
-	MOVQ BX, R12
-	SUBQ $0x00000010, R12
-	CMPQ R10, R12
-	JGT  single_575
+no_last_613:
+	MOVQ BX, R11
+	SUBQ $0x00000010, R11
+	CMPQ R10, R11
+	JGT  single_607
 
-unrolled_574:
+unrolled_606:
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
@@ -7319,34 +8286,34 @@ unrolled_574:
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(R10*8)
 	ADDQ      $0x00000010, R10
-	CMPQ      R10, R12
-	JLE       unrolled_574
+	CMPQ      R10, R11
+	JLE       unrolled_606
 
-single_575:
-	MOVQ BX, R12
-	SUBQ $0x00000004, R12
-	CMPQ R10, R12
-	JGT  remainder_577
+single_607:
+	MOVQ BX, R11
+	SUBQ $0x00000004, R11
+	CMPQ R10, R11
+	JGT  remainder_609
 
-single_loop_576:
+single_loop_608:
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(R10*8)
 	ADDQ      $0x00000004, R10
-	CMPQ      R10, R12
-	JLE       single_loop_576
+	CMPQ      R10, R11
+	JLE       single_loop_608
 
-remainder_577:
-	MOVQ    BX, R12
-	SUBQ    R10, R12
-	JE      span_done_578
+remainder_609:
+	MOVQ    BX, R11
+	SUBQ    R10, R11
+	JE      span_done_610
 	CMPQ    BX, $0x00000004
-	JL      masked_582
-	VMOVUPD Y4, (AX)(R11*8)
+	JL      masked_614
+	VMOVUPD Y4, (AX)(R13*8)
 
-span_done_578:
+span_done_610:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -7354,42 +8321,43 @@ span_done_578:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_572
+	JG      plane_604
 
-planes_done_573:
-stored_563:
+planes_done_605:
+stored_595:
+planes_end_584:
 	VZEROUPPER
 	RET
 
-two_vectors_580:
+two_vectors_612:
 	CMPQ      BX, $0x00000004
-	JB        general_579
+	JB        general_611
 	MOVQ      BX, R10
 	SUBQ      $0x00000004, R10
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
-	XORQ      R12, R12
-	VMOVUPD   (CX)(R12*8), Y2
+	XORQ      R11, R11
+	VMOVUPD   (CX)(R11*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y1
 	VBLENDVPD Y3, Y2, Y1, Y1
-	VMOVUPD   Y1, (AX)(R12*8)
+	VMOVUPD   Y1, (AX)(R11*8)
 	VMOVUPD   Y5, (AX)(R10*8)
-	JMP       span_done_578
+	JMP       span_done_610
 
-masked_582:
-	SHLQ       $0x03, R12
-	NEGQ       R12
-	LEAQ       tailmask<>+32(SB), R13
-	VMOVDQU    (R13)(R12*1), Y2
+masked_614:
+	SHLQ       $0x03, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y2
 	VMASKMOVPD (CX)(R10*8), Y2, Y3
 	VCMPPD     $0x1e, Y0, Y3, Y5
 	VMULPD     Y1, Y3, Y1
 	VBLENDVPD  Y5, Y3, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R10*8)
-	JMP        span_done_578
+	JMP        span_done_610
 
 // func forwardPatternAVX2F64(dst []float64, x []float64, pattern []float64)
 // Requires: AVX, CMOV, MMX+
@@ -7403,16 +8371,16 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   SI, $0x00000008
-	JA     short_rows_done_585
+	JA     short_rows_done_617
 	CMPQ   SI, $0x00000004
-	JB     short_rows_done_585
+	JB     short_rows_done_617
 	CMPQ   DX, SI
-	JB     short_rows_done_585
+	JB     short_rows_done_617
 	MOVQ   SI, R8
 	SUBQ   $0x00000004, R8
 	XORQ   R10, R10
 
-short_row_584:
+short_row_616:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7427,25 +8395,25 @@ short_row_584:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       short_row_584
+	JAE       short_row_616
 	TESTQ     DX, DX
-	JE        pattern_done_583
+	JE        pattern_done_615
 
-short_rows_done_585:
+short_rows_done_617:
 	MOVQ DX, R8
 	SHLQ $0x03, R8
 	CMPQ R8, ·streamThreshold+0(SB)
-	JB   cached_586
+	JB   cached_618
 	CMPQ DI, $0x00000800
-	JB   cached_586
+	JB   cached_618
 	CMPQ AX, CX
-	JE   cached_586
+	JE   cached_618
 	CMPQ AX, CX
-	JE   cached_586
+	JE   cached_618
 	CMPQ DX, $0x00
-	JE   rows_done_589
+	JE   rows_done_621
 
-row_588:
+row_620:
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -7457,7 +8425,7 @@ row_588:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_590
+	JE         aligned_622
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -7471,13 +8439,13 @@ row_588:
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 	MOVQ       R9, R8
 
-aligned_590:
+aligned_622:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_592
+	JGT  single_624
 
-unrolled_591:
+unrolled_623:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7500,15 +8468,15 @@ unrolled_591:
 	VMOVNTPD  Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R9
-	JLE       unrolled_591
+	JLE       unrolled_623
 
-single_592:
+single_624:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_594
+	JGT  remainder_626
 
-single_loop_593:
+single_loop_625:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7516,12 +8484,12 @@ single_loop_593:
 	VMOVNTPD  Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R9
-	JLE       single_loop_593
+	JLE       single_loop_625
 
-remainder_594:
+remainder_626:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_595
+	JE         span_done_627
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -7533,48 +8501,48 @@ remainder_594:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_595:
+span_done_627:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_588
+	JG   row_620
 
-rows_done_589:
+rows_done_621:
 	SFENCE
-	JMP stored_587
+	JMP stored_619
 
-cached_586:
+cached_618:
 	CMPQ DX, $0x00
-	JE   rows_done_597
+	JE   rows_done_629
 
-row_596:
+row_628:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
 	XORQ    R8, R8
 	CMPQ    DI, $0x00000008
-	JBE     two_vectors_604
+	JBE     two_vectors_636
 
-general_603:
+general_635:
 	TESTQ     $0x00000003, DI
-	JE        no_last_605
+	JE        no_last_637
 	MOVQ      DI, R9
 	SUBQ      $0x00000004, R9
-	JL        no_last_605
+	JL        no_last_637
 	VMOVUPD   (CX)(R9*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R9*8), Y1, Y4
 	VBLENDVPD Y2, Y1, Y4, Y4
 
-no_last_605:
+no_last_637:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R8, R10
-	JGT  single_599
+	JGT  single_631
 
-unrolled_598:
+unrolled_630:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7597,15 +8565,15 @@ unrolled_598:
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R10
-	JLE       unrolled_598
+	JLE       unrolled_630
 
-single_599:
+single_631:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 	CMPQ R8, R10
-	JGT  remainder_601
+	JGT  remainder_633
 
-single_loop_600:
+single_loop_632:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -7613,33 +8581,33 @@ single_loop_600:
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R10
-	JLE       single_loop_600
+	JLE       single_loop_632
 
-remainder_601:
+remainder_633:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_602
+	JE      span_done_634
 	CMPQ    DI, $0x00000004
-	JL      masked_606
+	JL      masked_638
 	VMOVUPD Y4, (AX)(R9*8)
 
-span_done_602:
+span_done_634:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_596
+	JG   row_628
 
-rows_done_597:
-stored_587:
-pattern_done_583:
+rows_done_629:
+stored_619:
+pattern_done_615:
 	VZEROUPPER
 	RET
 
-two_vectors_604:
+two_vectors_636:
 	CMPQ      DI, $0x00000004
-	JB        general_603
+	JB        general_635
 	MOVQ      DI, R8
 	SUBQ      $0x00000004, R8
 	VMOVUPD   (CX)(R8*8), Y1
@@ -7653,9 +8621,9 @@ two_vectors_604:
 	VBLENDVPD Y2, Y1, Y5, Y5
 	VMOVUPD   Y5, (AX)(R10*8)
 	VMOVUPD   Y3, (AX)(R8*8)
-	JMP       span_done_602
+	JMP       span_done_634
 
-masked_606:
+masked_638:
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -7666,7 +8634,7 @@ masked_606:
 	VMULPD     Y5, Y2, Y5
 	VBLENDVPD  Y3, Y2, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R8*8)
-	JMP        span_done_602
+	JMP        span_done_634
 
 // func forwardRingAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, CMOV
@@ -7683,36 +8651,36 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_607
+	JA     ring_segmented_639
 	MOVQ   R8, R9
 
-ring_len_608:
+ring_len_640:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_609
+	JAE  ring_len_done_641
 	ADDQ R8, R9
-	JMP  ring_len_608
+	JMP  ring_len_640
 
-ring_len_done_609:
+ring_len_done_641:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_610:
+ring_step_642:
 	CMPQ R10, R9
-	JB   ring_step_done_611
+	JB   ring_step_done_643
 	SUBQ R9, R10
-	JMP  ring_step_610
+	JMP  ring_step_642
 
-ring_step_done_611:
+ring_step_done_643:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_612:
+ring_step_644:
 	CMPQ R10, R9
-	JB   ring_step_done_613
+	JB   ring_step_done_645
 	SUBQ R9, R10
-	JMP  ring_step_612
+	JMP  ring_step_644
 
-ring_step_done_613:
+ring_step_done_645:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    16(R9), R9
@@ -7722,76 +8690,76 @@ ring_step_done_613:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000004
-	JB      ring_short_614
+	JB      ring_short_646
 	CMPQ    AX, $0x01
-	JNE     ring_planes_615
+	JNE     ring_planes_647
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_617:
+ring_copy_649:
 	CMPQ    AX, R10
-	JAE     ring_built_616
+	JAE     ring_built_648
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_618
+	JB      ring_copy_tail_650
 	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_617
+	JNE     ring_copy_649
 	XORQ    R8, R8
-	JMP     ring_copy_617
+	JMP     ring_copy_649
 
-ring_copy_tail_618:
+ring_copy_tail_650:
 	VMOVUPD -32(R9)(DX*8), Y1
 	ADDQ    R11, AX
 	VMOVUPD Y1, -32(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_617
+	JMP     ring_copy_649
 
-ring_planes_615:
+ring_planes_647:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_619
+	JA   ring_long_planes_651
 	MOVQ R10, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_620:
+ring_fill_652:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_621
+	JGT          ring_fill_last_653
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_622
+	JNE          ring_wrap_654
 	XORQ         R8, R8
 
-ring_wrap_622:
-	JMP ring_fill_620
+ring_wrap_654:
+	JMP ring_fill_652
 
-ring_fill_last_621:
+ring_fill_last_653:
 	CMPQ         R11, R10
-	JAE          ring_built_616
+	JAE          ring_built_648
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_623
+	JNE          ring_wrap_655
 	XORQ         R8, R8
 
-ring_wrap_623:
-	JMP ring_fill_last_621
+ring_wrap_655:
+	JMP ring_fill_last_653
 
-ring_long_planes_619:
-ring_channel_624:
+ring_long_planes_651:
+ring_channel_656:
 	CMPQ         R11, R10
-	JAE          ring_built_616
+	JAE          ring_built_648
 	VBROADCASTSD (R9)(R8*8), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -7799,57 +8767,57 @@ ring_channel_624:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_625:
+ring_plane_657:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_625
+	JB      ring_plane_657
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_626
+	JNE     ring_wrap_658
 	XORQ    R8, R8
 
-ring_wrap_626:
-	JMP ring_channel_624
+ring_wrap_658:
+	JMP ring_channel_656
 
-ring_short_614:
+ring_short_646:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_627:
+ring_element_659:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_628
+	JB   ring_element_next_660
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_628
+	JB   ring_element_next_660
 	XORQ R11, R11
 
-ring_element_next_628:
+ring_element_next_660:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_627
+	JB      ring_element_659
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_629
+	JE      ring_exact_661
 	SUBQ    R8, AX
 
-ring_exact_629:
+ring_exact_661:
 	MOVQ AX, DX
 
-ring_repeat_630:
+ring_repeat_662:
 	CMPQ    DX, R10
-	JAE     ring_built_616
+	JAE     ring_built_648
 	VMOVUPD Y1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_630
+	JMP     ring_repeat_662
 
-ring_built_616:
+ring_built_648:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -7858,9 +8826,9 @@ ring_built_616:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  single_632
+	JGT  single_664
 
-unrolled_631:
+unrolled_663:
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7887,15 +8855,15 @@ unrolled_631:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000010, DX
 	CMPQ      DX, R8
-	JLE       unrolled_631
+	JLE       unrolled_663
 
-single_632:
+single_664:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 	CMPQ DX, R8
-	JGT  remainder_634
+	JGT  remainder_666
 
-single_loop_633:
+single_loop_665:
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -7907,11 +8875,11 @@ single_loop_633:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, DX
 	CMPQ      DX, R8
-	JLE       single_loop_633
+	JLE       single_loop_665
 
-remainder_634:
+remainder_666:
 	SUBQ       DX, SI
-	JE         span_done_635
+	JE         span_done_667
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -7923,10 +8891,10 @@ remainder_634:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_635:
+span_done_667:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_607:
+ring_segmented_639:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -7936,11 +8904,11 @@ ring_segmented_607:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_636
+	JE   ring_rows_668
 
-ring_segment_637:
+ring_segment_669:
 	CMPQ    SI, $0x00
-	JE      ring_done_638
+	JE      ring_done_670
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -7957,33 +8925,33 @@ ring_segment_637:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_639:
+ring_len_671:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_640
+	JAE  ring_len_done_672
 	ADDQ R9, R11
-	JMP  ring_len_639
+	JMP  ring_len_671
 
-ring_len_done_640:
+ring_len_done_672:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_641:
+ring_step_673:
 	CMPQ R12, R11
-	JB   ring_step_done_642
+	JB   ring_step_done_674
 	SUBQ R11, R12
-	JMP  ring_step_641
+	JMP  ring_step_673
 
-ring_step_done_642:
+ring_step_done_674:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_643:
+ring_step_675:
 	CMPQ R12, R11
-	JB   ring_step_done_644
+	JB   ring_step_done_676
 	SUBQ R11, R12
-	JMP  ring_step_643
+	JMP  ring_step_675
 
-ring_step_done_644:
+ring_step_done_676:
 	MOVQ    R12, 1936(SP)
 	LEAQ    16(R11), R11
 	CMPQ    R10, R11
@@ -7993,76 +8961,76 @@ ring_step_done_644:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000004
-	JB      ring_short_645
+	JB      ring_short_677
 	CMPQ    R8, $0x01
-	JNE     ring_planes_646
+	JNE     ring_planes_678
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_648:
+ring_copy_680:
 	CMPQ    R8, AX
-	JAE     ring_built_647
+	JAE     ring_built_679
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_649
+	JB      ring_copy_tail_681
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_648
+	JNE     ring_copy_680
 	XORQ    R9, R9
-	JMP     ring_copy_648
+	JMP     ring_copy_680
 
-ring_copy_tail_649:
+ring_copy_tail_681:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R11, R8
 	VMOVUPD Y1, -32(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_648
+	JMP     ring_copy_680
 
-ring_planes_646:
+ring_planes_678:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_650
+	JA   ring_long_planes_682
 	MOVQ AX, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_651:
+ring_fill_683:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_652
+	JGT          ring_fill_last_684
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_653
+	JNE          ring_wrap_685
 	XORQ         R9, R9
 
-ring_wrap_653:
-	JMP ring_fill_651
+ring_wrap_685:
+	JMP ring_fill_683
 
-ring_fill_last_652:
+ring_fill_last_684:
 	CMPQ         R11, AX
-	JAE          ring_built_647
+	JAE          ring_built_679
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_654
+	JNE          ring_wrap_686
 	XORQ         R9, R9
 
-ring_wrap_654:
-	JMP ring_fill_last_652
+ring_wrap_686:
+	JMP ring_fill_last_684
 
-ring_long_planes_650:
-ring_channel_655:
+ring_long_planes_682:
+ring_channel_687:
 	CMPQ         R11, AX
-	JAE          ring_built_647
+	JAE          ring_built_679
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -8070,345 +9038,57 @@ ring_channel_655:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_656:
+ring_plane_688:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_656
+	JB      ring_plane_688
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_657
+	JNE     ring_wrap_689
 	XORQ    R9, R9
 
-ring_wrap_657:
-	JMP ring_channel_655
+ring_wrap_689:
+	JMP ring_channel_687
 
-ring_short_645:
+ring_short_677:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_658:
+ring_element_690:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_659
+	JB   ring_element_next_691
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_659
+	JB   ring_element_next_691
 	XORQ R11, R11
 
-ring_element_next_659:
+ring_element_next_691:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_658
+	JB      ring_element_690
 	VMOVUPD (DI), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_660
+	JE      ring_exact_692
 	SUBQ    R9, DX
 
-ring_exact_660:
+ring_exact_692:
 	MOVQ DX, R8
 
-ring_repeat_661:
+ring_repeat_693:
 	CMPQ    R8, AX
-	JAE     ring_built_647
+	JAE     ring_built_679
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_661
+	JMP     ring_repeat_693
 
-ring_built_647:
-	XORQ AX, AX
-	MOVQ 1976(SP), DX
-	XORQ R8, R8
-	MOVQ 1920(SP), R10
-	MOVQ 1928(SP), R11
-	MOVQ 1936(SP), R12
-	MOVQ DX, R9
-	SUBQ $0x00000010, R9
-	CMPQ R8, R9
-	JGT  single_663
-
-unrolled_662:
-	VMOVUPD   (BX)(R8*8), Y1
-	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (DI)(AX*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, (CX)(R8*8)
-	VMOVUPD   32(BX)(R8*8), Y1
-	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    32(DI)(AX*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, 32(CX)(R8*8)
-	VMOVUPD   64(BX)(R8*8), Y1
-	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    64(DI)(AX*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, 64(CX)(R8*8)
-	VMOVUPD   96(BX)(R8*8), Y1
-	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    96(DI)(AX*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, 96(CX)(R8*8)
-	ADDQ      R12, AX
-	MOVQ      AX, R13
-	SUBQ      R10, R13
-	CMOVQCC   R13, AX
-	ADDQ      $0x00000010, R8
-	CMPQ      R8, R9
-	JLE       unrolled_662
-
-single_663:
-	MOVQ DX, R9
-	SUBQ $0x00000004, R9
-	CMPQ R8, R9
-	JGT  remainder_665
-
-single_loop_664:
-	VMOVUPD   (BX)(R8*8), Y1
-	VCMPPD    $0x1e, Y0, Y1, Y2
-	VMULPD    (DI)(AX*8), Y1, Y3
-	VBLENDVPD Y2, Y1, Y3, Y3
-	VMOVUPD   Y3, (CX)(R8*8)
-	ADDQ      R11, AX
-	MOVQ      AX, R12
-	SUBQ      R10, R12
-	CMOVQCC   R12, AX
-	ADDQ      $0x00000004, R8
-	CMPQ      R8, R9
-	JLE       single_loop_664
-
-remainder_665:
-	SUBQ       R8, DX
-	JE         span_done_666
-	SHLQ       $0x03, DX
-	NEGQ       DX
-	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(DX*1), Y1
-	VMASKMOVPD (BX)(R8*8), Y1, Y2
-	VCMPPD     $0x1e, Y0, Y2, Y3
-	VMASKMOVPD (DI)(AX*8), Y1, Y4
-	VMULPD     Y4, Y2, Y4
-	VBLENDVPD  Y3, Y2, Y4, Y4
-	VMASKMOVPD Y4, Y1, (CX)(R8*8)
-
-span_done_666:
-	MOVQ 1944(SP), AX
-	MOVQ 1968(SP), DX
-	MOVQ 1976(SP), R8
-	SUBQ R8, SI
-	SHLQ $0x03, R8
-	ADDQ R8, BX
-	ADDQ R8, CX
-	ADDQ DX, AX
-	MOVQ alpha_len+56(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_667
-	XORQ AX, AX
-
-ring_next_667:
-	MOVQ AX, 1944(SP)
-	JMP  ring_segment_637
-
-ring_done_638:
-	JMP ring_finished_forwardAVX2F64
-
-ring_rows_636:
-ring_block_668:
-	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+56(FP), DX
-	CMPQ    AX, DX
-	JE      ring_finished_forwardAVX2F64
-	SUBQ    AX, DX
-	MOVQ    1952(SP), CX
-	CMPQ    DX, CX
-	CMOVQHI CX, DX
-	MOVQ    DX, 1968(SP)
-	MOVQ    inner+72(FP), CX
-	MOVQ    DX, BX
-	IMULQ   CX, BX
-	MOVQ    BX, 1976(SP)
-	MOVQ    BX, SI
-
-ring_len_669:
-	CMPQ SI, $0x00000004
-	JAE  ring_len_done_670
-	ADDQ BX, SI
-	JMP  ring_len_669
-
-ring_len_done_670:
-	MOVQ SI, 1920(SP)
-	MOVQ $0x00000004, R8
-
-ring_step_671:
-	CMPQ R8, SI
-	JB   ring_step_done_672
-	SUBQ SI, R8
-	JMP  ring_step_671
-
-ring_step_done_672:
-	MOVQ R8, 1928(SP)
-	MOVQ $0x00000010, R8
-
-ring_step_673:
-	CMPQ R8, SI
-	JB   ring_step_done_674
-	SUBQ SI, R8
-	JMP  ring_step_673
-
-ring_step_done_674:
-	MOVQ    R8, 1936(SP)
-	MOVQ    BX, R8
-	LEAQ    16(SI), SI
-	CMPQ    R8, SI
-	CMOVQHI SI, R8
-	MOVQ    R8, 1960(SP)
-	MOVQ    alpha_base+48(FP), SI
-	LEAQ    (SI)(AX*8), SI
-	MOVQ    1960(SP), R8
-	CMPQ    BX, $0x00000004
-	JB      ring_short_675
-	CMPQ    CX, $0x01
-	JNE     ring_planes_676
-	XORQ    BX, BX
-	XORQ    R9, R9
-
-ring_copy_678:
-	CMPQ    BX, R8
-	JAE     ring_built_677
-	MOVQ    DX, R10
-	SUBQ    R9, R10
-	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_679
-	VMOVUPD (SI)(R9*8), Y1
-	VMOVUPD Y1, (DI)(BX*8)
-	ADDQ    $0x00000004, BX
-	ADDQ    $0x00000004, R9
-	CMPQ    R9, DX
-	JNE     ring_copy_678
-	XORQ    R9, R9
-	JMP     ring_copy_678
-
-ring_copy_tail_679:
-	VMOVUPD -32(SI)(DX*8), Y1
-	ADDQ    R10, BX
-	VMOVUPD Y1, -32(DI)(BX*8)
-	XORQ    R9, R9
-	JMP     ring_copy_678
-
-ring_planes_676:
-	XORQ BX, BX
-	XORQ R9, R9
-	CMPQ CX, $0x00000008
-	JA   ring_long_planes_680
-	MOVQ R8, R10
-	SUBQ $0x00000004, R10
-
-ring_fill_681:
-	CMPQ         R9, R10
-	JGT          ring_fill_last_682
-	VBROADCASTSD (SI)(BX*8), Y1
-	VMOVUPD      Y1, (DI)(R9*8)
-	VMOVUPD      Y1, 32(DI)(R9*8)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_683
-	XORQ         BX, BX
-
-ring_wrap_683:
-	JMP ring_fill_681
-
-ring_fill_last_682:
-	CMPQ         R9, R8
-	JAE          ring_built_677
-	VBROADCASTSD (SI)(BX*8), Y1
-	VMOVUPD      Y1, (DI)(R9*8)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_684
-	XORQ         BX, BX
-
-ring_wrap_684:
-	JMP ring_fill_last_682
-
-ring_long_planes_680:
-ring_channel_685:
-	CMPQ         R9, R8
-	JAE          ring_built_677
-	VBROADCASTSD (SI)(BX*8), Y1
-	MOVQ         R9, R11
-	ADDQ         CX, R9
-	MOVQ         R9, R10
-	CMPQ         R10, R8
-	CMOVQHI      R8, R10
-
-ring_plane_686:
-	VMOVUPD Y1, (DI)(R11*8)
-	ADDQ    $0x00000004, R11
-	CMPQ    R11, R10
-	JB      ring_plane_686
-	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_687
-	XORQ    BX, BX
-
-ring_wrap_687:
-	JMP ring_channel_685
-
-ring_short_675:
-	XORQ R9, R9
-	XORQ R10, R10
-	XORQ R11, R11
-
-ring_element_688:
-	MOVQ (SI)(R9*8), R12
-	MOVQ R12, (DI)(R11*8)
-	INCQ R10
-	CMPQ R10, CX
-	JB   ring_element_next_689
-	XORQ R10, R10
-	INCQ R9
-	CMPQ R9, DX
-	JB   ring_element_next_689
-	XORQ R9, R9
-
-ring_element_next_689:
-	INCQ    R11
-	CMPQ    R11, $0x00000004
-	JB      ring_element_688
-	VMOVUPD (DI), Y1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000004
-	JE      ring_exact_690
-	SUBQ    BX, DX
-
-ring_exact_690:
-	MOVQ DX, BX
-
-ring_repeat_691:
-	CMPQ    BX, R8
-	JAE     ring_built_677
-	VMOVUPD Y1, (DI)(BX*8)
-	ADDQ    DX, BX
-	JMP     ring_repeat_691
-
-ring_built_677:
-	IMULQ CX, AX
-	SHLQ  $0x03, AX
-	MOVQ  x_base+24(FP), BX
-	ADDQ  AX, BX
-	MOVQ  dst_base+0(FP), CX
-	ADDQ  AX, CX
-	MOVQ  x_len+32(FP), SI
-
-ring_row_692:
-	CMPQ SI, $0x00
-	JE   ring_rows_done_693
+ring_built_679:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -8484,19 +9164,307 @@ remainder_697:
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
 span_done_698:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R8
+	SUBQ R8, SI
+	SHLQ $0x03, R8
+	ADDQ R8, BX
+	ADDQ R8, CX
+	ADDQ DX, AX
+	MOVQ alpha_len+56(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_699
+	XORQ AX, AX
+
+ring_next_699:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_669
+
+ring_done_670:
+	JMP ring_finished_forwardAVX2F64
+
+ring_rows_668:
+ring_block_700:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+56(FP), DX
+	CMPQ    AX, DX
+	JE      ring_finished_forwardAVX2F64
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+72(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
+
+ring_len_701:
+	CMPQ SI, $0x00000004
+	JAE  ring_len_done_702
+	ADDQ BX, SI
+	JMP  ring_len_701
+
+ring_len_done_702:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000004, R8
+
+ring_step_703:
+	CMPQ R8, SI
+	JB   ring_step_done_704
+	SUBQ SI, R8
+	JMP  ring_step_703
+
+ring_step_done_704:
+	MOVQ R8, 1928(SP)
+	MOVQ $0x00000010, R8
+
+ring_step_705:
+	CMPQ R8, SI
+	JB   ring_step_done_706
+	SUBQ SI, R8
+	JMP  ring_step_705
+
+ring_step_done_706:
+	MOVQ    R8, 1936(SP)
+	MOVQ    BX, R8
+	LEAQ    16(SI), SI
+	CMPQ    R8, SI
+	CMOVQHI SI, R8
+	MOVQ    R8, 1960(SP)
+	MOVQ    alpha_base+48(FP), SI
+	LEAQ    (SI)(AX*8), SI
+	MOVQ    1960(SP), R8
+	CMPQ    BX, $0x00000004
+	JB      ring_short_707
+	CMPQ    CX, $0x01
+	JNE     ring_planes_708
+	XORQ    BX, BX
+	XORQ    R9, R9
+
+ring_copy_710:
+	CMPQ    BX, R8
+	JAE     ring_built_709
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000004
+	JB      ring_copy_tail_711
+	VMOVUPD (SI)(R9*8), Y1
+	VMOVUPD Y1, (DI)(BX*8)
+	ADDQ    $0x00000004, BX
+	ADDQ    $0x00000004, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_710
+	XORQ    R9, R9
+	JMP     ring_copy_710
+
+ring_copy_tail_711:
+	VMOVUPD -32(SI)(DX*8), Y1
+	ADDQ    R10, BX
+	VMOVUPD Y1, -32(DI)(BX*8)
+	XORQ    R9, R9
+	JMP     ring_copy_710
+
+ring_planes_708:
+	XORQ BX, BX
+	XORQ R9, R9
+	CMPQ CX, $0x00000008
+	JA   ring_long_planes_712
+	MOVQ R8, R10
+	SUBQ $0x00000004, R10
+
+ring_fill_713:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_714
+	VBROADCASTSD (SI)(BX*8), Y1
+	VMOVUPD      Y1, (DI)(R9*8)
+	VMOVUPD      Y1, 32(DI)(R9*8)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_715
+	XORQ         BX, BX
+
+ring_wrap_715:
+	JMP ring_fill_713
+
+ring_fill_last_714:
+	CMPQ         R9, R8
+	JAE          ring_built_709
+	VBROADCASTSD (SI)(BX*8), Y1
+	VMOVUPD      Y1, (DI)(R9*8)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_716
+	XORQ         BX, BX
+
+ring_wrap_716:
+	JMP ring_fill_last_714
+
+ring_long_planes_712:
+ring_channel_717:
+	CMPQ         R9, R8
+	JAE          ring_built_709
+	VBROADCASTSD (SI)(BX*8), Y1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, R8
+	CMOVQHI      R8, R10
+
+ring_plane_718:
+	VMOVUPD Y1, (DI)(R11*8)
+	ADDQ    $0x00000004, R11
+	CMPQ    R11, R10
+	JB      ring_plane_718
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_719
+	XORQ    BX, BX
+
+ring_wrap_719:
+	JMP ring_channel_717
+
+ring_short_707:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
+
+ring_element_720:
+	MOVQ (SI)(R9*8), R12
+	MOVQ R12, (DI)(R11*8)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_721
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_721
+	XORQ R9, R9
+
+ring_element_next_721:
+	INCQ    R11
+	CMPQ    R11, $0x00000004
+	JB      ring_element_720
+	VMOVUPD (DI), Y1
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000004
+	JE      ring_exact_722
+	SUBQ    BX, DX
+
+ring_exact_722:
+	MOVQ DX, BX
+
+ring_repeat_723:
+	CMPQ    BX, R8
+	JAE     ring_built_709
+	VMOVUPD Y1, (DI)(BX*8)
+	ADDQ    DX, BX
+	JMP     ring_repeat_723
+
+ring_built_709:
+	IMULQ CX, AX
+	SHLQ  $0x03, AX
+	MOVQ  x_base+24(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dst_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+32(FP), SI
+
+ring_row_724:
+	CMPQ SI, $0x00
+	JE   ring_rows_done_725
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R8, R8
+	MOVQ 1920(SP), R10
+	MOVQ 1928(SP), R11
+	MOVQ 1936(SP), R12
+	MOVQ DX, R9
+	SUBQ $0x00000010, R9
+	CMPQ R8, R9
+	JGT  single_727
+
+unrolled_726:
+	VMOVUPD   (BX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, (CX)(R8*8)
+	VMOVUPD   32(BX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    32(DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 32(CX)(R8*8)
+	VMOVUPD   64(BX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    64(DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 64(CX)(R8*8)
+	VMOVUPD   96(BX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    96(DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, 96(CX)(R8*8)
+	ADDQ      R12, AX
+	MOVQ      AX, R13
+	SUBQ      R10, R13
+	CMOVQCC   R13, AX
+	ADDQ      $0x00000010, R8
+	CMPQ      R8, R9
+	JLE       unrolled_726
+
+single_727:
+	MOVQ DX, R9
+	SUBQ $0x00000004, R9
+	CMPQ R8, R9
+	JGT  remainder_729
+
+single_loop_728:
+	VMOVUPD   (BX)(R8*8), Y1
+	VCMPPD    $0x1e, Y0, Y1, Y2
+	VMULPD    (DI)(AX*8), Y1, Y3
+	VBLENDVPD Y2, Y1, Y3, Y3
+	VMOVUPD   Y3, (CX)(R8*8)
+	ADDQ      R11, AX
+	MOVQ      AX, R12
+	SUBQ      R10, R12
+	CMOVQCC   R12, AX
+	ADDQ      $0x00000004, R8
+	CMPQ      R8, R9
+	JLE       single_loop_728
+
+remainder_729:
+	SUBQ       R8, DX
+	JE         span_done_730
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R9
+	VMOVDQU    (R9)(DX*1), Y1
+	VMASKMOVPD (BX)(R8*8), Y1, Y2
+	VCMPPD     $0x1e, Y0, Y2, Y3
+	VMASKMOVPD (DI)(AX*8), Y1, Y4
+	VMULPD     Y4, Y2, Y4
+	VBLENDVPD  Y3, Y2, Y4, Y4
+	VMASKMOVPD Y4, Y1, (CX)(R8*8)
+
+span_done_730:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_692
+	JMP   ring_row_724
 
-ring_rows_done_693:
+ring_rows_done_725:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_668
+	JMP  ring_block_700
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -8518,11 +9486,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_699
+	JB           cached_731
 	CMPQ         AX, DX
-	JE           cached_699
+	JE           cached_731
 	CMPQ         AX, CX
-	JE           cached_699
+	JE           cached_731
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -8531,7 +9499,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_701
+	JE           aligned_733
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -8548,15 +9516,15 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_701:
+aligned_733:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  single_703
+	JGT  single_735
 
 	PCALIGN $64
 
-unrolled_702:
+unrolled_734:
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8595,15 +9563,15 @@ unrolled_702:
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         unrolled_702
+	JLE         unrolled_734
 
-single_703:
+single_735:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 	CMPQ SI, DI
-	JGT  remainder_705
+	JGT  remainder_737
 
-single_loop_704:
+single_loop_736:
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8615,11 +9583,11 @@ single_loop_704:
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
 	CMPQ        SI, DI
-	JLE         single_loop_704
+	JLE         single_loop_736
 
-remainder_705:
+remainder_737:
 	SUBQ        SI, BX
-	JE          span_done_706
+	JE          span_done_738
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -8634,17 +9602,17 @@ remainder_705:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_706:
+span_done_738:
 	SFENCE
-	JMP stored_700
+	JMP stored_732
 
-cached_699:
+cached_731:
 	XORQ        SI, SI
 	TESTQ       $0x00000003, BX
-	JE          no_last_712
+	JE          no_last_744
 	MOVQ        BX, DI
 	SUBQ        $0x00000004, DI
-	JL          no_last_712
+	JL          no_last_744
 	VMOVUPD     (CX)(DI*8), Y6
 	VMOVUPD     (DX)(DI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8660,15 +9628,15 @@ cached_699:
 	VMULPD      Y5, Y7, Y6
 	VBLENDVPD   Y8, Y7, Y6, Y6
 
-no_last_712:
+no_last_744:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ SI, R8
-	JGT  single_708
+	JGT  single_740
 
 	PCALIGN $64
 
-unrolled_707:
+unrolled_739:
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8707,15 +9675,15 @@ unrolled_707:
 	VMOVUPD     Y7, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, R8
-	JLE         unrolled_707
+	JLE         unrolled_739
 
-single_708:
+single_740:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 	CMPQ SI, R8
-	JGT  remainder_710
+	JGT  remainder_742
 
-single_loop_709:
+single_loop_741:
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -8727,18 +9695,18 @@ single_loop_709:
 	VMOVUPD     Y7, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
 	CMPQ        SI, R8
-	JLE         single_loop_709
+	JLE         single_loop_741
 
-remainder_710:
+remainder_742:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_711
+	JE      span_done_743
 	CMPQ    BX, $0x00000004
-	JL      masked_713
+	JL      masked_745
 	VMOVUPD Y6, (AX)(DI*8)
 
-span_done_711:
-stored_700:
+span_done_743:
+stored_732:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8750,7 +9718,7 @@ stored_700:
 	VZEROUPPER
 	RET
 
-masked_713:
+masked_745:
 	MOVQ        R8, BX
 	SHLQ        $0x03, BX
 	NEGQ        BX
@@ -8765,7 +9733,7 @@ masked_713:
 	VMULPD      Y5, Y8, Y5
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
-	JMP         span_done_711
+	JMP         span_done_743
 
 // func backwardPlanesAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, acc []float64, inner int)
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -8790,17 +9758,17 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	MOVQ    BX, R12
 	SHLQ    $0x03, R12
 	CMPQ    R12, ·streamThreshold+0(SB)
-	JB      cached_714
+	JB      cached_747
 	CMPQ    R10, $0x00000800
-	JB      cached_714
+	JB      cached_747
 	CMPQ    AX, DX
-	JE      cached_714
+	JE      cached_747
 	CMPQ    AX, CX
-	JE      cached_714
+	JE      cached_747
 	CMPQ    BX, $0x00
-	JE      planes_done_717
+	JE      planes_done_750
 
-plane_716:
+plane_749:
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8814,7 +9782,7 @@ plane_716:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_718
+	JE           aligned_751
 	MOVQ         R13, R14
 	SHLQ         $0x03, R14
 	NEGQ         R14
@@ -8831,13 +9799,13 @@ plane_716:
 	VMASKMOVPD   Y7, Y6, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_718:
+aligned_751:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  single_720
+	JGT  single_753
 
-unrolled_719:
+unrolled_752:
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8876,15 +9844,15 @@ unrolled_719:
 	VMOVNTPD    Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         unrolled_719
+	JLE         unrolled_752
 
-single_720:
+single_753:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 	CMPQ R12, R13
-	JGT  remainder_722
+	JGT  remainder_755
 
-single_loop_721:
+single_loop_754:
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -8896,12 +9864,12 @@ single_loop_721:
 	VMOVNTPD    Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
 	CMPQ        R12, R13
-	JLE         single_loop_721
+	JLE         single_loop_754
 
-remainder_722:
+remainder_755:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_723
+	JE          span_done_756
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -8916,7 +9884,7 @@ remainder_722:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_723:
+span_done_756:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -8934,17 +9902,17 @@ span_done_723:
 	SUBQ         R8, R12
 	CMOVQEQ      R12, R11
 	SUBQ         DI, BX
-	JG           plane_716
+	JG           plane_749
 
-planes_done_717:
+planes_done_750:
 	SFENCE
-	JMP stored_715
+	JMP stored_748
 
-cached_714:
+cached_747:
 	CMPQ BX, $0x00
-	JE   planes_done_725
+	JE   planes_done_758
 
-plane_724:
+plane_757:
 	VBROADCASTSD (R9)(R11*8), Y6
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -8952,10 +9920,10 @@ plane_724:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000003, DI
-	JE           no_last_731
+	JE           no_last_764
 	MOVQ         DI, R14
 	SUBQ         $0x00000004, R14
-	JL           no_last_731
+	JL           no_last_764
 	VMOVUPD      (CX)(R14*8), Y7
 	VMOVUPD      (DX)(R14*8), Y8
 	VCMPPD       $0x1e, Y0, Y7, Y9
@@ -8966,13 +9934,13 @@ plane_724:
 	VMULPD       Y6, Y8, Y7
 	VBLENDVPD    Y9, Y8, Y7, Y7
 
-no_last_731:
+no_last_764:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  single_727
+	JGT  single_760
 
-unrolled_726:
+unrolled_759:
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -9011,15 +9979,15 @@ unrolled_726:
 	VMOVUPD     Y8, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         unrolled_726
+	JLE         unrolled_759
 
-single_727:
+single_760:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 	CMPQ R12, R13
-	JGT  remainder_729
+	JGT  remainder_762
 
-single_loop_728:
+single_loop_761:
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -9031,17 +9999,17 @@ single_loop_728:
 	VMOVUPD     Y8, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
 	CMPQ        R12, R13
-	JLE         single_loop_728
+	JLE         single_loop_761
 
-remainder_729:
+remainder_762:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_730
+	JE      span_done_763
 	CMPQ    DI, $0x00000004
-	JL      masked_732
+	JL      masked_765
 	VMOVUPD Y7, (AX)(R14*8)
 
-span_done_730:
+span_done_763:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -9059,14 +10027,14 @@ span_done_730:
 	SUBQ         R8, R12
 	CMOVQEQ      R12, R11
 	SUBQ         DI, BX
-	JG           plane_724
+	JG           plane_757
 
-planes_done_725:
-stored_715:
+planes_done_758:
+stored_748:
 	VZEROUPPER
 	RET
 
-masked_732:
+masked_765:
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R15
@@ -9080,7 +10048,7 @@ masked_732:
 	VMULPD      Y6, Y10, Y6
 	VBLENDVPD   Y11, Y10, Y6, Y6
 	VMASKMOVPD  Y6, Y8, (AX)(R12*8)
-	JMP         span_done_730
+	JMP         span_done_763
 
 // func backwardPatternAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -9098,17 +10066,17 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_734
+	JB     cached_767
 	CMPQ   R9, $0x00000800
-	JB     cached_734
+	JB     cached_767
 	CMPQ   AX, DX
-	JE     cached_734
+	JE     cached_767
 	CMPQ   AX, CX
-	JE     cached_734
+	JE     cached_767
 	CMPQ   BX, $0x00
-	JE     rows_done_737
+	JE     rows_done_770
 
-row_736:
+row_769:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -9120,7 +10088,7 @@ row_736:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_738
+	JE          aligned_771
 	MOVQ        R11, R12
 	SHLQ        $0x03, R12
 	NEGQ        R12
@@ -9140,13 +10108,13 @@ row_736:
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_738:
+aligned_771:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_740
+	JGT  single_773
 
-unrolled_739:
+unrolled_772:
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9193,15 +10161,15 @@ unrolled_739:
 	VMOVNTPD    Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         unrolled_739
+	JLE         unrolled_772
 
-single_740:
+single_773:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_742
+	JGT  remainder_775
 
-single_loop_741:
+single_loop_774:
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9215,12 +10183,12 @@ single_loop_741:
 	VMOVNTPD    Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R11
-	JLE         single_loop_741
+	JLE         single_loop_774
 
-remainder_742:
+remainder_775:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_743
+	JE          span_done_776
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -9238,33 +10206,33 @@ remainder_742:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_743:
+span_done_776:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_736
+	JG   row_769
 
-rows_done_737:
+rows_done_770:
 	SFENCE
-	JMP stored_735
+	JMP stored_768
 
-cached_734:
+cached_767:
 	CMPQ BX, $0x00
-	JE   rows_done_745
+	JE   rows_done_778
 
-row_744:
+row_777:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	TESTQ       $0x00000003, R9
-	JE          no_last_751
+	JE          no_last_784
 	MOVQ        R9, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_751
+	JL          no_last_784
 	VMOVUPD     (CX)(R11*8), Y1
 	VMOVUPD     (DX)(R11*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9282,13 +10250,13 @@ row_744:
 	VMULPD      (SI)(R11*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
 
-no_last_751:
+no_last_784:
 	MOVQ R9, R12
 	SUBQ $0x00000010, R12
 	CMPQ R10, R12
-	JGT  single_747
+	JGT  single_780
 
-unrolled_746:
+unrolled_779:
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -9335,15 +10303,15 @@ unrolled_746:
 	VMOVUPD     Y2, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R12
-	JLE         unrolled_746
+	JLE         unrolled_779
 
-single_747:
+single_780:
 	MOVQ R9, R12
 	SUBQ $0x00000004, R12
 	CMPQ R10, R12
-	JGT  remainder_749
+	JGT  remainder_782
 
-single_loop_748:
+single_loop_781:
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -9357,31 +10325,31 @@ single_loop_748:
 	VMOVUPD     Y2, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R12
-	JLE         single_loop_748
+	JLE         single_loop_781
 
-remainder_749:
+remainder_782:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_750
+	JE      span_done_783
 	CMPQ    R9, $0x00000004
-	JL      masked_752
+	JL      masked_785
 	VMOVUPD Y1, (AX)(R11*8)
 
-span_done_750:
+span_done_783:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_744
+	JG   row_777
 
-rows_done_745:
-stored_735:
+rows_done_778:
+stored_768:
 	VZEROUPPER
 	RET
 
-masked_752:
+masked_785:
 	SHLQ        $0x03, R12
 	NEGQ        R12
 	LEAQ        tailmask<>+32(SB), R13
@@ -9398,7 +10366,7 @@ masked_752:
 	VMULPD      Y3, Y4, Y3
 	VBLENDVPD   Y5, Y4, Y3, Y3
 	VMASKMOVPD  Y3, Y2, (AX)(R10*8)
-	JMP         span_done_750
+	JMP         span_done_783
 
 // func backwardRingAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -9419,36 +10387,36 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_753
+	JA     ring_segmented_786
 	MOVQ   R10, R11
 
-ring_len_754:
+ring_len_787:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_755
+	JAE  ring_len_done_788
 	ADDQ R10, R11
-	JMP  ring_len_754
+	JMP  ring_len_787
 
-ring_len_done_755:
+ring_len_done_788:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_756:
+ring_step_789:
 	CMPQ R12, R11
-	JB   ring_step_done_757
+	JB   ring_step_done_790
 	SUBQ R11, R12
-	JMP  ring_step_756
+	JMP  ring_step_789
 
-ring_step_done_757:
+ring_step_done_790:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_758:
+ring_step_791:
 	CMPQ R12, R11
-	JB   ring_step_done_759
+	JB   ring_step_done_792
 	SUBQ R11, R12
-	JMP  ring_step_758
+	JMP  ring_step_791
 
-ring_step_done_759:
+ring_step_done_792:
 	MOVQ    R12, 1904(SP)
 	MOVQ    DI, R12
 	LEAQ    16(R11), R11
@@ -9458,76 +10426,76 @@ ring_step_done_759:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1928(SP), R12
 	CMPQ    R10, $0x00000004
-	JB      ring_short_760
+	JB      ring_short_793
 	CMPQ    R8, $0x01
-	JNE     ring_planes_761
+	JNE     ring_planes_794
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_763:
+ring_copy_796:
 	CMPQ    R8, R12
-	JAE     ring_built_762
+	JAE     ring_built_795
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000004
-	JB      ring_copy_tail_764
+	JB      ring_copy_tail_797
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_763
+	JNE     ring_copy_796
 	XORQ    R10, R10
-	JMP     ring_copy_763
+	JMP     ring_copy_796
 
-ring_copy_tail_764:
+ring_copy_tail_797:
 	VMOVUPD -32(R11)(R9*8), Y1
 	ADDQ    R13, R8
 	VMOVUPD Y1, -32(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_763
+	JMP     ring_copy_796
 
-ring_planes_761:
+ring_planes_794:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_765
+	JA   ring_long_planes_798
 	MOVQ R12, R14
 	SUBQ $0x00000004, R14
 
-ring_fill_766:
+ring_fill_799:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_767
+	JGT          ring_fill_last_800
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_768
+	JNE          ring_wrap_801
 	XORQ         R10, R10
 
-ring_wrap_768:
-	JMP ring_fill_766
+ring_wrap_801:
+	JMP ring_fill_799
 
-ring_fill_last_767:
+ring_fill_last_800:
 	CMPQ         R13, R12
-	JAE          ring_built_762
+	JAE          ring_built_795
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_769
+	JNE          ring_wrap_802
 	XORQ         R10, R10
 
-ring_wrap_769:
-	JMP ring_fill_last_767
+ring_wrap_802:
+	JMP ring_fill_last_800
 
-ring_long_planes_765:
-ring_channel_770:
+ring_long_planes_798:
+ring_channel_803:
 	CMPQ         R13, R12
-	JAE          ring_built_762
+	JAE          ring_built_795
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -9535,57 +10503,57 @@ ring_channel_770:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_771:
+ring_plane_804:
 	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R15
 	CMPQ    R15, R14
-	JB      ring_plane_771
+	JB      ring_plane_804
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_772
+	JNE     ring_wrap_805
 	XORQ    R10, R10
 
-ring_wrap_772:
-	JMP ring_channel_770
+ring_wrap_805:
+	JMP ring_channel_803
 
-ring_short_760:
+ring_short_793:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_773:
+ring_element_806:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_774
+	JB   ring_element_next_807
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_774
+	JB   ring_element_next_807
 	XORQ R13, R13
 
-ring_element_next_774:
+ring_element_next_807:
 	INCQ    R15
 	CMPQ    R15, $0x00000004
-	JB      ring_element_773
+	JB      ring_element_806
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), R8
 	CMPQ    R8, $0x00000004
-	JE      ring_exact_775
+	JE      ring_exact_808
 	SUBQ    R10, R8
 
-ring_exact_775:
+ring_exact_808:
 	MOVQ R8, R9
 
-ring_repeat_776:
+ring_repeat_809:
 	CMPQ    R9, R12
-	JAE     ring_built_762
+	JAE     ring_built_795
 	VMOVUPD Y1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_776
+	JMP     ring_repeat_809
 
-ring_built_762:
+ring_built_795:
 	MOVQ    1888(SP), R8
 	MOVQ    1928(SP), R9
 	MOVQ    R9, R10
@@ -9601,22 +10569,22 @@ ring_built_762:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_777:
+sums_zero_810:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_778
+	JAE     sums_zeroed_811
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_777
+	JMP     sums_zero_810
 
-sums_zeroed_778:
+sums_zeroed_811:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_780
+	JGT  single_813
 
-unrolled_779:
+unrolled_812:
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9667,15 +10635,15 @@ unrolled_779:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         unrolled_779
+	JLE         unrolled_812
 
-single_780:
+single_813:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_782
+	JGT  remainder_815
 
-single_loop_781:
+single_loop_814:
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -9693,11 +10661,11 @@ single_loop_781:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
 	CMPQ        R9, R10
-	JLE         single_loop_781
+	JLE         single_loop_814
 
-remainder_782:
+remainder_815:
 	SUBQ        R9, DI
-	JE          span_done_783
+	JE          span_done_816
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -9715,93 +10683,93 @@ remainder_782:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_783:
+span_done_816:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
 	MOVQ  1928(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_785
+	JLE   fold_ext_done_818
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_786
+	JA    fold_ext_scalar_819
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_784:
+fold_ext_817:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_785
+	JBE     fold_ext_done_818
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_784
+	JMP     fold_ext_817
 
-fold_ext_scalar_786:
+fold_ext_scalar_819:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_787:
+fold_ext_element_820:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_788
+	JBE    fold_ext_element_done_821
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_787
+	JMP    fold_ext_element_820
 
-fold_ext_element_done_788:
-fold_ext_done_785:
-fold_789:
+fold_ext_element_done_821:
+fold_ext_done_818:
+fold_822:
 	CMPQ   DX, AX
-	JBE    fold_done_790
+	JBE    fold_done_823
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_789
+	JMP    fold_822
 
-fold_done_790:
+fold_done_823:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_791
+	JNE  sums_planes_824
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_793:
+sums_vector_826:
 	CMPQ    AX, DX
-	JGT     sums_scalar_794
+	JGT     sums_scalar_827
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_793
+	JMP     sums_vector_826
 
-sums_scalar_794:
+sums_scalar_827:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_792
+	JE     sums_done_825
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_794
+	JMP    sums_scalar_827
 
-sums_planes_791:
+sums_planes_824:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_795:
+sums_group_828:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_797
+	JB     sums_single_830
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -9810,7 +10778,7 @@ sums_group_795:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_796:
+sums_group_plane_829:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -9819,7 +10787,7 @@ sums_group_plane_796:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_796
+	JB     sums_group_plane_829
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -9832,29 +10800,29 @@ sums_group_plane_796:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_795
+	JMP    sums_group_828
 
-sums_single_797:
+sums_single_830:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_792
+	JE     sums_done_825
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_798:
+sums_single_plane_831:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_798
+	JB     sums_single_plane_831
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_797
+	JMP    sums_single_830
 
-sums_done_792:
+sums_done_825:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_753:
+ring_segmented_786:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -9864,7 +10832,7 @@ ring_segmented_753:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_800:
+ring_block_833:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -9880,33 +10848,33 @@ ring_block_800:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_801:
+ring_len_834:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_802
+	JAE  ring_len_done_835
 	ADDQ DI, R8
-	JMP  ring_len_801
+	JMP  ring_len_834
 
-ring_len_done_802:
+ring_len_done_835:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_803:
+ring_step_836:
 	CMPQ R9, R8
-	JB   ring_step_done_804
+	JB   ring_step_done_837
 	SUBQ R8, R9
-	JMP  ring_step_803
+	JMP  ring_step_836
 
-ring_step_done_804:
+ring_step_done_837:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_805:
+ring_step_838:
 	CMPQ R9, R8
-	JB   ring_step_done_806
+	JB   ring_step_done_839
 	SUBQ R8, R9
-	JMP  ring_step_805
+	JMP  ring_step_838
 
-ring_step_done_806:
+ring_step_done_839:
 	MOVQ    R9, 1904(SP)
 	MOVQ    DI, R9
 	LEAQ    16(R8), R8
@@ -9917,76 +10885,76 @@ ring_step_done_806:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1928(SP), R9
 	CMPQ    DI, $0x00000004
-	JB      ring_short_807
+	JB      ring_short_840
 	CMPQ    AX, $0x01
-	JNE     ring_planes_808
+	JNE     ring_planes_841
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_810:
+ring_copy_843:
 	CMPQ    DI, R9
-	JAE     ring_built_809
+	JAE     ring_built_842
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_811
+	JB      ring_copy_tail_844
 	VMOVUPD (R8)(R10*8), Y1
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    $0x00000004, DI
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_810
+	JNE     ring_copy_843
 	XORQ    R10, R10
-	JMP     ring_copy_810
+	JMP     ring_copy_843
 
-ring_copy_tail_811:
+ring_copy_tail_844:
 	VMOVUPD -32(R8)(SI*8), Y1
 	ADDQ    R11, DI
 	VMOVUPD Y1, -32(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_810
+	JMP     ring_copy_843
 
-ring_planes_808:
+ring_planes_841:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_812
+	JA   ring_long_planes_845
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-ring_fill_813:
+ring_fill_846:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_814
+	JGT          ring_fill_last_847
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_815
+	JNE          ring_wrap_848
 	XORQ         DI, DI
 
-ring_wrap_815:
-	JMP ring_fill_813
+ring_wrap_848:
+	JMP ring_fill_846
 
-ring_fill_last_814:
+ring_fill_last_847:
 	CMPQ         R10, R9
-	JAE          ring_built_809
+	JAE          ring_built_842
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_816
+	JNE          ring_wrap_849
 	XORQ         DI, DI
 
-ring_wrap_816:
-	JMP ring_fill_last_814
+ring_wrap_849:
+	JMP ring_fill_last_847
 
-ring_long_planes_812:
-ring_channel_817:
+ring_long_planes_845:
+ring_channel_850:
 	CMPQ         R10, R9
-	JAE          ring_built_809
+	JAE          ring_built_842
 	VBROADCASTSD (R8)(DI*8), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -9994,57 +10962,57 @@ ring_channel_817:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_818:
+ring_plane_851:
 	VMOVUPD Y1, (CX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R11
-	JB      ring_plane_818
+	JB      ring_plane_851
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_819
+	JNE     ring_wrap_852
 	XORQ    DI, DI
 
-ring_wrap_819:
-	JMP ring_channel_817
+ring_wrap_852:
+	JMP ring_channel_850
 
-ring_short_807:
+ring_short_840:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_820:
+ring_element_853:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_821
+	JB   ring_element_next_854
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_821
+	JB   ring_element_next_854
 	XORQ R10, R10
 
-ring_element_next_821:
+ring_element_next_854:
 	INCQ    R12
 	CMPQ    R12, $0x00000004
-	JB      ring_element_820
+	JB      ring_element_853
 	VMOVUPD (CX), Y1
 	MOVQ    1888(SP), SI
 	CMPQ    SI, $0x00000004
-	JE      ring_exact_822
+	JE      ring_exact_855
 	SUBQ    DI, SI
 
-ring_exact_822:
+ring_exact_855:
 	MOVQ SI, DI
 
-ring_repeat_823:
+ring_repeat_856:
 	CMPQ    DI, R9
-	JAE     ring_built_809
+	JAE     ring_built_842
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_823
+	JMP     ring_repeat_856
 
-ring_built_809:
+ring_built_842:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -10070,26 +11038,26 @@ ring_built_809:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_824:
+sums_zero_857:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_825
+	JAE     sums_zeroed_858
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_824
+	JMP     sums_zero_857
 
-sums_zeroed_825:
-ring_row_826:
+sums_zeroed_858:
+ring_row_859:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_827
+	JE   ring_rows_done_860
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_829
+	JGT  single_862
 
-unrolled_828:
+unrolled_861:
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10140,15 +11108,15 @@ unrolled_828:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         unrolled_828
+	JLE         unrolled_861
 
-single_829:
+single_862:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_831
+	JGT  remainder_864
 
-single_loop_830:
+single_loop_863:
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10166,11 +11134,11 @@ single_loop_830:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R11
-	JLE         single_loop_830
+	JLE         single_loop_863
 
-remainder_831:
+remainder_864:
 	SUBQ        R10, R9
-	JE          span_done_832
+	JE          span_done_865
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -10188,7 +11156,7 @@ remainder_831:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_832:
+span_done_865:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -10196,9 +11164,9 @@ span_done_832:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_826
+	JMP   ring_row_859
 
-ring_rows_done_827:
+ring_rows_done_860:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -10206,86 +11174,86 @@ ring_rows_done_827:
 	MOVQ 1888(SP), DI
 	MOVQ 1928(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_834
+	JLE  fold_ext_done_867
 	CMPQ R8, DI
-	JA   fold_ext_scalar_835
+	JA   fold_ext_scalar_868
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_833:
+fold_ext_866:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_834
+	JBE     fold_ext_done_867
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_833
+	JMP     fold_ext_866
 
-fold_ext_scalar_835:
+fold_ext_scalar_868:
 	MOVQ 1928(SP), R8
 
-fold_ext_element_836:
+fold_ext_element_869:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_837
+	JBE    fold_ext_element_done_870
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_836
+	JMP    fold_ext_element_869
 
-fold_ext_element_done_837:
-fold_ext_done_834:
-fold_838:
+fold_ext_element_done_870:
+fold_ext_done_867:
+fold_871:
 	CMPQ   DI, SI
-	JBE    fold_done_839
+	JBE    fold_done_872
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_838
+	JMP    fold_871
 
-fold_done_839:
+fold_done_872:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_840
+	JNE  sums_planes_873
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_842:
+sums_vector_875:
 	CMPQ    SI, DI
-	JGT     sums_scalar_843
+	JGT     sums_scalar_876
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_842
+	JMP     sums_vector_875
 
-sums_scalar_843:
+sums_scalar_876:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_841
+	JE     sums_done_874
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_843
+	JMP    sums_scalar_876
 
-sums_planes_840:
+sums_planes_873:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_844:
+sums_group_877:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_846
+	JB     sums_single_879
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -10294,7 +11262,7 @@ sums_group_844:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_845:
+sums_group_plane_878:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -10303,7 +11271,7 @@ sums_group_plane_845:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_845
+	JB     sums_group_plane_878
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -10316,29 +11284,29 @@ sums_group_plane_845:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_844
+	JMP    sums_group_877
 
-sums_single_846:
+sums_single_879:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_841
+	JE     sums_done_874
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_847:
+sums_single_plane_880:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_847
+	JB     sums_single_plane_880
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_846
+	JMP    sums_single_879
 
-sums_done_841:
+sums_done_874:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_800
+	JMP  ring_block_833
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -10354,9 +11322,9 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VXORPS       Y0, Y0, Y0
 	VBROADCASTSD alpha+72(FP), Y1
 	CMPQ         BX, $0x00000008
-	JA           general_849
+	JA           general_882
 	CMPQ         BX, $0x00000004
-	JB           general_849
+	JB           general_882
 	SUBQ         $0x00000004, BX
 	VMOVUPD      (CX)(BX*8), Y2
 	VMOVUPD      (DX)(BX*8), Y3
@@ -10371,17 +11339,17 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VBLENDVPD    Y0, Y3, Y1, Y1
 	VMOVUPD      Y1, (AX)(SI*8)
 	VMOVUPD      Y4, (AX)(BX*8)
-	JMP          short_done_848
+	JMP          short_done_881
 
-general_849:
+general_882:
 	MOVQ       BX, SI
 	SHLQ       $0x03, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_850
+	JB         cached_883
 	CMPQ       AX, DX
-	JE         cached_850
+	JE         cached_883
 	CMPQ       AX, CX
-	JE         cached_850
+	JE         cached_883
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -10390,7 +11358,7 @@ general_849:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_852
+	JE         aligned_885
 	MOVQ       DI, R8
 	SHLQ       $0x03, R8
 	NEGQ       R8
@@ -10404,15 +11372,15 @@ general_849:
 	VMASKMOVPD Y5, Y2, (AX)(SI*8)
 	MOVQ       DI, SI
 
-aligned_852:
+aligned_885:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  single_854
+	JGT  single_887
 
 	PCALIGN $64
 
-unrolled_853:
+unrolled_886:
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10439,15 +11407,15 @@ unrolled_853:
 	VMOVNTPD  Y4, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
 	CMPQ      SI, DI
-	JLE       unrolled_853
+	JLE       unrolled_886
 
-single_854:
+single_887:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 	CMPQ SI, DI
-	JGT  remainder_856
+	JGT  remainder_889
 
-single_loop_855:
+single_loop_888:
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10456,11 +11424,11 @@ single_loop_855:
 	VMOVNTPD  Y4, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
 	CMPQ      SI, DI
-	JLE       single_loop_855
+	JLE       single_loop_888
 
-remainder_856:
+remainder_889:
 	SUBQ       SI, BX
-	JE         span_done_857
+	JE         span_done_890
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -10472,32 +11440,32 @@ remainder_856:
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
 
-span_done_857:
+span_done_890:
 	SFENCE
-	JMP stored_851
+	JMP stored_884
 
-cached_850:
+cached_883:
 	XORQ      SI, SI
 	TESTQ     $0x00000003, BX
-	JE        no_last_863
+	JE        no_last_896
 	MOVQ      BX, DI
 	SUBQ      $0x00000004, DI
-	JL        no_last_863
+	JL        no_last_896
 	VMOVUPD   (CX)(DI*8), Y2
 	VMOVUPD   (DX)(DI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    Y1, Y3, Y4
 	VBLENDVPD Y2, Y3, Y4, Y4
 
-no_last_863:
+no_last_896:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ SI, R8
-	JGT  single_859
+	JGT  single_892
 
 	PCALIGN $64
 
-unrolled_858:
+unrolled_891:
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10524,15 +11492,15 @@ unrolled_858:
 	VMOVUPD   Y5, 96(AX)(SI*8)
 	ADDQ      $0x00000010, SI
 	CMPQ      SI, R8
-	JLE       unrolled_858
+	JLE       unrolled_891
 
-single_859:
+single_892:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 	CMPQ SI, R8
-	JGT  remainder_861
+	JGT  remainder_894
 
-single_loop_860:
+single_loop_893:
 	VMOVUPD   (CX)(SI*8), Y2
 	VMOVUPD   (DX)(SI*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10541,23 +11509,23 @@ single_loop_860:
 	VMOVUPD   Y5, (AX)(SI*8)
 	ADDQ      $0x00000004, SI
 	CMPQ      SI, R8
-	JLE       single_loop_860
+	JLE       single_loop_893
 
-remainder_861:
+remainder_894:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_862
+	JE      span_done_895
 	CMPQ    BX, $0x00000004
-	JL      masked_864
+	JL      masked_897
 	VMOVUPD Y4, (AX)(DI*8)
 
-span_done_862:
-stored_851:
-short_done_848:
+span_done_895:
+stored_884:
+short_done_881:
 	VZEROUPPER
 	RET
 
-masked_864:
+masked_897:
 	MOVQ       R8, BX
 	SHLQ       $0x03, BX
 	NEGQ       BX
@@ -10569,7 +11537,7 @@ masked_864:
 	VMULPD     Y1, Y4, Y1
 	VBLENDVPD  Y0, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(SI*8)
-	JMP        span_done_862
+	JMP        span_done_895
 
 // func backwardPlanesDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, CMOV, MMX+
@@ -10585,20 +11553,371 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	MOVQ   SI, R9
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
-	MOVQ   BX, R11
-	SHLQ   $0x03, R11
-	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_865
-	CMPQ   R9, $0x00000800
-	JB     cached_865
-	CMPQ   AX, DX
-	JE     cached_865
-	CMPQ   AX, CX
-	JE     cached_865
+	CMPQ   SI, $0x00000020
+	JA     short_planes_general_899
+	CMPQ   SI, $0x00000004
+	JB     short_planes_general_899
 	CMPQ   BX, $0x00
-	JE     planes_done_868
+	JE     planes_end_898
+	MOVQ   SI, R11
+	DECQ   R11
+	SHRQ   $0x02, R11
+	MOVQ   SI, R12
+	SUBQ   $0x00000004, R12
+	XORQ   R13, R13
+	CMPQ   R11, $0x00
+	JE     short_planes_0_900
+	CMPQ   R11, $0x01
+	JE     short_planes_1_901
+	CMPQ   R11, $0x02
+	JE     short_planes_2_902
+	CMPQ   R11, $0x03
+	JE     short_planes_3_903
+	CMPQ   R11, $0x04
+	JE     short_planes_4_904
+	CMPQ   R11, $0x05
+	JE     short_planes_5_905
+	CMPQ   R11, $0x06
+	JE     short_planes_6_906
+	CMPQ   R11, $0x07
+	JE     short_planes_7_907
+	JMP    short_planes_general_899
 
-plane_867:
+short_planes_0_900:
+	VBROADCASTSD (R8)(R10*8), Y1
+	VMOVUPD      (CX)(R12*8), Y2
+	VMOVUPD      (DX)(R12*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y1
+	VBLENDVPD    Y2, Y3, Y1, Y1
+	VMOVUPD      Y1, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_0_900
+	JMP          planes_end_898
+
+short_planes_1_901:
+	VBROADCASTSD (R8)(R10*8), Y1
+	VMOVUPD      (CX)(R12*8), Y2
+	VMOVUPD      (DX)(R12*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y4
+	VBLENDVPD    Y2, Y3, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y2
+	VMOVUPD      (DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y1
+	VBLENDVPD    Y2, Y3, Y1, Y1
+	VMOVUPD      Y1, (AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_1_901
+	JMP          planes_end_898
+
+short_planes_2_902:
+	VBROADCASTSD (R8)(R10*8), Y1
+	VMOVUPD      (CX)(R12*8), Y2
+	VMOVUPD      (DX)(R12*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y4
+	VBLENDVPD    Y2, Y3, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y2
+	VMOVUPD      (DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, (AX)(R13*8)
+	VMOVUPD      32(CX)(R13*8), Y2
+	VMOVUPD      32(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y1
+	VBLENDVPD    Y2, Y3, Y1, Y1
+	VMOVUPD      Y1, 32(AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_2_902
+	JMP          planes_end_898
+
+short_planes_3_903:
+	VBROADCASTSD (R8)(R10*8), Y1
+	VMOVUPD      (CX)(R12*8), Y2
+	VMOVUPD      (DX)(R12*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y4
+	VBLENDVPD    Y2, Y3, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y2
+	VMOVUPD      (DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, (AX)(R13*8)
+	VMOVUPD      32(CX)(R13*8), Y2
+	VMOVUPD      32(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R13*8)
+	VMOVUPD      64(CX)(R13*8), Y2
+	VMOVUPD      64(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y1
+	VBLENDVPD    Y2, Y3, Y1, Y1
+	VMOVUPD      Y1, 64(AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_3_903
+	JMP          planes_end_898
+
+short_planes_4_904:
+	VBROADCASTSD (R8)(R10*8), Y1
+	VMOVUPD      (CX)(R12*8), Y2
+	VMOVUPD      (DX)(R12*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y4
+	VBLENDVPD    Y2, Y3, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y2
+	VMOVUPD      (DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, (AX)(R13*8)
+	VMOVUPD      32(CX)(R13*8), Y2
+	VMOVUPD      32(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R13*8)
+	VMOVUPD      64(CX)(R13*8), Y2
+	VMOVUPD      64(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 64(AX)(R13*8)
+	VMOVUPD      96(CX)(R13*8), Y2
+	VMOVUPD      96(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y1
+	VBLENDVPD    Y2, Y3, Y1, Y1
+	VMOVUPD      Y1, 96(AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_4_904
+	JMP          planes_end_898
+
+short_planes_5_905:
+	VBROADCASTSD (R8)(R10*8), Y1
+	VMOVUPD      (CX)(R12*8), Y2
+	VMOVUPD      (DX)(R12*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y4
+	VBLENDVPD    Y2, Y3, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y2
+	VMOVUPD      (DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, (AX)(R13*8)
+	VMOVUPD      32(CX)(R13*8), Y2
+	VMOVUPD      32(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R13*8)
+	VMOVUPD      64(CX)(R13*8), Y2
+	VMOVUPD      64(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 64(AX)(R13*8)
+	VMOVUPD      96(CX)(R13*8), Y2
+	VMOVUPD      96(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 96(AX)(R13*8)
+	VMOVUPD      128(CX)(R13*8), Y2
+	VMOVUPD      128(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y1
+	VBLENDVPD    Y2, Y3, Y1, Y1
+	VMOVUPD      Y1, 128(AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_5_905
+	JMP          planes_end_898
+
+short_planes_6_906:
+	VBROADCASTSD (R8)(R10*8), Y1
+	VMOVUPD      (CX)(R12*8), Y2
+	VMOVUPD      (DX)(R12*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y4
+	VBLENDVPD    Y2, Y3, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y2
+	VMOVUPD      (DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, (AX)(R13*8)
+	VMOVUPD      32(CX)(R13*8), Y2
+	VMOVUPD      32(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R13*8)
+	VMOVUPD      64(CX)(R13*8), Y2
+	VMOVUPD      64(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 64(AX)(R13*8)
+	VMOVUPD      96(CX)(R13*8), Y2
+	VMOVUPD      96(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 96(AX)(R13*8)
+	VMOVUPD      128(CX)(R13*8), Y2
+	VMOVUPD      128(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 128(AX)(R13*8)
+	VMOVUPD      160(CX)(R13*8), Y2
+	VMOVUPD      160(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y1
+	VBLENDVPD    Y2, Y3, Y1, Y1
+	VMOVUPD      Y1, 160(AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_6_906
+	JMP          planes_end_898
+
+short_planes_7_907:
+	VBROADCASTSD (R8)(R10*8), Y1
+	VMOVUPD      (CX)(R12*8), Y2
+	VMOVUPD      (DX)(R12*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y4
+	VBLENDVPD    Y2, Y3, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y2
+	VMOVUPD      (DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, (AX)(R13*8)
+	VMOVUPD      32(CX)(R13*8), Y2
+	VMOVUPD      32(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R13*8)
+	VMOVUPD      64(CX)(R13*8), Y2
+	VMOVUPD      64(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 64(AX)(R13*8)
+	VMOVUPD      96(CX)(R13*8), Y2
+	VMOVUPD      96(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 96(AX)(R13*8)
+	VMOVUPD      128(CX)(R13*8), Y2
+	VMOVUPD      128(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 128(AX)(R13*8)
+	VMOVUPD      160(CX)(R13*8), Y2
+	VMOVUPD      160(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y5
+	VBLENDVPD    Y2, Y3, Y5, Y5
+	VMOVUPD      Y5, 160(AX)(R13*8)
+	VMOVUPD      192(CX)(R13*8), Y2
+	VMOVUPD      192(DX)(R13*8), Y3
+	VCMPPD       $0x1e, Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y1
+	VBLENDVPD    Y2, Y3, Y1, Y1
+	VMOVUPD      Y1, 192(AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_7_907
+	JMP          planes_end_898
+
+short_planes_general_899:
+	MOVQ BX, R11
+	SHLQ $0x03, R11
+	CMPQ R11, ·streamThreshold+0(SB)
+	JB   cached_908
+	CMPQ R9, $0x00000800
+	JB   cached_908
+	CMPQ AX, DX
+	JE   cached_908
+	CMPQ AX, CX
+	JE   cached_908
+	CMPQ BX, $0x00
+	JE   planes_done_911
+
+plane_910:
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -10608,7 +11927,7 @@ plane_867:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_869
+	JE           aligned_912
 	MOVQ         R12, R13
 	SHLQ         $0x03, R13
 	NEGQ         R13
@@ -10622,13 +11941,13 @@ plane_867:
 	VMASKMOVPD   Y5, Y2, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_869:
+aligned_912:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  single_871
+	JGT  single_914
 
-unrolled_870:
+unrolled_913:
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10655,15 +11974,15 @@ unrolled_870:
 	VMOVNTPD  Y4, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
 	CMPQ      R11, R12
-	JLE       unrolled_870
+	JLE       unrolled_913
 
-single_871:
+single_914:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 	CMPQ R11, R12
-	JGT  remainder_873
+	JGT  remainder_916
 
-single_loop_872:
+single_loop_915:
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10672,12 +11991,12 @@ single_loop_872:
 	VMOVNTPD  Y4, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
 	CMPQ      R11, R12
-	JLE       single_loop_872
+	JLE       single_loop_915
 
-remainder_873:
+remainder_916:
 	MOVQ       SI, R12
 	SUBQ       R11, R12
-	JE         span_done_874
+	JE         span_done_917
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -10689,7 +12008,7 @@ remainder_873:
 	VBLENDVPD  Y3, Y4, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
 
-span_done_874:
+span_done_917:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -10698,41 +12017,41 @@ span_done_874:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_867
+	JG      plane_910
 
-planes_done_868:
+planes_done_911:
 	SFENCE
-	JMP stored_866
+	JMP stored_909
 
-cached_865:
+cached_908:
 	CMPQ BX, $0x00
-	JE   planes_done_876
+	JE   planes_done_919
 
-plane_875:
+plane_918:
 	VBROADCASTSD (R8)(R10*8), Y1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000008
-	JBE          two_vectors_883
+	JBE          two_vectors_926
 
-general_882:
+general_925:
 	TESTQ     $0x00000003, SI
-	JE        no_last_884
-	MOVQ      SI, R12
-	SUBQ      $0x00000004, R12
-	JL        no_last_884
-	VMOVUPD   (CX)(R12*8), Y2
-	VMOVUPD   (DX)(R12*8), Y3
+	JE        no_last_927
+	MOVQ      SI, R14
+	SUBQ      $0x00000004, R14
+	JL        no_last_927
+	VMOVUPD   (CX)(R14*8), Y2
+	VMOVUPD   (DX)(R14*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    Y1, Y3, Y4
 	VBLENDVPD Y2, Y3, Y4, Y4
 
-no_last_884:
-	MOVQ SI, R13
-	SUBQ $0x00000010, R13
-	CMPQ R11, R13
-	JGT  single_878
+no_last_927:
+	MOVQ SI, R12
+	SUBQ $0x00000010, R12
+	CMPQ R11, R12
+	JGT  single_921
 
-unrolled_877:
+unrolled_920:
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10758,16 +12077,16 @@ unrolled_877:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, 96(AX)(R11*8)
 	ADDQ      $0x00000010, R11
-	CMPQ      R11, R13
-	JLE       unrolled_877
+	CMPQ      R11, R12
+	JLE       unrolled_920
 
-single_878:
-	MOVQ SI, R13
-	SUBQ $0x00000004, R13
-	CMPQ R11, R13
-	JGT  remainder_880
+single_921:
+	MOVQ SI, R12
+	SUBQ $0x00000004, R12
+	CMPQ R11, R12
+	JGT  remainder_923
 
-single_loop_879:
+single_loop_922:
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -10775,18 +12094,18 @@ single_loop_879:
 	VBLENDVPD Y2, Y3, Y5, Y5
 	VMOVUPD   Y5, (AX)(R11*8)
 	ADDQ      $0x00000004, R11
-	CMPQ      R11, R13
-	JLE       single_loop_879
+	CMPQ      R11, R12
+	JLE       single_loop_922
 
-remainder_880:
-	MOVQ    SI, R13
-	SUBQ    R11, R13
-	JE      span_done_881
+remainder_923:
+	MOVQ    SI, R12
+	SUBQ    R11, R12
+	JE      span_done_924
 	CMPQ    SI, $0x00000004
-	JL      masked_885
-	VMOVUPD Y4, (AX)(R12*8)
+	JL      masked_928
+	VMOVUPD Y4, (AX)(R14*8)
 
-span_done_881:
+span_done_924:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -10795,16 +12114,17 @@ span_done_881:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_875
+	JG      plane_918
 
-planes_done_876:
-stored_866:
+planes_done_919:
+stored_909:
+planes_end_898:
 	VZEROUPPER
 	RET
 
-two_vectors_883:
+two_vectors_926:
 	CMPQ      SI, $0x00000004
-	JB        general_882
+	JB        general_925
 	MOVQ      SI, R11
 	SUBQ      $0x00000004, R11
 	VMOVUPD   (CX)(R11*8), Y2
@@ -10812,28 +12132,28 @@ two_vectors_883:
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    Y1, Y3, Y5
 	VBLENDVPD Y2, Y3, Y5, Y5
-	XORQ      R13, R13
-	VMOVUPD   (CX)(R13*8), Y2
-	VMOVUPD   (DX)(R13*8), Y3
+	XORQ      R12, R12
+	VMOVUPD   (CX)(R12*8), Y2
+	VMOVUPD   (DX)(R12*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    Y1, Y3, Y1
 	VBLENDVPD Y2, Y3, Y1, Y1
-	VMOVUPD   Y1, (AX)(R13*8)
+	VMOVUPD   Y1, (AX)(R12*8)
 	VMOVUPD   Y5, (AX)(R11*8)
-	JMP       span_done_881
+	JMP       span_done_924
 
-masked_885:
-	SHLQ       $0x03, R13
-	NEGQ       R13
-	LEAQ       tailmask<>+32(SB), R14
-	VMOVDQU    (R14)(R13*1), Y2
+masked_928:
+	SHLQ       $0x03, R12
+	NEGQ       R12
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(R12*1), Y2
 	VMASKMOVPD (CX)(R11*8), Y2, Y3
 	VMASKMOVPD (DX)(R11*8), Y2, Y5
 	VCMPPD     $0x1e, Y0, Y3, Y3
 	VMULPD     Y1, Y5, Y1
 	VBLENDVPD  Y3, Y5, Y1, Y1
 	VMASKMOVPD Y1, Y2, (AX)(R11*8)
-	JMP        span_done_881
+	JMP        span_done_924
 
 // func backwardPatternDxAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64)
 // Requires: AVX, CMOV, MMX+
@@ -10848,16 +12168,16 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x03, R8
 	CMPQ   DI, $0x00000008
-	JA     short_rows_done_888
+	JA     short_rows_done_931
 	CMPQ   DI, $0x00000004
-	JB     short_rows_done_888
+	JB     short_rows_done_931
 	CMPQ   BX, DI
-	JB     short_rows_done_888
+	JB     short_rows_done_931
 	MOVQ   DI, R9
 	SUBQ   $0x00000004, R9
 	XORQ   R11, R11
 
-short_row_887:
+short_row_930:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10875,25 +12195,25 @@ short_row_887:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       short_row_887
+	JAE       short_row_930
 	TESTQ     BX, BX
-	JE        pattern_done_886
+	JE        pattern_done_929
 
-short_rows_done_888:
+short_rows_done_931:
 	MOVQ BX, R9
 	SHLQ $0x03, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_889
+	JB   cached_932
 	CMPQ R8, $0x00000800
-	JB   cached_889
+	JB   cached_932
 	CMPQ AX, DX
-	JE   cached_889
+	JE   cached_932
 	CMPQ AX, CX
-	JE   cached_889
+	JE   cached_932
 	CMPQ BX, $0x00
-	JE   rows_done_892
+	JE   rows_done_935
 
-row_891:
+row_934:
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -10905,7 +12225,7 @@ row_891:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_893
+	JE         aligned_936
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -10920,13 +12240,13 @@ row_891:
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 	MOVQ       R10, R9
 
-aligned_893:
+aligned_936:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_895
+	JGT  single_938
 
-unrolled_894:
+unrolled_937:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10953,15 +12273,15 @@ unrolled_894:
 	VMOVNTPD  Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R10
-	JLE       unrolled_894
+	JLE       unrolled_937
 
-single_895:
+single_938:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_897
+	JGT  remainder_940
 
-single_loop_896:
+single_loop_939:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -10970,12 +12290,12 @@ single_loop_896:
 	VMOVNTPD  Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R10
-	JLE       single_loop_896
+	JLE       single_loop_939
 
-remainder_897:
+remainder_940:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_898
+	JE         span_done_941
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -10988,50 +12308,50 @@ remainder_897:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_898:
+span_done_941:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_891
+	JG   row_934
 
-rows_done_892:
+rows_done_935:
 	SFENCE
-	JMP stored_890
+	JMP stored_933
 
-cached_889:
+cached_932:
 	CMPQ BX, $0x00
-	JE   rows_done_900
+	JE   rows_done_943
 
-row_899:
+row_942:
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
 	XORQ    R9, R9
 	CMPQ    R8, $0x00000008
-	JBE     two_vectors_907
+	JBE     two_vectors_950
 
-general_906:
+general_949:
 	TESTQ     $0x00000003, R8
-	JE        no_last_908
+	JE        no_last_951
 	MOVQ      R8, R10
 	SUBQ      $0x00000004, R10
-	JL        no_last_908
+	JL        no_last_951
 	VMOVUPD   (CX)(R10*8), Y2
 	VMOVUPD   (DX)(R10*8), Y1
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    (SI)(R10*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 
-no_last_908:
+no_last_951:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
 	CMPQ R9, R11
-	JGT  single_902
+	JGT  single_945
 
-unrolled_901:
+unrolled_944:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11058,15 +12378,15 @@ unrolled_901:
 	VMOVUPD   Y4, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R11
-	JLE       unrolled_901
+	JLE       unrolled_944
 
-single_902:
+single_945:
 	MOVQ R8, R11
 	SUBQ $0x00000004, R11
 	CMPQ R9, R11
-	JGT  remainder_904
+	JGT  remainder_947
 
-single_loop_903:
+single_loop_946:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11075,34 +12395,34 @@ single_loop_903:
 	VMOVUPD   Y4, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R11
-	JLE       single_loop_903
+	JLE       single_loop_946
 
-remainder_904:
+remainder_947:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_905
+	JE      span_done_948
 	CMPQ    R8, $0x00000004
-	JL      masked_909
+	JL      masked_952
 	VMOVUPD Y3, (AX)(R10*8)
 
-span_done_905:
+span_done_948:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_899
+	JG   row_942
 
-rows_done_900:
-stored_890:
-pattern_done_886:
+rows_done_943:
+stored_933:
+pattern_done_929:
 	VZEROUPPER
 	RET
 
-two_vectors_907:
+two_vectors_950:
 	CMPQ      R8, $0x00000004
-	JB        general_906
+	JB        general_949
 	MOVQ      R8, R9
 	SUBQ      $0x00000004, R9
 	VMOVUPD   (CX)(R9*8), Y1
@@ -11118,9 +12438,9 @@ two_vectors_907:
 	VBLENDVPD Y1, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(R11*8)
 	VMOVUPD   Y4, (AX)(R9*8)
-	JMP       span_done_905
+	JMP       span_done_948
 
-masked_909:
+masked_952:
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -11132,7 +12452,7 @@ masked_909:
 	VMULPD     Y5, Y4, Y5
 	VBLENDVPD  Y2, Y4, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R9*8)
-	JMP        span_done_905
+	JMP        span_done_948
 
 // func backwardRingDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, CMOV
@@ -11150,36 +12470,36 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_910
+	JA     ring_segmented_953
 	MOVQ   R9, R10
 
-ring_len_911:
+ring_len_954:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_912
+	JAE  ring_len_done_955
 	ADDQ R9, R10
-	JMP  ring_len_911
+	JMP  ring_len_954
 
-ring_len_done_912:
+ring_len_done_955:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_913:
+ring_step_956:
 	CMPQ R11, R10
-	JB   ring_step_done_914
+	JB   ring_step_done_957
 	SUBQ R10, R11
-	JMP  ring_step_913
+	JMP  ring_step_956
 
-ring_step_done_914:
+ring_step_done_957:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_915:
+ring_step_958:
 	CMPQ R11, R10
-	JB   ring_step_done_916
+	JB   ring_step_done_959
 	SUBQ R10, R11
-	JMP  ring_step_915
+	JMP  ring_step_958
 
-ring_step_done_916:
+ring_step_done_959:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    16(R10), R10
@@ -11189,76 +12509,76 @@ ring_step_done_916:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000004
-	JB      ring_short_917
+	JB      ring_short_960
 	CMPQ    AX, $0x01
-	JNE     ring_planes_918
+	JNE     ring_planes_961
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_920:
+ring_copy_963:
 	CMPQ    AX, R11
-	JAE     ring_built_919
+	JAE     ring_built_962
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_921
+	JB      ring_copy_tail_964
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_920
+	JNE     ring_copy_963
 	XORQ    R9, R9
-	JMP     ring_copy_920
+	JMP     ring_copy_963
 
-ring_copy_tail_921:
+ring_copy_tail_964:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R12, AX
 	VMOVUPD Y1, -32(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_920
+	JMP     ring_copy_963
 
-ring_planes_918:
+ring_planes_961:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_922
+	JA   ring_long_planes_965
 	MOVQ R11, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_923:
+ring_fill_966:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_924
+	JGT          ring_fill_last_967
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_925
+	JNE          ring_wrap_968
 	XORQ         R9, R9
 
-ring_wrap_925:
-	JMP ring_fill_923
+ring_wrap_968:
+	JMP ring_fill_966
 
-ring_fill_last_924:
+ring_fill_last_967:
 	CMPQ         R12, R11
-	JAE          ring_built_919
+	JAE          ring_built_962
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_926
+	JNE          ring_wrap_969
 	XORQ         R9, R9
 
-ring_wrap_926:
-	JMP ring_fill_last_924
+ring_wrap_969:
+	JMP ring_fill_last_967
 
-ring_long_planes_922:
-ring_channel_927:
+ring_long_planes_965:
+ring_channel_970:
 	CMPQ         R12, R11
-	JAE          ring_built_919
+	JAE          ring_built_962
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -11266,57 +12586,57 @@ ring_channel_927:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_928:
+ring_plane_971:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_928
+	JB      ring_plane_971
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_929
+	JNE     ring_wrap_972
 	XORQ    R9, R9
 
-ring_wrap_929:
-	JMP ring_channel_927
+ring_wrap_972:
+	JMP ring_channel_970
 
-ring_short_917:
+ring_short_960:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_930:
+ring_element_973:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_931
+	JB   ring_element_next_974
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_931
+	JB   ring_element_next_974
 	XORQ R12, R12
 
-ring_element_next_931:
+ring_element_next_974:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_930
+	JB      ring_element_973
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000004
-	JE      ring_exact_932
+	JE      ring_exact_975
 	SUBQ    R9, AX
 
-ring_exact_932:
+ring_exact_975:
 	MOVQ AX, DX
 
-ring_repeat_933:
+ring_repeat_976:
 	CMPQ    DX, R11
-	JAE     ring_built_919
+	JAE     ring_built_962
 	VMOVUPD Y1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_933
+	JMP     ring_repeat_976
 
-ring_built_919:
+ring_built_962:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -11325,9 +12645,9 @@ ring_built_919:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  single_935
+	JGT  single_978
 
-unrolled_934:
+unrolled_977:
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11358,15 +12678,15 @@ unrolled_934:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000010, DX
 	CMPQ      DX, R9
-	JLE       unrolled_934
+	JLE       unrolled_977
 
-single_935:
+single_978:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ DX, R9
-	JGT  remainder_937
+	JGT  remainder_980
 
-single_loop_936:
+single_loop_979:
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11379,11 +12699,11 @@ single_loop_936:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000004, DX
 	CMPQ      DX, R9
-	JLE       single_loop_936
+	JLE       single_loop_979
 
-remainder_937:
+remainder_980:
 	SUBQ       DX, DI
-	JE         span_done_938
+	JE         span_done_981
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -11396,10 +12716,10 @@ remainder_937:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_938:
+span_done_981:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_910:
+ring_segmented_953:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -11409,11 +12729,11 @@ ring_segmented_910:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_939
+	JE   ring_rows_982
 
-ring_segment_940:
+ring_segment_983:
 	CMPQ    DI, $0x00
-	JE      ring_done_941
+	JE      ring_done_984
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -11430,33 +12750,33 @@ ring_segment_940:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_942:
+ring_len_985:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_943
+	JAE  ring_len_done_986
 	ADDQ R10, R12
-	JMP  ring_len_942
+	JMP  ring_len_985
 
-ring_len_done_943:
+ring_len_done_986:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_944:
+ring_step_987:
 	CMPQ R13, R12
-	JB   ring_step_done_945
+	JB   ring_step_done_988
 	SUBQ R12, R13
-	JMP  ring_step_944
+	JMP  ring_step_987
 
-ring_step_done_945:
+ring_step_done_988:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_946:
+ring_step_989:
 	CMPQ R13, R12
-	JB   ring_step_done_947
+	JB   ring_step_done_990
 	SUBQ R12, R13
-	JMP  ring_step_946
+	JMP  ring_step_989
 
-ring_step_done_947:
+ring_step_done_990:
 	MOVQ    R13, 1936(SP)
 	LEAQ    16(R12), R12
 	CMPQ    R11, R12
@@ -11466,76 +12786,76 @@ ring_step_done_947:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000004
-	JB      ring_short_948
+	JB      ring_short_991
 	CMPQ    R9, $0x01
-	JNE     ring_planes_949
+	JNE     ring_planes_992
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_951:
+ring_copy_994:
 	CMPQ    R9, AX
-	JAE     ring_built_950
+	JAE     ring_built_993
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_952
+	JB      ring_copy_tail_995
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_951
+	JNE     ring_copy_994
 	XORQ    R10, R10
-	JMP     ring_copy_951
+	JMP     ring_copy_994
 
-ring_copy_tail_952:
+ring_copy_tail_995:
 	VMOVUPD -32(R11)(DX*8), Y1
 	ADDQ    R12, R9
 	VMOVUPD Y1, -32(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_951
+	JMP     ring_copy_994
 
-ring_planes_949:
+ring_planes_992:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_953
+	JA   ring_long_planes_996
 	MOVQ AX, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_954:
+ring_fill_997:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_955
+	JGT          ring_fill_last_998
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_956
+	JNE          ring_wrap_999
 	XORQ         R10, R10
 
-ring_wrap_956:
-	JMP ring_fill_954
+ring_wrap_999:
+	JMP ring_fill_997
 
-ring_fill_last_955:
+ring_fill_last_998:
 	CMPQ         R12, AX
-	JAE          ring_built_950
+	JAE          ring_built_993
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_957
+	JNE          ring_wrap_1000
 	XORQ         R10, R10
 
-ring_wrap_957:
-	JMP ring_fill_last_955
+ring_wrap_1000:
+	JMP ring_fill_last_998
 
-ring_long_planes_953:
-ring_channel_958:
+ring_long_planes_996:
+ring_channel_1001:
 	CMPQ         R12, AX
-	JAE          ring_built_950
+	JAE          ring_built_993
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -11543,57 +12863,57 @@ ring_channel_958:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_959:
+ring_plane_1002:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_959
+	JB      ring_plane_1002
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_960
+	JNE     ring_wrap_1003
 	XORQ    R10, R10
 
-ring_wrap_960:
-	JMP ring_channel_958
+ring_wrap_1003:
+	JMP ring_channel_1001
 
-ring_short_948:
+ring_short_991:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_961:
+ring_element_1004:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_962
+	JB   ring_element_next_1005
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_962
+	JB   ring_element_next_1005
 	XORQ R12, R12
 
-ring_element_next_962:
+ring_element_next_1005:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_961
+	JB      ring_element_1004
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_963
+	JE      ring_exact_1006
 	SUBQ    R10, DX
 
-ring_exact_963:
+ring_exact_1006:
 	MOVQ DX, R9
 
-ring_repeat_964:
+ring_repeat_1007:
 	CMPQ    R9, AX
-	JAE     ring_built_950
+	JAE     ring_built_993
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_964
+	JMP     ring_repeat_1007
 
-ring_built_950:
+ring_built_993:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -11603,9 +12923,9 @@ ring_built_950:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_966
+	JGT  single_1009
 
-unrolled_965:
+unrolled_1008:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11636,15 +12956,15 @@ unrolled_965:
 	CMOVQCC   R14, AX
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R10
-	JLE       unrolled_965
+	JLE       unrolled_1008
 
-single_966:
+single_1009:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_968
+	JGT  remainder_1011
 
-single_loop_967:
+single_loop_1010:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11657,11 +12977,11 @@ single_loop_967:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R10
-	JLE       single_loop_967
+	JLE       single_loop_1010
 
-remainder_968:
+remainder_1011:
 	SUBQ       R9, DX
-	JE         span_done_969
+	JE         span_done_1012
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11674,7 +12994,7 @@ remainder_968:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_969:
+span_done_1012:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -11686,18 +13006,18 @@ span_done_969:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_970
+	JNE  ring_next_1013
 	XORQ AX, AX
 
-ring_next_970:
+ring_next_1013:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_940
+	JMP  ring_segment_983
 
-ring_done_941:
+ring_done_984:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_939:
-ring_block_971:
+ring_rows_982:
+ring_block_1014:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -11713,33 +13033,33 @@ ring_block_971:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_972:
+ring_len_1015:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_973
+	JAE  ring_len_done_1016
 	ADDQ BX, SI
-	JMP  ring_len_972
+	JMP  ring_len_1015
 
-ring_len_done_973:
+ring_len_done_1016:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_974:
+ring_step_1017:
 	CMPQ DI, SI
-	JB   ring_step_done_975
+	JB   ring_step_done_1018
 	SUBQ SI, DI
-	JMP  ring_step_974
+	JMP  ring_step_1017
 
-ring_step_done_975:
+ring_step_done_1018:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_976:
+ring_step_1019:
 	CMPQ DI, SI
-	JB   ring_step_done_977
+	JB   ring_step_done_1020
 	SUBQ SI, DI
-	JMP  ring_step_976
+	JMP  ring_step_1019
 
-ring_step_done_977:
+ring_step_done_1020:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -11750,76 +13070,76 @@ ring_step_done_977:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000004
-	JB      ring_short_978
+	JB      ring_short_1021
 	CMPQ    CX, $0x01
-	JNE     ring_planes_979
+	JNE     ring_planes_1022
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_981:
+ring_copy_1024:
 	CMPQ    BX, DI
-	JAE     ring_built_980
+	JAE     ring_built_1023
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_982
+	JB      ring_copy_tail_1025
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_981
+	JNE     ring_copy_1024
 	XORQ    R9, R9
-	JMP     ring_copy_981
+	JMP     ring_copy_1024
 
-ring_copy_tail_982:
+ring_copy_tail_1025:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_981
+	JMP     ring_copy_1024
 
-ring_planes_979:
+ring_planes_1022:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_983
+	JA   ring_long_planes_1026
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_984:
+ring_fill_1027:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_985
+	JGT          ring_fill_last_1028
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_986
+	JNE          ring_wrap_1029
 	XORQ         BX, BX
 
-ring_wrap_986:
-	JMP ring_fill_984
+ring_wrap_1029:
+	JMP ring_fill_1027
 
-ring_fill_last_985:
+ring_fill_last_1028:
 	CMPQ         R9, DI
-	JAE          ring_built_980
+	JAE          ring_built_1023
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_987
+	JNE          ring_wrap_1030
 	XORQ         BX, BX
 
-ring_wrap_987:
-	JMP ring_fill_last_985
+ring_wrap_1030:
+	JMP ring_fill_last_1028
 
-ring_long_planes_983:
-ring_channel_988:
+ring_long_planes_1026:
+ring_channel_1031:
 	CMPQ         R9, DI
-	JAE          ring_built_980
+	JAE          ring_built_1023
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -11827,57 +13147,57 @@ ring_channel_988:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_989:
+ring_plane_1032:
 	VMOVUPD Y1, (R8)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_989
+	JB      ring_plane_1032
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_990
+	JNE     ring_wrap_1033
 	XORQ    BX, BX
 
-ring_wrap_990:
-	JMP ring_channel_988
+ring_wrap_1033:
+	JMP ring_channel_1031
 
-ring_short_978:
+ring_short_1021:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_991:
+ring_element_1034:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_992
+	JB   ring_element_next_1035
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_992
+	JB   ring_element_next_1035
 	XORQ R9, R9
 
-ring_element_next_992:
+ring_element_next_1035:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_991
+	JB      ring_element_1034
 	VMOVUPD (R8), Y1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000004
-	JE      ring_exact_993
+	JE      ring_exact_1036
 	SUBQ    BX, DX
 
-ring_exact_993:
+ring_exact_1036:
 	MOVQ DX, BX
 
-ring_repeat_994:
+ring_repeat_1037:
 	CMPQ    BX, DI
-	JAE     ring_built_980
+	JAE     ring_built_1023
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_994
+	JMP     ring_repeat_1037
 
-ring_built_980:
+ring_built_1023:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -11888,9 +13208,9 @@ ring_built_980:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_995:
+ring_row_1038:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_996
+	JE   ring_rows_done_1039
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -11900,9 +13220,9 @@ ring_row_995:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_998
+	JGT  single_1041
 
-unrolled_997:
+unrolled_1040:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11933,15 +13253,15 @@ unrolled_997:
 	CMOVQCC   R14, AX
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R10
-	JLE       unrolled_997
+	JLE       unrolled_1040
 
-single_998:
+single_1041:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_1000
+	JGT  remainder_1043
 
-single_loop_999:
+single_loop_1042:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -11954,11 +13274,11 @@ single_loop_999:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R10
-	JLE       single_loop_999
+	JLE       single_loop_1042
 
-remainder_1000:
+remainder_1043:
 	SUBQ       R9, DX
-	JE         span_done_1001
+	JE         span_done_1044
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -11971,7 +13291,7 @@ remainder_1000:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_1001:
+span_done_1044:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -11979,13 +13299,13 @@ span_done_1001:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_995
+	JMP   ring_row_1038
 
-ring_rows_done_996:
+ring_rows_done_1039:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_971
+	JMP  ring_block_1014
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -12004,10 +13324,10 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	TESTQ       $0x00000003, DX
-	JE          no_last_1007
+	JE          no_last_1050
 	MOVQ        DX, SI
 	SUBQ        $0x00000004, SI
-	JL          no_last_1007
+	JL          no_last_1050
 	VMOVUPD     (AX)(SI*8), Y5
 	VMOVUPD     (CX)(SI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -12021,15 +13341,15 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 
-no_last_1007:
+no_last_1050:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  single_1003
+	JGT  single_1046
 
 	PCALIGN $64
 
-unrolled_1002:
+unrolled_1045:
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -12056,15 +13376,15 @@ unrolled_1002:
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1002
+	JLE         unrolled_1045
 
-single_1003:
+single_1046:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 	CMPQ BX, SI
-	JGT  remainder_1005
+	JGT  remainder_1048
 
-single_loop_1004:
+single_loop_1047:
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -12073,16 +13393,16 @@ single_loop_1004:
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1004
+	JLE         single_loop_1047
 
-remainder_1005:
+remainder_1048:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_1006
+	JE   span_done_1049
 	CMPQ DX, $0x00000004
-	JL   masked_1008
+	JL   masked_1051
 
-span_done_1006:
+span_done_1049:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -12094,7 +13414,7 @@ span_done_1006:
 	VZEROUPPER
 	RET
 
-masked_1008:
+masked_1051:
 	MOVQ        SI, DX
 	SHLQ        $0x03, DX
 	NEGQ        DX
@@ -12106,7 +13426,7 @@ masked_1008:
 	VANDNPD     Y6, Y0, Y6
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
-	JMP         span_done_1006
+	JMP         span_done_1049
 
 // func backwardPlanesDalphaAVX2F64(dy []float64, x []float64, acc []float64, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -12127,19 +13447,19 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	LEAQ    tailmask<>+0(SB), R11
 	VMOVDQU (R11)(R10*1), Y5
 	CMPQ    DX, $0x00
-	JE      planes_done_1010
+	JE      planes_done_1054
 
-plane_1009:
+plane_1053:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000003, SI
-	JE          no_last_1016
+	JE          no_last_1060
 	MOVQ        SI, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_1016
+	JL          no_last_1060
 	VMOVUPD     (AX)(R11*8), Y6
 	VMOVUPD     (CX)(R11*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -12148,13 +13468,13 @@ plane_1009:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 
-no_last_1016:
+no_last_1060:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_1012
+	JGT  single_1056
 
-unrolled_1011:
+unrolled_1055:
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -12181,15 +13501,15 @@ unrolled_1011:
 	VFMADD231PD Y7, Y6, Y4
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1011
+	JLE         unrolled_1055
 
-single_1012:
+single_1056:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_1014
+	JGT  remainder_1058
 
-single_loop_1013:
+single_loop_1057:
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -12198,16 +13518,16 @@ single_loop_1013:
 	VFMADD231PD Y7, Y6, Y1
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1013
+	JLE         single_loop_1057
 
-remainder_1014:
+remainder_1058:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_1015
+	JE   span_done_1059
 	CMPQ SI, $0x00000004
-	JL   masked_1017
+	JL   masked_1061
 
-span_done_1015:
+span_done_1059:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -12224,13 +13544,13 @@ span_done_1015:
 	SUBQ         DI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         SI, DX
-	JG           plane_1009
+	JG           plane_1053
 
-planes_done_1010:
+planes_done_1054:
 	VZEROUPPER
 	RET
 
-masked_1017:
+masked_1061:
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -12241,7 +13561,7 @@ masked_1017:
 	VANDNPD     Y7, Y8, Y7
 	VANDNPD     Y6, Y8, Y6
 	VFMADD231PD Y6, Y7, Y1
-	JMP         span_done_1015
+	JMP         span_done_1059
 
 // func backwardPatternDalphaAVX2F64(dy []float64, x []float64, acc []float64)
 // Requires: AVX, CMOV, FMA3
@@ -12255,18 +13575,18 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_1020
+	JE     rows_done_1064
 
-row_1019:
+row_1063:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	TESTQ       $0x00000003, DI
-	JE          no_last_1026
+	JE          no_last_1070
 	MOVQ        DI, R9
 	SUBQ        $0x00000004, R9
-	JL          no_last_1026
+	JL          no_last_1070
 	VMOVUPD     (AX)(R9*8), Y1
 	VMOVUPD     (CX)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12282,13 +13602,13 @@ row_1019:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R9*8)
 
-no_last_1026:
+no_last_1070:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_1022
+	JGT  single_1066
 
-unrolled_1021:
+unrolled_1065:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12323,15 +13643,15 @@ unrolled_1021:
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1021
+	JLE         unrolled_1065
 
-single_1022:
+single_1066:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_1024
+	JGT  remainder_1068
 
-single_loop_1023:
+single_loop_1067:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12342,28 +13662,28 @@ single_loop_1023:
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1023
+	JLE         single_loop_1067
 
-remainder_1024:
+remainder_1068:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_1025
+	JE   span_done_1069
 	CMPQ DI, $0x00000004
-	JL   masked_1027
+	JL   masked_1071
 
-span_done_1025:
+span_done_1069:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1019
+	JG   row_1063
 
-rows_done_1020:
+rows_done_1064:
 	VZEROUPPER
 	RET
 
-masked_1027:
+masked_1071:
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -12376,7 +13696,7 @@ masked_1027:
 	VMOVUPD     (BX)(R8*8), Y3
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
-	JMP         span_done_1025
+	JMP         span_done_1069
 
 // func backwardRingDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -12392,36 +13712,36 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x0000005c
-	JA     ring_segmented_1028
+	JA     ring_segmented_1072
 	MOVQ   DI, SI
 
-ring_len_1029:
+ring_len_1073:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1030
+	JAE  ring_len_done_1074
 	ADDQ DI, SI
-	JMP  ring_len_1029
+	JMP  ring_len_1073
 
-ring_len_done_1030:
+ring_len_done_1074:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1031:
+ring_step_1075:
 	CMPQ DI, SI
-	JB   ring_step_done_1032
+	JB   ring_step_done_1076
 	SUBQ SI, DI
-	JMP  ring_step_1031
+	JMP  ring_step_1075
 
-ring_step_done_1032:
+ring_step_done_1076:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1033:
+ring_step_1077:
 	CMPQ DI, SI
-	JB   ring_step_done_1034
+	JB   ring_step_done_1078
 	SUBQ SI, DI
-	JMP  ring_step_1033
+	JMP  ring_step_1077
 
-ring_step_done_1034:
+ring_step_done_1078:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -12443,22 +13763,22 @@ ring_step_done_1034:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1035:
+sums_zero_1079:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1036
+	JAE     sums_zeroed_1080
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1035
+	JMP     sums_zero_1079
 
-sums_zeroed_1036:
+sums_zeroed_1080:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  single_1038
+	JGT  single_1082
 
-unrolled_1037:
+unrolled_1081:
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12497,15 +13817,15 @@ unrolled_1037:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1037
+	JLE         unrolled_1081
 
-single_1038:
+single_1082:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 	CMPQ DI, R8
-	JGT  remainder_1040
+	JGT  remainder_1084
 
-single_loop_1039:
+single_loop_1083:
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12520,11 +13840,11 @@ single_loop_1039:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1039
+	JLE         single_loop_1083
 
-remainder_1040:
+remainder_1084:
 	SUBQ        DI, BX
-	JE          span_done_1041
+	JE          span_done_1085
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -12538,93 +13858,93 @@ remainder_1040:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_1041:
+span_done_1085:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1043
+	JLE   fold_ext_done_1087
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1044
+	JA    fold_ext_scalar_1088
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1042:
+fold_ext_1086:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1043
+	JBE     fold_ext_done_1087
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_1042
+	JMP     fold_ext_1086
 
-fold_ext_scalar_1044:
+fold_ext_scalar_1088:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_1045:
+fold_ext_element_1089:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1046
+	JBE    fold_ext_element_done_1090
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1045
+	JMP    fold_ext_element_1089
 
-fold_ext_element_done_1046:
-fold_ext_done_1043:
-fold_1047:
+fold_ext_element_done_1090:
+fold_ext_done_1087:
+fold_1091:
 	CMPQ   BX, AX
-	JBE    fold_done_1048
+	JBE    fold_done_1092
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1047
+	JMP    fold_1091
 
-fold_done_1048:
+fold_done_1092:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1049
+	JNE  sums_planes_1093
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_1051:
+sums_vector_1095:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1052
+	JGT     sums_scalar_1096
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_1051
+	JMP     sums_vector_1095
 
-sums_scalar_1052:
+sums_scalar_1096:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1050
+	JE     sums_done_1094
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1052
+	JMP    sums_scalar_1096
 
-sums_planes_1049:
+sums_planes_1093:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1053:
+sums_group_1097:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1055
+	JB     sums_single_1099
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -12633,7 +13953,7 @@ sums_group_1053:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1054:
+sums_group_plane_1098:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -12642,7 +13962,7 @@ sums_group_plane_1054:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1054
+	JB     sums_group_plane_1098
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -12655,29 +13975,29 @@ sums_group_plane_1054:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1053
+	JMP    sums_group_1097
 
-sums_single_1055:
+sums_single_1099:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1050
+	JE     sums_done_1094
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1056:
+sums_single_plane_1100:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1056
+	JB     sums_single_plane_1100
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1055
+	JMP    sums_single_1099
 
-sums_done_1050:
+sums_done_1094:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_1028:
+ring_segmented_1072:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x0000005c
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -12687,7 +14007,7 @@ ring_segmented_1028:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_1058:
+ring_block_1102:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -12702,33 +14022,33 @@ ring_block_1058:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_1059:
+ring_len_1103:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1060
+	JAE  ring_len_done_1104
 	ADDQ BX, SI
-	JMP  ring_len_1059
+	JMP  ring_len_1103
 
-ring_len_done_1060:
+ring_len_done_1104:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1061:
+ring_step_1105:
 	CMPQ DI, SI
-	JB   ring_step_done_1062
+	JB   ring_step_done_1106
 	SUBQ SI, DI
-	JMP  ring_step_1061
+	JMP  ring_step_1105
 
-ring_step_done_1062:
+ring_step_done_1106:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1063:
+ring_step_1107:
 	CMPQ DI, SI
-	JB   ring_step_done_1064
+	JB   ring_step_done_1108
 	SUBQ SI, DI
-	JMP  ring_step_1063
+	JMP  ring_step_1107
 
-ring_step_done_1064:
+ring_step_done_1108:
 	MOVQ    DI, 976(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
@@ -12757,26 +14077,26 @@ ring_step_done_1064:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1065:
+sums_zero_1109:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1066
+	JAE     sums_zeroed_1110
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1065
+	JMP     sums_zero_1109
 
-sums_zeroed_1066:
-ring_row_1067:
+sums_zeroed_1110:
+ring_row_1111:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1068
+	JE   ring_rows_done_1112
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_1070
+	JGT  single_1114
 
-unrolled_1069:
+unrolled_1113:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12815,15 +14135,15 @@ unrolled_1069:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1069
+	JLE         unrolled_1113
 
-single_1070:
+single_1114:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_1072
+	JGT  remainder_1116
 
-single_loop_1071:
+single_loop_1115:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -12838,11 +14158,11 @@ single_loop_1071:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1071
+	JLE         single_loop_1115
 
-remainder_1072:
+remainder_1116:
 	SUBQ        R8, DI
-	JE          span_done_1073
+	JE          span_done_1117
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -12856,16 +14176,16 @@ remainder_1072:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_1073:
+span_done_1117:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1067
+	JMP   ring_row_1111
 
-ring_rows_done_1068:
+ring_rows_done_1112:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -12873,86 +14193,86 @@ ring_rows_done_1068:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1075
+	JLE  fold_ext_done_1119
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1076
+	JA   fold_ext_scalar_1120
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1074:
+fold_ext_1118:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1075
+	JBE     fold_ext_done_1119
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_1074
+	JMP     fold_ext_1118
 
-fold_ext_scalar_1076:
+fold_ext_scalar_1120:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_1077:
+fold_ext_element_1121:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1078
+	JBE    fold_ext_element_done_1122
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1077
+	JMP    fold_ext_element_1121
 
-fold_ext_element_done_1078:
-fold_ext_done_1075:
-fold_1079:
+fold_ext_element_done_1122:
+fold_ext_done_1119:
+fold_1123:
 	CMPQ   SI, BX
-	JBE    fold_done_1080
+	JBE    fold_done_1124
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1079
+	JMP    fold_1123
 
-fold_done_1080:
+fold_done_1124:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1081
+	JNE  sums_planes_1125
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_1083:
+sums_vector_1127:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1084
+	JGT     sums_scalar_1128
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_1083
+	JMP     sums_vector_1127
 
-sums_scalar_1084:
+sums_scalar_1128:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1082
+	JE     sums_done_1126
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1084
+	JMP    sums_scalar_1128
 
-sums_planes_1081:
+sums_planes_1125:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1085:
+sums_group_1129:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1087
+	JB     sums_single_1131
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -12961,7 +14281,7 @@ sums_group_1085:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1086:
+sums_group_plane_1130:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -12970,7 +14290,7 @@ sums_group_plane_1086:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1086
+	JB     sums_group_plane_1130
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -12983,29 +14303,29 @@ sums_group_plane_1086:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1085
+	JMP    sums_group_1129
 
-sums_single_1087:
+sums_single_1131:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1082
+	JE     sums_done_1126
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1088:
+sums_single_plane_1132:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1088
+	JB     sums_single_plane_1132
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1087
+	JMP    sums_single_1131
 
-sums_done_1082:
+sums_done_1126:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_1058
+	JMP  ring_block_1102
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -13024,21 +14344,21 @@ TEXT ·backwardRowsAVX2F32(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1090
+	JBE    rows_chunk_sized_1134
 	MOVQ   DI, AX
 
-rows_double_1089:
+rows_double_1133:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1090
+	JA   rows_chunk_sized_1134
 	SHLQ $0x01, AX
-	JMP  rows_double_1089
+	JMP  rows_double_1133
 
-rows_chunk_sized_1090:
+rows_chunk_sized_1134:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_1091:
+rows_group_1135:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	MOVQ    SI, DX
@@ -13059,7 +14379,7 @@ rows_group_1091:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_1092:
+rows_chunk_1136:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -13068,15 +14388,15 @@ rows_chunk_1092:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_1093:
+rows_block_1137:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1094
+	JGT     rows_blocks_done_1138
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_1095
+	JE      rows_first_1139
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
 	VMOVUPS 64(SP)(R11*8), Y3
@@ -13085,9 +14405,9 @@ rows_block_1093:
 	VMOVUPS 160(SP)(R11*8), Y6
 	VMOVUPS 192(SP)(R11*8), Y7
 	VMOVUPS 224(SP)(R11*8), Y8
-	JMP     rows_loaded_1096
+	JMP     rows_loaded_1140
 
-rows_first_1095:
+rows_first_1139:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -13097,7 +14417,7 @@ rows_first_1095:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1096:
+rows_loaded_1140:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13106,7 +14426,7 @@ rows_loaded_1096:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1097:
+rows_row_1141:
 	VCVTPS2PD   (DX)(R9*4), Y9
 	VCVTPS2PD   (BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -13183,11 +14503,11 @@ rows_row_1097:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1097
+	JB          rows_row_1141
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1098
+	JE          rows_stored_1142
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
 	VMOVUPS     Y3, 64(SP)(R11*8)
@@ -13196,9 +14516,9 @@ rows_row_1097:
 	VMOVUPS     Y6, 160(SP)(R11*8)
 	VMOVUPS     Y7, 192(SP)(R11*8)
 	VMOVUPS     Y8, 224(SP)(R11*8)
-	JMP         rows_added_1099
+	JMP         rows_added_1143
 
-rows_stored_1098:
+rows_stored_1142:
 	VCVTPS2PD  (R10)(R9*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -13232,29 +14552,29 @@ rows_stored_1098:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R10)(R9*4)
 
-rows_added_1099:
+rows_added_1143:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_1093
+	JMP  rows_block_1137
 
-rows_blocks_done_1094:
-rows_block_1100:
+rows_blocks_done_1138:
+rows_block_1144:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1101
+	JGT     rows_blocks_done_1145
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_1102
+	JE      rows_first_1146
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
-	JMP     rows_loaded_1103
+	JMP     rows_loaded_1147
 
-rows_first_1102:
+rows_first_1146:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1103:
+rows_loaded_1147:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13263,7 +14583,7 @@ rows_loaded_1103:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1104:
+rows_row_1148:
 	VCVTPS2PD   (DX)(R9*4), Y3
 	VCVTPS2PD   (BX)(R9*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13286,16 +14606,16 @@ rows_row_1104:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1104
+	JB          rows_row_1148
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1105
+	JE          rows_stored_1149
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
-	JMP         rows_added_1106
+	JMP         rows_added_1150
 
-rows_stored_1105:
+rows_stored_1149:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13305,13 +14625,13 @@ rows_stored_1105:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1106:
+rows_added_1150:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_1100
+	JMP  rows_block_1144
 
-rows_blocks_done_1101:
+rows_blocks_done_1145:
 	CMPQ         R9, 1672(SP)
-	JE           rows_chunk_done_1107
+	JE           rows_chunk_done_1151
 	MOVQ         SI, R11
 	SUBQ         $0x00000008, R11
 	MOVQ         SI, AX
@@ -13323,20 +14643,20 @@ rows_blocks_done_1101:
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 	CMPQ         1680(SP), $0x00
-	JE           rows_first_1108
+	JE           rows_first_1152
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
 	VMOVUPS      1600(SP), Y3
 	VMOVUPS      1632(SP), Y4
-	JMP          rows_loaded_1109
+	JMP          rows_loaded_1153
 
-rows_first_1108:
+rows_first_1152:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1109:
+rows_loaded_1153:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13345,7 +14665,7 @@ rows_loaded_1109:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1110:
+rows_row_1154:
 	VCVTPS2PD   (DX)(R11*4), Y7
 	VCVTPS2PD   (BX)(R11*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -13388,18 +14708,18 @@ rows_row_1110:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1110
+	JB          rows_row_1154
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1111
+	JE          rows_stored_1155
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
 	VMOVUPS     Y3, 1600(SP)
 	VMOVUPS     Y4, 1632(SP)
-	JMP         rows_added_1112
+	JMP         rows_added_1156
 
-rows_stored_1111:
+rows_stored_1155:
 	VCVTPS2PD  (R10)(R9*4), Y5
 	VADDPD     Y1, Y5, Y5
 	VCVTPS2PD  16(R10)(R9*4), Y1
@@ -13417,17 +14737,17 @@ rows_stored_1111:
 	VCVTPD2PSY Y5, X1
 	VMOVUPS    X1, (R10)(R9*4)
 
-rows_added_1112:
-rows_chunk_done_1107:
+rows_added_1156:
+rows_chunk_done_1151:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_1092
+	JB   rows_chunk_1136
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_1091
+	JB   rows_group_1135
 	VZEROUPPER
 	RET
 
@@ -13443,21 +14763,21 @@ TEXT ·backwardRowsDalphaAVX2F32(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1114
+	JBE    rows_chunk_sized_1158
 	MOVQ   BX, AX
 
-rows_double_1113:
+rows_double_1157:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1114
+	JA   rows_chunk_sized_1158
 	SHLQ $0x01, AX
-	JMP  rows_double_1113
+	JMP  rows_double_1157
 
-rows_chunk_sized_1114:
+rows_chunk_sized_1158:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_1115:
+rows_group_1159:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	MOVQ    DX, CX
@@ -13478,7 +14798,7 @@ rows_group_1115:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_1116:
+rows_chunk_1160:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -13487,15 +14807,15 @@ rows_chunk_1116:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_1117:
+rows_block_1161:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1118
+	JGT     rows_blocks_done_1162
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_1119
+	JE      rows_first_1163
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
 	VMOVUPS 64(SP)(R9*8), Y3
@@ -13504,9 +14824,9 @@ rows_block_1117:
 	VMOVUPS 160(SP)(R9*8), Y6
 	VMOVUPS 192(SP)(R9*8), Y7
 	VMOVUPS 224(SP)(R9*8), Y8
-	JMP     rows_loaded_1120
+	JMP     rows_loaded_1164
 
-rows_first_1119:
+rows_first_1163:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -13516,14 +14836,14 @@ rows_first_1119:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1120:
+rows_loaded_1164:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1121:
+rows_row_1165:
 	VCVTPS2PD   (AX)(DI*4), Y9
 	VCVTPS2PD   (CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -13575,11 +14895,11 @@ rows_row_1121:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1121
+	JB          rows_row_1165
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1122
+	JE          rows_stored_1166
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
 	VMOVUPS     Y3, 64(SP)(R9*8)
@@ -13588,9 +14908,9 @@ rows_row_1121:
 	VMOVUPS     Y6, 160(SP)(R9*8)
 	VMOVUPS     Y7, 192(SP)(R9*8)
 	VMOVUPS     Y8, 224(SP)(R9*8)
-	JMP         rows_added_1123
+	JMP         rows_added_1167
 
-rows_stored_1122:
+rows_stored_1166:
 	VCVTPS2PD  (R8)(DI*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -13624,36 +14944,36 @@ rows_stored_1122:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R8)(DI*4)
 
-rows_added_1123:
+rows_added_1167:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_1117
+	JMP  rows_block_1161
 
-rows_blocks_done_1118:
-rows_block_1124:
+rows_blocks_done_1162:
+rows_block_1168:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1125
+	JGT     rows_blocks_done_1169
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_1126
+	JE      rows_first_1170
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
-	JMP     rows_loaded_1127
+	JMP     rows_loaded_1171
 
-rows_first_1126:
+rows_first_1170:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1127:
+rows_loaded_1171:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1128:
+rows_row_1172:
 	VCVTPS2PD   (AX)(DI*4), Y3
 	VCVTPS2PD   (CX)(DI*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -13669,16 +14989,16 @@ rows_row_1128:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1128
+	JB          rows_row_1172
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1129
+	JE          rows_stored_1173
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
-	JMP         rows_added_1130
+	JMP         rows_added_1174
 
-rows_stored_1129:
+rows_stored_1173:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -13688,13 +15008,13 @@ rows_stored_1129:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1130:
+rows_added_1174:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_1124
+	JMP  rows_block_1168
 
-rows_blocks_done_1125:
+rows_blocks_done_1169:
 	CMPQ         DI, 1672(SP)
-	JE           rows_chunk_done_1131
+	JE           rows_chunk_done_1175
 	MOVQ         DX, R9
 	SUBQ         $0x00000008, R9
 	MOVQ         DX, AX
@@ -13706,27 +15026,27 @@ rows_blocks_done_1125:
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 	CMPQ         1680(SP), $0x00
-	JE           rows_first_1132
+	JE           rows_first_1176
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
 	VMOVUPS      1600(SP), Y3
 	VMOVUPS      1632(SP), Y4
-	JMP          rows_loaded_1133
+	JMP          rows_loaded_1177
 
-rows_first_1132:
+rows_first_1176:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1133:
+rows_loaded_1177:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1134:
+rows_row_1178:
 	VCVTPS2PD   (AX)(R9*4), Y7
 	VCVTPS2PD   (CX)(R9*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -13756,18 +15076,18 @@ rows_row_1134:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1134
+	JB          rows_row_1178
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1135
+	JE          rows_stored_1179
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
 	VMOVUPS     Y3, 1600(SP)
 	VMOVUPS     Y4, 1632(SP)
-	JMP         rows_added_1136
+	JMP         rows_added_1180
 
-rows_stored_1135:
+rows_stored_1179:
 	VCVTPS2PD  (R8)(DI*4), Y5
 	VADDPD     Y1, Y5, Y5
 	VCVTPS2PD  16(R8)(DI*4), Y1
@@ -13785,17 +15105,17 @@ rows_stored_1135:
 	VCVTPD2PSY Y5, X1
 	VMOVUPS    X1, (R8)(DI*4)
 
-rows_added_1136:
-rows_chunk_done_1131:
+rows_added_1180:
+rows_chunk_done_1175:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_1116
+	JB   rows_chunk_1160
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_1115
+	JB   rows_group_1159
 	VZEROUPPER
 	RET
 
@@ -13812,21 +15132,21 @@ TEXT ·backwardRowsAVX2F64(SB), $1648-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1138
+	JBE    rows_chunk_sized_1182
 	MOVQ   DI, AX
 
-rows_double_1137:
+rows_double_1181:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1138
+	JA   rows_chunk_sized_1182
 	SHLQ $0x01, AX
-	JMP  rows_double_1137
+	JMP  rows_double_1181
 
-rows_chunk_sized_1138:
+rows_chunk_sized_1182:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1139:
+rows_group_1183:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	MOVQ    SI, DX
@@ -13847,7 +15167,7 @@ rows_group_1139:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1140:
+rows_chunk_1184:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -13856,28 +15176,28 @@ rows_chunk_1140:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_1141:
+rows_block_1185:
 	MOVQ    1640(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1142
+	JGT     rows_blocks_done_1186
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1143
+	JE      rows_first_1187
 	VMOVUPD (SP)(R11*8), Y1
 	VMOVUPD 32(SP)(R11*8), Y2
 	VMOVUPD 64(SP)(R11*8), Y3
 	VMOVUPD 96(SP)(R11*8), Y4
-	JMP     rows_loaded_1144
+	JMP     rows_loaded_1188
 
-rows_first_1143:
+rows_first_1187:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1144:
+rows_loaded_1188:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13886,7 +15206,7 @@ rows_loaded_1144:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1145:
+rows_row_1189:
 	VMOVUPD     (DX)(R9*8), Y5
 	VMOVUPD     (BX)(R9*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13927,18 +15247,18 @@ rows_row_1145:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1145
+	JB          rows_row_1189
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1146
+	JE          rows_stored_1190
 	VMOVUPD     Y1, (SP)(R11*8)
 	VMOVUPD     Y2, 32(SP)(R11*8)
 	VMOVUPD     Y3, 64(SP)(R11*8)
 	VMOVUPD     Y4, 96(SP)(R11*8)
-	JMP         rows_added_1147
+	JMP         rows_added_1191
 
-rows_stored_1146:
+rows_stored_1190:
 	VMOVUPD (R10)(R9*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R10)(R9*8)
@@ -13952,27 +15272,27 @@ rows_stored_1146:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R10)(R9*8)
 
-rows_added_1147:
+rows_added_1191:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_1141
+	JMP  rows_block_1185
 
-rows_blocks_done_1142:
-rows_block_1148:
+rows_blocks_done_1186:
+rows_block_1192:
 	MOVQ    1640(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1149
+	JGT     rows_blocks_done_1193
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1150
+	JE      rows_first_1194
 	VMOVUPD (SP)(R11*8), Y1
-	JMP     rows_loaded_1151
+	JMP     rows_loaded_1195
 
-rows_first_1150:
+rows_first_1194:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1151:
+rows_loaded_1195:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -13981,7 +15301,7 @@ rows_loaded_1151:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1152:
+rows_row_1196:
 	VMOVUPD     (DX)(R9*8), Y2
 	VMOVUPD     (BX)(R9*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -13995,26 +15315,26 @@ rows_row_1152:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1152
+	JB          rows_row_1196
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1153
+	JE          rows_stored_1197
 	VMOVUPD     Y1, (SP)(R11*8)
-	JMP         rows_added_1154
+	JMP         rows_added_1198
 
-rows_stored_1153:
+rows_stored_1197:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1154:
+rows_added_1198:
 	ADDQ $0x00000004, R9
-	JMP  rows_block_1148
+	JMP  rows_block_1192
 
-rows_blocks_done_1149:
+rows_blocks_done_1193:
 	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_1155
+	JE      rows_chunk_done_1199
 	MOVQ    SI, R11
 	SUBQ    $0x00000004, R11
 	MOVQ    SI, AX
@@ -14023,16 +15343,16 @@ rows_blocks_done_1149:
 	LEAQ    tailmask<>+0(SB), DX
 	VMOVDQU (DX)(AX*1), Y3
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1156
+	JE      rows_first_1200
 	VMOVUPD 1536(SP), Y1
 	VMOVUPD 1568(SP), Y2
-	JMP     rows_loaded_1157
+	JMP     rows_loaded_1201
 
-rows_first_1156:
+rows_first_1200:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1157:
+rows_loaded_1201:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -14041,7 +15361,7 @@ rows_loaded_1157:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1158:
+rows_row_1202:
 	VMOVUPD     (DX)(R11*8), Y4
 	VMOVUPD     (BX)(R11*8), Y5
 	VCMPPD      $0x1e, Y0, Y4, Y6
@@ -14065,16 +15385,16 @@ rows_row_1158:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1158
+	JB          rows_row_1202
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1159
+	JE          rows_stored_1203
 	VMOVUPD     Y1, 1536(SP)
 	VMOVUPD     Y2, 1568(SP)
-	JMP         rows_added_1160
+	JMP         rows_added_1204
 
-rows_stored_1159:
+rows_stored_1203:
 	VMOVUPD (R10)(R9*8), Y3
 	VADDPD  Y1, Y3, Y3
 	VMOVUPD (R10)(R11*8), Y1
@@ -14082,17 +15402,17 @@ rows_stored_1159:
 	VMOVUPD Y1, (R10)(R11*8)
 	VMOVUPD Y3, (R10)(R9*8)
 
-rows_added_1160:
-rows_chunk_done_1155:
+rows_added_1204:
+rows_chunk_done_1199:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1140
+	JB   rows_chunk_1184
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_1139
+	JB   rows_group_1183
 	VZEROUPPER
 	RET
 
@@ -14108,21 +15428,21 @@ TEXT ·backwardRowsDalphaAVX2F64(SB), $1648-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1162
+	JBE    rows_chunk_sized_1206
 	MOVQ   BX, AX
 
-rows_double_1161:
+rows_double_1205:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1162
+	JA   rows_chunk_sized_1206
 	SHLQ $0x01, AX
-	JMP  rows_double_1161
+	JMP  rows_double_1205
 
-rows_chunk_sized_1162:
+rows_chunk_sized_1206:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1163:
+rows_group_1207:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	MOVQ    DX, CX
@@ -14143,7 +15463,7 @@ rows_group_1163:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1164:
+rows_chunk_1208:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -14152,35 +15472,35 @@ rows_chunk_1164:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_1165:
+rows_block_1209:
 	MOVQ    1640(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1166
+	JGT     rows_blocks_done_1210
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1167
+	JE      rows_first_1211
 	VMOVUPD (SP)(R9*8), Y1
 	VMOVUPD 32(SP)(R9*8), Y2
 	VMOVUPD 64(SP)(R9*8), Y3
 	VMOVUPD 96(SP)(R9*8), Y4
-	JMP     rows_loaded_1168
+	JMP     rows_loaded_1212
 
-rows_first_1167:
+rows_first_1211:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1168:
+rows_loaded_1212:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1169:
+rows_row_1213:
 	VMOVUPD     (AX)(DI*8), Y5
 	VMOVUPD     (CX)(DI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -14208,18 +15528,18 @@ rows_row_1169:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1169
+	JB          rows_row_1213
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1170
+	JE          rows_stored_1214
 	VMOVUPD     Y1, (SP)(R9*8)
 	VMOVUPD     Y2, 32(SP)(R9*8)
 	VMOVUPD     Y3, 64(SP)(R9*8)
 	VMOVUPD     Y4, 96(SP)(R9*8)
-	JMP         rows_added_1171
+	JMP         rows_added_1215
 
-rows_stored_1170:
+rows_stored_1214:
 	VMOVUPD (R8)(DI*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R8)(DI*8)
@@ -14233,34 +15553,34 @@ rows_stored_1170:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R8)(DI*8)
 
-rows_added_1171:
+rows_added_1215:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_1165
+	JMP  rows_block_1209
 
-rows_blocks_done_1166:
-rows_block_1172:
+rows_blocks_done_1210:
+rows_block_1216:
 	MOVQ    1640(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1173
+	JGT     rows_blocks_done_1217
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1174
+	JE      rows_first_1218
 	VMOVUPD (SP)(R9*8), Y1
-	JMP     rows_loaded_1175
+	JMP     rows_loaded_1219
 
-rows_first_1174:
+rows_first_1218:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1175:
+rows_loaded_1219:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1176:
+rows_row_1220:
 	VMOVUPD     (AX)(DI*8), Y2
 	VMOVUPD     (CX)(DI*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -14270,26 +15590,26 @@ rows_row_1176:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1176
+	JB          rows_row_1220
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1177
+	JE          rows_stored_1221
 	VMOVUPD     Y1, (SP)(R9*8)
-	JMP         rows_added_1178
+	JMP         rows_added_1222
 
-rows_stored_1177:
+rows_stored_1221:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1178:
+rows_added_1222:
 	ADDQ $0x00000004, DI
-	JMP  rows_block_1172
+	JMP  rows_block_1216
 
-rows_blocks_done_1173:
+rows_blocks_done_1217:
 	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_1179
+	JE      rows_chunk_done_1223
 	MOVQ    DX, R9
 	SUBQ    $0x00000004, R9
 	MOVQ    DX, AX
@@ -14298,23 +15618,23 @@ rows_blocks_done_1173:
 	LEAQ    tailmask<>+0(SB), CX
 	VMOVDQU (CX)(AX*1), Y3
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1180
+	JE      rows_first_1224
 	VMOVUPD 1536(SP), Y1
 	VMOVUPD 1568(SP), Y2
-	JMP     rows_loaded_1181
+	JMP     rows_loaded_1225
 
-rows_first_1180:
+rows_first_1224:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1181:
+rows_loaded_1225:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1182:
+rows_row_1226:
 	VMOVUPD     (AX)(R9*8), Y4
 	VMOVUPD     (CX)(R9*8), Y5
 	VCMPPD      $0x1e, Y0, Y4, Y6
@@ -14331,16 +15651,16 @@ rows_row_1182:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1182
+	JB          rows_row_1226
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1183
+	JE          rows_stored_1227
 	VMOVUPD     Y1, 1536(SP)
 	VMOVUPD     Y2, 1568(SP)
-	JMP         rows_added_1184
+	JMP         rows_added_1228
 
-rows_stored_1183:
+rows_stored_1227:
 	VMOVUPD (R8)(DI*8), Y3
 	VADDPD  Y1, Y3, Y3
 	VMOVUPD (R8)(R9*8), Y1
@@ -14348,17 +15668,17 @@ rows_stored_1183:
 	VMOVUPD Y1, (R8)(R9*8)
 	VMOVUPD Y3, (R8)(DI*8)
 
-rows_added_1184:
-rows_chunk_done_1179:
+rows_added_1228:
+rows_chunk_done_1223:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1164
+	JB   rows_chunk_1208
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_1163
+	JB   rows_group_1207
 	VZEROUPPER
 	RET
 
@@ -15468,16 +16788,16 @@ TEXT ·forwardSmallPlanesAVX2F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1185:
+sp_row_1229:
 	TESTQ DX, DX
-	JE    sp_done_1188
+	JE    sp_done_1232
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1189:
+sp_pairs_1233:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_1190
+	JB      sp_group_1234
 	VMOVUPS (SI), Y1
 	VMOVUPS 32(SI), Y2
 	MOVQ    DI, R11
@@ -15485,7 +16805,7 @@ sp_pairs_1189:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1191:
+sp_pair_vector_1235:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R8*4), Y5
@@ -15503,21 +16823,21 @@ sp_pair_vector_1191:
 	ADDQ      $0x00000008, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1191
+	JNE       sp_pair_vector_1235
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000010, R9
-	JMP       sp_pairs_1189
+	JMP       sp_pairs_1233
 
-sp_group_1190:
+sp_group_1234:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_1186
+	JB      sp_partial_1230
 	VMOVUPS (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1193
+	JAE     sp_vectors_done_1237
 
-sp_vector_1192:
+sp_vector_1236:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -15528,16 +16848,16 @@ sp_vector_1192:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1192
+	JB        sp_vector_1236
 
-sp_vectors_done_1193:
+sp_vectors_done_1237:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_1190
+	JMP  sp_group_1234
 
-sp_partial_1186:
+sp_partial_1230:
 	TESTQ      R9, R9
-	JE         sp_row_done_1187
+	JE         sp_row_done_1231
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -15551,9 +16871,9 @@ sp_partial_1186:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1195
+	JAE        sp_vectors_done_1239
 
-sp_vector_1194:
+sp_vector_1238:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -15564,11 +16884,11 @@ sp_vector_1194:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1194
+	JB        sp_vector_1238
 
-sp_vectors_done_1195:
+sp_vectors_done_1239:
 	ANDQ       $0x00000007, R9
-	JE         sp_row_done_1187
+	JE         sp_row_done_1231
 	MOVQ       R9, SI
 	SHLQ       $0x02, SI
 	NEGQ       SI
@@ -15583,14 +16903,14 @@ sp_vectors_done_1195:
 	VMASKMOVPS Y1, Y2, (AX)(R8*4)
 	ADDQ       R9, R8
 
-sp_row_done_1187:
+sp_row_done_1231:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1185
+	JMP  sp_row_1229
 
-sp_done_1188:
+sp_done_1232:
 	VZEROUPPER
 	RET
 
@@ -15620,704 +16940,6 @@ TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $16-128
 	MOVQ    dy_base+24(FP), DI
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
-	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1197
-
-sp_sum_channels_1196:
-	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1197
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	XORQ   R10, R10
-
-sp_sum_row_1198:
-	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1201
-	LEAQ (SI)(R10*1), R11
-	LEAQ (DI)(R10*1), R12
-	LEAQ (R11)(CX*4), R14
-	LEAQ (R12)(CX*4), R15
-	MOVQ (SP), R13
-
-sp_sum_vector_1199:
-	TESTQ       R13, R13
-	JE          sp_sum_last_1200
-	VCVTPS2PD   (R11), Y10
-	VCVTPS2PD   (R12), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y2
-	VCVTPS2PD   (R11)(CX*1), Y10
-	VCVTPS2PD   (R12)(CX*1), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y3
-	VCVTPS2PD   (R11)(CX*2), Y10
-	VCVTPS2PD   (R12)(CX*2), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y4
-	VCVTPS2PD   (R11)(DX*1), Y10
-	VCVTPS2PD   (R12)(DX*1), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y5
-	VCVTPS2PD   (R14), Y10
-	VCVTPS2PD   (R15), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y6
-	VCVTPS2PD   (R14)(CX*1), Y10
-	VCVTPS2PD   (R15)(CX*1), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y7
-	VCVTPS2PD   (R14)(CX*2), Y10
-	VCVTPS2PD   (R15)(CX*2), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y8
-	VCVTPS2PD   (R14)(DX*1), Y10
-	VCVTPS2PD   (R15)(DX*1), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y9
-	ADDQ        $0x10, R11
-	ADDQ        $0x10, R12
-	ADDQ        $0x10, R14
-	ADDQ        $0x10, R15
-	DECQ        R13
-	JMP         sp_sum_vector_1199
-
-sp_sum_last_1200:
-	VMASKMOVPS  (R11), X1, X10
-	VCVTPS2PD   X10, Y10
-	VMASKMOVPS  (R12), X1, X11
-	VCVTPS2PD   X11, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y2
-	VMASKMOVPS  (R11)(CX*1), X1, X10
-	VCVTPS2PD   X10, Y10
-	VMASKMOVPS  (R12)(CX*1), X1, X11
-	VCVTPS2PD   X11, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y3
-	VMASKMOVPS  (R11)(CX*2), X1, X10
-	VCVTPS2PD   X10, Y10
-	VMASKMOVPS  (R12)(CX*2), X1, X11
-	VCVTPS2PD   X11, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y4
-	VMASKMOVPS  (R11)(DX*1), X1, X10
-	VCVTPS2PD   X10, Y10
-	VMASKMOVPS  (R12)(DX*1), X1, X11
-	VCVTPS2PD   X11, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y5
-	VMASKMOVPS  (R14), X1, X10
-	VCVTPS2PD   X10, Y10
-	VMASKMOVPS  (R15), X1, X11
-	VCVTPS2PD   X11, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y6
-	VMASKMOVPS  (R14)(CX*1), X1, X10
-	VCVTPS2PD   X10, Y10
-	VMASKMOVPS  (R15)(CX*1), X1, X11
-	VCVTPS2PD   X11, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y7
-	VMASKMOVPS  (R14)(CX*2), X1, X10
-	VCVTPS2PD   X10, Y10
-	VMASKMOVPS  (R15)(CX*2), X1, X11
-	VCVTPS2PD   X11, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y8
-	VMASKMOVPS  (R14)(DX*1), X1, X10
-	VCVTPS2PD   X10, Y10
-	VMASKMOVPS  (R15)(DX*1), X1, X11
-	VCVTPS2PD   X11, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y9
-	ADDQ        AX, R10
-	JMP         sp_sum_row_1198
-
-sp_sum_rows_done_1201:
-	VUNPCKLPD    Y3, Y2, Y10
-	VUNPCKHPD    Y3, Y2, Y2
-	VADDPD       Y2, Y10, Y10
-	VUNPCKLPD    Y5, Y4, Y2
-	VUNPCKHPD    Y5, Y4, Y3
-	VADDPD       Y3, Y2, Y2
-	VBLENDPD     $0x0c, Y2, Y10, Y3
-	VEXTRACTF128 $0x01, Y10, X13
-	VINSERTF128  $0x01, X2, Y13, Y2
-	VADDPD       Y2, Y3, Y3
-	VCVTPS2PD    (R8), Y2
-	VADDPD       Y3, Y2, Y2
-	VCVTPD2PSY   Y2, X2
-	VMOVUPS      X2, (R8)
-	VUNPCKLPD    Y7, Y6, Y2
-	VUNPCKHPD    Y7, Y6, Y3
-	VADDPD       Y3, Y2, Y2
-	VUNPCKLPD    Y9, Y8, Y3
-	VUNPCKHPD    Y9, Y8, Y4
-	VADDPD       Y4, Y3, Y3
-	VBLENDPD     $0x0c, Y3, Y2, Y4
-	VEXTRACTF128 $0x01, Y2, X13
-	VINSERTF128  $0x01, X3, Y13, Y2
-	VADDPD       Y2, Y4, Y4
-	VCVTPS2PD    16(R8), Y2
-	VADDPD       Y4, Y2, Y2
-	VCVTPD2PSY   Y2, X2
-	VMOVUPS      X2, 16(R8)
-	LEAQ         (SI)(CX*8), SI
-	LEAQ         (DI)(CX*8), DI
-	ADDQ         $0x20, R8
-	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1196
-
-sp_sum_fewer_1197:
-sp_sum_channels_1203:
-	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1204
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	XORQ   R10, R10
-
-sp_sum_row_1205:
-	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1208
-	LEAQ (SI)(R10*1), R11
-	LEAQ (DI)(R10*1), R12
-	MOVQ (SP), R13
-
-sp_sum_vector_1206:
-	TESTQ       R13, R13
-	JE          sp_sum_last_1207
-	VCVTPS2PD   (R11), Y7
-	VCVTPS2PD   (R12), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y2
-	VCVTPS2PD   (R11)(CX*1), Y7
-	VCVTPS2PD   (R12)(CX*1), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y3
-	VCVTPS2PD   (R11)(CX*2), Y7
-	VCVTPS2PD   (R12)(CX*2), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y4
-	VCVTPS2PD   (R11)(DX*1), Y7
-	VCVTPS2PD   (R12)(DX*1), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y5
-	ADDQ        $0x10, R11
-	ADDQ        $0x10, R12
-	DECQ        R13
-	JMP         sp_sum_vector_1206
-
-sp_sum_last_1207:
-	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1210
-	VMOVSS      (R11), X7
-	VMOVSS      (R11)(CX*1), X8
-	VMOVSS      (R11)(CX*2), X9
-	VMOVSS      (R11)(DX*1), X10
-	VUNPCKLPS   X8, X7, X7
-	VUNPCKLPS   X10, X9, X9
-	VUNPCKLPD   X9, X7, X7
-	VCVTPS2PD   X7, Y7
-	VMOVSS      (R12), X8
-	VMOVSS      (R12)(CX*1), X9
-	VMOVSS      (R12)(CX*2), X10
-	VMOVSS      (R12)(DX*1), X11
-	VUNPCKLPS   X9, X8, X8
-	VUNPCKLPS   X11, X10, X10
-	VUNPCKLPD   X10, X8, X8
-	VCVTPS2PD   X8, Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1209
-
-sp_sum_masked_1210:
-	VMASKMOVPS  (R11), X1, X7
-	VCVTPS2PD   X7, Y7
-	VMASKMOVPS  (R12), X1, X8
-	VCVTPS2PD   X8, Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y2
-	VMASKMOVPS  (R11)(CX*1), X1, X7
-	VCVTPS2PD   X7, Y7
-	VMASKMOVPS  (R12)(CX*1), X1, X8
-	VCVTPS2PD   X8, Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y3
-	VMASKMOVPS  (R11)(CX*2), X1, X7
-	VCVTPS2PD   X7, Y7
-	VMASKMOVPS  (R12)(CX*2), X1, X8
-	VCVTPS2PD   X8, Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y4
-	VMASKMOVPS  (R11)(DX*1), X1, X7
-	VCVTPS2PD   X7, Y7
-	VMASKMOVPS  (R12)(DX*1), X1, X8
-	VCVTPS2PD   X8, Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y5
-
-sp_sum_row_done_1209:
-	ADDQ AX, R10
-	JMP  sp_sum_row_1205
-
-sp_sum_rows_done_1208:
-	VUNPCKLPD    Y3, Y2, Y7
-	VUNPCKHPD    Y3, Y2, Y2
-	VADDPD       Y2, Y7, Y7
-	VUNPCKLPD    Y5, Y4, Y2
-	VUNPCKHPD    Y5, Y4, Y3
-	VADDPD       Y3, Y2, Y2
-	VBLENDPD     $0x0c, Y2, Y7, Y3
-	VEXTRACTF128 $0x01, Y7, X13
-	VINSERTF128  $0x01, X2, Y13, Y2
-	VADDPD       Y2, Y3, Y3
-	VADDPD       Y6, Y3, Y3
-	VCVTPS2PD    (R8), Y2
-	VADDPD       Y3, Y2, Y2
-	VCVTPD2PSY   Y2, X2
-	VMOVUPS      X2, (R8)
-	LEAQ         (SI)(CX*4), SI
-	LEAQ         (DI)(CX*4), DI
-	ADDQ         $0x10, R8
-	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1203
-
-sp_sum_fewer_1204:
-sp_sum_channels_1211:
-	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1212
-	VXORPS Y2, Y2, Y2
-	XORQ   DX, DX
-
-sp_sum_row_1213:
-	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1216
-	LEAQ (SI)(DX*1), R10
-	LEAQ (DI)(DX*1), R11
-	MOVQ (SP), R12
-
-sp_sum_vector_1214:
-	TESTQ       R12, R12
-	JE          sp_sum_last_1215
-	VCVTPS2PD   (R10), Y3
-	VCVTPS2PD   (R11), Y4
-	VCMPPD      $0x1e, Y0, Y3, Y5
-	VMINPD      Y3, Y0, Y3
-	VANDNPD     Y4, Y5, Y4
-	VFMADD231PD Y4, Y3, Y2
-	ADDQ        $0x10, R10
-	ADDQ        $0x10, R11
-	DECQ        R12
-	JMP         sp_sum_vector_1214
-
-sp_sum_last_1215:
-	VMASKMOVPS  (R10), X1, X3
-	VCVTPS2PD   X3, Y3
-	VMASKMOVPS  (R11), X1, X4
-	VCVTPS2PD   X4, Y4
-	VCMPPD      $0x1e, Y0, Y3, Y5
-	VMINPD      Y3, Y0, Y3
-	VANDNPD     Y4, Y5, Y4
-	VFMADD231PD Y4, Y3, Y2
-	ADDQ        AX, DX
-	JMP         sp_sum_row_1213
-
-sp_sum_rows_done_1216:
-	VEXTRACTF128 $0x01, Y2, X3
-	VADDPD       X3, X2, X3
-	VPERMILPD    $0x01, X3, X2
-	VADDSD       X2, X3, X3
-	VXORPS       X2, X2, X2
-	VCVTSS2SD    (R8), X2, X2
-	VADDSD       X3, X2, X2
-	VCVTSD2SS    X2, X2, X2
-	VMOVSS       X2, (R8)
-	ADDQ         CX, SI
-	ADDQ         CX, DI
-	ADDQ         $0x04, R8
-	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1211
-
-sp_sum_fewer_1212:
-	MOVQ  dx_base+0(FP), AX
-	MOVQ  x_base+48(FP), CX
-	MOVQ  dy_base+24(FP), DX
-	MOVQ  x_len+56(FP), BX
-	MOVQ  inner+120(FP), DI
-	LEAQ  smallplanesAVX2F32<>+0(SB), SI
-	MOVQ  DI, R8
-	SHLQ  $0x05, R8
-	DECQ  DI
-	IMULQ R8, DI
-	SHRQ  $0x01, DI
-	ADDQ  DI, SI
-
-sp_row_1218:
-	TESTQ BX, BX
-	JE    sp_done_1221
-	XORQ  R9, R9
-	MOVQ  alpha_len+80(FP), R10
-	MOVQ  alpha_base+72(FP), DI
-
-sp_pairs_1222:
-	CMPQ    R10, $0x00000010
-	JB      sp_group_1223
-	VMOVUPS (DI), Y1
-	VMOVUPS 32(DI), Y2
-	MOVQ    R8, R12
-	SHRQ    $0x02, R12
-	ADDQ    R9, R12
-	XORQ    R11, R11
-
-sp_pair_vector_1224:
-	VMOVUPS   (SI)(R11*1), Y3
-	VPERMPS   Y1, Y3, Y4
-	VMOVUPS   (CX)(R9*4), Y5
-	VMOVUPS   (DX)(R9*4), Y6
-	VCMPPS    $0x1e, Y0, Y5, Y5
-	VMULPS    Y4, Y6, Y4
-	VBLENDVPS Y5, Y6, Y4, Y4
-	VMOVUPS   Y4, (AX)(R9*4)
-	VPERMPS   Y2, Y3, Y3
-	VMOVUPS   (CX)(R12*4), Y4
-	VMOVUPS   (DX)(R12*4), Y5
-	VCMPPS    $0x1e, Y0, Y4, Y4
-	VMULPS    Y3, Y5, Y3
-	VBLENDVPS Y4, Y5, Y3, Y3
-	VMOVUPS   Y3, (AX)(R12*4)
-	ADDQ      $0x00000008, R9
-	ADDQ      $0x00000008, R12
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, R8
-	JNE       sp_pair_vector_1224
-	MOVQ      R12, R9
-	ADDQ      $0x00000040, DI
-	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1222
-
-sp_group_1223:
-	CMPQ    R10, $0x00000008
-	JB      sp_partial_1219
-	VMOVUPS (DI), Y1
-	XORQ    R11, R11
-	CMPQ    R11, R8
-	JAE     sp_vectors_done_1226
-
-sp_vector_1225:
-	VMOVUPS   (SI)(R11*1), Y2
-	VPERMPS   Y1, Y2, Y2
-	VMOVUPS   (CX)(R9*4), Y3
-	VMOVUPS   (DX)(R9*4), Y4
-	VCMPPS    $0x1e, Y0, Y3, Y3
-	VMULPS    Y2, Y4, Y2
-	VBLENDVPS Y3, Y4, Y2, Y2
-	VMOVUPS   Y2, (AX)(R9*4)
-	ADDQ      $0x00000008, R9
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, R8
-	JB        sp_vector_1225
-
-sp_vectors_done_1226:
-	ADDQ $0x00000020, DI
-	SUBQ $0x00000008, R10
-	JMP  sp_group_1223
-
-sp_partial_1219:
-	TESTQ      R10, R10
-	JE         sp_row_done_1220
-	MOVQ       R10, R11
-	SHLQ       $0x02, R11
-	NEGQ       R11
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(R11*1), Y1
-	VMASKMOVPS (DI), Y1, Y1
-	MOVQ       inner+120(FP), DI
-	IMULQ      DI, R10
-	MOVQ       R10, DI
-	SHRQ       $0x03, DI
-	SHLQ       $0x05, DI
-	XORQ       R11, R11
-	CMPQ       R11, DI
-	JAE        sp_vectors_done_1228
-
-sp_vector_1227:
-	VMOVUPS   (SI)(R11*1), Y2
-	VPERMPS   Y1, Y2, Y2
-	VMOVUPS   (CX)(R9*4), Y3
-	VMOVUPS   (DX)(R9*4), Y4
-	VCMPPS    $0x1e, Y0, Y3, Y3
-	VMULPS    Y2, Y4, Y2
-	VBLENDVPS Y3, Y4, Y2, Y2
-	VMOVUPS   Y2, (AX)(R9*4)
-	ADDQ      $0x00000008, R9
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, DI
-	JB        sp_vector_1227
-
-sp_vectors_done_1228:
-	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1220
-	MOVQ       R10, DI
-	SHLQ       $0x02, DI
-	NEGQ       DI
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(DI*1), Y2
-	VMOVUPS    (SI)(R11*1), Y3
-	VPERMPS    Y1, Y3, Y1
-	VMASKMOVPS (CX)(R9*4), Y2, Y3
-	VMASKMOVPS (DX)(R9*4), Y2, Y4
-	VCMPPS     $0x1e, Y0, Y3, Y3
-	VMULPS     Y1, Y4, Y1
-	VBLENDVPS  Y3, Y4, Y1, Y1
-	VMASKMOVPS Y1, Y2, (AX)(R9*4)
-	ADDQ       R10, R9
-
-sp_row_done_1220:
-	SUBQ R9, BX
-	SHLQ $0x02, R9
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	JMP  sp_row_1218
-
-sp_done_1221:
-	VZEROUPPER
-	RET
-
-// func backwardSmallPlanesDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX, AVX2
-TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
-	VXORPS Y0, Y0, Y0
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	MOVQ   inner+96(FP), DI
-	LEAQ   smallplanesAVX2F32<>+0(SB), SI
-	MOVQ   DI, R8
-	SHLQ   $0x05, R8
-	DECQ   DI
-	IMULQ  R8, DI
-	SHRQ   $0x01, DI
-	ADDQ   DI, SI
-
-sp_row_1229:
-	TESTQ BX, BX
-	JE    sp_done_1232
-	XORQ  R9, R9
-	MOVQ  alpha_len+80(FP), R10
-	MOVQ  alpha_base+72(FP), DI
-
-sp_pairs_1233:
-	CMPQ    R10, $0x00000010
-	JB      sp_group_1234
-	VMOVUPS (DI), Y1
-	VMOVUPS 32(DI), Y2
-	MOVQ    R8, R12
-	SHRQ    $0x02, R12
-	ADDQ    R9, R12
-	XORQ    R11, R11
-
-sp_pair_vector_1235:
-	VMOVUPS   (SI)(R11*1), Y3
-	VPERMPS   Y1, Y3, Y4
-	VMOVUPS   (CX)(R9*4), Y5
-	VMOVUPS   (DX)(R9*4), Y6
-	VCMPPS    $0x1e, Y0, Y5, Y5
-	VMULPS    Y4, Y6, Y4
-	VBLENDVPS Y5, Y6, Y4, Y4
-	VMOVUPS   Y4, (AX)(R9*4)
-	VPERMPS   Y2, Y3, Y3
-	VMOVUPS   (CX)(R12*4), Y4
-	VMOVUPS   (DX)(R12*4), Y5
-	VCMPPS    $0x1e, Y0, Y4, Y4
-	VMULPS    Y3, Y5, Y3
-	VBLENDVPS Y4, Y5, Y3, Y3
-	VMOVUPS   Y3, (AX)(R12*4)
-	ADDQ      $0x00000008, R9
-	ADDQ      $0x00000008, R12
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, R8
-	JNE       sp_pair_vector_1235
-	MOVQ      R12, R9
-	ADDQ      $0x00000040, DI
-	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1233
-
-sp_group_1234:
-	CMPQ    R10, $0x00000008
-	JB      sp_partial_1230
-	VMOVUPS (DI), Y1
-	XORQ    R11, R11
-	CMPQ    R11, R8
-	JAE     sp_vectors_done_1237
-
-sp_vector_1236:
-	VMOVUPS   (SI)(R11*1), Y2
-	VPERMPS   Y1, Y2, Y2
-	VMOVUPS   (CX)(R9*4), Y3
-	VMOVUPS   (DX)(R9*4), Y4
-	VCMPPS    $0x1e, Y0, Y3, Y3
-	VMULPS    Y2, Y4, Y2
-	VBLENDVPS Y3, Y4, Y2, Y2
-	VMOVUPS   Y2, (AX)(R9*4)
-	ADDQ      $0x00000008, R9
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, R8
-	JB        sp_vector_1236
-
-sp_vectors_done_1237:
-	ADDQ $0x00000020, DI
-	SUBQ $0x00000008, R10
-	JMP  sp_group_1234
-
-sp_partial_1230:
-	TESTQ      R10, R10
-	JE         sp_row_done_1231
-	MOVQ       R10, R11
-	SHLQ       $0x02, R11
-	NEGQ       R11
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(R11*1), Y1
-	VMASKMOVPS (DI), Y1, Y1
-	MOVQ       inner+96(FP), DI
-	IMULQ      DI, R10
-	MOVQ       R10, DI
-	SHRQ       $0x03, DI
-	SHLQ       $0x05, DI
-	XORQ       R11, R11
-	CMPQ       R11, DI
-	JAE        sp_vectors_done_1239
-
-sp_vector_1238:
-	VMOVUPS   (SI)(R11*1), Y2
-	VPERMPS   Y1, Y2, Y2
-	VMOVUPS   (CX)(R9*4), Y3
-	VMOVUPS   (DX)(R9*4), Y4
-	VCMPPS    $0x1e, Y0, Y3, Y3
-	VMULPS    Y2, Y4, Y2
-	VBLENDVPS Y3, Y4, Y2, Y2
-	VMOVUPS   Y2, (AX)(R9*4)
-	ADDQ      $0x00000008, R9
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, DI
-	JB        sp_vector_1238
-
-sp_vectors_done_1239:
-	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1231
-	MOVQ       R10, DI
-	SHLQ       $0x02, DI
-	NEGQ       DI
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(DI*1), Y2
-	VMOVUPS    (SI)(R11*1), Y3
-	VPERMPS    Y1, Y3, Y1
-	VMASKMOVPS (CX)(R9*4), Y2, Y3
-	VMASKMOVPS (DX)(R9*4), Y2, Y4
-	VCMPPS     $0x1e, Y0, Y3, Y3
-	VMULPS     Y1, Y4, Y1
-	VBLENDVPS  Y3, Y4, Y1, Y1
-	VMASKMOVPS Y1, Y2, (AX)(R9*4)
-	ADDQ       R10, R9
-
-sp_row_done_1231:
-	SUBQ R9, BX
-	SHLQ $0x02, R9
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	JMP  sp_row_1229
-
-sp_done_1232:
-	VZEROUPPER
-	RET
-
-// func backwardSmallPlanesDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
-// Requires: AVX, FMA3
-TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $16-80
-	VXORPS  Y0, Y0, Y0
-	MOVQ    inner+72(FP), AX
-	MOVQ    AX, CX
-	SHLQ    $0x02, CX
-	LEAQ    (CX)(CX*2), DX
-	DECQ    AX
-	MOVQ    AX, (SP)
-	SHRQ    $0x02, (SP)
-	ANDQ    $0x03, AX
-	MOVQ    AX, 8(SP)
-	INCQ    AX
-	SHLQ    $0x02, AX
-	NEGQ    AX
-	LEAQ    tailmask<>+32(SB), BX
-	VMOVDQU (BX)(AX*1), X1
-	MOVQ    dalpha_len+56(FP), AX
-	IMULQ   CX, AX
-	MOVQ    x_len+32(FP), BX
-	SHLQ    $0x02, BX
-	MOVQ    x_base+24(FP), SI
-	MOVQ    dy_base+0(FP), DI
-	MOVQ    dalpha_base+48(FP), R8
-	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
 	JE      sp_sum_fewer_1241
 
@@ -16696,6 +17318,704 @@ sp_sum_rows_done_1260:
 	JMP          sp_sum_channels_1255
 
 sp_sum_fewer_1256:
+	MOVQ  dx_base+0(FP), AX
+	MOVQ  x_base+48(FP), CX
+	MOVQ  dy_base+24(FP), DX
+	MOVQ  x_len+56(FP), BX
+	MOVQ  inner+120(FP), DI
+	LEAQ  smallplanesAVX2F32<>+0(SB), SI
+	MOVQ  DI, R8
+	SHLQ  $0x05, R8
+	DECQ  DI
+	IMULQ R8, DI
+	SHRQ  $0x01, DI
+	ADDQ  DI, SI
+
+sp_row_1262:
+	TESTQ BX, BX
+	JE    sp_done_1265
+	XORQ  R9, R9
+	MOVQ  alpha_len+80(FP), R10
+	MOVQ  alpha_base+72(FP), DI
+
+sp_pairs_1266:
+	CMPQ    R10, $0x00000010
+	JB      sp_group_1267
+	VMOVUPS (DI), Y1
+	VMOVUPS 32(DI), Y2
+	MOVQ    R8, R12
+	SHRQ    $0x02, R12
+	ADDQ    R9, R12
+	XORQ    R11, R11
+
+sp_pair_vector_1268:
+	VMOVUPS   (SI)(R11*1), Y3
+	VPERMPS   Y1, Y3, Y4
+	VMOVUPS   (CX)(R9*4), Y5
+	VMOVUPS   (DX)(R9*4), Y6
+	VCMPPS    $0x1e, Y0, Y5, Y5
+	VMULPS    Y4, Y6, Y4
+	VBLENDVPS Y5, Y6, Y4, Y4
+	VMOVUPS   Y4, (AX)(R9*4)
+	VPERMPS   Y2, Y3, Y3
+	VMOVUPS   (CX)(R12*4), Y4
+	VMOVUPS   (DX)(R12*4), Y5
+	VCMPPS    $0x1e, Y0, Y4, Y4
+	VMULPS    Y3, Y5, Y3
+	VBLENDVPS Y4, Y5, Y3, Y3
+	VMOVUPS   Y3, (AX)(R12*4)
+	ADDQ      $0x00000008, R9
+	ADDQ      $0x00000008, R12
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JNE       sp_pair_vector_1268
+	MOVQ      R12, R9
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000010, R10
+	JMP       sp_pairs_1266
+
+sp_group_1267:
+	CMPQ    R10, $0x00000008
+	JB      sp_partial_1263
+	VMOVUPS (DI), Y1
+	XORQ    R11, R11
+	CMPQ    R11, R8
+	JAE     sp_vectors_done_1270
+
+sp_vector_1269:
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPS   (CX)(R9*4), Y3
+	VMOVUPS   (DX)(R9*4), Y4
+	VCMPPS    $0x1e, Y0, Y3, Y3
+	VMULPS    Y2, Y4, Y2
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VMOVUPS   Y2, (AX)(R9*4)
+	ADDQ      $0x00000008, R9
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JB        sp_vector_1269
+
+sp_vectors_done_1270:
+	ADDQ $0x00000020, DI
+	SUBQ $0x00000008, R10
+	JMP  sp_group_1267
+
+sp_partial_1263:
+	TESTQ      R10, R10
+	JE         sp_row_done_1264
+	MOVQ       R10, R11
+	SHLQ       $0x02, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y1
+	VMASKMOVPS (DI), Y1, Y1
+	MOVQ       inner+120(FP), DI
+	IMULQ      DI, R10
+	MOVQ       R10, DI
+	SHRQ       $0x03, DI
+	SHLQ       $0x05, DI
+	XORQ       R11, R11
+	CMPQ       R11, DI
+	JAE        sp_vectors_done_1272
+
+sp_vector_1271:
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPS   (CX)(R9*4), Y3
+	VMOVUPS   (DX)(R9*4), Y4
+	VCMPPS    $0x1e, Y0, Y3, Y3
+	VMULPS    Y2, Y4, Y2
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VMOVUPS   Y2, (AX)(R9*4)
+	ADDQ      $0x00000008, R9
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, DI
+	JB        sp_vector_1271
+
+sp_vectors_done_1272:
+	ANDQ       $0x00000007, R10
+	JE         sp_row_done_1264
+	MOVQ       R10, DI
+	SHLQ       $0x02, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DI*1), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VPERMPS    Y1, Y3, Y1
+	VMASKMOVPS (CX)(R9*4), Y2, Y3
+	VMASKMOVPS (DX)(R9*4), Y2, Y4
+	VCMPPS     $0x1e, Y0, Y3, Y3
+	VMULPS     Y1, Y4, Y1
+	VBLENDVPS  Y3, Y4, Y1, Y1
+	VMASKMOVPS Y1, Y2, (AX)(R9*4)
+	ADDQ       R10, R9
+
+sp_row_done_1264:
+	SUBQ R9, BX
+	SHLQ $0x02, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	JMP  sp_row_1262
+
+sp_done_1265:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
+// Requires: AVX, AVX2
+TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
+	VXORPS Y0, Y0, Y0
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	MOVQ   inner+96(FP), DI
+	LEAQ   smallplanesAVX2F32<>+0(SB), SI
+	MOVQ   DI, R8
+	SHLQ   $0x05, R8
+	DECQ   DI
+	IMULQ  R8, DI
+	SHRQ   $0x01, DI
+	ADDQ   DI, SI
+
+sp_row_1273:
+	TESTQ BX, BX
+	JE    sp_done_1276
+	XORQ  R9, R9
+	MOVQ  alpha_len+80(FP), R10
+	MOVQ  alpha_base+72(FP), DI
+
+sp_pairs_1277:
+	CMPQ    R10, $0x00000010
+	JB      sp_group_1278
+	VMOVUPS (DI), Y1
+	VMOVUPS 32(DI), Y2
+	MOVQ    R8, R12
+	SHRQ    $0x02, R12
+	ADDQ    R9, R12
+	XORQ    R11, R11
+
+sp_pair_vector_1279:
+	VMOVUPS   (SI)(R11*1), Y3
+	VPERMPS   Y1, Y3, Y4
+	VMOVUPS   (CX)(R9*4), Y5
+	VMOVUPS   (DX)(R9*4), Y6
+	VCMPPS    $0x1e, Y0, Y5, Y5
+	VMULPS    Y4, Y6, Y4
+	VBLENDVPS Y5, Y6, Y4, Y4
+	VMOVUPS   Y4, (AX)(R9*4)
+	VPERMPS   Y2, Y3, Y3
+	VMOVUPS   (CX)(R12*4), Y4
+	VMOVUPS   (DX)(R12*4), Y5
+	VCMPPS    $0x1e, Y0, Y4, Y4
+	VMULPS    Y3, Y5, Y3
+	VBLENDVPS Y4, Y5, Y3, Y3
+	VMOVUPS   Y3, (AX)(R12*4)
+	ADDQ      $0x00000008, R9
+	ADDQ      $0x00000008, R12
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JNE       sp_pair_vector_1279
+	MOVQ      R12, R9
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000010, R10
+	JMP       sp_pairs_1277
+
+sp_group_1278:
+	CMPQ    R10, $0x00000008
+	JB      sp_partial_1274
+	VMOVUPS (DI), Y1
+	XORQ    R11, R11
+	CMPQ    R11, R8
+	JAE     sp_vectors_done_1281
+
+sp_vector_1280:
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPS   (CX)(R9*4), Y3
+	VMOVUPS   (DX)(R9*4), Y4
+	VCMPPS    $0x1e, Y0, Y3, Y3
+	VMULPS    Y2, Y4, Y2
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VMOVUPS   Y2, (AX)(R9*4)
+	ADDQ      $0x00000008, R9
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JB        sp_vector_1280
+
+sp_vectors_done_1281:
+	ADDQ $0x00000020, DI
+	SUBQ $0x00000008, R10
+	JMP  sp_group_1278
+
+sp_partial_1274:
+	TESTQ      R10, R10
+	JE         sp_row_done_1275
+	MOVQ       R10, R11
+	SHLQ       $0x02, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y1
+	VMASKMOVPS (DI), Y1, Y1
+	MOVQ       inner+96(FP), DI
+	IMULQ      DI, R10
+	MOVQ       R10, DI
+	SHRQ       $0x03, DI
+	SHLQ       $0x05, DI
+	XORQ       R11, R11
+	CMPQ       R11, DI
+	JAE        sp_vectors_done_1283
+
+sp_vector_1282:
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPS   (CX)(R9*4), Y3
+	VMOVUPS   (DX)(R9*4), Y4
+	VCMPPS    $0x1e, Y0, Y3, Y3
+	VMULPS    Y2, Y4, Y2
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VMOVUPS   Y2, (AX)(R9*4)
+	ADDQ      $0x00000008, R9
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, DI
+	JB        sp_vector_1282
+
+sp_vectors_done_1283:
+	ANDQ       $0x00000007, R10
+	JE         sp_row_done_1275
+	MOVQ       R10, DI
+	SHLQ       $0x02, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DI*1), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VPERMPS    Y1, Y3, Y1
+	VMASKMOVPS (CX)(R9*4), Y2, Y3
+	VMASKMOVPS (DX)(R9*4), Y2, Y4
+	VCMPPS     $0x1e, Y0, Y3, Y3
+	VMULPS     Y1, Y4, Y1
+	VBLENDVPS  Y3, Y4, Y1, Y1
+	VMASKMOVPS Y1, Y2, (AX)(R9*4)
+	ADDQ       R10, R9
+
+sp_row_done_1275:
+	SUBQ R9, BX
+	SHLQ $0x02, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	JMP  sp_row_1273
+
+sp_done_1276:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
+// Requires: AVX, FMA3
+TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $16-80
+	VXORPS  Y0, Y0, Y0
+	MOVQ    inner+72(FP), AX
+	MOVQ    AX, CX
+	SHLQ    $0x02, CX
+	LEAQ    (CX)(CX*2), DX
+	DECQ    AX
+	MOVQ    AX, (SP)
+	SHRQ    $0x02, (SP)
+	ANDQ    $0x03, AX
+	MOVQ    AX, 8(SP)
+	INCQ    AX
+	SHLQ    $0x02, AX
+	NEGQ    AX
+	LEAQ    tailmask<>+32(SB), BX
+	VMOVDQU (BX)(AX*1), X1
+	MOVQ    dalpha_len+56(FP), AX
+	IMULQ   CX, AX
+	MOVQ    x_len+32(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    x_base+24(FP), SI
+	MOVQ    dy_base+0(FP), DI
+	MOVQ    dalpha_base+48(FP), R8
+	MOVQ    dalpha_len+56(FP), R9
+	CMPQ    8(SP), $0x00
+	JE      sp_sum_fewer_1285
+
+sp_sum_channels_1284:
+	CMPQ   R9, $0x08
+	JB     sp_sum_fewer_1285
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	XORQ   R10, R10
+
+sp_sum_row_1286:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_1289
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	LEAQ (R11)(CX*4), R14
+	LEAQ (R12)(CX*4), R15
+	MOVQ (SP), R13
+
+sp_sum_vector_1287:
+	TESTQ       R13, R13
+	JE          sp_sum_last_1288
+	VCVTPS2PD   (R11), Y10
+	VCVTPS2PD   (R12), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VCVTPS2PD   (R11)(CX*1), Y10
+	VCVTPS2PD   (R12)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VCVTPS2PD   (R11)(CX*2), Y10
+	VCVTPS2PD   (R12)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VCVTPS2PD   (R11)(DX*1), Y10
+	VCVTPS2PD   (R12)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VCVTPS2PD   (R14), Y10
+	VCVTPS2PD   (R15), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VCVTPS2PD   (R14)(CX*1), Y10
+	VCVTPS2PD   (R15)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VCVTPS2PD   (R14)(CX*2), Y10
+	VCVTPS2PD   (R15)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VCVTPS2PD   (R14)(DX*1), Y10
+	VCVTPS2PD   (R15)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        $0x10, R11
+	ADDQ        $0x10, R12
+	ADDQ        $0x10, R14
+	ADDQ        $0x10, R15
+	DECQ        R13
+	JMP         sp_sum_vector_1287
+
+sp_sum_last_1288:
+	VMASKMOVPS  (R11), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(CX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(CX*2), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R12)(DX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMASKMOVPS  (R14), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMASKMOVPS  (R14)(CX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(CX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMASKMOVPS  (R14)(CX*2), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(CX*2), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMASKMOVPS  (R14)(DX*1), X1, X10
+	VCVTPS2PD   X10, Y10
+	VMASKMOVPS  (R15)(DX*1), X1, X11
+	VCVTPS2PD   X11, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        AX, R10
+	JMP         sp_sum_row_1286
+
+sp_sum_rows_done_1289:
+	VUNPCKLPD    Y3, Y2, Y10
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y10, Y10
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y10, Y3
+	VEXTRACTF128 $0x01, Y10, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VCVTPS2PD    (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, (R8)
+	VUNPCKLPD    Y7, Y6, Y2
+	VUNPCKHPD    Y7, Y6, Y3
+	VADDPD       Y3, Y2, Y2
+	VUNPCKLPD    Y9, Y8, Y3
+	VUNPCKHPD    Y9, Y8, Y4
+	VADDPD       Y4, Y3, Y3
+	VBLENDPD     $0x0c, Y3, Y2, Y4
+	VEXTRACTF128 $0x01, Y2, X13
+	VINSERTF128  $0x01, X3, Y13, Y2
+	VADDPD       Y2, Y4, Y4
+	VCVTPS2PD    16(R8), Y2
+	VADDPD       Y4, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, 16(R8)
+	LEAQ         (SI)(CX*8), SI
+	LEAQ         (DI)(CX*8), DI
+	ADDQ         $0x20, R8
+	SUBQ         $0x08, R9
+	JMP          sp_sum_channels_1284
+
+sp_sum_fewer_1285:
+sp_sum_channels_1291:
+	CMPQ   R9, $0x04
+	JB     sp_sum_fewer_1292
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	XORQ   R10, R10
+
+sp_sum_row_1293:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_1296
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	MOVQ (SP), R13
+
+sp_sum_vector_1294:
+	TESTQ       R13, R13
+	JE          sp_sum_last_1295
+	VCVTPS2PD   (R11), Y7
+	VCVTPS2PD   (R12), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VCVTPS2PD   (R11)(CX*1), Y7
+	VCVTPS2PD   (R12)(CX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VCVTPS2PD   (R11)(CX*2), Y7
+	VCVTPS2PD   (R12)(CX*2), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VCVTPS2PD   (R11)(DX*1), Y7
+	VCVTPS2PD   (R12)(DX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
+	ADDQ        $0x10, R11
+	ADDQ        $0x10, R12
+	DECQ        R13
+	JMP         sp_sum_vector_1294
+
+sp_sum_last_1295:
+	CMPQ        8(SP), $0x00
+	JNE         sp_sum_masked_1298
+	VMOVSS      (R11), X7
+	VMOVSS      (R11)(CX*1), X8
+	VMOVSS      (R11)(CX*2), X9
+	VMOVSS      (R11)(DX*1), X10
+	VUNPCKLPS   X8, X7, X7
+	VUNPCKLPS   X10, X9, X9
+	VUNPCKLPD   X9, X7, X7
+	VCVTPS2PD   X7, Y7
+	VMOVSS      (R12), X8
+	VMOVSS      (R12)(CX*1), X9
+	VMOVSS      (R12)(CX*2), X10
+	VMOVSS      (R12)(DX*1), X11
+	VUNPCKLPS   X9, X8, X8
+	VUNPCKLPS   X11, X10, X10
+	VUNPCKLPD   X10, X8, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y6
+	JMP         sp_sum_row_done_1297
+
+sp_sum_masked_1298:
+	VMASKMOVPS  (R11), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMASKMOVPS  (R11)(CX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(CX*1), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMASKMOVPS  (R11)(CX*2), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(CX*2), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMASKMOVPS  (R11)(DX*1), X1, X7
+	VCVTPS2PD   X7, Y7
+	VMASKMOVPS  (R12)(DX*1), X1, X8
+	VCVTPS2PD   X8, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
+
+sp_sum_row_done_1297:
+	ADDQ AX, R10
+	JMP  sp_sum_row_1293
+
+sp_sum_rows_done_1296:
+	VUNPCKLPD    Y3, Y2, Y7
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y7, Y7
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y7, Y3
+	VEXTRACTF128 $0x01, Y7, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VADDPD       Y6, Y3, Y3
+	VCVTPS2PD    (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VCVTPD2PSY   Y2, X2
+	VMOVUPS      X2, (R8)
+	LEAQ         (SI)(CX*4), SI
+	LEAQ         (DI)(CX*4), DI
+	ADDQ         $0x10, R8
+	SUBQ         $0x04, R9
+	JMP          sp_sum_channels_1291
+
+sp_sum_fewer_1292:
+sp_sum_channels_1299:
+	CMPQ   R9, $0x01
+	JB     sp_sum_fewer_1300
+	VXORPS Y2, Y2, Y2
+	XORQ   DX, DX
+
+sp_sum_row_1301:
+	CMPQ DX, BX
+	JAE  sp_sum_rows_done_1304
+	LEAQ (SI)(DX*1), R10
+	LEAQ (DI)(DX*1), R11
+	MOVQ (SP), R12
+
+sp_sum_vector_1302:
+	TESTQ       R12, R12
+	JE          sp_sum_last_1303
+	VCVTPS2PD   (R10), Y3
+	VCVTPS2PD   (R11), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        $0x10, R10
+	ADDQ        $0x10, R11
+	DECQ        R12
+	JMP         sp_sum_vector_1302
+
+sp_sum_last_1303:
+	VMASKMOVPS  (R10), X1, X3
+	VCVTPS2PD   X3, Y3
+	VMASKMOVPS  (R11), X1, X4
+	VCVTPS2PD   X4, Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        AX, DX
+	JMP         sp_sum_row_1301
+
+sp_sum_rows_done_1304:
+	VEXTRACTF128 $0x01, Y2, X3
+	VADDPD       X3, X2, X3
+	VPERMILPD    $0x01, X3, X2
+	VADDSD       X2, X3, X3
+	VXORPS       X2, X2, X2
+	VCVTSS2SD    (R8), X2, X2
+	VADDSD       X3, X2, X2
+	VCVTSD2SS    X2, X2, X2
+	VMOVSS       X2, (R8)
+	ADDQ         CX, SI
+	ADDQ         CX, DI
+	ADDQ         $0x04, R8
+	SUBQ         $0x01, R9
+	JMP          sp_sum_channels_1299
+
+sp_sum_fewer_1300:
 	VZEROUPPER
 	RET
 
@@ -17805,16 +19125,16 @@ TEXT ·forwardSmallPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1262:
+sp_row_1306:
 	TESTQ DX, DX
-	JE    sp_done_1265
+	JE    sp_done_1309
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1266:
+sp_pairs_1310:
 	CMPQ    R9, $0x00000008
-	JB      sp_group_1267
+	JB      sp_group_1311
 	VMOVUPD (SI), Y1
 	VMOVUPD 32(SI), Y2
 	MOVQ    DI, R11
@@ -17822,7 +19142,7 @@ sp_pairs_1266:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1268:
+sp_pair_vector_1312:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R8*8), Y5
@@ -17840,21 +19160,21 @@ sp_pair_vector_1268:
 	ADDQ      $0x00000004, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1268
+	JNE       sp_pair_vector_1312
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000008, R9
-	JMP       sp_pairs_1266
+	JMP       sp_pairs_1310
 
-sp_group_1267:
+sp_group_1311:
 	CMPQ    R9, $0x00000004
-	JB      sp_partial_1263
+	JB      sp_partial_1307
 	VMOVUPD (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1270
+	JAE     sp_vectors_done_1314
 
-sp_vector_1269:
+sp_vector_1313:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17865,16 +19185,16 @@ sp_vector_1269:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1269
+	JB        sp_vector_1313
 
-sp_vectors_done_1270:
+sp_vectors_done_1314:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000004, R9
-	JMP  sp_group_1267
+	JMP  sp_group_1311
 
-sp_partial_1263:
+sp_partial_1307:
 	TESTQ      R9, R9
-	JE         sp_row_done_1264
+	JE         sp_row_done_1308
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -17888,9 +19208,9 @@ sp_partial_1263:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1272
+	JAE        sp_vectors_done_1316
 
-sp_vector_1271:
+sp_vector_1315:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -17901,11 +19221,11 @@ sp_vector_1271:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1271
+	JB        sp_vector_1315
 
-sp_vectors_done_1272:
+sp_vectors_done_1316:
 	ANDQ       $0x00000003, R9
-	JE         sp_row_done_1264
+	JE         sp_row_done_1308
 	MOVQ       R9, SI
 	SHLQ       $0x03, SI
 	NEGQ       SI
@@ -17920,14 +19240,14 @@ sp_vectors_done_1272:
 	VMASKMOVPD Y1, Y2, (AX)(R8*8)
 	ADDQ       R9, R8
 
-sp_row_done_1264:
+sp_row_done_1308:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1262
+	JMP  sp_row_1306
 
-sp_done_1265:
+sp_done_1309:
 	VZEROUPPER
 	RET
 
@@ -17957,670 +19277,6 @@ TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $16-128
 	MOVQ    dy_base+24(FP), DI
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
-	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1274
-
-sp_sum_channels_1273:
-	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1274
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	XORQ   R10, R10
-
-sp_sum_row_1275:
-	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1278
-	LEAQ (SI)(R10*1), R11
-	LEAQ (DI)(R10*1), R12
-	LEAQ (R11)(CX*4), R14
-	LEAQ (R12)(CX*4), R15
-	MOVQ (SP), R13
-
-sp_sum_vector_1276:
-	TESTQ       R13, R13
-	JE          sp_sum_last_1277
-	VMOVUPD     (R11), Y10
-	VMOVUPD     (R12), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y2
-	VMOVUPD     (R11)(CX*1), Y10
-	VMOVUPD     (R12)(CX*1), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y3
-	VMOVUPD     (R11)(CX*2), Y10
-	VMOVUPD     (R12)(CX*2), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y4
-	VMOVUPD     (R11)(DX*1), Y10
-	VMOVUPD     (R12)(DX*1), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y5
-	VMOVUPD     (R14), Y10
-	VMOVUPD     (R15), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y6
-	VMOVUPD     (R14)(CX*1), Y10
-	VMOVUPD     (R15)(CX*1), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y7
-	VMOVUPD     (R14)(CX*2), Y10
-	VMOVUPD     (R15)(CX*2), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y8
-	VMOVUPD     (R14)(DX*1), Y10
-	VMOVUPD     (R15)(DX*1), Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y9
-	ADDQ        $0x20, R11
-	ADDQ        $0x20, R12
-	ADDQ        $0x20, R14
-	ADDQ        $0x20, R15
-	DECQ        R13
-	JMP         sp_sum_vector_1276
-
-sp_sum_last_1277:
-	VMASKMOVPD  (R11), Y1, Y10
-	VMASKMOVPD  (R12), Y1, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y2
-	VMASKMOVPD  (R11)(CX*1), Y1, Y10
-	VMASKMOVPD  (R12)(CX*1), Y1, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y3
-	VMASKMOVPD  (R11)(CX*2), Y1, Y10
-	VMASKMOVPD  (R12)(CX*2), Y1, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y4
-	VMASKMOVPD  (R11)(DX*1), Y1, Y10
-	VMASKMOVPD  (R12)(DX*1), Y1, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y5
-	VMASKMOVPD  (R14), Y1, Y10
-	VMASKMOVPD  (R15), Y1, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y6
-	VMASKMOVPD  (R14)(CX*1), Y1, Y10
-	VMASKMOVPD  (R15)(CX*1), Y1, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y7
-	VMASKMOVPD  (R14)(CX*2), Y1, Y10
-	VMASKMOVPD  (R15)(CX*2), Y1, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y8
-	VMASKMOVPD  (R14)(DX*1), Y1, Y10
-	VMASKMOVPD  (R15)(DX*1), Y1, Y11
-	VCMPPD      $0x1e, Y0, Y10, Y12
-	VMINPD      Y10, Y0, Y10
-	VANDNPD     Y11, Y12, Y11
-	VFMADD231PD Y11, Y10, Y9
-	ADDQ        AX, R10
-	JMP         sp_sum_row_1275
-
-sp_sum_rows_done_1278:
-	VUNPCKLPD    Y3, Y2, Y10
-	VUNPCKHPD    Y3, Y2, Y2
-	VADDPD       Y2, Y10, Y10
-	VUNPCKLPD    Y5, Y4, Y2
-	VUNPCKHPD    Y5, Y4, Y3
-	VADDPD       Y3, Y2, Y2
-	VBLENDPD     $0x0c, Y2, Y10, Y3
-	VEXTRACTF128 $0x01, Y10, X13
-	VINSERTF128  $0x01, X2, Y13, Y2
-	VADDPD       Y2, Y3, Y3
-	VMOVUPD      (R8), Y2
-	VADDPD       Y3, Y2, Y2
-	VMOVUPD      Y2, (R8)
-	VUNPCKLPD    Y7, Y6, Y2
-	VUNPCKHPD    Y7, Y6, Y3
-	VADDPD       Y3, Y2, Y2
-	VUNPCKLPD    Y9, Y8, Y3
-	VUNPCKHPD    Y9, Y8, Y4
-	VADDPD       Y4, Y3, Y3
-	VBLENDPD     $0x0c, Y3, Y2, Y4
-	VEXTRACTF128 $0x01, Y2, X13
-	VINSERTF128  $0x01, X3, Y13, Y2
-	VADDPD       Y2, Y4, Y4
-	VMOVUPD      32(R8), Y2
-	VADDPD       Y4, Y2, Y2
-	VMOVUPD      Y2, 32(R8)
-	LEAQ         (SI)(CX*8), SI
-	LEAQ         (DI)(CX*8), DI
-	ADDQ         $0x40, R8
-	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1273
-
-sp_sum_fewer_1274:
-sp_sum_channels_1280:
-	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1281
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	XORQ   R10, R10
-
-sp_sum_row_1282:
-	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1285
-	LEAQ (SI)(R10*1), R11
-	LEAQ (DI)(R10*1), R12
-	MOVQ (SP), R13
-
-sp_sum_vector_1283:
-	TESTQ       R13, R13
-	JE          sp_sum_last_1284
-	VMOVUPD     (R11), Y7
-	VMOVUPD     (R12), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y2
-	VMOVUPD     (R11)(CX*1), Y7
-	VMOVUPD     (R12)(CX*1), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y3
-	VMOVUPD     (R11)(CX*2), Y7
-	VMOVUPD     (R12)(CX*2), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y4
-	VMOVUPD     (R11)(DX*1), Y7
-	VMOVUPD     (R12)(DX*1), Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y5
-	ADDQ        $0x20, R11
-	ADDQ        $0x20, R12
-	DECQ        R13
-	JMP         sp_sum_vector_1283
-
-sp_sum_last_1284:
-	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1287
-	VMOVSD      (R11), X13
-	VMOVSD      (R11)(CX*1), X7
-	VMOVSD      (R11)(CX*2), X8
-	VMOVSD      (R11)(DX*1), X9
-	VUNPCKLPD   X7, X13, X13
-	VUNPCKLPD   X9, X8, X8
-	VINSERTF128 $0x01, X8, Y13, Y7
-	VMOVSD      (R12), X13
-	VMOVSD      (R12)(CX*1), X8
-	VMOVSD      (R12)(CX*2), X9
-	VMOVSD      (R12)(DX*1), X10
-	VUNPCKLPD   X8, X13, X13
-	VUNPCKLPD   X10, X9, X9
-	VINSERTF128 $0x01, X9, Y13, Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1286
-
-sp_sum_masked_1287:
-	VMASKMOVPD  (R11), Y1, Y7
-	VMASKMOVPD  (R12), Y1, Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y2
-	VMASKMOVPD  (R11)(CX*1), Y1, Y7
-	VMASKMOVPD  (R12)(CX*1), Y1, Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y3
-	VMASKMOVPD  (R11)(CX*2), Y1, Y7
-	VMASKMOVPD  (R12)(CX*2), Y1, Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y4
-	VMASKMOVPD  (R11)(DX*1), Y1, Y7
-	VMASKMOVPD  (R12)(DX*1), Y1, Y8
-	VCMPPD      $0x1e, Y0, Y7, Y9
-	VMINPD      Y7, Y0, Y7
-	VANDNPD     Y8, Y9, Y8
-	VFMADD231PD Y8, Y7, Y5
-
-sp_sum_row_done_1286:
-	ADDQ AX, R10
-	JMP  sp_sum_row_1282
-
-sp_sum_rows_done_1285:
-	VUNPCKLPD    Y3, Y2, Y7
-	VUNPCKHPD    Y3, Y2, Y2
-	VADDPD       Y2, Y7, Y7
-	VUNPCKLPD    Y5, Y4, Y2
-	VUNPCKHPD    Y5, Y4, Y3
-	VADDPD       Y3, Y2, Y2
-	VBLENDPD     $0x0c, Y2, Y7, Y3
-	VEXTRACTF128 $0x01, Y7, X13
-	VINSERTF128  $0x01, X2, Y13, Y2
-	VADDPD       Y2, Y3, Y3
-	VADDPD       Y6, Y3, Y3
-	VMOVUPD      (R8), Y2
-	VADDPD       Y3, Y2, Y2
-	VMOVUPD      Y2, (R8)
-	LEAQ         (SI)(CX*4), SI
-	LEAQ         (DI)(CX*4), DI
-	ADDQ         $0x20, R8
-	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1280
-
-sp_sum_fewer_1281:
-sp_sum_channels_1288:
-	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1289
-	VXORPS Y2, Y2, Y2
-	XORQ   DX, DX
-
-sp_sum_row_1290:
-	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1293
-	LEAQ (SI)(DX*1), R10
-	LEAQ (DI)(DX*1), R11
-	MOVQ (SP), R12
-
-sp_sum_vector_1291:
-	TESTQ       R12, R12
-	JE          sp_sum_last_1292
-	VMOVUPD     (R10), Y3
-	VMOVUPD     (R11), Y4
-	VCMPPD      $0x1e, Y0, Y3, Y5
-	VMINPD      Y3, Y0, Y3
-	VANDNPD     Y4, Y5, Y4
-	VFMADD231PD Y4, Y3, Y2
-	ADDQ        $0x20, R10
-	ADDQ        $0x20, R11
-	DECQ        R12
-	JMP         sp_sum_vector_1291
-
-sp_sum_last_1292:
-	VMASKMOVPD  (R10), Y1, Y3
-	VMASKMOVPD  (R11), Y1, Y4
-	VCMPPD      $0x1e, Y0, Y3, Y5
-	VMINPD      Y3, Y0, Y3
-	VANDNPD     Y4, Y5, Y4
-	VFMADD231PD Y4, Y3, Y2
-	ADDQ        AX, DX
-	JMP         sp_sum_row_1290
-
-sp_sum_rows_done_1293:
-	VEXTRACTF128 $0x01, Y2, X3
-	VADDPD       X3, X2, X3
-	VPERMILPD    $0x01, X3, X2
-	VADDSD       X2, X3, X3
-	VADDSD       (R8), X3, X3
-	VMOVSD       X3, (R8)
-	ADDQ         CX, SI
-	ADDQ         CX, DI
-	ADDQ         $0x08, R8
-	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1288
-
-sp_sum_fewer_1289:
-	MOVQ  dx_base+0(FP), AX
-	MOVQ  x_base+48(FP), CX
-	MOVQ  dy_base+24(FP), DX
-	MOVQ  x_len+56(FP), BX
-	MOVQ  inner+120(FP), DI
-	LEAQ  smallplanesAVX2F64<>+0(SB), SI
-	MOVQ  DI, R8
-	SHLQ  $0x05, R8
-	DECQ  DI
-	IMULQ R8, DI
-	SHRQ  $0x01, DI
-	ADDQ  DI, SI
-
-sp_row_1295:
-	TESTQ BX, BX
-	JE    sp_done_1298
-	XORQ  R9, R9
-	MOVQ  alpha_len+80(FP), R10
-	MOVQ  alpha_base+72(FP), DI
-
-sp_pairs_1299:
-	CMPQ    R10, $0x00000008
-	JB      sp_group_1300
-	VMOVUPD (DI), Y1
-	VMOVUPD 32(DI), Y2
-	MOVQ    R8, R12
-	SHRQ    $0x03, R12
-	ADDQ    R9, R12
-	XORQ    R11, R11
-
-sp_pair_vector_1301:
-	VMOVUPS   (SI)(R11*1), Y3
-	VPERMPS   Y1, Y3, Y4
-	VMOVUPD   (CX)(R9*8), Y5
-	VMOVUPD   (DX)(R9*8), Y6
-	VCMPPD    $0x1e, Y0, Y5, Y5
-	VMULPD    Y4, Y6, Y4
-	VBLENDVPD Y5, Y6, Y4, Y4
-	VMOVUPD   Y4, (AX)(R9*8)
-	VPERMPS   Y2, Y3, Y3
-	VMOVUPD   (CX)(R12*8), Y4
-	VMOVUPD   (DX)(R12*8), Y5
-	VCMPPD    $0x1e, Y0, Y4, Y4
-	VMULPD    Y3, Y5, Y3
-	VBLENDVPD Y4, Y5, Y3, Y3
-	VMOVUPD   Y3, (AX)(R12*8)
-	ADDQ      $0x00000004, R9
-	ADDQ      $0x00000004, R12
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, R8
-	JNE       sp_pair_vector_1301
-	MOVQ      R12, R9
-	ADDQ      $0x00000040, DI
-	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1299
-
-sp_group_1300:
-	CMPQ    R10, $0x00000004
-	JB      sp_partial_1296
-	VMOVUPD (DI), Y1
-	XORQ    R11, R11
-	CMPQ    R11, R8
-	JAE     sp_vectors_done_1303
-
-sp_vector_1302:
-	VMOVUPS   (SI)(R11*1), Y2
-	VPERMPS   Y1, Y2, Y2
-	VMOVUPD   (CX)(R9*8), Y3
-	VMOVUPD   (DX)(R9*8), Y4
-	VCMPPD    $0x1e, Y0, Y3, Y3
-	VMULPD    Y2, Y4, Y2
-	VBLENDVPD Y3, Y4, Y2, Y2
-	VMOVUPD   Y2, (AX)(R9*8)
-	ADDQ      $0x00000004, R9
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, R8
-	JB        sp_vector_1302
-
-sp_vectors_done_1303:
-	ADDQ $0x00000020, DI
-	SUBQ $0x00000004, R10
-	JMP  sp_group_1300
-
-sp_partial_1296:
-	TESTQ      R10, R10
-	JE         sp_row_done_1297
-	MOVQ       R10, R11
-	SHLQ       $0x03, R11
-	NEGQ       R11
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(R11*1), Y1
-	VMASKMOVPD (DI), Y1, Y1
-	MOVQ       inner+120(FP), DI
-	IMULQ      DI, R10
-	MOVQ       R10, DI
-	SHRQ       $0x02, DI
-	SHLQ       $0x05, DI
-	XORQ       R11, R11
-	CMPQ       R11, DI
-	JAE        sp_vectors_done_1305
-
-sp_vector_1304:
-	VMOVUPS   (SI)(R11*1), Y2
-	VPERMPS   Y1, Y2, Y2
-	VMOVUPD   (CX)(R9*8), Y3
-	VMOVUPD   (DX)(R9*8), Y4
-	VCMPPD    $0x1e, Y0, Y3, Y3
-	VMULPD    Y2, Y4, Y2
-	VBLENDVPD Y3, Y4, Y2, Y2
-	VMOVUPD   Y2, (AX)(R9*8)
-	ADDQ      $0x00000004, R9
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, DI
-	JB        sp_vector_1304
-
-sp_vectors_done_1305:
-	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1297
-	MOVQ       R10, DI
-	SHLQ       $0x03, DI
-	NEGQ       DI
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(DI*1), Y2
-	VMOVUPS    (SI)(R11*1), Y3
-	VPERMPS    Y1, Y3, Y1
-	VMASKMOVPD (CX)(R9*8), Y2, Y3
-	VMASKMOVPD (DX)(R9*8), Y2, Y4
-	VCMPPD     $0x1e, Y0, Y3, Y3
-	VMULPD     Y1, Y4, Y1
-	VBLENDVPD  Y3, Y4, Y1, Y1
-	VMASKMOVPD Y1, Y2, (AX)(R9*8)
-	ADDQ       R10, R9
-
-sp_row_done_1297:
-	SUBQ R9, BX
-	SHLQ $0x03, R9
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	JMP  sp_row_1295
-
-sp_done_1298:
-	VZEROUPPER
-	RET
-
-// func backwardSmallPlanesDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX, AVX2
-TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
-	VXORPS Y0, Y0, Y0
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	MOVQ   inner+96(FP), DI
-	LEAQ   smallplanesAVX2F64<>+0(SB), SI
-	MOVQ   DI, R8
-	SHLQ   $0x05, R8
-	DECQ   DI
-	IMULQ  R8, DI
-	SHRQ   $0x01, DI
-	ADDQ   DI, SI
-
-sp_row_1306:
-	TESTQ BX, BX
-	JE    sp_done_1309
-	XORQ  R9, R9
-	MOVQ  alpha_len+80(FP), R10
-	MOVQ  alpha_base+72(FP), DI
-
-sp_pairs_1310:
-	CMPQ    R10, $0x00000008
-	JB      sp_group_1311
-	VMOVUPD (DI), Y1
-	VMOVUPD 32(DI), Y2
-	MOVQ    R8, R12
-	SHRQ    $0x03, R12
-	ADDQ    R9, R12
-	XORQ    R11, R11
-
-sp_pair_vector_1312:
-	VMOVUPS   (SI)(R11*1), Y3
-	VPERMPS   Y1, Y3, Y4
-	VMOVUPD   (CX)(R9*8), Y5
-	VMOVUPD   (DX)(R9*8), Y6
-	VCMPPD    $0x1e, Y0, Y5, Y5
-	VMULPD    Y4, Y6, Y4
-	VBLENDVPD Y5, Y6, Y4, Y4
-	VMOVUPD   Y4, (AX)(R9*8)
-	VPERMPS   Y2, Y3, Y3
-	VMOVUPD   (CX)(R12*8), Y4
-	VMOVUPD   (DX)(R12*8), Y5
-	VCMPPD    $0x1e, Y0, Y4, Y4
-	VMULPD    Y3, Y5, Y3
-	VBLENDVPD Y4, Y5, Y3, Y3
-	VMOVUPD   Y3, (AX)(R12*8)
-	ADDQ      $0x00000004, R9
-	ADDQ      $0x00000004, R12
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, R8
-	JNE       sp_pair_vector_1312
-	MOVQ      R12, R9
-	ADDQ      $0x00000040, DI
-	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1310
-
-sp_group_1311:
-	CMPQ    R10, $0x00000004
-	JB      sp_partial_1307
-	VMOVUPD (DI), Y1
-	XORQ    R11, R11
-	CMPQ    R11, R8
-	JAE     sp_vectors_done_1314
-
-sp_vector_1313:
-	VMOVUPS   (SI)(R11*1), Y2
-	VPERMPS   Y1, Y2, Y2
-	VMOVUPD   (CX)(R9*8), Y3
-	VMOVUPD   (DX)(R9*8), Y4
-	VCMPPD    $0x1e, Y0, Y3, Y3
-	VMULPD    Y2, Y4, Y2
-	VBLENDVPD Y3, Y4, Y2, Y2
-	VMOVUPD   Y2, (AX)(R9*8)
-	ADDQ      $0x00000004, R9
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, R8
-	JB        sp_vector_1313
-
-sp_vectors_done_1314:
-	ADDQ $0x00000020, DI
-	SUBQ $0x00000004, R10
-	JMP  sp_group_1311
-
-sp_partial_1307:
-	TESTQ      R10, R10
-	JE         sp_row_done_1308
-	MOVQ       R10, R11
-	SHLQ       $0x03, R11
-	NEGQ       R11
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(R11*1), Y1
-	VMASKMOVPD (DI), Y1, Y1
-	MOVQ       inner+96(FP), DI
-	IMULQ      DI, R10
-	MOVQ       R10, DI
-	SHRQ       $0x02, DI
-	SHLQ       $0x05, DI
-	XORQ       R11, R11
-	CMPQ       R11, DI
-	JAE        sp_vectors_done_1316
-
-sp_vector_1315:
-	VMOVUPS   (SI)(R11*1), Y2
-	VPERMPS   Y1, Y2, Y2
-	VMOVUPD   (CX)(R9*8), Y3
-	VMOVUPD   (DX)(R9*8), Y4
-	VCMPPD    $0x1e, Y0, Y3, Y3
-	VMULPD    Y2, Y4, Y2
-	VBLENDVPD Y3, Y4, Y2, Y2
-	VMOVUPD   Y2, (AX)(R9*8)
-	ADDQ      $0x00000004, R9
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, DI
-	JB        sp_vector_1315
-
-sp_vectors_done_1316:
-	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1308
-	MOVQ       R10, DI
-	SHLQ       $0x03, DI
-	NEGQ       DI
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(DI*1), Y2
-	VMOVUPS    (SI)(R11*1), Y3
-	VPERMPS    Y1, Y3, Y1
-	VMASKMOVPD (CX)(R9*8), Y2, Y3
-	VMASKMOVPD (DX)(R9*8), Y2, Y4
-	VCMPPD     $0x1e, Y0, Y3, Y3
-	VMULPD     Y1, Y4, Y1
-	VBLENDVPD  Y3, Y4, Y1, Y1
-	VMASKMOVPD Y1, Y2, (AX)(R9*8)
-	ADDQ       R10, R9
-
-sp_row_done_1308:
-	SUBQ R9, BX
-	SHLQ $0x03, R9
-	ADDQ R9, CX
-	ADDQ R9, DX
-	ADDQ R9, AX
-	JMP  sp_row_1306
-
-sp_done_1309:
-	VZEROUPPER
-	RET
-
-// func backwardSmallPlanesDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
-// Requires: AVX, FMA3
-TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $16-80
-	VXORPS  Y0, Y0, Y0
-	MOVQ    inner+72(FP), AX
-	MOVQ    AX, CX
-	SHLQ    $0x03, CX
-	LEAQ    (CX)(CX*2), DX
-	DECQ    AX
-	MOVQ    AX, (SP)
-	SHRQ    $0x02, (SP)
-	ANDQ    $0x03, AX
-	MOVQ    AX, 8(SP)
-	INCQ    AX
-	SHLQ    $0x03, AX
-	NEGQ    AX
-	LEAQ    tailmask<>+32(SB), BX
-	VMOVDQU (BX)(AX*1), Y1
-	MOVQ    dalpha_len+56(FP), AX
-	IMULQ   CX, AX
-	MOVQ    x_len+32(FP), BX
-	SHLQ    $0x03, BX
-	MOVQ    x_base+24(FP), SI
-	MOVQ    dy_base+0(FP), DI
-	MOVQ    dalpha_base+48(FP), R8
-	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
 	JE      sp_sum_fewer_1318
 
@@ -18965,6 +19621,670 @@ sp_sum_rows_done_1337:
 	JMP          sp_sum_channels_1332
 
 sp_sum_fewer_1333:
+	MOVQ  dx_base+0(FP), AX
+	MOVQ  x_base+48(FP), CX
+	MOVQ  dy_base+24(FP), DX
+	MOVQ  x_len+56(FP), BX
+	MOVQ  inner+120(FP), DI
+	LEAQ  smallplanesAVX2F64<>+0(SB), SI
+	MOVQ  DI, R8
+	SHLQ  $0x05, R8
+	DECQ  DI
+	IMULQ R8, DI
+	SHRQ  $0x01, DI
+	ADDQ  DI, SI
+
+sp_row_1339:
+	TESTQ BX, BX
+	JE    sp_done_1342
+	XORQ  R9, R9
+	MOVQ  alpha_len+80(FP), R10
+	MOVQ  alpha_base+72(FP), DI
+
+sp_pairs_1343:
+	CMPQ    R10, $0x00000008
+	JB      sp_group_1344
+	VMOVUPD (DI), Y1
+	VMOVUPD 32(DI), Y2
+	MOVQ    R8, R12
+	SHRQ    $0x03, R12
+	ADDQ    R9, R12
+	XORQ    R11, R11
+
+sp_pair_vector_1345:
+	VMOVUPS   (SI)(R11*1), Y3
+	VPERMPS   Y1, Y3, Y4
+	VMOVUPD   (CX)(R9*8), Y5
+	VMOVUPD   (DX)(R9*8), Y6
+	VCMPPD    $0x1e, Y0, Y5, Y5
+	VMULPD    Y4, Y6, Y4
+	VBLENDVPD Y5, Y6, Y4, Y4
+	VMOVUPD   Y4, (AX)(R9*8)
+	VPERMPS   Y2, Y3, Y3
+	VMOVUPD   (CX)(R12*8), Y4
+	VMOVUPD   (DX)(R12*8), Y5
+	VCMPPD    $0x1e, Y0, Y4, Y4
+	VMULPD    Y3, Y5, Y3
+	VBLENDVPD Y4, Y5, Y3, Y3
+	VMOVUPD   Y3, (AX)(R12*8)
+	ADDQ      $0x00000004, R9
+	ADDQ      $0x00000004, R12
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JNE       sp_pair_vector_1345
+	MOVQ      R12, R9
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000008, R10
+	JMP       sp_pairs_1343
+
+sp_group_1344:
+	CMPQ    R10, $0x00000004
+	JB      sp_partial_1340
+	VMOVUPD (DI), Y1
+	XORQ    R11, R11
+	CMPQ    R11, R8
+	JAE     sp_vectors_done_1347
+
+sp_vector_1346:
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPD   (CX)(R9*8), Y3
+	VMOVUPD   (DX)(R9*8), Y4
+	VCMPPD    $0x1e, Y0, Y3, Y3
+	VMULPD    Y2, Y4, Y2
+	VBLENDVPD Y3, Y4, Y2, Y2
+	VMOVUPD   Y2, (AX)(R9*8)
+	ADDQ      $0x00000004, R9
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JB        sp_vector_1346
+
+sp_vectors_done_1347:
+	ADDQ $0x00000020, DI
+	SUBQ $0x00000004, R10
+	JMP  sp_group_1344
+
+sp_partial_1340:
+	TESTQ      R10, R10
+	JE         sp_row_done_1341
+	MOVQ       R10, R11
+	SHLQ       $0x03, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y1
+	VMASKMOVPD (DI), Y1, Y1
+	MOVQ       inner+120(FP), DI
+	IMULQ      DI, R10
+	MOVQ       R10, DI
+	SHRQ       $0x02, DI
+	SHLQ       $0x05, DI
+	XORQ       R11, R11
+	CMPQ       R11, DI
+	JAE        sp_vectors_done_1349
+
+sp_vector_1348:
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPD   (CX)(R9*8), Y3
+	VMOVUPD   (DX)(R9*8), Y4
+	VCMPPD    $0x1e, Y0, Y3, Y3
+	VMULPD    Y2, Y4, Y2
+	VBLENDVPD Y3, Y4, Y2, Y2
+	VMOVUPD   Y2, (AX)(R9*8)
+	ADDQ      $0x00000004, R9
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, DI
+	JB        sp_vector_1348
+
+sp_vectors_done_1349:
+	ANDQ       $0x00000003, R10
+	JE         sp_row_done_1341
+	MOVQ       R10, DI
+	SHLQ       $0x03, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DI*1), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VPERMPS    Y1, Y3, Y1
+	VMASKMOVPD (CX)(R9*8), Y2, Y3
+	VMASKMOVPD (DX)(R9*8), Y2, Y4
+	VCMPPD     $0x1e, Y0, Y3, Y3
+	VMULPD     Y1, Y4, Y1
+	VBLENDVPD  Y3, Y4, Y1, Y1
+	VMASKMOVPD Y1, Y2, (AX)(R9*8)
+	ADDQ       R10, R9
+
+sp_row_done_1341:
+	SUBQ R9, BX
+	SHLQ $0x03, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	JMP  sp_row_1339
+
+sp_done_1342:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
+// Requires: AVX, AVX2
+TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
+	VXORPS Y0, Y0, Y0
+	MOVQ   dx_base+0(FP), AX
+	MOVQ   x_base+48(FP), CX
+	MOVQ   dy_base+24(FP), DX
+	MOVQ   x_len+56(FP), BX
+	MOVQ   inner+96(FP), DI
+	LEAQ   smallplanesAVX2F64<>+0(SB), SI
+	MOVQ   DI, R8
+	SHLQ   $0x05, R8
+	DECQ   DI
+	IMULQ  R8, DI
+	SHRQ   $0x01, DI
+	ADDQ   DI, SI
+
+sp_row_1350:
+	TESTQ BX, BX
+	JE    sp_done_1353
+	XORQ  R9, R9
+	MOVQ  alpha_len+80(FP), R10
+	MOVQ  alpha_base+72(FP), DI
+
+sp_pairs_1354:
+	CMPQ    R10, $0x00000008
+	JB      sp_group_1355
+	VMOVUPD (DI), Y1
+	VMOVUPD 32(DI), Y2
+	MOVQ    R8, R12
+	SHRQ    $0x03, R12
+	ADDQ    R9, R12
+	XORQ    R11, R11
+
+sp_pair_vector_1356:
+	VMOVUPS   (SI)(R11*1), Y3
+	VPERMPS   Y1, Y3, Y4
+	VMOVUPD   (CX)(R9*8), Y5
+	VMOVUPD   (DX)(R9*8), Y6
+	VCMPPD    $0x1e, Y0, Y5, Y5
+	VMULPD    Y4, Y6, Y4
+	VBLENDVPD Y5, Y6, Y4, Y4
+	VMOVUPD   Y4, (AX)(R9*8)
+	VPERMPS   Y2, Y3, Y3
+	VMOVUPD   (CX)(R12*8), Y4
+	VMOVUPD   (DX)(R12*8), Y5
+	VCMPPD    $0x1e, Y0, Y4, Y4
+	VMULPD    Y3, Y5, Y3
+	VBLENDVPD Y4, Y5, Y3, Y3
+	VMOVUPD   Y3, (AX)(R12*8)
+	ADDQ      $0x00000004, R9
+	ADDQ      $0x00000004, R12
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JNE       sp_pair_vector_1356
+	MOVQ      R12, R9
+	ADDQ      $0x00000040, DI
+	SUBQ      $0x00000008, R10
+	JMP       sp_pairs_1354
+
+sp_group_1355:
+	CMPQ    R10, $0x00000004
+	JB      sp_partial_1351
+	VMOVUPD (DI), Y1
+	XORQ    R11, R11
+	CMPQ    R11, R8
+	JAE     sp_vectors_done_1358
+
+sp_vector_1357:
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPD   (CX)(R9*8), Y3
+	VMOVUPD   (DX)(R9*8), Y4
+	VCMPPD    $0x1e, Y0, Y3, Y3
+	VMULPD    Y2, Y4, Y2
+	VBLENDVPD Y3, Y4, Y2, Y2
+	VMOVUPD   Y2, (AX)(R9*8)
+	ADDQ      $0x00000004, R9
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, R8
+	JB        sp_vector_1357
+
+sp_vectors_done_1358:
+	ADDQ $0x00000020, DI
+	SUBQ $0x00000004, R10
+	JMP  sp_group_1355
+
+sp_partial_1351:
+	TESTQ      R10, R10
+	JE         sp_row_done_1352
+	MOVQ       R10, R11
+	SHLQ       $0x03, R11
+	NEGQ       R11
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(R11*1), Y1
+	VMASKMOVPD (DI), Y1, Y1
+	MOVQ       inner+96(FP), DI
+	IMULQ      DI, R10
+	MOVQ       R10, DI
+	SHRQ       $0x02, DI
+	SHLQ       $0x05, DI
+	XORQ       R11, R11
+	CMPQ       R11, DI
+	JAE        sp_vectors_done_1360
+
+sp_vector_1359:
+	VMOVUPS   (SI)(R11*1), Y2
+	VPERMPS   Y1, Y2, Y2
+	VMOVUPD   (CX)(R9*8), Y3
+	VMOVUPD   (DX)(R9*8), Y4
+	VCMPPD    $0x1e, Y0, Y3, Y3
+	VMULPD    Y2, Y4, Y2
+	VBLENDVPD Y3, Y4, Y2, Y2
+	VMOVUPD   Y2, (AX)(R9*8)
+	ADDQ      $0x00000004, R9
+	ADDQ      $0x00000020, R11
+	CMPQ      R11, DI
+	JB        sp_vector_1359
+
+sp_vectors_done_1360:
+	ANDQ       $0x00000003, R10
+	JE         sp_row_done_1352
+	MOVQ       R10, DI
+	SHLQ       $0x03, DI
+	NEGQ       DI
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DI*1), Y2
+	VMOVUPS    (SI)(R11*1), Y3
+	VPERMPS    Y1, Y3, Y1
+	VMASKMOVPD (CX)(R9*8), Y2, Y3
+	VMASKMOVPD (DX)(R9*8), Y2, Y4
+	VCMPPD     $0x1e, Y0, Y3, Y3
+	VMULPD     Y1, Y4, Y1
+	VBLENDVPD  Y3, Y4, Y1, Y1
+	VMASKMOVPD Y1, Y2, (AX)(R9*8)
+	ADDQ       R10, R9
+
+sp_row_done_1352:
+	SUBQ R9, BX
+	SHLQ $0x03, R9
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, AX
+	JMP  sp_row_1350
+
+sp_done_1353:
+	VZEROUPPER
+	RET
+
+// func backwardSmallPlanesDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
+// Requires: AVX, FMA3
+TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $16-80
+	VXORPS  Y0, Y0, Y0
+	MOVQ    inner+72(FP), AX
+	MOVQ    AX, CX
+	SHLQ    $0x03, CX
+	LEAQ    (CX)(CX*2), DX
+	DECQ    AX
+	MOVQ    AX, (SP)
+	SHRQ    $0x02, (SP)
+	ANDQ    $0x03, AX
+	MOVQ    AX, 8(SP)
+	INCQ    AX
+	SHLQ    $0x03, AX
+	NEGQ    AX
+	LEAQ    tailmask<>+32(SB), BX
+	VMOVDQU (BX)(AX*1), Y1
+	MOVQ    dalpha_len+56(FP), AX
+	IMULQ   CX, AX
+	MOVQ    x_len+32(FP), BX
+	SHLQ    $0x03, BX
+	MOVQ    x_base+24(FP), SI
+	MOVQ    dy_base+0(FP), DI
+	MOVQ    dalpha_base+48(FP), R8
+	MOVQ    dalpha_len+56(FP), R9
+	CMPQ    8(SP), $0x00
+	JE      sp_sum_fewer_1362
+
+sp_sum_channels_1361:
+	CMPQ   R9, $0x08
+	JB     sp_sum_fewer_1362
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	XORQ   R10, R10
+
+sp_sum_row_1363:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_1366
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	LEAQ (R11)(CX*4), R14
+	LEAQ (R12)(CX*4), R15
+	MOVQ (SP), R13
+
+sp_sum_vector_1364:
+	TESTQ       R13, R13
+	JE          sp_sum_last_1365
+	VMOVUPD     (R11), Y10
+	VMOVUPD     (R12), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMOVUPD     (R11)(CX*1), Y10
+	VMOVUPD     (R12)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMOVUPD     (R11)(CX*2), Y10
+	VMOVUPD     (R12)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMOVUPD     (R11)(DX*1), Y10
+	VMOVUPD     (R12)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMOVUPD     (R14), Y10
+	VMOVUPD     (R15), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMOVUPD     (R14)(CX*1), Y10
+	VMOVUPD     (R15)(CX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMOVUPD     (R14)(CX*2), Y10
+	VMOVUPD     (R15)(CX*2), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMOVUPD     (R14)(DX*1), Y10
+	VMOVUPD     (R15)(DX*1), Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        $0x20, R11
+	ADDQ        $0x20, R12
+	ADDQ        $0x20, R14
+	ADDQ        $0x20, R15
+	DECQ        R13
+	JMP         sp_sum_vector_1364
+
+sp_sum_last_1365:
+	VMASKMOVPD  (R11), Y1, Y10
+	VMASKMOVPD  (R12), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y10
+	VMASKMOVPD  (R12)(CX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y10
+	VMASKMOVPD  (R12)(CX*2), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y10
+	VMASKMOVPD  (R12)(DX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y5
+	VMASKMOVPD  (R14), Y1, Y10
+	VMASKMOVPD  (R15), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y6
+	VMASKMOVPD  (R14)(CX*1), Y1, Y10
+	VMASKMOVPD  (R15)(CX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y7
+	VMASKMOVPD  (R14)(CX*2), Y1, Y10
+	VMASKMOVPD  (R15)(CX*2), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y8
+	VMASKMOVPD  (R14)(DX*1), Y1, Y10
+	VMASKMOVPD  (R15)(DX*1), Y1, Y11
+	VCMPPD      $0x1e, Y0, Y10, Y12
+	VMINPD      Y10, Y0, Y10
+	VANDNPD     Y11, Y12, Y11
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        AX, R10
+	JMP         sp_sum_row_1363
+
+sp_sum_rows_done_1366:
+	VUNPCKLPD    Y3, Y2, Y10
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y10, Y10
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y10, Y3
+	VEXTRACTF128 $0x01, Y10, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VMOVUPD      (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VMOVUPD      Y2, (R8)
+	VUNPCKLPD    Y7, Y6, Y2
+	VUNPCKHPD    Y7, Y6, Y3
+	VADDPD       Y3, Y2, Y2
+	VUNPCKLPD    Y9, Y8, Y3
+	VUNPCKHPD    Y9, Y8, Y4
+	VADDPD       Y4, Y3, Y3
+	VBLENDPD     $0x0c, Y3, Y2, Y4
+	VEXTRACTF128 $0x01, Y2, X13
+	VINSERTF128  $0x01, X3, Y13, Y2
+	VADDPD       Y2, Y4, Y4
+	VMOVUPD      32(R8), Y2
+	VADDPD       Y4, Y2, Y2
+	VMOVUPD      Y2, 32(R8)
+	LEAQ         (SI)(CX*8), SI
+	LEAQ         (DI)(CX*8), DI
+	ADDQ         $0x40, R8
+	SUBQ         $0x08, R9
+	JMP          sp_sum_channels_1361
+
+sp_sum_fewer_1362:
+sp_sum_channels_1368:
+	CMPQ   R9, $0x04
+	JB     sp_sum_fewer_1369
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	XORQ   R10, R10
+
+sp_sum_row_1370:
+	CMPQ R10, BX
+	JAE  sp_sum_rows_done_1373
+	LEAQ (SI)(R10*1), R11
+	LEAQ (DI)(R10*1), R12
+	MOVQ (SP), R13
+
+sp_sum_vector_1371:
+	TESTQ       R13, R13
+	JE          sp_sum_last_1372
+	VMOVUPD     (R11), Y7
+	VMOVUPD     (R12), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMOVUPD     (R11)(CX*1), Y7
+	VMOVUPD     (R12)(CX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMOVUPD     (R11)(CX*2), Y7
+	VMOVUPD     (R12)(CX*2), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMOVUPD     (R11)(DX*1), Y7
+	VMOVUPD     (R12)(DX*1), Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
+	ADDQ        $0x20, R11
+	ADDQ        $0x20, R12
+	DECQ        R13
+	JMP         sp_sum_vector_1371
+
+sp_sum_last_1372:
+	CMPQ        8(SP), $0x00
+	JNE         sp_sum_masked_1375
+	VMOVSD      (R11), X13
+	VMOVSD      (R11)(CX*1), X7
+	VMOVSD      (R11)(CX*2), X8
+	VMOVSD      (R11)(DX*1), X9
+	VUNPCKLPD   X7, X13, X13
+	VUNPCKLPD   X9, X8, X8
+	VINSERTF128 $0x01, X8, Y13, Y7
+	VMOVSD      (R12), X13
+	VMOVSD      (R12)(CX*1), X8
+	VMOVSD      (R12)(CX*2), X9
+	VMOVSD      (R12)(DX*1), X10
+	VUNPCKLPD   X8, X13, X13
+	VUNPCKLPD   X10, X9, X9
+	VINSERTF128 $0x01, X9, Y13, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y6
+	JMP         sp_sum_row_done_1374
+
+sp_sum_masked_1375:
+	VMASKMOVPD  (R11), Y1, Y7
+	VMASKMOVPD  (R12), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y2
+	VMASKMOVPD  (R11)(CX*1), Y1, Y7
+	VMASKMOVPD  (R12)(CX*1), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y3
+	VMASKMOVPD  (R11)(CX*2), Y1, Y7
+	VMASKMOVPD  (R12)(CX*2), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y4
+	VMASKMOVPD  (R11)(DX*1), Y1, Y7
+	VMASKMOVPD  (R12)(DX*1), Y1, Y8
+	VCMPPD      $0x1e, Y0, Y7, Y9
+	VMINPD      Y7, Y0, Y7
+	VANDNPD     Y8, Y9, Y8
+	VFMADD231PD Y8, Y7, Y5
+
+sp_sum_row_done_1374:
+	ADDQ AX, R10
+	JMP  sp_sum_row_1370
+
+sp_sum_rows_done_1373:
+	VUNPCKLPD    Y3, Y2, Y7
+	VUNPCKHPD    Y3, Y2, Y2
+	VADDPD       Y2, Y7, Y7
+	VUNPCKLPD    Y5, Y4, Y2
+	VUNPCKHPD    Y5, Y4, Y3
+	VADDPD       Y3, Y2, Y2
+	VBLENDPD     $0x0c, Y2, Y7, Y3
+	VEXTRACTF128 $0x01, Y7, X13
+	VINSERTF128  $0x01, X2, Y13, Y2
+	VADDPD       Y2, Y3, Y3
+	VADDPD       Y6, Y3, Y3
+	VMOVUPD      (R8), Y2
+	VADDPD       Y3, Y2, Y2
+	VMOVUPD      Y2, (R8)
+	LEAQ         (SI)(CX*4), SI
+	LEAQ         (DI)(CX*4), DI
+	ADDQ         $0x20, R8
+	SUBQ         $0x04, R9
+	JMP          sp_sum_channels_1368
+
+sp_sum_fewer_1369:
+sp_sum_channels_1376:
+	CMPQ   R9, $0x01
+	JB     sp_sum_fewer_1377
+	VXORPS Y2, Y2, Y2
+	XORQ   DX, DX
+
+sp_sum_row_1378:
+	CMPQ DX, BX
+	JAE  sp_sum_rows_done_1381
+	LEAQ (SI)(DX*1), R10
+	LEAQ (DI)(DX*1), R11
+	MOVQ (SP), R12
+
+sp_sum_vector_1379:
+	TESTQ       R12, R12
+	JE          sp_sum_last_1380
+	VMOVUPD     (R10), Y3
+	VMOVUPD     (R11), Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        $0x20, R10
+	ADDQ        $0x20, R11
+	DECQ        R12
+	JMP         sp_sum_vector_1379
+
+sp_sum_last_1380:
+	VMASKMOVPD  (R10), Y1, Y3
+	VMASKMOVPD  (R11), Y1, Y4
+	VCMPPD      $0x1e, Y0, Y3, Y5
+	VMINPD      Y3, Y0, Y3
+	VANDNPD     Y4, Y5, Y4
+	VFMADD231PD Y4, Y3, Y2
+	ADDQ        AX, DX
+	JMP         sp_sum_row_1378
+
+sp_sum_rows_done_1381:
+	VEXTRACTF128 $0x01, Y2, X3
+	VADDPD       X3, X2, X3
+	VPERMILPD    $0x01, X3, X2
+	VADDSD       X2, X3, X3
+	VADDSD       (R8), X3, X3
+	VMOVSD       X3, (R8)
+	ADDQ         CX, SI
+	ADDQ         CX, DI
+	ADDQ         $0x08, R8
+	SUBQ         $0x01, R9
+	JMP          sp_sum_channels_1376
+
+sp_sum_fewer_1377:
 	VZEROUPPER
 	RET
 
@@ -18979,11 +20299,11 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1339
+	JB           cached_1383
 	CMPQ         AX, CX
-	JE           cached_1339
+	JE           cached_1383
 	CMPQ         AX, CX
-	JE           cached_1339
+	JE           cached_1383
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -18992,7 +20312,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1341
+	JE           aligned_1385
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -19003,15 +20323,15 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1341:
+aligned_1385:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1343
+	JGT  single_1387
 
 	PCALIGN $64
 
-unrolled_1342:
+unrolled_1386:
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -19030,26 +20350,26 @@ unrolled_1342:
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
 	CMPQ     BX, SI
-	JLE      unrolled_1342
+	JLE      unrolled_1386
 
-single_1343:
+single_1387:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1345
+	JGT  remainder_1389
 
-single_loop_1344:
+single_loop_1388:
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
 	CMPQ     BX, SI
-	JLE      single_loop_1344
+	JLE      single_loop_1388
 
-remainder_1345:
+remainder_1389:
 	SUBQ      BX, DX
-	JE        span_done_1346
+	JE        span_done_1390
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -19058,20 +20378,20 @@ remainder_1345:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1346:
+span_done_1390:
 	SFENCE
-	JMP stored_1340
+	JMP stored_1384
 
-cached_1339:
+cached_1383:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1348
+	JGT  single_1392
 
 	PCALIGN $64
 
-unrolled_1347:
+unrolled_1391:
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -19090,26 +20410,26 @@ unrolled_1347:
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1347
+	JLE     unrolled_1391
 
-single_1348:
+single_1392:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1350
+	JGT  remainder_1394
 
-single_loop_1349:
+single_loop_1393:
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1349
+	JLE     single_loop_1393
 
-remainder_1350:
+remainder_1394:
 	SUBQ      BX, DX
-	JE        span_done_1351
+	JE        span_done_1395
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -19118,8 +20438,8 @@ remainder_1350:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1351:
-stored_1340:
+span_done_1395:
+stored_1384:
 	VZEROUPPER
 	RET
 
@@ -19139,17 +20459,17 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1352
+	JB     cached_1397
 	CMPQ   R8, $0x00000800
-	JB     cached_1352
+	JB     cached_1397
 	CMPQ   AX, CX
-	JE     cached_1352
+	JE     cached_1397
 	CMPQ   AX, CX
-	JE     cached_1352
+	JE     cached_1397
 	CMPQ   DX, $0x00
-	JE     planes_done_1355
+	JE     planes_done_1400
 
-plane_1354:
+plane_1399:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -19159,7 +20479,7 @@ plane_1354:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1356
+	JE           aligned_1401
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -19170,13 +20490,13 @@ plane_1354:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1356:
+aligned_1401:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1358
+	JGT  single_1403
 
-unrolled_1357:
+unrolled_1402:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -19195,27 +20515,27 @@ unrolled_1357:
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1357
+	JLE      unrolled_1402
 
-single_1358:
+single_1403:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1360
+	JGT  remainder_1405
 
-single_loop_1359:
+single_loop_1404:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1359
+	JLE      single_loop_1404
 
-remainder_1360:
+remainder_1405:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1361
+	JE        span_done_1406
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -19224,7 +20544,7 @@ remainder_1360:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1361:
+span_done_1406:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -19232,25 +20552,25 @@ span_done_1361:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1354
+	JG      plane_1399
 
-planes_done_1355:
+planes_done_1400:
 	SFENCE
-	JMP stored_1353
+	JMP stored_1398
 
-cached_1352:
+cached_1397:
 	CMPQ DX, $0x00
-	JE   planes_done_1363
+	JE   planes_done_1408
 
-plane_1362:
+plane_1407:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 	CMPQ         R10, R11
-	JGT          single_1365
+	JGT          single_1410
 
-unrolled_1364:
+unrolled_1409:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -19269,27 +20589,27 @@ unrolled_1364:
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1364
+	JLE     unrolled_1409
 
-single_1365:
+single_1410:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1367
+	JGT  remainder_1412
 
-single_loop_1366:
+single_loop_1411:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1366
+	JLE     single_loop_1411
 
-remainder_1367:
+remainder_1412:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1368
+	JE        span_done_1413
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -19298,7 +20618,7 @@ remainder_1367:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1368:
+span_done_1413:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -19306,10 +20626,10 @@ span_done_1368:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1362
+	JG      plane_1407
 
-planes_done_1363:
-stored_1353:
+planes_done_1408:
+stored_1398:
 	VZEROUPPER
 	RET
 
@@ -19327,17 +20647,17 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1370
+	JB     cached_1415
 	CMPQ   DI, $0x00000800
-	JB     cached_1370
+	JB     cached_1415
 	CMPQ   AX, CX
-	JE     cached_1370
+	JE     cached_1415
 	CMPQ   AX, CX
-	JE     cached_1370
+	JE     cached_1415
 	CMPQ   DX, $0x00
-	JE     rows_done_1373
+	JE     rows_done_1418
 
-row_1372:
+row_1417:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -19349,7 +20669,7 @@ row_1372:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1374
+	JE        aligned_1419
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -19360,13 +20680,13 @@ row_1372:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1374:
+aligned_1419:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1376
+	JGT  single_1421
 
-unrolled_1375:
+unrolled_1420:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -19385,27 +20705,27 @@ unrolled_1375:
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1375
+	JLE      unrolled_1420
 
-single_1376:
+single_1421:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1378
+	JGT  remainder_1423
 
-single_loop_1377:
+single_loop_1422:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1377
+	JLE      single_loop_1422
 
-remainder_1378:
+remainder_1423:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1379
+	JE        span_done_1424
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -19414,23 +20734,23 @@ remainder_1378:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1379:
+span_done_1424:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1372
+	JG   row_1417
 
-rows_done_1373:
+rows_done_1418:
 	SFENCE
-	JMP stored_1371
+	JMP stored_1416
 
-cached_1370:
+cached_1415:
 	CMPQ DX, $0x00
-	JE   rows_done_1381
+	JE   rows_done_1426
 
-row_1380:
+row_1425:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -19438,9 +20758,9 @@ row_1380:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 	CMPQ    R8, R9
-	JGT     single_1383
+	JGT     single_1428
 
-unrolled_1382:
+unrolled_1427:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -19459,27 +20779,27 @@ unrolled_1382:
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1382
+	JLE     unrolled_1427
 
-single_1383:
+single_1428:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1385
+	JGT  remainder_1430
 
-single_loop_1384:
+single_loop_1429:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1384
+	JLE     single_loop_1429
 
-remainder_1385:
+remainder_1430:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1386
+	JE        span_done_1431
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -19488,16 +20808,16 @@ remainder_1385:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1386:
+span_done_1431:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1380
+	JG   row_1425
 
-rows_done_1381:
-stored_1371:
+rows_done_1426:
+stored_1416:
 	VZEROUPPER
 	RET
 
@@ -19516,36 +20836,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1387
+	JA     ring_segmented_1432
 	MOVQ   R8, R9
 
-ring_len_1388:
+ring_len_1433:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1389
+	JAE  ring_len_done_1434
 	ADDQ R8, R9
-	JMP  ring_len_1388
+	JMP  ring_len_1433
 
-ring_len_done_1389:
+ring_len_done_1434:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1390:
+ring_step_1435:
 	CMPQ R10, R9
-	JB   ring_step_done_1391
+	JB   ring_step_done_1436
 	SUBQ R9, R10
-	JMP  ring_step_1390
+	JMP  ring_step_1435
 
-ring_step_done_1391:
+ring_step_done_1436:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1392:
+ring_step_1437:
 	CMPQ R10, R9
-	JB   ring_step_done_1393
+	JB   ring_step_done_1438
 	SUBQ R9, R10
-	JMP  ring_step_1392
+	JMP  ring_step_1437
 
-ring_step_done_1393:
+ring_step_done_1438:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -19555,76 +20875,76 @@ ring_step_done_1393:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1394
+	JB      ring_short_1439
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1395
+	JNE     ring_planes_1440
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1397:
+ring_copy_1442:
 	CMPQ    AX, R10
-	JAE     ring_built_1396
+	JAE     ring_built_1441
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1398
+	JB      ring_copy_tail_1443
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1397
+	JNE     ring_copy_1442
 	XORQ    R8, R8
-	JMP     ring_copy_1397
+	JMP     ring_copy_1442
 
-ring_copy_tail_1398:
+ring_copy_tail_1443:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1397
+	JMP     ring_copy_1442
 
-ring_planes_1395:
+ring_planes_1440:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1399
+	JA   ring_long_planes_1444
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1400:
+ring_fill_1445:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1401
+	JGT          ring_fill_last_1446
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1402
+	JNE          ring_wrap_1447
 	XORQ         R8, R8
 
-ring_wrap_1402:
-	JMP ring_fill_1400
+ring_wrap_1447:
+	JMP ring_fill_1445
 
-ring_fill_last_1401:
+ring_fill_last_1446:
 	CMPQ         R11, R10
-	JAE          ring_built_1396
+	JAE          ring_built_1441
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1403
+	JNE          ring_wrap_1448
 	XORQ         R8, R8
 
-ring_wrap_1403:
-	JMP ring_fill_last_1401
+ring_wrap_1448:
+	JMP ring_fill_last_1446
 
-ring_long_planes_1399:
-ring_channel_1404:
+ring_long_planes_1444:
+ring_channel_1449:
 	CMPQ         R11, R10
-	JAE          ring_built_1396
+	JAE          ring_built_1441
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -19632,57 +20952,57 @@ ring_channel_1404:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1405:
+ring_plane_1450:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1405
+	JB      ring_plane_1450
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1406
+	JNE     ring_wrap_1451
 	XORQ    R8, R8
 
-ring_wrap_1406:
-	JMP ring_channel_1404
+ring_wrap_1451:
+	JMP ring_channel_1449
 
-ring_short_1394:
+ring_short_1439:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1407:
+ring_element_1452:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1408
+	JB   ring_element_next_1453
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1408
+	JB   ring_element_next_1453
 	XORQ R11, R11
 
-ring_element_next_1408:
+ring_element_next_1453:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1407
+	JB      ring_element_1452
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1409
+	JE      ring_exact_1454
 	SUBQ    R8, AX
 
-ring_exact_1409:
+ring_exact_1454:
 	MOVQ AX, DX
 
-ring_repeat_1410:
+ring_repeat_1455:
 	CMPQ    DX, R10
-	JAE     ring_built_1396
+	JAE     ring_built_1441
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1410
+	JMP     ring_repeat_1455
 
-ring_built_1396:
+ring_built_1441:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -19691,9 +21011,9 @@ ring_built_1396:
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 	CMPQ DX, R8
-	JGT  single_1412
+	JGT  single_1457
 
-unrolled_1411:
+unrolled_1456:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19716,15 +21036,15 @@ unrolled_1411:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1411
+	JLE     unrolled_1456
 
-single_1412:
+single_1457:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  remainder_1414
+	JGT  remainder_1459
 
-single_loop_1413:
+single_loop_1458:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19735,11 +21055,11 @@ single_loop_1413:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1413
+	JLE     single_loop_1458
 
-remainder_1414:
+remainder_1459:
 	SUBQ      DX, SI
-	JE        span_done_1415
+	JE        span_done_1460
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -19748,10 +21068,10 @@ remainder_1414:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1415:
+span_done_1460:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1387:
+ring_segmented_1432:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -19761,11 +21081,11 @@ ring_segmented_1387:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1416
+	JE   ring_rows_1461
 
-ring_segment_1417:
+ring_segment_1462:
 	CMPQ    SI, $0x00
-	JE      ring_done_1418
+	JE      ring_done_1463
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -19782,33 +21102,33 @@ ring_segment_1417:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1419:
+ring_len_1464:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1420
+	JAE  ring_len_done_1465
 	ADDQ R9, R11
-	JMP  ring_len_1419
+	JMP  ring_len_1464
 
-ring_len_done_1420:
+ring_len_done_1465:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1421:
+ring_step_1466:
 	CMPQ R12, R11
-	JB   ring_step_done_1422
+	JB   ring_step_done_1467
 	SUBQ R11, R12
-	JMP  ring_step_1421
+	JMP  ring_step_1466
 
-ring_step_done_1422:
+ring_step_done_1467:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1423:
+ring_step_1468:
 	CMPQ R12, R11
-	JB   ring_step_done_1424
+	JB   ring_step_done_1469
 	SUBQ R11, R12
-	JMP  ring_step_1423
+	JMP  ring_step_1468
 
-ring_step_done_1424:
+ring_step_done_1469:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -19818,76 +21138,76 @@ ring_step_done_1424:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1425
+	JB      ring_short_1470
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1426
+	JNE     ring_planes_1471
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1428:
+ring_copy_1473:
 	CMPQ    R8, AX
-	JAE     ring_built_1427
+	JAE     ring_built_1472
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1429
+	JB      ring_copy_tail_1474
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1428
+	JNE     ring_copy_1473
 	XORQ    R9, R9
-	JMP     ring_copy_1428
+	JMP     ring_copy_1473
 
-ring_copy_tail_1429:
+ring_copy_tail_1474:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1428
+	JMP     ring_copy_1473
 
-ring_planes_1426:
+ring_planes_1471:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1430
+	JA   ring_long_planes_1475
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1431:
+ring_fill_1476:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1432
+	JGT          ring_fill_last_1477
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1433
+	JNE          ring_wrap_1478
 	XORQ         R9, R9
 
-ring_wrap_1433:
-	JMP ring_fill_1431
+ring_wrap_1478:
+	JMP ring_fill_1476
 
-ring_fill_last_1432:
+ring_fill_last_1477:
 	CMPQ         R11, AX
-	JAE          ring_built_1427
+	JAE          ring_built_1472
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1434
+	JNE          ring_wrap_1479
 	XORQ         R9, R9
 
-ring_wrap_1434:
-	JMP ring_fill_last_1432
+ring_wrap_1479:
+	JMP ring_fill_last_1477
 
-ring_long_planes_1430:
-ring_channel_1435:
+ring_long_planes_1475:
+ring_channel_1480:
 	CMPQ         R11, AX
-	JAE          ring_built_1427
+	JAE          ring_built_1472
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -19895,57 +21215,57 @@ ring_channel_1435:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1436:
+ring_plane_1481:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1436
+	JB      ring_plane_1481
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1437
+	JNE     ring_wrap_1482
 	XORQ    R9, R9
 
-ring_wrap_1437:
-	JMP ring_channel_1435
+ring_wrap_1482:
+	JMP ring_channel_1480
 
-ring_short_1425:
+ring_short_1470:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1438:
+ring_element_1483:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1439
+	JB   ring_element_next_1484
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1439
+	JB   ring_element_next_1484
 	XORQ R11, R11
 
-ring_element_next_1439:
+ring_element_next_1484:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1438
+	JB      ring_element_1483
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1440
+	JE      ring_exact_1485
 	SUBQ    R9, DX
 
-ring_exact_1440:
+ring_exact_1485:
 	MOVQ DX, R8
 
-ring_repeat_1441:
+ring_repeat_1486:
 	CMPQ    R8, AX
-	JAE     ring_built_1427
+	JAE     ring_built_1472
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1441
+	JMP     ring_repeat_1486
 
-ring_built_1427:
+ring_built_1472:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -19955,9 +21275,9 @@ ring_built_1427:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1443
+	JGT  single_1488
 
-unrolled_1442:
+unrolled_1487:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19980,15 +21300,15 @@ unrolled_1442:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1442
+	JLE     unrolled_1487
 
-single_1443:
+single_1488:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1445
+	JGT  remainder_1490
 
-single_loop_1444:
+single_loop_1489:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -19999,11 +21319,11 @@ single_loop_1444:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1444
+	JLE     single_loop_1489
 
-remainder_1445:
+remainder_1490:
 	SUBQ      R8, DX
-	JE        span_done_1446
+	JE        span_done_1491
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -20012,7 +21332,7 @@ remainder_1445:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1446:
+span_done_1491:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -20023,18 +21343,18 @@ span_done_1446:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1447
+	JNE  ring_next_1492
 	XORQ AX, AX
 
-ring_next_1447:
+ring_next_1492:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1417
+	JMP  ring_segment_1462
 
-ring_done_1418:
+ring_done_1463:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1416:
-ring_block_1448:
+ring_rows_1461:
+ring_block_1493:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -20050,33 +21370,33 @@ ring_block_1448:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1449:
+ring_len_1494:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1450
+	JAE  ring_len_done_1495
 	ADDQ BX, SI
-	JMP  ring_len_1449
+	JMP  ring_len_1494
 
-ring_len_done_1450:
+ring_len_done_1495:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1451:
+ring_step_1496:
 	CMPQ R8, SI
-	JB   ring_step_done_1452
+	JB   ring_step_done_1497
 	SUBQ SI, R8
-	JMP  ring_step_1451
+	JMP  ring_step_1496
 
-ring_step_done_1452:
+ring_step_done_1497:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1453:
+ring_step_1498:
 	CMPQ R8, SI
-	JB   ring_step_done_1454
+	JB   ring_step_done_1499
 	SUBQ SI, R8
-	JMP  ring_step_1453
+	JMP  ring_step_1498
 
-ring_step_done_1454:
+ring_step_done_1499:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -20087,76 +21407,76 @@ ring_step_done_1454:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1455
+	JB      ring_short_1500
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1456
+	JNE     ring_planes_1501
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1458:
+ring_copy_1503:
 	CMPQ    BX, R8
-	JAE     ring_built_1457
+	JAE     ring_built_1502
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1459
+	JB      ring_copy_tail_1504
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1458
+	JNE     ring_copy_1503
 	XORQ    R9, R9
-	JMP     ring_copy_1458
+	JMP     ring_copy_1503
 
-ring_copy_tail_1459:
+ring_copy_tail_1504:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1458
+	JMP     ring_copy_1503
 
-ring_planes_1456:
+ring_planes_1501:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1460
+	JA   ring_long_planes_1505
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1461:
+ring_fill_1506:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1462
+	JGT          ring_fill_last_1507
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1463
+	JNE          ring_wrap_1508
 	XORQ         BX, BX
 
-ring_wrap_1463:
-	JMP ring_fill_1461
+ring_wrap_1508:
+	JMP ring_fill_1506
 
-ring_fill_last_1462:
+ring_fill_last_1507:
 	CMPQ         R9, R8
-	JAE          ring_built_1457
+	JAE          ring_built_1502
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1464
+	JNE          ring_wrap_1509
 	XORQ         BX, BX
 
-ring_wrap_1464:
-	JMP ring_fill_last_1462
+ring_wrap_1509:
+	JMP ring_fill_last_1507
 
-ring_long_planes_1460:
-ring_channel_1465:
+ring_long_planes_1505:
+ring_channel_1510:
 	CMPQ         R9, R8
-	JAE          ring_built_1457
+	JAE          ring_built_1502
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -20164,57 +21484,57 @@ ring_channel_1465:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1466:
+ring_plane_1511:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1466
+	JB      ring_plane_1511
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1467
+	JNE     ring_wrap_1512
 	XORQ    BX, BX
 
-ring_wrap_1467:
-	JMP ring_channel_1465
+ring_wrap_1512:
+	JMP ring_channel_1510
 
-ring_short_1455:
+ring_short_1500:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1468:
+ring_element_1513:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1469
+	JB   ring_element_next_1514
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1469
+	JB   ring_element_next_1514
 	XORQ R9, R9
 
-ring_element_next_1469:
+ring_element_next_1514:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1468
+	JB      ring_element_1513
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1470
+	JE      ring_exact_1515
 	SUBQ    BX, DX
 
-ring_exact_1470:
+ring_exact_1515:
 	MOVQ DX, BX
 
-ring_repeat_1471:
+ring_repeat_1516:
 	CMPQ    BX, R8
-	JAE     ring_built_1457
+	JAE     ring_built_1502
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1471
+	JMP     ring_repeat_1516
 
-ring_built_1457:
+ring_built_1502:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -20223,9 +21543,9 @@ ring_built_1457:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1472:
+ring_row_1517:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1473
+	JE   ring_rows_done_1518
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -20235,9 +21555,9 @@ ring_row_1472:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1475
+	JGT  single_1520
 
-unrolled_1474:
+unrolled_1519:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -20260,15 +21580,15 @@ unrolled_1474:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1474
+	JLE     unrolled_1519
 
-single_1475:
+single_1520:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1477
+	JGT  remainder_1522
 
-single_loop_1476:
+single_loop_1521:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -20279,11 +21599,11 @@ single_loop_1476:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1476
+	JLE     single_loop_1521
 
-remainder_1477:
+remainder_1522:
 	SUBQ      R8, DX
-	JE        span_done_1478
+	JE        span_done_1523
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -20292,20 +21612,20 @@ remainder_1477:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1478:
+span_done_1523:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1472
+	JMP   ring_row_1517
 
-ring_rows_done_1473:
+ring_rows_done_1518:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1448
+	JMP  ring_block_1493
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -20331,11 +21651,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1479
+	JB           cached_1524
 	CMPQ         AX, DX
-	JE           cached_1479
+	JE           cached_1524
 	CMPQ         AX, CX
-	JE           cached_1479
+	JE           cached_1524
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -20344,7 +21664,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1481
+	JE           aligned_1526
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -20363,15 +21683,15 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1481:
+aligned_1526:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1483
+	JGT  single_1528
 
 	PCALIGN $64
 
-unrolled_1482:
+unrolled_1527:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20422,15 +21742,15 @@ unrolled_1482:
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1482
+	JLE         unrolled_1527
 
-single_1483:
+single_1528:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1485
+	JGT  remainder_1530
 
-single_loop_1484:
+single_loop_1529:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20445,11 +21765,11 @@ single_loop_1484:
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1484
+	JLE         single_loop_1529
 
-remainder_1485:
+remainder_1530:
 	SUBQ        SI, BX
-	JE          span_done_1486
+	JE          span_done_1531
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -20466,20 +21786,20 @@ remainder_1485:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1486:
+span_done_1531:
 	SFENCE
-	JMP stored_1480
+	JMP stored_1525
 
-cached_1479:
+cached_1524:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1488
+	JGT  single_1533
 
 	PCALIGN $64
 
-unrolled_1487:
+unrolled_1532:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20530,15 +21850,15 @@ unrolled_1487:
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1487
+	JLE         unrolled_1532
 
-single_1488:
+single_1533:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1490
+	JGT  remainder_1535
 
-single_loop_1489:
+single_loop_1534:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -20553,11 +21873,11 @@ single_loop_1489:
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1489
+	JLE         single_loop_1534
 
-remainder_1490:
+remainder_1535:
 	SUBQ        SI, BX
-	JE          span_done_1491
+	JE          span_done_1536
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -20574,8 +21894,8 @@ remainder_1490:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1491:
-stored_1480:
+span_done_1536:
+stored_1525:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -20611,17 +21931,17 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1492
+	JB     cached_1538
 	CMPQ   R10, $0x00000800
-	JB     cached_1492
+	JB     cached_1538
 	CMPQ   AX, DX
-	JE     cached_1492
+	JE     cached_1538
 	CMPQ   AX, CX
-	JE     cached_1492
+	JE     cached_1538
 	CMPQ   BX, $0x00
-	JE     planes_done_1495
+	JE     planes_done_1541
 
-plane_1494:
+plane_1540:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -20639,7 +21959,7 @@ plane_1494:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1496
+	JE           aligned_1542
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -20658,13 +21978,13 @@ plane_1494:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1496:
+aligned_1542:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1498
+	JGT  single_1544
 
-unrolled_1497:
+unrolled_1543:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20715,15 +22035,15 @@ unrolled_1497:
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1497
+	JLE         unrolled_1543
 
-single_1498:
+single_1544:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1500
+	JGT  remainder_1546
 
-single_loop_1499:
+single_loop_1545:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20738,12 +22058,12 @@ single_loop_1499:
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1499
+	JLE         single_loop_1545
 
-remainder_1500:
+remainder_1546:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1501
+	JE          span_done_1547
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -20760,7 +22080,7 @@ remainder_1500:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1501:
+span_done_1547:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -20784,17 +22104,17 @@ span_done_1501:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1494
+	JG            plane_1540
 
-planes_done_1495:
+planes_done_1541:
 	SFENCE
-	JMP stored_1493
+	JMP stored_1539
 
-cached_1492:
+cached_1538:
 	CMPQ BX, $0x00
-	JE   planes_done_1503
+	JE   planes_done_1549
 
-plane_1502:
+plane_1548:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -20808,9 +22128,9 @@ plane_1502:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 	CMPQ         R12, R13
-	JGT          single_1505
+	JGT          single_1551
 
-unrolled_1504:
+unrolled_1550:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20861,15 +22181,15 @@ unrolled_1504:
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1504
+	JLE         unrolled_1550
 
-single_1505:
+single_1551:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1507
+	JGT  remainder_1553
 
-single_loop_1506:
+single_loop_1552:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -20884,12 +22204,12 @@ single_loop_1506:
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1506
+	JLE         single_loop_1552
 
-remainder_1507:
+remainder_1553:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1508
+	JE          span_done_1554
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -20906,7 +22226,7 @@ remainder_1507:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1508:
+span_done_1554:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -20930,10 +22250,10 @@ span_done_1508:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1502
+	JG            plane_1548
 
-planes_done_1503:
-stored_1493:
+planes_done_1549:
+stored_1539:
 	VZEROUPPER
 	RET
 
@@ -20953,17 +22273,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1510
+	JB     cached_1556
 	CMPQ   R9, $0x00000800
-	JB     cached_1510
+	JB     cached_1556
 	CMPQ   AX, DX
-	JE     cached_1510
+	JE     cached_1556
 	CMPQ   AX, CX
-	JE     cached_1510
+	JE     cached_1556
 	CMPQ   BX, $0x00
-	JE     rows_done_1513
+	JE     rows_done_1559
 
-row_1512:
+row_1558:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -20975,7 +22295,7 @@ row_1512:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1514
+	JE          aligned_1560
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -20998,13 +22318,13 @@ row_1512:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1514:
+aligned_1560:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1516
+	JGT  single_1562
 
-unrolled_1515:
+unrolled_1561:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -21071,15 +22391,15 @@ unrolled_1515:
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1515
+	JLE         unrolled_1561
 
-single_1516:
+single_1562:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1518
+	JGT  remainder_1564
 
-single_loop_1517:
+single_loop_1563:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -21098,12 +22418,12 @@ single_loop_1517:
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1517
+	JLE         single_loop_1563
 
-remainder_1518:
+remainder_1564:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1519
+	JE          span_done_1565
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -21124,24 +22444,24 @@ remainder_1518:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1519:
+span_done_1565:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1512
+	JG   row_1558
 
-rows_done_1513:
+rows_done_1559:
 	SFENCE
-	JMP stored_1511
+	JMP stored_1557
 
-cached_1510:
+cached_1556:
 	CMPQ BX, $0x00
-	JE   rows_done_1521
+	JE   rows_done_1567
 
-row_1520:
+row_1566:
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -21149,9 +22469,9 @@ row_1520:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 	CMPQ    R10, R11
-	JGT     single_1523
+	JGT     single_1569
 
-unrolled_1522:
+unrolled_1568:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -21218,15 +22538,15 @@ unrolled_1522:
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1522
+	JLE         unrolled_1568
 
-single_1523:
+single_1569:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1525
+	JGT  remainder_1571
 
-single_loop_1524:
+single_loop_1570:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -21245,12 +22565,12 @@ single_loop_1524:
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1524
+	JLE         single_loop_1570
 
-remainder_1525:
+remainder_1571:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1526
+	JE          span_done_1572
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -21271,17 +22591,17 @@ remainder_1525:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1526:
+span_done_1572:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1520
+	JG   row_1566
 
-rows_done_1521:
-stored_1511:
+rows_done_1567:
+stored_1557:
 	VZEROUPPER
 	RET
 
@@ -21304,36 +22624,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1527
+	JA     ring_segmented_1573
 	MOVQ   R10, R11
 
-ring_len_1528:
+ring_len_1574:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1529
+	JAE  ring_len_done_1575
 	ADDQ R10, R11
-	JMP  ring_len_1528
+	JMP  ring_len_1574
 
-ring_len_done_1529:
+ring_len_done_1575:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1530:
+ring_step_1576:
 	CMPQ R12, R11
-	JB   ring_step_done_1531
+	JB   ring_step_done_1577
 	SUBQ R11, R12
-	JMP  ring_step_1530
+	JMP  ring_step_1576
 
-ring_step_done_1531:
+ring_step_done_1577:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1532:
+ring_step_1578:
 	CMPQ R12, R11
-	JB   ring_step_done_1533
+	JB   ring_step_done_1579
 	SUBQ R11, R12
-	JMP  ring_step_1532
+	JMP  ring_step_1578
 
-ring_step_done_1533:
+ring_step_done_1579:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -21343,76 +22663,76 @@ ring_step_done_1533:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1534
+	JB      ring_short_1580
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1535
+	JNE     ring_planes_1581
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1537:
+ring_copy_1583:
 	CMPQ    R8, R12
-	JAE     ring_built_1536
+	JAE     ring_built_1582
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1538
+	JB      ring_copy_tail_1584
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1537
+	JNE     ring_copy_1583
 	XORQ    R10, R10
-	JMP     ring_copy_1537
+	JMP     ring_copy_1583
 
-ring_copy_tail_1538:
+ring_copy_tail_1584:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1537
+	JMP     ring_copy_1583
 
-ring_planes_1535:
+ring_planes_1581:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1539
+	JA   ring_long_planes_1585
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1540:
+ring_fill_1586:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1541
+	JGT          ring_fill_last_1587
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1542
+	JNE          ring_wrap_1588
 	XORQ         R10, R10
 
-ring_wrap_1542:
-	JMP ring_fill_1540
+ring_wrap_1588:
+	JMP ring_fill_1586
 
-ring_fill_last_1541:
+ring_fill_last_1587:
 	CMPQ         R13, R12
-	JAE          ring_built_1536
+	JAE          ring_built_1582
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1543
+	JNE          ring_wrap_1589
 	XORQ         R10, R10
 
-ring_wrap_1543:
-	JMP ring_fill_last_1541
+ring_wrap_1589:
+	JMP ring_fill_last_1587
 
-ring_long_planes_1539:
-ring_channel_1544:
+ring_long_planes_1585:
+ring_channel_1590:
 	CMPQ         R13, R12
-	JAE          ring_built_1536
+	JAE          ring_built_1582
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -21420,57 +22740,57 @@ ring_channel_1544:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1545:
+ring_plane_1591:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1545
+	JB      ring_plane_1591
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1546
+	JNE     ring_wrap_1592
 	XORQ    R10, R10
 
-ring_wrap_1546:
-	JMP ring_channel_1544
+ring_wrap_1592:
+	JMP ring_channel_1590
 
-ring_short_1534:
+ring_short_1580:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1547:
+ring_element_1593:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1548
+	JB   ring_element_next_1594
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1548
+	JB   ring_element_next_1594
 	XORQ R13, R13
 
-ring_element_next_1548:
+ring_element_next_1594:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1547
+	JB      ring_element_1593
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1549
+	JE      ring_exact_1595
 	SUBQ    R10, R8
 
-ring_exact_1549:
+ring_exact_1595:
 	MOVQ R8, R9
 
-ring_repeat_1550:
+ring_repeat_1596:
 	CMPQ    R9, R12
-	JAE     ring_built_1536
+	JAE     ring_built_1582
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1550
+	JMP     ring_repeat_1596
 
-ring_built_1536:
+ring_built_1582:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -21486,22 +22806,22 @@ ring_built_1536:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1551:
+sums_zero_1597:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1552
+	JAE     sums_zeroed_1598
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1551
+	JMP     sums_zero_1597
 
-sums_zeroed_1552:
+sums_zeroed_1598:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1554
+	JGT  single_1600
 
-unrolled_1553:
+unrolled_1599:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -21572,15 +22892,15 @@ unrolled_1553:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
 	CMPQ        R9, R10
-	JLE         unrolled_1553
+	JLE         unrolled_1599
 
-single_1554:
+single_1600:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1556
+	JGT  remainder_1602
 
-single_loop_1555:
+single_loop_1601:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -21603,11 +22923,11 @@ single_loop_1555:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         single_loop_1555
+	JLE         single_loop_1601
 
-remainder_1556:
+remainder_1602:
 	SUBQ        R9, DI
-	JE          span_done_1557
+	JE          span_done_1603
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -21628,78 +22948,78 @@ remainder_1556:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1557:
+span_done_1603:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1559
+	JLE   fold_ext_done_1605
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1560
+	JA    fold_ext_scalar_1606
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1558:
+fold_ext_1604:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1559
+	JBE     fold_ext_done_1605
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1558
+	JMP     fold_ext_1604
 
-fold_ext_scalar_1560:
+fold_ext_scalar_1606:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1561:
+fold_ext_element_1607:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1562
+	JBE    fold_ext_element_done_1608
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1561
+	JMP    fold_ext_element_1607
 
-fold_ext_element_done_1562:
-fold_ext_done_1559:
-fold_1563:
+fold_ext_element_done_1608:
+fold_ext_done_1605:
+fold_1609:
 	CMPQ   DX, AX
-	JBE    fold_done_1564
+	JBE    fold_done_1610
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1563
+	JMP    fold_1609
 
-fold_done_1564:
+fold_done_1610:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1565
+	JNE  sums_planes_1611
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1567:
+sums_vector_1613:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1568
+	JGT       sums_scalar_1614
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1567
+	JMP       sums_vector_1613
 
-sums_scalar_1568:
+sums_scalar_1614:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1566
+	JE        sums_done_1612
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -21707,18 +23027,18 @@ sums_scalar_1568:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1568
+	JMP       sums_scalar_1614
 
-sums_planes_1565:
+sums_planes_1611:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1569:
+sums_group_1615:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1571
+	JB     sums_single_1617
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -21727,7 +23047,7 @@ sums_group_1569:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1570:
+sums_group_plane_1616:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -21736,7 +23056,7 @@ sums_group_plane_1570:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1570
+	JB        sums_group_plane_1616
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -21761,32 +23081,32 @@ sums_group_plane_1570:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1569
+	JMP       sums_group_1615
 
-sums_single_1571:
+sums_single_1617:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1566
+	JE     sums_done_1612
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1572:
+sums_single_plane_1618:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1572
+	JB        sums_single_plane_1618
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1571
+	JMP       sums_single_1617
 
-sums_done_1566:
+sums_done_1612:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1527:
+ring_segmented_1573:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -21796,7 +23116,7 @@ ring_segmented_1527:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1574:
+ring_block_1620:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -21812,33 +23132,33 @@ ring_block_1574:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1575:
+ring_len_1621:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1576
+	JAE  ring_len_done_1622
 	ADDQ DI, R8
-	JMP  ring_len_1575
+	JMP  ring_len_1621
 
-ring_len_done_1576:
+ring_len_done_1622:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1577:
+ring_step_1623:
 	CMPQ R9, R8
-	JB   ring_step_done_1578
+	JB   ring_step_done_1624
 	SUBQ R8, R9
-	JMP  ring_step_1577
+	JMP  ring_step_1623
 
-ring_step_done_1578:
+ring_step_done_1624:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1579:
+ring_step_1625:
 	CMPQ R9, R8
-	JB   ring_step_done_1580
+	JB   ring_step_done_1626
 	SUBQ R8, R9
-	JMP  ring_step_1579
+	JMP  ring_step_1625
 
-ring_step_done_1580:
+ring_step_done_1626:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -21849,76 +23169,76 @@ ring_step_done_1580:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1581
+	JB      ring_short_1627
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1582
+	JNE     ring_planes_1628
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1584:
+ring_copy_1630:
 	CMPQ    DI, R9
-	JAE     ring_built_1583
+	JAE     ring_built_1629
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1585
+	JB      ring_copy_tail_1631
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1584
+	JNE     ring_copy_1630
 	XORQ    R10, R10
-	JMP     ring_copy_1584
+	JMP     ring_copy_1630
 
-ring_copy_tail_1585:
+ring_copy_tail_1631:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1584
+	JMP     ring_copy_1630
 
-ring_planes_1582:
+ring_planes_1628:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1586
+	JA   ring_long_planes_1632
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1587:
+ring_fill_1633:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1588
+	JGT          ring_fill_last_1634
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1589
+	JNE          ring_wrap_1635
 	XORQ         DI, DI
 
-ring_wrap_1589:
-	JMP ring_fill_1587
+ring_wrap_1635:
+	JMP ring_fill_1633
 
-ring_fill_last_1588:
+ring_fill_last_1634:
 	CMPQ         R10, R9
-	JAE          ring_built_1583
+	JAE          ring_built_1629
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1590
+	JNE          ring_wrap_1636
 	XORQ         DI, DI
 
-ring_wrap_1590:
-	JMP ring_fill_last_1588
+ring_wrap_1636:
+	JMP ring_fill_last_1634
 
-ring_long_planes_1586:
-ring_channel_1591:
+ring_long_planes_1632:
+ring_channel_1637:
 	CMPQ         R10, R9
-	JAE          ring_built_1583
+	JAE          ring_built_1629
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -21926,57 +23246,57 @@ ring_channel_1591:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1592:
+ring_plane_1638:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1592
+	JB      ring_plane_1638
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1593
+	JNE     ring_wrap_1639
 	XORQ    DI, DI
 
-ring_wrap_1593:
-	JMP ring_channel_1591
+ring_wrap_1639:
+	JMP ring_channel_1637
 
-ring_short_1581:
+ring_short_1627:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1594:
+ring_element_1640:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1595
+	JB   ring_element_next_1641
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1595
+	JB   ring_element_next_1641
 	XORQ R10, R10
 
-ring_element_next_1595:
+ring_element_next_1641:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1594
+	JB      ring_element_1640
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1596
+	JE      ring_exact_1642
 	SUBQ    DI, SI
 
-ring_exact_1596:
+ring_exact_1642:
 	MOVQ SI, DI
 
-ring_repeat_1597:
+ring_repeat_1643:
 	CMPQ    DI, R9
-	JAE     ring_built_1583
+	JAE     ring_built_1629
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1597
+	JMP     ring_repeat_1643
 
-ring_built_1583:
+ring_built_1629:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -22002,26 +23322,26 @@ ring_built_1583:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1598:
+sums_zero_1644:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1599
+	JAE     sums_zeroed_1645
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1598
+	JMP     sums_zero_1644
 
-sums_zeroed_1599:
-ring_row_1600:
+sums_zeroed_1645:
+ring_row_1646:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1601
+	JE   ring_rows_done_1647
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1603
+	JGT  single_1649
 
-unrolled_1602:
+unrolled_1648:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -22092,15 +23412,15 @@ unrolled_1602:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1602
+	JLE         unrolled_1648
 
-single_1603:
+single_1649:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1605
+	JGT  remainder_1651
 
-single_loop_1604:
+single_loop_1650:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -22123,11 +23443,11 @@ single_loop_1604:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1604
+	JLE         single_loop_1650
 
-remainder_1605:
+remainder_1651:
 	SUBQ        R10, R9
-	JE          span_done_1606
+	JE          span_done_1652
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -22148,7 +23468,7 @@ remainder_1605:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1606:
+span_done_1652:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -22156,9 +23476,9 @@ span_done_1606:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1600
+	JMP   ring_row_1646
 
-ring_rows_done_1601:
+ring_rows_done_1647:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -22166,71 +23486,71 @@ ring_rows_done_1601:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1608
+	JLE  fold_ext_done_1654
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1609
+	JA   fold_ext_scalar_1655
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1607:
+fold_ext_1653:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1608
+	JBE     fold_ext_done_1654
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1607
+	JMP     fold_ext_1653
 
-fold_ext_scalar_1609:
+fold_ext_scalar_1655:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1610:
+fold_ext_element_1656:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1611
+	JBE    fold_ext_element_done_1657
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1610
+	JMP    fold_ext_element_1656
 
-fold_ext_element_done_1611:
-fold_ext_done_1608:
-fold_1612:
+fold_ext_element_done_1657:
+fold_ext_done_1654:
+fold_1658:
 	CMPQ   DI, SI
-	JBE    fold_done_1613
+	JBE    fold_done_1659
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1612
+	JMP    fold_1658
 
-fold_done_1613:
+fold_done_1659:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1614
+	JNE  sums_planes_1660
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1616:
+sums_vector_1662:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1617
+	JGT       sums_scalar_1663
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1616
+	JMP       sums_vector_1662
 
-sums_scalar_1617:
+sums_scalar_1663:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1615
+	JE        sums_done_1661
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -22238,18 +23558,18 @@ sums_scalar_1617:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1617
+	JMP       sums_scalar_1663
 
-sums_planes_1614:
+sums_planes_1660:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1618:
+sums_group_1664:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1620
+	JB     sums_single_1666
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -22258,7 +23578,7 @@ sums_group_1618:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1619:
+sums_group_plane_1665:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -22267,7 +23587,7 @@ sums_group_plane_1619:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1619
+	JB        sums_group_plane_1665
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -22292,32 +23612,32 @@ sums_group_plane_1619:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1618
+	JMP       sums_group_1664
 
-sums_single_1620:
+sums_single_1666:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1615
+	JE     sums_done_1661
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1621:
+sums_single_plane_1667:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1621
+	JB        sums_single_plane_1667
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1620
+	JMP       sums_single_1666
 
-sums_done_1615:
+sums_done_1661:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1574
+	JMP  ring_block_1620
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -22335,11 +23655,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1622
+	JB           cached_1668
 	CMPQ         AX, DX
-	JE           cached_1622
+	JE           cached_1668
 	CMPQ         AX, CX
-	JE           cached_1622
+	JE           cached_1668
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -22348,7 +23668,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1624
+	JE           aligned_1670
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -22360,15 +23680,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1624:
+aligned_1670:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1626
+	JGT  single_1672
 
 	PCALIGN $64
 
-unrolled_1625:
+unrolled_1671:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -22391,15 +23711,15 @@ unrolled_1625:
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
 	CMPQ     SI, DI
-	JLE      unrolled_1625
+	JLE      unrolled_1671
 
-single_1626:
+single_1672:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1628
+	JGT  remainder_1674
 
-single_loop_1627:
+single_loop_1673:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -22407,11 +23727,11 @@ single_loop_1627:
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      single_loop_1627
+	JLE      single_loop_1673
 
-remainder_1628:
+remainder_1674:
 	SUBQ      SI, BX
-	JE        span_done_1629
+	JE        span_done_1675
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -22421,20 +23741,20 @@ remainder_1628:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1629:
+span_done_1675:
 	SFENCE
-	JMP stored_1623
+	JMP stored_1669
 
-cached_1622:
+cached_1668:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1631
+	JGT  single_1677
 
 	PCALIGN $64
 
-unrolled_1630:
+unrolled_1676:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -22457,15 +23777,15 @@ unrolled_1630:
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	CMPQ    SI, DI
-	JLE     unrolled_1630
+	JLE     unrolled_1676
 
-single_1631:
+single_1677:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1633
+	JGT  remainder_1679
 
-single_loop_1632:
+single_loop_1678:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -22473,11 +23793,11 @@ single_loop_1632:
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, DI
-	JLE     single_loop_1632
+	JLE     single_loop_1678
 
-remainder_1633:
+remainder_1679:
 	SUBQ      SI, BX
-	JE        span_done_1634
+	JE        span_done_1680
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -22487,8 +23807,8 @@ remainder_1633:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1634:
-stored_1623:
+span_done_1680:
+stored_1669:
 	VZEROUPPER
 	RET
 
@@ -22509,17 +23829,17 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x02, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1635
+	JB     cached_1682
 	CMPQ   R9, $0x00000800
-	JB     cached_1635
+	JB     cached_1682
 	CMPQ   AX, DX
-	JE     cached_1635
+	JE     cached_1682
 	CMPQ   AX, CX
-	JE     cached_1635
+	JE     cached_1682
 	CMPQ   BX, $0x00
-	JE     planes_done_1638
+	JE     planes_done_1685
 
-plane_1637:
+plane_1684:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -22529,7 +23849,7 @@ plane_1637:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1639
+	JE           aligned_1686
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -22541,13 +23861,13 @@ plane_1637:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1639:
+aligned_1686:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1641
+	JGT  single_1688
 
-unrolled_1640:
+unrolled_1687:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -22570,15 +23890,15 @@ unrolled_1640:
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
 	CMPQ     R11, R12
-	JLE      unrolled_1640
+	JLE      unrolled_1687
 
-single_1641:
+single_1688:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1643
+	JGT  remainder_1690
 
-single_loop_1642:
+single_loop_1689:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -22586,12 +23906,12 @@ single_loop_1642:
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
 	CMPQ     R11, R12
-	JLE      single_loop_1642
+	JLE      single_loop_1689
 
-remainder_1643:
+remainder_1690:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1644
+	JE        span_done_1691
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -22601,7 +23921,7 @@ remainder_1643:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1644:
+span_done_1691:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -22610,25 +23930,25 @@ span_done_1644:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1637
+	JG      plane_1684
 
-planes_done_1638:
+planes_done_1685:
 	SFENCE
-	JMP stored_1636
+	JMP stored_1683
 
-cached_1635:
+cached_1682:
 	CMPQ BX, $0x00
-	JE   planes_done_1646
+	JE   planes_done_1693
 
-plane_1645:
+plane_1692:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 	CMPQ         R11, R12
-	JGT          single_1648
+	JGT          single_1695
 
-unrolled_1647:
+unrolled_1694:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -22651,15 +23971,15 @@ unrolled_1647:
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R12
-	JLE     unrolled_1647
+	JLE     unrolled_1694
 
-single_1648:
+single_1695:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1650
+	JGT  remainder_1697
 
-single_loop_1649:
+single_loop_1696:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -22667,12 +23987,12 @@ single_loop_1649:
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     single_loop_1649
+	JLE     single_loop_1696
 
-remainder_1650:
+remainder_1697:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1651
+	JE        span_done_1698
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -22682,7 +24002,7 @@ remainder_1650:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1651:
+span_done_1698:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -22691,10 +24011,10 @@ span_done_1651:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1645
+	JG      plane_1692
 
-planes_done_1646:
-stored_1636:
+planes_done_1693:
+stored_1683:
 	VZEROUPPER
 	RET
 
@@ -22713,17 +24033,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1653
+	JB     cached_1700
 	CMPQ   R8, $0x00000800
-	JB     cached_1653
+	JB     cached_1700
 	CMPQ   AX, DX
-	JE     cached_1653
+	JE     cached_1700
 	CMPQ   AX, CX
-	JE     cached_1653
+	JE     cached_1700
 	CMPQ   BX, $0x00
-	JE     rows_done_1656
+	JE     rows_done_1703
 
-row_1655:
+row_1702:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -22735,7 +24055,7 @@ row_1655:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1657
+	JE        aligned_1704
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -22747,13 +24067,13 @@ row_1655:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1657:
+aligned_1704:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1659
+	JGT  single_1706
 
-unrolled_1658:
+unrolled_1705:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -22776,15 +24096,15 @@ unrolled_1658:
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
 	CMPQ     R9, R10
-	JLE      unrolled_1658
+	JLE      unrolled_1705
 
-single_1659:
+single_1706:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1661
+	JGT  remainder_1708
 
-single_loop_1660:
+single_loop_1707:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -22792,12 +24112,12 @@ single_loop_1660:
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
 	CMPQ     R9, R10
-	JLE      single_loop_1660
+	JLE      single_loop_1707
 
-remainder_1661:
+remainder_1708:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1662
+	JE        span_done_1709
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22807,24 +24127,24 @@ remainder_1661:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1662:
+span_done_1709:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1655
+	JG   row_1702
 
-rows_done_1656:
+rows_done_1703:
 	SFENCE
-	JMP stored_1654
+	JMP stored_1701
 
-cached_1653:
+cached_1700:
 	CMPQ BX, $0x00
-	JE   rows_done_1664
+	JE   rows_done_1711
 
-row_1663:
+row_1710:
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -22832,9 +24152,9 @@ row_1663:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 	CMPQ    R9, R10
-	JGT     single_1666
+	JGT     single_1713
 
-unrolled_1665:
+unrolled_1712:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -22857,15 +24177,15 @@ unrolled_1665:
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1665
+	JLE     unrolled_1712
 
-single_1666:
+single_1713:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1668
+	JGT  remainder_1715
 
-single_loop_1667:
+single_loop_1714:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -22873,12 +24193,12 @@ single_loop_1667:
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1667
+	JLE     single_loop_1714
 
-remainder_1668:
+remainder_1715:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1669
+	JE        span_done_1716
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -22888,17 +24208,17 @@ remainder_1668:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1669:
+span_done_1716:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1663
+	JG   row_1710
 
-rows_done_1664:
-stored_1654:
+rows_done_1711:
+stored_1701:
 	VZEROUPPER
 	RET
 
@@ -22918,36 +24238,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1670
+	JA     ring_segmented_1717
 	MOVQ   R9, R10
 
-ring_len_1671:
+ring_len_1718:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1672
+	JAE  ring_len_done_1719
 	ADDQ R9, R10
-	JMP  ring_len_1671
+	JMP  ring_len_1718
 
-ring_len_done_1672:
+ring_len_done_1719:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1673:
+ring_step_1720:
 	CMPQ R11, R10
-	JB   ring_step_done_1674
+	JB   ring_step_done_1721
 	SUBQ R10, R11
-	JMP  ring_step_1673
+	JMP  ring_step_1720
 
-ring_step_done_1674:
+ring_step_done_1721:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1675:
+ring_step_1722:
 	CMPQ R11, R10
-	JB   ring_step_done_1676
+	JB   ring_step_done_1723
 	SUBQ R10, R11
-	JMP  ring_step_1675
+	JMP  ring_step_1722
 
-ring_step_done_1676:
+ring_step_done_1723:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -22957,76 +24277,76 @@ ring_step_done_1676:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1677
+	JB      ring_short_1724
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1678
+	JNE     ring_planes_1725
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1680:
+ring_copy_1727:
 	CMPQ    AX, R11
-	JAE     ring_built_1679
+	JAE     ring_built_1726
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1681
+	JB      ring_copy_tail_1728
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1680
+	JNE     ring_copy_1727
 	XORQ    R9, R9
-	JMP     ring_copy_1680
+	JMP     ring_copy_1727
 
-ring_copy_tail_1681:
+ring_copy_tail_1728:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1680
+	JMP     ring_copy_1727
 
-ring_planes_1678:
+ring_planes_1725:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1682
+	JA   ring_long_planes_1729
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1683:
+ring_fill_1730:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1684
+	JGT          ring_fill_last_1731
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1685
+	JNE          ring_wrap_1732
 	XORQ         R9, R9
 
-ring_wrap_1685:
-	JMP ring_fill_1683
+ring_wrap_1732:
+	JMP ring_fill_1730
 
-ring_fill_last_1684:
+ring_fill_last_1731:
 	CMPQ         R12, R11
-	JAE          ring_built_1679
+	JAE          ring_built_1726
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1686
+	JNE          ring_wrap_1733
 	XORQ         R9, R9
 
-ring_wrap_1686:
-	JMP ring_fill_last_1684
+ring_wrap_1733:
+	JMP ring_fill_last_1731
 
-ring_long_planes_1682:
-ring_channel_1687:
+ring_long_planes_1729:
+ring_channel_1734:
 	CMPQ         R12, R11
-	JAE          ring_built_1679
+	JAE          ring_built_1726
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -23034,57 +24354,57 @@ ring_channel_1687:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1688:
+ring_plane_1735:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1688
+	JB      ring_plane_1735
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1689
+	JNE     ring_wrap_1736
 	XORQ    R9, R9
 
-ring_wrap_1689:
-	JMP ring_channel_1687
+ring_wrap_1736:
+	JMP ring_channel_1734
 
-ring_short_1677:
+ring_short_1724:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1690:
+ring_element_1737:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1691
+	JB   ring_element_next_1738
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1691
+	JB   ring_element_next_1738
 	XORQ R12, R12
 
-ring_element_next_1691:
+ring_element_next_1738:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1690
+	JB      ring_element_1737
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1692
+	JE      ring_exact_1739
 	SUBQ    R9, AX
 
-ring_exact_1692:
+ring_exact_1739:
 	MOVQ AX, DX
 
-ring_repeat_1693:
+ring_repeat_1740:
 	CMPQ    DX, R11
-	JAE     ring_built_1679
+	JAE     ring_built_1726
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1693
+	JMP     ring_repeat_1740
 
-ring_built_1679:
+ring_built_1726:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -23093,9 +24413,9 @@ ring_built_1679:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ DX, R9
-	JGT  single_1695
+	JGT  single_1742
 
-unrolled_1694:
+unrolled_1741:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -23122,15 +24442,15 @@ unrolled_1694:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R9
-	JLE     unrolled_1694
+	JLE     unrolled_1741
 
-single_1695:
+single_1742:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  remainder_1697
+	JGT  remainder_1744
 
-single_loop_1696:
+single_loop_1743:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -23142,11 +24462,11 @@ single_loop_1696:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R9
-	JLE     single_loop_1696
+	JLE     single_loop_1743
 
-remainder_1697:
+remainder_1744:
 	SUBQ      DX, DI
-	JE        span_done_1698
+	JE        span_done_1745
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -23156,10 +24476,10 @@ remainder_1697:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1698:
+span_done_1745:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1670:
+ring_segmented_1717:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -23169,11 +24489,11 @@ ring_segmented_1670:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1699
+	JE   ring_rows_1746
 
-ring_segment_1700:
+ring_segment_1747:
 	CMPQ    DI, $0x00
-	JE      ring_done_1701
+	JE      ring_done_1748
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -23190,33 +24510,33 @@ ring_segment_1700:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1702:
+ring_len_1749:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1703
+	JAE  ring_len_done_1750
 	ADDQ R10, R12
-	JMP  ring_len_1702
+	JMP  ring_len_1749
 
-ring_len_done_1703:
+ring_len_done_1750:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1704:
+ring_step_1751:
 	CMPQ R13, R12
-	JB   ring_step_done_1705
+	JB   ring_step_done_1752
 	SUBQ R12, R13
-	JMP  ring_step_1704
+	JMP  ring_step_1751
 
-ring_step_done_1705:
+ring_step_done_1752:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1706:
+ring_step_1753:
 	CMPQ R13, R12
-	JB   ring_step_done_1707
+	JB   ring_step_done_1754
 	SUBQ R12, R13
-	JMP  ring_step_1706
+	JMP  ring_step_1753
 
-ring_step_done_1707:
+ring_step_done_1754:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -23226,76 +24546,76 @@ ring_step_done_1707:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1708
+	JB      ring_short_1755
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1709
+	JNE     ring_planes_1756
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1711:
+ring_copy_1758:
 	CMPQ    R9, AX
-	JAE     ring_built_1710
+	JAE     ring_built_1757
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1712
+	JB      ring_copy_tail_1759
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1711
+	JNE     ring_copy_1758
 	XORQ    R10, R10
-	JMP     ring_copy_1711
+	JMP     ring_copy_1758
 
-ring_copy_tail_1712:
+ring_copy_tail_1759:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1711
+	JMP     ring_copy_1758
 
-ring_planes_1709:
+ring_planes_1756:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1713
+	JA   ring_long_planes_1760
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1714:
+ring_fill_1761:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1715
+	JGT          ring_fill_last_1762
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1716
+	JNE          ring_wrap_1763
 	XORQ         R10, R10
 
-ring_wrap_1716:
-	JMP ring_fill_1714
+ring_wrap_1763:
+	JMP ring_fill_1761
 
-ring_fill_last_1715:
+ring_fill_last_1762:
 	CMPQ         R12, AX
-	JAE          ring_built_1710
+	JAE          ring_built_1757
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1717
+	JNE          ring_wrap_1764
 	XORQ         R10, R10
 
-ring_wrap_1717:
-	JMP ring_fill_last_1715
+ring_wrap_1764:
+	JMP ring_fill_last_1762
 
-ring_long_planes_1713:
-ring_channel_1718:
+ring_long_planes_1760:
+ring_channel_1765:
 	CMPQ         R12, AX
-	JAE          ring_built_1710
+	JAE          ring_built_1757
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -23303,57 +24623,57 @@ ring_channel_1718:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1719:
+ring_plane_1766:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1719
+	JB      ring_plane_1766
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1720
+	JNE     ring_wrap_1767
 	XORQ    R10, R10
 
-ring_wrap_1720:
-	JMP ring_channel_1718
+ring_wrap_1767:
+	JMP ring_channel_1765
 
-ring_short_1708:
+ring_short_1755:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1721:
+ring_element_1768:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1722
+	JB   ring_element_next_1769
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1722
+	JB   ring_element_next_1769
 	XORQ R12, R12
 
-ring_element_next_1722:
+ring_element_next_1769:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1721
+	JB      ring_element_1768
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1723
+	JE      ring_exact_1770
 	SUBQ    R10, DX
 
-ring_exact_1723:
+ring_exact_1770:
 	MOVQ DX, R9
 
-ring_repeat_1724:
+ring_repeat_1771:
 	CMPQ    R9, AX
-	JAE     ring_built_1710
+	JAE     ring_built_1757
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1724
+	JMP     ring_repeat_1771
 
-ring_built_1710:
+ring_built_1757:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -23363,9 +24683,9 @@ ring_built_1710:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1726
+	JGT  single_1773
 
-unrolled_1725:
+unrolled_1772:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23392,15 +24712,15 @@ unrolled_1725:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1725
+	JLE     unrolled_1772
 
-single_1726:
+single_1773:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1728
+	JGT  remainder_1775
 
-single_loop_1727:
+single_loop_1774:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23412,11 +24732,11 @@ single_loop_1727:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1727
+	JLE     single_loop_1774
 
-remainder_1728:
+remainder_1775:
 	SUBQ      R9, DX
-	JE        span_done_1729
+	JE        span_done_1776
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -23426,7 +24746,7 @@ remainder_1728:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1729:
+span_done_1776:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -23438,18 +24758,18 @@ span_done_1729:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1730
+	JNE  ring_next_1777
 	XORQ AX, AX
 
-ring_next_1730:
+ring_next_1777:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1700
+	JMP  ring_segment_1747
 
-ring_done_1701:
+ring_done_1748:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1699:
-ring_block_1731:
+ring_rows_1746:
+ring_block_1778:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -23465,33 +24785,33 @@ ring_block_1731:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1732:
+ring_len_1779:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1733
+	JAE  ring_len_done_1780
 	ADDQ BX, SI
-	JMP  ring_len_1732
+	JMP  ring_len_1779
 
-ring_len_done_1733:
+ring_len_done_1780:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1734:
+ring_step_1781:
 	CMPQ DI, SI
-	JB   ring_step_done_1735
+	JB   ring_step_done_1782
 	SUBQ SI, DI
-	JMP  ring_step_1734
+	JMP  ring_step_1781
 
-ring_step_done_1735:
+ring_step_done_1782:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1736:
+ring_step_1783:
 	CMPQ DI, SI
-	JB   ring_step_done_1737
+	JB   ring_step_done_1784
 	SUBQ SI, DI
-	JMP  ring_step_1736
+	JMP  ring_step_1783
 
-ring_step_done_1737:
+ring_step_done_1784:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -23502,76 +24822,76 @@ ring_step_done_1737:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1738
+	JB      ring_short_1785
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1739
+	JNE     ring_planes_1786
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1741:
+ring_copy_1788:
 	CMPQ    BX, DI
-	JAE     ring_built_1740
+	JAE     ring_built_1787
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1742
+	JB      ring_copy_tail_1789
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1741
+	JNE     ring_copy_1788
 	XORQ    R9, R9
-	JMP     ring_copy_1741
+	JMP     ring_copy_1788
 
-ring_copy_tail_1742:
+ring_copy_tail_1789:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1741
+	JMP     ring_copy_1788
 
-ring_planes_1739:
+ring_planes_1786:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1743
+	JA   ring_long_planes_1790
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1744:
+ring_fill_1791:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1745
+	JGT          ring_fill_last_1792
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1746
+	JNE          ring_wrap_1793
 	XORQ         BX, BX
 
-ring_wrap_1746:
-	JMP ring_fill_1744
+ring_wrap_1793:
+	JMP ring_fill_1791
 
-ring_fill_last_1745:
+ring_fill_last_1792:
 	CMPQ         R9, DI
-	JAE          ring_built_1740
+	JAE          ring_built_1787
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1747
+	JNE          ring_wrap_1794
 	XORQ         BX, BX
 
-ring_wrap_1747:
-	JMP ring_fill_last_1745
+ring_wrap_1794:
+	JMP ring_fill_last_1792
 
-ring_long_planes_1743:
-ring_channel_1748:
+ring_long_planes_1790:
+ring_channel_1795:
 	CMPQ         R9, DI
-	JAE          ring_built_1740
+	JAE          ring_built_1787
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -23579,57 +24899,57 @@ ring_channel_1748:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1749:
+ring_plane_1796:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1749
+	JB      ring_plane_1796
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1750
+	JNE     ring_wrap_1797
 	XORQ    BX, BX
 
-ring_wrap_1750:
-	JMP ring_channel_1748
+ring_wrap_1797:
+	JMP ring_channel_1795
 
-ring_short_1738:
+ring_short_1785:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1751:
+ring_element_1798:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1752
+	JB   ring_element_next_1799
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1752
+	JB   ring_element_next_1799
 	XORQ R9, R9
 
-ring_element_next_1752:
+ring_element_next_1799:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1751
+	JB      ring_element_1798
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1753
+	JE      ring_exact_1800
 	SUBQ    BX, DX
 
-ring_exact_1753:
+ring_exact_1800:
 	MOVQ DX, BX
 
-ring_repeat_1754:
+ring_repeat_1801:
 	CMPQ    BX, DI
-	JAE     ring_built_1740
+	JAE     ring_built_1787
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1754
+	JMP     ring_repeat_1801
 
-ring_built_1740:
+ring_built_1787:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -23640,9 +24960,9 @@ ring_built_1740:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1755:
+ring_row_1802:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1756
+	JE   ring_rows_done_1803
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -23652,9 +24972,9 @@ ring_row_1755:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1758
+	JGT  single_1805
 
-unrolled_1757:
+unrolled_1804:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23681,15 +25001,15 @@ unrolled_1757:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1757
+	JLE     unrolled_1804
 
-single_1758:
+single_1805:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1760
+	JGT  remainder_1807
 
-single_loop_1759:
+single_loop_1806:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -23701,11 +25021,11 @@ single_loop_1759:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1759
+	JLE     single_loop_1806
 
-remainder_1760:
+remainder_1807:
 	SUBQ      R9, DX
-	JE        span_done_1761
+	JE        span_done_1808
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -23715,7 +25035,7 @@ remainder_1760:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1761:
+span_done_1808:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -23723,13 +25043,13 @@ span_done_1761:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1755
+	JMP   ring_row_1802
 
-ring_rows_done_1756:
+ring_rows_done_1803:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1731
+	JMP  ring_block_1778
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -23754,11 +25074,11 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 	CMPQ   BX, SI
-	JGT    single_1763
+	JGT    single_1810
 
 	PCALIGN $64
 
-unrolled_1762:
+unrolled_1809:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23801,15 +25121,15 @@ unrolled_1762:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1762
+	JLE         unrolled_1809
 
-single_1763:
+single_1810:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1765
+	JGT  remainder_1812
 
-single_loop_1764:
+single_loop_1811:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -23822,11 +25142,11 @@ single_loop_1764:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1764
+	JLE         single_loop_1811
 
-remainder_1765:
+remainder_1812:
 	SUBQ        BX, DX
-	JE          span_done_1766
+	JE          span_done_1813
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -23841,7 +25161,7 @@ remainder_1765:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1766:
+span_done_1813:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23873,9 +25193,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_1768
+	JE     planes_done_1816
 
-plane_1767:
+plane_1815:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -23888,9 +25208,9 @@ plane_1767:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 	CMPQ   R10, R11
-	JGT    single_1770
+	JGT    single_1818
 
-unrolled_1769:
+unrolled_1817:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23933,15 +25253,15 @@ unrolled_1769:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1769
+	JLE         unrolled_1817
 
-single_1770:
+single_1818:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1772
+	JGT  remainder_1820
 
-single_loop_1771:
+single_loop_1819:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -23954,12 +25274,12 @@ single_loop_1771:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1771
+	JLE         single_loop_1819
 
-remainder_1772:
+remainder_1820:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1773
+	JE          span_done_1821
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23974,7 +25294,7 @@ remainder_1772:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1773:
+span_done_1821:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23997,9 +25317,9 @@ span_done_1773:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_1767
+	JG            plane_1815
 
-planes_done_1768:
+planes_done_1816:
 	VZEROUPPER
 	RET
 
@@ -24015,9 +25335,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_1776
+	JE     rows_done_1824
 
-row_1775:
+row_1823:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -24025,9 +25345,9 @@ row_1775:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 	CMPQ    R8, R9
-	JGT     single_1778
+	JGT     single_1826
 
-unrolled_1777:
+unrolled_1825:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -24086,15 +25406,15 @@ unrolled_1777:
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1777
+	JLE         unrolled_1825
 
-single_1778:
+single_1826:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1780
+	JGT  remainder_1828
 
-single_loop_1779:
+single_loop_1827:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -24111,12 +25431,12 @@ single_loop_1779:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1779
+	JLE         single_loop_1827
 
-remainder_1780:
+remainder_1828:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1781
+	JE          span_done_1829
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -24135,15 +25455,15 @@ remainder_1780:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1781:
+span_done_1829:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1775
+	JG   row_1823
 
-rows_done_1776:
+rows_done_1824:
 	VZEROUPPER
 	RET
 
@@ -24161,36 +25481,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1782
+	JA     ring_segmented_1830
 	MOVQ   DI, SI
 
-ring_len_1783:
+ring_len_1831:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1784
+	JAE  ring_len_done_1832
 	ADDQ DI, SI
-	JMP  ring_len_1783
+	JMP  ring_len_1831
 
-ring_len_done_1784:
+ring_len_done_1832:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1785:
+ring_step_1833:
 	CMPQ DI, SI
-	JB   ring_step_done_1786
+	JB   ring_step_done_1834
 	SUBQ SI, DI
-	JMP  ring_step_1785
+	JMP  ring_step_1833
 
-ring_step_done_1786:
+ring_step_done_1834:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1787:
+ring_step_1835:
 	CMPQ DI, SI
-	JB   ring_step_done_1788
+	JB   ring_step_done_1836
 	SUBQ SI, DI
-	JMP  ring_step_1787
+	JMP  ring_step_1835
 
-ring_step_done_1788:
+ring_step_done_1836:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -24212,22 +25532,22 @@ ring_step_done_1788:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1789:
+sums_zero_1837:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1790
+	JAE     sums_zeroed_1838
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1789
+	JMP     sums_zero_1837
 
-sums_zeroed_1790:
+sums_zeroed_1838:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 	CMPQ DI, R8
-	JGT  single_1792
+	JGT  single_1840
 
-unrolled_1791:
+unrolled_1839:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -24290,15 +25610,15 @@ unrolled_1791:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1791
+	JLE         unrolled_1839
 
-single_1792:
+single_1840:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  remainder_1794
+	JGT  remainder_1842
 
-single_loop_1793:
+single_loop_1841:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -24319,11 +25639,11 @@ single_loop_1793:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1793
+	JLE         single_loop_1841
 
-remainder_1794:
+remainder_1842:
 	SUBQ        DI, BX
-	JE          span_done_1795
+	JE          span_done_1843
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -24342,78 +25662,78 @@ remainder_1794:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1795:
+span_done_1843:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1797
+	JLE   fold_ext_done_1845
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1798
+	JA    fold_ext_scalar_1846
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1796:
+fold_ext_1844:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1797
+	JBE     fold_ext_done_1845
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1796
+	JMP     fold_ext_1844
 
-fold_ext_scalar_1798:
+fold_ext_scalar_1846:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1799:
+fold_ext_element_1847:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1800
+	JBE    fold_ext_element_done_1848
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1799
+	JMP    fold_ext_element_1847
 
-fold_ext_element_done_1800:
-fold_ext_done_1797:
-fold_1801:
+fold_ext_element_done_1848:
+fold_ext_done_1845:
+fold_1849:
 	CMPQ   BX, AX
-	JBE    fold_done_1802
+	JBE    fold_done_1850
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1801
+	JMP    fold_1849
 
-fold_done_1802:
+fold_done_1850:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1803
+	JNE  sums_planes_1851
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1805:
+sums_vector_1853:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1806
+	JGT       sums_scalar_1854
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1805
+	JMP       sums_vector_1853
 
-sums_scalar_1806:
+sums_scalar_1854:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1804
+	JE        sums_done_1852
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -24421,18 +25741,18 @@ sums_scalar_1806:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1806
+	JMP       sums_scalar_1854
 
-sums_planes_1803:
+sums_planes_1851:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1807:
+sums_group_1855:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1809
+	JB     sums_single_1857
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -24441,7 +25761,7 @@ sums_group_1807:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1808:
+sums_group_plane_1856:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -24450,7 +25770,7 @@ sums_group_plane_1808:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1808
+	JB        sums_group_plane_1856
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -24475,32 +25795,32 @@ sums_group_plane_1808:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1807
+	JMP       sums_group_1855
 
-sums_single_1809:
+sums_single_1857:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1804
+	JE     sums_done_1852
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1810:
+sums_single_plane_1858:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1810
+	JB        sums_single_plane_1858
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1809
+	JMP       sums_single_1857
 
-sums_done_1804:
+sums_done_1852:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1782:
+ring_segmented_1830:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -24510,7 +25830,7 @@ ring_segmented_1782:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1812:
+ring_block_1860:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -24525,33 +25845,33 @@ ring_block_1812:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1813:
+ring_len_1861:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1814
+	JAE  ring_len_done_1862
 	ADDQ BX, SI
-	JMP  ring_len_1813
+	JMP  ring_len_1861
 
-ring_len_done_1814:
+ring_len_done_1862:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1815:
+ring_step_1863:
 	CMPQ DI, SI
-	JB   ring_step_done_1816
+	JB   ring_step_done_1864
 	SUBQ SI, DI
-	JMP  ring_step_1815
+	JMP  ring_step_1863
 
-ring_step_done_1816:
+ring_step_done_1864:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1817:
+ring_step_1865:
 	CMPQ DI, SI
-	JB   ring_step_done_1818
+	JB   ring_step_done_1866
 	SUBQ SI, DI
-	JMP  ring_step_1817
+	JMP  ring_step_1865
 
-ring_step_done_1818:
+ring_step_done_1866:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -24580,26 +25900,26 @@ ring_step_done_1818:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1819:
+sums_zero_1867:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1820
+	JAE     sums_zeroed_1868
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1819
+	JMP     sums_zero_1867
 
-sums_zeroed_1820:
-ring_row_1821:
+sums_zeroed_1868:
+ring_row_1869:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1822
+	JE   ring_rows_done_1870
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1824
+	JGT  single_1872
 
-unrolled_1823:
+unrolled_1871:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -24662,15 +25982,15 @@ unrolled_1823:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1823
+	JLE         unrolled_1871
 
-single_1824:
+single_1872:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1826
+	JGT  remainder_1874
 
-single_loop_1825:
+single_loop_1873:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -24691,11 +26011,11 @@ single_loop_1825:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1825
+	JLE         single_loop_1873
 
-remainder_1826:
+remainder_1874:
 	SUBQ        R8, DI
-	JE          span_done_1827
+	JE          span_done_1875
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -24714,16 +26034,16 @@ remainder_1826:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1827:
+span_done_1875:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1821
+	JMP   ring_row_1869
 
-ring_rows_done_1822:
+ring_rows_done_1870:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -24731,71 +26051,71 @@ ring_rows_done_1822:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1829
+	JLE  fold_ext_done_1877
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1830
+	JA   fold_ext_scalar_1878
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1828:
+fold_ext_1876:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1829
+	JBE     fold_ext_done_1877
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1828
+	JMP     fold_ext_1876
 
-fold_ext_scalar_1830:
+fold_ext_scalar_1878:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1831:
+fold_ext_element_1879:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1832
+	JBE    fold_ext_element_done_1880
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1831
+	JMP    fold_ext_element_1879
 
-fold_ext_element_done_1832:
-fold_ext_done_1829:
-fold_1833:
+fold_ext_element_done_1880:
+fold_ext_done_1877:
+fold_1881:
 	CMPQ   SI, BX
-	JBE    fold_done_1834
+	JBE    fold_done_1882
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1833
+	JMP    fold_1881
 
-fold_done_1834:
+fold_done_1882:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1835
+	JNE  sums_planes_1883
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1837:
+sums_vector_1885:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1838
+	JGT       sums_scalar_1886
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1837
+	JMP       sums_vector_1885
 
-sums_scalar_1838:
+sums_scalar_1886:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1836
+	JE        sums_done_1884
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -24803,18 +26123,18 @@ sums_scalar_1838:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1838
+	JMP       sums_scalar_1886
 
-sums_planes_1835:
+sums_planes_1883:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1839:
+sums_group_1887:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1841
+	JB     sums_single_1889
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24823,7 +26143,7 @@ sums_group_1839:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1840:
+sums_group_plane_1888:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -24832,7 +26152,7 @@ sums_group_plane_1840:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1840
+	JB        sums_group_plane_1888
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -24857,32 +26177,32 @@ sums_group_plane_1840:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1839
+	JMP       sums_group_1887
 
-sums_single_1841:
+sums_single_1889:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1836
+	JE     sums_done_1884
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1842:
+sums_single_plane_1890:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1842
+	JB        sums_single_plane_1890
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1841
+	JMP       sums_single_1889
 
-sums_done_1836:
+sums_done_1884:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1812
+	JMP  ring_block_1860
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -24899,11 +26219,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1843
+	JB           cached_1891
 	CMPQ         AX, CX
-	JE           cached_1843
+	JE           cached_1891
 	CMPQ         AX, CX
-	JE           cached_1843
+	JE           cached_1891
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -24912,7 +26232,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1845
+	JE           aligned_1893
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -24923,15 +26243,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1845:
+aligned_1893:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1847
+	JGT  single_1895
 
 	PCALIGN $64
 
-unrolled_1846:
+unrolled_1894:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -24950,26 +26270,26 @@ unrolled_1846:
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
 	CMPQ     BX, SI
-	JLE      unrolled_1846
+	JLE      unrolled_1894
 
-single_1847:
+single_1895:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1849
+	JGT  remainder_1897
 
-single_loop_1848:
+single_loop_1896:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
 	CMPQ     BX, SI
-	JLE      single_loop_1848
+	JLE      single_loop_1896
 
-remainder_1849:
+remainder_1897:
 	SUBQ      BX, DX
-	JE        span_done_1850
+	JE        span_done_1898
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -24978,20 +26298,20 @@ remainder_1849:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1850:
+span_done_1898:
 	SFENCE
-	JMP stored_1844
+	JMP stored_1892
 
-cached_1843:
+cached_1891:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1852
+	JGT  single_1900
 
 	PCALIGN $64
 
-unrolled_1851:
+unrolled_1899:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -25010,26 +26330,26 @@ unrolled_1851:
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1851
+	JLE     unrolled_1899
 
-single_1852:
+single_1900:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1854
+	JGT  remainder_1902
 
-single_loop_1853:
+single_loop_1901:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1853
+	JLE     single_loop_1901
 
-remainder_1854:
+remainder_1902:
 	SUBQ      BX, DX
-	JE        span_done_1855
+	JE        span_done_1903
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -25038,8 +26358,8 @@ remainder_1854:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1855:
-stored_1844:
+span_done_1903:
+stored_1892:
 	VZEROUPPER
 	RET
 
@@ -25059,17 +26379,17 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   DX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1856
+	JB     cached_1905
 	CMPQ   R8, $0x00000800
-	JB     cached_1856
+	JB     cached_1905
 	CMPQ   AX, CX
-	JE     cached_1856
+	JE     cached_1905
 	CMPQ   AX, CX
-	JE     cached_1856
+	JE     cached_1905
 	CMPQ   DX, $0x00
-	JE     planes_done_1859
+	JE     planes_done_1908
 
-plane_1858:
+plane_1907:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -25079,7 +26399,7 @@ plane_1858:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1860
+	JE           aligned_1909
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -25090,13 +26410,13 @@ plane_1858:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1860:
+aligned_1909:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_1862
+	JGT  single_1911
 
-unrolled_1861:
+unrolled_1910:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -25115,27 +26435,27 @@ unrolled_1861:
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1861
+	JLE      unrolled_1910
 
-single_1862:
+single_1911:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1864
+	JGT  remainder_1913
 
-single_loop_1863:
+single_loop_1912:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1863
+	JLE      single_loop_1912
 
-remainder_1864:
+remainder_1913:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1865
+	JE        span_done_1914
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -25144,7 +26464,7 @@ remainder_1864:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1865:
+span_done_1914:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -25152,25 +26472,25 @@ span_done_1865:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1858
+	JG      plane_1907
 
-planes_done_1859:
+planes_done_1908:
 	SFENCE
-	JMP stored_1857
+	JMP stored_1906
 
-cached_1856:
+cached_1905:
 	CMPQ DX, $0x00
-	JE   planes_done_1867
+	JE   planes_done_1916
 
-plane_1866:
+plane_1915:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 	CMPQ         R10, R11
-	JGT          single_1869
+	JGT          single_1918
 
-unrolled_1868:
+unrolled_1917:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -25189,27 +26509,27 @@ unrolled_1868:
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1868
+	JLE     unrolled_1917
 
-single_1869:
+single_1918:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1871
+	JGT  remainder_1920
 
-single_loop_1870:
+single_loop_1919:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1870
+	JLE     single_loop_1919
 
-remainder_1871:
+remainder_1920:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1872
+	JE        span_done_1921
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -25218,7 +26538,7 @@ remainder_1871:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1872:
+span_done_1921:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -25226,10 +26546,10 @@ span_done_1872:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1866
+	JG      plane_1915
 
-planes_done_1867:
-stored_1857:
+planes_done_1916:
+stored_1906:
 	VZEROUPPER
 	RET
 
@@ -25247,17 +26567,17 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1874
+	JB     cached_1923
 	CMPQ   DI, $0x00000800
-	JB     cached_1874
+	JB     cached_1923
 	CMPQ   AX, CX
-	JE     cached_1874
+	JE     cached_1923
 	CMPQ   AX, CX
-	JE     cached_1874
+	JE     cached_1923
 	CMPQ   DX, $0x00
-	JE     rows_done_1877
+	JE     rows_done_1926
 
-row_1876:
+row_1925:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -25269,7 +26589,7 @@ row_1876:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1878
+	JE        aligned_1927
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -25280,13 +26600,13 @@ row_1876:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1878:
+aligned_1927:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1880
+	JGT  single_1929
 
-unrolled_1879:
+unrolled_1928:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -25305,27 +26625,27 @@ unrolled_1879:
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1879
+	JLE      unrolled_1928
 
-single_1880:
+single_1929:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1882
+	JGT  remainder_1931
 
-single_loop_1881:
+single_loop_1930:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1881
+	JLE      single_loop_1930
 
-remainder_1882:
+remainder_1931:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1883
+	JE        span_done_1932
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -25334,23 +26654,23 @@ remainder_1882:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1883:
+span_done_1932:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1876
+	JG   row_1925
 
-rows_done_1877:
+rows_done_1926:
 	SFENCE
-	JMP stored_1875
+	JMP stored_1924
 
-cached_1874:
+cached_1923:
 	CMPQ DX, $0x00
-	JE   rows_done_1885
+	JE   rows_done_1934
 
-row_1884:
+row_1933:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -25358,9 +26678,9 @@ row_1884:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 	CMPQ    R8, R9
-	JGT     single_1887
+	JGT     single_1936
 
-unrolled_1886:
+unrolled_1935:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -25379,27 +26699,27 @@ unrolled_1886:
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1886
+	JLE     unrolled_1935
 
-single_1887:
+single_1936:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1889
+	JGT  remainder_1938
 
-single_loop_1888:
+single_loop_1937:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1888
+	JLE     single_loop_1937
 
-remainder_1889:
+remainder_1938:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1890
+	JE        span_done_1939
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -25408,16 +26728,16 @@ remainder_1889:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1890:
+span_done_1939:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1884
+	JG   row_1933
 
-rows_done_1885:
-stored_1875:
+rows_done_1934:
+stored_1924:
 	VZEROUPPER
 	RET
 
@@ -25436,36 +26756,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1891
+	JA     ring_segmented_1940
 	MOVQ   R8, R9
 
-ring_len_1892:
+ring_len_1941:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1893
+	JAE  ring_len_done_1942
 	ADDQ R8, R9
-	JMP  ring_len_1892
+	JMP  ring_len_1941
 
-ring_len_done_1893:
+ring_len_done_1942:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1894:
+ring_step_1943:
 	CMPQ R10, R9
-	JB   ring_step_done_1895
+	JB   ring_step_done_1944
 	SUBQ R9, R10
-	JMP  ring_step_1894
+	JMP  ring_step_1943
 
-ring_step_done_1895:
+ring_step_done_1944:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1896:
+ring_step_1945:
 	CMPQ R10, R9
-	JB   ring_step_done_1897
+	JB   ring_step_done_1946
 	SUBQ R9, R10
-	JMP  ring_step_1896
+	JMP  ring_step_1945
 
-ring_step_done_1897:
+ring_step_done_1946:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -25475,76 +26795,76 @@ ring_step_done_1897:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1898
+	JB      ring_short_1947
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1899
+	JNE     ring_planes_1948
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1901:
+ring_copy_1950:
 	CMPQ    AX, R10
-	JAE     ring_built_1900
+	JAE     ring_built_1949
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1902
+	JB      ring_copy_tail_1951
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1901
+	JNE     ring_copy_1950
 	XORQ    R8, R8
-	JMP     ring_copy_1901
+	JMP     ring_copy_1950
 
-ring_copy_tail_1902:
+ring_copy_tail_1951:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1901
+	JMP     ring_copy_1950
 
-ring_planes_1899:
+ring_planes_1948:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1903
+	JA   ring_long_planes_1952
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1904:
+ring_fill_1953:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1905
+	JGT          ring_fill_last_1954
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1906
+	JNE          ring_wrap_1955
 	XORQ         R8, R8
 
-ring_wrap_1906:
-	JMP ring_fill_1904
+ring_wrap_1955:
+	JMP ring_fill_1953
 
-ring_fill_last_1905:
+ring_fill_last_1954:
 	CMPQ         R11, R10
-	JAE          ring_built_1900
+	JAE          ring_built_1949
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1907
+	JNE          ring_wrap_1956
 	XORQ         R8, R8
 
-ring_wrap_1907:
-	JMP ring_fill_last_1905
+ring_wrap_1956:
+	JMP ring_fill_last_1954
 
-ring_long_planes_1903:
-ring_channel_1908:
+ring_long_planes_1952:
+ring_channel_1957:
 	CMPQ         R11, R10
-	JAE          ring_built_1900
+	JAE          ring_built_1949
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -25552,57 +26872,57 @@ ring_channel_1908:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1909:
+ring_plane_1958:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1909
+	JB      ring_plane_1958
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1910
+	JNE     ring_wrap_1959
 	XORQ    R8, R8
 
-ring_wrap_1910:
-	JMP ring_channel_1908
+ring_wrap_1959:
+	JMP ring_channel_1957
 
-ring_short_1898:
+ring_short_1947:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1911:
+ring_element_1960:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1912
+	JB   ring_element_next_1961
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1912
+	JB   ring_element_next_1961
 	XORQ R11, R11
 
-ring_element_next_1912:
+ring_element_next_1961:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1911
+	JB      ring_element_1960
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1913
+	JE      ring_exact_1962
 	SUBQ    R8, AX
 
-ring_exact_1913:
+ring_exact_1962:
 	MOVQ AX, DX
 
-ring_repeat_1914:
+ring_repeat_1963:
 	CMPQ    DX, R10
-	JAE     ring_built_1900
+	JAE     ring_built_1949
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1914
+	JMP     ring_repeat_1963
 
-ring_built_1900:
+ring_built_1949:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -25611,9 +26931,9 @@ ring_built_1900:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_1916
+	JGT  single_1965
 
-unrolled_1915:
+unrolled_1964:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25636,15 +26956,15 @@ unrolled_1915:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1915
+	JLE     unrolled_1964
 
-single_1916:
+single_1965:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_1918
+	JGT  remainder_1967
 
-single_loop_1917:
+single_loop_1966:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25655,11 +26975,11 @@ single_loop_1917:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1917
+	JLE     single_loop_1966
 
-remainder_1918:
+remainder_1967:
 	SUBQ      DX, SI
-	JE        span_done_1919
+	JE        span_done_1968
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -25668,10 +26988,10 @@ remainder_1918:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1919:
+span_done_1968:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1891:
+ring_segmented_1940:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -25681,11 +27001,11 @@ ring_segmented_1891:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1920
+	JE   ring_rows_1969
 
-ring_segment_1921:
+ring_segment_1970:
 	CMPQ    SI, $0x00
-	JE      ring_done_1922
+	JE      ring_done_1971
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -25702,33 +27022,33 @@ ring_segment_1921:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1923:
+ring_len_1972:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1924
+	JAE  ring_len_done_1973
 	ADDQ R9, R11
-	JMP  ring_len_1923
+	JMP  ring_len_1972
 
-ring_len_done_1924:
+ring_len_done_1973:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1925:
+ring_step_1974:
 	CMPQ R12, R11
-	JB   ring_step_done_1926
+	JB   ring_step_done_1975
 	SUBQ R11, R12
-	JMP  ring_step_1925
+	JMP  ring_step_1974
 
-ring_step_done_1926:
+ring_step_done_1975:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1927:
+ring_step_1976:
 	CMPQ R12, R11
-	JB   ring_step_done_1928
+	JB   ring_step_done_1977
 	SUBQ R11, R12
-	JMP  ring_step_1927
+	JMP  ring_step_1976
 
-ring_step_done_1928:
+ring_step_done_1977:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -25738,76 +27058,76 @@ ring_step_done_1928:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1929
+	JB      ring_short_1978
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1930
+	JNE     ring_planes_1979
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1932:
+ring_copy_1981:
 	CMPQ    R8, AX
-	JAE     ring_built_1931
+	JAE     ring_built_1980
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1933
+	JB      ring_copy_tail_1982
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1932
+	JNE     ring_copy_1981
 	XORQ    R9, R9
-	JMP     ring_copy_1932
+	JMP     ring_copy_1981
 
-ring_copy_tail_1933:
+ring_copy_tail_1982:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1932
+	JMP     ring_copy_1981
 
-ring_planes_1930:
+ring_planes_1979:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1934
+	JA   ring_long_planes_1983
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1935:
+ring_fill_1984:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1936
+	JGT          ring_fill_last_1985
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1937
+	JNE          ring_wrap_1986
 	XORQ         R9, R9
 
-ring_wrap_1937:
-	JMP ring_fill_1935
+ring_wrap_1986:
+	JMP ring_fill_1984
 
-ring_fill_last_1936:
+ring_fill_last_1985:
 	CMPQ         R11, AX
-	JAE          ring_built_1931
+	JAE          ring_built_1980
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1938
+	JNE          ring_wrap_1987
 	XORQ         R9, R9
 
-ring_wrap_1938:
-	JMP ring_fill_last_1936
+ring_wrap_1987:
+	JMP ring_fill_last_1985
 
-ring_long_planes_1934:
-ring_channel_1939:
+ring_long_planes_1983:
+ring_channel_1988:
 	CMPQ         R11, AX
-	JAE          ring_built_1931
+	JAE          ring_built_1980
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -25815,57 +27135,57 @@ ring_channel_1939:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1940:
+ring_plane_1989:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1940
+	JB      ring_plane_1989
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1941
+	JNE     ring_wrap_1990
 	XORQ    R9, R9
 
-ring_wrap_1941:
-	JMP ring_channel_1939
+ring_wrap_1990:
+	JMP ring_channel_1988
 
-ring_short_1929:
+ring_short_1978:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1942:
+ring_element_1991:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1943
+	JB   ring_element_next_1992
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1943
+	JB   ring_element_next_1992
 	XORQ R11, R11
 
-ring_element_next_1943:
+ring_element_next_1992:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1942
+	JB      ring_element_1991
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1944
+	JE      ring_exact_1993
 	SUBQ    R9, DX
 
-ring_exact_1944:
+ring_exact_1993:
 	MOVQ DX, R8
 
-ring_repeat_1945:
+ring_repeat_1994:
 	CMPQ    R8, AX
-	JAE     ring_built_1931
+	JAE     ring_built_1980
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1945
+	JMP     ring_repeat_1994
 
-ring_built_1931:
+ring_built_1980:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -25875,9 +27195,9 @@ ring_built_1931:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1947
+	JGT  single_1996
 
-unrolled_1946:
+unrolled_1995:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25900,15 +27220,15 @@ unrolled_1946:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1946
+	JLE     unrolled_1995
 
-single_1947:
+single_1996:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1949
+	JGT  remainder_1998
 
-single_loop_1948:
+single_loop_1997:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -25919,11 +27239,11 @@ single_loop_1948:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1948
+	JLE     single_loop_1997
 
-remainder_1949:
+remainder_1998:
 	SUBQ      R8, DX
-	JE        span_done_1950
+	JE        span_done_1999
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -25932,7 +27252,7 @@ remainder_1949:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1950:
+span_done_1999:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -25943,18 +27263,18 @@ span_done_1950:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1951
+	JNE  ring_next_2000
 	XORQ AX, AX
 
-ring_next_1951:
+ring_next_2000:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1921
+	JMP  ring_segment_1970
 
-ring_done_1922:
+ring_done_1971:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1920:
-ring_block_1952:
+ring_rows_1969:
+ring_block_2001:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -25970,33 +27290,33 @@ ring_block_1952:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1953:
+ring_len_2002:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_1954
+	JAE  ring_len_done_2003
 	ADDQ BX, SI
-	JMP  ring_len_1953
+	JMP  ring_len_2002
 
-ring_len_done_1954:
+ring_len_done_2003:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_1955:
+ring_step_2004:
 	CMPQ R8, SI
-	JB   ring_step_done_1956
+	JB   ring_step_done_2005
 	SUBQ SI, R8
-	JMP  ring_step_1955
+	JMP  ring_step_2004
 
-ring_step_done_1956:
+ring_step_done_2005:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_1957:
+ring_step_2006:
 	CMPQ R8, SI
-	JB   ring_step_done_1958
+	JB   ring_step_done_2007
 	SUBQ SI, R8
-	JMP  ring_step_1957
+	JMP  ring_step_2006
 
-ring_step_done_1958:
+ring_step_done_2007:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -26007,76 +27327,76 @@ ring_step_done_1958:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_1959
+	JB      ring_short_2008
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1960
+	JNE     ring_planes_2009
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1962:
+ring_copy_2011:
 	CMPQ    BX, R8
-	JAE     ring_built_1961
+	JAE     ring_built_2010
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_1963
+	JB      ring_copy_tail_2012
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1962
+	JNE     ring_copy_2011
 	XORQ    R9, R9
-	JMP     ring_copy_1962
+	JMP     ring_copy_2011
 
-ring_copy_tail_1963:
+ring_copy_tail_2012:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1962
+	JMP     ring_copy_2011
 
-ring_planes_1960:
+ring_planes_2009:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_1964
+	JA   ring_long_planes_2013
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_1965:
+ring_fill_2014:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1966
+	JGT          ring_fill_last_2015
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1967
+	JNE          ring_wrap_2016
 	XORQ         BX, BX
 
-ring_wrap_1967:
-	JMP ring_fill_1965
+ring_wrap_2016:
+	JMP ring_fill_2014
 
-ring_fill_last_1966:
+ring_fill_last_2015:
 	CMPQ         R9, R8
-	JAE          ring_built_1961
+	JAE          ring_built_2010
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1968
+	JNE          ring_wrap_2017
 	XORQ         BX, BX
 
-ring_wrap_1968:
-	JMP ring_fill_last_1966
+ring_wrap_2017:
+	JMP ring_fill_last_2015
 
-ring_long_planes_1964:
-ring_channel_1969:
+ring_long_planes_2013:
+ring_channel_2018:
 	CMPQ         R9, R8
-	JAE          ring_built_1961
+	JAE          ring_built_2010
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -26084,57 +27404,57 @@ ring_channel_1969:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1970:
+ring_plane_2019:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1970
+	JB      ring_plane_2019
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1971
+	JNE     ring_wrap_2020
 	XORQ    BX, BX
 
-ring_wrap_1971:
-	JMP ring_channel_1969
+ring_wrap_2020:
+	JMP ring_channel_2018
 
-ring_short_1959:
+ring_short_2008:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1972:
+ring_element_2021:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1973
+	JB   ring_element_next_2022
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1973
+	JB   ring_element_next_2022
 	XORQ R9, R9
 
-ring_element_next_1973:
+ring_element_next_2022:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_1972
+	JB      ring_element_2021
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1974
+	JE      ring_exact_2023
 	SUBQ    BX, DX
 
-ring_exact_1974:
+ring_exact_2023:
 	MOVQ DX, BX
 
-ring_repeat_1975:
+ring_repeat_2024:
 	CMPQ    BX, R8
-	JAE     ring_built_1961
+	JAE     ring_built_2010
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1975
+	JMP     ring_repeat_2024
 
-ring_built_1961:
+ring_built_2010:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -26143,9 +27463,9 @@ ring_built_1961:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1976:
+ring_row_2025:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1977
+	JE   ring_rows_done_2026
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -26155,9 +27475,9 @@ ring_row_1976:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1979
+	JGT  single_2028
 
-unrolled_1978:
+unrolled_2027:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -26180,15 +27500,15 @@ unrolled_1978:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1978
+	JLE     unrolled_2027
 
-single_1979:
+single_2028:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1981
+	JGT  remainder_2030
 
-single_loop_1980:
+single_loop_2029:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -26199,11 +27519,11 @@ single_loop_1980:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1980
+	JLE     single_loop_2029
 
-remainder_1981:
+remainder_2030:
 	SUBQ      R8, DX
-	JE        span_done_1982
+	JE        span_done_2031
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -26212,20 +27532,20 @@ remainder_1981:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1982:
+span_done_2031:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1976
+	JMP   ring_row_2025
 
-ring_rows_done_1977:
+ring_rows_done_2026:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1952
+	JMP  ring_block_2001
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -26247,11 +27567,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1983
+	JB           cached_2032
 	CMPQ         AX, DX
-	JE           cached_1983
+	JE           cached_2032
 	CMPQ         AX, CX
-	JE           cached_1983
+	JE           cached_2032
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -26260,7 +27580,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1985
+	JE           aligned_2034
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -26273,15 +27593,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_1985:
+aligned_2034:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_1987
+	JGT  single_2036
 
 	PCALIGN $64
 
-unrolled_1986:
+unrolled_2035:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -26308,15 +27628,15 @@ unrolled_1986:
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1986
+	JLE         unrolled_2035
 
-single_1987:
+single_2036:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_1989
+	JGT  remainder_2038
 
-single_loop_1988:
+single_loop_2037:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -26325,11 +27645,11 @@ single_loop_1988:
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1988
+	JLE         single_loop_2037
 
-remainder_1989:
+remainder_2038:
 	SUBQ        SI, BX
-	JE          span_done_1990
+	JE          span_done_2039
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -26340,20 +27660,20 @@ remainder_1989:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1990:
+span_done_2039:
 	SFENCE
-	JMP stored_1984
+	JMP stored_2033
 
-cached_1983:
+cached_2032:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_1992
+	JGT  single_2041
 
 	PCALIGN $64
 
-unrolled_1991:
+unrolled_2040:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -26380,15 +27700,15 @@ unrolled_1991:
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1991
+	JLE         unrolled_2040
 
-single_1992:
+single_2041:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_1994
+	JGT  remainder_2043
 
-single_loop_1993:
+single_loop_2042:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -26397,11 +27717,11 @@ single_loop_1993:
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1993
+	JLE         single_loop_2042
 
-remainder_1994:
+remainder_2043:
 	SUBQ        SI, BX
-	JE          span_done_1995
+	JE          span_done_2044
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -26412,8 +27732,8 @@ remainder_1994:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_1995:
-stored_1984:
+span_done_2044:
+stored_2033:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -26445,17 +27765,17 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1996
+	JB     cached_2046
 	CMPQ   R10, $0x00000800
-	JB     cached_1996
+	JB     cached_2046
 	CMPQ   AX, DX
-	JE     cached_1996
+	JE     cached_2046
 	CMPQ   AX, CX
-	JE     cached_1996
+	JE     cached_2046
 	CMPQ   BX, $0x00
-	JE     planes_done_1999
+	JE     planes_done_2049
 
-plane_1998:
+plane_2048:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -26469,7 +27789,7 @@ plane_1998:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2000
+	JE           aligned_2050
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -26482,13 +27802,13 @@ plane_1998:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2000:
+aligned_2050:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2002
+	JGT  single_2052
 
-unrolled_2001:
+unrolled_2051:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26515,15 +27835,15 @@ unrolled_2001:
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2001
+	JLE         unrolled_2051
 
-single_2002:
+single_2052:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2004
+	JGT  remainder_2054
 
-single_loop_2003:
+single_loop_2053:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26532,12 +27852,12 @@ single_loop_2003:
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2003
+	JLE         single_loop_2053
 
-remainder_2004:
+remainder_2054:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2005
+	JE          span_done_2055
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -26548,7 +27868,7 @@ remainder_2004:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2005:
+span_done_2055:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -26568,17 +27888,17 @@ span_done_2005:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1998
+	JG            plane_2048
 
-planes_done_1999:
+planes_done_2049:
 	SFENCE
-	JMP stored_1997
+	JMP stored_2047
 
-cached_1996:
+cached_2046:
 	CMPQ BX, $0x00
-	JE   planes_done_2007
+	JE   planes_done_2057
 
-plane_2006:
+plane_2056:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -26588,9 +27908,9 @@ plane_2006:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 	CMPQ         R12, R13
-	JGT          single_2009
+	JGT          single_2059
 
-unrolled_2008:
+unrolled_2058:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26617,15 +27937,15 @@ unrolled_2008:
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2008
+	JLE         unrolled_2058
 
-single_2009:
+single_2059:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2011
+	JGT  remainder_2061
 
-single_loop_2010:
+single_loop_2060:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -26634,12 +27954,12 @@ single_loop_2010:
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2010
+	JLE         single_loop_2060
 
-remainder_2011:
+remainder_2061:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2012
+	JE          span_done_2062
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -26650,7 +27970,7 @@ remainder_2011:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2012:
+span_done_2062:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -26670,10 +27990,10 @@ span_done_2012:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2006
+	JG            plane_2056
 
-planes_done_2007:
-stored_1997:
+planes_done_2057:
+stored_2047:
 	VZEROUPPER
 	RET
 
@@ -26693,17 +28013,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2014
+	JB     cached_2064
 	CMPQ   R9, $0x00000800
-	JB     cached_2014
+	JB     cached_2064
 	CMPQ   AX, DX
-	JE     cached_2014
+	JE     cached_2064
 	CMPQ   AX, CX
-	JE     cached_2014
+	JE     cached_2064
 	CMPQ   BX, $0x00
-	JE     rows_done_2017
+	JE     rows_done_2067
 
-row_2016:
+row_2066:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -26715,7 +28035,7 @@ row_2016:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2018
+	JE          aligned_2068
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -26730,13 +28050,13 @@ row_2016:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2018:
+aligned_2068:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2020
+	JGT  single_2070
 
-unrolled_2019:
+unrolled_2069:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26771,15 +28091,15 @@ unrolled_2019:
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2019
+	JLE         unrolled_2069
 
-single_2020:
+single_2070:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2022
+	JGT  remainder_2072
 
-single_loop_2021:
+single_loop_2071:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26790,12 +28110,12 @@ single_loop_2021:
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2021
+	JLE         single_loop_2071
 
-remainder_2022:
+remainder_2072:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2023
+	JE          span_done_2073
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26808,24 +28128,24 @@ remainder_2022:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2023:
+span_done_2073:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2016
+	JG   row_2066
 
-rows_done_2017:
+rows_done_2067:
 	SFENCE
-	JMP stored_2015
+	JMP stored_2065
 
-cached_2014:
+cached_2064:
 	CMPQ BX, $0x00
-	JE   rows_done_2025
+	JE   rows_done_2075
 
-row_2024:
+row_2074:
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -26833,9 +28153,9 @@ row_2024:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 	CMPQ    R10, R11
-	JGT     single_2027
+	JGT     single_2077
 
-unrolled_2026:
+unrolled_2076:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26870,15 +28190,15 @@ unrolled_2026:
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2026
+	JLE         unrolled_2076
 
-single_2027:
+single_2077:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2029
+	JGT  remainder_2079
 
-single_loop_2028:
+single_loop_2078:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -26889,12 +28209,12 @@ single_loop_2028:
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2028
+	JLE         single_loop_2078
 
-remainder_2029:
+remainder_2079:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2030
+	JE          span_done_2080
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26907,17 +28227,17 @@ remainder_2029:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2030:
+span_done_2080:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2024
+	JG   row_2074
 
-rows_done_2025:
-stored_2015:
+rows_done_2075:
+stored_2065:
 	VZEROUPPER
 	RET
 
@@ -26940,36 +28260,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2031
+	JA     ring_segmented_2081
 	MOVQ   R10, R11
 
-ring_len_2032:
+ring_len_2082:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2033
+	JAE  ring_len_done_2083
 	ADDQ R10, R11
-	JMP  ring_len_2032
+	JMP  ring_len_2082
 
-ring_len_done_2033:
+ring_len_done_2083:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2034:
+ring_step_2084:
 	CMPQ R12, R11
-	JB   ring_step_done_2035
+	JB   ring_step_done_2085
 	SUBQ R11, R12
-	JMP  ring_step_2034
+	JMP  ring_step_2084
 
-ring_step_done_2035:
+ring_step_done_2085:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2036:
+ring_step_2086:
 	CMPQ R12, R11
-	JB   ring_step_done_2037
+	JB   ring_step_done_2087
 	SUBQ R11, R12
-	JMP  ring_step_2036
+	JMP  ring_step_2086
 
-ring_step_done_2037:
+ring_step_done_2087:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -26979,76 +28299,76 @@ ring_step_done_2037:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2038
+	JB      ring_short_2088
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2039
+	JNE     ring_planes_2089
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2041:
+ring_copy_2091:
 	CMPQ    R8, R12
-	JAE     ring_built_2040
+	JAE     ring_built_2090
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2042
+	JB      ring_copy_tail_2092
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2041
+	JNE     ring_copy_2091
 	XORQ    R10, R10
-	JMP     ring_copy_2041
+	JMP     ring_copy_2091
 
-ring_copy_tail_2042:
+ring_copy_tail_2092:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2041
+	JMP     ring_copy_2091
 
-ring_planes_2039:
+ring_planes_2089:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2043
+	JA   ring_long_planes_2093
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2044:
+ring_fill_2094:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2045
+	JGT          ring_fill_last_2095
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2046
+	JNE          ring_wrap_2096
 	XORQ         R10, R10
 
-ring_wrap_2046:
-	JMP ring_fill_2044
+ring_wrap_2096:
+	JMP ring_fill_2094
 
-ring_fill_last_2045:
+ring_fill_last_2095:
 	CMPQ         R13, R12
-	JAE          ring_built_2040
+	JAE          ring_built_2090
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2047
+	JNE          ring_wrap_2097
 	XORQ         R10, R10
 
-ring_wrap_2047:
-	JMP ring_fill_last_2045
+ring_wrap_2097:
+	JMP ring_fill_last_2095
 
-ring_long_planes_2043:
-ring_channel_2048:
+ring_long_planes_2093:
+ring_channel_2098:
 	CMPQ         R13, R12
-	JAE          ring_built_2040
+	JAE          ring_built_2090
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -27056,57 +28376,57 @@ ring_channel_2048:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2049:
+ring_plane_2099:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2049
+	JB      ring_plane_2099
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2050
+	JNE     ring_wrap_2100
 	XORQ    R10, R10
 
-ring_wrap_2050:
-	JMP ring_channel_2048
+ring_wrap_2100:
+	JMP ring_channel_2098
 
-ring_short_2038:
+ring_short_2088:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2051:
+ring_element_2101:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2052
+	JB   ring_element_next_2102
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2052
+	JB   ring_element_next_2102
 	XORQ R13, R13
 
-ring_element_next_2052:
+ring_element_next_2102:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2051
+	JB      ring_element_2101
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2053
+	JE      ring_exact_2103
 	SUBQ    R10, R8
 
-ring_exact_2053:
+ring_exact_2103:
 	MOVQ R8, R9
 
-ring_repeat_2054:
+ring_repeat_2104:
 	CMPQ    R9, R12
-	JAE     ring_built_2040
+	JAE     ring_built_2090
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2054
+	JMP     ring_repeat_2104
 
-ring_built_2040:
+ring_built_2090:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -27122,22 +28442,22 @@ ring_built_2040:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2055:
+sums_zero_2105:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2056
+	JAE     sums_zeroed_2106
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2055
+	JMP     sums_zero_2105
 
-sums_zeroed_2056:
+sums_zeroed_2106:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2058
+	JGT  single_2108
 
-unrolled_2057:
+unrolled_2107:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -27176,15 +28496,15 @@ unrolled_2057:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_2057
+	JLE         unrolled_2107
 
-single_2058:
+single_2108:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2060
+	JGT  remainder_2110
 
-single_loop_2059:
+single_loop_2109:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -27199,11 +28519,11 @@ single_loop_2059:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_2059
+	JLE         single_loop_2109
 
-remainder_2060:
+remainder_2110:
 	SUBQ        R9, DI
-	JE          span_done_2061
+	JE          span_done_2111
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -27216,93 +28536,93 @@ remainder_2060:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2061:
+span_done_2111:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2063
+	JLE   fold_ext_done_2113
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2064
+	JA    fold_ext_scalar_2114
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2062:
+fold_ext_2112:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2063
+	JBE     fold_ext_done_2113
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2062
+	JMP     fold_ext_2112
 
-fold_ext_scalar_2064:
+fold_ext_scalar_2114:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2065:
+fold_ext_element_2115:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2066
+	JBE    fold_ext_element_done_2116
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2065
+	JMP    fold_ext_element_2115
 
-fold_ext_element_done_2066:
-fold_ext_done_2063:
-fold_2067:
+fold_ext_element_done_2116:
+fold_ext_done_2113:
+fold_2117:
 	CMPQ   DX, AX
-	JBE    fold_done_2068
+	JBE    fold_done_2118
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2067
+	JMP    fold_2117
 
-fold_done_2068:
+fold_done_2118:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2069
+	JNE  sums_planes_2119
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2071:
+sums_vector_2121:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2072
+	JGT     sums_scalar_2122
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2071
+	JMP     sums_vector_2121
 
-sums_scalar_2072:
+sums_scalar_2122:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2070
+	JE     sums_done_2120
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2072
+	JMP    sums_scalar_2122
 
-sums_planes_2069:
+sums_planes_2119:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2073:
+sums_group_2123:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2075
+	JB     sums_single_2125
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -27311,7 +28631,7 @@ sums_group_2073:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2074:
+sums_group_plane_2124:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -27320,7 +28640,7 @@ sums_group_plane_2074:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2074
+	JB     sums_group_plane_2124
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -27333,29 +28653,29 @@ sums_group_plane_2074:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2073
+	JMP    sums_group_2123
 
-sums_single_2075:
+sums_single_2125:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2070
+	JE     sums_done_2120
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2076:
+sums_single_plane_2126:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2076
+	JB     sums_single_plane_2126
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2075
+	JMP    sums_single_2125
 
-sums_done_2070:
+sums_done_2120:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2031:
+ring_segmented_2081:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -27365,7 +28685,7 @@ ring_segmented_2031:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2078:
+ring_block_2128:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -27381,33 +28701,33 @@ ring_block_2078:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2079:
+ring_len_2129:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2080
+	JAE  ring_len_done_2130
 	ADDQ DI, R8
-	JMP  ring_len_2079
+	JMP  ring_len_2129
 
-ring_len_done_2080:
+ring_len_done_2130:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2081:
+ring_step_2131:
 	CMPQ R9, R8
-	JB   ring_step_done_2082
+	JB   ring_step_done_2132
 	SUBQ R8, R9
-	JMP  ring_step_2081
+	JMP  ring_step_2131
 
-ring_step_done_2082:
+ring_step_done_2132:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2083:
+ring_step_2133:
 	CMPQ R9, R8
-	JB   ring_step_done_2084
+	JB   ring_step_done_2134
 	SUBQ R8, R9
-	JMP  ring_step_2083
+	JMP  ring_step_2133
 
-ring_step_done_2084:
+ring_step_done_2134:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -27418,76 +28738,76 @@ ring_step_done_2084:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2085
+	JB      ring_short_2135
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2086
+	JNE     ring_planes_2136
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2088:
+ring_copy_2138:
 	CMPQ    DI, R9
-	JAE     ring_built_2087
+	JAE     ring_built_2137
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2089
+	JB      ring_copy_tail_2139
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2088
+	JNE     ring_copy_2138
 	XORQ    R10, R10
-	JMP     ring_copy_2088
+	JMP     ring_copy_2138
 
-ring_copy_tail_2089:
+ring_copy_tail_2139:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2088
+	JMP     ring_copy_2138
 
-ring_planes_2086:
+ring_planes_2136:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2090
+	JA   ring_long_planes_2140
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2091:
+ring_fill_2141:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2092
+	JGT          ring_fill_last_2142
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2093
+	JNE          ring_wrap_2143
 	XORQ         DI, DI
 
-ring_wrap_2093:
-	JMP ring_fill_2091
+ring_wrap_2143:
+	JMP ring_fill_2141
 
-ring_fill_last_2092:
+ring_fill_last_2142:
 	CMPQ         R10, R9
-	JAE          ring_built_2087
+	JAE          ring_built_2137
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2094
+	JNE          ring_wrap_2144
 	XORQ         DI, DI
 
-ring_wrap_2094:
-	JMP ring_fill_last_2092
+ring_wrap_2144:
+	JMP ring_fill_last_2142
 
-ring_long_planes_2090:
-ring_channel_2095:
+ring_long_planes_2140:
+ring_channel_2145:
 	CMPQ         R10, R9
-	JAE          ring_built_2087
+	JAE          ring_built_2137
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -27495,57 +28815,57 @@ ring_channel_2095:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2096:
+ring_plane_2146:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2096
+	JB      ring_plane_2146
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2097
+	JNE     ring_wrap_2147
 	XORQ    DI, DI
 
-ring_wrap_2097:
-	JMP ring_channel_2095
+ring_wrap_2147:
+	JMP ring_channel_2145
 
-ring_short_2085:
+ring_short_2135:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2098:
+ring_element_2148:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2099
+	JB   ring_element_next_2149
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2099
+	JB   ring_element_next_2149
 	XORQ R10, R10
 
-ring_element_next_2099:
+ring_element_next_2149:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2098
+	JB      ring_element_2148
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2100
+	JE      ring_exact_2150
 	SUBQ    DI, SI
 
-ring_exact_2100:
+ring_exact_2150:
 	MOVQ SI, DI
 
-ring_repeat_2101:
+ring_repeat_2151:
 	CMPQ    DI, R9
-	JAE     ring_built_2087
+	JAE     ring_built_2137
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2101
+	JMP     ring_repeat_2151
 
-ring_built_2087:
+ring_built_2137:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -27571,26 +28891,26 @@ ring_built_2087:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2102:
+sums_zero_2152:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2103
+	JAE     sums_zeroed_2153
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2102
+	JMP     sums_zero_2152
 
-sums_zeroed_2103:
-ring_row_2104:
+sums_zeroed_2153:
+ring_row_2154:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2105
+	JE   ring_rows_done_2155
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2107
+	JGT  single_2157
 
-unrolled_2106:
+unrolled_2156:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -27629,15 +28949,15 @@ unrolled_2106:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2106
+	JLE         unrolled_2156
 
-single_2107:
+single_2157:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2109
+	JGT  remainder_2159
 
-single_loop_2108:
+single_loop_2158:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -27652,11 +28972,11 @@ single_loop_2108:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2108
+	JLE         single_loop_2158
 
-remainder_2109:
+remainder_2159:
 	SUBQ        R10, R9
-	JE          span_done_2110
+	JE          span_done_2160
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -27669,7 +28989,7 @@ remainder_2109:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2110:
+span_done_2160:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -27677,9 +28997,9 @@ span_done_2110:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2104
+	JMP   ring_row_2154
 
-ring_rows_done_2105:
+ring_rows_done_2155:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -27687,86 +29007,86 @@ ring_rows_done_2105:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2112
+	JLE  fold_ext_done_2162
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2113
+	JA   fold_ext_scalar_2163
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2111:
+fold_ext_2161:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2112
+	JBE     fold_ext_done_2162
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2111
+	JMP     fold_ext_2161
 
-fold_ext_scalar_2113:
+fold_ext_scalar_2163:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2114:
+fold_ext_element_2164:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2115
+	JBE    fold_ext_element_done_2165
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2114
+	JMP    fold_ext_element_2164
 
-fold_ext_element_done_2115:
-fold_ext_done_2112:
-fold_2116:
+fold_ext_element_done_2165:
+fold_ext_done_2162:
+fold_2166:
 	CMPQ   DI, SI
-	JBE    fold_done_2117
+	JBE    fold_done_2167
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2116
+	JMP    fold_2166
 
-fold_done_2117:
+fold_done_2167:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2118
+	JNE  sums_planes_2168
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2120:
+sums_vector_2170:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2121
+	JGT     sums_scalar_2171
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2120
+	JMP     sums_vector_2170
 
-sums_scalar_2121:
+sums_scalar_2171:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2119
+	JE     sums_done_2169
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2121
+	JMP    sums_scalar_2171
 
-sums_planes_2118:
+sums_planes_2168:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2122:
+sums_group_2172:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2124
+	JB     sums_single_2174
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -27775,7 +29095,7 @@ sums_group_2122:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2123:
+sums_group_plane_2173:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -27784,7 +29104,7 @@ sums_group_plane_2123:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2123
+	JB     sums_group_plane_2173
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -27797,29 +29117,29 @@ sums_group_plane_2123:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2122
+	JMP    sums_group_2172
 
-sums_single_2124:
+sums_single_2174:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2119
+	JE     sums_done_2169
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2125:
+sums_single_plane_2175:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2125
+	JB     sums_single_plane_2175
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2124
+	JMP    sums_single_2174
 
-sums_done_2119:
+sums_done_2169:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2078
+	JMP  ring_block_2128
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -27837,11 +29157,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2126
+	JB           cached_2176
 	CMPQ         AX, DX
-	JE           cached_2126
+	JE           cached_2176
 	CMPQ         AX, CX
-	JE           cached_2126
+	JE           cached_2176
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -27850,7 +29170,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2128
+	JE           aligned_2178
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -27862,15 +29182,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2128:
+aligned_2178:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2130
+	JGT  single_2180
 
 	PCALIGN $64
 
-unrolled_2129:
+unrolled_2179:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -27893,15 +29213,15 @@ unrolled_2129:
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_2129
+	JLE      unrolled_2179
 
-single_2130:
+single_2180:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2132
+	JGT  remainder_2182
 
-single_loop_2131:
+single_loop_2181:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -27909,11 +29229,11 @@ single_loop_2131:
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_2131
+	JLE      single_loop_2181
 
-remainder_2132:
+remainder_2182:
 	SUBQ      SI, BX
-	JE        span_done_2133
+	JE        span_done_2183
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -27923,20 +29243,20 @@ remainder_2132:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2133:
+span_done_2183:
 	SFENCE
-	JMP stored_2127
+	JMP stored_2177
 
-cached_2126:
+cached_2176:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2135
+	JGT  single_2185
 
 	PCALIGN $64
 
-unrolled_2134:
+unrolled_2184:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -27959,15 +29279,15 @@ unrolled_2134:
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, DI
-	JLE     unrolled_2134
+	JLE     unrolled_2184
 
-single_2135:
+single_2185:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2137
+	JGT  remainder_2187
 
-single_loop_2136:
+single_loop_2186:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -27975,11 +29295,11 @@ single_loop_2136:
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, DI
-	JLE     single_loop_2136
+	JLE     single_loop_2186
 
-remainder_2137:
+remainder_2187:
 	SUBQ      SI, BX
-	JE        span_done_2138
+	JE        span_done_2188
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -27989,8 +29309,8 @@ remainder_2137:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2138:
-stored_2127:
+span_done_2188:
+stored_2177:
 	VZEROUPPER
 	RET
 
@@ -28011,17 +29331,17 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   BX, R11
 	SHLQ   $0x03, R11
 	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_2139
+	JB     cached_2190
 	CMPQ   R9, $0x00000800
-	JB     cached_2139
+	JB     cached_2190
 	CMPQ   AX, DX
-	JE     cached_2139
+	JE     cached_2190
 	CMPQ   AX, CX
-	JE     cached_2139
+	JE     cached_2190
 	CMPQ   BX, $0x00
-	JE     planes_done_2142
+	JE     planes_done_2193
 
-plane_2141:
+plane_2192:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -28031,7 +29351,7 @@ plane_2141:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2143
+	JE           aligned_2194
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -28043,13 +29363,13 @@ plane_2141:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2143:
+aligned_2194:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2145
+	JGT  single_2196
 
-unrolled_2144:
+unrolled_2195:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -28072,15 +29392,15 @@ unrolled_2144:
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
 	CMPQ     R11, R12
-	JLE      unrolled_2144
+	JLE      unrolled_2195
 
-single_2145:
+single_2196:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2147
+	JGT  remainder_2198
 
-single_loop_2146:
+single_loop_2197:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -28088,12 +29408,12 @@ single_loop_2146:
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
 	CMPQ     R11, R12
-	JLE      single_loop_2146
+	JLE      single_loop_2197
 
-remainder_2147:
+remainder_2198:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2148
+	JE        span_done_2199
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -28103,7 +29423,7 @@ remainder_2147:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2148:
+span_done_2199:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -28112,25 +29432,25 @@ span_done_2148:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2141
+	JG      plane_2192
 
-planes_done_2142:
+planes_done_2193:
 	SFENCE
-	JMP stored_2140
+	JMP stored_2191
 
-cached_2139:
+cached_2190:
 	CMPQ BX, $0x00
-	JE   planes_done_2150
+	JE   planes_done_2201
 
-plane_2149:
+plane_2200:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 	CMPQ         R11, R12
-	JGT          single_2152
+	JGT          single_2203
 
-unrolled_2151:
+unrolled_2202:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -28153,15 +29473,15 @@ unrolled_2151:
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
 	CMPQ    R11, R12
-	JLE     unrolled_2151
+	JLE     unrolled_2202
 
-single_2152:
+single_2203:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2154
+	JGT  remainder_2205
 
-single_loop_2153:
+single_loop_2204:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -28169,12 +29489,12 @@ single_loop_2153:
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R12
-	JLE     single_loop_2153
+	JLE     single_loop_2204
 
-remainder_2154:
+remainder_2205:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2155
+	JE        span_done_2206
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -28184,7 +29504,7 @@ remainder_2154:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2155:
+span_done_2206:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -28193,10 +29513,10 @@ span_done_2155:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2149
+	JG      plane_2200
 
-planes_done_2150:
-stored_2140:
+planes_done_2201:
+stored_2191:
 	VZEROUPPER
 	RET
 
@@ -28215,17 +29535,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_2157
+	JB     cached_2208
 	CMPQ   R8, $0x00000800
-	JB     cached_2157
+	JB     cached_2208
 	CMPQ   AX, DX
-	JE     cached_2157
+	JE     cached_2208
 	CMPQ   AX, CX
-	JE     cached_2157
+	JE     cached_2208
 	CMPQ   BX, $0x00
-	JE     rows_done_2160
+	JE     rows_done_2211
 
-row_2159:
+row_2210:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -28237,7 +29557,7 @@ row_2159:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2161
+	JE        aligned_2212
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -28249,13 +29569,13 @@ row_2159:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2161:
+aligned_2212:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2163
+	JGT  single_2214
 
-unrolled_2162:
+unrolled_2213:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -28278,15 +29598,15 @@ unrolled_2162:
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
 	CMPQ     R9, R10
-	JLE      unrolled_2162
+	JLE      unrolled_2213
 
-single_2163:
+single_2214:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2165
+	JGT  remainder_2216
 
-single_loop_2164:
+single_loop_2215:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -28294,12 +29614,12 @@ single_loop_2164:
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
 	CMPQ     R9, R10
-	JLE      single_loop_2164
+	JLE      single_loop_2215
 
-remainder_2165:
+remainder_2216:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2166
+	JE        span_done_2217
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -28309,24 +29629,24 @@ remainder_2165:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2166:
+span_done_2217:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2159
+	JG   row_2210
 
-rows_done_2160:
+rows_done_2211:
 	SFENCE
-	JMP stored_2158
+	JMP stored_2209
 
-cached_2157:
+cached_2208:
 	CMPQ BX, $0x00
-	JE   rows_done_2168
+	JE   rows_done_2219
 
-row_2167:
+row_2218:
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -28334,9 +29654,9 @@ row_2167:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 	CMPQ    R9, R10
-	JGT     single_2170
+	JGT     single_2221
 
-unrolled_2169:
+unrolled_2220:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -28359,15 +29679,15 @@ unrolled_2169:
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2169
+	JLE     unrolled_2220
 
-single_2170:
+single_2221:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2172
+	JGT  remainder_2223
 
-single_loop_2171:
+single_loop_2222:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -28375,12 +29695,12 @@ single_loop_2171:
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2171
+	JLE     single_loop_2222
 
-remainder_2172:
+remainder_2223:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2173
+	JE        span_done_2224
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -28390,17 +29710,17 @@ remainder_2172:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2173:
+span_done_2224:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2167
+	JG   row_2218
 
-rows_done_2168:
-stored_2158:
+rows_done_2219:
+stored_2209:
 	VZEROUPPER
 	RET
 
@@ -28420,36 +29740,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2174
+	JA     ring_segmented_2225
 	MOVQ   R9, R10
 
-ring_len_2175:
+ring_len_2226:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2176
+	JAE  ring_len_done_2227
 	ADDQ R9, R10
-	JMP  ring_len_2175
+	JMP  ring_len_2226
 
-ring_len_done_2176:
+ring_len_done_2227:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2177:
+ring_step_2228:
 	CMPQ R11, R10
-	JB   ring_step_done_2178
+	JB   ring_step_done_2229
 	SUBQ R10, R11
-	JMP  ring_step_2177
+	JMP  ring_step_2228
 
-ring_step_done_2178:
+ring_step_done_2229:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2179:
+ring_step_2230:
 	CMPQ R11, R10
-	JB   ring_step_done_2180
+	JB   ring_step_done_2231
 	SUBQ R10, R11
-	JMP  ring_step_2179
+	JMP  ring_step_2230
 
-ring_step_done_2180:
+ring_step_done_2231:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -28459,76 +29779,76 @@ ring_step_done_2180:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2181
+	JB      ring_short_2232
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2182
+	JNE     ring_planes_2233
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2184:
+ring_copy_2235:
 	CMPQ    AX, R11
-	JAE     ring_built_2183
+	JAE     ring_built_2234
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2185
+	JB      ring_copy_tail_2236
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2184
+	JNE     ring_copy_2235
 	XORQ    R9, R9
-	JMP     ring_copy_2184
+	JMP     ring_copy_2235
 
-ring_copy_tail_2185:
+ring_copy_tail_2236:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2184
+	JMP     ring_copy_2235
 
-ring_planes_2182:
+ring_planes_2233:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2186
+	JA   ring_long_planes_2237
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2187:
+ring_fill_2238:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2188
+	JGT          ring_fill_last_2239
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2189
+	JNE          ring_wrap_2240
 	XORQ         R9, R9
 
-ring_wrap_2189:
-	JMP ring_fill_2187
+ring_wrap_2240:
+	JMP ring_fill_2238
 
-ring_fill_last_2188:
+ring_fill_last_2239:
 	CMPQ         R12, R11
-	JAE          ring_built_2183
+	JAE          ring_built_2234
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2190
+	JNE          ring_wrap_2241
 	XORQ         R9, R9
 
-ring_wrap_2190:
-	JMP ring_fill_last_2188
+ring_wrap_2241:
+	JMP ring_fill_last_2239
 
-ring_long_planes_2186:
-ring_channel_2191:
+ring_long_planes_2237:
+ring_channel_2242:
 	CMPQ         R12, R11
-	JAE          ring_built_2183
+	JAE          ring_built_2234
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -28536,57 +29856,57 @@ ring_channel_2191:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2192:
+ring_plane_2243:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2192
+	JB      ring_plane_2243
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2193
+	JNE     ring_wrap_2244
 	XORQ    R9, R9
 
-ring_wrap_2193:
-	JMP ring_channel_2191
+ring_wrap_2244:
+	JMP ring_channel_2242
 
-ring_short_2181:
+ring_short_2232:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2194:
+ring_element_2245:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2195
+	JB   ring_element_next_2246
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2195
+	JB   ring_element_next_2246
 	XORQ R12, R12
 
-ring_element_next_2195:
+ring_element_next_2246:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2194
+	JB      ring_element_2245
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2196
+	JE      ring_exact_2247
 	SUBQ    R9, AX
 
-ring_exact_2196:
+ring_exact_2247:
 	MOVQ AX, DX
 
-ring_repeat_2197:
+ring_repeat_2248:
 	CMPQ    DX, R11
-	JAE     ring_built_2183
+	JAE     ring_built_2234
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2197
+	JMP     ring_repeat_2248
 
-ring_built_2183:
+ring_built_2234:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -28595,9 +29915,9 @@ ring_built_2183:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_2199
+	JGT  single_2250
 
-unrolled_2198:
+unrolled_2249:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -28624,15 +29944,15 @@ unrolled_2198:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R9
-	JLE     unrolled_2198
+	JLE     unrolled_2249
 
-single_2199:
+single_2250:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_2201
+	JGT  remainder_2252
 
-single_loop_2200:
+single_loop_2251:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -28644,11 +29964,11 @@ single_loop_2200:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R9
-	JLE     single_loop_2200
+	JLE     single_loop_2251
 
-remainder_2201:
+remainder_2252:
 	SUBQ      DX, DI
-	JE        span_done_2202
+	JE        span_done_2253
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -28658,10 +29978,10 @@ remainder_2201:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2202:
+span_done_2253:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2174:
+ring_segmented_2225:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -28671,11 +29991,11 @@ ring_segmented_2174:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2203
+	JE   ring_rows_2254
 
-ring_segment_2204:
+ring_segment_2255:
 	CMPQ    DI, $0x00
-	JE      ring_done_2205
+	JE      ring_done_2256
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -28692,33 +30012,33 @@ ring_segment_2204:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2206:
+ring_len_2257:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2207
+	JAE  ring_len_done_2258
 	ADDQ R10, R12
-	JMP  ring_len_2206
+	JMP  ring_len_2257
 
-ring_len_done_2207:
+ring_len_done_2258:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2208:
+ring_step_2259:
 	CMPQ R13, R12
-	JB   ring_step_done_2209
+	JB   ring_step_done_2260
 	SUBQ R12, R13
-	JMP  ring_step_2208
+	JMP  ring_step_2259
 
-ring_step_done_2209:
+ring_step_done_2260:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2210:
+ring_step_2261:
 	CMPQ R13, R12
-	JB   ring_step_done_2211
+	JB   ring_step_done_2262
 	SUBQ R12, R13
-	JMP  ring_step_2210
+	JMP  ring_step_2261
 
-ring_step_done_2211:
+ring_step_done_2262:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -28728,76 +30048,76 @@ ring_step_done_2211:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2212
+	JB      ring_short_2263
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2213
+	JNE     ring_planes_2264
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2215:
+ring_copy_2266:
 	CMPQ    R9, AX
-	JAE     ring_built_2214
+	JAE     ring_built_2265
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2216
+	JB      ring_copy_tail_2267
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2215
+	JNE     ring_copy_2266
 	XORQ    R10, R10
-	JMP     ring_copy_2215
+	JMP     ring_copy_2266
 
-ring_copy_tail_2216:
+ring_copy_tail_2267:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2215
+	JMP     ring_copy_2266
 
-ring_planes_2213:
+ring_planes_2264:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2217
+	JA   ring_long_planes_2268
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2218:
+ring_fill_2269:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2219
+	JGT          ring_fill_last_2270
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2220
+	JNE          ring_wrap_2271
 	XORQ         R10, R10
 
-ring_wrap_2220:
-	JMP ring_fill_2218
+ring_wrap_2271:
+	JMP ring_fill_2269
 
-ring_fill_last_2219:
+ring_fill_last_2270:
 	CMPQ         R12, AX
-	JAE          ring_built_2214
+	JAE          ring_built_2265
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2221
+	JNE          ring_wrap_2272
 	XORQ         R10, R10
 
-ring_wrap_2221:
-	JMP ring_fill_last_2219
+ring_wrap_2272:
+	JMP ring_fill_last_2270
 
-ring_long_planes_2217:
-ring_channel_2222:
+ring_long_planes_2268:
+ring_channel_2273:
 	CMPQ         R12, AX
-	JAE          ring_built_2214
+	JAE          ring_built_2265
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -28805,57 +30125,57 @@ ring_channel_2222:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2223:
+ring_plane_2274:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2223
+	JB      ring_plane_2274
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2224
+	JNE     ring_wrap_2275
 	XORQ    R10, R10
 
-ring_wrap_2224:
-	JMP ring_channel_2222
+ring_wrap_2275:
+	JMP ring_channel_2273
 
-ring_short_2212:
+ring_short_2263:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2225:
+ring_element_2276:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2226
+	JB   ring_element_next_2277
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2226
+	JB   ring_element_next_2277
 	XORQ R12, R12
 
-ring_element_next_2226:
+ring_element_next_2277:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2225
+	JB      ring_element_2276
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2227
+	JE      ring_exact_2278
 	SUBQ    R10, DX
 
-ring_exact_2227:
+ring_exact_2278:
 	MOVQ DX, R9
 
-ring_repeat_2228:
+ring_repeat_2279:
 	CMPQ    R9, AX
-	JAE     ring_built_2214
+	JAE     ring_built_2265
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2228
+	JMP     ring_repeat_2279
 
-ring_built_2214:
+ring_built_2265:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -28865,9 +30185,9 @@ ring_built_2214:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2230
+	JGT  single_2281
 
-unrolled_2229:
+unrolled_2280:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28894,15 +30214,15 @@ unrolled_2229:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2229
+	JLE     unrolled_2280
 
-single_2230:
+single_2281:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2232
+	JGT  remainder_2283
 
-single_loop_2231:
+single_loop_2282:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -28914,11 +30234,11 @@ single_loop_2231:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2231
+	JLE     single_loop_2282
 
-remainder_2232:
+remainder_2283:
 	SUBQ      R9, DX
-	JE        span_done_2233
+	JE        span_done_2284
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28928,7 +30248,7 @@ remainder_2232:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2233:
+span_done_2284:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -28940,18 +30260,18 @@ span_done_2233:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2234
+	JNE  ring_next_2285
 	XORQ AX, AX
 
-ring_next_2234:
+ring_next_2285:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2204
+	JMP  ring_segment_2255
 
-ring_done_2205:
+ring_done_2256:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2203:
-ring_block_2235:
+ring_rows_2254:
+ring_block_2286:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -28967,33 +30287,33 @@ ring_block_2235:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2236:
+ring_len_2287:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2237
+	JAE  ring_len_done_2288
 	ADDQ BX, SI
-	JMP  ring_len_2236
+	JMP  ring_len_2287
 
-ring_len_done_2237:
+ring_len_done_2288:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2238:
+ring_step_2289:
 	CMPQ DI, SI
-	JB   ring_step_done_2239
+	JB   ring_step_done_2290
 	SUBQ SI, DI
-	JMP  ring_step_2238
+	JMP  ring_step_2289
 
-ring_step_done_2239:
+ring_step_done_2290:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2240:
+ring_step_2291:
 	CMPQ DI, SI
-	JB   ring_step_done_2241
+	JB   ring_step_done_2292
 	SUBQ SI, DI
-	JMP  ring_step_2240
+	JMP  ring_step_2291
 
-ring_step_done_2241:
+ring_step_done_2292:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -29004,76 +30324,76 @@ ring_step_done_2241:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2242
+	JB      ring_short_2293
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2243
+	JNE     ring_planes_2294
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2245:
+ring_copy_2296:
 	CMPQ    BX, DI
-	JAE     ring_built_2244
+	JAE     ring_built_2295
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2246
+	JB      ring_copy_tail_2297
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2245
+	JNE     ring_copy_2296
 	XORQ    R9, R9
-	JMP     ring_copy_2245
+	JMP     ring_copy_2296
 
-ring_copy_tail_2246:
+ring_copy_tail_2297:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2245
+	JMP     ring_copy_2296
 
-ring_planes_2243:
+ring_planes_2294:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2247
+	JA   ring_long_planes_2298
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2248:
+ring_fill_2299:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2249
+	JGT          ring_fill_last_2300
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2250
+	JNE          ring_wrap_2301
 	XORQ         BX, BX
 
-ring_wrap_2250:
-	JMP ring_fill_2248
+ring_wrap_2301:
+	JMP ring_fill_2299
 
-ring_fill_last_2249:
+ring_fill_last_2300:
 	CMPQ         R9, DI
-	JAE          ring_built_2244
+	JAE          ring_built_2295
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2251
+	JNE          ring_wrap_2302
 	XORQ         BX, BX
 
-ring_wrap_2251:
-	JMP ring_fill_last_2249
+ring_wrap_2302:
+	JMP ring_fill_last_2300
 
-ring_long_planes_2247:
-ring_channel_2252:
+ring_long_planes_2298:
+ring_channel_2303:
 	CMPQ         R9, DI
-	JAE          ring_built_2244
+	JAE          ring_built_2295
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -29081,57 +30401,57 @@ ring_channel_2252:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2253:
+ring_plane_2304:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2253
+	JB      ring_plane_2304
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2254
+	JNE     ring_wrap_2305
 	XORQ    BX, BX
 
-ring_wrap_2254:
-	JMP ring_channel_2252
+ring_wrap_2305:
+	JMP ring_channel_2303
 
-ring_short_2242:
+ring_short_2293:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2255:
+ring_element_2306:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2256
+	JB   ring_element_next_2307
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2256
+	JB   ring_element_next_2307
 	XORQ R9, R9
 
-ring_element_next_2256:
+ring_element_next_2307:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2255
+	JB      ring_element_2306
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2257
+	JE      ring_exact_2308
 	SUBQ    BX, DX
 
-ring_exact_2257:
+ring_exact_2308:
 	MOVQ DX, BX
 
-ring_repeat_2258:
+ring_repeat_2309:
 	CMPQ    BX, DI
-	JAE     ring_built_2244
+	JAE     ring_built_2295
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2258
+	JMP     ring_repeat_2309
 
-ring_built_2244:
+ring_built_2295:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -29142,9 +30462,9 @@ ring_built_2244:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2259:
+ring_row_2310:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2260
+	JE   ring_rows_done_2311
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -29154,9 +30474,9 @@ ring_row_2259:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2262
+	JGT  single_2313
 
-unrolled_2261:
+unrolled_2312:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -29183,15 +30503,15 @@ unrolled_2261:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2261
+	JLE     unrolled_2312
 
-single_2262:
+single_2313:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2264
+	JGT  remainder_2315
 
-single_loop_2263:
+single_loop_2314:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -29203,11 +30523,11 @@ single_loop_2263:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2263
+	JLE     single_loop_2314
 
-remainder_2264:
+remainder_2315:
 	SUBQ      R9, DX
-	JE        span_done_2265
+	JE        span_done_2316
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -29217,7 +30537,7 @@ remainder_2264:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2265:
+span_done_2316:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -29225,13 +30545,13 @@ span_done_2265:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2259
+	JMP   ring_row_2310
 
-ring_rows_done_2260:
+ring_rows_done_2311:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2235
+	JMP  ring_block_2286
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -29252,11 +30572,11 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 	CMPQ   BX, SI
-	JGT    single_2267
+	JGT    single_2318
 
 	PCALIGN $64
 
-unrolled_2266:
+unrolled_2317:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -29275,26 +30595,26 @@ unrolled_2266:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_2266
+	JLE         unrolled_2317
 
-single_2267:
+single_2318:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2269
+	JGT  remainder_2320
 
-single_loop_2268:
+single_loop_2319:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_2268
+	JLE         single_loop_2319
 
-remainder_2269:
+remainder_2320:
 	SUBQ        BX, DX
-	JE          span_done_2270
+	JE          span_done_2321
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -29303,7 +30623,7 @@ remainder_2269:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2270:
+span_done_2321:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29331,9 +30651,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_2272
+	JE     planes_done_2324
 
-plane_2271:
+plane_2323:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -29342,9 +30662,9 @@ plane_2271:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 	CMPQ   R10, R11
-	JGT    single_2274
+	JGT    single_2326
 
-unrolled_2273:
+unrolled_2325:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -29363,27 +30683,27 @@ unrolled_2273:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2273
+	JLE         unrolled_2325
 
-single_2274:
+single_2326:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2276
+	JGT  remainder_2328
 
-single_loop_2275:
+single_loop_2327:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2275
+	JLE         single_loop_2327
 
-remainder_2276:
+remainder_2328:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2277
+	JE          span_done_2329
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -29392,7 +30712,7 @@ remainder_2276:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2277:
+span_done_2329:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29411,9 +30731,9 @@ span_done_2277:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_2271
+	JG            plane_2323
 
-planes_done_2272:
+planes_done_2324:
 	VZEROUPPER
 	RET
 
@@ -29429,9 +30749,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_2280
+	JE     rows_done_2332
 
-row_2279:
+row_2331:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -29439,9 +30759,9 @@ row_2279:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 	CMPQ    R8, R9
-	JGT     single_2282
+	JGT     single_2334
 
-unrolled_2281:
+unrolled_2333:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -29468,15 +30788,15 @@ unrolled_2281:
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2281
+	JLE         unrolled_2333
 
-single_2282:
+single_2334:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2284
+	JGT  remainder_2336
 
-single_loop_2283:
+single_loop_2335:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -29485,12 +30805,12 @@ single_loop_2283:
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2283
+	JLE         single_loop_2335
 
-remainder_2284:
+remainder_2336:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2285
+	JE          span_done_2337
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -29501,15 +30821,15 @@ remainder_2284:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2285:
+span_done_2337:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_2279
+	JG   row_2331
 
-rows_done_2280:
+rows_done_2332:
 	VZEROUPPER
 	RET
 
@@ -29527,36 +30847,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2286
+	JA     ring_segmented_2338
 	MOVQ   DI, SI
 
-ring_len_2287:
+ring_len_2339:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2288
+	JAE  ring_len_done_2340
 	ADDQ DI, SI
-	JMP  ring_len_2287
+	JMP  ring_len_2339
 
-ring_len_done_2288:
+ring_len_done_2340:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2289:
+ring_step_2341:
 	CMPQ DI, SI
-	JB   ring_step_done_2290
+	JB   ring_step_done_2342
 	SUBQ SI, DI
-	JMP  ring_step_2289
+	JMP  ring_step_2341
 
-ring_step_done_2290:
+ring_step_done_2342:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2291:
+ring_step_2343:
 	CMPQ DI, SI
-	JB   ring_step_done_2292
+	JB   ring_step_done_2344
 	SUBQ SI, DI
-	JMP  ring_step_2291
+	JMP  ring_step_2343
 
-ring_step_done_2292:
+ring_step_done_2344:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -29578,22 +30898,22 @@ ring_step_done_2292:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2293:
+sums_zero_2345:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2294
+	JAE     sums_zeroed_2346
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2293
+	JMP     sums_zero_2345
 
-sums_zeroed_2294:
+sums_zeroed_2346:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_2296
+	JGT  single_2348
 
-unrolled_2295:
+unrolled_2347:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -29624,15 +30944,15 @@ unrolled_2295:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_2295
+	JLE         unrolled_2347
 
-single_2296:
+single_2348:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_2298
+	JGT  remainder_2350
 
-single_loop_2297:
+single_loop_2349:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -29645,11 +30965,11 @@ single_loop_2297:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_2297
+	JLE         single_loop_2349
 
-remainder_2298:
+remainder_2350:
 	SUBQ        DI, BX
-	JE          span_done_2299
+	JE          span_done_2351
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -29660,93 +30980,93 @@ remainder_2298:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2299:
+span_done_2351:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2301
+	JLE   fold_ext_done_2353
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2302
+	JA    fold_ext_scalar_2354
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2300:
+fold_ext_2352:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2301
+	JBE     fold_ext_done_2353
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2300
+	JMP     fold_ext_2352
 
-fold_ext_scalar_2302:
+fold_ext_scalar_2354:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2303:
+fold_ext_element_2355:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2304
+	JBE    fold_ext_element_done_2356
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2303
+	JMP    fold_ext_element_2355
 
-fold_ext_element_done_2304:
-fold_ext_done_2301:
-fold_2305:
+fold_ext_element_done_2356:
+fold_ext_done_2353:
+fold_2357:
 	CMPQ   BX, AX
-	JBE    fold_done_2306
+	JBE    fold_done_2358
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2305
+	JMP    fold_2357
 
-fold_done_2306:
+fold_done_2358:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2307
+	JNE  sums_planes_2359
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2309:
+sums_vector_2361:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2310
+	JGT     sums_scalar_2362
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2309
+	JMP     sums_vector_2361
 
-sums_scalar_2310:
+sums_scalar_2362:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2308
+	JE     sums_done_2360
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2310
+	JMP    sums_scalar_2362
 
-sums_planes_2307:
+sums_planes_2359:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2311:
+sums_group_2363:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2313
+	JB     sums_single_2365
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -29755,7 +31075,7 @@ sums_group_2311:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2312:
+sums_group_plane_2364:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -29764,7 +31084,7 @@ sums_group_plane_2312:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2312
+	JB     sums_group_plane_2364
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -29777,29 +31097,29 @@ sums_group_plane_2312:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2311
+	JMP    sums_group_2363
 
-sums_single_2313:
+sums_single_2365:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2308
+	JE     sums_done_2360
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2314:
+sums_single_plane_2366:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2314
+	JB     sums_single_plane_2366
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2313
+	JMP    sums_single_2365
 
-sums_done_2308:
+sums_done_2360:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2286:
+ring_segmented_2338:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -29809,7 +31129,7 @@ ring_segmented_2286:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2316:
+ring_block_2368:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -29824,33 +31144,33 @@ ring_block_2316:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2317:
+ring_len_2369:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2318
+	JAE  ring_len_done_2370
 	ADDQ BX, SI
-	JMP  ring_len_2317
+	JMP  ring_len_2369
 
-ring_len_done_2318:
+ring_len_done_2370:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2319:
+ring_step_2371:
 	CMPQ DI, SI
-	JB   ring_step_done_2320
+	JB   ring_step_done_2372
 	SUBQ SI, DI
-	JMP  ring_step_2319
+	JMP  ring_step_2371
 
-ring_step_done_2320:
+ring_step_done_2372:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2321:
+ring_step_2373:
 	CMPQ DI, SI
-	JB   ring_step_done_2322
+	JB   ring_step_done_2374
 	SUBQ SI, DI
-	JMP  ring_step_2321
+	JMP  ring_step_2373
 
-ring_step_done_2322:
+ring_step_done_2374:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -29879,26 +31199,26 @@ ring_step_done_2322:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2323:
+sums_zero_2375:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2324
+	JAE     sums_zeroed_2376
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2323
+	JMP     sums_zero_2375
 
-sums_zeroed_2324:
-ring_row_2325:
+sums_zeroed_2376:
+ring_row_2377:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2326
+	JE   ring_rows_done_2378
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2328
+	JGT  single_2380
 
-unrolled_2327:
+unrolled_2379:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29929,15 +31249,15 @@ unrolled_2327:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2327
+	JLE         unrolled_2379
 
-single_2328:
+single_2380:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2330
+	JGT  remainder_2382
 
-single_loop_2329:
+single_loop_2381:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -29950,11 +31270,11 @@ single_loop_2329:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2329
+	JLE         single_loop_2381
 
-remainder_2330:
+remainder_2382:
 	SUBQ        R8, DI
-	JE          span_done_2331
+	JE          span_done_2383
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -29965,16 +31285,16 @@ remainder_2330:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2331:
+span_done_2383:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2325
+	JMP   ring_row_2377
 
-ring_rows_done_2326:
+ring_rows_done_2378:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -29982,86 +31302,86 @@ ring_rows_done_2326:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2333
+	JLE  fold_ext_done_2385
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2334
+	JA   fold_ext_scalar_2386
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2332:
+fold_ext_2384:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2333
+	JBE     fold_ext_done_2385
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2332
+	JMP     fold_ext_2384
 
-fold_ext_scalar_2334:
+fold_ext_scalar_2386:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2335:
+fold_ext_element_2387:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2336
+	JBE    fold_ext_element_done_2388
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2335
+	JMP    fold_ext_element_2387
 
-fold_ext_element_done_2336:
-fold_ext_done_2333:
-fold_2337:
+fold_ext_element_done_2388:
+fold_ext_done_2385:
+fold_2389:
 	CMPQ   SI, BX
-	JBE    fold_done_2338
+	JBE    fold_done_2390
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2337
+	JMP    fold_2389
 
-fold_done_2338:
+fold_done_2390:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2339
+	JNE  sums_planes_2391
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2341:
+sums_vector_2393:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2342
+	JGT     sums_scalar_2394
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2341
+	JMP     sums_vector_2393
 
-sums_scalar_2342:
+sums_scalar_2394:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2340
+	JE     sums_done_2392
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2342
+	JMP    sums_scalar_2394
 
-sums_planes_2339:
+sums_planes_2391:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2343:
+sums_group_2395:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2345
+	JB     sums_single_2397
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -30070,7 +31390,7 @@ sums_group_2343:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2344:
+sums_group_plane_2396:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -30079,7 +31399,7 @@ sums_group_plane_2344:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2344
+	JB     sums_group_plane_2396
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -30092,29 +31412,29 @@ sums_group_plane_2344:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2343
+	JMP    sums_group_2395
 
-sums_single_2345:
+sums_single_2397:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2340
+	JE     sums_done_2392
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2346:
+sums_single_plane_2398:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2346
+	JB     sums_single_plane_2398
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2345
+	JMP    sums_single_2397
 
-sums_done_2340:
+sums_done_2392:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2316
+	JMP  ring_block_2368
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -30133,21 +31453,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1840-120
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2348
+	JBE    rows_chunk_sized_2400
 	MOVQ   DI, AX
 
-rows_double_2347:
+rows_double_2399:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2348
+	JA   rows_chunk_sized_2400
 	SHLQ $0x01, AX
-	JMP  rows_double_2347
+	JMP  rows_double_2399
 
-rows_chunk_sized_2348:
+rows_chunk_sized_2400:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2349:
+rows_group_2401:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -30157,7 +31477,7 @@ rows_group_2349:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2350:
+rows_chunk_2402:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -30166,15 +31486,15 @@ rows_chunk_2350:
 	ADDQ    AX, R8
 	MOVQ    1792(SP), R9
 
-rows_block_2351:
+rows_block_2403:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2352
+	JGT     rows_blocks_done_2404
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2353
+	JE      rows_first_2405
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -30183,9 +31503,9 @@ rows_block_2351:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2354
+	JMP     rows_loaded_2406
 
-rows_first_2353:
+rows_first_2405:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -30195,7 +31515,7 @@ rows_first_2353:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2354:
+rows_loaded_2406:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30204,7 +31524,7 @@ rows_loaded_2354:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2355:
+rows_row_2407:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -30257,11 +31577,11 @@ rows_row_2355:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2355
+	JB          rows_row_2407
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2356
+	JE          rows_stored_2408
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -30270,9 +31590,9 @@ rows_row_2355:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2357
+	JMP         rows_added_2409
 
-rows_stored_2356:
+rows_stored_2408:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -30306,29 +31626,29 @@ rows_stored_2356:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2357:
+rows_added_2409:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2351
+	JMP  rows_block_2403
 
-rows_blocks_done_2352:
-rows_block_2358:
+rows_blocks_done_2404:
+rows_block_2410:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2359
+	JGT     rows_blocks_done_2411
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2360
+	JE      rows_first_2412
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2361
+	JMP     rows_loaded_2413
 
-rows_first_2360:
+rows_first_2412:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2361:
+rows_loaded_2413:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30337,7 +31657,7 @@ rows_loaded_2361:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2362:
+rows_row_2414:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -30354,16 +31674,16 @@ rows_row_2362:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2362
+	JB          rows_row_2414
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2363
+	JE          rows_stored_2415
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2364
+	JMP         rows_added_2416
 
-rows_stored_2363:
+rows_stored_2415:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -30373,29 +31693,29 @@ rows_stored_2363:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2364:
+rows_added_2416:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2358
+	JMP  rows_block_2410
 
-rows_blocks_done_2359:
+rows_blocks_done_2411:
 	CMPQ    R9, 1800(SP)
-	JE      rows_chunk_done_2365
+	JE      rows_chunk_done_2417
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2366
+	JE      rows_first_2418
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2367
+	JMP     rows_loaded_2419
 
-rows_first_2366:
+rows_first_2418:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2367:
+rows_loaded_2419:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30404,7 +31724,7 @@ rows_loaded_2367:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2368:
+rows_row_2420:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -30421,16 +31741,16 @@ rows_row_2368:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2368
+	JB          rows_row_2420
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2369
+	JE          rows_stored_2421
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2370
+	JMP         rows_added_2422
 
-rows_stored_2369:
+rows_stored_2421:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -30441,17 +31761,17 @@ rows_stored_2369:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2370:
-rows_chunk_done_2365:
+rows_added_2422:
+rows_chunk_done_2417:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2350
+	JB   rows_chunk_2402
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, SI
-	JB   rows_group_2349
+	JB   rows_group_2401
 	VZEROUPPER
 	RET
 
@@ -30467,21 +31787,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1840-72
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2372
+	JBE    rows_chunk_sized_2424
 	MOVQ   BX, AX
 
-rows_double_2371:
+rows_double_2423:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2372
+	JA   rows_chunk_sized_2424
 	SHLQ $0x01, AX
-	JMP  rows_double_2371
+	JMP  rows_double_2423
 
-rows_chunk_sized_2372:
+rows_chunk_sized_2424:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2373:
+rows_group_2425:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -30491,7 +31811,7 @@ rows_group_2373:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2374:
+rows_chunk_2426:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -30500,15 +31820,15 @@ rows_chunk_2374:
 	ADDQ    AX, SI
 	MOVQ    1792(SP), DI
 
-rows_block_2375:
+rows_block_2427:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2376
+	JGT     rows_blocks_done_2428
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2377
+	JE      rows_first_2429
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -30517,9 +31837,9 @@ rows_block_2375:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2378
+	JMP     rows_loaded_2430
 
-rows_first_2377:
+rows_first_2429:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -30529,14 +31849,14 @@ rows_first_2377:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2378:
+rows_loaded_2430:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2379:
+rows_row_2431:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -30580,11 +31900,11 @@ rows_row_2379:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2379
+	JB          rows_row_2431
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2380
+	JE          rows_stored_2432
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -30593,9 +31913,9 @@ rows_row_2379:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2381
+	JMP         rows_added_2433
 
-rows_stored_2380:
+rows_stored_2432:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -30629,36 +31949,36 @@ rows_stored_2380:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2381:
+rows_added_2433:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2375
+	JMP  rows_block_2427
 
-rows_blocks_done_2376:
-rows_block_2382:
+rows_blocks_done_2428:
+rows_block_2434:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2383
+	JGT     rows_blocks_done_2435
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2384
+	JE      rows_first_2436
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2385
+	JMP     rows_loaded_2437
 
-rows_first_2384:
+rows_first_2436:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2385:
+rows_loaded_2437:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2386:
+rows_row_2438:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -30672,16 +31992,16 @@ rows_row_2386:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2386
+	JB          rows_row_2438
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2387
+	JE          rows_stored_2439
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2388
+	JMP         rows_added_2440
 
-rows_stored_2387:
+rows_stored_2439:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -30691,36 +32011,36 @@ rows_stored_2387:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2388:
+rows_added_2440:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2382
+	JMP  rows_block_2434
 
-rows_blocks_done_2383:
+rows_blocks_done_2435:
 	CMPQ    DI, 1800(SP)
-	JE      rows_chunk_done_2389
+	JE      rows_chunk_done_2441
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2390
+	JE      rows_first_2442
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2391
+	JMP     rows_loaded_2443
 
-rows_first_2390:
+rows_first_2442:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2391:
+rows_loaded_2443:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2392:
+rows_row_2444:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -30734,16 +32054,16 @@ rows_row_2392:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2392
+	JB          rows_row_2444
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2393
+	JE          rows_stored_2445
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2394
+	JMP         rows_added_2446
 
-rows_stored_2393:
+rows_stored_2445:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -30754,17 +32074,17 @@ rows_stored_2393:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2394:
-rows_chunk_done_2389:
+rows_added_2446:
+rows_chunk_done_2441:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2374
+	JB   rows_chunk_2426
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, DX
-	JB   rows_group_2373
+	JB   rows_group_2425
 	VZEROUPPER
 	RET
 
@@ -30781,21 +32101,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2396
+	JBE    rows_chunk_sized_2448
 	MOVQ   DI, AX
 
-rows_double_2395:
+rows_double_2447:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2396
+	JA   rows_chunk_sized_2448
 	SHLQ $0x01, AX
-	JMP  rows_double_2395
+	JMP  rows_double_2447
 
-rows_chunk_sized_2396:
+rows_chunk_sized_2448:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2397:
+rows_group_2449:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -30805,7 +32125,7 @@ rows_group_2397:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2398:
+rows_chunk_2450:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -30814,28 +32134,28 @@ rows_chunk_2398:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2399:
+rows_block_2451:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2400
+	JGT     rows_blocks_done_2452
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2401
+	JE      rows_first_2453
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2402
+	JMP     rows_loaded_2454
 
-rows_first_2401:
+rows_first_2453:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2402:
+rows_loaded_2454:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30844,7 +32164,7 @@ rows_loaded_2402:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2403:
+rows_row_2455:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -30873,18 +32193,18 @@ rows_row_2403:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2403
+	JB          rows_row_2455
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2404
+	JE          rows_stored_2456
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2405
+	JMP         rows_added_2457
 
-rows_stored_2404:
+rows_stored_2456:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -30898,27 +32218,27 @@ rows_stored_2404:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2405:
+rows_added_2457:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2399
+	JMP  rows_block_2451
 
-rows_blocks_done_2400:
-rows_block_2406:
+rows_blocks_done_2452:
+rows_block_2458:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2407
+	JGT     rows_blocks_done_2459
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2408
+	JE      rows_first_2460
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2409
+	JMP     rows_loaded_2461
 
-rows_first_2408:
+rows_first_2460:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2409:
+rows_loaded_2461:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30927,7 +32247,7 @@ rows_loaded_2409:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2410:
+rows_row_2462:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -30938,40 +32258,40 @@ rows_row_2410:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2410
+	JB          rows_row_2462
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2411
+	JE          rows_stored_2463
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2412
+	JMP         rows_added_2464
 
-rows_stored_2411:
+rows_stored_2463:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2412:
+rows_added_2464:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2406
+	JMP  rows_block_2458
 
-rows_blocks_done_2407:
+rows_blocks_done_2459:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2413
+	JE      rows_chunk_done_2465
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2414
+	JE      rows_first_2466
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2415
+	JMP     rows_loaded_2467
 
-rows_first_2414:
+rows_first_2466:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2415:
+rows_loaded_2467:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -30980,7 +32300,7 @@ rows_loaded_2415:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2416:
+rows_row_2468:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -30991,30 +32311,30 @@ rows_row_2416:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2416
+	JB          rows_row_2468
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2417
+	JE          rows_stored_2469
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2418
+	JMP         rows_added_2470
 
-rows_stored_2417:
+rows_stored_2469:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2418:
-rows_chunk_done_2413:
+rows_added_2470:
+rows_chunk_done_2465:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2398
+	JB   rows_chunk_2450
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2397
+	JB   rows_group_2449
 	VZEROUPPER
 	RET
 
@@ -31030,21 +32350,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2420
+	JBE    rows_chunk_sized_2472
 	MOVQ   BX, AX
 
-rows_double_2419:
+rows_double_2471:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2420
+	JA   rows_chunk_sized_2472
 	SHLQ $0x01, AX
-	JMP  rows_double_2419
+	JMP  rows_double_2471
 
-rows_chunk_sized_2420:
+rows_chunk_sized_2472:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2421:
+rows_group_2473:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -31054,7 +32374,7 @@ rows_group_2421:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2422:
+rows_chunk_2474:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -31063,35 +32383,35 @@ rows_chunk_2422:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2423:
+rows_block_2475:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2424
+	JGT     rows_blocks_done_2476
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2425
+	JE      rows_first_2477
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2426
+	JMP     rows_loaded_2478
 
-rows_first_2425:
+rows_first_2477:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2426:
+rows_loaded_2478:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2427:
+rows_row_2479:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -31111,18 +32431,18 @@ rows_row_2427:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2427
+	JB          rows_row_2479
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2428
+	JE          rows_stored_2480
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2429
+	JMP         rows_added_2481
 
-rows_stored_2428:
+rows_stored_2480:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -31136,34 +32456,34 @@ rows_stored_2428:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2429:
+rows_added_2481:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2423
+	JMP  rows_block_2475
 
-rows_blocks_done_2424:
-rows_block_2430:
+rows_blocks_done_2476:
+rows_block_2482:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2431
+	JGT     rows_blocks_done_2483
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2432
+	JE      rows_first_2484
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2433
+	JMP     rows_loaded_2485
 
-rows_first_2432:
+rows_first_2484:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2433:
+rows_loaded_2485:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2434:
+rows_row_2486:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -31171,47 +32491,47 @@ rows_row_2434:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2434
+	JB          rows_row_2486
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2435
+	JE          rows_stored_2487
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2436
+	JMP         rows_added_2488
 
-rows_stored_2435:
+rows_stored_2487:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2436:
+rows_added_2488:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2430
+	JMP  rows_block_2482
 
-rows_blocks_done_2431:
+rows_blocks_done_2483:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2437
+	JE      rows_chunk_done_2489
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2438
+	JE      rows_first_2490
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2439
+	JMP     rows_loaded_2491
 
-rows_first_2438:
+rows_first_2490:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2439:
+rows_loaded_2491:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2440:
+rows_row_2492:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -31219,30 +32539,30 @@ rows_row_2440:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2440
+	JB          rows_row_2492
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2441
+	JE          rows_stored_2493
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2442
+	JMP         rows_added_2494
 
-rows_stored_2441:
+rows_stored_2493:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2442:
-rows_chunk_done_2437:
+rows_added_2494:
+rows_chunk_done_2489:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2422
+	JB   rows_chunk_2474
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2421
+	JB   rows_group_2473
 	VZEROUPPER
 	RET
 
@@ -33440,16 +34760,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2443:
+sp_row_2495:
 	TESTQ DX, DX
-	JE    sp_done_2446
+	JE    sp_done_2498
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2447:
+sp_pairs_2499:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2448
+	JB      sp_group_2500
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -33457,7 +34777,7 @@ sp_pairs_2447:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2449:
+sp_pair_vector_2501:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -33473,21 +34793,21 @@ sp_pair_vector_2449:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2449
+	JNE     sp_pair_vector_2501
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2447
+	JMP     sp_pairs_2499
 
-sp_group_2448:
+sp_group_2500:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2444
+	JB      sp_partial_2496
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2451
+	JAE     sp_vectors_done_2503
 
-sp_vector_2450:
+sp_vector_2502:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -33497,16 +34817,16 @@ sp_vector_2450:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2450
+	JB      sp_vector_2502
 
-sp_vectors_done_2451:
+sp_vectors_done_2503:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2448
+	JMP  sp_group_2500
 
-sp_partial_2444:
+sp_partial_2496:
 	TESTQ     R9, R9
-	JE        sp_row_done_2445
+	JE        sp_row_done_2497
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -33518,9 +34838,9 @@ sp_partial_2444:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2453
+	JAE       sp_vectors_done_2505
 
-sp_vector_2452:
+sp_vector_2504:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -33530,11 +34850,11 @@ sp_vector_2452:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2452
+	JB      sp_vector_2504
 
-sp_vectors_done_2453:
+sp_vectors_done_2505:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2445
+	JE        sp_row_done_2497
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -33546,14 +34866,14 @@ sp_vectors_done_2453:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2445:
+sp_row_done_2497:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2443
+	JMP  sp_row_2495
 
-sp_done_2446:
+sp_done_2498:
 	VZEROUPPER
 	RET
 
@@ -33584,11 +34904,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2455
+	JE      sp_sum_fewer_2507
 
-sp_sum_channels_2454:
+sp_sum_channels_2506:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2455
+	JB     sp_sum_fewer_2507
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33599,18 +34919,18 @@ sp_sum_channels_2454:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2456:
+sp_sum_row_2508:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2459
+	JAE  sp_sum_rows_done_2511
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2457:
+sp_sum_vector_2509:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2458
+	JE          sp_sum_last_2510
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -33664,9 +34984,9 @@ sp_sum_vector_2457:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2457
+	JMP         sp_sum_vector_2509
 
-sp_sum_last_2458:
+sp_sum_last_2510:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -33732,9 +35052,9 @@ sp_sum_last_2458:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2456
+	JMP         sp_sum_row_2508
 
-sp_sum_rows_done_2459:
+sp_sum_rows_done_2511:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -33767,12 +35087,12 @@ sp_sum_rows_done_2459:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2454
+	JMP          sp_sum_channels_2506
 
-sp_sum_fewer_2455:
-sp_sum_channels_2461:
+sp_sum_fewer_2507:
+sp_sum_channels_2513:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2462
+	JB     sp_sum_fewer_2514
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -33780,16 +35100,16 @@ sp_sum_channels_2461:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2463:
+sp_sum_row_2515:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2466
+	JAE  sp_sum_rows_done_2518
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2464:
+sp_sum_vector_2516:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2465
+	JE          sp_sum_last_2517
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -33817,11 +35137,11 @@ sp_sum_vector_2464:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2464
+	JMP         sp_sum_vector_2516
 
-sp_sum_last_2465:
+sp_sum_last_2517:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2468
+	JNE         sp_sum_masked_2520
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -33842,9 +35162,9 @@ sp_sum_last_2465:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2467
+	JMP         sp_sum_row_done_2519
 
-sp_sum_masked_2468:
+sp_sum_masked_2520:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -33878,11 +35198,11 @@ sp_sum_masked_2468:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2467:
+sp_sum_row_done_2519:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2463
+	JMP  sp_sum_row_2515
 
-sp_sum_rows_done_2466:
+sp_sum_rows_done_2518:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -33902,25 +35222,25 @@ sp_sum_rows_done_2466:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2461
+	JMP          sp_sum_channels_2513
 
-sp_sum_fewer_2462:
-sp_sum_channels_2469:
+sp_sum_fewer_2514:
+sp_sum_channels_2521:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2470
+	JB     sp_sum_fewer_2522
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2471:
+sp_sum_row_2523:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2474
+	JAE  sp_sum_rows_done_2526
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2472:
+sp_sum_vector_2524:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2473
+	JE          sp_sum_last_2525
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -33930,9 +35250,9 @@ sp_sum_vector_2472:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2472
+	JMP         sp_sum_vector_2524
 
-sp_sum_last_2473:
+sp_sum_last_2525:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -33942,9 +35262,9 @@ sp_sum_last_2473:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2471
+	JMP         sp_sum_row_2523
 
-sp_sum_rows_done_2474:
+sp_sum_rows_done_2526:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -33958,9 +35278,9 @@ sp_sum_rows_done_2474:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2469
+	JMP          sp_sum_channels_2521
 
-sp_sum_fewer_2470:
+sp_sum_fewer_2522:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -33974,16 +35294,16 @@ sp_sum_fewer_2470:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2476:
+sp_row_2528:
 	TESTQ BX, BX
-	JE    sp_done_2479
+	JE    sp_done_2531
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2480:
+sp_pairs_2532:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2481
+	JB      sp_group_2533
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -33991,7 +35311,7 @@ sp_pairs_2480:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2482:
+sp_pair_vector_2534:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -34009,21 +35329,21 @@ sp_pair_vector_2482:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2482
+	JNE     sp_pair_vector_2534
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2480
+	JMP     sp_pairs_2532
 
-sp_group_2481:
+sp_group_2533:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2477
+	JB      sp_partial_2529
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2484
+	JAE     sp_vectors_done_2536
 
-sp_vector_2483:
+sp_vector_2535:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -34034,16 +35354,16 @@ sp_vector_2483:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2483
+	JB      sp_vector_2535
 
-sp_vectors_done_2484:
+sp_vectors_done_2536:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2481
+	JMP  sp_group_2533
 
-sp_partial_2477:
+sp_partial_2529:
 	TESTQ     R10, R10
-	JE        sp_row_done_2478
+	JE        sp_row_done_2530
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -34055,9 +35375,9 @@ sp_partial_2477:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2486
+	JAE       sp_vectors_done_2538
 
-sp_vector_2485:
+sp_vector_2537:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -34068,11 +35388,11 @@ sp_vector_2485:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2485
+	JB      sp_vector_2537
 
-sp_vectors_done_2486:
+sp_vectors_done_2538:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2478
+	JE        sp_row_done_2530
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -34085,15 +35405,15 @@ sp_vectors_done_2486:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2478:
+sp_row_done_2530:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2476
+	JMP  sp_row_2528
 
-sp_done_2479:
+sp_done_2531:
 	VZEROUPPER
 	RET
 
@@ -34114,16 +35434,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2487:
+sp_row_2539:
 	TESTQ BX, BX
-	JE    sp_done_2490
+	JE    sp_done_2542
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2491:
+sp_pairs_2543:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2492
+	JB      sp_group_2544
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -34131,7 +35451,7 @@ sp_pairs_2491:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2493:
+sp_pair_vector_2545:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -34149,21 +35469,21 @@ sp_pair_vector_2493:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2493
+	JNE     sp_pair_vector_2545
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2491
+	JMP     sp_pairs_2543
 
-sp_group_2492:
+sp_group_2544:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2488
+	JB      sp_partial_2540
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2495
+	JAE     sp_vectors_done_2547
 
-sp_vector_2494:
+sp_vector_2546:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -34174,16 +35494,16 @@ sp_vector_2494:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2494
+	JB      sp_vector_2546
 
-sp_vectors_done_2495:
+sp_vectors_done_2547:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2492
+	JMP  sp_group_2544
 
-sp_partial_2488:
+sp_partial_2540:
 	TESTQ     R10, R10
-	JE        sp_row_done_2489
+	JE        sp_row_done_2541
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -34195,9 +35515,9 @@ sp_partial_2488:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2497
+	JAE       sp_vectors_done_2549
 
-sp_vector_2496:
+sp_vector_2548:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -34208,11 +35528,11 @@ sp_vector_2496:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2496
+	JB      sp_vector_2548
 
-sp_vectors_done_2497:
+sp_vectors_done_2549:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2489
+	JE        sp_row_done_2541
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -34225,15 +35545,15 @@ sp_vectors_done_2497:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2489:
+sp_row_done_2541:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2487
+	JMP  sp_row_2539
 
-sp_done_2490:
+sp_done_2542:
 	VZEROUPPER
 	RET
 
@@ -34264,11 +35584,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2499
+	JE      sp_sum_fewer_2551
 
-sp_sum_channels_2498:
+sp_sum_channels_2550:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2499
+	JB     sp_sum_fewer_2551
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -34279,18 +35599,18 @@ sp_sum_channels_2498:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2500:
+sp_sum_row_2552:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2503
+	JAE  sp_sum_rows_done_2555
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2501:
+sp_sum_vector_2553:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2502
+	JE          sp_sum_last_2554
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -34344,9 +35664,9 @@ sp_sum_vector_2501:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2501
+	JMP         sp_sum_vector_2553
 
-sp_sum_last_2502:
+sp_sum_last_2554:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -34412,9 +35732,9 @@ sp_sum_last_2502:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2500
+	JMP         sp_sum_row_2552
 
-sp_sum_rows_done_2503:
+sp_sum_rows_done_2555:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -34447,12 +35767,12 @@ sp_sum_rows_done_2503:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2498
+	JMP          sp_sum_channels_2550
 
-sp_sum_fewer_2499:
-sp_sum_channels_2505:
+sp_sum_fewer_2551:
+sp_sum_channels_2557:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2506
+	JB     sp_sum_fewer_2558
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -34460,16 +35780,16 @@ sp_sum_channels_2505:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2507:
+sp_sum_row_2559:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2510
+	JAE  sp_sum_rows_done_2562
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2508:
+sp_sum_vector_2560:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2509
+	JE          sp_sum_last_2561
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -34497,11 +35817,11 @@ sp_sum_vector_2508:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2508
+	JMP         sp_sum_vector_2560
 
-sp_sum_last_2509:
+sp_sum_last_2561:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2512
+	JNE         sp_sum_masked_2564
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -34522,9 +35842,9 @@ sp_sum_last_2509:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2511
+	JMP         sp_sum_row_done_2563
 
-sp_sum_masked_2512:
+sp_sum_masked_2564:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -34558,11 +35878,11 @@ sp_sum_masked_2512:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2511:
+sp_sum_row_done_2563:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2507
+	JMP  sp_sum_row_2559
 
-sp_sum_rows_done_2510:
+sp_sum_rows_done_2562:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -34582,25 +35902,25 @@ sp_sum_rows_done_2510:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2505
+	JMP          sp_sum_channels_2557
 
-sp_sum_fewer_2506:
-sp_sum_channels_2513:
+sp_sum_fewer_2558:
+sp_sum_channels_2565:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2514
+	JB     sp_sum_fewer_2566
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2515:
+sp_sum_row_2567:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2518
+	JAE  sp_sum_rows_done_2570
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2516:
+sp_sum_vector_2568:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2517
+	JE          sp_sum_last_2569
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -34610,9 +35930,9 @@ sp_sum_vector_2516:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2516
+	JMP         sp_sum_vector_2568
 
-sp_sum_last_2517:
+sp_sum_last_2569:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -34622,9 +35942,9 @@ sp_sum_last_2517:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2515
+	JMP         sp_sum_row_2567
 
-sp_sum_rows_done_2518:
+sp_sum_rows_done_2570:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -34638,9 +35958,9 @@ sp_sum_rows_done_2518:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2513
+	JMP          sp_sum_channels_2565
 
-sp_sum_fewer_2514:
+sp_sum_fewer_2566:
 	VZEROUPPER
 	RET
 
@@ -36838,16 +38158,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2520:
+sp_row_2572:
 	TESTQ DX, DX
-	JE    sp_done_2523
+	JE    sp_done_2575
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2524:
+sp_pairs_2576:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2525
+	JB      sp_group_2577
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -36855,7 +38175,7 @@ sp_pairs_2524:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2526:
+sp_pair_vector_2578:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -36871,21 +38191,21 @@ sp_pair_vector_2526:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2526
+	JNE     sp_pair_vector_2578
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2524
+	JMP     sp_pairs_2576
 
-sp_group_2525:
+sp_group_2577:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2521
+	JB      sp_partial_2573
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2528
+	JAE     sp_vectors_done_2580
 
-sp_vector_2527:
+sp_vector_2579:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -36895,16 +38215,16 @@ sp_vector_2527:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2527
+	JB      sp_vector_2579
 
-sp_vectors_done_2528:
+sp_vectors_done_2580:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2525
+	JMP  sp_group_2577
 
-sp_partial_2521:
+sp_partial_2573:
 	TESTQ     R9, R9
-	JE        sp_row_done_2522
+	JE        sp_row_done_2574
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -36916,9 +38236,9 @@ sp_partial_2521:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2530
+	JAE       sp_vectors_done_2582
 
-sp_vector_2529:
+sp_vector_2581:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -36928,11 +38248,11 @@ sp_vector_2529:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2529
+	JB      sp_vector_2581
 
-sp_vectors_done_2530:
+sp_vectors_done_2582:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2522
+	JE        sp_row_done_2574
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -36944,14 +38264,14 @@ sp_vectors_done_2530:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2522:
+sp_row_done_2574:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2520
+	JMP  sp_row_2572
 
-sp_done_2523:
+sp_done_2575:
 	VZEROUPPER
 	RET
 
@@ -36982,11 +38302,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2532
+	JE      sp_sum_fewer_2584
 
-sp_sum_channels_2531:
+sp_sum_channels_2583:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2532
+	JB     sp_sum_fewer_2584
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36997,18 +38317,18 @@ sp_sum_channels_2531:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2533:
+sp_sum_row_2585:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2536
+	JAE  sp_sum_rows_done_2588
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2534:
+sp_sum_vector_2586:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2535
+	JE          sp_sum_last_2587
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37062,9 +38382,9 @@ sp_sum_vector_2534:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2534
+	JMP         sp_sum_vector_2586
 
-sp_sum_last_2535:
+sp_sum_last_2587:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37114,9 +38434,9 @@ sp_sum_last_2535:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2533
+	JMP         sp_sum_row_2585
 
-sp_sum_rows_done_2536:
+sp_sum_rows_done_2588:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -37147,12 +38467,12 @@ sp_sum_rows_done_2536:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2531
+	JMP          sp_sum_channels_2583
 
-sp_sum_fewer_2532:
-sp_sum_channels_2538:
+sp_sum_fewer_2584:
+sp_sum_channels_2590:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2539
+	JB     sp_sum_fewer_2591
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37160,16 +38480,16 @@ sp_sum_channels_2538:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2540:
+sp_sum_row_2592:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2543
+	JAE  sp_sum_rows_done_2595
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2541:
+sp_sum_vector_2593:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2542
+	JE          sp_sum_last_2594
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37197,11 +38517,11 @@ sp_sum_vector_2541:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2541
+	JMP         sp_sum_vector_2593
 
-sp_sum_last_2542:
+sp_sum_last_2594:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2545
+	JNE         sp_sum_masked_2597
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -37220,9 +38540,9 @@ sp_sum_last_2542:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2544
+	JMP         sp_sum_row_done_2596
 
-sp_sum_masked_2545:
+sp_sum_masked_2597:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37248,11 +38568,11 @@ sp_sum_masked_2545:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2544:
+sp_sum_row_done_2596:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2540
+	JMP  sp_sum_row_2592
 
-sp_sum_rows_done_2543:
+sp_sum_rows_done_2595:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37271,25 +38591,25 @@ sp_sum_rows_done_2543:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2538
+	JMP          sp_sum_channels_2590
 
-sp_sum_fewer_2539:
-sp_sum_channels_2546:
+sp_sum_fewer_2591:
+sp_sum_channels_2598:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2547
+	JB     sp_sum_fewer_2599
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2548:
+sp_sum_row_2600:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2551
+	JAE  sp_sum_rows_done_2603
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2549:
+sp_sum_vector_2601:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2550
+	JE          sp_sum_last_2602
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37299,9 +38619,9 @@ sp_sum_vector_2549:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2549
+	JMP         sp_sum_vector_2601
 
-sp_sum_last_2550:
+sp_sum_last_2602:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37309,9 +38629,9 @@ sp_sum_last_2550:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2548
+	JMP         sp_sum_row_2600
 
-sp_sum_rows_done_2551:
+sp_sum_rows_done_2603:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37322,9 +38642,9 @@ sp_sum_rows_done_2551:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2546
+	JMP          sp_sum_channels_2598
 
-sp_sum_fewer_2547:
+sp_sum_fewer_2599:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -37338,16 +38658,16 @@ sp_sum_fewer_2547:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2553:
+sp_row_2605:
 	TESTQ BX, BX
-	JE    sp_done_2556
+	JE    sp_done_2608
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2557:
+sp_pairs_2609:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2558
+	JB      sp_group_2610
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -37355,7 +38675,7 @@ sp_pairs_2557:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2559:
+sp_pair_vector_2611:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -37373,21 +38693,21 @@ sp_pair_vector_2559:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2559
+	JNE     sp_pair_vector_2611
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2557
+	JMP     sp_pairs_2609
 
-sp_group_2558:
+sp_group_2610:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2554
+	JB      sp_partial_2606
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2561
+	JAE     sp_vectors_done_2613
 
-sp_vector_2560:
+sp_vector_2612:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -37398,16 +38718,16 @@ sp_vector_2560:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2560
+	JB      sp_vector_2612
 
-sp_vectors_done_2561:
+sp_vectors_done_2613:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2558
+	JMP  sp_group_2610
 
-sp_partial_2554:
+sp_partial_2606:
 	TESTQ     R10, R10
-	JE        sp_row_done_2555
+	JE        sp_row_done_2607
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -37419,9 +38739,9 @@ sp_partial_2554:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2563
+	JAE       sp_vectors_done_2615
 
-sp_vector_2562:
+sp_vector_2614:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -37432,11 +38752,11 @@ sp_vector_2562:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2562
+	JB      sp_vector_2614
 
-sp_vectors_done_2563:
+sp_vectors_done_2615:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2555
+	JE        sp_row_done_2607
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -37449,15 +38769,15 @@ sp_vectors_done_2563:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2555:
+sp_row_done_2607:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2553
+	JMP  sp_row_2605
 
-sp_done_2556:
+sp_done_2608:
 	VZEROUPPER
 	RET
 
@@ -37478,16 +38798,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2564:
+sp_row_2616:
 	TESTQ BX, BX
-	JE    sp_done_2567
+	JE    sp_done_2619
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2568:
+sp_pairs_2620:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2569
+	JB      sp_group_2621
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -37495,7 +38815,7 @@ sp_pairs_2568:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2570:
+sp_pair_vector_2622:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -37513,21 +38833,21 @@ sp_pair_vector_2570:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2570
+	JNE     sp_pair_vector_2622
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2568
+	JMP     sp_pairs_2620
 
-sp_group_2569:
+sp_group_2621:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2565
+	JB      sp_partial_2617
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2572
+	JAE     sp_vectors_done_2624
 
-sp_vector_2571:
+sp_vector_2623:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -37538,16 +38858,16 @@ sp_vector_2571:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2571
+	JB      sp_vector_2623
 
-sp_vectors_done_2572:
+sp_vectors_done_2624:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2569
+	JMP  sp_group_2621
 
-sp_partial_2565:
+sp_partial_2617:
 	TESTQ     R10, R10
-	JE        sp_row_done_2566
+	JE        sp_row_done_2618
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -37559,9 +38879,9 @@ sp_partial_2565:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2574
+	JAE       sp_vectors_done_2626
 
-sp_vector_2573:
+sp_vector_2625:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -37572,11 +38892,11 @@ sp_vector_2573:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2573
+	JB      sp_vector_2625
 
-sp_vectors_done_2574:
+sp_vectors_done_2626:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2566
+	JE        sp_row_done_2618
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -37589,15 +38909,15 @@ sp_vectors_done_2574:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2566:
+sp_row_done_2618:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2564
+	JMP  sp_row_2616
 
-sp_done_2567:
+sp_done_2619:
 	VZEROUPPER
 	RET
 
@@ -37628,11 +38948,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2576
+	JE      sp_sum_fewer_2628
 
-sp_sum_channels_2575:
+sp_sum_channels_2627:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2576
+	JB     sp_sum_fewer_2628
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37643,18 +38963,18 @@ sp_sum_channels_2575:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2577:
+sp_sum_row_2629:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2580
+	JAE  sp_sum_rows_done_2632
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2578:
+sp_sum_vector_2630:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2579
+	JE          sp_sum_last_2631
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37708,9 +39028,9 @@ sp_sum_vector_2578:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2578
+	JMP         sp_sum_vector_2630
 
-sp_sum_last_2579:
+sp_sum_last_2631:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37760,9 +39080,9 @@ sp_sum_last_2579:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2577
+	JMP         sp_sum_row_2629
 
-sp_sum_rows_done_2580:
+sp_sum_rows_done_2632:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -37793,12 +39113,12 @@ sp_sum_rows_done_2580:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2575
+	JMP          sp_sum_channels_2627
 
-sp_sum_fewer_2576:
-sp_sum_channels_2582:
+sp_sum_fewer_2628:
+sp_sum_channels_2634:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2583
+	JB     sp_sum_fewer_2635
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37806,16 +39126,16 @@ sp_sum_channels_2582:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2584:
+sp_sum_row_2636:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2587
+	JAE  sp_sum_rows_done_2639
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2585:
+sp_sum_vector_2637:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2586
+	JE          sp_sum_last_2638
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37843,11 +39163,11 @@ sp_sum_vector_2585:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2585
+	JMP         sp_sum_vector_2637
 
-sp_sum_last_2586:
+sp_sum_last_2638:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2589
+	JNE         sp_sum_masked_2641
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -37866,9 +39186,9 @@ sp_sum_last_2586:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2588
+	JMP         sp_sum_row_done_2640
 
-sp_sum_masked_2589:
+sp_sum_masked_2641:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37894,11 +39214,11 @@ sp_sum_masked_2589:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2588:
+sp_sum_row_done_2640:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2584
+	JMP  sp_sum_row_2636
 
-sp_sum_rows_done_2587:
+sp_sum_rows_done_2639:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37917,25 +39237,25 @@ sp_sum_rows_done_2587:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2582
+	JMP          sp_sum_channels_2634
 
-sp_sum_fewer_2583:
-sp_sum_channels_2590:
+sp_sum_fewer_2635:
+sp_sum_channels_2642:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2591
+	JB     sp_sum_fewer_2643
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2592:
+sp_sum_row_2644:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2595
+	JAE  sp_sum_rows_done_2647
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2593:
+sp_sum_vector_2645:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2594
+	JE          sp_sum_last_2646
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37945,9 +39265,9 @@ sp_sum_vector_2593:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2593
+	JMP         sp_sum_vector_2645
 
-sp_sum_last_2594:
+sp_sum_last_2646:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37955,9 +39275,9 @@ sp_sum_last_2594:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2592
+	JMP         sp_sum_row_2644
 
-sp_sum_rows_done_2595:
+sp_sum_rows_done_2647:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37968,9 +39288,9 @@ sp_sum_rows_done_2595:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2590
+	JMP          sp_sum_channels_2642
 
-sp_sum_fewer_2591:
+sp_sum_fewer_2643:
 	VZEROUPPER
 	RET
 
@@ -37984,19 +39304,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2598:
+sums_vector_2650:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2599
+	JGT        sums_scalar_2651
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2598
+	JMP        sums_vector_2650
 
-sums_scalar_2599:
+sums_scalar_2651:
 	CMPQ      BX, DX
-	JE        add_done_2597
+	JE        add_done_2649
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -38004,9 +39324,9 @@ sums_scalar_2599:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2599
+	JMP       sums_scalar_2651
 
-add_done_2597:
+add_done_2649:
 	VZEROUPPER
 	RET
 
@@ -38020,24 +39340,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2601:
+sums_vector_2653:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2602
+	JGT     sums_scalar_2654
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2601
+	JMP     sums_vector_2653
 
-sums_scalar_2602:
+sums_scalar_2654:
 	CMPQ   BX, DX
-	JE     add_done_2600
+	JE     add_done_2652
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2602
+	JMP    sums_scalar_2654
 
-add_done_2600:
+add_done_2652:
 	VZEROUPPER
 	RET
