@@ -73,6 +73,8 @@ func planChannels[E Float](isa isaID, n, channels, inner int, sums bool) plan {
 		return planPattern
 	case sums && rowsFirst(isa, n, channels, inner, size):
 		return planRows
+	case shortPlanesFit(isa, n, inner, size, sums):
+		return planPlanes
 	case smallPlanesFit(isa, n, channels, inner, size, sums):
 		return planSmallPlanes
 	case period <= ringLimit(isa, size, sums):
@@ -216,17 +218,41 @@ func rowsFit(isa isaID, n, channels, size int) bool {
 // 155 vs 104, 32x16x9 534 vs 390), and over many rows the sums, which read
 // each group of channels row by row, fall behind (dalpha only 64x128x9 28.7
 // vs 21.1 us). Outputs large enough to stream keep the kernels that
-// stream them (the SmallPlanes kernels do not).
+// stream them (the SmallPlanes kernels do not). Without slope gradients,
+// planes that the planes kernel runs as straight runs of vectors
+// (shortPlanesFit) go there.
 func smallPlanesFit(isa isaID, n, channels, inner, size int, sums bool) bool {
-	if !smallPlanesKernels[isa] || inner < 2 || inner > smallPlanesMax || n*size >= streamBytes() {
+	if !smallPlanesKernels[isa] || inner < 2 || inner > smallPlanesMax || n*size >= streamBytes() ||
+		!sums && inner*size >= shortPlaneMinBytes && shortPlaneBytes[isa] != 0 { // shortPlanesFit, inlined
 		return false
 	}
 	period := channels * inner
 	if sums {
 		return n <= 4*period
 	}
-	return n == period || period > ringLimit(isa, size, false)
+	return n == period || period > ringLimits[isa][size>>3][0] // ringLimit(isa, size, false), cheaper to inline
 }
+
+// shortPlanesFit reports whether isa's planes kernel takes planes of inner
+// elements without slope gradients ahead of the SmallPlanes and Ring
+// kernels: planes of at least 64 bytes that it runs as straight runs of
+// vectors (shortPlaneBytes), in outputs too small to stream (the Ring
+// kernel streams them). Measured on AVX2, forward, kernels alone, rows x
+// channels x inner, ns, planes against the plan before: float32 1x16x16
+// 37 vs 45 (SmallPlanes), 1x64x16 67 vs 95, 4x16x16 116 vs 146 (Ring),
+// 16x16x16 443 vs 450, 1x16x25 58 vs 117 (Ring), 4x16x25 121 vs 124;
+// float64 1x128x9 186 vs 211, 1x64x9 97 vs 106, 1x16x12 42 vs 58, 4x16x12
+// 125 vs 219 (Ring), 16x16x12 601 vs 669, 4x16x16 208 vs 260. Shorter
+// planes stay where they were: float32 1x128x9 SmallPlanes 104 vs 149,
+// 16x16x12 Ring 344 vs 442, 1x16x12 37 vs 40; float64 16x16x6 Ring 171 vs
+// 257.
+func shortPlanesFit(isa isaID, n, inner, size int, sums bool) bool {
+	bytes := inner * size
+	return !sums && bytes >= shortPlaneMinBytes && bytes <= shortPlaneBytes[isa] && n*size < streamBytes()
+}
+
+// shortPlaneMinBytes is the shortest plane that shortPlanesFit takes.
+const shortPlaneMinBytes = 64
 
 // minSegment is the fewest planes per segment worth a Ring kernel's
 // segments with slope gradients.

@@ -16,12 +16,17 @@ func TestLayoutsCoverEveryPlan(t *testing.T) {
 func testLayoutsCoverEveryPlan[T Float](t *testing.T) {
 	forEachISA(t, func(t *testing.T, isa isaID) {
 		forward, sums := map[plan]int{}, map[plan]int{}
+		short := 0 // planes run as straight runs of vectors (shortPlanesFit)
 		count := func() {
 			for _, channels := range append(channelCounts, 600, 1100) {
 				for _, inner := range inners {
 					for _, outer := range outers(channels, inner) {
 						n := outer * channels * inner
-						forward[planChannels[T](isa, n, channels, inner, false)]++
+						p := planChannels[T](isa, n, channels, inner, false)
+						forward[p]++
+						if p == planPlanes && shortPlanesFit(isa, n, inner, sizeOf[T](), false) {
+							short++
+						}
 						sums[planChannels[T](isa, n, channels, inner, true)]++
 					}
 				}
@@ -64,7 +69,12 @@ func testLayoutsCoverEveryPlan[T Float](t *testing.T) {
 				t.Errorf("no test layout runs plan %d with slope gradients (have %v)", p, sums)
 			}
 		}
-		t.Logf("forward %v, with sums %v", forward, sums)
+		if shortPlaneBytes[isa] == 0 {
+			t.Logf("%v runs no planes as straight runs", isa)
+		} else if short == 0 {
+			t.Errorf("no test layout runs the planes kernel's straight runs")
+		}
+		t.Logf("forward %v (straight runs of planes: %d), with sums %v", forward, short, sums)
 	})
 }
 
