@@ -223,7 +223,7 @@ func rowsFit(isa isaID, n, channels, size int) bool {
 // (shortPlanesFit) go there.
 func smallPlanesFit(isa isaID, n, channels, inner, size int, sums bool) bool {
 	if !smallPlanesKernels[isa] || inner < 2 || inner > smallPlanesMax || n*size >= streamBytes() ||
-		!sums && inner*size >= shortPlaneMinBytes && shortPlaneBytes[isa] != 0 { // shortPlanesFit, inlined
+		!sums && shortPlaneBytes[isa] != 0 && shortPlaneLength(inner*size) { // shortPlanesFit, inlined
 		return false
 	}
 	period := channels * inner
@@ -235,9 +235,9 @@ func smallPlanesFit(isa isaID, n, channels, inner, size int, sums bool) bool {
 
 // shortPlanesFit reports whether isa's planes kernel takes planes of inner
 // elements without slope gradients ahead of the SmallPlanes and Ring
-// kernels: planes of at least 64 bytes that it runs as straight runs of
-// vectors (shortPlaneBytes), in outputs too small to stream (the Ring
-// kernel streams them). Measured on AVX2, forward, kernels alone, rows x
+// kernels: planes that it runs as straight runs of vectors
+// (shortPlaneBytes), of a length shortPlaneLength takes, in outputs too
+// small to stream (the Ring kernel streams them). Measured on AVX2, forward, kernels alone, rows x
 // channels x inner, ns, planes against the plan before: float32 1x16x16
 // 37 vs 45 (SmallPlanes), 1x64x16 67 vs 95, 4x16x16 116 vs 146 (Ring),
 // 16x16x16 443 vs 450, 1x16x25 58 vs 117 (Ring), 4x16x25 121 vs 124;
@@ -245,14 +245,18 @@ func smallPlanesFit(isa isaID, n, channels, inner, size int, sums bool) bool {
 // 125 vs 219 (Ring), 16x16x12 601 vs 669, 4x16x16 208 vs 260. Shorter
 // planes stay where they were: float32 1x128x9 SmallPlanes 104 vs 149,
 // 16x16x12 Ring 344 vs 442, 1x16x12 37 vs 40; float64 16x16x6 Ring 171 vs
-// 257.
+// 257. dx-only float64 3x3 planes (72 bytes, two vectors and a quarter,
+// whose last vector overlaps most of the one before) took as long on the
+// planes kernel as on SmallPlanes, or longer (1x128x9 223 vs 221, 351 vs
+// 292 on a busy stretch; forward 185 vs 212), so SmallPlanes keep them.
 func shortPlanesFit(isa isaID, n, inner, size int, sums bool) bool {
 	bytes := inner * size
-	return !sums && bytes >= shortPlaneMinBytes && bytes <= shortPlaneBytes[isa] && n*size < streamBytes()
+	return !sums && shortPlaneLength(bytes) && bytes <= shortPlaneBytes[isa] && n*size < streamBytes()
 }
 
-// shortPlaneMinBytes is the shortest plane that shortPlanesFit takes.
-const shortPlaneMinBytes = 64
+// shortPlaneLength reports whether shortPlanesFit takes planes of bytes
+// bytes: at least three AVX2 vectors, or exactly two.
+func shortPlaneLength(bytes int) bool { return bytes >= 96 || bytes == 64 }
 
 // minSegment is the fewest planes per segment worth a Ring kernel's
 // segments with slope gradients.
