@@ -94,6 +94,10 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 	case smallPlanesFit(isa, len(x), len(alpha), inner, sizeOf[T](), dalpha != nil):
 		// planChannels' choice for small planes, without a plan too.
 		backwardSmallPlanes(isa, dx, dalpha, dy, x, alpha, inner)
+	case dalpha == nil && ringRowsFirst(isa, len(alpha), inner, sizeOf[T]()):
+		backwardRingDxKernel(isa, dx, dy, x, alpha, inner) // as forwardChannels
+	case dalpha == nil && planesFirst(isa, len(x), len(alpha), inner, sizeOf[T]()):
+		backwardPlanesDxKernel(isa, dx, dy, x, alpha, inner)
 	default:
 		backwardChannelsOf(isa, dx, dalpha, dy, x, alpha, inner)
 	}

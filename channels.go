@@ -105,6 +105,25 @@ func patternFirst(isa isaID, n, channels, inner, size int) bool {
 	return inner == 1 && (n == channels || patternRows(isa, n, channels, size))
 }
 
+// ringRowsFirst reports whether planChannels gives channel-last rows
+// without slope gradients that patternFirst did not take the Ring kernel:
+// a period (the channels) within its limit. Small enough to inline, as
+// planesFirst: the exported functions test both before they plan, so
+// that these calls skip planChannels and the call into it too.
+func ringRowsFirst(isa isaID, channels, inner, size int) bool {
+	return inner == 1 && channels <= ringLimits[isa][size>>3][0]
+}
+
+// planesFirst reports whether planChannels gives a layout of planes
+// (inner > 1, more than one channel) without slope gradients the planes
+// kernel: where it runs them as straight runs (shortPlanesFit), or planes
+// longer than SmallPlanes and the Ring kernel's segments take, in a
+// period longer than its limit.
+func planesFirst(isa isaID, n, channels, inner, size int) bool {
+	return shortPlanesFit(isa, n, inner, size, false) ||
+		inner > smallPlanesMax && inner*size > ringPlaneBytes[isa][size>>3] && channels*inner > ringLimits[isa][size>>3][0]
+}
+
 // rowsFirst reports whether the Rows kernel takes the layout's slope
 // gradients ahead of the other plans (rowsFit).
 func rowsFirst(isa isaID, n, channels, inner, size int) bool {

@@ -79,6 +79,10 @@ func forwardChannels[T Float](isa isaID, dst, x, alpha []T, inner int) {
 	case smallPlanesFit(isa, len(x), len(alpha), inner, sizeOf[T](), false):
 		// planChannels' choice for small planes, without a plan too.
 		forwardSmallPlanesKernel(isa, dst, x, alpha, inner)
+	case ringRowsFirst(isa, len(alpha), inner, sizeOf[T]()):
+		forwardRingKernel(isa, dst, x, alpha, inner) // and for rows of a short period
+	case planesFirst(isa, len(x), len(alpha), inner, sizeOf[T]()):
+		forwardPlanesKernel(isa, dst, x, alpha, inner) // and for planes it takes
 	default:
 		forwardChannelsOf(isa, dst, x, alpha, inner)
 	}

@@ -115,10 +115,10 @@ func TestRingNeverTooLong(t *testing.T) {
 	}
 }
 
-// TestFirstChoicesArePlans: the exported functions run the pattern, Rows
-// and SmallPlanes kernels without planning where patternFirst, rowsFirst
-// and smallPlanesFit say so; for every test layout these must be
-// planChannels' own choices.
+// TestFirstChoicesArePlans: the exported functions run the pattern, Rows,
+// SmallPlanes, Ring and planes kernels without planning where
+// patternFirst, rowsFirst, smallPlanesFit, ringRowsFirst and planesFirst
+// say so; for every test layout these must be planChannels' own choices.
 func TestFirstChoicesArePlans(t *testing.T) {
 	t.Run("f32", testFirstChoicesArePlans[float32])
 	t.Run("f64", testFirstChoicesArePlans[float64])
@@ -149,6 +149,22 @@ func testFirstChoicesArePlans[T Float](t *testing.T) {
 							}
 						}
 					}
+					// After patternFirst and smallPlanesFit, as the exported
+					// functions test them.
+					if !patternFirst(isa, n, channels, inner, size) && !smallPlanesFit(isa, n, channels, inner, size, false) {
+						if ringRowsFirst(isa, channels, inner, size) {
+							taken++
+							if p := planChannels[T](isa, n, channels, inner, false); p != planRing {
+								t.Errorf("%v C=%d inner=%d outer=%d: ringRowsFirst, but the plan is %d", isa, channels, inner, outer, p)
+							}
+						}
+						if planesFirst(isa, n, channels, inner, size) {
+							taken++
+							if p := planChannels[T](isa, n, channels, inner, false); p != planPlanes {
+								t.Errorf("%v C=%d inner=%d outer=%d: planesFirst, but the plan is %d", isa, channels, inner, outer, p)
+							}
+						}
+					}
 					if rowsFirst(isa, n, channels, inner, size) {
 						taken++
 						if p := planChannels[T](isa, n, channels, inner, true); p != planRows {
@@ -160,6 +176,35 @@ func testFirstChoicesArePlans[T Float](t *testing.T) {
 		}
 		if taken == 0 {
 			t.Errorf("%v: no test layout takes a first choice", isa)
+		}
+		// The Ring and planes first choices over a grid of layouts too,
+		// around every limit they restate.
+		ring, planes := 0, 0
+		for channels := 2; channels <= 70; channels++ {
+			for inner := 1; inner <= 130; inner++ {
+				for _, outer := range []int{1, 2, 5} {
+					n := outer * channels * inner
+					if patternFirst(isa, n, channels, inner, size) || smallPlanesFit(isa, n, channels, inner, size, false) {
+						continue
+					}
+					p := planChannels[T](isa, n, channels, inner, false)
+					if ringRowsFirst(isa, channels, inner, size) {
+						ring++
+						if p != planRing {
+							t.Fatalf("%v C=%d inner=%d outer=%d: ringRowsFirst, but the plan is %d", isa, channels, inner, outer, p)
+						}
+					}
+					if planesFirst(isa, n, channels, inner, size) {
+						planes++
+						if p != planPlanes {
+							t.Fatalf("%v C=%d inner=%d outer=%d: planesFirst, but the plan is %d", isa, channels, inner, outer, p)
+						}
+					}
+				}
+			}
+		}
+		if ring == 0 && ringLimit(isa, size, false) > 0 || planes == 0 {
+			t.Errorf("%v: the grid reaches ringRowsFirst %d times, planesFirst %d", isa, ring, planes)
 		}
 	}
 }
