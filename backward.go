@@ -92,8 +92,17 @@ func backwardChannels[T Float](isa isaID, dx, dalpha, dy, x, alpha []T, inner in
 			backwardRowsKernel(isa, dx, dy, x, alpha, dalpha)
 		}
 	case smallPlanesFit(isa, len(x), len(alpha), inner, sizeOf[T](), dalpha != nil):
-		// planChannels' choice for small planes, without a plan too.
-		backwardSmallPlanes(isa, dx, dalpha, dy, x, alpha, inner)
+		// planChannels' choice for small planes, without a plan too, and
+		// each variant's kernel called from here (backwardSmallPlanes
+		// is not inlined).
+		switch {
+		case dalpha == nil:
+			backwardSmallPlanesDxKernel(isa, dx, dy, x, alpha, inner)
+		case dx == nil:
+			backwardSmallPlanesDalphaKernel(isa, dy, x, dalpha, inner)
+		default:
+			backwardSmallPlanesKernel(isa, dx, dy, x, alpha, dalpha, inner)
+		}
 	case dalpha == nil && ringRowsFirst(isa, len(alpha), inner, sizeOf[T]()):
 		backwardRingDxKernel(isa, dx, dy, x, alpha, inner) // as forwardChannels
 	case dalpha == nil && planesFirst(isa, len(x), len(alpha), inner, sizeOf[T]()):
