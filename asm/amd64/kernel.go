@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+
 	"github.com/mmcloughlin/avo/gotypes"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -347,7 +348,7 @@ func shortPlaneBytes(is isa) int {
 	return 0
 }
 
-// shortPlanes does planes of one to shortPlaneVectors vectors (5x5 to
+// shortPlanes does planes of one to shortPlaneVectors vectors (3x3 to
 // 8x8 float32 planes on AVX2) with no loop inside a plane: one plane loop
 // for each count of whole vectors before the plane's last vector (which
 // ends at the plane's end and overlaps the one before, or is its last
