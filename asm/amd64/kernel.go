@@ -257,11 +257,24 @@ func (k *kernel) twoVectorsBody(n GPVirtual, general, done string) {
 	lastAt, first := GP64(), GP64()
 	MOVQ(n, lastAt)
 	SUBQ(U32(w), lastAt)
-	last := k.isa.(overlapper).last(k, lastAt, n)
 	XORQ(first, first)
-	k.isa.step(k, first, 0, nil)
-	k.store(last, k.at(k.out, lastAt, 0))
+	k.endingInLast(first, lastAt, n, 1)
 	JMP(LabelRef(done))
+}
+
+// endingInLast does a span of n elements, at least a vector, as whole
+// vectors from first and the last full vector, at lastAt, which ends at
+// n: the last is computed before any store (the output may be the input)
+// and stored after the others, over the lanes they stored with the same
+// values. Its lanes of the vector before add +0 to the sums.
+func (k *kernel) endingInLast(first, lastAt, n GPVirtual, whole int) {
+	last := k.isa.(overlapper).last(k, lastAt, n)
+	for slot := range whole {
+		k.isa.step(k, first, slot, nil)
+	}
+	if last != nil {
+		k.store(last, k.at(k.out, lastAt, 0))
+	}
 }
 
 // planar: runs of inner elements, the c-th using alpha[c] and adding its sum
@@ -383,11 +396,7 @@ func (k *kernel) shortPlanes(inner, stride, channels GPVirtual, alphas Register,
 	for m, loop := range loops {
 		Label(loop)
 		k.broadcastAlpha(Mem{Base: alphas, Index: c, Scale: uint8(k.e.Size)})
-		last := k.isa.(overlapper).last(k, lastAt, inner)
-		for slot := range m {
-			k.isa.step(k, first, slot, nil)
-		}
-		k.store(last, k.at(k.out, lastAt, 0))
+		k.endingInLast(first, lastAt, inner, m)
 		k.nextPlane(stride, channels, c, inner, loop)
 		JMP(LabelRef(end))
 	}
@@ -450,9 +459,7 @@ func (k *kernel) shortRows(period, rowBytes GPVirtual, end string) {
 	SUBQ(U32(w), lastAt)
 	XORQ(first, first)
 	Label(loop)
-	last := k.isa.(overlapper).last(k, lastAt, period)
-	k.isa.step(k, first, 0, nil)
-	k.store(last, k.at(k.out, lastAt, 0))
+	k.endingInLast(first, lastAt, period, 1)
 	k.advance(rowBytes)
 	SUBQ(period, k.n)
 	CMPQ(k.n, period)
