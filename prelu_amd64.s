@@ -35,11 +35,11 @@ TEXT ·forwardAVX2F32(SB), NOSPLIT, $0-52
 	CMPQ         DX, $0x00000008
 	JB           general_2
 	SUBQ         $0x00000008, DX
+	XORQ         BX, BX
 	VMOVUPS      (CX)(DX*4), Y2
 	VCMPPS       $0x1e, Y0, Y2, Y3
 	VMULPS       Y1, Y2, Y4
 	VBLENDVPS    Y3, Y2, Y4, Y4
-	XORQ         BX, BX
 	VMOVUPS      (CX)(BX*4), Y2
 	VCMPPS       $0x1e, Y0, Y2, Y0
 	VMULPS       Y1, Y2, Y1
@@ -760,11 +760,11 @@ two_vectors_46:
 	JB        general_45
 	MOVQ      BX, R10
 	SUBQ      $0x00000008, R10
+	XORQ      R11, R11
 	VMOVUPS   (CX)(R10*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y5
 	VBLENDVPS Y3, Y2, Y5, Y5
-	XORQ      R11, R11
 	VMOVUPS   (CX)(R11*4), Y2
 	VCMPPS    $0x1e, Y0, Y2, Y3
 	VMULPS    Y1, Y2, Y1
@@ -1036,11 +1036,11 @@ two_vectors_70:
 	JB        general_69
 	MOVQ      DI, R8
 	SUBQ      $0x00000008, R8
+	XORQ      R10, R10
 	VMOVUPS   (CX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R8*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
-	XORQ      R10, R10
 	VMOVUPS   (CX)(R10*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (BX)(R10*4), Y1, Y5
@@ -4306,12 +4306,12 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	CMPQ         BX, $0x00000008
 	JB           general_316
 	SUBQ         $0x00000008, BX
+	XORQ         SI, SI
 	VMOVUPS      (CX)(BX*4), Y2
 	VMOVUPS      (DX)(BX*4), Y3
 	VCMPPS       $0x1e, Y0, Y2, Y2
 	VMULPS       Y1, Y3, Y4
 	VBLENDVPS    Y2, Y3, Y4, Y4
-	XORQ         SI, SI
 	VMOVUPS      (CX)(SI*4), Y2
 	VMOVUPS      (DX)(SI*4), Y3
 	VCMPPS       $0x1e, Y0, Y2, Y0
@@ -5107,12 +5107,12 @@ two_vectors_360:
 	JB        general_359
 	MOVQ      SI, R11
 	SUBQ      $0x00000008, R11
+	XORQ      R12, R12
 	VMOVUPS   (CX)(R11*4), Y2
 	VMOVUPS   (DX)(R11*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    Y1, Y3, Y5
 	VBLENDVPS Y2, Y3, Y5, Y5
-	XORQ      R12, R12
 	VMOVUPS   (CX)(R12*4), Y2
 	VMOVUPS   (DX)(R12*4), Y3
 	VCMPPS    $0x1e, Y0, Y2, Y2
@@ -5405,12 +5405,12 @@ two_vectors_384:
 	JB        general_383
 	MOVQ      R8, R9
 	SUBQ      $0x00000008, R9
+	XORQ      R11, R11
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
 	VMULPS    (SI)(R9*4), Y2, Y4
 	VBLENDVPS Y1, Y2, Y4, Y4
-	XORQ      R11, R11
 	VMOVUPS   (CX)(R11*4), Y1
 	VMOVUPS   (DX)(R11*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -7609,11 +7609,11 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	CMPQ         DX, $0x00000004
 	JB           general_568
 	SUBQ         $0x00000004, DX
+	XORQ         BX, BX
 	VMOVUPD      (CX)(DX*8), Y2
 	VCMPPD       $0x1e, Y0, Y2, Y3
 	VMULPD       Y1, Y2, Y4
 	VBLENDVPD    Y3, Y2, Y4, Y4
-	XORQ         BX, BX
 	VMOVUPD      (CX)(BX*8), Y2
 	VCMPPD       $0x1e, Y0, Y2, Y0
 	VMULPD       Y1, Y2, Y1
@@ -8334,11 +8334,11 @@ two_vectors_612:
 	JB        general_611
 	MOVQ      BX, R10
 	SUBQ      $0x00000004, R10
+	XORQ      R11, R11
 	VMOVUPD   (CX)(R10*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y5
 	VBLENDVPD Y3, Y2, Y5, Y5
-	XORQ      R11, R11
 	VMOVUPD   (CX)(R11*8), Y2
 	VCMPPD    $0x1e, Y0, Y2, Y3
 	VMULPD    Y1, Y2, Y1
@@ -8610,11 +8610,11 @@ two_vectors_636:
 	JB        general_635
 	MOVQ      DI, R8
 	SUBQ      $0x00000004, R8
+	XORQ      R10, R10
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
-	XORQ      R10, R10
 	VMOVUPD   (CX)(R10*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R10*8), Y1, Y5
@@ -11326,12 +11326,12 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	CMPQ         BX, $0x00000004
 	JB           general_882
 	SUBQ         $0x00000004, BX
+	XORQ         SI, SI
 	VMOVUPD      (CX)(BX*8), Y2
 	VMOVUPD      (DX)(BX*8), Y3
 	VCMPPD       $0x1e, Y0, Y2, Y2
 	VMULPD       Y1, Y3, Y4
 	VBLENDVPD    Y2, Y3, Y4, Y4
-	XORQ         SI, SI
 	VMOVUPD      (CX)(SI*8), Y2
 	VMOVUPD      (DX)(SI*8), Y3
 	VCMPPD       $0x1e, Y0, Y2, Y0
@@ -12127,12 +12127,12 @@ two_vectors_926:
 	JB        general_925
 	MOVQ      SI, R11
 	SUBQ      $0x00000004, R11
+	XORQ      R12, R12
 	VMOVUPD   (CX)(R11*8), Y2
 	VMOVUPD   (DX)(R11*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    Y1, Y3, Y5
 	VBLENDVPD Y2, Y3, Y5, Y5
-	XORQ      R12, R12
 	VMOVUPD   (CX)(R12*8), Y2
 	VMOVUPD   (DX)(R12*8), Y3
 	VCMPPD    $0x1e, Y0, Y2, Y2
@@ -12425,12 +12425,12 @@ two_vectors_950:
 	JB        general_949
 	MOVQ      R8, R9
 	SUBQ      $0x00000004, R9
+	XORQ      R11, R11
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
 	VMULPD    (SI)(R9*8), Y2, Y4
 	VBLENDVPD Y1, Y2, Y4, Y4
-	XORQ      R11, R11
 	VMOVUPD   (CX)(R11*8), Y1
 	VMOVUPD   (DX)(R11*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
