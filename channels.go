@@ -111,7 +111,7 @@ func patternFirst(isa isaID, n, channels, inner, size int) bool {
 // planesFirst: the exported functions test both before they plan, so
 // that these calls skip planChannels and the call into it too.
 func ringRowsFirst(isa isaID, channels, inner, size int) bool {
-	return inner == 1 && channels <= ringLimits[isa][size>>3][0]
+	return inner == 1 && channels <= ringLimit(isa, size, false)
 }
 
 // planesFirst reports whether planChannels gives a layout of planes
@@ -120,6 +120,9 @@ func ringRowsFirst(isa isaID, channels, inner, size int) bool {
 // longer than SmallPlanes and the Ring kernel's segments take, in a
 // period longer than its limit.
 func planesFirst(isa isaID, n, channels, inner, size int) bool {
+	// Past planes that ringSegmentsFit takes without sums, and the Ring
+	// limit read as smallPlanesFit reads it: calling either would put
+	// planesFirst over the inliner's budget.
 	return shortPlanesFit(isa, n, inner, size, false) ||
 		inner > smallPlanesMax && inner*size > ringPlaneBytes[isa][size>>3] && channels*inner > ringLimits[isa][size>>3][0]
 }
