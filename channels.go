@@ -178,13 +178,17 @@ func ringSegmentsFit(isa isaID, n, period, inner, size int, sums bool) bool {
 // ~900, 512 planes of 49: ~6300 vs ~5300; float64: 8: 430 vs 1050, 12: 914
 // vs 1280, 16: 966 vs 1141 (64 planes: 470 vs 290), 20: 1322 vs 1165, 49:
 // ~13000 vs ~7300; MTCNN 128x3x3, float64, forward, 15 rounds: 807 ns on
-// Ring, 1029 on planes. So up to 16 elements on Ring. The other ISAs keep
-// the earlier limit: their planes kernels were not changed, and NEON's
-// cannot be timed here.
+// Ring, 1029 on planes. So up to 16 elements on Ring. AVX-512 the same
+// (Ice Lake, kernels alone, fastest of 31, 64 planes unless marked, ns,
+// Ring vs planes): float32 17 elements 209 vs 160, 20: 221 vs 145, 25: 280
+// vs 213, 36: 341 vs 208, 4x64x24 868 vs 739, 512 planes of 49: 4835 vs
+// 3643, 24 and 32 about even; float64 20: 453 vs 341, 25: 492 vs 346,
+// 4x32x12 375 vs 382, 4x32x16 410 vs 445. NEON keeps the earlier limit:
+// it cannot be timed here.
 var ringPlaneBytes = [len(isaNames)][2]int{
 	isaGeneric: {255, 255},
 	isaAVX2:    {16 * 4, 16 * 8},
-	isaAVX512:  {255, 255},
+	isaAVX512:  {16 * 4, 16 * 8},
 	isaNEON:    {255, 255},
 }
 
@@ -197,10 +201,23 @@ var ringPlaneBytes = [len(isaNames)][2]int{
 // set-up pays from about eight rows. Rows of at most two vectors run with
 // no per-row tests (the generator's shortRows), to twelve rows (kernels
 // alone, fastest of 15, float32: 8x10 21.8 vs 36.4, 12x10 29.5 vs 40.6,
-// 12x8 33.3 vs 33.3, 12x16 32.5 vs 43.3; but 16x8 42.0 vs 36.4). The other
-// ISAs keep a single row (not measured).
+// 12x8 33.3 vs 33.3, 12x16 32.5 vs 43.3; but 16x8 42.0 vs 36.4). On
+// AVX-512 (Ice Lake, kernels alone, fastest of 31, ns, pattern vs Ring),
+// whose masked row ends need no shortRows: float32 2x3 23 vs 42, 4x10 23
+// vs 55, 8x10 29 vs 50, 8x24 34 vs 36, 4x40 25 vs 34, 4x100 39 vs 54,
+// 8x128 64 vs 85, 32x128 219 vs 267, 8x256 116 vs 164; float64 8x3 30 vs
+// 43, 8x16 25 vs 25, 32x64 222 vs 226, 16x128 216 vs 239; but float32
+// 32x10 68 vs 58, 16x16 50 vs 34, 8x40 44 vs 39, 8x100 87 vs 75, float64
+// 16x10 58 vs 41: the Ring kernel's set-up pays from about eight rows of
+// up to 128 bytes and from four rows of more, but no longer from 512
+// bytes, where both run at the caches' speed. NEON keeps a single row
+// (not measured).
 func patternRows(isa isaID, n, channels, size int) bool {
-	return isa == isaAVX2 && channels*size >= 32 && (n <= 4*channels || channels*size <= 64 && n <= 12*channels)
+	bytes := channels * size
+	if isa == isaAVX512 {
+		return bytes >= 24 && (n <= 4*channels || bytes <= 128 && n <= 8*channels || bytes >= 512)
+	}
+	return isa == isaAVX2 && bytes >= 32 && (n <= 4*channels || bytes <= 64 && n <= 12*channels)
 }
 
 // rowsFit reports whether isa's Rows kernel takes the slope gradients of
