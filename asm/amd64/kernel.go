@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math/bits"
 
 	"github.com/mmcloughlin/avo/gotypes"
 
@@ -307,6 +308,8 @@ func (k *kernel) planar() {
 	if k.shortSpans() {
 		// Before the stream test: planes this short never stream.
 		k.shortPlanes(inner, stride, channels, alphas, c, end)
+	} else if k.maskedShortPlanes() {
+		k.shortPlanesMasked(inner, stride, channels, alphas, c, end)
 	}
 	defer Label(end)
 	// Large outputs of long planes stream like the shared kernel: each
@@ -355,10 +358,19 @@ const shortPlaneVectors = 8
 // straight runs of vectors (shortPlanes): an overlapper's, of
 // shortPlaneVectors vectors; 0 for the others.
 func shortPlaneBytes(is isa) int {
-	if _, ok := is.(overlapper); ok {
+	_, overlaps := is.(overlapper)
+	_, masks := is.(avx512)
+	if overlaps || masks {
 		return shortPlaneVectors * is.vecBytes()
 	}
 	return 0
+}
+
+// maskedShortPlanes reports whether the planes kernel runs short planes as
+// shortPlanesMasked: AVX-512's, without slope gradients.
+func (k *kernel) maskedShortPlanes() bool {
+	_, masks := k.isa.(avx512)
+	return masks && !k.v.Dalpha
 }
 
 // shortPlanes does planes of one to shortPlaneVectors vectors (3x3 to
@@ -397,6 +409,50 @@ func (k *kernel) shortPlanes(inner, stride, channels GPVirtual, alphas Register,
 		Label(loop)
 		k.broadcastAlpha(Mem{Base: alphas, Index: c, Scale: uint8(k.e.Size)})
 		k.endingInLast(first, lastAt, inner, m)
+		k.nextPlane(stride, channels, c, inner, loop)
+		JMP(LabelRef(end))
+	}
+	Label(general)
+}
+
+// shortPlanesMasked is shortPlanes for an ISA with mask registers: every
+// plane is the same length, so its last vector, the lanes past its whole
+// vectors (one to a vector's), runs under one mask made once per call, and
+// stores only its own lanes, in any order. Each plane of 17-63 float32 had
+// taken the span's loop tests, a single-vector loop and a masked remainder
+// whose mask it made again.
+func (k *kernel) shortPlanesMasked(inner, stride, channels GPVirtual, alphas Register, c GPVirtual, end string) {
+	w := k.lanes()
+	general := newLabel("short_planes_general")
+	CMPQ(inner, U32(shortPlaneVectors*w))
+	JA(LabelRef(general))
+	CMPQ(k.n, U8(0))
+	JE(LabelRef(end))
+	whole, last, first := GP64(), GP64(), GP64()
+	shift := U8(bits.TrailingZeros(uint(w)))
+	MOVQ(inner, whole)
+	DECQ(whole)
+	SHRQ(shift, whole) // the whole vectors before the last
+	MOVQ(whole, last)
+	SHLQ(shift, last)
+	NEGQ(last)
+	ADDQ(inner, last) // the last vector's lanes: 1 to w
+	lanes := k.isa.tail(k.e, last)
+	XORQ(first, first)
+	loops := make([]string, shortPlaneVectors)
+	for m := range loops {
+		loops[m] = newLabel(fmt.Sprintf("short_planes_%d", m))
+		CMPQ(whole, U8(m))
+		JE(LabelRef(loops[m]))
+	}
+	JMP(LabelRef(general)) // not reached: whole is below shortPlaneVectors
+	for m, loop := range loops {
+		Label(loop)
+		k.broadcastAlpha(Mem{Base: alphas, Index: c, Scale: uint8(k.e.Size)})
+		for slot := range m {
+			k.isa.step(k, first, slot, nil)
+		}
+		k.isa.step(k, first, m, lanes)
 		k.nextPlane(stride, channels, c, inner, loop)
 		JMP(LabelRef(end))
 	}

@@ -68,7 +68,9 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 				add(n, 1, 1)
 			}
 		case spec.Planes:
-			inners := []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100}
+			// To 129: AVX-512's straight runs take planes of up to eight
+			// vectors, 128 float32.
+			inners := []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129}
 			for i := 0; i < 40; i++ {
 				inner := inners[rng.IntN(len(inners))]
 				channels := 1 + rng.IntN(6)
