@@ -610,7 +610,8 @@ const smallPlanesMax = 16
 // kernels without slope gradients run as a straight run of vectors (0:
 // none).
 var shortPlaneBytes = [len(isaNames)]int{
-	isaAVX2: 256,
+	isaAVX2:   256,
+	isaAVX512: 512,
 }
 
 // smallPlanesKernels[isa] says whether isa has SmallPlanes kernels (the

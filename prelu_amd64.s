@@ -20456,20 +20456,294 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	MOVQ   BX, R8
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
-	MOVQ   DX, R10
-	SHLQ   $0x02, R10
-	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1397
-	CMPQ   R8, $0x00000800
-	JB     cached_1397
-	CMPQ   AX, CX
-	JE     cached_1397
-	CMPQ   AX, CX
-	JE     cached_1397
+	CMPQ   BX, $0x00000080
+	JA     short_planes_general_1397
 	CMPQ   DX, $0x00
-	JE     planes_done_1400
+	JE     planes_end_1396
+	MOVQ   BX, R10
+	DECQ   R10
+	SHRQ   $0x04, R10
+	MOVQ   R10, R11
+	SHLQ   $0x04, R11
+	NEGQ   R11
+	ADDQ   BX, R11
+	MOVQ   $-1, R12
+	BZHIQ  R11, R12, R11
+	KMOVW  R11, K1
+	XORQ   R11, R11
+	CMPQ   R10, $0x00
+	JE     short_planes_0_1398
+	CMPQ   R10, $0x01
+	JE     short_planes_1_1399
+	CMPQ   R10, $0x02
+	JE     short_planes_2_1400
+	CMPQ   R10, $0x03
+	JE     short_planes_3_1401
+	CMPQ   R10, $0x04
+	JE     short_planes_4_1402
+	CMPQ   R10, $0x05
+	JE     short_planes_5_1403
+	CMPQ   R10, $0x06
+	JE     short_planes_6_1404
+	CMPQ   R10, $0x07
+	JE     short_planes_7_1405
+	JMP    short_planes_general_1397
 
-plane_1399:
+short_planes_0_1398:
+	VBROADCASTSS (DI)(R9*4), Z1
+	VMOVUPS.Z    (CX)(R11*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_0_1398
+	JMP          planes_end_1396
+
+short_planes_1_1399:
+	VBROADCASTSS (DI)(R9*4), Z1
+	VMOVUPS      (CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R11*4)
+	VMOVUPS.Z    64(CX)(R11*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 64(AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_1_1399
+	JMP          planes_end_1396
+
+short_planes_2_1400:
+	VBROADCASTSS (DI)(R9*4), Z1
+	VMOVUPS      (CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R11*4)
+	VMOVUPS      64(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 64(AX)(R11*4)
+	VMOVUPS.Z    128(CX)(R11*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 128(AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_2_1400
+	JMP          planes_end_1396
+
+short_planes_3_1401:
+	VBROADCASTSS (DI)(R9*4), Z1
+	VMOVUPS      (CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R11*4)
+	VMOVUPS      64(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 64(AX)(R11*4)
+	VMOVUPS      128(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 128(AX)(R11*4)
+	VMOVUPS.Z    192(CX)(R11*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 192(AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_3_1401
+	JMP          planes_end_1396
+
+short_planes_4_1402:
+	VBROADCASTSS (DI)(R9*4), Z1
+	VMOVUPS      (CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R11*4)
+	VMOVUPS      64(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 64(AX)(R11*4)
+	VMOVUPS      128(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 128(AX)(R11*4)
+	VMOVUPS      192(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 192(AX)(R11*4)
+	VMOVUPS.Z    256(CX)(R11*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 256(AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_4_1402
+	JMP          planes_end_1396
+
+short_planes_5_1403:
+	VBROADCASTSS (DI)(R9*4), Z1
+	VMOVUPS      (CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R11*4)
+	VMOVUPS      64(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 64(AX)(R11*4)
+	VMOVUPS      128(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 128(AX)(R11*4)
+	VMOVUPS      192(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 192(AX)(R11*4)
+	VMOVUPS      256(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 256(AX)(R11*4)
+	VMOVUPS.Z    320(CX)(R11*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 320(AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_5_1403
+	JMP          planes_end_1396
+
+short_planes_6_1404:
+	VBROADCASTSS (DI)(R9*4), Z1
+	VMOVUPS      (CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R11*4)
+	VMOVUPS      64(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 64(AX)(R11*4)
+	VMOVUPS      128(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 128(AX)(R11*4)
+	VMOVUPS      192(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 192(AX)(R11*4)
+	VMOVUPS      256(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 256(AX)(R11*4)
+	VMOVUPS      320(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 320(AX)(R11*4)
+	VMOVUPS.Z    384(CX)(R11*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 384(AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_6_1404
+	JMP          planes_end_1396
+
+short_planes_7_1405:
+	VBROADCASTSS (DI)(R9*4), Z1
+	VMOVUPS      (CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R11*4)
+	VMOVUPS      64(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 64(AX)(R11*4)
+	VMOVUPS      128(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 128(AX)(R11*4)
+	VMOVUPS      192(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 192(AX)(R11*4)
+	VMOVUPS      256(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 256(AX)(R11*4)
+	VMOVUPS      320(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 320(AX)(R11*4)
+	VMOVUPS      384(CX)(R11*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 384(AX)(R11*4)
+	VMOVUPS.Z    448(CX)(R11*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 448(AX)(R11*4)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_7_1405
+	JMP          planes_end_1396
+
+short_planes_general_1397:
+	MOVQ DX, R10
+	SHLQ $0x02, R10
+	CMPQ R10, ·streamThreshold+0(SB)
+	JB   cached_1406
+	CMPQ R8, $0x00000800
+	JB   cached_1406
+	CMPQ AX, CX
+	JE   cached_1406
+	CMPQ AX, CX
+	JE   cached_1406
+	CMPQ DX, $0x00
+	JE   planes_done_1409
+
+plane_1408:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -20479,7 +20753,7 @@ plane_1399:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1401
+	JE           aligned_1410
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -20490,13 +20764,13 @@ plane_1399:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1401:
+aligned_1410:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1403
+	JGT  single_1412
 
-unrolled_1402:
+unrolled_1411:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -20515,27 +20789,27 @@ unrolled_1402:
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1402
+	JLE      unrolled_1411
 
-single_1403:
+single_1412:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1405
+	JGT  remainder_1414
 
-single_loop_1404:
+single_loop_1413:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1404
+	JLE      single_loop_1413
 
-remainder_1405:
+remainder_1414:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1406
+	JE        span_done_1415
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -20544,7 +20818,7 @@ remainder_1405:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1406:
+span_done_1415:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -20552,25 +20826,25 @@ span_done_1406:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1399
+	JG      plane_1408
 
-planes_done_1400:
+planes_done_1409:
 	SFENCE
-	JMP stored_1398
+	JMP stored_1407
 
-cached_1397:
+cached_1406:
 	CMPQ DX, $0x00
-	JE   planes_done_1408
+	JE   planes_done_1417
 
-plane_1407:
+plane_1416:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000040, R11
 	CMPQ         R10, R11
-	JGT          single_1410
+	JGT          single_1419
 
-unrolled_1409:
+unrolled_1418:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -20589,27 +20863,27 @@ unrolled_1409:
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1409
+	JLE     unrolled_1418
 
-single_1410:
+single_1419:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1412
+	JGT  remainder_1421
 
-single_loop_1411:
+single_loop_1420:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1411
+	JLE     single_loop_1420
 
-remainder_1412:
+remainder_1421:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1413
+	JE        span_done_1422
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -20618,7 +20892,7 @@ remainder_1412:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1413:
+span_done_1422:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -20626,10 +20900,11 @@ span_done_1413:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1407
+	JG      plane_1416
 
-planes_done_1408:
-stored_1398:
+planes_done_1417:
+stored_1407:
+planes_end_1396:
 	VZEROUPPER
 	RET
 
@@ -20647,17 +20922,17 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1415
+	JB     cached_1424
 	CMPQ   DI, $0x00000800
-	JB     cached_1415
+	JB     cached_1424
 	CMPQ   AX, CX
-	JE     cached_1415
+	JE     cached_1424
 	CMPQ   AX, CX
-	JE     cached_1415
+	JE     cached_1424
 	CMPQ   DX, $0x00
-	JE     rows_done_1418
+	JE     rows_done_1427
 
-row_1417:
+row_1426:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -20669,7 +20944,7 @@ row_1417:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1419
+	JE        aligned_1428
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -20680,13 +20955,13 @@ row_1417:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1419:
+aligned_1428:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1421
+	JGT  single_1430
 
-unrolled_1420:
+unrolled_1429:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -20705,27 +20980,27 @@ unrolled_1420:
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1420
+	JLE      unrolled_1429
 
-single_1421:
+single_1430:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1423
+	JGT  remainder_1432
 
-single_loop_1422:
+single_loop_1431:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1422
+	JLE      single_loop_1431
 
-remainder_1423:
+remainder_1432:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1424
+	JE        span_done_1433
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -20734,23 +21009,23 @@ remainder_1423:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1424:
+span_done_1433:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1417
+	JG   row_1426
 
-rows_done_1418:
+rows_done_1427:
 	SFENCE
-	JMP stored_1416
+	JMP stored_1425
 
-cached_1415:
+cached_1424:
 	CMPQ DX, $0x00
-	JE   rows_done_1426
+	JE   rows_done_1435
 
-row_1425:
+row_1434:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -20758,9 +21033,9 @@ row_1425:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 	CMPQ    R8, R9
-	JGT     single_1428
+	JGT     single_1437
 
-unrolled_1427:
+unrolled_1436:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -20779,27 +21054,27 @@ unrolled_1427:
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1427
+	JLE     unrolled_1436
 
-single_1428:
+single_1437:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1430
+	JGT  remainder_1439
 
-single_loop_1429:
+single_loop_1438:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1429
+	JLE     single_loop_1438
 
-remainder_1430:
+remainder_1439:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1431
+	JE        span_done_1440
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -20808,16 +21083,16 @@ remainder_1430:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1431:
+span_done_1440:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1425
+	JG   row_1434
 
-rows_done_1426:
-stored_1416:
+rows_done_1435:
+stored_1425:
 	VZEROUPPER
 	RET
 
@@ -20836,36 +21111,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1432
+	JA     ring_segmented_1441
 	MOVQ   R8, R9
 
-ring_len_1433:
+ring_len_1442:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1434
+	JAE  ring_len_done_1443
 	ADDQ R8, R9
-	JMP  ring_len_1433
+	JMP  ring_len_1442
 
-ring_len_done_1434:
+ring_len_done_1443:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1435:
+ring_step_1444:
 	CMPQ R10, R9
-	JB   ring_step_done_1436
+	JB   ring_step_done_1445
 	SUBQ R9, R10
-	JMP  ring_step_1435
+	JMP  ring_step_1444
 
-ring_step_done_1436:
+ring_step_done_1445:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1437:
+ring_step_1446:
 	CMPQ R10, R9
-	JB   ring_step_done_1438
+	JB   ring_step_done_1447
 	SUBQ R9, R10
-	JMP  ring_step_1437
+	JMP  ring_step_1446
 
-ring_step_done_1438:
+ring_step_done_1447:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -20875,76 +21150,76 @@ ring_step_done_1438:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1439
+	JB      ring_short_1448
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1440
+	JNE     ring_planes_1449
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1442:
+ring_copy_1451:
 	CMPQ    AX, R10
-	JAE     ring_built_1441
+	JAE     ring_built_1450
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1443
+	JB      ring_copy_tail_1452
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1442
+	JNE     ring_copy_1451
 	XORQ    R8, R8
-	JMP     ring_copy_1442
+	JMP     ring_copy_1451
 
-ring_copy_tail_1443:
+ring_copy_tail_1452:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1442
+	JMP     ring_copy_1451
 
-ring_planes_1440:
+ring_planes_1449:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1444
+	JA   ring_long_planes_1453
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1445:
+ring_fill_1454:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1446
+	JGT          ring_fill_last_1455
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1447
+	JNE          ring_wrap_1456
 	XORQ         R8, R8
 
-ring_wrap_1447:
-	JMP ring_fill_1445
+ring_wrap_1456:
+	JMP ring_fill_1454
 
-ring_fill_last_1446:
+ring_fill_last_1455:
 	CMPQ         R11, R10
-	JAE          ring_built_1441
+	JAE          ring_built_1450
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1448
+	JNE          ring_wrap_1457
 	XORQ         R8, R8
 
-ring_wrap_1448:
-	JMP ring_fill_last_1446
+ring_wrap_1457:
+	JMP ring_fill_last_1455
 
-ring_long_planes_1444:
-ring_channel_1449:
+ring_long_planes_1453:
+ring_channel_1458:
 	CMPQ         R11, R10
-	JAE          ring_built_1441
+	JAE          ring_built_1450
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -20952,57 +21227,57 @@ ring_channel_1449:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1450:
+ring_plane_1459:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1450
+	JB      ring_plane_1459
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1451
+	JNE     ring_wrap_1460
 	XORQ    R8, R8
 
-ring_wrap_1451:
-	JMP ring_channel_1449
+ring_wrap_1460:
+	JMP ring_channel_1458
 
-ring_short_1439:
+ring_short_1448:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1452:
+ring_element_1461:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1453
+	JB   ring_element_next_1462
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1453
+	JB   ring_element_next_1462
 	XORQ R11, R11
 
-ring_element_next_1453:
+ring_element_next_1462:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1452
+	JB      ring_element_1461
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1454
+	JE      ring_exact_1463
 	SUBQ    R8, AX
 
-ring_exact_1454:
+ring_exact_1463:
 	MOVQ AX, DX
 
-ring_repeat_1455:
+ring_repeat_1464:
 	CMPQ    DX, R10
-	JAE     ring_built_1441
+	JAE     ring_built_1450
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1455
+	JMP     ring_repeat_1464
 
-ring_built_1441:
+ring_built_1450:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -21011,9 +21286,9 @@ ring_built_1441:
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 	CMPQ DX, R8
-	JGT  single_1457
+	JGT  single_1466
 
-unrolled_1456:
+unrolled_1465:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21036,15 +21311,15 @@ unrolled_1456:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1456
+	JLE     unrolled_1465
 
-single_1457:
+single_1466:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  remainder_1459
+	JGT  remainder_1468
 
-single_loop_1458:
+single_loop_1467:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21055,11 +21330,11 @@ single_loop_1458:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1458
+	JLE     single_loop_1467
 
-remainder_1459:
+remainder_1468:
 	SUBQ      DX, SI
-	JE        span_done_1460
+	JE        span_done_1469
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -21068,10 +21343,10 @@ remainder_1459:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1460:
+span_done_1469:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1432:
+ring_segmented_1441:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -21081,11 +21356,11 @@ ring_segmented_1432:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1461
+	JE   ring_rows_1470
 
-ring_segment_1462:
+ring_segment_1471:
 	CMPQ    SI, $0x00
-	JE      ring_done_1463
+	JE      ring_done_1472
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -21102,33 +21377,33 @@ ring_segment_1462:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1464:
+ring_len_1473:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1465
+	JAE  ring_len_done_1474
 	ADDQ R9, R11
-	JMP  ring_len_1464
+	JMP  ring_len_1473
 
-ring_len_done_1465:
+ring_len_done_1474:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1466:
+ring_step_1475:
 	CMPQ R12, R11
-	JB   ring_step_done_1467
+	JB   ring_step_done_1476
 	SUBQ R11, R12
-	JMP  ring_step_1466
+	JMP  ring_step_1475
 
-ring_step_done_1467:
+ring_step_done_1476:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1468:
+ring_step_1477:
 	CMPQ R12, R11
-	JB   ring_step_done_1469
+	JB   ring_step_done_1478
 	SUBQ R11, R12
-	JMP  ring_step_1468
+	JMP  ring_step_1477
 
-ring_step_done_1469:
+ring_step_done_1478:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -21138,76 +21413,76 @@ ring_step_done_1469:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1470
+	JB      ring_short_1479
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1471
+	JNE     ring_planes_1480
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1473:
+ring_copy_1482:
 	CMPQ    R8, AX
-	JAE     ring_built_1472
+	JAE     ring_built_1481
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1474
+	JB      ring_copy_tail_1483
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1473
+	JNE     ring_copy_1482
 	XORQ    R9, R9
-	JMP     ring_copy_1473
+	JMP     ring_copy_1482
 
-ring_copy_tail_1474:
+ring_copy_tail_1483:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1473
+	JMP     ring_copy_1482
 
-ring_planes_1471:
+ring_planes_1480:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1475
+	JA   ring_long_planes_1484
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1476:
+ring_fill_1485:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1477
+	JGT          ring_fill_last_1486
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1478
+	JNE          ring_wrap_1487
 	XORQ         R9, R9
 
-ring_wrap_1478:
-	JMP ring_fill_1476
+ring_wrap_1487:
+	JMP ring_fill_1485
 
-ring_fill_last_1477:
+ring_fill_last_1486:
 	CMPQ         R11, AX
-	JAE          ring_built_1472
+	JAE          ring_built_1481
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1479
+	JNE          ring_wrap_1488
 	XORQ         R9, R9
 
-ring_wrap_1479:
-	JMP ring_fill_last_1477
+ring_wrap_1488:
+	JMP ring_fill_last_1486
 
-ring_long_planes_1475:
-ring_channel_1480:
+ring_long_planes_1484:
+ring_channel_1489:
 	CMPQ         R11, AX
-	JAE          ring_built_1472
+	JAE          ring_built_1481
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -21215,57 +21490,57 @@ ring_channel_1480:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1481:
+ring_plane_1490:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1481
+	JB      ring_plane_1490
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1482
+	JNE     ring_wrap_1491
 	XORQ    R9, R9
 
-ring_wrap_1482:
-	JMP ring_channel_1480
+ring_wrap_1491:
+	JMP ring_channel_1489
 
-ring_short_1470:
+ring_short_1479:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1483:
+ring_element_1492:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1484
+	JB   ring_element_next_1493
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1484
+	JB   ring_element_next_1493
 	XORQ R11, R11
 
-ring_element_next_1484:
+ring_element_next_1493:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1483
+	JB      ring_element_1492
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1485
+	JE      ring_exact_1494
 	SUBQ    R9, DX
 
-ring_exact_1485:
+ring_exact_1494:
 	MOVQ DX, R8
 
-ring_repeat_1486:
+ring_repeat_1495:
 	CMPQ    R8, AX
-	JAE     ring_built_1472
+	JAE     ring_built_1481
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1486
+	JMP     ring_repeat_1495
 
-ring_built_1472:
+ring_built_1481:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -21275,9 +21550,9 @@ ring_built_1472:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1488
+	JGT  single_1497
 
-unrolled_1487:
+unrolled_1496:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21300,15 +21575,15 @@ unrolled_1487:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1487
+	JLE     unrolled_1496
 
-single_1488:
+single_1497:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1490
+	JGT  remainder_1499
 
-single_loop_1489:
+single_loop_1498:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21319,11 +21594,11 @@ single_loop_1489:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1489
+	JLE     single_loop_1498
 
-remainder_1490:
+remainder_1499:
 	SUBQ      R8, DX
-	JE        span_done_1491
+	JE        span_done_1500
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -21332,7 +21607,7 @@ remainder_1490:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1491:
+span_done_1500:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -21343,18 +21618,18 @@ span_done_1491:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1492
+	JNE  ring_next_1501
 	XORQ AX, AX
 
-ring_next_1492:
+ring_next_1501:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1462
+	JMP  ring_segment_1471
 
-ring_done_1463:
+ring_done_1472:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1461:
-ring_block_1493:
+ring_rows_1470:
+ring_block_1502:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -21370,33 +21645,33 @@ ring_block_1493:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1494:
+ring_len_1503:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1495
+	JAE  ring_len_done_1504
 	ADDQ BX, SI
-	JMP  ring_len_1494
+	JMP  ring_len_1503
 
-ring_len_done_1495:
+ring_len_done_1504:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1496:
+ring_step_1505:
 	CMPQ R8, SI
-	JB   ring_step_done_1497
+	JB   ring_step_done_1506
 	SUBQ SI, R8
-	JMP  ring_step_1496
+	JMP  ring_step_1505
 
-ring_step_done_1497:
+ring_step_done_1506:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1498:
+ring_step_1507:
 	CMPQ R8, SI
-	JB   ring_step_done_1499
+	JB   ring_step_done_1508
 	SUBQ SI, R8
-	JMP  ring_step_1498
+	JMP  ring_step_1507
 
-ring_step_done_1499:
+ring_step_done_1508:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -21407,76 +21682,76 @@ ring_step_done_1499:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1500
+	JB      ring_short_1509
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1501
+	JNE     ring_planes_1510
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1503:
+ring_copy_1512:
 	CMPQ    BX, R8
-	JAE     ring_built_1502
+	JAE     ring_built_1511
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1504
+	JB      ring_copy_tail_1513
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1503
+	JNE     ring_copy_1512
 	XORQ    R9, R9
-	JMP     ring_copy_1503
+	JMP     ring_copy_1512
 
-ring_copy_tail_1504:
+ring_copy_tail_1513:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1503
+	JMP     ring_copy_1512
 
-ring_planes_1501:
+ring_planes_1510:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1505
+	JA   ring_long_planes_1514
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1506:
+ring_fill_1515:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1507
+	JGT          ring_fill_last_1516
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1508
+	JNE          ring_wrap_1517
 	XORQ         BX, BX
 
-ring_wrap_1508:
-	JMP ring_fill_1506
+ring_wrap_1517:
+	JMP ring_fill_1515
 
-ring_fill_last_1507:
+ring_fill_last_1516:
 	CMPQ         R9, R8
-	JAE          ring_built_1502
+	JAE          ring_built_1511
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1509
+	JNE          ring_wrap_1518
 	XORQ         BX, BX
 
-ring_wrap_1509:
-	JMP ring_fill_last_1507
+ring_wrap_1518:
+	JMP ring_fill_last_1516
 
-ring_long_planes_1505:
-ring_channel_1510:
+ring_long_planes_1514:
+ring_channel_1519:
 	CMPQ         R9, R8
-	JAE          ring_built_1502
+	JAE          ring_built_1511
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -21484,57 +21759,57 @@ ring_channel_1510:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1511:
+ring_plane_1520:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1511
+	JB      ring_plane_1520
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1512
+	JNE     ring_wrap_1521
 	XORQ    BX, BX
 
-ring_wrap_1512:
-	JMP ring_channel_1510
+ring_wrap_1521:
+	JMP ring_channel_1519
 
-ring_short_1500:
+ring_short_1509:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1513:
+ring_element_1522:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1514
+	JB   ring_element_next_1523
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1514
+	JB   ring_element_next_1523
 	XORQ R9, R9
 
-ring_element_next_1514:
+ring_element_next_1523:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1513
+	JB      ring_element_1522
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1515
+	JE      ring_exact_1524
 	SUBQ    BX, DX
 
-ring_exact_1515:
+ring_exact_1524:
 	MOVQ DX, BX
 
-ring_repeat_1516:
+ring_repeat_1525:
 	CMPQ    BX, R8
-	JAE     ring_built_1502
+	JAE     ring_built_1511
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1516
+	JMP     ring_repeat_1525
 
-ring_built_1502:
+ring_built_1511:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -21543,9 +21818,9 @@ ring_built_1502:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1517:
+ring_row_1526:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1518
+	JE   ring_rows_done_1527
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -21555,9 +21830,9 @@ ring_row_1517:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1520
+	JGT  single_1529
 
-unrolled_1519:
+unrolled_1528:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21580,15 +21855,15 @@ unrolled_1519:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1519
+	JLE     unrolled_1528
 
-single_1520:
+single_1529:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1522
+	JGT  remainder_1531
 
-single_loop_1521:
+single_loop_1530:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21599,11 +21874,11 @@ single_loop_1521:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1521
+	JLE     single_loop_1530
 
-remainder_1522:
+remainder_1531:
 	SUBQ      R8, DX
-	JE        span_done_1523
+	JE        span_done_1532
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -21612,20 +21887,20 @@ remainder_1522:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1523:
+span_done_1532:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1517
+	JMP   ring_row_1526
 
-ring_rows_done_1518:
+ring_rows_done_1527:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1493
+	JMP  ring_block_1502
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -21651,11 +21926,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1524
+	JB           cached_1533
 	CMPQ         AX, DX
-	JE           cached_1524
+	JE           cached_1533
 	CMPQ         AX, CX
-	JE           cached_1524
+	JE           cached_1533
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -21664,7 +21939,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1526
+	JE           aligned_1535
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -21683,15 +21958,15 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1526:
+aligned_1535:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1528
+	JGT  single_1537
 
 	PCALIGN $64
 
-unrolled_1527:
+unrolled_1536:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -21742,15 +22017,15 @@ unrolled_1527:
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1527
+	JLE         unrolled_1536
 
-single_1528:
+single_1537:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1530
+	JGT  remainder_1539
 
-single_loop_1529:
+single_loop_1538:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -21765,11 +22040,11 @@ single_loop_1529:
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1529
+	JLE         single_loop_1538
 
-remainder_1530:
+remainder_1539:
 	SUBQ        SI, BX
-	JE          span_done_1531
+	JE          span_done_1540
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -21786,20 +22061,20 @@ remainder_1530:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1531:
+span_done_1540:
 	SFENCE
-	JMP stored_1525
+	JMP stored_1534
 
-cached_1524:
+cached_1533:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1533
+	JGT  single_1542
 
 	PCALIGN $64
 
-unrolled_1532:
+unrolled_1541:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -21850,15 +22125,15 @@ unrolled_1532:
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1532
+	JLE         unrolled_1541
 
-single_1533:
+single_1542:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1535
+	JGT  remainder_1544
 
-single_loop_1534:
+single_loop_1543:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -21873,11 +22148,11 @@ single_loop_1534:
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1534
+	JLE         single_loop_1543
 
-remainder_1535:
+remainder_1544:
 	SUBQ        SI, BX
-	JE          span_done_1536
+	JE          span_done_1545
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -21894,8 +22169,8 @@ remainder_1535:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1536:
-stored_1525:
+span_done_1545:
+stored_1534:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -21931,17 +22206,17 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1538
+	JB     cached_1547
 	CMPQ   R10, $0x00000800
-	JB     cached_1538
+	JB     cached_1547
 	CMPQ   AX, DX
-	JE     cached_1538
+	JE     cached_1547
 	CMPQ   AX, CX
-	JE     cached_1538
+	JE     cached_1547
 	CMPQ   BX, $0x00
-	JE     planes_done_1541
+	JE     planes_done_1550
 
-plane_1540:
+plane_1549:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -21959,7 +22234,7 @@ plane_1540:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1542
+	JE           aligned_1551
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -21978,13 +22253,13 @@ plane_1540:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1542:
+aligned_1551:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1544
+	JGT  single_1553
 
-unrolled_1543:
+unrolled_1552:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22035,15 +22310,15 @@ unrolled_1543:
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1543
+	JLE         unrolled_1552
 
-single_1544:
+single_1553:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1546
+	JGT  remainder_1555
 
-single_loop_1545:
+single_loop_1554:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22058,12 +22333,12 @@ single_loop_1545:
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1545
+	JLE         single_loop_1554
 
-remainder_1546:
+remainder_1555:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1547
+	JE          span_done_1556
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -22080,7 +22355,7 @@ remainder_1546:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1547:
+span_done_1556:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22104,17 +22379,17 @@ span_done_1547:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1540
+	JG            plane_1549
 
-planes_done_1541:
+planes_done_1550:
 	SFENCE
-	JMP stored_1539
+	JMP stored_1548
 
-cached_1538:
+cached_1547:
 	CMPQ BX, $0x00
-	JE   planes_done_1549
+	JE   planes_done_1558
 
-plane_1548:
+plane_1557:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -22128,9 +22403,9 @@ plane_1548:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 	CMPQ         R12, R13
-	JGT          single_1551
+	JGT          single_1560
 
-unrolled_1550:
+unrolled_1559:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22181,15 +22456,15 @@ unrolled_1550:
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1550
+	JLE         unrolled_1559
 
-single_1551:
+single_1560:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1553
+	JGT  remainder_1562
 
-single_loop_1552:
+single_loop_1561:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22204,12 +22479,12 @@ single_loop_1552:
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1552
+	JLE         single_loop_1561
 
-remainder_1553:
+remainder_1562:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1554
+	JE          span_done_1563
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -22226,7 +22501,7 @@ remainder_1553:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1554:
+span_done_1563:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22250,10 +22525,10 @@ span_done_1554:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1548
+	JG            plane_1557
 
-planes_done_1549:
-stored_1539:
+planes_done_1558:
+stored_1548:
 	VZEROUPPER
 	RET
 
@@ -22273,17 +22548,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1556
+	JB     cached_1565
 	CMPQ   R9, $0x00000800
-	JB     cached_1556
+	JB     cached_1565
 	CMPQ   AX, DX
-	JE     cached_1556
+	JE     cached_1565
 	CMPQ   AX, CX
-	JE     cached_1556
+	JE     cached_1565
 	CMPQ   BX, $0x00
-	JE     rows_done_1559
+	JE     rows_done_1568
 
-row_1558:
+row_1567:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -22295,7 +22570,7 @@ row_1558:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1560
+	JE          aligned_1569
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -22318,13 +22593,13 @@ row_1558:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1560:
+aligned_1569:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1562
+	JGT  single_1571
 
-unrolled_1561:
+unrolled_1570:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -22391,15 +22666,15 @@ unrolled_1561:
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1561
+	JLE         unrolled_1570
 
-single_1562:
+single_1571:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1564
+	JGT  remainder_1573
 
-single_loop_1563:
+single_loop_1572:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -22418,12 +22693,12 @@ single_loop_1563:
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1563
+	JLE         single_loop_1572
 
-remainder_1564:
+remainder_1573:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1565
+	JE          span_done_1574
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -22444,24 +22719,24 @@ remainder_1564:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1565:
+span_done_1574:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1558
+	JG   row_1567
 
-rows_done_1559:
+rows_done_1568:
 	SFENCE
-	JMP stored_1557
+	JMP stored_1566
 
-cached_1556:
+cached_1565:
 	CMPQ BX, $0x00
-	JE   rows_done_1567
+	JE   rows_done_1576
 
-row_1566:
+row_1575:
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -22469,9 +22744,9 @@ row_1566:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 	CMPQ    R10, R11
-	JGT     single_1569
+	JGT     single_1578
 
-unrolled_1568:
+unrolled_1577:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -22538,15 +22813,15 @@ unrolled_1568:
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1568
+	JLE         unrolled_1577
 
-single_1569:
+single_1578:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1571
+	JGT  remainder_1580
 
-single_loop_1570:
+single_loop_1579:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -22565,12 +22840,12 @@ single_loop_1570:
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1570
+	JLE         single_loop_1579
 
-remainder_1571:
+remainder_1580:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1572
+	JE          span_done_1581
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -22591,17 +22866,17 @@ remainder_1571:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1572:
+span_done_1581:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1566
+	JG   row_1575
 
-rows_done_1567:
-stored_1557:
+rows_done_1576:
+stored_1566:
 	VZEROUPPER
 	RET
 
@@ -22624,36 +22899,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1573
+	JA     ring_segmented_1582
 	MOVQ   R10, R11
 
-ring_len_1574:
+ring_len_1583:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1575
+	JAE  ring_len_done_1584
 	ADDQ R10, R11
-	JMP  ring_len_1574
+	JMP  ring_len_1583
 
-ring_len_done_1575:
+ring_len_done_1584:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1576:
+ring_step_1585:
 	CMPQ R12, R11
-	JB   ring_step_done_1577
+	JB   ring_step_done_1586
 	SUBQ R11, R12
-	JMP  ring_step_1576
+	JMP  ring_step_1585
 
-ring_step_done_1577:
+ring_step_done_1586:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1578:
+ring_step_1587:
 	CMPQ R12, R11
-	JB   ring_step_done_1579
+	JB   ring_step_done_1588
 	SUBQ R11, R12
-	JMP  ring_step_1578
+	JMP  ring_step_1587
 
-ring_step_done_1579:
+ring_step_done_1588:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -22663,76 +22938,76 @@ ring_step_done_1579:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1580
+	JB      ring_short_1589
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1581
+	JNE     ring_planes_1590
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1583:
+ring_copy_1592:
 	CMPQ    R8, R12
-	JAE     ring_built_1582
+	JAE     ring_built_1591
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1584
+	JB      ring_copy_tail_1593
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1583
+	JNE     ring_copy_1592
 	XORQ    R10, R10
-	JMP     ring_copy_1583
+	JMP     ring_copy_1592
 
-ring_copy_tail_1584:
+ring_copy_tail_1593:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1583
+	JMP     ring_copy_1592
 
-ring_planes_1581:
+ring_planes_1590:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1585
+	JA   ring_long_planes_1594
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1586:
+ring_fill_1595:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1587
+	JGT          ring_fill_last_1596
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1588
+	JNE          ring_wrap_1597
 	XORQ         R10, R10
 
-ring_wrap_1588:
-	JMP ring_fill_1586
+ring_wrap_1597:
+	JMP ring_fill_1595
 
-ring_fill_last_1587:
+ring_fill_last_1596:
 	CMPQ         R13, R12
-	JAE          ring_built_1582
+	JAE          ring_built_1591
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1589
+	JNE          ring_wrap_1598
 	XORQ         R10, R10
 
-ring_wrap_1589:
-	JMP ring_fill_last_1587
+ring_wrap_1598:
+	JMP ring_fill_last_1596
 
-ring_long_planes_1585:
-ring_channel_1590:
+ring_long_planes_1594:
+ring_channel_1599:
 	CMPQ         R13, R12
-	JAE          ring_built_1582
+	JAE          ring_built_1591
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -22740,57 +23015,57 @@ ring_channel_1590:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1591:
+ring_plane_1600:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1591
+	JB      ring_plane_1600
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1592
+	JNE     ring_wrap_1601
 	XORQ    R10, R10
 
-ring_wrap_1592:
-	JMP ring_channel_1590
+ring_wrap_1601:
+	JMP ring_channel_1599
 
-ring_short_1580:
+ring_short_1589:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1593:
+ring_element_1602:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1594
+	JB   ring_element_next_1603
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1594
+	JB   ring_element_next_1603
 	XORQ R13, R13
 
-ring_element_next_1594:
+ring_element_next_1603:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1593
+	JB      ring_element_1602
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1595
+	JE      ring_exact_1604
 	SUBQ    R10, R8
 
-ring_exact_1595:
+ring_exact_1604:
 	MOVQ R8, R9
 
-ring_repeat_1596:
+ring_repeat_1605:
 	CMPQ    R9, R12
-	JAE     ring_built_1582
+	JAE     ring_built_1591
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1596
+	JMP     ring_repeat_1605
 
-ring_built_1582:
+ring_built_1591:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -22806,22 +23081,22 @@ ring_built_1582:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1597:
+sums_zero_1606:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1598
+	JAE     sums_zeroed_1607
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1597
+	JMP     sums_zero_1606
 
-sums_zeroed_1598:
+sums_zeroed_1607:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1600
+	JGT  single_1609
 
-unrolled_1599:
+unrolled_1608:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -22892,15 +23167,15 @@ unrolled_1599:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
 	CMPQ        R9, R10
-	JLE         unrolled_1599
+	JLE         unrolled_1608
 
-single_1600:
+single_1609:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1602
+	JGT  remainder_1611
 
-single_loop_1601:
+single_loop_1610:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -22923,11 +23198,11 @@ single_loop_1601:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         single_loop_1601
+	JLE         single_loop_1610
 
-remainder_1602:
+remainder_1611:
 	SUBQ        R9, DI
-	JE          span_done_1603
+	JE          span_done_1612
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -22948,78 +23223,78 @@ remainder_1602:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1603:
+span_done_1612:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1605
+	JLE   fold_ext_done_1614
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1606
+	JA    fold_ext_scalar_1615
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1604:
+fold_ext_1613:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1605
+	JBE     fold_ext_done_1614
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1604
+	JMP     fold_ext_1613
 
-fold_ext_scalar_1606:
+fold_ext_scalar_1615:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1607:
+fold_ext_element_1616:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1608
+	JBE    fold_ext_element_done_1617
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1607
+	JMP    fold_ext_element_1616
 
-fold_ext_element_done_1608:
-fold_ext_done_1605:
-fold_1609:
+fold_ext_element_done_1617:
+fold_ext_done_1614:
+fold_1618:
 	CMPQ   DX, AX
-	JBE    fold_done_1610
+	JBE    fold_done_1619
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1609
+	JMP    fold_1618
 
-fold_done_1610:
+fold_done_1619:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1611
+	JNE  sums_planes_1620
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1613:
+sums_vector_1622:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1614
+	JGT       sums_scalar_1623
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1613
+	JMP       sums_vector_1622
 
-sums_scalar_1614:
+sums_scalar_1623:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1612
+	JE        sums_done_1621
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -23027,18 +23302,18 @@ sums_scalar_1614:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1614
+	JMP       sums_scalar_1623
 
-sums_planes_1611:
+sums_planes_1620:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1615:
+sums_group_1624:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1617
+	JB     sums_single_1626
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23047,7 +23322,7 @@ sums_group_1615:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1616:
+sums_group_plane_1625:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -23056,7 +23331,7 @@ sums_group_plane_1616:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1616
+	JB        sums_group_plane_1625
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -23081,32 +23356,32 @@ sums_group_plane_1616:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1615
+	JMP       sums_group_1624
 
-sums_single_1617:
+sums_single_1626:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1612
+	JE     sums_done_1621
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1618:
+sums_single_plane_1627:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1618
+	JB        sums_single_plane_1627
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1617
+	JMP       sums_single_1626
 
-sums_done_1612:
+sums_done_1621:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1573:
+ring_segmented_1582:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -23116,7 +23391,7 @@ ring_segmented_1573:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1620:
+ring_block_1629:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -23132,33 +23407,33 @@ ring_block_1620:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1621:
+ring_len_1630:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1622
+	JAE  ring_len_done_1631
 	ADDQ DI, R8
-	JMP  ring_len_1621
+	JMP  ring_len_1630
 
-ring_len_done_1622:
+ring_len_done_1631:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1623:
+ring_step_1632:
 	CMPQ R9, R8
-	JB   ring_step_done_1624
+	JB   ring_step_done_1633
 	SUBQ R8, R9
-	JMP  ring_step_1623
+	JMP  ring_step_1632
 
-ring_step_done_1624:
+ring_step_done_1633:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1625:
+ring_step_1634:
 	CMPQ R9, R8
-	JB   ring_step_done_1626
+	JB   ring_step_done_1635
 	SUBQ R8, R9
-	JMP  ring_step_1625
+	JMP  ring_step_1634
 
-ring_step_done_1626:
+ring_step_done_1635:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -23169,76 +23444,76 @@ ring_step_done_1626:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1627
+	JB      ring_short_1636
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1628
+	JNE     ring_planes_1637
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1630:
+ring_copy_1639:
 	CMPQ    DI, R9
-	JAE     ring_built_1629
+	JAE     ring_built_1638
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1631
+	JB      ring_copy_tail_1640
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1630
+	JNE     ring_copy_1639
 	XORQ    R10, R10
-	JMP     ring_copy_1630
+	JMP     ring_copy_1639
 
-ring_copy_tail_1631:
+ring_copy_tail_1640:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1630
+	JMP     ring_copy_1639
 
-ring_planes_1628:
+ring_planes_1637:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1632
+	JA   ring_long_planes_1641
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1633:
+ring_fill_1642:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1634
+	JGT          ring_fill_last_1643
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1635
+	JNE          ring_wrap_1644
 	XORQ         DI, DI
 
-ring_wrap_1635:
-	JMP ring_fill_1633
+ring_wrap_1644:
+	JMP ring_fill_1642
 
-ring_fill_last_1634:
+ring_fill_last_1643:
 	CMPQ         R10, R9
-	JAE          ring_built_1629
+	JAE          ring_built_1638
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1636
+	JNE          ring_wrap_1645
 	XORQ         DI, DI
 
-ring_wrap_1636:
-	JMP ring_fill_last_1634
+ring_wrap_1645:
+	JMP ring_fill_last_1643
 
-ring_long_planes_1632:
-ring_channel_1637:
+ring_long_planes_1641:
+ring_channel_1646:
 	CMPQ         R10, R9
-	JAE          ring_built_1629
+	JAE          ring_built_1638
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -23246,57 +23521,57 @@ ring_channel_1637:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1638:
+ring_plane_1647:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1638
+	JB      ring_plane_1647
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1639
+	JNE     ring_wrap_1648
 	XORQ    DI, DI
 
-ring_wrap_1639:
-	JMP ring_channel_1637
+ring_wrap_1648:
+	JMP ring_channel_1646
 
-ring_short_1627:
+ring_short_1636:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1640:
+ring_element_1649:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1641
+	JB   ring_element_next_1650
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1641
+	JB   ring_element_next_1650
 	XORQ R10, R10
 
-ring_element_next_1641:
+ring_element_next_1650:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1640
+	JB      ring_element_1649
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1642
+	JE      ring_exact_1651
 	SUBQ    DI, SI
 
-ring_exact_1642:
+ring_exact_1651:
 	MOVQ SI, DI
 
-ring_repeat_1643:
+ring_repeat_1652:
 	CMPQ    DI, R9
-	JAE     ring_built_1629
+	JAE     ring_built_1638
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1643
+	JMP     ring_repeat_1652
 
-ring_built_1629:
+ring_built_1638:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -23322,26 +23597,26 @@ ring_built_1629:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1644:
+sums_zero_1653:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1645
+	JAE     sums_zeroed_1654
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1644
+	JMP     sums_zero_1653
 
-sums_zeroed_1645:
-ring_row_1646:
+sums_zeroed_1654:
+ring_row_1655:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1647
+	JE   ring_rows_done_1656
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1649
+	JGT  single_1658
 
-unrolled_1648:
+unrolled_1657:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -23412,15 +23687,15 @@ unrolled_1648:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1648
+	JLE         unrolled_1657
 
-single_1649:
+single_1658:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1651
+	JGT  remainder_1660
 
-single_loop_1650:
+single_loop_1659:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -23443,11 +23718,11 @@ single_loop_1650:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1650
+	JLE         single_loop_1659
 
-remainder_1651:
+remainder_1660:
 	SUBQ        R10, R9
-	JE          span_done_1652
+	JE          span_done_1661
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -23468,7 +23743,7 @@ remainder_1651:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1652:
+span_done_1661:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -23476,9 +23751,9 @@ span_done_1652:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1646
+	JMP   ring_row_1655
 
-ring_rows_done_1647:
+ring_rows_done_1656:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -23486,71 +23761,71 @@ ring_rows_done_1647:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1654
+	JLE  fold_ext_done_1663
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1655
+	JA   fold_ext_scalar_1664
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1653:
+fold_ext_1662:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1654
+	JBE     fold_ext_done_1663
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1653
+	JMP     fold_ext_1662
 
-fold_ext_scalar_1655:
+fold_ext_scalar_1664:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1656:
+fold_ext_element_1665:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1657
+	JBE    fold_ext_element_done_1666
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1656
+	JMP    fold_ext_element_1665
 
-fold_ext_element_done_1657:
-fold_ext_done_1654:
-fold_1658:
+fold_ext_element_done_1666:
+fold_ext_done_1663:
+fold_1667:
 	CMPQ   DI, SI
-	JBE    fold_done_1659
+	JBE    fold_done_1668
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1658
+	JMP    fold_1667
 
-fold_done_1659:
+fold_done_1668:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1660
+	JNE  sums_planes_1669
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1662:
+sums_vector_1671:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1663
+	JGT       sums_scalar_1672
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1662
+	JMP       sums_vector_1671
 
-sums_scalar_1663:
+sums_scalar_1672:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1661
+	JE        sums_done_1670
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -23558,18 +23833,18 @@ sums_scalar_1663:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1663
+	JMP       sums_scalar_1672
 
-sums_planes_1660:
+sums_planes_1669:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1664:
+sums_group_1673:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1666
+	JB     sums_single_1675
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -23578,7 +23853,7 @@ sums_group_1664:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1665:
+sums_group_plane_1674:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -23587,7 +23862,7 @@ sums_group_plane_1665:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1665
+	JB        sums_group_plane_1674
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -23612,32 +23887,32 @@ sums_group_plane_1665:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1664
+	JMP       sums_group_1673
 
-sums_single_1666:
+sums_single_1675:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1661
+	JE     sums_done_1670
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1667:
+sums_single_plane_1676:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1667
+	JB        sums_single_plane_1676
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1666
+	JMP       sums_single_1675
 
-sums_done_1661:
+sums_done_1670:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1620
+	JMP  ring_block_1629
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -23655,11 +23930,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1668
+	JB           cached_1677
 	CMPQ         AX, DX
-	JE           cached_1668
+	JE           cached_1677
 	CMPQ         AX, CX
-	JE           cached_1668
+	JE           cached_1677
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -23668,7 +23943,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1670
+	JE           aligned_1679
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -23680,15 +23955,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1670:
+aligned_1679:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1672
+	JGT  single_1681
 
 	PCALIGN $64
 
-unrolled_1671:
+unrolled_1680:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -23711,15 +23986,15 @@ unrolled_1671:
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
 	CMPQ     SI, DI
-	JLE      unrolled_1671
+	JLE      unrolled_1680
 
-single_1672:
+single_1681:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1674
+	JGT  remainder_1683
 
-single_loop_1673:
+single_loop_1682:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -23727,11 +24002,11 @@ single_loop_1673:
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      single_loop_1673
+	JLE      single_loop_1682
 
-remainder_1674:
+remainder_1683:
 	SUBQ      SI, BX
-	JE        span_done_1675
+	JE        span_done_1684
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -23741,20 +24016,20 @@ remainder_1674:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1675:
+span_done_1684:
 	SFENCE
-	JMP stored_1669
+	JMP stored_1678
 
-cached_1668:
+cached_1677:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1677
+	JGT  single_1686
 
 	PCALIGN $64
 
-unrolled_1676:
+unrolled_1685:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -23777,15 +24052,15 @@ unrolled_1676:
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	CMPQ    SI, DI
-	JLE     unrolled_1676
+	JLE     unrolled_1685
 
-single_1677:
+single_1686:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1679
+	JGT  remainder_1688
 
-single_loop_1678:
+single_loop_1687:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -23793,11 +24068,11 @@ single_loop_1678:
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, DI
-	JLE     single_loop_1678
+	JLE     single_loop_1687
 
-remainder_1679:
+remainder_1688:
 	SUBQ      SI, BX
-	JE        span_done_1680
+	JE        span_done_1689
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -23807,8 +24082,8 @@ remainder_1679:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1680:
-stored_1669:
+span_done_1689:
+stored_1678:
 	VZEROUPPER
 	RET
 
@@ -23826,20 +24101,338 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	MOVQ   SI, R9
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
-	MOVQ   BX, R11
-	SHLQ   $0x02, R11
-	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_1682
-	CMPQ   R9, $0x00000800
-	JB     cached_1682
-	CMPQ   AX, DX
-	JE     cached_1682
-	CMPQ   AX, CX
-	JE     cached_1682
+	CMPQ   SI, $0x00000080
+	JA     short_planes_general_1691
 	CMPQ   BX, $0x00
-	JE     planes_done_1685
+	JE     planes_end_1690
+	MOVQ   SI, R11
+	DECQ   R11
+	SHRQ   $0x04, R11
+	MOVQ   R11, R12
+	SHLQ   $0x04, R12
+	NEGQ   R12
+	ADDQ   SI, R12
+	MOVQ   $-1, R13
+	BZHIQ  R12, R13, R12
+	KMOVW  R12, K1
+	XORQ   R12, R12
+	CMPQ   R11, $0x00
+	JE     short_planes_0_1692
+	CMPQ   R11, $0x01
+	JE     short_planes_1_1693
+	CMPQ   R11, $0x02
+	JE     short_planes_2_1694
+	CMPQ   R11, $0x03
+	JE     short_planes_3_1695
+	CMPQ   R11, $0x04
+	JE     short_planes_4_1696
+	CMPQ   R11, $0x05
+	JE     short_planes_5_1697
+	CMPQ   R11, $0x06
+	JE     short_planes_6_1698
+	CMPQ   R11, $0x07
+	JE     short_planes_7_1699
+	JMP    short_planes_general_1691
 
-plane_1684:
+short_planes_0_1692:
+	VBROADCASTSS (R8)(R10*4), Z1
+	VMOVUPS.Z    (CX)(R12*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    (DX)(R12*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_0_1692
+	JMP          planes_end_1690
+
+short_planes_1_1693:
+	VBROADCASTSS (R8)(R10*4), Z1
+	VMOVUPS      (CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      (DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R12*4)
+	VMOVUPS.Z    64(CX)(R12*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    64(DX)(R12*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 64(AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_1_1693
+	JMP          planes_end_1690
+
+short_planes_2_1694:
+	VBROADCASTSS (R8)(R10*4), Z1
+	VMOVUPS      (CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      (DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R12*4)
+	VMOVUPS      64(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      64(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 64(AX)(R12*4)
+	VMOVUPS.Z    128(CX)(R12*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    128(DX)(R12*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 128(AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_2_1694
+	JMP          planes_end_1690
+
+short_planes_3_1695:
+	VBROADCASTSS (R8)(R10*4), Z1
+	VMOVUPS      (CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      (DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R12*4)
+	VMOVUPS      64(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      64(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 64(AX)(R12*4)
+	VMOVUPS      128(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      128(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 128(AX)(R12*4)
+	VMOVUPS.Z    192(CX)(R12*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    192(DX)(R12*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 192(AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_3_1695
+	JMP          planes_end_1690
+
+short_planes_4_1696:
+	VBROADCASTSS (R8)(R10*4), Z1
+	VMOVUPS      (CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      (DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R12*4)
+	VMOVUPS      64(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      64(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 64(AX)(R12*4)
+	VMOVUPS      128(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      128(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 128(AX)(R12*4)
+	VMOVUPS      192(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      192(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 192(AX)(R12*4)
+	VMOVUPS.Z    256(CX)(R12*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    256(DX)(R12*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 256(AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_4_1696
+	JMP          planes_end_1690
+
+short_planes_5_1697:
+	VBROADCASTSS (R8)(R10*4), Z1
+	VMOVUPS      (CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      (DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R12*4)
+	VMOVUPS      64(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      64(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 64(AX)(R12*4)
+	VMOVUPS      128(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      128(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 128(AX)(R12*4)
+	VMOVUPS      192(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      192(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 192(AX)(R12*4)
+	VMOVUPS      256(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      256(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 256(AX)(R12*4)
+	VMOVUPS.Z    320(CX)(R12*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    320(DX)(R12*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 320(AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_5_1697
+	JMP          planes_end_1690
+
+short_planes_6_1698:
+	VBROADCASTSS (R8)(R10*4), Z1
+	VMOVUPS      (CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      (DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R12*4)
+	VMOVUPS      64(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      64(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 64(AX)(R12*4)
+	VMOVUPS      128(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      128(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 128(AX)(R12*4)
+	VMOVUPS      192(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      192(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 192(AX)(R12*4)
+	VMOVUPS      256(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      256(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 256(AX)(R12*4)
+	VMOVUPS      320(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      320(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 320(AX)(R12*4)
+	VMOVUPS.Z    384(CX)(R12*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    384(DX)(R12*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 384(AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_6_1698
+	JMP          planes_end_1690
+
+short_planes_7_1699:
+	VBROADCASTSS (R8)(R10*4), Z1
+	VMOVUPS      (CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      (DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, (AX)(R12*4)
+	VMOVUPS      64(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      64(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 64(AX)(R12*4)
+	VMOVUPS      128(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      128(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 128(AX)(R12*4)
+	VMOVUPS      192(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      192(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 192(AX)(R12*4)
+	VMOVUPS      256(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      256(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 256(AX)(R12*4)
+	VMOVUPS      320(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      320(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 320(AX)(R12*4)
+	VMOVUPS      384(CX)(R12*4), Z2
+	VCMPPS       $0x1a, Z0, Z2, K2
+	VMOVUPS      384(DX)(R12*4), Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, 384(AX)(R12*4)
+	VMOVUPS.Z    448(CX)(R12*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    448(DX)(R12*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, 448(AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_7_1699
+	JMP          planes_end_1690
+
+short_planes_general_1691:
+	MOVQ BX, R11
+	SHLQ $0x02, R11
+	CMPQ R11, ·streamThreshold+0(SB)
+	JB   cached_1700
+	CMPQ R9, $0x00000800
+	JB   cached_1700
+	CMPQ AX, DX
+	JE   cached_1700
+	CMPQ AX, CX
+	JE   cached_1700
+	CMPQ BX, $0x00
+	JE   planes_done_1703
+
+plane_1702:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -23849,7 +24442,7 @@ plane_1684:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1686
+	JE           aligned_1704
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -23861,13 +24454,13 @@ plane_1684:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1686:
+aligned_1704:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1688
+	JGT  single_1706
 
-unrolled_1687:
+unrolled_1705:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -23890,15 +24483,15 @@ unrolled_1687:
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
 	CMPQ     R11, R12
-	JLE      unrolled_1687
+	JLE      unrolled_1705
 
-single_1688:
+single_1706:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1690
+	JGT  remainder_1708
 
-single_loop_1689:
+single_loop_1707:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -23906,12 +24499,12 @@ single_loop_1689:
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
 	CMPQ     R11, R12
-	JLE      single_loop_1689
+	JLE      single_loop_1707
 
-remainder_1690:
+remainder_1708:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1691
+	JE        span_done_1709
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -23921,7 +24514,7 @@ remainder_1690:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1691:
+span_done_1709:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -23930,25 +24523,25 @@ span_done_1691:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1684
+	JG      plane_1702
 
-planes_done_1685:
+planes_done_1703:
 	SFENCE
-	JMP stored_1683
+	JMP stored_1701
 
-cached_1682:
+cached_1700:
 	CMPQ BX, $0x00
-	JE   planes_done_1693
+	JE   planes_done_1711
 
-plane_1692:
+plane_1710:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000040, R12
 	CMPQ         R11, R12
-	JGT          single_1695
+	JGT          single_1713
 
-unrolled_1694:
+unrolled_1712:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -23971,15 +24564,15 @@ unrolled_1694:
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R12
-	JLE     unrolled_1694
+	JLE     unrolled_1712
 
-single_1695:
+single_1713:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1697
+	JGT  remainder_1715
 
-single_loop_1696:
+single_loop_1714:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -23987,12 +24580,12 @@ single_loop_1696:
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     single_loop_1696
+	JLE     single_loop_1714
 
-remainder_1697:
+remainder_1715:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1698
+	JE        span_done_1716
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -24002,7 +24595,7 @@ remainder_1697:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1698:
+span_done_1716:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -24011,10 +24604,11 @@ span_done_1698:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1692
+	JG      plane_1710
 
-planes_done_1693:
-stored_1683:
+planes_done_1711:
+stored_1701:
+planes_end_1690:
 	VZEROUPPER
 	RET
 
@@ -24033,17 +24627,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1700
+	JB     cached_1718
 	CMPQ   R8, $0x00000800
-	JB     cached_1700
+	JB     cached_1718
 	CMPQ   AX, DX
-	JE     cached_1700
+	JE     cached_1718
 	CMPQ   AX, CX
-	JE     cached_1700
+	JE     cached_1718
 	CMPQ   BX, $0x00
-	JE     rows_done_1703
+	JE     rows_done_1721
 
-row_1702:
+row_1720:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -24055,7 +24649,7 @@ row_1702:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1704
+	JE        aligned_1722
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -24067,13 +24661,13 @@ row_1702:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1704:
+aligned_1722:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1706
+	JGT  single_1724
 
-unrolled_1705:
+unrolled_1723:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -24096,15 +24690,15 @@ unrolled_1705:
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
 	CMPQ     R9, R10
-	JLE      unrolled_1705
+	JLE      unrolled_1723
 
-single_1706:
+single_1724:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1708
+	JGT  remainder_1726
 
-single_loop_1707:
+single_loop_1725:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -24112,12 +24706,12 @@ single_loop_1707:
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
 	CMPQ     R9, R10
-	JLE      single_loop_1707
+	JLE      single_loop_1725
 
-remainder_1708:
+remainder_1726:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1709
+	JE        span_done_1727
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -24127,24 +24721,24 @@ remainder_1708:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1709:
+span_done_1727:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1702
+	JG   row_1720
 
-rows_done_1703:
+rows_done_1721:
 	SFENCE
-	JMP stored_1701
+	JMP stored_1719
 
-cached_1700:
+cached_1718:
 	CMPQ BX, $0x00
-	JE   rows_done_1711
+	JE   rows_done_1729
 
-row_1710:
+row_1728:
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -24152,9 +24746,9 @@ row_1710:
 	MOVQ    R8, R10
 	SUBQ    $0x00000040, R10
 	CMPQ    R9, R10
-	JGT     single_1713
+	JGT     single_1731
 
-unrolled_1712:
+unrolled_1730:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -24177,15 +24771,15 @@ unrolled_1712:
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1712
+	JLE     unrolled_1730
 
-single_1713:
+single_1731:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1715
+	JGT  remainder_1733
 
-single_loop_1714:
+single_loop_1732:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -24193,12 +24787,12 @@ single_loop_1714:
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1714
+	JLE     single_loop_1732
 
-remainder_1715:
+remainder_1733:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1716
+	JE        span_done_1734
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -24208,17 +24802,17 @@ remainder_1715:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1716:
+span_done_1734:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1710
+	JG   row_1728
 
-rows_done_1711:
-stored_1701:
+rows_done_1729:
+stored_1719:
 	VZEROUPPER
 	RET
 
@@ -24238,36 +24832,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1717
+	JA     ring_segmented_1735
 	MOVQ   R9, R10
 
-ring_len_1718:
+ring_len_1736:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1719
+	JAE  ring_len_done_1737
 	ADDQ R9, R10
-	JMP  ring_len_1718
+	JMP  ring_len_1736
 
-ring_len_done_1719:
+ring_len_done_1737:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1720:
+ring_step_1738:
 	CMPQ R11, R10
-	JB   ring_step_done_1721
+	JB   ring_step_done_1739
 	SUBQ R10, R11
-	JMP  ring_step_1720
+	JMP  ring_step_1738
 
-ring_step_done_1721:
+ring_step_done_1739:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1722:
+ring_step_1740:
 	CMPQ R11, R10
-	JB   ring_step_done_1723
+	JB   ring_step_done_1741
 	SUBQ R10, R11
-	JMP  ring_step_1722
+	JMP  ring_step_1740
 
-ring_step_done_1723:
+ring_step_done_1741:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -24277,76 +24871,76 @@ ring_step_done_1723:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1724
+	JB      ring_short_1742
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1725
+	JNE     ring_planes_1743
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1727:
+ring_copy_1745:
 	CMPQ    AX, R11
-	JAE     ring_built_1726
+	JAE     ring_built_1744
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1728
+	JB      ring_copy_tail_1746
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1727
+	JNE     ring_copy_1745
 	XORQ    R9, R9
-	JMP     ring_copy_1727
+	JMP     ring_copy_1745
 
-ring_copy_tail_1728:
+ring_copy_tail_1746:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1727
+	JMP     ring_copy_1745
 
-ring_planes_1725:
+ring_planes_1743:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1729
+	JA   ring_long_planes_1747
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1730:
+ring_fill_1748:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1731
+	JGT          ring_fill_last_1749
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1732
+	JNE          ring_wrap_1750
 	XORQ         R9, R9
 
-ring_wrap_1732:
-	JMP ring_fill_1730
+ring_wrap_1750:
+	JMP ring_fill_1748
 
-ring_fill_last_1731:
+ring_fill_last_1749:
 	CMPQ         R12, R11
-	JAE          ring_built_1726
+	JAE          ring_built_1744
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1733
+	JNE          ring_wrap_1751
 	XORQ         R9, R9
 
-ring_wrap_1733:
-	JMP ring_fill_last_1731
+ring_wrap_1751:
+	JMP ring_fill_last_1749
 
-ring_long_planes_1729:
-ring_channel_1734:
+ring_long_planes_1747:
+ring_channel_1752:
 	CMPQ         R12, R11
-	JAE          ring_built_1726
+	JAE          ring_built_1744
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -24354,57 +24948,57 @@ ring_channel_1734:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1735:
+ring_plane_1753:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1735
+	JB      ring_plane_1753
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1736
+	JNE     ring_wrap_1754
 	XORQ    R9, R9
 
-ring_wrap_1736:
-	JMP ring_channel_1734
+ring_wrap_1754:
+	JMP ring_channel_1752
 
-ring_short_1724:
+ring_short_1742:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1737:
+ring_element_1755:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1738
+	JB   ring_element_next_1756
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1738
+	JB   ring_element_next_1756
 	XORQ R12, R12
 
-ring_element_next_1738:
+ring_element_next_1756:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1737
+	JB      ring_element_1755
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1739
+	JE      ring_exact_1757
 	SUBQ    R9, AX
 
-ring_exact_1739:
+ring_exact_1757:
 	MOVQ AX, DX
 
-ring_repeat_1740:
+ring_repeat_1758:
 	CMPQ    DX, R11
-	JAE     ring_built_1726
+	JAE     ring_built_1744
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1740
+	JMP     ring_repeat_1758
 
-ring_built_1726:
+ring_built_1744:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -24413,9 +25007,9 @@ ring_built_1726:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ DX, R9
-	JGT  single_1742
+	JGT  single_1760
 
-unrolled_1741:
+unrolled_1759:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -24442,15 +25036,15 @@ unrolled_1741:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R9
-	JLE     unrolled_1741
+	JLE     unrolled_1759
 
-single_1742:
+single_1760:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  remainder_1744
+	JGT  remainder_1762
 
-single_loop_1743:
+single_loop_1761:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -24462,11 +25056,11 @@ single_loop_1743:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R9
-	JLE     single_loop_1743
+	JLE     single_loop_1761
 
-remainder_1744:
+remainder_1762:
 	SUBQ      DX, DI
-	JE        span_done_1745
+	JE        span_done_1763
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -24476,10 +25070,10 @@ remainder_1744:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1745:
+span_done_1763:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1717:
+ring_segmented_1735:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -24489,11 +25083,11 @@ ring_segmented_1717:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1746
+	JE   ring_rows_1764
 
-ring_segment_1747:
+ring_segment_1765:
 	CMPQ    DI, $0x00
-	JE      ring_done_1748
+	JE      ring_done_1766
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -24510,33 +25104,33 @@ ring_segment_1747:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1749:
+ring_len_1767:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1750
+	JAE  ring_len_done_1768
 	ADDQ R10, R12
-	JMP  ring_len_1749
+	JMP  ring_len_1767
 
-ring_len_done_1750:
+ring_len_done_1768:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1751:
+ring_step_1769:
 	CMPQ R13, R12
-	JB   ring_step_done_1752
+	JB   ring_step_done_1770
 	SUBQ R12, R13
-	JMP  ring_step_1751
+	JMP  ring_step_1769
 
-ring_step_done_1752:
+ring_step_done_1770:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1753:
+ring_step_1771:
 	CMPQ R13, R12
-	JB   ring_step_done_1754
+	JB   ring_step_done_1772
 	SUBQ R12, R13
-	JMP  ring_step_1753
+	JMP  ring_step_1771
 
-ring_step_done_1754:
+ring_step_done_1772:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -24546,76 +25140,76 @@ ring_step_done_1754:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1755
+	JB      ring_short_1773
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1756
+	JNE     ring_planes_1774
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1758:
+ring_copy_1776:
 	CMPQ    R9, AX
-	JAE     ring_built_1757
+	JAE     ring_built_1775
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1759
+	JB      ring_copy_tail_1777
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1758
+	JNE     ring_copy_1776
 	XORQ    R10, R10
-	JMP     ring_copy_1758
+	JMP     ring_copy_1776
 
-ring_copy_tail_1759:
+ring_copy_tail_1777:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1758
+	JMP     ring_copy_1776
 
-ring_planes_1756:
+ring_planes_1774:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1760
+	JA   ring_long_planes_1778
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1761:
+ring_fill_1779:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1762
+	JGT          ring_fill_last_1780
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1763
+	JNE          ring_wrap_1781
 	XORQ         R10, R10
 
-ring_wrap_1763:
-	JMP ring_fill_1761
+ring_wrap_1781:
+	JMP ring_fill_1779
 
-ring_fill_last_1762:
+ring_fill_last_1780:
 	CMPQ         R12, AX
-	JAE          ring_built_1757
+	JAE          ring_built_1775
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1764
+	JNE          ring_wrap_1782
 	XORQ         R10, R10
 
-ring_wrap_1764:
-	JMP ring_fill_last_1762
+ring_wrap_1782:
+	JMP ring_fill_last_1780
 
-ring_long_planes_1760:
-ring_channel_1765:
+ring_long_planes_1778:
+ring_channel_1783:
 	CMPQ         R12, AX
-	JAE          ring_built_1757
+	JAE          ring_built_1775
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -24623,57 +25217,57 @@ ring_channel_1765:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1766:
+ring_plane_1784:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1766
+	JB      ring_plane_1784
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1767
+	JNE     ring_wrap_1785
 	XORQ    R10, R10
 
-ring_wrap_1767:
-	JMP ring_channel_1765
+ring_wrap_1785:
+	JMP ring_channel_1783
 
-ring_short_1755:
+ring_short_1773:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1768:
+ring_element_1786:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1769
+	JB   ring_element_next_1787
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1769
+	JB   ring_element_next_1787
 	XORQ R12, R12
 
-ring_element_next_1769:
+ring_element_next_1787:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1768
+	JB      ring_element_1786
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1770
+	JE      ring_exact_1788
 	SUBQ    R10, DX
 
-ring_exact_1770:
+ring_exact_1788:
 	MOVQ DX, R9
 
-ring_repeat_1771:
+ring_repeat_1789:
 	CMPQ    R9, AX
-	JAE     ring_built_1757
+	JAE     ring_built_1775
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1771
+	JMP     ring_repeat_1789
 
-ring_built_1757:
+ring_built_1775:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -24683,9 +25277,9 @@ ring_built_1757:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1773
+	JGT  single_1791
 
-unrolled_1772:
+unrolled_1790:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -24712,15 +25306,15 @@ unrolled_1772:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1772
+	JLE     unrolled_1790
 
-single_1773:
+single_1791:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1775
+	JGT  remainder_1793
 
-single_loop_1774:
+single_loop_1792:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -24732,11 +25326,11 @@ single_loop_1774:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1774
+	JLE     single_loop_1792
 
-remainder_1775:
+remainder_1793:
 	SUBQ      R9, DX
-	JE        span_done_1776
+	JE        span_done_1794
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -24746,7 +25340,7 @@ remainder_1775:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1776:
+span_done_1794:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -24758,18 +25352,18 @@ span_done_1776:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1777
+	JNE  ring_next_1795
 	XORQ AX, AX
 
-ring_next_1777:
+ring_next_1795:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1747
+	JMP  ring_segment_1765
 
-ring_done_1748:
+ring_done_1766:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1746:
-ring_block_1778:
+ring_rows_1764:
+ring_block_1796:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -24785,33 +25379,33 @@ ring_block_1778:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1779:
+ring_len_1797:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1780
+	JAE  ring_len_done_1798
 	ADDQ BX, SI
-	JMP  ring_len_1779
+	JMP  ring_len_1797
 
-ring_len_done_1780:
+ring_len_done_1798:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1781:
+ring_step_1799:
 	CMPQ DI, SI
-	JB   ring_step_done_1782
+	JB   ring_step_done_1800
 	SUBQ SI, DI
-	JMP  ring_step_1781
+	JMP  ring_step_1799
 
-ring_step_done_1782:
+ring_step_done_1800:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1783:
+ring_step_1801:
 	CMPQ DI, SI
-	JB   ring_step_done_1784
+	JB   ring_step_done_1802
 	SUBQ SI, DI
-	JMP  ring_step_1783
+	JMP  ring_step_1801
 
-ring_step_done_1784:
+ring_step_done_1802:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -24822,76 +25416,76 @@ ring_step_done_1784:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1785
+	JB      ring_short_1803
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1786
+	JNE     ring_planes_1804
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1788:
+ring_copy_1806:
 	CMPQ    BX, DI
-	JAE     ring_built_1787
+	JAE     ring_built_1805
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1789
+	JB      ring_copy_tail_1807
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1788
+	JNE     ring_copy_1806
 	XORQ    R9, R9
-	JMP     ring_copy_1788
+	JMP     ring_copy_1806
 
-ring_copy_tail_1789:
+ring_copy_tail_1807:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1788
+	JMP     ring_copy_1806
 
-ring_planes_1786:
+ring_planes_1804:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1790
+	JA   ring_long_planes_1808
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1791:
+ring_fill_1809:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1792
+	JGT          ring_fill_last_1810
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1793
+	JNE          ring_wrap_1811
 	XORQ         BX, BX
 
-ring_wrap_1793:
-	JMP ring_fill_1791
+ring_wrap_1811:
+	JMP ring_fill_1809
 
-ring_fill_last_1792:
+ring_fill_last_1810:
 	CMPQ         R9, DI
-	JAE          ring_built_1787
+	JAE          ring_built_1805
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1794
+	JNE          ring_wrap_1812
 	XORQ         BX, BX
 
-ring_wrap_1794:
-	JMP ring_fill_last_1792
+ring_wrap_1812:
+	JMP ring_fill_last_1810
 
-ring_long_planes_1790:
-ring_channel_1795:
+ring_long_planes_1808:
+ring_channel_1813:
 	CMPQ         R9, DI
-	JAE          ring_built_1787
+	JAE          ring_built_1805
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -24899,57 +25493,57 @@ ring_channel_1795:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1796:
+ring_plane_1814:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1796
+	JB      ring_plane_1814
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1797
+	JNE     ring_wrap_1815
 	XORQ    BX, BX
 
-ring_wrap_1797:
-	JMP ring_channel_1795
+ring_wrap_1815:
+	JMP ring_channel_1813
 
-ring_short_1785:
+ring_short_1803:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1798:
+ring_element_1816:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1799
+	JB   ring_element_next_1817
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1799
+	JB   ring_element_next_1817
 	XORQ R9, R9
 
-ring_element_next_1799:
+ring_element_next_1817:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1798
+	JB      ring_element_1816
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1800
+	JE      ring_exact_1818
 	SUBQ    BX, DX
 
-ring_exact_1800:
+ring_exact_1818:
 	MOVQ DX, BX
 
-ring_repeat_1801:
+ring_repeat_1819:
 	CMPQ    BX, DI
-	JAE     ring_built_1787
+	JAE     ring_built_1805
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1801
+	JMP     ring_repeat_1819
 
-ring_built_1787:
+ring_built_1805:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -24960,9 +25554,9 @@ ring_built_1787:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1802:
+ring_row_1820:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1803
+	JE   ring_rows_done_1821
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -24972,9 +25566,9 @@ ring_row_1802:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1805
+	JGT  single_1823
 
-unrolled_1804:
+unrolled_1822:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25001,15 +25595,15 @@ unrolled_1804:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1804
+	JLE     unrolled_1822
 
-single_1805:
+single_1823:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1807
+	JGT  remainder_1825
 
-single_loop_1806:
+single_loop_1824:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25021,11 +25615,11 @@ single_loop_1806:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1806
+	JLE     single_loop_1824
 
-remainder_1807:
+remainder_1825:
 	SUBQ      R9, DX
-	JE        span_done_1808
+	JE        span_done_1826
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -25035,7 +25629,7 @@ remainder_1807:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1808:
+span_done_1826:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -25043,13 +25637,13 @@ span_done_1808:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1802
+	JMP   ring_row_1820
 
-ring_rows_done_1803:
+ring_rows_done_1821:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1778
+	JMP  ring_block_1796
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -25074,11 +25668,11 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 	CMPQ   BX, SI
-	JGT    single_1810
+	JGT    single_1828
 
 	PCALIGN $64
 
-unrolled_1809:
+unrolled_1827:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -25121,15 +25715,15 @@ unrolled_1809:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1809
+	JLE         unrolled_1827
 
-single_1810:
+single_1828:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1812
+	JGT  remainder_1830
 
-single_loop_1811:
+single_loop_1829:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -25142,11 +25736,11 @@ single_loop_1811:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1811
+	JLE         single_loop_1829
 
-remainder_1812:
+remainder_1830:
 	SUBQ        BX, DX
-	JE          span_done_1813
+	JE          span_done_1831
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -25161,7 +25755,7 @@ remainder_1812:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1813:
+span_done_1831:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -25193,9 +25787,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_1816
+	JE     planes_done_1834
 
-plane_1815:
+plane_1833:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -25208,9 +25802,9 @@ plane_1815:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 	CMPQ   R10, R11
-	JGT    single_1818
+	JGT    single_1836
 
-unrolled_1817:
+unrolled_1835:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -25253,15 +25847,15 @@ unrolled_1817:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1817
+	JLE         unrolled_1835
 
-single_1818:
+single_1836:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1820
+	JGT  remainder_1838
 
-single_loop_1819:
+single_loop_1837:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -25274,12 +25868,12 @@ single_loop_1819:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1819
+	JLE         single_loop_1837
 
-remainder_1820:
+remainder_1838:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1821
+	JE          span_done_1839
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -25294,7 +25888,7 @@ remainder_1820:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1821:
+span_done_1839:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -25317,9 +25911,9 @@ span_done_1821:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_1815
+	JG            plane_1833
 
-planes_done_1816:
+planes_done_1834:
 	VZEROUPPER
 	RET
 
@@ -25335,9 +25929,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_1824
+	JE     rows_done_1842
 
-row_1823:
+row_1841:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -25345,9 +25939,9 @@ row_1823:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 	CMPQ    R8, R9
-	JGT     single_1826
+	JGT     single_1844
 
-unrolled_1825:
+unrolled_1843:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -25406,15 +26000,15 @@ unrolled_1825:
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1825
+	JLE         unrolled_1843
 
-single_1826:
+single_1844:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1828
+	JGT  remainder_1846
 
-single_loop_1827:
+single_loop_1845:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -25431,12 +26025,12 @@ single_loop_1827:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1827
+	JLE         single_loop_1845
 
-remainder_1828:
+remainder_1846:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1829
+	JE          span_done_1847
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -25455,15 +26049,15 @@ remainder_1828:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1829:
+span_done_1847:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1823
+	JG   row_1841
 
-rows_done_1824:
+rows_done_1842:
 	VZEROUPPER
 	RET
 
@@ -25481,36 +26075,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1830
+	JA     ring_segmented_1848
 	MOVQ   DI, SI
 
-ring_len_1831:
+ring_len_1849:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1832
+	JAE  ring_len_done_1850
 	ADDQ DI, SI
-	JMP  ring_len_1831
+	JMP  ring_len_1849
 
-ring_len_done_1832:
+ring_len_done_1850:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1833:
+ring_step_1851:
 	CMPQ DI, SI
-	JB   ring_step_done_1834
+	JB   ring_step_done_1852
 	SUBQ SI, DI
-	JMP  ring_step_1833
+	JMP  ring_step_1851
 
-ring_step_done_1834:
+ring_step_done_1852:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1835:
+ring_step_1853:
 	CMPQ DI, SI
-	JB   ring_step_done_1836
+	JB   ring_step_done_1854
 	SUBQ SI, DI
-	JMP  ring_step_1835
+	JMP  ring_step_1853
 
-ring_step_done_1836:
+ring_step_done_1854:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -25532,22 +26126,22 @@ ring_step_done_1836:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1837:
+sums_zero_1855:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1838
+	JAE     sums_zeroed_1856
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1837
+	JMP     sums_zero_1855
 
-sums_zeroed_1838:
+sums_zeroed_1856:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 	CMPQ DI, R8
-	JGT  single_1840
+	JGT  single_1858
 
-unrolled_1839:
+unrolled_1857:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -25610,15 +26204,15 @@ unrolled_1839:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1839
+	JLE         unrolled_1857
 
-single_1840:
+single_1858:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  remainder_1842
+	JGT  remainder_1860
 
-single_loop_1841:
+single_loop_1859:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -25639,11 +26233,11 @@ single_loop_1841:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1841
+	JLE         single_loop_1859
 
-remainder_1842:
+remainder_1860:
 	SUBQ        DI, BX
-	JE          span_done_1843
+	JE          span_done_1861
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -25662,78 +26256,78 @@ remainder_1842:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1843:
+span_done_1861:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1845
+	JLE   fold_ext_done_1863
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1846
+	JA    fold_ext_scalar_1864
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1844:
+fold_ext_1862:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1845
+	JBE     fold_ext_done_1863
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1844
+	JMP     fold_ext_1862
 
-fold_ext_scalar_1846:
+fold_ext_scalar_1864:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1847:
+fold_ext_element_1865:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1848
+	JBE    fold_ext_element_done_1866
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1847
+	JMP    fold_ext_element_1865
 
-fold_ext_element_done_1848:
-fold_ext_done_1845:
-fold_1849:
+fold_ext_element_done_1866:
+fold_ext_done_1863:
+fold_1867:
 	CMPQ   BX, AX
-	JBE    fold_done_1850
+	JBE    fold_done_1868
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1849
+	JMP    fold_1867
 
-fold_done_1850:
+fold_done_1868:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1851
+	JNE  sums_planes_1869
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1853:
+sums_vector_1871:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1854
+	JGT       sums_scalar_1872
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1853
+	JMP       sums_vector_1871
 
-sums_scalar_1854:
+sums_scalar_1872:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1852
+	JE        sums_done_1870
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -25741,18 +26335,18 @@ sums_scalar_1854:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1854
+	JMP       sums_scalar_1872
 
-sums_planes_1851:
+sums_planes_1869:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1855:
+sums_group_1873:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1857
+	JB     sums_single_1875
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -25761,7 +26355,7 @@ sums_group_1855:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1856:
+sums_group_plane_1874:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -25770,7 +26364,7 @@ sums_group_plane_1856:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1856
+	JB        sums_group_plane_1874
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -25795,32 +26389,32 @@ sums_group_plane_1856:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1855
+	JMP       sums_group_1873
 
-sums_single_1857:
+sums_single_1875:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1852
+	JE     sums_done_1870
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1858:
+sums_single_plane_1876:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1858
+	JB        sums_single_plane_1876
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1857
+	JMP       sums_single_1875
 
-sums_done_1852:
+sums_done_1870:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1830:
+ring_segmented_1848:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -25830,7 +26424,7 @@ ring_segmented_1830:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1860:
+ring_block_1878:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -25845,33 +26439,33 @@ ring_block_1860:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1861:
+ring_len_1879:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1862
+	JAE  ring_len_done_1880
 	ADDQ BX, SI
-	JMP  ring_len_1861
+	JMP  ring_len_1879
 
-ring_len_done_1862:
+ring_len_done_1880:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1863:
+ring_step_1881:
 	CMPQ DI, SI
-	JB   ring_step_done_1864
+	JB   ring_step_done_1882
 	SUBQ SI, DI
-	JMP  ring_step_1863
+	JMP  ring_step_1881
 
-ring_step_done_1864:
+ring_step_done_1882:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1865:
+ring_step_1883:
 	CMPQ DI, SI
-	JB   ring_step_done_1866
+	JB   ring_step_done_1884
 	SUBQ SI, DI
-	JMP  ring_step_1865
+	JMP  ring_step_1883
 
-ring_step_done_1866:
+ring_step_done_1884:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -25900,26 +26494,26 @@ ring_step_done_1866:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1867:
+sums_zero_1885:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1868
+	JAE     sums_zeroed_1886
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1867
+	JMP     sums_zero_1885
 
-sums_zeroed_1868:
-ring_row_1869:
+sums_zeroed_1886:
+ring_row_1887:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1870
+	JE   ring_rows_done_1888
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1872
+	JGT  single_1890
 
-unrolled_1871:
+unrolled_1889:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -25982,15 +26576,15 @@ unrolled_1871:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1871
+	JLE         unrolled_1889
 
-single_1872:
+single_1890:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1874
+	JGT  remainder_1892
 
-single_loop_1873:
+single_loop_1891:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -26011,11 +26605,11 @@ single_loop_1873:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1873
+	JLE         single_loop_1891
 
-remainder_1874:
+remainder_1892:
 	SUBQ        R8, DI
-	JE          span_done_1875
+	JE          span_done_1893
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -26034,16 +26628,16 @@ remainder_1874:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1875:
+span_done_1893:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1869
+	JMP   ring_row_1887
 
-ring_rows_done_1870:
+ring_rows_done_1888:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -26051,71 +26645,71 @@ ring_rows_done_1870:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1877
+	JLE  fold_ext_done_1895
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1878
+	JA   fold_ext_scalar_1896
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1876:
+fold_ext_1894:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1877
+	JBE     fold_ext_done_1895
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1876
+	JMP     fold_ext_1894
 
-fold_ext_scalar_1878:
+fold_ext_scalar_1896:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1879:
+fold_ext_element_1897:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1880
+	JBE    fold_ext_element_done_1898
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1879
+	JMP    fold_ext_element_1897
 
-fold_ext_element_done_1880:
-fold_ext_done_1877:
-fold_1881:
+fold_ext_element_done_1898:
+fold_ext_done_1895:
+fold_1899:
 	CMPQ   SI, BX
-	JBE    fold_done_1882
+	JBE    fold_done_1900
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1881
+	JMP    fold_1899
 
-fold_done_1882:
+fold_done_1900:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1883
+	JNE  sums_planes_1901
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1885:
+sums_vector_1903:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1886
+	JGT       sums_scalar_1904
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1885
+	JMP       sums_vector_1903
 
-sums_scalar_1886:
+sums_scalar_1904:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1884
+	JE        sums_done_1902
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -26123,18 +26717,18 @@ sums_scalar_1886:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1886
+	JMP       sums_scalar_1904
 
-sums_planes_1883:
+sums_planes_1901:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1887:
+sums_group_1905:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1889
+	JB     sums_single_1907
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -26143,7 +26737,7 @@ sums_group_1887:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1888:
+sums_group_plane_1906:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -26152,7 +26746,7 @@ sums_group_plane_1888:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1888
+	JB        sums_group_plane_1906
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -26177,32 +26771,32 @@ sums_group_plane_1888:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1887
+	JMP       sums_group_1905
 
-sums_single_1889:
+sums_single_1907:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1884
+	JE     sums_done_1902
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1890:
+sums_single_plane_1908:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1890
+	JB        sums_single_plane_1908
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1889
+	JMP       sums_single_1907
 
-sums_done_1884:
+sums_done_1902:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1860
+	JMP  ring_block_1878
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -26219,11 +26813,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1891
+	JB           cached_1909
 	CMPQ         AX, CX
-	JE           cached_1891
+	JE           cached_1909
 	CMPQ         AX, CX
-	JE           cached_1891
+	JE           cached_1909
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -26232,7 +26826,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1893
+	JE           aligned_1911
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -26243,15 +26837,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1893:
+aligned_1911:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1895
+	JGT  single_1913
 
 	PCALIGN $64
 
-unrolled_1894:
+unrolled_1912:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -26270,26 +26864,26 @@ unrolled_1894:
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
 	CMPQ     BX, SI
-	JLE      unrolled_1894
+	JLE      unrolled_1912
 
-single_1895:
+single_1913:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1897
+	JGT  remainder_1915
 
-single_loop_1896:
+single_loop_1914:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
 	CMPQ     BX, SI
-	JLE      single_loop_1896
+	JLE      single_loop_1914
 
-remainder_1897:
+remainder_1915:
 	SUBQ      BX, DX
-	JE        span_done_1898
+	JE        span_done_1916
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -26298,20 +26892,20 @@ remainder_1897:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1898:
+span_done_1916:
 	SFENCE
-	JMP stored_1892
+	JMP stored_1910
 
-cached_1891:
+cached_1909:
 	XORQ BX, BX
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1900
+	JGT  single_1918
 
 	PCALIGN $64
 
-unrolled_1899:
+unrolled_1917:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -26330,26 +26924,26 @@ unrolled_1899:
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1899
+	JLE     unrolled_1917
 
-single_1900:
+single_1918:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1902
+	JGT  remainder_1920
 
-single_loop_1901:
+single_loop_1919:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1901
+	JLE     single_loop_1919
 
-remainder_1902:
+remainder_1920:
 	SUBQ      BX, DX
-	JE        span_done_1903
+	JE        span_done_1921
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -26358,8 +26952,8 @@ remainder_1902:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1903:
-stored_1892:
+span_done_1921:
+stored_1910:
 	VZEROUPPER
 	RET
 
@@ -26376,20 +26970,294 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ   BX, R8
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
-	MOVQ   DX, R10
-	SHLQ   $0x03, R10
-	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1905
-	CMPQ   R8, $0x00000800
-	JB     cached_1905
-	CMPQ   AX, CX
-	JE     cached_1905
-	CMPQ   AX, CX
-	JE     cached_1905
+	CMPQ   BX, $0x00000040
+	JA     short_planes_general_1923
 	CMPQ   DX, $0x00
-	JE     planes_done_1908
+	JE     planes_end_1922
+	MOVQ   BX, R10
+	DECQ   R10
+	SHRQ   $0x03, R10
+	MOVQ   R10, R11
+	SHLQ   $0x03, R11
+	NEGQ   R11
+	ADDQ   BX, R11
+	MOVQ   $-1, R12
+	BZHIQ  R11, R12, R11
+	KMOVW  R11, K1
+	XORQ   R11, R11
+	CMPQ   R10, $0x00
+	JE     short_planes_0_1924
+	CMPQ   R10, $0x01
+	JE     short_planes_1_1925
+	CMPQ   R10, $0x02
+	JE     short_planes_2_1926
+	CMPQ   R10, $0x03
+	JE     short_planes_3_1927
+	CMPQ   R10, $0x04
+	JE     short_planes_4_1928
+	CMPQ   R10, $0x05
+	JE     short_planes_5_1929
+	CMPQ   R10, $0x06
+	JE     short_planes_6_1930
+	CMPQ   R10, $0x07
+	JE     short_planes_7_1931
+	JMP    short_planes_general_1923
 
-plane_1907:
+short_planes_0_1924:
+	VBROADCASTSD (DI)(R9*8), Z1
+	VMOVUPD.Z    (CX)(R11*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_0_1924
+	JMP          planes_end_1922
+
+short_planes_1_1925:
+	VBROADCASTSD (DI)(R9*8), Z1
+	VMOVUPD      (CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R11*8)
+	VMOVUPD.Z    64(CX)(R11*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 64(AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_1_1925
+	JMP          planes_end_1922
+
+short_planes_2_1926:
+	VBROADCASTSD (DI)(R9*8), Z1
+	VMOVUPD      (CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R11*8)
+	VMOVUPD      64(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 64(AX)(R11*8)
+	VMOVUPD.Z    128(CX)(R11*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 128(AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_2_1926
+	JMP          planes_end_1922
+
+short_planes_3_1927:
+	VBROADCASTSD (DI)(R9*8), Z1
+	VMOVUPD      (CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R11*8)
+	VMOVUPD      64(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 64(AX)(R11*8)
+	VMOVUPD      128(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 128(AX)(R11*8)
+	VMOVUPD.Z    192(CX)(R11*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 192(AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_3_1927
+	JMP          planes_end_1922
+
+short_planes_4_1928:
+	VBROADCASTSD (DI)(R9*8), Z1
+	VMOVUPD      (CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R11*8)
+	VMOVUPD      64(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 64(AX)(R11*8)
+	VMOVUPD      128(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 128(AX)(R11*8)
+	VMOVUPD      192(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 192(AX)(R11*8)
+	VMOVUPD.Z    256(CX)(R11*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 256(AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_4_1928
+	JMP          planes_end_1922
+
+short_planes_5_1929:
+	VBROADCASTSD (DI)(R9*8), Z1
+	VMOVUPD      (CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R11*8)
+	VMOVUPD      64(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 64(AX)(R11*8)
+	VMOVUPD      128(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 128(AX)(R11*8)
+	VMOVUPD      192(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 192(AX)(R11*8)
+	VMOVUPD      256(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 256(AX)(R11*8)
+	VMOVUPD.Z    320(CX)(R11*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 320(AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_5_1929
+	JMP          planes_end_1922
+
+short_planes_6_1930:
+	VBROADCASTSD (DI)(R9*8), Z1
+	VMOVUPD      (CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R11*8)
+	VMOVUPD      64(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 64(AX)(R11*8)
+	VMOVUPD      128(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 128(AX)(R11*8)
+	VMOVUPD      192(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 192(AX)(R11*8)
+	VMOVUPD      256(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 256(AX)(R11*8)
+	VMOVUPD      320(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 320(AX)(R11*8)
+	VMOVUPD.Z    384(CX)(R11*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 384(AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_6_1930
+	JMP          planes_end_1922
+
+short_planes_7_1931:
+	VBROADCASTSD (DI)(R9*8), Z1
+	VMOVUPD      (CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R11*8)
+	VMOVUPD      64(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 64(AX)(R11*8)
+	VMOVUPD      128(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 128(AX)(R11*8)
+	VMOVUPD      192(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 192(AX)(R11*8)
+	VMOVUPD      256(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 256(AX)(R11*8)
+	VMOVUPD      320(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 320(AX)(R11*8)
+	VMOVUPD      384(CX)(R11*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 384(AX)(R11*8)
+	VMOVUPD.Z    448(CX)(R11*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 448(AX)(R11*8)
+	ADDQ         R8, CX
+	ADDQ         R8, AX
+	INCQ         R9
+	MOVQ         R9, R10
+	SUBQ         SI, R10
+	CMOVQEQ      R10, R9
+	SUBQ         BX, DX
+	JG           short_planes_7_1931
+	JMP          planes_end_1922
+
+short_planes_general_1923:
+	MOVQ DX, R10
+	SHLQ $0x03, R10
+	CMPQ R10, ·streamThreshold+0(SB)
+	JB   cached_1932
+	CMPQ R8, $0x00000800
+	JB   cached_1932
+	CMPQ AX, CX
+	JE   cached_1932
+	CMPQ AX, CX
+	JE   cached_1932
+	CMPQ DX, $0x00
+	JE   planes_done_1935
+
+plane_1934:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -26399,7 +27267,7 @@ plane_1907:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1909
+	JE           aligned_1936
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -26410,13 +27278,13 @@ plane_1907:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1909:
+aligned_1936:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_1911
+	JGT  single_1938
 
-unrolled_1910:
+unrolled_1937:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -26435,27 +27303,27 @@ unrolled_1910:
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1910
+	JLE      unrolled_1937
 
-single_1911:
+single_1938:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1913
+	JGT  remainder_1940
 
-single_loop_1912:
+single_loop_1939:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1912
+	JLE      single_loop_1939
 
-remainder_1913:
+remainder_1940:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1914
+	JE        span_done_1941
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -26464,7 +27332,7 @@ remainder_1913:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1914:
+span_done_1941:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -26472,25 +27340,25 @@ span_done_1914:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1907
+	JG      plane_1934
 
-planes_done_1908:
+planes_done_1935:
 	SFENCE
-	JMP stored_1906
+	JMP stored_1933
 
-cached_1905:
+cached_1932:
 	CMPQ DX, $0x00
-	JE   planes_done_1916
+	JE   planes_done_1943
 
-plane_1915:
+plane_1942:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         BX, R11
 	SUBQ         $0x00000020, R11
 	CMPQ         R10, R11
-	JGT          single_1918
+	JGT          single_1945
 
-unrolled_1917:
+unrolled_1944:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -26509,27 +27377,27 @@ unrolled_1917:
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1917
+	JLE     unrolled_1944
 
-single_1918:
+single_1945:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1920
+	JGT  remainder_1947
 
-single_loop_1919:
+single_loop_1946:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1919
+	JLE     single_loop_1946
 
-remainder_1920:
+remainder_1947:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1921
+	JE        span_done_1948
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -26538,7 +27406,7 @@ remainder_1920:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1921:
+span_done_1948:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -26546,10 +27414,11 @@ span_done_1921:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1915
+	JG      plane_1942
 
-planes_done_1916:
-stored_1906:
+planes_done_1943:
+stored_1933:
+planes_end_1922:
 	VZEROUPPER
 	RET
 
@@ -26567,17 +27436,17 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1923
+	JB     cached_1950
 	CMPQ   DI, $0x00000800
-	JB     cached_1923
+	JB     cached_1950
 	CMPQ   AX, CX
-	JE     cached_1923
+	JE     cached_1950
 	CMPQ   AX, CX
-	JE     cached_1923
+	JE     cached_1950
 	CMPQ   DX, $0x00
-	JE     rows_done_1926
+	JE     rows_done_1953
 
-row_1925:
+row_1952:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -26589,7 +27458,7 @@ row_1925:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1927
+	JE        aligned_1954
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -26600,13 +27469,13 @@ row_1925:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1927:
+aligned_1954:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1929
+	JGT  single_1956
 
-unrolled_1928:
+unrolled_1955:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -26625,27 +27494,27 @@ unrolled_1928:
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1928
+	JLE      unrolled_1955
 
-single_1929:
+single_1956:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1931
+	JGT  remainder_1958
 
-single_loop_1930:
+single_loop_1957:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1930
+	JLE      single_loop_1957
 
-remainder_1931:
+remainder_1958:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1932
+	JE        span_done_1959
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -26654,23 +27523,23 @@ remainder_1931:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1932:
+span_done_1959:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1925
+	JG   row_1952
 
-rows_done_1926:
+rows_done_1953:
 	SFENCE
-	JMP stored_1924
+	JMP stored_1951
 
-cached_1923:
+cached_1950:
 	CMPQ DX, $0x00
-	JE   rows_done_1934
+	JE   rows_done_1961
 
-row_1933:
+row_1960:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -26678,9 +27547,9 @@ row_1933:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 	CMPQ    R8, R9
-	JGT     single_1936
+	JGT     single_1963
 
-unrolled_1935:
+unrolled_1962:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -26699,27 +27568,27 @@ unrolled_1935:
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1935
+	JLE     unrolled_1962
 
-single_1936:
+single_1963:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1938
+	JGT  remainder_1965
 
-single_loop_1937:
+single_loop_1964:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1937
+	JLE     single_loop_1964
 
-remainder_1938:
+remainder_1965:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1939
+	JE        span_done_1966
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -26728,16 +27597,16 @@ remainder_1938:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1939:
+span_done_1966:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1933
+	JG   row_1960
 
-rows_done_1934:
-stored_1924:
+rows_done_1961:
+stored_1951:
 	VZEROUPPER
 	RET
 
@@ -26756,36 +27625,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1940
+	JA     ring_segmented_1967
 	MOVQ   R8, R9
 
-ring_len_1941:
+ring_len_1968:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1942
+	JAE  ring_len_done_1969
 	ADDQ R8, R9
-	JMP  ring_len_1941
+	JMP  ring_len_1968
 
-ring_len_done_1942:
+ring_len_done_1969:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1943:
+ring_step_1970:
 	CMPQ R10, R9
-	JB   ring_step_done_1944
+	JB   ring_step_done_1971
 	SUBQ R9, R10
-	JMP  ring_step_1943
+	JMP  ring_step_1970
 
-ring_step_done_1944:
+ring_step_done_1971:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1945:
+ring_step_1972:
 	CMPQ R10, R9
-	JB   ring_step_done_1946
+	JB   ring_step_done_1973
 	SUBQ R9, R10
-	JMP  ring_step_1945
+	JMP  ring_step_1972
 
-ring_step_done_1946:
+ring_step_done_1973:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -26795,76 +27664,76 @@ ring_step_done_1946:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1947
+	JB      ring_short_1974
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1948
+	JNE     ring_planes_1975
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1950:
+ring_copy_1977:
 	CMPQ    AX, R10
-	JAE     ring_built_1949
+	JAE     ring_built_1976
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1951
+	JB      ring_copy_tail_1978
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1950
+	JNE     ring_copy_1977
 	XORQ    R8, R8
-	JMP     ring_copy_1950
+	JMP     ring_copy_1977
 
-ring_copy_tail_1951:
+ring_copy_tail_1978:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1950
+	JMP     ring_copy_1977
 
-ring_planes_1948:
+ring_planes_1975:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1952
+	JA   ring_long_planes_1979
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1953:
+ring_fill_1980:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1954
+	JGT          ring_fill_last_1981
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1955
+	JNE          ring_wrap_1982
 	XORQ         R8, R8
 
-ring_wrap_1955:
-	JMP ring_fill_1953
+ring_wrap_1982:
+	JMP ring_fill_1980
 
-ring_fill_last_1954:
+ring_fill_last_1981:
 	CMPQ         R11, R10
-	JAE          ring_built_1949
+	JAE          ring_built_1976
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1956
+	JNE          ring_wrap_1983
 	XORQ         R8, R8
 
-ring_wrap_1956:
-	JMP ring_fill_last_1954
+ring_wrap_1983:
+	JMP ring_fill_last_1981
 
-ring_long_planes_1952:
-ring_channel_1957:
+ring_long_planes_1979:
+ring_channel_1984:
 	CMPQ         R11, R10
-	JAE          ring_built_1949
+	JAE          ring_built_1976
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -26872,57 +27741,57 @@ ring_channel_1957:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1958:
+ring_plane_1985:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1958
+	JB      ring_plane_1985
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1959
+	JNE     ring_wrap_1986
 	XORQ    R8, R8
 
-ring_wrap_1959:
-	JMP ring_channel_1957
+ring_wrap_1986:
+	JMP ring_channel_1984
 
-ring_short_1947:
+ring_short_1974:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1960:
+ring_element_1987:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1961
+	JB   ring_element_next_1988
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1961
+	JB   ring_element_next_1988
 	XORQ R11, R11
 
-ring_element_next_1961:
+ring_element_next_1988:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1960
+	JB      ring_element_1987
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1962
+	JE      ring_exact_1989
 	SUBQ    R8, AX
 
-ring_exact_1962:
+ring_exact_1989:
 	MOVQ AX, DX
 
-ring_repeat_1963:
+ring_repeat_1990:
 	CMPQ    DX, R10
-	JAE     ring_built_1949
+	JAE     ring_built_1976
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1963
+	JMP     ring_repeat_1990
 
-ring_built_1949:
+ring_built_1976:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -26931,9 +27800,9 @@ ring_built_1949:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_1965
+	JGT  single_1992
 
-unrolled_1964:
+unrolled_1991:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -26956,15 +27825,15 @@ unrolled_1964:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1964
+	JLE     unrolled_1991
 
-single_1965:
+single_1992:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_1967
+	JGT  remainder_1994
 
-single_loop_1966:
+single_loop_1993:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -26975,11 +27844,11 @@ single_loop_1966:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1966
+	JLE     single_loop_1993
 
-remainder_1967:
+remainder_1994:
 	SUBQ      DX, SI
-	JE        span_done_1968
+	JE        span_done_1995
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -26988,10 +27857,10 @@ remainder_1967:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1968:
+span_done_1995:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1940:
+ring_segmented_1967:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -27001,11 +27870,11 @@ ring_segmented_1940:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1969
+	JE   ring_rows_1996
 
-ring_segment_1970:
+ring_segment_1997:
 	CMPQ    SI, $0x00
-	JE      ring_done_1971
+	JE      ring_done_1998
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -27022,33 +27891,33 @@ ring_segment_1970:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1972:
+ring_len_1999:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_1973
+	JAE  ring_len_done_2000
 	ADDQ R9, R11
-	JMP  ring_len_1972
+	JMP  ring_len_1999
 
-ring_len_done_1973:
+ring_len_done_2000:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_1974:
+ring_step_2001:
 	CMPQ R12, R11
-	JB   ring_step_done_1975
+	JB   ring_step_done_2002
 	SUBQ R11, R12
-	JMP  ring_step_1974
+	JMP  ring_step_2001
 
-ring_step_done_1975:
+ring_step_done_2002:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_1976:
+ring_step_2003:
 	CMPQ R12, R11
-	JB   ring_step_done_1977
+	JB   ring_step_done_2004
 	SUBQ R11, R12
-	JMP  ring_step_1976
+	JMP  ring_step_2003
 
-ring_step_done_1977:
+ring_step_done_2004:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -27058,76 +27927,76 @@ ring_step_done_1977:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_1978
+	JB      ring_short_2005
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1979
+	JNE     ring_planes_2006
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1981:
+ring_copy_2008:
 	CMPQ    R8, AX
-	JAE     ring_built_1980
+	JAE     ring_built_2007
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1982
+	JB      ring_copy_tail_2009
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1981
+	JNE     ring_copy_2008
 	XORQ    R9, R9
-	JMP     ring_copy_1981
+	JMP     ring_copy_2008
 
-ring_copy_tail_1982:
+ring_copy_tail_2009:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1981
+	JMP     ring_copy_2008
 
-ring_planes_1979:
+ring_planes_2006:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_1983
+	JA   ring_long_planes_2010
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1984:
+ring_fill_2011:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1985
+	JGT          ring_fill_last_2012
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1986
+	JNE          ring_wrap_2013
 	XORQ         R9, R9
 
-ring_wrap_1986:
-	JMP ring_fill_1984
+ring_wrap_2013:
+	JMP ring_fill_2011
 
-ring_fill_last_1985:
+ring_fill_last_2012:
 	CMPQ         R11, AX
-	JAE          ring_built_1980
+	JAE          ring_built_2007
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1987
+	JNE          ring_wrap_2014
 	XORQ         R9, R9
 
-ring_wrap_1987:
-	JMP ring_fill_last_1985
+ring_wrap_2014:
+	JMP ring_fill_last_2012
 
-ring_long_planes_1983:
-ring_channel_1988:
+ring_long_planes_2010:
+ring_channel_2015:
 	CMPQ         R11, AX
-	JAE          ring_built_1980
+	JAE          ring_built_2007
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -27135,57 +28004,57 @@ ring_channel_1988:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1989:
+ring_plane_2016:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1989
+	JB      ring_plane_2016
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1990
+	JNE     ring_wrap_2017
 	XORQ    R9, R9
 
-ring_wrap_1990:
-	JMP ring_channel_1988
+ring_wrap_2017:
+	JMP ring_channel_2015
 
-ring_short_1978:
+ring_short_2005:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1991:
+ring_element_2018:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1992
+	JB   ring_element_next_2019
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1992
+	JB   ring_element_next_2019
 	XORQ R11, R11
 
-ring_element_next_1992:
+ring_element_next_2019:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1991
+	JB      ring_element_2018
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_1993
+	JE      ring_exact_2020
 	SUBQ    R9, DX
 
-ring_exact_1993:
+ring_exact_2020:
 	MOVQ DX, R8
 
-ring_repeat_1994:
+ring_repeat_2021:
 	CMPQ    R8, AX
-	JAE     ring_built_1980
+	JAE     ring_built_2007
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1994
+	JMP     ring_repeat_2021
 
-ring_built_1980:
+ring_built_2007:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -27195,9 +28064,9 @@ ring_built_1980:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1996
+	JGT  single_2023
 
-unrolled_1995:
+unrolled_2022:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -27220,15 +28089,15 @@ unrolled_1995:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1995
+	JLE     unrolled_2022
 
-single_1996:
+single_2023:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1998
+	JGT  remainder_2025
 
-single_loop_1997:
+single_loop_2024:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -27239,11 +28108,11 @@ single_loop_1997:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1997
+	JLE     single_loop_2024
 
-remainder_1998:
+remainder_2025:
 	SUBQ      R8, DX
-	JE        span_done_1999
+	JE        span_done_2026
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -27252,7 +28121,7 @@ remainder_1998:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_1999:
+span_done_2026:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -27263,18 +28132,18 @@ span_done_1999:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2000
+	JNE  ring_next_2027
 	XORQ AX, AX
 
-ring_next_2000:
+ring_next_2027:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1970
+	JMP  ring_segment_1997
 
-ring_done_1971:
+ring_done_1998:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1969:
-ring_block_2001:
+ring_rows_1996:
+ring_block_2028:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -27290,33 +28159,33 @@ ring_block_2001:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2002:
+ring_len_2029:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2003
+	JAE  ring_len_done_2030
 	ADDQ BX, SI
-	JMP  ring_len_2002
+	JMP  ring_len_2029
 
-ring_len_done_2003:
+ring_len_done_2030:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_2004:
+ring_step_2031:
 	CMPQ R8, SI
-	JB   ring_step_done_2005
+	JB   ring_step_done_2032
 	SUBQ SI, R8
-	JMP  ring_step_2004
+	JMP  ring_step_2031
 
-ring_step_done_2005:
+ring_step_done_2032:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_2006:
+ring_step_2033:
 	CMPQ R8, SI
-	JB   ring_step_done_2007
+	JB   ring_step_done_2034
 	SUBQ SI, R8
-	JMP  ring_step_2006
+	JMP  ring_step_2033
 
-ring_step_done_2007:
+ring_step_done_2034:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -27327,76 +28196,76 @@ ring_step_done_2007:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2008
+	JB      ring_short_2035
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2009
+	JNE     ring_planes_2036
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2011:
+ring_copy_2038:
 	CMPQ    BX, R8
-	JAE     ring_built_2010
+	JAE     ring_built_2037
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2012
+	JB      ring_copy_tail_2039
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2011
+	JNE     ring_copy_2038
 	XORQ    R9, R9
-	JMP     ring_copy_2011
+	JMP     ring_copy_2038
 
-ring_copy_tail_2012:
+ring_copy_tail_2039:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2011
+	JMP     ring_copy_2038
 
-ring_planes_2009:
+ring_planes_2036:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2013
+	JA   ring_long_planes_2040
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2014:
+ring_fill_2041:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2015
+	JGT          ring_fill_last_2042
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2016
+	JNE          ring_wrap_2043
 	XORQ         BX, BX
 
-ring_wrap_2016:
-	JMP ring_fill_2014
+ring_wrap_2043:
+	JMP ring_fill_2041
 
-ring_fill_last_2015:
+ring_fill_last_2042:
 	CMPQ         R9, R8
-	JAE          ring_built_2010
+	JAE          ring_built_2037
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2017
+	JNE          ring_wrap_2044
 	XORQ         BX, BX
 
-ring_wrap_2017:
-	JMP ring_fill_last_2015
+ring_wrap_2044:
+	JMP ring_fill_last_2042
 
-ring_long_planes_2013:
-ring_channel_2018:
+ring_long_planes_2040:
+ring_channel_2045:
 	CMPQ         R9, R8
-	JAE          ring_built_2010
+	JAE          ring_built_2037
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -27404,57 +28273,57 @@ ring_channel_2018:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_2019:
+ring_plane_2046:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2019
+	JB      ring_plane_2046
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2020
+	JNE     ring_wrap_2047
 	XORQ    BX, BX
 
-ring_wrap_2020:
-	JMP ring_channel_2018
+ring_wrap_2047:
+	JMP ring_channel_2045
 
-ring_short_2008:
+ring_short_2035:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2021:
+ring_element_2048:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2022
+	JB   ring_element_next_2049
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2022
+	JB   ring_element_next_2049
 	XORQ R9, R9
 
-ring_element_next_2022:
+ring_element_next_2049:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2021
+	JB      ring_element_2048
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2023
+	JE      ring_exact_2050
 	SUBQ    BX, DX
 
-ring_exact_2023:
+ring_exact_2050:
 	MOVQ DX, BX
 
-ring_repeat_2024:
+ring_repeat_2051:
 	CMPQ    BX, R8
-	JAE     ring_built_2010
+	JAE     ring_built_2037
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2024
+	JMP     ring_repeat_2051
 
-ring_built_2010:
+ring_built_2037:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -27463,9 +28332,9 @@ ring_built_2010:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_2025:
+ring_row_2052:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_2026
+	JE   ring_rows_done_2053
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -27475,9 +28344,9 @@ ring_row_2025:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2028
+	JGT  single_2055
 
-unrolled_2027:
+unrolled_2054:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -27500,15 +28369,15 @@ unrolled_2027:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2027
+	JLE     unrolled_2054
 
-single_2028:
+single_2055:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2030
+	JGT  remainder_2057
 
-single_loop_2029:
+single_loop_2056:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -27519,11 +28388,11 @@ single_loop_2029:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2029
+	JLE     single_loop_2056
 
-remainder_2030:
+remainder_2057:
 	SUBQ      R8, DX
-	JE        span_done_2031
+	JE        span_done_2058
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -27532,20 +28401,20 @@ remainder_2030:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2031:
+span_done_2058:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_2025
+	JMP   ring_row_2052
 
-ring_rows_done_2026:
+ring_rows_done_2053:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2001
+	JMP  ring_block_2028
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -27567,11 +28436,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2032
+	JB           cached_2059
 	CMPQ         AX, DX
-	JE           cached_2032
+	JE           cached_2059
 	CMPQ         AX, CX
-	JE           cached_2032
+	JE           cached_2059
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -27580,7 +28449,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2034
+	JE           aligned_2061
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -27593,15 +28462,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2034:
+aligned_2061:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2036
+	JGT  single_2063
 
 	PCALIGN $64
 
-unrolled_2035:
+unrolled_2062:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -27628,15 +28497,15 @@ unrolled_2035:
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2035
+	JLE         unrolled_2062
 
-single_2036:
+single_2063:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2038
+	JGT  remainder_2065
 
-single_loop_2037:
+single_loop_2064:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -27645,11 +28514,11 @@ single_loop_2037:
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2037
+	JLE         single_loop_2064
 
-remainder_2038:
+remainder_2065:
 	SUBQ        SI, BX
-	JE          span_done_2039
+	JE          span_done_2066
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -27660,20 +28529,20 @@ remainder_2038:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2039:
+span_done_2066:
 	SFENCE
-	JMP stored_2033
+	JMP stored_2060
 
-cached_2032:
+cached_2059:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2041
+	JGT  single_2068
 
 	PCALIGN $64
 
-unrolled_2040:
+unrolled_2067:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -27700,15 +28569,15 @@ unrolled_2040:
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2040
+	JLE         unrolled_2067
 
-single_2041:
+single_2068:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2043
+	JGT  remainder_2070
 
-single_loop_2042:
+single_loop_2069:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -27717,11 +28586,11 @@ single_loop_2042:
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2042
+	JLE         single_loop_2069
 
-remainder_2043:
+remainder_2070:
 	SUBQ        SI, BX
-	JE          span_done_2044
+	JE          span_done_2071
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -27732,8 +28601,8 @@ remainder_2043:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2044:
-stored_2033:
+span_done_2071:
+stored_2060:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -27765,17 +28634,17 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_2046
+	JB     cached_2073
 	CMPQ   R10, $0x00000800
-	JB     cached_2046
+	JB     cached_2073
 	CMPQ   AX, DX
-	JE     cached_2046
+	JE     cached_2073
 	CMPQ   AX, CX
-	JE     cached_2046
+	JE     cached_2073
 	CMPQ   BX, $0x00
-	JE     planes_done_2049
+	JE     planes_done_2076
 
-plane_2048:
+plane_2075:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -27789,7 +28658,7 @@ plane_2048:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2050
+	JE           aligned_2077
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -27802,13 +28671,13 @@ plane_2048:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2050:
+aligned_2077:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2052
+	JGT  single_2079
 
-unrolled_2051:
+unrolled_2078:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -27835,15 +28704,15 @@ unrolled_2051:
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2051
+	JLE         unrolled_2078
 
-single_2052:
+single_2079:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2054
+	JGT  remainder_2081
 
-single_loop_2053:
+single_loop_2080:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -27852,12 +28721,12 @@ single_loop_2053:
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2053
+	JLE         single_loop_2080
 
-remainder_2054:
+remainder_2081:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2055
+	JE          span_done_2082
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -27868,7 +28737,7 @@ remainder_2054:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2055:
+span_done_2082:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -27888,17 +28757,17 @@ span_done_2055:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2048
+	JG            plane_2075
 
-planes_done_2049:
+planes_done_2076:
 	SFENCE
-	JMP stored_2047
+	JMP stored_2074
 
-cached_2046:
+cached_2073:
 	CMPQ BX, $0x00
-	JE   planes_done_2057
+	JE   planes_done_2084
 
-plane_2056:
+plane_2083:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -27908,9 +28777,9 @@ plane_2056:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 	CMPQ         R12, R13
-	JGT          single_2059
+	JGT          single_2086
 
-unrolled_2058:
+unrolled_2085:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -27937,15 +28806,15 @@ unrolled_2058:
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2058
+	JLE         unrolled_2085
 
-single_2059:
+single_2086:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2061
+	JGT  remainder_2088
 
-single_loop_2060:
+single_loop_2087:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -27954,12 +28823,12 @@ single_loop_2060:
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2060
+	JLE         single_loop_2087
 
-remainder_2061:
+remainder_2088:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2062
+	JE          span_done_2089
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -27970,7 +28839,7 @@ remainder_2061:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2062:
+span_done_2089:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -27990,10 +28859,10 @@ span_done_2062:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2056
+	JG            plane_2083
 
-planes_done_2057:
-stored_2047:
+planes_done_2084:
+stored_2074:
 	VZEROUPPER
 	RET
 
@@ -28013,17 +28882,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2064
+	JB     cached_2091
 	CMPQ   R9, $0x00000800
-	JB     cached_2064
+	JB     cached_2091
 	CMPQ   AX, DX
-	JE     cached_2064
+	JE     cached_2091
 	CMPQ   AX, CX
-	JE     cached_2064
+	JE     cached_2091
 	CMPQ   BX, $0x00
-	JE     rows_done_2067
+	JE     rows_done_2094
 
-row_2066:
+row_2093:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -28035,7 +28904,7 @@ row_2066:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2068
+	JE          aligned_2095
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -28050,13 +28919,13 @@ row_2066:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2068:
+aligned_2095:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2070
+	JGT  single_2097
 
-unrolled_2069:
+unrolled_2096:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -28091,15 +28960,15 @@ unrolled_2069:
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2069
+	JLE         unrolled_2096
 
-single_2070:
+single_2097:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2072
+	JGT  remainder_2099
 
-single_loop_2071:
+single_loop_2098:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -28110,12 +28979,12 @@ single_loop_2071:
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2071
+	JLE         single_loop_2098
 
-remainder_2072:
+remainder_2099:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2073
+	JE          span_done_2100
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -28128,24 +28997,24 @@ remainder_2072:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2073:
+span_done_2100:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2066
+	JG   row_2093
 
-rows_done_2067:
+rows_done_2094:
 	SFENCE
-	JMP stored_2065
+	JMP stored_2092
 
-cached_2064:
+cached_2091:
 	CMPQ BX, $0x00
-	JE   rows_done_2075
+	JE   rows_done_2102
 
-row_2074:
+row_2101:
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -28153,9 +29022,9 @@ row_2074:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 	CMPQ    R10, R11
-	JGT     single_2077
+	JGT     single_2104
 
-unrolled_2076:
+unrolled_2103:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -28190,15 +29059,15 @@ unrolled_2076:
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2076
+	JLE         unrolled_2103
 
-single_2077:
+single_2104:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2079
+	JGT  remainder_2106
 
-single_loop_2078:
+single_loop_2105:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -28209,12 +29078,12 @@ single_loop_2078:
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2078
+	JLE         single_loop_2105
 
-remainder_2079:
+remainder_2106:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2080
+	JE          span_done_2107
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -28227,17 +29096,17 @@ remainder_2079:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2080:
+span_done_2107:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2074
+	JG   row_2101
 
-rows_done_2075:
-stored_2065:
+rows_done_2102:
+stored_2092:
 	VZEROUPPER
 	RET
 
@@ -28260,36 +29129,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2081
+	JA     ring_segmented_2108
 	MOVQ   R10, R11
 
-ring_len_2082:
+ring_len_2109:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2083
+	JAE  ring_len_done_2110
 	ADDQ R10, R11
-	JMP  ring_len_2082
+	JMP  ring_len_2109
 
-ring_len_done_2083:
+ring_len_done_2110:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2084:
+ring_step_2111:
 	CMPQ R12, R11
-	JB   ring_step_done_2085
+	JB   ring_step_done_2112
 	SUBQ R11, R12
-	JMP  ring_step_2084
+	JMP  ring_step_2111
 
-ring_step_done_2085:
+ring_step_done_2112:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2086:
+ring_step_2113:
 	CMPQ R12, R11
-	JB   ring_step_done_2087
+	JB   ring_step_done_2114
 	SUBQ R11, R12
-	JMP  ring_step_2086
+	JMP  ring_step_2113
 
-ring_step_done_2087:
+ring_step_done_2114:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -28299,76 +29168,76 @@ ring_step_done_2087:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2088
+	JB      ring_short_2115
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2089
+	JNE     ring_planes_2116
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2091:
+ring_copy_2118:
 	CMPQ    R8, R12
-	JAE     ring_built_2090
+	JAE     ring_built_2117
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2092
+	JB      ring_copy_tail_2119
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2091
+	JNE     ring_copy_2118
 	XORQ    R10, R10
-	JMP     ring_copy_2091
+	JMP     ring_copy_2118
 
-ring_copy_tail_2092:
+ring_copy_tail_2119:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2091
+	JMP     ring_copy_2118
 
-ring_planes_2089:
+ring_planes_2116:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2093
+	JA   ring_long_planes_2120
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2094:
+ring_fill_2121:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2095
+	JGT          ring_fill_last_2122
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2096
+	JNE          ring_wrap_2123
 	XORQ         R10, R10
 
-ring_wrap_2096:
-	JMP ring_fill_2094
+ring_wrap_2123:
+	JMP ring_fill_2121
 
-ring_fill_last_2095:
+ring_fill_last_2122:
 	CMPQ         R13, R12
-	JAE          ring_built_2090
+	JAE          ring_built_2117
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2097
+	JNE          ring_wrap_2124
 	XORQ         R10, R10
 
-ring_wrap_2097:
-	JMP ring_fill_last_2095
+ring_wrap_2124:
+	JMP ring_fill_last_2122
 
-ring_long_planes_2093:
-ring_channel_2098:
+ring_long_planes_2120:
+ring_channel_2125:
 	CMPQ         R13, R12
-	JAE          ring_built_2090
+	JAE          ring_built_2117
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -28376,57 +29245,57 @@ ring_channel_2098:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2099:
+ring_plane_2126:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2099
+	JB      ring_plane_2126
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2100
+	JNE     ring_wrap_2127
 	XORQ    R10, R10
 
-ring_wrap_2100:
-	JMP ring_channel_2098
+ring_wrap_2127:
+	JMP ring_channel_2125
 
-ring_short_2088:
+ring_short_2115:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2101:
+ring_element_2128:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2102
+	JB   ring_element_next_2129
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2102
+	JB   ring_element_next_2129
 	XORQ R13, R13
 
-ring_element_next_2102:
+ring_element_next_2129:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2101
+	JB      ring_element_2128
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2103
+	JE      ring_exact_2130
 	SUBQ    R10, R8
 
-ring_exact_2103:
+ring_exact_2130:
 	MOVQ R8, R9
 
-ring_repeat_2104:
+ring_repeat_2131:
 	CMPQ    R9, R12
-	JAE     ring_built_2090
+	JAE     ring_built_2117
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2104
+	JMP     ring_repeat_2131
 
-ring_built_2090:
+ring_built_2117:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -28442,22 +29311,22 @@ ring_built_2090:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2105:
+sums_zero_2132:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2106
+	JAE     sums_zeroed_2133
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2105
+	JMP     sums_zero_2132
 
-sums_zeroed_2106:
+sums_zeroed_2133:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2108
+	JGT  single_2135
 
-unrolled_2107:
+unrolled_2134:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -28496,15 +29365,15 @@ unrolled_2107:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_2107
+	JLE         unrolled_2134
 
-single_2108:
+single_2135:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2110
+	JGT  remainder_2137
 
-single_loop_2109:
+single_loop_2136:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -28519,11 +29388,11 @@ single_loop_2109:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_2109
+	JLE         single_loop_2136
 
-remainder_2110:
+remainder_2137:
 	SUBQ        R9, DI
-	JE          span_done_2111
+	JE          span_done_2138
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -28536,93 +29405,93 @@ remainder_2110:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2111:
+span_done_2138:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2113
+	JLE   fold_ext_done_2140
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2114
+	JA    fold_ext_scalar_2141
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2112:
+fold_ext_2139:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2113
+	JBE     fold_ext_done_2140
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2112
+	JMP     fold_ext_2139
 
-fold_ext_scalar_2114:
+fold_ext_scalar_2141:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2115:
+fold_ext_element_2142:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2116
+	JBE    fold_ext_element_done_2143
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2115
+	JMP    fold_ext_element_2142
 
-fold_ext_element_done_2116:
-fold_ext_done_2113:
-fold_2117:
+fold_ext_element_done_2143:
+fold_ext_done_2140:
+fold_2144:
 	CMPQ   DX, AX
-	JBE    fold_done_2118
+	JBE    fold_done_2145
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2117
+	JMP    fold_2144
 
-fold_done_2118:
+fold_done_2145:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2119
+	JNE  sums_planes_2146
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2121:
+sums_vector_2148:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2122
+	JGT     sums_scalar_2149
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2121
+	JMP     sums_vector_2148
 
-sums_scalar_2122:
+sums_scalar_2149:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2120
+	JE     sums_done_2147
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2122
+	JMP    sums_scalar_2149
 
-sums_planes_2119:
+sums_planes_2146:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2123:
+sums_group_2150:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2125
+	JB     sums_single_2152
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -28631,7 +29500,7 @@ sums_group_2123:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2124:
+sums_group_plane_2151:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -28640,7 +29509,7 @@ sums_group_plane_2124:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2124
+	JB     sums_group_plane_2151
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -28653,29 +29522,29 @@ sums_group_plane_2124:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2123
+	JMP    sums_group_2150
 
-sums_single_2125:
+sums_single_2152:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2120
+	JE     sums_done_2147
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2126:
+sums_single_plane_2153:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2126
+	JB     sums_single_plane_2153
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2125
+	JMP    sums_single_2152
 
-sums_done_2120:
+sums_done_2147:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2081:
+ring_segmented_2108:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -28685,7 +29554,7 @@ ring_segmented_2081:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2128:
+ring_block_2155:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -28701,33 +29570,33 @@ ring_block_2128:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2129:
+ring_len_2156:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2130
+	JAE  ring_len_done_2157
 	ADDQ DI, R8
-	JMP  ring_len_2129
+	JMP  ring_len_2156
 
-ring_len_done_2130:
+ring_len_done_2157:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2131:
+ring_step_2158:
 	CMPQ R9, R8
-	JB   ring_step_done_2132
+	JB   ring_step_done_2159
 	SUBQ R8, R9
-	JMP  ring_step_2131
+	JMP  ring_step_2158
 
-ring_step_done_2132:
+ring_step_done_2159:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2133:
+ring_step_2160:
 	CMPQ R9, R8
-	JB   ring_step_done_2134
+	JB   ring_step_done_2161
 	SUBQ R8, R9
-	JMP  ring_step_2133
+	JMP  ring_step_2160
 
-ring_step_done_2134:
+ring_step_done_2161:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -28738,76 +29607,76 @@ ring_step_done_2134:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2135
+	JB      ring_short_2162
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2136
+	JNE     ring_planes_2163
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2138:
+ring_copy_2165:
 	CMPQ    DI, R9
-	JAE     ring_built_2137
+	JAE     ring_built_2164
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2139
+	JB      ring_copy_tail_2166
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2138
+	JNE     ring_copy_2165
 	XORQ    R10, R10
-	JMP     ring_copy_2138
+	JMP     ring_copy_2165
 
-ring_copy_tail_2139:
+ring_copy_tail_2166:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2138
+	JMP     ring_copy_2165
 
-ring_planes_2136:
+ring_planes_2163:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2140
+	JA   ring_long_planes_2167
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2141:
+ring_fill_2168:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2142
+	JGT          ring_fill_last_2169
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2143
+	JNE          ring_wrap_2170
 	XORQ         DI, DI
 
-ring_wrap_2143:
-	JMP ring_fill_2141
+ring_wrap_2170:
+	JMP ring_fill_2168
 
-ring_fill_last_2142:
+ring_fill_last_2169:
 	CMPQ         R10, R9
-	JAE          ring_built_2137
+	JAE          ring_built_2164
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2144
+	JNE          ring_wrap_2171
 	XORQ         DI, DI
 
-ring_wrap_2144:
-	JMP ring_fill_last_2142
+ring_wrap_2171:
+	JMP ring_fill_last_2169
 
-ring_long_planes_2140:
-ring_channel_2145:
+ring_long_planes_2167:
+ring_channel_2172:
 	CMPQ         R10, R9
-	JAE          ring_built_2137
+	JAE          ring_built_2164
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -28815,57 +29684,57 @@ ring_channel_2145:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2146:
+ring_plane_2173:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2146
+	JB      ring_plane_2173
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2147
+	JNE     ring_wrap_2174
 	XORQ    DI, DI
 
-ring_wrap_2147:
-	JMP ring_channel_2145
+ring_wrap_2174:
+	JMP ring_channel_2172
 
-ring_short_2135:
+ring_short_2162:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2148:
+ring_element_2175:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2149
+	JB   ring_element_next_2176
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2149
+	JB   ring_element_next_2176
 	XORQ R10, R10
 
-ring_element_next_2149:
+ring_element_next_2176:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2148
+	JB      ring_element_2175
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2150
+	JE      ring_exact_2177
 	SUBQ    DI, SI
 
-ring_exact_2150:
+ring_exact_2177:
 	MOVQ SI, DI
 
-ring_repeat_2151:
+ring_repeat_2178:
 	CMPQ    DI, R9
-	JAE     ring_built_2137
+	JAE     ring_built_2164
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2151
+	JMP     ring_repeat_2178
 
-ring_built_2137:
+ring_built_2164:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -28891,26 +29760,26 @@ ring_built_2137:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2152:
+sums_zero_2179:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2153
+	JAE     sums_zeroed_2180
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2152
+	JMP     sums_zero_2179
 
-sums_zeroed_2153:
-ring_row_2154:
+sums_zeroed_2180:
+ring_row_2181:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2155
+	JE   ring_rows_done_2182
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2157
+	JGT  single_2184
 
-unrolled_2156:
+unrolled_2183:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -28949,15 +29818,15 @@ unrolled_2156:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2156
+	JLE         unrolled_2183
 
-single_2157:
+single_2184:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2159
+	JGT  remainder_2186
 
-single_loop_2158:
+single_loop_2185:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -28972,11 +29841,11 @@ single_loop_2158:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2158
+	JLE         single_loop_2185
 
-remainder_2159:
+remainder_2186:
 	SUBQ        R10, R9
-	JE          span_done_2160
+	JE          span_done_2187
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -28989,7 +29858,7 @@ remainder_2159:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2160:
+span_done_2187:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -28997,9 +29866,9 @@ span_done_2160:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2154
+	JMP   ring_row_2181
 
-ring_rows_done_2155:
+ring_rows_done_2182:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -29007,86 +29876,86 @@ ring_rows_done_2155:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2162
+	JLE  fold_ext_done_2189
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2163
+	JA   fold_ext_scalar_2190
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2161:
+fold_ext_2188:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2162
+	JBE     fold_ext_done_2189
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2161
+	JMP     fold_ext_2188
 
-fold_ext_scalar_2163:
+fold_ext_scalar_2190:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2164:
+fold_ext_element_2191:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2165
+	JBE    fold_ext_element_done_2192
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2164
+	JMP    fold_ext_element_2191
 
-fold_ext_element_done_2165:
-fold_ext_done_2162:
-fold_2166:
+fold_ext_element_done_2192:
+fold_ext_done_2189:
+fold_2193:
 	CMPQ   DI, SI
-	JBE    fold_done_2167
+	JBE    fold_done_2194
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2166
+	JMP    fold_2193
 
-fold_done_2167:
+fold_done_2194:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2168
+	JNE  sums_planes_2195
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2170:
+sums_vector_2197:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2171
+	JGT     sums_scalar_2198
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2170
+	JMP     sums_vector_2197
 
-sums_scalar_2171:
+sums_scalar_2198:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2169
+	JE     sums_done_2196
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2171
+	JMP    sums_scalar_2198
 
-sums_planes_2168:
+sums_planes_2195:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2172:
+sums_group_2199:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2174
+	JB     sums_single_2201
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -29095,7 +29964,7 @@ sums_group_2172:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2173:
+sums_group_plane_2200:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -29104,7 +29973,7 @@ sums_group_plane_2173:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2173
+	JB     sums_group_plane_2200
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -29117,29 +29986,29 @@ sums_group_plane_2173:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2172
+	JMP    sums_group_2199
 
-sums_single_2174:
+sums_single_2201:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2169
+	JE     sums_done_2196
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2175:
+sums_single_plane_2202:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2175
+	JB     sums_single_plane_2202
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2174
+	JMP    sums_single_2201
 
-sums_done_2169:
+sums_done_2196:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2128
+	JMP  ring_block_2155
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -29157,11 +30026,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2176
+	JB           cached_2203
 	CMPQ         AX, DX
-	JE           cached_2176
+	JE           cached_2203
 	CMPQ         AX, CX
-	JE           cached_2176
+	JE           cached_2203
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -29170,7 +30039,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2178
+	JE           aligned_2205
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -29182,15 +30051,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2178:
+aligned_2205:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2180
+	JGT  single_2207
 
 	PCALIGN $64
 
-unrolled_2179:
+unrolled_2206:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -29213,15 +30082,15 @@ unrolled_2179:
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_2179
+	JLE      unrolled_2206
 
-single_2180:
+single_2207:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2182
+	JGT  remainder_2209
 
-single_loop_2181:
+single_loop_2208:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -29229,11 +30098,11 @@ single_loop_2181:
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_2181
+	JLE      single_loop_2208
 
-remainder_2182:
+remainder_2209:
 	SUBQ      SI, BX
-	JE        span_done_2183
+	JE        span_done_2210
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -29243,20 +30112,20 @@ remainder_2182:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2183:
+span_done_2210:
 	SFENCE
-	JMP stored_2177
+	JMP stored_2204
 
-cached_2176:
+cached_2203:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2185
+	JGT  single_2212
 
 	PCALIGN $64
 
-unrolled_2184:
+unrolled_2211:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -29279,15 +30148,15 @@ unrolled_2184:
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, DI
-	JLE     unrolled_2184
+	JLE     unrolled_2211
 
-single_2185:
+single_2212:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2187
+	JGT  remainder_2214
 
-single_loop_2186:
+single_loop_2213:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -29295,11 +30164,11 @@ single_loop_2186:
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, DI
-	JLE     single_loop_2186
+	JLE     single_loop_2213
 
-remainder_2187:
+remainder_2214:
 	SUBQ      SI, BX
-	JE        span_done_2188
+	JE        span_done_2215
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -29309,8 +30178,8 @@ remainder_2187:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2188:
-stored_2177:
+span_done_2215:
+stored_2204:
 	VZEROUPPER
 	RET
 
@@ -29328,20 +30197,338 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	MOVQ   SI, R9
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
-	MOVQ   BX, R11
-	SHLQ   $0x03, R11
-	CMPQ   R11, ·streamThreshold+0(SB)
-	JB     cached_2190
-	CMPQ   R9, $0x00000800
-	JB     cached_2190
-	CMPQ   AX, DX
-	JE     cached_2190
-	CMPQ   AX, CX
-	JE     cached_2190
+	CMPQ   SI, $0x00000040
+	JA     short_planes_general_2217
 	CMPQ   BX, $0x00
-	JE     planes_done_2193
+	JE     planes_end_2216
+	MOVQ   SI, R11
+	DECQ   R11
+	SHRQ   $0x03, R11
+	MOVQ   R11, R12
+	SHLQ   $0x03, R12
+	NEGQ   R12
+	ADDQ   SI, R12
+	MOVQ   $-1, R13
+	BZHIQ  R12, R13, R12
+	KMOVW  R12, K1
+	XORQ   R12, R12
+	CMPQ   R11, $0x00
+	JE     short_planes_0_2218
+	CMPQ   R11, $0x01
+	JE     short_planes_1_2219
+	CMPQ   R11, $0x02
+	JE     short_planes_2_2220
+	CMPQ   R11, $0x03
+	JE     short_planes_3_2221
+	CMPQ   R11, $0x04
+	JE     short_planes_4_2222
+	CMPQ   R11, $0x05
+	JE     short_planes_5_2223
+	CMPQ   R11, $0x06
+	JE     short_planes_6_2224
+	CMPQ   R11, $0x07
+	JE     short_planes_7_2225
+	JMP    short_planes_general_2217
 
-plane_2192:
+short_planes_0_2218:
+	VBROADCASTSD (R8)(R10*8), Z1
+	VMOVUPD.Z    (CX)(R12*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    (DX)(R12*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_0_2218
+	JMP          planes_end_2216
+
+short_planes_1_2219:
+	VBROADCASTSD (R8)(R10*8), Z1
+	VMOVUPD      (CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      (DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R12*8)
+	VMOVUPD.Z    64(CX)(R12*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    64(DX)(R12*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 64(AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_1_2219
+	JMP          planes_end_2216
+
+short_planes_2_2220:
+	VBROADCASTSD (R8)(R10*8), Z1
+	VMOVUPD      (CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      (DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R12*8)
+	VMOVUPD      64(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      64(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 64(AX)(R12*8)
+	VMOVUPD.Z    128(CX)(R12*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    128(DX)(R12*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 128(AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_2_2220
+	JMP          planes_end_2216
+
+short_planes_3_2221:
+	VBROADCASTSD (R8)(R10*8), Z1
+	VMOVUPD      (CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      (DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R12*8)
+	VMOVUPD      64(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      64(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 64(AX)(R12*8)
+	VMOVUPD      128(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      128(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 128(AX)(R12*8)
+	VMOVUPD.Z    192(CX)(R12*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    192(DX)(R12*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 192(AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_3_2221
+	JMP          planes_end_2216
+
+short_planes_4_2222:
+	VBROADCASTSD (R8)(R10*8), Z1
+	VMOVUPD      (CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      (DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R12*8)
+	VMOVUPD      64(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      64(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 64(AX)(R12*8)
+	VMOVUPD      128(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      128(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 128(AX)(R12*8)
+	VMOVUPD      192(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      192(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 192(AX)(R12*8)
+	VMOVUPD.Z    256(CX)(R12*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    256(DX)(R12*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 256(AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_4_2222
+	JMP          planes_end_2216
+
+short_planes_5_2223:
+	VBROADCASTSD (R8)(R10*8), Z1
+	VMOVUPD      (CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      (DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R12*8)
+	VMOVUPD      64(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      64(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 64(AX)(R12*8)
+	VMOVUPD      128(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      128(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 128(AX)(R12*8)
+	VMOVUPD      192(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      192(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 192(AX)(R12*8)
+	VMOVUPD      256(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      256(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 256(AX)(R12*8)
+	VMOVUPD.Z    320(CX)(R12*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    320(DX)(R12*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 320(AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_5_2223
+	JMP          planes_end_2216
+
+short_planes_6_2224:
+	VBROADCASTSD (R8)(R10*8), Z1
+	VMOVUPD      (CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      (DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R12*8)
+	VMOVUPD      64(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      64(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 64(AX)(R12*8)
+	VMOVUPD      128(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      128(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 128(AX)(R12*8)
+	VMOVUPD      192(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      192(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 192(AX)(R12*8)
+	VMOVUPD      256(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      256(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 256(AX)(R12*8)
+	VMOVUPD      320(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      320(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 320(AX)(R12*8)
+	VMOVUPD.Z    384(CX)(R12*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    384(DX)(R12*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 384(AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_6_2224
+	JMP          planes_end_2216
+
+short_planes_7_2225:
+	VBROADCASTSD (R8)(R10*8), Z1
+	VMOVUPD      (CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      (DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, (AX)(R12*8)
+	VMOVUPD      64(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      64(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 64(AX)(R12*8)
+	VMOVUPD      128(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      128(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 128(AX)(R12*8)
+	VMOVUPD      192(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      192(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 192(AX)(R12*8)
+	VMOVUPD      256(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      256(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 256(AX)(R12*8)
+	VMOVUPD      320(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      320(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 320(AX)(R12*8)
+	VMOVUPD      384(CX)(R12*8), Z2
+	VCMPPD       $0x1a, Z0, Z2, K2
+	VMOVUPD      384(DX)(R12*8), Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, 384(AX)(R12*8)
+	VMOVUPD.Z    448(CX)(R12*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    448(DX)(R12*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, 448(AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, DX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, R11
+	SUBQ         DI, R11
+	CMOVQEQ      R11, R10
+	SUBQ         SI, BX
+	JG           short_planes_7_2225
+	JMP          planes_end_2216
+
+short_planes_general_2217:
+	MOVQ BX, R11
+	SHLQ $0x03, R11
+	CMPQ R11, ·streamThreshold+0(SB)
+	JB   cached_2226
+	CMPQ R9, $0x00000800
+	JB   cached_2226
+	CMPQ AX, DX
+	JE   cached_2226
+	CMPQ AX, CX
+	JE   cached_2226
+	CMPQ BX, $0x00
+	JE   planes_done_2229
+
+plane_2228:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -29351,7 +30538,7 @@ plane_2192:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2194
+	JE           aligned_2230
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -29363,13 +30550,13 @@ plane_2192:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2194:
+aligned_2230:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2196
+	JGT  single_2232
 
-unrolled_2195:
+unrolled_2231:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -29392,15 +30579,15 @@ unrolled_2195:
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
 	CMPQ     R11, R12
-	JLE      unrolled_2195
+	JLE      unrolled_2231
 
-single_2196:
+single_2232:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2198
+	JGT  remainder_2234
 
-single_loop_2197:
+single_loop_2233:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -29408,12 +30595,12 @@ single_loop_2197:
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
 	CMPQ     R11, R12
-	JLE      single_loop_2197
+	JLE      single_loop_2233
 
-remainder_2198:
+remainder_2234:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2199
+	JE        span_done_2235
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -29423,7 +30610,7 @@ remainder_2198:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2199:
+span_done_2235:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -29432,25 +30619,25 @@ span_done_2199:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2192
+	JG      plane_2228
 
-planes_done_2193:
+planes_done_2229:
 	SFENCE
-	JMP stored_2191
+	JMP stored_2227
 
-cached_2190:
+cached_2226:
 	CMPQ BX, $0x00
-	JE   planes_done_2201
+	JE   planes_done_2237
 
-plane_2200:
+plane_2236:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         SI, R12
 	SUBQ         $0x00000020, R12
 	CMPQ         R11, R12
-	JGT          single_2203
+	JGT          single_2239
 
-unrolled_2202:
+unrolled_2238:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -29473,15 +30660,15 @@ unrolled_2202:
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
 	CMPQ    R11, R12
-	JLE     unrolled_2202
+	JLE     unrolled_2238
 
-single_2203:
+single_2239:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2205
+	JGT  remainder_2241
 
-single_loop_2204:
+single_loop_2240:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -29489,12 +30676,12 @@ single_loop_2204:
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R12
-	JLE     single_loop_2204
+	JLE     single_loop_2240
 
-remainder_2205:
+remainder_2241:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2206
+	JE        span_done_2242
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -29504,7 +30691,7 @@ remainder_2205:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2206:
+span_done_2242:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -29513,10 +30700,11 @@ span_done_2206:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2200
+	JG      plane_2236
 
-planes_done_2201:
-stored_2191:
+planes_done_2237:
+stored_2227:
+planes_end_2216:
 	VZEROUPPER
 	RET
 
@@ -29535,17 +30723,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_2208
+	JB     cached_2244
 	CMPQ   R8, $0x00000800
-	JB     cached_2208
+	JB     cached_2244
 	CMPQ   AX, DX
-	JE     cached_2208
+	JE     cached_2244
 	CMPQ   AX, CX
-	JE     cached_2208
+	JE     cached_2244
 	CMPQ   BX, $0x00
-	JE     rows_done_2211
+	JE     rows_done_2247
 
-row_2210:
+row_2246:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -29557,7 +30745,7 @@ row_2210:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2212
+	JE        aligned_2248
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -29569,13 +30757,13 @@ row_2210:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2212:
+aligned_2248:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2214
+	JGT  single_2250
 
-unrolled_2213:
+unrolled_2249:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -29598,15 +30786,15 @@ unrolled_2213:
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
 	CMPQ     R9, R10
-	JLE      unrolled_2213
+	JLE      unrolled_2249
 
-single_2214:
+single_2250:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2216
+	JGT  remainder_2252
 
-single_loop_2215:
+single_loop_2251:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -29614,12 +30802,12 @@ single_loop_2215:
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
 	CMPQ     R9, R10
-	JLE      single_loop_2215
+	JLE      single_loop_2251
 
-remainder_2216:
+remainder_2252:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2217
+	JE        span_done_2253
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -29629,24 +30817,24 @@ remainder_2216:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2217:
+span_done_2253:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2210
+	JG   row_2246
 
-rows_done_2211:
+rows_done_2247:
 	SFENCE
-	JMP stored_2209
+	JMP stored_2245
 
-cached_2208:
+cached_2244:
 	CMPQ BX, $0x00
-	JE   rows_done_2219
+	JE   rows_done_2255
 
-row_2218:
+row_2254:
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
@@ -29654,9 +30842,9 @@ row_2218:
 	MOVQ    R8, R10
 	SUBQ    $0x00000020, R10
 	CMPQ    R9, R10
-	JGT     single_2221
+	JGT     single_2257
 
-unrolled_2220:
+unrolled_2256:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -29679,15 +30867,15 @@ unrolled_2220:
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2220
+	JLE     unrolled_2256
 
-single_2221:
+single_2257:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2223
+	JGT  remainder_2259
 
-single_loop_2222:
+single_loop_2258:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -29695,12 +30883,12 @@ single_loop_2222:
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2222
+	JLE     single_loop_2258
 
-remainder_2223:
+remainder_2259:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2224
+	JE        span_done_2260
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -29710,17 +30898,17 @@ remainder_2223:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2224:
+span_done_2260:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2218
+	JG   row_2254
 
-rows_done_2219:
-stored_2209:
+rows_done_2255:
+stored_2245:
 	VZEROUPPER
 	RET
 
@@ -29740,36 +30928,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2225
+	JA     ring_segmented_2261
 	MOVQ   R9, R10
 
-ring_len_2226:
+ring_len_2262:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2227
+	JAE  ring_len_done_2263
 	ADDQ R9, R10
-	JMP  ring_len_2226
+	JMP  ring_len_2262
 
-ring_len_done_2227:
+ring_len_done_2263:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2228:
+ring_step_2264:
 	CMPQ R11, R10
-	JB   ring_step_done_2229
+	JB   ring_step_done_2265
 	SUBQ R10, R11
-	JMP  ring_step_2228
+	JMP  ring_step_2264
 
-ring_step_done_2229:
+ring_step_done_2265:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2230:
+ring_step_2266:
 	CMPQ R11, R10
-	JB   ring_step_done_2231
+	JB   ring_step_done_2267
 	SUBQ R10, R11
-	JMP  ring_step_2230
+	JMP  ring_step_2266
 
-ring_step_done_2231:
+ring_step_done_2267:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -29779,76 +30967,76 @@ ring_step_done_2231:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2232
+	JB      ring_short_2268
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2233
+	JNE     ring_planes_2269
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2235:
+ring_copy_2271:
 	CMPQ    AX, R11
-	JAE     ring_built_2234
+	JAE     ring_built_2270
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2236
+	JB      ring_copy_tail_2272
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2235
+	JNE     ring_copy_2271
 	XORQ    R9, R9
-	JMP     ring_copy_2235
+	JMP     ring_copy_2271
 
-ring_copy_tail_2236:
+ring_copy_tail_2272:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2235
+	JMP     ring_copy_2271
 
-ring_planes_2233:
+ring_planes_2269:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2237
+	JA   ring_long_planes_2273
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2238:
+ring_fill_2274:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2239
+	JGT          ring_fill_last_2275
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2240
+	JNE          ring_wrap_2276
 	XORQ         R9, R9
 
-ring_wrap_2240:
-	JMP ring_fill_2238
+ring_wrap_2276:
+	JMP ring_fill_2274
 
-ring_fill_last_2239:
+ring_fill_last_2275:
 	CMPQ         R12, R11
-	JAE          ring_built_2234
+	JAE          ring_built_2270
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2241
+	JNE          ring_wrap_2277
 	XORQ         R9, R9
 
-ring_wrap_2241:
-	JMP ring_fill_last_2239
+ring_wrap_2277:
+	JMP ring_fill_last_2275
 
-ring_long_planes_2237:
-ring_channel_2242:
+ring_long_planes_2273:
+ring_channel_2278:
 	CMPQ         R12, R11
-	JAE          ring_built_2234
+	JAE          ring_built_2270
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -29856,57 +31044,57 @@ ring_channel_2242:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2243:
+ring_plane_2279:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2243
+	JB      ring_plane_2279
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2244
+	JNE     ring_wrap_2280
 	XORQ    R9, R9
 
-ring_wrap_2244:
-	JMP ring_channel_2242
+ring_wrap_2280:
+	JMP ring_channel_2278
 
-ring_short_2232:
+ring_short_2268:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2245:
+ring_element_2281:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2246
+	JB   ring_element_next_2282
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2246
+	JB   ring_element_next_2282
 	XORQ R12, R12
 
-ring_element_next_2246:
+ring_element_next_2282:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2245
+	JB      ring_element_2281
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2247
+	JE      ring_exact_2283
 	SUBQ    R9, AX
 
-ring_exact_2247:
+ring_exact_2283:
 	MOVQ AX, DX
 
-ring_repeat_2248:
+ring_repeat_2284:
 	CMPQ    DX, R11
-	JAE     ring_built_2234
+	JAE     ring_built_2270
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2248
+	JMP     ring_repeat_2284
 
-ring_built_2234:
+ring_built_2270:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -29915,9 +31103,9 @@ ring_built_2234:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_2250
+	JGT  single_2286
 
-unrolled_2249:
+unrolled_2285:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -29944,15 +31132,15 @@ unrolled_2249:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R9
-	JLE     unrolled_2249
+	JLE     unrolled_2285
 
-single_2250:
+single_2286:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_2252
+	JGT  remainder_2288
 
-single_loop_2251:
+single_loop_2287:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -29964,11 +31152,11 @@ single_loop_2251:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R9
-	JLE     single_loop_2251
+	JLE     single_loop_2287
 
-remainder_2252:
+remainder_2288:
 	SUBQ      DX, DI
-	JE        span_done_2253
+	JE        span_done_2289
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -29978,10 +31166,10 @@ remainder_2252:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2253:
+span_done_2289:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2225:
+ring_segmented_2261:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -29991,11 +31179,11 @@ ring_segmented_2225:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2254
+	JE   ring_rows_2290
 
-ring_segment_2255:
+ring_segment_2291:
 	CMPQ    DI, $0x00
-	JE      ring_done_2256
+	JE      ring_done_2292
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -30012,33 +31200,33 @@ ring_segment_2255:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2257:
+ring_len_2293:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2258
+	JAE  ring_len_done_2294
 	ADDQ R10, R12
-	JMP  ring_len_2257
+	JMP  ring_len_2293
 
-ring_len_done_2258:
+ring_len_done_2294:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2259:
+ring_step_2295:
 	CMPQ R13, R12
-	JB   ring_step_done_2260
+	JB   ring_step_done_2296
 	SUBQ R12, R13
-	JMP  ring_step_2259
+	JMP  ring_step_2295
 
-ring_step_done_2260:
+ring_step_done_2296:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2261:
+ring_step_2297:
 	CMPQ R13, R12
-	JB   ring_step_done_2262
+	JB   ring_step_done_2298
 	SUBQ R12, R13
-	JMP  ring_step_2261
+	JMP  ring_step_2297
 
-ring_step_done_2262:
+ring_step_done_2298:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -30048,76 +31236,76 @@ ring_step_done_2262:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2263
+	JB      ring_short_2299
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2264
+	JNE     ring_planes_2300
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2266:
+ring_copy_2302:
 	CMPQ    R9, AX
-	JAE     ring_built_2265
+	JAE     ring_built_2301
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2267
+	JB      ring_copy_tail_2303
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2266
+	JNE     ring_copy_2302
 	XORQ    R10, R10
-	JMP     ring_copy_2266
+	JMP     ring_copy_2302
 
-ring_copy_tail_2267:
+ring_copy_tail_2303:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2266
+	JMP     ring_copy_2302
 
-ring_planes_2264:
+ring_planes_2300:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2268
+	JA   ring_long_planes_2304
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2269:
+ring_fill_2305:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2270
+	JGT          ring_fill_last_2306
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2271
+	JNE          ring_wrap_2307
 	XORQ         R10, R10
 
-ring_wrap_2271:
-	JMP ring_fill_2269
+ring_wrap_2307:
+	JMP ring_fill_2305
 
-ring_fill_last_2270:
+ring_fill_last_2306:
 	CMPQ         R12, AX
-	JAE          ring_built_2265
+	JAE          ring_built_2301
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2272
+	JNE          ring_wrap_2308
 	XORQ         R10, R10
 
-ring_wrap_2272:
-	JMP ring_fill_last_2270
+ring_wrap_2308:
+	JMP ring_fill_last_2306
 
-ring_long_planes_2268:
-ring_channel_2273:
+ring_long_planes_2304:
+ring_channel_2309:
 	CMPQ         R12, AX
-	JAE          ring_built_2265
+	JAE          ring_built_2301
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -30125,57 +31313,57 @@ ring_channel_2273:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2274:
+ring_plane_2310:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2274
+	JB      ring_plane_2310
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2275
+	JNE     ring_wrap_2311
 	XORQ    R10, R10
 
-ring_wrap_2275:
-	JMP ring_channel_2273
+ring_wrap_2311:
+	JMP ring_channel_2309
 
-ring_short_2263:
+ring_short_2299:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2276:
+ring_element_2312:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2277
+	JB   ring_element_next_2313
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2277
+	JB   ring_element_next_2313
 	XORQ R12, R12
 
-ring_element_next_2277:
+ring_element_next_2313:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2276
+	JB      ring_element_2312
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2278
+	JE      ring_exact_2314
 	SUBQ    R10, DX
 
-ring_exact_2278:
+ring_exact_2314:
 	MOVQ DX, R9
 
-ring_repeat_2279:
+ring_repeat_2315:
 	CMPQ    R9, AX
-	JAE     ring_built_2265
+	JAE     ring_built_2301
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2279
+	JMP     ring_repeat_2315
 
-ring_built_2265:
+ring_built_2301:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -30185,9 +31373,9 @@ ring_built_2265:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2281
+	JGT  single_2317
 
-unrolled_2280:
+unrolled_2316:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -30214,15 +31402,15 @@ unrolled_2280:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2280
+	JLE     unrolled_2316
 
-single_2281:
+single_2317:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2283
+	JGT  remainder_2319
 
-single_loop_2282:
+single_loop_2318:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -30234,11 +31422,11 @@ single_loop_2282:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2282
+	JLE     single_loop_2318
 
-remainder_2283:
+remainder_2319:
 	SUBQ      R9, DX
-	JE        span_done_2284
+	JE        span_done_2320
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -30248,7 +31436,7 @@ remainder_2283:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2284:
+span_done_2320:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -30260,18 +31448,18 @@ span_done_2284:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2285
+	JNE  ring_next_2321
 	XORQ AX, AX
 
-ring_next_2285:
+ring_next_2321:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2255
+	JMP  ring_segment_2291
 
-ring_done_2256:
+ring_done_2292:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2254:
-ring_block_2286:
+ring_rows_2290:
+ring_block_2322:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -30287,33 +31475,33 @@ ring_block_2286:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2287:
+ring_len_2323:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2288
+	JAE  ring_len_done_2324
 	ADDQ BX, SI
-	JMP  ring_len_2287
+	JMP  ring_len_2323
 
-ring_len_done_2288:
+ring_len_done_2324:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2289:
+ring_step_2325:
 	CMPQ DI, SI
-	JB   ring_step_done_2290
+	JB   ring_step_done_2326
 	SUBQ SI, DI
-	JMP  ring_step_2289
+	JMP  ring_step_2325
 
-ring_step_done_2290:
+ring_step_done_2326:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2291:
+ring_step_2327:
 	CMPQ DI, SI
-	JB   ring_step_done_2292
+	JB   ring_step_done_2328
 	SUBQ SI, DI
-	JMP  ring_step_2291
+	JMP  ring_step_2327
 
-ring_step_done_2292:
+ring_step_done_2328:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -30324,76 +31512,76 @@ ring_step_done_2292:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2293
+	JB      ring_short_2329
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2294
+	JNE     ring_planes_2330
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2296:
+ring_copy_2332:
 	CMPQ    BX, DI
-	JAE     ring_built_2295
+	JAE     ring_built_2331
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2297
+	JB      ring_copy_tail_2333
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2296
+	JNE     ring_copy_2332
 	XORQ    R9, R9
-	JMP     ring_copy_2296
+	JMP     ring_copy_2332
 
-ring_copy_tail_2297:
+ring_copy_tail_2333:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2296
+	JMP     ring_copy_2332
 
-ring_planes_2294:
+ring_planes_2330:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2298
+	JA   ring_long_planes_2334
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2299:
+ring_fill_2335:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2300
+	JGT          ring_fill_last_2336
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2301
+	JNE          ring_wrap_2337
 	XORQ         BX, BX
 
-ring_wrap_2301:
-	JMP ring_fill_2299
+ring_wrap_2337:
+	JMP ring_fill_2335
 
-ring_fill_last_2300:
+ring_fill_last_2336:
 	CMPQ         R9, DI
-	JAE          ring_built_2295
+	JAE          ring_built_2331
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2302
+	JNE          ring_wrap_2338
 	XORQ         BX, BX
 
-ring_wrap_2302:
-	JMP ring_fill_last_2300
+ring_wrap_2338:
+	JMP ring_fill_last_2336
 
-ring_long_planes_2298:
-ring_channel_2303:
+ring_long_planes_2334:
+ring_channel_2339:
 	CMPQ         R9, DI
-	JAE          ring_built_2295
+	JAE          ring_built_2331
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -30401,57 +31589,57 @@ ring_channel_2303:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2304:
+ring_plane_2340:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2304
+	JB      ring_plane_2340
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2305
+	JNE     ring_wrap_2341
 	XORQ    BX, BX
 
-ring_wrap_2305:
-	JMP ring_channel_2303
+ring_wrap_2341:
+	JMP ring_channel_2339
 
-ring_short_2293:
+ring_short_2329:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2306:
+ring_element_2342:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2307
+	JB   ring_element_next_2343
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2307
+	JB   ring_element_next_2343
 	XORQ R9, R9
 
-ring_element_next_2307:
+ring_element_next_2343:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2306
+	JB      ring_element_2342
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2308
+	JE      ring_exact_2344
 	SUBQ    BX, DX
 
-ring_exact_2308:
+ring_exact_2344:
 	MOVQ DX, BX
 
-ring_repeat_2309:
+ring_repeat_2345:
 	CMPQ    BX, DI
-	JAE     ring_built_2295
+	JAE     ring_built_2331
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2309
+	JMP     ring_repeat_2345
 
-ring_built_2295:
+ring_built_2331:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -30462,9 +31650,9 @@ ring_built_2295:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2310:
+ring_row_2346:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2311
+	JE   ring_rows_done_2347
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -30474,9 +31662,9 @@ ring_row_2310:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2313
+	JGT  single_2349
 
-unrolled_2312:
+unrolled_2348:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -30503,15 +31691,15 @@ unrolled_2312:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2312
+	JLE     unrolled_2348
 
-single_2313:
+single_2349:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2315
+	JGT  remainder_2351
 
-single_loop_2314:
+single_loop_2350:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -30523,11 +31711,11 @@ single_loop_2314:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2314
+	JLE     single_loop_2350
 
-remainder_2315:
+remainder_2351:
 	SUBQ      R9, DX
-	JE        span_done_2316
+	JE        span_done_2352
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -30537,7 +31725,7 @@ remainder_2315:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2316:
+span_done_2352:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -30545,13 +31733,13 @@ span_done_2316:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2310
+	JMP   ring_row_2346
 
-ring_rows_done_2311:
+ring_rows_done_2347:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2286
+	JMP  ring_block_2322
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -30572,11 +31760,11 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 	CMPQ   BX, SI
-	JGT    single_2318
+	JGT    single_2354
 
 	PCALIGN $64
 
-unrolled_2317:
+unrolled_2353:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -30595,26 +31783,26 @@ unrolled_2317:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_2317
+	JLE         unrolled_2353
 
-single_2318:
+single_2354:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2320
+	JGT  remainder_2356
 
-single_loop_2319:
+single_loop_2355:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_2319
+	JLE         single_loop_2355
 
-remainder_2320:
+remainder_2356:
 	SUBQ        BX, DX
-	JE          span_done_2321
+	JE          span_done_2357
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -30623,7 +31811,7 @@ remainder_2320:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2321:
+span_done_2357:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -30651,9 +31839,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_2324
+	JE     planes_done_2360
 
-plane_2323:
+plane_2359:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -30662,9 +31850,9 @@ plane_2323:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 	CMPQ   R10, R11
-	JGT    single_2326
+	JGT    single_2362
 
-unrolled_2325:
+unrolled_2361:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -30683,27 +31871,27 @@ unrolled_2325:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2325
+	JLE         unrolled_2361
 
-single_2326:
+single_2362:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2328
+	JGT  remainder_2364
 
-single_loop_2327:
+single_loop_2363:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2327
+	JLE         single_loop_2363
 
-remainder_2328:
+remainder_2364:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2329
+	JE          span_done_2365
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -30712,7 +31900,7 @@ remainder_2328:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2329:
+span_done_2365:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -30731,9 +31919,9 @@ span_done_2329:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_2323
+	JG            plane_2359
 
-planes_done_2324:
+planes_done_2360:
 	VZEROUPPER
 	RET
 
@@ -30749,9 +31937,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_2332
+	JE     rows_done_2368
 
-row_2331:
+row_2367:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -30759,9 +31947,9 @@ row_2331:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 	CMPQ    R8, R9
-	JGT     single_2334
+	JGT     single_2370
 
-unrolled_2333:
+unrolled_2369:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -30788,15 +31976,15 @@ unrolled_2333:
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2333
+	JLE         unrolled_2369
 
-single_2334:
+single_2370:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2336
+	JGT  remainder_2372
 
-single_loop_2335:
+single_loop_2371:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -30805,12 +31993,12 @@ single_loop_2335:
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2335
+	JLE         single_loop_2371
 
-remainder_2336:
+remainder_2372:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2337
+	JE          span_done_2373
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -30821,15 +32009,15 @@ remainder_2336:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2337:
+span_done_2373:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_2331
+	JG   row_2367
 
-rows_done_2332:
+rows_done_2368:
 	VZEROUPPER
 	RET
 
@@ -30847,36 +32035,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2338
+	JA     ring_segmented_2374
 	MOVQ   DI, SI
 
-ring_len_2339:
+ring_len_2375:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2340
+	JAE  ring_len_done_2376
 	ADDQ DI, SI
-	JMP  ring_len_2339
+	JMP  ring_len_2375
 
-ring_len_done_2340:
+ring_len_done_2376:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2341:
+ring_step_2377:
 	CMPQ DI, SI
-	JB   ring_step_done_2342
+	JB   ring_step_done_2378
 	SUBQ SI, DI
-	JMP  ring_step_2341
+	JMP  ring_step_2377
 
-ring_step_done_2342:
+ring_step_done_2378:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2343:
+ring_step_2379:
 	CMPQ DI, SI
-	JB   ring_step_done_2344
+	JB   ring_step_done_2380
 	SUBQ SI, DI
-	JMP  ring_step_2343
+	JMP  ring_step_2379
 
-ring_step_done_2344:
+ring_step_done_2380:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -30898,22 +32086,22 @@ ring_step_done_2344:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2345:
+sums_zero_2381:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2346
+	JAE     sums_zeroed_2382
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2345
+	JMP     sums_zero_2381
 
-sums_zeroed_2346:
+sums_zeroed_2382:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_2348
+	JGT  single_2384
 
-unrolled_2347:
+unrolled_2383:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -30944,15 +32132,15 @@ unrolled_2347:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_2347
+	JLE         unrolled_2383
 
-single_2348:
+single_2384:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_2350
+	JGT  remainder_2386
 
-single_loop_2349:
+single_loop_2385:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -30965,11 +32153,11 @@ single_loop_2349:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_2349
+	JLE         single_loop_2385
 
-remainder_2350:
+remainder_2386:
 	SUBQ        DI, BX
-	JE          span_done_2351
+	JE          span_done_2387
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -30980,93 +32168,93 @@ remainder_2350:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2351:
+span_done_2387:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2353
+	JLE   fold_ext_done_2389
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2354
+	JA    fold_ext_scalar_2390
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2352:
+fold_ext_2388:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2353
+	JBE     fold_ext_done_2389
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2352
+	JMP     fold_ext_2388
 
-fold_ext_scalar_2354:
+fold_ext_scalar_2390:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2355:
+fold_ext_element_2391:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2356
+	JBE    fold_ext_element_done_2392
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2355
+	JMP    fold_ext_element_2391
 
-fold_ext_element_done_2356:
-fold_ext_done_2353:
-fold_2357:
+fold_ext_element_done_2392:
+fold_ext_done_2389:
+fold_2393:
 	CMPQ   BX, AX
-	JBE    fold_done_2358
+	JBE    fold_done_2394
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2357
+	JMP    fold_2393
 
-fold_done_2358:
+fold_done_2394:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2359
+	JNE  sums_planes_2395
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2361:
+sums_vector_2397:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2362
+	JGT     sums_scalar_2398
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2361
+	JMP     sums_vector_2397
 
-sums_scalar_2362:
+sums_scalar_2398:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2360
+	JE     sums_done_2396
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2362
+	JMP    sums_scalar_2398
 
-sums_planes_2359:
+sums_planes_2395:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2363:
+sums_group_2399:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2365
+	JB     sums_single_2401
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -31075,7 +32263,7 @@ sums_group_2363:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2364:
+sums_group_plane_2400:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -31084,7 +32272,7 @@ sums_group_plane_2364:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2364
+	JB     sums_group_plane_2400
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -31097,29 +32285,29 @@ sums_group_plane_2364:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2363
+	JMP    sums_group_2399
 
-sums_single_2365:
+sums_single_2401:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2360
+	JE     sums_done_2396
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2366:
+sums_single_plane_2402:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2366
+	JB     sums_single_plane_2402
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2365
+	JMP    sums_single_2401
 
-sums_done_2360:
+sums_done_2396:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2338:
+ring_segmented_2374:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -31129,7 +32317,7 @@ ring_segmented_2338:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2368:
+ring_block_2404:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -31144,33 +32332,33 @@ ring_block_2368:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2369:
+ring_len_2405:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2370
+	JAE  ring_len_done_2406
 	ADDQ BX, SI
-	JMP  ring_len_2369
+	JMP  ring_len_2405
 
-ring_len_done_2370:
+ring_len_done_2406:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2371:
+ring_step_2407:
 	CMPQ DI, SI
-	JB   ring_step_done_2372
+	JB   ring_step_done_2408
 	SUBQ SI, DI
-	JMP  ring_step_2371
+	JMP  ring_step_2407
 
-ring_step_done_2372:
+ring_step_done_2408:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2373:
+ring_step_2409:
 	CMPQ DI, SI
-	JB   ring_step_done_2374
+	JB   ring_step_done_2410
 	SUBQ SI, DI
-	JMP  ring_step_2373
+	JMP  ring_step_2409
 
-ring_step_done_2374:
+ring_step_done_2410:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -31199,26 +32387,26 @@ ring_step_done_2374:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2375:
+sums_zero_2411:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2376
+	JAE     sums_zeroed_2412
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2375
+	JMP     sums_zero_2411
 
-sums_zeroed_2376:
-ring_row_2377:
+sums_zeroed_2412:
+ring_row_2413:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2378
+	JE   ring_rows_done_2414
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2380
+	JGT  single_2416
 
-unrolled_2379:
+unrolled_2415:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -31249,15 +32437,15 @@ unrolled_2379:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2379
+	JLE         unrolled_2415
 
-single_2380:
+single_2416:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2382
+	JGT  remainder_2418
 
-single_loop_2381:
+single_loop_2417:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -31270,11 +32458,11 @@ single_loop_2381:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2381
+	JLE         single_loop_2417
 
-remainder_2382:
+remainder_2418:
 	SUBQ        R8, DI
-	JE          span_done_2383
+	JE          span_done_2419
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -31285,16 +32473,16 @@ remainder_2382:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2383:
+span_done_2419:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2377
+	JMP   ring_row_2413
 
-ring_rows_done_2378:
+ring_rows_done_2414:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -31302,86 +32490,86 @@ ring_rows_done_2378:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2385
+	JLE  fold_ext_done_2421
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2386
+	JA   fold_ext_scalar_2422
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2384:
+fold_ext_2420:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2385
+	JBE     fold_ext_done_2421
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2384
+	JMP     fold_ext_2420
 
-fold_ext_scalar_2386:
+fold_ext_scalar_2422:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2387:
+fold_ext_element_2423:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2388
+	JBE    fold_ext_element_done_2424
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2387
+	JMP    fold_ext_element_2423
 
-fold_ext_element_done_2388:
-fold_ext_done_2385:
-fold_2389:
+fold_ext_element_done_2424:
+fold_ext_done_2421:
+fold_2425:
 	CMPQ   SI, BX
-	JBE    fold_done_2390
+	JBE    fold_done_2426
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2389
+	JMP    fold_2425
 
-fold_done_2390:
+fold_done_2426:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2391
+	JNE  sums_planes_2427
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2393:
+sums_vector_2429:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2394
+	JGT     sums_scalar_2430
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2393
+	JMP     sums_vector_2429
 
-sums_scalar_2394:
+sums_scalar_2430:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2392
+	JE     sums_done_2428
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2394
+	JMP    sums_scalar_2430
 
-sums_planes_2391:
+sums_planes_2427:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2395:
+sums_group_2431:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2397
+	JB     sums_single_2433
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -31390,7 +32578,7 @@ sums_group_2395:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2396:
+sums_group_plane_2432:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -31399,7 +32587,7 @@ sums_group_plane_2396:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2396
+	JB     sums_group_plane_2432
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -31412,29 +32600,29 @@ sums_group_plane_2396:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2395
+	JMP    sums_group_2431
 
-sums_single_2397:
+sums_single_2433:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2392
+	JE     sums_done_2428
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2398:
+sums_single_plane_2434:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2398
+	JB     sums_single_plane_2434
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2397
+	JMP    sums_single_2433
 
-sums_done_2392:
+sums_done_2428:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2368
+	JMP  ring_block_2404
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -31453,21 +32641,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1840-120
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2400
+	JBE    rows_chunk_sized_2436
 	MOVQ   DI, AX
 
-rows_double_2399:
+rows_double_2435:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2400
+	JA   rows_chunk_sized_2436
 	SHLQ $0x01, AX
-	JMP  rows_double_2399
+	JMP  rows_double_2435
 
-rows_chunk_sized_2400:
+rows_chunk_sized_2436:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2401:
+rows_group_2437:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -31477,7 +32665,7 @@ rows_group_2401:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2402:
+rows_chunk_2438:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -31486,15 +32674,15 @@ rows_chunk_2402:
 	ADDQ    AX, R8
 	MOVQ    1792(SP), R9
 
-rows_block_2403:
+rows_block_2439:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2404
+	JGT     rows_blocks_done_2440
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2405
+	JE      rows_first_2441
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -31503,9 +32691,9 @@ rows_block_2403:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2406
+	JMP     rows_loaded_2442
 
-rows_first_2405:
+rows_first_2441:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -31515,7 +32703,7 @@ rows_first_2405:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2406:
+rows_loaded_2442:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -31524,7 +32712,7 @@ rows_loaded_2406:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2407:
+rows_row_2443:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -31577,11 +32765,11 @@ rows_row_2407:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2407
+	JB          rows_row_2443
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2408
+	JE          rows_stored_2444
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -31590,9 +32778,9 @@ rows_row_2407:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2409
+	JMP         rows_added_2445
 
-rows_stored_2408:
+rows_stored_2444:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -31626,29 +32814,29 @@ rows_stored_2408:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2409:
+rows_added_2445:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2403
+	JMP  rows_block_2439
 
-rows_blocks_done_2404:
-rows_block_2410:
+rows_blocks_done_2440:
+rows_block_2446:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2411
+	JGT     rows_blocks_done_2447
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2412
+	JE      rows_first_2448
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2413
+	JMP     rows_loaded_2449
 
-rows_first_2412:
+rows_first_2448:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2413:
+rows_loaded_2449:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -31657,7 +32845,7 @@ rows_loaded_2413:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2414:
+rows_row_2450:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -31674,16 +32862,16 @@ rows_row_2414:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2414
+	JB          rows_row_2450
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2415
+	JE          rows_stored_2451
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2416
+	JMP         rows_added_2452
 
-rows_stored_2415:
+rows_stored_2451:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -31693,29 +32881,29 @@ rows_stored_2415:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2416:
+rows_added_2452:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2410
+	JMP  rows_block_2446
 
-rows_blocks_done_2411:
+rows_blocks_done_2447:
 	CMPQ    R9, 1800(SP)
-	JE      rows_chunk_done_2417
+	JE      rows_chunk_done_2453
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2418
+	JE      rows_first_2454
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2419
+	JMP     rows_loaded_2455
 
-rows_first_2418:
+rows_first_2454:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2419:
+rows_loaded_2455:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -31724,7 +32912,7 @@ rows_loaded_2419:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2420:
+rows_row_2456:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -31741,16 +32929,16 @@ rows_row_2420:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2420
+	JB          rows_row_2456
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2421
+	JE          rows_stored_2457
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2422
+	JMP         rows_added_2458
 
-rows_stored_2421:
+rows_stored_2457:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -31761,17 +32949,17 @@ rows_stored_2421:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2422:
-rows_chunk_done_2417:
+rows_added_2458:
+rows_chunk_done_2453:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2402
+	JB   rows_chunk_2438
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, SI
-	JB   rows_group_2401
+	JB   rows_group_2437
 	VZEROUPPER
 	RET
 
@@ -31787,21 +32975,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1840-72
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2424
+	JBE    rows_chunk_sized_2460
 	MOVQ   BX, AX
 
-rows_double_2423:
+rows_double_2459:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2424
+	JA   rows_chunk_sized_2460
 	SHLQ $0x01, AX
-	JMP  rows_double_2423
+	JMP  rows_double_2459
 
-rows_chunk_sized_2424:
+rows_chunk_sized_2460:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2425:
+rows_group_2461:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -31811,7 +32999,7 @@ rows_group_2425:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2426:
+rows_chunk_2462:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -31820,15 +33008,15 @@ rows_chunk_2426:
 	ADDQ    AX, SI
 	MOVQ    1792(SP), DI
 
-rows_block_2427:
+rows_block_2463:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2428
+	JGT     rows_blocks_done_2464
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2429
+	JE      rows_first_2465
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -31837,9 +33025,9 @@ rows_block_2427:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2430
+	JMP     rows_loaded_2466
 
-rows_first_2429:
+rows_first_2465:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -31849,14 +33037,14 @@ rows_first_2429:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2430:
+rows_loaded_2466:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2431:
+rows_row_2467:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -31900,11 +33088,11 @@ rows_row_2431:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2431
+	JB          rows_row_2467
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2432
+	JE          rows_stored_2468
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -31913,9 +33101,9 @@ rows_row_2431:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2433
+	JMP         rows_added_2469
 
-rows_stored_2432:
+rows_stored_2468:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -31949,36 +33137,36 @@ rows_stored_2432:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2433:
+rows_added_2469:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2427
+	JMP  rows_block_2463
 
-rows_blocks_done_2428:
-rows_block_2434:
+rows_blocks_done_2464:
+rows_block_2470:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2435
+	JGT     rows_blocks_done_2471
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2436
+	JE      rows_first_2472
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2437
+	JMP     rows_loaded_2473
 
-rows_first_2436:
+rows_first_2472:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2437:
+rows_loaded_2473:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2438:
+rows_row_2474:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -31992,16 +33180,16 @@ rows_row_2438:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2438
+	JB          rows_row_2474
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2439
+	JE          rows_stored_2475
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2440
+	JMP         rows_added_2476
 
-rows_stored_2439:
+rows_stored_2475:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -32011,36 +33199,36 @@ rows_stored_2439:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2440:
+rows_added_2476:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2434
+	JMP  rows_block_2470
 
-rows_blocks_done_2435:
+rows_blocks_done_2471:
 	CMPQ    DI, 1800(SP)
-	JE      rows_chunk_done_2441
+	JE      rows_chunk_done_2477
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2442
+	JE      rows_first_2478
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2443
+	JMP     rows_loaded_2479
 
-rows_first_2442:
+rows_first_2478:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2443:
+rows_loaded_2479:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2444:
+rows_row_2480:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -32054,16 +33242,16 @@ rows_row_2444:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2444
+	JB          rows_row_2480
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2445
+	JE          rows_stored_2481
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2446
+	JMP         rows_added_2482
 
-rows_stored_2445:
+rows_stored_2481:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -32074,17 +33262,17 @@ rows_stored_2445:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2446:
-rows_chunk_done_2441:
+rows_added_2482:
+rows_chunk_done_2477:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2426
+	JB   rows_chunk_2462
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, DX
-	JB   rows_group_2425
+	JB   rows_group_2461
 	VZEROUPPER
 	RET
 
@@ -32101,21 +33289,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2448
+	JBE    rows_chunk_sized_2484
 	MOVQ   DI, AX
 
-rows_double_2447:
+rows_double_2483:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2448
+	JA   rows_chunk_sized_2484
 	SHLQ $0x01, AX
-	JMP  rows_double_2447
+	JMP  rows_double_2483
 
-rows_chunk_sized_2448:
+rows_chunk_sized_2484:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2449:
+rows_group_2485:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -32125,7 +33313,7 @@ rows_group_2449:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2450:
+rows_chunk_2486:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -32134,28 +33322,28 @@ rows_chunk_2450:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2451:
+rows_block_2487:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2452
+	JGT     rows_blocks_done_2488
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2453
+	JE      rows_first_2489
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2454
+	JMP     rows_loaded_2490
 
-rows_first_2453:
+rows_first_2489:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2454:
+rows_loaded_2490:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -32164,7 +33352,7 @@ rows_loaded_2454:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2455:
+rows_row_2491:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -32193,18 +33381,18 @@ rows_row_2455:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2455
+	JB          rows_row_2491
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2456
+	JE          rows_stored_2492
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2457
+	JMP         rows_added_2493
 
-rows_stored_2456:
+rows_stored_2492:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -32218,27 +33406,27 @@ rows_stored_2456:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2457:
+rows_added_2493:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2451
+	JMP  rows_block_2487
 
-rows_blocks_done_2452:
-rows_block_2458:
+rows_blocks_done_2488:
+rows_block_2494:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2459
+	JGT     rows_blocks_done_2495
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2460
+	JE      rows_first_2496
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2461
+	JMP     rows_loaded_2497
 
-rows_first_2460:
+rows_first_2496:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2461:
+rows_loaded_2497:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -32247,7 +33435,7 @@ rows_loaded_2461:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2462:
+rows_row_2498:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -32258,40 +33446,40 @@ rows_row_2462:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2462
+	JB          rows_row_2498
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2463
+	JE          rows_stored_2499
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2464
+	JMP         rows_added_2500
 
-rows_stored_2463:
+rows_stored_2499:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2464:
+rows_added_2500:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2458
+	JMP  rows_block_2494
 
-rows_blocks_done_2459:
+rows_blocks_done_2495:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2465
+	JE      rows_chunk_done_2501
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2466
+	JE      rows_first_2502
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2467
+	JMP     rows_loaded_2503
 
-rows_first_2466:
+rows_first_2502:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2467:
+rows_loaded_2503:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -32300,7 +33488,7 @@ rows_loaded_2467:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2468:
+rows_row_2504:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -32311,30 +33499,30 @@ rows_row_2468:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2468
+	JB          rows_row_2504
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2469
+	JE          rows_stored_2505
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2470
+	JMP         rows_added_2506
 
-rows_stored_2469:
+rows_stored_2505:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2470:
-rows_chunk_done_2465:
+rows_added_2506:
+rows_chunk_done_2501:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2450
+	JB   rows_chunk_2486
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2449
+	JB   rows_group_2485
 	VZEROUPPER
 	RET
 
@@ -32350,21 +33538,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2472
+	JBE    rows_chunk_sized_2508
 	MOVQ   BX, AX
 
-rows_double_2471:
+rows_double_2507:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2472
+	JA   rows_chunk_sized_2508
 	SHLQ $0x01, AX
-	JMP  rows_double_2471
+	JMP  rows_double_2507
 
-rows_chunk_sized_2472:
+rows_chunk_sized_2508:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2473:
+rows_group_2509:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -32374,7 +33562,7 @@ rows_group_2473:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2474:
+rows_chunk_2510:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -32383,35 +33571,35 @@ rows_chunk_2474:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2475:
+rows_block_2511:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2476
+	JGT     rows_blocks_done_2512
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2477
+	JE      rows_first_2513
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2478
+	JMP     rows_loaded_2514
 
-rows_first_2477:
+rows_first_2513:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2478:
+rows_loaded_2514:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2479:
+rows_row_2515:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -32431,18 +33619,18 @@ rows_row_2479:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2479
+	JB          rows_row_2515
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2480
+	JE          rows_stored_2516
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2481
+	JMP         rows_added_2517
 
-rows_stored_2480:
+rows_stored_2516:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -32456,34 +33644,34 @@ rows_stored_2480:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2481:
+rows_added_2517:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2475
+	JMP  rows_block_2511
 
-rows_blocks_done_2476:
-rows_block_2482:
+rows_blocks_done_2512:
+rows_block_2518:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2483
+	JGT     rows_blocks_done_2519
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2484
+	JE      rows_first_2520
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2485
+	JMP     rows_loaded_2521
 
-rows_first_2484:
+rows_first_2520:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2485:
+rows_loaded_2521:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2486:
+rows_row_2522:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -32491,47 +33679,47 @@ rows_row_2486:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2486
+	JB          rows_row_2522
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2487
+	JE          rows_stored_2523
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2488
+	JMP         rows_added_2524
 
-rows_stored_2487:
+rows_stored_2523:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2488:
+rows_added_2524:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2482
+	JMP  rows_block_2518
 
-rows_blocks_done_2483:
+rows_blocks_done_2519:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2489
+	JE      rows_chunk_done_2525
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2490
+	JE      rows_first_2526
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2491
+	JMP     rows_loaded_2527
 
-rows_first_2490:
+rows_first_2526:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2491:
+rows_loaded_2527:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2492:
+rows_row_2528:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -32539,30 +33727,30 @@ rows_row_2492:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2492
+	JB          rows_row_2528
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2493
+	JE          rows_stored_2529
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2494
+	JMP         rows_added_2530
 
-rows_stored_2493:
+rows_stored_2529:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2494:
-rows_chunk_done_2489:
+rows_added_2530:
+rows_chunk_done_2525:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2474
+	JB   rows_chunk_2510
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2473
+	JB   rows_group_2509
 	VZEROUPPER
 	RET
 
@@ -34760,16 +35948,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2495:
+sp_row_2531:
 	TESTQ DX, DX
-	JE    sp_done_2498
+	JE    sp_done_2534
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2499:
+sp_pairs_2535:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2500
+	JB      sp_group_2536
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -34777,7 +35965,7 @@ sp_pairs_2499:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2501:
+sp_pair_vector_2537:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -34793,21 +35981,21 @@ sp_pair_vector_2501:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2501
+	JNE     sp_pair_vector_2537
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2499
+	JMP     sp_pairs_2535
 
-sp_group_2500:
+sp_group_2536:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2496
+	JB      sp_partial_2532
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2503
+	JAE     sp_vectors_done_2539
 
-sp_vector_2502:
+sp_vector_2538:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -34817,16 +36005,16 @@ sp_vector_2502:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2502
+	JB      sp_vector_2538
 
-sp_vectors_done_2503:
+sp_vectors_done_2539:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2500
+	JMP  sp_group_2536
 
-sp_partial_2496:
+sp_partial_2532:
 	TESTQ     R9, R9
-	JE        sp_row_done_2497
+	JE        sp_row_done_2533
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -34838,9 +36026,9 @@ sp_partial_2496:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2505
+	JAE       sp_vectors_done_2541
 
-sp_vector_2504:
+sp_vector_2540:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -34850,11 +36038,11 @@ sp_vector_2504:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2504
+	JB      sp_vector_2540
 
-sp_vectors_done_2505:
+sp_vectors_done_2541:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2497
+	JE        sp_row_done_2533
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -34866,14 +36054,14 @@ sp_vectors_done_2505:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2497:
+sp_row_done_2533:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2495
+	JMP  sp_row_2531
 
-sp_done_2498:
+sp_done_2534:
 	VZEROUPPER
 	RET
 
@@ -34904,11 +36092,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2507
+	JE      sp_sum_fewer_2543
 
-sp_sum_channels_2506:
+sp_sum_channels_2542:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2507
+	JB     sp_sum_fewer_2543
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -34919,18 +36107,18 @@ sp_sum_channels_2506:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2508:
+sp_sum_row_2544:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2511
+	JAE  sp_sum_rows_done_2547
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2509:
+sp_sum_vector_2545:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2510
+	JE          sp_sum_last_2546
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -34984,9 +36172,9 @@ sp_sum_vector_2509:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2509
+	JMP         sp_sum_vector_2545
 
-sp_sum_last_2510:
+sp_sum_last_2546:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -35052,9 +36240,9 @@ sp_sum_last_2510:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2508
+	JMP         sp_sum_row_2544
 
-sp_sum_rows_done_2511:
+sp_sum_rows_done_2547:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -35087,12 +36275,12 @@ sp_sum_rows_done_2511:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2506
+	JMP          sp_sum_channels_2542
 
-sp_sum_fewer_2507:
-sp_sum_channels_2513:
+sp_sum_fewer_2543:
+sp_sum_channels_2549:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2514
+	JB     sp_sum_fewer_2550
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -35100,16 +36288,16 @@ sp_sum_channels_2513:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2515:
+sp_sum_row_2551:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2518
+	JAE  sp_sum_rows_done_2554
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2516:
+sp_sum_vector_2552:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2517
+	JE          sp_sum_last_2553
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -35137,11 +36325,11 @@ sp_sum_vector_2516:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2516
+	JMP         sp_sum_vector_2552
 
-sp_sum_last_2517:
+sp_sum_last_2553:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2520
+	JNE         sp_sum_masked_2556
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -35162,9 +36350,9 @@ sp_sum_last_2517:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2519
+	JMP         sp_sum_row_done_2555
 
-sp_sum_masked_2520:
+sp_sum_masked_2556:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -35198,11 +36386,11 @@ sp_sum_masked_2520:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2519:
+sp_sum_row_done_2555:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2515
+	JMP  sp_sum_row_2551
 
-sp_sum_rows_done_2518:
+sp_sum_rows_done_2554:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -35222,25 +36410,25 @@ sp_sum_rows_done_2518:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2513
+	JMP          sp_sum_channels_2549
 
-sp_sum_fewer_2514:
-sp_sum_channels_2521:
+sp_sum_fewer_2550:
+sp_sum_channels_2557:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2522
+	JB     sp_sum_fewer_2558
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2523:
+sp_sum_row_2559:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2526
+	JAE  sp_sum_rows_done_2562
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2524:
+sp_sum_vector_2560:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2525
+	JE          sp_sum_last_2561
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -35250,9 +36438,9 @@ sp_sum_vector_2524:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2524
+	JMP         sp_sum_vector_2560
 
-sp_sum_last_2525:
+sp_sum_last_2561:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -35262,9 +36450,9 @@ sp_sum_last_2525:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2523
+	JMP         sp_sum_row_2559
 
-sp_sum_rows_done_2526:
+sp_sum_rows_done_2562:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -35278,9 +36466,9 @@ sp_sum_rows_done_2526:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2521
+	JMP          sp_sum_channels_2557
 
-sp_sum_fewer_2522:
+sp_sum_fewer_2558:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -35294,16 +36482,16 @@ sp_sum_fewer_2522:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2528:
+sp_row_2564:
 	TESTQ BX, BX
-	JE    sp_done_2531
+	JE    sp_done_2567
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2532:
+sp_pairs_2568:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2533
+	JB      sp_group_2569
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -35311,7 +36499,7 @@ sp_pairs_2532:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2534:
+sp_pair_vector_2570:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -35329,21 +36517,21 @@ sp_pair_vector_2534:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2534
+	JNE     sp_pair_vector_2570
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2532
+	JMP     sp_pairs_2568
 
-sp_group_2533:
+sp_group_2569:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2529
+	JB      sp_partial_2565
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2536
+	JAE     sp_vectors_done_2572
 
-sp_vector_2535:
+sp_vector_2571:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -35354,16 +36542,16 @@ sp_vector_2535:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2535
+	JB      sp_vector_2571
 
-sp_vectors_done_2536:
+sp_vectors_done_2572:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2533
+	JMP  sp_group_2569
 
-sp_partial_2529:
+sp_partial_2565:
 	TESTQ     R10, R10
-	JE        sp_row_done_2530
+	JE        sp_row_done_2566
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -35375,9 +36563,9 @@ sp_partial_2529:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2538
+	JAE       sp_vectors_done_2574
 
-sp_vector_2537:
+sp_vector_2573:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -35388,11 +36576,11 @@ sp_vector_2537:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2537
+	JB      sp_vector_2573
 
-sp_vectors_done_2538:
+sp_vectors_done_2574:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2530
+	JE        sp_row_done_2566
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -35405,15 +36593,15 @@ sp_vectors_done_2538:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2530:
+sp_row_done_2566:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2528
+	JMP  sp_row_2564
 
-sp_done_2531:
+sp_done_2567:
 	VZEROUPPER
 	RET
 
@@ -35434,16 +36622,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2539:
+sp_row_2575:
 	TESTQ BX, BX
-	JE    sp_done_2542
+	JE    sp_done_2578
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2543:
+sp_pairs_2579:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2544
+	JB      sp_group_2580
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -35451,7 +36639,7 @@ sp_pairs_2543:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2545:
+sp_pair_vector_2581:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -35469,21 +36657,21 @@ sp_pair_vector_2545:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2545
+	JNE     sp_pair_vector_2581
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2543
+	JMP     sp_pairs_2579
 
-sp_group_2544:
+sp_group_2580:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2540
+	JB      sp_partial_2576
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2547
+	JAE     sp_vectors_done_2583
 
-sp_vector_2546:
+sp_vector_2582:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -35494,16 +36682,16 @@ sp_vector_2546:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2546
+	JB      sp_vector_2582
 
-sp_vectors_done_2547:
+sp_vectors_done_2583:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2544
+	JMP  sp_group_2580
 
-sp_partial_2540:
+sp_partial_2576:
 	TESTQ     R10, R10
-	JE        sp_row_done_2541
+	JE        sp_row_done_2577
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -35515,9 +36703,9 @@ sp_partial_2540:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2549
+	JAE       sp_vectors_done_2585
 
-sp_vector_2548:
+sp_vector_2584:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -35528,11 +36716,11 @@ sp_vector_2548:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2548
+	JB      sp_vector_2584
 
-sp_vectors_done_2549:
+sp_vectors_done_2585:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2541
+	JE        sp_row_done_2577
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -35545,15 +36733,15 @@ sp_vectors_done_2549:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2541:
+sp_row_done_2577:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2539
+	JMP  sp_row_2575
 
-sp_done_2542:
+sp_done_2578:
 	VZEROUPPER
 	RET
 
@@ -35584,11 +36772,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2551
+	JE      sp_sum_fewer_2587
 
-sp_sum_channels_2550:
+sp_sum_channels_2586:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2551
+	JB     sp_sum_fewer_2587
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -35599,18 +36787,18 @@ sp_sum_channels_2550:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2552:
+sp_sum_row_2588:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2555
+	JAE  sp_sum_rows_done_2591
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2553:
+sp_sum_vector_2589:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2554
+	JE          sp_sum_last_2590
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -35664,9 +36852,9 @@ sp_sum_vector_2553:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2553
+	JMP         sp_sum_vector_2589
 
-sp_sum_last_2554:
+sp_sum_last_2590:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -35732,9 +36920,9 @@ sp_sum_last_2554:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2552
+	JMP         sp_sum_row_2588
 
-sp_sum_rows_done_2555:
+sp_sum_rows_done_2591:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -35767,12 +36955,12 @@ sp_sum_rows_done_2555:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2550
+	JMP          sp_sum_channels_2586
 
-sp_sum_fewer_2551:
-sp_sum_channels_2557:
+sp_sum_fewer_2587:
+sp_sum_channels_2593:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2558
+	JB     sp_sum_fewer_2594
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -35780,16 +36968,16 @@ sp_sum_channels_2557:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2559:
+sp_sum_row_2595:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2562
+	JAE  sp_sum_rows_done_2598
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2560:
+sp_sum_vector_2596:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2561
+	JE          sp_sum_last_2597
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -35817,11 +37005,11 @@ sp_sum_vector_2560:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2560
+	JMP         sp_sum_vector_2596
 
-sp_sum_last_2561:
+sp_sum_last_2597:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2564
+	JNE         sp_sum_masked_2600
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -35842,9 +37030,9 @@ sp_sum_last_2561:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2563
+	JMP         sp_sum_row_done_2599
 
-sp_sum_masked_2564:
+sp_sum_masked_2600:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -35878,11 +37066,11 @@ sp_sum_masked_2564:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2563:
+sp_sum_row_done_2599:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2559
+	JMP  sp_sum_row_2595
 
-sp_sum_rows_done_2562:
+sp_sum_rows_done_2598:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -35902,25 +37090,25 @@ sp_sum_rows_done_2562:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2557
+	JMP          sp_sum_channels_2593
 
-sp_sum_fewer_2558:
-sp_sum_channels_2565:
+sp_sum_fewer_2594:
+sp_sum_channels_2601:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2566
+	JB     sp_sum_fewer_2602
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2567:
+sp_sum_row_2603:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2570
+	JAE  sp_sum_rows_done_2606
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2568:
+sp_sum_vector_2604:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2569
+	JE          sp_sum_last_2605
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -35930,9 +37118,9 @@ sp_sum_vector_2568:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2568
+	JMP         sp_sum_vector_2604
 
-sp_sum_last_2569:
+sp_sum_last_2605:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -35942,9 +37130,9 @@ sp_sum_last_2569:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2567
+	JMP         sp_sum_row_2603
 
-sp_sum_rows_done_2570:
+sp_sum_rows_done_2606:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -35958,9 +37146,9 @@ sp_sum_rows_done_2570:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2565
+	JMP          sp_sum_channels_2601
 
-sp_sum_fewer_2566:
+sp_sum_fewer_2602:
 	VZEROUPPER
 	RET
 
@@ -38158,16 +39346,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2572:
+sp_row_2608:
 	TESTQ DX, DX
-	JE    sp_done_2575
+	JE    sp_done_2611
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2576:
+sp_pairs_2612:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2577
+	JB      sp_group_2613
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -38175,7 +39363,7 @@ sp_pairs_2576:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2578:
+sp_pair_vector_2614:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -38191,21 +39379,21 @@ sp_pair_vector_2578:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2578
+	JNE     sp_pair_vector_2614
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2576
+	JMP     sp_pairs_2612
 
-sp_group_2577:
+sp_group_2613:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2573
+	JB      sp_partial_2609
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2580
+	JAE     sp_vectors_done_2616
 
-sp_vector_2579:
+sp_vector_2615:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -38215,16 +39403,16 @@ sp_vector_2579:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2579
+	JB      sp_vector_2615
 
-sp_vectors_done_2580:
+sp_vectors_done_2616:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2577
+	JMP  sp_group_2613
 
-sp_partial_2573:
+sp_partial_2609:
 	TESTQ     R9, R9
-	JE        sp_row_done_2574
+	JE        sp_row_done_2610
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -38236,9 +39424,9 @@ sp_partial_2573:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2582
+	JAE       sp_vectors_done_2618
 
-sp_vector_2581:
+sp_vector_2617:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -38248,11 +39436,11 @@ sp_vector_2581:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2581
+	JB      sp_vector_2617
 
-sp_vectors_done_2582:
+sp_vectors_done_2618:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2574
+	JE        sp_row_done_2610
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -38264,14 +39452,14 @@ sp_vectors_done_2582:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2574:
+sp_row_done_2610:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2572
+	JMP  sp_row_2608
 
-sp_done_2575:
+sp_done_2611:
 	VZEROUPPER
 	RET
 
@@ -38302,11 +39490,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2584
+	JE      sp_sum_fewer_2620
 
-sp_sum_channels_2583:
+sp_sum_channels_2619:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2584
+	JB     sp_sum_fewer_2620
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -38317,18 +39505,18 @@ sp_sum_channels_2583:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2585:
+sp_sum_row_2621:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2588
+	JAE  sp_sum_rows_done_2624
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2586:
+sp_sum_vector_2622:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2587
+	JE          sp_sum_last_2623
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -38382,9 +39570,9 @@ sp_sum_vector_2586:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2586
+	JMP         sp_sum_vector_2622
 
-sp_sum_last_2587:
+sp_sum_last_2623:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -38434,9 +39622,9 @@ sp_sum_last_2587:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2585
+	JMP         sp_sum_row_2621
 
-sp_sum_rows_done_2588:
+sp_sum_rows_done_2624:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -38467,12 +39655,12 @@ sp_sum_rows_done_2588:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2583
+	JMP          sp_sum_channels_2619
 
-sp_sum_fewer_2584:
-sp_sum_channels_2590:
+sp_sum_fewer_2620:
+sp_sum_channels_2626:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2591
+	JB     sp_sum_fewer_2627
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -38480,16 +39668,16 @@ sp_sum_channels_2590:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2592:
+sp_sum_row_2628:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2595
+	JAE  sp_sum_rows_done_2631
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2593:
+sp_sum_vector_2629:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2594
+	JE          sp_sum_last_2630
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -38517,11 +39705,11 @@ sp_sum_vector_2593:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2593
+	JMP         sp_sum_vector_2629
 
-sp_sum_last_2594:
+sp_sum_last_2630:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2597
+	JNE         sp_sum_masked_2633
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -38540,9 +39728,9 @@ sp_sum_last_2594:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2596
+	JMP         sp_sum_row_done_2632
 
-sp_sum_masked_2597:
+sp_sum_masked_2633:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -38568,11 +39756,11 @@ sp_sum_masked_2597:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2596:
+sp_sum_row_done_2632:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2592
+	JMP  sp_sum_row_2628
 
-sp_sum_rows_done_2595:
+sp_sum_rows_done_2631:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -38591,25 +39779,25 @@ sp_sum_rows_done_2595:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2590
+	JMP          sp_sum_channels_2626
 
-sp_sum_fewer_2591:
-sp_sum_channels_2598:
+sp_sum_fewer_2627:
+sp_sum_channels_2634:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2599
+	JB     sp_sum_fewer_2635
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2600:
+sp_sum_row_2636:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2603
+	JAE  sp_sum_rows_done_2639
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2601:
+sp_sum_vector_2637:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2602
+	JE          sp_sum_last_2638
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -38619,9 +39807,9 @@ sp_sum_vector_2601:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2601
+	JMP         sp_sum_vector_2637
 
-sp_sum_last_2602:
+sp_sum_last_2638:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -38629,9 +39817,9 @@ sp_sum_last_2602:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2600
+	JMP         sp_sum_row_2636
 
-sp_sum_rows_done_2603:
+sp_sum_rows_done_2639:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -38642,9 +39830,9 @@ sp_sum_rows_done_2603:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2598
+	JMP          sp_sum_channels_2634
 
-sp_sum_fewer_2599:
+sp_sum_fewer_2635:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -38658,16 +39846,16 @@ sp_sum_fewer_2599:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2605:
+sp_row_2641:
 	TESTQ BX, BX
-	JE    sp_done_2608
+	JE    sp_done_2644
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2609:
+sp_pairs_2645:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2610
+	JB      sp_group_2646
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -38675,7 +39863,7 @@ sp_pairs_2609:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2611:
+sp_pair_vector_2647:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -38693,21 +39881,21 @@ sp_pair_vector_2611:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2611
+	JNE     sp_pair_vector_2647
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2609
+	JMP     sp_pairs_2645
 
-sp_group_2610:
+sp_group_2646:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2606
+	JB      sp_partial_2642
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2613
+	JAE     sp_vectors_done_2649
 
-sp_vector_2612:
+sp_vector_2648:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -38718,16 +39906,16 @@ sp_vector_2612:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2612
+	JB      sp_vector_2648
 
-sp_vectors_done_2613:
+sp_vectors_done_2649:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2610
+	JMP  sp_group_2646
 
-sp_partial_2606:
+sp_partial_2642:
 	TESTQ     R10, R10
-	JE        sp_row_done_2607
+	JE        sp_row_done_2643
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -38739,9 +39927,9 @@ sp_partial_2606:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2615
+	JAE       sp_vectors_done_2651
 
-sp_vector_2614:
+sp_vector_2650:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -38752,11 +39940,11 @@ sp_vector_2614:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2614
+	JB      sp_vector_2650
 
-sp_vectors_done_2615:
+sp_vectors_done_2651:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2607
+	JE        sp_row_done_2643
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -38769,15 +39957,15 @@ sp_vectors_done_2615:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2607:
+sp_row_done_2643:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2605
+	JMP  sp_row_2641
 
-sp_done_2608:
+sp_done_2644:
 	VZEROUPPER
 	RET
 
@@ -38798,16 +39986,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2616:
+sp_row_2652:
 	TESTQ BX, BX
-	JE    sp_done_2619
+	JE    sp_done_2655
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2620:
+sp_pairs_2656:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2621
+	JB      sp_group_2657
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -38815,7 +40003,7 @@ sp_pairs_2620:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2622:
+sp_pair_vector_2658:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -38833,21 +40021,21 @@ sp_pair_vector_2622:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2622
+	JNE     sp_pair_vector_2658
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2620
+	JMP     sp_pairs_2656
 
-sp_group_2621:
+sp_group_2657:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2617
+	JB      sp_partial_2653
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2624
+	JAE     sp_vectors_done_2660
 
-sp_vector_2623:
+sp_vector_2659:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -38858,16 +40046,16 @@ sp_vector_2623:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2623
+	JB      sp_vector_2659
 
-sp_vectors_done_2624:
+sp_vectors_done_2660:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2621
+	JMP  sp_group_2657
 
-sp_partial_2617:
+sp_partial_2653:
 	TESTQ     R10, R10
-	JE        sp_row_done_2618
+	JE        sp_row_done_2654
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -38879,9 +40067,9 @@ sp_partial_2617:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2626
+	JAE       sp_vectors_done_2662
 
-sp_vector_2625:
+sp_vector_2661:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -38892,11 +40080,11 @@ sp_vector_2625:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2625
+	JB      sp_vector_2661
 
-sp_vectors_done_2626:
+sp_vectors_done_2662:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2618
+	JE        sp_row_done_2654
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -38909,15 +40097,15 @@ sp_vectors_done_2626:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2618:
+sp_row_done_2654:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2616
+	JMP  sp_row_2652
 
-sp_done_2619:
+sp_done_2655:
 	VZEROUPPER
 	RET
 
@@ -38948,11 +40136,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2628
+	JE      sp_sum_fewer_2664
 
-sp_sum_channels_2627:
+sp_sum_channels_2663:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2628
+	JB     sp_sum_fewer_2664
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -38963,18 +40151,18 @@ sp_sum_channels_2627:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2629:
+sp_sum_row_2665:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2632
+	JAE  sp_sum_rows_done_2668
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2630:
+sp_sum_vector_2666:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2631
+	JE          sp_sum_last_2667
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -39028,9 +40216,9 @@ sp_sum_vector_2630:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2630
+	JMP         sp_sum_vector_2666
 
-sp_sum_last_2631:
+sp_sum_last_2667:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -39080,9 +40268,9 @@ sp_sum_last_2631:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2629
+	JMP         sp_sum_row_2665
 
-sp_sum_rows_done_2632:
+sp_sum_rows_done_2668:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -39113,12 +40301,12 @@ sp_sum_rows_done_2632:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2627
+	JMP          sp_sum_channels_2663
 
-sp_sum_fewer_2628:
-sp_sum_channels_2634:
+sp_sum_fewer_2664:
+sp_sum_channels_2670:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2635
+	JB     sp_sum_fewer_2671
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -39126,16 +40314,16 @@ sp_sum_channels_2634:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2636:
+sp_sum_row_2672:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2639
+	JAE  sp_sum_rows_done_2675
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2637:
+sp_sum_vector_2673:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2638
+	JE          sp_sum_last_2674
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -39163,11 +40351,11 @@ sp_sum_vector_2637:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2637
+	JMP         sp_sum_vector_2673
 
-sp_sum_last_2638:
+sp_sum_last_2674:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2641
+	JNE         sp_sum_masked_2677
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -39186,9 +40374,9 @@ sp_sum_last_2638:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2640
+	JMP         sp_sum_row_done_2676
 
-sp_sum_masked_2641:
+sp_sum_masked_2677:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -39214,11 +40402,11 @@ sp_sum_masked_2641:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2640:
+sp_sum_row_done_2676:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2636
+	JMP  sp_sum_row_2672
 
-sp_sum_rows_done_2639:
+sp_sum_rows_done_2675:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -39237,25 +40425,25 @@ sp_sum_rows_done_2639:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2634
+	JMP          sp_sum_channels_2670
 
-sp_sum_fewer_2635:
-sp_sum_channels_2642:
+sp_sum_fewer_2671:
+sp_sum_channels_2678:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2643
+	JB     sp_sum_fewer_2679
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2644:
+sp_sum_row_2680:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2647
+	JAE  sp_sum_rows_done_2683
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2645:
+sp_sum_vector_2681:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2646
+	JE          sp_sum_last_2682
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -39265,9 +40453,9 @@ sp_sum_vector_2645:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2645
+	JMP         sp_sum_vector_2681
 
-sp_sum_last_2646:
+sp_sum_last_2682:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -39275,9 +40463,9 @@ sp_sum_last_2646:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2644
+	JMP         sp_sum_row_2680
 
-sp_sum_rows_done_2647:
+sp_sum_rows_done_2683:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -39288,9 +40476,9 @@ sp_sum_rows_done_2647:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2642
+	JMP          sp_sum_channels_2678
 
-sp_sum_fewer_2643:
+sp_sum_fewer_2679:
 	VZEROUPPER
 	RET
 
@@ -39304,19 +40492,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2650:
+sums_vector_2686:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2651
+	JGT        sums_scalar_2687
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2650
+	JMP        sums_vector_2686
 
-sums_scalar_2651:
+sums_scalar_2687:
 	CMPQ      BX, DX
-	JE        add_done_2649
+	JE        add_done_2685
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -39324,9 +40512,9 @@ sums_scalar_2651:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2651
+	JMP       sums_scalar_2687
 
-add_done_2649:
+add_done_2685:
 	VZEROUPPER
 	RET
 
@@ -39340,24 +40528,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2653:
+sums_vector_2689:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2654
+	JGT     sums_scalar_2690
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2653
+	JMP     sums_vector_2689
 
-sums_scalar_2654:
+sums_scalar_2690:
 	CMPQ   BX, DX
-	JE     add_done_2652
+	JE     add_done_2688
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2654
+	JMP    sums_scalar_2690
 
-add_done_2652:
+add_done_2688:
 	VZEROUPPER
 	RET
