@@ -92,13 +92,21 @@ func (avx2) load(e elem, m Mem, t tail) VecVirtual {
 // output is a vector of y or dx: value where pass, else its slope times value.
 func (a avx2) output(k *kernel, j GPVirtual, slot int, t tail, value, pass VecVirtual) VecVirtual {
 	var alpha Op = k.alpha
-	if slopes, ok := k.slopes(j, slot); ok {
+	slopes, fromMemory := k.slopes(j, slot)
+	if fromMemory {
 		alpha = slopes
 		if _, masked := t.(VecVirtual); masked {
 			alpha = a.load(k.e, slopes, t)
 		}
 	}
 	out := YMM()
+	if k.flip != nil && !fromMemory {
+		factor := YMM()
+		VANDPS(k.flip, pass, factor) // alpha^1.0 where x > 0, else 0
+		VXORPS(k.alpha, factor, factor)
+		k.e.mul(factor, value, out)
+		return out
+	}
 	k.e.mul(alpha, value, out)
 	k.e.blendv(pass, value, out, out)
 	return out

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 
 	"github.com/mmcloughlin/avo/gotypes"
@@ -73,6 +74,9 @@ type kernel struct {
 	// countedWide its halves as float64 lanes (float32 sums).
 	counted     VecVirtual
 	countedWide []VecVirtual
+	// one, in an AVX2 kernel with a broadcast slope and no sums, is 1.0
+	// in every lane, and flip the slope's bits xor one's (see flipsSlope).
+	one, flip VecVirtual
 
 	// The Ring layout's slopes and sums live in the frame, at position r,
 	// which wraps at the ring's length (a multiple of the period, at least
@@ -128,6 +132,9 @@ func newKernel(isa isa, sk spec.Kernel) *kernel {
 	}
 	k.zero = isa.vec()
 	zero(k.zero)
+	if k.flipsSlope() {
+		k.makeOne()
+	}
 	if v.Dalpha && (l == spec.Shared || l == spec.Planes) {
 		slots := min(unroll, isa.maxAccSlots(e))
 		for range slots * e.Halves() {
@@ -180,6 +187,41 @@ func (k *kernel) accFor(slot, h int) VecVirtual {
 func (k *kernel) broadcastAlpha(src Mem) {
 	k.alpha = k.isa.vec()
 	k.e.broadcast(src, k.alpha)
+	if k.one != nil {
+		k.flip = k.isa.vec()
+		VXORPS(k.one, k.alpha, k.flip)
+	}
+}
+
+// flipsSlope reports whether the kernel's outputs (y, or dx) are the value
+// times a factor, alpha or 1.0 as x > 0, made from the broadcast slope by
+// two logic ops, in place of a blend: AVX2's forward and dx-only kernels
+// with one broadcast slope at a time (shared and planes). v*1.0 is v
+// exactly for every v but NaN (a NaN stays a NaN, which is all the
+// semantics ask of one), and the slope lanes multiply the same operands
+// in the same order, so the outputs are the blend's. VBLENDVPS issues
+// once a cycle on Ice Lake (docs/pipes): its forward loop took 1.99 cycles
+// per 8 float32 with the blend and 1.27 with the factor; on Zen 3 they had
+// run within each other's range (1.01-1.25 against 1.13-1.14). Not where
+// slopes are read from memory, whose factor would take a third logic op,
+// nor beside the slope gradients, which the conversions bound.
+func (k *kernel) flipsSlope() bool {
+	_, ok := k.isa.(avx2)
+	return ok && k.v.Dx && !k.v.Dalpha && (k.l == spec.Shared || k.l == spec.Planes)
+}
+
+// makeOne sets one to 1.0 in every lane.
+func (k *kernel) makeOne() {
+	k.one = k.isa.vec()
+	bits, x := GP64(), XMM()
+	if k.e.Size == 4 {
+		MOVL(U32(math.Float32bits(1)), bits.As32())
+		VMOVD(bits.As32(), x)
+	} else {
+		MOVQ(U64(math.Float64bits(1)), bits)
+		VMOVQ(bits, x)
+	}
+	k.e.broadcast(x, k.one)
 }
 
 func (k *kernel) zeroAccs() {
