@@ -23,29 +23,35 @@ DATA tailmask<>+60(SB)/4, $0x00000000
 GLOBL tailmask<>(SB), RODATA|NOPTR, $64
 
 // func forwardAVX2F32(dst []float32, x []float32, alpha float32)
-// Requires: AVX, CMOV, MMX+
+// Requires: AVX, AVX2, CMOV, MMX+
 TEXT ·forwardAVX2F32(SB), NOSPLIT, $0-52
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
 	VXORPS       Y0, Y0, Y0
-	VBROADCASTSS alpha+48(FP), Y1
+	MOVL         $0x3f800000, BX
+	VMOVD        BX, X1
+	VBROADCASTSS X1, Y1
+	VBROADCASTSS alpha+48(FP), Y2
+	VXORPS       Y1, Y2, Y1
 	CMPQ         DX, $0x00000010
 	JA           general_2
 	CMPQ         DX, $0x00000008
 	JB           general_2
 	SUBQ         $0x00000008, DX
 	XORQ         BX, BX
-	VMOVUPS      (CX)(DX*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y4
-	VBLENDVPS    Y3, Y2, Y4, Y4
-	VMOVUPS      (CX)(BX*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y0
-	VMULPS       Y1, Y2, Y1
-	VBLENDVPS    Y0, Y2, Y1, Y1
-	VMOVUPS      Y1, (AX)(BX*4)
-	VMOVUPS      Y4, (AX)(DX*4)
+	VMOVUPS      (CX)(DX*4), Y3
+	VCMPPS       $0x1e, Y0, Y3, Y4
+	VANDPS       Y1, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPS       Y4, Y3, Y3
+	VMOVUPS      (CX)(BX*4), Y4
+	VCMPPS       $0x1e, Y0, Y4, Y0
+	VANDPS       Y1, Y0, Y0
+	VXORPS       Y2, Y0, Y0
+	VMULPS       Y0, Y4, Y0
+	VMOVUPS      Y0, (AX)(BX*4)
+	VMOVUPS      Y3, (AX)(DX*4)
 	JMP          short_done_1
 
 general_2:
@@ -70,12 +76,13 @@ general_2:
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R8
-	VMOVDQU    (R8)(DI*1), Y2
-	VMASKMOVPS (CX)(BX*4), Y2, Y3
-	VCMPPS     $0x1e, Y0, Y3, Y4
-	VMULPS     Y1, Y3, Y5
-	VBLENDVPS  Y4, Y3, Y5, Y5
-	VMASKMOVPS Y5, Y2, (AX)(BX*4)
+	VMOVDQU    (R8)(DI*1), Y3
+	VMASKMOVPS (CX)(BX*4), Y3, Y4
+	VCMPPS     $0x1e, Y0, Y4, Y5
+	VANDPS     Y1, Y5, Y5
+	VXORPS     Y2, Y5, Y5
+	VMULPS     Y5, Y4, Y4
+	VMASKMOVPS Y4, Y3, (AX)(BX*4)
 	MOVQ       SI, BX
 
 aligned_5:
@@ -87,29 +94,33 @@ aligned_5:
 	PCALIGN $64
 
 unrolled_6:
-	VMOVUPS   (CX)(BX*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVNTPS  Y4, (AX)(BX*4)
-	VMOVUPS   32(CX)(BX*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVNTPS  Y4, 32(AX)(BX*4)
-	VMOVUPS   64(CX)(BX*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVNTPS  Y4, 64(AX)(BX*4)
-	VMOVUPS   96(CX)(BX*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVNTPS  Y4, 96(AX)(BX*4)
-	ADDQ      $0x00000020, BX
-	CMPQ      BX, SI
-	JLE       unrolled_6
+	VMOVUPS  (CX)(BX*4), Y3
+	VCMPPS   $0x1e, Y0, Y3, Y4
+	VANDPS   Y1, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPS   Y4, Y3, Y3
+	VMOVNTPS Y3, (AX)(BX*4)
+	VMOVUPS  32(CX)(BX*4), Y3
+	VCMPPS   $0x1e, Y0, Y3, Y4
+	VANDPS   Y1, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPS   Y4, Y3, Y3
+	VMOVNTPS Y3, 32(AX)(BX*4)
+	VMOVUPS  64(CX)(BX*4), Y3
+	VCMPPS   $0x1e, Y0, Y3, Y4
+	VANDPS   Y1, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPS   Y4, Y3, Y3
+	VMOVNTPS Y3, 64(AX)(BX*4)
+	VMOVUPS  96(CX)(BX*4), Y3
+	VCMPPS   $0x1e, Y0, Y3, Y4
+	VANDPS   Y1, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPS   Y4, Y3, Y3
+	VMOVNTPS Y3, 96(AX)(BX*4)
+	ADDQ     $0x00000020, BX
+	CMPQ     BX, SI
+	JLE      unrolled_6
 
 single_7:
 	MOVQ DX, SI
@@ -118,14 +129,15 @@ single_7:
 	JGT  remainder_9
 
 single_loop_8:
-	VMOVUPS   (CX)(BX*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVNTPS  Y4, (AX)(BX*4)
-	ADDQ      $0x00000008, BX
-	CMPQ      BX, SI
-	JLE       single_loop_8
+	VMOVUPS  (CX)(BX*4), Y3
+	VCMPPS   $0x1e, Y0, Y3, Y4
+	VANDPS   Y1, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPS   Y4, Y3, Y3
+	VMOVNTPS Y3, (AX)(BX*4)
+	ADDQ     $0x00000008, BX
+	CMPQ     BX, SI
+	JLE      single_loop_8
 
 remainder_9:
 	SUBQ       BX, DX
@@ -133,28 +145,30 @@ remainder_9:
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
-	VMOVDQU    (SI)(DX*1), Y2
-	VMASKMOVPS (CX)(BX*4), Y2, Y3
-	VCMPPS     $0x1e, Y0, Y3, Y0
-	VMULPS     Y1, Y3, Y1
-	VBLENDVPS  Y0, Y3, Y1, Y1
-	VMASKMOVPS Y1, Y2, (AX)(BX*4)
+	VMOVDQU    (SI)(DX*1), Y3
+	VMASKMOVPS (CX)(BX*4), Y3, Y4
+	VCMPPS     $0x1e, Y0, Y4, Y0
+	VANDPS     Y1, Y0, Y0
+	VXORPS     Y2, Y0, Y0
+	VMULPS     Y0, Y4, Y0
+	VMASKMOVPS Y0, Y3, (AX)(BX*4)
 
 span_done_10:
 	SFENCE
 	JMP stored_4
 
 cached_3:
-	XORQ      BX, BX
-	TESTQ     $0x00000007, DX
-	JE        no_last_16
-	MOVQ      DX, SI
-	SUBQ      $0x00000008, SI
-	JL        no_last_16
-	VMOVUPS   (CX)(SI*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
+	XORQ    BX, BX
+	TESTQ   $0x00000007, DX
+	JE      no_last_16
+	MOVQ    DX, SI
+	SUBQ    $0x00000008, SI
+	JL      no_last_16
+	VMOVUPS (CX)(SI*4), Y3
+	VCMPPS  $0x1e, Y0, Y3, Y4
+	VANDPS  Y1, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPS  Y4, Y3, Y3
 
 no_last_16:
 	MOVQ DX, DI
@@ -165,29 +179,33 @@ no_last_16:
 	PCALIGN $64
 
 unrolled_11:
-	VMOVUPS   (CX)(BX*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, (AX)(BX*4)
-	VMOVUPS   32(CX)(BX*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, 32(AX)(BX*4)
-	VMOVUPS   64(CX)(BX*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, 64(AX)(BX*4)
-	VMOVUPS   96(CX)(BX*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, 96(AX)(BX*4)
-	ADDQ      $0x00000020, BX
-	CMPQ      BX, DI
-	JLE       unrolled_11
+	VMOVUPS (CX)(BX*4), Y4
+	VCMPPS  $0x1e, Y0, Y4, Y5
+	VANDPS  Y1, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPS  Y5, Y4, Y4
+	VMOVUPS Y4, (AX)(BX*4)
+	VMOVUPS 32(CX)(BX*4), Y4
+	VCMPPS  $0x1e, Y0, Y4, Y5
+	VANDPS  Y1, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPS  Y5, Y4, Y4
+	VMOVUPS Y4, 32(AX)(BX*4)
+	VMOVUPS 64(CX)(BX*4), Y4
+	VCMPPS  $0x1e, Y0, Y4, Y5
+	VANDPS  Y1, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPS  Y5, Y4, Y4
+	VMOVUPS Y4, 64(AX)(BX*4)
+	VMOVUPS 96(CX)(BX*4), Y4
+	VCMPPS  $0x1e, Y0, Y4, Y5
+	VANDPS  Y1, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPS  Y5, Y4, Y4
+	VMOVUPS Y4, 96(AX)(BX*4)
+	ADDQ    $0x00000020, BX
+	CMPQ    BX, DI
+	JLE     unrolled_11
 
 single_12:
 	MOVQ DX, DI
@@ -196,14 +214,15 @@ single_12:
 	JGT  remainder_14
 
 single_loop_13:
-	VMOVUPS   (CX)(BX*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, (AX)(BX*4)
-	ADDQ      $0x00000008, BX
-	CMPQ      BX, DI
-	JLE       single_loop_13
+	VMOVUPS (CX)(BX*4), Y4
+	VCMPPS  $0x1e, Y0, Y4, Y5
+	VANDPS  Y1, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPS  Y5, Y4, Y4
+	VMOVUPS Y4, (AX)(BX*4)
+	ADDQ    $0x00000008, BX
+	CMPQ    BX, DI
+	JLE     single_loop_13
 
 remainder_14:
 	MOVQ    DX, DI
@@ -211,7 +230,7 @@ remainder_14:
 	JE      span_done_15
 	CMPQ    DX, $0x00000008
 	JL      masked_17
-	VMOVUPS Y4, (AX)(SI*4)
+	VMOVUPS Y3, (AX)(SI*4)
 
 span_done_15:
 stored_4:
@@ -224,339 +243,387 @@ masked_17:
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
-	VMOVDQU    (SI)(DX*1), Y2
-	VMASKMOVPS (CX)(BX*4), Y2, Y3
-	VCMPPS     $0x1e, Y0, Y3, Y0
-	VMULPS     Y1, Y3, Y1
-	VBLENDVPS  Y0, Y3, Y1, Y1
-	VMASKMOVPS Y1, Y2, (AX)(BX*4)
+	VMOVDQU    (SI)(DX*1), Y3
+	VMASKMOVPS (CX)(BX*4), Y3, Y4
+	VCMPPS     $0x1e, Y0, Y4, Y0
+	VANDPS     Y1, Y0, Y0
+	VXORPS     Y2, Y0, Y0
+	VMULPS     Y0, Y4, Y0
+	VMASKMOVPS Y0, Y3, (AX)(BX*4)
 	JMP        span_done_15
 
 // func forwardPlanesAVX2F32(dst []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX, CMOV, MMX+
+// Requires: AVX, AVX2, CMOV, MMX+
 TEXT ·forwardPlanesAVX2F32(SB), NOSPLIT, $0-80
-	MOVQ   dst_base+0(FP), AX
-	MOVQ   x_base+24(FP), CX
-	MOVQ   x_len+32(FP), DX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   alpha_len+56(FP), SI
-	MOVQ   alpha_base+48(FP), DI
-	MOVQ   BX, R8
-	SHLQ   $0x02, R8
-	XORQ   R9, R9
-	CMPQ   BX, $0x00000040
-	JA     short_planes_general_19
-	CMPQ   BX, $0x00000008
-	JB     short_planes_general_19
-	CMPQ   DX, $0x00
-	JE     planes_end_18
-	MOVQ   BX, R10
-	DECQ   R10
-	SHRQ   $0x03, R10
-	MOVQ   BX, R11
-	SUBQ   $0x00000008, R11
-	XORQ   R12, R12
-	CMPQ   R10, $0x00
-	JE     short_planes_0_20
-	CMPQ   R10, $0x01
-	JE     short_planes_1_21
-	CMPQ   R10, $0x02
-	JE     short_planes_2_22
-	CMPQ   R10, $0x03
-	JE     short_planes_3_23
-	CMPQ   R10, $0x04
-	JE     short_planes_4_24
-	CMPQ   R10, $0x05
-	JE     short_planes_5_25
-	CMPQ   R10, $0x06
-	JE     short_planes_6_26
-	CMPQ   R10, $0x07
-	JE     short_planes_7_27
-	JMP    short_planes_general_19
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VXORPS       Y0, Y0, Y0
+	MOVL         $0x3f800000, BX
+	VMOVD        BX, X1
+	VBROADCASTSS X1, Y1
+	MOVQ         inner+72(FP), BX
+	MOVQ         alpha_len+56(FP), DI
+	MOVQ         alpha_base+48(FP), R8
+	MOVQ         BX, R9
+	SHLQ         $0x02, R9
+	XORQ         R10, R10
+	CMPQ         BX, $0x00000040
+	JA           short_planes_general_19
+	CMPQ         BX, $0x00000008
+	JB           short_planes_general_19
+	CMPQ         DX, $0x00
+	JE           planes_end_18
+	MOVQ         BX, R11
+	DECQ         R11
+	SHRQ         $0x03, R11
+	MOVQ         BX, R12
+	SUBQ         $0x00000008, R12
+	XORQ         R13, R13
+	CMPQ         R11, $0x00
+	JE           short_planes_0_20
+	CMPQ         R11, $0x01
+	JE           short_planes_1_21
+	CMPQ         R11, $0x02
+	JE           short_planes_2_22
+	CMPQ         R11, $0x03
+	JE           short_planes_3_23
+	CMPQ         R11, $0x04
+	JE           short_planes_4_24
+	CMPQ         R11, $0x05
+	JE           short_planes_5_25
+	CMPQ         R11, $0x06
+	JE           short_planes_6_26
+	CMPQ         R11, $0x07
+	JE           short_planes_7_27
+	JMP          short_planes_general_19
 
 short_planes_0_20:
-	VBROADCASTSS (DI)(R9*4), Y1
-	VMOVUPS      (CX)(R11*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSS (R8)(R10*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R12*4), Y4
+	VCMPPS       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y4, Y2
+	VMOVUPS      Y2, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_0_20
 	JMP          planes_end_18
 
 short_planes_1_21:
-	VBROADCASTSS (DI)(R9*4), Y1
-	VMOVUPS      (CX)(R11*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y4
-	VBLENDVPS    Y3, Y2, Y4, Y4
-	VMOVUPS      (CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, (AX)(R12*4)
-	VMOVUPS      Y4, (AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSS (R8)(R10*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R12*4), Y4
+	VCMPPS       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y5, Y2
+	VMOVUPS      Y2, (AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_1_21
 	JMP          planes_end_18
 
 short_planes_2_22:
-	VBROADCASTSS (DI)(R9*4), Y1
-	VMOVUPS      (CX)(R11*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y4
-	VBLENDVPS    Y3, Y2, Y4, Y4
-	VMOVUPS      (CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, (AX)(R12*4)
-	VMOVUPS      32(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 32(AX)(R12*4)
-	VMOVUPS      Y4, (AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSS (R8)(R10*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R12*4), Y4
+	VCMPPS       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)(R13*4)
+	VMOVUPS      32(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y5, Y2
+	VMOVUPS      Y2, 32(AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_2_22
 	JMP          planes_end_18
 
 short_planes_3_23:
-	VBROADCASTSS (DI)(R9*4), Y1
-	VMOVUPS      (CX)(R11*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y4
-	VBLENDVPS    Y3, Y2, Y4, Y4
-	VMOVUPS      (CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, (AX)(R12*4)
-	VMOVUPS      32(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 32(AX)(R12*4)
-	VMOVUPS      64(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 64(AX)(R12*4)
-	VMOVUPS      Y4, (AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSS (R8)(R10*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R12*4), Y4
+	VCMPPS       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)(R13*4)
+	VMOVUPS      32(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R13*4)
+	VMOVUPS      64(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y5, Y2
+	VMOVUPS      Y2, 64(AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_3_23
 	JMP          planes_end_18
 
 short_planes_4_24:
-	VBROADCASTSS (DI)(R9*4), Y1
-	VMOVUPS      (CX)(R11*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y4
-	VBLENDVPS    Y3, Y2, Y4, Y4
-	VMOVUPS      (CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, (AX)(R12*4)
-	VMOVUPS      32(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 32(AX)(R12*4)
-	VMOVUPS      64(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 64(AX)(R12*4)
-	VMOVUPS      96(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 96(AX)(R12*4)
-	VMOVUPS      Y4, (AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSS (R8)(R10*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R12*4), Y4
+	VCMPPS       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)(R13*4)
+	VMOVUPS      32(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R13*4)
+	VMOVUPS      64(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 64(AX)(R13*4)
+	VMOVUPS      96(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y5, Y2
+	VMOVUPS      Y2, 96(AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_4_24
 	JMP          planes_end_18
 
 short_planes_5_25:
-	VBROADCASTSS (DI)(R9*4), Y1
-	VMOVUPS      (CX)(R11*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y4
-	VBLENDVPS    Y3, Y2, Y4, Y4
-	VMOVUPS      (CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, (AX)(R12*4)
-	VMOVUPS      32(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 32(AX)(R12*4)
-	VMOVUPS      64(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 64(AX)(R12*4)
-	VMOVUPS      96(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 96(AX)(R12*4)
-	VMOVUPS      128(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 128(AX)(R12*4)
-	VMOVUPS      Y4, (AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSS (R8)(R10*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R12*4), Y4
+	VCMPPS       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)(R13*4)
+	VMOVUPS      32(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R13*4)
+	VMOVUPS      64(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 64(AX)(R13*4)
+	VMOVUPS      96(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 96(AX)(R13*4)
+	VMOVUPS      128(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y5, Y2
+	VMOVUPS      Y2, 128(AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_5_25
 	JMP          planes_end_18
 
 short_planes_6_26:
-	VBROADCASTSS (DI)(R9*4), Y1
-	VMOVUPS      (CX)(R11*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y4
-	VBLENDVPS    Y3, Y2, Y4, Y4
-	VMOVUPS      (CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, (AX)(R12*4)
-	VMOVUPS      32(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 32(AX)(R12*4)
-	VMOVUPS      64(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 64(AX)(R12*4)
-	VMOVUPS      96(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 96(AX)(R12*4)
-	VMOVUPS      128(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 128(AX)(R12*4)
-	VMOVUPS      160(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 160(AX)(R12*4)
-	VMOVUPS      Y4, (AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSS (R8)(R10*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R12*4), Y4
+	VCMPPS       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)(R13*4)
+	VMOVUPS      32(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R13*4)
+	VMOVUPS      64(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 64(AX)(R13*4)
+	VMOVUPS      96(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 96(AX)(R13*4)
+	VMOVUPS      128(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 128(AX)(R13*4)
+	VMOVUPS      160(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y5, Y2
+	VMOVUPS      Y2, 160(AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_6_26
 	JMP          planes_end_18
 
 short_planes_7_27:
-	VBROADCASTSS (DI)(R9*4), Y1
-	VMOVUPS      (CX)(R11*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y4
-	VBLENDVPS    Y3, Y2, Y4, Y4
-	VMOVUPS      (CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, (AX)(R12*4)
-	VMOVUPS      32(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 32(AX)(R12*4)
-	VMOVUPS      64(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 64(AX)(R12*4)
-	VMOVUPS      96(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 96(AX)(R12*4)
-	VMOVUPS      128(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 128(AX)(R12*4)
-	VMOVUPS      160(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y5
-	VBLENDVPS    Y3, Y2, Y5, Y5
-	VMOVUPS      Y5, 160(AX)(R12*4)
-	VMOVUPS      192(CX)(R12*4), Y2
-	VCMPPS       $0x1e, Y0, Y2, Y3
-	VMULPS       Y1, Y2, Y1
-	VBLENDVPS    Y3, Y2, Y1, Y1
-	VMOVUPS      Y1, 192(AX)(R12*4)
-	VMOVUPS      Y4, (AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSS (R8)(R10*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R12*4), Y4
+	VCMPPS       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y4, Y4
+	VMOVUPS      (CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (AX)(R13*4)
+	VMOVUPS      32(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 32(AX)(R13*4)
+	VMOVUPS      64(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 64(AX)(R13*4)
+	VMOVUPS      96(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 96(AX)(R13*4)
+	VMOVUPS      128(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 128(AX)(R13*4)
+	VMOVUPS      160(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, 160(AX)(R13*4)
+	VMOVUPS      192(CX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y5, Y2
+	VMOVUPS      Y2, 192(AX)(R13*4)
+	VMOVUPS      Y4, (AX)(R12*4)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_7_27
 	JMP          planes_end_18
 
 short_planes_general_19:
-	MOVQ DX, R10
-	SHLQ $0x02, R10
-	CMPQ R10, ·streamThreshold+0(SB)
+	MOVQ DX, R11
+	SHLQ $0x02, R11
+	CMPQ R11, ·streamThreshold+0(SB)
 	JB   cached_28
-	CMPQ R8, $0x00000800
+	CMPQ R9, $0x00000800
 	JB   cached_28
 	CMPQ AX, CX
 	JE   cached_28
@@ -566,8 +633,9 @@ short_planes_general_19:
 	JE   planes_done_31
 
 plane_30:
-	VBROADCASTSS (DI)(R9*4), Y1
-	XORQ         R10, R10
+	VBROADCASTSS (R8)(R10*4), Y2
+	VXORPS       Y1, Y2, Y3
+	XORQ         SI, SI
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000001f, R11
@@ -580,82 +648,89 @@ plane_30:
 	SHLQ         $0x02, R12
 	NEGQ         R12
 	LEAQ         tailmask<>+32(SB), R13
-	VMOVDQU      (R13)(R12*1), Y2
-	VMASKMOVPS   (CX)(R10*4), Y2, Y3
-	VCMPPS       $0x1e, Y0, Y3, Y4
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y4, Y3, Y5, Y5
-	VMASKMOVPS   Y5, Y2, (AX)(R10*4)
-	MOVQ         R11, R10
+	VMOVDQU      (R13)(R12*1), Y4
+	VMASKMOVPS   (CX)(SI*4), Y4, Y5
+	VCMPPS       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPS       Y6, Y5, Y5
+	VMASKMOVPS   Y5, Y4, (AX)(SI*4)
+	MOVQ         R11, SI
 
 aligned_32:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
-	CMPQ R10, R11
+	CMPQ SI, R11
 	JGT  single_34
 
 unrolled_33:
-	VMOVUPS   (CX)(R10*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVNTPS  Y4, (AX)(R10*4)
-	VMOVUPS   32(CX)(R10*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVNTPS  Y4, 32(AX)(R10*4)
-	VMOVUPS   64(CX)(R10*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVNTPS  Y4, 64(AX)(R10*4)
-	VMOVUPS   96(CX)(R10*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVNTPS  Y4, 96(AX)(R10*4)
-	ADDQ      $0x00000020, R10
-	CMPQ      R10, R11
-	JLE       unrolled_33
+	VMOVUPS  (CX)(SI*4), Y4
+	VCMPPS   $0x1e, Y0, Y4, Y5
+	VANDPS   Y3, Y5, Y5
+	VXORPS   Y2, Y5, Y5
+	VMULPS   Y5, Y4, Y4
+	VMOVNTPS Y4, (AX)(SI*4)
+	VMOVUPS  32(CX)(SI*4), Y4
+	VCMPPS   $0x1e, Y0, Y4, Y5
+	VANDPS   Y3, Y5, Y5
+	VXORPS   Y2, Y5, Y5
+	VMULPS   Y5, Y4, Y4
+	VMOVNTPS Y4, 32(AX)(SI*4)
+	VMOVUPS  64(CX)(SI*4), Y4
+	VCMPPS   $0x1e, Y0, Y4, Y5
+	VANDPS   Y3, Y5, Y5
+	VXORPS   Y2, Y5, Y5
+	VMULPS   Y5, Y4, Y4
+	VMOVNTPS Y4, 64(AX)(SI*4)
+	VMOVUPS  96(CX)(SI*4), Y4
+	VCMPPS   $0x1e, Y0, Y4, Y5
+	VANDPS   Y3, Y5, Y5
+	VXORPS   Y2, Y5, Y5
+	VMULPS   Y5, Y4, Y4
+	VMOVNTPS Y4, 96(AX)(SI*4)
+	ADDQ     $0x00000020, SI
+	CMPQ     SI, R11
+	JLE      unrolled_33
 
 single_34:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
-	CMPQ R10, R11
+	CMPQ SI, R11
 	JGT  remainder_36
 
 single_loop_35:
-	VMOVUPS   (CX)(R10*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
-	VMOVNTPS  Y4, (AX)(R10*4)
-	ADDQ      $0x00000008, R10
-	CMPQ      R10, R11
-	JLE       single_loop_35
+	VMOVUPS  (CX)(SI*4), Y4
+	VCMPPS   $0x1e, Y0, Y4, Y5
+	VANDPS   Y3, Y5, Y5
+	VXORPS   Y2, Y5, Y5
+	VMULPS   Y5, Y4, Y4
+	VMOVNTPS Y4, (AX)(SI*4)
+	ADDQ     $0x00000008, SI
+	CMPQ     SI, R11
+	JLE      single_loop_35
 
 remainder_36:
 	MOVQ       BX, R11
-	SUBQ       R10, R11
+	SUBQ       SI, R11
 	JE         span_done_37
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(R11*1), Y2
-	VMASKMOVPS (CX)(R10*4), Y2, Y3
-	VCMPPS     $0x1e, Y0, Y3, Y4
-	VMULPS     Y1, Y3, Y1
-	VBLENDVPS  Y4, Y3, Y1, Y1
-	VMASKMOVPS Y1, Y2, (AX)(R10*4)
+	VMOVDQU    (R12)(R11*1), Y4
+	VMASKMOVPS (CX)(SI*4), Y4, Y5
+	VCMPPS     $0x1e, Y0, Y5, Y6
+	VANDPS     Y3, Y6, Y3
+	VXORPS     Y2, Y3, Y3
+	VMULPS     Y3, Y5, Y2
+	VMASKMOVPS Y2, Y4, (AX)(SI*4)
 
 span_done_37:
-	ADDQ    R8, CX
-	ADDQ    R8, AX
-	INCQ    R9
-	MOVQ    R9, R10
-	SUBQ    SI, R10
-	CMOVQEQ R10, R9
+	ADDQ    R9, CX
+	ADDQ    R9, AX
+	INCQ    R10
+	MOVQ    R10, SI
+	SUBQ    DI, SI
+	CMOVQEQ SI, R10
 	SUBQ    BX, DX
 	JG      plane_30
 
@@ -668,84 +743,91 @@ cached_28:
 	JE   planes_done_39
 
 plane_38:
-	VBROADCASTSS (DI)(R9*4), Y1
-	XORQ         R10, R10
+	VBROADCASTSS (R8)(R10*4), Y2
+	VXORPS       Y1, Y2, Y3
+	XORQ         R11, R11
 	CMPQ         BX, $0x00000010
 	JBE          two_vectors_46
 
 general_45:
-	TESTQ     $0x00000007, BX
-	JE        no_last_47
-	MOVQ      BX, R13
-	SUBQ      $0x00000008, R13
-	JL        no_last_47
-	VMOVUPS   (CX)(R13*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y4
-	VBLENDVPS Y3, Y2, Y4, Y4
+	TESTQ   $0x00000007, BX
+	JE      no_last_47
+	MOVQ    BX, SI
+	SUBQ    $0x00000008, SI
+	JL      no_last_47
+	VMOVUPS (CX)(SI*4), Y4
+	VCMPPS  $0x1e, Y0, Y4, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPS  Y5, Y4, Y4
 
 no_last_47:
-	MOVQ BX, R11
-	SUBQ $0x00000020, R11
-	CMPQ R10, R11
+	MOVQ BX, R12
+	SUBQ $0x00000020, R12
+	CMPQ R11, R12
 	JGT  single_41
 
 unrolled_40:
-	VMOVUPS   (CX)(R10*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, (AX)(R10*4)
-	VMOVUPS   32(CX)(R10*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, 32(AX)(R10*4)
-	VMOVUPS   64(CX)(R10*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, 64(AX)(R10*4)
-	VMOVUPS   96(CX)(R10*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, 96(AX)(R10*4)
-	ADDQ      $0x00000020, R10
-	CMPQ      R10, R11
-	JLE       unrolled_40
+	VMOVUPS (CX)(R11*4), Y5
+	VCMPPS  $0x1e, Y0, Y5, Y6
+	VANDPS  Y3, Y6, Y6
+	VXORPS  Y2, Y6, Y6
+	VMULPS  Y6, Y5, Y5
+	VMOVUPS Y5, (AX)(R11*4)
+	VMOVUPS 32(CX)(R11*4), Y5
+	VCMPPS  $0x1e, Y0, Y5, Y6
+	VANDPS  Y3, Y6, Y6
+	VXORPS  Y2, Y6, Y6
+	VMULPS  Y6, Y5, Y5
+	VMOVUPS Y5, 32(AX)(R11*4)
+	VMOVUPS 64(CX)(R11*4), Y5
+	VCMPPS  $0x1e, Y0, Y5, Y6
+	VANDPS  Y3, Y6, Y6
+	VXORPS  Y2, Y6, Y6
+	VMULPS  Y6, Y5, Y5
+	VMOVUPS Y5, 64(AX)(R11*4)
+	VMOVUPS 96(CX)(R11*4), Y5
+	VCMPPS  $0x1e, Y0, Y5, Y6
+	VANDPS  Y3, Y6, Y6
+	VXORPS  Y2, Y6, Y6
+	VMULPS  Y6, Y5, Y5
+	VMOVUPS Y5, 96(AX)(R11*4)
+	ADDQ    $0x00000020, R11
+	CMPQ    R11, R12
+	JLE     unrolled_40
 
 single_41:
-	MOVQ BX, R11
-	SUBQ $0x00000008, R11
-	CMPQ R10, R11
+	MOVQ BX, R12
+	SUBQ $0x00000008, R12
+	CMPQ R11, R12
 	JGT  remainder_43
 
 single_loop_42:
-	VMOVUPS   (CX)(R10*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   Y5, (AX)(R10*4)
-	ADDQ      $0x00000008, R10
-	CMPQ      R10, R11
-	JLE       single_loop_42
+	VMOVUPS (CX)(R11*4), Y5
+	VCMPPS  $0x1e, Y0, Y5, Y6
+	VANDPS  Y3, Y6, Y6
+	VXORPS  Y2, Y6, Y6
+	VMULPS  Y6, Y5, Y5
+	VMOVUPS Y5, (AX)(R11*4)
+	ADDQ    $0x00000008, R11
+	CMPQ    R11, R12
+	JLE     single_loop_42
 
 remainder_43:
-	MOVQ    BX, R11
-	SUBQ    R10, R11
+	MOVQ    BX, R12
+	SUBQ    R11, R12
 	JE      span_done_44
 	CMPQ    BX, $0x00000008
 	JL      masked_48
-	VMOVUPS Y4, (AX)(R13*4)
+	VMOVUPS Y4, (AX)(SI*4)
 
 span_done_44:
-	ADDQ    R8, CX
-	ADDQ    R8, AX
-	INCQ    R9
-	MOVQ    R9, R10
-	SUBQ    SI, R10
-	CMOVQEQ R10, R9
+	ADDQ    R9, CX
+	ADDQ    R9, AX
+	INCQ    R10
+	MOVQ    R10, R11
+	SUBQ    DI, R11
+	CMOVQEQ R11, R10
 	SUBQ    BX, DX
 	JG      plane_38
 
@@ -756,33 +838,36 @@ planes_end_18:
 	RET
 
 two_vectors_46:
-	CMPQ      BX, $0x00000008
-	JB        general_45
-	MOVQ      BX, R10
-	SUBQ      $0x00000008, R10
-	XORQ      R11, R11
-	VMOVUPS   (CX)(R10*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y5
-	VBLENDVPS Y3, Y2, Y5, Y5
-	VMOVUPS   (CX)(R11*4), Y2
-	VCMPPS    $0x1e, Y0, Y2, Y3
-	VMULPS    Y1, Y2, Y1
-	VBLENDVPS Y3, Y2, Y1, Y1
-	VMOVUPS   Y1, (AX)(R11*4)
-	VMOVUPS   Y5, (AX)(R10*4)
-	JMP       span_done_44
+	CMPQ    BX, $0x00000008
+	JB      general_45
+	MOVQ    BX, R11
+	SUBQ    $0x00000008, R11
+	XORQ    R12, R12
+	VMOVUPS (CX)(R11*4), Y5
+	VCMPPS  $0x1e, Y0, Y5, Y6
+	VANDPS  Y3, Y6, Y6
+	VXORPS  Y2, Y6, Y6
+	VMULPS  Y6, Y5, Y5
+	VMOVUPS (CX)(R12*4), Y6
+	VCMPPS  $0x1e, Y0, Y6, Y7
+	VANDPS  Y3, Y7, Y3
+	VXORPS  Y2, Y3, Y3
+	VMULPS  Y3, Y6, Y2
+	VMOVUPS Y2, (AX)(R12*4)
+	VMOVUPS Y5, (AX)(R11*4)
+	JMP     span_done_44
 
 masked_48:
-	SHLQ       $0x02, R11
-	NEGQ       R11
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(R11*1), Y2
-	VMASKMOVPS (CX)(R10*4), Y2, Y3
-	VCMPPS     $0x1e, Y0, Y3, Y5
-	VMULPS     Y1, Y3, Y1
-	VBLENDVPS  Y5, Y3, Y1, Y1
-	VMASKMOVPS Y1, Y2, (AX)(R10*4)
+	SHLQ       $0x02, R12
+	NEGQ       R12
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(R12*1), Y5
+	VMASKMOVPS (CX)(R11*4), Y5, Y6
+	VCMPPS     $0x1e, Y0, Y6, Y7
+	VANDPS     Y3, Y7, Y3
+	VXORPS     Y2, Y3, Y3
+	VMULPS     Y3, Y6, Y2
+	VMASKMOVPS Y2, Y5, (AX)(R11*4)
 	JMP        span_done_44
 
 // func forwardPatternAVX2F32(dst []float32, x []float32, pattern []float32)
@@ -4293,32 +4378,38 @@ ring_finished_backwardAVX2F32:
 	RET
 
 // func backwardDxAVX2F32(dx []float32, dy []float32, x []float32, alpha float32)
-// Requires: AVX, CMOV, MMX+
+// Requires: AVX, AVX2, CMOV, MMX+
 TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	MOVQ         dx_base+0(FP), AX
 	MOVQ         x_base+48(FP), CX
 	MOVQ         dy_base+24(FP), DX
 	MOVQ         x_len+56(FP), BX
 	VXORPS       Y0, Y0, Y0
-	VBROADCASTSS alpha+72(FP), Y1
+	MOVL         $0x3f800000, SI
+	VMOVD        SI, X1
+	VBROADCASTSS X1, Y1
+	VBROADCASTSS alpha+72(FP), Y2
+	VXORPS       Y1, Y2, Y1
 	CMPQ         BX, $0x00000010
 	JA           general_316
 	CMPQ         BX, $0x00000008
 	JB           general_316
 	SUBQ         $0x00000008, BX
 	XORQ         SI, SI
-	VMOVUPS      (CX)(BX*4), Y2
-	VMOVUPS      (DX)(BX*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y4
-	VBLENDVPS    Y2, Y3, Y4, Y4
-	VMOVUPS      (CX)(SI*4), Y2
-	VMOVUPS      (DX)(SI*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y0
-	VMULPS       Y1, Y3, Y1
-	VBLENDVPS    Y0, Y3, Y1, Y1
-	VMOVUPS      Y1, (AX)(SI*4)
-	VMOVUPS      Y4, (AX)(BX*4)
+	VMOVUPS      (CX)(BX*4), Y3
+	VMOVUPS      (DX)(BX*4), Y4
+	VCMPPS       $0x1e, Y0, Y3, Y3
+	VANDPS       Y1, Y3, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y4, Y3
+	VMOVUPS      (CX)(SI*4), Y4
+	VMOVUPS      (DX)(SI*4), Y5
+	VCMPPS       $0x1e, Y0, Y4, Y0
+	VANDPS       Y1, Y0, Y0
+	VXORPS       Y2, Y0, Y0
+	VMULPS       Y0, Y5, Y0
+	VMOVUPS      Y0, (AX)(SI*4)
+	VMOVUPS      Y3, (AX)(BX*4)
 	JMP          short_done_315
 
 general_316:
@@ -4343,13 +4434,14 @@ general_316:
 	SHLQ       $0x02, R8
 	NEGQ       R8
 	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(R8*1), Y2
-	VMASKMOVPS (CX)(SI*4), Y2, Y3
-	VMASKMOVPS (DX)(SI*4), Y2, Y4
-	VCMPPS     $0x1e, Y0, Y3, Y3
-	VMULPS     Y1, Y4, Y5
-	VBLENDVPS  Y3, Y4, Y5, Y5
-	VMASKMOVPS Y5, Y2, (AX)(SI*4)
+	VMOVDQU    (R9)(R8*1), Y3
+	VMASKMOVPS (CX)(SI*4), Y3, Y4
+	VMASKMOVPS (DX)(SI*4), Y3, Y5
+	VCMPPS     $0x1e, Y0, Y4, Y4
+	VANDPS     Y1, Y4, Y4
+	VXORPS     Y2, Y4, Y4
+	VMULPS     Y4, Y5, Y4
+	VMASKMOVPS Y4, Y3, (AX)(SI*4)
 	MOVQ       DI, SI
 
 aligned_319:
@@ -4361,33 +4453,37 @@ aligned_319:
 	PCALIGN $64
 
 unrolled_320:
-	VMOVUPS   (CX)(SI*4), Y2
-	VMOVUPS   (DX)(SI*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVNTPS  Y4, (AX)(SI*4)
-	VMOVUPS   32(CX)(SI*4), Y2
-	VMOVUPS   32(DX)(SI*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVNTPS  Y4, 32(AX)(SI*4)
-	VMOVUPS   64(CX)(SI*4), Y2
-	VMOVUPS   64(DX)(SI*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVNTPS  Y4, 64(AX)(SI*4)
-	VMOVUPS   96(CX)(SI*4), Y2
-	VMOVUPS   96(DX)(SI*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVNTPS  Y4, 96(AX)(SI*4)
-	ADDQ      $0x00000020, SI
-	CMPQ      SI, DI
-	JLE       unrolled_320
+	VMOVUPS  (CX)(SI*4), Y3
+	VMOVUPS  (DX)(SI*4), Y4
+	VCMPPS   $0x1e, Y0, Y3, Y3
+	VANDPS   Y1, Y3, Y3
+	VXORPS   Y2, Y3, Y3
+	VMULPS   Y3, Y4, Y3
+	VMOVNTPS Y3, (AX)(SI*4)
+	VMOVUPS  32(CX)(SI*4), Y3
+	VMOVUPS  32(DX)(SI*4), Y4
+	VCMPPS   $0x1e, Y0, Y3, Y3
+	VANDPS   Y1, Y3, Y3
+	VXORPS   Y2, Y3, Y3
+	VMULPS   Y3, Y4, Y3
+	VMOVNTPS Y3, 32(AX)(SI*4)
+	VMOVUPS  64(CX)(SI*4), Y3
+	VMOVUPS  64(DX)(SI*4), Y4
+	VCMPPS   $0x1e, Y0, Y3, Y3
+	VANDPS   Y1, Y3, Y3
+	VXORPS   Y2, Y3, Y3
+	VMULPS   Y3, Y4, Y3
+	VMOVNTPS Y3, 64(AX)(SI*4)
+	VMOVUPS  96(CX)(SI*4), Y3
+	VMOVUPS  96(DX)(SI*4), Y4
+	VCMPPS   $0x1e, Y0, Y3, Y3
+	VANDPS   Y1, Y3, Y3
+	VXORPS   Y2, Y3, Y3
+	VMULPS   Y3, Y4, Y3
+	VMOVNTPS Y3, 96(AX)(SI*4)
+	ADDQ     $0x00000020, SI
+	CMPQ     SI, DI
+	JLE      unrolled_320
 
 single_321:
 	MOVQ BX, DI
@@ -4396,15 +4492,16 @@ single_321:
 	JGT  remainder_323
 
 single_loop_322:
-	VMOVUPS   (CX)(SI*4), Y2
-	VMOVUPS   (DX)(SI*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVNTPS  Y4, (AX)(SI*4)
-	ADDQ      $0x00000008, SI
-	CMPQ      SI, DI
-	JLE       single_loop_322
+	VMOVUPS  (CX)(SI*4), Y3
+	VMOVUPS  (DX)(SI*4), Y4
+	VCMPPS   $0x1e, Y0, Y3, Y3
+	VANDPS   Y1, Y3, Y3
+	VXORPS   Y2, Y3, Y3
+	VMULPS   Y3, Y4, Y3
+	VMOVNTPS Y3, (AX)(SI*4)
+	ADDQ     $0x00000008, SI
+	CMPQ     SI, DI
+	JLE      single_loop_322
 
 remainder_323:
 	SUBQ       SI, BX
@@ -4412,30 +4509,32 @@ remainder_323:
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
-	VMOVDQU    (DI)(BX*1), Y2
-	VMASKMOVPS (CX)(SI*4), Y2, Y3
-	VMASKMOVPS (DX)(SI*4), Y2, Y4
-	VCMPPS     $0x1e, Y0, Y3, Y0
-	VMULPS     Y1, Y4, Y1
-	VBLENDVPS  Y0, Y4, Y1, Y1
-	VMASKMOVPS Y1, Y2, (AX)(SI*4)
+	VMOVDQU    (DI)(BX*1), Y3
+	VMASKMOVPS (CX)(SI*4), Y3, Y4
+	VMASKMOVPS (DX)(SI*4), Y3, Y5
+	VCMPPS     $0x1e, Y0, Y4, Y0
+	VANDPS     Y1, Y0, Y0
+	VXORPS     Y2, Y0, Y0
+	VMULPS     Y0, Y5, Y0
+	VMASKMOVPS Y0, Y3, (AX)(SI*4)
 
 span_done_324:
 	SFENCE
 	JMP stored_318
 
 cached_317:
-	XORQ      SI, SI
-	TESTQ     $0x00000007, BX
-	JE        no_last_330
-	MOVQ      BX, DI
-	SUBQ      $0x00000008, DI
-	JL        no_last_330
-	VMOVUPS   (CX)(DI*4), Y2
-	VMOVUPS   (DX)(DI*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
+	XORQ    SI, SI
+	TESTQ   $0x00000007, BX
+	JE      no_last_330
+	MOVQ    BX, DI
+	SUBQ    $0x00000008, DI
+	JL      no_last_330
+	VMOVUPS (CX)(DI*4), Y3
+	VMOVUPS (DX)(DI*4), Y4
+	VCMPPS  $0x1e, Y0, Y3, Y3
+	VANDPS  Y1, Y3, Y3
+	VXORPS  Y2, Y3, Y3
+	VMULPS  Y3, Y4, Y3
 
 no_last_330:
 	MOVQ BX, R8
@@ -4446,33 +4545,37 @@ no_last_330:
 	PCALIGN $64
 
 unrolled_325:
-	VMOVUPS   (CX)(SI*4), Y2
-	VMOVUPS   (DX)(SI*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y5
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VMOVUPS   Y5, (AX)(SI*4)
-	VMOVUPS   32(CX)(SI*4), Y2
-	VMOVUPS   32(DX)(SI*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y5
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VMOVUPS   Y5, 32(AX)(SI*4)
-	VMOVUPS   64(CX)(SI*4), Y2
-	VMOVUPS   64(DX)(SI*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y5
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VMOVUPS   Y5, 64(AX)(SI*4)
-	VMOVUPS   96(CX)(SI*4), Y2
-	VMOVUPS   96(DX)(SI*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y5
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VMOVUPS   Y5, 96(AX)(SI*4)
-	ADDQ      $0x00000020, SI
-	CMPQ      SI, R8
-	JLE       unrolled_325
+	VMOVUPS (CX)(SI*4), Y4
+	VMOVUPS (DX)(SI*4), Y5
+	VCMPPS  $0x1e, Y0, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPS  Y4, Y5, Y4
+	VMOVUPS Y4, (AX)(SI*4)
+	VMOVUPS 32(CX)(SI*4), Y4
+	VMOVUPS 32(DX)(SI*4), Y5
+	VCMPPS  $0x1e, Y0, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPS  Y4, Y5, Y4
+	VMOVUPS Y4, 32(AX)(SI*4)
+	VMOVUPS 64(CX)(SI*4), Y4
+	VMOVUPS 64(DX)(SI*4), Y5
+	VCMPPS  $0x1e, Y0, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPS  Y4, Y5, Y4
+	VMOVUPS Y4, 64(AX)(SI*4)
+	VMOVUPS 96(CX)(SI*4), Y4
+	VMOVUPS 96(DX)(SI*4), Y5
+	VCMPPS  $0x1e, Y0, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPS  Y4, Y5, Y4
+	VMOVUPS Y4, 96(AX)(SI*4)
+	ADDQ    $0x00000020, SI
+	CMPQ    SI, R8
+	JLE     unrolled_325
 
 single_326:
 	MOVQ BX, R8
@@ -4481,15 +4584,16 @@ single_326:
 	JGT  remainder_328
 
 single_loop_327:
-	VMOVUPS   (CX)(SI*4), Y2
-	VMOVUPS   (DX)(SI*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y5
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VMOVUPS   Y5, (AX)(SI*4)
-	ADDQ      $0x00000008, SI
-	CMPQ      SI, R8
-	JLE       single_loop_327
+	VMOVUPS (CX)(SI*4), Y4
+	VMOVUPS (DX)(SI*4), Y5
+	VCMPPS  $0x1e, Y0, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPS  Y4, Y5, Y4
+	VMOVUPS Y4, (AX)(SI*4)
+	ADDQ    $0x00000008, SI
+	CMPQ    SI, R8
+	JLE     single_loop_327
 
 remainder_328:
 	MOVQ    BX, R8
@@ -4497,7 +4601,7 @@ remainder_328:
 	JE      span_done_329
 	CMPQ    BX, $0x00000008
 	JL      masked_331
-	VMOVUPS Y4, (AX)(DI*4)
+	VMOVUPS Y3, (AX)(DI*4)
 
 span_done_329:
 stored_318:
@@ -4510,385 +4614,433 @@ masked_331:
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
-	VMOVDQU    (DI)(BX*1), Y2
-	VMASKMOVPS (CX)(SI*4), Y2, Y3
-	VMASKMOVPS (DX)(SI*4), Y2, Y4
-	VCMPPS     $0x1e, Y0, Y3, Y0
-	VMULPS     Y1, Y4, Y1
-	VBLENDVPS  Y0, Y4, Y1, Y1
-	VMASKMOVPS Y1, Y2, (AX)(SI*4)
+	VMOVDQU    (DI)(BX*1), Y3
+	VMASKMOVPS (CX)(SI*4), Y3, Y4
+	VMASKMOVPS (DX)(SI*4), Y3, Y5
+	VCMPPS     $0x1e, Y0, Y4, Y0
+	VANDPS     Y1, Y0, Y0
+	VXORPS     Y2, Y0, Y0
+	VMULPS     Y0, Y5, Y0
+	VMASKMOVPS Y0, Y3, (AX)(SI*4)
 	JMP        span_done_329
 
 // func backwardPlanesDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX, CMOV, MMX+
+// Requires: AVX, AVX2, CMOV, MMX+
 TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   alpha_base+72(FP), R8
-	MOVQ   SI, R9
-	SHLQ   $0x02, R9
-	XORQ   R10, R10
-	CMPQ   SI, $0x00000040
-	JA     short_planes_general_333
-	CMPQ   SI, $0x00000008
-	JB     short_planes_general_333
-	CMPQ   BX, $0x00
-	JE     planes_end_332
-	MOVQ   SI, R11
-	DECQ   R11
-	SHRQ   $0x03, R11
-	MOVQ   SI, R12
-	SUBQ   $0x00000008, R12
-	XORQ   R13, R13
-	CMPQ   R11, $0x00
-	JE     short_planes_0_334
-	CMPQ   R11, $0x01
-	JE     short_planes_1_335
-	CMPQ   R11, $0x02
-	JE     short_planes_2_336
-	CMPQ   R11, $0x03
-	JE     short_planes_3_337
-	CMPQ   R11, $0x04
-	JE     short_planes_4_338
-	CMPQ   R11, $0x05
-	JE     short_planes_5_339
-	CMPQ   R11, $0x06
-	JE     short_planes_6_340
-	CMPQ   R11, $0x07
-	JE     short_planes_7_341
-	JMP    short_planes_general_333
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         x_base+48(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_len+56(FP), BX
+	VXORPS       Y0, Y0, Y0
+	MOVL         $0x3f800000, SI
+	VMOVD        SI, X1
+	VBROADCASTSS X1, Y1
+	MOVQ         inner+96(FP), SI
+	MOVQ         alpha_len+80(FP), R8
+	MOVQ         alpha_base+72(FP), R9
+	MOVQ         SI, R10
+	SHLQ         $0x02, R10
+	XORQ         R11, R11
+	CMPQ         SI, $0x00000040
+	JA           short_planes_general_333
+	CMPQ         SI, $0x00000008
+	JB           short_planes_general_333
+	CMPQ         BX, $0x00
+	JE           planes_end_332
+	MOVQ         SI, R12
+	DECQ         R12
+	SHRQ         $0x03, R12
+	MOVQ         SI, R13
+	SUBQ         $0x00000008, R13
+	XORQ         R14, R14
+	CMPQ         R12, $0x00
+	JE           short_planes_0_334
+	CMPQ         R12, $0x01
+	JE           short_planes_1_335
+	CMPQ         R12, $0x02
+	JE           short_planes_2_336
+	CMPQ         R12, $0x03
+	JE           short_planes_3_337
+	CMPQ         R12, $0x04
+	JE           short_planes_4_338
+	CMPQ         R12, $0x05
+	JE           short_planes_5_339
+	CMPQ         R12, $0x06
+	JE           short_planes_6_340
+	CMPQ         R12, $0x07
+	JE           short_planes_7_341
+	JMP          short_planes_general_333
 
 short_planes_0_334:
-	VBROADCASTSS (R8)(R10*4), Y1
-	VMOVUPS      (CX)(R12*4), Y2
-	VMOVUPS      (DX)(R12*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y1
-	VBLENDVPS    Y2, Y3, Y1, Y1
-	VMOVUPS      Y1, (AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSS (R9)(R11*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R13*4), Y4
+	VMOVUPS      (DX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y5, Y2
+	VMOVUPS      Y2, (AX)(R13*4)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_0_334
 	JMP          planes_end_332
 
 short_planes_1_335:
-	VBROADCASTSS (R8)(R10*4), Y1
-	VMOVUPS      (CX)(R12*4), Y2
-	VMOVUPS      (DX)(R12*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y4
-	VBLENDVPS    Y2, Y3, Y4, Y4
-	VMOVUPS      (CX)(R13*4), Y2
-	VMOVUPS      (DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y1
-	VBLENDVPS    Y2, Y3, Y1, Y1
-	VMOVUPS      Y1, (AX)(R13*4)
-	VMOVUPS      Y4, (AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSS (R9)(R11*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R13*4), Y4
+	VMOVUPS      (DX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPS       Y4, Y5, Y4
+	VMOVUPS      (CX)(R14*4), Y5
+	VMOVUPS      (DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y6, Y2
+	VMOVUPS      Y2, (AX)(R14*4)
+	VMOVUPS      Y4, (AX)(R13*4)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_1_335
 	JMP          planes_end_332
 
 short_planes_2_336:
-	VBROADCASTSS (R8)(R10*4), Y1
-	VMOVUPS      (CX)(R12*4), Y2
-	VMOVUPS      (DX)(R12*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y4
-	VBLENDVPS    Y2, Y3, Y4, Y4
-	VMOVUPS      (CX)(R13*4), Y2
-	VMOVUPS      (DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, (AX)(R13*4)
-	VMOVUPS      32(CX)(R13*4), Y2
-	VMOVUPS      32(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y1
-	VBLENDVPS    Y2, Y3, Y1, Y1
-	VMOVUPS      Y1, 32(AX)(R13*4)
-	VMOVUPS      Y4, (AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSS (R9)(R11*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R13*4), Y4
+	VMOVUPS      (DX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPS       Y4, Y5, Y4
+	VMOVUPS      (CX)(R14*4), Y5
+	VMOVUPS      (DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, (AX)(R14*4)
+	VMOVUPS      32(CX)(R14*4), Y5
+	VMOVUPS      32(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y6, Y2
+	VMOVUPS      Y2, 32(AX)(R14*4)
+	VMOVUPS      Y4, (AX)(R13*4)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_2_336
 	JMP          planes_end_332
 
 short_planes_3_337:
-	VBROADCASTSS (R8)(R10*4), Y1
-	VMOVUPS      (CX)(R12*4), Y2
-	VMOVUPS      (DX)(R12*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y4
-	VBLENDVPS    Y2, Y3, Y4, Y4
-	VMOVUPS      (CX)(R13*4), Y2
-	VMOVUPS      (DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, (AX)(R13*4)
-	VMOVUPS      32(CX)(R13*4), Y2
-	VMOVUPS      32(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 32(AX)(R13*4)
-	VMOVUPS      64(CX)(R13*4), Y2
-	VMOVUPS      64(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y1
-	VBLENDVPS    Y2, Y3, Y1, Y1
-	VMOVUPS      Y1, 64(AX)(R13*4)
-	VMOVUPS      Y4, (AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSS (R9)(R11*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R13*4), Y4
+	VMOVUPS      (DX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPS       Y4, Y5, Y4
+	VMOVUPS      (CX)(R14*4), Y5
+	VMOVUPS      (DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, (AX)(R14*4)
+	VMOVUPS      32(CX)(R14*4), Y5
+	VMOVUPS      32(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 32(AX)(R14*4)
+	VMOVUPS      64(CX)(R14*4), Y5
+	VMOVUPS      64(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y6, Y2
+	VMOVUPS      Y2, 64(AX)(R14*4)
+	VMOVUPS      Y4, (AX)(R13*4)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_3_337
 	JMP          planes_end_332
 
 short_planes_4_338:
-	VBROADCASTSS (R8)(R10*4), Y1
-	VMOVUPS      (CX)(R12*4), Y2
-	VMOVUPS      (DX)(R12*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y4
-	VBLENDVPS    Y2, Y3, Y4, Y4
-	VMOVUPS      (CX)(R13*4), Y2
-	VMOVUPS      (DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, (AX)(R13*4)
-	VMOVUPS      32(CX)(R13*4), Y2
-	VMOVUPS      32(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 32(AX)(R13*4)
-	VMOVUPS      64(CX)(R13*4), Y2
-	VMOVUPS      64(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 64(AX)(R13*4)
-	VMOVUPS      96(CX)(R13*4), Y2
-	VMOVUPS      96(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y1
-	VBLENDVPS    Y2, Y3, Y1, Y1
-	VMOVUPS      Y1, 96(AX)(R13*4)
-	VMOVUPS      Y4, (AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSS (R9)(R11*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R13*4), Y4
+	VMOVUPS      (DX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPS       Y4, Y5, Y4
+	VMOVUPS      (CX)(R14*4), Y5
+	VMOVUPS      (DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, (AX)(R14*4)
+	VMOVUPS      32(CX)(R14*4), Y5
+	VMOVUPS      32(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 32(AX)(R14*4)
+	VMOVUPS      64(CX)(R14*4), Y5
+	VMOVUPS      64(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 64(AX)(R14*4)
+	VMOVUPS      96(CX)(R14*4), Y5
+	VMOVUPS      96(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y6, Y2
+	VMOVUPS      Y2, 96(AX)(R14*4)
+	VMOVUPS      Y4, (AX)(R13*4)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_4_338
 	JMP          planes_end_332
 
 short_planes_5_339:
-	VBROADCASTSS (R8)(R10*4), Y1
-	VMOVUPS      (CX)(R12*4), Y2
-	VMOVUPS      (DX)(R12*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y4
-	VBLENDVPS    Y2, Y3, Y4, Y4
-	VMOVUPS      (CX)(R13*4), Y2
-	VMOVUPS      (DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, (AX)(R13*4)
-	VMOVUPS      32(CX)(R13*4), Y2
-	VMOVUPS      32(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 32(AX)(R13*4)
-	VMOVUPS      64(CX)(R13*4), Y2
-	VMOVUPS      64(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 64(AX)(R13*4)
-	VMOVUPS      96(CX)(R13*4), Y2
-	VMOVUPS      96(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 96(AX)(R13*4)
-	VMOVUPS      128(CX)(R13*4), Y2
-	VMOVUPS      128(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y1
-	VBLENDVPS    Y2, Y3, Y1, Y1
-	VMOVUPS      Y1, 128(AX)(R13*4)
-	VMOVUPS      Y4, (AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSS (R9)(R11*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R13*4), Y4
+	VMOVUPS      (DX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPS       Y4, Y5, Y4
+	VMOVUPS      (CX)(R14*4), Y5
+	VMOVUPS      (DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, (AX)(R14*4)
+	VMOVUPS      32(CX)(R14*4), Y5
+	VMOVUPS      32(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 32(AX)(R14*4)
+	VMOVUPS      64(CX)(R14*4), Y5
+	VMOVUPS      64(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 64(AX)(R14*4)
+	VMOVUPS      96(CX)(R14*4), Y5
+	VMOVUPS      96(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 96(AX)(R14*4)
+	VMOVUPS      128(CX)(R14*4), Y5
+	VMOVUPS      128(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y6, Y2
+	VMOVUPS      Y2, 128(AX)(R14*4)
+	VMOVUPS      Y4, (AX)(R13*4)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_5_339
 	JMP          planes_end_332
 
 short_planes_6_340:
-	VBROADCASTSS (R8)(R10*4), Y1
-	VMOVUPS      (CX)(R12*4), Y2
-	VMOVUPS      (DX)(R12*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y4
-	VBLENDVPS    Y2, Y3, Y4, Y4
-	VMOVUPS      (CX)(R13*4), Y2
-	VMOVUPS      (DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, (AX)(R13*4)
-	VMOVUPS      32(CX)(R13*4), Y2
-	VMOVUPS      32(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 32(AX)(R13*4)
-	VMOVUPS      64(CX)(R13*4), Y2
-	VMOVUPS      64(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 64(AX)(R13*4)
-	VMOVUPS      96(CX)(R13*4), Y2
-	VMOVUPS      96(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 96(AX)(R13*4)
-	VMOVUPS      128(CX)(R13*4), Y2
-	VMOVUPS      128(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 128(AX)(R13*4)
-	VMOVUPS      160(CX)(R13*4), Y2
-	VMOVUPS      160(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y1
-	VBLENDVPS    Y2, Y3, Y1, Y1
-	VMOVUPS      Y1, 160(AX)(R13*4)
-	VMOVUPS      Y4, (AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSS (R9)(R11*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R13*4), Y4
+	VMOVUPS      (DX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPS       Y4, Y5, Y4
+	VMOVUPS      (CX)(R14*4), Y5
+	VMOVUPS      (DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, (AX)(R14*4)
+	VMOVUPS      32(CX)(R14*4), Y5
+	VMOVUPS      32(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 32(AX)(R14*4)
+	VMOVUPS      64(CX)(R14*4), Y5
+	VMOVUPS      64(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 64(AX)(R14*4)
+	VMOVUPS      96(CX)(R14*4), Y5
+	VMOVUPS      96(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 96(AX)(R14*4)
+	VMOVUPS      128(CX)(R14*4), Y5
+	VMOVUPS      128(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 128(AX)(R14*4)
+	VMOVUPS      160(CX)(R14*4), Y5
+	VMOVUPS      160(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y6, Y2
+	VMOVUPS      Y2, 160(AX)(R14*4)
+	VMOVUPS      Y4, (AX)(R13*4)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_6_340
 	JMP          planes_end_332
 
 short_planes_7_341:
-	VBROADCASTSS (R8)(R10*4), Y1
-	VMOVUPS      (CX)(R12*4), Y2
-	VMOVUPS      (DX)(R12*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y4
-	VBLENDVPS    Y2, Y3, Y4, Y4
-	VMOVUPS      (CX)(R13*4), Y2
-	VMOVUPS      (DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, (AX)(R13*4)
-	VMOVUPS      32(CX)(R13*4), Y2
-	VMOVUPS      32(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 32(AX)(R13*4)
-	VMOVUPS      64(CX)(R13*4), Y2
-	VMOVUPS      64(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 64(AX)(R13*4)
-	VMOVUPS      96(CX)(R13*4), Y2
-	VMOVUPS      96(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 96(AX)(R13*4)
-	VMOVUPS      128(CX)(R13*4), Y2
-	VMOVUPS      128(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 128(AX)(R13*4)
-	VMOVUPS      160(CX)(R13*4), Y2
-	VMOVUPS      160(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y5
-	VBLENDVPS    Y2, Y3, Y5, Y5
-	VMOVUPS      Y5, 160(AX)(R13*4)
-	VMOVUPS      192(CX)(R13*4), Y2
-	VMOVUPS      192(DX)(R13*4), Y3
-	VCMPPS       $0x1e, Y0, Y2, Y2
-	VMULPS       Y1, Y3, Y1
-	VBLENDVPS    Y2, Y3, Y1, Y1
-	VMOVUPS      Y1, 192(AX)(R13*4)
-	VMOVUPS      Y4, (AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSS (R9)(R11*4), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPS      (CX)(R13*4), Y4
+	VMOVUPS      (DX)(R13*4), Y5
+	VCMPPS       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPS       Y4, Y5, Y4
+	VMOVUPS      (CX)(R14*4), Y5
+	VMOVUPS      (DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, (AX)(R14*4)
+	VMOVUPS      32(CX)(R14*4), Y5
+	VMOVUPS      32(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 32(AX)(R14*4)
+	VMOVUPS      64(CX)(R14*4), Y5
+	VMOVUPS      64(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 64(AX)(R14*4)
+	VMOVUPS      96(CX)(R14*4), Y5
+	VMOVUPS      96(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 96(AX)(R14*4)
+	VMOVUPS      128(CX)(R14*4), Y5
+	VMOVUPS      128(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 128(AX)(R14*4)
+	VMOVUPS      160(CX)(R14*4), Y5
+	VMOVUPS      160(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMOVUPS      Y5, 160(AX)(R14*4)
+	VMOVUPS      192(CX)(R14*4), Y5
+	VMOVUPS      192(DX)(R14*4), Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPS       Y3, Y6, Y2
+	VMOVUPS      Y2, 192(AX)(R14*4)
+	VMOVUPS      Y4, (AX)(R13*4)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_7_341
 	JMP          planes_end_332
 
 short_planes_general_333:
-	MOVQ BX, R11
-	SHLQ $0x02, R11
-	CMPQ R11, ·streamThreshold+0(SB)
+	MOVQ BX, R12
+	SHLQ $0x02, R12
+	CMPQ R12, ·streamThreshold+0(SB)
 	JB   cached_342
-	CMPQ R9, $0x00000800
+	CMPQ R10, $0x00000800
 	JB   cached_342
 	CMPQ AX, DX
 	JE   cached_342
@@ -4898,8 +5050,9 @@ short_planes_general_333:
 	JE   planes_done_345
 
 plane_344:
-	VBROADCASTSS (R8)(R10*4), Y1
-	XORQ         R11, R11
+	VBROADCASTSS (R9)(R11*4), Y2
+	VXORPS       Y1, Y2, Y3
+	XORQ         DI, DI
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000001f, R12
@@ -4912,90 +5065,97 @@ plane_344:
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
-	VMOVDQU      (R14)(R13*1), Y2
-	VMASKMOVPS   (CX)(R11*4), Y2, Y3
-	VMASKMOVPS   (DX)(R11*4), Y2, Y4
-	VCMPPS       $0x1e, Y0, Y3, Y3
-	VMULPS       Y1, Y4, Y5
-	VBLENDVPS    Y3, Y4, Y5, Y5
-	VMASKMOVPS   Y5, Y2, (AX)(R11*4)
-	MOVQ         R12, R11
+	VMOVDQU      (R14)(R13*1), Y4
+	VMASKMOVPS   (CX)(DI*4), Y4, Y5
+	VMASKMOVPS   (DX)(DI*4), Y4, Y6
+	VCMPPS       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPS       Y5, Y6, Y5
+	VMASKMOVPS   Y5, Y4, (AX)(DI*4)
+	MOVQ         R12, DI
 
 aligned_346:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
-	CMPQ R11, R12
+	CMPQ DI, R12
 	JGT  single_348
 
 unrolled_347:
-	VMOVUPS   (CX)(R11*4), Y2
-	VMOVUPS   (DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVNTPS  Y4, (AX)(R11*4)
-	VMOVUPS   32(CX)(R11*4), Y2
-	VMOVUPS   32(DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVNTPS  Y4, 32(AX)(R11*4)
-	VMOVUPS   64(CX)(R11*4), Y2
-	VMOVUPS   64(DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVNTPS  Y4, 64(AX)(R11*4)
-	VMOVUPS   96(CX)(R11*4), Y2
-	VMOVUPS   96(DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVNTPS  Y4, 96(AX)(R11*4)
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, R12
-	JLE       unrolled_347
+	VMOVUPS  (CX)(DI*4), Y4
+	VMOVUPS  (DX)(DI*4), Y5
+	VCMPPS   $0x1e, Y0, Y4, Y4
+	VANDPS   Y3, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPS   Y4, Y5, Y4
+	VMOVNTPS Y4, (AX)(DI*4)
+	VMOVUPS  32(CX)(DI*4), Y4
+	VMOVUPS  32(DX)(DI*4), Y5
+	VCMPPS   $0x1e, Y0, Y4, Y4
+	VANDPS   Y3, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPS   Y4, Y5, Y4
+	VMOVNTPS Y4, 32(AX)(DI*4)
+	VMOVUPS  64(CX)(DI*4), Y4
+	VMOVUPS  64(DX)(DI*4), Y5
+	VCMPPS   $0x1e, Y0, Y4, Y4
+	VANDPS   Y3, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPS   Y4, Y5, Y4
+	VMOVNTPS Y4, 64(AX)(DI*4)
+	VMOVUPS  96(CX)(DI*4), Y4
+	VMOVUPS  96(DX)(DI*4), Y5
+	VCMPPS   $0x1e, Y0, Y4, Y4
+	VANDPS   Y3, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPS   Y4, Y5, Y4
+	VMOVNTPS Y4, 96(AX)(DI*4)
+	ADDQ     $0x00000020, DI
+	CMPQ     DI, R12
+	JLE      unrolled_347
 
 single_348:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
-	CMPQ R11, R12
+	CMPQ DI, R12
 	JGT  remainder_350
 
 single_loop_349:
-	VMOVUPS   (CX)(R11*4), Y2
-	VMOVUPS   (DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VMOVNTPS  Y4, (AX)(R11*4)
-	ADDQ      $0x00000008, R11
-	CMPQ      R11, R12
-	JLE       single_loop_349
+	VMOVUPS  (CX)(DI*4), Y4
+	VMOVUPS  (DX)(DI*4), Y5
+	VCMPPS   $0x1e, Y0, Y4, Y4
+	VANDPS   Y3, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPS   Y4, Y5, Y4
+	VMOVNTPS Y4, (AX)(DI*4)
+	ADDQ     $0x00000008, DI
+	CMPQ     DI, R12
+	JLE      single_loop_349
 
 remainder_350:
 	MOVQ       SI, R12
-	SUBQ       R11, R12
+	SUBQ       DI, R12
 	JE         span_done_351
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
-	VMOVDQU    (R13)(R12*1), Y2
-	VMASKMOVPS (CX)(R11*4), Y2, Y3
-	VMASKMOVPS (DX)(R11*4), Y2, Y4
-	VCMPPS     $0x1e, Y0, Y3, Y3
-	VMULPS     Y1, Y4, Y1
-	VBLENDVPS  Y3, Y4, Y1, Y1
-	VMASKMOVPS Y1, Y2, (AX)(R11*4)
+	VMOVDQU    (R13)(R12*1), Y4
+	VMASKMOVPS (CX)(DI*4), Y4, Y5
+	VMASKMOVPS (DX)(DI*4), Y4, Y6
+	VCMPPS     $0x1e, Y0, Y5, Y5
+	VANDPS     Y3, Y5, Y3
+	VXORPS     Y2, Y3, Y3
+	VMULPS     Y3, Y6, Y2
+	VMASKMOVPS Y2, Y4, (AX)(DI*4)
 
 span_done_351:
-	ADDQ    R9, CX
-	ADDQ    R9, DX
-	ADDQ    R9, AX
-	INCQ    R10
-	MOVQ    R10, R11
-	SUBQ    DI, R11
-	CMOVQEQ R11, R10
+	ADDQ    R10, CX
+	ADDQ    R10, DX
+	ADDQ    R10, AX
+	INCQ    R11
+	MOVQ    R11, DI
+	SUBQ    R8, DI
+	CMOVQEQ DI, R11
 	SUBQ    SI, BX
 	JG      plane_344
 
@@ -5008,91 +5168,98 @@ cached_342:
 	JE   planes_done_353
 
 plane_352:
-	VBROADCASTSS (R8)(R10*4), Y1
-	XORQ         R11, R11
+	VBROADCASTSS (R9)(R11*4), Y2
+	VXORPS       Y1, Y2, Y3
+	XORQ         R12, R12
 	CMPQ         SI, $0x00000010
 	JBE          two_vectors_360
 
 general_359:
-	TESTQ     $0x00000007, SI
-	JE        no_last_361
-	MOVQ      SI, R14
-	SUBQ      $0x00000008, R14
-	JL        no_last_361
-	VMOVUPS   (CX)(R14*4), Y2
-	VMOVUPS   (DX)(R14*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y4
-	VBLENDVPS Y2, Y3, Y4, Y4
+	TESTQ   $0x00000007, SI
+	JE      no_last_361
+	MOVQ    SI, DI
+	SUBQ    $0x00000008, DI
+	JL      no_last_361
+	VMOVUPS (CX)(DI*4), Y4
+	VMOVUPS (DX)(DI*4), Y5
+	VCMPPS  $0x1e, Y0, Y4, Y4
+	VANDPS  Y3, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPS  Y4, Y5, Y4
 
 no_last_361:
-	MOVQ SI, R12
-	SUBQ $0x00000020, R12
-	CMPQ R11, R12
+	MOVQ SI, R13
+	SUBQ $0x00000020, R13
+	CMPQ R12, R13
 	JGT  single_355
 
 unrolled_354:
-	VMOVUPS   (CX)(R11*4), Y2
-	VMOVUPS   (DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y5
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VMOVUPS   Y5, (AX)(R11*4)
-	VMOVUPS   32(CX)(R11*4), Y2
-	VMOVUPS   32(DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y5
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VMOVUPS   Y5, 32(AX)(R11*4)
-	VMOVUPS   64(CX)(R11*4), Y2
-	VMOVUPS   64(DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y5
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VMOVUPS   Y5, 64(AX)(R11*4)
-	VMOVUPS   96(CX)(R11*4), Y2
-	VMOVUPS   96(DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y5
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VMOVUPS   Y5, 96(AX)(R11*4)
-	ADDQ      $0x00000020, R11
-	CMPQ      R11, R12
-	JLE       unrolled_354
+	VMOVUPS (CX)(R12*4), Y5
+	VMOVUPS (DX)(R12*4), Y6
+	VCMPPS  $0x1e, Y0, Y5, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPS  Y5, Y6, Y5
+	VMOVUPS Y5, (AX)(R12*4)
+	VMOVUPS 32(CX)(R12*4), Y5
+	VMOVUPS 32(DX)(R12*4), Y6
+	VCMPPS  $0x1e, Y0, Y5, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPS  Y5, Y6, Y5
+	VMOVUPS Y5, 32(AX)(R12*4)
+	VMOVUPS 64(CX)(R12*4), Y5
+	VMOVUPS 64(DX)(R12*4), Y6
+	VCMPPS  $0x1e, Y0, Y5, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPS  Y5, Y6, Y5
+	VMOVUPS Y5, 64(AX)(R12*4)
+	VMOVUPS 96(CX)(R12*4), Y5
+	VMOVUPS 96(DX)(R12*4), Y6
+	VCMPPS  $0x1e, Y0, Y5, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPS  Y5, Y6, Y5
+	VMOVUPS Y5, 96(AX)(R12*4)
+	ADDQ    $0x00000020, R12
+	CMPQ    R12, R13
+	JLE     unrolled_354
 
 single_355:
-	MOVQ SI, R12
-	SUBQ $0x00000008, R12
-	CMPQ R11, R12
+	MOVQ SI, R13
+	SUBQ $0x00000008, R13
+	CMPQ R12, R13
 	JGT  remainder_357
 
 single_loop_356:
-	VMOVUPS   (CX)(R11*4), Y2
-	VMOVUPS   (DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y5
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VMOVUPS   Y5, (AX)(R11*4)
-	ADDQ      $0x00000008, R11
-	CMPQ      R11, R12
-	JLE       single_loop_356
+	VMOVUPS (CX)(R12*4), Y5
+	VMOVUPS (DX)(R12*4), Y6
+	VCMPPS  $0x1e, Y0, Y5, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPS  Y5, Y6, Y5
+	VMOVUPS Y5, (AX)(R12*4)
+	ADDQ    $0x00000008, R12
+	CMPQ    R12, R13
+	JLE     single_loop_356
 
 remainder_357:
-	MOVQ    SI, R12
-	SUBQ    R11, R12
+	MOVQ    SI, R13
+	SUBQ    R12, R13
 	JE      span_done_358
 	CMPQ    SI, $0x00000008
 	JL      masked_362
-	VMOVUPS Y4, (AX)(R14*4)
+	VMOVUPS Y4, (AX)(DI*4)
 
 span_done_358:
-	ADDQ    R9, CX
-	ADDQ    R9, DX
-	ADDQ    R9, AX
-	INCQ    R10
-	MOVQ    R10, R11
-	SUBQ    DI, R11
-	CMOVQEQ R11, R10
+	ADDQ    R10, CX
+	ADDQ    R10, DX
+	ADDQ    R10, AX
+	INCQ    R11
+	MOVQ    R11, R12
+	SUBQ    R8, R12
+	CMOVQEQ R12, R11
 	SUBQ    SI, BX
 	JG      plane_352
 
@@ -5103,36 +5270,39 @@ planes_end_332:
 	RET
 
 two_vectors_360:
-	CMPQ      SI, $0x00000008
-	JB        general_359
-	MOVQ      SI, R11
-	SUBQ      $0x00000008, R11
-	XORQ      R12, R12
-	VMOVUPS   (CX)(R11*4), Y2
-	VMOVUPS   (DX)(R11*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y5
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VMOVUPS   (CX)(R12*4), Y2
-	VMOVUPS   (DX)(R12*4), Y3
-	VCMPPS    $0x1e, Y0, Y2, Y2
-	VMULPS    Y1, Y3, Y1
-	VBLENDVPS Y2, Y3, Y1, Y1
-	VMOVUPS   Y1, (AX)(R12*4)
-	VMOVUPS   Y5, (AX)(R11*4)
-	JMP       span_done_358
+	CMPQ    SI, $0x00000008
+	JB      general_359
+	MOVQ    SI, R12
+	SUBQ    $0x00000008, R12
+	XORQ    R13, R13
+	VMOVUPS (CX)(R12*4), Y5
+	VMOVUPS (DX)(R12*4), Y6
+	VCMPPS  $0x1e, Y0, Y5, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPS  Y5, Y6, Y5
+	VMOVUPS (CX)(R13*4), Y6
+	VMOVUPS (DX)(R13*4), Y7
+	VCMPPS  $0x1e, Y0, Y6, Y6
+	VANDPS  Y3, Y6, Y3
+	VXORPS  Y2, Y3, Y3
+	VMULPS  Y3, Y7, Y2
+	VMOVUPS Y2, (AX)(R13*4)
+	VMOVUPS Y5, (AX)(R12*4)
+	JMP     span_done_358
 
 masked_362:
-	SHLQ       $0x02, R12
-	NEGQ       R12
-	LEAQ       tailmask<>+32(SB), R13
-	VMOVDQU    (R13)(R12*1), Y2
-	VMASKMOVPS (CX)(R11*4), Y2, Y3
-	VMASKMOVPS (DX)(R11*4), Y2, Y5
-	VCMPPS     $0x1e, Y0, Y3, Y3
-	VMULPS     Y1, Y5, Y1
-	VBLENDVPS  Y3, Y5, Y1, Y1
-	VMASKMOVPS Y1, Y2, (AX)(R11*4)
+	SHLQ       $0x02, R13
+	NEGQ       R13
+	LEAQ       tailmask<>+32(SB), R14
+	VMOVDQU    (R14)(R13*1), Y5
+	VMASKMOVPS (CX)(R12*4), Y5, Y6
+	VMASKMOVPS (DX)(R12*4), Y5, Y7
+	VCMPPS     $0x1e, Y0, Y6, Y6
+	VANDPS     Y3, Y6, Y3
+	VXORPS     Y2, Y3, Y3
+	VMULPS     Y3, Y7, Y2
+	VMASKMOVPS Y2, Y5, (AX)(R12*4)
 	JMP        span_done_358
 
 // func backwardPatternDxAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32)
@@ -7597,29 +7767,35 @@ ring_finished_backwardDalphaAVX2F32:
 	RET
 
 // func forwardAVX2F64(dst []float64, x []float64, alpha float64)
-// Requires: AVX, CMOV, MMX+
+// Requires: AVX, AVX2, CMOV, MMX+
 TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
 	VXORPS       Y0, Y0, Y0
-	VBROADCASTSD alpha+48(FP), Y1
+	MOVQ         $0x3ff0000000000000, BX
+	VMOVQ        BX, X1
+	VBROADCASTSD X1, Y1
+	VBROADCASTSD alpha+48(FP), Y2
+	VXORPS       Y1, Y2, Y1
 	CMPQ         DX, $0x00000008
 	JA           general_568
 	CMPQ         DX, $0x00000004
 	JB           general_568
 	SUBQ         $0x00000004, DX
 	XORQ         BX, BX
-	VMOVUPD      (CX)(DX*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y4
-	VBLENDVPD    Y3, Y2, Y4, Y4
-	VMOVUPD      (CX)(BX*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y0
-	VMULPD       Y1, Y2, Y1
-	VBLENDVPD    Y0, Y2, Y1, Y1
-	VMOVUPD      Y1, (AX)(BX*8)
-	VMOVUPD      Y4, (AX)(DX*8)
+	VMOVUPD      (CX)(DX*8), Y3
+	VCMPPD       $0x1e, Y0, Y3, Y4
+	VANDPS       Y1, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPD       Y4, Y3, Y3
+	VMOVUPD      (CX)(BX*8), Y4
+	VCMPPD       $0x1e, Y0, Y4, Y0
+	VANDPS       Y1, Y0, Y0
+	VXORPS       Y2, Y0, Y0
+	VMULPD       Y0, Y4, Y0
+	VMOVUPD      Y0, (AX)(BX*8)
+	VMOVUPD      Y3, (AX)(DX*8)
 	JMP          short_done_567
 
 general_568:
@@ -7644,12 +7820,13 @@ general_568:
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R8
-	VMOVDQU    (R8)(DI*1), Y2
-	VMASKMOVPD (CX)(BX*8), Y2, Y3
-	VCMPPD     $0x1e, Y0, Y3, Y4
-	VMULPD     Y1, Y3, Y5
-	VBLENDVPD  Y4, Y3, Y5, Y5
-	VMASKMOVPD Y5, Y2, (AX)(BX*8)
+	VMOVDQU    (R8)(DI*1), Y3
+	VMASKMOVPD (CX)(BX*8), Y3, Y4
+	VCMPPD     $0x1e, Y0, Y4, Y5
+	VANDPS     Y1, Y5, Y5
+	VXORPS     Y2, Y5, Y5
+	VMULPD     Y5, Y4, Y4
+	VMASKMOVPD Y4, Y3, (AX)(BX*8)
 	MOVQ       SI, BX
 
 aligned_571:
@@ -7661,29 +7838,33 @@ aligned_571:
 	PCALIGN $64
 
 unrolled_572:
-	VMOVUPD   (CX)(BX*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVNTPD  Y4, (AX)(BX*8)
-	VMOVUPD   32(CX)(BX*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVNTPD  Y4, 32(AX)(BX*8)
-	VMOVUPD   64(CX)(BX*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVNTPD  Y4, 64(AX)(BX*8)
-	VMOVUPD   96(CX)(BX*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVNTPD  Y4, 96(AX)(BX*8)
-	ADDQ      $0x00000010, BX
-	CMPQ      BX, SI
-	JLE       unrolled_572
+	VMOVUPD  (CX)(BX*8), Y3
+	VCMPPD   $0x1e, Y0, Y3, Y4
+	VANDPS   Y1, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPD   Y4, Y3, Y3
+	VMOVNTPD Y3, (AX)(BX*8)
+	VMOVUPD  32(CX)(BX*8), Y3
+	VCMPPD   $0x1e, Y0, Y3, Y4
+	VANDPS   Y1, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPD   Y4, Y3, Y3
+	VMOVNTPD Y3, 32(AX)(BX*8)
+	VMOVUPD  64(CX)(BX*8), Y3
+	VCMPPD   $0x1e, Y0, Y3, Y4
+	VANDPS   Y1, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPD   Y4, Y3, Y3
+	VMOVNTPD Y3, 64(AX)(BX*8)
+	VMOVUPD  96(CX)(BX*8), Y3
+	VCMPPD   $0x1e, Y0, Y3, Y4
+	VANDPS   Y1, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPD   Y4, Y3, Y3
+	VMOVNTPD Y3, 96(AX)(BX*8)
+	ADDQ     $0x00000010, BX
+	CMPQ     BX, SI
+	JLE      unrolled_572
 
 single_573:
 	MOVQ DX, SI
@@ -7692,14 +7873,15 @@ single_573:
 	JGT  remainder_575
 
 single_loop_574:
-	VMOVUPD   (CX)(BX*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVNTPD  Y4, (AX)(BX*8)
-	ADDQ      $0x00000004, BX
-	CMPQ      BX, SI
-	JLE       single_loop_574
+	VMOVUPD  (CX)(BX*8), Y3
+	VCMPPD   $0x1e, Y0, Y3, Y4
+	VANDPS   Y1, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPD   Y4, Y3, Y3
+	VMOVNTPD Y3, (AX)(BX*8)
+	ADDQ     $0x00000004, BX
+	CMPQ     BX, SI
+	JLE      single_loop_574
 
 remainder_575:
 	SUBQ       BX, DX
@@ -7707,28 +7889,30 @@ remainder_575:
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
-	VMOVDQU    (SI)(DX*1), Y2
-	VMASKMOVPD (CX)(BX*8), Y2, Y3
-	VCMPPD     $0x1e, Y0, Y3, Y0
-	VMULPD     Y1, Y3, Y1
-	VBLENDVPD  Y0, Y3, Y1, Y1
-	VMASKMOVPD Y1, Y2, (AX)(BX*8)
+	VMOVDQU    (SI)(DX*1), Y3
+	VMASKMOVPD (CX)(BX*8), Y3, Y4
+	VCMPPD     $0x1e, Y0, Y4, Y0
+	VANDPS     Y1, Y0, Y0
+	VXORPS     Y2, Y0, Y0
+	VMULPD     Y0, Y4, Y0
+	VMASKMOVPD Y0, Y3, (AX)(BX*8)
 
 span_done_576:
 	SFENCE
 	JMP stored_570
 
 cached_569:
-	XORQ      BX, BX
-	TESTQ     $0x00000003, DX
-	JE        no_last_582
-	MOVQ      DX, SI
-	SUBQ      $0x00000004, SI
-	JL        no_last_582
-	VMOVUPD   (CX)(SI*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
+	XORQ    BX, BX
+	TESTQ   $0x00000003, DX
+	JE      no_last_582
+	MOVQ    DX, SI
+	SUBQ    $0x00000004, SI
+	JL      no_last_582
+	VMOVUPD (CX)(SI*8), Y3
+	VCMPPD  $0x1e, Y0, Y3, Y4
+	VANDPS  Y1, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPD  Y4, Y3, Y3
 
 no_last_582:
 	MOVQ DX, DI
@@ -7739,29 +7923,33 @@ no_last_582:
 	PCALIGN $64
 
 unrolled_577:
-	VMOVUPD   (CX)(BX*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, (AX)(BX*8)
-	VMOVUPD   32(CX)(BX*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, 32(AX)(BX*8)
-	VMOVUPD   64(CX)(BX*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, 64(AX)(BX*8)
-	VMOVUPD   96(CX)(BX*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, 96(AX)(BX*8)
-	ADDQ      $0x00000010, BX
-	CMPQ      BX, DI
-	JLE       unrolled_577
+	VMOVUPD (CX)(BX*8), Y4
+	VCMPPD  $0x1e, Y0, Y4, Y5
+	VANDPS  Y1, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPD  Y5, Y4, Y4
+	VMOVUPD Y4, (AX)(BX*8)
+	VMOVUPD 32(CX)(BX*8), Y4
+	VCMPPD  $0x1e, Y0, Y4, Y5
+	VANDPS  Y1, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPD  Y5, Y4, Y4
+	VMOVUPD Y4, 32(AX)(BX*8)
+	VMOVUPD 64(CX)(BX*8), Y4
+	VCMPPD  $0x1e, Y0, Y4, Y5
+	VANDPS  Y1, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPD  Y5, Y4, Y4
+	VMOVUPD Y4, 64(AX)(BX*8)
+	VMOVUPD 96(CX)(BX*8), Y4
+	VCMPPD  $0x1e, Y0, Y4, Y5
+	VANDPS  Y1, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPD  Y5, Y4, Y4
+	VMOVUPD Y4, 96(AX)(BX*8)
+	ADDQ    $0x00000010, BX
+	CMPQ    BX, DI
+	JLE     unrolled_577
 
 single_578:
 	MOVQ DX, DI
@@ -7770,14 +7958,15 @@ single_578:
 	JGT  remainder_580
 
 single_loop_579:
-	VMOVUPD   (CX)(BX*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, (AX)(BX*8)
-	ADDQ      $0x00000004, BX
-	CMPQ      BX, DI
-	JLE       single_loop_579
+	VMOVUPD (CX)(BX*8), Y4
+	VCMPPD  $0x1e, Y0, Y4, Y5
+	VANDPS  Y1, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPD  Y5, Y4, Y4
+	VMOVUPD Y4, (AX)(BX*8)
+	ADDQ    $0x00000004, BX
+	CMPQ    BX, DI
+	JLE     single_loop_579
 
 remainder_580:
 	MOVQ    DX, DI
@@ -7785,7 +7974,7 @@ remainder_580:
 	JE      span_done_581
 	CMPQ    DX, $0x00000004
 	JL      masked_583
-	VMOVUPD Y4, (AX)(SI*8)
+	VMOVUPD Y3, (AX)(SI*8)
 
 span_done_581:
 stored_570:
@@ -7798,339 +7987,387 @@ masked_583:
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
-	VMOVDQU    (SI)(DX*1), Y2
-	VMASKMOVPD (CX)(BX*8), Y2, Y3
-	VCMPPD     $0x1e, Y0, Y3, Y0
-	VMULPD     Y1, Y3, Y1
-	VBLENDVPD  Y0, Y3, Y1, Y1
-	VMASKMOVPD Y1, Y2, (AX)(BX*8)
+	VMOVDQU    (SI)(DX*1), Y3
+	VMASKMOVPD (CX)(BX*8), Y3, Y4
+	VCMPPD     $0x1e, Y0, Y4, Y0
+	VANDPS     Y1, Y0, Y0
+	VXORPS     Y2, Y0, Y0
+	VMULPD     Y0, Y4, Y0
+	VMASKMOVPD Y0, Y3, (AX)(BX*8)
 	JMP        span_done_581
 
 // func forwardPlanesAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX, CMOV, MMX+
+// Requires: AVX, AVX2, CMOV, MMX+
 TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
-	MOVQ   dst_base+0(FP), AX
-	MOVQ   x_base+24(FP), CX
-	MOVQ   x_len+32(FP), DX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   alpha_len+56(FP), SI
-	MOVQ   alpha_base+48(FP), DI
-	MOVQ   BX, R8
-	SHLQ   $0x03, R8
-	XORQ   R9, R9
-	CMPQ   BX, $0x00000020
-	JA     short_planes_general_585
-	CMPQ   BX, $0x00000004
-	JB     short_planes_general_585
-	CMPQ   DX, $0x00
-	JE     planes_end_584
-	MOVQ   BX, R10
-	DECQ   R10
-	SHRQ   $0x02, R10
-	MOVQ   BX, R11
-	SUBQ   $0x00000004, R11
-	XORQ   R12, R12
-	CMPQ   R10, $0x00
-	JE     short_planes_0_586
-	CMPQ   R10, $0x01
-	JE     short_planes_1_587
-	CMPQ   R10, $0x02
-	JE     short_planes_2_588
-	CMPQ   R10, $0x03
-	JE     short_planes_3_589
-	CMPQ   R10, $0x04
-	JE     short_planes_4_590
-	CMPQ   R10, $0x05
-	JE     short_planes_5_591
-	CMPQ   R10, $0x06
-	JE     short_planes_6_592
-	CMPQ   R10, $0x07
-	JE     short_planes_7_593
-	JMP    short_planes_general_585
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VXORPS       Y0, Y0, Y0
+	MOVQ         $0x3ff0000000000000, BX
+	VMOVQ        BX, X1
+	VBROADCASTSD X1, Y1
+	MOVQ         inner+72(FP), BX
+	MOVQ         alpha_len+56(FP), DI
+	MOVQ         alpha_base+48(FP), R8
+	MOVQ         BX, R9
+	SHLQ         $0x03, R9
+	XORQ         R10, R10
+	CMPQ         BX, $0x00000020
+	JA           short_planes_general_585
+	CMPQ         BX, $0x00000004
+	JB           short_planes_general_585
+	CMPQ         DX, $0x00
+	JE           planes_end_584
+	MOVQ         BX, R11
+	DECQ         R11
+	SHRQ         $0x02, R11
+	MOVQ         BX, R12
+	SUBQ         $0x00000004, R12
+	XORQ         R13, R13
+	CMPQ         R11, $0x00
+	JE           short_planes_0_586
+	CMPQ         R11, $0x01
+	JE           short_planes_1_587
+	CMPQ         R11, $0x02
+	JE           short_planes_2_588
+	CMPQ         R11, $0x03
+	JE           short_planes_3_589
+	CMPQ         R11, $0x04
+	JE           short_planes_4_590
+	CMPQ         R11, $0x05
+	JE           short_planes_5_591
+	CMPQ         R11, $0x06
+	JE           short_planes_6_592
+	CMPQ         R11, $0x07
+	JE           short_planes_7_593
+	JMP          short_planes_general_585
 
 short_planes_0_586:
-	VBROADCASTSD (DI)(R9*8), Y1
-	VMOVUPD      (CX)(R11*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y1
-	VBLENDVPD    Y3, Y2, Y1, Y1
-	VMOVUPD      Y1, (AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSD (R8)(R10*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R12*8), Y4
+	VCMPPD       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y4, Y2
+	VMOVUPD      Y2, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_0_586
 	JMP          planes_end_584
 
 short_planes_1_587:
-	VBROADCASTSD (DI)(R9*8), Y1
-	VMOVUPD      (CX)(R11*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y4
-	VBLENDVPD    Y3, Y2, Y4, Y4
-	VMOVUPD      (CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y1
-	VBLENDVPD    Y3, Y2, Y1, Y1
-	VMOVUPD      Y1, (AX)(R12*8)
-	VMOVUPD      Y4, (AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSD (R8)(R10*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R12*8), Y4
+	VCMPPD       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y5, Y2
+	VMOVUPD      Y2, (AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_1_587
 	JMP          planes_end_584
 
 short_planes_2_588:
-	VBROADCASTSD (DI)(R9*8), Y1
-	VMOVUPD      (CX)(R11*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y4
-	VBLENDVPD    Y3, Y2, Y4, Y4
-	VMOVUPD      (CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, (AX)(R12*8)
-	VMOVUPD      32(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y1
-	VBLENDVPD    Y3, Y2, Y1, Y1
-	VMOVUPD      Y1, 32(AX)(R12*8)
-	VMOVUPD      Y4, (AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSD (R8)(R10*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R12*8), Y4
+	VCMPPD       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)(R13*8)
+	VMOVUPD      32(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y5, Y2
+	VMOVUPD      Y2, 32(AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_2_588
 	JMP          planes_end_584
 
 short_planes_3_589:
-	VBROADCASTSD (DI)(R9*8), Y1
-	VMOVUPD      (CX)(R11*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y4
-	VBLENDVPD    Y3, Y2, Y4, Y4
-	VMOVUPD      (CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, (AX)(R12*8)
-	VMOVUPD      32(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 32(AX)(R12*8)
-	VMOVUPD      64(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y1
-	VBLENDVPD    Y3, Y2, Y1, Y1
-	VMOVUPD      Y1, 64(AX)(R12*8)
-	VMOVUPD      Y4, (AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSD (R8)(R10*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R12*8), Y4
+	VCMPPD       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)(R13*8)
+	VMOVUPD      32(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R13*8)
+	VMOVUPD      64(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y5, Y2
+	VMOVUPD      Y2, 64(AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_3_589
 	JMP          planes_end_584
 
 short_planes_4_590:
-	VBROADCASTSD (DI)(R9*8), Y1
-	VMOVUPD      (CX)(R11*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y4
-	VBLENDVPD    Y3, Y2, Y4, Y4
-	VMOVUPD      (CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, (AX)(R12*8)
-	VMOVUPD      32(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 32(AX)(R12*8)
-	VMOVUPD      64(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 64(AX)(R12*8)
-	VMOVUPD      96(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y1
-	VBLENDVPD    Y3, Y2, Y1, Y1
-	VMOVUPD      Y1, 96(AX)(R12*8)
-	VMOVUPD      Y4, (AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSD (R8)(R10*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R12*8), Y4
+	VCMPPD       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)(R13*8)
+	VMOVUPD      32(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R13*8)
+	VMOVUPD      64(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 64(AX)(R13*8)
+	VMOVUPD      96(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y5, Y2
+	VMOVUPD      Y2, 96(AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_4_590
 	JMP          planes_end_584
 
 short_planes_5_591:
-	VBROADCASTSD (DI)(R9*8), Y1
-	VMOVUPD      (CX)(R11*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y4
-	VBLENDVPD    Y3, Y2, Y4, Y4
-	VMOVUPD      (CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, (AX)(R12*8)
-	VMOVUPD      32(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 32(AX)(R12*8)
-	VMOVUPD      64(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 64(AX)(R12*8)
-	VMOVUPD      96(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 96(AX)(R12*8)
-	VMOVUPD      128(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y1
-	VBLENDVPD    Y3, Y2, Y1, Y1
-	VMOVUPD      Y1, 128(AX)(R12*8)
-	VMOVUPD      Y4, (AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSD (R8)(R10*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R12*8), Y4
+	VCMPPD       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)(R13*8)
+	VMOVUPD      32(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R13*8)
+	VMOVUPD      64(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 64(AX)(R13*8)
+	VMOVUPD      96(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 96(AX)(R13*8)
+	VMOVUPD      128(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y5, Y2
+	VMOVUPD      Y2, 128(AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_5_591
 	JMP          planes_end_584
 
 short_planes_6_592:
-	VBROADCASTSD (DI)(R9*8), Y1
-	VMOVUPD      (CX)(R11*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y4
-	VBLENDVPD    Y3, Y2, Y4, Y4
-	VMOVUPD      (CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, (AX)(R12*8)
-	VMOVUPD      32(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 32(AX)(R12*8)
-	VMOVUPD      64(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 64(AX)(R12*8)
-	VMOVUPD      96(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 96(AX)(R12*8)
-	VMOVUPD      128(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 128(AX)(R12*8)
-	VMOVUPD      160(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y1
-	VBLENDVPD    Y3, Y2, Y1, Y1
-	VMOVUPD      Y1, 160(AX)(R12*8)
-	VMOVUPD      Y4, (AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSD (R8)(R10*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R12*8), Y4
+	VCMPPD       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)(R13*8)
+	VMOVUPD      32(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R13*8)
+	VMOVUPD      64(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 64(AX)(R13*8)
+	VMOVUPD      96(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 96(AX)(R13*8)
+	VMOVUPD      128(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 128(AX)(R13*8)
+	VMOVUPD      160(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y5, Y2
+	VMOVUPD      Y2, 160(AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_6_592
 	JMP          planes_end_584
 
 short_planes_7_593:
-	VBROADCASTSD (DI)(R9*8), Y1
-	VMOVUPD      (CX)(R11*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y4
-	VBLENDVPD    Y3, Y2, Y4, Y4
-	VMOVUPD      (CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, (AX)(R12*8)
-	VMOVUPD      32(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 32(AX)(R12*8)
-	VMOVUPD      64(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 64(AX)(R12*8)
-	VMOVUPD      96(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 96(AX)(R12*8)
-	VMOVUPD      128(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 128(AX)(R12*8)
-	VMOVUPD      160(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y5
-	VBLENDVPD    Y3, Y2, Y5, Y5
-	VMOVUPD      Y5, 160(AX)(R12*8)
-	VMOVUPD      192(CX)(R12*8), Y2
-	VCMPPD       $0x1e, Y0, Y2, Y3
-	VMULPD       Y1, Y2, Y1
-	VBLENDVPD    Y3, Y2, Y1, Y1
-	VMOVUPD      Y1, 192(AX)(R12*8)
-	VMOVUPD      Y4, (AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	VBROADCASTSD (R8)(R10*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R12*8), Y4
+	VCMPPD       $0x1e, Y0, Y4, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y4, Y4
+	VMOVUPD      (CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, (AX)(R13*8)
+	VMOVUPD      32(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 32(AX)(R13*8)
+	VMOVUPD      64(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 64(AX)(R13*8)
+	VMOVUPD      96(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 96(AX)(R13*8)
+	VMOVUPD      128(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 128(AX)(R13*8)
+	VMOVUPD      160(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMOVUPD      Y5, 160(AX)(R13*8)
+	VMOVUPD      192(CX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y5, Y2
+	VMOVUPD      Y2, 192(AX)(R13*8)
+	VMOVUPD      Y4, (AX)(R12*8)
+	ADDQ         R9, CX
+	ADDQ         R9, AX
+	INCQ         R10
+	MOVQ         R10, SI
+	SUBQ         DI, SI
+	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
 	JG           short_planes_7_593
 	JMP          planes_end_584
 
 short_planes_general_585:
-	MOVQ DX, R10
-	SHLQ $0x03, R10
-	CMPQ R10, ·streamThreshold+0(SB)
+	MOVQ DX, R11
+	SHLQ $0x03, R11
+	CMPQ R11, ·streamThreshold+0(SB)
 	JB   cached_594
-	CMPQ R8, $0x00000800
+	CMPQ R9, $0x00000800
 	JB   cached_594
 	CMPQ AX, CX
 	JE   cached_594
@@ -8140,8 +8377,9 @@ short_planes_general_585:
 	JE   planes_done_597
 
 plane_596:
-	VBROADCASTSD (DI)(R9*8), Y1
-	XORQ         R10, R10
+	VBROADCASTSD (R8)(R10*8), Y2
+	VXORPS       Y1, Y2, Y3
+	XORQ         SI, SI
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000001f, R11
@@ -8154,82 +8392,89 @@ plane_596:
 	SHLQ         $0x03, R12
 	NEGQ         R12
 	LEAQ         tailmask<>+32(SB), R13
-	VMOVDQU      (R13)(R12*1), Y2
-	VMASKMOVPD   (CX)(R10*8), Y2, Y3
-	VCMPPD       $0x1e, Y0, Y3, Y4
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y4, Y3, Y5, Y5
-	VMASKMOVPD   Y5, Y2, (AX)(R10*8)
-	MOVQ         R11, R10
+	VMOVDQU      (R13)(R12*1), Y4
+	VMASKMOVPD   (CX)(SI*8), Y4, Y5
+	VCMPPD       $0x1e, Y0, Y5, Y6
+	VANDPS       Y3, Y6, Y6
+	VXORPS       Y2, Y6, Y6
+	VMULPD       Y6, Y5, Y5
+	VMASKMOVPD   Y5, Y4, (AX)(SI*8)
+	MOVQ         R11, SI
 
 aligned_598:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
-	CMPQ R10, R11
+	CMPQ SI, R11
 	JGT  single_600
 
 unrolled_599:
-	VMOVUPD   (CX)(R10*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVNTPD  Y4, (AX)(R10*8)
-	VMOVUPD   32(CX)(R10*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVNTPD  Y4, 32(AX)(R10*8)
-	VMOVUPD   64(CX)(R10*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVNTPD  Y4, 64(AX)(R10*8)
-	VMOVUPD   96(CX)(R10*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVNTPD  Y4, 96(AX)(R10*8)
-	ADDQ      $0x00000010, R10
-	CMPQ      R10, R11
-	JLE       unrolled_599
+	VMOVUPD  (CX)(SI*8), Y4
+	VCMPPD   $0x1e, Y0, Y4, Y5
+	VANDPS   Y3, Y5, Y5
+	VXORPS   Y2, Y5, Y5
+	VMULPD   Y5, Y4, Y4
+	VMOVNTPD Y4, (AX)(SI*8)
+	VMOVUPD  32(CX)(SI*8), Y4
+	VCMPPD   $0x1e, Y0, Y4, Y5
+	VANDPS   Y3, Y5, Y5
+	VXORPS   Y2, Y5, Y5
+	VMULPD   Y5, Y4, Y4
+	VMOVNTPD Y4, 32(AX)(SI*8)
+	VMOVUPD  64(CX)(SI*8), Y4
+	VCMPPD   $0x1e, Y0, Y4, Y5
+	VANDPS   Y3, Y5, Y5
+	VXORPS   Y2, Y5, Y5
+	VMULPD   Y5, Y4, Y4
+	VMOVNTPD Y4, 64(AX)(SI*8)
+	VMOVUPD  96(CX)(SI*8), Y4
+	VCMPPD   $0x1e, Y0, Y4, Y5
+	VANDPS   Y3, Y5, Y5
+	VXORPS   Y2, Y5, Y5
+	VMULPD   Y5, Y4, Y4
+	VMOVNTPD Y4, 96(AX)(SI*8)
+	ADDQ     $0x00000010, SI
+	CMPQ     SI, R11
+	JLE      unrolled_599
 
 single_600:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
-	CMPQ R10, R11
+	CMPQ SI, R11
 	JGT  remainder_602
 
 single_loop_601:
-	VMOVUPD   (CX)(R10*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
-	VMOVNTPD  Y4, (AX)(R10*8)
-	ADDQ      $0x00000004, R10
-	CMPQ      R10, R11
-	JLE       single_loop_601
+	VMOVUPD  (CX)(SI*8), Y4
+	VCMPPD   $0x1e, Y0, Y4, Y5
+	VANDPS   Y3, Y5, Y5
+	VXORPS   Y2, Y5, Y5
+	VMULPD   Y5, Y4, Y4
+	VMOVNTPD Y4, (AX)(SI*8)
+	ADDQ     $0x00000004, SI
+	CMPQ     SI, R11
+	JLE      single_loop_601
 
 remainder_602:
 	MOVQ       BX, R11
-	SUBQ       R10, R11
+	SUBQ       SI, R11
 	JE         span_done_603
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(R11*1), Y2
-	VMASKMOVPD (CX)(R10*8), Y2, Y3
-	VCMPPD     $0x1e, Y0, Y3, Y4
-	VMULPD     Y1, Y3, Y1
-	VBLENDVPD  Y4, Y3, Y1, Y1
-	VMASKMOVPD Y1, Y2, (AX)(R10*8)
+	VMOVDQU    (R12)(R11*1), Y4
+	VMASKMOVPD (CX)(SI*8), Y4, Y5
+	VCMPPD     $0x1e, Y0, Y5, Y6
+	VANDPS     Y3, Y6, Y3
+	VXORPS     Y2, Y3, Y3
+	VMULPD     Y3, Y5, Y2
+	VMASKMOVPD Y2, Y4, (AX)(SI*8)
 
 span_done_603:
-	ADDQ    R8, CX
-	ADDQ    R8, AX
-	INCQ    R9
-	MOVQ    R9, R10
-	SUBQ    SI, R10
-	CMOVQEQ R10, R9
+	ADDQ    R9, CX
+	ADDQ    R9, AX
+	INCQ    R10
+	MOVQ    R10, SI
+	SUBQ    DI, SI
+	CMOVQEQ SI, R10
 	SUBQ    BX, DX
 	JG      plane_596
 
@@ -8242,84 +8487,91 @@ cached_594:
 	JE   planes_done_605
 
 plane_604:
-	VBROADCASTSD (DI)(R9*8), Y1
-	XORQ         R10, R10
+	VBROADCASTSD (R8)(R10*8), Y2
+	VXORPS       Y1, Y2, Y3
+	XORQ         R11, R11
 	CMPQ         BX, $0x00000008
 	JBE          two_vectors_612
 
 general_611:
-	TESTQ     $0x00000003, BX
-	JE        no_last_613
-	MOVQ      BX, R13
-	SUBQ      $0x00000004, R13
-	JL        no_last_613
-	VMOVUPD   (CX)(R13*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y4
-	VBLENDVPD Y3, Y2, Y4, Y4
+	TESTQ   $0x00000003, BX
+	JE      no_last_613
+	MOVQ    BX, SI
+	SUBQ    $0x00000004, SI
+	JL      no_last_613
+	VMOVUPD (CX)(SI*8), Y4
+	VCMPPD  $0x1e, Y0, Y4, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPD  Y5, Y4, Y4
 
 no_last_613:
-	MOVQ BX, R11
-	SUBQ $0x00000010, R11
-	CMPQ R10, R11
+	MOVQ BX, R12
+	SUBQ $0x00000010, R12
+	CMPQ R11, R12
 	JGT  single_607
 
 unrolled_606:
-	VMOVUPD   (CX)(R10*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, (AX)(R10*8)
-	VMOVUPD   32(CX)(R10*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, 32(AX)(R10*8)
-	VMOVUPD   64(CX)(R10*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, 64(AX)(R10*8)
-	VMOVUPD   96(CX)(R10*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, 96(AX)(R10*8)
-	ADDQ      $0x00000010, R10
-	CMPQ      R10, R11
-	JLE       unrolled_606
+	VMOVUPD (CX)(R11*8), Y5
+	VCMPPD  $0x1e, Y0, Y5, Y6
+	VANDPS  Y3, Y6, Y6
+	VXORPS  Y2, Y6, Y6
+	VMULPD  Y6, Y5, Y5
+	VMOVUPD Y5, (AX)(R11*8)
+	VMOVUPD 32(CX)(R11*8), Y5
+	VCMPPD  $0x1e, Y0, Y5, Y6
+	VANDPS  Y3, Y6, Y6
+	VXORPS  Y2, Y6, Y6
+	VMULPD  Y6, Y5, Y5
+	VMOVUPD Y5, 32(AX)(R11*8)
+	VMOVUPD 64(CX)(R11*8), Y5
+	VCMPPD  $0x1e, Y0, Y5, Y6
+	VANDPS  Y3, Y6, Y6
+	VXORPS  Y2, Y6, Y6
+	VMULPD  Y6, Y5, Y5
+	VMOVUPD Y5, 64(AX)(R11*8)
+	VMOVUPD 96(CX)(R11*8), Y5
+	VCMPPD  $0x1e, Y0, Y5, Y6
+	VANDPS  Y3, Y6, Y6
+	VXORPS  Y2, Y6, Y6
+	VMULPD  Y6, Y5, Y5
+	VMOVUPD Y5, 96(AX)(R11*8)
+	ADDQ    $0x00000010, R11
+	CMPQ    R11, R12
+	JLE     unrolled_606
 
 single_607:
-	MOVQ BX, R11
-	SUBQ $0x00000004, R11
-	CMPQ R10, R11
+	MOVQ BX, R12
+	SUBQ $0x00000004, R12
+	CMPQ R11, R12
 	JGT  remainder_609
 
 single_loop_608:
-	VMOVUPD   (CX)(R10*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   Y5, (AX)(R10*8)
-	ADDQ      $0x00000004, R10
-	CMPQ      R10, R11
-	JLE       single_loop_608
+	VMOVUPD (CX)(R11*8), Y5
+	VCMPPD  $0x1e, Y0, Y5, Y6
+	VANDPS  Y3, Y6, Y6
+	VXORPS  Y2, Y6, Y6
+	VMULPD  Y6, Y5, Y5
+	VMOVUPD Y5, (AX)(R11*8)
+	ADDQ    $0x00000004, R11
+	CMPQ    R11, R12
+	JLE     single_loop_608
 
 remainder_609:
-	MOVQ    BX, R11
-	SUBQ    R10, R11
+	MOVQ    BX, R12
+	SUBQ    R11, R12
 	JE      span_done_610
 	CMPQ    BX, $0x00000004
 	JL      masked_614
-	VMOVUPD Y4, (AX)(R13*8)
+	VMOVUPD Y4, (AX)(SI*8)
 
 span_done_610:
-	ADDQ    R8, CX
-	ADDQ    R8, AX
-	INCQ    R9
-	MOVQ    R9, R10
-	SUBQ    SI, R10
-	CMOVQEQ R10, R9
+	ADDQ    R9, CX
+	ADDQ    R9, AX
+	INCQ    R10
+	MOVQ    R10, R11
+	SUBQ    DI, R11
+	CMOVQEQ R11, R10
 	SUBQ    BX, DX
 	JG      plane_604
 
@@ -8330,33 +8582,36 @@ planes_end_584:
 	RET
 
 two_vectors_612:
-	CMPQ      BX, $0x00000004
-	JB        general_611
-	MOVQ      BX, R10
-	SUBQ      $0x00000004, R10
-	XORQ      R11, R11
-	VMOVUPD   (CX)(R10*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y5
-	VBLENDVPD Y3, Y2, Y5, Y5
-	VMOVUPD   (CX)(R11*8), Y2
-	VCMPPD    $0x1e, Y0, Y2, Y3
-	VMULPD    Y1, Y2, Y1
-	VBLENDVPD Y3, Y2, Y1, Y1
-	VMOVUPD   Y1, (AX)(R11*8)
-	VMOVUPD   Y5, (AX)(R10*8)
-	JMP       span_done_610
+	CMPQ    BX, $0x00000004
+	JB      general_611
+	MOVQ    BX, R11
+	SUBQ    $0x00000004, R11
+	XORQ    R12, R12
+	VMOVUPD (CX)(R11*8), Y5
+	VCMPPD  $0x1e, Y0, Y5, Y6
+	VANDPS  Y3, Y6, Y6
+	VXORPS  Y2, Y6, Y6
+	VMULPD  Y6, Y5, Y5
+	VMOVUPD (CX)(R12*8), Y6
+	VCMPPD  $0x1e, Y0, Y6, Y7
+	VANDPS  Y3, Y7, Y3
+	VXORPS  Y2, Y3, Y3
+	VMULPD  Y3, Y6, Y2
+	VMOVUPD Y2, (AX)(R12*8)
+	VMOVUPD Y5, (AX)(R11*8)
+	JMP     span_done_610
 
 masked_614:
-	SHLQ       $0x03, R11
-	NEGQ       R11
-	LEAQ       tailmask<>+32(SB), R12
-	VMOVDQU    (R12)(R11*1), Y2
-	VMASKMOVPD (CX)(R10*8), Y2, Y3
-	VCMPPD     $0x1e, Y0, Y3, Y5
-	VMULPD     Y1, Y3, Y1
-	VBLENDVPD  Y5, Y3, Y1, Y1
-	VMASKMOVPD Y1, Y2, (AX)(R10*8)
+	SHLQ       $0x03, R12
+	NEGQ       R12
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(R12*1), Y5
+	VMASKMOVPD (CX)(R11*8), Y5, Y6
+	VCMPPD     $0x1e, Y0, Y6, Y7
+	VANDPS     Y3, Y7, Y3
+	VXORPS     Y2, Y3, Y3
+	VMULPD     Y3, Y6, Y2
+	VMASKMOVPD Y2, Y5, (AX)(R11*8)
 	JMP        span_done_610
 
 // func forwardPatternAVX2F64(dst []float64, x []float64, pattern []float64)
@@ -11313,32 +11568,38 @@ ring_finished_backwardAVX2F64:
 	RET
 
 // func backwardDxAVX2F64(dx []float64, dy []float64, x []float64, alpha float64)
-// Requires: AVX, CMOV, MMX+
+// Requires: AVX, AVX2, CMOV, MMX+
 TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	MOVQ         dx_base+0(FP), AX
 	MOVQ         x_base+48(FP), CX
 	MOVQ         dy_base+24(FP), DX
 	MOVQ         x_len+56(FP), BX
 	VXORPS       Y0, Y0, Y0
-	VBROADCASTSD alpha+72(FP), Y1
+	MOVQ         $0x3ff0000000000000, SI
+	VMOVQ        SI, X1
+	VBROADCASTSD X1, Y1
+	VBROADCASTSD alpha+72(FP), Y2
+	VXORPS       Y1, Y2, Y1
 	CMPQ         BX, $0x00000008
 	JA           general_882
 	CMPQ         BX, $0x00000004
 	JB           general_882
 	SUBQ         $0x00000004, BX
 	XORQ         SI, SI
-	VMOVUPD      (CX)(BX*8), Y2
-	VMOVUPD      (DX)(BX*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y4
-	VBLENDVPD    Y2, Y3, Y4, Y4
-	VMOVUPD      (CX)(SI*8), Y2
-	VMOVUPD      (DX)(SI*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y0
-	VMULPD       Y1, Y3, Y1
-	VBLENDVPD    Y0, Y3, Y1, Y1
-	VMOVUPD      Y1, (AX)(SI*8)
-	VMOVUPD      Y4, (AX)(BX*8)
+	VMOVUPD      (CX)(BX*8), Y3
+	VMOVUPD      (DX)(BX*8), Y4
+	VCMPPD       $0x1e, Y0, Y3, Y3
+	VANDPS       Y1, Y3, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y4, Y3
+	VMOVUPD      (CX)(SI*8), Y4
+	VMOVUPD      (DX)(SI*8), Y5
+	VCMPPD       $0x1e, Y0, Y4, Y0
+	VANDPS       Y1, Y0, Y0
+	VXORPS       Y2, Y0, Y0
+	VMULPD       Y0, Y5, Y0
+	VMOVUPD      Y0, (AX)(SI*8)
+	VMOVUPD      Y3, (AX)(BX*8)
 	JMP          short_done_881
 
 general_882:
@@ -11363,13 +11624,14 @@ general_882:
 	SHLQ       $0x03, R8
 	NEGQ       R8
 	LEAQ       tailmask<>+32(SB), R9
-	VMOVDQU    (R9)(R8*1), Y2
-	VMASKMOVPD (CX)(SI*8), Y2, Y3
-	VMASKMOVPD (DX)(SI*8), Y2, Y4
-	VCMPPD     $0x1e, Y0, Y3, Y3
-	VMULPD     Y1, Y4, Y5
-	VBLENDVPD  Y3, Y4, Y5, Y5
-	VMASKMOVPD Y5, Y2, (AX)(SI*8)
+	VMOVDQU    (R9)(R8*1), Y3
+	VMASKMOVPD (CX)(SI*8), Y3, Y4
+	VMASKMOVPD (DX)(SI*8), Y3, Y5
+	VCMPPD     $0x1e, Y0, Y4, Y4
+	VANDPS     Y1, Y4, Y4
+	VXORPS     Y2, Y4, Y4
+	VMULPD     Y4, Y5, Y4
+	VMASKMOVPD Y4, Y3, (AX)(SI*8)
 	MOVQ       DI, SI
 
 aligned_885:
@@ -11381,33 +11643,37 @@ aligned_885:
 	PCALIGN $64
 
 unrolled_886:
-	VMOVUPD   (CX)(SI*8), Y2
-	VMOVUPD   (DX)(SI*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVNTPD  Y4, (AX)(SI*8)
-	VMOVUPD   32(CX)(SI*8), Y2
-	VMOVUPD   32(DX)(SI*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVNTPD  Y4, 32(AX)(SI*8)
-	VMOVUPD   64(CX)(SI*8), Y2
-	VMOVUPD   64(DX)(SI*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVNTPD  Y4, 64(AX)(SI*8)
-	VMOVUPD   96(CX)(SI*8), Y2
-	VMOVUPD   96(DX)(SI*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVNTPD  Y4, 96(AX)(SI*8)
-	ADDQ      $0x00000010, SI
-	CMPQ      SI, DI
-	JLE       unrolled_886
+	VMOVUPD  (CX)(SI*8), Y3
+	VMOVUPD  (DX)(SI*8), Y4
+	VCMPPD   $0x1e, Y0, Y3, Y3
+	VANDPS   Y1, Y3, Y3
+	VXORPS   Y2, Y3, Y3
+	VMULPD   Y3, Y4, Y3
+	VMOVNTPD Y3, (AX)(SI*8)
+	VMOVUPD  32(CX)(SI*8), Y3
+	VMOVUPD  32(DX)(SI*8), Y4
+	VCMPPD   $0x1e, Y0, Y3, Y3
+	VANDPS   Y1, Y3, Y3
+	VXORPS   Y2, Y3, Y3
+	VMULPD   Y3, Y4, Y3
+	VMOVNTPD Y3, 32(AX)(SI*8)
+	VMOVUPD  64(CX)(SI*8), Y3
+	VMOVUPD  64(DX)(SI*8), Y4
+	VCMPPD   $0x1e, Y0, Y3, Y3
+	VANDPS   Y1, Y3, Y3
+	VXORPS   Y2, Y3, Y3
+	VMULPD   Y3, Y4, Y3
+	VMOVNTPD Y3, 64(AX)(SI*8)
+	VMOVUPD  96(CX)(SI*8), Y3
+	VMOVUPD  96(DX)(SI*8), Y4
+	VCMPPD   $0x1e, Y0, Y3, Y3
+	VANDPS   Y1, Y3, Y3
+	VXORPS   Y2, Y3, Y3
+	VMULPD   Y3, Y4, Y3
+	VMOVNTPD Y3, 96(AX)(SI*8)
+	ADDQ     $0x00000010, SI
+	CMPQ     SI, DI
+	JLE      unrolled_886
 
 single_887:
 	MOVQ BX, DI
@@ -11416,15 +11682,16 @@ single_887:
 	JGT  remainder_889
 
 single_loop_888:
-	VMOVUPD   (CX)(SI*8), Y2
-	VMOVUPD   (DX)(SI*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVNTPD  Y4, (AX)(SI*8)
-	ADDQ      $0x00000004, SI
-	CMPQ      SI, DI
-	JLE       single_loop_888
+	VMOVUPD  (CX)(SI*8), Y3
+	VMOVUPD  (DX)(SI*8), Y4
+	VCMPPD   $0x1e, Y0, Y3, Y3
+	VANDPS   Y1, Y3, Y3
+	VXORPS   Y2, Y3, Y3
+	VMULPD   Y3, Y4, Y3
+	VMOVNTPD Y3, (AX)(SI*8)
+	ADDQ     $0x00000004, SI
+	CMPQ     SI, DI
+	JLE      single_loop_888
 
 remainder_889:
 	SUBQ       SI, BX
@@ -11432,30 +11699,32 @@ remainder_889:
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
-	VMOVDQU    (DI)(BX*1), Y2
-	VMASKMOVPD (CX)(SI*8), Y2, Y3
-	VMASKMOVPD (DX)(SI*8), Y2, Y4
-	VCMPPD     $0x1e, Y0, Y3, Y0
-	VMULPD     Y1, Y4, Y1
-	VBLENDVPD  Y0, Y4, Y1, Y1
-	VMASKMOVPD Y1, Y2, (AX)(SI*8)
+	VMOVDQU    (DI)(BX*1), Y3
+	VMASKMOVPD (CX)(SI*8), Y3, Y4
+	VMASKMOVPD (DX)(SI*8), Y3, Y5
+	VCMPPD     $0x1e, Y0, Y4, Y0
+	VANDPS     Y1, Y0, Y0
+	VXORPS     Y2, Y0, Y0
+	VMULPD     Y0, Y5, Y0
+	VMASKMOVPD Y0, Y3, (AX)(SI*8)
 
 span_done_890:
 	SFENCE
 	JMP stored_884
 
 cached_883:
-	XORQ      SI, SI
-	TESTQ     $0x00000003, BX
-	JE        no_last_896
-	MOVQ      BX, DI
-	SUBQ      $0x00000004, DI
-	JL        no_last_896
-	VMOVUPD   (CX)(DI*8), Y2
-	VMOVUPD   (DX)(DI*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
+	XORQ    SI, SI
+	TESTQ   $0x00000003, BX
+	JE      no_last_896
+	MOVQ    BX, DI
+	SUBQ    $0x00000004, DI
+	JL      no_last_896
+	VMOVUPD (CX)(DI*8), Y3
+	VMOVUPD (DX)(DI*8), Y4
+	VCMPPD  $0x1e, Y0, Y3, Y3
+	VANDPS  Y1, Y3, Y3
+	VXORPS  Y2, Y3, Y3
+	VMULPD  Y3, Y4, Y3
 
 no_last_896:
 	MOVQ BX, R8
@@ -11466,33 +11735,37 @@ no_last_896:
 	PCALIGN $64
 
 unrolled_891:
-	VMOVUPD   (CX)(SI*8), Y2
-	VMOVUPD   (DX)(SI*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y5
-	VBLENDVPD Y2, Y3, Y5, Y5
-	VMOVUPD   Y5, (AX)(SI*8)
-	VMOVUPD   32(CX)(SI*8), Y2
-	VMOVUPD   32(DX)(SI*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y5
-	VBLENDVPD Y2, Y3, Y5, Y5
-	VMOVUPD   Y5, 32(AX)(SI*8)
-	VMOVUPD   64(CX)(SI*8), Y2
-	VMOVUPD   64(DX)(SI*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y5
-	VBLENDVPD Y2, Y3, Y5, Y5
-	VMOVUPD   Y5, 64(AX)(SI*8)
-	VMOVUPD   96(CX)(SI*8), Y2
-	VMOVUPD   96(DX)(SI*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y5
-	VBLENDVPD Y2, Y3, Y5, Y5
-	VMOVUPD   Y5, 96(AX)(SI*8)
-	ADDQ      $0x00000010, SI
-	CMPQ      SI, R8
-	JLE       unrolled_891
+	VMOVUPD (CX)(SI*8), Y4
+	VMOVUPD (DX)(SI*8), Y5
+	VCMPPD  $0x1e, Y0, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPD  Y4, Y5, Y4
+	VMOVUPD Y4, (AX)(SI*8)
+	VMOVUPD 32(CX)(SI*8), Y4
+	VMOVUPD 32(DX)(SI*8), Y5
+	VCMPPD  $0x1e, Y0, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPD  Y4, Y5, Y4
+	VMOVUPD Y4, 32(AX)(SI*8)
+	VMOVUPD 64(CX)(SI*8), Y4
+	VMOVUPD 64(DX)(SI*8), Y5
+	VCMPPD  $0x1e, Y0, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPD  Y4, Y5, Y4
+	VMOVUPD Y4, 64(AX)(SI*8)
+	VMOVUPD 96(CX)(SI*8), Y4
+	VMOVUPD 96(DX)(SI*8), Y5
+	VCMPPD  $0x1e, Y0, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPD  Y4, Y5, Y4
+	VMOVUPD Y4, 96(AX)(SI*8)
+	ADDQ    $0x00000010, SI
+	CMPQ    SI, R8
+	JLE     unrolled_891
 
 single_892:
 	MOVQ BX, R8
@@ -11501,15 +11774,16 @@ single_892:
 	JGT  remainder_894
 
 single_loop_893:
-	VMOVUPD   (CX)(SI*8), Y2
-	VMOVUPD   (DX)(SI*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y5
-	VBLENDVPD Y2, Y3, Y5, Y5
-	VMOVUPD   Y5, (AX)(SI*8)
-	ADDQ      $0x00000004, SI
-	CMPQ      SI, R8
-	JLE       single_loop_893
+	VMOVUPD (CX)(SI*8), Y4
+	VMOVUPD (DX)(SI*8), Y5
+	VCMPPD  $0x1e, Y0, Y4, Y4
+	VANDPS  Y1, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPD  Y4, Y5, Y4
+	VMOVUPD Y4, (AX)(SI*8)
+	ADDQ    $0x00000004, SI
+	CMPQ    SI, R8
+	JLE     single_loop_893
 
 remainder_894:
 	MOVQ    BX, R8
@@ -11517,7 +11791,7 @@ remainder_894:
 	JE      span_done_895
 	CMPQ    BX, $0x00000004
 	JL      masked_897
-	VMOVUPD Y4, (AX)(DI*8)
+	VMOVUPD Y3, (AX)(DI*8)
 
 span_done_895:
 stored_884:
@@ -11530,385 +11804,433 @@ masked_897:
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
-	VMOVDQU    (DI)(BX*1), Y2
-	VMASKMOVPD (CX)(SI*8), Y2, Y3
-	VMASKMOVPD (DX)(SI*8), Y2, Y4
-	VCMPPD     $0x1e, Y0, Y3, Y0
-	VMULPD     Y1, Y4, Y1
-	VBLENDVPD  Y0, Y4, Y1, Y1
-	VMASKMOVPD Y1, Y2, (AX)(SI*8)
+	VMOVDQU    (DI)(BX*1), Y3
+	VMASKMOVPD (CX)(SI*8), Y3, Y4
+	VMASKMOVPD (DX)(SI*8), Y3, Y5
+	VCMPPD     $0x1e, Y0, Y4, Y0
+	VANDPS     Y1, Y0, Y0
+	VXORPS     Y2, Y0, Y0
+	VMULPD     Y0, Y5, Y0
+	VMASKMOVPD Y0, Y3, (AX)(SI*8)
 	JMP        span_done_895
 
 // func backwardPlanesDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX, CMOV, MMX+
+// Requires: AVX, AVX2, CMOV, MMX+
 TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   alpha_base+72(FP), R8
-	MOVQ   SI, R9
-	SHLQ   $0x03, R9
-	XORQ   R10, R10
-	CMPQ   SI, $0x00000020
-	JA     short_planes_general_899
-	CMPQ   SI, $0x00000004
-	JB     short_planes_general_899
-	CMPQ   BX, $0x00
-	JE     planes_end_898
-	MOVQ   SI, R11
-	DECQ   R11
-	SHRQ   $0x02, R11
-	MOVQ   SI, R12
-	SUBQ   $0x00000004, R12
-	XORQ   R13, R13
-	CMPQ   R11, $0x00
-	JE     short_planes_0_900
-	CMPQ   R11, $0x01
-	JE     short_planes_1_901
-	CMPQ   R11, $0x02
-	JE     short_planes_2_902
-	CMPQ   R11, $0x03
-	JE     short_planes_3_903
-	CMPQ   R11, $0x04
-	JE     short_planes_4_904
-	CMPQ   R11, $0x05
-	JE     short_planes_5_905
-	CMPQ   R11, $0x06
-	JE     short_planes_6_906
-	CMPQ   R11, $0x07
-	JE     short_planes_7_907
-	JMP    short_planes_general_899
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         x_base+48(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_len+56(FP), BX
+	VXORPS       Y0, Y0, Y0
+	MOVQ         $0x3ff0000000000000, SI
+	VMOVQ        SI, X1
+	VBROADCASTSD X1, Y1
+	MOVQ         inner+96(FP), SI
+	MOVQ         alpha_len+80(FP), R8
+	MOVQ         alpha_base+72(FP), R9
+	MOVQ         SI, R10
+	SHLQ         $0x03, R10
+	XORQ         R11, R11
+	CMPQ         SI, $0x00000020
+	JA           short_planes_general_899
+	CMPQ         SI, $0x00000004
+	JB           short_planes_general_899
+	CMPQ         BX, $0x00
+	JE           planes_end_898
+	MOVQ         SI, R12
+	DECQ         R12
+	SHRQ         $0x02, R12
+	MOVQ         SI, R13
+	SUBQ         $0x00000004, R13
+	XORQ         R14, R14
+	CMPQ         R12, $0x00
+	JE           short_planes_0_900
+	CMPQ         R12, $0x01
+	JE           short_planes_1_901
+	CMPQ         R12, $0x02
+	JE           short_planes_2_902
+	CMPQ         R12, $0x03
+	JE           short_planes_3_903
+	CMPQ         R12, $0x04
+	JE           short_planes_4_904
+	CMPQ         R12, $0x05
+	JE           short_planes_5_905
+	CMPQ         R12, $0x06
+	JE           short_planes_6_906
+	CMPQ         R12, $0x07
+	JE           short_planes_7_907
+	JMP          short_planes_general_899
 
 short_planes_0_900:
-	VBROADCASTSD (R8)(R10*8), Y1
-	VMOVUPD      (CX)(R12*8), Y2
-	VMOVUPD      (DX)(R12*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y1
-	VBLENDVPD    Y2, Y3, Y1, Y1
-	VMOVUPD      Y1, (AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSD (R9)(R11*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R13*8), Y4
+	VMOVUPD      (DX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y5, Y2
+	VMOVUPD      Y2, (AX)(R13*8)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_0_900
 	JMP          planes_end_898
 
 short_planes_1_901:
-	VBROADCASTSD (R8)(R10*8), Y1
-	VMOVUPD      (CX)(R12*8), Y2
-	VMOVUPD      (DX)(R12*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y4
-	VBLENDVPD    Y2, Y3, Y4, Y4
-	VMOVUPD      (CX)(R13*8), Y2
-	VMOVUPD      (DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y1
-	VBLENDVPD    Y2, Y3, Y1, Y1
-	VMOVUPD      Y1, (AX)(R13*8)
-	VMOVUPD      Y4, (AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSD (R9)(R11*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R13*8), Y4
+	VMOVUPD      (DX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPD       Y4, Y5, Y4
+	VMOVUPD      (CX)(R14*8), Y5
+	VMOVUPD      (DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y6, Y2
+	VMOVUPD      Y2, (AX)(R14*8)
+	VMOVUPD      Y4, (AX)(R13*8)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_1_901
 	JMP          planes_end_898
 
 short_planes_2_902:
-	VBROADCASTSD (R8)(R10*8), Y1
-	VMOVUPD      (CX)(R12*8), Y2
-	VMOVUPD      (DX)(R12*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y4
-	VBLENDVPD    Y2, Y3, Y4, Y4
-	VMOVUPD      (CX)(R13*8), Y2
-	VMOVUPD      (DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, (AX)(R13*8)
-	VMOVUPD      32(CX)(R13*8), Y2
-	VMOVUPD      32(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y1
-	VBLENDVPD    Y2, Y3, Y1, Y1
-	VMOVUPD      Y1, 32(AX)(R13*8)
-	VMOVUPD      Y4, (AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSD (R9)(R11*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R13*8), Y4
+	VMOVUPD      (DX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPD       Y4, Y5, Y4
+	VMOVUPD      (CX)(R14*8), Y5
+	VMOVUPD      (DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, (AX)(R14*8)
+	VMOVUPD      32(CX)(R14*8), Y5
+	VMOVUPD      32(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y6, Y2
+	VMOVUPD      Y2, 32(AX)(R14*8)
+	VMOVUPD      Y4, (AX)(R13*8)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_2_902
 	JMP          planes_end_898
 
 short_planes_3_903:
-	VBROADCASTSD (R8)(R10*8), Y1
-	VMOVUPD      (CX)(R12*8), Y2
-	VMOVUPD      (DX)(R12*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y4
-	VBLENDVPD    Y2, Y3, Y4, Y4
-	VMOVUPD      (CX)(R13*8), Y2
-	VMOVUPD      (DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, (AX)(R13*8)
-	VMOVUPD      32(CX)(R13*8), Y2
-	VMOVUPD      32(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 32(AX)(R13*8)
-	VMOVUPD      64(CX)(R13*8), Y2
-	VMOVUPD      64(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y1
-	VBLENDVPD    Y2, Y3, Y1, Y1
-	VMOVUPD      Y1, 64(AX)(R13*8)
-	VMOVUPD      Y4, (AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSD (R9)(R11*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R13*8), Y4
+	VMOVUPD      (DX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPD       Y4, Y5, Y4
+	VMOVUPD      (CX)(R14*8), Y5
+	VMOVUPD      (DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, (AX)(R14*8)
+	VMOVUPD      32(CX)(R14*8), Y5
+	VMOVUPD      32(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 32(AX)(R14*8)
+	VMOVUPD      64(CX)(R14*8), Y5
+	VMOVUPD      64(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y6, Y2
+	VMOVUPD      Y2, 64(AX)(R14*8)
+	VMOVUPD      Y4, (AX)(R13*8)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_3_903
 	JMP          planes_end_898
 
 short_planes_4_904:
-	VBROADCASTSD (R8)(R10*8), Y1
-	VMOVUPD      (CX)(R12*8), Y2
-	VMOVUPD      (DX)(R12*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y4
-	VBLENDVPD    Y2, Y3, Y4, Y4
-	VMOVUPD      (CX)(R13*8), Y2
-	VMOVUPD      (DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, (AX)(R13*8)
-	VMOVUPD      32(CX)(R13*8), Y2
-	VMOVUPD      32(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 32(AX)(R13*8)
-	VMOVUPD      64(CX)(R13*8), Y2
-	VMOVUPD      64(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 64(AX)(R13*8)
-	VMOVUPD      96(CX)(R13*8), Y2
-	VMOVUPD      96(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y1
-	VBLENDVPD    Y2, Y3, Y1, Y1
-	VMOVUPD      Y1, 96(AX)(R13*8)
-	VMOVUPD      Y4, (AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSD (R9)(R11*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R13*8), Y4
+	VMOVUPD      (DX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPD       Y4, Y5, Y4
+	VMOVUPD      (CX)(R14*8), Y5
+	VMOVUPD      (DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, (AX)(R14*8)
+	VMOVUPD      32(CX)(R14*8), Y5
+	VMOVUPD      32(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 32(AX)(R14*8)
+	VMOVUPD      64(CX)(R14*8), Y5
+	VMOVUPD      64(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 64(AX)(R14*8)
+	VMOVUPD      96(CX)(R14*8), Y5
+	VMOVUPD      96(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y6, Y2
+	VMOVUPD      Y2, 96(AX)(R14*8)
+	VMOVUPD      Y4, (AX)(R13*8)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_4_904
 	JMP          planes_end_898
 
 short_planes_5_905:
-	VBROADCASTSD (R8)(R10*8), Y1
-	VMOVUPD      (CX)(R12*8), Y2
-	VMOVUPD      (DX)(R12*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y4
-	VBLENDVPD    Y2, Y3, Y4, Y4
-	VMOVUPD      (CX)(R13*8), Y2
-	VMOVUPD      (DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, (AX)(R13*8)
-	VMOVUPD      32(CX)(R13*8), Y2
-	VMOVUPD      32(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 32(AX)(R13*8)
-	VMOVUPD      64(CX)(R13*8), Y2
-	VMOVUPD      64(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 64(AX)(R13*8)
-	VMOVUPD      96(CX)(R13*8), Y2
-	VMOVUPD      96(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 96(AX)(R13*8)
-	VMOVUPD      128(CX)(R13*8), Y2
-	VMOVUPD      128(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y1
-	VBLENDVPD    Y2, Y3, Y1, Y1
-	VMOVUPD      Y1, 128(AX)(R13*8)
-	VMOVUPD      Y4, (AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSD (R9)(R11*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R13*8), Y4
+	VMOVUPD      (DX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPD       Y4, Y5, Y4
+	VMOVUPD      (CX)(R14*8), Y5
+	VMOVUPD      (DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, (AX)(R14*8)
+	VMOVUPD      32(CX)(R14*8), Y5
+	VMOVUPD      32(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 32(AX)(R14*8)
+	VMOVUPD      64(CX)(R14*8), Y5
+	VMOVUPD      64(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 64(AX)(R14*8)
+	VMOVUPD      96(CX)(R14*8), Y5
+	VMOVUPD      96(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 96(AX)(R14*8)
+	VMOVUPD      128(CX)(R14*8), Y5
+	VMOVUPD      128(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y6, Y2
+	VMOVUPD      Y2, 128(AX)(R14*8)
+	VMOVUPD      Y4, (AX)(R13*8)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_5_905
 	JMP          planes_end_898
 
 short_planes_6_906:
-	VBROADCASTSD (R8)(R10*8), Y1
-	VMOVUPD      (CX)(R12*8), Y2
-	VMOVUPD      (DX)(R12*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y4
-	VBLENDVPD    Y2, Y3, Y4, Y4
-	VMOVUPD      (CX)(R13*8), Y2
-	VMOVUPD      (DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, (AX)(R13*8)
-	VMOVUPD      32(CX)(R13*8), Y2
-	VMOVUPD      32(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 32(AX)(R13*8)
-	VMOVUPD      64(CX)(R13*8), Y2
-	VMOVUPD      64(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 64(AX)(R13*8)
-	VMOVUPD      96(CX)(R13*8), Y2
-	VMOVUPD      96(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 96(AX)(R13*8)
-	VMOVUPD      128(CX)(R13*8), Y2
-	VMOVUPD      128(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 128(AX)(R13*8)
-	VMOVUPD      160(CX)(R13*8), Y2
-	VMOVUPD      160(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y1
-	VBLENDVPD    Y2, Y3, Y1, Y1
-	VMOVUPD      Y1, 160(AX)(R13*8)
-	VMOVUPD      Y4, (AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSD (R9)(R11*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R13*8), Y4
+	VMOVUPD      (DX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPD       Y4, Y5, Y4
+	VMOVUPD      (CX)(R14*8), Y5
+	VMOVUPD      (DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, (AX)(R14*8)
+	VMOVUPD      32(CX)(R14*8), Y5
+	VMOVUPD      32(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 32(AX)(R14*8)
+	VMOVUPD      64(CX)(R14*8), Y5
+	VMOVUPD      64(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 64(AX)(R14*8)
+	VMOVUPD      96(CX)(R14*8), Y5
+	VMOVUPD      96(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 96(AX)(R14*8)
+	VMOVUPD      128(CX)(R14*8), Y5
+	VMOVUPD      128(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 128(AX)(R14*8)
+	VMOVUPD      160(CX)(R14*8), Y5
+	VMOVUPD      160(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y6, Y2
+	VMOVUPD      Y2, 160(AX)(R14*8)
+	VMOVUPD      Y4, (AX)(R13*8)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_6_906
 	JMP          planes_end_898
 
 short_planes_7_907:
-	VBROADCASTSD (R8)(R10*8), Y1
-	VMOVUPD      (CX)(R12*8), Y2
-	VMOVUPD      (DX)(R12*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y4
-	VBLENDVPD    Y2, Y3, Y4, Y4
-	VMOVUPD      (CX)(R13*8), Y2
-	VMOVUPD      (DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, (AX)(R13*8)
-	VMOVUPD      32(CX)(R13*8), Y2
-	VMOVUPD      32(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 32(AX)(R13*8)
-	VMOVUPD      64(CX)(R13*8), Y2
-	VMOVUPD      64(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 64(AX)(R13*8)
-	VMOVUPD      96(CX)(R13*8), Y2
-	VMOVUPD      96(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 96(AX)(R13*8)
-	VMOVUPD      128(CX)(R13*8), Y2
-	VMOVUPD      128(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 128(AX)(R13*8)
-	VMOVUPD      160(CX)(R13*8), Y2
-	VMOVUPD      160(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y5
-	VBLENDVPD    Y2, Y3, Y5, Y5
-	VMOVUPD      Y5, 160(AX)(R13*8)
-	VMOVUPD      192(CX)(R13*8), Y2
-	VMOVUPD      192(DX)(R13*8), Y3
-	VCMPPD       $0x1e, Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y1
-	VBLENDVPD    Y2, Y3, Y1, Y1
-	VMOVUPD      Y1, 192(AX)(R13*8)
-	VMOVUPD      Y4, (AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	VBROADCASTSD (R9)(R11*8), Y2
+	VXORPS       Y1, Y2, Y3
+	VMOVUPD      (CX)(R13*8), Y4
+	VMOVUPD      (DX)(R13*8), Y5
+	VCMPPD       $0x1e, Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y4
+	VXORPS       Y2, Y4, Y4
+	VMULPD       Y4, Y5, Y4
+	VMOVUPD      (CX)(R14*8), Y5
+	VMOVUPD      (DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, (AX)(R14*8)
+	VMOVUPD      32(CX)(R14*8), Y5
+	VMOVUPD      32(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 32(AX)(R14*8)
+	VMOVUPD      64(CX)(R14*8), Y5
+	VMOVUPD      64(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 64(AX)(R14*8)
+	VMOVUPD      96(CX)(R14*8), Y5
+	VMOVUPD      96(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 96(AX)(R14*8)
+	VMOVUPD      128(CX)(R14*8), Y5
+	VMOVUPD      128(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 128(AX)(R14*8)
+	VMOVUPD      160(CX)(R14*8), Y5
+	VMOVUPD      160(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMOVUPD      Y5, 160(AX)(R14*8)
+	VMOVUPD      192(CX)(R14*8), Y5
+	VMOVUPD      192(DX)(R14*8), Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y3
+	VXORPS       Y2, Y3, Y3
+	VMULPD       Y3, Y6, Y2
+	VMOVUPD      Y2, 192(AX)(R14*8)
+	VMOVUPD      Y4, (AX)(R13*8)
+	ADDQ         R10, CX
+	ADDQ         R10, DX
+	ADDQ         R10, AX
+	INCQ         R11
+	MOVQ         R11, DI
+	SUBQ         R8, DI
+	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
 	JG           short_planes_7_907
 	JMP          planes_end_898
 
 short_planes_general_899:
-	MOVQ BX, R11
-	SHLQ $0x03, R11
-	CMPQ R11, ·streamThreshold+0(SB)
+	MOVQ BX, R12
+	SHLQ $0x03, R12
+	CMPQ R12, ·streamThreshold+0(SB)
 	JB   cached_908
-	CMPQ R9, $0x00000800
+	CMPQ R10, $0x00000800
 	JB   cached_908
 	CMPQ AX, DX
 	JE   cached_908
@@ -11918,8 +12240,9 @@ short_planes_general_899:
 	JE   planes_done_911
 
 plane_910:
-	VBROADCASTSD (R8)(R10*8), Y1
-	XORQ         R11, R11
+	VBROADCASTSD (R9)(R11*8), Y2
+	VXORPS       Y1, Y2, Y3
+	XORQ         DI, DI
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000001f, R12
@@ -11932,90 +12255,97 @@ plane_910:
 	SHLQ         $0x03, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
-	VMOVDQU      (R14)(R13*1), Y2
-	VMASKMOVPD   (CX)(R11*8), Y2, Y3
-	VMASKMOVPD   (DX)(R11*8), Y2, Y4
-	VCMPPD       $0x1e, Y0, Y3, Y3
-	VMULPD       Y1, Y4, Y5
-	VBLENDVPD    Y3, Y4, Y5, Y5
-	VMASKMOVPD   Y5, Y2, (AX)(R11*8)
-	MOVQ         R12, R11
+	VMOVDQU      (R14)(R13*1), Y4
+	VMASKMOVPD   (CX)(DI*8), Y4, Y5
+	VMASKMOVPD   (DX)(DI*8), Y4, Y6
+	VCMPPD       $0x1e, Y0, Y5, Y5
+	VANDPS       Y3, Y5, Y5
+	VXORPS       Y2, Y5, Y5
+	VMULPD       Y5, Y6, Y5
+	VMASKMOVPD   Y5, Y4, (AX)(DI*8)
+	MOVQ         R12, DI
 
 aligned_912:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
-	CMPQ R11, R12
+	CMPQ DI, R12
 	JGT  single_914
 
 unrolled_913:
-	VMOVUPD   (CX)(R11*8), Y2
-	VMOVUPD   (DX)(R11*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVNTPD  Y4, (AX)(R11*8)
-	VMOVUPD   32(CX)(R11*8), Y2
-	VMOVUPD   32(DX)(R11*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVNTPD  Y4, 32(AX)(R11*8)
-	VMOVUPD   64(CX)(R11*8), Y2
-	VMOVUPD   64(DX)(R11*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVNTPD  Y4, 64(AX)(R11*8)
-	VMOVUPD   96(CX)(R11*8), Y2
-	VMOVUPD   96(DX)(R11*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVNTPD  Y4, 96(AX)(R11*8)
-	ADDQ      $0x00000010, R11
-	CMPQ      R11, R12
-	JLE       unrolled_913
+	VMOVUPD  (CX)(DI*8), Y4
+	VMOVUPD  (DX)(DI*8), Y5
+	VCMPPD   $0x1e, Y0, Y4, Y4
+	VANDPS   Y3, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPD   Y4, Y5, Y4
+	VMOVNTPD Y4, (AX)(DI*8)
+	VMOVUPD  32(CX)(DI*8), Y4
+	VMOVUPD  32(DX)(DI*8), Y5
+	VCMPPD   $0x1e, Y0, Y4, Y4
+	VANDPS   Y3, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPD   Y4, Y5, Y4
+	VMOVNTPD Y4, 32(AX)(DI*8)
+	VMOVUPD  64(CX)(DI*8), Y4
+	VMOVUPD  64(DX)(DI*8), Y5
+	VCMPPD   $0x1e, Y0, Y4, Y4
+	VANDPS   Y3, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPD   Y4, Y5, Y4
+	VMOVNTPD Y4, 64(AX)(DI*8)
+	VMOVUPD  96(CX)(DI*8), Y4
+	VMOVUPD  96(DX)(DI*8), Y5
+	VCMPPD   $0x1e, Y0, Y4, Y4
+	VANDPS   Y3, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPD   Y4, Y5, Y4
+	VMOVNTPD Y4, 96(AX)(DI*8)
+	ADDQ     $0x00000010, DI
+	CMPQ     DI, R12
+	JLE      unrolled_913
 
 single_914:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
-	CMPQ R11, R12
+	CMPQ DI, R12
 	JGT  remainder_916
 
 single_loop_915:
-	VMOVUPD   (CX)(R11*8), Y2
-	VMOVUPD   (DX)(R11*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
-	VMOVNTPD  Y4, (AX)(R11*8)
-	ADDQ      $0x00000004, R11
-	CMPQ      R11, R12
-	JLE       single_loop_915
+	VMOVUPD  (CX)(DI*8), Y4
+	VMOVUPD  (DX)(DI*8), Y5
+	VCMPPD   $0x1e, Y0, Y4, Y4
+	VANDPS   Y3, Y4, Y4
+	VXORPS   Y2, Y4, Y4
+	VMULPD   Y4, Y5, Y4
+	VMOVNTPD Y4, (AX)(DI*8)
+	ADDQ     $0x00000004, DI
+	CMPQ     DI, R12
+	JLE      single_loop_915
 
 remainder_916:
 	MOVQ       SI, R12
-	SUBQ       R11, R12
+	SUBQ       DI, R12
 	JE         span_done_917
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
-	VMOVDQU    (R13)(R12*1), Y2
-	VMASKMOVPD (CX)(R11*8), Y2, Y3
-	VMASKMOVPD (DX)(R11*8), Y2, Y4
-	VCMPPD     $0x1e, Y0, Y3, Y3
-	VMULPD     Y1, Y4, Y1
-	VBLENDVPD  Y3, Y4, Y1, Y1
-	VMASKMOVPD Y1, Y2, (AX)(R11*8)
+	VMOVDQU    (R13)(R12*1), Y4
+	VMASKMOVPD (CX)(DI*8), Y4, Y5
+	VMASKMOVPD (DX)(DI*8), Y4, Y6
+	VCMPPD     $0x1e, Y0, Y5, Y5
+	VANDPS     Y3, Y5, Y3
+	VXORPS     Y2, Y3, Y3
+	VMULPD     Y3, Y6, Y2
+	VMASKMOVPD Y2, Y4, (AX)(DI*8)
 
 span_done_917:
-	ADDQ    R9, CX
-	ADDQ    R9, DX
-	ADDQ    R9, AX
-	INCQ    R10
-	MOVQ    R10, R11
-	SUBQ    DI, R11
-	CMOVQEQ R11, R10
+	ADDQ    R10, CX
+	ADDQ    R10, DX
+	ADDQ    R10, AX
+	INCQ    R11
+	MOVQ    R11, DI
+	SUBQ    R8, DI
+	CMOVQEQ DI, R11
 	SUBQ    SI, BX
 	JG      plane_910
 
@@ -12028,91 +12358,98 @@ cached_908:
 	JE   planes_done_919
 
 plane_918:
-	VBROADCASTSD (R8)(R10*8), Y1
-	XORQ         R11, R11
+	VBROADCASTSD (R9)(R11*8), Y2
+	VXORPS       Y1, Y2, Y3
+	XORQ         R12, R12
 	CMPQ         SI, $0x00000008
 	JBE          two_vectors_926
 
 general_925:
-	TESTQ     $0x00000003, SI
-	JE        no_last_927
-	MOVQ      SI, R14
-	SUBQ      $0x00000004, R14
-	JL        no_last_927
-	VMOVUPD   (CX)(R14*8), Y2
-	VMOVUPD   (DX)(R14*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y4
-	VBLENDVPD Y2, Y3, Y4, Y4
+	TESTQ   $0x00000003, SI
+	JE      no_last_927
+	MOVQ    SI, DI
+	SUBQ    $0x00000004, DI
+	JL      no_last_927
+	VMOVUPD (CX)(DI*8), Y4
+	VMOVUPD (DX)(DI*8), Y5
+	VCMPPD  $0x1e, Y0, Y4, Y4
+	VANDPS  Y3, Y4, Y4
+	VXORPS  Y2, Y4, Y4
+	VMULPD  Y4, Y5, Y4
 
 no_last_927:
-	MOVQ SI, R12
-	SUBQ $0x00000010, R12
-	CMPQ R11, R12
+	MOVQ SI, R13
+	SUBQ $0x00000010, R13
+	CMPQ R12, R13
 	JGT  single_921
 
 unrolled_920:
-	VMOVUPD   (CX)(R11*8), Y2
-	VMOVUPD   (DX)(R11*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y5
-	VBLENDVPD Y2, Y3, Y5, Y5
-	VMOVUPD   Y5, (AX)(R11*8)
-	VMOVUPD   32(CX)(R11*8), Y2
-	VMOVUPD   32(DX)(R11*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y5
-	VBLENDVPD Y2, Y3, Y5, Y5
-	VMOVUPD   Y5, 32(AX)(R11*8)
-	VMOVUPD   64(CX)(R11*8), Y2
-	VMOVUPD   64(DX)(R11*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y5
-	VBLENDVPD Y2, Y3, Y5, Y5
-	VMOVUPD   Y5, 64(AX)(R11*8)
-	VMOVUPD   96(CX)(R11*8), Y2
-	VMOVUPD   96(DX)(R11*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y5
-	VBLENDVPD Y2, Y3, Y5, Y5
-	VMOVUPD   Y5, 96(AX)(R11*8)
-	ADDQ      $0x00000010, R11
-	CMPQ      R11, R12
-	JLE       unrolled_920
+	VMOVUPD (CX)(R12*8), Y5
+	VMOVUPD (DX)(R12*8), Y6
+	VCMPPD  $0x1e, Y0, Y5, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPD  Y5, Y6, Y5
+	VMOVUPD Y5, (AX)(R12*8)
+	VMOVUPD 32(CX)(R12*8), Y5
+	VMOVUPD 32(DX)(R12*8), Y6
+	VCMPPD  $0x1e, Y0, Y5, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPD  Y5, Y6, Y5
+	VMOVUPD Y5, 32(AX)(R12*8)
+	VMOVUPD 64(CX)(R12*8), Y5
+	VMOVUPD 64(DX)(R12*8), Y6
+	VCMPPD  $0x1e, Y0, Y5, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPD  Y5, Y6, Y5
+	VMOVUPD Y5, 64(AX)(R12*8)
+	VMOVUPD 96(CX)(R12*8), Y5
+	VMOVUPD 96(DX)(R12*8), Y6
+	VCMPPD  $0x1e, Y0, Y5, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPD  Y5, Y6, Y5
+	VMOVUPD Y5, 96(AX)(R12*8)
+	ADDQ    $0x00000010, R12
+	CMPQ    R12, R13
+	JLE     unrolled_920
 
 single_921:
-	MOVQ SI, R12
-	SUBQ $0x00000004, R12
-	CMPQ R11, R12
+	MOVQ SI, R13
+	SUBQ $0x00000004, R13
+	CMPQ R12, R13
 	JGT  remainder_923
 
 single_loop_922:
-	VMOVUPD   (CX)(R11*8), Y2
-	VMOVUPD   (DX)(R11*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y5
-	VBLENDVPD Y2, Y3, Y5, Y5
-	VMOVUPD   Y5, (AX)(R11*8)
-	ADDQ      $0x00000004, R11
-	CMPQ      R11, R12
-	JLE       single_loop_922
+	VMOVUPD (CX)(R12*8), Y5
+	VMOVUPD (DX)(R12*8), Y6
+	VCMPPD  $0x1e, Y0, Y5, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPD  Y5, Y6, Y5
+	VMOVUPD Y5, (AX)(R12*8)
+	ADDQ    $0x00000004, R12
+	CMPQ    R12, R13
+	JLE     single_loop_922
 
 remainder_923:
-	MOVQ    SI, R12
-	SUBQ    R11, R12
+	MOVQ    SI, R13
+	SUBQ    R12, R13
 	JE      span_done_924
 	CMPQ    SI, $0x00000004
 	JL      masked_928
-	VMOVUPD Y4, (AX)(R14*8)
+	VMOVUPD Y4, (AX)(DI*8)
 
 span_done_924:
-	ADDQ    R9, CX
-	ADDQ    R9, DX
-	ADDQ    R9, AX
-	INCQ    R10
-	MOVQ    R10, R11
-	SUBQ    DI, R11
-	CMOVQEQ R11, R10
+	ADDQ    R10, CX
+	ADDQ    R10, DX
+	ADDQ    R10, AX
+	INCQ    R11
+	MOVQ    R11, R12
+	SUBQ    R8, R12
+	CMOVQEQ R12, R11
 	SUBQ    SI, BX
 	JG      plane_918
 
@@ -12123,36 +12460,39 @@ planes_end_898:
 	RET
 
 two_vectors_926:
-	CMPQ      SI, $0x00000004
-	JB        general_925
-	MOVQ      SI, R11
-	SUBQ      $0x00000004, R11
-	XORQ      R12, R12
-	VMOVUPD   (CX)(R11*8), Y2
-	VMOVUPD   (DX)(R11*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y5
-	VBLENDVPD Y2, Y3, Y5, Y5
-	VMOVUPD   (CX)(R12*8), Y2
-	VMOVUPD   (DX)(R12*8), Y3
-	VCMPPD    $0x1e, Y0, Y2, Y2
-	VMULPD    Y1, Y3, Y1
-	VBLENDVPD Y2, Y3, Y1, Y1
-	VMOVUPD   Y1, (AX)(R12*8)
-	VMOVUPD   Y5, (AX)(R11*8)
-	JMP       span_done_924
+	CMPQ    SI, $0x00000004
+	JB      general_925
+	MOVQ    SI, R12
+	SUBQ    $0x00000004, R12
+	XORQ    R13, R13
+	VMOVUPD (CX)(R12*8), Y5
+	VMOVUPD (DX)(R12*8), Y6
+	VCMPPD  $0x1e, Y0, Y5, Y5
+	VANDPS  Y3, Y5, Y5
+	VXORPS  Y2, Y5, Y5
+	VMULPD  Y5, Y6, Y5
+	VMOVUPD (CX)(R13*8), Y6
+	VMOVUPD (DX)(R13*8), Y7
+	VCMPPD  $0x1e, Y0, Y6, Y6
+	VANDPS  Y3, Y6, Y3
+	VXORPS  Y2, Y3, Y3
+	VMULPD  Y3, Y7, Y2
+	VMOVUPD Y2, (AX)(R13*8)
+	VMOVUPD Y5, (AX)(R12*8)
+	JMP     span_done_924
 
 masked_928:
-	SHLQ       $0x03, R12
-	NEGQ       R12
-	LEAQ       tailmask<>+32(SB), R13
-	VMOVDQU    (R13)(R12*1), Y2
-	VMASKMOVPD (CX)(R11*8), Y2, Y3
-	VMASKMOVPD (DX)(R11*8), Y2, Y5
-	VCMPPD     $0x1e, Y0, Y3, Y3
-	VMULPD     Y1, Y5, Y1
-	VBLENDVPD  Y3, Y5, Y1, Y1
-	VMASKMOVPD Y1, Y2, (AX)(R11*8)
+	SHLQ       $0x03, R13
+	NEGQ       R13
+	LEAQ       tailmask<>+32(SB), R14
+	VMOVDQU    (R14)(R13*1), Y5
+	VMASKMOVPD (CX)(R12*8), Y5, Y6
+	VMASKMOVPD (DX)(R12*8), Y5, Y7
+	VCMPPD     $0x1e, Y0, Y6, Y6
+	VANDPS     Y3, Y6, Y3
+	VXORPS     Y2, Y3, Y3
+	VMULPD     Y3, Y7, Y2
+	VMASKMOVPD Y2, Y5, (AX)(R12*8)
 	JMP        span_done_924
 
 // func backwardPatternDxAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64)
