@@ -20723,15 +20723,39 @@ span_done_1390:
 	JMP stored_1384
 
 cached_1383:
-	XORQ BX, BX
+	XORQ      BX, BX
+	CMPQ      DX, $0x00000080
+	JB        unaligned_1391
+	CMPQ      AX, CX
+	JE        unaligned_1391
+	MOVQ      AX, SI
+	NEGQ      SI
+	ANDQ      $0x0000003f, SI
+	SHRQ      $0x02, SI
+	CMPQ      SI, DX
+	CMOVQGT   DX, SI
+	TESTQ     SI, SI
+	JE        aligned_1392
+	MOVQ      SI, DI
+	MOVQ      $-1, R8
+	BZHIQ     DI, R8, DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (CX)(BX*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(BX*4)
+	MOVQ      SI, BX
+
+aligned_1392:
+unaligned_1391:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1392
+	JGT  single_1394
 
 	PCALIGN $64
 
-unrolled_1391:
+unrolled_1393:
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -20750,26 +20774,26 @@ unrolled_1391:
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1391
+	JLE     unrolled_1393
 
-single_1392:
+single_1394:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1394
+	JGT  remainder_1396
 
-single_loop_1393:
+single_loop_1395:
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1393
+	JLE     single_loop_1395
 
-remainder_1394:
+remainder_1396:
 	SUBQ      BX, DX
-	JE        span_done_1395
+	JE        span_done_1397
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -20778,7 +20802,7 @@ remainder_1394:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1395:
+span_done_1397:
 stored_1384:
 	VZEROUPPER
 	RET
@@ -20797,9 +20821,9 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 	CMPQ   BX, $0x00000080
-	JA     short_planes_general_1397
+	JA     short_planes_general_1399
 	CMPQ   DX, $0x00
-	JE     planes_end_1396
+	JE     planes_end_1398
 	MOVQ   BX, R10
 	DECQ   R10
 	SHRQ   $0x04, R10
@@ -20812,24 +20836,24 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	KMOVW  R11, K1
 	XORQ   R11, R11
 	CMPQ   R10, $0x00
-	JE     short_planes_0_1398
+	JE     short_planes_0_1400
 	CMPQ   R10, $0x01
-	JE     short_planes_1_1399
+	JE     short_planes_1_1401
 	CMPQ   R10, $0x02
-	JE     short_planes_2_1400
+	JE     short_planes_2_1402
 	CMPQ   R10, $0x03
-	JE     short_planes_3_1401
+	JE     short_planes_3_1403
 	CMPQ   R10, $0x04
-	JE     short_planes_4_1402
+	JE     short_planes_4_1404
 	CMPQ   R10, $0x05
-	JE     short_planes_5_1403
+	JE     short_planes_5_1405
 	CMPQ   R10, $0x06
-	JE     short_planes_6_1404
+	JE     short_planes_6_1406
 	CMPQ   R10, $0x07
-	JE     short_planes_7_1405
-	JMP    short_planes_general_1397
+	JE     short_planes_7_1407
+	JMP    short_planes_general_1399
 
-short_planes_0_1398:
+short_planes_0_1400:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS.Z    (CX)(R11*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
@@ -20842,10 +20866,10 @@ short_planes_0_1398:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_0_1398
-	JMP          planes_end_1396
+	JG           short_planes_0_1400
+	JMP          planes_end_1398
 
-short_planes_1_1399:
+short_planes_1_1401:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -20862,10 +20886,10 @@ short_planes_1_1399:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_1_1399
-	JMP          planes_end_1396
+	JG           short_planes_1_1401
+	JMP          planes_end_1398
 
-short_planes_2_1400:
+short_planes_2_1402:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -20886,10 +20910,10 @@ short_planes_2_1400:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_2_1400
-	JMP          planes_end_1396
+	JG           short_planes_2_1402
+	JMP          planes_end_1398
 
-short_planes_3_1401:
+short_planes_3_1403:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -20914,10 +20938,10 @@ short_planes_3_1401:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_3_1401
-	JMP          planes_end_1396
+	JG           short_planes_3_1403
+	JMP          planes_end_1398
 
-short_planes_4_1402:
+short_planes_4_1404:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -20946,10 +20970,10 @@ short_planes_4_1402:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_4_1402
-	JMP          planes_end_1396
+	JG           short_planes_4_1404
+	JMP          planes_end_1398
 
-short_planes_5_1403:
+short_planes_5_1405:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -20982,10 +21006,10 @@ short_planes_5_1403:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_5_1403
-	JMP          planes_end_1396
+	JG           short_planes_5_1405
+	JMP          planes_end_1398
 
-short_planes_6_1404:
+short_planes_6_1406:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -21022,10 +21046,10 @@ short_planes_6_1404:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_6_1404
-	JMP          planes_end_1396
+	JG           short_planes_6_1406
+	JMP          planes_end_1398
 
-short_planes_7_1405:
+short_planes_7_1407:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -21066,24 +21090,24 @@ short_planes_7_1405:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_7_1405
-	JMP          planes_end_1396
+	JG           short_planes_7_1407
+	JMP          planes_end_1398
 
-short_planes_general_1397:
+short_planes_general_1399:
 	MOVQ DX, R10
 	SHLQ $0x02, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_1406
+	JB   cached_1408
 	CMPQ R8, $0x00000800
-	JB   cached_1406
+	JB   cached_1408
 	CMPQ AX, CX
-	JE   cached_1406
+	JE   cached_1408
 	CMPQ AX, CX
-	JE   cached_1406
+	JE   cached_1408
 	CMPQ DX, $0x00
-	JE   planes_done_1409
+	JE   planes_done_1411
 
-plane_1408:
+plane_1410:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -21093,7 +21117,7 @@ plane_1408:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1410
+	JE           aligned_1412
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -21104,13 +21128,13 @@ plane_1408:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1410:
+aligned_1412:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1412
+	JGT  single_1414
 
-unrolled_1411:
+unrolled_1413:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -21129,27 +21153,27 @@ unrolled_1411:
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1411
+	JLE      unrolled_1413
 
-single_1412:
+single_1414:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1414
+	JGT  remainder_1416
 
-single_loop_1413:
+single_loop_1415:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1413
+	JLE      single_loop_1415
 
-remainder_1414:
+remainder_1416:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1415
+	JE        span_done_1417
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21158,7 +21182,7 @@ remainder_1414:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1415:
+span_done_1417:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -21166,25 +21190,49 @@ span_done_1415:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1408
+	JG      plane_1410
 
-planes_done_1409:
+planes_done_1411:
 	SFENCE
-	JMP stored_1407
+	JMP stored_1409
 
-cached_1406:
+cached_1408:
 	CMPQ DX, $0x00
-	JE   planes_done_1417
+	JE   planes_done_1419
 
-plane_1416:
+plane_1418:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
-	MOVQ         BX, R11
-	SUBQ         $0x00000040, R11
-	CMPQ         R10, R11
-	JGT          single_1419
+	CMPQ         BX, $0x00000080
+	JB           unaligned_1420
+	CMPQ         AX, CX
+	JE           unaligned_1420
+	MOVQ         AX, R11
+	NEGQ         R11
+	ANDQ         $0x0000003f, R11
+	SHRQ         $0x02, R11
+	CMPQ         R11, BX
+	CMOVQGT      BX, R11
+	TESTQ        R11, R11
+	JE           aligned_1421
+	MOVQ         R11, R12
+	MOVQ         $-1, R13
+	BZHIQ        R12, R13, R12
+	KMOVW        R12, K1
+	VMOVUPS.Z    (CX)(R10*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(R10*4)
+	MOVQ         R11, R10
 
-unrolled_1418:
+aligned_1421:
+unaligned_1420:
+	MOVQ BX, R11
+	SUBQ $0x00000040, R11
+	CMPQ R10, R11
+	JGT  single_1423
+
+unrolled_1422:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -21203,27 +21251,27 @@ unrolled_1418:
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1418
+	JLE     unrolled_1422
 
-single_1419:
+single_1423:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1421
+	JGT  remainder_1425
 
-single_loop_1420:
+single_loop_1424:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1420
+	JLE     single_loop_1424
 
-remainder_1421:
+remainder_1425:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1422
+	JE        span_done_1426
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21232,7 +21280,7 @@ remainder_1421:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1422:
+span_done_1426:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -21240,11 +21288,11 @@ span_done_1422:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1416
+	JG      plane_1418
 
-planes_done_1417:
-stored_1407:
-planes_end_1396:
+planes_done_1419:
+stored_1409:
+planes_end_1398:
 	VZEROUPPER
 	RET
 
@@ -21262,17 +21310,17 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1424
+	JB     cached_1428
 	CMPQ   DI, $0x00000800
-	JB     cached_1424
+	JB     cached_1428
 	CMPQ   AX, CX
-	JE     cached_1424
+	JE     cached_1428
 	CMPQ   AX, CX
-	JE     cached_1424
+	JE     cached_1428
 	CMPQ   DX, $0x00
-	JE     rows_done_1427
+	JE     rows_done_1431
 
-row_1426:
+row_1430:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -21284,7 +21332,7 @@ row_1426:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1428
+	JE        aligned_1432
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -21295,13 +21343,13 @@ row_1426:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1428:
+aligned_1432:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1430
+	JGT  single_1434
 
-unrolled_1429:
+unrolled_1433:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -21320,27 +21368,27 @@ unrolled_1429:
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1429
+	JLE      unrolled_1433
 
-single_1430:
+single_1434:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1432
+	JGT  remainder_1436
 
-single_loop_1431:
+single_loop_1435:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1431
+	JLE      single_loop_1435
 
-remainder_1432:
+remainder_1436:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1433
+	JE        span_done_1437
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -21349,33 +21397,57 @@ remainder_1432:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1433:
+span_done_1437:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1426
+	JG   row_1430
 
-rows_done_1427:
+rows_done_1431:
 	SFENCE
-	JMP stored_1425
+	JMP stored_1429
 
-cached_1424:
+cached_1428:
 	CMPQ DX, $0x00
-	JE   rows_done_1435
+	JE   rows_done_1439
 
-row_1434:
-	MOVQ    SI, DI
-	CMPQ    DX, DI
-	CMOVQLT DX, DI
-	XORQ    R8, R8
-	MOVQ    DI, R9
-	SUBQ    $0x00000040, R9
-	CMPQ    R8, R9
-	JGT     single_1437
+row_1438:
+	MOVQ      SI, DI
+	CMPQ      DX, DI
+	CMOVQLT   DX, DI
+	XORQ      R8, R8
+	CMPQ      DI, $0x00000080
+	JB        unaligned_1440
+	CMPQ      AX, CX
+	JE        unaligned_1440
+	MOVQ      AX, R9
+	NEGQ      R9
+	ANDQ      $0x0000003f, R9
+	SHRQ      $0x02, R9
+	CMPQ      R9, DI
+	CMOVQGT   DI, R9
+	TESTQ     R9, R9
+	JE        aligned_1441
+	MOVQ      R9, R10
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (CX)(R8*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMULPS    (BX)(R8*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(R8*4)
+	MOVQ      R9, R8
 
-unrolled_1436:
+aligned_1441:
+unaligned_1440:
+	MOVQ DI, R9
+	SUBQ $0x00000040, R9
+	CMPQ R8, R9
+	JGT  single_1443
+
+unrolled_1442:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -21394,27 +21466,27 @@ unrolled_1436:
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1436
+	JLE     unrolled_1442
 
-single_1437:
+single_1443:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1439
+	JGT  remainder_1445
 
-single_loop_1438:
+single_loop_1444:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1438
+	JLE     single_loop_1444
 
-remainder_1439:
+remainder_1445:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1440
+	JE        span_done_1446
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -21423,16 +21495,16 @@ remainder_1439:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1440:
+span_done_1446:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1434
+	JG   row_1438
 
-rows_done_1435:
-stored_1425:
+rows_done_1439:
+stored_1429:
 	VZEROUPPER
 	RET
 
@@ -21451,36 +21523,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1441
+	JA     ring_segmented_1447
 	MOVQ   R8, R9
 
-ring_len_1442:
+ring_len_1448:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1443
+	JAE  ring_len_done_1449
 	ADDQ R8, R9
-	JMP  ring_len_1442
+	JMP  ring_len_1448
 
-ring_len_done_1443:
+ring_len_done_1449:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1444:
+ring_step_1450:
 	CMPQ R10, R9
-	JB   ring_step_done_1445
+	JB   ring_step_done_1451
 	SUBQ R9, R10
-	JMP  ring_step_1444
+	JMP  ring_step_1450
 
-ring_step_done_1445:
+ring_step_done_1451:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1446:
+ring_step_1452:
 	CMPQ R10, R9
-	JB   ring_step_done_1447
+	JB   ring_step_done_1453
 	SUBQ R9, R10
-	JMP  ring_step_1446
+	JMP  ring_step_1452
 
-ring_step_done_1447:
+ring_step_done_1453:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -21490,76 +21562,76 @@ ring_step_done_1447:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1448
+	JB      ring_short_1454
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1449
+	JNE     ring_planes_1455
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1451:
+ring_copy_1457:
 	CMPQ    AX, R10
-	JAE     ring_built_1450
+	JAE     ring_built_1456
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1452
+	JB      ring_copy_tail_1458
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1451
+	JNE     ring_copy_1457
 	XORQ    R8, R8
-	JMP     ring_copy_1451
+	JMP     ring_copy_1457
 
-ring_copy_tail_1452:
+ring_copy_tail_1458:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1451
+	JMP     ring_copy_1457
 
-ring_planes_1449:
+ring_planes_1455:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1453
+	JA   ring_long_planes_1459
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1454:
+ring_fill_1460:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1455
+	JGT          ring_fill_last_1461
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1456
+	JNE          ring_wrap_1462
 	XORQ         R8, R8
 
-ring_wrap_1456:
-	JMP ring_fill_1454
+ring_wrap_1462:
+	JMP ring_fill_1460
 
-ring_fill_last_1455:
+ring_fill_last_1461:
 	CMPQ         R11, R10
-	JAE          ring_built_1450
+	JAE          ring_built_1456
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1457
+	JNE          ring_wrap_1463
 	XORQ         R8, R8
 
-ring_wrap_1457:
-	JMP ring_fill_last_1455
+ring_wrap_1463:
+	JMP ring_fill_last_1461
 
-ring_long_planes_1453:
-ring_channel_1458:
+ring_long_planes_1459:
+ring_channel_1464:
 	CMPQ         R11, R10
-	JAE          ring_built_1450
+	JAE          ring_built_1456
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -21567,57 +21639,57 @@ ring_channel_1458:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1459:
+ring_plane_1465:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1459
+	JB      ring_plane_1465
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1460
+	JNE     ring_wrap_1466
 	XORQ    R8, R8
 
-ring_wrap_1460:
-	JMP ring_channel_1458
+ring_wrap_1466:
+	JMP ring_channel_1464
 
-ring_short_1448:
+ring_short_1454:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1461:
+ring_element_1467:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1462
+	JB   ring_element_next_1468
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1462
+	JB   ring_element_next_1468
 	XORQ R11, R11
 
-ring_element_next_1462:
+ring_element_next_1468:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1461
+	JB      ring_element_1467
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1463
+	JE      ring_exact_1469
 	SUBQ    R8, AX
 
-ring_exact_1463:
+ring_exact_1469:
 	MOVQ AX, DX
 
-ring_repeat_1464:
+ring_repeat_1470:
 	CMPQ    DX, R10
-	JAE     ring_built_1450
+	JAE     ring_built_1456
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1464
+	JMP     ring_repeat_1470
 
-ring_built_1450:
+ring_built_1456:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -21626,9 +21698,9 @@ ring_built_1450:
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 	CMPQ DX, R8
-	JGT  single_1466
+	JGT  single_1472
 
-unrolled_1465:
+unrolled_1471:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21651,15 +21723,15 @@ unrolled_1465:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1465
+	JLE     unrolled_1471
 
-single_1466:
+single_1472:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  remainder_1468
+	JGT  remainder_1474
 
-single_loop_1467:
+single_loop_1473:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21670,11 +21742,11 @@ single_loop_1467:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1467
+	JLE     single_loop_1473
 
-remainder_1468:
+remainder_1474:
 	SUBQ      DX, SI
-	JE        span_done_1469
+	JE        span_done_1475
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -21683,10 +21755,10 @@ remainder_1468:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1469:
+span_done_1475:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1441:
+ring_segmented_1447:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -21696,11 +21768,11 @@ ring_segmented_1441:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1470
+	JE   ring_rows_1476
 
-ring_segment_1471:
+ring_segment_1477:
 	CMPQ    SI, $0x00
-	JE      ring_done_1472
+	JE      ring_done_1478
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -21717,33 +21789,33 @@ ring_segment_1471:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1473:
+ring_len_1479:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1474
+	JAE  ring_len_done_1480
 	ADDQ R9, R11
-	JMP  ring_len_1473
+	JMP  ring_len_1479
 
-ring_len_done_1474:
+ring_len_done_1480:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1475:
+ring_step_1481:
 	CMPQ R12, R11
-	JB   ring_step_done_1476
+	JB   ring_step_done_1482
 	SUBQ R11, R12
-	JMP  ring_step_1475
+	JMP  ring_step_1481
 
-ring_step_done_1476:
+ring_step_done_1482:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1477:
+ring_step_1483:
 	CMPQ R12, R11
-	JB   ring_step_done_1478
+	JB   ring_step_done_1484
 	SUBQ R11, R12
-	JMP  ring_step_1477
+	JMP  ring_step_1483
 
-ring_step_done_1478:
+ring_step_done_1484:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -21753,76 +21825,76 @@ ring_step_done_1478:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1479
+	JB      ring_short_1485
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1480
+	JNE     ring_planes_1486
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1482:
+ring_copy_1488:
 	CMPQ    R8, AX
-	JAE     ring_built_1481
+	JAE     ring_built_1487
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1483
+	JB      ring_copy_tail_1489
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1482
+	JNE     ring_copy_1488
 	XORQ    R9, R9
-	JMP     ring_copy_1482
+	JMP     ring_copy_1488
 
-ring_copy_tail_1483:
+ring_copy_tail_1489:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1482
+	JMP     ring_copy_1488
 
-ring_planes_1480:
+ring_planes_1486:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1484
+	JA   ring_long_planes_1490
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1485:
+ring_fill_1491:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1486
+	JGT          ring_fill_last_1492
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1487
+	JNE          ring_wrap_1493
 	XORQ         R9, R9
 
-ring_wrap_1487:
-	JMP ring_fill_1485
+ring_wrap_1493:
+	JMP ring_fill_1491
 
-ring_fill_last_1486:
+ring_fill_last_1492:
 	CMPQ         R11, AX
-	JAE          ring_built_1481
+	JAE          ring_built_1487
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1488
+	JNE          ring_wrap_1494
 	XORQ         R9, R9
 
-ring_wrap_1488:
-	JMP ring_fill_last_1486
+ring_wrap_1494:
+	JMP ring_fill_last_1492
 
-ring_long_planes_1484:
-ring_channel_1489:
+ring_long_planes_1490:
+ring_channel_1495:
 	CMPQ         R11, AX
-	JAE          ring_built_1481
+	JAE          ring_built_1487
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -21830,57 +21902,57 @@ ring_channel_1489:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1490:
+ring_plane_1496:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1490
+	JB      ring_plane_1496
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1491
+	JNE     ring_wrap_1497
 	XORQ    R9, R9
 
-ring_wrap_1491:
-	JMP ring_channel_1489
+ring_wrap_1497:
+	JMP ring_channel_1495
 
-ring_short_1479:
+ring_short_1485:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1492:
+ring_element_1498:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1493
+	JB   ring_element_next_1499
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1493
+	JB   ring_element_next_1499
 	XORQ R11, R11
 
-ring_element_next_1493:
+ring_element_next_1499:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1492
+	JB      ring_element_1498
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1494
+	JE      ring_exact_1500
 	SUBQ    R9, DX
 
-ring_exact_1494:
+ring_exact_1500:
 	MOVQ DX, R8
 
-ring_repeat_1495:
+ring_repeat_1501:
 	CMPQ    R8, AX
-	JAE     ring_built_1481
+	JAE     ring_built_1487
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1495
+	JMP     ring_repeat_1501
 
-ring_built_1481:
+ring_built_1487:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -21890,9 +21962,9 @@ ring_built_1481:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1497
+	JGT  single_1503
 
-unrolled_1496:
+unrolled_1502:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21915,15 +21987,15 @@ unrolled_1496:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1496
+	JLE     unrolled_1502
 
-single_1497:
+single_1503:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1499
+	JGT  remainder_1505
 
-single_loop_1498:
+single_loop_1504:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21934,11 +22006,11 @@ single_loop_1498:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1498
+	JLE     single_loop_1504
 
-remainder_1499:
+remainder_1505:
 	SUBQ      R8, DX
-	JE        span_done_1500
+	JE        span_done_1506
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -21947,7 +22019,7 @@ remainder_1499:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1500:
+span_done_1506:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -21958,18 +22030,18 @@ span_done_1500:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1501
+	JNE  ring_next_1507
 	XORQ AX, AX
 
-ring_next_1501:
+ring_next_1507:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1471
+	JMP  ring_segment_1477
 
-ring_done_1472:
+ring_done_1478:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1470:
-ring_block_1502:
+ring_rows_1476:
+ring_block_1508:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -21985,33 +22057,33 @@ ring_block_1502:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1503:
+ring_len_1509:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1504
+	JAE  ring_len_done_1510
 	ADDQ BX, SI
-	JMP  ring_len_1503
+	JMP  ring_len_1509
 
-ring_len_done_1504:
+ring_len_done_1510:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1505:
+ring_step_1511:
 	CMPQ R8, SI
-	JB   ring_step_done_1506
+	JB   ring_step_done_1512
 	SUBQ SI, R8
-	JMP  ring_step_1505
+	JMP  ring_step_1511
 
-ring_step_done_1506:
+ring_step_done_1512:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1507:
+ring_step_1513:
 	CMPQ R8, SI
-	JB   ring_step_done_1508
+	JB   ring_step_done_1514
 	SUBQ SI, R8
-	JMP  ring_step_1507
+	JMP  ring_step_1513
 
-ring_step_done_1508:
+ring_step_done_1514:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -22022,76 +22094,76 @@ ring_step_done_1508:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1509
+	JB      ring_short_1515
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1510
+	JNE     ring_planes_1516
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1512:
+ring_copy_1518:
 	CMPQ    BX, R8
-	JAE     ring_built_1511
+	JAE     ring_built_1517
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1513
+	JB      ring_copy_tail_1519
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1512
+	JNE     ring_copy_1518
 	XORQ    R9, R9
-	JMP     ring_copy_1512
+	JMP     ring_copy_1518
 
-ring_copy_tail_1513:
+ring_copy_tail_1519:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1512
+	JMP     ring_copy_1518
 
-ring_planes_1510:
+ring_planes_1516:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1514
+	JA   ring_long_planes_1520
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1515:
+ring_fill_1521:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1516
+	JGT          ring_fill_last_1522
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1517
+	JNE          ring_wrap_1523
 	XORQ         BX, BX
 
-ring_wrap_1517:
-	JMP ring_fill_1515
+ring_wrap_1523:
+	JMP ring_fill_1521
 
-ring_fill_last_1516:
+ring_fill_last_1522:
 	CMPQ         R9, R8
-	JAE          ring_built_1511
+	JAE          ring_built_1517
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1518
+	JNE          ring_wrap_1524
 	XORQ         BX, BX
 
-ring_wrap_1518:
-	JMP ring_fill_last_1516
+ring_wrap_1524:
+	JMP ring_fill_last_1522
 
-ring_long_planes_1514:
-ring_channel_1519:
+ring_long_planes_1520:
+ring_channel_1525:
 	CMPQ         R9, R8
-	JAE          ring_built_1511
+	JAE          ring_built_1517
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -22099,57 +22171,57 @@ ring_channel_1519:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1520:
+ring_plane_1526:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1520
+	JB      ring_plane_1526
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1521
+	JNE     ring_wrap_1527
 	XORQ    BX, BX
 
-ring_wrap_1521:
-	JMP ring_channel_1519
+ring_wrap_1527:
+	JMP ring_channel_1525
 
-ring_short_1509:
+ring_short_1515:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1522:
+ring_element_1528:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1523
+	JB   ring_element_next_1529
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1523
+	JB   ring_element_next_1529
 	XORQ R9, R9
 
-ring_element_next_1523:
+ring_element_next_1529:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1522
+	JB      ring_element_1528
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1524
+	JE      ring_exact_1530
 	SUBQ    BX, DX
 
-ring_exact_1524:
+ring_exact_1530:
 	MOVQ DX, BX
 
-ring_repeat_1525:
+ring_repeat_1531:
 	CMPQ    BX, R8
-	JAE     ring_built_1511
+	JAE     ring_built_1517
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1525
+	JMP     ring_repeat_1531
 
-ring_built_1511:
+ring_built_1517:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -22158,9 +22230,9 @@ ring_built_1511:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1526:
+ring_row_1532:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1527
+	JE   ring_rows_done_1533
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -22170,9 +22242,9 @@ ring_row_1526:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1529
+	JGT  single_1535
 
-unrolled_1528:
+unrolled_1534:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22195,15 +22267,15 @@ unrolled_1528:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1528
+	JLE     unrolled_1534
 
-single_1529:
+single_1535:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1531
+	JGT  remainder_1537
 
-single_loop_1530:
+single_loop_1536:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22214,11 +22286,11 @@ single_loop_1530:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1530
+	JLE     single_loop_1536
 
-remainder_1531:
+remainder_1537:
 	SUBQ      R8, DX
-	JE        span_done_1532
+	JE        span_done_1538
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -22227,20 +22299,20 @@ remainder_1531:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1532:
+span_done_1538:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1526
+	JMP   ring_row_1532
 
-ring_rows_done_1527:
+ring_rows_done_1533:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1502
+	JMP  ring_block_1508
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -22266,11 +22338,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1533
+	JB           cached_1539
 	CMPQ         AX, DX
-	JE           cached_1533
+	JE           cached_1539
 	CMPQ         AX, CX
-	JE           cached_1533
+	JE           cached_1539
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -22279,7 +22351,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1535
+	JE           aligned_1541
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -22298,15 +22370,15 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1535:
+aligned_1541:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1537
+	JGT  single_1543
 
 	PCALIGN $64
 
-unrolled_1536:
+unrolled_1542:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22357,15 +22429,15 @@ unrolled_1536:
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1536
+	JLE         unrolled_1542
 
-single_1537:
+single_1543:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1539
+	JGT  remainder_1545
 
-single_loop_1538:
+single_loop_1544:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22380,11 +22452,11 @@ single_loop_1538:
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1538
+	JLE         single_loop_1544
 
-remainder_1539:
+remainder_1545:
 	SUBQ        SI, BX
-	JE          span_done_1540
+	JE          span_done_1546
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -22401,20 +22473,20 @@ remainder_1539:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1540:
+span_done_1546:
 	SFENCE
-	JMP stored_1534
+	JMP stored_1540
 
-cached_1533:
+cached_1539:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1542
+	JGT  single_1548
 
 	PCALIGN $64
 
-unrolled_1541:
+unrolled_1547:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22465,15 +22537,15 @@ unrolled_1541:
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1541
+	JLE         unrolled_1547
 
-single_1542:
+single_1548:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1544
+	JGT  remainder_1550
 
-single_loop_1543:
+single_loop_1549:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22488,11 +22560,11 @@ single_loop_1543:
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1543
+	JLE         single_loop_1549
 
-remainder_1544:
+remainder_1550:
 	SUBQ        SI, BX
-	JE          span_done_1545
+	JE          span_done_1551
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -22509,8 +22581,8 @@ remainder_1544:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1545:
-stored_1534:
+span_done_1551:
+stored_1540:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22546,17 +22618,17 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1547
+	JB     cached_1553
 	CMPQ   R10, $0x00000800
-	JB     cached_1547
+	JB     cached_1553
 	CMPQ   AX, DX
-	JE     cached_1547
+	JE     cached_1553
 	CMPQ   AX, CX
-	JE     cached_1547
+	JE     cached_1553
 	CMPQ   BX, $0x00
-	JE     planes_done_1550
+	JE     planes_done_1556
 
-plane_1549:
+plane_1555:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -22574,7 +22646,7 @@ plane_1549:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1551
+	JE           aligned_1557
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -22593,13 +22665,13 @@ plane_1549:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1551:
+aligned_1557:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1553
+	JGT  single_1559
 
-unrolled_1552:
+unrolled_1558:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22650,15 +22722,15 @@ unrolled_1552:
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1552
+	JLE         unrolled_1558
 
-single_1553:
+single_1559:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1555
+	JGT  remainder_1561
 
-single_loop_1554:
+single_loop_1560:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22673,12 +22745,12 @@ single_loop_1554:
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1554
+	JLE         single_loop_1560
 
-remainder_1555:
+remainder_1561:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1556
+	JE          span_done_1562
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -22695,7 +22767,7 @@ remainder_1555:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1556:
+span_done_1562:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22719,17 +22791,17 @@ span_done_1556:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1549
+	JG            plane_1555
 
-planes_done_1550:
+planes_done_1556:
 	SFENCE
-	JMP stored_1548
+	JMP stored_1554
 
-cached_1547:
+cached_1553:
 	CMPQ BX, $0x00
-	JE   planes_done_1558
+	JE   planes_done_1564
 
-plane_1557:
+plane_1563:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -22743,9 +22815,9 @@ plane_1557:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 	CMPQ         R12, R13
-	JGT          single_1560
+	JGT          single_1566
 
-unrolled_1559:
+unrolled_1565:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22796,15 +22868,15 @@ unrolled_1559:
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1559
+	JLE         unrolled_1565
 
-single_1560:
+single_1566:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1562
+	JGT  remainder_1568
 
-single_loop_1561:
+single_loop_1567:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22819,12 +22891,12 @@ single_loop_1561:
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1561
+	JLE         single_loop_1567
 
-remainder_1562:
+remainder_1568:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1563
+	JE          span_done_1569
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -22841,7 +22913,7 @@ remainder_1562:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1563:
+span_done_1569:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22865,10 +22937,10 @@ span_done_1563:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1557
+	JG            plane_1563
 
-planes_done_1558:
-stored_1548:
+planes_done_1564:
+stored_1554:
 	VZEROUPPER
 	RET
 
@@ -22888,17 +22960,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1565
+	JB     cached_1571
 	CMPQ   R9, $0x00000800
-	JB     cached_1565
+	JB     cached_1571
 	CMPQ   AX, DX
-	JE     cached_1565
+	JE     cached_1571
 	CMPQ   AX, CX
-	JE     cached_1565
+	JE     cached_1571
 	CMPQ   BX, $0x00
-	JE     rows_done_1568
+	JE     rows_done_1574
 
-row_1567:
+row_1573:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -22910,7 +22982,7 @@ row_1567:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1569
+	JE          aligned_1575
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -22933,13 +23005,13 @@ row_1567:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1569:
+aligned_1575:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1571
+	JGT  single_1577
 
-unrolled_1570:
+unrolled_1576:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23006,15 +23078,15 @@ unrolled_1570:
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1570
+	JLE         unrolled_1576
 
-single_1571:
+single_1577:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1573
+	JGT  remainder_1579
 
-single_loop_1572:
+single_loop_1578:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23033,12 +23105,12 @@ single_loop_1572:
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1572
+	JLE         single_loop_1578
 
-remainder_1573:
+remainder_1579:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1574
+	JE          span_done_1580
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23059,24 +23131,24 @@ remainder_1573:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1574:
+span_done_1580:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1567
+	JG   row_1573
 
-rows_done_1568:
+rows_done_1574:
 	SFENCE
-	JMP stored_1566
+	JMP stored_1572
 
-cached_1565:
+cached_1571:
 	CMPQ BX, $0x00
-	JE   rows_done_1576
+	JE   rows_done_1582
 
-row_1575:
+row_1581:
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -23084,9 +23156,9 @@ row_1575:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 	CMPQ    R10, R11
-	JGT     single_1578
+	JGT     single_1584
 
-unrolled_1577:
+unrolled_1583:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23153,15 +23225,15 @@ unrolled_1577:
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1577
+	JLE         unrolled_1583
 
-single_1578:
+single_1584:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1580
+	JGT  remainder_1586
 
-single_loop_1579:
+single_loop_1585:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23180,12 +23252,12 @@ single_loop_1579:
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1579
+	JLE         single_loop_1585
 
-remainder_1580:
+remainder_1586:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1581
+	JE          span_done_1587
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23206,17 +23278,17 @@ remainder_1580:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1581:
+span_done_1587:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1575
+	JG   row_1581
 
-rows_done_1576:
-stored_1566:
+rows_done_1582:
+stored_1572:
 	VZEROUPPER
 	RET
 
@@ -23239,36 +23311,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1582
+	JA     ring_segmented_1588
 	MOVQ   R10, R11
 
-ring_len_1583:
+ring_len_1589:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1584
+	JAE  ring_len_done_1590
 	ADDQ R10, R11
-	JMP  ring_len_1583
+	JMP  ring_len_1589
 
-ring_len_done_1584:
+ring_len_done_1590:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1585:
+ring_step_1591:
 	CMPQ R12, R11
-	JB   ring_step_done_1586
+	JB   ring_step_done_1592
 	SUBQ R11, R12
-	JMP  ring_step_1585
+	JMP  ring_step_1591
 
-ring_step_done_1586:
+ring_step_done_1592:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1587:
+ring_step_1593:
 	CMPQ R12, R11
-	JB   ring_step_done_1588
+	JB   ring_step_done_1594
 	SUBQ R11, R12
-	JMP  ring_step_1587
+	JMP  ring_step_1593
 
-ring_step_done_1588:
+ring_step_done_1594:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -23278,76 +23350,76 @@ ring_step_done_1588:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1589
+	JB      ring_short_1595
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1590
+	JNE     ring_planes_1596
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1592:
+ring_copy_1598:
 	CMPQ    R8, R12
-	JAE     ring_built_1591
+	JAE     ring_built_1597
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1593
+	JB      ring_copy_tail_1599
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1592
+	JNE     ring_copy_1598
 	XORQ    R10, R10
-	JMP     ring_copy_1592
+	JMP     ring_copy_1598
 
-ring_copy_tail_1593:
+ring_copy_tail_1599:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1592
+	JMP     ring_copy_1598
 
-ring_planes_1590:
+ring_planes_1596:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1594
+	JA   ring_long_planes_1600
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1595:
+ring_fill_1601:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1596
+	JGT          ring_fill_last_1602
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1597
+	JNE          ring_wrap_1603
 	XORQ         R10, R10
 
-ring_wrap_1597:
-	JMP ring_fill_1595
+ring_wrap_1603:
+	JMP ring_fill_1601
 
-ring_fill_last_1596:
+ring_fill_last_1602:
 	CMPQ         R13, R12
-	JAE          ring_built_1591
+	JAE          ring_built_1597
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1598
+	JNE          ring_wrap_1604
 	XORQ         R10, R10
 
-ring_wrap_1598:
-	JMP ring_fill_last_1596
+ring_wrap_1604:
+	JMP ring_fill_last_1602
 
-ring_long_planes_1594:
-ring_channel_1599:
+ring_long_planes_1600:
+ring_channel_1605:
 	CMPQ         R13, R12
-	JAE          ring_built_1591
+	JAE          ring_built_1597
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -23355,57 +23427,57 @@ ring_channel_1599:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1600:
+ring_plane_1606:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1600
+	JB      ring_plane_1606
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1601
+	JNE     ring_wrap_1607
 	XORQ    R10, R10
 
-ring_wrap_1601:
-	JMP ring_channel_1599
+ring_wrap_1607:
+	JMP ring_channel_1605
 
-ring_short_1589:
+ring_short_1595:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1602:
+ring_element_1608:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1603
+	JB   ring_element_next_1609
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1603
+	JB   ring_element_next_1609
 	XORQ R13, R13
 
-ring_element_next_1603:
+ring_element_next_1609:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1602
+	JB      ring_element_1608
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1604
+	JE      ring_exact_1610
 	SUBQ    R10, R8
 
-ring_exact_1604:
+ring_exact_1610:
 	MOVQ R8, R9
 
-ring_repeat_1605:
+ring_repeat_1611:
 	CMPQ    R9, R12
-	JAE     ring_built_1591
+	JAE     ring_built_1597
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1605
+	JMP     ring_repeat_1611
 
-ring_built_1591:
+ring_built_1597:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -23421,22 +23493,22 @@ ring_built_1591:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1606:
+sums_zero_1612:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1607
+	JAE     sums_zeroed_1613
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1606
+	JMP     sums_zero_1612
 
-sums_zeroed_1607:
+sums_zeroed_1613:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1609
+	JGT  single_1615
 
-unrolled_1608:
+unrolled_1614:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -23507,15 +23579,15 @@ unrolled_1608:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
 	CMPQ        R9, R10
-	JLE         unrolled_1608
+	JLE         unrolled_1614
 
-single_1609:
+single_1615:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1611
+	JGT  remainder_1617
 
-single_loop_1610:
+single_loop_1616:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -23538,11 +23610,11 @@ single_loop_1610:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         single_loop_1610
+	JLE         single_loop_1616
 
-remainder_1611:
+remainder_1617:
 	SUBQ        R9, DI
-	JE          span_done_1612
+	JE          span_done_1618
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -23563,78 +23635,78 @@ remainder_1611:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1612:
+span_done_1618:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1614
+	JLE   fold_ext_done_1620
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1615
+	JA    fold_ext_scalar_1621
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1613:
+fold_ext_1619:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1614
+	JBE     fold_ext_done_1620
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1613
+	JMP     fold_ext_1619
 
-fold_ext_scalar_1615:
+fold_ext_scalar_1621:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1616:
+fold_ext_element_1622:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1617
+	JBE    fold_ext_element_done_1623
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1616
+	JMP    fold_ext_element_1622
 
-fold_ext_element_done_1617:
-fold_ext_done_1614:
-fold_1618:
+fold_ext_element_done_1623:
+fold_ext_done_1620:
+fold_1624:
 	CMPQ   DX, AX
-	JBE    fold_done_1619
+	JBE    fold_done_1625
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1618
+	JMP    fold_1624
 
-fold_done_1619:
+fold_done_1625:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1620
+	JNE  sums_planes_1626
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1622:
+sums_vector_1628:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1623
+	JGT       sums_scalar_1629
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1622
+	JMP       sums_vector_1628
 
-sums_scalar_1623:
+sums_scalar_1629:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1621
+	JE        sums_done_1627
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -23642,18 +23714,18 @@ sums_scalar_1623:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1623
+	JMP       sums_scalar_1629
 
-sums_planes_1620:
+sums_planes_1626:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1624:
+sums_group_1630:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1626
+	JB     sums_single_1632
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23662,7 +23734,7 @@ sums_group_1624:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1625:
+sums_group_plane_1631:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -23671,7 +23743,7 @@ sums_group_plane_1625:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1625
+	JB        sums_group_plane_1631
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -23696,32 +23768,32 @@ sums_group_plane_1625:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1624
+	JMP       sums_group_1630
 
-sums_single_1626:
+sums_single_1632:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1621
+	JE     sums_done_1627
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1627:
+sums_single_plane_1633:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1627
+	JB        sums_single_plane_1633
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1626
+	JMP       sums_single_1632
 
-sums_done_1621:
+sums_done_1627:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1582:
+ring_segmented_1588:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -23731,7 +23803,7 @@ ring_segmented_1582:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1629:
+ring_block_1635:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -23747,33 +23819,33 @@ ring_block_1629:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1630:
+ring_len_1636:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1631
+	JAE  ring_len_done_1637
 	ADDQ DI, R8
-	JMP  ring_len_1630
+	JMP  ring_len_1636
 
-ring_len_done_1631:
+ring_len_done_1637:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1632:
+ring_step_1638:
 	CMPQ R9, R8
-	JB   ring_step_done_1633
+	JB   ring_step_done_1639
 	SUBQ R8, R9
-	JMP  ring_step_1632
+	JMP  ring_step_1638
 
-ring_step_done_1633:
+ring_step_done_1639:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1634:
+ring_step_1640:
 	CMPQ R9, R8
-	JB   ring_step_done_1635
+	JB   ring_step_done_1641
 	SUBQ R8, R9
-	JMP  ring_step_1634
+	JMP  ring_step_1640
 
-ring_step_done_1635:
+ring_step_done_1641:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -23784,76 +23856,76 @@ ring_step_done_1635:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1636
+	JB      ring_short_1642
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1637
+	JNE     ring_planes_1643
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1639:
+ring_copy_1645:
 	CMPQ    DI, R9
-	JAE     ring_built_1638
+	JAE     ring_built_1644
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1640
+	JB      ring_copy_tail_1646
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1639
+	JNE     ring_copy_1645
 	XORQ    R10, R10
-	JMP     ring_copy_1639
+	JMP     ring_copy_1645
 
-ring_copy_tail_1640:
+ring_copy_tail_1646:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1639
+	JMP     ring_copy_1645
 
-ring_planes_1637:
+ring_planes_1643:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1641
+	JA   ring_long_planes_1647
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1642:
+ring_fill_1648:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1643
+	JGT          ring_fill_last_1649
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1644
+	JNE          ring_wrap_1650
 	XORQ         DI, DI
 
-ring_wrap_1644:
-	JMP ring_fill_1642
+ring_wrap_1650:
+	JMP ring_fill_1648
 
-ring_fill_last_1643:
+ring_fill_last_1649:
 	CMPQ         R10, R9
-	JAE          ring_built_1638
+	JAE          ring_built_1644
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1645
+	JNE          ring_wrap_1651
 	XORQ         DI, DI
 
-ring_wrap_1645:
-	JMP ring_fill_last_1643
+ring_wrap_1651:
+	JMP ring_fill_last_1649
 
-ring_long_planes_1641:
-ring_channel_1646:
+ring_long_planes_1647:
+ring_channel_1652:
 	CMPQ         R10, R9
-	JAE          ring_built_1638
+	JAE          ring_built_1644
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -23861,57 +23933,57 @@ ring_channel_1646:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1647:
+ring_plane_1653:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1647
+	JB      ring_plane_1653
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1648
+	JNE     ring_wrap_1654
 	XORQ    DI, DI
 
-ring_wrap_1648:
-	JMP ring_channel_1646
+ring_wrap_1654:
+	JMP ring_channel_1652
 
-ring_short_1636:
+ring_short_1642:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1649:
+ring_element_1655:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1650
+	JB   ring_element_next_1656
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1650
+	JB   ring_element_next_1656
 	XORQ R10, R10
 
-ring_element_next_1650:
+ring_element_next_1656:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1649
+	JB      ring_element_1655
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1651
+	JE      ring_exact_1657
 	SUBQ    DI, SI
 
-ring_exact_1651:
+ring_exact_1657:
 	MOVQ SI, DI
 
-ring_repeat_1652:
+ring_repeat_1658:
 	CMPQ    DI, R9
-	JAE     ring_built_1638
+	JAE     ring_built_1644
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1652
+	JMP     ring_repeat_1658
 
-ring_built_1638:
+ring_built_1644:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -23937,26 +24009,26 @@ ring_built_1638:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1653:
+sums_zero_1659:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1654
+	JAE     sums_zeroed_1660
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1653
+	JMP     sums_zero_1659
 
-sums_zeroed_1654:
-ring_row_1655:
+sums_zeroed_1660:
+ring_row_1661:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1656
+	JE   ring_rows_done_1662
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1658
+	JGT  single_1664
 
-unrolled_1657:
+unrolled_1663:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -24027,15 +24099,15 @@ unrolled_1657:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1657
+	JLE         unrolled_1663
 
-single_1658:
+single_1664:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1660
+	JGT  remainder_1666
 
-single_loop_1659:
+single_loop_1665:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -24058,11 +24130,11 @@ single_loop_1659:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1659
+	JLE         single_loop_1665
 
-remainder_1660:
+remainder_1666:
 	SUBQ        R10, R9
-	JE          span_done_1661
+	JE          span_done_1667
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -24083,7 +24155,7 @@ remainder_1660:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1661:
+span_done_1667:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -24091,9 +24163,9 @@ span_done_1661:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1655
+	JMP   ring_row_1661
 
-ring_rows_done_1656:
+ring_rows_done_1662:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -24101,71 +24173,71 @@ ring_rows_done_1656:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1663
+	JLE  fold_ext_done_1669
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1664
+	JA   fold_ext_scalar_1670
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1662:
+fold_ext_1668:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1663
+	JBE     fold_ext_done_1669
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1662
+	JMP     fold_ext_1668
 
-fold_ext_scalar_1664:
+fold_ext_scalar_1670:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1665:
+fold_ext_element_1671:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1666
+	JBE    fold_ext_element_done_1672
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1665
+	JMP    fold_ext_element_1671
 
-fold_ext_element_done_1666:
-fold_ext_done_1663:
-fold_1667:
+fold_ext_element_done_1672:
+fold_ext_done_1669:
+fold_1673:
 	CMPQ   DI, SI
-	JBE    fold_done_1668
+	JBE    fold_done_1674
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1667
+	JMP    fold_1673
 
-fold_done_1668:
+fold_done_1674:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1669
+	JNE  sums_planes_1675
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1671:
+sums_vector_1677:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1672
+	JGT       sums_scalar_1678
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1671
+	JMP       sums_vector_1677
 
-sums_scalar_1672:
+sums_scalar_1678:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1670
+	JE        sums_done_1676
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -24173,18 +24245,18 @@ sums_scalar_1672:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1672
+	JMP       sums_scalar_1678
 
-sums_planes_1669:
+sums_planes_1675:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1673:
+sums_group_1679:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1675
+	JB     sums_single_1681
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24193,7 +24265,7 @@ sums_group_1673:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1674:
+sums_group_plane_1680:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -24202,7 +24274,7 @@ sums_group_plane_1674:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1674
+	JB        sums_group_plane_1680
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -24227,32 +24299,32 @@ sums_group_plane_1674:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1673
+	JMP       sums_group_1679
 
-sums_single_1675:
+sums_single_1681:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1670
+	JE     sums_done_1676
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1676:
+sums_single_plane_1682:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1676
+	JB        sums_single_plane_1682
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1675
+	JMP       sums_single_1681
 
-sums_done_1670:
+sums_done_1676:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1629
+	JMP  ring_block_1635
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -24270,11 +24342,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1677
+	JB           cached_1683
 	CMPQ         AX, DX
-	JE           cached_1677
+	JE           cached_1683
 	CMPQ         AX, CX
-	JE           cached_1677
+	JE           cached_1683
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -24283,7 +24355,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1679
+	JE           aligned_1685
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -24295,15 +24367,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1679:
+aligned_1685:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1681
+	JGT  single_1687
 
 	PCALIGN $64
 
-unrolled_1680:
+unrolled_1686:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -24326,15 +24398,15 @@ unrolled_1680:
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
 	CMPQ     SI, DI
-	JLE      unrolled_1680
+	JLE      unrolled_1686
 
-single_1681:
+single_1687:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1683
+	JGT  remainder_1689
 
-single_loop_1682:
+single_loop_1688:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -24342,11 +24414,11 @@ single_loop_1682:
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      single_loop_1682
+	JLE      single_loop_1688
 
-remainder_1683:
+remainder_1689:
 	SUBQ      SI, BX
-	JE        span_done_1684
+	JE        span_done_1690
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -24356,20 +24428,47 @@ remainder_1683:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1684:
+span_done_1690:
 	SFENCE
-	JMP stored_1678
+	JMP stored_1684
 
-cached_1677:
-	XORQ SI, SI
+cached_1683:
+	XORQ      SI, SI
+	CMPQ      BX, $0x00000080
+	JB        unaligned_1691
+	CMPQ      AX, CX
+	JE        unaligned_1691
+	CMPQ      AX, DX
+	JE        unaligned_1691
+	MOVQ      AX, DI
+	NEGQ      DI
+	ANDQ      $0x0000003f, DI
+	SHRQ      $0x02, DI
+	CMPQ      DI, BX
+	CMOVQGT   BX, DI
+	TESTQ     DI, DI
+	JE        aligned_1692
+	MOVQ      DI, R8
+	MOVQ      $-1, R9
+	BZHIQ     R8, R9, R8
+	KMOVW     R8, K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(SI*4), K1, Z2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(SI*4)
+	MOVQ      DI, SI
+
+aligned_1692:
+unaligned_1691:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1686
+	JGT  single_1694
 
 	PCALIGN $64
 
-unrolled_1685:
+unrolled_1693:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -24392,15 +24491,15 @@ unrolled_1685:
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	CMPQ    SI, DI
-	JLE     unrolled_1685
+	JLE     unrolled_1693
 
-single_1686:
+single_1694:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1688
+	JGT  remainder_1696
 
-single_loop_1687:
+single_loop_1695:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -24408,11 +24507,11 @@ single_loop_1687:
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, DI
-	JLE     single_loop_1687
+	JLE     single_loop_1695
 
-remainder_1688:
+remainder_1696:
 	SUBQ      SI, BX
-	JE        span_done_1689
+	JE        span_done_1697
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -24422,8 +24521,8 @@ remainder_1688:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1689:
-stored_1678:
+span_done_1697:
+stored_1684:
 	VZEROUPPER
 	RET
 
@@ -24442,9 +24541,9 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ   $0x02, R9
 	XORQ   R10, R10
 	CMPQ   SI, $0x00000080
-	JA     short_planes_general_1691
+	JA     short_planes_general_1699
 	CMPQ   BX, $0x00
-	JE     planes_end_1690
+	JE     planes_end_1698
 	MOVQ   SI, R11
 	DECQ   R11
 	SHRQ   $0x04, R11
@@ -24457,24 +24556,24 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	KMOVW  R12, K1
 	XORQ   R12, R12
 	CMPQ   R11, $0x00
-	JE     short_planes_0_1692
+	JE     short_planes_0_1700
 	CMPQ   R11, $0x01
-	JE     short_planes_1_1693
+	JE     short_planes_1_1701
 	CMPQ   R11, $0x02
-	JE     short_planes_2_1694
+	JE     short_planes_2_1702
 	CMPQ   R11, $0x03
-	JE     short_planes_3_1695
+	JE     short_planes_3_1703
 	CMPQ   R11, $0x04
-	JE     short_planes_4_1696
+	JE     short_planes_4_1704
 	CMPQ   R11, $0x05
-	JE     short_planes_5_1697
+	JE     short_planes_5_1705
 	CMPQ   R11, $0x06
-	JE     short_planes_6_1698
+	JE     short_planes_6_1706
 	CMPQ   R11, $0x07
-	JE     short_planes_7_1699
-	JMP    short_planes_general_1691
+	JE     short_planes_7_1707
+	JMP    short_planes_general_1699
 
-short_planes_0_1692:
+short_planes_0_1700:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS.Z    (CX)(R12*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
@@ -24489,10 +24588,10 @@ short_planes_0_1692:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_0_1692
-	JMP          planes_end_1690
+	JG           short_planes_0_1700
+	JMP          planes_end_1698
 
-short_planes_1_1693:
+short_planes_1_1701:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24512,10 +24611,10 @@ short_planes_1_1693:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_1_1693
-	JMP          planes_end_1690
+	JG           short_planes_1_1701
+	JMP          planes_end_1698
 
-short_planes_2_1694:
+short_planes_2_1702:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24540,10 +24639,10 @@ short_planes_2_1694:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_2_1694
-	JMP          planes_end_1690
+	JG           short_planes_2_1702
+	JMP          planes_end_1698
 
-short_planes_3_1695:
+short_planes_3_1703:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24573,10 +24672,10 @@ short_planes_3_1695:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_3_1695
-	JMP          planes_end_1690
+	JG           short_planes_3_1703
+	JMP          planes_end_1698
 
-short_planes_4_1696:
+short_planes_4_1704:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24611,10 +24710,10 @@ short_planes_4_1696:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_4_1696
-	JMP          planes_end_1690
+	JG           short_planes_4_1704
+	JMP          planes_end_1698
 
-short_planes_5_1697:
+short_planes_5_1705:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24654,10 +24753,10 @@ short_planes_5_1697:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_5_1697
-	JMP          planes_end_1690
+	JG           short_planes_5_1705
+	JMP          planes_end_1698
 
-short_planes_6_1698:
+short_planes_6_1706:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24702,10 +24801,10 @@ short_planes_6_1698:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_6_1698
-	JMP          planes_end_1690
+	JG           short_planes_6_1706
+	JMP          planes_end_1698
 
-short_planes_7_1699:
+short_planes_7_1707:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24755,24 +24854,24 @@ short_planes_7_1699:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_7_1699
-	JMP          planes_end_1690
+	JG           short_planes_7_1707
+	JMP          planes_end_1698
 
-short_planes_general_1691:
+short_planes_general_1699:
 	MOVQ BX, R11
 	SHLQ $0x02, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_1700
+	JB   cached_1708
 	CMPQ R9, $0x00000800
-	JB   cached_1700
+	JB   cached_1708
 	CMPQ AX, DX
-	JE   cached_1700
+	JE   cached_1708
 	CMPQ AX, CX
-	JE   cached_1700
+	JE   cached_1708
 	CMPQ BX, $0x00
-	JE   planes_done_1703
+	JE   planes_done_1711
 
-plane_1702:
+plane_1710:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -24782,7 +24881,7 @@ plane_1702:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1704
+	JE           aligned_1712
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -24794,13 +24893,13 @@ plane_1702:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1704:
+aligned_1712:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1706
+	JGT  single_1714
 
-unrolled_1705:
+unrolled_1713:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -24823,15 +24922,15 @@ unrolled_1705:
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
 	CMPQ     R11, R12
-	JLE      unrolled_1705
+	JLE      unrolled_1713
 
-single_1706:
+single_1714:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1708
+	JGT  remainder_1716
 
-single_loop_1707:
+single_loop_1715:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -24839,12 +24938,12 @@ single_loop_1707:
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
 	CMPQ     R11, R12
-	JLE      single_loop_1707
+	JLE      single_loop_1715
 
-remainder_1708:
+remainder_1716:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1709
+	JE        span_done_1717
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -24854,7 +24953,7 @@ remainder_1708:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1709:
+span_done_1717:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -24863,25 +24962,52 @@ span_done_1709:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1702
+	JG      plane_1710
 
-planes_done_1703:
+planes_done_1711:
 	SFENCE
-	JMP stored_1701
+	JMP stored_1709
 
-cached_1700:
+cached_1708:
 	CMPQ BX, $0x00
-	JE   planes_done_1711
+	JE   planes_done_1719
 
-plane_1710:
+plane_1718:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
-	MOVQ         SI, R12
-	SUBQ         $0x00000040, R12
-	CMPQ         R11, R12
-	JGT          single_1713
+	CMPQ         SI, $0x00000080
+	JB           unaligned_1720
+	CMPQ         AX, CX
+	JE           unaligned_1720
+	CMPQ         AX, DX
+	JE           unaligned_1720
+	MOVQ         AX, R12
+	NEGQ         R12
+	ANDQ         $0x0000003f, R12
+	SHRQ         $0x02, R12
+	CMPQ         R12, SI
+	CMOVQGT      SI, R12
+	TESTQ        R12, R12
+	JE           aligned_1721
+	MOVQ         R12, R13
+	MOVQ         $-1, R14
+	BZHIQ        R13, R14, R13
+	KMOVW        R13, K1
+	VMOVUPS.Z    (CX)(R11*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    (DX)(R11*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(R11*4)
+	MOVQ         R12, R11
 
-unrolled_1712:
+aligned_1721:
+unaligned_1720:
+	MOVQ SI, R12
+	SUBQ $0x00000040, R12
+	CMPQ R11, R12
+	JGT  single_1723
+
+unrolled_1722:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -24904,15 +25030,15 @@ unrolled_1712:
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R12
-	JLE     unrolled_1712
+	JLE     unrolled_1722
 
-single_1713:
+single_1723:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1715
+	JGT  remainder_1725
 
-single_loop_1714:
+single_loop_1724:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -24920,12 +25046,12 @@ single_loop_1714:
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     single_loop_1714
+	JLE     single_loop_1724
 
-remainder_1715:
+remainder_1725:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1716
+	JE        span_done_1726
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -24935,7 +25061,7 @@ remainder_1715:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1716:
+span_done_1726:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -24944,11 +25070,11 @@ span_done_1716:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1710
+	JG      plane_1718
 
-planes_done_1711:
-stored_1701:
-planes_end_1690:
+planes_done_1719:
+stored_1709:
+planes_end_1698:
 	VZEROUPPER
 	RET
 
@@ -24967,17 +25093,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1718
+	JB     cached_1728
 	CMPQ   R8, $0x00000800
-	JB     cached_1718
+	JB     cached_1728
 	CMPQ   AX, DX
-	JE     cached_1718
+	JE     cached_1728
 	CMPQ   AX, CX
-	JE     cached_1718
+	JE     cached_1728
 	CMPQ   BX, $0x00
-	JE     rows_done_1721
+	JE     rows_done_1731
 
-row_1720:
+row_1730:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -24989,7 +25115,7 @@ row_1720:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1722
+	JE        aligned_1732
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -25001,13 +25127,13 @@ row_1720:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1722:
+aligned_1732:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1724
+	JGT  single_1734
 
-unrolled_1723:
+unrolled_1733:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -25030,15 +25156,15 @@ unrolled_1723:
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
 	CMPQ     R9, R10
-	JLE      unrolled_1723
+	JLE      unrolled_1733
 
-single_1724:
+single_1734:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1726
+	JGT  remainder_1736
 
-single_loop_1725:
+single_loop_1735:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -25046,12 +25172,12 @@ single_loop_1725:
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
 	CMPQ     R9, R10
-	JLE      single_loop_1725
+	JLE      single_loop_1735
 
-remainder_1726:
+remainder_1736:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1727
+	JE        span_done_1737
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -25061,34 +25187,61 @@ remainder_1726:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1727:
+span_done_1737:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1720
+	JG   row_1730
 
-rows_done_1721:
+rows_done_1731:
 	SFENCE
-	JMP stored_1719
+	JMP stored_1729
 
-cached_1718:
+cached_1728:
 	CMPQ BX, $0x00
-	JE   rows_done_1729
+	JE   rows_done_1739
 
-row_1728:
-	MOVQ    DI, R8
-	CMPQ    BX, R8
-	CMOVQLT BX, R8
-	XORQ    R9, R9
-	MOVQ    R8, R10
-	SUBQ    $0x00000040, R10
-	CMPQ    R9, R10
-	JGT     single_1731
+row_1738:
+	MOVQ      DI, R8
+	CMPQ      BX, R8
+	CMOVQLT   BX, R8
+	XORQ      R9, R9
+	CMPQ      R8, $0x00000080
+	JB        unaligned_1740
+	CMPQ      AX, CX
+	JE        unaligned_1740
+	CMPQ      AX, DX
+	JE        unaligned_1740
+	MOVQ      AX, R10
+	NEGQ      R10
+	ANDQ      $0x0000003f, R10
+	SHRQ      $0x02, R10
+	CMPQ      R10, R8
+	CMOVQGT   R8, R10
+	TESTQ     R10, R10
+	JE        aligned_1741
+	MOVQ      R10, R11
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (CX)(R9*4), K1, Z1
+	VCMPPS    $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z (DX)(R9*4), K1, Z1
+	VMULPS    (SI)(R9*4), Z1, K2, Z1
+	VMOVUPS   Z1, K1, (AX)(R9*4)
+	MOVQ      R10, R9
 
-unrolled_1730:
+aligned_1741:
+unaligned_1740:
+	MOVQ R8, R10
+	SUBQ $0x00000040, R10
+	CMPQ R9, R10
+	JGT  single_1743
+
+unrolled_1742:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -25111,15 +25264,15 @@ unrolled_1730:
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1730
+	JLE     unrolled_1742
 
-single_1731:
+single_1743:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1733
+	JGT  remainder_1745
 
-single_loop_1732:
+single_loop_1744:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -25127,12 +25280,12 @@ single_loop_1732:
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1732
+	JLE     single_loop_1744
 
-remainder_1733:
+remainder_1745:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1734
+	JE        span_done_1746
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -25142,17 +25295,17 @@ remainder_1733:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1734:
+span_done_1746:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1728
+	JG   row_1738
 
-rows_done_1729:
-stored_1719:
+rows_done_1739:
+stored_1729:
 	VZEROUPPER
 	RET
 
@@ -25172,36 +25325,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1735
+	JA     ring_segmented_1747
 	MOVQ   R9, R10
 
-ring_len_1736:
+ring_len_1748:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1737
+	JAE  ring_len_done_1749
 	ADDQ R9, R10
-	JMP  ring_len_1736
+	JMP  ring_len_1748
 
-ring_len_done_1737:
+ring_len_done_1749:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1738:
+ring_step_1750:
 	CMPQ R11, R10
-	JB   ring_step_done_1739
+	JB   ring_step_done_1751
 	SUBQ R10, R11
-	JMP  ring_step_1738
+	JMP  ring_step_1750
 
-ring_step_done_1739:
+ring_step_done_1751:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1740:
+ring_step_1752:
 	CMPQ R11, R10
-	JB   ring_step_done_1741
+	JB   ring_step_done_1753
 	SUBQ R10, R11
-	JMP  ring_step_1740
+	JMP  ring_step_1752
 
-ring_step_done_1741:
+ring_step_done_1753:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -25211,76 +25364,76 @@ ring_step_done_1741:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1742
+	JB      ring_short_1754
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1743
+	JNE     ring_planes_1755
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1745:
+ring_copy_1757:
 	CMPQ    AX, R11
-	JAE     ring_built_1744
+	JAE     ring_built_1756
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1746
+	JB      ring_copy_tail_1758
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1745
+	JNE     ring_copy_1757
 	XORQ    R9, R9
-	JMP     ring_copy_1745
+	JMP     ring_copy_1757
 
-ring_copy_tail_1746:
+ring_copy_tail_1758:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1745
+	JMP     ring_copy_1757
 
-ring_planes_1743:
+ring_planes_1755:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1747
+	JA   ring_long_planes_1759
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1748:
+ring_fill_1760:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1749
+	JGT          ring_fill_last_1761
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1750
+	JNE          ring_wrap_1762
 	XORQ         R9, R9
 
-ring_wrap_1750:
-	JMP ring_fill_1748
+ring_wrap_1762:
+	JMP ring_fill_1760
 
-ring_fill_last_1749:
+ring_fill_last_1761:
 	CMPQ         R12, R11
-	JAE          ring_built_1744
+	JAE          ring_built_1756
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1751
+	JNE          ring_wrap_1763
 	XORQ         R9, R9
 
-ring_wrap_1751:
-	JMP ring_fill_last_1749
+ring_wrap_1763:
+	JMP ring_fill_last_1761
 
-ring_long_planes_1747:
-ring_channel_1752:
+ring_long_planes_1759:
+ring_channel_1764:
 	CMPQ         R12, R11
-	JAE          ring_built_1744
+	JAE          ring_built_1756
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -25288,57 +25441,57 @@ ring_channel_1752:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1753:
+ring_plane_1765:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1753
+	JB      ring_plane_1765
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1754
+	JNE     ring_wrap_1766
 	XORQ    R9, R9
 
-ring_wrap_1754:
-	JMP ring_channel_1752
+ring_wrap_1766:
+	JMP ring_channel_1764
 
-ring_short_1742:
+ring_short_1754:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1755:
+ring_element_1767:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1756
+	JB   ring_element_next_1768
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1756
+	JB   ring_element_next_1768
 	XORQ R12, R12
 
-ring_element_next_1756:
+ring_element_next_1768:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1755
+	JB      ring_element_1767
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1757
+	JE      ring_exact_1769
 	SUBQ    R9, AX
 
-ring_exact_1757:
+ring_exact_1769:
 	MOVQ AX, DX
 
-ring_repeat_1758:
+ring_repeat_1770:
 	CMPQ    DX, R11
-	JAE     ring_built_1744
+	JAE     ring_built_1756
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1758
+	JMP     ring_repeat_1770
 
-ring_built_1744:
+ring_built_1756:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -25347,9 +25500,9 @@ ring_built_1744:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ DX, R9
-	JGT  single_1760
+	JGT  single_1772
 
-unrolled_1759:
+unrolled_1771:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -25376,15 +25529,15 @@ unrolled_1759:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R9
-	JLE     unrolled_1759
+	JLE     unrolled_1771
 
-single_1760:
+single_1772:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  remainder_1762
+	JGT  remainder_1774
 
-single_loop_1761:
+single_loop_1773:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -25396,11 +25549,11 @@ single_loop_1761:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R9
-	JLE     single_loop_1761
+	JLE     single_loop_1773
 
-remainder_1762:
+remainder_1774:
 	SUBQ      DX, DI
-	JE        span_done_1763
+	JE        span_done_1775
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -25410,10 +25563,10 @@ remainder_1762:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1763:
+span_done_1775:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1735:
+ring_segmented_1747:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -25423,11 +25576,11 @@ ring_segmented_1735:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1764
+	JE   ring_rows_1776
 
-ring_segment_1765:
+ring_segment_1777:
 	CMPQ    DI, $0x00
-	JE      ring_done_1766
+	JE      ring_done_1778
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -25444,33 +25597,33 @@ ring_segment_1765:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1767:
+ring_len_1779:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1768
+	JAE  ring_len_done_1780
 	ADDQ R10, R12
-	JMP  ring_len_1767
+	JMP  ring_len_1779
 
-ring_len_done_1768:
+ring_len_done_1780:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1769:
+ring_step_1781:
 	CMPQ R13, R12
-	JB   ring_step_done_1770
+	JB   ring_step_done_1782
 	SUBQ R12, R13
-	JMP  ring_step_1769
+	JMP  ring_step_1781
 
-ring_step_done_1770:
+ring_step_done_1782:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1771:
+ring_step_1783:
 	CMPQ R13, R12
-	JB   ring_step_done_1772
+	JB   ring_step_done_1784
 	SUBQ R12, R13
-	JMP  ring_step_1771
+	JMP  ring_step_1783
 
-ring_step_done_1772:
+ring_step_done_1784:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -25480,76 +25633,76 @@ ring_step_done_1772:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1773
+	JB      ring_short_1785
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1774
+	JNE     ring_planes_1786
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1776:
+ring_copy_1788:
 	CMPQ    R9, AX
-	JAE     ring_built_1775
+	JAE     ring_built_1787
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1777
+	JB      ring_copy_tail_1789
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1776
+	JNE     ring_copy_1788
 	XORQ    R10, R10
-	JMP     ring_copy_1776
+	JMP     ring_copy_1788
 
-ring_copy_tail_1777:
+ring_copy_tail_1789:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1776
+	JMP     ring_copy_1788
 
-ring_planes_1774:
+ring_planes_1786:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1778
+	JA   ring_long_planes_1790
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1779:
+ring_fill_1791:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1780
+	JGT          ring_fill_last_1792
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1781
+	JNE          ring_wrap_1793
 	XORQ         R10, R10
 
-ring_wrap_1781:
-	JMP ring_fill_1779
+ring_wrap_1793:
+	JMP ring_fill_1791
 
-ring_fill_last_1780:
+ring_fill_last_1792:
 	CMPQ         R12, AX
-	JAE          ring_built_1775
+	JAE          ring_built_1787
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1782
+	JNE          ring_wrap_1794
 	XORQ         R10, R10
 
-ring_wrap_1782:
-	JMP ring_fill_last_1780
+ring_wrap_1794:
+	JMP ring_fill_last_1792
 
-ring_long_planes_1778:
-ring_channel_1783:
+ring_long_planes_1790:
+ring_channel_1795:
 	CMPQ         R12, AX
-	JAE          ring_built_1775
+	JAE          ring_built_1787
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -25557,57 +25710,57 @@ ring_channel_1783:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1784:
+ring_plane_1796:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1784
+	JB      ring_plane_1796
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1785
+	JNE     ring_wrap_1797
 	XORQ    R10, R10
 
-ring_wrap_1785:
-	JMP ring_channel_1783
+ring_wrap_1797:
+	JMP ring_channel_1795
 
-ring_short_1773:
+ring_short_1785:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1786:
+ring_element_1798:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1787
+	JB   ring_element_next_1799
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1787
+	JB   ring_element_next_1799
 	XORQ R12, R12
 
-ring_element_next_1787:
+ring_element_next_1799:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1786
+	JB      ring_element_1798
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1788
+	JE      ring_exact_1800
 	SUBQ    R10, DX
 
-ring_exact_1788:
+ring_exact_1800:
 	MOVQ DX, R9
 
-ring_repeat_1789:
+ring_repeat_1801:
 	CMPQ    R9, AX
-	JAE     ring_built_1775
+	JAE     ring_built_1787
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1789
+	JMP     ring_repeat_1801
 
-ring_built_1775:
+ring_built_1787:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -25617,9 +25770,9 @@ ring_built_1775:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1791
+	JGT  single_1803
 
-unrolled_1790:
+unrolled_1802:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25646,15 +25799,15 @@ unrolled_1790:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1790
+	JLE     unrolled_1802
 
-single_1791:
+single_1803:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1793
+	JGT  remainder_1805
 
-single_loop_1792:
+single_loop_1804:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25666,11 +25819,11 @@ single_loop_1792:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1792
+	JLE     single_loop_1804
 
-remainder_1793:
+remainder_1805:
 	SUBQ      R9, DX
-	JE        span_done_1794
+	JE        span_done_1806
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -25680,7 +25833,7 @@ remainder_1793:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1794:
+span_done_1806:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -25692,18 +25845,18 @@ span_done_1794:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1795
+	JNE  ring_next_1807
 	XORQ AX, AX
 
-ring_next_1795:
+ring_next_1807:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1765
+	JMP  ring_segment_1777
 
-ring_done_1766:
+ring_done_1778:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1764:
-ring_block_1796:
+ring_rows_1776:
+ring_block_1808:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -25719,33 +25872,33 @@ ring_block_1796:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1797:
+ring_len_1809:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1798
+	JAE  ring_len_done_1810
 	ADDQ BX, SI
-	JMP  ring_len_1797
+	JMP  ring_len_1809
 
-ring_len_done_1798:
+ring_len_done_1810:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1799:
+ring_step_1811:
 	CMPQ DI, SI
-	JB   ring_step_done_1800
+	JB   ring_step_done_1812
 	SUBQ SI, DI
-	JMP  ring_step_1799
+	JMP  ring_step_1811
 
-ring_step_done_1800:
+ring_step_done_1812:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1801:
+ring_step_1813:
 	CMPQ DI, SI
-	JB   ring_step_done_1802
+	JB   ring_step_done_1814
 	SUBQ SI, DI
-	JMP  ring_step_1801
+	JMP  ring_step_1813
 
-ring_step_done_1802:
+ring_step_done_1814:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -25756,76 +25909,76 @@ ring_step_done_1802:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1803
+	JB      ring_short_1815
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1804
+	JNE     ring_planes_1816
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1806:
+ring_copy_1818:
 	CMPQ    BX, DI
-	JAE     ring_built_1805
+	JAE     ring_built_1817
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1807
+	JB      ring_copy_tail_1819
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1806
+	JNE     ring_copy_1818
 	XORQ    R9, R9
-	JMP     ring_copy_1806
+	JMP     ring_copy_1818
 
-ring_copy_tail_1807:
+ring_copy_tail_1819:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1806
+	JMP     ring_copy_1818
 
-ring_planes_1804:
+ring_planes_1816:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1808
+	JA   ring_long_planes_1820
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1809:
+ring_fill_1821:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1810
+	JGT          ring_fill_last_1822
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1811
+	JNE          ring_wrap_1823
 	XORQ         BX, BX
 
-ring_wrap_1811:
-	JMP ring_fill_1809
+ring_wrap_1823:
+	JMP ring_fill_1821
 
-ring_fill_last_1810:
+ring_fill_last_1822:
 	CMPQ         R9, DI
-	JAE          ring_built_1805
+	JAE          ring_built_1817
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1812
+	JNE          ring_wrap_1824
 	XORQ         BX, BX
 
-ring_wrap_1812:
-	JMP ring_fill_last_1810
+ring_wrap_1824:
+	JMP ring_fill_last_1822
 
-ring_long_planes_1808:
-ring_channel_1813:
+ring_long_planes_1820:
+ring_channel_1825:
 	CMPQ         R9, DI
-	JAE          ring_built_1805
+	JAE          ring_built_1817
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -25833,57 +25986,57 @@ ring_channel_1813:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1814:
+ring_plane_1826:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1814
+	JB      ring_plane_1826
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1815
+	JNE     ring_wrap_1827
 	XORQ    BX, BX
 
-ring_wrap_1815:
-	JMP ring_channel_1813
+ring_wrap_1827:
+	JMP ring_channel_1825
 
-ring_short_1803:
+ring_short_1815:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1816:
+ring_element_1828:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1817
+	JB   ring_element_next_1829
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1817
+	JB   ring_element_next_1829
 	XORQ R9, R9
 
-ring_element_next_1817:
+ring_element_next_1829:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1816
+	JB      ring_element_1828
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1818
+	JE      ring_exact_1830
 	SUBQ    BX, DX
 
-ring_exact_1818:
+ring_exact_1830:
 	MOVQ DX, BX
 
-ring_repeat_1819:
+ring_repeat_1831:
 	CMPQ    BX, DI
-	JAE     ring_built_1805
+	JAE     ring_built_1817
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1819
+	JMP     ring_repeat_1831
 
-ring_built_1805:
+ring_built_1817:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -25894,9 +26047,9 @@ ring_built_1805:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1820:
+ring_row_1832:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1821
+	JE   ring_rows_done_1833
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -25906,9 +26059,9 @@ ring_row_1820:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1823
+	JGT  single_1835
 
-unrolled_1822:
+unrolled_1834:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25935,15 +26088,15 @@ unrolled_1822:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1822
+	JLE     unrolled_1834
 
-single_1823:
+single_1835:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1825
+	JGT  remainder_1837
 
-single_loop_1824:
+single_loop_1836:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25955,11 +26108,11 @@ single_loop_1824:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1824
+	JLE     single_loop_1836
 
-remainder_1825:
+remainder_1837:
 	SUBQ      R9, DX
-	JE        span_done_1826
+	JE        span_done_1838
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -25969,7 +26122,7 @@ remainder_1825:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1826:
+span_done_1838:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -25977,13 +26130,13 @@ span_done_1826:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1820
+	JMP   ring_row_1832
 
-ring_rows_done_1821:
+ring_rows_done_1833:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1796
+	JMP  ring_block_1808
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -26008,11 +26161,11 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 	CMPQ   BX, SI
-	JGT    single_1828
+	JGT    single_1840
 
 	PCALIGN $64
 
-unrolled_1827:
+unrolled_1839:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -26055,15 +26208,15 @@ unrolled_1827:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1827
+	JLE         unrolled_1839
 
-single_1828:
+single_1840:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1830
+	JGT  remainder_1842
 
-single_loop_1829:
+single_loop_1841:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -26076,11 +26229,11 @@ single_loop_1829:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1829
+	JLE         single_loop_1841
 
-remainder_1830:
+remainder_1842:
 	SUBQ        BX, DX
-	JE          span_done_1831
+	JE          span_done_1843
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -26095,7 +26248,7 @@ remainder_1830:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1831:
+span_done_1843:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -26127,9 +26280,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_1834
+	JE     planes_done_1846
 
-plane_1833:
+plane_1845:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -26142,9 +26295,9 @@ plane_1833:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 	CMPQ   R10, R11
-	JGT    single_1836
+	JGT    single_1848
 
-unrolled_1835:
+unrolled_1847:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -26187,15 +26340,15 @@ unrolled_1835:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1835
+	JLE         unrolled_1847
 
-single_1836:
+single_1848:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1838
+	JGT  remainder_1850
 
-single_loop_1837:
+single_loop_1849:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -26208,12 +26361,12 @@ single_loop_1837:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1837
+	JLE         single_loop_1849
 
-remainder_1838:
+remainder_1850:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1839
+	JE          span_done_1851
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26228,7 +26381,7 @@ remainder_1838:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1839:
+span_done_1851:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -26251,9 +26404,9 @@ span_done_1839:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_1833
+	JG            plane_1845
 
-planes_done_1834:
+planes_done_1846:
 	VZEROUPPER
 	RET
 
@@ -26269,9 +26422,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_1842
+	JE     rows_done_1854
 
-row_1841:
+row_1853:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -26279,9 +26432,9 @@ row_1841:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 	CMPQ    R8, R9
-	JGT     single_1844
+	JGT     single_1856
 
-unrolled_1843:
+unrolled_1855:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -26340,15 +26493,15 @@ unrolled_1843:
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1843
+	JLE         unrolled_1855
 
-single_1844:
+single_1856:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1846
+	JGT  remainder_1858
 
-single_loop_1845:
+single_loop_1857:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -26365,12 +26518,12 @@ single_loop_1845:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1845
+	JLE         single_loop_1857
 
-remainder_1846:
+remainder_1858:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1847
+	JE          span_done_1859
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -26389,15 +26542,15 @@ remainder_1846:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1847:
+span_done_1859:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1841
+	JG   row_1853
 
-rows_done_1842:
+rows_done_1854:
 	VZEROUPPER
 	RET
 
@@ -26415,36 +26568,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1848
+	JA     ring_segmented_1860
 	MOVQ   DI, SI
 
-ring_len_1849:
+ring_len_1861:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1850
+	JAE  ring_len_done_1862
 	ADDQ DI, SI
-	JMP  ring_len_1849
+	JMP  ring_len_1861
 
-ring_len_done_1850:
+ring_len_done_1862:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1851:
+ring_step_1863:
 	CMPQ DI, SI
-	JB   ring_step_done_1852
+	JB   ring_step_done_1864
 	SUBQ SI, DI
-	JMP  ring_step_1851
+	JMP  ring_step_1863
 
-ring_step_done_1852:
+ring_step_done_1864:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1853:
+ring_step_1865:
 	CMPQ DI, SI
-	JB   ring_step_done_1854
+	JB   ring_step_done_1866
 	SUBQ SI, DI
-	JMP  ring_step_1853
+	JMP  ring_step_1865
 
-ring_step_done_1854:
+ring_step_done_1866:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -26466,22 +26619,22 @@ ring_step_done_1854:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1855:
+sums_zero_1867:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1856
+	JAE     sums_zeroed_1868
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1855
+	JMP     sums_zero_1867
 
-sums_zeroed_1856:
+sums_zeroed_1868:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 	CMPQ DI, R8
-	JGT  single_1858
+	JGT  single_1870
 
-unrolled_1857:
+unrolled_1869:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -26544,15 +26697,15 @@ unrolled_1857:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1857
+	JLE         unrolled_1869
 
-single_1858:
+single_1870:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  remainder_1860
+	JGT  remainder_1872
 
-single_loop_1859:
+single_loop_1871:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -26573,11 +26726,11 @@ single_loop_1859:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1859
+	JLE         single_loop_1871
 
-remainder_1860:
+remainder_1872:
 	SUBQ        DI, BX
-	JE          span_done_1861
+	JE          span_done_1873
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -26596,78 +26749,78 @@ remainder_1860:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1861:
+span_done_1873:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1863
+	JLE   fold_ext_done_1875
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1864
+	JA    fold_ext_scalar_1876
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1862:
+fold_ext_1874:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1863
+	JBE     fold_ext_done_1875
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1862
+	JMP     fold_ext_1874
 
-fold_ext_scalar_1864:
+fold_ext_scalar_1876:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1865:
+fold_ext_element_1877:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1866
+	JBE    fold_ext_element_done_1878
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1865
+	JMP    fold_ext_element_1877
 
-fold_ext_element_done_1866:
-fold_ext_done_1863:
-fold_1867:
+fold_ext_element_done_1878:
+fold_ext_done_1875:
+fold_1879:
 	CMPQ   BX, AX
-	JBE    fold_done_1868
+	JBE    fold_done_1880
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1867
+	JMP    fold_1879
 
-fold_done_1868:
+fold_done_1880:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1869
+	JNE  sums_planes_1881
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1871:
+sums_vector_1883:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1872
+	JGT       sums_scalar_1884
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1871
+	JMP       sums_vector_1883
 
-sums_scalar_1872:
+sums_scalar_1884:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1870
+	JE        sums_done_1882
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -26675,18 +26828,18 @@ sums_scalar_1872:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1872
+	JMP       sums_scalar_1884
 
-sums_planes_1869:
+sums_planes_1881:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1873:
+sums_group_1885:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1875
+	JB     sums_single_1887
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -26695,7 +26848,7 @@ sums_group_1873:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1874:
+sums_group_plane_1886:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -26704,7 +26857,7 @@ sums_group_plane_1874:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1874
+	JB        sums_group_plane_1886
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -26729,32 +26882,32 @@ sums_group_plane_1874:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1873
+	JMP       sums_group_1885
 
-sums_single_1875:
+sums_single_1887:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1870
+	JE     sums_done_1882
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1876:
+sums_single_plane_1888:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1876
+	JB        sums_single_plane_1888
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1875
+	JMP       sums_single_1887
 
-sums_done_1870:
+sums_done_1882:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1848:
+ring_segmented_1860:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -26764,7 +26917,7 @@ ring_segmented_1848:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1878:
+ring_block_1890:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -26779,33 +26932,33 @@ ring_block_1878:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1879:
+ring_len_1891:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1880
+	JAE  ring_len_done_1892
 	ADDQ BX, SI
-	JMP  ring_len_1879
+	JMP  ring_len_1891
 
-ring_len_done_1880:
+ring_len_done_1892:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1881:
+ring_step_1893:
 	CMPQ DI, SI
-	JB   ring_step_done_1882
+	JB   ring_step_done_1894
 	SUBQ SI, DI
-	JMP  ring_step_1881
+	JMP  ring_step_1893
 
-ring_step_done_1882:
+ring_step_done_1894:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1883:
+ring_step_1895:
 	CMPQ DI, SI
-	JB   ring_step_done_1884
+	JB   ring_step_done_1896
 	SUBQ SI, DI
-	JMP  ring_step_1883
+	JMP  ring_step_1895
 
-ring_step_done_1884:
+ring_step_done_1896:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -26834,26 +26987,26 @@ ring_step_done_1884:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1885:
+sums_zero_1897:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1886
+	JAE     sums_zeroed_1898
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1885
+	JMP     sums_zero_1897
 
-sums_zeroed_1886:
-ring_row_1887:
+sums_zeroed_1898:
+ring_row_1899:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1888
+	JE   ring_rows_done_1900
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1890
+	JGT  single_1902
 
-unrolled_1889:
+unrolled_1901:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -26916,15 +27069,15 @@ unrolled_1889:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1889
+	JLE         unrolled_1901
 
-single_1890:
+single_1902:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1892
+	JGT  remainder_1904
 
-single_loop_1891:
+single_loop_1903:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -26945,11 +27098,11 @@ single_loop_1891:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1891
+	JLE         single_loop_1903
 
-remainder_1892:
+remainder_1904:
 	SUBQ        R8, DI
-	JE          span_done_1893
+	JE          span_done_1905
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -26968,16 +27121,16 @@ remainder_1892:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1893:
+span_done_1905:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1887
+	JMP   ring_row_1899
 
-ring_rows_done_1888:
+ring_rows_done_1900:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -26985,71 +27138,71 @@ ring_rows_done_1888:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1895
+	JLE  fold_ext_done_1907
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1896
+	JA   fold_ext_scalar_1908
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1894:
+fold_ext_1906:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1895
+	JBE     fold_ext_done_1907
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1894
+	JMP     fold_ext_1906
 
-fold_ext_scalar_1896:
+fold_ext_scalar_1908:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1897:
+fold_ext_element_1909:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1898
+	JBE    fold_ext_element_done_1910
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1897
+	JMP    fold_ext_element_1909
 
-fold_ext_element_done_1898:
-fold_ext_done_1895:
-fold_1899:
+fold_ext_element_done_1910:
+fold_ext_done_1907:
+fold_1911:
 	CMPQ   SI, BX
-	JBE    fold_done_1900
+	JBE    fold_done_1912
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1899
+	JMP    fold_1911
 
-fold_done_1900:
+fold_done_1912:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1901
+	JNE  sums_planes_1913
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1903:
+sums_vector_1915:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1904
+	JGT       sums_scalar_1916
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1903
+	JMP       sums_vector_1915
 
-sums_scalar_1904:
+sums_scalar_1916:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1902
+	JE        sums_done_1914
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -27057,18 +27210,18 @@ sums_scalar_1904:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1904
+	JMP       sums_scalar_1916
 
-sums_planes_1901:
+sums_planes_1913:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1905:
+sums_group_1917:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1907
+	JB     sums_single_1919
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -27077,7 +27230,7 @@ sums_group_1905:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1906:
+sums_group_plane_1918:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -27086,7 +27239,7 @@ sums_group_plane_1906:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1906
+	JB        sums_group_plane_1918
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -27111,32 +27264,32 @@ sums_group_plane_1906:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1905
+	JMP       sums_group_1917
 
-sums_single_1907:
+sums_single_1919:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1902
+	JE     sums_done_1914
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1908:
+sums_single_plane_1920:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1908
+	JB        sums_single_plane_1920
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1907
+	JMP       sums_single_1919
 
-sums_done_1902:
+sums_done_1914:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1878
+	JMP  ring_block_1890
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -27153,11 +27306,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1909
+	JB           cached_1921
 	CMPQ         AX, CX
-	JE           cached_1909
+	JE           cached_1921
 	CMPQ         AX, CX
-	JE           cached_1909
+	JE           cached_1921
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -27166,7 +27319,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1911
+	JE           aligned_1923
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -27177,15 +27330,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1911:
+aligned_1923:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1913
+	JGT  single_1925
 
 	PCALIGN $64
 
-unrolled_1912:
+unrolled_1924:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -27204,26 +27357,26 @@ unrolled_1912:
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
 	CMPQ     BX, SI
-	JLE      unrolled_1912
+	JLE      unrolled_1924
 
-single_1913:
+single_1925:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1915
+	JGT  remainder_1927
 
-single_loop_1914:
+single_loop_1926:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
 	CMPQ     BX, SI
-	JLE      single_loop_1914
+	JLE      single_loop_1926
 
-remainder_1915:
+remainder_1927:
 	SUBQ      BX, DX
-	JE        span_done_1916
+	JE        span_done_1928
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -27232,20 +27385,44 @@ remainder_1915:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1916:
+span_done_1928:
 	SFENCE
-	JMP stored_1910
+	JMP stored_1922
 
-cached_1909:
-	XORQ BX, BX
+cached_1921:
+	XORQ      BX, BX
+	CMPQ      DX, $0x00000040
+	JB        unaligned_1929
+	CMPQ      AX, CX
+	JE        unaligned_1929
+	MOVQ      AX, SI
+	NEGQ      SI
+	ANDQ      $0x0000003f, SI
+	SHRQ      $0x03, SI
+	CMPQ      SI, DX
+	CMOVQGT   DX, SI
+	TESTQ     SI, SI
+	JE        aligned_1930
+	MOVQ      SI, DI
+	MOVQ      $-1, R8
+	BZHIQ     DI, R8, DI
+	KMOVW     DI, K1
+	VMOVUPD.Z (CX)(BX*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(BX*8)
+	MOVQ      SI, BX
+
+aligned_1930:
+unaligned_1929:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1918
+	JGT  single_1932
 
 	PCALIGN $64
 
-unrolled_1917:
+unrolled_1931:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -27264,26 +27441,26 @@ unrolled_1917:
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1917
+	JLE     unrolled_1931
 
-single_1918:
+single_1932:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1920
+	JGT  remainder_1934
 
-single_loop_1919:
+single_loop_1933:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1919
+	JLE     single_loop_1933
 
-remainder_1920:
+remainder_1934:
 	SUBQ      BX, DX
-	JE        span_done_1921
+	JE        span_done_1935
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -27292,8 +27469,8 @@ remainder_1920:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1921:
-stored_1910:
+span_done_1935:
+stored_1922:
 	VZEROUPPER
 	RET
 
@@ -27311,9 +27488,9 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 	CMPQ   BX, $0x00000040
-	JA     short_planes_general_1923
+	JA     short_planes_general_1937
 	CMPQ   DX, $0x00
-	JE     planes_end_1922
+	JE     planes_end_1936
 	MOVQ   BX, R10
 	DECQ   R10
 	SHRQ   $0x03, R10
@@ -27326,24 +27503,24 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	KMOVW  R11, K1
 	XORQ   R11, R11
 	CMPQ   R10, $0x00
-	JE     short_planes_0_1924
+	JE     short_planes_0_1938
 	CMPQ   R10, $0x01
-	JE     short_planes_1_1925
+	JE     short_planes_1_1939
 	CMPQ   R10, $0x02
-	JE     short_planes_2_1926
+	JE     short_planes_2_1940
 	CMPQ   R10, $0x03
-	JE     short_planes_3_1927
+	JE     short_planes_3_1941
 	CMPQ   R10, $0x04
-	JE     short_planes_4_1928
+	JE     short_planes_4_1942
 	CMPQ   R10, $0x05
-	JE     short_planes_5_1929
+	JE     short_planes_5_1943
 	CMPQ   R10, $0x06
-	JE     short_planes_6_1930
+	JE     short_planes_6_1944
 	CMPQ   R10, $0x07
-	JE     short_planes_7_1931
-	JMP    short_planes_general_1923
+	JE     short_planes_7_1945
+	JMP    short_planes_general_1937
 
-short_planes_0_1924:
+short_planes_0_1938:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD.Z    (CX)(R11*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -27356,10 +27533,10 @@ short_planes_0_1924:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_0_1924
-	JMP          planes_end_1922
+	JG           short_planes_0_1938
+	JMP          planes_end_1936
 
-short_planes_1_1925:
+short_planes_1_1939:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27376,10 +27553,10 @@ short_planes_1_1925:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_1_1925
-	JMP          planes_end_1922
+	JG           short_planes_1_1939
+	JMP          planes_end_1936
 
-short_planes_2_1926:
+short_planes_2_1940:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27400,10 +27577,10 @@ short_planes_2_1926:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_2_1926
-	JMP          planes_end_1922
+	JG           short_planes_2_1940
+	JMP          planes_end_1936
 
-short_planes_3_1927:
+short_planes_3_1941:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27428,10 +27605,10 @@ short_planes_3_1927:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_3_1927
-	JMP          planes_end_1922
+	JG           short_planes_3_1941
+	JMP          planes_end_1936
 
-short_planes_4_1928:
+short_planes_4_1942:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27460,10 +27637,10 @@ short_planes_4_1928:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_4_1928
-	JMP          planes_end_1922
+	JG           short_planes_4_1942
+	JMP          planes_end_1936
 
-short_planes_5_1929:
+short_planes_5_1943:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27496,10 +27673,10 @@ short_planes_5_1929:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_5_1929
-	JMP          planes_end_1922
+	JG           short_planes_5_1943
+	JMP          planes_end_1936
 
-short_planes_6_1930:
+short_planes_6_1944:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27536,10 +27713,10 @@ short_planes_6_1930:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_6_1930
-	JMP          planes_end_1922
+	JG           short_planes_6_1944
+	JMP          planes_end_1936
 
-short_planes_7_1931:
+short_planes_7_1945:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27580,24 +27757,24 @@ short_planes_7_1931:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_7_1931
-	JMP          planes_end_1922
+	JG           short_planes_7_1945
+	JMP          planes_end_1936
 
-short_planes_general_1923:
+short_planes_general_1937:
 	MOVQ DX, R10
 	SHLQ $0x03, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_1932
+	JB   cached_1946
 	CMPQ R8, $0x00000800
-	JB   cached_1932
+	JB   cached_1946
 	CMPQ AX, CX
-	JE   cached_1932
+	JE   cached_1946
 	CMPQ AX, CX
-	JE   cached_1932
+	JE   cached_1946
 	CMPQ DX, $0x00
-	JE   planes_done_1935
+	JE   planes_done_1949
 
-plane_1934:
+plane_1948:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -27607,7 +27784,7 @@ plane_1934:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1936
+	JE           aligned_1950
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -27618,13 +27795,13 @@ plane_1934:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1936:
+aligned_1950:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_1938
+	JGT  single_1952
 
-unrolled_1937:
+unrolled_1951:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -27643,27 +27820,27 @@ unrolled_1937:
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1937
+	JLE      unrolled_1951
 
-single_1938:
+single_1952:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1940
+	JGT  remainder_1954
 
-single_loop_1939:
+single_loop_1953:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1939
+	JLE      single_loop_1953
 
-remainder_1940:
+remainder_1954:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1941
+	JE        span_done_1955
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -27672,7 +27849,7 @@ remainder_1940:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1941:
+span_done_1955:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -27680,25 +27857,49 @@ span_done_1941:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1934
+	JG      plane_1948
 
-planes_done_1935:
+planes_done_1949:
 	SFENCE
-	JMP stored_1933
+	JMP stored_1947
 
-cached_1932:
+cached_1946:
 	CMPQ DX, $0x00
-	JE   planes_done_1943
+	JE   planes_done_1957
 
-plane_1942:
+plane_1956:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
-	MOVQ         BX, R11
-	SUBQ         $0x00000020, R11
-	CMPQ         R10, R11
-	JGT          single_1945
+	CMPQ         BX, $0x00000040
+	JB           unaligned_1958
+	CMPQ         AX, CX
+	JE           unaligned_1958
+	MOVQ         AX, R11
+	NEGQ         R11
+	ANDQ         $0x0000003f, R11
+	SHRQ         $0x03, R11
+	CMPQ         R11, BX
+	CMOVQGT      BX, R11
+	TESTQ        R11, R11
+	JE           aligned_1959
+	MOVQ         R11, R12
+	MOVQ         $-1, R13
+	BZHIQ        R12, R13, R12
+	KMOVW        R12, K1
+	VMOVUPD.Z    (CX)(R10*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(R10*8)
+	MOVQ         R11, R10
 
-unrolled_1944:
+aligned_1959:
+unaligned_1958:
+	MOVQ BX, R11
+	SUBQ $0x00000020, R11
+	CMPQ R10, R11
+	JGT  single_1961
+
+unrolled_1960:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -27717,27 +27918,27 @@ unrolled_1944:
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1944
+	JLE     unrolled_1960
 
-single_1945:
+single_1961:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1947
+	JGT  remainder_1963
 
-single_loop_1946:
+single_loop_1962:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1946
+	JLE     single_loop_1962
 
-remainder_1947:
+remainder_1963:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1948
+	JE        span_done_1964
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -27746,7 +27947,7 @@ remainder_1947:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1948:
+span_done_1964:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -27754,11 +27955,11 @@ span_done_1948:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1942
+	JG      plane_1956
 
-planes_done_1943:
-stored_1933:
-planes_end_1922:
+planes_done_1957:
+stored_1947:
+planes_end_1936:
 	VZEROUPPER
 	RET
 
@@ -27776,17 +27977,17 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1950
+	JB     cached_1966
 	CMPQ   DI, $0x00000800
-	JB     cached_1950
+	JB     cached_1966
 	CMPQ   AX, CX
-	JE     cached_1950
+	JE     cached_1966
 	CMPQ   AX, CX
-	JE     cached_1950
+	JE     cached_1966
 	CMPQ   DX, $0x00
-	JE     rows_done_1953
+	JE     rows_done_1969
 
-row_1952:
+row_1968:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -27798,7 +27999,7 @@ row_1952:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1954
+	JE        aligned_1970
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -27809,13 +28010,13 @@ row_1952:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1954:
+aligned_1970:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1956
+	JGT  single_1972
 
-unrolled_1955:
+unrolled_1971:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -27834,27 +28035,27 @@ unrolled_1955:
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1955
+	JLE      unrolled_1971
 
-single_1956:
+single_1972:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1958
+	JGT  remainder_1974
 
-single_loop_1957:
+single_loop_1973:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1957
+	JLE      single_loop_1973
 
-remainder_1958:
+remainder_1974:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1959
+	JE        span_done_1975
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -27863,33 +28064,57 @@ remainder_1958:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1959:
+span_done_1975:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1952
+	JG   row_1968
 
-rows_done_1953:
+rows_done_1969:
 	SFENCE
-	JMP stored_1951
+	JMP stored_1967
 
-cached_1950:
+cached_1966:
 	CMPQ DX, $0x00
-	JE   rows_done_1961
+	JE   rows_done_1977
 
-row_1960:
-	MOVQ    SI, DI
-	CMPQ    DX, DI
-	CMOVQLT DX, DI
-	XORQ    R8, R8
-	MOVQ    DI, R9
-	SUBQ    $0x00000020, R9
-	CMPQ    R8, R9
-	JGT     single_1963
+row_1976:
+	MOVQ      SI, DI
+	CMPQ      DX, DI
+	CMOVQLT   DX, DI
+	XORQ      R8, R8
+	CMPQ      DI, $0x00000040
+	JB        unaligned_1978
+	CMPQ      AX, CX
+	JE        unaligned_1978
+	MOVQ      AX, R9
+	NEGQ      R9
+	ANDQ      $0x0000003f, R9
+	SHRQ      $0x03, R9
+	CMPQ      R9, DI
+	CMOVQGT   DI, R9
+	TESTQ     R9, R9
+	JE        aligned_1979
+	MOVQ      R9, R10
+	MOVQ      $-1, R11
+	BZHIQ     R10, R11, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (CX)(R8*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMULPD    (BX)(R8*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(R8*8)
+	MOVQ      R9, R8
 
-unrolled_1962:
+aligned_1979:
+unaligned_1978:
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+	CMPQ R8, R9
+	JGT  single_1981
+
+unrolled_1980:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -27908,27 +28133,27 @@ unrolled_1962:
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1962
+	JLE     unrolled_1980
 
-single_1963:
+single_1981:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1965
+	JGT  remainder_1983
 
-single_loop_1964:
+single_loop_1982:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1964
+	JLE     single_loop_1982
 
-remainder_1965:
+remainder_1983:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1966
+	JE        span_done_1984
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -27937,16 +28162,16 @@ remainder_1965:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1966:
+span_done_1984:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1960
+	JG   row_1976
 
-rows_done_1961:
-stored_1951:
+rows_done_1977:
+stored_1967:
 	VZEROUPPER
 	RET
 
@@ -27965,36 +28190,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1967
+	JA     ring_segmented_1985
 	MOVQ   R8, R9
 
-ring_len_1968:
+ring_len_1986:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1969
+	JAE  ring_len_done_1987
 	ADDQ R8, R9
-	JMP  ring_len_1968
+	JMP  ring_len_1986
 
-ring_len_done_1969:
+ring_len_done_1987:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1970:
+ring_step_1988:
 	CMPQ R10, R9
-	JB   ring_step_done_1971
+	JB   ring_step_done_1989
 	SUBQ R9, R10
-	JMP  ring_step_1970
+	JMP  ring_step_1988
 
-ring_step_done_1971:
+ring_step_done_1989:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1972:
+ring_step_1990:
 	CMPQ R10, R9
-	JB   ring_step_done_1973
+	JB   ring_step_done_1991
 	SUBQ R9, R10
-	JMP  ring_step_1972
+	JMP  ring_step_1990
 
-ring_step_done_1973:
+ring_step_done_1991:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -28004,76 +28229,76 @@ ring_step_done_1973:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1974
+	JB      ring_short_1992
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1975
+	JNE     ring_planes_1993
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1977:
+ring_copy_1995:
 	CMPQ    AX, R10
-	JAE     ring_built_1976
+	JAE     ring_built_1994
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1978
+	JB      ring_copy_tail_1996
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1977
+	JNE     ring_copy_1995
 	XORQ    R8, R8
-	JMP     ring_copy_1977
+	JMP     ring_copy_1995
 
-ring_copy_tail_1978:
+ring_copy_tail_1996:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1977
+	JMP     ring_copy_1995
 
-ring_planes_1975:
+ring_planes_1993:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1979
+	JA   ring_long_planes_1997
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1980:
+ring_fill_1998:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1981
+	JGT          ring_fill_last_1999
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1982
+	JNE          ring_wrap_2000
 	XORQ         R8, R8
 
-ring_wrap_1982:
-	JMP ring_fill_1980
+ring_wrap_2000:
+	JMP ring_fill_1998
 
-ring_fill_last_1981:
+ring_fill_last_1999:
 	CMPQ         R11, R10
-	JAE          ring_built_1976
+	JAE          ring_built_1994
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1983
+	JNE          ring_wrap_2001
 	XORQ         R8, R8
 
-ring_wrap_1983:
-	JMP ring_fill_last_1981
+ring_wrap_2001:
+	JMP ring_fill_last_1999
 
-ring_long_planes_1979:
-ring_channel_1984:
+ring_long_planes_1997:
+ring_channel_2002:
 	CMPQ         R11, R10
-	JAE          ring_built_1976
+	JAE          ring_built_1994
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -28081,57 +28306,57 @@ ring_channel_1984:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1985:
+ring_plane_2003:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1985
+	JB      ring_plane_2003
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1986
+	JNE     ring_wrap_2004
 	XORQ    R8, R8
 
-ring_wrap_1986:
-	JMP ring_channel_1984
+ring_wrap_2004:
+	JMP ring_channel_2002
 
-ring_short_1974:
+ring_short_1992:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1987:
+ring_element_2005:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1988
+	JB   ring_element_next_2006
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1988
+	JB   ring_element_next_2006
 	XORQ R11, R11
 
-ring_element_next_1988:
+ring_element_next_2006:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_1987
+	JB      ring_element_2005
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_1989
+	JE      ring_exact_2007
 	SUBQ    R8, AX
 
-ring_exact_1989:
+ring_exact_2007:
 	MOVQ AX, DX
 
-ring_repeat_1990:
+ring_repeat_2008:
 	CMPQ    DX, R10
-	JAE     ring_built_1976
+	JAE     ring_built_1994
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1990
+	JMP     ring_repeat_2008
 
-ring_built_1976:
+ring_built_1994:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -28140,9 +28365,9 @@ ring_built_1976:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_1992
+	JGT  single_2010
 
-unrolled_1991:
+unrolled_2009:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28165,15 +28390,15 @@ unrolled_1991:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1991
+	JLE     unrolled_2009
 
-single_1992:
+single_2010:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_1994
+	JGT  remainder_2012
 
-single_loop_1993:
+single_loop_2011:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28184,11 +28409,11 @@ single_loop_1993:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1993
+	JLE     single_loop_2011
 
-remainder_1994:
+remainder_2012:
 	SUBQ      DX, SI
-	JE        span_done_1995
+	JE        span_done_2013
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -28197,10 +28422,10 @@ remainder_1994:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_1995:
+span_done_2013:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1967:
+ring_segmented_1985:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -28210,11 +28435,11 @@ ring_segmented_1967:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1996
+	JE   ring_rows_2014
 
-ring_segment_1997:
+ring_segment_2015:
 	CMPQ    SI, $0x00
-	JE      ring_done_1998
+	JE      ring_done_2016
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -28231,33 +28456,33 @@ ring_segment_1997:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1999:
+ring_len_2017:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2000
+	JAE  ring_len_done_2018
 	ADDQ R9, R11
-	JMP  ring_len_1999
+	JMP  ring_len_2017
 
-ring_len_done_2000:
+ring_len_done_2018:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2001:
+ring_step_2019:
 	CMPQ R12, R11
-	JB   ring_step_done_2002
+	JB   ring_step_done_2020
 	SUBQ R11, R12
-	JMP  ring_step_2001
+	JMP  ring_step_2019
 
-ring_step_done_2002:
+ring_step_done_2020:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2003:
+ring_step_2021:
 	CMPQ R12, R11
-	JB   ring_step_done_2004
+	JB   ring_step_done_2022
 	SUBQ R11, R12
-	JMP  ring_step_2003
+	JMP  ring_step_2021
 
-ring_step_done_2004:
+ring_step_done_2022:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -28267,76 +28492,76 @@ ring_step_done_2004:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2005
+	JB      ring_short_2023
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2006
+	JNE     ring_planes_2024
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_2008:
+ring_copy_2026:
 	CMPQ    R8, AX
-	JAE     ring_built_2007
+	JAE     ring_built_2025
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2009
+	JB      ring_copy_tail_2027
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2008
+	JNE     ring_copy_2026
 	XORQ    R9, R9
-	JMP     ring_copy_2008
+	JMP     ring_copy_2026
 
-ring_copy_tail_2009:
+ring_copy_tail_2027:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2008
+	JMP     ring_copy_2026
 
-ring_planes_2006:
+ring_planes_2024:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2010
+	JA   ring_long_planes_2028
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2011:
+ring_fill_2029:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2012
+	JGT          ring_fill_last_2030
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2013
+	JNE          ring_wrap_2031
 	XORQ         R9, R9
 
-ring_wrap_2013:
-	JMP ring_fill_2011
+ring_wrap_2031:
+	JMP ring_fill_2029
 
-ring_fill_last_2012:
+ring_fill_last_2030:
 	CMPQ         R11, AX
-	JAE          ring_built_2007
+	JAE          ring_built_2025
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2014
+	JNE          ring_wrap_2032
 	XORQ         R9, R9
 
-ring_wrap_2014:
-	JMP ring_fill_last_2012
+ring_wrap_2032:
+	JMP ring_fill_last_2030
 
-ring_long_planes_2010:
-ring_channel_2015:
+ring_long_planes_2028:
+ring_channel_2033:
 	CMPQ         R11, AX
-	JAE          ring_built_2007
+	JAE          ring_built_2025
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -28344,57 +28569,57 @@ ring_channel_2015:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_2016:
+ring_plane_2034:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2016
+	JB      ring_plane_2034
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2017
+	JNE     ring_wrap_2035
 	XORQ    R9, R9
 
-ring_wrap_2017:
-	JMP ring_channel_2015
+ring_wrap_2035:
+	JMP ring_channel_2033
 
-ring_short_2005:
+ring_short_2023:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2018:
+ring_element_2036:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_2019
+	JB   ring_element_next_2037
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2019
+	JB   ring_element_next_2037
 	XORQ R11, R11
 
-ring_element_next_2019:
+ring_element_next_2037:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2018
+	JB      ring_element_2036
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2020
+	JE      ring_exact_2038
 	SUBQ    R9, DX
 
-ring_exact_2020:
+ring_exact_2038:
 	MOVQ DX, R8
 
-ring_repeat_2021:
+ring_repeat_2039:
 	CMPQ    R8, AX
-	JAE     ring_built_2007
+	JAE     ring_built_2025
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_2021
+	JMP     ring_repeat_2039
 
-ring_built_2007:
+ring_built_2025:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -28404,9 +28629,9 @@ ring_built_2007:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2023
+	JGT  single_2041
 
-unrolled_2022:
+unrolled_2040:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28429,15 +28654,15 @@ unrolled_2022:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2022
+	JLE     unrolled_2040
 
-single_2023:
+single_2041:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2025
+	JGT  remainder_2043
 
-single_loop_2024:
+single_loop_2042:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28448,11 +28673,11 @@ single_loop_2024:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2024
+	JLE     single_loop_2042
 
-remainder_2025:
+remainder_2043:
 	SUBQ      R8, DX
-	JE        span_done_2026
+	JE        span_done_2044
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -28461,7 +28686,7 @@ remainder_2025:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2026:
+span_done_2044:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -28472,18 +28697,18 @@ span_done_2026:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2027
+	JNE  ring_next_2045
 	XORQ AX, AX
 
-ring_next_2027:
+ring_next_2045:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1997
+	JMP  ring_segment_2015
 
-ring_done_1998:
+ring_done_2016:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_1996:
-ring_block_2028:
+ring_rows_2014:
+ring_block_2046:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -28499,33 +28724,33 @@ ring_block_2028:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2029:
+ring_len_2047:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2030
+	JAE  ring_len_done_2048
 	ADDQ BX, SI
-	JMP  ring_len_2029
+	JMP  ring_len_2047
 
-ring_len_done_2030:
+ring_len_done_2048:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_2031:
+ring_step_2049:
 	CMPQ R8, SI
-	JB   ring_step_done_2032
+	JB   ring_step_done_2050
 	SUBQ SI, R8
-	JMP  ring_step_2031
+	JMP  ring_step_2049
 
-ring_step_done_2032:
+ring_step_done_2050:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_2033:
+ring_step_2051:
 	CMPQ R8, SI
-	JB   ring_step_done_2034
+	JB   ring_step_done_2052
 	SUBQ SI, R8
-	JMP  ring_step_2033
+	JMP  ring_step_2051
 
-ring_step_done_2034:
+ring_step_done_2052:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -28536,76 +28761,76 @@ ring_step_done_2034:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2035
+	JB      ring_short_2053
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2036
+	JNE     ring_planes_2054
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2038:
+ring_copy_2056:
 	CMPQ    BX, R8
-	JAE     ring_built_2037
+	JAE     ring_built_2055
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2039
+	JB      ring_copy_tail_2057
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2038
+	JNE     ring_copy_2056
 	XORQ    R9, R9
-	JMP     ring_copy_2038
+	JMP     ring_copy_2056
 
-ring_copy_tail_2039:
+ring_copy_tail_2057:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2038
+	JMP     ring_copy_2056
 
-ring_planes_2036:
+ring_planes_2054:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2040
+	JA   ring_long_planes_2058
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2041:
+ring_fill_2059:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2042
+	JGT          ring_fill_last_2060
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2043
+	JNE          ring_wrap_2061
 	XORQ         BX, BX
 
-ring_wrap_2043:
-	JMP ring_fill_2041
+ring_wrap_2061:
+	JMP ring_fill_2059
 
-ring_fill_last_2042:
+ring_fill_last_2060:
 	CMPQ         R9, R8
-	JAE          ring_built_2037
+	JAE          ring_built_2055
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2044
+	JNE          ring_wrap_2062
 	XORQ         BX, BX
 
-ring_wrap_2044:
-	JMP ring_fill_last_2042
+ring_wrap_2062:
+	JMP ring_fill_last_2060
 
-ring_long_planes_2040:
-ring_channel_2045:
+ring_long_planes_2058:
+ring_channel_2063:
 	CMPQ         R9, R8
-	JAE          ring_built_2037
+	JAE          ring_built_2055
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -28613,57 +28838,57 @@ ring_channel_2045:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_2046:
+ring_plane_2064:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2046
+	JB      ring_plane_2064
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2047
+	JNE     ring_wrap_2065
 	XORQ    BX, BX
 
-ring_wrap_2047:
-	JMP ring_channel_2045
+ring_wrap_2065:
+	JMP ring_channel_2063
 
-ring_short_2035:
+ring_short_2053:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2048:
+ring_element_2066:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2049
+	JB   ring_element_next_2067
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2049
+	JB   ring_element_next_2067
 	XORQ R9, R9
 
-ring_element_next_2049:
+ring_element_next_2067:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2048
+	JB      ring_element_2066
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2050
+	JE      ring_exact_2068
 	SUBQ    BX, DX
 
-ring_exact_2050:
+ring_exact_2068:
 	MOVQ DX, BX
 
-ring_repeat_2051:
+ring_repeat_2069:
 	CMPQ    BX, R8
-	JAE     ring_built_2037
+	JAE     ring_built_2055
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2051
+	JMP     ring_repeat_2069
 
-ring_built_2037:
+ring_built_2055:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -28672,9 +28897,9 @@ ring_built_2037:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_2052:
+ring_row_2070:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_2053
+	JE   ring_rows_done_2071
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -28684,9 +28909,9 @@ ring_row_2052:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2055
+	JGT  single_2073
 
-unrolled_2054:
+unrolled_2072:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28709,15 +28934,15 @@ unrolled_2054:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2054
+	JLE     unrolled_2072
 
-single_2055:
+single_2073:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2057
+	JGT  remainder_2075
 
-single_loop_2056:
+single_loop_2074:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28728,11 +28953,11 @@ single_loop_2056:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2056
+	JLE     single_loop_2074
 
-remainder_2057:
+remainder_2075:
 	SUBQ      R8, DX
-	JE        span_done_2058
+	JE        span_done_2076
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -28741,20 +28966,20 @@ remainder_2057:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2058:
+span_done_2076:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_2052
+	JMP   ring_row_2070
 
-ring_rows_done_2053:
+ring_rows_done_2071:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2028
+	JMP  ring_block_2046
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -28776,11 +29001,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2059
+	JB           cached_2077
 	CMPQ         AX, DX
-	JE           cached_2059
+	JE           cached_2077
 	CMPQ         AX, CX
-	JE           cached_2059
+	JE           cached_2077
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -28789,7 +29014,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2061
+	JE           aligned_2079
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -28802,15 +29027,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2061:
+aligned_2079:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2063
+	JGT  single_2081
 
 	PCALIGN $64
 
-unrolled_2062:
+unrolled_2080:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -28837,15 +29062,15 @@ unrolled_2062:
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2062
+	JLE         unrolled_2080
 
-single_2063:
+single_2081:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2065
+	JGT  remainder_2083
 
-single_loop_2064:
+single_loop_2082:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -28854,11 +29079,11 @@ single_loop_2064:
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2064
+	JLE         single_loop_2082
 
-remainder_2065:
+remainder_2083:
 	SUBQ        SI, BX
-	JE          span_done_2066
+	JE          span_done_2084
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -28869,20 +29094,20 @@ remainder_2065:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2066:
+span_done_2084:
 	SFENCE
-	JMP stored_2060
+	JMP stored_2078
 
-cached_2059:
+cached_2077:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2068
+	JGT  single_2086
 
 	PCALIGN $64
 
-unrolled_2067:
+unrolled_2085:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -28909,15 +29134,15 @@ unrolled_2067:
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2067
+	JLE         unrolled_2085
 
-single_2068:
+single_2086:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2070
+	JGT  remainder_2088
 
-single_loop_2069:
+single_loop_2087:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -28926,11 +29151,11 @@ single_loop_2069:
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2069
+	JLE         single_loop_2087
 
-remainder_2070:
+remainder_2088:
 	SUBQ        SI, BX
-	JE          span_done_2071
+	JE          span_done_2089
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -28941,8 +29166,8 @@ remainder_2070:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2071:
-stored_2060:
+span_done_2089:
+stored_2078:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28974,17 +29199,17 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_2073
+	JB     cached_2091
 	CMPQ   R10, $0x00000800
-	JB     cached_2073
+	JB     cached_2091
 	CMPQ   AX, DX
-	JE     cached_2073
+	JE     cached_2091
 	CMPQ   AX, CX
-	JE     cached_2073
+	JE     cached_2091
 	CMPQ   BX, $0x00
-	JE     planes_done_2076
+	JE     planes_done_2094
 
-plane_2075:
+plane_2093:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -28998,7 +29223,7 @@ plane_2075:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2077
+	JE           aligned_2095
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -29011,13 +29236,13 @@ plane_2075:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2077:
+aligned_2095:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2079
+	JGT  single_2097
 
-unrolled_2078:
+unrolled_2096:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29044,15 +29269,15 @@ unrolled_2078:
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2078
+	JLE         unrolled_2096
 
-single_2079:
+single_2097:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2081
+	JGT  remainder_2099
 
-single_loop_2080:
+single_loop_2098:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29061,12 +29286,12 @@ single_loop_2080:
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2080
+	JLE         single_loop_2098
 
-remainder_2081:
+remainder_2099:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2082
+	JE          span_done_2100
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -29077,7 +29302,7 @@ remainder_2081:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2082:
+span_done_2100:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29097,17 +29322,17 @@ span_done_2082:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2075
+	JG            plane_2093
 
-planes_done_2076:
+planes_done_2094:
 	SFENCE
-	JMP stored_2074
+	JMP stored_2092
 
-cached_2073:
+cached_2091:
 	CMPQ BX, $0x00
-	JE   planes_done_2084
+	JE   planes_done_2102
 
-plane_2083:
+plane_2101:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -29117,9 +29342,9 @@ plane_2083:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 	CMPQ         R12, R13
-	JGT          single_2086
+	JGT          single_2104
 
-unrolled_2085:
+unrolled_2103:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29146,15 +29371,15 @@ unrolled_2085:
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2085
+	JLE         unrolled_2103
 
-single_2086:
+single_2104:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2088
+	JGT  remainder_2106
 
-single_loop_2087:
+single_loop_2105:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29163,12 +29388,12 @@ single_loop_2087:
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2087
+	JLE         single_loop_2105
 
-remainder_2088:
+remainder_2106:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2089
+	JE          span_done_2107
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -29179,7 +29404,7 @@ remainder_2088:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2089:
+span_done_2107:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29199,10 +29424,10 @@ span_done_2089:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2083
+	JG            plane_2101
 
-planes_done_2084:
-stored_2074:
+planes_done_2102:
+stored_2092:
 	VZEROUPPER
 	RET
 
@@ -29222,17 +29447,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2091
+	JB     cached_2109
 	CMPQ   R9, $0x00000800
-	JB     cached_2091
+	JB     cached_2109
 	CMPQ   AX, DX
-	JE     cached_2091
+	JE     cached_2109
 	CMPQ   AX, CX
-	JE     cached_2091
+	JE     cached_2109
 	CMPQ   BX, $0x00
-	JE     rows_done_2094
+	JE     rows_done_2112
 
-row_2093:
+row_2111:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -29244,7 +29469,7 @@ row_2093:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2095
+	JE          aligned_2113
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -29259,13 +29484,13 @@ row_2093:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2095:
+aligned_2113:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2097
+	JGT  single_2115
 
-unrolled_2096:
+unrolled_2114:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29300,15 +29525,15 @@ unrolled_2096:
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2096
+	JLE         unrolled_2114
 
-single_2097:
+single_2115:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2099
+	JGT  remainder_2117
 
-single_loop_2098:
+single_loop_2116:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29319,12 +29544,12 @@ single_loop_2098:
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2098
+	JLE         single_loop_2116
 
-remainder_2099:
+remainder_2117:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2100
+	JE          span_done_2118
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -29337,24 +29562,24 @@ remainder_2099:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2100:
+span_done_2118:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2093
+	JG   row_2111
 
-rows_done_2094:
+rows_done_2112:
 	SFENCE
-	JMP stored_2092
+	JMP stored_2110
 
-cached_2091:
+cached_2109:
 	CMPQ BX, $0x00
-	JE   rows_done_2102
+	JE   rows_done_2120
 
-row_2101:
+row_2119:
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -29362,9 +29587,9 @@ row_2101:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 	CMPQ    R10, R11
-	JGT     single_2104
+	JGT     single_2122
 
-unrolled_2103:
+unrolled_2121:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29399,15 +29624,15 @@ unrolled_2103:
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2103
+	JLE         unrolled_2121
 
-single_2104:
+single_2122:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2106
+	JGT  remainder_2124
 
-single_loop_2105:
+single_loop_2123:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29418,12 +29643,12 @@ single_loop_2105:
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2105
+	JLE         single_loop_2123
 
-remainder_2106:
+remainder_2124:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2107
+	JE          span_done_2125
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -29436,17 +29661,17 @@ remainder_2106:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2107:
+span_done_2125:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2101
+	JG   row_2119
 
-rows_done_2102:
-stored_2092:
+rows_done_2120:
+stored_2110:
 	VZEROUPPER
 	RET
 
@@ -29469,36 +29694,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2108
+	JA     ring_segmented_2126
 	MOVQ   R10, R11
 
-ring_len_2109:
+ring_len_2127:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2110
+	JAE  ring_len_done_2128
 	ADDQ R10, R11
-	JMP  ring_len_2109
+	JMP  ring_len_2127
 
-ring_len_done_2110:
+ring_len_done_2128:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2111:
+ring_step_2129:
 	CMPQ R12, R11
-	JB   ring_step_done_2112
+	JB   ring_step_done_2130
 	SUBQ R11, R12
-	JMP  ring_step_2111
+	JMP  ring_step_2129
 
-ring_step_done_2112:
+ring_step_done_2130:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2113:
+ring_step_2131:
 	CMPQ R12, R11
-	JB   ring_step_done_2114
+	JB   ring_step_done_2132
 	SUBQ R11, R12
-	JMP  ring_step_2113
+	JMP  ring_step_2131
 
-ring_step_done_2114:
+ring_step_done_2132:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -29508,76 +29733,76 @@ ring_step_done_2114:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2115
+	JB      ring_short_2133
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2116
+	JNE     ring_planes_2134
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2118:
+ring_copy_2136:
 	CMPQ    R8, R12
-	JAE     ring_built_2117
+	JAE     ring_built_2135
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2119
+	JB      ring_copy_tail_2137
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2118
+	JNE     ring_copy_2136
 	XORQ    R10, R10
-	JMP     ring_copy_2118
+	JMP     ring_copy_2136
 
-ring_copy_tail_2119:
+ring_copy_tail_2137:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2118
+	JMP     ring_copy_2136
 
-ring_planes_2116:
+ring_planes_2134:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2120
+	JA   ring_long_planes_2138
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2121:
+ring_fill_2139:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2122
+	JGT          ring_fill_last_2140
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2123
+	JNE          ring_wrap_2141
 	XORQ         R10, R10
 
-ring_wrap_2123:
-	JMP ring_fill_2121
+ring_wrap_2141:
+	JMP ring_fill_2139
 
-ring_fill_last_2122:
+ring_fill_last_2140:
 	CMPQ         R13, R12
-	JAE          ring_built_2117
+	JAE          ring_built_2135
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2124
+	JNE          ring_wrap_2142
 	XORQ         R10, R10
 
-ring_wrap_2124:
-	JMP ring_fill_last_2122
+ring_wrap_2142:
+	JMP ring_fill_last_2140
 
-ring_long_planes_2120:
-ring_channel_2125:
+ring_long_planes_2138:
+ring_channel_2143:
 	CMPQ         R13, R12
-	JAE          ring_built_2117
+	JAE          ring_built_2135
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -29585,57 +29810,57 @@ ring_channel_2125:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2126:
+ring_plane_2144:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2126
+	JB      ring_plane_2144
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2127
+	JNE     ring_wrap_2145
 	XORQ    R10, R10
 
-ring_wrap_2127:
-	JMP ring_channel_2125
+ring_wrap_2145:
+	JMP ring_channel_2143
 
-ring_short_2115:
+ring_short_2133:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2128:
+ring_element_2146:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2129
+	JB   ring_element_next_2147
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2129
+	JB   ring_element_next_2147
 	XORQ R13, R13
 
-ring_element_next_2129:
+ring_element_next_2147:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2128
+	JB      ring_element_2146
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2130
+	JE      ring_exact_2148
 	SUBQ    R10, R8
 
-ring_exact_2130:
+ring_exact_2148:
 	MOVQ R8, R9
 
-ring_repeat_2131:
+ring_repeat_2149:
 	CMPQ    R9, R12
-	JAE     ring_built_2117
+	JAE     ring_built_2135
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2131
+	JMP     ring_repeat_2149
 
-ring_built_2117:
+ring_built_2135:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -29651,22 +29876,22 @@ ring_built_2117:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2132:
+sums_zero_2150:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2133
+	JAE     sums_zeroed_2151
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2132
+	JMP     sums_zero_2150
 
-sums_zeroed_2133:
+sums_zeroed_2151:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2135
+	JGT  single_2153
 
-unrolled_2134:
+unrolled_2152:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -29705,15 +29930,15 @@ unrolled_2134:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_2134
+	JLE         unrolled_2152
 
-single_2135:
+single_2153:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2137
+	JGT  remainder_2155
 
-single_loop_2136:
+single_loop_2154:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -29728,11 +29953,11 @@ single_loop_2136:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_2136
+	JLE         single_loop_2154
 
-remainder_2137:
+remainder_2155:
 	SUBQ        R9, DI
-	JE          span_done_2138
+	JE          span_done_2156
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -29745,93 +29970,93 @@ remainder_2137:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2138:
+span_done_2156:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2140
+	JLE   fold_ext_done_2158
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2141
+	JA    fold_ext_scalar_2159
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2139:
+fold_ext_2157:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2140
+	JBE     fold_ext_done_2158
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2139
+	JMP     fold_ext_2157
 
-fold_ext_scalar_2141:
+fold_ext_scalar_2159:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2142:
+fold_ext_element_2160:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2143
+	JBE    fold_ext_element_done_2161
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2142
+	JMP    fold_ext_element_2160
 
-fold_ext_element_done_2143:
-fold_ext_done_2140:
-fold_2144:
+fold_ext_element_done_2161:
+fold_ext_done_2158:
+fold_2162:
 	CMPQ   DX, AX
-	JBE    fold_done_2145
+	JBE    fold_done_2163
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2144
+	JMP    fold_2162
 
-fold_done_2145:
+fold_done_2163:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2146
+	JNE  sums_planes_2164
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2148:
+sums_vector_2166:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2149
+	JGT     sums_scalar_2167
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2148
+	JMP     sums_vector_2166
 
-sums_scalar_2149:
+sums_scalar_2167:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2147
+	JE     sums_done_2165
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2149
+	JMP    sums_scalar_2167
 
-sums_planes_2146:
+sums_planes_2164:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2150:
+sums_group_2168:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2152
+	JB     sums_single_2170
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -29840,7 +30065,7 @@ sums_group_2150:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2151:
+sums_group_plane_2169:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -29849,7 +30074,7 @@ sums_group_plane_2151:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2151
+	JB     sums_group_plane_2169
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -29862,29 +30087,29 @@ sums_group_plane_2151:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2150
+	JMP    sums_group_2168
 
-sums_single_2152:
+sums_single_2170:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2147
+	JE     sums_done_2165
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2153:
+sums_single_plane_2171:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2153
+	JB     sums_single_plane_2171
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2152
+	JMP    sums_single_2170
 
-sums_done_2147:
+sums_done_2165:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2108:
+ring_segmented_2126:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -29894,7 +30119,7 @@ ring_segmented_2108:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2155:
+ring_block_2173:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -29910,33 +30135,33 @@ ring_block_2155:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2156:
+ring_len_2174:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2157
+	JAE  ring_len_done_2175
 	ADDQ DI, R8
-	JMP  ring_len_2156
+	JMP  ring_len_2174
 
-ring_len_done_2157:
+ring_len_done_2175:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2158:
+ring_step_2176:
 	CMPQ R9, R8
-	JB   ring_step_done_2159
+	JB   ring_step_done_2177
 	SUBQ R8, R9
-	JMP  ring_step_2158
+	JMP  ring_step_2176
 
-ring_step_done_2159:
+ring_step_done_2177:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2160:
+ring_step_2178:
 	CMPQ R9, R8
-	JB   ring_step_done_2161
+	JB   ring_step_done_2179
 	SUBQ R8, R9
-	JMP  ring_step_2160
+	JMP  ring_step_2178
 
-ring_step_done_2161:
+ring_step_done_2179:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -29947,76 +30172,76 @@ ring_step_done_2161:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2162
+	JB      ring_short_2180
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2163
+	JNE     ring_planes_2181
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2165:
+ring_copy_2183:
 	CMPQ    DI, R9
-	JAE     ring_built_2164
+	JAE     ring_built_2182
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2166
+	JB      ring_copy_tail_2184
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2165
+	JNE     ring_copy_2183
 	XORQ    R10, R10
-	JMP     ring_copy_2165
+	JMP     ring_copy_2183
 
-ring_copy_tail_2166:
+ring_copy_tail_2184:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2165
+	JMP     ring_copy_2183
 
-ring_planes_2163:
+ring_planes_2181:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2167
+	JA   ring_long_planes_2185
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2168:
+ring_fill_2186:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2169
+	JGT          ring_fill_last_2187
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2170
+	JNE          ring_wrap_2188
 	XORQ         DI, DI
 
-ring_wrap_2170:
-	JMP ring_fill_2168
+ring_wrap_2188:
+	JMP ring_fill_2186
 
-ring_fill_last_2169:
+ring_fill_last_2187:
 	CMPQ         R10, R9
-	JAE          ring_built_2164
+	JAE          ring_built_2182
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2171
+	JNE          ring_wrap_2189
 	XORQ         DI, DI
 
-ring_wrap_2171:
-	JMP ring_fill_last_2169
+ring_wrap_2189:
+	JMP ring_fill_last_2187
 
-ring_long_planes_2167:
-ring_channel_2172:
+ring_long_planes_2185:
+ring_channel_2190:
 	CMPQ         R10, R9
-	JAE          ring_built_2164
+	JAE          ring_built_2182
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -30024,57 +30249,57 @@ ring_channel_2172:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2173:
+ring_plane_2191:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2173
+	JB      ring_plane_2191
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2174
+	JNE     ring_wrap_2192
 	XORQ    DI, DI
 
-ring_wrap_2174:
-	JMP ring_channel_2172
+ring_wrap_2192:
+	JMP ring_channel_2190
 
-ring_short_2162:
+ring_short_2180:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2175:
+ring_element_2193:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2176
+	JB   ring_element_next_2194
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2176
+	JB   ring_element_next_2194
 	XORQ R10, R10
 
-ring_element_next_2176:
+ring_element_next_2194:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2175
+	JB      ring_element_2193
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2177
+	JE      ring_exact_2195
 	SUBQ    DI, SI
 
-ring_exact_2177:
+ring_exact_2195:
 	MOVQ SI, DI
 
-ring_repeat_2178:
+ring_repeat_2196:
 	CMPQ    DI, R9
-	JAE     ring_built_2164
+	JAE     ring_built_2182
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2178
+	JMP     ring_repeat_2196
 
-ring_built_2164:
+ring_built_2182:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -30100,26 +30325,26 @@ ring_built_2164:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2179:
+sums_zero_2197:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2180
+	JAE     sums_zeroed_2198
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2179
+	JMP     sums_zero_2197
 
-sums_zeroed_2180:
-ring_row_2181:
+sums_zeroed_2198:
+ring_row_2199:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2182
+	JE   ring_rows_done_2200
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2184
+	JGT  single_2202
 
-unrolled_2183:
+unrolled_2201:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -30158,15 +30383,15 @@ unrolled_2183:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2183
+	JLE         unrolled_2201
 
-single_2184:
+single_2202:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2186
+	JGT  remainder_2204
 
-single_loop_2185:
+single_loop_2203:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -30181,11 +30406,11 @@ single_loop_2185:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2185
+	JLE         single_loop_2203
 
-remainder_2186:
+remainder_2204:
 	SUBQ        R10, R9
-	JE          span_done_2187
+	JE          span_done_2205
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -30198,7 +30423,7 @@ remainder_2186:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2187:
+span_done_2205:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -30206,9 +30431,9 @@ span_done_2187:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2181
+	JMP   ring_row_2199
 
-ring_rows_done_2182:
+ring_rows_done_2200:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -30216,86 +30441,86 @@ ring_rows_done_2182:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2189
+	JLE  fold_ext_done_2207
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2190
+	JA   fold_ext_scalar_2208
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2188:
+fold_ext_2206:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2189
+	JBE     fold_ext_done_2207
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2188
+	JMP     fold_ext_2206
 
-fold_ext_scalar_2190:
+fold_ext_scalar_2208:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2191:
+fold_ext_element_2209:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2192
+	JBE    fold_ext_element_done_2210
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2191
+	JMP    fold_ext_element_2209
 
-fold_ext_element_done_2192:
-fold_ext_done_2189:
-fold_2193:
+fold_ext_element_done_2210:
+fold_ext_done_2207:
+fold_2211:
 	CMPQ   DI, SI
-	JBE    fold_done_2194
+	JBE    fold_done_2212
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2193
+	JMP    fold_2211
 
-fold_done_2194:
+fold_done_2212:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2195
+	JNE  sums_planes_2213
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2197:
+sums_vector_2215:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2198
+	JGT     sums_scalar_2216
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2197
+	JMP     sums_vector_2215
 
-sums_scalar_2198:
+sums_scalar_2216:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2196
+	JE     sums_done_2214
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2198
+	JMP    sums_scalar_2216
 
-sums_planes_2195:
+sums_planes_2213:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2199:
+sums_group_2217:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2201
+	JB     sums_single_2219
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -30304,7 +30529,7 @@ sums_group_2199:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2200:
+sums_group_plane_2218:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -30313,7 +30538,7 @@ sums_group_plane_2200:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2200
+	JB     sums_group_plane_2218
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -30326,29 +30551,29 @@ sums_group_plane_2200:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2199
+	JMP    sums_group_2217
 
-sums_single_2201:
+sums_single_2219:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2196
+	JE     sums_done_2214
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2202:
+sums_single_plane_2220:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2202
+	JB     sums_single_plane_2220
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2201
+	JMP    sums_single_2219
 
-sums_done_2196:
+sums_done_2214:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2155
+	JMP  ring_block_2173
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -30366,11 +30591,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2203
+	JB           cached_2221
 	CMPQ         AX, DX
-	JE           cached_2203
+	JE           cached_2221
 	CMPQ         AX, CX
-	JE           cached_2203
+	JE           cached_2221
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -30379,7 +30604,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2205
+	JE           aligned_2223
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -30391,15 +30616,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2205:
+aligned_2223:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2207
+	JGT  single_2225
 
 	PCALIGN $64
 
-unrolled_2206:
+unrolled_2224:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -30422,15 +30647,15 @@ unrolled_2206:
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_2206
+	JLE      unrolled_2224
 
-single_2207:
+single_2225:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2209
+	JGT  remainder_2227
 
-single_loop_2208:
+single_loop_2226:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -30438,11 +30663,11 @@ single_loop_2208:
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_2208
+	JLE      single_loop_2226
 
-remainder_2209:
+remainder_2227:
 	SUBQ      SI, BX
-	JE        span_done_2210
+	JE        span_done_2228
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -30452,20 +30677,47 @@ remainder_2209:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2210:
+span_done_2228:
 	SFENCE
-	JMP stored_2204
+	JMP stored_2222
 
-cached_2203:
-	XORQ SI, SI
+cached_2221:
+	XORQ      SI, SI
+	CMPQ      BX, $0x00000040
+	JB        unaligned_2229
+	CMPQ      AX, CX
+	JE        unaligned_2229
+	CMPQ      AX, DX
+	JE        unaligned_2229
+	MOVQ      AX, DI
+	NEGQ      DI
+	ANDQ      $0x0000003f, DI
+	SHRQ      $0x03, DI
+	CMPQ      DI, BX
+	CMOVQGT   BX, DI
+	TESTQ     DI, DI
+	JE        aligned_2230
+	MOVQ      DI, R8
+	MOVQ      $-1, R9
+	BZHIQ     R8, R9, R8
+	KMOVW     R8, K1
+	VMOVUPD.Z (CX)(SI*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(SI*8), K1, Z2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(SI*8)
+	MOVQ      DI, SI
+
+aligned_2230:
+unaligned_2229:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2212
+	JGT  single_2232
 
 	PCALIGN $64
 
-unrolled_2211:
+unrolled_2231:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -30488,15 +30740,15 @@ unrolled_2211:
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, DI
-	JLE     unrolled_2211
+	JLE     unrolled_2231
 
-single_2212:
+single_2232:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2214
+	JGT  remainder_2234
 
-single_loop_2213:
+single_loop_2233:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -30504,11 +30756,11 @@ single_loop_2213:
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, DI
-	JLE     single_loop_2213
+	JLE     single_loop_2233
 
-remainder_2214:
+remainder_2234:
 	SUBQ      SI, BX
-	JE        span_done_2215
+	JE        span_done_2235
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -30518,8 +30770,8 @@ remainder_2214:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2215:
-stored_2204:
+span_done_2235:
+stored_2222:
 	VZEROUPPER
 	RET
 
@@ -30538,9 +30790,9 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ   $0x03, R9
 	XORQ   R10, R10
 	CMPQ   SI, $0x00000040
-	JA     short_planes_general_2217
+	JA     short_planes_general_2237
 	CMPQ   BX, $0x00
-	JE     planes_end_2216
+	JE     planes_end_2236
 	MOVQ   SI, R11
 	DECQ   R11
 	SHRQ   $0x03, R11
@@ -30553,24 +30805,24 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	KMOVW  R12, K1
 	XORQ   R12, R12
 	CMPQ   R11, $0x00
-	JE     short_planes_0_2218
+	JE     short_planes_0_2238
 	CMPQ   R11, $0x01
-	JE     short_planes_1_2219
+	JE     short_planes_1_2239
 	CMPQ   R11, $0x02
-	JE     short_planes_2_2220
+	JE     short_planes_2_2240
 	CMPQ   R11, $0x03
-	JE     short_planes_3_2221
+	JE     short_planes_3_2241
 	CMPQ   R11, $0x04
-	JE     short_planes_4_2222
+	JE     short_planes_4_2242
 	CMPQ   R11, $0x05
-	JE     short_planes_5_2223
+	JE     short_planes_5_2243
 	CMPQ   R11, $0x06
-	JE     short_planes_6_2224
+	JE     short_planes_6_2244
 	CMPQ   R11, $0x07
-	JE     short_planes_7_2225
-	JMP    short_planes_general_2217
+	JE     short_planes_7_2245
+	JMP    short_planes_general_2237
 
-short_planes_0_2218:
+short_planes_0_2238:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD.Z    (CX)(R12*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -30585,10 +30837,10 @@ short_planes_0_2218:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_0_2218
-	JMP          planes_end_2216
+	JG           short_planes_0_2238
+	JMP          planes_end_2236
 
-short_planes_1_2219:
+short_planes_1_2239:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -30608,10 +30860,10 @@ short_planes_1_2219:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_1_2219
-	JMP          planes_end_2216
+	JG           short_planes_1_2239
+	JMP          planes_end_2236
 
-short_planes_2_2220:
+short_planes_2_2240:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -30636,10 +30888,10 @@ short_planes_2_2220:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_2_2220
-	JMP          planes_end_2216
+	JG           short_planes_2_2240
+	JMP          planes_end_2236
 
-short_planes_3_2221:
+short_planes_3_2241:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -30669,10 +30921,10 @@ short_planes_3_2221:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_3_2221
-	JMP          planes_end_2216
+	JG           short_planes_3_2241
+	JMP          planes_end_2236
 
-short_planes_4_2222:
+short_planes_4_2242:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -30707,10 +30959,10 @@ short_planes_4_2222:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_4_2222
-	JMP          planes_end_2216
+	JG           short_planes_4_2242
+	JMP          planes_end_2236
 
-short_planes_5_2223:
+short_planes_5_2243:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -30750,10 +31002,10 @@ short_planes_5_2223:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_5_2223
-	JMP          planes_end_2216
+	JG           short_planes_5_2243
+	JMP          planes_end_2236
 
-short_planes_6_2224:
+short_planes_6_2244:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -30798,10 +31050,10 @@ short_planes_6_2224:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_6_2224
-	JMP          planes_end_2216
+	JG           short_planes_6_2244
+	JMP          planes_end_2236
 
-short_planes_7_2225:
+short_planes_7_2245:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -30851,24 +31103,24 @@ short_planes_7_2225:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_7_2225
-	JMP          planes_end_2216
+	JG           short_planes_7_2245
+	JMP          planes_end_2236
 
-short_planes_general_2217:
+short_planes_general_2237:
 	MOVQ BX, R11
 	SHLQ $0x03, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_2226
+	JB   cached_2246
 	CMPQ R9, $0x00000800
-	JB   cached_2226
+	JB   cached_2246
 	CMPQ AX, DX
-	JE   cached_2226
+	JE   cached_2246
 	CMPQ AX, CX
-	JE   cached_2226
+	JE   cached_2246
 	CMPQ BX, $0x00
-	JE   planes_done_2229
+	JE   planes_done_2249
 
-plane_2228:
+plane_2248:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -30878,7 +31130,7 @@ plane_2228:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2230
+	JE           aligned_2250
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -30890,13 +31142,13 @@ plane_2228:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2230:
+aligned_2250:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2232
+	JGT  single_2252
 
-unrolled_2231:
+unrolled_2251:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -30919,15 +31171,15 @@ unrolled_2231:
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
 	CMPQ     R11, R12
-	JLE      unrolled_2231
+	JLE      unrolled_2251
 
-single_2232:
+single_2252:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2234
+	JGT  remainder_2254
 
-single_loop_2233:
+single_loop_2253:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -30935,12 +31187,12 @@ single_loop_2233:
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
 	CMPQ     R11, R12
-	JLE      single_loop_2233
+	JLE      single_loop_2253
 
-remainder_2234:
+remainder_2254:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2235
+	JE        span_done_2255
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -30950,7 +31202,7 @@ remainder_2234:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2235:
+span_done_2255:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -30959,25 +31211,52 @@ span_done_2235:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2228
+	JG      plane_2248
 
-planes_done_2229:
+planes_done_2249:
 	SFENCE
-	JMP stored_2227
+	JMP stored_2247
 
-cached_2226:
+cached_2246:
 	CMPQ BX, $0x00
-	JE   planes_done_2237
+	JE   planes_done_2257
 
-plane_2236:
+plane_2256:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
-	MOVQ         SI, R12
-	SUBQ         $0x00000020, R12
-	CMPQ         R11, R12
-	JGT          single_2239
+	CMPQ         SI, $0x00000040
+	JB           unaligned_2258
+	CMPQ         AX, CX
+	JE           unaligned_2258
+	CMPQ         AX, DX
+	JE           unaligned_2258
+	MOVQ         AX, R12
+	NEGQ         R12
+	ANDQ         $0x0000003f, R12
+	SHRQ         $0x03, R12
+	CMPQ         R12, SI
+	CMOVQGT      SI, R12
+	TESTQ        R12, R12
+	JE           aligned_2259
+	MOVQ         R12, R13
+	MOVQ         $-1, R14
+	BZHIQ        R13, R14, R13
+	KMOVW        R13, K1
+	VMOVUPD.Z    (CX)(R11*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    (DX)(R11*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(R11*8)
+	MOVQ         R12, R11
 
-unrolled_2238:
+aligned_2259:
+unaligned_2258:
+	MOVQ SI, R12
+	SUBQ $0x00000020, R12
+	CMPQ R11, R12
+	JGT  single_2261
+
+unrolled_2260:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -31000,15 +31279,15 @@ unrolled_2238:
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
 	CMPQ    R11, R12
-	JLE     unrolled_2238
+	JLE     unrolled_2260
 
-single_2239:
+single_2261:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2241
+	JGT  remainder_2263
 
-single_loop_2240:
+single_loop_2262:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -31016,12 +31295,12 @@ single_loop_2240:
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R12
-	JLE     single_loop_2240
+	JLE     single_loop_2262
 
-remainder_2241:
+remainder_2263:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2242
+	JE        span_done_2264
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -31031,7 +31310,7 @@ remainder_2241:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2242:
+span_done_2264:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -31040,11 +31319,11 @@ span_done_2242:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2236
+	JG      plane_2256
 
-planes_done_2237:
-stored_2227:
-planes_end_2216:
+planes_done_2257:
+stored_2247:
+planes_end_2236:
 	VZEROUPPER
 	RET
 
@@ -31063,17 +31342,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_2244
+	JB     cached_2266
 	CMPQ   R8, $0x00000800
-	JB     cached_2244
+	JB     cached_2266
 	CMPQ   AX, DX
-	JE     cached_2244
+	JE     cached_2266
 	CMPQ   AX, CX
-	JE     cached_2244
+	JE     cached_2266
 	CMPQ   BX, $0x00
-	JE     rows_done_2247
+	JE     rows_done_2269
 
-row_2246:
+row_2268:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -31085,7 +31364,7 @@ row_2246:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2248
+	JE        aligned_2270
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -31097,13 +31376,13 @@ row_2246:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2248:
+aligned_2270:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2250
+	JGT  single_2272
 
-unrolled_2249:
+unrolled_2271:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -31126,15 +31405,15 @@ unrolled_2249:
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
 	CMPQ     R9, R10
-	JLE      unrolled_2249
+	JLE      unrolled_2271
 
-single_2250:
+single_2272:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2252
+	JGT  remainder_2274
 
-single_loop_2251:
+single_loop_2273:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -31142,12 +31421,12 @@ single_loop_2251:
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
 	CMPQ     R9, R10
-	JLE      single_loop_2251
+	JLE      single_loop_2273
 
-remainder_2252:
+remainder_2274:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2253
+	JE        span_done_2275
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -31157,34 +31436,61 @@ remainder_2252:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2253:
+span_done_2275:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2246
+	JG   row_2268
 
-rows_done_2247:
+rows_done_2269:
 	SFENCE
-	JMP stored_2245
+	JMP stored_2267
 
-cached_2244:
+cached_2266:
 	CMPQ BX, $0x00
-	JE   rows_done_2255
+	JE   rows_done_2277
 
-row_2254:
-	MOVQ    DI, R8
-	CMPQ    BX, R8
-	CMOVQLT BX, R8
-	XORQ    R9, R9
-	MOVQ    R8, R10
-	SUBQ    $0x00000020, R10
-	CMPQ    R9, R10
-	JGT     single_2257
+row_2276:
+	MOVQ      DI, R8
+	CMPQ      BX, R8
+	CMOVQLT   BX, R8
+	XORQ      R9, R9
+	CMPQ      R8, $0x00000040
+	JB        unaligned_2278
+	CMPQ      AX, CX
+	JE        unaligned_2278
+	CMPQ      AX, DX
+	JE        unaligned_2278
+	MOVQ      AX, R10
+	NEGQ      R10
+	ANDQ      $0x0000003f, R10
+	SHRQ      $0x03, R10
+	CMPQ      R10, R8
+	CMOVQGT   R8, R10
+	TESTQ     R10, R10
+	JE        aligned_2279
+	MOVQ      R10, R11
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (CX)(R9*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (DX)(R9*8), K1, Z1
+	VMULPD    (SI)(R9*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (AX)(R9*8)
+	MOVQ      R10, R9
 
-unrolled_2256:
+aligned_2279:
+unaligned_2278:
+	MOVQ R8, R10
+	SUBQ $0x00000020, R10
+	CMPQ R9, R10
+	JGT  single_2281
+
+unrolled_2280:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -31207,15 +31513,15 @@ unrolled_2256:
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2256
+	JLE     unrolled_2280
 
-single_2257:
+single_2281:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2259
+	JGT  remainder_2283
 
-single_loop_2258:
+single_loop_2282:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -31223,12 +31529,12 @@ single_loop_2258:
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2258
+	JLE     single_loop_2282
 
-remainder_2259:
+remainder_2283:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2260
+	JE        span_done_2284
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -31238,17 +31544,17 @@ remainder_2259:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2260:
+span_done_2284:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2254
+	JG   row_2276
 
-rows_done_2255:
-stored_2245:
+rows_done_2277:
+stored_2267:
 	VZEROUPPER
 	RET
 
@@ -31268,36 +31574,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2261
+	JA     ring_segmented_2285
 	MOVQ   R9, R10
 
-ring_len_2262:
+ring_len_2286:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2263
+	JAE  ring_len_done_2287
 	ADDQ R9, R10
-	JMP  ring_len_2262
+	JMP  ring_len_2286
 
-ring_len_done_2263:
+ring_len_done_2287:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2264:
+ring_step_2288:
 	CMPQ R11, R10
-	JB   ring_step_done_2265
+	JB   ring_step_done_2289
 	SUBQ R10, R11
-	JMP  ring_step_2264
+	JMP  ring_step_2288
 
-ring_step_done_2265:
+ring_step_done_2289:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2266:
+ring_step_2290:
 	CMPQ R11, R10
-	JB   ring_step_done_2267
+	JB   ring_step_done_2291
 	SUBQ R10, R11
-	JMP  ring_step_2266
+	JMP  ring_step_2290
 
-ring_step_done_2267:
+ring_step_done_2291:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -31307,76 +31613,76 @@ ring_step_done_2267:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2268
+	JB      ring_short_2292
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2269
+	JNE     ring_planes_2293
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2271:
+ring_copy_2295:
 	CMPQ    AX, R11
-	JAE     ring_built_2270
+	JAE     ring_built_2294
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2272
+	JB      ring_copy_tail_2296
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2271
+	JNE     ring_copy_2295
 	XORQ    R9, R9
-	JMP     ring_copy_2271
+	JMP     ring_copy_2295
 
-ring_copy_tail_2272:
+ring_copy_tail_2296:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2271
+	JMP     ring_copy_2295
 
-ring_planes_2269:
+ring_planes_2293:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2273
+	JA   ring_long_planes_2297
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2274:
+ring_fill_2298:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2275
+	JGT          ring_fill_last_2299
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2276
+	JNE          ring_wrap_2300
 	XORQ         R9, R9
 
-ring_wrap_2276:
-	JMP ring_fill_2274
+ring_wrap_2300:
+	JMP ring_fill_2298
 
-ring_fill_last_2275:
+ring_fill_last_2299:
 	CMPQ         R12, R11
-	JAE          ring_built_2270
+	JAE          ring_built_2294
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2277
+	JNE          ring_wrap_2301
 	XORQ         R9, R9
 
-ring_wrap_2277:
-	JMP ring_fill_last_2275
+ring_wrap_2301:
+	JMP ring_fill_last_2299
 
-ring_long_planes_2273:
-ring_channel_2278:
+ring_long_planes_2297:
+ring_channel_2302:
 	CMPQ         R12, R11
-	JAE          ring_built_2270
+	JAE          ring_built_2294
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -31384,57 +31690,57 @@ ring_channel_2278:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2279:
+ring_plane_2303:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2279
+	JB      ring_plane_2303
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2280
+	JNE     ring_wrap_2304
 	XORQ    R9, R9
 
-ring_wrap_2280:
-	JMP ring_channel_2278
+ring_wrap_2304:
+	JMP ring_channel_2302
 
-ring_short_2268:
+ring_short_2292:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2281:
+ring_element_2305:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2282
+	JB   ring_element_next_2306
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2282
+	JB   ring_element_next_2306
 	XORQ R12, R12
 
-ring_element_next_2282:
+ring_element_next_2306:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2281
+	JB      ring_element_2305
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2283
+	JE      ring_exact_2307
 	SUBQ    R9, AX
 
-ring_exact_2283:
+ring_exact_2307:
 	MOVQ AX, DX
 
-ring_repeat_2284:
+ring_repeat_2308:
 	CMPQ    DX, R11
-	JAE     ring_built_2270
+	JAE     ring_built_2294
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2284
+	JMP     ring_repeat_2308
 
-ring_built_2270:
+ring_built_2294:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -31443,9 +31749,9 @@ ring_built_2270:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_2286
+	JGT  single_2310
 
-unrolled_2285:
+unrolled_2309:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -31472,15 +31778,15 @@ unrolled_2285:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R9
-	JLE     unrolled_2285
+	JLE     unrolled_2309
 
-single_2286:
+single_2310:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_2288
+	JGT  remainder_2312
 
-single_loop_2287:
+single_loop_2311:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -31492,11 +31798,11 @@ single_loop_2287:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R9
-	JLE     single_loop_2287
+	JLE     single_loop_2311
 
-remainder_2288:
+remainder_2312:
 	SUBQ      DX, DI
-	JE        span_done_2289
+	JE        span_done_2313
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -31506,10 +31812,10 @@ remainder_2288:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2289:
+span_done_2313:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2261:
+ring_segmented_2285:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -31519,11 +31825,11 @@ ring_segmented_2261:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2290
+	JE   ring_rows_2314
 
-ring_segment_2291:
+ring_segment_2315:
 	CMPQ    DI, $0x00
-	JE      ring_done_2292
+	JE      ring_done_2316
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -31540,33 +31846,33 @@ ring_segment_2291:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2293:
+ring_len_2317:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2294
+	JAE  ring_len_done_2318
 	ADDQ R10, R12
-	JMP  ring_len_2293
+	JMP  ring_len_2317
 
-ring_len_done_2294:
+ring_len_done_2318:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2295:
+ring_step_2319:
 	CMPQ R13, R12
-	JB   ring_step_done_2296
+	JB   ring_step_done_2320
 	SUBQ R12, R13
-	JMP  ring_step_2295
+	JMP  ring_step_2319
 
-ring_step_done_2296:
+ring_step_done_2320:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2297:
+ring_step_2321:
 	CMPQ R13, R12
-	JB   ring_step_done_2298
+	JB   ring_step_done_2322
 	SUBQ R12, R13
-	JMP  ring_step_2297
+	JMP  ring_step_2321
 
-ring_step_done_2298:
+ring_step_done_2322:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -31576,76 +31882,76 @@ ring_step_done_2298:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2299
+	JB      ring_short_2323
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2300
+	JNE     ring_planes_2324
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2302:
+ring_copy_2326:
 	CMPQ    R9, AX
-	JAE     ring_built_2301
+	JAE     ring_built_2325
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2303
+	JB      ring_copy_tail_2327
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2302
+	JNE     ring_copy_2326
 	XORQ    R10, R10
-	JMP     ring_copy_2302
+	JMP     ring_copy_2326
 
-ring_copy_tail_2303:
+ring_copy_tail_2327:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2302
+	JMP     ring_copy_2326
 
-ring_planes_2300:
+ring_planes_2324:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2304
+	JA   ring_long_planes_2328
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2305:
+ring_fill_2329:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2306
+	JGT          ring_fill_last_2330
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2307
+	JNE          ring_wrap_2331
 	XORQ         R10, R10
 
-ring_wrap_2307:
-	JMP ring_fill_2305
+ring_wrap_2331:
+	JMP ring_fill_2329
 
-ring_fill_last_2306:
+ring_fill_last_2330:
 	CMPQ         R12, AX
-	JAE          ring_built_2301
+	JAE          ring_built_2325
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2308
+	JNE          ring_wrap_2332
 	XORQ         R10, R10
 
-ring_wrap_2308:
-	JMP ring_fill_last_2306
+ring_wrap_2332:
+	JMP ring_fill_last_2330
 
-ring_long_planes_2304:
-ring_channel_2309:
+ring_long_planes_2328:
+ring_channel_2333:
 	CMPQ         R12, AX
-	JAE          ring_built_2301
+	JAE          ring_built_2325
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -31653,57 +31959,57 @@ ring_channel_2309:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2310:
+ring_plane_2334:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2310
+	JB      ring_plane_2334
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2311
+	JNE     ring_wrap_2335
 	XORQ    R10, R10
 
-ring_wrap_2311:
-	JMP ring_channel_2309
+ring_wrap_2335:
+	JMP ring_channel_2333
 
-ring_short_2299:
+ring_short_2323:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2312:
+ring_element_2336:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2313
+	JB   ring_element_next_2337
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2313
+	JB   ring_element_next_2337
 	XORQ R12, R12
 
-ring_element_next_2313:
+ring_element_next_2337:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2312
+	JB      ring_element_2336
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2314
+	JE      ring_exact_2338
 	SUBQ    R10, DX
 
-ring_exact_2314:
+ring_exact_2338:
 	MOVQ DX, R9
 
-ring_repeat_2315:
+ring_repeat_2339:
 	CMPQ    R9, AX
-	JAE     ring_built_2301
+	JAE     ring_built_2325
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2315
+	JMP     ring_repeat_2339
 
-ring_built_2301:
+ring_built_2325:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -31713,9 +32019,9 @@ ring_built_2301:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2317
+	JGT  single_2341
 
-unrolled_2316:
+unrolled_2340:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -31742,15 +32048,15 @@ unrolled_2316:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2316
+	JLE     unrolled_2340
 
-single_2317:
+single_2341:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2319
+	JGT  remainder_2343
 
-single_loop_2318:
+single_loop_2342:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -31762,11 +32068,11 @@ single_loop_2318:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2318
+	JLE     single_loop_2342
 
-remainder_2319:
+remainder_2343:
 	SUBQ      R9, DX
-	JE        span_done_2320
+	JE        span_done_2344
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -31776,7 +32082,7 @@ remainder_2319:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2320:
+span_done_2344:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -31788,18 +32094,18 @@ span_done_2320:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2321
+	JNE  ring_next_2345
 	XORQ AX, AX
 
-ring_next_2321:
+ring_next_2345:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2291
+	JMP  ring_segment_2315
 
-ring_done_2292:
+ring_done_2316:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2290:
-ring_block_2322:
+ring_rows_2314:
+ring_block_2346:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -31815,33 +32121,33 @@ ring_block_2322:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2323:
+ring_len_2347:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2324
+	JAE  ring_len_done_2348
 	ADDQ BX, SI
-	JMP  ring_len_2323
+	JMP  ring_len_2347
 
-ring_len_done_2324:
+ring_len_done_2348:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2325:
+ring_step_2349:
 	CMPQ DI, SI
-	JB   ring_step_done_2326
+	JB   ring_step_done_2350
 	SUBQ SI, DI
-	JMP  ring_step_2325
+	JMP  ring_step_2349
 
-ring_step_done_2326:
+ring_step_done_2350:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2327:
+ring_step_2351:
 	CMPQ DI, SI
-	JB   ring_step_done_2328
+	JB   ring_step_done_2352
 	SUBQ SI, DI
-	JMP  ring_step_2327
+	JMP  ring_step_2351
 
-ring_step_done_2328:
+ring_step_done_2352:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -31852,76 +32158,76 @@ ring_step_done_2328:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2329
+	JB      ring_short_2353
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2330
+	JNE     ring_planes_2354
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2332:
+ring_copy_2356:
 	CMPQ    BX, DI
-	JAE     ring_built_2331
+	JAE     ring_built_2355
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2333
+	JB      ring_copy_tail_2357
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2332
+	JNE     ring_copy_2356
 	XORQ    R9, R9
-	JMP     ring_copy_2332
+	JMP     ring_copy_2356
 
-ring_copy_tail_2333:
+ring_copy_tail_2357:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2332
+	JMP     ring_copy_2356
 
-ring_planes_2330:
+ring_planes_2354:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2334
+	JA   ring_long_planes_2358
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2335:
+ring_fill_2359:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2336
+	JGT          ring_fill_last_2360
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2337
+	JNE          ring_wrap_2361
 	XORQ         BX, BX
 
-ring_wrap_2337:
-	JMP ring_fill_2335
+ring_wrap_2361:
+	JMP ring_fill_2359
 
-ring_fill_last_2336:
+ring_fill_last_2360:
 	CMPQ         R9, DI
-	JAE          ring_built_2331
+	JAE          ring_built_2355
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2338
+	JNE          ring_wrap_2362
 	XORQ         BX, BX
 
-ring_wrap_2338:
-	JMP ring_fill_last_2336
+ring_wrap_2362:
+	JMP ring_fill_last_2360
 
-ring_long_planes_2334:
-ring_channel_2339:
+ring_long_planes_2358:
+ring_channel_2363:
 	CMPQ         R9, DI
-	JAE          ring_built_2331
+	JAE          ring_built_2355
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -31929,57 +32235,57 @@ ring_channel_2339:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2340:
+ring_plane_2364:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2340
+	JB      ring_plane_2364
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2341
+	JNE     ring_wrap_2365
 	XORQ    BX, BX
 
-ring_wrap_2341:
-	JMP ring_channel_2339
+ring_wrap_2365:
+	JMP ring_channel_2363
 
-ring_short_2329:
+ring_short_2353:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2342:
+ring_element_2366:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2343
+	JB   ring_element_next_2367
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2343
+	JB   ring_element_next_2367
 	XORQ R9, R9
 
-ring_element_next_2343:
+ring_element_next_2367:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2342
+	JB      ring_element_2366
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2344
+	JE      ring_exact_2368
 	SUBQ    BX, DX
 
-ring_exact_2344:
+ring_exact_2368:
 	MOVQ DX, BX
 
-ring_repeat_2345:
+ring_repeat_2369:
 	CMPQ    BX, DI
-	JAE     ring_built_2331
+	JAE     ring_built_2355
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2345
+	JMP     ring_repeat_2369
 
-ring_built_2331:
+ring_built_2355:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -31990,9 +32296,9 @@ ring_built_2331:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2346:
+ring_row_2370:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2347
+	JE   ring_rows_done_2371
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -32002,9 +32308,9 @@ ring_row_2346:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2349
+	JGT  single_2373
 
-unrolled_2348:
+unrolled_2372:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -32031,15 +32337,15 @@ unrolled_2348:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2348
+	JLE     unrolled_2372
 
-single_2349:
+single_2373:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2351
+	JGT  remainder_2375
 
-single_loop_2350:
+single_loop_2374:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -32051,11 +32357,11 @@ single_loop_2350:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2350
+	JLE     single_loop_2374
 
-remainder_2351:
+remainder_2375:
 	SUBQ      R9, DX
-	JE        span_done_2352
+	JE        span_done_2376
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -32065,7 +32371,7 @@ remainder_2351:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2352:
+span_done_2376:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -32073,13 +32379,13 @@ span_done_2352:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2346
+	JMP   ring_row_2370
 
-ring_rows_done_2347:
+ring_rows_done_2371:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2322
+	JMP  ring_block_2346
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -32100,11 +32406,11 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 	CMPQ   BX, SI
-	JGT    single_2354
+	JGT    single_2378
 
 	PCALIGN $64
 
-unrolled_2353:
+unrolled_2377:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -32123,26 +32429,26 @@ unrolled_2353:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_2353
+	JLE         unrolled_2377
 
-single_2354:
+single_2378:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2356
+	JGT  remainder_2380
 
-single_loop_2355:
+single_loop_2379:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_2355
+	JLE         single_loop_2379
 
-remainder_2356:
+remainder_2380:
 	SUBQ        BX, DX
-	JE          span_done_2357
+	JE          span_done_2381
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -32151,7 +32457,7 @@ remainder_2356:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2357:
+span_done_2381:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32179,9 +32485,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_2360
+	JE     planes_done_2384
 
-plane_2359:
+plane_2383:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -32190,9 +32496,9 @@ plane_2359:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 	CMPQ   R10, R11
-	JGT    single_2362
+	JGT    single_2386
 
-unrolled_2361:
+unrolled_2385:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -32211,27 +32517,27 @@ unrolled_2361:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2361
+	JLE         unrolled_2385
 
-single_2362:
+single_2386:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2364
+	JGT  remainder_2388
 
-single_loop_2363:
+single_loop_2387:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2363
+	JLE         single_loop_2387
 
-remainder_2364:
+remainder_2388:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2365
+	JE          span_done_2389
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -32240,7 +32546,7 @@ remainder_2364:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2365:
+span_done_2389:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32259,9 +32565,9 @@ span_done_2365:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_2359
+	JG            plane_2383
 
-planes_done_2360:
+planes_done_2384:
 	VZEROUPPER
 	RET
 
@@ -32277,9 +32583,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_2368
+	JE     rows_done_2392
 
-row_2367:
+row_2391:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -32287,9 +32593,9 @@ row_2367:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 	CMPQ    R8, R9
-	JGT     single_2370
+	JGT     single_2394
 
-unrolled_2369:
+unrolled_2393:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -32316,15 +32622,15 @@ unrolled_2369:
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2369
+	JLE         unrolled_2393
 
-single_2370:
+single_2394:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2372
+	JGT  remainder_2396
 
-single_loop_2371:
+single_loop_2395:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -32333,12 +32639,12 @@ single_loop_2371:
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2371
+	JLE         single_loop_2395
 
-remainder_2372:
+remainder_2396:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2373
+	JE          span_done_2397
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -32349,15 +32655,15 @@ remainder_2372:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2373:
+span_done_2397:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_2367
+	JG   row_2391
 
-rows_done_2368:
+rows_done_2392:
 	VZEROUPPER
 	RET
 
@@ -32375,36 +32681,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2374
+	JA     ring_segmented_2398
 	MOVQ   DI, SI
 
-ring_len_2375:
+ring_len_2399:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2376
+	JAE  ring_len_done_2400
 	ADDQ DI, SI
-	JMP  ring_len_2375
+	JMP  ring_len_2399
 
-ring_len_done_2376:
+ring_len_done_2400:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2377:
+ring_step_2401:
 	CMPQ DI, SI
-	JB   ring_step_done_2378
+	JB   ring_step_done_2402
 	SUBQ SI, DI
-	JMP  ring_step_2377
+	JMP  ring_step_2401
 
-ring_step_done_2378:
+ring_step_done_2402:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2379:
+ring_step_2403:
 	CMPQ DI, SI
-	JB   ring_step_done_2380
+	JB   ring_step_done_2404
 	SUBQ SI, DI
-	JMP  ring_step_2379
+	JMP  ring_step_2403
 
-ring_step_done_2380:
+ring_step_done_2404:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -32426,22 +32732,22 @@ ring_step_done_2380:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2381:
+sums_zero_2405:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2382
+	JAE     sums_zeroed_2406
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2381
+	JMP     sums_zero_2405
 
-sums_zeroed_2382:
+sums_zeroed_2406:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_2384
+	JGT  single_2408
 
-unrolled_2383:
+unrolled_2407:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -32472,15 +32778,15 @@ unrolled_2383:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_2383
+	JLE         unrolled_2407
 
-single_2384:
+single_2408:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_2386
+	JGT  remainder_2410
 
-single_loop_2385:
+single_loop_2409:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -32493,11 +32799,11 @@ single_loop_2385:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_2385
+	JLE         single_loop_2409
 
-remainder_2386:
+remainder_2410:
 	SUBQ        DI, BX
-	JE          span_done_2387
+	JE          span_done_2411
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -32508,93 +32814,93 @@ remainder_2386:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2387:
+span_done_2411:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2389
+	JLE   fold_ext_done_2413
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2390
+	JA    fold_ext_scalar_2414
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2388:
+fold_ext_2412:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2389
+	JBE     fold_ext_done_2413
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2388
+	JMP     fold_ext_2412
 
-fold_ext_scalar_2390:
+fold_ext_scalar_2414:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2391:
+fold_ext_element_2415:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2392
+	JBE    fold_ext_element_done_2416
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2391
+	JMP    fold_ext_element_2415
 
-fold_ext_element_done_2392:
-fold_ext_done_2389:
-fold_2393:
+fold_ext_element_done_2416:
+fold_ext_done_2413:
+fold_2417:
 	CMPQ   BX, AX
-	JBE    fold_done_2394
+	JBE    fold_done_2418
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2393
+	JMP    fold_2417
 
-fold_done_2394:
+fold_done_2418:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2395
+	JNE  sums_planes_2419
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2397:
+sums_vector_2421:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2398
+	JGT     sums_scalar_2422
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2397
+	JMP     sums_vector_2421
 
-sums_scalar_2398:
+sums_scalar_2422:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2396
+	JE     sums_done_2420
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2398
+	JMP    sums_scalar_2422
 
-sums_planes_2395:
+sums_planes_2419:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2399:
+sums_group_2423:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2401
+	JB     sums_single_2425
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -32603,7 +32909,7 @@ sums_group_2399:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2400:
+sums_group_plane_2424:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -32612,7 +32918,7 @@ sums_group_plane_2400:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2400
+	JB     sums_group_plane_2424
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -32625,29 +32931,29 @@ sums_group_plane_2400:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2399
+	JMP    sums_group_2423
 
-sums_single_2401:
+sums_single_2425:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2396
+	JE     sums_done_2420
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2402:
+sums_single_plane_2426:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2402
+	JB     sums_single_plane_2426
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2401
+	JMP    sums_single_2425
 
-sums_done_2396:
+sums_done_2420:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2374:
+ring_segmented_2398:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -32657,7 +32963,7 @@ ring_segmented_2374:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2404:
+ring_block_2428:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -32672,33 +32978,33 @@ ring_block_2404:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2405:
+ring_len_2429:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2406
+	JAE  ring_len_done_2430
 	ADDQ BX, SI
-	JMP  ring_len_2405
+	JMP  ring_len_2429
 
-ring_len_done_2406:
+ring_len_done_2430:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2407:
+ring_step_2431:
 	CMPQ DI, SI
-	JB   ring_step_done_2408
+	JB   ring_step_done_2432
 	SUBQ SI, DI
-	JMP  ring_step_2407
+	JMP  ring_step_2431
 
-ring_step_done_2408:
+ring_step_done_2432:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2409:
+ring_step_2433:
 	CMPQ DI, SI
-	JB   ring_step_done_2410
+	JB   ring_step_done_2434
 	SUBQ SI, DI
-	JMP  ring_step_2409
+	JMP  ring_step_2433
 
-ring_step_done_2410:
+ring_step_done_2434:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -32727,26 +33033,26 @@ ring_step_done_2410:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2411:
+sums_zero_2435:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2412
+	JAE     sums_zeroed_2436
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2411
+	JMP     sums_zero_2435
 
-sums_zeroed_2412:
-ring_row_2413:
+sums_zeroed_2436:
+ring_row_2437:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2414
+	JE   ring_rows_done_2438
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2416
+	JGT  single_2440
 
-unrolled_2415:
+unrolled_2439:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -32777,15 +33083,15 @@ unrolled_2415:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2415
+	JLE         unrolled_2439
 
-single_2416:
+single_2440:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2418
+	JGT  remainder_2442
 
-single_loop_2417:
+single_loop_2441:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -32798,11 +33104,11 @@ single_loop_2417:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2417
+	JLE         single_loop_2441
 
-remainder_2418:
+remainder_2442:
 	SUBQ        R8, DI
-	JE          span_done_2419
+	JE          span_done_2443
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -32813,16 +33119,16 @@ remainder_2418:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2419:
+span_done_2443:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2413
+	JMP   ring_row_2437
 
-ring_rows_done_2414:
+ring_rows_done_2438:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -32830,86 +33136,86 @@ ring_rows_done_2414:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2421
+	JLE  fold_ext_done_2445
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2422
+	JA   fold_ext_scalar_2446
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2420:
+fold_ext_2444:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2421
+	JBE     fold_ext_done_2445
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2420
+	JMP     fold_ext_2444
 
-fold_ext_scalar_2422:
+fold_ext_scalar_2446:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2423:
+fold_ext_element_2447:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2424
+	JBE    fold_ext_element_done_2448
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2423
+	JMP    fold_ext_element_2447
 
-fold_ext_element_done_2424:
-fold_ext_done_2421:
-fold_2425:
+fold_ext_element_done_2448:
+fold_ext_done_2445:
+fold_2449:
 	CMPQ   SI, BX
-	JBE    fold_done_2426
+	JBE    fold_done_2450
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2425
+	JMP    fold_2449
 
-fold_done_2426:
+fold_done_2450:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2427
+	JNE  sums_planes_2451
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2429:
+sums_vector_2453:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2430
+	JGT     sums_scalar_2454
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2429
+	JMP     sums_vector_2453
 
-sums_scalar_2430:
+sums_scalar_2454:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2428
+	JE     sums_done_2452
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2430
+	JMP    sums_scalar_2454
 
-sums_planes_2427:
+sums_planes_2451:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2431:
+sums_group_2455:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2433
+	JB     sums_single_2457
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -32918,7 +33224,7 @@ sums_group_2431:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2432:
+sums_group_plane_2456:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -32927,7 +33233,7 @@ sums_group_plane_2432:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2432
+	JB     sums_group_plane_2456
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -32940,29 +33246,29 @@ sums_group_plane_2432:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2431
+	JMP    sums_group_2455
 
-sums_single_2433:
+sums_single_2457:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2428
+	JE     sums_done_2452
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2434:
+sums_single_plane_2458:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2434
+	JB     sums_single_plane_2458
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2433
+	JMP    sums_single_2457
 
-sums_done_2428:
+sums_done_2452:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2404
+	JMP  ring_block_2428
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -32981,21 +33287,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1840-120
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2436
+	JBE    rows_chunk_sized_2460
 	MOVQ   DI, AX
 
-rows_double_2435:
+rows_double_2459:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2436
+	JA   rows_chunk_sized_2460
 	SHLQ $0x01, AX
-	JMP  rows_double_2435
+	JMP  rows_double_2459
 
-rows_chunk_sized_2436:
+rows_chunk_sized_2460:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2437:
+rows_group_2461:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -33005,7 +33311,7 @@ rows_group_2437:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2438:
+rows_chunk_2462:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -33014,15 +33320,15 @@ rows_chunk_2438:
 	ADDQ    AX, R8
 	MOVQ    1792(SP), R9
 
-rows_block_2439:
+rows_block_2463:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2440
+	JGT     rows_blocks_done_2464
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2441
+	JE      rows_first_2465
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -33031,9 +33337,9 @@ rows_block_2439:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2442
+	JMP     rows_loaded_2466
 
-rows_first_2441:
+rows_first_2465:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -33043,7 +33349,7 @@ rows_first_2441:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2442:
+rows_loaded_2466:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33052,7 +33358,7 @@ rows_loaded_2442:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2443:
+rows_row_2467:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -33105,11 +33411,11 @@ rows_row_2443:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2443
+	JB          rows_row_2467
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2444
+	JE          rows_stored_2468
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -33118,9 +33424,9 @@ rows_row_2443:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2445
+	JMP         rows_added_2469
 
-rows_stored_2444:
+rows_stored_2468:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33154,29 +33460,29 @@ rows_stored_2444:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2445:
+rows_added_2469:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2439
+	JMP  rows_block_2463
 
-rows_blocks_done_2440:
-rows_block_2446:
+rows_blocks_done_2464:
+rows_block_2470:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2447
+	JGT     rows_blocks_done_2471
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2448
+	JE      rows_first_2472
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2449
+	JMP     rows_loaded_2473
 
-rows_first_2448:
+rows_first_2472:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2449:
+rows_loaded_2473:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33185,7 +33491,7 @@ rows_loaded_2449:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2450:
+rows_row_2474:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -33202,16 +33508,16 @@ rows_row_2450:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2450
+	JB          rows_row_2474
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2451
+	JE          rows_stored_2475
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2452
+	JMP         rows_added_2476
 
-rows_stored_2451:
+rows_stored_2475:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33221,29 +33527,29 @@ rows_stored_2451:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2452:
+rows_added_2476:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2446
+	JMP  rows_block_2470
 
-rows_blocks_done_2447:
+rows_blocks_done_2471:
 	CMPQ    R9, 1800(SP)
-	JE      rows_chunk_done_2453
+	JE      rows_chunk_done_2477
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2454
+	JE      rows_first_2478
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2455
+	JMP     rows_loaded_2479
 
-rows_first_2454:
+rows_first_2478:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2455:
+rows_loaded_2479:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33252,7 +33558,7 @@ rows_loaded_2455:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2456:
+rows_row_2480:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -33269,16 +33575,16 @@ rows_row_2456:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2456
+	JB          rows_row_2480
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2457
+	JE          rows_stored_2481
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2458
+	JMP         rows_added_2482
 
-rows_stored_2457:
+rows_stored_2481:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -33289,17 +33595,17 @@ rows_stored_2457:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2458:
-rows_chunk_done_2453:
+rows_added_2482:
+rows_chunk_done_2477:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2438
+	JB   rows_chunk_2462
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, SI
-	JB   rows_group_2437
+	JB   rows_group_2461
 	VZEROUPPER
 	RET
 
@@ -33315,21 +33621,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1840-72
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2460
+	JBE    rows_chunk_sized_2484
 	MOVQ   BX, AX
 
-rows_double_2459:
+rows_double_2483:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2460
+	JA   rows_chunk_sized_2484
 	SHLQ $0x01, AX
-	JMP  rows_double_2459
+	JMP  rows_double_2483
 
-rows_chunk_sized_2460:
+rows_chunk_sized_2484:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2461:
+rows_group_2485:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -33339,7 +33645,7 @@ rows_group_2461:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2462:
+rows_chunk_2486:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -33348,15 +33654,15 @@ rows_chunk_2462:
 	ADDQ    AX, SI
 	MOVQ    1792(SP), DI
 
-rows_block_2463:
+rows_block_2487:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2464
+	JGT     rows_blocks_done_2488
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2465
+	JE      rows_first_2489
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -33365,9 +33671,9 @@ rows_block_2463:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2466
+	JMP     rows_loaded_2490
 
-rows_first_2465:
+rows_first_2489:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -33377,14 +33683,14 @@ rows_first_2465:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2466:
+rows_loaded_2490:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2467:
+rows_row_2491:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -33428,11 +33734,11 @@ rows_row_2467:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2467
+	JB          rows_row_2491
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2468
+	JE          rows_stored_2492
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -33441,9 +33747,9 @@ rows_row_2467:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2469
+	JMP         rows_added_2493
 
-rows_stored_2468:
+rows_stored_2492:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33477,36 +33783,36 @@ rows_stored_2468:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2469:
+rows_added_2493:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2463
+	JMP  rows_block_2487
 
-rows_blocks_done_2464:
-rows_block_2470:
+rows_blocks_done_2488:
+rows_block_2494:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2471
+	JGT     rows_blocks_done_2495
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2472
+	JE      rows_first_2496
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2473
+	JMP     rows_loaded_2497
 
-rows_first_2472:
+rows_first_2496:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2473:
+rows_loaded_2497:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2474:
+rows_row_2498:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -33520,16 +33826,16 @@ rows_row_2474:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2474
+	JB          rows_row_2498
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2475
+	JE          rows_stored_2499
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2476
+	JMP         rows_added_2500
 
-rows_stored_2475:
+rows_stored_2499:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33539,36 +33845,36 @@ rows_stored_2475:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2476:
+rows_added_2500:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2470
+	JMP  rows_block_2494
 
-rows_blocks_done_2471:
+rows_blocks_done_2495:
 	CMPQ    DI, 1800(SP)
-	JE      rows_chunk_done_2477
+	JE      rows_chunk_done_2501
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2478
+	JE      rows_first_2502
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2479
+	JMP     rows_loaded_2503
 
-rows_first_2478:
+rows_first_2502:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2479:
+rows_loaded_2503:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2480:
+rows_row_2504:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -33582,16 +33888,16 @@ rows_row_2480:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2480
+	JB          rows_row_2504
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2481
+	JE          rows_stored_2505
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2482
+	JMP         rows_added_2506
 
-rows_stored_2481:
+rows_stored_2505:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -33602,17 +33908,17 @@ rows_stored_2481:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2482:
-rows_chunk_done_2477:
+rows_added_2506:
+rows_chunk_done_2501:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2462
+	JB   rows_chunk_2486
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, DX
-	JB   rows_group_2461
+	JB   rows_group_2485
 	VZEROUPPER
 	RET
 
@@ -33629,21 +33935,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2484
+	JBE    rows_chunk_sized_2508
 	MOVQ   DI, AX
 
-rows_double_2483:
+rows_double_2507:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2484
+	JA   rows_chunk_sized_2508
 	SHLQ $0x01, AX
-	JMP  rows_double_2483
+	JMP  rows_double_2507
 
-rows_chunk_sized_2484:
+rows_chunk_sized_2508:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2485:
+rows_group_2509:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -33653,7 +33959,7 @@ rows_group_2485:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2486:
+rows_chunk_2510:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -33662,28 +33968,28 @@ rows_chunk_2486:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2487:
+rows_block_2511:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2488
+	JGT     rows_blocks_done_2512
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2489
+	JE      rows_first_2513
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2490
+	JMP     rows_loaded_2514
 
-rows_first_2489:
+rows_first_2513:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2490:
+rows_loaded_2514:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33692,7 +33998,7 @@ rows_loaded_2490:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2491:
+rows_row_2515:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -33721,18 +34027,18 @@ rows_row_2491:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2491
+	JB          rows_row_2515
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2492
+	JE          rows_stored_2516
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2493
+	JMP         rows_added_2517
 
-rows_stored_2492:
+rows_stored_2516:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -33746,27 +34052,27 @@ rows_stored_2492:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2493:
+rows_added_2517:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2487
+	JMP  rows_block_2511
 
-rows_blocks_done_2488:
-rows_block_2494:
+rows_blocks_done_2512:
+rows_block_2518:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2495
+	JGT     rows_blocks_done_2519
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2496
+	JE      rows_first_2520
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2497
+	JMP     rows_loaded_2521
 
-rows_first_2496:
+rows_first_2520:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2497:
+rows_loaded_2521:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33775,7 +34081,7 @@ rows_loaded_2497:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2498:
+rows_row_2522:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -33786,40 +34092,40 @@ rows_row_2498:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2498
+	JB          rows_row_2522
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2499
+	JE          rows_stored_2523
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2500
+	JMP         rows_added_2524
 
-rows_stored_2499:
+rows_stored_2523:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2500:
+rows_added_2524:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2494
+	JMP  rows_block_2518
 
-rows_blocks_done_2495:
+rows_blocks_done_2519:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2501
+	JE      rows_chunk_done_2525
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2502
+	JE      rows_first_2526
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2503
+	JMP     rows_loaded_2527
 
-rows_first_2502:
+rows_first_2526:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2503:
+rows_loaded_2527:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33828,7 +34134,7 @@ rows_loaded_2503:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2504:
+rows_row_2528:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -33839,30 +34145,30 @@ rows_row_2504:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2504
+	JB          rows_row_2528
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2505
+	JE          rows_stored_2529
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2506
+	JMP         rows_added_2530
 
-rows_stored_2505:
+rows_stored_2529:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2506:
-rows_chunk_done_2501:
+rows_added_2530:
+rows_chunk_done_2525:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2486
+	JB   rows_chunk_2510
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2485
+	JB   rows_group_2509
 	VZEROUPPER
 	RET
 
@@ -33878,21 +34184,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2508
+	JBE    rows_chunk_sized_2532
 	MOVQ   BX, AX
 
-rows_double_2507:
+rows_double_2531:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2508
+	JA   rows_chunk_sized_2532
 	SHLQ $0x01, AX
-	JMP  rows_double_2507
+	JMP  rows_double_2531
 
-rows_chunk_sized_2508:
+rows_chunk_sized_2532:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2509:
+rows_group_2533:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -33902,7 +34208,7 @@ rows_group_2509:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2510:
+rows_chunk_2534:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -33911,35 +34217,35 @@ rows_chunk_2510:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2511:
+rows_block_2535:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2512
+	JGT     rows_blocks_done_2536
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2513
+	JE      rows_first_2537
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2514
+	JMP     rows_loaded_2538
 
-rows_first_2513:
+rows_first_2537:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2514:
+rows_loaded_2538:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2515:
+rows_row_2539:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -33959,18 +34265,18 @@ rows_row_2515:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2515
+	JB          rows_row_2539
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2516
+	JE          rows_stored_2540
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2517
+	JMP         rows_added_2541
 
-rows_stored_2516:
+rows_stored_2540:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -33984,34 +34290,34 @@ rows_stored_2516:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2517:
+rows_added_2541:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2511
+	JMP  rows_block_2535
 
-rows_blocks_done_2512:
-rows_block_2518:
+rows_blocks_done_2536:
+rows_block_2542:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2519
+	JGT     rows_blocks_done_2543
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2520
+	JE      rows_first_2544
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2521
+	JMP     rows_loaded_2545
 
-rows_first_2520:
+rows_first_2544:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2521:
+rows_loaded_2545:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2522:
+rows_row_2546:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -34019,47 +34325,47 @@ rows_row_2522:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2522
+	JB          rows_row_2546
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2523
+	JE          rows_stored_2547
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2524
+	JMP         rows_added_2548
 
-rows_stored_2523:
+rows_stored_2547:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2524:
+rows_added_2548:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2518
+	JMP  rows_block_2542
 
-rows_blocks_done_2519:
+rows_blocks_done_2543:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2525
+	JE      rows_chunk_done_2549
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2526
+	JE      rows_first_2550
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2527
+	JMP     rows_loaded_2551
 
-rows_first_2526:
+rows_first_2550:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2527:
+rows_loaded_2551:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2528:
+rows_row_2552:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -34067,30 +34373,30 @@ rows_row_2528:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2528
+	JB          rows_row_2552
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2529
+	JE          rows_stored_2553
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2530
+	JMP         rows_added_2554
 
-rows_stored_2529:
+rows_stored_2553:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2530:
-rows_chunk_done_2525:
+rows_added_2554:
+rows_chunk_done_2549:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2510
+	JB   rows_chunk_2534
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2509
+	JB   rows_group_2533
 	VZEROUPPER
 	RET
 
@@ -36288,16 +36594,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2531:
+sp_row_2555:
 	TESTQ DX, DX
-	JE    sp_done_2534
+	JE    sp_done_2558
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2535:
+sp_pairs_2559:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2536
+	JB      sp_group_2560
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -36305,7 +36611,7 @@ sp_pairs_2535:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2537:
+sp_pair_vector_2561:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -36321,21 +36627,21 @@ sp_pair_vector_2537:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2537
+	JNE     sp_pair_vector_2561
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2535
+	JMP     sp_pairs_2559
 
-sp_group_2536:
+sp_group_2560:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2532
+	JB      sp_partial_2556
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2539
+	JAE     sp_vectors_done_2563
 
-sp_vector_2538:
+sp_vector_2562:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -36345,16 +36651,16 @@ sp_vector_2538:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2538
+	JB      sp_vector_2562
 
-sp_vectors_done_2539:
+sp_vectors_done_2563:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2536
+	JMP  sp_group_2560
 
-sp_partial_2532:
+sp_partial_2556:
 	TESTQ     R9, R9
-	JE        sp_row_done_2533
+	JE        sp_row_done_2557
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -36366,9 +36672,9 @@ sp_partial_2532:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2541
+	JAE       sp_vectors_done_2565
 
-sp_vector_2540:
+sp_vector_2564:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -36378,11 +36684,11 @@ sp_vector_2540:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2540
+	JB      sp_vector_2564
 
-sp_vectors_done_2541:
+sp_vectors_done_2565:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2533
+	JE        sp_row_done_2557
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -36394,14 +36700,14 @@ sp_vectors_done_2541:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2533:
+sp_row_done_2557:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2531
+	JMP  sp_row_2555
 
-sp_done_2534:
+sp_done_2558:
 	VZEROUPPER
 	RET
 
@@ -36432,11 +36738,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2543
+	JE      sp_sum_fewer_2567
 
-sp_sum_channels_2542:
+sp_sum_channels_2566:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2543
+	JB     sp_sum_fewer_2567
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36447,18 +36753,18 @@ sp_sum_channels_2542:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2544:
+sp_sum_row_2568:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2547
+	JAE  sp_sum_rows_done_2571
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2545:
+sp_sum_vector_2569:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2546
+	JE          sp_sum_last_2570
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36512,9 +36818,9 @@ sp_sum_vector_2545:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2545
+	JMP         sp_sum_vector_2569
 
-sp_sum_last_2546:
+sp_sum_last_2570:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -36580,9 +36886,9 @@ sp_sum_last_2546:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2544
+	JMP         sp_sum_row_2568
 
-sp_sum_rows_done_2547:
+sp_sum_rows_done_2571:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36615,12 +36921,12 @@ sp_sum_rows_done_2547:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2542
+	JMP          sp_sum_channels_2566
 
-sp_sum_fewer_2543:
-sp_sum_channels_2549:
+sp_sum_fewer_2567:
+sp_sum_channels_2573:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2550
+	JB     sp_sum_fewer_2574
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36628,16 +36934,16 @@ sp_sum_channels_2549:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2551:
+sp_sum_row_2575:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2554
+	JAE  sp_sum_rows_done_2578
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2552:
+sp_sum_vector_2576:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2553
+	JE          sp_sum_last_2577
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -36665,11 +36971,11 @@ sp_sum_vector_2552:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2552
+	JMP         sp_sum_vector_2576
 
-sp_sum_last_2553:
+sp_sum_last_2577:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2556
+	JNE         sp_sum_masked_2580
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -36690,9 +36996,9 @@ sp_sum_last_2553:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2555
+	JMP         sp_sum_row_done_2579
 
-sp_sum_masked_2556:
+sp_sum_masked_2580:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -36726,11 +37032,11 @@ sp_sum_masked_2556:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2555:
+sp_sum_row_done_2579:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2551
+	JMP  sp_sum_row_2575
 
-sp_sum_rows_done_2554:
+sp_sum_rows_done_2578:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -36750,25 +37056,25 @@ sp_sum_rows_done_2554:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2549
+	JMP          sp_sum_channels_2573
 
-sp_sum_fewer_2550:
-sp_sum_channels_2557:
+sp_sum_fewer_2574:
+sp_sum_channels_2581:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2558
+	JB     sp_sum_fewer_2582
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2559:
+sp_sum_row_2583:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2562
+	JAE  sp_sum_rows_done_2586
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2560:
+sp_sum_vector_2584:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2561
+	JE          sp_sum_last_2585
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36778,9 +37084,9 @@ sp_sum_vector_2560:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2560
+	JMP         sp_sum_vector_2584
 
-sp_sum_last_2561:
+sp_sum_last_2585:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -36790,9 +37096,9 @@ sp_sum_last_2561:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2559
+	JMP         sp_sum_row_2583
 
-sp_sum_rows_done_2562:
+sp_sum_rows_done_2586:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -36806,9 +37112,9 @@ sp_sum_rows_done_2562:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2557
+	JMP          sp_sum_channels_2581
 
-sp_sum_fewer_2558:
+sp_sum_fewer_2582:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -36822,16 +37128,16 @@ sp_sum_fewer_2558:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2564:
+sp_row_2588:
 	TESTQ BX, BX
-	JE    sp_done_2567
+	JE    sp_done_2591
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2568:
+sp_pairs_2592:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2569
+	JB      sp_group_2593
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -36839,7 +37145,7 @@ sp_pairs_2568:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2570:
+sp_pair_vector_2594:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -36857,21 +37163,21 @@ sp_pair_vector_2570:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2570
+	JNE     sp_pair_vector_2594
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2568
+	JMP     sp_pairs_2592
 
-sp_group_2569:
+sp_group_2593:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2565
+	JB      sp_partial_2589
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2572
+	JAE     sp_vectors_done_2596
 
-sp_vector_2571:
+sp_vector_2595:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -36882,16 +37188,16 @@ sp_vector_2571:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2571
+	JB      sp_vector_2595
 
-sp_vectors_done_2572:
+sp_vectors_done_2596:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2569
+	JMP  sp_group_2593
 
-sp_partial_2565:
+sp_partial_2589:
 	TESTQ     R10, R10
-	JE        sp_row_done_2566
+	JE        sp_row_done_2590
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -36903,9 +37209,9 @@ sp_partial_2565:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2574
+	JAE       sp_vectors_done_2598
 
-sp_vector_2573:
+sp_vector_2597:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -36916,11 +37222,11 @@ sp_vector_2573:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2573
+	JB      sp_vector_2597
 
-sp_vectors_done_2574:
+sp_vectors_done_2598:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2566
+	JE        sp_row_done_2590
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36933,15 +37239,15 @@ sp_vectors_done_2574:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2566:
+sp_row_done_2590:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2564
+	JMP  sp_row_2588
 
-sp_done_2567:
+sp_done_2591:
 	VZEROUPPER
 	RET
 
@@ -36962,16 +37268,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2575:
+sp_row_2599:
 	TESTQ BX, BX
-	JE    sp_done_2578
+	JE    sp_done_2602
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2579:
+sp_pairs_2603:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2580
+	JB      sp_group_2604
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -36979,7 +37285,7 @@ sp_pairs_2579:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2581:
+sp_pair_vector_2605:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -36997,21 +37303,21 @@ sp_pair_vector_2581:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2581
+	JNE     sp_pair_vector_2605
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2579
+	JMP     sp_pairs_2603
 
-sp_group_2580:
+sp_group_2604:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2576
+	JB      sp_partial_2600
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2583
+	JAE     sp_vectors_done_2607
 
-sp_vector_2582:
+sp_vector_2606:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -37022,16 +37328,16 @@ sp_vector_2582:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2582
+	JB      sp_vector_2606
 
-sp_vectors_done_2583:
+sp_vectors_done_2607:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2580
+	JMP  sp_group_2604
 
-sp_partial_2576:
+sp_partial_2600:
 	TESTQ     R10, R10
-	JE        sp_row_done_2577
+	JE        sp_row_done_2601
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -37043,9 +37349,9 @@ sp_partial_2576:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2585
+	JAE       sp_vectors_done_2609
 
-sp_vector_2584:
+sp_vector_2608:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -37056,11 +37362,11 @@ sp_vector_2584:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2584
+	JB      sp_vector_2608
 
-sp_vectors_done_2585:
+sp_vectors_done_2609:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2577
+	JE        sp_row_done_2601
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -37073,15 +37379,15 @@ sp_vectors_done_2585:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2577:
+sp_row_done_2601:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2575
+	JMP  sp_row_2599
 
-sp_done_2578:
+sp_done_2602:
 	VZEROUPPER
 	RET
 
@@ -37112,11 +37418,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2587
+	JE      sp_sum_fewer_2611
 
-sp_sum_channels_2586:
+sp_sum_channels_2610:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2587
+	JB     sp_sum_fewer_2611
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37127,18 +37433,18 @@ sp_sum_channels_2586:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2588:
+sp_sum_row_2612:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2591
+	JAE  sp_sum_rows_done_2615
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2589:
+sp_sum_vector_2613:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2590
+	JE          sp_sum_last_2614
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37192,9 +37498,9 @@ sp_sum_vector_2589:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2589
+	JMP         sp_sum_vector_2613
 
-sp_sum_last_2590:
+sp_sum_last_2614:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -37260,9 +37566,9 @@ sp_sum_last_2590:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2588
+	JMP         sp_sum_row_2612
 
-sp_sum_rows_done_2591:
+sp_sum_rows_done_2615:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -37295,12 +37601,12 @@ sp_sum_rows_done_2591:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2586
+	JMP          sp_sum_channels_2610
 
-sp_sum_fewer_2587:
-sp_sum_channels_2593:
+sp_sum_fewer_2611:
+sp_sum_channels_2617:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2594
+	JB     sp_sum_fewer_2618
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37308,16 +37614,16 @@ sp_sum_channels_2593:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2595:
+sp_sum_row_2619:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2598
+	JAE  sp_sum_rows_done_2622
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2596:
+sp_sum_vector_2620:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2597
+	JE          sp_sum_last_2621
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37345,11 +37651,11 @@ sp_sum_vector_2596:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2596
+	JMP         sp_sum_vector_2620
 
-sp_sum_last_2597:
+sp_sum_last_2621:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2600
+	JNE         sp_sum_masked_2624
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -37370,9 +37676,9 @@ sp_sum_last_2597:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2599
+	JMP         sp_sum_row_done_2623
 
-sp_sum_masked_2600:
+sp_sum_masked_2624:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -37406,11 +37712,11 @@ sp_sum_masked_2600:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2599:
+sp_sum_row_done_2623:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2595
+	JMP  sp_sum_row_2619
 
-sp_sum_rows_done_2598:
+sp_sum_rows_done_2622:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37430,25 +37736,25 @@ sp_sum_rows_done_2598:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2593
+	JMP          sp_sum_channels_2617
 
-sp_sum_fewer_2594:
-sp_sum_channels_2601:
+sp_sum_fewer_2618:
+sp_sum_channels_2625:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2602
+	JB     sp_sum_fewer_2626
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2603:
+sp_sum_row_2627:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2606
+	JAE  sp_sum_rows_done_2630
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2604:
+sp_sum_vector_2628:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2605
+	JE          sp_sum_last_2629
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37458,9 +37764,9 @@ sp_sum_vector_2604:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2604
+	JMP         sp_sum_vector_2628
 
-sp_sum_last_2605:
+sp_sum_last_2629:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -37470,9 +37776,9 @@ sp_sum_last_2605:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2603
+	JMP         sp_sum_row_2627
 
-sp_sum_rows_done_2606:
+sp_sum_rows_done_2630:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37486,9 +37792,9 @@ sp_sum_rows_done_2606:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2601
+	JMP          sp_sum_channels_2625
 
-sp_sum_fewer_2602:
+sp_sum_fewer_2626:
 	VZEROUPPER
 	RET
 
@@ -39686,16 +39992,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2608:
+sp_row_2632:
 	TESTQ DX, DX
-	JE    sp_done_2611
+	JE    sp_done_2635
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2612:
+sp_pairs_2636:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2613
+	JB      sp_group_2637
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -39703,7 +40009,7 @@ sp_pairs_2612:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2614:
+sp_pair_vector_2638:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -39719,21 +40025,21 @@ sp_pair_vector_2614:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2614
+	JNE     sp_pair_vector_2638
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2612
+	JMP     sp_pairs_2636
 
-sp_group_2613:
+sp_group_2637:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2609
+	JB      sp_partial_2633
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2616
+	JAE     sp_vectors_done_2640
 
-sp_vector_2615:
+sp_vector_2639:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -39743,16 +40049,16 @@ sp_vector_2615:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2615
+	JB      sp_vector_2639
 
-sp_vectors_done_2616:
+sp_vectors_done_2640:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2613
+	JMP  sp_group_2637
 
-sp_partial_2609:
+sp_partial_2633:
 	TESTQ     R9, R9
-	JE        sp_row_done_2610
+	JE        sp_row_done_2634
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -39764,9 +40070,9 @@ sp_partial_2609:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2618
+	JAE       sp_vectors_done_2642
 
-sp_vector_2617:
+sp_vector_2641:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -39776,11 +40082,11 @@ sp_vector_2617:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2617
+	JB      sp_vector_2641
 
-sp_vectors_done_2618:
+sp_vectors_done_2642:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2610
+	JE        sp_row_done_2634
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -39792,14 +40098,14 @@ sp_vectors_done_2618:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2610:
+sp_row_done_2634:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2608
+	JMP  sp_row_2632
 
-sp_done_2611:
+sp_done_2635:
 	VZEROUPPER
 	RET
 
@@ -39830,11 +40136,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2620
+	JE      sp_sum_fewer_2644
 
-sp_sum_channels_2619:
+sp_sum_channels_2643:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2620
+	JB     sp_sum_fewer_2644
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -39845,18 +40151,18 @@ sp_sum_channels_2619:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2621:
+sp_sum_row_2645:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2624
+	JAE  sp_sum_rows_done_2648
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2622:
+sp_sum_vector_2646:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2623
+	JE          sp_sum_last_2647
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -39910,9 +40216,9 @@ sp_sum_vector_2622:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2622
+	JMP         sp_sum_vector_2646
 
-sp_sum_last_2623:
+sp_sum_last_2647:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -39962,9 +40268,9 @@ sp_sum_last_2623:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2621
+	JMP         sp_sum_row_2645
 
-sp_sum_rows_done_2624:
+sp_sum_rows_done_2648:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -39995,12 +40301,12 @@ sp_sum_rows_done_2624:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2619
+	JMP          sp_sum_channels_2643
 
-sp_sum_fewer_2620:
-sp_sum_channels_2626:
+sp_sum_fewer_2644:
+sp_sum_channels_2650:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2627
+	JB     sp_sum_fewer_2651
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40008,16 +40314,16 @@ sp_sum_channels_2626:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2628:
+sp_sum_row_2652:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2631
+	JAE  sp_sum_rows_done_2655
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2629:
+sp_sum_vector_2653:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2630
+	JE          sp_sum_last_2654
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40045,11 +40351,11 @@ sp_sum_vector_2629:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2629
+	JMP         sp_sum_vector_2653
 
-sp_sum_last_2630:
+sp_sum_last_2654:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2633
+	JNE         sp_sum_masked_2657
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -40068,9 +40374,9 @@ sp_sum_last_2630:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2632
+	JMP         sp_sum_row_done_2656
 
-sp_sum_masked_2633:
+sp_sum_masked_2657:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40096,11 +40402,11 @@ sp_sum_masked_2633:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2632:
+sp_sum_row_done_2656:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2628
+	JMP  sp_sum_row_2652
 
-sp_sum_rows_done_2631:
+sp_sum_rows_done_2655:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -40119,25 +40425,25 @@ sp_sum_rows_done_2631:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2626
+	JMP          sp_sum_channels_2650
 
-sp_sum_fewer_2627:
-sp_sum_channels_2634:
+sp_sum_fewer_2651:
+sp_sum_channels_2658:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2635
+	JB     sp_sum_fewer_2659
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2636:
+sp_sum_row_2660:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2639
+	JAE  sp_sum_rows_done_2663
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2637:
+sp_sum_vector_2661:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2638
+	JE          sp_sum_last_2662
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40147,9 +40453,9 @@ sp_sum_vector_2637:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2637
+	JMP         sp_sum_vector_2661
 
-sp_sum_last_2638:
+sp_sum_last_2662:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40157,9 +40463,9 @@ sp_sum_last_2638:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2636
+	JMP         sp_sum_row_2660
 
-sp_sum_rows_done_2639:
+sp_sum_rows_done_2663:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -40170,9 +40476,9 @@ sp_sum_rows_done_2639:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2634
+	JMP          sp_sum_channels_2658
 
-sp_sum_fewer_2635:
+sp_sum_fewer_2659:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -40186,16 +40492,16 @@ sp_sum_fewer_2635:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2641:
+sp_row_2665:
 	TESTQ BX, BX
-	JE    sp_done_2644
+	JE    sp_done_2668
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2645:
+sp_pairs_2669:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2646
+	JB      sp_group_2670
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -40203,7 +40509,7 @@ sp_pairs_2645:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2647:
+sp_pair_vector_2671:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -40221,21 +40527,21 @@ sp_pair_vector_2647:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2647
+	JNE     sp_pair_vector_2671
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2645
+	JMP     sp_pairs_2669
 
-sp_group_2646:
+sp_group_2670:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2642
+	JB      sp_partial_2666
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2649
+	JAE     sp_vectors_done_2673
 
-sp_vector_2648:
+sp_vector_2672:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40246,16 +40552,16 @@ sp_vector_2648:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2648
+	JB      sp_vector_2672
 
-sp_vectors_done_2649:
+sp_vectors_done_2673:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2646
+	JMP  sp_group_2670
 
-sp_partial_2642:
+sp_partial_2666:
 	TESTQ     R10, R10
-	JE        sp_row_done_2643
+	JE        sp_row_done_2667
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -40267,9 +40573,9 @@ sp_partial_2642:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2651
+	JAE       sp_vectors_done_2675
 
-sp_vector_2650:
+sp_vector_2674:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40280,11 +40586,11 @@ sp_vector_2650:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2650
+	JB      sp_vector_2674
 
-sp_vectors_done_2651:
+sp_vectors_done_2675:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2643
+	JE        sp_row_done_2667
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -40297,15 +40603,15 @@ sp_vectors_done_2651:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2643:
+sp_row_done_2667:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2641
+	JMP  sp_row_2665
 
-sp_done_2644:
+sp_done_2668:
 	VZEROUPPER
 	RET
 
@@ -40326,16 +40632,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2652:
+sp_row_2676:
 	TESTQ BX, BX
-	JE    sp_done_2655
+	JE    sp_done_2679
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2656:
+sp_pairs_2680:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2657
+	JB      sp_group_2681
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -40343,7 +40649,7 @@ sp_pairs_2656:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2658:
+sp_pair_vector_2682:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -40361,21 +40667,21 @@ sp_pair_vector_2658:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2658
+	JNE     sp_pair_vector_2682
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2656
+	JMP     sp_pairs_2680
 
-sp_group_2657:
+sp_group_2681:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2653
+	JB      sp_partial_2677
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2660
+	JAE     sp_vectors_done_2684
 
-sp_vector_2659:
+sp_vector_2683:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40386,16 +40692,16 @@ sp_vector_2659:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2659
+	JB      sp_vector_2683
 
-sp_vectors_done_2660:
+sp_vectors_done_2684:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2657
+	JMP  sp_group_2681
 
-sp_partial_2653:
+sp_partial_2677:
 	TESTQ     R10, R10
-	JE        sp_row_done_2654
+	JE        sp_row_done_2678
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -40407,9 +40713,9 @@ sp_partial_2653:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2662
+	JAE       sp_vectors_done_2686
 
-sp_vector_2661:
+sp_vector_2685:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40420,11 +40726,11 @@ sp_vector_2661:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2661
+	JB      sp_vector_2685
 
-sp_vectors_done_2662:
+sp_vectors_done_2686:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2654
+	JE        sp_row_done_2678
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -40437,15 +40743,15 @@ sp_vectors_done_2662:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2654:
+sp_row_done_2678:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2652
+	JMP  sp_row_2676
 
-sp_done_2655:
+sp_done_2679:
 	VZEROUPPER
 	RET
 
@@ -40476,11 +40782,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2664
+	JE      sp_sum_fewer_2688
 
-sp_sum_channels_2663:
+sp_sum_channels_2687:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2664
+	JB     sp_sum_fewer_2688
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40491,18 +40797,18 @@ sp_sum_channels_2663:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2665:
+sp_sum_row_2689:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2668
+	JAE  sp_sum_rows_done_2692
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2666:
+sp_sum_vector_2690:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2667
+	JE          sp_sum_last_2691
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40556,9 +40862,9 @@ sp_sum_vector_2666:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2666
+	JMP         sp_sum_vector_2690
 
-sp_sum_last_2667:
+sp_sum_last_2691:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40608,9 +40914,9 @@ sp_sum_last_2667:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2665
+	JMP         sp_sum_row_2689
 
-sp_sum_rows_done_2668:
+sp_sum_rows_done_2692:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -40641,12 +40947,12 @@ sp_sum_rows_done_2668:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2663
+	JMP          sp_sum_channels_2687
 
-sp_sum_fewer_2664:
-sp_sum_channels_2670:
+sp_sum_fewer_2688:
+sp_sum_channels_2694:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2671
+	JB     sp_sum_fewer_2695
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40654,16 +40960,16 @@ sp_sum_channels_2670:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2672:
+sp_sum_row_2696:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2675
+	JAE  sp_sum_rows_done_2699
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2673:
+sp_sum_vector_2697:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2674
+	JE          sp_sum_last_2698
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40691,11 +40997,11 @@ sp_sum_vector_2673:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2673
+	JMP         sp_sum_vector_2697
 
-sp_sum_last_2674:
+sp_sum_last_2698:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2677
+	JNE         sp_sum_masked_2701
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -40714,9 +41020,9 @@ sp_sum_last_2674:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2676
+	JMP         sp_sum_row_done_2700
 
-sp_sum_masked_2677:
+sp_sum_masked_2701:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40742,11 +41048,11 @@ sp_sum_masked_2677:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2676:
+sp_sum_row_done_2700:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2672
+	JMP  sp_sum_row_2696
 
-sp_sum_rows_done_2675:
+sp_sum_rows_done_2699:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -40765,25 +41071,25 @@ sp_sum_rows_done_2675:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2670
+	JMP          sp_sum_channels_2694
 
-sp_sum_fewer_2671:
-sp_sum_channels_2678:
+sp_sum_fewer_2695:
+sp_sum_channels_2702:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2679
+	JB     sp_sum_fewer_2703
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2680:
+sp_sum_row_2704:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2683
+	JAE  sp_sum_rows_done_2707
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2681:
+sp_sum_vector_2705:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2682
+	JE          sp_sum_last_2706
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40793,9 +41099,9 @@ sp_sum_vector_2681:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2681
+	JMP         sp_sum_vector_2705
 
-sp_sum_last_2682:
+sp_sum_last_2706:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40803,9 +41109,9 @@ sp_sum_last_2682:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2680
+	JMP         sp_sum_row_2704
 
-sp_sum_rows_done_2683:
+sp_sum_rows_done_2707:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -40816,9 +41122,9 @@ sp_sum_rows_done_2683:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2678
+	JMP          sp_sum_channels_2702
 
-sp_sum_fewer_2679:
+sp_sum_fewer_2703:
 	VZEROUPPER
 	RET
 
@@ -40832,19 +41138,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2686:
+sums_vector_2710:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2687
+	JGT        sums_scalar_2711
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2686
+	JMP        sums_vector_2710
 
-sums_scalar_2687:
+sums_scalar_2711:
 	CMPQ      BX, DX
-	JE        add_done_2685
+	JE        add_done_2709
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -40852,9 +41158,9 @@ sums_scalar_2687:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2687
+	JMP       sums_scalar_2711
 
-add_done_2685:
+add_done_2709:
 	VZEROUPPER
 	RET
 
@@ -40868,24 +41174,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2689:
+sums_vector_2713:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2690
+	JGT     sums_scalar_2714
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2689
+	JMP     sums_vector_2713
 
-sums_scalar_2690:
+sums_scalar_2714:
 	CMPQ   BX, DX
-	JE     add_done_2688
+	JE     add_done_2712
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2690
+	JMP    sums_scalar_2714
 
-add_done_2688:
+add_done_2712:
 	VZEROUPPER
 	RET
