@@ -14,13 +14,14 @@ type ops struct {
 	movnt                    func(v, m Op)
 	movZ, maskmov            func(a, b, c Op)
 	blendv                   func(mask, a, b, dst Op)
+	blendm                   func(...Op) // blendm(a, b, k, dst): dst = k ? a : b
 }
 
 var opsFor = map[int]ops{
 	4: {andn: VANDNPS, mov: VMOVUPS, movnt: VMOVNTPS, movZ: VMOVUPS_Z, mul: VMULPS, cmp: VCMPPS,
-		blendv: VBLENDVPS, maskmov: VMASKMOVPS, broadcast: VBROADCASTSS},
+		blendv: VBLENDVPS, blendm: VBLENDMPS, maskmov: VMASKMOVPS, broadcast: VBROADCASTSS},
 	8: {andn: VANDNPD, mov: VMOVUPD, movnt: VMOVNTPD, movZ: VMOVUPD_Z, mul: VMULPD, cmp: VCMPPD,
-		blendv: VBLENDVPD, maskmov: VMASKMOVPD, broadcast: VBROADCASTSD},
+		blendv: VBLENDVPD, blendm: VBLENDMPD, maskmov: VMASKMOVPD, broadcast: VBROADCASTSD},
 }
 
 // elem is an element type with its instructions.

@@ -351,6 +351,7 @@ func (k *kernel) planar() {
 		// Before the stream test: planes this short never stream.
 		k.shortPlanes(inner, stride, channels, alphas, c, end)
 	} else if k.maskedShortPlanes() {
+		k.alignedPlanes(inner, channels, alphas, c, end)
 		k.shortPlanesMasked(inner, stride, channels, alphas, c, end)
 	}
 	defer Label(end)
