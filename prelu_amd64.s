@@ -20810,50 +20810,136 @@ stored_1384:
 // func forwardPlanesAVX512F32(dst []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
-	MOVQ   dst_base+0(FP), AX
-	MOVQ   x_base+24(FP), CX
-	MOVQ   x_len+32(FP), DX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   alpha_len+56(FP), SI
-	MOVQ   alpha_base+48(FP), DI
-	MOVQ   BX, R8
-	SHLQ   $0x02, R8
-	XORQ   R9, R9
-	CMPQ   BX, $0x00000080
-	JA     short_planes_general_1399
-	CMPQ   DX, $0x00
-	JE     planes_end_1398
-	MOVQ   BX, R10
-	DECQ   R10
-	SHRQ   $0x04, R10
-	MOVQ   R10, R11
-	SHLQ   $0x04, R11
-	NEGQ   R11
-	ADDQ   BX, R11
-	MOVQ   $-1, R12
-	BZHIQ  R11, R12, R11
-	KMOVW  R11, K1
-	XORQ   R11, R11
-	CMPQ   R10, $0x00
-	JE     short_planes_0_1400
-	CMPQ   R10, $0x01
-	JE     short_planes_1_1401
-	CMPQ   R10, $0x02
-	JE     short_planes_2_1402
-	CMPQ   R10, $0x03
-	JE     short_planes_3_1403
-	CMPQ   R10, $0x04
-	JE     short_planes_4_1404
-	CMPQ   R10, $0x05
-	JE     short_planes_5_1405
-	CMPQ   R10, $0x06
-	JE     short_planes_6_1406
-	CMPQ   R10, $0x07
-	JE     short_planes_7_1407
-	JMP    short_planes_general_1399
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VXORPS       Y0, Y0, Y0
+	MOVQ         inner+72(FP), BX
+	MOVQ         alpha_len+56(FP), SI
+	MOVQ         alpha_base+48(FP), DI
+	MOVQ         BX, R8
+	SHLQ         $0x02, R8
+	XORQ         R9, R9
+	CMPQ         BX, $0x00000010
+	JB           aligned_planes_general_1399
+	CMPQ         BX, $0x00000080
+	JA           aligned_planes_general_1399
+	CMPQ         DX, $0x00
+	JE           planes_end_1398
+	VBROADCASTSS (DI)(R9*4), Z1
+	XORQ         R8, R8
+	MOVQ         AX, R10
+	NEGQ         R10
+	ANDQ         $0x0000003f, R10
+	SHRQ         $0x02, R10
+	CMPQ         R10, DX
+	CMOVQGT      DX, R10
+	TESTQ        R10, R10
+	JE           aligned_1400
+	MOVQ         R10, R11
+	MOVQ         $-1, R12
+	BZHIQ        R11, R12, R11
+	KMOVW        R11, K1
+	VMOVUPS.Z    (CX)(R8*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(R8*4)
+	MOVQ         R10, R8
 
-short_planes_0_1400:
+aligned_1400:
+	MOVQ BX, R10
+
+aligned_plane_1401:
+	MOVQ R10, R11
+	SUBQ $0x00000010, R11
+	CMPQ R8, R11
+	JG   aligned_boundary_1403
+
+aligned_whole_1402:
+	VMOVUPS (CX)(R8*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R8*4)
+	ADDQ    $0x00000010, R8
+	CMPQ    R8, R11
+	JLE     aligned_whole_1402
+
+aligned_boundary_1403:
+	MOVQ         R10, R11
+	SUBQ         R8, R11
+	CMPQ         R10, DX
+	JAE          aligned_last_1405
+	INCQ         R9
+	MOVQ         R9, R12
+	SUBQ         SI, R12
+	CMOVQEQ      R12, R9
+	VBROADCASTSS (DI)(R9*4), Z2
+	ADDQ         BX, R10
+	TESTQ        R11, R11
+	JE           aligned_next_1404
+	MOVQ         $-1, R12
+	BZHIQ        R11, R12, R11
+	KMOVW        R11, K1
+	VBLENDMPS    Z1, Z2, K1, Z3
+	VMOVUPS      (CX)(R8*4), Z1
+	VCMPPS       $0x1a, Z0, Z1, K1
+	VMULPS       Z3, Z1, K1, Z1
+	VMOVUPS      Z1, (AX)(R8*4)
+	ADDQ         $0x00000010, R8
+
+aligned_next_1404:
+	VMOVUPS Z2, Z1
+	JMP     aligned_plane_1401
+
+aligned_last_1405:
+	TESTQ     R11, R11
+	JE        aligned_done_1406
+	MOVQ      $-1, DX
+	BZHIQ     R11, DX, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (CX)(R8*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R8*4)
+
+aligned_done_1406:
+	JMP planes_end_1398
+
+aligned_planes_general_1399:
+	CMPQ  BX, $0x00000080
+	JA    short_planes_general_1407
+	CMPQ  DX, $0x00
+	JE    planes_end_1398
+	MOVQ  BX, R10
+	DECQ  R10
+	SHRQ  $0x04, R10
+	MOVQ  R10, R11
+	SHLQ  $0x04, R11
+	NEGQ  R11
+	ADDQ  BX, R11
+	MOVQ  $-1, R12
+	BZHIQ R11, R12, R11
+	KMOVW R11, K1
+	XORQ  R11, R11
+	CMPQ  R10, $0x00
+	JE    short_planes_0_1408
+	CMPQ  R10, $0x01
+	JE    short_planes_1_1409
+	CMPQ  R10, $0x02
+	JE    short_planes_2_1410
+	CMPQ  R10, $0x03
+	JE    short_planes_3_1411
+	CMPQ  R10, $0x04
+	JE    short_planes_4_1412
+	CMPQ  R10, $0x05
+	JE    short_planes_5_1413
+	CMPQ  R10, $0x06
+	JE    short_planes_6_1414
+	CMPQ  R10, $0x07
+	JE    short_planes_7_1415
+	JMP   short_planes_general_1407
+
+short_planes_0_1408:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS.Z    (CX)(R11*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
@@ -20866,10 +20952,10 @@ short_planes_0_1400:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_0_1400
+	JG           short_planes_0_1408
 	JMP          planes_end_1398
 
-short_planes_1_1401:
+short_planes_1_1409:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -20886,10 +20972,10 @@ short_planes_1_1401:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_1_1401
+	JG           short_planes_1_1409
 	JMP          planes_end_1398
 
-short_planes_2_1402:
+short_planes_2_1410:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -20910,10 +20996,10 @@ short_planes_2_1402:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_2_1402
+	JG           short_planes_2_1410
 	JMP          planes_end_1398
 
-short_planes_3_1403:
+short_planes_3_1411:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -20938,10 +21024,10 @@ short_planes_3_1403:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_3_1403
+	JG           short_planes_3_1411
 	JMP          planes_end_1398
 
-short_planes_4_1404:
+short_planes_4_1412:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -20970,10 +21056,10 @@ short_planes_4_1404:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_4_1404
+	JG           short_planes_4_1412
 	JMP          planes_end_1398
 
-short_planes_5_1405:
+short_planes_5_1413:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -21006,10 +21092,10 @@ short_planes_5_1405:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_5_1405
+	JG           short_planes_5_1413
 	JMP          planes_end_1398
 
-short_planes_6_1406:
+short_planes_6_1414:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -21046,10 +21132,10 @@ short_planes_6_1406:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_6_1406
+	JG           short_planes_6_1414
 	JMP          planes_end_1398
 
-short_planes_7_1407:
+short_planes_7_1415:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS      (CX)(R11*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -21090,24 +21176,24 @@ short_planes_7_1407:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_7_1407
+	JG           short_planes_7_1415
 	JMP          planes_end_1398
 
-short_planes_general_1399:
+short_planes_general_1407:
 	MOVQ DX, R10
 	SHLQ $0x02, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_1408
+	JB   cached_1416
 	CMPQ R8, $0x00000800
-	JB   cached_1408
+	JB   cached_1416
 	CMPQ AX, CX
-	JE   cached_1408
+	JE   cached_1416
 	CMPQ AX, CX
-	JE   cached_1408
+	JE   cached_1416
 	CMPQ DX, $0x00
-	JE   planes_done_1411
+	JE   planes_done_1419
 
-plane_1410:
+plane_1418:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -21117,7 +21203,7 @@ plane_1410:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1412
+	JE           aligned_1420
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -21128,13 +21214,13 @@ plane_1410:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1412:
+aligned_1420:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1414
+	JGT  single_1422
 
-unrolled_1413:
+unrolled_1421:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -21153,27 +21239,27 @@ unrolled_1413:
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1413
+	JLE      unrolled_1421
 
-single_1414:
+single_1422:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1416
+	JGT  remainder_1424
 
-single_loop_1415:
+single_loop_1423:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1415
+	JLE      single_loop_1423
 
-remainder_1416:
+remainder_1424:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1417
+	JE        span_done_1425
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21182,7 +21268,7 @@ remainder_1416:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1417:
+span_done_1425:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -21190,23 +21276,23 @@ span_done_1417:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1410
+	JG      plane_1418
 
-planes_done_1411:
+planes_done_1419:
 	SFENCE
-	JMP stored_1409
+	JMP stored_1417
 
-cached_1408:
+cached_1416:
 	CMPQ DX, $0x00
-	JE   planes_done_1419
+	JE   planes_done_1427
 
-plane_1418:
+plane_1426:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000080
-	JB           unaligned_1420
+	JB           unaligned_1428
 	CMPQ         AX, CX
-	JE           unaligned_1420
+	JE           unaligned_1428
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000003f, R11
@@ -21214,7 +21300,7 @@ plane_1418:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1421
+	JE           aligned_1429
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -21225,14 +21311,14 @@ plane_1418:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1421:
-unaligned_1420:
+aligned_1429:
+unaligned_1428:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1423
+	JGT  single_1431
 
-unrolled_1422:
+unrolled_1430:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -21251,27 +21337,27 @@ unrolled_1422:
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1422
+	JLE     unrolled_1430
 
-single_1423:
+single_1431:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1425
+	JGT  remainder_1433
 
-single_loop_1424:
+single_loop_1432:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1424
+	JLE     single_loop_1432
 
-remainder_1425:
+remainder_1433:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1426
+	JE        span_done_1434
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21280,7 +21366,7 @@ remainder_1425:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1426:
+span_done_1434:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -21288,10 +21374,10 @@ span_done_1426:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1418
+	JG      plane_1426
 
-planes_done_1419:
-stored_1409:
+planes_done_1427:
+stored_1417:
 planes_end_1398:
 	VZEROUPPER
 	RET
@@ -21310,17 +21396,17 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1428
+	JB     cached_1436
 	CMPQ   DI, $0x00000800
-	JB     cached_1428
+	JB     cached_1436
 	CMPQ   AX, CX
-	JE     cached_1428
+	JE     cached_1436
 	CMPQ   AX, CX
-	JE     cached_1428
+	JE     cached_1436
 	CMPQ   DX, $0x00
-	JE     rows_done_1431
+	JE     rows_done_1439
 
-row_1430:
+row_1438:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -21332,7 +21418,7 @@ row_1430:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1432
+	JE        aligned_1440
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -21343,13 +21429,13 @@ row_1430:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1432:
+aligned_1440:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1434
+	JGT  single_1442
 
-unrolled_1433:
+unrolled_1441:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -21368,27 +21454,27 @@ unrolled_1433:
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1433
+	JLE      unrolled_1441
 
-single_1434:
+single_1442:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1436
+	JGT  remainder_1444
 
-single_loop_1435:
+single_loop_1443:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1435
+	JLE      single_loop_1443
 
-remainder_1436:
+remainder_1444:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1437
+	JE        span_done_1445
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -21397,31 +21483,31 @@ remainder_1436:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1437:
+span_done_1445:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1430
+	JG   row_1438
 
-rows_done_1431:
+rows_done_1439:
 	SFENCE
-	JMP stored_1429
+	JMP stored_1437
 
-cached_1428:
+cached_1436:
 	CMPQ DX, $0x00
-	JE   rows_done_1439
+	JE   rows_done_1447
 
-row_1438:
+row_1446:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000080
-	JB        unaligned_1440
+	JB        unaligned_1448
 	CMPQ      AX, CX
-	JE        unaligned_1440
+	JE        unaligned_1448
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -21429,7 +21515,7 @@ row_1438:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1441
+	JE        aligned_1449
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -21440,14 +21526,14 @@ row_1438:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1441:
-unaligned_1440:
+aligned_1449:
+unaligned_1448:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1443
+	JGT  single_1451
 
-unrolled_1442:
+unrolled_1450:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -21466,27 +21552,27 @@ unrolled_1442:
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1442
+	JLE     unrolled_1450
 
-single_1443:
+single_1451:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1445
+	JGT  remainder_1453
 
-single_loop_1444:
+single_loop_1452:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1444
+	JLE     single_loop_1452
 
-remainder_1445:
+remainder_1453:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1446
+	JE        span_done_1454
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -21495,16 +21581,16 @@ remainder_1445:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1446:
+span_done_1454:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1438
+	JG   row_1446
 
-rows_done_1439:
-stored_1429:
+rows_done_1447:
+stored_1437:
 	VZEROUPPER
 	RET
 
@@ -21523,36 +21609,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1447
+	JA     ring_segmented_1455
 	MOVQ   R8, R9
 
-ring_len_1448:
+ring_len_1456:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1449
+	JAE  ring_len_done_1457
 	ADDQ R8, R9
-	JMP  ring_len_1448
+	JMP  ring_len_1456
 
-ring_len_done_1449:
+ring_len_done_1457:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1450:
+ring_step_1458:
 	CMPQ R10, R9
-	JB   ring_step_done_1451
+	JB   ring_step_done_1459
 	SUBQ R9, R10
-	JMP  ring_step_1450
+	JMP  ring_step_1458
 
-ring_step_done_1451:
+ring_step_done_1459:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1452:
+ring_step_1460:
 	CMPQ R10, R9
-	JB   ring_step_done_1453
+	JB   ring_step_done_1461
 	SUBQ R9, R10
-	JMP  ring_step_1452
+	JMP  ring_step_1460
 
-ring_step_done_1453:
+ring_step_done_1461:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -21562,76 +21648,76 @@ ring_step_done_1453:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1454
+	JB      ring_short_1462
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1455
+	JNE     ring_planes_1463
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1457:
+ring_copy_1465:
 	CMPQ    AX, R10
-	JAE     ring_built_1456
+	JAE     ring_built_1464
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1458
+	JB      ring_copy_tail_1466
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1457
+	JNE     ring_copy_1465
 	XORQ    R8, R8
-	JMP     ring_copy_1457
+	JMP     ring_copy_1465
 
-ring_copy_tail_1458:
+ring_copy_tail_1466:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1457
+	JMP     ring_copy_1465
 
-ring_planes_1455:
+ring_planes_1463:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1459
+	JA   ring_long_planes_1467
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1460:
+ring_fill_1468:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1461
+	JGT          ring_fill_last_1469
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1462
+	JNE          ring_wrap_1470
 	XORQ         R8, R8
 
-ring_wrap_1462:
-	JMP ring_fill_1460
+ring_wrap_1470:
+	JMP ring_fill_1468
 
-ring_fill_last_1461:
+ring_fill_last_1469:
 	CMPQ         R11, R10
-	JAE          ring_built_1456
+	JAE          ring_built_1464
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1463
+	JNE          ring_wrap_1471
 	XORQ         R8, R8
 
-ring_wrap_1463:
-	JMP ring_fill_last_1461
+ring_wrap_1471:
+	JMP ring_fill_last_1469
 
-ring_long_planes_1459:
-ring_channel_1464:
+ring_long_planes_1467:
+ring_channel_1472:
 	CMPQ         R11, R10
-	JAE          ring_built_1456
+	JAE          ring_built_1464
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -21639,57 +21725,57 @@ ring_channel_1464:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1465:
+ring_plane_1473:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1465
+	JB      ring_plane_1473
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1466
+	JNE     ring_wrap_1474
 	XORQ    R8, R8
 
-ring_wrap_1466:
-	JMP ring_channel_1464
+ring_wrap_1474:
+	JMP ring_channel_1472
 
-ring_short_1454:
+ring_short_1462:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1467:
+ring_element_1475:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1468
+	JB   ring_element_next_1476
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1468
+	JB   ring_element_next_1476
 	XORQ R11, R11
 
-ring_element_next_1468:
+ring_element_next_1476:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1467
+	JB      ring_element_1475
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1469
+	JE      ring_exact_1477
 	SUBQ    R8, AX
 
-ring_exact_1469:
+ring_exact_1477:
 	MOVQ AX, DX
 
-ring_repeat_1470:
+ring_repeat_1478:
 	CMPQ    DX, R10
-	JAE     ring_built_1456
+	JAE     ring_built_1464
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1470
+	JMP     ring_repeat_1478
 
-ring_built_1456:
+ring_built_1464:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -21698,9 +21784,9 @@ ring_built_1456:
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 	CMPQ DX, R8
-	JGT  single_1472
+	JGT  single_1480
 
-unrolled_1471:
+unrolled_1479:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21723,15 +21809,15 @@ unrolled_1471:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1471
+	JLE     unrolled_1479
 
-single_1472:
+single_1480:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  remainder_1474
+	JGT  remainder_1482
 
-single_loop_1473:
+single_loop_1481:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21742,11 +21828,11 @@ single_loop_1473:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1473
+	JLE     single_loop_1481
 
-remainder_1474:
+remainder_1482:
 	SUBQ      DX, SI
-	JE        span_done_1475
+	JE        span_done_1483
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -21755,10 +21841,10 @@ remainder_1474:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1475:
+span_done_1483:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1447:
+ring_segmented_1455:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -21768,11 +21854,11 @@ ring_segmented_1447:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1476
+	JE   ring_rows_1484
 
-ring_segment_1477:
+ring_segment_1485:
 	CMPQ    SI, $0x00
-	JE      ring_done_1478
+	JE      ring_done_1486
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -21789,33 +21875,33 @@ ring_segment_1477:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1479:
+ring_len_1487:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1480
+	JAE  ring_len_done_1488
 	ADDQ R9, R11
-	JMP  ring_len_1479
+	JMP  ring_len_1487
 
-ring_len_done_1480:
+ring_len_done_1488:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1481:
+ring_step_1489:
 	CMPQ R12, R11
-	JB   ring_step_done_1482
+	JB   ring_step_done_1490
 	SUBQ R11, R12
-	JMP  ring_step_1481
+	JMP  ring_step_1489
 
-ring_step_done_1482:
+ring_step_done_1490:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1483:
+ring_step_1491:
 	CMPQ R12, R11
-	JB   ring_step_done_1484
+	JB   ring_step_done_1492
 	SUBQ R11, R12
-	JMP  ring_step_1483
+	JMP  ring_step_1491
 
-ring_step_done_1484:
+ring_step_done_1492:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -21825,76 +21911,76 @@ ring_step_done_1484:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1485
+	JB      ring_short_1493
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1486
+	JNE     ring_planes_1494
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1488:
+ring_copy_1496:
 	CMPQ    R8, AX
-	JAE     ring_built_1487
+	JAE     ring_built_1495
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1489
+	JB      ring_copy_tail_1497
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1488
+	JNE     ring_copy_1496
 	XORQ    R9, R9
-	JMP     ring_copy_1488
+	JMP     ring_copy_1496
 
-ring_copy_tail_1489:
+ring_copy_tail_1497:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1488
+	JMP     ring_copy_1496
 
-ring_planes_1486:
+ring_planes_1494:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1490
+	JA   ring_long_planes_1498
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1491:
+ring_fill_1499:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1492
+	JGT          ring_fill_last_1500
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1493
+	JNE          ring_wrap_1501
 	XORQ         R9, R9
 
-ring_wrap_1493:
-	JMP ring_fill_1491
+ring_wrap_1501:
+	JMP ring_fill_1499
 
-ring_fill_last_1492:
+ring_fill_last_1500:
 	CMPQ         R11, AX
-	JAE          ring_built_1487
+	JAE          ring_built_1495
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1494
+	JNE          ring_wrap_1502
 	XORQ         R9, R9
 
-ring_wrap_1494:
-	JMP ring_fill_last_1492
+ring_wrap_1502:
+	JMP ring_fill_last_1500
 
-ring_long_planes_1490:
-ring_channel_1495:
+ring_long_planes_1498:
+ring_channel_1503:
 	CMPQ         R11, AX
-	JAE          ring_built_1487
+	JAE          ring_built_1495
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -21902,57 +21988,57 @@ ring_channel_1495:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1496:
+ring_plane_1504:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1496
+	JB      ring_plane_1504
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1497
+	JNE     ring_wrap_1505
 	XORQ    R9, R9
 
-ring_wrap_1497:
-	JMP ring_channel_1495
+ring_wrap_1505:
+	JMP ring_channel_1503
 
-ring_short_1485:
+ring_short_1493:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1498:
+ring_element_1506:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1499
+	JB   ring_element_next_1507
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1499
+	JB   ring_element_next_1507
 	XORQ R11, R11
 
-ring_element_next_1499:
+ring_element_next_1507:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1498
+	JB      ring_element_1506
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1500
+	JE      ring_exact_1508
 	SUBQ    R9, DX
 
-ring_exact_1500:
+ring_exact_1508:
 	MOVQ DX, R8
 
-ring_repeat_1501:
+ring_repeat_1509:
 	CMPQ    R8, AX
-	JAE     ring_built_1487
+	JAE     ring_built_1495
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1501
+	JMP     ring_repeat_1509
 
-ring_built_1487:
+ring_built_1495:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -21962,9 +22048,9 @@ ring_built_1487:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1503
+	JGT  single_1511
 
-unrolled_1502:
+unrolled_1510:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21987,15 +22073,15 @@ unrolled_1502:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1502
+	JLE     unrolled_1510
 
-single_1503:
+single_1511:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1505
+	JGT  remainder_1513
 
-single_loop_1504:
+single_loop_1512:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22006,11 +22092,11 @@ single_loop_1504:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1504
+	JLE     single_loop_1512
 
-remainder_1505:
+remainder_1513:
 	SUBQ      R8, DX
-	JE        span_done_1506
+	JE        span_done_1514
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -22019,7 +22105,7 @@ remainder_1505:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1506:
+span_done_1514:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -22030,18 +22116,18 @@ span_done_1506:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1507
+	JNE  ring_next_1515
 	XORQ AX, AX
 
-ring_next_1507:
+ring_next_1515:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1477
+	JMP  ring_segment_1485
 
-ring_done_1478:
+ring_done_1486:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1476:
-ring_block_1508:
+ring_rows_1484:
+ring_block_1516:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -22057,33 +22143,33 @@ ring_block_1508:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1509:
+ring_len_1517:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1510
+	JAE  ring_len_done_1518
 	ADDQ BX, SI
-	JMP  ring_len_1509
+	JMP  ring_len_1517
 
-ring_len_done_1510:
+ring_len_done_1518:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1511:
+ring_step_1519:
 	CMPQ R8, SI
-	JB   ring_step_done_1512
+	JB   ring_step_done_1520
 	SUBQ SI, R8
-	JMP  ring_step_1511
+	JMP  ring_step_1519
 
-ring_step_done_1512:
+ring_step_done_1520:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1513:
+ring_step_1521:
 	CMPQ R8, SI
-	JB   ring_step_done_1514
+	JB   ring_step_done_1522
 	SUBQ SI, R8
-	JMP  ring_step_1513
+	JMP  ring_step_1521
 
-ring_step_done_1514:
+ring_step_done_1522:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -22094,76 +22180,76 @@ ring_step_done_1514:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1515
+	JB      ring_short_1523
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1516
+	JNE     ring_planes_1524
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1518:
+ring_copy_1526:
 	CMPQ    BX, R8
-	JAE     ring_built_1517
+	JAE     ring_built_1525
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1519
+	JB      ring_copy_tail_1527
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1518
+	JNE     ring_copy_1526
 	XORQ    R9, R9
-	JMP     ring_copy_1518
+	JMP     ring_copy_1526
 
-ring_copy_tail_1519:
+ring_copy_tail_1527:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1518
+	JMP     ring_copy_1526
 
-ring_planes_1516:
+ring_planes_1524:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1520
+	JA   ring_long_planes_1528
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1521:
+ring_fill_1529:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1522
+	JGT          ring_fill_last_1530
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1523
+	JNE          ring_wrap_1531
 	XORQ         BX, BX
 
-ring_wrap_1523:
-	JMP ring_fill_1521
+ring_wrap_1531:
+	JMP ring_fill_1529
 
-ring_fill_last_1522:
+ring_fill_last_1530:
 	CMPQ         R9, R8
-	JAE          ring_built_1517
+	JAE          ring_built_1525
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1524
+	JNE          ring_wrap_1532
 	XORQ         BX, BX
 
-ring_wrap_1524:
-	JMP ring_fill_last_1522
+ring_wrap_1532:
+	JMP ring_fill_last_1530
 
-ring_long_planes_1520:
-ring_channel_1525:
+ring_long_planes_1528:
+ring_channel_1533:
 	CMPQ         R9, R8
-	JAE          ring_built_1517
+	JAE          ring_built_1525
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -22171,57 +22257,57 @@ ring_channel_1525:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1526:
+ring_plane_1534:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1526
+	JB      ring_plane_1534
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1527
+	JNE     ring_wrap_1535
 	XORQ    BX, BX
 
-ring_wrap_1527:
-	JMP ring_channel_1525
+ring_wrap_1535:
+	JMP ring_channel_1533
 
-ring_short_1515:
+ring_short_1523:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1528:
+ring_element_1536:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1529
+	JB   ring_element_next_1537
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1529
+	JB   ring_element_next_1537
 	XORQ R9, R9
 
-ring_element_next_1529:
+ring_element_next_1537:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1528
+	JB      ring_element_1536
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1530
+	JE      ring_exact_1538
 	SUBQ    BX, DX
 
-ring_exact_1530:
+ring_exact_1538:
 	MOVQ DX, BX
 
-ring_repeat_1531:
+ring_repeat_1539:
 	CMPQ    BX, R8
-	JAE     ring_built_1517
+	JAE     ring_built_1525
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1531
+	JMP     ring_repeat_1539
 
-ring_built_1517:
+ring_built_1525:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -22230,9 +22316,9 @@ ring_built_1517:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1532:
+ring_row_1540:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1533
+	JE   ring_rows_done_1541
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -22242,9 +22328,9 @@ ring_row_1532:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1535
+	JGT  single_1543
 
-unrolled_1534:
+unrolled_1542:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22267,15 +22353,15 @@ unrolled_1534:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1534
+	JLE     unrolled_1542
 
-single_1535:
+single_1543:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1537
+	JGT  remainder_1545
 
-single_loop_1536:
+single_loop_1544:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22286,11 +22372,11 @@ single_loop_1536:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1536
+	JLE     single_loop_1544
 
-remainder_1537:
+remainder_1545:
 	SUBQ      R8, DX
-	JE        span_done_1538
+	JE        span_done_1546
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -22299,20 +22385,20 @@ remainder_1537:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1538:
+span_done_1546:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1532
+	JMP   ring_row_1540
 
-ring_rows_done_1533:
+ring_rows_done_1541:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1508
+	JMP  ring_block_1516
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -22338,11 +22424,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1539
+	JB           cached_1547
 	CMPQ         AX, DX
-	JE           cached_1539
+	JE           cached_1547
 	CMPQ         AX, CX
-	JE           cached_1539
+	JE           cached_1547
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -22351,7 +22437,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1541
+	JE           aligned_1549
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -22370,15 +22456,15 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1541:
+aligned_1549:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1543
+	JGT  single_1551
 
 	PCALIGN $64
 
-unrolled_1542:
+unrolled_1550:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22429,15 +22515,15 @@ unrolled_1542:
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1542
+	JLE         unrolled_1550
 
-single_1543:
+single_1551:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1545
+	JGT  remainder_1553
 
-single_loop_1544:
+single_loop_1552:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22452,11 +22538,11 @@ single_loop_1544:
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1544
+	JLE         single_loop_1552
 
-remainder_1545:
+remainder_1553:
 	SUBQ        SI, BX
-	JE          span_done_1546
+	JE          span_done_1554
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -22473,20 +22559,20 @@ remainder_1545:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1546:
+span_done_1554:
 	SFENCE
-	JMP stored_1540
+	JMP stored_1548
 
-cached_1539:
+cached_1547:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1548
+	JGT  single_1556
 
 	PCALIGN $64
 
-unrolled_1547:
+unrolled_1555:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22537,15 +22623,15 @@ unrolled_1547:
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1547
+	JLE         unrolled_1555
 
-single_1548:
+single_1556:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1550
+	JGT  remainder_1558
 
-single_loop_1549:
+single_loop_1557:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22560,11 +22646,11 @@ single_loop_1549:
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1549
+	JLE         single_loop_1557
 
-remainder_1550:
+remainder_1558:
 	SUBQ        SI, BX
-	JE          span_done_1551
+	JE          span_done_1559
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -22581,8 +22667,8 @@ remainder_1550:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1551:
-stored_1540:
+span_done_1559:
+stored_1548:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22618,17 +22704,17 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1553
+	JB     cached_1561
 	CMPQ   R10, $0x00000800
-	JB     cached_1553
+	JB     cached_1561
 	CMPQ   AX, DX
-	JE     cached_1553
+	JE     cached_1561
 	CMPQ   AX, CX
-	JE     cached_1553
+	JE     cached_1561
 	CMPQ   BX, $0x00
-	JE     planes_done_1556
+	JE     planes_done_1564
 
-plane_1555:
+plane_1563:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -22646,7 +22732,7 @@ plane_1555:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1557
+	JE           aligned_1565
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -22665,13 +22751,13 @@ plane_1555:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1557:
+aligned_1565:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1559
+	JGT  single_1567
 
-unrolled_1558:
+unrolled_1566:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22722,15 +22808,15 @@ unrolled_1558:
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1558
+	JLE         unrolled_1566
 
-single_1559:
+single_1567:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1561
+	JGT  remainder_1569
 
-single_loop_1560:
+single_loop_1568:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22745,12 +22831,12 @@ single_loop_1560:
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1560
+	JLE         single_loop_1568
 
-remainder_1561:
+remainder_1569:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1562
+	JE          span_done_1570
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -22767,7 +22853,7 @@ remainder_1561:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1562:
+span_done_1570:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22791,17 +22877,17 @@ span_done_1562:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1555
+	JG            plane_1563
 
-planes_done_1556:
+planes_done_1564:
 	SFENCE
-	JMP stored_1554
+	JMP stored_1562
 
-cached_1553:
+cached_1561:
 	CMPQ BX, $0x00
-	JE   planes_done_1564
+	JE   planes_done_1572
 
-plane_1563:
+plane_1571:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -22815,9 +22901,9 @@ plane_1563:
 	MOVQ         DI, R13
 	SUBQ         $0x00000040, R13
 	CMPQ         R12, R13
-	JGT          single_1566
+	JGT          single_1574
 
-unrolled_1565:
+unrolled_1573:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22868,15 +22954,15 @@ unrolled_1565:
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1565
+	JLE         unrolled_1573
 
-single_1566:
+single_1574:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1568
+	JGT  remainder_1576
 
-single_loop_1567:
+single_loop_1575:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22891,12 +22977,12 @@ single_loop_1567:
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1567
+	JLE         single_loop_1575
 
-remainder_1568:
+remainder_1576:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1569
+	JE          span_done_1577
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -22913,7 +22999,7 @@ remainder_1568:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1569:
+span_done_1577:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22937,10 +23023,10 @@ span_done_1569:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1563
+	JG            plane_1571
 
-planes_done_1564:
-stored_1554:
+planes_done_1572:
+stored_1562:
 	VZEROUPPER
 	RET
 
@@ -22960,17 +23046,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1571
+	JB     cached_1579
 	CMPQ   R9, $0x00000800
-	JB     cached_1571
+	JB     cached_1579
 	CMPQ   AX, DX
-	JE     cached_1571
+	JE     cached_1579
 	CMPQ   AX, CX
-	JE     cached_1571
+	JE     cached_1579
 	CMPQ   BX, $0x00
-	JE     rows_done_1574
+	JE     rows_done_1582
 
-row_1573:
+row_1581:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -22982,7 +23068,7 @@ row_1573:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1575
+	JE          aligned_1583
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -23005,13 +23091,13 @@ row_1573:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1575:
+aligned_1583:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1577
+	JGT  single_1585
 
-unrolled_1576:
+unrolled_1584:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23078,15 +23164,15 @@ unrolled_1576:
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1576
+	JLE         unrolled_1584
 
-single_1577:
+single_1585:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1579
+	JGT  remainder_1587
 
-single_loop_1578:
+single_loop_1586:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23105,12 +23191,12 @@ single_loop_1578:
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1578
+	JLE         single_loop_1586
 
-remainder_1579:
+remainder_1587:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1580
+	JE          span_done_1588
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23131,24 +23217,24 @@ remainder_1579:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1580:
+span_done_1588:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1573
+	JG   row_1581
 
-rows_done_1574:
+rows_done_1582:
 	SFENCE
-	JMP stored_1572
+	JMP stored_1580
 
-cached_1571:
+cached_1579:
 	CMPQ BX, $0x00
-	JE   rows_done_1582
+	JE   rows_done_1590
 
-row_1581:
+row_1589:
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -23156,9 +23242,9 @@ row_1581:
 	MOVQ    R9, R11
 	SUBQ    $0x00000040, R11
 	CMPQ    R10, R11
-	JGT     single_1584
+	JGT     single_1592
 
-unrolled_1583:
+unrolled_1591:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23225,15 +23311,15 @@ unrolled_1583:
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1583
+	JLE         unrolled_1591
 
-single_1584:
+single_1592:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1586
+	JGT  remainder_1594
 
-single_loop_1585:
+single_loop_1593:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23252,12 +23338,12 @@ single_loop_1585:
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1585
+	JLE         single_loop_1593
 
-remainder_1586:
+remainder_1594:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1587
+	JE          span_done_1595
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23278,17 +23364,17 @@ remainder_1586:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1587:
+span_done_1595:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1581
+	JG   row_1589
 
-rows_done_1582:
-stored_1572:
+rows_done_1590:
+stored_1580:
 	VZEROUPPER
 	RET
 
@@ -23311,36 +23397,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1588
+	JA     ring_segmented_1596
 	MOVQ   R10, R11
 
-ring_len_1589:
+ring_len_1597:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1590
+	JAE  ring_len_done_1598
 	ADDQ R10, R11
-	JMP  ring_len_1589
+	JMP  ring_len_1597
 
-ring_len_done_1590:
+ring_len_done_1598:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1591:
+ring_step_1599:
 	CMPQ R12, R11
-	JB   ring_step_done_1592
+	JB   ring_step_done_1600
 	SUBQ R11, R12
-	JMP  ring_step_1591
+	JMP  ring_step_1599
 
-ring_step_done_1592:
+ring_step_done_1600:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1593:
+ring_step_1601:
 	CMPQ R12, R11
-	JB   ring_step_done_1594
+	JB   ring_step_done_1602
 	SUBQ R11, R12
-	JMP  ring_step_1593
+	JMP  ring_step_1601
 
-ring_step_done_1594:
+ring_step_done_1602:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -23350,76 +23436,76 @@ ring_step_done_1594:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1595
+	JB      ring_short_1603
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1596
+	JNE     ring_planes_1604
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1598:
+ring_copy_1606:
 	CMPQ    R8, R12
-	JAE     ring_built_1597
+	JAE     ring_built_1605
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1599
+	JB      ring_copy_tail_1607
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1598
+	JNE     ring_copy_1606
 	XORQ    R10, R10
-	JMP     ring_copy_1598
+	JMP     ring_copy_1606
 
-ring_copy_tail_1599:
+ring_copy_tail_1607:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1598
+	JMP     ring_copy_1606
 
-ring_planes_1596:
+ring_planes_1604:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1600
+	JA   ring_long_planes_1608
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1601:
+ring_fill_1609:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1602
+	JGT          ring_fill_last_1610
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1603
+	JNE          ring_wrap_1611
 	XORQ         R10, R10
 
-ring_wrap_1603:
-	JMP ring_fill_1601
+ring_wrap_1611:
+	JMP ring_fill_1609
 
-ring_fill_last_1602:
+ring_fill_last_1610:
 	CMPQ         R13, R12
-	JAE          ring_built_1597
+	JAE          ring_built_1605
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1604
+	JNE          ring_wrap_1612
 	XORQ         R10, R10
 
-ring_wrap_1604:
-	JMP ring_fill_last_1602
+ring_wrap_1612:
+	JMP ring_fill_last_1610
 
-ring_long_planes_1600:
-ring_channel_1605:
+ring_long_planes_1608:
+ring_channel_1613:
 	CMPQ         R13, R12
-	JAE          ring_built_1597
+	JAE          ring_built_1605
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -23427,57 +23513,57 @@ ring_channel_1605:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1606:
+ring_plane_1614:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1606
+	JB      ring_plane_1614
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1607
+	JNE     ring_wrap_1615
 	XORQ    R10, R10
 
-ring_wrap_1607:
-	JMP ring_channel_1605
+ring_wrap_1615:
+	JMP ring_channel_1613
 
-ring_short_1595:
+ring_short_1603:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1608:
+ring_element_1616:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1609
+	JB   ring_element_next_1617
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1609
+	JB   ring_element_next_1617
 	XORQ R13, R13
 
-ring_element_next_1609:
+ring_element_next_1617:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1608
+	JB      ring_element_1616
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1610
+	JE      ring_exact_1618
 	SUBQ    R10, R8
 
-ring_exact_1610:
+ring_exact_1618:
 	MOVQ R8, R9
 
-ring_repeat_1611:
+ring_repeat_1619:
 	CMPQ    R9, R12
-	JAE     ring_built_1597
+	JAE     ring_built_1605
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1611
+	JMP     ring_repeat_1619
 
-ring_built_1597:
+ring_built_1605:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -23493,22 +23579,22 @@ ring_built_1597:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1612:
+sums_zero_1620:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1613
+	JAE     sums_zeroed_1621
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1612
+	JMP     sums_zero_1620
 
-sums_zeroed_1613:
+sums_zeroed_1621:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1615
+	JGT  single_1623
 
-unrolled_1614:
+unrolled_1622:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -23579,15 +23665,15 @@ unrolled_1614:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
 	CMPQ        R9, R10
-	JLE         unrolled_1614
+	JLE         unrolled_1622
 
-single_1615:
+single_1623:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1617
+	JGT  remainder_1625
 
-single_loop_1616:
+single_loop_1624:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -23610,11 +23696,11 @@ single_loop_1616:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         single_loop_1616
+	JLE         single_loop_1624
 
-remainder_1617:
+remainder_1625:
 	SUBQ        R9, DI
-	JE          span_done_1618
+	JE          span_done_1626
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -23635,78 +23721,78 @@ remainder_1617:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1618:
+span_done_1626:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1620
+	JLE   fold_ext_done_1628
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1621
+	JA    fold_ext_scalar_1629
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1619:
+fold_ext_1627:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1620
+	JBE     fold_ext_done_1628
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1619
+	JMP     fold_ext_1627
 
-fold_ext_scalar_1621:
+fold_ext_scalar_1629:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1622:
+fold_ext_element_1630:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1623
+	JBE    fold_ext_element_done_1631
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1622
+	JMP    fold_ext_element_1630
 
-fold_ext_element_done_1623:
-fold_ext_done_1620:
-fold_1624:
+fold_ext_element_done_1631:
+fold_ext_done_1628:
+fold_1632:
 	CMPQ   DX, AX
-	JBE    fold_done_1625
+	JBE    fold_done_1633
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1624
+	JMP    fold_1632
 
-fold_done_1625:
+fold_done_1633:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1626
+	JNE  sums_planes_1634
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1628:
+sums_vector_1636:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1629
+	JGT       sums_scalar_1637
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1628
+	JMP       sums_vector_1636
 
-sums_scalar_1629:
+sums_scalar_1637:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1627
+	JE        sums_done_1635
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -23714,18 +23800,18 @@ sums_scalar_1629:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1629
+	JMP       sums_scalar_1637
 
-sums_planes_1626:
+sums_planes_1634:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1630:
+sums_group_1638:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1632
+	JB     sums_single_1640
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23734,7 +23820,7 @@ sums_group_1630:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1631:
+sums_group_plane_1639:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -23743,7 +23829,7 @@ sums_group_plane_1631:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1631
+	JB        sums_group_plane_1639
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -23768,32 +23854,32 @@ sums_group_plane_1631:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1630
+	JMP       sums_group_1638
 
-sums_single_1632:
+sums_single_1640:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1627
+	JE     sums_done_1635
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1633:
+sums_single_plane_1641:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1633
+	JB        sums_single_plane_1641
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1632
+	JMP       sums_single_1640
 
-sums_done_1627:
+sums_done_1635:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1588:
+ring_segmented_1596:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -23803,7 +23889,7 @@ ring_segmented_1588:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1635:
+ring_block_1643:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -23819,33 +23905,33 @@ ring_block_1635:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1636:
+ring_len_1644:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1637
+	JAE  ring_len_done_1645
 	ADDQ DI, R8
-	JMP  ring_len_1636
+	JMP  ring_len_1644
 
-ring_len_done_1637:
+ring_len_done_1645:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1638:
+ring_step_1646:
 	CMPQ R9, R8
-	JB   ring_step_done_1639
+	JB   ring_step_done_1647
 	SUBQ R8, R9
-	JMP  ring_step_1638
+	JMP  ring_step_1646
 
-ring_step_done_1639:
+ring_step_done_1647:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1640:
+ring_step_1648:
 	CMPQ R9, R8
-	JB   ring_step_done_1641
+	JB   ring_step_done_1649
 	SUBQ R8, R9
-	JMP  ring_step_1640
+	JMP  ring_step_1648
 
-ring_step_done_1641:
+ring_step_done_1649:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -23856,76 +23942,76 @@ ring_step_done_1641:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1642
+	JB      ring_short_1650
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1643
+	JNE     ring_planes_1651
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1645:
+ring_copy_1653:
 	CMPQ    DI, R9
-	JAE     ring_built_1644
+	JAE     ring_built_1652
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1646
+	JB      ring_copy_tail_1654
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1645
+	JNE     ring_copy_1653
 	XORQ    R10, R10
-	JMP     ring_copy_1645
+	JMP     ring_copy_1653
 
-ring_copy_tail_1646:
+ring_copy_tail_1654:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1645
+	JMP     ring_copy_1653
 
-ring_planes_1643:
+ring_planes_1651:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1647
+	JA   ring_long_planes_1655
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1648:
+ring_fill_1656:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1649
+	JGT          ring_fill_last_1657
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1650
+	JNE          ring_wrap_1658
 	XORQ         DI, DI
 
-ring_wrap_1650:
-	JMP ring_fill_1648
+ring_wrap_1658:
+	JMP ring_fill_1656
 
-ring_fill_last_1649:
+ring_fill_last_1657:
 	CMPQ         R10, R9
-	JAE          ring_built_1644
+	JAE          ring_built_1652
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1651
+	JNE          ring_wrap_1659
 	XORQ         DI, DI
 
-ring_wrap_1651:
-	JMP ring_fill_last_1649
+ring_wrap_1659:
+	JMP ring_fill_last_1657
 
-ring_long_planes_1647:
-ring_channel_1652:
+ring_long_planes_1655:
+ring_channel_1660:
 	CMPQ         R10, R9
-	JAE          ring_built_1644
+	JAE          ring_built_1652
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -23933,57 +24019,57 @@ ring_channel_1652:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1653:
+ring_plane_1661:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1653
+	JB      ring_plane_1661
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1654
+	JNE     ring_wrap_1662
 	XORQ    DI, DI
 
-ring_wrap_1654:
-	JMP ring_channel_1652
+ring_wrap_1662:
+	JMP ring_channel_1660
 
-ring_short_1642:
+ring_short_1650:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1655:
+ring_element_1663:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1656
+	JB   ring_element_next_1664
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1656
+	JB   ring_element_next_1664
 	XORQ R10, R10
 
-ring_element_next_1656:
+ring_element_next_1664:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1655
+	JB      ring_element_1663
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1657
+	JE      ring_exact_1665
 	SUBQ    DI, SI
 
-ring_exact_1657:
+ring_exact_1665:
 	MOVQ SI, DI
 
-ring_repeat_1658:
+ring_repeat_1666:
 	CMPQ    DI, R9
-	JAE     ring_built_1644
+	JAE     ring_built_1652
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1658
+	JMP     ring_repeat_1666
 
-ring_built_1644:
+ring_built_1652:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -24009,26 +24095,26 @@ ring_built_1644:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1659:
+sums_zero_1667:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1660
+	JAE     sums_zeroed_1668
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1659
+	JMP     sums_zero_1667
 
-sums_zeroed_1660:
-ring_row_1661:
+sums_zeroed_1668:
+ring_row_1669:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1662
+	JE   ring_rows_done_1670
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1664
+	JGT  single_1672
 
-unrolled_1663:
+unrolled_1671:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -24099,15 +24185,15 @@ unrolled_1663:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1663
+	JLE         unrolled_1671
 
-single_1664:
+single_1672:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1666
+	JGT  remainder_1674
 
-single_loop_1665:
+single_loop_1673:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -24130,11 +24216,11 @@ single_loop_1665:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1665
+	JLE         single_loop_1673
 
-remainder_1666:
+remainder_1674:
 	SUBQ        R10, R9
-	JE          span_done_1667
+	JE          span_done_1675
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -24155,7 +24241,7 @@ remainder_1666:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1667:
+span_done_1675:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -24163,9 +24249,9 @@ span_done_1667:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1661
+	JMP   ring_row_1669
 
-ring_rows_done_1662:
+ring_rows_done_1670:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -24173,71 +24259,71 @@ ring_rows_done_1662:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1669
+	JLE  fold_ext_done_1677
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1670
+	JA   fold_ext_scalar_1678
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1668:
+fold_ext_1676:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1669
+	JBE     fold_ext_done_1677
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1668
+	JMP     fold_ext_1676
 
-fold_ext_scalar_1670:
+fold_ext_scalar_1678:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1671:
+fold_ext_element_1679:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1672
+	JBE    fold_ext_element_done_1680
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1671
+	JMP    fold_ext_element_1679
 
-fold_ext_element_done_1672:
-fold_ext_done_1669:
-fold_1673:
+fold_ext_element_done_1680:
+fold_ext_done_1677:
+fold_1681:
 	CMPQ   DI, SI
-	JBE    fold_done_1674
+	JBE    fold_done_1682
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1673
+	JMP    fold_1681
 
-fold_done_1674:
+fold_done_1682:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1675
+	JNE  sums_planes_1683
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1677:
+sums_vector_1685:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1678
+	JGT       sums_scalar_1686
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1677
+	JMP       sums_vector_1685
 
-sums_scalar_1678:
+sums_scalar_1686:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1676
+	JE        sums_done_1684
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -24245,18 +24331,18 @@ sums_scalar_1678:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1678
+	JMP       sums_scalar_1686
 
-sums_planes_1675:
+sums_planes_1683:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1679:
+sums_group_1687:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1681
+	JB     sums_single_1689
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24265,7 +24351,7 @@ sums_group_1679:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1680:
+sums_group_plane_1688:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -24274,7 +24360,7 @@ sums_group_plane_1680:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1680
+	JB        sums_group_plane_1688
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -24299,32 +24385,32 @@ sums_group_plane_1680:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1679
+	JMP       sums_group_1687
 
-sums_single_1681:
+sums_single_1689:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1676
+	JE     sums_done_1684
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1682:
+sums_single_plane_1690:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1682
+	JB        sums_single_plane_1690
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1681
+	JMP       sums_single_1689
 
-sums_done_1676:
+sums_done_1684:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1635
+	JMP  ring_block_1643
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -24342,11 +24428,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1683
+	JB           cached_1691
 	CMPQ         AX, DX
-	JE           cached_1683
+	JE           cached_1691
 	CMPQ         AX, CX
-	JE           cached_1683
+	JE           cached_1691
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -24355,7 +24441,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1685
+	JE           aligned_1693
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -24367,15 +24453,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1685:
+aligned_1693:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1687
+	JGT  single_1695
 
 	PCALIGN $64
 
-unrolled_1686:
+unrolled_1694:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -24398,15 +24484,15 @@ unrolled_1686:
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
 	CMPQ     SI, DI
-	JLE      unrolled_1686
+	JLE      unrolled_1694
 
-single_1687:
+single_1695:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1689
+	JGT  remainder_1697
 
-single_loop_1688:
+single_loop_1696:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -24414,11 +24500,11 @@ single_loop_1688:
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      single_loop_1688
+	JLE      single_loop_1696
 
-remainder_1689:
+remainder_1697:
 	SUBQ      SI, BX
-	JE        span_done_1690
+	JE        span_done_1698
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -24428,18 +24514,18 @@ remainder_1689:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1690:
+span_done_1698:
 	SFENCE
-	JMP stored_1684
+	JMP stored_1692
 
-cached_1683:
+cached_1691:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000080
-	JB        unaligned_1691
+	JB        unaligned_1699
 	CMPQ      AX, CX
-	JE        unaligned_1691
+	JE        unaligned_1699
 	CMPQ      AX, DX
-	JE        unaligned_1691
+	JE        unaligned_1699
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -24447,7 +24533,7 @@ cached_1683:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_1692
+	JE        aligned_1700
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -24459,16 +24545,16 @@ cached_1683:
 	VMOVUPS   Z2, K1, (AX)(SI*4)
 	MOVQ      DI, SI
 
-aligned_1692:
-unaligned_1691:
+aligned_1700:
+unaligned_1699:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1694
+	JGT  single_1702
 
 	PCALIGN $64
 
-unrolled_1693:
+unrolled_1701:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -24491,15 +24577,15 @@ unrolled_1693:
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	CMPQ    SI, DI
-	JLE     unrolled_1693
+	JLE     unrolled_1701
 
-single_1694:
+single_1702:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1696
+	JGT  remainder_1704
 
-single_loop_1695:
+single_loop_1703:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -24507,11 +24593,11 @@ single_loop_1695:
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, DI
-	JLE     single_loop_1695
+	JLE     single_loop_1703
 
-remainder_1696:
+remainder_1704:
 	SUBQ      SI, BX
-	JE        span_done_1697
+	JE        span_done_1705
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -24521,59 +24607,149 @@ remainder_1696:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1697:
-stored_1684:
+span_done_1705:
+stored_1692:
 	VZEROUPPER
 	RET
 
 // func backwardPlanesDxAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   alpha_base+72(FP), R8
-	MOVQ   SI, R9
-	SHLQ   $0x02, R9
-	XORQ   R10, R10
-	CMPQ   SI, $0x00000080
-	JA     short_planes_general_1699
-	CMPQ   BX, $0x00
-	JE     planes_end_1698
-	MOVQ   SI, R11
-	DECQ   R11
-	SHRQ   $0x04, R11
-	MOVQ   R11, R12
-	SHLQ   $0x04, R12
-	NEGQ   R12
-	ADDQ   SI, R12
-	MOVQ   $-1, R13
-	BZHIQ  R12, R13, R12
-	KMOVW  R12, K1
-	XORQ   R12, R12
-	CMPQ   R11, $0x00
-	JE     short_planes_0_1700
-	CMPQ   R11, $0x01
-	JE     short_planes_1_1701
-	CMPQ   R11, $0x02
-	JE     short_planes_2_1702
-	CMPQ   R11, $0x03
-	JE     short_planes_3_1703
-	CMPQ   R11, $0x04
-	JE     short_planes_4_1704
-	CMPQ   R11, $0x05
-	JE     short_planes_5_1705
-	CMPQ   R11, $0x06
-	JE     short_planes_6_1706
-	CMPQ   R11, $0x07
-	JE     short_planes_7_1707
-	JMP    short_planes_general_1699
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         x_base+48(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_len+56(FP), BX
+	VXORPS       Y0, Y0, Y0
+	MOVQ         inner+96(FP), SI
+	MOVQ         alpha_len+80(FP), DI
+	MOVQ         alpha_base+72(FP), R8
+	MOVQ         SI, R9
+	SHLQ         $0x02, R9
+	XORQ         R10, R10
+	CMPQ         SI, $0x00000010
+	JB           aligned_planes_general_1707
+	CMPQ         SI, $0x00000080
+	JA           aligned_planes_general_1707
+	CMPQ         BX, $0x00
+	JE           planes_end_1706
+	VBROADCASTSS (R8)(R10*4), Z1
+	XORQ         R9, R9
+	MOVQ         AX, R11
+	NEGQ         R11
+	ANDQ         $0x0000003f, R11
+	SHRQ         $0x02, R11
+	CMPQ         R11, BX
+	CMOVQGT      BX, R11
+	TESTQ        R11, R11
+	JE           aligned_1708
+	MOVQ         R11, R12
+	MOVQ         $-1, R13
+	BZHIQ        R12, R13, R12
+	KMOVW        R12, K1
+	VMOVUPS.Z    (CX)(R9*4), K1, Z2
+	VCMPPS       $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z    (DX)(R9*4), K1, Z2
+	VMULPS       Z1, Z2, K2, Z2
+	VMOVUPS      Z2, K1, (AX)(R9*4)
+	MOVQ         R11, R9
 
-short_planes_0_1700:
+aligned_1708:
+	MOVQ SI, R11
+
+aligned_plane_1709:
+	MOVQ R11, R12
+	SUBQ $0x00000010, R12
+	CMPQ R9, R12
+	JG   aligned_boundary_1711
+
+aligned_whole_1710:
+	VMOVUPS (CX)(R9*4), Z2
+	VCMPPS  $0x1a, Z0, Z2, K1
+	VMOVUPS (DX)(R9*4), Z2
+	VMULPS  Z1, Z2, K1, Z2
+	VMOVUPS Z2, (AX)(R9*4)
+	ADDQ    $0x00000010, R9
+	CMPQ    R9, R12
+	JLE     aligned_whole_1710
+
+aligned_boundary_1711:
+	MOVQ         R11, R12
+	SUBQ         R9, R12
+	CMPQ         R11, BX
+	JAE          aligned_last_1713
+	INCQ         R10
+	MOVQ         R10, R13
+	SUBQ         DI, R13
+	CMOVQEQ      R13, R10
+	VBROADCASTSS (R8)(R10*4), Z2
+	ADDQ         SI, R11
+	TESTQ        R12, R12
+	JE           aligned_next_1712
+	MOVQ         $-1, R13
+	BZHIQ        R12, R13, R12
+	KMOVW        R12, K1
+	VBLENDMPS    Z1, Z2, K1, Z3
+	VMOVUPS      (CX)(R9*4), Z1
+	VCMPPS       $0x1a, Z0, Z1, K1
+	VMOVUPS      (DX)(R9*4), Z1
+	VMULPS       Z3, Z1, K1, Z1
+	VMOVUPS      Z1, (AX)(R9*4)
+	ADDQ         $0x00000010, R9
+
+aligned_next_1712:
+	VMOVUPS Z2, Z1
+	JMP     aligned_plane_1709
+
+aligned_last_1713:
+	TESTQ     R12, R12
+	JE        aligned_done_1714
+	MOVQ      $-1, BX
+	BZHIQ     R12, BX, BX
+	KMOVW     BX, K1
+	VMOVUPS.Z (CX)(R9*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(R9*4), K1, Z0
+	VMULPS    Z1, Z0, K2, Z0
+	VMOVUPS   Z0, K1, (AX)(R9*4)
+
+aligned_done_1714:
+	JMP planes_end_1706
+
+aligned_planes_general_1707:
+	CMPQ  SI, $0x00000080
+	JA    short_planes_general_1715
+	CMPQ  BX, $0x00
+	JE    planes_end_1706
+	MOVQ  SI, R11
+	DECQ  R11
+	SHRQ  $0x04, R11
+	MOVQ  R11, R12
+	SHLQ  $0x04, R12
+	NEGQ  R12
+	ADDQ  SI, R12
+	MOVQ  $-1, R13
+	BZHIQ R12, R13, R12
+	KMOVW R12, K1
+	XORQ  R12, R12
+	CMPQ  R11, $0x00
+	JE    short_planes_0_1716
+	CMPQ  R11, $0x01
+	JE    short_planes_1_1717
+	CMPQ  R11, $0x02
+	JE    short_planes_2_1718
+	CMPQ  R11, $0x03
+	JE    short_planes_3_1719
+	CMPQ  R11, $0x04
+	JE    short_planes_4_1720
+	CMPQ  R11, $0x05
+	JE    short_planes_5_1721
+	CMPQ  R11, $0x06
+	JE    short_planes_6_1722
+	CMPQ  R11, $0x07
+	JE    short_planes_7_1723
+	JMP   short_planes_general_1715
+
+short_planes_0_1716:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS.Z    (CX)(R12*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
@@ -24588,10 +24764,10 @@ short_planes_0_1700:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_0_1700
-	JMP          planes_end_1698
+	JG           short_planes_0_1716
+	JMP          planes_end_1706
 
-short_planes_1_1701:
+short_planes_1_1717:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24611,10 +24787,10 @@ short_planes_1_1701:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_1_1701
-	JMP          planes_end_1698
+	JG           short_planes_1_1717
+	JMP          planes_end_1706
 
-short_planes_2_1702:
+short_planes_2_1718:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24639,10 +24815,10 @@ short_planes_2_1702:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_2_1702
-	JMP          planes_end_1698
+	JG           short_planes_2_1718
+	JMP          planes_end_1706
 
-short_planes_3_1703:
+short_planes_3_1719:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24672,10 +24848,10 @@ short_planes_3_1703:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_3_1703
-	JMP          planes_end_1698
+	JG           short_planes_3_1719
+	JMP          planes_end_1706
 
-short_planes_4_1704:
+short_planes_4_1720:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24710,10 +24886,10 @@ short_planes_4_1704:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_4_1704
-	JMP          planes_end_1698
+	JG           short_planes_4_1720
+	JMP          planes_end_1706
 
-short_planes_5_1705:
+short_planes_5_1721:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24753,10 +24929,10 @@ short_planes_5_1705:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_5_1705
-	JMP          planes_end_1698
+	JG           short_planes_5_1721
+	JMP          planes_end_1706
 
-short_planes_6_1706:
+short_planes_6_1722:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24801,10 +24977,10 @@ short_planes_6_1706:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_6_1706
-	JMP          planes_end_1698
+	JG           short_planes_6_1722
+	JMP          planes_end_1706
 
-short_planes_7_1707:
+short_planes_7_1723:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24854,24 +25030,24 @@ short_planes_7_1707:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_7_1707
-	JMP          planes_end_1698
+	JG           short_planes_7_1723
+	JMP          planes_end_1706
 
-short_planes_general_1699:
+short_planes_general_1715:
 	MOVQ BX, R11
 	SHLQ $0x02, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_1708
+	JB   cached_1724
 	CMPQ R9, $0x00000800
-	JB   cached_1708
+	JB   cached_1724
 	CMPQ AX, DX
-	JE   cached_1708
+	JE   cached_1724
 	CMPQ AX, CX
-	JE   cached_1708
+	JE   cached_1724
 	CMPQ BX, $0x00
-	JE   planes_done_1711
+	JE   planes_done_1727
 
-plane_1710:
+plane_1726:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -24881,7 +25057,7 @@ plane_1710:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1712
+	JE           aligned_1728
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -24893,13 +25069,13 @@ plane_1710:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1712:
+aligned_1728:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1714
+	JGT  single_1730
 
-unrolled_1713:
+unrolled_1729:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -24922,15 +25098,15 @@ unrolled_1713:
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
 	CMPQ     R11, R12
-	JLE      unrolled_1713
+	JLE      unrolled_1729
 
-single_1714:
+single_1730:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1716
+	JGT  remainder_1732
 
-single_loop_1715:
+single_loop_1731:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -24938,12 +25114,12 @@ single_loop_1715:
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
 	CMPQ     R11, R12
-	JLE      single_loop_1715
+	JLE      single_loop_1731
 
-remainder_1716:
+remainder_1732:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1717
+	JE        span_done_1733
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -24953,7 +25129,7 @@ remainder_1716:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1717:
+span_done_1733:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -24962,25 +25138,25 @@ span_done_1717:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1710
+	JG      plane_1726
 
-planes_done_1711:
+planes_done_1727:
 	SFENCE
-	JMP stored_1709
+	JMP stored_1725
 
-cached_1708:
+cached_1724:
 	CMPQ BX, $0x00
-	JE   planes_done_1719
+	JE   planes_done_1735
 
-plane_1718:
+plane_1734:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000080
-	JB           unaligned_1720
+	JB           unaligned_1736
 	CMPQ         AX, CX
-	JE           unaligned_1720
+	JE           unaligned_1736
 	CMPQ         AX, DX
-	JE           unaligned_1720
+	JE           unaligned_1736
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -24988,7 +25164,7 @@ plane_1718:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1721
+	JE           aligned_1737
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -25000,14 +25176,14 @@ plane_1718:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1721:
-unaligned_1720:
+aligned_1737:
+unaligned_1736:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1723
+	JGT  single_1739
 
-unrolled_1722:
+unrolled_1738:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -25030,15 +25206,15 @@ unrolled_1722:
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R12
-	JLE     unrolled_1722
+	JLE     unrolled_1738
 
-single_1723:
+single_1739:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1725
+	JGT  remainder_1741
 
-single_loop_1724:
+single_loop_1740:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -25046,12 +25222,12 @@ single_loop_1724:
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     single_loop_1724
+	JLE     single_loop_1740
 
-remainder_1725:
+remainder_1741:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1726
+	JE        span_done_1742
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -25061,7 +25237,7 @@ remainder_1725:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1726:
+span_done_1742:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -25070,11 +25246,11 @@ span_done_1726:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1718
+	JG      plane_1734
 
-planes_done_1719:
-stored_1709:
-planes_end_1698:
+planes_done_1735:
+stored_1725:
+planes_end_1706:
 	VZEROUPPER
 	RET
 
@@ -25093,17 +25269,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1728
+	JB     cached_1744
 	CMPQ   R8, $0x00000800
-	JB     cached_1728
+	JB     cached_1744
 	CMPQ   AX, DX
-	JE     cached_1728
+	JE     cached_1744
 	CMPQ   AX, CX
-	JE     cached_1728
+	JE     cached_1744
 	CMPQ   BX, $0x00
-	JE     rows_done_1731
+	JE     rows_done_1747
 
-row_1730:
+row_1746:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -25115,7 +25291,7 @@ row_1730:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1732
+	JE        aligned_1748
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -25127,13 +25303,13 @@ row_1730:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1732:
+aligned_1748:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1734
+	JGT  single_1750
 
-unrolled_1733:
+unrolled_1749:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -25156,15 +25332,15 @@ unrolled_1733:
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
 	CMPQ     R9, R10
-	JLE      unrolled_1733
+	JLE      unrolled_1749
 
-single_1734:
+single_1750:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1736
+	JGT  remainder_1752
 
-single_loop_1735:
+single_loop_1751:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -25172,12 +25348,12 @@ single_loop_1735:
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
 	CMPQ     R9, R10
-	JLE      single_loop_1735
+	JLE      single_loop_1751
 
-remainder_1736:
+remainder_1752:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1737
+	JE        span_done_1753
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -25187,34 +25363,34 @@ remainder_1736:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1737:
+span_done_1753:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1730
+	JG   row_1746
 
-rows_done_1731:
+rows_done_1747:
 	SFENCE
-	JMP stored_1729
+	JMP stored_1745
 
-cached_1728:
+cached_1744:
 	CMPQ BX, $0x00
-	JE   rows_done_1739
+	JE   rows_done_1755
 
-row_1738:
+row_1754:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000080
-	JB        unaligned_1740
+	JB        unaligned_1756
 	CMPQ      AX, CX
-	JE        unaligned_1740
+	JE        unaligned_1756
 	CMPQ      AX, DX
-	JE        unaligned_1740
+	JE        unaligned_1756
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -25222,7 +25398,7 @@ row_1738:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1741
+	JE        aligned_1757
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -25234,14 +25410,14 @@ row_1738:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1741:
-unaligned_1740:
+aligned_1757:
+unaligned_1756:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1743
+	JGT  single_1759
 
-unrolled_1742:
+unrolled_1758:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -25264,15 +25440,15 @@ unrolled_1742:
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1742
+	JLE     unrolled_1758
 
-single_1743:
+single_1759:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1745
+	JGT  remainder_1761
 
-single_loop_1744:
+single_loop_1760:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -25280,12 +25456,12 @@ single_loop_1744:
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1744
+	JLE     single_loop_1760
 
-remainder_1745:
+remainder_1761:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1746
+	JE        span_done_1762
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -25295,17 +25471,17 @@ remainder_1745:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1746:
+span_done_1762:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1738
+	JG   row_1754
 
-rows_done_1739:
-stored_1729:
+rows_done_1755:
+stored_1745:
 	VZEROUPPER
 	RET
 
@@ -25325,36 +25501,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1747
+	JA     ring_segmented_1763
 	MOVQ   R9, R10
 
-ring_len_1748:
+ring_len_1764:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1749
+	JAE  ring_len_done_1765
 	ADDQ R9, R10
-	JMP  ring_len_1748
+	JMP  ring_len_1764
 
-ring_len_done_1749:
+ring_len_done_1765:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1750:
+ring_step_1766:
 	CMPQ R11, R10
-	JB   ring_step_done_1751
+	JB   ring_step_done_1767
 	SUBQ R10, R11
-	JMP  ring_step_1750
+	JMP  ring_step_1766
 
-ring_step_done_1751:
+ring_step_done_1767:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1752:
+ring_step_1768:
 	CMPQ R11, R10
-	JB   ring_step_done_1753
+	JB   ring_step_done_1769
 	SUBQ R10, R11
-	JMP  ring_step_1752
+	JMP  ring_step_1768
 
-ring_step_done_1753:
+ring_step_done_1769:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -25364,76 +25540,76 @@ ring_step_done_1753:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1754
+	JB      ring_short_1770
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1755
+	JNE     ring_planes_1771
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1757:
+ring_copy_1773:
 	CMPQ    AX, R11
-	JAE     ring_built_1756
+	JAE     ring_built_1772
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1758
+	JB      ring_copy_tail_1774
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1757
+	JNE     ring_copy_1773
 	XORQ    R9, R9
-	JMP     ring_copy_1757
+	JMP     ring_copy_1773
 
-ring_copy_tail_1758:
+ring_copy_tail_1774:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1757
+	JMP     ring_copy_1773
 
-ring_planes_1755:
+ring_planes_1771:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1759
+	JA   ring_long_planes_1775
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1760:
+ring_fill_1776:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1761
+	JGT          ring_fill_last_1777
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1762
+	JNE          ring_wrap_1778
 	XORQ         R9, R9
 
-ring_wrap_1762:
-	JMP ring_fill_1760
+ring_wrap_1778:
+	JMP ring_fill_1776
 
-ring_fill_last_1761:
+ring_fill_last_1777:
 	CMPQ         R12, R11
-	JAE          ring_built_1756
+	JAE          ring_built_1772
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1763
+	JNE          ring_wrap_1779
 	XORQ         R9, R9
 
-ring_wrap_1763:
-	JMP ring_fill_last_1761
+ring_wrap_1779:
+	JMP ring_fill_last_1777
 
-ring_long_planes_1759:
-ring_channel_1764:
+ring_long_planes_1775:
+ring_channel_1780:
 	CMPQ         R12, R11
-	JAE          ring_built_1756
+	JAE          ring_built_1772
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -25441,57 +25617,57 @@ ring_channel_1764:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1765:
+ring_plane_1781:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1765
+	JB      ring_plane_1781
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1766
+	JNE     ring_wrap_1782
 	XORQ    R9, R9
 
-ring_wrap_1766:
-	JMP ring_channel_1764
+ring_wrap_1782:
+	JMP ring_channel_1780
 
-ring_short_1754:
+ring_short_1770:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1767:
+ring_element_1783:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1768
+	JB   ring_element_next_1784
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1768
+	JB   ring_element_next_1784
 	XORQ R12, R12
 
-ring_element_next_1768:
+ring_element_next_1784:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1767
+	JB      ring_element_1783
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1769
+	JE      ring_exact_1785
 	SUBQ    R9, AX
 
-ring_exact_1769:
+ring_exact_1785:
 	MOVQ AX, DX
 
-ring_repeat_1770:
+ring_repeat_1786:
 	CMPQ    DX, R11
-	JAE     ring_built_1756
+	JAE     ring_built_1772
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1770
+	JMP     ring_repeat_1786
 
-ring_built_1756:
+ring_built_1772:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -25500,9 +25676,9 @@ ring_built_1756:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ DX, R9
-	JGT  single_1772
+	JGT  single_1788
 
-unrolled_1771:
+unrolled_1787:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -25529,15 +25705,15 @@ unrolled_1771:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R9
-	JLE     unrolled_1771
+	JLE     unrolled_1787
 
-single_1772:
+single_1788:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  remainder_1774
+	JGT  remainder_1790
 
-single_loop_1773:
+single_loop_1789:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -25549,11 +25725,11 @@ single_loop_1773:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R9
-	JLE     single_loop_1773
+	JLE     single_loop_1789
 
-remainder_1774:
+remainder_1790:
 	SUBQ      DX, DI
-	JE        span_done_1775
+	JE        span_done_1791
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -25563,10 +25739,10 @@ remainder_1774:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1775:
+span_done_1791:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1747:
+ring_segmented_1763:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -25576,11 +25752,11 @@ ring_segmented_1747:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1776
+	JE   ring_rows_1792
 
-ring_segment_1777:
+ring_segment_1793:
 	CMPQ    DI, $0x00
-	JE      ring_done_1778
+	JE      ring_done_1794
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -25597,33 +25773,33 @@ ring_segment_1777:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1779:
+ring_len_1795:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1780
+	JAE  ring_len_done_1796
 	ADDQ R10, R12
-	JMP  ring_len_1779
+	JMP  ring_len_1795
 
-ring_len_done_1780:
+ring_len_done_1796:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1781:
+ring_step_1797:
 	CMPQ R13, R12
-	JB   ring_step_done_1782
+	JB   ring_step_done_1798
 	SUBQ R12, R13
-	JMP  ring_step_1781
+	JMP  ring_step_1797
 
-ring_step_done_1782:
+ring_step_done_1798:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1783:
+ring_step_1799:
 	CMPQ R13, R12
-	JB   ring_step_done_1784
+	JB   ring_step_done_1800
 	SUBQ R12, R13
-	JMP  ring_step_1783
+	JMP  ring_step_1799
 
-ring_step_done_1784:
+ring_step_done_1800:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -25633,76 +25809,76 @@ ring_step_done_1784:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1785
+	JB      ring_short_1801
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1786
+	JNE     ring_planes_1802
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1788:
+ring_copy_1804:
 	CMPQ    R9, AX
-	JAE     ring_built_1787
+	JAE     ring_built_1803
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1789
+	JB      ring_copy_tail_1805
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1788
+	JNE     ring_copy_1804
 	XORQ    R10, R10
-	JMP     ring_copy_1788
+	JMP     ring_copy_1804
 
-ring_copy_tail_1789:
+ring_copy_tail_1805:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1788
+	JMP     ring_copy_1804
 
-ring_planes_1786:
+ring_planes_1802:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1790
+	JA   ring_long_planes_1806
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1791:
+ring_fill_1807:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1792
+	JGT          ring_fill_last_1808
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1793
+	JNE          ring_wrap_1809
 	XORQ         R10, R10
 
-ring_wrap_1793:
-	JMP ring_fill_1791
+ring_wrap_1809:
+	JMP ring_fill_1807
 
-ring_fill_last_1792:
+ring_fill_last_1808:
 	CMPQ         R12, AX
-	JAE          ring_built_1787
+	JAE          ring_built_1803
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1794
+	JNE          ring_wrap_1810
 	XORQ         R10, R10
 
-ring_wrap_1794:
-	JMP ring_fill_last_1792
+ring_wrap_1810:
+	JMP ring_fill_last_1808
 
-ring_long_planes_1790:
-ring_channel_1795:
+ring_long_planes_1806:
+ring_channel_1811:
 	CMPQ         R12, AX
-	JAE          ring_built_1787
+	JAE          ring_built_1803
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -25710,57 +25886,57 @@ ring_channel_1795:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1796:
+ring_plane_1812:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1796
+	JB      ring_plane_1812
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1797
+	JNE     ring_wrap_1813
 	XORQ    R10, R10
 
-ring_wrap_1797:
-	JMP ring_channel_1795
+ring_wrap_1813:
+	JMP ring_channel_1811
 
-ring_short_1785:
+ring_short_1801:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1798:
+ring_element_1814:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1799
+	JB   ring_element_next_1815
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1799
+	JB   ring_element_next_1815
 	XORQ R12, R12
 
-ring_element_next_1799:
+ring_element_next_1815:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1798
+	JB      ring_element_1814
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1800
+	JE      ring_exact_1816
 	SUBQ    R10, DX
 
-ring_exact_1800:
+ring_exact_1816:
 	MOVQ DX, R9
 
-ring_repeat_1801:
+ring_repeat_1817:
 	CMPQ    R9, AX
-	JAE     ring_built_1787
+	JAE     ring_built_1803
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1801
+	JMP     ring_repeat_1817
 
-ring_built_1787:
+ring_built_1803:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -25770,9 +25946,9 @@ ring_built_1787:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1803
+	JGT  single_1819
 
-unrolled_1802:
+unrolled_1818:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25799,15 +25975,15 @@ unrolled_1802:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1802
+	JLE     unrolled_1818
 
-single_1803:
+single_1819:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1805
+	JGT  remainder_1821
 
-single_loop_1804:
+single_loop_1820:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25819,11 +25995,11 @@ single_loop_1804:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1804
+	JLE     single_loop_1820
 
-remainder_1805:
+remainder_1821:
 	SUBQ      R9, DX
-	JE        span_done_1806
+	JE        span_done_1822
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -25833,7 +26009,7 @@ remainder_1805:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1806:
+span_done_1822:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -25845,18 +26021,18 @@ span_done_1806:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1807
+	JNE  ring_next_1823
 	XORQ AX, AX
 
-ring_next_1807:
+ring_next_1823:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1777
+	JMP  ring_segment_1793
 
-ring_done_1778:
+ring_done_1794:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1776:
-ring_block_1808:
+ring_rows_1792:
+ring_block_1824:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -25872,33 +26048,33 @@ ring_block_1808:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1809:
+ring_len_1825:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1810
+	JAE  ring_len_done_1826
 	ADDQ BX, SI
-	JMP  ring_len_1809
+	JMP  ring_len_1825
 
-ring_len_done_1810:
+ring_len_done_1826:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1811:
+ring_step_1827:
 	CMPQ DI, SI
-	JB   ring_step_done_1812
+	JB   ring_step_done_1828
 	SUBQ SI, DI
-	JMP  ring_step_1811
+	JMP  ring_step_1827
 
-ring_step_done_1812:
+ring_step_done_1828:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1813:
+ring_step_1829:
 	CMPQ DI, SI
-	JB   ring_step_done_1814
+	JB   ring_step_done_1830
 	SUBQ SI, DI
-	JMP  ring_step_1813
+	JMP  ring_step_1829
 
-ring_step_done_1814:
+ring_step_done_1830:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -25909,76 +26085,76 @@ ring_step_done_1814:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1815
+	JB      ring_short_1831
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1816
+	JNE     ring_planes_1832
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1818:
+ring_copy_1834:
 	CMPQ    BX, DI
-	JAE     ring_built_1817
+	JAE     ring_built_1833
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1819
+	JB      ring_copy_tail_1835
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1818
+	JNE     ring_copy_1834
 	XORQ    R9, R9
-	JMP     ring_copy_1818
+	JMP     ring_copy_1834
 
-ring_copy_tail_1819:
+ring_copy_tail_1835:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1818
+	JMP     ring_copy_1834
 
-ring_planes_1816:
+ring_planes_1832:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1820
+	JA   ring_long_planes_1836
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1821:
+ring_fill_1837:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1822
+	JGT          ring_fill_last_1838
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1823
+	JNE          ring_wrap_1839
 	XORQ         BX, BX
 
-ring_wrap_1823:
-	JMP ring_fill_1821
+ring_wrap_1839:
+	JMP ring_fill_1837
 
-ring_fill_last_1822:
+ring_fill_last_1838:
 	CMPQ         R9, DI
-	JAE          ring_built_1817
+	JAE          ring_built_1833
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1824
+	JNE          ring_wrap_1840
 	XORQ         BX, BX
 
-ring_wrap_1824:
-	JMP ring_fill_last_1822
+ring_wrap_1840:
+	JMP ring_fill_last_1838
 
-ring_long_planes_1820:
-ring_channel_1825:
+ring_long_planes_1836:
+ring_channel_1841:
 	CMPQ         R9, DI
-	JAE          ring_built_1817
+	JAE          ring_built_1833
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -25986,57 +26162,57 @@ ring_channel_1825:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1826:
+ring_plane_1842:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1826
+	JB      ring_plane_1842
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1827
+	JNE     ring_wrap_1843
 	XORQ    BX, BX
 
-ring_wrap_1827:
-	JMP ring_channel_1825
+ring_wrap_1843:
+	JMP ring_channel_1841
 
-ring_short_1815:
+ring_short_1831:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1828:
+ring_element_1844:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1829
+	JB   ring_element_next_1845
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1829
+	JB   ring_element_next_1845
 	XORQ R9, R9
 
-ring_element_next_1829:
+ring_element_next_1845:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1828
+	JB      ring_element_1844
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1830
+	JE      ring_exact_1846
 	SUBQ    BX, DX
 
-ring_exact_1830:
+ring_exact_1846:
 	MOVQ DX, BX
 
-ring_repeat_1831:
+ring_repeat_1847:
 	CMPQ    BX, DI
-	JAE     ring_built_1817
+	JAE     ring_built_1833
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1831
+	JMP     ring_repeat_1847
 
-ring_built_1817:
+ring_built_1833:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -26047,9 +26223,9 @@ ring_built_1817:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1832:
+ring_row_1848:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1833
+	JE   ring_rows_done_1849
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -26059,9 +26235,9 @@ ring_row_1832:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1835
+	JGT  single_1851
 
-unrolled_1834:
+unrolled_1850:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -26088,15 +26264,15 @@ unrolled_1834:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1834
+	JLE     unrolled_1850
 
-single_1835:
+single_1851:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1837
+	JGT  remainder_1853
 
-single_loop_1836:
+single_loop_1852:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -26108,11 +26284,11 @@ single_loop_1836:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1836
+	JLE     single_loop_1852
 
-remainder_1837:
+remainder_1853:
 	SUBQ      R9, DX
-	JE        span_done_1838
+	JE        span_done_1854
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -26122,7 +26298,7 @@ remainder_1837:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1838:
+span_done_1854:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -26130,13 +26306,13 @@ span_done_1838:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1832
+	JMP   ring_row_1848
 
-ring_rows_done_1833:
+ring_rows_done_1849:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1808
+	JMP  ring_block_1824
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -26161,11 +26337,11 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000040, SI
 	CMPQ   BX, SI
-	JGT    single_1840
+	JGT    single_1856
 
 	PCALIGN $64
 
-unrolled_1839:
+unrolled_1855:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -26208,15 +26384,15 @@ unrolled_1839:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1839
+	JLE         unrolled_1855
 
-single_1840:
+single_1856:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1842
+	JGT  remainder_1858
 
-single_loop_1841:
+single_loop_1857:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -26229,11 +26405,11 @@ single_loop_1841:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1841
+	JLE         single_loop_1857
 
-remainder_1842:
+remainder_1858:
 	SUBQ        BX, DX
-	JE          span_done_1843
+	JE          span_done_1859
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -26248,7 +26424,7 @@ remainder_1842:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1843:
+span_done_1859:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -26280,9 +26456,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_1846
+	JE     planes_done_1862
 
-plane_1845:
+plane_1861:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -26295,9 +26471,9 @@ plane_1845:
 	MOVQ   SI, R11
 	SUBQ   $0x00000040, R11
 	CMPQ   R10, R11
-	JGT    single_1848
+	JGT    single_1864
 
-unrolled_1847:
+unrolled_1863:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -26340,15 +26516,15 @@ unrolled_1847:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1847
+	JLE         unrolled_1863
 
-single_1848:
+single_1864:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1850
+	JGT  remainder_1866
 
-single_loop_1849:
+single_loop_1865:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -26361,12 +26537,12 @@ single_loop_1849:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1849
+	JLE         single_loop_1865
 
-remainder_1850:
+remainder_1866:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1851
+	JE          span_done_1867
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26381,7 +26557,7 @@ remainder_1850:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1851:
+span_done_1867:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -26404,9 +26580,9 @@ span_done_1851:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_1845
+	JG            plane_1861
 
-planes_done_1846:
+planes_done_1862:
 	VZEROUPPER
 	RET
 
@@ -26422,9 +26598,9 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_1854
+	JE     rows_done_1870
 
-row_1853:
+row_1869:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -26432,9 +26608,9 @@ row_1853:
 	MOVQ    DI, R9
 	SUBQ    $0x00000040, R9
 	CMPQ    R8, R9
-	JGT     single_1856
+	JGT     single_1872
 
-unrolled_1855:
+unrolled_1871:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -26493,15 +26669,15 @@ unrolled_1855:
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1855
+	JLE         unrolled_1871
 
-single_1856:
+single_1872:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1858
+	JGT  remainder_1874
 
-single_loop_1857:
+single_loop_1873:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -26518,12 +26694,12 @@ single_loop_1857:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1857
+	JLE         single_loop_1873
 
-remainder_1858:
+remainder_1874:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1859
+	JE          span_done_1875
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -26542,15 +26718,15 @@ remainder_1858:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1859:
+span_done_1875:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1853
+	JG   row_1869
 
-rows_done_1854:
+rows_done_1870:
 	VZEROUPPER
 	RET
 
@@ -26568,36 +26744,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1860
+	JA     ring_segmented_1876
 	MOVQ   DI, SI
 
-ring_len_1861:
+ring_len_1877:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1862
+	JAE  ring_len_done_1878
 	ADDQ DI, SI
-	JMP  ring_len_1861
+	JMP  ring_len_1877
 
-ring_len_done_1862:
+ring_len_done_1878:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1863:
+ring_step_1879:
 	CMPQ DI, SI
-	JB   ring_step_done_1864
+	JB   ring_step_done_1880
 	SUBQ SI, DI
-	JMP  ring_step_1863
+	JMP  ring_step_1879
 
-ring_step_done_1864:
+ring_step_done_1880:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1865:
+ring_step_1881:
 	CMPQ DI, SI
-	JB   ring_step_done_1866
+	JB   ring_step_done_1882
 	SUBQ SI, DI
-	JMP  ring_step_1865
+	JMP  ring_step_1881
 
-ring_step_done_1866:
+ring_step_done_1882:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -26619,22 +26795,22 @@ ring_step_done_1866:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1867:
+sums_zero_1883:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1868
+	JAE     sums_zeroed_1884
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1867
+	JMP     sums_zero_1883
 
-sums_zeroed_1868:
+sums_zeroed_1884:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 	CMPQ DI, R8
-	JGT  single_1870
+	JGT  single_1886
 
-unrolled_1869:
+unrolled_1885:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -26697,15 +26873,15 @@ unrolled_1869:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1869
+	JLE         unrolled_1885
 
-single_1870:
+single_1886:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  remainder_1872
+	JGT  remainder_1888
 
-single_loop_1871:
+single_loop_1887:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -26726,11 +26902,11 @@ single_loop_1871:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1871
+	JLE         single_loop_1887
 
-remainder_1872:
+remainder_1888:
 	SUBQ        DI, BX
-	JE          span_done_1873
+	JE          span_done_1889
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -26749,78 +26925,78 @@ remainder_1872:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1873:
+span_done_1889:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1875
+	JLE   fold_ext_done_1891
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1876
+	JA    fold_ext_scalar_1892
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1874:
+fold_ext_1890:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1875
+	JBE     fold_ext_done_1891
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1874
+	JMP     fold_ext_1890
 
-fold_ext_scalar_1876:
+fold_ext_scalar_1892:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1877:
+fold_ext_element_1893:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1878
+	JBE    fold_ext_element_done_1894
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1877
+	JMP    fold_ext_element_1893
 
-fold_ext_element_done_1878:
-fold_ext_done_1875:
-fold_1879:
+fold_ext_element_done_1894:
+fold_ext_done_1891:
+fold_1895:
 	CMPQ   BX, AX
-	JBE    fold_done_1880
+	JBE    fold_done_1896
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1879
+	JMP    fold_1895
 
-fold_done_1880:
+fold_done_1896:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1881
+	JNE  sums_planes_1897
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1883:
+sums_vector_1899:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1884
+	JGT       sums_scalar_1900
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1883
+	JMP       sums_vector_1899
 
-sums_scalar_1884:
+sums_scalar_1900:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1882
+	JE        sums_done_1898
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -26828,18 +27004,18 @@ sums_scalar_1884:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1884
+	JMP       sums_scalar_1900
 
-sums_planes_1881:
+sums_planes_1897:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1885:
+sums_group_1901:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1887
+	JB     sums_single_1903
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -26848,7 +27024,7 @@ sums_group_1885:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1886:
+sums_group_plane_1902:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -26857,7 +27033,7 @@ sums_group_plane_1886:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1886
+	JB        sums_group_plane_1902
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -26882,32 +27058,32 @@ sums_group_plane_1886:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1885
+	JMP       sums_group_1901
 
-sums_single_1887:
+sums_single_1903:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1882
+	JE     sums_done_1898
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1888:
+sums_single_plane_1904:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1888
+	JB        sums_single_plane_1904
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1887
+	JMP       sums_single_1903
 
-sums_done_1882:
+sums_done_1898:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1860:
+ring_segmented_1876:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -26917,7 +27093,7 @@ ring_segmented_1860:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1890:
+ring_block_1906:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -26932,33 +27108,33 @@ ring_block_1890:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1891:
+ring_len_1907:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1892
+	JAE  ring_len_done_1908
 	ADDQ BX, SI
-	JMP  ring_len_1891
+	JMP  ring_len_1907
 
-ring_len_done_1892:
+ring_len_done_1908:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1893:
+ring_step_1909:
 	CMPQ DI, SI
-	JB   ring_step_done_1894
+	JB   ring_step_done_1910
 	SUBQ SI, DI
-	JMP  ring_step_1893
+	JMP  ring_step_1909
 
-ring_step_done_1894:
+ring_step_done_1910:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1895:
+ring_step_1911:
 	CMPQ DI, SI
-	JB   ring_step_done_1896
+	JB   ring_step_done_1912
 	SUBQ SI, DI
-	JMP  ring_step_1895
+	JMP  ring_step_1911
 
-ring_step_done_1896:
+ring_step_done_1912:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -26987,26 +27163,26 @@ ring_step_done_1896:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1897:
+sums_zero_1913:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1898
+	JAE     sums_zeroed_1914
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1897
+	JMP     sums_zero_1913
 
-sums_zeroed_1898:
-ring_row_1899:
+sums_zeroed_1914:
+ring_row_1915:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1900
+	JE   ring_rows_done_1916
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1902
+	JGT  single_1918
 
-unrolled_1901:
+unrolled_1917:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -27069,15 +27245,15 @@ unrolled_1901:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1901
+	JLE         unrolled_1917
 
-single_1902:
+single_1918:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1904
+	JGT  remainder_1920
 
-single_loop_1903:
+single_loop_1919:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -27098,11 +27274,11 @@ single_loop_1903:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1903
+	JLE         single_loop_1919
 
-remainder_1904:
+remainder_1920:
 	SUBQ        R8, DI
-	JE          span_done_1905
+	JE          span_done_1921
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -27121,16 +27297,16 @@ remainder_1904:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1905:
+span_done_1921:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1899
+	JMP   ring_row_1915
 
-ring_rows_done_1900:
+ring_rows_done_1916:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -27138,71 +27314,71 @@ ring_rows_done_1900:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1907
+	JLE  fold_ext_done_1923
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1908
+	JA   fold_ext_scalar_1924
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1906:
+fold_ext_1922:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1907
+	JBE     fold_ext_done_1923
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1906
+	JMP     fold_ext_1922
 
-fold_ext_scalar_1908:
+fold_ext_scalar_1924:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1909:
+fold_ext_element_1925:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1910
+	JBE    fold_ext_element_done_1926
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1909
+	JMP    fold_ext_element_1925
 
-fold_ext_element_done_1910:
-fold_ext_done_1907:
-fold_1911:
+fold_ext_element_done_1926:
+fold_ext_done_1923:
+fold_1927:
 	CMPQ   SI, BX
-	JBE    fold_done_1912
+	JBE    fold_done_1928
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1911
+	JMP    fold_1927
 
-fold_done_1912:
+fold_done_1928:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1913
+	JNE  sums_planes_1929
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1915:
+sums_vector_1931:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1916
+	JGT       sums_scalar_1932
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1915
+	JMP       sums_vector_1931
 
-sums_scalar_1916:
+sums_scalar_1932:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1914
+	JE        sums_done_1930
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -27210,18 +27386,18 @@ sums_scalar_1916:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1916
+	JMP       sums_scalar_1932
 
-sums_planes_1913:
+sums_planes_1929:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1917:
+sums_group_1933:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1919
+	JB     sums_single_1935
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -27230,7 +27406,7 @@ sums_group_1917:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1918:
+sums_group_plane_1934:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -27239,7 +27415,7 @@ sums_group_plane_1918:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1918
+	JB        sums_group_plane_1934
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -27264,32 +27440,32 @@ sums_group_plane_1918:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1917
+	JMP       sums_group_1933
 
-sums_single_1919:
+sums_single_1935:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1914
+	JE     sums_done_1930
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1920:
+sums_single_plane_1936:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1920
+	JB        sums_single_plane_1936
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1919
+	JMP       sums_single_1935
 
-sums_done_1914:
+sums_done_1930:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1890
+	JMP  ring_block_1906
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -27306,11 +27482,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1921
+	JB           cached_1937
 	CMPQ         AX, CX
-	JE           cached_1921
+	JE           cached_1937
 	CMPQ         AX, CX
-	JE           cached_1921
+	JE           cached_1937
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -27319,7 +27495,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1923
+	JE           aligned_1939
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -27330,15 +27506,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1923:
+aligned_1939:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1925
+	JGT  single_1941
 
 	PCALIGN $64
 
-unrolled_1924:
+unrolled_1940:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -27357,26 +27533,26 @@ unrolled_1924:
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
 	CMPQ     BX, SI
-	JLE      unrolled_1924
+	JLE      unrolled_1940
 
-single_1925:
+single_1941:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1927
+	JGT  remainder_1943
 
-single_loop_1926:
+single_loop_1942:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
 	CMPQ     BX, SI
-	JLE      single_loop_1926
+	JLE      single_loop_1942
 
-remainder_1927:
+remainder_1943:
 	SUBQ      BX, DX
-	JE        span_done_1928
+	JE        span_done_1944
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -27385,16 +27561,16 @@ remainder_1927:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1928:
+span_done_1944:
 	SFENCE
-	JMP stored_1922
+	JMP stored_1938
 
-cached_1921:
+cached_1937:
 	XORQ      BX, BX
 	CMPQ      DX, $0x00000040
-	JB        unaligned_1929
+	JB        unaligned_1945
 	CMPQ      AX, CX
-	JE        unaligned_1929
+	JE        unaligned_1945
 	MOVQ      AX, SI
 	NEGQ      SI
 	ANDQ      $0x0000003f, SI
@@ -27402,7 +27578,7 @@ cached_1921:
 	CMPQ      SI, DX
 	CMOVQGT   DX, SI
 	TESTQ     SI, SI
-	JE        aligned_1930
+	JE        aligned_1946
 	MOVQ      SI, DI
 	MOVQ      $-1, R8
 	BZHIQ     DI, R8, DI
@@ -27413,16 +27589,16 @@ cached_1921:
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 	MOVQ      SI, BX
 
-aligned_1930:
-unaligned_1929:
+aligned_1946:
+unaligned_1945:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1932
+	JGT  single_1948
 
 	PCALIGN $64
 
-unrolled_1931:
+unrolled_1947:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -27441,26 +27617,26 @@ unrolled_1931:
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1931
+	JLE     unrolled_1947
 
-single_1932:
+single_1948:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1934
+	JGT  remainder_1950
 
-single_loop_1933:
+single_loop_1949:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1933
+	JLE     single_loop_1949
 
-remainder_1934:
+remainder_1950:
 	SUBQ      BX, DX
-	JE        span_done_1935
+	JE        span_done_1951
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -27469,58 +27645,144 @@ remainder_1934:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1935:
-stored_1922:
+span_done_1951:
+stored_1938:
 	VZEROUPPER
 	RET
 
 // func forwardPlanesAVX512F64(dst []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
-	MOVQ   dst_base+0(FP), AX
-	MOVQ   x_base+24(FP), CX
-	MOVQ   x_len+32(FP), DX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), BX
-	MOVQ   alpha_len+56(FP), SI
-	MOVQ   alpha_base+48(FP), DI
-	MOVQ   BX, R8
-	SHLQ   $0x03, R8
-	XORQ   R9, R9
-	CMPQ   BX, $0x00000040
-	JA     short_planes_general_1937
-	CMPQ   DX, $0x00
-	JE     planes_end_1936
-	MOVQ   BX, R10
-	DECQ   R10
-	SHRQ   $0x03, R10
-	MOVQ   R10, R11
-	SHLQ   $0x03, R11
-	NEGQ   R11
-	ADDQ   BX, R11
-	MOVQ   $-1, R12
-	BZHIQ  R11, R12, R11
-	KMOVW  R11, K1
-	XORQ   R11, R11
-	CMPQ   R10, $0x00
-	JE     short_planes_0_1938
-	CMPQ   R10, $0x01
-	JE     short_planes_1_1939
-	CMPQ   R10, $0x02
-	JE     short_planes_2_1940
-	CMPQ   R10, $0x03
-	JE     short_planes_3_1941
-	CMPQ   R10, $0x04
-	JE     short_planes_4_1942
-	CMPQ   R10, $0x05
-	JE     short_planes_5_1943
-	CMPQ   R10, $0x06
-	JE     short_planes_6_1944
-	CMPQ   R10, $0x07
-	JE     short_planes_7_1945
-	JMP    short_planes_general_1937
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VXORPS       Y0, Y0, Y0
+	MOVQ         inner+72(FP), BX
+	MOVQ         alpha_len+56(FP), SI
+	MOVQ         alpha_base+48(FP), DI
+	MOVQ         BX, R8
+	SHLQ         $0x03, R8
+	XORQ         R9, R9
+	CMPQ         BX, $0x00000008
+	JB           aligned_planes_general_1953
+	CMPQ         BX, $0x00000040
+	JA           aligned_planes_general_1953
+	CMPQ         DX, $0x00
+	JE           planes_end_1952
+	VBROADCASTSD (DI)(R9*8), Z1
+	XORQ         R8, R8
+	MOVQ         AX, R10
+	NEGQ         R10
+	ANDQ         $0x0000003f, R10
+	SHRQ         $0x03, R10
+	CMPQ         R10, DX
+	CMOVQGT      DX, R10
+	TESTQ        R10, R10
+	JE           aligned_1954
+	MOVQ         R10, R11
+	MOVQ         $-1, R12
+	BZHIQ        R11, R12, R11
+	KMOVW        R11, K1
+	VMOVUPD.Z    (CX)(R8*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(R8*8)
+	MOVQ         R10, R8
 
-short_planes_0_1938:
+aligned_1954:
+	MOVQ BX, R10
+
+aligned_plane_1955:
+	MOVQ R10, R11
+	SUBQ $0x00000008, R11
+	CMPQ R8, R11
+	JG   aligned_boundary_1957
+
+aligned_whole_1956:
+	VMOVUPD (CX)(R8*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R8*8)
+	ADDQ    $0x00000008, R8
+	CMPQ    R8, R11
+	JLE     aligned_whole_1956
+
+aligned_boundary_1957:
+	MOVQ         R10, R11
+	SUBQ         R8, R11
+	CMPQ         R10, DX
+	JAE          aligned_last_1959
+	INCQ         R9
+	MOVQ         R9, R12
+	SUBQ         SI, R12
+	CMOVQEQ      R12, R9
+	VBROADCASTSD (DI)(R9*8), Z2
+	ADDQ         BX, R10
+	TESTQ        R11, R11
+	JE           aligned_next_1958
+	MOVQ         $-1, R12
+	BZHIQ        R11, R12, R11
+	KMOVW        R11, K1
+	VBLENDMPD    Z1, Z2, K1, Z3
+	VMOVUPD      (CX)(R8*8), Z1
+	VCMPPD       $0x1a, Z0, Z1, K1
+	VMULPD       Z3, Z1, K1, Z1
+	VMOVUPD      Z1, (AX)(R8*8)
+	ADDQ         $0x00000008, R8
+
+aligned_next_1958:
+	VMOVUPD Z2, Z1
+	JMP     aligned_plane_1955
+
+aligned_last_1959:
+	TESTQ     R11, R11
+	JE        aligned_done_1960
+	MOVQ      $-1, DX
+	BZHIQ     R11, DX, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (CX)(R8*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R8*8)
+
+aligned_done_1960:
+	JMP planes_end_1952
+
+aligned_planes_general_1953:
+	CMPQ  BX, $0x00000040
+	JA    short_planes_general_1961
+	CMPQ  DX, $0x00
+	JE    planes_end_1952
+	MOVQ  BX, R10
+	DECQ  R10
+	SHRQ  $0x03, R10
+	MOVQ  R10, R11
+	SHLQ  $0x03, R11
+	NEGQ  R11
+	ADDQ  BX, R11
+	MOVQ  $-1, R12
+	BZHIQ R11, R12, R11
+	KMOVW R11, K1
+	XORQ  R11, R11
+	CMPQ  R10, $0x00
+	JE    short_planes_0_1962
+	CMPQ  R10, $0x01
+	JE    short_planes_1_1963
+	CMPQ  R10, $0x02
+	JE    short_planes_2_1964
+	CMPQ  R10, $0x03
+	JE    short_planes_3_1965
+	CMPQ  R10, $0x04
+	JE    short_planes_4_1966
+	CMPQ  R10, $0x05
+	JE    short_planes_5_1967
+	CMPQ  R10, $0x06
+	JE    short_planes_6_1968
+	CMPQ  R10, $0x07
+	JE    short_planes_7_1969
+	JMP   short_planes_general_1961
+
+short_planes_0_1962:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD.Z    (CX)(R11*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -27533,10 +27795,10 @@ short_planes_0_1938:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_0_1938
-	JMP          planes_end_1936
+	JG           short_planes_0_1962
+	JMP          planes_end_1952
 
-short_planes_1_1939:
+short_planes_1_1963:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27553,10 +27815,10 @@ short_planes_1_1939:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_1_1939
-	JMP          planes_end_1936
+	JG           short_planes_1_1963
+	JMP          planes_end_1952
 
-short_planes_2_1940:
+short_planes_2_1964:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27577,10 +27839,10 @@ short_planes_2_1940:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_2_1940
-	JMP          planes_end_1936
+	JG           short_planes_2_1964
+	JMP          planes_end_1952
 
-short_planes_3_1941:
+short_planes_3_1965:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27605,10 +27867,10 @@ short_planes_3_1941:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_3_1941
-	JMP          planes_end_1936
+	JG           short_planes_3_1965
+	JMP          planes_end_1952
 
-short_planes_4_1942:
+short_planes_4_1966:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27637,10 +27899,10 @@ short_planes_4_1942:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_4_1942
-	JMP          planes_end_1936
+	JG           short_planes_4_1966
+	JMP          planes_end_1952
 
-short_planes_5_1943:
+short_planes_5_1967:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27673,10 +27935,10 @@ short_planes_5_1943:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_5_1943
-	JMP          planes_end_1936
+	JG           short_planes_5_1967
+	JMP          planes_end_1952
 
-short_planes_6_1944:
+short_planes_6_1968:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27713,10 +27975,10 @@ short_planes_6_1944:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_6_1944
-	JMP          planes_end_1936
+	JG           short_planes_6_1968
+	JMP          planes_end_1952
 
-short_planes_7_1945:
+short_planes_7_1969:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27757,24 +28019,24 @@ short_planes_7_1945:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_7_1945
-	JMP          planes_end_1936
+	JG           short_planes_7_1969
+	JMP          planes_end_1952
 
-short_planes_general_1937:
+short_planes_general_1961:
 	MOVQ DX, R10
 	SHLQ $0x03, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_1946
+	JB   cached_1970
 	CMPQ R8, $0x00000800
-	JB   cached_1946
+	JB   cached_1970
 	CMPQ AX, CX
-	JE   cached_1946
+	JE   cached_1970
 	CMPQ AX, CX
-	JE   cached_1946
+	JE   cached_1970
 	CMPQ DX, $0x00
-	JE   planes_done_1949
+	JE   planes_done_1973
 
-plane_1948:
+plane_1972:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -27784,7 +28046,7 @@ plane_1948:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1950
+	JE           aligned_1974
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -27795,13 +28057,13 @@ plane_1948:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1950:
+aligned_1974:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_1952
+	JGT  single_1976
 
-unrolled_1951:
+unrolled_1975:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -27820,27 +28082,27 @@ unrolled_1951:
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1951
+	JLE      unrolled_1975
 
-single_1952:
+single_1976:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1954
+	JGT  remainder_1978
 
-single_loop_1953:
+single_loop_1977:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1953
+	JLE      single_loop_1977
 
-remainder_1954:
+remainder_1978:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1955
+	JE        span_done_1979
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -27849,7 +28111,7 @@ remainder_1954:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1955:
+span_done_1979:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -27857,23 +28119,23 @@ span_done_1955:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1948
+	JG      plane_1972
 
-planes_done_1949:
+planes_done_1973:
 	SFENCE
-	JMP stored_1947
+	JMP stored_1971
 
-cached_1946:
+cached_1970:
 	CMPQ DX, $0x00
-	JE   planes_done_1957
+	JE   planes_done_1981
 
-plane_1956:
+plane_1980:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000040
-	JB           unaligned_1958
+	JB           unaligned_1982
 	CMPQ         AX, CX
-	JE           unaligned_1958
+	JE           unaligned_1982
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000003f, R11
@@ -27881,7 +28143,7 @@ plane_1956:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1959
+	JE           aligned_1983
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -27892,14 +28154,14 @@ plane_1956:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1959:
-unaligned_1958:
+aligned_1983:
+unaligned_1982:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_1961
+	JGT  single_1985
 
-unrolled_1960:
+unrolled_1984:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -27918,27 +28180,27 @@ unrolled_1960:
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1960
+	JLE     unrolled_1984
 
-single_1961:
+single_1985:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1963
+	JGT  remainder_1987
 
-single_loop_1962:
+single_loop_1986:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1962
+	JLE     single_loop_1986
 
-remainder_1963:
+remainder_1987:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1964
+	JE        span_done_1988
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -27947,7 +28209,7 @@ remainder_1963:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1964:
+span_done_1988:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -27955,11 +28217,11 @@ span_done_1964:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1956
+	JG      plane_1980
 
-planes_done_1957:
-stored_1947:
-planes_end_1936:
+planes_done_1981:
+stored_1971:
+planes_end_1952:
 	VZEROUPPER
 	RET
 
@@ -27977,17 +28239,17 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1966
+	JB     cached_1990
 	CMPQ   DI, $0x00000800
-	JB     cached_1966
+	JB     cached_1990
 	CMPQ   AX, CX
-	JE     cached_1966
+	JE     cached_1990
 	CMPQ   AX, CX
-	JE     cached_1966
+	JE     cached_1990
 	CMPQ   DX, $0x00
-	JE     rows_done_1969
+	JE     rows_done_1993
 
-row_1968:
+row_1992:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -27999,7 +28261,7 @@ row_1968:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1970
+	JE        aligned_1994
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -28010,13 +28272,13 @@ row_1968:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1970:
+aligned_1994:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1972
+	JGT  single_1996
 
-unrolled_1971:
+unrolled_1995:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -28035,27 +28297,27 @@ unrolled_1971:
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1971
+	JLE      unrolled_1995
 
-single_1972:
+single_1996:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1974
+	JGT  remainder_1998
 
-single_loop_1973:
+single_loop_1997:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1973
+	JLE      single_loop_1997
 
-remainder_1974:
+remainder_1998:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1975
+	JE        span_done_1999
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -28064,31 +28326,31 @@ remainder_1974:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1975:
+span_done_1999:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1968
+	JG   row_1992
 
-rows_done_1969:
+rows_done_1993:
 	SFENCE
-	JMP stored_1967
+	JMP stored_1991
 
-cached_1966:
+cached_1990:
 	CMPQ DX, $0x00
-	JE   rows_done_1977
+	JE   rows_done_2001
 
-row_1976:
+row_2000:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000040
-	JB        unaligned_1978
+	JB        unaligned_2002
 	CMPQ      AX, CX
-	JE        unaligned_1978
+	JE        unaligned_2002
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -28096,7 +28358,7 @@ row_1976:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1979
+	JE        aligned_2003
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -28107,14 +28369,14 @@ row_1976:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1979:
-unaligned_1978:
+aligned_2003:
+unaligned_2002:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1981
+	JGT  single_2005
 
-unrolled_1980:
+unrolled_2004:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -28133,27 +28395,27 @@ unrolled_1980:
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1980
+	JLE     unrolled_2004
 
-single_1981:
+single_2005:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1983
+	JGT  remainder_2007
 
-single_loop_1982:
+single_loop_2006:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1982
+	JLE     single_loop_2006
 
-remainder_1983:
+remainder_2007:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1984
+	JE        span_done_2008
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -28162,16 +28424,16 @@ remainder_1983:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1984:
+span_done_2008:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1976
+	JG   row_2000
 
-rows_done_1977:
-stored_1967:
+rows_done_2001:
+stored_1991:
 	VZEROUPPER
 	RET
 
@@ -28190,36 +28452,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_1985
+	JA     ring_segmented_2009
 	MOVQ   R8, R9
 
-ring_len_1986:
+ring_len_2010:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_1987
+	JAE  ring_len_done_2011
 	ADDQ R8, R9
-	JMP  ring_len_1986
+	JMP  ring_len_2010
 
-ring_len_done_1987:
+ring_len_done_2011:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_1988:
+ring_step_2012:
 	CMPQ R10, R9
-	JB   ring_step_done_1989
+	JB   ring_step_done_2013
 	SUBQ R9, R10
-	JMP  ring_step_1988
+	JMP  ring_step_2012
 
-ring_step_done_1989:
+ring_step_done_2013:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_1990:
+ring_step_2014:
 	CMPQ R10, R9
-	JB   ring_step_done_1991
+	JB   ring_step_done_2015
 	SUBQ R9, R10
-	JMP  ring_step_1990
+	JMP  ring_step_2014
 
-ring_step_done_1991:
+ring_step_done_2015:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -28229,76 +28491,76 @@ ring_step_done_1991:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_1992
+	JB      ring_short_2016
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1993
+	JNE     ring_planes_2017
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1995:
+ring_copy_2019:
 	CMPQ    AX, R10
-	JAE     ring_built_1994
+	JAE     ring_built_2018
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_1996
+	JB      ring_copy_tail_2020
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1995
+	JNE     ring_copy_2019
 	XORQ    R8, R8
-	JMP     ring_copy_1995
+	JMP     ring_copy_2019
 
-ring_copy_tail_1996:
+ring_copy_tail_2020:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_1995
+	JMP     ring_copy_2019
 
-ring_planes_1993:
+ring_planes_2017:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_1997
+	JA   ring_long_planes_2021
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_1998:
+ring_fill_2022:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1999
+	JGT          ring_fill_last_2023
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_2000
+	JNE          ring_wrap_2024
 	XORQ         R8, R8
 
-ring_wrap_2000:
-	JMP ring_fill_1998
+ring_wrap_2024:
+	JMP ring_fill_2022
 
-ring_fill_last_1999:
+ring_fill_last_2023:
 	CMPQ         R11, R10
-	JAE          ring_built_1994
+	JAE          ring_built_2018
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_2001
+	JNE          ring_wrap_2025
 	XORQ         R8, R8
 
-ring_wrap_2001:
-	JMP ring_fill_last_1999
+ring_wrap_2025:
+	JMP ring_fill_last_2023
 
-ring_long_planes_1997:
-ring_channel_2002:
+ring_long_planes_2021:
+ring_channel_2026:
 	CMPQ         R11, R10
-	JAE          ring_built_1994
+	JAE          ring_built_2018
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -28306,57 +28568,57 @@ ring_channel_2002:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_2003:
+ring_plane_2027:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2003
+	JB      ring_plane_2027
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_2004
+	JNE     ring_wrap_2028
 	XORQ    R8, R8
 
-ring_wrap_2004:
-	JMP ring_channel_2002
+ring_wrap_2028:
+	JMP ring_channel_2026
 
-ring_short_1992:
+ring_short_2016:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2005:
+ring_element_2029:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_2006
+	JB   ring_element_next_2030
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2006
+	JB   ring_element_next_2030
 	XORQ R11, R11
 
-ring_element_next_2006:
+ring_element_next_2030:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2005
+	JB      ring_element_2029
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2007
+	JE      ring_exact_2031
 	SUBQ    R8, AX
 
-ring_exact_2007:
+ring_exact_2031:
 	MOVQ AX, DX
 
-ring_repeat_2008:
+ring_repeat_2032:
 	CMPQ    DX, R10
-	JAE     ring_built_1994
+	JAE     ring_built_2018
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2008
+	JMP     ring_repeat_2032
 
-ring_built_1994:
+ring_built_2018:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -28365,9 +28627,9 @@ ring_built_1994:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_2010
+	JGT  single_2034
 
-unrolled_2009:
+unrolled_2033:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28390,15 +28652,15 @@ unrolled_2009:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R8
-	JLE     unrolled_2009
+	JLE     unrolled_2033
 
-single_2010:
+single_2034:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_2012
+	JGT  remainder_2036
 
-single_loop_2011:
+single_loop_2035:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28409,11 +28671,11 @@ single_loop_2011:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R8
-	JLE     single_loop_2011
+	JLE     single_loop_2035
 
-remainder_2012:
+remainder_2036:
 	SUBQ      DX, SI
-	JE        span_done_2013
+	JE        span_done_2037
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -28422,10 +28684,10 @@ remainder_2012:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_2013:
+span_done_2037:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_1985:
+ring_segmented_2009:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -28435,11 +28697,11 @@ ring_segmented_1985:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_2014
+	JE   ring_rows_2038
 
-ring_segment_2015:
+ring_segment_2039:
 	CMPQ    SI, $0x00
-	JE      ring_done_2016
+	JE      ring_done_2040
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -28456,33 +28718,33 @@ ring_segment_2015:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_2017:
+ring_len_2041:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2018
+	JAE  ring_len_done_2042
 	ADDQ R9, R11
-	JMP  ring_len_2017
+	JMP  ring_len_2041
 
-ring_len_done_2018:
+ring_len_done_2042:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2019:
+ring_step_2043:
 	CMPQ R12, R11
-	JB   ring_step_done_2020
+	JB   ring_step_done_2044
 	SUBQ R11, R12
-	JMP  ring_step_2019
+	JMP  ring_step_2043
 
-ring_step_done_2020:
+ring_step_done_2044:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2021:
+ring_step_2045:
 	CMPQ R12, R11
-	JB   ring_step_done_2022
+	JB   ring_step_done_2046
 	SUBQ R11, R12
-	JMP  ring_step_2021
+	JMP  ring_step_2045
 
-ring_step_done_2022:
+ring_step_done_2046:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -28492,76 +28754,76 @@ ring_step_done_2022:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2023
+	JB      ring_short_2047
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2024
+	JNE     ring_planes_2048
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_2026:
+ring_copy_2050:
 	CMPQ    R8, AX
-	JAE     ring_built_2025
+	JAE     ring_built_2049
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2027
+	JB      ring_copy_tail_2051
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2026
+	JNE     ring_copy_2050
 	XORQ    R9, R9
-	JMP     ring_copy_2026
+	JMP     ring_copy_2050
 
-ring_copy_tail_2027:
+ring_copy_tail_2051:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2026
+	JMP     ring_copy_2050
 
-ring_planes_2024:
+ring_planes_2048:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2028
+	JA   ring_long_planes_2052
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2029:
+ring_fill_2053:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2030
+	JGT          ring_fill_last_2054
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2031
+	JNE          ring_wrap_2055
 	XORQ         R9, R9
 
-ring_wrap_2031:
-	JMP ring_fill_2029
+ring_wrap_2055:
+	JMP ring_fill_2053
 
-ring_fill_last_2030:
+ring_fill_last_2054:
 	CMPQ         R11, AX
-	JAE          ring_built_2025
+	JAE          ring_built_2049
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2032
+	JNE          ring_wrap_2056
 	XORQ         R9, R9
 
-ring_wrap_2032:
-	JMP ring_fill_last_2030
+ring_wrap_2056:
+	JMP ring_fill_last_2054
 
-ring_long_planes_2028:
-ring_channel_2033:
+ring_long_planes_2052:
+ring_channel_2057:
 	CMPQ         R11, AX
-	JAE          ring_built_2025
+	JAE          ring_built_2049
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -28569,57 +28831,57 @@ ring_channel_2033:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_2034:
+ring_plane_2058:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2034
+	JB      ring_plane_2058
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2035
+	JNE     ring_wrap_2059
 	XORQ    R9, R9
 
-ring_wrap_2035:
-	JMP ring_channel_2033
+ring_wrap_2059:
+	JMP ring_channel_2057
 
-ring_short_2023:
+ring_short_2047:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2036:
+ring_element_2060:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_2037
+	JB   ring_element_next_2061
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2037
+	JB   ring_element_next_2061
 	XORQ R11, R11
 
-ring_element_next_2037:
+ring_element_next_2061:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2036
+	JB      ring_element_2060
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2038
+	JE      ring_exact_2062
 	SUBQ    R9, DX
 
-ring_exact_2038:
+ring_exact_2062:
 	MOVQ DX, R8
 
-ring_repeat_2039:
+ring_repeat_2063:
 	CMPQ    R8, AX
-	JAE     ring_built_2025
+	JAE     ring_built_2049
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_2039
+	JMP     ring_repeat_2063
 
-ring_built_2025:
+ring_built_2049:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -28629,9 +28891,9 @@ ring_built_2025:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2041
+	JGT  single_2065
 
-unrolled_2040:
+unrolled_2064:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28654,15 +28916,15 @@ unrolled_2040:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2040
+	JLE     unrolled_2064
 
-single_2041:
+single_2065:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2043
+	JGT  remainder_2067
 
-single_loop_2042:
+single_loop_2066:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28673,11 +28935,11 @@ single_loop_2042:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2042
+	JLE     single_loop_2066
 
-remainder_2043:
+remainder_2067:
 	SUBQ      R8, DX
-	JE        span_done_2044
+	JE        span_done_2068
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -28686,7 +28948,7 @@ remainder_2043:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2044:
+span_done_2068:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -28697,18 +28959,18 @@ span_done_2044:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2045
+	JNE  ring_next_2069
 	XORQ AX, AX
 
-ring_next_2045:
+ring_next_2069:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2015
+	JMP  ring_segment_2039
 
-ring_done_2016:
+ring_done_2040:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_2014:
-ring_block_2046:
+ring_rows_2038:
+ring_block_2070:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -28724,33 +28986,33 @@ ring_block_2046:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2047:
+ring_len_2071:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2048
+	JAE  ring_len_done_2072
 	ADDQ BX, SI
-	JMP  ring_len_2047
+	JMP  ring_len_2071
 
-ring_len_done_2048:
+ring_len_done_2072:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_2049:
+ring_step_2073:
 	CMPQ R8, SI
-	JB   ring_step_done_2050
+	JB   ring_step_done_2074
 	SUBQ SI, R8
-	JMP  ring_step_2049
+	JMP  ring_step_2073
 
-ring_step_done_2050:
+ring_step_done_2074:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_2051:
+ring_step_2075:
 	CMPQ R8, SI
-	JB   ring_step_done_2052
+	JB   ring_step_done_2076
 	SUBQ SI, R8
-	JMP  ring_step_2051
+	JMP  ring_step_2075
 
-ring_step_done_2052:
+ring_step_done_2076:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -28761,76 +29023,76 @@ ring_step_done_2052:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2053
+	JB      ring_short_2077
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2054
+	JNE     ring_planes_2078
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2056:
+ring_copy_2080:
 	CMPQ    BX, R8
-	JAE     ring_built_2055
+	JAE     ring_built_2079
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2057
+	JB      ring_copy_tail_2081
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2056
+	JNE     ring_copy_2080
 	XORQ    R9, R9
-	JMP     ring_copy_2056
+	JMP     ring_copy_2080
 
-ring_copy_tail_2057:
+ring_copy_tail_2081:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2056
+	JMP     ring_copy_2080
 
-ring_planes_2054:
+ring_planes_2078:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2058
+	JA   ring_long_planes_2082
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2059:
+ring_fill_2083:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2060
+	JGT          ring_fill_last_2084
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2061
+	JNE          ring_wrap_2085
 	XORQ         BX, BX
 
-ring_wrap_2061:
-	JMP ring_fill_2059
+ring_wrap_2085:
+	JMP ring_fill_2083
 
-ring_fill_last_2060:
+ring_fill_last_2084:
 	CMPQ         R9, R8
-	JAE          ring_built_2055
+	JAE          ring_built_2079
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2062
+	JNE          ring_wrap_2086
 	XORQ         BX, BX
 
-ring_wrap_2062:
-	JMP ring_fill_last_2060
+ring_wrap_2086:
+	JMP ring_fill_last_2084
 
-ring_long_planes_2058:
-ring_channel_2063:
+ring_long_planes_2082:
+ring_channel_2087:
 	CMPQ         R9, R8
-	JAE          ring_built_2055
+	JAE          ring_built_2079
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -28838,57 +29100,57 @@ ring_channel_2063:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_2064:
+ring_plane_2088:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2064
+	JB      ring_plane_2088
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2065
+	JNE     ring_wrap_2089
 	XORQ    BX, BX
 
-ring_wrap_2065:
-	JMP ring_channel_2063
+ring_wrap_2089:
+	JMP ring_channel_2087
 
-ring_short_2053:
+ring_short_2077:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2066:
+ring_element_2090:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2067
+	JB   ring_element_next_2091
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2067
+	JB   ring_element_next_2091
 	XORQ R9, R9
 
-ring_element_next_2067:
+ring_element_next_2091:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2066
+	JB      ring_element_2090
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2068
+	JE      ring_exact_2092
 	SUBQ    BX, DX
 
-ring_exact_2068:
+ring_exact_2092:
 	MOVQ DX, BX
 
-ring_repeat_2069:
+ring_repeat_2093:
 	CMPQ    BX, R8
-	JAE     ring_built_2055
+	JAE     ring_built_2079
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2069
+	JMP     ring_repeat_2093
 
-ring_built_2055:
+ring_built_2079:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -28897,9 +29159,9 @@ ring_built_2055:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_2070:
+ring_row_2094:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_2071
+	JE   ring_rows_done_2095
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -28909,9 +29171,9 @@ ring_row_2070:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2073
+	JGT  single_2097
 
-unrolled_2072:
+unrolled_2096:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28934,15 +29196,15 @@ unrolled_2072:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2072
+	JLE     unrolled_2096
 
-single_2073:
+single_2097:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2075
+	JGT  remainder_2099
 
-single_loop_2074:
+single_loop_2098:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28953,11 +29215,11 @@ single_loop_2074:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2074
+	JLE     single_loop_2098
 
-remainder_2075:
+remainder_2099:
 	SUBQ      R8, DX
-	JE        span_done_2076
+	JE        span_done_2100
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -28966,20 +29228,20 @@ remainder_2075:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2076:
+span_done_2100:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_2070
+	JMP   ring_row_2094
 
-ring_rows_done_2071:
+ring_rows_done_2095:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2046
+	JMP  ring_block_2070
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -29001,11 +29263,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2077
+	JB           cached_2101
 	CMPQ         AX, DX
-	JE           cached_2077
+	JE           cached_2101
 	CMPQ         AX, CX
-	JE           cached_2077
+	JE           cached_2101
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -29014,7 +29276,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2079
+	JE           aligned_2103
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -29027,15 +29289,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2079:
+aligned_2103:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2081
+	JGT  single_2105
 
 	PCALIGN $64
 
-unrolled_2080:
+unrolled_2104:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -29062,15 +29324,15 @@ unrolled_2080:
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2080
+	JLE         unrolled_2104
 
-single_2081:
+single_2105:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2083
+	JGT  remainder_2107
 
-single_loop_2082:
+single_loop_2106:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -29079,11 +29341,11 @@ single_loop_2082:
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2082
+	JLE         single_loop_2106
 
-remainder_2083:
+remainder_2107:
 	SUBQ        SI, BX
-	JE          span_done_2084
+	JE          span_done_2108
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -29094,20 +29356,20 @@ remainder_2083:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2084:
+span_done_2108:
 	SFENCE
-	JMP stored_2078
+	JMP stored_2102
 
-cached_2077:
+cached_2101:
 	XORQ SI, SI
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2086
+	JGT  single_2110
 
 	PCALIGN $64
 
-unrolled_2085:
+unrolled_2109:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -29134,15 +29396,15 @@ unrolled_2085:
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2085
+	JLE         unrolled_2109
 
-single_2086:
+single_2110:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2088
+	JGT  remainder_2112
 
-single_loop_2087:
+single_loop_2111:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -29151,11 +29413,11 @@ single_loop_2087:
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2087
+	JLE         single_loop_2111
 
-remainder_2088:
+remainder_2112:
 	SUBQ        SI, BX
-	JE          span_done_2089
+	JE          span_done_2113
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -29166,8 +29428,8 @@ remainder_2088:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2089:
-stored_2078:
+span_done_2113:
+stored_2102:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29199,17 +29461,17 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_2091
+	JB     cached_2115
 	CMPQ   R10, $0x00000800
-	JB     cached_2091
+	JB     cached_2115
 	CMPQ   AX, DX
-	JE     cached_2091
+	JE     cached_2115
 	CMPQ   AX, CX
-	JE     cached_2091
+	JE     cached_2115
 	CMPQ   BX, $0x00
-	JE     planes_done_2094
+	JE     planes_done_2118
 
-plane_2093:
+plane_2117:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -29223,7 +29485,7 @@ plane_2093:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2095
+	JE           aligned_2119
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -29236,13 +29498,13 @@ plane_2093:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2095:
+aligned_2119:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2097
+	JGT  single_2121
 
-unrolled_2096:
+unrolled_2120:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29269,15 +29531,15 @@ unrolled_2096:
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2096
+	JLE         unrolled_2120
 
-single_2097:
+single_2121:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2099
+	JGT  remainder_2123
 
-single_loop_2098:
+single_loop_2122:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29286,12 +29548,12 @@ single_loop_2098:
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2098
+	JLE         single_loop_2122
 
-remainder_2099:
+remainder_2123:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2100
+	JE          span_done_2124
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -29302,7 +29564,7 @@ remainder_2099:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2100:
+span_done_2124:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29322,17 +29584,17 @@ span_done_2100:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2093
+	JG            plane_2117
 
-planes_done_2094:
+planes_done_2118:
 	SFENCE
-	JMP stored_2092
+	JMP stored_2116
 
-cached_2091:
+cached_2115:
 	CMPQ BX, $0x00
-	JE   planes_done_2102
+	JE   planes_done_2126
 
-plane_2101:
+plane_2125:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -29342,9 +29604,9 @@ plane_2101:
 	MOVQ         DI, R13
 	SUBQ         $0x00000020, R13
 	CMPQ         R12, R13
-	JGT          single_2104
+	JGT          single_2128
 
-unrolled_2103:
+unrolled_2127:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29371,15 +29633,15 @@ unrolled_2103:
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2103
+	JLE         unrolled_2127
 
-single_2104:
+single_2128:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2106
+	JGT  remainder_2130
 
-single_loop_2105:
+single_loop_2129:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29388,12 +29650,12 @@ single_loop_2105:
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2105
+	JLE         single_loop_2129
 
-remainder_2106:
+remainder_2130:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2107
+	JE          span_done_2131
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -29404,7 +29666,7 @@ remainder_2106:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2107:
+span_done_2131:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29424,10 +29686,10 @@ span_done_2107:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2101
+	JG            plane_2125
 
-planes_done_2102:
-stored_2092:
+planes_done_2126:
+stored_2116:
 	VZEROUPPER
 	RET
 
@@ -29447,17 +29709,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2109
+	JB     cached_2133
 	CMPQ   R9, $0x00000800
-	JB     cached_2109
+	JB     cached_2133
 	CMPQ   AX, DX
-	JE     cached_2109
+	JE     cached_2133
 	CMPQ   AX, CX
-	JE     cached_2109
+	JE     cached_2133
 	CMPQ   BX, $0x00
-	JE     rows_done_2112
+	JE     rows_done_2136
 
-row_2111:
+row_2135:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -29469,7 +29731,7 @@ row_2111:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2113
+	JE          aligned_2137
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -29484,13 +29746,13 @@ row_2111:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2113:
+aligned_2137:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2115
+	JGT  single_2139
 
-unrolled_2114:
+unrolled_2138:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29525,15 +29787,15 @@ unrolled_2114:
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2114
+	JLE         unrolled_2138
 
-single_2115:
+single_2139:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2117
+	JGT  remainder_2141
 
-single_loop_2116:
+single_loop_2140:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29544,12 +29806,12 @@ single_loop_2116:
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2116
+	JLE         single_loop_2140
 
-remainder_2117:
+remainder_2141:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2118
+	JE          span_done_2142
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -29562,24 +29824,24 @@ remainder_2117:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2118:
+span_done_2142:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2111
+	JG   row_2135
 
-rows_done_2112:
+rows_done_2136:
 	SFENCE
-	JMP stored_2110
+	JMP stored_2134
 
-cached_2109:
+cached_2133:
 	CMPQ BX, $0x00
-	JE   rows_done_2120
+	JE   rows_done_2144
 
-row_2119:
+row_2143:
 	MOVQ    R8, R9
 	CMPQ    BX, R9
 	CMOVQLT BX, R9
@@ -29587,9 +29849,9 @@ row_2119:
 	MOVQ    R9, R11
 	SUBQ    $0x00000020, R11
 	CMPQ    R10, R11
-	JGT     single_2122
+	JGT     single_2146
 
-unrolled_2121:
+unrolled_2145:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29624,15 +29886,15 @@ unrolled_2121:
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2121
+	JLE         unrolled_2145
 
-single_2122:
+single_2146:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2124
+	JGT  remainder_2148
 
-single_loop_2123:
+single_loop_2147:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29643,12 +29905,12 @@ single_loop_2123:
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2123
+	JLE         single_loop_2147
 
-remainder_2124:
+remainder_2148:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2125
+	JE          span_done_2149
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -29661,17 +29923,17 @@ remainder_2124:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2125:
+span_done_2149:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2119
+	JG   row_2143
 
-rows_done_2120:
-stored_2110:
+rows_done_2144:
+stored_2134:
 	VZEROUPPER
 	RET
 
@@ -29694,36 +29956,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2126
+	JA     ring_segmented_2150
 	MOVQ   R10, R11
 
-ring_len_2127:
+ring_len_2151:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2128
+	JAE  ring_len_done_2152
 	ADDQ R10, R11
-	JMP  ring_len_2127
+	JMP  ring_len_2151
 
-ring_len_done_2128:
+ring_len_done_2152:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2129:
+ring_step_2153:
 	CMPQ R12, R11
-	JB   ring_step_done_2130
+	JB   ring_step_done_2154
 	SUBQ R11, R12
-	JMP  ring_step_2129
+	JMP  ring_step_2153
 
-ring_step_done_2130:
+ring_step_done_2154:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2131:
+ring_step_2155:
 	CMPQ R12, R11
-	JB   ring_step_done_2132
+	JB   ring_step_done_2156
 	SUBQ R11, R12
-	JMP  ring_step_2131
+	JMP  ring_step_2155
 
-ring_step_done_2132:
+ring_step_done_2156:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -29733,76 +29995,76 @@ ring_step_done_2132:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2133
+	JB      ring_short_2157
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2134
+	JNE     ring_planes_2158
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2136:
+ring_copy_2160:
 	CMPQ    R8, R12
-	JAE     ring_built_2135
+	JAE     ring_built_2159
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2137
+	JB      ring_copy_tail_2161
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2136
+	JNE     ring_copy_2160
 	XORQ    R10, R10
-	JMP     ring_copy_2136
+	JMP     ring_copy_2160
 
-ring_copy_tail_2137:
+ring_copy_tail_2161:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2136
+	JMP     ring_copy_2160
 
-ring_planes_2134:
+ring_planes_2158:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2138
+	JA   ring_long_planes_2162
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2139:
+ring_fill_2163:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2140
+	JGT          ring_fill_last_2164
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2141
+	JNE          ring_wrap_2165
 	XORQ         R10, R10
 
-ring_wrap_2141:
-	JMP ring_fill_2139
+ring_wrap_2165:
+	JMP ring_fill_2163
 
-ring_fill_last_2140:
+ring_fill_last_2164:
 	CMPQ         R13, R12
-	JAE          ring_built_2135
+	JAE          ring_built_2159
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2142
+	JNE          ring_wrap_2166
 	XORQ         R10, R10
 
-ring_wrap_2142:
-	JMP ring_fill_last_2140
+ring_wrap_2166:
+	JMP ring_fill_last_2164
 
-ring_long_planes_2138:
-ring_channel_2143:
+ring_long_planes_2162:
+ring_channel_2167:
 	CMPQ         R13, R12
-	JAE          ring_built_2135
+	JAE          ring_built_2159
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -29810,57 +30072,57 @@ ring_channel_2143:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2144:
+ring_plane_2168:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2144
+	JB      ring_plane_2168
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2145
+	JNE     ring_wrap_2169
 	XORQ    R10, R10
 
-ring_wrap_2145:
-	JMP ring_channel_2143
+ring_wrap_2169:
+	JMP ring_channel_2167
 
-ring_short_2133:
+ring_short_2157:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2146:
+ring_element_2170:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2147
+	JB   ring_element_next_2171
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2147
+	JB   ring_element_next_2171
 	XORQ R13, R13
 
-ring_element_next_2147:
+ring_element_next_2171:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2146
+	JB      ring_element_2170
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2148
+	JE      ring_exact_2172
 	SUBQ    R10, R8
 
-ring_exact_2148:
+ring_exact_2172:
 	MOVQ R8, R9
 
-ring_repeat_2149:
+ring_repeat_2173:
 	CMPQ    R9, R12
-	JAE     ring_built_2135
+	JAE     ring_built_2159
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2149
+	JMP     ring_repeat_2173
 
-ring_built_2135:
+ring_built_2159:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -29876,22 +30138,22 @@ ring_built_2135:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2150:
+sums_zero_2174:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2151
+	JAE     sums_zeroed_2175
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2150
+	JMP     sums_zero_2174
 
-sums_zeroed_2151:
+sums_zeroed_2175:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2153
+	JGT  single_2177
 
-unrolled_2152:
+unrolled_2176:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -29930,15 +30192,15 @@ unrolled_2152:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_2152
+	JLE         unrolled_2176
 
-single_2153:
+single_2177:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2155
+	JGT  remainder_2179
 
-single_loop_2154:
+single_loop_2178:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -29953,11 +30215,11 @@ single_loop_2154:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_2154
+	JLE         single_loop_2178
 
-remainder_2155:
+remainder_2179:
 	SUBQ        R9, DI
-	JE          span_done_2156
+	JE          span_done_2180
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -29970,93 +30232,93 @@ remainder_2155:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2156:
+span_done_2180:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2158
+	JLE   fold_ext_done_2182
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2159
+	JA    fold_ext_scalar_2183
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2157:
+fold_ext_2181:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2158
+	JBE     fold_ext_done_2182
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2157
+	JMP     fold_ext_2181
 
-fold_ext_scalar_2159:
+fold_ext_scalar_2183:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2160:
+fold_ext_element_2184:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2161
+	JBE    fold_ext_element_done_2185
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2160
+	JMP    fold_ext_element_2184
 
-fold_ext_element_done_2161:
-fold_ext_done_2158:
-fold_2162:
+fold_ext_element_done_2185:
+fold_ext_done_2182:
+fold_2186:
 	CMPQ   DX, AX
-	JBE    fold_done_2163
+	JBE    fold_done_2187
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2162
+	JMP    fold_2186
 
-fold_done_2163:
+fold_done_2187:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2164
+	JNE  sums_planes_2188
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2166:
+sums_vector_2190:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2167
+	JGT     sums_scalar_2191
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2166
+	JMP     sums_vector_2190
 
-sums_scalar_2167:
+sums_scalar_2191:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2165
+	JE     sums_done_2189
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2167
+	JMP    sums_scalar_2191
 
-sums_planes_2164:
+sums_planes_2188:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2168:
+sums_group_2192:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2170
+	JB     sums_single_2194
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -30065,7 +30327,7 @@ sums_group_2168:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2169:
+sums_group_plane_2193:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -30074,7 +30336,7 @@ sums_group_plane_2169:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2169
+	JB     sums_group_plane_2193
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -30087,29 +30349,29 @@ sums_group_plane_2169:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2168
+	JMP    sums_group_2192
 
-sums_single_2170:
+sums_single_2194:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2165
+	JE     sums_done_2189
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2171:
+sums_single_plane_2195:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2171
+	JB     sums_single_plane_2195
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2170
+	JMP    sums_single_2194
 
-sums_done_2165:
+sums_done_2189:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2126:
+ring_segmented_2150:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -30119,7 +30381,7 @@ ring_segmented_2126:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2173:
+ring_block_2197:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -30135,33 +30397,33 @@ ring_block_2173:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2174:
+ring_len_2198:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2175
+	JAE  ring_len_done_2199
 	ADDQ DI, R8
-	JMP  ring_len_2174
+	JMP  ring_len_2198
 
-ring_len_done_2175:
+ring_len_done_2199:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2176:
+ring_step_2200:
 	CMPQ R9, R8
-	JB   ring_step_done_2177
+	JB   ring_step_done_2201
 	SUBQ R8, R9
-	JMP  ring_step_2176
+	JMP  ring_step_2200
 
-ring_step_done_2177:
+ring_step_done_2201:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2178:
+ring_step_2202:
 	CMPQ R9, R8
-	JB   ring_step_done_2179
+	JB   ring_step_done_2203
 	SUBQ R8, R9
-	JMP  ring_step_2178
+	JMP  ring_step_2202
 
-ring_step_done_2179:
+ring_step_done_2203:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -30172,76 +30434,76 @@ ring_step_done_2179:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2180
+	JB      ring_short_2204
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2181
+	JNE     ring_planes_2205
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2183:
+ring_copy_2207:
 	CMPQ    DI, R9
-	JAE     ring_built_2182
+	JAE     ring_built_2206
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2184
+	JB      ring_copy_tail_2208
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2183
+	JNE     ring_copy_2207
 	XORQ    R10, R10
-	JMP     ring_copy_2183
+	JMP     ring_copy_2207
 
-ring_copy_tail_2184:
+ring_copy_tail_2208:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2183
+	JMP     ring_copy_2207
 
-ring_planes_2181:
+ring_planes_2205:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2185
+	JA   ring_long_planes_2209
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2186:
+ring_fill_2210:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2187
+	JGT          ring_fill_last_2211
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2188
+	JNE          ring_wrap_2212
 	XORQ         DI, DI
 
-ring_wrap_2188:
-	JMP ring_fill_2186
+ring_wrap_2212:
+	JMP ring_fill_2210
 
-ring_fill_last_2187:
+ring_fill_last_2211:
 	CMPQ         R10, R9
-	JAE          ring_built_2182
+	JAE          ring_built_2206
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2189
+	JNE          ring_wrap_2213
 	XORQ         DI, DI
 
-ring_wrap_2189:
-	JMP ring_fill_last_2187
+ring_wrap_2213:
+	JMP ring_fill_last_2211
 
-ring_long_planes_2185:
-ring_channel_2190:
+ring_long_planes_2209:
+ring_channel_2214:
 	CMPQ         R10, R9
-	JAE          ring_built_2182
+	JAE          ring_built_2206
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -30249,57 +30511,57 @@ ring_channel_2190:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2191:
+ring_plane_2215:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2191
+	JB      ring_plane_2215
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2192
+	JNE     ring_wrap_2216
 	XORQ    DI, DI
 
-ring_wrap_2192:
-	JMP ring_channel_2190
+ring_wrap_2216:
+	JMP ring_channel_2214
 
-ring_short_2180:
+ring_short_2204:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2193:
+ring_element_2217:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2194
+	JB   ring_element_next_2218
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2194
+	JB   ring_element_next_2218
 	XORQ R10, R10
 
-ring_element_next_2194:
+ring_element_next_2218:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2193
+	JB      ring_element_2217
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2195
+	JE      ring_exact_2219
 	SUBQ    DI, SI
 
-ring_exact_2195:
+ring_exact_2219:
 	MOVQ SI, DI
 
-ring_repeat_2196:
+ring_repeat_2220:
 	CMPQ    DI, R9
-	JAE     ring_built_2182
+	JAE     ring_built_2206
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2196
+	JMP     ring_repeat_2220
 
-ring_built_2182:
+ring_built_2206:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -30325,26 +30587,26 @@ ring_built_2182:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2197:
+sums_zero_2221:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2198
+	JAE     sums_zeroed_2222
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2197
+	JMP     sums_zero_2221
 
-sums_zeroed_2198:
-ring_row_2199:
+sums_zeroed_2222:
+ring_row_2223:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2200
+	JE   ring_rows_done_2224
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2202
+	JGT  single_2226
 
-unrolled_2201:
+unrolled_2225:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -30383,15 +30645,15 @@ unrolled_2201:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2201
+	JLE         unrolled_2225
 
-single_2202:
+single_2226:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2204
+	JGT  remainder_2228
 
-single_loop_2203:
+single_loop_2227:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -30406,11 +30668,11 @@ single_loop_2203:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2203
+	JLE         single_loop_2227
 
-remainder_2204:
+remainder_2228:
 	SUBQ        R10, R9
-	JE          span_done_2205
+	JE          span_done_2229
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -30423,7 +30685,7 @@ remainder_2204:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2205:
+span_done_2229:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -30431,9 +30693,9 @@ span_done_2205:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2199
+	JMP   ring_row_2223
 
-ring_rows_done_2200:
+ring_rows_done_2224:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -30441,86 +30703,86 @@ ring_rows_done_2200:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2207
+	JLE  fold_ext_done_2231
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2208
+	JA   fold_ext_scalar_2232
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2206:
+fold_ext_2230:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2207
+	JBE     fold_ext_done_2231
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2206
+	JMP     fold_ext_2230
 
-fold_ext_scalar_2208:
+fold_ext_scalar_2232:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2209:
+fold_ext_element_2233:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2210
+	JBE    fold_ext_element_done_2234
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2209
+	JMP    fold_ext_element_2233
 
-fold_ext_element_done_2210:
-fold_ext_done_2207:
-fold_2211:
+fold_ext_element_done_2234:
+fold_ext_done_2231:
+fold_2235:
 	CMPQ   DI, SI
-	JBE    fold_done_2212
+	JBE    fold_done_2236
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2211
+	JMP    fold_2235
 
-fold_done_2212:
+fold_done_2236:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2213
+	JNE  sums_planes_2237
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2215:
+sums_vector_2239:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2216
+	JGT     sums_scalar_2240
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2215
+	JMP     sums_vector_2239
 
-sums_scalar_2216:
+sums_scalar_2240:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2214
+	JE     sums_done_2238
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2216
+	JMP    sums_scalar_2240
 
-sums_planes_2213:
+sums_planes_2237:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2217:
+sums_group_2241:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2219
+	JB     sums_single_2243
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -30529,7 +30791,7 @@ sums_group_2217:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2218:
+sums_group_plane_2242:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -30538,7 +30800,7 @@ sums_group_plane_2218:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2218
+	JB     sums_group_plane_2242
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -30551,29 +30813,29 @@ sums_group_plane_2218:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2217
+	JMP    sums_group_2241
 
-sums_single_2219:
+sums_single_2243:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2214
+	JE     sums_done_2238
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2220:
+sums_single_plane_2244:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2220
+	JB     sums_single_plane_2244
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2219
+	JMP    sums_single_2243
 
-sums_done_2214:
+sums_done_2238:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2173
+	JMP  ring_block_2197
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -30591,11 +30853,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2221
+	JB           cached_2245
 	CMPQ         AX, DX
-	JE           cached_2221
+	JE           cached_2245
 	CMPQ         AX, CX
-	JE           cached_2221
+	JE           cached_2245
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -30604,7 +30866,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2223
+	JE           aligned_2247
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -30616,15 +30878,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2223:
+aligned_2247:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2225
+	JGT  single_2249
 
 	PCALIGN $64
 
-unrolled_2224:
+unrolled_2248:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -30647,15 +30909,15 @@ unrolled_2224:
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_2224
+	JLE      unrolled_2248
 
-single_2225:
+single_2249:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2227
+	JGT  remainder_2251
 
-single_loop_2226:
+single_loop_2250:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -30663,11 +30925,11 @@ single_loop_2226:
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_2226
+	JLE      single_loop_2250
 
-remainder_2227:
+remainder_2251:
 	SUBQ      SI, BX
-	JE        span_done_2228
+	JE        span_done_2252
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -30677,18 +30939,18 @@ remainder_2227:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2228:
+span_done_2252:
 	SFENCE
-	JMP stored_2222
+	JMP stored_2246
 
-cached_2221:
+cached_2245:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000040
-	JB        unaligned_2229
+	JB        unaligned_2253
 	CMPQ      AX, CX
-	JE        unaligned_2229
+	JE        unaligned_2253
 	CMPQ      AX, DX
-	JE        unaligned_2229
+	JE        unaligned_2253
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -30696,7 +30958,7 @@ cached_2221:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_2230
+	JE        aligned_2254
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -30708,16 +30970,16 @@ cached_2221:
 	VMOVUPD   Z2, K1, (AX)(SI*8)
 	MOVQ      DI, SI
 
-aligned_2230:
-unaligned_2229:
+aligned_2254:
+unaligned_2253:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2232
+	JGT  single_2256
 
 	PCALIGN $64
 
-unrolled_2231:
+unrolled_2255:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -30740,15 +31002,15 @@ unrolled_2231:
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, DI
-	JLE     unrolled_2231
+	JLE     unrolled_2255
 
-single_2232:
+single_2256:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2234
+	JGT  remainder_2258
 
-single_loop_2233:
+single_loop_2257:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -30756,11 +31018,11 @@ single_loop_2233:
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, DI
-	JLE     single_loop_2233
+	JLE     single_loop_2257
 
-remainder_2234:
+remainder_2258:
 	SUBQ      SI, BX
-	JE        span_done_2235
+	JE        span_done_2259
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -30770,59 +31032,149 @@ remainder_2234:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2235:
-stored_2222:
+span_done_2259:
+stored_2246:
 	VZEROUPPER
 	RET
 
 // func backwardPlanesDxAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+96(FP), SI
-	MOVQ   alpha_len+80(FP), DI
-	MOVQ   alpha_base+72(FP), R8
-	MOVQ   SI, R9
-	SHLQ   $0x03, R9
-	XORQ   R10, R10
-	CMPQ   SI, $0x00000040
-	JA     short_planes_general_2237
-	CMPQ   BX, $0x00
-	JE     planes_end_2236
-	MOVQ   SI, R11
-	DECQ   R11
-	SHRQ   $0x03, R11
-	MOVQ   R11, R12
-	SHLQ   $0x03, R12
-	NEGQ   R12
-	ADDQ   SI, R12
-	MOVQ   $-1, R13
-	BZHIQ  R12, R13, R12
-	KMOVW  R12, K1
-	XORQ   R12, R12
-	CMPQ   R11, $0x00
-	JE     short_planes_0_2238
-	CMPQ   R11, $0x01
-	JE     short_planes_1_2239
-	CMPQ   R11, $0x02
-	JE     short_planes_2_2240
-	CMPQ   R11, $0x03
-	JE     short_planes_3_2241
-	CMPQ   R11, $0x04
-	JE     short_planes_4_2242
-	CMPQ   R11, $0x05
-	JE     short_planes_5_2243
-	CMPQ   R11, $0x06
-	JE     short_planes_6_2244
-	CMPQ   R11, $0x07
-	JE     short_planes_7_2245
-	JMP    short_planes_general_2237
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         x_base+48(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_len+56(FP), BX
+	VXORPS       Y0, Y0, Y0
+	MOVQ         inner+96(FP), SI
+	MOVQ         alpha_len+80(FP), DI
+	MOVQ         alpha_base+72(FP), R8
+	MOVQ         SI, R9
+	SHLQ         $0x03, R9
+	XORQ         R10, R10
+	CMPQ         SI, $0x00000008
+	JB           aligned_planes_general_2261
+	CMPQ         SI, $0x00000040
+	JA           aligned_planes_general_2261
+	CMPQ         BX, $0x00
+	JE           planes_end_2260
+	VBROADCASTSD (R8)(R10*8), Z1
+	XORQ         R9, R9
+	MOVQ         AX, R11
+	NEGQ         R11
+	ANDQ         $0x0000003f, R11
+	SHRQ         $0x03, R11
+	CMPQ         R11, BX
+	CMOVQGT      BX, R11
+	TESTQ        R11, R11
+	JE           aligned_2262
+	MOVQ         R11, R12
+	MOVQ         $-1, R13
+	BZHIQ        R12, R13, R12
+	KMOVW        R12, K1
+	VMOVUPD.Z    (CX)(R9*8), K1, Z2
+	VCMPPD       $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z    (DX)(R9*8), K1, Z2
+	VMULPD       Z1, Z2, K2, Z2
+	VMOVUPD      Z2, K1, (AX)(R9*8)
+	MOVQ         R11, R9
 
-short_planes_0_2238:
+aligned_2262:
+	MOVQ SI, R11
+
+aligned_plane_2263:
+	MOVQ R11, R12
+	SUBQ $0x00000008, R12
+	CMPQ R9, R12
+	JG   aligned_boundary_2265
+
+aligned_whole_2264:
+	VMOVUPD (CX)(R9*8), Z2
+	VCMPPD  $0x1a, Z0, Z2, K1
+	VMOVUPD (DX)(R9*8), Z2
+	VMULPD  Z1, Z2, K1, Z2
+	VMOVUPD Z2, (AX)(R9*8)
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, R12
+	JLE     aligned_whole_2264
+
+aligned_boundary_2265:
+	MOVQ         R11, R12
+	SUBQ         R9, R12
+	CMPQ         R11, BX
+	JAE          aligned_last_2267
+	INCQ         R10
+	MOVQ         R10, R13
+	SUBQ         DI, R13
+	CMOVQEQ      R13, R10
+	VBROADCASTSD (R8)(R10*8), Z2
+	ADDQ         SI, R11
+	TESTQ        R12, R12
+	JE           aligned_next_2266
+	MOVQ         $-1, R13
+	BZHIQ        R12, R13, R12
+	KMOVW        R12, K1
+	VBLENDMPD    Z1, Z2, K1, Z3
+	VMOVUPD      (CX)(R9*8), Z1
+	VCMPPD       $0x1a, Z0, Z1, K1
+	VMOVUPD      (DX)(R9*8), Z1
+	VMULPD       Z3, Z1, K1, Z1
+	VMOVUPD      Z1, (AX)(R9*8)
+	ADDQ         $0x00000008, R9
+
+aligned_next_2266:
+	VMOVUPD Z2, Z1
+	JMP     aligned_plane_2263
+
+aligned_last_2267:
+	TESTQ     R12, R12
+	JE        aligned_done_2268
+	MOVQ      $-1, BX
+	BZHIQ     R12, BX, BX
+	KMOVW     BX, K1
+	VMOVUPD.Z (CX)(R9*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(R9*8), K1, Z0
+	VMULPD    Z1, Z0, K2, Z0
+	VMOVUPD   Z0, K1, (AX)(R9*8)
+
+aligned_done_2268:
+	JMP planes_end_2260
+
+aligned_planes_general_2261:
+	CMPQ  SI, $0x00000040
+	JA    short_planes_general_2269
+	CMPQ  BX, $0x00
+	JE    planes_end_2260
+	MOVQ  SI, R11
+	DECQ  R11
+	SHRQ  $0x03, R11
+	MOVQ  R11, R12
+	SHLQ  $0x03, R12
+	NEGQ  R12
+	ADDQ  SI, R12
+	MOVQ  $-1, R13
+	BZHIQ R12, R13, R12
+	KMOVW R12, K1
+	XORQ  R12, R12
+	CMPQ  R11, $0x00
+	JE    short_planes_0_2270
+	CMPQ  R11, $0x01
+	JE    short_planes_1_2271
+	CMPQ  R11, $0x02
+	JE    short_planes_2_2272
+	CMPQ  R11, $0x03
+	JE    short_planes_3_2273
+	CMPQ  R11, $0x04
+	JE    short_planes_4_2274
+	CMPQ  R11, $0x05
+	JE    short_planes_5_2275
+	CMPQ  R11, $0x06
+	JE    short_planes_6_2276
+	CMPQ  R11, $0x07
+	JE    short_planes_7_2277
+	JMP   short_planes_general_2269
+
+short_planes_0_2270:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD.Z    (CX)(R12*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -30837,10 +31189,10 @@ short_planes_0_2238:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_0_2238
-	JMP          planes_end_2236
+	JG           short_planes_0_2270
+	JMP          planes_end_2260
 
-short_planes_1_2239:
+short_planes_1_2271:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -30860,10 +31212,10 @@ short_planes_1_2239:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_1_2239
-	JMP          planes_end_2236
+	JG           short_planes_1_2271
+	JMP          planes_end_2260
 
-short_planes_2_2240:
+short_planes_2_2272:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -30888,10 +31240,10 @@ short_planes_2_2240:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_2_2240
-	JMP          planes_end_2236
+	JG           short_planes_2_2272
+	JMP          planes_end_2260
 
-short_planes_3_2241:
+short_planes_3_2273:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -30921,10 +31273,10 @@ short_planes_3_2241:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_3_2241
-	JMP          planes_end_2236
+	JG           short_planes_3_2273
+	JMP          planes_end_2260
 
-short_planes_4_2242:
+short_planes_4_2274:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -30959,10 +31311,10 @@ short_planes_4_2242:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_4_2242
-	JMP          planes_end_2236
+	JG           short_planes_4_2274
+	JMP          planes_end_2260
 
-short_planes_5_2243:
+short_planes_5_2275:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -31002,10 +31354,10 @@ short_planes_5_2243:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_5_2243
-	JMP          planes_end_2236
+	JG           short_planes_5_2275
+	JMP          planes_end_2260
 
-short_planes_6_2244:
+short_planes_6_2276:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -31050,10 +31402,10 @@ short_planes_6_2244:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_6_2244
-	JMP          planes_end_2236
+	JG           short_planes_6_2276
+	JMP          planes_end_2260
 
-short_planes_7_2245:
+short_planes_7_2277:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -31103,24 +31455,24 @@ short_planes_7_2245:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_7_2245
-	JMP          planes_end_2236
+	JG           short_planes_7_2277
+	JMP          planes_end_2260
 
-short_planes_general_2237:
+short_planes_general_2269:
 	MOVQ BX, R11
 	SHLQ $0x03, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_2246
+	JB   cached_2278
 	CMPQ R9, $0x00000800
-	JB   cached_2246
+	JB   cached_2278
 	CMPQ AX, DX
-	JE   cached_2246
+	JE   cached_2278
 	CMPQ AX, CX
-	JE   cached_2246
+	JE   cached_2278
 	CMPQ BX, $0x00
-	JE   planes_done_2249
+	JE   planes_done_2281
 
-plane_2248:
+plane_2280:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -31130,7 +31482,7 @@ plane_2248:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2250
+	JE           aligned_2282
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -31142,13 +31494,13 @@ plane_2248:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2250:
+aligned_2282:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2252
+	JGT  single_2284
 
-unrolled_2251:
+unrolled_2283:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -31171,15 +31523,15 @@ unrolled_2251:
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
 	CMPQ     R11, R12
-	JLE      unrolled_2251
+	JLE      unrolled_2283
 
-single_2252:
+single_2284:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2254
+	JGT  remainder_2286
 
-single_loop_2253:
+single_loop_2285:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -31187,12 +31539,12 @@ single_loop_2253:
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
 	CMPQ     R11, R12
-	JLE      single_loop_2253
+	JLE      single_loop_2285
 
-remainder_2254:
+remainder_2286:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2255
+	JE        span_done_2287
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -31202,7 +31554,7 @@ remainder_2254:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2255:
+span_done_2287:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -31211,25 +31563,25 @@ span_done_2255:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2248
+	JG      plane_2280
 
-planes_done_2249:
+planes_done_2281:
 	SFENCE
-	JMP stored_2247
+	JMP stored_2279
 
-cached_2246:
+cached_2278:
 	CMPQ BX, $0x00
-	JE   planes_done_2257
+	JE   planes_done_2289
 
-plane_2256:
+plane_2288:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000040
-	JB           unaligned_2258
+	JB           unaligned_2290
 	CMPQ         AX, CX
-	JE           unaligned_2258
+	JE           unaligned_2290
 	CMPQ         AX, DX
-	JE           unaligned_2258
+	JE           unaligned_2290
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -31237,7 +31589,7 @@ plane_2256:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2259
+	JE           aligned_2291
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -31249,14 +31601,14 @@ plane_2256:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2259:
-unaligned_2258:
+aligned_2291:
+unaligned_2290:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2261
+	JGT  single_2293
 
-unrolled_2260:
+unrolled_2292:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -31279,15 +31631,15 @@ unrolled_2260:
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
 	CMPQ    R11, R12
-	JLE     unrolled_2260
+	JLE     unrolled_2292
 
-single_2261:
+single_2293:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2263
+	JGT  remainder_2295
 
-single_loop_2262:
+single_loop_2294:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -31295,12 +31647,12 @@ single_loop_2262:
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R12
-	JLE     single_loop_2262
+	JLE     single_loop_2294
 
-remainder_2263:
+remainder_2295:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2264
+	JE        span_done_2296
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -31310,7 +31662,7 @@ remainder_2263:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2264:
+span_done_2296:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -31319,11 +31671,11 @@ span_done_2264:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2256
+	JG      plane_2288
 
-planes_done_2257:
-stored_2247:
-planes_end_2236:
+planes_done_2289:
+stored_2279:
+planes_end_2260:
 	VZEROUPPER
 	RET
 
@@ -31342,17 +31694,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_2266
+	JB     cached_2298
 	CMPQ   R8, $0x00000800
-	JB     cached_2266
+	JB     cached_2298
 	CMPQ   AX, DX
-	JE     cached_2266
+	JE     cached_2298
 	CMPQ   AX, CX
-	JE     cached_2266
+	JE     cached_2298
 	CMPQ   BX, $0x00
-	JE     rows_done_2269
+	JE     rows_done_2301
 
-row_2268:
+row_2300:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -31364,7 +31716,7 @@ row_2268:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2270
+	JE        aligned_2302
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -31376,13 +31728,13 @@ row_2268:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2270:
+aligned_2302:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2272
+	JGT  single_2304
 
-unrolled_2271:
+unrolled_2303:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -31405,15 +31757,15 @@ unrolled_2271:
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
 	CMPQ     R9, R10
-	JLE      unrolled_2271
+	JLE      unrolled_2303
 
-single_2272:
+single_2304:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2274
+	JGT  remainder_2306
 
-single_loop_2273:
+single_loop_2305:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -31421,12 +31773,12 @@ single_loop_2273:
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
 	CMPQ     R9, R10
-	JLE      single_loop_2273
+	JLE      single_loop_2305
 
-remainder_2274:
+remainder_2306:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2275
+	JE        span_done_2307
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -31436,34 +31788,34 @@ remainder_2274:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2275:
+span_done_2307:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2268
+	JG   row_2300
 
-rows_done_2269:
+rows_done_2301:
 	SFENCE
-	JMP stored_2267
+	JMP stored_2299
 
-cached_2266:
+cached_2298:
 	CMPQ BX, $0x00
-	JE   rows_done_2277
+	JE   rows_done_2309
 
-row_2276:
+row_2308:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000040
-	JB        unaligned_2278
+	JB        unaligned_2310
 	CMPQ      AX, CX
-	JE        unaligned_2278
+	JE        unaligned_2310
 	CMPQ      AX, DX
-	JE        unaligned_2278
+	JE        unaligned_2310
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -31471,7 +31823,7 @@ row_2276:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2279
+	JE        aligned_2311
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -31483,14 +31835,14 @@ row_2276:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2279:
-unaligned_2278:
+aligned_2311:
+unaligned_2310:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2281
+	JGT  single_2313
 
-unrolled_2280:
+unrolled_2312:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -31513,15 +31865,15 @@ unrolled_2280:
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2280
+	JLE     unrolled_2312
 
-single_2281:
+single_2313:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2283
+	JGT  remainder_2315
 
-single_loop_2282:
+single_loop_2314:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -31529,12 +31881,12 @@ single_loop_2282:
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2282
+	JLE     single_loop_2314
 
-remainder_2283:
+remainder_2315:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2284
+	JE        span_done_2316
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -31544,17 +31896,17 @@ remainder_2283:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2284:
+span_done_2316:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2276
+	JG   row_2308
 
-rows_done_2277:
-stored_2267:
+rows_done_2309:
+stored_2299:
 	VZEROUPPER
 	RET
 
@@ -31574,36 +31926,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2285
+	JA     ring_segmented_2317
 	MOVQ   R9, R10
 
-ring_len_2286:
+ring_len_2318:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2287
+	JAE  ring_len_done_2319
 	ADDQ R9, R10
-	JMP  ring_len_2286
+	JMP  ring_len_2318
 
-ring_len_done_2287:
+ring_len_done_2319:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2288:
+ring_step_2320:
 	CMPQ R11, R10
-	JB   ring_step_done_2289
+	JB   ring_step_done_2321
 	SUBQ R10, R11
-	JMP  ring_step_2288
+	JMP  ring_step_2320
 
-ring_step_done_2289:
+ring_step_done_2321:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2290:
+ring_step_2322:
 	CMPQ R11, R10
-	JB   ring_step_done_2291
+	JB   ring_step_done_2323
 	SUBQ R10, R11
-	JMP  ring_step_2290
+	JMP  ring_step_2322
 
-ring_step_done_2291:
+ring_step_done_2323:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -31613,76 +31965,76 @@ ring_step_done_2291:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2292
+	JB      ring_short_2324
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2293
+	JNE     ring_planes_2325
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2295:
+ring_copy_2327:
 	CMPQ    AX, R11
-	JAE     ring_built_2294
+	JAE     ring_built_2326
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2296
+	JB      ring_copy_tail_2328
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2295
+	JNE     ring_copy_2327
 	XORQ    R9, R9
-	JMP     ring_copy_2295
+	JMP     ring_copy_2327
 
-ring_copy_tail_2296:
+ring_copy_tail_2328:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2295
+	JMP     ring_copy_2327
 
-ring_planes_2293:
+ring_planes_2325:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2297
+	JA   ring_long_planes_2329
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2298:
+ring_fill_2330:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2299
+	JGT          ring_fill_last_2331
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2300
+	JNE          ring_wrap_2332
 	XORQ         R9, R9
 
-ring_wrap_2300:
-	JMP ring_fill_2298
+ring_wrap_2332:
+	JMP ring_fill_2330
 
-ring_fill_last_2299:
+ring_fill_last_2331:
 	CMPQ         R12, R11
-	JAE          ring_built_2294
+	JAE          ring_built_2326
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2301
+	JNE          ring_wrap_2333
 	XORQ         R9, R9
 
-ring_wrap_2301:
-	JMP ring_fill_last_2299
+ring_wrap_2333:
+	JMP ring_fill_last_2331
 
-ring_long_planes_2297:
-ring_channel_2302:
+ring_long_planes_2329:
+ring_channel_2334:
 	CMPQ         R12, R11
-	JAE          ring_built_2294
+	JAE          ring_built_2326
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -31690,57 +32042,57 @@ ring_channel_2302:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2303:
+ring_plane_2335:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2303
+	JB      ring_plane_2335
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2304
+	JNE     ring_wrap_2336
 	XORQ    R9, R9
 
-ring_wrap_2304:
-	JMP ring_channel_2302
+ring_wrap_2336:
+	JMP ring_channel_2334
 
-ring_short_2292:
+ring_short_2324:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2305:
+ring_element_2337:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2306
+	JB   ring_element_next_2338
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2306
+	JB   ring_element_next_2338
 	XORQ R12, R12
 
-ring_element_next_2306:
+ring_element_next_2338:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2305
+	JB      ring_element_2337
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2307
+	JE      ring_exact_2339
 	SUBQ    R9, AX
 
-ring_exact_2307:
+ring_exact_2339:
 	MOVQ AX, DX
 
-ring_repeat_2308:
+ring_repeat_2340:
 	CMPQ    DX, R11
-	JAE     ring_built_2294
+	JAE     ring_built_2326
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2308
+	JMP     ring_repeat_2340
 
-ring_built_2294:
+ring_built_2326:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -31749,9 +32101,9 @@ ring_built_2294:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_2310
+	JGT  single_2342
 
-unrolled_2309:
+unrolled_2341:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -31778,15 +32130,15 @@ unrolled_2309:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R9
-	JLE     unrolled_2309
+	JLE     unrolled_2341
 
-single_2310:
+single_2342:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_2312
+	JGT  remainder_2344
 
-single_loop_2311:
+single_loop_2343:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -31798,11 +32150,11 @@ single_loop_2311:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R9
-	JLE     single_loop_2311
+	JLE     single_loop_2343
 
-remainder_2312:
+remainder_2344:
 	SUBQ      DX, DI
-	JE        span_done_2313
+	JE        span_done_2345
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -31812,10 +32164,10 @@ remainder_2312:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2313:
+span_done_2345:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2285:
+ring_segmented_2317:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -31825,11 +32177,11 @@ ring_segmented_2285:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2314
+	JE   ring_rows_2346
 
-ring_segment_2315:
+ring_segment_2347:
 	CMPQ    DI, $0x00
-	JE      ring_done_2316
+	JE      ring_done_2348
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -31846,33 +32198,33 @@ ring_segment_2315:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2317:
+ring_len_2349:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2318
+	JAE  ring_len_done_2350
 	ADDQ R10, R12
-	JMP  ring_len_2317
+	JMP  ring_len_2349
 
-ring_len_done_2318:
+ring_len_done_2350:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2319:
+ring_step_2351:
 	CMPQ R13, R12
-	JB   ring_step_done_2320
+	JB   ring_step_done_2352
 	SUBQ R12, R13
-	JMP  ring_step_2319
+	JMP  ring_step_2351
 
-ring_step_done_2320:
+ring_step_done_2352:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2321:
+ring_step_2353:
 	CMPQ R13, R12
-	JB   ring_step_done_2322
+	JB   ring_step_done_2354
 	SUBQ R12, R13
-	JMP  ring_step_2321
+	JMP  ring_step_2353
 
-ring_step_done_2322:
+ring_step_done_2354:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -31882,76 +32234,76 @@ ring_step_done_2322:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2323
+	JB      ring_short_2355
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2324
+	JNE     ring_planes_2356
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2326:
+ring_copy_2358:
 	CMPQ    R9, AX
-	JAE     ring_built_2325
+	JAE     ring_built_2357
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2327
+	JB      ring_copy_tail_2359
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2326
+	JNE     ring_copy_2358
 	XORQ    R10, R10
-	JMP     ring_copy_2326
+	JMP     ring_copy_2358
 
-ring_copy_tail_2327:
+ring_copy_tail_2359:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2326
+	JMP     ring_copy_2358
 
-ring_planes_2324:
+ring_planes_2356:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2328
+	JA   ring_long_planes_2360
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2329:
+ring_fill_2361:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2330
+	JGT          ring_fill_last_2362
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2331
+	JNE          ring_wrap_2363
 	XORQ         R10, R10
 
-ring_wrap_2331:
-	JMP ring_fill_2329
+ring_wrap_2363:
+	JMP ring_fill_2361
 
-ring_fill_last_2330:
+ring_fill_last_2362:
 	CMPQ         R12, AX
-	JAE          ring_built_2325
+	JAE          ring_built_2357
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2332
+	JNE          ring_wrap_2364
 	XORQ         R10, R10
 
-ring_wrap_2332:
-	JMP ring_fill_last_2330
+ring_wrap_2364:
+	JMP ring_fill_last_2362
 
-ring_long_planes_2328:
-ring_channel_2333:
+ring_long_planes_2360:
+ring_channel_2365:
 	CMPQ         R12, AX
-	JAE          ring_built_2325
+	JAE          ring_built_2357
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -31959,346 +32311,57 @@ ring_channel_2333:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2334:
+ring_plane_2366:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2334
+	JB      ring_plane_2366
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2335
+	JNE     ring_wrap_2367
 	XORQ    R10, R10
 
-ring_wrap_2335:
-	JMP ring_channel_2333
+ring_wrap_2367:
+	JMP ring_channel_2365
 
-ring_short_2323:
+ring_short_2355:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2336:
+ring_element_2368:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2337
+	JB   ring_element_next_2369
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2337
+	JB   ring_element_next_2369
 	XORQ R12, R12
 
-ring_element_next_2337:
+ring_element_next_2369:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2336
+	JB      ring_element_2368
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2338
+	JE      ring_exact_2370
 	SUBQ    R10, DX
 
-ring_exact_2338:
+ring_exact_2370:
 	MOVQ DX, R9
 
-ring_repeat_2339:
+ring_repeat_2371:
 	CMPQ    R9, AX
-	JAE     ring_built_2325
+	JAE     ring_built_2357
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2339
+	JMP     ring_repeat_2371
 
-ring_built_2325:
-	XORQ AX, AX
-	MOVQ 1976(SP), DX
-	XORQ R9, R9
-	MOVQ 1920(SP), R11
-	MOVQ 1928(SP), R12
-	MOVQ 1936(SP), R13
-	MOVQ DX, R10
-	SUBQ $0x00000020, R10
-	CMPQ R9, R10
-	JGT  single_2341
-
-unrolled_2340:
-	VMOVUPD (BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD (SI)(R9*8), Z1
-	VMULPD  (R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(R9*8)
-	VMOVUPD 64(BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 64(SI)(R9*8), Z1
-	VMULPD  64(R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 64(CX)(R9*8)
-	VMOVUPD 128(BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 128(SI)(R9*8), Z1
-	VMULPD  128(R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 128(CX)(R9*8)
-	VMOVUPD 192(BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD 192(SI)(R9*8), Z1
-	VMULPD  192(R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, 192(CX)(R9*8)
-	ADDQ    R13, AX
-	MOVQ    AX, R14
-	SUBQ    R11, R14
-	CMOVQCC R14, AX
-	ADDQ    $0x00000020, R9
-	CMPQ    R9, R10
-	JLE     unrolled_2340
-
-single_2341:
-	MOVQ DX, R10
-	SUBQ $0x00000008, R10
-	CMPQ R9, R10
-	JGT  remainder_2343
-
-single_loop_2342:
-	VMOVUPD (BX)(R9*8), Z1
-	VCMPPD  $0x1a, Z0, Z1, K1
-	VMOVUPD (SI)(R9*8), Z1
-	VMULPD  (R8)(AX*8), Z1, K1, Z1
-	VMOVUPD Z1, (CX)(R9*8)
-	ADDQ    R12, AX
-	MOVQ    AX, R13
-	SUBQ    R11, R13
-	CMOVQCC R13, AX
-	ADDQ    $0x00000008, R9
-	CMPQ    R9, R10
-	JLE     single_loop_2342
-
-remainder_2343:
-	SUBQ      R9, DX
-	JE        span_done_2344
-	MOVQ      $-1, R10
-	BZHIQ     DX, R10, DX
-	KMOVW     DX, K1
-	VMOVUPD.Z (BX)(R9*8), K1, Z1
-	VCMPPD    $0x1a, Z0, Z1, K1, K2
-	VMOVUPD.Z (SI)(R9*8), K1, Z1
-	VMULPD    (R8)(AX*8), Z1, K2, Z1
-	VMOVUPD   Z1, K1, (CX)(R9*8)
-
-span_done_2344:
-	MOVQ 1944(SP), AX
-	MOVQ 1968(SP), DX
-	MOVQ 1976(SP), R9
-	SUBQ R9, DI
-	SHLQ $0x03, R9
-	ADDQ R9, BX
-	ADDQ R9, SI
-	ADDQ R9, CX
-	ADDQ DX, AX
-	MOVQ alpha_len+80(FP), DX
-	CMPQ AX, DX
-	JNE  ring_next_2345
-	XORQ AX, AX
-
-ring_next_2345:
-	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2315
-
-ring_done_2316:
-	JMP ring_finished_backwardDxAVX512F64
-
-ring_rows_2314:
-ring_block_2346:
-	MOVQ    1944(SP), AX
-	MOVQ    alpha_len+80(FP), DX
-	CMPQ    AX, DX
-	JE      ring_finished_backwardDxAVX512F64
-	SUBQ    AX, DX
-	MOVQ    1952(SP), CX
-	CMPQ    DX, CX
-	CMOVQHI CX, DX
-	MOVQ    DX, 1968(SP)
-	MOVQ    inner+96(FP), CX
-	MOVQ    DX, BX
-	IMULQ   CX, BX
-	MOVQ    BX, 1976(SP)
-	MOVQ    BX, SI
-
-ring_len_2347:
-	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2348
-	ADDQ BX, SI
-	JMP  ring_len_2347
-
-ring_len_done_2348:
-	MOVQ SI, 1920(SP)
-	MOVQ $0x00000008, DI
-
-ring_step_2349:
-	CMPQ DI, SI
-	JB   ring_step_done_2350
-	SUBQ SI, DI
-	JMP  ring_step_2349
-
-ring_step_done_2350:
-	MOVQ DI, 1928(SP)
-	MOVQ $0x00000020, DI
-
-ring_step_2351:
-	CMPQ DI, SI
-	JB   ring_step_done_2352
-	SUBQ SI, DI
-	JMP  ring_step_2351
-
-ring_step_done_2352:
-	MOVQ    DI, 1936(SP)
-	MOVQ    BX, DI
-	LEAQ    32(SI), SI
-	CMPQ    DI, SI
-	CMOVQHI SI, DI
-	MOVQ    DI, 1960(SP)
-	MOVQ    alpha_base+72(FP), SI
-	LEAQ    (SI)(AX*8), SI
-	MOVQ    1960(SP), DI
-	CMPQ    BX, $0x00000008
-	JB      ring_short_2353
-	CMPQ    CX, $0x01
-	JNE     ring_planes_2354
-	XORQ    BX, BX
-	XORQ    R9, R9
-
-ring_copy_2356:
-	CMPQ    BX, DI
-	JAE     ring_built_2355
-	MOVQ    DX, R10
-	SUBQ    R9, R10
-	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2357
-	VMOVUPD (SI)(R9*8), Z1
-	VMOVUPD Z1, (R8)(BX*8)
-	ADDQ    $0x00000008, BX
-	ADDQ    $0x00000008, R9
-	CMPQ    R9, DX
-	JNE     ring_copy_2356
-	XORQ    R9, R9
-	JMP     ring_copy_2356
-
-ring_copy_tail_2357:
-	VMOVUPD -64(SI)(DX*8), Z1
-	ADDQ    R10, BX
-	VMOVUPD Z1, -64(R8)(BX*8)
-	XORQ    R9, R9
-	JMP     ring_copy_2356
-
-ring_planes_2354:
-	XORQ BX, BX
-	XORQ R9, R9
-	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2358
-	MOVQ DI, R10
-	SUBQ $0x00000008, R10
-
-ring_fill_2359:
-	CMPQ         R9, R10
-	JGT          ring_fill_last_2360
-	VBROADCASTSD (SI)(BX*8), Z1
-	VMOVUPD      Z1, (R8)(R9*8)
-	VMOVUPD      Z1, 64(R8)(R9*8)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_2361
-	XORQ         BX, BX
-
-ring_wrap_2361:
-	JMP ring_fill_2359
-
-ring_fill_last_2360:
-	CMPQ         R9, DI
-	JAE          ring_built_2355
-	VBROADCASTSD (SI)(BX*8), Z1
-	VMOVUPD      Z1, (R8)(R9*8)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_2362
-	XORQ         BX, BX
-
-ring_wrap_2362:
-	JMP ring_fill_last_2360
-
-ring_long_planes_2358:
-ring_channel_2363:
-	CMPQ         R9, DI
-	JAE          ring_built_2355
-	VBROADCASTSD (SI)(BX*8), Z1
-	MOVQ         R9, R11
-	ADDQ         CX, R9
-	MOVQ         R9, R10
-	CMPQ         R10, DI
-	CMOVQHI      DI, R10
-
-ring_plane_2364:
-	VMOVUPD Z1, (R8)(R11*8)
-	ADDQ    $0x00000008, R11
-	CMPQ    R11, R10
-	JB      ring_plane_2364
-	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_2365
-	XORQ    BX, BX
-
-ring_wrap_2365:
-	JMP ring_channel_2363
-
-ring_short_2353:
-	XORQ R9, R9
-	XORQ R10, R10
-	XORQ R11, R11
-
-ring_element_2366:
-	MOVQ (SI)(R9*8), R12
-	MOVQ R12, (R8)(R11*8)
-	INCQ R10
-	CMPQ R10, CX
-	JB   ring_element_next_2367
-	XORQ R10, R10
-	INCQ R9
-	CMPQ R9, DX
-	JB   ring_element_next_2367
-	XORQ R9, R9
-
-ring_element_next_2367:
-	INCQ    R11
-	CMPQ    R11, $0x00000008
-	JB      ring_element_2366
-	VMOVUPD (R8), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_2368
-	SUBQ    BX, DX
-
-ring_exact_2368:
-	MOVQ DX, BX
-
-ring_repeat_2369:
-	CMPQ    BX, DI
-	JAE     ring_built_2355
-	VMOVUPD Z1, (R8)(BX*8)
-	ADDQ    DX, BX
-	JMP     ring_repeat_2369
-
-ring_built_2355:
-	IMULQ CX, AX
-	SHLQ  $0x03, AX
-	MOVQ  x_base+48(FP), BX
-	ADDQ  AX, BX
-	MOVQ  dy_base+24(FP), SI
-	ADDQ  AX, SI
-	MOVQ  dx_base+0(FP), CX
-	ADDQ  AX, CX
-	MOVQ  x_len+56(FP), DI
-
-ring_row_2370:
-	CMPQ DI, $0x00
-	JE   ring_rows_done_2371
+ring_built_2357:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -32372,6 +32435,295 @@ remainder_2375:
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
 span_done_2376:
+	MOVQ 1944(SP), AX
+	MOVQ 1968(SP), DX
+	MOVQ 1976(SP), R9
+	SUBQ R9, DI
+	SHLQ $0x03, R9
+	ADDQ R9, BX
+	ADDQ R9, SI
+	ADDQ R9, CX
+	ADDQ DX, AX
+	MOVQ alpha_len+80(FP), DX
+	CMPQ AX, DX
+	JNE  ring_next_2377
+	XORQ AX, AX
+
+ring_next_2377:
+	MOVQ AX, 1944(SP)
+	JMP  ring_segment_2347
+
+ring_done_2348:
+	JMP ring_finished_backwardDxAVX512F64
+
+ring_rows_2346:
+ring_block_2378:
+	MOVQ    1944(SP), AX
+	MOVQ    alpha_len+80(FP), DX
+	CMPQ    AX, DX
+	JE      ring_finished_backwardDxAVX512F64
+	SUBQ    AX, DX
+	MOVQ    1952(SP), CX
+	CMPQ    DX, CX
+	CMOVQHI CX, DX
+	MOVQ    DX, 1968(SP)
+	MOVQ    inner+96(FP), CX
+	MOVQ    DX, BX
+	IMULQ   CX, BX
+	MOVQ    BX, 1976(SP)
+	MOVQ    BX, SI
+
+ring_len_2379:
+	CMPQ SI, $0x00000008
+	JAE  ring_len_done_2380
+	ADDQ BX, SI
+	JMP  ring_len_2379
+
+ring_len_done_2380:
+	MOVQ SI, 1920(SP)
+	MOVQ $0x00000008, DI
+
+ring_step_2381:
+	CMPQ DI, SI
+	JB   ring_step_done_2382
+	SUBQ SI, DI
+	JMP  ring_step_2381
+
+ring_step_done_2382:
+	MOVQ DI, 1928(SP)
+	MOVQ $0x00000020, DI
+
+ring_step_2383:
+	CMPQ DI, SI
+	JB   ring_step_done_2384
+	SUBQ SI, DI
+	JMP  ring_step_2383
+
+ring_step_done_2384:
+	MOVQ    DI, 1936(SP)
+	MOVQ    BX, DI
+	LEAQ    32(SI), SI
+	CMPQ    DI, SI
+	CMOVQHI SI, DI
+	MOVQ    DI, 1960(SP)
+	MOVQ    alpha_base+72(FP), SI
+	LEAQ    (SI)(AX*8), SI
+	MOVQ    1960(SP), DI
+	CMPQ    BX, $0x00000008
+	JB      ring_short_2385
+	CMPQ    CX, $0x01
+	JNE     ring_planes_2386
+	XORQ    BX, BX
+	XORQ    R9, R9
+
+ring_copy_2388:
+	CMPQ    BX, DI
+	JAE     ring_built_2387
+	MOVQ    DX, R10
+	SUBQ    R9, R10
+	CMPQ    R10, $0x00000008
+	JB      ring_copy_tail_2389
+	VMOVUPD (SI)(R9*8), Z1
+	VMOVUPD Z1, (R8)(BX*8)
+	ADDQ    $0x00000008, BX
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, DX
+	JNE     ring_copy_2388
+	XORQ    R9, R9
+	JMP     ring_copy_2388
+
+ring_copy_tail_2389:
+	VMOVUPD -64(SI)(DX*8), Z1
+	ADDQ    R10, BX
+	VMOVUPD Z1, -64(R8)(BX*8)
+	XORQ    R9, R9
+	JMP     ring_copy_2388
+
+ring_planes_2386:
+	XORQ BX, BX
+	XORQ R9, R9
+	CMPQ CX, $0x00000010
+	JA   ring_long_planes_2390
+	MOVQ DI, R10
+	SUBQ $0x00000008, R10
+
+ring_fill_2391:
+	CMPQ         R9, R10
+	JGT          ring_fill_last_2392
+	VBROADCASTSD (SI)(BX*8), Z1
+	VMOVUPD      Z1, (R8)(R9*8)
+	VMOVUPD      Z1, 64(R8)(R9*8)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_2393
+	XORQ         BX, BX
+
+ring_wrap_2393:
+	JMP ring_fill_2391
+
+ring_fill_last_2392:
+	CMPQ         R9, DI
+	JAE          ring_built_2387
+	VBROADCASTSD (SI)(BX*8), Z1
+	VMOVUPD      Z1, (R8)(R9*8)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_2394
+	XORQ         BX, BX
+
+ring_wrap_2394:
+	JMP ring_fill_last_2392
+
+ring_long_planes_2390:
+ring_channel_2395:
+	CMPQ         R9, DI
+	JAE          ring_built_2387
+	VBROADCASTSD (SI)(BX*8), Z1
+	MOVQ         R9, R11
+	ADDQ         CX, R9
+	MOVQ         R9, R10
+	CMPQ         R10, DI
+	CMOVQHI      DI, R10
+
+ring_plane_2396:
+	VMOVUPD Z1, (R8)(R11*8)
+	ADDQ    $0x00000008, R11
+	CMPQ    R11, R10
+	JB      ring_plane_2396
+	INCQ    BX
+	CMPQ    BX, DX
+	JNE     ring_wrap_2397
+	XORQ    BX, BX
+
+ring_wrap_2397:
+	JMP ring_channel_2395
+
+ring_short_2385:
+	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R11, R11
+
+ring_element_2398:
+	MOVQ (SI)(R9*8), R12
+	MOVQ R12, (R8)(R11*8)
+	INCQ R10
+	CMPQ R10, CX
+	JB   ring_element_next_2399
+	XORQ R10, R10
+	INCQ R9
+	CMPQ R9, DX
+	JB   ring_element_next_2399
+	XORQ R9, R9
+
+ring_element_next_2399:
+	INCQ    R11
+	CMPQ    R11, $0x00000008
+	JB      ring_element_2398
+	VMOVUPD (R8), Z1
+	MOVQ    1920(SP), DX
+	CMPQ    DX, $0x00000008
+	JE      ring_exact_2400
+	SUBQ    BX, DX
+
+ring_exact_2400:
+	MOVQ DX, BX
+
+ring_repeat_2401:
+	CMPQ    BX, DI
+	JAE     ring_built_2387
+	VMOVUPD Z1, (R8)(BX*8)
+	ADDQ    DX, BX
+	JMP     ring_repeat_2401
+
+ring_built_2387:
+	IMULQ CX, AX
+	SHLQ  $0x03, AX
+	MOVQ  x_base+48(FP), BX
+	ADDQ  AX, BX
+	MOVQ  dy_base+24(FP), SI
+	ADDQ  AX, SI
+	MOVQ  dx_base+0(FP), CX
+	ADDQ  AX, CX
+	MOVQ  x_len+56(FP), DI
+
+ring_row_2402:
+	CMPQ DI, $0x00
+	JE   ring_rows_done_2403
+	XORQ AX, AX
+	MOVQ 1976(SP), DX
+	XORQ R9, R9
+	MOVQ 1920(SP), R11
+	MOVQ 1928(SP), R12
+	MOVQ 1936(SP), R13
+	MOVQ DX, R10
+	SUBQ $0x00000020, R10
+	CMPQ R9, R10
+	JGT  single_2405
+
+unrolled_2404:
+	VMOVUPD (BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (SI)(R9*8), Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R9*8)
+	VMOVUPD 64(BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 64(SI)(R9*8), Z1
+	VMULPD  64(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 64(CX)(R9*8)
+	VMOVUPD 128(BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 128(SI)(R9*8), Z1
+	VMULPD  128(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 128(CX)(R9*8)
+	VMOVUPD 192(BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD 192(SI)(R9*8), Z1
+	VMULPD  192(R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, 192(CX)(R9*8)
+	ADDQ    R13, AX
+	MOVQ    AX, R14
+	SUBQ    R11, R14
+	CMOVQCC R14, AX
+	ADDQ    $0x00000020, R9
+	CMPQ    R9, R10
+	JLE     unrolled_2404
+
+single_2405:
+	MOVQ DX, R10
+	SUBQ $0x00000008, R10
+	CMPQ R9, R10
+	JGT  remainder_2407
+
+single_loop_2406:
+	VMOVUPD (BX)(R9*8), Z1
+	VCMPPD  $0x1a, Z0, Z1, K1
+	VMOVUPD (SI)(R9*8), Z1
+	VMULPD  (R8)(AX*8), Z1, K1, Z1
+	VMOVUPD Z1, (CX)(R9*8)
+	ADDQ    R12, AX
+	MOVQ    AX, R13
+	SUBQ    R11, R13
+	CMOVQCC R13, AX
+	ADDQ    $0x00000008, R9
+	CMPQ    R9, R10
+	JLE     single_loop_2406
+
+remainder_2407:
+	SUBQ      R9, DX
+	JE        span_done_2408
+	MOVQ      $-1, R10
+	BZHIQ     DX, R10, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (BX)(R9*8), K1, Z1
+	VCMPPD    $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z (SI)(R9*8), K1, Z1
+	VMULPD    (R8)(AX*8), Z1, K2, Z1
+	VMOVUPD   Z1, K1, (CX)(R9*8)
+
+span_done_2408:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -32379,13 +32731,13 @@ span_done_2376:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2370
+	JMP   ring_row_2402
 
-ring_rows_done_2371:
+ring_rows_done_2403:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2346
+	JMP  ring_block_2378
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -32406,11 +32758,11 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ   DX, SI
 	SUBQ   $0x00000020, SI
 	CMPQ   BX, SI
-	JGT    single_2378
+	JGT    single_2410
 
 	PCALIGN $64
 
-unrolled_2377:
+unrolled_2409:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -32429,26 +32781,26 @@ unrolled_2377:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_2377
+	JLE         unrolled_2409
 
-single_2378:
+single_2410:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2380
+	JGT  remainder_2412
 
-single_loop_2379:
+single_loop_2411:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_2379
+	JLE         single_loop_2411
 
-remainder_2380:
+remainder_2412:
 	SUBQ        BX, DX
-	JE          span_done_2381
+	JE          span_done_2413
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -32457,7 +32809,7 @@ remainder_2380:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2381:
+span_done_2413:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32485,9 +32837,9 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_2384
+	JE     planes_done_2416
 
-plane_2383:
+plane_2415:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -32496,9 +32848,9 @@ plane_2383:
 	MOVQ   SI, R11
 	SUBQ   $0x00000020, R11
 	CMPQ   R10, R11
-	JGT    single_2386
+	JGT    single_2418
 
-unrolled_2385:
+unrolled_2417:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -32517,27 +32869,27 @@ unrolled_2385:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2385
+	JLE         unrolled_2417
 
-single_2386:
+single_2418:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2388
+	JGT  remainder_2420
 
-single_loop_2387:
+single_loop_2419:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2387
+	JLE         single_loop_2419
 
-remainder_2388:
+remainder_2420:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2389
+	JE          span_done_2421
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -32546,7 +32898,7 @@ remainder_2388:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2389:
+span_done_2421:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32565,9 +32917,9 @@ span_done_2389:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_2383
+	JG            plane_2415
 
-planes_done_2384:
+planes_done_2416:
 	VZEROUPPER
 	RET
 
@@ -32583,9 +32935,9 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_2392
+	JE     rows_done_2424
 
-row_2391:
+row_2423:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
@@ -32593,9 +32945,9 @@ row_2391:
 	MOVQ    DI, R9
 	SUBQ    $0x00000020, R9
 	CMPQ    R8, R9
-	JGT     single_2394
+	JGT     single_2426
 
-unrolled_2393:
+unrolled_2425:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -32622,15 +32974,15 @@ unrolled_2393:
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2393
+	JLE         unrolled_2425
 
-single_2394:
+single_2426:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2396
+	JGT  remainder_2428
 
-single_loop_2395:
+single_loop_2427:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -32639,12 +32991,12 @@ single_loop_2395:
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2395
+	JLE         single_loop_2427
 
-remainder_2396:
+remainder_2428:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2397
+	JE          span_done_2429
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -32655,15 +33007,15 @@ remainder_2396:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2397:
+span_done_2429:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_2391
+	JG   row_2423
 
-rows_done_2392:
+rows_done_2424:
 	VZEROUPPER
 	RET
 
@@ -32681,36 +33033,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2398
+	JA     ring_segmented_2430
 	MOVQ   DI, SI
 
-ring_len_2399:
+ring_len_2431:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2400
+	JAE  ring_len_done_2432
 	ADDQ DI, SI
-	JMP  ring_len_2399
+	JMP  ring_len_2431
 
-ring_len_done_2400:
+ring_len_done_2432:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2401:
+ring_step_2433:
 	CMPQ DI, SI
-	JB   ring_step_done_2402
+	JB   ring_step_done_2434
 	SUBQ SI, DI
-	JMP  ring_step_2401
+	JMP  ring_step_2433
 
-ring_step_done_2402:
+ring_step_done_2434:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2403:
+ring_step_2435:
 	CMPQ DI, SI
-	JB   ring_step_done_2404
+	JB   ring_step_done_2436
 	SUBQ SI, DI
-	JMP  ring_step_2403
+	JMP  ring_step_2435
 
-ring_step_done_2404:
+ring_step_done_2436:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -32732,22 +33084,22 @@ ring_step_done_2404:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2405:
+sums_zero_2437:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2406
+	JAE     sums_zeroed_2438
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2405
+	JMP     sums_zero_2437
 
-sums_zeroed_2406:
+sums_zeroed_2438:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_2408
+	JGT  single_2440
 
-unrolled_2407:
+unrolled_2439:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -32778,15 +33130,15 @@ unrolled_2407:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_2407
+	JLE         unrolled_2439
 
-single_2408:
+single_2440:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_2410
+	JGT  remainder_2442
 
-single_loop_2409:
+single_loop_2441:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -32799,11 +33151,11 @@ single_loop_2409:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_2409
+	JLE         single_loop_2441
 
-remainder_2410:
+remainder_2442:
 	SUBQ        DI, BX
-	JE          span_done_2411
+	JE          span_done_2443
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -32814,93 +33166,93 @@ remainder_2410:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2411:
+span_done_2443:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2413
+	JLE   fold_ext_done_2445
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2414
+	JA    fold_ext_scalar_2446
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2412:
+fold_ext_2444:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2413
+	JBE     fold_ext_done_2445
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2412
+	JMP     fold_ext_2444
 
-fold_ext_scalar_2414:
+fold_ext_scalar_2446:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2415:
+fold_ext_element_2447:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2416
+	JBE    fold_ext_element_done_2448
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2415
+	JMP    fold_ext_element_2447
 
-fold_ext_element_done_2416:
-fold_ext_done_2413:
-fold_2417:
+fold_ext_element_done_2448:
+fold_ext_done_2445:
+fold_2449:
 	CMPQ   BX, AX
-	JBE    fold_done_2418
+	JBE    fold_done_2450
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2417
+	JMP    fold_2449
 
-fold_done_2418:
+fold_done_2450:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2419
+	JNE  sums_planes_2451
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2421:
+sums_vector_2453:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2422
+	JGT     sums_scalar_2454
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2421
+	JMP     sums_vector_2453
 
-sums_scalar_2422:
+sums_scalar_2454:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2420
+	JE     sums_done_2452
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2422
+	JMP    sums_scalar_2454
 
-sums_planes_2419:
+sums_planes_2451:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2423:
+sums_group_2455:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2425
+	JB     sums_single_2457
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -32909,7 +33261,7 @@ sums_group_2423:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2424:
+sums_group_plane_2456:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -32918,7 +33270,7 @@ sums_group_plane_2424:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2424
+	JB     sums_group_plane_2456
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -32931,29 +33283,29 @@ sums_group_plane_2424:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2423
+	JMP    sums_group_2455
 
-sums_single_2425:
+sums_single_2457:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2420
+	JE     sums_done_2452
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2426:
+sums_single_plane_2458:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2426
+	JB     sums_single_plane_2458
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2425
+	JMP    sums_single_2457
 
-sums_done_2420:
+sums_done_2452:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2398:
+ring_segmented_2430:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -32963,7 +33315,7 @@ ring_segmented_2398:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2428:
+ring_block_2460:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -32978,33 +33330,33 @@ ring_block_2428:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2429:
+ring_len_2461:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2430
+	JAE  ring_len_done_2462
 	ADDQ BX, SI
-	JMP  ring_len_2429
+	JMP  ring_len_2461
 
-ring_len_done_2430:
+ring_len_done_2462:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2431:
+ring_step_2463:
 	CMPQ DI, SI
-	JB   ring_step_done_2432
+	JB   ring_step_done_2464
 	SUBQ SI, DI
-	JMP  ring_step_2431
+	JMP  ring_step_2463
 
-ring_step_done_2432:
+ring_step_done_2464:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2433:
+ring_step_2465:
 	CMPQ DI, SI
-	JB   ring_step_done_2434
+	JB   ring_step_done_2466
 	SUBQ SI, DI
-	JMP  ring_step_2433
+	JMP  ring_step_2465
 
-ring_step_done_2434:
+ring_step_done_2466:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -33033,26 +33385,26 @@ ring_step_done_2434:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2435:
+sums_zero_2467:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2436
+	JAE     sums_zeroed_2468
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2435
+	JMP     sums_zero_2467
 
-sums_zeroed_2436:
-ring_row_2437:
+sums_zeroed_2468:
+ring_row_2469:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2438
+	JE   ring_rows_done_2470
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2440
+	JGT  single_2472
 
-unrolled_2439:
+unrolled_2471:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -33083,15 +33435,15 @@ unrolled_2439:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2439
+	JLE         unrolled_2471
 
-single_2440:
+single_2472:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2442
+	JGT  remainder_2474
 
-single_loop_2441:
+single_loop_2473:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -33104,11 +33456,11 @@ single_loop_2441:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2441
+	JLE         single_loop_2473
 
-remainder_2442:
+remainder_2474:
 	SUBQ        R8, DI
-	JE          span_done_2443
+	JE          span_done_2475
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -33119,16 +33471,16 @@ remainder_2442:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2443:
+span_done_2475:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2437
+	JMP   ring_row_2469
 
-ring_rows_done_2438:
+ring_rows_done_2470:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -33136,86 +33488,86 @@ ring_rows_done_2438:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2445
+	JLE  fold_ext_done_2477
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2446
+	JA   fold_ext_scalar_2478
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2444:
+fold_ext_2476:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2445
+	JBE     fold_ext_done_2477
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2444
+	JMP     fold_ext_2476
 
-fold_ext_scalar_2446:
+fold_ext_scalar_2478:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2447:
+fold_ext_element_2479:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2448
+	JBE    fold_ext_element_done_2480
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2447
+	JMP    fold_ext_element_2479
 
-fold_ext_element_done_2448:
-fold_ext_done_2445:
-fold_2449:
+fold_ext_element_done_2480:
+fold_ext_done_2477:
+fold_2481:
 	CMPQ   SI, BX
-	JBE    fold_done_2450
+	JBE    fold_done_2482
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2449
+	JMP    fold_2481
 
-fold_done_2450:
+fold_done_2482:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2451
+	JNE  sums_planes_2483
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2453:
+sums_vector_2485:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2454
+	JGT     sums_scalar_2486
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2453
+	JMP     sums_vector_2485
 
-sums_scalar_2454:
+sums_scalar_2486:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2452
+	JE     sums_done_2484
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2454
+	JMP    sums_scalar_2486
 
-sums_planes_2451:
+sums_planes_2483:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2455:
+sums_group_2487:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2457
+	JB     sums_single_2489
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -33224,7 +33576,7 @@ sums_group_2455:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2456:
+sums_group_plane_2488:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -33233,7 +33585,7 @@ sums_group_plane_2456:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2456
+	JB     sums_group_plane_2488
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -33246,29 +33598,29 @@ sums_group_plane_2456:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2455
+	JMP    sums_group_2487
 
-sums_single_2457:
+sums_single_2489:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2452
+	JE     sums_done_2484
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2458:
+sums_single_plane_2490:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2458
+	JB     sums_single_plane_2490
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2457
+	JMP    sums_single_2489
 
-sums_done_2452:
+sums_done_2484:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2428
+	JMP  ring_block_2460
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -33287,21 +33639,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1840-120
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2460
+	JBE    rows_chunk_sized_2492
 	MOVQ   DI, AX
 
-rows_double_2459:
+rows_double_2491:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2460
+	JA   rows_chunk_sized_2492
 	SHLQ $0x01, AX
-	JMP  rows_double_2459
+	JMP  rows_double_2491
 
-rows_chunk_sized_2460:
+rows_chunk_sized_2492:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2461:
+rows_group_2493:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -33311,7 +33663,7 @@ rows_group_2461:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2462:
+rows_chunk_2494:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -33320,15 +33672,15 @@ rows_chunk_2462:
 	ADDQ    AX, R8
 	MOVQ    1792(SP), R9
 
-rows_block_2463:
+rows_block_2495:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2464
+	JGT     rows_blocks_done_2496
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2465
+	JE      rows_first_2497
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -33337,9 +33689,9 @@ rows_block_2463:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2466
+	JMP     rows_loaded_2498
 
-rows_first_2465:
+rows_first_2497:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -33349,7 +33701,7 @@ rows_first_2465:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2466:
+rows_loaded_2498:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33358,7 +33710,7 @@ rows_loaded_2466:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2467:
+rows_row_2499:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -33411,11 +33763,11 @@ rows_row_2467:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2467
+	JB          rows_row_2499
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2468
+	JE          rows_stored_2500
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -33424,9 +33776,9 @@ rows_row_2467:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2469
+	JMP         rows_added_2501
 
-rows_stored_2468:
+rows_stored_2500:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33460,29 +33812,29 @@ rows_stored_2468:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2469:
+rows_added_2501:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2463
+	JMP  rows_block_2495
 
-rows_blocks_done_2464:
-rows_block_2470:
+rows_blocks_done_2496:
+rows_block_2502:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2471
+	JGT     rows_blocks_done_2503
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2472
+	JE      rows_first_2504
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2473
+	JMP     rows_loaded_2505
 
-rows_first_2472:
+rows_first_2504:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2473:
+rows_loaded_2505:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33491,7 +33843,7 @@ rows_loaded_2473:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2474:
+rows_row_2506:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -33508,16 +33860,16 @@ rows_row_2474:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2474
+	JB          rows_row_2506
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2475
+	JE          rows_stored_2507
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2476
+	JMP         rows_added_2508
 
-rows_stored_2475:
+rows_stored_2507:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33527,29 +33879,29 @@ rows_stored_2475:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2476:
+rows_added_2508:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2470
+	JMP  rows_block_2502
 
-rows_blocks_done_2471:
+rows_blocks_done_2503:
 	CMPQ    R9, 1800(SP)
-	JE      rows_chunk_done_2477
+	JE      rows_chunk_done_2509
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2478
+	JE      rows_first_2510
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2479
+	JMP     rows_loaded_2511
 
-rows_first_2478:
+rows_first_2510:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2479:
+rows_loaded_2511:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33558,7 +33910,7 @@ rows_loaded_2479:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2480:
+rows_row_2512:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -33575,16 +33927,16 @@ rows_row_2480:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2480
+	JB          rows_row_2512
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2481
+	JE          rows_stored_2513
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2482
+	JMP         rows_added_2514
 
-rows_stored_2481:
+rows_stored_2513:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -33595,17 +33947,17 @@ rows_stored_2481:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2482:
-rows_chunk_done_2477:
+rows_added_2514:
+rows_chunk_done_2509:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2462
+	JB   rows_chunk_2494
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, SI
-	JB   rows_group_2461
+	JB   rows_group_2493
 	VZEROUPPER
 	RET
 
@@ -33621,21 +33973,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1840-72
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2484
+	JBE    rows_chunk_sized_2516
 	MOVQ   BX, AX
 
-rows_double_2483:
+rows_double_2515:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2484
+	JA   rows_chunk_sized_2516
 	SHLQ $0x01, AX
-	JMP  rows_double_2483
+	JMP  rows_double_2515
 
-rows_chunk_sized_2484:
+rows_chunk_sized_2516:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2485:
+rows_group_2517:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -33645,7 +33997,7 @@ rows_group_2485:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2486:
+rows_chunk_2518:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -33654,15 +34006,15 @@ rows_chunk_2486:
 	ADDQ    AX, SI
 	MOVQ    1792(SP), DI
 
-rows_block_2487:
+rows_block_2519:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2488
+	JGT     rows_blocks_done_2520
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2489
+	JE      rows_first_2521
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -33671,9 +34023,9 @@ rows_block_2487:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2490
+	JMP     rows_loaded_2522
 
-rows_first_2489:
+rows_first_2521:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -33683,14 +34035,14 @@ rows_first_2489:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2490:
+rows_loaded_2522:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2491:
+rows_row_2523:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -33734,11 +34086,11 @@ rows_row_2491:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2491
+	JB          rows_row_2523
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2492
+	JE          rows_stored_2524
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -33747,9 +34099,9 @@ rows_row_2491:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2493
+	JMP         rows_added_2525
 
-rows_stored_2492:
+rows_stored_2524:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33783,36 +34135,36 @@ rows_stored_2492:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2493:
+rows_added_2525:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2487
+	JMP  rows_block_2519
 
-rows_blocks_done_2488:
-rows_block_2494:
+rows_blocks_done_2520:
+rows_block_2526:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2495
+	JGT     rows_blocks_done_2527
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2496
+	JE      rows_first_2528
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2497
+	JMP     rows_loaded_2529
 
-rows_first_2496:
+rows_first_2528:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2497:
+rows_loaded_2529:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2498:
+rows_row_2530:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -33826,16 +34178,16 @@ rows_row_2498:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2498
+	JB          rows_row_2530
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2499
+	JE          rows_stored_2531
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2500
+	JMP         rows_added_2532
 
-rows_stored_2499:
+rows_stored_2531:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33845,36 +34197,36 @@ rows_stored_2499:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2500:
+rows_added_2532:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2494
+	JMP  rows_block_2526
 
-rows_blocks_done_2495:
+rows_blocks_done_2527:
 	CMPQ    DI, 1800(SP)
-	JE      rows_chunk_done_2501
+	JE      rows_chunk_done_2533
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2502
+	JE      rows_first_2534
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2503
+	JMP     rows_loaded_2535
 
-rows_first_2502:
+rows_first_2534:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2503:
+rows_loaded_2535:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2504:
+rows_row_2536:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -33888,16 +34240,16 @@ rows_row_2504:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2504
+	JB          rows_row_2536
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2505
+	JE          rows_stored_2537
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2506
+	JMP         rows_added_2538
 
-rows_stored_2505:
+rows_stored_2537:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -33908,17 +34260,17 @@ rows_stored_2505:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2506:
-rows_chunk_done_2501:
+rows_added_2538:
+rows_chunk_done_2533:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2486
+	JB   rows_chunk_2518
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, DX
-	JB   rows_group_2485
+	JB   rows_group_2517
 	VZEROUPPER
 	RET
 
@@ -33935,21 +34287,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2508
+	JBE    rows_chunk_sized_2540
 	MOVQ   DI, AX
 
-rows_double_2507:
+rows_double_2539:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2508
+	JA   rows_chunk_sized_2540
 	SHLQ $0x01, AX
-	JMP  rows_double_2507
+	JMP  rows_double_2539
 
-rows_chunk_sized_2508:
+rows_chunk_sized_2540:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2509:
+rows_group_2541:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -33959,7 +34311,7 @@ rows_group_2509:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2510:
+rows_chunk_2542:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -33968,28 +34320,28 @@ rows_chunk_2510:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2511:
+rows_block_2543:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2512
+	JGT     rows_blocks_done_2544
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2513
+	JE      rows_first_2545
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2514
+	JMP     rows_loaded_2546
 
-rows_first_2513:
+rows_first_2545:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2514:
+rows_loaded_2546:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33998,7 +34350,7 @@ rows_loaded_2514:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2515:
+rows_row_2547:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -34027,18 +34379,18 @@ rows_row_2515:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2515
+	JB          rows_row_2547
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2516
+	JE          rows_stored_2548
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2517
+	JMP         rows_added_2549
 
-rows_stored_2516:
+rows_stored_2548:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -34052,27 +34404,27 @@ rows_stored_2516:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2517:
+rows_added_2549:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2511
+	JMP  rows_block_2543
 
-rows_blocks_done_2512:
-rows_block_2518:
+rows_blocks_done_2544:
+rows_block_2550:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2519
+	JGT     rows_blocks_done_2551
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2520
+	JE      rows_first_2552
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2521
+	JMP     rows_loaded_2553
 
-rows_first_2520:
+rows_first_2552:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2521:
+rows_loaded_2553:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -34081,7 +34433,7 @@ rows_loaded_2521:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2522:
+rows_row_2554:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -34092,40 +34444,40 @@ rows_row_2522:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2522
+	JB          rows_row_2554
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2523
+	JE          rows_stored_2555
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2524
+	JMP         rows_added_2556
 
-rows_stored_2523:
+rows_stored_2555:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2524:
+rows_added_2556:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2518
+	JMP  rows_block_2550
 
-rows_blocks_done_2519:
+rows_blocks_done_2551:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2525
+	JE      rows_chunk_done_2557
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2526
+	JE      rows_first_2558
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2527
+	JMP     rows_loaded_2559
 
-rows_first_2526:
+rows_first_2558:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2527:
+rows_loaded_2559:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -34134,7 +34486,7 @@ rows_loaded_2527:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2528:
+rows_row_2560:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -34145,30 +34497,30 @@ rows_row_2528:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2528
+	JB          rows_row_2560
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2529
+	JE          rows_stored_2561
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2530
+	JMP         rows_added_2562
 
-rows_stored_2529:
+rows_stored_2561:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2530:
-rows_chunk_done_2525:
+rows_added_2562:
+rows_chunk_done_2557:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2510
+	JB   rows_chunk_2542
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2509
+	JB   rows_group_2541
 	VZEROUPPER
 	RET
 
@@ -34184,21 +34536,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2532
+	JBE    rows_chunk_sized_2564
 	MOVQ   BX, AX
 
-rows_double_2531:
+rows_double_2563:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2532
+	JA   rows_chunk_sized_2564
 	SHLQ $0x01, AX
-	JMP  rows_double_2531
+	JMP  rows_double_2563
 
-rows_chunk_sized_2532:
+rows_chunk_sized_2564:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2533:
+rows_group_2565:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -34208,7 +34560,7 @@ rows_group_2533:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2534:
+rows_chunk_2566:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -34217,35 +34569,35 @@ rows_chunk_2534:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2535:
+rows_block_2567:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2536
+	JGT     rows_blocks_done_2568
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2537
+	JE      rows_first_2569
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2538
+	JMP     rows_loaded_2570
 
-rows_first_2537:
+rows_first_2569:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2538:
+rows_loaded_2570:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2539:
+rows_row_2571:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -34265,18 +34617,18 @@ rows_row_2539:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2539
+	JB          rows_row_2571
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2540
+	JE          rows_stored_2572
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2541
+	JMP         rows_added_2573
 
-rows_stored_2540:
+rows_stored_2572:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -34290,34 +34642,34 @@ rows_stored_2540:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2541:
+rows_added_2573:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2535
+	JMP  rows_block_2567
 
-rows_blocks_done_2536:
-rows_block_2542:
+rows_blocks_done_2568:
+rows_block_2574:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2543
+	JGT     rows_blocks_done_2575
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2544
+	JE      rows_first_2576
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2545
+	JMP     rows_loaded_2577
 
-rows_first_2544:
+rows_first_2576:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2545:
+rows_loaded_2577:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2546:
+rows_row_2578:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -34325,47 +34677,47 @@ rows_row_2546:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2546
+	JB          rows_row_2578
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2547
+	JE          rows_stored_2579
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2548
+	JMP         rows_added_2580
 
-rows_stored_2547:
+rows_stored_2579:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2548:
+rows_added_2580:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2542
+	JMP  rows_block_2574
 
-rows_blocks_done_2543:
+rows_blocks_done_2575:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2549
+	JE      rows_chunk_done_2581
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2550
+	JE      rows_first_2582
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2551
+	JMP     rows_loaded_2583
 
-rows_first_2550:
+rows_first_2582:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2551:
+rows_loaded_2583:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2552:
+rows_row_2584:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -34373,30 +34725,30 @@ rows_row_2552:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2552
+	JB          rows_row_2584
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2553
+	JE          rows_stored_2585
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2554
+	JMP         rows_added_2586
 
-rows_stored_2553:
+rows_stored_2585:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2554:
-rows_chunk_done_2549:
+rows_added_2586:
+rows_chunk_done_2581:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2534
+	JB   rows_chunk_2566
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2533
+	JB   rows_group_2565
 	VZEROUPPER
 	RET
 
@@ -36594,16 +36946,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2555:
+sp_row_2587:
 	TESTQ DX, DX
-	JE    sp_done_2558
+	JE    sp_done_2590
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2559:
+sp_pairs_2591:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2560
+	JB      sp_group_2592
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -36611,7 +36963,7 @@ sp_pairs_2559:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2561:
+sp_pair_vector_2593:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -36627,21 +36979,21 @@ sp_pair_vector_2561:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2561
+	JNE     sp_pair_vector_2593
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2559
+	JMP     sp_pairs_2591
 
-sp_group_2560:
+sp_group_2592:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2556
+	JB      sp_partial_2588
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2563
+	JAE     sp_vectors_done_2595
 
-sp_vector_2562:
+sp_vector_2594:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -36651,16 +37003,16 @@ sp_vector_2562:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2562
+	JB      sp_vector_2594
 
-sp_vectors_done_2563:
+sp_vectors_done_2595:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2560
+	JMP  sp_group_2592
 
-sp_partial_2556:
+sp_partial_2588:
 	TESTQ     R9, R9
-	JE        sp_row_done_2557
+	JE        sp_row_done_2589
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -36672,9 +37024,9 @@ sp_partial_2556:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2565
+	JAE       sp_vectors_done_2597
 
-sp_vector_2564:
+sp_vector_2596:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -36684,11 +37036,11 @@ sp_vector_2564:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2564
+	JB      sp_vector_2596
 
-sp_vectors_done_2565:
+sp_vectors_done_2597:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2557
+	JE        sp_row_done_2589
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -36700,14 +37052,14 @@ sp_vectors_done_2565:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2557:
+sp_row_done_2589:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2555
+	JMP  sp_row_2587
 
-sp_done_2558:
+sp_done_2590:
 	VZEROUPPER
 	RET
 
@@ -36738,11 +37090,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2567
+	JE      sp_sum_fewer_2599
 
-sp_sum_channels_2566:
+sp_sum_channels_2598:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2567
+	JB     sp_sum_fewer_2599
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36753,18 +37105,18 @@ sp_sum_channels_2566:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2568:
+sp_sum_row_2600:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2571
+	JAE  sp_sum_rows_done_2603
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2569:
+sp_sum_vector_2601:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2570
+	JE          sp_sum_last_2602
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36818,9 +37170,9 @@ sp_sum_vector_2569:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2569
+	JMP         sp_sum_vector_2601
 
-sp_sum_last_2570:
+sp_sum_last_2602:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -36886,9 +37238,9 @@ sp_sum_last_2570:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2568
+	JMP         sp_sum_row_2600
 
-sp_sum_rows_done_2571:
+sp_sum_rows_done_2603:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36921,12 +37273,12 @@ sp_sum_rows_done_2571:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2566
+	JMP          sp_sum_channels_2598
 
-sp_sum_fewer_2567:
-sp_sum_channels_2573:
+sp_sum_fewer_2599:
+sp_sum_channels_2605:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2574
+	JB     sp_sum_fewer_2606
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36934,16 +37286,16 @@ sp_sum_channels_2573:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2575:
+sp_sum_row_2607:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2578
+	JAE  sp_sum_rows_done_2610
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2576:
+sp_sum_vector_2608:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2577
+	JE          sp_sum_last_2609
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -36971,11 +37323,11 @@ sp_sum_vector_2576:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2576
+	JMP         sp_sum_vector_2608
 
-sp_sum_last_2577:
+sp_sum_last_2609:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2580
+	JNE         sp_sum_masked_2612
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -36996,9 +37348,9 @@ sp_sum_last_2577:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2579
+	JMP         sp_sum_row_done_2611
 
-sp_sum_masked_2580:
+sp_sum_masked_2612:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -37032,11 +37384,11 @@ sp_sum_masked_2580:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2579:
+sp_sum_row_done_2611:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2575
+	JMP  sp_sum_row_2607
 
-sp_sum_rows_done_2578:
+sp_sum_rows_done_2610:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37056,25 +37408,25 @@ sp_sum_rows_done_2578:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2573
+	JMP          sp_sum_channels_2605
 
-sp_sum_fewer_2574:
-sp_sum_channels_2581:
+sp_sum_fewer_2606:
+sp_sum_channels_2613:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2582
+	JB     sp_sum_fewer_2614
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2583:
+sp_sum_row_2615:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2586
+	JAE  sp_sum_rows_done_2618
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2584:
+sp_sum_vector_2616:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2585
+	JE          sp_sum_last_2617
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37084,9 +37436,9 @@ sp_sum_vector_2584:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2584
+	JMP         sp_sum_vector_2616
 
-sp_sum_last_2585:
+sp_sum_last_2617:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -37096,9 +37448,9 @@ sp_sum_last_2585:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2583
+	JMP         sp_sum_row_2615
 
-sp_sum_rows_done_2586:
+sp_sum_rows_done_2618:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37112,9 +37464,9 @@ sp_sum_rows_done_2586:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2581
+	JMP          sp_sum_channels_2613
 
-sp_sum_fewer_2582:
+sp_sum_fewer_2614:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -37128,16 +37480,16 @@ sp_sum_fewer_2582:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2588:
+sp_row_2620:
 	TESTQ BX, BX
-	JE    sp_done_2591
+	JE    sp_done_2623
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2592:
+sp_pairs_2624:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2593
+	JB      sp_group_2625
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -37145,7 +37497,7 @@ sp_pairs_2592:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2594:
+sp_pair_vector_2626:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -37163,21 +37515,21 @@ sp_pair_vector_2594:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2594
+	JNE     sp_pair_vector_2626
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2592
+	JMP     sp_pairs_2624
 
-sp_group_2593:
+sp_group_2625:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2589
+	JB      sp_partial_2621
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2596
+	JAE     sp_vectors_done_2628
 
-sp_vector_2595:
+sp_vector_2627:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -37188,16 +37540,16 @@ sp_vector_2595:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2595
+	JB      sp_vector_2627
 
-sp_vectors_done_2596:
+sp_vectors_done_2628:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2593
+	JMP  sp_group_2625
 
-sp_partial_2589:
+sp_partial_2621:
 	TESTQ     R10, R10
-	JE        sp_row_done_2590
+	JE        sp_row_done_2622
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -37209,9 +37561,9 @@ sp_partial_2589:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2598
+	JAE       sp_vectors_done_2630
 
-sp_vector_2597:
+sp_vector_2629:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -37222,11 +37574,11 @@ sp_vector_2597:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2597
+	JB      sp_vector_2629
 
-sp_vectors_done_2598:
+sp_vectors_done_2630:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2590
+	JE        sp_row_done_2622
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -37239,15 +37591,15 @@ sp_vectors_done_2598:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2590:
+sp_row_done_2622:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2588
+	JMP  sp_row_2620
 
-sp_done_2591:
+sp_done_2623:
 	VZEROUPPER
 	RET
 
@@ -37268,16 +37620,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2599:
+sp_row_2631:
 	TESTQ BX, BX
-	JE    sp_done_2602
+	JE    sp_done_2634
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2603:
+sp_pairs_2635:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2604
+	JB      sp_group_2636
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -37285,7 +37637,7 @@ sp_pairs_2603:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2605:
+sp_pair_vector_2637:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -37303,21 +37655,21 @@ sp_pair_vector_2605:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2605
+	JNE     sp_pair_vector_2637
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2603
+	JMP     sp_pairs_2635
 
-sp_group_2604:
+sp_group_2636:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2600
+	JB      sp_partial_2632
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2607
+	JAE     sp_vectors_done_2639
 
-sp_vector_2606:
+sp_vector_2638:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -37328,16 +37680,16 @@ sp_vector_2606:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2606
+	JB      sp_vector_2638
 
-sp_vectors_done_2607:
+sp_vectors_done_2639:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2604
+	JMP  sp_group_2636
 
-sp_partial_2600:
+sp_partial_2632:
 	TESTQ     R10, R10
-	JE        sp_row_done_2601
+	JE        sp_row_done_2633
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -37349,9 +37701,9 @@ sp_partial_2600:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2609
+	JAE       sp_vectors_done_2641
 
-sp_vector_2608:
+sp_vector_2640:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -37362,11 +37714,11 @@ sp_vector_2608:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2608
+	JB      sp_vector_2640
 
-sp_vectors_done_2609:
+sp_vectors_done_2641:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2601
+	JE        sp_row_done_2633
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -37379,15 +37731,15 @@ sp_vectors_done_2609:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2601:
+sp_row_done_2633:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2599
+	JMP  sp_row_2631
 
-sp_done_2602:
+sp_done_2634:
 	VZEROUPPER
 	RET
 
@@ -37418,11 +37770,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2611
+	JE      sp_sum_fewer_2643
 
-sp_sum_channels_2610:
+sp_sum_channels_2642:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2611
+	JB     sp_sum_fewer_2643
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37433,18 +37785,18 @@ sp_sum_channels_2610:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2612:
+sp_sum_row_2644:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2615
+	JAE  sp_sum_rows_done_2647
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2613:
+sp_sum_vector_2645:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2614
+	JE          sp_sum_last_2646
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37498,9 +37850,9 @@ sp_sum_vector_2613:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2613
+	JMP         sp_sum_vector_2645
 
-sp_sum_last_2614:
+sp_sum_last_2646:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -37566,9 +37918,9 @@ sp_sum_last_2614:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2612
+	JMP         sp_sum_row_2644
 
-sp_sum_rows_done_2615:
+sp_sum_rows_done_2647:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -37601,12 +37953,12 @@ sp_sum_rows_done_2615:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2610
+	JMP          sp_sum_channels_2642
 
-sp_sum_fewer_2611:
-sp_sum_channels_2617:
+sp_sum_fewer_2643:
+sp_sum_channels_2649:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2618
+	JB     sp_sum_fewer_2650
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37614,16 +37966,16 @@ sp_sum_channels_2617:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2619:
+sp_sum_row_2651:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2622
+	JAE  sp_sum_rows_done_2654
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2620:
+sp_sum_vector_2652:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2621
+	JE          sp_sum_last_2653
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37651,11 +38003,11 @@ sp_sum_vector_2620:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2620
+	JMP         sp_sum_vector_2652
 
-sp_sum_last_2621:
+sp_sum_last_2653:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2624
+	JNE         sp_sum_masked_2656
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -37676,9 +38028,9 @@ sp_sum_last_2621:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2623
+	JMP         sp_sum_row_done_2655
 
-sp_sum_masked_2624:
+sp_sum_masked_2656:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -37712,11 +38064,11 @@ sp_sum_masked_2624:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2623:
+sp_sum_row_done_2655:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2619
+	JMP  sp_sum_row_2651
 
-sp_sum_rows_done_2622:
+sp_sum_rows_done_2654:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37736,25 +38088,25 @@ sp_sum_rows_done_2622:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2617
+	JMP          sp_sum_channels_2649
 
-sp_sum_fewer_2618:
-sp_sum_channels_2625:
+sp_sum_fewer_2650:
+sp_sum_channels_2657:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2626
+	JB     sp_sum_fewer_2658
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2627:
+sp_sum_row_2659:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2630
+	JAE  sp_sum_rows_done_2662
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2628:
+sp_sum_vector_2660:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2629
+	JE          sp_sum_last_2661
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37764,9 +38116,9 @@ sp_sum_vector_2628:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2628
+	JMP         sp_sum_vector_2660
 
-sp_sum_last_2629:
+sp_sum_last_2661:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -37776,9 +38128,9 @@ sp_sum_last_2629:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2627
+	JMP         sp_sum_row_2659
 
-sp_sum_rows_done_2630:
+sp_sum_rows_done_2662:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37792,9 +38144,9 @@ sp_sum_rows_done_2630:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2625
+	JMP          sp_sum_channels_2657
 
-sp_sum_fewer_2626:
+sp_sum_fewer_2658:
 	VZEROUPPER
 	RET
 
@@ -39992,16 +40344,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2632:
+sp_row_2664:
 	TESTQ DX, DX
-	JE    sp_done_2635
+	JE    sp_done_2667
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2636:
+sp_pairs_2668:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2637
+	JB      sp_group_2669
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -40009,7 +40361,7 @@ sp_pairs_2636:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2638:
+sp_pair_vector_2670:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -40025,21 +40377,21 @@ sp_pair_vector_2638:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2638
+	JNE     sp_pair_vector_2670
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2636
+	JMP     sp_pairs_2668
 
-sp_group_2637:
+sp_group_2669:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2633
+	JB      sp_partial_2665
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2640
+	JAE     sp_vectors_done_2672
 
-sp_vector_2639:
+sp_vector_2671:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -40049,16 +40401,16 @@ sp_vector_2639:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2639
+	JB      sp_vector_2671
 
-sp_vectors_done_2640:
+sp_vectors_done_2672:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2637
+	JMP  sp_group_2669
 
-sp_partial_2633:
+sp_partial_2665:
 	TESTQ     R9, R9
-	JE        sp_row_done_2634
+	JE        sp_row_done_2666
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -40070,9 +40422,9 @@ sp_partial_2633:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2642
+	JAE       sp_vectors_done_2674
 
-sp_vector_2641:
+sp_vector_2673:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -40082,11 +40434,11 @@ sp_vector_2641:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2641
+	JB      sp_vector_2673
 
-sp_vectors_done_2642:
+sp_vectors_done_2674:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2634
+	JE        sp_row_done_2666
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -40098,14 +40450,14 @@ sp_vectors_done_2642:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2634:
+sp_row_done_2666:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2632
+	JMP  sp_row_2664
 
-sp_done_2635:
+sp_done_2667:
 	VZEROUPPER
 	RET
 
@@ -40136,11 +40488,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2644
+	JE      sp_sum_fewer_2676
 
-sp_sum_channels_2643:
+sp_sum_channels_2675:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2644
+	JB     sp_sum_fewer_2676
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40151,18 +40503,18 @@ sp_sum_channels_2643:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2645:
+sp_sum_row_2677:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2648
+	JAE  sp_sum_rows_done_2680
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2646:
+sp_sum_vector_2678:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2647
+	JE          sp_sum_last_2679
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40216,9 +40568,9 @@ sp_sum_vector_2646:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2646
+	JMP         sp_sum_vector_2678
 
-sp_sum_last_2647:
+sp_sum_last_2679:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40268,9 +40620,9 @@ sp_sum_last_2647:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2645
+	JMP         sp_sum_row_2677
 
-sp_sum_rows_done_2648:
+sp_sum_rows_done_2680:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -40301,12 +40653,12 @@ sp_sum_rows_done_2648:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2643
+	JMP          sp_sum_channels_2675
 
-sp_sum_fewer_2644:
-sp_sum_channels_2650:
+sp_sum_fewer_2676:
+sp_sum_channels_2682:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2651
+	JB     sp_sum_fewer_2683
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40314,16 +40666,16 @@ sp_sum_channels_2650:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2652:
+sp_sum_row_2684:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2655
+	JAE  sp_sum_rows_done_2687
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2653:
+sp_sum_vector_2685:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2654
+	JE          sp_sum_last_2686
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40351,11 +40703,11 @@ sp_sum_vector_2653:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2653
+	JMP         sp_sum_vector_2685
 
-sp_sum_last_2654:
+sp_sum_last_2686:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2657
+	JNE         sp_sum_masked_2689
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -40374,9 +40726,9 @@ sp_sum_last_2654:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2656
+	JMP         sp_sum_row_done_2688
 
-sp_sum_masked_2657:
+sp_sum_masked_2689:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40402,11 +40754,11 @@ sp_sum_masked_2657:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2656:
+sp_sum_row_done_2688:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2652
+	JMP  sp_sum_row_2684
 
-sp_sum_rows_done_2655:
+sp_sum_rows_done_2687:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -40425,25 +40777,25 @@ sp_sum_rows_done_2655:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2650
+	JMP          sp_sum_channels_2682
 
-sp_sum_fewer_2651:
-sp_sum_channels_2658:
+sp_sum_fewer_2683:
+sp_sum_channels_2690:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2659
+	JB     sp_sum_fewer_2691
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2660:
+sp_sum_row_2692:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2663
+	JAE  sp_sum_rows_done_2695
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2661:
+sp_sum_vector_2693:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2662
+	JE          sp_sum_last_2694
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40453,9 +40805,9 @@ sp_sum_vector_2661:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2661
+	JMP         sp_sum_vector_2693
 
-sp_sum_last_2662:
+sp_sum_last_2694:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40463,9 +40815,9 @@ sp_sum_last_2662:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2660
+	JMP         sp_sum_row_2692
 
-sp_sum_rows_done_2663:
+sp_sum_rows_done_2695:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -40476,9 +40828,9 @@ sp_sum_rows_done_2663:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2658
+	JMP          sp_sum_channels_2690
 
-sp_sum_fewer_2659:
+sp_sum_fewer_2691:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -40492,16 +40844,16 @@ sp_sum_fewer_2659:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2665:
+sp_row_2697:
 	TESTQ BX, BX
-	JE    sp_done_2668
+	JE    sp_done_2700
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2669:
+sp_pairs_2701:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2670
+	JB      sp_group_2702
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -40509,7 +40861,7 @@ sp_pairs_2669:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2671:
+sp_pair_vector_2703:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -40527,21 +40879,21 @@ sp_pair_vector_2671:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2671
+	JNE     sp_pair_vector_2703
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2669
+	JMP     sp_pairs_2701
 
-sp_group_2670:
+sp_group_2702:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2666
+	JB      sp_partial_2698
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2673
+	JAE     sp_vectors_done_2705
 
-sp_vector_2672:
+sp_vector_2704:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40552,16 +40904,16 @@ sp_vector_2672:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2672
+	JB      sp_vector_2704
 
-sp_vectors_done_2673:
+sp_vectors_done_2705:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2670
+	JMP  sp_group_2702
 
-sp_partial_2666:
+sp_partial_2698:
 	TESTQ     R10, R10
-	JE        sp_row_done_2667
+	JE        sp_row_done_2699
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -40573,9 +40925,9 @@ sp_partial_2666:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2675
+	JAE       sp_vectors_done_2707
 
-sp_vector_2674:
+sp_vector_2706:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40586,11 +40938,11 @@ sp_vector_2674:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2674
+	JB      sp_vector_2706
 
-sp_vectors_done_2675:
+sp_vectors_done_2707:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2667
+	JE        sp_row_done_2699
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -40603,15 +40955,15 @@ sp_vectors_done_2675:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2667:
+sp_row_done_2699:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2665
+	JMP  sp_row_2697
 
-sp_done_2668:
+sp_done_2700:
 	VZEROUPPER
 	RET
 
@@ -40632,16 +40984,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2676:
+sp_row_2708:
 	TESTQ BX, BX
-	JE    sp_done_2679
+	JE    sp_done_2711
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2680:
+sp_pairs_2712:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2681
+	JB      sp_group_2713
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -40649,7 +41001,7 @@ sp_pairs_2680:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2682:
+sp_pair_vector_2714:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -40667,21 +41019,21 @@ sp_pair_vector_2682:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2682
+	JNE     sp_pair_vector_2714
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2680
+	JMP     sp_pairs_2712
 
-sp_group_2681:
+sp_group_2713:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2677
+	JB      sp_partial_2709
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2684
+	JAE     sp_vectors_done_2716
 
-sp_vector_2683:
+sp_vector_2715:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40692,16 +41044,16 @@ sp_vector_2683:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2683
+	JB      sp_vector_2715
 
-sp_vectors_done_2684:
+sp_vectors_done_2716:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2681
+	JMP  sp_group_2713
 
-sp_partial_2677:
+sp_partial_2709:
 	TESTQ     R10, R10
-	JE        sp_row_done_2678
+	JE        sp_row_done_2710
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -40713,9 +41065,9 @@ sp_partial_2677:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2686
+	JAE       sp_vectors_done_2718
 
-sp_vector_2685:
+sp_vector_2717:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40726,11 +41078,11 @@ sp_vector_2685:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2685
+	JB      sp_vector_2717
 
-sp_vectors_done_2686:
+sp_vectors_done_2718:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2678
+	JE        sp_row_done_2710
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -40743,15 +41095,15 @@ sp_vectors_done_2686:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2678:
+sp_row_done_2710:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2676
+	JMP  sp_row_2708
 
-sp_done_2679:
+sp_done_2711:
 	VZEROUPPER
 	RET
 
@@ -40782,11 +41134,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2688
+	JE      sp_sum_fewer_2720
 
-sp_sum_channels_2687:
+sp_sum_channels_2719:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2688
+	JB     sp_sum_fewer_2720
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40797,18 +41149,18 @@ sp_sum_channels_2687:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2689:
+sp_sum_row_2721:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2692
+	JAE  sp_sum_rows_done_2724
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2690:
+sp_sum_vector_2722:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2691
+	JE          sp_sum_last_2723
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40862,9 +41214,9 @@ sp_sum_vector_2690:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2690
+	JMP         sp_sum_vector_2722
 
-sp_sum_last_2691:
+sp_sum_last_2723:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40914,9 +41266,9 @@ sp_sum_last_2691:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2689
+	JMP         sp_sum_row_2721
 
-sp_sum_rows_done_2692:
+sp_sum_rows_done_2724:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -40947,12 +41299,12 @@ sp_sum_rows_done_2692:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2687
+	JMP          sp_sum_channels_2719
 
-sp_sum_fewer_2688:
-sp_sum_channels_2694:
+sp_sum_fewer_2720:
+sp_sum_channels_2726:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2695
+	JB     sp_sum_fewer_2727
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40960,16 +41312,16 @@ sp_sum_channels_2694:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2696:
+sp_sum_row_2728:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2699
+	JAE  sp_sum_rows_done_2731
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2697:
+sp_sum_vector_2729:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2698
+	JE          sp_sum_last_2730
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40997,11 +41349,11 @@ sp_sum_vector_2697:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2697
+	JMP         sp_sum_vector_2729
 
-sp_sum_last_2698:
+sp_sum_last_2730:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2701
+	JNE         sp_sum_masked_2733
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -41020,9 +41372,9 @@ sp_sum_last_2698:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2700
+	JMP         sp_sum_row_done_2732
 
-sp_sum_masked_2701:
+sp_sum_masked_2733:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -41048,11 +41400,11 @@ sp_sum_masked_2701:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2700:
+sp_sum_row_done_2732:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2696
+	JMP  sp_sum_row_2728
 
-sp_sum_rows_done_2699:
+sp_sum_rows_done_2731:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -41071,25 +41423,25 @@ sp_sum_rows_done_2699:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2694
+	JMP          sp_sum_channels_2726
 
-sp_sum_fewer_2695:
-sp_sum_channels_2702:
+sp_sum_fewer_2727:
+sp_sum_channels_2734:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2703
+	JB     sp_sum_fewer_2735
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2704:
+sp_sum_row_2736:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2707
+	JAE  sp_sum_rows_done_2739
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2705:
+sp_sum_vector_2737:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2706
+	JE          sp_sum_last_2738
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -41099,9 +41451,9 @@ sp_sum_vector_2705:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2705
+	JMP         sp_sum_vector_2737
 
-sp_sum_last_2706:
+sp_sum_last_2738:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -41109,9 +41461,9 @@ sp_sum_last_2706:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2704
+	JMP         sp_sum_row_2736
 
-sp_sum_rows_done_2707:
+sp_sum_rows_done_2739:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -41122,9 +41474,9 @@ sp_sum_rows_done_2707:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2702
+	JMP          sp_sum_channels_2734
 
-sp_sum_fewer_2703:
+sp_sum_fewer_2735:
 	VZEROUPPER
 	RET
 
@@ -41138,19 +41490,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2710:
+sums_vector_2742:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2711
+	JGT        sums_scalar_2743
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2710
+	JMP        sums_vector_2742
 
-sums_scalar_2711:
+sums_scalar_2743:
 	CMPQ      BX, DX
-	JE        add_done_2709
+	JE        add_done_2741
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -41158,9 +41510,9 @@ sums_scalar_2711:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2711
+	JMP       sums_scalar_2743
 
-add_done_2709:
+add_done_2741:
 	VZEROUPPER
 	RET
 
@@ -41174,24 +41526,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2713:
+sums_vector_2745:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2714
+	JGT     sums_scalar_2746
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2713
+	JMP     sums_vector_2745
 
-sums_scalar_2714:
+sums_scalar_2746:
 	CMPQ   BX, DX
-	JE     add_done_2712
+	JE     add_done_2744
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2714
+	JMP    sums_scalar_2746
 
-add_done_2712:
+add_done_2744:
 	VZEROUPPER
 	RET
