@@ -461,9 +461,9 @@ func (k *kernel) shortPlanes(inner, stride, channels GPVirtual, alphas Register,
 // shortPlanesMasked is shortPlanes for an ISA with mask registers: every
 // plane is the same length, so its last vector, the lanes past its whole
 // vectors (one to a vector's), runs under one mask made once per call, and
-// stores only its own lanes, in any order. Each plane of 17-63 float32 had
-// taken the span's loop tests, a single-vector loop and a masked remainder
-// whose mask it made again.
+// stores only its own lanes, in any order. Planes of a vector and more
+// take alignedPlanes first; these are the shorter ones, which a span
+// would do with its loop tests and a mask made again each plane.
 func (k *kernel) shortPlanesMasked(inner, stride, channels GPVirtual, alphas Register, c GPVirtual, end string) {
 	w := k.lanes()
 	general := newLabel("short_planes_general")
