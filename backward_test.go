@@ -274,3 +274,48 @@ func TestFiniteDifferences(t *testing.T) {
 		})
 	}
 }
+
+// TestDalphaOnlySumsAsFused: the slope gradients come out the same, bit for
+// bit, with dx and without, whatever the alignment of dx against x and dy
+// (the AVX-512 kernels align long spans, on x where they sum), in place
+// too: shared slopes, planes long enough to be aligned, and channel-last
+// rows. float64 shows a change of order in the sums, which float32's final
+// rounding mostly hides.
+func TestDalphaOnlySumsAsFused(t *testing.T) {
+	t.Run("f32", dalphaOnlySumsAsFused[float32])
+	t.Run("f64", dalphaOnlySumsAsFused[float64])
+}
+
+func dalphaOnlySumsAsFused[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	forEachISA(t, func(t *testing.T, isa isaID) {
+		for _, l := range []struct{ channels, inner, rows int }{
+			{1, 1000, 1}, {1, 4099, 1}, {4, 150, 2}, {3, 300, 1}, {200, 1, 5},
+		} {
+			n := l.channels * l.inner * l.rows
+			// Values of one magnitude: every term counts in the sums.
+			bx, by, bd := make([]T, n+16), make([]T, n+16), make([]T, n+16)
+			for i := range bx {
+				bx[i], by[i] = T(rng.NormFloat64()), T(rng.NormFloat64())
+			}
+			alpha := make([]T, l.channels)
+			fillFinite(rng, alpha)
+			x, dy := bx[1:1+n], by[5:5+n]
+			only := make([]T, l.channels)
+			backwardChannels(isa, nil, only, dy, x, alpha, l.inner)
+			for _, dxAt := range []int{0, 1, 3, 8, -1} {
+				dx := bd[dxAt&15 : dxAt&15+n]
+				dyCopy := append([]T(nil), dy...)
+				if dxAt < 0 {
+					dx = dyCopy // in place, over dy
+				}
+				fused := make([]T, l.channels)
+				backwardChannels(isa, dx, fused, dyCopy, x, alpha, l.inner)
+				for c := range only {
+					require.Truef(t, sameBits(fused[c], only[c]), "%+v, dx at %d: channel %d: fused %v, dalpha only %v",
+						l, dxAt, c, fused[c], only[c])
+				}
+			}
+		}
+	})
+}

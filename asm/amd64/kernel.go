@@ -782,9 +782,13 @@ func addr(c gotypes.Component) Mem {
 // alignOutput does the first elements under a mask, as many as bring the
 // output to a vector boundary (non-temporal stores need it, and AVX-512's
 // long spans gain by it: alignsCached), and sets j past them.
-func (k *kernel) alignOutput(n, j GPVirtual) {
+func (k *kernel) alignOutput(n, j GPVirtual) { k.alignTo(k.out, n, j) }
+
+// alignTo does the first elements under a mask, as many as bring the
+// slice at base to a vector boundary, and sets j past them.
+func (k *kernel) alignTo(base Register, n, j GPVirtual) {
 	head, skip := GP64(), newLabel("aligned")
-	MOVQ(k.out, head)
+	MOVQ(base, head)
 	NEGQ(head)
 	ANDQ(U32(k.isa.vecBytes()-1), head)
 	SHRQ(U8(log2(k.e.Size)), head) // elements to the boundary (float slices are element-aligned)
@@ -806,27 +810,33 @@ func (k *kernel) alignOutput(n, j GPVirtual) {
 // aligns.
 const alignedSpanVectors = 8
 
-// alignsCached reports whether the kernel's cached spans align their
-// output too (alignLongSpan): AVX-512's, without slope gradients (whose
-// sums must come out the same with dx or without), where span's j is the
-// only position (not the Ring kernels). A 64-byte vector off its alignment
-// spans two cache lines in every access; on Ice Lake the shared kernels
-// over 4096 float32 offset by one element took 353 against 142 ns forward
-// and 470-487 against 296 dx-only (kernels alone, fastest of 21).
+// alignsCached reports whether the kernel's cached spans align too
+// (alignLongSpan): AVX-512's, where span's j is the only position (not the
+// Ring kernels). A 64-byte vector off its alignment spans two cache lines
+// in every access; on Ice Lake the shared kernels over 4096 float32 offset
+// by one element took 318 against 154 ns forward, 481 against 295 dx-only
+// and 700 against 507 dalpha-only (kernels alone, fastest of 21).
 func (k *kernel) alignsCached() bool {
 	_, ok := k.isa.(avx512)
-	return ok && k.v.Dx && !k.v.Dalpha && (k.l == spec.Shared || k.l == spec.Planes || k.l == spec.Pattern)
+	return ok && (k.l == spec.Shared || k.l == spec.Planes || k.l == spec.Pattern)
 }
 
-// alignLongSpan aligns the output of a span of at least
-// alignedSpanVectors vectors (alignOutput), unless the output is an input:
-// there the masked head's store would hold up the loads after it, which
-// read the rest of its 64 bytes (a load overlapping a masked store waits
-// for it to reach the cache: about 19 cycles on Ice Lake).
+// alignLongSpan aligns a span of at least alignedSpanVectors vectors.
+// Without slope gradients it aligns the output, unless the output is an
+// input: there the masked head's store would hold up the loads after it,
+// which read the rest of its 64 bytes (a load overlapping a masked store
+// waits for it to reach the cache: about 19 cycles on Ice Lake). With
+// them it aligns x, always, so that the sums, made of the same vectors,
+// are the same with dx and without, bit for bit.
 func (k *kernel) alignLongSpan(n, j GPVirtual) {
 	skip := newLabel("unaligned")
 	CMPQ(n, U32(alignedSpanVectors*k.lanes()))
 	JB(LabelRef(skip))
+	if k.v.Dalpha {
+		k.alignTo(k.gate, n, j)
+		Label(skip)
+		return
+	}
 	CMPQ(k.out, k.gate)
 	JE(LabelRef(skip))
 	if k.value != k.gate {
