@@ -22564,15 +22564,45 @@ span_done_1554:
 	JMP stored_1548
 
 cached_1547:
-	XORQ SI, SI
+	XORQ        SI, SI
+	CMPQ        BX, $0x00000080
+	JB          unaligned_1555
+	MOVQ        CX, DI
+	NEGQ        DI
+	ANDQ        $0x0000003f, DI
+	SHRQ        $0x02, DI
+	CMPQ        DI, BX
+	CMOVQGT     BX, DI
+	TESTQ       DI, DI
+	JE          aligned_1556
+	MOVQ        DI, R8
+	MOVQ        $-1, R9
+	BZHIQ       R8, R9, R8
+	KMOVW       R8, K1
+	VMOVUPS.Z   (CX)(SI*4), K1, Z10
+	VCMPPS      $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z   (DX)(SI*4), K1, Z10
+	VCVTPS2PD.Z (CX)(SI*4), K2, Z11
+	VCVTPS2PD.Z (DX)(SI*4), K2, Z12
+	VFMADD231PD Z12, Z11, K2, Z1
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(SI*4), K3, Z11
+	VCVTPS2PD.Z 32(DX)(SI*4), K3, Z12
+	VFMADD231PD Z12, Z11, K3, Z2
+	VMULPS      Z9, Z10, K2, Z10
+	VMOVUPS     Z10, K1, (AX)(SI*4)
+	MOVQ        DI, SI
+
+aligned_1556:
+unaligned_1555:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1556
+	JGT  single_1558
 
 	PCALIGN $64
 
-unrolled_1555:
+unrolled_1557:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22623,15 +22653,15 @@ unrolled_1555:
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1555
+	JLE         unrolled_1557
 
-single_1556:
+single_1558:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1558
+	JGT  remainder_1560
 
-single_loop_1557:
+single_loop_1559:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22646,11 +22676,11 @@ single_loop_1557:
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1557
+	JLE         single_loop_1559
 
-remainder_1558:
+remainder_1560:
 	SUBQ        SI, BX
-	JE          span_done_1559
+	JE          span_done_1561
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -22667,7 +22697,7 @@ remainder_1558:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1559:
+span_done_1561:
 stored_1548:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
@@ -22704,17 +22734,17 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1561
+	JB     cached_1563
 	CMPQ   R10, $0x00000800
-	JB     cached_1561
+	JB     cached_1563
 	CMPQ   AX, DX
-	JE     cached_1561
+	JE     cached_1563
 	CMPQ   AX, CX
-	JE     cached_1561
+	JE     cached_1563
 	CMPQ   BX, $0x00
-	JE     planes_done_1564
+	JE     planes_done_1566
 
-plane_1563:
+plane_1565:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -22732,7 +22762,7 @@ plane_1563:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1565
+	JE           aligned_1567
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -22751,13 +22781,13 @@ plane_1563:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1565:
+aligned_1567:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1567
+	JGT  single_1569
 
-unrolled_1566:
+unrolled_1568:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22808,15 +22838,15 @@ unrolled_1566:
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1566
+	JLE         unrolled_1568
 
-single_1567:
+single_1569:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1569
+	JGT  remainder_1571
 
-single_loop_1568:
+single_loop_1570:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22831,12 +22861,12 @@ single_loop_1568:
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1568
+	JLE         single_loop_1570
 
-remainder_1569:
+remainder_1571:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1570
+	JE          span_done_1572
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -22853,7 +22883,7 @@ remainder_1569:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1570:
+span_done_1572:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22877,17 +22907,17 @@ span_done_1570:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1563
+	JG            plane_1565
 
-planes_done_1564:
+planes_done_1566:
 	SFENCE
-	JMP stored_1562
+	JMP stored_1564
 
-cached_1561:
+cached_1563:
 	CMPQ BX, $0x00
-	JE   planes_done_1572
+	JE   planes_done_1574
 
-plane_1571:
+plane_1573:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -22898,12 +22928,42 @@ plane_1571:
 	VXORPS       Y7, Y7, Y7
 	VXORPS       Y8, Y8, Y8
 	XORQ         R12, R12
-	MOVQ         DI, R13
-	SUBQ         $0x00000040, R13
-	CMPQ         R12, R13
-	JGT          single_1574
+	CMPQ         DI, $0x00000080
+	JB           unaligned_1575
+	MOVQ         CX, R13
+	NEGQ         R13
+	ANDQ         $0x0000003f, R13
+	SHRQ         $0x02, R13
+	CMPQ         R13, DI
+	CMOVQGT      DI, R13
+	TESTQ        R13, R13
+	JE           aligned_1576
+	MOVQ         R13, R14
+	MOVQ         $-1, R15
+	BZHIQ        R14, R15, R14
+	KMOVW        R14, K1
+	VMOVUPS.Z    (CX)(R12*4), K1, Z10
+	VCMPPS       $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z    (DX)(R12*4), K1, Z10
+	VCVTPS2PD.Z  (CX)(R12*4), K2, Z11
+	VCVTPS2PD.Z  (DX)(R12*4), K2, Z12
+	VFMADD231PD  Z12, Z11, K2, Z1
+	KSHIFTRW     $0x08, K2, K3
+	VCVTPS2PD.Z  32(CX)(R12*4), K3, Z11
+	VCVTPS2PD.Z  32(DX)(R12*4), K3, Z12
+	VFMADD231PD  Z12, Z11, K3, Z2
+	VMULPS       Z9, Z10, K2, Z10
+	VMOVUPS      Z10, K1, (AX)(R12*4)
+	MOVQ         R13, R12
 
-unrolled_1573:
+aligned_1576:
+unaligned_1575:
+	MOVQ DI, R13
+	SUBQ $0x00000040, R13
+	CMPQ R12, R13
+	JGT  single_1578
+
+unrolled_1577:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22954,15 +23014,15 @@ unrolled_1573:
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1573
+	JLE         unrolled_1577
 
-single_1574:
+single_1578:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1576
+	JGT  remainder_1580
 
-single_loop_1575:
+single_loop_1579:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22977,12 +23037,12 @@ single_loop_1575:
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1575
+	JLE         single_loop_1579
 
-remainder_1576:
+remainder_1580:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1577
+	JE          span_done_1581
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -22999,7 +23059,7 @@ remainder_1576:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1577:
+span_done_1581:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23023,10 +23083,10 @@ span_done_1577:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1571
+	JG            plane_1573
 
-planes_done_1572:
-stored_1562:
+planes_done_1574:
+stored_1564:
 	VZEROUPPER
 	RET
 
@@ -23046,17 +23106,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1579
+	JB     cached_1583
 	CMPQ   R9, $0x00000800
-	JB     cached_1579
+	JB     cached_1583
 	CMPQ   AX, DX
-	JE     cached_1579
+	JE     cached_1583
 	CMPQ   AX, CX
-	JE     cached_1579
+	JE     cached_1583
 	CMPQ   BX, $0x00
-	JE     rows_done_1582
+	JE     rows_done_1586
 
-row_1581:
+row_1585:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -23068,7 +23128,7 @@ row_1581:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1583
+	JE          aligned_1587
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -23091,13 +23151,13 @@ row_1581:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1583:
+aligned_1587:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1585
+	JGT  single_1589
 
-unrolled_1584:
+unrolled_1588:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23164,15 +23224,15 @@ unrolled_1584:
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1584
+	JLE         unrolled_1588
 
-single_1585:
+single_1589:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1587
+	JGT  remainder_1591
 
-single_loop_1586:
+single_loop_1590:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23191,12 +23251,12 @@ single_loop_1586:
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1586
+	JLE         single_loop_1590
 
-remainder_1587:
+remainder_1591:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1588
+	JE          span_done_1592
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23217,34 +23277,68 @@ remainder_1587:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1588:
+span_done_1592:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1581
+	JG   row_1585
 
-rows_done_1582:
+rows_done_1586:
 	SFENCE
-	JMP stored_1580
+	JMP stored_1584
 
-cached_1579:
+cached_1583:
 	CMPQ BX, $0x00
-	JE   rows_done_1590
+	JE   rows_done_1594
 
-row_1589:
-	MOVQ    R8, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORQ    R10, R10
-	MOVQ    R9, R11
-	SUBQ    $0x00000040, R11
-	CMPQ    R10, R11
-	JGT     single_1592
+row_1593:
+	MOVQ        R8, R9
+	CMPQ        BX, R9
+	CMOVQLT     BX, R9
+	XORQ        R10, R10
+	CMPQ        R9, $0x00000080
+	JB          unaligned_1595
+	MOVQ        CX, R11
+	NEGQ        R11
+	ANDQ        $0x0000003f, R11
+	SHRQ        $0x02, R11
+	CMPQ        R11, R9
+	CMOVQGT     R9, R11
+	TESTQ       R11, R11
+	JE          aligned_1596
+	MOVQ        R11, R12
+	MOVQ        $-1, R13
+	BZHIQ       R12, R13, R12
+	KMOVW       R12, K1
+	VMOVUPS.Z   (CX)(R10*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (DX)(R10*4), K1, Z1
+	VCVTPS2PD.Z (CX)(R10*4), K2, Z2
+	VCVTPS2PD.Z (DX)(R10*4), K2, Z3
+	VMOVUPD.Z   (DI)(R10*8), K2, Z4
+	VFMADD231PD Z3, Z2, K2, Z4
+	VMOVUPD     Z4, K2, (DI)(R10*8)
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R10*4), K3, Z2
+	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z3
+	VMOVUPD.Z   64(DI)(R10*8), K3, Z4
+	VFMADD231PD Z3, Z2, K3, Z4
+	VMOVUPD     Z4, K3, 64(DI)(R10*8)
+	VMULPS      (SI)(R10*4), Z1, K2, Z1
+	VMOVUPS     Z1, K1, (AX)(R10*4)
+	MOVQ        R11, R10
 
-unrolled_1591:
+aligned_1596:
+unaligned_1595:
+	MOVQ R9, R11
+	SUBQ $0x00000040, R11
+	CMPQ R10, R11
+	JGT  single_1598
+
+unrolled_1597:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23311,15 +23405,15 @@ unrolled_1591:
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1591
+	JLE         unrolled_1597
 
-single_1592:
+single_1598:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1594
+	JGT  remainder_1600
 
-single_loop_1593:
+single_loop_1599:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23338,12 +23432,12 @@ single_loop_1593:
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1593
+	JLE         single_loop_1599
 
-remainder_1594:
+remainder_1600:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1595
+	JE          span_done_1601
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23364,17 +23458,17 @@ remainder_1594:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1595:
+span_done_1601:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1589
+	JG   row_1593
 
-rows_done_1590:
-stored_1580:
+rows_done_1594:
+stored_1584:
 	VZEROUPPER
 	RET
 
@@ -23397,36 +23491,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1596
+	JA     ring_segmented_1602
 	MOVQ   R10, R11
 
-ring_len_1597:
+ring_len_1603:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1598
+	JAE  ring_len_done_1604
 	ADDQ R10, R11
-	JMP  ring_len_1597
+	JMP  ring_len_1603
 
-ring_len_done_1598:
+ring_len_done_1604:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1599:
+ring_step_1605:
 	CMPQ R12, R11
-	JB   ring_step_done_1600
+	JB   ring_step_done_1606
 	SUBQ R11, R12
-	JMP  ring_step_1599
+	JMP  ring_step_1605
 
-ring_step_done_1600:
+ring_step_done_1606:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1601:
+ring_step_1607:
 	CMPQ R12, R11
-	JB   ring_step_done_1602
+	JB   ring_step_done_1608
 	SUBQ R11, R12
-	JMP  ring_step_1601
+	JMP  ring_step_1607
 
-ring_step_done_1602:
+ring_step_done_1608:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -23436,76 +23530,76 @@ ring_step_done_1602:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1603
+	JB      ring_short_1609
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1604
+	JNE     ring_planes_1610
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1606:
+ring_copy_1612:
 	CMPQ    R8, R12
-	JAE     ring_built_1605
+	JAE     ring_built_1611
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1607
+	JB      ring_copy_tail_1613
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1606
+	JNE     ring_copy_1612
 	XORQ    R10, R10
-	JMP     ring_copy_1606
+	JMP     ring_copy_1612
 
-ring_copy_tail_1607:
+ring_copy_tail_1613:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1606
+	JMP     ring_copy_1612
 
-ring_planes_1604:
+ring_planes_1610:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1608
+	JA   ring_long_planes_1614
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1609:
+ring_fill_1615:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1610
+	JGT          ring_fill_last_1616
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1611
+	JNE          ring_wrap_1617
 	XORQ         R10, R10
 
-ring_wrap_1611:
-	JMP ring_fill_1609
+ring_wrap_1617:
+	JMP ring_fill_1615
 
-ring_fill_last_1610:
+ring_fill_last_1616:
 	CMPQ         R13, R12
-	JAE          ring_built_1605
+	JAE          ring_built_1611
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1612
+	JNE          ring_wrap_1618
 	XORQ         R10, R10
 
-ring_wrap_1612:
-	JMP ring_fill_last_1610
+ring_wrap_1618:
+	JMP ring_fill_last_1616
 
-ring_long_planes_1608:
-ring_channel_1613:
+ring_long_planes_1614:
+ring_channel_1619:
 	CMPQ         R13, R12
-	JAE          ring_built_1605
+	JAE          ring_built_1611
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -23513,57 +23607,57 @@ ring_channel_1613:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1614:
+ring_plane_1620:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1614
+	JB      ring_plane_1620
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1615
+	JNE     ring_wrap_1621
 	XORQ    R10, R10
 
-ring_wrap_1615:
-	JMP ring_channel_1613
+ring_wrap_1621:
+	JMP ring_channel_1619
 
-ring_short_1603:
+ring_short_1609:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1616:
+ring_element_1622:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1617
+	JB   ring_element_next_1623
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1617
+	JB   ring_element_next_1623
 	XORQ R13, R13
 
-ring_element_next_1617:
+ring_element_next_1623:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1616
+	JB      ring_element_1622
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1618
+	JE      ring_exact_1624
 	SUBQ    R10, R8
 
-ring_exact_1618:
+ring_exact_1624:
 	MOVQ R8, R9
 
-ring_repeat_1619:
+ring_repeat_1625:
 	CMPQ    R9, R12
-	JAE     ring_built_1605
+	JAE     ring_built_1611
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1619
+	JMP     ring_repeat_1625
 
-ring_built_1605:
+ring_built_1611:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -23579,22 +23673,22 @@ ring_built_1605:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1620:
+sums_zero_1626:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1621
+	JAE     sums_zeroed_1627
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1620
+	JMP     sums_zero_1626
 
-sums_zeroed_1621:
+sums_zeroed_1627:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1623
+	JGT  single_1629
 
-unrolled_1622:
+unrolled_1628:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -23665,15 +23759,15 @@ unrolled_1622:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
 	CMPQ        R9, R10
-	JLE         unrolled_1622
+	JLE         unrolled_1628
 
-single_1623:
+single_1629:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1625
+	JGT  remainder_1631
 
-single_loop_1624:
+single_loop_1630:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -23696,11 +23790,11 @@ single_loop_1624:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         single_loop_1624
+	JLE         single_loop_1630
 
-remainder_1625:
+remainder_1631:
 	SUBQ        R9, DI
-	JE          span_done_1626
+	JE          span_done_1632
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -23721,78 +23815,78 @@ remainder_1625:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1626:
+span_done_1632:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1628
+	JLE   fold_ext_done_1634
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1629
+	JA    fold_ext_scalar_1635
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1627:
+fold_ext_1633:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1628
+	JBE     fold_ext_done_1634
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1627
+	JMP     fold_ext_1633
 
-fold_ext_scalar_1629:
+fold_ext_scalar_1635:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1630:
+fold_ext_element_1636:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1631
+	JBE    fold_ext_element_done_1637
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1630
+	JMP    fold_ext_element_1636
 
-fold_ext_element_done_1631:
-fold_ext_done_1628:
-fold_1632:
+fold_ext_element_done_1637:
+fold_ext_done_1634:
+fold_1638:
 	CMPQ   DX, AX
-	JBE    fold_done_1633
+	JBE    fold_done_1639
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1632
+	JMP    fold_1638
 
-fold_done_1633:
+fold_done_1639:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1634
+	JNE  sums_planes_1640
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1636:
+sums_vector_1642:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1637
+	JGT       sums_scalar_1643
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1636
+	JMP       sums_vector_1642
 
-sums_scalar_1637:
+sums_scalar_1643:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1635
+	JE        sums_done_1641
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -23800,18 +23894,18 @@ sums_scalar_1637:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1637
+	JMP       sums_scalar_1643
 
-sums_planes_1634:
+sums_planes_1640:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1638:
+sums_group_1644:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1640
+	JB     sums_single_1646
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23820,7 +23914,7 @@ sums_group_1638:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1639:
+sums_group_plane_1645:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -23829,7 +23923,7 @@ sums_group_plane_1639:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1639
+	JB        sums_group_plane_1645
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -23854,32 +23948,32 @@ sums_group_plane_1639:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1638
+	JMP       sums_group_1644
 
-sums_single_1640:
+sums_single_1646:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1635
+	JE     sums_done_1641
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1641:
+sums_single_plane_1647:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1641
+	JB        sums_single_plane_1647
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1640
+	JMP       sums_single_1646
 
-sums_done_1635:
+sums_done_1641:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1596:
+ring_segmented_1602:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -23889,7 +23983,7 @@ ring_segmented_1596:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1643:
+ring_block_1649:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -23905,33 +23999,33 @@ ring_block_1643:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1644:
+ring_len_1650:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1645
+	JAE  ring_len_done_1651
 	ADDQ DI, R8
-	JMP  ring_len_1644
+	JMP  ring_len_1650
 
-ring_len_done_1645:
+ring_len_done_1651:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1646:
+ring_step_1652:
 	CMPQ R9, R8
-	JB   ring_step_done_1647
+	JB   ring_step_done_1653
 	SUBQ R8, R9
-	JMP  ring_step_1646
+	JMP  ring_step_1652
 
-ring_step_done_1647:
+ring_step_done_1653:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1648:
+ring_step_1654:
 	CMPQ R9, R8
-	JB   ring_step_done_1649
+	JB   ring_step_done_1655
 	SUBQ R8, R9
-	JMP  ring_step_1648
+	JMP  ring_step_1654
 
-ring_step_done_1649:
+ring_step_done_1655:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -23942,76 +24036,76 @@ ring_step_done_1649:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1650
+	JB      ring_short_1656
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1651
+	JNE     ring_planes_1657
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1653:
+ring_copy_1659:
 	CMPQ    DI, R9
-	JAE     ring_built_1652
+	JAE     ring_built_1658
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1654
+	JB      ring_copy_tail_1660
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1653
+	JNE     ring_copy_1659
 	XORQ    R10, R10
-	JMP     ring_copy_1653
+	JMP     ring_copy_1659
 
-ring_copy_tail_1654:
+ring_copy_tail_1660:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1653
+	JMP     ring_copy_1659
 
-ring_planes_1651:
+ring_planes_1657:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1655
+	JA   ring_long_planes_1661
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1656:
+ring_fill_1662:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1657
+	JGT          ring_fill_last_1663
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1658
+	JNE          ring_wrap_1664
 	XORQ         DI, DI
 
-ring_wrap_1658:
-	JMP ring_fill_1656
+ring_wrap_1664:
+	JMP ring_fill_1662
 
-ring_fill_last_1657:
+ring_fill_last_1663:
 	CMPQ         R10, R9
-	JAE          ring_built_1652
+	JAE          ring_built_1658
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1659
+	JNE          ring_wrap_1665
 	XORQ         DI, DI
 
-ring_wrap_1659:
-	JMP ring_fill_last_1657
+ring_wrap_1665:
+	JMP ring_fill_last_1663
 
-ring_long_planes_1655:
-ring_channel_1660:
+ring_long_planes_1661:
+ring_channel_1666:
 	CMPQ         R10, R9
-	JAE          ring_built_1652
+	JAE          ring_built_1658
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -24019,57 +24113,57 @@ ring_channel_1660:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1661:
+ring_plane_1667:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1661
+	JB      ring_plane_1667
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1662
+	JNE     ring_wrap_1668
 	XORQ    DI, DI
 
-ring_wrap_1662:
-	JMP ring_channel_1660
+ring_wrap_1668:
+	JMP ring_channel_1666
 
-ring_short_1650:
+ring_short_1656:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1663:
+ring_element_1669:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1664
+	JB   ring_element_next_1670
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1664
+	JB   ring_element_next_1670
 	XORQ R10, R10
 
-ring_element_next_1664:
+ring_element_next_1670:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1663
+	JB      ring_element_1669
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1665
+	JE      ring_exact_1671
 	SUBQ    DI, SI
 
-ring_exact_1665:
+ring_exact_1671:
 	MOVQ SI, DI
 
-ring_repeat_1666:
+ring_repeat_1672:
 	CMPQ    DI, R9
-	JAE     ring_built_1652
+	JAE     ring_built_1658
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1666
+	JMP     ring_repeat_1672
 
-ring_built_1652:
+ring_built_1658:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -24095,26 +24189,26 @@ ring_built_1652:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1667:
+sums_zero_1673:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1668
+	JAE     sums_zeroed_1674
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1667
+	JMP     sums_zero_1673
 
-sums_zeroed_1668:
-ring_row_1669:
+sums_zeroed_1674:
+ring_row_1675:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1670
+	JE   ring_rows_done_1676
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1672
+	JGT  single_1678
 
-unrolled_1671:
+unrolled_1677:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -24185,15 +24279,15 @@ unrolled_1671:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1671
+	JLE         unrolled_1677
 
-single_1672:
+single_1678:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1674
+	JGT  remainder_1680
 
-single_loop_1673:
+single_loop_1679:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -24216,11 +24310,11 @@ single_loop_1673:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1673
+	JLE         single_loop_1679
 
-remainder_1674:
+remainder_1680:
 	SUBQ        R10, R9
-	JE          span_done_1675
+	JE          span_done_1681
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -24241,7 +24335,7 @@ remainder_1674:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1675:
+span_done_1681:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -24249,9 +24343,9 @@ span_done_1675:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1669
+	JMP   ring_row_1675
 
-ring_rows_done_1670:
+ring_rows_done_1676:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -24259,71 +24353,71 @@ ring_rows_done_1670:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1677
+	JLE  fold_ext_done_1683
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1678
+	JA   fold_ext_scalar_1684
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1676:
+fold_ext_1682:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1677
+	JBE     fold_ext_done_1683
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1676
+	JMP     fold_ext_1682
 
-fold_ext_scalar_1678:
+fold_ext_scalar_1684:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1679:
+fold_ext_element_1685:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1680
+	JBE    fold_ext_element_done_1686
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1679
+	JMP    fold_ext_element_1685
 
-fold_ext_element_done_1680:
-fold_ext_done_1677:
-fold_1681:
+fold_ext_element_done_1686:
+fold_ext_done_1683:
+fold_1687:
 	CMPQ   DI, SI
-	JBE    fold_done_1682
+	JBE    fold_done_1688
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1681
+	JMP    fold_1687
 
-fold_done_1682:
+fold_done_1688:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1683
+	JNE  sums_planes_1689
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1685:
+sums_vector_1691:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1686
+	JGT       sums_scalar_1692
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1685
+	JMP       sums_vector_1691
 
-sums_scalar_1686:
+sums_scalar_1692:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1684
+	JE        sums_done_1690
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -24331,18 +24425,18 @@ sums_scalar_1686:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1686
+	JMP       sums_scalar_1692
 
-sums_planes_1683:
+sums_planes_1689:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1687:
+sums_group_1693:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1689
+	JB     sums_single_1695
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24351,7 +24445,7 @@ sums_group_1687:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1688:
+sums_group_plane_1694:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -24360,7 +24454,7 @@ sums_group_plane_1688:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1688
+	JB        sums_group_plane_1694
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -24385,32 +24479,32 @@ sums_group_plane_1688:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1687
+	JMP       sums_group_1693
 
-sums_single_1689:
+sums_single_1695:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1684
+	JE     sums_done_1690
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1690:
+sums_single_plane_1696:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1690
+	JB        sums_single_plane_1696
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1689
+	JMP       sums_single_1695
 
-sums_done_1684:
+sums_done_1690:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1643
+	JMP  ring_block_1649
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -24428,11 +24522,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1691
+	JB           cached_1697
 	CMPQ         AX, DX
-	JE           cached_1691
+	JE           cached_1697
 	CMPQ         AX, CX
-	JE           cached_1691
+	JE           cached_1697
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -24441,7 +24535,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1693
+	JE           aligned_1699
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -24453,15 +24547,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1693:
+aligned_1699:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1695
+	JGT  single_1701
 
 	PCALIGN $64
 
-unrolled_1694:
+unrolled_1700:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -24484,15 +24578,15 @@ unrolled_1694:
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
 	CMPQ     SI, DI
-	JLE      unrolled_1694
+	JLE      unrolled_1700
 
-single_1695:
+single_1701:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1697
+	JGT  remainder_1703
 
-single_loop_1696:
+single_loop_1702:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -24500,11 +24594,11 @@ single_loop_1696:
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      single_loop_1696
+	JLE      single_loop_1702
 
-remainder_1697:
+remainder_1703:
 	SUBQ      SI, BX
-	JE        span_done_1698
+	JE        span_done_1704
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -24514,18 +24608,18 @@ remainder_1697:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1698:
+span_done_1704:
 	SFENCE
-	JMP stored_1692
+	JMP stored_1698
 
-cached_1691:
+cached_1697:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000080
-	JB        unaligned_1699
+	JB        unaligned_1705
 	CMPQ      AX, CX
-	JE        unaligned_1699
+	JE        unaligned_1705
 	CMPQ      AX, DX
-	JE        unaligned_1699
+	JE        unaligned_1705
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -24533,7 +24627,7 @@ cached_1691:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_1700
+	JE        aligned_1706
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -24545,16 +24639,16 @@ cached_1691:
 	VMOVUPS   Z2, K1, (AX)(SI*4)
 	MOVQ      DI, SI
 
-aligned_1700:
-unaligned_1699:
+aligned_1706:
+unaligned_1705:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1702
+	JGT  single_1708
 
 	PCALIGN $64
 
-unrolled_1701:
+unrolled_1707:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -24577,15 +24671,15 @@ unrolled_1701:
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	CMPQ    SI, DI
-	JLE     unrolled_1701
+	JLE     unrolled_1707
 
-single_1702:
+single_1708:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1704
+	JGT  remainder_1710
 
-single_loop_1703:
+single_loop_1709:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -24593,11 +24687,11 @@ single_loop_1703:
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, DI
-	JLE     single_loop_1703
+	JLE     single_loop_1709
 
-remainder_1704:
+remainder_1710:
 	SUBQ      SI, BX
-	JE        span_done_1705
+	JE        span_done_1711
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -24607,8 +24701,8 @@ remainder_1704:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1705:
-stored_1692:
+span_done_1711:
+stored_1698:
 	VZEROUPPER
 	RET
 
@@ -24627,11 +24721,11 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ         $0x02, R9
 	XORQ         R10, R10
 	CMPQ         SI, $0x00000010
-	JB           aligned_planes_general_1707
+	JB           aligned_planes_general_1713
 	CMPQ         SI, $0x00000080
-	JA           aligned_planes_general_1707
+	JA           aligned_planes_general_1713
 	CMPQ         BX, $0x00
-	JE           planes_end_1706
+	JE           planes_end_1712
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R9, R9
 	MOVQ         AX, R11
@@ -24641,7 +24735,7 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1708
+	JE           aligned_1714
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -24653,16 +24747,16 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	VMOVUPS      Z2, K1, (AX)(R9*4)
 	MOVQ         R11, R9
 
-aligned_1708:
+aligned_1714:
 	MOVQ SI, R11
 
-aligned_plane_1709:
+aligned_plane_1715:
 	MOVQ R11, R12
 	SUBQ $0x00000010, R12
 	CMPQ R9, R12
-	JG   aligned_boundary_1711
+	JG   aligned_boundary_1717
 
-aligned_whole_1710:
+aligned_whole_1716:
 	VMOVUPS (CX)(R9*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R9*4), Z2
@@ -24670,13 +24764,13 @@ aligned_whole_1710:
 	VMOVUPS Z2, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_1710
+	JLE     aligned_whole_1716
 
-aligned_boundary_1711:
+aligned_boundary_1717:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_1713
+	JAE          aligned_last_1719
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -24684,7 +24778,7 @@ aligned_boundary_1711:
 	VBROADCASTSS (R8)(R10*4), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JE           aligned_next_1712
+	JE           aligned_next_1718
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
 	KMOVW        R12, K1
@@ -24696,13 +24790,13 @@ aligned_boundary_1711:
 	VMOVUPS      Z1, (AX)(R9*4)
 	ADDQ         $0x00000010, R9
 
-aligned_next_1712:
+aligned_next_1718:
 	VMOVUPS Z2, Z1
-	JMP     aligned_plane_1709
+	JMP     aligned_plane_1715
 
-aligned_last_1713:
+aligned_last_1719:
 	TESTQ     R12, R12
-	JE        aligned_done_1714
+	JE        aligned_done_1720
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -24712,14 +24806,14 @@ aligned_last_1713:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(R9*4)
 
-aligned_done_1714:
-	JMP planes_end_1706
+aligned_done_1720:
+	JMP planes_end_1712
 
-aligned_planes_general_1707:
+aligned_planes_general_1713:
 	CMPQ  SI, $0x00000080
-	JA    short_planes_general_1715
+	JA    short_planes_general_1721
 	CMPQ  BX, $0x00
-	JE    planes_end_1706
+	JE    planes_end_1712
 	MOVQ  SI, R11
 	DECQ  R11
 	SHRQ  $0x04, R11
@@ -24732,24 +24826,24 @@ aligned_planes_general_1707:
 	KMOVW R12, K1
 	XORQ  R12, R12
 	CMPQ  R11, $0x00
-	JE    short_planes_0_1716
+	JE    short_planes_0_1722
 	CMPQ  R11, $0x01
-	JE    short_planes_1_1717
+	JE    short_planes_1_1723
 	CMPQ  R11, $0x02
-	JE    short_planes_2_1718
+	JE    short_planes_2_1724
 	CMPQ  R11, $0x03
-	JE    short_planes_3_1719
+	JE    short_planes_3_1725
 	CMPQ  R11, $0x04
-	JE    short_planes_4_1720
+	JE    short_planes_4_1726
 	CMPQ  R11, $0x05
-	JE    short_planes_5_1721
+	JE    short_planes_5_1727
 	CMPQ  R11, $0x06
-	JE    short_planes_6_1722
+	JE    short_planes_6_1728
 	CMPQ  R11, $0x07
-	JE    short_planes_7_1723
-	JMP   short_planes_general_1715
+	JE    short_planes_7_1729
+	JMP   short_planes_general_1721
 
-short_planes_0_1716:
+short_planes_0_1722:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS.Z    (CX)(R12*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
@@ -24764,10 +24858,10 @@ short_planes_0_1716:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_0_1716
-	JMP          planes_end_1706
+	JG           short_planes_0_1722
+	JMP          planes_end_1712
 
-short_planes_1_1717:
+short_planes_1_1723:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24787,10 +24881,10 @@ short_planes_1_1717:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_1_1717
-	JMP          planes_end_1706
+	JG           short_planes_1_1723
+	JMP          planes_end_1712
 
-short_planes_2_1718:
+short_planes_2_1724:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24815,10 +24909,10 @@ short_planes_2_1718:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_2_1718
-	JMP          planes_end_1706
+	JG           short_planes_2_1724
+	JMP          planes_end_1712
 
-short_planes_3_1719:
+short_planes_3_1725:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24848,10 +24942,10 @@ short_planes_3_1719:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_3_1719
-	JMP          planes_end_1706
+	JG           short_planes_3_1725
+	JMP          planes_end_1712
 
-short_planes_4_1720:
+short_planes_4_1726:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24886,10 +24980,10 @@ short_planes_4_1720:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_4_1720
-	JMP          planes_end_1706
+	JG           short_planes_4_1726
+	JMP          planes_end_1712
 
-short_planes_5_1721:
+short_planes_5_1727:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24929,10 +25023,10 @@ short_planes_5_1721:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_5_1721
-	JMP          planes_end_1706
+	JG           short_planes_5_1727
+	JMP          planes_end_1712
 
-short_planes_6_1722:
+short_planes_6_1728:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -24977,10 +25071,10 @@ short_planes_6_1722:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_6_1722
-	JMP          planes_end_1706
+	JG           short_planes_6_1728
+	JMP          planes_end_1712
 
-short_planes_7_1723:
+short_planes_7_1729:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS      (CX)(R12*4), Z2
 	VCMPPS       $0x1a, Z0, Z2, K2
@@ -25030,24 +25124,24 @@ short_planes_7_1723:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_7_1723
-	JMP          planes_end_1706
+	JG           short_planes_7_1729
+	JMP          planes_end_1712
 
-short_planes_general_1715:
+short_planes_general_1721:
 	MOVQ BX, R11
 	SHLQ $0x02, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_1724
+	JB   cached_1730
 	CMPQ R9, $0x00000800
-	JB   cached_1724
+	JB   cached_1730
 	CMPQ AX, DX
-	JE   cached_1724
+	JE   cached_1730
 	CMPQ AX, CX
-	JE   cached_1724
+	JE   cached_1730
 	CMPQ BX, $0x00
-	JE   planes_done_1727
+	JE   planes_done_1733
 
-plane_1726:
+plane_1732:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -25057,7 +25151,7 @@ plane_1726:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1728
+	JE           aligned_1734
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -25069,13 +25163,13 @@ plane_1726:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1728:
+aligned_1734:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1730
+	JGT  single_1736
 
-unrolled_1729:
+unrolled_1735:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -25098,15 +25192,15 @@ unrolled_1729:
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
 	CMPQ     R11, R12
-	JLE      unrolled_1729
+	JLE      unrolled_1735
 
-single_1730:
+single_1736:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1732
+	JGT  remainder_1738
 
-single_loop_1731:
+single_loop_1737:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -25114,12 +25208,12 @@ single_loop_1731:
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
 	CMPQ     R11, R12
-	JLE      single_loop_1731
+	JLE      single_loop_1737
 
-remainder_1732:
+remainder_1738:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1733
+	JE        span_done_1739
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -25129,7 +25223,7 @@ remainder_1732:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1733:
+span_done_1739:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -25138,25 +25232,25 @@ span_done_1733:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1726
+	JG      plane_1732
 
-planes_done_1727:
+planes_done_1733:
 	SFENCE
-	JMP stored_1725
+	JMP stored_1731
 
-cached_1724:
+cached_1730:
 	CMPQ BX, $0x00
-	JE   planes_done_1735
+	JE   planes_done_1741
 
-plane_1734:
+plane_1740:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000080
-	JB           unaligned_1736
+	JB           unaligned_1742
 	CMPQ         AX, CX
-	JE           unaligned_1736
+	JE           unaligned_1742
 	CMPQ         AX, DX
-	JE           unaligned_1736
+	JE           unaligned_1742
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -25164,7 +25258,7 @@ plane_1734:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1737
+	JE           aligned_1743
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -25176,14 +25270,14 @@ plane_1734:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1737:
-unaligned_1736:
+aligned_1743:
+unaligned_1742:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1739
+	JGT  single_1745
 
-unrolled_1738:
+unrolled_1744:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -25206,15 +25300,15 @@ unrolled_1738:
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R12
-	JLE     unrolled_1738
+	JLE     unrolled_1744
 
-single_1739:
+single_1745:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1741
+	JGT  remainder_1747
 
-single_loop_1740:
+single_loop_1746:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -25222,12 +25316,12 @@ single_loop_1740:
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     single_loop_1740
+	JLE     single_loop_1746
 
-remainder_1741:
+remainder_1747:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1742
+	JE        span_done_1748
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -25237,7 +25331,7 @@ remainder_1741:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1742:
+span_done_1748:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -25246,11 +25340,11 @@ span_done_1742:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1734
+	JG      plane_1740
 
-planes_done_1735:
-stored_1725:
-planes_end_1706:
+planes_done_1741:
+stored_1731:
+planes_end_1712:
 	VZEROUPPER
 	RET
 
@@ -25269,17 +25363,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1744
+	JB     cached_1750
 	CMPQ   R8, $0x00000800
-	JB     cached_1744
+	JB     cached_1750
 	CMPQ   AX, DX
-	JE     cached_1744
+	JE     cached_1750
 	CMPQ   AX, CX
-	JE     cached_1744
+	JE     cached_1750
 	CMPQ   BX, $0x00
-	JE     rows_done_1747
+	JE     rows_done_1753
 
-row_1746:
+row_1752:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -25291,7 +25385,7 @@ row_1746:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1748
+	JE        aligned_1754
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -25303,13 +25397,13 @@ row_1746:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1748:
+aligned_1754:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1750
+	JGT  single_1756
 
-unrolled_1749:
+unrolled_1755:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -25332,15 +25426,15 @@ unrolled_1749:
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
 	CMPQ     R9, R10
-	JLE      unrolled_1749
+	JLE      unrolled_1755
 
-single_1750:
+single_1756:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1752
+	JGT  remainder_1758
 
-single_loop_1751:
+single_loop_1757:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -25348,12 +25442,12 @@ single_loop_1751:
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
 	CMPQ     R9, R10
-	JLE      single_loop_1751
+	JLE      single_loop_1757
 
-remainder_1752:
+remainder_1758:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1753
+	JE        span_done_1759
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -25363,34 +25457,34 @@ remainder_1752:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1753:
+span_done_1759:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1746
+	JG   row_1752
 
-rows_done_1747:
+rows_done_1753:
 	SFENCE
-	JMP stored_1745
+	JMP stored_1751
 
-cached_1744:
+cached_1750:
 	CMPQ BX, $0x00
-	JE   rows_done_1755
+	JE   rows_done_1761
 
-row_1754:
+row_1760:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000080
-	JB        unaligned_1756
+	JB        unaligned_1762
 	CMPQ      AX, CX
-	JE        unaligned_1756
+	JE        unaligned_1762
 	CMPQ      AX, DX
-	JE        unaligned_1756
+	JE        unaligned_1762
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -25398,7 +25492,7 @@ row_1754:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1757
+	JE        aligned_1763
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -25410,14 +25504,14 @@ row_1754:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1757:
-unaligned_1756:
+aligned_1763:
+unaligned_1762:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1759
+	JGT  single_1765
 
-unrolled_1758:
+unrolled_1764:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -25440,15 +25534,15 @@ unrolled_1758:
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1758
+	JLE     unrolled_1764
 
-single_1759:
+single_1765:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1761
+	JGT  remainder_1767
 
-single_loop_1760:
+single_loop_1766:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -25456,12 +25550,12 @@ single_loop_1760:
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1760
+	JLE     single_loop_1766
 
-remainder_1761:
+remainder_1767:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1762
+	JE        span_done_1768
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -25471,17 +25565,17 @@ remainder_1761:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1762:
+span_done_1768:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1754
+	JG   row_1760
 
-rows_done_1755:
-stored_1745:
+rows_done_1761:
+stored_1751:
 	VZEROUPPER
 	RET
 
@@ -25501,36 +25595,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1763
+	JA     ring_segmented_1769
 	MOVQ   R9, R10
 
-ring_len_1764:
+ring_len_1770:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1765
+	JAE  ring_len_done_1771
 	ADDQ R9, R10
-	JMP  ring_len_1764
+	JMP  ring_len_1770
 
-ring_len_done_1765:
+ring_len_done_1771:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1766:
+ring_step_1772:
 	CMPQ R11, R10
-	JB   ring_step_done_1767
+	JB   ring_step_done_1773
 	SUBQ R10, R11
-	JMP  ring_step_1766
+	JMP  ring_step_1772
 
-ring_step_done_1767:
+ring_step_done_1773:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1768:
+ring_step_1774:
 	CMPQ R11, R10
-	JB   ring_step_done_1769
+	JB   ring_step_done_1775
 	SUBQ R10, R11
-	JMP  ring_step_1768
+	JMP  ring_step_1774
 
-ring_step_done_1769:
+ring_step_done_1775:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -25540,76 +25634,76 @@ ring_step_done_1769:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1770
+	JB      ring_short_1776
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1771
+	JNE     ring_planes_1777
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1773:
+ring_copy_1779:
 	CMPQ    AX, R11
-	JAE     ring_built_1772
+	JAE     ring_built_1778
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1774
+	JB      ring_copy_tail_1780
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1773
+	JNE     ring_copy_1779
 	XORQ    R9, R9
-	JMP     ring_copy_1773
+	JMP     ring_copy_1779
 
-ring_copy_tail_1774:
+ring_copy_tail_1780:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1773
+	JMP     ring_copy_1779
 
-ring_planes_1771:
+ring_planes_1777:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1775
+	JA   ring_long_planes_1781
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1776:
+ring_fill_1782:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1777
+	JGT          ring_fill_last_1783
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1778
+	JNE          ring_wrap_1784
 	XORQ         R9, R9
 
-ring_wrap_1778:
-	JMP ring_fill_1776
+ring_wrap_1784:
+	JMP ring_fill_1782
 
-ring_fill_last_1777:
+ring_fill_last_1783:
 	CMPQ         R12, R11
-	JAE          ring_built_1772
+	JAE          ring_built_1778
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1779
+	JNE          ring_wrap_1785
 	XORQ         R9, R9
 
-ring_wrap_1779:
-	JMP ring_fill_last_1777
+ring_wrap_1785:
+	JMP ring_fill_last_1783
 
-ring_long_planes_1775:
-ring_channel_1780:
+ring_long_planes_1781:
+ring_channel_1786:
 	CMPQ         R12, R11
-	JAE          ring_built_1772
+	JAE          ring_built_1778
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -25617,57 +25711,57 @@ ring_channel_1780:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1781:
+ring_plane_1787:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1781
+	JB      ring_plane_1787
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1782
+	JNE     ring_wrap_1788
 	XORQ    R9, R9
 
-ring_wrap_1782:
-	JMP ring_channel_1780
+ring_wrap_1788:
+	JMP ring_channel_1786
 
-ring_short_1770:
+ring_short_1776:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1783:
+ring_element_1789:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1784
+	JB   ring_element_next_1790
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1784
+	JB   ring_element_next_1790
 	XORQ R12, R12
 
-ring_element_next_1784:
+ring_element_next_1790:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1783
+	JB      ring_element_1789
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1785
+	JE      ring_exact_1791
 	SUBQ    R9, AX
 
-ring_exact_1785:
+ring_exact_1791:
 	MOVQ AX, DX
 
-ring_repeat_1786:
+ring_repeat_1792:
 	CMPQ    DX, R11
-	JAE     ring_built_1772
+	JAE     ring_built_1778
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1786
+	JMP     ring_repeat_1792
 
-ring_built_1772:
+ring_built_1778:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -25676,9 +25770,9 @@ ring_built_1772:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ DX, R9
-	JGT  single_1788
+	JGT  single_1794
 
-unrolled_1787:
+unrolled_1793:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -25705,15 +25799,15 @@ unrolled_1787:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R9
-	JLE     unrolled_1787
+	JLE     unrolled_1793
 
-single_1788:
+single_1794:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  remainder_1790
+	JGT  remainder_1796
 
-single_loop_1789:
+single_loop_1795:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -25725,11 +25819,11 @@ single_loop_1789:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R9
-	JLE     single_loop_1789
+	JLE     single_loop_1795
 
-remainder_1790:
+remainder_1796:
 	SUBQ      DX, DI
-	JE        span_done_1791
+	JE        span_done_1797
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -25739,10 +25833,10 @@ remainder_1790:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1791:
+span_done_1797:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1763:
+ring_segmented_1769:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -25752,11 +25846,11 @@ ring_segmented_1763:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1792
+	JE   ring_rows_1798
 
-ring_segment_1793:
+ring_segment_1799:
 	CMPQ    DI, $0x00
-	JE      ring_done_1794
+	JE      ring_done_1800
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -25773,33 +25867,33 @@ ring_segment_1793:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1795:
+ring_len_1801:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1796
+	JAE  ring_len_done_1802
 	ADDQ R10, R12
-	JMP  ring_len_1795
+	JMP  ring_len_1801
 
-ring_len_done_1796:
+ring_len_done_1802:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1797:
+ring_step_1803:
 	CMPQ R13, R12
-	JB   ring_step_done_1798
+	JB   ring_step_done_1804
 	SUBQ R12, R13
-	JMP  ring_step_1797
+	JMP  ring_step_1803
 
-ring_step_done_1798:
+ring_step_done_1804:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1799:
+ring_step_1805:
 	CMPQ R13, R12
-	JB   ring_step_done_1800
+	JB   ring_step_done_1806
 	SUBQ R12, R13
-	JMP  ring_step_1799
+	JMP  ring_step_1805
 
-ring_step_done_1800:
+ring_step_done_1806:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -25809,76 +25903,76 @@ ring_step_done_1800:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1801
+	JB      ring_short_1807
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1802
+	JNE     ring_planes_1808
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1804:
+ring_copy_1810:
 	CMPQ    R9, AX
-	JAE     ring_built_1803
+	JAE     ring_built_1809
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1805
+	JB      ring_copy_tail_1811
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1804
+	JNE     ring_copy_1810
 	XORQ    R10, R10
-	JMP     ring_copy_1804
+	JMP     ring_copy_1810
 
-ring_copy_tail_1805:
+ring_copy_tail_1811:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1804
+	JMP     ring_copy_1810
 
-ring_planes_1802:
+ring_planes_1808:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1806
+	JA   ring_long_planes_1812
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1807:
+ring_fill_1813:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1808
+	JGT          ring_fill_last_1814
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1809
+	JNE          ring_wrap_1815
 	XORQ         R10, R10
 
-ring_wrap_1809:
-	JMP ring_fill_1807
+ring_wrap_1815:
+	JMP ring_fill_1813
 
-ring_fill_last_1808:
+ring_fill_last_1814:
 	CMPQ         R12, AX
-	JAE          ring_built_1803
+	JAE          ring_built_1809
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1810
+	JNE          ring_wrap_1816
 	XORQ         R10, R10
 
-ring_wrap_1810:
-	JMP ring_fill_last_1808
+ring_wrap_1816:
+	JMP ring_fill_last_1814
 
-ring_long_planes_1806:
-ring_channel_1811:
+ring_long_planes_1812:
+ring_channel_1817:
 	CMPQ         R12, AX
-	JAE          ring_built_1803
+	JAE          ring_built_1809
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -25886,57 +25980,57 @@ ring_channel_1811:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1812:
+ring_plane_1818:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1812
+	JB      ring_plane_1818
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1813
+	JNE     ring_wrap_1819
 	XORQ    R10, R10
 
-ring_wrap_1813:
-	JMP ring_channel_1811
+ring_wrap_1819:
+	JMP ring_channel_1817
 
-ring_short_1801:
+ring_short_1807:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1814:
+ring_element_1820:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1815
+	JB   ring_element_next_1821
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1815
+	JB   ring_element_next_1821
 	XORQ R12, R12
 
-ring_element_next_1815:
+ring_element_next_1821:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1814
+	JB      ring_element_1820
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1816
+	JE      ring_exact_1822
 	SUBQ    R10, DX
 
-ring_exact_1816:
+ring_exact_1822:
 	MOVQ DX, R9
 
-ring_repeat_1817:
+ring_repeat_1823:
 	CMPQ    R9, AX
-	JAE     ring_built_1803
+	JAE     ring_built_1809
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1817
+	JMP     ring_repeat_1823
 
-ring_built_1803:
+ring_built_1809:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -25946,9 +26040,9 @@ ring_built_1803:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1819
+	JGT  single_1825
 
-unrolled_1818:
+unrolled_1824:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25975,15 +26069,15 @@ unrolled_1818:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1818
+	JLE     unrolled_1824
 
-single_1819:
+single_1825:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1821
+	JGT  remainder_1827
 
-single_loop_1820:
+single_loop_1826:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25995,11 +26089,11 @@ single_loop_1820:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1820
+	JLE     single_loop_1826
 
-remainder_1821:
+remainder_1827:
 	SUBQ      R9, DX
-	JE        span_done_1822
+	JE        span_done_1828
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -26009,7 +26103,7 @@ remainder_1821:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1822:
+span_done_1828:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -26021,18 +26115,18 @@ span_done_1822:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1823
+	JNE  ring_next_1829
 	XORQ AX, AX
 
-ring_next_1823:
+ring_next_1829:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1793
+	JMP  ring_segment_1799
 
-ring_done_1794:
+ring_done_1800:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1792:
-ring_block_1824:
+ring_rows_1798:
+ring_block_1830:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -26048,33 +26142,33 @@ ring_block_1824:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1825:
+ring_len_1831:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1826
+	JAE  ring_len_done_1832
 	ADDQ BX, SI
-	JMP  ring_len_1825
+	JMP  ring_len_1831
 
-ring_len_done_1826:
+ring_len_done_1832:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1827:
+ring_step_1833:
 	CMPQ DI, SI
-	JB   ring_step_done_1828
+	JB   ring_step_done_1834
 	SUBQ SI, DI
-	JMP  ring_step_1827
+	JMP  ring_step_1833
 
-ring_step_done_1828:
+ring_step_done_1834:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1829:
+ring_step_1835:
 	CMPQ DI, SI
-	JB   ring_step_done_1830
+	JB   ring_step_done_1836
 	SUBQ SI, DI
-	JMP  ring_step_1829
+	JMP  ring_step_1835
 
-ring_step_done_1830:
+ring_step_done_1836:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -26085,76 +26179,76 @@ ring_step_done_1830:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1831
+	JB      ring_short_1837
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1832
+	JNE     ring_planes_1838
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1834:
+ring_copy_1840:
 	CMPQ    BX, DI
-	JAE     ring_built_1833
+	JAE     ring_built_1839
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1835
+	JB      ring_copy_tail_1841
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1834
+	JNE     ring_copy_1840
 	XORQ    R9, R9
-	JMP     ring_copy_1834
+	JMP     ring_copy_1840
 
-ring_copy_tail_1835:
+ring_copy_tail_1841:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1834
+	JMP     ring_copy_1840
 
-ring_planes_1832:
+ring_planes_1838:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1836
+	JA   ring_long_planes_1842
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1837:
+ring_fill_1843:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1838
+	JGT          ring_fill_last_1844
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1839
+	JNE          ring_wrap_1845
 	XORQ         BX, BX
 
-ring_wrap_1839:
-	JMP ring_fill_1837
+ring_wrap_1845:
+	JMP ring_fill_1843
 
-ring_fill_last_1838:
+ring_fill_last_1844:
 	CMPQ         R9, DI
-	JAE          ring_built_1833
+	JAE          ring_built_1839
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1840
+	JNE          ring_wrap_1846
 	XORQ         BX, BX
 
-ring_wrap_1840:
-	JMP ring_fill_last_1838
+ring_wrap_1846:
+	JMP ring_fill_last_1844
 
-ring_long_planes_1836:
-ring_channel_1841:
+ring_long_planes_1842:
+ring_channel_1847:
 	CMPQ         R9, DI
-	JAE          ring_built_1833
+	JAE          ring_built_1839
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -26162,57 +26256,57 @@ ring_channel_1841:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1842:
+ring_plane_1848:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1842
+	JB      ring_plane_1848
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1843
+	JNE     ring_wrap_1849
 	XORQ    BX, BX
 
-ring_wrap_1843:
-	JMP ring_channel_1841
+ring_wrap_1849:
+	JMP ring_channel_1847
 
-ring_short_1831:
+ring_short_1837:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1844:
+ring_element_1850:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1845
+	JB   ring_element_next_1851
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1845
+	JB   ring_element_next_1851
 	XORQ R9, R9
 
-ring_element_next_1845:
+ring_element_next_1851:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1844
+	JB      ring_element_1850
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1846
+	JE      ring_exact_1852
 	SUBQ    BX, DX
 
-ring_exact_1846:
+ring_exact_1852:
 	MOVQ DX, BX
 
-ring_repeat_1847:
+ring_repeat_1853:
 	CMPQ    BX, DI
-	JAE     ring_built_1833
+	JAE     ring_built_1839
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1847
+	JMP     ring_repeat_1853
 
-ring_built_1833:
+ring_built_1839:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -26223,9 +26317,9 @@ ring_built_1833:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1848:
+ring_row_1854:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1849
+	JE   ring_rows_done_1855
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -26235,9 +26329,9 @@ ring_row_1848:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1851
+	JGT  single_1857
 
-unrolled_1850:
+unrolled_1856:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -26264,15 +26358,15 @@ unrolled_1850:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1850
+	JLE     unrolled_1856
 
-single_1851:
+single_1857:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1853
+	JGT  remainder_1859
 
-single_loop_1852:
+single_loop_1858:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -26284,11 +26378,11 @@ single_loop_1852:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1852
+	JLE     single_loop_1858
 
-remainder_1853:
+remainder_1859:
 	SUBQ      R9, DX
-	JE        span_done_1854
+	JE        span_done_1860
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -26298,7 +26392,7 @@ remainder_1853:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1854:
+span_done_1860:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -26306,42 +26400,70 @@ span_done_1854:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1848
+	JMP   ring_row_1854
 
-ring_rows_done_1849:
+ring_rows_done_1855:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1824
+	JMP  ring_block_1830
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
 	RET
 
 // func backwardDalphaAVX512F32(dy []float32, x []float32) float64
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	XORQ   BX, BX
-	MOVQ   DX, SI
-	SUBQ   $0x00000040, SI
-	CMPQ   BX, SI
-	JGT    single_1856
+	MOVQ        x_base+24(FP), AX
+	MOVQ        dy_base+0(FP), CX
+	MOVQ        x_len+32(FP), DX
+	VXORPS      Y0, Y0, Y0
+	VXORPS      Y1, Y1, Y1
+	VXORPS      Y2, Y2, Y2
+	VXORPS      Y3, Y3, Y3
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	VXORPS      Y8, Y8, Y8
+	XORQ        BX, BX
+	CMPQ        DX, $0x00000080
+	JB          unaligned_1861
+	MOVQ        AX, SI
+	NEGQ        SI
+	ANDQ        $0x0000003f, SI
+	SHRQ        $0x02, SI
+	CMPQ        SI, DX
+	CMOVQGT     DX, SI
+	TESTQ       SI, SI
+	JE          aligned_1862
+	MOVQ        SI, DI
+	MOVQ        $-1, R8
+	BZHIQ       DI, R8, DI
+	KMOVW       DI, K1
+	VMOVUPS.Z   (AX)(BX*4), K1, Z9
+	VCMPPS      $0x1a, Z0, Z9, K1, K2
+	VMOVUPS.Z   (CX)(BX*4), K1, Z9
+	VCVTPS2PD.Z (AX)(BX*4), K2, Z9
+	VCVTPS2PD.Z (CX)(BX*4), K2, Z10
+	VFMADD231PD Z10, Z9, K2, Z1
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(AX)(BX*4), K1, Z9
+	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z10
+	VFMADD231PD Z10, Z9, K1, Z2
+	MOVQ        SI, BX
+
+aligned_1862:
+unaligned_1861:
+	MOVQ DX, SI
+	SUBQ $0x00000040, SI
+	CMPQ BX, SI
+	JGT  single_1864
 
 	PCALIGN $64
 
-unrolled_1855:
+unrolled_1863:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -26384,15 +26506,15 @@ unrolled_1855:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1855
+	JLE         unrolled_1863
 
-single_1856:
+single_1864:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1858
+	JGT  remainder_1866
 
-single_loop_1857:
+single_loop_1865:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -26405,11 +26527,11 @@ single_loop_1857:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1857
+	JLE         single_loop_1865
 
-remainder_1858:
+remainder_1866:
 	SUBQ        BX, DX
-	JE          span_done_1859
+	JE          span_done_1867
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -26424,7 +26546,7 @@ remainder_1858:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1859:
+span_done_1867:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -26456,24 +26578,52 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_1862
+	JE     planes_done_1870
 
-plane_1861:
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	XORQ   R10, R10
-	MOVQ   SI, R11
-	SUBQ   $0x00000040, R11
-	CMPQ   R10, R11
-	JGT    single_1864
+plane_1869:
+	VXORPS      Y1, Y1, Y1
+	VXORPS      Y2, Y2, Y2
+	VXORPS      Y3, Y3, Y3
+	VXORPS      Y4, Y4, Y4
+	VXORPS      Y5, Y5, Y5
+	VXORPS      Y6, Y6, Y6
+	VXORPS      Y7, Y7, Y7
+	VXORPS      Y8, Y8, Y8
+	XORQ        R10, R10
+	CMPQ        SI, $0x00000080
+	JB          unaligned_1871
+	MOVQ        AX, R11
+	NEGQ        R11
+	ANDQ        $0x0000003f, R11
+	SHRQ        $0x02, R11
+	CMPQ        R11, SI
+	CMOVQGT     SI, R11
+	TESTQ       R11, R11
+	JE          aligned_1872
+	MOVQ        R11, R12
+	MOVQ        $-1, R13
+	BZHIQ       R12, R13, R12
+	KMOVW       R12, K1
+	VMOVUPS.Z   (AX)(R10*4), K1, Z9
+	VCMPPS      $0x1a, Z0, Z9, K1, K2
+	VMOVUPS.Z   (CX)(R10*4), K1, Z9
+	VCVTPS2PD.Z (AX)(R10*4), K2, Z9
+	VCVTPS2PD.Z (CX)(R10*4), K2, Z10
+	VFMADD231PD Z10, Z9, K2, Z1
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(AX)(R10*4), K1, Z9
+	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
+	VFMADD231PD Z10, Z9, K1, Z2
+	MOVQ        R11, R10
 
-unrolled_1863:
+aligned_1872:
+unaligned_1871:
+	MOVQ SI, R11
+	SUBQ $0x00000040, R11
+	CMPQ R10, R11
+	JGT  single_1874
+
+unrolled_1873:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -26516,15 +26666,15 @@ unrolled_1863:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1863
+	JLE         unrolled_1873
 
-single_1864:
+single_1874:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1866
+	JGT  remainder_1876
 
-single_loop_1865:
+single_loop_1875:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -26537,12 +26687,12 @@ single_loop_1865:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1865
+	JLE         single_loop_1875
 
-remainder_1866:
+remainder_1876:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1867
+	JE          span_done_1877
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26557,7 +26707,7 @@ remainder_1866:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1867:
+span_done_1877:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -26580,9 +26730,9 @@ span_done_1867:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_1861
+	JG            plane_1869
 
-planes_done_1862:
+planes_done_1870:
 	VZEROUPPER
 	RET
 
@@ -26598,19 +26748,51 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_1870
+	JE     rows_done_1880
 
-row_1869:
-	MOVQ    SI, DI
-	CMPQ    DX, DI
-	CMOVQLT DX, DI
-	XORQ    R8, R8
-	MOVQ    DI, R9
-	SUBQ    $0x00000040, R9
-	CMPQ    R8, R9
-	JGT     single_1872
+row_1879:
+	MOVQ        SI, DI
+	CMPQ        DX, DI
+	CMOVQLT     DX, DI
+	XORQ        R8, R8
+	CMPQ        DI, $0x00000080
+	JB          unaligned_1881
+	MOVQ        AX, R9
+	NEGQ        R9
+	ANDQ        $0x0000003f, R9
+	SHRQ        $0x02, R9
+	CMPQ        R9, DI
+	CMOVQGT     DI, R9
+	TESTQ       R9, R9
+	JE          aligned_1882
+	MOVQ        R9, R10
+	MOVQ        $-1, R11
+	BZHIQ       R10, R11, R10
+	KMOVW       R10, K1
+	VMOVUPS.Z   (AX)(R8*4), K1, Z1
+	VCMPPS      $0x1a, Z0, Z1, K1, K2
+	VMOVUPS.Z   (CX)(R8*4), K1, Z1
+	VCVTPS2PD.Z (AX)(R8*4), K2, Z1
+	VCVTPS2PD.Z (CX)(R8*4), K2, Z2
+	VMOVUPD.Z   (BX)(R8*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (BX)(R8*8)
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(AX)(R8*4), K1, Z1
+	VCVTPS2PD.Z 32(CX)(R8*4), K1, Z2
+	VMOVUPD.Z   64(BX)(R8*8), K1, Z3
+	VFMADD231PD Z2, Z1, K1, Z3
+	VMOVUPD     Z3, K1, 64(BX)(R8*8)
+	MOVQ        R9, R8
 
-unrolled_1871:
+aligned_1882:
+unaligned_1881:
+	MOVQ DI, R9
+	SUBQ $0x00000040, R9
+	CMPQ R8, R9
+	JGT  single_1884
+
+unrolled_1883:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -26669,15 +26851,15 @@ unrolled_1871:
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1871
+	JLE         unrolled_1883
 
-single_1872:
+single_1884:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1874
+	JGT  remainder_1886
 
-single_loop_1873:
+single_loop_1885:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -26694,12 +26876,12 @@ single_loop_1873:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1873
+	JLE         single_loop_1885
 
-remainder_1874:
+remainder_1886:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1875
+	JE          span_done_1887
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -26718,15 +26900,15 @@ remainder_1874:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1875:
+span_done_1887:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1869
+	JG   row_1879
 
-rows_done_1870:
+rows_done_1880:
 	VZEROUPPER
 	RET
 
@@ -26744,36 +26926,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1876
+	JA     ring_segmented_1888
 	MOVQ   DI, SI
 
-ring_len_1877:
+ring_len_1889:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1878
+	JAE  ring_len_done_1890
 	ADDQ DI, SI
-	JMP  ring_len_1877
+	JMP  ring_len_1889
 
-ring_len_done_1878:
+ring_len_done_1890:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1879:
+ring_step_1891:
 	CMPQ DI, SI
-	JB   ring_step_done_1880
+	JB   ring_step_done_1892
 	SUBQ SI, DI
-	JMP  ring_step_1879
+	JMP  ring_step_1891
 
-ring_step_done_1880:
+ring_step_done_1892:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1881:
+ring_step_1893:
 	CMPQ DI, SI
-	JB   ring_step_done_1882
+	JB   ring_step_done_1894
 	SUBQ SI, DI
-	JMP  ring_step_1881
+	JMP  ring_step_1893
 
-ring_step_done_1882:
+ring_step_done_1894:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -26795,22 +26977,22 @@ ring_step_done_1882:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1883:
+sums_zero_1895:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1884
+	JAE     sums_zeroed_1896
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1883
+	JMP     sums_zero_1895
 
-sums_zeroed_1884:
+sums_zeroed_1896:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 	CMPQ DI, R8
-	JGT  single_1886
+	JGT  single_1898
 
-unrolled_1885:
+unrolled_1897:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -26873,15 +27055,15 @@ unrolled_1885:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1885
+	JLE         unrolled_1897
 
-single_1886:
+single_1898:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  remainder_1888
+	JGT  remainder_1900
 
-single_loop_1887:
+single_loop_1899:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -26902,11 +27084,11 @@ single_loop_1887:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1887
+	JLE         single_loop_1899
 
-remainder_1888:
+remainder_1900:
 	SUBQ        DI, BX
-	JE          span_done_1889
+	JE          span_done_1901
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -26925,78 +27107,78 @@ remainder_1888:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1889:
+span_done_1901:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1891
+	JLE   fold_ext_done_1903
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1892
+	JA    fold_ext_scalar_1904
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1890:
+fold_ext_1902:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1891
+	JBE     fold_ext_done_1903
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1890
+	JMP     fold_ext_1902
 
-fold_ext_scalar_1892:
+fold_ext_scalar_1904:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1893:
+fold_ext_element_1905:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1894
+	JBE    fold_ext_element_done_1906
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1893
+	JMP    fold_ext_element_1905
 
-fold_ext_element_done_1894:
-fold_ext_done_1891:
-fold_1895:
+fold_ext_element_done_1906:
+fold_ext_done_1903:
+fold_1907:
 	CMPQ   BX, AX
-	JBE    fold_done_1896
+	JBE    fold_done_1908
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1895
+	JMP    fold_1907
 
-fold_done_1896:
+fold_done_1908:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1897
+	JNE  sums_planes_1909
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1899:
+sums_vector_1911:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1900
+	JGT       sums_scalar_1912
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1899
+	JMP       sums_vector_1911
 
-sums_scalar_1900:
+sums_scalar_1912:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1898
+	JE        sums_done_1910
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -27004,18 +27186,18 @@ sums_scalar_1900:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1900
+	JMP       sums_scalar_1912
 
-sums_planes_1897:
+sums_planes_1909:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1901:
+sums_group_1913:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1903
+	JB     sums_single_1915
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -27024,7 +27206,7 @@ sums_group_1901:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1902:
+sums_group_plane_1914:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -27033,7 +27215,7 @@ sums_group_plane_1902:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1902
+	JB        sums_group_plane_1914
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -27058,32 +27240,32 @@ sums_group_plane_1902:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1901
+	JMP       sums_group_1913
 
-sums_single_1903:
+sums_single_1915:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1898
+	JE     sums_done_1910
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1904:
+sums_single_plane_1916:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1904
+	JB        sums_single_plane_1916
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1903
+	JMP       sums_single_1915
 
-sums_done_1898:
+sums_done_1910:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1876:
+ring_segmented_1888:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -27093,7 +27275,7 @@ ring_segmented_1876:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1906:
+ring_block_1918:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -27108,33 +27290,33 @@ ring_block_1906:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1907:
+ring_len_1919:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1908
+	JAE  ring_len_done_1920
 	ADDQ BX, SI
-	JMP  ring_len_1907
+	JMP  ring_len_1919
 
-ring_len_done_1908:
+ring_len_done_1920:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1909:
+ring_step_1921:
 	CMPQ DI, SI
-	JB   ring_step_done_1910
+	JB   ring_step_done_1922
 	SUBQ SI, DI
-	JMP  ring_step_1909
+	JMP  ring_step_1921
 
-ring_step_done_1910:
+ring_step_done_1922:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1911:
+ring_step_1923:
 	CMPQ DI, SI
-	JB   ring_step_done_1912
+	JB   ring_step_done_1924
 	SUBQ SI, DI
-	JMP  ring_step_1911
+	JMP  ring_step_1923
 
-ring_step_done_1912:
+ring_step_done_1924:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -27163,26 +27345,26 @@ ring_step_done_1912:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1913:
+sums_zero_1925:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1914
+	JAE     sums_zeroed_1926
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1913
+	JMP     sums_zero_1925
 
-sums_zeroed_1914:
-ring_row_1915:
+sums_zeroed_1926:
+ring_row_1927:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1916
+	JE   ring_rows_done_1928
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1918
+	JGT  single_1930
 
-unrolled_1917:
+unrolled_1929:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -27245,15 +27427,15 @@ unrolled_1917:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1917
+	JLE         unrolled_1929
 
-single_1918:
+single_1930:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1920
+	JGT  remainder_1932
 
-single_loop_1919:
+single_loop_1931:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -27274,11 +27456,11 @@ single_loop_1919:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1919
+	JLE         single_loop_1931
 
-remainder_1920:
+remainder_1932:
 	SUBQ        R8, DI
-	JE          span_done_1921
+	JE          span_done_1933
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -27297,16 +27479,16 @@ remainder_1920:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1921:
+span_done_1933:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1915
+	JMP   ring_row_1927
 
-ring_rows_done_1916:
+ring_rows_done_1928:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -27314,71 +27496,71 @@ ring_rows_done_1916:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1923
+	JLE  fold_ext_done_1935
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1924
+	JA   fold_ext_scalar_1936
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1922:
+fold_ext_1934:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1923
+	JBE     fold_ext_done_1935
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1922
+	JMP     fold_ext_1934
 
-fold_ext_scalar_1924:
+fold_ext_scalar_1936:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1925:
+fold_ext_element_1937:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1926
+	JBE    fold_ext_element_done_1938
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1925
+	JMP    fold_ext_element_1937
 
-fold_ext_element_done_1926:
-fold_ext_done_1923:
-fold_1927:
+fold_ext_element_done_1938:
+fold_ext_done_1935:
+fold_1939:
 	CMPQ   SI, BX
-	JBE    fold_done_1928
+	JBE    fold_done_1940
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1927
+	JMP    fold_1939
 
-fold_done_1928:
+fold_done_1940:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1929
+	JNE  sums_planes_1941
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1931:
+sums_vector_1943:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1932
+	JGT       sums_scalar_1944
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1931
+	JMP       sums_vector_1943
 
-sums_scalar_1932:
+sums_scalar_1944:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1930
+	JE        sums_done_1942
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -27386,18 +27568,18 @@ sums_scalar_1932:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1932
+	JMP       sums_scalar_1944
 
-sums_planes_1929:
+sums_planes_1941:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1933:
+sums_group_1945:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1935
+	JB     sums_single_1947
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -27406,7 +27588,7 @@ sums_group_1933:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1934:
+sums_group_plane_1946:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -27415,7 +27597,7 @@ sums_group_plane_1934:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1934
+	JB        sums_group_plane_1946
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -27440,32 +27622,32 @@ sums_group_plane_1934:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1933
+	JMP       sums_group_1945
 
-sums_single_1935:
+sums_single_1947:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1930
+	JE     sums_done_1942
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1936:
+sums_single_plane_1948:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1936
+	JB        sums_single_plane_1948
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1935
+	JMP       sums_single_1947
 
-sums_done_1930:
+sums_done_1942:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1906
+	JMP  ring_block_1918
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -27482,11 +27664,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1937
+	JB           cached_1949
 	CMPQ         AX, CX
-	JE           cached_1937
+	JE           cached_1949
 	CMPQ         AX, CX
-	JE           cached_1937
+	JE           cached_1949
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -27495,7 +27677,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1939
+	JE           aligned_1951
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -27506,15 +27688,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1939:
+aligned_1951:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1941
+	JGT  single_1953
 
 	PCALIGN $64
 
-unrolled_1940:
+unrolled_1952:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -27533,26 +27715,26 @@ unrolled_1940:
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
 	CMPQ     BX, SI
-	JLE      unrolled_1940
+	JLE      unrolled_1952
 
-single_1941:
+single_1953:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1943
+	JGT  remainder_1955
 
-single_loop_1942:
+single_loop_1954:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
 	CMPQ     BX, SI
-	JLE      single_loop_1942
+	JLE      single_loop_1954
 
-remainder_1943:
+remainder_1955:
 	SUBQ      BX, DX
-	JE        span_done_1944
+	JE        span_done_1956
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -27561,16 +27743,16 @@ remainder_1943:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1944:
+span_done_1956:
 	SFENCE
-	JMP stored_1938
+	JMP stored_1950
 
-cached_1937:
+cached_1949:
 	XORQ      BX, BX
 	CMPQ      DX, $0x00000040
-	JB        unaligned_1945
+	JB        unaligned_1957
 	CMPQ      AX, CX
-	JE        unaligned_1945
+	JE        unaligned_1957
 	MOVQ      AX, SI
 	NEGQ      SI
 	ANDQ      $0x0000003f, SI
@@ -27578,7 +27760,7 @@ cached_1937:
 	CMPQ      SI, DX
 	CMOVQGT   DX, SI
 	TESTQ     SI, SI
-	JE        aligned_1946
+	JE        aligned_1958
 	MOVQ      SI, DI
 	MOVQ      $-1, R8
 	BZHIQ     DI, R8, DI
@@ -27589,16 +27771,16 @@ cached_1937:
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 	MOVQ      SI, BX
 
-aligned_1946:
-unaligned_1945:
+aligned_1958:
+unaligned_1957:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1948
+	JGT  single_1960
 
 	PCALIGN $64
 
-unrolled_1947:
+unrolled_1959:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -27617,26 +27799,26 @@ unrolled_1947:
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1947
+	JLE     unrolled_1959
 
-single_1948:
+single_1960:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1950
+	JGT  remainder_1962
 
-single_loop_1949:
+single_loop_1961:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1949
+	JLE     single_loop_1961
 
-remainder_1950:
+remainder_1962:
 	SUBQ      BX, DX
-	JE        span_done_1951
+	JE        span_done_1963
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -27645,8 +27827,8 @@ remainder_1950:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1951:
-stored_1938:
+span_done_1963:
+stored_1950:
 	VZEROUPPER
 	RET
 
@@ -27664,11 +27846,11 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ         $0x03, R8
 	XORQ         R9, R9
 	CMPQ         BX, $0x00000008
-	JB           aligned_planes_general_1953
+	JB           aligned_planes_general_1965
 	CMPQ         BX, $0x00000040
-	JA           aligned_planes_general_1953
+	JA           aligned_planes_general_1965
 	CMPQ         DX, $0x00
-	JE           planes_end_1952
+	JE           planes_end_1964
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R8, R8
 	MOVQ         AX, R10
@@ -27678,7 +27860,7 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         R10, DX
 	CMOVQGT      DX, R10
 	TESTQ        R10, R10
-	JE           aligned_1954
+	JE           aligned_1966
 	MOVQ         R10, R11
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
@@ -27689,29 +27871,29 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(R8*8)
 	MOVQ         R10, R8
 
-aligned_1954:
+aligned_1966:
 	MOVQ BX, R10
 
-aligned_plane_1955:
+aligned_plane_1967:
 	MOVQ R10, R11
 	SUBQ $0x00000008, R11
 	CMPQ R8, R11
-	JG   aligned_boundary_1957
+	JG   aligned_boundary_1969
 
-aligned_whole_1956:
+aligned_whole_1968:
 	VMOVUPD (CX)(R8*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R11
-	JLE     aligned_whole_1956
+	JLE     aligned_whole_1968
 
-aligned_boundary_1957:
+aligned_boundary_1969:
 	MOVQ         R10, R11
 	SUBQ         R8, R11
 	CMPQ         R10, DX
-	JAE          aligned_last_1959
+	JAE          aligned_last_1971
 	INCQ         R9
 	MOVQ         R9, R12
 	SUBQ         SI, R12
@@ -27719,7 +27901,7 @@ aligned_boundary_1957:
 	VBROADCASTSD (DI)(R9*8), Z2
 	ADDQ         BX, R10
 	TESTQ        R11, R11
-	JE           aligned_next_1958
+	JE           aligned_next_1970
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
 	KMOVW        R11, K1
@@ -27730,13 +27912,13 @@ aligned_boundary_1957:
 	VMOVUPD      Z1, (AX)(R8*8)
 	ADDQ         $0x00000008, R8
 
-aligned_next_1958:
+aligned_next_1970:
 	VMOVUPD Z2, Z1
-	JMP     aligned_plane_1955
+	JMP     aligned_plane_1967
 
-aligned_last_1959:
+aligned_last_1971:
 	TESTQ     R11, R11
-	JE        aligned_done_1960
+	JE        aligned_done_1972
 	MOVQ      $-1, DX
 	BZHIQ     R11, DX, DX
 	KMOVW     DX, K1
@@ -27745,14 +27927,14 @@ aligned_last_1959:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 
-aligned_done_1960:
-	JMP planes_end_1952
+aligned_done_1972:
+	JMP planes_end_1964
 
-aligned_planes_general_1953:
+aligned_planes_general_1965:
 	CMPQ  BX, $0x00000040
-	JA    short_planes_general_1961
+	JA    short_planes_general_1973
 	CMPQ  DX, $0x00
-	JE    planes_end_1952
+	JE    planes_end_1964
 	MOVQ  BX, R10
 	DECQ  R10
 	SHRQ  $0x03, R10
@@ -27765,24 +27947,24 @@ aligned_planes_general_1953:
 	KMOVW R11, K1
 	XORQ  R11, R11
 	CMPQ  R10, $0x00
-	JE    short_planes_0_1962
+	JE    short_planes_0_1974
 	CMPQ  R10, $0x01
-	JE    short_planes_1_1963
+	JE    short_planes_1_1975
 	CMPQ  R10, $0x02
-	JE    short_planes_2_1964
+	JE    short_planes_2_1976
 	CMPQ  R10, $0x03
-	JE    short_planes_3_1965
+	JE    short_planes_3_1977
 	CMPQ  R10, $0x04
-	JE    short_planes_4_1966
+	JE    short_planes_4_1978
 	CMPQ  R10, $0x05
-	JE    short_planes_5_1967
+	JE    short_planes_5_1979
 	CMPQ  R10, $0x06
-	JE    short_planes_6_1968
+	JE    short_planes_6_1980
 	CMPQ  R10, $0x07
-	JE    short_planes_7_1969
-	JMP   short_planes_general_1961
+	JE    short_planes_7_1981
+	JMP   short_planes_general_1973
 
-short_planes_0_1962:
+short_planes_0_1974:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD.Z    (CX)(R11*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -27795,10 +27977,10 @@ short_planes_0_1962:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_0_1962
-	JMP          planes_end_1952
+	JG           short_planes_0_1974
+	JMP          planes_end_1964
 
-short_planes_1_1963:
+short_planes_1_1975:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27815,10 +27997,10 @@ short_planes_1_1963:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_1_1963
-	JMP          planes_end_1952
+	JG           short_planes_1_1975
+	JMP          planes_end_1964
 
-short_planes_2_1964:
+short_planes_2_1976:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27839,10 +28021,10 @@ short_planes_2_1964:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_2_1964
-	JMP          planes_end_1952
+	JG           short_planes_2_1976
+	JMP          planes_end_1964
 
-short_planes_3_1965:
+short_planes_3_1977:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27867,10 +28049,10 @@ short_planes_3_1965:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_3_1965
-	JMP          planes_end_1952
+	JG           short_planes_3_1977
+	JMP          planes_end_1964
 
-short_planes_4_1966:
+short_planes_4_1978:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27899,10 +28081,10 @@ short_planes_4_1966:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_4_1966
-	JMP          planes_end_1952
+	JG           short_planes_4_1978
+	JMP          planes_end_1964
 
-short_planes_5_1967:
+short_planes_5_1979:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27935,10 +28117,10 @@ short_planes_5_1967:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_5_1967
-	JMP          planes_end_1952
+	JG           short_planes_5_1979
+	JMP          planes_end_1964
 
-short_planes_6_1968:
+short_planes_6_1980:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -27975,10 +28157,10 @@ short_planes_6_1968:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_6_1968
-	JMP          planes_end_1952
+	JG           short_planes_6_1980
+	JMP          planes_end_1964
 
-short_planes_7_1969:
+short_planes_7_1981:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD      (CX)(R11*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -28019,24 +28201,24 @@ short_planes_7_1969:
 	SUBQ         SI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         BX, DX
-	JG           short_planes_7_1969
-	JMP          planes_end_1952
+	JG           short_planes_7_1981
+	JMP          planes_end_1964
 
-short_planes_general_1961:
+short_planes_general_1973:
 	MOVQ DX, R10
 	SHLQ $0x03, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_1970
+	JB   cached_1982
 	CMPQ R8, $0x00000800
-	JB   cached_1970
+	JB   cached_1982
 	CMPQ AX, CX
-	JE   cached_1970
+	JE   cached_1982
 	CMPQ AX, CX
-	JE   cached_1970
+	JE   cached_1982
 	CMPQ DX, $0x00
-	JE   planes_done_1973
+	JE   planes_done_1985
 
-plane_1972:
+plane_1984:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -28046,7 +28228,7 @@ plane_1972:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1974
+	JE           aligned_1986
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -28057,13 +28239,13 @@ plane_1972:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1974:
+aligned_1986:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_1976
+	JGT  single_1988
 
-unrolled_1975:
+unrolled_1987:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -28082,27 +28264,27 @@ unrolled_1975:
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1975
+	JLE      unrolled_1987
 
-single_1976:
+single_1988:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1978
+	JGT  remainder_1990
 
-single_loop_1977:
+single_loop_1989:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1977
+	JLE      single_loop_1989
 
-remainder_1978:
+remainder_1990:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1979
+	JE        span_done_1991
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -28111,7 +28293,7 @@ remainder_1978:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1979:
+span_done_1991:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -28119,23 +28301,23 @@ span_done_1979:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1972
+	JG      plane_1984
 
-planes_done_1973:
+planes_done_1985:
 	SFENCE
-	JMP stored_1971
+	JMP stored_1983
 
-cached_1970:
+cached_1982:
 	CMPQ DX, $0x00
-	JE   planes_done_1981
+	JE   planes_done_1993
 
-plane_1980:
+plane_1992:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000040
-	JB           unaligned_1982
+	JB           unaligned_1994
 	CMPQ         AX, CX
-	JE           unaligned_1982
+	JE           unaligned_1994
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000003f, R11
@@ -28143,7 +28325,7 @@ plane_1980:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1983
+	JE           aligned_1995
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -28154,14 +28336,14 @@ plane_1980:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1983:
-unaligned_1982:
+aligned_1995:
+unaligned_1994:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_1985
+	JGT  single_1997
 
-unrolled_1984:
+unrolled_1996:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -28180,27 +28362,27 @@ unrolled_1984:
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1984
+	JLE     unrolled_1996
 
-single_1985:
+single_1997:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1987
+	JGT  remainder_1999
 
-single_loop_1986:
+single_loop_1998:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1986
+	JLE     single_loop_1998
 
-remainder_1987:
+remainder_1999:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1988
+	JE        span_done_2000
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -28209,7 +28391,7 @@ remainder_1987:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1988:
+span_done_2000:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -28217,11 +28399,11 @@ span_done_1988:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1980
+	JG      plane_1992
 
-planes_done_1981:
-stored_1971:
-planes_end_1952:
+planes_done_1993:
+stored_1983:
+planes_end_1964:
 	VZEROUPPER
 	RET
 
@@ -28239,17 +28421,17 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1990
+	JB     cached_2002
 	CMPQ   DI, $0x00000800
-	JB     cached_1990
+	JB     cached_2002
 	CMPQ   AX, CX
-	JE     cached_1990
+	JE     cached_2002
 	CMPQ   AX, CX
-	JE     cached_1990
+	JE     cached_2002
 	CMPQ   DX, $0x00
-	JE     rows_done_1993
+	JE     rows_done_2005
 
-row_1992:
+row_2004:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -28261,7 +28443,7 @@ row_1992:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1994
+	JE        aligned_2006
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -28272,13 +28454,13 @@ row_1992:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1994:
+aligned_2006:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1996
+	JGT  single_2008
 
-unrolled_1995:
+unrolled_2007:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -28297,27 +28479,27 @@ unrolled_1995:
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1995
+	JLE      unrolled_2007
 
-single_1996:
+single_2008:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1998
+	JGT  remainder_2010
 
-single_loop_1997:
+single_loop_2009:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1997
+	JLE      single_loop_2009
 
-remainder_1998:
+remainder_2010:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1999
+	JE        span_done_2011
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -28326,31 +28508,31 @@ remainder_1998:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1999:
+span_done_2011:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1992
+	JG   row_2004
 
-rows_done_1993:
+rows_done_2005:
 	SFENCE
-	JMP stored_1991
+	JMP stored_2003
 
-cached_1990:
+cached_2002:
 	CMPQ DX, $0x00
-	JE   rows_done_2001
+	JE   rows_done_2013
 
-row_2000:
+row_2012:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000040
-	JB        unaligned_2002
+	JB        unaligned_2014
 	CMPQ      AX, CX
-	JE        unaligned_2002
+	JE        unaligned_2014
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -28358,7 +28540,7 @@ row_2000:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_2003
+	JE        aligned_2015
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -28369,14 +28551,14 @@ row_2000:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_2003:
-unaligned_2002:
+aligned_2015:
+unaligned_2014:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2005
+	JGT  single_2017
 
-unrolled_2004:
+unrolled_2016:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -28395,27 +28577,27 @@ unrolled_2004:
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2004
+	JLE     unrolled_2016
 
-single_2005:
+single_2017:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2007
+	JGT  remainder_2019
 
-single_loop_2006:
+single_loop_2018:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2006
+	JLE     single_loop_2018
 
-remainder_2007:
+remainder_2019:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_2008
+	JE        span_done_2020
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -28424,16 +28606,16 @@ remainder_2007:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_2008:
+span_done_2020:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_2000
+	JG   row_2012
 
-rows_done_2001:
-stored_1991:
+rows_done_2013:
+stored_2003:
 	VZEROUPPER
 	RET
 
@@ -28452,36 +28634,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_2009
+	JA     ring_segmented_2021
 	MOVQ   R8, R9
 
-ring_len_2010:
+ring_len_2022:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_2011
+	JAE  ring_len_done_2023
 	ADDQ R8, R9
-	JMP  ring_len_2010
+	JMP  ring_len_2022
 
-ring_len_done_2011:
+ring_len_done_2023:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_2012:
+ring_step_2024:
 	CMPQ R10, R9
-	JB   ring_step_done_2013
+	JB   ring_step_done_2025
 	SUBQ R9, R10
-	JMP  ring_step_2012
+	JMP  ring_step_2024
 
-ring_step_done_2013:
+ring_step_done_2025:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_2014:
+ring_step_2026:
 	CMPQ R10, R9
-	JB   ring_step_done_2015
+	JB   ring_step_done_2027
 	SUBQ R9, R10
-	JMP  ring_step_2014
+	JMP  ring_step_2026
 
-ring_step_done_2015:
+ring_step_done_2027:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -28491,76 +28673,76 @@ ring_step_done_2015:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_2016
+	JB      ring_short_2028
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2017
+	JNE     ring_planes_2029
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_2019:
+ring_copy_2031:
 	CMPQ    AX, R10
-	JAE     ring_built_2018
+	JAE     ring_built_2030
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2020
+	JB      ring_copy_tail_2032
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_2019
+	JNE     ring_copy_2031
 	XORQ    R8, R8
-	JMP     ring_copy_2019
+	JMP     ring_copy_2031
 
-ring_copy_tail_2020:
+ring_copy_tail_2032:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_2019
+	JMP     ring_copy_2031
 
-ring_planes_2017:
+ring_planes_2029:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2021
+	JA   ring_long_planes_2033
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2022:
+ring_fill_2034:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2023
+	JGT          ring_fill_last_2035
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_2024
+	JNE          ring_wrap_2036
 	XORQ         R8, R8
 
-ring_wrap_2024:
-	JMP ring_fill_2022
+ring_wrap_2036:
+	JMP ring_fill_2034
 
-ring_fill_last_2023:
+ring_fill_last_2035:
 	CMPQ         R11, R10
-	JAE          ring_built_2018
+	JAE          ring_built_2030
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_2025
+	JNE          ring_wrap_2037
 	XORQ         R8, R8
 
-ring_wrap_2025:
-	JMP ring_fill_last_2023
+ring_wrap_2037:
+	JMP ring_fill_last_2035
 
-ring_long_planes_2021:
-ring_channel_2026:
+ring_long_planes_2033:
+ring_channel_2038:
 	CMPQ         R11, R10
-	JAE          ring_built_2018
+	JAE          ring_built_2030
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -28568,57 +28750,57 @@ ring_channel_2026:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_2027:
+ring_plane_2039:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2027
+	JB      ring_plane_2039
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_2028
+	JNE     ring_wrap_2040
 	XORQ    R8, R8
 
-ring_wrap_2028:
-	JMP ring_channel_2026
+ring_wrap_2040:
+	JMP ring_channel_2038
 
-ring_short_2016:
+ring_short_2028:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2029:
+ring_element_2041:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_2030
+	JB   ring_element_next_2042
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2030
+	JB   ring_element_next_2042
 	XORQ R11, R11
 
-ring_element_next_2030:
+ring_element_next_2042:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2029
+	JB      ring_element_2041
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2031
+	JE      ring_exact_2043
 	SUBQ    R8, AX
 
-ring_exact_2031:
+ring_exact_2043:
 	MOVQ AX, DX
 
-ring_repeat_2032:
+ring_repeat_2044:
 	CMPQ    DX, R10
-	JAE     ring_built_2018
+	JAE     ring_built_2030
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2032
+	JMP     ring_repeat_2044
 
-ring_built_2018:
+ring_built_2030:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -28627,9 +28809,9 @@ ring_built_2018:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_2034
+	JGT  single_2046
 
-unrolled_2033:
+unrolled_2045:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28652,15 +28834,15 @@ unrolled_2033:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R8
-	JLE     unrolled_2033
+	JLE     unrolled_2045
 
-single_2034:
+single_2046:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_2036
+	JGT  remainder_2048
 
-single_loop_2035:
+single_loop_2047:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28671,11 +28853,11 @@ single_loop_2035:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R8
-	JLE     single_loop_2035
+	JLE     single_loop_2047
 
-remainder_2036:
+remainder_2048:
 	SUBQ      DX, SI
-	JE        span_done_2037
+	JE        span_done_2049
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -28684,10 +28866,10 @@ remainder_2036:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_2037:
+span_done_2049:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_2009:
+ring_segmented_2021:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -28697,11 +28879,11 @@ ring_segmented_2009:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_2038
+	JE   ring_rows_2050
 
-ring_segment_2039:
+ring_segment_2051:
 	CMPQ    SI, $0x00
-	JE      ring_done_2040
+	JE      ring_done_2052
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -28718,33 +28900,33 @@ ring_segment_2039:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_2041:
+ring_len_2053:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2042
+	JAE  ring_len_done_2054
 	ADDQ R9, R11
-	JMP  ring_len_2041
+	JMP  ring_len_2053
 
-ring_len_done_2042:
+ring_len_done_2054:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2043:
+ring_step_2055:
 	CMPQ R12, R11
-	JB   ring_step_done_2044
+	JB   ring_step_done_2056
 	SUBQ R11, R12
-	JMP  ring_step_2043
+	JMP  ring_step_2055
 
-ring_step_done_2044:
+ring_step_done_2056:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2045:
+ring_step_2057:
 	CMPQ R12, R11
-	JB   ring_step_done_2046
+	JB   ring_step_done_2058
 	SUBQ R11, R12
-	JMP  ring_step_2045
+	JMP  ring_step_2057
 
-ring_step_done_2046:
+ring_step_done_2058:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -28754,76 +28936,76 @@ ring_step_done_2046:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2047
+	JB      ring_short_2059
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2048
+	JNE     ring_planes_2060
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_2050:
+ring_copy_2062:
 	CMPQ    R8, AX
-	JAE     ring_built_2049
+	JAE     ring_built_2061
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2051
+	JB      ring_copy_tail_2063
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2050
+	JNE     ring_copy_2062
 	XORQ    R9, R9
-	JMP     ring_copy_2050
+	JMP     ring_copy_2062
 
-ring_copy_tail_2051:
+ring_copy_tail_2063:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2050
+	JMP     ring_copy_2062
 
-ring_planes_2048:
+ring_planes_2060:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2052
+	JA   ring_long_planes_2064
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2053:
+ring_fill_2065:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2054
+	JGT          ring_fill_last_2066
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2055
+	JNE          ring_wrap_2067
 	XORQ         R9, R9
 
-ring_wrap_2055:
-	JMP ring_fill_2053
+ring_wrap_2067:
+	JMP ring_fill_2065
 
-ring_fill_last_2054:
+ring_fill_last_2066:
 	CMPQ         R11, AX
-	JAE          ring_built_2049
+	JAE          ring_built_2061
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2056
+	JNE          ring_wrap_2068
 	XORQ         R9, R9
 
-ring_wrap_2056:
-	JMP ring_fill_last_2054
+ring_wrap_2068:
+	JMP ring_fill_last_2066
 
-ring_long_planes_2052:
-ring_channel_2057:
+ring_long_planes_2064:
+ring_channel_2069:
 	CMPQ         R11, AX
-	JAE          ring_built_2049
+	JAE          ring_built_2061
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -28831,57 +29013,57 @@ ring_channel_2057:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_2058:
+ring_plane_2070:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2058
+	JB      ring_plane_2070
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2059
+	JNE     ring_wrap_2071
 	XORQ    R9, R9
 
-ring_wrap_2059:
-	JMP ring_channel_2057
+ring_wrap_2071:
+	JMP ring_channel_2069
 
-ring_short_2047:
+ring_short_2059:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2060:
+ring_element_2072:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_2061
+	JB   ring_element_next_2073
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2061
+	JB   ring_element_next_2073
 	XORQ R11, R11
 
-ring_element_next_2061:
+ring_element_next_2073:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2060
+	JB      ring_element_2072
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2062
+	JE      ring_exact_2074
 	SUBQ    R9, DX
 
-ring_exact_2062:
+ring_exact_2074:
 	MOVQ DX, R8
 
-ring_repeat_2063:
+ring_repeat_2075:
 	CMPQ    R8, AX
-	JAE     ring_built_2049
+	JAE     ring_built_2061
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_2063
+	JMP     ring_repeat_2075
 
-ring_built_2049:
+ring_built_2061:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -28891,9 +29073,9 @@ ring_built_2049:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2065
+	JGT  single_2077
 
-unrolled_2064:
+unrolled_2076:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28916,15 +29098,15 @@ unrolled_2064:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2064
+	JLE     unrolled_2076
 
-single_2065:
+single_2077:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2067
+	JGT  remainder_2079
 
-single_loop_2066:
+single_loop_2078:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28935,11 +29117,11 @@ single_loop_2066:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2066
+	JLE     single_loop_2078
 
-remainder_2067:
+remainder_2079:
 	SUBQ      R8, DX
-	JE        span_done_2068
+	JE        span_done_2080
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -28948,7 +29130,7 @@ remainder_2067:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2068:
+span_done_2080:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -28959,18 +29141,18 @@ span_done_2068:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2069
+	JNE  ring_next_2081
 	XORQ AX, AX
 
-ring_next_2069:
+ring_next_2081:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2039
+	JMP  ring_segment_2051
 
-ring_done_2040:
+ring_done_2052:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_2038:
-ring_block_2070:
+ring_rows_2050:
+ring_block_2082:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -28986,33 +29168,33 @@ ring_block_2070:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2071:
+ring_len_2083:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2072
+	JAE  ring_len_done_2084
 	ADDQ BX, SI
-	JMP  ring_len_2071
+	JMP  ring_len_2083
 
-ring_len_done_2072:
+ring_len_done_2084:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_2073:
+ring_step_2085:
 	CMPQ R8, SI
-	JB   ring_step_done_2074
+	JB   ring_step_done_2086
 	SUBQ SI, R8
-	JMP  ring_step_2073
+	JMP  ring_step_2085
 
-ring_step_done_2074:
+ring_step_done_2086:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_2075:
+ring_step_2087:
 	CMPQ R8, SI
-	JB   ring_step_done_2076
+	JB   ring_step_done_2088
 	SUBQ SI, R8
-	JMP  ring_step_2075
+	JMP  ring_step_2087
 
-ring_step_done_2076:
+ring_step_done_2088:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -29023,76 +29205,76 @@ ring_step_done_2076:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2077
+	JB      ring_short_2089
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2078
+	JNE     ring_planes_2090
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2080:
+ring_copy_2092:
 	CMPQ    BX, R8
-	JAE     ring_built_2079
+	JAE     ring_built_2091
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2081
+	JB      ring_copy_tail_2093
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2080
+	JNE     ring_copy_2092
 	XORQ    R9, R9
-	JMP     ring_copy_2080
+	JMP     ring_copy_2092
 
-ring_copy_tail_2081:
+ring_copy_tail_2093:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2080
+	JMP     ring_copy_2092
 
-ring_planes_2078:
+ring_planes_2090:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2082
+	JA   ring_long_planes_2094
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2083:
+ring_fill_2095:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2084
+	JGT          ring_fill_last_2096
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2085
+	JNE          ring_wrap_2097
 	XORQ         BX, BX
 
-ring_wrap_2085:
-	JMP ring_fill_2083
+ring_wrap_2097:
+	JMP ring_fill_2095
 
-ring_fill_last_2084:
+ring_fill_last_2096:
 	CMPQ         R9, R8
-	JAE          ring_built_2079
+	JAE          ring_built_2091
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2086
+	JNE          ring_wrap_2098
 	XORQ         BX, BX
 
-ring_wrap_2086:
-	JMP ring_fill_last_2084
+ring_wrap_2098:
+	JMP ring_fill_last_2096
 
-ring_long_planes_2082:
-ring_channel_2087:
+ring_long_planes_2094:
+ring_channel_2099:
 	CMPQ         R9, R8
-	JAE          ring_built_2079
+	JAE          ring_built_2091
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -29100,57 +29282,57 @@ ring_channel_2087:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_2088:
+ring_plane_2100:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2088
+	JB      ring_plane_2100
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2089
+	JNE     ring_wrap_2101
 	XORQ    BX, BX
 
-ring_wrap_2089:
-	JMP ring_channel_2087
+ring_wrap_2101:
+	JMP ring_channel_2099
 
-ring_short_2077:
+ring_short_2089:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2090:
+ring_element_2102:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2091
+	JB   ring_element_next_2103
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2091
+	JB   ring_element_next_2103
 	XORQ R9, R9
 
-ring_element_next_2091:
+ring_element_next_2103:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2090
+	JB      ring_element_2102
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2092
+	JE      ring_exact_2104
 	SUBQ    BX, DX
 
-ring_exact_2092:
+ring_exact_2104:
 	MOVQ DX, BX
 
-ring_repeat_2093:
+ring_repeat_2105:
 	CMPQ    BX, R8
-	JAE     ring_built_2079
+	JAE     ring_built_2091
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2093
+	JMP     ring_repeat_2105
 
-ring_built_2079:
+ring_built_2091:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -29159,9 +29341,9 @@ ring_built_2079:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_2094:
+ring_row_2106:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_2095
+	JE   ring_rows_done_2107
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -29171,9 +29353,9 @@ ring_row_2094:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2097
+	JGT  single_2109
 
-unrolled_2096:
+unrolled_2108:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -29196,15 +29378,15 @@ unrolled_2096:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2096
+	JLE     unrolled_2108
 
-single_2097:
+single_2109:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2099
+	JGT  remainder_2111
 
-single_loop_2098:
+single_loop_2110:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -29215,11 +29397,11 @@ single_loop_2098:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2098
+	JLE     single_loop_2110
 
-remainder_2099:
+remainder_2111:
 	SUBQ      R8, DX
-	JE        span_done_2100
+	JE        span_done_2112
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -29228,20 +29410,20 @@ remainder_2099:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2100:
+span_done_2112:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_2094
+	JMP   ring_row_2106
 
-ring_rows_done_2095:
+ring_rows_done_2107:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2070
+	JMP  ring_block_2082
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -29263,11 +29445,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2101
+	JB           cached_2113
 	CMPQ         AX, DX
-	JE           cached_2101
+	JE           cached_2113
 	CMPQ         AX, CX
-	JE           cached_2101
+	JE           cached_2113
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -29276,7 +29458,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2103
+	JE           aligned_2115
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -29289,15 +29471,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2103:
+aligned_2115:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2105
+	JGT  single_2117
 
 	PCALIGN $64
 
-unrolled_2104:
+unrolled_2116:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -29324,15 +29506,15 @@ unrolled_2104:
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2104
+	JLE         unrolled_2116
 
-single_2105:
+single_2117:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2107
+	JGT  remainder_2119
 
-single_loop_2106:
+single_loop_2118:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -29341,11 +29523,11 @@ single_loop_2106:
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2106
+	JLE         single_loop_2118
 
-remainder_2107:
+remainder_2119:
 	SUBQ        SI, BX
-	JE          span_done_2108
+	JE          span_done_2120
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -29356,20 +29538,44 @@ remainder_2107:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2108:
+span_done_2120:
 	SFENCE
-	JMP stored_2102
+	JMP stored_2114
 
-cached_2101:
-	XORQ SI, SI
+cached_2113:
+	XORQ        SI, SI
+	CMPQ        BX, $0x00000040
+	JB          unaligned_2121
+	MOVQ        CX, DI
+	NEGQ        DI
+	ANDQ        $0x0000003f, DI
+	SHRQ        $0x03, DI
+	CMPQ        DI, BX
+	CMOVQGT     BX, DI
+	TESTQ       DI, DI
+	JE          aligned_2122
+	MOVQ        DI, R8
+	MOVQ        $-1, R9
+	BZHIQ       R8, R9, R8
+	KMOVW       R8, K1
+	VMOVUPD.Z   (CX)(SI*8), K1, Z6
+	VCMPPD      $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z   (DX)(SI*8), K1, Z7
+	VFMADD231PD Z7, Z6, K2, Z1
+	VMULPD      Z5, Z7, K2, Z7
+	VMOVUPD     Z7, K1, (AX)(SI*8)
+	MOVQ        DI, SI
+
+aligned_2122:
+unaligned_2121:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2110
+	JGT  single_2124
 
 	PCALIGN $64
 
-unrolled_2109:
+unrolled_2123:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -29396,15 +29602,15 @@ unrolled_2109:
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2109
+	JLE         unrolled_2123
 
-single_2110:
+single_2124:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2112
+	JGT  remainder_2126
 
-single_loop_2111:
+single_loop_2125:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -29413,11 +29619,11 @@ single_loop_2111:
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2111
+	JLE         single_loop_2125
 
-remainder_2112:
+remainder_2126:
 	SUBQ        SI, BX
-	JE          span_done_2113
+	JE          span_done_2127
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -29428,8 +29634,8 @@ remainder_2112:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2113:
-stored_2102:
+span_done_2127:
+stored_2114:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29461,17 +29667,17 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_2115
+	JB     cached_2129
 	CMPQ   R10, $0x00000800
-	JB     cached_2115
+	JB     cached_2129
 	CMPQ   AX, DX
-	JE     cached_2115
+	JE     cached_2129
 	CMPQ   AX, CX
-	JE     cached_2115
+	JE     cached_2129
 	CMPQ   BX, $0x00
-	JE     planes_done_2118
+	JE     planes_done_2132
 
-plane_2117:
+plane_2131:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -29485,7 +29691,7 @@ plane_2117:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2119
+	JE           aligned_2133
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -29498,13 +29704,13 @@ plane_2117:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2119:
+aligned_2133:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2121
+	JGT  single_2135
 
-unrolled_2120:
+unrolled_2134:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29531,15 +29737,15 @@ unrolled_2120:
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2120
+	JLE         unrolled_2134
 
-single_2121:
+single_2135:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2123
+	JGT  remainder_2137
 
-single_loop_2122:
+single_loop_2136:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29548,12 +29754,12 @@ single_loop_2122:
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2122
+	JLE         single_loop_2136
 
-remainder_2123:
+remainder_2137:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2124
+	JE          span_done_2138
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -29564,7 +29770,7 @@ remainder_2123:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2124:
+span_done_2138:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29584,29 +29790,53 @@ span_done_2124:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2117
+	JG            plane_2131
 
-planes_done_2118:
+planes_done_2132:
 	SFENCE
-	JMP stored_2116
+	JMP stored_2130
 
-cached_2115:
+cached_2129:
 	CMPQ BX, $0x00
-	JE   planes_done_2126
+	JE   planes_done_2140
 
-plane_2125:
+plane_2139:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
-	MOVQ         DI, R13
-	SUBQ         $0x00000020, R13
-	CMPQ         R12, R13
-	JGT          single_2128
+	CMPQ         DI, $0x00000040
+	JB           unaligned_2141
+	MOVQ         CX, R13
+	NEGQ         R13
+	ANDQ         $0x0000003f, R13
+	SHRQ         $0x03, R13
+	CMPQ         R13, DI
+	CMOVQGT      DI, R13
+	TESTQ        R13, R13
+	JE           aligned_2142
+	MOVQ         R13, R14
+	MOVQ         $-1, R15
+	BZHIQ        R14, R15, R14
+	KMOVW        R14, K1
+	VMOVUPD.Z    (CX)(R12*8), K1, Z6
+	VCMPPD       $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z    (DX)(R12*8), K1, Z7
+	VFMADD231PD  Z7, Z6, K2, Z1
+	VMULPD       Z5, Z7, K2, Z7
+	VMOVUPD      Z7, K1, (AX)(R12*8)
+	MOVQ         R13, R12
 
-unrolled_2127:
+aligned_2142:
+unaligned_2141:
+	MOVQ DI, R13
+	SUBQ $0x00000020, R13
+	CMPQ R12, R13
+	JGT  single_2144
+
+unrolled_2143:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29633,15 +29863,15 @@ unrolled_2127:
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2127
+	JLE         unrolled_2143
 
-single_2128:
+single_2144:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2130
+	JGT  remainder_2146
 
-single_loop_2129:
+single_loop_2145:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29650,12 +29880,12 @@ single_loop_2129:
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2129
+	JLE         single_loop_2145
 
-remainder_2130:
+remainder_2146:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2131
+	JE          span_done_2147
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -29666,7 +29896,7 @@ remainder_2130:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2131:
+span_done_2147:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29686,10 +29916,10 @@ span_done_2131:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2125
+	JG            plane_2139
 
-planes_done_2126:
-stored_2116:
+planes_done_2140:
+stored_2130:
 	VZEROUPPER
 	RET
 
@@ -29709,17 +29939,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2133
+	JB     cached_2149
 	CMPQ   R9, $0x00000800
-	JB     cached_2133
+	JB     cached_2149
 	CMPQ   AX, DX
-	JE     cached_2133
+	JE     cached_2149
 	CMPQ   AX, CX
-	JE     cached_2133
+	JE     cached_2149
 	CMPQ   BX, $0x00
-	JE     rows_done_2136
+	JE     rows_done_2152
 
-row_2135:
+row_2151:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -29731,7 +29961,7 @@ row_2135:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2137
+	JE          aligned_2153
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -29746,13 +29976,13 @@ row_2135:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2137:
+aligned_2153:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2139
+	JGT  single_2155
 
-unrolled_2138:
+unrolled_2154:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29787,15 +30017,15 @@ unrolled_2138:
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2138
+	JLE         unrolled_2154
 
-single_2139:
+single_2155:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2141
+	JGT  remainder_2157
 
-single_loop_2140:
+single_loop_2156:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29806,12 +30036,12 @@ single_loop_2140:
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2140
+	JLE         single_loop_2156
 
-remainder_2141:
+remainder_2157:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2142
+	JE          span_done_2158
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -29824,34 +30054,60 @@ remainder_2141:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2142:
+span_done_2158:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2135
+	JG   row_2151
 
-rows_done_2136:
+rows_done_2152:
 	SFENCE
-	JMP stored_2134
+	JMP stored_2150
 
-cached_2133:
+cached_2149:
 	CMPQ BX, $0x00
-	JE   rows_done_2144
+	JE   rows_done_2160
 
-row_2143:
-	MOVQ    R8, R9
-	CMPQ    BX, R9
-	CMOVQLT BX, R9
-	XORQ    R10, R10
-	MOVQ    R9, R11
-	SUBQ    $0x00000020, R11
-	CMPQ    R10, R11
-	JGT     single_2146
+row_2159:
+	MOVQ        R8, R9
+	CMPQ        BX, R9
+	CMOVQLT     BX, R9
+	XORQ        R10, R10
+	CMPQ        R9, $0x00000040
+	JB          unaligned_2161
+	MOVQ        CX, R11
+	NEGQ        R11
+	ANDQ        $0x0000003f, R11
+	SHRQ        $0x03, R11
+	CMPQ        R11, R9
+	CMOVQGT     R9, R11
+	TESTQ       R11, R11
+	JE          aligned_2162
+	MOVQ        R11, R12
+	MOVQ        $-1, R13
+	BZHIQ       R12, R13, R12
+	KMOVW       R12, K1
+	VMOVUPD.Z   (CX)(R10*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (DX)(R10*8), K1, Z2
+	VMOVUPD.Z   (DI)(R10*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (DI)(R10*8)
+	VMULPD      (SI)(R10*8), Z2, K2, Z2
+	VMOVUPD     Z2, K1, (AX)(R10*8)
+	MOVQ        R11, R10
 
-unrolled_2145:
+aligned_2162:
+unaligned_2161:
+	MOVQ R9, R11
+	SUBQ $0x00000020, R11
+	CMPQ R10, R11
+	JGT  single_2164
+
+unrolled_2163:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29886,15 +30142,15 @@ unrolled_2145:
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2145
+	JLE         unrolled_2163
 
-single_2146:
+single_2164:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2148
+	JGT  remainder_2166
 
-single_loop_2147:
+single_loop_2165:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29905,12 +30161,12 @@ single_loop_2147:
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2147
+	JLE         single_loop_2165
 
-remainder_2148:
+remainder_2166:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2149
+	JE          span_done_2167
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -29923,17 +30179,17 @@ remainder_2148:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2149:
+span_done_2167:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2143
+	JG   row_2159
 
-rows_done_2144:
-stored_2134:
+rows_done_2160:
+stored_2150:
 	VZEROUPPER
 	RET
 
@@ -29956,36 +30212,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2150
+	JA     ring_segmented_2168
 	MOVQ   R10, R11
 
-ring_len_2151:
+ring_len_2169:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2152
+	JAE  ring_len_done_2170
 	ADDQ R10, R11
-	JMP  ring_len_2151
+	JMP  ring_len_2169
 
-ring_len_done_2152:
+ring_len_done_2170:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2153:
+ring_step_2171:
 	CMPQ R12, R11
-	JB   ring_step_done_2154
+	JB   ring_step_done_2172
 	SUBQ R11, R12
-	JMP  ring_step_2153
+	JMP  ring_step_2171
 
-ring_step_done_2154:
+ring_step_done_2172:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2155:
+ring_step_2173:
 	CMPQ R12, R11
-	JB   ring_step_done_2156
+	JB   ring_step_done_2174
 	SUBQ R11, R12
-	JMP  ring_step_2155
+	JMP  ring_step_2173
 
-ring_step_done_2156:
+ring_step_done_2174:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -29995,76 +30251,76 @@ ring_step_done_2156:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2157
+	JB      ring_short_2175
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2158
+	JNE     ring_planes_2176
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2160:
+ring_copy_2178:
 	CMPQ    R8, R12
-	JAE     ring_built_2159
+	JAE     ring_built_2177
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2161
+	JB      ring_copy_tail_2179
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2160
+	JNE     ring_copy_2178
 	XORQ    R10, R10
-	JMP     ring_copy_2160
+	JMP     ring_copy_2178
 
-ring_copy_tail_2161:
+ring_copy_tail_2179:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2160
+	JMP     ring_copy_2178
 
-ring_planes_2158:
+ring_planes_2176:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2162
+	JA   ring_long_planes_2180
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2163:
+ring_fill_2181:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2164
+	JGT          ring_fill_last_2182
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2165
+	JNE          ring_wrap_2183
 	XORQ         R10, R10
 
-ring_wrap_2165:
-	JMP ring_fill_2163
+ring_wrap_2183:
+	JMP ring_fill_2181
 
-ring_fill_last_2164:
+ring_fill_last_2182:
 	CMPQ         R13, R12
-	JAE          ring_built_2159
+	JAE          ring_built_2177
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2166
+	JNE          ring_wrap_2184
 	XORQ         R10, R10
 
-ring_wrap_2166:
-	JMP ring_fill_last_2164
+ring_wrap_2184:
+	JMP ring_fill_last_2182
 
-ring_long_planes_2162:
-ring_channel_2167:
+ring_long_planes_2180:
+ring_channel_2185:
 	CMPQ         R13, R12
-	JAE          ring_built_2159
+	JAE          ring_built_2177
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -30072,57 +30328,57 @@ ring_channel_2167:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2168:
+ring_plane_2186:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2168
+	JB      ring_plane_2186
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2169
+	JNE     ring_wrap_2187
 	XORQ    R10, R10
 
-ring_wrap_2169:
-	JMP ring_channel_2167
+ring_wrap_2187:
+	JMP ring_channel_2185
 
-ring_short_2157:
+ring_short_2175:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2170:
+ring_element_2188:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2171
+	JB   ring_element_next_2189
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2171
+	JB   ring_element_next_2189
 	XORQ R13, R13
 
-ring_element_next_2171:
+ring_element_next_2189:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2170
+	JB      ring_element_2188
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2172
+	JE      ring_exact_2190
 	SUBQ    R10, R8
 
-ring_exact_2172:
+ring_exact_2190:
 	MOVQ R8, R9
 
-ring_repeat_2173:
+ring_repeat_2191:
 	CMPQ    R9, R12
-	JAE     ring_built_2159
+	JAE     ring_built_2177
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2173
+	JMP     ring_repeat_2191
 
-ring_built_2159:
+ring_built_2177:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -30138,22 +30394,22 @@ ring_built_2159:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2174:
+sums_zero_2192:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2175
+	JAE     sums_zeroed_2193
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2174
+	JMP     sums_zero_2192
 
-sums_zeroed_2175:
+sums_zeroed_2193:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2177
+	JGT  single_2195
 
-unrolled_2176:
+unrolled_2194:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -30192,15 +30448,15 @@ unrolled_2176:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_2176
+	JLE         unrolled_2194
 
-single_2177:
+single_2195:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2179
+	JGT  remainder_2197
 
-single_loop_2178:
+single_loop_2196:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -30215,11 +30471,11 @@ single_loop_2178:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_2178
+	JLE         single_loop_2196
 
-remainder_2179:
+remainder_2197:
 	SUBQ        R9, DI
-	JE          span_done_2180
+	JE          span_done_2198
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -30232,93 +30488,93 @@ remainder_2179:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2180:
+span_done_2198:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2182
+	JLE   fold_ext_done_2200
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2183
+	JA    fold_ext_scalar_2201
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2181:
+fold_ext_2199:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2182
+	JBE     fold_ext_done_2200
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2181
+	JMP     fold_ext_2199
 
-fold_ext_scalar_2183:
+fold_ext_scalar_2201:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2184:
+fold_ext_element_2202:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2185
+	JBE    fold_ext_element_done_2203
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2184
+	JMP    fold_ext_element_2202
 
-fold_ext_element_done_2185:
-fold_ext_done_2182:
-fold_2186:
+fold_ext_element_done_2203:
+fold_ext_done_2200:
+fold_2204:
 	CMPQ   DX, AX
-	JBE    fold_done_2187
+	JBE    fold_done_2205
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2186
+	JMP    fold_2204
 
-fold_done_2187:
+fold_done_2205:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2188
+	JNE  sums_planes_2206
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2190:
+sums_vector_2208:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2191
+	JGT     sums_scalar_2209
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2190
+	JMP     sums_vector_2208
 
-sums_scalar_2191:
+sums_scalar_2209:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2189
+	JE     sums_done_2207
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2191
+	JMP    sums_scalar_2209
 
-sums_planes_2188:
+sums_planes_2206:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2192:
+sums_group_2210:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2194
+	JB     sums_single_2212
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -30327,7 +30583,7 @@ sums_group_2192:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2193:
+sums_group_plane_2211:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -30336,7 +30592,7 @@ sums_group_plane_2193:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2193
+	JB     sums_group_plane_2211
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -30349,29 +30605,29 @@ sums_group_plane_2193:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2192
+	JMP    sums_group_2210
 
-sums_single_2194:
+sums_single_2212:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2189
+	JE     sums_done_2207
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2195:
+sums_single_plane_2213:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2195
+	JB     sums_single_plane_2213
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2194
+	JMP    sums_single_2212
 
-sums_done_2189:
+sums_done_2207:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2150:
+ring_segmented_2168:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -30381,7 +30637,7 @@ ring_segmented_2150:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2197:
+ring_block_2215:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -30397,33 +30653,33 @@ ring_block_2197:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2198:
+ring_len_2216:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2199
+	JAE  ring_len_done_2217
 	ADDQ DI, R8
-	JMP  ring_len_2198
+	JMP  ring_len_2216
 
-ring_len_done_2199:
+ring_len_done_2217:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2200:
+ring_step_2218:
 	CMPQ R9, R8
-	JB   ring_step_done_2201
+	JB   ring_step_done_2219
 	SUBQ R8, R9
-	JMP  ring_step_2200
+	JMP  ring_step_2218
 
-ring_step_done_2201:
+ring_step_done_2219:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2202:
+ring_step_2220:
 	CMPQ R9, R8
-	JB   ring_step_done_2203
+	JB   ring_step_done_2221
 	SUBQ R8, R9
-	JMP  ring_step_2202
+	JMP  ring_step_2220
 
-ring_step_done_2203:
+ring_step_done_2221:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -30434,76 +30690,76 @@ ring_step_done_2203:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2204
+	JB      ring_short_2222
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2205
+	JNE     ring_planes_2223
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2207:
+ring_copy_2225:
 	CMPQ    DI, R9
-	JAE     ring_built_2206
+	JAE     ring_built_2224
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2208
+	JB      ring_copy_tail_2226
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2207
+	JNE     ring_copy_2225
 	XORQ    R10, R10
-	JMP     ring_copy_2207
+	JMP     ring_copy_2225
 
-ring_copy_tail_2208:
+ring_copy_tail_2226:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2207
+	JMP     ring_copy_2225
 
-ring_planes_2205:
+ring_planes_2223:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2209
+	JA   ring_long_planes_2227
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2210:
+ring_fill_2228:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2211
+	JGT          ring_fill_last_2229
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2212
+	JNE          ring_wrap_2230
 	XORQ         DI, DI
 
-ring_wrap_2212:
-	JMP ring_fill_2210
+ring_wrap_2230:
+	JMP ring_fill_2228
 
-ring_fill_last_2211:
+ring_fill_last_2229:
 	CMPQ         R10, R9
-	JAE          ring_built_2206
+	JAE          ring_built_2224
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2213
+	JNE          ring_wrap_2231
 	XORQ         DI, DI
 
-ring_wrap_2213:
-	JMP ring_fill_last_2211
+ring_wrap_2231:
+	JMP ring_fill_last_2229
 
-ring_long_planes_2209:
-ring_channel_2214:
+ring_long_planes_2227:
+ring_channel_2232:
 	CMPQ         R10, R9
-	JAE          ring_built_2206
+	JAE          ring_built_2224
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -30511,57 +30767,57 @@ ring_channel_2214:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2215:
+ring_plane_2233:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2215
+	JB      ring_plane_2233
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2216
+	JNE     ring_wrap_2234
 	XORQ    DI, DI
 
-ring_wrap_2216:
-	JMP ring_channel_2214
+ring_wrap_2234:
+	JMP ring_channel_2232
 
-ring_short_2204:
+ring_short_2222:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2217:
+ring_element_2235:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2218
+	JB   ring_element_next_2236
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2218
+	JB   ring_element_next_2236
 	XORQ R10, R10
 
-ring_element_next_2218:
+ring_element_next_2236:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2217
+	JB      ring_element_2235
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2219
+	JE      ring_exact_2237
 	SUBQ    DI, SI
 
-ring_exact_2219:
+ring_exact_2237:
 	MOVQ SI, DI
 
-ring_repeat_2220:
+ring_repeat_2238:
 	CMPQ    DI, R9
-	JAE     ring_built_2206
+	JAE     ring_built_2224
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2220
+	JMP     ring_repeat_2238
 
-ring_built_2206:
+ring_built_2224:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -30587,26 +30843,26 @@ ring_built_2206:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2221:
+sums_zero_2239:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2222
+	JAE     sums_zeroed_2240
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2221
+	JMP     sums_zero_2239
 
-sums_zeroed_2222:
-ring_row_2223:
+sums_zeroed_2240:
+ring_row_2241:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2224
+	JE   ring_rows_done_2242
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2226
+	JGT  single_2244
 
-unrolled_2225:
+unrolled_2243:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -30645,15 +30901,15 @@ unrolled_2225:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2225
+	JLE         unrolled_2243
 
-single_2226:
+single_2244:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2228
+	JGT  remainder_2246
 
-single_loop_2227:
+single_loop_2245:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -30668,11 +30924,11 @@ single_loop_2227:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2227
+	JLE         single_loop_2245
 
-remainder_2228:
+remainder_2246:
 	SUBQ        R10, R9
-	JE          span_done_2229
+	JE          span_done_2247
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -30685,7 +30941,7 @@ remainder_2228:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2229:
+span_done_2247:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -30693,9 +30949,9 @@ span_done_2229:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2223
+	JMP   ring_row_2241
 
-ring_rows_done_2224:
+ring_rows_done_2242:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -30703,86 +30959,86 @@ ring_rows_done_2224:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2231
+	JLE  fold_ext_done_2249
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2232
+	JA   fold_ext_scalar_2250
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2230:
+fold_ext_2248:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2231
+	JBE     fold_ext_done_2249
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2230
+	JMP     fold_ext_2248
 
-fold_ext_scalar_2232:
+fold_ext_scalar_2250:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2233:
+fold_ext_element_2251:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2234
+	JBE    fold_ext_element_done_2252
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2233
+	JMP    fold_ext_element_2251
 
-fold_ext_element_done_2234:
-fold_ext_done_2231:
-fold_2235:
+fold_ext_element_done_2252:
+fold_ext_done_2249:
+fold_2253:
 	CMPQ   DI, SI
-	JBE    fold_done_2236
+	JBE    fold_done_2254
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2235
+	JMP    fold_2253
 
-fold_done_2236:
+fold_done_2254:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2237
+	JNE  sums_planes_2255
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2239:
+sums_vector_2257:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2240
+	JGT     sums_scalar_2258
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2239
+	JMP     sums_vector_2257
 
-sums_scalar_2240:
+sums_scalar_2258:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2238
+	JE     sums_done_2256
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2240
+	JMP    sums_scalar_2258
 
-sums_planes_2237:
+sums_planes_2255:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2241:
+sums_group_2259:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2243
+	JB     sums_single_2261
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -30791,7 +31047,7 @@ sums_group_2241:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2242:
+sums_group_plane_2260:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -30800,7 +31056,7 @@ sums_group_plane_2242:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2242
+	JB     sums_group_plane_2260
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -30813,29 +31069,29 @@ sums_group_plane_2242:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2241
+	JMP    sums_group_2259
 
-sums_single_2243:
+sums_single_2261:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2238
+	JE     sums_done_2256
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2244:
+sums_single_plane_2262:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2244
+	JB     sums_single_plane_2262
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2243
+	JMP    sums_single_2261
 
-sums_done_2238:
+sums_done_2256:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2197
+	JMP  ring_block_2215
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -30853,11 +31109,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2245
+	JB           cached_2263
 	CMPQ         AX, DX
-	JE           cached_2245
+	JE           cached_2263
 	CMPQ         AX, CX
-	JE           cached_2245
+	JE           cached_2263
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -30866,7 +31122,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2247
+	JE           aligned_2265
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -30878,15 +31134,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2247:
+aligned_2265:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2249
+	JGT  single_2267
 
 	PCALIGN $64
 
-unrolled_2248:
+unrolled_2266:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -30909,15 +31165,15 @@ unrolled_2248:
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_2248
+	JLE      unrolled_2266
 
-single_2249:
+single_2267:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2251
+	JGT  remainder_2269
 
-single_loop_2250:
+single_loop_2268:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -30925,11 +31181,11 @@ single_loop_2250:
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_2250
+	JLE      single_loop_2268
 
-remainder_2251:
+remainder_2269:
 	SUBQ      SI, BX
-	JE        span_done_2252
+	JE        span_done_2270
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -30939,18 +31195,18 @@ remainder_2251:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2252:
+span_done_2270:
 	SFENCE
-	JMP stored_2246
+	JMP stored_2264
 
-cached_2245:
+cached_2263:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000040
-	JB        unaligned_2253
+	JB        unaligned_2271
 	CMPQ      AX, CX
-	JE        unaligned_2253
+	JE        unaligned_2271
 	CMPQ      AX, DX
-	JE        unaligned_2253
+	JE        unaligned_2271
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -30958,7 +31214,7 @@ cached_2245:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_2254
+	JE        aligned_2272
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -30970,16 +31226,16 @@ cached_2245:
 	VMOVUPD   Z2, K1, (AX)(SI*8)
 	MOVQ      DI, SI
 
-aligned_2254:
-unaligned_2253:
+aligned_2272:
+unaligned_2271:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2256
+	JGT  single_2274
 
 	PCALIGN $64
 
-unrolled_2255:
+unrolled_2273:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -31002,15 +31258,15 @@ unrolled_2255:
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, DI
-	JLE     unrolled_2255
+	JLE     unrolled_2273
 
-single_2256:
+single_2274:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2258
+	JGT  remainder_2276
 
-single_loop_2257:
+single_loop_2275:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -31018,11 +31274,11 @@ single_loop_2257:
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, DI
-	JLE     single_loop_2257
+	JLE     single_loop_2275
 
-remainder_2258:
+remainder_2276:
 	SUBQ      SI, BX
-	JE        span_done_2259
+	JE        span_done_2277
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -31032,8 +31288,8 @@ remainder_2258:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2259:
-stored_2246:
+span_done_2277:
+stored_2264:
 	VZEROUPPER
 	RET
 
@@ -31052,11 +31308,11 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ         $0x03, R9
 	XORQ         R10, R10
 	CMPQ         SI, $0x00000008
-	JB           aligned_planes_general_2261
+	JB           aligned_planes_general_2279
 	CMPQ         SI, $0x00000040
-	JA           aligned_planes_general_2261
+	JA           aligned_planes_general_2279
 	CMPQ         BX, $0x00
-	JE           planes_end_2260
+	JE           planes_end_2278
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R9, R9
 	MOVQ         AX, R11
@@ -31066,7 +31322,7 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_2262
+	JE           aligned_2280
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -31078,16 +31334,16 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	VMOVUPD      Z2, K1, (AX)(R9*8)
 	MOVQ         R11, R9
 
-aligned_2262:
+aligned_2280:
 	MOVQ SI, R11
 
-aligned_plane_2263:
+aligned_plane_2281:
 	MOVQ R11, R12
 	SUBQ $0x00000008, R12
 	CMPQ R9, R12
-	JG   aligned_boundary_2265
+	JG   aligned_boundary_2283
 
-aligned_whole_2264:
+aligned_whole_2282:
 	VMOVUPD (CX)(R9*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R9*8), Z2
@@ -31095,13 +31351,13 @@ aligned_whole_2264:
 	VMOVUPD Z2, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_2264
+	JLE     aligned_whole_2282
 
-aligned_boundary_2265:
+aligned_boundary_2283:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_2267
+	JAE          aligned_last_2285
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -31109,7 +31365,7 @@ aligned_boundary_2265:
 	VBROADCASTSD (R8)(R10*8), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JE           aligned_next_2266
+	JE           aligned_next_2284
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
 	KMOVW        R12, K1
@@ -31121,13 +31377,13 @@ aligned_boundary_2265:
 	VMOVUPD      Z1, (AX)(R9*8)
 	ADDQ         $0x00000008, R9
 
-aligned_next_2266:
+aligned_next_2284:
 	VMOVUPD Z2, Z1
-	JMP     aligned_plane_2263
+	JMP     aligned_plane_2281
 
-aligned_last_2267:
+aligned_last_2285:
 	TESTQ     R12, R12
-	JE        aligned_done_2268
+	JE        aligned_done_2286
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -31137,14 +31393,14 @@ aligned_last_2267:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(R9*8)
 
-aligned_done_2268:
-	JMP planes_end_2260
+aligned_done_2286:
+	JMP planes_end_2278
 
-aligned_planes_general_2261:
+aligned_planes_general_2279:
 	CMPQ  SI, $0x00000040
-	JA    short_planes_general_2269
+	JA    short_planes_general_2287
 	CMPQ  BX, $0x00
-	JE    planes_end_2260
+	JE    planes_end_2278
 	MOVQ  SI, R11
 	DECQ  R11
 	SHRQ  $0x03, R11
@@ -31157,24 +31413,24 @@ aligned_planes_general_2261:
 	KMOVW R12, K1
 	XORQ  R12, R12
 	CMPQ  R11, $0x00
-	JE    short_planes_0_2270
+	JE    short_planes_0_2288
 	CMPQ  R11, $0x01
-	JE    short_planes_1_2271
+	JE    short_planes_1_2289
 	CMPQ  R11, $0x02
-	JE    short_planes_2_2272
+	JE    short_planes_2_2290
 	CMPQ  R11, $0x03
-	JE    short_planes_3_2273
+	JE    short_planes_3_2291
 	CMPQ  R11, $0x04
-	JE    short_planes_4_2274
+	JE    short_planes_4_2292
 	CMPQ  R11, $0x05
-	JE    short_planes_5_2275
+	JE    short_planes_5_2293
 	CMPQ  R11, $0x06
-	JE    short_planes_6_2276
+	JE    short_planes_6_2294
 	CMPQ  R11, $0x07
-	JE    short_planes_7_2277
-	JMP   short_planes_general_2269
+	JE    short_planes_7_2295
+	JMP   short_planes_general_2287
 
-short_planes_0_2270:
+short_planes_0_2288:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD.Z    (CX)(R12*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -31189,10 +31445,10 @@ short_planes_0_2270:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_0_2270
-	JMP          planes_end_2260
+	JG           short_planes_0_2288
+	JMP          planes_end_2278
 
-short_planes_1_2271:
+short_planes_1_2289:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -31212,10 +31468,10 @@ short_planes_1_2271:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_1_2271
-	JMP          planes_end_2260
+	JG           short_planes_1_2289
+	JMP          planes_end_2278
 
-short_planes_2_2272:
+short_planes_2_2290:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -31240,10 +31496,10 @@ short_planes_2_2272:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_2_2272
-	JMP          planes_end_2260
+	JG           short_planes_2_2290
+	JMP          planes_end_2278
 
-short_planes_3_2273:
+short_planes_3_2291:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -31273,10 +31529,10 @@ short_planes_3_2273:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_3_2273
-	JMP          planes_end_2260
+	JG           short_planes_3_2291
+	JMP          planes_end_2278
 
-short_planes_4_2274:
+short_planes_4_2292:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -31311,10 +31567,10 @@ short_planes_4_2274:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_4_2274
-	JMP          planes_end_2260
+	JG           short_planes_4_2292
+	JMP          planes_end_2278
 
-short_planes_5_2275:
+short_planes_5_2293:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -31354,10 +31610,10 @@ short_planes_5_2275:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_5_2275
-	JMP          planes_end_2260
+	JG           short_planes_5_2293
+	JMP          planes_end_2278
 
-short_planes_6_2276:
+short_planes_6_2294:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -31402,10 +31658,10 @@ short_planes_6_2276:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_6_2276
-	JMP          planes_end_2260
+	JG           short_planes_6_2294
+	JMP          planes_end_2278
 
-short_planes_7_2277:
+short_planes_7_2295:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD      (CX)(R12*8), Z2
 	VCMPPD       $0x1a, Z0, Z2, K2
@@ -31455,24 +31711,24 @@ short_planes_7_2277:
 	SUBQ         DI, R11
 	CMOVQEQ      R11, R10
 	SUBQ         SI, BX
-	JG           short_planes_7_2277
-	JMP          planes_end_2260
+	JG           short_planes_7_2295
+	JMP          planes_end_2278
 
-short_planes_general_2269:
+short_planes_general_2287:
 	MOVQ BX, R11
 	SHLQ $0x03, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_2278
+	JB   cached_2296
 	CMPQ R9, $0x00000800
-	JB   cached_2278
+	JB   cached_2296
 	CMPQ AX, DX
-	JE   cached_2278
+	JE   cached_2296
 	CMPQ AX, CX
-	JE   cached_2278
+	JE   cached_2296
 	CMPQ BX, $0x00
-	JE   planes_done_2281
+	JE   planes_done_2299
 
-plane_2280:
+plane_2298:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -31482,7 +31738,7 @@ plane_2280:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2282
+	JE           aligned_2300
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -31494,13 +31750,13 @@ plane_2280:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2282:
+aligned_2300:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2284
+	JGT  single_2302
 
-unrolled_2283:
+unrolled_2301:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -31523,15 +31779,15 @@ unrolled_2283:
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
 	CMPQ     R11, R12
-	JLE      unrolled_2283
+	JLE      unrolled_2301
 
-single_2284:
+single_2302:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2286
+	JGT  remainder_2304
 
-single_loop_2285:
+single_loop_2303:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -31539,12 +31795,12 @@ single_loop_2285:
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
 	CMPQ     R11, R12
-	JLE      single_loop_2285
+	JLE      single_loop_2303
 
-remainder_2286:
+remainder_2304:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2287
+	JE        span_done_2305
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -31554,7 +31810,7 @@ remainder_2286:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2287:
+span_done_2305:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -31563,25 +31819,25 @@ span_done_2287:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2280
+	JG      plane_2298
 
-planes_done_2281:
+planes_done_2299:
 	SFENCE
-	JMP stored_2279
+	JMP stored_2297
 
-cached_2278:
+cached_2296:
 	CMPQ BX, $0x00
-	JE   planes_done_2289
+	JE   planes_done_2307
 
-plane_2288:
+plane_2306:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000040
-	JB           unaligned_2290
+	JB           unaligned_2308
 	CMPQ         AX, CX
-	JE           unaligned_2290
+	JE           unaligned_2308
 	CMPQ         AX, DX
-	JE           unaligned_2290
+	JE           unaligned_2308
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -31589,7 +31845,7 @@ plane_2288:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2291
+	JE           aligned_2309
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -31601,14 +31857,14 @@ plane_2288:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2291:
-unaligned_2290:
+aligned_2309:
+unaligned_2308:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2293
+	JGT  single_2311
 
-unrolled_2292:
+unrolled_2310:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -31631,15 +31887,15 @@ unrolled_2292:
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
 	CMPQ    R11, R12
-	JLE     unrolled_2292
+	JLE     unrolled_2310
 
-single_2293:
+single_2311:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2295
+	JGT  remainder_2313
 
-single_loop_2294:
+single_loop_2312:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -31647,12 +31903,12 @@ single_loop_2294:
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R12
-	JLE     single_loop_2294
+	JLE     single_loop_2312
 
-remainder_2295:
+remainder_2313:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2296
+	JE        span_done_2314
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -31662,7 +31918,7 @@ remainder_2295:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2296:
+span_done_2314:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -31671,11 +31927,11 @@ span_done_2296:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2288
+	JG      plane_2306
 
-planes_done_2289:
-stored_2279:
-planes_end_2260:
+planes_done_2307:
+stored_2297:
+planes_end_2278:
 	VZEROUPPER
 	RET
 
@@ -31694,17 +31950,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_2298
+	JB     cached_2316
 	CMPQ   R8, $0x00000800
-	JB     cached_2298
+	JB     cached_2316
 	CMPQ   AX, DX
-	JE     cached_2298
+	JE     cached_2316
 	CMPQ   AX, CX
-	JE     cached_2298
+	JE     cached_2316
 	CMPQ   BX, $0x00
-	JE     rows_done_2301
+	JE     rows_done_2319
 
-row_2300:
+row_2318:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -31716,7 +31972,7 @@ row_2300:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2302
+	JE        aligned_2320
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -31728,13 +31984,13 @@ row_2300:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2302:
+aligned_2320:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2304
+	JGT  single_2322
 
-unrolled_2303:
+unrolled_2321:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -31757,15 +32013,15 @@ unrolled_2303:
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
 	CMPQ     R9, R10
-	JLE      unrolled_2303
+	JLE      unrolled_2321
 
-single_2304:
+single_2322:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2306
+	JGT  remainder_2324
 
-single_loop_2305:
+single_loop_2323:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -31773,12 +32029,12 @@ single_loop_2305:
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
 	CMPQ     R9, R10
-	JLE      single_loop_2305
+	JLE      single_loop_2323
 
-remainder_2306:
+remainder_2324:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2307
+	JE        span_done_2325
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -31788,34 +32044,34 @@ remainder_2306:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2307:
+span_done_2325:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2300
+	JG   row_2318
 
-rows_done_2301:
+rows_done_2319:
 	SFENCE
-	JMP stored_2299
+	JMP stored_2317
 
-cached_2298:
+cached_2316:
 	CMPQ BX, $0x00
-	JE   rows_done_2309
+	JE   rows_done_2327
 
-row_2308:
+row_2326:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000040
-	JB        unaligned_2310
+	JB        unaligned_2328
 	CMPQ      AX, CX
-	JE        unaligned_2310
+	JE        unaligned_2328
 	CMPQ      AX, DX
-	JE        unaligned_2310
+	JE        unaligned_2328
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -31823,7 +32079,7 @@ row_2308:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2311
+	JE        aligned_2329
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -31835,14 +32091,14 @@ row_2308:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2311:
-unaligned_2310:
+aligned_2329:
+unaligned_2328:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2313
+	JGT  single_2331
 
-unrolled_2312:
+unrolled_2330:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -31865,15 +32121,15 @@ unrolled_2312:
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2312
+	JLE     unrolled_2330
 
-single_2313:
+single_2331:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2315
+	JGT  remainder_2333
 
-single_loop_2314:
+single_loop_2332:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -31881,12 +32137,12 @@ single_loop_2314:
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2314
+	JLE     single_loop_2332
 
-remainder_2315:
+remainder_2333:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2316
+	JE        span_done_2334
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -31896,17 +32152,17 @@ remainder_2315:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2316:
+span_done_2334:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2308
+	JG   row_2326
 
-rows_done_2309:
-stored_2299:
+rows_done_2327:
+stored_2317:
 	VZEROUPPER
 	RET
 
@@ -31926,36 +32182,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2317
+	JA     ring_segmented_2335
 	MOVQ   R9, R10
 
-ring_len_2318:
+ring_len_2336:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2319
+	JAE  ring_len_done_2337
 	ADDQ R9, R10
-	JMP  ring_len_2318
+	JMP  ring_len_2336
 
-ring_len_done_2319:
+ring_len_done_2337:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2320:
+ring_step_2338:
 	CMPQ R11, R10
-	JB   ring_step_done_2321
+	JB   ring_step_done_2339
 	SUBQ R10, R11
-	JMP  ring_step_2320
+	JMP  ring_step_2338
 
-ring_step_done_2321:
+ring_step_done_2339:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2322:
+ring_step_2340:
 	CMPQ R11, R10
-	JB   ring_step_done_2323
+	JB   ring_step_done_2341
 	SUBQ R10, R11
-	JMP  ring_step_2322
+	JMP  ring_step_2340
 
-ring_step_done_2323:
+ring_step_done_2341:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -31965,76 +32221,76 @@ ring_step_done_2323:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2324
+	JB      ring_short_2342
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2325
+	JNE     ring_planes_2343
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2327:
+ring_copy_2345:
 	CMPQ    AX, R11
-	JAE     ring_built_2326
+	JAE     ring_built_2344
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2328
+	JB      ring_copy_tail_2346
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2327
+	JNE     ring_copy_2345
 	XORQ    R9, R9
-	JMP     ring_copy_2327
+	JMP     ring_copy_2345
 
-ring_copy_tail_2328:
+ring_copy_tail_2346:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2327
+	JMP     ring_copy_2345
 
-ring_planes_2325:
+ring_planes_2343:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2329
+	JA   ring_long_planes_2347
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2330:
+ring_fill_2348:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2331
+	JGT          ring_fill_last_2349
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2332
+	JNE          ring_wrap_2350
 	XORQ         R9, R9
 
-ring_wrap_2332:
-	JMP ring_fill_2330
+ring_wrap_2350:
+	JMP ring_fill_2348
 
-ring_fill_last_2331:
+ring_fill_last_2349:
 	CMPQ         R12, R11
-	JAE          ring_built_2326
+	JAE          ring_built_2344
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2333
+	JNE          ring_wrap_2351
 	XORQ         R9, R9
 
-ring_wrap_2333:
-	JMP ring_fill_last_2331
+ring_wrap_2351:
+	JMP ring_fill_last_2349
 
-ring_long_planes_2329:
-ring_channel_2334:
+ring_long_planes_2347:
+ring_channel_2352:
 	CMPQ         R12, R11
-	JAE          ring_built_2326
+	JAE          ring_built_2344
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -32042,57 +32298,57 @@ ring_channel_2334:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2335:
+ring_plane_2353:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2335
+	JB      ring_plane_2353
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2336
+	JNE     ring_wrap_2354
 	XORQ    R9, R9
 
-ring_wrap_2336:
-	JMP ring_channel_2334
+ring_wrap_2354:
+	JMP ring_channel_2352
 
-ring_short_2324:
+ring_short_2342:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2337:
+ring_element_2355:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2338
+	JB   ring_element_next_2356
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2338
+	JB   ring_element_next_2356
 	XORQ R12, R12
 
-ring_element_next_2338:
+ring_element_next_2356:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2337
+	JB      ring_element_2355
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2339
+	JE      ring_exact_2357
 	SUBQ    R9, AX
 
-ring_exact_2339:
+ring_exact_2357:
 	MOVQ AX, DX
 
-ring_repeat_2340:
+ring_repeat_2358:
 	CMPQ    DX, R11
-	JAE     ring_built_2326
+	JAE     ring_built_2344
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2340
+	JMP     ring_repeat_2358
 
-ring_built_2326:
+ring_built_2344:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -32101,9 +32357,9 @@ ring_built_2326:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_2342
+	JGT  single_2360
 
-unrolled_2341:
+unrolled_2359:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -32130,15 +32386,15 @@ unrolled_2341:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R9
-	JLE     unrolled_2341
+	JLE     unrolled_2359
 
-single_2342:
+single_2360:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_2344
+	JGT  remainder_2362
 
-single_loop_2343:
+single_loop_2361:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -32150,11 +32406,11 @@ single_loop_2343:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R9
-	JLE     single_loop_2343
+	JLE     single_loop_2361
 
-remainder_2344:
+remainder_2362:
 	SUBQ      DX, DI
-	JE        span_done_2345
+	JE        span_done_2363
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -32164,10 +32420,10 @@ remainder_2344:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2345:
+span_done_2363:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2317:
+ring_segmented_2335:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -32177,11 +32433,11 @@ ring_segmented_2317:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2346
+	JE   ring_rows_2364
 
-ring_segment_2347:
+ring_segment_2365:
 	CMPQ    DI, $0x00
-	JE      ring_done_2348
+	JE      ring_done_2366
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -32198,33 +32454,33 @@ ring_segment_2347:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2349:
+ring_len_2367:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2350
+	JAE  ring_len_done_2368
 	ADDQ R10, R12
-	JMP  ring_len_2349
+	JMP  ring_len_2367
 
-ring_len_done_2350:
+ring_len_done_2368:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2351:
+ring_step_2369:
 	CMPQ R13, R12
-	JB   ring_step_done_2352
+	JB   ring_step_done_2370
 	SUBQ R12, R13
-	JMP  ring_step_2351
+	JMP  ring_step_2369
 
-ring_step_done_2352:
+ring_step_done_2370:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2353:
+ring_step_2371:
 	CMPQ R13, R12
-	JB   ring_step_done_2354
+	JB   ring_step_done_2372
 	SUBQ R12, R13
-	JMP  ring_step_2353
+	JMP  ring_step_2371
 
-ring_step_done_2354:
+ring_step_done_2372:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -32234,76 +32490,76 @@ ring_step_done_2354:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2355
+	JB      ring_short_2373
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2356
+	JNE     ring_planes_2374
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2358:
+ring_copy_2376:
 	CMPQ    R9, AX
-	JAE     ring_built_2357
+	JAE     ring_built_2375
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2359
+	JB      ring_copy_tail_2377
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2358
+	JNE     ring_copy_2376
 	XORQ    R10, R10
-	JMP     ring_copy_2358
+	JMP     ring_copy_2376
 
-ring_copy_tail_2359:
+ring_copy_tail_2377:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2358
+	JMP     ring_copy_2376
 
-ring_planes_2356:
+ring_planes_2374:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2360
+	JA   ring_long_planes_2378
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2361:
+ring_fill_2379:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2362
+	JGT          ring_fill_last_2380
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2363
+	JNE          ring_wrap_2381
 	XORQ         R10, R10
 
-ring_wrap_2363:
-	JMP ring_fill_2361
+ring_wrap_2381:
+	JMP ring_fill_2379
 
-ring_fill_last_2362:
+ring_fill_last_2380:
 	CMPQ         R12, AX
-	JAE          ring_built_2357
+	JAE          ring_built_2375
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2364
+	JNE          ring_wrap_2382
 	XORQ         R10, R10
 
-ring_wrap_2364:
-	JMP ring_fill_last_2362
+ring_wrap_2382:
+	JMP ring_fill_last_2380
 
-ring_long_planes_2360:
-ring_channel_2365:
+ring_long_planes_2378:
+ring_channel_2383:
 	CMPQ         R12, AX
-	JAE          ring_built_2357
+	JAE          ring_built_2375
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -32311,57 +32567,57 @@ ring_channel_2365:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2366:
+ring_plane_2384:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2366
+	JB      ring_plane_2384
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2367
+	JNE     ring_wrap_2385
 	XORQ    R10, R10
 
-ring_wrap_2367:
-	JMP ring_channel_2365
+ring_wrap_2385:
+	JMP ring_channel_2383
 
-ring_short_2355:
+ring_short_2373:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2368:
+ring_element_2386:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2369
+	JB   ring_element_next_2387
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2369
+	JB   ring_element_next_2387
 	XORQ R12, R12
 
-ring_element_next_2369:
+ring_element_next_2387:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2368
+	JB      ring_element_2386
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2370
+	JE      ring_exact_2388
 	SUBQ    R10, DX
 
-ring_exact_2370:
+ring_exact_2388:
 	MOVQ DX, R9
 
-ring_repeat_2371:
+ring_repeat_2389:
 	CMPQ    R9, AX
-	JAE     ring_built_2357
+	JAE     ring_built_2375
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2371
+	JMP     ring_repeat_2389
 
-ring_built_2357:
+ring_built_2375:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -32371,9 +32627,9 @@ ring_built_2357:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2373
+	JGT  single_2391
 
-unrolled_2372:
+unrolled_2390:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -32400,15 +32656,15 @@ unrolled_2372:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2372
+	JLE     unrolled_2390
 
-single_2373:
+single_2391:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2375
+	JGT  remainder_2393
 
-single_loop_2374:
+single_loop_2392:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -32420,11 +32676,11 @@ single_loop_2374:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2374
+	JLE     single_loop_2392
 
-remainder_2375:
+remainder_2393:
 	SUBQ      R9, DX
-	JE        span_done_2376
+	JE        span_done_2394
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -32434,7 +32690,7 @@ remainder_2375:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2376:
+span_done_2394:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -32446,18 +32702,18 @@ span_done_2376:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2377
+	JNE  ring_next_2395
 	XORQ AX, AX
 
-ring_next_2377:
+ring_next_2395:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2347
+	JMP  ring_segment_2365
 
-ring_done_2348:
+ring_done_2366:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2346:
-ring_block_2378:
+ring_rows_2364:
+ring_block_2396:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -32473,33 +32729,33 @@ ring_block_2378:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2379:
+ring_len_2397:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2380
+	JAE  ring_len_done_2398
 	ADDQ BX, SI
-	JMP  ring_len_2379
+	JMP  ring_len_2397
 
-ring_len_done_2380:
+ring_len_done_2398:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2381:
+ring_step_2399:
 	CMPQ DI, SI
-	JB   ring_step_done_2382
+	JB   ring_step_done_2400
 	SUBQ SI, DI
-	JMP  ring_step_2381
+	JMP  ring_step_2399
 
-ring_step_done_2382:
+ring_step_done_2400:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2383:
+ring_step_2401:
 	CMPQ DI, SI
-	JB   ring_step_done_2384
+	JB   ring_step_done_2402
 	SUBQ SI, DI
-	JMP  ring_step_2383
+	JMP  ring_step_2401
 
-ring_step_done_2384:
+ring_step_done_2402:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -32510,76 +32766,76 @@ ring_step_done_2384:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2385
+	JB      ring_short_2403
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2386
+	JNE     ring_planes_2404
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2388:
+ring_copy_2406:
 	CMPQ    BX, DI
-	JAE     ring_built_2387
+	JAE     ring_built_2405
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2389
+	JB      ring_copy_tail_2407
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2388
+	JNE     ring_copy_2406
 	XORQ    R9, R9
-	JMP     ring_copy_2388
+	JMP     ring_copy_2406
 
-ring_copy_tail_2389:
+ring_copy_tail_2407:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2388
+	JMP     ring_copy_2406
 
-ring_planes_2386:
+ring_planes_2404:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2390
+	JA   ring_long_planes_2408
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2391:
+ring_fill_2409:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2392
+	JGT          ring_fill_last_2410
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2393
+	JNE          ring_wrap_2411
 	XORQ         BX, BX
 
-ring_wrap_2393:
-	JMP ring_fill_2391
+ring_wrap_2411:
+	JMP ring_fill_2409
 
-ring_fill_last_2392:
+ring_fill_last_2410:
 	CMPQ         R9, DI
-	JAE          ring_built_2387
+	JAE          ring_built_2405
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2394
+	JNE          ring_wrap_2412
 	XORQ         BX, BX
 
-ring_wrap_2394:
-	JMP ring_fill_last_2392
+ring_wrap_2412:
+	JMP ring_fill_last_2410
 
-ring_long_planes_2390:
-ring_channel_2395:
+ring_long_planes_2408:
+ring_channel_2413:
 	CMPQ         R9, DI
-	JAE          ring_built_2387
+	JAE          ring_built_2405
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -32587,57 +32843,57 @@ ring_channel_2395:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2396:
+ring_plane_2414:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2396
+	JB      ring_plane_2414
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2397
+	JNE     ring_wrap_2415
 	XORQ    BX, BX
 
-ring_wrap_2397:
-	JMP ring_channel_2395
+ring_wrap_2415:
+	JMP ring_channel_2413
 
-ring_short_2385:
+ring_short_2403:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2398:
+ring_element_2416:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2399
+	JB   ring_element_next_2417
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2399
+	JB   ring_element_next_2417
 	XORQ R9, R9
 
-ring_element_next_2399:
+ring_element_next_2417:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2398
+	JB      ring_element_2416
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2400
+	JE      ring_exact_2418
 	SUBQ    BX, DX
 
-ring_exact_2400:
+ring_exact_2418:
 	MOVQ DX, BX
 
-ring_repeat_2401:
+ring_repeat_2419:
 	CMPQ    BX, DI
-	JAE     ring_built_2387
+	JAE     ring_built_2405
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2401
+	JMP     ring_repeat_2419
 
-ring_built_2387:
+ring_built_2405:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -32648,9 +32904,9 @@ ring_built_2387:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2402:
+ring_row_2420:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2403
+	JE   ring_rows_done_2421
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -32660,9 +32916,9 @@ ring_row_2402:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2405
+	JGT  single_2423
 
-unrolled_2404:
+unrolled_2422:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -32689,15 +32945,15 @@ unrolled_2404:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2404
+	JLE     unrolled_2422
 
-single_2405:
+single_2423:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2407
+	JGT  remainder_2425
 
-single_loop_2406:
+single_loop_2424:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -32709,11 +32965,11 @@ single_loop_2406:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2406
+	JLE     single_loop_2424
 
-remainder_2407:
+remainder_2425:
 	SUBQ      R9, DX
-	JE        span_done_2408
+	JE        span_done_2426
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -32723,7 +32979,7 @@ remainder_2407:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2408:
+span_done_2426:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -32731,38 +32987,60 @@ span_done_2408:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2402
+	JMP   ring_row_2420
 
-ring_rows_done_2403:
+ring_rows_done_2421:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2378
+	JMP  ring_block_2396
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
 	RET
 
 // func backwardDalphaAVX512F64(dy []float64, x []float64) float64
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	XORQ   BX, BX
-	MOVQ   DX, SI
-	SUBQ   $0x00000020, SI
-	CMPQ   BX, SI
-	JGT    single_2410
+	MOVQ        x_base+24(FP), AX
+	MOVQ        dy_base+0(FP), CX
+	MOVQ        x_len+32(FP), DX
+	VXORPS      Y0, Y0, Y0
+	VXORPS      Y1, Y1, Y1
+	VXORPS      Y2, Y2, Y2
+	VXORPS      Y3, Y3, Y3
+	VXORPS      Y4, Y4, Y4
+	XORQ        BX, BX
+	CMPQ        DX, $0x00000040
+	JB          unaligned_2427
+	MOVQ        AX, SI
+	NEGQ        SI
+	ANDQ        $0x0000003f, SI
+	SHRQ        $0x03, SI
+	CMPQ        SI, DX
+	CMOVQGT     DX, SI
+	TESTQ       SI, SI
+	JE          aligned_2428
+	MOVQ        SI, DI
+	MOVQ        $-1, R8
+	BZHIQ       DI, R8, DI
+	KMOVW       DI, K1
+	VMOVUPD.Z   (AX)(BX*8), K1, Z5
+	VCMPPD      $0x1a, Z0, Z5, K1, K2
+	VMOVUPD.Z   (CX)(BX*8), K1, Z6
+	VFMADD231PD Z6, Z5, K2, Z1
+	MOVQ        SI, BX
+
+aligned_2428:
+unaligned_2427:
+	MOVQ DX, SI
+	SUBQ $0x00000020, SI
+	CMPQ BX, SI
+	JGT  single_2430
 
 	PCALIGN $64
 
-unrolled_2409:
+unrolled_2429:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -32781,26 +33059,26 @@ unrolled_2409:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_2409
+	JLE         unrolled_2429
 
-single_2410:
+single_2430:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2412
+	JGT  remainder_2432
 
-single_loop_2411:
+single_loop_2431:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_2411
+	JLE         single_loop_2431
 
-remainder_2412:
+remainder_2432:
 	SUBQ        BX, DX
-	JE          span_done_2413
+	JE          span_done_2433
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -32809,7 +33087,7 @@ remainder_2412:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2413:
+span_done_2433:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32837,20 +33115,42 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_2416
+	JE     planes_done_2436
 
-plane_2415:
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	XORQ   R10, R10
-	MOVQ   SI, R11
-	SUBQ   $0x00000020, R11
-	CMPQ   R10, R11
-	JGT    single_2418
+plane_2435:
+	VXORPS      Y1, Y1, Y1
+	VXORPS      Y2, Y2, Y2
+	VXORPS      Y3, Y3, Y3
+	VXORPS      Y4, Y4, Y4
+	XORQ        R10, R10
+	CMPQ        SI, $0x00000040
+	JB          unaligned_2437
+	MOVQ        AX, R11
+	NEGQ        R11
+	ANDQ        $0x0000003f, R11
+	SHRQ        $0x03, R11
+	CMPQ        R11, SI
+	CMOVQGT     SI, R11
+	TESTQ       R11, R11
+	JE          aligned_2438
+	MOVQ        R11, R12
+	MOVQ        $-1, R13
+	BZHIQ       R12, R13, R12
+	KMOVW       R12, K1
+	VMOVUPD.Z   (AX)(R10*8), K1, Z5
+	VCMPPD      $0x1a, Z0, Z5, K1, K2
+	VMOVUPD.Z   (CX)(R10*8), K1, Z6
+	VFMADD231PD Z6, Z5, K2, Z1
+	MOVQ        R11, R10
 
-unrolled_2417:
+aligned_2438:
+unaligned_2437:
+	MOVQ SI, R11
+	SUBQ $0x00000020, R11
+	CMPQ R10, R11
+	JGT  single_2440
+
+unrolled_2439:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -32869,27 +33169,27 @@ unrolled_2417:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2417
+	JLE         unrolled_2439
 
-single_2418:
+single_2440:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2420
+	JGT  remainder_2442
 
-single_loop_2419:
+single_loop_2441:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2419
+	JLE         single_loop_2441
 
-remainder_2420:
+remainder_2442:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2421
+	JE          span_done_2443
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -32898,7 +33198,7 @@ remainder_2420:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2421:
+span_done_2443:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32917,9 +33217,9 @@ span_done_2421:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_2415
+	JG            plane_2435
 
-planes_done_2416:
+planes_done_2436:
 	VZEROUPPER
 	RET
 
@@ -32935,19 +33235,43 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_2424
+	JE     rows_done_2446
 
-row_2423:
-	MOVQ    SI, DI
-	CMPQ    DX, DI
-	CMOVQLT DX, DI
-	XORQ    R8, R8
-	MOVQ    DI, R9
-	SUBQ    $0x00000020, R9
-	CMPQ    R8, R9
-	JGT     single_2426
+row_2445:
+	MOVQ        SI, DI
+	CMPQ        DX, DI
+	CMOVQLT     DX, DI
+	XORQ        R8, R8
+	CMPQ        DI, $0x00000040
+	JB          unaligned_2447
+	MOVQ        AX, R9
+	NEGQ        R9
+	ANDQ        $0x0000003f, R9
+	SHRQ        $0x03, R9
+	CMPQ        R9, DI
+	CMOVQGT     DI, R9
+	TESTQ       R9, R9
+	JE          aligned_2448
+	MOVQ        R9, R10
+	MOVQ        $-1, R11
+	BZHIQ       R10, R11, R10
+	KMOVW       R10, K1
+	VMOVUPD.Z   (AX)(R8*8), K1, Z1
+	VCMPPD      $0x1a, Z0, Z1, K1, K2
+	VMOVUPD.Z   (CX)(R8*8), K1, Z2
+	VMOVUPD.Z   (BX)(R8*8), K2, Z3
+	VFMADD231PD Z2, Z1, K2, Z3
+	VMOVUPD     Z3, K2, (BX)(R8*8)
+	MOVQ        R9, R8
 
-unrolled_2425:
+aligned_2448:
+unaligned_2447:
+	MOVQ DI, R9
+	SUBQ $0x00000020, R9
+	CMPQ R8, R9
+	JGT  single_2450
+
+unrolled_2449:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -32974,15 +33298,15 @@ unrolled_2425:
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2425
+	JLE         unrolled_2449
 
-single_2426:
+single_2450:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2428
+	JGT  remainder_2452
 
-single_loop_2427:
+single_loop_2451:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -32991,12 +33315,12 @@ single_loop_2427:
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2427
+	JLE         single_loop_2451
 
-remainder_2428:
+remainder_2452:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2429
+	JE          span_done_2453
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -33007,15 +33331,15 @@ remainder_2428:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2429:
+span_done_2453:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_2423
+	JG   row_2445
 
-rows_done_2424:
+rows_done_2446:
 	VZEROUPPER
 	RET
 
@@ -33033,36 +33357,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2430
+	JA     ring_segmented_2454
 	MOVQ   DI, SI
 
-ring_len_2431:
+ring_len_2455:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2432
+	JAE  ring_len_done_2456
 	ADDQ DI, SI
-	JMP  ring_len_2431
+	JMP  ring_len_2455
 
-ring_len_done_2432:
+ring_len_done_2456:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2433:
+ring_step_2457:
 	CMPQ DI, SI
-	JB   ring_step_done_2434
+	JB   ring_step_done_2458
 	SUBQ SI, DI
-	JMP  ring_step_2433
+	JMP  ring_step_2457
 
-ring_step_done_2434:
+ring_step_done_2458:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2435:
+ring_step_2459:
 	CMPQ DI, SI
-	JB   ring_step_done_2436
+	JB   ring_step_done_2460
 	SUBQ SI, DI
-	JMP  ring_step_2435
+	JMP  ring_step_2459
 
-ring_step_done_2436:
+ring_step_done_2460:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -33084,22 +33408,22 @@ ring_step_done_2436:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2437:
+sums_zero_2461:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2438
+	JAE     sums_zeroed_2462
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2437
+	JMP     sums_zero_2461
 
-sums_zeroed_2438:
+sums_zeroed_2462:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_2440
+	JGT  single_2464
 
-unrolled_2439:
+unrolled_2463:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -33130,15 +33454,15 @@ unrolled_2439:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_2439
+	JLE         unrolled_2463
 
-single_2440:
+single_2464:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_2442
+	JGT  remainder_2466
 
-single_loop_2441:
+single_loop_2465:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -33151,11 +33475,11 @@ single_loop_2441:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_2441
+	JLE         single_loop_2465
 
-remainder_2442:
+remainder_2466:
 	SUBQ        DI, BX
-	JE          span_done_2443
+	JE          span_done_2467
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -33166,93 +33490,93 @@ remainder_2442:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2443:
+span_done_2467:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2445
+	JLE   fold_ext_done_2469
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2446
+	JA    fold_ext_scalar_2470
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2444:
+fold_ext_2468:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2445
+	JBE     fold_ext_done_2469
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2444
+	JMP     fold_ext_2468
 
-fold_ext_scalar_2446:
+fold_ext_scalar_2470:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2447:
+fold_ext_element_2471:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2448
+	JBE    fold_ext_element_done_2472
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2447
+	JMP    fold_ext_element_2471
 
-fold_ext_element_done_2448:
-fold_ext_done_2445:
-fold_2449:
+fold_ext_element_done_2472:
+fold_ext_done_2469:
+fold_2473:
 	CMPQ   BX, AX
-	JBE    fold_done_2450
+	JBE    fold_done_2474
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2449
+	JMP    fold_2473
 
-fold_done_2450:
+fold_done_2474:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2451
+	JNE  sums_planes_2475
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2453:
+sums_vector_2477:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2454
+	JGT     sums_scalar_2478
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2453
+	JMP     sums_vector_2477
 
-sums_scalar_2454:
+sums_scalar_2478:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2452
+	JE     sums_done_2476
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2454
+	JMP    sums_scalar_2478
 
-sums_planes_2451:
+sums_planes_2475:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2455:
+sums_group_2479:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2457
+	JB     sums_single_2481
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -33261,7 +33585,7 @@ sums_group_2455:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2456:
+sums_group_plane_2480:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -33270,7 +33594,7 @@ sums_group_plane_2456:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2456
+	JB     sums_group_plane_2480
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -33283,29 +33607,29 @@ sums_group_plane_2456:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2455
+	JMP    sums_group_2479
 
-sums_single_2457:
+sums_single_2481:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2452
+	JE     sums_done_2476
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2458:
+sums_single_plane_2482:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2458
+	JB     sums_single_plane_2482
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2457
+	JMP    sums_single_2481
 
-sums_done_2452:
+sums_done_2476:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2430:
+ring_segmented_2454:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -33315,7 +33639,7 @@ ring_segmented_2430:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2460:
+ring_block_2484:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -33330,33 +33654,33 @@ ring_block_2460:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2461:
+ring_len_2485:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2462
+	JAE  ring_len_done_2486
 	ADDQ BX, SI
-	JMP  ring_len_2461
+	JMP  ring_len_2485
 
-ring_len_done_2462:
+ring_len_done_2486:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2463:
+ring_step_2487:
 	CMPQ DI, SI
-	JB   ring_step_done_2464
+	JB   ring_step_done_2488
 	SUBQ SI, DI
-	JMP  ring_step_2463
+	JMP  ring_step_2487
 
-ring_step_done_2464:
+ring_step_done_2488:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2465:
+ring_step_2489:
 	CMPQ DI, SI
-	JB   ring_step_done_2466
+	JB   ring_step_done_2490
 	SUBQ SI, DI
-	JMP  ring_step_2465
+	JMP  ring_step_2489
 
-ring_step_done_2466:
+ring_step_done_2490:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -33385,26 +33709,26 @@ ring_step_done_2466:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2467:
+sums_zero_2491:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2468
+	JAE     sums_zeroed_2492
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2467
+	JMP     sums_zero_2491
 
-sums_zeroed_2468:
-ring_row_2469:
+sums_zeroed_2492:
+ring_row_2493:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2470
+	JE   ring_rows_done_2494
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2472
+	JGT  single_2496
 
-unrolled_2471:
+unrolled_2495:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -33435,15 +33759,15 @@ unrolled_2471:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2471
+	JLE         unrolled_2495
 
-single_2472:
+single_2496:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2474
+	JGT  remainder_2498
 
-single_loop_2473:
+single_loop_2497:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -33456,11 +33780,11 @@ single_loop_2473:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2473
+	JLE         single_loop_2497
 
-remainder_2474:
+remainder_2498:
 	SUBQ        R8, DI
-	JE          span_done_2475
+	JE          span_done_2499
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -33471,16 +33795,16 @@ remainder_2474:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2475:
+span_done_2499:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2469
+	JMP   ring_row_2493
 
-ring_rows_done_2470:
+ring_rows_done_2494:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -33488,86 +33812,86 @@ ring_rows_done_2470:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2477
+	JLE  fold_ext_done_2501
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2478
+	JA   fold_ext_scalar_2502
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2476:
+fold_ext_2500:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2477
+	JBE     fold_ext_done_2501
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2476
+	JMP     fold_ext_2500
 
-fold_ext_scalar_2478:
+fold_ext_scalar_2502:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2479:
+fold_ext_element_2503:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2480
+	JBE    fold_ext_element_done_2504
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2479
+	JMP    fold_ext_element_2503
 
-fold_ext_element_done_2480:
-fold_ext_done_2477:
-fold_2481:
+fold_ext_element_done_2504:
+fold_ext_done_2501:
+fold_2505:
 	CMPQ   SI, BX
-	JBE    fold_done_2482
+	JBE    fold_done_2506
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2481
+	JMP    fold_2505
 
-fold_done_2482:
+fold_done_2506:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2483
+	JNE  sums_planes_2507
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2485:
+sums_vector_2509:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2486
+	JGT     sums_scalar_2510
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2485
+	JMP     sums_vector_2509
 
-sums_scalar_2486:
+sums_scalar_2510:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2484
+	JE     sums_done_2508
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2486
+	JMP    sums_scalar_2510
 
-sums_planes_2483:
+sums_planes_2507:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2487:
+sums_group_2511:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2489
+	JB     sums_single_2513
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -33576,7 +33900,7 @@ sums_group_2487:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2488:
+sums_group_plane_2512:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -33585,7 +33909,7 @@ sums_group_plane_2488:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2488
+	JB     sums_group_plane_2512
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -33598,29 +33922,29 @@ sums_group_plane_2488:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2487
+	JMP    sums_group_2511
 
-sums_single_2489:
+sums_single_2513:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2484
+	JE     sums_done_2508
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2490:
+sums_single_plane_2514:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2490
+	JB     sums_single_plane_2514
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2489
+	JMP    sums_single_2513
 
-sums_done_2484:
+sums_done_2508:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2460
+	JMP  ring_block_2484
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -33639,21 +33963,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1840-120
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2492
+	JBE    rows_chunk_sized_2516
 	MOVQ   DI, AX
 
-rows_double_2491:
+rows_double_2515:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2492
+	JA   rows_chunk_sized_2516
 	SHLQ $0x01, AX
-	JMP  rows_double_2491
+	JMP  rows_double_2515
 
-rows_chunk_sized_2492:
+rows_chunk_sized_2516:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2493:
+rows_group_2517:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -33663,7 +33987,7 @@ rows_group_2493:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2494:
+rows_chunk_2518:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -33672,15 +33996,15 @@ rows_chunk_2494:
 	ADDQ    AX, R8
 	MOVQ    1792(SP), R9
 
-rows_block_2495:
+rows_block_2519:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2496
+	JGT     rows_blocks_done_2520
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2497
+	JE      rows_first_2521
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -33689,9 +34013,9 @@ rows_block_2495:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2498
+	JMP     rows_loaded_2522
 
-rows_first_2497:
+rows_first_2521:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -33701,7 +34025,7 @@ rows_first_2497:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2498:
+rows_loaded_2522:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33710,7 +34034,7 @@ rows_loaded_2498:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2499:
+rows_row_2523:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -33763,11 +34087,11 @@ rows_row_2499:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2499
+	JB          rows_row_2523
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2500
+	JE          rows_stored_2524
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -33776,9 +34100,9 @@ rows_row_2499:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2501
+	JMP         rows_added_2525
 
-rows_stored_2500:
+rows_stored_2524:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33812,29 +34136,29 @@ rows_stored_2500:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2501:
+rows_added_2525:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2495
+	JMP  rows_block_2519
 
-rows_blocks_done_2496:
-rows_block_2502:
+rows_blocks_done_2520:
+rows_block_2526:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2503
+	JGT     rows_blocks_done_2527
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2504
+	JE      rows_first_2528
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2505
+	JMP     rows_loaded_2529
 
-rows_first_2504:
+rows_first_2528:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2505:
+rows_loaded_2529:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33843,7 +34167,7 @@ rows_loaded_2505:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2506:
+rows_row_2530:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -33860,16 +34184,16 @@ rows_row_2506:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2506
+	JB          rows_row_2530
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2507
+	JE          rows_stored_2531
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2508
+	JMP         rows_added_2532
 
-rows_stored_2507:
+rows_stored_2531:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33879,29 +34203,29 @@ rows_stored_2507:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2508:
+rows_added_2532:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2502
+	JMP  rows_block_2526
 
-rows_blocks_done_2503:
+rows_blocks_done_2527:
 	CMPQ    R9, 1800(SP)
-	JE      rows_chunk_done_2509
+	JE      rows_chunk_done_2533
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2510
+	JE      rows_first_2534
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2511
+	JMP     rows_loaded_2535
 
-rows_first_2510:
+rows_first_2534:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2511:
+rows_loaded_2535:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33910,7 +34234,7 @@ rows_loaded_2511:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2512:
+rows_row_2536:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -33927,16 +34251,16 @@ rows_row_2512:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2512
+	JB          rows_row_2536
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2513
+	JE          rows_stored_2537
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2514
+	JMP         rows_added_2538
 
-rows_stored_2513:
+rows_stored_2537:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -33947,17 +34271,17 @@ rows_stored_2513:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2514:
-rows_chunk_done_2509:
+rows_added_2538:
+rows_chunk_done_2533:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2494
+	JB   rows_chunk_2518
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, SI
-	JB   rows_group_2493
+	JB   rows_group_2517
 	VZEROUPPER
 	RET
 
@@ -33973,21 +34297,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1840-72
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2516
+	JBE    rows_chunk_sized_2540
 	MOVQ   BX, AX
 
-rows_double_2515:
+rows_double_2539:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2516
+	JA   rows_chunk_sized_2540
 	SHLQ $0x01, AX
-	JMP  rows_double_2515
+	JMP  rows_double_2539
 
-rows_chunk_sized_2516:
+rows_chunk_sized_2540:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2517:
+rows_group_2541:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -33997,7 +34321,7 @@ rows_group_2517:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2518:
+rows_chunk_2542:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -34006,15 +34330,15 @@ rows_chunk_2518:
 	ADDQ    AX, SI
 	MOVQ    1792(SP), DI
 
-rows_block_2519:
+rows_block_2543:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2520
+	JGT     rows_blocks_done_2544
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2521
+	JE      rows_first_2545
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -34023,9 +34347,9 @@ rows_block_2519:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2522
+	JMP     rows_loaded_2546
 
-rows_first_2521:
+rows_first_2545:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -34035,14 +34359,14 @@ rows_first_2521:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2522:
+rows_loaded_2546:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2523:
+rows_row_2547:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -34086,11 +34410,11 @@ rows_row_2523:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2523
+	JB          rows_row_2547
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2524
+	JE          rows_stored_2548
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -34099,9 +34423,9 @@ rows_row_2523:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2525
+	JMP         rows_added_2549
 
-rows_stored_2524:
+rows_stored_2548:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -34135,36 +34459,36 @@ rows_stored_2524:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2525:
+rows_added_2549:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2519
+	JMP  rows_block_2543
 
-rows_blocks_done_2520:
-rows_block_2526:
+rows_blocks_done_2544:
+rows_block_2550:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2527
+	JGT     rows_blocks_done_2551
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2528
+	JE      rows_first_2552
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2529
+	JMP     rows_loaded_2553
 
-rows_first_2528:
+rows_first_2552:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2529:
+rows_loaded_2553:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2530:
+rows_row_2554:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -34178,16 +34502,16 @@ rows_row_2530:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2530
+	JB          rows_row_2554
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2531
+	JE          rows_stored_2555
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2532
+	JMP         rows_added_2556
 
-rows_stored_2531:
+rows_stored_2555:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -34197,36 +34521,36 @@ rows_stored_2531:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2532:
+rows_added_2556:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2526
+	JMP  rows_block_2550
 
-rows_blocks_done_2527:
+rows_blocks_done_2551:
 	CMPQ    DI, 1800(SP)
-	JE      rows_chunk_done_2533
+	JE      rows_chunk_done_2557
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2534
+	JE      rows_first_2558
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2535
+	JMP     rows_loaded_2559
 
-rows_first_2534:
+rows_first_2558:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2535:
+rows_loaded_2559:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2536:
+rows_row_2560:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -34240,16 +34564,16 @@ rows_row_2536:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2536
+	JB          rows_row_2560
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2537
+	JE          rows_stored_2561
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2538
+	JMP         rows_added_2562
 
-rows_stored_2537:
+rows_stored_2561:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -34260,17 +34584,17 @@ rows_stored_2537:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2538:
-rows_chunk_done_2533:
+rows_added_2562:
+rows_chunk_done_2557:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2518
+	JB   rows_chunk_2542
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, DX
-	JB   rows_group_2517
+	JB   rows_group_2541
 	VZEROUPPER
 	RET
 
@@ -34287,21 +34611,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2540
+	JBE    rows_chunk_sized_2564
 	MOVQ   DI, AX
 
-rows_double_2539:
+rows_double_2563:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2540
+	JA   rows_chunk_sized_2564
 	SHLQ $0x01, AX
-	JMP  rows_double_2539
+	JMP  rows_double_2563
 
-rows_chunk_sized_2540:
+rows_chunk_sized_2564:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2541:
+rows_group_2565:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -34311,7 +34635,7 @@ rows_group_2541:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2542:
+rows_chunk_2566:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -34320,28 +34644,28 @@ rows_chunk_2542:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2543:
+rows_block_2567:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2544
+	JGT     rows_blocks_done_2568
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2545
+	JE      rows_first_2569
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2546
+	JMP     rows_loaded_2570
 
-rows_first_2545:
+rows_first_2569:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2546:
+rows_loaded_2570:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -34350,7 +34674,7 @@ rows_loaded_2546:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2547:
+rows_row_2571:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -34379,18 +34703,18 @@ rows_row_2547:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2547
+	JB          rows_row_2571
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2548
+	JE          rows_stored_2572
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2549
+	JMP         rows_added_2573
 
-rows_stored_2548:
+rows_stored_2572:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -34404,27 +34728,27 @@ rows_stored_2548:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2549:
+rows_added_2573:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2543
+	JMP  rows_block_2567
 
-rows_blocks_done_2544:
-rows_block_2550:
+rows_blocks_done_2568:
+rows_block_2574:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2551
+	JGT     rows_blocks_done_2575
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2552
+	JE      rows_first_2576
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2553
+	JMP     rows_loaded_2577
 
-rows_first_2552:
+rows_first_2576:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2553:
+rows_loaded_2577:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -34433,7 +34757,7 @@ rows_loaded_2553:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2554:
+rows_row_2578:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -34444,40 +34768,40 @@ rows_row_2554:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2554
+	JB          rows_row_2578
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2555
+	JE          rows_stored_2579
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2556
+	JMP         rows_added_2580
 
-rows_stored_2555:
+rows_stored_2579:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2556:
+rows_added_2580:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2550
+	JMP  rows_block_2574
 
-rows_blocks_done_2551:
+rows_blocks_done_2575:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2557
+	JE      rows_chunk_done_2581
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2558
+	JE      rows_first_2582
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2559
+	JMP     rows_loaded_2583
 
-rows_first_2558:
+rows_first_2582:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2559:
+rows_loaded_2583:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -34486,7 +34810,7 @@ rows_loaded_2559:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2560:
+rows_row_2584:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -34497,30 +34821,30 @@ rows_row_2560:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2560
+	JB          rows_row_2584
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2561
+	JE          rows_stored_2585
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2562
+	JMP         rows_added_2586
 
-rows_stored_2561:
+rows_stored_2585:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2562:
-rows_chunk_done_2557:
+rows_added_2586:
+rows_chunk_done_2581:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2542
+	JB   rows_chunk_2566
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2541
+	JB   rows_group_2565
 	VZEROUPPER
 	RET
 
@@ -34536,21 +34860,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2564
+	JBE    rows_chunk_sized_2588
 	MOVQ   BX, AX
 
-rows_double_2563:
+rows_double_2587:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2564
+	JA   rows_chunk_sized_2588
 	SHLQ $0x01, AX
-	JMP  rows_double_2563
+	JMP  rows_double_2587
 
-rows_chunk_sized_2564:
+rows_chunk_sized_2588:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2565:
+rows_group_2589:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -34560,7 +34884,7 @@ rows_group_2565:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2566:
+rows_chunk_2590:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -34569,35 +34893,35 @@ rows_chunk_2566:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2567:
+rows_block_2591:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2568
+	JGT     rows_blocks_done_2592
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2569
+	JE      rows_first_2593
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2570
+	JMP     rows_loaded_2594
 
-rows_first_2569:
+rows_first_2593:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2570:
+rows_loaded_2594:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2571:
+rows_row_2595:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -34617,18 +34941,18 @@ rows_row_2571:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2571
+	JB          rows_row_2595
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2572
+	JE          rows_stored_2596
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2573
+	JMP         rows_added_2597
 
-rows_stored_2572:
+rows_stored_2596:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -34642,34 +34966,34 @@ rows_stored_2572:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2573:
+rows_added_2597:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2567
+	JMP  rows_block_2591
 
-rows_blocks_done_2568:
-rows_block_2574:
+rows_blocks_done_2592:
+rows_block_2598:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2575
+	JGT     rows_blocks_done_2599
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2576
+	JE      rows_first_2600
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2577
+	JMP     rows_loaded_2601
 
-rows_first_2576:
+rows_first_2600:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2577:
+rows_loaded_2601:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2578:
+rows_row_2602:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -34677,47 +35001,47 @@ rows_row_2578:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2578
+	JB          rows_row_2602
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2579
+	JE          rows_stored_2603
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2580
+	JMP         rows_added_2604
 
-rows_stored_2579:
+rows_stored_2603:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2580:
+rows_added_2604:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2574
+	JMP  rows_block_2598
 
-rows_blocks_done_2575:
+rows_blocks_done_2599:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2581
+	JE      rows_chunk_done_2605
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2582
+	JE      rows_first_2606
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2583
+	JMP     rows_loaded_2607
 
-rows_first_2582:
+rows_first_2606:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2583:
+rows_loaded_2607:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2584:
+rows_row_2608:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -34725,30 +35049,30 @@ rows_row_2584:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2584
+	JB          rows_row_2608
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2585
+	JE          rows_stored_2609
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2586
+	JMP         rows_added_2610
 
-rows_stored_2585:
+rows_stored_2609:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2586:
-rows_chunk_done_2581:
+rows_added_2610:
+rows_chunk_done_2605:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2566
+	JB   rows_chunk_2590
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2565
+	JB   rows_group_2589
 	VZEROUPPER
 	RET
 
@@ -36946,16 +37270,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2587:
+sp_row_2611:
 	TESTQ DX, DX
-	JE    sp_done_2590
+	JE    sp_done_2614
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2591:
+sp_pairs_2615:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2592
+	JB      sp_group_2616
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -36963,7 +37287,7 @@ sp_pairs_2591:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2593:
+sp_pair_vector_2617:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -36979,21 +37303,21 @@ sp_pair_vector_2593:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2593
+	JNE     sp_pair_vector_2617
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2591
+	JMP     sp_pairs_2615
 
-sp_group_2592:
+sp_group_2616:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2588
+	JB      sp_partial_2612
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2595
+	JAE     sp_vectors_done_2619
 
-sp_vector_2594:
+sp_vector_2618:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -37003,16 +37327,16 @@ sp_vector_2594:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2594
+	JB      sp_vector_2618
 
-sp_vectors_done_2595:
+sp_vectors_done_2619:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2592
+	JMP  sp_group_2616
 
-sp_partial_2588:
+sp_partial_2612:
 	TESTQ     R9, R9
-	JE        sp_row_done_2589
+	JE        sp_row_done_2613
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -37024,9 +37348,9 @@ sp_partial_2588:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2597
+	JAE       sp_vectors_done_2621
 
-sp_vector_2596:
+sp_vector_2620:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -37036,11 +37360,11 @@ sp_vector_2596:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2596
+	JB      sp_vector_2620
 
-sp_vectors_done_2597:
+sp_vectors_done_2621:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2589
+	JE        sp_row_done_2613
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -37052,14 +37376,14 @@ sp_vectors_done_2597:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2589:
+sp_row_done_2613:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2587
+	JMP  sp_row_2611
 
-sp_done_2590:
+sp_done_2614:
 	VZEROUPPER
 	RET
 
@@ -37090,11 +37414,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2599
+	JE      sp_sum_fewer_2623
 
-sp_sum_channels_2598:
+sp_sum_channels_2622:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2599
+	JB     sp_sum_fewer_2623
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37105,18 +37429,18 @@ sp_sum_channels_2598:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2600:
+sp_sum_row_2624:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2603
+	JAE  sp_sum_rows_done_2627
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2601:
+sp_sum_vector_2625:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2602
+	JE          sp_sum_last_2626
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37170,9 +37494,9 @@ sp_sum_vector_2601:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2601
+	JMP         sp_sum_vector_2625
 
-sp_sum_last_2602:
+sp_sum_last_2626:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -37238,9 +37562,9 @@ sp_sum_last_2602:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2600
+	JMP         sp_sum_row_2624
 
-sp_sum_rows_done_2603:
+sp_sum_rows_done_2627:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -37273,12 +37597,12 @@ sp_sum_rows_done_2603:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2598
+	JMP          sp_sum_channels_2622
 
-sp_sum_fewer_2599:
-sp_sum_channels_2605:
+sp_sum_fewer_2623:
+sp_sum_channels_2629:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2606
+	JB     sp_sum_fewer_2630
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37286,16 +37610,16 @@ sp_sum_channels_2605:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2607:
+sp_sum_row_2631:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2610
+	JAE  sp_sum_rows_done_2634
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2608:
+sp_sum_vector_2632:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2609
+	JE          sp_sum_last_2633
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37323,11 +37647,11 @@ sp_sum_vector_2608:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2608
+	JMP         sp_sum_vector_2632
 
-sp_sum_last_2609:
+sp_sum_last_2633:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2612
+	JNE         sp_sum_masked_2636
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -37348,9 +37672,9 @@ sp_sum_last_2609:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2611
+	JMP         sp_sum_row_done_2635
 
-sp_sum_masked_2612:
+sp_sum_masked_2636:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -37384,11 +37708,11 @@ sp_sum_masked_2612:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2611:
+sp_sum_row_done_2635:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2607
+	JMP  sp_sum_row_2631
 
-sp_sum_rows_done_2610:
+sp_sum_rows_done_2634:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37408,25 +37732,25 @@ sp_sum_rows_done_2610:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2605
+	JMP          sp_sum_channels_2629
 
-sp_sum_fewer_2606:
-sp_sum_channels_2613:
+sp_sum_fewer_2630:
+sp_sum_channels_2637:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2614
+	JB     sp_sum_fewer_2638
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2615:
+sp_sum_row_2639:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2618
+	JAE  sp_sum_rows_done_2642
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2616:
+sp_sum_vector_2640:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2617
+	JE          sp_sum_last_2641
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37436,9 +37760,9 @@ sp_sum_vector_2616:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2616
+	JMP         sp_sum_vector_2640
 
-sp_sum_last_2617:
+sp_sum_last_2641:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -37448,9 +37772,9 @@ sp_sum_last_2617:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2615
+	JMP         sp_sum_row_2639
 
-sp_sum_rows_done_2618:
+sp_sum_rows_done_2642:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37464,9 +37788,9 @@ sp_sum_rows_done_2618:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2613
+	JMP          sp_sum_channels_2637
 
-sp_sum_fewer_2614:
+sp_sum_fewer_2638:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -37480,16 +37804,16 @@ sp_sum_fewer_2614:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2620:
+sp_row_2644:
 	TESTQ BX, BX
-	JE    sp_done_2623
+	JE    sp_done_2647
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2624:
+sp_pairs_2648:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2625
+	JB      sp_group_2649
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -37497,7 +37821,7 @@ sp_pairs_2624:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2626:
+sp_pair_vector_2650:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -37515,21 +37839,21 @@ sp_pair_vector_2626:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2626
+	JNE     sp_pair_vector_2650
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2624
+	JMP     sp_pairs_2648
 
-sp_group_2625:
+sp_group_2649:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2621
+	JB      sp_partial_2645
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2628
+	JAE     sp_vectors_done_2652
 
-sp_vector_2627:
+sp_vector_2651:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -37540,16 +37864,16 @@ sp_vector_2627:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2627
+	JB      sp_vector_2651
 
-sp_vectors_done_2628:
+sp_vectors_done_2652:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2625
+	JMP  sp_group_2649
 
-sp_partial_2621:
+sp_partial_2645:
 	TESTQ     R10, R10
-	JE        sp_row_done_2622
+	JE        sp_row_done_2646
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -37561,9 +37885,9 @@ sp_partial_2621:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2630
+	JAE       sp_vectors_done_2654
 
-sp_vector_2629:
+sp_vector_2653:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -37574,11 +37898,11 @@ sp_vector_2629:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2629
+	JB      sp_vector_2653
 
-sp_vectors_done_2630:
+sp_vectors_done_2654:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2622
+	JE        sp_row_done_2646
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -37591,15 +37915,15 @@ sp_vectors_done_2630:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2622:
+sp_row_done_2646:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2620
+	JMP  sp_row_2644
 
-sp_done_2623:
+sp_done_2647:
 	VZEROUPPER
 	RET
 
@@ -37620,16 +37944,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2631:
+sp_row_2655:
 	TESTQ BX, BX
-	JE    sp_done_2634
+	JE    sp_done_2658
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2635:
+sp_pairs_2659:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2636
+	JB      sp_group_2660
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -37637,7 +37961,7 @@ sp_pairs_2635:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2637:
+sp_pair_vector_2661:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -37655,21 +37979,21 @@ sp_pair_vector_2637:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2637
+	JNE     sp_pair_vector_2661
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2635
+	JMP     sp_pairs_2659
 
-sp_group_2636:
+sp_group_2660:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2632
+	JB      sp_partial_2656
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2639
+	JAE     sp_vectors_done_2663
 
-sp_vector_2638:
+sp_vector_2662:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -37680,16 +38004,16 @@ sp_vector_2638:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2638
+	JB      sp_vector_2662
 
-sp_vectors_done_2639:
+sp_vectors_done_2663:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2636
+	JMP  sp_group_2660
 
-sp_partial_2632:
+sp_partial_2656:
 	TESTQ     R10, R10
-	JE        sp_row_done_2633
+	JE        sp_row_done_2657
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -37701,9 +38025,9 @@ sp_partial_2632:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2641
+	JAE       sp_vectors_done_2665
 
-sp_vector_2640:
+sp_vector_2664:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -37714,11 +38038,11 @@ sp_vector_2640:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2640
+	JB      sp_vector_2664
 
-sp_vectors_done_2641:
+sp_vectors_done_2665:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2633
+	JE        sp_row_done_2657
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -37731,15 +38055,15 @@ sp_vectors_done_2641:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2633:
+sp_row_done_2657:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2631
+	JMP  sp_row_2655
 
-sp_done_2634:
+sp_done_2658:
 	VZEROUPPER
 	RET
 
@@ -37770,11 +38094,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2643
+	JE      sp_sum_fewer_2667
 
-sp_sum_channels_2642:
+sp_sum_channels_2666:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2643
+	JB     sp_sum_fewer_2667
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37785,18 +38109,18 @@ sp_sum_channels_2642:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2644:
+sp_sum_row_2668:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2647
+	JAE  sp_sum_rows_done_2671
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2645:
+sp_sum_vector_2669:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2646
+	JE          sp_sum_last_2670
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37850,9 +38174,9 @@ sp_sum_vector_2645:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2645
+	JMP         sp_sum_vector_2669
 
-sp_sum_last_2646:
+sp_sum_last_2670:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -37918,9 +38242,9 @@ sp_sum_last_2646:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2644
+	JMP         sp_sum_row_2668
 
-sp_sum_rows_done_2647:
+sp_sum_rows_done_2671:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -37953,12 +38277,12 @@ sp_sum_rows_done_2647:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2642
+	JMP          sp_sum_channels_2666
 
-sp_sum_fewer_2643:
-sp_sum_channels_2649:
+sp_sum_fewer_2667:
+sp_sum_channels_2673:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2650
+	JB     sp_sum_fewer_2674
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37966,16 +38290,16 @@ sp_sum_channels_2649:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2651:
+sp_sum_row_2675:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2654
+	JAE  sp_sum_rows_done_2678
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2652:
+sp_sum_vector_2676:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2653
+	JE          sp_sum_last_2677
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -38003,11 +38327,11 @@ sp_sum_vector_2652:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2652
+	JMP         sp_sum_vector_2676
 
-sp_sum_last_2653:
+sp_sum_last_2677:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2656
+	JNE         sp_sum_masked_2680
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -38028,9 +38352,9 @@ sp_sum_last_2653:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2655
+	JMP         sp_sum_row_done_2679
 
-sp_sum_masked_2656:
+sp_sum_masked_2680:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -38064,11 +38388,11 @@ sp_sum_masked_2656:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2655:
+sp_sum_row_done_2679:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2651
+	JMP  sp_sum_row_2675
 
-sp_sum_rows_done_2654:
+sp_sum_rows_done_2678:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -38088,25 +38412,25 @@ sp_sum_rows_done_2654:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2649
+	JMP          sp_sum_channels_2673
 
-sp_sum_fewer_2650:
-sp_sum_channels_2657:
+sp_sum_fewer_2674:
+sp_sum_channels_2681:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2658
+	JB     sp_sum_fewer_2682
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2659:
+sp_sum_row_2683:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2662
+	JAE  sp_sum_rows_done_2686
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2660:
+sp_sum_vector_2684:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2661
+	JE          sp_sum_last_2685
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -38116,9 +38440,9 @@ sp_sum_vector_2660:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2660
+	JMP         sp_sum_vector_2684
 
-sp_sum_last_2661:
+sp_sum_last_2685:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -38128,9 +38452,9 @@ sp_sum_last_2661:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2659
+	JMP         sp_sum_row_2683
 
-sp_sum_rows_done_2662:
+sp_sum_rows_done_2686:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -38144,9 +38468,9 @@ sp_sum_rows_done_2662:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2657
+	JMP          sp_sum_channels_2681
 
-sp_sum_fewer_2658:
+sp_sum_fewer_2682:
 	VZEROUPPER
 	RET
 
@@ -40344,16 +40668,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2664:
+sp_row_2688:
 	TESTQ DX, DX
-	JE    sp_done_2667
+	JE    sp_done_2691
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2668:
+sp_pairs_2692:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2669
+	JB      sp_group_2693
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -40361,7 +40685,7 @@ sp_pairs_2668:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2670:
+sp_pair_vector_2694:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -40377,21 +40701,21 @@ sp_pair_vector_2670:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2670
+	JNE     sp_pair_vector_2694
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2668
+	JMP     sp_pairs_2692
 
-sp_group_2669:
+sp_group_2693:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2665
+	JB      sp_partial_2689
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2672
+	JAE     sp_vectors_done_2696
 
-sp_vector_2671:
+sp_vector_2695:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -40401,16 +40725,16 @@ sp_vector_2671:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2671
+	JB      sp_vector_2695
 
-sp_vectors_done_2672:
+sp_vectors_done_2696:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2669
+	JMP  sp_group_2693
 
-sp_partial_2665:
+sp_partial_2689:
 	TESTQ     R9, R9
-	JE        sp_row_done_2666
+	JE        sp_row_done_2690
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -40422,9 +40746,9 @@ sp_partial_2665:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2674
+	JAE       sp_vectors_done_2698
 
-sp_vector_2673:
+sp_vector_2697:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -40434,11 +40758,11 @@ sp_vector_2673:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2673
+	JB      sp_vector_2697
 
-sp_vectors_done_2674:
+sp_vectors_done_2698:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2666
+	JE        sp_row_done_2690
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -40450,14 +40774,14 @@ sp_vectors_done_2674:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2666:
+sp_row_done_2690:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2664
+	JMP  sp_row_2688
 
-sp_done_2667:
+sp_done_2691:
 	VZEROUPPER
 	RET
 
@@ -40488,11 +40812,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2676
+	JE      sp_sum_fewer_2700
 
-sp_sum_channels_2675:
+sp_sum_channels_2699:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2676
+	JB     sp_sum_fewer_2700
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40503,18 +40827,18 @@ sp_sum_channels_2675:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2677:
+sp_sum_row_2701:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2680
+	JAE  sp_sum_rows_done_2704
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2678:
+sp_sum_vector_2702:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2679
+	JE          sp_sum_last_2703
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40568,9 +40892,9 @@ sp_sum_vector_2678:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2678
+	JMP         sp_sum_vector_2702
 
-sp_sum_last_2679:
+sp_sum_last_2703:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40620,9 +40944,9 @@ sp_sum_last_2679:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2677
+	JMP         sp_sum_row_2701
 
-sp_sum_rows_done_2680:
+sp_sum_rows_done_2704:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -40653,12 +40977,12 @@ sp_sum_rows_done_2680:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2675
+	JMP          sp_sum_channels_2699
 
-sp_sum_fewer_2676:
-sp_sum_channels_2682:
+sp_sum_fewer_2700:
+sp_sum_channels_2706:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2683
+	JB     sp_sum_fewer_2707
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40666,16 +40990,16 @@ sp_sum_channels_2682:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2684:
+sp_sum_row_2708:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2687
+	JAE  sp_sum_rows_done_2711
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2685:
+sp_sum_vector_2709:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2686
+	JE          sp_sum_last_2710
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40703,11 +41027,11 @@ sp_sum_vector_2685:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2685
+	JMP         sp_sum_vector_2709
 
-sp_sum_last_2686:
+sp_sum_last_2710:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2689
+	JNE         sp_sum_masked_2713
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -40726,9 +41050,9 @@ sp_sum_last_2686:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2688
+	JMP         sp_sum_row_done_2712
 
-sp_sum_masked_2689:
+sp_sum_masked_2713:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40754,11 +41078,11 @@ sp_sum_masked_2689:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2688:
+sp_sum_row_done_2712:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2684
+	JMP  sp_sum_row_2708
 
-sp_sum_rows_done_2687:
+sp_sum_rows_done_2711:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -40777,25 +41101,25 @@ sp_sum_rows_done_2687:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2682
+	JMP          sp_sum_channels_2706
 
-sp_sum_fewer_2683:
-sp_sum_channels_2690:
+sp_sum_fewer_2707:
+sp_sum_channels_2714:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2691
+	JB     sp_sum_fewer_2715
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2692:
+sp_sum_row_2716:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2695
+	JAE  sp_sum_rows_done_2719
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2693:
+sp_sum_vector_2717:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2694
+	JE          sp_sum_last_2718
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40805,9 +41129,9 @@ sp_sum_vector_2693:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2693
+	JMP         sp_sum_vector_2717
 
-sp_sum_last_2694:
+sp_sum_last_2718:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40815,9 +41139,9 @@ sp_sum_last_2694:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2692
+	JMP         sp_sum_row_2716
 
-sp_sum_rows_done_2695:
+sp_sum_rows_done_2719:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -40828,9 +41152,9 @@ sp_sum_rows_done_2695:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2690
+	JMP          sp_sum_channels_2714
 
-sp_sum_fewer_2691:
+sp_sum_fewer_2715:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -40844,16 +41168,16 @@ sp_sum_fewer_2691:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2697:
+sp_row_2721:
 	TESTQ BX, BX
-	JE    sp_done_2700
+	JE    sp_done_2724
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2701:
+sp_pairs_2725:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2702
+	JB      sp_group_2726
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -40861,7 +41185,7 @@ sp_pairs_2701:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2703:
+sp_pair_vector_2727:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -40879,21 +41203,21 @@ sp_pair_vector_2703:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2703
+	JNE     sp_pair_vector_2727
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2701
+	JMP     sp_pairs_2725
 
-sp_group_2702:
+sp_group_2726:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2698
+	JB      sp_partial_2722
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2705
+	JAE     sp_vectors_done_2729
 
-sp_vector_2704:
+sp_vector_2728:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40904,16 +41228,16 @@ sp_vector_2704:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2704
+	JB      sp_vector_2728
 
-sp_vectors_done_2705:
+sp_vectors_done_2729:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2702
+	JMP  sp_group_2726
 
-sp_partial_2698:
+sp_partial_2722:
 	TESTQ     R10, R10
-	JE        sp_row_done_2699
+	JE        sp_row_done_2723
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -40925,9 +41249,9 @@ sp_partial_2698:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2707
+	JAE       sp_vectors_done_2731
 
-sp_vector_2706:
+sp_vector_2730:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40938,11 +41262,11 @@ sp_vector_2706:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2706
+	JB      sp_vector_2730
 
-sp_vectors_done_2707:
+sp_vectors_done_2731:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2699
+	JE        sp_row_done_2723
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -40955,15 +41279,15 @@ sp_vectors_done_2707:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2699:
+sp_row_done_2723:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2697
+	JMP  sp_row_2721
 
-sp_done_2700:
+sp_done_2724:
 	VZEROUPPER
 	RET
 
@@ -40984,16 +41308,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2708:
+sp_row_2732:
 	TESTQ BX, BX
-	JE    sp_done_2711
+	JE    sp_done_2735
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2712:
+sp_pairs_2736:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2713
+	JB      sp_group_2737
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -41001,7 +41325,7 @@ sp_pairs_2712:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2714:
+sp_pair_vector_2738:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -41019,21 +41343,21 @@ sp_pair_vector_2714:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2714
+	JNE     sp_pair_vector_2738
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2712
+	JMP     sp_pairs_2736
 
-sp_group_2713:
+sp_group_2737:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2709
+	JB      sp_partial_2733
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2716
+	JAE     sp_vectors_done_2740
 
-sp_vector_2715:
+sp_vector_2739:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -41044,16 +41368,16 @@ sp_vector_2715:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2715
+	JB      sp_vector_2739
 
-sp_vectors_done_2716:
+sp_vectors_done_2740:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2713
+	JMP  sp_group_2737
 
-sp_partial_2709:
+sp_partial_2733:
 	TESTQ     R10, R10
-	JE        sp_row_done_2710
+	JE        sp_row_done_2734
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -41065,9 +41389,9 @@ sp_partial_2709:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2718
+	JAE       sp_vectors_done_2742
 
-sp_vector_2717:
+sp_vector_2741:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -41078,11 +41402,11 @@ sp_vector_2717:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2717
+	JB      sp_vector_2741
 
-sp_vectors_done_2718:
+sp_vectors_done_2742:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2710
+	JE        sp_row_done_2734
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -41095,15 +41419,15 @@ sp_vectors_done_2718:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2710:
+sp_row_done_2734:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2708
+	JMP  sp_row_2732
 
-sp_done_2711:
+sp_done_2735:
 	VZEROUPPER
 	RET
 
@@ -41134,11 +41458,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2720
+	JE      sp_sum_fewer_2744
 
-sp_sum_channels_2719:
+sp_sum_channels_2743:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2720
+	JB     sp_sum_fewer_2744
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -41149,18 +41473,18 @@ sp_sum_channels_2719:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2721:
+sp_sum_row_2745:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2724
+	JAE  sp_sum_rows_done_2748
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2722:
+sp_sum_vector_2746:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2723
+	JE          sp_sum_last_2747
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -41214,9 +41538,9 @@ sp_sum_vector_2722:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2722
+	JMP         sp_sum_vector_2746
 
-sp_sum_last_2723:
+sp_sum_last_2747:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -41266,9 +41590,9 @@ sp_sum_last_2723:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2721
+	JMP         sp_sum_row_2745
 
-sp_sum_rows_done_2724:
+sp_sum_rows_done_2748:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -41299,12 +41623,12 @@ sp_sum_rows_done_2724:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2719
+	JMP          sp_sum_channels_2743
 
-sp_sum_fewer_2720:
-sp_sum_channels_2726:
+sp_sum_fewer_2744:
+sp_sum_channels_2750:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2727
+	JB     sp_sum_fewer_2751
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -41312,16 +41636,16 @@ sp_sum_channels_2726:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2728:
+sp_sum_row_2752:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2731
+	JAE  sp_sum_rows_done_2755
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2729:
+sp_sum_vector_2753:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2730
+	JE          sp_sum_last_2754
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -41349,11 +41673,11 @@ sp_sum_vector_2729:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2729
+	JMP         sp_sum_vector_2753
 
-sp_sum_last_2730:
+sp_sum_last_2754:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2733
+	JNE         sp_sum_masked_2757
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -41372,9 +41696,9 @@ sp_sum_last_2730:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2732
+	JMP         sp_sum_row_done_2756
 
-sp_sum_masked_2733:
+sp_sum_masked_2757:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -41400,11 +41724,11 @@ sp_sum_masked_2733:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2732:
+sp_sum_row_done_2756:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2728
+	JMP  sp_sum_row_2752
 
-sp_sum_rows_done_2731:
+sp_sum_rows_done_2755:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -41423,25 +41747,25 @@ sp_sum_rows_done_2731:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2726
+	JMP          sp_sum_channels_2750
 
-sp_sum_fewer_2727:
-sp_sum_channels_2734:
+sp_sum_fewer_2751:
+sp_sum_channels_2758:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2735
+	JB     sp_sum_fewer_2759
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2736:
+sp_sum_row_2760:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2739
+	JAE  sp_sum_rows_done_2763
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2737:
+sp_sum_vector_2761:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2738
+	JE          sp_sum_last_2762
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -41451,9 +41775,9 @@ sp_sum_vector_2737:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2737
+	JMP         sp_sum_vector_2761
 
-sp_sum_last_2738:
+sp_sum_last_2762:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -41461,9 +41785,9 @@ sp_sum_last_2738:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2736
+	JMP         sp_sum_row_2760
 
-sp_sum_rows_done_2739:
+sp_sum_rows_done_2763:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -41474,9 +41798,9 @@ sp_sum_rows_done_2739:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2734
+	JMP          sp_sum_channels_2758
 
-sp_sum_fewer_2735:
+sp_sum_fewer_2759:
 	VZEROUPPER
 	RET
 
@@ -41490,19 +41814,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2742:
+sums_vector_2766:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2743
+	JGT        sums_scalar_2767
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2742
+	JMP        sums_vector_2766
 
-sums_scalar_2743:
+sums_scalar_2767:
 	CMPQ      BX, DX
-	JE        add_done_2741
+	JE        add_done_2765
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -41510,9 +41834,9 @@ sums_scalar_2743:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2743
+	JMP       sums_scalar_2767
 
-add_done_2741:
+add_done_2765:
 	VZEROUPPER
 	RET
 
@@ -41526,24 +41850,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2745:
+sums_vector_2769:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2746
+	JGT     sums_scalar_2770
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2745
+	JMP     sums_vector_2769
 
-sums_scalar_2746:
+sums_scalar_2770:
 	CMPQ   BX, DX
-	JE     add_done_2744
+	JE     add_done_2768
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2746
+	JMP    sums_scalar_2770
 
-add_done_2744:
+add_done_2768:
 	VZEROUPPER
 	RET
