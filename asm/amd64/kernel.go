@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math"
-	"math/bits"
 
 	"github.com/mmcloughlin/avo/gotypes"
 
@@ -458,47 +457,26 @@ func (k *kernel) shortPlanes(inner, stride, channels GPVirtual, alphas Register,
 	Label(general)
 }
 
-// shortPlanesMasked is shortPlanes for an ISA with mask registers: every
-// plane is the same length, so its last vector, the lanes past its whole
-// vectors (one to a vector's), runs under one mask made once per call, and
-// stores only its own lanes, in any order. Planes of a vector and more
-// take alignedPlanes first; these are the shorter ones, which a span
-// would do with its loop tests and a mask made again each plane.
+// shortPlanesMasked does planes shorter than a vector on an ISA with mask
+// registers (alignedPlanes takes those of a vector to eight): every plane
+// is the same length, so each is one vector under one mask made once per
+// call, which stores only its own lanes. A span would test its loops and
+// make the mask again each plane. Jumps to end when it has done every
+// plane, and falls through for other planes.
 func (k *kernel) shortPlanesMasked(inner, stride, channels GPVirtual, alphas Register, c GPVirtual, end string) {
-	w := k.lanes()
-	general := newLabel("short_planes_general")
-	CMPQ(inner, U32(shortPlaneVectors*w))
-	JA(LabelRef(general))
+	general, loop := newLabel("short_planes_general"), newLabel("short_planes")
+	CMPQ(inner, U32(k.lanes()))
+	JAE(LabelRef(general))
 	CMPQ(k.n, U8(0))
 	JE(LabelRef(end))
-	whole, last, first := GP64(), GP64(), GP64()
-	shift := U8(bits.TrailingZeros(uint(w)))
-	MOVQ(inner, whole)
-	DECQ(whole)
-	SHRQ(shift, whole) // the whole vectors before the last
-	MOVQ(whole, last)
-	SHLQ(shift, last)
-	NEGQ(last)
-	ADDQ(inner, last) // the last vector's lanes: 1 to w
-	lanes := k.isa.tail(k.e, last)
+	lanes := k.isa.tail(k.e, inner)
+	first := GP64()
 	XORQ(first, first)
-	loops := make([]string, shortPlaneVectors)
-	for m := range loops {
-		loops[m] = newLabel(fmt.Sprintf("short_planes_%d", m))
-		CMPQ(whole, U8(m))
-		JE(LabelRef(loops[m]))
-	}
-	JMP(LabelRef(general)) // not reached: whole is below shortPlaneVectors
-	for m, loop := range loops {
-		Label(loop)
-		k.broadcastAlpha(Mem{Base: alphas, Index: c, Scale: uint8(k.e.Size)})
-		for slot := range m {
-			k.isa.step(k, first, slot, nil)
-		}
-		k.isa.step(k, first, m, lanes)
-		k.nextPlane(stride, channels, c, inner, loop)
-		JMP(LabelRef(end))
-	}
+	Label(loop)
+	k.broadcastAlpha(Mem{Base: alphas, Index: c, Scale: uint8(k.e.Size)})
+	k.isa.step(k, first, 0, lanes)
+	k.nextPlane(stride, channels, c, inner, loop)
+	JMP(LabelRef(end))
 	Label(general)
 }
 
