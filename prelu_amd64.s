@@ -20906,294 +20906,46 @@ aligned_done_1406:
 	JMP planes_end_1398
 
 aligned_planes_general_1399:
-	CMPQ  BX, $0x00000080
-	JA    short_planes_general_1407
+	CMPQ  BX, $0x00000010
+	JAE   short_planes_general_1407
 	CMPQ  DX, $0x00
 	JE    planes_end_1398
-	MOVQ  BX, R10
-	DECQ  R10
-	SHRQ  $0x04, R10
-	MOVQ  R10, R11
-	SHLQ  $0x04, R11
-	NEGQ  R11
-	ADDQ  BX, R11
-	MOVQ  $-1, R12
-	BZHIQ R11, R12, R11
-	KMOVW R11, K1
-	XORQ  R11, R11
-	CMPQ  R10, $0x00
-	JE    short_planes_0_1408
-	CMPQ  R10, $0x01
-	JE    short_planes_1_1409
-	CMPQ  R10, $0x02
-	JE    short_planes_2_1410
-	CMPQ  R10, $0x03
-	JE    short_planes_3_1411
-	CMPQ  R10, $0x04
-	JE    short_planes_4_1412
-	CMPQ  R10, $0x05
-	JE    short_planes_5_1413
-	CMPQ  R10, $0x06
-	JE    short_planes_6_1414
-	CMPQ  R10, $0x07
-	JE    short_planes_7_1415
-	JMP   short_planes_general_1407
+	MOVQ  $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	XORQ  R10, R10
 
-short_planes_0_1408:
+short_planes_1408:
 	VBROADCASTSS (DI)(R9*4), Z1
-	VMOVUPS.Z    (CX)(R11*4), K1, Z2
+	VMOVUPS.Z    (CX)(R10*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
 	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, (AX)(R11*4)
+	VMOVUPS      Z2, K1, (AX)(R10*4)
 	ADDQ         R8, CX
 	ADDQ         R8, AX
 	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	MOVQ         R9, R11
+	SUBQ         SI, R11
+	CMOVQEQ      R11, R9
 	SUBQ         BX, DX
-	JG           short_planes_0_1408
-	JMP          planes_end_1398
-
-short_planes_1_1409:
-	VBROADCASTSS (DI)(R9*4), Z1
-	VMOVUPS      (CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R11*4)
-	VMOVUPS.Z    64(CX)(R11*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 64(AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_1_1409
-	JMP          planes_end_1398
-
-short_planes_2_1410:
-	VBROADCASTSS (DI)(R9*4), Z1
-	VMOVUPS      (CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R11*4)
-	VMOVUPS      64(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 64(AX)(R11*4)
-	VMOVUPS.Z    128(CX)(R11*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 128(AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_2_1410
-	JMP          planes_end_1398
-
-short_planes_3_1411:
-	VBROADCASTSS (DI)(R9*4), Z1
-	VMOVUPS      (CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R11*4)
-	VMOVUPS      64(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 64(AX)(R11*4)
-	VMOVUPS      128(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 128(AX)(R11*4)
-	VMOVUPS.Z    192(CX)(R11*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 192(AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_3_1411
-	JMP          planes_end_1398
-
-short_planes_4_1412:
-	VBROADCASTSS (DI)(R9*4), Z1
-	VMOVUPS      (CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R11*4)
-	VMOVUPS      64(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 64(AX)(R11*4)
-	VMOVUPS      128(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 128(AX)(R11*4)
-	VMOVUPS      192(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 192(AX)(R11*4)
-	VMOVUPS.Z    256(CX)(R11*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 256(AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_4_1412
-	JMP          planes_end_1398
-
-short_planes_5_1413:
-	VBROADCASTSS (DI)(R9*4), Z1
-	VMOVUPS      (CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R11*4)
-	VMOVUPS      64(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 64(AX)(R11*4)
-	VMOVUPS      128(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 128(AX)(R11*4)
-	VMOVUPS      192(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 192(AX)(R11*4)
-	VMOVUPS      256(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 256(AX)(R11*4)
-	VMOVUPS.Z    320(CX)(R11*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 320(AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_5_1413
-	JMP          planes_end_1398
-
-short_planes_6_1414:
-	VBROADCASTSS (DI)(R9*4), Z1
-	VMOVUPS      (CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R11*4)
-	VMOVUPS      64(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 64(AX)(R11*4)
-	VMOVUPS      128(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 128(AX)(R11*4)
-	VMOVUPS      192(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 192(AX)(R11*4)
-	VMOVUPS      256(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 256(AX)(R11*4)
-	VMOVUPS      320(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 320(AX)(R11*4)
-	VMOVUPS.Z    384(CX)(R11*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 384(AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_6_1414
-	JMP          planes_end_1398
-
-short_planes_7_1415:
-	VBROADCASTSS (DI)(R9*4), Z1
-	VMOVUPS      (CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R11*4)
-	VMOVUPS      64(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 64(AX)(R11*4)
-	VMOVUPS      128(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 128(AX)(R11*4)
-	VMOVUPS      192(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 192(AX)(R11*4)
-	VMOVUPS      256(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 256(AX)(R11*4)
-	VMOVUPS      320(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 320(AX)(R11*4)
-	VMOVUPS      384(CX)(R11*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 384(AX)(R11*4)
-	VMOVUPS.Z    448(CX)(R11*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 448(AX)(R11*4)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_7_1415
+	JG           short_planes_1408
 	JMP          planes_end_1398
 
 short_planes_general_1407:
 	MOVQ DX, R10
 	SHLQ $0x02, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_1416
+	JB   cached_1409
 	CMPQ R8, $0x00000800
-	JB   cached_1416
+	JB   cached_1409
 	CMPQ AX, CX
-	JE   cached_1416
+	JE   cached_1409
 	CMPQ AX, CX
-	JE   cached_1416
+	JE   cached_1409
 	CMPQ DX, $0x00
-	JE   planes_done_1419
+	JE   planes_done_1412
 
-plane_1418:
+plane_1411:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -21203,7 +20955,7 @@ plane_1418:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1420
+	JE           aligned_1413
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -21214,13 +20966,13 @@ plane_1418:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1420:
+aligned_1413:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1422
+	JGT  single_1415
 
-unrolled_1421:
+unrolled_1414:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -21239,27 +20991,27 @@ unrolled_1421:
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1421
+	JLE      unrolled_1414
 
-single_1422:
+single_1415:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1424
+	JGT  remainder_1417
 
-single_loop_1423:
+single_loop_1416:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1423
+	JLE      single_loop_1416
 
-remainder_1424:
+remainder_1417:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1425
+	JE        span_done_1418
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21268,7 +21020,7 @@ remainder_1424:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1425:
+span_done_1418:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -21276,23 +21028,23 @@ span_done_1425:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1418
+	JG      plane_1411
 
-planes_done_1419:
+planes_done_1412:
 	SFENCE
-	JMP stored_1417
+	JMP stored_1410
 
-cached_1416:
+cached_1409:
 	CMPQ DX, $0x00
-	JE   planes_done_1427
+	JE   planes_done_1420
 
-plane_1426:
+plane_1419:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000080
-	JB           unaligned_1428
+	JB           unaligned_1421
 	CMPQ         AX, CX
-	JE           unaligned_1428
+	JE           unaligned_1421
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000003f, R11
@@ -21300,7 +21052,7 @@ plane_1426:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1429
+	JE           aligned_1422
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -21311,14 +21063,14 @@ plane_1426:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1429:
-unaligned_1428:
+aligned_1422:
+unaligned_1421:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1431
+	JGT  single_1424
 
-unrolled_1430:
+unrolled_1423:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -21337,27 +21089,27 @@ unrolled_1430:
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1430
+	JLE     unrolled_1423
 
-single_1431:
+single_1424:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1433
+	JGT  remainder_1426
 
-single_loop_1432:
+single_loop_1425:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1432
+	JLE     single_loop_1425
 
-remainder_1433:
+remainder_1426:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1434
+	JE        span_done_1427
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21366,7 +21118,7 @@ remainder_1433:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1434:
+span_done_1427:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -21374,10 +21126,10 @@ span_done_1434:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1426
+	JG      plane_1419
 
-planes_done_1427:
-stored_1417:
+planes_done_1420:
+stored_1410:
 planes_end_1398:
 	VZEROUPPER
 	RET
@@ -21396,17 +21148,17 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1436
+	JB     cached_1429
 	CMPQ   DI, $0x00000800
-	JB     cached_1436
+	JB     cached_1429
 	CMPQ   AX, CX
-	JE     cached_1436
+	JE     cached_1429
 	CMPQ   AX, CX
-	JE     cached_1436
+	JE     cached_1429
 	CMPQ   DX, $0x00
-	JE     rows_done_1439
+	JE     rows_done_1432
 
-row_1438:
+row_1431:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -21418,7 +21170,7 @@ row_1438:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1440
+	JE        aligned_1433
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -21429,13 +21181,13 @@ row_1438:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1440:
+aligned_1433:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1442
+	JGT  single_1435
 
-unrolled_1441:
+unrolled_1434:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -21454,27 +21206,27 @@ unrolled_1441:
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1441
+	JLE      unrolled_1434
 
-single_1442:
+single_1435:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1444
+	JGT  remainder_1437
 
-single_loop_1443:
+single_loop_1436:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1443
+	JLE      single_loop_1436
 
-remainder_1444:
+remainder_1437:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1445
+	JE        span_done_1438
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -21483,31 +21235,31 @@ remainder_1444:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1445:
+span_done_1438:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1438
+	JG   row_1431
 
-rows_done_1439:
+rows_done_1432:
 	SFENCE
-	JMP stored_1437
+	JMP stored_1430
 
-cached_1436:
+cached_1429:
 	CMPQ DX, $0x00
-	JE   rows_done_1447
+	JE   rows_done_1440
 
-row_1446:
+row_1439:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000080
-	JB        unaligned_1448
+	JB        unaligned_1441
 	CMPQ      AX, CX
-	JE        unaligned_1448
+	JE        unaligned_1441
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -21515,7 +21267,7 @@ row_1446:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1449
+	JE        aligned_1442
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -21526,14 +21278,14 @@ row_1446:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1449:
-unaligned_1448:
+aligned_1442:
+unaligned_1441:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1451
+	JGT  single_1444
 
-unrolled_1450:
+unrolled_1443:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -21552,27 +21304,27 @@ unrolled_1450:
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1450
+	JLE     unrolled_1443
 
-single_1451:
+single_1444:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1453
+	JGT  remainder_1446
 
-single_loop_1452:
+single_loop_1445:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1452
+	JLE     single_loop_1445
 
-remainder_1453:
+remainder_1446:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1454
+	JE        span_done_1447
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -21581,16 +21333,16 @@ remainder_1453:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1454:
+span_done_1447:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1446
+	JG   row_1439
 
-rows_done_1447:
-stored_1437:
+rows_done_1440:
+stored_1430:
 	VZEROUPPER
 	RET
 
@@ -21609,36 +21361,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1455
+	JA     ring_segmented_1448
 	MOVQ   R8, R9
 
-ring_len_1456:
+ring_len_1449:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1457
+	JAE  ring_len_done_1450
 	ADDQ R8, R9
-	JMP  ring_len_1456
+	JMP  ring_len_1449
 
-ring_len_done_1457:
+ring_len_done_1450:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1458:
+ring_step_1451:
 	CMPQ R10, R9
-	JB   ring_step_done_1459
+	JB   ring_step_done_1452
 	SUBQ R9, R10
-	JMP  ring_step_1458
+	JMP  ring_step_1451
 
-ring_step_done_1459:
+ring_step_done_1452:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1460:
+ring_step_1453:
 	CMPQ R10, R9
-	JB   ring_step_done_1461
+	JB   ring_step_done_1454
 	SUBQ R9, R10
-	JMP  ring_step_1460
+	JMP  ring_step_1453
 
-ring_step_done_1461:
+ring_step_done_1454:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -21648,76 +21400,76 @@ ring_step_done_1461:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1462
+	JB      ring_short_1455
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1463
+	JNE     ring_planes_1456
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1465:
+ring_copy_1458:
 	CMPQ    AX, R10
-	JAE     ring_built_1464
+	JAE     ring_built_1457
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1466
+	JB      ring_copy_tail_1459
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1465
+	JNE     ring_copy_1458
 	XORQ    R8, R8
-	JMP     ring_copy_1465
+	JMP     ring_copy_1458
 
-ring_copy_tail_1466:
+ring_copy_tail_1459:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1465
+	JMP     ring_copy_1458
 
-ring_planes_1463:
+ring_planes_1456:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1467
+	JA   ring_long_planes_1460
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1468:
+ring_fill_1461:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1469
+	JGT          ring_fill_last_1462
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1470
+	JNE          ring_wrap_1463
 	XORQ         R8, R8
 
-ring_wrap_1470:
-	JMP ring_fill_1468
+ring_wrap_1463:
+	JMP ring_fill_1461
 
-ring_fill_last_1469:
+ring_fill_last_1462:
 	CMPQ         R11, R10
-	JAE          ring_built_1464
+	JAE          ring_built_1457
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1471
+	JNE          ring_wrap_1464
 	XORQ         R8, R8
 
-ring_wrap_1471:
-	JMP ring_fill_last_1469
+ring_wrap_1464:
+	JMP ring_fill_last_1462
 
-ring_long_planes_1467:
-ring_channel_1472:
+ring_long_planes_1460:
+ring_channel_1465:
 	CMPQ         R11, R10
-	JAE          ring_built_1464
+	JAE          ring_built_1457
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -21725,57 +21477,57 @@ ring_channel_1472:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1473:
+ring_plane_1466:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1473
+	JB      ring_plane_1466
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1474
+	JNE     ring_wrap_1467
 	XORQ    R8, R8
 
-ring_wrap_1474:
-	JMP ring_channel_1472
+ring_wrap_1467:
+	JMP ring_channel_1465
 
-ring_short_1462:
+ring_short_1455:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1475:
+ring_element_1468:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1476
+	JB   ring_element_next_1469
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1476
+	JB   ring_element_next_1469
 	XORQ R11, R11
 
-ring_element_next_1476:
+ring_element_next_1469:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1475
+	JB      ring_element_1468
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1477
+	JE      ring_exact_1470
 	SUBQ    R8, AX
 
-ring_exact_1477:
+ring_exact_1470:
 	MOVQ AX, DX
 
-ring_repeat_1478:
+ring_repeat_1471:
 	CMPQ    DX, R10
-	JAE     ring_built_1464
+	JAE     ring_built_1457
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1478
+	JMP     ring_repeat_1471
 
-ring_built_1464:
+ring_built_1457:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -21784,9 +21536,9 @@ ring_built_1464:
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 	CMPQ DX, R8
-	JGT  single_1480
+	JGT  single_1473
 
-unrolled_1479:
+unrolled_1472:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21809,15 +21561,15 @@ unrolled_1479:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1479
+	JLE     unrolled_1472
 
-single_1480:
+single_1473:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  remainder_1482
+	JGT  remainder_1475
 
-single_loop_1481:
+single_loop_1474:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21828,11 +21580,11 @@ single_loop_1481:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1481
+	JLE     single_loop_1474
 
-remainder_1482:
+remainder_1475:
 	SUBQ      DX, SI
-	JE        span_done_1483
+	JE        span_done_1476
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -21841,10 +21593,10 @@ remainder_1482:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1483:
+span_done_1476:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1455:
+ring_segmented_1448:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -21854,11 +21606,11 @@ ring_segmented_1455:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1484
+	JE   ring_rows_1477
 
-ring_segment_1485:
+ring_segment_1478:
 	CMPQ    SI, $0x00
-	JE      ring_done_1486
+	JE      ring_done_1479
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -21875,33 +21627,33 @@ ring_segment_1485:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1487:
+ring_len_1480:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1488
+	JAE  ring_len_done_1481
 	ADDQ R9, R11
-	JMP  ring_len_1487
+	JMP  ring_len_1480
 
-ring_len_done_1488:
+ring_len_done_1481:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1489:
+ring_step_1482:
 	CMPQ R12, R11
-	JB   ring_step_done_1490
+	JB   ring_step_done_1483
 	SUBQ R11, R12
-	JMP  ring_step_1489
+	JMP  ring_step_1482
 
-ring_step_done_1490:
+ring_step_done_1483:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1491:
+ring_step_1484:
 	CMPQ R12, R11
-	JB   ring_step_done_1492
+	JB   ring_step_done_1485
 	SUBQ R11, R12
-	JMP  ring_step_1491
+	JMP  ring_step_1484
 
-ring_step_done_1492:
+ring_step_done_1485:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -21911,76 +21663,76 @@ ring_step_done_1492:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1493
+	JB      ring_short_1486
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1494
+	JNE     ring_planes_1487
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1496:
+ring_copy_1489:
 	CMPQ    R8, AX
-	JAE     ring_built_1495
+	JAE     ring_built_1488
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1497
+	JB      ring_copy_tail_1490
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1496
+	JNE     ring_copy_1489
 	XORQ    R9, R9
-	JMP     ring_copy_1496
+	JMP     ring_copy_1489
 
-ring_copy_tail_1497:
+ring_copy_tail_1490:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1496
+	JMP     ring_copy_1489
 
-ring_planes_1494:
+ring_planes_1487:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1498
+	JA   ring_long_planes_1491
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1499:
+ring_fill_1492:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1500
+	JGT          ring_fill_last_1493
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1501
+	JNE          ring_wrap_1494
 	XORQ         R9, R9
 
-ring_wrap_1501:
-	JMP ring_fill_1499
+ring_wrap_1494:
+	JMP ring_fill_1492
 
-ring_fill_last_1500:
+ring_fill_last_1493:
 	CMPQ         R11, AX
-	JAE          ring_built_1495
+	JAE          ring_built_1488
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1502
+	JNE          ring_wrap_1495
 	XORQ         R9, R9
 
-ring_wrap_1502:
-	JMP ring_fill_last_1500
+ring_wrap_1495:
+	JMP ring_fill_last_1493
 
-ring_long_planes_1498:
-ring_channel_1503:
+ring_long_planes_1491:
+ring_channel_1496:
 	CMPQ         R11, AX
-	JAE          ring_built_1495
+	JAE          ring_built_1488
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -21988,57 +21740,57 @@ ring_channel_1503:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1504:
+ring_plane_1497:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1504
+	JB      ring_plane_1497
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1505
+	JNE     ring_wrap_1498
 	XORQ    R9, R9
 
-ring_wrap_1505:
-	JMP ring_channel_1503
+ring_wrap_1498:
+	JMP ring_channel_1496
 
-ring_short_1493:
+ring_short_1486:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1506:
+ring_element_1499:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1507
+	JB   ring_element_next_1500
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1507
+	JB   ring_element_next_1500
 	XORQ R11, R11
 
-ring_element_next_1507:
+ring_element_next_1500:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1506
+	JB      ring_element_1499
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1508
+	JE      ring_exact_1501
 	SUBQ    R9, DX
 
-ring_exact_1508:
+ring_exact_1501:
 	MOVQ DX, R8
 
-ring_repeat_1509:
+ring_repeat_1502:
 	CMPQ    R8, AX
-	JAE     ring_built_1495
+	JAE     ring_built_1488
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1509
+	JMP     ring_repeat_1502
 
-ring_built_1495:
+ring_built_1488:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -22048,9 +21800,9 @@ ring_built_1495:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1511
+	JGT  single_1504
 
-unrolled_1510:
+unrolled_1503:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22073,15 +21825,15 @@ unrolled_1510:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1510
+	JLE     unrolled_1503
 
-single_1511:
+single_1504:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1513
+	JGT  remainder_1506
 
-single_loop_1512:
+single_loop_1505:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22092,11 +21844,11 @@ single_loop_1512:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1512
+	JLE     single_loop_1505
 
-remainder_1513:
+remainder_1506:
 	SUBQ      R8, DX
-	JE        span_done_1514
+	JE        span_done_1507
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -22105,7 +21857,7 @@ remainder_1513:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1514:
+span_done_1507:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -22116,18 +21868,18 @@ span_done_1514:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1515
+	JNE  ring_next_1508
 	XORQ AX, AX
 
-ring_next_1515:
+ring_next_1508:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1485
+	JMP  ring_segment_1478
 
-ring_done_1486:
+ring_done_1479:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1484:
-ring_block_1516:
+ring_rows_1477:
+ring_block_1509:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -22143,33 +21895,33 @@ ring_block_1516:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1517:
+ring_len_1510:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1518
+	JAE  ring_len_done_1511
 	ADDQ BX, SI
-	JMP  ring_len_1517
+	JMP  ring_len_1510
 
-ring_len_done_1518:
+ring_len_done_1511:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1519:
+ring_step_1512:
 	CMPQ R8, SI
-	JB   ring_step_done_1520
+	JB   ring_step_done_1513
 	SUBQ SI, R8
-	JMP  ring_step_1519
+	JMP  ring_step_1512
 
-ring_step_done_1520:
+ring_step_done_1513:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1521:
+ring_step_1514:
 	CMPQ R8, SI
-	JB   ring_step_done_1522
+	JB   ring_step_done_1515
 	SUBQ SI, R8
-	JMP  ring_step_1521
+	JMP  ring_step_1514
 
-ring_step_done_1522:
+ring_step_done_1515:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -22180,76 +21932,76 @@ ring_step_done_1522:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1523
+	JB      ring_short_1516
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1524
+	JNE     ring_planes_1517
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1526:
+ring_copy_1519:
 	CMPQ    BX, R8
-	JAE     ring_built_1525
+	JAE     ring_built_1518
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1527
+	JB      ring_copy_tail_1520
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1526
+	JNE     ring_copy_1519
 	XORQ    R9, R9
-	JMP     ring_copy_1526
+	JMP     ring_copy_1519
 
-ring_copy_tail_1527:
+ring_copy_tail_1520:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1526
+	JMP     ring_copy_1519
 
-ring_planes_1524:
+ring_planes_1517:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1528
+	JA   ring_long_planes_1521
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1529:
+ring_fill_1522:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1530
+	JGT          ring_fill_last_1523
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1531
+	JNE          ring_wrap_1524
 	XORQ         BX, BX
 
-ring_wrap_1531:
-	JMP ring_fill_1529
+ring_wrap_1524:
+	JMP ring_fill_1522
 
-ring_fill_last_1530:
+ring_fill_last_1523:
 	CMPQ         R9, R8
-	JAE          ring_built_1525
+	JAE          ring_built_1518
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1532
+	JNE          ring_wrap_1525
 	XORQ         BX, BX
 
-ring_wrap_1532:
-	JMP ring_fill_last_1530
+ring_wrap_1525:
+	JMP ring_fill_last_1523
 
-ring_long_planes_1528:
-ring_channel_1533:
+ring_long_planes_1521:
+ring_channel_1526:
 	CMPQ         R9, R8
-	JAE          ring_built_1525
+	JAE          ring_built_1518
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -22257,57 +22009,57 @@ ring_channel_1533:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1534:
+ring_plane_1527:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1534
+	JB      ring_plane_1527
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1535
+	JNE     ring_wrap_1528
 	XORQ    BX, BX
 
-ring_wrap_1535:
-	JMP ring_channel_1533
+ring_wrap_1528:
+	JMP ring_channel_1526
 
-ring_short_1523:
+ring_short_1516:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1536:
+ring_element_1529:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1537
+	JB   ring_element_next_1530
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1537
+	JB   ring_element_next_1530
 	XORQ R9, R9
 
-ring_element_next_1537:
+ring_element_next_1530:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1536
+	JB      ring_element_1529
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1538
+	JE      ring_exact_1531
 	SUBQ    BX, DX
 
-ring_exact_1538:
+ring_exact_1531:
 	MOVQ DX, BX
 
-ring_repeat_1539:
+ring_repeat_1532:
 	CMPQ    BX, R8
-	JAE     ring_built_1525
+	JAE     ring_built_1518
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1539
+	JMP     ring_repeat_1532
 
-ring_built_1525:
+ring_built_1518:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -22316,9 +22068,9 @@ ring_built_1525:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1540:
+ring_row_1533:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1541
+	JE   ring_rows_done_1534
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -22328,9 +22080,9 @@ ring_row_1540:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1543
+	JGT  single_1536
 
-unrolled_1542:
+unrolled_1535:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22353,15 +22105,15 @@ unrolled_1542:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1542
+	JLE     unrolled_1535
 
-single_1543:
+single_1536:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1545
+	JGT  remainder_1538
 
-single_loop_1544:
+single_loop_1537:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22372,11 +22124,11 @@ single_loop_1544:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1544
+	JLE     single_loop_1537
 
-remainder_1545:
+remainder_1538:
 	SUBQ      R8, DX
-	JE        span_done_1546
+	JE        span_done_1539
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -22385,20 +22137,20 @@ remainder_1545:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1546:
+span_done_1539:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1540
+	JMP   ring_row_1533
 
-ring_rows_done_1541:
+ring_rows_done_1534:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1516
+	JMP  ring_block_1509
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -22424,11 +22176,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1547
+	JB           cached_1540
 	CMPQ         AX, DX
-	JE           cached_1547
+	JE           cached_1540
 	CMPQ         AX, CX
-	JE           cached_1547
+	JE           cached_1540
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -22437,7 +22189,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1549
+	JE           aligned_1542
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -22456,15 +22208,15 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1549:
+aligned_1542:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1551
+	JGT  single_1544
 
 	PCALIGN $64
 
-unrolled_1550:
+unrolled_1543:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22515,15 +22267,15 @@ unrolled_1550:
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1550
+	JLE         unrolled_1543
 
-single_1551:
+single_1544:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1553
+	JGT  remainder_1546
 
-single_loop_1552:
+single_loop_1545:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22538,11 +22290,11 @@ single_loop_1552:
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1552
+	JLE         single_loop_1545
 
-remainder_1553:
+remainder_1546:
 	SUBQ        SI, BX
-	JE          span_done_1554
+	JE          span_done_1547
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -22559,14 +22311,14 @@ remainder_1553:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1554:
+span_done_1547:
 	SFENCE
-	JMP stored_1548
+	JMP stored_1541
 
-cached_1547:
+cached_1540:
 	XORQ        SI, SI
 	CMPQ        BX, $0x00000080
-	JB          unaligned_1555
+	JB          unaligned_1548
 	MOVQ        CX, DI
 	NEGQ        DI
 	ANDQ        $0x0000003f, DI
@@ -22574,7 +22326,7 @@ cached_1547:
 	CMPQ        DI, BX
 	CMOVQGT     BX, DI
 	TESTQ       DI, DI
-	JE          aligned_1556
+	JE          aligned_1549
 	MOVQ        DI, R8
 	MOVQ        $-1, R9
 	BZHIQ       R8, R9, R8
@@ -22593,16 +22345,16 @@ cached_1547:
 	VMOVUPS     Z10, K1, (AX)(SI*4)
 	MOVQ        DI, SI
 
-aligned_1556:
-unaligned_1555:
+aligned_1549:
+unaligned_1548:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1558
+	JGT  single_1551
 
 	PCALIGN $64
 
-unrolled_1557:
+unrolled_1550:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22653,15 +22405,15 @@ unrolled_1557:
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1557
+	JLE         unrolled_1550
 
-single_1558:
+single_1551:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1560
+	JGT  remainder_1553
 
-single_loop_1559:
+single_loop_1552:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22676,11 +22428,11 @@ single_loop_1559:
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1559
+	JLE         single_loop_1552
 
-remainder_1560:
+remainder_1553:
 	SUBQ        SI, BX
-	JE          span_done_1561
+	JE          span_done_1554
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -22697,8 +22449,8 @@ remainder_1560:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1561:
-stored_1548:
+span_done_1554:
+stored_1541:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22734,17 +22486,17 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1563
+	JB     cached_1556
 	CMPQ   R10, $0x00000800
-	JB     cached_1563
+	JB     cached_1556
 	CMPQ   AX, DX
-	JE     cached_1563
+	JE     cached_1556
 	CMPQ   AX, CX
-	JE     cached_1563
+	JE     cached_1556
 	CMPQ   BX, $0x00
-	JE     planes_done_1566
+	JE     planes_done_1559
 
-plane_1565:
+plane_1558:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -22762,7 +22514,7 @@ plane_1565:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1567
+	JE           aligned_1560
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -22781,13 +22533,13 @@ plane_1565:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1567:
+aligned_1560:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1569
+	JGT  single_1562
 
-unrolled_1568:
+unrolled_1561:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22838,15 +22590,15 @@ unrolled_1568:
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1568
+	JLE         unrolled_1561
 
-single_1569:
+single_1562:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1571
+	JGT  remainder_1564
 
-single_loop_1570:
+single_loop_1563:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22861,12 +22613,12 @@ single_loop_1570:
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1570
+	JLE         single_loop_1563
 
-remainder_1571:
+remainder_1564:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1572
+	JE          span_done_1565
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -22883,7 +22635,7 @@ remainder_1571:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1572:
+span_done_1565:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22907,17 +22659,17 @@ span_done_1572:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1565
+	JG            plane_1558
 
-planes_done_1566:
+planes_done_1559:
 	SFENCE
-	JMP stored_1564
+	JMP stored_1557
 
-cached_1563:
+cached_1556:
 	CMPQ BX, $0x00
-	JE   planes_done_1574
+	JE   planes_done_1567
 
-plane_1573:
+plane_1566:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -22929,7 +22681,7 @@ plane_1573:
 	VXORPS       Y8, Y8, Y8
 	XORQ         R12, R12
 	CMPQ         DI, $0x00000080
-	JB           unaligned_1575
+	JB           unaligned_1568
 	MOVQ         CX, R13
 	NEGQ         R13
 	ANDQ         $0x0000003f, R13
@@ -22937,7 +22689,7 @@ plane_1573:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1576
+	JE           aligned_1569
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -22956,14 +22708,14 @@ plane_1573:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1576:
-unaligned_1575:
+aligned_1569:
+unaligned_1568:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1578
+	JGT  single_1571
 
-unrolled_1577:
+unrolled_1570:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -23014,15 +22766,15 @@ unrolled_1577:
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1577
+	JLE         unrolled_1570
 
-single_1578:
+single_1571:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1580
+	JGT  remainder_1573
 
-single_loop_1579:
+single_loop_1572:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -23037,12 +22789,12 @@ single_loop_1579:
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1579
+	JLE         single_loop_1572
 
-remainder_1580:
+remainder_1573:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1581
+	JE          span_done_1574
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -23059,7 +22811,7 @@ remainder_1580:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1581:
+span_done_1574:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23083,10 +22835,10 @@ span_done_1581:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1573
+	JG            plane_1566
 
-planes_done_1574:
-stored_1564:
+planes_done_1567:
+stored_1557:
 	VZEROUPPER
 	RET
 
@@ -23106,17 +22858,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1583
+	JB     cached_1576
 	CMPQ   R9, $0x00000800
-	JB     cached_1583
+	JB     cached_1576
 	CMPQ   AX, DX
-	JE     cached_1583
+	JE     cached_1576
 	CMPQ   AX, CX
-	JE     cached_1583
+	JE     cached_1576
 	CMPQ   BX, $0x00
-	JE     rows_done_1586
+	JE     rows_done_1579
 
-row_1585:
+row_1578:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -23128,7 +22880,7 @@ row_1585:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1587
+	JE          aligned_1580
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -23151,13 +22903,13 @@ row_1585:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1587:
+aligned_1580:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1589
+	JGT  single_1582
 
-unrolled_1588:
+unrolled_1581:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23224,15 +22976,15 @@ unrolled_1588:
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1588
+	JLE         unrolled_1581
 
-single_1589:
+single_1582:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1591
+	JGT  remainder_1584
 
-single_loop_1590:
+single_loop_1583:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23251,12 +23003,12 @@ single_loop_1590:
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1590
+	JLE         single_loop_1583
 
-remainder_1591:
+remainder_1584:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1592
+	JE          span_done_1585
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23277,30 +23029,30 @@ remainder_1591:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1592:
+span_done_1585:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1585
+	JG   row_1578
 
-rows_done_1586:
+rows_done_1579:
 	SFENCE
-	JMP stored_1584
+	JMP stored_1577
 
-cached_1583:
+cached_1576:
 	CMPQ BX, $0x00
-	JE   rows_done_1594
+	JE   rows_done_1587
 
-row_1593:
+row_1586:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	CMPQ        R9, $0x00000080
-	JB          unaligned_1595
+	JB          unaligned_1588
 	MOVQ        CX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -23308,7 +23060,7 @@ row_1593:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1596
+	JE          aligned_1589
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -23331,14 +23083,14 @@ row_1593:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1596:
-unaligned_1595:
+aligned_1589:
+unaligned_1588:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1598
+	JGT  single_1591
 
-unrolled_1597:
+unrolled_1590:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23405,15 +23157,15 @@ unrolled_1597:
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1597
+	JLE         unrolled_1590
 
-single_1598:
+single_1591:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1600
+	JGT  remainder_1593
 
-single_loop_1599:
+single_loop_1592:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23432,12 +23184,12 @@ single_loop_1599:
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1599
+	JLE         single_loop_1592
 
-remainder_1600:
+remainder_1593:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1601
+	JE          span_done_1594
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23458,17 +23210,17 @@ remainder_1600:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1601:
+span_done_1594:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1593
+	JG   row_1586
 
-rows_done_1594:
-stored_1584:
+rows_done_1587:
+stored_1577:
 	VZEROUPPER
 	RET
 
@@ -23491,36 +23243,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1602
+	JA     ring_segmented_1595
 	MOVQ   R10, R11
 
-ring_len_1603:
+ring_len_1596:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1604
+	JAE  ring_len_done_1597
 	ADDQ R10, R11
-	JMP  ring_len_1603
+	JMP  ring_len_1596
 
-ring_len_done_1604:
+ring_len_done_1597:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1605:
+ring_step_1598:
 	CMPQ R12, R11
-	JB   ring_step_done_1606
+	JB   ring_step_done_1599
 	SUBQ R11, R12
-	JMP  ring_step_1605
+	JMP  ring_step_1598
 
-ring_step_done_1606:
+ring_step_done_1599:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1607:
+ring_step_1600:
 	CMPQ R12, R11
-	JB   ring_step_done_1608
+	JB   ring_step_done_1601
 	SUBQ R11, R12
-	JMP  ring_step_1607
+	JMP  ring_step_1600
 
-ring_step_done_1608:
+ring_step_done_1601:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -23530,76 +23282,76 @@ ring_step_done_1608:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1609
+	JB      ring_short_1602
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1610
+	JNE     ring_planes_1603
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1612:
+ring_copy_1605:
 	CMPQ    R8, R12
-	JAE     ring_built_1611
+	JAE     ring_built_1604
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1613
+	JB      ring_copy_tail_1606
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1612
+	JNE     ring_copy_1605
 	XORQ    R10, R10
-	JMP     ring_copy_1612
+	JMP     ring_copy_1605
 
-ring_copy_tail_1613:
+ring_copy_tail_1606:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1612
+	JMP     ring_copy_1605
 
-ring_planes_1610:
+ring_planes_1603:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1614
+	JA   ring_long_planes_1607
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1615:
+ring_fill_1608:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1616
+	JGT          ring_fill_last_1609
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1617
+	JNE          ring_wrap_1610
 	XORQ         R10, R10
 
-ring_wrap_1617:
-	JMP ring_fill_1615
+ring_wrap_1610:
+	JMP ring_fill_1608
 
-ring_fill_last_1616:
+ring_fill_last_1609:
 	CMPQ         R13, R12
-	JAE          ring_built_1611
+	JAE          ring_built_1604
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1618
+	JNE          ring_wrap_1611
 	XORQ         R10, R10
 
-ring_wrap_1618:
-	JMP ring_fill_last_1616
+ring_wrap_1611:
+	JMP ring_fill_last_1609
 
-ring_long_planes_1614:
-ring_channel_1619:
+ring_long_planes_1607:
+ring_channel_1612:
 	CMPQ         R13, R12
-	JAE          ring_built_1611
+	JAE          ring_built_1604
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -23607,57 +23359,57 @@ ring_channel_1619:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1620:
+ring_plane_1613:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1620
+	JB      ring_plane_1613
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1621
+	JNE     ring_wrap_1614
 	XORQ    R10, R10
 
-ring_wrap_1621:
-	JMP ring_channel_1619
+ring_wrap_1614:
+	JMP ring_channel_1612
 
-ring_short_1609:
+ring_short_1602:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1622:
+ring_element_1615:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1623
+	JB   ring_element_next_1616
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1623
+	JB   ring_element_next_1616
 	XORQ R13, R13
 
-ring_element_next_1623:
+ring_element_next_1616:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1622
+	JB      ring_element_1615
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1624
+	JE      ring_exact_1617
 	SUBQ    R10, R8
 
-ring_exact_1624:
+ring_exact_1617:
 	MOVQ R8, R9
 
-ring_repeat_1625:
+ring_repeat_1618:
 	CMPQ    R9, R12
-	JAE     ring_built_1611
+	JAE     ring_built_1604
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1625
+	JMP     ring_repeat_1618
 
-ring_built_1611:
+ring_built_1604:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -23673,22 +23425,22 @@ ring_built_1611:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1626:
+sums_zero_1619:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1627
+	JAE     sums_zeroed_1620
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1626
+	JMP     sums_zero_1619
 
-sums_zeroed_1627:
+sums_zeroed_1620:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1629
+	JGT  single_1622
 
-unrolled_1628:
+unrolled_1621:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -23759,15 +23511,15 @@ unrolled_1628:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
 	CMPQ        R9, R10
-	JLE         unrolled_1628
+	JLE         unrolled_1621
 
-single_1629:
+single_1622:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1631
+	JGT  remainder_1624
 
-single_loop_1630:
+single_loop_1623:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -23790,11 +23542,11 @@ single_loop_1630:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         single_loop_1630
+	JLE         single_loop_1623
 
-remainder_1631:
+remainder_1624:
 	SUBQ        R9, DI
-	JE          span_done_1632
+	JE          span_done_1625
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -23815,78 +23567,78 @@ remainder_1631:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1632:
+span_done_1625:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1634
+	JLE   fold_ext_done_1627
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1635
+	JA    fold_ext_scalar_1628
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1633:
+fold_ext_1626:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1634
+	JBE     fold_ext_done_1627
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1633
+	JMP     fold_ext_1626
 
-fold_ext_scalar_1635:
+fold_ext_scalar_1628:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1636:
+fold_ext_element_1629:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1637
+	JBE    fold_ext_element_done_1630
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1636
+	JMP    fold_ext_element_1629
 
-fold_ext_element_done_1637:
-fold_ext_done_1634:
-fold_1638:
+fold_ext_element_done_1630:
+fold_ext_done_1627:
+fold_1631:
 	CMPQ   DX, AX
-	JBE    fold_done_1639
+	JBE    fold_done_1632
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1638
+	JMP    fold_1631
 
-fold_done_1639:
+fold_done_1632:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1640
+	JNE  sums_planes_1633
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1642:
+sums_vector_1635:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1643
+	JGT       sums_scalar_1636
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1642
+	JMP       sums_vector_1635
 
-sums_scalar_1643:
+sums_scalar_1636:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1641
+	JE        sums_done_1634
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -23894,18 +23646,18 @@ sums_scalar_1643:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1643
+	JMP       sums_scalar_1636
 
-sums_planes_1640:
+sums_planes_1633:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1644:
+sums_group_1637:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1646
+	JB     sums_single_1639
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23914,7 +23666,7 @@ sums_group_1644:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1645:
+sums_group_plane_1638:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -23923,7 +23675,7 @@ sums_group_plane_1645:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1645
+	JB        sums_group_plane_1638
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -23948,32 +23700,32 @@ sums_group_plane_1645:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1644
+	JMP       sums_group_1637
 
-sums_single_1646:
+sums_single_1639:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1641
+	JE     sums_done_1634
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1647:
+sums_single_plane_1640:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1647
+	JB        sums_single_plane_1640
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1646
+	JMP       sums_single_1639
 
-sums_done_1641:
+sums_done_1634:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1602:
+ring_segmented_1595:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -23983,7 +23735,7 @@ ring_segmented_1602:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1649:
+ring_block_1642:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -23999,33 +23751,33 @@ ring_block_1649:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1650:
+ring_len_1643:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1651
+	JAE  ring_len_done_1644
 	ADDQ DI, R8
-	JMP  ring_len_1650
+	JMP  ring_len_1643
 
-ring_len_done_1651:
+ring_len_done_1644:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1652:
+ring_step_1645:
 	CMPQ R9, R8
-	JB   ring_step_done_1653
+	JB   ring_step_done_1646
 	SUBQ R8, R9
-	JMP  ring_step_1652
+	JMP  ring_step_1645
 
-ring_step_done_1653:
+ring_step_done_1646:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1654:
+ring_step_1647:
 	CMPQ R9, R8
-	JB   ring_step_done_1655
+	JB   ring_step_done_1648
 	SUBQ R8, R9
-	JMP  ring_step_1654
+	JMP  ring_step_1647
 
-ring_step_done_1655:
+ring_step_done_1648:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -24036,76 +23788,76 @@ ring_step_done_1655:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1656
+	JB      ring_short_1649
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1657
+	JNE     ring_planes_1650
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1659:
+ring_copy_1652:
 	CMPQ    DI, R9
-	JAE     ring_built_1658
+	JAE     ring_built_1651
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1660
+	JB      ring_copy_tail_1653
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1659
+	JNE     ring_copy_1652
 	XORQ    R10, R10
-	JMP     ring_copy_1659
+	JMP     ring_copy_1652
 
-ring_copy_tail_1660:
+ring_copy_tail_1653:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1659
+	JMP     ring_copy_1652
 
-ring_planes_1657:
+ring_planes_1650:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1661
+	JA   ring_long_planes_1654
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1662:
+ring_fill_1655:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1663
+	JGT          ring_fill_last_1656
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1664
+	JNE          ring_wrap_1657
 	XORQ         DI, DI
 
-ring_wrap_1664:
-	JMP ring_fill_1662
+ring_wrap_1657:
+	JMP ring_fill_1655
 
-ring_fill_last_1663:
+ring_fill_last_1656:
 	CMPQ         R10, R9
-	JAE          ring_built_1658
+	JAE          ring_built_1651
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1665
+	JNE          ring_wrap_1658
 	XORQ         DI, DI
 
-ring_wrap_1665:
-	JMP ring_fill_last_1663
+ring_wrap_1658:
+	JMP ring_fill_last_1656
 
-ring_long_planes_1661:
-ring_channel_1666:
+ring_long_planes_1654:
+ring_channel_1659:
 	CMPQ         R10, R9
-	JAE          ring_built_1658
+	JAE          ring_built_1651
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -24113,57 +23865,57 @@ ring_channel_1666:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1667:
+ring_plane_1660:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1667
+	JB      ring_plane_1660
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1668
+	JNE     ring_wrap_1661
 	XORQ    DI, DI
 
-ring_wrap_1668:
-	JMP ring_channel_1666
+ring_wrap_1661:
+	JMP ring_channel_1659
 
-ring_short_1656:
+ring_short_1649:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1669:
+ring_element_1662:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1670
+	JB   ring_element_next_1663
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1670
+	JB   ring_element_next_1663
 	XORQ R10, R10
 
-ring_element_next_1670:
+ring_element_next_1663:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1669
+	JB      ring_element_1662
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1671
+	JE      ring_exact_1664
 	SUBQ    DI, SI
 
-ring_exact_1671:
+ring_exact_1664:
 	MOVQ SI, DI
 
-ring_repeat_1672:
+ring_repeat_1665:
 	CMPQ    DI, R9
-	JAE     ring_built_1658
+	JAE     ring_built_1651
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1672
+	JMP     ring_repeat_1665
 
-ring_built_1658:
+ring_built_1651:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -24189,26 +23941,26 @@ ring_built_1658:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1673:
+sums_zero_1666:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1674
+	JAE     sums_zeroed_1667
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1673
+	JMP     sums_zero_1666
 
-sums_zeroed_1674:
-ring_row_1675:
+sums_zeroed_1667:
+ring_row_1668:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1676
+	JE   ring_rows_done_1669
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1678
+	JGT  single_1671
 
-unrolled_1677:
+unrolled_1670:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -24279,15 +24031,15 @@ unrolled_1677:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1677
+	JLE         unrolled_1670
 
-single_1678:
+single_1671:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1680
+	JGT  remainder_1673
 
-single_loop_1679:
+single_loop_1672:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -24310,11 +24062,11 @@ single_loop_1679:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1679
+	JLE         single_loop_1672
 
-remainder_1680:
+remainder_1673:
 	SUBQ        R10, R9
-	JE          span_done_1681
+	JE          span_done_1674
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -24335,7 +24087,7 @@ remainder_1680:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1681:
+span_done_1674:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -24343,9 +24095,9 @@ span_done_1681:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1675
+	JMP   ring_row_1668
 
-ring_rows_done_1676:
+ring_rows_done_1669:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -24353,71 +24105,71 @@ ring_rows_done_1676:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1683
+	JLE  fold_ext_done_1676
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1684
+	JA   fold_ext_scalar_1677
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1682:
+fold_ext_1675:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1683
+	JBE     fold_ext_done_1676
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1682
+	JMP     fold_ext_1675
 
-fold_ext_scalar_1684:
+fold_ext_scalar_1677:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1685:
+fold_ext_element_1678:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1686
+	JBE    fold_ext_element_done_1679
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1685
+	JMP    fold_ext_element_1678
 
-fold_ext_element_done_1686:
-fold_ext_done_1683:
-fold_1687:
+fold_ext_element_done_1679:
+fold_ext_done_1676:
+fold_1680:
 	CMPQ   DI, SI
-	JBE    fold_done_1688
+	JBE    fold_done_1681
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1687
+	JMP    fold_1680
 
-fold_done_1688:
+fold_done_1681:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1689
+	JNE  sums_planes_1682
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1691:
+sums_vector_1684:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1692
+	JGT       sums_scalar_1685
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1691
+	JMP       sums_vector_1684
 
-sums_scalar_1692:
+sums_scalar_1685:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1690
+	JE        sums_done_1683
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -24425,18 +24177,18 @@ sums_scalar_1692:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1692
+	JMP       sums_scalar_1685
 
-sums_planes_1689:
+sums_planes_1682:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1693:
+sums_group_1686:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1695
+	JB     sums_single_1688
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24445,7 +24197,7 @@ sums_group_1693:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1694:
+sums_group_plane_1687:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -24454,7 +24206,7 @@ sums_group_plane_1694:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1694
+	JB        sums_group_plane_1687
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -24479,32 +24231,32 @@ sums_group_plane_1694:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1693
+	JMP       sums_group_1686
 
-sums_single_1695:
+sums_single_1688:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1690
+	JE     sums_done_1683
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1696:
+sums_single_plane_1689:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1696
+	JB        sums_single_plane_1689
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1695
+	JMP       sums_single_1688
 
-sums_done_1690:
+sums_done_1683:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1649
+	JMP  ring_block_1642
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -24522,11 +24274,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1697
+	JB           cached_1690
 	CMPQ         AX, DX
-	JE           cached_1697
+	JE           cached_1690
 	CMPQ         AX, CX
-	JE           cached_1697
+	JE           cached_1690
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -24535,7 +24287,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1699
+	JE           aligned_1692
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -24547,15 +24299,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1699:
+aligned_1692:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1701
+	JGT  single_1694
 
 	PCALIGN $64
 
-unrolled_1700:
+unrolled_1693:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -24578,15 +24330,15 @@ unrolled_1700:
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
 	CMPQ     SI, DI
-	JLE      unrolled_1700
+	JLE      unrolled_1693
 
-single_1701:
+single_1694:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1703
+	JGT  remainder_1696
 
-single_loop_1702:
+single_loop_1695:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -24594,11 +24346,11 @@ single_loop_1702:
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      single_loop_1702
+	JLE      single_loop_1695
 
-remainder_1703:
+remainder_1696:
 	SUBQ      SI, BX
-	JE        span_done_1704
+	JE        span_done_1697
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -24608,18 +24360,18 @@ remainder_1703:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1704:
+span_done_1697:
 	SFENCE
-	JMP stored_1698
+	JMP stored_1691
 
-cached_1697:
+cached_1690:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000080
-	JB        unaligned_1705
+	JB        unaligned_1698
 	CMPQ      AX, CX
-	JE        unaligned_1705
+	JE        unaligned_1698
 	CMPQ      AX, DX
-	JE        unaligned_1705
+	JE        unaligned_1698
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -24627,7 +24379,7 @@ cached_1697:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_1706
+	JE        aligned_1699
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -24639,16 +24391,16 @@ cached_1697:
 	VMOVUPS   Z2, K1, (AX)(SI*4)
 	MOVQ      DI, SI
 
-aligned_1706:
-unaligned_1705:
+aligned_1699:
+unaligned_1698:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1708
+	JGT  single_1701
 
 	PCALIGN $64
 
-unrolled_1707:
+unrolled_1700:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -24671,15 +24423,15 @@ unrolled_1707:
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	CMPQ    SI, DI
-	JLE     unrolled_1707
+	JLE     unrolled_1700
 
-single_1708:
+single_1701:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1710
+	JGT  remainder_1703
 
-single_loop_1709:
+single_loop_1702:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -24687,11 +24439,11 @@ single_loop_1709:
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, DI
-	JLE     single_loop_1709
+	JLE     single_loop_1702
 
-remainder_1710:
+remainder_1703:
 	SUBQ      SI, BX
-	JE        span_done_1711
+	JE        span_done_1704
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -24701,8 +24453,8 @@ remainder_1710:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1711:
-stored_1698:
+span_done_1704:
+stored_1691:
 	VZEROUPPER
 	RET
 
@@ -24721,11 +24473,11 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ         $0x02, R9
 	XORQ         R10, R10
 	CMPQ         SI, $0x00000010
-	JB           aligned_planes_general_1713
+	JB           aligned_planes_general_1706
 	CMPQ         SI, $0x00000080
-	JA           aligned_planes_general_1713
+	JA           aligned_planes_general_1706
 	CMPQ         BX, $0x00
-	JE           planes_end_1712
+	JE           planes_end_1705
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R9, R9
 	MOVQ         AX, R11
@@ -24735,7 +24487,7 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1714
+	JE           aligned_1707
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -24747,16 +24499,16 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	VMOVUPS      Z2, K1, (AX)(R9*4)
 	MOVQ         R11, R9
 
-aligned_1714:
+aligned_1707:
 	MOVQ SI, R11
 
-aligned_plane_1715:
+aligned_plane_1708:
 	MOVQ R11, R12
 	SUBQ $0x00000010, R12
 	CMPQ R9, R12
-	JG   aligned_boundary_1717
+	JG   aligned_boundary_1710
 
-aligned_whole_1716:
+aligned_whole_1709:
 	VMOVUPS (CX)(R9*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R9*4), Z2
@@ -24764,13 +24516,13 @@ aligned_whole_1716:
 	VMOVUPS Z2, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_1716
+	JLE     aligned_whole_1709
 
-aligned_boundary_1717:
+aligned_boundary_1710:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_1719
+	JAE          aligned_last_1712
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -24778,7 +24530,7 @@ aligned_boundary_1717:
 	VBROADCASTSS (R8)(R10*4), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JE           aligned_next_1718
+	JE           aligned_next_1711
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
 	KMOVW        R12, K1
@@ -24790,13 +24542,13 @@ aligned_boundary_1717:
 	VMOVUPS      Z1, (AX)(R9*4)
 	ADDQ         $0x00000010, R9
 
-aligned_next_1718:
+aligned_next_1711:
 	VMOVUPS Z2, Z1
-	JMP     aligned_plane_1715
+	JMP     aligned_plane_1708
 
-aligned_last_1719:
+aligned_last_1712:
 	TESTQ     R12, R12
-	JE        aligned_done_1720
+	JE        aligned_done_1713
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -24806,342 +24558,52 @@ aligned_last_1719:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(R9*4)
 
-aligned_done_1720:
-	JMP planes_end_1712
+aligned_done_1713:
+	JMP planes_end_1705
 
-aligned_planes_general_1713:
-	CMPQ  SI, $0x00000080
-	JA    short_planes_general_1721
+aligned_planes_general_1706:
+	CMPQ  SI, $0x00000010
+	JAE   short_planes_general_1714
 	CMPQ  BX, $0x00
-	JE    planes_end_1712
-	MOVQ  SI, R11
-	DECQ  R11
-	SHRQ  $0x04, R11
-	MOVQ  R11, R12
-	SHLQ  $0x04, R12
-	NEGQ  R12
-	ADDQ  SI, R12
-	MOVQ  $-1, R13
-	BZHIQ R12, R13, R12
-	KMOVW R12, K1
-	XORQ  R12, R12
-	CMPQ  R11, $0x00
-	JE    short_planes_0_1722
-	CMPQ  R11, $0x01
-	JE    short_planes_1_1723
-	CMPQ  R11, $0x02
-	JE    short_planes_2_1724
-	CMPQ  R11, $0x03
-	JE    short_planes_3_1725
-	CMPQ  R11, $0x04
-	JE    short_planes_4_1726
-	CMPQ  R11, $0x05
-	JE    short_planes_5_1727
-	CMPQ  R11, $0x06
-	JE    short_planes_6_1728
-	CMPQ  R11, $0x07
-	JE    short_planes_7_1729
-	JMP   short_planes_general_1721
+	JE    planes_end_1705
+	MOVQ  $-1, R11
+	BZHIQ SI, R11, R11
+	KMOVW R11, K1
+	XORQ  R11, R11
 
-short_planes_0_1722:
+short_planes_1715:
 	VBROADCASTSS (R8)(R10*4), Z1
-	VMOVUPS.Z    (CX)(R12*4), K1, Z2
+	VMOVUPS.Z    (CX)(R11*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z    (DX)(R12*4), K1, Z2
+	VMOVUPS.Z    (DX)(R11*4), K1, Z2
 	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, (AX)(R12*4)
+	VMOVUPS      Z2, K1, (AX)(R11*4)
 	ADDQ         R9, CX
 	ADDQ         R9, DX
 	ADDQ         R9, AX
 	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	MOVQ         R10, R12
+	SUBQ         DI, R12
+	CMOVQEQ      R12, R10
 	SUBQ         SI, BX
-	JG           short_planes_0_1722
-	JMP          planes_end_1712
+	JG           short_planes_1715
+	JMP          planes_end_1705
 
-short_planes_1_1723:
-	VBROADCASTSS (R8)(R10*4), Z1
-	VMOVUPS      (CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      (DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R12*4)
-	VMOVUPS.Z    64(CX)(R12*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z    64(DX)(R12*4), K1, Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 64(AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_1_1723
-	JMP          planes_end_1712
-
-short_planes_2_1724:
-	VBROADCASTSS (R8)(R10*4), Z1
-	VMOVUPS      (CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      (DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R12*4)
-	VMOVUPS      64(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      64(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 64(AX)(R12*4)
-	VMOVUPS.Z    128(CX)(R12*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z    128(DX)(R12*4), K1, Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 128(AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_2_1724
-	JMP          planes_end_1712
-
-short_planes_3_1725:
-	VBROADCASTSS (R8)(R10*4), Z1
-	VMOVUPS      (CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      (DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R12*4)
-	VMOVUPS      64(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      64(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 64(AX)(R12*4)
-	VMOVUPS      128(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      128(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 128(AX)(R12*4)
-	VMOVUPS.Z    192(CX)(R12*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z    192(DX)(R12*4), K1, Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 192(AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_3_1725
-	JMP          planes_end_1712
-
-short_planes_4_1726:
-	VBROADCASTSS (R8)(R10*4), Z1
-	VMOVUPS      (CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      (DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R12*4)
-	VMOVUPS      64(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      64(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 64(AX)(R12*4)
-	VMOVUPS      128(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      128(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 128(AX)(R12*4)
-	VMOVUPS      192(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      192(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 192(AX)(R12*4)
-	VMOVUPS.Z    256(CX)(R12*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z    256(DX)(R12*4), K1, Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 256(AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_4_1726
-	JMP          planes_end_1712
-
-short_planes_5_1727:
-	VBROADCASTSS (R8)(R10*4), Z1
-	VMOVUPS      (CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      (DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R12*4)
-	VMOVUPS      64(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      64(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 64(AX)(R12*4)
-	VMOVUPS      128(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      128(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 128(AX)(R12*4)
-	VMOVUPS      192(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      192(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 192(AX)(R12*4)
-	VMOVUPS      256(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      256(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 256(AX)(R12*4)
-	VMOVUPS.Z    320(CX)(R12*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z    320(DX)(R12*4), K1, Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 320(AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_5_1727
-	JMP          planes_end_1712
-
-short_planes_6_1728:
-	VBROADCASTSS (R8)(R10*4), Z1
-	VMOVUPS      (CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      (DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R12*4)
-	VMOVUPS      64(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      64(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 64(AX)(R12*4)
-	VMOVUPS      128(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      128(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 128(AX)(R12*4)
-	VMOVUPS      192(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      192(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 192(AX)(R12*4)
-	VMOVUPS      256(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      256(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 256(AX)(R12*4)
-	VMOVUPS      320(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      320(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 320(AX)(R12*4)
-	VMOVUPS.Z    384(CX)(R12*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z    384(DX)(R12*4), K1, Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 384(AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_6_1728
-	JMP          planes_end_1712
-
-short_planes_7_1729:
-	VBROADCASTSS (R8)(R10*4), Z1
-	VMOVUPS      (CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      (DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, (AX)(R12*4)
-	VMOVUPS      64(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      64(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 64(AX)(R12*4)
-	VMOVUPS      128(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      128(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 128(AX)(R12*4)
-	VMOVUPS      192(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      192(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 192(AX)(R12*4)
-	VMOVUPS      256(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      256(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 256(AX)(R12*4)
-	VMOVUPS      320(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      320(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 320(AX)(R12*4)
-	VMOVUPS      384(CX)(R12*4), Z2
-	VCMPPS       $0x1a, Z0, Z2, K2
-	VMOVUPS      384(DX)(R12*4), Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, 384(AX)(R12*4)
-	VMOVUPS.Z    448(CX)(R12*4), K1, Z2
-	VCMPPS       $0x1a, Z0, Z2, K1, K2
-	VMOVUPS.Z    448(DX)(R12*4), K1, Z2
-	VMULPS       Z1, Z2, K2, Z2
-	VMOVUPS      Z2, K1, 448(AX)(R12*4)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_7_1729
-	JMP          planes_end_1712
-
-short_planes_general_1721:
+short_planes_general_1714:
 	MOVQ BX, R11
 	SHLQ $0x02, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_1730
+	JB   cached_1716
 	CMPQ R9, $0x00000800
-	JB   cached_1730
+	JB   cached_1716
 	CMPQ AX, DX
-	JE   cached_1730
+	JE   cached_1716
 	CMPQ AX, CX
-	JE   cached_1730
+	JE   cached_1716
 	CMPQ BX, $0x00
-	JE   planes_done_1733
+	JE   planes_done_1719
 
-plane_1732:
+plane_1718:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -25151,7 +24613,7 @@ plane_1732:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1734
+	JE           aligned_1720
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -25163,13 +24625,13 @@ plane_1732:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1734:
+aligned_1720:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1736
+	JGT  single_1722
 
-unrolled_1735:
+unrolled_1721:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -25192,15 +24654,15 @@ unrolled_1735:
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
 	CMPQ     R11, R12
-	JLE      unrolled_1735
+	JLE      unrolled_1721
 
-single_1736:
+single_1722:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1738
+	JGT  remainder_1724
 
-single_loop_1737:
+single_loop_1723:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -25208,12 +24670,12 @@ single_loop_1737:
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
 	CMPQ     R11, R12
-	JLE      single_loop_1737
+	JLE      single_loop_1723
 
-remainder_1738:
+remainder_1724:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1739
+	JE        span_done_1725
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -25223,7 +24685,7 @@ remainder_1738:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1739:
+span_done_1725:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -25232,25 +24694,25 @@ span_done_1739:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1732
+	JG      plane_1718
 
-planes_done_1733:
+planes_done_1719:
 	SFENCE
-	JMP stored_1731
+	JMP stored_1717
 
-cached_1730:
+cached_1716:
 	CMPQ BX, $0x00
-	JE   planes_done_1741
+	JE   planes_done_1727
 
-plane_1740:
+plane_1726:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000080
-	JB           unaligned_1742
+	JB           unaligned_1728
 	CMPQ         AX, CX
-	JE           unaligned_1742
+	JE           unaligned_1728
 	CMPQ         AX, DX
-	JE           unaligned_1742
+	JE           unaligned_1728
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -25258,7 +24720,7 @@ plane_1740:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1743
+	JE           aligned_1729
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -25270,14 +24732,14 @@ plane_1740:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1743:
-unaligned_1742:
+aligned_1729:
+unaligned_1728:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1745
+	JGT  single_1731
 
-unrolled_1744:
+unrolled_1730:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -25300,15 +24762,15 @@ unrolled_1744:
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R12
-	JLE     unrolled_1744
+	JLE     unrolled_1730
 
-single_1745:
+single_1731:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1747
+	JGT  remainder_1733
 
-single_loop_1746:
+single_loop_1732:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -25316,12 +24778,12 @@ single_loop_1746:
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     single_loop_1746
+	JLE     single_loop_1732
 
-remainder_1747:
+remainder_1733:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1748
+	JE        span_done_1734
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -25331,7 +24793,7 @@ remainder_1747:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1748:
+span_done_1734:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -25340,11 +24802,11 @@ span_done_1748:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1740
+	JG      plane_1726
 
-planes_done_1741:
-stored_1731:
-planes_end_1712:
+planes_done_1727:
+stored_1717:
+planes_end_1705:
 	VZEROUPPER
 	RET
 
@@ -25363,17 +24825,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1750
+	JB     cached_1736
 	CMPQ   R8, $0x00000800
-	JB     cached_1750
+	JB     cached_1736
 	CMPQ   AX, DX
-	JE     cached_1750
+	JE     cached_1736
 	CMPQ   AX, CX
-	JE     cached_1750
+	JE     cached_1736
 	CMPQ   BX, $0x00
-	JE     rows_done_1753
+	JE     rows_done_1739
 
-row_1752:
+row_1738:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -25385,7 +24847,7 @@ row_1752:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1754
+	JE        aligned_1740
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -25397,13 +24859,13 @@ row_1752:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1754:
+aligned_1740:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1756
+	JGT  single_1742
 
-unrolled_1755:
+unrolled_1741:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -25426,15 +24888,15 @@ unrolled_1755:
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
 	CMPQ     R9, R10
-	JLE      unrolled_1755
+	JLE      unrolled_1741
 
-single_1756:
+single_1742:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1758
+	JGT  remainder_1744
 
-single_loop_1757:
+single_loop_1743:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -25442,12 +24904,12 @@ single_loop_1757:
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
 	CMPQ     R9, R10
-	JLE      single_loop_1757
+	JLE      single_loop_1743
 
-remainder_1758:
+remainder_1744:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1759
+	JE        span_done_1745
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -25457,34 +24919,34 @@ remainder_1758:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1759:
+span_done_1745:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1752
+	JG   row_1738
 
-rows_done_1753:
+rows_done_1739:
 	SFENCE
-	JMP stored_1751
+	JMP stored_1737
 
-cached_1750:
+cached_1736:
 	CMPQ BX, $0x00
-	JE   rows_done_1761
+	JE   rows_done_1747
 
-row_1760:
+row_1746:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000080
-	JB        unaligned_1762
+	JB        unaligned_1748
 	CMPQ      AX, CX
-	JE        unaligned_1762
+	JE        unaligned_1748
 	CMPQ      AX, DX
-	JE        unaligned_1762
+	JE        unaligned_1748
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -25492,7 +24954,7 @@ row_1760:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1763
+	JE        aligned_1749
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -25504,14 +24966,14 @@ row_1760:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1763:
-unaligned_1762:
+aligned_1749:
+unaligned_1748:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1765
+	JGT  single_1751
 
-unrolled_1764:
+unrolled_1750:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -25534,15 +24996,15 @@ unrolled_1764:
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1764
+	JLE     unrolled_1750
 
-single_1765:
+single_1751:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1767
+	JGT  remainder_1753
 
-single_loop_1766:
+single_loop_1752:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -25550,12 +25012,12 @@ single_loop_1766:
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1766
+	JLE     single_loop_1752
 
-remainder_1767:
+remainder_1753:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1768
+	JE        span_done_1754
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -25565,17 +25027,17 @@ remainder_1767:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1768:
+span_done_1754:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1760
+	JG   row_1746
 
-rows_done_1761:
-stored_1751:
+rows_done_1747:
+stored_1737:
 	VZEROUPPER
 	RET
 
@@ -25595,36 +25057,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1769
+	JA     ring_segmented_1755
 	MOVQ   R9, R10
 
-ring_len_1770:
+ring_len_1756:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1771
+	JAE  ring_len_done_1757
 	ADDQ R9, R10
-	JMP  ring_len_1770
+	JMP  ring_len_1756
 
-ring_len_done_1771:
+ring_len_done_1757:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1772:
+ring_step_1758:
 	CMPQ R11, R10
-	JB   ring_step_done_1773
+	JB   ring_step_done_1759
 	SUBQ R10, R11
-	JMP  ring_step_1772
+	JMP  ring_step_1758
 
-ring_step_done_1773:
+ring_step_done_1759:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1774:
+ring_step_1760:
 	CMPQ R11, R10
-	JB   ring_step_done_1775
+	JB   ring_step_done_1761
 	SUBQ R10, R11
-	JMP  ring_step_1774
+	JMP  ring_step_1760
 
-ring_step_done_1775:
+ring_step_done_1761:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -25634,76 +25096,76 @@ ring_step_done_1775:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1776
+	JB      ring_short_1762
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1777
+	JNE     ring_planes_1763
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1779:
+ring_copy_1765:
 	CMPQ    AX, R11
-	JAE     ring_built_1778
+	JAE     ring_built_1764
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1780
+	JB      ring_copy_tail_1766
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1779
+	JNE     ring_copy_1765
 	XORQ    R9, R9
-	JMP     ring_copy_1779
+	JMP     ring_copy_1765
 
-ring_copy_tail_1780:
+ring_copy_tail_1766:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1779
+	JMP     ring_copy_1765
 
-ring_planes_1777:
+ring_planes_1763:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1781
+	JA   ring_long_planes_1767
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1782:
+ring_fill_1768:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1783
+	JGT          ring_fill_last_1769
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1784
+	JNE          ring_wrap_1770
 	XORQ         R9, R9
 
-ring_wrap_1784:
-	JMP ring_fill_1782
+ring_wrap_1770:
+	JMP ring_fill_1768
 
-ring_fill_last_1783:
+ring_fill_last_1769:
 	CMPQ         R12, R11
-	JAE          ring_built_1778
+	JAE          ring_built_1764
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1785
+	JNE          ring_wrap_1771
 	XORQ         R9, R9
 
-ring_wrap_1785:
-	JMP ring_fill_last_1783
+ring_wrap_1771:
+	JMP ring_fill_last_1769
 
-ring_long_planes_1781:
-ring_channel_1786:
+ring_long_planes_1767:
+ring_channel_1772:
 	CMPQ         R12, R11
-	JAE          ring_built_1778
+	JAE          ring_built_1764
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -25711,57 +25173,57 @@ ring_channel_1786:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1787:
+ring_plane_1773:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1787
+	JB      ring_plane_1773
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1788
+	JNE     ring_wrap_1774
 	XORQ    R9, R9
 
-ring_wrap_1788:
-	JMP ring_channel_1786
+ring_wrap_1774:
+	JMP ring_channel_1772
 
-ring_short_1776:
+ring_short_1762:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1789:
+ring_element_1775:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1790
+	JB   ring_element_next_1776
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1790
+	JB   ring_element_next_1776
 	XORQ R12, R12
 
-ring_element_next_1790:
+ring_element_next_1776:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1789
+	JB      ring_element_1775
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1791
+	JE      ring_exact_1777
 	SUBQ    R9, AX
 
-ring_exact_1791:
+ring_exact_1777:
 	MOVQ AX, DX
 
-ring_repeat_1792:
+ring_repeat_1778:
 	CMPQ    DX, R11
-	JAE     ring_built_1778
+	JAE     ring_built_1764
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1792
+	JMP     ring_repeat_1778
 
-ring_built_1778:
+ring_built_1764:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -25770,9 +25232,9 @@ ring_built_1778:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ DX, R9
-	JGT  single_1794
+	JGT  single_1780
 
-unrolled_1793:
+unrolled_1779:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -25799,15 +25261,15 @@ unrolled_1793:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R9
-	JLE     unrolled_1793
+	JLE     unrolled_1779
 
-single_1794:
+single_1780:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  remainder_1796
+	JGT  remainder_1782
 
-single_loop_1795:
+single_loop_1781:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -25819,11 +25281,11 @@ single_loop_1795:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R9
-	JLE     single_loop_1795
+	JLE     single_loop_1781
 
-remainder_1796:
+remainder_1782:
 	SUBQ      DX, DI
-	JE        span_done_1797
+	JE        span_done_1783
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -25833,10 +25295,10 @@ remainder_1796:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1797:
+span_done_1783:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1769:
+ring_segmented_1755:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -25846,11 +25308,11 @@ ring_segmented_1769:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1798
+	JE   ring_rows_1784
 
-ring_segment_1799:
+ring_segment_1785:
 	CMPQ    DI, $0x00
-	JE      ring_done_1800
+	JE      ring_done_1786
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -25867,33 +25329,33 @@ ring_segment_1799:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1801:
+ring_len_1787:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1802
+	JAE  ring_len_done_1788
 	ADDQ R10, R12
-	JMP  ring_len_1801
+	JMP  ring_len_1787
 
-ring_len_done_1802:
+ring_len_done_1788:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1803:
+ring_step_1789:
 	CMPQ R13, R12
-	JB   ring_step_done_1804
+	JB   ring_step_done_1790
 	SUBQ R12, R13
-	JMP  ring_step_1803
+	JMP  ring_step_1789
 
-ring_step_done_1804:
+ring_step_done_1790:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1805:
+ring_step_1791:
 	CMPQ R13, R12
-	JB   ring_step_done_1806
+	JB   ring_step_done_1792
 	SUBQ R12, R13
-	JMP  ring_step_1805
+	JMP  ring_step_1791
 
-ring_step_done_1806:
+ring_step_done_1792:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -25903,76 +25365,76 @@ ring_step_done_1806:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1807
+	JB      ring_short_1793
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1808
+	JNE     ring_planes_1794
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1810:
+ring_copy_1796:
 	CMPQ    R9, AX
-	JAE     ring_built_1809
+	JAE     ring_built_1795
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1811
+	JB      ring_copy_tail_1797
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1810
+	JNE     ring_copy_1796
 	XORQ    R10, R10
-	JMP     ring_copy_1810
+	JMP     ring_copy_1796
 
-ring_copy_tail_1811:
+ring_copy_tail_1797:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1810
+	JMP     ring_copy_1796
 
-ring_planes_1808:
+ring_planes_1794:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1812
+	JA   ring_long_planes_1798
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1813:
+ring_fill_1799:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1814
+	JGT          ring_fill_last_1800
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1815
+	JNE          ring_wrap_1801
 	XORQ         R10, R10
 
-ring_wrap_1815:
-	JMP ring_fill_1813
+ring_wrap_1801:
+	JMP ring_fill_1799
 
-ring_fill_last_1814:
+ring_fill_last_1800:
 	CMPQ         R12, AX
-	JAE          ring_built_1809
+	JAE          ring_built_1795
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1816
+	JNE          ring_wrap_1802
 	XORQ         R10, R10
 
-ring_wrap_1816:
-	JMP ring_fill_last_1814
+ring_wrap_1802:
+	JMP ring_fill_last_1800
 
-ring_long_planes_1812:
-ring_channel_1817:
+ring_long_planes_1798:
+ring_channel_1803:
 	CMPQ         R12, AX
-	JAE          ring_built_1809
+	JAE          ring_built_1795
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -25980,57 +25442,57 @@ ring_channel_1817:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1818:
+ring_plane_1804:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1818
+	JB      ring_plane_1804
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1819
+	JNE     ring_wrap_1805
 	XORQ    R10, R10
 
-ring_wrap_1819:
-	JMP ring_channel_1817
+ring_wrap_1805:
+	JMP ring_channel_1803
 
-ring_short_1807:
+ring_short_1793:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1820:
+ring_element_1806:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1821
+	JB   ring_element_next_1807
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1821
+	JB   ring_element_next_1807
 	XORQ R12, R12
 
-ring_element_next_1821:
+ring_element_next_1807:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1820
+	JB      ring_element_1806
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1822
+	JE      ring_exact_1808
 	SUBQ    R10, DX
 
-ring_exact_1822:
+ring_exact_1808:
 	MOVQ DX, R9
 
-ring_repeat_1823:
+ring_repeat_1809:
 	CMPQ    R9, AX
-	JAE     ring_built_1809
+	JAE     ring_built_1795
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1823
+	JMP     ring_repeat_1809
 
-ring_built_1809:
+ring_built_1795:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -26040,9 +25502,9 @@ ring_built_1809:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1825
+	JGT  single_1811
 
-unrolled_1824:
+unrolled_1810:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -26069,15 +25531,15 @@ unrolled_1824:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1824
+	JLE     unrolled_1810
 
-single_1825:
+single_1811:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1827
+	JGT  remainder_1813
 
-single_loop_1826:
+single_loop_1812:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -26089,11 +25551,11 @@ single_loop_1826:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1826
+	JLE     single_loop_1812
 
-remainder_1827:
+remainder_1813:
 	SUBQ      R9, DX
-	JE        span_done_1828
+	JE        span_done_1814
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -26103,7 +25565,7 @@ remainder_1827:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1828:
+span_done_1814:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -26115,18 +25577,18 @@ span_done_1828:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1829
+	JNE  ring_next_1815
 	XORQ AX, AX
 
-ring_next_1829:
+ring_next_1815:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1799
+	JMP  ring_segment_1785
 
-ring_done_1800:
+ring_done_1786:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1798:
-ring_block_1830:
+ring_rows_1784:
+ring_block_1816:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -26142,33 +25604,33 @@ ring_block_1830:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1831:
+ring_len_1817:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1832
+	JAE  ring_len_done_1818
 	ADDQ BX, SI
-	JMP  ring_len_1831
+	JMP  ring_len_1817
 
-ring_len_done_1832:
+ring_len_done_1818:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1833:
+ring_step_1819:
 	CMPQ DI, SI
-	JB   ring_step_done_1834
+	JB   ring_step_done_1820
 	SUBQ SI, DI
-	JMP  ring_step_1833
+	JMP  ring_step_1819
 
-ring_step_done_1834:
+ring_step_done_1820:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1835:
+ring_step_1821:
 	CMPQ DI, SI
-	JB   ring_step_done_1836
+	JB   ring_step_done_1822
 	SUBQ SI, DI
-	JMP  ring_step_1835
+	JMP  ring_step_1821
 
-ring_step_done_1836:
+ring_step_done_1822:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -26179,76 +25641,76 @@ ring_step_done_1836:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1837
+	JB      ring_short_1823
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1838
+	JNE     ring_planes_1824
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1840:
+ring_copy_1826:
 	CMPQ    BX, DI
-	JAE     ring_built_1839
+	JAE     ring_built_1825
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1841
+	JB      ring_copy_tail_1827
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1840
+	JNE     ring_copy_1826
 	XORQ    R9, R9
-	JMP     ring_copy_1840
+	JMP     ring_copy_1826
 
-ring_copy_tail_1841:
+ring_copy_tail_1827:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1840
+	JMP     ring_copy_1826
 
-ring_planes_1838:
+ring_planes_1824:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1842
+	JA   ring_long_planes_1828
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1843:
+ring_fill_1829:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1844
+	JGT          ring_fill_last_1830
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1845
+	JNE          ring_wrap_1831
 	XORQ         BX, BX
 
-ring_wrap_1845:
-	JMP ring_fill_1843
+ring_wrap_1831:
+	JMP ring_fill_1829
 
-ring_fill_last_1844:
+ring_fill_last_1830:
 	CMPQ         R9, DI
-	JAE          ring_built_1839
+	JAE          ring_built_1825
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1846
+	JNE          ring_wrap_1832
 	XORQ         BX, BX
 
-ring_wrap_1846:
-	JMP ring_fill_last_1844
+ring_wrap_1832:
+	JMP ring_fill_last_1830
 
-ring_long_planes_1842:
-ring_channel_1847:
+ring_long_planes_1828:
+ring_channel_1833:
 	CMPQ         R9, DI
-	JAE          ring_built_1839
+	JAE          ring_built_1825
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -26256,57 +25718,57 @@ ring_channel_1847:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1848:
+ring_plane_1834:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1848
+	JB      ring_plane_1834
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1849
+	JNE     ring_wrap_1835
 	XORQ    BX, BX
 
-ring_wrap_1849:
-	JMP ring_channel_1847
+ring_wrap_1835:
+	JMP ring_channel_1833
 
-ring_short_1837:
+ring_short_1823:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1850:
+ring_element_1836:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1851
+	JB   ring_element_next_1837
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1851
+	JB   ring_element_next_1837
 	XORQ R9, R9
 
-ring_element_next_1851:
+ring_element_next_1837:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1850
+	JB      ring_element_1836
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1852
+	JE      ring_exact_1838
 	SUBQ    BX, DX
 
-ring_exact_1852:
+ring_exact_1838:
 	MOVQ DX, BX
 
-ring_repeat_1853:
+ring_repeat_1839:
 	CMPQ    BX, DI
-	JAE     ring_built_1839
+	JAE     ring_built_1825
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1853
+	JMP     ring_repeat_1839
 
-ring_built_1839:
+ring_built_1825:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -26317,9 +25779,9 @@ ring_built_1839:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1854:
+ring_row_1840:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1855
+	JE   ring_rows_done_1841
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -26329,9 +25791,9 @@ ring_row_1854:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1857
+	JGT  single_1843
 
-unrolled_1856:
+unrolled_1842:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -26358,15 +25820,15 @@ unrolled_1856:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1856
+	JLE     unrolled_1842
 
-single_1857:
+single_1843:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1859
+	JGT  remainder_1845
 
-single_loop_1858:
+single_loop_1844:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -26378,11 +25840,11 @@ single_loop_1858:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1858
+	JLE     single_loop_1844
 
-remainder_1859:
+remainder_1845:
 	SUBQ      R9, DX
-	JE        span_done_1860
+	JE        span_done_1846
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -26392,7 +25854,7 @@ remainder_1859:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1860:
+span_done_1846:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -26400,13 +25862,13 @@ span_done_1860:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1854
+	JMP   ring_row_1840
 
-ring_rows_done_1855:
+ring_rows_done_1841:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1830
+	JMP  ring_block_1816
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -26429,7 +25891,7 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	VXORPS      Y8, Y8, Y8
 	XORQ        BX, BX
 	CMPQ        DX, $0x00000080
-	JB          unaligned_1861
+	JB          unaligned_1847
 	MOVQ        AX, SI
 	NEGQ        SI
 	ANDQ        $0x0000003f, SI
@@ -26437,7 +25899,7 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	CMPQ        SI, DX
 	CMOVQGT     DX, SI
 	TESTQ       SI, SI
-	JE          aligned_1862
+	JE          aligned_1848
 	MOVQ        SI, DI
 	MOVQ        $-1, R8
 	BZHIQ       DI, R8, DI
@@ -26454,16 +25916,16 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	VFMADD231PD Z10, Z9, K1, Z2
 	MOVQ        SI, BX
 
-aligned_1862:
-unaligned_1861:
+aligned_1848:
+unaligned_1847:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1864
+	JGT  single_1850
 
 	PCALIGN $64
 
-unrolled_1863:
+unrolled_1849:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -26506,15 +25968,15 @@ unrolled_1863:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1863
+	JLE         unrolled_1849
 
-single_1864:
+single_1850:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1866
+	JGT  remainder_1852
 
-single_loop_1865:
+single_loop_1851:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -26527,11 +25989,11 @@ single_loop_1865:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1865
+	JLE         single_loop_1851
 
-remainder_1866:
+remainder_1852:
 	SUBQ        BX, DX
-	JE          span_done_1867
+	JE          span_done_1853
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -26546,7 +26008,7 @@ remainder_1866:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1867:
+span_done_1853:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -26578,9 +26040,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_1870
+	JE     planes_done_1856
 
-plane_1869:
+plane_1855:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
@@ -26591,7 +26053,7 @@ plane_1869:
 	VXORPS      Y8, Y8, Y8
 	XORQ        R10, R10
 	CMPQ        SI, $0x00000080
-	JB          unaligned_1871
+	JB          unaligned_1857
 	MOVQ        AX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -26599,7 +26061,7 @@ plane_1869:
 	CMPQ        R11, SI
 	CMOVQGT     SI, R11
 	TESTQ       R11, R11
-	JE          aligned_1872
+	JE          aligned_1858
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -26616,14 +26078,14 @@ plane_1869:
 	VFMADD231PD Z10, Z9, K1, Z2
 	MOVQ        R11, R10
 
-aligned_1872:
-unaligned_1871:
+aligned_1858:
+unaligned_1857:
 	MOVQ SI, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1874
+	JGT  single_1860
 
-unrolled_1873:
+unrolled_1859:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -26666,15 +26128,15 @@ unrolled_1873:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1873
+	JLE         unrolled_1859
 
-single_1874:
+single_1860:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1876
+	JGT  remainder_1862
 
-single_loop_1875:
+single_loop_1861:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -26687,12 +26149,12 @@ single_loop_1875:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1875
+	JLE         single_loop_1861
 
-remainder_1876:
+remainder_1862:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1877
+	JE          span_done_1863
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26707,7 +26169,7 @@ remainder_1876:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1877:
+span_done_1863:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -26730,9 +26192,9 @@ span_done_1877:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_1869
+	JG            plane_1855
 
-planes_done_1870:
+planes_done_1856:
 	VZEROUPPER
 	RET
 
@@ -26748,15 +26210,15 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_1880
+	JE     rows_done_1866
 
-row_1879:
+row_1865:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	CMPQ        DI, $0x00000080
-	JB          unaligned_1881
+	JB          unaligned_1867
 	MOVQ        AX, R9
 	NEGQ        R9
 	ANDQ        $0x0000003f, R9
@@ -26764,7 +26226,7 @@ row_1879:
 	CMPQ        R9, DI
 	CMOVQGT     DI, R9
 	TESTQ       R9, R9
-	JE          aligned_1882
+	JE          aligned_1868
 	MOVQ        R9, R10
 	MOVQ        $-1, R11
 	BZHIQ       R10, R11, R10
@@ -26785,14 +26247,14 @@ row_1879:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	MOVQ        R9, R8
 
-aligned_1882:
-unaligned_1881:
+aligned_1868:
+unaligned_1867:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1884
+	JGT  single_1870
 
-unrolled_1883:
+unrolled_1869:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -26851,15 +26313,15 @@ unrolled_1883:
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1883
+	JLE         unrolled_1869
 
-single_1884:
+single_1870:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1886
+	JGT  remainder_1872
 
-single_loop_1885:
+single_loop_1871:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -26876,12 +26338,12 @@ single_loop_1885:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1885
+	JLE         single_loop_1871
 
-remainder_1886:
+remainder_1872:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1887
+	JE          span_done_1873
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -26900,15 +26362,15 @@ remainder_1886:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1887:
+span_done_1873:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1879
+	JG   row_1865
 
-rows_done_1880:
+rows_done_1866:
 	VZEROUPPER
 	RET
 
@@ -26926,36 +26388,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1888
+	JA     ring_segmented_1874
 	MOVQ   DI, SI
 
-ring_len_1889:
+ring_len_1875:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1890
+	JAE  ring_len_done_1876
 	ADDQ DI, SI
-	JMP  ring_len_1889
+	JMP  ring_len_1875
 
-ring_len_done_1890:
+ring_len_done_1876:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1891:
+ring_step_1877:
 	CMPQ DI, SI
-	JB   ring_step_done_1892
+	JB   ring_step_done_1878
 	SUBQ SI, DI
-	JMP  ring_step_1891
+	JMP  ring_step_1877
 
-ring_step_done_1892:
+ring_step_done_1878:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1893:
+ring_step_1879:
 	CMPQ DI, SI
-	JB   ring_step_done_1894
+	JB   ring_step_done_1880
 	SUBQ SI, DI
-	JMP  ring_step_1893
+	JMP  ring_step_1879
 
-ring_step_done_1894:
+ring_step_done_1880:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -26977,22 +26439,22 @@ ring_step_done_1894:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1895:
+sums_zero_1881:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1896
+	JAE     sums_zeroed_1882
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1895
+	JMP     sums_zero_1881
 
-sums_zeroed_1896:
+sums_zeroed_1882:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 	CMPQ DI, R8
-	JGT  single_1898
+	JGT  single_1884
 
-unrolled_1897:
+unrolled_1883:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -27055,15 +26517,15 @@ unrolled_1897:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1897
+	JLE         unrolled_1883
 
-single_1898:
+single_1884:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  remainder_1900
+	JGT  remainder_1886
 
-single_loop_1899:
+single_loop_1885:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -27084,11 +26546,11 @@ single_loop_1899:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1899
+	JLE         single_loop_1885
 
-remainder_1900:
+remainder_1886:
 	SUBQ        DI, BX
-	JE          span_done_1901
+	JE          span_done_1887
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -27107,78 +26569,78 @@ remainder_1900:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1901:
+span_done_1887:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1903
+	JLE   fold_ext_done_1889
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1904
+	JA    fold_ext_scalar_1890
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1902:
+fold_ext_1888:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1903
+	JBE     fold_ext_done_1889
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1902
+	JMP     fold_ext_1888
 
-fold_ext_scalar_1904:
+fold_ext_scalar_1890:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1905:
+fold_ext_element_1891:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1906
+	JBE    fold_ext_element_done_1892
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1905
+	JMP    fold_ext_element_1891
 
-fold_ext_element_done_1906:
-fold_ext_done_1903:
-fold_1907:
+fold_ext_element_done_1892:
+fold_ext_done_1889:
+fold_1893:
 	CMPQ   BX, AX
-	JBE    fold_done_1908
+	JBE    fold_done_1894
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1907
+	JMP    fold_1893
 
-fold_done_1908:
+fold_done_1894:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1909
+	JNE  sums_planes_1895
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1911:
+sums_vector_1897:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1912
+	JGT       sums_scalar_1898
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1911
+	JMP       sums_vector_1897
 
-sums_scalar_1912:
+sums_scalar_1898:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1910
+	JE        sums_done_1896
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -27186,18 +26648,18 @@ sums_scalar_1912:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1912
+	JMP       sums_scalar_1898
 
-sums_planes_1909:
+sums_planes_1895:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1913:
+sums_group_1899:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1915
+	JB     sums_single_1901
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -27206,7 +26668,7 @@ sums_group_1913:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1914:
+sums_group_plane_1900:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -27215,7 +26677,7 @@ sums_group_plane_1914:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1914
+	JB        sums_group_plane_1900
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -27240,32 +26702,32 @@ sums_group_plane_1914:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1913
+	JMP       sums_group_1899
 
-sums_single_1915:
+sums_single_1901:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1910
+	JE     sums_done_1896
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1916:
+sums_single_plane_1902:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1916
+	JB        sums_single_plane_1902
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1915
+	JMP       sums_single_1901
 
-sums_done_1910:
+sums_done_1896:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1888:
+ring_segmented_1874:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -27275,7 +26737,7 @@ ring_segmented_1888:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1918:
+ring_block_1904:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -27290,33 +26752,33 @@ ring_block_1918:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1919:
+ring_len_1905:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1920
+	JAE  ring_len_done_1906
 	ADDQ BX, SI
-	JMP  ring_len_1919
+	JMP  ring_len_1905
 
-ring_len_done_1920:
+ring_len_done_1906:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1921:
+ring_step_1907:
 	CMPQ DI, SI
-	JB   ring_step_done_1922
+	JB   ring_step_done_1908
 	SUBQ SI, DI
-	JMP  ring_step_1921
+	JMP  ring_step_1907
 
-ring_step_done_1922:
+ring_step_done_1908:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1923:
+ring_step_1909:
 	CMPQ DI, SI
-	JB   ring_step_done_1924
+	JB   ring_step_done_1910
 	SUBQ SI, DI
-	JMP  ring_step_1923
+	JMP  ring_step_1909
 
-ring_step_done_1924:
+ring_step_done_1910:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -27345,26 +26807,26 @@ ring_step_done_1924:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1925:
+sums_zero_1911:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1926
+	JAE     sums_zeroed_1912
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1925
+	JMP     sums_zero_1911
 
-sums_zeroed_1926:
-ring_row_1927:
+sums_zeroed_1912:
+ring_row_1913:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1928
+	JE   ring_rows_done_1914
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1930
+	JGT  single_1916
 
-unrolled_1929:
+unrolled_1915:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -27427,15 +26889,15 @@ unrolled_1929:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1929
+	JLE         unrolled_1915
 
-single_1930:
+single_1916:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1932
+	JGT  remainder_1918
 
-single_loop_1931:
+single_loop_1917:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -27456,11 +26918,11 @@ single_loop_1931:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1931
+	JLE         single_loop_1917
 
-remainder_1932:
+remainder_1918:
 	SUBQ        R8, DI
-	JE          span_done_1933
+	JE          span_done_1919
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -27479,16 +26941,16 @@ remainder_1932:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1933:
+span_done_1919:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1927
+	JMP   ring_row_1913
 
-ring_rows_done_1928:
+ring_rows_done_1914:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -27496,71 +26958,71 @@ ring_rows_done_1928:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1935
+	JLE  fold_ext_done_1921
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1936
+	JA   fold_ext_scalar_1922
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1934:
+fold_ext_1920:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1935
+	JBE     fold_ext_done_1921
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1934
+	JMP     fold_ext_1920
 
-fold_ext_scalar_1936:
+fold_ext_scalar_1922:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1937:
+fold_ext_element_1923:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1938
+	JBE    fold_ext_element_done_1924
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1937
+	JMP    fold_ext_element_1923
 
-fold_ext_element_done_1938:
-fold_ext_done_1935:
-fold_1939:
+fold_ext_element_done_1924:
+fold_ext_done_1921:
+fold_1925:
 	CMPQ   SI, BX
-	JBE    fold_done_1940
+	JBE    fold_done_1926
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1939
+	JMP    fold_1925
 
-fold_done_1940:
+fold_done_1926:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1941
+	JNE  sums_planes_1927
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1943:
+sums_vector_1929:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1944
+	JGT       sums_scalar_1930
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1943
+	JMP       sums_vector_1929
 
-sums_scalar_1944:
+sums_scalar_1930:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1942
+	JE        sums_done_1928
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -27568,18 +27030,18 @@ sums_scalar_1944:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1944
+	JMP       sums_scalar_1930
 
-sums_planes_1941:
+sums_planes_1927:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1945:
+sums_group_1931:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1947
+	JB     sums_single_1933
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -27588,7 +27050,7 @@ sums_group_1945:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1946:
+sums_group_plane_1932:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -27597,7 +27059,7 @@ sums_group_plane_1946:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1946
+	JB        sums_group_plane_1932
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -27622,32 +27084,32 @@ sums_group_plane_1946:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1945
+	JMP       sums_group_1931
 
-sums_single_1947:
+sums_single_1933:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1942
+	JE     sums_done_1928
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1948:
+sums_single_plane_1934:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1948
+	JB        sums_single_plane_1934
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1947
+	JMP       sums_single_1933
 
-sums_done_1942:
+sums_done_1928:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1918
+	JMP  ring_block_1904
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -27664,11 +27126,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1949
+	JB           cached_1935
 	CMPQ         AX, CX
-	JE           cached_1949
+	JE           cached_1935
 	CMPQ         AX, CX
-	JE           cached_1949
+	JE           cached_1935
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -27677,7 +27139,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1951
+	JE           aligned_1937
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -27688,15 +27150,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1951:
+aligned_1937:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1953
+	JGT  single_1939
 
 	PCALIGN $64
 
-unrolled_1952:
+unrolled_1938:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -27715,26 +27177,26 @@ unrolled_1952:
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
 	CMPQ     BX, SI
-	JLE      unrolled_1952
+	JLE      unrolled_1938
 
-single_1953:
+single_1939:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1955
+	JGT  remainder_1941
 
-single_loop_1954:
+single_loop_1940:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
 	CMPQ     BX, SI
-	JLE      single_loop_1954
+	JLE      single_loop_1940
 
-remainder_1955:
+remainder_1941:
 	SUBQ      BX, DX
-	JE        span_done_1956
+	JE        span_done_1942
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -27743,16 +27205,16 @@ remainder_1955:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1956:
+span_done_1942:
 	SFENCE
-	JMP stored_1950
+	JMP stored_1936
 
-cached_1949:
+cached_1935:
 	XORQ      BX, BX
 	CMPQ      DX, $0x00000040
-	JB        unaligned_1957
+	JB        unaligned_1943
 	CMPQ      AX, CX
-	JE        unaligned_1957
+	JE        unaligned_1943
 	MOVQ      AX, SI
 	NEGQ      SI
 	ANDQ      $0x0000003f, SI
@@ -27760,7 +27222,7 @@ cached_1949:
 	CMPQ      SI, DX
 	CMOVQGT   DX, SI
 	TESTQ     SI, SI
-	JE        aligned_1958
+	JE        aligned_1944
 	MOVQ      SI, DI
 	MOVQ      $-1, R8
 	BZHIQ     DI, R8, DI
@@ -27771,16 +27233,16 @@ cached_1949:
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 	MOVQ      SI, BX
 
-aligned_1958:
-unaligned_1957:
+aligned_1944:
+unaligned_1943:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1960
+	JGT  single_1946
 
 	PCALIGN $64
 
-unrolled_1959:
+unrolled_1945:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -27799,26 +27261,26 @@ unrolled_1959:
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1959
+	JLE     unrolled_1945
 
-single_1960:
+single_1946:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1962
+	JGT  remainder_1948
 
-single_loop_1961:
+single_loop_1947:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1961
+	JLE     single_loop_1947
 
-remainder_1962:
+remainder_1948:
 	SUBQ      BX, DX
-	JE        span_done_1963
+	JE        span_done_1949
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -27827,8 +27289,8 @@ remainder_1962:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1963:
-stored_1950:
+span_done_1949:
+stored_1936:
 	VZEROUPPER
 	RET
 
@@ -27846,11 +27308,11 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ         $0x03, R8
 	XORQ         R9, R9
 	CMPQ         BX, $0x00000008
-	JB           aligned_planes_general_1965
+	JB           aligned_planes_general_1951
 	CMPQ         BX, $0x00000040
-	JA           aligned_planes_general_1965
+	JA           aligned_planes_general_1951
 	CMPQ         DX, $0x00
-	JE           planes_end_1964
+	JE           planes_end_1950
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R8, R8
 	MOVQ         AX, R10
@@ -27860,7 +27322,7 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         R10, DX
 	CMOVQGT      DX, R10
 	TESTQ        R10, R10
-	JE           aligned_1966
+	JE           aligned_1952
 	MOVQ         R10, R11
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
@@ -27871,29 +27333,29 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(R8*8)
 	MOVQ         R10, R8
 
-aligned_1966:
+aligned_1952:
 	MOVQ BX, R10
 
-aligned_plane_1967:
+aligned_plane_1953:
 	MOVQ R10, R11
 	SUBQ $0x00000008, R11
 	CMPQ R8, R11
-	JG   aligned_boundary_1969
+	JG   aligned_boundary_1955
 
-aligned_whole_1968:
+aligned_whole_1954:
 	VMOVUPD (CX)(R8*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R11
-	JLE     aligned_whole_1968
+	JLE     aligned_whole_1954
 
-aligned_boundary_1969:
+aligned_boundary_1955:
 	MOVQ         R10, R11
 	SUBQ         R8, R11
 	CMPQ         R10, DX
-	JAE          aligned_last_1971
+	JAE          aligned_last_1957
 	INCQ         R9
 	MOVQ         R9, R12
 	SUBQ         SI, R12
@@ -27901,7 +27363,7 @@ aligned_boundary_1969:
 	VBROADCASTSD (DI)(R9*8), Z2
 	ADDQ         BX, R10
 	TESTQ        R11, R11
-	JE           aligned_next_1970
+	JE           aligned_next_1956
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
 	KMOVW        R11, K1
@@ -27912,13 +27374,13 @@ aligned_boundary_1969:
 	VMOVUPD      Z1, (AX)(R8*8)
 	ADDQ         $0x00000008, R8
 
-aligned_next_1970:
+aligned_next_1956:
 	VMOVUPD Z2, Z1
-	JMP     aligned_plane_1967
+	JMP     aligned_plane_1953
 
-aligned_last_1971:
+aligned_last_1957:
 	TESTQ     R11, R11
-	JE        aligned_done_1972
+	JE        aligned_done_1958
 	MOVQ      $-1, DX
 	BZHIQ     R11, DX, DX
 	KMOVW     DX, K1
@@ -27927,298 +27389,50 @@ aligned_last_1971:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 
-aligned_done_1972:
-	JMP planes_end_1964
+aligned_done_1958:
+	JMP planes_end_1950
 
-aligned_planes_general_1965:
-	CMPQ  BX, $0x00000040
-	JA    short_planes_general_1973
+aligned_planes_general_1951:
+	CMPQ  BX, $0x00000008
+	JAE   short_planes_general_1959
 	CMPQ  DX, $0x00
-	JE    planes_end_1964
-	MOVQ  BX, R10
-	DECQ  R10
-	SHRQ  $0x03, R10
-	MOVQ  R10, R11
-	SHLQ  $0x03, R11
-	NEGQ  R11
-	ADDQ  BX, R11
-	MOVQ  $-1, R12
-	BZHIQ R11, R12, R11
-	KMOVW R11, K1
-	XORQ  R11, R11
-	CMPQ  R10, $0x00
-	JE    short_planes_0_1974
-	CMPQ  R10, $0x01
-	JE    short_planes_1_1975
-	CMPQ  R10, $0x02
-	JE    short_planes_2_1976
-	CMPQ  R10, $0x03
-	JE    short_planes_3_1977
-	CMPQ  R10, $0x04
-	JE    short_planes_4_1978
-	CMPQ  R10, $0x05
-	JE    short_planes_5_1979
-	CMPQ  R10, $0x06
-	JE    short_planes_6_1980
-	CMPQ  R10, $0x07
-	JE    short_planes_7_1981
-	JMP   short_planes_general_1973
+	JE    planes_end_1950
+	MOVQ  $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	XORQ  R10, R10
 
-short_planes_0_1974:
+short_planes_1960:
 	VBROADCASTSD (DI)(R9*8), Z1
-	VMOVUPD.Z    (CX)(R11*8), K1, Z2
+	VMOVUPD.Z    (CX)(R10*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
 	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, (AX)(R11*8)
+	VMOVUPD      Z2, K1, (AX)(R10*8)
 	ADDQ         R8, CX
 	ADDQ         R8, AX
 	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
+	MOVQ         R9, R11
+	SUBQ         SI, R11
+	CMOVQEQ      R11, R9
 	SUBQ         BX, DX
-	JG           short_planes_0_1974
-	JMP          planes_end_1964
+	JG           short_planes_1960
+	JMP          planes_end_1950
 
-short_planes_1_1975:
-	VBROADCASTSD (DI)(R9*8), Z1
-	VMOVUPD      (CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R11*8)
-	VMOVUPD.Z    64(CX)(R11*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 64(AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_1_1975
-	JMP          planes_end_1964
-
-short_planes_2_1976:
-	VBROADCASTSD (DI)(R9*8), Z1
-	VMOVUPD      (CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R11*8)
-	VMOVUPD      64(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 64(AX)(R11*8)
-	VMOVUPD.Z    128(CX)(R11*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 128(AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_2_1976
-	JMP          planes_end_1964
-
-short_planes_3_1977:
-	VBROADCASTSD (DI)(R9*8), Z1
-	VMOVUPD      (CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R11*8)
-	VMOVUPD      64(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 64(AX)(R11*8)
-	VMOVUPD      128(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 128(AX)(R11*8)
-	VMOVUPD.Z    192(CX)(R11*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 192(AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_3_1977
-	JMP          planes_end_1964
-
-short_planes_4_1978:
-	VBROADCASTSD (DI)(R9*8), Z1
-	VMOVUPD      (CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R11*8)
-	VMOVUPD      64(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 64(AX)(R11*8)
-	VMOVUPD      128(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 128(AX)(R11*8)
-	VMOVUPD      192(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 192(AX)(R11*8)
-	VMOVUPD.Z    256(CX)(R11*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 256(AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_4_1978
-	JMP          planes_end_1964
-
-short_planes_5_1979:
-	VBROADCASTSD (DI)(R9*8), Z1
-	VMOVUPD      (CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R11*8)
-	VMOVUPD      64(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 64(AX)(R11*8)
-	VMOVUPD      128(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 128(AX)(R11*8)
-	VMOVUPD      192(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 192(AX)(R11*8)
-	VMOVUPD      256(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 256(AX)(R11*8)
-	VMOVUPD.Z    320(CX)(R11*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 320(AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_5_1979
-	JMP          planes_end_1964
-
-short_planes_6_1980:
-	VBROADCASTSD (DI)(R9*8), Z1
-	VMOVUPD      (CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R11*8)
-	VMOVUPD      64(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 64(AX)(R11*8)
-	VMOVUPD      128(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 128(AX)(R11*8)
-	VMOVUPD      192(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 192(AX)(R11*8)
-	VMOVUPD      256(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 256(AX)(R11*8)
-	VMOVUPD      320(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 320(AX)(R11*8)
-	VMOVUPD.Z    384(CX)(R11*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 384(AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_6_1980
-	JMP          planes_end_1964
-
-short_planes_7_1981:
-	VBROADCASTSD (DI)(R9*8), Z1
-	VMOVUPD      (CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R11*8)
-	VMOVUPD      64(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 64(AX)(R11*8)
-	VMOVUPD      128(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 128(AX)(R11*8)
-	VMOVUPD      192(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 192(AX)(R11*8)
-	VMOVUPD      256(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 256(AX)(R11*8)
-	VMOVUPD      320(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 320(AX)(R11*8)
-	VMOVUPD      384(CX)(R11*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 384(AX)(R11*8)
-	VMOVUPD.Z    448(CX)(R11*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 448(AX)(R11*8)
-	ADDQ         R8, CX
-	ADDQ         R8, AX
-	INCQ         R9
-	MOVQ         R9, R10
-	SUBQ         SI, R10
-	CMOVQEQ      R10, R9
-	SUBQ         BX, DX
-	JG           short_planes_7_1981
-	JMP          planes_end_1964
-
-short_planes_general_1973:
+short_planes_general_1959:
 	MOVQ DX, R10
 	SHLQ $0x03, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_1982
+	JB   cached_1961
 	CMPQ R8, $0x00000800
-	JB   cached_1982
+	JB   cached_1961
 	CMPQ AX, CX
-	JE   cached_1982
+	JE   cached_1961
 	CMPQ AX, CX
-	JE   cached_1982
+	JE   cached_1961
 	CMPQ DX, $0x00
-	JE   planes_done_1985
+	JE   planes_done_1964
 
-plane_1984:
+plane_1963:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -28228,7 +27442,7 @@ plane_1984:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1986
+	JE           aligned_1965
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -28239,13 +27453,13 @@ plane_1984:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1986:
+aligned_1965:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_1988
+	JGT  single_1967
 
-unrolled_1987:
+unrolled_1966:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -28264,27 +27478,27 @@ unrolled_1987:
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1987
+	JLE      unrolled_1966
 
-single_1988:
+single_1967:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1990
+	JGT  remainder_1969
 
-single_loop_1989:
+single_loop_1968:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1989
+	JLE      single_loop_1968
 
-remainder_1990:
+remainder_1969:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1991
+	JE        span_done_1970
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -28293,7 +27507,7 @@ remainder_1990:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1991:
+span_done_1970:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -28301,23 +27515,23 @@ span_done_1991:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1984
+	JG      plane_1963
 
-planes_done_1985:
+planes_done_1964:
 	SFENCE
-	JMP stored_1983
+	JMP stored_1962
 
-cached_1982:
+cached_1961:
 	CMPQ DX, $0x00
-	JE   planes_done_1993
+	JE   planes_done_1972
 
-plane_1992:
+plane_1971:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000040
-	JB           unaligned_1994
+	JB           unaligned_1973
 	CMPQ         AX, CX
-	JE           unaligned_1994
+	JE           unaligned_1973
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000003f, R11
@@ -28325,7 +27539,7 @@ plane_1992:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1995
+	JE           aligned_1974
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -28336,14 +27550,14 @@ plane_1992:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1995:
-unaligned_1994:
+aligned_1974:
+unaligned_1973:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_1997
+	JGT  single_1976
 
-unrolled_1996:
+unrolled_1975:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -28362,27 +27576,27 @@ unrolled_1996:
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1996
+	JLE     unrolled_1975
 
-single_1997:
+single_1976:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1999
+	JGT  remainder_1978
 
-single_loop_1998:
+single_loop_1977:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1998
+	JLE     single_loop_1977
 
-remainder_1999:
+remainder_1978:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_2000
+	JE        span_done_1979
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -28391,7 +27605,7 @@ remainder_1999:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_2000:
+span_done_1979:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -28399,11 +27613,11 @@ span_done_2000:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1992
+	JG      plane_1971
 
-planes_done_1993:
-stored_1983:
-planes_end_1964:
+planes_done_1972:
+stored_1962:
+planes_end_1950:
 	VZEROUPPER
 	RET
 
@@ -28421,17 +27635,17 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_2002
+	JB     cached_1981
 	CMPQ   DI, $0x00000800
-	JB     cached_2002
+	JB     cached_1981
 	CMPQ   AX, CX
-	JE     cached_2002
+	JE     cached_1981
 	CMPQ   AX, CX
-	JE     cached_2002
+	JE     cached_1981
 	CMPQ   DX, $0x00
-	JE     rows_done_2005
+	JE     rows_done_1984
 
-row_2004:
+row_1983:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -28443,7 +27657,7 @@ row_2004:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_2006
+	JE        aligned_1985
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -28454,13 +27668,13 @@ row_2004:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_2006:
+aligned_1985:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2008
+	JGT  single_1987
 
-unrolled_2007:
+unrolled_1986:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -28479,27 +27693,27 @@ unrolled_2007:
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
 	CMPQ     R8, R9
-	JLE      unrolled_2007
+	JLE      unrolled_1986
 
-single_2008:
+single_1987:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2010
+	JGT  remainder_1989
 
-single_loop_2009:
+single_loop_1988:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
 	CMPQ     R8, R9
-	JLE      single_loop_2009
+	JLE      single_loop_1988
 
-remainder_2010:
+remainder_1989:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_2011
+	JE        span_done_1990
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -28508,31 +27722,31 @@ remainder_2010:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_2011:
+span_done_1990:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_2004
+	JG   row_1983
 
-rows_done_2005:
+rows_done_1984:
 	SFENCE
-	JMP stored_2003
+	JMP stored_1982
 
-cached_2002:
+cached_1981:
 	CMPQ DX, $0x00
-	JE   rows_done_2013
+	JE   rows_done_1992
 
-row_2012:
+row_1991:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000040
-	JB        unaligned_2014
+	JB        unaligned_1993
 	CMPQ      AX, CX
-	JE        unaligned_2014
+	JE        unaligned_1993
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -28540,7 +27754,7 @@ row_2012:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_2015
+	JE        aligned_1994
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -28551,14 +27765,14 @@ row_2012:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_2015:
-unaligned_2014:
+aligned_1994:
+unaligned_1993:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2017
+	JGT  single_1996
 
-unrolled_2016:
+unrolled_1995:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -28577,27 +27791,27 @@ unrolled_2016:
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2016
+	JLE     unrolled_1995
 
-single_2017:
+single_1996:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2019
+	JGT  remainder_1998
 
-single_loop_2018:
+single_loop_1997:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2018
+	JLE     single_loop_1997
 
-remainder_2019:
+remainder_1998:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_2020
+	JE        span_done_1999
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -28606,16 +27820,16 @@ remainder_2019:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_2020:
+span_done_1999:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_2012
+	JG   row_1991
 
-rows_done_2013:
-stored_2003:
+rows_done_1992:
+stored_1982:
 	VZEROUPPER
 	RET
 
@@ -28634,36 +27848,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_2021
+	JA     ring_segmented_2000
 	MOVQ   R8, R9
 
-ring_len_2022:
+ring_len_2001:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_2023
+	JAE  ring_len_done_2002
 	ADDQ R8, R9
-	JMP  ring_len_2022
+	JMP  ring_len_2001
 
-ring_len_done_2023:
+ring_len_done_2002:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_2024:
+ring_step_2003:
 	CMPQ R10, R9
-	JB   ring_step_done_2025
+	JB   ring_step_done_2004
 	SUBQ R9, R10
-	JMP  ring_step_2024
+	JMP  ring_step_2003
 
-ring_step_done_2025:
+ring_step_done_2004:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_2026:
+ring_step_2005:
 	CMPQ R10, R9
-	JB   ring_step_done_2027
+	JB   ring_step_done_2006
 	SUBQ R9, R10
-	JMP  ring_step_2026
+	JMP  ring_step_2005
 
-ring_step_done_2027:
+ring_step_done_2006:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -28673,76 +27887,76 @@ ring_step_done_2027:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_2028
+	JB      ring_short_2007
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2029
+	JNE     ring_planes_2008
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_2031:
+ring_copy_2010:
 	CMPQ    AX, R10
-	JAE     ring_built_2030
+	JAE     ring_built_2009
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2032
+	JB      ring_copy_tail_2011
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_2031
+	JNE     ring_copy_2010
 	XORQ    R8, R8
-	JMP     ring_copy_2031
+	JMP     ring_copy_2010
 
-ring_copy_tail_2032:
+ring_copy_tail_2011:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_2031
+	JMP     ring_copy_2010
 
-ring_planes_2029:
+ring_planes_2008:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2033
+	JA   ring_long_planes_2012
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2034:
+ring_fill_2013:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2035
+	JGT          ring_fill_last_2014
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_2036
+	JNE          ring_wrap_2015
 	XORQ         R8, R8
 
-ring_wrap_2036:
-	JMP ring_fill_2034
+ring_wrap_2015:
+	JMP ring_fill_2013
 
-ring_fill_last_2035:
+ring_fill_last_2014:
 	CMPQ         R11, R10
-	JAE          ring_built_2030
+	JAE          ring_built_2009
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_2037
+	JNE          ring_wrap_2016
 	XORQ         R8, R8
 
-ring_wrap_2037:
-	JMP ring_fill_last_2035
+ring_wrap_2016:
+	JMP ring_fill_last_2014
 
-ring_long_planes_2033:
-ring_channel_2038:
+ring_long_planes_2012:
+ring_channel_2017:
 	CMPQ         R11, R10
-	JAE          ring_built_2030
+	JAE          ring_built_2009
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -28750,57 +27964,57 @@ ring_channel_2038:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_2039:
+ring_plane_2018:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2039
+	JB      ring_plane_2018
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_2040
+	JNE     ring_wrap_2019
 	XORQ    R8, R8
 
-ring_wrap_2040:
-	JMP ring_channel_2038
+ring_wrap_2019:
+	JMP ring_channel_2017
 
-ring_short_2028:
+ring_short_2007:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2041:
+ring_element_2020:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_2042
+	JB   ring_element_next_2021
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2042
+	JB   ring_element_next_2021
 	XORQ R11, R11
 
-ring_element_next_2042:
+ring_element_next_2021:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2041
+	JB      ring_element_2020
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2043
+	JE      ring_exact_2022
 	SUBQ    R8, AX
 
-ring_exact_2043:
+ring_exact_2022:
 	MOVQ AX, DX
 
-ring_repeat_2044:
+ring_repeat_2023:
 	CMPQ    DX, R10
-	JAE     ring_built_2030
+	JAE     ring_built_2009
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2044
+	JMP     ring_repeat_2023
 
-ring_built_2030:
+ring_built_2009:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -28809,9 +28023,9 @@ ring_built_2030:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_2046
+	JGT  single_2025
 
-unrolled_2045:
+unrolled_2024:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28834,15 +28048,15 @@ unrolled_2045:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R8
-	JLE     unrolled_2045
+	JLE     unrolled_2024
 
-single_2046:
+single_2025:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_2048
+	JGT  remainder_2027
 
-single_loop_2047:
+single_loop_2026:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28853,11 +28067,11 @@ single_loop_2047:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R8
-	JLE     single_loop_2047
+	JLE     single_loop_2026
 
-remainder_2048:
+remainder_2027:
 	SUBQ      DX, SI
-	JE        span_done_2049
+	JE        span_done_2028
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -28866,10 +28080,10 @@ remainder_2048:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_2049:
+span_done_2028:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_2021:
+ring_segmented_2000:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -28879,11 +28093,11 @@ ring_segmented_2021:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_2050
+	JE   ring_rows_2029
 
-ring_segment_2051:
+ring_segment_2030:
 	CMPQ    SI, $0x00
-	JE      ring_done_2052
+	JE      ring_done_2031
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -28900,33 +28114,33 @@ ring_segment_2051:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_2053:
+ring_len_2032:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2054
+	JAE  ring_len_done_2033
 	ADDQ R9, R11
-	JMP  ring_len_2053
+	JMP  ring_len_2032
 
-ring_len_done_2054:
+ring_len_done_2033:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2055:
+ring_step_2034:
 	CMPQ R12, R11
-	JB   ring_step_done_2056
+	JB   ring_step_done_2035
 	SUBQ R11, R12
-	JMP  ring_step_2055
+	JMP  ring_step_2034
 
-ring_step_done_2056:
+ring_step_done_2035:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2057:
+ring_step_2036:
 	CMPQ R12, R11
-	JB   ring_step_done_2058
+	JB   ring_step_done_2037
 	SUBQ R11, R12
-	JMP  ring_step_2057
+	JMP  ring_step_2036
 
-ring_step_done_2058:
+ring_step_done_2037:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -28936,76 +28150,76 @@ ring_step_done_2058:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2059
+	JB      ring_short_2038
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2060
+	JNE     ring_planes_2039
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_2062:
+ring_copy_2041:
 	CMPQ    R8, AX
-	JAE     ring_built_2061
+	JAE     ring_built_2040
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2063
+	JB      ring_copy_tail_2042
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2062
+	JNE     ring_copy_2041
 	XORQ    R9, R9
-	JMP     ring_copy_2062
+	JMP     ring_copy_2041
 
-ring_copy_tail_2063:
+ring_copy_tail_2042:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2062
+	JMP     ring_copy_2041
 
-ring_planes_2060:
+ring_planes_2039:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2064
+	JA   ring_long_planes_2043
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2065:
+ring_fill_2044:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2066
+	JGT          ring_fill_last_2045
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2067
+	JNE          ring_wrap_2046
 	XORQ         R9, R9
 
-ring_wrap_2067:
-	JMP ring_fill_2065
+ring_wrap_2046:
+	JMP ring_fill_2044
 
-ring_fill_last_2066:
+ring_fill_last_2045:
 	CMPQ         R11, AX
-	JAE          ring_built_2061
+	JAE          ring_built_2040
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2068
+	JNE          ring_wrap_2047
 	XORQ         R9, R9
 
-ring_wrap_2068:
-	JMP ring_fill_last_2066
+ring_wrap_2047:
+	JMP ring_fill_last_2045
 
-ring_long_planes_2064:
-ring_channel_2069:
+ring_long_planes_2043:
+ring_channel_2048:
 	CMPQ         R11, AX
-	JAE          ring_built_2061
+	JAE          ring_built_2040
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -29013,57 +28227,57 @@ ring_channel_2069:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_2070:
+ring_plane_2049:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2070
+	JB      ring_plane_2049
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2071
+	JNE     ring_wrap_2050
 	XORQ    R9, R9
 
-ring_wrap_2071:
-	JMP ring_channel_2069
+ring_wrap_2050:
+	JMP ring_channel_2048
 
-ring_short_2059:
+ring_short_2038:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2072:
+ring_element_2051:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_2073
+	JB   ring_element_next_2052
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2073
+	JB   ring_element_next_2052
 	XORQ R11, R11
 
-ring_element_next_2073:
+ring_element_next_2052:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2072
+	JB      ring_element_2051
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2074
+	JE      ring_exact_2053
 	SUBQ    R9, DX
 
-ring_exact_2074:
+ring_exact_2053:
 	MOVQ DX, R8
 
-ring_repeat_2075:
+ring_repeat_2054:
 	CMPQ    R8, AX
-	JAE     ring_built_2061
+	JAE     ring_built_2040
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_2075
+	JMP     ring_repeat_2054
 
-ring_built_2061:
+ring_built_2040:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -29073,9 +28287,9 @@ ring_built_2061:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2077
+	JGT  single_2056
 
-unrolled_2076:
+unrolled_2055:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -29098,15 +28312,15 @@ unrolled_2076:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2076
+	JLE     unrolled_2055
 
-single_2077:
+single_2056:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2079
+	JGT  remainder_2058
 
-single_loop_2078:
+single_loop_2057:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -29117,11 +28331,11 @@ single_loop_2078:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2078
+	JLE     single_loop_2057
 
-remainder_2079:
+remainder_2058:
 	SUBQ      R8, DX
-	JE        span_done_2080
+	JE        span_done_2059
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -29130,7 +28344,7 @@ remainder_2079:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2080:
+span_done_2059:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -29141,18 +28355,18 @@ span_done_2080:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2081
+	JNE  ring_next_2060
 	XORQ AX, AX
 
-ring_next_2081:
+ring_next_2060:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2051
+	JMP  ring_segment_2030
 
-ring_done_2052:
+ring_done_2031:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_2050:
-ring_block_2082:
+ring_rows_2029:
+ring_block_2061:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -29168,33 +28382,33 @@ ring_block_2082:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2083:
+ring_len_2062:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2084
+	JAE  ring_len_done_2063
 	ADDQ BX, SI
-	JMP  ring_len_2083
+	JMP  ring_len_2062
 
-ring_len_done_2084:
+ring_len_done_2063:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_2085:
+ring_step_2064:
 	CMPQ R8, SI
-	JB   ring_step_done_2086
+	JB   ring_step_done_2065
 	SUBQ SI, R8
-	JMP  ring_step_2085
+	JMP  ring_step_2064
 
-ring_step_done_2086:
+ring_step_done_2065:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_2087:
+ring_step_2066:
 	CMPQ R8, SI
-	JB   ring_step_done_2088
+	JB   ring_step_done_2067
 	SUBQ SI, R8
-	JMP  ring_step_2087
+	JMP  ring_step_2066
 
-ring_step_done_2088:
+ring_step_done_2067:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -29205,76 +28419,76 @@ ring_step_done_2088:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2089
+	JB      ring_short_2068
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2090
+	JNE     ring_planes_2069
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2092:
+ring_copy_2071:
 	CMPQ    BX, R8
-	JAE     ring_built_2091
+	JAE     ring_built_2070
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2093
+	JB      ring_copy_tail_2072
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2092
+	JNE     ring_copy_2071
 	XORQ    R9, R9
-	JMP     ring_copy_2092
+	JMP     ring_copy_2071
 
-ring_copy_tail_2093:
+ring_copy_tail_2072:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2092
+	JMP     ring_copy_2071
 
-ring_planes_2090:
+ring_planes_2069:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2094
+	JA   ring_long_planes_2073
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2095:
+ring_fill_2074:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2096
+	JGT          ring_fill_last_2075
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2097
+	JNE          ring_wrap_2076
 	XORQ         BX, BX
 
-ring_wrap_2097:
-	JMP ring_fill_2095
+ring_wrap_2076:
+	JMP ring_fill_2074
 
-ring_fill_last_2096:
+ring_fill_last_2075:
 	CMPQ         R9, R8
-	JAE          ring_built_2091
+	JAE          ring_built_2070
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2098
+	JNE          ring_wrap_2077
 	XORQ         BX, BX
 
-ring_wrap_2098:
-	JMP ring_fill_last_2096
+ring_wrap_2077:
+	JMP ring_fill_last_2075
 
-ring_long_planes_2094:
-ring_channel_2099:
+ring_long_planes_2073:
+ring_channel_2078:
 	CMPQ         R9, R8
-	JAE          ring_built_2091
+	JAE          ring_built_2070
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -29282,57 +28496,57 @@ ring_channel_2099:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_2100:
+ring_plane_2079:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2100
+	JB      ring_plane_2079
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2101
+	JNE     ring_wrap_2080
 	XORQ    BX, BX
 
-ring_wrap_2101:
-	JMP ring_channel_2099
+ring_wrap_2080:
+	JMP ring_channel_2078
 
-ring_short_2089:
+ring_short_2068:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2102:
+ring_element_2081:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2103
+	JB   ring_element_next_2082
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2103
+	JB   ring_element_next_2082
 	XORQ R9, R9
 
-ring_element_next_2103:
+ring_element_next_2082:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2102
+	JB      ring_element_2081
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2104
+	JE      ring_exact_2083
 	SUBQ    BX, DX
 
-ring_exact_2104:
+ring_exact_2083:
 	MOVQ DX, BX
 
-ring_repeat_2105:
+ring_repeat_2084:
 	CMPQ    BX, R8
-	JAE     ring_built_2091
+	JAE     ring_built_2070
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2105
+	JMP     ring_repeat_2084
 
-ring_built_2091:
+ring_built_2070:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -29341,9 +28555,9 @@ ring_built_2091:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_2106:
+ring_row_2085:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_2107
+	JE   ring_rows_done_2086
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -29353,9 +28567,9 @@ ring_row_2106:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2109
+	JGT  single_2088
 
-unrolled_2108:
+unrolled_2087:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -29378,15 +28592,15 @@ unrolled_2108:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2108
+	JLE     unrolled_2087
 
-single_2109:
+single_2088:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2111
+	JGT  remainder_2090
 
-single_loop_2110:
+single_loop_2089:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -29397,11 +28611,11 @@ single_loop_2110:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2110
+	JLE     single_loop_2089
 
-remainder_2111:
+remainder_2090:
 	SUBQ      R8, DX
-	JE        span_done_2112
+	JE        span_done_2091
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -29410,20 +28624,20 @@ remainder_2111:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2112:
+span_done_2091:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_2106
+	JMP   ring_row_2085
 
-ring_rows_done_2107:
+ring_rows_done_2086:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2082
+	JMP  ring_block_2061
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -29445,11 +28659,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2113
+	JB           cached_2092
 	CMPQ         AX, DX
-	JE           cached_2113
+	JE           cached_2092
 	CMPQ         AX, CX
-	JE           cached_2113
+	JE           cached_2092
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -29458,7 +28672,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2115
+	JE           aligned_2094
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -29471,15 +28685,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2115:
+aligned_2094:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2117
+	JGT  single_2096
 
 	PCALIGN $64
 
-unrolled_2116:
+unrolled_2095:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -29506,15 +28720,15 @@ unrolled_2116:
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2116
+	JLE         unrolled_2095
 
-single_2117:
+single_2096:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2119
+	JGT  remainder_2098
 
-single_loop_2118:
+single_loop_2097:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -29523,11 +28737,11 @@ single_loop_2118:
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2118
+	JLE         single_loop_2097
 
-remainder_2119:
+remainder_2098:
 	SUBQ        SI, BX
-	JE          span_done_2120
+	JE          span_done_2099
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -29538,14 +28752,14 @@ remainder_2119:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2120:
+span_done_2099:
 	SFENCE
-	JMP stored_2114
+	JMP stored_2093
 
-cached_2113:
+cached_2092:
 	XORQ        SI, SI
 	CMPQ        BX, $0x00000040
-	JB          unaligned_2121
+	JB          unaligned_2100
 	MOVQ        CX, DI
 	NEGQ        DI
 	ANDQ        $0x0000003f, DI
@@ -29553,7 +28767,7 @@ cached_2113:
 	CMPQ        DI, BX
 	CMOVQGT     BX, DI
 	TESTQ       DI, DI
-	JE          aligned_2122
+	JE          aligned_2101
 	MOVQ        DI, R8
 	MOVQ        $-1, R9
 	BZHIQ       R8, R9, R8
@@ -29566,16 +28780,16 @@ cached_2113:
 	VMOVUPD     Z7, K1, (AX)(SI*8)
 	MOVQ        DI, SI
 
-aligned_2122:
-unaligned_2121:
+aligned_2101:
+unaligned_2100:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2124
+	JGT  single_2103
 
 	PCALIGN $64
 
-unrolled_2123:
+unrolled_2102:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -29602,15 +28816,15 @@ unrolled_2123:
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2123
+	JLE         unrolled_2102
 
-single_2124:
+single_2103:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2126
+	JGT  remainder_2105
 
-single_loop_2125:
+single_loop_2104:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -29619,11 +28833,11 @@ single_loop_2125:
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2125
+	JLE         single_loop_2104
 
-remainder_2126:
+remainder_2105:
 	SUBQ        SI, BX
-	JE          span_done_2127
+	JE          span_done_2106
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -29634,8 +28848,8 @@ remainder_2126:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2127:
-stored_2114:
+span_done_2106:
+stored_2093:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29667,17 +28881,17 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_2129
+	JB     cached_2108
 	CMPQ   R10, $0x00000800
-	JB     cached_2129
+	JB     cached_2108
 	CMPQ   AX, DX
-	JE     cached_2129
+	JE     cached_2108
 	CMPQ   AX, CX
-	JE     cached_2129
+	JE     cached_2108
 	CMPQ   BX, $0x00
-	JE     planes_done_2132
+	JE     planes_done_2111
 
-plane_2131:
+plane_2110:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -29691,7 +28905,7 @@ plane_2131:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2133
+	JE           aligned_2112
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -29704,13 +28918,13 @@ plane_2131:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2133:
+aligned_2112:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2135
+	JGT  single_2114
 
-unrolled_2134:
+unrolled_2113:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29737,15 +28951,15 @@ unrolled_2134:
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2134
+	JLE         unrolled_2113
 
-single_2135:
+single_2114:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2137
+	JGT  remainder_2116
 
-single_loop_2136:
+single_loop_2115:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29754,12 +28968,12 @@ single_loop_2136:
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2136
+	JLE         single_loop_2115
 
-remainder_2137:
+remainder_2116:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2138
+	JE          span_done_2117
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -29770,7 +28984,7 @@ remainder_2137:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2138:
+span_done_2117:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29790,17 +29004,17 @@ span_done_2138:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2131
+	JG            plane_2110
 
-planes_done_2132:
+planes_done_2111:
 	SFENCE
-	JMP stored_2130
+	JMP stored_2109
 
-cached_2129:
+cached_2108:
 	CMPQ BX, $0x00
-	JE   planes_done_2140
+	JE   planes_done_2119
 
-plane_2139:
+plane_2118:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -29808,7 +29022,7 @@ plane_2139:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	CMPQ         DI, $0x00000040
-	JB           unaligned_2141
+	JB           unaligned_2120
 	MOVQ         CX, R13
 	NEGQ         R13
 	ANDQ         $0x0000003f, R13
@@ -29816,7 +29030,7 @@ plane_2139:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2142
+	JE           aligned_2121
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -29829,14 +29043,14 @@ plane_2139:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2142:
-unaligned_2141:
+aligned_2121:
+unaligned_2120:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2144
+	JGT  single_2123
 
-unrolled_2143:
+unrolled_2122:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29863,15 +29077,15 @@ unrolled_2143:
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2143
+	JLE         unrolled_2122
 
-single_2144:
+single_2123:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2146
+	JGT  remainder_2125
 
-single_loop_2145:
+single_loop_2124:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29880,12 +29094,12 @@ single_loop_2145:
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2145
+	JLE         single_loop_2124
 
-remainder_2146:
+remainder_2125:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2147
+	JE          span_done_2126
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -29896,7 +29110,7 @@ remainder_2146:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2147:
+span_done_2126:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29916,10 +29130,10 @@ span_done_2147:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2139
+	JG            plane_2118
 
-planes_done_2140:
-stored_2130:
+planes_done_2119:
+stored_2109:
 	VZEROUPPER
 	RET
 
@@ -29939,17 +29153,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2149
+	JB     cached_2128
 	CMPQ   R9, $0x00000800
-	JB     cached_2149
+	JB     cached_2128
 	CMPQ   AX, DX
-	JE     cached_2149
+	JE     cached_2128
 	CMPQ   AX, CX
-	JE     cached_2149
+	JE     cached_2128
 	CMPQ   BX, $0x00
-	JE     rows_done_2152
+	JE     rows_done_2131
 
-row_2151:
+row_2130:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -29961,7 +29175,7 @@ row_2151:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2153
+	JE          aligned_2132
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -29976,13 +29190,13 @@ row_2151:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2153:
+aligned_2132:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2155
+	JGT  single_2134
 
-unrolled_2154:
+unrolled_2133:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -30017,15 +29231,15 @@ unrolled_2154:
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2154
+	JLE         unrolled_2133
 
-single_2155:
+single_2134:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2157
+	JGT  remainder_2136
 
-single_loop_2156:
+single_loop_2135:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -30036,12 +29250,12 @@ single_loop_2156:
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2156
+	JLE         single_loop_2135
 
-remainder_2157:
+remainder_2136:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2158
+	JE          span_done_2137
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -30054,30 +29268,30 @@ remainder_2157:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2158:
+span_done_2137:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2151
+	JG   row_2130
 
-rows_done_2152:
+rows_done_2131:
 	SFENCE
-	JMP stored_2150
+	JMP stored_2129
 
-cached_2149:
+cached_2128:
 	CMPQ BX, $0x00
-	JE   rows_done_2160
+	JE   rows_done_2139
 
-row_2159:
+row_2138:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	CMPQ        R9, $0x00000040
-	JB          unaligned_2161
+	JB          unaligned_2140
 	MOVQ        CX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -30085,7 +29299,7 @@ row_2159:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2162
+	JE          aligned_2141
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -30100,14 +29314,14 @@ row_2159:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2162:
-unaligned_2161:
+aligned_2141:
+unaligned_2140:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2164
+	JGT  single_2143
 
-unrolled_2163:
+unrolled_2142:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -30142,15 +29356,15 @@ unrolled_2163:
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2163
+	JLE         unrolled_2142
 
-single_2164:
+single_2143:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2166
+	JGT  remainder_2145
 
-single_loop_2165:
+single_loop_2144:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -30161,12 +29375,12 @@ single_loop_2165:
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2165
+	JLE         single_loop_2144
 
-remainder_2166:
+remainder_2145:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2167
+	JE          span_done_2146
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -30179,17 +29393,17 @@ remainder_2166:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2167:
+span_done_2146:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2159
+	JG   row_2138
 
-rows_done_2160:
-stored_2150:
+rows_done_2139:
+stored_2129:
 	VZEROUPPER
 	RET
 
@@ -30212,36 +29426,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2168
+	JA     ring_segmented_2147
 	MOVQ   R10, R11
 
-ring_len_2169:
+ring_len_2148:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2170
+	JAE  ring_len_done_2149
 	ADDQ R10, R11
-	JMP  ring_len_2169
+	JMP  ring_len_2148
 
-ring_len_done_2170:
+ring_len_done_2149:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2171:
+ring_step_2150:
 	CMPQ R12, R11
-	JB   ring_step_done_2172
+	JB   ring_step_done_2151
 	SUBQ R11, R12
-	JMP  ring_step_2171
+	JMP  ring_step_2150
 
-ring_step_done_2172:
+ring_step_done_2151:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2173:
+ring_step_2152:
 	CMPQ R12, R11
-	JB   ring_step_done_2174
+	JB   ring_step_done_2153
 	SUBQ R11, R12
-	JMP  ring_step_2173
+	JMP  ring_step_2152
 
-ring_step_done_2174:
+ring_step_done_2153:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -30251,76 +29465,76 @@ ring_step_done_2174:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2175
+	JB      ring_short_2154
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2176
+	JNE     ring_planes_2155
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2178:
+ring_copy_2157:
 	CMPQ    R8, R12
-	JAE     ring_built_2177
+	JAE     ring_built_2156
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2179
+	JB      ring_copy_tail_2158
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2178
+	JNE     ring_copy_2157
 	XORQ    R10, R10
-	JMP     ring_copy_2178
+	JMP     ring_copy_2157
 
-ring_copy_tail_2179:
+ring_copy_tail_2158:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2178
+	JMP     ring_copy_2157
 
-ring_planes_2176:
+ring_planes_2155:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2180
+	JA   ring_long_planes_2159
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2181:
+ring_fill_2160:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2182
+	JGT          ring_fill_last_2161
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2183
+	JNE          ring_wrap_2162
 	XORQ         R10, R10
 
-ring_wrap_2183:
-	JMP ring_fill_2181
+ring_wrap_2162:
+	JMP ring_fill_2160
 
-ring_fill_last_2182:
+ring_fill_last_2161:
 	CMPQ         R13, R12
-	JAE          ring_built_2177
+	JAE          ring_built_2156
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2184
+	JNE          ring_wrap_2163
 	XORQ         R10, R10
 
-ring_wrap_2184:
-	JMP ring_fill_last_2182
+ring_wrap_2163:
+	JMP ring_fill_last_2161
 
-ring_long_planes_2180:
-ring_channel_2185:
+ring_long_planes_2159:
+ring_channel_2164:
 	CMPQ         R13, R12
-	JAE          ring_built_2177
+	JAE          ring_built_2156
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -30328,57 +29542,57 @@ ring_channel_2185:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2186:
+ring_plane_2165:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2186
+	JB      ring_plane_2165
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2187
+	JNE     ring_wrap_2166
 	XORQ    R10, R10
 
-ring_wrap_2187:
-	JMP ring_channel_2185
+ring_wrap_2166:
+	JMP ring_channel_2164
 
-ring_short_2175:
+ring_short_2154:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2188:
+ring_element_2167:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2189
+	JB   ring_element_next_2168
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2189
+	JB   ring_element_next_2168
 	XORQ R13, R13
 
-ring_element_next_2189:
+ring_element_next_2168:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2188
+	JB      ring_element_2167
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2190
+	JE      ring_exact_2169
 	SUBQ    R10, R8
 
-ring_exact_2190:
+ring_exact_2169:
 	MOVQ R8, R9
 
-ring_repeat_2191:
+ring_repeat_2170:
 	CMPQ    R9, R12
-	JAE     ring_built_2177
+	JAE     ring_built_2156
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2191
+	JMP     ring_repeat_2170
 
-ring_built_2177:
+ring_built_2156:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -30394,22 +29608,22 @@ ring_built_2177:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2192:
+sums_zero_2171:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2193
+	JAE     sums_zeroed_2172
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2192
+	JMP     sums_zero_2171
 
-sums_zeroed_2193:
+sums_zeroed_2172:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2195
+	JGT  single_2174
 
-unrolled_2194:
+unrolled_2173:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -30448,15 +29662,15 @@ unrolled_2194:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_2194
+	JLE         unrolled_2173
 
-single_2195:
+single_2174:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2197
+	JGT  remainder_2176
 
-single_loop_2196:
+single_loop_2175:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -30471,11 +29685,11 @@ single_loop_2196:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_2196
+	JLE         single_loop_2175
 
-remainder_2197:
+remainder_2176:
 	SUBQ        R9, DI
-	JE          span_done_2198
+	JE          span_done_2177
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -30488,93 +29702,93 @@ remainder_2197:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2198:
+span_done_2177:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2200
+	JLE   fold_ext_done_2179
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2201
+	JA    fold_ext_scalar_2180
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2199:
+fold_ext_2178:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2200
+	JBE     fold_ext_done_2179
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2199
+	JMP     fold_ext_2178
 
-fold_ext_scalar_2201:
+fold_ext_scalar_2180:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2202:
+fold_ext_element_2181:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2203
+	JBE    fold_ext_element_done_2182
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2202
+	JMP    fold_ext_element_2181
 
-fold_ext_element_done_2203:
-fold_ext_done_2200:
-fold_2204:
+fold_ext_element_done_2182:
+fold_ext_done_2179:
+fold_2183:
 	CMPQ   DX, AX
-	JBE    fold_done_2205
+	JBE    fold_done_2184
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2204
+	JMP    fold_2183
 
-fold_done_2205:
+fold_done_2184:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2206
+	JNE  sums_planes_2185
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2208:
+sums_vector_2187:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2209
+	JGT     sums_scalar_2188
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2208
+	JMP     sums_vector_2187
 
-sums_scalar_2209:
+sums_scalar_2188:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2207
+	JE     sums_done_2186
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2209
+	JMP    sums_scalar_2188
 
-sums_planes_2206:
+sums_planes_2185:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2210:
+sums_group_2189:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2212
+	JB     sums_single_2191
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -30583,7 +29797,7 @@ sums_group_2210:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2211:
+sums_group_plane_2190:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -30592,7 +29806,7 @@ sums_group_plane_2211:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2211
+	JB     sums_group_plane_2190
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -30605,29 +29819,29 @@ sums_group_plane_2211:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2210
+	JMP    sums_group_2189
 
-sums_single_2212:
+sums_single_2191:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2207
+	JE     sums_done_2186
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2213:
+sums_single_plane_2192:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2213
+	JB     sums_single_plane_2192
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2212
+	JMP    sums_single_2191
 
-sums_done_2207:
+sums_done_2186:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2168:
+ring_segmented_2147:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -30637,7 +29851,7 @@ ring_segmented_2168:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2215:
+ring_block_2194:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -30653,33 +29867,33 @@ ring_block_2215:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2216:
+ring_len_2195:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2217
+	JAE  ring_len_done_2196
 	ADDQ DI, R8
-	JMP  ring_len_2216
+	JMP  ring_len_2195
 
-ring_len_done_2217:
+ring_len_done_2196:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2218:
+ring_step_2197:
 	CMPQ R9, R8
-	JB   ring_step_done_2219
+	JB   ring_step_done_2198
 	SUBQ R8, R9
-	JMP  ring_step_2218
+	JMP  ring_step_2197
 
-ring_step_done_2219:
+ring_step_done_2198:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2220:
+ring_step_2199:
 	CMPQ R9, R8
-	JB   ring_step_done_2221
+	JB   ring_step_done_2200
 	SUBQ R8, R9
-	JMP  ring_step_2220
+	JMP  ring_step_2199
 
-ring_step_done_2221:
+ring_step_done_2200:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -30690,76 +29904,76 @@ ring_step_done_2221:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2222
+	JB      ring_short_2201
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2223
+	JNE     ring_planes_2202
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2225:
+ring_copy_2204:
 	CMPQ    DI, R9
-	JAE     ring_built_2224
+	JAE     ring_built_2203
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2226
+	JB      ring_copy_tail_2205
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2225
+	JNE     ring_copy_2204
 	XORQ    R10, R10
-	JMP     ring_copy_2225
+	JMP     ring_copy_2204
 
-ring_copy_tail_2226:
+ring_copy_tail_2205:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2225
+	JMP     ring_copy_2204
 
-ring_planes_2223:
+ring_planes_2202:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2227
+	JA   ring_long_planes_2206
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2228:
+ring_fill_2207:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2229
+	JGT          ring_fill_last_2208
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2230
+	JNE          ring_wrap_2209
 	XORQ         DI, DI
 
-ring_wrap_2230:
-	JMP ring_fill_2228
+ring_wrap_2209:
+	JMP ring_fill_2207
 
-ring_fill_last_2229:
+ring_fill_last_2208:
 	CMPQ         R10, R9
-	JAE          ring_built_2224
+	JAE          ring_built_2203
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2231
+	JNE          ring_wrap_2210
 	XORQ         DI, DI
 
-ring_wrap_2231:
-	JMP ring_fill_last_2229
+ring_wrap_2210:
+	JMP ring_fill_last_2208
 
-ring_long_planes_2227:
-ring_channel_2232:
+ring_long_planes_2206:
+ring_channel_2211:
 	CMPQ         R10, R9
-	JAE          ring_built_2224
+	JAE          ring_built_2203
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -30767,57 +29981,57 @@ ring_channel_2232:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2233:
+ring_plane_2212:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2233
+	JB      ring_plane_2212
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2234
+	JNE     ring_wrap_2213
 	XORQ    DI, DI
 
-ring_wrap_2234:
-	JMP ring_channel_2232
+ring_wrap_2213:
+	JMP ring_channel_2211
 
-ring_short_2222:
+ring_short_2201:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2235:
+ring_element_2214:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2236
+	JB   ring_element_next_2215
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2236
+	JB   ring_element_next_2215
 	XORQ R10, R10
 
-ring_element_next_2236:
+ring_element_next_2215:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2235
+	JB      ring_element_2214
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2237
+	JE      ring_exact_2216
 	SUBQ    DI, SI
 
-ring_exact_2237:
+ring_exact_2216:
 	MOVQ SI, DI
 
-ring_repeat_2238:
+ring_repeat_2217:
 	CMPQ    DI, R9
-	JAE     ring_built_2224
+	JAE     ring_built_2203
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2238
+	JMP     ring_repeat_2217
 
-ring_built_2224:
+ring_built_2203:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -30843,26 +30057,26 @@ ring_built_2224:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2239:
+sums_zero_2218:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2240
+	JAE     sums_zeroed_2219
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2239
+	JMP     sums_zero_2218
 
-sums_zeroed_2240:
-ring_row_2241:
+sums_zeroed_2219:
+ring_row_2220:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2242
+	JE   ring_rows_done_2221
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2244
+	JGT  single_2223
 
-unrolled_2243:
+unrolled_2222:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -30901,15 +30115,15 @@ unrolled_2243:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2243
+	JLE         unrolled_2222
 
-single_2244:
+single_2223:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2246
+	JGT  remainder_2225
 
-single_loop_2245:
+single_loop_2224:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -30924,11 +30138,11 @@ single_loop_2245:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2245
+	JLE         single_loop_2224
 
-remainder_2246:
+remainder_2225:
 	SUBQ        R10, R9
-	JE          span_done_2247
+	JE          span_done_2226
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -30941,7 +30155,7 @@ remainder_2246:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2247:
+span_done_2226:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -30949,9 +30163,9 @@ span_done_2247:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2241
+	JMP   ring_row_2220
 
-ring_rows_done_2242:
+ring_rows_done_2221:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -30959,86 +30173,86 @@ ring_rows_done_2242:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2249
+	JLE  fold_ext_done_2228
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2250
+	JA   fold_ext_scalar_2229
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2248:
+fold_ext_2227:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2249
+	JBE     fold_ext_done_2228
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2248
+	JMP     fold_ext_2227
 
-fold_ext_scalar_2250:
+fold_ext_scalar_2229:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2251:
+fold_ext_element_2230:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2252
+	JBE    fold_ext_element_done_2231
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2251
+	JMP    fold_ext_element_2230
 
-fold_ext_element_done_2252:
-fold_ext_done_2249:
-fold_2253:
+fold_ext_element_done_2231:
+fold_ext_done_2228:
+fold_2232:
 	CMPQ   DI, SI
-	JBE    fold_done_2254
+	JBE    fold_done_2233
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2253
+	JMP    fold_2232
 
-fold_done_2254:
+fold_done_2233:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2255
+	JNE  sums_planes_2234
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2257:
+sums_vector_2236:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2258
+	JGT     sums_scalar_2237
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2257
+	JMP     sums_vector_2236
 
-sums_scalar_2258:
+sums_scalar_2237:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2256
+	JE     sums_done_2235
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2258
+	JMP    sums_scalar_2237
 
-sums_planes_2255:
+sums_planes_2234:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2259:
+sums_group_2238:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2261
+	JB     sums_single_2240
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -31047,7 +30261,7 @@ sums_group_2259:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2260:
+sums_group_plane_2239:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -31056,7 +30270,7 @@ sums_group_plane_2260:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2260
+	JB     sums_group_plane_2239
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -31069,29 +30283,29 @@ sums_group_plane_2260:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2259
+	JMP    sums_group_2238
 
-sums_single_2261:
+sums_single_2240:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2256
+	JE     sums_done_2235
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2262:
+sums_single_plane_2241:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2262
+	JB     sums_single_plane_2241
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2261
+	JMP    sums_single_2240
 
-sums_done_2256:
+sums_done_2235:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2215
+	JMP  ring_block_2194
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -31109,11 +30323,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2263
+	JB           cached_2242
 	CMPQ         AX, DX
-	JE           cached_2263
+	JE           cached_2242
 	CMPQ         AX, CX
-	JE           cached_2263
+	JE           cached_2242
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -31122,7 +30336,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2265
+	JE           aligned_2244
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -31134,15 +30348,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2265:
+aligned_2244:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2267
+	JGT  single_2246
 
 	PCALIGN $64
 
-unrolled_2266:
+unrolled_2245:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -31165,15 +30379,15 @@ unrolled_2266:
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_2266
+	JLE      unrolled_2245
 
-single_2267:
+single_2246:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2269
+	JGT  remainder_2248
 
-single_loop_2268:
+single_loop_2247:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -31181,11 +30395,11 @@ single_loop_2268:
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_2268
+	JLE      single_loop_2247
 
-remainder_2269:
+remainder_2248:
 	SUBQ      SI, BX
-	JE        span_done_2270
+	JE        span_done_2249
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -31195,18 +30409,18 @@ remainder_2269:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2270:
+span_done_2249:
 	SFENCE
-	JMP stored_2264
+	JMP stored_2243
 
-cached_2263:
+cached_2242:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000040
-	JB        unaligned_2271
+	JB        unaligned_2250
 	CMPQ      AX, CX
-	JE        unaligned_2271
+	JE        unaligned_2250
 	CMPQ      AX, DX
-	JE        unaligned_2271
+	JE        unaligned_2250
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -31214,7 +30428,7 @@ cached_2263:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_2272
+	JE        aligned_2251
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -31226,16 +30440,16 @@ cached_2263:
 	VMOVUPD   Z2, K1, (AX)(SI*8)
 	MOVQ      DI, SI
 
-aligned_2272:
-unaligned_2271:
+aligned_2251:
+unaligned_2250:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2274
+	JGT  single_2253
 
 	PCALIGN $64
 
-unrolled_2273:
+unrolled_2252:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -31258,15 +30472,15 @@ unrolled_2273:
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, DI
-	JLE     unrolled_2273
+	JLE     unrolled_2252
 
-single_2274:
+single_2253:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2276
+	JGT  remainder_2255
 
-single_loop_2275:
+single_loop_2254:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -31274,11 +30488,11 @@ single_loop_2275:
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, DI
-	JLE     single_loop_2275
+	JLE     single_loop_2254
 
-remainder_2276:
+remainder_2255:
 	SUBQ      SI, BX
-	JE        span_done_2277
+	JE        span_done_2256
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -31288,8 +30502,8 @@ remainder_2276:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2277:
-stored_2264:
+span_done_2256:
+stored_2243:
 	VZEROUPPER
 	RET
 
@@ -31308,11 +30522,11 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ         $0x03, R9
 	XORQ         R10, R10
 	CMPQ         SI, $0x00000008
-	JB           aligned_planes_general_2279
+	JB           aligned_planes_general_2258
 	CMPQ         SI, $0x00000040
-	JA           aligned_planes_general_2279
+	JA           aligned_planes_general_2258
 	CMPQ         BX, $0x00
-	JE           planes_end_2278
+	JE           planes_end_2257
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R9, R9
 	MOVQ         AX, R11
@@ -31322,7 +30536,7 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_2280
+	JE           aligned_2259
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -31334,16 +30548,16 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	VMOVUPD      Z2, K1, (AX)(R9*8)
 	MOVQ         R11, R9
 
-aligned_2280:
+aligned_2259:
 	MOVQ SI, R11
 
-aligned_plane_2281:
+aligned_plane_2260:
 	MOVQ R11, R12
 	SUBQ $0x00000008, R12
 	CMPQ R9, R12
-	JG   aligned_boundary_2283
+	JG   aligned_boundary_2262
 
-aligned_whole_2282:
+aligned_whole_2261:
 	VMOVUPD (CX)(R9*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R9*8), Z2
@@ -31351,13 +30565,13 @@ aligned_whole_2282:
 	VMOVUPD Z2, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_2282
+	JLE     aligned_whole_2261
 
-aligned_boundary_2283:
+aligned_boundary_2262:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_2285
+	JAE          aligned_last_2264
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -31365,7 +30579,7 @@ aligned_boundary_2283:
 	VBROADCASTSD (R8)(R10*8), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JE           aligned_next_2284
+	JE           aligned_next_2263
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
 	KMOVW        R12, K1
@@ -31377,13 +30591,13 @@ aligned_boundary_2283:
 	VMOVUPD      Z1, (AX)(R9*8)
 	ADDQ         $0x00000008, R9
 
-aligned_next_2284:
+aligned_next_2263:
 	VMOVUPD Z2, Z1
-	JMP     aligned_plane_2281
+	JMP     aligned_plane_2260
 
-aligned_last_2285:
+aligned_last_2264:
 	TESTQ     R12, R12
-	JE        aligned_done_2286
+	JE        aligned_done_2265
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -31393,342 +30607,52 @@ aligned_last_2285:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(R9*8)
 
-aligned_done_2286:
-	JMP planes_end_2278
+aligned_done_2265:
+	JMP planes_end_2257
 
-aligned_planes_general_2279:
-	CMPQ  SI, $0x00000040
-	JA    short_planes_general_2287
+aligned_planes_general_2258:
+	CMPQ  SI, $0x00000008
+	JAE   short_planes_general_2266
 	CMPQ  BX, $0x00
-	JE    planes_end_2278
-	MOVQ  SI, R11
-	DECQ  R11
-	SHRQ  $0x03, R11
-	MOVQ  R11, R12
-	SHLQ  $0x03, R12
-	NEGQ  R12
-	ADDQ  SI, R12
-	MOVQ  $-1, R13
-	BZHIQ R12, R13, R12
-	KMOVW R12, K1
-	XORQ  R12, R12
-	CMPQ  R11, $0x00
-	JE    short_planes_0_2288
-	CMPQ  R11, $0x01
-	JE    short_planes_1_2289
-	CMPQ  R11, $0x02
-	JE    short_planes_2_2290
-	CMPQ  R11, $0x03
-	JE    short_planes_3_2291
-	CMPQ  R11, $0x04
-	JE    short_planes_4_2292
-	CMPQ  R11, $0x05
-	JE    short_planes_5_2293
-	CMPQ  R11, $0x06
-	JE    short_planes_6_2294
-	CMPQ  R11, $0x07
-	JE    short_planes_7_2295
-	JMP   short_planes_general_2287
+	JE    planes_end_2257
+	MOVQ  $-1, R11
+	BZHIQ SI, R11, R11
+	KMOVW R11, K1
+	XORQ  R11, R11
 
-short_planes_0_2288:
+short_planes_2267:
 	VBROADCASTSD (R8)(R10*8), Z1
-	VMOVUPD.Z    (CX)(R12*8), K1, Z2
+	VMOVUPD.Z    (CX)(R11*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z    (DX)(R12*8), K1, Z2
+	VMOVUPD.Z    (DX)(R11*8), K1, Z2
 	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, (AX)(R12*8)
+	VMOVUPD      Z2, K1, (AX)(R11*8)
 	ADDQ         R9, CX
 	ADDQ         R9, DX
 	ADDQ         R9, AX
 	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
+	MOVQ         R10, R12
+	SUBQ         DI, R12
+	CMOVQEQ      R12, R10
 	SUBQ         SI, BX
-	JG           short_planes_0_2288
-	JMP          planes_end_2278
+	JG           short_planes_2267
+	JMP          planes_end_2257
 
-short_planes_1_2289:
-	VBROADCASTSD (R8)(R10*8), Z1
-	VMOVUPD      (CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      (DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R12*8)
-	VMOVUPD.Z    64(CX)(R12*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z    64(DX)(R12*8), K1, Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 64(AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_1_2289
-	JMP          planes_end_2278
-
-short_planes_2_2290:
-	VBROADCASTSD (R8)(R10*8), Z1
-	VMOVUPD      (CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      (DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R12*8)
-	VMOVUPD      64(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      64(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 64(AX)(R12*8)
-	VMOVUPD.Z    128(CX)(R12*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z    128(DX)(R12*8), K1, Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 128(AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_2_2290
-	JMP          planes_end_2278
-
-short_planes_3_2291:
-	VBROADCASTSD (R8)(R10*8), Z1
-	VMOVUPD      (CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      (DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R12*8)
-	VMOVUPD      64(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      64(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 64(AX)(R12*8)
-	VMOVUPD      128(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      128(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 128(AX)(R12*8)
-	VMOVUPD.Z    192(CX)(R12*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z    192(DX)(R12*8), K1, Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 192(AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_3_2291
-	JMP          planes_end_2278
-
-short_planes_4_2292:
-	VBROADCASTSD (R8)(R10*8), Z1
-	VMOVUPD      (CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      (DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R12*8)
-	VMOVUPD      64(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      64(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 64(AX)(R12*8)
-	VMOVUPD      128(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      128(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 128(AX)(R12*8)
-	VMOVUPD      192(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      192(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 192(AX)(R12*8)
-	VMOVUPD.Z    256(CX)(R12*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z    256(DX)(R12*8), K1, Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 256(AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_4_2292
-	JMP          planes_end_2278
-
-short_planes_5_2293:
-	VBROADCASTSD (R8)(R10*8), Z1
-	VMOVUPD      (CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      (DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R12*8)
-	VMOVUPD      64(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      64(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 64(AX)(R12*8)
-	VMOVUPD      128(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      128(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 128(AX)(R12*8)
-	VMOVUPD      192(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      192(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 192(AX)(R12*8)
-	VMOVUPD      256(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      256(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 256(AX)(R12*8)
-	VMOVUPD.Z    320(CX)(R12*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z    320(DX)(R12*8), K1, Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 320(AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_5_2293
-	JMP          planes_end_2278
-
-short_planes_6_2294:
-	VBROADCASTSD (R8)(R10*8), Z1
-	VMOVUPD      (CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      (DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R12*8)
-	VMOVUPD      64(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      64(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 64(AX)(R12*8)
-	VMOVUPD      128(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      128(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 128(AX)(R12*8)
-	VMOVUPD      192(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      192(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 192(AX)(R12*8)
-	VMOVUPD      256(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      256(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 256(AX)(R12*8)
-	VMOVUPD      320(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      320(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 320(AX)(R12*8)
-	VMOVUPD.Z    384(CX)(R12*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z    384(DX)(R12*8), K1, Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 384(AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_6_2294
-	JMP          planes_end_2278
-
-short_planes_7_2295:
-	VBROADCASTSD (R8)(R10*8), Z1
-	VMOVUPD      (CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      (DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, (AX)(R12*8)
-	VMOVUPD      64(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      64(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 64(AX)(R12*8)
-	VMOVUPD      128(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      128(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 128(AX)(R12*8)
-	VMOVUPD      192(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      192(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 192(AX)(R12*8)
-	VMOVUPD      256(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      256(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 256(AX)(R12*8)
-	VMOVUPD      320(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      320(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 320(AX)(R12*8)
-	VMOVUPD      384(CX)(R12*8), Z2
-	VCMPPD       $0x1a, Z0, Z2, K2
-	VMOVUPD      384(DX)(R12*8), Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, 384(AX)(R12*8)
-	VMOVUPD.Z    448(CX)(R12*8), K1, Z2
-	VCMPPD       $0x1a, Z0, Z2, K1, K2
-	VMOVUPD.Z    448(DX)(R12*8), K1, Z2
-	VMULPD       Z1, Z2, K2, Z2
-	VMOVUPD      Z2, K1, 448(AX)(R12*8)
-	ADDQ         R9, CX
-	ADDQ         R9, DX
-	ADDQ         R9, AX
-	INCQ         R10
-	MOVQ         R10, R11
-	SUBQ         DI, R11
-	CMOVQEQ      R11, R10
-	SUBQ         SI, BX
-	JG           short_planes_7_2295
-	JMP          planes_end_2278
-
-short_planes_general_2287:
+short_planes_general_2266:
 	MOVQ BX, R11
 	SHLQ $0x03, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_2296
+	JB   cached_2268
 	CMPQ R9, $0x00000800
-	JB   cached_2296
+	JB   cached_2268
 	CMPQ AX, DX
-	JE   cached_2296
+	JE   cached_2268
 	CMPQ AX, CX
-	JE   cached_2296
+	JE   cached_2268
 	CMPQ BX, $0x00
-	JE   planes_done_2299
+	JE   planes_done_2271
 
-plane_2298:
+plane_2270:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -31738,7 +30662,7 @@ plane_2298:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2300
+	JE           aligned_2272
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -31750,13 +30674,13 @@ plane_2298:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2300:
+aligned_2272:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2302
+	JGT  single_2274
 
-unrolled_2301:
+unrolled_2273:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -31779,15 +30703,15 @@ unrolled_2301:
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
 	CMPQ     R11, R12
-	JLE      unrolled_2301
+	JLE      unrolled_2273
 
-single_2302:
+single_2274:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2304
+	JGT  remainder_2276
 
-single_loop_2303:
+single_loop_2275:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -31795,12 +30719,12 @@ single_loop_2303:
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
 	CMPQ     R11, R12
-	JLE      single_loop_2303
+	JLE      single_loop_2275
 
-remainder_2304:
+remainder_2276:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2305
+	JE        span_done_2277
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -31810,7 +30734,7 @@ remainder_2304:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2305:
+span_done_2277:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -31819,25 +30743,25 @@ span_done_2305:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2298
+	JG      plane_2270
 
-planes_done_2299:
+planes_done_2271:
 	SFENCE
-	JMP stored_2297
+	JMP stored_2269
 
-cached_2296:
+cached_2268:
 	CMPQ BX, $0x00
-	JE   planes_done_2307
+	JE   planes_done_2279
 
-plane_2306:
+plane_2278:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000040
-	JB           unaligned_2308
+	JB           unaligned_2280
 	CMPQ         AX, CX
-	JE           unaligned_2308
+	JE           unaligned_2280
 	CMPQ         AX, DX
-	JE           unaligned_2308
+	JE           unaligned_2280
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -31845,7 +30769,7 @@ plane_2306:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2309
+	JE           aligned_2281
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -31857,14 +30781,14 @@ plane_2306:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2309:
-unaligned_2308:
+aligned_2281:
+unaligned_2280:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2311
+	JGT  single_2283
 
-unrolled_2310:
+unrolled_2282:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -31887,15 +30811,15 @@ unrolled_2310:
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
 	CMPQ    R11, R12
-	JLE     unrolled_2310
+	JLE     unrolled_2282
 
-single_2311:
+single_2283:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2313
+	JGT  remainder_2285
 
-single_loop_2312:
+single_loop_2284:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -31903,12 +30827,12 @@ single_loop_2312:
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R12
-	JLE     single_loop_2312
+	JLE     single_loop_2284
 
-remainder_2313:
+remainder_2285:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2314
+	JE        span_done_2286
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -31918,7 +30842,7 @@ remainder_2313:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2314:
+span_done_2286:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -31927,11 +30851,11 @@ span_done_2314:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2306
+	JG      plane_2278
 
-planes_done_2307:
-stored_2297:
-planes_end_2278:
+planes_done_2279:
+stored_2269:
+planes_end_2257:
 	VZEROUPPER
 	RET
 
@@ -31950,17 +30874,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_2316
+	JB     cached_2288
 	CMPQ   R8, $0x00000800
-	JB     cached_2316
+	JB     cached_2288
 	CMPQ   AX, DX
-	JE     cached_2316
+	JE     cached_2288
 	CMPQ   AX, CX
-	JE     cached_2316
+	JE     cached_2288
 	CMPQ   BX, $0x00
-	JE     rows_done_2319
+	JE     rows_done_2291
 
-row_2318:
+row_2290:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -31972,7 +30896,7 @@ row_2318:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2320
+	JE        aligned_2292
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -31984,13 +30908,13 @@ row_2318:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2320:
+aligned_2292:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2322
+	JGT  single_2294
 
-unrolled_2321:
+unrolled_2293:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -32013,15 +30937,15 @@ unrolled_2321:
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
 	CMPQ     R9, R10
-	JLE      unrolled_2321
+	JLE      unrolled_2293
 
-single_2322:
+single_2294:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2324
+	JGT  remainder_2296
 
-single_loop_2323:
+single_loop_2295:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -32029,12 +30953,12 @@ single_loop_2323:
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
 	CMPQ     R9, R10
-	JLE      single_loop_2323
+	JLE      single_loop_2295
 
-remainder_2324:
+remainder_2296:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2325
+	JE        span_done_2297
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -32044,34 +30968,34 @@ remainder_2324:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2325:
+span_done_2297:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2318
+	JG   row_2290
 
-rows_done_2319:
+rows_done_2291:
 	SFENCE
-	JMP stored_2317
+	JMP stored_2289
 
-cached_2316:
+cached_2288:
 	CMPQ BX, $0x00
-	JE   rows_done_2327
+	JE   rows_done_2299
 
-row_2326:
+row_2298:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000040
-	JB        unaligned_2328
+	JB        unaligned_2300
 	CMPQ      AX, CX
-	JE        unaligned_2328
+	JE        unaligned_2300
 	CMPQ      AX, DX
-	JE        unaligned_2328
+	JE        unaligned_2300
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -32079,7 +31003,7 @@ row_2326:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2329
+	JE        aligned_2301
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -32091,14 +31015,14 @@ row_2326:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2329:
-unaligned_2328:
+aligned_2301:
+unaligned_2300:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2331
+	JGT  single_2303
 
-unrolled_2330:
+unrolled_2302:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -32121,15 +31045,15 @@ unrolled_2330:
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2330
+	JLE     unrolled_2302
 
-single_2331:
+single_2303:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2333
+	JGT  remainder_2305
 
-single_loop_2332:
+single_loop_2304:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -32137,12 +31061,12 @@ single_loop_2332:
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2332
+	JLE     single_loop_2304
 
-remainder_2333:
+remainder_2305:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2334
+	JE        span_done_2306
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -32152,17 +31076,17 @@ remainder_2333:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2334:
+span_done_2306:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2326
+	JG   row_2298
 
-rows_done_2327:
-stored_2317:
+rows_done_2299:
+stored_2289:
 	VZEROUPPER
 	RET
 
@@ -32182,36 +31106,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2335
+	JA     ring_segmented_2307
 	MOVQ   R9, R10
 
-ring_len_2336:
+ring_len_2308:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2337
+	JAE  ring_len_done_2309
 	ADDQ R9, R10
-	JMP  ring_len_2336
+	JMP  ring_len_2308
 
-ring_len_done_2337:
+ring_len_done_2309:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2338:
+ring_step_2310:
 	CMPQ R11, R10
-	JB   ring_step_done_2339
+	JB   ring_step_done_2311
 	SUBQ R10, R11
-	JMP  ring_step_2338
+	JMP  ring_step_2310
 
-ring_step_done_2339:
+ring_step_done_2311:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2340:
+ring_step_2312:
 	CMPQ R11, R10
-	JB   ring_step_done_2341
+	JB   ring_step_done_2313
 	SUBQ R10, R11
-	JMP  ring_step_2340
+	JMP  ring_step_2312
 
-ring_step_done_2341:
+ring_step_done_2313:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -32221,76 +31145,76 @@ ring_step_done_2341:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2342
+	JB      ring_short_2314
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2343
+	JNE     ring_planes_2315
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2345:
+ring_copy_2317:
 	CMPQ    AX, R11
-	JAE     ring_built_2344
+	JAE     ring_built_2316
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2346
+	JB      ring_copy_tail_2318
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2345
+	JNE     ring_copy_2317
 	XORQ    R9, R9
-	JMP     ring_copy_2345
+	JMP     ring_copy_2317
 
-ring_copy_tail_2346:
+ring_copy_tail_2318:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2345
+	JMP     ring_copy_2317
 
-ring_planes_2343:
+ring_planes_2315:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2347
+	JA   ring_long_planes_2319
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2348:
+ring_fill_2320:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2349
+	JGT          ring_fill_last_2321
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2350
+	JNE          ring_wrap_2322
 	XORQ         R9, R9
 
-ring_wrap_2350:
-	JMP ring_fill_2348
+ring_wrap_2322:
+	JMP ring_fill_2320
 
-ring_fill_last_2349:
+ring_fill_last_2321:
 	CMPQ         R12, R11
-	JAE          ring_built_2344
+	JAE          ring_built_2316
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2351
+	JNE          ring_wrap_2323
 	XORQ         R9, R9
 
-ring_wrap_2351:
-	JMP ring_fill_last_2349
+ring_wrap_2323:
+	JMP ring_fill_last_2321
 
-ring_long_planes_2347:
-ring_channel_2352:
+ring_long_planes_2319:
+ring_channel_2324:
 	CMPQ         R12, R11
-	JAE          ring_built_2344
+	JAE          ring_built_2316
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -32298,57 +31222,57 @@ ring_channel_2352:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2353:
+ring_plane_2325:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2353
+	JB      ring_plane_2325
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2354
+	JNE     ring_wrap_2326
 	XORQ    R9, R9
 
-ring_wrap_2354:
-	JMP ring_channel_2352
+ring_wrap_2326:
+	JMP ring_channel_2324
 
-ring_short_2342:
+ring_short_2314:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2355:
+ring_element_2327:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2356
+	JB   ring_element_next_2328
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2356
+	JB   ring_element_next_2328
 	XORQ R12, R12
 
-ring_element_next_2356:
+ring_element_next_2328:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2355
+	JB      ring_element_2327
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2357
+	JE      ring_exact_2329
 	SUBQ    R9, AX
 
-ring_exact_2357:
+ring_exact_2329:
 	MOVQ AX, DX
 
-ring_repeat_2358:
+ring_repeat_2330:
 	CMPQ    DX, R11
-	JAE     ring_built_2344
+	JAE     ring_built_2316
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2358
+	JMP     ring_repeat_2330
 
-ring_built_2344:
+ring_built_2316:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -32357,9 +31281,9 @@ ring_built_2344:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_2360
+	JGT  single_2332
 
-unrolled_2359:
+unrolled_2331:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -32386,15 +31310,15 @@ unrolled_2359:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R9
-	JLE     unrolled_2359
+	JLE     unrolled_2331
 
-single_2360:
+single_2332:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_2362
+	JGT  remainder_2334
 
-single_loop_2361:
+single_loop_2333:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -32406,11 +31330,11 @@ single_loop_2361:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R9
-	JLE     single_loop_2361
+	JLE     single_loop_2333
 
-remainder_2362:
+remainder_2334:
 	SUBQ      DX, DI
-	JE        span_done_2363
+	JE        span_done_2335
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -32420,10 +31344,10 @@ remainder_2362:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2363:
+span_done_2335:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2335:
+ring_segmented_2307:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -32433,11 +31357,11 @@ ring_segmented_2335:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2364
+	JE   ring_rows_2336
 
-ring_segment_2365:
+ring_segment_2337:
 	CMPQ    DI, $0x00
-	JE      ring_done_2366
+	JE      ring_done_2338
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -32454,33 +31378,33 @@ ring_segment_2365:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2367:
+ring_len_2339:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2368
+	JAE  ring_len_done_2340
 	ADDQ R10, R12
-	JMP  ring_len_2367
+	JMP  ring_len_2339
 
-ring_len_done_2368:
+ring_len_done_2340:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2369:
+ring_step_2341:
 	CMPQ R13, R12
-	JB   ring_step_done_2370
+	JB   ring_step_done_2342
 	SUBQ R12, R13
-	JMP  ring_step_2369
+	JMP  ring_step_2341
 
-ring_step_done_2370:
+ring_step_done_2342:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2371:
+ring_step_2343:
 	CMPQ R13, R12
-	JB   ring_step_done_2372
+	JB   ring_step_done_2344
 	SUBQ R12, R13
-	JMP  ring_step_2371
+	JMP  ring_step_2343
 
-ring_step_done_2372:
+ring_step_done_2344:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -32490,76 +31414,76 @@ ring_step_done_2372:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2373
+	JB      ring_short_2345
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2374
+	JNE     ring_planes_2346
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2376:
+ring_copy_2348:
 	CMPQ    R9, AX
-	JAE     ring_built_2375
+	JAE     ring_built_2347
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2377
+	JB      ring_copy_tail_2349
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2376
+	JNE     ring_copy_2348
 	XORQ    R10, R10
-	JMP     ring_copy_2376
+	JMP     ring_copy_2348
 
-ring_copy_tail_2377:
+ring_copy_tail_2349:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2376
+	JMP     ring_copy_2348
 
-ring_planes_2374:
+ring_planes_2346:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2378
+	JA   ring_long_planes_2350
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2379:
+ring_fill_2351:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2380
+	JGT          ring_fill_last_2352
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2381
+	JNE          ring_wrap_2353
 	XORQ         R10, R10
 
-ring_wrap_2381:
-	JMP ring_fill_2379
+ring_wrap_2353:
+	JMP ring_fill_2351
 
-ring_fill_last_2380:
+ring_fill_last_2352:
 	CMPQ         R12, AX
-	JAE          ring_built_2375
+	JAE          ring_built_2347
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2382
+	JNE          ring_wrap_2354
 	XORQ         R10, R10
 
-ring_wrap_2382:
-	JMP ring_fill_last_2380
+ring_wrap_2354:
+	JMP ring_fill_last_2352
 
-ring_long_planes_2378:
-ring_channel_2383:
+ring_long_planes_2350:
+ring_channel_2355:
 	CMPQ         R12, AX
-	JAE          ring_built_2375
+	JAE          ring_built_2347
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -32567,57 +31491,57 @@ ring_channel_2383:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2384:
+ring_plane_2356:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2384
+	JB      ring_plane_2356
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2385
+	JNE     ring_wrap_2357
 	XORQ    R10, R10
 
-ring_wrap_2385:
-	JMP ring_channel_2383
+ring_wrap_2357:
+	JMP ring_channel_2355
 
-ring_short_2373:
+ring_short_2345:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2386:
+ring_element_2358:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2387
+	JB   ring_element_next_2359
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2387
+	JB   ring_element_next_2359
 	XORQ R12, R12
 
-ring_element_next_2387:
+ring_element_next_2359:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2386
+	JB      ring_element_2358
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2388
+	JE      ring_exact_2360
 	SUBQ    R10, DX
 
-ring_exact_2388:
+ring_exact_2360:
 	MOVQ DX, R9
 
-ring_repeat_2389:
+ring_repeat_2361:
 	CMPQ    R9, AX
-	JAE     ring_built_2375
+	JAE     ring_built_2347
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2389
+	JMP     ring_repeat_2361
 
-ring_built_2375:
+ring_built_2347:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -32627,9 +31551,9 @@ ring_built_2375:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2391
+	JGT  single_2363
 
-unrolled_2390:
+unrolled_2362:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -32656,15 +31580,15 @@ unrolled_2390:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2390
+	JLE     unrolled_2362
 
-single_2391:
+single_2363:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2393
+	JGT  remainder_2365
 
-single_loop_2392:
+single_loop_2364:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -32676,11 +31600,11 @@ single_loop_2392:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2392
+	JLE     single_loop_2364
 
-remainder_2393:
+remainder_2365:
 	SUBQ      R9, DX
-	JE        span_done_2394
+	JE        span_done_2366
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -32690,7 +31614,7 @@ remainder_2393:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2394:
+span_done_2366:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -32702,18 +31626,18 @@ span_done_2394:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2395
+	JNE  ring_next_2367
 	XORQ AX, AX
 
-ring_next_2395:
+ring_next_2367:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2365
+	JMP  ring_segment_2337
 
-ring_done_2366:
+ring_done_2338:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2364:
-ring_block_2396:
+ring_rows_2336:
+ring_block_2368:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -32729,33 +31653,33 @@ ring_block_2396:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2397:
+ring_len_2369:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2398
+	JAE  ring_len_done_2370
 	ADDQ BX, SI
-	JMP  ring_len_2397
+	JMP  ring_len_2369
 
-ring_len_done_2398:
+ring_len_done_2370:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2399:
+ring_step_2371:
 	CMPQ DI, SI
-	JB   ring_step_done_2400
+	JB   ring_step_done_2372
 	SUBQ SI, DI
-	JMP  ring_step_2399
+	JMP  ring_step_2371
 
-ring_step_done_2400:
+ring_step_done_2372:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2401:
+ring_step_2373:
 	CMPQ DI, SI
-	JB   ring_step_done_2402
+	JB   ring_step_done_2374
 	SUBQ SI, DI
-	JMP  ring_step_2401
+	JMP  ring_step_2373
 
-ring_step_done_2402:
+ring_step_done_2374:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -32766,76 +31690,76 @@ ring_step_done_2402:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2403
+	JB      ring_short_2375
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2404
+	JNE     ring_planes_2376
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2406:
+ring_copy_2378:
 	CMPQ    BX, DI
-	JAE     ring_built_2405
+	JAE     ring_built_2377
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2407
+	JB      ring_copy_tail_2379
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2406
+	JNE     ring_copy_2378
 	XORQ    R9, R9
-	JMP     ring_copy_2406
+	JMP     ring_copy_2378
 
-ring_copy_tail_2407:
+ring_copy_tail_2379:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2406
+	JMP     ring_copy_2378
 
-ring_planes_2404:
+ring_planes_2376:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2408
+	JA   ring_long_planes_2380
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2409:
+ring_fill_2381:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2410
+	JGT          ring_fill_last_2382
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2411
+	JNE          ring_wrap_2383
 	XORQ         BX, BX
 
-ring_wrap_2411:
-	JMP ring_fill_2409
+ring_wrap_2383:
+	JMP ring_fill_2381
 
-ring_fill_last_2410:
+ring_fill_last_2382:
 	CMPQ         R9, DI
-	JAE          ring_built_2405
+	JAE          ring_built_2377
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2412
+	JNE          ring_wrap_2384
 	XORQ         BX, BX
 
-ring_wrap_2412:
-	JMP ring_fill_last_2410
+ring_wrap_2384:
+	JMP ring_fill_last_2382
 
-ring_long_planes_2408:
-ring_channel_2413:
+ring_long_planes_2380:
+ring_channel_2385:
 	CMPQ         R9, DI
-	JAE          ring_built_2405
+	JAE          ring_built_2377
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -32843,57 +31767,57 @@ ring_channel_2413:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2414:
+ring_plane_2386:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2414
+	JB      ring_plane_2386
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2415
+	JNE     ring_wrap_2387
 	XORQ    BX, BX
 
-ring_wrap_2415:
-	JMP ring_channel_2413
+ring_wrap_2387:
+	JMP ring_channel_2385
 
-ring_short_2403:
+ring_short_2375:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2416:
+ring_element_2388:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2417
+	JB   ring_element_next_2389
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2417
+	JB   ring_element_next_2389
 	XORQ R9, R9
 
-ring_element_next_2417:
+ring_element_next_2389:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2416
+	JB      ring_element_2388
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2418
+	JE      ring_exact_2390
 	SUBQ    BX, DX
 
-ring_exact_2418:
+ring_exact_2390:
 	MOVQ DX, BX
 
-ring_repeat_2419:
+ring_repeat_2391:
 	CMPQ    BX, DI
-	JAE     ring_built_2405
+	JAE     ring_built_2377
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2419
+	JMP     ring_repeat_2391
 
-ring_built_2405:
+ring_built_2377:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -32904,9 +31828,9 @@ ring_built_2405:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2420:
+ring_row_2392:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2421
+	JE   ring_rows_done_2393
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -32916,9 +31840,9 @@ ring_row_2420:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2423
+	JGT  single_2395
 
-unrolled_2422:
+unrolled_2394:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -32945,15 +31869,15 @@ unrolled_2422:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2422
+	JLE     unrolled_2394
 
-single_2423:
+single_2395:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2425
+	JGT  remainder_2397
 
-single_loop_2424:
+single_loop_2396:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -32965,11 +31889,11 @@ single_loop_2424:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2424
+	JLE     single_loop_2396
 
-remainder_2425:
+remainder_2397:
 	SUBQ      R9, DX
-	JE        span_done_2426
+	JE        span_done_2398
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -32979,7 +31903,7 @@ remainder_2425:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2426:
+span_done_2398:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -32987,13 +31911,13 @@ span_done_2426:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2420
+	JMP   ring_row_2392
 
-ring_rows_done_2421:
+ring_rows_done_2393:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2396
+	JMP  ring_block_2368
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -33012,7 +31936,7 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	CMPQ        DX, $0x00000040
-	JB          unaligned_2427
+	JB          unaligned_2399
 	MOVQ        AX, SI
 	NEGQ        SI
 	ANDQ        $0x0000003f, SI
@@ -33020,7 +31944,7 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ        SI, DX
 	CMOVQGT     DX, SI
 	TESTQ       SI, SI
-	JE          aligned_2428
+	JE          aligned_2400
 	MOVQ        SI, DI
 	MOVQ        $-1, R8
 	BZHIQ       DI, R8, DI
@@ -33031,16 +31955,16 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	VFMADD231PD Z6, Z5, K2, Z1
 	MOVQ        SI, BX
 
-aligned_2428:
-unaligned_2427:
+aligned_2400:
+unaligned_2399:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_2430
+	JGT  single_2402
 
 	PCALIGN $64
 
-unrolled_2429:
+unrolled_2401:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -33059,26 +31983,26 @@ unrolled_2429:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_2429
+	JLE         unrolled_2401
 
-single_2430:
+single_2402:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2432
+	JGT  remainder_2404
 
-single_loop_2431:
+single_loop_2403:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_2431
+	JLE         single_loop_2403
 
-remainder_2432:
+remainder_2404:
 	SUBQ        BX, DX
-	JE          span_done_2433
+	JE          span_done_2405
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -33087,7 +32011,7 @@ remainder_2432:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2433:
+span_done_2405:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -33115,16 +32039,16 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_2436
+	JE     planes_done_2408
 
-plane_2435:
+plane_2407:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	CMPQ        SI, $0x00000040
-	JB          unaligned_2437
+	JB          unaligned_2409
 	MOVQ        AX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -33132,7 +32056,7 @@ plane_2435:
 	CMPQ        R11, SI
 	CMOVQGT     SI, R11
 	TESTQ       R11, R11
-	JE          aligned_2438
+	JE          aligned_2410
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -33143,14 +32067,14 @@ plane_2435:
 	VFMADD231PD Z6, Z5, K2, Z1
 	MOVQ        R11, R10
 
-aligned_2438:
-unaligned_2437:
+aligned_2410:
+unaligned_2409:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2440
+	JGT  single_2412
 
-unrolled_2439:
+unrolled_2411:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -33169,27 +32093,27 @@ unrolled_2439:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2439
+	JLE         unrolled_2411
 
-single_2440:
+single_2412:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2442
+	JGT  remainder_2414
 
-single_loop_2441:
+single_loop_2413:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2441
+	JLE         single_loop_2413
 
-remainder_2442:
+remainder_2414:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2443
+	JE          span_done_2415
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -33198,7 +32122,7 @@ remainder_2442:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2443:
+span_done_2415:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -33217,9 +32141,9 @@ span_done_2443:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_2435
+	JG            plane_2407
 
-planes_done_2436:
+planes_done_2408:
 	VZEROUPPER
 	RET
 
@@ -33235,15 +32159,15 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_2446
+	JE     rows_done_2418
 
-row_2445:
+row_2417:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	CMPQ        DI, $0x00000040
-	JB          unaligned_2447
+	JB          unaligned_2419
 	MOVQ        AX, R9
 	NEGQ        R9
 	ANDQ        $0x0000003f, R9
@@ -33251,7 +32175,7 @@ row_2445:
 	CMPQ        R9, DI
 	CMOVQGT     DI, R9
 	TESTQ       R9, R9
-	JE          aligned_2448
+	JE          aligned_2420
 	MOVQ        R9, R10
 	MOVQ        $-1, R11
 	BZHIQ       R10, R11, R10
@@ -33264,14 +32188,14 @@ row_2445:
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 	MOVQ        R9, R8
 
-aligned_2448:
-unaligned_2447:
+aligned_2420:
+unaligned_2419:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2450
+	JGT  single_2422
 
-unrolled_2449:
+unrolled_2421:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -33298,15 +32222,15 @@ unrolled_2449:
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2449
+	JLE         unrolled_2421
 
-single_2450:
+single_2422:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2452
+	JGT  remainder_2424
 
-single_loop_2451:
+single_loop_2423:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -33315,12 +32239,12 @@ single_loop_2451:
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2451
+	JLE         single_loop_2423
 
-remainder_2452:
+remainder_2424:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2453
+	JE          span_done_2425
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -33331,15 +32255,15 @@ remainder_2452:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2453:
+span_done_2425:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_2445
+	JG   row_2417
 
-rows_done_2446:
+rows_done_2418:
 	VZEROUPPER
 	RET
 
@@ -33357,36 +32281,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2454
+	JA     ring_segmented_2426
 	MOVQ   DI, SI
 
-ring_len_2455:
+ring_len_2427:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2456
+	JAE  ring_len_done_2428
 	ADDQ DI, SI
-	JMP  ring_len_2455
+	JMP  ring_len_2427
 
-ring_len_done_2456:
+ring_len_done_2428:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2457:
+ring_step_2429:
 	CMPQ DI, SI
-	JB   ring_step_done_2458
+	JB   ring_step_done_2430
 	SUBQ SI, DI
-	JMP  ring_step_2457
+	JMP  ring_step_2429
 
-ring_step_done_2458:
+ring_step_done_2430:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2459:
+ring_step_2431:
 	CMPQ DI, SI
-	JB   ring_step_done_2460
+	JB   ring_step_done_2432
 	SUBQ SI, DI
-	JMP  ring_step_2459
+	JMP  ring_step_2431
 
-ring_step_done_2460:
+ring_step_done_2432:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -33408,22 +32332,22 @@ ring_step_done_2460:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2461:
+sums_zero_2433:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2462
+	JAE     sums_zeroed_2434
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2461
+	JMP     sums_zero_2433
 
-sums_zeroed_2462:
+sums_zeroed_2434:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_2464
+	JGT  single_2436
 
-unrolled_2463:
+unrolled_2435:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -33454,15 +32378,15 @@ unrolled_2463:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_2463
+	JLE         unrolled_2435
 
-single_2464:
+single_2436:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_2466
+	JGT  remainder_2438
 
-single_loop_2465:
+single_loop_2437:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -33475,11 +32399,11 @@ single_loop_2465:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_2465
+	JLE         single_loop_2437
 
-remainder_2466:
+remainder_2438:
 	SUBQ        DI, BX
-	JE          span_done_2467
+	JE          span_done_2439
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -33490,93 +32414,93 @@ remainder_2466:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2467:
+span_done_2439:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2469
+	JLE   fold_ext_done_2441
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2470
+	JA    fold_ext_scalar_2442
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2468:
+fold_ext_2440:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2469
+	JBE     fold_ext_done_2441
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2468
+	JMP     fold_ext_2440
 
-fold_ext_scalar_2470:
+fold_ext_scalar_2442:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2471:
+fold_ext_element_2443:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2472
+	JBE    fold_ext_element_done_2444
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2471
+	JMP    fold_ext_element_2443
 
-fold_ext_element_done_2472:
-fold_ext_done_2469:
-fold_2473:
+fold_ext_element_done_2444:
+fold_ext_done_2441:
+fold_2445:
 	CMPQ   BX, AX
-	JBE    fold_done_2474
+	JBE    fold_done_2446
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2473
+	JMP    fold_2445
 
-fold_done_2474:
+fold_done_2446:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2475
+	JNE  sums_planes_2447
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2477:
+sums_vector_2449:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2478
+	JGT     sums_scalar_2450
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2477
+	JMP     sums_vector_2449
 
-sums_scalar_2478:
+sums_scalar_2450:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2476
+	JE     sums_done_2448
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2478
+	JMP    sums_scalar_2450
 
-sums_planes_2475:
+sums_planes_2447:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2479:
+sums_group_2451:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2481
+	JB     sums_single_2453
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -33585,7 +32509,7 @@ sums_group_2479:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2480:
+sums_group_plane_2452:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -33594,7 +32518,7 @@ sums_group_plane_2480:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2480
+	JB     sums_group_plane_2452
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -33607,29 +32531,29 @@ sums_group_plane_2480:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2479
+	JMP    sums_group_2451
 
-sums_single_2481:
+sums_single_2453:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2476
+	JE     sums_done_2448
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2482:
+sums_single_plane_2454:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2482
+	JB     sums_single_plane_2454
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2481
+	JMP    sums_single_2453
 
-sums_done_2476:
+sums_done_2448:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2454:
+ring_segmented_2426:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -33639,7 +32563,7 @@ ring_segmented_2454:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2484:
+ring_block_2456:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -33654,33 +32578,33 @@ ring_block_2484:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2485:
+ring_len_2457:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2486
+	JAE  ring_len_done_2458
 	ADDQ BX, SI
-	JMP  ring_len_2485
+	JMP  ring_len_2457
 
-ring_len_done_2486:
+ring_len_done_2458:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2487:
+ring_step_2459:
 	CMPQ DI, SI
-	JB   ring_step_done_2488
+	JB   ring_step_done_2460
 	SUBQ SI, DI
-	JMP  ring_step_2487
+	JMP  ring_step_2459
 
-ring_step_done_2488:
+ring_step_done_2460:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2489:
+ring_step_2461:
 	CMPQ DI, SI
-	JB   ring_step_done_2490
+	JB   ring_step_done_2462
 	SUBQ SI, DI
-	JMP  ring_step_2489
+	JMP  ring_step_2461
 
-ring_step_done_2490:
+ring_step_done_2462:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -33709,26 +32633,26 @@ ring_step_done_2490:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2491:
+sums_zero_2463:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2492
+	JAE     sums_zeroed_2464
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2491
+	JMP     sums_zero_2463
 
-sums_zeroed_2492:
-ring_row_2493:
+sums_zeroed_2464:
+ring_row_2465:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2494
+	JE   ring_rows_done_2466
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2496
+	JGT  single_2468
 
-unrolled_2495:
+unrolled_2467:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -33759,15 +32683,15 @@ unrolled_2495:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2495
+	JLE         unrolled_2467
 
-single_2496:
+single_2468:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2498
+	JGT  remainder_2470
 
-single_loop_2497:
+single_loop_2469:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -33780,11 +32704,11 @@ single_loop_2497:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2497
+	JLE         single_loop_2469
 
-remainder_2498:
+remainder_2470:
 	SUBQ        R8, DI
-	JE          span_done_2499
+	JE          span_done_2471
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -33795,16 +32719,16 @@ remainder_2498:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2499:
+span_done_2471:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2493
+	JMP   ring_row_2465
 
-ring_rows_done_2494:
+ring_rows_done_2466:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -33812,86 +32736,86 @@ ring_rows_done_2494:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2501
+	JLE  fold_ext_done_2473
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2502
+	JA   fold_ext_scalar_2474
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2500:
+fold_ext_2472:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2501
+	JBE     fold_ext_done_2473
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2500
+	JMP     fold_ext_2472
 
-fold_ext_scalar_2502:
+fold_ext_scalar_2474:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2503:
+fold_ext_element_2475:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2504
+	JBE    fold_ext_element_done_2476
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2503
+	JMP    fold_ext_element_2475
 
-fold_ext_element_done_2504:
-fold_ext_done_2501:
-fold_2505:
+fold_ext_element_done_2476:
+fold_ext_done_2473:
+fold_2477:
 	CMPQ   SI, BX
-	JBE    fold_done_2506
+	JBE    fold_done_2478
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2505
+	JMP    fold_2477
 
-fold_done_2506:
+fold_done_2478:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2507
+	JNE  sums_planes_2479
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2509:
+sums_vector_2481:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2510
+	JGT     sums_scalar_2482
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2509
+	JMP     sums_vector_2481
 
-sums_scalar_2510:
+sums_scalar_2482:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2508
+	JE     sums_done_2480
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2510
+	JMP    sums_scalar_2482
 
-sums_planes_2507:
+sums_planes_2479:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2511:
+sums_group_2483:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2513
+	JB     sums_single_2485
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -33900,7 +32824,7 @@ sums_group_2511:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2512:
+sums_group_plane_2484:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -33909,7 +32833,7 @@ sums_group_plane_2512:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2512
+	JB     sums_group_plane_2484
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -33922,29 +32846,29 @@ sums_group_plane_2512:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2511
+	JMP    sums_group_2483
 
-sums_single_2513:
+sums_single_2485:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2508
+	JE     sums_done_2480
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2514:
+sums_single_plane_2486:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2514
+	JB     sums_single_plane_2486
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2513
+	JMP    sums_single_2485
 
-sums_done_2508:
+sums_done_2480:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2484
+	JMP  ring_block_2456
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -33963,21 +32887,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1840-120
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2516
+	JBE    rows_chunk_sized_2488
 	MOVQ   DI, AX
 
-rows_double_2515:
+rows_double_2487:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2516
+	JA   rows_chunk_sized_2488
 	SHLQ $0x01, AX
-	JMP  rows_double_2515
+	JMP  rows_double_2487
 
-rows_chunk_sized_2516:
+rows_chunk_sized_2488:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2517:
+rows_group_2489:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -33987,7 +32911,7 @@ rows_group_2517:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2518:
+rows_chunk_2490:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -33996,15 +32920,15 @@ rows_chunk_2518:
 	ADDQ    AX, R8
 	MOVQ    1792(SP), R9
 
-rows_block_2519:
+rows_block_2491:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2520
+	JGT     rows_blocks_done_2492
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2521
+	JE      rows_first_2493
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -34013,9 +32937,9 @@ rows_block_2519:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2522
+	JMP     rows_loaded_2494
 
-rows_first_2521:
+rows_first_2493:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -34025,7 +32949,7 @@ rows_first_2521:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2522:
+rows_loaded_2494:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -34034,7 +32958,7 @@ rows_loaded_2522:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2523:
+rows_row_2495:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -34087,11 +33011,11 @@ rows_row_2523:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2523
+	JB          rows_row_2495
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2524
+	JE          rows_stored_2496
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -34100,9 +33024,9 @@ rows_row_2523:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2525
+	JMP         rows_added_2497
 
-rows_stored_2524:
+rows_stored_2496:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -34136,29 +33060,29 @@ rows_stored_2524:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2525:
+rows_added_2497:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2519
+	JMP  rows_block_2491
 
-rows_blocks_done_2520:
-rows_block_2526:
+rows_blocks_done_2492:
+rows_block_2498:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2527
+	JGT     rows_blocks_done_2499
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2528
+	JE      rows_first_2500
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2529
+	JMP     rows_loaded_2501
 
-rows_first_2528:
+rows_first_2500:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2529:
+rows_loaded_2501:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -34167,7 +33091,7 @@ rows_loaded_2529:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2530:
+rows_row_2502:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -34184,16 +33108,16 @@ rows_row_2530:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2530
+	JB          rows_row_2502
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2531
+	JE          rows_stored_2503
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2532
+	JMP         rows_added_2504
 
-rows_stored_2531:
+rows_stored_2503:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -34203,29 +33127,29 @@ rows_stored_2531:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2532:
+rows_added_2504:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2526
+	JMP  rows_block_2498
 
-rows_blocks_done_2527:
+rows_blocks_done_2499:
 	CMPQ    R9, 1800(SP)
-	JE      rows_chunk_done_2533
+	JE      rows_chunk_done_2505
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2534
+	JE      rows_first_2506
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2535
+	JMP     rows_loaded_2507
 
-rows_first_2534:
+rows_first_2506:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2535:
+rows_loaded_2507:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -34234,7 +33158,7 @@ rows_loaded_2535:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2536:
+rows_row_2508:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -34251,16 +33175,16 @@ rows_row_2536:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2536
+	JB          rows_row_2508
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2537
+	JE          rows_stored_2509
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2538
+	JMP         rows_added_2510
 
-rows_stored_2537:
+rows_stored_2509:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -34271,17 +33195,17 @@ rows_stored_2537:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2538:
-rows_chunk_done_2533:
+rows_added_2510:
+rows_chunk_done_2505:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2518
+	JB   rows_chunk_2490
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, SI
-	JB   rows_group_2517
+	JB   rows_group_2489
 	VZEROUPPER
 	RET
 
@@ -34297,21 +33221,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1840-72
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2540
+	JBE    rows_chunk_sized_2512
 	MOVQ   BX, AX
 
-rows_double_2539:
+rows_double_2511:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2540
+	JA   rows_chunk_sized_2512
 	SHLQ $0x01, AX
-	JMP  rows_double_2539
+	JMP  rows_double_2511
 
-rows_chunk_sized_2540:
+rows_chunk_sized_2512:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2541:
+rows_group_2513:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -34321,7 +33245,7 @@ rows_group_2541:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2542:
+rows_chunk_2514:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -34330,15 +33254,15 @@ rows_chunk_2542:
 	ADDQ    AX, SI
 	MOVQ    1792(SP), DI
 
-rows_block_2543:
+rows_block_2515:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2544
+	JGT     rows_blocks_done_2516
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2545
+	JE      rows_first_2517
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -34347,9 +33271,9 @@ rows_block_2543:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2546
+	JMP     rows_loaded_2518
 
-rows_first_2545:
+rows_first_2517:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -34359,14 +33283,14 @@ rows_first_2545:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2546:
+rows_loaded_2518:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2547:
+rows_row_2519:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -34410,11 +33334,11 @@ rows_row_2547:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2547
+	JB          rows_row_2519
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2548
+	JE          rows_stored_2520
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -34423,9 +33347,9 @@ rows_row_2547:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2549
+	JMP         rows_added_2521
 
-rows_stored_2548:
+rows_stored_2520:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -34459,36 +33383,36 @@ rows_stored_2548:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2549:
+rows_added_2521:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2543
+	JMP  rows_block_2515
 
-rows_blocks_done_2544:
-rows_block_2550:
+rows_blocks_done_2516:
+rows_block_2522:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2551
+	JGT     rows_blocks_done_2523
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2552
+	JE      rows_first_2524
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2553
+	JMP     rows_loaded_2525
 
-rows_first_2552:
+rows_first_2524:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2553:
+rows_loaded_2525:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2554:
+rows_row_2526:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -34502,16 +33426,16 @@ rows_row_2554:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2554
+	JB          rows_row_2526
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2555
+	JE          rows_stored_2527
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2556
+	JMP         rows_added_2528
 
-rows_stored_2555:
+rows_stored_2527:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -34521,36 +33445,36 @@ rows_stored_2555:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2556:
+rows_added_2528:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2550
+	JMP  rows_block_2522
 
-rows_blocks_done_2551:
+rows_blocks_done_2523:
 	CMPQ    DI, 1800(SP)
-	JE      rows_chunk_done_2557
+	JE      rows_chunk_done_2529
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2558
+	JE      rows_first_2530
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2559
+	JMP     rows_loaded_2531
 
-rows_first_2558:
+rows_first_2530:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2559:
+rows_loaded_2531:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2560:
+rows_row_2532:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -34564,16 +33488,16 @@ rows_row_2560:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2560
+	JB          rows_row_2532
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2561
+	JE          rows_stored_2533
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2562
+	JMP         rows_added_2534
 
-rows_stored_2561:
+rows_stored_2533:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -34584,17 +33508,17 @@ rows_stored_2561:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2562:
-rows_chunk_done_2557:
+rows_added_2534:
+rows_chunk_done_2529:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2542
+	JB   rows_chunk_2514
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, DX
-	JB   rows_group_2541
+	JB   rows_group_2513
 	VZEROUPPER
 	RET
 
@@ -34611,21 +33535,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2564
+	JBE    rows_chunk_sized_2536
 	MOVQ   DI, AX
 
-rows_double_2563:
+rows_double_2535:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2564
+	JA   rows_chunk_sized_2536
 	SHLQ $0x01, AX
-	JMP  rows_double_2563
+	JMP  rows_double_2535
 
-rows_chunk_sized_2564:
+rows_chunk_sized_2536:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2565:
+rows_group_2537:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -34635,7 +33559,7 @@ rows_group_2565:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2566:
+rows_chunk_2538:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -34644,28 +33568,28 @@ rows_chunk_2566:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2567:
+rows_block_2539:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2568
+	JGT     rows_blocks_done_2540
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2569
+	JE      rows_first_2541
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2570
+	JMP     rows_loaded_2542
 
-rows_first_2569:
+rows_first_2541:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2570:
+rows_loaded_2542:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -34674,7 +33598,7 @@ rows_loaded_2570:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2571:
+rows_row_2543:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -34703,18 +33627,18 @@ rows_row_2571:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2571
+	JB          rows_row_2543
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2572
+	JE          rows_stored_2544
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2573
+	JMP         rows_added_2545
 
-rows_stored_2572:
+rows_stored_2544:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -34728,27 +33652,27 @@ rows_stored_2572:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2573:
+rows_added_2545:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2567
+	JMP  rows_block_2539
 
-rows_blocks_done_2568:
-rows_block_2574:
+rows_blocks_done_2540:
+rows_block_2546:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2575
+	JGT     rows_blocks_done_2547
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2576
+	JE      rows_first_2548
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2577
+	JMP     rows_loaded_2549
 
-rows_first_2576:
+rows_first_2548:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2577:
+rows_loaded_2549:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -34757,7 +33681,7 @@ rows_loaded_2577:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2578:
+rows_row_2550:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -34768,40 +33692,40 @@ rows_row_2578:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2578
+	JB          rows_row_2550
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2579
+	JE          rows_stored_2551
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2580
+	JMP         rows_added_2552
 
-rows_stored_2579:
+rows_stored_2551:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2580:
+rows_added_2552:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2574
+	JMP  rows_block_2546
 
-rows_blocks_done_2575:
+rows_blocks_done_2547:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2581
+	JE      rows_chunk_done_2553
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2582
+	JE      rows_first_2554
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2583
+	JMP     rows_loaded_2555
 
-rows_first_2582:
+rows_first_2554:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2583:
+rows_loaded_2555:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -34810,7 +33734,7 @@ rows_loaded_2583:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2584:
+rows_row_2556:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -34821,30 +33745,30 @@ rows_row_2584:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2584
+	JB          rows_row_2556
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2585
+	JE          rows_stored_2557
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2586
+	JMP         rows_added_2558
 
-rows_stored_2585:
+rows_stored_2557:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2586:
-rows_chunk_done_2581:
+rows_added_2558:
+rows_chunk_done_2553:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2566
+	JB   rows_chunk_2538
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2565
+	JB   rows_group_2537
 	VZEROUPPER
 	RET
 
@@ -34860,21 +33784,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2588
+	JBE    rows_chunk_sized_2560
 	MOVQ   BX, AX
 
-rows_double_2587:
+rows_double_2559:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2588
+	JA   rows_chunk_sized_2560
 	SHLQ $0x01, AX
-	JMP  rows_double_2587
+	JMP  rows_double_2559
 
-rows_chunk_sized_2588:
+rows_chunk_sized_2560:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2589:
+rows_group_2561:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -34884,7 +33808,7 @@ rows_group_2589:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2590:
+rows_chunk_2562:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -34893,35 +33817,35 @@ rows_chunk_2590:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2591:
+rows_block_2563:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2592
+	JGT     rows_blocks_done_2564
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2593
+	JE      rows_first_2565
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2594
+	JMP     rows_loaded_2566
 
-rows_first_2593:
+rows_first_2565:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2594:
+rows_loaded_2566:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2595:
+rows_row_2567:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -34941,18 +33865,18 @@ rows_row_2595:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2595
+	JB          rows_row_2567
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2596
+	JE          rows_stored_2568
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2597
+	JMP         rows_added_2569
 
-rows_stored_2596:
+rows_stored_2568:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -34966,34 +33890,34 @@ rows_stored_2596:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2597:
+rows_added_2569:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2591
+	JMP  rows_block_2563
 
-rows_blocks_done_2592:
-rows_block_2598:
+rows_blocks_done_2564:
+rows_block_2570:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2599
+	JGT     rows_blocks_done_2571
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2600
+	JE      rows_first_2572
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2601
+	JMP     rows_loaded_2573
 
-rows_first_2600:
+rows_first_2572:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2601:
+rows_loaded_2573:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2602:
+rows_row_2574:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -35001,47 +33925,47 @@ rows_row_2602:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2602
+	JB          rows_row_2574
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2603
+	JE          rows_stored_2575
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2604
+	JMP         rows_added_2576
 
-rows_stored_2603:
+rows_stored_2575:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2604:
+rows_added_2576:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2598
+	JMP  rows_block_2570
 
-rows_blocks_done_2599:
+rows_blocks_done_2571:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2605
+	JE      rows_chunk_done_2577
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2606
+	JE      rows_first_2578
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2607
+	JMP     rows_loaded_2579
 
-rows_first_2606:
+rows_first_2578:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2607:
+rows_loaded_2579:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2608:
+rows_row_2580:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -35049,30 +33973,30 @@ rows_row_2608:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2608
+	JB          rows_row_2580
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2609
+	JE          rows_stored_2581
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2610
+	JMP         rows_added_2582
 
-rows_stored_2609:
+rows_stored_2581:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2610:
-rows_chunk_done_2605:
+rows_added_2582:
+rows_chunk_done_2577:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2590
+	JB   rows_chunk_2562
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2589
+	JB   rows_group_2561
 	VZEROUPPER
 	RET
 
@@ -37270,16 +36194,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2611:
+sp_row_2583:
 	TESTQ DX, DX
-	JE    sp_done_2614
+	JE    sp_done_2586
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2615:
+sp_pairs_2587:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2616
+	JB      sp_group_2588
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -37287,7 +36211,7 @@ sp_pairs_2615:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2617:
+sp_pair_vector_2589:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -37303,21 +36227,21 @@ sp_pair_vector_2617:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2617
+	JNE     sp_pair_vector_2589
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2615
+	JMP     sp_pairs_2587
 
-sp_group_2616:
+sp_group_2588:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2612
+	JB      sp_partial_2584
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2619
+	JAE     sp_vectors_done_2591
 
-sp_vector_2618:
+sp_vector_2590:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -37327,16 +36251,16 @@ sp_vector_2618:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2618
+	JB      sp_vector_2590
 
-sp_vectors_done_2619:
+sp_vectors_done_2591:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2616
+	JMP  sp_group_2588
 
-sp_partial_2612:
+sp_partial_2584:
 	TESTQ     R9, R9
-	JE        sp_row_done_2613
+	JE        sp_row_done_2585
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -37348,9 +36272,9 @@ sp_partial_2612:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2621
+	JAE       sp_vectors_done_2593
 
-sp_vector_2620:
+sp_vector_2592:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -37360,11 +36284,11 @@ sp_vector_2620:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2620
+	JB      sp_vector_2592
 
-sp_vectors_done_2621:
+sp_vectors_done_2593:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2613
+	JE        sp_row_done_2585
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -37376,14 +36300,14 @@ sp_vectors_done_2621:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2613:
+sp_row_done_2585:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2611
+	JMP  sp_row_2583
 
-sp_done_2614:
+sp_done_2586:
 	VZEROUPPER
 	RET
 
@@ -37414,11 +36338,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2623
+	JE      sp_sum_fewer_2595
 
-sp_sum_channels_2622:
+sp_sum_channels_2594:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2623
+	JB     sp_sum_fewer_2595
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37429,18 +36353,18 @@ sp_sum_channels_2622:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2624:
+sp_sum_row_2596:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2627
+	JAE  sp_sum_rows_done_2599
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2625:
+sp_sum_vector_2597:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2626
+	JE          sp_sum_last_2598
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37494,9 +36418,9 @@ sp_sum_vector_2625:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2625
+	JMP         sp_sum_vector_2597
 
-sp_sum_last_2626:
+sp_sum_last_2598:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -37562,9 +36486,9 @@ sp_sum_last_2626:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2624
+	JMP         sp_sum_row_2596
 
-sp_sum_rows_done_2627:
+sp_sum_rows_done_2599:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -37597,12 +36521,12 @@ sp_sum_rows_done_2627:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2622
+	JMP          sp_sum_channels_2594
 
-sp_sum_fewer_2623:
-sp_sum_channels_2629:
+sp_sum_fewer_2595:
+sp_sum_channels_2601:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2630
+	JB     sp_sum_fewer_2602
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37610,16 +36534,16 @@ sp_sum_channels_2629:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2631:
+sp_sum_row_2603:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2634
+	JAE  sp_sum_rows_done_2606
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2632:
+sp_sum_vector_2604:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2633
+	JE          sp_sum_last_2605
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37647,11 +36571,11 @@ sp_sum_vector_2632:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2632
+	JMP         sp_sum_vector_2604
 
-sp_sum_last_2633:
+sp_sum_last_2605:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2636
+	JNE         sp_sum_masked_2608
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -37672,9 +36596,9 @@ sp_sum_last_2633:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2635
+	JMP         sp_sum_row_done_2607
 
-sp_sum_masked_2636:
+sp_sum_masked_2608:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -37708,11 +36632,11 @@ sp_sum_masked_2636:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2635:
+sp_sum_row_done_2607:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2631
+	JMP  sp_sum_row_2603
 
-sp_sum_rows_done_2634:
+sp_sum_rows_done_2606:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37732,25 +36656,25 @@ sp_sum_rows_done_2634:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2629
+	JMP          sp_sum_channels_2601
 
-sp_sum_fewer_2630:
-sp_sum_channels_2637:
+sp_sum_fewer_2602:
+sp_sum_channels_2609:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2638
+	JB     sp_sum_fewer_2610
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2639:
+sp_sum_row_2611:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2642
+	JAE  sp_sum_rows_done_2614
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2640:
+sp_sum_vector_2612:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2641
+	JE          sp_sum_last_2613
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37760,9 +36684,9 @@ sp_sum_vector_2640:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2640
+	JMP         sp_sum_vector_2612
 
-sp_sum_last_2641:
+sp_sum_last_2613:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -37772,9 +36696,9 @@ sp_sum_last_2641:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2639
+	JMP         sp_sum_row_2611
 
-sp_sum_rows_done_2642:
+sp_sum_rows_done_2614:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37788,9 +36712,9 @@ sp_sum_rows_done_2642:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2637
+	JMP          sp_sum_channels_2609
 
-sp_sum_fewer_2638:
+sp_sum_fewer_2610:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -37804,16 +36728,16 @@ sp_sum_fewer_2638:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2644:
+sp_row_2616:
 	TESTQ BX, BX
-	JE    sp_done_2647
+	JE    sp_done_2619
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2648:
+sp_pairs_2620:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2649
+	JB      sp_group_2621
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -37821,7 +36745,7 @@ sp_pairs_2648:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2650:
+sp_pair_vector_2622:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -37839,21 +36763,21 @@ sp_pair_vector_2650:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2650
+	JNE     sp_pair_vector_2622
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2648
+	JMP     sp_pairs_2620
 
-sp_group_2649:
+sp_group_2621:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2645
+	JB      sp_partial_2617
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2652
+	JAE     sp_vectors_done_2624
 
-sp_vector_2651:
+sp_vector_2623:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -37864,16 +36788,16 @@ sp_vector_2651:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2651
+	JB      sp_vector_2623
 
-sp_vectors_done_2652:
+sp_vectors_done_2624:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2649
+	JMP  sp_group_2621
 
-sp_partial_2645:
+sp_partial_2617:
 	TESTQ     R10, R10
-	JE        sp_row_done_2646
+	JE        sp_row_done_2618
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -37885,9 +36809,9 @@ sp_partial_2645:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2654
+	JAE       sp_vectors_done_2626
 
-sp_vector_2653:
+sp_vector_2625:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -37898,11 +36822,11 @@ sp_vector_2653:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2653
+	JB      sp_vector_2625
 
-sp_vectors_done_2654:
+sp_vectors_done_2626:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2646
+	JE        sp_row_done_2618
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -37915,15 +36839,15 @@ sp_vectors_done_2654:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2646:
+sp_row_done_2618:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2644
+	JMP  sp_row_2616
 
-sp_done_2647:
+sp_done_2619:
 	VZEROUPPER
 	RET
 
@@ -37944,16 +36868,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2655:
+sp_row_2627:
 	TESTQ BX, BX
-	JE    sp_done_2658
+	JE    sp_done_2630
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2659:
+sp_pairs_2631:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2660
+	JB      sp_group_2632
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -37961,7 +36885,7 @@ sp_pairs_2659:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2661:
+sp_pair_vector_2633:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -37979,21 +36903,21 @@ sp_pair_vector_2661:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2661
+	JNE     sp_pair_vector_2633
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2659
+	JMP     sp_pairs_2631
 
-sp_group_2660:
+sp_group_2632:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2656
+	JB      sp_partial_2628
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2663
+	JAE     sp_vectors_done_2635
 
-sp_vector_2662:
+sp_vector_2634:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -38004,16 +36928,16 @@ sp_vector_2662:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2662
+	JB      sp_vector_2634
 
-sp_vectors_done_2663:
+sp_vectors_done_2635:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2660
+	JMP  sp_group_2632
 
-sp_partial_2656:
+sp_partial_2628:
 	TESTQ     R10, R10
-	JE        sp_row_done_2657
+	JE        sp_row_done_2629
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -38025,9 +36949,9 @@ sp_partial_2656:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2665
+	JAE       sp_vectors_done_2637
 
-sp_vector_2664:
+sp_vector_2636:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -38038,11 +36962,11 @@ sp_vector_2664:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2664
+	JB      sp_vector_2636
 
-sp_vectors_done_2665:
+sp_vectors_done_2637:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2657
+	JE        sp_row_done_2629
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -38055,15 +36979,15 @@ sp_vectors_done_2665:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2657:
+sp_row_done_2629:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2655
+	JMP  sp_row_2627
 
-sp_done_2658:
+sp_done_2630:
 	VZEROUPPER
 	RET
 
@@ -38094,11 +37018,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2667
+	JE      sp_sum_fewer_2639
 
-sp_sum_channels_2666:
+sp_sum_channels_2638:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2667
+	JB     sp_sum_fewer_2639
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -38109,18 +37033,18 @@ sp_sum_channels_2666:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2668:
+sp_sum_row_2640:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2671
+	JAE  sp_sum_rows_done_2643
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2669:
+sp_sum_vector_2641:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2670
+	JE          sp_sum_last_2642
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -38174,9 +37098,9 @@ sp_sum_vector_2669:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2669
+	JMP         sp_sum_vector_2641
 
-sp_sum_last_2670:
+sp_sum_last_2642:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -38242,9 +37166,9 @@ sp_sum_last_2670:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2668
+	JMP         sp_sum_row_2640
 
-sp_sum_rows_done_2671:
+sp_sum_rows_done_2643:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -38277,12 +37201,12 @@ sp_sum_rows_done_2671:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2666
+	JMP          sp_sum_channels_2638
 
-sp_sum_fewer_2667:
-sp_sum_channels_2673:
+sp_sum_fewer_2639:
+sp_sum_channels_2645:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2674
+	JB     sp_sum_fewer_2646
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -38290,16 +37214,16 @@ sp_sum_channels_2673:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2675:
+sp_sum_row_2647:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2678
+	JAE  sp_sum_rows_done_2650
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2676:
+sp_sum_vector_2648:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2677
+	JE          sp_sum_last_2649
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -38327,11 +37251,11 @@ sp_sum_vector_2676:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2676
+	JMP         sp_sum_vector_2648
 
-sp_sum_last_2677:
+sp_sum_last_2649:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2680
+	JNE         sp_sum_masked_2652
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -38352,9 +37276,9 @@ sp_sum_last_2677:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2679
+	JMP         sp_sum_row_done_2651
 
-sp_sum_masked_2680:
+sp_sum_masked_2652:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -38388,11 +37312,11 @@ sp_sum_masked_2680:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2679:
+sp_sum_row_done_2651:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2675
+	JMP  sp_sum_row_2647
 
-sp_sum_rows_done_2678:
+sp_sum_rows_done_2650:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -38412,25 +37336,25 @@ sp_sum_rows_done_2678:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2673
+	JMP          sp_sum_channels_2645
 
-sp_sum_fewer_2674:
-sp_sum_channels_2681:
+sp_sum_fewer_2646:
+sp_sum_channels_2653:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2682
+	JB     sp_sum_fewer_2654
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2683:
+sp_sum_row_2655:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2686
+	JAE  sp_sum_rows_done_2658
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2684:
+sp_sum_vector_2656:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2685
+	JE          sp_sum_last_2657
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -38440,9 +37364,9 @@ sp_sum_vector_2684:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2684
+	JMP         sp_sum_vector_2656
 
-sp_sum_last_2685:
+sp_sum_last_2657:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -38452,9 +37376,9 @@ sp_sum_last_2685:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2683
+	JMP         sp_sum_row_2655
 
-sp_sum_rows_done_2686:
+sp_sum_rows_done_2658:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -38468,9 +37392,9 @@ sp_sum_rows_done_2686:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2681
+	JMP          sp_sum_channels_2653
 
-sp_sum_fewer_2682:
+sp_sum_fewer_2654:
 	VZEROUPPER
 	RET
 
@@ -40668,16 +39592,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2688:
+sp_row_2660:
 	TESTQ DX, DX
-	JE    sp_done_2691
+	JE    sp_done_2663
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2692:
+sp_pairs_2664:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2693
+	JB      sp_group_2665
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -40685,7 +39609,7 @@ sp_pairs_2692:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2694:
+sp_pair_vector_2666:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -40701,21 +39625,21 @@ sp_pair_vector_2694:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2694
+	JNE     sp_pair_vector_2666
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2692
+	JMP     sp_pairs_2664
 
-sp_group_2693:
+sp_group_2665:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2689
+	JB      sp_partial_2661
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2696
+	JAE     sp_vectors_done_2668
 
-sp_vector_2695:
+sp_vector_2667:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -40725,16 +39649,16 @@ sp_vector_2695:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2695
+	JB      sp_vector_2667
 
-sp_vectors_done_2696:
+sp_vectors_done_2668:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2693
+	JMP  sp_group_2665
 
-sp_partial_2689:
+sp_partial_2661:
 	TESTQ     R9, R9
-	JE        sp_row_done_2690
+	JE        sp_row_done_2662
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -40746,9 +39670,9 @@ sp_partial_2689:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2698
+	JAE       sp_vectors_done_2670
 
-sp_vector_2697:
+sp_vector_2669:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -40758,11 +39682,11 @@ sp_vector_2697:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2697
+	JB      sp_vector_2669
 
-sp_vectors_done_2698:
+sp_vectors_done_2670:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2690
+	JE        sp_row_done_2662
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -40774,14 +39698,14 @@ sp_vectors_done_2698:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2690:
+sp_row_done_2662:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2688
+	JMP  sp_row_2660
 
-sp_done_2691:
+sp_done_2663:
 	VZEROUPPER
 	RET
 
@@ -40812,11 +39736,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2700
+	JE      sp_sum_fewer_2672
 
-sp_sum_channels_2699:
+sp_sum_channels_2671:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2700
+	JB     sp_sum_fewer_2672
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40827,18 +39751,18 @@ sp_sum_channels_2699:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2701:
+sp_sum_row_2673:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2704
+	JAE  sp_sum_rows_done_2676
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2702:
+sp_sum_vector_2674:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2703
+	JE          sp_sum_last_2675
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40892,9 +39816,9 @@ sp_sum_vector_2702:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2702
+	JMP         sp_sum_vector_2674
 
-sp_sum_last_2703:
+sp_sum_last_2675:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40944,9 +39868,9 @@ sp_sum_last_2703:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2701
+	JMP         sp_sum_row_2673
 
-sp_sum_rows_done_2704:
+sp_sum_rows_done_2676:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -40977,12 +39901,12 @@ sp_sum_rows_done_2704:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2699
+	JMP          sp_sum_channels_2671
 
-sp_sum_fewer_2700:
-sp_sum_channels_2706:
+sp_sum_fewer_2672:
+sp_sum_channels_2678:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2707
+	JB     sp_sum_fewer_2679
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40990,16 +39914,16 @@ sp_sum_channels_2706:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2708:
+sp_sum_row_2680:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2711
+	JAE  sp_sum_rows_done_2683
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2709:
+sp_sum_vector_2681:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2710
+	JE          sp_sum_last_2682
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -41027,11 +39951,11 @@ sp_sum_vector_2709:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2709
+	JMP         sp_sum_vector_2681
 
-sp_sum_last_2710:
+sp_sum_last_2682:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2713
+	JNE         sp_sum_masked_2685
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -41050,9 +39974,9 @@ sp_sum_last_2710:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2712
+	JMP         sp_sum_row_done_2684
 
-sp_sum_masked_2713:
+sp_sum_masked_2685:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -41078,11 +40002,11 @@ sp_sum_masked_2713:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2712:
+sp_sum_row_done_2684:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2708
+	JMP  sp_sum_row_2680
 
-sp_sum_rows_done_2711:
+sp_sum_rows_done_2683:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -41101,25 +40025,25 @@ sp_sum_rows_done_2711:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2706
+	JMP          sp_sum_channels_2678
 
-sp_sum_fewer_2707:
-sp_sum_channels_2714:
+sp_sum_fewer_2679:
+sp_sum_channels_2686:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2715
+	JB     sp_sum_fewer_2687
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2716:
+sp_sum_row_2688:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2719
+	JAE  sp_sum_rows_done_2691
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2717:
+sp_sum_vector_2689:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2718
+	JE          sp_sum_last_2690
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -41129,9 +40053,9 @@ sp_sum_vector_2717:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2717
+	JMP         sp_sum_vector_2689
 
-sp_sum_last_2718:
+sp_sum_last_2690:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -41139,9 +40063,9 @@ sp_sum_last_2718:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2716
+	JMP         sp_sum_row_2688
 
-sp_sum_rows_done_2719:
+sp_sum_rows_done_2691:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -41152,9 +40076,9 @@ sp_sum_rows_done_2719:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2714
+	JMP          sp_sum_channels_2686
 
-sp_sum_fewer_2715:
+sp_sum_fewer_2687:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -41168,16 +40092,16 @@ sp_sum_fewer_2715:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2721:
+sp_row_2693:
 	TESTQ BX, BX
-	JE    sp_done_2724
+	JE    sp_done_2696
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2725:
+sp_pairs_2697:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2726
+	JB      sp_group_2698
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -41185,7 +40109,7 @@ sp_pairs_2725:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2727:
+sp_pair_vector_2699:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -41203,21 +40127,21 @@ sp_pair_vector_2727:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2727
+	JNE     sp_pair_vector_2699
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2725
+	JMP     sp_pairs_2697
 
-sp_group_2726:
+sp_group_2698:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2722
+	JB      sp_partial_2694
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2729
+	JAE     sp_vectors_done_2701
 
-sp_vector_2728:
+sp_vector_2700:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -41228,16 +40152,16 @@ sp_vector_2728:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2728
+	JB      sp_vector_2700
 
-sp_vectors_done_2729:
+sp_vectors_done_2701:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2726
+	JMP  sp_group_2698
 
-sp_partial_2722:
+sp_partial_2694:
 	TESTQ     R10, R10
-	JE        sp_row_done_2723
+	JE        sp_row_done_2695
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -41249,9 +40173,9 @@ sp_partial_2722:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2731
+	JAE       sp_vectors_done_2703
 
-sp_vector_2730:
+sp_vector_2702:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -41262,11 +40186,11 @@ sp_vector_2730:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2730
+	JB      sp_vector_2702
 
-sp_vectors_done_2731:
+sp_vectors_done_2703:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2723
+	JE        sp_row_done_2695
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -41279,15 +40203,15 @@ sp_vectors_done_2731:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2723:
+sp_row_done_2695:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2721
+	JMP  sp_row_2693
 
-sp_done_2724:
+sp_done_2696:
 	VZEROUPPER
 	RET
 
@@ -41308,16 +40232,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2732:
+sp_row_2704:
 	TESTQ BX, BX
-	JE    sp_done_2735
+	JE    sp_done_2707
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2736:
+sp_pairs_2708:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2737
+	JB      sp_group_2709
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -41325,7 +40249,7 @@ sp_pairs_2736:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2738:
+sp_pair_vector_2710:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -41343,21 +40267,21 @@ sp_pair_vector_2738:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2738
+	JNE     sp_pair_vector_2710
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2736
+	JMP     sp_pairs_2708
 
-sp_group_2737:
+sp_group_2709:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2733
+	JB      sp_partial_2705
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2740
+	JAE     sp_vectors_done_2712
 
-sp_vector_2739:
+sp_vector_2711:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -41368,16 +40292,16 @@ sp_vector_2739:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2739
+	JB      sp_vector_2711
 
-sp_vectors_done_2740:
+sp_vectors_done_2712:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2737
+	JMP  sp_group_2709
 
-sp_partial_2733:
+sp_partial_2705:
 	TESTQ     R10, R10
-	JE        sp_row_done_2734
+	JE        sp_row_done_2706
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -41389,9 +40313,9 @@ sp_partial_2733:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2742
+	JAE       sp_vectors_done_2714
 
-sp_vector_2741:
+sp_vector_2713:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -41402,11 +40326,11 @@ sp_vector_2741:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2741
+	JB      sp_vector_2713
 
-sp_vectors_done_2742:
+sp_vectors_done_2714:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2734
+	JE        sp_row_done_2706
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -41419,15 +40343,15 @@ sp_vectors_done_2742:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2734:
+sp_row_done_2706:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2732
+	JMP  sp_row_2704
 
-sp_done_2735:
+sp_done_2707:
 	VZEROUPPER
 	RET
 
@@ -41458,11 +40382,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2744
+	JE      sp_sum_fewer_2716
 
-sp_sum_channels_2743:
+sp_sum_channels_2715:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2744
+	JB     sp_sum_fewer_2716
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -41473,18 +40397,18 @@ sp_sum_channels_2743:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2745:
+sp_sum_row_2717:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2748
+	JAE  sp_sum_rows_done_2720
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2746:
+sp_sum_vector_2718:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2747
+	JE          sp_sum_last_2719
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -41538,9 +40462,9 @@ sp_sum_vector_2746:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2746
+	JMP         sp_sum_vector_2718
 
-sp_sum_last_2747:
+sp_sum_last_2719:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -41590,9 +40514,9 @@ sp_sum_last_2747:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2745
+	JMP         sp_sum_row_2717
 
-sp_sum_rows_done_2748:
+sp_sum_rows_done_2720:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -41623,12 +40547,12 @@ sp_sum_rows_done_2748:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2743
+	JMP          sp_sum_channels_2715
 
-sp_sum_fewer_2744:
-sp_sum_channels_2750:
+sp_sum_fewer_2716:
+sp_sum_channels_2722:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2751
+	JB     sp_sum_fewer_2723
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -41636,16 +40560,16 @@ sp_sum_channels_2750:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2752:
+sp_sum_row_2724:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2755
+	JAE  sp_sum_rows_done_2727
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2753:
+sp_sum_vector_2725:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2754
+	JE          sp_sum_last_2726
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -41673,11 +40597,11 @@ sp_sum_vector_2753:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2753
+	JMP         sp_sum_vector_2725
 
-sp_sum_last_2754:
+sp_sum_last_2726:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2757
+	JNE         sp_sum_masked_2729
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -41696,9 +40620,9 @@ sp_sum_last_2754:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2756
+	JMP         sp_sum_row_done_2728
 
-sp_sum_masked_2757:
+sp_sum_masked_2729:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -41724,11 +40648,11 @@ sp_sum_masked_2757:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2756:
+sp_sum_row_done_2728:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2752
+	JMP  sp_sum_row_2724
 
-sp_sum_rows_done_2755:
+sp_sum_rows_done_2727:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -41747,25 +40671,25 @@ sp_sum_rows_done_2755:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2750
+	JMP          sp_sum_channels_2722
 
-sp_sum_fewer_2751:
-sp_sum_channels_2758:
+sp_sum_fewer_2723:
+sp_sum_channels_2730:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2759
+	JB     sp_sum_fewer_2731
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2760:
+sp_sum_row_2732:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2763
+	JAE  sp_sum_rows_done_2735
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2761:
+sp_sum_vector_2733:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2762
+	JE          sp_sum_last_2734
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -41775,9 +40699,9 @@ sp_sum_vector_2761:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2761
+	JMP         sp_sum_vector_2733
 
-sp_sum_last_2762:
+sp_sum_last_2734:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -41785,9 +40709,9 @@ sp_sum_last_2762:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2760
+	JMP         sp_sum_row_2732
 
-sp_sum_rows_done_2763:
+sp_sum_rows_done_2735:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -41798,9 +40722,9 @@ sp_sum_rows_done_2763:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2758
+	JMP          sp_sum_channels_2730
 
-sp_sum_fewer_2759:
+sp_sum_fewer_2731:
 	VZEROUPPER
 	RET
 
@@ -41814,19 +40738,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2766:
+sums_vector_2738:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2767
+	JGT        sums_scalar_2739
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2766
+	JMP        sums_vector_2738
 
-sums_scalar_2767:
+sums_scalar_2739:
 	CMPQ      BX, DX
-	JE        add_done_2765
+	JE        add_done_2737
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -41834,9 +40758,9 @@ sums_scalar_2767:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2767
+	JMP       sums_scalar_2739
 
-add_done_2765:
+add_done_2737:
 	VZEROUPPER
 	RET
 
@@ -41850,24 +40774,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2769:
+sums_vector_2741:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2770
+	JGT     sums_scalar_2742
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2769
+	JMP     sums_vector_2741
 
-sums_scalar_2770:
+sums_scalar_2742:
 	CMPQ   BX, DX
-	JE     add_done_2768
+	JE     add_done_2740
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2770
+	JMP    sums_scalar_2742
 
-add_done_2768:
+add_done_2740:
 	VZEROUPPER
 	RET
