@@ -65,7 +65,9 @@ func (a avx512) step(k *kernel, j GPVirtual, slot int, t tail) {
 	}
 	if k.v.Dx {
 		var alpha Op = k.alpha
-		if slopes, ok := k.slopes(j, slot); ok {
+		if k.slopeRegs != nil {
+			alpha = k.slopeRegs[slot]
+		} else if slopes, ok := k.slopes(j, slot); ok {
 			// Masked lanes of a memory operand are not read, so the
 			// remainder needs no separate masked load.
 			alpha = slopes

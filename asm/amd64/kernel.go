@@ -76,6 +76,9 @@ type kernel struct {
 	// one, in an AVX2 kernel with a broadcast slope and no sums, is 1.0
 	// in every lane, and flip the slope's bits xor one's (see flipsSlope).
 	one, flip VecVirtual
+	// slopeRegs, while heldSlopeRows holds a row's slopes in registers,
+	// are the slopes of each vector slot of the row.
+	slopeRegs []VecVirtual
 
 	// The Ring layout's slopes and sums live in the frame, at position r,
 	// which wraps at the ring's length (a multiple of the period, at least
@@ -498,6 +501,8 @@ func (k *kernel) patterned() {
 		// Before the stream test, as the shared kernels' short spans:
 		// rows this short (under spec.MinStreamSpan) never stream.
 		k.shortRows(period, rowBytes, end)
+	} else if k.holdsSlopes() {
+		k.heldSlopeRows(period, rowBytes, end)
 	}
 	defer Label(end)
 	k.streamOrNot(rowBytes, func() {
@@ -516,6 +521,13 @@ func (k *kernel) patterned() {
 		JG(LabelRef(loop))
 		Label(done)
 	})
+}
+
+// holdsSlopes reports whether the pattern kernel holds short rows' slopes
+// in registers (heldSlopeRows): AVX-512's, without slope gradients.
+func (k *kernel) holdsSlopes() bool {
+	_, ok := k.isa.(avx512)
+	return ok && k.v.Dx && !k.v.Dalpha
 }
 
 // shortRows does whole rows of one to two vectors (FC layers of 8 to 16

@@ -91,7 +91,9 @@ func genCases(k spec.Kernel, isa string, vecBytes int, long bool) []kcase {
 				streamAll(cases)
 			}
 		case spec.Pattern:
-			plens := []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 130}
+			// To 257: AVX-512 holds the slopes of rows of up to 16 vectors
+			// in registers, 256 float32.
+			plens := []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 130, 255, 256, 257}
 			for i := 0; i < 40; i++ {
 				p := plens[rng.IntN(len(plens))]
 				rows := rng.IntN(4)
