@@ -21145,20 +21145,947 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   pattern_len+56(FP), SI
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
+	CMPQ   SI, $0x00000100
+	JA     held_rows_done_1429
+	CMPQ   DX, SI
+	JB     held_rows_done_1429
+	CMPQ   AX, CX
+	JE     held_rows_done_1429
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1429
-	CMPQ   DI, $0x00000800
-	JB     cached_1429
-	CMPQ   AX, CX
-	JE     cached_1429
-	CMPQ   AX, CX
-	JE     cached_1429
-	CMPQ   DX, $0x00
-	JE     rows_done_1432
+	JAE    held_rows_done_1429
+	MOVQ   SI, R8
+	DECQ   R8
+	SHRQ   $0x04, R8
+	MOVQ   R8, R9
+	SHLQ   $0x04, R9
+	NEGQ   R9
+	ADDQ   SI, R9
+	MOVQ   $-1, R10
+	BZHIQ  R9, R10, R9
+	KMOVW  R9, K1
+	XORQ   R9, R9
+	CMPQ   R8, $0x00
+	JE     held_rows_0_1430
+	CMPQ   R8, $0x01
+	JE     held_rows_1_1431
+	CMPQ   R8, $0x02
+	JE     held_rows_2_1432
+	CMPQ   R8, $0x03
+	JE     held_rows_3_1433
+	CMPQ   R8, $0x04
+	JE     held_rows_4_1434
+	CMPQ   R8, $0x05
+	JE     held_rows_5_1435
+	CMPQ   R8, $0x06
+	JE     held_rows_6_1436
+	CMPQ   R8, $0x07
+	JE     held_rows_7_1437
+	CMPQ   R8, $0x08
+	JE     held_rows_8_1438
+	CMPQ   R8, $0x09
+	JE     held_rows_9_1439
+	CMPQ   R8, $0x0a
+	JE     held_rows_10_1440
+	CMPQ   R8, $0x0b
+	JE     held_rows_11_1441
+	CMPQ   R8, $0x0c
+	JE     held_rows_12_1442
+	CMPQ   R8, $0x0d
+	JE     held_rows_13_1443
+	CMPQ   R8, $0x0e
+	JE     held_rows_14_1444
+	CMPQ   R8, $0x0f
+	JE     held_rows_15_1445
+	JMP    held_rows_done_1429
 
-row_1431:
+held_rows_0_1430:
+	VMOVUPS.Z (BX)(R9*4), K1, Z1
+
+held_row_0_1446:
+	VMOVUPS.Z (CX)(R9*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_0_1446
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_1_1431:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS.Z 64(BX)(R9*4), K1, Z2
+
+held_row_1_1447:
+	VMOVUPS   (CX)(R9*4), Z3
+	VCMPPS    $0x1a, Z0, Z3, K2
+	VMULPS    Z1, Z3, K2, Z3
+	VMOVUPS   Z3, (AX)(R9*4)
+	VMOVUPS.Z 64(CX)(R9*4), K1, Z3
+	VCMPPS    $0x1a, Z0, Z3, K1, K2
+	VMULPS    Z2, Z3, K2, Z3
+	VMOVUPS   Z3, K1, 64(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_1_1447
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_2_1432:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS.Z 128(BX)(R9*4), K1, Z3
+
+held_row_2_1448:
+	VMOVUPS   (CX)(R9*4), Z4
+	VCMPPS    $0x1a, Z0, Z4, K2
+	VMULPS    Z1, Z4, K2, Z4
+	VMOVUPS   Z4, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z4
+	VCMPPS    $0x1a, Z0, Z4, K2
+	VMULPS    Z2, Z4, K2, Z4
+	VMOVUPS   Z4, 64(AX)(R9*4)
+	VMOVUPS.Z 128(CX)(R9*4), K1, Z4
+	VCMPPS    $0x1a, Z0, Z4, K1, K2
+	VMULPS    Z3, Z4, K2, Z4
+	VMOVUPS   Z4, K1, 128(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_2_1448
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_3_1433:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS.Z 192(BX)(R9*4), K1, Z4
+
+held_row_3_1449:
+	VMOVUPS   (CX)(R9*4), Z5
+	VCMPPS    $0x1a, Z0, Z5, K2
+	VMULPS    Z1, Z5, K2, Z5
+	VMOVUPS   Z5, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z5
+	VCMPPS    $0x1a, Z0, Z5, K2
+	VMULPS    Z2, Z5, K2, Z5
+	VMOVUPS   Z5, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z5
+	VCMPPS    $0x1a, Z0, Z5, K2
+	VMULPS    Z3, Z5, K2, Z5
+	VMOVUPS   Z5, 128(AX)(R9*4)
+	VMOVUPS.Z 192(CX)(R9*4), K1, Z5
+	VCMPPS    $0x1a, Z0, Z5, K1, K2
+	VMULPS    Z4, Z5, K2, Z5
+	VMOVUPS   Z5, K1, 192(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_3_1449
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_4_1434:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS   192(BX)(R9*4), Z4
+	VMOVUPS.Z 256(BX)(R9*4), K1, Z5
+
+held_row_4_1450:
+	VMOVUPS   (CX)(R9*4), Z6
+	VCMPPS    $0x1a, Z0, Z6, K2
+	VMULPS    Z1, Z6, K2, Z6
+	VMOVUPS   Z6, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z6
+	VCMPPS    $0x1a, Z0, Z6, K2
+	VMULPS    Z2, Z6, K2, Z6
+	VMOVUPS   Z6, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z6
+	VCMPPS    $0x1a, Z0, Z6, K2
+	VMULPS    Z3, Z6, K2, Z6
+	VMOVUPS   Z6, 128(AX)(R9*4)
+	VMOVUPS   192(CX)(R9*4), Z6
+	VCMPPS    $0x1a, Z0, Z6, K2
+	VMULPS    Z4, Z6, K2, Z6
+	VMOVUPS   Z6, 192(AX)(R9*4)
+	VMOVUPS.Z 256(CX)(R9*4), K1, Z6
+	VCMPPS    $0x1a, Z0, Z6, K1, K2
+	VMULPS    Z5, Z6, K2, Z6
+	VMOVUPS   Z6, K1, 256(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_4_1450
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_5_1435:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS   192(BX)(R9*4), Z4
+	VMOVUPS   256(BX)(R9*4), Z5
+	VMOVUPS.Z 320(BX)(R9*4), K1, Z6
+
+held_row_5_1451:
+	VMOVUPS   (CX)(R9*4), Z7
+	VCMPPS    $0x1a, Z0, Z7, K2
+	VMULPS    Z1, Z7, K2, Z7
+	VMOVUPS   Z7, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z7
+	VCMPPS    $0x1a, Z0, Z7, K2
+	VMULPS    Z2, Z7, K2, Z7
+	VMOVUPS   Z7, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z7
+	VCMPPS    $0x1a, Z0, Z7, K2
+	VMULPS    Z3, Z7, K2, Z7
+	VMOVUPS   Z7, 128(AX)(R9*4)
+	VMOVUPS   192(CX)(R9*4), Z7
+	VCMPPS    $0x1a, Z0, Z7, K2
+	VMULPS    Z4, Z7, K2, Z7
+	VMOVUPS   Z7, 192(AX)(R9*4)
+	VMOVUPS   256(CX)(R9*4), Z7
+	VCMPPS    $0x1a, Z0, Z7, K2
+	VMULPS    Z5, Z7, K2, Z7
+	VMOVUPS   Z7, 256(AX)(R9*4)
+	VMOVUPS.Z 320(CX)(R9*4), K1, Z7
+	VCMPPS    $0x1a, Z0, Z7, K1, K2
+	VMULPS    Z6, Z7, K2, Z7
+	VMOVUPS   Z7, K1, 320(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_5_1451
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_6_1436:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS   192(BX)(R9*4), Z4
+	VMOVUPS   256(BX)(R9*4), Z5
+	VMOVUPS   320(BX)(R9*4), Z6
+	VMOVUPS.Z 384(BX)(R9*4), K1, Z7
+
+held_row_6_1452:
+	VMOVUPS   (CX)(R9*4), Z8
+	VCMPPS    $0x1a, Z0, Z8, K2
+	VMULPS    Z1, Z8, K2, Z8
+	VMOVUPS   Z8, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z8
+	VCMPPS    $0x1a, Z0, Z8, K2
+	VMULPS    Z2, Z8, K2, Z8
+	VMOVUPS   Z8, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z8
+	VCMPPS    $0x1a, Z0, Z8, K2
+	VMULPS    Z3, Z8, K2, Z8
+	VMOVUPS   Z8, 128(AX)(R9*4)
+	VMOVUPS   192(CX)(R9*4), Z8
+	VCMPPS    $0x1a, Z0, Z8, K2
+	VMULPS    Z4, Z8, K2, Z8
+	VMOVUPS   Z8, 192(AX)(R9*4)
+	VMOVUPS   256(CX)(R9*4), Z8
+	VCMPPS    $0x1a, Z0, Z8, K2
+	VMULPS    Z5, Z8, K2, Z8
+	VMOVUPS   Z8, 256(AX)(R9*4)
+	VMOVUPS   320(CX)(R9*4), Z8
+	VCMPPS    $0x1a, Z0, Z8, K2
+	VMULPS    Z6, Z8, K2, Z8
+	VMOVUPS   Z8, 320(AX)(R9*4)
+	VMOVUPS.Z 384(CX)(R9*4), K1, Z8
+	VCMPPS    $0x1a, Z0, Z8, K1, K2
+	VMULPS    Z7, Z8, K2, Z8
+	VMOVUPS   Z8, K1, 384(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_6_1452
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_7_1437:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS   192(BX)(R9*4), Z4
+	VMOVUPS   256(BX)(R9*4), Z5
+	VMOVUPS   320(BX)(R9*4), Z6
+	VMOVUPS   384(BX)(R9*4), Z7
+	VMOVUPS.Z 448(BX)(R9*4), K1, Z8
+
+held_row_7_1453:
+	VMOVUPS   (CX)(R9*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMULPS    Z1, Z9, K2, Z9
+	VMOVUPS   Z9, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMULPS    Z2, Z9, K2, Z9
+	VMOVUPS   Z9, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMULPS    Z3, Z9, K2, Z9
+	VMOVUPS   Z9, 128(AX)(R9*4)
+	VMOVUPS   192(CX)(R9*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMULPS    Z4, Z9, K2, Z9
+	VMOVUPS   Z9, 192(AX)(R9*4)
+	VMOVUPS   256(CX)(R9*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMULPS    Z5, Z9, K2, Z9
+	VMOVUPS   Z9, 256(AX)(R9*4)
+	VMOVUPS   320(CX)(R9*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMULPS    Z6, Z9, K2, Z9
+	VMOVUPS   Z9, 320(AX)(R9*4)
+	VMOVUPS   384(CX)(R9*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMULPS    Z7, Z9, K2, Z9
+	VMOVUPS   Z9, 384(AX)(R9*4)
+	VMOVUPS.Z 448(CX)(R9*4), K1, Z9
+	VCMPPS    $0x1a, Z0, Z9, K1, K2
+	VMULPS    Z8, Z9, K2, Z9
+	VMOVUPS   Z9, K1, 448(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_7_1453
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_8_1438:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS   192(BX)(R9*4), Z4
+	VMOVUPS   256(BX)(R9*4), Z5
+	VMOVUPS   320(BX)(R9*4), Z6
+	VMOVUPS   384(BX)(R9*4), Z7
+	VMOVUPS   448(BX)(R9*4), Z8
+	VMOVUPS.Z 512(BX)(R9*4), K1, Z9
+
+held_row_8_1454:
+	VMOVUPS   (CX)(R9*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMULPS    Z1, Z10, K2, Z10
+	VMOVUPS   Z10, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMULPS    Z2, Z10, K2, Z10
+	VMOVUPS   Z10, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMULPS    Z3, Z10, K2, Z10
+	VMOVUPS   Z10, 128(AX)(R9*4)
+	VMOVUPS   192(CX)(R9*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMULPS    Z4, Z10, K2, Z10
+	VMOVUPS   Z10, 192(AX)(R9*4)
+	VMOVUPS   256(CX)(R9*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMULPS    Z5, Z10, K2, Z10
+	VMOVUPS   Z10, 256(AX)(R9*4)
+	VMOVUPS   320(CX)(R9*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMULPS    Z6, Z10, K2, Z10
+	VMOVUPS   Z10, 320(AX)(R9*4)
+	VMOVUPS   384(CX)(R9*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMULPS    Z7, Z10, K2, Z10
+	VMOVUPS   Z10, 384(AX)(R9*4)
+	VMOVUPS   448(CX)(R9*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMULPS    Z8, Z10, K2, Z10
+	VMOVUPS   Z10, 448(AX)(R9*4)
+	VMOVUPS.Z 512(CX)(R9*4), K1, Z10
+	VCMPPS    $0x1a, Z0, Z10, K1, K2
+	VMULPS    Z9, Z10, K2, Z10
+	VMOVUPS   Z10, K1, 512(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_8_1454
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_9_1439:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS   192(BX)(R9*4), Z4
+	VMOVUPS   256(BX)(R9*4), Z5
+	VMOVUPS   320(BX)(R9*4), Z6
+	VMOVUPS   384(BX)(R9*4), Z7
+	VMOVUPS   448(BX)(R9*4), Z8
+	VMOVUPS   512(BX)(R9*4), Z9
+	VMOVUPS.Z 576(BX)(R9*4), K1, Z10
+
+held_row_9_1455:
+	VMOVUPS   (CX)(R9*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMULPS    Z1, Z11, K2, Z11
+	VMOVUPS   Z11, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMULPS    Z2, Z11, K2, Z11
+	VMOVUPS   Z11, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMULPS    Z3, Z11, K2, Z11
+	VMOVUPS   Z11, 128(AX)(R9*4)
+	VMOVUPS   192(CX)(R9*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMULPS    Z4, Z11, K2, Z11
+	VMOVUPS   Z11, 192(AX)(R9*4)
+	VMOVUPS   256(CX)(R9*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMULPS    Z5, Z11, K2, Z11
+	VMOVUPS   Z11, 256(AX)(R9*4)
+	VMOVUPS   320(CX)(R9*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMULPS    Z6, Z11, K2, Z11
+	VMOVUPS   Z11, 320(AX)(R9*4)
+	VMOVUPS   384(CX)(R9*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMULPS    Z7, Z11, K2, Z11
+	VMOVUPS   Z11, 384(AX)(R9*4)
+	VMOVUPS   448(CX)(R9*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMULPS    Z8, Z11, K2, Z11
+	VMOVUPS   Z11, 448(AX)(R9*4)
+	VMOVUPS   512(CX)(R9*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMULPS    Z9, Z11, K2, Z11
+	VMOVUPS   Z11, 512(AX)(R9*4)
+	VMOVUPS.Z 576(CX)(R9*4), K1, Z11
+	VCMPPS    $0x1a, Z0, Z11, K1, K2
+	VMULPS    Z10, Z11, K2, Z11
+	VMOVUPS   Z11, K1, 576(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_9_1455
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_10_1440:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS   192(BX)(R9*4), Z4
+	VMOVUPS   256(BX)(R9*4), Z5
+	VMOVUPS   320(BX)(R9*4), Z6
+	VMOVUPS   384(BX)(R9*4), Z7
+	VMOVUPS   448(BX)(R9*4), Z8
+	VMOVUPS   512(BX)(R9*4), Z9
+	VMOVUPS   576(BX)(R9*4), Z10
+	VMOVUPS.Z 640(BX)(R9*4), K1, Z11
+
+held_row_10_1456:
+	VMOVUPS   (CX)(R9*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMULPS    Z1, Z12, K2, Z12
+	VMOVUPS   Z12, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMULPS    Z2, Z12, K2, Z12
+	VMOVUPS   Z12, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMULPS    Z3, Z12, K2, Z12
+	VMOVUPS   Z12, 128(AX)(R9*4)
+	VMOVUPS   192(CX)(R9*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMULPS    Z4, Z12, K2, Z12
+	VMOVUPS   Z12, 192(AX)(R9*4)
+	VMOVUPS   256(CX)(R9*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMULPS    Z5, Z12, K2, Z12
+	VMOVUPS   Z12, 256(AX)(R9*4)
+	VMOVUPS   320(CX)(R9*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMULPS    Z6, Z12, K2, Z12
+	VMOVUPS   Z12, 320(AX)(R9*4)
+	VMOVUPS   384(CX)(R9*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMULPS    Z7, Z12, K2, Z12
+	VMOVUPS   Z12, 384(AX)(R9*4)
+	VMOVUPS   448(CX)(R9*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMULPS    Z8, Z12, K2, Z12
+	VMOVUPS   Z12, 448(AX)(R9*4)
+	VMOVUPS   512(CX)(R9*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMULPS    Z9, Z12, K2, Z12
+	VMOVUPS   Z12, 512(AX)(R9*4)
+	VMOVUPS   576(CX)(R9*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMULPS    Z10, Z12, K2, Z12
+	VMOVUPS   Z12, 576(AX)(R9*4)
+	VMOVUPS.Z 640(CX)(R9*4), K1, Z12
+	VCMPPS    $0x1a, Z0, Z12, K1, K2
+	VMULPS    Z11, Z12, K2, Z12
+	VMOVUPS   Z12, K1, 640(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_10_1456
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_11_1441:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS   192(BX)(R9*4), Z4
+	VMOVUPS   256(BX)(R9*4), Z5
+	VMOVUPS   320(BX)(R9*4), Z6
+	VMOVUPS   384(BX)(R9*4), Z7
+	VMOVUPS   448(BX)(R9*4), Z8
+	VMOVUPS   512(BX)(R9*4), Z9
+	VMOVUPS   576(BX)(R9*4), Z10
+	VMOVUPS   640(BX)(R9*4), Z11
+	VMOVUPS.Z 704(BX)(R9*4), K1, Z12
+
+held_row_11_1457:
+	VMOVUPS   (CX)(R9*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMULPS    Z1, Z13, K2, Z13
+	VMOVUPS   Z13, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMULPS    Z2, Z13, K2, Z13
+	VMOVUPS   Z13, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMULPS    Z3, Z13, K2, Z13
+	VMOVUPS   Z13, 128(AX)(R9*4)
+	VMOVUPS   192(CX)(R9*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMULPS    Z4, Z13, K2, Z13
+	VMOVUPS   Z13, 192(AX)(R9*4)
+	VMOVUPS   256(CX)(R9*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMULPS    Z5, Z13, K2, Z13
+	VMOVUPS   Z13, 256(AX)(R9*4)
+	VMOVUPS   320(CX)(R9*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMULPS    Z6, Z13, K2, Z13
+	VMOVUPS   Z13, 320(AX)(R9*4)
+	VMOVUPS   384(CX)(R9*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMULPS    Z7, Z13, K2, Z13
+	VMOVUPS   Z13, 384(AX)(R9*4)
+	VMOVUPS   448(CX)(R9*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMULPS    Z8, Z13, K2, Z13
+	VMOVUPS   Z13, 448(AX)(R9*4)
+	VMOVUPS   512(CX)(R9*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMULPS    Z9, Z13, K2, Z13
+	VMOVUPS   Z13, 512(AX)(R9*4)
+	VMOVUPS   576(CX)(R9*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMULPS    Z10, Z13, K2, Z13
+	VMOVUPS   Z13, 576(AX)(R9*4)
+	VMOVUPS   640(CX)(R9*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMULPS    Z11, Z13, K2, Z13
+	VMOVUPS   Z13, 640(AX)(R9*4)
+	VMOVUPS.Z 704(CX)(R9*4), K1, Z13
+	VCMPPS    $0x1a, Z0, Z13, K1, K2
+	VMULPS    Z12, Z13, K2, Z13
+	VMOVUPS   Z13, K1, 704(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_11_1457
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_12_1442:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS   192(BX)(R9*4), Z4
+	VMOVUPS   256(BX)(R9*4), Z5
+	VMOVUPS   320(BX)(R9*4), Z6
+	VMOVUPS   384(BX)(R9*4), Z7
+	VMOVUPS   448(BX)(R9*4), Z8
+	VMOVUPS   512(BX)(R9*4), Z9
+	VMOVUPS   576(BX)(R9*4), Z10
+	VMOVUPS   640(BX)(R9*4), Z11
+	VMOVUPS   704(BX)(R9*4), Z12
+	VMOVUPS.Z 768(BX)(R9*4), K1, Z13
+
+held_row_12_1458:
+	VMOVUPS   (CX)(R9*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMULPS    Z1, Z14, K2, Z14
+	VMOVUPS   Z14, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMULPS    Z2, Z14, K2, Z14
+	VMOVUPS   Z14, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMULPS    Z3, Z14, K2, Z14
+	VMOVUPS   Z14, 128(AX)(R9*4)
+	VMOVUPS   192(CX)(R9*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMULPS    Z4, Z14, K2, Z14
+	VMOVUPS   Z14, 192(AX)(R9*4)
+	VMOVUPS   256(CX)(R9*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMULPS    Z5, Z14, K2, Z14
+	VMOVUPS   Z14, 256(AX)(R9*4)
+	VMOVUPS   320(CX)(R9*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMULPS    Z6, Z14, K2, Z14
+	VMOVUPS   Z14, 320(AX)(R9*4)
+	VMOVUPS   384(CX)(R9*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMULPS    Z7, Z14, K2, Z14
+	VMOVUPS   Z14, 384(AX)(R9*4)
+	VMOVUPS   448(CX)(R9*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMULPS    Z8, Z14, K2, Z14
+	VMOVUPS   Z14, 448(AX)(R9*4)
+	VMOVUPS   512(CX)(R9*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMULPS    Z9, Z14, K2, Z14
+	VMOVUPS   Z14, 512(AX)(R9*4)
+	VMOVUPS   576(CX)(R9*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMULPS    Z10, Z14, K2, Z14
+	VMOVUPS   Z14, 576(AX)(R9*4)
+	VMOVUPS   640(CX)(R9*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMULPS    Z11, Z14, K2, Z14
+	VMOVUPS   Z14, 640(AX)(R9*4)
+	VMOVUPS   704(CX)(R9*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMULPS    Z12, Z14, K2, Z14
+	VMOVUPS   Z14, 704(AX)(R9*4)
+	VMOVUPS.Z 768(CX)(R9*4), K1, Z14
+	VCMPPS    $0x1a, Z0, Z14, K1, K2
+	VMULPS    Z13, Z14, K2, Z14
+	VMOVUPS   Z14, K1, 768(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_12_1458
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_13_1443:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS   192(BX)(R9*4), Z4
+	VMOVUPS   256(BX)(R9*4), Z5
+	VMOVUPS   320(BX)(R9*4), Z6
+	VMOVUPS   384(BX)(R9*4), Z7
+	VMOVUPS   448(BX)(R9*4), Z8
+	VMOVUPS   512(BX)(R9*4), Z9
+	VMOVUPS   576(BX)(R9*4), Z10
+	VMOVUPS   640(BX)(R9*4), Z11
+	VMOVUPS   704(BX)(R9*4), Z12
+	VMOVUPS   768(BX)(R9*4), Z13
+	VMOVUPS.Z 832(BX)(R9*4), K1, Z14
+
+held_row_13_1459:
+	VMOVUPS   (CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z1, Z15, K2, Z15
+	VMOVUPS   Z15, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z2, Z15, K2, Z15
+	VMOVUPS   Z15, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z3, Z15, K2, Z15
+	VMOVUPS   Z15, 128(AX)(R9*4)
+	VMOVUPS   192(CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z4, Z15, K2, Z15
+	VMOVUPS   Z15, 192(AX)(R9*4)
+	VMOVUPS   256(CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z5, Z15, K2, Z15
+	VMOVUPS   Z15, 256(AX)(R9*4)
+	VMOVUPS   320(CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z6, Z15, K2, Z15
+	VMOVUPS   Z15, 320(AX)(R9*4)
+	VMOVUPS   384(CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z7, Z15, K2, Z15
+	VMOVUPS   Z15, 384(AX)(R9*4)
+	VMOVUPS   448(CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z8, Z15, K2, Z15
+	VMOVUPS   Z15, 448(AX)(R9*4)
+	VMOVUPS   512(CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z9, Z15, K2, Z15
+	VMOVUPS   Z15, 512(AX)(R9*4)
+	VMOVUPS   576(CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z10, Z15, K2, Z15
+	VMOVUPS   Z15, 576(AX)(R9*4)
+	VMOVUPS   640(CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z11, Z15, K2, Z15
+	VMOVUPS   Z15, 640(AX)(R9*4)
+	VMOVUPS   704(CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z12, Z15, K2, Z15
+	VMOVUPS   Z15, 704(AX)(R9*4)
+	VMOVUPS   768(CX)(R9*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMULPS    Z13, Z15, K2, Z15
+	VMOVUPS   Z15, 768(AX)(R9*4)
+	VMOVUPS.Z 832(CX)(R9*4), K1, Z15
+	VCMPPS    $0x1a, Z0, Z15, K1, K2
+	VMULPS    Z14, Z15, K2, Z15
+	VMOVUPS   Z15, K1, 832(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_13_1459
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_14_1444:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS   192(BX)(R9*4), Z4
+	VMOVUPS   256(BX)(R9*4), Z5
+	VMOVUPS   320(BX)(R9*4), Z6
+	VMOVUPS   384(BX)(R9*4), Z7
+	VMOVUPS   448(BX)(R9*4), Z8
+	VMOVUPS   512(BX)(R9*4), Z9
+	VMOVUPS   576(BX)(R9*4), Z10
+	VMOVUPS   640(BX)(R9*4), Z11
+	VMOVUPS   704(BX)(R9*4), Z12
+	VMOVUPS   768(BX)(R9*4), Z13
+	VMOVUPS   832(BX)(R9*4), Z14
+	VMOVUPS.Z 896(BX)(R9*4), K1, Z15
+
+held_row_14_1460:
+	VMOVUPS   (CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z1, Z16, K2, Z16
+	VMOVUPS   Z16, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z2, Z16, K2, Z16
+	VMOVUPS   Z16, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z3, Z16, K2, Z16
+	VMOVUPS   Z16, 128(AX)(R9*4)
+	VMOVUPS   192(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z4, Z16, K2, Z16
+	VMOVUPS   Z16, 192(AX)(R9*4)
+	VMOVUPS   256(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z5, Z16, K2, Z16
+	VMOVUPS   Z16, 256(AX)(R9*4)
+	VMOVUPS   320(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z6, Z16, K2, Z16
+	VMOVUPS   Z16, 320(AX)(R9*4)
+	VMOVUPS   384(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z7, Z16, K2, Z16
+	VMOVUPS   Z16, 384(AX)(R9*4)
+	VMOVUPS   448(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z8, Z16, K2, Z16
+	VMOVUPS   Z16, 448(AX)(R9*4)
+	VMOVUPS   512(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z9, Z16, K2, Z16
+	VMOVUPS   Z16, 512(AX)(R9*4)
+	VMOVUPS   576(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z10, Z16, K2, Z16
+	VMOVUPS   Z16, 576(AX)(R9*4)
+	VMOVUPS   640(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z11, Z16, K2, Z16
+	VMOVUPS   Z16, 640(AX)(R9*4)
+	VMOVUPS   704(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z12, Z16, K2, Z16
+	VMOVUPS   Z16, 704(AX)(R9*4)
+	VMOVUPS   768(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z13, Z16, K2, Z16
+	VMOVUPS   Z16, 768(AX)(R9*4)
+	VMOVUPS   832(CX)(R9*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMULPS    Z14, Z16, K2, Z16
+	VMOVUPS   Z16, 832(AX)(R9*4)
+	VMOVUPS.Z 896(CX)(R9*4), K1, Z16
+	VCMPPS    $0x1a, Z0, Z16, K1, K2
+	VMULPS    Z15, Z16, K2, Z16
+	VMOVUPS   Z16, K1, 896(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_14_1460
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+	JMP       held_rows_done_1429
+
+held_rows_15_1445:
+	VMOVUPS   (BX)(R9*4), Z1
+	VMOVUPS   64(BX)(R9*4), Z2
+	VMOVUPS   128(BX)(R9*4), Z3
+	VMOVUPS   192(BX)(R9*4), Z4
+	VMOVUPS   256(BX)(R9*4), Z5
+	VMOVUPS   320(BX)(R9*4), Z6
+	VMOVUPS   384(BX)(R9*4), Z7
+	VMOVUPS   448(BX)(R9*4), Z8
+	VMOVUPS   512(BX)(R9*4), Z9
+	VMOVUPS   576(BX)(R9*4), Z10
+	VMOVUPS   640(BX)(R9*4), Z11
+	VMOVUPS   704(BX)(R9*4), Z12
+	VMOVUPS   768(BX)(R9*4), Z13
+	VMOVUPS   832(BX)(R9*4), Z14
+	VMOVUPS   896(BX)(R9*4), Z15
+	VMOVUPS.Z 960(BX)(R9*4), K1, Z16
+
+held_row_15_1461:
+	VMOVUPS   (CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z1, Z17, K2, Z17
+	VMOVUPS   Z17, (AX)(R9*4)
+	VMOVUPS   64(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z2, Z17, K2, Z17
+	VMOVUPS   Z17, 64(AX)(R9*4)
+	VMOVUPS   128(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z3, Z17, K2, Z17
+	VMOVUPS   Z17, 128(AX)(R9*4)
+	VMOVUPS   192(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z4, Z17, K2, Z17
+	VMOVUPS   Z17, 192(AX)(R9*4)
+	VMOVUPS   256(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z5, Z17, K2, Z17
+	VMOVUPS   Z17, 256(AX)(R9*4)
+	VMOVUPS   320(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z6, Z17, K2, Z17
+	VMOVUPS   Z17, 320(AX)(R9*4)
+	VMOVUPS   384(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z7, Z17, K2, Z17
+	VMOVUPS   Z17, 384(AX)(R9*4)
+	VMOVUPS   448(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z8, Z17, K2, Z17
+	VMOVUPS   Z17, 448(AX)(R9*4)
+	VMOVUPS   512(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z9, Z17, K2, Z17
+	VMOVUPS   Z17, 512(AX)(R9*4)
+	VMOVUPS   576(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z10, Z17, K2, Z17
+	VMOVUPS   Z17, 576(AX)(R9*4)
+	VMOVUPS   640(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z11, Z17, K2, Z17
+	VMOVUPS   Z17, 640(AX)(R9*4)
+	VMOVUPS   704(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z12, Z17, K2, Z17
+	VMOVUPS   Z17, 704(AX)(R9*4)
+	VMOVUPS   768(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z13, Z17, K2, Z17
+	VMOVUPS   Z17, 768(AX)(R9*4)
+	VMOVUPS   832(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z14, Z17, K2, Z17
+	VMOVUPS   Z17, 832(AX)(R9*4)
+	VMOVUPS   896(CX)(R9*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMULPS    Z15, Z17, K2, Z17
+	VMOVUPS   Z17, 896(AX)(R9*4)
+	VMOVUPS.Z 960(CX)(R9*4), K1, Z17
+	VCMPPS    $0x1a, Z0, Z17, K1, K2
+	VMULPS    Z16, Z17, K2, Z17
+	VMOVUPS   Z17, K1, 960(AX)(R9*4)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_15_1461
+	TESTQ     DX, DX
+	JE        pattern_done_1428
+
+held_rows_done_1429:
+	MOVQ DX, R8
+	SHLQ $0x02, R8
+	CMPQ R8, ·streamThreshold+0(SB)
+	JB   cached_1462
+	CMPQ DI, $0x00000800
+	JB   cached_1462
+	CMPQ AX, CX
+	JE   cached_1462
+	CMPQ AX, CX
+	JE   cached_1462
+	CMPQ DX, $0x00
+	JE   rows_done_1465
+
+row_1464:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -21170,7 +22097,7 @@ row_1431:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1433
+	JE        aligned_1466
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -21181,13 +22108,13 @@ row_1431:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1433:
+aligned_1466:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1435
+	JGT  single_1468
 
-unrolled_1434:
+unrolled_1467:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -21206,27 +22133,27 @@ unrolled_1434:
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1434
+	JLE      unrolled_1467
 
-single_1435:
+single_1468:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1437
+	JGT  remainder_1470
 
-single_loop_1436:
+single_loop_1469:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1436
+	JLE      single_loop_1469
 
-remainder_1437:
+remainder_1470:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1438
+	JE        span_done_1471
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -21235,31 +22162,31 @@ remainder_1437:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1438:
+span_done_1471:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1431
+	JG   row_1464
 
-rows_done_1432:
+rows_done_1465:
 	SFENCE
-	JMP stored_1430
+	JMP stored_1463
 
-cached_1429:
+cached_1462:
 	CMPQ DX, $0x00
-	JE   rows_done_1440
+	JE   rows_done_1473
 
-row_1439:
+row_1472:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000080
-	JB        unaligned_1441
+	JB        unaligned_1474
 	CMPQ      AX, CX
-	JE        unaligned_1441
+	JE        unaligned_1474
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -21267,7 +22194,7 @@ row_1439:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1442
+	JE        aligned_1475
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -21278,14 +22205,14 @@ row_1439:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1442:
-unaligned_1441:
+aligned_1475:
+unaligned_1474:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1444
+	JGT  single_1477
 
-unrolled_1443:
+unrolled_1476:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -21304,27 +22231,27 @@ unrolled_1443:
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1443
+	JLE     unrolled_1476
 
-single_1444:
+single_1477:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1446
+	JGT  remainder_1479
 
-single_loop_1445:
+single_loop_1478:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1445
+	JLE     single_loop_1478
 
-remainder_1446:
+remainder_1479:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1447
+	JE        span_done_1480
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -21333,16 +22260,17 @@ remainder_1446:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1447:
+span_done_1480:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1439
+	JG   row_1472
 
-rows_done_1440:
-stored_1430:
+rows_done_1473:
+stored_1463:
+pattern_done_1428:
 	VZEROUPPER
 	RET
 
@@ -21361,36 +22289,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1448
+	JA     ring_segmented_1481
 	MOVQ   R8, R9
 
-ring_len_1449:
+ring_len_1482:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1450
+	JAE  ring_len_done_1483
 	ADDQ R8, R9
-	JMP  ring_len_1449
+	JMP  ring_len_1482
 
-ring_len_done_1450:
+ring_len_done_1483:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1451:
+ring_step_1484:
 	CMPQ R10, R9
-	JB   ring_step_done_1452
+	JB   ring_step_done_1485
 	SUBQ R9, R10
-	JMP  ring_step_1451
+	JMP  ring_step_1484
 
-ring_step_done_1452:
+ring_step_done_1485:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1453:
+ring_step_1486:
 	CMPQ R10, R9
-	JB   ring_step_done_1454
+	JB   ring_step_done_1487
 	SUBQ R9, R10
-	JMP  ring_step_1453
+	JMP  ring_step_1486
 
-ring_step_done_1454:
+ring_step_done_1487:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -21400,76 +22328,76 @@ ring_step_done_1454:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1455
+	JB      ring_short_1488
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1456
+	JNE     ring_planes_1489
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1458:
+ring_copy_1491:
 	CMPQ    AX, R10
-	JAE     ring_built_1457
+	JAE     ring_built_1490
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1459
+	JB      ring_copy_tail_1492
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1458
+	JNE     ring_copy_1491
 	XORQ    R8, R8
-	JMP     ring_copy_1458
+	JMP     ring_copy_1491
 
-ring_copy_tail_1459:
+ring_copy_tail_1492:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1458
+	JMP     ring_copy_1491
 
-ring_planes_1456:
+ring_planes_1489:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1460
+	JA   ring_long_planes_1493
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1461:
+ring_fill_1494:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1462
+	JGT          ring_fill_last_1495
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1463
+	JNE          ring_wrap_1496
 	XORQ         R8, R8
 
-ring_wrap_1463:
-	JMP ring_fill_1461
+ring_wrap_1496:
+	JMP ring_fill_1494
 
-ring_fill_last_1462:
+ring_fill_last_1495:
 	CMPQ         R11, R10
-	JAE          ring_built_1457
+	JAE          ring_built_1490
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1464
+	JNE          ring_wrap_1497
 	XORQ         R8, R8
 
-ring_wrap_1464:
-	JMP ring_fill_last_1462
+ring_wrap_1497:
+	JMP ring_fill_last_1495
 
-ring_long_planes_1460:
-ring_channel_1465:
+ring_long_planes_1493:
+ring_channel_1498:
 	CMPQ         R11, R10
-	JAE          ring_built_1457
+	JAE          ring_built_1490
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -21477,57 +22405,57 @@ ring_channel_1465:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1466:
+ring_plane_1499:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1466
+	JB      ring_plane_1499
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1467
+	JNE     ring_wrap_1500
 	XORQ    R8, R8
 
-ring_wrap_1467:
-	JMP ring_channel_1465
+ring_wrap_1500:
+	JMP ring_channel_1498
 
-ring_short_1455:
+ring_short_1488:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1468:
+ring_element_1501:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1469
+	JB   ring_element_next_1502
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1469
+	JB   ring_element_next_1502
 	XORQ R11, R11
 
-ring_element_next_1469:
+ring_element_next_1502:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1468
+	JB      ring_element_1501
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1470
+	JE      ring_exact_1503
 	SUBQ    R8, AX
 
-ring_exact_1470:
+ring_exact_1503:
 	MOVQ AX, DX
 
-ring_repeat_1471:
+ring_repeat_1504:
 	CMPQ    DX, R10
-	JAE     ring_built_1457
+	JAE     ring_built_1490
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1471
+	JMP     ring_repeat_1504
 
-ring_built_1457:
+ring_built_1490:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -21536,9 +22464,9 @@ ring_built_1457:
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 	CMPQ DX, R8
-	JGT  single_1473
+	JGT  single_1506
 
-unrolled_1472:
+unrolled_1505:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21561,15 +22489,15 @@ unrolled_1472:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1472
+	JLE     unrolled_1505
 
-single_1473:
+single_1506:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  remainder_1475
+	JGT  remainder_1508
 
-single_loop_1474:
+single_loop_1507:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21580,11 +22508,11 @@ single_loop_1474:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1474
+	JLE     single_loop_1507
 
-remainder_1475:
+remainder_1508:
 	SUBQ      DX, SI
-	JE        span_done_1476
+	JE        span_done_1509
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -21593,10 +22521,10 @@ remainder_1475:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1476:
+span_done_1509:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1448:
+ring_segmented_1481:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -21606,11 +22534,11 @@ ring_segmented_1448:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1477
+	JE   ring_rows_1510
 
-ring_segment_1478:
+ring_segment_1511:
 	CMPQ    SI, $0x00
-	JE      ring_done_1479
+	JE      ring_done_1512
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -21627,33 +22555,33 @@ ring_segment_1478:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1480:
+ring_len_1513:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1481
+	JAE  ring_len_done_1514
 	ADDQ R9, R11
-	JMP  ring_len_1480
+	JMP  ring_len_1513
 
-ring_len_done_1481:
+ring_len_done_1514:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1482:
+ring_step_1515:
 	CMPQ R12, R11
-	JB   ring_step_done_1483
+	JB   ring_step_done_1516
 	SUBQ R11, R12
-	JMP  ring_step_1482
+	JMP  ring_step_1515
 
-ring_step_done_1483:
+ring_step_done_1516:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1484:
+ring_step_1517:
 	CMPQ R12, R11
-	JB   ring_step_done_1485
+	JB   ring_step_done_1518
 	SUBQ R11, R12
-	JMP  ring_step_1484
+	JMP  ring_step_1517
 
-ring_step_done_1485:
+ring_step_done_1518:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -21663,76 +22591,76 @@ ring_step_done_1485:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1486
+	JB      ring_short_1519
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1487
+	JNE     ring_planes_1520
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1489:
+ring_copy_1522:
 	CMPQ    R8, AX
-	JAE     ring_built_1488
+	JAE     ring_built_1521
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1490
+	JB      ring_copy_tail_1523
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1489
+	JNE     ring_copy_1522
 	XORQ    R9, R9
-	JMP     ring_copy_1489
+	JMP     ring_copy_1522
 
-ring_copy_tail_1490:
+ring_copy_tail_1523:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1489
+	JMP     ring_copy_1522
 
-ring_planes_1487:
+ring_planes_1520:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1491
+	JA   ring_long_planes_1524
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1492:
+ring_fill_1525:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1493
+	JGT          ring_fill_last_1526
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1494
+	JNE          ring_wrap_1527
 	XORQ         R9, R9
 
-ring_wrap_1494:
-	JMP ring_fill_1492
+ring_wrap_1527:
+	JMP ring_fill_1525
 
-ring_fill_last_1493:
+ring_fill_last_1526:
 	CMPQ         R11, AX
-	JAE          ring_built_1488
+	JAE          ring_built_1521
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1495
+	JNE          ring_wrap_1528
 	XORQ         R9, R9
 
-ring_wrap_1495:
-	JMP ring_fill_last_1493
+ring_wrap_1528:
+	JMP ring_fill_last_1526
 
-ring_long_planes_1491:
-ring_channel_1496:
+ring_long_planes_1524:
+ring_channel_1529:
 	CMPQ         R11, AX
-	JAE          ring_built_1488
+	JAE          ring_built_1521
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -21740,57 +22668,57 @@ ring_channel_1496:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1497:
+ring_plane_1530:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1497
+	JB      ring_plane_1530
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1498
+	JNE     ring_wrap_1531
 	XORQ    R9, R9
 
-ring_wrap_1498:
-	JMP ring_channel_1496
+ring_wrap_1531:
+	JMP ring_channel_1529
 
-ring_short_1486:
+ring_short_1519:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1499:
+ring_element_1532:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1500
+	JB   ring_element_next_1533
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1500
+	JB   ring_element_next_1533
 	XORQ R11, R11
 
-ring_element_next_1500:
+ring_element_next_1533:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1499
+	JB      ring_element_1532
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1501
+	JE      ring_exact_1534
 	SUBQ    R9, DX
 
-ring_exact_1501:
+ring_exact_1534:
 	MOVQ DX, R8
 
-ring_repeat_1502:
+ring_repeat_1535:
 	CMPQ    R8, AX
-	JAE     ring_built_1488
+	JAE     ring_built_1521
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1502
+	JMP     ring_repeat_1535
 
-ring_built_1488:
+ring_built_1521:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -21800,9 +22728,9 @@ ring_built_1488:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1504
+	JGT  single_1537
 
-unrolled_1503:
+unrolled_1536:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21825,15 +22753,15 @@ unrolled_1503:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1503
+	JLE     unrolled_1536
 
-single_1504:
+single_1537:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1506
+	JGT  remainder_1539
 
-single_loop_1505:
+single_loop_1538:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -21844,11 +22772,11 @@ single_loop_1505:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1505
+	JLE     single_loop_1538
 
-remainder_1506:
+remainder_1539:
 	SUBQ      R8, DX
-	JE        span_done_1507
+	JE        span_done_1540
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -21857,7 +22785,7 @@ remainder_1506:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1507:
+span_done_1540:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -21868,18 +22796,18 @@ span_done_1507:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1508
+	JNE  ring_next_1541
 	XORQ AX, AX
 
-ring_next_1508:
+ring_next_1541:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1478
+	JMP  ring_segment_1511
 
-ring_done_1479:
+ring_done_1512:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1477:
-ring_block_1509:
+ring_rows_1510:
+ring_block_1542:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -21895,33 +22823,33 @@ ring_block_1509:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1510:
+ring_len_1543:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1511
+	JAE  ring_len_done_1544
 	ADDQ BX, SI
-	JMP  ring_len_1510
+	JMP  ring_len_1543
 
-ring_len_done_1511:
+ring_len_done_1544:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1512:
+ring_step_1545:
 	CMPQ R8, SI
-	JB   ring_step_done_1513
+	JB   ring_step_done_1546
 	SUBQ SI, R8
-	JMP  ring_step_1512
+	JMP  ring_step_1545
 
-ring_step_done_1513:
+ring_step_done_1546:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1514:
+ring_step_1547:
 	CMPQ R8, SI
-	JB   ring_step_done_1515
+	JB   ring_step_done_1548
 	SUBQ SI, R8
-	JMP  ring_step_1514
+	JMP  ring_step_1547
 
-ring_step_done_1515:
+ring_step_done_1548:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -21932,76 +22860,76 @@ ring_step_done_1515:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1516
+	JB      ring_short_1549
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1517
+	JNE     ring_planes_1550
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1519:
+ring_copy_1552:
 	CMPQ    BX, R8
-	JAE     ring_built_1518
+	JAE     ring_built_1551
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1520
+	JB      ring_copy_tail_1553
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1519
+	JNE     ring_copy_1552
 	XORQ    R9, R9
-	JMP     ring_copy_1519
+	JMP     ring_copy_1552
 
-ring_copy_tail_1520:
+ring_copy_tail_1553:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1519
+	JMP     ring_copy_1552
 
-ring_planes_1517:
+ring_planes_1550:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1521
+	JA   ring_long_planes_1554
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1522:
+ring_fill_1555:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1523
+	JGT          ring_fill_last_1556
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1524
+	JNE          ring_wrap_1557
 	XORQ         BX, BX
 
-ring_wrap_1524:
-	JMP ring_fill_1522
+ring_wrap_1557:
+	JMP ring_fill_1555
 
-ring_fill_last_1523:
+ring_fill_last_1556:
 	CMPQ         R9, R8
-	JAE          ring_built_1518
+	JAE          ring_built_1551
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1525
+	JNE          ring_wrap_1558
 	XORQ         BX, BX
 
-ring_wrap_1525:
-	JMP ring_fill_last_1523
+ring_wrap_1558:
+	JMP ring_fill_last_1556
 
-ring_long_planes_1521:
-ring_channel_1526:
+ring_long_planes_1554:
+ring_channel_1559:
 	CMPQ         R9, R8
-	JAE          ring_built_1518
+	JAE          ring_built_1551
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -22009,57 +22937,57 @@ ring_channel_1526:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1527:
+ring_plane_1560:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1527
+	JB      ring_plane_1560
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1528
+	JNE     ring_wrap_1561
 	XORQ    BX, BX
 
-ring_wrap_1528:
-	JMP ring_channel_1526
+ring_wrap_1561:
+	JMP ring_channel_1559
 
-ring_short_1516:
+ring_short_1549:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1529:
+ring_element_1562:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1530
+	JB   ring_element_next_1563
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1530
+	JB   ring_element_next_1563
 	XORQ R9, R9
 
-ring_element_next_1530:
+ring_element_next_1563:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1529
+	JB      ring_element_1562
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1531
+	JE      ring_exact_1564
 	SUBQ    BX, DX
 
-ring_exact_1531:
+ring_exact_1564:
 	MOVQ DX, BX
 
-ring_repeat_1532:
+ring_repeat_1565:
 	CMPQ    BX, R8
-	JAE     ring_built_1518
+	JAE     ring_built_1551
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1532
+	JMP     ring_repeat_1565
 
-ring_built_1518:
+ring_built_1551:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -22068,9 +22996,9 @@ ring_built_1518:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1533:
+ring_row_1566:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1534
+	JE   ring_rows_done_1567
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -22080,9 +23008,9 @@ ring_row_1533:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1536
+	JGT  single_1569
 
-unrolled_1535:
+unrolled_1568:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22105,15 +23033,15 @@ unrolled_1535:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1535
+	JLE     unrolled_1568
 
-single_1536:
+single_1569:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1538
+	JGT  remainder_1571
 
-single_loop_1537:
+single_loop_1570:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22124,11 +23052,11 @@ single_loop_1537:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1537
+	JLE     single_loop_1570
 
-remainder_1538:
+remainder_1571:
 	SUBQ      R8, DX
-	JE        span_done_1539
+	JE        span_done_1572
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -22137,20 +23065,20 @@ remainder_1538:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1539:
+span_done_1572:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1533
+	JMP   ring_row_1566
 
-ring_rows_done_1534:
+ring_rows_done_1567:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1509
+	JMP  ring_block_1542
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -22176,11 +23104,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1540
+	JB           cached_1573
 	CMPQ         AX, DX
-	JE           cached_1540
+	JE           cached_1573
 	CMPQ         AX, CX
-	JE           cached_1540
+	JE           cached_1573
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -22189,7 +23117,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1542
+	JE           aligned_1575
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -22208,15 +23136,15 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1542:
+aligned_1575:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1544
+	JGT  single_1577
 
 	PCALIGN $64
 
-unrolled_1543:
+unrolled_1576:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22267,15 +23195,15 @@ unrolled_1543:
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1543
+	JLE         unrolled_1576
 
-single_1544:
+single_1577:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1546
+	JGT  remainder_1579
 
-single_loop_1545:
+single_loop_1578:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22290,11 +23218,11 @@ single_loop_1545:
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1545
+	JLE         single_loop_1578
 
-remainder_1546:
+remainder_1579:
 	SUBQ        SI, BX
-	JE          span_done_1547
+	JE          span_done_1580
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -22311,14 +23239,14 @@ remainder_1546:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1547:
+span_done_1580:
 	SFENCE
-	JMP stored_1541
+	JMP stored_1574
 
-cached_1540:
+cached_1573:
 	XORQ        SI, SI
 	CMPQ        BX, $0x00000080
-	JB          unaligned_1548
+	JB          unaligned_1581
 	MOVQ        CX, DI
 	NEGQ        DI
 	ANDQ        $0x0000003f, DI
@@ -22326,7 +23254,7 @@ cached_1540:
 	CMPQ        DI, BX
 	CMOVQGT     BX, DI
 	TESTQ       DI, DI
-	JE          aligned_1549
+	JE          aligned_1582
 	MOVQ        DI, R8
 	MOVQ        $-1, R9
 	BZHIQ       R8, R9, R8
@@ -22345,16 +23273,16 @@ cached_1540:
 	VMOVUPS     Z10, K1, (AX)(SI*4)
 	MOVQ        DI, SI
 
-aligned_1549:
-unaligned_1548:
+aligned_1582:
+unaligned_1581:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1551
+	JGT  single_1584
 
 	PCALIGN $64
 
-unrolled_1550:
+unrolled_1583:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22405,15 +23333,15 @@ unrolled_1550:
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1550
+	JLE         unrolled_1583
 
-single_1551:
+single_1584:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1553
+	JGT  remainder_1586
 
-single_loop_1552:
+single_loop_1585:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -22428,11 +23356,11 @@ single_loop_1552:
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1552
+	JLE         single_loop_1585
 
-remainder_1553:
+remainder_1586:
 	SUBQ        SI, BX
-	JE          span_done_1554
+	JE          span_done_1587
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -22449,8 +23377,8 @@ remainder_1553:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1554:
-stored_1541:
+span_done_1587:
+stored_1574:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22486,17 +23414,17 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x02, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1556
+	JB     cached_1589
 	CMPQ   R10, $0x00000800
-	JB     cached_1556
+	JB     cached_1589
 	CMPQ   AX, DX
-	JE     cached_1556
+	JE     cached_1589
 	CMPQ   AX, CX
-	JE     cached_1556
+	JE     cached_1589
 	CMPQ   BX, $0x00
-	JE     planes_done_1559
+	JE     planes_done_1592
 
-plane_1558:
+plane_1591:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -22514,7 +23442,7 @@ plane_1558:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1560
+	JE           aligned_1593
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -22533,13 +23461,13 @@ plane_1558:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1560:
+aligned_1593:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1562
+	JGT  single_1595
 
-unrolled_1561:
+unrolled_1594:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22590,15 +23518,15 @@ unrolled_1561:
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1561
+	JLE         unrolled_1594
 
-single_1562:
+single_1595:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1564
+	JGT  remainder_1597
 
-single_loop_1563:
+single_loop_1596:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22613,12 +23541,12 @@ single_loop_1563:
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1563
+	JLE         single_loop_1596
 
-remainder_1564:
+remainder_1597:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1565
+	JE          span_done_1598
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -22635,7 +23563,7 @@ remainder_1564:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1565:
+span_done_1598:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22659,17 +23587,17 @@ span_done_1565:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1558
+	JG            plane_1591
 
-planes_done_1559:
+planes_done_1592:
 	SFENCE
-	JMP stored_1557
+	JMP stored_1590
 
-cached_1556:
+cached_1589:
 	CMPQ BX, $0x00
-	JE   planes_done_1567
+	JE   planes_done_1600
 
-plane_1566:
+plane_1599:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -22681,7 +23609,7 @@ plane_1566:
 	VXORPS       Y8, Y8, Y8
 	XORQ         R12, R12
 	CMPQ         DI, $0x00000080
-	JB           unaligned_1568
+	JB           unaligned_1601
 	MOVQ         CX, R13
 	NEGQ         R13
 	ANDQ         $0x0000003f, R13
@@ -22689,7 +23617,7 @@ plane_1566:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1569
+	JE           aligned_1602
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -22708,14 +23636,14 @@ plane_1566:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1569:
-unaligned_1568:
+aligned_1602:
+unaligned_1601:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1571
+	JGT  single_1604
 
-unrolled_1570:
+unrolled_1603:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22766,15 +23694,15 @@ unrolled_1570:
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1570
+	JLE         unrolled_1603
 
-single_1571:
+single_1604:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1573
+	JGT  remainder_1606
 
-single_loop_1572:
+single_loop_1605:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -22789,12 +23717,12 @@ single_loop_1572:
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1572
+	JLE         single_loop_1605
 
-remainder_1573:
+remainder_1606:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1574
+	JE          span_done_1607
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -22811,7 +23739,7 @@ remainder_1573:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1574:
+span_done_1607:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -22835,10 +23763,10 @@ span_done_1574:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1566
+	JG            plane_1599
 
-planes_done_1567:
-stored_1557:
+planes_done_1600:
+stored_1590:
 	VZEROUPPER
 	RET
 
@@ -22858,17 +23786,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1576
+	JB     cached_1609
 	CMPQ   R9, $0x00000800
-	JB     cached_1576
+	JB     cached_1609
 	CMPQ   AX, DX
-	JE     cached_1576
+	JE     cached_1609
 	CMPQ   AX, CX
-	JE     cached_1576
+	JE     cached_1609
 	CMPQ   BX, $0x00
-	JE     rows_done_1579
+	JE     rows_done_1612
 
-row_1578:
+row_1611:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -22880,7 +23808,7 @@ row_1578:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1580
+	JE          aligned_1613
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -22903,13 +23831,13 @@ row_1578:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1580:
+aligned_1613:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1582
+	JGT  single_1615
 
-unrolled_1581:
+unrolled_1614:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -22976,15 +23904,15 @@ unrolled_1581:
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1581
+	JLE         unrolled_1614
 
-single_1582:
+single_1615:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1584
+	JGT  remainder_1617
 
-single_loop_1583:
+single_loop_1616:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23003,12 +23931,12 @@ single_loop_1583:
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1583
+	JLE         single_loop_1616
 
-remainder_1584:
+remainder_1617:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1585
+	JE          span_done_1618
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23029,30 +23957,30 @@ remainder_1584:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1585:
+span_done_1618:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1578
+	JG   row_1611
 
-rows_done_1579:
+rows_done_1612:
 	SFENCE
-	JMP stored_1577
+	JMP stored_1610
 
-cached_1576:
+cached_1609:
 	CMPQ BX, $0x00
-	JE   rows_done_1587
+	JE   rows_done_1620
 
-row_1586:
+row_1619:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	CMPQ        R9, $0x00000080
-	JB          unaligned_1588
+	JB          unaligned_1621
 	MOVQ        CX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -23060,7 +23988,7 @@ row_1586:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1589
+	JE          aligned_1622
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -23083,14 +24011,14 @@ row_1586:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1589:
-unaligned_1588:
+aligned_1622:
+unaligned_1621:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1591
+	JGT  single_1624
 
-unrolled_1590:
+unrolled_1623:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23157,15 +24085,15 @@ unrolled_1590:
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1590
+	JLE         unrolled_1623
 
-single_1591:
+single_1624:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1593
+	JGT  remainder_1626
 
-single_loop_1592:
+single_loop_1625:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23184,12 +24112,12 @@ single_loop_1592:
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1592
+	JLE         single_loop_1625
 
-remainder_1593:
+remainder_1626:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1594
+	JE          span_done_1627
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23210,17 +24138,17 @@ remainder_1593:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1594:
+span_done_1627:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1586
+	JG   row_1619
 
-rows_done_1587:
-stored_1577:
+rows_done_1620:
+stored_1610:
 	VZEROUPPER
 	RET
 
@@ -23243,36 +24171,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1595
+	JA     ring_segmented_1628
 	MOVQ   R10, R11
 
-ring_len_1596:
+ring_len_1629:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1597
+	JAE  ring_len_done_1630
 	ADDQ R10, R11
-	JMP  ring_len_1596
+	JMP  ring_len_1629
 
-ring_len_done_1597:
+ring_len_done_1630:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1598:
+ring_step_1631:
 	CMPQ R12, R11
-	JB   ring_step_done_1599
+	JB   ring_step_done_1632
 	SUBQ R11, R12
-	JMP  ring_step_1598
+	JMP  ring_step_1631
 
-ring_step_done_1599:
+ring_step_done_1632:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1600:
+ring_step_1633:
 	CMPQ R12, R11
-	JB   ring_step_done_1601
+	JB   ring_step_done_1634
 	SUBQ R11, R12
-	JMP  ring_step_1600
+	JMP  ring_step_1633
 
-ring_step_done_1601:
+ring_step_done_1634:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -23282,76 +24210,76 @@ ring_step_done_1601:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1602
+	JB      ring_short_1635
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1603
+	JNE     ring_planes_1636
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1605:
+ring_copy_1638:
 	CMPQ    R8, R12
-	JAE     ring_built_1604
+	JAE     ring_built_1637
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1606
+	JB      ring_copy_tail_1639
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1605
+	JNE     ring_copy_1638
 	XORQ    R10, R10
-	JMP     ring_copy_1605
+	JMP     ring_copy_1638
 
-ring_copy_tail_1606:
+ring_copy_tail_1639:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1605
+	JMP     ring_copy_1638
 
-ring_planes_1603:
+ring_planes_1636:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1607
+	JA   ring_long_planes_1640
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1608:
+ring_fill_1641:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1609
+	JGT          ring_fill_last_1642
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1610
+	JNE          ring_wrap_1643
 	XORQ         R10, R10
 
-ring_wrap_1610:
-	JMP ring_fill_1608
+ring_wrap_1643:
+	JMP ring_fill_1641
 
-ring_fill_last_1609:
+ring_fill_last_1642:
 	CMPQ         R13, R12
-	JAE          ring_built_1604
+	JAE          ring_built_1637
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1611
+	JNE          ring_wrap_1644
 	XORQ         R10, R10
 
-ring_wrap_1611:
-	JMP ring_fill_last_1609
+ring_wrap_1644:
+	JMP ring_fill_last_1642
 
-ring_long_planes_1607:
-ring_channel_1612:
+ring_long_planes_1640:
+ring_channel_1645:
 	CMPQ         R13, R12
-	JAE          ring_built_1604
+	JAE          ring_built_1637
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -23359,57 +24287,57 @@ ring_channel_1612:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1613:
+ring_plane_1646:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1613
+	JB      ring_plane_1646
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1614
+	JNE     ring_wrap_1647
 	XORQ    R10, R10
 
-ring_wrap_1614:
-	JMP ring_channel_1612
+ring_wrap_1647:
+	JMP ring_channel_1645
 
-ring_short_1602:
+ring_short_1635:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1615:
+ring_element_1648:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1616
+	JB   ring_element_next_1649
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1616
+	JB   ring_element_next_1649
 	XORQ R13, R13
 
-ring_element_next_1616:
+ring_element_next_1649:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1615
+	JB      ring_element_1648
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1617
+	JE      ring_exact_1650
 	SUBQ    R10, R8
 
-ring_exact_1617:
+ring_exact_1650:
 	MOVQ R8, R9
 
-ring_repeat_1618:
+ring_repeat_1651:
 	CMPQ    R9, R12
-	JAE     ring_built_1604
+	JAE     ring_built_1637
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1618
+	JMP     ring_repeat_1651
 
-ring_built_1604:
+ring_built_1637:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -23425,22 +24353,22 @@ ring_built_1604:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1619:
+sums_zero_1652:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1620
+	JAE     sums_zeroed_1653
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1619
+	JMP     sums_zero_1652
 
-sums_zeroed_1620:
+sums_zeroed_1653:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1622
+	JGT  single_1655
 
-unrolled_1621:
+unrolled_1654:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -23511,15 +24439,15 @@ unrolled_1621:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
 	CMPQ        R9, R10
-	JLE         unrolled_1621
+	JLE         unrolled_1654
 
-single_1622:
+single_1655:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1624
+	JGT  remainder_1657
 
-single_loop_1623:
+single_loop_1656:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -23542,11 +24470,11 @@ single_loop_1623:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         single_loop_1623
+	JLE         single_loop_1656
 
-remainder_1624:
+remainder_1657:
 	SUBQ        R9, DI
-	JE          span_done_1625
+	JE          span_done_1658
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -23567,78 +24495,78 @@ remainder_1624:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1625:
+span_done_1658:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1627
+	JLE   fold_ext_done_1660
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1628
+	JA    fold_ext_scalar_1661
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1626:
+fold_ext_1659:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1627
+	JBE     fold_ext_done_1660
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1626
+	JMP     fold_ext_1659
 
-fold_ext_scalar_1628:
+fold_ext_scalar_1661:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1629:
+fold_ext_element_1662:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1630
+	JBE    fold_ext_element_done_1663
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1629
+	JMP    fold_ext_element_1662
 
-fold_ext_element_done_1630:
-fold_ext_done_1627:
-fold_1631:
+fold_ext_element_done_1663:
+fold_ext_done_1660:
+fold_1664:
 	CMPQ   DX, AX
-	JBE    fold_done_1632
+	JBE    fold_done_1665
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1631
+	JMP    fold_1664
 
-fold_done_1632:
+fold_done_1665:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1633
+	JNE  sums_planes_1666
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1635:
+sums_vector_1668:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1636
+	JGT       sums_scalar_1669
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1635
+	JMP       sums_vector_1668
 
-sums_scalar_1636:
+sums_scalar_1669:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1634
+	JE        sums_done_1667
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -23646,18 +24574,18 @@ sums_scalar_1636:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1636
+	JMP       sums_scalar_1669
 
-sums_planes_1633:
+sums_planes_1666:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1637:
+sums_group_1670:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1639
+	JB     sums_single_1672
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -23666,7 +24594,7 @@ sums_group_1637:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1638:
+sums_group_plane_1671:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -23675,7 +24603,7 @@ sums_group_plane_1638:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1638
+	JB        sums_group_plane_1671
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -23700,32 +24628,32 @@ sums_group_plane_1638:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1637
+	JMP       sums_group_1670
 
-sums_single_1639:
+sums_single_1672:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1634
+	JE     sums_done_1667
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1640:
+sums_single_plane_1673:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1640
+	JB        sums_single_plane_1673
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1639
+	JMP       sums_single_1672
 
-sums_done_1634:
+sums_done_1667:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1595:
+ring_segmented_1628:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -23735,7 +24663,7 @@ ring_segmented_1595:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1642:
+ring_block_1675:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -23751,33 +24679,33 @@ ring_block_1642:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1643:
+ring_len_1676:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1644
+	JAE  ring_len_done_1677
 	ADDQ DI, R8
-	JMP  ring_len_1643
+	JMP  ring_len_1676
 
-ring_len_done_1644:
+ring_len_done_1677:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1645:
+ring_step_1678:
 	CMPQ R9, R8
-	JB   ring_step_done_1646
+	JB   ring_step_done_1679
 	SUBQ R8, R9
-	JMP  ring_step_1645
+	JMP  ring_step_1678
 
-ring_step_done_1646:
+ring_step_done_1679:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1647:
+ring_step_1680:
 	CMPQ R9, R8
-	JB   ring_step_done_1648
+	JB   ring_step_done_1681
 	SUBQ R8, R9
-	JMP  ring_step_1647
+	JMP  ring_step_1680
 
-ring_step_done_1648:
+ring_step_done_1681:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -23788,76 +24716,76 @@ ring_step_done_1648:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1649
+	JB      ring_short_1682
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1650
+	JNE     ring_planes_1683
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1652:
+ring_copy_1685:
 	CMPQ    DI, R9
-	JAE     ring_built_1651
+	JAE     ring_built_1684
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1653
+	JB      ring_copy_tail_1686
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1652
+	JNE     ring_copy_1685
 	XORQ    R10, R10
-	JMP     ring_copy_1652
+	JMP     ring_copy_1685
 
-ring_copy_tail_1653:
+ring_copy_tail_1686:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1652
+	JMP     ring_copy_1685
 
-ring_planes_1650:
+ring_planes_1683:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1654
+	JA   ring_long_planes_1687
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1655:
+ring_fill_1688:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1656
+	JGT          ring_fill_last_1689
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1657
+	JNE          ring_wrap_1690
 	XORQ         DI, DI
 
-ring_wrap_1657:
-	JMP ring_fill_1655
+ring_wrap_1690:
+	JMP ring_fill_1688
 
-ring_fill_last_1656:
+ring_fill_last_1689:
 	CMPQ         R10, R9
-	JAE          ring_built_1651
+	JAE          ring_built_1684
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1658
+	JNE          ring_wrap_1691
 	XORQ         DI, DI
 
-ring_wrap_1658:
-	JMP ring_fill_last_1656
+ring_wrap_1691:
+	JMP ring_fill_last_1689
 
-ring_long_planes_1654:
-ring_channel_1659:
+ring_long_planes_1687:
+ring_channel_1692:
 	CMPQ         R10, R9
-	JAE          ring_built_1651
+	JAE          ring_built_1684
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -23865,57 +24793,57 @@ ring_channel_1659:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1660:
+ring_plane_1693:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1660
+	JB      ring_plane_1693
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1661
+	JNE     ring_wrap_1694
 	XORQ    DI, DI
 
-ring_wrap_1661:
-	JMP ring_channel_1659
+ring_wrap_1694:
+	JMP ring_channel_1692
 
-ring_short_1649:
+ring_short_1682:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1662:
+ring_element_1695:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1663
+	JB   ring_element_next_1696
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1663
+	JB   ring_element_next_1696
 	XORQ R10, R10
 
-ring_element_next_1663:
+ring_element_next_1696:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1662
+	JB      ring_element_1695
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1664
+	JE      ring_exact_1697
 	SUBQ    DI, SI
 
-ring_exact_1664:
+ring_exact_1697:
 	MOVQ SI, DI
 
-ring_repeat_1665:
+ring_repeat_1698:
 	CMPQ    DI, R9
-	JAE     ring_built_1651
+	JAE     ring_built_1684
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1665
+	JMP     ring_repeat_1698
 
-ring_built_1651:
+ring_built_1684:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -23941,26 +24869,26 @@ ring_built_1651:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1666:
+sums_zero_1699:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1667
+	JAE     sums_zeroed_1700
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1666
+	JMP     sums_zero_1699
 
-sums_zeroed_1667:
-ring_row_1668:
+sums_zeroed_1700:
+ring_row_1701:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1669
+	JE   ring_rows_done_1702
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1671
+	JGT  single_1704
 
-unrolled_1670:
+unrolled_1703:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -24031,15 +24959,15 @@ unrolled_1670:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1670
+	JLE         unrolled_1703
 
-single_1671:
+single_1704:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1673
+	JGT  remainder_1706
 
-single_loop_1672:
+single_loop_1705:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -24062,11 +24990,11 @@ single_loop_1672:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1672
+	JLE         single_loop_1705
 
-remainder_1673:
+remainder_1706:
 	SUBQ        R10, R9
-	JE          span_done_1674
+	JE          span_done_1707
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -24087,7 +25015,7 @@ remainder_1673:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1674:
+span_done_1707:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -24095,9 +25023,9 @@ span_done_1674:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1668
+	JMP   ring_row_1701
 
-ring_rows_done_1669:
+ring_rows_done_1702:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -24105,71 +25033,71 @@ ring_rows_done_1669:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1676
+	JLE  fold_ext_done_1709
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1677
+	JA   fold_ext_scalar_1710
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1675:
+fold_ext_1708:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1676
+	JBE     fold_ext_done_1709
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1675
+	JMP     fold_ext_1708
 
-fold_ext_scalar_1677:
+fold_ext_scalar_1710:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1678:
+fold_ext_element_1711:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1679
+	JBE    fold_ext_element_done_1712
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1678
+	JMP    fold_ext_element_1711
 
-fold_ext_element_done_1679:
-fold_ext_done_1676:
-fold_1680:
+fold_ext_element_done_1712:
+fold_ext_done_1709:
+fold_1713:
 	CMPQ   DI, SI
-	JBE    fold_done_1681
+	JBE    fold_done_1714
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1680
+	JMP    fold_1713
 
-fold_done_1681:
+fold_done_1714:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1682
+	JNE  sums_planes_1715
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1684:
+sums_vector_1717:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1685
+	JGT       sums_scalar_1718
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1684
+	JMP       sums_vector_1717
 
-sums_scalar_1685:
+sums_scalar_1718:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1683
+	JE        sums_done_1716
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -24177,18 +25105,18 @@ sums_scalar_1685:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1685
+	JMP       sums_scalar_1718
 
-sums_planes_1682:
+sums_planes_1715:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1686:
+sums_group_1719:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1688
+	JB     sums_single_1721
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -24197,7 +25125,7 @@ sums_group_1686:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1687:
+sums_group_plane_1720:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -24206,7 +25134,7 @@ sums_group_plane_1687:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1687
+	JB        sums_group_plane_1720
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -24231,32 +25159,32 @@ sums_group_plane_1687:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1686
+	JMP       sums_group_1719
 
-sums_single_1688:
+sums_single_1721:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1683
+	JE     sums_done_1716
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1689:
+sums_single_plane_1722:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1689
+	JB        sums_single_plane_1722
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1688
+	JMP       sums_single_1721
 
-sums_done_1683:
+sums_done_1716:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1642
+	JMP  ring_block_1675
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -24274,11 +25202,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1690
+	JB           cached_1723
 	CMPQ         AX, DX
-	JE           cached_1690
+	JE           cached_1723
 	CMPQ         AX, CX
-	JE           cached_1690
+	JE           cached_1723
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -24287,7 +25215,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1692
+	JE           aligned_1725
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -24299,15 +25227,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1692:
+aligned_1725:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1694
+	JGT  single_1727
 
 	PCALIGN $64
 
-unrolled_1693:
+unrolled_1726:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -24330,15 +25258,15 @@ unrolled_1693:
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
 	CMPQ     SI, DI
-	JLE      unrolled_1693
+	JLE      unrolled_1726
 
-single_1694:
+single_1727:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1696
+	JGT  remainder_1729
 
-single_loop_1695:
+single_loop_1728:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -24346,11 +25274,11 @@ single_loop_1695:
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      single_loop_1695
+	JLE      single_loop_1728
 
-remainder_1696:
+remainder_1729:
 	SUBQ      SI, BX
-	JE        span_done_1697
+	JE        span_done_1730
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -24360,18 +25288,18 @@ remainder_1696:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1697:
+span_done_1730:
 	SFENCE
-	JMP stored_1691
+	JMP stored_1724
 
-cached_1690:
+cached_1723:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000080
-	JB        unaligned_1698
+	JB        unaligned_1731
 	CMPQ      AX, CX
-	JE        unaligned_1698
+	JE        unaligned_1731
 	CMPQ      AX, DX
-	JE        unaligned_1698
+	JE        unaligned_1731
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -24379,7 +25307,7 @@ cached_1690:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_1699
+	JE        aligned_1732
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -24391,16 +25319,16 @@ cached_1690:
 	VMOVUPS   Z2, K1, (AX)(SI*4)
 	MOVQ      DI, SI
 
-aligned_1699:
-unaligned_1698:
+aligned_1732:
+unaligned_1731:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1701
+	JGT  single_1734
 
 	PCALIGN $64
 
-unrolled_1700:
+unrolled_1733:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -24423,15 +25351,15 @@ unrolled_1700:
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	CMPQ    SI, DI
-	JLE     unrolled_1700
+	JLE     unrolled_1733
 
-single_1701:
+single_1734:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1703
+	JGT  remainder_1736
 
-single_loop_1702:
+single_loop_1735:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -24439,11 +25367,11 @@ single_loop_1702:
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, DI
-	JLE     single_loop_1702
+	JLE     single_loop_1735
 
-remainder_1703:
+remainder_1736:
 	SUBQ      SI, BX
-	JE        span_done_1704
+	JE        span_done_1737
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -24453,8 +25381,8 @@ remainder_1703:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1704:
-stored_1691:
+span_done_1737:
+stored_1724:
 	VZEROUPPER
 	RET
 
@@ -24473,11 +25401,11 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ         $0x02, R9
 	XORQ         R10, R10
 	CMPQ         SI, $0x00000010
-	JB           aligned_planes_general_1706
+	JB           aligned_planes_general_1739
 	CMPQ         SI, $0x00000080
-	JA           aligned_planes_general_1706
+	JA           aligned_planes_general_1739
 	CMPQ         BX, $0x00
-	JE           planes_end_1705
+	JE           planes_end_1738
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R9, R9
 	MOVQ         AX, R11
@@ -24487,7 +25415,7 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1707
+	JE           aligned_1740
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -24499,16 +25427,16 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	VMOVUPS      Z2, K1, (AX)(R9*4)
 	MOVQ         R11, R9
 
-aligned_1707:
+aligned_1740:
 	MOVQ SI, R11
 
-aligned_plane_1708:
+aligned_plane_1741:
 	MOVQ R11, R12
 	SUBQ $0x00000010, R12
 	CMPQ R9, R12
-	JG   aligned_boundary_1710
+	JG   aligned_boundary_1743
 
-aligned_whole_1709:
+aligned_whole_1742:
 	VMOVUPS (CX)(R9*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R9*4), Z2
@@ -24516,13 +25444,13 @@ aligned_whole_1709:
 	VMOVUPS Z2, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_1709
+	JLE     aligned_whole_1742
 
-aligned_boundary_1710:
+aligned_boundary_1743:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_1712
+	JAE          aligned_last_1745
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -24530,7 +25458,7 @@ aligned_boundary_1710:
 	VBROADCASTSS (R8)(R10*4), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JE           aligned_next_1711
+	JE           aligned_next_1744
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
 	KMOVW        R12, K1
@@ -24542,13 +25470,13 @@ aligned_boundary_1710:
 	VMOVUPS      Z1, (AX)(R9*4)
 	ADDQ         $0x00000010, R9
 
-aligned_next_1711:
+aligned_next_1744:
 	VMOVUPS Z2, Z1
-	JMP     aligned_plane_1708
+	JMP     aligned_plane_1741
 
-aligned_last_1712:
+aligned_last_1745:
 	TESTQ     R12, R12
-	JE        aligned_done_1713
+	JE        aligned_done_1746
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -24558,20 +25486,20 @@ aligned_last_1712:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(R9*4)
 
-aligned_done_1713:
-	JMP planes_end_1705
+aligned_done_1746:
+	JMP planes_end_1738
 
-aligned_planes_general_1706:
+aligned_planes_general_1739:
 	CMPQ  SI, $0x00000010
-	JAE   short_planes_general_1714
+	JAE   short_planes_general_1747
 	CMPQ  BX, $0x00
-	JE    planes_end_1705
+	JE    planes_end_1738
 	MOVQ  $-1, R11
 	BZHIQ SI, R11, R11
 	KMOVW R11, K1
 	XORQ  R11, R11
 
-short_planes_1715:
+short_planes_1748:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS.Z    (CX)(R11*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
@@ -24586,24 +25514,24 @@ short_planes_1715:
 	SUBQ         DI, R12
 	CMOVQEQ      R12, R10
 	SUBQ         SI, BX
-	JG           short_planes_1715
-	JMP          planes_end_1705
+	JG           short_planes_1748
+	JMP          planes_end_1738
 
-short_planes_general_1714:
+short_planes_general_1747:
 	MOVQ BX, R11
 	SHLQ $0x02, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_1716
+	JB   cached_1749
 	CMPQ R9, $0x00000800
-	JB   cached_1716
+	JB   cached_1749
 	CMPQ AX, DX
-	JE   cached_1716
+	JE   cached_1749
 	CMPQ AX, CX
-	JE   cached_1716
+	JE   cached_1749
 	CMPQ BX, $0x00
-	JE   planes_done_1719
+	JE   planes_done_1752
 
-plane_1718:
+plane_1751:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -24613,7 +25541,7 @@ plane_1718:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1720
+	JE           aligned_1753
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -24625,13 +25553,13 @@ plane_1718:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1720:
+aligned_1753:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1722
+	JGT  single_1755
 
-unrolled_1721:
+unrolled_1754:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -24654,15 +25582,15 @@ unrolled_1721:
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
 	CMPQ     R11, R12
-	JLE      unrolled_1721
+	JLE      unrolled_1754
 
-single_1722:
+single_1755:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1724
+	JGT  remainder_1757
 
-single_loop_1723:
+single_loop_1756:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -24670,12 +25598,12 @@ single_loop_1723:
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
 	CMPQ     R11, R12
-	JLE      single_loop_1723
+	JLE      single_loop_1756
 
-remainder_1724:
+remainder_1757:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1725
+	JE        span_done_1758
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -24685,7 +25613,7 @@ remainder_1724:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1725:
+span_done_1758:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -24694,25 +25622,25 @@ span_done_1725:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1718
+	JG      plane_1751
 
-planes_done_1719:
+planes_done_1752:
 	SFENCE
-	JMP stored_1717
+	JMP stored_1750
 
-cached_1716:
+cached_1749:
 	CMPQ BX, $0x00
-	JE   planes_done_1727
+	JE   planes_done_1760
 
-plane_1726:
+plane_1759:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000080
-	JB           unaligned_1728
+	JB           unaligned_1761
 	CMPQ         AX, CX
-	JE           unaligned_1728
+	JE           unaligned_1761
 	CMPQ         AX, DX
-	JE           unaligned_1728
+	JE           unaligned_1761
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -24720,7 +25648,7 @@ plane_1726:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1729
+	JE           aligned_1762
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -24732,14 +25660,14 @@ plane_1726:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1729:
-unaligned_1728:
+aligned_1762:
+unaligned_1761:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1731
+	JGT  single_1764
 
-unrolled_1730:
+unrolled_1763:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -24762,15 +25690,15 @@ unrolled_1730:
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R12
-	JLE     unrolled_1730
+	JLE     unrolled_1763
 
-single_1731:
+single_1764:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1733
+	JGT  remainder_1766
 
-single_loop_1732:
+single_loop_1765:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -24778,12 +25706,12 @@ single_loop_1732:
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     single_loop_1732
+	JLE     single_loop_1765
 
-remainder_1733:
+remainder_1766:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1734
+	JE        span_done_1767
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -24793,7 +25721,7 @@ remainder_1733:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1734:
+span_done_1767:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -24802,11 +25730,11 @@ span_done_1734:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1726
+	JG      plane_1759
 
-planes_done_1727:
-stored_1717:
-planes_end_1705:
+planes_done_1760:
+stored_1750:
+planes_end_1738:
 	VZEROUPPER
 	RET
 
@@ -24822,20 +25750,1101 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   pattern_len+80(FP), DI
 	MOVQ   DI, R8
 	SHLQ   $0x02, R8
+	CMPQ   DI, $0x00000100
+	JA     held_rows_done_1769
+	CMPQ   BX, DI
+	JB     held_rows_done_1769
+	CMPQ   AX, CX
+	JE     held_rows_done_1769
+	CMPQ   AX, DX
+	JE     held_rows_done_1769
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_1736
-	CMPQ   R8, $0x00000800
-	JB     cached_1736
-	CMPQ   AX, DX
-	JE     cached_1736
-	CMPQ   AX, CX
-	JE     cached_1736
-	CMPQ   BX, $0x00
-	JE     rows_done_1739
+	JAE    held_rows_done_1769
+	MOVQ   DI, R9
+	DECQ   R9
+	SHRQ   $0x04, R9
+	MOVQ   R9, R10
+	SHLQ   $0x04, R10
+	NEGQ   R10
+	ADDQ   DI, R10
+	MOVQ   $-1, R11
+	BZHIQ  R10, R11, R10
+	KMOVW  R10, K1
+	XORQ   R10, R10
+	CMPQ   R9, $0x00
+	JE     held_rows_0_1770
+	CMPQ   R9, $0x01
+	JE     held_rows_1_1771
+	CMPQ   R9, $0x02
+	JE     held_rows_2_1772
+	CMPQ   R9, $0x03
+	JE     held_rows_3_1773
+	CMPQ   R9, $0x04
+	JE     held_rows_4_1774
+	CMPQ   R9, $0x05
+	JE     held_rows_5_1775
+	CMPQ   R9, $0x06
+	JE     held_rows_6_1776
+	CMPQ   R9, $0x07
+	JE     held_rows_7_1777
+	CMPQ   R9, $0x08
+	JE     held_rows_8_1778
+	CMPQ   R9, $0x09
+	JE     held_rows_9_1779
+	CMPQ   R9, $0x0a
+	JE     held_rows_10_1780
+	CMPQ   R9, $0x0b
+	JE     held_rows_11_1781
+	CMPQ   R9, $0x0c
+	JE     held_rows_12_1782
+	CMPQ   R9, $0x0d
+	JE     held_rows_13_1783
+	CMPQ   R9, $0x0e
+	JE     held_rows_14_1784
+	CMPQ   R9, $0x0f
+	JE     held_rows_15_1785
+	JMP    held_rows_done_1769
 
-row_1738:
+held_rows_0_1770:
+	VMOVUPS.Z (SI)(R10*4), K1, Z1
+
+held_row_0_1786:
+	VMOVUPS.Z (CX)(R10*4), K1, Z2
+	VCMPPS    $0x1a, Z0, Z2, K1, K2
+	VMOVUPS.Z (DX)(R10*4), K1, Z2
+	VMULPS    Z1, Z2, K2, Z2
+	VMOVUPS   Z2, K1, (AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_0_1786
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_1_1771:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS.Z 64(SI)(R10*4), K1, Z2
+
+held_row_1_1787:
+	VMOVUPS   (CX)(R10*4), Z3
+	VCMPPS    $0x1a, Z0, Z3, K2
+	VMOVUPS   (DX)(R10*4), Z3
+	VMULPS    Z1, Z3, K2, Z3
+	VMOVUPS   Z3, (AX)(R10*4)
+	VMOVUPS.Z 64(CX)(R10*4), K1, Z3
+	VCMPPS    $0x1a, Z0, Z3, K1, K2
+	VMOVUPS.Z 64(DX)(R10*4), K1, Z3
+	VMULPS    Z2, Z3, K2, Z3
+	VMOVUPS   Z3, K1, 64(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_1_1787
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_2_1772:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS.Z 128(SI)(R10*4), K1, Z3
+
+held_row_2_1788:
+	VMOVUPS   (CX)(R10*4), Z4
+	VCMPPS    $0x1a, Z0, Z4, K2
+	VMOVUPS   (DX)(R10*4), Z4
+	VMULPS    Z1, Z4, K2, Z4
+	VMOVUPS   Z4, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z4
+	VCMPPS    $0x1a, Z0, Z4, K2
+	VMOVUPS   64(DX)(R10*4), Z4
+	VMULPS    Z2, Z4, K2, Z4
+	VMOVUPS   Z4, 64(AX)(R10*4)
+	VMOVUPS.Z 128(CX)(R10*4), K1, Z4
+	VCMPPS    $0x1a, Z0, Z4, K1, K2
+	VMOVUPS.Z 128(DX)(R10*4), K1, Z4
+	VMULPS    Z3, Z4, K2, Z4
+	VMOVUPS   Z4, K1, 128(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_2_1788
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_3_1773:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS.Z 192(SI)(R10*4), K1, Z4
+
+held_row_3_1789:
+	VMOVUPS   (CX)(R10*4), Z5
+	VCMPPS    $0x1a, Z0, Z5, K2
+	VMOVUPS   (DX)(R10*4), Z5
+	VMULPS    Z1, Z5, K2, Z5
+	VMOVUPS   Z5, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z5
+	VCMPPS    $0x1a, Z0, Z5, K2
+	VMOVUPS   64(DX)(R10*4), Z5
+	VMULPS    Z2, Z5, K2, Z5
+	VMOVUPS   Z5, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z5
+	VCMPPS    $0x1a, Z0, Z5, K2
+	VMOVUPS   128(DX)(R10*4), Z5
+	VMULPS    Z3, Z5, K2, Z5
+	VMOVUPS   Z5, 128(AX)(R10*4)
+	VMOVUPS.Z 192(CX)(R10*4), K1, Z5
+	VCMPPS    $0x1a, Z0, Z5, K1, K2
+	VMOVUPS.Z 192(DX)(R10*4), K1, Z5
+	VMULPS    Z4, Z5, K2, Z5
+	VMOVUPS   Z5, K1, 192(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_3_1789
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_4_1774:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS   192(SI)(R10*4), Z4
+	VMOVUPS.Z 256(SI)(R10*4), K1, Z5
+
+held_row_4_1790:
+	VMOVUPS   (CX)(R10*4), Z6
+	VCMPPS    $0x1a, Z0, Z6, K2
+	VMOVUPS   (DX)(R10*4), Z6
+	VMULPS    Z1, Z6, K2, Z6
+	VMOVUPS   Z6, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z6
+	VCMPPS    $0x1a, Z0, Z6, K2
+	VMOVUPS   64(DX)(R10*4), Z6
+	VMULPS    Z2, Z6, K2, Z6
+	VMOVUPS   Z6, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z6
+	VCMPPS    $0x1a, Z0, Z6, K2
+	VMOVUPS   128(DX)(R10*4), Z6
+	VMULPS    Z3, Z6, K2, Z6
+	VMOVUPS   Z6, 128(AX)(R10*4)
+	VMOVUPS   192(CX)(R10*4), Z6
+	VCMPPS    $0x1a, Z0, Z6, K2
+	VMOVUPS   192(DX)(R10*4), Z6
+	VMULPS    Z4, Z6, K2, Z6
+	VMOVUPS   Z6, 192(AX)(R10*4)
+	VMOVUPS.Z 256(CX)(R10*4), K1, Z6
+	VCMPPS    $0x1a, Z0, Z6, K1, K2
+	VMOVUPS.Z 256(DX)(R10*4), K1, Z6
+	VMULPS    Z5, Z6, K2, Z6
+	VMOVUPS   Z6, K1, 256(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_4_1790
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_5_1775:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS   192(SI)(R10*4), Z4
+	VMOVUPS   256(SI)(R10*4), Z5
+	VMOVUPS.Z 320(SI)(R10*4), K1, Z6
+
+held_row_5_1791:
+	VMOVUPS   (CX)(R10*4), Z7
+	VCMPPS    $0x1a, Z0, Z7, K2
+	VMOVUPS   (DX)(R10*4), Z7
+	VMULPS    Z1, Z7, K2, Z7
+	VMOVUPS   Z7, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z7
+	VCMPPS    $0x1a, Z0, Z7, K2
+	VMOVUPS   64(DX)(R10*4), Z7
+	VMULPS    Z2, Z7, K2, Z7
+	VMOVUPS   Z7, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z7
+	VCMPPS    $0x1a, Z0, Z7, K2
+	VMOVUPS   128(DX)(R10*4), Z7
+	VMULPS    Z3, Z7, K2, Z7
+	VMOVUPS   Z7, 128(AX)(R10*4)
+	VMOVUPS   192(CX)(R10*4), Z7
+	VCMPPS    $0x1a, Z0, Z7, K2
+	VMOVUPS   192(DX)(R10*4), Z7
+	VMULPS    Z4, Z7, K2, Z7
+	VMOVUPS   Z7, 192(AX)(R10*4)
+	VMOVUPS   256(CX)(R10*4), Z7
+	VCMPPS    $0x1a, Z0, Z7, K2
+	VMOVUPS   256(DX)(R10*4), Z7
+	VMULPS    Z5, Z7, K2, Z7
+	VMOVUPS   Z7, 256(AX)(R10*4)
+	VMOVUPS.Z 320(CX)(R10*4), K1, Z7
+	VCMPPS    $0x1a, Z0, Z7, K1, K2
+	VMOVUPS.Z 320(DX)(R10*4), K1, Z7
+	VMULPS    Z6, Z7, K2, Z7
+	VMOVUPS   Z7, K1, 320(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_5_1791
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_6_1776:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS   192(SI)(R10*4), Z4
+	VMOVUPS   256(SI)(R10*4), Z5
+	VMOVUPS   320(SI)(R10*4), Z6
+	VMOVUPS.Z 384(SI)(R10*4), K1, Z7
+
+held_row_6_1792:
+	VMOVUPS   (CX)(R10*4), Z8
+	VCMPPS    $0x1a, Z0, Z8, K2
+	VMOVUPS   (DX)(R10*4), Z8
+	VMULPS    Z1, Z8, K2, Z8
+	VMOVUPS   Z8, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z8
+	VCMPPS    $0x1a, Z0, Z8, K2
+	VMOVUPS   64(DX)(R10*4), Z8
+	VMULPS    Z2, Z8, K2, Z8
+	VMOVUPS   Z8, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z8
+	VCMPPS    $0x1a, Z0, Z8, K2
+	VMOVUPS   128(DX)(R10*4), Z8
+	VMULPS    Z3, Z8, K2, Z8
+	VMOVUPS   Z8, 128(AX)(R10*4)
+	VMOVUPS   192(CX)(R10*4), Z8
+	VCMPPS    $0x1a, Z0, Z8, K2
+	VMOVUPS   192(DX)(R10*4), Z8
+	VMULPS    Z4, Z8, K2, Z8
+	VMOVUPS   Z8, 192(AX)(R10*4)
+	VMOVUPS   256(CX)(R10*4), Z8
+	VCMPPS    $0x1a, Z0, Z8, K2
+	VMOVUPS   256(DX)(R10*4), Z8
+	VMULPS    Z5, Z8, K2, Z8
+	VMOVUPS   Z8, 256(AX)(R10*4)
+	VMOVUPS   320(CX)(R10*4), Z8
+	VCMPPS    $0x1a, Z0, Z8, K2
+	VMOVUPS   320(DX)(R10*4), Z8
+	VMULPS    Z6, Z8, K2, Z8
+	VMOVUPS   Z8, 320(AX)(R10*4)
+	VMOVUPS.Z 384(CX)(R10*4), K1, Z8
+	VCMPPS    $0x1a, Z0, Z8, K1, K2
+	VMOVUPS.Z 384(DX)(R10*4), K1, Z8
+	VMULPS    Z7, Z8, K2, Z8
+	VMOVUPS   Z8, K1, 384(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_6_1792
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_7_1777:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS   192(SI)(R10*4), Z4
+	VMOVUPS   256(SI)(R10*4), Z5
+	VMOVUPS   320(SI)(R10*4), Z6
+	VMOVUPS   384(SI)(R10*4), Z7
+	VMOVUPS.Z 448(SI)(R10*4), K1, Z8
+
+held_row_7_1793:
+	VMOVUPS   (CX)(R10*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMOVUPS   (DX)(R10*4), Z9
+	VMULPS    Z1, Z9, K2, Z9
+	VMOVUPS   Z9, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMOVUPS   64(DX)(R10*4), Z9
+	VMULPS    Z2, Z9, K2, Z9
+	VMOVUPS   Z9, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMOVUPS   128(DX)(R10*4), Z9
+	VMULPS    Z3, Z9, K2, Z9
+	VMOVUPS   Z9, 128(AX)(R10*4)
+	VMOVUPS   192(CX)(R10*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMOVUPS   192(DX)(R10*4), Z9
+	VMULPS    Z4, Z9, K2, Z9
+	VMOVUPS   Z9, 192(AX)(R10*4)
+	VMOVUPS   256(CX)(R10*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMOVUPS   256(DX)(R10*4), Z9
+	VMULPS    Z5, Z9, K2, Z9
+	VMOVUPS   Z9, 256(AX)(R10*4)
+	VMOVUPS   320(CX)(R10*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMOVUPS   320(DX)(R10*4), Z9
+	VMULPS    Z6, Z9, K2, Z9
+	VMOVUPS   Z9, 320(AX)(R10*4)
+	VMOVUPS   384(CX)(R10*4), Z9
+	VCMPPS    $0x1a, Z0, Z9, K2
+	VMOVUPS   384(DX)(R10*4), Z9
+	VMULPS    Z7, Z9, K2, Z9
+	VMOVUPS   Z9, 384(AX)(R10*4)
+	VMOVUPS.Z 448(CX)(R10*4), K1, Z9
+	VCMPPS    $0x1a, Z0, Z9, K1, K2
+	VMOVUPS.Z 448(DX)(R10*4), K1, Z9
+	VMULPS    Z8, Z9, K2, Z9
+	VMOVUPS   Z9, K1, 448(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_7_1793
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_8_1778:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS   192(SI)(R10*4), Z4
+	VMOVUPS   256(SI)(R10*4), Z5
+	VMOVUPS   320(SI)(R10*4), Z6
+	VMOVUPS   384(SI)(R10*4), Z7
+	VMOVUPS   448(SI)(R10*4), Z8
+	VMOVUPS.Z 512(SI)(R10*4), K1, Z9
+
+held_row_8_1794:
+	VMOVUPS   (CX)(R10*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMOVUPS   (DX)(R10*4), Z10
+	VMULPS    Z1, Z10, K2, Z10
+	VMOVUPS   Z10, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMOVUPS   64(DX)(R10*4), Z10
+	VMULPS    Z2, Z10, K2, Z10
+	VMOVUPS   Z10, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMOVUPS   128(DX)(R10*4), Z10
+	VMULPS    Z3, Z10, K2, Z10
+	VMOVUPS   Z10, 128(AX)(R10*4)
+	VMOVUPS   192(CX)(R10*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMOVUPS   192(DX)(R10*4), Z10
+	VMULPS    Z4, Z10, K2, Z10
+	VMOVUPS   Z10, 192(AX)(R10*4)
+	VMOVUPS   256(CX)(R10*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMOVUPS   256(DX)(R10*4), Z10
+	VMULPS    Z5, Z10, K2, Z10
+	VMOVUPS   Z10, 256(AX)(R10*4)
+	VMOVUPS   320(CX)(R10*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMOVUPS   320(DX)(R10*4), Z10
+	VMULPS    Z6, Z10, K2, Z10
+	VMOVUPS   Z10, 320(AX)(R10*4)
+	VMOVUPS   384(CX)(R10*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMOVUPS   384(DX)(R10*4), Z10
+	VMULPS    Z7, Z10, K2, Z10
+	VMOVUPS   Z10, 384(AX)(R10*4)
+	VMOVUPS   448(CX)(R10*4), Z10
+	VCMPPS    $0x1a, Z0, Z10, K2
+	VMOVUPS   448(DX)(R10*4), Z10
+	VMULPS    Z8, Z10, K2, Z10
+	VMOVUPS   Z10, 448(AX)(R10*4)
+	VMOVUPS.Z 512(CX)(R10*4), K1, Z10
+	VCMPPS    $0x1a, Z0, Z10, K1, K2
+	VMOVUPS.Z 512(DX)(R10*4), K1, Z10
+	VMULPS    Z9, Z10, K2, Z10
+	VMOVUPS   Z10, K1, 512(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_8_1794
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_9_1779:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS   192(SI)(R10*4), Z4
+	VMOVUPS   256(SI)(R10*4), Z5
+	VMOVUPS   320(SI)(R10*4), Z6
+	VMOVUPS   384(SI)(R10*4), Z7
+	VMOVUPS   448(SI)(R10*4), Z8
+	VMOVUPS   512(SI)(R10*4), Z9
+	VMOVUPS.Z 576(SI)(R10*4), K1, Z10
+
+held_row_9_1795:
+	VMOVUPS   (CX)(R10*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMOVUPS   (DX)(R10*4), Z11
+	VMULPS    Z1, Z11, K2, Z11
+	VMOVUPS   Z11, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMOVUPS   64(DX)(R10*4), Z11
+	VMULPS    Z2, Z11, K2, Z11
+	VMOVUPS   Z11, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMOVUPS   128(DX)(R10*4), Z11
+	VMULPS    Z3, Z11, K2, Z11
+	VMOVUPS   Z11, 128(AX)(R10*4)
+	VMOVUPS   192(CX)(R10*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMOVUPS   192(DX)(R10*4), Z11
+	VMULPS    Z4, Z11, K2, Z11
+	VMOVUPS   Z11, 192(AX)(R10*4)
+	VMOVUPS   256(CX)(R10*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMOVUPS   256(DX)(R10*4), Z11
+	VMULPS    Z5, Z11, K2, Z11
+	VMOVUPS   Z11, 256(AX)(R10*4)
+	VMOVUPS   320(CX)(R10*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMOVUPS   320(DX)(R10*4), Z11
+	VMULPS    Z6, Z11, K2, Z11
+	VMOVUPS   Z11, 320(AX)(R10*4)
+	VMOVUPS   384(CX)(R10*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMOVUPS   384(DX)(R10*4), Z11
+	VMULPS    Z7, Z11, K2, Z11
+	VMOVUPS   Z11, 384(AX)(R10*4)
+	VMOVUPS   448(CX)(R10*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMOVUPS   448(DX)(R10*4), Z11
+	VMULPS    Z8, Z11, K2, Z11
+	VMOVUPS   Z11, 448(AX)(R10*4)
+	VMOVUPS   512(CX)(R10*4), Z11
+	VCMPPS    $0x1a, Z0, Z11, K2
+	VMOVUPS   512(DX)(R10*4), Z11
+	VMULPS    Z9, Z11, K2, Z11
+	VMOVUPS   Z11, 512(AX)(R10*4)
+	VMOVUPS.Z 576(CX)(R10*4), K1, Z11
+	VCMPPS    $0x1a, Z0, Z11, K1, K2
+	VMOVUPS.Z 576(DX)(R10*4), K1, Z11
+	VMULPS    Z10, Z11, K2, Z11
+	VMOVUPS   Z11, K1, 576(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_9_1795
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_10_1780:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS   192(SI)(R10*4), Z4
+	VMOVUPS   256(SI)(R10*4), Z5
+	VMOVUPS   320(SI)(R10*4), Z6
+	VMOVUPS   384(SI)(R10*4), Z7
+	VMOVUPS   448(SI)(R10*4), Z8
+	VMOVUPS   512(SI)(R10*4), Z9
+	VMOVUPS   576(SI)(R10*4), Z10
+	VMOVUPS.Z 640(SI)(R10*4), K1, Z11
+
+held_row_10_1796:
+	VMOVUPS   (CX)(R10*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMOVUPS   (DX)(R10*4), Z12
+	VMULPS    Z1, Z12, K2, Z12
+	VMOVUPS   Z12, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMOVUPS   64(DX)(R10*4), Z12
+	VMULPS    Z2, Z12, K2, Z12
+	VMOVUPS   Z12, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMOVUPS   128(DX)(R10*4), Z12
+	VMULPS    Z3, Z12, K2, Z12
+	VMOVUPS   Z12, 128(AX)(R10*4)
+	VMOVUPS   192(CX)(R10*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMOVUPS   192(DX)(R10*4), Z12
+	VMULPS    Z4, Z12, K2, Z12
+	VMOVUPS   Z12, 192(AX)(R10*4)
+	VMOVUPS   256(CX)(R10*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMOVUPS   256(DX)(R10*4), Z12
+	VMULPS    Z5, Z12, K2, Z12
+	VMOVUPS   Z12, 256(AX)(R10*4)
+	VMOVUPS   320(CX)(R10*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMOVUPS   320(DX)(R10*4), Z12
+	VMULPS    Z6, Z12, K2, Z12
+	VMOVUPS   Z12, 320(AX)(R10*4)
+	VMOVUPS   384(CX)(R10*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMOVUPS   384(DX)(R10*4), Z12
+	VMULPS    Z7, Z12, K2, Z12
+	VMOVUPS   Z12, 384(AX)(R10*4)
+	VMOVUPS   448(CX)(R10*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMOVUPS   448(DX)(R10*4), Z12
+	VMULPS    Z8, Z12, K2, Z12
+	VMOVUPS   Z12, 448(AX)(R10*4)
+	VMOVUPS   512(CX)(R10*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMOVUPS   512(DX)(R10*4), Z12
+	VMULPS    Z9, Z12, K2, Z12
+	VMOVUPS   Z12, 512(AX)(R10*4)
+	VMOVUPS   576(CX)(R10*4), Z12
+	VCMPPS    $0x1a, Z0, Z12, K2
+	VMOVUPS   576(DX)(R10*4), Z12
+	VMULPS    Z10, Z12, K2, Z12
+	VMOVUPS   Z12, 576(AX)(R10*4)
+	VMOVUPS.Z 640(CX)(R10*4), K1, Z12
+	VCMPPS    $0x1a, Z0, Z12, K1, K2
+	VMOVUPS.Z 640(DX)(R10*4), K1, Z12
+	VMULPS    Z11, Z12, K2, Z12
+	VMOVUPS   Z12, K1, 640(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_10_1796
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_11_1781:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS   192(SI)(R10*4), Z4
+	VMOVUPS   256(SI)(R10*4), Z5
+	VMOVUPS   320(SI)(R10*4), Z6
+	VMOVUPS   384(SI)(R10*4), Z7
+	VMOVUPS   448(SI)(R10*4), Z8
+	VMOVUPS   512(SI)(R10*4), Z9
+	VMOVUPS   576(SI)(R10*4), Z10
+	VMOVUPS   640(SI)(R10*4), Z11
+	VMOVUPS.Z 704(SI)(R10*4), K1, Z12
+
+held_row_11_1797:
+	VMOVUPS   (CX)(R10*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMOVUPS   (DX)(R10*4), Z13
+	VMULPS    Z1, Z13, K2, Z13
+	VMOVUPS   Z13, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMOVUPS   64(DX)(R10*4), Z13
+	VMULPS    Z2, Z13, K2, Z13
+	VMOVUPS   Z13, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMOVUPS   128(DX)(R10*4), Z13
+	VMULPS    Z3, Z13, K2, Z13
+	VMOVUPS   Z13, 128(AX)(R10*4)
+	VMOVUPS   192(CX)(R10*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMOVUPS   192(DX)(R10*4), Z13
+	VMULPS    Z4, Z13, K2, Z13
+	VMOVUPS   Z13, 192(AX)(R10*4)
+	VMOVUPS   256(CX)(R10*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMOVUPS   256(DX)(R10*4), Z13
+	VMULPS    Z5, Z13, K2, Z13
+	VMOVUPS   Z13, 256(AX)(R10*4)
+	VMOVUPS   320(CX)(R10*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMOVUPS   320(DX)(R10*4), Z13
+	VMULPS    Z6, Z13, K2, Z13
+	VMOVUPS   Z13, 320(AX)(R10*4)
+	VMOVUPS   384(CX)(R10*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMOVUPS   384(DX)(R10*4), Z13
+	VMULPS    Z7, Z13, K2, Z13
+	VMOVUPS   Z13, 384(AX)(R10*4)
+	VMOVUPS   448(CX)(R10*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMOVUPS   448(DX)(R10*4), Z13
+	VMULPS    Z8, Z13, K2, Z13
+	VMOVUPS   Z13, 448(AX)(R10*4)
+	VMOVUPS   512(CX)(R10*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMOVUPS   512(DX)(R10*4), Z13
+	VMULPS    Z9, Z13, K2, Z13
+	VMOVUPS   Z13, 512(AX)(R10*4)
+	VMOVUPS   576(CX)(R10*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMOVUPS   576(DX)(R10*4), Z13
+	VMULPS    Z10, Z13, K2, Z13
+	VMOVUPS   Z13, 576(AX)(R10*4)
+	VMOVUPS   640(CX)(R10*4), Z13
+	VCMPPS    $0x1a, Z0, Z13, K2
+	VMOVUPS   640(DX)(R10*4), Z13
+	VMULPS    Z11, Z13, K2, Z13
+	VMOVUPS   Z13, 640(AX)(R10*4)
+	VMOVUPS.Z 704(CX)(R10*4), K1, Z13
+	VCMPPS    $0x1a, Z0, Z13, K1, K2
+	VMOVUPS.Z 704(DX)(R10*4), K1, Z13
+	VMULPS    Z12, Z13, K2, Z13
+	VMOVUPS   Z13, K1, 704(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_11_1797
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_12_1782:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS   192(SI)(R10*4), Z4
+	VMOVUPS   256(SI)(R10*4), Z5
+	VMOVUPS   320(SI)(R10*4), Z6
+	VMOVUPS   384(SI)(R10*4), Z7
+	VMOVUPS   448(SI)(R10*4), Z8
+	VMOVUPS   512(SI)(R10*4), Z9
+	VMOVUPS   576(SI)(R10*4), Z10
+	VMOVUPS   640(SI)(R10*4), Z11
+	VMOVUPS   704(SI)(R10*4), Z12
+	VMOVUPS.Z 768(SI)(R10*4), K1, Z13
+
+held_row_12_1798:
+	VMOVUPS   (CX)(R10*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMOVUPS   (DX)(R10*4), Z14
+	VMULPS    Z1, Z14, K2, Z14
+	VMOVUPS   Z14, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMOVUPS   64(DX)(R10*4), Z14
+	VMULPS    Z2, Z14, K2, Z14
+	VMOVUPS   Z14, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMOVUPS   128(DX)(R10*4), Z14
+	VMULPS    Z3, Z14, K2, Z14
+	VMOVUPS   Z14, 128(AX)(R10*4)
+	VMOVUPS   192(CX)(R10*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMOVUPS   192(DX)(R10*4), Z14
+	VMULPS    Z4, Z14, K2, Z14
+	VMOVUPS   Z14, 192(AX)(R10*4)
+	VMOVUPS   256(CX)(R10*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMOVUPS   256(DX)(R10*4), Z14
+	VMULPS    Z5, Z14, K2, Z14
+	VMOVUPS   Z14, 256(AX)(R10*4)
+	VMOVUPS   320(CX)(R10*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMOVUPS   320(DX)(R10*4), Z14
+	VMULPS    Z6, Z14, K2, Z14
+	VMOVUPS   Z14, 320(AX)(R10*4)
+	VMOVUPS   384(CX)(R10*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMOVUPS   384(DX)(R10*4), Z14
+	VMULPS    Z7, Z14, K2, Z14
+	VMOVUPS   Z14, 384(AX)(R10*4)
+	VMOVUPS   448(CX)(R10*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMOVUPS   448(DX)(R10*4), Z14
+	VMULPS    Z8, Z14, K2, Z14
+	VMOVUPS   Z14, 448(AX)(R10*4)
+	VMOVUPS   512(CX)(R10*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMOVUPS   512(DX)(R10*4), Z14
+	VMULPS    Z9, Z14, K2, Z14
+	VMOVUPS   Z14, 512(AX)(R10*4)
+	VMOVUPS   576(CX)(R10*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMOVUPS   576(DX)(R10*4), Z14
+	VMULPS    Z10, Z14, K2, Z14
+	VMOVUPS   Z14, 576(AX)(R10*4)
+	VMOVUPS   640(CX)(R10*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMOVUPS   640(DX)(R10*4), Z14
+	VMULPS    Z11, Z14, K2, Z14
+	VMOVUPS   Z14, 640(AX)(R10*4)
+	VMOVUPS   704(CX)(R10*4), Z14
+	VCMPPS    $0x1a, Z0, Z14, K2
+	VMOVUPS   704(DX)(R10*4), Z14
+	VMULPS    Z12, Z14, K2, Z14
+	VMOVUPS   Z14, 704(AX)(R10*4)
+	VMOVUPS.Z 768(CX)(R10*4), K1, Z14
+	VCMPPS    $0x1a, Z0, Z14, K1, K2
+	VMOVUPS.Z 768(DX)(R10*4), K1, Z14
+	VMULPS    Z13, Z14, K2, Z14
+	VMOVUPS   Z14, K1, 768(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_12_1798
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_13_1783:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS   192(SI)(R10*4), Z4
+	VMOVUPS   256(SI)(R10*4), Z5
+	VMOVUPS   320(SI)(R10*4), Z6
+	VMOVUPS   384(SI)(R10*4), Z7
+	VMOVUPS   448(SI)(R10*4), Z8
+	VMOVUPS   512(SI)(R10*4), Z9
+	VMOVUPS   576(SI)(R10*4), Z10
+	VMOVUPS   640(SI)(R10*4), Z11
+	VMOVUPS   704(SI)(R10*4), Z12
+	VMOVUPS   768(SI)(R10*4), Z13
+	VMOVUPS.Z 832(SI)(R10*4), K1, Z14
+
+held_row_13_1799:
+	VMOVUPS   (CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   (DX)(R10*4), Z15
+	VMULPS    Z1, Z15, K2, Z15
+	VMOVUPS   Z15, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   64(DX)(R10*4), Z15
+	VMULPS    Z2, Z15, K2, Z15
+	VMOVUPS   Z15, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   128(DX)(R10*4), Z15
+	VMULPS    Z3, Z15, K2, Z15
+	VMOVUPS   Z15, 128(AX)(R10*4)
+	VMOVUPS   192(CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   192(DX)(R10*4), Z15
+	VMULPS    Z4, Z15, K2, Z15
+	VMOVUPS   Z15, 192(AX)(R10*4)
+	VMOVUPS   256(CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   256(DX)(R10*4), Z15
+	VMULPS    Z5, Z15, K2, Z15
+	VMOVUPS   Z15, 256(AX)(R10*4)
+	VMOVUPS   320(CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   320(DX)(R10*4), Z15
+	VMULPS    Z6, Z15, K2, Z15
+	VMOVUPS   Z15, 320(AX)(R10*4)
+	VMOVUPS   384(CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   384(DX)(R10*4), Z15
+	VMULPS    Z7, Z15, K2, Z15
+	VMOVUPS   Z15, 384(AX)(R10*4)
+	VMOVUPS   448(CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   448(DX)(R10*4), Z15
+	VMULPS    Z8, Z15, K2, Z15
+	VMOVUPS   Z15, 448(AX)(R10*4)
+	VMOVUPS   512(CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   512(DX)(R10*4), Z15
+	VMULPS    Z9, Z15, K2, Z15
+	VMOVUPS   Z15, 512(AX)(R10*4)
+	VMOVUPS   576(CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   576(DX)(R10*4), Z15
+	VMULPS    Z10, Z15, K2, Z15
+	VMOVUPS   Z15, 576(AX)(R10*4)
+	VMOVUPS   640(CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   640(DX)(R10*4), Z15
+	VMULPS    Z11, Z15, K2, Z15
+	VMOVUPS   Z15, 640(AX)(R10*4)
+	VMOVUPS   704(CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   704(DX)(R10*4), Z15
+	VMULPS    Z12, Z15, K2, Z15
+	VMOVUPS   Z15, 704(AX)(R10*4)
+	VMOVUPS   768(CX)(R10*4), Z15
+	VCMPPS    $0x1a, Z0, Z15, K2
+	VMOVUPS   768(DX)(R10*4), Z15
+	VMULPS    Z13, Z15, K2, Z15
+	VMOVUPS   Z15, 768(AX)(R10*4)
+	VMOVUPS.Z 832(CX)(R10*4), K1, Z15
+	VCMPPS    $0x1a, Z0, Z15, K1, K2
+	VMOVUPS.Z 832(DX)(R10*4), K1, Z15
+	VMULPS    Z14, Z15, K2, Z15
+	VMOVUPS   Z15, K1, 832(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_13_1799
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_14_1784:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS   192(SI)(R10*4), Z4
+	VMOVUPS   256(SI)(R10*4), Z5
+	VMOVUPS   320(SI)(R10*4), Z6
+	VMOVUPS   384(SI)(R10*4), Z7
+	VMOVUPS   448(SI)(R10*4), Z8
+	VMOVUPS   512(SI)(R10*4), Z9
+	VMOVUPS   576(SI)(R10*4), Z10
+	VMOVUPS   640(SI)(R10*4), Z11
+	VMOVUPS   704(SI)(R10*4), Z12
+	VMOVUPS   768(SI)(R10*4), Z13
+	VMOVUPS   832(SI)(R10*4), Z14
+	VMOVUPS.Z 896(SI)(R10*4), K1, Z15
+
+held_row_14_1800:
+	VMOVUPS   (CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   (DX)(R10*4), Z16
+	VMULPS    Z1, Z16, K2, Z16
+	VMOVUPS   Z16, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   64(DX)(R10*4), Z16
+	VMULPS    Z2, Z16, K2, Z16
+	VMOVUPS   Z16, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   128(DX)(R10*4), Z16
+	VMULPS    Z3, Z16, K2, Z16
+	VMOVUPS   Z16, 128(AX)(R10*4)
+	VMOVUPS   192(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   192(DX)(R10*4), Z16
+	VMULPS    Z4, Z16, K2, Z16
+	VMOVUPS   Z16, 192(AX)(R10*4)
+	VMOVUPS   256(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   256(DX)(R10*4), Z16
+	VMULPS    Z5, Z16, K2, Z16
+	VMOVUPS   Z16, 256(AX)(R10*4)
+	VMOVUPS   320(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   320(DX)(R10*4), Z16
+	VMULPS    Z6, Z16, K2, Z16
+	VMOVUPS   Z16, 320(AX)(R10*4)
+	VMOVUPS   384(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   384(DX)(R10*4), Z16
+	VMULPS    Z7, Z16, K2, Z16
+	VMOVUPS   Z16, 384(AX)(R10*4)
+	VMOVUPS   448(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   448(DX)(R10*4), Z16
+	VMULPS    Z8, Z16, K2, Z16
+	VMOVUPS   Z16, 448(AX)(R10*4)
+	VMOVUPS   512(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   512(DX)(R10*4), Z16
+	VMULPS    Z9, Z16, K2, Z16
+	VMOVUPS   Z16, 512(AX)(R10*4)
+	VMOVUPS   576(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   576(DX)(R10*4), Z16
+	VMULPS    Z10, Z16, K2, Z16
+	VMOVUPS   Z16, 576(AX)(R10*4)
+	VMOVUPS   640(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   640(DX)(R10*4), Z16
+	VMULPS    Z11, Z16, K2, Z16
+	VMOVUPS   Z16, 640(AX)(R10*4)
+	VMOVUPS   704(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   704(DX)(R10*4), Z16
+	VMULPS    Z12, Z16, K2, Z16
+	VMOVUPS   Z16, 704(AX)(R10*4)
+	VMOVUPS   768(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   768(DX)(R10*4), Z16
+	VMULPS    Z13, Z16, K2, Z16
+	VMOVUPS   Z16, 768(AX)(R10*4)
+	VMOVUPS   832(CX)(R10*4), Z16
+	VCMPPS    $0x1a, Z0, Z16, K2
+	VMOVUPS   832(DX)(R10*4), Z16
+	VMULPS    Z14, Z16, K2, Z16
+	VMOVUPS   Z16, 832(AX)(R10*4)
+	VMOVUPS.Z 896(CX)(R10*4), K1, Z16
+	VCMPPS    $0x1a, Z0, Z16, K1, K2
+	VMOVUPS.Z 896(DX)(R10*4), K1, Z16
+	VMULPS    Z15, Z16, K2, Z16
+	VMOVUPS   Z16, K1, 896(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_14_1800
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+	JMP       held_rows_done_1769
+
+held_rows_15_1785:
+	VMOVUPS   (SI)(R10*4), Z1
+	VMOVUPS   64(SI)(R10*4), Z2
+	VMOVUPS   128(SI)(R10*4), Z3
+	VMOVUPS   192(SI)(R10*4), Z4
+	VMOVUPS   256(SI)(R10*4), Z5
+	VMOVUPS   320(SI)(R10*4), Z6
+	VMOVUPS   384(SI)(R10*4), Z7
+	VMOVUPS   448(SI)(R10*4), Z8
+	VMOVUPS   512(SI)(R10*4), Z9
+	VMOVUPS   576(SI)(R10*4), Z10
+	VMOVUPS   640(SI)(R10*4), Z11
+	VMOVUPS   704(SI)(R10*4), Z12
+	VMOVUPS   768(SI)(R10*4), Z13
+	VMOVUPS   832(SI)(R10*4), Z14
+	VMOVUPS   896(SI)(R10*4), Z15
+	VMOVUPS.Z 960(SI)(R10*4), K1, Z16
+
+held_row_15_1801:
+	VMOVUPS   (CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   (DX)(R10*4), Z17
+	VMULPS    Z1, Z17, K2, Z17
+	VMOVUPS   Z17, (AX)(R10*4)
+	VMOVUPS   64(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   64(DX)(R10*4), Z17
+	VMULPS    Z2, Z17, K2, Z17
+	VMOVUPS   Z17, 64(AX)(R10*4)
+	VMOVUPS   128(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   128(DX)(R10*4), Z17
+	VMULPS    Z3, Z17, K2, Z17
+	VMOVUPS   Z17, 128(AX)(R10*4)
+	VMOVUPS   192(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   192(DX)(R10*4), Z17
+	VMULPS    Z4, Z17, K2, Z17
+	VMOVUPS   Z17, 192(AX)(R10*4)
+	VMOVUPS   256(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   256(DX)(R10*4), Z17
+	VMULPS    Z5, Z17, K2, Z17
+	VMOVUPS   Z17, 256(AX)(R10*4)
+	VMOVUPS   320(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   320(DX)(R10*4), Z17
+	VMULPS    Z6, Z17, K2, Z17
+	VMOVUPS   Z17, 320(AX)(R10*4)
+	VMOVUPS   384(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   384(DX)(R10*4), Z17
+	VMULPS    Z7, Z17, K2, Z17
+	VMOVUPS   Z17, 384(AX)(R10*4)
+	VMOVUPS   448(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   448(DX)(R10*4), Z17
+	VMULPS    Z8, Z17, K2, Z17
+	VMOVUPS   Z17, 448(AX)(R10*4)
+	VMOVUPS   512(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   512(DX)(R10*4), Z17
+	VMULPS    Z9, Z17, K2, Z17
+	VMOVUPS   Z17, 512(AX)(R10*4)
+	VMOVUPS   576(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   576(DX)(R10*4), Z17
+	VMULPS    Z10, Z17, K2, Z17
+	VMOVUPS   Z17, 576(AX)(R10*4)
+	VMOVUPS   640(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   640(DX)(R10*4), Z17
+	VMULPS    Z11, Z17, K2, Z17
+	VMOVUPS   Z17, 640(AX)(R10*4)
+	VMOVUPS   704(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   704(DX)(R10*4), Z17
+	VMULPS    Z12, Z17, K2, Z17
+	VMOVUPS   Z17, 704(AX)(R10*4)
+	VMOVUPS   768(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   768(DX)(R10*4), Z17
+	VMULPS    Z13, Z17, K2, Z17
+	VMOVUPS   Z17, 768(AX)(R10*4)
+	VMOVUPS   832(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   832(DX)(R10*4), Z17
+	VMULPS    Z14, Z17, K2, Z17
+	VMOVUPS   Z17, 832(AX)(R10*4)
+	VMOVUPS   896(CX)(R10*4), Z17
+	VCMPPS    $0x1a, Z0, Z17, K2
+	VMOVUPS   896(DX)(R10*4), Z17
+	VMULPS    Z15, Z17, K2, Z17
+	VMOVUPS   Z17, 896(AX)(R10*4)
+	VMOVUPS.Z 960(CX)(R10*4), K1, Z17
+	VCMPPS    $0x1a, Z0, Z17, K1, K2
+	VMOVUPS.Z 960(DX)(R10*4), K1, Z17
+	VMULPS    Z16, Z17, K2, Z17
+	VMOVUPS   Z17, K1, 960(AX)(R10*4)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_15_1801
+	TESTQ     BX, BX
+	JE        pattern_done_1768
+
+held_rows_done_1769:
+	MOVQ BX, R9
+	SHLQ $0x02, R9
+	CMPQ R9, ·streamThreshold+0(SB)
+	JB   cached_1802
+	CMPQ R8, $0x00000800
+	JB   cached_1802
+	CMPQ AX, DX
+	JE   cached_1802
+	CMPQ AX, CX
+	JE   cached_1802
+	CMPQ BX, $0x00
+	JE   rows_done_1805
+
+row_1804:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -24847,7 +26856,7 @@ row_1738:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1740
+	JE        aligned_1806
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -24859,13 +26868,13 @@ row_1738:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1740:
+aligned_1806:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1742
+	JGT  single_1808
 
-unrolled_1741:
+unrolled_1807:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -24888,15 +26897,15 @@ unrolled_1741:
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
 	CMPQ     R9, R10
-	JLE      unrolled_1741
+	JLE      unrolled_1807
 
-single_1742:
+single_1808:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1744
+	JGT  remainder_1810
 
-single_loop_1743:
+single_loop_1809:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -24904,12 +26913,12 @@ single_loop_1743:
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
 	CMPQ     R9, R10
-	JLE      single_loop_1743
+	JLE      single_loop_1809
 
-remainder_1744:
+remainder_1810:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1745
+	JE        span_done_1811
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -24919,34 +26928,34 @@ remainder_1744:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1745:
+span_done_1811:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1738
+	JG   row_1804
 
-rows_done_1739:
+rows_done_1805:
 	SFENCE
-	JMP stored_1737
+	JMP stored_1803
 
-cached_1736:
+cached_1802:
 	CMPQ BX, $0x00
-	JE   rows_done_1747
+	JE   rows_done_1813
 
-row_1746:
+row_1812:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000080
-	JB        unaligned_1748
+	JB        unaligned_1814
 	CMPQ      AX, CX
-	JE        unaligned_1748
+	JE        unaligned_1814
 	CMPQ      AX, DX
-	JE        unaligned_1748
+	JE        unaligned_1814
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -24954,7 +26963,7 @@ row_1746:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1749
+	JE        aligned_1815
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -24966,14 +26975,14 @@ row_1746:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1749:
-unaligned_1748:
+aligned_1815:
+unaligned_1814:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1751
+	JGT  single_1817
 
-unrolled_1750:
+unrolled_1816:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -24996,15 +27005,15 @@ unrolled_1750:
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1750
+	JLE     unrolled_1816
 
-single_1751:
+single_1817:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1753
+	JGT  remainder_1819
 
-single_loop_1752:
+single_loop_1818:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -25012,12 +27021,12 @@ single_loop_1752:
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1752
+	JLE     single_loop_1818
 
-remainder_1753:
+remainder_1819:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1754
+	JE        span_done_1820
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -25027,17 +27036,18 @@ remainder_1753:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1754:
+span_done_1820:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1746
+	JG   row_1812
 
-rows_done_1747:
-stored_1737:
+rows_done_1813:
+stored_1803:
+pattern_done_1768:
 	VZEROUPPER
 	RET
 
@@ -25057,36 +27067,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1755
+	JA     ring_segmented_1821
 	MOVQ   R9, R10
 
-ring_len_1756:
+ring_len_1822:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1757
+	JAE  ring_len_done_1823
 	ADDQ R9, R10
-	JMP  ring_len_1756
+	JMP  ring_len_1822
 
-ring_len_done_1757:
+ring_len_done_1823:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1758:
+ring_step_1824:
 	CMPQ R11, R10
-	JB   ring_step_done_1759
+	JB   ring_step_done_1825
 	SUBQ R10, R11
-	JMP  ring_step_1758
+	JMP  ring_step_1824
 
-ring_step_done_1759:
+ring_step_done_1825:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1760:
+ring_step_1826:
 	CMPQ R11, R10
-	JB   ring_step_done_1761
+	JB   ring_step_done_1827
 	SUBQ R10, R11
-	JMP  ring_step_1760
+	JMP  ring_step_1826
 
-ring_step_done_1761:
+ring_step_done_1827:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -25096,76 +27106,76 @@ ring_step_done_1761:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1762
+	JB      ring_short_1828
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1763
+	JNE     ring_planes_1829
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1765:
+ring_copy_1831:
 	CMPQ    AX, R11
-	JAE     ring_built_1764
+	JAE     ring_built_1830
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1766
+	JB      ring_copy_tail_1832
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1765
+	JNE     ring_copy_1831
 	XORQ    R9, R9
-	JMP     ring_copy_1765
+	JMP     ring_copy_1831
 
-ring_copy_tail_1766:
+ring_copy_tail_1832:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1765
+	JMP     ring_copy_1831
 
-ring_planes_1763:
+ring_planes_1829:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1767
+	JA   ring_long_planes_1833
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1768:
+ring_fill_1834:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1769
+	JGT          ring_fill_last_1835
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1770
+	JNE          ring_wrap_1836
 	XORQ         R9, R9
 
-ring_wrap_1770:
-	JMP ring_fill_1768
+ring_wrap_1836:
+	JMP ring_fill_1834
 
-ring_fill_last_1769:
+ring_fill_last_1835:
 	CMPQ         R12, R11
-	JAE          ring_built_1764
+	JAE          ring_built_1830
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1771
+	JNE          ring_wrap_1837
 	XORQ         R9, R9
 
-ring_wrap_1771:
-	JMP ring_fill_last_1769
+ring_wrap_1837:
+	JMP ring_fill_last_1835
 
-ring_long_planes_1767:
-ring_channel_1772:
+ring_long_planes_1833:
+ring_channel_1838:
 	CMPQ         R12, R11
-	JAE          ring_built_1764
+	JAE          ring_built_1830
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -25173,57 +27183,57 @@ ring_channel_1772:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1773:
+ring_plane_1839:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1773
+	JB      ring_plane_1839
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1774
+	JNE     ring_wrap_1840
 	XORQ    R9, R9
 
-ring_wrap_1774:
-	JMP ring_channel_1772
+ring_wrap_1840:
+	JMP ring_channel_1838
 
-ring_short_1762:
+ring_short_1828:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1775:
+ring_element_1841:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1776
+	JB   ring_element_next_1842
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1776
+	JB   ring_element_next_1842
 	XORQ R12, R12
 
-ring_element_next_1776:
+ring_element_next_1842:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1775
+	JB      ring_element_1841
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1777
+	JE      ring_exact_1843
 	SUBQ    R9, AX
 
-ring_exact_1777:
+ring_exact_1843:
 	MOVQ AX, DX
 
-ring_repeat_1778:
+ring_repeat_1844:
 	CMPQ    DX, R11
-	JAE     ring_built_1764
+	JAE     ring_built_1830
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1778
+	JMP     ring_repeat_1844
 
-ring_built_1764:
+ring_built_1830:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -25232,9 +27242,9 @@ ring_built_1764:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ DX, R9
-	JGT  single_1780
+	JGT  single_1846
 
-unrolled_1779:
+unrolled_1845:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -25261,15 +27271,15 @@ unrolled_1779:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R9
-	JLE     unrolled_1779
+	JLE     unrolled_1845
 
-single_1780:
+single_1846:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  remainder_1782
+	JGT  remainder_1848
 
-single_loop_1781:
+single_loop_1847:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -25281,11 +27291,11 @@ single_loop_1781:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R9
-	JLE     single_loop_1781
+	JLE     single_loop_1847
 
-remainder_1782:
+remainder_1848:
 	SUBQ      DX, DI
-	JE        span_done_1783
+	JE        span_done_1849
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -25295,10 +27305,10 @@ remainder_1782:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1783:
+span_done_1849:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1755:
+ring_segmented_1821:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -25308,11 +27318,11 @@ ring_segmented_1755:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1784
+	JE   ring_rows_1850
 
-ring_segment_1785:
+ring_segment_1851:
 	CMPQ    DI, $0x00
-	JE      ring_done_1786
+	JE      ring_done_1852
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -25329,33 +27339,33 @@ ring_segment_1785:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1787:
+ring_len_1853:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1788
+	JAE  ring_len_done_1854
 	ADDQ R10, R12
-	JMP  ring_len_1787
+	JMP  ring_len_1853
 
-ring_len_done_1788:
+ring_len_done_1854:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1789:
+ring_step_1855:
 	CMPQ R13, R12
-	JB   ring_step_done_1790
+	JB   ring_step_done_1856
 	SUBQ R12, R13
-	JMP  ring_step_1789
+	JMP  ring_step_1855
 
-ring_step_done_1790:
+ring_step_done_1856:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1791:
+ring_step_1857:
 	CMPQ R13, R12
-	JB   ring_step_done_1792
+	JB   ring_step_done_1858
 	SUBQ R12, R13
-	JMP  ring_step_1791
+	JMP  ring_step_1857
 
-ring_step_done_1792:
+ring_step_done_1858:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -25365,76 +27375,76 @@ ring_step_done_1792:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1793
+	JB      ring_short_1859
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1794
+	JNE     ring_planes_1860
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1796:
+ring_copy_1862:
 	CMPQ    R9, AX
-	JAE     ring_built_1795
+	JAE     ring_built_1861
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1797
+	JB      ring_copy_tail_1863
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1796
+	JNE     ring_copy_1862
 	XORQ    R10, R10
-	JMP     ring_copy_1796
+	JMP     ring_copy_1862
 
-ring_copy_tail_1797:
+ring_copy_tail_1863:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1796
+	JMP     ring_copy_1862
 
-ring_planes_1794:
+ring_planes_1860:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1798
+	JA   ring_long_planes_1864
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1799:
+ring_fill_1865:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1800
+	JGT          ring_fill_last_1866
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1801
+	JNE          ring_wrap_1867
 	XORQ         R10, R10
 
-ring_wrap_1801:
-	JMP ring_fill_1799
+ring_wrap_1867:
+	JMP ring_fill_1865
 
-ring_fill_last_1800:
+ring_fill_last_1866:
 	CMPQ         R12, AX
-	JAE          ring_built_1795
+	JAE          ring_built_1861
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1802
+	JNE          ring_wrap_1868
 	XORQ         R10, R10
 
-ring_wrap_1802:
-	JMP ring_fill_last_1800
+ring_wrap_1868:
+	JMP ring_fill_last_1866
 
-ring_long_planes_1798:
-ring_channel_1803:
+ring_long_planes_1864:
+ring_channel_1869:
 	CMPQ         R12, AX
-	JAE          ring_built_1795
+	JAE          ring_built_1861
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -25442,57 +27452,57 @@ ring_channel_1803:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1804:
+ring_plane_1870:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1804
+	JB      ring_plane_1870
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1805
+	JNE     ring_wrap_1871
 	XORQ    R10, R10
 
-ring_wrap_1805:
-	JMP ring_channel_1803
+ring_wrap_1871:
+	JMP ring_channel_1869
 
-ring_short_1793:
+ring_short_1859:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1806:
+ring_element_1872:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1807
+	JB   ring_element_next_1873
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1807
+	JB   ring_element_next_1873
 	XORQ R12, R12
 
-ring_element_next_1807:
+ring_element_next_1873:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1806
+	JB      ring_element_1872
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1808
+	JE      ring_exact_1874
 	SUBQ    R10, DX
 
-ring_exact_1808:
+ring_exact_1874:
 	MOVQ DX, R9
 
-ring_repeat_1809:
+ring_repeat_1875:
 	CMPQ    R9, AX
-	JAE     ring_built_1795
+	JAE     ring_built_1861
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1809
+	JMP     ring_repeat_1875
 
-ring_built_1795:
+ring_built_1861:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -25502,9 +27512,9 @@ ring_built_1795:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1811
+	JGT  single_1877
 
-unrolled_1810:
+unrolled_1876:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25531,15 +27541,15 @@ unrolled_1810:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1810
+	JLE     unrolled_1876
 
-single_1811:
+single_1877:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1813
+	JGT  remainder_1879
 
-single_loop_1812:
+single_loop_1878:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25551,11 +27561,11 @@ single_loop_1812:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1812
+	JLE     single_loop_1878
 
-remainder_1813:
+remainder_1879:
 	SUBQ      R9, DX
-	JE        span_done_1814
+	JE        span_done_1880
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -25565,7 +27575,7 @@ remainder_1813:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1814:
+span_done_1880:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -25577,18 +27587,18 @@ span_done_1814:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1815
+	JNE  ring_next_1881
 	XORQ AX, AX
 
-ring_next_1815:
+ring_next_1881:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1785
+	JMP  ring_segment_1851
 
-ring_done_1786:
+ring_done_1852:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1784:
-ring_block_1816:
+ring_rows_1850:
+ring_block_1882:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -25604,33 +27614,33 @@ ring_block_1816:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1817:
+ring_len_1883:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1818
+	JAE  ring_len_done_1884
 	ADDQ BX, SI
-	JMP  ring_len_1817
+	JMP  ring_len_1883
 
-ring_len_done_1818:
+ring_len_done_1884:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1819:
+ring_step_1885:
 	CMPQ DI, SI
-	JB   ring_step_done_1820
+	JB   ring_step_done_1886
 	SUBQ SI, DI
-	JMP  ring_step_1819
+	JMP  ring_step_1885
 
-ring_step_done_1820:
+ring_step_done_1886:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1821:
+ring_step_1887:
 	CMPQ DI, SI
-	JB   ring_step_done_1822
+	JB   ring_step_done_1888
 	SUBQ SI, DI
-	JMP  ring_step_1821
+	JMP  ring_step_1887
 
-ring_step_done_1822:
+ring_step_done_1888:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -25641,76 +27651,76 @@ ring_step_done_1822:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1823
+	JB      ring_short_1889
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1824
+	JNE     ring_planes_1890
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1826:
+ring_copy_1892:
 	CMPQ    BX, DI
-	JAE     ring_built_1825
+	JAE     ring_built_1891
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1827
+	JB      ring_copy_tail_1893
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1826
+	JNE     ring_copy_1892
 	XORQ    R9, R9
-	JMP     ring_copy_1826
+	JMP     ring_copy_1892
 
-ring_copy_tail_1827:
+ring_copy_tail_1893:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1826
+	JMP     ring_copy_1892
 
-ring_planes_1824:
+ring_planes_1890:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1828
+	JA   ring_long_planes_1894
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1829:
+ring_fill_1895:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1830
+	JGT          ring_fill_last_1896
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1831
+	JNE          ring_wrap_1897
 	XORQ         BX, BX
 
-ring_wrap_1831:
-	JMP ring_fill_1829
+ring_wrap_1897:
+	JMP ring_fill_1895
 
-ring_fill_last_1830:
+ring_fill_last_1896:
 	CMPQ         R9, DI
-	JAE          ring_built_1825
+	JAE          ring_built_1891
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1832
+	JNE          ring_wrap_1898
 	XORQ         BX, BX
 
-ring_wrap_1832:
-	JMP ring_fill_last_1830
+ring_wrap_1898:
+	JMP ring_fill_last_1896
 
-ring_long_planes_1828:
-ring_channel_1833:
+ring_long_planes_1894:
+ring_channel_1899:
 	CMPQ         R9, DI
-	JAE          ring_built_1825
+	JAE          ring_built_1891
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -25718,57 +27728,57 @@ ring_channel_1833:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1834:
+ring_plane_1900:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1834
+	JB      ring_plane_1900
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1835
+	JNE     ring_wrap_1901
 	XORQ    BX, BX
 
-ring_wrap_1835:
-	JMP ring_channel_1833
+ring_wrap_1901:
+	JMP ring_channel_1899
 
-ring_short_1823:
+ring_short_1889:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1836:
+ring_element_1902:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1837
+	JB   ring_element_next_1903
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1837
+	JB   ring_element_next_1903
 	XORQ R9, R9
 
-ring_element_next_1837:
+ring_element_next_1903:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1836
+	JB      ring_element_1902
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1838
+	JE      ring_exact_1904
 	SUBQ    BX, DX
 
-ring_exact_1838:
+ring_exact_1904:
 	MOVQ DX, BX
 
-ring_repeat_1839:
+ring_repeat_1905:
 	CMPQ    BX, DI
-	JAE     ring_built_1825
+	JAE     ring_built_1891
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1839
+	JMP     ring_repeat_1905
 
-ring_built_1825:
+ring_built_1891:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -25779,9 +27789,9 @@ ring_built_1825:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1840:
+ring_row_1906:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1841
+	JE   ring_rows_done_1907
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -25791,9 +27801,9 @@ ring_row_1840:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1843
+	JGT  single_1909
 
-unrolled_1842:
+unrolled_1908:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25820,15 +27830,15 @@ unrolled_1842:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1842
+	JLE     unrolled_1908
 
-single_1843:
+single_1909:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1845
+	JGT  remainder_1911
 
-single_loop_1844:
+single_loop_1910:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -25840,11 +27850,11 @@ single_loop_1844:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1844
+	JLE     single_loop_1910
 
-remainder_1845:
+remainder_1911:
 	SUBQ      R9, DX
-	JE        span_done_1846
+	JE        span_done_1912
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -25854,7 +27864,7 @@ remainder_1845:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1846:
+span_done_1912:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -25862,13 +27872,13 @@ span_done_1846:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1840
+	JMP   ring_row_1906
 
-ring_rows_done_1841:
+ring_rows_done_1907:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1816
+	JMP  ring_block_1882
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -25891,7 +27901,7 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	VXORPS      Y8, Y8, Y8
 	XORQ        BX, BX
 	CMPQ        DX, $0x00000080
-	JB          unaligned_1847
+	JB          unaligned_1913
 	MOVQ        AX, SI
 	NEGQ        SI
 	ANDQ        $0x0000003f, SI
@@ -25899,7 +27909,7 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	CMPQ        SI, DX
 	CMOVQGT     DX, SI
 	TESTQ       SI, SI
-	JE          aligned_1848
+	JE          aligned_1914
 	MOVQ        SI, DI
 	MOVQ        $-1, R8
 	BZHIQ       DI, R8, DI
@@ -25916,16 +27926,16 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	VFMADD231PD Z10, Z9, K1, Z2
 	MOVQ        SI, BX
 
-aligned_1848:
-unaligned_1847:
+aligned_1914:
+unaligned_1913:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1850
+	JGT  single_1916
 
 	PCALIGN $64
 
-unrolled_1849:
+unrolled_1915:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -25968,15 +27978,15 @@ unrolled_1849:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1849
+	JLE         unrolled_1915
 
-single_1850:
+single_1916:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1852
+	JGT  remainder_1918
 
-single_loop_1851:
+single_loop_1917:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -25989,11 +27999,11 @@ single_loop_1851:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1851
+	JLE         single_loop_1917
 
-remainder_1852:
+remainder_1918:
 	SUBQ        BX, DX
-	JE          span_done_1853
+	JE          span_done_1919
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -26008,7 +28018,7 @@ remainder_1852:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1853:
+span_done_1919:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -26040,9 +28050,9 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ   $0x02, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_1856
+	JE     planes_done_1922
 
-plane_1855:
+plane_1921:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
@@ -26053,7 +28063,7 @@ plane_1855:
 	VXORPS      Y8, Y8, Y8
 	XORQ        R10, R10
 	CMPQ        SI, $0x00000080
-	JB          unaligned_1857
+	JB          unaligned_1923
 	MOVQ        AX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -26061,7 +28071,7 @@ plane_1855:
 	CMPQ        R11, SI
 	CMOVQGT     SI, R11
 	TESTQ       R11, R11
-	JE          aligned_1858
+	JE          aligned_1924
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -26078,14 +28088,14 @@ plane_1855:
 	VFMADD231PD Z10, Z9, K1, Z2
 	MOVQ        R11, R10
 
-aligned_1858:
-unaligned_1857:
+aligned_1924:
+unaligned_1923:
 	MOVQ SI, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1860
+	JGT  single_1926
 
-unrolled_1859:
+unrolled_1925:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -26128,15 +28138,15 @@ unrolled_1859:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1859
+	JLE         unrolled_1925
 
-single_1860:
+single_1926:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1862
+	JGT  remainder_1928
 
-single_loop_1861:
+single_loop_1927:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -26149,12 +28159,12 @@ single_loop_1861:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1861
+	JLE         single_loop_1927
 
-remainder_1862:
+remainder_1928:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1863
+	JE          span_done_1929
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -26169,7 +28179,7 @@ remainder_1862:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1863:
+span_done_1929:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -26192,9 +28202,9 @@ span_done_1863:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_1855
+	JG            plane_1921
 
-planes_done_1856:
+planes_done_1922:
 	VZEROUPPER
 	RET
 
@@ -26210,15 +28220,15 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_1866
+	JE     rows_done_1932
 
-row_1865:
+row_1931:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	CMPQ        DI, $0x00000080
-	JB          unaligned_1867
+	JB          unaligned_1933
 	MOVQ        AX, R9
 	NEGQ        R9
 	ANDQ        $0x0000003f, R9
@@ -26226,7 +28236,7 @@ row_1865:
 	CMPQ        R9, DI
 	CMOVQGT     DI, R9
 	TESTQ       R9, R9
-	JE          aligned_1868
+	JE          aligned_1934
 	MOVQ        R9, R10
 	MOVQ        $-1, R11
 	BZHIQ       R10, R11, R10
@@ -26247,14 +28257,14 @@ row_1865:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	MOVQ        R9, R8
 
-aligned_1868:
-unaligned_1867:
+aligned_1934:
+unaligned_1933:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1870
+	JGT  single_1936
 
-unrolled_1869:
+unrolled_1935:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -26313,15 +28323,15 @@ unrolled_1869:
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1869
+	JLE         unrolled_1935
 
-single_1870:
+single_1936:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1872
+	JGT  remainder_1938
 
-single_loop_1871:
+single_loop_1937:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -26338,12 +28348,12 @@ single_loop_1871:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1871
+	JLE         single_loop_1937
 
-remainder_1872:
+remainder_1938:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1873
+	JE          span_done_1939
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -26362,15 +28372,15 @@ remainder_1872:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1873:
+span_done_1939:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1865
+	JG   row_1931
 
-rows_done_1866:
+rows_done_1932:
 	VZEROUPPER
 	RET
 
@@ -26388,36 +28398,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1874
+	JA     ring_segmented_1940
 	MOVQ   DI, SI
 
-ring_len_1875:
+ring_len_1941:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1876
+	JAE  ring_len_done_1942
 	ADDQ DI, SI
-	JMP  ring_len_1875
+	JMP  ring_len_1941
 
-ring_len_done_1876:
+ring_len_done_1942:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1877:
+ring_step_1943:
 	CMPQ DI, SI
-	JB   ring_step_done_1878
+	JB   ring_step_done_1944
 	SUBQ SI, DI
-	JMP  ring_step_1877
+	JMP  ring_step_1943
 
-ring_step_done_1878:
+ring_step_done_1944:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1879:
+ring_step_1945:
 	CMPQ DI, SI
-	JB   ring_step_done_1880
+	JB   ring_step_done_1946
 	SUBQ SI, DI
-	JMP  ring_step_1879
+	JMP  ring_step_1945
 
-ring_step_done_1880:
+ring_step_done_1946:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -26439,22 +28449,22 @@ ring_step_done_1880:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1881:
+sums_zero_1947:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1882
+	JAE     sums_zeroed_1948
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1881
+	JMP     sums_zero_1947
 
-sums_zeroed_1882:
+sums_zeroed_1948:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 	CMPQ DI, R8
-	JGT  single_1884
+	JGT  single_1950
 
-unrolled_1883:
+unrolled_1949:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -26517,15 +28527,15 @@ unrolled_1883:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1883
+	JLE         unrolled_1949
 
-single_1884:
+single_1950:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  remainder_1886
+	JGT  remainder_1952
 
-single_loop_1885:
+single_loop_1951:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -26546,11 +28556,11 @@ single_loop_1885:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1885
+	JLE         single_loop_1951
 
-remainder_1886:
+remainder_1952:
 	SUBQ        DI, BX
-	JE          span_done_1887
+	JE          span_done_1953
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -26569,78 +28579,78 @@ remainder_1886:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1887:
+span_done_1953:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1889
+	JLE   fold_ext_done_1955
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1890
+	JA    fold_ext_scalar_1956
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1888:
+fold_ext_1954:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1889
+	JBE     fold_ext_done_1955
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1888
+	JMP     fold_ext_1954
 
-fold_ext_scalar_1890:
+fold_ext_scalar_1956:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1891:
+fold_ext_element_1957:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1892
+	JBE    fold_ext_element_done_1958
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1891
+	JMP    fold_ext_element_1957
 
-fold_ext_element_done_1892:
-fold_ext_done_1889:
-fold_1893:
+fold_ext_element_done_1958:
+fold_ext_done_1955:
+fold_1959:
 	CMPQ   BX, AX
-	JBE    fold_done_1894
+	JBE    fold_done_1960
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1893
+	JMP    fold_1959
 
-fold_done_1894:
+fold_done_1960:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1895
+	JNE  sums_planes_1961
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1897:
+sums_vector_1963:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1898
+	JGT       sums_scalar_1964
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1897
+	JMP       sums_vector_1963
 
-sums_scalar_1898:
+sums_scalar_1964:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1896
+	JE        sums_done_1962
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -26648,18 +28658,18 @@ sums_scalar_1898:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1898
+	JMP       sums_scalar_1964
 
-sums_planes_1895:
+sums_planes_1961:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1899:
+sums_group_1965:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1901
+	JB     sums_single_1967
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -26668,7 +28678,7 @@ sums_group_1899:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1900:
+sums_group_plane_1966:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -26677,7 +28687,7 @@ sums_group_plane_1900:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1900
+	JB        sums_group_plane_1966
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -26702,32 +28712,32 @@ sums_group_plane_1900:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1899
+	JMP       sums_group_1965
 
-sums_single_1901:
+sums_single_1967:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1896
+	JE     sums_done_1962
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1902:
+sums_single_plane_1968:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1902
+	JB        sums_single_plane_1968
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1901
+	JMP       sums_single_1967
 
-sums_done_1896:
+sums_done_1962:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1874:
+ring_segmented_1940:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -26737,7 +28747,7 @@ ring_segmented_1874:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1904:
+ring_block_1970:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -26752,33 +28762,33 @@ ring_block_1904:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1905:
+ring_len_1971:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1906
+	JAE  ring_len_done_1972
 	ADDQ BX, SI
-	JMP  ring_len_1905
+	JMP  ring_len_1971
 
-ring_len_done_1906:
+ring_len_done_1972:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1907:
+ring_step_1973:
 	CMPQ DI, SI
-	JB   ring_step_done_1908
+	JB   ring_step_done_1974
 	SUBQ SI, DI
-	JMP  ring_step_1907
+	JMP  ring_step_1973
 
-ring_step_done_1908:
+ring_step_done_1974:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1909:
+ring_step_1975:
 	CMPQ DI, SI
-	JB   ring_step_done_1910
+	JB   ring_step_done_1976
 	SUBQ SI, DI
-	JMP  ring_step_1909
+	JMP  ring_step_1975
 
-ring_step_done_1910:
+ring_step_done_1976:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -26807,26 +28817,26 @@ ring_step_done_1910:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1911:
+sums_zero_1977:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1912
+	JAE     sums_zeroed_1978
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1911
+	JMP     sums_zero_1977
 
-sums_zeroed_1912:
-ring_row_1913:
+sums_zeroed_1978:
+ring_row_1979:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1914
+	JE   ring_rows_done_1980
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1916
+	JGT  single_1982
 
-unrolled_1915:
+unrolled_1981:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -26889,15 +28899,15 @@ unrolled_1915:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1915
+	JLE         unrolled_1981
 
-single_1916:
+single_1982:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1918
+	JGT  remainder_1984
 
-single_loop_1917:
+single_loop_1983:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -26918,11 +28928,11 @@ single_loop_1917:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1917
+	JLE         single_loop_1983
 
-remainder_1918:
+remainder_1984:
 	SUBQ        R8, DI
-	JE          span_done_1919
+	JE          span_done_1985
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -26941,16 +28951,16 @@ remainder_1918:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1919:
+span_done_1985:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1913
+	JMP   ring_row_1979
 
-ring_rows_done_1914:
+ring_rows_done_1980:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -26958,71 +28968,71 @@ ring_rows_done_1914:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1921
+	JLE  fold_ext_done_1987
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1922
+	JA   fold_ext_scalar_1988
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1920:
+fold_ext_1986:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1921
+	JBE     fold_ext_done_1987
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1920
+	JMP     fold_ext_1986
 
-fold_ext_scalar_1922:
+fold_ext_scalar_1988:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1923:
+fold_ext_element_1989:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1924
+	JBE    fold_ext_element_done_1990
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1923
+	JMP    fold_ext_element_1989
 
-fold_ext_element_done_1924:
-fold_ext_done_1921:
-fold_1925:
+fold_ext_element_done_1990:
+fold_ext_done_1987:
+fold_1991:
 	CMPQ   SI, BX
-	JBE    fold_done_1926
+	JBE    fold_done_1992
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1925
+	JMP    fold_1991
 
-fold_done_1926:
+fold_done_1992:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1927
+	JNE  sums_planes_1993
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1929:
+sums_vector_1995:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1930
+	JGT       sums_scalar_1996
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1929
+	JMP       sums_vector_1995
 
-sums_scalar_1930:
+sums_scalar_1996:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1928
+	JE        sums_done_1994
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -27030,18 +29040,18 @@ sums_scalar_1930:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1930
+	JMP       sums_scalar_1996
 
-sums_planes_1927:
+sums_planes_1993:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1931:
+sums_group_1997:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1933
+	JB     sums_single_1999
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -27050,7 +29060,7 @@ sums_group_1931:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1932:
+sums_group_plane_1998:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -27059,7 +29069,7 @@ sums_group_plane_1932:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1932
+	JB        sums_group_plane_1998
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -27084,32 +29094,32 @@ sums_group_plane_1932:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1931
+	JMP       sums_group_1997
 
-sums_single_1933:
+sums_single_1999:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1928
+	JE     sums_done_1994
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1934:
+sums_single_plane_2000:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_1934
+	JB        sums_single_plane_2000
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1933
+	JMP       sums_single_1999
 
-sums_done_1928:
+sums_done_1994:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1904
+	JMP  ring_block_1970
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -27126,11 +29136,11 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1935
+	JB           cached_2001
 	CMPQ         AX, CX
-	JE           cached_1935
+	JE           cached_2001
 	CMPQ         AX, CX
-	JE           cached_1935
+	JE           cached_2001
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -27139,7 +29149,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1937
+	JE           aligned_2003
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -27150,15 +29160,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_1937:
+aligned_2003:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1939
+	JGT  single_2005
 
 	PCALIGN $64
 
-unrolled_1938:
+unrolled_2004:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -27177,26 +29187,26 @@ unrolled_1938:
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
 	CMPQ     BX, SI
-	JLE      unrolled_1938
+	JLE      unrolled_2004
 
-single_1939:
+single_2005:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1941
+	JGT  remainder_2007
 
-single_loop_1940:
+single_loop_2006:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
 	CMPQ     BX, SI
-	JLE      single_loop_1940
+	JLE      single_loop_2006
 
-remainder_1941:
+remainder_2007:
 	SUBQ      BX, DX
-	JE        span_done_1942
+	JE        span_done_2008
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -27205,16 +29215,16 @@ remainder_1941:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1942:
+span_done_2008:
 	SFENCE
-	JMP stored_1936
+	JMP stored_2002
 
-cached_1935:
+cached_2001:
 	XORQ      BX, BX
 	CMPQ      DX, $0x00000040
-	JB        unaligned_1943
+	JB        unaligned_2009
 	CMPQ      AX, CX
-	JE        unaligned_1943
+	JE        unaligned_2009
 	MOVQ      AX, SI
 	NEGQ      SI
 	ANDQ      $0x0000003f, SI
@@ -27222,7 +29232,7 @@ cached_1935:
 	CMPQ      SI, DX
 	CMOVQGT   DX, SI
 	TESTQ     SI, SI
-	JE        aligned_1944
+	JE        aligned_2010
 	MOVQ      SI, DI
 	MOVQ      $-1, R8
 	BZHIQ     DI, R8, DI
@@ -27233,16 +29243,16 @@ cached_1935:
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 	MOVQ      SI, BX
 
-aligned_1944:
-unaligned_1943:
+aligned_2010:
+unaligned_2009:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_1946
+	JGT  single_2012
 
 	PCALIGN $64
 
-unrolled_1945:
+unrolled_2011:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -27261,26 +29271,26 @@ unrolled_1945:
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1945
+	JLE     unrolled_2011
 
-single_1946:
+single_2012:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_1948
+	JGT  remainder_2014
 
-single_loop_1947:
+single_loop_2013:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1947
+	JLE     single_loop_2013
 
-remainder_1948:
+remainder_2014:
 	SUBQ      BX, DX
-	JE        span_done_1949
+	JE        span_done_2015
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -27289,8 +29299,8 @@ remainder_1948:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_1949:
-stored_1936:
+span_done_2015:
+stored_2002:
 	VZEROUPPER
 	RET
 
@@ -27308,11 +29318,11 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ         $0x03, R8
 	XORQ         R9, R9
 	CMPQ         BX, $0x00000008
-	JB           aligned_planes_general_1951
+	JB           aligned_planes_general_2017
 	CMPQ         BX, $0x00000040
-	JA           aligned_planes_general_1951
+	JA           aligned_planes_general_2017
 	CMPQ         DX, $0x00
-	JE           planes_end_1950
+	JE           planes_end_2016
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R8, R8
 	MOVQ         AX, R10
@@ -27322,7 +29332,7 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         R10, DX
 	CMOVQGT      DX, R10
 	TESTQ        R10, R10
-	JE           aligned_1952
+	JE           aligned_2018
 	MOVQ         R10, R11
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
@@ -27333,29 +29343,29 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(R8*8)
 	MOVQ         R10, R8
 
-aligned_1952:
+aligned_2018:
 	MOVQ BX, R10
 
-aligned_plane_1953:
+aligned_plane_2019:
 	MOVQ R10, R11
 	SUBQ $0x00000008, R11
 	CMPQ R8, R11
-	JG   aligned_boundary_1955
+	JG   aligned_boundary_2021
 
-aligned_whole_1954:
+aligned_whole_2020:
 	VMOVUPD (CX)(R8*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R11
-	JLE     aligned_whole_1954
+	JLE     aligned_whole_2020
 
-aligned_boundary_1955:
+aligned_boundary_2021:
 	MOVQ         R10, R11
 	SUBQ         R8, R11
 	CMPQ         R10, DX
-	JAE          aligned_last_1957
+	JAE          aligned_last_2023
 	INCQ         R9
 	MOVQ         R9, R12
 	SUBQ         SI, R12
@@ -27363,7 +29373,7 @@ aligned_boundary_1955:
 	VBROADCASTSD (DI)(R9*8), Z2
 	ADDQ         BX, R10
 	TESTQ        R11, R11
-	JE           aligned_next_1956
+	JE           aligned_next_2022
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
 	KMOVW        R11, K1
@@ -27374,13 +29384,13 @@ aligned_boundary_1955:
 	VMOVUPD      Z1, (AX)(R8*8)
 	ADDQ         $0x00000008, R8
 
-aligned_next_1956:
+aligned_next_2022:
 	VMOVUPD Z2, Z1
-	JMP     aligned_plane_1953
+	JMP     aligned_plane_2019
 
-aligned_last_1957:
+aligned_last_2023:
 	TESTQ     R11, R11
-	JE        aligned_done_1958
+	JE        aligned_done_2024
 	MOVQ      $-1, DX
 	BZHIQ     R11, DX, DX
 	KMOVW     DX, K1
@@ -27389,20 +29399,20 @@ aligned_last_1957:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 
-aligned_done_1958:
-	JMP planes_end_1950
+aligned_done_2024:
+	JMP planes_end_2016
 
-aligned_planes_general_1951:
+aligned_planes_general_2017:
 	CMPQ  BX, $0x00000008
-	JAE   short_planes_general_1959
+	JAE   short_planes_general_2025
 	CMPQ  DX, $0x00
-	JE    planes_end_1950
+	JE    planes_end_2016
 	MOVQ  $-1, R10
 	BZHIQ BX, R10, R10
 	KMOVW R10, K1
 	XORQ  R10, R10
 
-short_planes_1960:
+short_planes_2026:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD.Z    (CX)(R10*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -27415,24 +29425,24 @@ short_planes_1960:
 	SUBQ         SI, R11
 	CMOVQEQ      R11, R9
 	SUBQ         BX, DX
-	JG           short_planes_1960
-	JMP          planes_end_1950
+	JG           short_planes_2026
+	JMP          planes_end_2016
 
-short_planes_general_1959:
+short_planes_general_2025:
 	MOVQ DX, R10
 	SHLQ $0x03, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_1961
+	JB   cached_2027
 	CMPQ R8, $0x00000800
-	JB   cached_1961
+	JB   cached_2027
 	CMPQ AX, CX
-	JE   cached_1961
+	JE   cached_2027
 	CMPQ AX, CX
-	JE   cached_1961
+	JE   cached_2027
 	CMPQ DX, $0x00
-	JE   planes_done_1964
+	JE   planes_done_2030
 
-plane_1963:
+plane_2029:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -27442,7 +29452,7 @@ plane_1963:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1965
+	JE           aligned_2031
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -27453,13 +29463,13 @@ plane_1963:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1965:
+aligned_2031:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_1967
+	JGT  single_2033
 
-unrolled_1966:
+unrolled_2032:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -27478,27 +29488,27 @@ unrolled_1966:
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1966
+	JLE      unrolled_2032
 
-single_1967:
+single_2033:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1969
+	JGT  remainder_2035
 
-single_loop_1968:
+single_loop_2034:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1968
+	JLE      single_loop_2034
 
-remainder_1969:
+remainder_2035:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1970
+	JE        span_done_2036
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -27507,7 +29517,7 @@ remainder_1969:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1970:
+span_done_2036:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -27515,23 +29525,23 @@ span_done_1970:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1963
+	JG      plane_2029
 
-planes_done_1964:
+planes_done_2030:
 	SFENCE
-	JMP stored_1962
+	JMP stored_2028
 
-cached_1961:
+cached_2027:
 	CMPQ DX, $0x00
-	JE   planes_done_1972
+	JE   planes_done_2038
 
-plane_1971:
+plane_2037:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000040
-	JB           unaligned_1973
+	JB           unaligned_2039
 	CMPQ         AX, CX
-	JE           unaligned_1973
+	JE           unaligned_2039
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000003f, R11
@@ -27539,7 +29549,7 @@ plane_1971:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1974
+	JE           aligned_2040
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -27550,14 +29560,14 @@ plane_1971:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_1974:
-unaligned_1973:
+aligned_2040:
+unaligned_2039:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_1976
+	JGT  single_2042
 
-unrolled_1975:
+unrolled_2041:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -27576,27 +29586,27 @@ unrolled_1975:
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1975
+	JLE     unrolled_2041
 
-single_1976:
+single_2042:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_1978
+	JGT  remainder_2044
 
-single_loop_1977:
+single_loop_2043:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1977
+	JLE     single_loop_2043
 
-remainder_1978:
+remainder_2044:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1979
+	JE        span_done_2045
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -27605,7 +29615,7 @@ remainder_1978:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_1979:
+span_done_2045:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -27613,11 +29623,11 @@ span_done_1979:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1971
+	JG      plane_2037
 
-planes_done_1972:
-stored_1962:
-planes_end_1950:
+planes_done_2038:
+stored_2028:
+planes_end_2016:
 	VZEROUPPER
 	RET
 
@@ -27632,20 +29642,947 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   pattern_len+56(FP), SI
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
+	CMPQ   SI, $0x00000080
+	JA     held_rows_done_2047
+	CMPQ   DX, SI
+	JB     held_rows_done_2047
+	CMPQ   AX, CX
+	JE     held_rows_done_2047
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JB     cached_1981
-	CMPQ   DI, $0x00000800
-	JB     cached_1981
-	CMPQ   AX, CX
-	JE     cached_1981
-	CMPQ   AX, CX
-	JE     cached_1981
-	CMPQ   DX, $0x00
-	JE     rows_done_1984
+	JAE    held_rows_done_2047
+	MOVQ   SI, R8
+	DECQ   R8
+	SHRQ   $0x03, R8
+	MOVQ   R8, R9
+	SHLQ   $0x03, R9
+	NEGQ   R9
+	ADDQ   SI, R9
+	MOVQ   $-1, R10
+	BZHIQ  R9, R10, R9
+	KMOVW  R9, K1
+	XORQ   R9, R9
+	CMPQ   R8, $0x00
+	JE     held_rows_0_2048
+	CMPQ   R8, $0x01
+	JE     held_rows_1_2049
+	CMPQ   R8, $0x02
+	JE     held_rows_2_2050
+	CMPQ   R8, $0x03
+	JE     held_rows_3_2051
+	CMPQ   R8, $0x04
+	JE     held_rows_4_2052
+	CMPQ   R8, $0x05
+	JE     held_rows_5_2053
+	CMPQ   R8, $0x06
+	JE     held_rows_6_2054
+	CMPQ   R8, $0x07
+	JE     held_rows_7_2055
+	CMPQ   R8, $0x08
+	JE     held_rows_8_2056
+	CMPQ   R8, $0x09
+	JE     held_rows_9_2057
+	CMPQ   R8, $0x0a
+	JE     held_rows_10_2058
+	CMPQ   R8, $0x0b
+	JE     held_rows_11_2059
+	CMPQ   R8, $0x0c
+	JE     held_rows_12_2060
+	CMPQ   R8, $0x0d
+	JE     held_rows_13_2061
+	CMPQ   R8, $0x0e
+	JE     held_rows_14_2062
+	CMPQ   R8, $0x0f
+	JE     held_rows_15_2063
+	JMP    held_rows_done_2047
 
-row_1983:
+held_rows_0_2048:
+	VMOVUPD.Z (BX)(R9*8), K1, Z1
+
+held_row_0_2064:
+	VMOVUPD.Z (CX)(R9*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_0_2064
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_1_2049:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD.Z 64(BX)(R9*8), K1, Z2
+
+held_row_1_2065:
+	VMOVUPD   (CX)(R9*8), Z3
+	VCMPPD    $0x1a, Z0, Z3, K2
+	VMULPD    Z1, Z3, K2, Z3
+	VMOVUPD   Z3, (AX)(R9*8)
+	VMOVUPD.Z 64(CX)(R9*8), K1, Z3
+	VCMPPD    $0x1a, Z0, Z3, K1, K2
+	VMULPD    Z2, Z3, K2, Z3
+	VMOVUPD   Z3, K1, 64(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_1_2065
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_2_2050:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD.Z 128(BX)(R9*8), K1, Z3
+
+held_row_2_2066:
+	VMOVUPD   (CX)(R9*8), Z4
+	VCMPPD    $0x1a, Z0, Z4, K2
+	VMULPD    Z1, Z4, K2, Z4
+	VMOVUPD   Z4, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z4
+	VCMPPD    $0x1a, Z0, Z4, K2
+	VMULPD    Z2, Z4, K2, Z4
+	VMOVUPD   Z4, 64(AX)(R9*8)
+	VMOVUPD.Z 128(CX)(R9*8), K1, Z4
+	VCMPPD    $0x1a, Z0, Z4, K1, K2
+	VMULPD    Z3, Z4, K2, Z4
+	VMOVUPD   Z4, K1, 128(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_2_2066
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_3_2051:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD.Z 192(BX)(R9*8), K1, Z4
+
+held_row_3_2067:
+	VMOVUPD   (CX)(R9*8), Z5
+	VCMPPD    $0x1a, Z0, Z5, K2
+	VMULPD    Z1, Z5, K2, Z5
+	VMOVUPD   Z5, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z5
+	VCMPPD    $0x1a, Z0, Z5, K2
+	VMULPD    Z2, Z5, K2, Z5
+	VMOVUPD   Z5, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z5
+	VCMPPD    $0x1a, Z0, Z5, K2
+	VMULPD    Z3, Z5, K2, Z5
+	VMOVUPD   Z5, 128(AX)(R9*8)
+	VMOVUPD.Z 192(CX)(R9*8), K1, Z5
+	VCMPPD    $0x1a, Z0, Z5, K1, K2
+	VMULPD    Z4, Z5, K2, Z5
+	VMOVUPD   Z5, K1, 192(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_3_2067
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_4_2052:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD   192(BX)(R9*8), Z4
+	VMOVUPD.Z 256(BX)(R9*8), K1, Z5
+
+held_row_4_2068:
+	VMOVUPD   (CX)(R9*8), Z6
+	VCMPPD    $0x1a, Z0, Z6, K2
+	VMULPD    Z1, Z6, K2, Z6
+	VMOVUPD   Z6, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z6
+	VCMPPD    $0x1a, Z0, Z6, K2
+	VMULPD    Z2, Z6, K2, Z6
+	VMOVUPD   Z6, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z6
+	VCMPPD    $0x1a, Z0, Z6, K2
+	VMULPD    Z3, Z6, K2, Z6
+	VMOVUPD   Z6, 128(AX)(R9*8)
+	VMOVUPD   192(CX)(R9*8), Z6
+	VCMPPD    $0x1a, Z0, Z6, K2
+	VMULPD    Z4, Z6, K2, Z6
+	VMOVUPD   Z6, 192(AX)(R9*8)
+	VMOVUPD.Z 256(CX)(R9*8), K1, Z6
+	VCMPPD    $0x1a, Z0, Z6, K1, K2
+	VMULPD    Z5, Z6, K2, Z6
+	VMOVUPD   Z6, K1, 256(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_4_2068
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_5_2053:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD   192(BX)(R9*8), Z4
+	VMOVUPD   256(BX)(R9*8), Z5
+	VMOVUPD.Z 320(BX)(R9*8), K1, Z6
+
+held_row_5_2069:
+	VMOVUPD   (CX)(R9*8), Z7
+	VCMPPD    $0x1a, Z0, Z7, K2
+	VMULPD    Z1, Z7, K2, Z7
+	VMOVUPD   Z7, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z7
+	VCMPPD    $0x1a, Z0, Z7, K2
+	VMULPD    Z2, Z7, K2, Z7
+	VMOVUPD   Z7, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z7
+	VCMPPD    $0x1a, Z0, Z7, K2
+	VMULPD    Z3, Z7, K2, Z7
+	VMOVUPD   Z7, 128(AX)(R9*8)
+	VMOVUPD   192(CX)(R9*8), Z7
+	VCMPPD    $0x1a, Z0, Z7, K2
+	VMULPD    Z4, Z7, K2, Z7
+	VMOVUPD   Z7, 192(AX)(R9*8)
+	VMOVUPD   256(CX)(R9*8), Z7
+	VCMPPD    $0x1a, Z0, Z7, K2
+	VMULPD    Z5, Z7, K2, Z7
+	VMOVUPD   Z7, 256(AX)(R9*8)
+	VMOVUPD.Z 320(CX)(R9*8), K1, Z7
+	VCMPPD    $0x1a, Z0, Z7, K1, K2
+	VMULPD    Z6, Z7, K2, Z7
+	VMOVUPD   Z7, K1, 320(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_5_2069
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_6_2054:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD   192(BX)(R9*8), Z4
+	VMOVUPD   256(BX)(R9*8), Z5
+	VMOVUPD   320(BX)(R9*8), Z6
+	VMOVUPD.Z 384(BX)(R9*8), K1, Z7
+
+held_row_6_2070:
+	VMOVUPD   (CX)(R9*8), Z8
+	VCMPPD    $0x1a, Z0, Z8, K2
+	VMULPD    Z1, Z8, K2, Z8
+	VMOVUPD   Z8, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z8
+	VCMPPD    $0x1a, Z0, Z8, K2
+	VMULPD    Z2, Z8, K2, Z8
+	VMOVUPD   Z8, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z8
+	VCMPPD    $0x1a, Z0, Z8, K2
+	VMULPD    Z3, Z8, K2, Z8
+	VMOVUPD   Z8, 128(AX)(R9*8)
+	VMOVUPD   192(CX)(R9*8), Z8
+	VCMPPD    $0x1a, Z0, Z8, K2
+	VMULPD    Z4, Z8, K2, Z8
+	VMOVUPD   Z8, 192(AX)(R9*8)
+	VMOVUPD   256(CX)(R9*8), Z8
+	VCMPPD    $0x1a, Z0, Z8, K2
+	VMULPD    Z5, Z8, K2, Z8
+	VMOVUPD   Z8, 256(AX)(R9*8)
+	VMOVUPD   320(CX)(R9*8), Z8
+	VCMPPD    $0x1a, Z0, Z8, K2
+	VMULPD    Z6, Z8, K2, Z8
+	VMOVUPD   Z8, 320(AX)(R9*8)
+	VMOVUPD.Z 384(CX)(R9*8), K1, Z8
+	VCMPPD    $0x1a, Z0, Z8, K1, K2
+	VMULPD    Z7, Z8, K2, Z8
+	VMOVUPD   Z8, K1, 384(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_6_2070
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_7_2055:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD   192(BX)(R9*8), Z4
+	VMOVUPD   256(BX)(R9*8), Z5
+	VMOVUPD   320(BX)(R9*8), Z6
+	VMOVUPD   384(BX)(R9*8), Z7
+	VMOVUPD.Z 448(BX)(R9*8), K1, Z8
+
+held_row_7_2071:
+	VMOVUPD   (CX)(R9*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMULPD    Z1, Z9, K2, Z9
+	VMOVUPD   Z9, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMULPD    Z2, Z9, K2, Z9
+	VMOVUPD   Z9, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMULPD    Z3, Z9, K2, Z9
+	VMOVUPD   Z9, 128(AX)(R9*8)
+	VMOVUPD   192(CX)(R9*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMULPD    Z4, Z9, K2, Z9
+	VMOVUPD   Z9, 192(AX)(R9*8)
+	VMOVUPD   256(CX)(R9*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMULPD    Z5, Z9, K2, Z9
+	VMOVUPD   Z9, 256(AX)(R9*8)
+	VMOVUPD   320(CX)(R9*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMULPD    Z6, Z9, K2, Z9
+	VMOVUPD   Z9, 320(AX)(R9*8)
+	VMOVUPD   384(CX)(R9*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMULPD    Z7, Z9, K2, Z9
+	VMOVUPD   Z9, 384(AX)(R9*8)
+	VMOVUPD.Z 448(CX)(R9*8), K1, Z9
+	VCMPPD    $0x1a, Z0, Z9, K1, K2
+	VMULPD    Z8, Z9, K2, Z9
+	VMOVUPD   Z9, K1, 448(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_7_2071
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_8_2056:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD   192(BX)(R9*8), Z4
+	VMOVUPD   256(BX)(R9*8), Z5
+	VMOVUPD   320(BX)(R9*8), Z6
+	VMOVUPD   384(BX)(R9*8), Z7
+	VMOVUPD   448(BX)(R9*8), Z8
+	VMOVUPD.Z 512(BX)(R9*8), K1, Z9
+
+held_row_8_2072:
+	VMOVUPD   (CX)(R9*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMULPD    Z1, Z10, K2, Z10
+	VMOVUPD   Z10, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMULPD    Z2, Z10, K2, Z10
+	VMOVUPD   Z10, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMULPD    Z3, Z10, K2, Z10
+	VMOVUPD   Z10, 128(AX)(R9*8)
+	VMOVUPD   192(CX)(R9*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMULPD    Z4, Z10, K2, Z10
+	VMOVUPD   Z10, 192(AX)(R9*8)
+	VMOVUPD   256(CX)(R9*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMULPD    Z5, Z10, K2, Z10
+	VMOVUPD   Z10, 256(AX)(R9*8)
+	VMOVUPD   320(CX)(R9*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMULPD    Z6, Z10, K2, Z10
+	VMOVUPD   Z10, 320(AX)(R9*8)
+	VMOVUPD   384(CX)(R9*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMULPD    Z7, Z10, K2, Z10
+	VMOVUPD   Z10, 384(AX)(R9*8)
+	VMOVUPD   448(CX)(R9*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMULPD    Z8, Z10, K2, Z10
+	VMOVUPD   Z10, 448(AX)(R9*8)
+	VMOVUPD.Z 512(CX)(R9*8), K1, Z10
+	VCMPPD    $0x1a, Z0, Z10, K1, K2
+	VMULPD    Z9, Z10, K2, Z10
+	VMOVUPD   Z10, K1, 512(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_8_2072
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_9_2057:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD   192(BX)(R9*8), Z4
+	VMOVUPD   256(BX)(R9*8), Z5
+	VMOVUPD   320(BX)(R9*8), Z6
+	VMOVUPD   384(BX)(R9*8), Z7
+	VMOVUPD   448(BX)(R9*8), Z8
+	VMOVUPD   512(BX)(R9*8), Z9
+	VMOVUPD.Z 576(BX)(R9*8), K1, Z10
+
+held_row_9_2073:
+	VMOVUPD   (CX)(R9*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMULPD    Z1, Z11, K2, Z11
+	VMOVUPD   Z11, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMULPD    Z2, Z11, K2, Z11
+	VMOVUPD   Z11, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMULPD    Z3, Z11, K2, Z11
+	VMOVUPD   Z11, 128(AX)(R9*8)
+	VMOVUPD   192(CX)(R9*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMULPD    Z4, Z11, K2, Z11
+	VMOVUPD   Z11, 192(AX)(R9*8)
+	VMOVUPD   256(CX)(R9*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMULPD    Z5, Z11, K2, Z11
+	VMOVUPD   Z11, 256(AX)(R9*8)
+	VMOVUPD   320(CX)(R9*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMULPD    Z6, Z11, K2, Z11
+	VMOVUPD   Z11, 320(AX)(R9*8)
+	VMOVUPD   384(CX)(R9*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMULPD    Z7, Z11, K2, Z11
+	VMOVUPD   Z11, 384(AX)(R9*8)
+	VMOVUPD   448(CX)(R9*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMULPD    Z8, Z11, K2, Z11
+	VMOVUPD   Z11, 448(AX)(R9*8)
+	VMOVUPD   512(CX)(R9*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMULPD    Z9, Z11, K2, Z11
+	VMOVUPD   Z11, 512(AX)(R9*8)
+	VMOVUPD.Z 576(CX)(R9*8), K1, Z11
+	VCMPPD    $0x1a, Z0, Z11, K1, K2
+	VMULPD    Z10, Z11, K2, Z11
+	VMOVUPD   Z11, K1, 576(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_9_2073
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_10_2058:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD   192(BX)(R9*8), Z4
+	VMOVUPD   256(BX)(R9*8), Z5
+	VMOVUPD   320(BX)(R9*8), Z6
+	VMOVUPD   384(BX)(R9*8), Z7
+	VMOVUPD   448(BX)(R9*8), Z8
+	VMOVUPD   512(BX)(R9*8), Z9
+	VMOVUPD   576(BX)(R9*8), Z10
+	VMOVUPD.Z 640(BX)(R9*8), K1, Z11
+
+held_row_10_2074:
+	VMOVUPD   (CX)(R9*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMULPD    Z1, Z12, K2, Z12
+	VMOVUPD   Z12, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMULPD    Z2, Z12, K2, Z12
+	VMOVUPD   Z12, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMULPD    Z3, Z12, K2, Z12
+	VMOVUPD   Z12, 128(AX)(R9*8)
+	VMOVUPD   192(CX)(R9*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMULPD    Z4, Z12, K2, Z12
+	VMOVUPD   Z12, 192(AX)(R9*8)
+	VMOVUPD   256(CX)(R9*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMULPD    Z5, Z12, K2, Z12
+	VMOVUPD   Z12, 256(AX)(R9*8)
+	VMOVUPD   320(CX)(R9*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMULPD    Z6, Z12, K2, Z12
+	VMOVUPD   Z12, 320(AX)(R9*8)
+	VMOVUPD   384(CX)(R9*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMULPD    Z7, Z12, K2, Z12
+	VMOVUPD   Z12, 384(AX)(R9*8)
+	VMOVUPD   448(CX)(R9*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMULPD    Z8, Z12, K2, Z12
+	VMOVUPD   Z12, 448(AX)(R9*8)
+	VMOVUPD   512(CX)(R9*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMULPD    Z9, Z12, K2, Z12
+	VMOVUPD   Z12, 512(AX)(R9*8)
+	VMOVUPD   576(CX)(R9*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMULPD    Z10, Z12, K2, Z12
+	VMOVUPD   Z12, 576(AX)(R9*8)
+	VMOVUPD.Z 640(CX)(R9*8), K1, Z12
+	VCMPPD    $0x1a, Z0, Z12, K1, K2
+	VMULPD    Z11, Z12, K2, Z12
+	VMOVUPD   Z12, K1, 640(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_10_2074
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_11_2059:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD   192(BX)(R9*8), Z4
+	VMOVUPD   256(BX)(R9*8), Z5
+	VMOVUPD   320(BX)(R9*8), Z6
+	VMOVUPD   384(BX)(R9*8), Z7
+	VMOVUPD   448(BX)(R9*8), Z8
+	VMOVUPD   512(BX)(R9*8), Z9
+	VMOVUPD   576(BX)(R9*8), Z10
+	VMOVUPD   640(BX)(R9*8), Z11
+	VMOVUPD.Z 704(BX)(R9*8), K1, Z12
+
+held_row_11_2075:
+	VMOVUPD   (CX)(R9*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMULPD    Z1, Z13, K2, Z13
+	VMOVUPD   Z13, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMULPD    Z2, Z13, K2, Z13
+	VMOVUPD   Z13, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMULPD    Z3, Z13, K2, Z13
+	VMOVUPD   Z13, 128(AX)(R9*8)
+	VMOVUPD   192(CX)(R9*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMULPD    Z4, Z13, K2, Z13
+	VMOVUPD   Z13, 192(AX)(R9*8)
+	VMOVUPD   256(CX)(R9*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMULPD    Z5, Z13, K2, Z13
+	VMOVUPD   Z13, 256(AX)(R9*8)
+	VMOVUPD   320(CX)(R9*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMULPD    Z6, Z13, K2, Z13
+	VMOVUPD   Z13, 320(AX)(R9*8)
+	VMOVUPD   384(CX)(R9*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMULPD    Z7, Z13, K2, Z13
+	VMOVUPD   Z13, 384(AX)(R9*8)
+	VMOVUPD   448(CX)(R9*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMULPD    Z8, Z13, K2, Z13
+	VMOVUPD   Z13, 448(AX)(R9*8)
+	VMOVUPD   512(CX)(R9*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMULPD    Z9, Z13, K2, Z13
+	VMOVUPD   Z13, 512(AX)(R9*8)
+	VMOVUPD   576(CX)(R9*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMULPD    Z10, Z13, K2, Z13
+	VMOVUPD   Z13, 576(AX)(R9*8)
+	VMOVUPD   640(CX)(R9*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMULPD    Z11, Z13, K2, Z13
+	VMOVUPD   Z13, 640(AX)(R9*8)
+	VMOVUPD.Z 704(CX)(R9*8), K1, Z13
+	VCMPPD    $0x1a, Z0, Z13, K1, K2
+	VMULPD    Z12, Z13, K2, Z13
+	VMOVUPD   Z13, K1, 704(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_11_2075
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_12_2060:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD   192(BX)(R9*8), Z4
+	VMOVUPD   256(BX)(R9*8), Z5
+	VMOVUPD   320(BX)(R9*8), Z6
+	VMOVUPD   384(BX)(R9*8), Z7
+	VMOVUPD   448(BX)(R9*8), Z8
+	VMOVUPD   512(BX)(R9*8), Z9
+	VMOVUPD   576(BX)(R9*8), Z10
+	VMOVUPD   640(BX)(R9*8), Z11
+	VMOVUPD   704(BX)(R9*8), Z12
+	VMOVUPD.Z 768(BX)(R9*8), K1, Z13
+
+held_row_12_2076:
+	VMOVUPD   (CX)(R9*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMULPD    Z1, Z14, K2, Z14
+	VMOVUPD   Z14, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMULPD    Z2, Z14, K2, Z14
+	VMOVUPD   Z14, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMULPD    Z3, Z14, K2, Z14
+	VMOVUPD   Z14, 128(AX)(R9*8)
+	VMOVUPD   192(CX)(R9*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMULPD    Z4, Z14, K2, Z14
+	VMOVUPD   Z14, 192(AX)(R9*8)
+	VMOVUPD   256(CX)(R9*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMULPD    Z5, Z14, K2, Z14
+	VMOVUPD   Z14, 256(AX)(R9*8)
+	VMOVUPD   320(CX)(R9*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMULPD    Z6, Z14, K2, Z14
+	VMOVUPD   Z14, 320(AX)(R9*8)
+	VMOVUPD   384(CX)(R9*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMULPD    Z7, Z14, K2, Z14
+	VMOVUPD   Z14, 384(AX)(R9*8)
+	VMOVUPD   448(CX)(R9*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMULPD    Z8, Z14, K2, Z14
+	VMOVUPD   Z14, 448(AX)(R9*8)
+	VMOVUPD   512(CX)(R9*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMULPD    Z9, Z14, K2, Z14
+	VMOVUPD   Z14, 512(AX)(R9*8)
+	VMOVUPD   576(CX)(R9*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMULPD    Z10, Z14, K2, Z14
+	VMOVUPD   Z14, 576(AX)(R9*8)
+	VMOVUPD   640(CX)(R9*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMULPD    Z11, Z14, K2, Z14
+	VMOVUPD   Z14, 640(AX)(R9*8)
+	VMOVUPD   704(CX)(R9*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMULPD    Z12, Z14, K2, Z14
+	VMOVUPD   Z14, 704(AX)(R9*8)
+	VMOVUPD.Z 768(CX)(R9*8), K1, Z14
+	VCMPPD    $0x1a, Z0, Z14, K1, K2
+	VMULPD    Z13, Z14, K2, Z14
+	VMOVUPD   Z14, K1, 768(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_12_2076
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_13_2061:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD   192(BX)(R9*8), Z4
+	VMOVUPD   256(BX)(R9*8), Z5
+	VMOVUPD   320(BX)(R9*8), Z6
+	VMOVUPD   384(BX)(R9*8), Z7
+	VMOVUPD   448(BX)(R9*8), Z8
+	VMOVUPD   512(BX)(R9*8), Z9
+	VMOVUPD   576(BX)(R9*8), Z10
+	VMOVUPD   640(BX)(R9*8), Z11
+	VMOVUPD   704(BX)(R9*8), Z12
+	VMOVUPD   768(BX)(R9*8), Z13
+	VMOVUPD.Z 832(BX)(R9*8), K1, Z14
+
+held_row_13_2077:
+	VMOVUPD   (CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z1, Z15, K2, Z15
+	VMOVUPD   Z15, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z2, Z15, K2, Z15
+	VMOVUPD   Z15, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z3, Z15, K2, Z15
+	VMOVUPD   Z15, 128(AX)(R9*8)
+	VMOVUPD   192(CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z4, Z15, K2, Z15
+	VMOVUPD   Z15, 192(AX)(R9*8)
+	VMOVUPD   256(CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z5, Z15, K2, Z15
+	VMOVUPD   Z15, 256(AX)(R9*8)
+	VMOVUPD   320(CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z6, Z15, K2, Z15
+	VMOVUPD   Z15, 320(AX)(R9*8)
+	VMOVUPD   384(CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z7, Z15, K2, Z15
+	VMOVUPD   Z15, 384(AX)(R9*8)
+	VMOVUPD   448(CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z8, Z15, K2, Z15
+	VMOVUPD   Z15, 448(AX)(R9*8)
+	VMOVUPD   512(CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z9, Z15, K2, Z15
+	VMOVUPD   Z15, 512(AX)(R9*8)
+	VMOVUPD   576(CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z10, Z15, K2, Z15
+	VMOVUPD   Z15, 576(AX)(R9*8)
+	VMOVUPD   640(CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z11, Z15, K2, Z15
+	VMOVUPD   Z15, 640(AX)(R9*8)
+	VMOVUPD   704(CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z12, Z15, K2, Z15
+	VMOVUPD   Z15, 704(AX)(R9*8)
+	VMOVUPD   768(CX)(R9*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMULPD    Z13, Z15, K2, Z15
+	VMOVUPD   Z15, 768(AX)(R9*8)
+	VMOVUPD.Z 832(CX)(R9*8), K1, Z15
+	VCMPPD    $0x1a, Z0, Z15, K1, K2
+	VMULPD    Z14, Z15, K2, Z15
+	VMOVUPD   Z15, K1, 832(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_13_2077
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_14_2062:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD   192(BX)(R9*8), Z4
+	VMOVUPD   256(BX)(R9*8), Z5
+	VMOVUPD   320(BX)(R9*8), Z6
+	VMOVUPD   384(BX)(R9*8), Z7
+	VMOVUPD   448(BX)(R9*8), Z8
+	VMOVUPD   512(BX)(R9*8), Z9
+	VMOVUPD   576(BX)(R9*8), Z10
+	VMOVUPD   640(BX)(R9*8), Z11
+	VMOVUPD   704(BX)(R9*8), Z12
+	VMOVUPD   768(BX)(R9*8), Z13
+	VMOVUPD   832(BX)(R9*8), Z14
+	VMOVUPD.Z 896(BX)(R9*8), K1, Z15
+
+held_row_14_2078:
+	VMOVUPD   (CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z1, Z16, K2, Z16
+	VMOVUPD   Z16, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z2, Z16, K2, Z16
+	VMOVUPD   Z16, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z3, Z16, K2, Z16
+	VMOVUPD   Z16, 128(AX)(R9*8)
+	VMOVUPD   192(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z4, Z16, K2, Z16
+	VMOVUPD   Z16, 192(AX)(R9*8)
+	VMOVUPD   256(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z5, Z16, K2, Z16
+	VMOVUPD   Z16, 256(AX)(R9*8)
+	VMOVUPD   320(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z6, Z16, K2, Z16
+	VMOVUPD   Z16, 320(AX)(R9*8)
+	VMOVUPD   384(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z7, Z16, K2, Z16
+	VMOVUPD   Z16, 384(AX)(R9*8)
+	VMOVUPD   448(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z8, Z16, K2, Z16
+	VMOVUPD   Z16, 448(AX)(R9*8)
+	VMOVUPD   512(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z9, Z16, K2, Z16
+	VMOVUPD   Z16, 512(AX)(R9*8)
+	VMOVUPD   576(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z10, Z16, K2, Z16
+	VMOVUPD   Z16, 576(AX)(R9*8)
+	VMOVUPD   640(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z11, Z16, K2, Z16
+	VMOVUPD   Z16, 640(AX)(R9*8)
+	VMOVUPD   704(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z12, Z16, K2, Z16
+	VMOVUPD   Z16, 704(AX)(R9*8)
+	VMOVUPD   768(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z13, Z16, K2, Z16
+	VMOVUPD   Z16, 768(AX)(R9*8)
+	VMOVUPD   832(CX)(R9*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMULPD    Z14, Z16, K2, Z16
+	VMOVUPD   Z16, 832(AX)(R9*8)
+	VMOVUPD.Z 896(CX)(R9*8), K1, Z16
+	VCMPPD    $0x1a, Z0, Z16, K1, K2
+	VMULPD    Z15, Z16, K2, Z16
+	VMOVUPD   Z16, K1, 896(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_14_2078
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+	JMP       held_rows_done_2047
+
+held_rows_15_2063:
+	VMOVUPD   (BX)(R9*8), Z1
+	VMOVUPD   64(BX)(R9*8), Z2
+	VMOVUPD   128(BX)(R9*8), Z3
+	VMOVUPD   192(BX)(R9*8), Z4
+	VMOVUPD   256(BX)(R9*8), Z5
+	VMOVUPD   320(BX)(R9*8), Z6
+	VMOVUPD   384(BX)(R9*8), Z7
+	VMOVUPD   448(BX)(R9*8), Z8
+	VMOVUPD   512(BX)(R9*8), Z9
+	VMOVUPD   576(BX)(R9*8), Z10
+	VMOVUPD   640(BX)(R9*8), Z11
+	VMOVUPD   704(BX)(R9*8), Z12
+	VMOVUPD   768(BX)(R9*8), Z13
+	VMOVUPD   832(BX)(R9*8), Z14
+	VMOVUPD   896(BX)(R9*8), Z15
+	VMOVUPD.Z 960(BX)(R9*8), K1, Z16
+
+held_row_15_2079:
+	VMOVUPD   (CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z1, Z17, K2, Z17
+	VMOVUPD   Z17, (AX)(R9*8)
+	VMOVUPD   64(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z2, Z17, K2, Z17
+	VMOVUPD   Z17, 64(AX)(R9*8)
+	VMOVUPD   128(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z3, Z17, K2, Z17
+	VMOVUPD   Z17, 128(AX)(R9*8)
+	VMOVUPD   192(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z4, Z17, K2, Z17
+	VMOVUPD   Z17, 192(AX)(R9*8)
+	VMOVUPD   256(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z5, Z17, K2, Z17
+	VMOVUPD   Z17, 256(AX)(R9*8)
+	VMOVUPD   320(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z6, Z17, K2, Z17
+	VMOVUPD   Z17, 320(AX)(R9*8)
+	VMOVUPD   384(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z7, Z17, K2, Z17
+	VMOVUPD   Z17, 384(AX)(R9*8)
+	VMOVUPD   448(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z8, Z17, K2, Z17
+	VMOVUPD   Z17, 448(AX)(R9*8)
+	VMOVUPD   512(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z9, Z17, K2, Z17
+	VMOVUPD   Z17, 512(AX)(R9*8)
+	VMOVUPD   576(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z10, Z17, K2, Z17
+	VMOVUPD   Z17, 576(AX)(R9*8)
+	VMOVUPD   640(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z11, Z17, K2, Z17
+	VMOVUPD   Z17, 640(AX)(R9*8)
+	VMOVUPD   704(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z12, Z17, K2, Z17
+	VMOVUPD   Z17, 704(AX)(R9*8)
+	VMOVUPD   768(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z13, Z17, K2, Z17
+	VMOVUPD   Z17, 768(AX)(R9*8)
+	VMOVUPD   832(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z14, Z17, K2, Z17
+	VMOVUPD   Z17, 832(AX)(R9*8)
+	VMOVUPD   896(CX)(R9*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMULPD    Z15, Z17, K2, Z17
+	VMOVUPD   Z17, 896(AX)(R9*8)
+	VMOVUPD.Z 960(CX)(R9*8), K1, Z17
+	VCMPPD    $0x1a, Z0, Z17, K1, K2
+	VMULPD    Z16, Z17, K2, Z17
+	VMOVUPD   Z17, K1, 960(AX)(R9*8)
+	ADDQ      DI, CX
+	ADDQ      DI, AX
+	SUBQ      SI, DX
+	CMPQ      DX, SI
+	JAE       held_row_15_2079
+	TESTQ     DX, DX
+	JE        pattern_done_2046
+
+held_rows_done_2047:
+	MOVQ DX, R8
+	SHLQ $0x03, R8
+	CMPQ R8, ·streamThreshold+0(SB)
+	JB   cached_2080
+	CMPQ DI, $0x00000800
+	JB   cached_2080
+	CMPQ AX, CX
+	JE   cached_2080
+	CMPQ AX, CX
+	JE   cached_2080
+	CMPQ DX, $0x00
+	JE   rows_done_2083
+
+row_2082:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -27657,7 +30594,7 @@ row_1983:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1985
+	JE        aligned_2084
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -27668,13 +30605,13 @@ row_1983:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1985:
+aligned_2084:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1987
+	JGT  single_2086
 
-unrolled_1986:
+unrolled_2085:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -27693,27 +30630,27 @@ unrolled_1986:
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1986
+	JLE      unrolled_2085
 
-single_1987:
+single_2086:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1989
+	JGT  remainder_2088
 
-single_loop_1988:
+single_loop_2087:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1988
+	JLE      single_loop_2087
 
-remainder_1989:
+remainder_2088:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1990
+	JE        span_done_2089
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -27722,31 +30659,31 @@ remainder_1989:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1990:
+span_done_2089:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1983
+	JG   row_2082
 
-rows_done_1984:
+rows_done_2083:
 	SFENCE
-	JMP stored_1982
+	JMP stored_2081
 
-cached_1981:
+cached_2080:
 	CMPQ DX, $0x00
-	JE   rows_done_1992
+	JE   rows_done_2091
 
-row_1991:
+row_2090:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000040
-	JB        unaligned_1993
+	JB        unaligned_2092
 	CMPQ      AX, CX
-	JE        unaligned_1993
+	JE        unaligned_2092
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -27754,7 +30691,7 @@ row_1991:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1994
+	JE        aligned_2093
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -27765,14 +30702,14 @@ row_1991:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_1994:
-unaligned_1993:
+aligned_2093:
+unaligned_2092:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_1996
+	JGT  single_2095
 
-unrolled_1995:
+unrolled_2094:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -27791,27 +30728,27 @@ unrolled_1995:
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1995
+	JLE     unrolled_2094
 
-single_1996:
+single_2095:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_1998
+	JGT  remainder_2097
 
-single_loop_1997:
+single_loop_2096:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1997
+	JLE     single_loop_2096
 
-remainder_1998:
+remainder_2097:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1999
+	JE        span_done_2098
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -27820,16 +30757,17 @@ remainder_1998:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_1999:
+span_done_2098:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1991
+	JG   row_2090
 
-rows_done_1992:
-stored_1982:
+rows_done_2091:
+stored_2081:
+pattern_done_2046:
 	VZEROUPPER
 	RET
 
@@ -27848,36 +30786,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_2000
+	JA     ring_segmented_2099
 	MOVQ   R8, R9
 
-ring_len_2001:
+ring_len_2100:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_2002
+	JAE  ring_len_done_2101
 	ADDQ R8, R9
-	JMP  ring_len_2001
+	JMP  ring_len_2100
 
-ring_len_done_2002:
+ring_len_done_2101:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_2003:
+ring_step_2102:
 	CMPQ R10, R9
-	JB   ring_step_done_2004
+	JB   ring_step_done_2103
 	SUBQ R9, R10
-	JMP  ring_step_2003
+	JMP  ring_step_2102
 
-ring_step_done_2004:
+ring_step_done_2103:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_2005:
+ring_step_2104:
 	CMPQ R10, R9
-	JB   ring_step_done_2006
+	JB   ring_step_done_2105
 	SUBQ R9, R10
-	JMP  ring_step_2005
+	JMP  ring_step_2104
 
-ring_step_done_2006:
+ring_step_done_2105:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -27887,76 +30825,76 @@ ring_step_done_2006:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_2007
+	JB      ring_short_2106
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2008
+	JNE     ring_planes_2107
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_2010:
+ring_copy_2109:
 	CMPQ    AX, R10
-	JAE     ring_built_2009
+	JAE     ring_built_2108
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2011
+	JB      ring_copy_tail_2110
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_2010
+	JNE     ring_copy_2109
 	XORQ    R8, R8
-	JMP     ring_copy_2010
+	JMP     ring_copy_2109
 
-ring_copy_tail_2011:
+ring_copy_tail_2110:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_2010
+	JMP     ring_copy_2109
 
-ring_planes_2008:
+ring_planes_2107:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2012
+	JA   ring_long_planes_2111
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2013:
+ring_fill_2112:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2014
+	JGT          ring_fill_last_2113
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_2015
+	JNE          ring_wrap_2114
 	XORQ         R8, R8
 
-ring_wrap_2015:
-	JMP ring_fill_2013
+ring_wrap_2114:
+	JMP ring_fill_2112
 
-ring_fill_last_2014:
+ring_fill_last_2113:
 	CMPQ         R11, R10
-	JAE          ring_built_2009
+	JAE          ring_built_2108
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_2016
+	JNE          ring_wrap_2115
 	XORQ         R8, R8
 
-ring_wrap_2016:
-	JMP ring_fill_last_2014
+ring_wrap_2115:
+	JMP ring_fill_last_2113
 
-ring_long_planes_2012:
-ring_channel_2017:
+ring_long_planes_2111:
+ring_channel_2116:
 	CMPQ         R11, R10
-	JAE          ring_built_2009
+	JAE          ring_built_2108
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -27964,57 +30902,57 @@ ring_channel_2017:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_2018:
+ring_plane_2117:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2018
+	JB      ring_plane_2117
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_2019
+	JNE     ring_wrap_2118
 	XORQ    R8, R8
 
-ring_wrap_2019:
-	JMP ring_channel_2017
+ring_wrap_2118:
+	JMP ring_channel_2116
 
-ring_short_2007:
+ring_short_2106:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2020:
+ring_element_2119:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_2021
+	JB   ring_element_next_2120
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2021
+	JB   ring_element_next_2120
 	XORQ R11, R11
 
-ring_element_next_2021:
+ring_element_next_2120:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2020
+	JB      ring_element_2119
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2022
+	JE      ring_exact_2121
 	SUBQ    R8, AX
 
-ring_exact_2022:
+ring_exact_2121:
 	MOVQ AX, DX
 
-ring_repeat_2023:
+ring_repeat_2122:
 	CMPQ    DX, R10
-	JAE     ring_built_2009
+	JAE     ring_built_2108
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2023
+	JMP     ring_repeat_2122
 
-ring_built_2009:
+ring_built_2108:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -28023,9 +30961,9 @@ ring_built_2009:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_2025
+	JGT  single_2124
 
-unrolled_2024:
+unrolled_2123:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28048,15 +30986,15 @@ unrolled_2024:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R8
-	JLE     unrolled_2024
+	JLE     unrolled_2123
 
-single_2025:
+single_2124:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_2027
+	JGT  remainder_2126
 
-single_loop_2026:
+single_loop_2125:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28067,11 +31005,11 @@ single_loop_2026:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R8
-	JLE     single_loop_2026
+	JLE     single_loop_2125
 
-remainder_2027:
+remainder_2126:
 	SUBQ      DX, SI
-	JE        span_done_2028
+	JE        span_done_2127
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -28080,10 +31018,10 @@ remainder_2027:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_2028:
+span_done_2127:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_2000:
+ring_segmented_2099:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -28093,11 +31031,11 @@ ring_segmented_2000:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_2029
+	JE   ring_rows_2128
 
-ring_segment_2030:
+ring_segment_2129:
 	CMPQ    SI, $0x00
-	JE      ring_done_2031
+	JE      ring_done_2130
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -28114,33 +31052,33 @@ ring_segment_2030:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_2032:
+ring_len_2131:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2033
+	JAE  ring_len_done_2132
 	ADDQ R9, R11
-	JMP  ring_len_2032
+	JMP  ring_len_2131
 
-ring_len_done_2033:
+ring_len_done_2132:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2034:
+ring_step_2133:
 	CMPQ R12, R11
-	JB   ring_step_done_2035
+	JB   ring_step_done_2134
 	SUBQ R11, R12
-	JMP  ring_step_2034
+	JMP  ring_step_2133
 
-ring_step_done_2035:
+ring_step_done_2134:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2036:
+ring_step_2135:
 	CMPQ R12, R11
-	JB   ring_step_done_2037
+	JB   ring_step_done_2136
 	SUBQ R11, R12
-	JMP  ring_step_2036
+	JMP  ring_step_2135
 
-ring_step_done_2037:
+ring_step_done_2136:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -28150,76 +31088,76 @@ ring_step_done_2037:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2038
+	JB      ring_short_2137
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2039
+	JNE     ring_planes_2138
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_2041:
+ring_copy_2140:
 	CMPQ    R8, AX
-	JAE     ring_built_2040
+	JAE     ring_built_2139
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2042
+	JB      ring_copy_tail_2141
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2041
+	JNE     ring_copy_2140
 	XORQ    R9, R9
-	JMP     ring_copy_2041
+	JMP     ring_copy_2140
 
-ring_copy_tail_2042:
+ring_copy_tail_2141:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2041
+	JMP     ring_copy_2140
 
-ring_planes_2039:
+ring_planes_2138:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2043
+	JA   ring_long_planes_2142
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2044:
+ring_fill_2143:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2045
+	JGT          ring_fill_last_2144
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2046
+	JNE          ring_wrap_2145
 	XORQ         R9, R9
 
-ring_wrap_2046:
-	JMP ring_fill_2044
+ring_wrap_2145:
+	JMP ring_fill_2143
 
-ring_fill_last_2045:
+ring_fill_last_2144:
 	CMPQ         R11, AX
-	JAE          ring_built_2040
+	JAE          ring_built_2139
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2047
+	JNE          ring_wrap_2146
 	XORQ         R9, R9
 
-ring_wrap_2047:
-	JMP ring_fill_last_2045
+ring_wrap_2146:
+	JMP ring_fill_last_2144
 
-ring_long_planes_2043:
-ring_channel_2048:
+ring_long_planes_2142:
+ring_channel_2147:
 	CMPQ         R11, AX
-	JAE          ring_built_2040
+	JAE          ring_built_2139
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -28227,57 +31165,57 @@ ring_channel_2048:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_2049:
+ring_plane_2148:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2049
+	JB      ring_plane_2148
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2050
+	JNE     ring_wrap_2149
 	XORQ    R9, R9
 
-ring_wrap_2050:
-	JMP ring_channel_2048
+ring_wrap_2149:
+	JMP ring_channel_2147
 
-ring_short_2038:
+ring_short_2137:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2051:
+ring_element_2150:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_2052
+	JB   ring_element_next_2151
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2052
+	JB   ring_element_next_2151
 	XORQ R11, R11
 
-ring_element_next_2052:
+ring_element_next_2151:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2051
+	JB      ring_element_2150
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2053
+	JE      ring_exact_2152
 	SUBQ    R9, DX
 
-ring_exact_2053:
+ring_exact_2152:
 	MOVQ DX, R8
 
-ring_repeat_2054:
+ring_repeat_2153:
 	CMPQ    R8, AX
-	JAE     ring_built_2040
+	JAE     ring_built_2139
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_2054
+	JMP     ring_repeat_2153
 
-ring_built_2040:
+ring_built_2139:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -28287,9 +31225,9 @@ ring_built_2040:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2056
+	JGT  single_2155
 
-unrolled_2055:
+unrolled_2154:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28312,15 +31250,15 @@ unrolled_2055:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2055
+	JLE     unrolled_2154
 
-single_2056:
+single_2155:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2058
+	JGT  remainder_2157
 
-single_loop_2057:
+single_loop_2156:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28331,11 +31269,11 @@ single_loop_2057:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2057
+	JLE     single_loop_2156
 
-remainder_2058:
+remainder_2157:
 	SUBQ      R8, DX
-	JE        span_done_2059
+	JE        span_done_2158
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -28344,7 +31282,7 @@ remainder_2058:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2059:
+span_done_2158:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -28355,18 +31293,18 @@ span_done_2059:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2060
+	JNE  ring_next_2159
 	XORQ AX, AX
 
-ring_next_2060:
+ring_next_2159:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2030
+	JMP  ring_segment_2129
 
-ring_done_2031:
+ring_done_2130:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_2029:
-ring_block_2061:
+ring_rows_2128:
+ring_block_2160:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -28382,33 +31320,33 @@ ring_block_2061:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2062:
+ring_len_2161:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2063
+	JAE  ring_len_done_2162
 	ADDQ BX, SI
-	JMP  ring_len_2062
+	JMP  ring_len_2161
 
-ring_len_done_2063:
+ring_len_done_2162:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_2064:
+ring_step_2163:
 	CMPQ R8, SI
-	JB   ring_step_done_2065
+	JB   ring_step_done_2164
 	SUBQ SI, R8
-	JMP  ring_step_2064
+	JMP  ring_step_2163
 
-ring_step_done_2065:
+ring_step_done_2164:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_2066:
+ring_step_2165:
 	CMPQ R8, SI
-	JB   ring_step_done_2067
+	JB   ring_step_done_2166
 	SUBQ SI, R8
-	JMP  ring_step_2066
+	JMP  ring_step_2165
 
-ring_step_done_2067:
+ring_step_done_2166:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -28419,76 +31357,76 @@ ring_step_done_2067:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2068
+	JB      ring_short_2167
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2069
+	JNE     ring_planes_2168
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2071:
+ring_copy_2170:
 	CMPQ    BX, R8
-	JAE     ring_built_2070
+	JAE     ring_built_2169
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2072
+	JB      ring_copy_tail_2171
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2071
+	JNE     ring_copy_2170
 	XORQ    R9, R9
-	JMP     ring_copy_2071
+	JMP     ring_copy_2170
 
-ring_copy_tail_2072:
+ring_copy_tail_2171:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2071
+	JMP     ring_copy_2170
 
-ring_planes_2069:
+ring_planes_2168:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2073
+	JA   ring_long_planes_2172
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2074:
+ring_fill_2173:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2075
+	JGT          ring_fill_last_2174
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2076
+	JNE          ring_wrap_2175
 	XORQ         BX, BX
 
-ring_wrap_2076:
-	JMP ring_fill_2074
+ring_wrap_2175:
+	JMP ring_fill_2173
 
-ring_fill_last_2075:
+ring_fill_last_2174:
 	CMPQ         R9, R8
-	JAE          ring_built_2070
+	JAE          ring_built_2169
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2077
+	JNE          ring_wrap_2176
 	XORQ         BX, BX
 
-ring_wrap_2077:
-	JMP ring_fill_last_2075
+ring_wrap_2176:
+	JMP ring_fill_last_2174
 
-ring_long_planes_2073:
-ring_channel_2078:
+ring_long_planes_2172:
+ring_channel_2177:
 	CMPQ         R9, R8
-	JAE          ring_built_2070
+	JAE          ring_built_2169
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -28496,57 +31434,57 @@ ring_channel_2078:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_2079:
+ring_plane_2178:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2079
+	JB      ring_plane_2178
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2080
+	JNE     ring_wrap_2179
 	XORQ    BX, BX
 
-ring_wrap_2080:
-	JMP ring_channel_2078
+ring_wrap_2179:
+	JMP ring_channel_2177
 
-ring_short_2068:
+ring_short_2167:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2081:
+ring_element_2180:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2082
+	JB   ring_element_next_2181
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2082
+	JB   ring_element_next_2181
 	XORQ R9, R9
 
-ring_element_next_2082:
+ring_element_next_2181:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2081
+	JB      ring_element_2180
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2083
+	JE      ring_exact_2182
 	SUBQ    BX, DX
 
-ring_exact_2083:
+ring_exact_2182:
 	MOVQ DX, BX
 
-ring_repeat_2084:
+ring_repeat_2183:
 	CMPQ    BX, R8
-	JAE     ring_built_2070
+	JAE     ring_built_2169
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2084
+	JMP     ring_repeat_2183
 
-ring_built_2070:
+ring_built_2169:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -28555,9 +31493,9 @@ ring_built_2070:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_2085:
+ring_row_2184:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_2086
+	JE   ring_rows_done_2185
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -28567,9 +31505,9 @@ ring_row_2085:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2088
+	JGT  single_2187
 
-unrolled_2087:
+unrolled_2186:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28592,15 +31530,15 @@ unrolled_2087:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2087
+	JLE     unrolled_2186
 
-single_2088:
+single_2187:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2090
+	JGT  remainder_2189
 
-single_loop_2089:
+single_loop_2188:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -28611,11 +31549,11 @@ single_loop_2089:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2089
+	JLE     single_loop_2188
 
-remainder_2090:
+remainder_2189:
 	SUBQ      R8, DX
-	JE        span_done_2091
+	JE        span_done_2190
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -28624,20 +31562,20 @@ remainder_2090:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2091:
+span_done_2190:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_2085
+	JMP   ring_row_2184
 
-ring_rows_done_2086:
+ring_rows_done_2185:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2061
+	JMP  ring_block_2160
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -28659,11 +31597,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2092
+	JB           cached_2191
 	CMPQ         AX, DX
-	JE           cached_2092
+	JE           cached_2191
 	CMPQ         AX, CX
-	JE           cached_2092
+	JE           cached_2191
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -28672,7 +31610,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2094
+	JE           aligned_2193
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -28685,15 +31623,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2094:
+aligned_2193:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2096
+	JGT  single_2195
 
 	PCALIGN $64
 
-unrolled_2095:
+unrolled_2194:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -28720,15 +31658,15 @@ unrolled_2095:
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2095
+	JLE         unrolled_2194
 
-single_2096:
+single_2195:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2098
+	JGT  remainder_2197
 
-single_loop_2097:
+single_loop_2196:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -28737,11 +31675,11 @@ single_loop_2097:
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2097
+	JLE         single_loop_2196
 
-remainder_2098:
+remainder_2197:
 	SUBQ        SI, BX
-	JE          span_done_2099
+	JE          span_done_2198
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -28752,14 +31690,14 @@ remainder_2098:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2099:
+span_done_2198:
 	SFENCE
-	JMP stored_2093
+	JMP stored_2192
 
-cached_2092:
+cached_2191:
 	XORQ        SI, SI
 	CMPQ        BX, $0x00000040
-	JB          unaligned_2100
+	JB          unaligned_2199
 	MOVQ        CX, DI
 	NEGQ        DI
 	ANDQ        $0x0000003f, DI
@@ -28767,7 +31705,7 @@ cached_2092:
 	CMPQ        DI, BX
 	CMOVQGT     BX, DI
 	TESTQ       DI, DI
-	JE          aligned_2101
+	JE          aligned_2200
 	MOVQ        DI, R8
 	MOVQ        $-1, R9
 	BZHIQ       R8, R9, R8
@@ -28780,16 +31718,16 @@ cached_2092:
 	VMOVUPD     Z7, K1, (AX)(SI*8)
 	MOVQ        DI, SI
 
-aligned_2101:
-unaligned_2100:
+aligned_2200:
+unaligned_2199:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2103
+	JGT  single_2202
 
 	PCALIGN $64
 
-unrolled_2102:
+unrolled_2201:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -28816,15 +31754,15 @@ unrolled_2102:
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2102
+	JLE         unrolled_2201
 
-single_2103:
+single_2202:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2105
+	JGT  remainder_2204
 
-single_loop_2104:
+single_loop_2203:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -28833,11 +31771,11 @@ single_loop_2104:
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2104
+	JLE         single_loop_2203
 
-remainder_2105:
+remainder_2204:
 	SUBQ        SI, BX
-	JE          span_done_2106
+	JE          span_done_2205
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -28848,8 +31786,8 @@ remainder_2105:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2106:
-stored_2093:
+span_done_2205:
+stored_2192:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -28881,17 +31819,17 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	MOVQ   BX, R12
 	SHLQ   $0x03, R12
 	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_2108
+	JB     cached_2207
 	CMPQ   R10, $0x00000800
-	JB     cached_2108
+	JB     cached_2207
 	CMPQ   AX, DX
-	JE     cached_2108
+	JE     cached_2207
 	CMPQ   AX, CX
-	JE     cached_2108
+	JE     cached_2207
 	CMPQ   BX, $0x00
-	JE     planes_done_2111
+	JE     planes_done_2210
 
-plane_2110:
+plane_2209:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -28905,7 +31843,7 @@ plane_2110:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2112
+	JE           aligned_2211
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -28918,13 +31856,13 @@ plane_2110:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2112:
+aligned_2211:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2114
+	JGT  single_2213
 
-unrolled_2113:
+unrolled_2212:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -28951,15 +31889,15 @@ unrolled_2113:
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2113
+	JLE         unrolled_2212
 
-single_2114:
+single_2213:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2116
+	JGT  remainder_2215
 
-single_loop_2115:
+single_loop_2214:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -28968,12 +31906,12 @@ single_loop_2115:
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2115
+	JLE         single_loop_2214
 
-remainder_2116:
+remainder_2215:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2117
+	JE          span_done_2216
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -28984,7 +31922,7 @@ remainder_2116:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2117:
+span_done_2216:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29004,17 +31942,17 @@ span_done_2117:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2110
+	JG            plane_2209
 
-planes_done_2111:
+planes_done_2210:
 	SFENCE
-	JMP stored_2109
+	JMP stored_2208
 
-cached_2108:
+cached_2207:
 	CMPQ BX, $0x00
-	JE   planes_done_2119
+	JE   planes_done_2218
 
-plane_2118:
+plane_2217:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -29022,7 +31960,7 @@ plane_2118:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	CMPQ         DI, $0x00000040
-	JB           unaligned_2120
+	JB           unaligned_2219
 	MOVQ         CX, R13
 	NEGQ         R13
 	ANDQ         $0x0000003f, R13
@@ -29030,7 +31968,7 @@ plane_2118:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2121
+	JE           aligned_2220
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -29043,14 +31981,14 @@ plane_2118:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2121:
-unaligned_2120:
+aligned_2220:
+unaligned_2219:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2123
+	JGT  single_2222
 
-unrolled_2122:
+unrolled_2221:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29077,15 +32015,15 @@ unrolled_2122:
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2122
+	JLE         unrolled_2221
 
-single_2123:
+single_2222:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2125
+	JGT  remainder_2224
 
-single_loop_2124:
+single_loop_2223:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -29094,12 +32032,12 @@ single_loop_2124:
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2124
+	JLE         single_loop_2223
 
-remainder_2125:
+remainder_2224:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2126
+	JE          span_done_2225
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -29110,7 +32048,7 @@ remainder_2125:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2126:
+span_done_2225:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -29130,10 +32068,10 @@ span_done_2126:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2118
+	JG            plane_2217
 
-planes_done_2119:
-stored_2109:
+planes_done_2218:
+stored_2208:
 	VZEROUPPER
 	RET
 
@@ -29153,17 +32091,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2128
+	JB     cached_2227
 	CMPQ   R9, $0x00000800
-	JB     cached_2128
+	JB     cached_2227
 	CMPQ   AX, DX
-	JE     cached_2128
+	JE     cached_2227
 	CMPQ   AX, CX
-	JE     cached_2128
+	JE     cached_2227
 	CMPQ   BX, $0x00
-	JE     rows_done_2131
+	JE     rows_done_2230
 
-row_2130:
+row_2229:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -29175,7 +32113,7 @@ row_2130:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2132
+	JE          aligned_2231
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -29190,13 +32128,13 @@ row_2130:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2132:
+aligned_2231:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2134
+	JGT  single_2233
 
-unrolled_2133:
+unrolled_2232:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29231,15 +32169,15 @@ unrolled_2133:
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2133
+	JLE         unrolled_2232
 
-single_2134:
+single_2233:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2136
+	JGT  remainder_2235
 
-single_loop_2135:
+single_loop_2234:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29250,12 +32188,12 @@ single_loop_2135:
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2135
+	JLE         single_loop_2234
 
-remainder_2136:
+remainder_2235:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2137
+	JE          span_done_2236
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -29268,30 +32206,30 @@ remainder_2136:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2137:
+span_done_2236:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2130
+	JG   row_2229
 
-rows_done_2131:
+rows_done_2230:
 	SFENCE
-	JMP stored_2129
+	JMP stored_2228
 
-cached_2128:
+cached_2227:
 	CMPQ BX, $0x00
-	JE   rows_done_2139
+	JE   rows_done_2238
 
-row_2138:
+row_2237:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	CMPQ        R9, $0x00000040
-	JB          unaligned_2140
+	JB          unaligned_2239
 	MOVQ        CX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -29299,7 +32237,7 @@ row_2138:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2141
+	JE          aligned_2240
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -29314,14 +32252,14 @@ row_2138:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2141:
-unaligned_2140:
+aligned_2240:
+unaligned_2239:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2143
+	JGT  single_2242
 
-unrolled_2142:
+unrolled_2241:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29356,15 +32294,15 @@ unrolled_2142:
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2142
+	JLE         unrolled_2241
 
-single_2143:
+single_2242:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2145
+	JGT  remainder_2244
 
-single_loop_2144:
+single_loop_2243:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -29375,12 +32313,12 @@ single_loop_2144:
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2144
+	JLE         single_loop_2243
 
-remainder_2145:
+remainder_2244:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2146
+	JE          span_done_2245
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -29393,17 +32331,17 @@ remainder_2145:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2146:
+span_done_2245:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2138
+	JG   row_2237
 
-rows_done_2139:
-stored_2129:
+rows_done_2238:
+stored_2228:
 	VZEROUPPER
 	RET
 
@@ -29426,36 +32364,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2147
+	JA     ring_segmented_2246
 	MOVQ   R10, R11
 
-ring_len_2148:
+ring_len_2247:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2149
+	JAE  ring_len_done_2248
 	ADDQ R10, R11
-	JMP  ring_len_2148
+	JMP  ring_len_2247
 
-ring_len_done_2149:
+ring_len_done_2248:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2150:
+ring_step_2249:
 	CMPQ R12, R11
-	JB   ring_step_done_2151
+	JB   ring_step_done_2250
 	SUBQ R11, R12
-	JMP  ring_step_2150
+	JMP  ring_step_2249
 
-ring_step_done_2151:
+ring_step_done_2250:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2152:
+ring_step_2251:
 	CMPQ R12, R11
-	JB   ring_step_done_2153
+	JB   ring_step_done_2252
 	SUBQ R11, R12
-	JMP  ring_step_2152
+	JMP  ring_step_2251
 
-ring_step_done_2153:
+ring_step_done_2252:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -29465,76 +32403,76 @@ ring_step_done_2153:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2154
+	JB      ring_short_2253
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2155
+	JNE     ring_planes_2254
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2157:
+ring_copy_2256:
 	CMPQ    R8, R12
-	JAE     ring_built_2156
+	JAE     ring_built_2255
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2158
+	JB      ring_copy_tail_2257
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2157
+	JNE     ring_copy_2256
 	XORQ    R10, R10
-	JMP     ring_copy_2157
+	JMP     ring_copy_2256
 
-ring_copy_tail_2158:
+ring_copy_tail_2257:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2157
+	JMP     ring_copy_2256
 
-ring_planes_2155:
+ring_planes_2254:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2159
+	JA   ring_long_planes_2258
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2160:
+ring_fill_2259:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2161
+	JGT          ring_fill_last_2260
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2162
+	JNE          ring_wrap_2261
 	XORQ         R10, R10
 
-ring_wrap_2162:
-	JMP ring_fill_2160
+ring_wrap_2261:
+	JMP ring_fill_2259
 
-ring_fill_last_2161:
+ring_fill_last_2260:
 	CMPQ         R13, R12
-	JAE          ring_built_2156
+	JAE          ring_built_2255
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2163
+	JNE          ring_wrap_2262
 	XORQ         R10, R10
 
-ring_wrap_2163:
-	JMP ring_fill_last_2161
+ring_wrap_2262:
+	JMP ring_fill_last_2260
 
-ring_long_planes_2159:
-ring_channel_2164:
+ring_long_planes_2258:
+ring_channel_2263:
 	CMPQ         R13, R12
-	JAE          ring_built_2156
+	JAE          ring_built_2255
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -29542,57 +32480,57 @@ ring_channel_2164:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2165:
+ring_plane_2264:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2165
+	JB      ring_plane_2264
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2166
+	JNE     ring_wrap_2265
 	XORQ    R10, R10
 
-ring_wrap_2166:
-	JMP ring_channel_2164
+ring_wrap_2265:
+	JMP ring_channel_2263
 
-ring_short_2154:
+ring_short_2253:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2167:
+ring_element_2266:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2168
+	JB   ring_element_next_2267
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2168
+	JB   ring_element_next_2267
 	XORQ R13, R13
 
-ring_element_next_2168:
+ring_element_next_2267:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2167
+	JB      ring_element_2266
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2169
+	JE      ring_exact_2268
 	SUBQ    R10, R8
 
-ring_exact_2169:
+ring_exact_2268:
 	MOVQ R8, R9
 
-ring_repeat_2170:
+ring_repeat_2269:
 	CMPQ    R9, R12
-	JAE     ring_built_2156
+	JAE     ring_built_2255
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2170
+	JMP     ring_repeat_2269
 
-ring_built_2156:
+ring_built_2255:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -29608,22 +32546,22 @@ ring_built_2156:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2171:
+sums_zero_2270:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2172
+	JAE     sums_zeroed_2271
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2171
+	JMP     sums_zero_2270
 
-sums_zeroed_2172:
+sums_zeroed_2271:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2174
+	JGT  single_2273
 
-unrolled_2173:
+unrolled_2272:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -29662,15 +32600,15 @@ unrolled_2173:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_2173
+	JLE         unrolled_2272
 
-single_2174:
+single_2273:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2176
+	JGT  remainder_2275
 
-single_loop_2175:
+single_loop_2274:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -29685,11 +32623,11 @@ single_loop_2175:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_2175
+	JLE         single_loop_2274
 
-remainder_2176:
+remainder_2275:
 	SUBQ        R9, DI
-	JE          span_done_2177
+	JE          span_done_2276
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -29702,93 +32640,93 @@ remainder_2176:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2177:
+span_done_2276:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2179
+	JLE   fold_ext_done_2278
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2180
+	JA    fold_ext_scalar_2279
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2178:
+fold_ext_2277:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2179
+	JBE     fold_ext_done_2278
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2178
+	JMP     fold_ext_2277
 
-fold_ext_scalar_2180:
+fold_ext_scalar_2279:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2181:
+fold_ext_element_2280:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2182
+	JBE    fold_ext_element_done_2281
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2181
+	JMP    fold_ext_element_2280
 
-fold_ext_element_done_2182:
-fold_ext_done_2179:
-fold_2183:
+fold_ext_element_done_2281:
+fold_ext_done_2278:
+fold_2282:
 	CMPQ   DX, AX
-	JBE    fold_done_2184
+	JBE    fold_done_2283
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2183
+	JMP    fold_2282
 
-fold_done_2184:
+fold_done_2283:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2185
+	JNE  sums_planes_2284
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2187:
+sums_vector_2286:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2188
+	JGT     sums_scalar_2287
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2187
+	JMP     sums_vector_2286
 
-sums_scalar_2188:
+sums_scalar_2287:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2186
+	JE     sums_done_2285
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2188
+	JMP    sums_scalar_2287
 
-sums_planes_2185:
+sums_planes_2284:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2189:
+sums_group_2288:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2191
+	JB     sums_single_2290
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -29797,7 +32735,7 @@ sums_group_2189:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2190:
+sums_group_plane_2289:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -29806,7 +32744,7 @@ sums_group_plane_2190:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2190
+	JB     sums_group_plane_2289
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -29819,29 +32757,29 @@ sums_group_plane_2190:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2189
+	JMP    sums_group_2288
 
-sums_single_2191:
+sums_single_2290:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2186
+	JE     sums_done_2285
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2192:
+sums_single_plane_2291:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2192
+	JB     sums_single_plane_2291
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2191
+	JMP    sums_single_2290
 
-sums_done_2186:
+sums_done_2285:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2147:
+ring_segmented_2246:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -29851,7 +32789,7 @@ ring_segmented_2147:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2194:
+ring_block_2293:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -29867,33 +32805,33 @@ ring_block_2194:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2195:
+ring_len_2294:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2196
+	JAE  ring_len_done_2295
 	ADDQ DI, R8
-	JMP  ring_len_2195
+	JMP  ring_len_2294
 
-ring_len_done_2196:
+ring_len_done_2295:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2197:
+ring_step_2296:
 	CMPQ R9, R8
-	JB   ring_step_done_2198
+	JB   ring_step_done_2297
 	SUBQ R8, R9
-	JMP  ring_step_2197
+	JMP  ring_step_2296
 
-ring_step_done_2198:
+ring_step_done_2297:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2199:
+ring_step_2298:
 	CMPQ R9, R8
-	JB   ring_step_done_2200
+	JB   ring_step_done_2299
 	SUBQ R8, R9
-	JMP  ring_step_2199
+	JMP  ring_step_2298
 
-ring_step_done_2200:
+ring_step_done_2299:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -29904,76 +32842,76 @@ ring_step_done_2200:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2201
+	JB      ring_short_2300
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2202
+	JNE     ring_planes_2301
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2204:
+ring_copy_2303:
 	CMPQ    DI, R9
-	JAE     ring_built_2203
+	JAE     ring_built_2302
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2205
+	JB      ring_copy_tail_2304
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2204
+	JNE     ring_copy_2303
 	XORQ    R10, R10
-	JMP     ring_copy_2204
+	JMP     ring_copy_2303
 
-ring_copy_tail_2205:
+ring_copy_tail_2304:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2204
+	JMP     ring_copy_2303
 
-ring_planes_2202:
+ring_planes_2301:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2206
+	JA   ring_long_planes_2305
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2207:
+ring_fill_2306:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2208
+	JGT          ring_fill_last_2307
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2209
+	JNE          ring_wrap_2308
 	XORQ         DI, DI
 
-ring_wrap_2209:
-	JMP ring_fill_2207
+ring_wrap_2308:
+	JMP ring_fill_2306
 
-ring_fill_last_2208:
+ring_fill_last_2307:
 	CMPQ         R10, R9
-	JAE          ring_built_2203
+	JAE          ring_built_2302
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2210
+	JNE          ring_wrap_2309
 	XORQ         DI, DI
 
-ring_wrap_2210:
-	JMP ring_fill_last_2208
+ring_wrap_2309:
+	JMP ring_fill_last_2307
 
-ring_long_planes_2206:
-ring_channel_2211:
+ring_long_planes_2305:
+ring_channel_2310:
 	CMPQ         R10, R9
-	JAE          ring_built_2203
+	JAE          ring_built_2302
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -29981,57 +32919,57 @@ ring_channel_2211:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2212:
+ring_plane_2311:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2212
+	JB      ring_plane_2311
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2213
+	JNE     ring_wrap_2312
 	XORQ    DI, DI
 
-ring_wrap_2213:
-	JMP ring_channel_2211
+ring_wrap_2312:
+	JMP ring_channel_2310
 
-ring_short_2201:
+ring_short_2300:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2214:
+ring_element_2313:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2215
+	JB   ring_element_next_2314
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2215
+	JB   ring_element_next_2314
 	XORQ R10, R10
 
-ring_element_next_2215:
+ring_element_next_2314:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2214
+	JB      ring_element_2313
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2216
+	JE      ring_exact_2315
 	SUBQ    DI, SI
 
-ring_exact_2216:
+ring_exact_2315:
 	MOVQ SI, DI
 
-ring_repeat_2217:
+ring_repeat_2316:
 	CMPQ    DI, R9
-	JAE     ring_built_2203
+	JAE     ring_built_2302
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2217
+	JMP     ring_repeat_2316
 
-ring_built_2203:
+ring_built_2302:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -30057,26 +32995,26 @@ ring_built_2203:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2218:
+sums_zero_2317:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2219
+	JAE     sums_zeroed_2318
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2218
+	JMP     sums_zero_2317
 
-sums_zeroed_2219:
-ring_row_2220:
+sums_zeroed_2318:
+ring_row_2319:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2221
+	JE   ring_rows_done_2320
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2223
+	JGT  single_2322
 
-unrolled_2222:
+unrolled_2321:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -30115,15 +33053,15 @@ unrolled_2222:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2222
+	JLE         unrolled_2321
 
-single_2223:
+single_2322:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2225
+	JGT  remainder_2324
 
-single_loop_2224:
+single_loop_2323:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -30138,11 +33076,11 @@ single_loop_2224:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2224
+	JLE         single_loop_2323
 
-remainder_2225:
+remainder_2324:
 	SUBQ        R10, R9
-	JE          span_done_2226
+	JE          span_done_2325
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -30155,7 +33093,7 @@ remainder_2225:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2226:
+span_done_2325:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -30163,9 +33101,9 @@ span_done_2226:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2220
+	JMP   ring_row_2319
 
-ring_rows_done_2221:
+ring_rows_done_2320:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -30173,86 +33111,86 @@ ring_rows_done_2221:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2228
+	JLE  fold_ext_done_2327
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2229
+	JA   fold_ext_scalar_2328
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2227:
+fold_ext_2326:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2228
+	JBE     fold_ext_done_2327
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2227
+	JMP     fold_ext_2326
 
-fold_ext_scalar_2229:
+fold_ext_scalar_2328:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2230:
+fold_ext_element_2329:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2231
+	JBE    fold_ext_element_done_2330
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2230
+	JMP    fold_ext_element_2329
 
-fold_ext_element_done_2231:
-fold_ext_done_2228:
-fold_2232:
+fold_ext_element_done_2330:
+fold_ext_done_2327:
+fold_2331:
 	CMPQ   DI, SI
-	JBE    fold_done_2233
+	JBE    fold_done_2332
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2232
+	JMP    fold_2331
 
-fold_done_2233:
+fold_done_2332:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2234
+	JNE  sums_planes_2333
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2236:
+sums_vector_2335:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2237
+	JGT     sums_scalar_2336
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2236
+	JMP     sums_vector_2335
 
-sums_scalar_2237:
+sums_scalar_2336:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2235
+	JE     sums_done_2334
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2237
+	JMP    sums_scalar_2336
 
-sums_planes_2234:
+sums_planes_2333:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2238:
+sums_group_2337:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2240
+	JB     sums_single_2339
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -30261,7 +33199,7 @@ sums_group_2238:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2239:
+sums_group_plane_2338:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -30270,7 +33208,7 @@ sums_group_plane_2239:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2239
+	JB     sums_group_plane_2338
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -30283,29 +33221,29 @@ sums_group_plane_2239:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2238
+	JMP    sums_group_2337
 
-sums_single_2240:
+sums_single_2339:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2235
+	JE     sums_done_2334
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2241:
+sums_single_plane_2340:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2241
+	JB     sums_single_plane_2340
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2240
+	JMP    sums_single_2339
 
-sums_done_2235:
+sums_done_2334:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2194
+	JMP  ring_block_2293
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -30323,11 +33261,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2242
+	JB           cached_2341
 	CMPQ         AX, DX
-	JE           cached_2242
+	JE           cached_2341
 	CMPQ         AX, CX
-	JE           cached_2242
+	JE           cached_2341
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -30336,7 +33274,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2244
+	JE           aligned_2343
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -30348,15 +33286,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2244:
+aligned_2343:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2246
+	JGT  single_2345
 
 	PCALIGN $64
 
-unrolled_2245:
+unrolled_2344:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -30379,15 +33317,15 @@ unrolled_2245:
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_2245
+	JLE      unrolled_2344
 
-single_2246:
+single_2345:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2248
+	JGT  remainder_2347
 
-single_loop_2247:
+single_loop_2346:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -30395,11 +33333,11 @@ single_loop_2247:
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_2247
+	JLE      single_loop_2346
 
-remainder_2248:
+remainder_2347:
 	SUBQ      SI, BX
-	JE        span_done_2249
+	JE        span_done_2348
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -30409,18 +33347,18 @@ remainder_2248:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2249:
+span_done_2348:
 	SFENCE
-	JMP stored_2243
+	JMP stored_2342
 
-cached_2242:
+cached_2341:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000040
-	JB        unaligned_2250
+	JB        unaligned_2349
 	CMPQ      AX, CX
-	JE        unaligned_2250
+	JE        unaligned_2349
 	CMPQ      AX, DX
-	JE        unaligned_2250
+	JE        unaligned_2349
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -30428,7 +33366,7 @@ cached_2242:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_2251
+	JE        aligned_2350
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -30440,16 +33378,16 @@ cached_2242:
 	VMOVUPD   Z2, K1, (AX)(SI*8)
 	MOVQ      DI, SI
 
-aligned_2251:
-unaligned_2250:
+aligned_2350:
+unaligned_2349:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2253
+	JGT  single_2352
 
 	PCALIGN $64
 
-unrolled_2252:
+unrolled_2351:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -30472,15 +33410,15 @@ unrolled_2252:
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, DI
-	JLE     unrolled_2252
+	JLE     unrolled_2351
 
-single_2253:
+single_2352:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2255
+	JGT  remainder_2354
 
-single_loop_2254:
+single_loop_2353:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -30488,11 +33426,11 @@ single_loop_2254:
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, DI
-	JLE     single_loop_2254
+	JLE     single_loop_2353
 
-remainder_2255:
+remainder_2354:
 	SUBQ      SI, BX
-	JE        span_done_2256
+	JE        span_done_2355
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -30502,8 +33440,8 @@ remainder_2255:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2256:
-stored_2243:
+span_done_2355:
+stored_2342:
 	VZEROUPPER
 	RET
 
@@ -30522,11 +33460,11 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ         $0x03, R9
 	XORQ         R10, R10
 	CMPQ         SI, $0x00000008
-	JB           aligned_planes_general_2258
+	JB           aligned_planes_general_2357
 	CMPQ         SI, $0x00000040
-	JA           aligned_planes_general_2258
+	JA           aligned_planes_general_2357
 	CMPQ         BX, $0x00
-	JE           planes_end_2257
+	JE           planes_end_2356
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R9, R9
 	MOVQ         AX, R11
@@ -30536,7 +33474,7 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_2259
+	JE           aligned_2358
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -30548,16 +33486,16 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	VMOVUPD      Z2, K1, (AX)(R9*8)
 	MOVQ         R11, R9
 
-aligned_2259:
+aligned_2358:
 	MOVQ SI, R11
 
-aligned_plane_2260:
+aligned_plane_2359:
 	MOVQ R11, R12
 	SUBQ $0x00000008, R12
 	CMPQ R9, R12
-	JG   aligned_boundary_2262
+	JG   aligned_boundary_2361
 
-aligned_whole_2261:
+aligned_whole_2360:
 	VMOVUPD (CX)(R9*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R9*8), Z2
@@ -30565,13 +33503,13 @@ aligned_whole_2261:
 	VMOVUPD Z2, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_2261
+	JLE     aligned_whole_2360
 
-aligned_boundary_2262:
+aligned_boundary_2361:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_2264
+	JAE          aligned_last_2363
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -30579,7 +33517,7 @@ aligned_boundary_2262:
 	VBROADCASTSD (R8)(R10*8), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JE           aligned_next_2263
+	JE           aligned_next_2362
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
 	KMOVW        R12, K1
@@ -30591,13 +33529,13 @@ aligned_boundary_2262:
 	VMOVUPD      Z1, (AX)(R9*8)
 	ADDQ         $0x00000008, R9
 
-aligned_next_2263:
+aligned_next_2362:
 	VMOVUPD Z2, Z1
-	JMP     aligned_plane_2260
+	JMP     aligned_plane_2359
 
-aligned_last_2264:
+aligned_last_2363:
 	TESTQ     R12, R12
-	JE        aligned_done_2265
+	JE        aligned_done_2364
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -30607,20 +33545,20 @@ aligned_last_2264:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(R9*8)
 
-aligned_done_2265:
-	JMP planes_end_2257
+aligned_done_2364:
+	JMP planes_end_2356
 
-aligned_planes_general_2258:
+aligned_planes_general_2357:
 	CMPQ  SI, $0x00000008
-	JAE   short_planes_general_2266
+	JAE   short_planes_general_2365
 	CMPQ  BX, $0x00
-	JE    planes_end_2257
+	JE    planes_end_2356
 	MOVQ  $-1, R11
 	BZHIQ SI, R11, R11
 	KMOVW R11, K1
 	XORQ  R11, R11
 
-short_planes_2267:
+short_planes_2366:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD.Z    (CX)(R11*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -30635,24 +33573,24 @@ short_planes_2267:
 	SUBQ         DI, R12
 	CMOVQEQ      R12, R10
 	SUBQ         SI, BX
-	JG           short_planes_2267
-	JMP          planes_end_2257
+	JG           short_planes_2366
+	JMP          planes_end_2356
 
-short_planes_general_2266:
+short_planes_general_2365:
 	MOVQ BX, R11
 	SHLQ $0x03, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_2268
+	JB   cached_2367
 	CMPQ R9, $0x00000800
-	JB   cached_2268
+	JB   cached_2367
 	CMPQ AX, DX
-	JE   cached_2268
+	JE   cached_2367
 	CMPQ AX, CX
-	JE   cached_2268
+	JE   cached_2367
 	CMPQ BX, $0x00
-	JE   planes_done_2271
+	JE   planes_done_2370
 
-plane_2270:
+plane_2369:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -30662,7 +33600,7 @@ plane_2270:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2272
+	JE           aligned_2371
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -30674,13 +33612,13 @@ plane_2270:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2272:
+aligned_2371:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2274
+	JGT  single_2373
 
-unrolled_2273:
+unrolled_2372:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -30703,15 +33641,15 @@ unrolled_2273:
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
 	CMPQ     R11, R12
-	JLE      unrolled_2273
+	JLE      unrolled_2372
 
-single_2274:
+single_2373:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2276
+	JGT  remainder_2375
 
-single_loop_2275:
+single_loop_2374:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -30719,12 +33657,12 @@ single_loop_2275:
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
 	CMPQ     R11, R12
-	JLE      single_loop_2275
+	JLE      single_loop_2374
 
-remainder_2276:
+remainder_2375:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2277
+	JE        span_done_2376
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -30734,7 +33672,7 @@ remainder_2276:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2277:
+span_done_2376:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -30743,25 +33681,25 @@ span_done_2277:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2270
+	JG      plane_2369
 
-planes_done_2271:
+planes_done_2370:
 	SFENCE
-	JMP stored_2269
+	JMP stored_2368
 
-cached_2268:
+cached_2367:
 	CMPQ BX, $0x00
-	JE   planes_done_2279
+	JE   planes_done_2378
 
-plane_2278:
+plane_2377:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000040
-	JB           unaligned_2280
+	JB           unaligned_2379
 	CMPQ         AX, CX
-	JE           unaligned_2280
+	JE           unaligned_2379
 	CMPQ         AX, DX
-	JE           unaligned_2280
+	JE           unaligned_2379
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -30769,7 +33707,7 @@ plane_2278:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2281
+	JE           aligned_2380
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -30781,14 +33719,14 @@ plane_2278:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2281:
-unaligned_2280:
+aligned_2380:
+unaligned_2379:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2283
+	JGT  single_2382
 
-unrolled_2282:
+unrolled_2381:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -30811,15 +33749,15 @@ unrolled_2282:
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
 	CMPQ    R11, R12
-	JLE     unrolled_2282
+	JLE     unrolled_2381
 
-single_2283:
+single_2382:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2285
+	JGT  remainder_2384
 
-single_loop_2284:
+single_loop_2383:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -30827,12 +33765,12 @@ single_loop_2284:
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R12
-	JLE     single_loop_2284
+	JLE     single_loop_2383
 
-remainder_2285:
+remainder_2384:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2286
+	JE        span_done_2385
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -30842,7 +33780,7 @@ remainder_2285:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2286:
+span_done_2385:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -30851,11 +33789,11 @@ span_done_2286:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2278
+	JG      plane_2377
 
-planes_done_2279:
-stored_2269:
-planes_end_2257:
+planes_done_2378:
+stored_2368:
+planes_end_2356:
 	VZEROUPPER
 	RET
 
@@ -30871,20 +33809,1101 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   pattern_len+80(FP), DI
 	MOVQ   DI, R8
 	SHLQ   $0x03, R8
+	CMPQ   DI, $0x00000080
+	JA     held_rows_done_2387
+	CMPQ   BX, DI
+	JB     held_rows_done_2387
+	CMPQ   AX, CX
+	JE     held_rows_done_2387
+	CMPQ   AX, DX
+	JE     held_rows_done_2387
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JB     cached_2288
-	CMPQ   R8, $0x00000800
-	JB     cached_2288
-	CMPQ   AX, DX
-	JE     cached_2288
-	CMPQ   AX, CX
-	JE     cached_2288
-	CMPQ   BX, $0x00
-	JE     rows_done_2291
+	JAE    held_rows_done_2387
+	MOVQ   DI, R9
+	DECQ   R9
+	SHRQ   $0x03, R9
+	MOVQ   R9, R10
+	SHLQ   $0x03, R10
+	NEGQ   R10
+	ADDQ   DI, R10
+	MOVQ   $-1, R11
+	BZHIQ  R10, R11, R10
+	KMOVW  R10, K1
+	XORQ   R10, R10
+	CMPQ   R9, $0x00
+	JE     held_rows_0_2388
+	CMPQ   R9, $0x01
+	JE     held_rows_1_2389
+	CMPQ   R9, $0x02
+	JE     held_rows_2_2390
+	CMPQ   R9, $0x03
+	JE     held_rows_3_2391
+	CMPQ   R9, $0x04
+	JE     held_rows_4_2392
+	CMPQ   R9, $0x05
+	JE     held_rows_5_2393
+	CMPQ   R9, $0x06
+	JE     held_rows_6_2394
+	CMPQ   R9, $0x07
+	JE     held_rows_7_2395
+	CMPQ   R9, $0x08
+	JE     held_rows_8_2396
+	CMPQ   R9, $0x09
+	JE     held_rows_9_2397
+	CMPQ   R9, $0x0a
+	JE     held_rows_10_2398
+	CMPQ   R9, $0x0b
+	JE     held_rows_11_2399
+	CMPQ   R9, $0x0c
+	JE     held_rows_12_2400
+	CMPQ   R9, $0x0d
+	JE     held_rows_13_2401
+	CMPQ   R9, $0x0e
+	JE     held_rows_14_2402
+	CMPQ   R9, $0x0f
+	JE     held_rows_15_2403
+	JMP    held_rows_done_2387
 
-row_2290:
+held_rows_0_2388:
+	VMOVUPD.Z (SI)(R10*8), K1, Z1
+
+held_row_0_2404:
+	VMOVUPD.Z (CX)(R10*8), K1, Z2
+	VCMPPD    $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z (DX)(R10*8), K1, Z2
+	VMULPD    Z1, Z2, K2, Z2
+	VMOVUPD   Z2, K1, (AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_0_2404
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_1_2389:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD.Z 64(SI)(R10*8), K1, Z2
+
+held_row_1_2405:
+	VMOVUPD   (CX)(R10*8), Z3
+	VCMPPD    $0x1a, Z0, Z3, K2
+	VMOVUPD   (DX)(R10*8), Z3
+	VMULPD    Z1, Z3, K2, Z3
+	VMOVUPD   Z3, (AX)(R10*8)
+	VMOVUPD.Z 64(CX)(R10*8), K1, Z3
+	VCMPPD    $0x1a, Z0, Z3, K1, K2
+	VMOVUPD.Z 64(DX)(R10*8), K1, Z3
+	VMULPD    Z2, Z3, K2, Z3
+	VMOVUPD   Z3, K1, 64(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_1_2405
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_2_2390:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD.Z 128(SI)(R10*8), K1, Z3
+
+held_row_2_2406:
+	VMOVUPD   (CX)(R10*8), Z4
+	VCMPPD    $0x1a, Z0, Z4, K2
+	VMOVUPD   (DX)(R10*8), Z4
+	VMULPD    Z1, Z4, K2, Z4
+	VMOVUPD   Z4, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z4
+	VCMPPD    $0x1a, Z0, Z4, K2
+	VMOVUPD   64(DX)(R10*8), Z4
+	VMULPD    Z2, Z4, K2, Z4
+	VMOVUPD   Z4, 64(AX)(R10*8)
+	VMOVUPD.Z 128(CX)(R10*8), K1, Z4
+	VCMPPD    $0x1a, Z0, Z4, K1, K2
+	VMOVUPD.Z 128(DX)(R10*8), K1, Z4
+	VMULPD    Z3, Z4, K2, Z4
+	VMOVUPD   Z4, K1, 128(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_2_2406
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_3_2391:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD.Z 192(SI)(R10*8), K1, Z4
+
+held_row_3_2407:
+	VMOVUPD   (CX)(R10*8), Z5
+	VCMPPD    $0x1a, Z0, Z5, K2
+	VMOVUPD   (DX)(R10*8), Z5
+	VMULPD    Z1, Z5, K2, Z5
+	VMOVUPD   Z5, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z5
+	VCMPPD    $0x1a, Z0, Z5, K2
+	VMOVUPD   64(DX)(R10*8), Z5
+	VMULPD    Z2, Z5, K2, Z5
+	VMOVUPD   Z5, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z5
+	VCMPPD    $0x1a, Z0, Z5, K2
+	VMOVUPD   128(DX)(R10*8), Z5
+	VMULPD    Z3, Z5, K2, Z5
+	VMOVUPD   Z5, 128(AX)(R10*8)
+	VMOVUPD.Z 192(CX)(R10*8), K1, Z5
+	VCMPPD    $0x1a, Z0, Z5, K1, K2
+	VMOVUPD.Z 192(DX)(R10*8), K1, Z5
+	VMULPD    Z4, Z5, K2, Z5
+	VMOVUPD   Z5, K1, 192(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_3_2407
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_4_2392:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD   192(SI)(R10*8), Z4
+	VMOVUPD.Z 256(SI)(R10*8), K1, Z5
+
+held_row_4_2408:
+	VMOVUPD   (CX)(R10*8), Z6
+	VCMPPD    $0x1a, Z0, Z6, K2
+	VMOVUPD   (DX)(R10*8), Z6
+	VMULPD    Z1, Z6, K2, Z6
+	VMOVUPD   Z6, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z6
+	VCMPPD    $0x1a, Z0, Z6, K2
+	VMOVUPD   64(DX)(R10*8), Z6
+	VMULPD    Z2, Z6, K2, Z6
+	VMOVUPD   Z6, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z6
+	VCMPPD    $0x1a, Z0, Z6, K2
+	VMOVUPD   128(DX)(R10*8), Z6
+	VMULPD    Z3, Z6, K2, Z6
+	VMOVUPD   Z6, 128(AX)(R10*8)
+	VMOVUPD   192(CX)(R10*8), Z6
+	VCMPPD    $0x1a, Z0, Z6, K2
+	VMOVUPD   192(DX)(R10*8), Z6
+	VMULPD    Z4, Z6, K2, Z6
+	VMOVUPD   Z6, 192(AX)(R10*8)
+	VMOVUPD.Z 256(CX)(R10*8), K1, Z6
+	VCMPPD    $0x1a, Z0, Z6, K1, K2
+	VMOVUPD.Z 256(DX)(R10*8), K1, Z6
+	VMULPD    Z5, Z6, K2, Z6
+	VMOVUPD   Z6, K1, 256(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_4_2408
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_5_2393:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD   192(SI)(R10*8), Z4
+	VMOVUPD   256(SI)(R10*8), Z5
+	VMOVUPD.Z 320(SI)(R10*8), K1, Z6
+
+held_row_5_2409:
+	VMOVUPD   (CX)(R10*8), Z7
+	VCMPPD    $0x1a, Z0, Z7, K2
+	VMOVUPD   (DX)(R10*8), Z7
+	VMULPD    Z1, Z7, K2, Z7
+	VMOVUPD   Z7, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z7
+	VCMPPD    $0x1a, Z0, Z7, K2
+	VMOVUPD   64(DX)(R10*8), Z7
+	VMULPD    Z2, Z7, K2, Z7
+	VMOVUPD   Z7, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z7
+	VCMPPD    $0x1a, Z0, Z7, K2
+	VMOVUPD   128(DX)(R10*8), Z7
+	VMULPD    Z3, Z7, K2, Z7
+	VMOVUPD   Z7, 128(AX)(R10*8)
+	VMOVUPD   192(CX)(R10*8), Z7
+	VCMPPD    $0x1a, Z0, Z7, K2
+	VMOVUPD   192(DX)(R10*8), Z7
+	VMULPD    Z4, Z7, K2, Z7
+	VMOVUPD   Z7, 192(AX)(R10*8)
+	VMOVUPD   256(CX)(R10*8), Z7
+	VCMPPD    $0x1a, Z0, Z7, K2
+	VMOVUPD   256(DX)(R10*8), Z7
+	VMULPD    Z5, Z7, K2, Z7
+	VMOVUPD   Z7, 256(AX)(R10*8)
+	VMOVUPD.Z 320(CX)(R10*8), K1, Z7
+	VCMPPD    $0x1a, Z0, Z7, K1, K2
+	VMOVUPD.Z 320(DX)(R10*8), K1, Z7
+	VMULPD    Z6, Z7, K2, Z7
+	VMOVUPD   Z7, K1, 320(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_5_2409
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_6_2394:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD   192(SI)(R10*8), Z4
+	VMOVUPD   256(SI)(R10*8), Z5
+	VMOVUPD   320(SI)(R10*8), Z6
+	VMOVUPD.Z 384(SI)(R10*8), K1, Z7
+
+held_row_6_2410:
+	VMOVUPD   (CX)(R10*8), Z8
+	VCMPPD    $0x1a, Z0, Z8, K2
+	VMOVUPD   (DX)(R10*8), Z8
+	VMULPD    Z1, Z8, K2, Z8
+	VMOVUPD   Z8, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z8
+	VCMPPD    $0x1a, Z0, Z8, K2
+	VMOVUPD   64(DX)(R10*8), Z8
+	VMULPD    Z2, Z8, K2, Z8
+	VMOVUPD   Z8, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z8
+	VCMPPD    $0x1a, Z0, Z8, K2
+	VMOVUPD   128(DX)(R10*8), Z8
+	VMULPD    Z3, Z8, K2, Z8
+	VMOVUPD   Z8, 128(AX)(R10*8)
+	VMOVUPD   192(CX)(R10*8), Z8
+	VCMPPD    $0x1a, Z0, Z8, K2
+	VMOVUPD   192(DX)(R10*8), Z8
+	VMULPD    Z4, Z8, K2, Z8
+	VMOVUPD   Z8, 192(AX)(R10*8)
+	VMOVUPD   256(CX)(R10*8), Z8
+	VCMPPD    $0x1a, Z0, Z8, K2
+	VMOVUPD   256(DX)(R10*8), Z8
+	VMULPD    Z5, Z8, K2, Z8
+	VMOVUPD   Z8, 256(AX)(R10*8)
+	VMOVUPD   320(CX)(R10*8), Z8
+	VCMPPD    $0x1a, Z0, Z8, K2
+	VMOVUPD   320(DX)(R10*8), Z8
+	VMULPD    Z6, Z8, K2, Z8
+	VMOVUPD   Z8, 320(AX)(R10*8)
+	VMOVUPD.Z 384(CX)(R10*8), K1, Z8
+	VCMPPD    $0x1a, Z0, Z8, K1, K2
+	VMOVUPD.Z 384(DX)(R10*8), K1, Z8
+	VMULPD    Z7, Z8, K2, Z8
+	VMOVUPD   Z8, K1, 384(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_6_2410
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_7_2395:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD   192(SI)(R10*8), Z4
+	VMOVUPD   256(SI)(R10*8), Z5
+	VMOVUPD   320(SI)(R10*8), Z6
+	VMOVUPD   384(SI)(R10*8), Z7
+	VMOVUPD.Z 448(SI)(R10*8), K1, Z8
+
+held_row_7_2411:
+	VMOVUPD   (CX)(R10*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMOVUPD   (DX)(R10*8), Z9
+	VMULPD    Z1, Z9, K2, Z9
+	VMOVUPD   Z9, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMOVUPD   64(DX)(R10*8), Z9
+	VMULPD    Z2, Z9, K2, Z9
+	VMOVUPD   Z9, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMOVUPD   128(DX)(R10*8), Z9
+	VMULPD    Z3, Z9, K2, Z9
+	VMOVUPD   Z9, 128(AX)(R10*8)
+	VMOVUPD   192(CX)(R10*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMOVUPD   192(DX)(R10*8), Z9
+	VMULPD    Z4, Z9, K2, Z9
+	VMOVUPD   Z9, 192(AX)(R10*8)
+	VMOVUPD   256(CX)(R10*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMOVUPD   256(DX)(R10*8), Z9
+	VMULPD    Z5, Z9, K2, Z9
+	VMOVUPD   Z9, 256(AX)(R10*8)
+	VMOVUPD   320(CX)(R10*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMOVUPD   320(DX)(R10*8), Z9
+	VMULPD    Z6, Z9, K2, Z9
+	VMOVUPD   Z9, 320(AX)(R10*8)
+	VMOVUPD   384(CX)(R10*8), Z9
+	VCMPPD    $0x1a, Z0, Z9, K2
+	VMOVUPD   384(DX)(R10*8), Z9
+	VMULPD    Z7, Z9, K2, Z9
+	VMOVUPD   Z9, 384(AX)(R10*8)
+	VMOVUPD.Z 448(CX)(R10*8), K1, Z9
+	VCMPPD    $0x1a, Z0, Z9, K1, K2
+	VMOVUPD.Z 448(DX)(R10*8), K1, Z9
+	VMULPD    Z8, Z9, K2, Z9
+	VMOVUPD   Z9, K1, 448(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_7_2411
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_8_2396:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD   192(SI)(R10*8), Z4
+	VMOVUPD   256(SI)(R10*8), Z5
+	VMOVUPD   320(SI)(R10*8), Z6
+	VMOVUPD   384(SI)(R10*8), Z7
+	VMOVUPD   448(SI)(R10*8), Z8
+	VMOVUPD.Z 512(SI)(R10*8), K1, Z9
+
+held_row_8_2412:
+	VMOVUPD   (CX)(R10*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMOVUPD   (DX)(R10*8), Z10
+	VMULPD    Z1, Z10, K2, Z10
+	VMOVUPD   Z10, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMOVUPD   64(DX)(R10*8), Z10
+	VMULPD    Z2, Z10, K2, Z10
+	VMOVUPD   Z10, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMOVUPD   128(DX)(R10*8), Z10
+	VMULPD    Z3, Z10, K2, Z10
+	VMOVUPD   Z10, 128(AX)(R10*8)
+	VMOVUPD   192(CX)(R10*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMOVUPD   192(DX)(R10*8), Z10
+	VMULPD    Z4, Z10, K2, Z10
+	VMOVUPD   Z10, 192(AX)(R10*8)
+	VMOVUPD   256(CX)(R10*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMOVUPD   256(DX)(R10*8), Z10
+	VMULPD    Z5, Z10, K2, Z10
+	VMOVUPD   Z10, 256(AX)(R10*8)
+	VMOVUPD   320(CX)(R10*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMOVUPD   320(DX)(R10*8), Z10
+	VMULPD    Z6, Z10, K2, Z10
+	VMOVUPD   Z10, 320(AX)(R10*8)
+	VMOVUPD   384(CX)(R10*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMOVUPD   384(DX)(R10*8), Z10
+	VMULPD    Z7, Z10, K2, Z10
+	VMOVUPD   Z10, 384(AX)(R10*8)
+	VMOVUPD   448(CX)(R10*8), Z10
+	VCMPPD    $0x1a, Z0, Z10, K2
+	VMOVUPD   448(DX)(R10*8), Z10
+	VMULPD    Z8, Z10, K2, Z10
+	VMOVUPD   Z10, 448(AX)(R10*8)
+	VMOVUPD.Z 512(CX)(R10*8), K1, Z10
+	VCMPPD    $0x1a, Z0, Z10, K1, K2
+	VMOVUPD.Z 512(DX)(R10*8), K1, Z10
+	VMULPD    Z9, Z10, K2, Z10
+	VMOVUPD   Z10, K1, 512(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_8_2412
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_9_2397:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD   192(SI)(R10*8), Z4
+	VMOVUPD   256(SI)(R10*8), Z5
+	VMOVUPD   320(SI)(R10*8), Z6
+	VMOVUPD   384(SI)(R10*8), Z7
+	VMOVUPD   448(SI)(R10*8), Z8
+	VMOVUPD   512(SI)(R10*8), Z9
+	VMOVUPD.Z 576(SI)(R10*8), K1, Z10
+
+held_row_9_2413:
+	VMOVUPD   (CX)(R10*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMOVUPD   (DX)(R10*8), Z11
+	VMULPD    Z1, Z11, K2, Z11
+	VMOVUPD   Z11, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMOVUPD   64(DX)(R10*8), Z11
+	VMULPD    Z2, Z11, K2, Z11
+	VMOVUPD   Z11, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMOVUPD   128(DX)(R10*8), Z11
+	VMULPD    Z3, Z11, K2, Z11
+	VMOVUPD   Z11, 128(AX)(R10*8)
+	VMOVUPD   192(CX)(R10*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMOVUPD   192(DX)(R10*8), Z11
+	VMULPD    Z4, Z11, K2, Z11
+	VMOVUPD   Z11, 192(AX)(R10*8)
+	VMOVUPD   256(CX)(R10*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMOVUPD   256(DX)(R10*8), Z11
+	VMULPD    Z5, Z11, K2, Z11
+	VMOVUPD   Z11, 256(AX)(R10*8)
+	VMOVUPD   320(CX)(R10*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMOVUPD   320(DX)(R10*8), Z11
+	VMULPD    Z6, Z11, K2, Z11
+	VMOVUPD   Z11, 320(AX)(R10*8)
+	VMOVUPD   384(CX)(R10*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMOVUPD   384(DX)(R10*8), Z11
+	VMULPD    Z7, Z11, K2, Z11
+	VMOVUPD   Z11, 384(AX)(R10*8)
+	VMOVUPD   448(CX)(R10*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMOVUPD   448(DX)(R10*8), Z11
+	VMULPD    Z8, Z11, K2, Z11
+	VMOVUPD   Z11, 448(AX)(R10*8)
+	VMOVUPD   512(CX)(R10*8), Z11
+	VCMPPD    $0x1a, Z0, Z11, K2
+	VMOVUPD   512(DX)(R10*8), Z11
+	VMULPD    Z9, Z11, K2, Z11
+	VMOVUPD   Z11, 512(AX)(R10*8)
+	VMOVUPD.Z 576(CX)(R10*8), K1, Z11
+	VCMPPD    $0x1a, Z0, Z11, K1, K2
+	VMOVUPD.Z 576(DX)(R10*8), K1, Z11
+	VMULPD    Z10, Z11, K2, Z11
+	VMOVUPD   Z11, K1, 576(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_9_2413
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_10_2398:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD   192(SI)(R10*8), Z4
+	VMOVUPD   256(SI)(R10*8), Z5
+	VMOVUPD   320(SI)(R10*8), Z6
+	VMOVUPD   384(SI)(R10*8), Z7
+	VMOVUPD   448(SI)(R10*8), Z8
+	VMOVUPD   512(SI)(R10*8), Z9
+	VMOVUPD   576(SI)(R10*8), Z10
+	VMOVUPD.Z 640(SI)(R10*8), K1, Z11
+
+held_row_10_2414:
+	VMOVUPD   (CX)(R10*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMOVUPD   (DX)(R10*8), Z12
+	VMULPD    Z1, Z12, K2, Z12
+	VMOVUPD   Z12, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMOVUPD   64(DX)(R10*8), Z12
+	VMULPD    Z2, Z12, K2, Z12
+	VMOVUPD   Z12, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMOVUPD   128(DX)(R10*8), Z12
+	VMULPD    Z3, Z12, K2, Z12
+	VMOVUPD   Z12, 128(AX)(R10*8)
+	VMOVUPD   192(CX)(R10*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMOVUPD   192(DX)(R10*8), Z12
+	VMULPD    Z4, Z12, K2, Z12
+	VMOVUPD   Z12, 192(AX)(R10*8)
+	VMOVUPD   256(CX)(R10*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMOVUPD   256(DX)(R10*8), Z12
+	VMULPD    Z5, Z12, K2, Z12
+	VMOVUPD   Z12, 256(AX)(R10*8)
+	VMOVUPD   320(CX)(R10*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMOVUPD   320(DX)(R10*8), Z12
+	VMULPD    Z6, Z12, K2, Z12
+	VMOVUPD   Z12, 320(AX)(R10*8)
+	VMOVUPD   384(CX)(R10*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMOVUPD   384(DX)(R10*8), Z12
+	VMULPD    Z7, Z12, K2, Z12
+	VMOVUPD   Z12, 384(AX)(R10*8)
+	VMOVUPD   448(CX)(R10*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMOVUPD   448(DX)(R10*8), Z12
+	VMULPD    Z8, Z12, K2, Z12
+	VMOVUPD   Z12, 448(AX)(R10*8)
+	VMOVUPD   512(CX)(R10*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMOVUPD   512(DX)(R10*8), Z12
+	VMULPD    Z9, Z12, K2, Z12
+	VMOVUPD   Z12, 512(AX)(R10*8)
+	VMOVUPD   576(CX)(R10*8), Z12
+	VCMPPD    $0x1a, Z0, Z12, K2
+	VMOVUPD   576(DX)(R10*8), Z12
+	VMULPD    Z10, Z12, K2, Z12
+	VMOVUPD   Z12, 576(AX)(R10*8)
+	VMOVUPD.Z 640(CX)(R10*8), K1, Z12
+	VCMPPD    $0x1a, Z0, Z12, K1, K2
+	VMOVUPD.Z 640(DX)(R10*8), K1, Z12
+	VMULPD    Z11, Z12, K2, Z12
+	VMOVUPD   Z12, K1, 640(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_10_2414
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_11_2399:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD   192(SI)(R10*8), Z4
+	VMOVUPD   256(SI)(R10*8), Z5
+	VMOVUPD   320(SI)(R10*8), Z6
+	VMOVUPD   384(SI)(R10*8), Z7
+	VMOVUPD   448(SI)(R10*8), Z8
+	VMOVUPD   512(SI)(R10*8), Z9
+	VMOVUPD   576(SI)(R10*8), Z10
+	VMOVUPD   640(SI)(R10*8), Z11
+	VMOVUPD.Z 704(SI)(R10*8), K1, Z12
+
+held_row_11_2415:
+	VMOVUPD   (CX)(R10*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMOVUPD   (DX)(R10*8), Z13
+	VMULPD    Z1, Z13, K2, Z13
+	VMOVUPD   Z13, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMOVUPD   64(DX)(R10*8), Z13
+	VMULPD    Z2, Z13, K2, Z13
+	VMOVUPD   Z13, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMOVUPD   128(DX)(R10*8), Z13
+	VMULPD    Z3, Z13, K2, Z13
+	VMOVUPD   Z13, 128(AX)(R10*8)
+	VMOVUPD   192(CX)(R10*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMOVUPD   192(DX)(R10*8), Z13
+	VMULPD    Z4, Z13, K2, Z13
+	VMOVUPD   Z13, 192(AX)(R10*8)
+	VMOVUPD   256(CX)(R10*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMOVUPD   256(DX)(R10*8), Z13
+	VMULPD    Z5, Z13, K2, Z13
+	VMOVUPD   Z13, 256(AX)(R10*8)
+	VMOVUPD   320(CX)(R10*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMOVUPD   320(DX)(R10*8), Z13
+	VMULPD    Z6, Z13, K2, Z13
+	VMOVUPD   Z13, 320(AX)(R10*8)
+	VMOVUPD   384(CX)(R10*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMOVUPD   384(DX)(R10*8), Z13
+	VMULPD    Z7, Z13, K2, Z13
+	VMOVUPD   Z13, 384(AX)(R10*8)
+	VMOVUPD   448(CX)(R10*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMOVUPD   448(DX)(R10*8), Z13
+	VMULPD    Z8, Z13, K2, Z13
+	VMOVUPD   Z13, 448(AX)(R10*8)
+	VMOVUPD   512(CX)(R10*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMOVUPD   512(DX)(R10*8), Z13
+	VMULPD    Z9, Z13, K2, Z13
+	VMOVUPD   Z13, 512(AX)(R10*8)
+	VMOVUPD   576(CX)(R10*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMOVUPD   576(DX)(R10*8), Z13
+	VMULPD    Z10, Z13, K2, Z13
+	VMOVUPD   Z13, 576(AX)(R10*8)
+	VMOVUPD   640(CX)(R10*8), Z13
+	VCMPPD    $0x1a, Z0, Z13, K2
+	VMOVUPD   640(DX)(R10*8), Z13
+	VMULPD    Z11, Z13, K2, Z13
+	VMOVUPD   Z13, 640(AX)(R10*8)
+	VMOVUPD.Z 704(CX)(R10*8), K1, Z13
+	VCMPPD    $0x1a, Z0, Z13, K1, K2
+	VMOVUPD.Z 704(DX)(R10*8), K1, Z13
+	VMULPD    Z12, Z13, K2, Z13
+	VMOVUPD   Z13, K1, 704(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_11_2415
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_12_2400:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD   192(SI)(R10*8), Z4
+	VMOVUPD   256(SI)(R10*8), Z5
+	VMOVUPD   320(SI)(R10*8), Z6
+	VMOVUPD   384(SI)(R10*8), Z7
+	VMOVUPD   448(SI)(R10*8), Z8
+	VMOVUPD   512(SI)(R10*8), Z9
+	VMOVUPD   576(SI)(R10*8), Z10
+	VMOVUPD   640(SI)(R10*8), Z11
+	VMOVUPD   704(SI)(R10*8), Z12
+	VMOVUPD.Z 768(SI)(R10*8), K1, Z13
+
+held_row_12_2416:
+	VMOVUPD   (CX)(R10*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMOVUPD   (DX)(R10*8), Z14
+	VMULPD    Z1, Z14, K2, Z14
+	VMOVUPD   Z14, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMOVUPD   64(DX)(R10*8), Z14
+	VMULPD    Z2, Z14, K2, Z14
+	VMOVUPD   Z14, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMOVUPD   128(DX)(R10*8), Z14
+	VMULPD    Z3, Z14, K2, Z14
+	VMOVUPD   Z14, 128(AX)(R10*8)
+	VMOVUPD   192(CX)(R10*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMOVUPD   192(DX)(R10*8), Z14
+	VMULPD    Z4, Z14, K2, Z14
+	VMOVUPD   Z14, 192(AX)(R10*8)
+	VMOVUPD   256(CX)(R10*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMOVUPD   256(DX)(R10*8), Z14
+	VMULPD    Z5, Z14, K2, Z14
+	VMOVUPD   Z14, 256(AX)(R10*8)
+	VMOVUPD   320(CX)(R10*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMOVUPD   320(DX)(R10*8), Z14
+	VMULPD    Z6, Z14, K2, Z14
+	VMOVUPD   Z14, 320(AX)(R10*8)
+	VMOVUPD   384(CX)(R10*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMOVUPD   384(DX)(R10*8), Z14
+	VMULPD    Z7, Z14, K2, Z14
+	VMOVUPD   Z14, 384(AX)(R10*8)
+	VMOVUPD   448(CX)(R10*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMOVUPD   448(DX)(R10*8), Z14
+	VMULPD    Z8, Z14, K2, Z14
+	VMOVUPD   Z14, 448(AX)(R10*8)
+	VMOVUPD   512(CX)(R10*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMOVUPD   512(DX)(R10*8), Z14
+	VMULPD    Z9, Z14, K2, Z14
+	VMOVUPD   Z14, 512(AX)(R10*8)
+	VMOVUPD   576(CX)(R10*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMOVUPD   576(DX)(R10*8), Z14
+	VMULPD    Z10, Z14, K2, Z14
+	VMOVUPD   Z14, 576(AX)(R10*8)
+	VMOVUPD   640(CX)(R10*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMOVUPD   640(DX)(R10*8), Z14
+	VMULPD    Z11, Z14, K2, Z14
+	VMOVUPD   Z14, 640(AX)(R10*8)
+	VMOVUPD   704(CX)(R10*8), Z14
+	VCMPPD    $0x1a, Z0, Z14, K2
+	VMOVUPD   704(DX)(R10*8), Z14
+	VMULPD    Z12, Z14, K2, Z14
+	VMOVUPD   Z14, 704(AX)(R10*8)
+	VMOVUPD.Z 768(CX)(R10*8), K1, Z14
+	VCMPPD    $0x1a, Z0, Z14, K1, K2
+	VMOVUPD.Z 768(DX)(R10*8), K1, Z14
+	VMULPD    Z13, Z14, K2, Z14
+	VMOVUPD   Z14, K1, 768(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_12_2416
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_13_2401:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD   192(SI)(R10*8), Z4
+	VMOVUPD   256(SI)(R10*8), Z5
+	VMOVUPD   320(SI)(R10*8), Z6
+	VMOVUPD   384(SI)(R10*8), Z7
+	VMOVUPD   448(SI)(R10*8), Z8
+	VMOVUPD   512(SI)(R10*8), Z9
+	VMOVUPD   576(SI)(R10*8), Z10
+	VMOVUPD   640(SI)(R10*8), Z11
+	VMOVUPD   704(SI)(R10*8), Z12
+	VMOVUPD   768(SI)(R10*8), Z13
+	VMOVUPD.Z 832(SI)(R10*8), K1, Z14
+
+held_row_13_2417:
+	VMOVUPD   (CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   (DX)(R10*8), Z15
+	VMULPD    Z1, Z15, K2, Z15
+	VMOVUPD   Z15, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   64(DX)(R10*8), Z15
+	VMULPD    Z2, Z15, K2, Z15
+	VMOVUPD   Z15, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   128(DX)(R10*8), Z15
+	VMULPD    Z3, Z15, K2, Z15
+	VMOVUPD   Z15, 128(AX)(R10*8)
+	VMOVUPD   192(CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   192(DX)(R10*8), Z15
+	VMULPD    Z4, Z15, K2, Z15
+	VMOVUPD   Z15, 192(AX)(R10*8)
+	VMOVUPD   256(CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   256(DX)(R10*8), Z15
+	VMULPD    Z5, Z15, K2, Z15
+	VMOVUPD   Z15, 256(AX)(R10*8)
+	VMOVUPD   320(CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   320(DX)(R10*8), Z15
+	VMULPD    Z6, Z15, K2, Z15
+	VMOVUPD   Z15, 320(AX)(R10*8)
+	VMOVUPD   384(CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   384(DX)(R10*8), Z15
+	VMULPD    Z7, Z15, K2, Z15
+	VMOVUPD   Z15, 384(AX)(R10*8)
+	VMOVUPD   448(CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   448(DX)(R10*8), Z15
+	VMULPD    Z8, Z15, K2, Z15
+	VMOVUPD   Z15, 448(AX)(R10*8)
+	VMOVUPD   512(CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   512(DX)(R10*8), Z15
+	VMULPD    Z9, Z15, K2, Z15
+	VMOVUPD   Z15, 512(AX)(R10*8)
+	VMOVUPD   576(CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   576(DX)(R10*8), Z15
+	VMULPD    Z10, Z15, K2, Z15
+	VMOVUPD   Z15, 576(AX)(R10*8)
+	VMOVUPD   640(CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   640(DX)(R10*8), Z15
+	VMULPD    Z11, Z15, K2, Z15
+	VMOVUPD   Z15, 640(AX)(R10*8)
+	VMOVUPD   704(CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   704(DX)(R10*8), Z15
+	VMULPD    Z12, Z15, K2, Z15
+	VMOVUPD   Z15, 704(AX)(R10*8)
+	VMOVUPD   768(CX)(R10*8), Z15
+	VCMPPD    $0x1a, Z0, Z15, K2
+	VMOVUPD   768(DX)(R10*8), Z15
+	VMULPD    Z13, Z15, K2, Z15
+	VMOVUPD   Z15, 768(AX)(R10*8)
+	VMOVUPD.Z 832(CX)(R10*8), K1, Z15
+	VCMPPD    $0x1a, Z0, Z15, K1, K2
+	VMOVUPD.Z 832(DX)(R10*8), K1, Z15
+	VMULPD    Z14, Z15, K2, Z15
+	VMOVUPD   Z15, K1, 832(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_13_2417
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_14_2402:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD   192(SI)(R10*8), Z4
+	VMOVUPD   256(SI)(R10*8), Z5
+	VMOVUPD   320(SI)(R10*8), Z6
+	VMOVUPD   384(SI)(R10*8), Z7
+	VMOVUPD   448(SI)(R10*8), Z8
+	VMOVUPD   512(SI)(R10*8), Z9
+	VMOVUPD   576(SI)(R10*8), Z10
+	VMOVUPD   640(SI)(R10*8), Z11
+	VMOVUPD   704(SI)(R10*8), Z12
+	VMOVUPD   768(SI)(R10*8), Z13
+	VMOVUPD   832(SI)(R10*8), Z14
+	VMOVUPD.Z 896(SI)(R10*8), K1, Z15
+
+held_row_14_2418:
+	VMOVUPD   (CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   (DX)(R10*8), Z16
+	VMULPD    Z1, Z16, K2, Z16
+	VMOVUPD   Z16, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   64(DX)(R10*8), Z16
+	VMULPD    Z2, Z16, K2, Z16
+	VMOVUPD   Z16, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   128(DX)(R10*8), Z16
+	VMULPD    Z3, Z16, K2, Z16
+	VMOVUPD   Z16, 128(AX)(R10*8)
+	VMOVUPD   192(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   192(DX)(R10*8), Z16
+	VMULPD    Z4, Z16, K2, Z16
+	VMOVUPD   Z16, 192(AX)(R10*8)
+	VMOVUPD   256(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   256(DX)(R10*8), Z16
+	VMULPD    Z5, Z16, K2, Z16
+	VMOVUPD   Z16, 256(AX)(R10*8)
+	VMOVUPD   320(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   320(DX)(R10*8), Z16
+	VMULPD    Z6, Z16, K2, Z16
+	VMOVUPD   Z16, 320(AX)(R10*8)
+	VMOVUPD   384(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   384(DX)(R10*8), Z16
+	VMULPD    Z7, Z16, K2, Z16
+	VMOVUPD   Z16, 384(AX)(R10*8)
+	VMOVUPD   448(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   448(DX)(R10*8), Z16
+	VMULPD    Z8, Z16, K2, Z16
+	VMOVUPD   Z16, 448(AX)(R10*8)
+	VMOVUPD   512(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   512(DX)(R10*8), Z16
+	VMULPD    Z9, Z16, K2, Z16
+	VMOVUPD   Z16, 512(AX)(R10*8)
+	VMOVUPD   576(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   576(DX)(R10*8), Z16
+	VMULPD    Z10, Z16, K2, Z16
+	VMOVUPD   Z16, 576(AX)(R10*8)
+	VMOVUPD   640(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   640(DX)(R10*8), Z16
+	VMULPD    Z11, Z16, K2, Z16
+	VMOVUPD   Z16, 640(AX)(R10*8)
+	VMOVUPD   704(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   704(DX)(R10*8), Z16
+	VMULPD    Z12, Z16, K2, Z16
+	VMOVUPD   Z16, 704(AX)(R10*8)
+	VMOVUPD   768(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   768(DX)(R10*8), Z16
+	VMULPD    Z13, Z16, K2, Z16
+	VMOVUPD   Z16, 768(AX)(R10*8)
+	VMOVUPD   832(CX)(R10*8), Z16
+	VCMPPD    $0x1a, Z0, Z16, K2
+	VMOVUPD   832(DX)(R10*8), Z16
+	VMULPD    Z14, Z16, K2, Z16
+	VMOVUPD   Z16, 832(AX)(R10*8)
+	VMOVUPD.Z 896(CX)(R10*8), K1, Z16
+	VCMPPD    $0x1a, Z0, Z16, K1, K2
+	VMOVUPD.Z 896(DX)(R10*8), K1, Z16
+	VMULPD    Z15, Z16, K2, Z16
+	VMOVUPD   Z16, K1, 896(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_14_2418
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+	JMP       held_rows_done_2387
+
+held_rows_15_2403:
+	VMOVUPD   (SI)(R10*8), Z1
+	VMOVUPD   64(SI)(R10*8), Z2
+	VMOVUPD   128(SI)(R10*8), Z3
+	VMOVUPD   192(SI)(R10*8), Z4
+	VMOVUPD   256(SI)(R10*8), Z5
+	VMOVUPD   320(SI)(R10*8), Z6
+	VMOVUPD   384(SI)(R10*8), Z7
+	VMOVUPD   448(SI)(R10*8), Z8
+	VMOVUPD   512(SI)(R10*8), Z9
+	VMOVUPD   576(SI)(R10*8), Z10
+	VMOVUPD   640(SI)(R10*8), Z11
+	VMOVUPD   704(SI)(R10*8), Z12
+	VMOVUPD   768(SI)(R10*8), Z13
+	VMOVUPD   832(SI)(R10*8), Z14
+	VMOVUPD   896(SI)(R10*8), Z15
+	VMOVUPD.Z 960(SI)(R10*8), K1, Z16
+
+held_row_15_2419:
+	VMOVUPD   (CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   (DX)(R10*8), Z17
+	VMULPD    Z1, Z17, K2, Z17
+	VMOVUPD   Z17, (AX)(R10*8)
+	VMOVUPD   64(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   64(DX)(R10*8), Z17
+	VMULPD    Z2, Z17, K2, Z17
+	VMOVUPD   Z17, 64(AX)(R10*8)
+	VMOVUPD   128(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   128(DX)(R10*8), Z17
+	VMULPD    Z3, Z17, K2, Z17
+	VMOVUPD   Z17, 128(AX)(R10*8)
+	VMOVUPD   192(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   192(DX)(R10*8), Z17
+	VMULPD    Z4, Z17, K2, Z17
+	VMOVUPD   Z17, 192(AX)(R10*8)
+	VMOVUPD   256(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   256(DX)(R10*8), Z17
+	VMULPD    Z5, Z17, K2, Z17
+	VMOVUPD   Z17, 256(AX)(R10*8)
+	VMOVUPD   320(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   320(DX)(R10*8), Z17
+	VMULPD    Z6, Z17, K2, Z17
+	VMOVUPD   Z17, 320(AX)(R10*8)
+	VMOVUPD   384(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   384(DX)(R10*8), Z17
+	VMULPD    Z7, Z17, K2, Z17
+	VMOVUPD   Z17, 384(AX)(R10*8)
+	VMOVUPD   448(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   448(DX)(R10*8), Z17
+	VMULPD    Z8, Z17, K2, Z17
+	VMOVUPD   Z17, 448(AX)(R10*8)
+	VMOVUPD   512(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   512(DX)(R10*8), Z17
+	VMULPD    Z9, Z17, K2, Z17
+	VMOVUPD   Z17, 512(AX)(R10*8)
+	VMOVUPD   576(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   576(DX)(R10*8), Z17
+	VMULPD    Z10, Z17, K2, Z17
+	VMOVUPD   Z17, 576(AX)(R10*8)
+	VMOVUPD   640(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   640(DX)(R10*8), Z17
+	VMULPD    Z11, Z17, K2, Z17
+	VMOVUPD   Z17, 640(AX)(R10*8)
+	VMOVUPD   704(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   704(DX)(R10*8), Z17
+	VMULPD    Z12, Z17, K2, Z17
+	VMOVUPD   Z17, 704(AX)(R10*8)
+	VMOVUPD   768(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   768(DX)(R10*8), Z17
+	VMULPD    Z13, Z17, K2, Z17
+	VMOVUPD   Z17, 768(AX)(R10*8)
+	VMOVUPD   832(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   832(DX)(R10*8), Z17
+	VMULPD    Z14, Z17, K2, Z17
+	VMOVUPD   Z17, 832(AX)(R10*8)
+	VMOVUPD   896(CX)(R10*8), Z17
+	VCMPPD    $0x1a, Z0, Z17, K2
+	VMOVUPD   896(DX)(R10*8), Z17
+	VMULPD    Z15, Z17, K2, Z17
+	VMOVUPD   Z17, 896(AX)(R10*8)
+	VMOVUPD.Z 960(CX)(R10*8), K1, Z17
+	VCMPPD    $0x1a, Z0, Z17, K1, K2
+	VMOVUPD.Z 960(DX)(R10*8), K1, Z17
+	VMULPD    Z16, Z17, K2, Z17
+	VMOVUPD   Z17, K1, 960(AX)(R10*8)
+	ADDQ      R8, CX
+	ADDQ      R8, DX
+	ADDQ      R8, AX
+	SUBQ      DI, BX
+	CMPQ      BX, DI
+	JAE       held_row_15_2419
+	TESTQ     BX, BX
+	JE        pattern_done_2386
+
+held_rows_done_2387:
+	MOVQ BX, R9
+	SHLQ $0x03, R9
+	CMPQ R9, ·streamThreshold+0(SB)
+	JB   cached_2420
+	CMPQ R8, $0x00000800
+	JB   cached_2420
+	CMPQ AX, DX
+	JE   cached_2420
+	CMPQ AX, CX
+	JE   cached_2420
+	CMPQ BX, $0x00
+	JE   rows_done_2423
+
+row_2422:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -30896,7 +34915,7 @@ row_2290:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2292
+	JE        aligned_2424
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -30908,13 +34927,13 @@ row_2290:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2292:
+aligned_2424:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2294
+	JGT  single_2426
 
-unrolled_2293:
+unrolled_2425:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -30937,15 +34956,15 @@ unrolled_2293:
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
 	CMPQ     R9, R10
-	JLE      unrolled_2293
+	JLE      unrolled_2425
 
-single_2294:
+single_2426:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2296
+	JGT  remainder_2428
 
-single_loop_2295:
+single_loop_2427:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -30953,12 +34972,12 @@ single_loop_2295:
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
 	CMPQ     R9, R10
-	JLE      single_loop_2295
+	JLE      single_loop_2427
 
-remainder_2296:
+remainder_2428:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2297
+	JE        span_done_2429
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -30968,34 +34987,34 @@ remainder_2296:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2297:
+span_done_2429:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2290
+	JG   row_2422
 
-rows_done_2291:
+rows_done_2423:
 	SFENCE
-	JMP stored_2289
+	JMP stored_2421
 
-cached_2288:
+cached_2420:
 	CMPQ BX, $0x00
-	JE   rows_done_2299
+	JE   rows_done_2431
 
-row_2298:
+row_2430:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000040
-	JB        unaligned_2300
+	JB        unaligned_2432
 	CMPQ      AX, CX
-	JE        unaligned_2300
+	JE        unaligned_2432
 	CMPQ      AX, DX
-	JE        unaligned_2300
+	JE        unaligned_2432
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -31003,7 +35022,7 @@ row_2298:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2301
+	JE        aligned_2433
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -31015,14 +35034,14 @@ row_2298:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2301:
-unaligned_2300:
+aligned_2433:
+unaligned_2432:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2303
+	JGT  single_2435
 
-unrolled_2302:
+unrolled_2434:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -31045,15 +35064,15 @@ unrolled_2302:
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2302
+	JLE     unrolled_2434
 
-single_2303:
+single_2435:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2305
+	JGT  remainder_2437
 
-single_loop_2304:
+single_loop_2436:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -31061,12 +35080,12 @@ single_loop_2304:
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2304
+	JLE     single_loop_2436
 
-remainder_2305:
+remainder_2437:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2306
+	JE        span_done_2438
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -31076,17 +35095,18 @@ remainder_2305:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2306:
+span_done_2438:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2298
+	JG   row_2430
 
-rows_done_2299:
-stored_2289:
+rows_done_2431:
+stored_2421:
+pattern_done_2386:
 	VZEROUPPER
 	RET
 
@@ -31106,36 +35126,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2307
+	JA     ring_segmented_2439
 	MOVQ   R9, R10
 
-ring_len_2308:
+ring_len_2440:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2309
+	JAE  ring_len_done_2441
 	ADDQ R9, R10
-	JMP  ring_len_2308
+	JMP  ring_len_2440
 
-ring_len_done_2309:
+ring_len_done_2441:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2310:
+ring_step_2442:
 	CMPQ R11, R10
-	JB   ring_step_done_2311
+	JB   ring_step_done_2443
 	SUBQ R10, R11
-	JMP  ring_step_2310
+	JMP  ring_step_2442
 
-ring_step_done_2311:
+ring_step_done_2443:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2312:
+ring_step_2444:
 	CMPQ R11, R10
-	JB   ring_step_done_2313
+	JB   ring_step_done_2445
 	SUBQ R10, R11
-	JMP  ring_step_2312
+	JMP  ring_step_2444
 
-ring_step_done_2313:
+ring_step_done_2445:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -31145,76 +35165,76 @@ ring_step_done_2313:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2314
+	JB      ring_short_2446
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2315
+	JNE     ring_planes_2447
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2317:
+ring_copy_2449:
 	CMPQ    AX, R11
-	JAE     ring_built_2316
+	JAE     ring_built_2448
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2318
+	JB      ring_copy_tail_2450
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2317
+	JNE     ring_copy_2449
 	XORQ    R9, R9
-	JMP     ring_copy_2317
+	JMP     ring_copy_2449
 
-ring_copy_tail_2318:
+ring_copy_tail_2450:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2317
+	JMP     ring_copy_2449
 
-ring_planes_2315:
+ring_planes_2447:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2319
+	JA   ring_long_planes_2451
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2320:
+ring_fill_2452:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2321
+	JGT          ring_fill_last_2453
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2322
+	JNE          ring_wrap_2454
 	XORQ         R9, R9
 
-ring_wrap_2322:
-	JMP ring_fill_2320
+ring_wrap_2454:
+	JMP ring_fill_2452
 
-ring_fill_last_2321:
+ring_fill_last_2453:
 	CMPQ         R12, R11
-	JAE          ring_built_2316
+	JAE          ring_built_2448
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2323
+	JNE          ring_wrap_2455
 	XORQ         R9, R9
 
-ring_wrap_2323:
-	JMP ring_fill_last_2321
+ring_wrap_2455:
+	JMP ring_fill_last_2453
 
-ring_long_planes_2319:
-ring_channel_2324:
+ring_long_planes_2451:
+ring_channel_2456:
 	CMPQ         R12, R11
-	JAE          ring_built_2316
+	JAE          ring_built_2448
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -31222,57 +35242,57 @@ ring_channel_2324:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2325:
+ring_plane_2457:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2325
+	JB      ring_plane_2457
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2326
+	JNE     ring_wrap_2458
 	XORQ    R9, R9
 
-ring_wrap_2326:
-	JMP ring_channel_2324
+ring_wrap_2458:
+	JMP ring_channel_2456
 
-ring_short_2314:
+ring_short_2446:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2327:
+ring_element_2459:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2328
+	JB   ring_element_next_2460
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2328
+	JB   ring_element_next_2460
 	XORQ R12, R12
 
-ring_element_next_2328:
+ring_element_next_2460:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2327
+	JB      ring_element_2459
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2329
+	JE      ring_exact_2461
 	SUBQ    R9, AX
 
-ring_exact_2329:
+ring_exact_2461:
 	MOVQ AX, DX
 
-ring_repeat_2330:
+ring_repeat_2462:
 	CMPQ    DX, R11
-	JAE     ring_built_2316
+	JAE     ring_built_2448
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2330
+	JMP     ring_repeat_2462
 
-ring_built_2316:
+ring_built_2448:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -31281,9 +35301,9 @@ ring_built_2316:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_2332
+	JGT  single_2464
 
-unrolled_2331:
+unrolled_2463:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -31310,15 +35330,15 @@ unrolled_2331:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R9
-	JLE     unrolled_2331
+	JLE     unrolled_2463
 
-single_2332:
+single_2464:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_2334
+	JGT  remainder_2466
 
-single_loop_2333:
+single_loop_2465:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -31330,11 +35350,11 @@ single_loop_2333:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R9
-	JLE     single_loop_2333
+	JLE     single_loop_2465
 
-remainder_2334:
+remainder_2466:
 	SUBQ      DX, DI
-	JE        span_done_2335
+	JE        span_done_2467
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -31344,10 +35364,10 @@ remainder_2334:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2335:
+span_done_2467:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2307:
+ring_segmented_2439:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -31357,11 +35377,11 @@ ring_segmented_2307:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2336
+	JE   ring_rows_2468
 
-ring_segment_2337:
+ring_segment_2469:
 	CMPQ    DI, $0x00
-	JE      ring_done_2338
+	JE      ring_done_2470
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -31378,33 +35398,33 @@ ring_segment_2337:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2339:
+ring_len_2471:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2340
+	JAE  ring_len_done_2472
 	ADDQ R10, R12
-	JMP  ring_len_2339
+	JMP  ring_len_2471
 
-ring_len_done_2340:
+ring_len_done_2472:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2341:
+ring_step_2473:
 	CMPQ R13, R12
-	JB   ring_step_done_2342
+	JB   ring_step_done_2474
 	SUBQ R12, R13
-	JMP  ring_step_2341
+	JMP  ring_step_2473
 
-ring_step_done_2342:
+ring_step_done_2474:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2343:
+ring_step_2475:
 	CMPQ R13, R12
-	JB   ring_step_done_2344
+	JB   ring_step_done_2476
 	SUBQ R12, R13
-	JMP  ring_step_2343
+	JMP  ring_step_2475
 
-ring_step_done_2344:
+ring_step_done_2476:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -31414,76 +35434,76 @@ ring_step_done_2344:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2345
+	JB      ring_short_2477
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2346
+	JNE     ring_planes_2478
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2348:
+ring_copy_2480:
 	CMPQ    R9, AX
-	JAE     ring_built_2347
+	JAE     ring_built_2479
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2349
+	JB      ring_copy_tail_2481
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2348
+	JNE     ring_copy_2480
 	XORQ    R10, R10
-	JMP     ring_copy_2348
+	JMP     ring_copy_2480
 
-ring_copy_tail_2349:
+ring_copy_tail_2481:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2348
+	JMP     ring_copy_2480
 
-ring_planes_2346:
+ring_planes_2478:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2350
+	JA   ring_long_planes_2482
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2351:
+ring_fill_2483:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2352
+	JGT          ring_fill_last_2484
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2353
+	JNE          ring_wrap_2485
 	XORQ         R10, R10
 
-ring_wrap_2353:
-	JMP ring_fill_2351
+ring_wrap_2485:
+	JMP ring_fill_2483
 
-ring_fill_last_2352:
+ring_fill_last_2484:
 	CMPQ         R12, AX
-	JAE          ring_built_2347
+	JAE          ring_built_2479
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2354
+	JNE          ring_wrap_2486
 	XORQ         R10, R10
 
-ring_wrap_2354:
-	JMP ring_fill_last_2352
+ring_wrap_2486:
+	JMP ring_fill_last_2484
 
-ring_long_planes_2350:
-ring_channel_2355:
+ring_long_planes_2482:
+ring_channel_2487:
 	CMPQ         R12, AX
-	JAE          ring_built_2347
+	JAE          ring_built_2479
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -31491,57 +35511,57 @@ ring_channel_2355:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2356:
+ring_plane_2488:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2356
+	JB      ring_plane_2488
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2357
+	JNE     ring_wrap_2489
 	XORQ    R10, R10
 
-ring_wrap_2357:
-	JMP ring_channel_2355
+ring_wrap_2489:
+	JMP ring_channel_2487
 
-ring_short_2345:
+ring_short_2477:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2358:
+ring_element_2490:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2359
+	JB   ring_element_next_2491
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2359
+	JB   ring_element_next_2491
 	XORQ R12, R12
 
-ring_element_next_2359:
+ring_element_next_2491:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2358
+	JB      ring_element_2490
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2360
+	JE      ring_exact_2492
 	SUBQ    R10, DX
 
-ring_exact_2360:
+ring_exact_2492:
 	MOVQ DX, R9
 
-ring_repeat_2361:
+ring_repeat_2493:
 	CMPQ    R9, AX
-	JAE     ring_built_2347
+	JAE     ring_built_2479
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2361
+	JMP     ring_repeat_2493
 
-ring_built_2347:
+ring_built_2479:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -31551,9 +35571,9 @@ ring_built_2347:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2363
+	JGT  single_2495
 
-unrolled_2362:
+unrolled_2494:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -31580,15 +35600,15 @@ unrolled_2362:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2362
+	JLE     unrolled_2494
 
-single_2363:
+single_2495:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2365
+	JGT  remainder_2497
 
-single_loop_2364:
+single_loop_2496:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -31600,11 +35620,11 @@ single_loop_2364:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2364
+	JLE     single_loop_2496
 
-remainder_2365:
+remainder_2497:
 	SUBQ      R9, DX
-	JE        span_done_2366
+	JE        span_done_2498
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -31614,7 +35634,7 @@ remainder_2365:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2366:
+span_done_2498:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -31626,18 +35646,18 @@ span_done_2366:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2367
+	JNE  ring_next_2499
 	XORQ AX, AX
 
-ring_next_2367:
+ring_next_2499:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2337
+	JMP  ring_segment_2469
 
-ring_done_2338:
+ring_done_2470:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2336:
-ring_block_2368:
+ring_rows_2468:
+ring_block_2500:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -31653,33 +35673,33 @@ ring_block_2368:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2369:
+ring_len_2501:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2370
+	JAE  ring_len_done_2502
 	ADDQ BX, SI
-	JMP  ring_len_2369
+	JMP  ring_len_2501
 
-ring_len_done_2370:
+ring_len_done_2502:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2371:
+ring_step_2503:
 	CMPQ DI, SI
-	JB   ring_step_done_2372
+	JB   ring_step_done_2504
 	SUBQ SI, DI
-	JMP  ring_step_2371
+	JMP  ring_step_2503
 
-ring_step_done_2372:
+ring_step_done_2504:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2373:
+ring_step_2505:
 	CMPQ DI, SI
-	JB   ring_step_done_2374
+	JB   ring_step_done_2506
 	SUBQ SI, DI
-	JMP  ring_step_2373
+	JMP  ring_step_2505
 
-ring_step_done_2374:
+ring_step_done_2506:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -31690,76 +35710,76 @@ ring_step_done_2374:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2375
+	JB      ring_short_2507
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2376
+	JNE     ring_planes_2508
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2378:
+ring_copy_2510:
 	CMPQ    BX, DI
-	JAE     ring_built_2377
+	JAE     ring_built_2509
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2379
+	JB      ring_copy_tail_2511
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2378
+	JNE     ring_copy_2510
 	XORQ    R9, R9
-	JMP     ring_copy_2378
+	JMP     ring_copy_2510
 
-ring_copy_tail_2379:
+ring_copy_tail_2511:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2378
+	JMP     ring_copy_2510
 
-ring_planes_2376:
+ring_planes_2508:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2380
+	JA   ring_long_planes_2512
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2381:
+ring_fill_2513:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2382
+	JGT          ring_fill_last_2514
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2383
+	JNE          ring_wrap_2515
 	XORQ         BX, BX
 
-ring_wrap_2383:
-	JMP ring_fill_2381
+ring_wrap_2515:
+	JMP ring_fill_2513
 
-ring_fill_last_2382:
+ring_fill_last_2514:
 	CMPQ         R9, DI
-	JAE          ring_built_2377
+	JAE          ring_built_2509
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2384
+	JNE          ring_wrap_2516
 	XORQ         BX, BX
 
-ring_wrap_2384:
-	JMP ring_fill_last_2382
+ring_wrap_2516:
+	JMP ring_fill_last_2514
 
-ring_long_planes_2380:
-ring_channel_2385:
+ring_long_planes_2512:
+ring_channel_2517:
 	CMPQ         R9, DI
-	JAE          ring_built_2377
+	JAE          ring_built_2509
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -31767,57 +35787,57 @@ ring_channel_2385:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2386:
+ring_plane_2518:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2386
+	JB      ring_plane_2518
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2387
+	JNE     ring_wrap_2519
 	XORQ    BX, BX
 
-ring_wrap_2387:
-	JMP ring_channel_2385
+ring_wrap_2519:
+	JMP ring_channel_2517
 
-ring_short_2375:
+ring_short_2507:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2388:
+ring_element_2520:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2389
+	JB   ring_element_next_2521
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2389
+	JB   ring_element_next_2521
 	XORQ R9, R9
 
-ring_element_next_2389:
+ring_element_next_2521:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2388
+	JB      ring_element_2520
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2390
+	JE      ring_exact_2522
 	SUBQ    BX, DX
 
-ring_exact_2390:
+ring_exact_2522:
 	MOVQ DX, BX
 
-ring_repeat_2391:
+ring_repeat_2523:
 	CMPQ    BX, DI
-	JAE     ring_built_2377
+	JAE     ring_built_2509
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2391
+	JMP     ring_repeat_2523
 
-ring_built_2377:
+ring_built_2509:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -31828,9 +35848,9 @@ ring_built_2377:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2392:
+ring_row_2524:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2393
+	JE   ring_rows_done_2525
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -31840,9 +35860,9 @@ ring_row_2392:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2395
+	JGT  single_2527
 
-unrolled_2394:
+unrolled_2526:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -31869,15 +35889,15 @@ unrolled_2394:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2394
+	JLE     unrolled_2526
 
-single_2395:
+single_2527:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2397
+	JGT  remainder_2529
 
-single_loop_2396:
+single_loop_2528:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -31889,11 +35909,11 @@ single_loop_2396:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2396
+	JLE     single_loop_2528
 
-remainder_2397:
+remainder_2529:
 	SUBQ      R9, DX
-	JE        span_done_2398
+	JE        span_done_2530
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -31903,7 +35923,7 @@ remainder_2397:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2398:
+span_done_2530:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -31911,13 +35931,13 @@ span_done_2398:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2392
+	JMP   ring_row_2524
 
-ring_rows_done_2393:
+ring_rows_done_2525:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2368
+	JMP  ring_block_2500
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -31936,7 +35956,7 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	CMPQ        DX, $0x00000040
-	JB          unaligned_2399
+	JB          unaligned_2531
 	MOVQ        AX, SI
 	NEGQ        SI
 	ANDQ        $0x0000003f, SI
@@ -31944,7 +35964,7 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ        SI, DX
 	CMOVQGT     DX, SI
 	TESTQ       SI, SI
-	JE          aligned_2400
+	JE          aligned_2532
 	MOVQ        SI, DI
 	MOVQ        $-1, R8
 	BZHIQ       DI, R8, DI
@@ -31955,16 +35975,16 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	VFMADD231PD Z6, Z5, K2, Z1
 	MOVQ        SI, BX
 
-aligned_2400:
-unaligned_2399:
+aligned_2532:
+unaligned_2531:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_2402
+	JGT  single_2534
 
 	PCALIGN $64
 
-unrolled_2401:
+unrolled_2533:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -31983,26 +36003,26 @@ unrolled_2401:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_2401
+	JLE         unrolled_2533
 
-single_2402:
+single_2534:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2404
+	JGT  remainder_2536
 
-single_loop_2403:
+single_loop_2535:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_2403
+	JLE         single_loop_2535
 
-remainder_2404:
+remainder_2536:
 	SUBQ        BX, DX
-	JE          span_done_2405
+	JE          span_done_2537
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -32011,7 +36031,7 @@ remainder_2404:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2405:
+span_done_2537:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32039,16 +36059,16 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ   $0x03, R8
 	XORQ   R9, R9
 	CMPQ   DX, $0x00
-	JE     planes_done_2408
+	JE     planes_done_2540
 
-plane_2407:
+plane_2539:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	CMPQ        SI, $0x00000040
-	JB          unaligned_2409
+	JB          unaligned_2541
 	MOVQ        AX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -32056,7 +36076,7 @@ plane_2407:
 	CMPQ        R11, SI
 	CMOVQGT     SI, R11
 	TESTQ       R11, R11
-	JE          aligned_2410
+	JE          aligned_2542
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -32067,14 +36087,14 @@ plane_2407:
 	VFMADD231PD Z6, Z5, K2, Z1
 	MOVQ        R11, R10
 
-aligned_2410:
-unaligned_2409:
+aligned_2542:
+unaligned_2541:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2412
+	JGT  single_2544
 
-unrolled_2411:
+unrolled_2543:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -32093,27 +36113,27 @@ unrolled_2411:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2411
+	JLE         unrolled_2543
 
-single_2412:
+single_2544:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2414
+	JGT  remainder_2546
 
-single_loop_2413:
+single_loop_2545:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2413
+	JLE         single_loop_2545
 
-remainder_2414:
+remainder_2546:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2415
+	JE          span_done_2547
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -32122,7 +36142,7 @@ remainder_2414:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2415:
+span_done_2547:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32141,9 +36161,9 @@ span_done_2415:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_2407
+	JG            plane_2539
 
-planes_done_2408:
+planes_done_2540:
 	VZEROUPPER
 	RET
 
@@ -32159,15 +36179,15 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_2418
+	JE     rows_done_2550
 
-row_2417:
+row_2549:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	CMPQ        DI, $0x00000040
-	JB          unaligned_2419
+	JB          unaligned_2551
 	MOVQ        AX, R9
 	NEGQ        R9
 	ANDQ        $0x0000003f, R9
@@ -32175,7 +36195,7 @@ row_2417:
 	CMPQ        R9, DI
 	CMOVQGT     DI, R9
 	TESTQ       R9, R9
-	JE          aligned_2420
+	JE          aligned_2552
 	MOVQ        R9, R10
 	MOVQ        $-1, R11
 	BZHIQ       R10, R11, R10
@@ -32188,14 +36208,14 @@ row_2417:
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 	MOVQ        R9, R8
 
-aligned_2420:
-unaligned_2419:
+aligned_2552:
+unaligned_2551:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2422
+	JGT  single_2554
 
-unrolled_2421:
+unrolled_2553:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -32222,15 +36242,15 @@ unrolled_2421:
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2421
+	JLE         unrolled_2553
 
-single_2422:
+single_2554:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2424
+	JGT  remainder_2556
 
-single_loop_2423:
+single_loop_2555:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -32239,12 +36259,12 @@ single_loop_2423:
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2423
+	JLE         single_loop_2555
 
-remainder_2424:
+remainder_2556:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2425
+	JE          span_done_2557
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -32255,15 +36275,15 @@ remainder_2424:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2425:
+span_done_2557:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_2417
+	JG   row_2549
 
-rows_done_2418:
+rows_done_2550:
 	VZEROUPPER
 	RET
 
@@ -32281,36 +36301,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2426
+	JA     ring_segmented_2558
 	MOVQ   DI, SI
 
-ring_len_2427:
+ring_len_2559:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2428
+	JAE  ring_len_done_2560
 	ADDQ DI, SI
-	JMP  ring_len_2427
+	JMP  ring_len_2559
 
-ring_len_done_2428:
+ring_len_done_2560:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2429:
+ring_step_2561:
 	CMPQ DI, SI
-	JB   ring_step_done_2430
+	JB   ring_step_done_2562
 	SUBQ SI, DI
-	JMP  ring_step_2429
+	JMP  ring_step_2561
 
-ring_step_done_2430:
+ring_step_done_2562:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2431:
+ring_step_2563:
 	CMPQ DI, SI
-	JB   ring_step_done_2432
+	JB   ring_step_done_2564
 	SUBQ SI, DI
-	JMP  ring_step_2431
+	JMP  ring_step_2563
 
-ring_step_done_2432:
+ring_step_done_2564:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -32332,22 +36352,22 @@ ring_step_done_2432:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2433:
+sums_zero_2565:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2434
+	JAE     sums_zeroed_2566
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2433
+	JMP     sums_zero_2565
 
-sums_zeroed_2434:
+sums_zeroed_2566:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_2436
+	JGT  single_2568
 
-unrolled_2435:
+unrolled_2567:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -32378,15 +36398,15 @@ unrolled_2435:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_2435
+	JLE         unrolled_2567
 
-single_2436:
+single_2568:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_2438
+	JGT  remainder_2570
 
-single_loop_2437:
+single_loop_2569:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -32399,11 +36419,11 @@ single_loop_2437:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_2437
+	JLE         single_loop_2569
 
-remainder_2438:
+remainder_2570:
 	SUBQ        DI, BX
-	JE          span_done_2439
+	JE          span_done_2571
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -32414,93 +36434,93 @@ remainder_2438:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2439:
+span_done_2571:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2441
+	JLE   fold_ext_done_2573
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2442
+	JA    fold_ext_scalar_2574
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2440:
+fold_ext_2572:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2441
+	JBE     fold_ext_done_2573
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2440
+	JMP     fold_ext_2572
 
-fold_ext_scalar_2442:
+fold_ext_scalar_2574:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2443:
+fold_ext_element_2575:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2444
+	JBE    fold_ext_element_done_2576
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2443
+	JMP    fold_ext_element_2575
 
-fold_ext_element_done_2444:
-fold_ext_done_2441:
-fold_2445:
+fold_ext_element_done_2576:
+fold_ext_done_2573:
+fold_2577:
 	CMPQ   BX, AX
-	JBE    fold_done_2446
+	JBE    fold_done_2578
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2445
+	JMP    fold_2577
 
-fold_done_2446:
+fold_done_2578:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2447
+	JNE  sums_planes_2579
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2449:
+sums_vector_2581:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2450
+	JGT     sums_scalar_2582
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2449
+	JMP     sums_vector_2581
 
-sums_scalar_2450:
+sums_scalar_2582:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2448
+	JE     sums_done_2580
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2450
+	JMP    sums_scalar_2582
 
-sums_planes_2447:
+sums_planes_2579:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2451:
+sums_group_2583:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2453
+	JB     sums_single_2585
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -32509,7 +36529,7 @@ sums_group_2451:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2452:
+sums_group_plane_2584:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -32518,7 +36538,7 @@ sums_group_plane_2452:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2452
+	JB     sums_group_plane_2584
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -32531,29 +36551,29 @@ sums_group_plane_2452:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2451
+	JMP    sums_group_2583
 
-sums_single_2453:
+sums_single_2585:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2448
+	JE     sums_done_2580
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2454:
+sums_single_plane_2586:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2454
+	JB     sums_single_plane_2586
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2453
+	JMP    sums_single_2585
 
-sums_done_2448:
+sums_done_2580:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2426:
+ring_segmented_2558:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -32563,7 +36583,7 @@ ring_segmented_2426:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2456:
+ring_block_2588:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -32578,33 +36598,33 @@ ring_block_2456:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2457:
+ring_len_2589:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2458
+	JAE  ring_len_done_2590
 	ADDQ BX, SI
-	JMP  ring_len_2457
+	JMP  ring_len_2589
 
-ring_len_done_2458:
+ring_len_done_2590:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2459:
+ring_step_2591:
 	CMPQ DI, SI
-	JB   ring_step_done_2460
+	JB   ring_step_done_2592
 	SUBQ SI, DI
-	JMP  ring_step_2459
+	JMP  ring_step_2591
 
-ring_step_done_2460:
+ring_step_done_2592:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2461:
+ring_step_2593:
 	CMPQ DI, SI
-	JB   ring_step_done_2462
+	JB   ring_step_done_2594
 	SUBQ SI, DI
-	JMP  ring_step_2461
+	JMP  ring_step_2593
 
-ring_step_done_2462:
+ring_step_done_2594:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -32633,26 +36653,26 @@ ring_step_done_2462:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2463:
+sums_zero_2595:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2464
+	JAE     sums_zeroed_2596
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2463
+	JMP     sums_zero_2595
 
-sums_zeroed_2464:
-ring_row_2465:
+sums_zeroed_2596:
+ring_row_2597:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2466
+	JE   ring_rows_done_2598
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2468
+	JGT  single_2600
 
-unrolled_2467:
+unrolled_2599:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -32683,15 +36703,15 @@ unrolled_2467:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2467
+	JLE         unrolled_2599
 
-single_2468:
+single_2600:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2470
+	JGT  remainder_2602
 
-single_loop_2469:
+single_loop_2601:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -32704,11 +36724,11 @@ single_loop_2469:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2469
+	JLE         single_loop_2601
 
-remainder_2470:
+remainder_2602:
 	SUBQ        R8, DI
-	JE          span_done_2471
+	JE          span_done_2603
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -32719,16 +36739,16 @@ remainder_2470:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2471:
+span_done_2603:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2465
+	JMP   ring_row_2597
 
-ring_rows_done_2466:
+ring_rows_done_2598:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -32736,86 +36756,86 @@ ring_rows_done_2466:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2473
+	JLE  fold_ext_done_2605
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2474
+	JA   fold_ext_scalar_2606
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2472:
+fold_ext_2604:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2473
+	JBE     fold_ext_done_2605
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2472
+	JMP     fold_ext_2604
 
-fold_ext_scalar_2474:
+fold_ext_scalar_2606:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2475:
+fold_ext_element_2607:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2476
+	JBE    fold_ext_element_done_2608
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2475
+	JMP    fold_ext_element_2607
 
-fold_ext_element_done_2476:
-fold_ext_done_2473:
-fold_2477:
+fold_ext_element_done_2608:
+fold_ext_done_2605:
+fold_2609:
 	CMPQ   SI, BX
-	JBE    fold_done_2478
+	JBE    fold_done_2610
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2477
+	JMP    fold_2609
 
-fold_done_2478:
+fold_done_2610:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2479
+	JNE  sums_planes_2611
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2481:
+sums_vector_2613:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2482
+	JGT     sums_scalar_2614
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2481
+	JMP     sums_vector_2613
 
-sums_scalar_2482:
+sums_scalar_2614:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2480
+	JE     sums_done_2612
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2482
+	JMP    sums_scalar_2614
 
-sums_planes_2479:
+sums_planes_2611:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2483:
+sums_group_2615:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2485
+	JB     sums_single_2617
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -32824,7 +36844,7 @@ sums_group_2483:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2484:
+sums_group_plane_2616:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -32833,7 +36853,7 @@ sums_group_plane_2484:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2484
+	JB     sums_group_plane_2616
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -32846,29 +36866,29 @@ sums_group_plane_2484:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2483
+	JMP    sums_group_2615
 
-sums_single_2485:
+sums_single_2617:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2480
+	JE     sums_done_2612
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2486:
+sums_single_plane_2618:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2486
+	JB     sums_single_plane_2618
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2485
+	JMP    sums_single_2617
 
-sums_done_2480:
+sums_done_2612:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2456
+	JMP  ring_block_2588
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -32887,21 +36907,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1840-120
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2488
+	JBE    rows_chunk_sized_2620
 	MOVQ   DI, AX
 
-rows_double_2487:
+rows_double_2619:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2488
+	JA   rows_chunk_sized_2620
 	SHLQ $0x01, AX
-	JMP  rows_double_2487
+	JMP  rows_double_2619
 
-rows_chunk_sized_2488:
+rows_chunk_sized_2620:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2489:
+rows_group_2621:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -32911,7 +36931,7 @@ rows_group_2489:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2490:
+rows_chunk_2622:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -32920,15 +36940,15 @@ rows_chunk_2490:
 	ADDQ    AX, R8
 	MOVQ    1792(SP), R9
 
-rows_block_2491:
+rows_block_2623:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2492
+	JGT     rows_blocks_done_2624
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2493
+	JE      rows_first_2625
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -32937,9 +36957,9 @@ rows_block_2491:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2494
+	JMP     rows_loaded_2626
 
-rows_first_2493:
+rows_first_2625:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -32949,7 +36969,7 @@ rows_first_2493:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2494:
+rows_loaded_2626:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -32958,7 +36978,7 @@ rows_loaded_2494:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2495:
+rows_row_2627:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -33011,11 +37031,11 @@ rows_row_2495:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2495
+	JB          rows_row_2627
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2496
+	JE          rows_stored_2628
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -33024,9 +37044,9 @@ rows_row_2495:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2497
+	JMP         rows_added_2629
 
-rows_stored_2496:
+rows_stored_2628:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33060,29 +37080,29 @@ rows_stored_2496:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2497:
+rows_added_2629:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2491
+	JMP  rows_block_2623
 
-rows_blocks_done_2492:
-rows_block_2498:
+rows_blocks_done_2624:
+rows_block_2630:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2499
+	JGT     rows_blocks_done_2631
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2500
+	JE      rows_first_2632
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2501
+	JMP     rows_loaded_2633
 
-rows_first_2500:
+rows_first_2632:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2501:
+rows_loaded_2633:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33091,7 +37111,7 @@ rows_loaded_2501:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2502:
+rows_row_2634:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -33108,16 +37128,16 @@ rows_row_2502:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2502
+	JB          rows_row_2634
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2503
+	JE          rows_stored_2635
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2504
+	JMP         rows_added_2636
 
-rows_stored_2503:
+rows_stored_2635:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33127,29 +37147,29 @@ rows_stored_2503:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2504:
+rows_added_2636:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2498
+	JMP  rows_block_2630
 
-rows_blocks_done_2499:
+rows_blocks_done_2631:
 	CMPQ    R9, 1800(SP)
-	JE      rows_chunk_done_2505
+	JE      rows_chunk_done_2637
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2506
+	JE      rows_first_2638
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2507
+	JMP     rows_loaded_2639
 
-rows_first_2506:
+rows_first_2638:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2507:
+rows_loaded_2639:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33158,7 +37178,7 @@ rows_loaded_2507:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2508:
+rows_row_2640:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -33175,16 +37195,16 @@ rows_row_2508:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2508
+	JB          rows_row_2640
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2509
+	JE          rows_stored_2641
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2510
+	JMP         rows_added_2642
 
-rows_stored_2509:
+rows_stored_2641:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -33195,17 +37215,17 @@ rows_stored_2509:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2510:
-rows_chunk_done_2505:
+rows_added_2642:
+rows_chunk_done_2637:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2490
+	JB   rows_chunk_2622
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, SI
-	JB   rows_group_2489
+	JB   rows_group_2621
 	VZEROUPPER
 	RET
 
@@ -33221,21 +37241,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1840-72
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2512
+	JBE    rows_chunk_sized_2644
 	MOVQ   BX, AX
 
-rows_double_2511:
+rows_double_2643:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2512
+	JA   rows_chunk_sized_2644
 	SHLQ $0x01, AX
-	JMP  rows_double_2511
+	JMP  rows_double_2643
 
-rows_chunk_sized_2512:
+rows_chunk_sized_2644:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2513:
+rows_group_2645:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -33245,7 +37265,7 @@ rows_group_2513:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2514:
+rows_chunk_2646:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -33254,15 +37274,15 @@ rows_chunk_2514:
 	ADDQ    AX, SI
 	MOVQ    1792(SP), DI
 
-rows_block_2515:
+rows_block_2647:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2516
+	JGT     rows_blocks_done_2648
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2517
+	JE      rows_first_2649
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -33271,9 +37291,9 @@ rows_block_2515:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2518
+	JMP     rows_loaded_2650
 
-rows_first_2517:
+rows_first_2649:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -33283,14 +37303,14 @@ rows_first_2517:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2518:
+rows_loaded_2650:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2519:
+rows_row_2651:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -33334,11 +37354,11 @@ rows_row_2519:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2519
+	JB          rows_row_2651
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2520
+	JE          rows_stored_2652
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -33347,9 +37367,9 @@ rows_row_2519:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2521
+	JMP         rows_added_2653
 
-rows_stored_2520:
+rows_stored_2652:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33383,36 +37403,36 @@ rows_stored_2520:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2521:
+rows_added_2653:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2515
+	JMP  rows_block_2647
 
-rows_blocks_done_2516:
-rows_block_2522:
+rows_blocks_done_2648:
+rows_block_2654:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2523
+	JGT     rows_blocks_done_2655
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2524
+	JE      rows_first_2656
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2525
+	JMP     rows_loaded_2657
 
-rows_first_2524:
+rows_first_2656:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2525:
+rows_loaded_2657:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2526:
+rows_row_2658:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -33426,16 +37446,16 @@ rows_row_2526:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2526
+	JB          rows_row_2658
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2527
+	JE          rows_stored_2659
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2528
+	JMP         rows_added_2660
 
-rows_stored_2527:
+rows_stored_2659:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -33445,36 +37465,36 @@ rows_stored_2527:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2528:
+rows_added_2660:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2522
+	JMP  rows_block_2654
 
-rows_blocks_done_2523:
+rows_blocks_done_2655:
 	CMPQ    DI, 1800(SP)
-	JE      rows_chunk_done_2529
+	JE      rows_chunk_done_2661
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2530
+	JE      rows_first_2662
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2531
+	JMP     rows_loaded_2663
 
-rows_first_2530:
+rows_first_2662:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2531:
+rows_loaded_2663:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2532:
+rows_row_2664:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -33488,16 +37508,16 @@ rows_row_2532:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2532
+	JB          rows_row_2664
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2533
+	JE          rows_stored_2665
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2534
+	JMP         rows_added_2666
 
-rows_stored_2533:
+rows_stored_2665:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -33508,17 +37528,17 @@ rows_stored_2533:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2534:
-rows_chunk_done_2529:
+rows_added_2666:
+rows_chunk_done_2661:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2514
+	JB   rows_chunk_2646
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, DX
-	JB   rows_group_2513
+	JB   rows_group_2645
 	VZEROUPPER
 	RET
 
@@ -33535,21 +37555,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2536
+	JBE    rows_chunk_sized_2668
 	MOVQ   DI, AX
 
-rows_double_2535:
+rows_double_2667:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2536
+	JA   rows_chunk_sized_2668
 	SHLQ $0x01, AX
-	JMP  rows_double_2535
+	JMP  rows_double_2667
 
-rows_chunk_sized_2536:
+rows_chunk_sized_2668:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2537:
+rows_group_2669:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -33559,7 +37579,7 @@ rows_group_2537:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2538:
+rows_chunk_2670:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -33568,28 +37588,28 @@ rows_chunk_2538:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2539:
+rows_block_2671:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2540
+	JGT     rows_blocks_done_2672
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2541
+	JE      rows_first_2673
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2542
+	JMP     rows_loaded_2674
 
-rows_first_2541:
+rows_first_2673:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2542:
+rows_loaded_2674:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33598,7 +37618,7 @@ rows_loaded_2542:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2543:
+rows_row_2675:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -33627,18 +37647,18 @@ rows_row_2543:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2543
+	JB          rows_row_2675
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2544
+	JE          rows_stored_2676
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2545
+	JMP         rows_added_2677
 
-rows_stored_2544:
+rows_stored_2676:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -33652,27 +37672,27 @@ rows_stored_2544:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2545:
+rows_added_2677:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2539
+	JMP  rows_block_2671
 
-rows_blocks_done_2540:
-rows_block_2546:
+rows_blocks_done_2672:
+rows_block_2678:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2547
+	JGT     rows_blocks_done_2679
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2548
+	JE      rows_first_2680
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2549
+	JMP     rows_loaded_2681
 
-rows_first_2548:
+rows_first_2680:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2549:
+rows_loaded_2681:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33681,7 +37701,7 @@ rows_loaded_2549:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2550:
+rows_row_2682:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -33692,40 +37712,40 @@ rows_row_2550:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2550
+	JB          rows_row_2682
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2551
+	JE          rows_stored_2683
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2552
+	JMP         rows_added_2684
 
-rows_stored_2551:
+rows_stored_2683:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2552:
+rows_added_2684:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2546
+	JMP  rows_block_2678
 
-rows_blocks_done_2547:
+rows_blocks_done_2679:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2553
+	JE      rows_chunk_done_2685
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2554
+	JE      rows_first_2686
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2555
+	JMP     rows_loaded_2687
 
-rows_first_2554:
+rows_first_2686:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2555:
+rows_loaded_2687:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -33734,7 +37754,7 @@ rows_loaded_2555:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2556:
+rows_row_2688:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -33745,30 +37765,30 @@ rows_row_2556:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2556
+	JB          rows_row_2688
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2557
+	JE          rows_stored_2689
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2558
+	JMP         rows_added_2690
 
-rows_stored_2557:
+rows_stored_2689:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2558:
-rows_chunk_done_2553:
+rows_added_2690:
+rows_chunk_done_2685:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2538
+	JB   rows_chunk_2670
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2537
+	JB   rows_group_2669
 	VZEROUPPER
 	RET
 
@@ -33784,21 +37804,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2560
+	JBE    rows_chunk_sized_2692
 	MOVQ   BX, AX
 
-rows_double_2559:
+rows_double_2691:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2560
+	JA   rows_chunk_sized_2692
 	SHLQ $0x01, AX
-	JMP  rows_double_2559
+	JMP  rows_double_2691
 
-rows_chunk_sized_2560:
+rows_chunk_sized_2692:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2561:
+rows_group_2693:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -33808,7 +37828,7 @@ rows_group_2561:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2562:
+rows_chunk_2694:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -33817,35 +37837,35 @@ rows_chunk_2562:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2563:
+rows_block_2695:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2564
+	JGT     rows_blocks_done_2696
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2565
+	JE      rows_first_2697
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2566
+	JMP     rows_loaded_2698
 
-rows_first_2565:
+rows_first_2697:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2566:
+rows_loaded_2698:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2567:
+rows_row_2699:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -33865,18 +37885,18 @@ rows_row_2567:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2567
+	JB          rows_row_2699
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2568
+	JE          rows_stored_2700
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2569
+	JMP         rows_added_2701
 
-rows_stored_2568:
+rows_stored_2700:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -33890,34 +37910,34 @@ rows_stored_2568:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2569:
+rows_added_2701:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2563
+	JMP  rows_block_2695
 
-rows_blocks_done_2564:
-rows_block_2570:
+rows_blocks_done_2696:
+rows_block_2702:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2571
+	JGT     rows_blocks_done_2703
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2572
+	JE      rows_first_2704
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2573
+	JMP     rows_loaded_2705
 
-rows_first_2572:
+rows_first_2704:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2573:
+rows_loaded_2705:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2574:
+rows_row_2706:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -33925,47 +37945,47 @@ rows_row_2574:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2574
+	JB          rows_row_2706
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2575
+	JE          rows_stored_2707
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2576
+	JMP         rows_added_2708
 
-rows_stored_2575:
+rows_stored_2707:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2576:
+rows_added_2708:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2570
+	JMP  rows_block_2702
 
-rows_blocks_done_2571:
+rows_blocks_done_2703:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2577
+	JE      rows_chunk_done_2709
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2578
+	JE      rows_first_2710
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2579
+	JMP     rows_loaded_2711
 
-rows_first_2578:
+rows_first_2710:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2579:
+rows_loaded_2711:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2580:
+rows_row_2712:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -33973,30 +37993,30 @@ rows_row_2580:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2580
+	JB          rows_row_2712
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2581
+	JE          rows_stored_2713
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2582
+	JMP         rows_added_2714
 
-rows_stored_2581:
+rows_stored_2713:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2582:
-rows_chunk_done_2577:
+rows_added_2714:
+rows_chunk_done_2709:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2562
+	JB   rows_chunk_2694
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2561
+	JB   rows_group_2693
 	VZEROUPPER
 	RET
 
@@ -36194,16 +40214,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2583:
+sp_row_2715:
 	TESTQ DX, DX
-	JE    sp_done_2586
+	JE    sp_done_2718
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2587:
+sp_pairs_2719:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2588
+	JB      sp_group_2720
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -36211,7 +40231,7 @@ sp_pairs_2587:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2589:
+sp_pair_vector_2721:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -36227,21 +40247,21 @@ sp_pair_vector_2589:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2589
+	JNE     sp_pair_vector_2721
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2587
+	JMP     sp_pairs_2719
 
-sp_group_2588:
+sp_group_2720:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2584
+	JB      sp_partial_2716
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2591
+	JAE     sp_vectors_done_2723
 
-sp_vector_2590:
+sp_vector_2722:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -36251,16 +40271,16 @@ sp_vector_2590:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2590
+	JB      sp_vector_2722
 
-sp_vectors_done_2591:
+sp_vectors_done_2723:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2588
+	JMP  sp_group_2720
 
-sp_partial_2584:
+sp_partial_2716:
 	TESTQ     R9, R9
-	JE        sp_row_done_2585
+	JE        sp_row_done_2717
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -36272,9 +40292,9 @@ sp_partial_2584:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2593
+	JAE       sp_vectors_done_2725
 
-sp_vector_2592:
+sp_vector_2724:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -36284,11 +40304,11 @@ sp_vector_2592:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2592
+	JB      sp_vector_2724
 
-sp_vectors_done_2593:
+sp_vectors_done_2725:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2585
+	JE        sp_row_done_2717
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -36300,14 +40320,14 @@ sp_vectors_done_2593:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2585:
+sp_row_done_2717:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2583
+	JMP  sp_row_2715
 
-sp_done_2586:
+sp_done_2718:
 	VZEROUPPER
 	RET
 
@@ -36338,11 +40358,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2595
+	JE      sp_sum_fewer_2727
 
-sp_sum_channels_2594:
+sp_sum_channels_2726:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2595
+	JB     sp_sum_fewer_2727
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36353,18 +40373,18 @@ sp_sum_channels_2594:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2596:
+sp_sum_row_2728:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2599
+	JAE  sp_sum_rows_done_2731
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2597:
+sp_sum_vector_2729:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2598
+	JE          sp_sum_last_2730
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -36418,9 +40438,9 @@ sp_sum_vector_2597:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2597
+	JMP         sp_sum_vector_2729
 
-sp_sum_last_2598:
+sp_sum_last_2730:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -36486,9 +40506,9 @@ sp_sum_last_2598:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2596
+	JMP         sp_sum_row_2728
 
-sp_sum_rows_done_2599:
+sp_sum_rows_done_2731:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -36521,12 +40541,12 @@ sp_sum_rows_done_2599:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2594
+	JMP          sp_sum_channels_2726
 
-sp_sum_fewer_2595:
-sp_sum_channels_2601:
+sp_sum_fewer_2727:
+sp_sum_channels_2733:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2602
+	JB     sp_sum_fewer_2734
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -36534,16 +40554,16 @@ sp_sum_channels_2601:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2603:
+sp_sum_row_2735:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2606
+	JAE  sp_sum_rows_done_2738
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2604:
+sp_sum_vector_2736:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2605
+	JE          sp_sum_last_2737
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -36571,11 +40591,11 @@ sp_sum_vector_2604:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2604
+	JMP         sp_sum_vector_2736
 
-sp_sum_last_2605:
+sp_sum_last_2737:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2608
+	JNE         sp_sum_masked_2740
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -36596,9 +40616,9 @@ sp_sum_last_2605:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2607
+	JMP         sp_sum_row_done_2739
 
-sp_sum_masked_2608:
+sp_sum_masked_2740:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -36632,11 +40652,11 @@ sp_sum_masked_2608:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2607:
+sp_sum_row_done_2739:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2603
+	JMP  sp_sum_row_2735
 
-sp_sum_rows_done_2606:
+sp_sum_rows_done_2738:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -36656,25 +40676,25 @@ sp_sum_rows_done_2606:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2601
+	JMP          sp_sum_channels_2733
 
-sp_sum_fewer_2602:
-sp_sum_channels_2609:
+sp_sum_fewer_2734:
+sp_sum_channels_2741:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2610
+	JB     sp_sum_fewer_2742
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2611:
+sp_sum_row_2743:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2614
+	JAE  sp_sum_rows_done_2746
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2612:
+sp_sum_vector_2744:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2613
+	JE          sp_sum_last_2745
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -36684,9 +40704,9 @@ sp_sum_vector_2612:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2612
+	JMP         sp_sum_vector_2744
 
-sp_sum_last_2613:
+sp_sum_last_2745:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -36696,9 +40716,9 @@ sp_sum_last_2613:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2611
+	JMP         sp_sum_row_2743
 
-sp_sum_rows_done_2614:
+sp_sum_rows_done_2746:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -36712,9 +40732,9 @@ sp_sum_rows_done_2614:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2609
+	JMP          sp_sum_channels_2741
 
-sp_sum_fewer_2610:
+sp_sum_fewer_2742:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -36728,16 +40748,16 @@ sp_sum_fewer_2610:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2616:
+sp_row_2748:
 	TESTQ BX, BX
-	JE    sp_done_2619
+	JE    sp_done_2751
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2620:
+sp_pairs_2752:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2621
+	JB      sp_group_2753
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -36745,7 +40765,7 @@ sp_pairs_2620:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2622:
+sp_pair_vector_2754:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -36763,21 +40783,21 @@ sp_pair_vector_2622:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2622
+	JNE     sp_pair_vector_2754
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2620
+	JMP     sp_pairs_2752
 
-sp_group_2621:
+sp_group_2753:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2617
+	JB      sp_partial_2749
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2624
+	JAE     sp_vectors_done_2756
 
-sp_vector_2623:
+sp_vector_2755:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -36788,16 +40808,16 @@ sp_vector_2623:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2623
+	JB      sp_vector_2755
 
-sp_vectors_done_2624:
+sp_vectors_done_2756:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2621
+	JMP  sp_group_2753
 
-sp_partial_2617:
+sp_partial_2749:
 	TESTQ     R10, R10
-	JE        sp_row_done_2618
+	JE        sp_row_done_2750
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -36809,9 +40829,9 @@ sp_partial_2617:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2626
+	JAE       sp_vectors_done_2758
 
-sp_vector_2625:
+sp_vector_2757:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -36822,11 +40842,11 @@ sp_vector_2625:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2625
+	JB      sp_vector_2757
 
-sp_vectors_done_2626:
+sp_vectors_done_2758:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2618
+	JE        sp_row_done_2750
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36839,15 +40859,15 @@ sp_vectors_done_2626:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2618:
+sp_row_done_2750:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2616
+	JMP  sp_row_2748
 
-sp_done_2619:
+sp_done_2751:
 	VZEROUPPER
 	RET
 
@@ -36868,16 +40888,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2627:
+sp_row_2759:
 	TESTQ BX, BX
-	JE    sp_done_2630
+	JE    sp_done_2762
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2631:
+sp_pairs_2763:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2632
+	JB      sp_group_2764
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -36885,7 +40905,7 @@ sp_pairs_2631:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2633:
+sp_pair_vector_2765:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -36903,21 +40923,21 @@ sp_pair_vector_2633:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2633
+	JNE     sp_pair_vector_2765
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2631
+	JMP     sp_pairs_2763
 
-sp_group_2632:
+sp_group_2764:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2628
+	JB      sp_partial_2760
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2635
+	JAE     sp_vectors_done_2767
 
-sp_vector_2634:
+sp_vector_2766:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -36928,16 +40948,16 @@ sp_vector_2634:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2634
+	JB      sp_vector_2766
 
-sp_vectors_done_2635:
+sp_vectors_done_2767:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2632
+	JMP  sp_group_2764
 
-sp_partial_2628:
+sp_partial_2760:
 	TESTQ     R10, R10
-	JE        sp_row_done_2629
+	JE        sp_row_done_2761
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -36949,9 +40969,9 @@ sp_partial_2628:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2637
+	JAE       sp_vectors_done_2769
 
-sp_vector_2636:
+sp_vector_2768:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -36962,11 +40982,11 @@ sp_vector_2636:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2636
+	JB      sp_vector_2768
 
-sp_vectors_done_2637:
+sp_vectors_done_2769:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2629
+	JE        sp_row_done_2761
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -36979,15 +40999,15 @@ sp_vectors_done_2637:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2629:
+sp_row_done_2761:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2627
+	JMP  sp_row_2759
 
-sp_done_2630:
+sp_done_2762:
 	VZEROUPPER
 	RET
 
@@ -37018,11 +41038,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2639
+	JE      sp_sum_fewer_2771
 
-sp_sum_channels_2638:
+sp_sum_channels_2770:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2639
+	JB     sp_sum_fewer_2771
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37033,18 +41053,18 @@ sp_sum_channels_2638:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2640:
+sp_sum_row_2772:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2643
+	JAE  sp_sum_rows_done_2775
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2641:
+sp_sum_vector_2773:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2642
+	JE          sp_sum_last_2774
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -37098,9 +41118,9 @@ sp_sum_vector_2641:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2641
+	JMP         sp_sum_vector_2773
 
-sp_sum_last_2642:
+sp_sum_last_2774:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -37166,9 +41186,9 @@ sp_sum_last_2642:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2640
+	JMP         sp_sum_row_2772
 
-sp_sum_rows_done_2643:
+sp_sum_rows_done_2775:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -37201,12 +41221,12 @@ sp_sum_rows_done_2643:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2638
+	JMP          sp_sum_channels_2770
 
-sp_sum_fewer_2639:
-sp_sum_channels_2645:
+sp_sum_fewer_2771:
+sp_sum_channels_2777:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2646
+	JB     sp_sum_fewer_2778
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -37214,16 +41234,16 @@ sp_sum_channels_2645:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2647:
+sp_sum_row_2779:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2650
+	JAE  sp_sum_rows_done_2782
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2648:
+sp_sum_vector_2780:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2649
+	JE          sp_sum_last_2781
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -37251,11 +41271,11 @@ sp_sum_vector_2648:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2648
+	JMP         sp_sum_vector_2780
 
-sp_sum_last_2649:
+sp_sum_last_2781:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2652
+	JNE         sp_sum_masked_2784
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -37276,9 +41296,9 @@ sp_sum_last_2649:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2651
+	JMP         sp_sum_row_done_2783
 
-sp_sum_masked_2652:
+sp_sum_masked_2784:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -37312,11 +41332,11 @@ sp_sum_masked_2652:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2651:
+sp_sum_row_done_2783:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2647
+	JMP  sp_sum_row_2779
 
-sp_sum_rows_done_2650:
+sp_sum_rows_done_2782:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -37336,25 +41356,25 @@ sp_sum_rows_done_2650:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2645
+	JMP          sp_sum_channels_2777
 
-sp_sum_fewer_2646:
-sp_sum_channels_2653:
+sp_sum_fewer_2778:
+sp_sum_channels_2785:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2654
+	JB     sp_sum_fewer_2786
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2655:
+sp_sum_row_2787:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2658
+	JAE  sp_sum_rows_done_2790
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2656:
+sp_sum_vector_2788:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2657
+	JE          sp_sum_last_2789
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -37364,9 +41384,9 @@ sp_sum_vector_2656:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2656
+	JMP         sp_sum_vector_2788
 
-sp_sum_last_2657:
+sp_sum_last_2789:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -37376,9 +41396,9 @@ sp_sum_last_2657:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2655
+	JMP         sp_sum_row_2787
 
-sp_sum_rows_done_2658:
+sp_sum_rows_done_2790:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -37392,9 +41412,9 @@ sp_sum_rows_done_2658:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2653
+	JMP          sp_sum_channels_2785
 
-sp_sum_fewer_2654:
+sp_sum_fewer_2786:
 	VZEROUPPER
 	RET
 
@@ -39592,16 +43612,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2660:
+sp_row_2792:
 	TESTQ DX, DX
-	JE    sp_done_2663
+	JE    sp_done_2795
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2664:
+sp_pairs_2796:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2665
+	JB      sp_group_2797
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -39609,7 +43629,7 @@ sp_pairs_2664:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2666:
+sp_pair_vector_2798:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -39625,21 +43645,21 @@ sp_pair_vector_2666:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2666
+	JNE     sp_pair_vector_2798
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2664
+	JMP     sp_pairs_2796
 
-sp_group_2665:
+sp_group_2797:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2661
+	JB      sp_partial_2793
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2668
+	JAE     sp_vectors_done_2800
 
-sp_vector_2667:
+sp_vector_2799:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -39649,16 +43669,16 @@ sp_vector_2667:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2667
+	JB      sp_vector_2799
 
-sp_vectors_done_2668:
+sp_vectors_done_2800:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2665
+	JMP  sp_group_2797
 
-sp_partial_2661:
+sp_partial_2793:
 	TESTQ     R9, R9
-	JE        sp_row_done_2662
+	JE        sp_row_done_2794
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -39670,9 +43690,9 @@ sp_partial_2661:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2670
+	JAE       sp_vectors_done_2802
 
-sp_vector_2669:
+sp_vector_2801:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -39682,11 +43702,11 @@ sp_vector_2669:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2669
+	JB      sp_vector_2801
 
-sp_vectors_done_2670:
+sp_vectors_done_2802:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2662
+	JE        sp_row_done_2794
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -39698,14 +43718,14 @@ sp_vectors_done_2670:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2662:
+sp_row_done_2794:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2660
+	JMP  sp_row_2792
 
-sp_done_2663:
+sp_done_2795:
 	VZEROUPPER
 	RET
 
@@ -39736,11 +43756,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2672
+	JE      sp_sum_fewer_2804
 
-sp_sum_channels_2671:
+sp_sum_channels_2803:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2672
+	JB     sp_sum_fewer_2804
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -39751,18 +43771,18 @@ sp_sum_channels_2671:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2673:
+sp_sum_row_2805:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2676
+	JAE  sp_sum_rows_done_2808
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2674:
+sp_sum_vector_2806:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2675
+	JE          sp_sum_last_2807
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -39816,9 +43836,9 @@ sp_sum_vector_2674:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2674
+	JMP         sp_sum_vector_2806
 
-sp_sum_last_2675:
+sp_sum_last_2807:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -39868,9 +43888,9 @@ sp_sum_last_2675:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2673
+	JMP         sp_sum_row_2805
 
-sp_sum_rows_done_2676:
+sp_sum_rows_done_2808:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -39901,12 +43921,12 @@ sp_sum_rows_done_2676:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2671
+	JMP          sp_sum_channels_2803
 
-sp_sum_fewer_2672:
-sp_sum_channels_2678:
+sp_sum_fewer_2804:
+sp_sum_channels_2810:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2679
+	JB     sp_sum_fewer_2811
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -39914,16 +43934,16 @@ sp_sum_channels_2678:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2680:
+sp_sum_row_2812:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2683
+	JAE  sp_sum_rows_done_2815
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2681:
+sp_sum_vector_2813:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2682
+	JE          sp_sum_last_2814
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -39951,11 +43971,11 @@ sp_sum_vector_2681:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2681
+	JMP         sp_sum_vector_2813
 
-sp_sum_last_2682:
+sp_sum_last_2814:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2685
+	JNE         sp_sum_masked_2817
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -39974,9 +43994,9 @@ sp_sum_last_2682:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2684
+	JMP         sp_sum_row_done_2816
 
-sp_sum_masked_2685:
+sp_sum_masked_2817:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40002,11 +44022,11 @@ sp_sum_masked_2685:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2684:
+sp_sum_row_done_2816:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2680
+	JMP  sp_sum_row_2812
 
-sp_sum_rows_done_2683:
+sp_sum_rows_done_2815:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -40025,25 +44045,25 @@ sp_sum_rows_done_2683:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2678
+	JMP          sp_sum_channels_2810
 
-sp_sum_fewer_2679:
-sp_sum_channels_2686:
+sp_sum_fewer_2811:
+sp_sum_channels_2818:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2687
+	JB     sp_sum_fewer_2819
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2688:
+sp_sum_row_2820:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2691
+	JAE  sp_sum_rows_done_2823
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2689:
+sp_sum_vector_2821:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2690
+	JE          sp_sum_last_2822
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40053,9 +44073,9 @@ sp_sum_vector_2689:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2689
+	JMP         sp_sum_vector_2821
 
-sp_sum_last_2690:
+sp_sum_last_2822:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40063,9 +44083,9 @@ sp_sum_last_2690:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2688
+	JMP         sp_sum_row_2820
 
-sp_sum_rows_done_2691:
+sp_sum_rows_done_2823:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -40076,9 +44096,9 @@ sp_sum_rows_done_2691:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2686
+	JMP          sp_sum_channels_2818
 
-sp_sum_fewer_2687:
+sp_sum_fewer_2819:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -40092,16 +44112,16 @@ sp_sum_fewer_2687:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2693:
+sp_row_2825:
 	TESTQ BX, BX
-	JE    sp_done_2696
+	JE    sp_done_2828
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2697:
+sp_pairs_2829:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2698
+	JB      sp_group_2830
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -40109,7 +44129,7 @@ sp_pairs_2697:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2699:
+sp_pair_vector_2831:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -40127,21 +44147,21 @@ sp_pair_vector_2699:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2699
+	JNE     sp_pair_vector_2831
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2697
+	JMP     sp_pairs_2829
 
-sp_group_2698:
+sp_group_2830:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2694
+	JB      sp_partial_2826
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2701
+	JAE     sp_vectors_done_2833
 
-sp_vector_2700:
+sp_vector_2832:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40152,16 +44172,16 @@ sp_vector_2700:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2700
+	JB      sp_vector_2832
 
-sp_vectors_done_2701:
+sp_vectors_done_2833:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2698
+	JMP  sp_group_2830
 
-sp_partial_2694:
+sp_partial_2826:
 	TESTQ     R10, R10
-	JE        sp_row_done_2695
+	JE        sp_row_done_2827
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -40173,9 +44193,9 @@ sp_partial_2694:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2703
+	JAE       sp_vectors_done_2835
 
-sp_vector_2702:
+sp_vector_2834:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40186,11 +44206,11 @@ sp_vector_2702:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2702
+	JB      sp_vector_2834
 
-sp_vectors_done_2703:
+sp_vectors_done_2835:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2695
+	JE        sp_row_done_2827
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -40203,15 +44223,15 @@ sp_vectors_done_2703:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2695:
+sp_row_done_2827:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2693
+	JMP  sp_row_2825
 
-sp_done_2696:
+sp_done_2828:
 	VZEROUPPER
 	RET
 
@@ -40232,16 +44252,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2704:
+sp_row_2836:
 	TESTQ BX, BX
-	JE    sp_done_2707
+	JE    sp_done_2839
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2708:
+sp_pairs_2840:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2709
+	JB      sp_group_2841
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -40249,7 +44269,7 @@ sp_pairs_2708:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2710:
+sp_pair_vector_2842:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -40267,21 +44287,21 @@ sp_pair_vector_2710:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2710
+	JNE     sp_pair_vector_2842
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2708
+	JMP     sp_pairs_2840
 
-sp_group_2709:
+sp_group_2841:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2705
+	JB      sp_partial_2837
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2712
+	JAE     sp_vectors_done_2844
 
-sp_vector_2711:
+sp_vector_2843:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40292,16 +44312,16 @@ sp_vector_2711:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2711
+	JB      sp_vector_2843
 
-sp_vectors_done_2712:
+sp_vectors_done_2844:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2709
+	JMP  sp_group_2841
 
-sp_partial_2705:
+sp_partial_2837:
 	TESTQ     R10, R10
-	JE        sp_row_done_2706
+	JE        sp_row_done_2838
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -40313,9 +44333,9 @@ sp_partial_2705:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2714
+	JAE       sp_vectors_done_2846
 
-sp_vector_2713:
+sp_vector_2845:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -40326,11 +44346,11 @@ sp_vector_2713:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2713
+	JB      sp_vector_2845
 
-sp_vectors_done_2714:
+sp_vectors_done_2846:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2706
+	JE        sp_row_done_2838
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -40343,15 +44363,15 @@ sp_vectors_done_2714:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2706:
+sp_row_done_2838:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2704
+	JMP  sp_row_2836
 
-sp_done_2707:
+sp_done_2839:
 	VZEROUPPER
 	RET
 
@@ -40382,11 +44402,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2716
+	JE      sp_sum_fewer_2848
 
-sp_sum_channels_2715:
+sp_sum_channels_2847:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2716
+	JB     sp_sum_fewer_2848
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40397,18 +44417,18 @@ sp_sum_channels_2715:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2717:
+sp_sum_row_2849:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2720
+	JAE  sp_sum_rows_done_2852
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2718:
+sp_sum_vector_2850:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2719
+	JE          sp_sum_last_2851
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40462,9 +44482,9 @@ sp_sum_vector_2718:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2718
+	JMP         sp_sum_vector_2850
 
-sp_sum_last_2719:
+sp_sum_last_2851:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40514,9 +44534,9 @@ sp_sum_last_2719:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2717
+	JMP         sp_sum_row_2849
 
-sp_sum_rows_done_2720:
+sp_sum_rows_done_2852:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -40547,12 +44567,12 @@ sp_sum_rows_done_2720:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2715
+	JMP          sp_sum_channels_2847
 
-sp_sum_fewer_2716:
-sp_sum_channels_2722:
+sp_sum_fewer_2848:
+sp_sum_channels_2854:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2723
+	JB     sp_sum_fewer_2855
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40560,16 +44580,16 @@ sp_sum_channels_2722:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2724:
+sp_sum_row_2856:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2727
+	JAE  sp_sum_rows_done_2859
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2725:
+sp_sum_vector_2857:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2726
+	JE          sp_sum_last_2858
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40597,11 +44617,11 @@ sp_sum_vector_2725:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2725
+	JMP         sp_sum_vector_2857
 
-sp_sum_last_2726:
+sp_sum_last_2858:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2729
+	JNE         sp_sum_masked_2861
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -40620,9 +44640,9 @@ sp_sum_last_2726:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2728
+	JMP         sp_sum_row_done_2860
 
-sp_sum_masked_2729:
+sp_sum_masked_2861:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40648,11 +44668,11 @@ sp_sum_masked_2729:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2728:
+sp_sum_row_done_2860:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2724
+	JMP  sp_sum_row_2856
 
-sp_sum_rows_done_2727:
+sp_sum_rows_done_2859:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -40671,25 +44691,25 @@ sp_sum_rows_done_2727:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2722
+	JMP          sp_sum_channels_2854
 
-sp_sum_fewer_2723:
-sp_sum_channels_2730:
+sp_sum_fewer_2855:
+sp_sum_channels_2862:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2731
+	JB     sp_sum_fewer_2863
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2732:
+sp_sum_row_2864:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2735
+	JAE  sp_sum_rows_done_2867
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2733:
+sp_sum_vector_2865:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2734
+	JE          sp_sum_last_2866
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40699,9 +44719,9 @@ sp_sum_vector_2733:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2733
+	JMP         sp_sum_vector_2865
 
-sp_sum_last_2734:
+sp_sum_last_2866:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40709,9 +44729,9 @@ sp_sum_last_2734:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2732
+	JMP         sp_sum_row_2864
 
-sp_sum_rows_done_2735:
+sp_sum_rows_done_2867:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -40722,9 +44742,9 @@ sp_sum_rows_done_2735:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2730
+	JMP          sp_sum_channels_2862
 
-sp_sum_fewer_2731:
+sp_sum_fewer_2863:
 	VZEROUPPER
 	RET
 
@@ -40738,19 +44758,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2738:
+sums_vector_2870:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2739
+	JGT        sums_scalar_2871
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2738
+	JMP        sums_vector_2870
 
-sums_scalar_2739:
+sums_scalar_2871:
 	CMPQ      BX, DX
-	JE        add_done_2737
+	JE        add_done_2869
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -40758,9 +44778,9 @@ sums_scalar_2739:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2739
+	JMP       sums_scalar_2871
 
-add_done_2737:
+add_done_2869:
 	VZEROUPPER
 	RET
 
@@ -40774,24 +44794,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2741:
+sums_vector_2873:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2742
+	JGT     sums_scalar_2874
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2741
+	JMP     sums_vector_2873
 
-sums_scalar_2742:
+sums_scalar_2874:
 	CMPQ   BX, DX
-	JE     add_done_2740
+	JE     add_done_2872
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2742
+	JMP    sums_scalar_2874
 
-add_done_2740:
+add_done_2872:
 	VZEROUPPER
 	RET
