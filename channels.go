@@ -212,12 +212,18 @@ var ringPlaneBytes = [len(isaNames)][2]int{
 // 32x10 68 vs 58, 16x16 50 vs 34, 8x40 44 vs 39, 8x100 87 vs 75, float64
 // 16x10 58 vs 41: the Ring kernel's set-up pays from about eight rows of
 // up to 128 bytes and from four rows of more, but no longer from 512
-// bytes, where both run at the caches' speed. NEON keeps a single row
-// (not measured).
+// bytes, where both run at the caches' speed. Since the pattern kernel
+// holds the slopes of rows of up to 16 vectors in registers
+// (heldSlopeRows), rows of whole vectors take it at any count (forward,
+// pattern vs Ring: float32 32x64 83 vs 140, 16x64 51 vs 83, 1000x16 1411
+// vs 1550, 196x256 4196 vs 4612; float64 16x32 43 vs 68, 32x64 153 vs
+// 247); rows that end inside a vector do not, each row's vectors off
+// their alignment and its last one masked (1000x10 1921 vs 939, 64x24 235
+// vs 136, 100x8 131 vs 91). NEON keeps a single row (not measured).
 func patternRows(isa isaID, n, channels, size int) bool {
 	bytes := channels * size
 	if isa == isaAVX512 {
-		return bytes >= 24 && (n <= 4*channels || bytes <= 128 && n <= 8*channels || bytes >= 512)
+		return bytes >= 24 && (n <= 4*channels || bytes <= 128 && n <= 8*channels || bytes >= 512 || bytes&63 == 0)
 	}
 	return isa == isaAVX2 && bytes >= 32 && (n <= 4*channels || bytes <= 64 && n <= 12*channels)
 }
