@@ -20726,8 +20726,6 @@ cached_1383:
 	XORQ      BX, BX
 	CMPQ      DX, $0x00000080
 	JB        unaligned_1391
-	CMPQ      AX, CX
-	JE        unaligned_1391
 	MOVQ      AX, SI
 	NEGQ      SI
 	ANDQ      $0x0000003f, SI
@@ -25296,10 +25294,6 @@ cached_1723:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000080
 	JB        unaligned_1731
-	CMPQ      AX, CX
-	JE        unaligned_1731
-	CMPQ      AX, DX
-	JE        unaligned_1731
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -29223,8 +29217,6 @@ cached_2001:
 	XORQ      BX, BX
 	CMPQ      DX, $0x00000040
 	JB        unaligned_2009
-	CMPQ      AX, CX
-	JE        unaligned_2009
 	MOVQ      AX, SI
 	NEGQ      SI
 	ANDQ      $0x0000003f, SI
@@ -33355,10 +33347,6 @@ cached_2341:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000040
 	JB        unaligned_2349
-	CMPQ      AX, CX
-	JE        unaligned_2349
-	CMPQ      AX, DX
-	JE        unaligned_2349
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
