@@ -11,13 +11,16 @@ import (
 	"sort"
 	"time"
 	"unsafe"
+
+	"golang.org/x/sys/cpu"
 )
 
 type loop struct {
-	name string
-	per  int    // units per iteration
-	unit string // what a unit is: an instruction, or a vector of 8 float32
-	f    func(n int, p *float32)
+	name   string
+	per    int    // units per iteration
+	unit   string // what a unit is: an instruction, or a vector of 8 or 16 float32
+	f      func(n int, p *float32)
+	avx512 bool // runs only where the CPU has AVX-512F
 }
 
 // second is the second fastest of 9 runs of n iterations, in ns per iteration.
@@ -41,14 +44,22 @@ func main() {
 	}
 	p := (*float32)(unsafe.Pointer(&buf[0]))
 	calibration := loops[0]
+	var run []loop
+	for _, l := range loops[1:] {
+		if l.avx512 && !cpu.X86.HasAVX512F {
+			fmt.Printf("skipped (this CPU lacks AVX-512F): %s\n", l.name)
+			continue
+		}
+		run = append(run, l)
+	}
 	n, rounds := 100000, 21
 	if *quick {
 		n, rounds = 1000, 1
 	}
-	cycles := make([][]float64, len(loops))
+	cycles := make([][]float64, len(run))
 	var ghz []float64
 	for range rounds {
-		for i, l := range loops[1:] {
+		for i, l := range run {
 			before := second(calibration.f, n, p) / float64(calibration.per) // ns a cycle
 			t := second(l.f, n, p)
 			after := second(calibration.f, n, p) / float64(calibration.per)
@@ -59,7 +70,7 @@ func main() {
 	sort.Float64s(ghz)
 	fmt.Printf("clock (from the ADDQ chain): median %.2f GHz, %.2f to %.2f; %d rounds\n", ghz[len(ghz)/2], ghz[0], ghz[len(ghz)-1], rounds)
 	fmt.Printf("%-44s %8s %8s  %s\n", "loop", "fastest", "median", "cycles per")
-	for i, l := range loops[1:] {
+	for i, l := range run {
 		c := cycles[i]
 		sort.Float64s(c)
 		fmt.Printf("%-44s %8.2f %8.2f  %s\n", l.name, c[0], c[len(c)/2], l.unit)
