@@ -34,24 +34,14 @@ func (k *kernel) alignedPlanes(inner, channels GPVirtual, alphas Register, c GPV
 	planeEnd := GP64()
 	MOVQ(inner, planeEnd)
 
-	plane, whole, boundary, nextPlane := newLabel("aligned_plane"), newLabel("aligned_whole"),
-		newLabel("aligned_boundary"), newLabel("aligned_next")
+	plane, nextPlane := newLabel("aligned_plane"), newLabel("aligned_next")
 	last, done := newLabel("aligned_last"), newLabel("aligned_done")
 	limit := GP64()
 	Label(plane)
-	// The plane's whole vectors from j: tested on the way in and at the
-	// bottom.
-	MOVQ(planeEnd, limit)
-	SUBQ(U32(w), limit)
-	CMPQ(j, limit)
-	JG(LabelRef(boundary))
-	Label(whole)
-	k.isa.step(k, j, 0, nil)
-	ADDQ(U32(w), j)
-	CMPQ(j, limit)
-	JLE(LabelRef(whole))
-
-	Label(boundary)
+	// The plane's whole vectors from j.
+	k.vectorLoop(j, planeEnd, limit, 1, newLabel("aligned_whole"), newLabel("aligned_boundary"), func() {
+		k.isa.step(k, j, 0, nil)
+	})
 	left := limit // the plane's lanes in the vector at j: 0 to w-1
 	MOVQ(planeEnd, left)
 	SUBQ(j, left)

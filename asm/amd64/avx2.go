@@ -100,7 +100,7 @@ func (a avx2) output(k *kernel, j GPVirtual, slot int, t tail, value, pass VecVi
 		}
 	}
 	out := YMM()
-	if k.flip != nil && !fromMemory {
+	if k.flip != nil { // a broadcast slope (flipsSlope)
 		factor := YMM()
 		VANDPS(k.flip, pass, factor) // alpha^1.0 where x > 0, else 0
 		VXORPS(k.alpha, factor, factor)

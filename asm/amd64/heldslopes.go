@@ -30,16 +30,8 @@ func (k *kernel) heldSlopeRows(period, rowBytes GPVirtual, end string) {
 	JA(LabelRef(done))
 	CMPQ(k.n, period)
 	JB(LabelRef(done))
-	CMPQ(k.out, k.gate)
-	JE(LabelRef(done))
-	if k.value != k.gate {
-		CMPQ(k.out, k.value)
-		JE(LabelRef(done))
-	}
-	bytes := GP64()
-	MOVQ(k.n, bytes)
-	SHLQ(U8(log2(k.e.Size)), bytes)
-	CMPQ(bytes, NewDataAddr(Symbol{Name: "·streamThreshold"}, 0))
+	k.jumpIfInPlace(done)
+	k.compareStreamThreshold()
 	JAE(LabelRef(done))
 
 	shift := U8(bits.TrailingZeros(uint(w)))
@@ -53,14 +45,7 @@ func (k *kernel) heldSlopeRows(period, rowBytes GPVirtual, end string) {
 	ADDQ(period, last) // the last vector's lanes: 1 to w
 	lanes := k.isa.tail(k.e, last).(OpmaskVirtual)
 	XORQ(first, first)
-	loops := make([]string, heldSlopesMax)
-	for m := range loops {
-		loops[m] = newLabel(fmt.Sprintf("held_rows_%d", m))
-		CMPQ(whole, U8(m))
-		JE(LabelRef(loops[m]))
-	}
-	JMP(LabelRef(done)) // not reached: whole is below heldSlopesMax
-	for m, loop := range loops {
+	for m, loop := range dispatch(whole, heldSlopesMax, "held_rows", done) {
 		Label(loop)
 		k.slopeRegs = make([]VecVirtual, m+1)
 		for i := range k.slopeRegs {

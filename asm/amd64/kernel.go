@@ -352,7 +352,7 @@ func (k *kernel) planar() {
 	if k.shortSpans() {
 		// Before the stream test: planes this short never stream.
 		k.shortPlanes(inner, stride, channels, alphas, c, end)
-	} else if k.maskedShortPlanes() {
+	} else if k.maskedWithoutSums() {
 		k.alignedPlanes(inner, channels, alphas, c, end)
 		k.shortPlanesMasked(inner, stride, channels, alphas, c, end)
 	}
@@ -411,9 +411,10 @@ func shortPlaneBytes(is isa) int {
 	return 0
 }
 
-// maskedShortPlanes reports whether the planes kernel runs short planes as
-// shortPlanesMasked: AVX-512's, without slope gradients.
-func (k *kernel) maskedShortPlanes() bool {
+// maskedWithoutSums reports whether the kernel is AVX-512's, without slope
+// gradients: its planes kernel runs short planes as alignedPlanes and
+// shortPlanesMasked, its pattern kernel short rows as heldSlopeRows.
+func (k *kernel) maskedWithoutSums() bool {
 	_, masks := k.isa.(avx512)
 	return masks && !k.v.Dalpha
 }
@@ -443,13 +444,7 @@ func (k *kernel) shortPlanes(inner, stride, channels GPVirtual, alphas Register,
 	MOVQ(inner, lastAt)
 	SUBQ(U32(w), lastAt)
 	XORQ(first, first)
-	loops := make([]string, shortPlaneVectors)
-	for m := range loops {
-		loops[m] = newLabel(fmt.Sprintf("short_planes_%d", m))
-		CMPQ(whole, U8(m))
-		JE(LabelRef(loops[m]))
-	}
-	JMP(LabelRef(general)) // not reached: whole is below shortPlaneVectors
+	loops := dispatch(whole, shortPlaneVectors, "short_planes", general)
 	for m, loop := range loops {
 		Label(loop)
 		k.broadcastAlpha(Mem{Base: alphas, Index: c, Scale: uint8(k.e.Size)})
@@ -458,6 +453,20 @@ func (k *kernel) shortPlanes(inner, stride, channels GPVirtual, alphas Register,
 		JMP(LabelRef(end))
 	}
 	Label(general)
+}
+
+// dispatch jumps to the m-th of count new labels, named name_m, where
+// value is m (0 to count-1), else to fallback, and returns the labels: one
+// loop per length, chosen once per call.
+func dispatch(value GPVirtual, count int, name, fallback string) []string {
+	labels := make([]string, count)
+	for m := range labels {
+		labels[m] = newLabel(fmt.Sprintf("%s_%d", name, m))
+		CMPQ(value, U8(m))
+		JE(LabelRef(labels[m]))
+	}
+	JMP(LabelRef(fallback))
+	return labels
 }
 
 // shortPlanesMasked does planes shorter than a vector on an ISA with mask
@@ -501,7 +510,7 @@ func (k *kernel) patterned() {
 		// Before the stream test, as the shared kernels' short spans:
 		// rows this short (under spec.MinStreamSpan) never stream.
 		k.shortRows(period, rowBytes, end)
-	} else if k.holdsSlopes() {
+	} else if k.maskedWithoutSums() {
 		k.heldSlopeRows(period, rowBytes, end)
 	}
 	defer Label(end)
@@ -521,13 +530,6 @@ func (k *kernel) patterned() {
 		JG(LabelRef(loop))
 		Label(done)
 	})
-}
-
-// holdsSlopes reports whether the pattern kernel holds short rows' slopes
-// in registers (heldSlopeRows): AVX-512's, without slope gradients.
-func (k *kernel) holdsSlopes() bool {
-	_, ok := k.isa.(avx512)
-	return ok && k.v.Dx && !k.v.Dalpha
 }
 
 // shortRows does whole rows of one to two vectors (FC layers of 8 to 16
@@ -567,19 +569,13 @@ func (k *kernel) shortRows(period, rowBytes GPVirtual, end string) {
 // in body aligns the output for them.
 func (k *kernel) streamOr(spanBytes GPVirtual, body func()) {
 	normal, done := newLabel("cached"), newLabel("stored")
-	bytes := GP64()
-	MOVQ(k.n, bytes)
-	SHLQ(U8(log2(k.e.Size)), bytes)
-	CMPQ(bytes, NewDataAddr(Symbol{Name: "·streamThreshold"}, 0))
+	k.compareStreamThreshold()
 	JB(LabelRef(normal))
 	if spanBytes != nil {
 		CMPQ(spanBytes, U32(spec.MinStreamSpan))
 		JB(LabelRef(normal))
 	}
-	CMPQ(k.out, k.value)
-	JE(LabelRef(normal))
-	CMPQ(k.out, k.gate)
-	JE(LabelRef(normal))
+	k.jumpIfInPlace(normal)
 	k.stream = true
 	body()
 	k.stream = false
@@ -588,6 +584,25 @@ func (k *kernel) streamOr(spanBytes GPVirtual, body func()) {
 	Label(normal)
 	body()
 	Label(done)
+}
+
+// compareStreamThreshold compares the output's bytes (x's) with
+// ·streamThreshold, for a JB or JAE after it.
+func (k *kernel) compareStreamThreshold() {
+	bytes := GP64()
+	MOVQ(k.n, bytes)
+	SHLQ(U8(log2(k.e.Size)), bytes)
+	CMPQ(bytes, NewDataAddr(Symbol{Name: "·streamThreshold"}, 0))
+}
+
+// jumpIfInPlace jumps to label where the output is one of the inputs.
+func (k *kernel) jumpIfInPlace(label string) {
+	CMPQ(k.out, k.gate)
+	JE(LabelRef(label))
+	if k.value != k.gate {
+		CMPQ(k.out, k.value)
+		JE(LabelRef(label))
+	}
 }
 
 // streamOrNot is streamOr for kernels with an output, body alone for the
@@ -663,36 +678,16 @@ func (k *kernel) span(n GPVirtual) {
 
 	defer k.holdRing()()
 
-	// The limits are signed: n - unroll*w is negative for short spans.
-	// The loops are tested on the way in and at their bottom: one taken
-	// branch an iteration, none to leave (a plane of 81 float32 took
-	// about ten taken branches with the tests at the top).
-	MOVQ(n, limit)
-	SUBQ(U32(unroll*w), limit)
-	CMPQ(j, limit)
-	JGT(LabelRef(single))
-	Label(unrolled)
-	for slot := range unroll {
-		k.isa.step(k, j, slot, nil)
-	}
-	k.advanceRing(unroll)
-	ADDQ(U32(unroll*w), j)
-	CMPQ(j, limit)
-	JLE(LabelRef(unrolled))
-
-	Label(single)
-	MOVQ(n, limit)
-	SUBQ(U32(w), limit)
-	CMPQ(j, limit)
-	JGT(LabelRef(remainder))
-	Label(singleLoop)
-	k.isa.step(k, j, 0, nil)
-	k.advanceRing(1)
-	ADDQ(U32(w), j)
-	CMPQ(j, limit)
-	JLE(LabelRef(singleLoop))
-
-	Label(remainder)
+	k.vectorLoop(j, n, limit, unroll, unrolled, single, func() {
+		for slot := range unroll {
+			k.isa.step(k, j, slot, nil)
+		}
+		k.advanceRing(unroll)
+	})
+	k.vectorLoop(j, n, limit, 1, singleLoop, remainder, func() {
+		k.isa.step(k, j, 0, nil)
+		k.advanceRing(1)
+	})
 	rem := GP64()
 	MOVQ(n, rem)
 	SUBQ(j, rem)
@@ -715,6 +710,26 @@ func (k *kernel) span(n GPVirtual) {
 		k.isa.step(k, j, 0, k.isa.tail(k.e, rem))
 	}
 	Label(done)
+}
+
+// vectorLoop runs body over j, vectors vectors of the span at a time,
+// while they end within n, and places exit after the loop. limit is
+// n - vectors*w, signed (negative for short spans): the loop is tested on
+// the way in and at its bottom, one taken branch an iteration and none to
+// leave (a plane of 81 float32 took about ten taken branches with the
+// tests at the top).
+func (k *kernel) vectorLoop(j, n, limit GPVirtual, vectors int, loop, exit string, body func()) {
+	step := U32(vectors * k.lanes())
+	MOVQ(n, limit)
+	SUBQ(step, limit)
+	CMPQ(j, limit)
+	JGT(LabelRef(exit))
+	Label(loop)
+	body()
+	ADDQ(step, j)
+	CMPQ(j, limit)
+	JLE(LabelRef(loop))
+	Label(exit)
 }
 
 // overlapsTail reports whether span ends with an overlapper's last vector:
@@ -832,12 +847,7 @@ func (k *kernel) alignLongSpan(n, j GPVirtual) {
 		return
 	}
 	if k.l != spec.Shared {
-		CMPQ(k.out, k.gate)
-		JE(LabelRef(skip))
-		if k.value != k.gate {
-			CMPQ(k.out, k.value)
-			JE(LabelRef(skip))
-		}
+		k.jumpIfInPlace(skip)
 	}
 	k.alignOutput(n, j)
 	Label(skip)
