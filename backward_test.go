@@ -294,20 +294,19 @@ func dalphaOnlySumsAsFused[T Float](t *testing.T) {
 		} {
 			n := l.channels * l.inner * l.rows
 			// Values of one magnitude: every term counts in the sums.
-			bx, by, bd := make([]T, n+16), make([]T, n+16), make([]T, n+16)
-			for i := range bx {
-				bx[i], by[i] = T(rng.NormFloat64()), T(rng.NormFloat64())
+			x, dy := window[T](n, 1), window[T](n, 5)
+			for i := range x {
+				x[i], dy[i] = T(rng.NormFloat64()), T(rng.NormFloat64())
 			}
 			alpha := make([]T, l.channels)
 			fillFinite(rng, alpha)
-			x, dy := bx[1:1+n], by[5:5+n]
 			only := make([]T, l.channels)
 			backwardChannels(isa, nil, only, dy, x, alpha, l.inner)
 			for _, dxAt := range []int{0, 1, 3, 8, -1} {
-				dx := bd[dxAt&15 : dxAt&15+n]
 				dyCopy := append([]T(nil), dy...)
-				if dxAt < 0 {
-					dx = dyCopy // in place, over dy
+				dx := dyCopy // in place, over dy
+				if dxAt >= 0 {
+					dx = window[T](n, dxAt)
 				}
 				fused := make([]T, l.channels)
 				backwardChannels(isa, dx, fused, dyCopy, x, alpha, l.inner)
