@@ -61,8 +61,6 @@ general_2:
 	JB         cached_3
 	CMPQ       AX, CX
 	JE         cached_3
-	CMPQ       AX, CX
-	JE         cached_3
 	XORQ       BX, BX
 	MOVQ       AX, SI
 	NEGQ       SI
@@ -627,8 +625,6 @@ short_planes_general_19:
 	JB   cached_28
 	CMPQ AX, CX
 	JE   cached_28
-	CMPQ AX, CX
-	JE   cached_28
 	CMPQ DX, $0x00
 	JE   planes_done_31
 
@@ -917,8 +913,6 @@ short_rows_done_51:
 	JB   cached_52
 	CMPQ DI, $0x00000800
 	JB   cached_52
-	CMPQ AX, CX
-	JE   cached_52
 	CMPQ AX, CX
 	JE   cached_52
 	CMPQ DX, $0x00
@@ -1998,9 +1992,9 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
 	JB           cached_165
-	CMPQ         AX, DX
-	JE           cached_165
 	CMPQ         AX, CX
+	JE           cached_165
+	CMPQ         AX, DX
 	JE           cached_165
 	XORQ         SI, SI
 	MOVQ         AX, DI
@@ -2393,9 +2387,9 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	JB           cached_181
 	CMPQ         R10, $0x00000800
 	JB           cached_181
-	CMPQ         AX, DX
-	JE           cached_181
 	CMPQ         AX, CX
+	JE           cached_181
+	CMPQ         AX, DX
 	JE           cached_181
 	CMPQ         BX, $0x00
 	JE           planes_done_184
@@ -2822,9 +2816,9 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	JB     cached_201
 	CMPQ   R9, $0x00000800
 	JB     cached_201
-	CMPQ   AX, DX
-	JE     cached_201
 	CMPQ   AX, CX
+	JE     cached_201
+	CMPQ   AX, DX
 	JE     cached_201
 	CMPQ   BX, $0x00
 	JE     rows_done_204
@@ -4417,9 +4411,9 @@ general_316:
 	SHLQ       $0x02, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
 	JB         cached_317
-	CMPQ       AX, DX
-	JE         cached_317
 	CMPQ       AX, CX
+	JE         cached_317
+	CMPQ       AX, DX
 	JE         cached_317
 	XORQ       SI, SI
 	MOVQ       AX, DI
@@ -5042,9 +5036,9 @@ short_planes_general_333:
 	JB   cached_342
 	CMPQ R10, $0x00000800
 	JB   cached_342
-	CMPQ AX, DX
-	JE   cached_342
 	CMPQ AX, CX
+	JE   cached_342
+	CMPQ AX, DX
 	JE   cached_342
 	CMPQ BX, $0x00
 	JE   planes_done_345
@@ -5356,9 +5350,9 @@ short_rows_done_365:
 	JB   cached_366
 	CMPQ R8, $0x00000800
 	JB   cached_366
-	CMPQ AX, DX
-	JE   cached_366
 	CMPQ AX, CX
+	JE   cached_366
+	CMPQ AX, DX
 	JE   cached_366
 	CMPQ BX, $0x00
 	JE   rows_done_369
@@ -7805,8 +7799,6 @@ general_568:
 	JB         cached_569
 	CMPQ       AX, CX
 	JE         cached_569
-	CMPQ       AX, CX
-	JE         cached_569
 	XORQ       BX, BX
 	MOVQ       AX, SI
 	NEGQ       SI
@@ -8371,8 +8363,6 @@ short_planes_general_585:
 	JB   cached_594
 	CMPQ AX, CX
 	JE   cached_594
-	CMPQ AX, CX
-	JE   cached_594
 	CMPQ DX, $0x00
 	JE   planes_done_597
 
@@ -8661,8 +8651,6 @@ short_rows_done_617:
 	JB   cached_618
 	CMPQ DI, $0x00000800
 	JB   cached_618
-	CMPQ AX, CX
-	JE   cached_618
 	CMPQ AX, CX
 	JE   cached_618
 	CMPQ DX, $0x00
@@ -9742,9 +9730,9 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
 	JB           cached_731
-	CMPQ         AX, DX
-	JE           cached_731
 	CMPQ         AX, CX
+	JE           cached_731
+	CMPQ         AX, DX
 	JE           cached_731
 	XORQ         SI, SI
 	MOVQ         AX, DI
@@ -10016,9 +10004,9 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	JB      cached_747
 	CMPQ    R10, $0x00000800
 	JB      cached_747
-	CMPQ    AX, DX
-	JE      cached_747
 	CMPQ    AX, CX
+	JE      cached_747
+	CMPQ    AX, DX
 	JE      cached_747
 	CMPQ    BX, $0x00
 	JE      planes_done_750
@@ -10324,9 +10312,9 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	JB     cached_767
 	CMPQ   R9, $0x00000800
 	JB     cached_767
-	CMPQ   AX, DX
-	JE     cached_767
 	CMPQ   AX, CX
+	JE     cached_767
+	CMPQ   AX, DX
 	JE     cached_767
 	CMPQ   BX, $0x00
 	JE     rows_done_770
@@ -11607,9 +11595,9 @@ general_882:
 	SHLQ       $0x03, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
 	JB         cached_883
-	CMPQ       AX, DX
-	JE         cached_883
 	CMPQ       AX, CX
+	JE         cached_883
+	CMPQ       AX, DX
 	JE         cached_883
 	XORQ       SI, SI
 	MOVQ       AX, DI
@@ -12232,9 +12220,9 @@ short_planes_general_899:
 	JB   cached_908
 	CMPQ R10, $0x00000800
 	JB   cached_908
-	CMPQ AX, DX
-	JE   cached_908
 	CMPQ AX, CX
+	JE   cached_908
+	CMPQ AX, DX
 	JE   cached_908
 	CMPQ BX, $0x00
 	JE   planes_done_911
@@ -12546,9 +12534,9 @@ short_rows_done_931:
 	JB   cached_932
 	CMPQ R8, $0x00000800
 	JB   cached_932
-	CMPQ AX, DX
-	JE   cached_932
 	CMPQ AX, CX
+	JE   cached_932
+	CMPQ AX, DX
 	JE   cached_932
 	CMPQ BX, $0x00
 	JE   rows_done_935
@@ -20642,8 +20630,6 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	JB           cached_1383
 	CMPQ         AX, CX
 	JE           cached_1383
-	CMPQ         AX, CX
-	JE           cached_1383
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -20851,22 +20837,22 @@ aligned_plane_1401:
 	MOVQ R10, R11
 	SUBQ $0x00000010, R11
 	CMPQ R8, R11
-	JG   aligned_boundary_1403
+	JGT  aligned_boundary_1406
 
-aligned_whole_1402:
+aligned_whole_1405:
 	VMOVUPS (CX)(R8*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R11
-	JLE     aligned_whole_1402
+	JLE     aligned_whole_1405
 
-aligned_boundary_1403:
+aligned_boundary_1406:
 	MOVQ         R10, R11
 	SUBQ         R8, R11
 	CMPQ         R10, DX
-	JAE          aligned_last_1405
+	JAE          aligned_last_1403
 	INCQ         R9
 	MOVQ         R9, R12
 	SUBQ         SI, R12
@@ -20874,7 +20860,7 @@ aligned_boundary_1403:
 	VBROADCASTSS (DI)(R9*4), Z2
 	ADDQ         BX, R10
 	TESTQ        R11, R11
-	JE           aligned_next_1404
+	JE           aligned_next_1402
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
 	KMOVW        R11, K1
@@ -20885,13 +20871,13 @@ aligned_boundary_1403:
 	VMOVUPS      Z1, (AX)(R8*4)
 	ADDQ         $0x00000010, R8
 
-aligned_next_1404:
+aligned_next_1402:
 	VMOVUPS Z2, Z1
 	JMP     aligned_plane_1401
 
-aligned_last_1405:
+aligned_last_1403:
 	TESTQ     R11, R11
-	JE        aligned_done_1406
+	JE        aligned_done_1404
 	MOVQ      $-1, DX
 	BZHIQ     R11, DX, DX
 	KMOVW     DX, K1
@@ -20900,7 +20886,7 @@ aligned_last_1405:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 
-aligned_done_1406:
+aligned_done_1404:
 	JMP planes_end_1398
 
 aligned_planes_general_1399:
@@ -20936,8 +20922,6 @@ short_planes_general_1407:
 	JB   cached_1409
 	CMPQ R8, $0x00000800
 	JB   cached_1409
-	CMPQ AX, CX
-	JE   cached_1409
 	CMPQ AX, CX
 	JE   cached_1409
 	CMPQ DX, $0x00
@@ -22078,8 +22062,6 @@ held_rows_done_1429:
 	JB   cached_1462
 	CMPQ AX, CX
 	JE   cached_1462
-	CMPQ AX, CX
-	JE   cached_1462
 	CMPQ DX, $0x00
 	JE   rows_done_1465
 
@@ -23103,9 +23085,9 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
 	JB           cached_1573
-	CMPQ         AX, DX
-	JE           cached_1573
 	CMPQ         AX, CX
+	JE           cached_1573
+	CMPQ         AX, DX
 	JE           cached_1573
 	XORQ         SI, SI
 	MOVQ         AX, DI
@@ -23415,9 +23397,9 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	JB     cached_1589
 	CMPQ   R10, $0x00000800
 	JB     cached_1589
-	CMPQ   AX, DX
-	JE     cached_1589
 	CMPQ   AX, CX
+	JE     cached_1589
+	CMPQ   AX, DX
 	JE     cached_1589
 	CMPQ   BX, $0x00
 	JE     planes_done_1592
@@ -23787,9 +23769,9 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	JB     cached_1609
 	CMPQ   R9, $0x00000800
 	JB     cached_1609
-	CMPQ   AX, DX
-	JE     cached_1609
 	CMPQ   AX, CX
+	JE     cached_1609
+	CMPQ   AX, DX
 	JE     cached_1609
 	CMPQ   BX, $0x00
 	JE     rows_done_1612
@@ -25201,9 +25183,9 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
 	JB           cached_1723
-	CMPQ         AX, DX
-	JE           cached_1723
 	CMPQ         AX, CX
+	JE           cached_1723
+	CMPQ         AX, DX
 	JE           cached_1723
 	XORQ         SI, SI
 	MOVQ         AX, DI
@@ -25428,9 +25410,9 @@ aligned_plane_1741:
 	MOVQ R11, R12
 	SUBQ $0x00000010, R12
 	CMPQ R9, R12
-	JG   aligned_boundary_1743
+	JGT  aligned_boundary_1746
 
-aligned_whole_1742:
+aligned_whole_1745:
 	VMOVUPS (CX)(R9*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R9*4), Z2
@@ -25438,13 +25420,13 @@ aligned_whole_1742:
 	VMOVUPS Z2, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_1742
+	JLE     aligned_whole_1745
 
-aligned_boundary_1743:
+aligned_boundary_1746:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_1745
+	JAE          aligned_last_1743
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -25452,7 +25434,7 @@ aligned_boundary_1743:
 	VBROADCASTSS (R8)(R10*4), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JE           aligned_next_1744
+	JE           aligned_next_1742
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
 	KMOVW        R12, K1
@@ -25464,13 +25446,13 @@ aligned_boundary_1743:
 	VMOVUPS      Z1, (AX)(R9*4)
 	ADDQ         $0x00000010, R9
 
-aligned_next_1744:
+aligned_next_1742:
 	VMOVUPS Z2, Z1
 	JMP     aligned_plane_1741
 
-aligned_last_1745:
+aligned_last_1743:
 	TESTQ     R12, R12
-	JE        aligned_done_1746
+	JE        aligned_done_1744
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -25480,7 +25462,7 @@ aligned_last_1745:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(R9*4)
 
-aligned_done_1746:
+aligned_done_1744:
 	JMP planes_end_1738
 
 aligned_planes_general_1739:
@@ -25518,9 +25500,9 @@ short_planes_general_1747:
 	JB   cached_1749
 	CMPQ R9, $0x00000800
 	JB   cached_1749
-	CMPQ AX, DX
-	JE   cached_1749
 	CMPQ AX, CX
+	JE   cached_1749
+	CMPQ AX, DX
 	JE   cached_1749
 	CMPQ BX, $0x00
 	JE   planes_done_1752
@@ -26831,9 +26813,9 @@ held_rows_done_1769:
 	JB   cached_1802
 	CMPQ R8, $0x00000800
 	JB   cached_1802
-	CMPQ AX, DX
-	JE   cached_1802
 	CMPQ AX, CX
+	JE   cached_1802
+	CMPQ AX, DX
 	JE   cached_1802
 	CMPQ BX, $0x00
 	JE   rows_done_1805
@@ -29133,8 +29115,6 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	JB           cached_2001
 	CMPQ         AX, CX
 	JE           cached_2001
-	CMPQ         AX, CX
-	JE           cached_2001
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -29342,22 +29322,22 @@ aligned_plane_2019:
 	MOVQ R10, R11
 	SUBQ $0x00000008, R11
 	CMPQ R8, R11
-	JG   aligned_boundary_2021
+	JGT  aligned_boundary_2024
 
-aligned_whole_2020:
+aligned_whole_2023:
 	VMOVUPD (CX)(R8*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R11
-	JLE     aligned_whole_2020
+	JLE     aligned_whole_2023
 
-aligned_boundary_2021:
+aligned_boundary_2024:
 	MOVQ         R10, R11
 	SUBQ         R8, R11
 	CMPQ         R10, DX
-	JAE          aligned_last_2023
+	JAE          aligned_last_2021
 	INCQ         R9
 	MOVQ         R9, R12
 	SUBQ         SI, R12
@@ -29365,7 +29345,7 @@ aligned_boundary_2021:
 	VBROADCASTSD (DI)(R9*8), Z2
 	ADDQ         BX, R10
 	TESTQ        R11, R11
-	JE           aligned_next_2022
+	JE           aligned_next_2020
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
 	KMOVW        R11, K1
@@ -29376,13 +29356,13 @@ aligned_boundary_2021:
 	VMOVUPD      Z1, (AX)(R8*8)
 	ADDQ         $0x00000008, R8
 
-aligned_next_2022:
+aligned_next_2020:
 	VMOVUPD Z2, Z1
 	JMP     aligned_plane_2019
 
-aligned_last_2023:
+aligned_last_2021:
 	TESTQ     R11, R11
-	JE        aligned_done_2024
+	JE        aligned_done_2022
 	MOVQ      $-1, DX
 	BZHIQ     R11, DX, DX
 	KMOVW     DX, K1
@@ -29391,7 +29371,7 @@ aligned_last_2023:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 
-aligned_done_2024:
+aligned_done_2022:
 	JMP planes_end_2016
 
 aligned_planes_general_2017:
@@ -29427,8 +29407,6 @@ short_planes_general_2025:
 	JB   cached_2027
 	CMPQ R8, $0x00000800
 	JB   cached_2027
-	CMPQ AX, CX
-	JE   cached_2027
 	CMPQ AX, CX
 	JE   cached_2027
 	CMPQ DX, $0x00
@@ -30569,8 +30547,6 @@ held_rows_done_2047:
 	JB   cached_2080
 	CMPQ AX, CX
 	JE   cached_2080
-	CMPQ AX, CX
-	JE   cached_2080
 	CMPQ DX, $0x00
 	JE   rows_done_2083
 
@@ -31590,9 +31566,9 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
 	JB           cached_2191
-	CMPQ         AX, DX
-	JE           cached_2191
 	CMPQ         AX, CX
+	JE           cached_2191
+	CMPQ         AX, DX
 	JE           cached_2191
 	XORQ         SI, SI
 	MOVQ         AX, DI
@@ -31814,9 +31790,9 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	JB     cached_2207
 	CMPQ   R10, $0x00000800
 	JB     cached_2207
-	CMPQ   AX, DX
-	JE     cached_2207
 	CMPQ   AX, CX
+	JE     cached_2207
+	CMPQ   AX, DX
 	JE     cached_2207
 	CMPQ   BX, $0x00
 	JE     planes_done_2210
@@ -32086,9 +32062,9 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	JB     cached_2227
 	CMPQ   R9, $0x00000800
 	JB     cached_2227
-	CMPQ   AX, DX
-	JE     cached_2227
 	CMPQ   AX, CX
+	JE     cached_2227
+	CMPQ   AX, DX
 	JE     cached_2227
 	CMPQ   BX, $0x00
 	JE     rows_done_2230
@@ -33254,9 +33230,9 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
 	JB           cached_2341
-	CMPQ         AX, DX
-	JE           cached_2341
 	CMPQ         AX, CX
+	JE           cached_2341
+	CMPQ         AX, DX
 	JE           cached_2341
 	XORQ         SI, SI
 	MOVQ         AX, DI
@@ -33481,9 +33457,9 @@ aligned_plane_2359:
 	MOVQ R11, R12
 	SUBQ $0x00000008, R12
 	CMPQ R9, R12
-	JG   aligned_boundary_2361
+	JGT  aligned_boundary_2364
 
-aligned_whole_2360:
+aligned_whole_2363:
 	VMOVUPD (CX)(R9*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R9*8), Z2
@@ -33491,13 +33467,13 @@ aligned_whole_2360:
 	VMOVUPD Z2, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_2360
+	JLE     aligned_whole_2363
 
-aligned_boundary_2361:
+aligned_boundary_2364:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_2363
+	JAE          aligned_last_2361
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -33505,7 +33481,7 @@ aligned_boundary_2361:
 	VBROADCASTSD (R8)(R10*8), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JE           aligned_next_2362
+	JE           aligned_next_2360
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
 	KMOVW        R12, K1
@@ -33517,13 +33493,13 @@ aligned_boundary_2361:
 	VMOVUPD      Z1, (AX)(R9*8)
 	ADDQ         $0x00000008, R9
 
-aligned_next_2362:
+aligned_next_2360:
 	VMOVUPD Z2, Z1
 	JMP     aligned_plane_2359
 
-aligned_last_2363:
+aligned_last_2361:
 	TESTQ     R12, R12
-	JE        aligned_done_2364
+	JE        aligned_done_2362
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -33533,7 +33509,7 @@ aligned_last_2363:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(R9*8)
 
-aligned_done_2364:
+aligned_done_2362:
 	JMP planes_end_2356
 
 aligned_planes_general_2357:
@@ -33571,9 +33547,9 @@ short_planes_general_2365:
 	JB   cached_2367
 	CMPQ R9, $0x00000800
 	JB   cached_2367
-	CMPQ AX, DX
-	JE   cached_2367
 	CMPQ AX, CX
+	JE   cached_2367
+	CMPQ AX, DX
 	JE   cached_2367
 	CMPQ BX, $0x00
 	JE   planes_done_2370
@@ -34884,9 +34860,9 @@ held_rows_done_2387:
 	JB   cached_2420
 	CMPQ R8, $0x00000800
 	JB   cached_2420
-	CMPQ AX, DX
-	JE   cached_2420
 	CMPQ AX, CX
+	JE   cached_2420
+	CMPQ AX, DX
 	JE   cached_2420
 	CMPQ BX, $0x00
 	JE   rows_done_2423
