@@ -85,6 +85,10 @@ func (a avx512) step(k *kernel, j GPVirtual, slot int, t tail) {
 // are widened from memory; in the remainder under the mask, which keeps them
 // from reading past the slices.
 func (a avx512) accumulate(k *kernel, j GPVirtual, slot int, gate, value VecVirtual, slope OpmaskVirtual, masked bool) {
+	if k.split != nil {
+		a.accumulateSplit(k, j, slot, gate, value, slope)
+		return
+	}
 	if k.e.Size == 8 {
 		a.fma(k, j, slot, 0, value, gate, slope)
 		return
@@ -120,4 +124,38 @@ func (avx512) fma(k *kernel, j GPVirtual, slot, h int, v, g VecVirtual, m Opmask
 	VMOVUPD_Z(at, m, sums)
 	VFMADD231PD(v, g, m, sums)
 	VMOVUPD(sums, m, at)
+}
+
+// accumulateSplit is accumulate for a full vector that holds a plane's end
+// (k.split): the products, widened once, go to the plane's sums in the
+// split's lanes, which are then flushed, and to the next plane's in the
+// others.
+func (a avx512) accumulateSplit(k *kernel, j GPVirtual, slot int, gate, value VecVirtual, slope OpmaskVirtual) {
+	ended, started := K(), K()
+	KANDW(k.split.lanes, slope, ended)
+	KXORW(ended, slope, started)
+	halves := k.e.Halves()
+	g, v := []VecVirtual{gate}, []VecVirtual{value}
+	if k.e.Size == 4 {
+		g, v = nil, nil
+		for h := range halves {
+			gh, vh := ZMM(), ZMM()
+			VCVTPS2PD(k.at(k.gate, j, slot).Offset(32*h), gh)
+			VCVTPS2PD(k.at(k.value, j, slot).Offset(32*h), vh)
+			g, v = append(g, gh), append(v, vh)
+		}
+	}
+	add := func(m OpmaskVirtual) {
+		for h := range halves {
+			mh := m
+			if h == 1 {
+				mh = K()
+				KSHIFTRW(U8(8), m, mh)
+			}
+			a.fma(k, j, slot, h, v[h], g[h], mh)
+		}
+	}
+	add(ended)
+	k.split.flush()
+	add(started)
 }

@@ -79,6 +79,9 @@ type kernel struct {
 	// slopeRegs, while heldSlopeRows holds a row's slopes in registers,
 	// are the slopes of each vector slot of the row.
 	slopeRegs []VecVirtual
+	// split, while alignedPlanes does the vector that holds a plane's
+	// end with slope gradients, divides its sums between the two planes.
+	split *splitSums
 
 	// The Ring layout's slopes and sums live in the frame, at position r,
 	// which wraps at the ring's length (a multiple of the period, at least
@@ -355,6 +358,8 @@ func (k *kernel) planar() {
 	} else if k.maskedWithoutSums() {
 		k.alignedPlanes(inner, channels, alphas, c, end)
 		k.shortPlanesMasked(inner, stride, channels, alphas, c, end)
+	} else if _, masks := k.isa.(avx512); masks {
+		k.alignedPlanes(inner, channels, alphas, c, end)
 	}
 	defer Label(end)
 	// Large outputs of long planes stream like the shared kernel: each
@@ -372,10 +377,7 @@ func (k *kernel) planar() {
 		k.zeroAccs()
 		k.span(inner)
 		if k.v.Dalpha {
-			sum := k.reduce()
-			dst := Mem{Base: k.acc, Index: c, Scale: 8}
-			VADDSD(dst, sum, sum) // VEX forms: no SSE/AVX transition
-			VMOVSD(sum, dst)
+			k.addPlaneSums(c)
 		}
 		k.nextPlane(stride, channels, c, inner, loop)
 		Label(done)

@@ -295,10 +295,16 @@ func (k *kernel) pair(a avx2, c, t, channels GPVirtual) {
 // asSlot runs body with slot s's sums in the place of slot 0's, which the
 // overlapper's last vector adds to.
 func (k *kernel) asSlot(s int, body func()) {
+	defer k.onlySlot(s)()
+	body()
+}
+
+// onlySlot makes slot s's sums the kernel's only ones, as slot 0's, until
+// the function it returns is called.
+func (k *kernel) onlySlot(s int) func() {
 	h, accs := k.e.Halves(), k.accs
 	k.accs = accs[s*h : (s+1)*h]
-	body()
-	k.accs = accs
+	return func() { k.accs = accs }
 }
 
 // addPairSums adds pair's sums to dalpha, rounding once, loading all four
