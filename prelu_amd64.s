@@ -20860,16 +20860,19 @@ aligned_boundary_1406:
 	VBROADCASTSS (DI)(R9*4), Z2
 	ADDQ         BX, R10
 	TESTQ        R11, R11
-	JE           aligned_next_1402
-	MOVQ         $-1, R12
-	BZHIQ        R11, R12, R11
-	KMOVW        R11, K1
-	VBLENDMPS    Z1, Z2, K1, Z3
-	VMOVUPS      (CX)(R8*4), Z1
-	VCMPPS       $0x1a, Z0, Z1, K1
-	VMULPS       Z3, Z1, K1, Z1
-	VMOVUPS      Z1, (AX)(R8*4)
-	ADDQ         $0x00000010, R8
+	JNE          aligned_boundary_vector_1407
+	JMP          aligned_next_1402
+
+aligned_boundary_vector_1407:
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VBLENDMPS Z1, Z2, K1, Z3
+	VMOVUPS   (CX)(R8*4), Z1
+	VCMPPS    $0x1a, Z0, Z1, K1
+	VMULPS    Z3, Z1, K1, Z1
+	VMOVUPS   Z1, (AX)(R8*4)
+	ADDQ      $0x00000010, R8
 
 aligned_next_1402:
 	VMOVUPS Z2, Z1
@@ -20891,7 +20894,7 @@ aligned_done_1404:
 
 aligned_planes_general_1399:
 	CMPQ  BX, $0x00000010
-	JAE   short_planes_general_1407
+	JAE   short_planes_general_1408
 	CMPQ  DX, $0x00
 	JE    planes_end_1398
 	MOVQ  $-1, R10
@@ -20899,7 +20902,7 @@ aligned_planes_general_1399:
 	KMOVW R10, K1
 	XORQ  R10, R10
 
-short_planes_1408:
+short_planes_1409:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS.Z    (CX)(R10*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
@@ -20912,22 +20915,22 @@ short_planes_1408:
 	SUBQ         SI, R11
 	CMOVQEQ      R11, R9
 	SUBQ         BX, DX
-	JG           short_planes_1408
+	JG           short_planes_1409
 	JMP          planes_end_1398
 
-short_planes_general_1407:
+short_planes_general_1408:
 	MOVQ DX, R10
 	SHLQ $0x02, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_1409
+	JB   cached_1410
 	CMPQ R8, $0x00000800
-	JB   cached_1409
+	JB   cached_1410
 	CMPQ AX, CX
-	JE   cached_1409
+	JE   cached_1410
 	CMPQ DX, $0x00
-	JE   planes_done_1412
+	JE   planes_done_1413
 
-plane_1411:
+plane_1412:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -20937,7 +20940,7 @@ plane_1411:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1413
+	JE           aligned_1414
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -20948,13 +20951,13 @@ plane_1411:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1413:
+aligned_1414:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1415
+	JGT  single_1416
 
-unrolled_1414:
+unrolled_1415:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -20973,27 +20976,27 @@ unrolled_1414:
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1414
+	JLE      unrolled_1415
 
-single_1415:
+single_1416:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1417
+	JGT  remainder_1418
 
-single_loop_1416:
+single_loop_1417:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1416
+	JLE      single_loop_1417
 
-remainder_1417:
+remainder_1418:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1418
+	JE        span_done_1419
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21002,7 +21005,7 @@ remainder_1417:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1418:
+span_done_1419:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -21010,23 +21013,23 @@ span_done_1418:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1411
+	JG      plane_1412
 
-planes_done_1412:
+planes_done_1413:
 	SFENCE
-	JMP stored_1410
+	JMP stored_1411
 
-cached_1409:
+cached_1410:
 	CMPQ DX, $0x00
-	JE   planes_done_1420
+	JE   planes_done_1421
 
-plane_1419:
+plane_1420:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000080
-	JB           unaligned_1421
+	JB           unaligned_1422
 	CMPQ         AX, CX
-	JE           unaligned_1421
+	JE           unaligned_1422
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000003f, R11
@@ -21034,7 +21037,7 @@ plane_1419:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1422
+	JE           aligned_1423
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -21045,14 +21048,14 @@ plane_1419:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1422:
-unaligned_1421:
+aligned_1423:
+unaligned_1422:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1424
+	JGT  single_1425
 
-unrolled_1423:
+unrolled_1424:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -21071,27 +21074,27 @@ unrolled_1423:
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1423
+	JLE     unrolled_1424
 
-single_1424:
+single_1425:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1426
+	JGT  remainder_1427
 
-single_loop_1425:
+single_loop_1426:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1425
+	JLE     single_loop_1426
 
-remainder_1426:
+remainder_1427:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1427
+	JE        span_done_1428
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21100,7 +21103,7 @@ remainder_1426:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1427:
+span_done_1428:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -21108,10 +21111,10 @@ span_done_1427:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1419
+	JG      plane_1420
 
-planes_done_1420:
-stored_1410:
+planes_done_1421:
+stored_1411:
 planes_end_1398:
 	VZEROUPPER
 	RET
@@ -21128,15 +21131,15 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   SI, $0x00000100
-	JA     held_rows_done_1429
+	JA     held_rows_done_1430
 	CMPQ   DX, SI
-	JB     held_rows_done_1429
+	JB     held_rows_done_1430
 	CMPQ   AX, CX
-	JE     held_rows_done_1429
+	JE     held_rows_done_1430
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JAE    held_rows_done_1429
+	JAE    held_rows_done_1430
 	MOVQ   SI, R8
 	DECQ   R8
 	SHRQ   $0x04, R8
@@ -21149,43 +21152,43 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	KMOVW  R9, K1
 	XORQ   R9, R9
 	CMPQ   R8, $0x00
-	JE     held_rows_0_1430
+	JE     held_rows_0_1431
 	CMPQ   R8, $0x01
-	JE     held_rows_1_1431
+	JE     held_rows_1_1432
 	CMPQ   R8, $0x02
-	JE     held_rows_2_1432
+	JE     held_rows_2_1433
 	CMPQ   R8, $0x03
-	JE     held_rows_3_1433
+	JE     held_rows_3_1434
 	CMPQ   R8, $0x04
-	JE     held_rows_4_1434
+	JE     held_rows_4_1435
 	CMPQ   R8, $0x05
-	JE     held_rows_5_1435
+	JE     held_rows_5_1436
 	CMPQ   R8, $0x06
-	JE     held_rows_6_1436
+	JE     held_rows_6_1437
 	CMPQ   R8, $0x07
-	JE     held_rows_7_1437
+	JE     held_rows_7_1438
 	CMPQ   R8, $0x08
-	JE     held_rows_8_1438
+	JE     held_rows_8_1439
 	CMPQ   R8, $0x09
-	JE     held_rows_9_1439
+	JE     held_rows_9_1440
 	CMPQ   R8, $0x0a
-	JE     held_rows_10_1440
+	JE     held_rows_10_1441
 	CMPQ   R8, $0x0b
-	JE     held_rows_11_1441
+	JE     held_rows_11_1442
 	CMPQ   R8, $0x0c
-	JE     held_rows_12_1442
+	JE     held_rows_12_1443
 	CMPQ   R8, $0x0d
-	JE     held_rows_13_1443
+	JE     held_rows_13_1444
 	CMPQ   R8, $0x0e
-	JE     held_rows_14_1444
+	JE     held_rows_14_1445
 	CMPQ   R8, $0x0f
-	JE     held_rows_15_1445
-	JMP    held_rows_done_1429
+	JE     held_rows_15_1446
+	JMP    held_rows_done_1430
 
-held_rows_0_1430:
+held_rows_0_1431:
 	VMOVUPS.Z (BX)(R9*4), K1, Z1
 
-held_row_0_1446:
+held_row_0_1447:
 	VMOVUPS.Z (CX)(R9*4), K1, Z2
 	VCMPPS    $0x1a, Z0, Z2, K1, K2
 	VMULPS    Z1, Z2, K2, Z2
@@ -21194,16 +21197,16 @@ held_row_0_1446:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_0_1446
+	JAE       held_row_0_1447
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_1_1431:
+held_rows_1_1432:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS.Z 64(BX)(R9*4), K1, Z2
 
-held_row_1_1447:
+held_row_1_1448:
 	VMOVUPS   (CX)(R9*4), Z3
 	VCMPPS    $0x1a, Z0, Z3, K2
 	VMULPS    Z1, Z3, K2, Z3
@@ -21216,17 +21219,17 @@ held_row_1_1447:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_1_1447
+	JAE       held_row_1_1448
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_2_1432:
+held_rows_2_1433:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS.Z 128(BX)(R9*4), K1, Z3
 
-held_row_2_1448:
+held_row_2_1449:
 	VMOVUPS   (CX)(R9*4), Z4
 	VCMPPS    $0x1a, Z0, Z4, K2
 	VMULPS    Z1, Z4, K2, Z4
@@ -21243,18 +21246,18 @@ held_row_2_1448:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_2_1448
+	JAE       held_row_2_1449
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_3_1433:
+held_rows_3_1434:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
 	VMOVUPS.Z 192(BX)(R9*4), K1, Z4
 
-held_row_3_1449:
+held_row_3_1450:
 	VMOVUPS   (CX)(R9*4), Z5
 	VCMPPS    $0x1a, Z0, Z5, K2
 	VMULPS    Z1, Z5, K2, Z5
@@ -21275,19 +21278,19 @@ held_row_3_1449:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_3_1449
+	JAE       held_row_3_1450
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_4_1434:
+held_rows_4_1435:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
 	VMOVUPS   192(BX)(R9*4), Z4
 	VMOVUPS.Z 256(BX)(R9*4), K1, Z5
 
-held_row_4_1450:
+held_row_4_1451:
 	VMOVUPS   (CX)(R9*4), Z6
 	VCMPPS    $0x1a, Z0, Z6, K2
 	VMULPS    Z1, Z6, K2, Z6
@@ -21312,12 +21315,12 @@ held_row_4_1450:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_4_1450
+	JAE       held_row_4_1451
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_5_1435:
+held_rows_5_1436:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21325,7 +21328,7 @@ held_rows_5_1435:
 	VMOVUPS   256(BX)(R9*4), Z5
 	VMOVUPS.Z 320(BX)(R9*4), K1, Z6
 
-held_row_5_1451:
+held_row_5_1452:
 	VMOVUPS   (CX)(R9*4), Z7
 	VCMPPS    $0x1a, Z0, Z7, K2
 	VMULPS    Z1, Z7, K2, Z7
@@ -21354,12 +21357,12 @@ held_row_5_1451:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_5_1451
+	JAE       held_row_5_1452
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_6_1436:
+held_rows_6_1437:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21368,7 +21371,7 @@ held_rows_6_1436:
 	VMOVUPS   320(BX)(R9*4), Z6
 	VMOVUPS.Z 384(BX)(R9*4), K1, Z7
 
-held_row_6_1452:
+held_row_6_1453:
 	VMOVUPS   (CX)(R9*4), Z8
 	VCMPPS    $0x1a, Z0, Z8, K2
 	VMULPS    Z1, Z8, K2, Z8
@@ -21401,12 +21404,12 @@ held_row_6_1452:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_6_1452
+	JAE       held_row_6_1453
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_7_1437:
+held_rows_7_1438:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21416,7 +21419,7 @@ held_rows_7_1437:
 	VMOVUPS   384(BX)(R9*4), Z7
 	VMOVUPS.Z 448(BX)(R9*4), K1, Z8
 
-held_row_7_1453:
+held_row_7_1454:
 	VMOVUPS   (CX)(R9*4), Z9
 	VCMPPS    $0x1a, Z0, Z9, K2
 	VMULPS    Z1, Z9, K2, Z9
@@ -21453,12 +21456,12 @@ held_row_7_1453:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_7_1453
+	JAE       held_row_7_1454
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_8_1438:
+held_rows_8_1439:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21469,7 +21472,7 @@ held_rows_8_1438:
 	VMOVUPS   448(BX)(R9*4), Z8
 	VMOVUPS.Z 512(BX)(R9*4), K1, Z9
 
-held_row_8_1454:
+held_row_8_1455:
 	VMOVUPS   (CX)(R9*4), Z10
 	VCMPPS    $0x1a, Z0, Z10, K2
 	VMULPS    Z1, Z10, K2, Z10
@@ -21510,12 +21513,12 @@ held_row_8_1454:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_8_1454
+	JAE       held_row_8_1455
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_9_1439:
+held_rows_9_1440:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21527,7 +21530,7 @@ held_rows_9_1439:
 	VMOVUPS   512(BX)(R9*4), Z9
 	VMOVUPS.Z 576(BX)(R9*4), K1, Z10
 
-held_row_9_1455:
+held_row_9_1456:
 	VMOVUPS   (CX)(R9*4), Z11
 	VCMPPS    $0x1a, Z0, Z11, K2
 	VMULPS    Z1, Z11, K2, Z11
@@ -21572,12 +21575,12 @@ held_row_9_1455:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_9_1455
+	JAE       held_row_9_1456
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_10_1440:
+held_rows_10_1441:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21590,7 +21593,7 @@ held_rows_10_1440:
 	VMOVUPS   576(BX)(R9*4), Z10
 	VMOVUPS.Z 640(BX)(R9*4), K1, Z11
 
-held_row_10_1456:
+held_row_10_1457:
 	VMOVUPS   (CX)(R9*4), Z12
 	VCMPPS    $0x1a, Z0, Z12, K2
 	VMULPS    Z1, Z12, K2, Z12
@@ -21639,12 +21642,12 @@ held_row_10_1456:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_10_1456
+	JAE       held_row_10_1457
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_11_1441:
+held_rows_11_1442:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21658,7 +21661,7 @@ held_rows_11_1441:
 	VMOVUPS   640(BX)(R9*4), Z11
 	VMOVUPS.Z 704(BX)(R9*4), K1, Z12
 
-held_row_11_1457:
+held_row_11_1458:
 	VMOVUPS   (CX)(R9*4), Z13
 	VCMPPS    $0x1a, Z0, Z13, K2
 	VMULPS    Z1, Z13, K2, Z13
@@ -21711,12 +21714,12 @@ held_row_11_1457:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_11_1457
+	JAE       held_row_11_1458
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_12_1442:
+held_rows_12_1443:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21731,7 +21734,7 @@ held_rows_12_1442:
 	VMOVUPS   704(BX)(R9*4), Z12
 	VMOVUPS.Z 768(BX)(R9*4), K1, Z13
 
-held_row_12_1458:
+held_row_12_1459:
 	VMOVUPS   (CX)(R9*4), Z14
 	VCMPPS    $0x1a, Z0, Z14, K2
 	VMULPS    Z1, Z14, K2, Z14
@@ -21788,12 +21791,12 @@ held_row_12_1458:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_12_1458
+	JAE       held_row_12_1459
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_13_1443:
+held_rows_13_1444:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21809,7 +21812,7 @@ held_rows_13_1443:
 	VMOVUPS   768(BX)(R9*4), Z13
 	VMOVUPS.Z 832(BX)(R9*4), K1, Z14
 
-held_row_13_1459:
+held_row_13_1460:
 	VMOVUPS   (CX)(R9*4), Z15
 	VCMPPS    $0x1a, Z0, Z15, K2
 	VMULPS    Z1, Z15, K2, Z15
@@ -21870,12 +21873,12 @@ held_row_13_1459:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_13_1459
+	JAE       held_row_13_1460
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_14_1444:
+held_rows_14_1445:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21892,7 +21895,7 @@ held_rows_14_1444:
 	VMOVUPS   832(BX)(R9*4), Z14
 	VMOVUPS.Z 896(BX)(R9*4), K1, Z15
 
-held_row_14_1460:
+held_row_14_1461:
 	VMOVUPS   (CX)(R9*4), Z16
 	VCMPPS    $0x1a, Z0, Z16, K2
 	VMULPS    Z1, Z16, K2, Z16
@@ -21957,12 +21960,12 @@ held_row_14_1460:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_14_1460
+	JAE       held_row_14_1461
 	TESTQ     DX, DX
-	JE        pattern_done_1428
-	JMP       held_rows_done_1429
+	JE        pattern_done_1429
+	JMP       held_rows_done_1430
 
-held_rows_15_1445:
+held_rows_15_1446:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21980,7 +21983,7 @@ held_rows_15_1445:
 	VMOVUPS   896(BX)(R9*4), Z15
 	VMOVUPS.Z 960(BX)(R9*4), K1, Z16
 
-held_row_15_1461:
+held_row_15_1462:
 	VMOVUPS   (CX)(R9*4), Z17
 	VCMPPS    $0x1a, Z0, Z17, K2
 	VMULPS    Z1, Z17, K2, Z17
@@ -22049,23 +22052,23 @@ held_row_15_1461:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_15_1461
+	JAE       held_row_15_1462
 	TESTQ     DX, DX
-	JE        pattern_done_1428
+	JE        pattern_done_1429
 
-held_rows_done_1429:
+held_rows_done_1430:
 	MOVQ DX, R8
 	SHLQ $0x02, R8
 	CMPQ R8, ·streamThreshold+0(SB)
-	JB   cached_1462
+	JB   cached_1463
 	CMPQ DI, $0x00000800
-	JB   cached_1462
+	JB   cached_1463
 	CMPQ AX, CX
-	JE   cached_1462
+	JE   cached_1463
 	CMPQ DX, $0x00
-	JE   rows_done_1465
+	JE   rows_done_1466
 
-row_1464:
+row_1465:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -22077,7 +22080,7 @@ row_1464:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1466
+	JE        aligned_1467
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -22088,13 +22091,13 @@ row_1464:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1466:
+aligned_1467:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1468
+	JGT  single_1469
 
-unrolled_1467:
+unrolled_1468:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -22113,27 +22116,27 @@ unrolled_1467:
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1467
+	JLE      unrolled_1468
 
-single_1468:
+single_1469:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1470
+	JGT  remainder_1471
 
-single_loop_1469:
+single_loop_1470:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1469
+	JLE      single_loop_1470
 
-remainder_1470:
+remainder_1471:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1471
+	JE        span_done_1472
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -22142,31 +22145,31 @@ remainder_1470:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1471:
+span_done_1472:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1464
+	JG   row_1465
 
-rows_done_1465:
+rows_done_1466:
 	SFENCE
-	JMP stored_1463
+	JMP stored_1464
 
-cached_1462:
+cached_1463:
 	CMPQ DX, $0x00
-	JE   rows_done_1473
+	JE   rows_done_1474
 
-row_1472:
+row_1473:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000080
-	JB        unaligned_1474
+	JB        unaligned_1475
 	CMPQ      AX, CX
-	JE        unaligned_1474
+	JE        unaligned_1475
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -22174,7 +22177,7 @@ row_1472:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1475
+	JE        aligned_1476
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -22185,14 +22188,14 @@ row_1472:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1475:
-unaligned_1474:
+aligned_1476:
+unaligned_1475:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1477
+	JGT  single_1478
 
-unrolled_1476:
+unrolled_1477:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -22211,27 +22214,27 @@ unrolled_1476:
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1476
+	JLE     unrolled_1477
 
-single_1477:
+single_1478:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1479
+	JGT  remainder_1480
 
-single_loop_1478:
+single_loop_1479:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1478
+	JLE     single_loop_1479
 
-remainder_1479:
+remainder_1480:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1480
+	JE        span_done_1481
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -22240,17 +22243,17 @@ remainder_1479:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1480:
+span_done_1481:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1472
+	JG   row_1473
 
-rows_done_1473:
-stored_1463:
-pattern_done_1428:
+rows_done_1474:
+stored_1464:
+pattern_done_1429:
 	VZEROUPPER
 	RET
 
@@ -22269,36 +22272,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1481
+	JA     ring_segmented_1482
 	MOVQ   R8, R9
 
-ring_len_1482:
+ring_len_1483:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1483
+	JAE  ring_len_done_1484
 	ADDQ R8, R9
-	JMP  ring_len_1482
+	JMP  ring_len_1483
 
-ring_len_done_1483:
+ring_len_done_1484:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1484:
+ring_step_1485:
 	CMPQ R10, R9
-	JB   ring_step_done_1485
+	JB   ring_step_done_1486
 	SUBQ R9, R10
-	JMP  ring_step_1484
+	JMP  ring_step_1485
 
-ring_step_done_1485:
+ring_step_done_1486:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1486:
+ring_step_1487:
 	CMPQ R10, R9
-	JB   ring_step_done_1487
+	JB   ring_step_done_1488
 	SUBQ R9, R10
-	JMP  ring_step_1486
+	JMP  ring_step_1487
 
-ring_step_done_1487:
+ring_step_done_1488:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -22308,63 +22311,49 @@ ring_step_done_1487:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1488
+	JB      ring_short_1489
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1489
+	JNE     ring_planes_1490
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1491:
+ring_copy_1492:
 	CMPQ    AX, R10
-	JAE     ring_built_1490
+	JAE     ring_built_1491
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1492
+	JB      ring_copy_tail_1493
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1491
+	JNE     ring_copy_1492
 	XORQ    R8, R8
-	JMP     ring_copy_1491
+	JMP     ring_copy_1492
 
-ring_copy_tail_1492:
+ring_copy_tail_1493:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1491
+	JMP     ring_copy_1492
 
-ring_planes_1489:
+ring_planes_1490:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1493
+	JA   ring_long_planes_1494
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1494:
+ring_fill_1495:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1495
+	JGT          ring_fill_last_1496
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
-	ADDQ         AX, R11
-	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_1496
-	XORQ         R8, R8
-
-ring_wrap_1496:
-	JMP ring_fill_1494
-
-ring_fill_last_1495:
-	CMPQ         R11, R10
-	JAE          ring_built_1490
-	VBROADCASTSS (R9)(R8*4), Z1
-	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
@@ -22372,12 +22361,26 @@ ring_fill_last_1495:
 	XORQ         R8, R8
 
 ring_wrap_1497:
-	JMP ring_fill_last_1495
+	JMP ring_fill_1495
 
-ring_long_planes_1493:
-ring_channel_1498:
+ring_fill_last_1496:
 	CMPQ         R11, R10
-	JAE          ring_built_1490
+	JAE          ring_built_1491
+	VBROADCASTSS (R9)(R8*4), Z1
+	VMOVUPS      Z1, (DI)(R11*4)
+	ADDQ         AX, R11
+	INCQ         R8
+	CMPQ         R8, DX
+	JNE          ring_wrap_1498
+	XORQ         R8, R8
+
+ring_wrap_1498:
+	JMP ring_fill_last_1496
+
+ring_long_planes_1494:
+ring_channel_1499:
+	CMPQ         R11, R10
+	JAE          ring_built_1491
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -22385,57 +22388,57 @@ ring_channel_1498:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1499:
+ring_plane_1500:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1499
+	JB      ring_plane_1500
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1500
+	JNE     ring_wrap_1501
 	XORQ    R8, R8
 
-ring_wrap_1500:
-	JMP ring_channel_1498
+ring_wrap_1501:
+	JMP ring_channel_1499
 
-ring_short_1488:
+ring_short_1489:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1501:
+ring_element_1502:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1502
+	JB   ring_element_next_1503
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1502
+	JB   ring_element_next_1503
 	XORQ R11, R11
 
-ring_element_next_1502:
+ring_element_next_1503:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1501
+	JB      ring_element_1502
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1503
+	JE      ring_exact_1504
 	SUBQ    R8, AX
 
-ring_exact_1503:
+ring_exact_1504:
 	MOVQ AX, DX
 
-ring_repeat_1504:
+ring_repeat_1505:
 	CMPQ    DX, R10
-	JAE     ring_built_1490
+	JAE     ring_built_1491
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1504
+	JMP     ring_repeat_1505
 
-ring_built_1490:
+ring_built_1491:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -22444,9 +22447,9 @@ ring_built_1490:
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 	CMPQ DX, R8
-	JGT  single_1506
+	JGT  single_1507
 
-unrolled_1505:
+unrolled_1506:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22469,15 +22472,15 @@ unrolled_1505:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1505
+	JLE     unrolled_1506
 
-single_1506:
+single_1507:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  remainder_1508
+	JGT  remainder_1509
 
-single_loop_1507:
+single_loop_1508:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22488,11 +22491,11 @@ single_loop_1507:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1507
+	JLE     single_loop_1508
 
-remainder_1508:
+remainder_1509:
 	SUBQ      DX, SI
-	JE        span_done_1509
+	JE        span_done_1510
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -22501,10 +22504,10 @@ remainder_1508:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1509:
+span_done_1510:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1481:
+ring_segmented_1482:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -22514,11 +22517,11 @@ ring_segmented_1481:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1510
+	JE   ring_rows_1511
 
-ring_segment_1511:
+ring_segment_1512:
 	CMPQ    SI, $0x00
-	JE      ring_done_1512
+	JE      ring_done_1513
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -22535,33 +22538,33 @@ ring_segment_1511:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1513:
+ring_len_1514:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1514
+	JAE  ring_len_done_1515
 	ADDQ R9, R11
-	JMP  ring_len_1513
+	JMP  ring_len_1514
 
-ring_len_done_1514:
+ring_len_done_1515:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1515:
+ring_step_1516:
 	CMPQ R12, R11
-	JB   ring_step_done_1516
+	JB   ring_step_done_1517
 	SUBQ R11, R12
-	JMP  ring_step_1515
+	JMP  ring_step_1516
 
-ring_step_done_1516:
+ring_step_done_1517:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1517:
+ring_step_1518:
 	CMPQ R12, R11
-	JB   ring_step_done_1518
+	JB   ring_step_done_1519
 	SUBQ R11, R12
-	JMP  ring_step_1517
+	JMP  ring_step_1518
 
-ring_step_done_1518:
+ring_step_done_1519:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -22571,63 +22574,49 @@ ring_step_done_1518:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1519
+	JB      ring_short_1520
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1520
+	JNE     ring_planes_1521
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1522:
+ring_copy_1523:
 	CMPQ    R8, AX
-	JAE     ring_built_1521
+	JAE     ring_built_1522
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1523
+	JB      ring_copy_tail_1524
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1522
+	JNE     ring_copy_1523
 	XORQ    R9, R9
-	JMP     ring_copy_1522
+	JMP     ring_copy_1523
 
-ring_copy_tail_1523:
+ring_copy_tail_1524:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1522
+	JMP     ring_copy_1523
 
-ring_planes_1520:
+ring_planes_1521:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1524
+	JA   ring_long_planes_1525
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1525:
+ring_fill_1526:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1526
+	JGT          ring_fill_last_1527
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
-	ADDQ         R8, R11
-	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1527
-	XORQ         R9, R9
-
-ring_wrap_1527:
-	JMP ring_fill_1525
-
-ring_fill_last_1526:
-	CMPQ         R11, AX
-	JAE          ring_built_1521
-	VBROADCASTSS (R10)(R9*4), Z1
-	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
@@ -22635,12 +22624,26 @@ ring_fill_last_1526:
 	XORQ         R9, R9
 
 ring_wrap_1528:
-	JMP ring_fill_last_1526
+	JMP ring_fill_1526
 
-ring_long_planes_1524:
-ring_channel_1529:
+ring_fill_last_1527:
 	CMPQ         R11, AX
-	JAE          ring_built_1521
+	JAE          ring_built_1522
+	VBROADCASTSS (R10)(R9*4), Z1
+	VMOVUPS      Z1, (DI)(R11*4)
+	ADDQ         R8, R11
+	INCQ         R9
+	CMPQ         R9, DX
+	JNE          ring_wrap_1529
+	XORQ         R9, R9
+
+ring_wrap_1529:
+	JMP ring_fill_last_1527
+
+ring_long_planes_1525:
+ring_channel_1530:
+	CMPQ         R11, AX
+	JAE          ring_built_1522
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -22648,57 +22651,57 @@ ring_channel_1529:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1530:
+ring_plane_1531:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1530
+	JB      ring_plane_1531
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1531
+	JNE     ring_wrap_1532
 	XORQ    R9, R9
 
-ring_wrap_1531:
-	JMP ring_channel_1529
+ring_wrap_1532:
+	JMP ring_channel_1530
 
-ring_short_1519:
+ring_short_1520:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1532:
+ring_element_1533:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1533
+	JB   ring_element_next_1534
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1533
+	JB   ring_element_next_1534
 	XORQ R11, R11
 
-ring_element_next_1533:
+ring_element_next_1534:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1532
+	JB      ring_element_1533
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1534
+	JE      ring_exact_1535
 	SUBQ    R9, DX
 
-ring_exact_1534:
+ring_exact_1535:
 	MOVQ DX, R8
 
-ring_repeat_1535:
+ring_repeat_1536:
 	CMPQ    R8, AX
-	JAE     ring_built_1521
+	JAE     ring_built_1522
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1535
+	JMP     ring_repeat_1536
 
-ring_built_1521:
+ring_built_1522:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -22708,9 +22711,9 @@ ring_built_1521:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1537
+	JGT  single_1538
 
-unrolled_1536:
+unrolled_1537:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22733,15 +22736,15 @@ unrolled_1536:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1536
+	JLE     unrolled_1537
 
-single_1537:
+single_1538:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1539
+	JGT  remainder_1540
 
-single_loop_1538:
+single_loop_1539:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22752,11 +22755,11 @@ single_loop_1538:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1538
+	JLE     single_loop_1539
 
-remainder_1539:
+remainder_1540:
 	SUBQ      R8, DX
-	JE        span_done_1540
+	JE        span_done_1541
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -22765,7 +22768,7 @@ remainder_1539:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1540:
+span_done_1541:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -22776,18 +22779,18 @@ span_done_1540:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1541
+	JNE  ring_next_1542
 	XORQ AX, AX
 
-ring_next_1541:
+ring_next_1542:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1511
+	JMP  ring_segment_1512
 
-ring_done_1512:
+ring_done_1513:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1510:
-ring_block_1542:
+ring_rows_1511:
+ring_block_1543:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -22803,33 +22806,33 @@ ring_block_1542:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1543:
+ring_len_1544:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1544
+	JAE  ring_len_done_1545
 	ADDQ BX, SI
-	JMP  ring_len_1543
+	JMP  ring_len_1544
 
-ring_len_done_1544:
+ring_len_done_1545:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1545:
+ring_step_1546:
 	CMPQ R8, SI
-	JB   ring_step_done_1546
+	JB   ring_step_done_1547
 	SUBQ SI, R8
-	JMP  ring_step_1545
+	JMP  ring_step_1546
 
-ring_step_done_1546:
+ring_step_done_1547:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1547:
+ring_step_1548:
 	CMPQ R8, SI
-	JB   ring_step_done_1548
+	JB   ring_step_done_1549
 	SUBQ SI, R8
-	JMP  ring_step_1547
+	JMP  ring_step_1548
 
-ring_step_done_1548:
+ring_step_done_1549:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -22840,63 +22843,49 @@ ring_step_done_1548:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1549
+	JB      ring_short_1550
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1550
+	JNE     ring_planes_1551
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1552:
+ring_copy_1553:
 	CMPQ    BX, R8
-	JAE     ring_built_1551
+	JAE     ring_built_1552
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1553
+	JB      ring_copy_tail_1554
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1552
+	JNE     ring_copy_1553
 	XORQ    R9, R9
-	JMP     ring_copy_1552
+	JMP     ring_copy_1553
 
-ring_copy_tail_1553:
+ring_copy_tail_1554:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1552
+	JMP     ring_copy_1553
 
-ring_planes_1550:
+ring_planes_1551:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1554
+	JA   ring_long_planes_1555
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1555:
+ring_fill_1556:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1556
+	JGT          ring_fill_last_1557
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
-	ADDQ         CX, R9
-	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1557
-	XORQ         BX, BX
-
-ring_wrap_1557:
-	JMP ring_fill_1555
-
-ring_fill_last_1556:
-	CMPQ         R9, R8
-	JAE          ring_built_1551
-	VBROADCASTSS (SI)(BX*4), Z1
-	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
@@ -22904,12 +22893,26 @@ ring_fill_last_1556:
 	XORQ         BX, BX
 
 ring_wrap_1558:
-	JMP ring_fill_last_1556
+	JMP ring_fill_1556
 
-ring_long_planes_1554:
-ring_channel_1559:
+ring_fill_last_1557:
 	CMPQ         R9, R8
-	JAE          ring_built_1551
+	JAE          ring_built_1552
+	VBROADCASTSS (SI)(BX*4), Z1
+	VMOVUPS      Z1, (DI)(R9*4)
+	ADDQ         CX, R9
+	INCQ         BX
+	CMPQ         BX, DX
+	JNE          ring_wrap_1559
+	XORQ         BX, BX
+
+ring_wrap_1559:
+	JMP ring_fill_last_1557
+
+ring_long_planes_1555:
+ring_channel_1560:
+	CMPQ         R9, R8
+	JAE          ring_built_1552
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -22917,57 +22920,57 @@ ring_channel_1559:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1560:
+ring_plane_1561:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1560
+	JB      ring_plane_1561
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1561
+	JNE     ring_wrap_1562
 	XORQ    BX, BX
 
-ring_wrap_1561:
-	JMP ring_channel_1559
+ring_wrap_1562:
+	JMP ring_channel_1560
 
-ring_short_1549:
+ring_short_1550:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1562:
+ring_element_1563:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1563
+	JB   ring_element_next_1564
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1563
+	JB   ring_element_next_1564
 	XORQ R9, R9
 
-ring_element_next_1563:
+ring_element_next_1564:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1562
+	JB      ring_element_1563
 	VMOVUPS (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1564
+	JE      ring_exact_1565
 	SUBQ    BX, DX
 
-ring_exact_1564:
+ring_exact_1565:
 	MOVQ DX, BX
 
-ring_repeat_1565:
+ring_repeat_1566:
 	CMPQ    BX, R8
-	JAE     ring_built_1551
+	JAE     ring_built_1552
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1565
+	JMP     ring_repeat_1566
 
-ring_built_1551:
+ring_built_1552:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -22976,9 +22979,9 @@ ring_built_1551:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1566:
+ring_row_1567:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1567
+	JE   ring_rows_done_1568
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -22988,9 +22991,9 @@ ring_row_1566:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1569
+	JGT  single_1570
 
-unrolled_1568:
+unrolled_1569:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -23013,15 +23016,15 @@ unrolled_1568:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1568
+	JLE     unrolled_1569
 
-single_1569:
+single_1570:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1571
+	JGT  remainder_1572
 
-single_loop_1570:
+single_loop_1571:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -23032,11 +23035,11 @@ single_loop_1570:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1570
+	JLE     single_loop_1571
 
-remainder_1571:
+remainder_1572:
 	SUBQ      R8, DX
-	JE        span_done_1572
+	JE        span_done_1573
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -23045,20 +23048,20 @@ remainder_1571:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1572:
+span_done_1573:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1566
+	JMP   ring_row_1567
 
-ring_rows_done_1567:
+ring_rows_done_1568:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1542
+	JMP  ring_block_1543
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -23084,11 +23087,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1573
+	JB           cached_1574
 	CMPQ         AX, CX
-	JE           cached_1573
+	JE           cached_1574
 	CMPQ         AX, DX
-	JE           cached_1573
+	JE           cached_1574
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -23097,7 +23100,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1575
+	JE           aligned_1576
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -23116,15 +23119,15 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1575:
+aligned_1576:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1577
+	JGT  single_1578
 
 	PCALIGN $64
 
-unrolled_1576:
+unrolled_1577:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -23175,15 +23178,15 @@ unrolled_1576:
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1576
+	JLE         unrolled_1577
 
-single_1577:
+single_1578:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1579
+	JGT  remainder_1580
 
-single_loop_1578:
+single_loop_1579:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -23198,11 +23201,11 @@ single_loop_1578:
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1578
+	JLE         single_loop_1579
 
-remainder_1579:
+remainder_1580:
 	SUBQ        SI, BX
-	JE          span_done_1580
+	JE          span_done_1581
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -23219,14 +23222,14 @@ remainder_1579:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1580:
+span_done_1581:
 	SFENCE
-	JMP stored_1574
+	JMP stored_1575
 
-cached_1573:
+cached_1574:
 	XORQ        SI, SI
 	CMPQ        BX, $0x00000080
-	JB          unaligned_1581
+	JB          unaligned_1582
 	MOVQ        CX, DI
 	NEGQ        DI
 	ANDQ        $0x0000003f, DI
@@ -23234,7 +23237,7 @@ cached_1573:
 	CMPQ        DI, BX
 	CMOVQGT     BX, DI
 	TESTQ       DI, DI
-	JE          aligned_1582
+	JE          aligned_1583
 	MOVQ        DI, R8
 	MOVQ        $-1, R9
 	BZHIQ       R8, R9, R8
@@ -23253,16 +23256,16 @@ cached_1573:
 	VMOVUPS     Z10, K1, (AX)(SI*4)
 	MOVQ        DI, SI
 
-aligned_1582:
-unaligned_1581:
+aligned_1583:
+unaligned_1582:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1584
+	JGT  single_1585
 
 	PCALIGN $64
 
-unrolled_1583:
+unrolled_1584:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -23313,15 +23316,15 @@ unrolled_1583:
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1583
+	JLE         unrolled_1584
 
-single_1584:
+single_1585:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1586
+	JGT  remainder_1587
 
-single_loop_1585:
+single_loop_1586:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -23336,11 +23339,11 @@ single_loop_1585:
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1585
+	JLE         single_loop_1586
 
-remainder_1586:
+remainder_1587:
 	SUBQ        SI, BX
-	JE          span_done_1587
+	JE          span_done_1588
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -23357,8 +23360,8 @@ remainder_1586:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1587:
-stored_1574:
+span_done_1588:
+stored_1575:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23379,32 +23382,194 @@ stored_1574:
 // func backwardPlanesAVX512F32(dx []float32, dy []float32, x []float32, alpha []float32, acc []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	MOVQ   acc_base+96(FP), SI
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), DI
-	MOVQ   alpha_len+80(FP), R8
-	MOVQ   alpha_base+72(FP), R9
-	MOVQ   DI, R10
-	SHLQ   $0x02, R10
-	XORQ   R11, R11
-	MOVQ   BX, R12
-	SHLQ   $0x02, R12
-	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_1589
-	CMPQ   R10, $0x00000800
-	JB     cached_1589
-	CMPQ   AX, CX
-	JE     cached_1589
-	CMPQ   AX, DX
-	JE     cached_1589
-	CMPQ   BX, $0x00
-	JE     planes_done_1592
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         x_base+48(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_len+56(FP), BX
+	MOVQ         acc_base+96(FP), SI
+	VXORPS       Y0, Y0, Y0
+	MOVQ         inner+120(FP), DI
+	MOVQ         alpha_len+80(FP), R8
+	MOVQ         alpha_base+72(FP), R9
+	MOVQ         DI, R10
+	SHLQ         $0x02, R10
+	XORQ         R11, R11
+	CMPQ         DI, $0x00000010
+	JB           aligned_planes_general_1590
+	CMPQ         DI, $0x00000080
+	JA           aligned_planes_general_1590
+	CMPQ         BX, $0x00
+	JE           planes_end_1589
+	VBROADCASTSS (R9)(R11*4), Z3
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	XORQ         R10, R10
+	MOVQ         CX, R12
+	NEGQ         R12
+	ANDQ         $0x0000003f, R12
+	SHRQ         $0x02, R12
+	CMPQ         R12, BX
+	CMOVQGT      BX, R12
+	TESTQ        R12, R12
+	JE           aligned_1591
+	MOVQ         R12, R13
+	MOVQ         $-1, R14
+	BZHIQ        R13, R14, R13
+	KMOVW        R13, K1
+	VMOVUPS.Z    (CX)(R10*4), K1, Z4
+	VCMPPS       $0x1a, Z0, Z4, K1, K2
+	VMOVUPS.Z    (DX)(R10*4), K1, Z4
+	VCVTPS2PD.Z  (CX)(R10*4), K2, Z6
+	VCVTPS2PD.Z  (DX)(R10*4), K2, Z7
+	VFMADD231PD  Z7, Z6, K2, Z1
+	KSHIFTRW     $0x08, K2, K3
+	VCVTPS2PD.Z  32(CX)(R10*4), K3, Z6
+	VCVTPS2PD.Z  32(DX)(R10*4), K3, Z7
+	VFMADD231PD  Z7, Z6, K3, Z2
+	VMULPS       Z3, Z4, K2, Z4
+	VMOVUPS      Z4, K1, (AX)(R10*4)
+	MOVQ         R12, R10
 
-plane_1591:
+aligned_1591:
+	MOVQ DI, R12
+
+aligned_plane_1592:
+	MOVQ R12, R13
+	SUBQ $0x00000010, R13
+	CMPQ R10, R13
+	JGT  aligned_boundary_1597
+
+aligned_whole_1596:
+	VMOVUPS     (CX)(R10*4), Z4
+	VCMPPS      $0x1a, Z0, Z4, K1
+	VMOVUPS     (DX)(R10*4), Z4
+	VCVTPS2PD   (CX)(R10*4), Z6
+	VCVTPS2PD   (DX)(R10*4), Z7
+	VFMADD231PD Z7, Z6, K1, Z1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   32(CX)(R10*4), Z6
+	VCVTPS2PD   32(DX)(R10*4), Z7
+	VFMADD231PD Z7, Z6, K2, Z2
+	VMULPS      Z3, Z4, K1, Z4
+	VMOVUPS     Z4, (AX)(R10*4)
+	ADDQ        $0x00000010, R10
+	CMPQ        R10, R13
+	JLE         aligned_whole_1596
+
+aligned_boundary_1597:
+	MOVQ          R12, R13
+	SUBQ          R10, R13
+	CMPQ          R12, BX
+	JAE           aligned_last_1594
+	MOVQ          R11, R14
+	INCQ          R11
+	MOVQ          R11, R15
+	SUBQ          R8, R15
+	CMOVQEQ       R15, R11
+	VBROADCASTSS  (R9)(R11*4), Z4
+	ADDQ          DI, R12
+	TESTQ         R13, R13
+	JNE           aligned_boundary_vector_1598
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R14*8), X1, X1
+	VMOVSD        X1, (SI)(R14*8)
+	VXORPS        Y1, Y1, Y1
+	VXORPS        Y2, Y2, Y2
+	JMP           aligned_next_1593
+
+aligned_boundary_vector_1598:
+	MOVQ          $-1, R15
+	BZHIQ         R13, R15, R13
+	KMOVW         R13, K1
+	VBLENDMPS     Z3, Z4, K1, Z5
+	VMOVUPS       (CX)(R10*4), Z3
+	VCMPPS        $0x1a, Z0, Z3, K2
+	VMOVUPS       (DX)(R10*4), Z3
+	KANDW         K1, K2, K1
+	KXORW         K1, K2, K3
+	VCVTPS2PD     (CX)(R10*4), Z6
+	VCVTPS2PD     (DX)(R10*4), Z7
+	VCVTPS2PD     32(CX)(R10*4), Z8
+	VCVTPS2PD     32(DX)(R10*4), Z9
+	VFMADD231PD   Z7, Z6, K1, Z1
+	KSHIFTRW      $0x08, K1, K1
+	VFMADD231PD   Z9, Z8, K1, Z2
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R14*8), X1, X1
+	VMOVSD        X1, (SI)(R14*8)
+	VXORPS        Y1, Y1, Y1
+	VXORPS        Y2, Y2, Y2
+	VFMADD231PD   Z7, Z6, K3, Z1
+	KSHIFTRW      $0x08, K3, K1
+	VFMADD231PD   Z9, Z8, K1, Z2
+	VMULPS        Z5, Z3, K2, Z3
+	VMOVUPS       Z3, (AX)(R10*4)
+	ADDQ          $0x00000010, R10
+
+aligned_next_1593:
+	VMOVUPS Z4, Z3
+	JMP     aligned_plane_1592
+
+aligned_last_1594:
+	TESTQ       R13, R13
+	JE          aligned_done_1595
+	MOVQ        $-1, BX
+	BZHIQ       R13, BX, BX
+	KMOVW       BX, K1
+	VMOVUPS.Z   (CX)(R10*4), K1, Z4
+	VCMPPS      $0x1a, Z0, Z4, K1, K2
+	VMOVUPS.Z   (DX)(R10*4), K1, Z0
+	VCVTPS2PD.Z (CX)(R10*4), K2, Z4
+	VCVTPS2PD.Z (DX)(R10*4), K2, Z5
+	VFMADD231PD Z5, Z4, K2, Z1
+	KSHIFTRW    $0x08, K2, K3
+	VCVTPS2PD.Z 32(CX)(R10*4), K3, Z4
+	VCVTPS2PD.Z 32(DX)(R10*4), K3, Z5
+	VFMADD231PD Z5, Z4, K3, Z2
+	VMULPS      Z3, Z0, K2, Z0
+	VMOVUPS     Z0, K1, (AX)(R10*4)
+
+aligned_done_1595:
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X1
+	VPERMILPD     $0x01, X1, X0
+	VADDSD        X0, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	VXORPS        Y1, Y1, Y1
+	VXORPS        Y2, Y2, Y2
+	JMP           planes_end_1589
+
+aligned_planes_general_1590:
+	MOVQ BX, R12
+	SHLQ $0x02, R12
+	CMPQ R12, ·streamThreshold+0(SB)
+	JB   cached_1599
+	CMPQ R10, $0x00000800
+	JB   cached_1599
+	CMPQ AX, CX
+	JE   cached_1599
+	CMPQ AX, DX
+	JE   cached_1599
+	CMPQ BX, $0x00
+	JE   planes_done_1602
+
+plane_1601:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -23422,7 +23587,7 @@ plane_1591:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1593
+	JE           aligned_1603
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -23441,13 +23606,13 @@ plane_1591:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1593:
+aligned_1603:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1595
+	JGT  single_1605
 
-unrolled_1594:
+unrolled_1604:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -23498,15 +23663,15 @@ unrolled_1594:
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1594
+	JLE         unrolled_1604
 
-single_1595:
+single_1605:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1597
+	JGT  remainder_1607
 
-single_loop_1596:
+single_loop_1606:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -23521,12 +23686,12 @@ single_loop_1596:
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1596
+	JLE         single_loop_1606
 
-remainder_1597:
+remainder_1607:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1598
+	JE          span_done_1608
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -23543,7 +23708,7 @@ remainder_1597:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1598:
+span_done_1608:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23567,17 +23732,17 @@ span_done_1598:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1591
+	JG            plane_1601
 
-planes_done_1592:
+planes_done_1602:
 	SFENCE
-	JMP stored_1590
+	JMP stored_1600
 
-cached_1589:
+cached_1599:
 	CMPQ BX, $0x00
-	JE   planes_done_1600
+	JE   planes_done_1610
 
-plane_1599:
+plane_1609:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -23589,7 +23754,7 @@ plane_1599:
 	VXORPS       Y8, Y8, Y8
 	XORQ         R12, R12
 	CMPQ         DI, $0x00000080
-	JB           unaligned_1601
+	JB           unaligned_1611
 	MOVQ         CX, R13
 	NEGQ         R13
 	ANDQ         $0x0000003f, R13
@@ -23597,7 +23762,7 @@ plane_1599:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1602
+	JE           aligned_1612
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -23616,14 +23781,14 @@ plane_1599:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1602:
-unaligned_1601:
+aligned_1612:
+unaligned_1611:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1604
+	JGT  single_1614
 
-unrolled_1603:
+unrolled_1613:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -23674,15 +23839,15 @@ unrolled_1603:
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1603
+	JLE         unrolled_1613
 
-single_1604:
+single_1614:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1606
+	JGT  remainder_1616
 
-single_loop_1605:
+single_loop_1615:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -23697,12 +23862,12 @@ single_loop_1605:
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1605
+	JLE         single_loop_1615
 
-remainder_1606:
+remainder_1616:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1607
+	JE          span_done_1617
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -23719,7 +23884,7 @@ remainder_1606:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1607:
+span_done_1617:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23743,10 +23908,11 @@ span_done_1607:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1599
+	JG            plane_1609
 
-planes_done_1600:
-stored_1590:
+planes_done_1610:
+stored_1600:
+planes_end_1589:
 	VZEROUPPER
 	RET
 
@@ -23766,17 +23932,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1609
+	JB     cached_1619
 	CMPQ   R9, $0x00000800
-	JB     cached_1609
+	JB     cached_1619
 	CMPQ   AX, CX
-	JE     cached_1609
+	JE     cached_1619
 	CMPQ   AX, DX
-	JE     cached_1609
+	JE     cached_1619
 	CMPQ   BX, $0x00
-	JE     rows_done_1612
+	JE     rows_done_1622
 
-row_1611:
+row_1621:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -23788,7 +23954,7 @@ row_1611:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1613
+	JE          aligned_1623
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -23811,13 +23977,13 @@ row_1611:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1613:
+aligned_1623:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1615
+	JGT  single_1625
 
-unrolled_1614:
+unrolled_1624:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23884,15 +24050,15 @@ unrolled_1614:
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1614
+	JLE         unrolled_1624
 
-single_1615:
+single_1625:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1617
+	JGT  remainder_1627
 
-single_loop_1616:
+single_loop_1626:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -23911,12 +24077,12 @@ single_loop_1616:
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1616
+	JLE         single_loop_1626
 
-remainder_1617:
+remainder_1627:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1618
+	JE          span_done_1628
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -23937,30 +24103,30 @@ remainder_1617:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1618:
+span_done_1628:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1611
+	JG   row_1621
 
-rows_done_1612:
+rows_done_1622:
 	SFENCE
-	JMP stored_1610
+	JMP stored_1620
 
-cached_1609:
+cached_1619:
 	CMPQ BX, $0x00
-	JE   rows_done_1620
+	JE   rows_done_1630
 
-row_1619:
+row_1629:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	CMPQ        R9, $0x00000080
-	JB          unaligned_1621
+	JB          unaligned_1631
 	MOVQ        CX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -23968,7 +24134,7 @@ row_1619:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1622
+	JE          aligned_1632
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -23991,14 +24157,14 @@ row_1619:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1622:
-unaligned_1621:
+aligned_1632:
+unaligned_1631:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1624
+	JGT  single_1634
 
-unrolled_1623:
+unrolled_1633:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -24065,15 +24231,15 @@ unrolled_1623:
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1623
+	JLE         unrolled_1633
 
-single_1624:
+single_1634:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1626
+	JGT  remainder_1636
 
-single_loop_1625:
+single_loop_1635:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -24092,12 +24258,12 @@ single_loop_1625:
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1625
+	JLE         single_loop_1635
 
-remainder_1626:
+remainder_1636:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1627
+	JE          span_done_1637
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -24118,17 +24284,17 @@ remainder_1626:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1627:
+span_done_1637:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1619
+	JG   row_1629
 
-rows_done_1620:
-stored_1610:
+rows_done_1630:
+stored_1620:
 	VZEROUPPER
 	RET
 
@@ -24151,36 +24317,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1628
+	JA     ring_segmented_1638
 	MOVQ   R10, R11
 
-ring_len_1629:
+ring_len_1639:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1630
+	JAE  ring_len_done_1640
 	ADDQ R10, R11
-	JMP  ring_len_1629
+	JMP  ring_len_1639
 
-ring_len_done_1630:
+ring_len_done_1640:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1631:
+ring_step_1641:
 	CMPQ R12, R11
-	JB   ring_step_done_1632
+	JB   ring_step_done_1642
 	SUBQ R11, R12
-	JMP  ring_step_1631
+	JMP  ring_step_1641
 
-ring_step_done_1632:
+ring_step_done_1642:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1633:
+ring_step_1643:
 	CMPQ R12, R11
-	JB   ring_step_done_1634
+	JB   ring_step_done_1644
 	SUBQ R11, R12
-	JMP  ring_step_1633
+	JMP  ring_step_1643
 
-ring_step_done_1634:
+ring_step_done_1644:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -24190,76 +24356,76 @@ ring_step_done_1634:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1635
+	JB      ring_short_1645
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1636
+	JNE     ring_planes_1646
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1638:
+ring_copy_1648:
 	CMPQ    R8, R12
-	JAE     ring_built_1637
+	JAE     ring_built_1647
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1639
+	JB      ring_copy_tail_1649
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1638
+	JNE     ring_copy_1648
 	XORQ    R10, R10
-	JMP     ring_copy_1638
+	JMP     ring_copy_1648
 
-ring_copy_tail_1639:
+ring_copy_tail_1649:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1638
+	JMP     ring_copy_1648
 
-ring_planes_1636:
+ring_planes_1646:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1640
+	JA   ring_long_planes_1650
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1641:
+ring_fill_1651:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1642
+	JGT          ring_fill_last_1652
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1643
+	JNE          ring_wrap_1653
 	XORQ         R10, R10
 
-ring_wrap_1643:
-	JMP ring_fill_1641
+ring_wrap_1653:
+	JMP ring_fill_1651
 
-ring_fill_last_1642:
+ring_fill_last_1652:
 	CMPQ         R13, R12
-	JAE          ring_built_1637
+	JAE          ring_built_1647
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1644
+	JNE          ring_wrap_1654
 	XORQ         R10, R10
 
-ring_wrap_1644:
-	JMP ring_fill_last_1642
+ring_wrap_1654:
+	JMP ring_fill_last_1652
 
-ring_long_planes_1640:
-ring_channel_1645:
+ring_long_planes_1650:
+ring_channel_1655:
 	CMPQ         R13, R12
-	JAE          ring_built_1637
+	JAE          ring_built_1647
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -24267,57 +24433,57 @@ ring_channel_1645:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1646:
+ring_plane_1656:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1646
+	JB      ring_plane_1656
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1647
+	JNE     ring_wrap_1657
 	XORQ    R10, R10
 
-ring_wrap_1647:
-	JMP ring_channel_1645
+ring_wrap_1657:
+	JMP ring_channel_1655
 
-ring_short_1635:
+ring_short_1645:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1648:
+ring_element_1658:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1649
+	JB   ring_element_next_1659
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1649
+	JB   ring_element_next_1659
 	XORQ R13, R13
 
-ring_element_next_1649:
+ring_element_next_1659:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1648
+	JB      ring_element_1658
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), R8
 	CMPQ    R8, $0x00000010
-	JE      ring_exact_1650
+	JE      ring_exact_1660
 	SUBQ    R10, R8
 
-ring_exact_1650:
+ring_exact_1660:
 	MOVQ R8, R9
 
-ring_repeat_1651:
+ring_repeat_1661:
 	CMPQ    R9, R12
-	JAE     ring_built_1637
+	JAE     ring_built_1647
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1651
+	JMP     ring_repeat_1661
 
-ring_built_1637:
+ring_built_1647:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -24333,22 +24499,22 @@ ring_built_1637:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1652:
+sums_zero_1662:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1653
+	JAE     sums_zeroed_1663
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1652
+	JMP     sums_zero_1662
 
-sums_zeroed_1653:
+sums_zeroed_1663:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1655
+	JGT  single_1665
 
-unrolled_1654:
+unrolled_1664:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -24419,15 +24585,15 @@ unrolled_1654:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
 	CMPQ        R9, R10
-	JLE         unrolled_1654
+	JLE         unrolled_1664
 
-single_1655:
+single_1665:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1657
+	JGT  remainder_1667
 
-single_loop_1656:
+single_loop_1666:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -24450,11 +24616,11 @@ single_loop_1656:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         single_loop_1656
+	JLE         single_loop_1666
 
-remainder_1657:
+remainder_1667:
 	SUBQ        R9, DI
-	JE          span_done_1658
+	JE          span_done_1668
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -24475,78 +24641,78 @@ remainder_1657:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1658:
+span_done_1668:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1660
+	JLE   fold_ext_done_1670
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1661
+	JA    fold_ext_scalar_1671
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1659:
+fold_ext_1669:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1660
+	JBE     fold_ext_done_1670
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1659
+	JMP     fold_ext_1669
 
-fold_ext_scalar_1661:
+fold_ext_scalar_1671:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1662:
+fold_ext_element_1672:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1663
+	JBE    fold_ext_element_done_1673
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1662
+	JMP    fold_ext_element_1672
 
-fold_ext_element_done_1663:
-fold_ext_done_1660:
-fold_1664:
+fold_ext_element_done_1673:
+fold_ext_done_1670:
+fold_1674:
 	CMPQ   DX, AX
-	JBE    fold_done_1665
+	JBE    fold_done_1675
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1664
+	JMP    fold_1674
 
-fold_done_1665:
+fold_done_1675:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1666
+	JNE  sums_planes_1676
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1668:
+sums_vector_1678:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1669
+	JGT       sums_scalar_1679
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1668
+	JMP       sums_vector_1678
 
-sums_scalar_1669:
+sums_scalar_1679:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1667
+	JE        sums_done_1677
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -24554,18 +24720,18 @@ sums_scalar_1669:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1669
+	JMP       sums_scalar_1679
 
-sums_planes_1666:
+sums_planes_1676:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1670:
+sums_group_1680:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1672
+	JB     sums_single_1682
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -24574,7 +24740,7 @@ sums_group_1670:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1671:
+sums_group_plane_1681:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -24583,7 +24749,7 @@ sums_group_plane_1671:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1671
+	JB        sums_group_plane_1681
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -24608,32 +24774,32 @@ sums_group_plane_1671:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1670
+	JMP       sums_group_1680
 
-sums_single_1672:
+sums_single_1682:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1667
+	JE     sums_done_1677
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1673:
+sums_single_plane_1683:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1673
+	JB        sums_single_plane_1683
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1672
+	JMP       sums_single_1682
 
-sums_done_1667:
+sums_done_1677:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1628:
+ring_segmented_1638:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -24643,7 +24809,7 @@ ring_segmented_1628:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1675:
+ring_block_1685:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -24659,33 +24825,33 @@ ring_block_1675:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1676:
+ring_len_1686:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1677
+	JAE  ring_len_done_1687
 	ADDQ DI, R8
-	JMP  ring_len_1676
+	JMP  ring_len_1686
 
-ring_len_done_1677:
+ring_len_done_1687:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1678:
+ring_step_1688:
 	CMPQ R9, R8
-	JB   ring_step_done_1679
+	JB   ring_step_done_1689
 	SUBQ R8, R9
-	JMP  ring_step_1678
+	JMP  ring_step_1688
 
-ring_step_done_1679:
+ring_step_done_1689:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1680:
+ring_step_1690:
 	CMPQ R9, R8
-	JB   ring_step_done_1681
+	JB   ring_step_done_1691
 	SUBQ R8, R9
-	JMP  ring_step_1680
+	JMP  ring_step_1690
 
-ring_step_done_1681:
+ring_step_done_1691:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -24696,76 +24862,76 @@ ring_step_done_1681:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1682
+	JB      ring_short_1692
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1683
+	JNE     ring_planes_1693
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1685:
+ring_copy_1695:
 	CMPQ    DI, R9
-	JAE     ring_built_1684
+	JAE     ring_built_1694
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1686
+	JB      ring_copy_tail_1696
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1685
+	JNE     ring_copy_1695
 	XORQ    R10, R10
-	JMP     ring_copy_1685
+	JMP     ring_copy_1695
 
-ring_copy_tail_1686:
+ring_copy_tail_1696:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1685
+	JMP     ring_copy_1695
 
-ring_planes_1683:
+ring_planes_1693:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1687
+	JA   ring_long_planes_1697
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1688:
+ring_fill_1698:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1689
+	JGT          ring_fill_last_1699
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1690
+	JNE          ring_wrap_1700
 	XORQ         DI, DI
 
-ring_wrap_1690:
-	JMP ring_fill_1688
+ring_wrap_1700:
+	JMP ring_fill_1698
 
-ring_fill_last_1689:
+ring_fill_last_1699:
 	CMPQ         R10, R9
-	JAE          ring_built_1684
+	JAE          ring_built_1694
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1691
+	JNE          ring_wrap_1701
 	XORQ         DI, DI
 
-ring_wrap_1691:
-	JMP ring_fill_last_1689
+ring_wrap_1701:
+	JMP ring_fill_last_1699
 
-ring_long_planes_1687:
-ring_channel_1692:
+ring_long_planes_1697:
+ring_channel_1702:
 	CMPQ         R10, R9
-	JAE          ring_built_1684
+	JAE          ring_built_1694
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -24773,57 +24939,57 @@ ring_channel_1692:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1693:
+ring_plane_1703:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1693
+	JB      ring_plane_1703
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1694
+	JNE     ring_wrap_1704
 	XORQ    DI, DI
 
-ring_wrap_1694:
-	JMP ring_channel_1692
+ring_wrap_1704:
+	JMP ring_channel_1702
 
-ring_short_1682:
+ring_short_1692:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1695:
+ring_element_1705:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1696
+	JB   ring_element_next_1706
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1696
+	JB   ring_element_next_1706
 	XORQ R10, R10
 
-ring_element_next_1696:
+ring_element_next_1706:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1695
+	JB      ring_element_1705
 	VMOVUPS (CX), Z1
 	MOVQ    1792(SP), SI
 	CMPQ    SI, $0x00000010
-	JE      ring_exact_1697
+	JE      ring_exact_1707
 	SUBQ    DI, SI
 
-ring_exact_1697:
+ring_exact_1707:
 	MOVQ SI, DI
 
-ring_repeat_1698:
+ring_repeat_1708:
 	CMPQ    DI, R9
-	JAE     ring_built_1684
+	JAE     ring_built_1694
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1698
+	JMP     ring_repeat_1708
 
-ring_built_1684:
+ring_built_1694:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -24849,26 +25015,26 @@ ring_built_1684:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1699:
+sums_zero_1709:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1700
+	JAE     sums_zeroed_1710
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1699
+	JMP     sums_zero_1709
 
-sums_zeroed_1700:
-ring_row_1701:
+sums_zeroed_1710:
+ring_row_1711:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1702
+	JE   ring_rows_done_1712
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1704
+	JGT  single_1714
 
-unrolled_1703:
+unrolled_1713:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -24939,15 +25105,15 @@ unrolled_1703:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1703
+	JLE         unrolled_1713
 
-single_1704:
+single_1714:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1706
+	JGT  remainder_1716
 
-single_loop_1705:
+single_loop_1715:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -24970,11 +25136,11 @@ single_loop_1705:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1705
+	JLE         single_loop_1715
 
-remainder_1706:
+remainder_1716:
 	SUBQ        R10, R9
-	JE          span_done_1707
+	JE          span_done_1717
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -24995,7 +25161,7 @@ remainder_1706:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1707:
+span_done_1717:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -25003,9 +25169,9 @@ span_done_1707:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1701
+	JMP   ring_row_1711
 
-ring_rows_done_1702:
+ring_rows_done_1712:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -25013,71 +25179,71 @@ ring_rows_done_1702:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1709
+	JLE  fold_ext_done_1719
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1710
+	JA   fold_ext_scalar_1720
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1708:
+fold_ext_1718:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1709
+	JBE     fold_ext_done_1719
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1708
+	JMP     fold_ext_1718
 
-fold_ext_scalar_1710:
+fold_ext_scalar_1720:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1711:
+fold_ext_element_1721:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1712
+	JBE    fold_ext_element_done_1722
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1711
+	JMP    fold_ext_element_1721
 
-fold_ext_element_done_1712:
-fold_ext_done_1709:
-fold_1713:
+fold_ext_element_done_1722:
+fold_ext_done_1719:
+fold_1723:
 	CMPQ   DI, SI
-	JBE    fold_done_1714
+	JBE    fold_done_1724
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1713
+	JMP    fold_1723
 
-fold_done_1714:
+fold_done_1724:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1715
+	JNE  sums_planes_1725
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1717:
+sums_vector_1727:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1718
+	JGT       sums_scalar_1728
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1717
+	JMP       sums_vector_1727
 
-sums_scalar_1718:
+sums_scalar_1728:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1716
+	JE        sums_done_1726
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -25085,18 +25251,18 @@ sums_scalar_1718:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1718
+	JMP       sums_scalar_1728
 
-sums_planes_1715:
+sums_planes_1725:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1719:
+sums_group_1729:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1721
+	JB     sums_single_1731
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -25105,7 +25271,7 @@ sums_group_1719:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1720:
+sums_group_plane_1730:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -25114,7 +25280,7 @@ sums_group_plane_1720:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1720
+	JB        sums_group_plane_1730
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -25139,32 +25305,32 @@ sums_group_plane_1720:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1719
+	JMP       sums_group_1729
 
-sums_single_1721:
+sums_single_1731:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1716
+	JE     sums_done_1726
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1722:
+sums_single_plane_1732:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1722
+	JB        sums_single_plane_1732
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1721
+	JMP       sums_single_1731
 
-sums_done_1716:
+sums_done_1726:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1675
+	JMP  ring_block_1685
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -25182,11 +25348,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1723
+	JB           cached_1733
 	CMPQ         AX, CX
-	JE           cached_1723
+	JE           cached_1733
 	CMPQ         AX, DX
-	JE           cached_1723
+	JE           cached_1733
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -25195,7 +25361,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1725
+	JE           aligned_1735
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -25207,15 +25373,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1725:
+aligned_1735:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1727
+	JGT  single_1737
 
 	PCALIGN $64
 
-unrolled_1726:
+unrolled_1736:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -25238,15 +25404,15 @@ unrolled_1726:
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
 	CMPQ     SI, DI
-	JLE      unrolled_1726
+	JLE      unrolled_1736
 
-single_1727:
+single_1737:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1729
+	JGT  remainder_1739
 
-single_loop_1728:
+single_loop_1738:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -25254,11 +25420,11 @@ single_loop_1728:
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      single_loop_1728
+	JLE      single_loop_1738
 
-remainder_1729:
+remainder_1739:
 	SUBQ      SI, BX
-	JE        span_done_1730
+	JE        span_done_1740
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -25268,14 +25434,14 @@ remainder_1729:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1730:
+span_done_1740:
 	SFENCE
-	JMP stored_1724
+	JMP stored_1734
 
-cached_1723:
+cached_1733:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000080
-	JB        unaligned_1731
+	JB        unaligned_1741
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -25283,7 +25449,7 @@ cached_1723:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_1732
+	JE        aligned_1742
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -25295,16 +25461,16 @@ cached_1723:
 	VMOVUPS   Z2, K1, (AX)(SI*4)
 	MOVQ      DI, SI
 
-aligned_1732:
-unaligned_1731:
+aligned_1742:
+unaligned_1741:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1734
+	JGT  single_1744
 
 	PCALIGN $64
 
-unrolled_1733:
+unrolled_1743:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -25327,15 +25493,15 @@ unrolled_1733:
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	CMPQ    SI, DI
-	JLE     unrolled_1733
+	JLE     unrolled_1743
 
-single_1734:
+single_1744:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1736
+	JGT  remainder_1746
 
-single_loop_1735:
+single_loop_1745:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -25343,11 +25509,11 @@ single_loop_1735:
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, DI
-	JLE     single_loop_1735
+	JLE     single_loop_1745
 
-remainder_1736:
+remainder_1746:
 	SUBQ      SI, BX
-	JE        span_done_1737
+	JE        span_done_1747
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -25357,8 +25523,8 @@ remainder_1736:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1737:
-stored_1724:
+span_done_1747:
+stored_1734:
 	VZEROUPPER
 	RET
 
@@ -25377,11 +25543,11 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ         $0x02, R9
 	XORQ         R10, R10
 	CMPQ         SI, $0x00000010
-	JB           aligned_planes_general_1739
+	JB           aligned_planes_general_1749
 	CMPQ         SI, $0x00000080
-	JA           aligned_planes_general_1739
+	JA           aligned_planes_general_1749
 	CMPQ         BX, $0x00
-	JE           planes_end_1738
+	JE           planes_end_1748
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R9, R9
 	MOVQ         AX, R11
@@ -25391,7 +25557,7 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1740
+	JE           aligned_1750
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -25403,16 +25569,16 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	VMOVUPS      Z2, K1, (AX)(R9*4)
 	MOVQ         R11, R9
 
-aligned_1740:
+aligned_1750:
 	MOVQ SI, R11
 
-aligned_plane_1741:
+aligned_plane_1751:
 	MOVQ R11, R12
 	SUBQ $0x00000010, R12
 	CMPQ R9, R12
-	JGT  aligned_boundary_1746
+	JGT  aligned_boundary_1756
 
-aligned_whole_1745:
+aligned_whole_1755:
 	VMOVUPS (CX)(R9*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R9*4), Z2
@@ -25420,13 +25586,13 @@ aligned_whole_1745:
 	VMOVUPS Z2, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_1745
+	JLE     aligned_whole_1755
 
-aligned_boundary_1746:
+aligned_boundary_1756:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_1743
+	JAE          aligned_last_1753
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -25434,25 +25600,28 @@ aligned_boundary_1746:
 	VBROADCASTSS (R8)(R10*4), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JE           aligned_next_1742
-	MOVQ         $-1, R13
-	BZHIQ        R12, R13, R12
-	KMOVW        R12, K1
-	VBLENDMPS    Z1, Z2, K1, Z3
-	VMOVUPS      (CX)(R9*4), Z1
-	VCMPPS       $0x1a, Z0, Z1, K1
-	VMOVUPS      (DX)(R9*4), Z1
-	VMULPS       Z3, Z1, K1, Z1
-	VMOVUPS      Z1, (AX)(R9*4)
-	ADDQ         $0x00000010, R9
+	JNE          aligned_boundary_vector_1757
+	JMP          aligned_next_1752
 
-aligned_next_1742:
+aligned_boundary_vector_1757:
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VBLENDMPS Z1, Z2, K1, Z3
+	VMOVUPS   (CX)(R9*4), Z1
+	VCMPPS    $0x1a, Z0, Z1, K1
+	VMOVUPS   (DX)(R9*4), Z1
+	VMULPS    Z3, Z1, K1, Z1
+	VMOVUPS   Z1, (AX)(R9*4)
+	ADDQ      $0x00000010, R9
+
+aligned_next_1752:
 	VMOVUPS Z2, Z1
-	JMP     aligned_plane_1741
+	JMP     aligned_plane_1751
 
-aligned_last_1743:
+aligned_last_1753:
 	TESTQ     R12, R12
-	JE        aligned_done_1744
+	JE        aligned_done_1754
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -25462,20 +25631,20 @@ aligned_last_1743:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(R9*4)
 
-aligned_done_1744:
-	JMP planes_end_1738
+aligned_done_1754:
+	JMP planes_end_1748
 
-aligned_planes_general_1739:
+aligned_planes_general_1749:
 	CMPQ  SI, $0x00000010
-	JAE   short_planes_general_1747
+	JAE   short_planes_general_1758
 	CMPQ  BX, $0x00
-	JE    planes_end_1738
+	JE    planes_end_1748
 	MOVQ  $-1, R11
 	BZHIQ SI, R11, R11
 	KMOVW R11, K1
 	XORQ  R11, R11
 
-short_planes_1748:
+short_planes_1759:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS.Z    (CX)(R11*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
@@ -25490,24 +25659,24 @@ short_planes_1748:
 	SUBQ         DI, R12
 	CMOVQEQ      R12, R10
 	SUBQ         SI, BX
-	JG           short_planes_1748
-	JMP          planes_end_1738
+	JG           short_planes_1759
+	JMP          planes_end_1748
 
-short_planes_general_1747:
+short_planes_general_1758:
 	MOVQ BX, R11
 	SHLQ $0x02, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_1749
+	JB   cached_1760
 	CMPQ R9, $0x00000800
-	JB   cached_1749
+	JB   cached_1760
 	CMPQ AX, CX
-	JE   cached_1749
+	JE   cached_1760
 	CMPQ AX, DX
-	JE   cached_1749
+	JE   cached_1760
 	CMPQ BX, $0x00
-	JE   planes_done_1752
+	JE   planes_done_1763
 
-plane_1751:
+plane_1762:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -25517,7 +25686,7 @@ plane_1751:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1753
+	JE           aligned_1764
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -25529,13 +25698,13 @@ plane_1751:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1753:
+aligned_1764:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1755
+	JGT  single_1766
 
-unrolled_1754:
+unrolled_1765:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -25558,15 +25727,15 @@ unrolled_1754:
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
 	CMPQ     R11, R12
-	JLE      unrolled_1754
+	JLE      unrolled_1765
 
-single_1755:
+single_1766:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1757
+	JGT  remainder_1768
 
-single_loop_1756:
+single_loop_1767:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -25574,12 +25743,12 @@ single_loop_1756:
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
 	CMPQ     R11, R12
-	JLE      single_loop_1756
+	JLE      single_loop_1767
 
-remainder_1757:
+remainder_1768:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1758
+	JE        span_done_1769
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -25589,7 +25758,7 @@ remainder_1757:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1758:
+span_done_1769:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -25598,25 +25767,25 @@ span_done_1758:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1751
+	JG      plane_1762
 
-planes_done_1752:
+planes_done_1763:
 	SFENCE
-	JMP stored_1750
+	JMP stored_1761
 
-cached_1749:
+cached_1760:
 	CMPQ BX, $0x00
-	JE   planes_done_1760
+	JE   planes_done_1771
 
-plane_1759:
+plane_1770:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000080
-	JB           unaligned_1761
+	JB           unaligned_1772
 	CMPQ         AX, CX
-	JE           unaligned_1761
+	JE           unaligned_1772
 	CMPQ         AX, DX
-	JE           unaligned_1761
+	JE           unaligned_1772
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -25624,7 +25793,7 @@ plane_1759:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1762
+	JE           aligned_1773
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -25636,14 +25805,14 @@ plane_1759:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1762:
-unaligned_1761:
+aligned_1773:
+unaligned_1772:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1764
+	JGT  single_1775
 
-unrolled_1763:
+unrolled_1774:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -25666,15 +25835,15 @@ unrolled_1763:
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R12
-	JLE     unrolled_1763
+	JLE     unrolled_1774
 
-single_1764:
+single_1775:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1766
+	JGT  remainder_1777
 
-single_loop_1765:
+single_loop_1776:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -25682,12 +25851,12 @@ single_loop_1765:
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     single_loop_1765
+	JLE     single_loop_1776
 
-remainder_1766:
+remainder_1777:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1767
+	JE        span_done_1778
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -25697,7 +25866,7 @@ remainder_1766:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1767:
+span_done_1778:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -25706,11 +25875,11 @@ span_done_1767:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1759
+	JG      plane_1770
 
-planes_done_1760:
-stored_1750:
-planes_end_1738:
+planes_done_1771:
+stored_1761:
+planes_end_1748:
 	VZEROUPPER
 	RET
 
@@ -25727,17 +25896,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x02, R8
 	CMPQ   DI, $0x00000100
-	JA     held_rows_done_1769
+	JA     held_rows_done_1780
 	CMPQ   BX, DI
-	JB     held_rows_done_1769
+	JB     held_rows_done_1780
 	CMPQ   AX, CX
-	JE     held_rows_done_1769
+	JE     held_rows_done_1780
 	CMPQ   AX, DX
-	JE     held_rows_done_1769
+	JE     held_rows_done_1780
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JAE    held_rows_done_1769
+	JAE    held_rows_done_1780
 	MOVQ   DI, R9
 	DECQ   R9
 	SHRQ   $0x04, R9
@@ -25750,43 +25919,43 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	KMOVW  R10, K1
 	XORQ   R10, R10
 	CMPQ   R9, $0x00
-	JE     held_rows_0_1770
+	JE     held_rows_0_1781
 	CMPQ   R9, $0x01
-	JE     held_rows_1_1771
+	JE     held_rows_1_1782
 	CMPQ   R9, $0x02
-	JE     held_rows_2_1772
+	JE     held_rows_2_1783
 	CMPQ   R9, $0x03
-	JE     held_rows_3_1773
+	JE     held_rows_3_1784
 	CMPQ   R9, $0x04
-	JE     held_rows_4_1774
+	JE     held_rows_4_1785
 	CMPQ   R9, $0x05
-	JE     held_rows_5_1775
+	JE     held_rows_5_1786
 	CMPQ   R9, $0x06
-	JE     held_rows_6_1776
+	JE     held_rows_6_1787
 	CMPQ   R9, $0x07
-	JE     held_rows_7_1777
+	JE     held_rows_7_1788
 	CMPQ   R9, $0x08
-	JE     held_rows_8_1778
+	JE     held_rows_8_1789
 	CMPQ   R9, $0x09
-	JE     held_rows_9_1779
+	JE     held_rows_9_1790
 	CMPQ   R9, $0x0a
-	JE     held_rows_10_1780
+	JE     held_rows_10_1791
 	CMPQ   R9, $0x0b
-	JE     held_rows_11_1781
+	JE     held_rows_11_1792
 	CMPQ   R9, $0x0c
-	JE     held_rows_12_1782
+	JE     held_rows_12_1793
 	CMPQ   R9, $0x0d
-	JE     held_rows_13_1783
+	JE     held_rows_13_1794
 	CMPQ   R9, $0x0e
-	JE     held_rows_14_1784
+	JE     held_rows_14_1795
 	CMPQ   R9, $0x0f
-	JE     held_rows_15_1785
-	JMP    held_rows_done_1769
+	JE     held_rows_15_1796
+	JMP    held_rows_done_1780
 
-held_rows_0_1770:
+held_rows_0_1781:
 	VMOVUPS.Z (SI)(R10*4), K1, Z1
 
-held_row_0_1786:
+held_row_0_1797:
 	VMOVUPS.Z (CX)(R10*4), K1, Z2
 	VCMPPS    $0x1a, Z0, Z2, K1, K2
 	VMOVUPS.Z (DX)(R10*4), K1, Z2
@@ -25797,16 +25966,16 @@ held_row_0_1786:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_0_1786
+	JAE       held_row_0_1797
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_1_1771:
+held_rows_1_1782:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS.Z 64(SI)(R10*4), K1, Z2
 
-held_row_1_1787:
+held_row_1_1798:
 	VMOVUPS   (CX)(R10*4), Z3
 	VCMPPS    $0x1a, Z0, Z3, K2
 	VMOVUPS   (DX)(R10*4), Z3
@@ -25822,17 +25991,17 @@ held_row_1_1787:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_1_1787
+	JAE       held_row_1_1798
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_2_1772:
+held_rows_2_1783:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS.Z 128(SI)(R10*4), K1, Z3
 
-held_row_2_1788:
+held_row_2_1799:
 	VMOVUPS   (CX)(R10*4), Z4
 	VCMPPS    $0x1a, Z0, Z4, K2
 	VMOVUPS   (DX)(R10*4), Z4
@@ -25853,18 +26022,18 @@ held_row_2_1788:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_2_1788
+	JAE       held_row_2_1799
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_3_1773:
+held_rows_3_1784:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
 	VMOVUPS.Z 192(SI)(R10*4), K1, Z4
 
-held_row_3_1789:
+held_row_3_1800:
 	VMOVUPS   (CX)(R10*4), Z5
 	VCMPPS    $0x1a, Z0, Z5, K2
 	VMOVUPS   (DX)(R10*4), Z5
@@ -25890,19 +26059,19 @@ held_row_3_1789:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_3_1789
+	JAE       held_row_3_1800
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_4_1774:
+held_rows_4_1785:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
 	VMOVUPS   192(SI)(R10*4), Z4
 	VMOVUPS.Z 256(SI)(R10*4), K1, Z5
 
-held_row_4_1790:
+held_row_4_1801:
 	VMOVUPS   (CX)(R10*4), Z6
 	VCMPPS    $0x1a, Z0, Z6, K2
 	VMOVUPS   (DX)(R10*4), Z6
@@ -25933,12 +26102,12 @@ held_row_4_1790:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_4_1790
+	JAE       held_row_4_1801
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_5_1775:
+held_rows_5_1786:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -25946,7 +26115,7 @@ held_rows_5_1775:
 	VMOVUPS   256(SI)(R10*4), Z5
 	VMOVUPS.Z 320(SI)(R10*4), K1, Z6
 
-held_row_5_1791:
+held_row_5_1802:
 	VMOVUPS   (CX)(R10*4), Z7
 	VCMPPS    $0x1a, Z0, Z7, K2
 	VMOVUPS   (DX)(R10*4), Z7
@@ -25982,12 +26151,12 @@ held_row_5_1791:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_5_1791
+	JAE       held_row_5_1802
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_6_1776:
+held_rows_6_1787:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -25996,7 +26165,7 @@ held_rows_6_1776:
 	VMOVUPS   320(SI)(R10*4), Z6
 	VMOVUPS.Z 384(SI)(R10*4), K1, Z7
 
-held_row_6_1792:
+held_row_6_1803:
 	VMOVUPS   (CX)(R10*4), Z8
 	VCMPPS    $0x1a, Z0, Z8, K2
 	VMOVUPS   (DX)(R10*4), Z8
@@ -26037,12 +26206,12 @@ held_row_6_1792:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_6_1792
+	JAE       held_row_6_1803
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_7_1777:
+held_rows_7_1788:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26052,7 +26221,7 @@ held_rows_7_1777:
 	VMOVUPS   384(SI)(R10*4), Z7
 	VMOVUPS.Z 448(SI)(R10*4), K1, Z8
 
-held_row_7_1793:
+held_row_7_1804:
 	VMOVUPS   (CX)(R10*4), Z9
 	VCMPPS    $0x1a, Z0, Z9, K2
 	VMOVUPS   (DX)(R10*4), Z9
@@ -26098,12 +26267,12 @@ held_row_7_1793:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_7_1793
+	JAE       held_row_7_1804
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_8_1778:
+held_rows_8_1789:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26114,7 +26283,7 @@ held_rows_8_1778:
 	VMOVUPS   448(SI)(R10*4), Z8
 	VMOVUPS.Z 512(SI)(R10*4), K1, Z9
 
-held_row_8_1794:
+held_row_8_1805:
 	VMOVUPS   (CX)(R10*4), Z10
 	VCMPPS    $0x1a, Z0, Z10, K2
 	VMOVUPS   (DX)(R10*4), Z10
@@ -26165,12 +26334,12 @@ held_row_8_1794:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_8_1794
+	JAE       held_row_8_1805
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_9_1779:
+held_rows_9_1790:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26182,7 +26351,7 @@ held_rows_9_1779:
 	VMOVUPS   512(SI)(R10*4), Z9
 	VMOVUPS.Z 576(SI)(R10*4), K1, Z10
 
-held_row_9_1795:
+held_row_9_1806:
 	VMOVUPS   (CX)(R10*4), Z11
 	VCMPPS    $0x1a, Z0, Z11, K2
 	VMOVUPS   (DX)(R10*4), Z11
@@ -26238,12 +26407,12 @@ held_row_9_1795:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_9_1795
+	JAE       held_row_9_1806
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_10_1780:
+held_rows_10_1791:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26256,7 +26425,7 @@ held_rows_10_1780:
 	VMOVUPS   576(SI)(R10*4), Z10
 	VMOVUPS.Z 640(SI)(R10*4), K1, Z11
 
-held_row_10_1796:
+held_row_10_1807:
 	VMOVUPS   (CX)(R10*4), Z12
 	VCMPPS    $0x1a, Z0, Z12, K2
 	VMOVUPS   (DX)(R10*4), Z12
@@ -26317,12 +26486,12 @@ held_row_10_1796:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_10_1796
+	JAE       held_row_10_1807
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_11_1781:
+held_rows_11_1792:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26336,7 +26505,7 @@ held_rows_11_1781:
 	VMOVUPS   640(SI)(R10*4), Z11
 	VMOVUPS.Z 704(SI)(R10*4), K1, Z12
 
-held_row_11_1797:
+held_row_11_1808:
 	VMOVUPS   (CX)(R10*4), Z13
 	VCMPPS    $0x1a, Z0, Z13, K2
 	VMOVUPS   (DX)(R10*4), Z13
@@ -26402,12 +26571,12 @@ held_row_11_1797:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_11_1797
+	JAE       held_row_11_1808
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_12_1782:
+held_rows_12_1793:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26422,7 +26591,7 @@ held_rows_12_1782:
 	VMOVUPS   704(SI)(R10*4), Z12
 	VMOVUPS.Z 768(SI)(R10*4), K1, Z13
 
-held_row_12_1798:
+held_row_12_1809:
 	VMOVUPS   (CX)(R10*4), Z14
 	VCMPPS    $0x1a, Z0, Z14, K2
 	VMOVUPS   (DX)(R10*4), Z14
@@ -26493,12 +26662,12 @@ held_row_12_1798:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_12_1798
+	JAE       held_row_12_1809
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_13_1783:
+held_rows_13_1794:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26514,7 +26683,7 @@ held_rows_13_1783:
 	VMOVUPS   768(SI)(R10*4), Z13
 	VMOVUPS.Z 832(SI)(R10*4), K1, Z14
 
-held_row_13_1799:
+held_row_13_1810:
 	VMOVUPS   (CX)(R10*4), Z15
 	VCMPPS    $0x1a, Z0, Z15, K2
 	VMOVUPS   (DX)(R10*4), Z15
@@ -26590,12 +26759,12 @@ held_row_13_1799:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_13_1799
+	JAE       held_row_13_1810
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_14_1784:
+held_rows_14_1795:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26612,7 +26781,7 @@ held_rows_14_1784:
 	VMOVUPS   832(SI)(R10*4), Z14
 	VMOVUPS.Z 896(SI)(R10*4), K1, Z15
 
-held_row_14_1800:
+held_row_14_1811:
 	VMOVUPS   (CX)(R10*4), Z16
 	VCMPPS    $0x1a, Z0, Z16, K2
 	VMOVUPS   (DX)(R10*4), Z16
@@ -26693,12 +26862,12 @@ held_row_14_1800:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_14_1800
+	JAE       held_row_14_1811
 	TESTQ     BX, BX
-	JE        pattern_done_1768
-	JMP       held_rows_done_1769
+	JE        pattern_done_1779
+	JMP       held_rows_done_1780
 
-held_rows_15_1785:
+held_rows_15_1796:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26716,7 +26885,7 @@ held_rows_15_1785:
 	VMOVUPS   896(SI)(R10*4), Z15
 	VMOVUPS.Z 960(SI)(R10*4), K1, Z16
 
-held_row_15_1801:
+held_row_15_1812:
 	VMOVUPS   (CX)(R10*4), Z17
 	VCMPPS    $0x1a, Z0, Z17, K2
 	VMOVUPS   (DX)(R10*4), Z17
@@ -26802,25 +26971,25 @@ held_row_15_1801:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_15_1801
+	JAE       held_row_15_1812
 	TESTQ     BX, BX
-	JE        pattern_done_1768
+	JE        pattern_done_1779
 
-held_rows_done_1769:
+held_rows_done_1780:
 	MOVQ BX, R9
 	SHLQ $0x02, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_1802
+	JB   cached_1813
 	CMPQ R8, $0x00000800
-	JB   cached_1802
+	JB   cached_1813
 	CMPQ AX, CX
-	JE   cached_1802
+	JE   cached_1813
 	CMPQ AX, DX
-	JE   cached_1802
+	JE   cached_1813
 	CMPQ BX, $0x00
-	JE   rows_done_1805
+	JE   rows_done_1816
 
-row_1804:
+row_1815:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -26832,7 +27001,7 @@ row_1804:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1806
+	JE        aligned_1817
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -26844,13 +27013,13 @@ row_1804:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1806:
+aligned_1817:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1808
+	JGT  single_1819
 
-unrolled_1807:
+unrolled_1818:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -26873,15 +27042,15 @@ unrolled_1807:
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
 	CMPQ     R9, R10
-	JLE      unrolled_1807
+	JLE      unrolled_1818
 
-single_1808:
+single_1819:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1810
+	JGT  remainder_1821
 
-single_loop_1809:
+single_loop_1820:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -26889,12 +27058,12 @@ single_loop_1809:
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
 	CMPQ     R9, R10
-	JLE      single_loop_1809
+	JLE      single_loop_1820
 
-remainder_1810:
+remainder_1821:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1811
+	JE        span_done_1822
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -26904,34 +27073,34 @@ remainder_1810:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1811:
+span_done_1822:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1804
+	JG   row_1815
 
-rows_done_1805:
+rows_done_1816:
 	SFENCE
-	JMP stored_1803
+	JMP stored_1814
 
-cached_1802:
+cached_1813:
 	CMPQ BX, $0x00
-	JE   rows_done_1813
+	JE   rows_done_1824
 
-row_1812:
+row_1823:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000080
-	JB        unaligned_1814
+	JB        unaligned_1825
 	CMPQ      AX, CX
-	JE        unaligned_1814
+	JE        unaligned_1825
 	CMPQ      AX, DX
-	JE        unaligned_1814
+	JE        unaligned_1825
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -26939,7 +27108,7 @@ row_1812:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1815
+	JE        aligned_1826
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -26951,14 +27120,14 @@ row_1812:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1815:
-unaligned_1814:
+aligned_1826:
+unaligned_1825:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1817
+	JGT  single_1828
 
-unrolled_1816:
+unrolled_1827:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -26981,15 +27150,15 @@ unrolled_1816:
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1816
+	JLE     unrolled_1827
 
-single_1817:
+single_1828:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1819
+	JGT  remainder_1830
 
-single_loop_1818:
+single_loop_1829:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -26997,12 +27166,12 @@ single_loop_1818:
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1818
+	JLE     single_loop_1829
 
-remainder_1819:
+remainder_1830:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1820
+	JE        span_done_1831
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27012,18 +27181,18 @@ remainder_1819:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1820:
+span_done_1831:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1812
+	JG   row_1823
 
-rows_done_1813:
-stored_1803:
-pattern_done_1768:
+rows_done_1824:
+stored_1814:
+pattern_done_1779:
 	VZEROUPPER
 	RET
 
@@ -27043,36 +27212,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1821
+	JA     ring_segmented_1832
 	MOVQ   R9, R10
 
-ring_len_1822:
+ring_len_1833:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1823
+	JAE  ring_len_done_1834
 	ADDQ R9, R10
-	JMP  ring_len_1822
+	JMP  ring_len_1833
 
-ring_len_done_1823:
+ring_len_done_1834:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1824:
+ring_step_1835:
 	CMPQ R11, R10
-	JB   ring_step_done_1825
+	JB   ring_step_done_1836
 	SUBQ R10, R11
-	JMP  ring_step_1824
+	JMP  ring_step_1835
 
-ring_step_done_1825:
+ring_step_done_1836:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1826:
+ring_step_1837:
 	CMPQ R11, R10
-	JB   ring_step_done_1827
+	JB   ring_step_done_1838
 	SUBQ R10, R11
-	JMP  ring_step_1826
+	JMP  ring_step_1837
 
-ring_step_done_1827:
+ring_step_done_1838:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -27082,76 +27251,76 @@ ring_step_done_1827:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1828
+	JB      ring_short_1839
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1829
+	JNE     ring_planes_1840
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1831:
+ring_copy_1842:
 	CMPQ    AX, R11
-	JAE     ring_built_1830
+	JAE     ring_built_1841
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1832
+	JB      ring_copy_tail_1843
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1831
+	JNE     ring_copy_1842
 	XORQ    R9, R9
-	JMP     ring_copy_1831
+	JMP     ring_copy_1842
 
-ring_copy_tail_1832:
+ring_copy_tail_1843:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1831
+	JMP     ring_copy_1842
 
-ring_planes_1829:
+ring_planes_1840:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1833
+	JA   ring_long_planes_1844
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1834:
+ring_fill_1845:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1835
+	JGT          ring_fill_last_1846
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1836
+	JNE          ring_wrap_1847
 	XORQ         R9, R9
 
-ring_wrap_1836:
-	JMP ring_fill_1834
+ring_wrap_1847:
+	JMP ring_fill_1845
 
-ring_fill_last_1835:
+ring_fill_last_1846:
 	CMPQ         R12, R11
-	JAE          ring_built_1830
+	JAE          ring_built_1841
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1837
+	JNE          ring_wrap_1848
 	XORQ         R9, R9
 
-ring_wrap_1837:
-	JMP ring_fill_last_1835
+ring_wrap_1848:
+	JMP ring_fill_last_1846
 
-ring_long_planes_1833:
-ring_channel_1838:
+ring_long_planes_1844:
+ring_channel_1849:
 	CMPQ         R12, R11
-	JAE          ring_built_1830
+	JAE          ring_built_1841
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -27159,57 +27328,57 @@ ring_channel_1838:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1839:
+ring_plane_1850:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1839
+	JB      ring_plane_1850
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1840
+	JNE     ring_wrap_1851
 	XORQ    R9, R9
 
-ring_wrap_1840:
-	JMP ring_channel_1838
+ring_wrap_1851:
+	JMP ring_channel_1849
 
-ring_short_1828:
+ring_short_1839:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1841:
+ring_element_1852:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1842
+	JB   ring_element_next_1853
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1842
+	JB   ring_element_next_1853
 	XORQ R12, R12
 
-ring_element_next_1842:
+ring_element_next_1853:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1841
+	JB      ring_element_1852
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000010
-	JE      ring_exact_1843
+	JE      ring_exact_1854
 	SUBQ    R9, AX
 
-ring_exact_1843:
+ring_exact_1854:
 	MOVQ AX, DX
 
-ring_repeat_1844:
+ring_repeat_1855:
 	CMPQ    DX, R11
-	JAE     ring_built_1830
+	JAE     ring_built_1841
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1844
+	JMP     ring_repeat_1855
 
-ring_built_1830:
+ring_built_1841:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -27218,9 +27387,9 @@ ring_built_1830:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ DX, R9
-	JGT  single_1846
+	JGT  single_1857
 
-unrolled_1845:
+unrolled_1856:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -27247,15 +27416,15 @@ unrolled_1845:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R9
-	JLE     unrolled_1845
+	JLE     unrolled_1856
 
-single_1846:
+single_1857:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  remainder_1848
+	JGT  remainder_1859
 
-single_loop_1847:
+single_loop_1858:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -27267,11 +27436,11 @@ single_loop_1847:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R9
-	JLE     single_loop_1847
+	JLE     single_loop_1858
 
-remainder_1848:
+remainder_1859:
 	SUBQ      DX, DI
-	JE        span_done_1849
+	JE        span_done_1860
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -27281,10 +27450,10 @@ remainder_1848:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1849:
+span_done_1860:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1821:
+ring_segmented_1832:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -27294,11 +27463,11 @@ ring_segmented_1821:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1850
+	JE   ring_rows_1861
 
-ring_segment_1851:
+ring_segment_1862:
 	CMPQ    DI, $0x00
-	JE      ring_done_1852
+	JE      ring_done_1863
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -27315,33 +27484,33 @@ ring_segment_1851:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1853:
+ring_len_1864:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1854
+	JAE  ring_len_done_1865
 	ADDQ R10, R12
-	JMP  ring_len_1853
+	JMP  ring_len_1864
 
-ring_len_done_1854:
+ring_len_done_1865:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1855:
+ring_step_1866:
 	CMPQ R13, R12
-	JB   ring_step_done_1856
+	JB   ring_step_done_1867
 	SUBQ R12, R13
-	JMP  ring_step_1855
+	JMP  ring_step_1866
 
-ring_step_done_1856:
+ring_step_done_1867:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1857:
+ring_step_1868:
 	CMPQ R13, R12
-	JB   ring_step_done_1858
+	JB   ring_step_done_1869
 	SUBQ R12, R13
-	JMP  ring_step_1857
+	JMP  ring_step_1868
 
-ring_step_done_1858:
+ring_step_done_1869:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -27351,76 +27520,76 @@ ring_step_done_1858:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1859
+	JB      ring_short_1870
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1860
+	JNE     ring_planes_1871
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1862:
+ring_copy_1873:
 	CMPQ    R9, AX
-	JAE     ring_built_1861
+	JAE     ring_built_1872
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1863
+	JB      ring_copy_tail_1874
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1862
+	JNE     ring_copy_1873
 	XORQ    R10, R10
-	JMP     ring_copy_1862
+	JMP     ring_copy_1873
 
-ring_copy_tail_1863:
+ring_copy_tail_1874:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1862
+	JMP     ring_copy_1873
 
-ring_planes_1860:
+ring_planes_1871:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1864
+	JA   ring_long_planes_1875
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1865:
+ring_fill_1876:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1866
+	JGT          ring_fill_last_1877
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1867
+	JNE          ring_wrap_1878
 	XORQ         R10, R10
 
-ring_wrap_1867:
-	JMP ring_fill_1865
+ring_wrap_1878:
+	JMP ring_fill_1876
 
-ring_fill_last_1866:
+ring_fill_last_1877:
 	CMPQ         R12, AX
-	JAE          ring_built_1861
+	JAE          ring_built_1872
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1868
+	JNE          ring_wrap_1879
 	XORQ         R10, R10
 
-ring_wrap_1868:
-	JMP ring_fill_last_1866
+ring_wrap_1879:
+	JMP ring_fill_last_1877
 
-ring_long_planes_1864:
-ring_channel_1869:
+ring_long_planes_1875:
+ring_channel_1880:
 	CMPQ         R12, AX
-	JAE          ring_built_1861
+	JAE          ring_built_1872
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -27428,57 +27597,57 @@ ring_channel_1869:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1870:
+ring_plane_1881:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1870
+	JB      ring_plane_1881
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1871
+	JNE     ring_wrap_1882
 	XORQ    R10, R10
 
-ring_wrap_1871:
-	JMP ring_channel_1869
+ring_wrap_1882:
+	JMP ring_channel_1880
 
-ring_short_1859:
+ring_short_1870:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1872:
+ring_element_1883:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1873
+	JB   ring_element_next_1884
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1873
+	JB   ring_element_next_1884
 	XORQ R12, R12
 
-ring_element_next_1873:
+ring_element_next_1884:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1872
+	JB      ring_element_1883
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1874
+	JE      ring_exact_1885
 	SUBQ    R10, DX
 
-ring_exact_1874:
+ring_exact_1885:
 	MOVQ DX, R9
 
-ring_repeat_1875:
+ring_repeat_1886:
 	CMPQ    R9, AX
-	JAE     ring_built_1861
+	JAE     ring_built_1872
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1875
+	JMP     ring_repeat_1886
 
-ring_built_1861:
+ring_built_1872:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -27488,9 +27657,9 @@ ring_built_1861:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1877
+	JGT  single_1888
 
-unrolled_1876:
+unrolled_1887:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -27517,15 +27686,15 @@ unrolled_1876:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1876
+	JLE     unrolled_1887
 
-single_1877:
+single_1888:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1879
+	JGT  remainder_1890
 
-single_loop_1878:
+single_loop_1889:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -27537,11 +27706,11 @@ single_loop_1878:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1878
+	JLE     single_loop_1889
 
-remainder_1879:
+remainder_1890:
 	SUBQ      R9, DX
-	JE        span_done_1880
+	JE        span_done_1891
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -27551,7 +27720,7 @@ remainder_1879:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1880:
+span_done_1891:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -27563,18 +27732,18 @@ span_done_1880:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1881
+	JNE  ring_next_1892
 	XORQ AX, AX
 
-ring_next_1881:
+ring_next_1892:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1851
+	JMP  ring_segment_1862
 
-ring_done_1852:
+ring_done_1863:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1850:
-ring_block_1882:
+ring_rows_1861:
+ring_block_1893:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -27590,33 +27759,33 @@ ring_block_1882:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1883:
+ring_len_1894:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1884
+	JAE  ring_len_done_1895
 	ADDQ BX, SI
-	JMP  ring_len_1883
+	JMP  ring_len_1894
 
-ring_len_done_1884:
+ring_len_done_1895:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1885:
+ring_step_1896:
 	CMPQ DI, SI
-	JB   ring_step_done_1886
+	JB   ring_step_done_1897
 	SUBQ SI, DI
-	JMP  ring_step_1885
+	JMP  ring_step_1896
 
-ring_step_done_1886:
+ring_step_done_1897:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1887:
+ring_step_1898:
 	CMPQ DI, SI
-	JB   ring_step_done_1888
+	JB   ring_step_done_1899
 	SUBQ SI, DI
-	JMP  ring_step_1887
+	JMP  ring_step_1898
 
-ring_step_done_1888:
+ring_step_done_1899:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -27627,76 +27796,76 @@ ring_step_done_1888:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1889
+	JB      ring_short_1900
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1890
+	JNE     ring_planes_1901
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1892:
+ring_copy_1903:
 	CMPQ    BX, DI
-	JAE     ring_built_1891
+	JAE     ring_built_1902
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1893
+	JB      ring_copy_tail_1904
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1892
+	JNE     ring_copy_1903
 	XORQ    R9, R9
-	JMP     ring_copy_1892
+	JMP     ring_copy_1903
 
-ring_copy_tail_1893:
+ring_copy_tail_1904:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1892
+	JMP     ring_copy_1903
 
-ring_planes_1890:
+ring_planes_1901:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1894
+	JA   ring_long_planes_1905
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1895:
+ring_fill_1906:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1896
+	JGT          ring_fill_last_1907
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1897
+	JNE          ring_wrap_1908
 	XORQ         BX, BX
 
-ring_wrap_1897:
-	JMP ring_fill_1895
+ring_wrap_1908:
+	JMP ring_fill_1906
 
-ring_fill_last_1896:
+ring_fill_last_1907:
 	CMPQ         R9, DI
-	JAE          ring_built_1891
+	JAE          ring_built_1902
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1898
+	JNE          ring_wrap_1909
 	XORQ         BX, BX
 
-ring_wrap_1898:
-	JMP ring_fill_last_1896
+ring_wrap_1909:
+	JMP ring_fill_last_1907
 
-ring_long_planes_1894:
-ring_channel_1899:
+ring_long_planes_1905:
+ring_channel_1910:
 	CMPQ         R9, DI
-	JAE          ring_built_1891
+	JAE          ring_built_1902
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -27704,57 +27873,57 @@ ring_channel_1899:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1900:
+ring_plane_1911:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1900
+	JB      ring_plane_1911
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1901
+	JNE     ring_wrap_1912
 	XORQ    BX, BX
 
-ring_wrap_1901:
-	JMP ring_channel_1899
+ring_wrap_1912:
+	JMP ring_channel_1910
 
-ring_short_1889:
+ring_short_1900:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1902:
+ring_element_1913:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1903
+	JB   ring_element_next_1914
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1903
+	JB   ring_element_next_1914
 	XORQ R9, R9
 
-ring_element_next_1903:
+ring_element_next_1914:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1902
+	JB      ring_element_1913
 	VMOVUPS (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000010
-	JE      ring_exact_1904
+	JE      ring_exact_1915
 	SUBQ    BX, DX
 
-ring_exact_1904:
+ring_exact_1915:
 	MOVQ DX, BX
 
-ring_repeat_1905:
+ring_repeat_1916:
 	CMPQ    BX, DI
-	JAE     ring_built_1891
+	JAE     ring_built_1902
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1905
+	JMP     ring_repeat_1916
 
-ring_built_1891:
+ring_built_1902:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -27765,9 +27934,9 @@ ring_built_1891:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1906:
+ring_row_1917:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1907
+	JE   ring_rows_done_1918
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -27777,9 +27946,9 @@ ring_row_1906:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1909
+	JGT  single_1920
 
-unrolled_1908:
+unrolled_1919:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -27806,15 +27975,15 @@ unrolled_1908:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1908
+	JLE     unrolled_1919
 
-single_1909:
+single_1920:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1911
+	JGT  remainder_1922
 
-single_loop_1910:
+single_loop_1921:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -27826,11 +27995,11 @@ single_loop_1910:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1910
+	JLE     single_loop_1921
 
-remainder_1911:
+remainder_1922:
 	SUBQ      R9, DX
-	JE        span_done_1912
+	JE        span_done_1923
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -27840,7 +28009,7 @@ remainder_1911:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1912:
+span_done_1923:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -27848,13 +28017,13 @@ span_done_1912:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1906
+	JMP   ring_row_1917
 
-ring_rows_done_1907:
+ring_rows_done_1918:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1882
+	JMP  ring_block_1893
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -27877,7 +28046,7 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	VXORPS      Y8, Y8, Y8
 	XORQ        BX, BX
 	CMPQ        DX, $0x00000080
-	JB          unaligned_1913
+	JB          unaligned_1924
 	MOVQ        AX, SI
 	NEGQ        SI
 	ANDQ        $0x0000003f, SI
@@ -27885,7 +28054,7 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	CMPQ        SI, DX
 	CMOVQGT     DX, SI
 	TESTQ       SI, SI
-	JE          aligned_1914
+	JE          aligned_1925
 	MOVQ        SI, DI
 	MOVQ        $-1, R8
 	BZHIQ       DI, R8, DI
@@ -27902,16 +28071,16 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	VFMADD231PD Z10, Z9, K1, Z2
 	MOVQ        SI, BX
 
-aligned_1914:
-unaligned_1913:
+aligned_1925:
+unaligned_1924:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1916
+	JGT  single_1927
 
 	PCALIGN $64
 
-unrolled_1915:
+unrolled_1926:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -27954,15 +28123,15 @@ unrolled_1915:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1915
+	JLE         unrolled_1926
 
-single_1916:
+single_1927:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1918
+	JGT  remainder_1929
 
-single_loop_1917:
+single_loop_1928:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -27975,11 +28144,11 @@ single_loop_1917:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1917
+	JLE         single_loop_1928
 
-remainder_1918:
+remainder_1929:
 	SUBQ        BX, DX
-	JE          span_done_1919
+	JE          span_done_1930
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -27994,7 +28163,7 @@ remainder_1918:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1919:
+span_done_1930:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -28015,20 +28184,170 @@ span_done_1919:
 // func backwardPlanesDalphaAVX512F32(dy []float32, x []float32, acc []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	MOVQ   acc_base+48(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), SI
-	MOVQ   acc_len+56(FP), DI
-	MOVQ   SI, R8
-	SHLQ   $0x02, R8
-	XORQ   R9, R9
-	CMPQ   DX, $0x00
-	JE     planes_done_1922
+	MOVQ        x_base+24(FP), AX
+	MOVQ        dy_base+0(FP), CX
+	MOVQ        x_len+32(FP), DX
+	MOVQ        acc_base+48(FP), BX
+	VXORPS      Y0, Y0, Y0
+	MOVQ        inner+72(FP), SI
+	MOVQ        acc_len+56(FP), DI
+	MOVQ        SI, R8
+	SHLQ        $0x02, R8
+	XORQ        R9, R9
+	CMPQ        SI, $0x00000010
+	JB          aligned_planes_general_1932
+	CMPQ        SI, $0x00000080
+	JA          aligned_planes_general_1932
+	CMPQ        DX, $0x00
+	JE          planes_end_1931
+	VXORPS      Y1, Y1, Y1
+	VXORPS      Y2, Y2, Y2
+	XORQ        R8, R8
+	MOVQ        AX, R10
+	NEGQ        R10
+	ANDQ        $0x0000003f, R10
+	SHRQ        $0x02, R10
+	CMPQ        R10, DX
+	CMOVQGT     DX, R10
+	TESTQ       R10, R10
+	JE          aligned_1933
+	MOVQ        R10, R11
+	MOVQ        $-1, R12
+	BZHIQ       R11, R12, R11
+	KMOVW       R11, K1
+	VMOVUPS.Z   (AX)(R8*4), K1, Z3
+	VCMPPS      $0x1a, Z0, Z3, K1, K2
+	VMOVUPS.Z   (CX)(R8*4), K1, Z3
+	VCVTPS2PD.Z (AX)(R8*4), K2, Z3
+	VCVTPS2PD.Z (CX)(R8*4), K2, Z4
+	VFMADD231PD Z4, Z3, K2, Z1
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(AX)(R8*4), K1, Z3
+	VCVTPS2PD.Z 32(CX)(R8*4), K1, Z4
+	VFMADD231PD Z4, Z3, K1, Z2
+	MOVQ        R10, R8
 
-plane_1921:
+aligned_1933:
+	MOVQ SI, R10
+
+aligned_plane_1934:
+	MOVQ R10, R11
+	SUBQ $0x00000010, R11
+	CMPQ R8, R11
+	JGT  aligned_boundary_1939
+
+aligned_whole_1938:
+	VMOVUPS     (AX)(R8*4), Z3
+	VCMPPS      $0x1a, Z0, Z3, K1
+	VMOVUPS     (CX)(R8*4), Z3
+	VCVTPS2PD   (AX)(R8*4), Z3
+	VCVTPS2PD   (CX)(R8*4), Z4
+	VFMADD231PD Z4, Z3, K1, Z1
+	KSHIFTRW    $0x08, K1, K1
+	VCVTPS2PD   32(AX)(R8*4), Z3
+	VCVTPS2PD   32(CX)(R8*4), Z4
+	VFMADD231PD Z4, Z3, K1, Z2
+	ADDQ        $0x00000010, R8
+	CMPQ        R8, R11
+	JLE         aligned_whole_1938
+
+aligned_boundary_1939:
+	MOVQ          R10, R11
+	SUBQ          R8, R11
+	CMPQ          R10, DX
+	JAE           aligned_last_1936
+	MOVQ          R9, R12
+	INCQ          R9
+	MOVQ          R9, R13
+	SUBQ          DI, R13
+	CMOVQEQ       R13, R9
+	ADDQ          SI, R10
+	TESTQ         R11, R11
+	JNE           aligned_boundary_vector_1940
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (BX)(R12*8), X1, X1
+	VMOVSD        X1, (BX)(R12*8)
+	VXORPS        Y1, Y1, Y1
+	VXORPS        Y2, Y2, Y2
+	JMP           aligned_next_1935
+
+aligned_boundary_vector_1940:
+	MOVQ          $-1, R13
+	BZHIQ         R11, R13, R11
+	KMOVW         R11, K1
+	VMOVUPS       (AX)(R8*4), Z3
+	VCMPPS        $0x1a, Z0, Z3, K2
+	VMOVUPS       (CX)(R8*4), Z3
+	KANDW         K1, K2, K1
+	KXORW         K1, K2, K2
+	VCVTPS2PD     (AX)(R8*4), Z3
+	VCVTPS2PD     (CX)(R8*4), Z4
+	VCVTPS2PD     32(AX)(R8*4), Z5
+	VCVTPS2PD     32(CX)(R8*4), Z6
+	VFMADD231PD   Z4, Z3, K1, Z1
+	KSHIFTRW      $0x08, K1, K1
+	VFMADD231PD   Z6, Z5, K1, Z2
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (BX)(R12*8), X1, X1
+	VMOVSD        X1, (BX)(R12*8)
+	VXORPS        Y1, Y1, Y1
+	VXORPS        Y2, Y2, Y2
+	VFMADD231PD   Z4, Z3, K2, Z1
+	KSHIFTRW      $0x08, K2, K1
+	VFMADD231PD   Z6, Z5, K1, Z2
+	ADDQ          $0x00000010, R8
+
+aligned_next_1935:
+	JMP aligned_plane_1934
+
+aligned_last_1936:
+	TESTQ       R11, R11
+	JE          aligned_done_1937
+	MOVQ        $-1, DX
+	BZHIQ       R11, DX, DX
+	KMOVW       DX, K1
+	VMOVUPS.Z   (AX)(R8*4), K1, Z3
+	VCMPPS      $0x1a, Z0, Z3, K1, K2
+	VMOVUPS.Z   (CX)(R8*4), K1, Z0
+	VCVTPS2PD.Z (AX)(R8*4), K2, Z0
+	VCVTPS2PD.Z (CX)(R8*4), K2, Z3
+	VFMADD231PD Z3, Z0, K2, Z1
+	KSHIFTRW    $0x08, K2, K1
+	VCVTPS2PD.Z 32(AX)(R8*4), K1, Z0
+	VCVTPS2PD.Z 32(CX)(R8*4), K1, Z3
+	VFMADD231PD Z3, Z0, K1, Z2
+
+aligned_done_1937:
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X1
+	VPERMILPD     $0x01, X1, X0
+	VADDSD        X0, X1, X1
+	VADDSD        (BX)(R9*8), X1, X1
+	VMOVSD        X1, (BX)(R9*8)
+	VXORPS        Y1, Y1, Y1
+	VXORPS        Y2, Y2, Y2
+	JMP           planes_end_1931
+
+aligned_planes_general_1932:
+	CMPQ DX, $0x00
+	JE   planes_done_1942
+
+plane_1941:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
@@ -28039,7 +28358,7 @@ plane_1921:
 	VXORPS      Y8, Y8, Y8
 	XORQ        R10, R10
 	CMPQ        SI, $0x00000080
-	JB          unaligned_1923
+	JB          unaligned_1943
 	MOVQ        AX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -28047,7 +28366,7 @@ plane_1921:
 	CMPQ        R11, SI
 	CMOVQGT     SI, R11
 	TESTQ       R11, R11
-	JE          aligned_1924
+	JE          aligned_1944
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -28064,14 +28383,14 @@ plane_1921:
 	VFMADD231PD Z10, Z9, K1, Z2
 	MOVQ        R11, R10
 
-aligned_1924:
-unaligned_1923:
+aligned_1944:
+unaligned_1943:
 	MOVQ SI, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1926
+	JGT  single_1946
 
-unrolled_1925:
+unrolled_1945:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -28114,15 +28433,15 @@ unrolled_1925:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1925
+	JLE         unrolled_1945
 
-single_1926:
+single_1946:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1928
+	JGT  remainder_1948
 
-single_loop_1927:
+single_loop_1947:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -28135,12 +28454,12 @@ single_loop_1927:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1927
+	JLE         single_loop_1947
 
-remainder_1928:
+remainder_1948:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1929
+	JE          span_done_1949
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -28155,7 +28474,7 @@ remainder_1928:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1929:
+span_done_1949:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -28178,9 +28497,10 @@ span_done_1929:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_1921
+	JG            plane_1941
 
-planes_done_1922:
+planes_done_1942:
+planes_end_1931:
 	VZEROUPPER
 	RET
 
@@ -28196,15 +28516,15 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_1932
+	JE     rows_done_1952
 
-row_1931:
+row_1951:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	CMPQ        DI, $0x00000080
-	JB          unaligned_1933
+	JB          unaligned_1953
 	MOVQ        AX, R9
 	NEGQ        R9
 	ANDQ        $0x0000003f, R9
@@ -28212,7 +28532,7 @@ row_1931:
 	CMPQ        R9, DI
 	CMOVQGT     DI, R9
 	TESTQ       R9, R9
-	JE          aligned_1934
+	JE          aligned_1954
 	MOVQ        R9, R10
 	MOVQ        $-1, R11
 	BZHIQ       R10, R11, R10
@@ -28233,14 +28553,14 @@ row_1931:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	MOVQ        R9, R8
 
-aligned_1934:
-unaligned_1933:
+aligned_1954:
+unaligned_1953:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1936
+	JGT  single_1956
 
-unrolled_1935:
+unrolled_1955:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -28299,15 +28619,15 @@ unrolled_1935:
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1935
+	JLE         unrolled_1955
 
-single_1936:
+single_1956:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1938
+	JGT  remainder_1958
 
-single_loop_1937:
+single_loop_1957:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -28324,12 +28644,12 @@ single_loop_1937:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1937
+	JLE         single_loop_1957
 
-remainder_1938:
+remainder_1958:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1939
+	JE          span_done_1959
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -28348,15 +28668,15 @@ remainder_1938:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1939:
+span_done_1959:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1931
+	JG   row_1951
 
-rows_done_1932:
+rows_done_1952:
 	VZEROUPPER
 	RET
 
@@ -28374,36 +28694,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1940
+	JA     ring_segmented_1960
 	MOVQ   DI, SI
 
-ring_len_1941:
+ring_len_1961:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1942
+	JAE  ring_len_done_1962
 	ADDQ DI, SI
-	JMP  ring_len_1941
+	JMP  ring_len_1961
 
-ring_len_done_1942:
+ring_len_done_1962:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1943:
+ring_step_1963:
 	CMPQ DI, SI
-	JB   ring_step_done_1944
+	JB   ring_step_done_1964
 	SUBQ SI, DI
-	JMP  ring_step_1943
+	JMP  ring_step_1963
 
-ring_step_done_1944:
+ring_step_done_1964:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1945:
+ring_step_1965:
 	CMPQ DI, SI
-	JB   ring_step_done_1946
+	JB   ring_step_done_1966
 	SUBQ SI, DI
-	JMP  ring_step_1945
+	JMP  ring_step_1965
 
-ring_step_done_1946:
+ring_step_done_1966:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -28425,22 +28745,22 @@ ring_step_done_1946:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1947:
+sums_zero_1967:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1948
+	JAE     sums_zeroed_1968
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1947
+	JMP     sums_zero_1967
 
-sums_zeroed_1948:
+sums_zeroed_1968:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 	CMPQ DI, R8
-	JGT  single_1950
+	JGT  single_1970
 
-unrolled_1949:
+unrolled_1969:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -28503,15 +28823,15 @@ unrolled_1949:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1949
+	JLE         unrolled_1969
 
-single_1950:
+single_1970:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  remainder_1952
+	JGT  remainder_1972
 
-single_loop_1951:
+single_loop_1971:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -28532,11 +28852,11 @@ single_loop_1951:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1951
+	JLE         single_loop_1971
 
-remainder_1952:
+remainder_1972:
 	SUBQ        DI, BX
-	JE          span_done_1953
+	JE          span_done_1973
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -28555,78 +28875,78 @@ remainder_1952:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1953:
+span_done_1973:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1955
+	JLE   fold_ext_done_1975
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1956
+	JA    fold_ext_scalar_1976
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1954:
+fold_ext_1974:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1955
+	JBE     fold_ext_done_1975
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1954
+	JMP     fold_ext_1974
 
-fold_ext_scalar_1956:
+fold_ext_scalar_1976:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1957:
+fold_ext_element_1977:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1958
+	JBE    fold_ext_element_done_1978
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1957
+	JMP    fold_ext_element_1977
 
-fold_ext_element_done_1958:
-fold_ext_done_1955:
-fold_1959:
+fold_ext_element_done_1978:
+fold_ext_done_1975:
+fold_1979:
 	CMPQ   BX, AX
-	JBE    fold_done_1960
+	JBE    fold_done_1980
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1959
+	JMP    fold_1979
 
-fold_done_1960:
+fold_done_1980:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1961
+	JNE  sums_planes_1981
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1963:
+sums_vector_1983:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1964
+	JGT       sums_scalar_1984
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1963
+	JMP       sums_vector_1983
 
-sums_scalar_1964:
+sums_scalar_1984:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1962
+	JE        sums_done_1982
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -28634,18 +28954,18 @@ sums_scalar_1964:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1964
+	JMP       sums_scalar_1984
 
-sums_planes_1961:
+sums_planes_1981:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1965:
+sums_group_1985:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1967
+	JB     sums_single_1987
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -28654,7 +28974,7 @@ sums_group_1965:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1966:
+sums_group_plane_1986:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -28663,7 +28983,7 @@ sums_group_plane_1966:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1966
+	JB        sums_group_plane_1986
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -28688,32 +29008,32 @@ sums_group_plane_1966:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1965
+	JMP       sums_group_1985
 
-sums_single_1967:
+sums_single_1987:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1962
+	JE     sums_done_1982
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1968:
+sums_single_plane_1988:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1968
+	JB        sums_single_plane_1988
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1967
+	JMP       sums_single_1987
 
-sums_done_1962:
+sums_done_1982:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1940:
+ring_segmented_1960:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -28723,7 +29043,7 @@ ring_segmented_1940:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1970:
+ring_block_1990:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -28738,33 +29058,33 @@ ring_block_1970:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1971:
+ring_len_1991:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1972
+	JAE  ring_len_done_1992
 	ADDQ BX, SI
-	JMP  ring_len_1971
+	JMP  ring_len_1991
 
-ring_len_done_1972:
+ring_len_done_1992:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1973:
+ring_step_1993:
 	CMPQ DI, SI
-	JB   ring_step_done_1974
+	JB   ring_step_done_1994
 	SUBQ SI, DI
-	JMP  ring_step_1973
+	JMP  ring_step_1993
 
-ring_step_done_1974:
+ring_step_done_1994:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1975:
+ring_step_1995:
 	CMPQ DI, SI
-	JB   ring_step_done_1976
+	JB   ring_step_done_1996
 	SUBQ SI, DI
-	JMP  ring_step_1975
+	JMP  ring_step_1995
 
-ring_step_done_1976:
+ring_step_done_1996:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -28793,26 +29113,26 @@ ring_step_done_1976:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1977:
+sums_zero_1997:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1978
+	JAE     sums_zeroed_1998
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1977
+	JMP     sums_zero_1997
 
-sums_zeroed_1978:
-ring_row_1979:
+sums_zeroed_1998:
+ring_row_1999:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1980
+	JE   ring_rows_done_2000
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1982
+	JGT  single_2002
 
-unrolled_1981:
+unrolled_2001:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -28875,15 +29195,15 @@ unrolled_1981:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1981
+	JLE         unrolled_2001
 
-single_1982:
+single_2002:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1984
+	JGT  remainder_2004
 
-single_loop_1983:
+single_loop_2003:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -28904,11 +29224,11 @@ single_loop_1983:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1983
+	JLE         single_loop_2003
 
-remainder_1984:
+remainder_2004:
 	SUBQ        R8, DI
-	JE          span_done_1985
+	JE          span_done_2005
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -28927,16 +29247,16 @@ remainder_1984:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_1985:
+span_done_2005:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1979
+	JMP   ring_row_1999
 
-ring_rows_done_1980:
+ring_rows_done_2000:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -28944,71 +29264,71 @@ ring_rows_done_1980:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1987
+	JLE  fold_ext_done_2007
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1988
+	JA   fold_ext_scalar_2008
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1986:
+fold_ext_2006:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1987
+	JBE     fold_ext_done_2007
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_1986
+	JMP     fold_ext_2006
 
-fold_ext_scalar_1988:
+fold_ext_scalar_2008:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_1989:
+fold_ext_element_2009:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1990
+	JBE    fold_ext_element_done_2010
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1989
+	JMP    fold_ext_element_2009
 
-fold_ext_element_done_1990:
-fold_ext_done_1987:
-fold_1991:
+fold_ext_element_done_2010:
+fold_ext_done_2007:
+fold_2011:
 	CMPQ   SI, BX
-	JBE    fold_done_1992
+	JBE    fold_done_2012
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1991
+	JMP    fold_2011
 
-fold_done_1992:
+fold_done_2012:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1993
+	JNE  sums_planes_2013
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_1995:
+sums_vector_2015:
 	CMPQ      BX, SI
-	JGT       sums_scalar_1996
+	JGT       sums_scalar_2016
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_1995
+	JMP       sums_vector_2015
 
-sums_scalar_1996:
+sums_scalar_2016:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_1994
+	JE        sums_done_2014
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -29016,18 +29336,18 @@ sums_scalar_1996:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_1996
+	JMP       sums_scalar_2016
 
-sums_planes_1993:
+sums_planes_2013:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1997:
+sums_group_2017:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1999
+	JB     sums_single_2019
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -29036,7 +29356,7 @@ sums_group_1997:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1998:
+sums_group_plane_2018:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -29045,7 +29365,7 @@ sums_group_plane_1998:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_1998
+	JB        sums_group_plane_2018
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -29070,32 +29390,32 @@ sums_group_plane_1998:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_1997
+	JMP       sums_group_2017
 
-sums_single_1999:
+sums_single_2019:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_1994
+	JE     sums_done_2014
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2000:
+sums_single_plane_2020:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_2000
+	JB        sums_single_plane_2020
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_1999
+	JMP       sums_single_2019
 
-sums_done_1994:
+sums_done_2014:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1970
+	JMP  ring_block_1990
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -29112,9 +29432,9 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_2001
+	JB           cached_2021
 	CMPQ         AX, CX
-	JE           cached_2001
+	JE           cached_2021
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -29123,7 +29443,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_2003
+	JE           aligned_2023
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -29134,15 +29454,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_2003:
+aligned_2023:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_2005
+	JGT  single_2025
 
 	PCALIGN $64
 
-unrolled_2004:
+unrolled_2024:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -29161,26 +29481,26 @@ unrolled_2004:
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
 	CMPQ     BX, SI
-	JLE      unrolled_2004
+	JLE      unrolled_2024
 
-single_2005:
+single_2025:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2007
+	JGT  remainder_2027
 
-single_loop_2006:
+single_loop_2026:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
 	CMPQ     BX, SI
-	JLE      single_loop_2006
+	JLE      single_loop_2026
 
-remainder_2007:
+remainder_2027:
 	SUBQ      BX, DX
-	JE        span_done_2008
+	JE        span_done_2028
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -29189,14 +29509,14 @@ remainder_2007:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_2008:
+span_done_2028:
 	SFENCE
-	JMP stored_2002
+	JMP stored_2022
 
-cached_2001:
+cached_2021:
 	XORQ      BX, BX
 	CMPQ      DX, $0x00000040
-	JB        unaligned_2009
+	JB        unaligned_2029
 	MOVQ      AX, SI
 	NEGQ      SI
 	ANDQ      $0x0000003f, SI
@@ -29204,7 +29524,7 @@ cached_2001:
 	CMPQ      SI, DX
 	CMOVQGT   DX, SI
 	TESTQ     SI, SI
-	JE        aligned_2010
+	JE        aligned_2030
 	MOVQ      SI, DI
 	MOVQ      $-1, R8
 	BZHIQ     DI, R8, DI
@@ -29215,16 +29535,16 @@ cached_2001:
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 	MOVQ      SI, BX
 
-aligned_2010:
-unaligned_2009:
+aligned_2030:
+unaligned_2029:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_2012
+	JGT  single_2032
 
 	PCALIGN $64
 
-unrolled_2011:
+unrolled_2031:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -29243,26 +29563,26 @@ unrolled_2011:
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
 	CMPQ    BX, SI
-	JLE     unrolled_2011
+	JLE     unrolled_2031
 
-single_2012:
+single_2032:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2014
+	JGT  remainder_2034
 
-single_loop_2013:
+single_loop_2033:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
 	CMPQ    BX, SI
-	JLE     single_loop_2013
+	JLE     single_loop_2033
 
-remainder_2014:
+remainder_2034:
 	SUBQ      BX, DX
-	JE        span_done_2015
+	JE        span_done_2035
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -29271,8 +29591,8 @@ remainder_2014:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_2015:
-stored_2002:
+span_done_2035:
+stored_2022:
 	VZEROUPPER
 	RET
 
@@ -29290,11 +29610,11 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ         $0x03, R8
 	XORQ         R9, R9
 	CMPQ         BX, $0x00000008
-	JB           aligned_planes_general_2017
+	JB           aligned_planes_general_2037
 	CMPQ         BX, $0x00000040
-	JA           aligned_planes_general_2017
+	JA           aligned_planes_general_2037
 	CMPQ         DX, $0x00
-	JE           planes_end_2016
+	JE           planes_end_2036
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R8, R8
 	MOVQ         AX, R10
@@ -29304,7 +29624,7 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         R10, DX
 	CMOVQGT      DX, R10
 	TESTQ        R10, R10
-	JE           aligned_2018
+	JE           aligned_2038
 	MOVQ         R10, R11
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
@@ -29315,29 +29635,29 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(R8*8)
 	MOVQ         R10, R8
 
-aligned_2018:
+aligned_2038:
 	MOVQ BX, R10
 
-aligned_plane_2019:
+aligned_plane_2039:
 	MOVQ R10, R11
 	SUBQ $0x00000008, R11
 	CMPQ R8, R11
-	JGT  aligned_boundary_2024
+	JGT  aligned_boundary_2044
 
-aligned_whole_2023:
+aligned_whole_2043:
 	VMOVUPD (CX)(R8*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R11
-	JLE     aligned_whole_2023
+	JLE     aligned_whole_2043
 
-aligned_boundary_2024:
+aligned_boundary_2044:
 	MOVQ         R10, R11
 	SUBQ         R8, R11
 	CMPQ         R10, DX
-	JAE          aligned_last_2021
+	JAE          aligned_last_2041
 	INCQ         R9
 	MOVQ         R9, R12
 	SUBQ         SI, R12
@@ -29345,24 +29665,27 @@ aligned_boundary_2024:
 	VBROADCASTSD (DI)(R9*8), Z2
 	ADDQ         BX, R10
 	TESTQ        R11, R11
-	JE           aligned_next_2020
-	MOVQ         $-1, R12
-	BZHIQ        R11, R12, R11
-	KMOVW        R11, K1
-	VBLENDMPD    Z1, Z2, K1, Z3
-	VMOVUPD      (CX)(R8*8), Z1
-	VCMPPD       $0x1a, Z0, Z1, K1
-	VMULPD       Z3, Z1, K1, Z1
-	VMOVUPD      Z1, (AX)(R8*8)
-	ADDQ         $0x00000008, R8
+	JNE          aligned_boundary_vector_2045
+	JMP          aligned_next_2040
 
-aligned_next_2020:
+aligned_boundary_vector_2045:
+	MOVQ      $-1, R12
+	BZHIQ     R11, R12, R11
+	KMOVW     R11, K1
+	VBLENDMPD Z1, Z2, K1, Z3
+	VMOVUPD   (CX)(R8*8), Z1
+	VCMPPD    $0x1a, Z0, Z1, K1
+	VMULPD    Z3, Z1, K1, Z1
+	VMOVUPD   Z1, (AX)(R8*8)
+	ADDQ      $0x00000008, R8
+
+aligned_next_2040:
 	VMOVUPD Z2, Z1
-	JMP     aligned_plane_2019
+	JMP     aligned_plane_2039
 
-aligned_last_2021:
+aligned_last_2041:
 	TESTQ     R11, R11
-	JE        aligned_done_2022
+	JE        aligned_done_2042
 	MOVQ      $-1, DX
 	BZHIQ     R11, DX, DX
 	KMOVW     DX, K1
@@ -29371,20 +29694,20 @@ aligned_last_2021:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 
-aligned_done_2022:
-	JMP planes_end_2016
+aligned_done_2042:
+	JMP planes_end_2036
 
-aligned_planes_general_2017:
+aligned_planes_general_2037:
 	CMPQ  BX, $0x00000008
-	JAE   short_planes_general_2025
+	JAE   short_planes_general_2046
 	CMPQ  DX, $0x00
-	JE    planes_end_2016
+	JE    planes_end_2036
 	MOVQ  $-1, R10
 	BZHIQ BX, R10, R10
 	KMOVW R10, K1
 	XORQ  R10, R10
 
-short_planes_2026:
+short_planes_2047:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD.Z    (CX)(R10*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -29397,22 +29720,22 @@ short_planes_2026:
 	SUBQ         SI, R11
 	CMOVQEQ      R11, R9
 	SUBQ         BX, DX
-	JG           short_planes_2026
-	JMP          planes_end_2016
+	JG           short_planes_2047
+	JMP          planes_end_2036
 
-short_planes_general_2025:
+short_planes_general_2046:
 	MOVQ DX, R10
 	SHLQ $0x03, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_2027
+	JB   cached_2048
 	CMPQ R8, $0x00000800
-	JB   cached_2027
+	JB   cached_2048
 	CMPQ AX, CX
-	JE   cached_2027
+	JE   cached_2048
 	CMPQ DX, $0x00
-	JE   planes_done_2030
+	JE   planes_done_2051
 
-plane_2029:
+plane_2050:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -29422,7 +29745,7 @@ plane_2029:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_2031
+	JE           aligned_2052
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -29433,13 +29756,13 @@ plane_2029:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_2031:
+aligned_2052:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2033
+	JGT  single_2054
 
-unrolled_2032:
+unrolled_2053:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -29458,27 +29781,27 @@ unrolled_2032:
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
 	CMPQ     R10, R11
-	JLE      unrolled_2032
+	JLE      unrolled_2053
 
-single_2033:
+single_2054:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2035
+	JGT  remainder_2056
 
-single_loop_2034:
+single_loop_2055:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
 	CMPQ     R10, R11
-	JLE      single_loop_2034
+	JLE      single_loop_2055
 
-remainder_2035:
+remainder_2056:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_2036
+	JE        span_done_2057
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -29487,7 +29810,7 @@ remainder_2035:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_2036:
+span_done_2057:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -29495,23 +29818,23 @@ span_done_2036:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_2029
+	JG      plane_2050
 
-planes_done_2030:
+planes_done_2051:
 	SFENCE
-	JMP stored_2028
+	JMP stored_2049
 
-cached_2027:
+cached_2048:
 	CMPQ DX, $0x00
-	JE   planes_done_2038
+	JE   planes_done_2059
 
-plane_2037:
+plane_2058:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000040
-	JB           unaligned_2039
+	JB           unaligned_2060
 	CMPQ         AX, CX
-	JE           unaligned_2039
+	JE           unaligned_2060
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000003f, R11
@@ -29519,7 +29842,7 @@ plane_2037:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_2040
+	JE           aligned_2061
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -29530,14 +29853,14 @@ plane_2037:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_2040:
-unaligned_2039:
+aligned_2061:
+unaligned_2060:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2042
+	JGT  single_2063
 
-unrolled_2041:
+unrolled_2062:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -29556,27 +29879,27 @@ unrolled_2041:
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
 	CMPQ    R10, R11
-	JLE     unrolled_2041
+	JLE     unrolled_2062
 
-single_2042:
+single_2063:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2044
+	JGT  remainder_2065
 
-single_loop_2043:
+single_loop_2064:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R11
-	JLE     single_loop_2043
+	JLE     single_loop_2064
 
-remainder_2044:
+remainder_2065:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_2045
+	JE        span_done_2066
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -29585,7 +29908,7 @@ remainder_2044:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_2045:
+span_done_2066:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -29593,11 +29916,11 @@ span_done_2045:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_2037
+	JG      plane_2058
 
-planes_done_2038:
-stored_2028:
-planes_end_2016:
+planes_done_2059:
+stored_2049:
+planes_end_2036:
 	VZEROUPPER
 	RET
 
@@ -29613,15 +29936,15 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   SI, $0x00000080
-	JA     held_rows_done_2047
+	JA     held_rows_done_2068
 	CMPQ   DX, SI
-	JB     held_rows_done_2047
+	JB     held_rows_done_2068
 	CMPQ   AX, CX
-	JE     held_rows_done_2047
+	JE     held_rows_done_2068
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JAE    held_rows_done_2047
+	JAE    held_rows_done_2068
 	MOVQ   SI, R8
 	DECQ   R8
 	SHRQ   $0x03, R8
@@ -29634,43 +29957,43 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	KMOVW  R9, K1
 	XORQ   R9, R9
 	CMPQ   R8, $0x00
-	JE     held_rows_0_2048
+	JE     held_rows_0_2069
 	CMPQ   R8, $0x01
-	JE     held_rows_1_2049
+	JE     held_rows_1_2070
 	CMPQ   R8, $0x02
-	JE     held_rows_2_2050
+	JE     held_rows_2_2071
 	CMPQ   R8, $0x03
-	JE     held_rows_3_2051
+	JE     held_rows_3_2072
 	CMPQ   R8, $0x04
-	JE     held_rows_4_2052
+	JE     held_rows_4_2073
 	CMPQ   R8, $0x05
-	JE     held_rows_5_2053
+	JE     held_rows_5_2074
 	CMPQ   R8, $0x06
-	JE     held_rows_6_2054
+	JE     held_rows_6_2075
 	CMPQ   R8, $0x07
-	JE     held_rows_7_2055
+	JE     held_rows_7_2076
 	CMPQ   R8, $0x08
-	JE     held_rows_8_2056
+	JE     held_rows_8_2077
 	CMPQ   R8, $0x09
-	JE     held_rows_9_2057
+	JE     held_rows_9_2078
 	CMPQ   R8, $0x0a
-	JE     held_rows_10_2058
+	JE     held_rows_10_2079
 	CMPQ   R8, $0x0b
-	JE     held_rows_11_2059
+	JE     held_rows_11_2080
 	CMPQ   R8, $0x0c
-	JE     held_rows_12_2060
+	JE     held_rows_12_2081
 	CMPQ   R8, $0x0d
-	JE     held_rows_13_2061
+	JE     held_rows_13_2082
 	CMPQ   R8, $0x0e
-	JE     held_rows_14_2062
+	JE     held_rows_14_2083
 	CMPQ   R8, $0x0f
-	JE     held_rows_15_2063
-	JMP    held_rows_done_2047
+	JE     held_rows_15_2084
+	JMP    held_rows_done_2068
 
-held_rows_0_2048:
+held_rows_0_2069:
 	VMOVUPD.Z (BX)(R9*8), K1, Z1
 
-held_row_0_2064:
+held_row_0_2085:
 	VMOVUPD.Z (CX)(R9*8), K1, Z2
 	VCMPPD    $0x1a, Z0, Z2, K1, K2
 	VMULPD    Z1, Z2, K2, Z2
@@ -29679,16 +30002,16 @@ held_row_0_2064:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_0_2064
+	JAE       held_row_0_2085
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_1_2049:
+held_rows_1_2070:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD.Z 64(BX)(R9*8), K1, Z2
 
-held_row_1_2065:
+held_row_1_2086:
 	VMOVUPD   (CX)(R9*8), Z3
 	VCMPPD    $0x1a, Z0, Z3, K2
 	VMULPD    Z1, Z3, K2, Z3
@@ -29701,17 +30024,17 @@ held_row_1_2065:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_1_2065
+	JAE       held_row_1_2086
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_2_2050:
+held_rows_2_2071:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD.Z 128(BX)(R9*8), K1, Z3
 
-held_row_2_2066:
+held_row_2_2087:
 	VMOVUPD   (CX)(R9*8), Z4
 	VCMPPD    $0x1a, Z0, Z4, K2
 	VMULPD    Z1, Z4, K2, Z4
@@ -29728,18 +30051,18 @@ held_row_2_2066:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_2_2066
+	JAE       held_row_2_2087
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_3_2051:
+held_rows_3_2072:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
 	VMOVUPD.Z 192(BX)(R9*8), K1, Z4
 
-held_row_3_2067:
+held_row_3_2088:
 	VMOVUPD   (CX)(R9*8), Z5
 	VCMPPD    $0x1a, Z0, Z5, K2
 	VMULPD    Z1, Z5, K2, Z5
@@ -29760,19 +30083,19 @@ held_row_3_2067:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_3_2067
+	JAE       held_row_3_2088
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_4_2052:
+held_rows_4_2073:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
 	VMOVUPD   192(BX)(R9*8), Z4
 	VMOVUPD.Z 256(BX)(R9*8), K1, Z5
 
-held_row_4_2068:
+held_row_4_2089:
 	VMOVUPD   (CX)(R9*8), Z6
 	VCMPPD    $0x1a, Z0, Z6, K2
 	VMULPD    Z1, Z6, K2, Z6
@@ -29797,12 +30120,12 @@ held_row_4_2068:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_4_2068
+	JAE       held_row_4_2089
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_5_2053:
+held_rows_5_2074:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -29810,7 +30133,7 @@ held_rows_5_2053:
 	VMOVUPD   256(BX)(R9*8), Z5
 	VMOVUPD.Z 320(BX)(R9*8), K1, Z6
 
-held_row_5_2069:
+held_row_5_2090:
 	VMOVUPD   (CX)(R9*8), Z7
 	VCMPPD    $0x1a, Z0, Z7, K2
 	VMULPD    Z1, Z7, K2, Z7
@@ -29839,12 +30162,12 @@ held_row_5_2069:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_5_2069
+	JAE       held_row_5_2090
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_6_2054:
+held_rows_6_2075:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -29853,7 +30176,7 @@ held_rows_6_2054:
 	VMOVUPD   320(BX)(R9*8), Z6
 	VMOVUPD.Z 384(BX)(R9*8), K1, Z7
 
-held_row_6_2070:
+held_row_6_2091:
 	VMOVUPD   (CX)(R9*8), Z8
 	VCMPPD    $0x1a, Z0, Z8, K2
 	VMULPD    Z1, Z8, K2, Z8
@@ -29886,12 +30209,12 @@ held_row_6_2070:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_6_2070
+	JAE       held_row_6_2091
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_7_2055:
+held_rows_7_2076:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -29901,7 +30224,7 @@ held_rows_7_2055:
 	VMOVUPD   384(BX)(R9*8), Z7
 	VMOVUPD.Z 448(BX)(R9*8), K1, Z8
 
-held_row_7_2071:
+held_row_7_2092:
 	VMOVUPD   (CX)(R9*8), Z9
 	VCMPPD    $0x1a, Z0, Z9, K2
 	VMULPD    Z1, Z9, K2, Z9
@@ -29938,12 +30261,12 @@ held_row_7_2071:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_7_2071
+	JAE       held_row_7_2092
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_8_2056:
+held_rows_8_2077:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -29954,7 +30277,7 @@ held_rows_8_2056:
 	VMOVUPD   448(BX)(R9*8), Z8
 	VMOVUPD.Z 512(BX)(R9*8), K1, Z9
 
-held_row_8_2072:
+held_row_8_2093:
 	VMOVUPD   (CX)(R9*8), Z10
 	VCMPPD    $0x1a, Z0, Z10, K2
 	VMULPD    Z1, Z10, K2, Z10
@@ -29995,12 +30318,12 @@ held_row_8_2072:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_8_2072
+	JAE       held_row_8_2093
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_9_2057:
+held_rows_9_2078:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30012,7 +30335,7 @@ held_rows_9_2057:
 	VMOVUPD   512(BX)(R9*8), Z9
 	VMOVUPD.Z 576(BX)(R9*8), K1, Z10
 
-held_row_9_2073:
+held_row_9_2094:
 	VMOVUPD   (CX)(R9*8), Z11
 	VCMPPD    $0x1a, Z0, Z11, K2
 	VMULPD    Z1, Z11, K2, Z11
@@ -30057,12 +30380,12 @@ held_row_9_2073:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_9_2073
+	JAE       held_row_9_2094
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_10_2058:
+held_rows_10_2079:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30075,7 +30398,7 @@ held_rows_10_2058:
 	VMOVUPD   576(BX)(R9*8), Z10
 	VMOVUPD.Z 640(BX)(R9*8), K1, Z11
 
-held_row_10_2074:
+held_row_10_2095:
 	VMOVUPD   (CX)(R9*8), Z12
 	VCMPPD    $0x1a, Z0, Z12, K2
 	VMULPD    Z1, Z12, K2, Z12
@@ -30124,12 +30447,12 @@ held_row_10_2074:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_10_2074
+	JAE       held_row_10_2095
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_11_2059:
+held_rows_11_2080:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30143,7 +30466,7 @@ held_rows_11_2059:
 	VMOVUPD   640(BX)(R9*8), Z11
 	VMOVUPD.Z 704(BX)(R9*8), K1, Z12
 
-held_row_11_2075:
+held_row_11_2096:
 	VMOVUPD   (CX)(R9*8), Z13
 	VCMPPD    $0x1a, Z0, Z13, K2
 	VMULPD    Z1, Z13, K2, Z13
@@ -30196,12 +30519,12 @@ held_row_11_2075:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_11_2075
+	JAE       held_row_11_2096
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_12_2060:
+held_rows_12_2081:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30216,7 +30539,7 @@ held_rows_12_2060:
 	VMOVUPD   704(BX)(R9*8), Z12
 	VMOVUPD.Z 768(BX)(R9*8), K1, Z13
 
-held_row_12_2076:
+held_row_12_2097:
 	VMOVUPD   (CX)(R9*8), Z14
 	VCMPPD    $0x1a, Z0, Z14, K2
 	VMULPD    Z1, Z14, K2, Z14
@@ -30273,12 +30596,12 @@ held_row_12_2076:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_12_2076
+	JAE       held_row_12_2097
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_13_2061:
+held_rows_13_2082:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30294,7 +30617,7 @@ held_rows_13_2061:
 	VMOVUPD   768(BX)(R9*8), Z13
 	VMOVUPD.Z 832(BX)(R9*8), K1, Z14
 
-held_row_13_2077:
+held_row_13_2098:
 	VMOVUPD   (CX)(R9*8), Z15
 	VCMPPD    $0x1a, Z0, Z15, K2
 	VMULPD    Z1, Z15, K2, Z15
@@ -30355,12 +30678,12 @@ held_row_13_2077:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_13_2077
+	JAE       held_row_13_2098
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_14_2062:
+held_rows_14_2083:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30377,7 +30700,7 @@ held_rows_14_2062:
 	VMOVUPD   832(BX)(R9*8), Z14
 	VMOVUPD.Z 896(BX)(R9*8), K1, Z15
 
-held_row_14_2078:
+held_row_14_2099:
 	VMOVUPD   (CX)(R9*8), Z16
 	VCMPPD    $0x1a, Z0, Z16, K2
 	VMULPD    Z1, Z16, K2, Z16
@@ -30442,12 +30765,12 @@ held_row_14_2078:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_14_2078
+	JAE       held_row_14_2099
 	TESTQ     DX, DX
-	JE        pattern_done_2046
-	JMP       held_rows_done_2047
+	JE        pattern_done_2067
+	JMP       held_rows_done_2068
 
-held_rows_15_2063:
+held_rows_15_2084:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30465,7 +30788,7 @@ held_rows_15_2063:
 	VMOVUPD   896(BX)(R9*8), Z15
 	VMOVUPD.Z 960(BX)(R9*8), K1, Z16
 
-held_row_15_2079:
+held_row_15_2100:
 	VMOVUPD   (CX)(R9*8), Z17
 	VCMPPD    $0x1a, Z0, Z17, K2
 	VMULPD    Z1, Z17, K2, Z17
@@ -30534,23 +30857,23 @@ held_row_15_2079:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_15_2079
+	JAE       held_row_15_2100
 	TESTQ     DX, DX
-	JE        pattern_done_2046
+	JE        pattern_done_2067
 
-held_rows_done_2047:
+held_rows_done_2068:
 	MOVQ DX, R8
 	SHLQ $0x03, R8
 	CMPQ R8, ·streamThreshold+0(SB)
-	JB   cached_2080
+	JB   cached_2101
 	CMPQ DI, $0x00000800
-	JB   cached_2080
+	JB   cached_2101
 	CMPQ AX, CX
-	JE   cached_2080
+	JE   cached_2101
 	CMPQ DX, $0x00
-	JE   rows_done_2083
+	JE   rows_done_2104
 
-row_2082:
+row_2103:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -30562,7 +30885,7 @@ row_2082:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_2084
+	JE        aligned_2105
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -30573,13 +30896,13 @@ row_2082:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_2084:
+aligned_2105:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2086
+	JGT  single_2107
 
-unrolled_2085:
+unrolled_2106:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -30598,27 +30921,27 @@ unrolled_2085:
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
 	CMPQ     R8, R9
-	JLE      unrolled_2085
+	JLE      unrolled_2106
 
-single_2086:
+single_2107:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2088
+	JGT  remainder_2109
 
-single_loop_2087:
+single_loop_2108:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
 	CMPQ     R8, R9
-	JLE      single_loop_2087
+	JLE      single_loop_2108
 
-remainder_2088:
+remainder_2109:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_2089
+	JE        span_done_2110
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -30627,31 +30950,31 @@ remainder_2088:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_2089:
+span_done_2110:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_2082
+	JG   row_2103
 
-rows_done_2083:
+rows_done_2104:
 	SFENCE
-	JMP stored_2081
+	JMP stored_2102
 
-cached_2080:
+cached_2101:
 	CMPQ DX, $0x00
-	JE   rows_done_2091
+	JE   rows_done_2112
 
-row_2090:
+row_2111:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000040
-	JB        unaligned_2092
+	JB        unaligned_2113
 	CMPQ      AX, CX
-	JE        unaligned_2092
+	JE        unaligned_2113
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -30659,7 +30982,7 @@ row_2090:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_2093
+	JE        aligned_2114
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -30670,14 +30993,14 @@ row_2090:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_2093:
-unaligned_2092:
+aligned_2114:
+unaligned_2113:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2095
+	JGT  single_2116
 
-unrolled_2094:
+unrolled_2115:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -30696,27 +31019,27 @@ unrolled_2094:
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2094
+	JLE     unrolled_2115
 
-single_2095:
+single_2116:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2097
+	JGT  remainder_2118
 
-single_loop_2096:
+single_loop_2117:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2096
+	JLE     single_loop_2117
 
-remainder_2097:
+remainder_2118:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_2098
+	JE        span_done_2119
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -30725,17 +31048,17 @@ remainder_2097:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_2098:
+span_done_2119:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_2090
+	JG   row_2111
 
-rows_done_2091:
-stored_2081:
-pattern_done_2046:
+rows_done_2112:
+stored_2102:
+pattern_done_2067:
 	VZEROUPPER
 	RET
 
@@ -30754,36 +31077,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_2099
+	JA     ring_segmented_2120
 	MOVQ   R8, R9
 
-ring_len_2100:
+ring_len_2121:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_2101
+	JAE  ring_len_done_2122
 	ADDQ R8, R9
-	JMP  ring_len_2100
+	JMP  ring_len_2121
 
-ring_len_done_2101:
+ring_len_done_2122:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_2102:
+ring_step_2123:
 	CMPQ R10, R9
-	JB   ring_step_done_2103
+	JB   ring_step_done_2124
 	SUBQ R9, R10
-	JMP  ring_step_2102
+	JMP  ring_step_2123
 
-ring_step_done_2103:
+ring_step_done_2124:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_2104:
+ring_step_2125:
 	CMPQ R10, R9
-	JB   ring_step_done_2105
+	JB   ring_step_done_2126
 	SUBQ R9, R10
-	JMP  ring_step_2104
+	JMP  ring_step_2125
 
-ring_step_done_2105:
+ring_step_done_2126:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -30793,76 +31116,76 @@ ring_step_done_2105:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_2106
+	JB      ring_short_2127
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2107
+	JNE     ring_planes_2128
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_2109:
+ring_copy_2130:
 	CMPQ    AX, R10
-	JAE     ring_built_2108
+	JAE     ring_built_2129
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2110
+	JB      ring_copy_tail_2131
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_2109
+	JNE     ring_copy_2130
 	XORQ    R8, R8
-	JMP     ring_copy_2109
+	JMP     ring_copy_2130
 
-ring_copy_tail_2110:
+ring_copy_tail_2131:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_2109
+	JMP     ring_copy_2130
 
-ring_planes_2107:
+ring_planes_2128:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2111
+	JA   ring_long_planes_2132
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2112:
+ring_fill_2133:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2113
+	JGT          ring_fill_last_2134
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_2114
+	JNE          ring_wrap_2135
 	XORQ         R8, R8
 
-ring_wrap_2114:
-	JMP ring_fill_2112
+ring_wrap_2135:
+	JMP ring_fill_2133
 
-ring_fill_last_2113:
+ring_fill_last_2134:
 	CMPQ         R11, R10
-	JAE          ring_built_2108
+	JAE          ring_built_2129
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_2115
+	JNE          ring_wrap_2136
 	XORQ         R8, R8
 
-ring_wrap_2115:
-	JMP ring_fill_last_2113
+ring_wrap_2136:
+	JMP ring_fill_last_2134
 
-ring_long_planes_2111:
-ring_channel_2116:
+ring_long_planes_2132:
+ring_channel_2137:
 	CMPQ         R11, R10
-	JAE          ring_built_2108
+	JAE          ring_built_2129
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -30870,57 +31193,57 @@ ring_channel_2116:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_2117:
+ring_plane_2138:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2117
+	JB      ring_plane_2138
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_2118
+	JNE     ring_wrap_2139
 	XORQ    R8, R8
 
-ring_wrap_2118:
-	JMP ring_channel_2116
+ring_wrap_2139:
+	JMP ring_channel_2137
 
-ring_short_2106:
+ring_short_2127:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2119:
+ring_element_2140:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_2120
+	JB   ring_element_next_2141
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2120
+	JB   ring_element_next_2141
 	XORQ R11, R11
 
-ring_element_next_2120:
+ring_element_next_2141:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2119
+	JB      ring_element_2140
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2121
+	JE      ring_exact_2142
 	SUBQ    R8, AX
 
-ring_exact_2121:
+ring_exact_2142:
 	MOVQ AX, DX
 
-ring_repeat_2122:
+ring_repeat_2143:
 	CMPQ    DX, R10
-	JAE     ring_built_2108
+	JAE     ring_built_2129
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2122
+	JMP     ring_repeat_2143
 
-ring_built_2108:
+ring_built_2129:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -30929,9 +31252,9 @@ ring_built_2108:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_2124
+	JGT  single_2145
 
-unrolled_2123:
+unrolled_2144:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -30954,15 +31277,15 @@ unrolled_2123:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R8
-	JLE     unrolled_2123
+	JLE     unrolled_2144
 
-single_2124:
+single_2145:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_2126
+	JGT  remainder_2147
 
-single_loop_2125:
+single_loop_2146:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -30973,11 +31296,11 @@ single_loop_2125:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R8
-	JLE     single_loop_2125
+	JLE     single_loop_2146
 
-remainder_2126:
+remainder_2147:
 	SUBQ      DX, SI
-	JE        span_done_2127
+	JE        span_done_2148
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -30986,10 +31309,10 @@ remainder_2126:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_2127:
+span_done_2148:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_2099:
+ring_segmented_2120:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -30999,11 +31322,11 @@ ring_segmented_2099:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_2128
+	JE   ring_rows_2149
 
-ring_segment_2129:
+ring_segment_2150:
 	CMPQ    SI, $0x00
-	JE      ring_done_2130
+	JE      ring_done_2151
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -31020,33 +31343,33 @@ ring_segment_2129:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_2131:
+ring_len_2152:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2132
+	JAE  ring_len_done_2153
 	ADDQ R9, R11
-	JMP  ring_len_2131
+	JMP  ring_len_2152
 
-ring_len_done_2132:
+ring_len_done_2153:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2133:
+ring_step_2154:
 	CMPQ R12, R11
-	JB   ring_step_done_2134
+	JB   ring_step_done_2155
 	SUBQ R11, R12
-	JMP  ring_step_2133
+	JMP  ring_step_2154
 
-ring_step_done_2134:
+ring_step_done_2155:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2135:
+ring_step_2156:
 	CMPQ R12, R11
-	JB   ring_step_done_2136
+	JB   ring_step_done_2157
 	SUBQ R11, R12
-	JMP  ring_step_2135
+	JMP  ring_step_2156
 
-ring_step_done_2136:
+ring_step_done_2157:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -31056,76 +31379,76 @@ ring_step_done_2136:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2137
+	JB      ring_short_2158
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2138
+	JNE     ring_planes_2159
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_2140:
+ring_copy_2161:
 	CMPQ    R8, AX
-	JAE     ring_built_2139
+	JAE     ring_built_2160
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2141
+	JB      ring_copy_tail_2162
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2140
+	JNE     ring_copy_2161
 	XORQ    R9, R9
-	JMP     ring_copy_2140
+	JMP     ring_copy_2161
 
-ring_copy_tail_2141:
+ring_copy_tail_2162:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2140
+	JMP     ring_copy_2161
 
-ring_planes_2138:
+ring_planes_2159:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2142
+	JA   ring_long_planes_2163
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2143:
+ring_fill_2164:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2144
+	JGT          ring_fill_last_2165
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2145
+	JNE          ring_wrap_2166
 	XORQ         R9, R9
 
-ring_wrap_2145:
-	JMP ring_fill_2143
+ring_wrap_2166:
+	JMP ring_fill_2164
 
-ring_fill_last_2144:
+ring_fill_last_2165:
 	CMPQ         R11, AX
-	JAE          ring_built_2139
+	JAE          ring_built_2160
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2146
+	JNE          ring_wrap_2167
 	XORQ         R9, R9
 
-ring_wrap_2146:
-	JMP ring_fill_last_2144
+ring_wrap_2167:
+	JMP ring_fill_last_2165
 
-ring_long_planes_2142:
-ring_channel_2147:
+ring_long_planes_2163:
+ring_channel_2168:
 	CMPQ         R11, AX
-	JAE          ring_built_2139
+	JAE          ring_built_2160
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -31133,57 +31456,57 @@ ring_channel_2147:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_2148:
+ring_plane_2169:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2148
+	JB      ring_plane_2169
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2149
+	JNE     ring_wrap_2170
 	XORQ    R9, R9
 
-ring_wrap_2149:
-	JMP ring_channel_2147
+ring_wrap_2170:
+	JMP ring_channel_2168
 
-ring_short_2137:
+ring_short_2158:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2150:
+ring_element_2171:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_2151
+	JB   ring_element_next_2172
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2151
+	JB   ring_element_next_2172
 	XORQ R11, R11
 
-ring_element_next_2151:
+ring_element_next_2172:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2150
+	JB      ring_element_2171
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2152
+	JE      ring_exact_2173
 	SUBQ    R9, DX
 
-ring_exact_2152:
+ring_exact_2173:
 	MOVQ DX, R8
 
-ring_repeat_2153:
+ring_repeat_2174:
 	CMPQ    R8, AX
-	JAE     ring_built_2139
+	JAE     ring_built_2160
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_2153
+	JMP     ring_repeat_2174
 
-ring_built_2139:
+ring_built_2160:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -31193,9 +31516,9 @@ ring_built_2139:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2155
+	JGT  single_2176
 
-unrolled_2154:
+unrolled_2175:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -31218,15 +31541,15 @@ unrolled_2154:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2154
+	JLE     unrolled_2175
 
-single_2155:
+single_2176:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2157
+	JGT  remainder_2178
 
-single_loop_2156:
+single_loop_2177:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -31237,11 +31560,11 @@ single_loop_2156:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2156
+	JLE     single_loop_2177
 
-remainder_2157:
+remainder_2178:
 	SUBQ      R8, DX
-	JE        span_done_2158
+	JE        span_done_2179
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -31250,7 +31573,7 @@ remainder_2157:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2158:
+span_done_2179:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -31261,18 +31584,18 @@ span_done_2158:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2159
+	JNE  ring_next_2180
 	XORQ AX, AX
 
-ring_next_2159:
+ring_next_2180:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2129
+	JMP  ring_segment_2150
 
-ring_done_2130:
+ring_done_2151:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_2128:
-ring_block_2160:
+ring_rows_2149:
+ring_block_2181:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -31288,33 +31611,33 @@ ring_block_2160:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2161:
+ring_len_2182:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2162
+	JAE  ring_len_done_2183
 	ADDQ BX, SI
-	JMP  ring_len_2161
+	JMP  ring_len_2182
 
-ring_len_done_2162:
+ring_len_done_2183:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_2163:
+ring_step_2184:
 	CMPQ R8, SI
-	JB   ring_step_done_2164
+	JB   ring_step_done_2185
 	SUBQ SI, R8
-	JMP  ring_step_2163
+	JMP  ring_step_2184
 
-ring_step_done_2164:
+ring_step_done_2185:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_2165:
+ring_step_2186:
 	CMPQ R8, SI
-	JB   ring_step_done_2166
+	JB   ring_step_done_2187
 	SUBQ SI, R8
-	JMP  ring_step_2165
+	JMP  ring_step_2186
 
-ring_step_done_2166:
+ring_step_done_2187:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -31325,76 +31648,76 @@ ring_step_done_2166:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2167
+	JB      ring_short_2188
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2168
+	JNE     ring_planes_2189
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2170:
+ring_copy_2191:
 	CMPQ    BX, R8
-	JAE     ring_built_2169
+	JAE     ring_built_2190
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2171
+	JB      ring_copy_tail_2192
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2170
+	JNE     ring_copy_2191
 	XORQ    R9, R9
-	JMP     ring_copy_2170
+	JMP     ring_copy_2191
 
-ring_copy_tail_2171:
+ring_copy_tail_2192:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2170
+	JMP     ring_copy_2191
 
-ring_planes_2168:
+ring_planes_2189:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2172
+	JA   ring_long_planes_2193
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2173:
+ring_fill_2194:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2174
+	JGT          ring_fill_last_2195
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2175
+	JNE          ring_wrap_2196
 	XORQ         BX, BX
 
-ring_wrap_2175:
-	JMP ring_fill_2173
+ring_wrap_2196:
+	JMP ring_fill_2194
 
-ring_fill_last_2174:
+ring_fill_last_2195:
 	CMPQ         R9, R8
-	JAE          ring_built_2169
+	JAE          ring_built_2190
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2176
+	JNE          ring_wrap_2197
 	XORQ         BX, BX
 
-ring_wrap_2176:
-	JMP ring_fill_last_2174
+ring_wrap_2197:
+	JMP ring_fill_last_2195
 
-ring_long_planes_2172:
-ring_channel_2177:
+ring_long_planes_2193:
+ring_channel_2198:
 	CMPQ         R9, R8
-	JAE          ring_built_2169
+	JAE          ring_built_2190
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -31402,57 +31725,57 @@ ring_channel_2177:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_2178:
+ring_plane_2199:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2178
+	JB      ring_plane_2199
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2179
+	JNE     ring_wrap_2200
 	XORQ    BX, BX
 
-ring_wrap_2179:
-	JMP ring_channel_2177
+ring_wrap_2200:
+	JMP ring_channel_2198
 
-ring_short_2167:
+ring_short_2188:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2180:
+ring_element_2201:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2181
+	JB   ring_element_next_2202
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2181
+	JB   ring_element_next_2202
 	XORQ R9, R9
 
-ring_element_next_2181:
+ring_element_next_2202:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2180
+	JB      ring_element_2201
 	VMOVUPD (DI), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2182
+	JE      ring_exact_2203
 	SUBQ    BX, DX
 
-ring_exact_2182:
+ring_exact_2203:
 	MOVQ DX, BX
 
-ring_repeat_2183:
+ring_repeat_2204:
 	CMPQ    BX, R8
-	JAE     ring_built_2169
+	JAE     ring_built_2190
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2183
+	JMP     ring_repeat_2204
 
-ring_built_2169:
+ring_built_2190:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -31461,9 +31784,9 @@ ring_built_2169:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_2184:
+ring_row_2205:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_2185
+	JE   ring_rows_done_2206
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -31473,9 +31796,9 @@ ring_row_2184:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2187
+	JGT  single_2208
 
-unrolled_2186:
+unrolled_2207:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -31498,15 +31821,15 @@ unrolled_2186:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2186
+	JLE     unrolled_2207
 
-single_2187:
+single_2208:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2189
+	JGT  remainder_2210
 
-single_loop_2188:
+single_loop_2209:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -31517,11 +31840,11 @@ single_loop_2188:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2188
+	JLE     single_loop_2209
 
-remainder_2189:
+remainder_2210:
 	SUBQ      R8, DX
-	JE        span_done_2190
+	JE        span_done_2211
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -31530,20 +31853,20 @@ remainder_2189:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2190:
+span_done_2211:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_2184
+	JMP   ring_row_2205
 
-ring_rows_done_2185:
+ring_rows_done_2206:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2160
+	JMP  ring_block_2181
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -31565,11 +31888,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2191
+	JB           cached_2212
 	CMPQ         AX, CX
-	JE           cached_2191
+	JE           cached_2212
 	CMPQ         AX, DX
-	JE           cached_2191
+	JE           cached_2212
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -31578,7 +31901,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2193
+	JE           aligned_2214
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -31591,15 +31914,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2193:
+aligned_2214:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2195
+	JGT  single_2216
 
 	PCALIGN $64
 
-unrolled_2194:
+unrolled_2215:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -31626,15 +31949,15 @@ unrolled_2194:
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2194
+	JLE         unrolled_2215
 
-single_2195:
+single_2216:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2197
+	JGT  remainder_2218
 
-single_loop_2196:
+single_loop_2217:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -31643,11 +31966,11 @@ single_loop_2196:
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2196
+	JLE         single_loop_2217
 
-remainder_2197:
+remainder_2218:
 	SUBQ        SI, BX
-	JE          span_done_2198
+	JE          span_done_2219
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -31658,14 +31981,14 @@ remainder_2197:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2198:
+span_done_2219:
 	SFENCE
-	JMP stored_2192
+	JMP stored_2213
 
-cached_2191:
+cached_2212:
 	XORQ        SI, SI
 	CMPQ        BX, $0x00000040
-	JB          unaligned_2199
+	JB          unaligned_2220
 	MOVQ        CX, DI
 	NEGQ        DI
 	ANDQ        $0x0000003f, DI
@@ -31673,7 +31996,7 @@ cached_2191:
 	CMPQ        DI, BX
 	CMOVQGT     BX, DI
 	TESTQ       DI, DI
-	JE          aligned_2200
+	JE          aligned_2221
 	MOVQ        DI, R8
 	MOVQ        $-1, R9
 	BZHIQ       R8, R9, R8
@@ -31686,16 +32009,16 @@ cached_2191:
 	VMOVUPD     Z7, K1, (AX)(SI*8)
 	MOVQ        DI, SI
 
-aligned_2200:
-unaligned_2199:
+aligned_2221:
+unaligned_2220:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2202
+	JGT  single_2223
 
 	PCALIGN $64
 
-unrolled_2201:
+unrolled_2222:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -31722,15 +32045,15 @@ unrolled_2201:
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2201
+	JLE         unrolled_2222
 
-single_2202:
+single_2223:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2204
+	JGT  remainder_2225
 
-single_loop_2203:
+single_loop_2224:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -31739,11 +32062,11 @@ single_loop_2203:
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2203
+	JLE         single_loop_2224
 
-remainder_2204:
+remainder_2225:
 	SUBQ        SI, BX
-	JE          span_done_2205
+	JE          span_done_2226
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -31754,8 +32077,8 @@ remainder_2204:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2205:
-stored_2192:
+span_done_2226:
+stored_2213:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -31772,32 +32095,161 @@ stored_2192:
 // func backwardPlanesAVX512F64(dx []float64, dy []float64, x []float64, alpha []float64, acc []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
-	MOVQ   dx_base+0(FP), AX
-	MOVQ   x_base+48(FP), CX
-	MOVQ   dy_base+24(FP), DX
-	MOVQ   x_len+56(FP), BX
-	MOVQ   acc_base+96(FP), SI
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+120(FP), DI
-	MOVQ   alpha_len+80(FP), R8
-	MOVQ   alpha_base+72(FP), R9
-	MOVQ   DI, R10
-	SHLQ   $0x03, R10
-	XORQ   R11, R11
-	MOVQ   BX, R12
-	SHLQ   $0x03, R12
-	CMPQ   R12, ·streamThreshold+0(SB)
-	JB     cached_2207
-	CMPQ   R10, $0x00000800
-	JB     cached_2207
-	CMPQ   AX, CX
-	JE     cached_2207
-	CMPQ   AX, DX
-	JE     cached_2207
-	CMPQ   BX, $0x00
-	JE     planes_done_2210
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         x_base+48(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         x_len+56(FP), BX
+	MOVQ         acc_base+96(FP), SI
+	VXORPS       Y0, Y0, Y0
+	MOVQ         inner+120(FP), DI
+	MOVQ         alpha_len+80(FP), R8
+	MOVQ         alpha_base+72(FP), R9
+	MOVQ         DI, R10
+	SHLQ         $0x03, R10
+	XORQ         R11, R11
+	CMPQ         DI, $0x00000008
+	JB           aligned_planes_general_2228
+	CMPQ         DI, $0x00000040
+	JA           aligned_planes_general_2228
+	CMPQ         BX, $0x00
+	JE           planes_end_2227
+	VBROADCASTSD (R9)(R11*8), Z2
+	VXORPS       Y1, Y1, Y1
+	XORQ         R10, R10
+	MOVQ         CX, R12
+	NEGQ         R12
+	ANDQ         $0x0000003f, R12
+	SHRQ         $0x03, R12
+	CMPQ         R12, BX
+	CMOVQGT      BX, R12
+	TESTQ        R12, R12
+	JE           aligned_2229
+	MOVQ         R12, R13
+	MOVQ         $-1, R14
+	BZHIQ        R13, R14, R13
+	KMOVW        R13, K1
+	VMOVUPD.Z    (CX)(R10*8), K1, Z3
+	VCMPPD       $0x1a, Z0, Z3, K1, K2
+	VMOVUPD.Z    (DX)(R10*8), K1, Z4
+	VFMADD231PD  Z4, Z3, K2, Z1
+	VMULPD       Z2, Z4, K2, Z4
+	VMOVUPD      Z4, K1, (AX)(R10*8)
+	MOVQ         R12, R10
 
-plane_2209:
+aligned_2229:
+	MOVQ DI, R12
+
+aligned_plane_2230:
+	MOVQ R12, R13
+	SUBQ $0x00000008, R13
+	CMPQ R10, R13
+	JGT  aligned_boundary_2235
+
+aligned_whole_2234:
+	VMOVUPD     (CX)(R10*8), Z3
+	VCMPPD      $0x1a, Z0, Z3, K1
+	VMOVUPD     (DX)(R10*8), Z4
+	VFMADD231PD Z4, Z3, K1, Z1
+	VMULPD      Z2, Z4, K1, Z4
+	VMOVUPD     Z4, (AX)(R10*8)
+	ADDQ        $0x00000008, R10
+	CMPQ        R10, R13
+	JLE         aligned_whole_2234
+
+aligned_boundary_2235:
+	MOVQ          R12, R13
+	SUBQ          R10, R13
+	CMPQ          R12, BX
+	JAE           aligned_last_2232
+	MOVQ          R11, R14
+	INCQ          R11
+	MOVQ          R11, R15
+	SUBQ          R8, R15
+	CMOVQEQ       R15, R11
+	VBROADCASTSD  (R9)(R11*8), Z3
+	ADDQ          DI, R12
+	TESTQ         R13, R13
+	JNE           aligned_boundary_vector_2236
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (SI)(R14*8), X1, X1
+	VMOVSD        X1, (SI)(R14*8)
+	VXORPS        Y1, Y1, Y1
+	JMP           aligned_next_2231
+
+aligned_boundary_vector_2236:
+	MOVQ          $-1, R15
+	BZHIQ         R13, R15, R13
+	KMOVW         R13, K1
+	VBLENDMPD     Z2, Z3, K1, Z5
+	VMOVUPD       (CX)(R10*8), Z2
+	VCMPPD        $0x1a, Z0, Z2, K2
+	VMOVUPD       (DX)(R10*8), Z4
+	KANDW         K1, K2, K1
+	KXORW         K1, K2, K3
+	VFMADD231PD   Z4, Z2, K1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y6
+	VADDPD        Y6, Y1, Y6
+	VEXTRACTF128  $0x01, Y6, X1
+	VADDPD        X1, X6, X1
+	VPERMILPD     $0x01, X1, X6
+	VADDSD        X6, X1, X1
+	VADDSD        (SI)(R14*8), X1, X1
+	VMOVSD        X1, (SI)(R14*8)
+	VXORPS        Y1, Y1, Y1
+	VFMADD231PD   Z4, Z2, K3, Z1
+	VMULPD        Z5, Z4, K2, Z4
+	VMOVUPD       Z4, (AX)(R10*8)
+	ADDQ          $0x00000008, R10
+
+aligned_next_2231:
+	VMOVUPD Z3, Z2
+	JMP     aligned_plane_2230
+
+aligned_last_2232:
+	TESTQ       R13, R13
+	JE          aligned_done_2233
+	MOVQ        $-1, BX
+	BZHIQ       R13, BX, BX
+	KMOVW       BX, K1
+	VMOVUPD.Z   (CX)(R10*8), K1, Z3
+	VCMPPD      $0x1a, Z0, Z3, K1, K2
+	VMOVUPD.Z   (DX)(R10*8), K1, Z0
+	VFMADD231PD Z0, Z3, K2, Z1
+	VMULPD      Z2, Z0, K2, Z0
+	VMOVUPD     Z0, K1, (AX)(R10*8)
+
+aligned_done_2233:
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X1
+	VPERMILPD     $0x01, X1, X0
+	VADDSD        X0, X1, X1
+	VADDSD        (SI)(R11*8), X1, X1
+	VMOVSD        X1, (SI)(R11*8)
+	VXORPS        Y1, Y1, Y1
+	JMP           planes_end_2227
+
+aligned_planes_general_2228:
+	MOVQ BX, R12
+	SHLQ $0x03, R12
+	CMPQ R12, ·streamThreshold+0(SB)
+	JB   cached_2237
+	CMPQ R10, $0x00000800
+	JB   cached_2237
+	CMPQ AX, CX
+	JE   cached_2237
+	CMPQ AX, DX
+	JE   cached_2237
+	CMPQ BX, $0x00
+	JE   planes_done_2240
+
+plane_2239:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -31811,7 +32263,7 @@ plane_2209:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2211
+	JE           aligned_2241
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -31824,13 +32276,13 @@ plane_2209:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2211:
+aligned_2241:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2213
+	JGT  single_2243
 
-unrolled_2212:
+unrolled_2242:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -31857,15 +32309,15 @@ unrolled_2212:
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2212
+	JLE         unrolled_2242
 
-single_2213:
+single_2243:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2215
+	JGT  remainder_2245
 
-single_loop_2214:
+single_loop_2244:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -31874,12 +32326,12 @@ single_loop_2214:
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2214
+	JLE         single_loop_2244
 
-remainder_2215:
+remainder_2245:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2216
+	JE          span_done_2246
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -31890,7 +32342,7 @@ remainder_2215:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2216:
+span_done_2246:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -31910,17 +32362,17 @@ span_done_2216:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2209
+	JG            plane_2239
 
-planes_done_2210:
+planes_done_2240:
 	SFENCE
-	JMP stored_2208
+	JMP stored_2238
 
-cached_2207:
+cached_2237:
 	CMPQ BX, $0x00
-	JE   planes_done_2218
+	JE   planes_done_2248
 
-plane_2217:
+plane_2247:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -31928,7 +32380,7 @@ plane_2217:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	CMPQ         DI, $0x00000040
-	JB           unaligned_2219
+	JB           unaligned_2249
 	MOVQ         CX, R13
 	NEGQ         R13
 	ANDQ         $0x0000003f, R13
@@ -31936,7 +32388,7 @@ plane_2217:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2220
+	JE           aligned_2250
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -31949,14 +32401,14 @@ plane_2217:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2220:
-unaligned_2219:
+aligned_2250:
+unaligned_2249:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2222
+	JGT  single_2252
 
-unrolled_2221:
+unrolled_2251:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -31983,15 +32435,15 @@ unrolled_2221:
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2221
+	JLE         unrolled_2251
 
-single_2222:
+single_2252:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2224
+	JGT  remainder_2254
 
-single_loop_2223:
+single_loop_2253:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -32000,12 +32452,12 @@ single_loop_2223:
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2223
+	JLE         single_loop_2253
 
-remainder_2224:
+remainder_2254:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2225
+	JE          span_done_2255
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -32016,7 +32468,7 @@ remainder_2224:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2225:
+span_done_2255:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32036,10 +32488,11 @@ span_done_2225:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2217
+	JG            plane_2247
 
-planes_done_2218:
-stored_2208:
+planes_done_2248:
+stored_2238:
+planes_end_2227:
 	VZEROUPPER
 	RET
 
@@ -32059,17 +32512,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2227
+	JB     cached_2257
 	CMPQ   R9, $0x00000800
-	JB     cached_2227
+	JB     cached_2257
 	CMPQ   AX, CX
-	JE     cached_2227
+	JE     cached_2257
 	CMPQ   AX, DX
-	JE     cached_2227
+	JE     cached_2257
 	CMPQ   BX, $0x00
-	JE     rows_done_2230
+	JE     rows_done_2260
 
-row_2229:
+row_2259:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -32081,7 +32534,7 @@ row_2229:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2231
+	JE          aligned_2261
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -32096,13 +32549,13 @@ row_2229:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2231:
+aligned_2261:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2233
+	JGT  single_2263
 
-unrolled_2232:
+unrolled_2262:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -32137,15 +32590,15 @@ unrolled_2232:
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2232
+	JLE         unrolled_2262
 
-single_2233:
+single_2263:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2235
+	JGT  remainder_2265
 
-single_loop_2234:
+single_loop_2264:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -32156,12 +32609,12 @@ single_loop_2234:
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2234
+	JLE         single_loop_2264
 
-remainder_2235:
+remainder_2265:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2236
+	JE          span_done_2266
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -32174,30 +32627,30 @@ remainder_2235:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2236:
+span_done_2266:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2229
+	JG   row_2259
 
-rows_done_2230:
+rows_done_2260:
 	SFENCE
-	JMP stored_2228
+	JMP stored_2258
 
-cached_2227:
+cached_2257:
 	CMPQ BX, $0x00
-	JE   rows_done_2238
+	JE   rows_done_2268
 
-row_2237:
+row_2267:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	CMPQ        R9, $0x00000040
-	JB          unaligned_2239
+	JB          unaligned_2269
 	MOVQ        CX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -32205,7 +32658,7 @@ row_2237:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2240
+	JE          aligned_2270
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -32220,14 +32673,14 @@ row_2237:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2240:
-unaligned_2239:
+aligned_2270:
+unaligned_2269:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2242
+	JGT  single_2272
 
-unrolled_2241:
+unrolled_2271:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -32262,15 +32715,15 @@ unrolled_2241:
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2241
+	JLE         unrolled_2271
 
-single_2242:
+single_2272:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2244
+	JGT  remainder_2274
 
-single_loop_2243:
+single_loop_2273:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -32281,12 +32734,12 @@ single_loop_2243:
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2243
+	JLE         single_loop_2273
 
-remainder_2244:
+remainder_2274:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2245
+	JE          span_done_2275
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -32299,17 +32752,17 @@ remainder_2244:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2245:
+span_done_2275:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2237
+	JG   row_2267
 
-rows_done_2238:
-stored_2228:
+rows_done_2268:
+stored_2258:
 	VZEROUPPER
 	RET
 
@@ -32332,36 +32785,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2246
+	JA     ring_segmented_2276
 	MOVQ   R10, R11
 
-ring_len_2247:
+ring_len_2277:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2248
+	JAE  ring_len_done_2278
 	ADDQ R10, R11
-	JMP  ring_len_2247
+	JMP  ring_len_2277
 
-ring_len_done_2248:
+ring_len_done_2278:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2249:
+ring_step_2279:
 	CMPQ R12, R11
-	JB   ring_step_done_2250
+	JB   ring_step_done_2280
 	SUBQ R11, R12
-	JMP  ring_step_2249
+	JMP  ring_step_2279
 
-ring_step_done_2250:
+ring_step_done_2280:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2251:
+ring_step_2281:
 	CMPQ R12, R11
-	JB   ring_step_done_2252
+	JB   ring_step_done_2282
 	SUBQ R11, R12
-	JMP  ring_step_2251
+	JMP  ring_step_2281
 
-ring_step_done_2252:
+ring_step_done_2282:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -32371,76 +32824,76 @@ ring_step_done_2252:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2253
+	JB      ring_short_2283
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2254
+	JNE     ring_planes_2284
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2256:
+ring_copy_2286:
 	CMPQ    R8, R12
-	JAE     ring_built_2255
+	JAE     ring_built_2285
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2257
+	JB      ring_copy_tail_2287
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2256
+	JNE     ring_copy_2286
 	XORQ    R10, R10
-	JMP     ring_copy_2256
+	JMP     ring_copy_2286
 
-ring_copy_tail_2257:
+ring_copy_tail_2287:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2256
+	JMP     ring_copy_2286
 
-ring_planes_2254:
+ring_planes_2284:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2258
+	JA   ring_long_planes_2288
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2259:
+ring_fill_2289:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2260
+	JGT          ring_fill_last_2290
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2261
+	JNE          ring_wrap_2291
 	XORQ         R10, R10
 
-ring_wrap_2261:
-	JMP ring_fill_2259
+ring_wrap_2291:
+	JMP ring_fill_2289
 
-ring_fill_last_2260:
+ring_fill_last_2290:
 	CMPQ         R13, R12
-	JAE          ring_built_2255
+	JAE          ring_built_2285
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2262
+	JNE          ring_wrap_2292
 	XORQ         R10, R10
 
-ring_wrap_2262:
-	JMP ring_fill_last_2260
+ring_wrap_2292:
+	JMP ring_fill_last_2290
 
-ring_long_planes_2258:
-ring_channel_2263:
+ring_long_planes_2288:
+ring_channel_2293:
 	CMPQ         R13, R12
-	JAE          ring_built_2255
+	JAE          ring_built_2285
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -32448,57 +32901,57 @@ ring_channel_2263:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2264:
+ring_plane_2294:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2264
+	JB      ring_plane_2294
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2265
+	JNE     ring_wrap_2295
 	XORQ    R10, R10
 
-ring_wrap_2265:
-	JMP ring_channel_2263
+ring_wrap_2295:
+	JMP ring_channel_2293
 
-ring_short_2253:
+ring_short_2283:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2266:
+ring_element_2296:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2267
+	JB   ring_element_next_2297
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2267
+	JB   ring_element_next_2297
 	XORQ R13, R13
 
-ring_element_next_2267:
+ring_element_next_2297:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2266
+	JB      ring_element_2296
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), R8
 	CMPQ    R8, $0x00000008
-	JE      ring_exact_2268
+	JE      ring_exact_2298
 	SUBQ    R10, R8
 
-ring_exact_2268:
+ring_exact_2298:
 	MOVQ R8, R9
 
-ring_repeat_2269:
+ring_repeat_2299:
 	CMPQ    R9, R12
-	JAE     ring_built_2255
+	JAE     ring_built_2285
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2269
+	JMP     ring_repeat_2299
 
-ring_built_2255:
+ring_built_2285:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -32514,22 +32967,22 @@ ring_built_2255:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2270:
+sums_zero_2300:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2271
+	JAE     sums_zeroed_2301
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2270
+	JMP     sums_zero_2300
 
-sums_zeroed_2271:
+sums_zeroed_2301:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2273
+	JGT  single_2303
 
-unrolled_2272:
+unrolled_2302:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -32568,15 +33021,15 @@ unrolled_2272:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_2272
+	JLE         unrolled_2302
 
-single_2273:
+single_2303:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2275
+	JGT  remainder_2305
 
-single_loop_2274:
+single_loop_2304:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -32591,11 +33044,11 @@ single_loop_2274:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_2274
+	JLE         single_loop_2304
 
-remainder_2275:
+remainder_2305:
 	SUBQ        R9, DI
-	JE          span_done_2276
+	JE          span_done_2306
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -32608,93 +33061,93 @@ remainder_2275:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2276:
+span_done_2306:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2278
+	JLE   fold_ext_done_2308
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2279
+	JA    fold_ext_scalar_2309
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2277:
+fold_ext_2307:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2278
+	JBE     fold_ext_done_2308
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2277
+	JMP     fold_ext_2307
 
-fold_ext_scalar_2279:
+fold_ext_scalar_2309:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2280:
+fold_ext_element_2310:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2281
+	JBE    fold_ext_element_done_2311
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2280
+	JMP    fold_ext_element_2310
 
-fold_ext_element_done_2281:
-fold_ext_done_2278:
-fold_2282:
+fold_ext_element_done_2311:
+fold_ext_done_2308:
+fold_2312:
 	CMPQ   DX, AX
-	JBE    fold_done_2283
+	JBE    fold_done_2313
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2282
+	JMP    fold_2312
 
-fold_done_2283:
+fold_done_2313:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2284
+	JNE  sums_planes_2314
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2286:
+sums_vector_2316:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2287
+	JGT     sums_scalar_2317
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2286
+	JMP     sums_vector_2316
 
-sums_scalar_2287:
+sums_scalar_2317:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2285
+	JE     sums_done_2315
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2287
+	JMP    sums_scalar_2317
 
-sums_planes_2284:
+sums_planes_2314:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2288:
+sums_group_2318:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2290
+	JB     sums_single_2320
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -32703,7 +33156,7 @@ sums_group_2288:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2289:
+sums_group_plane_2319:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -32712,7 +33165,7 @@ sums_group_plane_2289:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2289
+	JB     sums_group_plane_2319
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -32725,29 +33178,29 @@ sums_group_plane_2289:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2288
+	JMP    sums_group_2318
 
-sums_single_2290:
+sums_single_2320:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2285
+	JE     sums_done_2315
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2291:
+sums_single_plane_2321:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2291
+	JB     sums_single_plane_2321
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2290
+	JMP    sums_single_2320
 
-sums_done_2285:
+sums_done_2315:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2246:
+ring_segmented_2276:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -32757,7 +33210,7 @@ ring_segmented_2246:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2293:
+ring_block_2323:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -32773,33 +33226,33 @@ ring_block_2293:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2294:
+ring_len_2324:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2295
+	JAE  ring_len_done_2325
 	ADDQ DI, R8
-	JMP  ring_len_2294
+	JMP  ring_len_2324
 
-ring_len_done_2295:
+ring_len_done_2325:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2296:
+ring_step_2326:
 	CMPQ R9, R8
-	JB   ring_step_done_2297
+	JB   ring_step_done_2327
 	SUBQ R8, R9
-	JMP  ring_step_2296
+	JMP  ring_step_2326
 
-ring_step_done_2297:
+ring_step_done_2327:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2298:
+ring_step_2328:
 	CMPQ R9, R8
-	JB   ring_step_done_2299
+	JB   ring_step_done_2329
 	SUBQ R8, R9
-	JMP  ring_step_2298
+	JMP  ring_step_2328
 
-ring_step_done_2299:
+ring_step_done_2329:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -32810,76 +33263,76 @@ ring_step_done_2299:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2300
+	JB      ring_short_2330
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2301
+	JNE     ring_planes_2331
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2303:
+ring_copy_2333:
 	CMPQ    DI, R9
-	JAE     ring_built_2302
+	JAE     ring_built_2332
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2304
+	JB      ring_copy_tail_2334
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2303
+	JNE     ring_copy_2333
 	XORQ    R10, R10
-	JMP     ring_copy_2303
+	JMP     ring_copy_2333
 
-ring_copy_tail_2304:
+ring_copy_tail_2334:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2303
+	JMP     ring_copy_2333
 
-ring_planes_2301:
+ring_planes_2331:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2305
+	JA   ring_long_planes_2335
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2306:
+ring_fill_2336:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2307
+	JGT          ring_fill_last_2337
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2308
+	JNE          ring_wrap_2338
 	XORQ         DI, DI
 
-ring_wrap_2308:
-	JMP ring_fill_2306
+ring_wrap_2338:
+	JMP ring_fill_2336
 
-ring_fill_last_2307:
+ring_fill_last_2337:
 	CMPQ         R10, R9
-	JAE          ring_built_2302
+	JAE          ring_built_2332
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2309
+	JNE          ring_wrap_2339
 	XORQ         DI, DI
 
-ring_wrap_2309:
-	JMP ring_fill_last_2307
+ring_wrap_2339:
+	JMP ring_fill_last_2337
 
-ring_long_planes_2305:
-ring_channel_2310:
+ring_long_planes_2335:
+ring_channel_2340:
 	CMPQ         R10, R9
-	JAE          ring_built_2302
+	JAE          ring_built_2332
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -32887,57 +33340,57 @@ ring_channel_2310:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2311:
+ring_plane_2341:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2311
+	JB      ring_plane_2341
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2312
+	JNE     ring_wrap_2342
 	XORQ    DI, DI
 
-ring_wrap_2312:
-	JMP ring_channel_2310
+ring_wrap_2342:
+	JMP ring_channel_2340
 
-ring_short_2300:
+ring_short_2330:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2313:
+ring_element_2343:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2314
+	JB   ring_element_next_2344
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2314
+	JB   ring_element_next_2344
 	XORQ R10, R10
 
-ring_element_next_2314:
+ring_element_next_2344:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2313
+	JB      ring_element_2343
 	VMOVUPD (CX), Z1
 	MOVQ    1856(SP), SI
 	CMPQ    SI, $0x00000008
-	JE      ring_exact_2315
+	JE      ring_exact_2345
 	SUBQ    DI, SI
 
-ring_exact_2315:
+ring_exact_2345:
 	MOVQ SI, DI
 
-ring_repeat_2316:
+ring_repeat_2346:
 	CMPQ    DI, R9
-	JAE     ring_built_2302
+	JAE     ring_built_2332
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2316
+	JMP     ring_repeat_2346
 
-ring_built_2302:
+ring_built_2332:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -32963,26 +33416,26 @@ ring_built_2302:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2317:
+sums_zero_2347:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2318
+	JAE     sums_zeroed_2348
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2317
+	JMP     sums_zero_2347
 
-sums_zeroed_2318:
-ring_row_2319:
+sums_zeroed_2348:
+ring_row_2349:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2320
+	JE   ring_rows_done_2350
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2322
+	JGT  single_2352
 
-unrolled_2321:
+unrolled_2351:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -33021,15 +33474,15 @@ unrolled_2321:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2321
+	JLE         unrolled_2351
 
-single_2322:
+single_2352:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2324
+	JGT  remainder_2354
 
-single_loop_2323:
+single_loop_2353:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -33044,11 +33497,11 @@ single_loop_2323:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2323
+	JLE         single_loop_2353
 
-remainder_2324:
+remainder_2354:
 	SUBQ        R10, R9
-	JE          span_done_2325
+	JE          span_done_2355
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -33061,7 +33514,7 @@ remainder_2324:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2325:
+span_done_2355:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -33069,9 +33522,9 @@ span_done_2325:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2319
+	JMP   ring_row_2349
 
-ring_rows_done_2320:
+ring_rows_done_2350:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -33079,86 +33532,86 @@ ring_rows_done_2320:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2327
+	JLE  fold_ext_done_2357
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2328
+	JA   fold_ext_scalar_2358
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2326:
+fold_ext_2356:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2327
+	JBE     fold_ext_done_2357
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2326
+	JMP     fold_ext_2356
 
-fold_ext_scalar_2328:
+fold_ext_scalar_2358:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2329:
+fold_ext_element_2359:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2330
+	JBE    fold_ext_element_done_2360
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2329
+	JMP    fold_ext_element_2359
 
-fold_ext_element_done_2330:
-fold_ext_done_2327:
-fold_2331:
+fold_ext_element_done_2360:
+fold_ext_done_2357:
+fold_2361:
 	CMPQ   DI, SI
-	JBE    fold_done_2332
+	JBE    fold_done_2362
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2331
+	JMP    fold_2361
 
-fold_done_2332:
+fold_done_2362:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2333
+	JNE  sums_planes_2363
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2335:
+sums_vector_2365:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2336
+	JGT     sums_scalar_2366
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2335
+	JMP     sums_vector_2365
 
-sums_scalar_2336:
+sums_scalar_2366:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2334
+	JE     sums_done_2364
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2336
+	JMP    sums_scalar_2366
 
-sums_planes_2333:
+sums_planes_2363:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2337:
+sums_group_2367:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2339
+	JB     sums_single_2369
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -33167,7 +33620,7 @@ sums_group_2337:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2338:
+sums_group_plane_2368:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -33176,7 +33629,7 @@ sums_group_plane_2338:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2338
+	JB     sums_group_plane_2368
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -33189,29 +33642,29 @@ sums_group_plane_2338:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2337
+	JMP    sums_group_2367
 
-sums_single_2339:
+sums_single_2369:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2334
+	JE     sums_done_2364
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2340:
+sums_single_plane_2370:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2340
+	JB     sums_single_plane_2370
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2339
+	JMP    sums_single_2369
 
-sums_done_2334:
+sums_done_2364:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2293
+	JMP  ring_block_2323
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -33229,11 +33682,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2341
+	JB           cached_2371
 	CMPQ         AX, CX
-	JE           cached_2341
+	JE           cached_2371
 	CMPQ         AX, DX
-	JE           cached_2341
+	JE           cached_2371
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -33242,7 +33695,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2343
+	JE           aligned_2373
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -33254,15 +33707,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2343:
+aligned_2373:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2345
+	JGT  single_2375
 
 	PCALIGN $64
 
-unrolled_2344:
+unrolled_2374:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -33285,15 +33738,15 @@ unrolled_2344:
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_2344
+	JLE      unrolled_2374
 
-single_2345:
+single_2375:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2347
+	JGT  remainder_2377
 
-single_loop_2346:
+single_loop_2376:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -33301,11 +33754,11 @@ single_loop_2346:
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_2346
+	JLE      single_loop_2376
 
-remainder_2347:
+remainder_2377:
 	SUBQ      SI, BX
-	JE        span_done_2348
+	JE        span_done_2378
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -33315,14 +33768,14 @@ remainder_2347:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2348:
+span_done_2378:
 	SFENCE
-	JMP stored_2342
+	JMP stored_2372
 
-cached_2341:
+cached_2371:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000040
-	JB        unaligned_2349
+	JB        unaligned_2379
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -33330,7 +33783,7 @@ cached_2341:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_2350
+	JE        aligned_2380
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -33342,16 +33795,16 @@ cached_2341:
 	VMOVUPD   Z2, K1, (AX)(SI*8)
 	MOVQ      DI, SI
 
-aligned_2350:
-unaligned_2349:
+aligned_2380:
+unaligned_2379:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2352
+	JGT  single_2382
 
 	PCALIGN $64
 
-unrolled_2351:
+unrolled_2381:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -33374,15 +33827,15 @@ unrolled_2351:
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, DI
-	JLE     unrolled_2351
+	JLE     unrolled_2381
 
-single_2352:
+single_2382:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2354
+	JGT  remainder_2384
 
-single_loop_2353:
+single_loop_2383:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -33390,11 +33843,11 @@ single_loop_2353:
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, DI
-	JLE     single_loop_2353
+	JLE     single_loop_2383
 
-remainder_2354:
+remainder_2384:
 	SUBQ      SI, BX
-	JE        span_done_2355
+	JE        span_done_2385
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -33404,8 +33857,8 @@ remainder_2354:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2355:
-stored_2342:
+span_done_2385:
+stored_2372:
 	VZEROUPPER
 	RET
 
@@ -33424,11 +33877,11 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ         $0x03, R9
 	XORQ         R10, R10
 	CMPQ         SI, $0x00000008
-	JB           aligned_planes_general_2357
+	JB           aligned_planes_general_2387
 	CMPQ         SI, $0x00000040
-	JA           aligned_planes_general_2357
+	JA           aligned_planes_general_2387
 	CMPQ         BX, $0x00
-	JE           planes_end_2356
+	JE           planes_end_2386
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R9, R9
 	MOVQ         AX, R11
@@ -33438,7 +33891,7 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_2358
+	JE           aligned_2388
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -33450,16 +33903,16 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	VMOVUPD      Z2, K1, (AX)(R9*8)
 	MOVQ         R11, R9
 
-aligned_2358:
+aligned_2388:
 	MOVQ SI, R11
 
-aligned_plane_2359:
+aligned_plane_2389:
 	MOVQ R11, R12
 	SUBQ $0x00000008, R12
 	CMPQ R9, R12
-	JGT  aligned_boundary_2364
+	JGT  aligned_boundary_2394
 
-aligned_whole_2363:
+aligned_whole_2393:
 	VMOVUPD (CX)(R9*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R9*8), Z2
@@ -33467,13 +33920,13 @@ aligned_whole_2363:
 	VMOVUPD Z2, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_2363
+	JLE     aligned_whole_2393
 
-aligned_boundary_2364:
+aligned_boundary_2394:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_2361
+	JAE          aligned_last_2391
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -33481,25 +33934,28 @@ aligned_boundary_2364:
 	VBROADCASTSD (R8)(R10*8), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JE           aligned_next_2360
-	MOVQ         $-1, R13
-	BZHIQ        R12, R13, R12
-	KMOVW        R12, K1
-	VBLENDMPD    Z1, Z2, K1, Z3
-	VMOVUPD      (CX)(R9*8), Z1
-	VCMPPD       $0x1a, Z0, Z1, K1
-	VMOVUPD      (DX)(R9*8), Z1
-	VMULPD       Z3, Z1, K1, Z1
-	VMOVUPD      Z1, (AX)(R9*8)
-	ADDQ         $0x00000008, R9
+	JNE          aligned_boundary_vector_2395
+	JMP          aligned_next_2390
 
-aligned_next_2360:
+aligned_boundary_vector_2395:
+	MOVQ      $-1, R13
+	BZHIQ     R12, R13, R12
+	KMOVW     R12, K1
+	VBLENDMPD Z1, Z2, K1, Z3
+	VMOVUPD   (CX)(R9*8), Z1
+	VCMPPD    $0x1a, Z0, Z1, K1
+	VMOVUPD   (DX)(R9*8), Z1
+	VMULPD    Z3, Z1, K1, Z1
+	VMOVUPD   Z1, (AX)(R9*8)
+	ADDQ      $0x00000008, R9
+
+aligned_next_2390:
 	VMOVUPD Z2, Z1
-	JMP     aligned_plane_2359
+	JMP     aligned_plane_2389
 
-aligned_last_2361:
+aligned_last_2391:
 	TESTQ     R12, R12
-	JE        aligned_done_2362
+	JE        aligned_done_2392
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -33509,20 +33965,20 @@ aligned_last_2361:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(R9*8)
 
-aligned_done_2362:
-	JMP planes_end_2356
+aligned_done_2392:
+	JMP planes_end_2386
 
-aligned_planes_general_2357:
+aligned_planes_general_2387:
 	CMPQ  SI, $0x00000008
-	JAE   short_planes_general_2365
+	JAE   short_planes_general_2396
 	CMPQ  BX, $0x00
-	JE    planes_end_2356
+	JE    planes_end_2386
 	MOVQ  $-1, R11
 	BZHIQ SI, R11, R11
 	KMOVW R11, K1
 	XORQ  R11, R11
 
-short_planes_2366:
+short_planes_2397:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD.Z    (CX)(R11*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -33537,24 +33993,24 @@ short_planes_2366:
 	SUBQ         DI, R12
 	CMOVQEQ      R12, R10
 	SUBQ         SI, BX
-	JG           short_planes_2366
-	JMP          planes_end_2356
+	JG           short_planes_2397
+	JMP          planes_end_2386
 
-short_planes_general_2365:
+short_planes_general_2396:
 	MOVQ BX, R11
 	SHLQ $0x03, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_2367
+	JB   cached_2398
 	CMPQ R9, $0x00000800
-	JB   cached_2367
+	JB   cached_2398
 	CMPQ AX, CX
-	JE   cached_2367
+	JE   cached_2398
 	CMPQ AX, DX
-	JE   cached_2367
+	JE   cached_2398
 	CMPQ BX, $0x00
-	JE   planes_done_2370
+	JE   planes_done_2401
 
-plane_2369:
+plane_2400:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -33564,7 +34020,7 @@ plane_2369:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2371
+	JE           aligned_2402
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -33576,13 +34032,13 @@ plane_2369:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2371:
+aligned_2402:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2373
+	JGT  single_2404
 
-unrolled_2372:
+unrolled_2403:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -33605,15 +34061,15 @@ unrolled_2372:
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
 	CMPQ     R11, R12
-	JLE      unrolled_2372
+	JLE      unrolled_2403
 
-single_2373:
+single_2404:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2375
+	JGT  remainder_2406
 
-single_loop_2374:
+single_loop_2405:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -33621,12 +34077,12 @@ single_loop_2374:
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
 	CMPQ     R11, R12
-	JLE      single_loop_2374
+	JLE      single_loop_2405
 
-remainder_2375:
+remainder_2406:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2376
+	JE        span_done_2407
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -33636,7 +34092,7 @@ remainder_2375:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2376:
+span_done_2407:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -33645,25 +34101,25 @@ span_done_2376:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2369
+	JG      plane_2400
 
-planes_done_2370:
+planes_done_2401:
 	SFENCE
-	JMP stored_2368
+	JMP stored_2399
 
-cached_2367:
+cached_2398:
 	CMPQ BX, $0x00
-	JE   planes_done_2378
+	JE   planes_done_2409
 
-plane_2377:
+plane_2408:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000040
-	JB           unaligned_2379
+	JB           unaligned_2410
 	CMPQ         AX, CX
-	JE           unaligned_2379
+	JE           unaligned_2410
 	CMPQ         AX, DX
-	JE           unaligned_2379
+	JE           unaligned_2410
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -33671,7 +34127,7 @@ plane_2377:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2380
+	JE           aligned_2411
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -33683,14 +34139,14 @@ plane_2377:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2380:
-unaligned_2379:
+aligned_2411:
+unaligned_2410:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2382
+	JGT  single_2413
 
-unrolled_2381:
+unrolled_2412:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -33713,15 +34169,15 @@ unrolled_2381:
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
 	CMPQ    R11, R12
-	JLE     unrolled_2381
+	JLE     unrolled_2412
 
-single_2382:
+single_2413:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2384
+	JGT  remainder_2415
 
-single_loop_2383:
+single_loop_2414:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -33729,12 +34185,12 @@ single_loop_2383:
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R12
-	JLE     single_loop_2383
+	JLE     single_loop_2414
 
-remainder_2384:
+remainder_2415:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2385
+	JE        span_done_2416
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -33744,7 +34200,7 @@ remainder_2384:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2385:
+span_done_2416:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -33753,11 +34209,11 @@ span_done_2385:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2377
+	JG      plane_2408
 
-planes_done_2378:
-stored_2368:
-planes_end_2356:
+planes_done_2409:
+stored_2399:
+planes_end_2386:
 	VZEROUPPER
 	RET
 
@@ -33774,17 +34230,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x03, R8
 	CMPQ   DI, $0x00000080
-	JA     held_rows_done_2387
+	JA     held_rows_done_2418
 	CMPQ   BX, DI
-	JB     held_rows_done_2387
+	JB     held_rows_done_2418
 	CMPQ   AX, CX
-	JE     held_rows_done_2387
+	JE     held_rows_done_2418
 	CMPQ   AX, DX
-	JE     held_rows_done_2387
+	JE     held_rows_done_2418
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JAE    held_rows_done_2387
+	JAE    held_rows_done_2418
 	MOVQ   DI, R9
 	DECQ   R9
 	SHRQ   $0x03, R9
@@ -33797,43 +34253,43 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	KMOVW  R10, K1
 	XORQ   R10, R10
 	CMPQ   R9, $0x00
-	JE     held_rows_0_2388
+	JE     held_rows_0_2419
 	CMPQ   R9, $0x01
-	JE     held_rows_1_2389
+	JE     held_rows_1_2420
 	CMPQ   R9, $0x02
-	JE     held_rows_2_2390
+	JE     held_rows_2_2421
 	CMPQ   R9, $0x03
-	JE     held_rows_3_2391
+	JE     held_rows_3_2422
 	CMPQ   R9, $0x04
-	JE     held_rows_4_2392
+	JE     held_rows_4_2423
 	CMPQ   R9, $0x05
-	JE     held_rows_5_2393
+	JE     held_rows_5_2424
 	CMPQ   R9, $0x06
-	JE     held_rows_6_2394
+	JE     held_rows_6_2425
 	CMPQ   R9, $0x07
-	JE     held_rows_7_2395
+	JE     held_rows_7_2426
 	CMPQ   R9, $0x08
-	JE     held_rows_8_2396
+	JE     held_rows_8_2427
 	CMPQ   R9, $0x09
-	JE     held_rows_9_2397
+	JE     held_rows_9_2428
 	CMPQ   R9, $0x0a
-	JE     held_rows_10_2398
+	JE     held_rows_10_2429
 	CMPQ   R9, $0x0b
-	JE     held_rows_11_2399
+	JE     held_rows_11_2430
 	CMPQ   R9, $0x0c
-	JE     held_rows_12_2400
+	JE     held_rows_12_2431
 	CMPQ   R9, $0x0d
-	JE     held_rows_13_2401
+	JE     held_rows_13_2432
 	CMPQ   R9, $0x0e
-	JE     held_rows_14_2402
+	JE     held_rows_14_2433
 	CMPQ   R9, $0x0f
-	JE     held_rows_15_2403
-	JMP    held_rows_done_2387
+	JE     held_rows_15_2434
+	JMP    held_rows_done_2418
 
-held_rows_0_2388:
+held_rows_0_2419:
 	VMOVUPD.Z (SI)(R10*8), K1, Z1
 
-held_row_0_2404:
+held_row_0_2435:
 	VMOVUPD.Z (CX)(R10*8), K1, Z2
 	VCMPPD    $0x1a, Z0, Z2, K1, K2
 	VMOVUPD.Z (DX)(R10*8), K1, Z2
@@ -33844,16 +34300,16 @@ held_row_0_2404:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_0_2404
+	JAE       held_row_0_2435
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_1_2389:
+held_rows_1_2420:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD.Z 64(SI)(R10*8), K1, Z2
 
-held_row_1_2405:
+held_row_1_2436:
 	VMOVUPD   (CX)(R10*8), Z3
 	VCMPPD    $0x1a, Z0, Z3, K2
 	VMOVUPD   (DX)(R10*8), Z3
@@ -33869,17 +34325,17 @@ held_row_1_2405:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_1_2405
+	JAE       held_row_1_2436
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_2_2390:
+held_rows_2_2421:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD.Z 128(SI)(R10*8), K1, Z3
 
-held_row_2_2406:
+held_row_2_2437:
 	VMOVUPD   (CX)(R10*8), Z4
 	VCMPPD    $0x1a, Z0, Z4, K2
 	VMOVUPD   (DX)(R10*8), Z4
@@ -33900,18 +34356,18 @@ held_row_2_2406:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_2_2406
+	JAE       held_row_2_2437
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_3_2391:
+held_rows_3_2422:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
 	VMOVUPD.Z 192(SI)(R10*8), K1, Z4
 
-held_row_3_2407:
+held_row_3_2438:
 	VMOVUPD   (CX)(R10*8), Z5
 	VCMPPD    $0x1a, Z0, Z5, K2
 	VMOVUPD   (DX)(R10*8), Z5
@@ -33937,19 +34393,19 @@ held_row_3_2407:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_3_2407
+	JAE       held_row_3_2438
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_4_2392:
+held_rows_4_2423:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
 	VMOVUPD   192(SI)(R10*8), Z4
 	VMOVUPD.Z 256(SI)(R10*8), K1, Z5
 
-held_row_4_2408:
+held_row_4_2439:
 	VMOVUPD   (CX)(R10*8), Z6
 	VCMPPD    $0x1a, Z0, Z6, K2
 	VMOVUPD   (DX)(R10*8), Z6
@@ -33980,12 +34436,12 @@ held_row_4_2408:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_4_2408
+	JAE       held_row_4_2439
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_5_2393:
+held_rows_5_2424:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -33993,7 +34449,7 @@ held_rows_5_2393:
 	VMOVUPD   256(SI)(R10*8), Z5
 	VMOVUPD.Z 320(SI)(R10*8), K1, Z6
 
-held_row_5_2409:
+held_row_5_2440:
 	VMOVUPD   (CX)(R10*8), Z7
 	VCMPPD    $0x1a, Z0, Z7, K2
 	VMOVUPD   (DX)(R10*8), Z7
@@ -34029,12 +34485,12 @@ held_row_5_2409:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_5_2409
+	JAE       held_row_5_2440
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_6_2394:
+held_rows_6_2425:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34043,7 +34499,7 @@ held_rows_6_2394:
 	VMOVUPD   320(SI)(R10*8), Z6
 	VMOVUPD.Z 384(SI)(R10*8), K1, Z7
 
-held_row_6_2410:
+held_row_6_2441:
 	VMOVUPD   (CX)(R10*8), Z8
 	VCMPPD    $0x1a, Z0, Z8, K2
 	VMOVUPD   (DX)(R10*8), Z8
@@ -34084,12 +34540,12 @@ held_row_6_2410:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_6_2410
+	JAE       held_row_6_2441
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_7_2395:
+held_rows_7_2426:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34099,7 +34555,7 @@ held_rows_7_2395:
 	VMOVUPD   384(SI)(R10*8), Z7
 	VMOVUPD.Z 448(SI)(R10*8), K1, Z8
 
-held_row_7_2411:
+held_row_7_2442:
 	VMOVUPD   (CX)(R10*8), Z9
 	VCMPPD    $0x1a, Z0, Z9, K2
 	VMOVUPD   (DX)(R10*8), Z9
@@ -34145,12 +34601,12 @@ held_row_7_2411:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_7_2411
+	JAE       held_row_7_2442
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_8_2396:
+held_rows_8_2427:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34161,7 +34617,7 @@ held_rows_8_2396:
 	VMOVUPD   448(SI)(R10*8), Z8
 	VMOVUPD.Z 512(SI)(R10*8), K1, Z9
 
-held_row_8_2412:
+held_row_8_2443:
 	VMOVUPD   (CX)(R10*8), Z10
 	VCMPPD    $0x1a, Z0, Z10, K2
 	VMOVUPD   (DX)(R10*8), Z10
@@ -34212,12 +34668,12 @@ held_row_8_2412:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_8_2412
+	JAE       held_row_8_2443
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_9_2397:
+held_rows_9_2428:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34229,7 +34685,7 @@ held_rows_9_2397:
 	VMOVUPD   512(SI)(R10*8), Z9
 	VMOVUPD.Z 576(SI)(R10*8), K1, Z10
 
-held_row_9_2413:
+held_row_9_2444:
 	VMOVUPD   (CX)(R10*8), Z11
 	VCMPPD    $0x1a, Z0, Z11, K2
 	VMOVUPD   (DX)(R10*8), Z11
@@ -34285,12 +34741,12 @@ held_row_9_2413:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_9_2413
+	JAE       held_row_9_2444
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_10_2398:
+held_rows_10_2429:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34303,7 +34759,7 @@ held_rows_10_2398:
 	VMOVUPD   576(SI)(R10*8), Z10
 	VMOVUPD.Z 640(SI)(R10*8), K1, Z11
 
-held_row_10_2414:
+held_row_10_2445:
 	VMOVUPD   (CX)(R10*8), Z12
 	VCMPPD    $0x1a, Z0, Z12, K2
 	VMOVUPD   (DX)(R10*8), Z12
@@ -34364,12 +34820,12 @@ held_row_10_2414:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_10_2414
+	JAE       held_row_10_2445
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_11_2399:
+held_rows_11_2430:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34383,7 +34839,7 @@ held_rows_11_2399:
 	VMOVUPD   640(SI)(R10*8), Z11
 	VMOVUPD.Z 704(SI)(R10*8), K1, Z12
 
-held_row_11_2415:
+held_row_11_2446:
 	VMOVUPD   (CX)(R10*8), Z13
 	VCMPPD    $0x1a, Z0, Z13, K2
 	VMOVUPD   (DX)(R10*8), Z13
@@ -34449,12 +34905,12 @@ held_row_11_2415:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_11_2415
+	JAE       held_row_11_2446
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_12_2400:
+held_rows_12_2431:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34469,7 +34925,7 @@ held_rows_12_2400:
 	VMOVUPD   704(SI)(R10*8), Z12
 	VMOVUPD.Z 768(SI)(R10*8), K1, Z13
 
-held_row_12_2416:
+held_row_12_2447:
 	VMOVUPD   (CX)(R10*8), Z14
 	VCMPPD    $0x1a, Z0, Z14, K2
 	VMOVUPD   (DX)(R10*8), Z14
@@ -34540,12 +34996,12 @@ held_row_12_2416:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_12_2416
+	JAE       held_row_12_2447
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_13_2401:
+held_rows_13_2432:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34561,7 +35017,7 @@ held_rows_13_2401:
 	VMOVUPD   768(SI)(R10*8), Z13
 	VMOVUPD.Z 832(SI)(R10*8), K1, Z14
 
-held_row_13_2417:
+held_row_13_2448:
 	VMOVUPD   (CX)(R10*8), Z15
 	VCMPPD    $0x1a, Z0, Z15, K2
 	VMOVUPD   (DX)(R10*8), Z15
@@ -34637,12 +35093,12 @@ held_row_13_2417:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_13_2417
+	JAE       held_row_13_2448
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_14_2402:
+held_rows_14_2433:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34659,7 +35115,7 @@ held_rows_14_2402:
 	VMOVUPD   832(SI)(R10*8), Z14
 	VMOVUPD.Z 896(SI)(R10*8), K1, Z15
 
-held_row_14_2418:
+held_row_14_2449:
 	VMOVUPD   (CX)(R10*8), Z16
 	VCMPPD    $0x1a, Z0, Z16, K2
 	VMOVUPD   (DX)(R10*8), Z16
@@ -34740,12 +35196,12 @@ held_row_14_2418:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_14_2418
+	JAE       held_row_14_2449
 	TESTQ     BX, BX
-	JE        pattern_done_2386
-	JMP       held_rows_done_2387
+	JE        pattern_done_2417
+	JMP       held_rows_done_2418
 
-held_rows_15_2403:
+held_rows_15_2434:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34763,7 +35219,7 @@ held_rows_15_2403:
 	VMOVUPD   896(SI)(R10*8), Z15
 	VMOVUPD.Z 960(SI)(R10*8), K1, Z16
 
-held_row_15_2419:
+held_row_15_2450:
 	VMOVUPD   (CX)(R10*8), Z17
 	VCMPPD    $0x1a, Z0, Z17, K2
 	VMOVUPD   (DX)(R10*8), Z17
@@ -34849,25 +35305,25 @@ held_row_15_2419:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_15_2419
+	JAE       held_row_15_2450
 	TESTQ     BX, BX
-	JE        pattern_done_2386
+	JE        pattern_done_2417
 
-held_rows_done_2387:
+held_rows_done_2418:
 	MOVQ BX, R9
 	SHLQ $0x03, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_2420
+	JB   cached_2451
 	CMPQ R8, $0x00000800
-	JB   cached_2420
+	JB   cached_2451
 	CMPQ AX, CX
-	JE   cached_2420
+	JE   cached_2451
 	CMPQ AX, DX
-	JE   cached_2420
+	JE   cached_2451
 	CMPQ BX, $0x00
-	JE   rows_done_2423
+	JE   rows_done_2454
 
-row_2422:
+row_2453:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -34879,7 +35335,7 @@ row_2422:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2424
+	JE        aligned_2455
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -34891,13 +35347,13 @@ row_2422:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2424:
+aligned_2455:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2426
+	JGT  single_2457
 
-unrolled_2425:
+unrolled_2456:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -34920,15 +35376,15 @@ unrolled_2425:
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
 	CMPQ     R9, R10
-	JLE      unrolled_2425
+	JLE      unrolled_2456
 
-single_2426:
+single_2457:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2428
+	JGT  remainder_2459
 
-single_loop_2427:
+single_loop_2458:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -34936,12 +35392,12 @@ single_loop_2427:
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
 	CMPQ     R9, R10
-	JLE      single_loop_2427
+	JLE      single_loop_2458
 
-remainder_2428:
+remainder_2459:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2429
+	JE        span_done_2460
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -34951,34 +35407,34 @@ remainder_2428:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2429:
+span_done_2460:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2422
+	JG   row_2453
 
-rows_done_2423:
+rows_done_2454:
 	SFENCE
-	JMP stored_2421
+	JMP stored_2452
 
-cached_2420:
+cached_2451:
 	CMPQ BX, $0x00
-	JE   rows_done_2431
+	JE   rows_done_2462
 
-row_2430:
+row_2461:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000040
-	JB        unaligned_2432
+	JB        unaligned_2463
 	CMPQ      AX, CX
-	JE        unaligned_2432
+	JE        unaligned_2463
 	CMPQ      AX, DX
-	JE        unaligned_2432
+	JE        unaligned_2463
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -34986,7 +35442,7 @@ row_2430:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2433
+	JE        aligned_2464
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -34998,14 +35454,14 @@ row_2430:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2433:
-unaligned_2432:
+aligned_2464:
+unaligned_2463:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2435
+	JGT  single_2466
 
-unrolled_2434:
+unrolled_2465:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -35028,15 +35484,15 @@ unrolled_2434:
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2434
+	JLE     unrolled_2465
 
-single_2435:
+single_2466:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2437
+	JGT  remainder_2468
 
-single_loop_2436:
+single_loop_2467:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -35044,12 +35500,12 @@ single_loop_2436:
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2436
+	JLE     single_loop_2467
 
-remainder_2437:
+remainder_2468:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2438
+	JE        span_done_2469
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -35059,18 +35515,18 @@ remainder_2437:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2438:
+span_done_2469:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2430
+	JG   row_2461
 
-rows_done_2431:
-stored_2421:
-pattern_done_2386:
+rows_done_2462:
+stored_2452:
+pattern_done_2417:
 	VZEROUPPER
 	RET
 
@@ -35090,36 +35546,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2439
+	JA     ring_segmented_2470
 	MOVQ   R9, R10
 
-ring_len_2440:
+ring_len_2471:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2441
+	JAE  ring_len_done_2472
 	ADDQ R9, R10
-	JMP  ring_len_2440
+	JMP  ring_len_2471
 
-ring_len_done_2441:
+ring_len_done_2472:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2442:
+ring_step_2473:
 	CMPQ R11, R10
-	JB   ring_step_done_2443
+	JB   ring_step_done_2474
 	SUBQ R10, R11
-	JMP  ring_step_2442
+	JMP  ring_step_2473
 
-ring_step_done_2443:
+ring_step_done_2474:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2444:
+ring_step_2475:
 	CMPQ R11, R10
-	JB   ring_step_done_2445
+	JB   ring_step_done_2476
 	SUBQ R10, R11
-	JMP  ring_step_2444
+	JMP  ring_step_2475
 
-ring_step_done_2445:
+ring_step_done_2476:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -35129,76 +35585,76 @@ ring_step_done_2445:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2446
+	JB      ring_short_2477
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2447
+	JNE     ring_planes_2478
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2449:
+ring_copy_2480:
 	CMPQ    AX, R11
-	JAE     ring_built_2448
+	JAE     ring_built_2479
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2450
+	JB      ring_copy_tail_2481
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2449
+	JNE     ring_copy_2480
 	XORQ    R9, R9
-	JMP     ring_copy_2449
+	JMP     ring_copy_2480
 
-ring_copy_tail_2450:
+ring_copy_tail_2481:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2449
+	JMP     ring_copy_2480
 
-ring_planes_2447:
+ring_planes_2478:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2451
+	JA   ring_long_planes_2482
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2452:
+ring_fill_2483:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2453
+	JGT          ring_fill_last_2484
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2454
+	JNE          ring_wrap_2485
 	XORQ         R9, R9
 
-ring_wrap_2454:
-	JMP ring_fill_2452
+ring_wrap_2485:
+	JMP ring_fill_2483
 
-ring_fill_last_2453:
+ring_fill_last_2484:
 	CMPQ         R12, R11
-	JAE          ring_built_2448
+	JAE          ring_built_2479
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2455
+	JNE          ring_wrap_2486
 	XORQ         R9, R9
 
-ring_wrap_2455:
-	JMP ring_fill_last_2453
+ring_wrap_2486:
+	JMP ring_fill_last_2484
 
-ring_long_planes_2451:
-ring_channel_2456:
+ring_long_planes_2482:
+ring_channel_2487:
 	CMPQ         R12, R11
-	JAE          ring_built_2448
+	JAE          ring_built_2479
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -35206,57 +35662,57 @@ ring_channel_2456:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2457:
+ring_plane_2488:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2457
+	JB      ring_plane_2488
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2458
+	JNE     ring_wrap_2489
 	XORQ    R9, R9
 
-ring_wrap_2458:
-	JMP ring_channel_2456
+ring_wrap_2489:
+	JMP ring_channel_2487
 
-ring_short_2446:
+ring_short_2477:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2459:
+ring_element_2490:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2460
+	JB   ring_element_next_2491
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2460
+	JB   ring_element_next_2491
 	XORQ R12, R12
 
-ring_element_next_2460:
+ring_element_next_2491:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2459
+	JB      ring_element_2490
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), AX
 	CMPQ    AX, $0x00000008
-	JE      ring_exact_2461
+	JE      ring_exact_2492
 	SUBQ    R9, AX
 
-ring_exact_2461:
+ring_exact_2492:
 	MOVQ AX, DX
 
-ring_repeat_2462:
+ring_repeat_2493:
 	CMPQ    DX, R11
-	JAE     ring_built_2448
+	JAE     ring_built_2479
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2462
+	JMP     ring_repeat_2493
 
-ring_built_2448:
+ring_built_2479:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -35265,9 +35721,9 @@ ring_built_2448:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_2464
+	JGT  single_2495
 
-unrolled_2463:
+unrolled_2494:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -35294,15 +35750,15 @@ unrolled_2463:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R9
-	JLE     unrolled_2463
+	JLE     unrolled_2494
 
-single_2464:
+single_2495:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_2466
+	JGT  remainder_2497
 
-single_loop_2465:
+single_loop_2496:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -35314,11 +35770,11 @@ single_loop_2465:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R9
-	JLE     single_loop_2465
+	JLE     single_loop_2496
 
-remainder_2466:
+remainder_2497:
 	SUBQ      DX, DI
-	JE        span_done_2467
+	JE        span_done_2498
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -35328,10 +35784,10 @@ remainder_2466:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2467:
+span_done_2498:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2439:
+ring_segmented_2470:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -35341,11 +35797,11 @@ ring_segmented_2439:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2468
+	JE   ring_rows_2499
 
-ring_segment_2469:
+ring_segment_2500:
 	CMPQ    DI, $0x00
-	JE      ring_done_2470
+	JE      ring_done_2501
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -35362,33 +35818,33 @@ ring_segment_2469:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2471:
+ring_len_2502:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2472
+	JAE  ring_len_done_2503
 	ADDQ R10, R12
-	JMP  ring_len_2471
+	JMP  ring_len_2502
 
-ring_len_done_2472:
+ring_len_done_2503:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2473:
+ring_step_2504:
 	CMPQ R13, R12
-	JB   ring_step_done_2474
+	JB   ring_step_done_2505
 	SUBQ R12, R13
-	JMP  ring_step_2473
+	JMP  ring_step_2504
 
-ring_step_done_2474:
+ring_step_done_2505:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2475:
+ring_step_2506:
 	CMPQ R13, R12
-	JB   ring_step_done_2476
+	JB   ring_step_done_2507
 	SUBQ R12, R13
-	JMP  ring_step_2475
+	JMP  ring_step_2506
 
-ring_step_done_2476:
+ring_step_done_2507:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -35398,76 +35854,76 @@ ring_step_done_2476:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2477
+	JB      ring_short_2508
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2478
+	JNE     ring_planes_2509
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2480:
+ring_copy_2511:
 	CMPQ    R9, AX
-	JAE     ring_built_2479
+	JAE     ring_built_2510
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2481
+	JB      ring_copy_tail_2512
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2480
+	JNE     ring_copy_2511
 	XORQ    R10, R10
-	JMP     ring_copy_2480
+	JMP     ring_copy_2511
 
-ring_copy_tail_2481:
+ring_copy_tail_2512:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2480
+	JMP     ring_copy_2511
 
-ring_planes_2478:
+ring_planes_2509:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2482
+	JA   ring_long_planes_2513
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2483:
+ring_fill_2514:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2484
+	JGT          ring_fill_last_2515
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2485
+	JNE          ring_wrap_2516
 	XORQ         R10, R10
 
-ring_wrap_2485:
-	JMP ring_fill_2483
+ring_wrap_2516:
+	JMP ring_fill_2514
 
-ring_fill_last_2484:
+ring_fill_last_2515:
 	CMPQ         R12, AX
-	JAE          ring_built_2479
+	JAE          ring_built_2510
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2486
+	JNE          ring_wrap_2517
 	XORQ         R10, R10
 
-ring_wrap_2486:
-	JMP ring_fill_last_2484
+ring_wrap_2517:
+	JMP ring_fill_last_2515
 
-ring_long_planes_2482:
-ring_channel_2487:
+ring_long_planes_2513:
+ring_channel_2518:
 	CMPQ         R12, AX
-	JAE          ring_built_2479
+	JAE          ring_built_2510
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -35475,57 +35931,57 @@ ring_channel_2487:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2488:
+ring_plane_2519:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2488
+	JB      ring_plane_2519
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2489
+	JNE     ring_wrap_2520
 	XORQ    R10, R10
 
-ring_wrap_2489:
-	JMP ring_channel_2487
+ring_wrap_2520:
+	JMP ring_channel_2518
 
-ring_short_2477:
+ring_short_2508:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2490:
+ring_element_2521:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2491
+	JB   ring_element_next_2522
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2491
+	JB   ring_element_next_2522
 	XORQ R12, R12
 
-ring_element_next_2491:
+ring_element_next_2522:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2490
+	JB      ring_element_2521
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2492
+	JE      ring_exact_2523
 	SUBQ    R10, DX
 
-ring_exact_2492:
+ring_exact_2523:
 	MOVQ DX, R9
 
-ring_repeat_2493:
+ring_repeat_2524:
 	CMPQ    R9, AX
-	JAE     ring_built_2479
+	JAE     ring_built_2510
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2493
+	JMP     ring_repeat_2524
 
-ring_built_2479:
+ring_built_2510:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -35535,9 +35991,9 @@ ring_built_2479:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2495
+	JGT  single_2526
 
-unrolled_2494:
+unrolled_2525:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -35564,15 +36020,15 @@ unrolled_2494:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2494
+	JLE     unrolled_2525
 
-single_2495:
+single_2526:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2497
+	JGT  remainder_2528
 
-single_loop_2496:
+single_loop_2527:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -35584,11 +36040,11 @@ single_loop_2496:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2496
+	JLE     single_loop_2527
 
-remainder_2497:
+remainder_2528:
 	SUBQ      R9, DX
-	JE        span_done_2498
+	JE        span_done_2529
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -35598,7 +36054,7 @@ remainder_2497:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2498:
+span_done_2529:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -35610,18 +36066,18 @@ span_done_2498:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2499
+	JNE  ring_next_2530
 	XORQ AX, AX
 
-ring_next_2499:
+ring_next_2530:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2469
+	JMP  ring_segment_2500
 
-ring_done_2470:
+ring_done_2501:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2468:
-ring_block_2500:
+ring_rows_2499:
+ring_block_2531:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -35637,33 +36093,33 @@ ring_block_2500:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2501:
+ring_len_2532:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2502
+	JAE  ring_len_done_2533
 	ADDQ BX, SI
-	JMP  ring_len_2501
+	JMP  ring_len_2532
 
-ring_len_done_2502:
+ring_len_done_2533:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2503:
+ring_step_2534:
 	CMPQ DI, SI
-	JB   ring_step_done_2504
+	JB   ring_step_done_2535
 	SUBQ SI, DI
-	JMP  ring_step_2503
+	JMP  ring_step_2534
 
-ring_step_done_2504:
+ring_step_done_2535:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2505:
+ring_step_2536:
 	CMPQ DI, SI
-	JB   ring_step_done_2506
+	JB   ring_step_done_2537
 	SUBQ SI, DI
-	JMP  ring_step_2505
+	JMP  ring_step_2536
 
-ring_step_done_2506:
+ring_step_done_2537:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -35674,76 +36130,76 @@ ring_step_done_2506:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2507
+	JB      ring_short_2538
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2508
+	JNE     ring_planes_2539
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2510:
+ring_copy_2541:
 	CMPQ    BX, DI
-	JAE     ring_built_2509
+	JAE     ring_built_2540
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2511
+	JB      ring_copy_tail_2542
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2510
+	JNE     ring_copy_2541
 	XORQ    R9, R9
-	JMP     ring_copy_2510
+	JMP     ring_copy_2541
 
-ring_copy_tail_2511:
+ring_copy_tail_2542:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2510
+	JMP     ring_copy_2541
 
-ring_planes_2508:
+ring_planes_2539:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2512
+	JA   ring_long_planes_2543
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2513:
+ring_fill_2544:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2514
+	JGT          ring_fill_last_2545
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2515
+	JNE          ring_wrap_2546
 	XORQ         BX, BX
 
-ring_wrap_2515:
-	JMP ring_fill_2513
+ring_wrap_2546:
+	JMP ring_fill_2544
 
-ring_fill_last_2514:
+ring_fill_last_2545:
 	CMPQ         R9, DI
-	JAE          ring_built_2509
+	JAE          ring_built_2540
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2516
+	JNE          ring_wrap_2547
 	XORQ         BX, BX
 
-ring_wrap_2516:
-	JMP ring_fill_last_2514
+ring_wrap_2547:
+	JMP ring_fill_last_2545
 
-ring_long_planes_2512:
-ring_channel_2517:
+ring_long_planes_2543:
+ring_channel_2548:
 	CMPQ         R9, DI
-	JAE          ring_built_2509
+	JAE          ring_built_2540
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -35751,57 +36207,57 @@ ring_channel_2517:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2518:
+ring_plane_2549:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2518
+	JB      ring_plane_2549
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2519
+	JNE     ring_wrap_2550
 	XORQ    BX, BX
 
-ring_wrap_2519:
-	JMP ring_channel_2517
+ring_wrap_2550:
+	JMP ring_channel_2548
 
-ring_short_2507:
+ring_short_2538:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2520:
+ring_element_2551:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2521
+	JB   ring_element_next_2552
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2521
+	JB   ring_element_next_2552
 	XORQ R9, R9
 
-ring_element_next_2521:
+ring_element_next_2552:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2520
+	JB      ring_element_2551
 	VMOVUPD (R8), Z1
 	MOVQ    1920(SP), DX
 	CMPQ    DX, $0x00000008
-	JE      ring_exact_2522
+	JE      ring_exact_2553
 	SUBQ    BX, DX
 
-ring_exact_2522:
+ring_exact_2553:
 	MOVQ DX, BX
 
-ring_repeat_2523:
+ring_repeat_2554:
 	CMPQ    BX, DI
-	JAE     ring_built_2509
+	JAE     ring_built_2540
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2523
+	JMP     ring_repeat_2554
 
-ring_built_2509:
+ring_built_2540:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -35812,9 +36268,9 @@ ring_built_2509:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2524:
+ring_row_2555:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2525
+	JE   ring_rows_done_2556
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -35824,9 +36280,9 @@ ring_row_2524:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2527
+	JGT  single_2558
 
-unrolled_2526:
+unrolled_2557:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -35853,15 +36309,15 @@ unrolled_2526:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2526
+	JLE     unrolled_2557
 
-single_2527:
+single_2558:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2529
+	JGT  remainder_2560
 
-single_loop_2528:
+single_loop_2559:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -35873,11 +36329,11 @@ single_loop_2528:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2528
+	JLE     single_loop_2559
 
-remainder_2529:
+remainder_2560:
 	SUBQ      R9, DX
-	JE        span_done_2530
+	JE        span_done_2561
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -35887,7 +36343,7 @@ remainder_2529:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2530:
+span_done_2561:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -35895,13 +36351,13 @@ span_done_2530:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2524
+	JMP   ring_row_2555
 
-ring_rows_done_2525:
+ring_rows_done_2556:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2500
+	JMP  ring_block_2531
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -35920,7 +36376,7 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	CMPQ        DX, $0x00000040
-	JB          unaligned_2531
+	JB          unaligned_2562
 	MOVQ        AX, SI
 	NEGQ        SI
 	ANDQ        $0x0000003f, SI
@@ -35928,7 +36384,7 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ        SI, DX
 	CMOVQGT     DX, SI
 	TESTQ       SI, SI
-	JE          aligned_2532
+	JE          aligned_2563
 	MOVQ        SI, DI
 	MOVQ        $-1, R8
 	BZHIQ       DI, R8, DI
@@ -35939,16 +36395,16 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	VFMADD231PD Z6, Z5, K2, Z1
 	MOVQ        SI, BX
 
-aligned_2532:
-unaligned_2531:
+aligned_2563:
+unaligned_2562:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_2534
+	JGT  single_2565
 
 	PCALIGN $64
 
-unrolled_2533:
+unrolled_2564:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -35967,26 +36423,26 @@ unrolled_2533:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_2533
+	JLE         unrolled_2564
 
-single_2534:
+single_2565:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2536
+	JGT  remainder_2567
 
-single_loop_2535:
+single_loop_2566:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_2535
+	JLE         single_loop_2566
 
-remainder_2536:
+remainder_2567:
 	SUBQ        BX, DX
-	JE          span_done_2537
+	JE          span_done_2568
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -35995,7 +36451,7 @@ remainder_2536:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2537:
+span_done_2568:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -36012,27 +36468,144 @@ span_done_2537:
 // func backwardPlanesDalphaAVX512F64(dy []float64, x []float64, acc []float64, inner int)
 // Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
-	MOVQ   x_base+24(FP), AX
-	MOVQ   dy_base+0(FP), CX
-	MOVQ   x_len+32(FP), DX
-	MOVQ   acc_base+48(FP), BX
-	VXORPS Y0, Y0, Y0
-	MOVQ   inner+72(FP), SI
-	MOVQ   acc_len+56(FP), DI
-	MOVQ   SI, R8
-	SHLQ   $0x03, R8
-	XORQ   R9, R9
-	CMPQ   DX, $0x00
-	JE     planes_done_2540
+	MOVQ        x_base+24(FP), AX
+	MOVQ        dy_base+0(FP), CX
+	MOVQ        x_len+32(FP), DX
+	MOVQ        acc_base+48(FP), BX
+	VXORPS      Y0, Y0, Y0
+	MOVQ        inner+72(FP), SI
+	MOVQ        acc_len+56(FP), DI
+	MOVQ        SI, R8
+	SHLQ        $0x03, R8
+	XORQ        R9, R9
+	CMPQ        SI, $0x00000008
+	JB          aligned_planes_general_2570
+	CMPQ        SI, $0x00000040
+	JA          aligned_planes_general_2570
+	CMPQ        DX, $0x00
+	JE          planes_end_2569
+	VXORPS      Y1, Y1, Y1
+	XORQ        R8, R8
+	MOVQ        AX, R10
+	NEGQ        R10
+	ANDQ        $0x0000003f, R10
+	SHRQ        $0x03, R10
+	CMPQ        R10, DX
+	CMOVQGT     DX, R10
+	TESTQ       R10, R10
+	JE          aligned_2571
+	MOVQ        R10, R11
+	MOVQ        $-1, R12
+	BZHIQ       R11, R12, R11
+	KMOVW       R11, K1
+	VMOVUPD.Z   (AX)(R8*8), K1, Z2
+	VCMPPD      $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z   (CX)(R8*8), K1, Z3
+	VFMADD231PD Z3, Z2, K2, Z1
+	MOVQ        R10, R8
 
-plane_2539:
+aligned_2571:
+	MOVQ SI, R10
+
+aligned_plane_2572:
+	MOVQ R10, R11
+	SUBQ $0x00000008, R11
+	CMPQ R8, R11
+	JGT  aligned_boundary_2577
+
+aligned_whole_2576:
+	VMOVUPD     (AX)(R8*8), Z2
+	VCMPPD      $0x1a, Z0, Z2, K1
+	VMOVUPD     (CX)(R8*8), Z3
+	VFMADD231PD Z3, Z2, K1, Z1
+	ADDQ        $0x00000008, R8
+	CMPQ        R8, R11
+	JLE         aligned_whole_2576
+
+aligned_boundary_2577:
+	MOVQ          R10, R11
+	SUBQ          R8, R11
+	CMPQ          R10, DX
+	JAE           aligned_last_2574
+	MOVQ          R9, R12
+	INCQ          R9
+	MOVQ          R9, R13
+	SUBQ          DI, R13
+	CMOVQEQ       R13, R9
+	ADDQ          SI, R10
+	TESTQ         R11, R11
+	JNE           aligned_boundary_vector_2578
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPD        Y2, Y1, Y2
+	VEXTRACTF128  $0x01, Y2, X1
+	VADDPD        X1, X2, X1
+	VPERMILPD     $0x01, X1, X2
+	VADDSD        X2, X1, X1
+	VADDSD        (BX)(R12*8), X1, X1
+	VMOVSD        X1, (BX)(R12*8)
+	VXORPS        Y1, Y1, Y1
+	JMP           aligned_next_2573
+
+aligned_boundary_vector_2578:
+	MOVQ          $-1, R13
+	BZHIQ         R11, R13, R11
+	KMOVW         R11, K1
+	VMOVUPD       (AX)(R8*8), Z2
+	VCMPPD        $0x1a, Z0, Z2, K2
+	VMOVUPD       (CX)(R8*8), Z3
+	KANDW         K1, K2, K1
+	KXORW         K1, K2, K2
+	VFMADD231PD   Z3, Z2, K1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y4
+	VADDPD        Y4, Y1, Y4
+	VEXTRACTF128  $0x01, Y4, X1
+	VADDPD        X1, X4, X1
+	VPERMILPD     $0x01, X1, X4
+	VADDSD        X4, X1, X1
+	VADDSD        (BX)(R12*8), X1, X1
+	VMOVSD        X1, (BX)(R12*8)
+	VXORPS        Y1, Y1, Y1
+	VFMADD231PD   Z3, Z2, K2, Z1
+	ADDQ          $0x00000008, R8
+
+aligned_next_2573:
+	JMP aligned_plane_2572
+
+aligned_last_2574:
+	TESTQ       R11, R11
+	JE          aligned_done_2575
+	MOVQ        $-1, DX
+	BZHIQ       R11, DX, DX
+	KMOVW       DX, K1
+	VMOVUPD.Z   (AX)(R8*8), K1, Z2
+	VCMPPD      $0x1a, Z0, Z2, K1, K2
+	VMOVUPD.Z   (CX)(R8*8), K1, Z0
+	VFMADD231PD Z0, Z2, K2, Z1
+
+aligned_done_2575:
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X1
+	VPERMILPD     $0x01, X1, X0
+	VADDSD        X0, X1, X1
+	VADDSD        (BX)(R9*8), X1, X1
+	VMOVSD        X1, (BX)(R9*8)
+	VXORPS        Y1, Y1, Y1
+	JMP           planes_end_2569
+
+aligned_planes_general_2570:
+	CMPQ DX, $0x00
+	JE   planes_done_2580
+
+plane_2579:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	CMPQ        SI, $0x00000040
-	JB          unaligned_2541
+	JB          unaligned_2581
 	MOVQ        AX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -36040,7 +36613,7 @@ plane_2539:
 	CMPQ        R11, SI
 	CMOVQGT     SI, R11
 	TESTQ       R11, R11
-	JE          aligned_2542
+	JE          aligned_2582
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -36051,14 +36624,14 @@ plane_2539:
 	VFMADD231PD Z6, Z5, K2, Z1
 	MOVQ        R11, R10
 
-aligned_2542:
-unaligned_2541:
+aligned_2582:
+unaligned_2581:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2544
+	JGT  single_2584
 
-unrolled_2543:
+unrolled_2583:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -36077,27 +36650,27 @@ unrolled_2543:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2543
+	JLE         unrolled_2583
 
-single_2544:
+single_2584:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2546
+	JGT  remainder_2586
 
-single_loop_2545:
+single_loop_2585:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2545
+	JLE         single_loop_2585
 
-remainder_2546:
+remainder_2586:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2547
+	JE          span_done_2587
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -36106,7 +36679,7 @@ remainder_2546:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2547:
+span_done_2587:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -36125,9 +36698,10 @@ span_done_2547:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_2539
+	JG            plane_2579
 
-planes_done_2540:
+planes_done_2580:
+planes_end_2569:
 	VZEROUPPER
 	RET
 
@@ -36143,15 +36717,15 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_2550
+	JE     rows_done_2590
 
-row_2549:
+row_2589:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	CMPQ        DI, $0x00000040
-	JB          unaligned_2551
+	JB          unaligned_2591
 	MOVQ        AX, R9
 	NEGQ        R9
 	ANDQ        $0x0000003f, R9
@@ -36159,7 +36733,7 @@ row_2549:
 	CMPQ        R9, DI
 	CMOVQGT     DI, R9
 	TESTQ       R9, R9
-	JE          aligned_2552
+	JE          aligned_2592
 	MOVQ        R9, R10
 	MOVQ        $-1, R11
 	BZHIQ       R10, R11, R10
@@ -36172,14 +36746,14 @@ row_2549:
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 	MOVQ        R9, R8
 
-aligned_2552:
-unaligned_2551:
+aligned_2592:
+unaligned_2591:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2554
+	JGT  single_2594
 
-unrolled_2553:
+unrolled_2593:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -36206,15 +36780,15 @@ unrolled_2553:
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2553
+	JLE         unrolled_2593
 
-single_2554:
+single_2594:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2556
+	JGT  remainder_2596
 
-single_loop_2555:
+single_loop_2595:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -36223,12 +36797,12 @@ single_loop_2555:
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2555
+	JLE         single_loop_2595
 
-remainder_2556:
+remainder_2596:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2557
+	JE          span_done_2597
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -36239,15 +36813,15 @@ remainder_2556:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2557:
+span_done_2597:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_2549
+	JG   row_2589
 
-rows_done_2550:
+rows_done_2590:
 	VZEROUPPER
 	RET
 
@@ -36265,36 +36839,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2558
+	JA     ring_segmented_2598
 	MOVQ   DI, SI
 
-ring_len_2559:
+ring_len_2599:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2560
+	JAE  ring_len_done_2600
 	ADDQ DI, SI
-	JMP  ring_len_2559
+	JMP  ring_len_2599
 
-ring_len_done_2560:
+ring_len_done_2600:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2561:
+ring_step_2601:
 	CMPQ DI, SI
-	JB   ring_step_done_2562
+	JB   ring_step_done_2602
 	SUBQ SI, DI
-	JMP  ring_step_2561
+	JMP  ring_step_2601
 
-ring_step_done_2562:
+ring_step_done_2602:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2563:
+ring_step_2603:
 	CMPQ DI, SI
-	JB   ring_step_done_2564
+	JB   ring_step_done_2604
 	SUBQ SI, DI
-	JMP  ring_step_2563
+	JMP  ring_step_2603
 
-ring_step_done_2564:
+ring_step_done_2604:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -36316,22 +36890,22 @@ ring_step_done_2564:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2565:
+sums_zero_2605:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2566
+	JAE     sums_zeroed_2606
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2565
+	JMP     sums_zero_2605
 
-sums_zeroed_2566:
+sums_zeroed_2606:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_2568
+	JGT  single_2608
 
-unrolled_2567:
+unrolled_2607:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -36362,15 +36936,15 @@ unrolled_2567:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_2567
+	JLE         unrolled_2607
 
-single_2568:
+single_2608:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_2570
+	JGT  remainder_2610
 
-single_loop_2569:
+single_loop_2609:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -36383,11 +36957,11 @@ single_loop_2569:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_2569
+	JLE         single_loop_2609
 
-remainder_2570:
+remainder_2610:
 	SUBQ        DI, BX
-	JE          span_done_2571
+	JE          span_done_2611
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -36398,93 +36972,93 @@ remainder_2570:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2571:
+span_done_2611:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2573
+	JLE   fold_ext_done_2613
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2574
+	JA    fold_ext_scalar_2614
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2572:
+fold_ext_2612:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2573
+	JBE     fold_ext_done_2613
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2572
+	JMP     fold_ext_2612
 
-fold_ext_scalar_2574:
+fold_ext_scalar_2614:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2575:
+fold_ext_element_2615:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2576
+	JBE    fold_ext_element_done_2616
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2575
+	JMP    fold_ext_element_2615
 
-fold_ext_element_done_2576:
-fold_ext_done_2573:
-fold_2577:
+fold_ext_element_done_2616:
+fold_ext_done_2613:
+fold_2617:
 	CMPQ   BX, AX
-	JBE    fold_done_2578
+	JBE    fold_done_2618
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2577
+	JMP    fold_2617
 
-fold_done_2578:
+fold_done_2618:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2579
+	JNE  sums_planes_2619
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2581:
+sums_vector_2621:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2582
+	JGT     sums_scalar_2622
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2581
+	JMP     sums_vector_2621
 
-sums_scalar_2582:
+sums_scalar_2622:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2580
+	JE     sums_done_2620
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2582
+	JMP    sums_scalar_2622
 
-sums_planes_2579:
+sums_planes_2619:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2583:
+sums_group_2623:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2585
+	JB     sums_single_2625
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -36493,7 +37067,7 @@ sums_group_2583:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2584:
+sums_group_plane_2624:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -36502,7 +37076,7 @@ sums_group_plane_2584:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2584
+	JB     sums_group_plane_2624
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -36515,29 +37089,29 @@ sums_group_plane_2584:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2583
+	JMP    sums_group_2623
 
-sums_single_2585:
+sums_single_2625:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2580
+	JE     sums_done_2620
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2586:
+sums_single_plane_2626:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2586
+	JB     sums_single_plane_2626
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2585
+	JMP    sums_single_2625
 
-sums_done_2580:
+sums_done_2620:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2558:
+ring_segmented_2598:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -36547,7 +37121,7 @@ ring_segmented_2558:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2588:
+ring_block_2628:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -36562,33 +37136,33 @@ ring_block_2588:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2589:
+ring_len_2629:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2590
+	JAE  ring_len_done_2630
 	ADDQ BX, SI
-	JMP  ring_len_2589
+	JMP  ring_len_2629
 
-ring_len_done_2590:
+ring_len_done_2630:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2591:
+ring_step_2631:
 	CMPQ DI, SI
-	JB   ring_step_done_2592
+	JB   ring_step_done_2632
 	SUBQ SI, DI
-	JMP  ring_step_2591
+	JMP  ring_step_2631
 
-ring_step_done_2592:
+ring_step_done_2632:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2593:
+ring_step_2633:
 	CMPQ DI, SI
-	JB   ring_step_done_2594
+	JB   ring_step_done_2634
 	SUBQ SI, DI
-	JMP  ring_step_2593
+	JMP  ring_step_2633
 
-ring_step_done_2594:
+ring_step_done_2634:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -36617,26 +37191,26 @@ ring_step_done_2594:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2595:
+sums_zero_2635:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2596
+	JAE     sums_zeroed_2636
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2595
+	JMP     sums_zero_2635
 
-sums_zeroed_2596:
-ring_row_2597:
+sums_zeroed_2636:
+ring_row_2637:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2598
+	JE   ring_rows_done_2638
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2600
+	JGT  single_2640
 
-unrolled_2599:
+unrolled_2639:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -36667,15 +37241,15 @@ unrolled_2599:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2599
+	JLE         unrolled_2639
 
-single_2600:
+single_2640:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2602
+	JGT  remainder_2642
 
-single_loop_2601:
+single_loop_2641:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -36688,11 +37262,11 @@ single_loop_2601:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2601
+	JLE         single_loop_2641
 
-remainder_2602:
+remainder_2642:
 	SUBQ        R8, DI
-	JE          span_done_2603
+	JE          span_done_2643
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -36703,16 +37277,16 @@ remainder_2602:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2603:
+span_done_2643:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2597
+	JMP   ring_row_2637
 
-ring_rows_done_2598:
+ring_rows_done_2638:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -36720,86 +37294,86 @@ ring_rows_done_2598:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2605
+	JLE  fold_ext_done_2645
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2606
+	JA   fold_ext_scalar_2646
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2604:
+fold_ext_2644:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2605
+	JBE     fold_ext_done_2645
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2604
+	JMP     fold_ext_2644
 
-fold_ext_scalar_2606:
+fold_ext_scalar_2646:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2607:
+fold_ext_element_2647:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2608
+	JBE    fold_ext_element_done_2648
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2607
+	JMP    fold_ext_element_2647
 
-fold_ext_element_done_2608:
-fold_ext_done_2605:
-fold_2609:
+fold_ext_element_done_2648:
+fold_ext_done_2645:
+fold_2649:
 	CMPQ   SI, BX
-	JBE    fold_done_2610
+	JBE    fold_done_2650
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2609
+	JMP    fold_2649
 
-fold_done_2610:
+fold_done_2650:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2611
+	JNE  sums_planes_2651
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2613:
+sums_vector_2653:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2614
+	JGT     sums_scalar_2654
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2613
+	JMP     sums_vector_2653
 
-sums_scalar_2614:
+sums_scalar_2654:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2612
+	JE     sums_done_2652
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2614
+	JMP    sums_scalar_2654
 
-sums_planes_2611:
+sums_planes_2651:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2615:
+sums_group_2655:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2617
+	JB     sums_single_2657
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -36808,7 +37382,7 @@ sums_group_2615:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2616:
+sums_group_plane_2656:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -36817,7 +37391,7 @@ sums_group_plane_2616:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2616
+	JB     sums_group_plane_2656
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -36830,29 +37404,29 @@ sums_group_plane_2616:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2615
+	JMP    sums_group_2655
 
-sums_single_2617:
+sums_single_2657:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2612
+	JE     sums_done_2652
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2618:
+sums_single_plane_2658:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2618
+	JB     sums_single_plane_2658
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2617
+	JMP    sums_single_2657
 
-sums_done_2612:
+sums_done_2652:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2588
+	JMP  ring_block_2628
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -36871,21 +37445,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1840-120
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2620
+	JBE    rows_chunk_sized_2660
 	MOVQ   DI, AX
 
-rows_double_2619:
+rows_double_2659:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2620
+	JA   rows_chunk_sized_2660
 	SHLQ $0x01, AX
-	JMP  rows_double_2619
+	JMP  rows_double_2659
 
-rows_chunk_sized_2620:
+rows_chunk_sized_2660:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2621:
+rows_group_2661:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -36895,7 +37469,7 @@ rows_group_2621:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2622:
+rows_chunk_2662:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -36904,15 +37478,15 @@ rows_chunk_2622:
 	ADDQ    AX, R8
 	MOVQ    1792(SP), R9
 
-rows_block_2623:
+rows_block_2663:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2624
+	JGT     rows_blocks_done_2664
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2625
+	JE      rows_first_2665
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -36921,9 +37495,9 @@ rows_block_2623:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2626
+	JMP     rows_loaded_2666
 
-rows_first_2625:
+rows_first_2665:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -36933,7 +37507,7 @@ rows_first_2625:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2626:
+rows_loaded_2666:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -36942,7 +37516,7 @@ rows_loaded_2626:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2627:
+rows_row_2667:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -36995,11 +37569,11 @@ rows_row_2627:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2627
+	JB          rows_row_2667
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2628
+	JE          rows_stored_2668
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -37008,9 +37582,9 @@ rows_row_2627:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2629
+	JMP         rows_added_2669
 
-rows_stored_2628:
+rows_stored_2668:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -37044,29 +37618,29 @@ rows_stored_2628:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2629:
+rows_added_2669:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2623
+	JMP  rows_block_2663
 
-rows_blocks_done_2624:
-rows_block_2630:
+rows_blocks_done_2664:
+rows_block_2670:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2631
+	JGT     rows_blocks_done_2671
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2632
+	JE      rows_first_2672
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2633
+	JMP     rows_loaded_2673
 
-rows_first_2632:
+rows_first_2672:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2633:
+rows_loaded_2673:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -37075,7 +37649,7 @@ rows_loaded_2633:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2634:
+rows_row_2674:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -37092,16 +37666,16 @@ rows_row_2634:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2634
+	JB          rows_row_2674
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2635
+	JE          rows_stored_2675
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2636
+	JMP         rows_added_2676
 
-rows_stored_2635:
+rows_stored_2675:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -37111,29 +37685,29 @@ rows_stored_2635:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2636:
+rows_added_2676:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2630
+	JMP  rows_block_2670
 
-rows_blocks_done_2631:
+rows_blocks_done_2671:
 	CMPQ    R9, 1800(SP)
-	JE      rows_chunk_done_2637
+	JE      rows_chunk_done_2677
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2638
+	JE      rows_first_2678
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2639
+	JMP     rows_loaded_2679
 
-rows_first_2638:
+rows_first_2678:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2639:
+rows_loaded_2679:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -37142,7 +37716,7 @@ rows_loaded_2639:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2640:
+rows_row_2680:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -37159,16 +37733,16 @@ rows_row_2640:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2640
+	JB          rows_row_2680
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2641
+	JE          rows_stored_2681
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2642
+	JMP         rows_added_2682
 
-rows_stored_2641:
+rows_stored_2681:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -37179,17 +37753,17 @@ rows_stored_2641:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2642:
-rows_chunk_done_2637:
+rows_added_2682:
+rows_chunk_done_2677:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2622
+	JB   rows_chunk_2662
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, SI
-	JB   rows_group_2621
+	JB   rows_group_2661
 	VZEROUPPER
 	RET
 
@@ -37205,21 +37779,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1840-72
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2644
+	JBE    rows_chunk_sized_2684
 	MOVQ   BX, AX
 
-rows_double_2643:
+rows_double_2683:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2644
+	JA   rows_chunk_sized_2684
 	SHLQ $0x01, AX
-	JMP  rows_double_2643
+	JMP  rows_double_2683
 
-rows_chunk_sized_2644:
+rows_chunk_sized_2684:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2645:
+rows_group_2685:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -37229,7 +37803,7 @@ rows_group_2645:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2646:
+rows_chunk_2686:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -37238,15 +37812,15 @@ rows_chunk_2646:
 	ADDQ    AX, SI
 	MOVQ    1792(SP), DI
 
-rows_block_2647:
+rows_block_2687:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2648
+	JGT     rows_blocks_done_2688
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2649
+	JE      rows_first_2689
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -37255,9 +37829,9 @@ rows_block_2647:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2650
+	JMP     rows_loaded_2690
 
-rows_first_2649:
+rows_first_2689:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -37267,14 +37841,14 @@ rows_first_2649:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2650:
+rows_loaded_2690:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2651:
+rows_row_2691:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -37318,11 +37892,11 @@ rows_row_2651:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2651
+	JB          rows_row_2691
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2652
+	JE          rows_stored_2692
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -37331,9 +37905,9 @@ rows_row_2651:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2653
+	JMP         rows_added_2693
 
-rows_stored_2652:
+rows_stored_2692:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -37367,36 +37941,36 @@ rows_stored_2652:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2653:
+rows_added_2693:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2647
+	JMP  rows_block_2687
 
-rows_blocks_done_2648:
-rows_block_2654:
+rows_blocks_done_2688:
+rows_block_2694:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2655
+	JGT     rows_blocks_done_2695
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2656
+	JE      rows_first_2696
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2657
+	JMP     rows_loaded_2697
 
-rows_first_2656:
+rows_first_2696:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2657:
+rows_loaded_2697:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2658:
+rows_row_2698:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -37410,16 +37984,16 @@ rows_row_2658:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2658
+	JB          rows_row_2698
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2659
+	JE          rows_stored_2699
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2660
+	JMP         rows_added_2700
 
-rows_stored_2659:
+rows_stored_2699:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -37429,36 +38003,36 @@ rows_stored_2659:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2660:
+rows_added_2700:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2654
+	JMP  rows_block_2694
 
-rows_blocks_done_2655:
+rows_blocks_done_2695:
 	CMPQ    DI, 1800(SP)
-	JE      rows_chunk_done_2661
+	JE      rows_chunk_done_2701
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2662
+	JE      rows_first_2702
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2663
+	JMP     rows_loaded_2703
 
-rows_first_2662:
+rows_first_2702:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2663:
+rows_loaded_2703:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2664:
+rows_row_2704:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -37472,16 +38046,16 @@ rows_row_2664:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2664
+	JB          rows_row_2704
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2665
+	JE          rows_stored_2705
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2666
+	JMP         rows_added_2706
 
-rows_stored_2665:
+rows_stored_2705:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -37492,17 +38066,17 @@ rows_stored_2665:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2666:
-rows_chunk_done_2661:
+rows_added_2706:
+rows_chunk_done_2701:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2646
+	JB   rows_chunk_2686
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, DX
-	JB   rows_group_2645
+	JB   rows_group_2685
 	VZEROUPPER
 	RET
 
@@ -37519,21 +38093,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2668
+	JBE    rows_chunk_sized_2708
 	MOVQ   DI, AX
 
-rows_double_2667:
+rows_double_2707:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2668
+	JA   rows_chunk_sized_2708
 	SHLQ $0x01, AX
-	JMP  rows_double_2667
+	JMP  rows_double_2707
 
-rows_chunk_sized_2668:
+rows_chunk_sized_2708:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2669:
+rows_group_2709:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -37543,7 +38117,7 @@ rows_group_2669:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2670:
+rows_chunk_2710:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -37552,28 +38126,28 @@ rows_chunk_2670:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2671:
+rows_block_2711:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2672
+	JGT     rows_blocks_done_2712
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2673
+	JE      rows_first_2713
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2674
+	JMP     rows_loaded_2714
 
-rows_first_2673:
+rows_first_2713:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2674:
+rows_loaded_2714:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -37582,7 +38156,7 @@ rows_loaded_2674:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2675:
+rows_row_2715:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -37611,18 +38185,18 @@ rows_row_2675:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2675
+	JB          rows_row_2715
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2676
+	JE          rows_stored_2716
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2677
+	JMP         rows_added_2717
 
-rows_stored_2676:
+rows_stored_2716:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -37636,27 +38210,27 @@ rows_stored_2676:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2677:
+rows_added_2717:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2671
+	JMP  rows_block_2711
 
-rows_blocks_done_2672:
-rows_block_2678:
+rows_blocks_done_2712:
+rows_block_2718:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2679
+	JGT     rows_blocks_done_2719
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2680
+	JE      rows_first_2720
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2681
+	JMP     rows_loaded_2721
 
-rows_first_2680:
+rows_first_2720:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2681:
+rows_loaded_2721:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -37665,7 +38239,7 @@ rows_loaded_2681:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2682:
+rows_row_2722:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -37676,40 +38250,40 @@ rows_row_2682:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2682
+	JB          rows_row_2722
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2683
+	JE          rows_stored_2723
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2684
+	JMP         rows_added_2724
 
-rows_stored_2683:
+rows_stored_2723:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2684:
+rows_added_2724:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2678
+	JMP  rows_block_2718
 
-rows_blocks_done_2679:
+rows_blocks_done_2719:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2685
+	JE      rows_chunk_done_2725
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2686
+	JE      rows_first_2726
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2687
+	JMP     rows_loaded_2727
 
-rows_first_2686:
+rows_first_2726:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2687:
+rows_loaded_2727:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -37718,7 +38292,7 @@ rows_loaded_2687:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2688:
+rows_row_2728:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -37729,30 +38303,30 @@ rows_row_2688:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2688
+	JB          rows_row_2728
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2689
+	JE          rows_stored_2729
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2690
+	JMP         rows_added_2730
 
-rows_stored_2689:
+rows_stored_2729:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2690:
-rows_chunk_done_2685:
+rows_added_2730:
+rows_chunk_done_2725:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2670
+	JB   rows_chunk_2710
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2669
+	JB   rows_group_2709
 	VZEROUPPER
 	RET
 
@@ -37768,21 +38342,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2692
+	JBE    rows_chunk_sized_2732
 	MOVQ   BX, AX
 
-rows_double_2691:
+rows_double_2731:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2692
+	JA   rows_chunk_sized_2732
 	SHLQ $0x01, AX
-	JMP  rows_double_2691
+	JMP  rows_double_2731
 
-rows_chunk_sized_2692:
+rows_chunk_sized_2732:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2693:
+rows_group_2733:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -37792,7 +38366,7 @@ rows_group_2693:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2694:
+rows_chunk_2734:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -37801,35 +38375,35 @@ rows_chunk_2694:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2695:
+rows_block_2735:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2696
+	JGT     rows_blocks_done_2736
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2697
+	JE      rows_first_2737
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2698
+	JMP     rows_loaded_2738
 
-rows_first_2697:
+rows_first_2737:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2698:
+rows_loaded_2738:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2699:
+rows_row_2739:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -37849,18 +38423,18 @@ rows_row_2699:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2699
+	JB          rows_row_2739
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2700
+	JE          rows_stored_2740
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2701
+	JMP         rows_added_2741
 
-rows_stored_2700:
+rows_stored_2740:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -37874,34 +38448,34 @@ rows_stored_2700:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2701:
+rows_added_2741:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2695
+	JMP  rows_block_2735
 
-rows_blocks_done_2696:
-rows_block_2702:
+rows_blocks_done_2736:
+rows_block_2742:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2703
+	JGT     rows_blocks_done_2743
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2704
+	JE      rows_first_2744
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2705
+	JMP     rows_loaded_2745
 
-rows_first_2704:
+rows_first_2744:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2705:
+rows_loaded_2745:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2706:
+rows_row_2746:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -37909,47 +38483,47 @@ rows_row_2706:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2706
+	JB          rows_row_2746
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2707
+	JE          rows_stored_2747
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2708
+	JMP         rows_added_2748
 
-rows_stored_2707:
+rows_stored_2747:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2708:
+rows_added_2748:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2702
+	JMP  rows_block_2742
 
-rows_blocks_done_2703:
+rows_blocks_done_2743:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2709
+	JE      rows_chunk_done_2749
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2710
+	JE      rows_first_2750
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2711
+	JMP     rows_loaded_2751
 
-rows_first_2710:
+rows_first_2750:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2711:
+rows_loaded_2751:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2712:
+rows_row_2752:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -37957,30 +38531,30 @@ rows_row_2712:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2712
+	JB          rows_row_2752
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2713
+	JE          rows_stored_2753
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2714
+	JMP         rows_added_2754
 
-rows_stored_2713:
+rows_stored_2753:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2714:
-rows_chunk_done_2709:
+rows_added_2754:
+rows_chunk_done_2749:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2694
+	JB   rows_chunk_2734
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2693
+	JB   rows_group_2733
 	VZEROUPPER
 	RET
 
@@ -40178,16 +40752,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2715:
+sp_row_2755:
 	TESTQ DX, DX
-	JE    sp_done_2718
+	JE    sp_done_2758
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2719:
+sp_pairs_2759:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2720
+	JB      sp_group_2760
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -40195,7 +40769,7 @@ sp_pairs_2719:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2721:
+sp_pair_vector_2761:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -40211,21 +40785,21 @@ sp_pair_vector_2721:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2721
+	JNE     sp_pair_vector_2761
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2719
+	JMP     sp_pairs_2759
 
-sp_group_2720:
+sp_group_2760:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2716
+	JB      sp_partial_2756
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2723
+	JAE     sp_vectors_done_2763
 
-sp_vector_2722:
+sp_vector_2762:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -40235,16 +40809,16 @@ sp_vector_2722:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2722
+	JB      sp_vector_2762
 
-sp_vectors_done_2723:
+sp_vectors_done_2763:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2720
+	JMP  sp_group_2760
 
-sp_partial_2716:
+sp_partial_2756:
 	TESTQ     R9, R9
-	JE        sp_row_done_2717
+	JE        sp_row_done_2757
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -40256,9 +40830,9 @@ sp_partial_2716:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2725
+	JAE       sp_vectors_done_2765
 
-sp_vector_2724:
+sp_vector_2764:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -40268,11 +40842,11 @@ sp_vector_2724:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2724
+	JB      sp_vector_2764
 
-sp_vectors_done_2725:
+sp_vectors_done_2765:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2717
+	JE        sp_row_done_2757
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -40284,14 +40858,14 @@ sp_vectors_done_2725:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2717:
+sp_row_done_2757:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2715
+	JMP  sp_row_2755
 
-sp_done_2718:
+sp_done_2758:
 	VZEROUPPER
 	RET
 
@@ -40322,11 +40896,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2727
+	JE      sp_sum_fewer_2767
 
-sp_sum_channels_2726:
+sp_sum_channels_2766:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2727
+	JB     sp_sum_fewer_2767
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40337,18 +40911,18 @@ sp_sum_channels_2726:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2728:
+sp_sum_row_2768:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2731
+	JAE  sp_sum_rows_done_2771
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2729:
+sp_sum_vector_2769:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2730
+	JE          sp_sum_last_2770
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40402,9 +40976,9 @@ sp_sum_vector_2729:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2729
+	JMP         sp_sum_vector_2769
 
-sp_sum_last_2730:
+sp_sum_last_2770:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -40470,9 +41044,9 @@ sp_sum_last_2730:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2728
+	JMP         sp_sum_row_2768
 
-sp_sum_rows_done_2731:
+sp_sum_rows_done_2771:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -40505,12 +41079,12 @@ sp_sum_rows_done_2731:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2726
+	JMP          sp_sum_channels_2766
 
-sp_sum_fewer_2727:
-sp_sum_channels_2733:
+sp_sum_fewer_2767:
+sp_sum_channels_2773:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2734
+	JB     sp_sum_fewer_2774
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40518,16 +41092,16 @@ sp_sum_channels_2733:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2735:
+sp_sum_row_2775:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2738
+	JAE  sp_sum_rows_done_2778
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2736:
+sp_sum_vector_2776:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2737
+	JE          sp_sum_last_2777
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -40555,11 +41129,11 @@ sp_sum_vector_2736:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2736
+	JMP         sp_sum_vector_2776
 
-sp_sum_last_2737:
+sp_sum_last_2777:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2740
+	JNE         sp_sum_masked_2780
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -40580,9 +41154,9 @@ sp_sum_last_2737:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2739
+	JMP         sp_sum_row_done_2779
 
-sp_sum_masked_2740:
+sp_sum_masked_2780:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -40616,11 +41190,11 @@ sp_sum_masked_2740:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2739:
+sp_sum_row_done_2779:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2735
+	JMP  sp_sum_row_2775
 
-sp_sum_rows_done_2738:
+sp_sum_rows_done_2778:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -40640,25 +41214,25 @@ sp_sum_rows_done_2738:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2733
+	JMP          sp_sum_channels_2773
 
-sp_sum_fewer_2734:
-sp_sum_channels_2741:
+sp_sum_fewer_2774:
+sp_sum_channels_2781:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2742
+	JB     sp_sum_fewer_2782
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2743:
+sp_sum_row_2783:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2746
+	JAE  sp_sum_rows_done_2786
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2744:
+sp_sum_vector_2784:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2745
+	JE          sp_sum_last_2785
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -40668,9 +41242,9 @@ sp_sum_vector_2744:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2744
+	JMP         sp_sum_vector_2784
 
-sp_sum_last_2745:
+sp_sum_last_2785:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -40680,9 +41254,9 @@ sp_sum_last_2745:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2743
+	JMP         sp_sum_row_2783
 
-sp_sum_rows_done_2746:
+sp_sum_rows_done_2786:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -40696,9 +41270,9 @@ sp_sum_rows_done_2746:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2741
+	JMP          sp_sum_channels_2781
 
-sp_sum_fewer_2742:
+sp_sum_fewer_2782:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -40712,16 +41286,16 @@ sp_sum_fewer_2742:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2748:
+sp_row_2788:
 	TESTQ BX, BX
-	JE    sp_done_2751
+	JE    sp_done_2791
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2752:
+sp_pairs_2792:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2753
+	JB      sp_group_2793
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -40729,7 +41303,7 @@ sp_pairs_2752:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2754:
+sp_pair_vector_2794:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -40747,21 +41321,21 @@ sp_pair_vector_2754:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2754
+	JNE     sp_pair_vector_2794
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2752
+	JMP     sp_pairs_2792
 
-sp_group_2753:
+sp_group_2793:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2749
+	JB      sp_partial_2789
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2756
+	JAE     sp_vectors_done_2796
 
-sp_vector_2755:
+sp_vector_2795:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -40772,16 +41346,16 @@ sp_vector_2755:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2755
+	JB      sp_vector_2795
 
-sp_vectors_done_2756:
+sp_vectors_done_2796:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2753
+	JMP  sp_group_2793
 
-sp_partial_2749:
+sp_partial_2789:
 	TESTQ     R10, R10
-	JE        sp_row_done_2750
+	JE        sp_row_done_2790
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -40793,9 +41367,9 @@ sp_partial_2749:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2758
+	JAE       sp_vectors_done_2798
 
-sp_vector_2757:
+sp_vector_2797:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -40806,11 +41380,11 @@ sp_vector_2757:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2757
+	JB      sp_vector_2797
 
-sp_vectors_done_2758:
+sp_vectors_done_2798:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2750
+	JE        sp_row_done_2790
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -40823,15 +41397,15 @@ sp_vectors_done_2758:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2750:
+sp_row_done_2790:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2748
+	JMP  sp_row_2788
 
-sp_done_2751:
+sp_done_2791:
 	VZEROUPPER
 	RET
 
@@ -40852,16 +41426,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2759:
+sp_row_2799:
 	TESTQ BX, BX
-	JE    sp_done_2762
+	JE    sp_done_2802
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2763:
+sp_pairs_2803:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2764
+	JB      sp_group_2804
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -40869,7 +41443,7 @@ sp_pairs_2763:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2765:
+sp_pair_vector_2805:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -40887,21 +41461,21 @@ sp_pair_vector_2765:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2765
+	JNE     sp_pair_vector_2805
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2763
+	JMP     sp_pairs_2803
 
-sp_group_2764:
+sp_group_2804:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2760
+	JB      sp_partial_2800
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2767
+	JAE     sp_vectors_done_2807
 
-sp_vector_2766:
+sp_vector_2806:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -40912,16 +41486,16 @@ sp_vector_2766:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2766
+	JB      sp_vector_2806
 
-sp_vectors_done_2767:
+sp_vectors_done_2807:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2764
+	JMP  sp_group_2804
 
-sp_partial_2760:
+sp_partial_2800:
 	TESTQ     R10, R10
-	JE        sp_row_done_2761
+	JE        sp_row_done_2801
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -40933,9 +41507,9 @@ sp_partial_2760:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2769
+	JAE       sp_vectors_done_2809
 
-sp_vector_2768:
+sp_vector_2808:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -40946,11 +41520,11 @@ sp_vector_2768:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2768
+	JB      sp_vector_2808
 
-sp_vectors_done_2769:
+sp_vectors_done_2809:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2761
+	JE        sp_row_done_2801
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -40963,15 +41537,15 @@ sp_vectors_done_2769:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2761:
+sp_row_done_2801:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2759
+	JMP  sp_row_2799
 
-sp_done_2762:
+sp_done_2802:
 	VZEROUPPER
 	RET
 
@@ -41002,11 +41576,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2771
+	JE      sp_sum_fewer_2811
 
-sp_sum_channels_2770:
+sp_sum_channels_2810:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2771
+	JB     sp_sum_fewer_2811
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -41017,18 +41591,18 @@ sp_sum_channels_2770:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2772:
+sp_sum_row_2812:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2775
+	JAE  sp_sum_rows_done_2815
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2773:
+sp_sum_vector_2813:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2774
+	JE          sp_sum_last_2814
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -41082,9 +41656,9 @@ sp_sum_vector_2773:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2773
+	JMP         sp_sum_vector_2813
 
-sp_sum_last_2774:
+sp_sum_last_2814:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -41150,9 +41724,9 @@ sp_sum_last_2774:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2772
+	JMP         sp_sum_row_2812
 
-sp_sum_rows_done_2775:
+sp_sum_rows_done_2815:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -41185,12 +41759,12 @@ sp_sum_rows_done_2775:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2770
+	JMP          sp_sum_channels_2810
 
-sp_sum_fewer_2771:
-sp_sum_channels_2777:
+sp_sum_fewer_2811:
+sp_sum_channels_2817:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2778
+	JB     sp_sum_fewer_2818
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -41198,16 +41772,16 @@ sp_sum_channels_2777:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2779:
+sp_sum_row_2819:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2782
+	JAE  sp_sum_rows_done_2822
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2780:
+sp_sum_vector_2820:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2781
+	JE          sp_sum_last_2821
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -41235,11 +41809,11 @@ sp_sum_vector_2780:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2780
+	JMP         sp_sum_vector_2820
 
-sp_sum_last_2781:
+sp_sum_last_2821:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2784
+	JNE         sp_sum_masked_2824
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -41260,9 +41834,9 @@ sp_sum_last_2781:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2783
+	JMP         sp_sum_row_done_2823
 
-sp_sum_masked_2784:
+sp_sum_masked_2824:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -41296,11 +41870,11 @@ sp_sum_masked_2784:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2783:
+sp_sum_row_done_2823:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2779
+	JMP  sp_sum_row_2819
 
-sp_sum_rows_done_2782:
+sp_sum_rows_done_2822:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -41320,25 +41894,25 @@ sp_sum_rows_done_2782:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2777
+	JMP          sp_sum_channels_2817
 
-sp_sum_fewer_2778:
-sp_sum_channels_2785:
+sp_sum_fewer_2818:
+sp_sum_channels_2825:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2786
+	JB     sp_sum_fewer_2826
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2787:
+sp_sum_row_2827:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2790
+	JAE  sp_sum_rows_done_2830
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2788:
+sp_sum_vector_2828:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2789
+	JE          sp_sum_last_2829
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -41348,9 +41922,9 @@ sp_sum_vector_2788:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2788
+	JMP         sp_sum_vector_2828
 
-sp_sum_last_2789:
+sp_sum_last_2829:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -41360,9 +41934,9 @@ sp_sum_last_2789:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2787
+	JMP         sp_sum_row_2827
 
-sp_sum_rows_done_2790:
+sp_sum_rows_done_2830:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -41376,9 +41950,9 @@ sp_sum_rows_done_2790:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2785
+	JMP          sp_sum_channels_2825
 
-sp_sum_fewer_2786:
+sp_sum_fewer_2826:
 	VZEROUPPER
 	RET
 
@@ -43576,16 +44150,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2792:
+sp_row_2832:
 	TESTQ DX, DX
-	JE    sp_done_2795
+	JE    sp_done_2835
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2796:
+sp_pairs_2836:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2797
+	JB      sp_group_2837
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -43593,7 +44167,7 @@ sp_pairs_2796:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2798:
+sp_pair_vector_2838:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -43609,21 +44183,21 @@ sp_pair_vector_2798:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2798
+	JNE     sp_pair_vector_2838
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2796
+	JMP     sp_pairs_2836
 
-sp_group_2797:
+sp_group_2837:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2793
+	JB      sp_partial_2833
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2800
+	JAE     sp_vectors_done_2840
 
-sp_vector_2799:
+sp_vector_2839:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -43633,16 +44207,16 @@ sp_vector_2799:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2799
+	JB      sp_vector_2839
 
-sp_vectors_done_2800:
+sp_vectors_done_2840:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2797
+	JMP  sp_group_2837
 
-sp_partial_2793:
+sp_partial_2833:
 	TESTQ     R9, R9
-	JE        sp_row_done_2794
+	JE        sp_row_done_2834
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -43654,9 +44228,9 @@ sp_partial_2793:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2802
+	JAE       sp_vectors_done_2842
 
-sp_vector_2801:
+sp_vector_2841:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -43666,11 +44240,11 @@ sp_vector_2801:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2801
+	JB      sp_vector_2841
 
-sp_vectors_done_2802:
+sp_vectors_done_2842:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2794
+	JE        sp_row_done_2834
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -43682,14 +44256,14 @@ sp_vectors_done_2802:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2794:
+sp_row_done_2834:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2792
+	JMP  sp_row_2832
 
-sp_done_2795:
+sp_done_2835:
 	VZEROUPPER
 	RET
 
@@ -43720,11 +44294,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2804
+	JE      sp_sum_fewer_2844
 
-sp_sum_channels_2803:
+sp_sum_channels_2843:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2804
+	JB     sp_sum_fewer_2844
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -43735,18 +44309,18 @@ sp_sum_channels_2803:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2805:
+sp_sum_row_2845:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2808
+	JAE  sp_sum_rows_done_2848
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2806:
+sp_sum_vector_2846:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2807
+	JE          sp_sum_last_2847
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -43800,9 +44374,9 @@ sp_sum_vector_2806:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2806
+	JMP         sp_sum_vector_2846
 
-sp_sum_last_2807:
+sp_sum_last_2847:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -43852,9 +44426,9 @@ sp_sum_last_2807:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2805
+	JMP         sp_sum_row_2845
 
-sp_sum_rows_done_2808:
+sp_sum_rows_done_2848:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -43885,12 +44459,12 @@ sp_sum_rows_done_2808:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2803
+	JMP          sp_sum_channels_2843
 
-sp_sum_fewer_2804:
-sp_sum_channels_2810:
+sp_sum_fewer_2844:
+sp_sum_channels_2850:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2811
+	JB     sp_sum_fewer_2851
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -43898,16 +44472,16 @@ sp_sum_channels_2810:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2812:
+sp_sum_row_2852:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2815
+	JAE  sp_sum_rows_done_2855
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2813:
+sp_sum_vector_2853:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2814
+	JE          sp_sum_last_2854
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -43935,11 +44509,11 @@ sp_sum_vector_2813:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2813
+	JMP         sp_sum_vector_2853
 
-sp_sum_last_2814:
+sp_sum_last_2854:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2817
+	JNE         sp_sum_masked_2857
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -43958,9 +44532,9 @@ sp_sum_last_2814:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2816
+	JMP         sp_sum_row_done_2856
 
-sp_sum_masked_2817:
+sp_sum_masked_2857:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -43986,11 +44560,11 @@ sp_sum_masked_2817:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2816:
+sp_sum_row_done_2856:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2812
+	JMP  sp_sum_row_2852
 
-sp_sum_rows_done_2815:
+sp_sum_rows_done_2855:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -44009,25 +44583,25 @@ sp_sum_rows_done_2815:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2810
+	JMP          sp_sum_channels_2850
 
-sp_sum_fewer_2811:
-sp_sum_channels_2818:
+sp_sum_fewer_2851:
+sp_sum_channels_2858:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2819
+	JB     sp_sum_fewer_2859
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2820:
+sp_sum_row_2860:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2823
+	JAE  sp_sum_rows_done_2863
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2821:
+sp_sum_vector_2861:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2822
+	JE          sp_sum_last_2862
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -44037,9 +44611,9 @@ sp_sum_vector_2821:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2821
+	JMP         sp_sum_vector_2861
 
-sp_sum_last_2822:
+sp_sum_last_2862:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -44047,9 +44621,9 @@ sp_sum_last_2822:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2820
+	JMP         sp_sum_row_2860
 
-sp_sum_rows_done_2823:
+sp_sum_rows_done_2863:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -44060,9 +44634,9 @@ sp_sum_rows_done_2823:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2818
+	JMP          sp_sum_channels_2858
 
-sp_sum_fewer_2819:
+sp_sum_fewer_2859:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -44076,16 +44650,16 @@ sp_sum_fewer_2819:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2825:
+sp_row_2865:
 	TESTQ BX, BX
-	JE    sp_done_2828
+	JE    sp_done_2868
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2829:
+sp_pairs_2869:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2830
+	JB      sp_group_2870
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -44093,7 +44667,7 @@ sp_pairs_2829:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2831:
+sp_pair_vector_2871:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -44111,21 +44685,21 @@ sp_pair_vector_2831:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2831
+	JNE     sp_pair_vector_2871
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2829
+	JMP     sp_pairs_2869
 
-sp_group_2830:
+sp_group_2870:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2826
+	JB      sp_partial_2866
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2833
+	JAE     sp_vectors_done_2873
 
-sp_vector_2832:
+sp_vector_2872:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -44136,16 +44710,16 @@ sp_vector_2832:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2832
+	JB      sp_vector_2872
 
-sp_vectors_done_2833:
+sp_vectors_done_2873:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2830
+	JMP  sp_group_2870
 
-sp_partial_2826:
+sp_partial_2866:
 	TESTQ     R10, R10
-	JE        sp_row_done_2827
+	JE        sp_row_done_2867
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -44157,9 +44731,9 @@ sp_partial_2826:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2835
+	JAE       sp_vectors_done_2875
 
-sp_vector_2834:
+sp_vector_2874:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -44170,11 +44744,11 @@ sp_vector_2834:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2834
+	JB      sp_vector_2874
 
-sp_vectors_done_2835:
+sp_vectors_done_2875:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2827
+	JE        sp_row_done_2867
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -44187,15 +44761,15 @@ sp_vectors_done_2835:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2827:
+sp_row_done_2867:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2825
+	JMP  sp_row_2865
 
-sp_done_2828:
+sp_done_2868:
 	VZEROUPPER
 	RET
 
@@ -44216,16 +44790,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2836:
+sp_row_2876:
 	TESTQ BX, BX
-	JE    sp_done_2839
+	JE    sp_done_2879
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2840:
+sp_pairs_2880:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2841
+	JB      sp_group_2881
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -44233,7 +44807,7 @@ sp_pairs_2840:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2842:
+sp_pair_vector_2882:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -44251,21 +44825,21 @@ sp_pair_vector_2842:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2842
+	JNE     sp_pair_vector_2882
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2840
+	JMP     sp_pairs_2880
 
-sp_group_2841:
+sp_group_2881:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2837
+	JB      sp_partial_2877
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2844
+	JAE     sp_vectors_done_2884
 
-sp_vector_2843:
+sp_vector_2883:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -44276,16 +44850,16 @@ sp_vector_2843:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2843
+	JB      sp_vector_2883
 
-sp_vectors_done_2844:
+sp_vectors_done_2884:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2841
+	JMP  sp_group_2881
 
-sp_partial_2837:
+sp_partial_2877:
 	TESTQ     R10, R10
-	JE        sp_row_done_2838
+	JE        sp_row_done_2878
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -44297,9 +44871,9 @@ sp_partial_2837:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2846
+	JAE       sp_vectors_done_2886
 
-sp_vector_2845:
+sp_vector_2885:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -44310,11 +44884,11 @@ sp_vector_2845:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2845
+	JB      sp_vector_2885
 
-sp_vectors_done_2846:
+sp_vectors_done_2886:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2838
+	JE        sp_row_done_2878
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -44327,15 +44901,15 @@ sp_vectors_done_2846:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2838:
+sp_row_done_2878:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2836
+	JMP  sp_row_2876
 
-sp_done_2839:
+sp_done_2879:
 	VZEROUPPER
 	RET
 
@@ -44366,11 +44940,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2848
+	JE      sp_sum_fewer_2888
 
-sp_sum_channels_2847:
+sp_sum_channels_2887:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2848
+	JB     sp_sum_fewer_2888
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -44381,18 +44955,18 @@ sp_sum_channels_2847:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2849:
+sp_sum_row_2889:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2852
+	JAE  sp_sum_rows_done_2892
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2850:
+sp_sum_vector_2890:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2851
+	JE          sp_sum_last_2891
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -44446,9 +45020,9 @@ sp_sum_vector_2850:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2850
+	JMP         sp_sum_vector_2890
 
-sp_sum_last_2851:
+sp_sum_last_2891:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -44498,9 +45072,9 @@ sp_sum_last_2851:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2849
+	JMP         sp_sum_row_2889
 
-sp_sum_rows_done_2852:
+sp_sum_rows_done_2892:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -44531,12 +45105,12 @@ sp_sum_rows_done_2852:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2847
+	JMP          sp_sum_channels_2887
 
-sp_sum_fewer_2848:
-sp_sum_channels_2854:
+sp_sum_fewer_2888:
+sp_sum_channels_2894:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2855
+	JB     sp_sum_fewer_2895
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -44544,16 +45118,16 @@ sp_sum_channels_2854:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2856:
+sp_sum_row_2896:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2859
+	JAE  sp_sum_rows_done_2899
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2857:
+sp_sum_vector_2897:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2858
+	JE          sp_sum_last_2898
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -44581,11 +45155,11 @@ sp_sum_vector_2857:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2857
+	JMP         sp_sum_vector_2897
 
-sp_sum_last_2858:
+sp_sum_last_2898:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2861
+	JNE         sp_sum_masked_2901
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -44604,9 +45178,9 @@ sp_sum_last_2858:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2860
+	JMP         sp_sum_row_done_2900
 
-sp_sum_masked_2861:
+sp_sum_masked_2901:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -44632,11 +45206,11 @@ sp_sum_masked_2861:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2860:
+sp_sum_row_done_2900:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2856
+	JMP  sp_sum_row_2896
 
-sp_sum_rows_done_2859:
+sp_sum_rows_done_2899:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -44655,25 +45229,25 @@ sp_sum_rows_done_2859:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2854
+	JMP          sp_sum_channels_2894
 
-sp_sum_fewer_2855:
-sp_sum_channels_2862:
+sp_sum_fewer_2895:
+sp_sum_channels_2902:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2863
+	JB     sp_sum_fewer_2903
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2864:
+sp_sum_row_2904:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2867
+	JAE  sp_sum_rows_done_2907
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2865:
+sp_sum_vector_2905:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2866
+	JE          sp_sum_last_2906
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -44683,9 +45257,9 @@ sp_sum_vector_2865:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2865
+	JMP         sp_sum_vector_2905
 
-sp_sum_last_2866:
+sp_sum_last_2906:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -44693,9 +45267,9 @@ sp_sum_last_2866:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2864
+	JMP         sp_sum_row_2904
 
-sp_sum_rows_done_2867:
+sp_sum_rows_done_2907:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -44706,9 +45280,9 @@ sp_sum_rows_done_2867:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2862
+	JMP          sp_sum_channels_2902
 
-sp_sum_fewer_2863:
+sp_sum_fewer_2903:
 	VZEROUPPER
 	RET
 
@@ -44722,19 +45296,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2870:
+sums_vector_2910:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2871
+	JGT        sums_scalar_2911
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2870
+	JMP        sums_vector_2910
 
-sums_scalar_2871:
+sums_scalar_2911:
 	CMPQ      BX, DX
-	JE        add_done_2869
+	JE        add_done_2909
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -44742,9 +45316,9 @@ sums_scalar_2871:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2871
+	JMP       sums_scalar_2911
 
-add_done_2869:
+add_done_2909:
 	VZEROUPPER
 	RET
 
@@ -44758,24 +45332,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2873:
+sums_vector_2913:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2874
+	JGT     sums_scalar_2914
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2873
+	JMP     sums_vector_2913
 
-sums_scalar_2874:
+sums_scalar_2914:
 	CMPQ   BX, DX
-	JE     add_done_2872
+	JE     add_done_2912
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2874
+	JMP    sums_scalar_2914
 
-add_done_2872:
+add_done_2912:
 	VZEROUPPER
 	RET
