@@ -208,3 +208,39 @@ func testFirstChoicesArePlans[T Float](t *testing.T) {
 		}
 	}
 }
+
+// TestRowsTakeManyRowsOnAVX512: AVX-512's Rows kernel takes the slope
+// gradients of channel-last rows at any count of rows below the parallel
+// threshold, where rows are whole vectors or past the Ring kernel's limit
+// (rowsFit); rows ending inside a vector within that limit keep the Ring
+// kernel, and calls at the threshold the buffered sums, whose tasks the
+// parallel path cuts. A planner-only test: it runs on any CPU.
+func TestRowsTakeManyRowsOnAVX512(t *testing.T) {
+	for _, c := range []struct {
+		rows, channels int
+		want           plan
+	}{
+		{784, 128, planRows}, {3136, 64, planRows}, {1000, 16, planRows}, {100, 100, planRows},
+		{1000, 10, planRing}, {3136, 24, planRing},
+		{(16 << 20) / (4 * 128), 128, planSums},
+	} {
+		if p := planChannels[float32](isaAVX512, c.rows*c.channels, c.channels, 1, true); p != c.want {
+			t.Errorf("float32 %dx%d: plan %d, want %d", c.rows, c.channels, p, c.want)
+		}
+		if p := planChannels[float32](isaAVX2, c.rows*c.channels, c.channels, 1, true); p == planRows && c.rows > 32 {
+			t.Errorf("float32 %dx%d: AVX2 takes the Rows kernel, whose many rows it measured slower", c.rows, c.channels)
+		}
+	}
+	for _, c := range []struct {
+		rows, channels int
+		want           plan
+	}{
+		{1000, 8, planRows}, {100, 100, planRows}, {784, 40, planRows},
+		{1000, 10, planRing},
+		{(16 << 20) / (8 * 128), 128, planSums},
+	} {
+		if p := planChannels[float64](isaAVX512, c.rows*c.channels, c.channels, 1, true); p != c.want {
+			t.Errorf("float64 %dx%d: plan %d, want %d", c.rows, c.channels, p, c.want)
+		}
+	}
+}
