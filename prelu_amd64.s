@@ -1142,7 +1142,7 @@ masked_72:
 	JMP        span_done_68
 
 // func forwardRingAVX2F32(dst []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX, CMOV
+// Requires: AVX, AVX2, CMOV
 TEXT ·forwardRingAVX2F32(SB), $1984-80
 	MOVQ   dst_base+0(FP), CX
 	MOVQ   x_base+24(FP), BX
@@ -1286,41 +1286,59 @@ ring_wrap_92:
 	JMP ring_channel_90
 
 ring_short_80:
+	CMPQ       AX, $0x01
+	JNE        ring_elements_93
+	LEAQ       ringperiodsAVX2F32<>+0(SB), AX
+	MOVQ       DX, R11
+	SHLQ       $0x05, R11
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DX*1), Y1
+	VMASKMOVPS (R9), Y1, Y1
+	VMOVUPS    -32(AX)(R11*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPS    Y1, (DI)
+	JMP        ring_first_done_94
+
+ring_elements_93:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_93:
+ring_element_95:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_94
+	JB   ring_element_next_96
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_94
+	JB   ring_element_next_96
 	XORQ R11, R11
 
-ring_element_next_94:
+ring_element_next_96:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_93
+	JB      ring_element_95
 	VMOVUPS (DI), Y1
-	MOVQ    1920(SP), AX
-	CMPQ    AX, $0x00000008
-	JE      ring_exact_95
-	SUBQ    R8, AX
 
-ring_exact_95:
+ring_first_done_94:
+	MOVQ 1920(SP), AX
+	CMPQ AX, $0x00000008
+	JE   ring_exact_97
+	SUBQ R8, AX
+
+ring_exact_97:
 	MOVQ AX, DX
 
-ring_repeat_96:
+ring_repeat_98:
 	CMPQ    DX, R10
 	JAE     ring_built_82
 	VMOVUPS Y1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_96
+	JMP     ring_repeat_98
 
 ring_built_82:
 	XORQ AX, AX
@@ -1331,9 +1349,9 @@ ring_built_82:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_98
+	JGT  single_100
 
-unrolled_97:
+unrolled_99:
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1360,15 +1378,15 @@ unrolled_97:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000020, DX
 	CMPQ      DX, R8
-	JLE       unrolled_97
+	JLE       unrolled_99
 
-single_98:
+single_100:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_100
+	JGT  remainder_102
 
-single_loop_99:
+single_loop_101:
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1380,11 +1398,11 @@ single_loop_99:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, DX
 	CMPQ      DX, R8
-	JLE       single_loop_99
+	JLE       single_loop_101
 
-remainder_100:
+remainder_102:
 	SUBQ       DX, SI
-	JE         span_done_101
+	JE         span_done_103
 	SHLQ       $0x02, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -1396,7 +1414,7 @@ remainder_100:
 	VBLENDVPS  Y0, Y2, Y3, Y3
 	VMASKMOVPS Y3, Y1, (CX)(DX*4)
 
-span_done_101:
+span_done_103:
 	JMP ring_finished_forwardAVX2F32
 
 ring_segmented_73:
@@ -1409,11 +1427,11 @@ ring_segmented_73:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_102
+	JE   ring_rows_104
 
-ring_segment_103:
+ring_segment_105:
 	CMPQ    SI, $0x00
-	JE      ring_done_104
+	JE      ring_done_106
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -1430,25 +1448,15 @@ ring_segment_103:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_105:
+ring_len_107:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_106
+	JAE  ring_len_done_108
 	ADDQ R9, R11
-	JMP  ring_len_105
+	JMP  ring_len_107
 
-ring_len_done_106:
+ring_len_done_108:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
-
-ring_step_107:
-	CMPQ R12, R11
-	JB   ring_step_done_108
-	SUBQ R11, R12
-	JMP  ring_step_107
-
-ring_step_done_108:
-	MOVQ R12, 1928(SP)
-	MOVQ $0x00000020, R12
 
 ring_step_109:
 	CMPQ R12, R11
@@ -1457,6 +1465,16 @@ ring_step_109:
 	JMP  ring_step_109
 
 ring_step_done_110:
+	MOVQ R12, 1928(SP)
+	MOVQ $0x00000020, R12
+
+ring_step_111:
+	CMPQ R12, R11
+	JB   ring_step_done_112
+	SUBQ R11, R12
+	JMP  ring_step_111
+
+ring_step_done_112:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -1466,76 +1484,76 @@ ring_step_done_110:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_111
+	JB      ring_short_113
 	CMPQ    R8, $0x01
-	JNE     ring_planes_112
+	JNE     ring_planes_114
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_114:
+ring_copy_116:
 	CMPQ    R8, AX
-	JAE     ring_built_113
+	JAE     ring_built_115
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_115
+	JB      ring_copy_tail_117
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_114
+	JNE     ring_copy_116
 	XORQ    R9, R9
-	JMP     ring_copy_114
+	JMP     ring_copy_116
 
-ring_copy_tail_115:
+ring_copy_tail_117:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R11, R8
 	VMOVUPS Y1, -32(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_114
+	JMP     ring_copy_116
 
-ring_planes_112:
+ring_planes_114:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_116
+	JA   ring_long_planes_118
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_117:
+ring_fill_119:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_118
+	JGT          ring_fill_last_120
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_119
+	JNE          ring_wrap_121
 	XORQ         R9, R9
 
-ring_wrap_119:
-	JMP ring_fill_117
+ring_wrap_121:
+	JMP ring_fill_119
 
-ring_fill_last_118:
+ring_fill_last_120:
 	CMPQ         R11, AX
-	JAE          ring_built_113
+	JAE          ring_built_115
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_120
+	JNE          ring_wrap_122
 	XORQ         R9, R9
 
-ring_wrap_120:
-	JMP ring_fill_last_118
+ring_wrap_122:
+	JMP ring_fill_last_120
 
-ring_long_planes_116:
-ring_channel_121:
+ring_long_planes_118:
+ring_channel_123:
 	CMPQ         R11, AX
-	JAE          ring_built_113
+	JAE          ring_built_115
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -1543,57 +1561,75 @@ ring_channel_121:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_122:
+ring_plane_124:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_122
+	JB      ring_plane_124
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_123
+	JNE     ring_wrap_125
 	XORQ    R9, R9
 
-ring_wrap_123:
-	JMP ring_channel_121
+ring_wrap_125:
+	JMP ring_channel_123
 
-ring_short_111:
+ring_short_113:
+	CMPQ       R8, $0x01
+	JNE        ring_elements_126
+	LEAQ       ringperiodsAVX2F32<>+0(SB), R8
+	MOVQ       DX, R11
+	SHLQ       $0x05, R11
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DX*1), Y1
+	VMASKMOVPS (R10), Y1, Y1
+	VMOVUPS    -32(R8)(R11*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPS    Y1, (DI)
+	JMP        ring_first_done_127
+
+ring_elements_126:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_124:
+ring_element_128:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_125
+	JB   ring_element_next_129
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_125
+	JB   ring_element_next_129
 	XORQ R11, R11
 
-ring_element_next_125:
+ring_element_next_129:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_124
+	JB      ring_element_128
 	VMOVUPS (DI), Y1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_126
-	SUBQ    R9, DX
 
-ring_exact_126:
+ring_first_done_127:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000008
+	JE   ring_exact_130
+	SUBQ R9, DX
+
+ring_exact_130:
 	MOVQ DX, R8
 
-ring_repeat_127:
+ring_repeat_131:
 	CMPQ    R8, AX
-	JAE     ring_built_113
+	JAE     ring_built_115
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_127
+	JMP     ring_repeat_131
 
-ring_built_113:
+ring_built_115:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -1603,9 +1639,9 @@ ring_built_113:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_129
+	JGT  single_133
 
-unrolled_128:
+unrolled_132:
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1632,15 +1668,15 @@ unrolled_128:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000020, R8
 	CMPQ      R8, R9
-	JLE       unrolled_128
+	JLE       unrolled_132
 
-single_129:
+single_133:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_131
+	JGT  remainder_135
 
-single_loop_130:
+single_loop_134:
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1652,11 +1688,11 @@ single_loop_130:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000008, R8
 	CMPQ      R8, R9
-	JLE       single_loop_130
+	JLE       single_loop_134
 
-remainder_131:
+remainder_135:
 	SUBQ       R8, DX
-	JE         span_done_132
+	JE         span_done_136
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1668,7 +1704,7 @@ remainder_131:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_132:
+span_done_136:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -1679,18 +1715,18 @@ span_done_132:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_133
+	JNE  ring_next_137
 	XORQ AX, AX
 
-ring_next_133:
+ring_next_137:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_103
+	JMP  ring_segment_105
 
-ring_done_104:
+ring_done_106:
 	JMP ring_finished_forwardAVX2F32
 
-ring_rows_102:
-ring_block_134:
+ring_rows_104:
+ring_block_138:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -1706,33 +1742,33 @@ ring_block_134:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_135:
+ring_len_139:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_136
+	JAE  ring_len_done_140
 	ADDQ BX, SI
-	JMP  ring_len_135
+	JMP  ring_len_139
 
-ring_len_done_136:
+ring_len_done_140:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_137:
+ring_step_141:
 	CMPQ R8, SI
-	JB   ring_step_done_138
+	JB   ring_step_done_142
 	SUBQ SI, R8
-	JMP  ring_step_137
+	JMP  ring_step_141
 
-ring_step_done_138:
+ring_step_done_142:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_139:
+ring_step_143:
 	CMPQ R8, SI
-	JB   ring_step_done_140
+	JB   ring_step_done_144
 	SUBQ SI, R8
-	JMP  ring_step_139
+	JMP  ring_step_143
 
-ring_step_done_140:
+ring_step_done_144:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -1743,76 +1779,76 @@ ring_step_done_140:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_141
+	JB      ring_short_145
 	CMPQ    CX, $0x01
-	JNE     ring_planes_142
+	JNE     ring_planes_146
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_144:
+ring_copy_148:
 	CMPQ    BX, R8
-	JAE     ring_built_143
+	JAE     ring_built_147
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_145
+	JB      ring_copy_tail_149
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_144
+	JNE     ring_copy_148
 	XORQ    R9, R9
-	JMP     ring_copy_144
+	JMP     ring_copy_148
 
-ring_copy_tail_145:
+ring_copy_tail_149:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_144
+	JMP     ring_copy_148
 
-ring_planes_142:
+ring_planes_146:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_146
+	JA   ring_long_planes_150
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_147:
+ring_fill_151:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_148
+	JGT          ring_fill_last_152
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	VMOVUPS      Y1, 32(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_149
+	JNE          ring_wrap_153
 	XORQ         BX, BX
 
-ring_wrap_149:
-	JMP ring_fill_147
+ring_wrap_153:
+	JMP ring_fill_151
 
-ring_fill_last_148:
+ring_fill_last_152:
 	CMPQ         R9, R8
-	JAE          ring_built_143
+	JAE          ring_built_147
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_150
+	JNE          ring_wrap_154
 	XORQ         BX, BX
 
-ring_wrap_150:
-	JMP ring_fill_last_148
+ring_wrap_154:
+	JMP ring_fill_last_152
 
-ring_long_planes_146:
-ring_channel_151:
+ring_long_planes_150:
+ring_channel_155:
 	CMPQ         R9, R8
-	JAE          ring_built_143
+	JAE          ring_built_147
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -1820,57 +1856,75 @@ ring_channel_151:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_152:
+ring_plane_156:
 	VMOVUPS Y1, (DI)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_152
+	JB      ring_plane_156
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_153
+	JNE     ring_wrap_157
 	XORQ    BX, BX
 
-ring_wrap_153:
-	JMP ring_channel_151
+ring_wrap_157:
+	JMP ring_channel_155
 
-ring_short_141:
+ring_short_145:
+	CMPQ       CX, $0x01
+	JNE        ring_elements_158
+	LEAQ       ringperiodsAVX2F32<>+0(SB), R9
+	MOVQ       DX, R10
+	SHLQ       $0x05, R10
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(DX*1), Y1
+	VMASKMOVPS (SI), Y1, Y1
+	VMOVUPS    -32(R9)(R10*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPS    Y1, (DI)
+	JMP        ring_first_done_159
+
+ring_elements_158:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_154:
+ring_element_160:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_155
+	JB   ring_element_next_161
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_155
+	JB   ring_element_next_161
 	XORQ R9, R9
 
-ring_element_next_155:
+ring_element_next_161:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_154
+	JB      ring_element_160
 	VMOVUPS (DI), Y1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_156
-	SUBQ    BX, DX
 
-ring_exact_156:
+ring_first_done_159:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000008
+	JE   ring_exact_162
+	SUBQ BX, DX
+
+ring_exact_162:
 	MOVQ DX, BX
 
-ring_repeat_157:
+ring_repeat_163:
 	CMPQ    BX, R8
-	JAE     ring_built_143
+	JAE     ring_built_147
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_157
+	JMP     ring_repeat_163
 
-ring_built_143:
+ring_built_147:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -1879,9 +1933,9 @@ ring_built_143:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_158:
+ring_row_164:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_159
+	JE   ring_rows_done_165
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -1891,9 +1945,9 @@ ring_row_158:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_161
+	JGT  single_167
 
-unrolled_160:
+unrolled_166:
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1920,15 +1974,15 @@ unrolled_160:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000020, R8
 	CMPQ      R8, R9
-	JLE       unrolled_160
+	JLE       unrolled_166
 
-single_161:
+single_167:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_163
+	JGT  remainder_169
 
-single_loop_162:
+single_loop_168:
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1940,11 +1994,11 @@ single_loop_162:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000008, R8
 	CMPQ      R8, R9
-	JLE       single_loop_162
+	JLE       single_loop_168
 
-remainder_163:
+remainder_169:
 	SUBQ       R8, DX
-	JE         span_done_164
+	JE         span_done_170
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1956,24 +2010,82 @@ remainder_163:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_164:
+span_done_170:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_158
+	JMP   ring_row_164
 
-ring_rows_done_159:
+ring_rows_done_165:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_134
+	JMP  ring_block_138
 
 ring_finished_forwardAVX2F32:
 	VZEROUPPER
 	RET
+
+DATA ringperiodsAVX2F32<>+0(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+4(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+8(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+12(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+16(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+20(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+24(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+28(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+32(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+36(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+40(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+44(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+48(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+52(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+56(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+60(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+64(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+68(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+72(SB)/4, $0x00000002
+DATA ringperiodsAVX2F32<>+76(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+80(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+84(SB)/4, $0x00000002
+DATA ringperiodsAVX2F32<>+88(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+92(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+96(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+100(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+104(SB)/4, $0x00000002
+DATA ringperiodsAVX2F32<>+108(SB)/4, $0x00000003
+DATA ringperiodsAVX2F32<>+112(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+116(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+120(SB)/4, $0x00000002
+DATA ringperiodsAVX2F32<>+124(SB)/4, $0x00000003
+DATA ringperiodsAVX2F32<>+128(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+132(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+136(SB)/4, $0x00000002
+DATA ringperiodsAVX2F32<>+140(SB)/4, $0x00000003
+DATA ringperiodsAVX2F32<>+144(SB)/4, $0x00000004
+DATA ringperiodsAVX2F32<>+148(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+152(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+156(SB)/4, $0x00000002
+DATA ringperiodsAVX2F32<>+160(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+164(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+168(SB)/4, $0x00000002
+DATA ringperiodsAVX2F32<>+172(SB)/4, $0x00000003
+DATA ringperiodsAVX2F32<>+176(SB)/4, $0x00000004
+DATA ringperiodsAVX2F32<>+180(SB)/4, $0x00000005
+DATA ringperiodsAVX2F32<>+184(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+188(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+192(SB)/4, $0x00000000
+DATA ringperiodsAVX2F32<>+196(SB)/4, $0x00000001
+DATA ringperiodsAVX2F32<>+200(SB)/4, $0x00000002
+DATA ringperiodsAVX2F32<>+204(SB)/4, $0x00000003
+DATA ringperiodsAVX2F32<>+208(SB)/4, $0x00000004
+DATA ringperiodsAVX2F32<>+212(SB)/4, $0x00000005
+DATA ringperiodsAVX2F32<>+216(SB)/4, $0x00000006
+DATA ringperiodsAVX2F32<>+220(SB)/4, $0x00000000
+GLOBL ringperiodsAVX2F32<>(SB), RODATA|NOPTR, $224
 
 // func backwardAVX2F32(dx []float32, dy []float32, x []float32, alpha float32) float64
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -1991,11 +2103,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_165
+	JB           cached_171
 	CMPQ         AX, CX
-	JE           cached_165
+	JE           cached_171
 	CMPQ         AX, DX
-	JE           cached_165
+	JE           cached_171
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -2004,7 +2116,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_167
+	JE           aligned_173
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -2028,15 +2140,15 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_167:
+aligned_173:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_169
+	JGT  single_175
 
 	PCALIGN $64
 
-unrolled_168:
+unrolled_174:
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2111,15 +2223,15 @@ unrolled_168:
 	VMOVNTPS    Y8, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_168
+	JLE         unrolled_174
 
-single_169:
+single_175:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_171
+	JGT  remainder_177
 
-single_loop_170:
+single_loop_176:
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2140,11 +2252,11 @@ single_loop_170:
 	VMOVNTPS    Y8, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_170
+	JLE         single_loop_176
 
-remainder_171:
+remainder_177:
 	SUBQ         SI, BX
-	JE           span_done_172
+	JE           span_done_178
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -2166,17 +2278,17 @@ remainder_171:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_172:
+span_done_178:
 	SFENCE
-	JMP stored_166
+	JMP stored_172
 
-cached_165:
+cached_171:
 	XORQ         SI, SI
 	TESTQ        $0x00000007, BX
-	JE           no_last_178
+	JE           no_last_184
 	MOVQ         BX, DI
 	SUBQ         $0x00000008, DI
-	JL           no_last_178
+	JL           no_last_184
 	VMOVUPS      (CX)(DI*4), Y6
 	VMOVUPS      (DX)(DI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -2199,15 +2311,15 @@ cached_165:
 	VMULPS       Y5, Y7, Y6
 	VBLENDVPS    Y8, Y7, Y6, Y6
 
-no_last_178:
+no_last_184:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ SI, R8
-	JGT  single_174
+	JGT  single_180
 
 	PCALIGN $64
 
-unrolled_173:
+unrolled_179:
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -2282,15 +2394,15 @@ unrolled_173:
 	VMOVUPS     Y9, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, R8
-	JLE         unrolled_173
+	JLE         unrolled_179
 
-single_174:
+single_180:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ SI, R8
-	JGT  remainder_176
+	JGT  remainder_182
 
-single_loop_175:
+single_loop_181:
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -2311,18 +2423,18 @@ single_loop_175:
 	VMOVUPS     Y9, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, R8
-	JLE         single_loop_175
+	JLE         single_loop_181
 
-remainder_176:
+remainder_182:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_177
+	JE      span_done_183
 	CMPQ    BX, $0x00000008
-	JL      masked_179
+	JL      masked_185
 	VMOVUPS Y6, (AX)(DI*4)
 
-span_done_177:
-stored_166:
+span_done_183:
+stored_172:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2334,7 +2446,7 @@ stored_166:
 	VZEROUPPER
 	RET
 
-masked_179:
+masked_185:
 	MOVQ         R8, BX
 	SHLQ         $0x02, BX
 	NEGQ         BX
@@ -2356,7 +2468,7 @@ masked_179:
 	VMULPS       Y5, Y8, Y5
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
-	JMP          span_done_177
+	JMP          span_done_183
 
 // func backwardPlanesAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, acc []float64, inner int)
 // Requires: AVX, AVX2, CMOV, FMA3, MMX+
@@ -2384,17 +2496,17 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	MOVQ         BX, R12
 	SHLQ         $0x02, R12
 	CMPQ         R12, ·streamThreshold+0(SB)
-	JB           cached_181
+	JB           cached_187
 	CMPQ         R10, $0x00000800
-	JB           cached_181
+	JB           cached_187
 	CMPQ         AX, CX
-	JE           cached_181
+	JE           cached_187
 	CMPQ         AX, DX
-	JE           cached_181
+	JE           cached_187
 	CMPQ         BX, $0x00
-	JE           planes_done_184
+	JE           planes_done_190
 
-plane_183:
+plane_189:
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2408,7 +2520,7 @@ plane_183:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_185
+	JE           aligned_191
 	MOVQ         R13, R14
 	SHLQ         $0x02, R14
 	NEGQ         R14
@@ -2432,13 +2544,13 @@ plane_183:
 	VMASKMOVPS   Y7, Y6, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_185:
+aligned_191:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_187
+	JGT  single_193
 
-unrolled_186:
+unrolled_192:
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2513,15 +2625,15 @@ unrolled_186:
 	VMOVNTPS    Y8, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_186
+	JLE         unrolled_192
 
-single_187:
+single_193:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_189
+	JGT  remainder_195
 
-single_loop_188:
+single_loop_194:
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2542,12 +2654,12 @@ single_loop_188:
 	VMOVNTPS    Y8, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_188
+	JLE         single_loop_194
 
-remainder_189:
+remainder_195:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_190
+	JE           span_done_196
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -2569,7 +2681,7 @@ remainder_189:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_190:
+span_done_196:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2587,17 +2699,17 @@ span_done_190:
 	SUBQ         R8, R12
 	CMOVQEQ      R12, R11
 	SUBQ         DI, BX
-	JG           plane_183
+	JG           plane_189
 
-planes_done_184:
+planes_done_190:
 	SFENCE
-	JMP stored_182
+	JMP stored_188
 
-cached_181:
+cached_187:
 	CMPQ BX, $0x00
-	JE   planes_done_192
+	JE   planes_done_198
 
-plane_191:
+plane_197:
 	VBROADCASTSS (R9)(R11*4), Y7
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2605,10 +2717,10 @@ plane_191:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000007, DI
-	JE           no_last_198
+	JE           no_last_204
 	MOVQ         DI, R14
 	SUBQ         $0x00000008, R14
-	JL           no_last_198
+	JL           no_last_204
 	VCVTPS2PD    (CX)(R14*4), Y8
 	VCVTPS2PD    (DX)(R14*4), Y9
 	VCMPPD       $0x1e, Y0, Y8, Y10
@@ -2629,13 +2741,13 @@ plane_191:
 	VMULPS       Y7, Y9, Y10
 	VBLENDVPS    Y8, Y9, Y10, Y10
 
-no_last_198:
+no_last_204:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_194
+	JGT  single_200
 
-unrolled_193:
+unrolled_199:
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2710,15 +2822,15 @@ unrolled_193:
 	VMOVUPS     Y11, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_193
+	JLE         unrolled_199
 
-single_194:
+single_200:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_196
+	JGT  remainder_202
 
-single_loop_195:
+single_loop_201:
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2739,17 +2851,17 @@ single_loop_195:
 	VMOVUPS     Y11, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_195
+	JLE         single_loop_201
 
-remainder_196:
+remainder_202:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_197
+	JE      span_done_203
 	CMPQ    DI, $0x00000008
-	JL      masked_199
+	JL      masked_205
 	VMOVUPS Y10, (AX)(R14*4)
 
-span_done_197:
+span_done_203:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2767,14 +2879,14 @@ span_done_197:
 	SUBQ         R8, R12
 	CMOVQEQ      R12, R11
 	SUBQ         DI, BX
-	JG           plane_191
+	JG           plane_197
 
-planes_done_192:
-stored_182:
+planes_done_198:
+stored_188:
 	VZEROUPPER
 	RET
 
-masked_199:
+masked_205:
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R15
@@ -2795,7 +2907,7 @@ masked_199:
 	VMULPS       Y7, Y11, Y7
 	VBLENDVPS    Y12, Y11, Y7, Y7
 	VMASKMOVPS   Y7, Y8, (AX)(R12*4)
-	JMP          span_done_197
+	JMP          span_done_203
 
 // func backwardPatternAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -2813,17 +2925,17 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_201
+	JB     cached_207
 	CMPQ   R9, $0x00000800
-	JB     cached_201
+	JB     cached_207
 	CMPQ   AX, CX
-	JE     cached_201
+	JE     cached_207
 	CMPQ   AX, DX
-	JE     cached_201
+	JE     cached_207
 	CMPQ   BX, $0x00
-	JE     rows_done_204
+	JE     rows_done_210
 
-row_203:
+row_209:
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
@@ -2835,7 +2947,7 @@ row_203:
 	CMPQ         R11, R9
 	CMOVQGT      R9, R11
 	TESTQ        R11, R11
-	JE           aligned_205
+	JE           aligned_211
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -2864,13 +2976,13 @@ row_203:
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_205:
+aligned_211:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_207
+	JGT  single_213
 
-unrolled_206:
+unrolled_212:
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2961,15 +3073,15 @@ unrolled_206:
 	VMOVNTPS    Y3, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_206
+	JLE         unrolled_212
 
-single_207:
+single_213:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_209
+	JGT  remainder_215
 
-single_loop_208:
+single_loop_214:
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -2994,12 +3106,12 @@ single_loop_208:
 	VMOVNTPS    Y3, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_208
+	JLE         single_loop_214
 
-remainder_209:
+remainder_215:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_210
+	JE           span_done_216
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -3026,33 +3138,33 @@ remainder_209:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_210:
+span_done_216:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_203
+	JG   row_209
 
-rows_done_204:
+rows_done_210:
 	SFENCE
-	JMP stored_202
+	JMP stored_208
 
-cached_201:
+cached_207:
 	CMPQ BX, $0x00
-	JE   rows_done_212
+	JE   rows_done_218
 
-row_211:
+row_217:
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
 	XORQ         R10, R10
 	TESTQ        $0x00000007, R9
-	JE           no_last_218
+	JE           no_last_224
 	MOVQ         R9, R11
 	SUBQ         $0x00000008, R11
-	JL           no_last_218
+	JL           no_last_224
 	VMOVUPS      (CX)(R11*4), Y1
 	VMOVUPS      (DX)(R11*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3079,13 +3191,13 @@ row_211:
 	VMULPS       (SI)(R11*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
 
-no_last_218:
+no_last_224:
 	MOVQ R9, R12
 	SUBQ $0x00000020, R12
 	CMPQ R10, R12
-	JGT  single_214
+	JGT  single_220
 
-unrolled_213:
+unrolled_219:
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -3176,15 +3288,15 @@ unrolled_213:
 	VMOVUPS     Y4, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R12
-	JLE         unrolled_213
+	JLE         unrolled_219
 
-single_214:
+single_220:
 	MOVQ R9, R12
 	SUBQ $0x00000008, R12
 	CMPQ R10, R12
-	JGT  remainder_216
+	JGT  remainder_222
 
-single_loop_215:
+single_loop_221:
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -3209,31 +3321,31 @@ single_loop_215:
 	VMOVUPS     Y4, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R12
-	JLE         single_loop_215
+	JLE         single_loop_221
 
-remainder_216:
+remainder_222:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_217
+	JE      span_done_223
 	CMPQ    R9, $0x00000008
-	JL      masked_219
+	JL      masked_225
 	VMOVUPS Y1, (AX)(R11*4)
 
-span_done_217:
+span_done_223:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_211
+	JG   row_217
 
-rows_done_212:
-stored_202:
+rows_done_218:
+stored_208:
 	VZEROUPPER
 	RET
 
-masked_219:
+masked_225:
 	SHLQ         $0x02, R12
 	NEGQ         R12
 	LEAQ         tailmask<>+32(SB), R13
@@ -3259,10 +3371,10 @@ masked_219:
 	VMULPS       Y3, Y4, Y3
 	VBLENDVPS    Y5, Y4, Y3, Y3
 	VMASKMOVPS   Y3, Y2, (AX)(R10*4)
-	JMP          span_done_217
+	JMP          span_done_223
 
 // func backwardRingAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
-// Requires: AVX, CMOV, FMA3
+// Requires: AVX, AVX2, CMOV, FMA3
 TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), DX
@@ -3280,36 +3392,36 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_220
+	JA     ring_segmented_226
 	MOVQ   R10, R11
 
-ring_len_221:
+ring_len_227:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_222
+	JAE  ring_len_done_228
 	ADDQ R10, R11
-	JMP  ring_len_221
+	JMP  ring_len_227
 
-ring_len_done_222:
+ring_len_done_228:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_223:
+ring_step_229:
 	CMPQ R12, R11
-	JB   ring_step_done_224
+	JB   ring_step_done_230
 	SUBQ R11, R12
-	JMP  ring_step_223
+	JMP  ring_step_229
 
-ring_step_done_224:
+ring_step_done_230:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_225:
+ring_step_231:
 	CMPQ R12, R11
-	JB   ring_step_done_226
+	JB   ring_step_done_232
 	SUBQ R11, R12
-	JMP  ring_step_225
+	JMP  ring_step_231
 
-ring_step_done_226:
+ring_step_done_232:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -3319,76 +3431,76 @@ ring_step_done_226:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_227
+	JB      ring_short_233
 	CMPQ    R8, $0x01
-	JNE     ring_planes_228
+	JNE     ring_planes_234
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_230:
+ring_copy_236:
 	CMPQ    R8, R12
-	JAE     ring_built_229
+	JAE     ring_built_235
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_231
+	JB      ring_copy_tail_237
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (CX)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_230
+	JNE     ring_copy_236
 	XORQ    R10, R10
-	JMP     ring_copy_230
+	JMP     ring_copy_236
 
-ring_copy_tail_231:
+ring_copy_tail_237:
 	VMOVUPS -32(R11)(R9*4), Y1
 	ADDQ    R13, R8
 	VMOVUPS Y1, -32(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_230
+	JMP     ring_copy_236
 
-ring_planes_228:
+ring_planes_234:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_232
+	JA   ring_long_planes_238
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_233:
+ring_fill_239:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_234
+	JGT          ring_fill_last_240
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	VMOVUPS      Y1, 32(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_235
+	JNE          ring_wrap_241
 	XORQ         R10, R10
 
-ring_wrap_235:
-	JMP ring_fill_233
+ring_wrap_241:
+	JMP ring_fill_239
 
-ring_fill_last_234:
+ring_fill_last_240:
 	CMPQ         R13, R12
-	JAE          ring_built_229
+	JAE          ring_built_235
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_236
+	JNE          ring_wrap_242
 	XORQ         R10, R10
 
-ring_wrap_236:
-	JMP ring_fill_last_234
+ring_wrap_242:
+	JMP ring_fill_last_240
 
-ring_long_planes_232:
-ring_channel_237:
+ring_long_planes_238:
+ring_channel_243:
 	CMPQ         R13, R12
-	JAE          ring_built_229
+	JAE          ring_built_235
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -3396,57 +3508,75 @@ ring_channel_237:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_238:
+ring_plane_244:
 	VMOVUPS Y1, (CX)(R15*4)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_238
+	JB      ring_plane_244
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_239
+	JNE     ring_wrap_245
 	XORQ    R10, R10
 
-ring_wrap_239:
-	JMP ring_channel_237
+ring_wrap_245:
+	JMP ring_channel_243
 
-ring_short_227:
+ring_short_233:
+	CMPQ       R8, $0x01
+	JNE        ring_elements_246
+	LEAQ       ringperiodsAVX2F32<>+0(SB), R8
+	MOVQ       R9, R13
+	SHLQ       $0x05, R13
+	SHLQ       $0x02, R9
+	NEGQ       R9
+	LEAQ       tailmask<>+32(SB), R14
+	VMOVDQU    (R14)(R9*1), Y1
+	VMASKMOVPS (R11), Y1, Y1
+	VMOVUPS    -32(R8)(R13*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPS    Y1, (CX)
+	JMP        ring_first_done_247
+
+ring_elements_246:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_240:
+ring_element_248:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_241
+	JB   ring_element_next_249
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_241
+	JB   ring_element_next_249
 	XORQ R13, R13
 
-ring_element_next_241:
+ring_element_next_249:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_240
+	JB      ring_element_248
 	VMOVUPS (CX), Y1
-	MOVQ    1856(SP), R8
-	CMPQ    R8, $0x00000008
-	JE      ring_exact_242
-	SUBQ    R10, R8
 
-ring_exact_242:
+ring_first_done_247:
+	MOVQ 1856(SP), R8
+	CMPQ R8, $0x00000008
+	JE   ring_exact_250
+	SUBQ R10, R8
+
+ring_exact_250:
 	MOVQ R8, R9
 
-ring_repeat_243:
+ring_repeat_251:
 	CMPQ    R9, R12
-	JAE     ring_built_229
+	JAE     ring_built_235
 	VMOVUPS Y1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_243
+	JMP     ring_repeat_251
 
-ring_built_229:
+ring_built_235:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -3462,22 +3592,22 @@ ring_built_229:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_244:
+sums_zero_252:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_245
+	JAE     sums_zeroed_253
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_244
+	JMP     sums_zero_252
 
-sums_zeroed_245:
+sums_zeroed_253:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_247
+	JGT  single_255
 
-unrolled_246:
+unrolled_254:
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3572,15 +3702,15 @@ unrolled_246:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_246
+	JLE         unrolled_254
 
-single_247:
+single_255:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_249
+	JGT  remainder_257
 
-single_loop_248:
+single_loop_256:
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3609,11 +3739,11 @@ single_loop_248:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_248
+	JLE         single_loop_256
 
-remainder_249:
+remainder_257:
 	SUBQ         R9, DI
-	JE           span_done_250
+	JE           span_done_258
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -3640,78 +3770,78 @@ remainder_249:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
-span_done_250:
+span_done_258:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_252
+	JLE   fold_ext_done_260
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_253
+	JA    fold_ext_scalar_261
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_251:
+fold_ext_259:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_252
+	JBE     fold_ext_done_260
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_251
+	JMP     fold_ext_259
 
-fold_ext_scalar_253:
+fold_ext_scalar_261:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_254:
+fold_ext_element_262:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_255
+	JBE    fold_ext_element_done_263
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_254
+	JMP    fold_ext_element_262
 
-fold_ext_element_done_255:
-fold_ext_done_252:
-fold_256:
+fold_ext_element_done_263:
+fold_ext_done_260:
+fold_264:
 	CMPQ   DX, AX
-	JBE    fold_done_257
+	JBE    fold_done_265
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_256
+	JMP    fold_264
 
-fold_done_257:
+fold_done_265:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_258
+	JNE  sums_planes_266
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_260:
+sums_vector_268:
 	CMPQ       AX, DX
-	JGT        sums_scalar_261
+	JGT        sums_scalar_269
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_260
+	JMP        sums_vector_268
 
-sums_scalar_261:
+sums_scalar_269:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_259
+	JE        sums_done_267
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3719,18 +3849,18 @@ sums_scalar_261:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_261
+	JMP       sums_scalar_269
 
-sums_planes_258:
+sums_planes_266:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_262:
+sums_group_270:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_264
+	JB     sums_single_272
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3739,7 +3869,7 @@ sums_group_262:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_263:
+sums_group_plane_271:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3748,7 +3878,7 @@ sums_group_plane_263:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_263
+	JB        sums_group_plane_271
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3773,32 +3903,32 @@ sums_group_plane_263:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_262
+	JMP       sums_group_270
 
-sums_single_264:
+sums_single_272:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_259
+	JE     sums_done_267
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_265:
+sums_single_plane_273:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_265
+	JB        sums_single_plane_273
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_264
+	JMP       sums_single_272
 
-sums_done_259:
+sums_done_267:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_220:
+ring_segmented_226:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -3808,7 +3938,7 @@ ring_segmented_220:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_267:
+ring_block_275:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -3824,33 +3954,33 @@ ring_block_267:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_268:
+ring_len_276:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_269
+	JAE  ring_len_done_277
 	ADDQ DI, R8
-	JMP  ring_len_268
+	JMP  ring_len_276
 
-ring_len_done_269:
+ring_len_done_277:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_270:
+ring_step_278:
 	CMPQ R9, R8
-	JB   ring_step_done_271
+	JB   ring_step_done_279
 	SUBQ R8, R9
-	JMP  ring_step_270
+	JMP  ring_step_278
 
-ring_step_done_271:
+ring_step_done_279:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_272:
+ring_step_280:
 	CMPQ R9, R8
-	JB   ring_step_done_273
+	JB   ring_step_done_281
 	SUBQ R8, R9
-	JMP  ring_step_272
+	JMP  ring_step_280
 
-ring_step_done_273:
+ring_step_done_281:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -3861,76 +3991,76 @@ ring_step_done_273:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_274
+	JB      ring_short_282
 	CMPQ    AX, $0x01
-	JNE     ring_planes_275
+	JNE     ring_planes_283
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_277:
+ring_copy_285:
 	CMPQ    DI, R9
-	JAE     ring_built_276
+	JAE     ring_built_284
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_278
+	JB      ring_copy_tail_286
 	VMOVUPS (R8)(R10*4), Y1
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_277
+	JNE     ring_copy_285
 	XORQ    R10, R10
-	JMP     ring_copy_277
+	JMP     ring_copy_285
 
-ring_copy_tail_278:
+ring_copy_tail_286:
 	VMOVUPS -32(R8)(SI*4), Y1
 	ADDQ    R11, DI
 	VMOVUPS Y1, -32(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_277
+	JMP     ring_copy_285
 
-ring_planes_275:
+ring_planes_283:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_279
+	JA   ring_long_planes_287
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_280:
+ring_fill_288:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_281
+	JGT          ring_fill_last_289
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_282
+	JNE          ring_wrap_290
 	XORQ         DI, DI
 
-ring_wrap_282:
-	JMP ring_fill_280
+ring_wrap_290:
+	JMP ring_fill_288
 
-ring_fill_last_281:
+ring_fill_last_289:
 	CMPQ         R10, R9
-	JAE          ring_built_276
+	JAE          ring_built_284
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_283
+	JNE          ring_wrap_291
 	XORQ         DI, DI
 
-ring_wrap_283:
-	JMP ring_fill_last_281
+ring_wrap_291:
+	JMP ring_fill_last_289
 
-ring_long_planes_279:
-ring_channel_284:
+ring_long_planes_287:
+ring_channel_292:
 	CMPQ         R10, R9
-	JAE          ring_built_276
+	JAE          ring_built_284
 	VBROADCASTSS (R8)(DI*4), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -3938,57 +4068,75 @@ ring_channel_284:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_285:
+ring_plane_293:
 	VMOVUPS Y1, (CX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_285
+	JB      ring_plane_293
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_286
+	JNE     ring_wrap_294
 	XORQ    DI, DI
 
-ring_wrap_286:
-	JMP ring_channel_284
+ring_wrap_294:
+	JMP ring_channel_292
 
-ring_short_274:
+ring_short_282:
+	CMPQ       AX, $0x01
+	JNE        ring_elements_295
+	LEAQ       ringperiodsAVX2F32<>+0(SB), R10
+	MOVQ       SI, R11
+	SHLQ       $0x05, R11
+	SHLQ       $0x02, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(SI*1), Y1
+	VMASKMOVPS (R8), Y1, Y1
+	VMOVUPS    -32(R10)(R11*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPS    Y1, (CX)
+	JMP        ring_first_done_296
+
+ring_elements_295:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_287:
+ring_element_297:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_288
+	JB   ring_element_next_298
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_288
+	JB   ring_element_next_298
 	XORQ R10, R10
 
-ring_element_next_288:
+ring_element_next_298:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_287
+	JB      ring_element_297
 	VMOVUPS (CX), Y1
-	MOVQ    1856(SP), SI
-	CMPQ    SI, $0x00000008
-	JE      ring_exact_289
-	SUBQ    DI, SI
 
-ring_exact_289:
+ring_first_done_296:
+	MOVQ 1856(SP), SI
+	CMPQ SI, $0x00000008
+	JE   ring_exact_299
+	SUBQ DI, SI
+
+ring_exact_299:
 	MOVQ SI, DI
 
-ring_repeat_290:
+ring_repeat_300:
 	CMPQ    DI, R9
-	JAE     ring_built_276
+	JAE     ring_built_284
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_290
+	JMP     ring_repeat_300
 
-ring_built_276:
+ring_built_284:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -4014,26 +4162,26 @@ ring_built_276:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_291:
+sums_zero_301:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_292
+	JAE     sums_zeroed_302
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_291
+	JMP     sums_zero_301
 
-sums_zeroed_292:
-ring_row_293:
+sums_zeroed_302:
+ring_row_303:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_294
+	JE   ring_rows_done_304
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_296
+	JGT  single_306
 
-unrolled_295:
+unrolled_305:
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -4128,15 +4276,15 @@ unrolled_295:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_295
+	JLE         unrolled_305
 
-single_296:
+single_306:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_298
+	JGT  remainder_308
 
-single_loop_297:
+single_loop_307:
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -4165,11 +4313,11 @@ single_loop_297:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_297
+	JLE         single_loop_307
 
-remainder_298:
+remainder_308:
 	SUBQ         R10, R9
-	JE           span_done_299
+	JE           span_done_309
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -4196,7 +4344,7 @@ remainder_298:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_299:
+span_done_309:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -4204,9 +4352,9 @@ span_done_299:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_293
+	JMP   ring_row_303
 
-ring_rows_done_294:
+ring_rows_done_304:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -4214,71 +4362,71 @@ ring_rows_done_294:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_301
+	JLE  fold_ext_done_311
 	CMPQ R8, DI
-	JA   fold_ext_scalar_302
+	JA   fold_ext_scalar_312
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_300:
+fold_ext_310:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_301
+	JBE     fold_ext_done_311
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_300
+	JMP     fold_ext_310
 
-fold_ext_scalar_302:
+fold_ext_scalar_312:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_303:
+fold_ext_element_313:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_304
+	JBE    fold_ext_element_done_314
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_303
+	JMP    fold_ext_element_313
 
-fold_ext_element_done_304:
-fold_ext_done_301:
-fold_305:
+fold_ext_element_done_314:
+fold_ext_done_311:
+fold_315:
 	CMPQ   DI, SI
-	JBE    fold_done_306
+	JBE    fold_done_316
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_305
+	JMP    fold_315
 
-fold_done_306:
+fold_done_316:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_307
+	JNE  sums_planes_317
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_309:
+sums_vector_319:
 	CMPQ       SI, DI
-	JGT        sums_scalar_310
+	JGT        sums_scalar_320
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_309
+	JMP        sums_vector_319
 
-sums_scalar_310:
+sums_scalar_320:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_308
+	JE        sums_done_318
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -4286,18 +4434,18 @@ sums_scalar_310:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_310
+	JMP       sums_scalar_320
 
-sums_planes_307:
+sums_planes_317:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_311:
+sums_group_321:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_313
+	JB     sums_single_323
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -4306,7 +4454,7 @@ sums_group_311:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_312:
+sums_group_plane_322:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -4315,7 +4463,7 @@ sums_group_plane_312:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_312
+	JB        sums_group_plane_322
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -4340,32 +4488,32 @@ sums_group_plane_312:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_311
+	JMP       sums_group_321
 
-sums_single_313:
+sums_single_323:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_308
+	JE     sums_done_318
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_314:
+sums_single_plane_324:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_314
+	JB        sums_single_plane_324
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_313
+	JMP       sums_single_323
 
-sums_done_308:
+sums_done_318:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_267
+	JMP  ring_block_275
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -4385,9 +4533,9 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VBROADCASTSS alpha+72(FP), Y2
 	VXORPS       Y1, Y2, Y1
 	CMPQ         BX, $0x00000010
-	JA           general_316
+	JA           general_326
 	CMPQ         BX, $0x00000008
-	JB           general_316
+	JB           general_326
 	SUBQ         $0x00000008, BX
 	XORQ         SI, SI
 	VMOVUPS      (CX)(BX*4), Y3
@@ -4404,17 +4552,17 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMULPS       Y0, Y5, Y0
 	VMOVUPS      Y0, (AX)(SI*4)
 	VMOVUPS      Y3, (AX)(BX*4)
-	JMP          short_done_315
+	JMP          short_done_325
 
-general_316:
+general_326:
 	MOVQ       BX, SI
 	SHLQ       $0x02, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_317
+	JB         cached_327
 	CMPQ       AX, CX
-	JE         cached_317
+	JE         cached_327
 	CMPQ       AX, DX
-	JE         cached_317
+	JE         cached_327
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -4423,7 +4571,7 @@ general_316:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_319
+	JE         aligned_329
 	MOVQ       DI, R8
 	SHLQ       $0x02, R8
 	NEGQ       R8
@@ -4438,15 +4586,15 @@ general_316:
 	VMASKMOVPS Y4, Y3, (AX)(SI*4)
 	MOVQ       DI, SI
 
-aligned_319:
+aligned_329:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_321
+	JGT  single_331
 
 	PCALIGN $64
 
-unrolled_320:
+unrolled_330:
 	VMOVUPS  (CX)(SI*4), Y3
 	VMOVUPS  (DX)(SI*4), Y4
 	VCMPPS   $0x1e, Y0, Y3, Y3
@@ -4477,15 +4625,15 @@ unrolled_320:
 	VMOVNTPS Y3, 96(AX)(SI*4)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_320
+	JLE      unrolled_330
 
-single_321:
+single_331:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_323
+	JGT  remainder_333
 
-single_loop_322:
+single_loop_332:
 	VMOVUPS  (CX)(SI*4), Y3
 	VMOVUPS  (DX)(SI*4), Y4
 	VCMPPS   $0x1e, Y0, Y3, Y3
@@ -4495,11 +4643,11 @@ single_loop_322:
 	VMOVNTPS Y3, (AX)(SI*4)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_322
+	JLE      single_loop_332
 
-remainder_323:
+remainder_333:
 	SUBQ       SI, BX
-	JE         span_done_324
+	JE         span_done_334
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -4512,17 +4660,17 @@ remainder_323:
 	VMULPS     Y0, Y5, Y0
 	VMASKMOVPS Y0, Y3, (AX)(SI*4)
 
-span_done_324:
+span_done_334:
 	SFENCE
-	JMP stored_318
+	JMP stored_328
 
-cached_317:
+cached_327:
 	XORQ    SI, SI
 	TESTQ   $0x00000007, BX
-	JE      no_last_330
+	JE      no_last_340
 	MOVQ    BX, DI
 	SUBQ    $0x00000008, DI
-	JL      no_last_330
+	JL      no_last_340
 	VMOVUPS (CX)(DI*4), Y3
 	VMOVUPS (DX)(DI*4), Y4
 	VCMPPS  $0x1e, Y0, Y3, Y3
@@ -4530,15 +4678,15 @@ cached_317:
 	VXORPS  Y2, Y3, Y3
 	VMULPS  Y3, Y4, Y3
 
-no_last_330:
+no_last_340:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ SI, R8
-	JGT  single_326
+	JGT  single_336
 
 	PCALIGN $64
 
-unrolled_325:
+unrolled_335:
 	VMOVUPS (CX)(SI*4), Y4
 	VMOVUPS (DX)(SI*4), Y5
 	VCMPPS  $0x1e, Y0, Y4, Y4
@@ -4569,15 +4717,15 @@ unrolled_325:
 	VMOVUPS Y4, 96(AX)(SI*4)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, R8
-	JLE     unrolled_325
+	JLE     unrolled_335
 
-single_326:
+single_336:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ SI, R8
-	JGT  remainder_328
+	JGT  remainder_338
 
-single_loop_327:
+single_loop_337:
 	VMOVUPS (CX)(SI*4), Y4
 	VMOVUPS (DX)(SI*4), Y5
 	VCMPPS  $0x1e, Y0, Y4, Y4
@@ -4587,23 +4735,23 @@ single_loop_327:
 	VMOVUPS Y4, (AX)(SI*4)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, R8
-	JLE     single_loop_327
+	JLE     single_loop_337
 
-remainder_328:
+remainder_338:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_329
+	JE      span_done_339
 	CMPQ    BX, $0x00000008
-	JL      masked_331
+	JL      masked_341
 	VMOVUPS Y3, (AX)(DI*4)
 
-span_done_329:
-stored_318:
-short_done_315:
+span_done_339:
+stored_328:
+short_done_325:
 	VZEROUPPER
 	RET
 
-masked_331:
+masked_341:
 	MOVQ       R8, BX
 	SHLQ       $0x02, BX
 	NEGQ       BX
@@ -4616,7 +4764,7 @@ masked_331:
 	VXORPS     Y2, Y0, Y0
 	VMULPS     Y0, Y5, Y0
 	VMASKMOVPS Y0, Y3, (AX)(SI*4)
-	JMP        span_done_329
+	JMP        span_done_339
 
 // func backwardPlanesDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, AVX2, CMOV, MMX+
@@ -4636,11 +4784,11 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ         $0x02, R10
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000040
-	JA           short_planes_general_333
+	JA           short_planes_general_343
 	CMPQ         SI, $0x00000008
-	JB           short_planes_general_333
+	JB           short_planes_general_343
 	CMPQ         BX, $0x00
-	JE           planes_end_332
+	JE           planes_end_342
 	MOVQ         SI, R12
 	DECQ         R12
 	SHRQ         $0x03, R12
@@ -4648,24 +4796,24 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SUBQ         $0x00000008, R13
 	XORQ         R14, R14
 	CMPQ         R12, $0x00
-	JE           short_planes_0_334
+	JE           short_planes_0_344
 	CMPQ         R12, $0x01
-	JE           short_planes_1_335
+	JE           short_planes_1_345
 	CMPQ         R12, $0x02
-	JE           short_planes_2_336
+	JE           short_planes_2_346
 	CMPQ         R12, $0x03
-	JE           short_planes_3_337
+	JE           short_planes_3_347
 	CMPQ         R12, $0x04
-	JE           short_planes_4_338
+	JE           short_planes_4_348
 	CMPQ         R12, $0x05
-	JE           short_planes_5_339
+	JE           short_planes_5_349
 	CMPQ         R12, $0x06
-	JE           short_planes_6_340
+	JE           short_planes_6_350
 	CMPQ         R12, $0x07
-	JE           short_planes_7_341
-	JMP          short_planes_general_333
+	JE           short_planes_7_351
+	JMP          short_planes_general_343
 
-short_planes_0_334:
+short_planes_0_344:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -4683,10 +4831,10 @@ short_planes_0_334:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_0_334
-	JMP          planes_end_332
+	JG           short_planes_0_344
+	JMP          planes_end_342
 
-short_planes_1_335:
+short_planes_1_345:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -4711,10 +4859,10 @@ short_planes_1_335:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_1_335
-	JMP          planes_end_332
+	JG           short_planes_1_345
+	JMP          planes_end_342
 
-short_planes_2_336:
+short_planes_2_346:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -4746,10 +4894,10 @@ short_planes_2_336:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_2_336
-	JMP          planes_end_332
+	JG           short_planes_2_346
+	JMP          planes_end_342
 
-short_planes_3_337:
+short_planes_3_347:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -4788,10 +4936,10 @@ short_planes_3_337:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_3_337
-	JMP          planes_end_332
+	JG           short_planes_3_347
+	JMP          planes_end_342
 
-short_planes_4_338:
+short_planes_4_348:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -4837,10 +4985,10 @@ short_planes_4_338:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_4_338
-	JMP          planes_end_332
+	JG           short_planes_4_348
+	JMP          planes_end_342
 
-short_planes_5_339:
+short_planes_5_349:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -4893,10 +5041,10 @@ short_planes_5_339:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_5_339
-	JMP          planes_end_332
+	JG           short_planes_5_349
+	JMP          planes_end_342
 
-short_planes_6_340:
+short_planes_6_350:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -4956,10 +5104,10 @@ short_planes_6_340:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_6_340
-	JMP          planes_end_332
+	JG           short_planes_6_350
+	JMP          planes_end_342
 
-short_planes_7_341:
+short_planes_7_351:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -5026,24 +5174,24 @@ short_planes_7_341:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_7_341
-	JMP          planes_end_332
+	JG           short_planes_7_351
+	JMP          planes_end_342
 
-short_planes_general_333:
+short_planes_general_343:
 	MOVQ BX, R12
 	SHLQ $0x02, R12
 	CMPQ R12, ·streamThreshold+0(SB)
-	JB   cached_342
+	JB   cached_352
 	CMPQ R10, $0x00000800
-	JB   cached_342
+	JB   cached_352
 	CMPQ AX, CX
-	JE   cached_342
+	JE   cached_352
 	CMPQ AX, DX
-	JE   cached_342
+	JE   cached_352
 	CMPQ BX, $0x00
-	JE   planes_done_345
+	JE   planes_done_355
 
-plane_344:
+plane_354:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	XORQ         DI, DI
@@ -5054,7 +5202,7 @@ plane_344:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_346
+	JE           aligned_356
 	MOVQ         R12, R13
 	SHLQ         $0x02, R13
 	NEGQ         R13
@@ -5069,13 +5217,13 @@ plane_344:
 	VMASKMOVPS   Y5, Y4, (AX)(DI*4)
 	MOVQ         R12, DI
 
-aligned_346:
+aligned_356:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ DI, R12
-	JGT  single_348
+	JGT  single_358
 
-unrolled_347:
+unrolled_357:
 	VMOVUPS  (CX)(DI*4), Y4
 	VMOVUPS  (DX)(DI*4), Y5
 	VCMPPS   $0x1e, Y0, Y4, Y4
@@ -5106,15 +5254,15 @@ unrolled_347:
 	VMOVNTPS Y4, 96(AX)(DI*4)
 	ADDQ     $0x00000020, DI
 	CMPQ     DI, R12
-	JLE      unrolled_347
+	JLE      unrolled_357
 
-single_348:
+single_358:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ DI, R12
-	JGT  remainder_350
+	JGT  remainder_360
 
-single_loop_349:
+single_loop_359:
 	VMOVUPS  (CX)(DI*4), Y4
 	VMOVUPS  (DX)(DI*4), Y5
 	VCMPPS   $0x1e, Y0, Y4, Y4
@@ -5124,12 +5272,12 @@ single_loop_349:
 	VMOVNTPS Y4, (AX)(DI*4)
 	ADDQ     $0x00000008, DI
 	CMPQ     DI, R12
-	JLE      single_loop_349
+	JLE      single_loop_359
 
-remainder_350:
+remainder_360:
 	MOVQ       SI, R12
 	SUBQ       DI, R12
-	JE         span_done_351
+	JE         span_done_361
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -5142,7 +5290,7 @@ remainder_350:
 	VMULPS     Y3, Y6, Y2
 	VMASKMOVPS Y2, Y4, (AX)(DI*4)
 
-span_done_351:
+span_done_361:
 	ADDQ    R10, CX
 	ADDQ    R10, DX
 	ADDQ    R10, AX
@@ -5151,29 +5299,29 @@ span_done_351:
 	SUBQ    R8, DI
 	CMOVQEQ DI, R11
 	SUBQ    SI, BX
-	JG      plane_344
+	JG      plane_354
 
-planes_done_345:
+planes_done_355:
 	SFENCE
-	JMP stored_343
+	JMP stored_353
 
-cached_342:
+cached_352:
 	CMPQ BX, $0x00
-	JE   planes_done_353
+	JE   planes_done_363
 
-plane_352:
+plane_362:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	XORQ         R12, R12
 	CMPQ         SI, $0x00000010
-	JBE          two_vectors_360
+	JBE          two_vectors_370
 
-general_359:
+general_369:
 	TESTQ   $0x00000007, SI
-	JE      no_last_361
+	JE      no_last_371
 	MOVQ    SI, DI
 	SUBQ    $0x00000008, DI
-	JL      no_last_361
+	JL      no_last_371
 	VMOVUPS (CX)(DI*4), Y4
 	VMOVUPS (DX)(DI*4), Y5
 	VCMPPS  $0x1e, Y0, Y4, Y4
@@ -5181,13 +5329,13 @@ general_359:
 	VXORPS  Y2, Y4, Y4
 	VMULPS  Y4, Y5, Y4
 
-no_last_361:
+no_last_371:
 	MOVQ SI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_355
+	JGT  single_365
 
-unrolled_354:
+unrolled_364:
 	VMOVUPS (CX)(R12*4), Y5
 	VMOVUPS (DX)(R12*4), Y6
 	VCMPPS  $0x1e, Y0, Y5, Y5
@@ -5218,15 +5366,15 @@ unrolled_354:
 	VMOVUPS Y5, 96(AX)(R12*4)
 	ADDQ    $0x00000020, R12
 	CMPQ    R12, R13
-	JLE     unrolled_354
+	JLE     unrolled_364
 
-single_355:
+single_365:
 	MOVQ SI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_357
+	JGT  remainder_367
 
-single_loop_356:
+single_loop_366:
 	VMOVUPS (CX)(R12*4), Y5
 	VMOVUPS (DX)(R12*4), Y6
 	VCMPPS  $0x1e, Y0, Y5, Y5
@@ -5236,17 +5384,17 @@ single_loop_356:
 	VMOVUPS Y5, (AX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R13
-	JLE     single_loop_356
+	JLE     single_loop_366
 
-remainder_357:
+remainder_367:
 	MOVQ    SI, R13
 	SUBQ    R12, R13
-	JE      span_done_358
+	JE      span_done_368
 	CMPQ    SI, $0x00000008
-	JL      masked_362
+	JL      masked_372
 	VMOVUPS Y4, (AX)(DI*4)
 
-span_done_358:
+span_done_368:
 	ADDQ    R10, CX
 	ADDQ    R10, DX
 	ADDQ    R10, AX
@@ -5255,17 +5403,17 @@ span_done_358:
 	SUBQ    R8, R12
 	CMOVQEQ R12, R11
 	SUBQ    SI, BX
-	JG      plane_352
+	JG      plane_362
 
-planes_done_353:
-stored_343:
-planes_end_332:
+planes_done_363:
+stored_353:
+planes_end_342:
 	VZEROUPPER
 	RET
 
-two_vectors_360:
+two_vectors_370:
 	CMPQ    SI, $0x00000008
-	JB      general_359
+	JB      general_369
 	MOVQ    SI, R12
 	SUBQ    $0x00000008, R12
 	XORQ    R13, R13
@@ -5283,9 +5431,9 @@ two_vectors_360:
 	VMULPS  Y3, Y7, Y2
 	VMOVUPS Y2, (AX)(R13*4)
 	VMOVUPS Y5, (AX)(R12*4)
-	JMP     span_done_358
+	JMP     span_done_368
 
-masked_362:
+masked_372:
 	SHLQ       $0x02, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -5297,7 +5445,7 @@ masked_362:
 	VXORPS     Y2, Y3, Y3
 	VMULPS     Y3, Y7, Y2
 	VMASKMOVPS Y2, Y5, (AX)(R12*4)
-	JMP        span_done_358
+	JMP        span_done_368
 
 // func backwardPatternDxAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32)
 // Requires: AVX, CMOV, MMX+
@@ -5312,16 +5460,16 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x02, R8
 	CMPQ   DI, $0x00000010
-	JA     short_rows_done_365
+	JA     short_rows_done_375
 	CMPQ   DI, $0x00000008
-	JB     short_rows_done_365
+	JB     short_rows_done_375
 	CMPQ   BX, DI
-	JB     short_rows_done_365
+	JB     short_rows_done_375
 	MOVQ   DI, R9
 	SUBQ   $0x00000008, R9
 	XORQ   R11, R11
 
-short_row_364:
+short_row_374:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5339,25 +5487,25 @@ short_row_364:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       short_row_364
+	JAE       short_row_374
 	TESTQ     BX, BX
-	JE        pattern_done_363
+	JE        pattern_done_373
 
-short_rows_done_365:
+short_rows_done_375:
 	MOVQ BX, R9
 	SHLQ $0x02, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_366
+	JB   cached_376
 	CMPQ R8, $0x00000800
-	JB   cached_366
+	JB   cached_376
 	CMPQ AX, CX
-	JE   cached_366
+	JE   cached_376
 	CMPQ AX, DX
-	JE   cached_366
+	JE   cached_376
 	CMPQ BX, $0x00
-	JE   rows_done_369
+	JE   rows_done_379
 
-row_368:
+row_378:
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -5369,7 +5517,7 @@ row_368:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_370
+	JE         aligned_380
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -5384,13 +5532,13 @@ row_368:
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 	MOVQ       R10, R9
 
-aligned_370:
+aligned_380:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_372
+	JGT  single_382
 
-unrolled_371:
+unrolled_381:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5417,15 +5565,15 @@ unrolled_371:
 	VMOVNTPS  Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R10
-	JLE       unrolled_371
+	JLE       unrolled_381
 
-single_372:
+single_382:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_374
+	JGT  remainder_384
 
-single_loop_373:
+single_loop_383:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5434,12 +5582,12 @@ single_loop_373:
 	VMOVNTPS  Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R10
-	JLE       single_loop_373
+	JLE       single_loop_383
 
-remainder_374:
+remainder_384:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_375
+	JE         span_done_385
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -5452,50 +5600,50 @@ remainder_374:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_375:
+span_done_385:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_368
+	JG   row_378
 
-rows_done_369:
+rows_done_379:
 	SFENCE
-	JMP stored_367
+	JMP stored_377
 
-cached_366:
+cached_376:
 	CMPQ BX, $0x00
-	JE   rows_done_377
+	JE   rows_done_387
 
-row_376:
+row_386:
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
 	XORQ    R9, R9
 	CMPQ    R8, $0x00000010
-	JBE     two_vectors_384
+	JBE     two_vectors_394
 
-general_383:
+general_393:
 	TESTQ     $0x00000007, R8
-	JE        no_last_385
+	JE        no_last_395
 	MOVQ      R8, R10
 	SUBQ      $0x00000008, R10
-	JL        no_last_385
+	JL        no_last_395
 	VMOVUPS   (CX)(R10*4), Y2
 	VMOVUPS   (DX)(R10*4), Y1
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    (SI)(R10*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 
-no_last_385:
+no_last_395:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
 	CMPQ R9, R11
-	JGT  single_379
+	JGT  single_389
 
-unrolled_378:
+unrolled_388:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5522,15 +5670,15 @@ unrolled_378:
 	VMOVUPS   Y4, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R11
-	JLE       unrolled_378
+	JLE       unrolled_388
 
-single_379:
+single_389:
 	MOVQ R8, R11
 	SUBQ $0x00000008, R11
 	CMPQ R9, R11
-	JGT  remainder_381
+	JGT  remainder_391
 
-single_loop_380:
+single_loop_390:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5539,34 +5687,34 @@ single_loop_380:
 	VMOVUPS   Y4, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R11
-	JLE       single_loop_380
+	JLE       single_loop_390
 
-remainder_381:
+remainder_391:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_382
+	JE      span_done_392
 	CMPQ    R8, $0x00000008
-	JL      masked_386
+	JL      masked_396
 	VMOVUPS Y3, (AX)(R10*4)
 
-span_done_382:
+span_done_392:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_376
+	JG   row_386
 
-rows_done_377:
-stored_367:
-pattern_done_363:
+rows_done_387:
+stored_377:
+pattern_done_373:
 	VZEROUPPER
 	RET
 
-two_vectors_384:
+two_vectors_394:
 	CMPQ      R8, $0x00000008
-	JB        general_383
+	JB        general_393
 	MOVQ      R8, R9
 	SUBQ      $0x00000008, R9
 	XORQ      R11, R11
@@ -5582,9 +5730,9 @@ two_vectors_384:
 	VBLENDVPS Y1, Y2, Y5, Y5
 	VMOVUPS   Y5, (AX)(R11*4)
 	VMOVUPS   Y4, (AX)(R9*4)
-	JMP       span_done_382
+	JMP       span_done_392
 
-masked_386:
+masked_396:
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -5596,10 +5744,10 @@ masked_386:
 	VMULPS     Y5, Y4, Y5
 	VBLENDVPS  Y2, Y4, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R9*4)
-	JMP        span_done_382
+	JMP        span_done_392
 
 // func backwardRingDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
-// Requires: AVX, CMOV
+// Requires: AVX, AVX2, CMOV
 TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   dx_base+0(FP), CX
 	MOVQ   x_base+48(FP), BX
@@ -5614,36 +5762,36 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_387
+	JA     ring_segmented_397
 	MOVQ   R9, R10
 
-ring_len_388:
+ring_len_398:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_389
+	JAE  ring_len_done_399
 	ADDQ R9, R10
-	JMP  ring_len_388
+	JMP  ring_len_398
 
-ring_len_done_389:
+ring_len_done_399:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_390:
+ring_step_400:
 	CMPQ R11, R10
-	JB   ring_step_done_391
+	JB   ring_step_done_401
 	SUBQ R10, R11
-	JMP  ring_step_390
+	JMP  ring_step_400
 
-ring_step_done_391:
+ring_step_done_401:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_392:
+ring_step_402:
 	CMPQ R11, R10
-	JB   ring_step_done_393
+	JB   ring_step_done_403
 	SUBQ R10, R11
-	JMP  ring_step_392
+	JMP  ring_step_402
 
-ring_step_done_393:
+ring_step_done_403:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -5653,76 +5801,76 @@ ring_step_done_393:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_394
+	JB      ring_short_404
 	CMPQ    AX, $0x01
-	JNE     ring_planes_395
+	JNE     ring_planes_405
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_397:
+ring_copy_407:
 	CMPQ    AX, R11
-	JAE     ring_built_396
+	JAE     ring_built_406
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_398
+	JB      ring_copy_tail_408
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_397
+	JNE     ring_copy_407
 	XORQ    R9, R9
-	JMP     ring_copy_397
+	JMP     ring_copy_407
 
-ring_copy_tail_398:
+ring_copy_tail_408:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R12, AX
 	VMOVUPS Y1, -32(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_397
+	JMP     ring_copy_407
 
-ring_planes_395:
+ring_planes_405:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_399
+	JA   ring_long_planes_409
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_400:
+ring_fill_410:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_401
+	JGT          ring_fill_last_411
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_402
+	JNE          ring_wrap_412
 	XORQ         R9, R9
 
-ring_wrap_402:
-	JMP ring_fill_400
+ring_wrap_412:
+	JMP ring_fill_410
 
-ring_fill_last_401:
+ring_fill_last_411:
 	CMPQ         R12, R11
-	JAE          ring_built_396
+	JAE          ring_built_406
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_403
+	JNE          ring_wrap_413
 	XORQ         R9, R9
 
-ring_wrap_403:
-	JMP ring_fill_last_401
+ring_wrap_413:
+	JMP ring_fill_last_411
 
-ring_long_planes_399:
-ring_channel_404:
+ring_long_planes_409:
+ring_channel_414:
 	CMPQ         R12, R11
-	JAE          ring_built_396
+	JAE          ring_built_406
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -5730,57 +5878,75 @@ ring_channel_404:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_405:
+ring_plane_415:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_405
+	JB      ring_plane_415
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_406
+	JNE     ring_wrap_416
 	XORQ    R9, R9
 
-ring_wrap_406:
-	JMP ring_channel_404
+ring_wrap_416:
+	JMP ring_channel_414
 
-ring_short_394:
+ring_short_404:
+	CMPQ       AX, $0x01
+	JNE        ring_elements_417
+	LEAQ       ringperiodsAVX2F32<>+0(SB), AX
+	MOVQ       DX, R12
+	SHLQ       $0x05, R12
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(DX*1), Y1
+	VMASKMOVPS (R10), Y1, Y1
+	VMOVUPS    -32(AX)(R12*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPS    Y1, (R8)
+	JMP        ring_first_done_418
+
+ring_elements_417:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_407:
+ring_element_419:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_408
+	JB   ring_element_next_420
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_408
+	JB   ring_element_next_420
 	XORQ R12, R12
 
-ring_element_next_408:
+ring_element_next_420:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_407
+	JB      ring_element_419
 	VMOVUPS (R8), Y1
-	MOVQ    1920(SP), AX
-	CMPQ    AX, $0x00000008
-	JE      ring_exact_409
-	SUBQ    R9, AX
 
-ring_exact_409:
+ring_first_done_418:
+	MOVQ 1920(SP), AX
+	CMPQ AX, $0x00000008
+	JE   ring_exact_421
+	SUBQ R9, AX
+
+ring_exact_421:
 	MOVQ AX, DX
 
-ring_repeat_410:
+ring_repeat_422:
 	CMPQ    DX, R11
-	JAE     ring_built_396
+	JAE     ring_built_406
 	VMOVUPS Y1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_410
+	JMP     ring_repeat_422
 
-ring_built_396:
+ring_built_406:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -5789,9 +5955,9 @@ ring_built_396:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_412
+	JGT  single_424
 
-unrolled_411:
+unrolled_423:
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5822,15 +5988,15 @@ unrolled_411:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000020, DX
 	CMPQ      DX, R9
-	JLE       unrolled_411
+	JLE       unrolled_423
 
-single_412:
+single_424:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_414
+	JGT  remainder_426
 
-single_loop_413:
+single_loop_425:
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5843,11 +6009,11 @@ single_loop_413:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000008, DX
 	CMPQ      DX, R9
-	JLE       single_loop_413
+	JLE       single_loop_425
 
-remainder_414:
+remainder_426:
 	SUBQ       DX, DI
-	JE         span_done_415
+	JE         span_done_427
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -5860,10 +6026,10 @@ remainder_414:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_415:
+span_done_427:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_387:
+ring_segmented_397:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -5873,11 +6039,11 @@ ring_segmented_387:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_416
+	JE   ring_rows_428
 
-ring_segment_417:
+ring_segment_429:
 	CMPQ    DI, $0x00
-	JE      ring_done_418
+	JE      ring_done_430
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -5894,33 +6060,33 @@ ring_segment_417:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_419:
+ring_len_431:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_420
+	JAE  ring_len_done_432
 	ADDQ R10, R12
-	JMP  ring_len_419
+	JMP  ring_len_431
 
-ring_len_done_420:
+ring_len_done_432:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_421:
+ring_step_433:
 	CMPQ R13, R12
-	JB   ring_step_done_422
+	JB   ring_step_done_434
 	SUBQ R12, R13
-	JMP  ring_step_421
+	JMP  ring_step_433
 
-ring_step_done_422:
+ring_step_done_434:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_423:
+ring_step_435:
 	CMPQ R13, R12
-	JB   ring_step_done_424
+	JB   ring_step_done_436
 	SUBQ R12, R13
-	JMP  ring_step_423
+	JMP  ring_step_435
 
-ring_step_done_424:
+ring_step_done_436:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -5930,76 +6096,76 @@ ring_step_done_424:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_425
+	JB      ring_short_437
 	CMPQ    R9, $0x01
-	JNE     ring_planes_426
+	JNE     ring_planes_438
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_428:
+ring_copy_440:
 	CMPQ    R9, AX
-	JAE     ring_built_427
+	JAE     ring_built_439
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_429
+	JB      ring_copy_tail_441
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_428
+	JNE     ring_copy_440
 	XORQ    R10, R10
-	JMP     ring_copy_428
+	JMP     ring_copy_440
 
-ring_copy_tail_429:
+ring_copy_tail_441:
 	VMOVUPS -32(R11)(DX*4), Y1
 	ADDQ    R12, R9
 	VMOVUPS Y1, -32(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_428
+	JMP     ring_copy_440
 
-ring_planes_426:
+ring_planes_438:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_430
+	JA   ring_long_planes_442
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_431:
+ring_fill_443:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_432
+	JGT          ring_fill_last_444
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_433
+	JNE          ring_wrap_445
 	XORQ         R10, R10
 
-ring_wrap_433:
-	JMP ring_fill_431
+ring_wrap_445:
+	JMP ring_fill_443
 
-ring_fill_last_432:
+ring_fill_last_444:
 	CMPQ         R12, AX
-	JAE          ring_built_427
+	JAE          ring_built_439
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_434
+	JNE          ring_wrap_446
 	XORQ         R10, R10
 
-ring_wrap_434:
-	JMP ring_fill_last_432
+ring_wrap_446:
+	JMP ring_fill_last_444
 
-ring_long_planes_430:
-ring_channel_435:
+ring_long_planes_442:
+ring_channel_447:
 	CMPQ         R12, AX
-	JAE          ring_built_427
+	JAE          ring_built_439
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -6007,57 +6173,75 @@ ring_channel_435:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_436:
+ring_plane_448:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_436
+	JB      ring_plane_448
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_437
+	JNE     ring_wrap_449
 	XORQ    R10, R10
 
-ring_wrap_437:
-	JMP ring_channel_435
+ring_wrap_449:
+	JMP ring_channel_447
 
-ring_short_425:
+ring_short_437:
+	CMPQ       R9, $0x01
+	JNE        ring_elements_450
+	LEAQ       ringperiodsAVX2F32<>+0(SB), R9
+	MOVQ       DX, R12
+	SHLQ       $0x05, R12
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(DX*1), Y1
+	VMASKMOVPS (R11), Y1, Y1
+	VMOVUPS    -32(R9)(R12*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPS    Y1, (R8)
+	JMP        ring_first_done_451
+
+ring_elements_450:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_438:
+ring_element_452:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_439
+	JB   ring_element_next_453
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_439
+	JB   ring_element_next_453
 	XORQ R12, R12
 
-ring_element_next_439:
+ring_element_next_453:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_438
+	JB      ring_element_452
 	VMOVUPS (R8), Y1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_440
-	SUBQ    R10, DX
 
-ring_exact_440:
+ring_first_done_451:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000008
+	JE   ring_exact_454
+	SUBQ R10, DX
+
+ring_exact_454:
 	MOVQ DX, R9
 
-ring_repeat_441:
+ring_repeat_455:
 	CMPQ    R9, AX
-	JAE     ring_built_427
+	JAE     ring_built_439
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_441
+	JMP     ring_repeat_455
 
-ring_built_427:
+ring_built_439:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -6067,9 +6251,9 @@ ring_built_427:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_443
+	JGT  single_457
 
-unrolled_442:
+unrolled_456:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -6100,15 +6284,15 @@ unrolled_442:
 	CMOVQCC   R14, AX
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R10
-	JLE       unrolled_442
+	JLE       unrolled_456
 
-single_443:
+single_457:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_445
+	JGT  remainder_459
 
-single_loop_444:
+single_loop_458:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -6121,11 +6305,11 @@ single_loop_444:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R10
-	JLE       single_loop_444
+	JLE       single_loop_458
 
-remainder_445:
+remainder_459:
 	SUBQ       R9, DX
-	JE         span_done_446
+	JE         span_done_460
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -6138,7 +6322,7 @@ remainder_445:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_446:
+span_done_460:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -6150,18 +6334,18 @@ span_done_446:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_447
+	JNE  ring_next_461
 	XORQ AX, AX
 
-ring_next_447:
+ring_next_461:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_417
+	JMP  ring_segment_429
 
-ring_done_418:
+ring_done_430:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_416:
-ring_block_448:
+ring_rows_428:
+ring_block_462:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -6177,33 +6361,33 @@ ring_block_448:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_449:
+ring_len_463:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_450
+	JAE  ring_len_done_464
 	ADDQ BX, SI
-	JMP  ring_len_449
+	JMP  ring_len_463
 
-ring_len_done_450:
+ring_len_done_464:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_451:
+ring_step_465:
 	CMPQ DI, SI
-	JB   ring_step_done_452
+	JB   ring_step_done_466
 	SUBQ SI, DI
-	JMP  ring_step_451
+	JMP  ring_step_465
 
-ring_step_done_452:
+ring_step_done_466:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_453:
+ring_step_467:
 	CMPQ DI, SI
-	JB   ring_step_done_454
+	JB   ring_step_done_468
 	SUBQ SI, DI
-	JMP  ring_step_453
+	JMP  ring_step_467
 
-ring_step_done_454:
+ring_step_done_468:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -6214,76 +6398,76 @@ ring_step_done_454:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_455
+	JB      ring_short_469
 	CMPQ    CX, $0x01
-	JNE     ring_planes_456
+	JNE     ring_planes_470
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_458:
+ring_copy_472:
 	CMPQ    BX, DI
-	JAE     ring_built_457
+	JAE     ring_built_471
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_459
+	JB      ring_copy_tail_473
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_458
+	JNE     ring_copy_472
 	XORQ    R9, R9
-	JMP     ring_copy_458
+	JMP     ring_copy_472
 
-ring_copy_tail_459:
+ring_copy_tail_473:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_458
+	JMP     ring_copy_472
 
-ring_planes_456:
+ring_planes_470:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_460
+	JA   ring_long_planes_474
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_461:
+ring_fill_475:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_462
+	JGT          ring_fill_last_476
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_463
+	JNE          ring_wrap_477
 	XORQ         BX, BX
 
-ring_wrap_463:
-	JMP ring_fill_461
+ring_wrap_477:
+	JMP ring_fill_475
 
-ring_fill_last_462:
+ring_fill_last_476:
 	CMPQ         R9, DI
-	JAE          ring_built_457
+	JAE          ring_built_471
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_464
+	JNE          ring_wrap_478
 	XORQ         BX, BX
 
-ring_wrap_464:
-	JMP ring_fill_last_462
+ring_wrap_478:
+	JMP ring_fill_last_476
 
-ring_long_planes_460:
-ring_channel_465:
+ring_long_planes_474:
+ring_channel_479:
 	CMPQ         R9, DI
-	JAE          ring_built_457
+	JAE          ring_built_471
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -6291,57 +6475,75 @@ ring_channel_465:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_466:
+ring_plane_480:
 	VMOVUPS Y1, (R8)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_466
+	JB      ring_plane_480
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_467
+	JNE     ring_wrap_481
 	XORQ    BX, BX
 
-ring_wrap_467:
-	JMP ring_channel_465
+ring_wrap_481:
+	JMP ring_channel_479
 
-ring_short_455:
+ring_short_469:
+	CMPQ       CX, $0x01
+	JNE        ring_elements_482
+	LEAQ       ringperiodsAVX2F32<>+0(SB), R9
+	MOVQ       DX, R10
+	SHLQ       $0x05, R10
+	SHLQ       $0x02, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(DX*1), Y1
+	VMASKMOVPS (SI), Y1, Y1
+	VMOVUPS    -32(R9)(R10*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPS    Y1, (R8)
+	JMP        ring_first_done_483
+
+ring_elements_482:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_468:
+ring_element_484:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_469
+	JB   ring_element_next_485
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_469
+	JB   ring_element_next_485
 	XORQ R9, R9
 
-ring_element_next_469:
+ring_element_next_485:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_468
+	JB      ring_element_484
 	VMOVUPS (R8), Y1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_470
-	SUBQ    BX, DX
 
-ring_exact_470:
+ring_first_done_483:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000008
+	JE   ring_exact_486
+	SUBQ BX, DX
+
+ring_exact_486:
 	MOVQ DX, BX
 
-ring_repeat_471:
+ring_repeat_487:
 	CMPQ    BX, DI
-	JAE     ring_built_457
+	JAE     ring_built_471
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_471
+	JMP     ring_repeat_487
 
-ring_built_457:
+ring_built_471:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -6352,9 +6554,9 @@ ring_built_457:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_472:
+ring_row_488:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_473
+	JE   ring_rows_done_489
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -6364,9 +6566,9 @@ ring_row_472:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_475
+	JGT  single_491
 
-unrolled_474:
+unrolled_490:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -6397,15 +6599,15 @@ unrolled_474:
 	CMOVQCC   R14, AX
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R10
-	JLE       unrolled_474
+	JLE       unrolled_490
 
-single_475:
+single_491:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_477
+	JGT  remainder_493
 
-single_loop_476:
+single_loop_492:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -6418,11 +6620,11 @@ single_loop_476:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R10
-	JLE       single_loop_476
+	JLE       single_loop_492
 
-remainder_477:
+remainder_493:
 	SUBQ       R9, DX
-	JE         span_done_478
+	JE         span_done_494
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -6435,7 +6637,7 @@ remainder_477:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_478:
+span_done_494:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -6443,13 +6645,13 @@ span_done_478:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_472
+	JMP   ring_row_488
 
-ring_rows_done_473:
+ring_rows_done_489:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_448
+	JMP  ring_block_462
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -6468,10 +6670,10 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 	TESTQ        $0x00000007, DX
-	JE           no_last_484
+	JE           no_last_500
 	MOVQ         DX, SI
 	SUBQ         $0x00000008, SI
-	JL           no_last_484
+	JL           no_last_500
 	VMOVUPS      (AX)(SI*4), Y5
 	VMOVUPS      (CX)(SI*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -6492,15 +6694,15 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 
-no_last_484:
+no_last_500:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_480
+	JGT  single_496
 
 	PCALIGN $64
 
-unrolled_479:
+unrolled_495:
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -6551,15 +6753,15 @@ unrolled_479:
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_479
+	JLE         unrolled_495
 
-single_480:
+single_496:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_482
+	JGT  remainder_498
 
-single_loop_481:
+single_loop_497:
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -6574,16 +6776,16 @@ single_loop_481:
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_481
+	JLE         single_loop_497
 
-remainder_482:
+remainder_498:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_483
+	JE   span_done_499
 	CMPQ DX, $0x00000008
-	JL   masked_485
+	JL   masked_501
 
-span_done_483:
+span_done_499:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -6595,7 +6797,7 @@ span_done_483:
 	VZEROUPPER
 	RET
 
-masked_485:
+masked_501:
 	MOVQ         SI, DX
 	SHLQ         $0x02, DX
 	NEGQ         DX
@@ -6614,7 +6816,7 @@ masked_485:
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
-	JMP          span_done_483
+	JMP          span_done_499
 
 // func backwardPlanesDalphaAVX2F32(dy []float32, x []float32, acc []float64, inner int)
 // Requires: AVX, AVX2, CMOV, FMA3
@@ -6638,19 +6840,19 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 	CMPQ         DX, $0x00
-	JE           planes_done_488
+	JE           planes_done_504
 
-plane_487:
+plane_503:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000007, SI
-	JE          no_last_494
+	JE          no_last_510
 	MOVQ        SI, R11
 	SUBQ        $0x00000008, R11
-	JL          no_last_494
+	JL          no_last_510
 	VCVTPS2PD   (AX)(R11*4), Y7
 	VCVTPS2PD   (CX)(R11*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -6666,13 +6868,13 @@ plane_487:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 
-no_last_494:
+no_last_510:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_490
+	JGT  single_506
 
-unrolled_489:
+unrolled_505:
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -6723,15 +6925,15 @@ unrolled_489:
 	VFMADD231PD Y8, Y7, Y4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_489
+	JLE         unrolled_505
 
-single_490:
+single_506:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_492
+	JGT  remainder_508
 
-single_loop_491:
+single_loop_507:
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -6746,16 +6948,16 @@ single_loop_491:
 	VFMADD231PD Y8, Y7, Y2
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_491
+	JLE         single_loop_507
 
-remainder_492:
+remainder_508:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_493
+	JE   span_done_509
 	CMPQ SI, $0x00000008
-	JL   masked_495
+	JL   masked_511
 
-span_done_493:
+span_done_509:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -6772,13 +6974,13 @@ span_done_493:
 	SUBQ         DI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         SI, DX
-	JG           plane_487
+	JG           plane_503
 
-planes_done_488:
+planes_done_504:
 	VZEROUPPER
 	RET
 
-masked_495:
+masked_511:
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -6796,7 +6998,7 @@ masked_495:
 	VEXTRACTF128 $0x01, Y7, X7
 	VCVTPS2PD    X7, Y7
 	VFMADD231PD  Y7, Y8, Y2
-	JMP          span_done_493
+	JMP          span_done_509
 
 // func backwardPatternDalphaAVX2F32(dy []float32, x []float32, acc []float64)
 // Requires: AVX, CMOV, FMA3
@@ -6810,18 +7012,18 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_498
+	JE     rows_done_514
 
-row_497:
+row_513:
 	MOVQ         SI, DI
 	CMPQ         DX, DI
 	CMOVQLT      DX, DI
 	XORQ         R8, R8
 	TESTQ        $0x00000007, DI
-	JE           no_last_504
+	JE           no_last_520
 	MOVQ         DI, R9
 	SUBQ         $0x00000008, R9
-	JL           no_last_504
+	JL           no_last_520
 	VMOVUPS      (AX)(R9*4), Y1
 	VMOVUPS      (CX)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -6846,13 +7048,13 @@ row_497:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R9*8)
 
-no_last_504:
+no_last_520:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_500
+	JGT  single_516
 
-unrolled_499:
+unrolled_515:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6919,15 +7121,15 @@ unrolled_499:
 	VMOVUPD     Y3, 224(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_499
+	JLE         unrolled_515
 
-single_500:
+single_516:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_502
+	JGT  remainder_518
 
-single_loop_501:
+single_loop_517:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -6946,28 +7148,28 @@ single_loop_501:
 	VMOVUPD     Y3, 32(BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_501
+	JLE         single_loop_517
 
-remainder_502:
+remainder_518:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_503
+	JE   span_done_519
 	CMPQ DI, $0x00000008
-	JL   masked_505
+	JL   masked_521
 
-span_done_503:
+span_done_519:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_497
+	JG   row_513
 
-rows_done_498:
+rows_done_514:
 	VZEROUPPER
 	RET
 
-masked_505:
+masked_521:
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -6989,7 +7191,7 @@ masked_505:
 	VMOVUPD      32(BX)(R8*8), Y3
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
-	JMP          span_done_503
+	JMP          span_done_519
 
 // func backwardRingDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -7005,36 +7207,36 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1312-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000068
-	JA     ring_segmented_506
+	JA     ring_segmented_522
 	MOVQ   DI, SI
 
-ring_len_507:
+ring_len_523:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_508
+	JAE  ring_len_done_524
 	ADDQ DI, SI
-	JMP  ring_len_507
+	JMP  ring_len_523
 
-ring_len_done_508:
+ring_len_done_524:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_509:
+ring_step_525:
 	CMPQ DI, SI
-	JB   ring_step_done_510
+	JB   ring_step_done_526
 	SUBQ SI, DI
-	JMP  ring_step_509
+	JMP  ring_step_525
 
-ring_step_done_510:
+ring_step_done_526:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_511:
+ring_step_527:
 	CMPQ DI, SI
-	JB   ring_step_done_512
+	JB   ring_step_done_528
 	SUBQ SI, DI
-	JMP  ring_step_511
+	JMP  ring_step_527
 
-ring_step_done_512:
+ring_step_done_528:
 	MOVQ    DI, 1264(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -7056,22 +7258,22 @@ ring_step_done_512:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_513:
+sums_zero_529:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_514
+	JAE     sums_zeroed_530
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_513
+	JMP     sums_zero_529
 
-sums_zeroed_514:
+sums_zeroed_530:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_516
+	JGT  single_532
 
-unrolled_515:
+unrolled_531:
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7142,15 +7344,15 @@ unrolled_515:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_515
+	JLE         unrolled_531
 
-single_516:
+single_532:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_518
+	JGT  remainder_534
 
-single_loop_517:
+single_loop_533:
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7173,11 +7375,11 @@ single_loop_517:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_517
+	JLE         single_loop_533
 
-remainder_518:
+remainder_534:
 	SUBQ         DI, BX
-	JE           span_done_519
+	JE           span_done_535
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -7200,78 +7402,78 @@ remainder_518:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_519:
+span_done_535:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1248(SP), BX
 	MOVQ  1288(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_521
+	JLE   fold_ext_done_537
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_522
+	JA    fold_ext_scalar_538
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_520:
+fold_ext_536:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_521
+	JBE     fold_ext_done_537
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_520
+	JMP     fold_ext_536
 
-fold_ext_scalar_522:
+fold_ext_scalar_538:
 	MOVQ 1288(SP), SI
 
-fold_ext_element_523:
+fold_ext_element_539:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_524
+	JBE    fold_ext_element_done_540
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_523
+	JMP    fold_ext_element_539
 
-fold_ext_element_done_524:
-fold_ext_done_521:
-fold_525:
+fold_ext_element_done_540:
+fold_ext_done_537:
+fold_541:
 	CMPQ   BX, AX
-	JBE    fold_done_526
+	JBE    fold_done_542
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_525
+	JMP    fold_541
 
-fold_done_526:
+fold_done_542:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_527
+	JNE  sums_planes_543
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_529:
+sums_vector_545:
 	CMPQ       AX, BX
-	JGT        sums_scalar_530
+	JGT        sums_scalar_546
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_529
+	JMP        sums_vector_545
 
-sums_scalar_530:
+sums_scalar_546:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_528
+	JE        sums_done_544
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -7279,18 +7481,18 @@ sums_scalar_530:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_530
+	JMP       sums_scalar_546
 
-sums_planes_527:
+sums_planes_543:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_531:
+sums_group_547:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_533
+	JB     sums_single_549
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -7299,7 +7501,7 @@ sums_group_531:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_532:
+sums_group_plane_548:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -7308,7 +7510,7 @@ sums_group_plane_532:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_532
+	JB        sums_group_plane_548
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -7333,32 +7535,32 @@ sums_group_plane_532:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_531
+	JMP       sums_group_547
 
-sums_single_533:
+sums_single_549:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_528
+	JE     sums_done_544
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_534:
+sums_single_plane_550:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_534
+	JB        sums_single_plane_550
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_533
+	JMP       sums_single_549
 
-sums_done_528:
+sums_done_544:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_506:
+ring_segmented_522:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000068
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -7368,7 +7570,7 @@ ring_segmented_506:
 	MOVQ AX, 1280(SP)
 	MOVQ $0x00000000, 1272(SP)
 
-ring_block_536:
+ring_block_552:
 	MOVQ    1272(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -7383,33 +7585,33 @@ ring_block_536:
 	MOVQ    BX, 1304(SP)
 	MOVQ    BX, SI
 
-ring_len_537:
+ring_len_553:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_538
+	JAE  ring_len_done_554
 	ADDQ BX, SI
-	JMP  ring_len_537
+	JMP  ring_len_553
 
-ring_len_done_538:
+ring_len_done_554:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_539:
+ring_step_555:
 	CMPQ DI, SI
-	JB   ring_step_done_540
+	JB   ring_step_done_556
 	SUBQ SI, DI
-	JMP  ring_step_539
+	JMP  ring_step_555
 
-ring_step_done_540:
+ring_step_done_556:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_541:
+ring_step_557:
 	CMPQ DI, SI
-	JB   ring_step_done_542
+	JB   ring_step_done_558
 	SUBQ SI, DI
-	JMP  ring_step_541
+	JMP  ring_step_557
 
-ring_step_done_542:
+ring_step_done_558:
 	MOVQ    DI, 1264(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -7438,26 +7640,26 @@ ring_step_done_542:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_543:
+sums_zero_559:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_544
+	JAE     sums_zeroed_560
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_543
+	JMP     sums_zero_559
 
-sums_zeroed_544:
-ring_row_545:
+sums_zeroed_560:
+ring_row_561:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_546
+	JE   ring_rows_done_562
 	XORQ SI, SI
 	MOVQ 1304(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_548
+	JGT  single_564
 
-unrolled_547:
+unrolled_563:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7528,15 +7730,15 @@ unrolled_547:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_547
+	JLE         unrolled_563
 
-single_548:
+single_564:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_550
+	JGT  remainder_566
 
-single_loop_549:
+single_loop_565:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7559,11 +7761,11 @@ single_loop_549:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_549
+	JLE         single_loop_565
 
-remainder_550:
+remainder_566:
 	SUBQ         R8, DI
-	JE           span_done_551
+	JE           span_done_567
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -7586,16 +7788,16 @@ remainder_550:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_551:
+span_done_567:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_545
+	JMP   ring_row_561
 
-ring_rows_done_546:
+ring_rows_done_562:
 	MOVQ 1272(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -7603,71 +7805,71 @@ ring_rows_done_546:
 	MOVQ 1248(SP), SI
 	MOVQ 1288(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_553
+	JLE  fold_ext_done_569
 	CMPQ DI, SI
-	JA   fold_ext_scalar_554
+	JA   fold_ext_scalar_570
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_552:
+fold_ext_568:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_553
+	JBE     fold_ext_done_569
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_552
+	JMP     fold_ext_568
 
-fold_ext_scalar_554:
+fold_ext_scalar_570:
 	MOVQ 1288(SP), DI
 
-fold_ext_element_555:
+fold_ext_element_571:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_556
+	JBE    fold_ext_element_done_572
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_555
+	JMP    fold_ext_element_571
 
-fold_ext_element_done_556:
-fold_ext_done_553:
-fold_557:
+fold_ext_element_done_572:
+fold_ext_done_569:
+fold_573:
 	CMPQ   SI, BX
-	JBE    fold_done_558
+	JBE    fold_done_574
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_557
+	JMP    fold_573
 
-fold_done_558:
+fold_done_574:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_559
+	JNE  sums_planes_575
 	MOVQ 1296(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_561:
+sums_vector_577:
 	CMPQ       BX, SI
-	JGT        sums_scalar_562
+	JGT        sums_scalar_578
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_561
+	JMP        sums_vector_577
 
-sums_scalar_562:
+sums_scalar_578:
 	CMPQ      BX, 1296(SP)
-	JE        sums_done_560
+	JE        sums_done_576
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -7675,18 +7877,18 @@ sums_scalar_562:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_562
+	JMP       sums_scalar_578
 
-sums_planes_559:
+sums_planes_575:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_563:
+sums_group_579:
 	MOVQ   1296(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_565
+	JB     sums_single_581
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -7695,7 +7897,7 @@ sums_group_563:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_564:
+sums_group_plane_580:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -7704,7 +7906,7 @@ sums_group_plane_564:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_564
+	JB        sums_group_plane_580
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -7729,32 +7931,32 @@ sums_group_plane_564:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_563
+	JMP       sums_group_579
 
-sums_single_565:
+sums_single_581:
 	CMPQ   BX, 1296(SP)
-	JE     sums_done_560
+	JE     sums_done_576
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_566:
+sums_single_plane_582:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_566
+	JB        sums_single_plane_582
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_565
+	JMP       sums_single_581
 
-sums_done_560:
+sums_done_576:
 	ADDQ 1296(SP), AX
 	MOVQ AX, 1272(SP)
-	JMP  ring_block_536
+	JMP  ring_block_552
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -7773,9 +7975,9 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VBROADCASTSD alpha+48(FP), Y2
 	VXORPS       Y1, Y2, Y1
 	CMPQ         DX, $0x00000008
-	JA           general_568
+	JA           general_584
 	CMPQ         DX, $0x00000004
-	JB           general_568
+	JB           general_584
 	SUBQ         $0x00000004, DX
 	XORQ         BX, BX
 	VMOVUPD      (CX)(DX*8), Y3
@@ -7790,15 +7992,15 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMULPD       Y0, Y4, Y0
 	VMOVUPD      Y0, (AX)(BX*8)
 	VMOVUPD      Y3, (AX)(DX*8)
-	JMP          short_done_567
+	JMP          short_done_583
 
-general_568:
+general_584:
 	MOVQ       DX, BX
 	SHLQ       $0x03, BX
 	CMPQ       BX, ·streamThreshold+0(SB)
-	JB         cached_569
+	JB         cached_585
 	CMPQ       AX, CX
-	JE         cached_569
+	JE         cached_585
 	XORQ       BX, BX
 	MOVQ       AX, SI
 	NEGQ       SI
@@ -7807,7 +8009,7 @@ general_568:
 	CMPQ       SI, DX
 	CMOVQGT    DX, SI
 	TESTQ      SI, SI
-	JE         aligned_571
+	JE         aligned_587
 	MOVQ       SI, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -7821,15 +8023,15 @@ general_568:
 	VMASKMOVPD Y4, Y3, (AX)(BX*8)
 	MOVQ       SI, BX
 
-aligned_571:
+aligned_587:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  single_573
+	JGT  single_589
 
 	PCALIGN $64
 
-unrolled_572:
+unrolled_588:
 	VMOVUPD  (CX)(BX*8), Y3
 	VCMPPD   $0x1e, Y0, Y3, Y4
 	VANDPS   Y1, Y4, Y4
@@ -7856,15 +8058,15 @@ unrolled_572:
 	VMOVNTPD Y3, 96(AX)(BX*8)
 	ADDQ     $0x00000010, BX
 	CMPQ     BX, SI
-	JLE      unrolled_572
+	JLE      unrolled_588
 
-single_573:
+single_589:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 	CMPQ BX, SI
-	JGT  remainder_575
+	JGT  remainder_591
 
-single_loop_574:
+single_loop_590:
 	VMOVUPD  (CX)(BX*8), Y3
 	VCMPPD   $0x1e, Y0, Y3, Y4
 	VANDPS   Y1, Y4, Y4
@@ -7873,11 +8075,11 @@ single_loop_574:
 	VMOVNTPD Y3, (AX)(BX*8)
 	ADDQ     $0x00000004, BX
 	CMPQ     BX, SI
-	JLE      single_loop_574
+	JLE      single_loop_590
 
-remainder_575:
+remainder_591:
 	SUBQ       BX, DX
-	JE         span_done_576
+	JE         span_done_592
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -7889,32 +8091,32 @@ remainder_575:
 	VMULPD     Y0, Y4, Y0
 	VMASKMOVPD Y0, Y3, (AX)(BX*8)
 
-span_done_576:
+span_done_592:
 	SFENCE
-	JMP stored_570
+	JMP stored_586
 
-cached_569:
+cached_585:
 	XORQ    BX, BX
 	TESTQ   $0x00000003, DX
-	JE      no_last_582
+	JE      no_last_598
 	MOVQ    DX, SI
 	SUBQ    $0x00000004, SI
-	JL      no_last_582
+	JL      no_last_598
 	VMOVUPD (CX)(SI*8), Y3
 	VCMPPD  $0x1e, Y0, Y3, Y4
 	VANDPS  Y1, Y4, Y4
 	VXORPS  Y2, Y4, Y4
 	VMULPD  Y4, Y3, Y3
 
-no_last_582:
+no_last_598:
 	MOVQ DX, DI
 	SUBQ $0x00000010, DI
 	CMPQ BX, DI
-	JGT  single_578
+	JGT  single_594
 
 	PCALIGN $64
 
-unrolled_577:
+unrolled_593:
 	VMOVUPD (CX)(BX*8), Y4
 	VCMPPD  $0x1e, Y0, Y4, Y5
 	VANDPS  Y1, Y5, Y5
@@ -7941,15 +8143,15 @@ unrolled_577:
 	VMOVUPD Y4, 96(AX)(BX*8)
 	ADDQ    $0x00000010, BX
 	CMPQ    BX, DI
-	JLE     unrolled_577
+	JLE     unrolled_593
 
-single_578:
+single_594:
 	MOVQ DX, DI
 	SUBQ $0x00000004, DI
 	CMPQ BX, DI
-	JGT  remainder_580
+	JGT  remainder_596
 
-single_loop_579:
+single_loop_595:
 	VMOVUPD (CX)(BX*8), Y4
 	VCMPPD  $0x1e, Y0, Y4, Y5
 	VANDPS  Y1, Y5, Y5
@@ -7958,23 +8160,23 @@ single_loop_579:
 	VMOVUPD Y4, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
 	CMPQ    BX, DI
-	JLE     single_loop_579
+	JLE     single_loop_595
 
-remainder_580:
+remainder_596:
 	MOVQ    DX, DI
 	SUBQ    BX, DI
-	JE      span_done_581
+	JE      span_done_597
 	CMPQ    DX, $0x00000004
-	JL      masked_583
+	JL      masked_599
 	VMOVUPD Y3, (AX)(SI*8)
 
-span_done_581:
-stored_570:
-short_done_567:
+span_done_597:
+stored_586:
+short_done_583:
 	VZEROUPPER
 	RET
 
-masked_583:
+masked_599:
 	MOVQ       DI, DX
 	SHLQ       $0x03, DX
 	NEGQ       DX
@@ -7986,7 +8188,7 @@ masked_583:
 	VXORPS     Y2, Y0, Y0
 	VMULPD     Y0, Y4, Y0
 	VMASKMOVPD Y0, Y3, (AX)(BX*8)
-	JMP        span_done_581
+	JMP        span_done_597
 
 // func forwardPlanesAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, AVX2, CMOV, MMX+
@@ -8005,11 +8207,11 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ         $0x03, R9
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000020
-	JA           short_planes_general_585
+	JA           short_planes_general_601
 	CMPQ         BX, $0x00000004
-	JB           short_planes_general_585
+	JB           short_planes_general_601
 	CMPQ         DX, $0x00
-	JE           planes_end_584
+	JE           planes_end_600
 	MOVQ         BX, R11
 	DECQ         R11
 	SHRQ         $0x02, R11
@@ -8017,24 +8219,24 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SUBQ         $0x00000004, R12
 	XORQ         R13, R13
 	CMPQ         R11, $0x00
-	JE           short_planes_0_586
+	JE           short_planes_0_602
 	CMPQ         R11, $0x01
-	JE           short_planes_1_587
+	JE           short_planes_1_603
 	CMPQ         R11, $0x02
-	JE           short_planes_2_588
+	JE           short_planes_2_604
 	CMPQ         R11, $0x03
-	JE           short_planes_3_589
+	JE           short_planes_3_605
 	CMPQ         R11, $0x04
-	JE           short_planes_4_590
+	JE           short_planes_4_606
 	CMPQ         R11, $0x05
-	JE           short_planes_5_591
+	JE           short_planes_5_607
 	CMPQ         R11, $0x06
-	JE           short_planes_6_592
+	JE           short_planes_6_608
 	CMPQ         R11, $0x07
-	JE           short_planes_7_593
-	JMP          short_planes_general_585
+	JE           short_planes_7_609
+	JMP          short_planes_general_601
 
-short_planes_0_586:
+short_planes_0_602:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8050,10 +8252,10 @@ short_planes_0_586:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_0_586
-	JMP          planes_end_584
+	JG           short_planes_0_602
+	JMP          planes_end_600
 
-short_planes_1_587:
+short_planes_1_603:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8075,10 +8277,10 @@ short_planes_1_587:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_1_587
-	JMP          planes_end_584
+	JG           short_planes_1_603
+	JMP          planes_end_600
 
-short_planes_2_588:
+short_planes_2_604:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8106,10 +8308,10 @@ short_planes_2_588:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_2_588
-	JMP          planes_end_584
+	JG           short_planes_2_604
+	JMP          planes_end_600
 
-short_planes_3_589:
+short_planes_3_605:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8143,10 +8345,10 @@ short_planes_3_589:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_3_589
-	JMP          planes_end_584
+	JG           short_planes_3_605
+	JMP          planes_end_600
 
-short_planes_4_590:
+short_planes_4_606:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8186,10 +8388,10 @@ short_planes_4_590:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_4_590
-	JMP          planes_end_584
+	JG           short_planes_4_606
+	JMP          planes_end_600
 
-short_planes_5_591:
+short_planes_5_607:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8235,10 +8437,10 @@ short_planes_5_591:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_5_591
-	JMP          planes_end_584
+	JG           short_planes_5_607
+	JMP          planes_end_600
 
-short_planes_6_592:
+short_planes_6_608:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8290,10 +8492,10 @@ short_planes_6_592:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_6_592
-	JMP          planes_end_584
+	JG           short_planes_6_608
+	JMP          planes_end_600
 
-short_planes_7_593:
+short_planes_7_609:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8351,22 +8553,22 @@ short_planes_7_593:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_7_593
-	JMP          planes_end_584
+	JG           short_planes_7_609
+	JMP          planes_end_600
 
-short_planes_general_585:
+short_planes_general_601:
 	MOVQ DX, R11
 	SHLQ $0x03, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_594
+	JB   cached_610
 	CMPQ R9, $0x00000800
-	JB   cached_594
+	JB   cached_610
 	CMPQ AX, CX
-	JE   cached_594
+	JE   cached_610
 	CMPQ DX, $0x00
-	JE   planes_done_597
+	JE   planes_done_613
 
-plane_596:
+plane_612:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	XORQ         SI, SI
@@ -8377,7 +8579,7 @@ plane_596:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_598
+	JE           aligned_614
 	MOVQ         R11, R12
 	SHLQ         $0x03, R12
 	NEGQ         R12
@@ -8391,13 +8593,13 @@ plane_596:
 	VMASKMOVPD   Y5, Y4, (AX)(SI*8)
 	MOVQ         R11, SI
 
-aligned_598:
+aligned_614:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ SI, R11
-	JGT  single_600
+	JGT  single_616
 
-unrolled_599:
+unrolled_615:
 	VMOVUPD  (CX)(SI*8), Y4
 	VCMPPD   $0x1e, Y0, Y4, Y5
 	VANDPS   Y3, Y5, Y5
@@ -8424,15 +8626,15 @@ unrolled_599:
 	VMOVNTPD Y4, 96(AX)(SI*8)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, R11
-	JLE      unrolled_599
+	JLE      unrolled_615
 
-single_600:
+single_616:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 	CMPQ SI, R11
-	JGT  remainder_602
+	JGT  remainder_618
 
-single_loop_601:
+single_loop_617:
 	VMOVUPD  (CX)(SI*8), Y4
 	VCMPPD   $0x1e, Y0, Y4, Y5
 	VANDPS   Y3, Y5, Y5
@@ -8441,12 +8643,12 @@ single_loop_601:
 	VMOVNTPD Y4, (AX)(SI*8)
 	ADDQ     $0x00000004, SI
 	CMPQ     SI, R11
-	JLE      single_loop_601
+	JLE      single_loop_617
 
-remainder_602:
+remainder_618:
 	MOVQ       BX, R11
 	SUBQ       SI, R11
-	JE         span_done_603
+	JE         span_done_619
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -8458,7 +8660,7 @@ remainder_602:
 	VMULPD     Y3, Y5, Y2
 	VMASKMOVPD Y2, Y4, (AX)(SI*8)
 
-span_done_603:
+span_done_619:
 	ADDQ    R9, CX
 	ADDQ    R9, AX
 	INCQ    R10
@@ -8466,42 +8668,42 @@ span_done_603:
 	SUBQ    DI, SI
 	CMOVQEQ SI, R10
 	SUBQ    BX, DX
-	JG      plane_596
+	JG      plane_612
 
-planes_done_597:
+planes_done_613:
 	SFENCE
-	JMP stored_595
+	JMP stored_611
 
-cached_594:
+cached_610:
 	CMPQ DX, $0x00
-	JE   planes_done_605
+	JE   planes_done_621
 
-plane_604:
+plane_620:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	XORQ         R11, R11
 	CMPQ         BX, $0x00000008
-	JBE          two_vectors_612
+	JBE          two_vectors_628
 
-general_611:
+general_627:
 	TESTQ   $0x00000003, BX
-	JE      no_last_613
+	JE      no_last_629
 	MOVQ    BX, SI
 	SUBQ    $0x00000004, SI
-	JL      no_last_613
+	JL      no_last_629
 	VMOVUPD (CX)(SI*8), Y4
 	VCMPPD  $0x1e, Y0, Y4, Y5
 	VANDPS  Y3, Y5, Y5
 	VXORPS  Y2, Y5, Y5
 	VMULPD  Y5, Y4, Y4
 
-no_last_613:
+no_last_629:
 	MOVQ BX, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  single_607
+	JGT  single_623
 
-unrolled_606:
+unrolled_622:
 	VMOVUPD (CX)(R11*8), Y5
 	VCMPPD  $0x1e, Y0, Y5, Y6
 	VANDPS  Y3, Y6, Y6
@@ -8528,15 +8730,15 @@ unrolled_606:
 	VMOVUPD Y5, 96(AX)(R11*8)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     unrolled_606
+	JLE     unrolled_622
 
-single_607:
+single_623:
 	MOVQ BX, R12
 	SUBQ $0x00000004, R12
 	CMPQ R11, R12
-	JGT  remainder_609
+	JGT  remainder_625
 
-single_loop_608:
+single_loop_624:
 	VMOVUPD (CX)(R11*8), Y5
 	VCMPPD  $0x1e, Y0, Y5, Y6
 	VANDPS  Y3, Y6, Y6
@@ -8545,17 +8747,17 @@ single_loop_608:
 	VMOVUPD Y5, (AX)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R12
-	JLE     single_loop_608
+	JLE     single_loop_624
 
-remainder_609:
+remainder_625:
 	MOVQ    BX, R12
 	SUBQ    R11, R12
-	JE      span_done_610
+	JE      span_done_626
 	CMPQ    BX, $0x00000004
-	JL      masked_614
+	JL      masked_630
 	VMOVUPD Y4, (AX)(SI*8)
 
-span_done_610:
+span_done_626:
 	ADDQ    R9, CX
 	ADDQ    R9, AX
 	INCQ    R10
@@ -8563,17 +8765,17 @@ span_done_610:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    BX, DX
-	JG      plane_604
+	JG      plane_620
 
-planes_done_605:
-stored_595:
-planes_end_584:
+planes_done_621:
+stored_611:
+planes_end_600:
 	VZEROUPPER
 	RET
 
-two_vectors_612:
+two_vectors_628:
 	CMPQ    BX, $0x00000004
-	JB      general_611
+	JB      general_627
 	MOVQ    BX, R11
 	SUBQ    $0x00000004, R11
 	XORQ    R12, R12
@@ -8589,9 +8791,9 @@ two_vectors_612:
 	VMULPD  Y3, Y6, Y2
 	VMOVUPD Y2, (AX)(R12*8)
 	VMOVUPD Y5, (AX)(R11*8)
-	JMP     span_done_610
+	JMP     span_done_626
 
-masked_614:
+masked_630:
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -8602,7 +8804,7 @@ masked_614:
 	VXORPS     Y2, Y3, Y3
 	VMULPD     Y3, Y6, Y2
 	VMASKMOVPD Y2, Y5, (AX)(R11*8)
-	JMP        span_done_610
+	JMP        span_done_626
 
 // func forwardPatternAVX2F64(dst []float64, x []float64, pattern []float64)
 // Requires: AVX, CMOV, MMX+
@@ -8616,16 +8818,16 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   SI, $0x00000008
-	JA     short_rows_done_617
+	JA     short_rows_done_633
 	CMPQ   SI, $0x00000004
-	JB     short_rows_done_617
+	JB     short_rows_done_633
 	CMPQ   DX, SI
-	JB     short_rows_done_617
+	JB     short_rows_done_633
 	MOVQ   SI, R8
 	SUBQ   $0x00000004, R8
 	XORQ   R10, R10
 
-short_row_616:
+short_row_632:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -8640,23 +8842,23 @@ short_row_616:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       short_row_616
+	JAE       short_row_632
 	TESTQ     DX, DX
-	JE        pattern_done_615
+	JE        pattern_done_631
 
-short_rows_done_617:
+short_rows_done_633:
 	MOVQ DX, R8
 	SHLQ $0x03, R8
 	CMPQ R8, ·streamThreshold+0(SB)
-	JB   cached_618
+	JB   cached_634
 	CMPQ DI, $0x00000800
-	JB   cached_618
+	JB   cached_634
 	CMPQ AX, CX
-	JE   cached_618
+	JE   cached_634
 	CMPQ DX, $0x00
-	JE   rows_done_621
+	JE   rows_done_637
 
-row_620:
+row_636:
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -8668,7 +8870,7 @@ row_620:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_622
+	JE         aligned_638
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -8682,13 +8884,13 @@ row_620:
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 	MOVQ       R9, R8
 
-aligned_622:
+aligned_638:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_624
+	JGT  single_640
 
-unrolled_623:
+unrolled_639:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -8711,15 +8913,15 @@ unrolled_623:
 	VMOVNTPD  Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R9
-	JLE       unrolled_623
+	JLE       unrolled_639
 
-single_624:
+single_640:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_626
+	JGT  remainder_642
 
-single_loop_625:
+single_loop_641:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -8727,12 +8929,12 @@ single_loop_625:
 	VMOVNTPD  Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R9
-	JLE       single_loop_625
+	JLE       single_loop_641
 
-remainder_626:
+remainder_642:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_627
+	JE         span_done_643
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -8744,48 +8946,48 @@ remainder_626:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_627:
+span_done_643:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_620
+	JG   row_636
 
-rows_done_621:
+rows_done_637:
 	SFENCE
-	JMP stored_619
+	JMP stored_635
 
-cached_618:
+cached_634:
 	CMPQ DX, $0x00
-	JE   rows_done_629
+	JE   rows_done_645
 
-row_628:
+row_644:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
 	XORQ    R8, R8
 	CMPQ    DI, $0x00000008
-	JBE     two_vectors_636
+	JBE     two_vectors_652
 
-general_635:
+general_651:
 	TESTQ     $0x00000003, DI
-	JE        no_last_637
+	JE        no_last_653
 	MOVQ      DI, R9
 	SUBQ      $0x00000004, R9
-	JL        no_last_637
+	JL        no_last_653
 	VMOVUPD   (CX)(R9*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R9*8), Y1, Y4
 	VBLENDVPD Y2, Y1, Y4, Y4
 
-no_last_637:
+no_last_653:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R8, R10
-	JGT  single_631
+	JGT  single_647
 
-unrolled_630:
+unrolled_646:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -8808,15 +9010,15 @@ unrolled_630:
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R10
-	JLE       unrolled_630
+	JLE       unrolled_646
 
-single_631:
+single_647:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 	CMPQ R8, R10
-	JGT  remainder_633
+	JGT  remainder_649
 
-single_loop_632:
+single_loop_648:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -8824,33 +9026,33 @@ single_loop_632:
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R10
-	JLE       single_loop_632
+	JLE       single_loop_648
 
-remainder_633:
+remainder_649:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_634
+	JE      span_done_650
 	CMPQ    DI, $0x00000004
-	JL      masked_638
+	JL      masked_654
 	VMOVUPD Y4, (AX)(R9*8)
 
-span_done_634:
+span_done_650:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_628
+	JG   row_644
 
-rows_done_629:
-stored_619:
-pattern_done_615:
+rows_done_645:
+stored_635:
+pattern_done_631:
 	VZEROUPPER
 	RET
 
-two_vectors_636:
+two_vectors_652:
 	CMPQ      DI, $0x00000004
-	JB        general_635
+	JB        general_651
 	MOVQ      DI, R8
 	SUBQ      $0x00000004, R8
 	XORQ      R10, R10
@@ -8864,9 +9066,9 @@ two_vectors_636:
 	VBLENDVPD Y2, Y1, Y5, Y5
 	VMOVUPD   Y5, (AX)(R10*8)
 	VMOVUPD   Y3, (AX)(R8*8)
-	JMP       span_done_634
+	JMP       span_done_650
 
-masked_638:
+masked_654:
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -8877,10 +9079,10 @@ masked_638:
 	VMULPD     Y5, Y2, Y5
 	VBLENDVPD  Y3, Y2, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R8*8)
-	JMP        span_done_634
+	JMP        span_done_650
 
 // func forwardRingAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX, CMOV
+// Requires: AVX, AVX2, CMOV
 TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   dst_base+0(FP), CX
 	MOVQ   x_base+24(FP), BX
@@ -8894,36 +9096,36 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_639
+	JA     ring_segmented_655
 	MOVQ   R8, R9
 
-ring_len_640:
+ring_len_656:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_641
+	JAE  ring_len_done_657
 	ADDQ R8, R9
-	JMP  ring_len_640
+	JMP  ring_len_656
 
-ring_len_done_641:
+ring_len_done_657:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_642:
+ring_step_658:
 	CMPQ R10, R9
-	JB   ring_step_done_643
+	JB   ring_step_done_659
 	SUBQ R9, R10
-	JMP  ring_step_642
+	JMP  ring_step_658
 
-ring_step_done_643:
+ring_step_done_659:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_644:
+ring_step_660:
 	CMPQ R10, R9
-	JB   ring_step_done_645
+	JB   ring_step_done_661
 	SUBQ R9, R10
-	JMP  ring_step_644
+	JMP  ring_step_660
 
-ring_step_done_645:
+ring_step_done_661:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    16(R9), R9
@@ -8933,76 +9135,76 @@ ring_step_done_645:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000004
-	JB      ring_short_646
+	JB      ring_short_662
 	CMPQ    AX, $0x01
-	JNE     ring_planes_647
+	JNE     ring_planes_663
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_649:
+ring_copy_665:
 	CMPQ    AX, R10
-	JAE     ring_built_648
+	JAE     ring_built_664
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_650
+	JB      ring_copy_tail_666
 	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_649
+	JNE     ring_copy_665
 	XORQ    R8, R8
-	JMP     ring_copy_649
+	JMP     ring_copy_665
 
-ring_copy_tail_650:
+ring_copy_tail_666:
 	VMOVUPD -32(R9)(DX*8), Y1
 	ADDQ    R11, AX
 	VMOVUPD Y1, -32(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_649
+	JMP     ring_copy_665
 
-ring_planes_647:
+ring_planes_663:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_651
+	JA   ring_long_planes_667
 	MOVQ R10, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_652:
+ring_fill_668:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_653
+	JGT          ring_fill_last_669
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_654
+	JNE          ring_wrap_670
 	XORQ         R8, R8
 
-ring_wrap_654:
-	JMP ring_fill_652
+ring_wrap_670:
+	JMP ring_fill_668
 
-ring_fill_last_653:
+ring_fill_last_669:
 	CMPQ         R11, R10
-	JAE          ring_built_648
+	JAE          ring_built_664
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_655
+	JNE          ring_wrap_671
 	XORQ         R8, R8
 
-ring_wrap_655:
-	JMP ring_fill_last_653
+ring_wrap_671:
+	JMP ring_fill_last_669
 
-ring_long_planes_651:
-ring_channel_656:
+ring_long_planes_667:
+ring_channel_672:
 	CMPQ         R11, R10
-	JAE          ring_built_648
+	JAE          ring_built_664
 	VBROADCASTSD (R9)(R8*8), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -9010,57 +9212,75 @@ ring_channel_656:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_657:
+ring_plane_673:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_657
+	JB      ring_plane_673
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_658
+	JNE     ring_wrap_674
 	XORQ    R8, R8
 
-ring_wrap_658:
-	JMP ring_channel_656
+ring_wrap_674:
+	JMP ring_channel_672
 
-ring_short_646:
+ring_short_662:
+	CMPQ       AX, $0x01
+	JNE        ring_elements_675
+	LEAQ       ringperiodsAVX2F64<>+0(SB), AX
+	MOVQ       DX, R11
+	SHLQ       $0x05, R11
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DX*1), Y1
+	VMASKMOVPD (R9), Y1, Y1
+	VMOVUPS    -32(AX)(R11*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPD    Y1, (DI)
+	JMP        ring_first_done_676
+
+ring_elements_675:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_659:
+ring_element_677:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_660
+	JB   ring_element_next_678
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_660
+	JB   ring_element_next_678
 	XORQ R11, R11
 
-ring_element_next_660:
+ring_element_next_678:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_659
+	JB      ring_element_677
 	VMOVUPD (DI), Y1
-	MOVQ    1920(SP), AX
-	CMPQ    AX, $0x00000004
-	JE      ring_exact_661
-	SUBQ    R8, AX
 
-ring_exact_661:
+ring_first_done_676:
+	MOVQ 1920(SP), AX
+	CMPQ AX, $0x00000004
+	JE   ring_exact_679
+	SUBQ R8, AX
+
+ring_exact_679:
 	MOVQ AX, DX
 
-ring_repeat_662:
+ring_repeat_680:
 	CMPQ    DX, R10
-	JAE     ring_built_648
+	JAE     ring_built_664
 	VMOVUPD Y1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_662
+	JMP     ring_repeat_680
 
-ring_built_648:
+ring_built_664:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -9069,9 +9289,9 @@ ring_built_648:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  single_664
+	JGT  single_682
 
-unrolled_663:
+unrolled_681:
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -9098,15 +9318,15 @@ unrolled_663:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000010, DX
 	CMPQ      DX, R8
-	JLE       unrolled_663
+	JLE       unrolled_681
 
-single_664:
+single_682:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 	CMPQ DX, R8
-	JGT  remainder_666
+	JGT  remainder_684
 
-single_loop_665:
+single_loop_683:
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -9118,11 +9338,11 @@ single_loop_665:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, DX
 	CMPQ      DX, R8
-	JLE       single_loop_665
+	JLE       single_loop_683
 
-remainder_666:
+remainder_684:
 	SUBQ       DX, SI
-	JE         span_done_667
+	JE         span_done_685
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -9134,10 +9354,10 @@ remainder_666:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_667:
+span_done_685:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_639:
+ring_segmented_655:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -9147,11 +9367,11 @@ ring_segmented_639:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_668
+	JE   ring_rows_686
 
-ring_segment_669:
+ring_segment_687:
 	CMPQ    SI, $0x00
-	JE      ring_done_670
+	JE      ring_done_688
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -9168,33 +9388,33 @@ ring_segment_669:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_671:
+ring_len_689:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_672
+	JAE  ring_len_done_690
 	ADDQ R9, R11
-	JMP  ring_len_671
+	JMP  ring_len_689
 
-ring_len_done_672:
+ring_len_done_690:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_673:
+ring_step_691:
 	CMPQ R12, R11
-	JB   ring_step_done_674
+	JB   ring_step_done_692
 	SUBQ R11, R12
-	JMP  ring_step_673
+	JMP  ring_step_691
 
-ring_step_done_674:
+ring_step_done_692:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_675:
+ring_step_693:
 	CMPQ R12, R11
-	JB   ring_step_done_676
+	JB   ring_step_done_694
 	SUBQ R11, R12
-	JMP  ring_step_675
+	JMP  ring_step_693
 
-ring_step_done_676:
+ring_step_done_694:
 	MOVQ    R12, 1936(SP)
 	LEAQ    16(R11), R11
 	CMPQ    R10, R11
@@ -9204,76 +9424,76 @@ ring_step_done_676:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000004
-	JB      ring_short_677
+	JB      ring_short_695
 	CMPQ    R8, $0x01
-	JNE     ring_planes_678
+	JNE     ring_planes_696
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_680:
+ring_copy_698:
 	CMPQ    R8, AX
-	JAE     ring_built_679
+	JAE     ring_built_697
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_681
+	JB      ring_copy_tail_699
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_680
+	JNE     ring_copy_698
 	XORQ    R9, R9
-	JMP     ring_copy_680
+	JMP     ring_copy_698
 
-ring_copy_tail_681:
+ring_copy_tail_699:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R11, R8
 	VMOVUPD Y1, -32(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_680
+	JMP     ring_copy_698
 
-ring_planes_678:
+ring_planes_696:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_682
+	JA   ring_long_planes_700
 	MOVQ AX, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_683:
+ring_fill_701:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_684
+	JGT          ring_fill_last_702
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_685
+	JNE          ring_wrap_703
 	XORQ         R9, R9
 
-ring_wrap_685:
-	JMP ring_fill_683
+ring_wrap_703:
+	JMP ring_fill_701
 
-ring_fill_last_684:
+ring_fill_last_702:
 	CMPQ         R11, AX
-	JAE          ring_built_679
+	JAE          ring_built_697
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_686
+	JNE          ring_wrap_704
 	XORQ         R9, R9
 
-ring_wrap_686:
-	JMP ring_fill_last_684
+ring_wrap_704:
+	JMP ring_fill_last_702
 
-ring_long_planes_682:
-ring_channel_687:
+ring_long_planes_700:
+ring_channel_705:
 	CMPQ         R11, AX
-	JAE          ring_built_679
+	JAE          ring_built_697
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -9281,57 +9501,75 @@ ring_channel_687:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_688:
+ring_plane_706:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_688
+	JB      ring_plane_706
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_689
+	JNE     ring_wrap_707
 	XORQ    R9, R9
 
-ring_wrap_689:
-	JMP ring_channel_687
+ring_wrap_707:
+	JMP ring_channel_705
 
-ring_short_677:
+ring_short_695:
+	CMPQ       R8, $0x01
+	JNE        ring_elements_708
+	LEAQ       ringperiodsAVX2F64<>+0(SB), R8
+	MOVQ       DX, R11
+	SHLQ       $0x05, R11
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(DX*1), Y1
+	VMASKMOVPD (R10), Y1, Y1
+	VMOVUPS    -32(R8)(R11*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPD    Y1, (DI)
+	JMP        ring_first_done_709
+
+ring_elements_708:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_690:
+ring_element_710:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_691
+	JB   ring_element_next_711
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_691
+	JB   ring_element_next_711
 	XORQ R11, R11
 
-ring_element_next_691:
+ring_element_next_711:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_690
+	JB      ring_element_710
 	VMOVUPD (DI), Y1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000004
-	JE      ring_exact_692
-	SUBQ    R9, DX
 
-ring_exact_692:
+ring_first_done_709:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000004
+	JE   ring_exact_712
+	SUBQ R9, DX
+
+ring_exact_712:
 	MOVQ DX, R8
 
-ring_repeat_693:
+ring_repeat_713:
 	CMPQ    R8, AX
-	JAE     ring_built_679
+	JAE     ring_built_697
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_693
+	JMP     ring_repeat_713
 
-ring_built_679:
+ring_built_697:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -9341,9 +9579,9 @@ ring_built_679:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_695
+	JGT  single_715
 
-unrolled_694:
+unrolled_714:
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -9370,15 +9608,15 @@ unrolled_694:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R9
-	JLE       unrolled_694
+	JLE       unrolled_714
 
-single_695:
+single_715:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_697
+	JGT  remainder_717
 
-single_loop_696:
+single_loop_716:
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -9390,11 +9628,11 @@ single_loop_696:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R9
-	JLE       single_loop_696
+	JLE       single_loop_716
 
-remainder_697:
+remainder_717:
 	SUBQ       R8, DX
-	JE         span_done_698
+	JE         span_done_718
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -9406,7 +9644,7 @@ remainder_697:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_698:
+span_done_718:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -9417,18 +9655,18 @@ span_done_698:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_699
+	JNE  ring_next_719
 	XORQ AX, AX
 
-ring_next_699:
+ring_next_719:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_669
+	JMP  ring_segment_687
 
-ring_done_670:
+ring_done_688:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_668:
-ring_block_700:
+ring_rows_686:
+ring_block_720:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -9444,33 +9682,33 @@ ring_block_700:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_701:
+ring_len_721:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_702
+	JAE  ring_len_done_722
 	ADDQ BX, SI
-	JMP  ring_len_701
+	JMP  ring_len_721
 
-ring_len_done_702:
+ring_len_done_722:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, R8
 
-ring_step_703:
+ring_step_723:
 	CMPQ R8, SI
-	JB   ring_step_done_704
+	JB   ring_step_done_724
 	SUBQ SI, R8
-	JMP  ring_step_703
+	JMP  ring_step_723
 
-ring_step_done_704:
+ring_step_done_724:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_705:
+ring_step_725:
 	CMPQ R8, SI
-	JB   ring_step_done_706
+	JB   ring_step_done_726
 	SUBQ SI, R8
-	JMP  ring_step_705
+	JMP  ring_step_725
 
-ring_step_done_706:
+ring_step_done_726:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    16(SI), SI
@@ -9481,76 +9719,76 @@ ring_step_done_706:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000004
-	JB      ring_short_707
+	JB      ring_short_727
 	CMPQ    CX, $0x01
-	JNE     ring_planes_708
+	JNE     ring_planes_728
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_710:
+ring_copy_730:
 	CMPQ    BX, R8
-	JAE     ring_built_709
+	JAE     ring_built_729
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_711
+	JB      ring_copy_tail_731
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_710
+	JNE     ring_copy_730
 	XORQ    R9, R9
-	JMP     ring_copy_710
+	JMP     ring_copy_730
 
-ring_copy_tail_711:
+ring_copy_tail_731:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_710
+	JMP     ring_copy_730
 
-ring_planes_708:
+ring_planes_728:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_712
+	JA   ring_long_planes_732
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_713:
+ring_fill_733:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_714
+	JGT          ring_fill_last_734
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	VMOVUPD      Y1, 32(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_715
+	JNE          ring_wrap_735
 	XORQ         BX, BX
 
-ring_wrap_715:
-	JMP ring_fill_713
+ring_wrap_735:
+	JMP ring_fill_733
 
-ring_fill_last_714:
+ring_fill_last_734:
 	CMPQ         R9, R8
-	JAE          ring_built_709
+	JAE          ring_built_729
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_716
+	JNE          ring_wrap_736
 	XORQ         BX, BX
 
-ring_wrap_716:
-	JMP ring_fill_last_714
+ring_wrap_736:
+	JMP ring_fill_last_734
 
-ring_long_planes_712:
-ring_channel_717:
+ring_long_planes_732:
+ring_channel_737:
 	CMPQ         R9, R8
-	JAE          ring_built_709
+	JAE          ring_built_729
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -9558,57 +9796,75 @@ ring_channel_717:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_718:
+ring_plane_738:
 	VMOVUPD Y1, (DI)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_718
+	JB      ring_plane_738
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_719
+	JNE     ring_wrap_739
 	XORQ    BX, BX
 
-ring_wrap_719:
-	JMP ring_channel_717
+ring_wrap_739:
+	JMP ring_channel_737
 
-ring_short_707:
+ring_short_727:
+	CMPQ       CX, $0x01
+	JNE        ring_elements_740
+	LEAQ       ringperiodsAVX2F64<>+0(SB), R9
+	MOVQ       DX, R10
+	SHLQ       $0x05, R10
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(DX*1), Y1
+	VMASKMOVPD (SI), Y1, Y1
+	VMOVUPS    -32(R9)(R10*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPD    Y1, (DI)
+	JMP        ring_first_done_741
+
+ring_elements_740:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_720:
+ring_element_742:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_721
+	JB   ring_element_next_743
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_721
+	JB   ring_element_next_743
 	XORQ R9, R9
 
-ring_element_next_721:
+ring_element_next_743:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_720
+	JB      ring_element_742
 	VMOVUPD (DI), Y1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000004
-	JE      ring_exact_722
-	SUBQ    BX, DX
 
-ring_exact_722:
+ring_first_done_741:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000004
+	JE   ring_exact_744
+	SUBQ BX, DX
+
+ring_exact_744:
 	MOVQ DX, BX
 
-ring_repeat_723:
+ring_repeat_745:
 	CMPQ    BX, R8
-	JAE     ring_built_709
+	JAE     ring_built_729
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_723
+	JMP     ring_repeat_745
 
-ring_built_709:
+ring_built_729:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -9617,9 +9873,9 @@ ring_built_709:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_724:
+ring_row_746:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_725
+	JE   ring_rows_done_747
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -9629,9 +9885,9 @@ ring_row_724:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_727
+	JGT  single_749
 
-unrolled_726:
+unrolled_748:
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -9658,15 +9914,15 @@ unrolled_726:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R9
-	JLE       unrolled_726
+	JLE       unrolled_748
 
-single_727:
+single_749:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_729
+	JGT  remainder_751
 
-single_loop_728:
+single_loop_750:
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -9678,11 +9934,11 @@ single_loop_728:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R9
-	JLE       single_loop_728
+	JLE       single_loop_750
 
-remainder_729:
+remainder_751:
 	SUBQ       R8, DX
-	JE         span_done_730
+	JE         span_done_752
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -9694,24 +9950,50 @@ remainder_729:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_730:
+span_done_752:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_724
+	JMP   ring_row_746
 
-ring_rows_done_725:
+ring_rows_done_747:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_700
+	JMP  ring_block_720
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
 	RET
+
+DATA ringperiodsAVX2F64<>+0(SB)/4, $0x00000000
+DATA ringperiodsAVX2F64<>+4(SB)/4, $0x00000001
+DATA ringperiodsAVX2F64<>+8(SB)/4, $0x00000000
+DATA ringperiodsAVX2F64<>+12(SB)/4, $0x00000001
+DATA ringperiodsAVX2F64<>+16(SB)/4, $0x00000000
+DATA ringperiodsAVX2F64<>+20(SB)/4, $0x00000001
+DATA ringperiodsAVX2F64<>+24(SB)/4, $0x00000000
+DATA ringperiodsAVX2F64<>+28(SB)/4, $0x00000001
+DATA ringperiodsAVX2F64<>+32(SB)/4, $0x00000000
+DATA ringperiodsAVX2F64<>+36(SB)/4, $0x00000001
+DATA ringperiodsAVX2F64<>+40(SB)/4, $0x00000002
+DATA ringperiodsAVX2F64<>+44(SB)/4, $0x00000003
+DATA ringperiodsAVX2F64<>+48(SB)/4, $0x00000000
+DATA ringperiodsAVX2F64<>+52(SB)/4, $0x00000001
+DATA ringperiodsAVX2F64<>+56(SB)/4, $0x00000002
+DATA ringperiodsAVX2F64<>+60(SB)/4, $0x00000003
+DATA ringperiodsAVX2F64<>+64(SB)/4, $0x00000000
+DATA ringperiodsAVX2F64<>+68(SB)/4, $0x00000001
+DATA ringperiodsAVX2F64<>+72(SB)/4, $0x00000002
+DATA ringperiodsAVX2F64<>+76(SB)/4, $0x00000003
+DATA ringperiodsAVX2F64<>+80(SB)/4, $0x00000004
+DATA ringperiodsAVX2F64<>+84(SB)/4, $0x00000005
+DATA ringperiodsAVX2F64<>+88(SB)/4, $0x00000000
+DATA ringperiodsAVX2F64<>+92(SB)/4, $0x00000001
+GLOBL ringperiodsAVX2F64<>(SB), RODATA|NOPTR, $96
 
 // func backwardAVX2F64(dx []float64, dy []float64, x []float64, alpha float64) float64
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -9729,11 +10011,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_731
+	JB           cached_753
 	CMPQ         AX, CX
-	JE           cached_731
+	JE           cached_753
 	CMPQ         AX, DX
-	JE           cached_731
+	JE           cached_753
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -9742,7 +10024,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_733
+	JE           aligned_755
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -9759,15 +10041,15 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_733:
+aligned_755:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  single_735
+	JGT  single_757
 
 	PCALIGN $64
 
-unrolled_734:
+unrolled_756:
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -9806,15 +10088,15 @@ unrolled_734:
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         unrolled_734
+	JLE         unrolled_756
 
-single_735:
+single_757:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 	CMPQ SI, DI
-	JGT  remainder_737
+	JGT  remainder_759
 
-single_loop_736:
+single_loop_758:
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -9826,11 +10108,11 @@ single_loop_736:
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
 	CMPQ        SI, DI
-	JLE         single_loop_736
+	JLE         single_loop_758
 
-remainder_737:
+remainder_759:
 	SUBQ        SI, BX
-	JE          span_done_738
+	JE          span_done_760
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -9845,17 +10127,17 @@ remainder_737:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_738:
+span_done_760:
 	SFENCE
-	JMP stored_732
+	JMP stored_754
 
-cached_731:
+cached_753:
 	XORQ        SI, SI
 	TESTQ       $0x00000003, BX
-	JE          no_last_744
+	JE          no_last_766
 	MOVQ        BX, DI
 	SUBQ        $0x00000004, DI
-	JL          no_last_744
+	JL          no_last_766
 	VMOVUPD     (CX)(DI*8), Y6
 	VMOVUPD     (DX)(DI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -9871,15 +10153,15 @@ cached_731:
 	VMULPD      Y5, Y7, Y6
 	VBLENDVPD   Y8, Y7, Y6, Y6
 
-no_last_744:
+no_last_766:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ SI, R8
-	JGT  single_740
+	JGT  single_762
 
 	PCALIGN $64
 
-unrolled_739:
+unrolled_761:
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -9918,15 +10200,15 @@ unrolled_739:
 	VMOVUPD     Y7, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, R8
-	JLE         unrolled_739
+	JLE         unrolled_761
 
-single_740:
+single_762:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 	CMPQ SI, R8
-	JGT  remainder_742
+	JGT  remainder_764
 
-single_loop_741:
+single_loop_763:
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -9938,18 +10220,18 @@ single_loop_741:
 	VMOVUPD     Y7, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
 	CMPQ        SI, R8
-	JLE         single_loop_741
+	JLE         single_loop_763
 
-remainder_742:
+remainder_764:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_743
+	JE      span_done_765
 	CMPQ    BX, $0x00000004
-	JL      masked_745
+	JL      masked_767
 	VMOVUPD Y6, (AX)(DI*8)
 
-span_done_743:
-stored_732:
+span_done_765:
+stored_754:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -9961,7 +10243,7 @@ stored_732:
 	VZEROUPPER
 	RET
 
-masked_745:
+masked_767:
 	MOVQ        R8, BX
 	SHLQ        $0x03, BX
 	NEGQ        BX
@@ -9976,7 +10258,7 @@ masked_745:
 	VMULPD      Y5, Y8, Y5
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
-	JMP         span_done_743
+	JMP         span_done_765
 
 // func backwardPlanesAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, acc []float64, inner int)
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -10001,17 +10283,17 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	MOVQ    BX, R12
 	SHLQ    $0x03, R12
 	CMPQ    R12, ·streamThreshold+0(SB)
-	JB      cached_747
+	JB      cached_769
 	CMPQ    R10, $0x00000800
-	JB      cached_747
+	JB      cached_769
 	CMPQ    AX, CX
-	JE      cached_747
+	JE      cached_769
 	CMPQ    AX, DX
-	JE      cached_747
+	JE      cached_769
 	CMPQ    BX, $0x00
-	JE      planes_done_750
+	JE      planes_done_772
 
-plane_749:
+plane_771:
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -10025,7 +10307,7 @@ plane_749:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_751
+	JE           aligned_773
 	MOVQ         R13, R14
 	SHLQ         $0x03, R14
 	NEGQ         R14
@@ -10042,13 +10324,13 @@ plane_749:
 	VMASKMOVPD   Y7, Y6, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_751:
+aligned_773:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  single_753
+	JGT  single_775
 
-unrolled_752:
+unrolled_774:
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -10087,15 +10369,15 @@ unrolled_752:
 	VMOVNTPD    Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         unrolled_752
+	JLE         unrolled_774
 
-single_753:
+single_775:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 	CMPQ R12, R13
-	JGT  remainder_755
+	JGT  remainder_777
 
-single_loop_754:
+single_loop_776:
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -10107,12 +10389,12 @@ single_loop_754:
 	VMOVNTPD    Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
 	CMPQ        R12, R13
-	JLE         single_loop_754
+	JLE         single_loop_776
 
-remainder_755:
+remainder_777:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_756
+	JE          span_done_778
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -10127,7 +10409,7 @@ remainder_755:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_756:
+span_done_778:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -10145,17 +10427,17 @@ span_done_756:
 	SUBQ         R8, R12
 	CMOVQEQ      R12, R11
 	SUBQ         DI, BX
-	JG           plane_749
+	JG           plane_771
 
-planes_done_750:
+planes_done_772:
 	SFENCE
-	JMP stored_748
+	JMP stored_770
 
-cached_747:
+cached_769:
 	CMPQ BX, $0x00
-	JE   planes_done_758
+	JE   planes_done_780
 
-plane_757:
+plane_779:
 	VBROADCASTSD (R9)(R11*8), Y6
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -10163,10 +10445,10 @@ plane_757:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000003, DI
-	JE           no_last_764
+	JE           no_last_786
 	MOVQ         DI, R14
 	SUBQ         $0x00000004, R14
-	JL           no_last_764
+	JL           no_last_786
 	VMOVUPD      (CX)(R14*8), Y7
 	VMOVUPD      (DX)(R14*8), Y8
 	VCMPPD       $0x1e, Y0, Y7, Y9
@@ -10177,13 +10459,13 @@ plane_757:
 	VMULPD       Y6, Y8, Y7
 	VBLENDVPD    Y9, Y8, Y7, Y7
 
-no_last_764:
+no_last_786:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  single_760
+	JGT  single_782
 
-unrolled_759:
+unrolled_781:
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -10222,15 +10504,15 @@ unrolled_759:
 	VMOVUPD     Y8, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         unrolled_759
+	JLE         unrolled_781
 
-single_760:
+single_782:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 	CMPQ R12, R13
-	JGT  remainder_762
+	JGT  remainder_784
 
-single_loop_761:
+single_loop_783:
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -10242,17 +10524,17 @@ single_loop_761:
 	VMOVUPD     Y8, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
 	CMPQ        R12, R13
-	JLE         single_loop_761
+	JLE         single_loop_783
 
-remainder_762:
+remainder_784:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_763
+	JE      span_done_785
 	CMPQ    DI, $0x00000004
-	JL      masked_765
+	JL      masked_787
 	VMOVUPD Y7, (AX)(R14*8)
 
-span_done_763:
+span_done_785:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -10270,14 +10552,14 @@ span_done_763:
 	SUBQ         R8, R12
 	CMOVQEQ      R12, R11
 	SUBQ         DI, BX
-	JG           plane_757
+	JG           plane_779
 
-planes_done_758:
-stored_748:
+planes_done_780:
+stored_770:
 	VZEROUPPER
 	RET
 
-masked_765:
+masked_787:
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R15
@@ -10291,7 +10573,7 @@ masked_765:
 	VMULPD      Y6, Y10, Y6
 	VBLENDVPD   Y11, Y10, Y6, Y6
 	VMASKMOVPD  Y6, Y8, (AX)(R12*8)
-	JMP         span_done_763
+	JMP         span_done_785
 
 // func backwardPatternAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -10309,17 +10591,17 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_767
+	JB     cached_789
 	CMPQ   R9, $0x00000800
-	JB     cached_767
+	JB     cached_789
 	CMPQ   AX, CX
-	JE     cached_767
+	JE     cached_789
 	CMPQ   AX, DX
-	JE     cached_767
+	JE     cached_789
 	CMPQ   BX, $0x00
-	JE     rows_done_770
+	JE     rows_done_792
 
-row_769:
+row_791:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -10331,7 +10613,7 @@ row_769:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_771
+	JE          aligned_793
 	MOVQ        R11, R12
 	SHLQ        $0x03, R12
 	NEGQ        R12
@@ -10351,13 +10633,13 @@ row_769:
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_771:
+aligned_793:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_773
+	JGT  single_795
 
-unrolled_772:
+unrolled_794:
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10404,15 +10686,15 @@ unrolled_772:
 	VMOVNTPD    Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         unrolled_772
+	JLE         unrolled_794
 
-single_773:
+single_795:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_775
+	JGT  remainder_797
 
-single_loop_774:
+single_loop_796:
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10426,12 +10708,12 @@ single_loop_774:
 	VMOVNTPD    Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R11
-	JLE         single_loop_774
+	JLE         single_loop_796
 
-remainder_775:
+remainder_797:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_776
+	JE          span_done_798
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -10449,33 +10731,33 @@ remainder_775:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_776:
+span_done_798:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_769
+	JG   row_791
 
-rows_done_770:
+rows_done_792:
 	SFENCE
-	JMP stored_768
+	JMP stored_790
 
-cached_767:
+cached_789:
 	CMPQ BX, $0x00
-	JE   rows_done_778
+	JE   rows_done_800
 
-row_777:
+row_799:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	TESTQ       $0x00000003, R9
-	JE          no_last_784
+	JE          no_last_806
 	MOVQ        R9, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_784
+	JL          no_last_806
 	VMOVUPD     (CX)(R11*8), Y1
 	VMOVUPD     (DX)(R11*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10493,13 +10775,13 @@ row_777:
 	VMULPD      (SI)(R11*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
 
-no_last_784:
+no_last_806:
 	MOVQ R9, R12
 	SUBQ $0x00000010, R12
 	CMPQ R10, R12
-	JGT  single_780
+	JGT  single_802
 
-unrolled_779:
+unrolled_801:
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -10546,15 +10828,15 @@ unrolled_779:
 	VMOVUPD     Y2, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R12
-	JLE         unrolled_779
+	JLE         unrolled_801
 
-single_780:
+single_802:
 	MOVQ R9, R12
 	SUBQ $0x00000004, R12
 	CMPQ R10, R12
-	JGT  remainder_782
+	JGT  remainder_804
 
-single_loop_781:
+single_loop_803:
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -10568,31 +10850,31 @@ single_loop_781:
 	VMOVUPD     Y2, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R12
-	JLE         single_loop_781
+	JLE         single_loop_803
 
-remainder_782:
+remainder_804:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_783
+	JE      span_done_805
 	CMPQ    R9, $0x00000004
-	JL      masked_785
+	JL      masked_807
 	VMOVUPD Y1, (AX)(R11*8)
 
-span_done_783:
+span_done_805:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_777
+	JG   row_799
 
-rows_done_778:
-stored_768:
+rows_done_800:
+stored_790:
 	VZEROUPPER
 	RET
 
-masked_785:
+masked_807:
 	SHLQ        $0x03, R12
 	NEGQ        R12
 	LEAQ        tailmask<>+32(SB), R13
@@ -10609,10 +10891,10 @@ masked_785:
 	VMULPD      Y3, Y4, Y3
 	VBLENDVPD   Y5, Y4, Y3, Y3
 	VMASKMOVPD  Y3, Y2, (AX)(R10*8)
-	JMP         span_done_783
+	JMP         span_done_805
 
 // func backwardRingAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
-// Requires: AVX, CMOV, FMA3
+// Requires: AVX, AVX2, CMOV, FMA3
 TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   dx_base+0(FP), AX
 	MOVQ   x_base+48(FP), DX
@@ -10630,36 +10912,36 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_786
+	JA     ring_segmented_808
 	MOVQ   R10, R11
 
-ring_len_787:
+ring_len_809:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_788
+	JAE  ring_len_done_810
 	ADDQ R10, R11
-	JMP  ring_len_787
+	JMP  ring_len_809
 
-ring_len_done_788:
+ring_len_done_810:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_789:
+ring_step_811:
 	CMPQ R12, R11
-	JB   ring_step_done_790
+	JB   ring_step_done_812
 	SUBQ R11, R12
-	JMP  ring_step_789
+	JMP  ring_step_811
 
-ring_step_done_790:
+ring_step_done_812:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_791:
+ring_step_813:
 	CMPQ R12, R11
-	JB   ring_step_done_792
+	JB   ring_step_done_814
 	SUBQ R11, R12
-	JMP  ring_step_791
+	JMP  ring_step_813
 
-ring_step_done_792:
+ring_step_done_814:
 	MOVQ    R12, 1904(SP)
 	MOVQ    DI, R12
 	LEAQ    16(R11), R11
@@ -10669,76 +10951,76 @@ ring_step_done_792:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1928(SP), R12
 	CMPQ    R10, $0x00000004
-	JB      ring_short_793
+	JB      ring_short_815
 	CMPQ    R8, $0x01
-	JNE     ring_planes_794
+	JNE     ring_planes_816
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_796:
+ring_copy_818:
 	CMPQ    R8, R12
-	JAE     ring_built_795
+	JAE     ring_built_817
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000004
-	JB      ring_copy_tail_797
+	JB      ring_copy_tail_819
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_796
+	JNE     ring_copy_818
 	XORQ    R10, R10
-	JMP     ring_copy_796
+	JMP     ring_copy_818
 
-ring_copy_tail_797:
+ring_copy_tail_819:
 	VMOVUPD -32(R11)(R9*8), Y1
 	ADDQ    R13, R8
 	VMOVUPD Y1, -32(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_796
+	JMP     ring_copy_818
 
-ring_planes_794:
+ring_planes_816:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_798
+	JA   ring_long_planes_820
 	MOVQ R12, R14
 	SUBQ $0x00000004, R14
 
-ring_fill_799:
+ring_fill_821:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_800
+	JGT          ring_fill_last_822
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_801
+	JNE          ring_wrap_823
 	XORQ         R10, R10
 
-ring_wrap_801:
-	JMP ring_fill_799
+ring_wrap_823:
+	JMP ring_fill_821
 
-ring_fill_last_800:
+ring_fill_last_822:
 	CMPQ         R13, R12
-	JAE          ring_built_795
+	JAE          ring_built_817
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_802
+	JNE          ring_wrap_824
 	XORQ         R10, R10
 
-ring_wrap_802:
-	JMP ring_fill_last_800
+ring_wrap_824:
+	JMP ring_fill_last_822
 
-ring_long_planes_798:
-ring_channel_803:
+ring_long_planes_820:
+ring_channel_825:
 	CMPQ         R13, R12
-	JAE          ring_built_795
+	JAE          ring_built_817
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -10746,57 +11028,75 @@ ring_channel_803:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_804:
+ring_plane_826:
 	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R15
 	CMPQ    R15, R14
-	JB      ring_plane_804
+	JB      ring_plane_826
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_805
+	JNE     ring_wrap_827
 	XORQ    R10, R10
 
-ring_wrap_805:
-	JMP ring_channel_803
+ring_wrap_827:
+	JMP ring_channel_825
 
-ring_short_793:
+ring_short_815:
+	CMPQ       R8, $0x01
+	JNE        ring_elements_828
+	LEAQ       ringperiodsAVX2F64<>+0(SB), R8
+	MOVQ       R9, R13
+	SHLQ       $0x05, R13
+	SHLQ       $0x03, R9
+	NEGQ       R9
+	LEAQ       tailmask<>+32(SB), R14
+	VMOVDQU    (R14)(R9*1), Y1
+	VMASKMOVPD (R11), Y1, Y1
+	VMOVUPS    -32(R8)(R13*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPD    Y1, (CX)
+	JMP        ring_first_done_829
+
+ring_elements_828:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_806:
+ring_element_830:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_807
+	JB   ring_element_next_831
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_807
+	JB   ring_element_next_831
 	XORQ R13, R13
 
-ring_element_next_807:
+ring_element_next_831:
 	INCQ    R15
 	CMPQ    R15, $0x00000004
-	JB      ring_element_806
+	JB      ring_element_830
 	VMOVUPD (CX), Y1
-	MOVQ    1888(SP), R8
-	CMPQ    R8, $0x00000004
-	JE      ring_exact_808
-	SUBQ    R10, R8
 
-ring_exact_808:
+ring_first_done_829:
+	MOVQ 1888(SP), R8
+	CMPQ R8, $0x00000004
+	JE   ring_exact_832
+	SUBQ R10, R8
+
+ring_exact_832:
 	MOVQ R8, R9
 
-ring_repeat_809:
+ring_repeat_833:
 	CMPQ    R9, R12
-	JAE     ring_built_795
+	JAE     ring_built_817
 	VMOVUPD Y1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_809
+	JMP     ring_repeat_833
 
-ring_built_795:
+ring_built_817:
 	MOVQ    1888(SP), R8
 	MOVQ    1928(SP), R9
 	MOVQ    R9, R10
@@ -10812,22 +11112,22 @@ ring_built_795:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_810:
+sums_zero_834:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_811
+	JAE     sums_zeroed_835
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_810
+	JMP     sums_zero_834
 
-sums_zeroed_811:
+sums_zeroed_835:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_813
+	JGT  single_837
 
-unrolled_812:
+unrolled_836:
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10878,15 +11178,15 @@ unrolled_812:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         unrolled_812
+	JLE         unrolled_836
 
-single_813:
+single_837:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_815
+	JGT  remainder_839
 
-single_loop_814:
+single_loop_838:
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10904,11 +11204,11 @@ single_loop_814:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
 	CMPQ        R9, R10
-	JLE         single_loop_814
+	JLE         single_loop_838
 
-remainder_815:
+remainder_839:
 	SUBQ        R9, DI
-	JE          span_done_816
+	JE          span_done_840
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -10926,93 +11226,93 @@ remainder_815:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_816:
+span_done_840:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
 	MOVQ  1928(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_818
+	JLE   fold_ext_done_842
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_819
+	JA    fold_ext_scalar_843
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_817:
+fold_ext_841:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_818
+	JBE     fold_ext_done_842
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_817
+	JMP     fold_ext_841
 
-fold_ext_scalar_819:
+fold_ext_scalar_843:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_820:
+fold_ext_element_844:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_821
+	JBE    fold_ext_element_done_845
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_820
+	JMP    fold_ext_element_844
 
-fold_ext_element_done_821:
-fold_ext_done_818:
-fold_822:
+fold_ext_element_done_845:
+fold_ext_done_842:
+fold_846:
 	CMPQ   DX, AX
-	JBE    fold_done_823
+	JBE    fold_done_847
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_822
+	JMP    fold_846
 
-fold_done_823:
+fold_done_847:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_824
+	JNE  sums_planes_848
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_826:
+sums_vector_850:
 	CMPQ    AX, DX
-	JGT     sums_scalar_827
+	JGT     sums_scalar_851
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_826
+	JMP     sums_vector_850
 
-sums_scalar_827:
+sums_scalar_851:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_825
+	JE     sums_done_849
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_827
+	JMP    sums_scalar_851
 
-sums_planes_824:
+sums_planes_848:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_828:
+sums_group_852:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_830
+	JB     sums_single_854
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -11021,7 +11321,7 @@ sums_group_828:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_829:
+sums_group_plane_853:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -11030,7 +11330,7 @@ sums_group_plane_829:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_829
+	JB     sums_group_plane_853
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -11043,29 +11343,29 @@ sums_group_plane_829:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_828
+	JMP    sums_group_852
 
-sums_single_830:
+sums_single_854:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_825
+	JE     sums_done_849
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_831:
+sums_single_plane_855:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_831
+	JB     sums_single_plane_855
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_830
+	JMP    sums_single_854
 
-sums_done_825:
+sums_done_849:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_786:
+ring_segmented_808:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -11075,7 +11375,7 @@ ring_segmented_786:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_833:
+ring_block_857:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -11091,33 +11391,33 @@ ring_block_833:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_834:
+ring_len_858:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_835
+	JAE  ring_len_done_859
 	ADDQ DI, R8
-	JMP  ring_len_834
+	JMP  ring_len_858
 
-ring_len_done_835:
+ring_len_done_859:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_836:
+ring_step_860:
 	CMPQ R9, R8
-	JB   ring_step_done_837
+	JB   ring_step_done_861
 	SUBQ R8, R9
-	JMP  ring_step_836
+	JMP  ring_step_860
 
-ring_step_done_837:
+ring_step_done_861:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_838:
+ring_step_862:
 	CMPQ R9, R8
-	JB   ring_step_done_839
+	JB   ring_step_done_863
 	SUBQ R8, R9
-	JMP  ring_step_838
+	JMP  ring_step_862
 
-ring_step_done_839:
+ring_step_done_863:
 	MOVQ    R9, 1904(SP)
 	MOVQ    DI, R9
 	LEAQ    16(R8), R8
@@ -11128,76 +11428,76 @@ ring_step_done_839:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1928(SP), R9
 	CMPQ    DI, $0x00000004
-	JB      ring_short_840
+	JB      ring_short_864
 	CMPQ    AX, $0x01
-	JNE     ring_planes_841
+	JNE     ring_planes_865
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_843:
+ring_copy_867:
 	CMPQ    DI, R9
-	JAE     ring_built_842
+	JAE     ring_built_866
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_844
+	JB      ring_copy_tail_868
 	VMOVUPD (R8)(R10*8), Y1
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    $0x00000004, DI
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_843
+	JNE     ring_copy_867
 	XORQ    R10, R10
-	JMP     ring_copy_843
+	JMP     ring_copy_867
 
-ring_copy_tail_844:
+ring_copy_tail_868:
 	VMOVUPD -32(R8)(SI*8), Y1
 	ADDQ    R11, DI
 	VMOVUPD Y1, -32(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_843
+	JMP     ring_copy_867
 
-ring_planes_841:
+ring_planes_865:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_845
+	JA   ring_long_planes_869
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-ring_fill_846:
+ring_fill_870:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_847
+	JGT          ring_fill_last_871
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_848
+	JNE          ring_wrap_872
 	XORQ         DI, DI
 
-ring_wrap_848:
-	JMP ring_fill_846
+ring_wrap_872:
+	JMP ring_fill_870
 
-ring_fill_last_847:
+ring_fill_last_871:
 	CMPQ         R10, R9
-	JAE          ring_built_842
+	JAE          ring_built_866
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_849
+	JNE          ring_wrap_873
 	XORQ         DI, DI
 
-ring_wrap_849:
-	JMP ring_fill_last_847
+ring_wrap_873:
+	JMP ring_fill_last_871
 
-ring_long_planes_845:
-ring_channel_850:
+ring_long_planes_869:
+ring_channel_874:
 	CMPQ         R10, R9
-	JAE          ring_built_842
+	JAE          ring_built_866
 	VBROADCASTSD (R8)(DI*8), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -11205,57 +11505,75 @@ ring_channel_850:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_851:
+ring_plane_875:
 	VMOVUPD Y1, (CX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R11
-	JB      ring_plane_851
+	JB      ring_plane_875
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_852
+	JNE     ring_wrap_876
 	XORQ    DI, DI
 
-ring_wrap_852:
-	JMP ring_channel_850
+ring_wrap_876:
+	JMP ring_channel_874
 
-ring_short_840:
+ring_short_864:
+	CMPQ       AX, $0x01
+	JNE        ring_elements_877
+	LEAQ       ringperiodsAVX2F64<>+0(SB), R10
+	MOVQ       SI, R11
+	SHLQ       $0x05, R11
+	SHLQ       $0x03, SI
+	NEGQ       SI
+	LEAQ       tailmask<>+32(SB), R12
+	VMOVDQU    (R12)(SI*1), Y1
+	VMASKMOVPD (R8), Y1, Y1
+	VMOVUPS    -32(R10)(R11*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPD    Y1, (CX)
+	JMP        ring_first_done_878
+
+ring_elements_877:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_853:
+ring_element_879:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_854
+	JB   ring_element_next_880
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_854
+	JB   ring_element_next_880
 	XORQ R10, R10
 
-ring_element_next_854:
+ring_element_next_880:
 	INCQ    R12
 	CMPQ    R12, $0x00000004
-	JB      ring_element_853
+	JB      ring_element_879
 	VMOVUPD (CX), Y1
-	MOVQ    1888(SP), SI
-	CMPQ    SI, $0x00000004
-	JE      ring_exact_855
-	SUBQ    DI, SI
 
-ring_exact_855:
+ring_first_done_878:
+	MOVQ 1888(SP), SI
+	CMPQ SI, $0x00000004
+	JE   ring_exact_881
+	SUBQ DI, SI
+
+ring_exact_881:
 	MOVQ SI, DI
 
-ring_repeat_856:
+ring_repeat_882:
 	CMPQ    DI, R9
-	JAE     ring_built_842
+	JAE     ring_built_866
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_856
+	JMP     ring_repeat_882
 
-ring_built_842:
+ring_built_866:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -11281,26 +11599,26 @@ ring_built_842:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_857:
+sums_zero_883:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_858
+	JAE     sums_zeroed_884
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_857
+	JMP     sums_zero_883
 
-sums_zeroed_858:
-ring_row_859:
+sums_zeroed_884:
+ring_row_885:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_860
+	JE   ring_rows_done_886
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_862
+	JGT  single_888
 
-unrolled_861:
+unrolled_887:
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11351,15 +11669,15 @@ unrolled_861:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         unrolled_861
+	JLE         unrolled_887
 
-single_862:
+single_888:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_864
+	JGT  remainder_890
 
-single_loop_863:
+single_loop_889:
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11377,11 +11695,11 @@ single_loop_863:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R11
-	JLE         single_loop_863
+	JLE         single_loop_889
 
-remainder_864:
+remainder_890:
 	SUBQ        R10, R9
-	JE          span_done_865
+	JE          span_done_891
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -11399,7 +11717,7 @@ remainder_864:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_865:
+span_done_891:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -11407,9 +11725,9 @@ span_done_865:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_859
+	JMP   ring_row_885
 
-ring_rows_done_860:
+ring_rows_done_886:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -11417,86 +11735,86 @@ ring_rows_done_860:
 	MOVQ 1888(SP), DI
 	MOVQ 1928(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_867
+	JLE  fold_ext_done_893
 	CMPQ R8, DI
-	JA   fold_ext_scalar_868
+	JA   fold_ext_scalar_894
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_866:
+fold_ext_892:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_867
+	JBE     fold_ext_done_893
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_866
+	JMP     fold_ext_892
 
-fold_ext_scalar_868:
+fold_ext_scalar_894:
 	MOVQ 1928(SP), R8
 
-fold_ext_element_869:
+fold_ext_element_895:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_870
+	JBE    fold_ext_element_done_896
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_869
+	JMP    fold_ext_element_895
 
-fold_ext_element_done_870:
-fold_ext_done_867:
-fold_871:
+fold_ext_element_done_896:
+fold_ext_done_893:
+fold_897:
 	CMPQ   DI, SI
-	JBE    fold_done_872
+	JBE    fold_done_898
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_871
+	JMP    fold_897
 
-fold_done_872:
+fold_done_898:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_873
+	JNE  sums_planes_899
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_875:
+sums_vector_901:
 	CMPQ    SI, DI
-	JGT     sums_scalar_876
+	JGT     sums_scalar_902
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_875
+	JMP     sums_vector_901
 
-sums_scalar_876:
+sums_scalar_902:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_874
+	JE     sums_done_900
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_876
+	JMP    sums_scalar_902
 
-sums_planes_873:
+sums_planes_899:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_877:
+sums_group_903:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_879
+	JB     sums_single_905
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -11505,7 +11823,7 @@ sums_group_877:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_878:
+sums_group_plane_904:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -11514,7 +11832,7 @@ sums_group_plane_878:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_878
+	JB     sums_group_plane_904
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -11527,29 +11845,29 @@ sums_group_plane_878:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_877
+	JMP    sums_group_903
 
-sums_single_879:
+sums_single_905:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_874
+	JE     sums_done_900
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_880:
+sums_single_plane_906:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_880
+	JB     sums_single_plane_906
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_879
+	JMP    sums_single_905
 
-sums_done_874:
+sums_done_900:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_833
+	JMP  ring_block_857
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -11569,9 +11887,9 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VBROADCASTSD alpha+72(FP), Y2
 	VXORPS       Y1, Y2, Y1
 	CMPQ         BX, $0x00000008
-	JA           general_882
+	JA           general_908
 	CMPQ         BX, $0x00000004
-	JB           general_882
+	JB           general_908
 	SUBQ         $0x00000004, BX
 	XORQ         SI, SI
 	VMOVUPD      (CX)(BX*8), Y3
@@ -11588,17 +11906,17 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMULPD       Y0, Y5, Y0
 	VMOVUPD      Y0, (AX)(SI*8)
 	VMOVUPD      Y3, (AX)(BX*8)
-	JMP          short_done_881
+	JMP          short_done_907
 
-general_882:
+general_908:
 	MOVQ       BX, SI
 	SHLQ       $0x03, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_883
+	JB         cached_909
 	CMPQ       AX, CX
-	JE         cached_883
+	JE         cached_909
 	CMPQ       AX, DX
-	JE         cached_883
+	JE         cached_909
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -11607,7 +11925,7 @@ general_882:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_885
+	JE         aligned_911
 	MOVQ       DI, R8
 	SHLQ       $0x03, R8
 	NEGQ       R8
@@ -11622,15 +11940,15 @@ general_882:
 	VMASKMOVPD Y4, Y3, (AX)(SI*8)
 	MOVQ       DI, SI
 
-aligned_885:
+aligned_911:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  single_887
+	JGT  single_913
 
 	PCALIGN $64
 
-unrolled_886:
+unrolled_912:
 	VMOVUPD  (CX)(SI*8), Y3
 	VMOVUPD  (DX)(SI*8), Y4
 	VCMPPD   $0x1e, Y0, Y3, Y3
@@ -11661,15 +11979,15 @@ unrolled_886:
 	VMOVNTPD Y3, 96(AX)(SI*8)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      unrolled_886
+	JLE      unrolled_912
 
-single_887:
+single_913:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 	CMPQ SI, DI
-	JGT  remainder_889
+	JGT  remainder_915
 
-single_loop_888:
+single_loop_914:
 	VMOVUPD  (CX)(SI*8), Y3
 	VMOVUPD  (DX)(SI*8), Y4
 	VCMPPD   $0x1e, Y0, Y3, Y3
@@ -11679,11 +11997,11 @@ single_loop_888:
 	VMOVNTPD Y3, (AX)(SI*8)
 	ADDQ     $0x00000004, SI
 	CMPQ     SI, DI
-	JLE      single_loop_888
+	JLE      single_loop_914
 
-remainder_889:
+remainder_915:
 	SUBQ       SI, BX
-	JE         span_done_890
+	JE         span_done_916
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -11696,17 +12014,17 @@ remainder_889:
 	VMULPD     Y0, Y5, Y0
 	VMASKMOVPD Y0, Y3, (AX)(SI*8)
 
-span_done_890:
+span_done_916:
 	SFENCE
-	JMP stored_884
+	JMP stored_910
 
-cached_883:
+cached_909:
 	XORQ    SI, SI
 	TESTQ   $0x00000003, BX
-	JE      no_last_896
+	JE      no_last_922
 	MOVQ    BX, DI
 	SUBQ    $0x00000004, DI
-	JL      no_last_896
+	JL      no_last_922
 	VMOVUPD (CX)(DI*8), Y3
 	VMOVUPD (DX)(DI*8), Y4
 	VCMPPD  $0x1e, Y0, Y3, Y3
@@ -11714,15 +12032,15 @@ cached_883:
 	VXORPS  Y2, Y3, Y3
 	VMULPD  Y3, Y4, Y3
 
-no_last_896:
+no_last_922:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ SI, R8
-	JGT  single_892
+	JGT  single_918
 
 	PCALIGN $64
 
-unrolled_891:
+unrolled_917:
 	VMOVUPD (CX)(SI*8), Y4
 	VMOVUPD (DX)(SI*8), Y5
 	VCMPPD  $0x1e, Y0, Y4, Y4
@@ -11753,15 +12071,15 @@ unrolled_891:
 	VMOVUPD Y4, 96(AX)(SI*8)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, R8
-	JLE     unrolled_891
+	JLE     unrolled_917
 
-single_892:
+single_918:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 	CMPQ SI, R8
-	JGT  remainder_894
+	JGT  remainder_920
 
-single_loop_893:
+single_loop_919:
 	VMOVUPD (CX)(SI*8), Y4
 	VMOVUPD (DX)(SI*8), Y5
 	VCMPPD  $0x1e, Y0, Y4, Y4
@@ -11771,23 +12089,23 @@ single_loop_893:
 	VMOVUPD Y4, (AX)(SI*8)
 	ADDQ    $0x00000004, SI
 	CMPQ    SI, R8
-	JLE     single_loop_893
+	JLE     single_loop_919
 
-remainder_894:
+remainder_920:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_895
+	JE      span_done_921
 	CMPQ    BX, $0x00000004
-	JL      masked_897
+	JL      masked_923
 	VMOVUPD Y3, (AX)(DI*8)
 
-span_done_895:
-stored_884:
-short_done_881:
+span_done_921:
+stored_910:
+short_done_907:
 	VZEROUPPER
 	RET
 
-masked_897:
+masked_923:
 	MOVQ       R8, BX
 	SHLQ       $0x03, BX
 	NEGQ       BX
@@ -11800,7 +12118,7 @@ masked_897:
 	VXORPS     Y2, Y0, Y0
 	VMULPD     Y0, Y5, Y0
 	VMASKMOVPD Y0, Y3, (AX)(SI*8)
-	JMP        span_done_895
+	JMP        span_done_921
 
 // func backwardPlanesDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, AVX2, CMOV, MMX+
@@ -11820,11 +12138,11 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ         $0x03, R10
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000020
-	JA           short_planes_general_899
+	JA           short_planes_general_925
 	CMPQ         SI, $0x00000004
-	JB           short_planes_general_899
+	JB           short_planes_general_925
 	CMPQ         BX, $0x00
-	JE           planes_end_898
+	JE           planes_end_924
 	MOVQ         SI, R12
 	DECQ         R12
 	SHRQ         $0x02, R12
@@ -11832,24 +12150,24 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SUBQ         $0x00000004, R13
 	XORQ         R14, R14
 	CMPQ         R12, $0x00
-	JE           short_planes_0_900
+	JE           short_planes_0_926
 	CMPQ         R12, $0x01
-	JE           short_planes_1_901
+	JE           short_planes_1_927
 	CMPQ         R12, $0x02
-	JE           short_planes_2_902
+	JE           short_planes_2_928
 	CMPQ         R12, $0x03
-	JE           short_planes_3_903
+	JE           short_planes_3_929
 	CMPQ         R12, $0x04
-	JE           short_planes_4_904
+	JE           short_planes_4_930
 	CMPQ         R12, $0x05
-	JE           short_planes_5_905
+	JE           short_planes_5_931
 	CMPQ         R12, $0x06
-	JE           short_planes_6_906
+	JE           short_planes_6_932
 	CMPQ         R12, $0x07
-	JE           short_planes_7_907
-	JMP          short_planes_general_899
+	JE           short_planes_7_933
+	JMP          short_planes_general_925
 
-short_planes_0_900:
+short_planes_0_926:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -11867,10 +12185,10 @@ short_planes_0_900:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_0_900
-	JMP          planes_end_898
+	JG           short_planes_0_926
+	JMP          planes_end_924
 
-short_planes_1_901:
+short_planes_1_927:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -11895,10 +12213,10 @@ short_planes_1_901:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_1_901
-	JMP          planes_end_898
+	JG           short_planes_1_927
+	JMP          planes_end_924
 
-short_planes_2_902:
+short_planes_2_928:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -11930,10 +12248,10 @@ short_planes_2_902:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_2_902
-	JMP          planes_end_898
+	JG           short_planes_2_928
+	JMP          planes_end_924
 
-short_planes_3_903:
+short_planes_3_929:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -11972,10 +12290,10 @@ short_planes_3_903:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_3_903
-	JMP          planes_end_898
+	JG           short_planes_3_929
+	JMP          planes_end_924
 
-short_planes_4_904:
+short_planes_4_930:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -12021,10 +12339,10 @@ short_planes_4_904:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_4_904
-	JMP          planes_end_898
+	JG           short_planes_4_930
+	JMP          planes_end_924
 
-short_planes_5_905:
+short_planes_5_931:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -12077,10 +12395,10 @@ short_planes_5_905:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_5_905
-	JMP          planes_end_898
+	JG           short_planes_5_931
+	JMP          planes_end_924
 
-short_planes_6_906:
+short_planes_6_932:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -12140,10 +12458,10 @@ short_planes_6_906:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_6_906
-	JMP          planes_end_898
+	JG           short_planes_6_932
+	JMP          planes_end_924
 
-short_planes_7_907:
+short_planes_7_933:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -12210,24 +12528,24 @@ short_planes_7_907:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_7_907
-	JMP          planes_end_898
+	JG           short_planes_7_933
+	JMP          planes_end_924
 
-short_planes_general_899:
+short_planes_general_925:
 	MOVQ BX, R12
 	SHLQ $0x03, R12
 	CMPQ R12, ·streamThreshold+0(SB)
-	JB   cached_908
+	JB   cached_934
 	CMPQ R10, $0x00000800
-	JB   cached_908
+	JB   cached_934
 	CMPQ AX, CX
-	JE   cached_908
+	JE   cached_934
 	CMPQ AX, DX
-	JE   cached_908
+	JE   cached_934
 	CMPQ BX, $0x00
-	JE   planes_done_911
+	JE   planes_done_937
 
-plane_910:
+plane_936:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	XORQ         DI, DI
@@ -12238,7 +12556,7 @@ plane_910:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_912
+	JE           aligned_938
 	MOVQ         R12, R13
 	SHLQ         $0x03, R13
 	NEGQ         R13
@@ -12253,13 +12571,13 @@ plane_910:
 	VMASKMOVPD   Y5, Y4, (AX)(DI*8)
 	MOVQ         R12, DI
 
-aligned_912:
+aligned_938:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ DI, R12
-	JGT  single_914
+	JGT  single_940
 
-unrolled_913:
+unrolled_939:
 	VMOVUPD  (CX)(DI*8), Y4
 	VMOVUPD  (DX)(DI*8), Y5
 	VCMPPD   $0x1e, Y0, Y4, Y4
@@ -12290,15 +12608,15 @@ unrolled_913:
 	VMOVNTPD Y4, 96(AX)(DI*8)
 	ADDQ     $0x00000010, DI
 	CMPQ     DI, R12
-	JLE      unrolled_913
+	JLE      unrolled_939
 
-single_914:
+single_940:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 	CMPQ DI, R12
-	JGT  remainder_916
+	JGT  remainder_942
 
-single_loop_915:
+single_loop_941:
 	VMOVUPD  (CX)(DI*8), Y4
 	VMOVUPD  (DX)(DI*8), Y5
 	VCMPPD   $0x1e, Y0, Y4, Y4
@@ -12308,12 +12626,12 @@ single_loop_915:
 	VMOVNTPD Y4, (AX)(DI*8)
 	ADDQ     $0x00000004, DI
 	CMPQ     DI, R12
-	JLE      single_loop_915
+	JLE      single_loop_941
 
-remainder_916:
+remainder_942:
 	MOVQ       SI, R12
 	SUBQ       DI, R12
-	JE         span_done_917
+	JE         span_done_943
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -12326,7 +12644,7 @@ remainder_916:
 	VMULPD     Y3, Y6, Y2
 	VMASKMOVPD Y2, Y4, (AX)(DI*8)
 
-span_done_917:
+span_done_943:
 	ADDQ    R10, CX
 	ADDQ    R10, DX
 	ADDQ    R10, AX
@@ -12335,29 +12653,29 @@ span_done_917:
 	SUBQ    R8, DI
 	CMOVQEQ DI, R11
 	SUBQ    SI, BX
-	JG      plane_910
+	JG      plane_936
 
-planes_done_911:
+planes_done_937:
 	SFENCE
-	JMP stored_909
+	JMP stored_935
 
-cached_908:
+cached_934:
 	CMPQ BX, $0x00
-	JE   planes_done_919
+	JE   planes_done_945
 
-plane_918:
+plane_944:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	XORQ         R12, R12
 	CMPQ         SI, $0x00000008
-	JBE          two_vectors_926
+	JBE          two_vectors_952
 
-general_925:
+general_951:
 	TESTQ   $0x00000003, SI
-	JE      no_last_927
+	JE      no_last_953
 	MOVQ    SI, DI
 	SUBQ    $0x00000004, DI
-	JL      no_last_927
+	JL      no_last_953
 	VMOVUPD (CX)(DI*8), Y4
 	VMOVUPD (DX)(DI*8), Y5
 	VCMPPD  $0x1e, Y0, Y4, Y4
@@ -12365,13 +12683,13 @@ general_925:
 	VXORPS  Y2, Y4, Y4
 	VMULPD  Y4, Y5, Y4
 
-no_last_927:
+no_last_953:
 	MOVQ SI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  single_921
+	JGT  single_947
 
-unrolled_920:
+unrolled_946:
 	VMOVUPD (CX)(R12*8), Y5
 	VMOVUPD (DX)(R12*8), Y6
 	VCMPPD  $0x1e, Y0, Y5, Y5
@@ -12402,15 +12720,15 @@ unrolled_920:
 	VMOVUPD Y5, 96(AX)(R12*8)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R13
-	JLE     unrolled_920
+	JLE     unrolled_946
 
-single_921:
+single_947:
 	MOVQ SI, R13
 	SUBQ $0x00000004, R13
 	CMPQ R12, R13
-	JGT  remainder_923
+	JGT  remainder_949
 
-single_loop_922:
+single_loop_948:
 	VMOVUPD (CX)(R12*8), Y5
 	VMOVUPD (DX)(R12*8), Y6
 	VCMPPD  $0x1e, Y0, Y5, Y5
@@ -12420,17 +12738,17 @@ single_loop_922:
 	VMOVUPD Y5, (AX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R13
-	JLE     single_loop_922
+	JLE     single_loop_948
 
-remainder_923:
+remainder_949:
 	MOVQ    SI, R13
 	SUBQ    R12, R13
-	JE      span_done_924
+	JE      span_done_950
 	CMPQ    SI, $0x00000004
-	JL      masked_928
+	JL      masked_954
 	VMOVUPD Y4, (AX)(DI*8)
 
-span_done_924:
+span_done_950:
 	ADDQ    R10, CX
 	ADDQ    R10, DX
 	ADDQ    R10, AX
@@ -12439,17 +12757,17 @@ span_done_924:
 	SUBQ    R8, R12
 	CMOVQEQ R12, R11
 	SUBQ    SI, BX
-	JG      plane_918
+	JG      plane_944
 
-planes_done_919:
-stored_909:
-planes_end_898:
+planes_done_945:
+stored_935:
+planes_end_924:
 	VZEROUPPER
 	RET
 
-two_vectors_926:
+two_vectors_952:
 	CMPQ    SI, $0x00000004
-	JB      general_925
+	JB      general_951
 	MOVQ    SI, R12
 	SUBQ    $0x00000004, R12
 	XORQ    R13, R13
@@ -12467,9 +12785,9 @@ two_vectors_926:
 	VMULPD  Y3, Y7, Y2
 	VMOVUPD Y2, (AX)(R13*8)
 	VMOVUPD Y5, (AX)(R12*8)
-	JMP     span_done_924
+	JMP     span_done_950
 
-masked_928:
+masked_954:
 	SHLQ       $0x03, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -12481,7 +12799,7 @@ masked_928:
 	VXORPS     Y2, Y3, Y3
 	VMULPD     Y3, Y7, Y2
 	VMASKMOVPD Y2, Y5, (AX)(R12*8)
-	JMP        span_done_924
+	JMP        span_done_950
 
 // func backwardPatternDxAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64)
 // Requires: AVX, CMOV, MMX+
@@ -12496,16 +12814,16 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x03, R8
 	CMPQ   DI, $0x00000008
-	JA     short_rows_done_931
+	JA     short_rows_done_957
 	CMPQ   DI, $0x00000004
-	JB     short_rows_done_931
+	JB     short_rows_done_957
 	CMPQ   BX, DI
-	JB     short_rows_done_931
+	JB     short_rows_done_957
 	MOVQ   DI, R9
 	SUBQ   $0x00000004, R9
 	XORQ   R11, R11
 
-short_row_930:
+short_row_956:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -12523,25 +12841,25 @@ short_row_930:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       short_row_930
+	JAE       short_row_956
 	TESTQ     BX, BX
-	JE        pattern_done_929
+	JE        pattern_done_955
 
-short_rows_done_931:
+short_rows_done_957:
 	MOVQ BX, R9
 	SHLQ $0x03, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_932
+	JB   cached_958
 	CMPQ R8, $0x00000800
-	JB   cached_932
+	JB   cached_958
 	CMPQ AX, CX
-	JE   cached_932
+	JE   cached_958
 	CMPQ AX, DX
-	JE   cached_932
+	JE   cached_958
 	CMPQ BX, $0x00
-	JE   rows_done_935
+	JE   rows_done_961
 
-row_934:
+row_960:
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -12553,7 +12871,7 @@ row_934:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_936
+	JE         aligned_962
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -12568,13 +12886,13 @@ row_934:
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 	MOVQ       R10, R9
 
-aligned_936:
+aligned_962:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_938
+	JGT  single_964
 
-unrolled_937:
+unrolled_963:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -12601,15 +12919,15 @@ unrolled_937:
 	VMOVNTPD  Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R10
-	JLE       unrolled_937
+	JLE       unrolled_963
 
-single_938:
+single_964:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_940
+	JGT  remainder_966
 
-single_loop_939:
+single_loop_965:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -12618,12 +12936,12 @@ single_loop_939:
 	VMOVNTPD  Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R10
-	JLE       single_loop_939
+	JLE       single_loop_965
 
-remainder_940:
+remainder_966:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_941
+	JE         span_done_967
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -12636,50 +12954,50 @@ remainder_940:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_941:
+span_done_967:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_934
+	JG   row_960
 
-rows_done_935:
+rows_done_961:
 	SFENCE
-	JMP stored_933
+	JMP stored_959
 
-cached_932:
+cached_958:
 	CMPQ BX, $0x00
-	JE   rows_done_943
+	JE   rows_done_969
 
-row_942:
+row_968:
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
 	XORQ    R9, R9
 	CMPQ    R8, $0x00000008
-	JBE     two_vectors_950
+	JBE     two_vectors_976
 
-general_949:
+general_975:
 	TESTQ     $0x00000003, R8
-	JE        no_last_951
+	JE        no_last_977
 	MOVQ      R8, R10
 	SUBQ      $0x00000004, R10
-	JL        no_last_951
+	JL        no_last_977
 	VMOVUPD   (CX)(R10*8), Y2
 	VMOVUPD   (DX)(R10*8), Y1
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    (SI)(R10*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 
-no_last_951:
+no_last_977:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
 	CMPQ R9, R11
-	JGT  single_945
+	JGT  single_971
 
-unrolled_944:
+unrolled_970:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -12706,15 +13024,15 @@ unrolled_944:
 	VMOVUPD   Y4, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R11
-	JLE       unrolled_944
+	JLE       unrolled_970
 
-single_945:
+single_971:
 	MOVQ R8, R11
 	SUBQ $0x00000004, R11
 	CMPQ R9, R11
-	JGT  remainder_947
+	JGT  remainder_973
 
-single_loop_946:
+single_loop_972:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -12723,34 +13041,34 @@ single_loop_946:
 	VMOVUPD   Y4, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R11
-	JLE       single_loop_946
+	JLE       single_loop_972
 
-remainder_947:
+remainder_973:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_948
+	JE      span_done_974
 	CMPQ    R8, $0x00000004
-	JL      masked_952
+	JL      masked_978
 	VMOVUPD Y3, (AX)(R10*8)
 
-span_done_948:
+span_done_974:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_942
+	JG   row_968
 
-rows_done_943:
-stored_933:
-pattern_done_929:
+rows_done_969:
+stored_959:
+pattern_done_955:
 	VZEROUPPER
 	RET
 
-two_vectors_950:
+two_vectors_976:
 	CMPQ      R8, $0x00000004
-	JB        general_949
+	JB        general_975
 	MOVQ      R8, R9
 	SUBQ      $0x00000004, R9
 	XORQ      R11, R11
@@ -12766,9 +13084,9 @@ two_vectors_950:
 	VBLENDVPD Y1, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(R11*8)
 	VMOVUPD   Y4, (AX)(R9*8)
-	JMP       span_done_948
+	JMP       span_done_974
 
-masked_952:
+masked_978:
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -12780,10 +13098,10 @@ masked_952:
 	VMULPD     Y5, Y4, Y5
 	VBLENDVPD  Y2, Y4, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R9*8)
-	JMP        span_done_948
+	JMP        span_done_974
 
 // func backwardRingDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
-// Requires: AVX, CMOV
+// Requires: AVX, AVX2, CMOV
 TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   dx_base+0(FP), CX
 	MOVQ   x_base+48(FP), BX
@@ -12798,36 +13116,36 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_953
+	JA     ring_segmented_979
 	MOVQ   R9, R10
 
-ring_len_954:
+ring_len_980:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_955
+	JAE  ring_len_done_981
 	ADDQ R9, R10
-	JMP  ring_len_954
+	JMP  ring_len_980
 
-ring_len_done_955:
+ring_len_done_981:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_956:
+ring_step_982:
 	CMPQ R11, R10
-	JB   ring_step_done_957
+	JB   ring_step_done_983
 	SUBQ R10, R11
-	JMP  ring_step_956
+	JMP  ring_step_982
 
-ring_step_done_957:
+ring_step_done_983:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_958:
+ring_step_984:
 	CMPQ R11, R10
-	JB   ring_step_done_959
+	JB   ring_step_done_985
 	SUBQ R10, R11
-	JMP  ring_step_958
+	JMP  ring_step_984
 
-ring_step_done_959:
+ring_step_done_985:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    16(R10), R10
@@ -12837,76 +13155,76 @@ ring_step_done_959:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000004
-	JB      ring_short_960
+	JB      ring_short_986
 	CMPQ    AX, $0x01
-	JNE     ring_planes_961
+	JNE     ring_planes_987
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_963:
+ring_copy_989:
 	CMPQ    AX, R11
-	JAE     ring_built_962
+	JAE     ring_built_988
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_964
+	JB      ring_copy_tail_990
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_963
+	JNE     ring_copy_989
 	XORQ    R9, R9
-	JMP     ring_copy_963
+	JMP     ring_copy_989
 
-ring_copy_tail_964:
+ring_copy_tail_990:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R12, AX
 	VMOVUPD Y1, -32(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_963
+	JMP     ring_copy_989
 
-ring_planes_961:
+ring_planes_987:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_965
+	JA   ring_long_planes_991
 	MOVQ R11, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_966:
+ring_fill_992:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_967
+	JGT          ring_fill_last_993
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_968
+	JNE          ring_wrap_994
 	XORQ         R9, R9
 
-ring_wrap_968:
-	JMP ring_fill_966
+ring_wrap_994:
+	JMP ring_fill_992
 
-ring_fill_last_967:
+ring_fill_last_993:
 	CMPQ         R12, R11
-	JAE          ring_built_962
+	JAE          ring_built_988
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_969
+	JNE          ring_wrap_995
 	XORQ         R9, R9
 
-ring_wrap_969:
-	JMP ring_fill_last_967
+ring_wrap_995:
+	JMP ring_fill_last_993
 
-ring_long_planes_965:
-ring_channel_970:
+ring_long_planes_991:
+ring_channel_996:
 	CMPQ         R12, R11
-	JAE          ring_built_962
+	JAE          ring_built_988
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -12914,57 +13232,75 @@ ring_channel_970:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_971:
+ring_plane_997:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_971
+	JB      ring_plane_997
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_972
+	JNE     ring_wrap_998
 	XORQ    R9, R9
 
-ring_wrap_972:
-	JMP ring_channel_970
+ring_wrap_998:
+	JMP ring_channel_996
 
-ring_short_960:
+ring_short_986:
+	CMPQ       AX, $0x01
+	JNE        ring_elements_999
+	LEAQ       ringperiodsAVX2F64<>+0(SB), AX
+	MOVQ       DX, R12
+	SHLQ       $0x05, R12
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(DX*1), Y1
+	VMASKMOVPD (R10), Y1, Y1
+	VMOVUPS    -32(AX)(R12*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPD    Y1, (R8)
+	JMP        ring_first_done_1000
+
+ring_elements_999:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_973:
+ring_element_1001:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_974
+	JB   ring_element_next_1002
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_974
+	JB   ring_element_next_1002
 	XORQ R12, R12
 
-ring_element_next_974:
+ring_element_next_1002:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_973
+	JB      ring_element_1001
 	VMOVUPD (R8), Y1
-	MOVQ    1920(SP), AX
-	CMPQ    AX, $0x00000004
-	JE      ring_exact_975
-	SUBQ    R9, AX
 
-ring_exact_975:
+ring_first_done_1000:
+	MOVQ 1920(SP), AX
+	CMPQ AX, $0x00000004
+	JE   ring_exact_1003
+	SUBQ R9, AX
+
+ring_exact_1003:
 	MOVQ AX, DX
 
-ring_repeat_976:
+ring_repeat_1004:
 	CMPQ    DX, R11
-	JAE     ring_built_962
+	JAE     ring_built_988
 	VMOVUPD Y1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_976
+	JMP     ring_repeat_1004
 
-ring_built_962:
+ring_built_988:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -12973,9 +13309,9 @@ ring_built_962:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  single_978
+	JGT  single_1006
 
-unrolled_977:
+unrolled_1005:
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13006,15 +13342,15 @@ unrolled_977:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000010, DX
 	CMPQ      DX, R9
-	JLE       unrolled_977
+	JLE       unrolled_1005
 
-single_978:
+single_1006:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ DX, R9
-	JGT  remainder_980
+	JGT  remainder_1008
 
-single_loop_979:
+single_loop_1007:
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13027,11 +13363,11 @@ single_loop_979:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000004, DX
 	CMPQ      DX, R9
-	JLE       single_loop_979
+	JLE       single_loop_1007
 
-remainder_980:
+remainder_1008:
 	SUBQ       DX, DI
-	JE         span_done_981
+	JE         span_done_1009
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -13044,10 +13380,10 @@ remainder_980:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_981:
+span_done_1009:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_953:
+ring_segmented_979:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -13057,11 +13393,11 @@ ring_segmented_953:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_982
+	JE   ring_rows_1010
 
-ring_segment_983:
+ring_segment_1011:
 	CMPQ    DI, $0x00
-	JE      ring_done_984
+	JE      ring_done_1012
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -13078,33 +13414,33 @@ ring_segment_983:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_985:
+ring_len_1013:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_986
+	JAE  ring_len_done_1014
 	ADDQ R10, R12
-	JMP  ring_len_985
+	JMP  ring_len_1013
 
-ring_len_done_986:
+ring_len_done_1014:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_987:
+ring_step_1015:
 	CMPQ R13, R12
-	JB   ring_step_done_988
+	JB   ring_step_done_1016
 	SUBQ R12, R13
-	JMP  ring_step_987
+	JMP  ring_step_1015
 
-ring_step_done_988:
+ring_step_done_1016:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_989:
+ring_step_1017:
 	CMPQ R13, R12
-	JB   ring_step_done_990
+	JB   ring_step_done_1018
 	SUBQ R12, R13
-	JMP  ring_step_989
+	JMP  ring_step_1017
 
-ring_step_done_990:
+ring_step_done_1018:
 	MOVQ    R13, 1936(SP)
 	LEAQ    16(R12), R12
 	CMPQ    R11, R12
@@ -13114,76 +13450,76 @@ ring_step_done_990:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000004
-	JB      ring_short_991
+	JB      ring_short_1019
 	CMPQ    R9, $0x01
-	JNE     ring_planes_992
+	JNE     ring_planes_1020
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_994:
+ring_copy_1022:
 	CMPQ    R9, AX
-	JAE     ring_built_993
+	JAE     ring_built_1021
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_995
+	JB      ring_copy_tail_1023
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_994
+	JNE     ring_copy_1022
 	XORQ    R10, R10
-	JMP     ring_copy_994
+	JMP     ring_copy_1022
 
-ring_copy_tail_995:
+ring_copy_tail_1023:
 	VMOVUPD -32(R11)(DX*8), Y1
 	ADDQ    R12, R9
 	VMOVUPD Y1, -32(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_994
+	JMP     ring_copy_1022
 
-ring_planes_992:
+ring_planes_1020:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_996
+	JA   ring_long_planes_1024
 	MOVQ AX, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_997:
+ring_fill_1025:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_998
+	JGT          ring_fill_last_1026
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_999
+	JNE          ring_wrap_1027
 	XORQ         R10, R10
 
-ring_wrap_999:
-	JMP ring_fill_997
+ring_wrap_1027:
+	JMP ring_fill_1025
 
-ring_fill_last_998:
+ring_fill_last_1026:
 	CMPQ         R12, AX
-	JAE          ring_built_993
+	JAE          ring_built_1021
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1000
+	JNE          ring_wrap_1028
 	XORQ         R10, R10
 
-ring_wrap_1000:
-	JMP ring_fill_last_998
+ring_wrap_1028:
+	JMP ring_fill_last_1026
 
-ring_long_planes_996:
-ring_channel_1001:
+ring_long_planes_1024:
+ring_channel_1029:
 	CMPQ         R12, AX
-	JAE          ring_built_993
+	JAE          ring_built_1021
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -13191,57 +13527,75 @@ ring_channel_1001:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1002:
+ring_plane_1030:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1002
+	JB      ring_plane_1030
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1003
+	JNE     ring_wrap_1031
 	XORQ    R10, R10
 
-ring_wrap_1003:
-	JMP ring_channel_1001
+ring_wrap_1031:
+	JMP ring_channel_1029
 
-ring_short_991:
+ring_short_1019:
+	CMPQ       R9, $0x01
+	JNE        ring_elements_1032
+	LEAQ       ringperiodsAVX2F64<>+0(SB), R9
+	MOVQ       DX, R12
+	SHLQ       $0x05, R12
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R13
+	VMOVDQU    (R13)(DX*1), Y1
+	VMASKMOVPD (R11), Y1, Y1
+	VMOVUPS    -32(R9)(R12*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPD    Y1, (R8)
+	JMP        ring_first_done_1033
+
+ring_elements_1032:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1004:
+ring_element_1034:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1005
+	JB   ring_element_next_1035
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1005
+	JB   ring_element_next_1035
 	XORQ R12, R12
 
-ring_element_next_1005:
+ring_element_next_1035:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_1004
+	JB      ring_element_1034
 	VMOVUPD (R8), Y1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000004
-	JE      ring_exact_1006
-	SUBQ    R10, DX
 
-ring_exact_1006:
+ring_first_done_1033:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000004
+	JE   ring_exact_1036
+	SUBQ R10, DX
+
+ring_exact_1036:
 	MOVQ DX, R9
 
-ring_repeat_1007:
+ring_repeat_1037:
 	CMPQ    R9, AX
-	JAE     ring_built_993
+	JAE     ring_built_1021
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1007
+	JMP     ring_repeat_1037
 
-ring_built_993:
+ring_built_1021:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -13251,9 +13605,9 @@ ring_built_993:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_1009
+	JGT  single_1039
 
-unrolled_1008:
+unrolled_1038:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13284,15 +13638,15 @@ unrolled_1008:
 	CMOVQCC   R14, AX
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R10
-	JLE       unrolled_1008
+	JLE       unrolled_1038
 
-single_1009:
+single_1039:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_1011
+	JGT  remainder_1041
 
-single_loop_1010:
+single_loop_1040:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13305,11 +13659,11 @@ single_loop_1010:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R10
-	JLE       single_loop_1010
+	JLE       single_loop_1040
 
-remainder_1011:
+remainder_1041:
 	SUBQ       R9, DX
-	JE         span_done_1012
+	JE         span_done_1042
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -13322,7 +13676,7 @@ remainder_1011:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_1012:
+span_done_1042:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -13334,18 +13688,18 @@ span_done_1012:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1013
+	JNE  ring_next_1043
 	XORQ AX, AX
 
-ring_next_1013:
+ring_next_1043:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_983
+	JMP  ring_segment_1011
 
-ring_done_984:
+ring_done_1012:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_982:
-ring_block_1014:
+ring_rows_1010:
+ring_block_1044:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -13361,33 +13715,33 @@ ring_block_1014:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1015:
+ring_len_1045:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1016
+	JAE  ring_len_done_1046
 	ADDQ BX, SI
-	JMP  ring_len_1015
+	JMP  ring_len_1045
 
-ring_len_done_1016:
+ring_len_done_1046:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1017:
+ring_step_1047:
 	CMPQ DI, SI
-	JB   ring_step_done_1018
+	JB   ring_step_done_1048
 	SUBQ SI, DI
-	JMP  ring_step_1017
+	JMP  ring_step_1047
 
-ring_step_done_1018:
+ring_step_done_1048:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1019:
+ring_step_1049:
 	CMPQ DI, SI
-	JB   ring_step_done_1020
+	JB   ring_step_done_1050
 	SUBQ SI, DI
-	JMP  ring_step_1019
+	JMP  ring_step_1049
 
-ring_step_done_1020:
+ring_step_done_1050:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -13398,76 +13752,76 @@ ring_step_done_1020:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000004
-	JB      ring_short_1021
+	JB      ring_short_1051
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1022
+	JNE     ring_planes_1052
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1024:
+ring_copy_1054:
 	CMPQ    BX, DI
-	JAE     ring_built_1023
+	JAE     ring_built_1053
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_1025
+	JB      ring_copy_tail_1055
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1024
+	JNE     ring_copy_1054
 	XORQ    R9, R9
-	JMP     ring_copy_1024
+	JMP     ring_copy_1054
 
-ring_copy_tail_1025:
+ring_copy_tail_1055:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1024
+	JMP     ring_copy_1054
 
-ring_planes_1022:
+ring_planes_1052:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_1026
+	JA   ring_long_planes_1056
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_1027:
+ring_fill_1057:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1028
+	JGT          ring_fill_last_1058
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1029
+	JNE          ring_wrap_1059
 	XORQ         BX, BX
 
-ring_wrap_1029:
-	JMP ring_fill_1027
+ring_wrap_1059:
+	JMP ring_fill_1057
 
-ring_fill_last_1028:
+ring_fill_last_1058:
 	CMPQ         R9, DI
-	JAE          ring_built_1023
+	JAE          ring_built_1053
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1030
+	JNE          ring_wrap_1060
 	XORQ         BX, BX
 
-ring_wrap_1030:
-	JMP ring_fill_last_1028
+ring_wrap_1060:
+	JMP ring_fill_last_1058
 
-ring_long_planes_1026:
-ring_channel_1031:
+ring_long_planes_1056:
+ring_channel_1061:
 	CMPQ         R9, DI
-	JAE          ring_built_1023
+	JAE          ring_built_1053
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -13475,57 +13829,75 @@ ring_channel_1031:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1032:
+ring_plane_1062:
 	VMOVUPD Y1, (R8)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1032
+	JB      ring_plane_1062
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1033
+	JNE     ring_wrap_1063
 	XORQ    BX, BX
 
-ring_wrap_1033:
-	JMP ring_channel_1031
+ring_wrap_1063:
+	JMP ring_channel_1061
 
-ring_short_1021:
+ring_short_1051:
+	CMPQ       CX, $0x01
+	JNE        ring_elements_1064
+	LEAQ       ringperiodsAVX2F64<>+0(SB), R9
+	MOVQ       DX, R10
+	SHLQ       $0x05, R10
+	SHLQ       $0x03, DX
+	NEGQ       DX
+	LEAQ       tailmask<>+32(SB), R11
+	VMOVDQU    (R11)(DX*1), Y1
+	VMASKMOVPD (SI), Y1, Y1
+	VMOVUPS    -32(R9)(R10*1), Y2
+	VPERMPS    Y1, Y2, Y1
+	VMOVUPD    Y1, (R8)
+	JMP        ring_first_done_1065
+
+ring_elements_1064:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1034:
+ring_element_1066:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1035
+	JB   ring_element_next_1067
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1035
+	JB   ring_element_next_1067
 	XORQ R9, R9
 
-ring_element_next_1035:
+ring_element_next_1067:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_1034
+	JB      ring_element_1066
 	VMOVUPD (R8), Y1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000004
-	JE      ring_exact_1036
-	SUBQ    BX, DX
 
-ring_exact_1036:
+ring_first_done_1065:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000004
+	JE   ring_exact_1068
+	SUBQ BX, DX
+
+ring_exact_1068:
 	MOVQ DX, BX
 
-ring_repeat_1037:
+ring_repeat_1069:
 	CMPQ    BX, DI
-	JAE     ring_built_1023
+	JAE     ring_built_1053
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1037
+	JMP     ring_repeat_1069
 
-ring_built_1023:
+ring_built_1053:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -13536,9 +13908,9 @@ ring_built_1023:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1038:
+ring_row_1070:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1039
+	JE   ring_rows_done_1071
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -13548,9 +13920,9 @@ ring_row_1038:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_1041
+	JGT  single_1073
 
-unrolled_1040:
+unrolled_1072:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13581,15 +13953,15 @@ unrolled_1040:
 	CMOVQCC   R14, AX
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R10
-	JLE       unrolled_1040
+	JLE       unrolled_1072
 
-single_1041:
+single_1073:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_1043
+	JGT  remainder_1075
 
-single_loop_1042:
+single_loop_1074:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13602,11 +13974,11 @@ single_loop_1042:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R10
-	JLE       single_loop_1042
+	JLE       single_loop_1074
 
-remainder_1043:
+remainder_1075:
 	SUBQ       R9, DX
-	JE         span_done_1044
+	JE         span_done_1076
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -13619,7 +13991,7 @@ remainder_1043:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_1044:
+span_done_1076:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -13627,13 +13999,13 @@ span_done_1044:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1038
+	JMP   ring_row_1070
 
-ring_rows_done_1039:
+ring_rows_done_1071:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1014
+	JMP  ring_block_1044
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -13652,10 +14024,10 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	TESTQ       $0x00000003, DX
-	JE          no_last_1050
+	JE          no_last_1082
 	MOVQ        DX, SI
 	SUBQ        $0x00000004, SI
-	JL          no_last_1050
+	JL          no_last_1082
 	VMOVUPD     (AX)(SI*8), Y5
 	VMOVUPD     (CX)(SI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13669,15 +14041,15 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 
-no_last_1050:
+no_last_1082:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  single_1046
+	JGT  single_1078
 
 	PCALIGN $64
 
-unrolled_1045:
+unrolled_1077:
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13704,15 +14076,15 @@ unrolled_1045:
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1045
+	JLE         unrolled_1077
 
-single_1046:
+single_1078:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 	CMPQ BX, SI
-	JGT  remainder_1048
+	JGT  remainder_1080
 
-single_loop_1047:
+single_loop_1079:
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -13721,16 +14093,16 @@ single_loop_1047:
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1047
+	JLE         single_loop_1079
 
-remainder_1048:
+remainder_1080:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_1049
+	JE   span_done_1081
 	CMPQ DX, $0x00000004
-	JL   masked_1051
+	JL   masked_1083
 
-span_done_1049:
+span_done_1081:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -13742,7 +14114,7 @@ span_done_1049:
 	VZEROUPPER
 	RET
 
-masked_1051:
+masked_1083:
 	MOVQ        SI, DX
 	SHLQ        $0x03, DX
 	NEGQ        DX
@@ -13754,7 +14126,7 @@ masked_1051:
 	VANDNPD     Y6, Y0, Y6
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
-	JMP         span_done_1049
+	JMP         span_done_1081
 
 // func backwardPlanesDalphaAVX2F64(dy []float64, x []float64, acc []float64, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -13775,19 +14147,19 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	LEAQ    tailmask<>+0(SB), R11
 	VMOVDQU (R11)(R10*1), Y5
 	CMPQ    DX, $0x00
-	JE      planes_done_1054
+	JE      planes_done_1086
 
-plane_1053:
+plane_1085:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000003, SI
-	JE          no_last_1060
+	JE          no_last_1092
 	MOVQ        SI, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_1060
+	JL          no_last_1092
 	VMOVUPD     (AX)(R11*8), Y6
 	VMOVUPD     (CX)(R11*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -13796,13 +14168,13 @@ plane_1053:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 
-no_last_1060:
+no_last_1092:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_1056
+	JGT  single_1088
 
-unrolled_1055:
+unrolled_1087:
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -13829,15 +14201,15 @@ unrolled_1055:
 	VFMADD231PD Y7, Y6, Y4
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1055
+	JLE         unrolled_1087
 
-single_1056:
+single_1088:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_1058
+	JGT  remainder_1090
 
-single_loop_1057:
+single_loop_1089:
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -13846,16 +14218,16 @@ single_loop_1057:
 	VFMADD231PD Y7, Y6, Y1
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1057
+	JLE         single_loop_1089
 
-remainder_1058:
+remainder_1090:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_1059
+	JE   span_done_1091
 	CMPQ SI, $0x00000004
-	JL   masked_1061
+	JL   masked_1093
 
-span_done_1059:
+span_done_1091:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -13872,13 +14244,13 @@ span_done_1059:
 	SUBQ         DI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         SI, DX
-	JG           plane_1053
+	JG           plane_1085
 
-planes_done_1054:
+planes_done_1086:
 	VZEROUPPER
 	RET
 
-masked_1061:
+masked_1093:
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -13889,7 +14261,7 @@ masked_1061:
 	VANDNPD     Y7, Y8, Y7
 	VANDNPD     Y6, Y8, Y6
 	VFMADD231PD Y6, Y7, Y1
-	JMP         span_done_1059
+	JMP         span_done_1091
 
 // func backwardPatternDalphaAVX2F64(dy []float64, x []float64, acc []float64)
 // Requires: AVX, CMOV, FMA3
@@ -13903,18 +14275,18 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_1064
+	JE     rows_done_1096
 
-row_1063:
+row_1095:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	TESTQ       $0x00000003, DI
-	JE          no_last_1070
+	JE          no_last_1102
 	MOVQ        DI, R9
 	SUBQ        $0x00000004, R9
-	JL          no_last_1070
+	JL          no_last_1102
 	VMOVUPD     (AX)(R9*8), Y1
 	VMOVUPD     (CX)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -13930,13 +14302,13 @@ row_1063:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R9*8)
 
-no_last_1070:
+no_last_1102:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_1066
+	JGT  single_1098
 
-unrolled_1065:
+unrolled_1097:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -13971,15 +14343,15 @@ unrolled_1065:
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1065
+	JLE         unrolled_1097
 
-single_1066:
+single_1098:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_1068
+	JGT  remainder_1100
 
-single_loop_1067:
+single_loop_1099:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -13990,28 +14362,28 @@ single_loop_1067:
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1067
+	JLE         single_loop_1099
 
-remainder_1068:
+remainder_1100:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_1069
+	JE   span_done_1101
 	CMPQ DI, $0x00000004
-	JL   masked_1071
+	JL   masked_1103
 
-span_done_1069:
+span_done_1101:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1063
+	JG   row_1095
 
-rows_done_1064:
+rows_done_1096:
 	VZEROUPPER
 	RET
 
-masked_1071:
+masked_1103:
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -14024,7 +14396,7 @@ masked_1071:
 	VMOVUPD     (BX)(R8*8), Y3
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
-	JMP         span_done_1069
+	JMP         span_done_1101
 
 // func backwardRingDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -14040,36 +14412,36 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x0000005c
-	JA     ring_segmented_1072
+	JA     ring_segmented_1104
 	MOVQ   DI, SI
 
-ring_len_1073:
+ring_len_1105:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1074
+	JAE  ring_len_done_1106
 	ADDQ DI, SI
-	JMP  ring_len_1073
+	JMP  ring_len_1105
 
-ring_len_done_1074:
+ring_len_done_1106:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1075:
+ring_step_1107:
 	CMPQ DI, SI
-	JB   ring_step_done_1076
+	JB   ring_step_done_1108
 	SUBQ SI, DI
-	JMP  ring_step_1075
+	JMP  ring_step_1107
 
-ring_step_done_1076:
+ring_step_done_1108:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1077:
+ring_step_1109:
 	CMPQ DI, SI
-	JB   ring_step_done_1078
+	JB   ring_step_done_1110
 	SUBQ SI, DI
-	JMP  ring_step_1077
+	JMP  ring_step_1109
 
-ring_step_done_1078:
+ring_step_done_1110:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -14091,22 +14463,22 @@ ring_step_done_1078:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1079:
+sums_zero_1111:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1080
+	JAE     sums_zeroed_1112
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1079
+	JMP     sums_zero_1111
 
-sums_zeroed_1080:
+sums_zeroed_1112:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  single_1082
+	JGT  single_1114
 
-unrolled_1081:
+unrolled_1113:
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -14145,15 +14517,15 @@ unrolled_1081:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1081
+	JLE         unrolled_1113
 
-single_1082:
+single_1114:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 	CMPQ DI, R8
-	JGT  remainder_1084
+	JGT  remainder_1116
 
-single_loop_1083:
+single_loop_1115:
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -14168,11 +14540,11 @@ single_loop_1083:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1083
+	JLE         single_loop_1115
 
-remainder_1084:
+remainder_1116:
 	SUBQ        DI, BX
-	JE          span_done_1085
+	JE          span_done_1117
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -14186,93 +14558,93 @@ remainder_1084:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_1085:
+span_done_1117:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1087
+	JLE   fold_ext_done_1119
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1088
+	JA    fold_ext_scalar_1120
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1086:
+fold_ext_1118:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1087
+	JBE     fold_ext_done_1119
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_1086
+	JMP     fold_ext_1118
 
-fold_ext_scalar_1088:
+fold_ext_scalar_1120:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_1089:
+fold_ext_element_1121:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1090
+	JBE    fold_ext_element_done_1122
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1089
+	JMP    fold_ext_element_1121
 
-fold_ext_element_done_1090:
-fold_ext_done_1087:
-fold_1091:
+fold_ext_element_done_1122:
+fold_ext_done_1119:
+fold_1123:
 	CMPQ   BX, AX
-	JBE    fold_done_1092
+	JBE    fold_done_1124
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1091
+	JMP    fold_1123
 
-fold_done_1092:
+fold_done_1124:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1093
+	JNE  sums_planes_1125
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_1095:
+sums_vector_1127:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1096
+	JGT     sums_scalar_1128
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_1095
+	JMP     sums_vector_1127
 
-sums_scalar_1096:
+sums_scalar_1128:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1094
+	JE     sums_done_1126
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1096
+	JMP    sums_scalar_1128
 
-sums_planes_1093:
+sums_planes_1125:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1097:
+sums_group_1129:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1099
+	JB     sums_single_1131
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -14281,7 +14653,7 @@ sums_group_1097:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1098:
+sums_group_plane_1130:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -14290,7 +14662,7 @@ sums_group_plane_1098:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1098
+	JB     sums_group_plane_1130
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -14303,29 +14675,29 @@ sums_group_plane_1098:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1097
+	JMP    sums_group_1129
 
-sums_single_1099:
+sums_single_1131:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1094
+	JE     sums_done_1126
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1100:
+sums_single_plane_1132:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1100
+	JB     sums_single_plane_1132
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1099
+	JMP    sums_single_1131
 
-sums_done_1094:
+sums_done_1126:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_1072:
+ring_segmented_1104:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x0000005c
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -14335,7 +14707,7 @@ ring_segmented_1072:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_1102:
+ring_block_1134:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -14350,33 +14722,33 @@ ring_block_1102:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_1103:
+ring_len_1135:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1104
+	JAE  ring_len_done_1136
 	ADDQ BX, SI
-	JMP  ring_len_1103
+	JMP  ring_len_1135
 
-ring_len_done_1104:
+ring_len_done_1136:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1105:
+ring_step_1137:
 	CMPQ DI, SI
-	JB   ring_step_done_1106
+	JB   ring_step_done_1138
 	SUBQ SI, DI
-	JMP  ring_step_1105
+	JMP  ring_step_1137
 
-ring_step_done_1106:
+ring_step_done_1138:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1107:
+ring_step_1139:
 	CMPQ DI, SI
-	JB   ring_step_done_1108
+	JB   ring_step_done_1140
 	SUBQ SI, DI
-	JMP  ring_step_1107
+	JMP  ring_step_1139
 
-ring_step_done_1108:
+ring_step_done_1140:
 	MOVQ    DI, 976(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
@@ -14405,26 +14777,26 @@ ring_step_done_1108:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1109:
+sums_zero_1141:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1110
+	JAE     sums_zeroed_1142
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1109
+	JMP     sums_zero_1141
 
-sums_zeroed_1110:
-ring_row_1111:
+sums_zeroed_1142:
+ring_row_1143:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1112
+	JE   ring_rows_done_1144
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_1114
+	JGT  single_1146
 
-unrolled_1113:
+unrolled_1145:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -14463,15 +14835,15 @@ unrolled_1113:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1113
+	JLE         unrolled_1145
 
-single_1114:
+single_1146:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_1116
+	JGT  remainder_1148
 
-single_loop_1115:
+single_loop_1147:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -14486,11 +14858,11 @@ single_loop_1115:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1115
+	JLE         single_loop_1147
 
-remainder_1116:
+remainder_1148:
 	SUBQ        R8, DI
-	JE          span_done_1117
+	JE          span_done_1149
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -14504,16 +14876,16 @@ remainder_1116:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_1117:
+span_done_1149:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1111
+	JMP   ring_row_1143
 
-ring_rows_done_1112:
+ring_rows_done_1144:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -14521,86 +14893,86 @@ ring_rows_done_1112:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1119
+	JLE  fold_ext_done_1151
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1120
+	JA   fold_ext_scalar_1152
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1118:
+fold_ext_1150:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1119
+	JBE     fold_ext_done_1151
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_1118
+	JMP     fold_ext_1150
 
-fold_ext_scalar_1120:
+fold_ext_scalar_1152:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_1121:
+fold_ext_element_1153:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1122
+	JBE    fold_ext_element_done_1154
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1121
+	JMP    fold_ext_element_1153
 
-fold_ext_element_done_1122:
-fold_ext_done_1119:
-fold_1123:
+fold_ext_element_done_1154:
+fold_ext_done_1151:
+fold_1155:
 	CMPQ   SI, BX
-	JBE    fold_done_1124
+	JBE    fold_done_1156
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1123
+	JMP    fold_1155
 
-fold_done_1124:
+fold_done_1156:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1125
+	JNE  sums_planes_1157
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_1127:
+sums_vector_1159:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1128
+	JGT     sums_scalar_1160
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_1127
+	JMP     sums_vector_1159
 
-sums_scalar_1128:
+sums_scalar_1160:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1126
+	JE     sums_done_1158
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1128
+	JMP    sums_scalar_1160
 
-sums_planes_1125:
+sums_planes_1157:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1129:
+sums_group_1161:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1131
+	JB     sums_single_1163
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -14609,7 +14981,7 @@ sums_group_1129:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1130:
+sums_group_plane_1162:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -14618,7 +14990,7 @@ sums_group_plane_1130:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1130
+	JB     sums_group_plane_1162
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -14631,29 +15003,29 @@ sums_group_plane_1130:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1129
+	JMP    sums_group_1161
 
-sums_single_1131:
+sums_single_1163:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1126
+	JE     sums_done_1158
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1132:
+sums_single_plane_1164:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1132
+	JB     sums_single_plane_1164
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1131
+	JMP    sums_single_1163
 
-sums_done_1126:
+sums_done_1158:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_1102
+	JMP  ring_block_1134
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -14672,21 +15044,21 @@ TEXT ·backwardRowsAVX2F32(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1134
+	JBE    rows_chunk_sized_1166
 	MOVQ   DI, AX
 
-rows_double_1133:
+rows_double_1165:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1134
+	JA   rows_chunk_sized_1166
 	SHLQ $0x01, AX
-	JMP  rows_double_1133
+	JMP  rows_double_1165
 
-rows_chunk_sized_1134:
+rows_chunk_sized_1166:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_1135:
+rows_group_1167:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	MOVQ    SI, DX
@@ -14707,7 +15079,7 @@ rows_group_1135:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_1136:
+rows_chunk_1168:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -14716,15 +15088,15 @@ rows_chunk_1136:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_1137:
+rows_block_1169:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1138
+	JGT     rows_blocks_done_1170
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_1139
+	JE      rows_first_1171
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
 	VMOVUPS 64(SP)(R11*8), Y3
@@ -14733,9 +15105,9 @@ rows_block_1137:
 	VMOVUPS 160(SP)(R11*8), Y6
 	VMOVUPS 192(SP)(R11*8), Y7
 	VMOVUPS 224(SP)(R11*8), Y8
-	JMP     rows_loaded_1140
+	JMP     rows_loaded_1172
 
-rows_first_1139:
+rows_first_1171:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -14745,7 +15117,7 @@ rows_first_1139:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1140:
+rows_loaded_1172:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -14754,7 +15126,7 @@ rows_loaded_1140:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1141:
+rows_row_1173:
 	VCVTPS2PD   (DX)(R9*4), Y9
 	VCVTPS2PD   (BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -14831,11 +15203,11 @@ rows_row_1141:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1141
+	JB          rows_row_1173
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1142
+	JE          rows_stored_1174
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
 	VMOVUPS     Y3, 64(SP)(R11*8)
@@ -14844,9 +15216,9 @@ rows_row_1141:
 	VMOVUPS     Y6, 160(SP)(R11*8)
 	VMOVUPS     Y7, 192(SP)(R11*8)
 	VMOVUPS     Y8, 224(SP)(R11*8)
-	JMP         rows_added_1143
+	JMP         rows_added_1175
 
-rows_stored_1142:
+rows_stored_1174:
 	VCVTPS2PD  (R10)(R9*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -14880,29 +15252,29 @@ rows_stored_1142:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R10)(R9*4)
 
-rows_added_1143:
+rows_added_1175:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_1137
+	JMP  rows_block_1169
 
-rows_blocks_done_1138:
-rows_block_1144:
+rows_blocks_done_1170:
+rows_block_1176:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1145
+	JGT     rows_blocks_done_1177
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_1146
+	JE      rows_first_1178
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
-	JMP     rows_loaded_1147
+	JMP     rows_loaded_1179
 
-rows_first_1146:
+rows_first_1178:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1147:
+rows_loaded_1179:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -14911,7 +15283,7 @@ rows_loaded_1147:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1148:
+rows_row_1180:
 	VCVTPS2PD   (DX)(R9*4), Y3
 	VCVTPS2PD   (BX)(R9*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -14934,16 +15306,16 @@ rows_row_1148:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1148
+	JB          rows_row_1180
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1149
+	JE          rows_stored_1181
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
-	JMP         rows_added_1150
+	JMP         rows_added_1182
 
-rows_stored_1149:
+rows_stored_1181:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -14953,13 +15325,13 @@ rows_stored_1149:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1150:
+rows_added_1182:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_1144
+	JMP  rows_block_1176
 
-rows_blocks_done_1145:
+rows_blocks_done_1177:
 	CMPQ         R9, 1672(SP)
-	JE           rows_chunk_done_1151
+	JE           rows_chunk_done_1183
 	MOVQ         SI, R11
 	SUBQ         $0x00000008, R11
 	MOVQ         SI, AX
@@ -14971,20 +15343,20 @@ rows_blocks_done_1145:
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 	CMPQ         1680(SP), $0x00
-	JE           rows_first_1152
+	JE           rows_first_1184
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
 	VMOVUPS      1600(SP), Y3
 	VMOVUPS      1632(SP), Y4
-	JMP          rows_loaded_1153
+	JMP          rows_loaded_1185
 
-rows_first_1152:
+rows_first_1184:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1153:
+rows_loaded_1185:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -14993,7 +15365,7 @@ rows_loaded_1153:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1154:
+rows_row_1186:
 	VCVTPS2PD   (DX)(R11*4), Y7
 	VCVTPS2PD   (BX)(R11*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -15036,18 +15408,18 @@ rows_row_1154:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1154
+	JB          rows_row_1186
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1155
+	JE          rows_stored_1187
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
 	VMOVUPS     Y3, 1600(SP)
 	VMOVUPS     Y4, 1632(SP)
-	JMP         rows_added_1156
+	JMP         rows_added_1188
 
-rows_stored_1155:
+rows_stored_1187:
 	VCVTPS2PD  (R10)(R9*4), Y5
 	VADDPD     Y1, Y5, Y5
 	VCVTPS2PD  16(R10)(R9*4), Y1
@@ -15065,17 +15437,17 @@ rows_stored_1155:
 	VCVTPD2PSY Y5, X1
 	VMOVUPS    X1, (R10)(R9*4)
 
-rows_added_1156:
-rows_chunk_done_1151:
+rows_added_1188:
+rows_chunk_done_1183:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_1136
+	JB   rows_chunk_1168
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_1135
+	JB   rows_group_1167
 	VZEROUPPER
 	RET
 
@@ -15091,21 +15463,21 @@ TEXT ·backwardRowsDalphaAVX2F32(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1158
+	JBE    rows_chunk_sized_1190
 	MOVQ   BX, AX
 
-rows_double_1157:
+rows_double_1189:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1158
+	JA   rows_chunk_sized_1190
 	SHLQ $0x01, AX
-	JMP  rows_double_1157
+	JMP  rows_double_1189
 
-rows_chunk_sized_1158:
+rows_chunk_sized_1190:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_1159:
+rows_group_1191:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	MOVQ    DX, CX
@@ -15126,7 +15498,7 @@ rows_group_1159:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_1160:
+rows_chunk_1192:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -15135,15 +15507,15 @@ rows_chunk_1160:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_1161:
+rows_block_1193:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1162
+	JGT     rows_blocks_done_1194
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_1163
+	JE      rows_first_1195
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
 	VMOVUPS 64(SP)(R9*8), Y3
@@ -15152,9 +15524,9 @@ rows_block_1161:
 	VMOVUPS 160(SP)(R9*8), Y6
 	VMOVUPS 192(SP)(R9*8), Y7
 	VMOVUPS 224(SP)(R9*8), Y8
-	JMP     rows_loaded_1164
+	JMP     rows_loaded_1196
 
-rows_first_1163:
+rows_first_1195:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -15164,14 +15536,14 @@ rows_first_1163:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1164:
+rows_loaded_1196:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1165:
+rows_row_1197:
 	VCVTPS2PD   (AX)(DI*4), Y9
 	VCVTPS2PD   (CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -15223,11 +15595,11 @@ rows_row_1165:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1165
+	JB          rows_row_1197
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1166
+	JE          rows_stored_1198
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
 	VMOVUPS     Y3, 64(SP)(R9*8)
@@ -15236,9 +15608,9 @@ rows_row_1165:
 	VMOVUPS     Y6, 160(SP)(R9*8)
 	VMOVUPS     Y7, 192(SP)(R9*8)
 	VMOVUPS     Y8, 224(SP)(R9*8)
-	JMP         rows_added_1167
+	JMP         rows_added_1199
 
-rows_stored_1166:
+rows_stored_1198:
 	VCVTPS2PD  (R8)(DI*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -15272,36 +15644,36 @@ rows_stored_1166:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R8)(DI*4)
 
-rows_added_1167:
+rows_added_1199:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_1161
+	JMP  rows_block_1193
 
-rows_blocks_done_1162:
-rows_block_1168:
+rows_blocks_done_1194:
+rows_block_1200:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1169
+	JGT     rows_blocks_done_1201
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_1170
+	JE      rows_first_1202
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
-	JMP     rows_loaded_1171
+	JMP     rows_loaded_1203
 
-rows_first_1170:
+rows_first_1202:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1171:
+rows_loaded_1203:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1172:
+rows_row_1204:
 	VCVTPS2PD   (AX)(DI*4), Y3
 	VCVTPS2PD   (CX)(DI*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15317,16 +15689,16 @@ rows_row_1172:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1172
+	JB          rows_row_1204
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1173
+	JE          rows_stored_1205
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
-	JMP         rows_added_1174
+	JMP         rows_added_1206
 
-rows_stored_1173:
+rows_stored_1205:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -15336,13 +15708,13 @@ rows_stored_1173:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1174:
+rows_added_1206:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_1168
+	JMP  rows_block_1200
 
-rows_blocks_done_1169:
+rows_blocks_done_1201:
 	CMPQ         DI, 1672(SP)
-	JE           rows_chunk_done_1175
+	JE           rows_chunk_done_1207
 	MOVQ         DX, R9
 	SUBQ         $0x00000008, R9
 	MOVQ         DX, AX
@@ -15354,27 +15726,27 @@ rows_blocks_done_1169:
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 	CMPQ         1680(SP), $0x00
-	JE           rows_first_1176
+	JE           rows_first_1208
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
 	VMOVUPS      1600(SP), Y3
 	VMOVUPS      1632(SP), Y4
-	JMP          rows_loaded_1177
+	JMP          rows_loaded_1209
 
-rows_first_1176:
+rows_first_1208:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1177:
+rows_loaded_1209:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1178:
+rows_row_1210:
 	VCVTPS2PD   (AX)(R9*4), Y7
 	VCVTPS2PD   (CX)(R9*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -15404,18 +15776,18 @@ rows_row_1178:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1178
+	JB          rows_row_1210
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1179
+	JE          rows_stored_1211
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
 	VMOVUPS     Y3, 1600(SP)
 	VMOVUPS     Y4, 1632(SP)
-	JMP         rows_added_1180
+	JMP         rows_added_1212
 
-rows_stored_1179:
+rows_stored_1211:
 	VCVTPS2PD  (R8)(DI*4), Y5
 	VADDPD     Y1, Y5, Y5
 	VCVTPS2PD  16(R8)(DI*4), Y1
@@ -15433,17 +15805,17 @@ rows_stored_1179:
 	VCVTPD2PSY Y5, X1
 	VMOVUPS    X1, (R8)(DI*4)
 
-rows_added_1180:
-rows_chunk_done_1175:
+rows_added_1212:
+rows_chunk_done_1207:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_1160
+	JB   rows_chunk_1192
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_1159
+	JB   rows_group_1191
 	VZEROUPPER
 	RET
 
@@ -15460,21 +15832,21 @@ TEXT ·backwardRowsAVX2F64(SB), $1648-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1182
+	JBE    rows_chunk_sized_1214
 	MOVQ   DI, AX
 
-rows_double_1181:
+rows_double_1213:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1182
+	JA   rows_chunk_sized_1214
 	SHLQ $0x01, AX
-	JMP  rows_double_1181
+	JMP  rows_double_1213
 
-rows_chunk_sized_1182:
+rows_chunk_sized_1214:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1183:
+rows_group_1215:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	MOVQ    SI, DX
@@ -15495,7 +15867,7 @@ rows_group_1183:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1184:
+rows_chunk_1216:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -15504,28 +15876,28 @@ rows_chunk_1184:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_1185:
+rows_block_1217:
 	MOVQ    1640(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1186
+	JGT     rows_blocks_done_1218
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1187
+	JE      rows_first_1219
 	VMOVUPD (SP)(R11*8), Y1
 	VMOVUPD 32(SP)(R11*8), Y2
 	VMOVUPD 64(SP)(R11*8), Y3
 	VMOVUPD 96(SP)(R11*8), Y4
-	JMP     rows_loaded_1188
+	JMP     rows_loaded_1220
 
-rows_first_1187:
+rows_first_1219:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1188:
+rows_loaded_1220:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -15534,7 +15906,7 @@ rows_loaded_1188:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1189:
+rows_row_1221:
 	VMOVUPD     (DX)(R9*8), Y5
 	VMOVUPD     (BX)(R9*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -15575,18 +15947,18 @@ rows_row_1189:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1189
+	JB          rows_row_1221
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1190
+	JE          rows_stored_1222
 	VMOVUPD     Y1, (SP)(R11*8)
 	VMOVUPD     Y2, 32(SP)(R11*8)
 	VMOVUPD     Y3, 64(SP)(R11*8)
 	VMOVUPD     Y4, 96(SP)(R11*8)
-	JMP         rows_added_1191
+	JMP         rows_added_1223
 
-rows_stored_1190:
+rows_stored_1222:
 	VMOVUPD (R10)(R9*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R10)(R9*8)
@@ -15600,27 +15972,27 @@ rows_stored_1190:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R10)(R9*8)
 
-rows_added_1191:
+rows_added_1223:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_1185
+	JMP  rows_block_1217
 
-rows_blocks_done_1186:
-rows_block_1192:
+rows_blocks_done_1218:
+rows_block_1224:
 	MOVQ    1640(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1193
+	JGT     rows_blocks_done_1225
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1194
+	JE      rows_first_1226
 	VMOVUPD (SP)(R11*8), Y1
-	JMP     rows_loaded_1195
+	JMP     rows_loaded_1227
 
-rows_first_1194:
+rows_first_1226:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1195:
+rows_loaded_1227:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -15629,7 +16001,7 @@ rows_loaded_1195:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1196:
+rows_row_1228:
 	VMOVUPD     (DX)(R9*8), Y2
 	VMOVUPD     (BX)(R9*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -15643,26 +16015,26 @@ rows_row_1196:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1196
+	JB          rows_row_1228
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1197
+	JE          rows_stored_1229
 	VMOVUPD     Y1, (SP)(R11*8)
-	JMP         rows_added_1198
+	JMP         rows_added_1230
 
-rows_stored_1197:
+rows_stored_1229:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1198:
+rows_added_1230:
 	ADDQ $0x00000004, R9
-	JMP  rows_block_1192
+	JMP  rows_block_1224
 
-rows_blocks_done_1193:
+rows_blocks_done_1225:
 	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_1199
+	JE      rows_chunk_done_1231
 	MOVQ    SI, R11
 	SUBQ    $0x00000004, R11
 	MOVQ    SI, AX
@@ -15671,16 +16043,16 @@ rows_blocks_done_1193:
 	LEAQ    tailmask<>+0(SB), DX
 	VMOVDQU (DX)(AX*1), Y3
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1200
+	JE      rows_first_1232
 	VMOVUPD 1536(SP), Y1
 	VMOVUPD 1568(SP), Y2
-	JMP     rows_loaded_1201
+	JMP     rows_loaded_1233
 
-rows_first_1200:
+rows_first_1232:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1201:
+rows_loaded_1233:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -15689,7 +16061,7 @@ rows_loaded_1201:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1202:
+rows_row_1234:
 	VMOVUPD     (DX)(R11*8), Y4
 	VMOVUPD     (BX)(R11*8), Y5
 	VCMPPD      $0x1e, Y0, Y4, Y6
@@ -15713,16 +16085,16 @@ rows_row_1202:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1202
+	JB          rows_row_1234
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1203
+	JE          rows_stored_1235
 	VMOVUPD     Y1, 1536(SP)
 	VMOVUPD     Y2, 1568(SP)
-	JMP         rows_added_1204
+	JMP         rows_added_1236
 
-rows_stored_1203:
+rows_stored_1235:
 	VMOVUPD (R10)(R9*8), Y3
 	VADDPD  Y1, Y3, Y3
 	VMOVUPD (R10)(R11*8), Y1
@@ -15730,17 +16102,17 @@ rows_stored_1203:
 	VMOVUPD Y1, (R10)(R11*8)
 	VMOVUPD Y3, (R10)(R9*8)
 
-rows_added_1204:
-rows_chunk_done_1199:
+rows_added_1236:
+rows_chunk_done_1231:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1184
+	JB   rows_chunk_1216
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_1183
+	JB   rows_group_1215
 	VZEROUPPER
 	RET
 
@@ -15756,21 +16128,21 @@ TEXT ·backwardRowsDalphaAVX2F64(SB), $1648-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1206
+	JBE    rows_chunk_sized_1238
 	MOVQ   BX, AX
 
-rows_double_1205:
+rows_double_1237:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1206
+	JA   rows_chunk_sized_1238
 	SHLQ $0x01, AX
-	JMP  rows_double_1205
+	JMP  rows_double_1237
 
-rows_chunk_sized_1206:
+rows_chunk_sized_1238:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1207:
+rows_group_1239:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	MOVQ    DX, CX
@@ -15791,7 +16163,7 @@ rows_group_1207:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1208:
+rows_chunk_1240:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -15800,35 +16172,35 @@ rows_chunk_1208:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_1209:
+rows_block_1241:
 	MOVQ    1640(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1210
+	JGT     rows_blocks_done_1242
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1211
+	JE      rows_first_1243
 	VMOVUPD (SP)(R9*8), Y1
 	VMOVUPD 32(SP)(R9*8), Y2
 	VMOVUPD 64(SP)(R9*8), Y3
 	VMOVUPD 96(SP)(R9*8), Y4
-	JMP     rows_loaded_1212
+	JMP     rows_loaded_1244
 
-rows_first_1211:
+rows_first_1243:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1212:
+rows_loaded_1244:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1213:
+rows_row_1245:
 	VMOVUPD     (AX)(DI*8), Y5
 	VMOVUPD     (CX)(DI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -15856,18 +16228,18 @@ rows_row_1213:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1213
+	JB          rows_row_1245
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1214
+	JE          rows_stored_1246
 	VMOVUPD     Y1, (SP)(R9*8)
 	VMOVUPD     Y2, 32(SP)(R9*8)
 	VMOVUPD     Y3, 64(SP)(R9*8)
 	VMOVUPD     Y4, 96(SP)(R9*8)
-	JMP         rows_added_1215
+	JMP         rows_added_1247
 
-rows_stored_1214:
+rows_stored_1246:
 	VMOVUPD (R8)(DI*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R8)(DI*8)
@@ -15881,34 +16253,34 @@ rows_stored_1214:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R8)(DI*8)
 
-rows_added_1215:
+rows_added_1247:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_1209
+	JMP  rows_block_1241
 
-rows_blocks_done_1210:
-rows_block_1216:
+rows_blocks_done_1242:
+rows_block_1248:
 	MOVQ    1640(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1217
+	JGT     rows_blocks_done_1249
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1218
+	JE      rows_first_1250
 	VMOVUPD (SP)(R9*8), Y1
-	JMP     rows_loaded_1219
+	JMP     rows_loaded_1251
 
-rows_first_1218:
+rows_first_1250:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1219:
+rows_loaded_1251:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1220:
+rows_row_1252:
 	VMOVUPD     (AX)(DI*8), Y2
 	VMOVUPD     (CX)(DI*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -15918,26 +16290,26 @@ rows_row_1220:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1220
+	JB          rows_row_1252
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1221
+	JE          rows_stored_1253
 	VMOVUPD     Y1, (SP)(R9*8)
-	JMP         rows_added_1222
+	JMP         rows_added_1254
 
-rows_stored_1221:
+rows_stored_1253:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1222:
+rows_added_1254:
 	ADDQ $0x00000004, DI
-	JMP  rows_block_1216
+	JMP  rows_block_1248
 
-rows_blocks_done_1217:
+rows_blocks_done_1249:
 	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_1223
+	JE      rows_chunk_done_1255
 	MOVQ    DX, R9
 	SUBQ    $0x00000004, R9
 	MOVQ    DX, AX
@@ -15946,23 +16318,23 @@ rows_blocks_done_1217:
 	LEAQ    tailmask<>+0(SB), CX
 	VMOVDQU (CX)(AX*1), Y3
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1224
+	JE      rows_first_1256
 	VMOVUPD 1536(SP), Y1
 	VMOVUPD 1568(SP), Y2
-	JMP     rows_loaded_1225
+	JMP     rows_loaded_1257
 
-rows_first_1224:
+rows_first_1256:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1225:
+rows_loaded_1257:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1226:
+rows_row_1258:
 	VMOVUPD     (AX)(R9*8), Y4
 	VMOVUPD     (CX)(R9*8), Y5
 	VCMPPD      $0x1e, Y0, Y4, Y6
@@ -15979,16 +16351,16 @@ rows_row_1226:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1226
+	JB          rows_row_1258
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1227
+	JE          rows_stored_1259
 	VMOVUPD     Y1, 1536(SP)
 	VMOVUPD     Y2, 1568(SP)
-	JMP         rows_added_1228
+	JMP         rows_added_1260
 
-rows_stored_1227:
+rows_stored_1259:
 	VMOVUPD (R8)(DI*8), Y3
 	VADDPD  Y1, Y3, Y3
 	VMOVUPD (R8)(R9*8), Y1
@@ -15996,17 +16368,17 @@ rows_stored_1227:
 	VMOVUPD Y1, (R8)(R9*8)
 	VMOVUPD Y3, (R8)(DI*8)
 
-rows_added_1228:
-rows_chunk_done_1223:
+rows_added_1260:
+rows_chunk_done_1255:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1208
+	JB   rows_chunk_1240
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_1207
+	JB   rows_group_1239
 	VZEROUPPER
 	RET
 
@@ -17116,16 +17488,16 @@ TEXT ·forwardSmallPlanesAVX2F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1229:
+sp_row_1261:
 	TESTQ DX, DX
-	JE    sp_done_1232
+	JE    sp_done_1264
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1233:
+sp_pairs_1265:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_1234
+	JB      sp_group_1266
 	VMOVUPS (SI), Y1
 	VMOVUPS 32(SI), Y2
 	MOVQ    DI, R11
@@ -17133,7 +17505,7 @@ sp_pairs_1233:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1235:
+sp_pair_vector_1267:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R8*4), Y5
@@ -17151,21 +17523,21 @@ sp_pair_vector_1235:
 	ADDQ      $0x00000008, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1235
+	JNE       sp_pair_vector_1267
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000010, R9
-	JMP       sp_pairs_1233
+	JMP       sp_pairs_1265
 
-sp_group_1234:
+sp_group_1266:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_1230
+	JB      sp_partial_1262
 	VMOVUPS (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1237
+	JAE     sp_vectors_done_1269
 
-sp_vector_1236:
+sp_vector_1268:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -17176,16 +17548,16 @@ sp_vector_1236:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1236
+	JB        sp_vector_1268
 
-sp_vectors_done_1237:
+sp_vectors_done_1269:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_1234
+	JMP  sp_group_1266
 
-sp_partial_1230:
+sp_partial_1262:
 	TESTQ      R9, R9
-	JE         sp_row_done_1231
+	JE         sp_row_done_1263
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -17199,9 +17571,9 @@ sp_partial_1230:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1239
+	JAE        sp_vectors_done_1271
 
-sp_vector_1238:
+sp_vector_1270:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -17212,11 +17584,11 @@ sp_vector_1238:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1238
+	JB        sp_vector_1270
 
-sp_vectors_done_1239:
+sp_vectors_done_1271:
 	ANDQ       $0x00000007, R9
-	JE         sp_row_done_1231
+	JE         sp_row_done_1263
 	MOVQ       R9, SI
 	SHLQ       $0x02, SI
 	NEGQ       SI
@@ -17231,14 +17603,14 @@ sp_vectors_done_1239:
 	VMASKMOVPS Y1, Y2, (AX)(R8*4)
 	ADDQ       R9, R8
 
-sp_row_done_1231:
+sp_row_done_1263:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1229
+	JMP  sp_row_1261
 
-sp_done_1232:
+sp_done_1264:
 	VZEROUPPER
 	RET
 
@@ -17269,11 +17641,11 @@ TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1241
+	JE      sp_sum_fewer_1273
 
-sp_sum_channels_1240:
+sp_sum_channels_1272:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1241
+	JB     sp_sum_fewer_1273
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17284,18 +17656,18 @@ sp_sum_channels_1240:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1242:
+sp_sum_row_1274:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1245
+	JAE  sp_sum_rows_done_1277
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1243:
+sp_sum_vector_1275:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1244
+	JE          sp_sum_last_1276
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17349,9 +17721,9 @@ sp_sum_vector_1243:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1243
+	JMP         sp_sum_vector_1275
 
-sp_sum_last_1244:
+sp_sum_last_1276:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -17417,9 +17789,9 @@ sp_sum_last_1244:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1242
+	JMP         sp_sum_row_1274
 
-sp_sum_rows_done_1245:
+sp_sum_rows_done_1277:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17452,12 +17824,12 @@ sp_sum_rows_done_1245:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1240
+	JMP          sp_sum_channels_1272
 
-sp_sum_fewer_1241:
-sp_sum_channels_1247:
+sp_sum_fewer_1273:
+sp_sum_channels_1279:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1248
+	JB     sp_sum_fewer_1280
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17465,16 +17837,16 @@ sp_sum_channels_1247:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1249:
+sp_sum_row_1281:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1252
+	JAE  sp_sum_rows_done_1284
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1250:
+sp_sum_vector_1282:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1251
+	JE          sp_sum_last_1283
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -17502,11 +17874,11 @@ sp_sum_vector_1250:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1250
+	JMP         sp_sum_vector_1282
 
-sp_sum_last_1251:
+sp_sum_last_1283:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1254
+	JNE         sp_sum_masked_1286
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -17527,9 +17899,9 @@ sp_sum_last_1251:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1253
+	JMP         sp_sum_row_done_1285
 
-sp_sum_masked_1254:
+sp_sum_masked_1286:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -17563,11 +17935,11 @@ sp_sum_masked_1254:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1253:
+sp_sum_row_done_1285:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1249
+	JMP  sp_sum_row_1281
 
-sp_sum_rows_done_1252:
+sp_sum_rows_done_1284:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -17587,25 +17959,25 @@ sp_sum_rows_done_1252:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1247
+	JMP          sp_sum_channels_1279
 
-sp_sum_fewer_1248:
-sp_sum_channels_1255:
+sp_sum_fewer_1280:
+sp_sum_channels_1287:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1256
+	JB     sp_sum_fewer_1288
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1257:
+sp_sum_row_1289:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1260
+	JAE  sp_sum_rows_done_1292
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1258:
+sp_sum_vector_1290:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1259
+	JE          sp_sum_last_1291
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17615,9 +17987,9 @@ sp_sum_vector_1258:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1258
+	JMP         sp_sum_vector_1290
 
-sp_sum_last_1259:
+sp_sum_last_1291:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -17627,9 +17999,9 @@ sp_sum_last_1259:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1257
+	JMP         sp_sum_row_1289
 
-sp_sum_rows_done_1260:
+sp_sum_rows_done_1292:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -17643,9 +18015,9 @@ sp_sum_rows_done_1260:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1255
+	JMP          sp_sum_channels_1287
 
-sp_sum_fewer_1256:
+sp_sum_fewer_1288:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -17659,16 +18031,16 @@ sp_sum_fewer_1256:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1262:
+sp_row_1294:
 	TESTQ BX, BX
-	JE    sp_done_1265
+	JE    sp_done_1297
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1266:
+sp_pairs_1298:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1267
+	JB      sp_group_1299
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -17676,7 +18048,7 @@ sp_pairs_1266:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1268:
+sp_pair_vector_1300:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -17696,21 +18068,21 @@ sp_pair_vector_1268:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1268
+	JNE       sp_pair_vector_1300
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1266
+	JMP       sp_pairs_1298
 
-sp_group_1267:
+sp_group_1299:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1263
+	JB      sp_partial_1295
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1270
+	JAE     sp_vectors_done_1302
 
-sp_vector_1269:
+sp_vector_1301:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -17722,16 +18094,16 @@ sp_vector_1269:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1269
+	JB        sp_vector_1301
 
-sp_vectors_done_1270:
+sp_vectors_done_1302:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1267
+	JMP  sp_group_1299
 
-sp_partial_1263:
+sp_partial_1295:
 	TESTQ      R10, R10
-	JE         sp_row_done_1264
+	JE         sp_row_done_1296
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -17745,9 +18117,9 @@ sp_partial_1263:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1272
+	JAE        sp_vectors_done_1304
 
-sp_vector_1271:
+sp_vector_1303:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -17759,11 +18131,11 @@ sp_vector_1271:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1271
+	JB        sp_vector_1303
 
-sp_vectors_done_1272:
+sp_vectors_done_1304:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1264
+	JE         sp_row_done_1296
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -17779,15 +18151,15 @@ sp_vectors_done_1272:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1264:
+sp_row_done_1296:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1262
+	JMP  sp_row_1294
 
-sp_done_1265:
+sp_done_1297:
 	VZEROUPPER
 	RET
 
@@ -17808,16 +18180,16 @@ TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1273:
+sp_row_1305:
 	TESTQ BX, BX
-	JE    sp_done_1276
+	JE    sp_done_1308
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1277:
+sp_pairs_1309:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1278
+	JB      sp_group_1310
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -17825,7 +18197,7 @@ sp_pairs_1277:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1279:
+sp_pair_vector_1311:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -17845,21 +18217,21 @@ sp_pair_vector_1279:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1279
+	JNE       sp_pair_vector_1311
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1277
+	JMP       sp_pairs_1309
 
-sp_group_1278:
+sp_group_1310:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1274
+	JB      sp_partial_1306
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1281
+	JAE     sp_vectors_done_1313
 
-sp_vector_1280:
+sp_vector_1312:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -17871,16 +18243,16 @@ sp_vector_1280:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1280
+	JB        sp_vector_1312
 
-sp_vectors_done_1281:
+sp_vectors_done_1313:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1278
+	JMP  sp_group_1310
 
-sp_partial_1274:
+sp_partial_1306:
 	TESTQ      R10, R10
-	JE         sp_row_done_1275
+	JE         sp_row_done_1307
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -17894,9 +18266,9 @@ sp_partial_1274:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1283
+	JAE        sp_vectors_done_1315
 
-sp_vector_1282:
+sp_vector_1314:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -17908,11 +18280,11 @@ sp_vector_1282:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1282
+	JB        sp_vector_1314
 
-sp_vectors_done_1283:
+sp_vectors_done_1315:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1275
+	JE         sp_row_done_1307
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -17928,15 +18300,15 @@ sp_vectors_done_1283:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1275:
+sp_row_done_1307:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1273
+	JMP  sp_row_1305
 
-sp_done_1276:
+sp_done_1308:
 	VZEROUPPER
 	RET
 
@@ -17967,11 +18339,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1285
+	JE      sp_sum_fewer_1317
 
-sp_sum_channels_1284:
+sp_sum_channels_1316:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1285
+	JB     sp_sum_fewer_1317
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17982,18 +18354,18 @@ sp_sum_channels_1284:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1286:
+sp_sum_row_1318:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1289
+	JAE  sp_sum_rows_done_1321
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1287:
+sp_sum_vector_1319:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1288
+	JE          sp_sum_last_1320
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -18047,9 +18419,9 @@ sp_sum_vector_1287:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1287
+	JMP         sp_sum_vector_1319
 
-sp_sum_last_1288:
+sp_sum_last_1320:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -18115,9 +18487,9 @@ sp_sum_last_1288:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1286
+	JMP         sp_sum_row_1318
 
-sp_sum_rows_done_1289:
+sp_sum_rows_done_1321:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -18150,12 +18522,12 @@ sp_sum_rows_done_1289:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1284
+	JMP          sp_sum_channels_1316
 
-sp_sum_fewer_1285:
-sp_sum_channels_1291:
+sp_sum_fewer_1317:
+sp_sum_channels_1323:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1292
+	JB     sp_sum_fewer_1324
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -18163,16 +18535,16 @@ sp_sum_channels_1291:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1293:
+sp_sum_row_1325:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1296
+	JAE  sp_sum_rows_done_1328
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1294:
+sp_sum_vector_1326:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1295
+	JE          sp_sum_last_1327
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18200,11 +18572,11 @@ sp_sum_vector_1294:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1294
+	JMP         sp_sum_vector_1326
 
-sp_sum_last_1295:
+sp_sum_last_1327:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1298
+	JNE         sp_sum_masked_1330
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -18225,9 +18597,9 @@ sp_sum_last_1295:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1297
+	JMP         sp_sum_row_done_1329
 
-sp_sum_masked_1298:
+sp_sum_masked_1330:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -18261,11 +18633,11 @@ sp_sum_masked_1298:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1297:
+sp_sum_row_done_1329:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1293
+	JMP  sp_sum_row_1325
 
-sp_sum_rows_done_1296:
+sp_sum_rows_done_1328:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -18285,25 +18657,25 @@ sp_sum_rows_done_1296:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1291
+	JMP          sp_sum_channels_1323
 
-sp_sum_fewer_1292:
-sp_sum_channels_1299:
+sp_sum_fewer_1324:
+sp_sum_channels_1331:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1300
+	JB     sp_sum_fewer_1332
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1301:
+sp_sum_row_1333:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1304
+	JAE  sp_sum_rows_done_1336
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1302:
+sp_sum_vector_1334:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1303
+	JE          sp_sum_last_1335
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18313,9 +18685,9 @@ sp_sum_vector_1302:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1302
+	JMP         sp_sum_vector_1334
 
-sp_sum_last_1303:
+sp_sum_last_1335:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -18325,9 +18697,9 @@ sp_sum_last_1303:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1301
+	JMP         sp_sum_row_1333
 
-sp_sum_rows_done_1304:
+sp_sum_rows_done_1336:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -18341,9 +18713,9 @@ sp_sum_rows_done_1304:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1299
+	JMP          sp_sum_channels_1331
 
-sp_sum_fewer_1300:
+sp_sum_fewer_1332:
 	VZEROUPPER
 	RET
 
@@ -19453,16 +19825,16 @@ TEXT ·forwardSmallPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1306:
+sp_row_1338:
 	TESTQ DX, DX
-	JE    sp_done_1309
+	JE    sp_done_1341
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1310:
+sp_pairs_1342:
 	CMPQ    R9, $0x00000008
-	JB      sp_group_1311
+	JB      sp_group_1343
 	VMOVUPD (SI), Y1
 	VMOVUPD 32(SI), Y2
 	MOVQ    DI, R11
@@ -19470,7 +19842,7 @@ sp_pairs_1310:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1312:
+sp_pair_vector_1344:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R8*8), Y5
@@ -19488,21 +19860,21 @@ sp_pair_vector_1312:
 	ADDQ      $0x00000004, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1312
+	JNE       sp_pair_vector_1344
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000008, R9
-	JMP       sp_pairs_1310
+	JMP       sp_pairs_1342
 
-sp_group_1311:
+sp_group_1343:
 	CMPQ    R9, $0x00000004
-	JB      sp_partial_1307
+	JB      sp_partial_1339
 	VMOVUPD (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1314
+	JAE     sp_vectors_done_1346
 
-sp_vector_1313:
+sp_vector_1345:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -19513,16 +19885,16 @@ sp_vector_1313:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1313
+	JB        sp_vector_1345
 
-sp_vectors_done_1314:
+sp_vectors_done_1346:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000004, R9
-	JMP  sp_group_1311
+	JMP  sp_group_1343
 
-sp_partial_1307:
+sp_partial_1339:
 	TESTQ      R9, R9
-	JE         sp_row_done_1308
+	JE         sp_row_done_1340
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -19536,9 +19908,9 @@ sp_partial_1307:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1316
+	JAE        sp_vectors_done_1348
 
-sp_vector_1315:
+sp_vector_1347:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -19549,11 +19921,11 @@ sp_vector_1315:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1315
+	JB        sp_vector_1347
 
-sp_vectors_done_1316:
+sp_vectors_done_1348:
 	ANDQ       $0x00000003, R9
-	JE         sp_row_done_1308
+	JE         sp_row_done_1340
 	MOVQ       R9, SI
 	SHLQ       $0x03, SI
 	NEGQ       SI
@@ -19568,14 +19940,14 @@ sp_vectors_done_1316:
 	VMASKMOVPD Y1, Y2, (AX)(R8*8)
 	ADDQ       R9, R8
 
-sp_row_done_1308:
+sp_row_done_1340:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1306
+	JMP  sp_row_1338
 
-sp_done_1309:
+sp_done_1341:
 	VZEROUPPER
 	RET
 
@@ -19606,11 +19978,11 @@ TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1318
+	JE      sp_sum_fewer_1350
 
-sp_sum_channels_1317:
+sp_sum_channels_1349:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1318
+	JB     sp_sum_fewer_1350
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -19621,18 +19993,18 @@ sp_sum_channels_1317:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1319:
+sp_sum_row_1351:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1322
+	JAE  sp_sum_rows_done_1354
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1320:
+sp_sum_vector_1352:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1321
+	JE          sp_sum_last_1353
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -19686,9 +20058,9 @@ sp_sum_vector_1320:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1320
+	JMP         sp_sum_vector_1352
 
-sp_sum_last_1321:
+sp_sum_last_1353:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -19738,9 +20110,9 @@ sp_sum_last_1321:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1319
+	JMP         sp_sum_row_1351
 
-sp_sum_rows_done_1322:
+sp_sum_rows_done_1354:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -19771,12 +20143,12 @@ sp_sum_rows_done_1322:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1317
+	JMP          sp_sum_channels_1349
 
-sp_sum_fewer_1318:
-sp_sum_channels_1324:
+sp_sum_fewer_1350:
+sp_sum_channels_1356:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1325
+	JB     sp_sum_fewer_1357
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -19784,16 +20156,16 @@ sp_sum_channels_1324:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1326:
+sp_sum_row_1358:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1329
+	JAE  sp_sum_rows_done_1361
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1327:
+sp_sum_vector_1359:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1328
+	JE          sp_sum_last_1360
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -19821,11 +20193,11 @@ sp_sum_vector_1327:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1327
+	JMP         sp_sum_vector_1359
 
-sp_sum_last_1328:
+sp_sum_last_1360:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1331
+	JNE         sp_sum_masked_1363
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -19844,9 +20216,9 @@ sp_sum_last_1328:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1330
+	JMP         sp_sum_row_done_1362
 
-sp_sum_masked_1331:
+sp_sum_masked_1363:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -19872,11 +20244,11 @@ sp_sum_masked_1331:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1330:
+sp_sum_row_done_1362:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1326
+	JMP  sp_sum_row_1358
 
-sp_sum_rows_done_1329:
+sp_sum_rows_done_1361:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -19895,25 +20267,25 @@ sp_sum_rows_done_1329:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1324
+	JMP          sp_sum_channels_1356
 
-sp_sum_fewer_1325:
-sp_sum_channels_1332:
+sp_sum_fewer_1357:
+sp_sum_channels_1364:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1333
+	JB     sp_sum_fewer_1365
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1334:
+sp_sum_row_1366:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1337
+	JAE  sp_sum_rows_done_1369
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1335:
+sp_sum_vector_1367:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1336
+	JE          sp_sum_last_1368
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -19923,9 +20295,9 @@ sp_sum_vector_1335:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1335
+	JMP         sp_sum_vector_1367
 
-sp_sum_last_1336:
+sp_sum_last_1368:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -19933,9 +20305,9 @@ sp_sum_last_1336:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1334
+	JMP         sp_sum_row_1366
 
-sp_sum_rows_done_1337:
+sp_sum_rows_done_1369:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -19946,9 +20318,9 @@ sp_sum_rows_done_1337:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1332
+	JMP          sp_sum_channels_1364
 
-sp_sum_fewer_1333:
+sp_sum_fewer_1365:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -19962,16 +20334,16 @@ sp_sum_fewer_1333:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1339:
+sp_row_1371:
 	TESTQ BX, BX
-	JE    sp_done_1342
+	JE    sp_done_1374
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1343:
+sp_pairs_1375:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1344
+	JB      sp_group_1376
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -19979,7 +20351,7 @@ sp_pairs_1343:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1345:
+sp_pair_vector_1377:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -19999,21 +20371,21 @@ sp_pair_vector_1345:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1345
+	JNE       sp_pair_vector_1377
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1343
+	JMP       sp_pairs_1375
 
-sp_group_1344:
+sp_group_1376:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1340
+	JB      sp_partial_1372
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1347
+	JAE     sp_vectors_done_1379
 
-sp_vector_1346:
+sp_vector_1378:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -20025,16 +20397,16 @@ sp_vector_1346:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1346
+	JB        sp_vector_1378
 
-sp_vectors_done_1347:
+sp_vectors_done_1379:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1344
+	JMP  sp_group_1376
 
-sp_partial_1340:
+sp_partial_1372:
 	TESTQ      R10, R10
-	JE         sp_row_done_1341
+	JE         sp_row_done_1373
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -20048,9 +20420,9 @@ sp_partial_1340:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1349
+	JAE        sp_vectors_done_1381
 
-sp_vector_1348:
+sp_vector_1380:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -20062,11 +20434,11 @@ sp_vector_1348:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1348
+	JB        sp_vector_1380
 
-sp_vectors_done_1349:
+sp_vectors_done_1381:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1341
+	JE         sp_row_done_1373
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -20082,15 +20454,15 @@ sp_vectors_done_1349:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1341:
+sp_row_done_1373:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1339
+	JMP  sp_row_1371
 
-sp_done_1342:
+sp_done_1374:
 	VZEROUPPER
 	RET
 
@@ -20111,16 +20483,16 @@ TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1350:
+sp_row_1382:
 	TESTQ BX, BX
-	JE    sp_done_1353
+	JE    sp_done_1385
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1354:
+sp_pairs_1386:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1355
+	JB      sp_group_1387
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -20128,7 +20500,7 @@ sp_pairs_1354:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1356:
+sp_pair_vector_1388:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -20148,21 +20520,21 @@ sp_pair_vector_1356:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1356
+	JNE       sp_pair_vector_1388
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1354
+	JMP       sp_pairs_1386
 
-sp_group_1355:
+sp_group_1387:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1351
+	JB      sp_partial_1383
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1358
+	JAE     sp_vectors_done_1390
 
-sp_vector_1357:
+sp_vector_1389:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -20174,16 +20546,16 @@ sp_vector_1357:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1357
+	JB        sp_vector_1389
 
-sp_vectors_done_1358:
+sp_vectors_done_1390:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1355
+	JMP  sp_group_1387
 
-sp_partial_1351:
+sp_partial_1383:
 	TESTQ      R10, R10
-	JE         sp_row_done_1352
+	JE         sp_row_done_1384
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -20197,9 +20569,9 @@ sp_partial_1351:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1360
+	JAE        sp_vectors_done_1392
 
-sp_vector_1359:
+sp_vector_1391:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -20211,11 +20583,11 @@ sp_vector_1359:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1359
+	JB        sp_vector_1391
 
-sp_vectors_done_1360:
+sp_vectors_done_1392:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1352
+	JE         sp_row_done_1384
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -20231,15 +20603,15 @@ sp_vectors_done_1360:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1352:
+sp_row_done_1384:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1350
+	JMP  sp_row_1382
 
-sp_done_1353:
+sp_done_1385:
 	VZEROUPPER
 	RET
 
@@ -20270,11 +20642,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1362
+	JE      sp_sum_fewer_1394
 
-sp_sum_channels_1361:
+sp_sum_channels_1393:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1362
+	JB     sp_sum_fewer_1394
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -20285,18 +20657,18 @@ sp_sum_channels_1361:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1363:
+sp_sum_row_1395:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1366
+	JAE  sp_sum_rows_done_1398
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1364:
+sp_sum_vector_1396:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1365
+	JE          sp_sum_last_1397
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -20350,9 +20722,9 @@ sp_sum_vector_1364:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1364
+	JMP         sp_sum_vector_1396
 
-sp_sum_last_1365:
+sp_sum_last_1397:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -20402,9 +20774,9 @@ sp_sum_last_1365:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1363
+	JMP         sp_sum_row_1395
 
-sp_sum_rows_done_1366:
+sp_sum_rows_done_1398:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -20435,12 +20807,12 @@ sp_sum_rows_done_1366:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1361
+	JMP          sp_sum_channels_1393
 
-sp_sum_fewer_1362:
-sp_sum_channels_1368:
+sp_sum_fewer_1394:
+sp_sum_channels_1400:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1369
+	JB     sp_sum_fewer_1401
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -20448,16 +20820,16 @@ sp_sum_channels_1368:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1370:
+sp_sum_row_1402:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1373
+	JAE  sp_sum_rows_done_1405
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1371:
+sp_sum_vector_1403:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1372
+	JE          sp_sum_last_1404
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -20485,11 +20857,11 @@ sp_sum_vector_1371:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1371
+	JMP         sp_sum_vector_1403
 
-sp_sum_last_1372:
+sp_sum_last_1404:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1375
+	JNE         sp_sum_masked_1407
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -20508,9 +20880,9 @@ sp_sum_last_1372:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1374
+	JMP         sp_sum_row_done_1406
 
-sp_sum_masked_1375:
+sp_sum_masked_1407:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -20536,11 +20908,11 @@ sp_sum_masked_1375:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1374:
+sp_sum_row_done_1406:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1370
+	JMP  sp_sum_row_1402
 
-sp_sum_rows_done_1373:
+sp_sum_rows_done_1405:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -20559,25 +20931,25 @@ sp_sum_rows_done_1373:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1368
+	JMP          sp_sum_channels_1400
 
-sp_sum_fewer_1369:
-sp_sum_channels_1376:
+sp_sum_fewer_1401:
+sp_sum_channels_1408:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1377
+	JB     sp_sum_fewer_1409
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1378:
+sp_sum_row_1410:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1381
+	JAE  sp_sum_rows_done_1413
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1379:
+sp_sum_vector_1411:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1380
+	JE          sp_sum_last_1412
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -20587,9 +20959,9 @@ sp_sum_vector_1379:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1379
+	JMP         sp_sum_vector_1411
 
-sp_sum_last_1380:
+sp_sum_last_1412:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -20597,9 +20969,9 @@ sp_sum_last_1380:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1378
+	JMP         sp_sum_row_1410
 
-sp_sum_rows_done_1381:
+sp_sum_rows_done_1413:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -20610,9 +20982,9 @@ sp_sum_rows_done_1381:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1376
+	JMP          sp_sum_channels_1408
 
-sp_sum_fewer_1377:
+sp_sum_fewer_1409:
 	VZEROUPPER
 	RET
 
@@ -20627,9 +20999,9 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1383
+	JB           cached_1415
 	CMPQ         AX, CX
-	JE           cached_1383
+	JE           cached_1415
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -20638,7 +21010,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1385
+	JE           aligned_1417
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -20649,15 +21021,15 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1385:
+aligned_1417:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1387
+	JGT  single_1419
 
 	PCALIGN $64
 
-unrolled_1386:
+unrolled_1418:
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -20676,26 +21048,26 @@ unrolled_1386:
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
 	CMPQ     BX, SI
-	JLE      unrolled_1386
+	JLE      unrolled_1418
 
-single_1387:
+single_1419:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1389
+	JGT  remainder_1421
 
-single_loop_1388:
+single_loop_1420:
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
 	CMPQ     BX, SI
-	JLE      single_loop_1388
+	JLE      single_loop_1420
 
-remainder_1389:
+remainder_1421:
 	SUBQ      BX, DX
-	JE        span_done_1390
+	JE        span_done_1422
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -20704,14 +21076,14 @@ remainder_1389:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1390:
+span_done_1422:
 	SFENCE
-	JMP stored_1384
+	JMP stored_1416
 
-cached_1383:
+cached_1415:
 	XORQ      BX, BX
 	CMPQ      DX, $0x00000080
-	JB        unaligned_1391
+	JB        unaligned_1423
 	MOVQ      AX, SI
 	NEGQ      SI
 	ANDQ      $0x0000003f, SI
@@ -20719,7 +21091,7 @@ cached_1383:
 	CMPQ      SI, DX
 	CMOVQGT   DX, SI
 	TESTQ     SI, SI
-	JE        aligned_1392
+	JE        aligned_1424
 	MOVQ      SI, DI
 	MOVQ      $-1, R8
 	BZHIQ     DI, R8, DI
@@ -20730,16 +21102,16 @@ cached_1383:
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 	MOVQ      SI, BX
 
-aligned_1392:
-unaligned_1391:
+aligned_1424:
+unaligned_1423:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1394
+	JGT  single_1426
 
 	PCALIGN $64
 
-unrolled_1393:
+unrolled_1425:
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -20758,26 +21130,26 @@ unrolled_1393:
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1393
+	JLE     unrolled_1425
 
-single_1394:
+single_1426:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1396
+	JGT  remainder_1428
 
-single_loop_1395:
+single_loop_1427:
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1395
+	JLE     single_loop_1427
 
-remainder_1396:
+remainder_1428:
 	SUBQ      BX, DX
-	JE        span_done_1397
+	JE        span_done_1429
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -20786,8 +21158,8 @@ remainder_1396:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1397:
-stored_1384:
+span_done_1429:
+stored_1416:
 	VZEROUPPER
 	RET
 
@@ -20805,11 +21177,11 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ         $0x02, R8
 	XORQ         R9, R9
 	CMPQ         BX, $0x00000010
-	JB           aligned_planes_general_1399
+	JB           aligned_planes_general_1431
 	CMPQ         BX, $0x00000080
-	JA           aligned_planes_general_1399
+	JA           aligned_planes_general_1431
 	CMPQ         DX, $0x00
-	JE           planes_end_1398
+	JE           planes_end_1430
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R8, R8
 	MOVQ         AX, R10
@@ -20819,7 +21191,7 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	CMPQ         R10, DX
 	CMOVQGT      DX, R10
 	TESTQ        R10, R10
-	JE           aligned_1400
+	JE           aligned_1432
 	MOVQ         R10, R11
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
@@ -20830,29 +21202,29 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	VMOVUPS      Z2, K1, (AX)(R8*4)
 	MOVQ         R10, R8
 
-aligned_1400:
+aligned_1432:
 	MOVQ BX, R10
 
-aligned_plane_1401:
+aligned_plane_1433:
 	MOVQ R10, R11
 	SUBQ $0x00000010, R11
 	CMPQ R8, R11
-	JGT  aligned_boundary_1406
+	JGT  aligned_boundary_1438
 
-aligned_whole_1405:
+aligned_whole_1437:
 	VMOVUPS (CX)(R8*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R11
-	JLE     aligned_whole_1405
+	JLE     aligned_whole_1437
 
-aligned_boundary_1406:
+aligned_boundary_1438:
 	MOVQ         R10, R11
 	SUBQ         R8, R11
 	CMPQ         R10, DX
-	JAE          aligned_last_1403
+	JAE          aligned_last_1435
 	INCQ         R9
 	MOVQ         R9, R12
 	SUBQ         SI, R12
@@ -20860,10 +21232,10 @@ aligned_boundary_1406:
 	VBROADCASTSS (DI)(R9*4), Z2
 	ADDQ         BX, R10
 	TESTQ        R11, R11
-	JNE          aligned_boundary_vector_1407
-	JMP          aligned_next_1402
+	JNE          aligned_boundary_vector_1439
+	JMP          aligned_next_1434
 
-aligned_boundary_vector_1407:
+aligned_boundary_vector_1439:
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -20874,13 +21246,13 @@ aligned_boundary_vector_1407:
 	VMOVUPS   Z1, (AX)(R8*4)
 	ADDQ      $0x00000010, R8
 
-aligned_next_1402:
+aligned_next_1434:
 	VMOVUPS Z2, Z1
-	JMP     aligned_plane_1401
+	JMP     aligned_plane_1433
 
-aligned_last_1403:
+aligned_last_1435:
 	TESTQ     R11, R11
-	JE        aligned_done_1404
+	JE        aligned_done_1436
 	MOVQ      $-1, DX
 	BZHIQ     R11, DX, DX
 	KMOVW     DX, K1
@@ -20889,20 +21261,20 @@ aligned_last_1403:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 
-aligned_done_1404:
-	JMP planes_end_1398
+aligned_done_1436:
+	JMP planes_end_1430
 
-aligned_planes_general_1399:
+aligned_planes_general_1431:
 	CMPQ  BX, $0x00000010
-	JAE   short_planes_general_1408
+	JAE   short_planes_general_1440
 	CMPQ  DX, $0x00
-	JE    planes_end_1398
+	JE    planes_end_1430
 	MOVQ  $-1, R10
 	BZHIQ BX, R10, R10
 	KMOVW R10, K1
 	XORQ  R10, R10
 
-short_planes_1409:
+short_planes_1441:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS.Z    (CX)(R10*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
@@ -20915,22 +21287,22 @@ short_planes_1409:
 	SUBQ         SI, R11
 	CMOVQEQ      R11, R9
 	SUBQ         BX, DX
-	JG           short_planes_1409
-	JMP          planes_end_1398
+	JG           short_planes_1441
+	JMP          planes_end_1430
 
-short_planes_general_1408:
+short_planes_general_1440:
 	MOVQ DX, R10
 	SHLQ $0x02, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_1410
+	JB   cached_1442
 	CMPQ R8, $0x00000800
-	JB   cached_1410
+	JB   cached_1442
 	CMPQ AX, CX
-	JE   cached_1410
+	JE   cached_1442
 	CMPQ DX, $0x00
-	JE   planes_done_1413
+	JE   planes_done_1445
 
-plane_1412:
+plane_1444:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -20940,7 +21312,7 @@ plane_1412:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1414
+	JE           aligned_1446
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -20951,13 +21323,13 @@ plane_1412:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1414:
+aligned_1446:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1416
+	JGT  single_1448
 
-unrolled_1415:
+unrolled_1447:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -20976,27 +21348,27 @@ unrolled_1415:
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1415
+	JLE      unrolled_1447
 
-single_1416:
+single_1448:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1418
+	JGT  remainder_1450
 
-single_loop_1417:
+single_loop_1449:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1417
+	JLE      single_loop_1449
 
-remainder_1418:
+remainder_1450:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1419
+	JE        span_done_1451
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21005,7 +21377,7 @@ remainder_1418:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1419:
+span_done_1451:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -21013,23 +21385,23 @@ span_done_1419:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1412
+	JG      plane_1444
 
-planes_done_1413:
+planes_done_1445:
 	SFENCE
-	JMP stored_1411
+	JMP stored_1443
 
-cached_1410:
+cached_1442:
 	CMPQ DX, $0x00
-	JE   planes_done_1421
+	JE   planes_done_1453
 
-plane_1420:
+plane_1452:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000080
-	JB           unaligned_1422
+	JB           unaligned_1454
 	CMPQ         AX, CX
-	JE           unaligned_1422
+	JE           unaligned_1454
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000003f, R11
@@ -21037,7 +21409,7 @@ plane_1420:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1423
+	JE           aligned_1455
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -21048,14 +21420,14 @@ plane_1420:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1423:
-unaligned_1422:
+aligned_1455:
+unaligned_1454:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1425
+	JGT  single_1457
 
-unrolled_1424:
+unrolled_1456:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -21074,27 +21446,27 @@ unrolled_1424:
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1424
+	JLE     unrolled_1456
 
-single_1425:
+single_1457:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1427
+	JGT  remainder_1459
 
-single_loop_1426:
+single_loop_1458:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1426
+	JLE     single_loop_1458
 
-remainder_1427:
+remainder_1459:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1428
+	JE        span_done_1460
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21103,7 +21475,7 @@ remainder_1427:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1428:
+span_done_1460:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -21111,11 +21483,11 @@ span_done_1428:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1420
+	JG      plane_1452
 
-planes_done_1421:
-stored_1411:
-planes_end_1398:
+planes_done_1453:
+stored_1443:
+planes_end_1430:
 	VZEROUPPER
 	RET
 
@@ -21131,15 +21503,15 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   SI, $0x00000100
-	JA     held_rows_done_1430
+	JA     held_rows_done_1462
 	CMPQ   DX, SI
-	JB     held_rows_done_1430
+	JB     held_rows_done_1462
 	CMPQ   AX, CX
-	JE     held_rows_done_1430
+	JE     held_rows_done_1462
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JAE    held_rows_done_1430
+	JAE    held_rows_done_1462
 	MOVQ   SI, R8
 	DECQ   R8
 	SHRQ   $0x04, R8
@@ -21152,43 +21524,43 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	KMOVW  R9, K1
 	XORQ   R9, R9
 	CMPQ   R8, $0x00
-	JE     held_rows_0_1431
+	JE     held_rows_0_1463
 	CMPQ   R8, $0x01
-	JE     held_rows_1_1432
+	JE     held_rows_1_1464
 	CMPQ   R8, $0x02
-	JE     held_rows_2_1433
+	JE     held_rows_2_1465
 	CMPQ   R8, $0x03
-	JE     held_rows_3_1434
+	JE     held_rows_3_1466
 	CMPQ   R8, $0x04
-	JE     held_rows_4_1435
+	JE     held_rows_4_1467
 	CMPQ   R8, $0x05
-	JE     held_rows_5_1436
+	JE     held_rows_5_1468
 	CMPQ   R8, $0x06
-	JE     held_rows_6_1437
+	JE     held_rows_6_1469
 	CMPQ   R8, $0x07
-	JE     held_rows_7_1438
+	JE     held_rows_7_1470
 	CMPQ   R8, $0x08
-	JE     held_rows_8_1439
+	JE     held_rows_8_1471
 	CMPQ   R8, $0x09
-	JE     held_rows_9_1440
+	JE     held_rows_9_1472
 	CMPQ   R8, $0x0a
-	JE     held_rows_10_1441
+	JE     held_rows_10_1473
 	CMPQ   R8, $0x0b
-	JE     held_rows_11_1442
+	JE     held_rows_11_1474
 	CMPQ   R8, $0x0c
-	JE     held_rows_12_1443
+	JE     held_rows_12_1475
 	CMPQ   R8, $0x0d
-	JE     held_rows_13_1444
+	JE     held_rows_13_1476
 	CMPQ   R8, $0x0e
-	JE     held_rows_14_1445
+	JE     held_rows_14_1477
 	CMPQ   R8, $0x0f
-	JE     held_rows_15_1446
-	JMP    held_rows_done_1430
+	JE     held_rows_15_1478
+	JMP    held_rows_done_1462
 
-held_rows_0_1431:
+held_rows_0_1463:
 	VMOVUPS.Z (BX)(R9*4), K1, Z1
 
-held_row_0_1447:
+held_row_0_1479:
 	VMOVUPS.Z (CX)(R9*4), K1, Z2
 	VCMPPS    $0x1a, Z0, Z2, K1, K2
 	VMULPS    Z1, Z2, K2, Z2
@@ -21197,16 +21569,16 @@ held_row_0_1447:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_0_1447
+	JAE       held_row_0_1479
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_1_1432:
+held_rows_1_1464:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS.Z 64(BX)(R9*4), K1, Z2
 
-held_row_1_1448:
+held_row_1_1480:
 	VMOVUPS   (CX)(R9*4), Z3
 	VCMPPS    $0x1a, Z0, Z3, K2
 	VMULPS    Z1, Z3, K2, Z3
@@ -21219,17 +21591,17 @@ held_row_1_1448:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_1_1448
+	JAE       held_row_1_1480
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_2_1433:
+held_rows_2_1465:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS.Z 128(BX)(R9*4), K1, Z3
 
-held_row_2_1449:
+held_row_2_1481:
 	VMOVUPS   (CX)(R9*4), Z4
 	VCMPPS    $0x1a, Z0, Z4, K2
 	VMULPS    Z1, Z4, K2, Z4
@@ -21246,18 +21618,18 @@ held_row_2_1449:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_2_1449
+	JAE       held_row_2_1481
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_3_1434:
+held_rows_3_1466:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
 	VMOVUPS.Z 192(BX)(R9*4), K1, Z4
 
-held_row_3_1450:
+held_row_3_1482:
 	VMOVUPS   (CX)(R9*4), Z5
 	VCMPPS    $0x1a, Z0, Z5, K2
 	VMULPS    Z1, Z5, K2, Z5
@@ -21278,19 +21650,19 @@ held_row_3_1450:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_3_1450
+	JAE       held_row_3_1482
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_4_1435:
+held_rows_4_1467:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
 	VMOVUPS   192(BX)(R9*4), Z4
 	VMOVUPS.Z 256(BX)(R9*4), K1, Z5
 
-held_row_4_1451:
+held_row_4_1483:
 	VMOVUPS   (CX)(R9*4), Z6
 	VCMPPS    $0x1a, Z0, Z6, K2
 	VMULPS    Z1, Z6, K2, Z6
@@ -21315,12 +21687,12 @@ held_row_4_1451:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_4_1451
+	JAE       held_row_4_1483
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_5_1436:
+held_rows_5_1468:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21328,7 +21700,7 @@ held_rows_5_1436:
 	VMOVUPS   256(BX)(R9*4), Z5
 	VMOVUPS.Z 320(BX)(R9*4), K1, Z6
 
-held_row_5_1452:
+held_row_5_1484:
 	VMOVUPS   (CX)(R9*4), Z7
 	VCMPPS    $0x1a, Z0, Z7, K2
 	VMULPS    Z1, Z7, K2, Z7
@@ -21357,12 +21729,12 @@ held_row_5_1452:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_5_1452
+	JAE       held_row_5_1484
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_6_1437:
+held_rows_6_1469:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21371,7 +21743,7 @@ held_rows_6_1437:
 	VMOVUPS   320(BX)(R9*4), Z6
 	VMOVUPS.Z 384(BX)(R9*4), K1, Z7
 
-held_row_6_1453:
+held_row_6_1485:
 	VMOVUPS   (CX)(R9*4), Z8
 	VCMPPS    $0x1a, Z0, Z8, K2
 	VMULPS    Z1, Z8, K2, Z8
@@ -21404,12 +21776,12 @@ held_row_6_1453:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_6_1453
+	JAE       held_row_6_1485
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_7_1438:
+held_rows_7_1470:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21419,7 +21791,7 @@ held_rows_7_1438:
 	VMOVUPS   384(BX)(R9*4), Z7
 	VMOVUPS.Z 448(BX)(R9*4), K1, Z8
 
-held_row_7_1454:
+held_row_7_1486:
 	VMOVUPS   (CX)(R9*4), Z9
 	VCMPPS    $0x1a, Z0, Z9, K2
 	VMULPS    Z1, Z9, K2, Z9
@@ -21456,12 +21828,12 @@ held_row_7_1454:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_7_1454
+	JAE       held_row_7_1486
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_8_1439:
+held_rows_8_1471:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21472,7 +21844,7 @@ held_rows_8_1439:
 	VMOVUPS   448(BX)(R9*4), Z8
 	VMOVUPS.Z 512(BX)(R9*4), K1, Z9
 
-held_row_8_1455:
+held_row_8_1487:
 	VMOVUPS   (CX)(R9*4), Z10
 	VCMPPS    $0x1a, Z0, Z10, K2
 	VMULPS    Z1, Z10, K2, Z10
@@ -21513,12 +21885,12 @@ held_row_8_1455:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_8_1455
+	JAE       held_row_8_1487
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_9_1440:
+held_rows_9_1472:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21530,7 +21902,7 @@ held_rows_9_1440:
 	VMOVUPS   512(BX)(R9*4), Z9
 	VMOVUPS.Z 576(BX)(R9*4), K1, Z10
 
-held_row_9_1456:
+held_row_9_1488:
 	VMOVUPS   (CX)(R9*4), Z11
 	VCMPPS    $0x1a, Z0, Z11, K2
 	VMULPS    Z1, Z11, K2, Z11
@@ -21575,12 +21947,12 @@ held_row_9_1456:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_9_1456
+	JAE       held_row_9_1488
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_10_1441:
+held_rows_10_1473:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21593,7 +21965,7 @@ held_rows_10_1441:
 	VMOVUPS   576(BX)(R9*4), Z10
 	VMOVUPS.Z 640(BX)(R9*4), K1, Z11
 
-held_row_10_1457:
+held_row_10_1489:
 	VMOVUPS   (CX)(R9*4), Z12
 	VCMPPS    $0x1a, Z0, Z12, K2
 	VMULPS    Z1, Z12, K2, Z12
@@ -21642,12 +22014,12 @@ held_row_10_1457:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_10_1457
+	JAE       held_row_10_1489
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_11_1442:
+held_rows_11_1474:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21661,7 +22033,7 @@ held_rows_11_1442:
 	VMOVUPS   640(BX)(R9*4), Z11
 	VMOVUPS.Z 704(BX)(R9*4), K1, Z12
 
-held_row_11_1458:
+held_row_11_1490:
 	VMOVUPS   (CX)(R9*4), Z13
 	VCMPPS    $0x1a, Z0, Z13, K2
 	VMULPS    Z1, Z13, K2, Z13
@@ -21714,12 +22086,12 @@ held_row_11_1458:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_11_1458
+	JAE       held_row_11_1490
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_12_1443:
+held_rows_12_1475:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21734,7 +22106,7 @@ held_rows_12_1443:
 	VMOVUPS   704(BX)(R9*4), Z12
 	VMOVUPS.Z 768(BX)(R9*4), K1, Z13
 
-held_row_12_1459:
+held_row_12_1491:
 	VMOVUPS   (CX)(R9*4), Z14
 	VCMPPS    $0x1a, Z0, Z14, K2
 	VMULPS    Z1, Z14, K2, Z14
@@ -21791,12 +22163,12 @@ held_row_12_1459:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_12_1459
+	JAE       held_row_12_1491
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_13_1444:
+held_rows_13_1476:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21812,7 +22184,7 @@ held_rows_13_1444:
 	VMOVUPS   768(BX)(R9*4), Z13
 	VMOVUPS.Z 832(BX)(R9*4), K1, Z14
 
-held_row_13_1460:
+held_row_13_1492:
 	VMOVUPS   (CX)(R9*4), Z15
 	VCMPPS    $0x1a, Z0, Z15, K2
 	VMULPS    Z1, Z15, K2, Z15
@@ -21873,12 +22245,12 @@ held_row_13_1460:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_13_1460
+	JAE       held_row_13_1492
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_14_1445:
+held_rows_14_1477:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21895,7 +22267,7 @@ held_rows_14_1445:
 	VMOVUPS   832(BX)(R9*4), Z14
 	VMOVUPS.Z 896(BX)(R9*4), K1, Z15
 
-held_row_14_1461:
+held_row_14_1493:
 	VMOVUPS   (CX)(R9*4), Z16
 	VCMPPS    $0x1a, Z0, Z16, K2
 	VMULPS    Z1, Z16, K2, Z16
@@ -21960,12 +22332,12 @@ held_row_14_1461:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_14_1461
+	JAE       held_row_14_1493
 	TESTQ     DX, DX
-	JE        pattern_done_1429
-	JMP       held_rows_done_1430
+	JE        pattern_done_1461
+	JMP       held_rows_done_1462
 
-held_rows_15_1446:
+held_rows_15_1478:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21983,7 +22355,7 @@ held_rows_15_1446:
 	VMOVUPS   896(BX)(R9*4), Z15
 	VMOVUPS.Z 960(BX)(R9*4), K1, Z16
 
-held_row_15_1462:
+held_row_15_1494:
 	VMOVUPS   (CX)(R9*4), Z17
 	VCMPPS    $0x1a, Z0, Z17, K2
 	VMULPS    Z1, Z17, K2, Z17
@@ -22052,23 +22424,23 @@ held_row_15_1462:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_15_1462
+	JAE       held_row_15_1494
 	TESTQ     DX, DX
-	JE        pattern_done_1429
+	JE        pattern_done_1461
 
-held_rows_done_1430:
+held_rows_done_1462:
 	MOVQ DX, R8
 	SHLQ $0x02, R8
 	CMPQ R8, ·streamThreshold+0(SB)
-	JB   cached_1463
+	JB   cached_1495
 	CMPQ DI, $0x00000800
-	JB   cached_1463
+	JB   cached_1495
 	CMPQ AX, CX
-	JE   cached_1463
+	JE   cached_1495
 	CMPQ DX, $0x00
-	JE   rows_done_1466
+	JE   rows_done_1498
 
-row_1465:
+row_1497:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -22080,7 +22452,7 @@ row_1465:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1467
+	JE        aligned_1499
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -22091,13 +22463,13 @@ row_1465:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1467:
+aligned_1499:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1469
+	JGT  single_1501
 
-unrolled_1468:
+unrolled_1500:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -22116,27 +22488,27 @@ unrolled_1468:
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1468
+	JLE      unrolled_1500
 
-single_1469:
+single_1501:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1471
+	JGT  remainder_1503
 
-single_loop_1470:
+single_loop_1502:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1470
+	JLE      single_loop_1502
 
-remainder_1471:
+remainder_1503:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1472
+	JE        span_done_1504
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -22145,31 +22517,31 @@ remainder_1471:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1472:
+span_done_1504:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1465
+	JG   row_1497
 
-rows_done_1466:
+rows_done_1498:
 	SFENCE
-	JMP stored_1464
+	JMP stored_1496
 
-cached_1463:
+cached_1495:
 	CMPQ DX, $0x00
-	JE   rows_done_1474
+	JE   rows_done_1506
 
-row_1473:
+row_1505:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000080
-	JB        unaligned_1475
+	JB        unaligned_1507
 	CMPQ      AX, CX
-	JE        unaligned_1475
+	JE        unaligned_1507
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -22177,7 +22549,7 @@ row_1473:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1476
+	JE        aligned_1508
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -22188,14 +22560,14 @@ row_1473:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1476:
-unaligned_1475:
+aligned_1508:
+unaligned_1507:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1478
+	JGT  single_1510
 
-unrolled_1477:
+unrolled_1509:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -22214,27 +22586,27 @@ unrolled_1477:
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1477
+	JLE     unrolled_1509
 
-single_1478:
+single_1510:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1480
+	JGT  remainder_1512
 
-single_loop_1479:
+single_loop_1511:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1479
+	JLE     single_loop_1511
 
-remainder_1480:
+remainder_1512:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1481
+	JE        span_done_1513
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -22243,17 +22615,17 @@ remainder_1480:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1481:
+span_done_1513:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1473
+	JG   row_1505
 
-rows_done_1474:
-stored_1464:
-pattern_done_1429:
+rows_done_1506:
+stored_1496:
+pattern_done_1461:
 	VZEROUPPER
 	RET
 
@@ -22272,36 +22644,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1482
+	JA     ring_segmented_1514
 	MOVQ   R8, R9
 
-ring_len_1483:
+ring_len_1515:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1484
+	JAE  ring_len_done_1516
 	ADDQ R8, R9
-	JMP  ring_len_1483
+	JMP  ring_len_1515
 
-ring_len_done_1484:
+ring_len_done_1516:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1485:
+ring_step_1517:
 	CMPQ R10, R9
-	JB   ring_step_done_1486
+	JB   ring_step_done_1518
 	SUBQ R9, R10
-	JMP  ring_step_1485
+	JMP  ring_step_1517
 
-ring_step_done_1486:
+ring_step_done_1518:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1487:
+ring_step_1519:
 	CMPQ R10, R9
-	JB   ring_step_done_1488
+	JB   ring_step_done_1520
 	SUBQ R9, R10
-	JMP  ring_step_1487
+	JMP  ring_step_1519
 
-ring_step_done_1488:
+ring_step_done_1520:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -22311,76 +22683,76 @@ ring_step_done_1488:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1489
+	JB      ring_short_1521
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1490
+	JNE     ring_planes_1522
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1492:
+ring_copy_1524:
 	CMPQ    AX, R10
-	JAE     ring_built_1491
+	JAE     ring_built_1523
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1493
+	JB      ring_copy_tail_1525
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1492
+	JNE     ring_copy_1524
 	XORQ    R8, R8
-	JMP     ring_copy_1492
+	JMP     ring_copy_1524
 
-ring_copy_tail_1493:
+ring_copy_tail_1525:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1492
+	JMP     ring_copy_1524
 
-ring_planes_1490:
+ring_planes_1522:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1494
+	JA   ring_long_planes_1526
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1495:
+ring_fill_1527:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1496
+	JGT          ring_fill_last_1528
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1497
+	JNE          ring_wrap_1529
 	XORQ         R8, R8
 
-ring_wrap_1497:
-	JMP ring_fill_1495
+ring_wrap_1529:
+	JMP ring_fill_1527
 
-ring_fill_last_1496:
+ring_fill_last_1528:
 	CMPQ         R11, R10
-	JAE          ring_built_1491
+	JAE          ring_built_1523
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_1498
+	JNE          ring_wrap_1530
 	XORQ         R8, R8
 
-ring_wrap_1498:
-	JMP ring_fill_last_1496
+ring_wrap_1530:
+	JMP ring_fill_last_1528
 
-ring_long_planes_1494:
-ring_channel_1499:
+ring_long_planes_1526:
+ring_channel_1531:
 	CMPQ         R11, R10
-	JAE          ring_built_1491
+	JAE          ring_built_1523
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -22388,57 +22760,74 @@ ring_channel_1499:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1500:
+ring_plane_1532:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1500
+	JB      ring_plane_1532
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_1501
+	JNE     ring_wrap_1533
 	XORQ    R8, R8
 
-ring_wrap_1501:
-	JMP ring_channel_1499
+ring_wrap_1533:
+	JMP ring_channel_1531
 
-ring_short_1489:
+ring_short_1521:
+	CMPQ      AX, $0x01
+	JNE       ring_elements_1534
+	LEAQ      ringperiodsAVX512F32<>+0(SB), AX
+	MOVQ      DX, R11
+	SHLQ      $0x06, R11
+	MOVQ      $-1, R12
+	BZHIQ     DX, R12, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (R9), K1, Z1
+	VMOVUPS   -64(AX)(R11*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPS   Z1, (DI)
+	JMP       ring_first_done_1535
+
+ring_elements_1534:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1502:
+ring_element_1536:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1503
+	JB   ring_element_next_1537
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1503
+	JB   ring_element_next_1537
 	XORQ R11, R11
 
-ring_element_next_1503:
+ring_element_next_1537:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1502
+	JB      ring_element_1536
 	VMOVUPS (DI), Z1
-	MOVQ    1920(SP), AX
-	CMPQ    AX, $0x00000010
-	JE      ring_exact_1504
-	SUBQ    R8, AX
 
-ring_exact_1504:
+ring_first_done_1535:
+	MOVQ 1920(SP), AX
+	CMPQ AX, $0x00000010
+	JE   ring_exact_1538
+	SUBQ R8, AX
+
+ring_exact_1538:
 	MOVQ AX, DX
 
-ring_repeat_1505:
+ring_repeat_1539:
 	CMPQ    DX, R10
-	JAE     ring_built_1491
+	JAE     ring_built_1523
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1505
+	JMP     ring_repeat_1539
 
-ring_built_1491:
+ring_built_1523:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -22447,9 +22836,9 @@ ring_built_1491:
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 	CMPQ DX, R8
-	JGT  single_1507
+	JGT  single_1541
 
-unrolled_1506:
+unrolled_1540:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22472,15 +22861,15 @@ unrolled_1506:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1506
+	JLE     unrolled_1540
 
-single_1507:
+single_1541:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  remainder_1509
+	JGT  remainder_1543
 
-single_loop_1508:
+single_loop_1542:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22491,11 +22880,11 @@ single_loop_1508:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1508
+	JLE     single_loop_1542
 
-remainder_1509:
+remainder_1543:
 	SUBQ      DX, SI
-	JE        span_done_1510
+	JE        span_done_1544
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -22504,10 +22893,10 @@ remainder_1509:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1510:
+span_done_1544:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1482:
+ring_segmented_1514:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -22517,11 +22906,11 @@ ring_segmented_1482:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1511
+	JE   ring_rows_1545
 
-ring_segment_1512:
+ring_segment_1546:
 	CMPQ    SI, $0x00
-	JE      ring_done_1513
+	JE      ring_done_1547
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -22538,33 +22927,33 @@ ring_segment_1512:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1514:
+ring_len_1548:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1515
+	JAE  ring_len_done_1549
 	ADDQ R9, R11
-	JMP  ring_len_1514
+	JMP  ring_len_1548
 
-ring_len_done_1515:
+ring_len_done_1549:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1516:
+ring_step_1550:
 	CMPQ R12, R11
-	JB   ring_step_done_1517
+	JB   ring_step_done_1551
 	SUBQ R11, R12
-	JMP  ring_step_1516
+	JMP  ring_step_1550
 
-ring_step_done_1517:
+ring_step_done_1551:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1518:
+ring_step_1552:
 	CMPQ R12, R11
-	JB   ring_step_done_1519
+	JB   ring_step_done_1553
 	SUBQ R11, R12
-	JMP  ring_step_1518
+	JMP  ring_step_1552
 
-ring_step_done_1519:
+ring_step_done_1553:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -22574,76 +22963,76 @@ ring_step_done_1519:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1520
+	JB      ring_short_1554
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1521
+	JNE     ring_planes_1555
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1523:
+ring_copy_1557:
 	CMPQ    R8, AX
-	JAE     ring_built_1522
+	JAE     ring_built_1556
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1524
+	JB      ring_copy_tail_1558
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1523
+	JNE     ring_copy_1557
 	XORQ    R9, R9
-	JMP     ring_copy_1523
+	JMP     ring_copy_1557
 
-ring_copy_tail_1524:
+ring_copy_tail_1558:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1523
+	JMP     ring_copy_1557
 
-ring_planes_1521:
+ring_planes_1555:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1525
+	JA   ring_long_planes_1559
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1526:
+ring_fill_1560:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1527
+	JGT          ring_fill_last_1561
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1528
+	JNE          ring_wrap_1562
 	XORQ         R9, R9
 
-ring_wrap_1528:
-	JMP ring_fill_1526
+ring_wrap_1562:
+	JMP ring_fill_1560
 
-ring_fill_last_1527:
+ring_fill_last_1561:
 	CMPQ         R11, AX
-	JAE          ring_built_1522
+	JAE          ring_built_1556
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1529
+	JNE          ring_wrap_1563
 	XORQ         R9, R9
 
-ring_wrap_1529:
-	JMP ring_fill_last_1527
+ring_wrap_1563:
+	JMP ring_fill_last_1561
 
-ring_long_planes_1525:
-ring_channel_1530:
+ring_long_planes_1559:
+ring_channel_1564:
 	CMPQ         R11, AX
-	JAE          ring_built_1522
+	JAE          ring_built_1556
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -22651,57 +23040,74 @@ ring_channel_1530:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1531:
+ring_plane_1565:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1531
+	JB      ring_plane_1565
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1532
+	JNE     ring_wrap_1566
 	XORQ    R9, R9
 
-ring_wrap_1532:
-	JMP ring_channel_1530
+ring_wrap_1566:
+	JMP ring_channel_1564
 
-ring_short_1520:
+ring_short_1554:
+	CMPQ      R8, $0x01
+	JNE       ring_elements_1567
+	LEAQ      ringperiodsAVX512F32<>+0(SB), R8
+	MOVQ      DX, R11
+	SHLQ      $0x06, R11
+	MOVQ      $-1, R12
+	BZHIQ     DX, R12, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (R10), K1, Z1
+	VMOVUPS   -64(R8)(R11*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPS   Z1, (DI)
+	JMP       ring_first_done_1568
+
+ring_elements_1567:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1533:
+ring_element_1569:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1534
+	JB   ring_element_next_1570
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1534
+	JB   ring_element_next_1570
 	XORQ R11, R11
 
-ring_element_next_1534:
+ring_element_next_1570:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1533
+	JB      ring_element_1569
 	VMOVUPS (DI), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000010
-	JE      ring_exact_1535
-	SUBQ    R9, DX
 
-ring_exact_1535:
+ring_first_done_1568:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000010
+	JE   ring_exact_1571
+	SUBQ R9, DX
+
+ring_exact_1571:
 	MOVQ DX, R8
 
-ring_repeat_1536:
+ring_repeat_1572:
 	CMPQ    R8, AX
-	JAE     ring_built_1522
+	JAE     ring_built_1556
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1536
+	JMP     ring_repeat_1572
 
-ring_built_1522:
+ring_built_1556:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -22711,9 +23117,9 @@ ring_built_1522:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1538
+	JGT  single_1574
 
-unrolled_1537:
+unrolled_1573:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22736,15 +23142,15 @@ unrolled_1537:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1537
+	JLE     unrolled_1573
 
-single_1538:
+single_1574:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1540
+	JGT  remainder_1576
 
-single_loop_1539:
+single_loop_1575:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22755,11 +23161,11 @@ single_loop_1539:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1539
+	JLE     single_loop_1575
 
-remainder_1540:
+remainder_1576:
 	SUBQ      R8, DX
-	JE        span_done_1541
+	JE        span_done_1577
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -22768,7 +23174,7 @@ remainder_1540:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1541:
+span_done_1577:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -22779,18 +23185,18 @@ span_done_1541:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1542
+	JNE  ring_next_1578
 	XORQ AX, AX
 
-ring_next_1542:
+ring_next_1578:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1512
+	JMP  ring_segment_1546
 
-ring_done_1513:
+ring_done_1547:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1511:
-ring_block_1543:
+ring_rows_1545:
+ring_block_1579:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -22806,33 +23212,33 @@ ring_block_1543:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1544:
+ring_len_1580:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1545
+	JAE  ring_len_done_1581
 	ADDQ BX, SI
-	JMP  ring_len_1544
+	JMP  ring_len_1580
 
-ring_len_done_1545:
+ring_len_done_1581:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1546:
+ring_step_1582:
 	CMPQ R8, SI
-	JB   ring_step_done_1547
+	JB   ring_step_done_1583
 	SUBQ SI, R8
-	JMP  ring_step_1546
+	JMP  ring_step_1582
 
-ring_step_done_1547:
+ring_step_done_1583:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1548:
+ring_step_1584:
 	CMPQ R8, SI
-	JB   ring_step_done_1549
+	JB   ring_step_done_1585
 	SUBQ SI, R8
-	JMP  ring_step_1548
+	JMP  ring_step_1584
 
-ring_step_done_1549:
+ring_step_done_1585:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -22843,76 +23249,76 @@ ring_step_done_1549:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1550
+	JB      ring_short_1586
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1551
+	JNE     ring_planes_1587
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1553:
+ring_copy_1589:
 	CMPQ    BX, R8
-	JAE     ring_built_1552
+	JAE     ring_built_1588
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1554
+	JB      ring_copy_tail_1590
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1553
+	JNE     ring_copy_1589
 	XORQ    R9, R9
-	JMP     ring_copy_1553
+	JMP     ring_copy_1589
 
-ring_copy_tail_1554:
+ring_copy_tail_1590:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1553
+	JMP     ring_copy_1589
 
-ring_planes_1551:
+ring_planes_1587:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1555
+	JA   ring_long_planes_1591
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1556:
+ring_fill_1592:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1557
+	JGT          ring_fill_last_1593
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1558
+	JNE          ring_wrap_1594
 	XORQ         BX, BX
 
-ring_wrap_1558:
-	JMP ring_fill_1556
+ring_wrap_1594:
+	JMP ring_fill_1592
 
-ring_fill_last_1557:
+ring_fill_last_1593:
 	CMPQ         R9, R8
-	JAE          ring_built_1552
+	JAE          ring_built_1588
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1559
+	JNE          ring_wrap_1595
 	XORQ         BX, BX
 
-ring_wrap_1559:
-	JMP ring_fill_last_1557
+ring_wrap_1595:
+	JMP ring_fill_last_1593
 
-ring_long_planes_1555:
-ring_channel_1560:
+ring_long_planes_1591:
+ring_channel_1596:
 	CMPQ         R9, R8
-	JAE          ring_built_1552
+	JAE          ring_built_1588
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -22920,57 +23326,74 @@ ring_channel_1560:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1561:
+ring_plane_1597:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1561
+	JB      ring_plane_1597
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1562
+	JNE     ring_wrap_1598
 	XORQ    BX, BX
 
-ring_wrap_1562:
-	JMP ring_channel_1560
+ring_wrap_1598:
+	JMP ring_channel_1596
 
-ring_short_1550:
+ring_short_1586:
+	CMPQ      CX, $0x01
+	JNE       ring_elements_1599
+	LEAQ      ringperiodsAVX512F32<>+0(SB), R9
+	MOVQ      DX, R10
+	SHLQ      $0x06, R10
+	MOVQ      $-1, R11
+	BZHIQ     DX, R11, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (SI), K1, Z1
+	VMOVUPS   -64(R9)(R10*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPS   Z1, (DI)
+	JMP       ring_first_done_1600
+
+ring_elements_1599:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1563:
+ring_element_1601:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1564
+	JB   ring_element_next_1602
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1564
+	JB   ring_element_next_1602
 	XORQ R9, R9
 
-ring_element_next_1564:
+ring_element_next_1602:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1563
+	JB      ring_element_1601
 	VMOVUPS (DI), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000010
-	JE      ring_exact_1565
-	SUBQ    BX, DX
 
-ring_exact_1565:
+ring_first_done_1600:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000010
+	JE   ring_exact_1603
+	SUBQ BX, DX
+
+ring_exact_1603:
 	MOVQ DX, BX
 
-ring_repeat_1566:
+ring_repeat_1604:
 	CMPQ    BX, R8
-	JAE     ring_built_1552
+	JAE     ring_built_1588
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1566
+	JMP     ring_repeat_1604
 
-ring_built_1552:
+ring_built_1588:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -22979,9 +23402,9 @@ ring_built_1552:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1567:
+ring_row_1605:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1568
+	JE   ring_rows_done_1606
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -22991,9 +23414,9 @@ ring_row_1567:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1570
+	JGT  single_1608
 
-unrolled_1569:
+unrolled_1607:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -23016,15 +23439,15 @@ unrolled_1569:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1569
+	JLE     unrolled_1607
 
-single_1570:
+single_1608:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1572
+	JGT  remainder_1610
 
-single_loop_1571:
+single_loop_1609:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -23035,11 +23458,11 @@ single_loop_1571:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1571
+	JLE     single_loop_1609
 
-remainder_1572:
+remainder_1610:
 	SUBQ      R8, DX
-	JE        span_done_1573
+	JE        span_done_1611
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -23048,24 +23471,266 @@ remainder_1572:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1573:
+span_done_1611:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1567
+	JMP   ring_row_1605
 
-ring_rows_done_1568:
+ring_rows_done_1606:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1543
+	JMP  ring_block_1579
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
 	RET
+
+DATA ringperiodsAVX512F32<>+0(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+4(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+8(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+12(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+16(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+20(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+24(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+28(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+32(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+36(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+40(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+44(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+48(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+52(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+56(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+60(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+64(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+68(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+72(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+76(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+80(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+84(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+88(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+92(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+96(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+100(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+104(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+108(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+112(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+116(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+120(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+124(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+128(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+132(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+136(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+140(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+144(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+148(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+152(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+156(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+160(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+164(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+168(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+172(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+176(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+180(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+184(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+188(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+192(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+196(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+200(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+204(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+208(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+212(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+216(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+220(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+224(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+228(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+232(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+236(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+240(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+244(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+248(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+252(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+256(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+260(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+264(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+268(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+272(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+276(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+280(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+284(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+288(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+292(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+296(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+300(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+304(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+308(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+312(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+316(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+320(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+324(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+328(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+332(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+336(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+340(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+344(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+348(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+352(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+356(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+360(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+364(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+368(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+372(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+376(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+380(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+384(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+388(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+392(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+396(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+400(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+404(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+408(SB)/4, $0x00000006
+DATA ringperiodsAVX512F32<>+412(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+416(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+420(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+424(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+428(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+432(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+436(SB)/4, $0x00000006
+DATA ringperiodsAVX512F32<>+440(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+444(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+448(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+452(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+456(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+460(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+464(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+468(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+472(SB)/4, $0x00000006
+DATA ringperiodsAVX512F32<>+476(SB)/4, $0x00000007
+DATA ringperiodsAVX512F32<>+480(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+484(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+488(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+492(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+496(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+500(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+504(SB)/4, $0x00000006
+DATA ringperiodsAVX512F32<>+508(SB)/4, $0x00000007
+DATA ringperiodsAVX512F32<>+512(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+516(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+520(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+524(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+528(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+532(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+536(SB)/4, $0x00000006
+DATA ringperiodsAVX512F32<>+540(SB)/4, $0x00000007
+DATA ringperiodsAVX512F32<>+544(SB)/4, $0x00000008
+DATA ringperiodsAVX512F32<>+548(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+552(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+556(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+560(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+564(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+568(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+572(SB)/4, $0x00000006
+DATA ringperiodsAVX512F32<>+576(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+580(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+584(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+588(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+592(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+596(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+600(SB)/4, $0x00000006
+DATA ringperiodsAVX512F32<>+604(SB)/4, $0x00000007
+DATA ringperiodsAVX512F32<>+608(SB)/4, $0x00000008
+DATA ringperiodsAVX512F32<>+612(SB)/4, $0x00000009
+DATA ringperiodsAVX512F32<>+616(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+620(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+624(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+628(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+632(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+636(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+640(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+644(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+648(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+652(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+656(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+660(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+664(SB)/4, $0x00000006
+DATA ringperiodsAVX512F32<>+668(SB)/4, $0x00000007
+DATA ringperiodsAVX512F32<>+672(SB)/4, $0x00000008
+DATA ringperiodsAVX512F32<>+676(SB)/4, $0x00000009
+DATA ringperiodsAVX512F32<>+680(SB)/4, $0x0000000a
+DATA ringperiodsAVX512F32<>+684(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+688(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+692(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+696(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+700(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+704(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+708(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+712(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+716(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+720(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+724(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+728(SB)/4, $0x00000006
+DATA ringperiodsAVX512F32<>+732(SB)/4, $0x00000007
+DATA ringperiodsAVX512F32<>+736(SB)/4, $0x00000008
+DATA ringperiodsAVX512F32<>+740(SB)/4, $0x00000009
+DATA ringperiodsAVX512F32<>+744(SB)/4, $0x0000000a
+DATA ringperiodsAVX512F32<>+748(SB)/4, $0x0000000b
+DATA ringperiodsAVX512F32<>+752(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+756(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+760(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+764(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+768(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+772(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+776(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+780(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+784(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+788(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+792(SB)/4, $0x00000006
+DATA ringperiodsAVX512F32<>+796(SB)/4, $0x00000007
+DATA ringperiodsAVX512F32<>+800(SB)/4, $0x00000008
+DATA ringperiodsAVX512F32<>+804(SB)/4, $0x00000009
+DATA ringperiodsAVX512F32<>+808(SB)/4, $0x0000000a
+DATA ringperiodsAVX512F32<>+812(SB)/4, $0x0000000b
+DATA ringperiodsAVX512F32<>+816(SB)/4, $0x0000000c
+DATA ringperiodsAVX512F32<>+820(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+824(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+828(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+832(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+836(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+840(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+844(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+848(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+852(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+856(SB)/4, $0x00000006
+DATA ringperiodsAVX512F32<>+860(SB)/4, $0x00000007
+DATA ringperiodsAVX512F32<>+864(SB)/4, $0x00000008
+DATA ringperiodsAVX512F32<>+868(SB)/4, $0x00000009
+DATA ringperiodsAVX512F32<>+872(SB)/4, $0x0000000a
+DATA ringperiodsAVX512F32<>+876(SB)/4, $0x0000000b
+DATA ringperiodsAVX512F32<>+880(SB)/4, $0x0000000c
+DATA ringperiodsAVX512F32<>+884(SB)/4, $0x0000000d
+DATA ringperiodsAVX512F32<>+888(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+892(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+896(SB)/4, $0x00000000
+DATA ringperiodsAVX512F32<>+900(SB)/4, $0x00000001
+DATA ringperiodsAVX512F32<>+904(SB)/4, $0x00000002
+DATA ringperiodsAVX512F32<>+908(SB)/4, $0x00000003
+DATA ringperiodsAVX512F32<>+912(SB)/4, $0x00000004
+DATA ringperiodsAVX512F32<>+916(SB)/4, $0x00000005
+DATA ringperiodsAVX512F32<>+920(SB)/4, $0x00000006
+DATA ringperiodsAVX512F32<>+924(SB)/4, $0x00000007
+DATA ringperiodsAVX512F32<>+928(SB)/4, $0x00000008
+DATA ringperiodsAVX512F32<>+932(SB)/4, $0x00000009
+DATA ringperiodsAVX512F32<>+936(SB)/4, $0x0000000a
+DATA ringperiodsAVX512F32<>+940(SB)/4, $0x0000000b
+DATA ringperiodsAVX512F32<>+944(SB)/4, $0x0000000c
+DATA ringperiodsAVX512F32<>+948(SB)/4, $0x0000000d
+DATA ringperiodsAVX512F32<>+952(SB)/4, $0x0000000e
+DATA ringperiodsAVX512F32<>+956(SB)/4, $0x00000000
+GLOBL ringperiodsAVX512F32<>(SB), RODATA|NOPTR, $960
 
 // func backwardAVX512F32(dx []float32, dy []float32, x []float32, alpha float32) float64
 // Requires: AVX, AVX512F, BMI2, CMOV, MMX+
@@ -23087,11 +23752,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1574
+	JB           cached_1612
 	CMPQ         AX, CX
-	JE           cached_1574
+	JE           cached_1612
 	CMPQ         AX, DX
-	JE           cached_1574
+	JE           cached_1612
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -23100,7 +23765,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1576
+	JE           aligned_1614
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -23119,15 +23784,15 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1576:
+aligned_1614:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1578
+	JGT  single_1616
 
 	PCALIGN $64
 
-unrolled_1577:
+unrolled_1615:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -23178,15 +23843,15 @@ unrolled_1577:
 	VMOVNTPS    Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1577
+	JLE         unrolled_1615
 
-single_1578:
+single_1616:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1580
+	JGT  remainder_1618
 
-single_loop_1579:
+single_loop_1617:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -23201,11 +23866,11 @@ single_loop_1579:
 	VMOVNTPS    Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1579
+	JLE         single_loop_1617
 
-remainder_1580:
+remainder_1618:
 	SUBQ        SI, BX
-	JE          span_done_1581
+	JE          span_done_1619
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -23222,14 +23887,14 @@ remainder_1580:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1581:
+span_done_1619:
 	SFENCE
-	JMP stored_1575
+	JMP stored_1613
 
-cached_1574:
+cached_1612:
 	XORQ        SI, SI
 	CMPQ        BX, $0x00000080
-	JB          unaligned_1582
+	JB          unaligned_1620
 	MOVQ        CX, DI
 	NEGQ        DI
 	ANDQ        $0x0000003f, DI
@@ -23237,7 +23902,7 @@ cached_1574:
 	CMPQ        DI, BX
 	CMOVQGT     BX, DI
 	TESTQ       DI, DI
-	JE          aligned_1583
+	JE          aligned_1621
 	MOVQ        DI, R8
 	MOVQ        $-1, R9
 	BZHIQ       R8, R9, R8
@@ -23256,16 +23921,16 @@ cached_1574:
 	VMOVUPS     Z10, K1, (AX)(SI*4)
 	MOVQ        DI, SI
 
-aligned_1583:
-unaligned_1582:
+aligned_1621:
+unaligned_1620:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1585
+	JGT  single_1623
 
 	PCALIGN $64
 
-unrolled_1584:
+unrolled_1622:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -23316,15 +23981,15 @@ unrolled_1584:
 	VMOVUPS     Z10, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1584
+	JLE         unrolled_1622
 
-single_1585:
+single_1623:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1587
+	JGT  remainder_1625
 
-single_loop_1586:
+single_loop_1624:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z10
@@ -23339,11 +24004,11 @@ single_loop_1586:
 	VMOVUPS     Z10, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1586
+	JLE         single_loop_1624
 
-remainder_1587:
+remainder_1625:
 	SUBQ        SI, BX
-	JE          span_done_1588
+	JE          span_done_1626
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -23360,8 +24025,8 @@ remainder_1587:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1588:
-stored_1575:
+span_done_1626:
+stored_1613:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23395,11 +24060,11 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ         $0x02, R10
 	XORQ         R11, R11
 	CMPQ         DI, $0x00000010
-	JB           aligned_planes_general_1590
+	JB           aligned_planes_general_1628
 	CMPQ         DI, $0x00000080
-	JA           aligned_planes_general_1590
+	JA           aligned_planes_general_1628
 	CMPQ         BX, $0x00
-	JE           planes_end_1589
+	JE           planes_end_1627
 	VBROADCASTSS (R9)(R11*4), Z3
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -23411,7 +24076,7 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	CMPQ         R12, BX
 	CMOVQGT      BX, R12
 	TESTQ        R12, R12
-	JE           aligned_1591
+	JE           aligned_1629
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -23430,16 +24095,16 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	VMOVUPS      Z4, K1, (AX)(R10*4)
 	MOVQ         R12, R10
 
-aligned_1591:
+aligned_1629:
 	MOVQ DI, R12
 
-aligned_plane_1592:
+aligned_plane_1630:
 	MOVQ R12, R13
 	SUBQ $0x00000010, R13
 	CMPQ R10, R13
-	JGT  aligned_boundary_1597
+	JGT  aligned_boundary_1635
 
-aligned_whole_1596:
+aligned_whole_1634:
 	VMOVUPS     (CX)(R10*4), Z4
 	VCMPPS      $0x1a, Z0, Z4, K1
 	VMOVUPS     (DX)(R10*4), Z4
@@ -23454,13 +24119,13 @@ aligned_whole_1596:
 	VMOVUPS     Z4, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R13
-	JLE         aligned_whole_1596
+	JLE         aligned_whole_1634
 
-aligned_boundary_1597:
+aligned_boundary_1635:
 	MOVQ          R12, R13
 	SUBQ          R10, R13
 	CMPQ          R12, BX
-	JAE           aligned_last_1594
+	JAE           aligned_last_1632
 	MOVQ          R11, R14
 	INCQ          R11
 	MOVQ          R11, R15
@@ -23469,7 +24134,7 @@ aligned_boundary_1597:
 	VBROADCASTSS  (R9)(R11*4), Z4
 	ADDQ          DI, R12
 	TESTQ         R13, R13
-	JNE           aligned_boundary_vector_1598
+	JNE           aligned_boundary_vector_1636
 	VADDPD        Z2, Z1, Z1
 	VEXTRACTF64X4 $0x01, Z1, Y2
 	VADDPD        Y2, Y1, Y2
@@ -23481,9 +24146,9 @@ aligned_boundary_1597:
 	VMOVSD        X1, (SI)(R14*8)
 	VXORPS        Y1, Y1, Y1
 	VXORPS        Y2, Y2, Y2
-	JMP           aligned_next_1593
+	JMP           aligned_next_1631
 
-aligned_boundary_vector_1598:
+aligned_boundary_vector_1636:
 	MOVQ          $-1, R15
 	BZHIQ         R13, R15, R13
 	KMOVW         R13, K1
@@ -23518,13 +24183,13 @@ aligned_boundary_vector_1598:
 	VMOVUPS       Z3, (AX)(R10*4)
 	ADDQ          $0x00000010, R10
 
-aligned_next_1593:
+aligned_next_1631:
 	VMOVUPS Z4, Z3
-	JMP     aligned_plane_1592
+	JMP     aligned_plane_1630
 
-aligned_last_1594:
+aligned_last_1632:
 	TESTQ       R13, R13
-	JE          aligned_done_1595
+	JE          aligned_done_1633
 	MOVQ        $-1, BX
 	BZHIQ       R13, BX, BX
 	KMOVW       BX, K1
@@ -23541,7 +24206,7 @@ aligned_last_1594:
 	VMULPS      Z3, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R10*4)
 
-aligned_done_1595:
+aligned_done_1633:
 	VADDPD        Z2, Z1, Z1
 	VEXTRACTF64X4 $0x01, Z1, Y0
 	VADDPD        Y0, Y1, Y0
@@ -23553,23 +24218,23 @@ aligned_done_1595:
 	VMOVSD        X1, (SI)(R11*8)
 	VXORPS        Y1, Y1, Y1
 	VXORPS        Y2, Y2, Y2
-	JMP           planes_end_1589
+	JMP           planes_end_1627
 
-aligned_planes_general_1590:
+aligned_planes_general_1628:
 	MOVQ BX, R12
 	SHLQ $0x02, R12
 	CMPQ R12, ·streamThreshold+0(SB)
-	JB   cached_1599
+	JB   cached_1637
 	CMPQ R10, $0x00000800
-	JB   cached_1599
+	JB   cached_1637
 	CMPQ AX, CX
-	JE   cached_1599
+	JE   cached_1637
 	CMPQ AX, DX
-	JE   cached_1599
+	JE   cached_1637
 	CMPQ BX, $0x00
-	JE   planes_done_1602
+	JE   planes_done_1640
 
-plane_1601:
+plane_1639:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -23587,7 +24252,7 @@ plane_1601:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1603
+	JE           aligned_1641
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -23606,13 +24271,13 @@ plane_1601:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1603:
+aligned_1641:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1605
+	JGT  single_1643
 
-unrolled_1604:
+unrolled_1642:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -23663,15 +24328,15 @@ unrolled_1604:
 	VMOVNTPS    Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1604
+	JLE         unrolled_1642
 
-single_1605:
+single_1643:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1607
+	JGT  remainder_1645
 
-single_loop_1606:
+single_loop_1644:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -23686,12 +24351,12 @@ single_loop_1606:
 	VMOVNTPS    Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1606
+	JLE         single_loop_1644
 
-remainder_1607:
+remainder_1645:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1608
+	JE          span_done_1646
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -23708,7 +24373,7 @@ remainder_1607:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1608:
+span_done_1646:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23732,17 +24397,17 @@ span_done_1608:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1601
+	JG            plane_1639
 
-planes_done_1602:
+planes_done_1640:
 	SFENCE
-	JMP stored_1600
+	JMP stored_1638
 
-cached_1599:
+cached_1637:
 	CMPQ BX, $0x00
-	JE   planes_done_1610
+	JE   planes_done_1648
 
-plane_1609:
+plane_1647:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -23754,7 +24419,7 @@ plane_1609:
 	VXORPS       Y8, Y8, Y8
 	XORQ         R12, R12
 	CMPQ         DI, $0x00000080
-	JB           unaligned_1611
+	JB           unaligned_1649
 	MOVQ         CX, R13
 	NEGQ         R13
 	ANDQ         $0x0000003f, R13
@@ -23762,7 +24427,7 @@ plane_1609:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1612
+	JE           aligned_1650
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -23781,14 +24446,14 @@ plane_1609:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1612:
-unaligned_1611:
+aligned_1650:
+unaligned_1649:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1614
+	JGT  single_1652
 
-unrolled_1613:
+unrolled_1651:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -23839,15 +24504,15 @@ unrolled_1613:
 	VMOVUPS     Z10, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1613
+	JLE         unrolled_1651
 
-single_1614:
+single_1652:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1616
+	JGT  remainder_1654
 
-single_loop_1615:
+single_loop_1653:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z10
@@ -23862,12 +24527,12 @@ single_loop_1615:
 	VMOVUPS     Z10, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1615
+	JLE         single_loop_1653
 
-remainder_1616:
+remainder_1654:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1617
+	JE          span_done_1655
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -23884,7 +24549,7 @@ remainder_1616:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1617:
+span_done_1655:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -23908,11 +24573,11 @@ span_done_1617:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1609
+	JG            plane_1647
 
-planes_done_1610:
-stored_1600:
-planes_end_1589:
+planes_done_1648:
+stored_1638:
+planes_end_1627:
 	VZEROUPPER
 	RET
 
@@ -23932,17 +24597,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1619
+	JB     cached_1657
 	CMPQ   R9, $0x00000800
-	JB     cached_1619
+	JB     cached_1657
 	CMPQ   AX, CX
-	JE     cached_1619
+	JE     cached_1657
 	CMPQ   AX, DX
-	JE     cached_1619
+	JE     cached_1657
 	CMPQ   BX, $0x00
-	JE     rows_done_1622
+	JE     rows_done_1660
 
-row_1621:
+row_1659:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -23954,7 +24619,7 @@ row_1621:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1623
+	JE          aligned_1661
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -23977,13 +24642,13 @@ row_1621:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1623:
+aligned_1661:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1625
+	JGT  single_1663
 
-unrolled_1624:
+unrolled_1662:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -24050,15 +24715,15 @@ unrolled_1624:
 	VMOVNTPS    Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1624
+	JLE         unrolled_1662
 
-single_1625:
+single_1663:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1627
+	JGT  remainder_1665
 
-single_loop_1626:
+single_loop_1664:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -24077,12 +24742,12 @@ single_loop_1626:
 	VMOVNTPS    Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1626
+	JLE         single_loop_1664
 
-remainder_1627:
+remainder_1665:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1628
+	JE          span_done_1666
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -24103,30 +24768,30 @@ remainder_1627:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1628:
+span_done_1666:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1621
+	JG   row_1659
 
-rows_done_1622:
+rows_done_1660:
 	SFENCE
-	JMP stored_1620
+	JMP stored_1658
 
-cached_1619:
+cached_1657:
 	CMPQ BX, $0x00
-	JE   rows_done_1630
+	JE   rows_done_1668
 
-row_1629:
+row_1667:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	CMPQ        R9, $0x00000080
-	JB          unaligned_1631
+	JB          unaligned_1669
 	MOVQ        CX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -24134,7 +24799,7 @@ row_1629:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1632
+	JE          aligned_1670
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -24157,14 +24822,14 @@ row_1629:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1632:
-unaligned_1631:
+aligned_1670:
+unaligned_1669:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1634
+	JGT  single_1672
 
-unrolled_1633:
+unrolled_1671:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -24231,15 +24896,15 @@ unrolled_1633:
 	VMOVUPS     Z1, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1633
+	JLE         unrolled_1671
 
-single_1634:
+single_1672:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1636
+	JGT  remainder_1674
 
-single_loop_1635:
+single_loop_1673:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z1
@@ -24258,12 +24923,12 @@ single_loop_1635:
 	VMOVUPS     Z1, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1635
+	JLE         single_loop_1673
 
-remainder_1636:
+remainder_1674:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1637
+	JE          span_done_1675
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -24284,17 +24949,17 @@ remainder_1636:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1637:
+span_done_1675:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1629
+	JG   row_1667
 
-rows_done_1630:
-stored_1620:
+rows_done_1668:
+stored_1658:
 	VZEROUPPER
 	RET
 
@@ -24317,36 +24982,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1638
+	JA     ring_segmented_1676
 	MOVQ   R10, R11
 
-ring_len_1639:
+ring_len_1677:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1640
+	JAE  ring_len_done_1678
 	ADDQ R10, R11
-	JMP  ring_len_1639
+	JMP  ring_len_1677
 
-ring_len_done_1640:
+ring_len_done_1678:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1641:
+ring_step_1679:
 	CMPQ R12, R11
-	JB   ring_step_done_1642
+	JB   ring_step_done_1680
 	SUBQ R11, R12
-	JMP  ring_step_1641
+	JMP  ring_step_1679
 
-ring_step_done_1642:
+ring_step_done_1680:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1643:
+ring_step_1681:
 	CMPQ R12, R11
-	JB   ring_step_done_1644
+	JB   ring_step_done_1682
 	SUBQ R11, R12
-	JMP  ring_step_1643
+	JMP  ring_step_1681
 
-ring_step_done_1644:
+ring_step_done_1682:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -24356,76 +25021,76 @@ ring_step_done_1644:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1645
+	JB      ring_short_1683
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1646
+	JNE     ring_planes_1684
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1648:
+ring_copy_1686:
 	CMPQ    R8, R12
-	JAE     ring_built_1647
+	JAE     ring_built_1685
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1649
+	JB      ring_copy_tail_1687
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1648
+	JNE     ring_copy_1686
 	XORQ    R10, R10
-	JMP     ring_copy_1648
+	JMP     ring_copy_1686
 
-ring_copy_tail_1649:
+ring_copy_tail_1687:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1648
+	JMP     ring_copy_1686
 
-ring_planes_1646:
+ring_planes_1684:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1650
+	JA   ring_long_planes_1688
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1651:
+ring_fill_1689:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1652
+	JGT          ring_fill_last_1690
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1653
+	JNE          ring_wrap_1691
 	XORQ         R10, R10
 
-ring_wrap_1653:
-	JMP ring_fill_1651
+ring_wrap_1691:
+	JMP ring_fill_1689
 
-ring_fill_last_1652:
+ring_fill_last_1690:
 	CMPQ         R13, R12
-	JAE          ring_built_1647
+	JAE          ring_built_1685
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_1654
+	JNE          ring_wrap_1692
 	XORQ         R10, R10
 
-ring_wrap_1654:
-	JMP ring_fill_last_1652
+ring_wrap_1692:
+	JMP ring_fill_last_1690
 
-ring_long_planes_1650:
-ring_channel_1655:
+ring_long_planes_1688:
+ring_channel_1693:
 	CMPQ         R13, R12
-	JAE          ring_built_1647
+	JAE          ring_built_1685
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -24433,57 +25098,74 @@ ring_channel_1655:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1656:
+ring_plane_1694:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1656
+	JB      ring_plane_1694
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_1657
+	JNE     ring_wrap_1695
 	XORQ    R10, R10
 
-ring_wrap_1657:
-	JMP ring_channel_1655
+ring_wrap_1695:
+	JMP ring_channel_1693
 
-ring_short_1645:
+ring_short_1683:
+	CMPQ      R8, $0x01
+	JNE       ring_elements_1696
+	LEAQ      ringperiodsAVX512F32<>+0(SB), R8
+	MOVQ      R9, R13
+	SHLQ      $0x06, R13
+	MOVQ      $-1, R14
+	BZHIQ     R9, R14, R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (R11), K1, Z1
+	VMOVUPS   -64(R8)(R13*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPS   Z1, (CX)
+	JMP       ring_first_done_1697
+
+ring_elements_1696:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1658:
+ring_element_1698:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1659
+	JB   ring_element_next_1699
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1659
+	JB   ring_element_next_1699
 	XORQ R13, R13
 
-ring_element_next_1659:
+ring_element_next_1699:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1658
+	JB      ring_element_1698
 	VMOVUPS (CX), Z1
-	MOVQ    1792(SP), R8
-	CMPQ    R8, $0x00000010
-	JE      ring_exact_1660
-	SUBQ    R10, R8
 
-ring_exact_1660:
+ring_first_done_1697:
+	MOVQ 1792(SP), R8
+	CMPQ R8, $0x00000010
+	JE   ring_exact_1700
+	SUBQ R10, R8
+
+ring_exact_1700:
 	MOVQ R8, R9
 
-ring_repeat_1661:
+ring_repeat_1701:
 	CMPQ    R9, R12
-	JAE     ring_built_1647
+	JAE     ring_built_1685
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1661
+	JMP     ring_repeat_1701
 
-ring_built_1647:
+ring_built_1685:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -24499,22 +25181,22 @@ ring_built_1647:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1662:
+sums_zero_1702:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1663
+	JAE     sums_zeroed_1703
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1662
+	JMP     sums_zero_1702
 
-sums_zeroed_1663:
+sums_zeroed_1703:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1665
+	JGT  single_1705
 
-unrolled_1664:
+unrolled_1704:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -24585,15 +25267,15 @@ unrolled_1664:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
 	CMPQ        R9, R10
-	JLE         unrolled_1664
+	JLE         unrolled_1704
 
-single_1665:
+single_1705:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1667
+	JGT  remainder_1707
 
-single_loop_1666:
+single_loop_1706:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z1
@@ -24616,11 +25298,11 @@ single_loop_1666:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         single_loop_1666
+	JLE         single_loop_1706
 
-remainder_1667:
+remainder_1707:
 	SUBQ        R9, DI
-	JE          span_done_1668
+	JE          span_done_1708
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -24641,78 +25323,78 @@ remainder_1667:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1668:
+span_done_1708:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1670
+	JLE   fold_ext_done_1710
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1671
+	JA    fold_ext_scalar_1711
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1669:
+fold_ext_1709:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1670
+	JBE     fold_ext_done_1710
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1669
+	JMP     fold_ext_1709
 
-fold_ext_scalar_1671:
+fold_ext_scalar_1711:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1672:
+fold_ext_element_1712:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1673
+	JBE    fold_ext_element_done_1713
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1672
+	JMP    fold_ext_element_1712
 
-fold_ext_element_done_1673:
-fold_ext_done_1670:
-fold_1674:
+fold_ext_element_done_1713:
+fold_ext_done_1710:
+fold_1714:
 	CMPQ   DX, AX
-	JBE    fold_done_1675
+	JBE    fold_done_1715
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1674
+	JMP    fold_1714
 
-fold_done_1675:
+fold_done_1715:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1676
+	JNE  sums_planes_1716
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1678:
+sums_vector_1718:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1679
+	JGT       sums_scalar_1719
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1678
+	JMP       sums_vector_1718
 
-sums_scalar_1679:
+sums_scalar_1719:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1677
+	JE        sums_done_1717
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -24720,18 +25402,18 @@ sums_scalar_1679:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1679
+	JMP       sums_scalar_1719
 
-sums_planes_1676:
+sums_planes_1716:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1680:
+sums_group_1720:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1682
+	JB     sums_single_1722
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -24740,7 +25422,7 @@ sums_group_1680:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1681:
+sums_group_plane_1721:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -24749,7 +25431,7 @@ sums_group_plane_1681:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1681
+	JB        sums_group_plane_1721
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -24774,32 +25456,32 @@ sums_group_plane_1681:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1680
+	JMP       sums_group_1720
 
-sums_single_1682:
+sums_single_1722:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1677
+	JE     sums_done_1717
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1683:
+sums_single_plane_1723:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1683
+	JB        sums_single_plane_1723
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1682
+	JMP       sums_single_1722
 
-sums_done_1677:
+sums_done_1717:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1638:
+ring_segmented_1676:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -24809,7 +25491,7 @@ ring_segmented_1638:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1685:
+ring_block_1725:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -24825,33 +25507,33 @@ ring_block_1685:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1686:
+ring_len_1726:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1687
+	JAE  ring_len_done_1727
 	ADDQ DI, R8
-	JMP  ring_len_1686
+	JMP  ring_len_1726
 
-ring_len_done_1687:
+ring_len_done_1727:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1688:
+ring_step_1728:
 	CMPQ R9, R8
-	JB   ring_step_done_1689
+	JB   ring_step_done_1729
 	SUBQ R8, R9
-	JMP  ring_step_1688
+	JMP  ring_step_1728
 
-ring_step_done_1689:
+ring_step_done_1729:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1690:
+ring_step_1730:
 	CMPQ R9, R8
-	JB   ring_step_done_1691
+	JB   ring_step_done_1731
 	SUBQ R8, R9
-	JMP  ring_step_1690
+	JMP  ring_step_1730
 
-ring_step_done_1691:
+ring_step_done_1731:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -24862,76 +25544,76 @@ ring_step_done_1691:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1692
+	JB      ring_short_1732
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1693
+	JNE     ring_planes_1733
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1695:
+ring_copy_1735:
 	CMPQ    DI, R9
-	JAE     ring_built_1694
+	JAE     ring_built_1734
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1696
+	JB      ring_copy_tail_1736
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1695
+	JNE     ring_copy_1735
 	XORQ    R10, R10
-	JMP     ring_copy_1695
+	JMP     ring_copy_1735
 
-ring_copy_tail_1696:
+ring_copy_tail_1736:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1695
+	JMP     ring_copy_1735
 
-ring_planes_1693:
+ring_planes_1733:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1697
+	JA   ring_long_planes_1737
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1698:
+ring_fill_1738:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1699
+	JGT          ring_fill_last_1739
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1700
+	JNE          ring_wrap_1740
 	XORQ         DI, DI
 
-ring_wrap_1700:
-	JMP ring_fill_1698
+ring_wrap_1740:
+	JMP ring_fill_1738
 
-ring_fill_last_1699:
+ring_fill_last_1739:
 	CMPQ         R10, R9
-	JAE          ring_built_1694
+	JAE          ring_built_1734
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_1701
+	JNE          ring_wrap_1741
 	XORQ         DI, DI
 
-ring_wrap_1701:
-	JMP ring_fill_last_1699
+ring_wrap_1741:
+	JMP ring_fill_last_1739
 
-ring_long_planes_1697:
-ring_channel_1702:
+ring_long_planes_1737:
+ring_channel_1742:
 	CMPQ         R10, R9
-	JAE          ring_built_1694
+	JAE          ring_built_1734
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -24939,57 +25621,74 @@ ring_channel_1702:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1703:
+ring_plane_1743:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1703
+	JB      ring_plane_1743
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_1704
+	JNE     ring_wrap_1744
 	XORQ    DI, DI
 
-ring_wrap_1704:
-	JMP ring_channel_1702
+ring_wrap_1744:
+	JMP ring_channel_1742
 
-ring_short_1692:
+ring_short_1732:
+	CMPQ      AX, $0x01
+	JNE       ring_elements_1745
+	LEAQ      ringperiodsAVX512F32<>+0(SB), R10
+	MOVQ      SI, R11
+	SHLQ      $0x06, R11
+	MOVQ      $-1, R12
+	BZHIQ     SI, R12, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (R8), K1, Z1
+	VMOVUPS   -64(R10)(R11*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPS   Z1, (CX)
+	JMP       ring_first_done_1746
+
+ring_elements_1745:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1705:
+ring_element_1747:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1706
+	JB   ring_element_next_1748
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1706
+	JB   ring_element_next_1748
 	XORQ R10, R10
 
-ring_element_next_1706:
+ring_element_next_1748:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1705
+	JB      ring_element_1747
 	VMOVUPS (CX), Z1
-	MOVQ    1792(SP), SI
-	CMPQ    SI, $0x00000010
-	JE      ring_exact_1707
-	SUBQ    DI, SI
 
-ring_exact_1707:
+ring_first_done_1746:
+	MOVQ 1792(SP), SI
+	CMPQ SI, $0x00000010
+	JE   ring_exact_1749
+	SUBQ DI, SI
+
+ring_exact_1749:
 	MOVQ SI, DI
 
-ring_repeat_1708:
+ring_repeat_1750:
 	CMPQ    DI, R9
-	JAE     ring_built_1694
+	JAE     ring_built_1734
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1708
+	JMP     ring_repeat_1750
 
-ring_built_1694:
+ring_built_1734:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -25015,26 +25714,26 @@ ring_built_1694:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1709:
+sums_zero_1751:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1710
+	JAE     sums_zeroed_1752
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1709
+	JMP     sums_zero_1751
 
-sums_zeroed_1710:
-ring_row_1711:
+sums_zeroed_1752:
+ring_row_1753:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1712
+	JE   ring_rows_done_1754
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1714
+	JGT  single_1756
 
-unrolled_1713:
+unrolled_1755:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -25105,15 +25804,15 @@ unrolled_1713:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1713
+	JLE         unrolled_1755
 
-single_1714:
+single_1756:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1716
+	JGT  remainder_1758
 
-single_loop_1715:
+single_loop_1757:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z1
@@ -25136,11 +25835,11 @@ single_loop_1715:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1715
+	JLE         single_loop_1757
 
-remainder_1716:
+remainder_1758:
 	SUBQ        R10, R9
-	JE          span_done_1717
+	JE          span_done_1759
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -25161,7 +25860,7 @@ remainder_1716:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1717:
+span_done_1759:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -25169,9 +25868,9 @@ span_done_1717:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1711
+	JMP   ring_row_1753
 
-ring_rows_done_1712:
+ring_rows_done_1754:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -25179,71 +25878,71 @@ ring_rows_done_1712:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1719
+	JLE  fold_ext_done_1761
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1720
+	JA   fold_ext_scalar_1762
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1718:
+fold_ext_1760:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1719
+	JBE     fold_ext_done_1761
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1718
+	JMP     fold_ext_1760
 
-fold_ext_scalar_1720:
+fold_ext_scalar_1762:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1721:
+fold_ext_element_1763:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1722
+	JBE    fold_ext_element_done_1764
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1721
+	JMP    fold_ext_element_1763
 
-fold_ext_element_done_1722:
-fold_ext_done_1719:
-fold_1723:
+fold_ext_element_done_1764:
+fold_ext_done_1761:
+fold_1765:
 	CMPQ   DI, SI
-	JBE    fold_done_1724
+	JBE    fold_done_1766
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1723
+	JMP    fold_1765
 
-fold_done_1724:
+fold_done_1766:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1725
+	JNE  sums_planes_1767
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1727:
+sums_vector_1769:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1728
+	JGT       sums_scalar_1770
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1727
+	JMP       sums_vector_1769
 
-sums_scalar_1728:
+sums_scalar_1770:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1726
+	JE        sums_done_1768
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -25251,18 +25950,18 @@ sums_scalar_1728:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1728
+	JMP       sums_scalar_1770
 
-sums_planes_1725:
+sums_planes_1767:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1729:
+sums_group_1771:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1731
+	JB     sums_single_1773
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -25271,7 +25970,7 @@ sums_group_1729:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1730:
+sums_group_plane_1772:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -25280,7 +25979,7 @@ sums_group_plane_1730:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1730
+	JB        sums_group_plane_1772
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -25305,32 +26004,32 @@ sums_group_plane_1730:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1729
+	JMP       sums_group_1771
 
-sums_single_1731:
+sums_single_1773:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1726
+	JE     sums_done_1768
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1732:
+sums_single_plane_1774:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1732
+	JB        sums_single_plane_1774
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1731
+	JMP       sums_single_1773
 
-sums_done_1726:
+sums_done_1768:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1685
+	JMP  ring_block_1725
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -25348,11 +26047,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1733
+	JB           cached_1775
 	CMPQ         AX, CX
-	JE           cached_1733
+	JE           cached_1775
 	CMPQ         AX, DX
-	JE           cached_1733
+	JE           cached_1775
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -25361,7 +26060,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1735
+	JE           aligned_1777
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -25373,15 +26072,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1735:
+aligned_1777:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1737
+	JGT  single_1779
 
 	PCALIGN $64
 
-unrolled_1736:
+unrolled_1778:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -25404,15 +26103,15 @@ unrolled_1736:
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
 	CMPQ     SI, DI
-	JLE      unrolled_1736
+	JLE      unrolled_1778
 
-single_1737:
+single_1779:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1739
+	JGT  remainder_1781
 
-single_loop_1738:
+single_loop_1780:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -25420,11 +26119,11 @@ single_loop_1738:
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      single_loop_1738
+	JLE      single_loop_1780
 
-remainder_1739:
+remainder_1781:
 	SUBQ      SI, BX
-	JE        span_done_1740
+	JE        span_done_1782
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -25434,14 +26133,14 @@ remainder_1739:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1740:
+span_done_1782:
 	SFENCE
-	JMP stored_1734
+	JMP stored_1776
 
-cached_1733:
+cached_1775:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000080
-	JB        unaligned_1741
+	JB        unaligned_1783
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -25449,7 +26148,7 @@ cached_1733:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_1742
+	JE        aligned_1784
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -25461,16 +26160,16 @@ cached_1733:
 	VMOVUPS   Z2, K1, (AX)(SI*4)
 	MOVQ      DI, SI
 
-aligned_1742:
-unaligned_1741:
+aligned_1784:
+unaligned_1783:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1744
+	JGT  single_1786
 
 	PCALIGN $64
 
-unrolled_1743:
+unrolled_1785:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -25493,15 +26192,15 @@ unrolled_1743:
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	CMPQ    SI, DI
-	JLE     unrolled_1743
+	JLE     unrolled_1785
 
-single_1744:
+single_1786:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1746
+	JGT  remainder_1788
 
-single_loop_1745:
+single_loop_1787:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -25509,11 +26208,11 @@ single_loop_1745:
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, DI
-	JLE     single_loop_1745
+	JLE     single_loop_1787
 
-remainder_1746:
+remainder_1788:
 	SUBQ      SI, BX
-	JE        span_done_1747
+	JE        span_done_1789
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -25523,8 +26222,8 @@ remainder_1746:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1747:
-stored_1734:
+span_done_1789:
+stored_1776:
 	VZEROUPPER
 	RET
 
@@ -25543,11 +26242,11 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ         $0x02, R9
 	XORQ         R10, R10
 	CMPQ         SI, $0x00000010
-	JB           aligned_planes_general_1749
+	JB           aligned_planes_general_1791
 	CMPQ         SI, $0x00000080
-	JA           aligned_planes_general_1749
+	JA           aligned_planes_general_1791
 	CMPQ         BX, $0x00
-	JE           planes_end_1748
+	JE           planes_end_1790
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R9, R9
 	MOVQ         AX, R11
@@ -25557,7 +26256,7 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1750
+	JE           aligned_1792
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -25569,16 +26268,16 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	VMOVUPS      Z2, K1, (AX)(R9*4)
 	MOVQ         R11, R9
 
-aligned_1750:
+aligned_1792:
 	MOVQ SI, R11
 
-aligned_plane_1751:
+aligned_plane_1793:
 	MOVQ R11, R12
 	SUBQ $0x00000010, R12
 	CMPQ R9, R12
-	JGT  aligned_boundary_1756
+	JGT  aligned_boundary_1798
 
-aligned_whole_1755:
+aligned_whole_1797:
 	VMOVUPS (CX)(R9*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R9*4), Z2
@@ -25586,13 +26285,13 @@ aligned_whole_1755:
 	VMOVUPS Z2, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_1755
+	JLE     aligned_whole_1797
 
-aligned_boundary_1756:
+aligned_boundary_1798:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_1753
+	JAE          aligned_last_1795
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -25600,10 +26299,10 @@ aligned_boundary_1756:
 	VBROADCASTSS (R8)(R10*4), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JNE          aligned_boundary_vector_1757
-	JMP          aligned_next_1752
+	JNE          aligned_boundary_vector_1799
+	JMP          aligned_next_1794
 
-aligned_boundary_vector_1757:
+aligned_boundary_vector_1799:
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -25615,13 +26314,13 @@ aligned_boundary_vector_1757:
 	VMOVUPS   Z1, (AX)(R9*4)
 	ADDQ      $0x00000010, R9
 
-aligned_next_1752:
+aligned_next_1794:
 	VMOVUPS Z2, Z1
-	JMP     aligned_plane_1751
+	JMP     aligned_plane_1793
 
-aligned_last_1753:
+aligned_last_1795:
 	TESTQ     R12, R12
-	JE        aligned_done_1754
+	JE        aligned_done_1796
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -25631,20 +26330,20 @@ aligned_last_1753:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(R9*4)
 
-aligned_done_1754:
-	JMP planes_end_1748
+aligned_done_1796:
+	JMP planes_end_1790
 
-aligned_planes_general_1749:
+aligned_planes_general_1791:
 	CMPQ  SI, $0x00000010
-	JAE   short_planes_general_1758
+	JAE   short_planes_general_1800
 	CMPQ  BX, $0x00
-	JE    planes_end_1748
+	JE    planes_end_1790
 	MOVQ  $-1, R11
 	BZHIQ SI, R11, R11
 	KMOVW R11, K1
 	XORQ  R11, R11
 
-short_planes_1759:
+short_planes_1801:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS.Z    (CX)(R11*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
@@ -25659,24 +26358,24 @@ short_planes_1759:
 	SUBQ         DI, R12
 	CMOVQEQ      R12, R10
 	SUBQ         SI, BX
-	JG           short_planes_1759
-	JMP          planes_end_1748
+	JG           short_planes_1801
+	JMP          planes_end_1790
 
-short_planes_general_1758:
+short_planes_general_1800:
 	MOVQ BX, R11
 	SHLQ $0x02, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_1760
+	JB   cached_1802
 	CMPQ R9, $0x00000800
-	JB   cached_1760
+	JB   cached_1802
 	CMPQ AX, CX
-	JE   cached_1760
+	JE   cached_1802
 	CMPQ AX, DX
-	JE   cached_1760
+	JE   cached_1802
 	CMPQ BX, $0x00
-	JE   planes_done_1763
+	JE   planes_done_1805
 
-plane_1762:
+plane_1804:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -25686,7 +26385,7 @@ plane_1762:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1764
+	JE           aligned_1806
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -25698,13 +26397,13 @@ plane_1762:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1764:
+aligned_1806:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1766
+	JGT  single_1808
 
-unrolled_1765:
+unrolled_1807:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -25727,15 +26426,15 @@ unrolled_1765:
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
 	CMPQ     R11, R12
-	JLE      unrolled_1765
+	JLE      unrolled_1807
 
-single_1766:
+single_1808:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1768
+	JGT  remainder_1810
 
-single_loop_1767:
+single_loop_1809:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -25743,12 +26442,12 @@ single_loop_1767:
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
 	CMPQ     R11, R12
-	JLE      single_loop_1767
+	JLE      single_loop_1809
 
-remainder_1768:
+remainder_1810:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1769
+	JE        span_done_1811
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -25758,7 +26457,7 @@ remainder_1768:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1769:
+span_done_1811:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -25767,25 +26466,25 @@ span_done_1769:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1762
+	JG      plane_1804
 
-planes_done_1763:
+planes_done_1805:
 	SFENCE
-	JMP stored_1761
+	JMP stored_1803
 
-cached_1760:
+cached_1802:
 	CMPQ BX, $0x00
-	JE   planes_done_1771
+	JE   planes_done_1813
 
-plane_1770:
+plane_1812:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000080
-	JB           unaligned_1772
+	JB           unaligned_1814
 	CMPQ         AX, CX
-	JE           unaligned_1772
+	JE           unaligned_1814
 	CMPQ         AX, DX
-	JE           unaligned_1772
+	JE           unaligned_1814
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -25793,7 +26492,7 @@ plane_1770:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1773
+	JE           aligned_1815
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -25805,14 +26504,14 @@ plane_1770:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1773:
-unaligned_1772:
+aligned_1815:
+unaligned_1814:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1775
+	JGT  single_1817
 
-unrolled_1774:
+unrolled_1816:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -25835,15 +26534,15 @@ unrolled_1774:
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R12
-	JLE     unrolled_1774
+	JLE     unrolled_1816
 
-single_1775:
+single_1817:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1777
+	JGT  remainder_1819
 
-single_loop_1776:
+single_loop_1818:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -25851,12 +26550,12 @@ single_loop_1776:
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     single_loop_1776
+	JLE     single_loop_1818
 
-remainder_1777:
+remainder_1819:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1778
+	JE        span_done_1820
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -25866,7 +26565,7 @@ remainder_1777:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1778:
+span_done_1820:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -25875,11 +26574,11 @@ span_done_1778:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1770
+	JG      plane_1812
 
-planes_done_1771:
-stored_1761:
-planes_end_1748:
+planes_done_1813:
+stored_1803:
+planes_end_1790:
 	VZEROUPPER
 	RET
 
@@ -25896,17 +26595,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x02, R8
 	CMPQ   DI, $0x00000100
-	JA     held_rows_done_1780
+	JA     held_rows_done_1822
 	CMPQ   BX, DI
-	JB     held_rows_done_1780
+	JB     held_rows_done_1822
 	CMPQ   AX, CX
-	JE     held_rows_done_1780
+	JE     held_rows_done_1822
 	CMPQ   AX, DX
-	JE     held_rows_done_1780
+	JE     held_rows_done_1822
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JAE    held_rows_done_1780
+	JAE    held_rows_done_1822
 	MOVQ   DI, R9
 	DECQ   R9
 	SHRQ   $0x04, R9
@@ -25919,43 +26618,43 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	KMOVW  R10, K1
 	XORQ   R10, R10
 	CMPQ   R9, $0x00
-	JE     held_rows_0_1781
+	JE     held_rows_0_1823
 	CMPQ   R9, $0x01
-	JE     held_rows_1_1782
+	JE     held_rows_1_1824
 	CMPQ   R9, $0x02
-	JE     held_rows_2_1783
+	JE     held_rows_2_1825
 	CMPQ   R9, $0x03
-	JE     held_rows_3_1784
+	JE     held_rows_3_1826
 	CMPQ   R9, $0x04
-	JE     held_rows_4_1785
+	JE     held_rows_4_1827
 	CMPQ   R9, $0x05
-	JE     held_rows_5_1786
+	JE     held_rows_5_1828
 	CMPQ   R9, $0x06
-	JE     held_rows_6_1787
+	JE     held_rows_6_1829
 	CMPQ   R9, $0x07
-	JE     held_rows_7_1788
+	JE     held_rows_7_1830
 	CMPQ   R9, $0x08
-	JE     held_rows_8_1789
+	JE     held_rows_8_1831
 	CMPQ   R9, $0x09
-	JE     held_rows_9_1790
+	JE     held_rows_9_1832
 	CMPQ   R9, $0x0a
-	JE     held_rows_10_1791
+	JE     held_rows_10_1833
 	CMPQ   R9, $0x0b
-	JE     held_rows_11_1792
+	JE     held_rows_11_1834
 	CMPQ   R9, $0x0c
-	JE     held_rows_12_1793
+	JE     held_rows_12_1835
 	CMPQ   R9, $0x0d
-	JE     held_rows_13_1794
+	JE     held_rows_13_1836
 	CMPQ   R9, $0x0e
-	JE     held_rows_14_1795
+	JE     held_rows_14_1837
 	CMPQ   R9, $0x0f
-	JE     held_rows_15_1796
-	JMP    held_rows_done_1780
+	JE     held_rows_15_1838
+	JMP    held_rows_done_1822
 
-held_rows_0_1781:
+held_rows_0_1823:
 	VMOVUPS.Z (SI)(R10*4), K1, Z1
 
-held_row_0_1797:
+held_row_0_1839:
 	VMOVUPS.Z (CX)(R10*4), K1, Z2
 	VCMPPS    $0x1a, Z0, Z2, K1, K2
 	VMOVUPS.Z (DX)(R10*4), K1, Z2
@@ -25966,16 +26665,16 @@ held_row_0_1797:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_0_1797
+	JAE       held_row_0_1839
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_1_1782:
+held_rows_1_1824:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS.Z 64(SI)(R10*4), K1, Z2
 
-held_row_1_1798:
+held_row_1_1840:
 	VMOVUPS   (CX)(R10*4), Z3
 	VCMPPS    $0x1a, Z0, Z3, K2
 	VMOVUPS   (DX)(R10*4), Z3
@@ -25991,17 +26690,17 @@ held_row_1_1798:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_1_1798
+	JAE       held_row_1_1840
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_2_1783:
+held_rows_2_1825:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS.Z 128(SI)(R10*4), K1, Z3
 
-held_row_2_1799:
+held_row_2_1841:
 	VMOVUPS   (CX)(R10*4), Z4
 	VCMPPS    $0x1a, Z0, Z4, K2
 	VMOVUPS   (DX)(R10*4), Z4
@@ -26022,18 +26721,18 @@ held_row_2_1799:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_2_1799
+	JAE       held_row_2_1841
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_3_1784:
+held_rows_3_1826:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
 	VMOVUPS.Z 192(SI)(R10*4), K1, Z4
 
-held_row_3_1800:
+held_row_3_1842:
 	VMOVUPS   (CX)(R10*4), Z5
 	VCMPPS    $0x1a, Z0, Z5, K2
 	VMOVUPS   (DX)(R10*4), Z5
@@ -26059,19 +26758,19 @@ held_row_3_1800:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_3_1800
+	JAE       held_row_3_1842
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_4_1785:
+held_rows_4_1827:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
 	VMOVUPS   192(SI)(R10*4), Z4
 	VMOVUPS.Z 256(SI)(R10*4), K1, Z5
 
-held_row_4_1801:
+held_row_4_1843:
 	VMOVUPS   (CX)(R10*4), Z6
 	VCMPPS    $0x1a, Z0, Z6, K2
 	VMOVUPS   (DX)(R10*4), Z6
@@ -26102,12 +26801,12 @@ held_row_4_1801:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_4_1801
+	JAE       held_row_4_1843
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_5_1786:
+held_rows_5_1828:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26115,7 +26814,7 @@ held_rows_5_1786:
 	VMOVUPS   256(SI)(R10*4), Z5
 	VMOVUPS.Z 320(SI)(R10*4), K1, Z6
 
-held_row_5_1802:
+held_row_5_1844:
 	VMOVUPS   (CX)(R10*4), Z7
 	VCMPPS    $0x1a, Z0, Z7, K2
 	VMOVUPS   (DX)(R10*4), Z7
@@ -26151,12 +26850,12 @@ held_row_5_1802:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_5_1802
+	JAE       held_row_5_1844
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_6_1787:
+held_rows_6_1829:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26165,7 +26864,7 @@ held_rows_6_1787:
 	VMOVUPS   320(SI)(R10*4), Z6
 	VMOVUPS.Z 384(SI)(R10*4), K1, Z7
 
-held_row_6_1803:
+held_row_6_1845:
 	VMOVUPS   (CX)(R10*4), Z8
 	VCMPPS    $0x1a, Z0, Z8, K2
 	VMOVUPS   (DX)(R10*4), Z8
@@ -26206,12 +26905,12 @@ held_row_6_1803:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_6_1803
+	JAE       held_row_6_1845
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_7_1788:
+held_rows_7_1830:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26221,7 +26920,7 @@ held_rows_7_1788:
 	VMOVUPS   384(SI)(R10*4), Z7
 	VMOVUPS.Z 448(SI)(R10*4), K1, Z8
 
-held_row_7_1804:
+held_row_7_1846:
 	VMOVUPS   (CX)(R10*4), Z9
 	VCMPPS    $0x1a, Z0, Z9, K2
 	VMOVUPS   (DX)(R10*4), Z9
@@ -26267,12 +26966,12 @@ held_row_7_1804:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_7_1804
+	JAE       held_row_7_1846
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_8_1789:
+held_rows_8_1831:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26283,7 +26982,7 @@ held_rows_8_1789:
 	VMOVUPS   448(SI)(R10*4), Z8
 	VMOVUPS.Z 512(SI)(R10*4), K1, Z9
 
-held_row_8_1805:
+held_row_8_1847:
 	VMOVUPS   (CX)(R10*4), Z10
 	VCMPPS    $0x1a, Z0, Z10, K2
 	VMOVUPS   (DX)(R10*4), Z10
@@ -26334,12 +27033,12 @@ held_row_8_1805:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_8_1805
+	JAE       held_row_8_1847
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_9_1790:
+held_rows_9_1832:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26351,7 +27050,7 @@ held_rows_9_1790:
 	VMOVUPS   512(SI)(R10*4), Z9
 	VMOVUPS.Z 576(SI)(R10*4), K1, Z10
 
-held_row_9_1806:
+held_row_9_1848:
 	VMOVUPS   (CX)(R10*4), Z11
 	VCMPPS    $0x1a, Z0, Z11, K2
 	VMOVUPS   (DX)(R10*4), Z11
@@ -26407,12 +27106,12 @@ held_row_9_1806:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_9_1806
+	JAE       held_row_9_1848
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_10_1791:
+held_rows_10_1833:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26425,7 +27124,7 @@ held_rows_10_1791:
 	VMOVUPS   576(SI)(R10*4), Z10
 	VMOVUPS.Z 640(SI)(R10*4), K1, Z11
 
-held_row_10_1807:
+held_row_10_1849:
 	VMOVUPS   (CX)(R10*4), Z12
 	VCMPPS    $0x1a, Z0, Z12, K2
 	VMOVUPS   (DX)(R10*4), Z12
@@ -26486,12 +27185,12 @@ held_row_10_1807:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_10_1807
+	JAE       held_row_10_1849
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_11_1792:
+held_rows_11_1834:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26505,7 +27204,7 @@ held_rows_11_1792:
 	VMOVUPS   640(SI)(R10*4), Z11
 	VMOVUPS.Z 704(SI)(R10*4), K1, Z12
 
-held_row_11_1808:
+held_row_11_1850:
 	VMOVUPS   (CX)(R10*4), Z13
 	VCMPPS    $0x1a, Z0, Z13, K2
 	VMOVUPS   (DX)(R10*4), Z13
@@ -26571,12 +27270,12 @@ held_row_11_1808:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_11_1808
+	JAE       held_row_11_1850
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_12_1793:
+held_rows_12_1835:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26591,7 +27290,7 @@ held_rows_12_1793:
 	VMOVUPS   704(SI)(R10*4), Z12
 	VMOVUPS.Z 768(SI)(R10*4), K1, Z13
 
-held_row_12_1809:
+held_row_12_1851:
 	VMOVUPS   (CX)(R10*4), Z14
 	VCMPPS    $0x1a, Z0, Z14, K2
 	VMOVUPS   (DX)(R10*4), Z14
@@ -26662,12 +27361,12 @@ held_row_12_1809:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_12_1809
+	JAE       held_row_12_1851
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_13_1794:
+held_rows_13_1836:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26683,7 +27382,7 @@ held_rows_13_1794:
 	VMOVUPS   768(SI)(R10*4), Z13
 	VMOVUPS.Z 832(SI)(R10*4), K1, Z14
 
-held_row_13_1810:
+held_row_13_1852:
 	VMOVUPS   (CX)(R10*4), Z15
 	VCMPPS    $0x1a, Z0, Z15, K2
 	VMOVUPS   (DX)(R10*4), Z15
@@ -26759,12 +27458,12 @@ held_row_13_1810:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_13_1810
+	JAE       held_row_13_1852
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_14_1795:
+held_rows_14_1837:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26781,7 +27480,7 @@ held_rows_14_1795:
 	VMOVUPS   832(SI)(R10*4), Z14
 	VMOVUPS.Z 896(SI)(R10*4), K1, Z15
 
-held_row_14_1811:
+held_row_14_1853:
 	VMOVUPS   (CX)(R10*4), Z16
 	VCMPPS    $0x1a, Z0, Z16, K2
 	VMOVUPS   (DX)(R10*4), Z16
@@ -26862,12 +27561,12 @@ held_row_14_1811:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_14_1811
+	JAE       held_row_14_1853
 	TESTQ     BX, BX
-	JE        pattern_done_1779
-	JMP       held_rows_done_1780
+	JE        pattern_done_1821
+	JMP       held_rows_done_1822
 
-held_rows_15_1796:
+held_rows_15_1838:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26885,7 +27584,7 @@ held_rows_15_1796:
 	VMOVUPS   896(SI)(R10*4), Z15
 	VMOVUPS.Z 960(SI)(R10*4), K1, Z16
 
-held_row_15_1812:
+held_row_15_1854:
 	VMOVUPS   (CX)(R10*4), Z17
 	VCMPPS    $0x1a, Z0, Z17, K2
 	VMOVUPS   (DX)(R10*4), Z17
@@ -26971,25 +27670,25 @@ held_row_15_1812:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_15_1812
+	JAE       held_row_15_1854
 	TESTQ     BX, BX
-	JE        pattern_done_1779
+	JE        pattern_done_1821
 
-held_rows_done_1780:
+held_rows_done_1822:
 	MOVQ BX, R9
 	SHLQ $0x02, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_1813
+	JB   cached_1855
 	CMPQ R8, $0x00000800
-	JB   cached_1813
+	JB   cached_1855
 	CMPQ AX, CX
-	JE   cached_1813
+	JE   cached_1855
 	CMPQ AX, DX
-	JE   cached_1813
+	JE   cached_1855
 	CMPQ BX, $0x00
-	JE   rows_done_1816
+	JE   rows_done_1858
 
-row_1815:
+row_1857:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -27001,7 +27700,7 @@ row_1815:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1817
+	JE        aligned_1859
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -27013,13 +27712,13 @@ row_1815:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1817:
+aligned_1859:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1819
+	JGT  single_1861
 
-unrolled_1818:
+unrolled_1860:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -27042,15 +27741,15 @@ unrolled_1818:
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
 	CMPQ     R9, R10
-	JLE      unrolled_1818
+	JLE      unrolled_1860
 
-single_1819:
+single_1861:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1821
+	JGT  remainder_1863
 
-single_loop_1820:
+single_loop_1862:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -27058,12 +27757,12 @@ single_loop_1820:
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
 	CMPQ     R9, R10
-	JLE      single_loop_1820
+	JLE      single_loop_1862
 
-remainder_1821:
+remainder_1863:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1822
+	JE        span_done_1864
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27073,34 +27772,34 @@ remainder_1821:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1822:
+span_done_1864:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1815
+	JG   row_1857
 
-rows_done_1816:
+rows_done_1858:
 	SFENCE
-	JMP stored_1814
+	JMP stored_1856
 
-cached_1813:
+cached_1855:
 	CMPQ BX, $0x00
-	JE   rows_done_1824
+	JE   rows_done_1866
 
-row_1823:
+row_1865:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000080
-	JB        unaligned_1825
+	JB        unaligned_1867
 	CMPQ      AX, CX
-	JE        unaligned_1825
+	JE        unaligned_1867
 	CMPQ      AX, DX
-	JE        unaligned_1825
+	JE        unaligned_1867
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -27108,7 +27807,7 @@ row_1823:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1826
+	JE        aligned_1868
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -27120,14 +27819,14 @@ row_1823:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1826:
-unaligned_1825:
+aligned_1868:
+unaligned_1867:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1828
+	JGT  single_1870
 
-unrolled_1827:
+unrolled_1869:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -27150,15 +27849,15 @@ unrolled_1827:
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1827
+	JLE     unrolled_1869
 
-single_1828:
+single_1870:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1830
+	JGT  remainder_1872
 
-single_loop_1829:
+single_loop_1871:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -27166,12 +27865,12 @@ single_loop_1829:
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1829
+	JLE     single_loop_1871
 
-remainder_1830:
+remainder_1872:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1831
+	JE        span_done_1873
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27181,18 +27880,18 @@ remainder_1830:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1831:
+span_done_1873:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1823
+	JG   row_1865
 
-rows_done_1824:
-stored_1814:
-pattern_done_1779:
+rows_done_1866:
+stored_1856:
+pattern_done_1821:
 	VZEROUPPER
 	RET
 
@@ -27212,36 +27911,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1832
+	JA     ring_segmented_1874
 	MOVQ   R9, R10
 
-ring_len_1833:
+ring_len_1875:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1834
+	JAE  ring_len_done_1876
 	ADDQ R9, R10
-	JMP  ring_len_1833
+	JMP  ring_len_1875
 
-ring_len_done_1834:
+ring_len_done_1876:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1835:
+ring_step_1877:
 	CMPQ R11, R10
-	JB   ring_step_done_1836
+	JB   ring_step_done_1878
 	SUBQ R10, R11
-	JMP  ring_step_1835
+	JMP  ring_step_1877
 
-ring_step_done_1836:
+ring_step_done_1878:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1837:
+ring_step_1879:
 	CMPQ R11, R10
-	JB   ring_step_done_1838
+	JB   ring_step_done_1880
 	SUBQ R10, R11
-	JMP  ring_step_1837
+	JMP  ring_step_1879
 
-ring_step_done_1838:
+ring_step_done_1880:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -27251,76 +27950,76 @@ ring_step_done_1838:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1839
+	JB      ring_short_1881
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1840
+	JNE     ring_planes_1882
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1842:
+ring_copy_1884:
 	CMPQ    AX, R11
-	JAE     ring_built_1841
+	JAE     ring_built_1883
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1843
+	JB      ring_copy_tail_1885
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1842
+	JNE     ring_copy_1884
 	XORQ    R9, R9
-	JMP     ring_copy_1842
+	JMP     ring_copy_1884
 
-ring_copy_tail_1843:
+ring_copy_tail_1885:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1842
+	JMP     ring_copy_1884
 
-ring_planes_1840:
+ring_planes_1882:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1844
+	JA   ring_long_planes_1886
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1845:
+ring_fill_1887:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1846
+	JGT          ring_fill_last_1888
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1847
+	JNE          ring_wrap_1889
 	XORQ         R9, R9
 
-ring_wrap_1847:
-	JMP ring_fill_1845
+ring_wrap_1889:
+	JMP ring_fill_1887
 
-ring_fill_last_1846:
+ring_fill_last_1888:
 	CMPQ         R12, R11
-	JAE          ring_built_1841
+	JAE          ring_built_1883
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_1848
+	JNE          ring_wrap_1890
 	XORQ         R9, R9
 
-ring_wrap_1848:
-	JMP ring_fill_last_1846
+ring_wrap_1890:
+	JMP ring_fill_last_1888
 
-ring_long_planes_1844:
-ring_channel_1849:
+ring_long_planes_1886:
+ring_channel_1891:
 	CMPQ         R12, R11
-	JAE          ring_built_1841
+	JAE          ring_built_1883
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -27328,57 +28027,74 @@ ring_channel_1849:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1850:
+ring_plane_1892:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1850
+	JB      ring_plane_1892
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_1851
+	JNE     ring_wrap_1893
 	XORQ    R9, R9
 
-ring_wrap_1851:
-	JMP ring_channel_1849
+ring_wrap_1893:
+	JMP ring_channel_1891
 
-ring_short_1839:
+ring_short_1881:
+	CMPQ      AX, $0x01
+	JNE       ring_elements_1894
+	LEAQ      ringperiodsAVX512F32<>+0(SB), AX
+	MOVQ      DX, R12
+	SHLQ      $0x06, R12
+	MOVQ      $-1, R13
+	BZHIQ     DX, R13, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (R10), K1, Z1
+	VMOVUPS   -64(AX)(R12*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPS   Z1, (R8)
+	JMP       ring_first_done_1895
+
+ring_elements_1894:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1852:
+ring_element_1896:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1853
+	JB   ring_element_next_1897
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1853
+	JB   ring_element_next_1897
 	XORQ R12, R12
 
-ring_element_next_1853:
+ring_element_next_1897:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1852
+	JB      ring_element_1896
 	VMOVUPS (R8), Z1
-	MOVQ    1920(SP), AX
-	CMPQ    AX, $0x00000010
-	JE      ring_exact_1854
-	SUBQ    R9, AX
 
-ring_exact_1854:
+ring_first_done_1895:
+	MOVQ 1920(SP), AX
+	CMPQ AX, $0x00000010
+	JE   ring_exact_1898
+	SUBQ R9, AX
+
+ring_exact_1898:
 	MOVQ AX, DX
 
-ring_repeat_1855:
+ring_repeat_1899:
 	CMPQ    DX, R11
-	JAE     ring_built_1841
+	JAE     ring_built_1883
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1855
+	JMP     ring_repeat_1899
 
-ring_built_1841:
+ring_built_1883:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -27387,9 +28103,9 @@ ring_built_1841:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ DX, R9
-	JGT  single_1857
+	JGT  single_1901
 
-unrolled_1856:
+unrolled_1900:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -27416,15 +28132,15 @@ unrolled_1856:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R9
-	JLE     unrolled_1856
+	JLE     unrolled_1900
 
-single_1857:
+single_1901:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  remainder_1859
+	JGT  remainder_1903
 
-single_loop_1858:
+single_loop_1902:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -27436,11 +28152,11 @@ single_loop_1858:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R9
-	JLE     single_loop_1858
+	JLE     single_loop_1902
 
-remainder_1859:
+remainder_1903:
 	SUBQ      DX, DI
-	JE        span_done_1860
+	JE        span_done_1904
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -27450,10 +28166,10 @@ remainder_1859:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1860:
+span_done_1904:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1832:
+ring_segmented_1874:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -27463,11 +28179,11 @@ ring_segmented_1832:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1861
+	JE   ring_rows_1905
 
-ring_segment_1862:
+ring_segment_1906:
 	CMPQ    DI, $0x00
-	JE      ring_done_1863
+	JE      ring_done_1907
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -27484,33 +28200,33 @@ ring_segment_1862:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1864:
+ring_len_1908:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1865
+	JAE  ring_len_done_1909
 	ADDQ R10, R12
-	JMP  ring_len_1864
+	JMP  ring_len_1908
 
-ring_len_done_1865:
+ring_len_done_1909:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1866:
+ring_step_1910:
 	CMPQ R13, R12
-	JB   ring_step_done_1867
+	JB   ring_step_done_1911
 	SUBQ R12, R13
-	JMP  ring_step_1866
+	JMP  ring_step_1910
 
-ring_step_done_1867:
+ring_step_done_1911:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1868:
+ring_step_1912:
 	CMPQ R13, R12
-	JB   ring_step_done_1869
+	JB   ring_step_done_1913
 	SUBQ R12, R13
-	JMP  ring_step_1868
+	JMP  ring_step_1912
 
-ring_step_done_1869:
+ring_step_done_1913:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -27520,76 +28236,76 @@ ring_step_done_1869:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1870
+	JB      ring_short_1914
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1871
+	JNE     ring_planes_1915
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1873:
+ring_copy_1917:
 	CMPQ    R9, AX
-	JAE     ring_built_1872
+	JAE     ring_built_1916
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1874
+	JB      ring_copy_tail_1918
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1873
+	JNE     ring_copy_1917
 	XORQ    R10, R10
-	JMP     ring_copy_1873
+	JMP     ring_copy_1917
 
-ring_copy_tail_1874:
+ring_copy_tail_1918:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1873
+	JMP     ring_copy_1917
 
-ring_planes_1871:
+ring_planes_1915:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1875
+	JA   ring_long_planes_1919
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1876:
+ring_fill_1920:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1877
+	JGT          ring_fill_last_1921
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1878
+	JNE          ring_wrap_1922
 	XORQ         R10, R10
 
-ring_wrap_1878:
-	JMP ring_fill_1876
+ring_wrap_1922:
+	JMP ring_fill_1920
 
-ring_fill_last_1877:
+ring_fill_last_1921:
 	CMPQ         R12, AX
-	JAE          ring_built_1872
+	JAE          ring_built_1916
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_1879
+	JNE          ring_wrap_1923
 	XORQ         R10, R10
 
-ring_wrap_1879:
-	JMP ring_fill_last_1877
+ring_wrap_1923:
+	JMP ring_fill_last_1921
 
-ring_long_planes_1875:
-ring_channel_1880:
+ring_long_planes_1919:
+ring_channel_1924:
 	CMPQ         R12, AX
-	JAE          ring_built_1872
+	JAE          ring_built_1916
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -27597,57 +28313,74 @@ ring_channel_1880:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1881:
+ring_plane_1925:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1881
+	JB      ring_plane_1925
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_1882
+	JNE     ring_wrap_1926
 	XORQ    R10, R10
 
-ring_wrap_1882:
-	JMP ring_channel_1880
+ring_wrap_1926:
+	JMP ring_channel_1924
 
-ring_short_1870:
+ring_short_1914:
+	CMPQ      R9, $0x01
+	JNE       ring_elements_1927
+	LEAQ      ringperiodsAVX512F32<>+0(SB), R9
+	MOVQ      DX, R12
+	SHLQ      $0x06, R12
+	MOVQ      $-1, R13
+	BZHIQ     DX, R13, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (R11), K1, Z1
+	VMOVUPS   -64(R9)(R12*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPS   Z1, (R8)
+	JMP       ring_first_done_1928
+
+ring_elements_1927:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1883:
+ring_element_1929:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1884
+	JB   ring_element_next_1930
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1884
+	JB   ring_element_next_1930
 	XORQ R12, R12
 
-ring_element_next_1884:
+ring_element_next_1930:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1883
+	JB      ring_element_1929
 	VMOVUPS (R8), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000010
-	JE      ring_exact_1885
-	SUBQ    R10, DX
 
-ring_exact_1885:
+ring_first_done_1928:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000010
+	JE   ring_exact_1931
+	SUBQ R10, DX
+
+ring_exact_1931:
 	MOVQ DX, R9
 
-ring_repeat_1886:
+ring_repeat_1932:
 	CMPQ    R9, AX
-	JAE     ring_built_1872
+	JAE     ring_built_1916
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1886
+	JMP     ring_repeat_1932
 
-ring_built_1872:
+ring_built_1916:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -27657,9 +28390,9 @@ ring_built_1872:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1888
+	JGT  single_1934
 
-unrolled_1887:
+unrolled_1933:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -27686,15 +28419,15 @@ unrolled_1887:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1887
+	JLE     unrolled_1933
 
-single_1888:
+single_1934:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1890
+	JGT  remainder_1936
 
-single_loop_1889:
+single_loop_1935:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -27706,11 +28439,11 @@ single_loop_1889:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1889
+	JLE     single_loop_1935
 
-remainder_1890:
+remainder_1936:
 	SUBQ      R9, DX
-	JE        span_done_1891
+	JE        span_done_1937
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -27720,7 +28453,7 @@ remainder_1890:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1891:
+span_done_1937:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -27732,18 +28465,18 @@ span_done_1891:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1892
+	JNE  ring_next_1938
 	XORQ AX, AX
 
-ring_next_1892:
+ring_next_1938:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1862
+	JMP  ring_segment_1906
 
-ring_done_1863:
+ring_done_1907:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1861:
-ring_block_1893:
+ring_rows_1905:
+ring_block_1939:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -27759,33 +28492,33 @@ ring_block_1893:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1894:
+ring_len_1940:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1895
+	JAE  ring_len_done_1941
 	ADDQ BX, SI
-	JMP  ring_len_1894
+	JMP  ring_len_1940
 
-ring_len_done_1895:
+ring_len_done_1941:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1896:
+ring_step_1942:
 	CMPQ DI, SI
-	JB   ring_step_done_1897
+	JB   ring_step_done_1943
 	SUBQ SI, DI
-	JMP  ring_step_1896
+	JMP  ring_step_1942
 
-ring_step_done_1897:
+ring_step_done_1943:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1898:
+ring_step_1944:
 	CMPQ DI, SI
-	JB   ring_step_done_1899
+	JB   ring_step_done_1945
 	SUBQ SI, DI
-	JMP  ring_step_1898
+	JMP  ring_step_1944
 
-ring_step_done_1899:
+ring_step_done_1945:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -27796,76 +28529,76 @@ ring_step_done_1899:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1900
+	JB      ring_short_1946
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1901
+	JNE     ring_planes_1947
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1903:
+ring_copy_1949:
 	CMPQ    BX, DI
-	JAE     ring_built_1902
+	JAE     ring_built_1948
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1904
+	JB      ring_copy_tail_1950
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1903
+	JNE     ring_copy_1949
 	XORQ    R9, R9
-	JMP     ring_copy_1903
+	JMP     ring_copy_1949
 
-ring_copy_tail_1904:
+ring_copy_tail_1950:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1903
+	JMP     ring_copy_1949
 
-ring_planes_1901:
+ring_planes_1947:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1905
+	JA   ring_long_planes_1951
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1906:
+ring_fill_1952:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1907
+	JGT          ring_fill_last_1953
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1908
+	JNE          ring_wrap_1954
 	XORQ         BX, BX
 
-ring_wrap_1908:
-	JMP ring_fill_1906
+ring_wrap_1954:
+	JMP ring_fill_1952
 
-ring_fill_last_1907:
+ring_fill_last_1953:
 	CMPQ         R9, DI
-	JAE          ring_built_1902
+	JAE          ring_built_1948
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_1909
+	JNE          ring_wrap_1955
 	XORQ         BX, BX
 
-ring_wrap_1909:
-	JMP ring_fill_last_1907
+ring_wrap_1955:
+	JMP ring_fill_last_1953
 
-ring_long_planes_1905:
-ring_channel_1910:
+ring_long_planes_1951:
+ring_channel_1956:
 	CMPQ         R9, DI
-	JAE          ring_built_1902
+	JAE          ring_built_1948
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -27873,57 +28606,74 @@ ring_channel_1910:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1911:
+ring_plane_1957:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1911
+	JB      ring_plane_1957
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_1912
+	JNE     ring_wrap_1958
 	XORQ    BX, BX
 
-ring_wrap_1912:
-	JMP ring_channel_1910
+ring_wrap_1958:
+	JMP ring_channel_1956
 
-ring_short_1900:
+ring_short_1946:
+	CMPQ      CX, $0x01
+	JNE       ring_elements_1959
+	LEAQ      ringperiodsAVX512F32<>+0(SB), R9
+	MOVQ      DX, R10
+	SHLQ      $0x06, R10
+	MOVQ      $-1, R11
+	BZHIQ     DX, R11, DX
+	KMOVW     DX, K1
+	VMOVUPS.Z (SI), K1, Z1
+	VMOVUPS   -64(R9)(R10*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPS   Z1, (R8)
+	JMP       ring_first_done_1960
+
+ring_elements_1959:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1913:
+ring_element_1961:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1914
+	JB   ring_element_next_1962
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1914
+	JB   ring_element_next_1962
 	XORQ R9, R9
 
-ring_element_next_1914:
+ring_element_next_1962:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1913
+	JB      ring_element_1961
 	VMOVUPS (R8), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000010
-	JE      ring_exact_1915
-	SUBQ    BX, DX
 
-ring_exact_1915:
+ring_first_done_1960:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000010
+	JE   ring_exact_1963
+	SUBQ BX, DX
+
+ring_exact_1963:
 	MOVQ DX, BX
 
-ring_repeat_1916:
+ring_repeat_1964:
 	CMPQ    BX, DI
-	JAE     ring_built_1902
+	JAE     ring_built_1948
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1916
+	JMP     ring_repeat_1964
 
-ring_built_1902:
+ring_built_1948:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -27934,9 +28684,9 @@ ring_built_1902:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1917:
+ring_row_1965:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1918
+	JE   ring_rows_done_1966
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -27946,9 +28696,9 @@ ring_row_1917:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1920
+	JGT  single_1968
 
-unrolled_1919:
+unrolled_1967:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -27975,15 +28725,15 @@ unrolled_1919:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1919
+	JLE     unrolled_1967
 
-single_1920:
+single_1968:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1922
+	JGT  remainder_1970
 
-single_loop_1921:
+single_loop_1969:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -27995,11 +28745,11 @@ single_loop_1921:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1921
+	JLE     single_loop_1969
 
-remainder_1922:
+remainder_1970:
 	SUBQ      R9, DX
-	JE        span_done_1923
+	JE        span_done_1971
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28009,7 +28759,7 @@ remainder_1922:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1923:
+span_done_1971:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -28017,13 +28767,13 @@ span_done_1923:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1917
+	JMP   ring_row_1965
 
-ring_rows_done_1918:
+ring_rows_done_1966:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1893
+	JMP  ring_block_1939
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -28046,7 +28796,7 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	VXORPS      Y8, Y8, Y8
 	XORQ        BX, BX
 	CMPQ        DX, $0x00000080
-	JB          unaligned_1924
+	JB          unaligned_1972
 	MOVQ        AX, SI
 	NEGQ        SI
 	ANDQ        $0x0000003f, SI
@@ -28054,7 +28804,7 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	CMPQ        SI, DX
 	CMOVQGT     DX, SI
 	TESTQ       SI, SI
-	JE          aligned_1925
+	JE          aligned_1973
 	MOVQ        SI, DI
 	MOVQ        $-1, R8
 	BZHIQ       DI, R8, DI
@@ -28071,16 +28821,16 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	VFMADD231PD Z10, Z9, K1, Z2
 	MOVQ        SI, BX
 
-aligned_1925:
-unaligned_1924:
+aligned_1973:
+unaligned_1972:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1927
+	JGT  single_1975
 
 	PCALIGN $64
 
-unrolled_1926:
+unrolled_1974:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -28123,15 +28873,15 @@ unrolled_1926:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1926
+	JLE         unrolled_1974
 
-single_1927:
+single_1975:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1929
+	JGT  remainder_1977
 
-single_loop_1928:
+single_loop_1976:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(BX*4), Z9
@@ -28144,11 +28894,11 @@ single_loop_1928:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1928
+	JLE         single_loop_1976
 
-remainder_1929:
+remainder_1977:
 	SUBQ        BX, DX
-	JE          span_done_1930
+	JE          span_done_1978
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -28163,7 +28913,7 @@ remainder_1929:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1930:
+span_done_1978:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -28195,11 +28945,11 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ        $0x02, R8
 	XORQ        R9, R9
 	CMPQ        SI, $0x00000010
-	JB          aligned_planes_general_1932
+	JB          aligned_planes_general_1980
 	CMPQ        SI, $0x00000080
-	JA          aligned_planes_general_1932
+	JA          aligned_planes_general_1980
 	CMPQ        DX, $0x00
-	JE          planes_end_1931
+	JE          planes_end_1979
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	XORQ        R8, R8
@@ -28210,7 +28960,7 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	CMPQ        R10, DX
 	CMOVQGT     DX, R10
 	TESTQ       R10, R10
-	JE          aligned_1933
+	JE          aligned_1981
 	MOVQ        R10, R11
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
@@ -28227,16 +28977,16 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	VFMADD231PD Z4, Z3, K1, Z2
 	MOVQ        R10, R8
 
-aligned_1933:
+aligned_1981:
 	MOVQ SI, R10
 
-aligned_plane_1934:
+aligned_plane_1982:
 	MOVQ R10, R11
 	SUBQ $0x00000010, R11
 	CMPQ R8, R11
-	JGT  aligned_boundary_1939
+	JGT  aligned_boundary_1987
 
-aligned_whole_1938:
+aligned_whole_1986:
 	VMOVUPS     (AX)(R8*4), Z3
 	VCMPPS      $0x1a, Z0, Z3, K1
 	VMOVUPS     (CX)(R8*4), Z3
@@ -28249,13 +28999,13 @@ aligned_whole_1938:
 	VFMADD231PD Z4, Z3, K1, Z2
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R11
-	JLE         aligned_whole_1938
+	JLE         aligned_whole_1986
 
-aligned_boundary_1939:
+aligned_boundary_1987:
 	MOVQ          R10, R11
 	SUBQ          R8, R11
 	CMPQ          R10, DX
-	JAE           aligned_last_1936
+	JAE           aligned_last_1984
 	MOVQ          R9, R12
 	INCQ          R9
 	MOVQ          R9, R13
@@ -28263,7 +29013,7 @@ aligned_boundary_1939:
 	CMOVQEQ       R13, R9
 	ADDQ          SI, R10
 	TESTQ         R11, R11
-	JNE           aligned_boundary_vector_1940
+	JNE           aligned_boundary_vector_1988
 	VADDPD        Z2, Z1, Z1
 	VEXTRACTF64X4 $0x01, Z1, Y2
 	VADDPD        Y2, Y1, Y2
@@ -28275,9 +29025,9 @@ aligned_boundary_1939:
 	VMOVSD        X1, (BX)(R12*8)
 	VXORPS        Y1, Y1, Y1
 	VXORPS        Y2, Y2, Y2
-	JMP           aligned_next_1935
+	JMP           aligned_next_1983
 
-aligned_boundary_vector_1940:
+aligned_boundary_vector_1988:
 	MOVQ          $-1, R13
 	BZHIQ         R11, R13, R11
 	KMOVW         R11, K1
@@ -28309,12 +29059,12 @@ aligned_boundary_vector_1940:
 	VFMADD231PD   Z6, Z5, K1, Z2
 	ADDQ          $0x00000010, R8
 
-aligned_next_1935:
-	JMP aligned_plane_1934
+aligned_next_1983:
+	JMP aligned_plane_1982
 
-aligned_last_1936:
+aligned_last_1984:
 	TESTQ       R11, R11
-	JE          aligned_done_1937
+	JE          aligned_done_1985
 	MOVQ        $-1, DX
 	BZHIQ       R11, DX, DX
 	KMOVW       DX, K1
@@ -28329,7 +29079,7 @@ aligned_last_1936:
 	VCVTPS2PD.Z 32(CX)(R8*4), K1, Z3
 	VFMADD231PD Z3, Z0, K1, Z2
 
-aligned_done_1937:
+aligned_done_1985:
 	VADDPD        Z2, Z1, Z1
 	VEXTRACTF64X4 $0x01, Z1, Y0
 	VADDPD        Y0, Y1, Y0
@@ -28341,13 +29091,13 @@ aligned_done_1937:
 	VMOVSD        X1, (BX)(R9*8)
 	VXORPS        Y1, Y1, Y1
 	VXORPS        Y2, Y2, Y2
-	JMP           planes_end_1931
+	JMP           planes_end_1979
 
-aligned_planes_general_1932:
+aligned_planes_general_1980:
 	CMPQ DX, $0x00
-	JE   planes_done_1942
+	JE   planes_done_1990
 
-plane_1941:
+plane_1989:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
@@ -28358,7 +29108,7 @@ plane_1941:
 	VXORPS      Y8, Y8, Y8
 	XORQ        R10, R10
 	CMPQ        SI, $0x00000080
-	JB          unaligned_1943
+	JB          unaligned_1991
 	MOVQ        AX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -28366,7 +29116,7 @@ plane_1941:
 	CMPQ        R11, SI
 	CMOVQGT     SI, R11
 	TESTQ       R11, R11
-	JE          aligned_1944
+	JE          aligned_1992
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -28383,14 +29133,14 @@ plane_1941:
 	VFMADD231PD Z10, Z9, K1, Z2
 	MOVQ        R11, R10
 
-aligned_1944:
-unaligned_1943:
+aligned_1992:
+unaligned_1991:
 	MOVQ SI, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1946
+	JGT  single_1994
 
-unrolled_1945:
+unrolled_1993:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -28433,15 +29183,15 @@ unrolled_1945:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1945
+	JLE         unrolled_1993
 
-single_1946:
+single_1994:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1948
+	JGT  remainder_1996
 
-single_loop_1947:
+single_loop_1995:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(R10*4), Z9
@@ -28454,12 +29204,12 @@ single_loop_1947:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1947
+	JLE         single_loop_1995
 
-remainder_1948:
+remainder_1996:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1949
+	JE          span_done_1997
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -28474,7 +29224,7 @@ remainder_1948:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1949:
+span_done_1997:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -28497,10 +29247,10 @@ span_done_1949:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_1941
+	JG            plane_1989
 
-planes_done_1942:
-planes_end_1931:
+planes_done_1990:
+planes_end_1979:
 	VZEROUPPER
 	RET
 
@@ -28516,15 +29266,15 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_1952
+	JE     rows_done_2000
 
-row_1951:
+row_1999:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	CMPQ        DI, $0x00000080
-	JB          unaligned_1953
+	JB          unaligned_2001
 	MOVQ        AX, R9
 	NEGQ        R9
 	ANDQ        $0x0000003f, R9
@@ -28532,7 +29282,7 @@ row_1951:
 	CMPQ        R9, DI
 	CMOVQGT     DI, R9
 	TESTQ       R9, R9
-	JE          aligned_1954
+	JE          aligned_2002
 	MOVQ        R9, R10
 	MOVQ        $-1, R11
 	BZHIQ       R10, R11, R10
@@ -28553,14 +29303,14 @@ row_1951:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	MOVQ        R9, R8
 
-aligned_1954:
-unaligned_1953:
+aligned_2002:
+unaligned_2001:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1956
+	JGT  single_2004
 
-unrolled_1955:
+unrolled_2003:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -28619,15 +29369,15 @@ unrolled_1955:
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1955
+	JLE         unrolled_2003
 
-single_1956:
+single_2004:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1958
+	JGT  remainder_2006
 
-single_loop_1957:
+single_loop_2005:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (CX)(R8*4), Z1
@@ -28644,12 +29394,12 @@ single_loop_1957:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1957
+	JLE         single_loop_2005
 
-remainder_1958:
+remainder_2006:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_1959
+	JE          span_done_2007
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -28668,15 +29418,15 @@ remainder_1958:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_1959:
+span_done_2007:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1951
+	JG   row_1999
 
-rows_done_1952:
+rows_done_2000:
 	VZEROUPPER
 	RET
 
@@ -28694,36 +29444,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_1960
+	JA     ring_segmented_2008
 	MOVQ   DI, SI
 
-ring_len_1961:
+ring_len_2009:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1962
+	JAE  ring_len_done_2010
 	ADDQ DI, SI
-	JMP  ring_len_1961
+	JMP  ring_len_2009
 
-ring_len_done_1962:
+ring_len_done_2010:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1963:
+ring_step_2011:
 	CMPQ DI, SI
-	JB   ring_step_done_1964
+	JB   ring_step_done_2012
 	SUBQ SI, DI
-	JMP  ring_step_1963
+	JMP  ring_step_2011
 
-ring_step_done_1964:
+ring_step_done_2012:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1965:
+ring_step_2013:
 	CMPQ DI, SI
-	JB   ring_step_done_1966
+	JB   ring_step_done_2014
 	SUBQ SI, DI
-	JMP  ring_step_1965
+	JMP  ring_step_2013
 
-ring_step_done_1966:
+ring_step_done_2014:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -28745,22 +29495,22 @@ ring_step_done_1966:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1967:
+sums_zero_2015:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1968
+	JAE     sums_zeroed_2016
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1967
+	JMP     sums_zero_2015
 
-sums_zeroed_1968:
+sums_zeroed_2016:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 	CMPQ DI, R8
-	JGT  single_1970
+	JGT  single_2018
 
-unrolled_1969:
+unrolled_2017:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -28823,15 +29573,15 @@ unrolled_1969:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1969
+	JLE         unrolled_2017
 
-single_1970:
+single_2018:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  remainder_1972
+	JGT  remainder_2020
 
-single_loop_1971:
+single_loop_2019:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(DI*4), Z1
@@ -28852,11 +29602,11 @@ single_loop_1971:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1971
+	JLE         single_loop_2019
 
-remainder_1972:
+remainder_2020:
 	SUBQ        DI, BX
-	JE          span_done_1973
+	JE          span_done_2021
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -28875,78 +29625,78 @@ remainder_1972:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_1973:
+span_done_2021:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1975
+	JLE   fold_ext_done_2023
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1976
+	JA    fold_ext_scalar_2024
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1974:
+fold_ext_2022:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1975
+	JBE     fold_ext_done_2023
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_1974
+	JMP     fold_ext_2022
 
-fold_ext_scalar_1976:
+fold_ext_scalar_2024:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_1977:
+fold_ext_element_2025:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1978
+	JBE    fold_ext_element_done_2026
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1977
+	JMP    fold_ext_element_2025
 
-fold_ext_element_done_1978:
-fold_ext_done_1975:
-fold_1979:
+fold_ext_element_done_2026:
+fold_ext_done_2023:
+fold_2027:
 	CMPQ   BX, AX
-	JBE    fold_done_1980
+	JBE    fold_done_2028
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1979
+	JMP    fold_2027
 
-fold_done_1980:
+fold_done_2028:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1981
+	JNE  sums_planes_2029
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_1983:
+sums_vector_2031:
 	CMPQ      AX, BX
-	JGT       sums_scalar_1984
+	JGT       sums_scalar_2032
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1983
+	JMP       sums_vector_2031
 
-sums_scalar_1984:
+sums_scalar_2032:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_1982
+	JE        sums_done_2030
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -28954,18 +29704,18 @@ sums_scalar_1984:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1984
+	JMP       sums_scalar_2032
 
-sums_planes_1981:
+sums_planes_2029:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1985:
+sums_group_2033:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1987
+	JB     sums_single_2035
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -28974,7 +29724,7 @@ sums_group_1985:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1986:
+sums_group_plane_2034:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -28983,7 +29733,7 @@ sums_group_plane_1986:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_1986
+	JB        sums_group_plane_2034
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -29008,32 +29758,32 @@ sums_group_plane_1986:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1985
+	JMP       sums_group_2033
 
-sums_single_1987:
+sums_single_2035:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1982
+	JE     sums_done_2030
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1988:
+sums_single_plane_2036:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_1988
+	JB        sums_single_plane_2036
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1987
+	JMP       sums_single_2035
 
-sums_done_1982:
+sums_done_2030:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_1960:
+ring_segmented_2008:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -29043,7 +29793,7 @@ ring_segmented_1960:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_1990:
+ring_block_2038:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -29058,33 +29808,33 @@ ring_block_1990:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_1991:
+ring_len_2039:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1992
+	JAE  ring_len_done_2040
 	ADDQ BX, SI
-	JMP  ring_len_1991
+	JMP  ring_len_2039
 
-ring_len_done_1992:
+ring_len_done_2040:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1993:
+ring_step_2041:
 	CMPQ DI, SI
-	JB   ring_step_done_1994
+	JB   ring_step_done_2042
 	SUBQ SI, DI
-	JMP  ring_step_1993
+	JMP  ring_step_2041
 
-ring_step_done_1994:
+ring_step_done_2042:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1995:
+ring_step_2043:
 	CMPQ DI, SI
-	JB   ring_step_done_1996
+	JB   ring_step_done_2044
 	SUBQ SI, DI
-	JMP  ring_step_1995
+	JMP  ring_step_2043
 
-ring_step_done_1996:
+ring_step_done_2044:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -29113,26 +29863,26 @@ ring_step_done_1996:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1997:
+sums_zero_2045:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1998
+	JAE     sums_zeroed_2046
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_1997
+	JMP     sums_zero_2045
 
-sums_zeroed_1998:
-ring_row_1999:
+sums_zeroed_2046:
+ring_row_2047:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2000
+	JE   ring_rows_done_2048
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_2002
+	JGT  single_2050
 
-unrolled_2001:
+unrolled_2049:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -29195,15 +29945,15 @@ unrolled_2001:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2001
+	JLE         unrolled_2049
 
-single_2002:
+single_2050:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_2004
+	JGT  remainder_2052
 
-single_loop_2003:
+single_loop_2051:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R8*4), Z1
@@ -29224,11 +29974,11 @@ single_loop_2003:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2003
+	JLE         single_loop_2051
 
-remainder_2004:
+remainder_2052:
 	SUBQ        R8, DI
-	JE          span_done_2005
+	JE          span_done_2053
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -29247,16 +29997,16 @@ remainder_2004:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_2005:
+span_done_2053:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1999
+	JMP   ring_row_2047
 
-ring_rows_done_2000:
+ring_rows_done_2048:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -29264,71 +30014,71 @@ ring_rows_done_2000:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2007
+	JLE  fold_ext_done_2055
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2008
+	JA   fold_ext_scalar_2056
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2006:
+fold_ext_2054:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2007
+	JBE     fold_ext_done_2055
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2006
+	JMP     fold_ext_2054
 
-fold_ext_scalar_2008:
+fold_ext_scalar_2056:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_2009:
+fold_ext_element_2057:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2010
+	JBE    fold_ext_element_done_2058
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2009
+	JMP    fold_ext_element_2057
 
-fold_ext_element_done_2010:
-fold_ext_done_2007:
-fold_2011:
+fold_ext_element_done_2058:
+fold_ext_done_2055:
+fold_2059:
 	CMPQ   SI, BX
-	JBE    fold_done_2012
+	JBE    fold_done_2060
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2011
+	JMP    fold_2059
 
-fold_done_2012:
+fold_done_2060:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2013
+	JNE  sums_planes_2061
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2015:
+sums_vector_2063:
 	CMPQ      BX, SI
-	JGT       sums_scalar_2016
+	JGT       sums_scalar_2064
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_2015
+	JMP       sums_vector_2063
 
-sums_scalar_2016:
+sums_scalar_2064:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_2014
+	JE        sums_done_2062
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -29336,18 +30086,18 @@ sums_scalar_2016:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2016
+	JMP       sums_scalar_2064
 
-sums_planes_2013:
+sums_planes_2061:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2017:
+sums_group_2065:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2019
+	JB     sums_single_2067
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -29356,7 +30106,7 @@ sums_group_2017:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2018:
+sums_group_plane_2066:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -29365,7 +30115,7 @@ sums_group_plane_2018:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_2018
+	JB        sums_group_plane_2066
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -29390,32 +30140,32 @@ sums_group_plane_2018:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_2017
+	JMP       sums_group_2065
 
-sums_single_2019:
+sums_single_2067:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_2014
+	JE     sums_done_2062
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2020:
+sums_single_plane_2068:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_2020
+	JB        sums_single_plane_2068
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_2019
+	JMP       sums_single_2067
 
-sums_done_2014:
+sums_done_2062:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_1990
+	JMP  ring_block_2038
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -29432,9 +30182,9 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_2021
+	JB           cached_2069
 	CMPQ         AX, CX
-	JE           cached_2021
+	JE           cached_2069
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -29443,7 +30193,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_2023
+	JE           aligned_2071
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -29454,15 +30204,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_2023:
+aligned_2071:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_2025
+	JGT  single_2073
 
 	PCALIGN $64
 
-unrolled_2024:
+unrolled_2072:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -29481,26 +30231,26 @@ unrolled_2024:
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
 	CMPQ     BX, SI
-	JLE      unrolled_2024
+	JLE      unrolled_2072
 
-single_2025:
+single_2073:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2027
+	JGT  remainder_2075
 
-single_loop_2026:
+single_loop_2074:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
 	CMPQ     BX, SI
-	JLE      single_loop_2026
+	JLE      single_loop_2074
 
-remainder_2027:
+remainder_2075:
 	SUBQ      BX, DX
-	JE        span_done_2028
+	JE        span_done_2076
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -29509,14 +30259,14 @@ remainder_2027:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_2028:
+span_done_2076:
 	SFENCE
-	JMP stored_2022
+	JMP stored_2070
 
-cached_2021:
+cached_2069:
 	XORQ      BX, BX
 	CMPQ      DX, $0x00000040
-	JB        unaligned_2029
+	JB        unaligned_2077
 	MOVQ      AX, SI
 	NEGQ      SI
 	ANDQ      $0x0000003f, SI
@@ -29524,7 +30274,7 @@ cached_2021:
 	CMPQ      SI, DX
 	CMOVQGT   DX, SI
 	TESTQ     SI, SI
-	JE        aligned_2030
+	JE        aligned_2078
 	MOVQ      SI, DI
 	MOVQ      $-1, R8
 	BZHIQ     DI, R8, DI
@@ -29535,16 +30285,16 @@ cached_2021:
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 	MOVQ      SI, BX
 
-aligned_2030:
-unaligned_2029:
+aligned_2078:
+unaligned_2077:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_2032
+	JGT  single_2080
 
 	PCALIGN $64
 
-unrolled_2031:
+unrolled_2079:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -29563,26 +30313,26 @@ unrolled_2031:
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
 	CMPQ    BX, SI
-	JLE     unrolled_2031
+	JLE     unrolled_2079
 
-single_2032:
+single_2080:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2034
+	JGT  remainder_2082
 
-single_loop_2033:
+single_loop_2081:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
 	CMPQ    BX, SI
-	JLE     single_loop_2033
+	JLE     single_loop_2081
 
-remainder_2034:
+remainder_2082:
 	SUBQ      BX, DX
-	JE        span_done_2035
+	JE        span_done_2083
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -29591,8 +30341,8 @@ remainder_2034:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_2035:
-stored_2022:
+span_done_2083:
+stored_2070:
 	VZEROUPPER
 	RET
 
@@ -29610,11 +30360,11 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ         $0x03, R8
 	XORQ         R9, R9
 	CMPQ         BX, $0x00000008
-	JB           aligned_planes_general_2037
+	JB           aligned_planes_general_2085
 	CMPQ         BX, $0x00000040
-	JA           aligned_planes_general_2037
+	JA           aligned_planes_general_2085
 	CMPQ         DX, $0x00
-	JE           planes_end_2036
+	JE           planes_end_2084
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R8, R8
 	MOVQ         AX, R10
@@ -29624,7 +30374,7 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         R10, DX
 	CMOVQGT      DX, R10
 	TESTQ        R10, R10
-	JE           aligned_2038
+	JE           aligned_2086
 	MOVQ         R10, R11
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
@@ -29635,29 +30385,29 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(R8*8)
 	MOVQ         R10, R8
 
-aligned_2038:
+aligned_2086:
 	MOVQ BX, R10
 
-aligned_plane_2039:
+aligned_plane_2087:
 	MOVQ R10, R11
 	SUBQ $0x00000008, R11
 	CMPQ R8, R11
-	JGT  aligned_boundary_2044
+	JGT  aligned_boundary_2092
 
-aligned_whole_2043:
+aligned_whole_2091:
 	VMOVUPD (CX)(R8*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R11
-	JLE     aligned_whole_2043
+	JLE     aligned_whole_2091
 
-aligned_boundary_2044:
+aligned_boundary_2092:
 	MOVQ         R10, R11
 	SUBQ         R8, R11
 	CMPQ         R10, DX
-	JAE          aligned_last_2041
+	JAE          aligned_last_2089
 	INCQ         R9
 	MOVQ         R9, R12
 	SUBQ         SI, R12
@@ -29665,10 +30415,10 @@ aligned_boundary_2044:
 	VBROADCASTSD (DI)(R9*8), Z2
 	ADDQ         BX, R10
 	TESTQ        R11, R11
-	JNE          aligned_boundary_vector_2045
-	JMP          aligned_next_2040
+	JNE          aligned_boundary_vector_2093
+	JMP          aligned_next_2088
 
-aligned_boundary_vector_2045:
+aligned_boundary_vector_2093:
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -29679,13 +30429,13 @@ aligned_boundary_vector_2045:
 	VMOVUPD   Z1, (AX)(R8*8)
 	ADDQ      $0x00000008, R8
 
-aligned_next_2040:
+aligned_next_2088:
 	VMOVUPD Z2, Z1
-	JMP     aligned_plane_2039
+	JMP     aligned_plane_2087
 
-aligned_last_2041:
+aligned_last_2089:
 	TESTQ     R11, R11
-	JE        aligned_done_2042
+	JE        aligned_done_2090
 	MOVQ      $-1, DX
 	BZHIQ     R11, DX, DX
 	KMOVW     DX, K1
@@ -29694,20 +30444,20 @@ aligned_last_2041:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 
-aligned_done_2042:
-	JMP planes_end_2036
+aligned_done_2090:
+	JMP planes_end_2084
 
-aligned_planes_general_2037:
+aligned_planes_general_2085:
 	CMPQ  BX, $0x00000008
-	JAE   short_planes_general_2046
+	JAE   short_planes_general_2094
 	CMPQ  DX, $0x00
-	JE    planes_end_2036
+	JE    planes_end_2084
 	MOVQ  $-1, R10
 	BZHIQ BX, R10, R10
 	KMOVW R10, K1
 	XORQ  R10, R10
 
-short_planes_2047:
+short_planes_2095:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD.Z    (CX)(R10*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -29720,22 +30470,22 @@ short_planes_2047:
 	SUBQ         SI, R11
 	CMOVQEQ      R11, R9
 	SUBQ         BX, DX
-	JG           short_planes_2047
-	JMP          planes_end_2036
+	JG           short_planes_2095
+	JMP          planes_end_2084
 
-short_planes_general_2046:
+short_planes_general_2094:
 	MOVQ DX, R10
 	SHLQ $0x03, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_2048
+	JB   cached_2096
 	CMPQ R8, $0x00000800
-	JB   cached_2048
+	JB   cached_2096
 	CMPQ AX, CX
-	JE   cached_2048
+	JE   cached_2096
 	CMPQ DX, $0x00
-	JE   planes_done_2051
+	JE   planes_done_2099
 
-plane_2050:
+plane_2098:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -29745,7 +30495,7 @@ plane_2050:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_2052
+	JE           aligned_2100
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -29756,13 +30506,13 @@ plane_2050:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_2052:
+aligned_2100:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2054
+	JGT  single_2102
 
-unrolled_2053:
+unrolled_2101:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -29781,27 +30531,27 @@ unrolled_2053:
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
 	CMPQ     R10, R11
-	JLE      unrolled_2053
+	JLE      unrolled_2101
 
-single_2054:
+single_2102:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2056
+	JGT  remainder_2104
 
-single_loop_2055:
+single_loop_2103:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
 	CMPQ     R10, R11
-	JLE      single_loop_2055
+	JLE      single_loop_2103
 
-remainder_2056:
+remainder_2104:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_2057
+	JE        span_done_2105
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -29810,7 +30560,7 @@ remainder_2056:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_2057:
+span_done_2105:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -29818,23 +30568,23 @@ span_done_2057:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_2050
+	JG      plane_2098
 
-planes_done_2051:
+planes_done_2099:
 	SFENCE
-	JMP stored_2049
+	JMP stored_2097
 
-cached_2048:
+cached_2096:
 	CMPQ DX, $0x00
-	JE   planes_done_2059
+	JE   planes_done_2107
 
-plane_2058:
+plane_2106:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000040
-	JB           unaligned_2060
+	JB           unaligned_2108
 	CMPQ         AX, CX
-	JE           unaligned_2060
+	JE           unaligned_2108
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000003f, R11
@@ -29842,7 +30592,7 @@ plane_2058:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_2061
+	JE           aligned_2109
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -29853,14 +30603,14 @@ plane_2058:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_2061:
-unaligned_2060:
+aligned_2109:
+unaligned_2108:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2063
+	JGT  single_2111
 
-unrolled_2062:
+unrolled_2110:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -29879,27 +30629,27 @@ unrolled_2062:
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
 	CMPQ    R10, R11
-	JLE     unrolled_2062
+	JLE     unrolled_2110
 
-single_2063:
+single_2111:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2065
+	JGT  remainder_2113
 
-single_loop_2064:
+single_loop_2112:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R11
-	JLE     single_loop_2064
+	JLE     single_loop_2112
 
-remainder_2065:
+remainder_2113:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_2066
+	JE        span_done_2114
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -29908,7 +30658,7 @@ remainder_2065:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_2066:
+span_done_2114:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -29916,11 +30666,11 @@ span_done_2066:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_2058
+	JG      plane_2106
 
-planes_done_2059:
-stored_2049:
-planes_end_2036:
+planes_done_2107:
+stored_2097:
+planes_end_2084:
 	VZEROUPPER
 	RET
 
@@ -29936,15 +30686,15 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   SI, $0x00000080
-	JA     held_rows_done_2068
+	JA     held_rows_done_2116
 	CMPQ   DX, SI
-	JB     held_rows_done_2068
+	JB     held_rows_done_2116
 	CMPQ   AX, CX
-	JE     held_rows_done_2068
+	JE     held_rows_done_2116
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JAE    held_rows_done_2068
+	JAE    held_rows_done_2116
 	MOVQ   SI, R8
 	DECQ   R8
 	SHRQ   $0x03, R8
@@ -29957,43 +30707,43 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	KMOVW  R9, K1
 	XORQ   R9, R9
 	CMPQ   R8, $0x00
-	JE     held_rows_0_2069
+	JE     held_rows_0_2117
 	CMPQ   R8, $0x01
-	JE     held_rows_1_2070
+	JE     held_rows_1_2118
 	CMPQ   R8, $0x02
-	JE     held_rows_2_2071
+	JE     held_rows_2_2119
 	CMPQ   R8, $0x03
-	JE     held_rows_3_2072
+	JE     held_rows_3_2120
 	CMPQ   R8, $0x04
-	JE     held_rows_4_2073
+	JE     held_rows_4_2121
 	CMPQ   R8, $0x05
-	JE     held_rows_5_2074
+	JE     held_rows_5_2122
 	CMPQ   R8, $0x06
-	JE     held_rows_6_2075
+	JE     held_rows_6_2123
 	CMPQ   R8, $0x07
-	JE     held_rows_7_2076
+	JE     held_rows_7_2124
 	CMPQ   R8, $0x08
-	JE     held_rows_8_2077
+	JE     held_rows_8_2125
 	CMPQ   R8, $0x09
-	JE     held_rows_9_2078
+	JE     held_rows_9_2126
 	CMPQ   R8, $0x0a
-	JE     held_rows_10_2079
+	JE     held_rows_10_2127
 	CMPQ   R8, $0x0b
-	JE     held_rows_11_2080
+	JE     held_rows_11_2128
 	CMPQ   R8, $0x0c
-	JE     held_rows_12_2081
+	JE     held_rows_12_2129
 	CMPQ   R8, $0x0d
-	JE     held_rows_13_2082
+	JE     held_rows_13_2130
 	CMPQ   R8, $0x0e
-	JE     held_rows_14_2083
+	JE     held_rows_14_2131
 	CMPQ   R8, $0x0f
-	JE     held_rows_15_2084
-	JMP    held_rows_done_2068
+	JE     held_rows_15_2132
+	JMP    held_rows_done_2116
 
-held_rows_0_2069:
+held_rows_0_2117:
 	VMOVUPD.Z (BX)(R9*8), K1, Z1
 
-held_row_0_2085:
+held_row_0_2133:
 	VMOVUPD.Z (CX)(R9*8), K1, Z2
 	VCMPPD    $0x1a, Z0, Z2, K1, K2
 	VMULPD    Z1, Z2, K2, Z2
@@ -30002,16 +30752,16 @@ held_row_0_2085:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_0_2085
+	JAE       held_row_0_2133
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_1_2070:
+held_rows_1_2118:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD.Z 64(BX)(R9*8), K1, Z2
 
-held_row_1_2086:
+held_row_1_2134:
 	VMOVUPD   (CX)(R9*8), Z3
 	VCMPPD    $0x1a, Z0, Z3, K2
 	VMULPD    Z1, Z3, K2, Z3
@@ -30024,17 +30774,17 @@ held_row_1_2086:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_1_2086
+	JAE       held_row_1_2134
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_2_2071:
+held_rows_2_2119:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD.Z 128(BX)(R9*8), K1, Z3
 
-held_row_2_2087:
+held_row_2_2135:
 	VMOVUPD   (CX)(R9*8), Z4
 	VCMPPD    $0x1a, Z0, Z4, K2
 	VMULPD    Z1, Z4, K2, Z4
@@ -30051,18 +30801,18 @@ held_row_2_2087:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_2_2087
+	JAE       held_row_2_2135
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_3_2072:
+held_rows_3_2120:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
 	VMOVUPD.Z 192(BX)(R9*8), K1, Z4
 
-held_row_3_2088:
+held_row_3_2136:
 	VMOVUPD   (CX)(R9*8), Z5
 	VCMPPD    $0x1a, Z0, Z5, K2
 	VMULPD    Z1, Z5, K2, Z5
@@ -30083,19 +30833,19 @@ held_row_3_2088:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_3_2088
+	JAE       held_row_3_2136
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_4_2073:
+held_rows_4_2121:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
 	VMOVUPD   192(BX)(R9*8), Z4
 	VMOVUPD.Z 256(BX)(R9*8), K1, Z5
 
-held_row_4_2089:
+held_row_4_2137:
 	VMOVUPD   (CX)(R9*8), Z6
 	VCMPPD    $0x1a, Z0, Z6, K2
 	VMULPD    Z1, Z6, K2, Z6
@@ -30120,12 +30870,12 @@ held_row_4_2089:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_4_2089
+	JAE       held_row_4_2137
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_5_2074:
+held_rows_5_2122:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30133,7 +30883,7 @@ held_rows_5_2074:
 	VMOVUPD   256(BX)(R9*8), Z5
 	VMOVUPD.Z 320(BX)(R9*8), K1, Z6
 
-held_row_5_2090:
+held_row_5_2138:
 	VMOVUPD   (CX)(R9*8), Z7
 	VCMPPD    $0x1a, Z0, Z7, K2
 	VMULPD    Z1, Z7, K2, Z7
@@ -30162,12 +30912,12 @@ held_row_5_2090:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_5_2090
+	JAE       held_row_5_2138
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_6_2075:
+held_rows_6_2123:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30176,7 +30926,7 @@ held_rows_6_2075:
 	VMOVUPD   320(BX)(R9*8), Z6
 	VMOVUPD.Z 384(BX)(R9*8), K1, Z7
 
-held_row_6_2091:
+held_row_6_2139:
 	VMOVUPD   (CX)(R9*8), Z8
 	VCMPPD    $0x1a, Z0, Z8, K2
 	VMULPD    Z1, Z8, K2, Z8
@@ -30209,12 +30959,12 @@ held_row_6_2091:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_6_2091
+	JAE       held_row_6_2139
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_7_2076:
+held_rows_7_2124:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30224,7 +30974,7 @@ held_rows_7_2076:
 	VMOVUPD   384(BX)(R9*8), Z7
 	VMOVUPD.Z 448(BX)(R9*8), K1, Z8
 
-held_row_7_2092:
+held_row_7_2140:
 	VMOVUPD   (CX)(R9*8), Z9
 	VCMPPD    $0x1a, Z0, Z9, K2
 	VMULPD    Z1, Z9, K2, Z9
@@ -30261,12 +31011,12 @@ held_row_7_2092:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_7_2092
+	JAE       held_row_7_2140
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_8_2077:
+held_rows_8_2125:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30277,7 +31027,7 @@ held_rows_8_2077:
 	VMOVUPD   448(BX)(R9*8), Z8
 	VMOVUPD.Z 512(BX)(R9*8), K1, Z9
 
-held_row_8_2093:
+held_row_8_2141:
 	VMOVUPD   (CX)(R9*8), Z10
 	VCMPPD    $0x1a, Z0, Z10, K2
 	VMULPD    Z1, Z10, K2, Z10
@@ -30318,12 +31068,12 @@ held_row_8_2093:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_8_2093
+	JAE       held_row_8_2141
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_9_2078:
+held_rows_9_2126:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30335,7 +31085,7 @@ held_rows_9_2078:
 	VMOVUPD   512(BX)(R9*8), Z9
 	VMOVUPD.Z 576(BX)(R9*8), K1, Z10
 
-held_row_9_2094:
+held_row_9_2142:
 	VMOVUPD   (CX)(R9*8), Z11
 	VCMPPD    $0x1a, Z0, Z11, K2
 	VMULPD    Z1, Z11, K2, Z11
@@ -30380,12 +31130,12 @@ held_row_9_2094:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_9_2094
+	JAE       held_row_9_2142
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_10_2079:
+held_rows_10_2127:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30398,7 +31148,7 @@ held_rows_10_2079:
 	VMOVUPD   576(BX)(R9*8), Z10
 	VMOVUPD.Z 640(BX)(R9*8), K1, Z11
 
-held_row_10_2095:
+held_row_10_2143:
 	VMOVUPD   (CX)(R9*8), Z12
 	VCMPPD    $0x1a, Z0, Z12, K2
 	VMULPD    Z1, Z12, K2, Z12
@@ -30447,12 +31197,12 @@ held_row_10_2095:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_10_2095
+	JAE       held_row_10_2143
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_11_2080:
+held_rows_11_2128:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30466,7 +31216,7 @@ held_rows_11_2080:
 	VMOVUPD   640(BX)(R9*8), Z11
 	VMOVUPD.Z 704(BX)(R9*8), K1, Z12
 
-held_row_11_2096:
+held_row_11_2144:
 	VMOVUPD   (CX)(R9*8), Z13
 	VCMPPD    $0x1a, Z0, Z13, K2
 	VMULPD    Z1, Z13, K2, Z13
@@ -30519,12 +31269,12 @@ held_row_11_2096:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_11_2096
+	JAE       held_row_11_2144
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_12_2081:
+held_rows_12_2129:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30539,7 +31289,7 @@ held_rows_12_2081:
 	VMOVUPD   704(BX)(R9*8), Z12
 	VMOVUPD.Z 768(BX)(R9*8), K1, Z13
 
-held_row_12_2097:
+held_row_12_2145:
 	VMOVUPD   (CX)(R9*8), Z14
 	VCMPPD    $0x1a, Z0, Z14, K2
 	VMULPD    Z1, Z14, K2, Z14
@@ -30596,12 +31346,12 @@ held_row_12_2097:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_12_2097
+	JAE       held_row_12_2145
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_13_2082:
+held_rows_13_2130:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30617,7 +31367,7 @@ held_rows_13_2082:
 	VMOVUPD   768(BX)(R9*8), Z13
 	VMOVUPD.Z 832(BX)(R9*8), K1, Z14
 
-held_row_13_2098:
+held_row_13_2146:
 	VMOVUPD   (CX)(R9*8), Z15
 	VCMPPD    $0x1a, Z0, Z15, K2
 	VMULPD    Z1, Z15, K2, Z15
@@ -30678,12 +31428,12 @@ held_row_13_2098:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_13_2098
+	JAE       held_row_13_2146
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_14_2083:
+held_rows_14_2131:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30700,7 +31450,7 @@ held_rows_14_2083:
 	VMOVUPD   832(BX)(R9*8), Z14
 	VMOVUPD.Z 896(BX)(R9*8), K1, Z15
 
-held_row_14_2099:
+held_row_14_2147:
 	VMOVUPD   (CX)(R9*8), Z16
 	VCMPPD    $0x1a, Z0, Z16, K2
 	VMULPD    Z1, Z16, K2, Z16
@@ -30765,12 +31515,12 @@ held_row_14_2099:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_14_2099
+	JAE       held_row_14_2147
 	TESTQ     DX, DX
-	JE        pattern_done_2067
-	JMP       held_rows_done_2068
+	JE        pattern_done_2115
+	JMP       held_rows_done_2116
 
-held_rows_15_2084:
+held_rows_15_2132:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30788,7 +31538,7 @@ held_rows_15_2084:
 	VMOVUPD   896(BX)(R9*8), Z15
 	VMOVUPD.Z 960(BX)(R9*8), K1, Z16
 
-held_row_15_2100:
+held_row_15_2148:
 	VMOVUPD   (CX)(R9*8), Z17
 	VCMPPD    $0x1a, Z0, Z17, K2
 	VMULPD    Z1, Z17, K2, Z17
@@ -30857,23 +31607,23 @@ held_row_15_2100:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_15_2100
+	JAE       held_row_15_2148
 	TESTQ     DX, DX
-	JE        pattern_done_2067
+	JE        pattern_done_2115
 
-held_rows_done_2068:
+held_rows_done_2116:
 	MOVQ DX, R8
 	SHLQ $0x03, R8
 	CMPQ R8, ·streamThreshold+0(SB)
-	JB   cached_2101
+	JB   cached_2149
 	CMPQ DI, $0x00000800
-	JB   cached_2101
+	JB   cached_2149
 	CMPQ AX, CX
-	JE   cached_2101
+	JE   cached_2149
 	CMPQ DX, $0x00
-	JE   rows_done_2104
+	JE   rows_done_2152
 
-row_2103:
+row_2151:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -30885,7 +31635,7 @@ row_2103:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_2105
+	JE        aligned_2153
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -30896,13 +31646,13 @@ row_2103:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_2105:
+aligned_2153:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2107
+	JGT  single_2155
 
-unrolled_2106:
+unrolled_2154:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -30921,27 +31671,27 @@ unrolled_2106:
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
 	CMPQ     R8, R9
-	JLE      unrolled_2106
+	JLE      unrolled_2154
 
-single_2107:
+single_2155:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2109
+	JGT  remainder_2157
 
-single_loop_2108:
+single_loop_2156:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
 	CMPQ     R8, R9
-	JLE      single_loop_2108
+	JLE      single_loop_2156
 
-remainder_2109:
+remainder_2157:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_2110
+	JE        span_done_2158
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -30950,31 +31700,31 @@ remainder_2109:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_2110:
+span_done_2158:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_2103
+	JG   row_2151
 
-rows_done_2104:
+rows_done_2152:
 	SFENCE
-	JMP stored_2102
+	JMP stored_2150
 
-cached_2101:
+cached_2149:
 	CMPQ DX, $0x00
-	JE   rows_done_2112
+	JE   rows_done_2160
 
-row_2111:
+row_2159:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000040
-	JB        unaligned_2113
+	JB        unaligned_2161
 	CMPQ      AX, CX
-	JE        unaligned_2113
+	JE        unaligned_2161
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -30982,7 +31732,7 @@ row_2111:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_2114
+	JE        aligned_2162
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -30993,14 +31743,14 @@ row_2111:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_2114:
-unaligned_2113:
+aligned_2162:
+unaligned_2161:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2116
+	JGT  single_2164
 
-unrolled_2115:
+unrolled_2163:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -31019,27 +31769,27 @@ unrolled_2115:
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2115
+	JLE     unrolled_2163
 
-single_2116:
+single_2164:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2118
+	JGT  remainder_2166
 
-single_loop_2117:
+single_loop_2165:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2117
+	JLE     single_loop_2165
 
-remainder_2118:
+remainder_2166:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_2119
+	JE        span_done_2167
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -31048,17 +31798,17 @@ remainder_2118:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_2119:
+span_done_2167:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_2111
+	JG   row_2159
 
-rows_done_2112:
-stored_2102:
-pattern_done_2067:
+rows_done_2160:
+stored_2150:
+pattern_done_2115:
 	VZEROUPPER
 	RET
 
@@ -31077,36 +31827,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_2120
+	JA     ring_segmented_2168
 	MOVQ   R8, R9
 
-ring_len_2121:
+ring_len_2169:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_2122
+	JAE  ring_len_done_2170
 	ADDQ R8, R9
-	JMP  ring_len_2121
+	JMP  ring_len_2169
 
-ring_len_done_2122:
+ring_len_done_2170:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_2123:
+ring_step_2171:
 	CMPQ R10, R9
-	JB   ring_step_done_2124
+	JB   ring_step_done_2172
 	SUBQ R9, R10
-	JMP  ring_step_2123
+	JMP  ring_step_2171
 
-ring_step_done_2124:
+ring_step_done_2172:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_2125:
+ring_step_2173:
 	CMPQ R10, R9
-	JB   ring_step_done_2126
+	JB   ring_step_done_2174
 	SUBQ R9, R10
-	JMP  ring_step_2125
+	JMP  ring_step_2173
 
-ring_step_done_2126:
+ring_step_done_2174:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -31116,76 +31866,76 @@ ring_step_done_2126:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_2127
+	JB      ring_short_2175
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2128
+	JNE     ring_planes_2176
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_2130:
+ring_copy_2178:
 	CMPQ    AX, R10
-	JAE     ring_built_2129
+	JAE     ring_built_2177
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2131
+	JB      ring_copy_tail_2179
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_2130
+	JNE     ring_copy_2178
 	XORQ    R8, R8
-	JMP     ring_copy_2130
+	JMP     ring_copy_2178
 
-ring_copy_tail_2131:
+ring_copy_tail_2179:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_2130
+	JMP     ring_copy_2178
 
-ring_planes_2128:
+ring_planes_2176:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2132
+	JA   ring_long_planes_2180
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2133:
+ring_fill_2181:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2134
+	JGT          ring_fill_last_2182
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_2135
+	JNE          ring_wrap_2183
 	XORQ         R8, R8
 
-ring_wrap_2135:
-	JMP ring_fill_2133
+ring_wrap_2183:
+	JMP ring_fill_2181
 
-ring_fill_last_2134:
+ring_fill_last_2182:
 	CMPQ         R11, R10
-	JAE          ring_built_2129
+	JAE          ring_built_2177
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
 	CMPQ         R8, DX
-	JNE          ring_wrap_2136
+	JNE          ring_wrap_2184
 	XORQ         R8, R8
 
-ring_wrap_2136:
-	JMP ring_fill_last_2134
+ring_wrap_2184:
+	JMP ring_fill_last_2182
 
-ring_long_planes_2132:
-ring_channel_2137:
+ring_long_planes_2180:
+ring_channel_2185:
 	CMPQ         R11, R10
-	JAE          ring_built_2129
+	JAE          ring_built_2177
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -31193,57 +31943,74 @@ ring_channel_2137:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_2138:
+ring_plane_2186:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2138
+	JB      ring_plane_2186
 	INCQ    R8
 	CMPQ    R8, DX
-	JNE     ring_wrap_2139
+	JNE     ring_wrap_2187
 	XORQ    R8, R8
 
-ring_wrap_2139:
-	JMP ring_channel_2137
+ring_wrap_2187:
+	JMP ring_channel_2185
 
-ring_short_2127:
+ring_short_2175:
+	CMPQ      AX, $0x01
+	JNE       ring_elements_2188
+	LEAQ      ringperiodsAVX512F64<>+0(SB), AX
+	MOVQ      DX, R11
+	SHLQ      $0x06, R11
+	MOVQ      $-1, R12
+	BZHIQ     DX, R12, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (R9), K1, Z1
+	VMOVUPS   -64(AX)(R11*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPD   Z1, (DI)
+	JMP       ring_first_done_2189
+
+ring_elements_2188:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2140:
+ring_element_2190:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_2141
+	JB   ring_element_next_2191
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2141
+	JB   ring_element_next_2191
 	XORQ R11, R11
 
-ring_element_next_2141:
+ring_element_next_2191:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2140
+	JB      ring_element_2190
 	VMOVUPD (DI), Z1
-	MOVQ    1920(SP), AX
-	CMPQ    AX, $0x00000008
-	JE      ring_exact_2142
-	SUBQ    R8, AX
 
-ring_exact_2142:
+ring_first_done_2189:
+	MOVQ 1920(SP), AX
+	CMPQ AX, $0x00000008
+	JE   ring_exact_2192
+	SUBQ R8, AX
+
+ring_exact_2192:
 	MOVQ AX, DX
 
-ring_repeat_2143:
+ring_repeat_2193:
 	CMPQ    DX, R10
-	JAE     ring_built_2129
+	JAE     ring_built_2177
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2143
+	JMP     ring_repeat_2193
 
-ring_built_2129:
+ring_built_2177:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -31252,9 +32019,9 @@ ring_built_2129:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_2145
+	JGT  single_2195
 
-unrolled_2144:
+unrolled_2194:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -31277,15 +32044,15 @@ unrolled_2144:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R8
-	JLE     unrolled_2144
+	JLE     unrolled_2194
 
-single_2145:
+single_2195:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_2147
+	JGT  remainder_2197
 
-single_loop_2146:
+single_loop_2196:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -31296,11 +32063,11 @@ single_loop_2146:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R8
-	JLE     single_loop_2146
+	JLE     single_loop_2196
 
-remainder_2147:
+remainder_2197:
 	SUBQ      DX, SI
-	JE        span_done_2148
+	JE        span_done_2198
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -31309,10 +32076,10 @@ remainder_2147:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_2148:
+span_done_2198:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_2120:
+ring_segmented_2168:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -31322,11 +32089,11 @@ ring_segmented_2120:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_2149
+	JE   ring_rows_2199
 
-ring_segment_2150:
+ring_segment_2200:
 	CMPQ    SI, $0x00
-	JE      ring_done_2151
+	JE      ring_done_2201
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -31343,33 +32110,33 @@ ring_segment_2150:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_2152:
+ring_len_2202:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2153
+	JAE  ring_len_done_2203
 	ADDQ R9, R11
-	JMP  ring_len_2152
+	JMP  ring_len_2202
 
-ring_len_done_2153:
+ring_len_done_2203:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2154:
+ring_step_2204:
 	CMPQ R12, R11
-	JB   ring_step_done_2155
+	JB   ring_step_done_2205
 	SUBQ R11, R12
-	JMP  ring_step_2154
+	JMP  ring_step_2204
 
-ring_step_done_2155:
+ring_step_done_2205:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2156:
+ring_step_2206:
 	CMPQ R12, R11
-	JB   ring_step_done_2157
+	JB   ring_step_done_2207
 	SUBQ R11, R12
-	JMP  ring_step_2156
+	JMP  ring_step_2206
 
-ring_step_done_2157:
+ring_step_done_2207:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -31379,76 +32146,76 @@ ring_step_done_2157:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2158
+	JB      ring_short_2208
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2159
+	JNE     ring_planes_2209
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_2161:
+ring_copy_2211:
 	CMPQ    R8, AX
-	JAE     ring_built_2160
+	JAE     ring_built_2210
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2162
+	JB      ring_copy_tail_2212
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2161
+	JNE     ring_copy_2211
 	XORQ    R9, R9
-	JMP     ring_copy_2161
+	JMP     ring_copy_2211
 
-ring_copy_tail_2162:
+ring_copy_tail_2212:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2161
+	JMP     ring_copy_2211
 
-ring_planes_2159:
+ring_planes_2209:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2163
+	JA   ring_long_planes_2213
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2164:
+ring_fill_2214:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2165
+	JGT          ring_fill_last_2215
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2166
+	JNE          ring_wrap_2216
 	XORQ         R9, R9
 
-ring_wrap_2166:
-	JMP ring_fill_2164
+ring_wrap_2216:
+	JMP ring_fill_2214
 
-ring_fill_last_2165:
+ring_fill_last_2215:
 	CMPQ         R11, AX
-	JAE          ring_built_2160
+	JAE          ring_built_2210
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2167
+	JNE          ring_wrap_2217
 	XORQ         R9, R9
 
-ring_wrap_2167:
-	JMP ring_fill_last_2165
+ring_wrap_2217:
+	JMP ring_fill_last_2215
 
-ring_long_planes_2163:
-ring_channel_2168:
+ring_long_planes_2213:
+ring_channel_2218:
 	CMPQ         R11, AX
-	JAE          ring_built_2160
+	JAE          ring_built_2210
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -31456,57 +32223,74 @@ ring_channel_2168:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_2169:
+ring_plane_2219:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2169
+	JB      ring_plane_2219
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2170
+	JNE     ring_wrap_2220
 	XORQ    R9, R9
 
-ring_wrap_2170:
-	JMP ring_channel_2168
+ring_wrap_2220:
+	JMP ring_channel_2218
 
-ring_short_2158:
+ring_short_2208:
+	CMPQ      R8, $0x01
+	JNE       ring_elements_2221
+	LEAQ      ringperiodsAVX512F64<>+0(SB), R8
+	MOVQ      DX, R11
+	SHLQ      $0x06, R11
+	MOVQ      $-1, R12
+	BZHIQ     DX, R12, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (R10), K1, Z1
+	VMOVUPS   -64(R8)(R11*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPD   Z1, (DI)
+	JMP       ring_first_done_2222
+
+ring_elements_2221:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2171:
+ring_element_2223:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_2172
+	JB   ring_element_next_2224
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2172
+	JB   ring_element_next_2224
 	XORQ R11, R11
 
-ring_element_next_2172:
+ring_element_next_2224:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2171
+	JB      ring_element_2223
 	VMOVUPD (DI), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_2173
-	SUBQ    R9, DX
 
-ring_exact_2173:
+ring_first_done_2222:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000008
+	JE   ring_exact_2225
+	SUBQ R9, DX
+
+ring_exact_2225:
 	MOVQ DX, R8
 
-ring_repeat_2174:
+ring_repeat_2226:
 	CMPQ    R8, AX
-	JAE     ring_built_2160
+	JAE     ring_built_2210
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_2174
+	JMP     ring_repeat_2226
 
-ring_built_2160:
+ring_built_2210:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -31516,9 +32300,9 @@ ring_built_2160:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2176
+	JGT  single_2228
 
-unrolled_2175:
+unrolled_2227:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -31541,15 +32325,15 @@ unrolled_2175:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2175
+	JLE     unrolled_2227
 
-single_2176:
+single_2228:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2178
+	JGT  remainder_2230
 
-single_loop_2177:
+single_loop_2229:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -31560,11 +32344,11 @@ single_loop_2177:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2177
+	JLE     single_loop_2229
 
-remainder_2178:
+remainder_2230:
 	SUBQ      R8, DX
-	JE        span_done_2179
+	JE        span_done_2231
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -31573,7 +32357,7 @@ remainder_2178:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2179:
+span_done_2231:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -31584,18 +32368,18 @@ span_done_2179:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2180
+	JNE  ring_next_2232
 	XORQ AX, AX
 
-ring_next_2180:
+ring_next_2232:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2150
+	JMP  ring_segment_2200
 
-ring_done_2151:
+ring_done_2201:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_2149:
-ring_block_2181:
+ring_rows_2199:
+ring_block_2233:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -31611,33 +32395,33 @@ ring_block_2181:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2182:
+ring_len_2234:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2183
+	JAE  ring_len_done_2235
 	ADDQ BX, SI
-	JMP  ring_len_2182
+	JMP  ring_len_2234
 
-ring_len_done_2183:
+ring_len_done_2235:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_2184:
+ring_step_2236:
 	CMPQ R8, SI
-	JB   ring_step_done_2185
+	JB   ring_step_done_2237
 	SUBQ SI, R8
-	JMP  ring_step_2184
+	JMP  ring_step_2236
 
-ring_step_done_2185:
+ring_step_done_2237:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_2186:
+ring_step_2238:
 	CMPQ R8, SI
-	JB   ring_step_done_2187
+	JB   ring_step_done_2239
 	SUBQ SI, R8
-	JMP  ring_step_2186
+	JMP  ring_step_2238
 
-ring_step_done_2187:
+ring_step_done_2239:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -31648,76 +32432,76 @@ ring_step_done_2187:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2188
+	JB      ring_short_2240
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2189
+	JNE     ring_planes_2241
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2191:
+ring_copy_2243:
 	CMPQ    BX, R8
-	JAE     ring_built_2190
+	JAE     ring_built_2242
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2192
+	JB      ring_copy_tail_2244
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2191
+	JNE     ring_copy_2243
 	XORQ    R9, R9
-	JMP     ring_copy_2191
+	JMP     ring_copy_2243
 
-ring_copy_tail_2192:
+ring_copy_tail_2244:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2191
+	JMP     ring_copy_2243
 
-ring_planes_2189:
+ring_planes_2241:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2193
+	JA   ring_long_planes_2245
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2194:
+ring_fill_2246:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2195
+	JGT          ring_fill_last_2247
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2196
+	JNE          ring_wrap_2248
 	XORQ         BX, BX
 
-ring_wrap_2196:
-	JMP ring_fill_2194
+ring_wrap_2248:
+	JMP ring_fill_2246
 
-ring_fill_last_2195:
+ring_fill_last_2247:
 	CMPQ         R9, R8
-	JAE          ring_built_2190
+	JAE          ring_built_2242
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2197
+	JNE          ring_wrap_2249
 	XORQ         BX, BX
 
-ring_wrap_2197:
-	JMP ring_fill_last_2195
+ring_wrap_2249:
+	JMP ring_fill_last_2247
 
-ring_long_planes_2193:
-ring_channel_2198:
+ring_long_planes_2245:
+ring_channel_2250:
 	CMPQ         R9, R8
-	JAE          ring_built_2190
+	JAE          ring_built_2242
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -31725,57 +32509,74 @@ ring_channel_2198:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_2199:
+ring_plane_2251:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2199
+	JB      ring_plane_2251
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2200
+	JNE     ring_wrap_2252
 	XORQ    BX, BX
 
-ring_wrap_2200:
-	JMP ring_channel_2198
+ring_wrap_2252:
+	JMP ring_channel_2250
 
-ring_short_2188:
+ring_short_2240:
+	CMPQ      CX, $0x01
+	JNE       ring_elements_2253
+	LEAQ      ringperiodsAVX512F64<>+0(SB), R9
+	MOVQ      DX, R10
+	SHLQ      $0x06, R10
+	MOVQ      $-1, R11
+	BZHIQ     DX, R11, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (SI), K1, Z1
+	VMOVUPS   -64(R9)(R10*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPD   Z1, (DI)
+	JMP       ring_first_done_2254
+
+ring_elements_2253:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2201:
+ring_element_2255:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2202
+	JB   ring_element_next_2256
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2202
+	JB   ring_element_next_2256
 	XORQ R9, R9
 
-ring_element_next_2202:
+ring_element_next_2256:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2201
+	JB      ring_element_2255
 	VMOVUPD (DI), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_2203
-	SUBQ    BX, DX
 
-ring_exact_2203:
+ring_first_done_2254:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000008
+	JE   ring_exact_2257
+	SUBQ BX, DX
+
+ring_exact_2257:
 	MOVQ DX, BX
 
-ring_repeat_2204:
+ring_repeat_2258:
 	CMPQ    BX, R8
-	JAE     ring_built_2190
+	JAE     ring_built_2242
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2204
+	JMP     ring_repeat_2258
 
-ring_built_2190:
+ring_built_2242:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -31784,9 +32585,9 @@ ring_built_2190:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_2205:
+ring_row_2259:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_2206
+	JE   ring_rows_done_2260
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -31796,9 +32597,9 @@ ring_row_2205:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2208
+	JGT  single_2262
 
-unrolled_2207:
+unrolled_2261:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -31821,15 +32622,15 @@ unrolled_2207:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2207
+	JLE     unrolled_2261
 
-single_2208:
+single_2262:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2210
+	JGT  remainder_2264
 
-single_loop_2209:
+single_loop_2263:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -31840,11 +32641,11 @@ single_loop_2209:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2209
+	JLE     single_loop_2263
 
-remainder_2210:
+remainder_2264:
 	SUBQ      R8, DX
-	JE        span_done_2211
+	JE        span_done_2265
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -31853,24 +32654,138 @@ remainder_2210:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2211:
+span_done_2265:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_2205
+	JMP   ring_row_2259
 
-ring_rows_done_2206:
+ring_rows_done_2260:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2181
+	JMP  ring_block_2233
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
 	RET
+
+DATA ringperiodsAVX512F64<>+0(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+4(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+8(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+12(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+16(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+20(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+24(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+28(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+32(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+36(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+40(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+44(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+48(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+52(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+56(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+60(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+64(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+68(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+72(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+76(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+80(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+84(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+88(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+92(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+96(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+100(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+104(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+108(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+112(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+116(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+120(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+124(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+128(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+132(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+136(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+140(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+144(SB)/4, $0x00000004
+DATA ringperiodsAVX512F64<>+148(SB)/4, $0x00000005
+DATA ringperiodsAVX512F64<>+152(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+156(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+160(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+164(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+168(SB)/4, $0x00000004
+DATA ringperiodsAVX512F64<>+172(SB)/4, $0x00000005
+DATA ringperiodsAVX512F64<>+176(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+180(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+184(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+188(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+192(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+196(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+200(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+204(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+208(SB)/4, $0x00000004
+DATA ringperiodsAVX512F64<>+212(SB)/4, $0x00000005
+DATA ringperiodsAVX512F64<>+216(SB)/4, $0x00000006
+DATA ringperiodsAVX512F64<>+220(SB)/4, $0x00000007
+DATA ringperiodsAVX512F64<>+224(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+228(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+232(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+236(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+240(SB)/4, $0x00000004
+DATA ringperiodsAVX512F64<>+244(SB)/4, $0x00000005
+DATA ringperiodsAVX512F64<>+248(SB)/4, $0x00000006
+DATA ringperiodsAVX512F64<>+252(SB)/4, $0x00000007
+DATA ringperiodsAVX512F64<>+256(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+260(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+264(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+268(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+272(SB)/4, $0x00000004
+DATA ringperiodsAVX512F64<>+276(SB)/4, $0x00000005
+DATA ringperiodsAVX512F64<>+280(SB)/4, $0x00000006
+DATA ringperiodsAVX512F64<>+284(SB)/4, $0x00000007
+DATA ringperiodsAVX512F64<>+288(SB)/4, $0x00000008
+DATA ringperiodsAVX512F64<>+292(SB)/4, $0x00000009
+DATA ringperiodsAVX512F64<>+296(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+300(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+304(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+308(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+312(SB)/4, $0x00000004
+DATA ringperiodsAVX512F64<>+316(SB)/4, $0x00000005
+DATA ringperiodsAVX512F64<>+320(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+324(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+328(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+332(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+336(SB)/4, $0x00000004
+DATA ringperiodsAVX512F64<>+340(SB)/4, $0x00000005
+DATA ringperiodsAVX512F64<>+344(SB)/4, $0x00000006
+DATA ringperiodsAVX512F64<>+348(SB)/4, $0x00000007
+DATA ringperiodsAVX512F64<>+352(SB)/4, $0x00000008
+DATA ringperiodsAVX512F64<>+356(SB)/4, $0x00000009
+DATA ringperiodsAVX512F64<>+360(SB)/4, $0x0000000a
+DATA ringperiodsAVX512F64<>+364(SB)/4, $0x0000000b
+DATA ringperiodsAVX512F64<>+368(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+372(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+376(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+380(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+384(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+388(SB)/4, $0x00000001
+DATA ringperiodsAVX512F64<>+392(SB)/4, $0x00000002
+DATA ringperiodsAVX512F64<>+396(SB)/4, $0x00000003
+DATA ringperiodsAVX512F64<>+400(SB)/4, $0x00000004
+DATA ringperiodsAVX512F64<>+404(SB)/4, $0x00000005
+DATA ringperiodsAVX512F64<>+408(SB)/4, $0x00000006
+DATA ringperiodsAVX512F64<>+412(SB)/4, $0x00000007
+DATA ringperiodsAVX512F64<>+416(SB)/4, $0x00000008
+DATA ringperiodsAVX512F64<>+420(SB)/4, $0x00000009
+DATA ringperiodsAVX512F64<>+424(SB)/4, $0x0000000a
+DATA ringperiodsAVX512F64<>+428(SB)/4, $0x0000000b
+DATA ringperiodsAVX512F64<>+432(SB)/4, $0x0000000c
+DATA ringperiodsAVX512F64<>+436(SB)/4, $0x0000000d
+DATA ringperiodsAVX512F64<>+440(SB)/4, $0x00000000
+DATA ringperiodsAVX512F64<>+444(SB)/4, $0x00000001
+GLOBL ringperiodsAVX512F64<>(SB), RODATA|NOPTR, $448
 
 // func backwardAVX512F64(dx []float64, dy []float64, x []float64, alpha float64) float64
 // Requires: AVX, AVX512F, BMI2, CMOV, MMX+
@@ -31888,11 +32803,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2212
+	JB           cached_2266
 	CMPQ         AX, CX
-	JE           cached_2212
+	JE           cached_2266
 	CMPQ         AX, DX
-	JE           cached_2212
+	JE           cached_2266
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -31901,7 +32816,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2214
+	JE           aligned_2268
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -31914,15 +32829,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2214:
+aligned_2268:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2216
+	JGT  single_2270
 
 	PCALIGN $64
 
-unrolled_2215:
+unrolled_2269:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -31949,15 +32864,15 @@ unrolled_2215:
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2215
+	JLE         unrolled_2269
 
-single_2216:
+single_2270:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2218
+	JGT  remainder_2272
 
-single_loop_2217:
+single_loop_2271:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -31966,11 +32881,11 @@ single_loop_2217:
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2217
+	JLE         single_loop_2271
 
-remainder_2218:
+remainder_2272:
 	SUBQ        SI, BX
-	JE          span_done_2219
+	JE          span_done_2273
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -31981,14 +32896,14 @@ remainder_2218:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2219:
+span_done_2273:
 	SFENCE
-	JMP stored_2213
+	JMP stored_2267
 
-cached_2212:
+cached_2266:
 	XORQ        SI, SI
 	CMPQ        BX, $0x00000040
-	JB          unaligned_2220
+	JB          unaligned_2274
 	MOVQ        CX, DI
 	NEGQ        DI
 	ANDQ        $0x0000003f, DI
@@ -31996,7 +32911,7 @@ cached_2212:
 	CMPQ        DI, BX
 	CMOVQGT     BX, DI
 	TESTQ       DI, DI
-	JE          aligned_2221
+	JE          aligned_2275
 	MOVQ        DI, R8
 	MOVQ        $-1, R9
 	BZHIQ       R8, R9, R8
@@ -32009,16 +32924,16 @@ cached_2212:
 	VMOVUPD     Z7, K1, (AX)(SI*8)
 	MOVQ        DI, SI
 
-aligned_2221:
-unaligned_2220:
+aligned_2275:
+unaligned_2274:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2223
+	JGT  single_2277
 
 	PCALIGN $64
 
-unrolled_2222:
+unrolled_2276:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -32045,15 +32960,15 @@ unrolled_2222:
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2222
+	JLE         unrolled_2276
 
-single_2223:
+single_2277:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2225
+	JGT  remainder_2279
 
-single_loop_2224:
+single_loop_2278:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -32062,11 +32977,11 @@ single_loop_2224:
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2224
+	JLE         single_loop_2278
 
-remainder_2225:
+remainder_2279:
 	SUBQ        SI, BX
-	JE          span_done_2226
+	JE          span_done_2280
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -32077,8 +32992,8 @@ remainder_2225:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2226:
-stored_2213:
+span_done_2280:
+stored_2267:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32108,11 +33023,11 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ         $0x03, R10
 	XORQ         R11, R11
 	CMPQ         DI, $0x00000008
-	JB           aligned_planes_general_2228
+	JB           aligned_planes_general_2282
 	CMPQ         DI, $0x00000040
-	JA           aligned_planes_general_2228
+	JA           aligned_planes_general_2282
 	CMPQ         BX, $0x00
-	JE           planes_end_2227
+	JE           planes_end_2281
 	VBROADCASTSD (R9)(R11*8), Z2
 	VXORPS       Y1, Y1, Y1
 	XORQ         R10, R10
@@ -32123,7 +33038,7 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	CMPQ         R12, BX
 	CMOVQGT      BX, R12
 	TESTQ        R12, R12
-	JE           aligned_2229
+	JE           aligned_2283
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -32136,16 +33051,16 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	VMOVUPD      Z4, K1, (AX)(R10*8)
 	MOVQ         R12, R10
 
-aligned_2229:
+aligned_2283:
 	MOVQ DI, R12
 
-aligned_plane_2230:
+aligned_plane_2284:
 	MOVQ R12, R13
 	SUBQ $0x00000008, R13
 	CMPQ R10, R13
-	JGT  aligned_boundary_2235
+	JGT  aligned_boundary_2289
 
-aligned_whole_2234:
+aligned_whole_2288:
 	VMOVUPD     (CX)(R10*8), Z3
 	VCMPPD      $0x1a, Z0, Z3, K1
 	VMOVUPD     (DX)(R10*8), Z4
@@ -32154,13 +33069,13 @@ aligned_whole_2234:
 	VMOVUPD     Z4, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R13
-	JLE         aligned_whole_2234
+	JLE         aligned_whole_2288
 
-aligned_boundary_2235:
+aligned_boundary_2289:
 	MOVQ          R12, R13
 	SUBQ          R10, R13
 	CMPQ          R12, BX
-	JAE           aligned_last_2232
+	JAE           aligned_last_2286
 	MOVQ          R11, R14
 	INCQ          R11
 	MOVQ          R11, R15
@@ -32169,7 +33084,7 @@ aligned_boundary_2235:
 	VBROADCASTSD  (R9)(R11*8), Z3
 	ADDQ          DI, R12
 	TESTQ         R13, R13
-	JNE           aligned_boundary_vector_2236
+	JNE           aligned_boundary_vector_2290
 	VEXTRACTF64X4 $0x01, Z1, Y2
 	VADDPD        Y2, Y1, Y2
 	VEXTRACTF128  $0x01, Y2, X1
@@ -32179,9 +33094,9 @@ aligned_boundary_2235:
 	VADDSD        (SI)(R14*8), X1, X1
 	VMOVSD        X1, (SI)(R14*8)
 	VXORPS        Y1, Y1, Y1
-	JMP           aligned_next_2231
+	JMP           aligned_next_2285
 
-aligned_boundary_vector_2236:
+aligned_boundary_vector_2290:
 	MOVQ          $-1, R15
 	BZHIQ         R13, R15, R13
 	KMOVW         R13, K1
@@ -32206,13 +33121,13 @@ aligned_boundary_vector_2236:
 	VMOVUPD       Z4, (AX)(R10*8)
 	ADDQ          $0x00000008, R10
 
-aligned_next_2231:
+aligned_next_2285:
 	VMOVUPD Z3, Z2
-	JMP     aligned_plane_2230
+	JMP     aligned_plane_2284
 
-aligned_last_2232:
+aligned_last_2286:
 	TESTQ       R13, R13
-	JE          aligned_done_2233
+	JE          aligned_done_2287
 	MOVQ        $-1, BX
 	BZHIQ       R13, BX, BX
 	KMOVW       BX, K1
@@ -32223,7 +33138,7 @@ aligned_last_2232:
 	VMULPD      Z2, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R10*8)
 
-aligned_done_2233:
+aligned_done_2287:
 	VEXTRACTF64X4 $0x01, Z1, Y0
 	VADDPD        Y0, Y1, Y0
 	VEXTRACTF128  $0x01, Y0, X1
@@ -32233,23 +33148,23 @@ aligned_done_2233:
 	VADDSD        (SI)(R11*8), X1, X1
 	VMOVSD        X1, (SI)(R11*8)
 	VXORPS        Y1, Y1, Y1
-	JMP           planes_end_2227
+	JMP           planes_end_2281
 
-aligned_planes_general_2228:
+aligned_planes_general_2282:
 	MOVQ BX, R12
 	SHLQ $0x03, R12
 	CMPQ R12, ·streamThreshold+0(SB)
-	JB   cached_2237
+	JB   cached_2291
 	CMPQ R10, $0x00000800
-	JB   cached_2237
+	JB   cached_2291
 	CMPQ AX, CX
-	JE   cached_2237
+	JE   cached_2291
 	CMPQ AX, DX
-	JE   cached_2237
+	JE   cached_2291
 	CMPQ BX, $0x00
-	JE   planes_done_2240
+	JE   planes_done_2294
 
-plane_2239:
+plane_2293:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -32263,7 +33178,7 @@ plane_2239:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2241
+	JE           aligned_2295
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -32276,13 +33191,13 @@ plane_2239:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2241:
+aligned_2295:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2243
+	JGT  single_2297
 
-unrolled_2242:
+unrolled_2296:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -32309,15 +33224,15 @@ unrolled_2242:
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2242
+	JLE         unrolled_2296
 
-single_2243:
+single_2297:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2245
+	JGT  remainder_2299
 
-single_loop_2244:
+single_loop_2298:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -32326,12 +33241,12 @@ single_loop_2244:
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2244
+	JLE         single_loop_2298
 
-remainder_2245:
+remainder_2299:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2246
+	JE          span_done_2300
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -32342,7 +33257,7 @@ remainder_2245:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2246:
+span_done_2300:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32362,17 +33277,17 @@ span_done_2246:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2239
+	JG            plane_2293
 
-planes_done_2240:
+planes_done_2294:
 	SFENCE
-	JMP stored_2238
+	JMP stored_2292
 
-cached_2237:
+cached_2291:
 	CMPQ BX, $0x00
-	JE   planes_done_2248
+	JE   planes_done_2302
 
-plane_2247:
+plane_2301:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -32380,7 +33295,7 @@ plane_2247:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	CMPQ         DI, $0x00000040
-	JB           unaligned_2249
+	JB           unaligned_2303
 	MOVQ         CX, R13
 	NEGQ         R13
 	ANDQ         $0x0000003f, R13
@@ -32388,7 +33303,7 @@ plane_2247:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2250
+	JE           aligned_2304
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -32401,14 +33316,14 @@ plane_2247:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2250:
-unaligned_2249:
+aligned_2304:
+unaligned_2303:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2252
+	JGT  single_2306
 
-unrolled_2251:
+unrolled_2305:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -32435,15 +33350,15 @@ unrolled_2251:
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2251
+	JLE         unrolled_2305
 
-single_2252:
+single_2306:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2254
+	JGT  remainder_2308
 
-single_loop_2253:
+single_loop_2307:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -32452,12 +33367,12 @@ single_loop_2253:
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2253
+	JLE         single_loop_2307
 
-remainder_2254:
+remainder_2308:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2255
+	JE          span_done_2309
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -32468,7 +33383,7 @@ remainder_2254:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2255:
+span_done_2309:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32488,11 +33403,11 @@ span_done_2255:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2247
+	JG            plane_2301
 
-planes_done_2248:
-stored_2238:
-planes_end_2227:
+planes_done_2302:
+stored_2292:
+planes_end_2281:
 	VZEROUPPER
 	RET
 
@@ -32512,17 +33427,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2257
+	JB     cached_2311
 	CMPQ   R9, $0x00000800
-	JB     cached_2257
+	JB     cached_2311
 	CMPQ   AX, CX
-	JE     cached_2257
+	JE     cached_2311
 	CMPQ   AX, DX
-	JE     cached_2257
+	JE     cached_2311
 	CMPQ   BX, $0x00
-	JE     rows_done_2260
+	JE     rows_done_2314
 
-row_2259:
+row_2313:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -32534,7 +33449,7 @@ row_2259:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2261
+	JE          aligned_2315
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -32549,13 +33464,13 @@ row_2259:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2261:
+aligned_2315:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2263
+	JGT  single_2317
 
-unrolled_2262:
+unrolled_2316:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -32590,15 +33505,15 @@ unrolled_2262:
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2262
+	JLE         unrolled_2316
 
-single_2263:
+single_2317:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2265
+	JGT  remainder_2319
 
-single_loop_2264:
+single_loop_2318:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -32609,12 +33524,12 @@ single_loop_2264:
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2264
+	JLE         single_loop_2318
 
-remainder_2265:
+remainder_2319:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2266
+	JE          span_done_2320
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -32627,30 +33542,30 @@ remainder_2265:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2266:
+span_done_2320:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2259
+	JG   row_2313
 
-rows_done_2260:
+rows_done_2314:
 	SFENCE
-	JMP stored_2258
+	JMP stored_2312
 
-cached_2257:
+cached_2311:
 	CMPQ BX, $0x00
-	JE   rows_done_2268
+	JE   rows_done_2322
 
-row_2267:
+row_2321:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	CMPQ        R9, $0x00000040
-	JB          unaligned_2269
+	JB          unaligned_2323
 	MOVQ        CX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -32658,7 +33573,7 @@ row_2267:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2270
+	JE          aligned_2324
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -32673,14 +33588,14 @@ row_2267:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2270:
-unaligned_2269:
+aligned_2324:
+unaligned_2323:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2272
+	JGT  single_2326
 
-unrolled_2271:
+unrolled_2325:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -32715,15 +33630,15 @@ unrolled_2271:
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2271
+	JLE         unrolled_2325
 
-single_2272:
+single_2326:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2274
+	JGT  remainder_2328
 
-single_loop_2273:
+single_loop_2327:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -32734,12 +33649,12 @@ single_loop_2273:
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2273
+	JLE         single_loop_2327
 
-remainder_2274:
+remainder_2328:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2275
+	JE          span_done_2329
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -32752,17 +33667,17 @@ remainder_2274:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2275:
+span_done_2329:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2267
+	JG   row_2321
 
-rows_done_2268:
-stored_2258:
+rows_done_2322:
+stored_2312:
 	VZEROUPPER
 	RET
 
@@ -32785,36 +33700,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2276
+	JA     ring_segmented_2330
 	MOVQ   R10, R11
 
-ring_len_2277:
+ring_len_2331:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2278
+	JAE  ring_len_done_2332
 	ADDQ R10, R11
-	JMP  ring_len_2277
+	JMP  ring_len_2331
 
-ring_len_done_2278:
+ring_len_done_2332:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2279:
+ring_step_2333:
 	CMPQ R12, R11
-	JB   ring_step_done_2280
+	JB   ring_step_done_2334
 	SUBQ R11, R12
-	JMP  ring_step_2279
+	JMP  ring_step_2333
 
-ring_step_done_2280:
+ring_step_done_2334:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2281:
+ring_step_2335:
 	CMPQ R12, R11
-	JB   ring_step_done_2282
+	JB   ring_step_done_2336
 	SUBQ R11, R12
-	JMP  ring_step_2281
+	JMP  ring_step_2335
 
-ring_step_done_2282:
+ring_step_done_2336:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -32824,76 +33739,76 @@ ring_step_done_2282:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2283
+	JB      ring_short_2337
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2284
+	JNE     ring_planes_2338
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2286:
+ring_copy_2340:
 	CMPQ    R8, R12
-	JAE     ring_built_2285
+	JAE     ring_built_2339
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2287
+	JB      ring_copy_tail_2341
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2286
+	JNE     ring_copy_2340
 	XORQ    R10, R10
-	JMP     ring_copy_2286
+	JMP     ring_copy_2340
 
-ring_copy_tail_2287:
+ring_copy_tail_2341:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2286
+	JMP     ring_copy_2340
 
-ring_planes_2284:
+ring_planes_2338:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2288
+	JA   ring_long_planes_2342
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2289:
+ring_fill_2343:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2290
+	JGT          ring_fill_last_2344
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2291
+	JNE          ring_wrap_2345
 	XORQ         R10, R10
 
-ring_wrap_2291:
-	JMP ring_fill_2289
+ring_wrap_2345:
+	JMP ring_fill_2343
 
-ring_fill_last_2290:
+ring_fill_last_2344:
 	CMPQ         R13, R12
-	JAE          ring_built_2285
+	JAE          ring_built_2339
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
 	CMPQ         R10, R9
-	JNE          ring_wrap_2292
+	JNE          ring_wrap_2346
 	XORQ         R10, R10
 
-ring_wrap_2292:
-	JMP ring_fill_last_2290
+ring_wrap_2346:
+	JMP ring_fill_last_2344
 
-ring_long_planes_2288:
-ring_channel_2293:
+ring_long_planes_2342:
+ring_channel_2347:
 	CMPQ         R13, R12
-	JAE          ring_built_2285
+	JAE          ring_built_2339
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -32901,57 +33816,74 @@ ring_channel_2293:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2294:
+ring_plane_2348:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2294
+	JB      ring_plane_2348
 	INCQ    R10
 	CMPQ    R10, R9
-	JNE     ring_wrap_2295
+	JNE     ring_wrap_2349
 	XORQ    R10, R10
 
-ring_wrap_2295:
-	JMP ring_channel_2293
+ring_wrap_2349:
+	JMP ring_channel_2347
 
-ring_short_2283:
+ring_short_2337:
+	CMPQ      R8, $0x01
+	JNE       ring_elements_2350
+	LEAQ      ringperiodsAVX512F64<>+0(SB), R8
+	MOVQ      R9, R13
+	SHLQ      $0x06, R13
+	MOVQ      $-1, R14
+	BZHIQ     R9, R14, R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (R11), K1, Z1
+	VMOVUPS   -64(R8)(R13*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPD   Z1, (CX)
+	JMP       ring_first_done_2351
+
+ring_elements_2350:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2296:
+ring_element_2352:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2297
+	JB   ring_element_next_2353
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2297
+	JB   ring_element_next_2353
 	XORQ R13, R13
 
-ring_element_next_2297:
+ring_element_next_2353:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2296
+	JB      ring_element_2352
 	VMOVUPD (CX), Z1
-	MOVQ    1856(SP), R8
-	CMPQ    R8, $0x00000008
-	JE      ring_exact_2298
-	SUBQ    R10, R8
 
-ring_exact_2298:
+ring_first_done_2351:
+	MOVQ 1856(SP), R8
+	CMPQ R8, $0x00000008
+	JE   ring_exact_2354
+	SUBQ R10, R8
+
+ring_exact_2354:
 	MOVQ R8, R9
 
-ring_repeat_2299:
+ring_repeat_2355:
 	CMPQ    R9, R12
-	JAE     ring_built_2285
+	JAE     ring_built_2339
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2299
+	JMP     ring_repeat_2355
 
-ring_built_2285:
+ring_built_2339:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -32967,22 +33899,22 @@ ring_built_2285:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2300:
+sums_zero_2356:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2301
+	JAE     sums_zeroed_2357
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2300
+	JMP     sums_zero_2356
 
-sums_zeroed_2301:
+sums_zeroed_2357:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2303
+	JGT  single_2359
 
-unrolled_2302:
+unrolled_2358:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -33021,15 +33953,15 @@ unrolled_2302:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_2302
+	JLE         unrolled_2358
 
-single_2303:
+single_2359:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2305
+	JGT  remainder_2361
 
-single_loop_2304:
+single_loop_2360:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -33044,11 +33976,11 @@ single_loop_2304:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_2304
+	JLE         single_loop_2360
 
-remainder_2305:
+remainder_2361:
 	SUBQ        R9, DI
-	JE          span_done_2306
+	JE          span_done_2362
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -33061,93 +33993,93 @@ remainder_2305:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2306:
+span_done_2362:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2308
+	JLE   fold_ext_done_2364
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2309
+	JA    fold_ext_scalar_2365
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2307:
+fold_ext_2363:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2308
+	JBE     fold_ext_done_2364
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2307
+	JMP     fold_ext_2363
 
-fold_ext_scalar_2309:
+fold_ext_scalar_2365:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2310:
+fold_ext_element_2366:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2311
+	JBE    fold_ext_element_done_2367
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2310
+	JMP    fold_ext_element_2366
 
-fold_ext_element_done_2311:
-fold_ext_done_2308:
-fold_2312:
+fold_ext_element_done_2367:
+fold_ext_done_2364:
+fold_2368:
 	CMPQ   DX, AX
-	JBE    fold_done_2313
+	JBE    fold_done_2369
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2312
+	JMP    fold_2368
 
-fold_done_2313:
+fold_done_2369:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2314
+	JNE  sums_planes_2370
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2316:
+sums_vector_2372:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2317
+	JGT     sums_scalar_2373
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2316
+	JMP     sums_vector_2372
 
-sums_scalar_2317:
+sums_scalar_2373:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2315
+	JE     sums_done_2371
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2317
+	JMP    sums_scalar_2373
 
-sums_planes_2314:
+sums_planes_2370:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2318:
+sums_group_2374:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2320
+	JB     sums_single_2376
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -33156,7 +34088,7 @@ sums_group_2318:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2319:
+sums_group_plane_2375:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -33165,7 +34097,7 @@ sums_group_plane_2319:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2319
+	JB     sums_group_plane_2375
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -33178,29 +34110,29 @@ sums_group_plane_2319:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2318
+	JMP    sums_group_2374
 
-sums_single_2320:
+sums_single_2376:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2315
+	JE     sums_done_2371
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2321:
+sums_single_plane_2377:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2321
+	JB     sums_single_plane_2377
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2320
+	JMP    sums_single_2376
 
-sums_done_2315:
+sums_done_2371:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2276:
+ring_segmented_2330:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -33210,7 +34142,7 @@ ring_segmented_2276:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2323:
+ring_block_2379:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -33226,33 +34158,33 @@ ring_block_2323:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2324:
+ring_len_2380:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2325
+	JAE  ring_len_done_2381
 	ADDQ DI, R8
-	JMP  ring_len_2324
+	JMP  ring_len_2380
 
-ring_len_done_2325:
+ring_len_done_2381:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2326:
+ring_step_2382:
 	CMPQ R9, R8
-	JB   ring_step_done_2327
+	JB   ring_step_done_2383
 	SUBQ R8, R9
-	JMP  ring_step_2326
+	JMP  ring_step_2382
 
-ring_step_done_2327:
+ring_step_done_2383:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2328:
+ring_step_2384:
 	CMPQ R9, R8
-	JB   ring_step_done_2329
+	JB   ring_step_done_2385
 	SUBQ R8, R9
-	JMP  ring_step_2328
+	JMP  ring_step_2384
 
-ring_step_done_2329:
+ring_step_done_2385:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -33263,76 +34195,76 @@ ring_step_done_2329:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2330
+	JB      ring_short_2386
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2331
+	JNE     ring_planes_2387
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2333:
+ring_copy_2389:
 	CMPQ    DI, R9
-	JAE     ring_built_2332
+	JAE     ring_built_2388
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2334
+	JB      ring_copy_tail_2390
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2333
+	JNE     ring_copy_2389
 	XORQ    R10, R10
-	JMP     ring_copy_2333
+	JMP     ring_copy_2389
 
-ring_copy_tail_2334:
+ring_copy_tail_2390:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2333
+	JMP     ring_copy_2389
 
-ring_planes_2331:
+ring_planes_2387:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2335
+	JA   ring_long_planes_2391
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2336:
+ring_fill_2392:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2337
+	JGT          ring_fill_last_2393
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2338
+	JNE          ring_wrap_2394
 	XORQ         DI, DI
 
-ring_wrap_2338:
-	JMP ring_fill_2336
+ring_wrap_2394:
+	JMP ring_fill_2392
 
-ring_fill_last_2337:
+ring_fill_last_2393:
 	CMPQ         R10, R9
-	JAE          ring_built_2332
+	JAE          ring_built_2388
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
 	CMPQ         DI, SI
-	JNE          ring_wrap_2339
+	JNE          ring_wrap_2395
 	XORQ         DI, DI
 
-ring_wrap_2339:
-	JMP ring_fill_last_2337
+ring_wrap_2395:
+	JMP ring_fill_last_2393
 
-ring_long_planes_2335:
-ring_channel_2340:
+ring_long_planes_2391:
+ring_channel_2396:
 	CMPQ         R10, R9
-	JAE          ring_built_2332
+	JAE          ring_built_2388
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -33340,57 +34272,74 @@ ring_channel_2340:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2341:
+ring_plane_2397:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2341
+	JB      ring_plane_2397
 	INCQ    DI
 	CMPQ    DI, SI
-	JNE     ring_wrap_2342
+	JNE     ring_wrap_2398
 	XORQ    DI, DI
 
-ring_wrap_2342:
-	JMP ring_channel_2340
+ring_wrap_2398:
+	JMP ring_channel_2396
 
-ring_short_2330:
+ring_short_2386:
+	CMPQ      AX, $0x01
+	JNE       ring_elements_2399
+	LEAQ      ringperiodsAVX512F64<>+0(SB), R10
+	MOVQ      SI, R11
+	SHLQ      $0x06, R11
+	MOVQ      $-1, R12
+	BZHIQ     SI, R12, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (R8), K1, Z1
+	VMOVUPS   -64(R10)(R11*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPD   Z1, (CX)
+	JMP       ring_first_done_2400
+
+ring_elements_2399:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2343:
+ring_element_2401:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2344
+	JB   ring_element_next_2402
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2344
+	JB   ring_element_next_2402
 	XORQ R10, R10
 
-ring_element_next_2344:
+ring_element_next_2402:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2343
+	JB      ring_element_2401
 	VMOVUPD (CX), Z1
-	MOVQ    1856(SP), SI
-	CMPQ    SI, $0x00000008
-	JE      ring_exact_2345
-	SUBQ    DI, SI
 
-ring_exact_2345:
+ring_first_done_2400:
+	MOVQ 1856(SP), SI
+	CMPQ SI, $0x00000008
+	JE   ring_exact_2403
+	SUBQ DI, SI
+
+ring_exact_2403:
 	MOVQ SI, DI
 
-ring_repeat_2346:
+ring_repeat_2404:
 	CMPQ    DI, R9
-	JAE     ring_built_2332
+	JAE     ring_built_2388
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2346
+	JMP     ring_repeat_2404
 
-ring_built_2332:
+ring_built_2388:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -33416,26 +34365,26 @@ ring_built_2332:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2347:
+sums_zero_2405:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2348
+	JAE     sums_zeroed_2406
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2347
+	JMP     sums_zero_2405
 
-sums_zeroed_2348:
-ring_row_2349:
+sums_zeroed_2406:
+ring_row_2407:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2350
+	JE   ring_rows_done_2408
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2352
+	JGT  single_2410
 
-unrolled_2351:
+unrolled_2409:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -33474,15 +34423,15 @@ unrolled_2351:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2351
+	JLE         unrolled_2409
 
-single_2352:
+single_2410:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2354
+	JGT  remainder_2412
 
-single_loop_2353:
+single_loop_2411:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -33497,11 +34446,11 @@ single_loop_2353:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2353
+	JLE         single_loop_2411
 
-remainder_2354:
+remainder_2412:
 	SUBQ        R10, R9
-	JE          span_done_2355
+	JE          span_done_2413
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -33514,7 +34463,7 @@ remainder_2354:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2355:
+span_done_2413:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -33522,9 +34471,9 @@ span_done_2355:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2349
+	JMP   ring_row_2407
 
-ring_rows_done_2350:
+ring_rows_done_2408:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -33532,86 +34481,86 @@ ring_rows_done_2350:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2357
+	JLE  fold_ext_done_2415
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2358
+	JA   fold_ext_scalar_2416
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2356:
+fold_ext_2414:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2357
+	JBE     fold_ext_done_2415
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2356
+	JMP     fold_ext_2414
 
-fold_ext_scalar_2358:
+fold_ext_scalar_2416:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2359:
+fold_ext_element_2417:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2360
+	JBE    fold_ext_element_done_2418
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2359
+	JMP    fold_ext_element_2417
 
-fold_ext_element_done_2360:
-fold_ext_done_2357:
-fold_2361:
+fold_ext_element_done_2418:
+fold_ext_done_2415:
+fold_2419:
 	CMPQ   DI, SI
-	JBE    fold_done_2362
+	JBE    fold_done_2420
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2361
+	JMP    fold_2419
 
-fold_done_2362:
+fold_done_2420:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2363
+	JNE  sums_planes_2421
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2365:
+sums_vector_2423:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2366
+	JGT     sums_scalar_2424
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2365
+	JMP     sums_vector_2423
 
-sums_scalar_2366:
+sums_scalar_2424:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2364
+	JE     sums_done_2422
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2366
+	JMP    sums_scalar_2424
 
-sums_planes_2363:
+sums_planes_2421:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2367:
+sums_group_2425:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2369
+	JB     sums_single_2427
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -33620,7 +34569,7 @@ sums_group_2367:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2368:
+sums_group_plane_2426:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -33629,7 +34578,7 @@ sums_group_plane_2368:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2368
+	JB     sums_group_plane_2426
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -33642,29 +34591,29 @@ sums_group_plane_2368:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2367
+	JMP    sums_group_2425
 
-sums_single_2369:
+sums_single_2427:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2364
+	JE     sums_done_2422
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2370:
+sums_single_plane_2428:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2370
+	JB     sums_single_plane_2428
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2369
+	JMP    sums_single_2427
 
-sums_done_2364:
+sums_done_2422:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2323
+	JMP  ring_block_2379
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -33682,11 +34631,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2371
+	JB           cached_2429
 	CMPQ         AX, CX
-	JE           cached_2371
+	JE           cached_2429
 	CMPQ         AX, DX
-	JE           cached_2371
+	JE           cached_2429
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -33695,7 +34644,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2373
+	JE           aligned_2431
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -33707,15 +34656,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2373:
+aligned_2431:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2375
+	JGT  single_2433
 
 	PCALIGN $64
 
-unrolled_2374:
+unrolled_2432:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -33738,15 +34687,15 @@ unrolled_2374:
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_2374
+	JLE      unrolled_2432
 
-single_2375:
+single_2433:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2377
+	JGT  remainder_2435
 
-single_loop_2376:
+single_loop_2434:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -33754,11 +34703,11 @@ single_loop_2376:
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_2376
+	JLE      single_loop_2434
 
-remainder_2377:
+remainder_2435:
 	SUBQ      SI, BX
-	JE        span_done_2378
+	JE        span_done_2436
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -33768,14 +34717,14 @@ remainder_2377:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2378:
+span_done_2436:
 	SFENCE
-	JMP stored_2372
+	JMP stored_2430
 
-cached_2371:
+cached_2429:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000040
-	JB        unaligned_2379
+	JB        unaligned_2437
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -33783,7 +34732,7 @@ cached_2371:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_2380
+	JE        aligned_2438
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -33795,16 +34744,16 @@ cached_2371:
 	VMOVUPD   Z2, K1, (AX)(SI*8)
 	MOVQ      DI, SI
 
-aligned_2380:
-unaligned_2379:
+aligned_2438:
+unaligned_2437:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2382
+	JGT  single_2440
 
 	PCALIGN $64
 
-unrolled_2381:
+unrolled_2439:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -33827,15 +34776,15 @@ unrolled_2381:
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, DI
-	JLE     unrolled_2381
+	JLE     unrolled_2439
 
-single_2382:
+single_2440:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2384
+	JGT  remainder_2442
 
-single_loop_2383:
+single_loop_2441:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -33843,11 +34792,11 @@ single_loop_2383:
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, DI
-	JLE     single_loop_2383
+	JLE     single_loop_2441
 
-remainder_2384:
+remainder_2442:
 	SUBQ      SI, BX
-	JE        span_done_2385
+	JE        span_done_2443
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -33857,8 +34806,8 @@ remainder_2384:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2385:
-stored_2372:
+span_done_2443:
+stored_2430:
 	VZEROUPPER
 	RET
 
@@ -33877,11 +34826,11 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ         $0x03, R9
 	XORQ         R10, R10
 	CMPQ         SI, $0x00000008
-	JB           aligned_planes_general_2387
+	JB           aligned_planes_general_2445
 	CMPQ         SI, $0x00000040
-	JA           aligned_planes_general_2387
+	JA           aligned_planes_general_2445
 	CMPQ         BX, $0x00
-	JE           planes_end_2386
+	JE           planes_end_2444
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R9, R9
 	MOVQ         AX, R11
@@ -33891,7 +34840,7 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_2388
+	JE           aligned_2446
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -33903,16 +34852,16 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	VMOVUPD      Z2, K1, (AX)(R9*8)
 	MOVQ         R11, R9
 
-aligned_2388:
+aligned_2446:
 	MOVQ SI, R11
 
-aligned_plane_2389:
+aligned_plane_2447:
 	MOVQ R11, R12
 	SUBQ $0x00000008, R12
 	CMPQ R9, R12
-	JGT  aligned_boundary_2394
+	JGT  aligned_boundary_2452
 
-aligned_whole_2393:
+aligned_whole_2451:
 	VMOVUPD (CX)(R9*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R9*8), Z2
@@ -33920,13 +34869,13 @@ aligned_whole_2393:
 	VMOVUPD Z2, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_2393
+	JLE     aligned_whole_2451
 
-aligned_boundary_2394:
+aligned_boundary_2452:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_2391
+	JAE          aligned_last_2449
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -33934,10 +34883,10 @@ aligned_boundary_2394:
 	VBROADCASTSD (R8)(R10*8), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JNE          aligned_boundary_vector_2395
-	JMP          aligned_next_2390
+	JNE          aligned_boundary_vector_2453
+	JMP          aligned_next_2448
 
-aligned_boundary_vector_2395:
+aligned_boundary_vector_2453:
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -33949,13 +34898,13 @@ aligned_boundary_vector_2395:
 	VMOVUPD   Z1, (AX)(R9*8)
 	ADDQ      $0x00000008, R9
 
-aligned_next_2390:
+aligned_next_2448:
 	VMOVUPD Z2, Z1
-	JMP     aligned_plane_2389
+	JMP     aligned_plane_2447
 
-aligned_last_2391:
+aligned_last_2449:
 	TESTQ     R12, R12
-	JE        aligned_done_2392
+	JE        aligned_done_2450
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -33965,20 +34914,20 @@ aligned_last_2391:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(R9*8)
 
-aligned_done_2392:
-	JMP planes_end_2386
+aligned_done_2450:
+	JMP planes_end_2444
 
-aligned_planes_general_2387:
+aligned_planes_general_2445:
 	CMPQ  SI, $0x00000008
-	JAE   short_planes_general_2396
+	JAE   short_planes_general_2454
 	CMPQ  BX, $0x00
-	JE    planes_end_2386
+	JE    planes_end_2444
 	MOVQ  $-1, R11
 	BZHIQ SI, R11, R11
 	KMOVW R11, K1
 	XORQ  R11, R11
 
-short_planes_2397:
+short_planes_2455:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD.Z    (CX)(R11*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -33993,24 +34942,24 @@ short_planes_2397:
 	SUBQ         DI, R12
 	CMOVQEQ      R12, R10
 	SUBQ         SI, BX
-	JG           short_planes_2397
-	JMP          planes_end_2386
+	JG           short_planes_2455
+	JMP          planes_end_2444
 
-short_planes_general_2396:
+short_planes_general_2454:
 	MOVQ BX, R11
 	SHLQ $0x03, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_2398
+	JB   cached_2456
 	CMPQ R9, $0x00000800
-	JB   cached_2398
+	JB   cached_2456
 	CMPQ AX, CX
-	JE   cached_2398
+	JE   cached_2456
 	CMPQ AX, DX
-	JE   cached_2398
+	JE   cached_2456
 	CMPQ BX, $0x00
-	JE   planes_done_2401
+	JE   planes_done_2459
 
-plane_2400:
+plane_2458:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -34020,7 +34969,7 @@ plane_2400:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2402
+	JE           aligned_2460
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -34032,13 +34981,13 @@ plane_2400:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2402:
+aligned_2460:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2404
+	JGT  single_2462
 
-unrolled_2403:
+unrolled_2461:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -34061,15 +35010,15 @@ unrolled_2403:
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
 	CMPQ     R11, R12
-	JLE      unrolled_2403
+	JLE      unrolled_2461
 
-single_2404:
+single_2462:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2406
+	JGT  remainder_2464
 
-single_loop_2405:
+single_loop_2463:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -34077,12 +35026,12 @@ single_loop_2405:
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
 	CMPQ     R11, R12
-	JLE      single_loop_2405
+	JLE      single_loop_2463
 
-remainder_2406:
+remainder_2464:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2407
+	JE        span_done_2465
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -34092,7 +35041,7 @@ remainder_2406:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2407:
+span_done_2465:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -34101,25 +35050,25 @@ span_done_2407:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2400
+	JG      plane_2458
 
-planes_done_2401:
+planes_done_2459:
 	SFENCE
-	JMP stored_2399
+	JMP stored_2457
 
-cached_2398:
+cached_2456:
 	CMPQ BX, $0x00
-	JE   planes_done_2409
+	JE   planes_done_2467
 
-plane_2408:
+plane_2466:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000040
-	JB           unaligned_2410
+	JB           unaligned_2468
 	CMPQ         AX, CX
-	JE           unaligned_2410
+	JE           unaligned_2468
 	CMPQ         AX, DX
-	JE           unaligned_2410
+	JE           unaligned_2468
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -34127,7 +35076,7 @@ plane_2408:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2411
+	JE           aligned_2469
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -34139,14 +35088,14 @@ plane_2408:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2411:
-unaligned_2410:
+aligned_2469:
+unaligned_2468:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2413
+	JGT  single_2471
 
-unrolled_2412:
+unrolled_2470:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -34169,15 +35118,15 @@ unrolled_2412:
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
 	CMPQ    R11, R12
-	JLE     unrolled_2412
+	JLE     unrolled_2470
 
-single_2413:
+single_2471:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2415
+	JGT  remainder_2473
 
-single_loop_2414:
+single_loop_2472:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -34185,12 +35134,12 @@ single_loop_2414:
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R12
-	JLE     single_loop_2414
+	JLE     single_loop_2472
 
-remainder_2415:
+remainder_2473:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2416
+	JE        span_done_2474
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -34200,7 +35149,7 @@ remainder_2415:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2416:
+span_done_2474:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -34209,11 +35158,11 @@ span_done_2416:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2408
+	JG      plane_2466
 
-planes_done_2409:
-stored_2399:
-planes_end_2386:
+planes_done_2467:
+stored_2457:
+planes_end_2444:
 	VZEROUPPER
 	RET
 
@@ -34230,17 +35179,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x03, R8
 	CMPQ   DI, $0x00000080
-	JA     held_rows_done_2418
+	JA     held_rows_done_2476
 	CMPQ   BX, DI
-	JB     held_rows_done_2418
+	JB     held_rows_done_2476
 	CMPQ   AX, CX
-	JE     held_rows_done_2418
+	JE     held_rows_done_2476
 	CMPQ   AX, DX
-	JE     held_rows_done_2418
+	JE     held_rows_done_2476
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JAE    held_rows_done_2418
+	JAE    held_rows_done_2476
 	MOVQ   DI, R9
 	DECQ   R9
 	SHRQ   $0x03, R9
@@ -34253,43 +35202,43 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	KMOVW  R10, K1
 	XORQ   R10, R10
 	CMPQ   R9, $0x00
-	JE     held_rows_0_2419
+	JE     held_rows_0_2477
 	CMPQ   R9, $0x01
-	JE     held_rows_1_2420
+	JE     held_rows_1_2478
 	CMPQ   R9, $0x02
-	JE     held_rows_2_2421
+	JE     held_rows_2_2479
 	CMPQ   R9, $0x03
-	JE     held_rows_3_2422
+	JE     held_rows_3_2480
 	CMPQ   R9, $0x04
-	JE     held_rows_4_2423
+	JE     held_rows_4_2481
 	CMPQ   R9, $0x05
-	JE     held_rows_5_2424
+	JE     held_rows_5_2482
 	CMPQ   R9, $0x06
-	JE     held_rows_6_2425
+	JE     held_rows_6_2483
 	CMPQ   R9, $0x07
-	JE     held_rows_7_2426
+	JE     held_rows_7_2484
 	CMPQ   R9, $0x08
-	JE     held_rows_8_2427
+	JE     held_rows_8_2485
 	CMPQ   R9, $0x09
-	JE     held_rows_9_2428
+	JE     held_rows_9_2486
 	CMPQ   R9, $0x0a
-	JE     held_rows_10_2429
+	JE     held_rows_10_2487
 	CMPQ   R9, $0x0b
-	JE     held_rows_11_2430
+	JE     held_rows_11_2488
 	CMPQ   R9, $0x0c
-	JE     held_rows_12_2431
+	JE     held_rows_12_2489
 	CMPQ   R9, $0x0d
-	JE     held_rows_13_2432
+	JE     held_rows_13_2490
 	CMPQ   R9, $0x0e
-	JE     held_rows_14_2433
+	JE     held_rows_14_2491
 	CMPQ   R9, $0x0f
-	JE     held_rows_15_2434
-	JMP    held_rows_done_2418
+	JE     held_rows_15_2492
+	JMP    held_rows_done_2476
 
-held_rows_0_2419:
+held_rows_0_2477:
 	VMOVUPD.Z (SI)(R10*8), K1, Z1
 
-held_row_0_2435:
+held_row_0_2493:
 	VMOVUPD.Z (CX)(R10*8), K1, Z2
 	VCMPPD    $0x1a, Z0, Z2, K1, K2
 	VMOVUPD.Z (DX)(R10*8), K1, Z2
@@ -34300,16 +35249,16 @@ held_row_0_2435:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_0_2435
+	JAE       held_row_0_2493
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_1_2420:
+held_rows_1_2478:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD.Z 64(SI)(R10*8), K1, Z2
 
-held_row_1_2436:
+held_row_1_2494:
 	VMOVUPD   (CX)(R10*8), Z3
 	VCMPPD    $0x1a, Z0, Z3, K2
 	VMOVUPD   (DX)(R10*8), Z3
@@ -34325,17 +35274,17 @@ held_row_1_2436:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_1_2436
+	JAE       held_row_1_2494
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_2_2421:
+held_rows_2_2479:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD.Z 128(SI)(R10*8), K1, Z3
 
-held_row_2_2437:
+held_row_2_2495:
 	VMOVUPD   (CX)(R10*8), Z4
 	VCMPPD    $0x1a, Z0, Z4, K2
 	VMOVUPD   (DX)(R10*8), Z4
@@ -34356,18 +35305,18 @@ held_row_2_2437:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_2_2437
+	JAE       held_row_2_2495
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_3_2422:
+held_rows_3_2480:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
 	VMOVUPD.Z 192(SI)(R10*8), K1, Z4
 
-held_row_3_2438:
+held_row_3_2496:
 	VMOVUPD   (CX)(R10*8), Z5
 	VCMPPD    $0x1a, Z0, Z5, K2
 	VMOVUPD   (DX)(R10*8), Z5
@@ -34393,19 +35342,19 @@ held_row_3_2438:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_3_2438
+	JAE       held_row_3_2496
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_4_2423:
+held_rows_4_2481:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
 	VMOVUPD   192(SI)(R10*8), Z4
 	VMOVUPD.Z 256(SI)(R10*8), K1, Z5
 
-held_row_4_2439:
+held_row_4_2497:
 	VMOVUPD   (CX)(R10*8), Z6
 	VCMPPD    $0x1a, Z0, Z6, K2
 	VMOVUPD   (DX)(R10*8), Z6
@@ -34436,12 +35385,12 @@ held_row_4_2439:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_4_2439
+	JAE       held_row_4_2497
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_5_2424:
+held_rows_5_2482:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34449,7 +35398,7 @@ held_rows_5_2424:
 	VMOVUPD   256(SI)(R10*8), Z5
 	VMOVUPD.Z 320(SI)(R10*8), K1, Z6
 
-held_row_5_2440:
+held_row_5_2498:
 	VMOVUPD   (CX)(R10*8), Z7
 	VCMPPD    $0x1a, Z0, Z7, K2
 	VMOVUPD   (DX)(R10*8), Z7
@@ -34485,12 +35434,12 @@ held_row_5_2440:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_5_2440
+	JAE       held_row_5_2498
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_6_2425:
+held_rows_6_2483:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34499,7 +35448,7 @@ held_rows_6_2425:
 	VMOVUPD   320(SI)(R10*8), Z6
 	VMOVUPD.Z 384(SI)(R10*8), K1, Z7
 
-held_row_6_2441:
+held_row_6_2499:
 	VMOVUPD   (CX)(R10*8), Z8
 	VCMPPD    $0x1a, Z0, Z8, K2
 	VMOVUPD   (DX)(R10*8), Z8
@@ -34540,12 +35489,12 @@ held_row_6_2441:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_6_2441
+	JAE       held_row_6_2499
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_7_2426:
+held_rows_7_2484:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34555,7 +35504,7 @@ held_rows_7_2426:
 	VMOVUPD   384(SI)(R10*8), Z7
 	VMOVUPD.Z 448(SI)(R10*8), K1, Z8
 
-held_row_7_2442:
+held_row_7_2500:
 	VMOVUPD   (CX)(R10*8), Z9
 	VCMPPD    $0x1a, Z0, Z9, K2
 	VMOVUPD   (DX)(R10*8), Z9
@@ -34601,12 +35550,12 @@ held_row_7_2442:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_7_2442
+	JAE       held_row_7_2500
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_8_2427:
+held_rows_8_2485:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34617,7 +35566,7 @@ held_rows_8_2427:
 	VMOVUPD   448(SI)(R10*8), Z8
 	VMOVUPD.Z 512(SI)(R10*8), K1, Z9
 
-held_row_8_2443:
+held_row_8_2501:
 	VMOVUPD   (CX)(R10*8), Z10
 	VCMPPD    $0x1a, Z0, Z10, K2
 	VMOVUPD   (DX)(R10*8), Z10
@@ -34668,12 +35617,12 @@ held_row_8_2443:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_8_2443
+	JAE       held_row_8_2501
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_9_2428:
+held_rows_9_2486:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34685,7 +35634,7 @@ held_rows_9_2428:
 	VMOVUPD   512(SI)(R10*8), Z9
 	VMOVUPD.Z 576(SI)(R10*8), K1, Z10
 
-held_row_9_2444:
+held_row_9_2502:
 	VMOVUPD   (CX)(R10*8), Z11
 	VCMPPD    $0x1a, Z0, Z11, K2
 	VMOVUPD   (DX)(R10*8), Z11
@@ -34741,12 +35690,12 @@ held_row_9_2444:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_9_2444
+	JAE       held_row_9_2502
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_10_2429:
+held_rows_10_2487:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34759,7 +35708,7 @@ held_rows_10_2429:
 	VMOVUPD   576(SI)(R10*8), Z10
 	VMOVUPD.Z 640(SI)(R10*8), K1, Z11
 
-held_row_10_2445:
+held_row_10_2503:
 	VMOVUPD   (CX)(R10*8), Z12
 	VCMPPD    $0x1a, Z0, Z12, K2
 	VMOVUPD   (DX)(R10*8), Z12
@@ -34820,12 +35769,12 @@ held_row_10_2445:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_10_2445
+	JAE       held_row_10_2503
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_11_2430:
+held_rows_11_2488:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34839,7 +35788,7 @@ held_rows_11_2430:
 	VMOVUPD   640(SI)(R10*8), Z11
 	VMOVUPD.Z 704(SI)(R10*8), K1, Z12
 
-held_row_11_2446:
+held_row_11_2504:
 	VMOVUPD   (CX)(R10*8), Z13
 	VCMPPD    $0x1a, Z0, Z13, K2
 	VMOVUPD   (DX)(R10*8), Z13
@@ -34905,12 +35854,12 @@ held_row_11_2446:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_11_2446
+	JAE       held_row_11_2504
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_12_2431:
+held_rows_12_2489:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -34925,7 +35874,7 @@ held_rows_12_2431:
 	VMOVUPD   704(SI)(R10*8), Z12
 	VMOVUPD.Z 768(SI)(R10*8), K1, Z13
 
-held_row_12_2447:
+held_row_12_2505:
 	VMOVUPD   (CX)(R10*8), Z14
 	VCMPPD    $0x1a, Z0, Z14, K2
 	VMOVUPD   (DX)(R10*8), Z14
@@ -34996,12 +35945,12 @@ held_row_12_2447:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_12_2447
+	JAE       held_row_12_2505
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_13_2432:
+held_rows_13_2490:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -35017,7 +35966,7 @@ held_rows_13_2432:
 	VMOVUPD   768(SI)(R10*8), Z13
 	VMOVUPD.Z 832(SI)(R10*8), K1, Z14
 
-held_row_13_2448:
+held_row_13_2506:
 	VMOVUPD   (CX)(R10*8), Z15
 	VCMPPD    $0x1a, Z0, Z15, K2
 	VMOVUPD   (DX)(R10*8), Z15
@@ -35093,12 +36042,12 @@ held_row_13_2448:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_13_2448
+	JAE       held_row_13_2506
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_14_2433:
+held_rows_14_2491:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -35115,7 +36064,7 @@ held_rows_14_2433:
 	VMOVUPD   832(SI)(R10*8), Z14
 	VMOVUPD.Z 896(SI)(R10*8), K1, Z15
 
-held_row_14_2449:
+held_row_14_2507:
 	VMOVUPD   (CX)(R10*8), Z16
 	VCMPPD    $0x1a, Z0, Z16, K2
 	VMOVUPD   (DX)(R10*8), Z16
@@ -35196,12 +36145,12 @@ held_row_14_2449:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_14_2449
+	JAE       held_row_14_2507
 	TESTQ     BX, BX
-	JE        pattern_done_2417
-	JMP       held_rows_done_2418
+	JE        pattern_done_2475
+	JMP       held_rows_done_2476
 
-held_rows_15_2434:
+held_rows_15_2492:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -35219,7 +36168,7 @@ held_rows_15_2434:
 	VMOVUPD   896(SI)(R10*8), Z15
 	VMOVUPD.Z 960(SI)(R10*8), K1, Z16
 
-held_row_15_2450:
+held_row_15_2508:
 	VMOVUPD   (CX)(R10*8), Z17
 	VCMPPD    $0x1a, Z0, Z17, K2
 	VMOVUPD   (DX)(R10*8), Z17
@@ -35305,25 +36254,25 @@ held_row_15_2450:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_15_2450
+	JAE       held_row_15_2508
 	TESTQ     BX, BX
-	JE        pattern_done_2417
+	JE        pattern_done_2475
 
-held_rows_done_2418:
+held_rows_done_2476:
 	MOVQ BX, R9
 	SHLQ $0x03, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_2451
+	JB   cached_2509
 	CMPQ R8, $0x00000800
-	JB   cached_2451
+	JB   cached_2509
 	CMPQ AX, CX
-	JE   cached_2451
+	JE   cached_2509
 	CMPQ AX, DX
-	JE   cached_2451
+	JE   cached_2509
 	CMPQ BX, $0x00
-	JE   rows_done_2454
+	JE   rows_done_2512
 
-row_2453:
+row_2511:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -35335,7 +36284,7 @@ row_2453:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2455
+	JE        aligned_2513
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -35347,13 +36296,13 @@ row_2453:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2455:
+aligned_2513:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2457
+	JGT  single_2515
 
-unrolled_2456:
+unrolled_2514:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -35376,15 +36325,15 @@ unrolled_2456:
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
 	CMPQ     R9, R10
-	JLE      unrolled_2456
+	JLE      unrolled_2514
 
-single_2457:
+single_2515:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2459
+	JGT  remainder_2517
 
-single_loop_2458:
+single_loop_2516:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -35392,12 +36341,12 @@ single_loop_2458:
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
 	CMPQ     R9, R10
-	JLE      single_loop_2458
+	JLE      single_loop_2516
 
-remainder_2459:
+remainder_2517:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2460
+	JE        span_done_2518
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -35407,34 +36356,34 @@ remainder_2459:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2460:
+span_done_2518:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2453
+	JG   row_2511
 
-rows_done_2454:
+rows_done_2512:
 	SFENCE
-	JMP stored_2452
+	JMP stored_2510
 
-cached_2451:
+cached_2509:
 	CMPQ BX, $0x00
-	JE   rows_done_2462
+	JE   rows_done_2520
 
-row_2461:
+row_2519:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000040
-	JB        unaligned_2463
+	JB        unaligned_2521
 	CMPQ      AX, CX
-	JE        unaligned_2463
+	JE        unaligned_2521
 	CMPQ      AX, DX
-	JE        unaligned_2463
+	JE        unaligned_2521
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -35442,7 +36391,7 @@ row_2461:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2464
+	JE        aligned_2522
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -35454,14 +36403,14 @@ row_2461:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2464:
-unaligned_2463:
+aligned_2522:
+unaligned_2521:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2466
+	JGT  single_2524
 
-unrolled_2465:
+unrolled_2523:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -35484,15 +36433,15 @@ unrolled_2465:
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2465
+	JLE     unrolled_2523
 
-single_2466:
+single_2524:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2468
+	JGT  remainder_2526
 
-single_loop_2467:
+single_loop_2525:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -35500,12 +36449,12 @@ single_loop_2467:
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2467
+	JLE     single_loop_2525
 
-remainder_2468:
+remainder_2526:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2469
+	JE        span_done_2527
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -35515,18 +36464,18 @@ remainder_2468:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2469:
+span_done_2527:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2461
+	JG   row_2519
 
-rows_done_2462:
-stored_2452:
-pattern_done_2417:
+rows_done_2520:
+stored_2510:
+pattern_done_2475:
 	VZEROUPPER
 	RET
 
@@ -35546,36 +36495,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2470
+	JA     ring_segmented_2528
 	MOVQ   R9, R10
 
-ring_len_2471:
+ring_len_2529:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2472
+	JAE  ring_len_done_2530
 	ADDQ R9, R10
-	JMP  ring_len_2471
+	JMP  ring_len_2529
 
-ring_len_done_2472:
+ring_len_done_2530:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2473:
+ring_step_2531:
 	CMPQ R11, R10
-	JB   ring_step_done_2474
+	JB   ring_step_done_2532
 	SUBQ R10, R11
-	JMP  ring_step_2473
+	JMP  ring_step_2531
 
-ring_step_done_2474:
+ring_step_done_2532:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2475:
+ring_step_2533:
 	CMPQ R11, R10
-	JB   ring_step_done_2476
+	JB   ring_step_done_2534
 	SUBQ R10, R11
-	JMP  ring_step_2475
+	JMP  ring_step_2533
 
-ring_step_done_2476:
+ring_step_done_2534:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -35585,76 +36534,76 @@ ring_step_done_2476:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2477
+	JB      ring_short_2535
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2478
+	JNE     ring_planes_2536
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2480:
+ring_copy_2538:
 	CMPQ    AX, R11
-	JAE     ring_built_2479
+	JAE     ring_built_2537
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2481
+	JB      ring_copy_tail_2539
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2480
+	JNE     ring_copy_2538
 	XORQ    R9, R9
-	JMP     ring_copy_2480
+	JMP     ring_copy_2538
 
-ring_copy_tail_2481:
+ring_copy_tail_2539:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2480
+	JMP     ring_copy_2538
 
-ring_planes_2478:
+ring_planes_2536:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2482
+	JA   ring_long_planes_2540
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2483:
+ring_fill_2541:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2484
+	JGT          ring_fill_last_2542
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2485
+	JNE          ring_wrap_2543
 	XORQ         R9, R9
 
-ring_wrap_2485:
-	JMP ring_fill_2483
+ring_wrap_2543:
+	JMP ring_fill_2541
 
-ring_fill_last_2484:
+ring_fill_last_2542:
 	CMPQ         R12, R11
-	JAE          ring_built_2479
+	JAE          ring_built_2537
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
 	CMPQ         R9, DX
-	JNE          ring_wrap_2486
+	JNE          ring_wrap_2544
 	XORQ         R9, R9
 
-ring_wrap_2486:
-	JMP ring_fill_last_2484
+ring_wrap_2544:
+	JMP ring_fill_last_2542
 
-ring_long_planes_2482:
-ring_channel_2487:
+ring_long_planes_2540:
+ring_channel_2545:
 	CMPQ         R12, R11
-	JAE          ring_built_2479
+	JAE          ring_built_2537
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -35662,57 +36611,74 @@ ring_channel_2487:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2488:
+ring_plane_2546:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2488
+	JB      ring_plane_2546
 	INCQ    R9
 	CMPQ    R9, DX
-	JNE     ring_wrap_2489
+	JNE     ring_wrap_2547
 	XORQ    R9, R9
 
-ring_wrap_2489:
-	JMP ring_channel_2487
+ring_wrap_2547:
+	JMP ring_channel_2545
 
-ring_short_2477:
+ring_short_2535:
+	CMPQ      AX, $0x01
+	JNE       ring_elements_2548
+	LEAQ      ringperiodsAVX512F64<>+0(SB), AX
+	MOVQ      DX, R12
+	SHLQ      $0x06, R12
+	MOVQ      $-1, R13
+	BZHIQ     DX, R13, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (R10), K1, Z1
+	VMOVUPS   -64(AX)(R12*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPD   Z1, (R8)
+	JMP       ring_first_done_2549
+
+ring_elements_2548:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2490:
+ring_element_2550:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2491
+	JB   ring_element_next_2551
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2491
+	JB   ring_element_next_2551
 	XORQ R12, R12
 
-ring_element_next_2491:
+ring_element_next_2551:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2490
+	JB      ring_element_2550
 	VMOVUPD (R8), Z1
-	MOVQ    1920(SP), AX
-	CMPQ    AX, $0x00000008
-	JE      ring_exact_2492
-	SUBQ    R9, AX
 
-ring_exact_2492:
+ring_first_done_2549:
+	MOVQ 1920(SP), AX
+	CMPQ AX, $0x00000008
+	JE   ring_exact_2552
+	SUBQ R9, AX
+
+ring_exact_2552:
 	MOVQ AX, DX
 
-ring_repeat_2493:
+ring_repeat_2553:
 	CMPQ    DX, R11
-	JAE     ring_built_2479
+	JAE     ring_built_2537
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2493
+	JMP     ring_repeat_2553
 
-ring_built_2479:
+ring_built_2537:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -35721,9 +36687,9 @@ ring_built_2479:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_2495
+	JGT  single_2555
 
-unrolled_2494:
+unrolled_2554:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -35750,15 +36716,15 @@ unrolled_2494:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R9
-	JLE     unrolled_2494
+	JLE     unrolled_2554
 
-single_2495:
+single_2555:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_2497
+	JGT  remainder_2557
 
-single_loop_2496:
+single_loop_2556:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -35770,11 +36736,11 @@ single_loop_2496:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R9
-	JLE     single_loop_2496
+	JLE     single_loop_2556
 
-remainder_2497:
+remainder_2557:
 	SUBQ      DX, DI
-	JE        span_done_2498
+	JE        span_done_2558
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -35784,10 +36750,10 @@ remainder_2497:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2498:
+span_done_2558:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2470:
+ring_segmented_2528:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -35797,11 +36763,11 @@ ring_segmented_2470:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2499
+	JE   ring_rows_2559
 
-ring_segment_2500:
+ring_segment_2560:
 	CMPQ    DI, $0x00
-	JE      ring_done_2501
+	JE      ring_done_2561
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -35818,33 +36784,33 @@ ring_segment_2500:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2502:
+ring_len_2562:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2503
+	JAE  ring_len_done_2563
 	ADDQ R10, R12
-	JMP  ring_len_2502
+	JMP  ring_len_2562
 
-ring_len_done_2503:
+ring_len_done_2563:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2504:
+ring_step_2564:
 	CMPQ R13, R12
-	JB   ring_step_done_2505
+	JB   ring_step_done_2565
 	SUBQ R12, R13
-	JMP  ring_step_2504
+	JMP  ring_step_2564
 
-ring_step_done_2505:
+ring_step_done_2565:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2506:
+ring_step_2566:
 	CMPQ R13, R12
-	JB   ring_step_done_2507
+	JB   ring_step_done_2567
 	SUBQ R12, R13
-	JMP  ring_step_2506
+	JMP  ring_step_2566
 
-ring_step_done_2507:
+ring_step_done_2567:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -35854,76 +36820,76 @@ ring_step_done_2507:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2508
+	JB      ring_short_2568
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2509
+	JNE     ring_planes_2569
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2511:
+ring_copy_2571:
 	CMPQ    R9, AX
-	JAE     ring_built_2510
+	JAE     ring_built_2570
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2512
+	JB      ring_copy_tail_2572
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2511
+	JNE     ring_copy_2571
 	XORQ    R10, R10
-	JMP     ring_copy_2511
+	JMP     ring_copy_2571
 
-ring_copy_tail_2512:
+ring_copy_tail_2572:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2511
+	JMP     ring_copy_2571
 
-ring_planes_2509:
+ring_planes_2569:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2513
+	JA   ring_long_planes_2573
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2514:
+ring_fill_2574:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2515
+	JGT          ring_fill_last_2575
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2516
+	JNE          ring_wrap_2576
 	XORQ         R10, R10
 
-ring_wrap_2516:
-	JMP ring_fill_2514
+ring_wrap_2576:
+	JMP ring_fill_2574
 
-ring_fill_last_2515:
+ring_fill_last_2575:
 	CMPQ         R12, AX
-	JAE          ring_built_2510
+	JAE          ring_built_2570
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
 	CMPQ         R10, DX
-	JNE          ring_wrap_2517
+	JNE          ring_wrap_2577
 	XORQ         R10, R10
 
-ring_wrap_2517:
-	JMP ring_fill_last_2515
+ring_wrap_2577:
+	JMP ring_fill_last_2575
 
-ring_long_planes_2513:
-ring_channel_2518:
+ring_long_planes_2573:
+ring_channel_2578:
 	CMPQ         R12, AX
-	JAE          ring_built_2510
+	JAE          ring_built_2570
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -35931,57 +36897,74 @@ ring_channel_2518:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2519:
+ring_plane_2579:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2519
+	JB      ring_plane_2579
 	INCQ    R10
 	CMPQ    R10, DX
-	JNE     ring_wrap_2520
+	JNE     ring_wrap_2580
 	XORQ    R10, R10
 
-ring_wrap_2520:
-	JMP ring_channel_2518
+ring_wrap_2580:
+	JMP ring_channel_2578
 
-ring_short_2508:
+ring_short_2568:
+	CMPQ      R9, $0x01
+	JNE       ring_elements_2581
+	LEAQ      ringperiodsAVX512F64<>+0(SB), R9
+	MOVQ      DX, R12
+	SHLQ      $0x06, R12
+	MOVQ      $-1, R13
+	BZHIQ     DX, R13, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (R11), K1, Z1
+	VMOVUPS   -64(R9)(R12*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPD   Z1, (R8)
+	JMP       ring_first_done_2582
+
+ring_elements_2581:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2521:
+ring_element_2583:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2522
+	JB   ring_element_next_2584
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2522
+	JB   ring_element_next_2584
 	XORQ R12, R12
 
-ring_element_next_2522:
+ring_element_next_2584:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2521
+	JB      ring_element_2583
 	VMOVUPD (R8), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_2523
-	SUBQ    R10, DX
 
-ring_exact_2523:
+ring_first_done_2582:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000008
+	JE   ring_exact_2585
+	SUBQ R10, DX
+
+ring_exact_2585:
 	MOVQ DX, R9
 
-ring_repeat_2524:
+ring_repeat_2586:
 	CMPQ    R9, AX
-	JAE     ring_built_2510
+	JAE     ring_built_2570
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2524
+	JMP     ring_repeat_2586
 
-ring_built_2510:
+ring_built_2570:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -35991,9 +36974,9 @@ ring_built_2510:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2526
+	JGT  single_2588
 
-unrolled_2525:
+unrolled_2587:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -36020,15 +37003,15 @@ unrolled_2525:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2525
+	JLE     unrolled_2587
 
-single_2526:
+single_2588:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2528
+	JGT  remainder_2590
 
-single_loop_2527:
+single_loop_2589:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -36040,11 +37023,11 @@ single_loop_2527:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2527
+	JLE     single_loop_2589
 
-remainder_2528:
+remainder_2590:
 	SUBQ      R9, DX
-	JE        span_done_2529
+	JE        span_done_2591
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -36054,7 +37037,7 @@ remainder_2528:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2529:
+span_done_2591:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -36066,18 +37049,18 @@ span_done_2529:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2530
+	JNE  ring_next_2592
 	XORQ AX, AX
 
-ring_next_2530:
+ring_next_2592:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2500
+	JMP  ring_segment_2560
 
-ring_done_2501:
+ring_done_2561:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2499:
-ring_block_2531:
+ring_rows_2559:
+ring_block_2593:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -36093,33 +37076,33 @@ ring_block_2531:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2532:
+ring_len_2594:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2533
+	JAE  ring_len_done_2595
 	ADDQ BX, SI
-	JMP  ring_len_2532
+	JMP  ring_len_2594
 
-ring_len_done_2533:
+ring_len_done_2595:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2534:
+ring_step_2596:
 	CMPQ DI, SI
-	JB   ring_step_done_2535
+	JB   ring_step_done_2597
 	SUBQ SI, DI
-	JMP  ring_step_2534
+	JMP  ring_step_2596
 
-ring_step_done_2535:
+ring_step_done_2597:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2536:
+ring_step_2598:
 	CMPQ DI, SI
-	JB   ring_step_done_2537
+	JB   ring_step_done_2599
 	SUBQ SI, DI
-	JMP  ring_step_2536
+	JMP  ring_step_2598
 
-ring_step_done_2537:
+ring_step_done_2599:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -36130,76 +37113,76 @@ ring_step_done_2537:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2538
+	JB      ring_short_2600
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2539
+	JNE     ring_planes_2601
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2541:
+ring_copy_2603:
 	CMPQ    BX, DI
-	JAE     ring_built_2540
+	JAE     ring_built_2602
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2542
+	JB      ring_copy_tail_2604
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2541
+	JNE     ring_copy_2603
 	XORQ    R9, R9
-	JMP     ring_copy_2541
+	JMP     ring_copy_2603
 
-ring_copy_tail_2542:
+ring_copy_tail_2604:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2541
+	JMP     ring_copy_2603
 
-ring_planes_2539:
+ring_planes_2601:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2543
+	JA   ring_long_planes_2605
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2544:
+ring_fill_2606:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2545
+	JGT          ring_fill_last_2607
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2546
+	JNE          ring_wrap_2608
 	XORQ         BX, BX
 
-ring_wrap_2546:
-	JMP ring_fill_2544
+ring_wrap_2608:
+	JMP ring_fill_2606
 
-ring_fill_last_2545:
+ring_fill_last_2607:
 	CMPQ         R9, DI
-	JAE          ring_built_2540
+	JAE          ring_built_2602
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
 	CMPQ         BX, DX
-	JNE          ring_wrap_2547
+	JNE          ring_wrap_2609
 	XORQ         BX, BX
 
-ring_wrap_2547:
-	JMP ring_fill_last_2545
+ring_wrap_2609:
+	JMP ring_fill_last_2607
 
-ring_long_planes_2543:
-ring_channel_2548:
+ring_long_planes_2605:
+ring_channel_2610:
 	CMPQ         R9, DI
-	JAE          ring_built_2540
+	JAE          ring_built_2602
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -36207,57 +37190,74 @@ ring_channel_2548:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2549:
+ring_plane_2611:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2549
+	JB      ring_plane_2611
 	INCQ    BX
 	CMPQ    BX, DX
-	JNE     ring_wrap_2550
+	JNE     ring_wrap_2612
 	XORQ    BX, BX
 
-ring_wrap_2550:
-	JMP ring_channel_2548
+ring_wrap_2612:
+	JMP ring_channel_2610
 
-ring_short_2538:
+ring_short_2600:
+	CMPQ      CX, $0x01
+	JNE       ring_elements_2613
+	LEAQ      ringperiodsAVX512F64<>+0(SB), R9
+	MOVQ      DX, R10
+	SHLQ      $0x06, R10
+	MOVQ      $-1, R11
+	BZHIQ     DX, R11, DX
+	KMOVW     DX, K1
+	VMOVUPD.Z (SI), K1, Z1
+	VMOVUPS   -64(R9)(R10*1), Z2
+	VPERMPS   Z1, Z2, Z1
+	VMOVUPD   Z1, (R8)
+	JMP       ring_first_done_2614
+
+ring_elements_2613:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2551:
+ring_element_2615:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2552
+	JB   ring_element_next_2616
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2552
+	JB   ring_element_next_2616
 	XORQ R9, R9
 
-ring_element_next_2552:
+ring_element_next_2616:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2551
+	JB      ring_element_2615
 	VMOVUPD (R8), Z1
-	MOVQ    1920(SP), DX
-	CMPQ    DX, $0x00000008
-	JE      ring_exact_2553
-	SUBQ    BX, DX
 
-ring_exact_2553:
+ring_first_done_2614:
+	MOVQ 1920(SP), DX
+	CMPQ DX, $0x00000008
+	JE   ring_exact_2617
+	SUBQ BX, DX
+
+ring_exact_2617:
 	MOVQ DX, BX
 
-ring_repeat_2554:
+ring_repeat_2618:
 	CMPQ    BX, DI
-	JAE     ring_built_2540
+	JAE     ring_built_2602
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2554
+	JMP     ring_repeat_2618
 
-ring_built_2540:
+ring_built_2602:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -36268,9 +37268,9 @@ ring_built_2540:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2555:
+ring_row_2619:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2556
+	JE   ring_rows_done_2620
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -36280,9 +37280,9 @@ ring_row_2555:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2558
+	JGT  single_2622
 
-unrolled_2557:
+unrolled_2621:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -36309,15 +37309,15 @@ unrolled_2557:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2557
+	JLE     unrolled_2621
 
-single_2558:
+single_2622:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2560
+	JGT  remainder_2624
 
-single_loop_2559:
+single_loop_2623:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -36329,11 +37329,11 @@ single_loop_2559:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2559
+	JLE     single_loop_2623
 
-remainder_2560:
+remainder_2624:
 	SUBQ      R9, DX
-	JE        span_done_2561
+	JE        span_done_2625
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -36343,7 +37343,7 @@ remainder_2560:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2561:
+span_done_2625:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -36351,13 +37351,13 @@ span_done_2561:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2555
+	JMP   ring_row_2619
 
-ring_rows_done_2556:
+ring_rows_done_2620:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2531
+	JMP  ring_block_2593
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -36376,7 +37376,7 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	CMPQ        DX, $0x00000040
-	JB          unaligned_2562
+	JB          unaligned_2626
 	MOVQ        AX, SI
 	NEGQ        SI
 	ANDQ        $0x0000003f, SI
@@ -36384,7 +37384,7 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ        SI, DX
 	CMOVQGT     DX, SI
 	TESTQ       SI, SI
-	JE          aligned_2563
+	JE          aligned_2627
 	MOVQ        SI, DI
 	MOVQ        $-1, R8
 	BZHIQ       DI, R8, DI
@@ -36395,16 +37395,16 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	VFMADD231PD Z6, Z5, K2, Z1
 	MOVQ        SI, BX
 
-aligned_2563:
-unaligned_2562:
+aligned_2627:
+unaligned_2626:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_2565
+	JGT  single_2629
 
 	PCALIGN $64
 
-unrolled_2564:
+unrolled_2628:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -36423,26 +37423,26 @@ unrolled_2564:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_2564
+	JLE         unrolled_2628
 
-single_2565:
+single_2629:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2567
+	JGT  remainder_2631
 
-single_loop_2566:
+single_loop_2630:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_2566
+	JLE         single_loop_2630
 
-remainder_2567:
+remainder_2631:
 	SUBQ        BX, DX
-	JE          span_done_2568
+	JE          span_done_2632
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -36451,7 +37451,7 @@ remainder_2567:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2568:
+span_done_2632:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -36479,11 +37479,11 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ        $0x03, R8
 	XORQ        R9, R9
 	CMPQ        SI, $0x00000008
-	JB          aligned_planes_general_2570
+	JB          aligned_planes_general_2634
 	CMPQ        SI, $0x00000040
-	JA          aligned_planes_general_2570
+	JA          aligned_planes_general_2634
 	CMPQ        DX, $0x00
-	JE          planes_end_2569
+	JE          planes_end_2633
 	VXORPS      Y1, Y1, Y1
 	XORQ        R8, R8
 	MOVQ        AX, R10
@@ -36493,7 +37493,7 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ        R10, DX
 	CMOVQGT     DX, R10
 	TESTQ       R10, R10
-	JE          aligned_2571
+	JE          aligned_2635
 	MOVQ        R10, R11
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
@@ -36504,29 +37504,29 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	VFMADD231PD Z3, Z2, K2, Z1
 	MOVQ        R10, R8
 
-aligned_2571:
+aligned_2635:
 	MOVQ SI, R10
 
-aligned_plane_2572:
+aligned_plane_2636:
 	MOVQ R10, R11
 	SUBQ $0x00000008, R11
 	CMPQ R8, R11
-	JGT  aligned_boundary_2577
+	JGT  aligned_boundary_2641
 
-aligned_whole_2576:
+aligned_whole_2640:
 	VMOVUPD     (AX)(R8*8), Z2
 	VCMPPD      $0x1a, Z0, Z2, K1
 	VMOVUPD     (CX)(R8*8), Z3
 	VFMADD231PD Z3, Z2, K1, Z1
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R11
-	JLE         aligned_whole_2576
+	JLE         aligned_whole_2640
 
-aligned_boundary_2577:
+aligned_boundary_2641:
 	MOVQ          R10, R11
 	SUBQ          R8, R11
 	CMPQ          R10, DX
-	JAE           aligned_last_2574
+	JAE           aligned_last_2638
 	MOVQ          R9, R12
 	INCQ          R9
 	MOVQ          R9, R13
@@ -36534,7 +37534,7 @@ aligned_boundary_2577:
 	CMOVQEQ       R13, R9
 	ADDQ          SI, R10
 	TESTQ         R11, R11
-	JNE           aligned_boundary_vector_2578
+	JNE           aligned_boundary_vector_2642
 	VEXTRACTF64X4 $0x01, Z1, Y2
 	VADDPD        Y2, Y1, Y2
 	VEXTRACTF128  $0x01, Y2, X1
@@ -36544,9 +37544,9 @@ aligned_boundary_2577:
 	VADDSD        (BX)(R12*8), X1, X1
 	VMOVSD        X1, (BX)(R12*8)
 	VXORPS        Y1, Y1, Y1
-	JMP           aligned_next_2573
+	JMP           aligned_next_2637
 
-aligned_boundary_vector_2578:
+aligned_boundary_vector_2642:
 	MOVQ          $-1, R13
 	BZHIQ         R11, R13, R11
 	KMOVW         R11, K1
@@ -36568,12 +37568,12 @@ aligned_boundary_vector_2578:
 	VFMADD231PD   Z3, Z2, K2, Z1
 	ADDQ          $0x00000008, R8
 
-aligned_next_2573:
-	JMP aligned_plane_2572
+aligned_next_2637:
+	JMP aligned_plane_2636
 
-aligned_last_2574:
+aligned_last_2638:
 	TESTQ       R11, R11
-	JE          aligned_done_2575
+	JE          aligned_done_2639
 	MOVQ        $-1, DX
 	BZHIQ       R11, DX, DX
 	KMOVW       DX, K1
@@ -36582,7 +37582,7 @@ aligned_last_2574:
 	VMOVUPD.Z   (CX)(R8*8), K1, Z0
 	VFMADD231PD Z0, Z2, K2, Z1
 
-aligned_done_2575:
+aligned_done_2639:
 	VEXTRACTF64X4 $0x01, Z1, Y0
 	VADDPD        Y0, Y1, Y0
 	VEXTRACTF128  $0x01, Y0, X1
@@ -36592,20 +37592,20 @@ aligned_done_2575:
 	VADDSD        (BX)(R9*8), X1, X1
 	VMOVSD        X1, (BX)(R9*8)
 	VXORPS        Y1, Y1, Y1
-	JMP           planes_end_2569
+	JMP           planes_end_2633
 
-aligned_planes_general_2570:
+aligned_planes_general_2634:
 	CMPQ DX, $0x00
-	JE   planes_done_2580
+	JE   planes_done_2644
 
-plane_2579:
+plane_2643:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	CMPQ        SI, $0x00000040
-	JB          unaligned_2581
+	JB          unaligned_2645
 	MOVQ        AX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -36613,7 +37613,7 @@ plane_2579:
 	CMPQ        R11, SI
 	CMOVQGT     SI, R11
 	TESTQ       R11, R11
-	JE          aligned_2582
+	JE          aligned_2646
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -36624,14 +37624,14 @@ plane_2579:
 	VFMADD231PD Z6, Z5, K2, Z1
 	MOVQ        R11, R10
 
-aligned_2582:
-unaligned_2581:
+aligned_2646:
+unaligned_2645:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2584
+	JGT  single_2648
 
-unrolled_2583:
+unrolled_2647:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -36650,27 +37650,27 @@ unrolled_2583:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2583
+	JLE         unrolled_2647
 
-single_2584:
+single_2648:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2586
+	JGT  remainder_2650
 
-single_loop_2585:
+single_loop_2649:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2585
+	JLE         single_loop_2649
 
-remainder_2586:
+remainder_2650:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2587
+	JE          span_done_2651
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -36679,7 +37679,7 @@ remainder_2586:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2587:
+span_done_2651:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -36698,10 +37698,10 @@ span_done_2587:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_2579
+	JG            plane_2643
 
-planes_done_2580:
-planes_end_2569:
+planes_done_2644:
+planes_end_2633:
 	VZEROUPPER
 	RET
 
@@ -36717,15 +37717,15 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_2590
+	JE     rows_done_2654
 
-row_2589:
+row_2653:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	CMPQ        DI, $0x00000040
-	JB          unaligned_2591
+	JB          unaligned_2655
 	MOVQ        AX, R9
 	NEGQ        R9
 	ANDQ        $0x0000003f, R9
@@ -36733,7 +37733,7 @@ row_2589:
 	CMPQ        R9, DI
 	CMOVQGT     DI, R9
 	TESTQ       R9, R9
-	JE          aligned_2592
+	JE          aligned_2656
 	MOVQ        R9, R10
 	MOVQ        $-1, R11
 	BZHIQ       R10, R11, R10
@@ -36746,14 +37746,14 @@ row_2589:
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 	MOVQ        R9, R8
 
-aligned_2592:
-unaligned_2591:
+aligned_2656:
+unaligned_2655:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2594
+	JGT  single_2658
 
-unrolled_2593:
+unrolled_2657:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -36780,15 +37780,15 @@ unrolled_2593:
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2593
+	JLE         unrolled_2657
 
-single_2594:
+single_2658:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2596
+	JGT  remainder_2660
 
-single_loop_2595:
+single_loop_2659:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -36797,12 +37797,12 @@ single_loop_2595:
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2595
+	JLE         single_loop_2659
 
-remainder_2596:
+remainder_2660:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2597
+	JE          span_done_2661
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -36813,15 +37813,15 @@ remainder_2596:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2597:
+span_done_2661:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_2589
+	JG   row_2653
 
-rows_done_2590:
+rows_done_2654:
 	VZEROUPPER
 	RET
 
@@ -36839,36 +37839,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2598
+	JA     ring_segmented_2662
 	MOVQ   DI, SI
 
-ring_len_2599:
+ring_len_2663:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2600
+	JAE  ring_len_done_2664
 	ADDQ DI, SI
-	JMP  ring_len_2599
+	JMP  ring_len_2663
 
-ring_len_done_2600:
+ring_len_done_2664:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2601:
+ring_step_2665:
 	CMPQ DI, SI
-	JB   ring_step_done_2602
+	JB   ring_step_done_2666
 	SUBQ SI, DI
-	JMP  ring_step_2601
+	JMP  ring_step_2665
 
-ring_step_done_2602:
+ring_step_done_2666:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2603:
+ring_step_2667:
 	CMPQ DI, SI
-	JB   ring_step_done_2604
+	JB   ring_step_done_2668
 	SUBQ SI, DI
-	JMP  ring_step_2603
+	JMP  ring_step_2667
 
-ring_step_done_2604:
+ring_step_done_2668:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -36890,22 +37890,22 @@ ring_step_done_2604:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2605:
+sums_zero_2669:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2606
+	JAE     sums_zeroed_2670
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2605
+	JMP     sums_zero_2669
 
-sums_zeroed_2606:
+sums_zeroed_2670:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_2608
+	JGT  single_2672
 
-unrolled_2607:
+unrolled_2671:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -36936,15 +37936,15 @@ unrolled_2607:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_2607
+	JLE         unrolled_2671
 
-single_2608:
+single_2672:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_2610
+	JGT  remainder_2674
 
-single_loop_2609:
+single_loop_2673:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -36957,11 +37957,11 @@ single_loop_2609:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_2609
+	JLE         single_loop_2673
 
-remainder_2610:
+remainder_2674:
 	SUBQ        DI, BX
-	JE          span_done_2611
+	JE          span_done_2675
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -36972,93 +37972,93 @@ remainder_2610:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2611:
+span_done_2675:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2613
+	JLE   fold_ext_done_2677
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2614
+	JA    fold_ext_scalar_2678
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2612:
+fold_ext_2676:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2613
+	JBE     fold_ext_done_2677
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2612
+	JMP     fold_ext_2676
 
-fold_ext_scalar_2614:
+fold_ext_scalar_2678:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2615:
+fold_ext_element_2679:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2616
+	JBE    fold_ext_element_done_2680
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2615
+	JMP    fold_ext_element_2679
 
-fold_ext_element_done_2616:
-fold_ext_done_2613:
-fold_2617:
+fold_ext_element_done_2680:
+fold_ext_done_2677:
+fold_2681:
 	CMPQ   BX, AX
-	JBE    fold_done_2618
+	JBE    fold_done_2682
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2617
+	JMP    fold_2681
 
-fold_done_2618:
+fold_done_2682:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2619
+	JNE  sums_planes_2683
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2621:
+sums_vector_2685:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2622
+	JGT     sums_scalar_2686
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2621
+	JMP     sums_vector_2685
 
-sums_scalar_2622:
+sums_scalar_2686:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2620
+	JE     sums_done_2684
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2622
+	JMP    sums_scalar_2686
 
-sums_planes_2619:
+sums_planes_2683:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2623:
+sums_group_2687:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2625
+	JB     sums_single_2689
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -37067,7 +38067,7 @@ sums_group_2623:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2624:
+sums_group_plane_2688:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -37076,7 +38076,7 @@ sums_group_plane_2624:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2624
+	JB     sums_group_plane_2688
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -37089,29 +38089,29 @@ sums_group_plane_2624:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2623
+	JMP    sums_group_2687
 
-sums_single_2625:
+sums_single_2689:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2620
+	JE     sums_done_2684
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2626:
+sums_single_plane_2690:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2626
+	JB     sums_single_plane_2690
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2625
+	JMP    sums_single_2689
 
-sums_done_2620:
+sums_done_2684:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2598:
+ring_segmented_2662:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -37121,7 +38121,7 @@ ring_segmented_2598:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2628:
+ring_block_2692:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -37136,33 +38136,33 @@ ring_block_2628:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2629:
+ring_len_2693:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2630
+	JAE  ring_len_done_2694
 	ADDQ BX, SI
-	JMP  ring_len_2629
+	JMP  ring_len_2693
 
-ring_len_done_2630:
+ring_len_done_2694:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2631:
+ring_step_2695:
 	CMPQ DI, SI
-	JB   ring_step_done_2632
+	JB   ring_step_done_2696
 	SUBQ SI, DI
-	JMP  ring_step_2631
+	JMP  ring_step_2695
 
-ring_step_done_2632:
+ring_step_done_2696:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2633:
+ring_step_2697:
 	CMPQ DI, SI
-	JB   ring_step_done_2634
+	JB   ring_step_done_2698
 	SUBQ SI, DI
-	JMP  ring_step_2633
+	JMP  ring_step_2697
 
-ring_step_done_2634:
+ring_step_done_2698:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -37191,26 +38191,26 @@ ring_step_done_2634:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2635:
+sums_zero_2699:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2636
+	JAE     sums_zeroed_2700
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2635
+	JMP     sums_zero_2699
 
-sums_zeroed_2636:
-ring_row_2637:
+sums_zeroed_2700:
+ring_row_2701:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2638
+	JE   ring_rows_done_2702
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2640
+	JGT  single_2704
 
-unrolled_2639:
+unrolled_2703:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -37241,15 +38241,15 @@ unrolled_2639:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2639
+	JLE         unrolled_2703
 
-single_2640:
+single_2704:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2642
+	JGT  remainder_2706
 
-single_loop_2641:
+single_loop_2705:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -37262,11 +38262,11 @@ single_loop_2641:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2641
+	JLE         single_loop_2705
 
-remainder_2642:
+remainder_2706:
 	SUBQ        R8, DI
-	JE          span_done_2643
+	JE          span_done_2707
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -37277,16 +38277,16 @@ remainder_2642:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2643:
+span_done_2707:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2637
+	JMP   ring_row_2701
 
-ring_rows_done_2638:
+ring_rows_done_2702:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -37294,86 +38294,86 @@ ring_rows_done_2638:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2645
+	JLE  fold_ext_done_2709
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2646
+	JA   fold_ext_scalar_2710
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2644:
+fold_ext_2708:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2645
+	JBE     fold_ext_done_2709
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2644
+	JMP     fold_ext_2708
 
-fold_ext_scalar_2646:
+fold_ext_scalar_2710:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2647:
+fold_ext_element_2711:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2648
+	JBE    fold_ext_element_done_2712
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2647
+	JMP    fold_ext_element_2711
 
-fold_ext_element_done_2648:
-fold_ext_done_2645:
-fold_2649:
+fold_ext_element_done_2712:
+fold_ext_done_2709:
+fold_2713:
 	CMPQ   SI, BX
-	JBE    fold_done_2650
+	JBE    fold_done_2714
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2649
+	JMP    fold_2713
 
-fold_done_2650:
+fold_done_2714:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2651
+	JNE  sums_planes_2715
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2653:
+sums_vector_2717:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2654
+	JGT     sums_scalar_2718
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2653
+	JMP     sums_vector_2717
 
-sums_scalar_2654:
+sums_scalar_2718:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2652
+	JE     sums_done_2716
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2654
+	JMP    sums_scalar_2718
 
-sums_planes_2651:
+sums_planes_2715:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2655:
+sums_group_2719:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2657
+	JB     sums_single_2721
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -37382,7 +38382,7 @@ sums_group_2655:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2656:
+sums_group_plane_2720:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -37391,7 +38391,7 @@ sums_group_plane_2656:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2656
+	JB     sums_group_plane_2720
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -37404,29 +38404,29 @@ sums_group_plane_2656:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2655
+	JMP    sums_group_2719
 
-sums_single_2657:
+sums_single_2721:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2652
+	JE     sums_done_2716
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2658:
+sums_single_plane_2722:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2658
+	JB     sums_single_plane_2722
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2657
+	JMP    sums_single_2721
 
-sums_done_2652:
+sums_done_2716:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2628
+	JMP  ring_block_2692
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -37445,21 +38445,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1840-120
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2660
+	JBE    rows_chunk_sized_2724
 	MOVQ   DI, AX
 
-rows_double_2659:
+rows_double_2723:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2660
+	JA   rows_chunk_sized_2724
 	SHLQ $0x01, AX
-	JMP  rows_double_2659
+	JMP  rows_double_2723
 
-rows_chunk_sized_2660:
+rows_chunk_sized_2724:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2661:
+rows_group_2725:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -37469,7 +38469,7 @@ rows_group_2661:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2662:
+rows_chunk_2726:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -37478,15 +38478,15 @@ rows_chunk_2662:
 	ADDQ    AX, R8
 	MOVQ    1792(SP), R9
 
-rows_block_2663:
+rows_block_2727:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2664
+	JGT     rows_blocks_done_2728
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2665
+	JE      rows_first_2729
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -37495,9 +38495,9 @@ rows_block_2663:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2666
+	JMP     rows_loaded_2730
 
-rows_first_2665:
+rows_first_2729:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -37507,7 +38507,7 @@ rows_first_2665:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2666:
+rows_loaded_2730:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -37516,7 +38516,7 @@ rows_loaded_2666:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2667:
+rows_row_2731:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -37569,11 +38569,11 @@ rows_row_2667:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2667
+	JB          rows_row_2731
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2668
+	JE          rows_stored_2732
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -37582,9 +38582,9 @@ rows_row_2667:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2669
+	JMP         rows_added_2733
 
-rows_stored_2668:
+rows_stored_2732:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -37618,29 +38618,29 @@ rows_stored_2668:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2669:
+rows_added_2733:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2663
+	JMP  rows_block_2727
 
-rows_blocks_done_2664:
-rows_block_2670:
+rows_blocks_done_2728:
+rows_block_2734:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2671
+	JGT     rows_blocks_done_2735
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2672
+	JE      rows_first_2736
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2673
+	JMP     rows_loaded_2737
 
-rows_first_2672:
+rows_first_2736:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2673:
+rows_loaded_2737:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -37649,7 +38649,7 @@ rows_loaded_2673:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2674:
+rows_row_2738:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z9
@@ -37666,16 +38666,16 @@ rows_row_2674:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2674
+	JB          rows_row_2738
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2675
+	JE          rows_stored_2739
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2676
+	JMP         rows_added_2740
 
-rows_stored_2675:
+rows_stored_2739:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -37685,29 +38685,29 @@ rows_stored_2675:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2676:
+rows_added_2740:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2670
+	JMP  rows_block_2734
 
-rows_blocks_done_2671:
+rows_blocks_done_2735:
 	CMPQ    R9, 1800(SP)
-	JE      rows_chunk_done_2677
+	JE      rows_chunk_done_2741
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2678
+	JE      rows_first_2742
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2679
+	JMP     rows_loaded_2743
 
-rows_first_2678:
+rows_first_2742:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2679:
+rows_loaded_2743:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -37716,7 +38716,7 @@ rows_loaded_2679:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2680:
+rows_row_2744:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -37733,16 +38733,16 @@ rows_row_2680:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2680
+	JB          rows_row_2744
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2681
+	JE          rows_stored_2745
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2682
+	JMP         rows_added_2746
 
-rows_stored_2681:
+rows_stored_2745:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -37753,17 +38753,17 @@ rows_stored_2681:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2682:
-rows_chunk_done_2677:
+rows_added_2746:
+rows_chunk_done_2741:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2662
+	JB   rows_chunk_2726
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, SI
-	JB   rows_group_2661
+	JB   rows_group_2725
 	VZEROUPPER
 	RET
 
@@ -37779,21 +38779,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1840-72
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2684
+	JBE    rows_chunk_sized_2748
 	MOVQ   BX, AX
 
-rows_double_2683:
+rows_double_2747:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2684
+	JA   rows_chunk_sized_2748
 	SHLQ $0x01, AX
-	JMP  rows_double_2683
+	JMP  rows_double_2747
 
-rows_chunk_sized_2684:
+rows_chunk_sized_2748:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2685:
+rows_group_2749:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -37803,7 +38803,7 @@ rows_group_2685:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2686:
+rows_chunk_2750:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -37812,15 +38812,15 @@ rows_chunk_2686:
 	ADDQ    AX, SI
 	MOVQ    1792(SP), DI
 
-rows_block_2687:
+rows_block_2751:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2688
+	JGT     rows_blocks_done_2752
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2689
+	JE      rows_first_2753
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -37829,9 +38829,9 @@ rows_block_2687:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2690
+	JMP     rows_loaded_2754
 
-rows_first_2689:
+rows_first_2753:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -37841,14 +38841,14 @@ rows_first_2689:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2690:
+rows_loaded_2754:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2691:
+rows_row_2755:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -37892,11 +38892,11 @@ rows_row_2691:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2691
+	JB          rows_row_2755
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2692
+	JE          rows_stored_2756
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -37905,9 +38905,9 @@ rows_row_2691:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2693
+	JMP         rows_added_2757
 
-rows_stored_2692:
+rows_stored_2756:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -37941,36 +38941,36 @@ rows_stored_2692:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2693:
+rows_added_2757:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2687
+	JMP  rows_block_2751
 
-rows_blocks_done_2688:
-rows_block_2694:
+rows_blocks_done_2752:
+rows_block_2758:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2695
+	JGT     rows_blocks_done_2759
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2696
+	JE      rows_first_2760
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2697
+	JMP     rows_loaded_2761
 
-rows_first_2696:
+rows_first_2760:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2697:
+rows_loaded_2761:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2698:
+rows_row_2762:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (CX)(DI*4), Z9
@@ -37984,16 +38984,16 @@ rows_row_2698:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2698
+	JB          rows_row_2762
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2699
+	JE          rows_stored_2763
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2700
+	JMP         rows_added_2764
 
-rows_stored_2699:
+rows_stored_2763:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -38003,36 +39003,36 @@ rows_stored_2699:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2700:
+rows_added_2764:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2694
+	JMP  rows_block_2758
 
-rows_blocks_done_2695:
+rows_blocks_done_2759:
 	CMPQ    DI, 1800(SP)
-	JE      rows_chunk_done_2701
+	JE      rows_chunk_done_2765
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2702
+	JE      rows_first_2766
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2703
+	JMP     rows_loaded_2767
 
-rows_first_2702:
+rows_first_2766:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2703:
+rows_loaded_2767:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2704:
+rows_row_2768:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (CX)(DI*4), K1, Z9
@@ -38046,16 +39046,16 @@ rows_row_2704:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2704
+	JB          rows_row_2768
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2705
+	JE          rows_stored_2769
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2706
+	JMP         rows_added_2770
 
-rows_stored_2705:
+rows_stored_2769:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -38066,17 +39066,17 @@ rows_stored_2705:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2706:
-rows_chunk_done_2701:
+rows_added_2770:
+rows_chunk_done_2765:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2686
+	JB   rows_chunk_2750
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, DX
-	JB   rows_group_2685
+	JB   rows_group_2749
 	VZEROUPPER
 	RET
 
@@ -38093,21 +39093,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2708
+	JBE    rows_chunk_sized_2772
 	MOVQ   DI, AX
 
-rows_double_2707:
+rows_double_2771:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2708
+	JA   rows_chunk_sized_2772
 	SHLQ $0x01, AX
-	JMP  rows_double_2707
+	JMP  rows_double_2771
 
-rows_chunk_sized_2708:
+rows_chunk_sized_2772:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2709:
+rows_group_2773:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -38117,7 +39117,7 @@ rows_group_2709:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2710:
+rows_chunk_2774:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -38126,28 +39126,28 @@ rows_chunk_2710:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2711:
+rows_block_2775:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2712
+	JGT     rows_blocks_done_2776
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2713
+	JE      rows_first_2777
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2714
+	JMP     rows_loaded_2778
 
-rows_first_2713:
+rows_first_2777:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2714:
+rows_loaded_2778:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -38156,7 +39156,7 @@ rows_loaded_2714:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2715:
+rows_row_2779:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -38185,18 +39185,18 @@ rows_row_2715:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2715
+	JB          rows_row_2779
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2716
+	JE          rows_stored_2780
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2717
+	JMP         rows_added_2781
 
-rows_stored_2716:
+rows_stored_2780:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -38210,27 +39210,27 @@ rows_stored_2716:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2717:
+rows_added_2781:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2711
+	JMP  rows_block_2775
 
-rows_blocks_done_2712:
-rows_block_2718:
+rows_blocks_done_2776:
+rows_block_2782:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2719
+	JGT     rows_blocks_done_2783
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2720
+	JE      rows_first_2784
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2721
+	JMP     rows_loaded_2785
 
-rows_first_2720:
+rows_first_2784:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2721:
+rows_loaded_2785:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -38239,7 +39239,7 @@ rows_loaded_2721:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2722:
+rows_row_2786:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -38250,40 +39250,40 @@ rows_row_2722:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2722
+	JB          rows_row_2786
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2723
+	JE          rows_stored_2787
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2724
+	JMP         rows_added_2788
 
-rows_stored_2723:
+rows_stored_2787:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2724:
+rows_added_2788:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2718
+	JMP  rows_block_2782
 
-rows_blocks_done_2719:
+rows_blocks_done_2783:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2725
+	JE      rows_chunk_done_2789
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2726
+	JE      rows_first_2790
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2727
+	JMP     rows_loaded_2791
 
-rows_first_2726:
+rows_first_2790:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2727:
+rows_loaded_2791:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -38292,7 +39292,7 @@ rows_loaded_2727:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2728:
+rows_row_2792:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -38303,30 +39303,30 @@ rows_row_2728:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2728
+	JB          rows_row_2792
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2729
+	JE          rows_stored_2793
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2730
+	JMP         rows_added_2794
 
-rows_stored_2729:
+rows_stored_2793:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2730:
-rows_chunk_done_2725:
+rows_added_2794:
+rows_chunk_done_2789:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2710
+	JB   rows_chunk_2774
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2709
+	JB   rows_group_2773
 	VZEROUPPER
 	RET
 
@@ -38342,21 +39342,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2732
+	JBE    rows_chunk_sized_2796
 	MOVQ   BX, AX
 
-rows_double_2731:
+rows_double_2795:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2732
+	JA   rows_chunk_sized_2796
 	SHLQ $0x01, AX
-	JMP  rows_double_2731
+	JMP  rows_double_2795
 
-rows_chunk_sized_2732:
+rows_chunk_sized_2796:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2733:
+rows_group_2797:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -38366,7 +39366,7 @@ rows_group_2733:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2734:
+rows_chunk_2798:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -38375,35 +39375,35 @@ rows_chunk_2734:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2735:
+rows_block_2799:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2736
+	JGT     rows_blocks_done_2800
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2737
+	JE      rows_first_2801
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2738
+	JMP     rows_loaded_2802
 
-rows_first_2737:
+rows_first_2801:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2738:
+rows_loaded_2802:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2739:
+rows_row_2803:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -38423,18 +39423,18 @@ rows_row_2739:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2739
+	JB          rows_row_2803
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2740
+	JE          rows_stored_2804
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2741
+	JMP         rows_added_2805
 
-rows_stored_2740:
+rows_stored_2804:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -38448,34 +39448,34 @@ rows_stored_2740:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2741:
+rows_added_2805:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2735
+	JMP  rows_block_2799
 
-rows_blocks_done_2736:
-rows_block_2742:
+rows_blocks_done_2800:
+rows_block_2806:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2743
+	JGT     rows_blocks_done_2807
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2744
+	JE      rows_first_2808
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2745
+	JMP     rows_loaded_2809
 
-rows_first_2744:
+rows_first_2808:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2745:
+rows_loaded_2809:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2746:
+rows_row_2810:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -38483,47 +39483,47 @@ rows_row_2746:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2746
+	JB          rows_row_2810
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2747
+	JE          rows_stored_2811
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2748
+	JMP         rows_added_2812
 
-rows_stored_2747:
+rows_stored_2811:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2748:
+rows_added_2812:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2742
+	JMP  rows_block_2806
 
-rows_blocks_done_2743:
+rows_blocks_done_2807:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2749
+	JE      rows_chunk_done_2813
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2750
+	JE      rows_first_2814
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2751
+	JMP     rows_loaded_2815
 
-rows_first_2750:
+rows_first_2814:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2751:
+rows_loaded_2815:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2752:
+rows_row_2816:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -38531,30 +39531,30 @@ rows_row_2752:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2752
+	JB          rows_row_2816
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2753
+	JE          rows_stored_2817
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2754
+	JMP         rows_added_2818
 
-rows_stored_2753:
+rows_stored_2817:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2754:
-rows_chunk_done_2749:
+rows_added_2818:
+rows_chunk_done_2813:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2734
+	JB   rows_chunk_2798
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2733
+	JB   rows_group_2797
 	VZEROUPPER
 	RET
 
@@ -40752,16 +41752,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2755:
+sp_row_2819:
 	TESTQ DX, DX
-	JE    sp_done_2758
+	JE    sp_done_2822
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2759:
+sp_pairs_2823:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2760
+	JB      sp_group_2824
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -40769,7 +41769,7 @@ sp_pairs_2759:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2761:
+sp_pair_vector_2825:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -40785,21 +41785,21 @@ sp_pair_vector_2761:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2761
+	JNE     sp_pair_vector_2825
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2759
+	JMP     sp_pairs_2823
 
-sp_group_2760:
+sp_group_2824:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2756
+	JB      sp_partial_2820
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2763
+	JAE     sp_vectors_done_2827
 
-sp_vector_2762:
+sp_vector_2826:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -40809,16 +41809,16 @@ sp_vector_2762:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2762
+	JB      sp_vector_2826
 
-sp_vectors_done_2763:
+sp_vectors_done_2827:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2760
+	JMP  sp_group_2824
 
-sp_partial_2756:
+sp_partial_2820:
 	TESTQ     R9, R9
-	JE        sp_row_done_2757
+	JE        sp_row_done_2821
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -40830,9 +41830,9 @@ sp_partial_2756:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2765
+	JAE       sp_vectors_done_2829
 
-sp_vector_2764:
+sp_vector_2828:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -40842,11 +41842,11 @@ sp_vector_2764:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2764
+	JB      sp_vector_2828
 
-sp_vectors_done_2765:
+sp_vectors_done_2829:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2757
+	JE        sp_row_done_2821
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -40858,14 +41858,14 @@ sp_vectors_done_2765:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2757:
+sp_row_done_2821:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2755
+	JMP  sp_row_2819
 
-sp_done_2758:
+sp_done_2822:
 	VZEROUPPER
 	RET
 
@@ -40896,11 +41896,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2767
+	JE      sp_sum_fewer_2831
 
-sp_sum_channels_2766:
+sp_sum_channels_2830:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2767
+	JB     sp_sum_fewer_2831
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -40911,18 +41911,18 @@ sp_sum_channels_2766:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2768:
+sp_sum_row_2832:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2771
+	JAE  sp_sum_rows_done_2835
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2769:
+sp_sum_vector_2833:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2770
+	JE          sp_sum_last_2834
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -40976,9 +41976,9 @@ sp_sum_vector_2769:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2769
+	JMP         sp_sum_vector_2833
 
-sp_sum_last_2770:
+sp_sum_last_2834:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -41044,9 +42044,9 @@ sp_sum_last_2770:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2768
+	JMP         sp_sum_row_2832
 
-sp_sum_rows_done_2771:
+sp_sum_rows_done_2835:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -41079,12 +42079,12 @@ sp_sum_rows_done_2771:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2766
+	JMP          sp_sum_channels_2830
 
-sp_sum_fewer_2767:
-sp_sum_channels_2773:
+sp_sum_fewer_2831:
+sp_sum_channels_2837:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2774
+	JB     sp_sum_fewer_2838
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -41092,16 +42092,16 @@ sp_sum_channels_2773:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2775:
+sp_sum_row_2839:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2778
+	JAE  sp_sum_rows_done_2842
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2776:
+sp_sum_vector_2840:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2777
+	JE          sp_sum_last_2841
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -41129,11 +42129,11 @@ sp_sum_vector_2776:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2776
+	JMP         sp_sum_vector_2840
 
-sp_sum_last_2777:
+sp_sum_last_2841:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2780
+	JNE         sp_sum_masked_2844
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -41154,9 +42154,9 @@ sp_sum_last_2777:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2779
+	JMP         sp_sum_row_done_2843
 
-sp_sum_masked_2780:
+sp_sum_masked_2844:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -41190,11 +42190,11 @@ sp_sum_masked_2780:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2779:
+sp_sum_row_done_2843:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2775
+	JMP  sp_sum_row_2839
 
-sp_sum_rows_done_2778:
+sp_sum_rows_done_2842:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -41214,25 +42214,25 @@ sp_sum_rows_done_2778:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2773
+	JMP          sp_sum_channels_2837
 
-sp_sum_fewer_2774:
-sp_sum_channels_2781:
+sp_sum_fewer_2838:
+sp_sum_channels_2845:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2782
+	JB     sp_sum_fewer_2846
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2783:
+sp_sum_row_2847:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2786
+	JAE  sp_sum_rows_done_2850
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2784:
+sp_sum_vector_2848:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2785
+	JE          sp_sum_last_2849
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -41242,9 +42242,9 @@ sp_sum_vector_2784:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2784
+	JMP         sp_sum_vector_2848
 
-sp_sum_last_2785:
+sp_sum_last_2849:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -41254,9 +42254,9 @@ sp_sum_last_2785:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2783
+	JMP         sp_sum_row_2847
 
-sp_sum_rows_done_2786:
+sp_sum_rows_done_2850:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -41270,9 +42270,9 @@ sp_sum_rows_done_2786:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2781
+	JMP          sp_sum_channels_2845
 
-sp_sum_fewer_2782:
+sp_sum_fewer_2846:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -41286,16 +42286,16 @@ sp_sum_fewer_2782:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2788:
+sp_row_2852:
 	TESTQ BX, BX
-	JE    sp_done_2791
+	JE    sp_done_2855
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2792:
+sp_pairs_2856:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2793
+	JB      sp_group_2857
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -41303,7 +42303,7 @@ sp_pairs_2792:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2794:
+sp_pair_vector_2858:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -41321,21 +42321,21 @@ sp_pair_vector_2794:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2794
+	JNE     sp_pair_vector_2858
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2792
+	JMP     sp_pairs_2856
 
-sp_group_2793:
+sp_group_2857:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2789
+	JB      sp_partial_2853
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2796
+	JAE     sp_vectors_done_2860
 
-sp_vector_2795:
+sp_vector_2859:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -41346,16 +42346,16 @@ sp_vector_2795:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2795
+	JB      sp_vector_2859
 
-sp_vectors_done_2796:
+sp_vectors_done_2860:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2793
+	JMP  sp_group_2857
 
-sp_partial_2789:
+sp_partial_2853:
 	TESTQ     R10, R10
-	JE        sp_row_done_2790
+	JE        sp_row_done_2854
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -41367,9 +42367,9 @@ sp_partial_2789:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2798
+	JAE       sp_vectors_done_2862
 
-sp_vector_2797:
+sp_vector_2861:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -41380,11 +42380,11 @@ sp_vector_2797:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2797
+	JB      sp_vector_2861
 
-sp_vectors_done_2798:
+sp_vectors_done_2862:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2790
+	JE        sp_row_done_2854
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -41397,15 +42397,15 @@ sp_vectors_done_2798:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2790:
+sp_row_done_2854:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2788
+	JMP  sp_row_2852
 
-sp_done_2791:
+sp_done_2855:
 	VZEROUPPER
 	RET
 
@@ -41426,16 +42426,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2799:
+sp_row_2863:
 	TESTQ BX, BX
-	JE    sp_done_2802
+	JE    sp_done_2866
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2803:
+sp_pairs_2867:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2804
+	JB      sp_group_2868
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -41443,7 +42443,7 @@ sp_pairs_2803:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2805:
+sp_pair_vector_2869:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -41461,21 +42461,21 @@ sp_pair_vector_2805:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2805
+	JNE     sp_pair_vector_2869
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2803
+	JMP     sp_pairs_2867
 
-sp_group_2804:
+sp_group_2868:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2800
+	JB      sp_partial_2864
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2807
+	JAE     sp_vectors_done_2871
 
-sp_vector_2806:
+sp_vector_2870:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -41486,16 +42486,16 @@ sp_vector_2806:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2806
+	JB      sp_vector_2870
 
-sp_vectors_done_2807:
+sp_vectors_done_2871:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2804
+	JMP  sp_group_2868
 
-sp_partial_2800:
+sp_partial_2864:
 	TESTQ     R10, R10
-	JE        sp_row_done_2801
+	JE        sp_row_done_2865
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -41507,9 +42507,9 @@ sp_partial_2800:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2809
+	JAE       sp_vectors_done_2873
 
-sp_vector_2808:
+sp_vector_2872:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -41520,11 +42520,11 @@ sp_vector_2808:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2808
+	JB      sp_vector_2872
 
-sp_vectors_done_2809:
+sp_vectors_done_2873:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2801
+	JE        sp_row_done_2865
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -41537,15 +42537,15 @@ sp_vectors_done_2809:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2801:
+sp_row_done_2865:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2799
+	JMP  sp_row_2863
 
-sp_done_2802:
+sp_done_2866:
 	VZEROUPPER
 	RET
 
@@ -41576,11 +42576,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2811
+	JE      sp_sum_fewer_2875
 
-sp_sum_channels_2810:
+sp_sum_channels_2874:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2811
+	JB     sp_sum_fewer_2875
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -41591,18 +42591,18 @@ sp_sum_channels_2810:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2812:
+sp_sum_row_2876:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2815
+	JAE  sp_sum_rows_done_2879
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2813:
+sp_sum_vector_2877:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2814
+	JE          sp_sum_last_2878
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -41656,9 +42656,9 @@ sp_sum_vector_2813:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2813
+	JMP         sp_sum_vector_2877
 
-sp_sum_last_2814:
+sp_sum_last_2878:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -41724,9 +42724,9 @@ sp_sum_last_2814:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2812
+	JMP         sp_sum_row_2876
 
-sp_sum_rows_done_2815:
+sp_sum_rows_done_2879:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -41759,12 +42759,12 @@ sp_sum_rows_done_2815:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2810
+	JMP          sp_sum_channels_2874
 
-sp_sum_fewer_2811:
-sp_sum_channels_2817:
+sp_sum_fewer_2875:
+sp_sum_channels_2881:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2818
+	JB     sp_sum_fewer_2882
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -41772,16 +42772,16 @@ sp_sum_channels_2817:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2819:
+sp_sum_row_2883:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2822
+	JAE  sp_sum_rows_done_2886
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2820:
+sp_sum_vector_2884:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2821
+	JE          sp_sum_last_2885
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -41809,11 +42809,11 @@ sp_sum_vector_2820:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2820
+	JMP         sp_sum_vector_2884
 
-sp_sum_last_2821:
+sp_sum_last_2885:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2824
+	JNE         sp_sum_masked_2888
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -41834,9 +42834,9 @@ sp_sum_last_2821:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2823
+	JMP         sp_sum_row_done_2887
 
-sp_sum_masked_2824:
+sp_sum_masked_2888:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -41870,11 +42870,11 @@ sp_sum_masked_2824:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2823:
+sp_sum_row_done_2887:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2819
+	JMP  sp_sum_row_2883
 
-sp_sum_rows_done_2822:
+sp_sum_rows_done_2886:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -41894,25 +42894,25 @@ sp_sum_rows_done_2822:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2817
+	JMP          sp_sum_channels_2881
 
-sp_sum_fewer_2818:
-sp_sum_channels_2825:
+sp_sum_fewer_2882:
+sp_sum_channels_2889:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2826
+	JB     sp_sum_fewer_2890
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2827:
+sp_sum_row_2891:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2830
+	JAE  sp_sum_rows_done_2894
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2828:
+sp_sum_vector_2892:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2829
+	JE          sp_sum_last_2893
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -41922,9 +42922,9 @@ sp_sum_vector_2828:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2828
+	JMP         sp_sum_vector_2892
 
-sp_sum_last_2829:
+sp_sum_last_2893:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -41934,9 +42934,9 @@ sp_sum_last_2829:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2827
+	JMP         sp_sum_row_2891
 
-sp_sum_rows_done_2830:
+sp_sum_rows_done_2894:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -41950,9 +42950,9 @@ sp_sum_rows_done_2830:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2825
+	JMP          sp_sum_channels_2889
 
-sp_sum_fewer_2826:
+sp_sum_fewer_2890:
 	VZEROUPPER
 	RET
 
@@ -44150,16 +45150,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2832:
+sp_row_2896:
 	TESTQ DX, DX
-	JE    sp_done_2835
+	JE    sp_done_2899
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2836:
+sp_pairs_2900:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2837
+	JB      sp_group_2901
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -44167,7 +45167,7 @@ sp_pairs_2836:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2838:
+sp_pair_vector_2902:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -44183,21 +45183,21 @@ sp_pair_vector_2838:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2838
+	JNE     sp_pair_vector_2902
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2836
+	JMP     sp_pairs_2900
 
-sp_group_2837:
+sp_group_2901:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2833
+	JB      sp_partial_2897
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2840
+	JAE     sp_vectors_done_2904
 
-sp_vector_2839:
+sp_vector_2903:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -44207,16 +45207,16 @@ sp_vector_2839:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2839
+	JB      sp_vector_2903
 
-sp_vectors_done_2840:
+sp_vectors_done_2904:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2837
+	JMP  sp_group_2901
 
-sp_partial_2833:
+sp_partial_2897:
 	TESTQ     R9, R9
-	JE        sp_row_done_2834
+	JE        sp_row_done_2898
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -44228,9 +45228,9 @@ sp_partial_2833:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2842
+	JAE       sp_vectors_done_2906
 
-sp_vector_2841:
+sp_vector_2905:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -44240,11 +45240,11 @@ sp_vector_2841:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2841
+	JB      sp_vector_2905
 
-sp_vectors_done_2842:
+sp_vectors_done_2906:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2834
+	JE        sp_row_done_2898
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -44256,14 +45256,14 @@ sp_vectors_done_2842:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2834:
+sp_row_done_2898:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2832
+	JMP  sp_row_2896
 
-sp_done_2835:
+sp_done_2899:
 	VZEROUPPER
 	RET
 
@@ -44294,11 +45294,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2844
+	JE      sp_sum_fewer_2908
 
-sp_sum_channels_2843:
+sp_sum_channels_2907:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2844
+	JB     sp_sum_fewer_2908
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -44309,18 +45309,18 @@ sp_sum_channels_2843:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2845:
+sp_sum_row_2909:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2848
+	JAE  sp_sum_rows_done_2912
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2846:
+sp_sum_vector_2910:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2847
+	JE          sp_sum_last_2911
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -44374,9 +45374,9 @@ sp_sum_vector_2846:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2846
+	JMP         sp_sum_vector_2910
 
-sp_sum_last_2847:
+sp_sum_last_2911:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -44426,9 +45426,9 @@ sp_sum_last_2847:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2845
+	JMP         sp_sum_row_2909
 
-sp_sum_rows_done_2848:
+sp_sum_rows_done_2912:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -44459,12 +45459,12 @@ sp_sum_rows_done_2848:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2843
+	JMP          sp_sum_channels_2907
 
-sp_sum_fewer_2844:
-sp_sum_channels_2850:
+sp_sum_fewer_2908:
+sp_sum_channels_2914:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2851
+	JB     sp_sum_fewer_2915
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -44472,16 +45472,16 @@ sp_sum_channels_2850:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2852:
+sp_sum_row_2916:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2855
+	JAE  sp_sum_rows_done_2919
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2853:
+sp_sum_vector_2917:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2854
+	JE          sp_sum_last_2918
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -44509,11 +45509,11 @@ sp_sum_vector_2853:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2853
+	JMP         sp_sum_vector_2917
 
-sp_sum_last_2854:
+sp_sum_last_2918:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2857
+	JNE         sp_sum_masked_2921
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -44532,9 +45532,9 @@ sp_sum_last_2854:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2856
+	JMP         sp_sum_row_done_2920
 
-sp_sum_masked_2857:
+sp_sum_masked_2921:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -44560,11 +45560,11 @@ sp_sum_masked_2857:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2856:
+sp_sum_row_done_2920:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2852
+	JMP  sp_sum_row_2916
 
-sp_sum_rows_done_2855:
+sp_sum_rows_done_2919:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -44583,25 +45583,25 @@ sp_sum_rows_done_2855:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2850
+	JMP          sp_sum_channels_2914
 
-sp_sum_fewer_2851:
-sp_sum_channels_2858:
+sp_sum_fewer_2915:
+sp_sum_channels_2922:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2859
+	JB     sp_sum_fewer_2923
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2860:
+sp_sum_row_2924:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2863
+	JAE  sp_sum_rows_done_2927
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2861:
+sp_sum_vector_2925:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2862
+	JE          sp_sum_last_2926
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -44611,9 +45611,9 @@ sp_sum_vector_2861:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2861
+	JMP         sp_sum_vector_2925
 
-sp_sum_last_2862:
+sp_sum_last_2926:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -44621,9 +45621,9 @@ sp_sum_last_2862:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2860
+	JMP         sp_sum_row_2924
 
-sp_sum_rows_done_2863:
+sp_sum_rows_done_2927:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -44634,9 +45634,9 @@ sp_sum_rows_done_2863:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2858
+	JMP          sp_sum_channels_2922
 
-sp_sum_fewer_2859:
+sp_sum_fewer_2923:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -44650,16 +45650,16 @@ sp_sum_fewer_2859:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2865:
+sp_row_2929:
 	TESTQ BX, BX
-	JE    sp_done_2868
+	JE    sp_done_2932
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2869:
+sp_pairs_2933:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2870
+	JB      sp_group_2934
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -44667,7 +45667,7 @@ sp_pairs_2869:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2871:
+sp_pair_vector_2935:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -44685,21 +45685,21 @@ sp_pair_vector_2871:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2871
+	JNE     sp_pair_vector_2935
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2869
+	JMP     sp_pairs_2933
 
-sp_group_2870:
+sp_group_2934:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2866
+	JB      sp_partial_2930
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2873
+	JAE     sp_vectors_done_2937
 
-sp_vector_2872:
+sp_vector_2936:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -44710,16 +45710,16 @@ sp_vector_2872:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2872
+	JB      sp_vector_2936
 
-sp_vectors_done_2873:
+sp_vectors_done_2937:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2870
+	JMP  sp_group_2934
 
-sp_partial_2866:
+sp_partial_2930:
 	TESTQ     R10, R10
-	JE        sp_row_done_2867
+	JE        sp_row_done_2931
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -44731,9 +45731,9 @@ sp_partial_2866:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2875
+	JAE       sp_vectors_done_2939
 
-sp_vector_2874:
+sp_vector_2938:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -44744,11 +45744,11 @@ sp_vector_2874:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2874
+	JB      sp_vector_2938
 
-sp_vectors_done_2875:
+sp_vectors_done_2939:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2867
+	JE        sp_row_done_2931
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -44761,15 +45761,15 @@ sp_vectors_done_2875:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2867:
+sp_row_done_2931:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2865
+	JMP  sp_row_2929
 
-sp_done_2868:
+sp_done_2932:
 	VZEROUPPER
 	RET
 
@@ -44790,16 +45790,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2876:
+sp_row_2940:
 	TESTQ BX, BX
-	JE    sp_done_2879
+	JE    sp_done_2943
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2880:
+sp_pairs_2944:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2881
+	JB      sp_group_2945
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -44807,7 +45807,7 @@ sp_pairs_2880:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2882:
+sp_pair_vector_2946:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -44825,21 +45825,21 @@ sp_pair_vector_2882:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2882
+	JNE     sp_pair_vector_2946
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2880
+	JMP     sp_pairs_2944
 
-sp_group_2881:
+sp_group_2945:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2877
+	JB      sp_partial_2941
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2884
+	JAE     sp_vectors_done_2948
 
-sp_vector_2883:
+sp_vector_2947:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -44850,16 +45850,16 @@ sp_vector_2883:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2883
+	JB      sp_vector_2947
 
-sp_vectors_done_2884:
+sp_vectors_done_2948:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2881
+	JMP  sp_group_2945
 
-sp_partial_2877:
+sp_partial_2941:
 	TESTQ     R10, R10
-	JE        sp_row_done_2878
+	JE        sp_row_done_2942
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -44871,9 +45871,9 @@ sp_partial_2877:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2886
+	JAE       sp_vectors_done_2950
 
-sp_vector_2885:
+sp_vector_2949:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -44884,11 +45884,11 @@ sp_vector_2885:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2885
+	JB      sp_vector_2949
 
-sp_vectors_done_2886:
+sp_vectors_done_2950:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2878
+	JE        sp_row_done_2942
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -44901,15 +45901,15 @@ sp_vectors_done_2886:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2878:
+sp_row_done_2942:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2876
+	JMP  sp_row_2940
 
-sp_done_2879:
+sp_done_2943:
 	VZEROUPPER
 	RET
 
@@ -44940,11 +45940,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2888
+	JE      sp_sum_fewer_2952
 
-sp_sum_channels_2887:
+sp_sum_channels_2951:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2888
+	JB     sp_sum_fewer_2952
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -44955,18 +45955,18 @@ sp_sum_channels_2887:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2889:
+sp_sum_row_2953:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2892
+	JAE  sp_sum_rows_done_2956
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2890:
+sp_sum_vector_2954:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2891
+	JE          sp_sum_last_2955
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -45020,9 +46020,9 @@ sp_sum_vector_2890:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2890
+	JMP         sp_sum_vector_2954
 
-sp_sum_last_2891:
+sp_sum_last_2955:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -45072,9 +46072,9 @@ sp_sum_last_2891:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2889
+	JMP         sp_sum_row_2953
 
-sp_sum_rows_done_2892:
+sp_sum_rows_done_2956:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -45105,12 +46105,12 @@ sp_sum_rows_done_2892:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2887
+	JMP          sp_sum_channels_2951
 
-sp_sum_fewer_2888:
-sp_sum_channels_2894:
+sp_sum_fewer_2952:
+sp_sum_channels_2958:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2895
+	JB     sp_sum_fewer_2959
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -45118,16 +46118,16 @@ sp_sum_channels_2894:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2896:
+sp_sum_row_2960:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2899
+	JAE  sp_sum_rows_done_2963
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2897:
+sp_sum_vector_2961:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2898
+	JE          sp_sum_last_2962
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -45155,11 +46155,11 @@ sp_sum_vector_2897:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2897
+	JMP         sp_sum_vector_2961
 
-sp_sum_last_2898:
+sp_sum_last_2962:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2901
+	JNE         sp_sum_masked_2965
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -45178,9 +46178,9 @@ sp_sum_last_2898:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2900
+	JMP         sp_sum_row_done_2964
 
-sp_sum_masked_2901:
+sp_sum_masked_2965:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -45206,11 +46206,11 @@ sp_sum_masked_2901:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2900:
+sp_sum_row_done_2964:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2896
+	JMP  sp_sum_row_2960
 
-sp_sum_rows_done_2899:
+sp_sum_rows_done_2963:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -45229,25 +46229,25 @@ sp_sum_rows_done_2899:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2894
+	JMP          sp_sum_channels_2958
 
-sp_sum_fewer_2895:
-sp_sum_channels_2902:
+sp_sum_fewer_2959:
+sp_sum_channels_2966:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2903
+	JB     sp_sum_fewer_2967
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2904:
+sp_sum_row_2968:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2907
+	JAE  sp_sum_rows_done_2971
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2905:
+sp_sum_vector_2969:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2906
+	JE          sp_sum_last_2970
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -45257,9 +46257,9 @@ sp_sum_vector_2905:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2905
+	JMP         sp_sum_vector_2969
 
-sp_sum_last_2906:
+sp_sum_last_2970:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -45267,9 +46267,9 @@ sp_sum_last_2906:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2904
+	JMP         sp_sum_row_2968
 
-sp_sum_rows_done_2907:
+sp_sum_rows_done_2971:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -45280,9 +46280,9 @@ sp_sum_rows_done_2907:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2902
+	JMP          sp_sum_channels_2966
 
-sp_sum_fewer_2903:
+sp_sum_fewer_2967:
 	VZEROUPPER
 	RET
 
@@ -45296,19 +46296,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2910:
+sums_vector_2974:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2911
+	JGT        sums_scalar_2975
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2910
+	JMP        sums_vector_2974
 
-sums_scalar_2911:
+sums_scalar_2975:
 	CMPQ      BX, DX
-	JE        add_done_2909
+	JE        add_done_2973
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -45316,9 +46316,9 @@ sums_scalar_2911:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2911
+	JMP       sums_scalar_2975
 
-add_done_2909:
+add_done_2973:
 	VZEROUPPER
 	RET
 
@@ -45332,24 +46332,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2913:
+sums_vector_2977:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2914
+	JGT     sums_scalar_2978
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2913
+	JMP     sums_vector_2977
 
-sums_scalar_2914:
+sums_scalar_2978:
 	CMPQ   BX, DX
-	JE     add_done_2912
+	JE     add_done_2976
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2914
+	JMP    sums_scalar_2978
 
-add_done_2912:
+add_done_2976:
 	VZEROUPPER
 	RET
