@@ -214,8 +214,12 @@ func testFirstChoicesArePlans[T Float](t *testing.T) {
 // threshold, where rows are whole vectors or past the Ring kernel's limit
 // (rowsFit); rows ending inside a vector within that limit keep the Ring
 // kernel, and calls at the threshold the buffered sums, whose tasks the
-// parallel path cuts. A planner-only test: it runs on any CPU.
+// parallel path cuts. A planner-only test: it runs on any CPU, in the
+// builds that have the AVX-512 kernels.
 func TestRowsTakeManyRowsOnAVX512(t *testing.T) {
+	if !rowsKernels[isaAVX512] {
+		t.Skip("this build has no AVX-512 kernels (purego or not amd64): its planner has no AVX-512 tables")
+	}
 	for _, c := range []struct {
 		rows, channels int
 		want           plan
