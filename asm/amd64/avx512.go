@@ -57,7 +57,9 @@ func (a avx512) step(k *kernel, j GPVirtual, slot int, t tail) {
 		e.cmp(U8(ngtUQ), k.zero, gate, slope)
 	}
 	value := gate
-	if k.value != k.gate {
+	if k.value != k.gate && (k.v.Dx || k.e.Size == 8) {
+		// float32 sums widen dy from memory: without dx, a vector of it
+		// would be a dead load, a 64-byte access of five a vector.
 		value = load(k.at(k.value, j, slot))
 	}
 	if k.v.Dalpha {
