@@ -108,8 +108,20 @@ func (a avx512) accumulate(k *kernel, j GPVirtual, slot int, gate, value VecVirt
 			VCVTPS2PD_Z(vm, m, v)
 		} else {
 			// Unmasked, the conversions need not wait for the compare.
-			VCVTPS2PD(gm, g)
-			VCVTPS2PD(vm, v)
+			// The low halves of the vectors already loaded widen from
+			// their registers: two loads fewer a vector, which this
+			// core counts (fused backward, 25088 float32, kernel alone:
+			// 4504 -> 3798 ns; 4096: 658 -> 561).
+			if h == 0 {
+				VCVTPS2PD(gate.AsY(), g)
+			} else {
+				VCVTPS2PD(gm, g)
+			}
+			if h == 0 && k.v.Dx {
+				VCVTPS2PD(value.AsY(), v)
+			} else {
+				VCVTPS2PD(vm, v)
+			}
 		}
 		a.fma(k, j, slot, h, v, g, m)
 	}
