@@ -248,10 +248,11 @@ func patternRows(isa isaID, n, channels, size int) bool {
 // block of 16 channels, so NEON keeps the Ring kernel's blocks of 132
 // channels there (it cannot be timed here).
 //
-// On AVX-512, whose 32 registers hold the sums of 192 float32 channels,
-// the Rows kernel takes any number of rows below the parallel threshold
-// (whose tasks sum with the buffered kernels) where rows are whole vectors
-// or longer than the Ring kernel's limit with slope gradients. Measured on
+// On AVX-512, which carries a block's float64 sums in registers and a
+// group's in its frame, the Rows kernel takes any number of rows below the
+// parallel threshold (whose tasks sum with the buffered kernels) where
+// rows are whole vectors or longer than the Ring kernel's limit with slope
+// gradients. Measured on
 // Ice Lake, kernels through the planner, rows x channels, ns, Rows against
 // buffered sums or Ring, fused and dalpha-only: float32 512x64 6782 vs
 // 12618 and 4439 vs 10608, 340x96 6276 vs 12170 and 4810 vs 9397, 784x128
@@ -260,11 +261,13 @@ func patternRows(isa isaID, n, channels, size int) bool {
 // 2797 vs 3894; float64 1000x8 1921 vs 3141 and 1188 vs 2228, 100x100 3626
 // vs 4884 and 2184 vs 3028. Rows ending inside a vector within the Ring
 // limit stay there (float32 1000x10 5364 vs 3181, 3136x24 22.4 vs 19.9 us,
-// 300x8 928 vs 737; float64 1000x10 about even).
+// 300x8 928 vs 737; float64 1000x10 about even). Only within one group,
+// 192 channels (the generator's rowsGroup): with two, many rows took
+// longer fused (4096x200 float32 414 vs 369 us).
 func rowsFit(isa isaID, n, channels, size int) bool {
 	return rowsKernels[isa] && channels*size >= 32 &&
 		(n <= 32*channels && n*size <= 16<<10 || channels > largeSums && rowsChunks[isa] ||
-			isa == isaAVX512 && n*size < parallelBytes && (channels*size&63 == 0 || channels > ringLimits[isaAVX512][size>>3][1]))
+			isa == isaAVX512 && channels <= 192 && n*size < parallelBytes && (channels*size&63 == 0 || channels > ringLimits[isaAVX512][size>>3][1]))
 }
 
 // smallPlanesFit reports whether isa's SmallPlanes kernels take n elements

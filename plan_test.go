@@ -226,7 +226,7 @@ func TestRowsTakeManyRowsOnAVX512(t *testing.T) {
 	}{
 		{784, 128, planRows}, {3136, 64, planRows}, {1000, 16, planRows}, {100, 100, planRows},
 		{1000, 10, planRing}, {3136, 24, planRing},
-		{(16 << 20) / (4 * 128), 128, planSums},
+		{(16 << 20) / (4 * 128), 128, planSums}, {4096, 200, planSums},
 	} {
 		if p := planChannels[float32](isaAVX512, c.rows*c.channels, c.channels, 1, true); p != c.want {
 			t.Errorf("float32 %dx%d: plan %d, want %d", c.rows, c.channels, p, c.want)
