@@ -24155,14 +24155,14 @@ aligned_boundary_vector_1636:
 	VBLENDMPS     Z3, Z4, K1, Z5
 	VMOVUPS       (CX)(R10*4), Z3
 	VCMPPS        $0x1a, Z0, Z3, K2
-	VMOVUPS       (DX)(R10*4), Z3
+	VMOVUPS       (DX)(R10*4), Z6
 	KANDW         K1, K2, K1
 	KXORW         K1, K2, K3
-	VCVTPS2PD     (CX)(R10*4), Z6
-	VCVTPS2PD     (DX)(R10*4), Z7
+	VCVTPS2PD     Y3, Z3
+	VCVTPS2PD     Y6, Z7
 	VCVTPS2PD     32(CX)(R10*4), Z8
 	VCVTPS2PD     32(DX)(R10*4), Z9
-	VFMADD231PD   Z7, Z6, K1, Z1
+	VFMADD231PD   Z7, Z3, K1, Z1
 	KSHIFTRW      $0x08, K1, K1
 	VFMADD231PD   Z9, Z8, K1, Z2
 	VADDPD        Z2, Z1, Z1
@@ -24176,11 +24176,11 @@ aligned_boundary_vector_1636:
 	VMOVSD        X1, (SI)(R14*8)
 	VXORPS        Y1, Y1, Y1
 	VXORPS        Y2, Y2, Y2
-	VFMADD231PD   Z7, Z6, K3, Z1
+	VFMADD231PD   Z7, Z3, K3, Z1
 	KSHIFTRW      $0x08, K3, K1
 	VFMADD231PD   Z9, Z8, K1, Z2
-	VMULPS        Z5, Z3, K2, Z3
-	VMOVUPS       Z3, (AX)(R10*4)
+	VMULPS        Z5, Z6, K2, Z6
+	VMOVUPS       Z6, (AX)(R10*4)
 	ADDQ          $0x00000010, R10
 
 aligned_next_1631:
@@ -29026,7 +29026,7 @@ aligned_boundary_vector_1988:
 	VCMPPS        $0x1a, Z0, Z3, K2
 	KANDW         K1, K2, K1
 	KXORW         K1, K2, K2
-	VCVTPS2PD     (AX)(R8*4), Z3
+	VCVTPS2PD     Y3, Z3
 	VCVTPS2PD     (CX)(R8*4), Z4
 	VCVTPS2PD     32(AX)(R8*4), Z5
 	VCVTPS2PD     32(CX)(R8*4), Z6
