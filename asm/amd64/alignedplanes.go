@@ -72,12 +72,8 @@ func (k *kernel) alignedPlanes(inner, channels GPVirtual, alphas Register, c GPV
 		ended = GP64()
 		MOVQ(c, ended)
 	}
-	// The next plane's slope, its channel wrapped with a CMOV.
-	wrapped := GP64()
-	INCQ(c)
-	MOVQ(c, wrapped)
-	SUBQ(channels, wrapped)
-	CMOVQEQ(wrapped, c)
+	// The next plane's slope.
+	nextChannel(c, channels)
 	var next VecVirtual
 	if k.v.Dx {
 		next = k.isa.vec()

@@ -96,11 +96,7 @@ func (a avx512) accumulate(k *kernel, j GPVirtual, slot int, gate, value VecVirt
 		return
 	}
 	for h := range k.e.Halves() {
-		m := slope
-		if h == 1 {
-			m = K()
-			KSHIFTRW(U8(8), slope, m)
-		}
+		m := halfMask(slope, h)
 		var g, v VecVirtual
 		if masked {
 			g, v = ZMM(), ZMM()
@@ -112,6 +108,17 @@ func (a avx512) accumulate(k *kernel, j GPVirtual, slot int, gate, value VecVirt
 		}
 		a.fma(k, j, slot, h, v, g, m)
 	}
+}
+
+// halfMask is the mask of a vector of float32 lanes m for its half h as
+// float64 lanes.
+func halfMask(m OpmaskVirtual, h int) OpmaskVirtual {
+	if h == 0 {
+		return m
+	}
+	mh := K()
+	KSHIFTRW(U8(8), m, mh)
+	return mh
 }
 
 // widen converts half h of a whole vector of float32 x and dy to float64.
@@ -167,12 +174,7 @@ func (a avx512) accumulateSplit(k *kernel, j GPVirtual, slot int, gate, value Ve
 	}
 	add := func(m OpmaskVirtual) {
 		for h := range halves {
-			mh := m
-			if h == 1 {
-				mh = K()
-				KSHIFTRW(U8(8), m, mh)
-			}
-			a.fma(k, j, slot, h, v[h], g[h], mh)
+			a.fma(k, j, slot, h, v[h], g[h], halfMask(m, h))
 		}
 	}
 	add(ended)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math/bits"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -34,7 +33,7 @@ func (k *kernel) heldSlopeRows(period, rowBytes GPVirtual, end string) {
 	k.compareStreamThreshold()
 	JAE(LabelRef(done))
 
-	shift := U8(bits.TrailingZeros(uint(w)))
+	shift := U8(log2(w))
 	whole, last, first := GP64(), GP64(), GP64()
 	MOVQ(period, whole)
 	DECQ(whole)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/mmcloughlin/avo/gotypes"
 
@@ -355,11 +356,11 @@ func (k *kernel) planar() {
 	if k.shortSpans() {
 		// Before the stream test: planes this short never stream.
 		k.shortPlanes(inner, stride, channels, alphas, c, end)
-	} else if k.maskedWithoutSums() {
-		k.alignedPlanes(inner, channels, alphas, c, end)
-		k.shortPlanesMasked(inner, stride, channels, alphas, c, end)
 	} else if _, masks := k.isa.(avx512); masks {
 		k.alignedPlanes(inner, channels, alphas, c, end)
+		if !k.v.Dalpha {
+			k.shortPlanesMasked(inner, stride, channels, alphas, c, end)
+		}
 	}
 	defer Label(end)
 	// Large outputs of long planes stream like the shared kernel: each
@@ -389,11 +390,7 @@ func (k *kernel) planar() {
 // while planes are left: no taken branch a plane but the loop's own.
 func (k *kernel) nextPlane(stride, channels, c, inner GPVirtual, loop string) {
 	k.advance(stride)
-	wrapped := GP64()
-	INCQ(c)
-	MOVQ(c, wrapped)
-	SUBQ(channels, wrapped)
-	CMOVQEQ(wrapped, c) // 0 at the last channel's end
+	nextChannel(c, channels)
 	SUBQ(inner, k.n)
 	JG(LabelRef(loop)) // n is whole planes: 0 after the last
 }
@@ -743,9 +740,9 @@ func (k *kernel) overlapsTail() bool {
 	return ok && !k.stream && k.l != spec.Ring
 }
 
-func log2(size int) int {
-	return map[int]int{4: 2, 8: 3}[size]
-}
+// log2 is the shift for a power of two: an element or vector size, or a
+// vector's lanes.
+func log2(size int) int { return bits.TrailingZeros(uint(size)) }
 
 // zero clears a vector register through its VEX ymm form, which also clears
 // the upper half of a zmm register and needs only AVX.

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"math/bits"
-
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -467,7 +465,7 @@ func (k *kernel) buildRing(alphas, channels, inner, period GPVirtual) {
 		tbl, at := GP64(), GP64()
 		LEAQ(ringPeriodTable(k.isa, k.e.Elem), tbl)
 		MOVQ(channels, at)
-		SHLQ(U8(bits.TrailingZeros(uint(vb))), at)
+		SHLQ(U8(log2(vb)), at)
 		a := k.isa.loadPart(k.e, Mem{Base: alphas}, k.isa.tail(k.e, channels))
 		idx := k.isa.vec()
 		VMOVUPS(Mem{Base: tbl, Index: at, Scale: 1, Disp: -vb}, idx)
@@ -774,14 +772,14 @@ func addOne(size int, m Mem, s VecVirtual) {
 	VMOVSS(x, m)
 }
 
-// nextChannel moves channel c on by one, wrapping at channels.
+// nextChannel moves channel c on by one, wrapping at channels with a CMOV:
+// no branch a plane but the loop's own.
 func nextChannel(c, channels GPVirtual) {
+	wrapped := GP64()
 	INCQ(c)
-	CMPQ(c, channels)
-	wrap := newLabel("ring_wrap")
-	JNE(LabelRef(wrap))
-	XORQ(c, c)
-	Label(wrap)
+	MOVQ(c, wrapped)
+	SUBQ(channels, wrapped)
+	CMOVQEQ(wrapped, c) // 0 at the last channel's end
 }
 
 // ringPeriodTables holds each ISA and element type's table, emitted once.

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"math/bits"
-
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -97,7 +95,7 @@ func (k *kernel) smallPlanesOutput(table Mem) {
 	LEAQ(table, tbl)
 	tEnd := GP64() // q vectors of indices, in bytes
 	MOVQ(t, tEnd)
-	SHLQ(U8(bits.TrailingZeros(uint(vb))), tEnd)
+	SHLQ(U8(log2(vb)), tEnd)
 	DECQ(t)
 	IMULQ(tEnd, t)
 	SHRQ(U8(1), t)
@@ -196,8 +194,8 @@ func (k *kernel) smallPlanesOutput(table Mem) {
 	IMULQ(t, left) // elements left
 	end := GP64()
 	MOVQ(left, end) // the whole vectors' indices end at (left/w)*vb
-	SHRQ(U8(bits.TrailingZeros(uint(w))), end)
-	SHLQ(U8(bits.TrailingZeros(uint(vb))), end)
+	SHRQ(U8(log2(w)), end)
+	SHLQ(U8(log2(vb)), end)
 	XORQ(to, to)
 	vectors(pa, end)
 	ANDQ(U32(w-1), left)
