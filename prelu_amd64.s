@@ -1240,12 +1240,10 @@ ring_fill_86:
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_88
-	XORQ         R8, R8
-
-ring_wrap_88:
-	JMP ring_fill_86
+	MOVQ         R8, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R8
+	JMP          ring_fill_86
 
 ring_fill_last_87:
 	CMPQ         R11, R10
@@ -1254,15 +1252,13 @@ ring_fill_last_87:
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_89
-	XORQ         R8, R8
-
-ring_wrap_89:
-	JMP ring_fill_last_87
+	MOVQ         R8, R12
+	SUBQ         DX, R12
+	CMOVQEQ      R12, R8
+	JMP          ring_fill_last_87
 
 ring_long_planes_85:
-ring_channel_90:
+ring_channel_88:
 	CMPQ         R11, R10
 	JAE          ring_built_82
 	VBROADCASTSS (R9)(R8*4), Y1
@@ -1272,22 +1268,20 @@ ring_channel_90:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_91:
+ring_plane_89:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_91
+	JB      ring_plane_89
 	INCQ    R8
-	CMPQ    R8, DX
-	JNE     ring_wrap_92
-	XORQ    R8, R8
-
-ring_wrap_92:
-	JMP ring_channel_90
+	MOVQ    R8, R12
+	SUBQ    DX, R12
+	CMOVQEQ R12, R8
+	JMP     ring_channel_88
 
 ring_short_80:
 	CMPQ       AX, $0x01
-	JNE        ring_elements_93
+	JNE        ring_elements_90
 	LEAQ       ringperiodsAVX2F32<>+0(SB), AX
 	MOVQ       DX, R11
 	SHLQ       $0x05, R11
@@ -1299,46 +1293,46 @@ ring_short_80:
 	VMOVUPS    -32(AX)(R11*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPS    Y1, (DI)
-	JMP        ring_first_done_94
+	JMP        ring_first_done_91
 
-ring_elements_93:
+ring_elements_90:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_95:
+ring_element_92:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_96
+	JB   ring_element_next_93
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_96
+	JB   ring_element_next_93
 	XORQ R11, R11
 
-ring_element_next_96:
+ring_element_next_93:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_95
+	JB      ring_element_92
 	VMOVUPS (DI), Y1
 
-ring_first_done_94:
+ring_first_done_91:
 	MOVQ 1920(SP), AX
 	CMPQ AX, $0x00000008
-	JE   ring_exact_97
+	JE   ring_exact_94
 	SUBQ R8, AX
 
-ring_exact_97:
+ring_exact_94:
 	MOVQ AX, DX
 
-ring_repeat_98:
+ring_repeat_95:
 	CMPQ    DX, R10
 	JAE     ring_built_82
 	VMOVUPS Y1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_98
+	JMP     ring_repeat_95
 
 ring_built_82:
 	XORQ AX, AX
@@ -1349,9 +1343,9 @@ ring_built_82:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_100
+	JGT  single_97
 
-unrolled_99:
+unrolled_96:
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1378,15 +1372,15 @@ unrolled_99:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000020, DX
 	CMPQ      DX, R8
-	JLE       unrolled_99
+	JLE       unrolled_96
 
-single_100:
+single_97:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_102
+	JGT  remainder_99
 
-single_loop_101:
+single_loop_98:
 	VMOVUPS   (BX)(DX*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1398,11 +1392,11 @@ single_loop_101:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000008, DX
 	CMPQ      DX, R8
-	JLE       single_loop_101
+	JLE       single_loop_98
 
-remainder_102:
+remainder_99:
 	SUBQ       DX, SI
-	JE         span_done_103
+	JE         span_done_100
 	SHLQ       $0x02, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -1414,7 +1408,7 @@ remainder_102:
 	VBLENDVPS  Y0, Y2, Y3, Y3
 	VMASKMOVPS Y3, Y1, (CX)(DX*4)
 
-span_done_103:
+span_done_100:
 	JMP ring_finished_forwardAVX2F32
 
 ring_segmented_73:
@@ -1427,11 +1421,11 @@ ring_segmented_73:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_104
+	JE   ring_rows_101
 
-ring_segment_105:
+ring_segment_102:
 	CMPQ    SI, $0x00
-	JE      ring_done_106
+	JE      ring_done_103
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -1448,33 +1442,33 @@ ring_segment_105:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_107:
+ring_len_104:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_108
+	JAE  ring_len_done_105
 	ADDQ R9, R11
-	JMP  ring_len_107
+	JMP  ring_len_104
 
-ring_len_done_108:
+ring_len_done_105:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_109:
+ring_step_106:
 	CMPQ R12, R11
-	JB   ring_step_done_110
+	JB   ring_step_done_107
 	SUBQ R11, R12
-	JMP  ring_step_109
+	JMP  ring_step_106
 
-ring_step_done_110:
+ring_step_done_107:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_111:
+ring_step_108:
 	CMPQ R12, R11
-	JB   ring_step_done_112
+	JB   ring_step_done_109
 	SUBQ R11, R12
-	JMP  ring_step_111
+	JMP  ring_step_108
 
-ring_step_done_112:
+ring_step_done_109:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -1484,76 +1478,72 @@ ring_step_done_112:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_113
+	JB      ring_short_110
 	CMPQ    R8, $0x01
-	JNE     ring_planes_114
+	JNE     ring_planes_111
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_116:
+ring_copy_113:
 	CMPQ    R8, AX
-	JAE     ring_built_115
+	JAE     ring_built_112
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_117
+	JB      ring_copy_tail_114
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_116
+	JNE     ring_copy_113
 	XORQ    R9, R9
-	JMP     ring_copy_116
+	JMP     ring_copy_113
 
-ring_copy_tail_117:
+ring_copy_tail_114:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R11, R8
 	VMOVUPS Y1, -32(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_116
+	JMP     ring_copy_113
 
-ring_planes_114:
+ring_planes_111:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_118
+	JA   ring_long_planes_115
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_119:
+ring_fill_116:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_120
+	JGT          ring_fill_last_117
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	VMOVUPS      Y1, 32(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_121
-	XORQ         R9, R9
+	MOVQ         R9, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R9
+	JMP          ring_fill_116
 
-ring_wrap_121:
-	JMP ring_fill_119
-
-ring_fill_last_120:
+ring_fill_last_117:
 	CMPQ         R11, AX
-	JAE          ring_built_115
+	JAE          ring_built_112
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_122
-	XORQ         R9, R9
+	MOVQ         R9, R12
+	SUBQ         DX, R12
+	CMOVQEQ      R12, R9
+	JMP          ring_fill_last_117
 
-ring_wrap_122:
-	JMP ring_fill_last_120
-
-ring_long_planes_118:
-ring_channel_123:
+ring_long_planes_115:
+ring_channel_118:
 	CMPQ         R11, AX
-	JAE          ring_built_115
+	JAE          ring_built_112
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -1561,22 +1551,20 @@ ring_channel_123:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_124:
+ring_plane_119:
 	VMOVUPS Y1, (DI)(R13*4)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_124
+	JB      ring_plane_119
 	INCQ    R9
-	CMPQ    R9, DX
-	JNE     ring_wrap_125
-	XORQ    R9, R9
+	MOVQ    R9, R12
+	SUBQ    DX, R12
+	CMOVQEQ R12, R9
+	JMP     ring_channel_118
 
-ring_wrap_125:
-	JMP ring_channel_123
-
-ring_short_113:
+ring_short_110:
 	CMPQ       R8, $0x01
-	JNE        ring_elements_126
+	JNE        ring_elements_120
 	LEAQ       ringperiodsAVX2F32<>+0(SB), R8
 	MOVQ       DX, R11
 	SHLQ       $0x05, R11
@@ -1588,48 +1576,48 @@ ring_short_113:
 	VMOVUPS    -32(R8)(R11*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPS    Y1, (DI)
-	JMP        ring_first_done_127
+	JMP        ring_first_done_121
 
-ring_elements_126:
+ring_elements_120:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_128:
+ring_element_122:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_129
+	JB   ring_element_next_123
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_129
+	JB   ring_element_next_123
 	XORQ R11, R11
 
-ring_element_next_129:
+ring_element_next_123:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_128
+	JB      ring_element_122
 	VMOVUPS (DI), Y1
 
-ring_first_done_127:
+ring_first_done_121:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000008
-	JE   ring_exact_130
+	JE   ring_exact_124
 	SUBQ R9, DX
 
-ring_exact_130:
+ring_exact_124:
 	MOVQ DX, R8
 
-ring_repeat_131:
+ring_repeat_125:
 	CMPQ    R8, AX
-	JAE     ring_built_115
+	JAE     ring_built_112
 	VMOVUPS Y1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_131
+	JMP     ring_repeat_125
 
-ring_built_115:
+ring_built_112:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -1639,9 +1627,9 @@ ring_built_115:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_133
+	JGT  single_127
 
-unrolled_132:
+unrolled_126:
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1668,15 +1656,15 @@ unrolled_132:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000020, R8
 	CMPQ      R8, R9
-	JLE       unrolled_132
+	JLE       unrolled_126
 
-single_133:
+single_127:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_135
+	JGT  remainder_129
 
-single_loop_134:
+single_loop_128:
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1688,11 +1676,11 @@ single_loop_134:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000008, R8
 	CMPQ      R8, R9
-	JLE       single_loop_134
+	JLE       single_loop_128
 
-remainder_135:
+remainder_129:
 	SUBQ       R8, DX
-	JE         span_done_136
+	JE         span_done_130
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -1704,7 +1692,7 @@ remainder_135:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_136:
+span_done_130:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -1715,18 +1703,18 @@ span_done_136:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_137
+	JNE  ring_next_131
 	XORQ AX, AX
 
-ring_next_137:
+ring_next_131:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_105
+	JMP  ring_segment_102
 
-ring_done_106:
+ring_done_103:
 	JMP ring_finished_forwardAVX2F32
 
-ring_rows_104:
-ring_block_138:
+ring_rows_101:
+ring_block_132:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -1742,33 +1730,33 @@ ring_block_138:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_139:
+ring_len_133:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_140
+	JAE  ring_len_done_134
 	ADDQ BX, SI
-	JMP  ring_len_139
+	JMP  ring_len_133
 
-ring_len_done_140:
+ring_len_done_134:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_141:
+ring_step_135:
 	CMPQ R8, SI
-	JB   ring_step_done_142
+	JB   ring_step_done_136
 	SUBQ SI, R8
-	JMP  ring_step_141
+	JMP  ring_step_135
 
-ring_step_done_142:
+ring_step_done_136:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_143:
+ring_step_137:
 	CMPQ R8, SI
-	JB   ring_step_done_144
+	JB   ring_step_done_138
 	SUBQ SI, R8
-	JMP  ring_step_143
+	JMP  ring_step_137
 
-ring_step_done_144:
+ring_step_done_138:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -1779,76 +1767,72 @@ ring_step_done_144:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_145
+	JB      ring_short_139
 	CMPQ    CX, $0x01
-	JNE     ring_planes_146
+	JNE     ring_planes_140
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_148:
+ring_copy_142:
 	CMPQ    BX, R8
-	JAE     ring_built_147
+	JAE     ring_built_141
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_149
+	JB      ring_copy_tail_143
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_148
+	JNE     ring_copy_142
 	XORQ    R9, R9
-	JMP     ring_copy_148
+	JMP     ring_copy_142
 
-ring_copy_tail_149:
+ring_copy_tail_143:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_148
+	JMP     ring_copy_142
 
-ring_planes_146:
+ring_planes_140:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_150
+	JA   ring_long_planes_144
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_151:
+ring_fill_145:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_152
+	JGT          ring_fill_last_146
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	VMOVUPS      Y1, 32(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_153
-	XORQ         BX, BX
+	MOVQ         BX, R11
+	SUBQ         DX, R11
+	CMOVQEQ      R11, BX
+	JMP          ring_fill_145
 
-ring_wrap_153:
-	JMP ring_fill_151
-
-ring_fill_last_152:
+ring_fill_last_146:
 	CMPQ         R9, R8
-	JAE          ring_built_147
+	JAE          ring_built_141
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_154
-	XORQ         BX, BX
+	MOVQ         BX, R10
+	SUBQ         DX, R10
+	CMOVQEQ      R10, BX
+	JMP          ring_fill_last_146
 
-ring_wrap_154:
-	JMP ring_fill_last_152
-
-ring_long_planes_150:
-ring_channel_155:
+ring_long_planes_144:
+ring_channel_147:
 	CMPQ         R9, R8
-	JAE          ring_built_147
+	JAE          ring_built_141
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -1856,22 +1840,20 @@ ring_channel_155:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_156:
+ring_plane_148:
 	VMOVUPS Y1, (DI)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_156
+	JB      ring_plane_148
 	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_157
-	XORQ    BX, BX
+	MOVQ    BX, R10
+	SUBQ    DX, R10
+	CMOVQEQ R10, BX
+	JMP     ring_channel_147
 
-ring_wrap_157:
-	JMP ring_channel_155
-
-ring_short_145:
+ring_short_139:
 	CMPQ       CX, $0x01
-	JNE        ring_elements_158
+	JNE        ring_elements_149
 	LEAQ       ringperiodsAVX2F32<>+0(SB), R9
 	MOVQ       DX, R10
 	SHLQ       $0x05, R10
@@ -1883,48 +1865,48 @@ ring_short_145:
 	VMOVUPS    -32(R9)(R10*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPS    Y1, (DI)
-	JMP        ring_first_done_159
+	JMP        ring_first_done_150
 
-ring_elements_158:
+ring_elements_149:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_160:
+ring_element_151:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_161
+	JB   ring_element_next_152
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_161
+	JB   ring_element_next_152
 	XORQ R9, R9
 
-ring_element_next_161:
+ring_element_next_152:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_160
+	JB      ring_element_151
 	VMOVUPS (DI), Y1
 
-ring_first_done_159:
+ring_first_done_150:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000008
-	JE   ring_exact_162
+	JE   ring_exact_153
 	SUBQ BX, DX
 
-ring_exact_162:
+ring_exact_153:
 	MOVQ DX, BX
 
-ring_repeat_163:
+ring_repeat_154:
 	CMPQ    BX, R8
-	JAE     ring_built_147
+	JAE     ring_built_141
 	VMOVUPS Y1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_163
+	JMP     ring_repeat_154
 
-ring_built_147:
+ring_built_141:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -1933,9 +1915,9 @@ ring_built_147:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_164:
+ring_row_155:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_165
+	JE   ring_rows_done_156
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -1945,9 +1927,9 @@ ring_row_164:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_167
+	JGT  single_158
 
-unrolled_166:
+unrolled_157:
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1974,15 +1956,15 @@ unrolled_166:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000020, R8
 	CMPQ      R8, R9
-	JLE       unrolled_166
+	JLE       unrolled_157
 
-single_167:
+single_158:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_169
+	JGT  remainder_160
 
-single_loop_168:
+single_loop_159:
 	VMOVUPS   (BX)(R8*4), Y1
 	VCMPPS    $0x1e, Y0, Y1, Y2
 	VMULPS    (DI)(AX*4), Y1, Y3
@@ -1994,11 +1976,11 @@ single_loop_168:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000008, R8
 	CMPQ      R8, R9
-	JLE       single_loop_168
+	JLE       single_loop_159
 
-remainder_169:
+remainder_160:
 	SUBQ       R8, DX
-	JE         span_done_170
+	JE         span_done_161
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -2010,20 +1992,20 @@ remainder_169:
 	VBLENDVPS  Y3, Y2, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R8*4)
 
-span_done_170:
+span_done_161:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_164
+	JMP   ring_row_155
 
-ring_rows_done_165:
+ring_rows_done_156:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_138
+	JMP  ring_block_132
 
 ring_finished_forwardAVX2F32:
 	VZEROUPPER
@@ -2103,11 +2085,11 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_171
+	JB           cached_162
 	CMPQ         AX, CX
-	JE           cached_171
+	JE           cached_162
 	CMPQ         AX, DX
-	JE           cached_171
+	JE           cached_162
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -2116,7 +2098,7 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_173
+	JE           aligned_164
 	MOVQ         DI, R8
 	SHLQ         $0x02, R8
 	NEGQ         R8
@@ -2140,15 +2122,15 @@ TEXT ·backwardAVX2F32(SB), NOSPLIT, $0-88
 	VMASKMOVPS   Y7, Y6, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_173:
+aligned_164:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_175
+	JGT  single_166
 
 	PCALIGN $64
 
-unrolled_174:
+unrolled_165:
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2223,15 +2205,15 @@ unrolled_174:
 	VMOVNTPS    Y8, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_174
+	JLE         unrolled_165
 
-single_175:
+single_166:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_177
+	JGT  remainder_168
 
-single_loop_176:
+single_loop_167:
 	VCVTPS2PD   (CX)(SI*4), Y6
 	VCVTPS2PD   (DX)(SI*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2252,11 +2234,11 @@ single_loop_176:
 	VMOVNTPS    Y8, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_176
+	JLE         single_loop_167
 
-remainder_177:
+remainder_168:
 	SUBQ         SI, BX
-	JE           span_done_178
+	JE           span_done_169
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), DI
@@ -2278,17 +2260,17 @@ remainder_177:
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
 
-span_done_178:
+span_done_169:
 	SFENCE
-	JMP stored_172
+	JMP stored_163
 
-cached_171:
+cached_162:
 	XORQ         SI, SI
 	TESTQ        $0x00000007, BX
-	JE           no_last_184
+	JE           no_last_175
 	MOVQ         BX, DI
 	SUBQ         $0x00000008, DI
-	JL           no_last_184
+	JL           no_last_175
 	VMOVUPS      (CX)(DI*4), Y6
 	VMOVUPS      (DX)(DI*4), Y7
 	VCMPPS       $0x1e, Y0, Y6, Y8
@@ -2311,15 +2293,15 @@ cached_171:
 	VMULPS       Y5, Y7, Y6
 	VBLENDVPS    Y8, Y7, Y6, Y6
 
-no_last_184:
+no_last_175:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ SI, R8
-	JGT  single_180
+	JGT  single_171
 
 	PCALIGN $64
 
-unrolled_179:
+unrolled_170:
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -2394,15 +2376,15 @@ unrolled_179:
 	VMOVUPS     Y9, 96(AX)(SI*4)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, R8
-	JLE         unrolled_179
+	JLE         unrolled_170
 
-single_180:
+single_171:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ SI, R8
-	JGT  remainder_182
+	JGT  remainder_173
 
-single_loop_181:
+single_loop_172:
 	VCVTPS2PD   (CX)(SI*4), Y7
 	VCVTPS2PD   (DX)(SI*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -2423,18 +2405,18 @@ single_loop_181:
 	VMOVUPS     Y9, (AX)(SI*4)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, R8
-	JLE         single_loop_181
+	JLE         single_loop_172
 
-remainder_182:
+remainder_173:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_183
+	JE      span_done_174
 	CMPQ    BX, $0x00000008
-	JL      masked_185
+	JL      masked_176
 	VMOVUPS Y6, (AX)(DI*4)
 
-span_done_183:
-stored_172:
+span_done_174:
+stored_163:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2446,7 +2428,7 @@ stored_172:
 	VZEROUPPER
 	RET
 
-masked_185:
+masked_176:
 	MOVQ         R8, BX
 	SHLQ         $0x02, BX
 	NEGQ         BX
@@ -2468,7 +2450,7 @@ masked_185:
 	VMULPS       Y5, Y8, Y5
 	VBLENDVPS    Y0, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(SI*4)
-	JMP          span_done_183
+	JMP          span_done_174
 
 // func backwardPlanesAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, acc []float64, inner int)
 // Requires: AVX, AVX2, CMOV, FMA3, MMX+
@@ -2496,17 +2478,17 @@ TEXT ·backwardPlanesAVX2F32(SB), NOSPLIT, $0-128
 	MOVQ         BX, R12
 	SHLQ         $0x02, R12
 	CMPQ         R12, ·streamThreshold+0(SB)
-	JB           cached_187
+	JB           cached_178
 	CMPQ         R10, $0x00000800
-	JB           cached_187
+	JB           cached_178
 	CMPQ         AX, CX
-	JE           cached_187
+	JE           cached_178
 	CMPQ         AX, DX
-	JE           cached_187
+	JE           cached_178
 	CMPQ         BX, $0x00
-	JE           planes_done_190
+	JE           planes_done_181
 
-plane_189:
+plane_180:
 	VBROADCASTSS (R9)(R11*4), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2520,7 +2502,7 @@ plane_189:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_191
+	JE           aligned_182
 	MOVQ         R13, R14
 	SHLQ         $0x02, R14
 	NEGQ         R14
@@ -2544,13 +2526,13 @@ plane_189:
 	VMASKMOVPS   Y7, Y6, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_191:
+aligned_182:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_193
+	JGT  single_184
 
-unrolled_192:
+unrolled_183:
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2625,15 +2607,15 @@ unrolled_192:
 	VMOVNTPS    Y8, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_192
+	JLE         unrolled_183
 
-single_193:
+single_184:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_195
+	JGT  remainder_186
 
-single_loop_194:
+single_loop_185:
 	VCVTPS2PD   (CX)(R12*4), Y6
 	VCVTPS2PD   (DX)(R12*4), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -2654,12 +2636,12 @@ single_loop_194:
 	VMOVNTPS    Y8, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_194
+	JLE         single_loop_185
 
-remainder_195:
+remainder_186:
 	MOVQ         DI, R13
 	SUBQ         R12, R13
-	JE           span_done_196
+	JE           span_done_187
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R14
@@ -2681,7 +2663,7 @@ remainder_195:
 	VBLENDVPS    Y9, Y8, Y5, Y5
 	VMASKMOVPS   Y5, Y6, (AX)(R12*4)
 
-span_done_196:
+span_done_187:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2699,17 +2681,17 @@ span_done_196:
 	SUBQ         R8, R12
 	CMOVQEQ      R12, R11
 	SUBQ         DI, BX
-	JG           plane_189
+	JG           plane_180
 
-planes_done_190:
+planes_done_181:
 	SFENCE
-	JMP stored_188
+	JMP stored_179
 
-cached_187:
+cached_178:
 	CMPQ BX, $0x00
-	JE   planes_done_198
+	JE   planes_done_189
 
-plane_197:
+plane_188:
 	VBROADCASTSS (R9)(R11*4), Y7
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -2717,10 +2699,10 @@ plane_197:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000007, DI
-	JE           no_last_204
+	JE           no_last_195
 	MOVQ         DI, R14
 	SUBQ         $0x00000008, R14
-	JL           no_last_204
+	JL           no_last_195
 	VCVTPS2PD    (CX)(R14*4), Y8
 	VCVTPS2PD    (DX)(R14*4), Y9
 	VCMPPD       $0x1e, Y0, Y8, Y10
@@ -2741,13 +2723,13 @@ plane_197:
 	VMULPS       Y7, Y9, Y10
 	VBLENDVPS    Y8, Y9, Y10, Y10
 
-no_last_204:
+no_last_195:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_200
+	JGT  single_191
 
-unrolled_199:
+unrolled_190:
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2822,15 +2804,15 @@ unrolled_199:
 	VMOVUPS     Y11, 96(AX)(R12*4)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_199
+	JLE         unrolled_190
 
-single_200:
+single_191:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_202
+	JGT  remainder_193
 
-single_loop_201:
+single_loop_192:
 	VCVTPS2PD   (CX)(R12*4), Y8
 	VCVTPS2PD   (DX)(R12*4), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y11
@@ -2851,17 +2833,17 @@ single_loop_201:
 	VMOVUPS     Y11, (AX)(R12*4)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_201
+	JLE         single_loop_192
 
-remainder_202:
+remainder_193:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_203
+	JE      span_done_194
 	CMPQ    DI, $0x00000008
-	JL      masked_205
+	JL      masked_196
 	VMOVUPS Y10, (AX)(R14*4)
 
-span_done_203:
+span_done_194:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -2879,14 +2861,14 @@ span_done_203:
 	SUBQ         R8, R12
 	CMOVQEQ      R12, R11
 	SUBQ         DI, BX
-	JG           plane_197
+	JG           plane_188
 
-planes_done_198:
-stored_188:
+planes_done_189:
+stored_179:
 	VZEROUPPER
 	RET
 
-masked_205:
+masked_196:
 	SHLQ         $0x02, R13
 	NEGQ         R13
 	LEAQ         tailmask<>+32(SB), R15
@@ -2907,7 +2889,7 @@ masked_205:
 	VMULPS       Y7, Y11, Y7
 	VBLENDVPS    Y12, Y11, Y7, Y7
 	VMASKMOVPS   Y7, Y8, (AX)(R12*4)
-	JMP          span_done_203
+	JMP          span_done_194
 
 // func backwardPatternAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32, acc []float64)
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -2925,17 +2907,17 @@ TEXT ·backwardPatternAVX2F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_207
+	JB     cached_198
 	CMPQ   R9, $0x00000800
-	JB     cached_207
+	JB     cached_198
 	CMPQ   AX, CX
-	JE     cached_207
+	JE     cached_198
 	CMPQ   AX, DX
-	JE     cached_207
+	JE     cached_198
 	CMPQ   BX, $0x00
-	JE     rows_done_210
+	JE     rows_done_201
 
-row_209:
+row_200:
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
@@ -2947,7 +2929,7 @@ row_209:
 	CMPQ         R11, R9
 	CMOVQGT      R9, R11
 	TESTQ        R11, R11
-	JE           aligned_211
+	JE           aligned_202
 	MOVQ         R11, R12
 	SHLQ         $0x02, R12
 	NEGQ         R12
@@ -2976,13 +2958,13 @@ row_209:
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_211:
+aligned_202:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_213
+	JGT  single_204
 
-unrolled_212:
+unrolled_203:
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3073,15 +3055,15 @@ unrolled_212:
 	VMOVNTPS    Y3, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_212
+	JLE         unrolled_203
 
-single_213:
+single_204:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_215
+	JGT  remainder_206
 
-single_loop_214:
+single_loop_205:
 	VCVTPS2PD   (CX)(R10*4), Y1
 	VCVTPS2PD   (DX)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3106,12 +3088,12 @@ single_loop_214:
 	VMOVNTPS    Y3, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_214
+	JLE         single_loop_205
 
-remainder_215:
+remainder_206:
 	MOVQ         R9, R11
 	SUBQ         R10, R11
-	JE           span_done_216
+	JE           span_done_207
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -3138,33 +3120,33 @@ remainder_215:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_216:
+span_done_207:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_209
+	JG   row_200
 
-rows_done_210:
+rows_done_201:
 	SFENCE
-	JMP stored_208
+	JMP stored_199
 
-cached_207:
+cached_198:
 	CMPQ BX, $0x00
-	JE   rows_done_218
+	JE   rows_done_209
 
-row_217:
+row_208:
 	MOVQ         R8, R9
 	CMPQ         BX, R9
 	CMOVQLT      BX, R9
 	XORQ         R10, R10
 	TESTQ        $0x00000007, R9
-	JE           no_last_224
+	JE           no_last_215
 	MOVQ         R9, R11
 	SUBQ         $0x00000008, R11
-	JL           no_last_224
+	JL           no_last_215
 	VMOVUPS      (CX)(R11*4), Y1
 	VMOVUPS      (DX)(R11*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -3191,13 +3173,13 @@ row_217:
 	VMULPS       (SI)(R11*4), Y2, Y1
 	VBLENDVPS    Y3, Y2, Y1, Y1
 
-no_last_224:
+no_last_215:
 	MOVQ R9, R12
 	SUBQ $0x00000020, R12
 	CMPQ R10, R12
-	JGT  single_220
+	JGT  single_211
 
-unrolled_219:
+unrolled_210:
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -3288,15 +3270,15 @@ unrolled_219:
 	VMOVUPS     Y4, 96(AX)(R10*4)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R12
-	JLE         unrolled_219
+	JLE         unrolled_210
 
-single_220:
+single_211:
 	MOVQ R9, R12
 	SUBQ $0x00000008, R12
 	CMPQ R10, R12
-	JGT  remainder_222
+	JGT  remainder_213
 
-single_loop_221:
+single_loop_212:
 	VCVTPS2PD   (CX)(R10*4), Y2
 	VCVTPS2PD   (DX)(R10*4), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -3321,31 +3303,31 @@ single_loop_221:
 	VMOVUPS     Y4, (AX)(R10*4)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R12
-	JLE         single_loop_221
+	JLE         single_loop_212
 
-remainder_222:
+remainder_213:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_223
+	JE      span_done_214
 	CMPQ    R9, $0x00000008
-	JL      masked_225
+	JL      masked_216
 	VMOVUPS Y1, (AX)(R11*4)
 
-span_done_223:
+span_done_214:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_217
+	JG   row_208
 
-rows_done_218:
-stored_208:
+rows_done_209:
+stored_199:
 	VZEROUPPER
 	RET
 
-masked_225:
+masked_216:
 	SHLQ         $0x02, R12
 	NEGQ         R12
 	LEAQ         tailmask<>+32(SB), R13
@@ -3371,7 +3353,7 @@ masked_225:
 	VMULPS       Y3, Y4, Y3
 	VBLENDVPS    Y5, Y4, Y3, Y3
 	VMASKMOVPS   Y3, Y2, (AX)(R10*4)
-	JMP          span_done_223
+	JMP          span_done_214
 
 // func backwardRingAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, dalpha []float32, inner int)
 // Requires: AVX, AVX2, CMOV, FMA3
@@ -3392,36 +3374,36 @@ TEXT ·backwardRingAVX2F32(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000068
-	JA     ring_segmented_226
+	JA     ring_segmented_217
 	MOVQ   R10, R11
 
-ring_len_227:
+ring_len_218:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_228
+	JAE  ring_len_done_219
 	ADDQ R10, R11
-	JMP  ring_len_227
+	JMP  ring_len_218
 
-ring_len_done_228:
+ring_len_done_219:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_229:
+ring_step_220:
 	CMPQ R12, R11
-	JB   ring_step_done_230
+	JB   ring_step_done_221
 	SUBQ R11, R12
-	JMP  ring_step_229
+	JMP  ring_step_220
 
-ring_step_done_230:
+ring_step_done_221:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_231:
+ring_step_222:
 	CMPQ R12, R11
-	JB   ring_step_done_232
+	JB   ring_step_done_223
 	SUBQ R11, R12
-	JMP  ring_step_231
+	JMP  ring_step_222
 
-ring_step_done_232:
+ring_step_done_223:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -3431,76 +3413,72 @@ ring_step_done_232:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_233
+	JB      ring_short_224
 	CMPQ    R8, $0x01
-	JNE     ring_planes_234
+	JNE     ring_planes_225
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_236:
+ring_copy_227:
 	CMPQ    R8, R12
-	JAE     ring_built_235
+	JAE     ring_built_226
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_237
+	JB      ring_copy_tail_228
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (CX)(R8*4)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_236
+	JNE     ring_copy_227
 	XORQ    R10, R10
-	JMP     ring_copy_236
+	JMP     ring_copy_227
 
-ring_copy_tail_237:
+ring_copy_tail_228:
 	VMOVUPS -32(R11)(R9*4), Y1
 	ADDQ    R13, R8
 	VMOVUPS Y1, -32(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_236
+	JMP     ring_copy_227
 
-ring_planes_234:
+ring_planes_225:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_238
+	JA   ring_long_planes_229
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_239:
+ring_fill_230:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_240
+	JGT          ring_fill_last_231
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	VMOVUPS      Y1, 32(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
-	CMPQ         R10, R9
-	JNE          ring_wrap_241
-	XORQ         R10, R10
+	MOVQ         R10, R15
+	SUBQ         R9, R15
+	CMOVQEQ      R15, R10
+	JMP          ring_fill_230
 
-ring_wrap_241:
-	JMP ring_fill_239
-
-ring_fill_last_240:
+ring_fill_last_231:
 	CMPQ         R13, R12
-	JAE          ring_built_235
+	JAE          ring_built_226
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
-	CMPQ         R10, R9
-	JNE          ring_wrap_242
-	XORQ         R10, R10
+	MOVQ         R10, R14
+	SUBQ         R9, R14
+	CMOVQEQ      R14, R10
+	JMP          ring_fill_last_231
 
-ring_wrap_242:
-	JMP ring_fill_last_240
-
-ring_long_planes_238:
-ring_channel_243:
+ring_long_planes_229:
+ring_channel_232:
 	CMPQ         R13, R12
-	JAE          ring_built_235
+	JAE          ring_built_226
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -3508,22 +3486,20 @@ ring_channel_243:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_244:
+ring_plane_233:
 	VMOVUPS Y1, (CX)(R15*4)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_244
+	JB      ring_plane_233
 	INCQ    R10
-	CMPQ    R10, R9
-	JNE     ring_wrap_245
-	XORQ    R10, R10
+	MOVQ    R10, R14
+	SUBQ    R9, R14
+	CMOVQEQ R14, R10
+	JMP     ring_channel_232
 
-ring_wrap_245:
-	JMP ring_channel_243
-
-ring_short_233:
+ring_short_224:
 	CMPQ       R8, $0x01
-	JNE        ring_elements_246
+	JNE        ring_elements_234
 	LEAQ       ringperiodsAVX2F32<>+0(SB), R8
 	MOVQ       R9, R13
 	SHLQ       $0x05, R13
@@ -3535,48 +3511,48 @@ ring_short_233:
 	VMOVUPS    -32(R8)(R13*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPS    Y1, (CX)
-	JMP        ring_first_done_247
+	JMP        ring_first_done_235
 
-ring_elements_246:
+ring_elements_234:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_248:
+ring_element_236:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_249
+	JB   ring_element_next_237
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_249
+	JB   ring_element_next_237
 	XORQ R13, R13
 
-ring_element_next_249:
+ring_element_next_237:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_248
+	JB      ring_element_236
 	VMOVUPS (CX), Y1
 
-ring_first_done_247:
+ring_first_done_235:
 	MOVQ 1856(SP), R8
 	CMPQ R8, $0x00000008
-	JE   ring_exact_250
+	JE   ring_exact_238
 	SUBQ R10, R8
 
-ring_exact_250:
+ring_exact_238:
 	MOVQ R8, R9
 
-ring_repeat_251:
+ring_repeat_239:
 	CMPQ    R9, R12
-	JAE     ring_built_235
+	JAE     ring_built_226
 	VMOVUPS Y1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_251
+	JMP     ring_repeat_239
 
-ring_built_235:
+ring_built_226:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -3592,22 +3568,22 @@ ring_built_235:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_252:
+sums_zero_240:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_253
+	JAE     sums_zeroed_241
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_252
+	JMP     sums_zero_240
 
-sums_zeroed_253:
+sums_zeroed_241:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_255
+	JGT  single_243
 
-unrolled_254:
+unrolled_242:
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3702,15 +3678,15 @@ unrolled_254:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_254
+	JLE         unrolled_242
 
-single_255:
+single_243:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_257
+	JGT  remainder_245
 
-single_loop_256:
+single_loop_244:
 	VCVTPS2PD   (DX)(R9*4), Y1
 	VCVTPS2PD   (SI)(R9*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -3739,11 +3715,11 @@ single_loop_256:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_256
+	JLE         single_loop_244
 
-remainder_257:
+remainder_245:
 	SUBQ         R9, DI
-	JE           span_done_258
+	JE           span_done_246
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R10
@@ -3770,78 +3746,78 @@ remainder_257:
 	VBLENDVPS    Y0, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R9*4)
 
-span_done_258:
+span_done_246:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_260
+	JLE   fold_ext_done_248
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_261
+	JA    fold_ext_scalar_249
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_259:
+fold_ext_247:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_260
+	JBE     fold_ext_done_248
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_259
+	JMP     fold_ext_247
 
-fold_ext_scalar_261:
+fold_ext_scalar_249:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_262:
+fold_ext_element_250:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_263
+	JBE    fold_ext_element_done_251
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_262
+	JMP    fold_ext_element_250
 
-fold_ext_element_done_263:
-fold_ext_done_260:
-fold_264:
+fold_ext_element_done_251:
+fold_ext_done_248:
+fold_252:
 	CMPQ   DX, AX
-	JBE    fold_done_265
+	JBE    fold_done_253
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_264
+	JMP    fold_252
 
-fold_done_265:
+fold_done_253:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_266
+	JNE  sums_planes_254
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_268:
+sums_vector_256:
 	CMPQ       AX, DX
-	JGT        sums_scalar_269
+	JGT        sums_scalar_257
 	VCVTPS2PD  (CX)(AX*4), Y0
 	VADDPD     (BX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (CX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_268
+	JMP        sums_vector_256
 
-sums_scalar_269:
+sums_scalar_257:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_267
+	JE        sums_done_255
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -3849,18 +3825,18 @@ sums_scalar_269:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_269
+	JMP       sums_scalar_257
 
-sums_planes_266:
+sums_planes_254:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_270:
+sums_group_258:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_272
+	JB     sums_single_260
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -3869,7 +3845,7 @@ sums_group_270:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_271:
+sums_group_plane_259:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -3878,7 +3854,7 @@ sums_group_plane_271:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_271
+	JB        sums_group_plane_259
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -3903,32 +3879,32 @@ sums_group_plane_271:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_270
+	JMP       sums_group_258
 
-sums_single_272:
+sums_single_260:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_267
+	JE     sums_done_255
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_273:
+sums_single_plane_261:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_273
+	JB        sums_single_plane_261
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_272
+	JMP       sums_single_260
 
-sums_done_267:
+sums_done_255:
 	JMP ring_finished_backwardAVX2F32
 
-ring_segmented_226:
+ring_segmented_217:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000068
 	JA   ring_finished_backwardAVX2F32
@@ -3938,7 +3914,7 @@ ring_segmented_226:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_275:
+ring_block_263:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -3954,33 +3930,33 @@ ring_block_275:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_276:
+ring_len_264:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_277
+	JAE  ring_len_done_265
 	ADDQ DI, R8
-	JMP  ring_len_276
+	JMP  ring_len_264
 
-ring_len_done_277:
+ring_len_done_265:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_278:
+ring_step_266:
 	CMPQ R9, R8
-	JB   ring_step_done_279
+	JB   ring_step_done_267
 	SUBQ R8, R9
-	JMP  ring_step_278
+	JMP  ring_step_266
 
-ring_step_done_279:
+ring_step_done_267:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_280:
+ring_step_268:
 	CMPQ R9, R8
-	JB   ring_step_done_281
+	JB   ring_step_done_269
 	SUBQ R8, R9
-	JMP  ring_step_280
+	JMP  ring_step_268
 
-ring_step_done_281:
+ring_step_done_269:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -3991,76 +3967,72 @@ ring_step_done_281:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_282
+	JB      ring_short_270
 	CMPQ    AX, $0x01
-	JNE     ring_planes_283
+	JNE     ring_planes_271
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_285:
+ring_copy_273:
 	CMPQ    DI, R9
-	JAE     ring_built_284
+	JAE     ring_built_272
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_286
+	JB      ring_copy_tail_274
 	VMOVUPS (R8)(R10*4), Y1
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_285
+	JNE     ring_copy_273
 	XORQ    R10, R10
-	JMP     ring_copy_285
+	JMP     ring_copy_273
 
-ring_copy_tail_286:
+ring_copy_tail_274:
 	VMOVUPS -32(R8)(SI*4), Y1
 	ADDQ    R11, DI
 	VMOVUPS Y1, -32(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_285
+	JMP     ring_copy_273
 
-ring_planes_283:
+ring_planes_271:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_287
+	JA   ring_long_planes_275
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_288:
+ring_fill_276:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_289
+	JGT          ring_fill_last_277
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	VMOVUPS      Y1, 32(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_290
-	XORQ         DI, DI
+	MOVQ         DI, R12
+	SUBQ         SI, R12
+	CMOVQEQ      R12, DI
+	JMP          ring_fill_276
 
-ring_wrap_290:
-	JMP ring_fill_288
-
-ring_fill_last_289:
+ring_fill_last_277:
 	CMPQ         R10, R9
-	JAE          ring_built_284
+	JAE          ring_built_272
 	VBROADCASTSS (R8)(DI*4), Y1
 	VMOVUPS      Y1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_291
-	XORQ         DI, DI
+	MOVQ         DI, R11
+	SUBQ         SI, R11
+	CMOVQEQ      R11, DI
+	JMP          ring_fill_last_277
 
-ring_wrap_291:
-	JMP ring_fill_last_289
-
-ring_long_planes_287:
-ring_channel_292:
+ring_long_planes_275:
+ring_channel_278:
 	CMPQ         R10, R9
-	JAE          ring_built_284
+	JAE          ring_built_272
 	VBROADCASTSS (R8)(DI*4), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -4068,22 +4040,20 @@ ring_channel_292:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_293:
+ring_plane_279:
 	VMOVUPS Y1, (CX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_293
+	JB      ring_plane_279
 	INCQ    DI
-	CMPQ    DI, SI
-	JNE     ring_wrap_294
-	XORQ    DI, DI
+	MOVQ    DI, R11
+	SUBQ    SI, R11
+	CMOVQEQ R11, DI
+	JMP     ring_channel_278
 
-ring_wrap_294:
-	JMP ring_channel_292
-
-ring_short_282:
+ring_short_270:
 	CMPQ       AX, $0x01
-	JNE        ring_elements_295
+	JNE        ring_elements_280
 	LEAQ       ringperiodsAVX2F32<>+0(SB), R10
 	MOVQ       SI, R11
 	SHLQ       $0x05, R11
@@ -4095,48 +4065,48 @@ ring_short_282:
 	VMOVUPS    -32(R10)(R11*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPS    Y1, (CX)
-	JMP        ring_first_done_296
+	JMP        ring_first_done_281
 
-ring_elements_295:
+ring_elements_280:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_297:
+ring_element_282:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_298
+	JB   ring_element_next_283
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_298
+	JB   ring_element_next_283
 	XORQ R10, R10
 
-ring_element_next_298:
+ring_element_next_283:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_297
+	JB      ring_element_282
 	VMOVUPS (CX), Y1
 
-ring_first_done_296:
+ring_first_done_281:
 	MOVQ 1856(SP), SI
 	CMPQ SI, $0x00000008
-	JE   ring_exact_299
+	JE   ring_exact_284
 	SUBQ DI, SI
 
-ring_exact_299:
+ring_exact_284:
 	MOVQ SI, DI
 
-ring_repeat_300:
+ring_repeat_285:
 	CMPQ    DI, R9
-	JAE     ring_built_284
+	JAE     ring_built_272
 	VMOVUPS Y1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_300
+	JMP     ring_repeat_285
 
-ring_built_284:
+ring_built_272:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -4162,26 +4132,26 @@ ring_built_284:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_301:
+sums_zero_286:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_302
+	JAE     sums_zeroed_287
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_301
+	JMP     sums_zero_286
 
-sums_zeroed_302:
-ring_row_303:
+sums_zeroed_287:
+ring_row_288:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_304
+	JE   ring_rows_done_289
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_306
+	JGT  single_291
 
-unrolled_305:
+unrolled_290:
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -4276,15 +4246,15 @@ unrolled_305:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_305
+	JLE         unrolled_290
 
-single_306:
+single_291:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_308
+	JGT  remainder_293
 
-single_loop_307:
+single_loop_292:
 	VCVTPS2PD   (DX)(R10*4), Y1
 	VCVTPS2PD   (SI)(R10*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -4313,11 +4283,11 @@ single_loop_307:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_307
+	JLE         single_loop_292
 
-remainder_308:
+remainder_293:
 	SUBQ         R10, R9
-	JE           span_done_309
+	JE           span_done_294
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R11
@@ -4344,7 +4314,7 @@ remainder_308:
 	VBLENDVPS    Y4, Y3, Y2, Y2
 	VMASKMOVPS   Y2, Y1, (AX)(R10*4)
 
-span_done_309:
+span_done_294:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -4352,9 +4322,9 @@ span_done_309:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_303
+	JMP   ring_row_288
 
-ring_rows_done_304:
+ring_rows_done_289:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -4362,71 +4332,71 @@ ring_rows_done_304:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_311
+	JLE  fold_ext_done_296
 	CMPQ R8, DI
-	JA   fold_ext_scalar_312
+	JA   fold_ext_scalar_297
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_310:
+fold_ext_295:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_311
+	JBE     fold_ext_done_296
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_310
+	JMP     fold_ext_295
 
-fold_ext_scalar_312:
+fold_ext_scalar_297:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_313:
+fold_ext_element_298:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_314
+	JBE    fold_ext_element_done_299
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_313
+	JMP    fold_ext_element_298
 
-fold_ext_element_done_314:
-fold_ext_done_311:
-fold_315:
+fold_ext_element_done_299:
+fold_ext_done_296:
+fold_300:
 	CMPQ   DI, SI
-	JBE    fold_done_316
+	JBE    fold_done_301
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_315
+	JMP    fold_300
 
-fold_done_316:
+fold_done_301:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_317
+	JNE  sums_planes_302
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_319:
+sums_vector_304:
 	CMPQ       SI, DI
-	JGT        sums_scalar_320
+	JGT        sums_scalar_305
 	VCVTPS2PD  (DX)(SI*4), Y1
 	VADDPD     (BX)(SI*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(SI*4)
 	ADDQ       $0x00000004, SI
-	JMP        sums_vector_319
+	JMP        sums_vector_304
 
-sums_scalar_320:
+sums_scalar_305:
 	CMPQ      SI, 1904(SP)
-	JE        sums_done_318
+	JE        sums_done_303
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -4434,18 +4404,18 @@ sums_scalar_320:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_320
+	JMP       sums_scalar_305
 
-sums_planes_317:
+sums_planes_302:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_321:
+sums_group_306:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_323
+	JB     sums_single_308
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -4454,7 +4424,7 @@ sums_group_321:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_322:
+sums_group_plane_307:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -4463,7 +4433,7 @@ sums_group_plane_322:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_322
+	JB        sums_group_plane_307
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -4488,32 +4458,32 @@ sums_group_plane_322:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_321
+	JMP       sums_group_306
 
-sums_single_323:
+sums_single_308:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_318
+	JE     sums_done_303
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_324:
+sums_single_plane_309:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_324
+	JB        sums_single_plane_309
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_323
+	JMP       sums_single_308
 
-sums_done_318:
+sums_done_303:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_275
+	JMP  ring_block_263
 
 ring_finished_backwardAVX2F32:
 	VZEROUPPER
@@ -4533,9 +4503,9 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VBROADCASTSS alpha+72(FP), Y2
 	VXORPS       Y1, Y2, Y1
 	CMPQ         BX, $0x00000010
-	JA           general_326
+	JA           general_311
 	CMPQ         BX, $0x00000008
-	JB           general_326
+	JB           general_311
 	SUBQ         $0x00000008, BX
 	XORQ         SI, SI
 	VMOVUPS      (CX)(BX*4), Y3
@@ -4552,17 +4522,17 @@ TEXT ·backwardDxAVX2F32(SB), NOSPLIT, $0-76
 	VMULPS       Y0, Y5, Y0
 	VMOVUPS      Y0, (AX)(SI*4)
 	VMOVUPS      Y3, (AX)(BX*4)
-	JMP          short_done_325
+	JMP          short_done_310
 
-general_326:
+general_311:
 	MOVQ       BX, SI
 	SHLQ       $0x02, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_327
+	JB         cached_312
 	CMPQ       AX, CX
-	JE         cached_327
+	JE         cached_312
 	CMPQ       AX, DX
-	JE         cached_327
+	JE         cached_312
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -4571,7 +4541,7 @@ general_326:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_329
+	JE         aligned_314
 	MOVQ       DI, R8
 	SHLQ       $0x02, R8
 	NEGQ       R8
@@ -4586,15 +4556,15 @@ general_326:
 	VMASKMOVPS Y4, Y3, (AX)(SI*4)
 	MOVQ       DI, SI
 
-aligned_329:
+aligned_314:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_331
+	JGT  single_316
 
 	PCALIGN $64
 
-unrolled_330:
+unrolled_315:
 	VMOVUPS  (CX)(SI*4), Y3
 	VMOVUPS  (DX)(SI*4), Y4
 	VCMPPS   $0x1e, Y0, Y3, Y3
@@ -4625,15 +4595,15 @@ unrolled_330:
 	VMOVNTPS Y3, 96(AX)(SI*4)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_330
+	JLE      unrolled_315
 
-single_331:
+single_316:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_333
+	JGT  remainder_318
 
-single_loop_332:
+single_loop_317:
 	VMOVUPS  (CX)(SI*4), Y3
 	VMOVUPS  (DX)(SI*4), Y4
 	VCMPPS   $0x1e, Y0, Y3, Y3
@@ -4643,11 +4613,11 @@ single_loop_332:
 	VMOVNTPS Y3, (AX)(SI*4)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_332
+	JLE      single_loop_317
 
-remainder_333:
+remainder_318:
 	SUBQ       SI, BX
-	JE         span_done_334
+	JE         span_done_319
 	SHLQ       $0x02, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -4660,17 +4630,17 @@ remainder_333:
 	VMULPS     Y0, Y5, Y0
 	VMASKMOVPS Y0, Y3, (AX)(SI*4)
 
-span_done_334:
+span_done_319:
 	SFENCE
-	JMP stored_328
+	JMP stored_313
 
-cached_327:
+cached_312:
 	XORQ    SI, SI
 	TESTQ   $0x00000007, BX
-	JE      no_last_340
+	JE      no_last_325
 	MOVQ    BX, DI
 	SUBQ    $0x00000008, DI
-	JL      no_last_340
+	JL      no_last_325
 	VMOVUPS (CX)(DI*4), Y3
 	VMOVUPS (DX)(DI*4), Y4
 	VCMPPS  $0x1e, Y0, Y3, Y3
@@ -4678,15 +4648,15 @@ cached_327:
 	VXORPS  Y2, Y3, Y3
 	VMULPS  Y3, Y4, Y3
 
-no_last_340:
+no_last_325:
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ SI, R8
-	JGT  single_336
+	JGT  single_321
 
 	PCALIGN $64
 
-unrolled_335:
+unrolled_320:
 	VMOVUPS (CX)(SI*4), Y4
 	VMOVUPS (DX)(SI*4), Y5
 	VCMPPS  $0x1e, Y0, Y4, Y4
@@ -4717,15 +4687,15 @@ unrolled_335:
 	VMOVUPS Y4, 96(AX)(SI*4)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, R8
-	JLE     unrolled_335
+	JLE     unrolled_320
 
-single_336:
+single_321:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ SI, R8
-	JGT  remainder_338
+	JGT  remainder_323
 
-single_loop_337:
+single_loop_322:
 	VMOVUPS (CX)(SI*4), Y4
 	VMOVUPS (DX)(SI*4), Y5
 	VCMPPS  $0x1e, Y0, Y4, Y4
@@ -4735,23 +4705,23 @@ single_loop_337:
 	VMOVUPS Y4, (AX)(SI*4)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, R8
-	JLE     single_loop_337
+	JLE     single_loop_322
 
-remainder_338:
+remainder_323:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_339
+	JE      span_done_324
 	CMPQ    BX, $0x00000008
-	JL      masked_341
+	JL      masked_326
 	VMOVUPS Y3, (AX)(DI*4)
 
-span_done_339:
-stored_328:
-short_done_325:
+span_done_324:
+stored_313:
+short_done_310:
 	VZEROUPPER
 	RET
 
-masked_341:
+masked_326:
 	MOVQ       R8, BX
 	SHLQ       $0x02, BX
 	NEGQ       BX
@@ -4764,7 +4734,7 @@ masked_341:
 	VXORPS     Y2, Y0, Y0
 	VMULPS     Y0, Y5, Y0
 	VMASKMOVPS Y0, Y3, (AX)(SI*4)
-	JMP        span_done_339
+	JMP        span_done_324
 
 // func backwardPlanesDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, AVX2, CMOV, MMX+
@@ -4784,11 +4754,11 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHLQ         $0x02, R10
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000040
-	JA           short_planes_general_343
+	JA           short_planes_general_328
 	CMPQ         SI, $0x00000008
-	JB           short_planes_general_343
+	JB           short_planes_general_328
 	CMPQ         BX, $0x00
-	JE           planes_end_342
+	JE           planes_end_327
 	MOVQ         SI, R12
 	DECQ         R12
 	SHRQ         $0x03, R12
@@ -4796,24 +4766,24 @@ TEXT ·backwardPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SUBQ         $0x00000008, R13
 	XORQ         R14, R14
 	CMPQ         R12, $0x00
-	JE           short_planes_0_344
+	JE           short_planes_0_329
 	CMPQ         R12, $0x01
-	JE           short_planes_1_345
+	JE           short_planes_1_330
 	CMPQ         R12, $0x02
-	JE           short_planes_2_346
+	JE           short_planes_2_331
 	CMPQ         R12, $0x03
-	JE           short_planes_3_347
+	JE           short_planes_3_332
 	CMPQ         R12, $0x04
-	JE           short_planes_4_348
+	JE           short_planes_4_333
 	CMPQ         R12, $0x05
-	JE           short_planes_5_349
+	JE           short_planes_5_334
 	CMPQ         R12, $0x06
-	JE           short_planes_6_350
+	JE           short_planes_6_335
 	CMPQ         R12, $0x07
-	JE           short_planes_7_351
-	JMP          short_planes_general_343
+	JE           short_planes_7_336
+	JMP          short_planes_general_328
 
-short_planes_0_344:
+short_planes_0_329:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -4831,10 +4801,10 @@ short_planes_0_344:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_0_344
-	JMP          planes_end_342
+	JG           short_planes_0_329
+	JMP          planes_end_327
 
-short_planes_1_345:
+short_planes_1_330:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -4859,10 +4829,10 @@ short_planes_1_345:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_1_345
-	JMP          planes_end_342
+	JG           short_planes_1_330
+	JMP          planes_end_327
 
-short_planes_2_346:
+short_planes_2_331:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -4894,10 +4864,10 @@ short_planes_2_346:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_2_346
-	JMP          planes_end_342
+	JG           short_planes_2_331
+	JMP          planes_end_327
 
-short_planes_3_347:
+short_planes_3_332:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -4936,10 +4906,10 @@ short_planes_3_347:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_3_347
-	JMP          planes_end_342
+	JG           short_planes_3_332
+	JMP          planes_end_327
 
-short_planes_4_348:
+short_planes_4_333:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -4985,10 +4955,10 @@ short_planes_4_348:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_4_348
-	JMP          planes_end_342
+	JG           short_planes_4_333
+	JMP          planes_end_327
 
-short_planes_5_349:
+short_planes_5_334:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -5041,10 +5011,10 @@ short_planes_5_349:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_5_349
-	JMP          planes_end_342
+	JG           short_planes_5_334
+	JMP          planes_end_327
 
-short_planes_6_350:
+short_planes_6_335:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -5104,10 +5074,10 @@ short_planes_6_350:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_6_350
-	JMP          planes_end_342
+	JG           short_planes_6_335
+	JMP          planes_end_327
 
-short_planes_7_351:
+short_planes_7_336:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPS      (CX)(R13*4), Y4
@@ -5174,24 +5144,24 @@ short_planes_7_351:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_7_351
-	JMP          planes_end_342
+	JG           short_planes_7_336
+	JMP          planes_end_327
 
-short_planes_general_343:
+short_planes_general_328:
 	MOVQ BX, R12
 	SHLQ $0x02, R12
 	CMPQ R12, ·streamThreshold+0(SB)
-	JB   cached_352
+	JB   cached_337
 	CMPQ R10, $0x00000800
-	JB   cached_352
+	JB   cached_337
 	CMPQ AX, CX
-	JE   cached_352
+	JE   cached_337
 	CMPQ AX, DX
-	JE   cached_352
+	JE   cached_337
 	CMPQ BX, $0x00
-	JE   planes_done_355
+	JE   planes_done_340
 
-plane_354:
+plane_339:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	XORQ         DI, DI
@@ -5202,7 +5172,7 @@ plane_354:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_356
+	JE           aligned_341
 	MOVQ         R12, R13
 	SHLQ         $0x02, R13
 	NEGQ         R13
@@ -5217,13 +5187,13 @@ plane_354:
 	VMASKMOVPS   Y5, Y4, (AX)(DI*4)
 	MOVQ         R12, DI
 
-aligned_356:
+aligned_341:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ DI, R12
-	JGT  single_358
+	JGT  single_343
 
-unrolled_357:
+unrolled_342:
 	VMOVUPS  (CX)(DI*4), Y4
 	VMOVUPS  (DX)(DI*4), Y5
 	VCMPPS   $0x1e, Y0, Y4, Y4
@@ -5254,15 +5224,15 @@ unrolled_357:
 	VMOVNTPS Y4, 96(AX)(DI*4)
 	ADDQ     $0x00000020, DI
 	CMPQ     DI, R12
-	JLE      unrolled_357
+	JLE      unrolled_342
 
-single_358:
+single_343:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ DI, R12
-	JGT  remainder_360
+	JGT  remainder_345
 
-single_loop_359:
+single_loop_344:
 	VMOVUPS  (CX)(DI*4), Y4
 	VMOVUPS  (DX)(DI*4), Y5
 	VCMPPS   $0x1e, Y0, Y4, Y4
@@ -5272,12 +5242,12 @@ single_loop_359:
 	VMOVNTPS Y4, (AX)(DI*4)
 	ADDQ     $0x00000008, DI
 	CMPQ     DI, R12
-	JLE      single_loop_359
+	JLE      single_loop_344
 
-remainder_360:
+remainder_345:
 	MOVQ       SI, R12
 	SUBQ       DI, R12
-	JE         span_done_361
+	JE         span_done_346
 	SHLQ       $0x02, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -5290,7 +5260,7 @@ remainder_360:
 	VMULPS     Y3, Y6, Y2
 	VMASKMOVPS Y2, Y4, (AX)(DI*4)
 
-span_done_361:
+span_done_346:
 	ADDQ    R10, CX
 	ADDQ    R10, DX
 	ADDQ    R10, AX
@@ -5299,29 +5269,29 @@ span_done_361:
 	SUBQ    R8, DI
 	CMOVQEQ DI, R11
 	SUBQ    SI, BX
-	JG      plane_354
+	JG      plane_339
 
-planes_done_355:
+planes_done_340:
 	SFENCE
-	JMP stored_353
+	JMP stored_338
 
-cached_352:
+cached_337:
 	CMPQ BX, $0x00
-	JE   planes_done_363
+	JE   planes_done_348
 
-plane_362:
+plane_347:
 	VBROADCASTSS (R9)(R11*4), Y2
 	VXORPS       Y1, Y2, Y3
 	XORQ         R12, R12
 	CMPQ         SI, $0x00000010
-	JBE          two_vectors_370
+	JBE          two_vectors_355
 
-general_369:
+general_354:
 	TESTQ   $0x00000007, SI
-	JE      no_last_371
+	JE      no_last_356
 	MOVQ    SI, DI
 	SUBQ    $0x00000008, DI
-	JL      no_last_371
+	JL      no_last_356
 	VMOVUPS (CX)(DI*4), Y4
 	VMOVUPS (DX)(DI*4), Y5
 	VCMPPS  $0x1e, Y0, Y4, Y4
@@ -5329,13 +5299,13 @@ general_369:
 	VXORPS  Y2, Y4, Y4
 	VMULPS  Y4, Y5, Y4
 
-no_last_371:
+no_last_356:
 	MOVQ SI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_365
+	JGT  single_350
 
-unrolled_364:
+unrolled_349:
 	VMOVUPS (CX)(R12*4), Y5
 	VMOVUPS (DX)(R12*4), Y6
 	VCMPPS  $0x1e, Y0, Y5, Y5
@@ -5366,15 +5336,15 @@ unrolled_364:
 	VMOVUPS Y5, 96(AX)(R12*4)
 	ADDQ    $0x00000020, R12
 	CMPQ    R12, R13
-	JLE     unrolled_364
+	JLE     unrolled_349
 
-single_365:
+single_350:
 	MOVQ SI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_367
+	JGT  remainder_352
 
-single_loop_366:
+single_loop_351:
 	VMOVUPS (CX)(R12*4), Y5
 	VMOVUPS (DX)(R12*4), Y6
 	VCMPPS  $0x1e, Y0, Y5, Y5
@@ -5384,17 +5354,17 @@ single_loop_366:
 	VMOVUPS Y5, (AX)(R12*4)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R13
-	JLE     single_loop_366
+	JLE     single_loop_351
 
-remainder_367:
+remainder_352:
 	MOVQ    SI, R13
 	SUBQ    R12, R13
-	JE      span_done_368
+	JE      span_done_353
 	CMPQ    SI, $0x00000008
-	JL      masked_372
+	JL      masked_357
 	VMOVUPS Y4, (AX)(DI*4)
 
-span_done_368:
+span_done_353:
 	ADDQ    R10, CX
 	ADDQ    R10, DX
 	ADDQ    R10, AX
@@ -5403,17 +5373,17 @@ span_done_368:
 	SUBQ    R8, R12
 	CMOVQEQ R12, R11
 	SUBQ    SI, BX
-	JG      plane_362
+	JG      plane_347
 
-planes_done_363:
-stored_353:
-planes_end_342:
+planes_done_348:
+stored_338:
+planes_end_327:
 	VZEROUPPER
 	RET
 
-two_vectors_370:
+two_vectors_355:
 	CMPQ    SI, $0x00000008
-	JB      general_369
+	JB      general_354
 	MOVQ    SI, R12
 	SUBQ    $0x00000008, R12
 	XORQ    R13, R13
@@ -5431,9 +5401,9 @@ two_vectors_370:
 	VMULPS  Y3, Y7, Y2
 	VMOVUPS Y2, (AX)(R13*4)
 	VMOVUPS Y5, (AX)(R12*4)
-	JMP     span_done_368
+	JMP     span_done_353
 
-masked_372:
+masked_357:
 	SHLQ       $0x02, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -5445,7 +5415,7 @@ masked_372:
 	VXORPS     Y2, Y3, Y3
 	VMULPS     Y3, Y7, Y2
 	VMASKMOVPS Y2, Y5, (AX)(R12*4)
-	JMP        span_done_368
+	JMP        span_done_353
 
 // func backwardPatternDxAVX2F32(dx []float32, dy []float32, x []float32, pattern []float32)
 // Requires: AVX, CMOV, MMX+
@@ -5460,16 +5430,16 @@ TEXT ·backwardPatternDxAVX2F32(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x02, R8
 	CMPQ   DI, $0x00000010
-	JA     short_rows_done_375
+	JA     short_rows_done_360
 	CMPQ   DI, $0x00000008
-	JB     short_rows_done_375
+	JB     short_rows_done_360
 	CMPQ   BX, DI
-	JB     short_rows_done_375
+	JB     short_rows_done_360
 	MOVQ   DI, R9
 	SUBQ   $0x00000008, R9
 	XORQ   R11, R11
 
-short_row_374:
+short_row_359:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5487,25 +5457,25 @@ short_row_374:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       short_row_374
+	JAE       short_row_359
 	TESTQ     BX, BX
-	JE        pattern_done_373
+	JE        pattern_done_358
 
-short_rows_done_375:
+short_rows_done_360:
 	MOVQ BX, R9
 	SHLQ $0x02, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_376
+	JB   cached_361
 	CMPQ R8, $0x00000800
-	JB   cached_376
+	JB   cached_361
 	CMPQ AX, CX
-	JE   cached_376
+	JE   cached_361
 	CMPQ AX, DX
-	JE   cached_376
+	JE   cached_361
 	CMPQ BX, $0x00
-	JE   rows_done_379
+	JE   rows_done_364
 
-row_378:
+row_363:
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -5517,7 +5487,7 @@ row_378:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_380
+	JE         aligned_365
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -5532,13 +5502,13 @@ row_378:
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 	MOVQ       R10, R9
 
-aligned_380:
+aligned_365:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_382
+	JGT  single_367
 
-unrolled_381:
+unrolled_366:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5565,15 +5535,15 @@ unrolled_381:
 	VMOVNTPS  Y3, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R10
-	JLE       unrolled_381
+	JLE       unrolled_366
 
-single_382:
+single_367:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_384
+	JGT  remainder_369
 
-single_loop_383:
+single_loop_368:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5582,12 +5552,12 @@ single_loop_383:
 	VMOVNTPS  Y3, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R10
-	JLE       single_loop_383
+	JLE       single_loop_368
 
-remainder_384:
+remainder_369:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_385
+	JE         span_done_370
 	SHLQ       $0x02, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -5600,50 +5570,50 @@ remainder_384:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (AX)(R9*4)
 
-span_done_385:
+span_done_370:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_378
+	JG   row_363
 
-rows_done_379:
+rows_done_364:
 	SFENCE
-	JMP stored_377
+	JMP stored_362
 
-cached_376:
+cached_361:
 	CMPQ BX, $0x00
-	JE   rows_done_387
+	JE   rows_done_372
 
-row_386:
+row_371:
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
 	XORQ    R9, R9
 	CMPQ    R8, $0x00000010
-	JBE     two_vectors_394
+	JBE     two_vectors_379
 
-general_393:
+general_378:
 	TESTQ     $0x00000007, R8
-	JE        no_last_395
+	JE        no_last_380
 	MOVQ      R8, R10
 	SUBQ      $0x00000008, R10
-	JL        no_last_395
+	JL        no_last_380
 	VMOVUPS   (CX)(R10*4), Y2
 	VMOVUPS   (DX)(R10*4), Y1
 	VCMPPS    $0x1e, Y0, Y2, Y2
 	VMULPS    (SI)(R10*4), Y1, Y3
 	VBLENDVPS Y2, Y1, Y3, Y3
 
-no_last_395:
+no_last_380:
 	MOVQ R8, R11
 	SUBQ $0x00000020, R11
 	CMPQ R9, R11
-	JGT  single_389
+	JGT  single_374
 
-unrolled_388:
+unrolled_373:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5670,15 +5640,15 @@ unrolled_388:
 	VMOVUPS   Y4, 96(AX)(R9*4)
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R11
-	JLE       unrolled_388
+	JLE       unrolled_373
 
-single_389:
+single_374:
 	MOVQ R8, R11
 	SUBQ $0x00000008, R11
 	CMPQ R9, R11
-	JGT  remainder_391
+	JGT  remainder_376
 
-single_loop_390:
+single_loop_375:
 	VMOVUPS   (CX)(R9*4), Y1
 	VMOVUPS   (DX)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5687,34 +5657,34 @@ single_loop_390:
 	VMOVUPS   Y4, (AX)(R9*4)
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R11
-	JLE       single_loop_390
+	JLE       single_loop_375
 
-remainder_391:
+remainder_376:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_392
+	JE      span_done_377
 	CMPQ    R8, $0x00000008
-	JL      masked_396
+	JL      masked_381
 	VMOVUPS Y3, (AX)(R10*4)
 
-span_done_392:
+span_done_377:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_386
+	JG   row_371
 
-rows_done_387:
-stored_377:
-pattern_done_373:
+rows_done_372:
+stored_362:
+pattern_done_358:
 	VZEROUPPER
 	RET
 
-two_vectors_394:
+two_vectors_379:
 	CMPQ      R8, $0x00000008
-	JB        general_393
+	JB        general_378
 	MOVQ      R8, R9
 	SUBQ      $0x00000008, R9
 	XORQ      R11, R11
@@ -5730,9 +5700,9 @@ two_vectors_394:
 	VBLENDVPS Y1, Y2, Y5, Y5
 	VMOVUPS   Y5, (AX)(R11*4)
 	VMOVUPS   Y4, (AX)(R9*4)
-	JMP       span_done_392
+	JMP       span_done_377
 
-masked_396:
+masked_381:
 	SHLQ       $0x02, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -5744,7 +5714,7 @@ masked_396:
 	VMULPS     Y5, Y4, Y5
 	VBLENDVPS  Y2, Y4, Y5, Y5
 	VMASKMOVPS Y5, Y1, (AX)(R9*4)
-	JMP        span_done_392
+	JMP        span_done_377
 
 // func backwardRingDxAVX2F32(dx []float32, dy []float32, x []float32, alpha []float32, inner int)
 // Requires: AVX, AVX2, CMOV
@@ -5762,36 +5732,36 @@ TEXT ·backwardRingDxAVX2F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000001b0
-	JA     ring_segmented_397
+	JA     ring_segmented_382
 	MOVQ   R9, R10
 
-ring_len_398:
+ring_len_383:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_399
+	JAE  ring_len_done_384
 	ADDQ R9, R10
-	JMP  ring_len_398
+	JMP  ring_len_383
 
-ring_len_done_399:
+ring_len_done_384:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_400:
+ring_step_385:
 	CMPQ R11, R10
-	JB   ring_step_done_401
+	JB   ring_step_done_386
 	SUBQ R10, R11
-	JMP  ring_step_400
+	JMP  ring_step_385
 
-ring_step_done_401:
+ring_step_done_386:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_402:
+ring_step_387:
 	CMPQ R11, R10
-	JB   ring_step_done_403
+	JB   ring_step_done_388
 	SUBQ R10, R11
-	JMP  ring_step_402
+	JMP  ring_step_387
 
-ring_step_done_403:
+ring_step_done_388:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -5801,76 +5771,72 @@ ring_step_done_403:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_404
+	JB      ring_short_389
 	CMPQ    AX, $0x01
-	JNE     ring_planes_405
+	JNE     ring_planes_390
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_407:
+ring_copy_392:
 	CMPQ    AX, R11
-	JAE     ring_built_406
+	JAE     ring_built_391
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_408
+	JB      ring_copy_tail_393
 	VMOVUPS (R10)(R9*4), Y1
 	VMOVUPS Y1, (R8)(AX*4)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_407
+	JNE     ring_copy_392
 	XORQ    R9, R9
-	JMP     ring_copy_407
+	JMP     ring_copy_392
 
-ring_copy_tail_408:
+ring_copy_tail_393:
 	VMOVUPS -32(R10)(DX*4), Y1
 	ADDQ    R12, AX
 	VMOVUPS Y1, -32(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_407
+	JMP     ring_copy_392
 
-ring_planes_405:
+ring_planes_390:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_409
+	JA   ring_long_planes_394
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_410:
+ring_fill_395:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_411
+	JGT          ring_fill_last_396
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_412
-	XORQ         R9, R9
+	MOVQ         R9, R14
+	SUBQ         DX, R14
+	CMOVQEQ      R14, R9
+	JMP          ring_fill_395
 
-ring_wrap_412:
-	JMP ring_fill_410
-
-ring_fill_last_411:
+ring_fill_last_396:
 	CMPQ         R12, R11
-	JAE          ring_built_406
+	JAE          ring_built_391
 	VBROADCASTSS (R10)(R9*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_413
-	XORQ         R9, R9
+	MOVQ         R9, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R9
+	JMP          ring_fill_last_396
 
-ring_wrap_413:
-	JMP ring_fill_last_411
-
-ring_long_planes_409:
-ring_channel_414:
+ring_long_planes_394:
+ring_channel_397:
 	CMPQ         R12, R11
-	JAE          ring_built_406
+	JAE          ring_built_391
 	VBROADCASTSS (R10)(R9*4), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -5878,22 +5844,20 @@ ring_channel_414:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_415:
+ring_plane_398:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_415
+	JB      ring_plane_398
 	INCQ    R9
-	CMPQ    R9, DX
-	JNE     ring_wrap_416
-	XORQ    R9, R9
+	MOVQ    R9, R13
+	SUBQ    DX, R13
+	CMOVQEQ R13, R9
+	JMP     ring_channel_397
 
-ring_wrap_416:
-	JMP ring_channel_414
-
-ring_short_404:
+ring_short_389:
 	CMPQ       AX, $0x01
-	JNE        ring_elements_417
+	JNE        ring_elements_399
 	LEAQ       ringperiodsAVX2F32<>+0(SB), AX
 	MOVQ       DX, R12
 	SHLQ       $0x05, R12
@@ -5905,48 +5869,48 @@ ring_short_404:
 	VMOVUPS    -32(AX)(R12*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPS    Y1, (R8)
-	JMP        ring_first_done_418
+	JMP        ring_first_done_400
 
-ring_elements_417:
+ring_elements_399:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_419:
+ring_element_401:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_420
+	JB   ring_element_next_402
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_420
+	JB   ring_element_next_402
 	XORQ R12, R12
 
-ring_element_next_420:
+ring_element_next_402:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_419
+	JB      ring_element_401
 	VMOVUPS (R8), Y1
 
-ring_first_done_418:
+ring_first_done_400:
 	MOVQ 1920(SP), AX
 	CMPQ AX, $0x00000008
-	JE   ring_exact_421
+	JE   ring_exact_403
 	SUBQ R9, AX
 
-ring_exact_421:
+ring_exact_403:
 	MOVQ AX, DX
 
-ring_repeat_422:
+ring_repeat_404:
 	CMPQ    DX, R11
-	JAE     ring_built_406
+	JAE     ring_built_391
 	VMOVUPS Y1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_422
+	JMP     ring_repeat_404
 
-ring_built_406:
+ring_built_391:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -5955,9 +5919,9 @@ ring_built_406:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_424
+	JGT  single_406
 
-unrolled_423:
+unrolled_405:
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -5988,15 +5952,15 @@ unrolled_423:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000020, DX
 	CMPQ      DX, R9
-	JLE       unrolled_423
+	JLE       unrolled_405
 
-single_424:
+single_406:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_426
+	JGT  remainder_408
 
-single_loop_425:
+single_loop_407:
 	VMOVUPS   (BX)(DX*4), Y1
 	VMOVUPS   (SI)(DX*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -6009,11 +5973,11 @@ single_loop_425:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000008, DX
 	CMPQ      DX, R9
-	JLE       single_loop_425
+	JLE       single_loop_407
 
-remainder_426:
+remainder_408:
 	SUBQ       DX, DI
-	JE         span_done_427
+	JE         span_done_409
 	SHLQ       $0x02, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -6026,10 +5990,10 @@ remainder_426:
 	VBLENDVPS  Y0, Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (CX)(DX*4)
 
-span_done_427:
+span_done_409:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_segmented_397:
+ring_segmented_382:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000001b0
 	JA   ring_finished_backwardDxAVX2F32
@@ -6039,11 +6003,11 @@ ring_segmented_397:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_428
+	JE   ring_rows_410
 
-ring_segment_429:
+ring_segment_411:
 	CMPQ    DI, $0x00
-	JE      ring_done_430
+	JE      ring_done_412
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -6060,33 +6024,33 @@ ring_segment_429:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_431:
+ring_len_413:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_432
+	JAE  ring_len_done_414
 	ADDQ R10, R12
-	JMP  ring_len_431
+	JMP  ring_len_413
 
-ring_len_done_432:
+ring_len_done_414:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_433:
+ring_step_415:
 	CMPQ R13, R12
-	JB   ring_step_done_434
+	JB   ring_step_done_416
 	SUBQ R12, R13
-	JMP  ring_step_433
+	JMP  ring_step_415
 
-ring_step_done_434:
+ring_step_done_416:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_435:
+ring_step_417:
 	CMPQ R13, R12
-	JB   ring_step_done_436
+	JB   ring_step_done_418
 	SUBQ R12, R13
-	JMP  ring_step_435
+	JMP  ring_step_417
 
-ring_step_done_436:
+ring_step_done_418:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -6096,76 +6060,72 @@ ring_step_done_436:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_437
+	JB      ring_short_419
 	CMPQ    R9, $0x01
-	JNE     ring_planes_438
+	JNE     ring_planes_420
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_440:
+ring_copy_422:
 	CMPQ    R9, AX
-	JAE     ring_built_439
+	JAE     ring_built_421
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_441
+	JB      ring_copy_tail_423
 	VMOVUPS (R11)(R10*4), Y1
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_440
+	JNE     ring_copy_422
 	XORQ    R10, R10
-	JMP     ring_copy_440
+	JMP     ring_copy_422
 
-ring_copy_tail_441:
+ring_copy_tail_423:
 	VMOVUPS -32(R11)(DX*4), Y1
 	ADDQ    R12, R9
 	VMOVUPS Y1, -32(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_440
+	JMP     ring_copy_422
 
-ring_planes_438:
+ring_planes_420:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_442
+	JA   ring_long_planes_424
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_443:
+ring_fill_425:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_444
+	JGT          ring_fill_last_426
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	VMOVUPS      Y1, 32(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
-	CMPQ         R10, DX
-	JNE          ring_wrap_445
-	XORQ         R10, R10
+	MOVQ         R10, R14
+	SUBQ         DX, R14
+	CMOVQEQ      R14, R10
+	JMP          ring_fill_425
 
-ring_wrap_445:
-	JMP ring_fill_443
-
-ring_fill_last_444:
+ring_fill_last_426:
 	CMPQ         R12, AX
-	JAE          ring_built_439
+	JAE          ring_built_421
 	VBROADCASTSS (R11)(R10*4), Y1
 	VMOVUPS      Y1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
-	CMPQ         R10, DX
-	JNE          ring_wrap_446
-	XORQ         R10, R10
+	MOVQ         R10, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R10
+	JMP          ring_fill_last_426
 
-ring_wrap_446:
-	JMP ring_fill_last_444
-
-ring_long_planes_442:
-ring_channel_447:
+ring_long_planes_424:
+ring_channel_427:
 	CMPQ         R12, AX
-	JAE          ring_built_439
+	JAE          ring_built_421
 	VBROADCASTSS (R11)(R10*4), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -6173,22 +6133,20 @@ ring_channel_447:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_448:
+ring_plane_428:
 	VMOVUPS Y1, (R8)(R14*4)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_448
+	JB      ring_plane_428
 	INCQ    R10
-	CMPQ    R10, DX
-	JNE     ring_wrap_449
-	XORQ    R10, R10
+	MOVQ    R10, R13
+	SUBQ    DX, R13
+	CMOVQEQ R13, R10
+	JMP     ring_channel_427
 
-ring_wrap_449:
-	JMP ring_channel_447
-
-ring_short_437:
+ring_short_419:
 	CMPQ       R9, $0x01
-	JNE        ring_elements_450
+	JNE        ring_elements_429
 	LEAQ       ringperiodsAVX2F32<>+0(SB), R9
 	MOVQ       DX, R12
 	SHLQ       $0x05, R12
@@ -6200,48 +6158,48 @@ ring_short_437:
 	VMOVUPS    -32(R9)(R12*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPS    Y1, (R8)
-	JMP        ring_first_done_451
+	JMP        ring_first_done_430
 
-ring_elements_450:
+ring_elements_429:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_452:
+ring_element_431:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_453
+	JB   ring_element_next_432
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_453
+	JB   ring_element_next_432
 	XORQ R12, R12
 
-ring_element_next_453:
+ring_element_next_432:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_452
+	JB      ring_element_431
 	VMOVUPS (R8), Y1
 
-ring_first_done_451:
+ring_first_done_430:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000008
-	JE   ring_exact_454
+	JE   ring_exact_433
 	SUBQ R10, DX
 
-ring_exact_454:
+ring_exact_433:
 	MOVQ DX, R9
 
-ring_repeat_455:
+ring_repeat_434:
 	CMPQ    R9, AX
-	JAE     ring_built_439
+	JAE     ring_built_421
 	VMOVUPS Y1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_455
+	JMP     ring_repeat_434
 
-ring_built_439:
+ring_built_421:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -6251,9 +6209,9 @@ ring_built_439:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_457
+	JGT  single_436
 
-unrolled_456:
+unrolled_435:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -6284,15 +6242,15 @@ unrolled_456:
 	CMOVQCC   R14, AX
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R10
-	JLE       unrolled_456
+	JLE       unrolled_435
 
-single_457:
+single_436:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_459
+	JGT  remainder_438
 
-single_loop_458:
+single_loop_437:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -6305,11 +6263,11 @@ single_loop_458:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R10
-	JLE       single_loop_458
+	JLE       single_loop_437
 
-remainder_459:
+remainder_438:
 	SUBQ       R9, DX
-	JE         span_done_460
+	JE         span_done_439
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -6322,7 +6280,7 @@ remainder_459:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_460:
+span_done_439:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -6334,18 +6292,18 @@ span_done_460:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_461
+	JNE  ring_next_440
 	XORQ AX, AX
 
-ring_next_461:
+ring_next_440:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_429
+	JMP  ring_segment_411
 
-ring_done_430:
+ring_done_412:
 	JMP ring_finished_backwardDxAVX2F32
 
-ring_rows_428:
-ring_block_462:
+ring_rows_410:
+ring_block_441:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -6361,33 +6319,33 @@ ring_block_462:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_463:
+ring_len_442:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_464
+	JAE  ring_len_done_443
 	ADDQ BX, SI
-	JMP  ring_len_463
+	JMP  ring_len_442
 
-ring_len_done_464:
+ring_len_done_443:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_465:
+ring_step_444:
 	CMPQ DI, SI
-	JB   ring_step_done_466
+	JB   ring_step_done_445
 	SUBQ SI, DI
-	JMP  ring_step_465
+	JMP  ring_step_444
 
-ring_step_done_466:
+ring_step_done_445:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_467:
+ring_step_446:
 	CMPQ DI, SI
-	JB   ring_step_done_468
+	JB   ring_step_done_447
 	SUBQ SI, DI
-	JMP  ring_step_467
+	JMP  ring_step_446
 
-ring_step_done_468:
+ring_step_done_447:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -6398,76 +6356,72 @@ ring_step_done_468:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_469
+	JB      ring_short_448
 	CMPQ    CX, $0x01
-	JNE     ring_planes_470
+	JNE     ring_planes_449
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_472:
+ring_copy_451:
 	CMPQ    BX, DI
-	JAE     ring_built_471
+	JAE     ring_built_450
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_473
+	JB      ring_copy_tail_452
 	VMOVUPS (SI)(R9*4), Y1
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_472
+	JNE     ring_copy_451
 	XORQ    R9, R9
-	JMP     ring_copy_472
+	JMP     ring_copy_451
 
-ring_copy_tail_473:
+ring_copy_tail_452:
 	VMOVUPS -32(SI)(DX*4), Y1
 	ADDQ    R10, BX
 	VMOVUPS Y1, -32(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_472
+	JMP     ring_copy_451
 
-ring_planes_470:
+ring_planes_449:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_474
+	JA   ring_long_planes_453
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_475:
+ring_fill_454:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_476
+	JGT          ring_fill_last_455
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	VMOVUPS      Y1, 32(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_477
-	XORQ         BX, BX
+	MOVQ         BX, R11
+	SUBQ         DX, R11
+	CMOVQEQ      R11, BX
+	JMP          ring_fill_454
 
-ring_wrap_477:
-	JMP ring_fill_475
-
-ring_fill_last_476:
+ring_fill_last_455:
 	CMPQ         R9, DI
-	JAE          ring_built_471
+	JAE          ring_built_450
 	VBROADCASTSS (SI)(BX*4), Y1
 	VMOVUPS      Y1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_478
-	XORQ         BX, BX
+	MOVQ         BX, R10
+	SUBQ         DX, R10
+	CMOVQEQ      R10, BX
+	JMP          ring_fill_last_455
 
-ring_wrap_478:
-	JMP ring_fill_last_476
-
-ring_long_planes_474:
-ring_channel_479:
+ring_long_planes_453:
+ring_channel_456:
 	CMPQ         R9, DI
-	JAE          ring_built_471
+	JAE          ring_built_450
 	VBROADCASTSS (SI)(BX*4), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -6475,22 +6429,20 @@ ring_channel_479:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_480:
+ring_plane_457:
 	VMOVUPS Y1, (R8)(R11*4)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_480
+	JB      ring_plane_457
 	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_481
-	XORQ    BX, BX
+	MOVQ    BX, R10
+	SUBQ    DX, R10
+	CMOVQEQ R10, BX
+	JMP     ring_channel_456
 
-ring_wrap_481:
-	JMP ring_channel_479
-
-ring_short_469:
+ring_short_448:
 	CMPQ       CX, $0x01
-	JNE        ring_elements_482
+	JNE        ring_elements_458
 	LEAQ       ringperiodsAVX2F32<>+0(SB), R9
 	MOVQ       DX, R10
 	SHLQ       $0x05, R10
@@ -6502,48 +6454,48 @@ ring_short_469:
 	VMOVUPS    -32(R9)(R10*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPS    Y1, (R8)
-	JMP        ring_first_done_483
+	JMP        ring_first_done_459
 
-ring_elements_482:
+ring_elements_458:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_484:
+ring_element_460:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_485
+	JB   ring_element_next_461
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_485
+	JB   ring_element_next_461
 	XORQ R9, R9
 
-ring_element_next_485:
+ring_element_next_461:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_484
+	JB      ring_element_460
 	VMOVUPS (R8), Y1
 
-ring_first_done_483:
+ring_first_done_459:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000008
-	JE   ring_exact_486
+	JE   ring_exact_462
 	SUBQ BX, DX
 
-ring_exact_486:
+ring_exact_462:
 	MOVQ DX, BX
 
-ring_repeat_487:
+ring_repeat_463:
 	CMPQ    BX, DI
-	JAE     ring_built_471
+	JAE     ring_built_450
 	VMOVUPS Y1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_487
+	JMP     ring_repeat_463
 
-ring_built_471:
+ring_built_450:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -6554,9 +6506,9 @@ ring_built_471:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_488:
+ring_row_464:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_489
+	JE   ring_rows_done_465
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -6566,9 +6518,9 @@ ring_row_488:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_491
+	JGT  single_467
 
-unrolled_490:
+unrolled_466:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -6599,15 +6551,15 @@ unrolled_490:
 	CMOVQCC   R14, AX
 	ADDQ      $0x00000020, R9
 	CMPQ      R9, R10
-	JLE       unrolled_490
+	JLE       unrolled_466
 
-single_491:
+single_467:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_493
+	JGT  remainder_469
 
-single_loop_492:
+single_loop_468:
 	VMOVUPS   (BX)(R9*4), Y1
 	VMOVUPS   (SI)(R9*4), Y2
 	VCMPPS    $0x1e, Y0, Y1, Y1
@@ -6620,11 +6572,11 @@ single_loop_492:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000008, R9
 	CMPQ      R9, R10
-	JLE       single_loop_492
+	JLE       single_loop_468
 
-remainder_493:
+remainder_469:
 	SUBQ       R9, DX
-	JE         span_done_494
+	JE         span_done_470
 	SHLQ       $0x02, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -6637,7 +6589,7 @@ remainder_493:
 	VBLENDVPS  Y2, Y3, Y4, Y4
 	VMASKMOVPS Y4, Y1, (CX)(R9*4)
 
-span_done_494:
+span_done_470:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -6645,13 +6597,13 @@ span_done_494:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_488
+	JMP   ring_row_464
 
-ring_rows_done_489:
+ring_rows_done_465:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_462
+	JMP  ring_block_441
 
 ring_finished_backwardDxAVX2F32:
 	VZEROUPPER
@@ -6670,10 +6622,10 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VXORPS       Y4, Y4, Y4
 	XORQ         BX, BX
 	TESTQ        $0x00000007, DX
-	JE           no_last_500
+	JE           no_last_476
 	MOVQ         DX, SI
 	SUBQ         $0x00000008, SI
-	JL           no_last_500
+	JL           no_last_476
 	VMOVUPS      (AX)(SI*4), Y5
 	VMOVUPS      (CX)(SI*4), Y6
 	VCMPPS       $0x1e, Y0, Y5, Y7
@@ -6694,15 +6646,15 @@ TEXT ·backwardDalphaAVX2F32(SB), NOSPLIT, $0-56
 	VCVTPS2PD    X6, Y6
 	VFMADD231PD  Y6, Y5, Y2
 
-no_last_500:
+no_last_476:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_496
+	JGT  single_472
 
 	PCALIGN $64
 
-unrolled_495:
+unrolled_471:
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -6753,15 +6705,15 @@ unrolled_495:
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_495
+	JLE         unrolled_471
 
-single_496:
+single_472:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_498
+	JGT  remainder_474
 
-single_loop_497:
+single_loop_473:
 	VCVTPS2PD   (AX)(BX*4), Y5
 	VCVTPS2PD   (CX)(BX*4), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -6776,16 +6728,16 @@ single_loop_497:
 	VFMADD231PD Y6, Y5, Y2
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_497
+	JLE         single_loop_473
 
-remainder_498:
+remainder_474:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_499
+	JE   span_done_475
 	CMPQ DX, $0x00000008
-	JL   masked_501
+	JL   masked_477
 
-span_done_499:
+span_done_475:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -6797,7 +6749,7 @@ span_done_499:
 	VZEROUPPER
 	RET
 
-masked_501:
+masked_477:
 	MOVQ         SI, DX
 	SHLQ         $0x02, DX
 	NEGQ         DX
@@ -6816,7 +6768,7 @@ masked_501:
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
 	VFMADD231PD  Y0, Y5, Y2
-	JMP          span_done_499
+	JMP          span_done_475
 
 // func backwardPlanesDalphaAVX2F32(dy []float32, x []float32, acc []float64, inner int)
 // Requires: AVX, AVX2, CMOV, FMA3
@@ -6840,19 +6792,19 @@ TEXT ·backwardPlanesDalphaAVX2F32(SB), NOSPLIT, $0-80
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 	CMPQ         DX, $0x00
-	JE           planes_done_504
+	JE           planes_done_480
 
-plane_503:
+plane_479:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000007, SI
-	JE          no_last_510
+	JE          no_last_486
 	MOVQ        SI, R11
 	SUBQ        $0x00000008, R11
-	JL          no_last_510
+	JL          no_last_486
 	VCVTPS2PD   (AX)(R11*4), Y7
 	VCVTPS2PD   (CX)(R11*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -6868,13 +6820,13 @@ plane_503:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y2
 
-no_last_510:
+no_last_486:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_506
+	JGT  single_482
 
-unrolled_505:
+unrolled_481:
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -6925,15 +6877,15 @@ unrolled_505:
 	VFMADD231PD Y8, Y7, Y4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_505
+	JLE         unrolled_481
 
-single_506:
+single_482:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_508
+	JGT  remainder_484
 
-single_loop_507:
+single_loop_483:
 	VCVTPS2PD   (AX)(R10*4), Y7
 	VCVTPS2PD   (CX)(R10*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -6948,16 +6900,16 @@ single_loop_507:
 	VFMADD231PD Y8, Y7, Y2
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_507
+	JLE         single_loop_483
 
-remainder_508:
+remainder_484:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_509
+	JE   span_done_485
 	CMPQ SI, $0x00000008
-	JL   masked_511
+	JL   masked_487
 
-span_done_509:
+span_done_485:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -6974,13 +6926,13 @@ span_done_509:
 	SUBQ         DI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         SI, DX
-	JG           plane_503
+	JG           plane_479
 
-planes_done_504:
+planes_done_480:
 	VZEROUPPER
 	RET
 
-masked_511:
+masked_487:
 	SHLQ         $0x02, R11
 	NEGQ         R11
 	LEAQ         tailmask<>+32(SB), R12
@@ -6998,7 +6950,7 @@ masked_511:
 	VEXTRACTF128 $0x01, Y7, X7
 	VCVTPS2PD    X7, Y7
 	VFMADD231PD  Y7, Y8, Y2
-	JMP          span_done_509
+	JMP          span_done_485
 
 // func backwardPatternDalphaAVX2F32(dy []float32, x []float32, acc []float64)
 // Requires: AVX, CMOV, FMA3
@@ -7012,18 +6964,18 @@ TEXT ·backwardPatternDalphaAVX2F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_514
+	JE     rows_done_490
 
-row_513:
+row_489:
 	MOVQ         SI, DI
 	CMPQ         DX, DI
 	CMOVQLT      DX, DI
 	XORQ         R8, R8
 	TESTQ        $0x00000007, DI
-	JE           no_last_520
+	JE           no_last_496
 	MOVQ         DI, R9
 	SUBQ         $0x00000008, R9
-	JL           no_last_520
+	JL           no_last_496
 	VMOVUPS      (AX)(R9*4), Y1
 	VMOVUPS      (CX)(R9*4), Y2
 	VCMPPS       $0x1e, Y0, Y1, Y3
@@ -7048,13 +7000,13 @@ row_513:
 	VFMADD231PD  Y2, Y1, Y3
 	VMOVUPD      Y3, 32(BX)(R9*8)
 
-no_last_520:
+no_last_496:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_516
+	JGT  single_492
 
-unrolled_515:
+unrolled_491:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7121,15 +7073,15 @@ unrolled_515:
 	VMOVUPD     Y3, 224(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_515
+	JLE         unrolled_491
 
-single_516:
+single_492:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_518
+	JGT  remainder_494
 
-single_loop_517:
+single_loop_493:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (CX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7148,28 +7100,28 @@ single_loop_517:
 	VMOVUPD     Y3, 32(BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_517
+	JLE         single_loop_493
 
-remainder_518:
+remainder_494:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_519
+	JE   span_done_495
 	CMPQ DI, $0x00000008
-	JL   masked_521
+	JL   masked_497
 
-span_done_519:
+span_done_495:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_513
+	JG   row_489
 
-rows_done_514:
+rows_done_490:
 	VZEROUPPER
 	RET
 
-masked_521:
+masked_497:
 	SHLQ         $0x02, R9
 	NEGQ         R9
 	LEAQ         tailmask<>+32(SB), R10
@@ -7191,7 +7143,7 @@ masked_521:
 	VMOVUPD      32(BX)(R8*8), Y3
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(BX)(R8*8)
-	JMP          span_done_519
+	JMP          span_done_495
 
 // func backwardRingDalphaAVX2F32(dy []float32, x []float32, dalpha []float32, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -7207,36 +7159,36 @@ TEXT ·backwardRingDalphaAVX2F32(SB), $1312-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000068
-	JA     ring_segmented_522
+	JA     ring_segmented_498
 	MOVQ   DI, SI
 
-ring_len_523:
+ring_len_499:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_524
+	JAE  ring_len_done_500
 	ADDQ DI, SI
-	JMP  ring_len_523
+	JMP  ring_len_499
 
-ring_len_done_524:
+ring_len_done_500:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_525:
+ring_step_501:
 	CMPQ DI, SI
-	JB   ring_step_done_526
+	JB   ring_step_done_502
 	SUBQ SI, DI
-	JMP  ring_step_525
+	JMP  ring_step_501
 
-ring_step_done_526:
+ring_step_done_502:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_527:
+ring_step_503:
 	CMPQ DI, SI
-	JB   ring_step_done_528
+	JB   ring_step_done_504
 	SUBQ SI, DI
-	JMP  ring_step_527
+	JMP  ring_step_503
 
-ring_step_done_528:
+ring_step_done_504:
 	MOVQ    DI, 1264(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -7258,22 +7210,22 @@ ring_step_done_528:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_529:
+sums_zero_505:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_530
+	JAE     sums_zeroed_506
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_529
+	JMP     sums_zero_505
 
-sums_zeroed_530:
+sums_zeroed_506:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_532
+	JGT  single_508
 
-unrolled_531:
+unrolled_507:
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7344,15 +7296,15 @@ unrolled_531:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_531
+	JLE         unrolled_507
 
-single_532:
+single_508:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_534
+	JGT  remainder_510
 
-single_loop_533:
+single_loop_509:
 	VCVTPS2PD   (AX)(DI*4), Y1
 	VCVTPS2PD   (DX)(DI*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7375,11 +7327,11 @@ single_loop_533:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_533
+	JLE         single_loop_509
 
-remainder_534:
+remainder_510:
 	SUBQ         DI, BX
-	JE           span_done_535
+	JE           span_done_511
 	SHLQ         $0x02, BX
 	NEGQ         BX
 	LEAQ         tailmask<>+32(SB), R8
@@ -7402,78 +7354,78 @@ remainder_534:
 	VFMADD231PD  Y0, Y1, Y2
 	VMOVUPD      Y2, 32(CX)(SI*8)
 
-span_done_535:
+span_done_511:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1248(SP), BX
 	MOVQ  1288(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_537
+	JLE   fold_ext_done_513
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_538
+	JA    fold_ext_scalar_514
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_536:
+fold_ext_512:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_537
+	JBE     fold_ext_done_513
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_536
+	JMP     fold_ext_512
 
-fold_ext_scalar_538:
+fold_ext_scalar_514:
 	MOVQ 1288(SP), SI
 
-fold_ext_element_539:
+fold_ext_element_515:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_540
+	JBE    fold_ext_element_done_516
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_539
+	JMP    fold_ext_element_515
 
-fold_ext_element_done_540:
-fold_ext_done_537:
-fold_541:
+fold_ext_element_done_516:
+fold_ext_done_513:
+fold_517:
 	CMPQ   BX, AX
-	JBE    fold_done_542
+	JBE    fold_done_518
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_541
+	JMP    fold_517
 
-fold_done_542:
+fold_done_518:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_543
+	JNE  sums_planes_519
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_545:
+sums_vector_521:
 	CMPQ       AX, BX
-	JGT        sums_scalar_546
+	JGT        sums_scalar_522
 	VCVTPS2PD  (DX)(AX*4), Y0
 	VADDPD     (CX)(AX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (DX)(AX*4)
 	ADDQ       $0x00000004, AX
-	JMP        sums_vector_545
+	JMP        sums_vector_521
 
-sums_scalar_546:
+sums_scalar_522:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_544
+	JE        sums_done_520
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -7481,18 +7433,18 @@ sums_scalar_546:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_546
+	JMP       sums_scalar_522
 
-sums_planes_543:
+sums_planes_519:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_547:
+sums_group_523:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_549
+	JB     sums_single_525
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -7501,7 +7453,7 @@ sums_group_547:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_548:
+sums_group_plane_524:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -7510,7 +7462,7 @@ sums_group_plane_548:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_548
+	JB        sums_group_plane_524
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -7535,32 +7487,32 @@ sums_group_plane_548:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_547
+	JMP       sums_group_523
 
-sums_single_549:
+sums_single_525:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_544
+	JE     sums_done_520
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_550:
+sums_single_plane_526:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_550
+	JB        sums_single_plane_526
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_549
+	JMP       sums_single_525
 
-sums_done_544:
+sums_done_520:
 	JMP ring_finished_backwardDalphaAVX2F32
 
-ring_segmented_522:
+ring_segmented_498:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000068
 	JA   ring_finished_backwardDalphaAVX2F32
@@ -7570,7 +7522,7 @@ ring_segmented_522:
 	MOVQ AX, 1280(SP)
 	MOVQ $0x00000000, 1272(SP)
 
-ring_block_552:
+ring_block_528:
 	MOVQ    1272(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -7585,33 +7537,33 @@ ring_block_552:
 	MOVQ    BX, 1304(SP)
 	MOVQ    BX, SI
 
-ring_len_553:
+ring_len_529:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_554
+	JAE  ring_len_done_530
 	ADDQ BX, SI
-	JMP  ring_len_553
+	JMP  ring_len_529
 
-ring_len_done_554:
+ring_len_done_530:
 	MOVQ SI, 1248(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_555:
+ring_step_531:
 	CMPQ DI, SI
-	JB   ring_step_done_556
+	JB   ring_step_done_532
 	SUBQ SI, DI
-	JMP  ring_step_555
+	JMP  ring_step_531
 
-ring_step_done_556:
+ring_step_done_532:
 	MOVQ DI, 1256(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_557:
+ring_step_533:
 	CMPQ DI, SI
-	JB   ring_step_done_558
+	JB   ring_step_done_534
 	SUBQ SI, DI
-	JMP  ring_step_557
+	JMP  ring_step_533
 
-ring_step_done_558:
+ring_step_done_534:
 	MOVQ    DI, 1264(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -7640,26 +7592,26 @@ ring_step_done_558:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_559:
+sums_zero_535:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_560
+	JAE     sums_zeroed_536
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_559
+	JMP     sums_zero_535
 
-sums_zeroed_560:
-ring_row_561:
+sums_zeroed_536:
+ring_row_537:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_562
+	JE   ring_rows_done_538
 	XORQ SI, SI
 	MOVQ 1304(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_564
+	JGT  single_540
 
-unrolled_563:
+unrolled_539:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7730,15 +7682,15 @@ unrolled_563:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_563
+	JLE         unrolled_539
 
-single_564:
+single_540:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_566
+	JGT  remainder_542
 
-single_loop_565:
+single_loop_541:
 	VCVTPS2PD   (AX)(R8*4), Y1
 	VCVTPS2PD   (DX)(R8*4), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -7761,11 +7713,11 @@ single_loop_565:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_565
+	JLE         single_loop_541
 
-remainder_566:
+remainder_542:
 	SUBQ         R8, DI
-	JE           span_done_567
+	JE           span_done_543
 	SHLQ         $0x02, DI
 	NEGQ         DI
 	LEAQ         tailmask<>+32(SB), R9
@@ -7788,16 +7740,16 @@ remainder_566:
 	VFMADD231PD  Y1, Y2, Y3
 	VMOVUPD      Y3, 32(CX)(SI*8)
 
-span_done_567:
+span_done_543:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_561
+	JMP   ring_row_537
 
-ring_rows_done_562:
+ring_rows_done_538:
 	MOVQ 1272(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -7805,71 +7757,71 @@ ring_rows_done_562:
 	MOVQ 1248(SP), SI
 	MOVQ 1288(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_569
+	JLE  fold_ext_done_545
 	CMPQ DI, SI
-	JA   fold_ext_scalar_570
+	JA   fold_ext_scalar_546
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_568:
+fold_ext_544:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_569
+	JBE     fold_ext_done_545
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_568
+	JMP     fold_ext_544
 
-fold_ext_scalar_570:
+fold_ext_scalar_546:
 	MOVQ 1288(SP), DI
 
-fold_ext_element_571:
+fold_ext_element_547:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_572
+	JBE    fold_ext_element_done_548
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_571
+	JMP    fold_ext_element_547
 
-fold_ext_element_done_572:
-fold_ext_done_569:
-fold_573:
+fold_ext_element_done_548:
+fold_ext_done_545:
+fold_549:
 	CMPQ   SI, BX
-	JBE    fold_done_574
+	JBE    fold_done_550
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_573
+	JMP    fold_549
 
-fold_done_574:
+fold_done_550:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_575
+	JNE  sums_planes_551
 	MOVQ 1296(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_577:
+sums_vector_553:
 	CMPQ       BX, SI
-	JGT        sums_scalar_578
+	JGT        sums_scalar_554
 	VCVTPS2PD  (DX)(BX*4), Y1
 	VADDPD     (CX)(BX*8), Y1, Y1
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, (DX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_577
+	JMP        sums_vector_553
 
-sums_scalar_578:
+sums_scalar_554:
 	CMPQ      BX, 1296(SP)
-	JE        sums_done_576
+	JE        sums_done_552
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -7877,18 +7829,18 @@ sums_scalar_578:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_578
+	JMP       sums_scalar_554
 
-sums_planes_575:
+sums_planes_551:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_579:
+sums_group_555:
 	MOVQ   1296(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_581
+	JB     sums_single_557
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -7897,7 +7849,7 @@ sums_group_579:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_580:
+sums_group_plane_556:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -7906,7 +7858,7 @@ sums_group_plane_580:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_580
+	JB        sums_group_plane_556
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -7931,32 +7883,32 @@ sums_group_plane_580:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_579
+	JMP       sums_group_555
 
-sums_single_581:
+sums_single_557:
 	CMPQ   BX, 1296(SP)
-	JE     sums_done_576
+	JE     sums_done_552
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_582:
+sums_single_plane_558:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_582
+	JB        sums_single_plane_558
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_581
+	JMP       sums_single_557
 
-sums_done_576:
+sums_done_552:
 	ADDQ 1296(SP), AX
 	MOVQ AX, 1272(SP)
-	JMP  ring_block_552
+	JMP  ring_block_528
 
 ring_finished_backwardDalphaAVX2F32:
 	VZEROUPPER
@@ -7975,9 +7927,9 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VBROADCASTSD alpha+48(FP), Y2
 	VXORPS       Y1, Y2, Y1
 	CMPQ         DX, $0x00000008
-	JA           general_584
+	JA           general_560
 	CMPQ         DX, $0x00000004
-	JB           general_584
+	JB           general_560
 	SUBQ         $0x00000004, DX
 	XORQ         BX, BX
 	VMOVUPD      (CX)(DX*8), Y3
@@ -7992,15 +7944,15 @@ TEXT ·forwardAVX2F64(SB), NOSPLIT, $0-56
 	VMULPD       Y0, Y4, Y0
 	VMOVUPD      Y0, (AX)(BX*8)
 	VMOVUPD      Y3, (AX)(DX*8)
-	JMP          short_done_583
+	JMP          short_done_559
 
-general_584:
+general_560:
 	MOVQ       DX, BX
 	SHLQ       $0x03, BX
 	CMPQ       BX, ·streamThreshold+0(SB)
-	JB         cached_585
+	JB         cached_561
 	CMPQ       AX, CX
-	JE         cached_585
+	JE         cached_561
 	XORQ       BX, BX
 	MOVQ       AX, SI
 	NEGQ       SI
@@ -8009,7 +7961,7 @@ general_584:
 	CMPQ       SI, DX
 	CMOVQGT    DX, SI
 	TESTQ      SI, SI
-	JE         aligned_587
+	JE         aligned_563
 	MOVQ       SI, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -8023,15 +7975,15 @@ general_584:
 	VMASKMOVPD Y4, Y3, (AX)(BX*8)
 	MOVQ       SI, BX
 
-aligned_587:
+aligned_563:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  single_589
+	JGT  single_565
 
 	PCALIGN $64
 
-unrolled_588:
+unrolled_564:
 	VMOVUPD  (CX)(BX*8), Y3
 	VCMPPD   $0x1e, Y0, Y3, Y4
 	VANDPS   Y1, Y4, Y4
@@ -8058,15 +8010,15 @@ unrolled_588:
 	VMOVNTPD Y3, 96(AX)(BX*8)
 	ADDQ     $0x00000010, BX
 	CMPQ     BX, SI
-	JLE      unrolled_588
+	JLE      unrolled_564
 
-single_589:
+single_565:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 	CMPQ BX, SI
-	JGT  remainder_591
+	JGT  remainder_567
 
-single_loop_590:
+single_loop_566:
 	VMOVUPD  (CX)(BX*8), Y3
 	VCMPPD   $0x1e, Y0, Y3, Y4
 	VANDPS   Y1, Y4, Y4
@@ -8075,11 +8027,11 @@ single_loop_590:
 	VMOVNTPD Y3, (AX)(BX*8)
 	ADDQ     $0x00000004, BX
 	CMPQ     BX, SI
-	JLE      single_loop_590
+	JLE      single_loop_566
 
-remainder_591:
+remainder_567:
 	SUBQ       BX, DX
-	JE         span_done_592
+	JE         span_done_568
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), SI
@@ -8091,32 +8043,32 @@ remainder_591:
 	VMULPD     Y0, Y4, Y0
 	VMASKMOVPD Y0, Y3, (AX)(BX*8)
 
-span_done_592:
+span_done_568:
 	SFENCE
-	JMP stored_586
+	JMP stored_562
 
-cached_585:
+cached_561:
 	XORQ    BX, BX
 	TESTQ   $0x00000003, DX
-	JE      no_last_598
+	JE      no_last_574
 	MOVQ    DX, SI
 	SUBQ    $0x00000004, SI
-	JL      no_last_598
+	JL      no_last_574
 	VMOVUPD (CX)(SI*8), Y3
 	VCMPPD  $0x1e, Y0, Y3, Y4
 	VANDPS  Y1, Y4, Y4
 	VXORPS  Y2, Y4, Y4
 	VMULPD  Y4, Y3, Y3
 
-no_last_598:
+no_last_574:
 	MOVQ DX, DI
 	SUBQ $0x00000010, DI
 	CMPQ BX, DI
-	JGT  single_594
+	JGT  single_570
 
 	PCALIGN $64
 
-unrolled_593:
+unrolled_569:
 	VMOVUPD (CX)(BX*8), Y4
 	VCMPPD  $0x1e, Y0, Y4, Y5
 	VANDPS  Y1, Y5, Y5
@@ -8143,15 +8095,15 @@ unrolled_593:
 	VMOVUPD Y4, 96(AX)(BX*8)
 	ADDQ    $0x00000010, BX
 	CMPQ    BX, DI
-	JLE     unrolled_593
+	JLE     unrolled_569
 
-single_594:
+single_570:
 	MOVQ DX, DI
 	SUBQ $0x00000004, DI
 	CMPQ BX, DI
-	JGT  remainder_596
+	JGT  remainder_572
 
-single_loop_595:
+single_loop_571:
 	VMOVUPD (CX)(BX*8), Y4
 	VCMPPD  $0x1e, Y0, Y4, Y5
 	VANDPS  Y1, Y5, Y5
@@ -8160,23 +8112,23 @@ single_loop_595:
 	VMOVUPD Y4, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
 	CMPQ    BX, DI
-	JLE     single_loop_595
+	JLE     single_loop_571
 
-remainder_596:
+remainder_572:
 	MOVQ    DX, DI
 	SUBQ    BX, DI
-	JE      span_done_597
+	JE      span_done_573
 	CMPQ    DX, $0x00000004
-	JL      masked_599
+	JL      masked_575
 	VMOVUPD Y3, (AX)(SI*8)
 
-span_done_597:
-stored_586:
-short_done_583:
+span_done_573:
+stored_562:
+short_done_559:
 	VZEROUPPER
 	RET
 
-masked_599:
+masked_575:
 	MOVQ       DI, DX
 	SHLQ       $0x03, DX
 	NEGQ       DX
@@ -8188,7 +8140,7 @@ masked_599:
 	VXORPS     Y2, Y0, Y0
 	VMULPD     Y0, Y4, Y0
 	VMASKMOVPD Y0, Y3, (AX)(BX*8)
-	JMP        span_done_597
+	JMP        span_done_573
 
 // func forwardPlanesAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, AVX2, CMOV, MMX+
@@ -8207,11 +8159,11 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHLQ         $0x03, R9
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000020
-	JA           short_planes_general_601
+	JA           short_planes_general_577
 	CMPQ         BX, $0x00000004
-	JB           short_planes_general_601
+	JB           short_planes_general_577
 	CMPQ         DX, $0x00
-	JE           planes_end_600
+	JE           planes_end_576
 	MOVQ         BX, R11
 	DECQ         R11
 	SHRQ         $0x02, R11
@@ -8219,24 +8171,24 @@ TEXT ·forwardPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SUBQ         $0x00000004, R12
 	XORQ         R13, R13
 	CMPQ         R11, $0x00
-	JE           short_planes_0_602
+	JE           short_planes_0_578
 	CMPQ         R11, $0x01
-	JE           short_planes_1_603
+	JE           short_planes_1_579
 	CMPQ         R11, $0x02
-	JE           short_planes_2_604
+	JE           short_planes_2_580
 	CMPQ         R11, $0x03
-	JE           short_planes_3_605
+	JE           short_planes_3_581
 	CMPQ         R11, $0x04
-	JE           short_planes_4_606
+	JE           short_planes_4_582
 	CMPQ         R11, $0x05
-	JE           short_planes_5_607
+	JE           short_planes_5_583
 	CMPQ         R11, $0x06
-	JE           short_planes_6_608
+	JE           short_planes_6_584
 	CMPQ         R11, $0x07
-	JE           short_planes_7_609
-	JMP          short_planes_general_601
+	JE           short_planes_7_585
+	JMP          short_planes_general_577
 
-short_planes_0_602:
+short_planes_0_578:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8252,10 +8204,10 @@ short_planes_0_602:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_0_602
-	JMP          planes_end_600
+	JG           short_planes_0_578
+	JMP          planes_end_576
 
-short_planes_1_603:
+short_planes_1_579:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8277,10 +8229,10 @@ short_planes_1_603:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_1_603
-	JMP          planes_end_600
+	JG           short_planes_1_579
+	JMP          planes_end_576
 
-short_planes_2_604:
+short_planes_2_580:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8308,10 +8260,10 @@ short_planes_2_604:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_2_604
-	JMP          planes_end_600
+	JG           short_planes_2_580
+	JMP          planes_end_576
 
-short_planes_3_605:
+short_planes_3_581:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8345,10 +8297,10 @@ short_planes_3_605:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_3_605
-	JMP          planes_end_600
+	JG           short_planes_3_581
+	JMP          planes_end_576
 
-short_planes_4_606:
+short_planes_4_582:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8388,10 +8340,10 @@ short_planes_4_606:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_4_606
-	JMP          planes_end_600
+	JG           short_planes_4_582
+	JMP          planes_end_576
 
-short_planes_5_607:
+short_planes_5_583:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8437,10 +8389,10 @@ short_planes_5_607:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_5_607
-	JMP          planes_end_600
+	JG           short_planes_5_583
+	JMP          planes_end_576
 
-short_planes_6_608:
+short_planes_6_584:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8492,10 +8444,10 @@ short_planes_6_608:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_6_608
-	JMP          planes_end_600
+	JG           short_planes_6_584
+	JMP          planes_end_576
 
-short_planes_7_609:
+short_planes_7_585:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R12*8), Y4
@@ -8553,22 +8505,22 @@ short_planes_7_609:
 	SUBQ         DI, SI
 	CMOVQEQ      SI, R10
 	SUBQ         BX, DX
-	JG           short_planes_7_609
-	JMP          planes_end_600
+	JG           short_planes_7_585
+	JMP          planes_end_576
 
-short_planes_general_601:
+short_planes_general_577:
 	MOVQ DX, R11
 	SHLQ $0x03, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_610
+	JB   cached_586
 	CMPQ R9, $0x00000800
-	JB   cached_610
+	JB   cached_586
 	CMPQ AX, CX
-	JE   cached_610
+	JE   cached_586
 	CMPQ DX, $0x00
-	JE   planes_done_613
+	JE   planes_done_589
 
-plane_612:
+plane_588:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	XORQ         SI, SI
@@ -8579,7 +8531,7 @@ plane_612:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_614
+	JE           aligned_590
 	MOVQ         R11, R12
 	SHLQ         $0x03, R12
 	NEGQ         R12
@@ -8593,13 +8545,13 @@ plane_612:
 	VMASKMOVPD   Y5, Y4, (AX)(SI*8)
 	MOVQ         R11, SI
 
-aligned_614:
+aligned_590:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ SI, R11
-	JGT  single_616
+	JGT  single_592
 
-unrolled_615:
+unrolled_591:
 	VMOVUPD  (CX)(SI*8), Y4
 	VCMPPD   $0x1e, Y0, Y4, Y5
 	VANDPS   Y3, Y5, Y5
@@ -8626,15 +8578,15 @@ unrolled_615:
 	VMOVNTPD Y4, 96(AX)(SI*8)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, R11
-	JLE      unrolled_615
+	JLE      unrolled_591
 
-single_616:
+single_592:
 	MOVQ BX, R11
 	SUBQ $0x00000004, R11
 	CMPQ SI, R11
-	JGT  remainder_618
+	JGT  remainder_594
 
-single_loop_617:
+single_loop_593:
 	VMOVUPD  (CX)(SI*8), Y4
 	VCMPPD   $0x1e, Y0, Y4, Y5
 	VANDPS   Y3, Y5, Y5
@@ -8643,12 +8595,12 @@ single_loop_617:
 	VMOVNTPD Y4, (AX)(SI*8)
 	ADDQ     $0x00000004, SI
 	CMPQ     SI, R11
-	JLE      single_loop_617
+	JLE      single_loop_593
 
-remainder_618:
+remainder_594:
 	MOVQ       BX, R11
 	SUBQ       SI, R11
-	JE         span_done_619
+	JE         span_done_595
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -8660,7 +8612,7 @@ remainder_618:
 	VMULPD     Y3, Y5, Y2
 	VMASKMOVPD Y2, Y4, (AX)(SI*8)
 
-span_done_619:
+span_done_595:
 	ADDQ    R9, CX
 	ADDQ    R9, AX
 	INCQ    R10
@@ -8668,42 +8620,42 @@ span_done_619:
 	SUBQ    DI, SI
 	CMOVQEQ SI, R10
 	SUBQ    BX, DX
-	JG      plane_612
+	JG      plane_588
 
-planes_done_613:
+planes_done_589:
 	SFENCE
-	JMP stored_611
+	JMP stored_587
 
-cached_610:
+cached_586:
 	CMPQ DX, $0x00
-	JE   planes_done_621
+	JE   planes_done_597
 
-plane_620:
+plane_596:
 	VBROADCASTSD (R8)(R10*8), Y2
 	VXORPS       Y1, Y2, Y3
 	XORQ         R11, R11
 	CMPQ         BX, $0x00000008
-	JBE          two_vectors_628
+	JBE          two_vectors_604
 
-general_627:
+general_603:
 	TESTQ   $0x00000003, BX
-	JE      no_last_629
+	JE      no_last_605
 	MOVQ    BX, SI
 	SUBQ    $0x00000004, SI
-	JL      no_last_629
+	JL      no_last_605
 	VMOVUPD (CX)(SI*8), Y4
 	VCMPPD  $0x1e, Y0, Y4, Y5
 	VANDPS  Y3, Y5, Y5
 	VXORPS  Y2, Y5, Y5
 	VMULPD  Y5, Y4, Y4
 
-no_last_629:
+no_last_605:
 	MOVQ BX, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  single_623
+	JGT  single_599
 
-unrolled_622:
+unrolled_598:
 	VMOVUPD (CX)(R11*8), Y5
 	VCMPPD  $0x1e, Y0, Y5, Y6
 	VANDPS  Y3, Y6, Y6
@@ -8730,15 +8682,15 @@ unrolled_622:
 	VMOVUPD Y5, 96(AX)(R11*8)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     unrolled_622
+	JLE     unrolled_598
 
-single_623:
+single_599:
 	MOVQ BX, R12
 	SUBQ $0x00000004, R12
 	CMPQ R11, R12
-	JGT  remainder_625
+	JGT  remainder_601
 
-single_loop_624:
+single_loop_600:
 	VMOVUPD (CX)(R11*8), Y5
 	VCMPPD  $0x1e, Y0, Y5, Y6
 	VANDPS  Y3, Y6, Y6
@@ -8747,17 +8699,17 @@ single_loop_624:
 	VMOVUPD Y5, (AX)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R12
-	JLE     single_loop_624
+	JLE     single_loop_600
 
-remainder_625:
+remainder_601:
 	MOVQ    BX, R12
 	SUBQ    R11, R12
-	JE      span_done_626
+	JE      span_done_602
 	CMPQ    BX, $0x00000004
-	JL      masked_630
+	JL      masked_606
 	VMOVUPD Y4, (AX)(SI*8)
 
-span_done_626:
+span_done_602:
 	ADDQ    R9, CX
 	ADDQ    R9, AX
 	INCQ    R10
@@ -8765,17 +8717,17 @@ span_done_626:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    BX, DX
-	JG      plane_620
+	JG      plane_596
 
-planes_done_621:
-stored_611:
-planes_end_600:
+planes_done_597:
+stored_587:
+planes_end_576:
 	VZEROUPPER
 	RET
 
-two_vectors_628:
+two_vectors_604:
 	CMPQ    BX, $0x00000004
-	JB      general_627
+	JB      general_603
 	MOVQ    BX, R11
 	SUBQ    $0x00000004, R11
 	XORQ    R12, R12
@@ -8791,9 +8743,9 @@ two_vectors_628:
 	VMULPD  Y3, Y6, Y2
 	VMOVUPD Y2, (AX)(R12*8)
 	VMOVUPD Y5, (AX)(R11*8)
-	JMP     span_done_626
+	JMP     span_done_602
 
-masked_630:
+masked_606:
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -8804,7 +8756,7 @@ masked_630:
 	VXORPS     Y2, Y3, Y3
 	VMULPD     Y3, Y6, Y2
 	VMASKMOVPD Y2, Y5, (AX)(R11*8)
-	JMP        span_done_626
+	JMP        span_done_602
 
 // func forwardPatternAVX2F64(dst []float64, x []float64, pattern []float64)
 // Requires: AVX, CMOV, MMX+
@@ -8818,16 +8770,16 @@ TEXT ·forwardPatternAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   SI, $0x00000008
-	JA     short_rows_done_633
+	JA     short_rows_done_609
 	CMPQ   SI, $0x00000004
-	JB     short_rows_done_633
+	JB     short_rows_done_609
 	CMPQ   DX, SI
-	JB     short_rows_done_633
+	JB     short_rows_done_609
 	MOVQ   SI, R8
 	SUBQ   $0x00000004, R8
 	XORQ   R10, R10
 
-short_row_632:
+short_row_608:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -8842,23 +8794,23 @@ short_row_632:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       short_row_632
+	JAE       short_row_608
 	TESTQ     DX, DX
-	JE        pattern_done_631
+	JE        pattern_done_607
 
-short_rows_done_633:
+short_rows_done_609:
 	MOVQ DX, R8
 	SHLQ $0x03, R8
 	CMPQ R8, ·streamThreshold+0(SB)
-	JB   cached_634
+	JB   cached_610
 	CMPQ DI, $0x00000800
-	JB   cached_634
+	JB   cached_610
 	CMPQ AX, CX
-	JE   cached_634
+	JE   cached_610
 	CMPQ DX, $0x00
-	JE   rows_done_637
+	JE   rows_done_613
 
-row_636:
+row_612:
 	MOVQ       SI, DI
 	CMPQ       DX, DI
 	CMOVQLT    DX, DI
@@ -8870,7 +8822,7 @@ row_636:
 	CMPQ       R9, DI
 	CMOVQGT    DI, R9
 	TESTQ      R9, R9
-	JE         aligned_638
+	JE         aligned_614
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -8884,13 +8836,13 @@ row_636:
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 	MOVQ       R9, R8
 
-aligned_638:
+aligned_614:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_640
+	JGT  single_616
 
-unrolled_639:
+unrolled_615:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -8913,15 +8865,15 @@ unrolled_639:
 	VMOVNTPD  Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R9
-	JLE       unrolled_639
+	JLE       unrolled_615
 
-single_640:
+single_616:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_642
+	JGT  remainder_618
 
-single_loop_641:
+single_loop_617:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -8929,12 +8881,12 @@ single_loop_641:
 	VMOVNTPD  Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R9
-	JLE       single_loop_641
+	JLE       single_loop_617
 
-remainder_642:
+remainder_618:
 	MOVQ       DI, R9
 	SUBQ       R8, R9
-	JE         span_done_643
+	JE         span_done_619
 	SHLQ       $0x03, R9
 	NEGQ       R9
 	LEAQ       tailmask<>+32(SB), R10
@@ -8946,48 +8898,48 @@ remainder_642:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R8*8)
 
-span_done_643:
+span_done_619:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_636
+	JG   row_612
 
-rows_done_637:
+rows_done_613:
 	SFENCE
-	JMP stored_635
+	JMP stored_611
 
-cached_634:
+cached_610:
 	CMPQ DX, $0x00
-	JE   rows_done_645
+	JE   rows_done_621
 
-row_644:
+row_620:
 	MOVQ    SI, DI
 	CMPQ    DX, DI
 	CMOVQLT DX, DI
 	XORQ    R8, R8
 	CMPQ    DI, $0x00000008
-	JBE     two_vectors_652
+	JBE     two_vectors_628
 
-general_651:
+general_627:
 	TESTQ     $0x00000003, DI
-	JE        no_last_653
+	JE        no_last_629
 	MOVQ      DI, R9
 	SUBQ      $0x00000004, R9
-	JL        no_last_653
+	JL        no_last_629
 	VMOVUPD   (CX)(R9*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R9*8), Y1, Y4
 	VBLENDVPD Y2, Y1, Y4, Y4
 
-no_last_653:
+no_last_629:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R8, R10
-	JGT  single_647
+	JGT  single_623
 
-unrolled_646:
+unrolled_622:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -9010,15 +8962,15 @@ unrolled_646:
 	VMOVUPD   Y3, 96(AX)(R8*8)
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R10
-	JLE       unrolled_646
+	JLE       unrolled_622
 
-single_647:
+single_623:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 	CMPQ R8, R10
-	JGT  remainder_649
+	JGT  remainder_625
 
-single_loop_648:
+single_loop_624:
 	VMOVUPD   (CX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (BX)(R8*8), Y1, Y3
@@ -9026,33 +8978,33 @@ single_loop_648:
 	VMOVUPD   Y3, (AX)(R8*8)
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R10
-	JLE       single_loop_648
+	JLE       single_loop_624
 
-remainder_649:
+remainder_625:
 	MOVQ    DI, R10
 	SUBQ    R8, R10
-	JE      span_done_650
+	JE      span_done_626
 	CMPQ    DI, $0x00000004
-	JL      masked_654
+	JL      masked_630
 	VMOVUPD Y4, (AX)(R9*8)
 
-span_done_650:
+span_done_626:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_644
+	JG   row_620
 
-rows_done_645:
-stored_635:
-pattern_done_631:
+rows_done_621:
+stored_611:
+pattern_done_607:
 	VZEROUPPER
 	RET
 
-two_vectors_652:
+two_vectors_628:
 	CMPQ      DI, $0x00000004
-	JB        general_651
+	JB        general_627
 	MOVQ      DI, R8
 	SUBQ      $0x00000004, R8
 	XORQ      R10, R10
@@ -9066,9 +9018,9 @@ two_vectors_652:
 	VBLENDVPD Y2, Y1, Y5, Y5
 	VMOVUPD   Y5, (AX)(R10*8)
 	VMOVUPD   Y3, (AX)(R8*8)
-	JMP       span_done_650
+	JMP       span_done_626
 
-masked_654:
+masked_630:
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -9079,7 +9031,7 @@ masked_654:
 	VMULPD     Y5, Y2, Y5
 	VBLENDVPD  Y3, Y2, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R8*8)
-	JMP        span_done_650
+	JMP        span_done_626
 
 // func forwardRingAVX2F64(dst []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, AVX2, CMOV
@@ -9096,36 +9048,36 @@ TEXT ·forwardRingAVX2F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000d8
-	JA     ring_segmented_655
+	JA     ring_segmented_631
 	MOVQ   R8, R9
 
-ring_len_656:
+ring_len_632:
 	CMPQ R9, $0x00000004
-	JAE  ring_len_done_657
+	JAE  ring_len_done_633
 	ADDQ R8, R9
-	JMP  ring_len_656
+	JMP  ring_len_632
 
-ring_len_done_657:
+ring_len_done_633:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000004, R10
 
-ring_step_658:
+ring_step_634:
 	CMPQ R10, R9
-	JB   ring_step_done_659
+	JB   ring_step_done_635
 	SUBQ R9, R10
-	JMP  ring_step_658
+	JMP  ring_step_634
 
-ring_step_done_659:
+ring_step_done_635:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_660:
+ring_step_636:
 	CMPQ R10, R9
-	JB   ring_step_done_661
+	JB   ring_step_done_637
 	SUBQ R9, R10
-	JMP  ring_step_660
+	JMP  ring_step_636
 
-ring_step_done_661:
+ring_step_done_637:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    16(R9), R9
@@ -9135,76 +9087,72 @@ ring_step_done_661:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000004
-	JB      ring_short_662
+	JB      ring_short_638
 	CMPQ    AX, $0x01
-	JNE     ring_planes_663
+	JNE     ring_planes_639
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_665:
+ring_copy_641:
 	CMPQ    AX, R10
-	JAE     ring_built_664
+	JAE     ring_built_640
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_666
+	JB      ring_copy_tail_642
 	VMOVUPD (R9)(R8*8), Y1
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_665
+	JNE     ring_copy_641
 	XORQ    R8, R8
-	JMP     ring_copy_665
+	JMP     ring_copy_641
 
-ring_copy_tail_666:
+ring_copy_tail_642:
 	VMOVUPD -32(R9)(DX*8), Y1
 	ADDQ    R11, AX
 	VMOVUPD Y1, -32(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_665
+	JMP     ring_copy_641
 
-ring_planes_663:
+ring_planes_639:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_667
+	JA   ring_long_planes_643
 	MOVQ R10, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_668:
+ring_fill_644:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_669
+	JGT          ring_fill_last_645
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_670
-	XORQ         R8, R8
+	MOVQ         R8, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R8
+	JMP          ring_fill_644
 
-ring_wrap_670:
-	JMP ring_fill_668
-
-ring_fill_last_669:
+ring_fill_last_645:
 	CMPQ         R11, R10
-	JAE          ring_built_664
+	JAE          ring_built_640
 	VBROADCASTSD (R9)(R8*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_671
-	XORQ         R8, R8
+	MOVQ         R8, R12
+	SUBQ         DX, R12
+	CMOVQEQ      R12, R8
+	JMP          ring_fill_last_645
 
-ring_wrap_671:
-	JMP ring_fill_last_669
-
-ring_long_planes_667:
-ring_channel_672:
+ring_long_planes_643:
+ring_channel_646:
 	CMPQ         R11, R10
-	JAE          ring_built_664
+	JAE          ring_built_640
 	VBROADCASTSD (R9)(R8*8), Y1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -9212,22 +9160,20 @@ ring_channel_672:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_673:
+ring_plane_647:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_673
+	JB      ring_plane_647
 	INCQ    R8
-	CMPQ    R8, DX
-	JNE     ring_wrap_674
-	XORQ    R8, R8
+	MOVQ    R8, R12
+	SUBQ    DX, R12
+	CMOVQEQ R12, R8
+	JMP     ring_channel_646
 
-ring_wrap_674:
-	JMP ring_channel_672
-
-ring_short_662:
+ring_short_638:
 	CMPQ       AX, $0x01
-	JNE        ring_elements_675
+	JNE        ring_elements_648
 	LEAQ       ringperiodsAVX2F64<>+0(SB), AX
 	MOVQ       DX, R11
 	SHLQ       $0x05, R11
@@ -9239,48 +9185,48 @@ ring_short_662:
 	VMOVUPS    -32(AX)(R11*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPD    Y1, (DI)
-	JMP        ring_first_done_676
+	JMP        ring_first_done_649
 
-ring_elements_675:
+ring_elements_648:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_677:
+ring_element_650:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_678
+	JB   ring_element_next_651
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_678
+	JB   ring_element_next_651
 	XORQ R11, R11
 
-ring_element_next_678:
+ring_element_next_651:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_677
+	JB      ring_element_650
 	VMOVUPD (DI), Y1
 
-ring_first_done_676:
+ring_first_done_649:
 	MOVQ 1920(SP), AX
 	CMPQ AX, $0x00000004
-	JE   ring_exact_679
+	JE   ring_exact_652
 	SUBQ R8, AX
 
-ring_exact_679:
+ring_exact_652:
 	MOVQ AX, DX
 
-ring_repeat_680:
+ring_repeat_653:
 	CMPQ    DX, R10
-	JAE     ring_built_664
+	JAE     ring_built_640
 	VMOVUPD Y1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_680
+	JMP     ring_repeat_653
 
-ring_built_664:
+ring_built_640:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -9289,9 +9235,9 @@ ring_built_664:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  single_682
+	JGT  single_655
 
-unrolled_681:
+unrolled_654:
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -9318,15 +9264,15 @@ unrolled_681:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000010, DX
 	CMPQ      DX, R8
-	JLE       unrolled_681
+	JLE       unrolled_654
 
-single_682:
+single_655:
 	MOVQ SI, R8
 	SUBQ $0x00000004, R8
 	CMPQ DX, R8
-	JGT  remainder_684
+	JGT  remainder_657
 
-single_loop_683:
+single_loop_656:
 	VMOVUPD   (BX)(DX*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -9338,11 +9284,11 @@ single_loop_683:
 	CMOVQCC   R11, AX
 	ADDQ      $0x00000004, DX
 	CMPQ      DX, R8
-	JLE       single_loop_683
+	JLE       single_loop_656
 
-remainder_684:
+remainder_657:
 	SUBQ       DX, SI
-	JE         span_done_685
+	JE         span_done_658
 	SHLQ       $0x03, SI
 	NEGQ       SI
 	LEAQ       tailmask<>+32(SB), R8
@@ -9354,10 +9300,10 @@ remainder_684:
 	VBLENDVPD  Y0, Y2, Y3, Y3
 	VMASKMOVPD Y3, Y1, (CX)(DX*8)
 
-span_done_685:
+span_done_658:
 	JMP ring_finished_forwardAVX2F64
 
-ring_segmented_655:
+ring_segmented_631:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000d8
 	JA   ring_finished_forwardAVX2F64
@@ -9367,11 +9313,11 @@ ring_segmented_655:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_686
+	JE   ring_rows_659
 
-ring_segment_687:
+ring_segment_660:
 	CMPQ    SI, $0x00
-	JE      ring_done_688
+	JE      ring_done_661
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -9388,33 +9334,33 @@ ring_segment_687:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_689:
+ring_len_662:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_690
+	JAE  ring_len_done_663
 	ADDQ R9, R11
-	JMP  ring_len_689
+	JMP  ring_len_662
 
-ring_len_done_690:
+ring_len_done_663:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_691:
+ring_step_664:
 	CMPQ R12, R11
-	JB   ring_step_done_692
+	JB   ring_step_done_665
 	SUBQ R11, R12
-	JMP  ring_step_691
+	JMP  ring_step_664
 
-ring_step_done_692:
+ring_step_done_665:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_693:
+ring_step_666:
 	CMPQ R12, R11
-	JB   ring_step_done_694
+	JB   ring_step_done_667
 	SUBQ R11, R12
-	JMP  ring_step_693
+	JMP  ring_step_666
 
-ring_step_done_694:
+ring_step_done_667:
 	MOVQ    R12, 1936(SP)
 	LEAQ    16(R11), R11
 	CMPQ    R10, R11
@@ -9424,76 +9370,72 @@ ring_step_done_694:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000004
-	JB      ring_short_695
+	JB      ring_short_668
 	CMPQ    R8, $0x01
-	JNE     ring_planes_696
+	JNE     ring_planes_669
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_698:
+ring_copy_671:
 	CMPQ    R8, AX
-	JAE     ring_built_697
+	JAE     ring_built_670
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_699
+	JB      ring_copy_tail_672
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_698
+	JNE     ring_copy_671
 	XORQ    R9, R9
-	JMP     ring_copy_698
+	JMP     ring_copy_671
 
-ring_copy_tail_699:
+ring_copy_tail_672:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R11, R8
 	VMOVUPD Y1, -32(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_698
+	JMP     ring_copy_671
 
-ring_planes_696:
+ring_planes_669:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_700
+	JA   ring_long_planes_673
 	MOVQ AX, R12
 	SUBQ $0x00000004, R12
 
-ring_fill_701:
+ring_fill_674:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_702
+	JGT          ring_fill_last_675
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	VMOVUPD      Y1, 32(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_703
-	XORQ         R9, R9
+	MOVQ         R9, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R9
+	JMP          ring_fill_674
 
-ring_wrap_703:
-	JMP ring_fill_701
-
-ring_fill_last_702:
+ring_fill_last_675:
 	CMPQ         R11, AX
-	JAE          ring_built_697
+	JAE          ring_built_670
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_704
-	XORQ         R9, R9
+	MOVQ         R9, R12
+	SUBQ         DX, R12
+	CMOVQEQ      R12, R9
+	JMP          ring_fill_last_675
 
-ring_wrap_704:
-	JMP ring_fill_last_702
-
-ring_long_planes_700:
-ring_channel_705:
+ring_long_planes_673:
+ring_channel_676:
 	CMPQ         R11, AX
-	JAE          ring_built_697
+	JAE          ring_built_670
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -9501,22 +9443,20 @@ ring_channel_705:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_706:
+ring_plane_677:
 	VMOVUPD Y1, (DI)(R13*8)
 	ADDQ    $0x00000004, R13
 	CMPQ    R13, R12
-	JB      ring_plane_706
+	JB      ring_plane_677
 	INCQ    R9
-	CMPQ    R9, DX
-	JNE     ring_wrap_707
-	XORQ    R9, R9
+	MOVQ    R9, R12
+	SUBQ    DX, R12
+	CMOVQEQ R12, R9
+	JMP     ring_channel_676
 
-ring_wrap_707:
-	JMP ring_channel_705
-
-ring_short_695:
+ring_short_668:
 	CMPQ       R8, $0x01
-	JNE        ring_elements_708
+	JNE        ring_elements_678
 	LEAQ       ringperiodsAVX2F64<>+0(SB), R8
 	MOVQ       DX, R11
 	SHLQ       $0x05, R11
@@ -9528,48 +9468,48 @@ ring_short_695:
 	VMOVUPS    -32(R8)(R11*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPD    Y1, (DI)
-	JMP        ring_first_done_709
+	JMP        ring_first_done_679
 
-ring_elements_708:
+ring_elements_678:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_710:
+ring_element_680:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_711
+	JB   ring_element_next_681
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_711
+	JB   ring_element_next_681
 	XORQ R11, R11
 
-ring_element_next_711:
+ring_element_next_681:
 	INCQ    R13
 	CMPQ    R13, $0x00000004
-	JB      ring_element_710
+	JB      ring_element_680
 	VMOVUPD (DI), Y1
 
-ring_first_done_709:
+ring_first_done_679:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000004
-	JE   ring_exact_712
+	JE   ring_exact_682
 	SUBQ R9, DX
 
-ring_exact_712:
+ring_exact_682:
 	MOVQ DX, R8
 
-ring_repeat_713:
+ring_repeat_683:
 	CMPQ    R8, AX
-	JAE     ring_built_697
+	JAE     ring_built_670
 	VMOVUPD Y1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_713
+	JMP     ring_repeat_683
 
-ring_built_697:
+ring_built_670:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -9579,9 +9519,9 @@ ring_built_697:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_715
+	JGT  single_685
 
-unrolled_714:
+unrolled_684:
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -9608,15 +9548,15 @@ unrolled_714:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R9
-	JLE       unrolled_714
+	JLE       unrolled_684
 
-single_715:
+single_685:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_717
+	JGT  remainder_687
 
-single_loop_716:
+single_loop_686:
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -9628,11 +9568,11 @@ single_loop_716:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R9
-	JLE       single_loop_716
+	JLE       single_loop_686
 
-remainder_717:
+remainder_687:
 	SUBQ       R8, DX
-	JE         span_done_718
+	JE         span_done_688
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -9644,7 +9584,7 @@ remainder_717:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_718:
+span_done_688:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -9655,18 +9595,18 @@ span_done_718:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_719
+	JNE  ring_next_689
 	XORQ AX, AX
 
-ring_next_719:
+ring_next_689:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_687
+	JMP  ring_segment_660
 
-ring_done_688:
+ring_done_661:
 	JMP ring_finished_forwardAVX2F64
 
-ring_rows_686:
-ring_block_720:
+ring_rows_659:
+ring_block_690:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -9682,33 +9622,33 @@ ring_block_720:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_721:
+ring_len_691:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_722
+	JAE  ring_len_done_692
 	ADDQ BX, SI
-	JMP  ring_len_721
+	JMP  ring_len_691
 
-ring_len_done_722:
+ring_len_done_692:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, R8
 
-ring_step_723:
+ring_step_693:
 	CMPQ R8, SI
-	JB   ring_step_done_724
+	JB   ring_step_done_694
 	SUBQ SI, R8
-	JMP  ring_step_723
+	JMP  ring_step_693
 
-ring_step_done_724:
+ring_step_done_694:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_725:
+ring_step_695:
 	CMPQ R8, SI
-	JB   ring_step_done_726
+	JB   ring_step_done_696
 	SUBQ SI, R8
-	JMP  ring_step_725
+	JMP  ring_step_695
 
-ring_step_done_726:
+ring_step_done_696:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    16(SI), SI
@@ -9719,76 +9659,72 @@ ring_step_done_726:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000004
-	JB      ring_short_727
+	JB      ring_short_697
 	CMPQ    CX, $0x01
-	JNE     ring_planes_728
+	JNE     ring_planes_698
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_730:
+ring_copy_700:
 	CMPQ    BX, R8
-	JAE     ring_built_729
+	JAE     ring_built_699
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_731
+	JB      ring_copy_tail_701
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_730
+	JNE     ring_copy_700
 	XORQ    R9, R9
-	JMP     ring_copy_730
+	JMP     ring_copy_700
 
-ring_copy_tail_731:
+ring_copy_tail_701:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_730
+	JMP     ring_copy_700
 
-ring_planes_728:
+ring_planes_698:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_732
+	JA   ring_long_planes_702
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_733:
+ring_fill_703:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_734
+	JGT          ring_fill_last_704
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	VMOVUPD      Y1, 32(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_735
-	XORQ         BX, BX
+	MOVQ         BX, R11
+	SUBQ         DX, R11
+	CMOVQEQ      R11, BX
+	JMP          ring_fill_703
 
-ring_wrap_735:
-	JMP ring_fill_733
-
-ring_fill_last_734:
+ring_fill_last_704:
 	CMPQ         R9, R8
-	JAE          ring_built_729
+	JAE          ring_built_699
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_736
-	XORQ         BX, BX
+	MOVQ         BX, R10
+	SUBQ         DX, R10
+	CMOVQEQ      R10, BX
+	JMP          ring_fill_last_704
 
-ring_wrap_736:
-	JMP ring_fill_last_734
-
-ring_long_planes_732:
-ring_channel_737:
+ring_long_planes_702:
+ring_channel_705:
 	CMPQ         R9, R8
-	JAE          ring_built_729
+	JAE          ring_built_699
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -9796,22 +9732,20 @@ ring_channel_737:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_738:
+ring_plane_706:
 	VMOVUPD Y1, (DI)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_738
+	JB      ring_plane_706
 	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_739
-	XORQ    BX, BX
+	MOVQ    BX, R10
+	SUBQ    DX, R10
+	CMOVQEQ R10, BX
+	JMP     ring_channel_705
 
-ring_wrap_739:
-	JMP ring_channel_737
-
-ring_short_727:
+ring_short_697:
 	CMPQ       CX, $0x01
-	JNE        ring_elements_740
+	JNE        ring_elements_707
 	LEAQ       ringperiodsAVX2F64<>+0(SB), R9
 	MOVQ       DX, R10
 	SHLQ       $0x05, R10
@@ -9823,48 +9757,48 @@ ring_short_727:
 	VMOVUPS    -32(R9)(R10*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPD    Y1, (DI)
-	JMP        ring_first_done_741
+	JMP        ring_first_done_708
 
-ring_elements_740:
+ring_elements_707:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_742:
+ring_element_709:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_743
+	JB   ring_element_next_710
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_743
+	JB   ring_element_next_710
 	XORQ R9, R9
 
-ring_element_next_743:
+ring_element_next_710:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_742
+	JB      ring_element_709
 	VMOVUPD (DI), Y1
 
-ring_first_done_741:
+ring_first_done_708:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000004
-	JE   ring_exact_744
+	JE   ring_exact_711
 	SUBQ BX, DX
 
-ring_exact_744:
+ring_exact_711:
 	MOVQ DX, BX
 
-ring_repeat_745:
+ring_repeat_712:
 	CMPQ    BX, R8
-	JAE     ring_built_729
+	JAE     ring_built_699
 	VMOVUPD Y1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_745
+	JMP     ring_repeat_712
 
-ring_built_729:
+ring_built_699:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -9873,9 +9807,9 @@ ring_built_729:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_746:
+ring_row_713:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_747
+	JE   ring_rows_done_714
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -9885,9 +9819,9 @@ ring_row_746:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_749
+	JGT  single_716
 
-unrolled_748:
+unrolled_715:
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -9914,15 +9848,15 @@ unrolled_748:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000010, R8
 	CMPQ      R8, R9
-	JLE       unrolled_748
+	JLE       unrolled_715
 
-single_749:
+single_716:
 	MOVQ DX, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_751
+	JGT  remainder_718
 
-single_loop_750:
+single_loop_717:
 	VMOVUPD   (BX)(R8*8), Y1
 	VCMPPD    $0x1e, Y0, Y1, Y2
 	VMULPD    (DI)(AX*8), Y1, Y3
@@ -9934,11 +9868,11 @@ single_loop_750:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000004, R8
 	CMPQ      R8, R9
-	JLE       single_loop_750
+	JLE       single_loop_717
 
-remainder_751:
+remainder_718:
 	SUBQ       R8, DX
-	JE         span_done_752
+	JE         span_done_719
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R9
@@ -9950,20 +9884,20 @@ remainder_751:
 	VBLENDVPD  Y3, Y2, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R8*8)
 
-span_done_752:
+span_done_719:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_746
+	JMP   ring_row_713
 
-ring_rows_done_747:
+ring_rows_done_714:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_720
+	JMP  ring_block_690
 
 ring_finished_forwardAVX2F64:
 	VZEROUPPER
@@ -10011,11 +9945,11 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_753
+	JB           cached_720
 	CMPQ         AX, CX
-	JE           cached_753
+	JE           cached_720
 	CMPQ         AX, DX
-	JE           cached_753
+	JE           cached_720
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -10024,7 +9958,7 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_755
+	JE           aligned_722
 	MOVQ         DI, R8
 	SHLQ         $0x03, R8
 	NEGQ         R8
@@ -10041,15 +9975,15 @@ TEXT ·backwardAVX2F64(SB), NOSPLIT, $0-88
 	VMASKMOVPD   Y7, Y6, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_755:
+aligned_722:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  single_757
+	JGT  single_724
 
 	PCALIGN $64
 
-unrolled_756:
+unrolled_723:
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -10088,15 +10022,15 @@ unrolled_756:
 	VMOVNTPD    Y6, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         unrolled_756
+	JLE         unrolled_723
 
-single_757:
+single_724:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 	CMPQ SI, DI
-	JGT  remainder_759
+	JGT  remainder_726
 
-single_loop_758:
+single_loop_725:
 	VMOVUPD     (CX)(SI*8), Y6
 	VMOVUPD     (DX)(SI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -10108,11 +10042,11 @@ single_loop_758:
 	VMOVNTPD    Y6, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
 	CMPQ        SI, DI
-	JLE         single_loop_758
+	JLE         single_loop_725
 
-remainder_759:
+remainder_726:
 	SUBQ        SI, BX
-	JE          span_done_760
+	JE          span_done_727
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), DI
@@ -10127,17 +10061,17 @@ remainder_759:
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
 
-span_done_760:
+span_done_727:
 	SFENCE
-	JMP stored_754
+	JMP stored_721
 
-cached_753:
+cached_720:
 	XORQ        SI, SI
 	TESTQ       $0x00000003, BX
-	JE          no_last_766
+	JE          no_last_733
 	MOVQ        BX, DI
 	SUBQ        $0x00000004, DI
-	JL          no_last_766
+	JL          no_last_733
 	VMOVUPD     (CX)(DI*8), Y6
 	VMOVUPD     (DX)(DI*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -10153,15 +10087,15 @@ cached_753:
 	VMULPD      Y5, Y7, Y6
 	VBLENDVPD   Y8, Y7, Y6, Y6
 
-no_last_766:
+no_last_733:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ SI, R8
-	JGT  single_762
+	JGT  single_729
 
 	PCALIGN $64
 
-unrolled_761:
+unrolled_728:
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -10200,15 +10134,15 @@ unrolled_761:
 	VMOVUPD     Y7, 96(AX)(SI*8)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, R8
-	JLE         unrolled_761
+	JLE         unrolled_728
 
-single_762:
+single_729:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 	CMPQ SI, R8
-	JGT  remainder_764
+	JGT  remainder_731
 
-single_loop_763:
+single_loop_730:
 	VMOVUPD     (CX)(SI*8), Y7
 	VMOVUPD     (DX)(SI*8), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -10220,18 +10154,18 @@ single_loop_763:
 	VMOVUPD     Y7, (AX)(SI*8)
 	ADDQ        $0x00000004, SI
 	CMPQ        SI, R8
-	JLE         single_loop_763
+	JLE         single_loop_730
 
-remainder_764:
+remainder_731:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_765
+	JE      span_done_732
 	CMPQ    BX, $0x00000004
-	JL      masked_767
+	JL      masked_734
 	VMOVUPD Y6, (AX)(DI*8)
 
-span_done_765:
-stored_754:
+span_done_732:
+stored_721:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -10243,7 +10177,7 @@ stored_754:
 	VZEROUPPER
 	RET
 
-masked_767:
+masked_734:
 	MOVQ        R8, BX
 	SHLQ        $0x03, BX
 	NEGQ        BX
@@ -10258,7 +10192,7 @@ masked_767:
 	VMULPD      Y5, Y8, Y5
 	VBLENDVPD   Y0, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(SI*8)
-	JMP         span_done_765
+	JMP         span_done_732
 
 // func backwardPlanesAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, acc []float64, inner int)
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -10283,17 +10217,17 @@ TEXT ·backwardPlanesAVX2F64(SB), NOSPLIT, $0-128
 	MOVQ    BX, R12
 	SHLQ    $0x03, R12
 	CMPQ    R12, ·streamThreshold+0(SB)
-	JB      cached_769
+	JB      cached_736
 	CMPQ    R10, $0x00000800
-	JB      cached_769
+	JB      cached_736
 	CMPQ    AX, CX
-	JE      cached_769
+	JE      cached_736
 	CMPQ    AX, DX
-	JE      cached_769
+	JE      cached_736
 	CMPQ    BX, $0x00
-	JE      planes_done_772
+	JE      planes_done_739
 
-plane_771:
+plane_738:
 	VBROADCASTSD (R9)(R11*8), Y5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -10307,7 +10241,7 @@ plane_771:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_773
+	JE           aligned_740
 	MOVQ         R13, R14
 	SHLQ         $0x03, R14
 	NEGQ         R14
@@ -10324,13 +10258,13 @@ plane_771:
 	VMASKMOVPD   Y7, Y6, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_773:
+aligned_740:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  single_775
+	JGT  single_742
 
-unrolled_774:
+unrolled_741:
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -10369,15 +10303,15 @@ unrolled_774:
 	VMOVNTPD    Y6, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         unrolled_774
+	JLE         unrolled_741
 
-single_775:
+single_742:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 	CMPQ R12, R13
-	JGT  remainder_777
+	JGT  remainder_744
 
-single_loop_776:
+single_loop_743:
 	VMOVUPD     (CX)(R12*8), Y6
 	VMOVUPD     (DX)(R12*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -10389,12 +10323,12 @@ single_loop_776:
 	VMOVNTPD    Y6, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
 	CMPQ        R12, R13
-	JLE         single_loop_776
+	JLE         single_loop_743
 
-remainder_777:
+remainder_744:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_778
+	JE          span_done_745
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R14
@@ -10409,7 +10343,7 @@ remainder_777:
 	VBLENDVPD   Y9, Y8, Y5, Y5
 	VMASKMOVPD  Y5, Y6, (AX)(R12*8)
 
-span_done_778:
+span_done_745:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -10427,17 +10361,17 @@ span_done_778:
 	SUBQ         R8, R12
 	CMOVQEQ      R12, R11
 	SUBQ         DI, BX
-	JG           plane_771
+	JG           plane_738
 
-planes_done_772:
+planes_done_739:
 	SFENCE
-	JMP stored_770
+	JMP stored_737
 
-cached_769:
+cached_736:
 	CMPQ BX, $0x00
-	JE   planes_done_780
+	JE   planes_done_747
 
-plane_779:
+plane_746:
 	VBROADCASTSD (R9)(R11*8), Y6
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -10445,10 +10379,10 @@ plane_779:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	TESTQ        $0x00000003, DI
-	JE           no_last_786
+	JE           no_last_753
 	MOVQ         DI, R14
 	SUBQ         $0x00000004, R14
-	JL           no_last_786
+	JL           no_last_753
 	VMOVUPD      (CX)(R14*8), Y7
 	VMOVUPD      (DX)(R14*8), Y8
 	VCMPPD       $0x1e, Y0, Y7, Y9
@@ -10459,13 +10393,13 @@ plane_779:
 	VMULPD       Y6, Y8, Y7
 	VBLENDVPD    Y9, Y8, Y7, Y7
 
-no_last_786:
+no_last_753:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  single_782
+	JGT  single_749
 
-unrolled_781:
+unrolled_748:
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -10504,15 +10438,15 @@ unrolled_781:
 	VMOVUPD     Y8, 96(AX)(R12*8)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         unrolled_781
+	JLE         unrolled_748
 
-single_782:
+single_749:
 	MOVQ DI, R13
 	SUBQ $0x00000004, R13
 	CMPQ R12, R13
-	JGT  remainder_784
+	JGT  remainder_751
 
-single_loop_783:
+single_loop_750:
 	VMOVUPD     (CX)(R12*8), Y8
 	VMOVUPD     (DX)(R12*8), Y9
 	VCMPPD      $0x1e, Y0, Y8, Y10
@@ -10524,17 +10458,17 @@ single_loop_783:
 	VMOVUPD     Y8, (AX)(R12*8)
 	ADDQ        $0x00000004, R12
 	CMPQ        R12, R13
-	JLE         single_loop_783
+	JLE         single_loop_750
 
-remainder_784:
+remainder_751:
 	MOVQ    DI, R13
 	SUBQ    R12, R13
-	JE      span_done_785
+	JE      span_done_752
 	CMPQ    DI, $0x00000004
-	JL      masked_787
+	JL      masked_754
 	VMOVUPD Y7, (AX)(R14*8)
 
-span_done_785:
+span_done_752:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -10552,14 +10486,14 @@ span_done_785:
 	SUBQ         R8, R12
 	CMOVQEQ      R12, R11
 	SUBQ         DI, BX
-	JG           plane_779
+	JG           plane_746
 
-planes_done_780:
-stored_770:
+planes_done_747:
+stored_737:
 	VZEROUPPER
 	RET
 
-masked_787:
+masked_754:
 	SHLQ        $0x03, R13
 	NEGQ        R13
 	LEAQ        tailmask<>+32(SB), R15
@@ -10573,7 +10507,7 @@ masked_787:
 	VMULPD      Y6, Y10, Y6
 	VBLENDVPD   Y11, Y10, Y6, Y6
 	VMASKMOVPD  Y6, Y8, (AX)(R12*8)
-	JMP         span_done_785
+	JMP         span_done_752
 
 // func backwardPatternAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64, acc []float64)
 // Requires: AVX, CMOV, FMA3, MMX+
@@ -10591,17 +10525,17 @@ TEXT ·backwardPatternAVX2F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_789
+	JB     cached_756
 	CMPQ   R9, $0x00000800
-	JB     cached_789
+	JB     cached_756
 	CMPQ   AX, CX
-	JE     cached_789
+	JE     cached_756
 	CMPQ   AX, DX
-	JE     cached_789
+	JE     cached_756
 	CMPQ   BX, $0x00
-	JE     rows_done_792
+	JE     rows_done_759
 
-row_791:
+row_758:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -10613,7 +10547,7 @@ row_791:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_793
+	JE          aligned_760
 	MOVQ        R11, R12
 	SHLQ        $0x03, R12
 	NEGQ        R12
@@ -10633,13 +10567,13 @@ row_791:
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_793:
+aligned_760:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_795
+	JGT  single_762
 
-unrolled_794:
+unrolled_761:
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10686,15 +10620,15 @@ unrolled_794:
 	VMOVNTPD    Y1, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         unrolled_794
+	JLE         unrolled_761
 
-single_795:
+single_762:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_797
+	JGT  remainder_764
 
-single_loop_796:
+single_loop_763:
 	VMOVUPD     (CX)(R10*8), Y1
 	VMOVUPD     (DX)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10708,12 +10642,12 @@ single_loop_796:
 	VMOVNTPD    Y1, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R11
-	JLE         single_loop_796
+	JLE         single_loop_763
 
-remainder_797:
+remainder_764:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_798
+	JE          span_done_765
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -10731,33 +10665,33 @@ remainder_797:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_798:
+span_done_765:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_791
+	JG   row_758
 
-rows_done_792:
+rows_done_759:
 	SFENCE
-	JMP stored_790
+	JMP stored_757
 
-cached_789:
+cached_756:
 	CMPQ BX, $0x00
-	JE   rows_done_800
+	JE   rows_done_767
 
-row_799:
+row_766:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	TESTQ       $0x00000003, R9
-	JE          no_last_806
+	JE          no_last_773
 	MOVQ        R9, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_806
+	JL          no_last_773
 	VMOVUPD     (CX)(R11*8), Y1
 	VMOVUPD     (DX)(R11*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -10775,13 +10709,13 @@ row_799:
 	VMULPD      (SI)(R11*8), Y2, Y1
 	VBLENDVPD   Y3, Y2, Y1, Y1
 
-no_last_806:
+no_last_773:
 	MOVQ R9, R12
 	SUBQ $0x00000010, R12
 	CMPQ R10, R12
-	JGT  single_802
+	JGT  single_769
 
-unrolled_801:
+unrolled_768:
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -10828,15 +10762,15 @@ unrolled_801:
 	VMOVUPD     Y2, 96(AX)(R10*8)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R12
-	JLE         unrolled_801
+	JLE         unrolled_768
 
-single_802:
+single_769:
 	MOVQ R9, R12
 	SUBQ $0x00000004, R12
 	CMPQ R10, R12
-	JGT  remainder_804
+	JGT  remainder_771
 
-single_loop_803:
+single_loop_770:
 	VMOVUPD     (CX)(R10*8), Y2
 	VMOVUPD     (DX)(R10*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -10850,31 +10784,31 @@ single_loop_803:
 	VMOVUPD     Y2, (AX)(R10*8)
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R12
-	JLE         single_loop_803
+	JLE         single_loop_770
 
-remainder_804:
+remainder_771:
 	MOVQ    R9, R12
 	SUBQ    R10, R12
-	JE      span_done_805
+	JE      span_done_772
 	CMPQ    R9, $0x00000004
-	JL      masked_807
+	JL      masked_774
 	VMOVUPD Y1, (AX)(R11*8)
 
-span_done_805:
+span_done_772:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_799
+	JG   row_766
 
-rows_done_800:
-stored_790:
+rows_done_767:
+stored_757:
 	VZEROUPPER
 	RET
 
-masked_807:
+masked_774:
 	SHLQ        $0x03, R12
 	NEGQ        R12
 	LEAQ        tailmask<>+32(SB), R13
@@ -10891,7 +10825,7 @@ masked_807:
 	VMULPD      Y3, Y4, Y3
 	VBLENDVPD   Y5, Y4, Y3, Y3
 	VMASKMOVPD  Y3, Y2, (AX)(R10*8)
-	JMP         span_done_805
+	JMP         span_done_772
 
 // func backwardRingAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, dalpha []float64, inner int)
 // Requires: AVX, AVX2, CMOV, FMA3
@@ -10912,36 +10846,36 @@ TEXT ·backwardRingAVX2F64(SB), $1952-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x0000005c
-	JA     ring_segmented_808
+	JA     ring_segmented_775
 	MOVQ   R10, R11
 
-ring_len_809:
+ring_len_776:
 	CMPQ R11, $0x00000004
-	JAE  ring_len_done_810
+	JAE  ring_len_done_777
 	ADDQ R10, R11
-	JMP  ring_len_809
+	JMP  ring_len_776
 
-ring_len_done_810:
+ring_len_done_777:
 	MOVQ R11, 1888(SP)
 	MOVQ $0x00000004, R12
 
-ring_step_811:
+ring_step_778:
 	CMPQ R12, R11
-	JB   ring_step_done_812
+	JB   ring_step_done_779
 	SUBQ R11, R12
-	JMP  ring_step_811
+	JMP  ring_step_778
 
-ring_step_done_812:
+ring_step_done_779:
 	MOVQ R12, 1896(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_813:
+ring_step_780:
 	CMPQ R12, R11
-	JB   ring_step_done_814
+	JB   ring_step_done_781
 	SUBQ R11, R12
-	JMP  ring_step_813
+	JMP  ring_step_780
 
-ring_step_done_814:
+ring_step_done_781:
 	MOVQ    R12, 1904(SP)
 	MOVQ    DI, R12
 	LEAQ    16(R11), R11
@@ -10951,76 +10885,72 @@ ring_step_done_814:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1928(SP), R12
 	CMPQ    R10, $0x00000004
-	JB      ring_short_815
+	JB      ring_short_782
 	CMPQ    R8, $0x01
-	JNE     ring_planes_816
+	JNE     ring_planes_783
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_818:
+ring_copy_785:
 	CMPQ    R8, R12
-	JAE     ring_built_817
+	JAE     ring_built_784
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000004
-	JB      ring_copy_tail_819
+	JB      ring_copy_tail_786
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (CX)(R8*8)
 	ADDQ    $0x00000004, R8
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_818
+	JNE     ring_copy_785
 	XORQ    R10, R10
-	JMP     ring_copy_818
+	JMP     ring_copy_785
 
-ring_copy_tail_819:
+ring_copy_tail_786:
 	VMOVUPD -32(R11)(R9*8), Y1
 	ADDQ    R13, R8
 	VMOVUPD Y1, -32(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_818
+	JMP     ring_copy_785
 
-ring_planes_816:
+ring_planes_783:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000008
-	JA   ring_long_planes_820
+	JA   ring_long_planes_787
 	MOVQ R12, R14
 	SUBQ $0x00000004, R14
 
-ring_fill_821:
+ring_fill_788:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_822
+	JGT          ring_fill_last_789
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	VMOVUPD      Y1, 32(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
-	CMPQ         R10, R9
-	JNE          ring_wrap_823
-	XORQ         R10, R10
+	MOVQ         R10, R15
+	SUBQ         R9, R15
+	CMOVQEQ      R15, R10
+	JMP          ring_fill_788
 
-ring_wrap_823:
-	JMP ring_fill_821
-
-ring_fill_last_822:
+ring_fill_last_789:
 	CMPQ         R13, R12
-	JAE          ring_built_817
+	JAE          ring_built_784
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
-	CMPQ         R10, R9
-	JNE          ring_wrap_824
-	XORQ         R10, R10
+	MOVQ         R10, R14
+	SUBQ         R9, R14
+	CMOVQEQ      R14, R10
+	JMP          ring_fill_last_789
 
-ring_wrap_824:
-	JMP ring_fill_last_822
-
-ring_long_planes_820:
-ring_channel_825:
+ring_long_planes_787:
+ring_channel_790:
 	CMPQ         R13, R12
-	JAE          ring_built_817
+	JAE          ring_built_784
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -11028,22 +10958,20 @@ ring_channel_825:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_826:
+ring_plane_791:
 	VMOVUPD Y1, (CX)(R15*8)
 	ADDQ    $0x00000004, R15
 	CMPQ    R15, R14
-	JB      ring_plane_826
+	JB      ring_plane_791
 	INCQ    R10
-	CMPQ    R10, R9
-	JNE     ring_wrap_827
-	XORQ    R10, R10
+	MOVQ    R10, R14
+	SUBQ    R9, R14
+	CMOVQEQ R14, R10
+	JMP     ring_channel_790
 
-ring_wrap_827:
-	JMP ring_channel_825
-
-ring_short_815:
+ring_short_782:
 	CMPQ       R8, $0x01
-	JNE        ring_elements_828
+	JNE        ring_elements_792
 	LEAQ       ringperiodsAVX2F64<>+0(SB), R8
 	MOVQ       R9, R13
 	SHLQ       $0x05, R13
@@ -11055,48 +10983,48 @@ ring_short_815:
 	VMOVUPS    -32(R8)(R13*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPD    Y1, (CX)
-	JMP        ring_first_done_829
+	JMP        ring_first_done_793
 
-ring_elements_828:
+ring_elements_792:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_830:
+ring_element_794:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_831
+	JB   ring_element_next_795
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_831
+	JB   ring_element_next_795
 	XORQ R13, R13
 
-ring_element_next_831:
+ring_element_next_795:
 	INCQ    R15
 	CMPQ    R15, $0x00000004
-	JB      ring_element_830
+	JB      ring_element_794
 	VMOVUPD (CX), Y1
 
-ring_first_done_829:
+ring_first_done_793:
 	MOVQ 1888(SP), R8
 	CMPQ R8, $0x00000004
-	JE   ring_exact_832
+	JE   ring_exact_796
 	SUBQ R10, R8
 
-ring_exact_832:
+ring_exact_796:
 	MOVQ R8, R9
 
-ring_repeat_833:
+ring_repeat_797:
 	CMPQ    R9, R12
-	JAE     ring_built_817
+	JAE     ring_built_784
 	VMOVUPD Y1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_833
+	JMP     ring_repeat_797
 
-ring_built_817:
+ring_built_784:
 	MOVQ    1888(SP), R8
 	MOVQ    1928(SP), R9
 	MOVQ    R9, R10
@@ -11112,22 +11040,22 @@ ring_built_817:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_834:
+sums_zero_798:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_835
+	JAE     sums_zeroed_799
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_834
+	JMP     sums_zero_798
 
-sums_zeroed_835:
+sums_zeroed_799:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_837
+	JGT  single_801
 
-unrolled_836:
+unrolled_800:
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11178,15 +11106,15 @@ unrolled_836:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         unrolled_836
+	JLE         unrolled_800
 
-single_837:
+single_801:
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_839
+	JGT  remainder_803
 
-single_loop_838:
+single_loop_802:
 	VMOVUPD     (DX)(R9*8), Y1
 	VMOVUPD     (SI)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11204,11 +11132,11 @@ single_loop_838:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000004, R9
 	CMPQ        R9, R10
-	JLE         single_loop_838
+	JLE         single_loop_802
 
-remainder_839:
+remainder_803:
 	SUBQ        R9, DI
-	JE          span_done_840
+	JE          span_done_804
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R10
@@ -11226,93 +11154,93 @@ remainder_839:
 	VBLENDVPD   Y0, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R9*8)
 
-span_done_840:
+span_done_804:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1888(SP), DX
 	MOVQ  1928(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_842
+	JLE   fold_ext_done_806
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_843
+	JA    fold_ext_scalar_807
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_841:
+fold_ext_805:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_842
+	JBE     fold_ext_done_806
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Y0
 	VADDPD  (BX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (BX)(DI*8)
-	JMP     fold_ext_841
+	JMP     fold_ext_805
 
-fold_ext_scalar_843:
+fold_ext_scalar_807:
 	MOVQ 1928(SP), SI
 
-fold_ext_element_844:
+fold_ext_element_808:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_845
+	JBE    fold_ext_element_done_809
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_844
+	JMP    fold_ext_element_808
 
-fold_ext_element_done_845:
-fold_ext_done_842:
-fold_846:
+fold_ext_element_done_809:
+fold_ext_done_806:
+fold_810:
 	CMPQ   DX, AX
-	JBE    fold_done_847
+	JBE    fold_done_811
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_846
+	JMP    fold_810
 
-fold_done_847:
+fold_done_811:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_848
+	JNE  sums_planes_812
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000004, DX
 
-sums_vector_850:
+sums_vector_814:
 	CMPQ    AX, DX
-	JGT     sums_scalar_851
+	JGT     sums_scalar_815
 	VMOVUPD (CX)(AX*8), Y0
 	VADDPD  (BX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (CX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_850
+	JMP     sums_vector_814
 
-sums_scalar_851:
+sums_scalar_815:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_849
+	JE     sums_done_813
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_851
+	JMP    sums_scalar_815
 
-sums_planes_848:
+sums_planes_812:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_852:
+sums_group_816:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_854
+	JB     sums_single_818
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -11321,7 +11249,7 @@ sums_group_852:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_853:
+sums_group_plane_817:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -11330,7 +11258,7 @@ sums_group_plane_853:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_853
+	JB     sums_group_plane_817
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -11343,29 +11271,29 @@ sums_group_plane_853:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_852
+	JMP    sums_group_816
 
-sums_single_854:
+sums_single_818:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_849
+	JE     sums_done_813
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_855:
+sums_single_plane_819:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_855
+	JB     sums_single_plane_819
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_854
+	JMP    sums_single_818
 
-sums_done_849:
+sums_done_813:
 	JMP ring_finished_backwardAVX2F64
 
-ring_segmented_808:
+ring_segmented_775:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x0000005c
 	JA   ring_finished_backwardAVX2F64
@@ -11375,7 +11303,7 @@ ring_segmented_808:
 	MOVQ AX, 1920(SP)
 	MOVQ $0x00000000, 1912(SP)
 
-ring_block_857:
+ring_block_821:
 	MOVQ    1912(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -11391,33 +11319,33 @@ ring_block_857:
 	MOVQ    DI, 1944(SP)
 	MOVQ    DI, R8
 
-ring_len_858:
+ring_len_822:
 	CMPQ R8, $0x00000004
-	JAE  ring_len_done_859
+	JAE  ring_len_done_823
 	ADDQ DI, R8
-	JMP  ring_len_858
+	JMP  ring_len_822
 
-ring_len_done_859:
+ring_len_done_823:
 	MOVQ R8, 1888(SP)
 	MOVQ $0x00000004, R9
 
-ring_step_860:
+ring_step_824:
 	CMPQ R9, R8
-	JB   ring_step_done_861
+	JB   ring_step_done_825
 	SUBQ R8, R9
-	JMP  ring_step_860
+	JMP  ring_step_824
 
-ring_step_done_861:
+ring_step_done_825:
 	MOVQ R9, 1896(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_862:
+ring_step_826:
 	CMPQ R9, R8
-	JB   ring_step_done_863
+	JB   ring_step_done_827
 	SUBQ R8, R9
-	JMP  ring_step_862
+	JMP  ring_step_826
 
-ring_step_done_863:
+ring_step_done_827:
 	MOVQ    R9, 1904(SP)
 	MOVQ    DI, R9
 	LEAQ    16(R8), R8
@@ -11428,76 +11356,72 @@ ring_step_done_863:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1928(SP), R9
 	CMPQ    DI, $0x00000004
-	JB      ring_short_864
+	JB      ring_short_828
 	CMPQ    AX, $0x01
-	JNE     ring_planes_865
+	JNE     ring_planes_829
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_867:
+ring_copy_831:
 	CMPQ    DI, R9
-	JAE     ring_built_866
+	JAE     ring_built_830
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000004
-	JB      ring_copy_tail_868
+	JB      ring_copy_tail_832
 	VMOVUPD (R8)(R10*8), Y1
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    $0x00000004, DI
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_867
+	JNE     ring_copy_831
 	XORQ    R10, R10
-	JMP     ring_copy_867
+	JMP     ring_copy_831
 
-ring_copy_tail_868:
+ring_copy_tail_832:
 	VMOVUPD -32(R8)(SI*8), Y1
 	ADDQ    R11, DI
 	VMOVUPD Y1, -32(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_867
+	JMP     ring_copy_831
 
-ring_planes_865:
+ring_planes_829:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_869
+	JA   ring_long_planes_833
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 
-ring_fill_870:
+ring_fill_834:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_871
+	JGT          ring_fill_last_835
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	VMOVUPD      Y1, 32(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_872
-	XORQ         DI, DI
+	MOVQ         DI, R12
+	SUBQ         SI, R12
+	CMOVQEQ      R12, DI
+	JMP          ring_fill_834
 
-ring_wrap_872:
-	JMP ring_fill_870
-
-ring_fill_last_871:
+ring_fill_last_835:
 	CMPQ         R10, R9
-	JAE          ring_built_866
+	JAE          ring_built_830
 	VBROADCASTSD (R8)(DI*8), Y1
 	VMOVUPD      Y1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_873
-	XORQ         DI, DI
+	MOVQ         DI, R11
+	SUBQ         SI, R11
+	CMOVQEQ      R11, DI
+	JMP          ring_fill_last_835
 
-ring_wrap_873:
-	JMP ring_fill_last_871
-
-ring_long_planes_869:
-ring_channel_874:
+ring_long_planes_833:
+ring_channel_836:
 	CMPQ         R10, R9
-	JAE          ring_built_866
+	JAE          ring_built_830
 	VBROADCASTSD (R8)(DI*8), Y1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -11505,22 +11429,20 @@ ring_channel_874:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_875:
+ring_plane_837:
 	VMOVUPD Y1, (CX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R11
-	JB      ring_plane_875
+	JB      ring_plane_837
 	INCQ    DI
-	CMPQ    DI, SI
-	JNE     ring_wrap_876
-	XORQ    DI, DI
+	MOVQ    DI, R11
+	SUBQ    SI, R11
+	CMOVQEQ R11, DI
+	JMP     ring_channel_836
 
-ring_wrap_876:
-	JMP ring_channel_874
-
-ring_short_864:
+ring_short_828:
 	CMPQ       AX, $0x01
-	JNE        ring_elements_877
+	JNE        ring_elements_838
 	LEAQ       ringperiodsAVX2F64<>+0(SB), R10
 	MOVQ       SI, R11
 	SHLQ       $0x05, R11
@@ -11532,48 +11454,48 @@ ring_short_864:
 	VMOVUPS    -32(R10)(R11*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPD    Y1, (CX)
-	JMP        ring_first_done_878
+	JMP        ring_first_done_839
 
-ring_elements_877:
+ring_elements_838:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_879:
+ring_element_840:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_880
+	JB   ring_element_next_841
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_880
+	JB   ring_element_next_841
 	XORQ R10, R10
 
-ring_element_next_880:
+ring_element_next_841:
 	INCQ    R12
 	CMPQ    R12, $0x00000004
-	JB      ring_element_879
+	JB      ring_element_840
 	VMOVUPD (CX), Y1
 
-ring_first_done_878:
+ring_first_done_839:
 	MOVQ 1888(SP), SI
 	CMPQ SI, $0x00000004
-	JE   ring_exact_881
+	JE   ring_exact_842
 	SUBQ DI, SI
 
-ring_exact_881:
+ring_exact_842:
 	MOVQ SI, DI
 
-ring_repeat_882:
+ring_repeat_843:
 	CMPQ    DI, R9
-	JAE     ring_built_866
+	JAE     ring_built_830
 	VMOVUPD Y1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_882
+	JMP     ring_repeat_843
 
-ring_built_866:
+ring_built_830:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -11599,26 +11521,26 @@ ring_built_866:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_883:
+sums_zero_844:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_884
+	JAE     sums_zeroed_845
 	VMOVUPD Y0, (BX)(R8*8)
 	ADDQ    $0x00000004, R8
-	JMP     sums_zero_883
+	JMP     sums_zero_844
 
-sums_zeroed_884:
-ring_row_885:
+sums_zeroed_845:
+ring_row_846:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_886
+	JE   ring_rows_done_847
 	XORQ R8, R8
 	MOVQ 1944(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_888
+	JGT  single_849
 
-unrolled_887:
+unrolled_848:
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11669,15 +11591,15 @@ unrolled_887:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         unrolled_887
+	JLE         unrolled_848
 
-single_888:
+single_849:
 	MOVQ R9, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_890
+	JGT  remainder_851
 
-single_loop_889:
+single_loop_850:
 	VMOVUPD     (DX)(R10*8), Y1
 	VMOVUPD     (SI)(R10*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -11695,11 +11617,11 @@ single_loop_889:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R11
-	JLE         single_loop_889
+	JLE         single_loop_850
 
-remainder_890:
+remainder_851:
 	SUBQ        R10, R9
-	JE          span_done_891
+	JE          span_done_852
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R11
@@ -11717,7 +11639,7 @@ remainder_890:
 	VBLENDVPD   Y4, Y3, Y2, Y2
 	VMASKMOVPD  Y2, Y1, (AX)(R10*8)
 
-span_done_891:
+span_done_852:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -11725,9 +11647,9 @@ span_done_891:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_885
+	JMP   ring_row_846
 
-ring_rows_done_886:
+ring_rows_done_847:
 	MOVQ 1912(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -11735,86 +11657,86 @@ ring_rows_done_886:
 	MOVQ 1888(SP), DI
 	MOVQ 1928(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_893
+	JLE  fold_ext_done_854
 	CMPQ R8, DI
-	JA   fold_ext_scalar_894
+	JA   fold_ext_scalar_855
 	ADDQ $0x00000003, R8
 	ANDQ $-4, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_892:
+fold_ext_853:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_893
+	JBE     fold_ext_done_854
 	SUBQ    $0x00000004, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Y1
 	VADDPD  (BX)(R8*8), Y1, Y1
 	VMOVUPD Y1, (BX)(R9*8)
-	JMP     fold_ext_892
+	JMP     fold_ext_853
 
-fold_ext_scalar_894:
+fold_ext_scalar_855:
 	MOVQ 1928(SP), R8
 
-fold_ext_element_895:
+fold_ext_element_856:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_896
+	JBE    fold_ext_element_done_857
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_895
+	JMP    fold_ext_element_856
 
-fold_ext_element_done_896:
-fold_ext_done_893:
-fold_897:
+fold_ext_element_done_857:
+fold_ext_done_854:
+fold_858:
 	CMPQ   DI, SI
-	JBE    fold_done_898
+	JBE    fold_done_859
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_897
+	JMP    fold_858
 
-fold_done_898:
+fold_done_859:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_899
+	JNE  sums_planes_860
 	MOVQ 1936(SP), DI
 	SUBQ $0x00000004, DI
 
-sums_vector_901:
+sums_vector_862:
 	CMPQ    SI, DI
-	JGT     sums_scalar_902
+	JGT     sums_scalar_863
 	VMOVUPD (DX)(SI*8), Y1
 	VADDPD  (BX)(SI*8), Y1, Y1
 	VMOVUPD Y1, (DX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_vector_901
+	JMP     sums_vector_862
 
-sums_scalar_902:
+sums_scalar_863:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_900
+	JE     sums_done_861
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_902
+	JMP    sums_scalar_863
 
-sums_planes_899:
+sums_planes_860:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_903:
+sums_group_864:
 	MOVQ   1936(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_905
+	JB     sums_single_866
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -11823,7 +11745,7 @@ sums_group_903:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_904:
+sums_group_plane_865:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -11832,7 +11754,7 @@ sums_group_plane_904:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_904
+	JB     sums_group_plane_865
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -11845,29 +11767,29 @@ sums_group_plane_904:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_903
+	JMP    sums_group_864
 
-sums_single_905:
+sums_single_866:
 	CMPQ   SI, 1936(SP)
-	JE     sums_done_900
+	JE     sums_done_861
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_906:
+sums_single_plane_867:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_906
+	JB     sums_single_plane_867
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_905
+	JMP    sums_single_866
 
-sums_done_900:
+sums_done_861:
 	ADDQ 1936(SP), AX
 	MOVQ AX, 1912(SP)
-	JMP  ring_block_857
+	JMP  ring_block_821
 
 ring_finished_backwardAVX2F64:
 	VZEROUPPER
@@ -11887,9 +11809,9 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VBROADCASTSD alpha+72(FP), Y2
 	VXORPS       Y1, Y2, Y1
 	CMPQ         BX, $0x00000008
-	JA           general_908
+	JA           general_869
 	CMPQ         BX, $0x00000004
-	JB           general_908
+	JB           general_869
 	SUBQ         $0x00000004, BX
 	XORQ         SI, SI
 	VMOVUPD      (CX)(BX*8), Y3
@@ -11906,17 +11828,17 @@ TEXT ·backwardDxAVX2F64(SB), NOSPLIT, $0-80
 	VMULPD       Y0, Y5, Y0
 	VMOVUPD      Y0, (AX)(SI*8)
 	VMOVUPD      Y3, (AX)(BX*8)
-	JMP          short_done_907
+	JMP          short_done_868
 
-general_908:
+general_869:
 	MOVQ       BX, SI
 	SHLQ       $0x03, SI
 	CMPQ       SI, ·streamThreshold+0(SB)
-	JB         cached_909
+	JB         cached_870
 	CMPQ       AX, CX
-	JE         cached_909
+	JE         cached_870
 	CMPQ       AX, DX
-	JE         cached_909
+	JE         cached_870
 	XORQ       SI, SI
 	MOVQ       AX, DI
 	NEGQ       DI
@@ -11925,7 +11847,7 @@ general_908:
 	CMPQ       DI, BX
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
-	JE         aligned_911
+	JE         aligned_872
 	MOVQ       DI, R8
 	SHLQ       $0x03, R8
 	NEGQ       R8
@@ -11940,15 +11862,15 @@ general_908:
 	VMASKMOVPD Y4, Y3, (AX)(SI*8)
 	MOVQ       DI, SI
 
-aligned_911:
+aligned_872:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  single_913
+	JGT  single_874
 
 	PCALIGN $64
 
-unrolled_912:
+unrolled_873:
 	VMOVUPD  (CX)(SI*8), Y3
 	VMOVUPD  (DX)(SI*8), Y4
 	VCMPPD   $0x1e, Y0, Y3, Y3
@@ -11979,15 +11901,15 @@ unrolled_912:
 	VMOVNTPD Y3, 96(AX)(SI*8)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      unrolled_912
+	JLE      unrolled_873
 
-single_913:
+single_874:
 	MOVQ BX, DI
 	SUBQ $0x00000004, DI
 	CMPQ SI, DI
-	JGT  remainder_915
+	JGT  remainder_876
 
-single_loop_914:
+single_loop_875:
 	VMOVUPD  (CX)(SI*8), Y3
 	VMOVUPD  (DX)(SI*8), Y4
 	VCMPPD   $0x1e, Y0, Y3, Y3
@@ -11997,11 +11919,11 @@ single_loop_914:
 	VMOVNTPD Y3, (AX)(SI*8)
 	ADDQ     $0x00000004, SI
 	CMPQ     SI, DI
-	JLE      single_loop_914
+	JLE      single_loop_875
 
-remainder_915:
+remainder_876:
 	SUBQ       SI, BX
-	JE         span_done_916
+	JE         span_done_877
 	SHLQ       $0x03, BX
 	NEGQ       BX
 	LEAQ       tailmask<>+32(SB), DI
@@ -12014,17 +11936,17 @@ remainder_915:
 	VMULPD     Y0, Y5, Y0
 	VMASKMOVPD Y0, Y3, (AX)(SI*8)
 
-span_done_916:
+span_done_877:
 	SFENCE
-	JMP stored_910
+	JMP stored_871
 
-cached_909:
+cached_870:
 	XORQ    SI, SI
 	TESTQ   $0x00000003, BX
-	JE      no_last_922
+	JE      no_last_883
 	MOVQ    BX, DI
 	SUBQ    $0x00000004, DI
-	JL      no_last_922
+	JL      no_last_883
 	VMOVUPD (CX)(DI*8), Y3
 	VMOVUPD (DX)(DI*8), Y4
 	VCMPPD  $0x1e, Y0, Y3, Y3
@@ -12032,15 +11954,15 @@ cached_909:
 	VXORPS  Y2, Y3, Y3
 	VMULPD  Y3, Y4, Y3
 
-no_last_922:
+no_last_883:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ SI, R8
-	JGT  single_918
+	JGT  single_879
 
 	PCALIGN $64
 
-unrolled_917:
+unrolled_878:
 	VMOVUPD (CX)(SI*8), Y4
 	VMOVUPD (DX)(SI*8), Y5
 	VCMPPD  $0x1e, Y0, Y4, Y4
@@ -12071,15 +11993,15 @@ unrolled_917:
 	VMOVUPD Y4, 96(AX)(SI*8)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, R8
-	JLE     unrolled_917
+	JLE     unrolled_878
 
-single_918:
+single_879:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 	CMPQ SI, R8
-	JGT  remainder_920
+	JGT  remainder_881
 
-single_loop_919:
+single_loop_880:
 	VMOVUPD (CX)(SI*8), Y4
 	VMOVUPD (DX)(SI*8), Y5
 	VCMPPD  $0x1e, Y0, Y4, Y4
@@ -12089,23 +12011,23 @@ single_loop_919:
 	VMOVUPD Y4, (AX)(SI*8)
 	ADDQ    $0x00000004, SI
 	CMPQ    SI, R8
-	JLE     single_loop_919
+	JLE     single_loop_880
 
-remainder_920:
+remainder_881:
 	MOVQ    BX, R8
 	SUBQ    SI, R8
-	JE      span_done_921
+	JE      span_done_882
 	CMPQ    BX, $0x00000004
-	JL      masked_923
+	JL      masked_884
 	VMOVUPD Y3, (AX)(DI*8)
 
-span_done_921:
-stored_910:
-short_done_907:
+span_done_882:
+stored_871:
+short_done_868:
 	VZEROUPPER
 	RET
 
-masked_923:
+masked_884:
 	MOVQ       R8, BX
 	SHLQ       $0x03, BX
 	NEGQ       BX
@@ -12118,7 +12040,7 @@ masked_923:
 	VXORPS     Y2, Y0, Y0
 	VMULPD     Y0, Y5, Y0
 	VMASKMOVPD Y0, Y3, (AX)(SI*8)
-	JMP        span_done_921
+	JMP        span_done_882
 
 // func backwardPlanesDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, AVX2, CMOV, MMX+
@@ -12138,11 +12060,11 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHLQ         $0x03, R10
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000020
-	JA           short_planes_general_925
+	JA           short_planes_general_886
 	CMPQ         SI, $0x00000004
-	JB           short_planes_general_925
+	JB           short_planes_general_886
 	CMPQ         BX, $0x00
-	JE           planes_end_924
+	JE           planes_end_885
 	MOVQ         SI, R12
 	DECQ         R12
 	SHRQ         $0x02, R12
@@ -12150,24 +12072,24 @@ TEXT ·backwardPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SUBQ         $0x00000004, R13
 	XORQ         R14, R14
 	CMPQ         R12, $0x00
-	JE           short_planes_0_926
+	JE           short_planes_0_887
 	CMPQ         R12, $0x01
-	JE           short_planes_1_927
+	JE           short_planes_1_888
 	CMPQ         R12, $0x02
-	JE           short_planes_2_928
+	JE           short_planes_2_889
 	CMPQ         R12, $0x03
-	JE           short_planes_3_929
+	JE           short_planes_3_890
 	CMPQ         R12, $0x04
-	JE           short_planes_4_930
+	JE           short_planes_4_891
 	CMPQ         R12, $0x05
-	JE           short_planes_5_931
+	JE           short_planes_5_892
 	CMPQ         R12, $0x06
-	JE           short_planes_6_932
+	JE           short_planes_6_893
 	CMPQ         R12, $0x07
-	JE           short_planes_7_933
-	JMP          short_planes_general_925
+	JE           short_planes_7_894
+	JMP          short_planes_general_886
 
-short_planes_0_926:
+short_planes_0_887:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -12185,10 +12107,10 @@ short_planes_0_926:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_0_926
-	JMP          planes_end_924
+	JG           short_planes_0_887
+	JMP          planes_end_885
 
-short_planes_1_927:
+short_planes_1_888:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -12213,10 +12135,10 @@ short_planes_1_927:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_1_927
-	JMP          planes_end_924
+	JG           short_planes_1_888
+	JMP          planes_end_885
 
-short_planes_2_928:
+short_planes_2_889:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -12248,10 +12170,10 @@ short_planes_2_928:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_2_928
-	JMP          planes_end_924
+	JG           short_planes_2_889
+	JMP          planes_end_885
 
-short_planes_3_929:
+short_planes_3_890:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -12290,10 +12212,10 @@ short_planes_3_929:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_3_929
-	JMP          planes_end_924
+	JG           short_planes_3_890
+	JMP          planes_end_885
 
-short_planes_4_930:
+short_planes_4_891:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -12339,10 +12261,10 @@ short_planes_4_930:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_4_930
-	JMP          planes_end_924
+	JG           short_planes_4_891
+	JMP          planes_end_885
 
-short_planes_5_931:
+short_planes_5_892:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -12395,10 +12317,10 @@ short_planes_5_931:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_5_931
-	JMP          planes_end_924
+	JG           short_planes_5_892
+	JMP          planes_end_885
 
-short_planes_6_932:
+short_planes_6_893:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -12458,10 +12380,10 @@ short_planes_6_932:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_6_932
-	JMP          planes_end_924
+	JG           short_planes_6_893
+	JMP          planes_end_885
 
-short_planes_7_933:
+short_planes_7_894:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	VMOVUPD      (CX)(R13*8), Y4
@@ -12528,24 +12450,24 @@ short_planes_7_933:
 	SUBQ         R8, DI
 	CMOVQEQ      DI, R11
 	SUBQ         SI, BX
-	JG           short_planes_7_933
-	JMP          planes_end_924
+	JG           short_planes_7_894
+	JMP          planes_end_885
 
-short_planes_general_925:
+short_planes_general_886:
 	MOVQ BX, R12
 	SHLQ $0x03, R12
 	CMPQ R12, ·streamThreshold+0(SB)
-	JB   cached_934
+	JB   cached_895
 	CMPQ R10, $0x00000800
-	JB   cached_934
+	JB   cached_895
 	CMPQ AX, CX
-	JE   cached_934
+	JE   cached_895
 	CMPQ AX, DX
-	JE   cached_934
+	JE   cached_895
 	CMPQ BX, $0x00
-	JE   planes_done_937
+	JE   planes_done_898
 
-plane_936:
+plane_897:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	XORQ         DI, DI
@@ -12556,7 +12478,7 @@ plane_936:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_938
+	JE           aligned_899
 	MOVQ         R12, R13
 	SHLQ         $0x03, R13
 	NEGQ         R13
@@ -12571,13 +12493,13 @@ plane_936:
 	VMASKMOVPD   Y5, Y4, (AX)(DI*8)
 	MOVQ         R12, DI
 
-aligned_938:
+aligned_899:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ DI, R12
-	JGT  single_940
+	JGT  single_901
 
-unrolled_939:
+unrolled_900:
 	VMOVUPD  (CX)(DI*8), Y4
 	VMOVUPD  (DX)(DI*8), Y5
 	VCMPPD   $0x1e, Y0, Y4, Y4
@@ -12608,15 +12530,15 @@ unrolled_939:
 	VMOVNTPD Y4, 96(AX)(DI*8)
 	ADDQ     $0x00000010, DI
 	CMPQ     DI, R12
-	JLE      unrolled_939
+	JLE      unrolled_900
 
-single_940:
+single_901:
 	MOVQ SI, R12
 	SUBQ $0x00000004, R12
 	CMPQ DI, R12
-	JGT  remainder_942
+	JGT  remainder_903
 
-single_loop_941:
+single_loop_902:
 	VMOVUPD  (CX)(DI*8), Y4
 	VMOVUPD  (DX)(DI*8), Y5
 	VCMPPD   $0x1e, Y0, Y4, Y4
@@ -12626,12 +12548,12 @@ single_loop_941:
 	VMOVNTPD Y4, (AX)(DI*8)
 	ADDQ     $0x00000004, DI
 	CMPQ     DI, R12
-	JLE      single_loop_941
+	JLE      single_loop_902
 
-remainder_942:
+remainder_903:
 	MOVQ       SI, R12
 	SUBQ       DI, R12
-	JE         span_done_943
+	JE         span_done_904
 	SHLQ       $0x03, R12
 	NEGQ       R12
 	LEAQ       tailmask<>+32(SB), R13
@@ -12644,7 +12566,7 @@ remainder_942:
 	VMULPD     Y3, Y6, Y2
 	VMASKMOVPD Y2, Y4, (AX)(DI*8)
 
-span_done_943:
+span_done_904:
 	ADDQ    R10, CX
 	ADDQ    R10, DX
 	ADDQ    R10, AX
@@ -12653,29 +12575,29 @@ span_done_943:
 	SUBQ    R8, DI
 	CMOVQEQ DI, R11
 	SUBQ    SI, BX
-	JG      plane_936
+	JG      plane_897
 
-planes_done_937:
+planes_done_898:
 	SFENCE
-	JMP stored_935
+	JMP stored_896
 
-cached_934:
+cached_895:
 	CMPQ BX, $0x00
-	JE   planes_done_945
+	JE   planes_done_906
 
-plane_944:
+plane_905:
 	VBROADCASTSD (R9)(R11*8), Y2
 	VXORPS       Y1, Y2, Y3
 	XORQ         R12, R12
 	CMPQ         SI, $0x00000008
-	JBE          two_vectors_952
+	JBE          two_vectors_913
 
-general_951:
+general_912:
 	TESTQ   $0x00000003, SI
-	JE      no_last_953
+	JE      no_last_914
 	MOVQ    SI, DI
 	SUBQ    $0x00000004, DI
-	JL      no_last_953
+	JL      no_last_914
 	VMOVUPD (CX)(DI*8), Y4
 	VMOVUPD (DX)(DI*8), Y5
 	VCMPPD  $0x1e, Y0, Y4, Y4
@@ -12683,13 +12605,13 @@ general_951:
 	VXORPS  Y2, Y4, Y4
 	VMULPD  Y4, Y5, Y4
 
-no_last_953:
+no_last_914:
 	MOVQ SI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  single_947
+	JGT  single_908
 
-unrolled_946:
+unrolled_907:
 	VMOVUPD (CX)(R12*8), Y5
 	VMOVUPD (DX)(R12*8), Y6
 	VCMPPD  $0x1e, Y0, Y5, Y5
@@ -12720,15 +12642,15 @@ unrolled_946:
 	VMOVUPD Y5, 96(AX)(R12*8)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R13
-	JLE     unrolled_946
+	JLE     unrolled_907
 
-single_947:
+single_908:
 	MOVQ SI, R13
 	SUBQ $0x00000004, R13
 	CMPQ R12, R13
-	JGT  remainder_949
+	JGT  remainder_910
 
-single_loop_948:
+single_loop_909:
 	VMOVUPD (CX)(R12*8), Y5
 	VMOVUPD (DX)(R12*8), Y6
 	VCMPPD  $0x1e, Y0, Y5, Y5
@@ -12738,17 +12660,17 @@ single_loop_948:
 	VMOVUPD Y5, (AX)(R12*8)
 	ADDQ    $0x00000004, R12
 	CMPQ    R12, R13
-	JLE     single_loop_948
+	JLE     single_loop_909
 
-remainder_949:
+remainder_910:
 	MOVQ    SI, R13
 	SUBQ    R12, R13
-	JE      span_done_950
+	JE      span_done_911
 	CMPQ    SI, $0x00000004
-	JL      masked_954
+	JL      masked_915
 	VMOVUPD Y4, (AX)(DI*8)
 
-span_done_950:
+span_done_911:
 	ADDQ    R10, CX
 	ADDQ    R10, DX
 	ADDQ    R10, AX
@@ -12757,17 +12679,17 @@ span_done_950:
 	SUBQ    R8, R12
 	CMOVQEQ R12, R11
 	SUBQ    SI, BX
-	JG      plane_944
+	JG      plane_905
 
-planes_done_945:
-stored_935:
-planes_end_924:
+planes_done_906:
+stored_896:
+planes_end_885:
 	VZEROUPPER
 	RET
 
-two_vectors_952:
+two_vectors_913:
 	CMPQ    SI, $0x00000004
-	JB      general_951
+	JB      general_912
 	MOVQ    SI, R12
 	SUBQ    $0x00000004, R12
 	XORQ    R13, R13
@@ -12785,9 +12707,9 @@ two_vectors_952:
 	VMULPD  Y3, Y7, Y2
 	VMOVUPD Y2, (AX)(R13*8)
 	VMOVUPD Y5, (AX)(R12*8)
-	JMP     span_done_950
+	JMP     span_done_911
 
-masked_954:
+masked_915:
 	SHLQ       $0x03, R13
 	NEGQ       R13
 	LEAQ       tailmask<>+32(SB), R14
@@ -12799,7 +12721,7 @@ masked_954:
 	VXORPS     Y2, Y3, Y3
 	VMULPD     Y3, Y7, Y2
 	VMASKMOVPD Y2, Y5, (AX)(R12*8)
-	JMP        span_done_950
+	JMP        span_done_911
 
 // func backwardPatternDxAVX2F64(dx []float64, dy []float64, x []float64, pattern []float64)
 // Requires: AVX, CMOV, MMX+
@@ -12814,16 +12736,16 @@ TEXT ·backwardPatternDxAVX2F64(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x03, R8
 	CMPQ   DI, $0x00000008
-	JA     short_rows_done_957
+	JA     short_rows_done_918
 	CMPQ   DI, $0x00000004
-	JB     short_rows_done_957
+	JB     short_rows_done_918
 	CMPQ   BX, DI
-	JB     short_rows_done_957
+	JB     short_rows_done_918
 	MOVQ   DI, R9
 	SUBQ   $0x00000004, R9
 	XORQ   R11, R11
 
-short_row_956:
+short_row_917:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -12841,25 +12763,25 @@ short_row_956:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       short_row_956
+	JAE       short_row_917
 	TESTQ     BX, BX
-	JE        pattern_done_955
+	JE        pattern_done_916
 
-short_rows_done_957:
+short_rows_done_918:
 	MOVQ BX, R9
 	SHLQ $0x03, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_958
+	JB   cached_919
 	CMPQ R8, $0x00000800
-	JB   cached_958
+	JB   cached_919
 	CMPQ AX, CX
-	JE   cached_958
+	JE   cached_919
 	CMPQ AX, DX
-	JE   cached_958
+	JE   cached_919
 	CMPQ BX, $0x00
-	JE   rows_done_961
+	JE   rows_done_922
 
-row_960:
+row_921:
 	MOVQ       DI, R8
 	CMPQ       BX, R8
 	CMOVQLT    BX, R8
@@ -12871,7 +12793,7 @@ row_960:
 	CMPQ       R10, R8
 	CMOVQGT    R8, R10
 	TESTQ      R10, R10
-	JE         aligned_962
+	JE         aligned_923
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -12886,13 +12808,13 @@ row_960:
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 	MOVQ       R10, R9
 
-aligned_962:
+aligned_923:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_964
+	JGT  single_925
 
-unrolled_963:
+unrolled_924:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -12919,15 +12841,15 @@ unrolled_963:
 	VMOVNTPD  Y3, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R10
-	JLE       unrolled_963
+	JLE       unrolled_924
 
-single_964:
+single_925:
 	MOVQ R8, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_966
+	JGT  remainder_927
 
-single_loop_965:
+single_loop_926:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -12936,12 +12858,12 @@ single_loop_965:
 	VMOVNTPD  Y3, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R10
-	JLE       single_loop_965
+	JLE       single_loop_926
 
-remainder_966:
+remainder_927:
 	MOVQ       R8, R10
 	SUBQ       R9, R10
-	JE         span_done_967
+	JE         span_done_928
 	SHLQ       $0x03, R10
 	NEGQ       R10
 	LEAQ       tailmask<>+32(SB), R11
@@ -12954,50 +12876,50 @@ remainder_966:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (AX)(R9*8)
 
-span_done_967:
+span_done_928:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_960
+	JG   row_921
 
-rows_done_961:
+rows_done_922:
 	SFENCE
-	JMP stored_959
+	JMP stored_920
 
-cached_958:
+cached_919:
 	CMPQ BX, $0x00
-	JE   rows_done_969
+	JE   rows_done_930
 
-row_968:
+row_929:
 	MOVQ    DI, R8
 	CMPQ    BX, R8
 	CMOVQLT BX, R8
 	XORQ    R9, R9
 	CMPQ    R8, $0x00000008
-	JBE     two_vectors_976
+	JBE     two_vectors_937
 
-general_975:
+general_936:
 	TESTQ     $0x00000003, R8
-	JE        no_last_977
+	JE        no_last_938
 	MOVQ      R8, R10
 	SUBQ      $0x00000004, R10
-	JL        no_last_977
+	JL        no_last_938
 	VMOVUPD   (CX)(R10*8), Y2
 	VMOVUPD   (DX)(R10*8), Y1
 	VCMPPD    $0x1e, Y0, Y2, Y2
 	VMULPD    (SI)(R10*8), Y1, Y3
 	VBLENDVPD Y2, Y1, Y3, Y3
 
-no_last_977:
+no_last_938:
 	MOVQ R8, R11
 	SUBQ $0x00000010, R11
 	CMPQ R9, R11
-	JGT  single_971
+	JGT  single_932
 
-unrolled_970:
+unrolled_931:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13024,15 +12946,15 @@ unrolled_970:
 	VMOVUPD   Y4, 96(AX)(R9*8)
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R11
-	JLE       unrolled_970
+	JLE       unrolled_931
 
-single_971:
+single_932:
 	MOVQ R8, R11
 	SUBQ $0x00000004, R11
 	CMPQ R9, R11
-	JGT  remainder_973
+	JGT  remainder_934
 
-single_loop_972:
+single_loop_933:
 	VMOVUPD   (CX)(R9*8), Y1
 	VMOVUPD   (DX)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13041,34 +12963,34 @@ single_loop_972:
 	VMOVUPD   Y4, (AX)(R9*8)
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R11
-	JLE       single_loop_972
+	JLE       single_loop_933
 
-remainder_973:
+remainder_934:
 	MOVQ    R8, R11
 	SUBQ    R9, R11
-	JE      span_done_974
+	JE      span_done_935
 	CMPQ    R8, $0x00000004
-	JL      masked_978
+	JL      masked_939
 	VMOVUPD Y3, (AX)(R10*8)
 
-span_done_974:
+span_done_935:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_968
+	JG   row_929
 
-rows_done_969:
-stored_959:
-pattern_done_955:
+rows_done_930:
+stored_920:
+pattern_done_916:
 	VZEROUPPER
 	RET
 
-two_vectors_976:
+two_vectors_937:
 	CMPQ      R8, $0x00000004
-	JB        general_975
+	JB        general_936
 	MOVQ      R8, R9
 	SUBQ      $0x00000004, R9
 	XORQ      R11, R11
@@ -13084,9 +13006,9 @@ two_vectors_976:
 	VBLENDVPD Y1, Y2, Y5, Y5
 	VMOVUPD   Y5, (AX)(R11*8)
 	VMOVUPD   Y4, (AX)(R9*8)
-	JMP       span_done_974
+	JMP       span_done_935
 
-masked_978:
+masked_939:
 	SHLQ       $0x03, R11
 	NEGQ       R11
 	LEAQ       tailmask<>+32(SB), R12
@@ -13098,7 +13020,7 @@ masked_978:
 	VMULPD     Y5, Y4, Y5
 	VBLENDVPD  Y2, Y4, Y5, Y5
 	VMASKMOVPD Y5, Y1, (AX)(R9*8)
-	JMP        span_done_974
+	JMP        span_done_935
 
 // func backwardRingDxAVX2F64(dx []float64, dy []float64, x []float64, alpha []float64, inner int)
 // Requires: AVX, AVX2, CMOV
@@ -13116,36 +13038,36 @@ TEXT ·backwardRingDxAVX2F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000d8
-	JA     ring_segmented_979
+	JA     ring_segmented_940
 	MOVQ   R9, R10
 
-ring_len_980:
+ring_len_941:
 	CMPQ R10, $0x00000004
-	JAE  ring_len_done_981
+	JAE  ring_len_done_942
 	ADDQ R9, R10
-	JMP  ring_len_980
+	JMP  ring_len_941
 
-ring_len_done_981:
+ring_len_done_942:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000004, R11
 
-ring_step_982:
+ring_step_943:
 	CMPQ R11, R10
-	JB   ring_step_done_983
+	JB   ring_step_done_944
 	SUBQ R10, R11
-	JMP  ring_step_982
+	JMP  ring_step_943
 
-ring_step_done_983:
+ring_step_done_944:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_984:
+ring_step_945:
 	CMPQ R11, R10
-	JB   ring_step_done_985
+	JB   ring_step_done_946
 	SUBQ R10, R11
-	JMP  ring_step_984
+	JMP  ring_step_945
 
-ring_step_done_985:
+ring_step_done_946:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    16(R10), R10
@@ -13155,76 +13077,72 @@ ring_step_done_985:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000004
-	JB      ring_short_986
+	JB      ring_short_947
 	CMPQ    AX, $0x01
-	JNE     ring_planes_987
+	JNE     ring_planes_948
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_989:
+ring_copy_950:
 	CMPQ    AX, R11
-	JAE     ring_built_988
+	JAE     ring_built_949
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_990
+	JB      ring_copy_tail_951
 	VMOVUPD (R10)(R9*8), Y1
 	VMOVUPD Y1, (R8)(AX*8)
 	ADDQ    $0x00000004, AX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_989
+	JNE     ring_copy_950
 	XORQ    R9, R9
-	JMP     ring_copy_989
+	JMP     ring_copy_950
 
-ring_copy_tail_990:
+ring_copy_tail_951:
 	VMOVUPD -32(R10)(DX*8), Y1
 	ADDQ    R12, AX
 	VMOVUPD Y1, -32(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_989
+	JMP     ring_copy_950
 
-ring_planes_987:
+ring_planes_948:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000008
-	JA   ring_long_planes_991
+	JA   ring_long_planes_952
 	MOVQ R11, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_992:
+ring_fill_953:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_993
+	JGT          ring_fill_last_954
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_994
-	XORQ         R9, R9
+	MOVQ         R9, R14
+	SUBQ         DX, R14
+	CMOVQEQ      R14, R9
+	JMP          ring_fill_953
 
-ring_wrap_994:
-	JMP ring_fill_992
-
-ring_fill_last_993:
+ring_fill_last_954:
 	CMPQ         R12, R11
-	JAE          ring_built_988
+	JAE          ring_built_949
 	VBROADCASTSD (R10)(R9*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_995
-	XORQ         R9, R9
+	MOVQ         R9, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R9
+	JMP          ring_fill_last_954
 
-ring_wrap_995:
-	JMP ring_fill_last_993
-
-ring_long_planes_991:
-ring_channel_996:
+ring_long_planes_952:
+ring_channel_955:
 	CMPQ         R12, R11
-	JAE          ring_built_988
+	JAE          ring_built_949
 	VBROADCASTSD (R10)(R9*8), Y1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -13232,22 +13150,20 @@ ring_channel_996:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_997:
+ring_plane_956:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_997
+	JB      ring_plane_956
 	INCQ    R9
-	CMPQ    R9, DX
-	JNE     ring_wrap_998
-	XORQ    R9, R9
+	MOVQ    R9, R13
+	SUBQ    DX, R13
+	CMOVQEQ R13, R9
+	JMP     ring_channel_955
 
-ring_wrap_998:
-	JMP ring_channel_996
-
-ring_short_986:
+ring_short_947:
 	CMPQ       AX, $0x01
-	JNE        ring_elements_999
+	JNE        ring_elements_957
 	LEAQ       ringperiodsAVX2F64<>+0(SB), AX
 	MOVQ       DX, R12
 	SHLQ       $0x05, R12
@@ -13259,48 +13175,48 @@ ring_short_986:
 	VMOVUPS    -32(AX)(R12*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPD    Y1, (R8)
-	JMP        ring_first_done_1000
+	JMP        ring_first_done_958
 
-ring_elements_999:
+ring_elements_957:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1001:
+ring_element_959:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1002
+	JB   ring_element_next_960
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1002
+	JB   ring_element_next_960
 	XORQ R12, R12
 
-ring_element_next_1002:
+ring_element_next_960:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_1001
+	JB      ring_element_959
 	VMOVUPD (R8), Y1
 
-ring_first_done_1000:
+ring_first_done_958:
 	MOVQ 1920(SP), AX
 	CMPQ AX, $0x00000004
-	JE   ring_exact_1003
+	JE   ring_exact_961
 	SUBQ R9, AX
 
-ring_exact_1003:
+ring_exact_961:
 	MOVQ AX, DX
 
-ring_repeat_1004:
+ring_repeat_962:
 	CMPQ    DX, R11
-	JAE     ring_built_988
+	JAE     ring_built_949
 	VMOVUPD Y1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1004
+	JMP     ring_repeat_962
 
-ring_built_988:
+ring_built_949:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -13309,9 +13225,9 @@ ring_built_988:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  single_1006
+	JGT  single_964
 
-unrolled_1005:
+unrolled_963:
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13342,15 +13258,15 @@ unrolled_1005:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000010, DX
 	CMPQ      DX, R9
-	JLE       unrolled_1005
+	JLE       unrolled_963
 
-single_1006:
+single_964:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ DX, R9
-	JGT  remainder_1008
+	JGT  remainder_966
 
-single_loop_1007:
+single_loop_965:
 	VMOVUPD   (BX)(DX*8), Y1
 	VMOVUPD   (SI)(DX*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13363,11 +13279,11 @@ single_loop_1007:
 	CMOVQCC   R12, AX
 	ADDQ      $0x00000004, DX
 	CMPQ      DX, R9
-	JLE       single_loop_1007
+	JLE       single_loop_965
 
-remainder_1008:
+remainder_966:
 	SUBQ       DX, DI
-	JE         span_done_1009
+	JE         span_done_967
 	SHLQ       $0x03, DI
 	NEGQ       DI
 	LEAQ       tailmask<>+32(SB), R9
@@ -13380,10 +13296,10 @@ remainder_1008:
 	VBLENDVPD  Y0, Y3, Y2, Y2
 	VMASKMOVPD Y2, Y1, (CX)(DX*8)
 
-span_done_1009:
+span_done_967:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_segmented_979:
+ring_segmented_940:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000d8
 	JA   ring_finished_backwardDxAVX2F64
@@ -13393,11 +13309,11 @@ ring_segmented_979:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1010
+	JE   ring_rows_968
 
-ring_segment_1011:
+ring_segment_969:
 	CMPQ    DI, $0x00
-	JE      ring_done_1012
+	JE      ring_done_970
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -13414,33 +13330,33 @@ ring_segment_1011:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1013:
+ring_len_971:
 	CMPQ R12, $0x00000004
-	JAE  ring_len_done_1014
+	JAE  ring_len_done_972
 	ADDQ R10, R12
-	JMP  ring_len_1013
+	JMP  ring_len_971
 
-ring_len_done_1014:
+ring_len_done_972:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000004, R13
 
-ring_step_1015:
+ring_step_973:
 	CMPQ R13, R12
-	JB   ring_step_done_1016
+	JB   ring_step_done_974
 	SUBQ R12, R13
-	JMP  ring_step_1015
+	JMP  ring_step_973
 
-ring_step_done_1016:
+ring_step_done_974:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1017:
+ring_step_975:
 	CMPQ R13, R12
-	JB   ring_step_done_1018
+	JB   ring_step_done_976
 	SUBQ R12, R13
-	JMP  ring_step_1017
+	JMP  ring_step_975
 
-ring_step_done_1018:
+ring_step_done_976:
 	MOVQ    R13, 1936(SP)
 	LEAQ    16(R12), R12
 	CMPQ    R11, R12
@@ -13450,76 +13366,72 @@ ring_step_done_1018:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000004
-	JB      ring_short_1019
+	JB      ring_short_977
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1020
+	JNE     ring_planes_978
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1022:
+ring_copy_980:
 	CMPQ    R9, AX
-	JAE     ring_built_1021
+	JAE     ring_built_979
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000004
-	JB      ring_copy_tail_1023
+	JB      ring_copy_tail_981
 	VMOVUPD (R11)(R10*8), Y1
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    $0x00000004, R9
 	ADDQ    $0x00000004, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1022
+	JNE     ring_copy_980
 	XORQ    R10, R10
-	JMP     ring_copy_1022
+	JMP     ring_copy_980
 
-ring_copy_tail_1023:
+ring_copy_tail_981:
 	VMOVUPD -32(R11)(DX*8), Y1
 	ADDQ    R12, R9
 	VMOVUPD Y1, -32(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_1022
+	JMP     ring_copy_980
 
-ring_planes_1020:
+ring_planes_978:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000008
-	JA   ring_long_planes_1024
+	JA   ring_long_planes_982
 	MOVQ AX, R13
 	SUBQ $0x00000004, R13
 
-ring_fill_1025:
+ring_fill_983:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1026
+	JGT          ring_fill_last_984
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	VMOVUPD      Y1, 32(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
-	CMPQ         R10, DX
-	JNE          ring_wrap_1027
-	XORQ         R10, R10
+	MOVQ         R10, R14
+	SUBQ         DX, R14
+	CMOVQEQ      R14, R10
+	JMP          ring_fill_983
 
-ring_wrap_1027:
-	JMP ring_fill_1025
-
-ring_fill_last_1026:
+ring_fill_last_984:
 	CMPQ         R12, AX
-	JAE          ring_built_1021
+	JAE          ring_built_979
 	VBROADCASTSD (R11)(R10*8), Y1
 	VMOVUPD      Y1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
-	CMPQ         R10, DX
-	JNE          ring_wrap_1028
-	XORQ         R10, R10
+	MOVQ         R10, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R10
+	JMP          ring_fill_last_984
 
-ring_wrap_1028:
-	JMP ring_fill_last_1026
-
-ring_long_planes_1024:
-ring_channel_1029:
+ring_long_planes_982:
+ring_channel_985:
 	CMPQ         R12, AX
-	JAE          ring_built_1021
+	JAE          ring_built_979
 	VBROADCASTSD (R11)(R10*8), Y1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -13527,22 +13439,20 @@ ring_channel_1029:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1030:
+ring_plane_986:
 	VMOVUPD Y1, (R8)(R14*8)
 	ADDQ    $0x00000004, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1030
+	JB      ring_plane_986
 	INCQ    R10
-	CMPQ    R10, DX
-	JNE     ring_wrap_1031
-	XORQ    R10, R10
+	MOVQ    R10, R13
+	SUBQ    DX, R13
+	CMOVQEQ R13, R10
+	JMP     ring_channel_985
 
-ring_wrap_1031:
-	JMP ring_channel_1029
-
-ring_short_1019:
+ring_short_977:
 	CMPQ       R9, $0x01
-	JNE        ring_elements_1032
+	JNE        ring_elements_987
 	LEAQ       ringperiodsAVX2F64<>+0(SB), R9
 	MOVQ       DX, R12
 	SHLQ       $0x05, R12
@@ -13554,48 +13464,48 @@ ring_short_1019:
 	VMOVUPS    -32(R9)(R12*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPD    Y1, (R8)
-	JMP        ring_first_done_1033
+	JMP        ring_first_done_988
 
-ring_elements_1032:
+ring_elements_987:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1034:
+ring_element_989:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1035
+	JB   ring_element_next_990
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1035
+	JB   ring_element_next_990
 	XORQ R12, R12
 
-ring_element_next_1035:
+ring_element_next_990:
 	INCQ    R14
 	CMPQ    R14, $0x00000004
-	JB      ring_element_1034
+	JB      ring_element_989
 	VMOVUPD (R8), Y1
 
-ring_first_done_1033:
+ring_first_done_988:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000004
-	JE   ring_exact_1036
+	JE   ring_exact_991
 	SUBQ R10, DX
 
-ring_exact_1036:
+ring_exact_991:
 	MOVQ DX, R9
 
-ring_repeat_1037:
+ring_repeat_992:
 	CMPQ    R9, AX
-	JAE     ring_built_1021
+	JAE     ring_built_979
 	VMOVUPD Y1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1037
+	JMP     ring_repeat_992
 
-ring_built_1021:
+ring_built_979:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -13605,9 +13515,9 @@ ring_built_1021:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_1039
+	JGT  single_994
 
-unrolled_1038:
+unrolled_993:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13638,15 +13548,15 @@ unrolled_1038:
 	CMOVQCC   R14, AX
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R10
-	JLE       unrolled_1038
+	JLE       unrolled_993
 
-single_1039:
+single_994:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_1041
+	JGT  remainder_996
 
-single_loop_1040:
+single_loop_995:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13659,11 +13569,11 @@ single_loop_1040:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R10
-	JLE       single_loop_1040
+	JLE       single_loop_995
 
-remainder_1041:
+remainder_996:
 	SUBQ       R9, DX
-	JE         span_done_1042
+	JE         span_done_997
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -13676,7 +13586,7 @@ remainder_1041:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_1042:
+span_done_997:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -13688,18 +13598,18 @@ span_done_1042:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1043
+	JNE  ring_next_998
 	XORQ AX, AX
 
-ring_next_1043:
+ring_next_998:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1011
+	JMP  ring_segment_969
 
-ring_done_1012:
+ring_done_970:
 	JMP ring_finished_backwardDxAVX2F64
 
-ring_rows_1010:
-ring_block_1044:
+ring_rows_968:
+ring_block_999:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -13715,33 +13625,33 @@ ring_block_1044:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1045:
+ring_len_1000:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1046
+	JAE  ring_len_done_1001
 	ADDQ BX, SI
-	JMP  ring_len_1045
+	JMP  ring_len_1000
 
-ring_len_done_1046:
+ring_len_done_1001:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1047:
+ring_step_1002:
 	CMPQ DI, SI
-	JB   ring_step_done_1048
+	JB   ring_step_done_1003
 	SUBQ SI, DI
-	JMP  ring_step_1047
+	JMP  ring_step_1002
 
-ring_step_done_1048:
+ring_step_done_1003:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1049:
+ring_step_1004:
 	CMPQ DI, SI
-	JB   ring_step_done_1050
+	JB   ring_step_done_1005
 	SUBQ SI, DI
-	JMP  ring_step_1049
+	JMP  ring_step_1004
 
-ring_step_done_1050:
+ring_step_done_1005:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -13752,76 +13662,72 @@ ring_step_done_1050:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000004
-	JB      ring_short_1051
+	JB      ring_short_1006
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1052
+	JNE     ring_planes_1007
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1054:
+ring_copy_1009:
 	CMPQ    BX, DI
-	JAE     ring_built_1053
+	JAE     ring_built_1008
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000004
-	JB      ring_copy_tail_1055
+	JB      ring_copy_tail_1010
 	VMOVUPD (SI)(R9*8), Y1
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    $0x00000004, BX
 	ADDQ    $0x00000004, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1054
+	JNE     ring_copy_1009
 	XORQ    R9, R9
-	JMP     ring_copy_1054
+	JMP     ring_copy_1009
 
-ring_copy_tail_1055:
+ring_copy_tail_1010:
 	VMOVUPD -32(SI)(DX*8), Y1
 	ADDQ    R10, BX
 	VMOVUPD Y1, -32(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_1054
+	JMP     ring_copy_1009
 
-ring_planes_1052:
+ring_planes_1007:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000008
-	JA   ring_long_planes_1056
+	JA   ring_long_planes_1011
 	MOVQ DI, R10
 	SUBQ $0x00000004, R10
 
-ring_fill_1057:
+ring_fill_1012:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1058
+	JGT          ring_fill_last_1013
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	VMOVUPD      Y1, 32(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1059
-	XORQ         BX, BX
+	MOVQ         BX, R11
+	SUBQ         DX, R11
+	CMOVQEQ      R11, BX
+	JMP          ring_fill_1012
 
-ring_wrap_1059:
-	JMP ring_fill_1057
-
-ring_fill_last_1058:
+ring_fill_last_1013:
 	CMPQ         R9, DI
-	JAE          ring_built_1053
+	JAE          ring_built_1008
 	VBROADCASTSD (SI)(BX*8), Y1
 	VMOVUPD      Y1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1060
-	XORQ         BX, BX
+	MOVQ         BX, R10
+	SUBQ         DX, R10
+	CMOVQEQ      R10, BX
+	JMP          ring_fill_last_1013
 
-ring_wrap_1060:
-	JMP ring_fill_last_1058
-
-ring_long_planes_1056:
-ring_channel_1061:
+ring_long_planes_1011:
+ring_channel_1014:
 	CMPQ         R9, DI
-	JAE          ring_built_1053
+	JAE          ring_built_1008
 	VBROADCASTSD (SI)(BX*8), Y1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -13829,22 +13735,20 @@ ring_channel_1061:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1062:
+ring_plane_1015:
 	VMOVUPD Y1, (R8)(R11*8)
 	ADDQ    $0x00000004, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1062
+	JB      ring_plane_1015
 	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_1063
-	XORQ    BX, BX
+	MOVQ    BX, R10
+	SUBQ    DX, R10
+	CMOVQEQ R10, BX
+	JMP     ring_channel_1014
 
-ring_wrap_1063:
-	JMP ring_channel_1061
-
-ring_short_1051:
+ring_short_1006:
 	CMPQ       CX, $0x01
-	JNE        ring_elements_1064
+	JNE        ring_elements_1016
 	LEAQ       ringperiodsAVX2F64<>+0(SB), R9
 	MOVQ       DX, R10
 	SHLQ       $0x05, R10
@@ -13856,48 +13760,48 @@ ring_short_1051:
 	VMOVUPS    -32(R9)(R10*1), Y2
 	VPERMPS    Y1, Y2, Y1
 	VMOVUPD    Y1, (R8)
-	JMP        ring_first_done_1065
+	JMP        ring_first_done_1017
 
-ring_elements_1064:
+ring_elements_1016:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1066:
+ring_element_1018:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1067
+	JB   ring_element_next_1019
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1067
+	JB   ring_element_next_1019
 	XORQ R9, R9
 
-ring_element_next_1067:
+ring_element_next_1019:
 	INCQ    R11
 	CMPQ    R11, $0x00000004
-	JB      ring_element_1066
+	JB      ring_element_1018
 	VMOVUPD (R8), Y1
 
-ring_first_done_1065:
+ring_first_done_1017:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000004
-	JE   ring_exact_1068
+	JE   ring_exact_1020
 	SUBQ BX, DX
 
-ring_exact_1068:
+ring_exact_1020:
 	MOVQ DX, BX
 
-ring_repeat_1069:
+ring_repeat_1021:
 	CMPQ    BX, DI
-	JAE     ring_built_1053
+	JAE     ring_built_1008
 	VMOVUPD Y1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1069
+	JMP     ring_repeat_1021
 
-ring_built_1053:
+ring_built_1008:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -13908,9 +13812,9 @@ ring_built_1053:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1070:
+ring_row_1022:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1071
+	JE   ring_rows_done_1023
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -13920,9 +13824,9 @@ ring_row_1070:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  single_1073
+	JGT  single_1025
 
-unrolled_1072:
+unrolled_1024:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13953,15 +13857,15 @@ unrolled_1072:
 	CMOVQCC   R14, AX
 	ADDQ      $0x00000010, R9
 	CMPQ      R9, R10
-	JLE       unrolled_1072
+	JLE       unrolled_1024
 
-single_1073:
+single_1025:
 	MOVQ DX, R10
 	SUBQ $0x00000004, R10
 	CMPQ R9, R10
-	JGT  remainder_1075
+	JGT  remainder_1027
 
-single_loop_1074:
+single_loop_1026:
 	VMOVUPD   (BX)(R9*8), Y1
 	VMOVUPD   (SI)(R9*8), Y2
 	VCMPPD    $0x1e, Y0, Y1, Y1
@@ -13974,11 +13878,11 @@ single_loop_1074:
 	CMOVQCC   R13, AX
 	ADDQ      $0x00000004, R9
 	CMPQ      R9, R10
-	JLE       single_loop_1074
+	JLE       single_loop_1026
 
-remainder_1075:
+remainder_1027:
 	SUBQ       R9, DX
-	JE         span_done_1076
+	JE         span_done_1028
 	SHLQ       $0x03, DX
 	NEGQ       DX
 	LEAQ       tailmask<>+32(SB), R10
@@ -13991,7 +13895,7 @@ remainder_1075:
 	VBLENDVPD  Y2, Y3, Y4, Y4
 	VMASKMOVPD Y4, Y1, (CX)(R9*8)
 
-span_done_1076:
+span_done_1028:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -13999,13 +13903,13 @@ span_done_1076:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1070
+	JMP   ring_row_1022
 
-ring_rows_done_1071:
+ring_rows_done_1023:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1044
+	JMP  ring_block_999
 
 ring_finished_backwardDxAVX2F64:
 	VZEROUPPER
@@ -14024,10 +13928,10 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	TESTQ       $0x00000003, DX
-	JE          no_last_1082
+	JE          no_last_1034
 	MOVQ        DX, SI
 	SUBQ        $0x00000004, SI
-	JL          no_last_1082
+	JL          no_last_1034
 	VMOVUPD     (AX)(SI*8), Y5
 	VMOVUPD     (CX)(SI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -14041,15 +13945,15 @@ TEXT ·backwardDalphaAVX2F64(SB), NOSPLIT, $0-56
 	VANDNPD     Y6, Y7, Y6
 	VFMADD231PD Y6, Y5, Y1
 
-no_last_1082:
+no_last_1034:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  single_1078
+	JGT  single_1030
 
 	PCALIGN $64
 
-unrolled_1077:
+unrolled_1029:
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -14076,15 +13980,15 @@ unrolled_1077:
 	VFMADD231PD Y6, Y5, Y4
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1077
+	JLE         unrolled_1029
 
-single_1078:
+single_1030:
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 	CMPQ BX, SI
-	JGT  remainder_1080
+	JGT  remainder_1032
 
-single_loop_1079:
+single_loop_1031:
 	VMOVUPD     (AX)(BX*8), Y5
 	VMOVUPD     (CX)(BX*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -14093,16 +13997,16 @@ single_loop_1079:
 	VFMADD231PD Y6, Y5, Y1
 	ADDQ        $0x00000004, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1079
+	JLE         single_loop_1031
 
-remainder_1080:
+remainder_1032:
 	MOVQ DX, SI
 	SUBQ BX, SI
-	JE   span_done_1081
+	JE   span_done_1033
 	CMPQ DX, $0x00000004
-	JL   masked_1083
+	JL   masked_1035
 
-span_done_1081:
+span_done_1033:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -14114,7 +14018,7 @@ span_done_1081:
 	VZEROUPPER
 	RET
 
-masked_1083:
+masked_1035:
 	MOVQ        SI, DX
 	SHLQ        $0x03, DX
 	NEGQ        DX
@@ -14126,7 +14030,7 @@ masked_1083:
 	VANDNPD     Y6, Y0, Y6
 	VANDNPD     Y5, Y0, Y0
 	VFMADD231PD Y0, Y6, Y1
-	JMP         span_done_1081
+	JMP         span_done_1033
 
 // func backwardPlanesDalphaAVX2F64(dy []float64, x []float64, acc []float64, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -14147,19 +14051,19 @@ TEXT ·backwardPlanesDalphaAVX2F64(SB), NOSPLIT, $0-80
 	LEAQ    tailmask<>+0(SB), R11
 	VMOVDQU (R11)(R10*1), Y5
 	CMPQ    DX, $0x00
-	JE      planes_done_1086
+	JE      planes_done_1038
 
-plane_1085:
+plane_1037:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	TESTQ       $0x00000003, SI
-	JE          no_last_1092
+	JE          no_last_1044
 	MOVQ        SI, R11
 	SUBQ        $0x00000004, R11
-	JL          no_last_1092
+	JL          no_last_1044
 	VMOVUPD     (AX)(R11*8), Y6
 	VMOVUPD     (CX)(R11*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -14168,13 +14072,13 @@ plane_1085:
 	VANDNPD     Y7, Y8, Y7
 	VFMADD231PD Y7, Y6, Y1
 
-no_last_1092:
+no_last_1044:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  single_1088
+	JGT  single_1040
 
-unrolled_1087:
+unrolled_1039:
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -14201,15 +14105,15 @@ unrolled_1087:
 	VFMADD231PD Y7, Y6, Y4
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1087
+	JLE         unrolled_1039
 
-single_1088:
+single_1040:
 	MOVQ SI, R11
 	SUBQ $0x00000004, R11
 	CMPQ R10, R11
-	JGT  remainder_1090
+	JGT  remainder_1042
 
-single_loop_1089:
+single_loop_1041:
 	VMOVUPD     (AX)(R10*8), Y6
 	VMOVUPD     (CX)(R10*8), Y7
 	VCMPPD      $0x1e, Y0, Y6, Y8
@@ -14218,16 +14122,16 @@ single_loop_1089:
 	VFMADD231PD Y7, Y6, Y1
 	ADDQ        $0x00000004, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1089
+	JLE         single_loop_1041
 
-remainder_1090:
+remainder_1042:
 	MOVQ SI, R11
 	SUBQ R10, R11
-	JE   span_done_1091
+	JE   span_done_1043
 	CMPQ SI, $0x00000004
-	JL   masked_1093
+	JL   masked_1045
 
-span_done_1091:
+span_done_1043:
 	VADDPD       Y2, Y1, Y1
 	VADDPD       Y4, Y3, Y3
 	VADDPD       Y3, Y1, Y1
@@ -14244,13 +14148,13 @@ span_done_1091:
 	SUBQ         DI, R10
 	CMOVQEQ      R10, R9
 	SUBQ         SI, DX
-	JG           plane_1085
+	JG           plane_1037
 
-planes_done_1086:
+planes_done_1038:
 	VZEROUPPER
 	RET
 
-masked_1093:
+masked_1045:
 	SHLQ        $0x03, R11
 	NEGQ        R11
 	LEAQ        tailmask<>+32(SB), R12
@@ -14261,7 +14165,7 @@ masked_1093:
 	VANDNPD     Y7, Y8, Y7
 	VANDNPD     Y6, Y8, Y6
 	VFMADD231PD Y6, Y7, Y1
-	JMP         span_done_1091
+	JMP         span_done_1043
 
 // func backwardPatternDalphaAVX2F64(dy []float64, x []float64, acc []float64)
 // Requires: AVX, CMOV, FMA3
@@ -14275,18 +14179,18 @@ TEXT ·backwardPatternDalphaAVX2F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_1096
+	JE     rows_done_1048
 
-row_1095:
+row_1047:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	TESTQ       $0x00000003, DI
-	JE          no_last_1102
+	JE          no_last_1054
 	MOVQ        DI, R9
 	SUBQ        $0x00000004, R9
-	JL          no_last_1102
+	JL          no_last_1054
 	VMOVUPD     (AX)(R9*8), Y1
 	VMOVUPD     (CX)(R9*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -14302,13 +14206,13 @@ row_1095:
 	VFMADD231PD Y2, Y1, Y3
 	VMOVUPD     Y3, (BX)(R9*8)
 
-no_last_1102:
+no_last_1054:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_1098
+	JGT  single_1050
 
-unrolled_1097:
+unrolled_1049:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -14343,15 +14247,15 @@ unrolled_1097:
 	VMOVUPD     Y3, 96(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1097
+	JLE         unrolled_1049
 
-single_1098:
+single_1050:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_1100
+	JGT  remainder_1052
 
-single_loop_1099:
+single_loop_1051:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (CX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -14362,28 +14266,28 @@ single_loop_1099:
 	VMOVUPD     Y3, (BX)(R8*8)
 	ADDQ        $0x00000004, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1099
+	JLE         single_loop_1051
 
-remainder_1100:
+remainder_1052:
 	MOVQ DI, R9
 	SUBQ R8, R9
-	JE   span_done_1101
+	JE   span_done_1053
 	CMPQ DI, $0x00000004
-	JL   masked_1103
+	JL   masked_1055
 
-span_done_1101:
+span_done_1053:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1095
+	JG   row_1047
 
-rows_done_1096:
+rows_done_1048:
 	VZEROUPPER
 	RET
 
-masked_1103:
+masked_1055:
 	SHLQ        $0x03, R9
 	NEGQ        R9
 	LEAQ        tailmask<>+32(SB), R10
@@ -14396,7 +14300,7 @@ masked_1103:
 	VMOVUPD     (BX)(R8*8), Y3
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (BX)(R8*8)
-	JMP         span_done_1101
+	JMP         span_done_1053
 
 // func backwardRingDalphaAVX2F64(dy []float64, x []float64, dalpha []float64, inner int)
 // Requires: AVX, CMOV, FMA3
@@ -14412,36 +14316,36 @@ TEXT ·backwardRingDalphaAVX2F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x0000005c
-	JA     ring_segmented_1104
+	JA     ring_segmented_1056
 	MOVQ   DI, SI
 
-ring_len_1105:
+ring_len_1057:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1106
+	JAE  ring_len_done_1058
 	ADDQ DI, SI
-	JMP  ring_len_1105
+	JMP  ring_len_1057
 
-ring_len_done_1106:
+ring_len_done_1058:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1107:
+ring_step_1059:
 	CMPQ DI, SI
-	JB   ring_step_done_1108
+	JB   ring_step_done_1060
 	SUBQ SI, DI
-	JMP  ring_step_1107
+	JMP  ring_step_1059
 
-ring_step_done_1108:
+ring_step_done_1060:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1109:
+ring_step_1061:
 	CMPQ DI, SI
-	JB   ring_step_done_1110
+	JB   ring_step_done_1062
 	SUBQ SI, DI
-	JMP  ring_step_1109
+	JMP  ring_step_1061
 
-ring_step_done_1110:
+ring_step_done_1062:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    16(SI), SI
@@ -14463,22 +14367,22 @@ ring_step_done_1110:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1111:
+sums_zero_1063:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1112
+	JAE     sums_zeroed_1064
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1111
+	JMP     sums_zero_1063
 
-sums_zeroed_1112:
+sums_zeroed_1064:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  single_1114
+	JGT  single_1066
 
-unrolled_1113:
+unrolled_1065:
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -14517,15 +14421,15 @@ unrolled_1113:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         unrolled_1113
+	JLE         unrolled_1065
 
-single_1114:
+single_1066:
 	MOVQ BX, R8
 	SUBQ $0x00000004, R8
 	CMPQ DI, R8
-	JGT  remainder_1116
+	JGT  remainder_1068
 
-single_loop_1115:
+single_loop_1067:
 	VMOVUPD     (AX)(DI*8), Y1
 	VMOVUPD     (DX)(DI*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -14540,11 +14444,11 @@ single_loop_1115:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000004, DI
 	CMPQ        DI, R8
-	JLE         single_loop_1115
+	JLE         single_loop_1067
 
-remainder_1116:
+remainder_1068:
 	SUBQ        DI, BX
-	JE          span_done_1117
+	JE          span_done_1069
 	SHLQ        $0x03, BX
 	NEGQ        BX
 	LEAQ        tailmask<>+32(SB), R8
@@ -14558,93 +14462,93 @@ remainder_1116:
 	VFMADD231PD Y0, Y2, Y1
 	VMOVUPD     Y1, (CX)(SI*8)
 
-span_done_1117:
+span_done_1069:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_1119
+	JLE   fold_ext_done_1071
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_1120
+	JA    fold_ext_scalar_1072
 	ADDQ  $0x00000003, SI
 	ANDQ  $-4, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_1118:
+fold_ext_1070:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_1119
+	JBE     fold_ext_done_1071
 	SUBQ    $0x00000004, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Y0
 	VADDPD  (CX)(SI*8), Y0, Y0
 	VMOVUPD Y0, (CX)(DI*8)
-	JMP     fold_ext_1118
+	JMP     fold_ext_1070
 
-fold_ext_scalar_1120:
+fold_ext_scalar_1072:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_1121:
+fold_ext_element_1073:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_1122
+	JBE    fold_ext_element_done_1074
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_1121
+	JMP    fold_ext_element_1073
 
-fold_ext_element_done_1122:
-fold_ext_done_1119:
-fold_1123:
+fold_ext_element_done_1074:
+fold_ext_done_1071:
+fold_1075:
 	CMPQ   BX, AX
-	JBE    fold_done_1124
+	JBE    fold_done_1076
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_1123
+	JMP    fold_1075
 
-fold_done_1124:
+fold_done_1076:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1125
+	JNE  sums_planes_1077
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000004, BX
 
-sums_vector_1127:
+sums_vector_1079:
 	CMPQ    AX, BX
-	JGT     sums_scalar_1128
+	JGT     sums_scalar_1080
 	VMOVUPD (DX)(AX*8), Y0
 	VADDPD  (CX)(AX*8), Y0, Y0
 	VMOVUPD Y0, (DX)(AX*8)
 	ADDQ    $0x00000004, AX
-	JMP     sums_vector_1127
+	JMP     sums_vector_1079
 
-sums_scalar_1128:
+sums_scalar_1080:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1126
+	JE     sums_done_1078
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_1128
+	JMP    sums_scalar_1080
 
-sums_planes_1125:
+sums_planes_1077:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1129:
+sums_group_1081:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_1131
+	JB     sums_single_1083
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -14653,7 +14557,7 @@ sums_group_1129:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_1130:
+sums_group_plane_1082:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -14662,7 +14566,7 @@ sums_group_plane_1130:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_1130
+	JB     sums_group_plane_1082
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -14675,29 +14579,29 @@ sums_group_plane_1130:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_1129
+	JMP    sums_group_1081
 
-sums_single_1131:
+sums_single_1083:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_1126
+	JE     sums_done_1078
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_1132:
+sums_single_plane_1084:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_1132
+	JB     sums_single_plane_1084
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_1131
+	JMP    sums_single_1083
 
-sums_done_1126:
+sums_done_1078:
 	JMP ring_finished_backwardDalphaAVX2F64
 
-ring_segmented_1104:
+ring_segmented_1056:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x0000005c
 	JA   ring_finished_backwardDalphaAVX2F64
@@ -14707,7 +14611,7 @@ ring_segmented_1104:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_1134:
+ring_block_1086:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -14722,33 +14626,33 @@ ring_block_1134:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_1135:
+ring_len_1087:
 	CMPQ SI, $0x00000004
-	JAE  ring_len_done_1136
+	JAE  ring_len_done_1088
 	ADDQ BX, SI
-	JMP  ring_len_1135
+	JMP  ring_len_1087
 
-ring_len_done_1136:
+ring_len_done_1088:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000004, DI
 
-ring_step_1137:
+ring_step_1089:
 	CMPQ DI, SI
-	JB   ring_step_done_1138
+	JB   ring_step_done_1090
 	SUBQ SI, DI
-	JMP  ring_step_1137
+	JMP  ring_step_1089
 
-ring_step_done_1138:
+ring_step_done_1090:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1139:
+ring_step_1091:
 	CMPQ DI, SI
-	JB   ring_step_done_1140
+	JB   ring_step_done_1092
 	SUBQ SI, DI
-	JMP  ring_step_1139
+	JMP  ring_step_1091
 
-ring_step_done_1140:
+ring_step_done_1092:
 	MOVQ    DI, 976(SP)
 	LEAQ    16(SI), SI
 	CMPQ    BX, SI
@@ -14777,26 +14681,26 @@ ring_step_done_1140:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_1141:
+sums_zero_1093:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_1142
+	JAE     sums_zeroed_1094
 	VMOVUPD Y0, (CX)(SI*8)
 	ADDQ    $0x00000004, SI
-	JMP     sums_zero_1141
+	JMP     sums_zero_1093
 
-sums_zeroed_1142:
-ring_row_1143:
+sums_zeroed_1094:
+ring_row_1095:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_1144
+	JE   ring_rows_done_1096
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  single_1146
+	JGT  single_1098
 
-unrolled_1145:
+unrolled_1097:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -14835,15 +14739,15 @@ unrolled_1145:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         unrolled_1145
+	JLE         unrolled_1097
 
-single_1146:
+single_1098:
 	MOVQ DI, R9
 	SUBQ $0x00000004, R9
 	CMPQ R8, R9
-	JGT  remainder_1148
+	JGT  remainder_1100
 
-single_loop_1147:
+single_loop_1099:
 	VMOVUPD     (AX)(R8*8), Y1
 	VMOVUPD     (DX)(R8*8), Y2
 	VCMPPD      $0x1e, Y0, Y1, Y3
@@ -14858,11 +14762,11 @@ single_loop_1147:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000004, R8
 	CMPQ        R8, R9
-	JLE         single_loop_1147
+	JLE         single_loop_1099
 
-remainder_1148:
+remainder_1100:
 	SUBQ        R8, DI
-	JE          span_done_1149
+	JE          span_done_1101
 	SHLQ        $0x03, DI
 	NEGQ        DI
 	LEAQ        tailmask<>+32(SB), R9
@@ -14876,16 +14780,16 @@ remainder_1148:
 	VFMADD231PD Y1, Y2, Y3
 	VMOVUPD     Y3, (CX)(SI*8)
 
-span_done_1149:
+span_done_1101:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_1143
+	JMP   ring_row_1095
 
-ring_rows_done_1144:
+ring_rows_done_1096:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -14893,86 +14797,86 @@ ring_rows_done_1144:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_1151
+	JLE  fold_ext_done_1103
 	CMPQ DI, SI
-	JA   fold_ext_scalar_1152
+	JA   fold_ext_scalar_1104
 	ADDQ $0x00000003, DI
 	ANDQ $-4, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_1150:
+fold_ext_1102:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_1151
+	JBE     fold_ext_done_1103
 	SUBQ    $0x00000004, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Y1
 	VADDPD  (CX)(DI*8), Y1, Y1
 	VMOVUPD Y1, (CX)(R8*8)
-	JMP     fold_ext_1150
+	JMP     fold_ext_1102
 
-fold_ext_scalar_1152:
+fold_ext_scalar_1104:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_1153:
+fold_ext_element_1105:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_1154
+	JBE    fold_ext_element_done_1106
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_1153
+	JMP    fold_ext_element_1105
 
-fold_ext_element_done_1154:
-fold_ext_done_1151:
-fold_1155:
+fold_ext_element_done_1106:
+fold_ext_done_1103:
+fold_1107:
 	CMPQ   SI, BX
-	JBE    fold_done_1156
+	JBE    fold_done_1108
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_1155
+	JMP    fold_1107
 
-fold_done_1156:
+fold_done_1108:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_1157
+	JNE  sums_planes_1109
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000004, SI
 
-sums_vector_1159:
+sums_vector_1111:
 	CMPQ    BX, SI
-	JGT     sums_scalar_1160
+	JGT     sums_scalar_1112
 	VMOVUPD (DX)(BX*8), Y1
 	VADDPD  (CX)(BX*8), Y1, Y1
 	VMOVUPD Y1, (DX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_1159
+	JMP     sums_vector_1111
 
-sums_scalar_1160:
+sums_scalar_1112:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1158
+	JE     sums_done_1110
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_1160
+	JMP    sums_scalar_1112
 
-sums_planes_1157:
+sums_planes_1109:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_1161:
+sums_group_1113:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_1163
+	JB     sums_single_1115
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -14981,7 +14885,7 @@ sums_group_1161:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_1162:
+sums_group_plane_1114:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -14990,7 +14894,7 @@ sums_group_plane_1162:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_1162
+	JB     sums_group_plane_1114
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -15003,29 +14907,29 @@ sums_group_plane_1162:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_1161
+	JMP    sums_group_1113
 
-sums_single_1163:
+sums_single_1115:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_1158
+	JE     sums_done_1110
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_1164:
+sums_single_plane_1116:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_1164
+	JB     sums_single_plane_1116
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_1163
+	JMP    sums_single_1115
 
-sums_done_1158:
+sums_done_1110:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_1134
+	JMP  ring_block_1086
 
 ring_finished_backwardDalphaAVX2F64:
 	VZEROUPPER
@@ -15044,21 +14948,21 @@ TEXT ·backwardRowsAVX2F32(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1166
+	JBE    rows_chunk_sized_1118
 	MOVQ   DI, AX
 
-rows_double_1165:
+rows_double_1117:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1166
+	JA   rows_chunk_sized_1118
 	SHLQ $0x01, AX
-	JMP  rows_double_1165
+	JMP  rows_double_1117
 
-rows_chunk_sized_1166:
+rows_chunk_sized_1118:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_1167:
+rows_group_1119:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	MOVQ    SI, DX
@@ -15079,7 +14983,7 @@ rows_group_1167:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_1168:
+rows_chunk_1120:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -15088,15 +14992,15 @@ rows_chunk_1168:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_1169:
+rows_block_1121:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1170
+	JGT     rows_blocks_done_1122
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_1171
+	JE      rows_first_1123
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
 	VMOVUPS 64(SP)(R11*8), Y3
@@ -15105,9 +15009,9 @@ rows_block_1169:
 	VMOVUPS 160(SP)(R11*8), Y6
 	VMOVUPS 192(SP)(R11*8), Y7
 	VMOVUPS 224(SP)(R11*8), Y8
-	JMP     rows_loaded_1172
+	JMP     rows_loaded_1124
 
-rows_first_1171:
+rows_first_1123:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -15117,7 +15021,7 @@ rows_first_1171:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1172:
+rows_loaded_1124:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -15126,7 +15030,7 @@ rows_loaded_1172:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1173:
+rows_row_1125:
 	VCVTPS2PD   (DX)(R9*4), Y9
 	VCVTPS2PD   (BX)(R9*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -15203,11 +15107,11 @@ rows_row_1173:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1173
+	JB          rows_row_1125
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1174
+	JE          rows_stored_1126
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
 	VMOVUPS     Y3, 64(SP)(R11*8)
@@ -15216,9 +15120,9 @@ rows_row_1173:
 	VMOVUPS     Y6, 160(SP)(R11*8)
 	VMOVUPS     Y7, 192(SP)(R11*8)
 	VMOVUPS     Y8, 224(SP)(R11*8)
-	JMP         rows_added_1175
+	JMP         rows_added_1127
 
-rows_stored_1174:
+rows_stored_1126:
 	VCVTPS2PD  (R10)(R9*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -15252,29 +15156,29 @@ rows_stored_1174:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R10)(R9*4)
 
-rows_added_1175:
+rows_added_1127:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_1169
+	JMP  rows_block_1121
 
-rows_blocks_done_1170:
-rows_block_1176:
+rows_blocks_done_1122:
+rows_block_1128:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1177
+	JGT     rows_blocks_done_1129
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_1178
+	JE      rows_first_1130
 	VMOVUPS (SP)(R11*8), Y1
 	VMOVUPS 32(SP)(R11*8), Y2
-	JMP     rows_loaded_1179
+	JMP     rows_loaded_1131
 
-rows_first_1178:
+rows_first_1130:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1179:
+rows_loaded_1131:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -15283,7 +15187,7 @@ rows_loaded_1179:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1180:
+rows_row_1132:
 	VCVTPS2PD   (DX)(R9*4), Y3
 	VCVTPS2PD   (BX)(R9*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15306,16 +15210,16 @@ rows_row_1180:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1180
+	JB          rows_row_1132
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1181
+	JE          rows_stored_1133
 	VMOVUPS     Y1, (SP)(R11*8)
 	VMOVUPS     Y2, 32(SP)(R11*8)
-	JMP         rows_added_1182
+	JMP         rows_added_1134
 
-rows_stored_1181:
+rows_stored_1133:
 	VCVTPS2PD  (R10)(R9*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -15325,13 +15229,13 @@ rows_stored_1181:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R10)(R9*4)
 
-rows_added_1182:
+rows_added_1134:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_1176
+	JMP  rows_block_1128
 
-rows_blocks_done_1177:
+rows_blocks_done_1129:
 	CMPQ         R9, 1672(SP)
-	JE           rows_chunk_done_1183
+	JE           rows_chunk_done_1135
 	MOVQ         SI, R11
 	SUBQ         $0x00000008, R11
 	MOVQ         SI, AX
@@ -15343,20 +15247,20 @@ rows_blocks_done_1177:
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 	CMPQ         1680(SP), $0x00
-	JE           rows_first_1184
+	JE           rows_first_1136
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
 	VMOVUPS      1600(SP), Y3
 	VMOVUPS      1632(SP), Y4
-	JMP          rows_loaded_1185
+	JMP          rows_loaded_1137
 
-rows_first_1184:
+rows_first_1136:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1185:
+rows_loaded_1137:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -15365,7 +15269,7 @@ rows_loaded_1185:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1186:
+rows_row_1138:
 	VCVTPS2PD   (DX)(R11*4), Y7
 	VCVTPS2PD   (BX)(R11*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -15408,18 +15312,18 @@ rows_row_1186:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1186
+	JB          rows_row_1138
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1187
+	JE          rows_stored_1139
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
 	VMOVUPS     Y3, 1600(SP)
 	VMOVUPS     Y4, 1632(SP)
-	JMP         rows_added_1188
+	JMP         rows_added_1140
 
-rows_stored_1187:
+rows_stored_1139:
 	VCVTPS2PD  (R10)(R9*4), Y5
 	VADDPD     Y1, Y5, Y5
 	VCVTPS2PD  16(R10)(R9*4), Y1
@@ -15437,17 +15341,17 @@ rows_stored_1187:
 	VCVTPD2PSY Y5, X1
 	VMOVUPS    X1, (R10)(R9*4)
 
-rows_added_1188:
-rows_chunk_done_1183:
+rows_added_1140:
+rows_chunk_done_1135:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_1168
+	JB   rows_chunk_1120
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_1167
+	JB   rows_group_1119
 	VZEROUPPER
 	RET
 
@@ -15463,21 +15367,21 @@ TEXT ·backwardRowsDalphaAVX2F32(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1190
+	JBE    rows_chunk_sized_1142
 	MOVQ   BX, AX
 
-rows_double_1189:
+rows_double_1141:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1190
+	JA   rows_chunk_sized_1142
 	SHLQ $0x01, AX
-	JMP  rows_double_1189
+	JMP  rows_double_1141
 
-rows_chunk_sized_1190:
+rows_chunk_sized_1142:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_1191:
+rows_group_1143:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	MOVQ    DX, CX
@@ -15498,7 +15402,7 @@ rows_group_1191:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_1192:
+rows_chunk_1144:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -15507,15 +15411,15 @@ rows_chunk_1192:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_1193:
+rows_block_1145:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1194
+	JGT     rows_blocks_done_1146
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_1195
+	JE      rows_first_1147
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
 	VMOVUPS 64(SP)(R9*8), Y3
@@ -15524,9 +15428,9 @@ rows_block_1193:
 	VMOVUPS 160(SP)(R9*8), Y6
 	VMOVUPS 192(SP)(R9*8), Y7
 	VMOVUPS 224(SP)(R9*8), Y8
-	JMP     rows_loaded_1196
+	JMP     rows_loaded_1148
 
-rows_first_1195:
+rows_first_1147:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -15536,14 +15440,14 @@ rows_first_1195:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_1196:
+rows_loaded_1148:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1197:
+rows_row_1149:
 	VCVTPS2PD   (AX)(DI*4), Y9
 	VCVTPS2PD   (CX)(DI*4), Y10
 	VCMPPD      $0x1e, Y0, Y9, Y11
@@ -15595,11 +15499,11 @@ rows_row_1197:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1197
+	JB          rows_row_1149
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1198
+	JE          rows_stored_1150
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
 	VMOVUPS     Y3, 64(SP)(R9*8)
@@ -15608,9 +15512,9 @@ rows_row_1197:
 	VMOVUPS     Y6, 160(SP)(R9*8)
 	VMOVUPS     Y7, 192(SP)(R9*8)
 	VMOVUPS     Y8, 224(SP)(R9*8)
-	JMP         rows_added_1199
+	JMP         rows_added_1151
 
-rows_stored_1198:
+rows_stored_1150:
 	VCVTPS2PD  (R8)(DI*4), Y9
 	VADDPD     Y1, Y9, Y9
 	VCVTPD2PSY Y9, X1
@@ -15644,36 +15548,36 @@ rows_stored_1198:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 112(R8)(DI*4)
 
-rows_added_1199:
+rows_added_1151:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_1193
+	JMP  rows_block_1145
 
-rows_blocks_done_1194:
-rows_block_1200:
+rows_blocks_done_1146:
+rows_block_1152:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1201
+	JGT     rows_blocks_done_1153
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_1202
+	JE      rows_first_1154
 	VMOVUPS (SP)(R9*8), Y1
 	VMOVUPS 32(SP)(R9*8), Y2
-	JMP     rows_loaded_1203
+	JMP     rows_loaded_1155
 
-rows_first_1202:
+rows_first_1154:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1203:
+rows_loaded_1155:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1204:
+rows_row_1156:
 	VCVTPS2PD   (AX)(DI*4), Y3
 	VCVTPS2PD   (CX)(DI*4), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -15689,16 +15593,16 @@ rows_row_1204:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1204
+	JB          rows_row_1156
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1205
+	JE          rows_stored_1157
 	VMOVUPS     Y1, (SP)(R9*8)
 	VMOVUPS     Y2, 32(SP)(R9*8)
-	JMP         rows_added_1206
+	JMP         rows_added_1158
 
-rows_stored_1205:
+rows_stored_1157:
 	VCVTPS2PD  (R8)(DI*4), Y3
 	VADDPD     Y1, Y3, Y3
 	VCVTPD2PSY Y3, X1
@@ -15708,13 +15612,13 @@ rows_stored_1205:
 	VCVTPD2PSY Y1, X1
 	VMOVUPS    X1, 16(R8)(DI*4)
 
-rows_added_1206:
+rows_added_1158:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_1200
+	JMP  rows_block_1152
 
-rows_blocks_done_1201:
+rows_blocks_done_1153:
 	CMPQ         DI, 1672(SP)
-	JE           rows_chunk_done_1207
+	JE           rows_chunk_done_1159
 	MOVQ         DX, R9
 	SUBQ         $0x00000008, R9
 	MOVQ         DX, AX
@@ -15726,27 +15630,27 @@ rows_blocks_done_1201:
 	VEXTRACTF128 $0x01, Y1, X1
 	VPMOVSXDQ    X1, Y6
 	CMPQ         1680(SP), $0x00
-	JE           rows_first_1208
+	JE           rows_first_1160
 	VMOVUPS      1536(SP), Y1
 	VMOVUPS      1568(SP), Y2
 	VMOVUPS      1600(SP), Y3
 	VMOVUPS      1632(SP), Y4
-	JMP          rows_loaded_1209
+	JMP          rows_loaded_1161
 
-rows_first_1208:
+rows_first_1160:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1209:
+rows_loaded_1161:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1210:
+rows_row_1162:
 	VCVTPS2PD   (AX)(R9*4), Y7
 	VCVTPS2PD   (CX)(R9*4), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -15776,18 +15680,18 @@ rows_row_1210:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1210
+	JB          rows_row_1162
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1211
+	JE          rows_stored_1163
 	VMOVUPS     Y1, 1536(SP)
 	VMOVUPS     Y2, 1568(SP)
 	VMOVUPS     Y3, 1600(SP)
 	VMOVUPS     Y4, 1632(SP)
-	JMP         rows_added_1212
+	JMP         rows_added_1164
 
-rows_stored_1211:
+rows_stored_1163:
 	VCVTPS2PD  (R8)(DI*4), Y5
 	VADDPD     Y1, Y5, Y5
 	VCVTPS2PD  16(R8)(DI*4), Y1
@@ -15805,17 +15709,17 @@ rows_stored_1211:
 	VCVTPD2PSY Y5, X1
 	VMOVUPS    X1, (R8)(DI*4)
 
-rows_added_1212:
-rows_chunk_done_1207:
+rows_added_1164:
+rows_chunk_done_1159:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_1192
+	JB   rows_chunk_1144
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_1191
+	JB   rows_group_1143
 	VZEROUPPER
 	RET
 
@@ -15832,21 +15736,21 @@ TEXT ·backwardRowsAVX2F64(SB), $1648-120
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1214
+	JBE    rows_chunk_sized_1166
 	MOVQ   DI, AX
 
-rows_double_1213:
+rows_double_1165:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1214
+	JA   rows_chunk_sized_1166
 	SHLQ $0x01, AX
-	JMP  rows_double_1213
+	JMP  rows_double_1165
 
-rows_chunk_sized_1214:
+rows_chunk_sized_1166:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1215:
+rows_group_1167:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	MOVQ    SI, DX
@@ -15867,7 +15771,7 @@ rows_group_1215:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1216:
+rows_chunk_1168:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -15876,28 +15780,28 @@ rows_chunk_1216:
 	ADDQ    AX, R8
 	MOVQ    1600(SP), R9
 
-rows_block_1217:
+rows_block_1169:
 	MOVQ    1640(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1218
+	JGT     rows_blocks_done_1170
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1219
+	JE      rows_first_1171
 	VMOVUPD (SP)(R11*8), Y1
 	VMOVUPD 32(SP)(R11*8), Y2
 	VMOVUPD 64(SP)(R11*8), Y3
 	VMOVUPD 96(SP)(R11*8), Y4
-	JMP     rows_loaded_1220
+	JMP     rows_loaded_1172
 
-rows_first_1219:
+rows_first_1171:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1220:
+rows_loaded_1172:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -15906,7 +15810,7 @@ rows_loaded_1220:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1221:
+rows_row_1173:
 	VMOVUPD     (DX)(R9*8), Y5
 	VMOVUPD     (BX)(R9*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -15947,18 +15851,18 @@ rows_row_1221:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1221
+	JB          rows_row_1173
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1222
+	JE          rows_stored_1174
 	VMOVUPD     Y1, (SP)(R11*8)
 	VMOVUPD     Y2, 32(SP)(R11*8)
 	VMOVUPD     Y3, 64(SP)(R11*8)
 	VMOVUPD     Y4, 96(SP)(R11*8)
-	JMP         rows_added_1223
+	JMP         rows_added_1175
 
-rows_stored_1222:
+rows_stored_1174:
 	VMOVUPD (R10)(R9*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R10)(R9*8)
@@ -15972,27 +15876,27 @@ rows_stored_1222:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R10)(R9*8)
 
-rows_added_1223:
+rows_added_1175:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_1217
+	JMP  rows_block_1169
 
-rows_blocks_done_1218:
-rows_block_1224:
+rows_blocks_done_1170:
+rows_block_1176:
 	MOVQ    1640(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_1225
+	JGT     rows_blocks_done_1177
 	MOVQ    R9, R11
 	SUBQ    1600(SP), R11
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1226
+	JE      rows_first_1178
 	VMOVUPD (SP)(R11*8), Y1
-	JMP     rows_loaded_1227
+	JMP     rows_loaded_1179
 
-rows_first_1226:
+rows_first_1178:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1227:
+rows_loaded_1179:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -16001,7 +15905,7 @@ rows_loaded_1227:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1228:
+rows_row_1180:
 	VMOVUPD     (DX)(R9*8), Y2
 	VMOVUPD     (BX)(R9*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -16015,26 +15919,26 @@ rows_row_1228:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1228
+	JB          rows_row_1180
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1229
+	JE          rows_stored_1181
 	VMOVUPD     Y1, (SP)(R11*8)
-	JMP         rows_added_1230
+	JMP         rows_added_1182
 
-rows_stored_1229:
+rows_stored_1181:
 	VMOVUPD (R10)(R9*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R10)(R9*8)
 
-rows_added_1230:
+rows_added_1182:
 	ADDQ $0x00000004, R9
-	JMP  rows_block_1224
+	JMP  rows_block_1176
 
-rows_blocks_done_1225:
+rows_blocks_done_1177:
 	CMPQ    R9, 1608(SP)
-	JE      rows_chunk_done_1231
+	JE      rows_chunk_done_1183
 	MOVQ    SI, R11
 	SUBQ    $0x00000004, R11
 	MOVQ    SI, AX
@@ -16043,16 +15947,16 @@ rows_blocks_done_1225:
 	LEAQ    tailmask<>+0(SB), DX
 	VMOVDQU (DX)(AX*1), Y3
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1232
+	JE      rows_first_1184
 	VMOVUPD 1536(SP), Y1
 	VMOVUPD 1568(SP), Y2
-	JMP     rows_loaded_1233
+	JMP     rows_loaded_1185
 
-rows_first_1232:
+rows_first_1184:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1233:
+rows_loaded_1185:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -16061,7 +15965,7 @@ rows_loaded_1233:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_1234:
+rows_row_1186:
 	VMOVUPD     (DX)(R11*8), Y4
 	VMOVUPD     (BX)(R11*8), Y5
 	VCMPPD      $0x1e, Y0, Y4, Y6
@@ -16085,16 +15989,16 @@ rows_row_1234:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_1234
+	JB          rows_row_1186
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_1235
+	JE          rows_stored_1187
 	VMOVUPD     Y1, 1536(SP)
 	VMOVUPD     Y2, 1568(SP)
-	JMP         rows_added_1236
+	JMP         rows_added_1188
 
-rows_stored_1235:
+rows_stored_1187:
 	VMOVUPD (R10)(R9*8), Y3
 	VADDPD  Y1, Y3, Y3
 	VMOVUPD (R10)(R11*8), Y1
@@ -16102,17 +16006,17 @@ rows_stored_1235:
 	VMOVUPD Y1, (R10)(R11*8)
 	VMOVUPD Y3, (R10)(R9*8)
 
-rows_added_1236:
-rows_chunk_done_1231:
+rows_added_1188:
+rows_chunk_done_1183:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1216
+	JB   rows_chunk_1168
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, SI
-	JB   rows_group_1215
+	JB   rows_group_1167
 	VZEROUPPER
 	RET
 
@@ -16128,21 +16032,21 @@ TEXT ·backwardRowsDalphaAVX2F64(SB), $1648-72
 	MOVQ   AX, 1624(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_1238
+	JBE    rows_chunk_sized_1190
 	MOVQ   BX, AX
 
-rows_double_1237:
+rows_double_1189:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_1238
+	JA   rows_chunk_sized_1190
 	SHLQ $0x01, AX
-	JMP  rows_double_1237
+	JMP  rows_double_1189
 
-rows_chunk_sized_1238:
+rows_chunk_sized_1190:
 	MOVQ AX, 1632(SP)
 	XORQ AX, AX
 	MOVQ AX, 1600(SP)
 
-rows_group_1239:
+rows_group_1191:
 	MOVQ    1600(SP), AX
 	ADDQ    $0x000000c0, AX
 	MOVQ    DX, CX
@@ -16163,7 +16067,7 @@ rows_group_1239:
 	XORQ    AX, AX
 	MOVQ    AX, 1616(SP)
 
-rows_chunk_1240:
+rows_chunk_1192:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1632(SP), AX
 	ADDQ    1616(SP), AX
@@ -16172,35 +16076,35 @@ rows_chunk_1240:
 	ADDQ    AX, SI
 	MOVQ    1600(SP), DI
 
-rows_block_1241:
+rows_block_1193:
 	MOVQ    1640(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1242
+	JGT     rows_blocks_done_1194
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1243
+	JE      rows_first_1195
 	VMOVUPD (SP)(R9*8), Y1
 	VMOVUPD 32(SP)(R9*8), Y2
 	VMOVUPD 64(SP)(R9*8), Y3
 	VMOVUPD 96(SP)(R9*8), Y4
-	JMP     rows_loaded_1244
+	JMP     rows_loaded_1196
 
-rows_first_1243:
+rows_first_1195:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_1244:
+rows_loaded_1196:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1245:
+rows_row_1197:
 	VMOVUPD     (AX)(DI*8), Y5
 	VMOVUPD     (CX)(DI*8), Y6
 	VCMPPD      $0x1e, Y0, Y5, Y7
@@ -16228,18 +16132,18 @@ rows_row_1245:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1245
+	JB          rows_row_1197
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1246
+	JE          rows_stored_1198
 	VMOVUPD     Y1, (SP)(R9*8)
 	VMOVUPD     Y2, 32(SP)(R9*8)
 	VMOVUPD     Y3, 64(SP)(R9*8)
 	VMOVUPD     Y4, 96(SP)(R9*8)
-	JMP         rows_added_1247
+	JMP         rows_added_1199
 
-rows_stored_1246:
+rows_stored_1198:
 	VMOVUPD (R8)(DI*8), Y5
 	VADDPD  Y1, Y5, Y5
 	VMOVUPD Y5, (R8)(DI*8)
@@ -16253,34 +16157,34 @@ rows_stored_1246:
 	VADDPD  Y4, Y1, Y1
 	VMOVUPD Y1, 96(R8)(DI*8)
 
-rows_added_1247:
+rows_added_1199:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_1241
+	JMP  rows_block_1193
 
-rows_blocks_done_1242:
-rows_block_1248:
+rows_blocks_done_1194:
+rows_block_1200:
 	MOVQ    1640(SP), AX
 	SUBQ    $0x00000004, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_1249
+	JGT     rows_blocks_done_1201
 	MOVQ    DI, R9
 	SUBQ    1600(SP), R9
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1250
+	JE      rows_first_1202
 	VMOVUPD (SP)(R9*8), Y1
-	JMP     rows_loaded_1251
+	JMP     rows_loaded_1203
 
-rows_first_1250:
+rows_first_1202:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_1251:
+rows_loaded_1203:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1252:
+rows_row_1204:
 	VMOVUPD     (AX)(DI*8), Y2
 	VMOVUPD     (CX)(DI*8), Y3
 	VCMPPD      $0x1e, Y0, Y2, Y4
@@ -16290,26 +16194,26 @@ rows_row_1252:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1252
+	JB          rows_row_1204
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1253
+	JE          rows_stored_1205
 	VMOVUPD     Y1, (SP)(R9*8)
-	JMP         rows_added_1254
+	JMP         rows_added_1206
 
-rows_stored_1253:
+rows_stored_1205:
 	VMOVUPD (R8)(DI*8), Y2
 	VADDPD  Y1, Y2, Y2
 	VMOVUPD Y2, (R8)(DI*8)
 
-rows_added_1254:
+rows_added_1206:
 	ADDQ $0x00000004, DI
-	JMP  rows_block_1248
+	JMP  rows_block_1200
 
-rows_blocks_done_1249:
+rows_blocks_done_1201:
 	CMPQ    DI, 1608(SP)
-	JE      rows_chunk_done_1255
+	JE      rows_chunk_done_1207
 	MOVQ    DX, R9
 	SUBQ    $0x00000004, R9
 	MOVQ    DX, AX
@@ -16318,23 +16222,23 @@ rows_blocks_done_1249:
 	LEAQ    tailmask<>+0(SB), CX
 	VMOVDQU (CX)(AX*1), Y3
 	CMPQ    1616(SP), $0x00
-	JE      rows_first_1256
+	JE      rows_first_1208
 	VMOVUPD 1536(SP), Y1
 	VMOVUPD 1568(SP), Y2
-	JMP     rows_loaded_1257
+	JMP     rows_loaded_1209
 
-rows_first_1256:
+rows_first_1208:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_1257:
+rows_loaded_1209:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1616(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_1258:
+rows_row_1210:
 	VMOVUPD     (AX)(R9*8), Y4
 	VMOVUPD     (CX)(R9*8), Y5
 	VCMPPD      $0x1e, Y0, Y4, Y6
@@ -16351,16 +16255,16 @@ rows_row_1258:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_1258
+	JB          rows_row_1210
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1624(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_1259
+	JE          rows_stored_1211
 	VMOVUPD     Y1, 1536(SP)
 	VMOVUPD     Y2, 1568(SP)
-	JMP         rows_added_1260
+	JMP         rows_added_1212
 
-rows_stored_1259:
+rows_stored_1211:
 	VMOVUPD (R8)(DI*8), Y3
 	VADDPD  Y1, Y3, Y3
 	VMOVUPD (R8)(R9*8), Y1
@@ -16368,17 +16272,17 @@ rows_stored_1259:
 	VMOVUPD Y1, (R8)(R9*8)
 	VMOVUPD Y3, (R8)(DI*8)
 
-rows_added_1260:
-rows_chunk_done_1255:
+rows_added_1212:
+rows_chunk_done_1207:
 	MOVQ 1632(SP), AX
 	ADDQ 1616(SP), AX
 	MOVQ AX, 1616(SP)
 	CMPQ AX, 1624(SP)
-	JB   rows_chunk_1240
+	JB   rows_chunk_1192
 	MOVQ 1608(SP), AX
 	MOVQ AX, 1600(SP)
 	CMPQ AX, DX
-	JB   rows_group_1239
+	JB   rows_group_1191
 	VZEROUPPER
 	RET
 
@@ -17488,16 +17392,16 @@ TEXT ·forwardSmallPlanesAVX2F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1261:
+sp_row_1213:
 	TESTQ DX, DX
-	JE    sp_done_1264
+	JE    sp_done_1216
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1265:
+sp_pairs_1217:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_1266
+	JB      sp_group_1218
 	VMOVUPS (SI), Y1
 	VMOVUPS 32(SI), Y2
 	MOVQ    DI, R11
@@ -17505,7 +17409,7 @@ sp_pairs_1265:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1267:
+sp_pair_vector_1219:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R8*4), Y5
@@ -17523,21 +17427,21 @@ sp_pair_vector_1267:
 	ADDQ      $0x00000008, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1267
+	JNE       sp_pair_vector_1219
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000010, R9
-	JMP       sp_pairs_1265
+	JMP       sp_pairs_1217
 
-sp_group_1266:
+sp_group_1218:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_1262
+	JB      sp_partial_1214
 	VMOVUPS (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1269
+	JAE     sp_vectors_done_1221
 
-sp_vector_1268:
+sp_vector_1220:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -17548,16 +17452,16 @@ sp_vector_1268:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1268
+	JB        sp_vector_1220
 
-sp_vectors_done_1269:
+sp_vectors_done_1221:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_1266
+	JMP  sp_group_1218
 
-sp_partial_1262:
+sp_partial_1214:
 	TESTQ      R9, R9
-	JE         sp_row_done_1263
+	JE         sp_row_done_1215
 	MOVQ       R9, R10
 	SHLQ       $0x02, R10
 	NEGQ       R10
@@ -17571,9 +17475,9 @@ sp_partial_1262:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1271
+	JAE        sp_vectors_done_1223
 
-sp_vector_1270:
+sp_vector_1222:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R8*4), Y3
@@ -17584,11 +17488,11 @@ sp_vector_1270:
 	ADDQ      $0x00000008, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1270
+	JB        sp_vector_1222
 
-sp_vectors_done_1271:
+sp_vectors_done_1223:
 	ANDQ       $0x00000007, R9
-	JE         sp_row_done_1263
+	JE         sp_row_done_1215
 	MOVQ       R9, SI
 	SHLQ       $0x02, SI
 	NEGQ       SI
@@ -17603,14 +17507,14 @@ sp_vectors_done_1271:
 	VMASKMOVPS Y1, Y2, (AX)(R8*4)
 	ADDQ       R9, R8
 
-sp_row_done_1263:
+sp_row_done_1215:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1261
+	JMP  sp_row_1213
 
-sp_done_1264:
+sp_done_1216:
 	VZEROUPPER
 	RET
 
@@ -17641,11 +17545,11 @@ TEXT ·backwardSmallPlanesAVX2F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1273
+	JE      sp_sum_fewer_1225
 
-sp_sum_channels_1272:
+sp_sum_channels_1224:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1273
+	JB     sp_sum_fewer_1225
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17656,18 +17560,18 @@ sp_sum_channels_1272:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1274:
+sp_sum_row_1226:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1277
+	JAE  sp_sum_rows_done_1229
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1275:
+sp_sum_vector_1227:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1276
+	JE          sp_sum_last_1228
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -17721,9 +17625,9 @@ sp_sum_vector_1275:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1275
+	JMP         sp_sum_vector_1227
 
-sp_sum_last_1276:
+sp_sum_last_1228:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -17789,9 +17693,9 @@ sp_sum_last_1276:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1274
+	JMP         sp_sum_row_1226
 
-sp_sum_rows_done_1277:
+sp_sum_rows_done_1229:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -17824,12 +17728,12 @@ sp_sum_rows_done_1277:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1272
+	JMP          sp_sum_channels_1224
 
-sp_sum_fewer_1273:
-sp_sum_channels_1279:
+sp_sum_fewer_1225:
+sp_sum_channels_1231:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1280
+	JB     sp_sum_fewer_1232
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -17837,16 +17741,16 @@ sp_sum_channels_1279:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1281:
+sp_sum_row_1233:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1284
+	JAE  sp_sum_rows_done_1236
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1282:
+sp_sum_vector_1234:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1283
+	JE          sp_sum_last_1235
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -17874,11 +17778,11 @@ sp_sum_vector_1282:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1282
+	JMP         sp_sum_vector_1234
 
-sp_sum_last_1283:
+sp_sum_last_1235:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1286
+	JNE         sp_sum_masked_1238
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -17899,9 +17803,9 @@ sp_sum_last_1283:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1285
+	JMP         sp_sum_row_done_1237
 
-sp_sum_masked_1286:
+sp_sum_masked_1238:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -17935,11 +17839,11 @@ sp_sum_masked_1286:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1285:
+sp_sum_row_done_1237:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1281
+	JMP  sp_sum_row_1233
 
-sp_sum_rows_done_1284:
+sp_sum_rows_done_1236:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -17959,25 +17863,25 @@ sp_sum_rows_done_1284:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1279
+	JMP          sp_sum_channels_1231
 
-sp_sum_fewer_1280:
-sp_sum_channels_1287:
+sp_sum_fewer_1232:
+sp_sum_channels_1239:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1288
+	JB     sp_sum_fewer_1240
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1289:
+sp_sum_row_1241:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1292
+	JAE  sp_sum_rows_done_1244
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1290:
+sp_sum_vector_1242:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1291
+	JE          sp_sum_last_1243
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -17987,9 +17891,9 @@ sp_sum_vector_1290:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1290
+	JMP         sp_sum_vector_1242
 
-sp_sum_last_1291:
+sp_sum_last_1243:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -17999,9 +17903,9 @@ sp_sum_last_1291:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1289
+	JMP         sp_sum_row_1241
 
-sp_sum_rows_done_1292:
+sp_sum_rows_done_1244:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -18015,9 +17919,9 @@ sp_sum_rows_done_1292:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1287
+	JMP          sp_sum_channels_1239
 
-sp_sum_fewer_1288:
+sp_sum_fewer_1240:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -18031,16 +17935,16 @@ sp_sum_fewer_1288:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1294:
+sp_row_1246:
 	TESTQ BX, BX
-	JE    sp_done_1297
+	JE    sp_done_1249
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1298:
+sp_pairs_1250:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1299
+	JB      sp_group_1251
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -18048,7 +17952,7 @@ sp_pairs_1298:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1300:
+sp_pair_vector_1252:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -18068,21 +17972,21 @@ sp_pair_vector_1300:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1300
+	JNE       sp_pair_vector_1252
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1298
+	JMP       sp_pairs_1250
 
-sp_group_1299:
+sp_group_1251:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1295
+	JB      sp_partial_1247
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1302
+	JAE     sp_vectors_done_1254
 
-sp_vector_1301:
+sp_vector_1253:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -18094,16 +17998,16 @@ sp_vector_1301:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1301
+	JB        sp_vector_1253
 
-sp_vectors_done_1302:
+sp_vectors_done_1254:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1299
+	JMP  sp_group_1251
 
-sp_partial_1295:
+sp_partial_1247:
 	TESTQ      R10, R10
-	JE         sp_row_done_1296
+	JE         sp_row_done_1248
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -18117,9 +18021,9 @@ sp_partial_1295:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1304
+	JAE        sp_vectors_done_1256
 
-sp_vector_1303:
+sp_vector_1255:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -18131,11 +18035,11 @@ sp_vector_1303:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1303
+	JB        sp_vector_1255
 
-sp_vectors_done_1304:
+sp_vectors_done_1256:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1296
+	JE         sp_row_done_1248
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -18151,15 +18055,15 @@ sp_vectors_done_1304:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1296:
+sp_row_done_1248:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1294
+	JMP  sp_row_1246
 
-sp_done_1297:
+sp_done_1249:
 	VZEROUPPER
 	RET
 
@@ -18180,16 +18084,16 @@ TEXT ·backwardSmallPlanesDxAVX2F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1305:
+sp_row_1257:
 	TESTQ BX, BX
-	JE    sp_done_1308
+	JE    sp_done_1260
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1309:
+sp_pairs_1261:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_1310
+	JB      sp_group_1262
 	VMOVUPS (DI), Y1
 	VMOVUPS 32(DI), Y2
 	MOVQ    R8, R12
@@ -18197,7 +18101,7 @@ sp_pairs_1309:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1311:
+sp_pair_vector_1263:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPS   (CX)(R9*4), Y5
@@ -18217,21 +18121,21 @@ sp_pair_vector_1311:
 	ADDQ      $0x00000008, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1311
+	JNE       sp_pair_vector_1263
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000010, R10
-	JMP       sp_pairs_1309
+	JMP       sp_pairs_1261
 
-sp_group_1310:
+sp_group_1262:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_1306
+	JB      sp_partial_1258
 	VMOVUPS (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1313
+	JAE     sp_vectors_done_1265
 
-sp_vector_1312:
+sp_vector_1264:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -18243,16 +18147,16 @@ sp_vector_1312:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1312
+	JB        sp_vector_1264
 
-sp_vectors_done_1313:
+sp_vectors_done_1265:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_1310
+	JMP  sp_group_1262
 
-sp_partial_1306:
+sp_partial_1258:
 	TESTQ      R10, R10
-	JE         sp_row_done_1307
+	JE         sp_row_done_1259
 	MOVQ       R10, R11
 	SHLQ       $0x02, R11
 	NEGQ       R11
@@ -18266,9 +18170,9 @@ sp_partial_1306:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1315
+	JAE        sp_vectors_done_1267
 
-sp_vector_1314:
+sp_vector_1266:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPS   (CX)(R9*4), Y3
@@ -18280,11 +18184,11 @@ sp_vector_1314:
 	ADDQ      $0x00000008, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1314
+	JB        sp_vector_1266
 
-sp_vectors_done_1315:
+sp_vectors_done_1267:
 	ANDQ       $0x00000007, R10
-	JE         sp_row_done_1307
+	JE         sp_row_done_1259
 	MOVQ       R10, DI
 	SHLQ       $0x02, DI
 	NEGQ       DI
@@ -18300,15 +18204,15 @@ sp_vectors_done_1315:
 	VMASKMOVPS Y1, Y2, (AX)(R9*4)
 	ADDQ       R10, R9
 
-sp_row_done_1307:
+sp_row_done_1259:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1305
+	JMP  sp_row_1257
 
-sp_done_1308:
+sp_done_1260:
 	VZEROUPPER
 	RET
 
@@ -18339,11 +18243,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1317
+	JE      sp_sum_fewer_1269
 
-sp_sum_channels_1316:
+sp_sum_channels_1268:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1317
+	JB     sp_sum_fewer_1269
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -18354,18 +18258,18 @@ sp_sum_channels_1316:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1318:
+sp_sum_row_1270:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1321
+	JAE  sp_sum_rows_done_1273
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1319:
+sp_sum_vector_1271:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1320
+	JE          sp_sum_last_1272
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -18419,9 +18323,9 @@ sp_sum_vector_1319:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1319
+	JMP         sp_sum_vector_1271
 
-sp_sum_last_1320:
+sp_sum_last_1272:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -18487,9 +18391,9 @@ sp_sum_last_1320:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1318
+	JMP         sp_sum_row_1270
 
-sp_sum_rows_done_1321:
+sp_sum_rows_done_1273:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -18522,12 +18426,12 @@ sp_sum_rows_done_1321:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1316
+	JMP          sp_sum_channels_1268
 
-sp_sum_fewer_1317:
-sp_sum_channels_1323:
+sp_sum_fewer_1269:
+sp_sum_channels_1275:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1324
+	JB     sp_sum_fewer_1276
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -18535,16 +18439,16 @@ sp_sum_channels_1323:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1325:
+sp_sum_row_1277:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1328
+	JAE  sp_sum_rows_done_1280
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1326:
+sp_sum_vector_1278:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1327
+	JE          sp_sum_last_1279
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -18572,11 +18476,11 @@ sp_sum_vector_1326:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1326
+	JMP         sp_sum_vector_1278
 
-sp_sum_last_1327:
+sp_sum_last_1279:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1330
+	JNE         sp_sum_masked_1282
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -18597,9 +18501,9 @@ sp_sum_last_1327:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1329
+	JMP         sp_sum_row_done_1281
 
-sp_sum_masked_1330:
+sp_sum_masked_1282:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -18633,11 +18537,11 @@ sp_sum_masked_1330:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1329:
+sp_sum_row_done_1281:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1325
+	JMP  sp_sum_row_1277
 
-sp_sum_rows_done_1328:
+sp_sum_rows_done_1280:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -18657,25 +18561,25 @@ sp_sum_rows_done_1328:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1323
+	JMP          sp_sum_channels_1275
 
-sp_sum_fewer_1324:
-sp_sum_channels_1331:
+sp_sum_fewer_1276:
+sp_sum_channels_1283:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1332
+	JB     sp_sum_fewer_1284
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1333:
+sp_sum_row_1285:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1336
+	JAE  sp_sum_rows_done_1288
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1334:
+sp_sum_vector_1286:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1335
+	JE          sp_sum_last_1287
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -18685,9 +18589,9 @@ sp_sum_vector_1334:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1334
+	JMP         sp_sum_vector_1286
 
-sp_sum_last_1335:
+sp_sum_last_1287:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -18697,9 +18601,9 @@ sp_sum_last_1335:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1333
+	JMP         sp_sum_row_1285
 
-sp_sum_rows_done_1336:
+sp_sum_rows_done_1288:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -18713,9 +18617,9 @@ sp_sum_rows_done_1336:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1331
+	JMP          sp_sum_channels_1283
 
-sp_sum_fewer_1332:
+sp_sum_fewer_1284:
 	VZEROUPPER
 	RET
 
@@ -19825,16 +19729,16 @@ TEXT ·forwardSmallPlanesAVX2F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_1338:
+sp_row_1290:
 	TESTQ DX, DX
-	JE    sp_done_1341
+	JE    sp_done_1293
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_1342:
+sp_pairs_1294:
 	CMPQ    R9, $0x00000008
-	JB      sp_group_1343
+	JB      sp_group_1295
 	VMOVUPD (SI), Y1
 	VMOVUPD 32(SI), Y2
 	MOVQ    DI, R11
@@ -19842,7 +19746,7 @@ sp_pairs_1342:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_1344:
+sp_pair_vector_1296:
 	VMOVUPS   (BX)(R10*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R8*8), Y5
@@ -19860,21 +19764,21 @@ sp_pair_vector_1344:
 	ADDQ      $0x00000004, R11
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JNE       sp_pair_vector_1344
+	JNE       sp_pair_vector_1296
 	MOVQ      R11, R8
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000008, R9
-	JMP       sp_pairs_1342
+	JMP       sp_pairs_1294
 
-sp_group_1343:
+sp_group_1295:
 	CMPQ    R9, $0x00000004
-	JB      sp_partial_1339
+	JB      sp_partial_1291
 	VMOVUPD (SI), Y1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_1346
+	JAE     sp_vectors_done_1298
 
-sp_vector_1345:
+sp_vector_1297:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -19885,16 +19789,16 @@ sp_vector_1345:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, DI
-	JB        sp_vector_1345
+	JB        sp_vector_1297
 
-sp_vectors_done_1346:
+sp_vectors_done_1298:
 	ADDQ $0x00000020, SI
 	SUBQ $0x00000004, R9
-	JMP  sp_group_1343
+	JMP  sp_group_1295
 
-sp_partial_1339:
+sp_partial_1291:
 	TESTQ      R9, R9
-	JE         sp_row_done_1340
+	JE         sp_row_done_1292
 	MOVQ       R9, R10
 	SHLQ       $0x03, R10
 	NEGQ       R10
@@ -19908,9 +19812,9 @@ sp_partial_1339:
 	SHLQ       $0x05, SI
 	XORQ       R10, R10
 	CMPQ       R10, SI
-	JAE        sp_vectors_done_1348
+	JAE        sp_vectors_done_1300
 
-sp_vector_1347:
+sp_vector_1299:
 	VMOVUPS   (BX)(R10*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R8*8), Y3
@@ -19921,11 +19825,11 @@ sp_vector_1347:
 	ADDQ      $0x00000004, R8
 	ADDQ      $0x00000020, R10
 	CMPQ      R10, SI
-	JB        sp_vector_1347
+	JB        sp_vector_1299
 
-sp_vectors_done_1348:
+sp_vectors_done_1300:
 	ANDQ       $0x00000003, R9
-	JE         sp_row_done_1340
+	JE         sp_row_done_1292
 	MOVQ       R9, SI
 	SHLQ       $0x03, SI
 	NEGQ       SI
@@ -19940,14 +19844,14 @@ sp_vectors_done_1348:
 	VMASKMOVPD Y1, Y2, (AX)(R8*8)
 	ADDQ       R9, R8
 
-sp_row_done_1340:
+sp_row_done_1292:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_1338
+	JMP  sp_row_1290
 
-sp_done_1341:
+sp_done_1293:
 	VZEROUPPER
 	RET
 
@@ -19978,11 +19882,11 @@ TEXT ·backwardSmallPlanesAVX2F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1350
+	JE      sp_sum_fewer_1302
 
-sp_sum_channels_1349:
+sp_sum_channels_1301:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1350
+	JB     sp_sum_fewer_1302
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -19993,18 +19897,18 @@ sp_sum_channels_1349:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1351:
+sp_sum_row_1303:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1354
+	JAE  sp_sum_rows_done_1306
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1352:
+sp_sum_vector_1304:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1353
+	JE          sp_sum_last_1305
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -20058,9 +19962,9 @@ sp_sum_vector_1352:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1352
+	JMP         sp_sum_vector_1304
 
-sp_sum_last_1353:
+sp_sum_last_1305:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -20110,9 +20014,9 @@ sp_sum_last_1353:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1351
+	JMP         sp_sum_row_1303
 
-sp_sum_rows_done_1354:
+sp_sum_rows_done_1306:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -20143,12 +20047,12 @@ sp_sum_rows_done_1354:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1349
+	JMP          sp_sum_channels_1301
 
-sp_sum_fewer_1350:
-sp_sum_channels_1356:
+sp_sum_fewer_1302:
+sp_sum_channels_1308:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1357
+	JB     sp_sum_fewer_1309
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -20156,16 +20060,16 @@ sp_sum_channels_1356:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1358:
+sp_sum_row_1310:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1361
+	JAE  sp_sum_rows_done_1313
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1359:
+sp_sum_vector_1311:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1360
+	JE          sp_sum_last_1312
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -20193,11 +20097,11 @@ sp_sum_vector_1359:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1359
+	JMP         sp_sum_vector_1311
 
-sp_sum_last_1360:
+sp_sum_last_1312:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1363
+	JNE         sp_sum_masked_1315
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -20216,9 +20120,9 @@ sp_sum_last_1360:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1362
+	JMP         sp_sum_row_done_1314
 
-sp_sum_masked_1363:
+sp_sum_masked_1315:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -20244,11 +20148,11 @@ sp_sum_masked_1363:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1362:
+sp_sum_row_done_1314:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1358
+	JMP  sp_sum_row_1310
 
-sp_sum_rows_done_1361:
+sp_sum_rows_done_1313:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -20267,25 +20171,25 @@ sp_sum_rows_done_1361:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1356
+	JMP          sp_sum_channels_1308
 
-sp_sum_fewer_1357:
-sp_sum_channels_1364:
+sp_sum_fewer_1309:
+sp_sum_channels_1316:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1365
+	JB     sp_sum_fewer_1317
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1366:
+sp_sum_row_1318:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1369
+	JAE  sp_sum_rows_done_1321
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1367:
+sp_sum_vector_1319:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1368
+	JE          sp_sum_last_1320
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -20295,9 +20199,9 @@ sp_sum_vector_1367:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1367
+	JMP         sp_sum_vector_1319
 
-sp_sum_last_1368:
+sp_sum_last_1320:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -20305,9 +20209,9 @@ sp_sum_last_1368:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1366
+	JMP         sp_sum_row_1318
 
-sp_sum_rows_done_1369:
+sp_sum_rows_done_1321:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -20318,9 +20222,9 @@ sp_sum_rows_done_1369:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1364
+	JMP          sp_sum_channels_1316
 
-sp_sum_fewer_1365:
+sp_sum_fewer_1317:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -20334,16 +20238,16 @@ sp_sum_fewer_1365:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_1371:
+sp_row_1323:
 	TESTQ BX, BX
-	JE    sp_done_1374
+	JE    sp_done_1326
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1375:
+sp_pairs_1327:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1376
+	JB      sp_group_1328
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -20351,7 +20255,7 @@ sp_pairs_1375:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1377:
+sp_pair_vector_1329:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -20371,21 +20275,21 @@ sp_pair_vector_1377:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1377
+	JNE       sp_pair_vector_1329
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1375
+	JMP       sp_pairs_1327
 
-sp_group_1376:
+sp_group_1328:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1372
+	JB      sp_partial_1324
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1379
+	JAE     sp_vectors_done_1331
 
-sp_vector_1378:
+sp_vector_1330:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -20397,16 +20301,16 @@ sp_vector_1378:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1378
+	JB        sp_vector_1330
 
-sp_vectors_done_1379:
+sp_vectors_done_1331:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1376
+	JMP  sp_group_1328
 
-sp_partial_1372:
+sp_partial_1324:
 	TESTQ      R10, R10
-	JE         sp_row_done_1373
+	JE         sp_row_done_1325
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -20420,9 +20324,9 @@ sp_partial_1372:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1381
+	JAE        sp_vectors_done_1333
 
-sp_vector_1380:
+sp_vector_1332:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -20434,11 +20338,11 @@ sp_vector_1380:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1380
+	JB        sp_vector_1332
 
-sp_vectors_done_1381:
+sp_vectors_done_1333:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1373
+	JE         sp_row_done_1325
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -20454,15 +20358,15 @@ sp_vectors_done_1381:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1373:
+sp_row_done_1325:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1371
+	JMP  sp_row_1323
 
-sp_done_1374:
+sp_done_1326:
 	VZEROUPPER
 	RET
 
@@ -20483,16 +20387,16 @@ TEXT ·backwardSmallPlanesDxAVX2F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_1382:
+sp_row_1334:
 	TESTQ BX, BX
-	JE    sp_done_1385
+	JE    sp_done_1337
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_1386:
+sp_pairs_1338:
 	CMPQ    R10, $0x00000008
-	JB      sp_group_1387
+	JB      sp_group_1339
 	VMOVUPD (DI), Y1
 	VMOVUPD 32(DI), Y2
 	MOVQ    R8, R12
@@ -20500,7 +20404,7 @@ sp_pairs_1386:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_1388:
+sp_pair_vector_1340:
 	VMOVUPS   (SI)(R11*1), Y3
 	VPERMPS   Y1, Y3, Y4
 	VMOVUPD   (CX)(R9*8), Y5
@@ -20520,21 +20424,21 @@ sp_pair_vector_1388:
 	ADDQ      $0x00000004, R12
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JNE       sp_pair_vector_1388
+	JNE       sp_pair_vector_1340
 	MOVQ      R12, R9
 	ADDQ      $0x00000040, DI
 	SUBQ      $0x00000008, R10
-	JMP       sp_pairs_1386
+	JMP       sp_pairs_1338
 
-sp_group_1387:
+sp_group_1339:
 	CMPQ    R10, $0x00000004
-	JB      sp_partial_1383
+	JB      sp_partial_1335
 	VMOVUPD (DI), Y1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_1390
+	JAE     sp_vectors_done_1342
 
-sp_vector_1389:
+sp_vector_1341:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -20546,16 +20450,16 @@ sp_vector_1389:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, R8
-	JB        sp_vector_1389
+	JB        sp_vector_1341
 
-sp_vectors_done_1390:
+sp_vectors_done_1342:
 	ADDQ $0x00000020, DI
 	SUBQ $0x00000004, R10
-	JMP  sp_group_1387
+	JMP  sp_group_1339
 
-sp_partial_1383:
+sp_partial_1335:
 	TESTQ      R10, R10
-	JE         sp_row_done_1384
+	JE         sp_row_done_1336
 	MOVQ       R10, R11
 	SHLQ       $0x03, R11
 	NEGQ       R11
@@ -20569,9 +20473,9 @@ sp_partial_1383:
 	SHLQ       $0x05, DI
 	XORQ       R11, R11
 	CMPQ       R11, DI
-	JAE        sp_vectors_done_1392
+	JAE        sp_vectors_done_1344
 
-sp_vector_1391:
+sp_vector_1343:
 	VMOVUPS   (SI)(R11*1), Y2
 	VPERMPS   Y1, Y2, Y2
 	VMOVUPD   (CX)(R9*8), Y3
@@ -20583,11 +20487,11 @@ sp_vector_1391:
 	ADDQ      $0x00000004, R9
 	ADDQ      $0x00000020, R11
 	CMPQ      R11, DI
-	JB        sp_vector_1391
+	JB        sp_vector_1343
 
-sp_vectors_done_1392:
+sp_vectors_done_1344:
 	ANDQ       $0x00000003, R10
-	JE         sp_row_done_1384
+	JE         sp_row_done_1336
 	MOVQ       R10, DI
 	SHLQ       $0x03, DI
 	NEGQ       DI
@@ -20603,15 +20507,15 @@ sp_vectors_done_1392:
 	VMASKMOVPD Y1, Y2, (AX)(R9*8)
 	ADDQ       R10, R9
 
-sp_row_done_1384:
+sp_row_done_1336:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_1382
+	JMP  sp_row_1334
 
-sp_done_1385:
+sp_done_1337:
 	VZEROUPPER
 	RET
 
@@ -20642,11 +20546,11 @@ TEXT ·backwardSmallPlanesDalphaAVX2F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_1394
+	JE      sp_sum_fewer_1346
 
-sp_sum_channels_1393:
+sp_sum_channels_1345:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_1394
+	JB     sp_sum_fewer_1346
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -20657,18 +20561,18 @@ sp_sum_channels_1393:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_1395:
+sp_sum_row_1347:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1398
+	JAE  sp_sum_rows_done_1350
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_1396:
+sp_sum_vector_1348:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1397
+	JE          sp_sum_last_1349
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -20722,9 +20626,9 @@ sp_sum_vector_1396:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_1396
+	JMP         sp_sum_vector_1348
 
-sp_sum_last_1397:
+sp_sum_last_1349:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -20774,9 +20678,9 @@ sp_sum_last_1397:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_1395
+	JMP         sp_sum_row_1347
 
-sp_sum_rows_done_1398:
+sp_sum_rows_done_1350:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -20807,12 +20711,12 @@ sp_sum_rows_done_1398:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_1393
+	JMP          sp_sum_channels_1345
 
-sp_sum_fewer_1394:
-sp_sum_channels_1400:
+sp_sum_fewer_1346:
+sp_sum_channels_1352:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_1401
+	JB     sp_sum_fewer_1353
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -20820,16 +20724,16 @@ sp_sum_channels_1400:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_1402:
+sp_sum_row_1354:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_1405
+	JAE  sp_sum_rows_done_1357
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_1403:
+sp_sum_vector_1355:
 	TESTQ       R13, R13
-	JE          sp_sum_last_1404
+	JE          sp_sum_last_1356
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -20857,11 +20761,11 @@ sp_sum_vector_1403:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_1403
+	JMP         sp_sum_vector_1355
 
-sp_sum_last_1404:
+sp_sum_last_1356:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_1407
+	JNE         sp_sum_masked_1359
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -20880,9 +20784,9 @@ sp_sum_last_1404:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_1406
+	JMP         sp_sum_row_done_1358
 
-sp_sum_masked_1407:
+sp_sum_masked_1359:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -20908,11 +20812,11 @@ sp_sum_masked_1407:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_1406:
+sp_sum_row_done_1358:
 	ADDQ AX, R10
-	JMP  sp_sum_row_1402
+	JMP  sp_sum_row_1354
 
-sp_sum_rows_done_1405:
+sp_sum_rows_done_1357:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -20931,25 +20835,25 @@ sp_sum_rows_done_1405:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_1400
+	JMP          sp_sum_channels_1352
 
-sp_sum_fewer_1401:
-sp_sum_channels_1408:
+sp_sum_fewer_1353:
+sp_sum_channels_1360:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_1409
+	JB     sp_sum_fewer_1361
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_1410:
+sp_sum_row_1362:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_1413
+	JAE  sp_sum_rows_done_1365
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_1411:
+sp_sum_vector_1363:
 	TESTQ       R12, R12
-	JE          sp_sum_last_1412
+	JE          sp_sum_last_1364
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -20959,9 +20863,9 @@ sp_sum_vector_1411:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_1411
+	JMP         sp_sum_vector_1363
 
-sp_sum_last_1412:
+sp_sum_last_1364:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -20969,9 +20873,9 @@ sp_sum_last_1412:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_1410
+	JMP         sp_sum_row_1362
 
-sp_sum_rows_done_1413:
+sp_sum_rows_done_1365:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -20982,9 +20886,9 @@ sp_sum_rows_done_1413:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_1408
+	JMP          sp_sum_channels_1360
 
-sp_sum_fewer_1409:
+sp_sum_fewer_1361:
 	VZEROUPPER
 	RET
 
@@ -20999,9 +20903,9 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	MOVQ         DX, BX
 	SHLQ         $0x02, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_1415
+	JB           cached_1367
 	CMPQ         AX, CX
-	JE           cached_1415
+	JE           cached_1367
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -21010,7 +20914,7 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_1417
+	JE           aligned_1369
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -21021,15 +20925,15 @@ TEXT ·forwardAVX512F32(SB), NOSPLIT, $0-52
 	VMOVUPS      Z2, K1, (AX)(BX*4)
 	MOVQ         SI, BX
 
-aligned_1417:
+aligned_1369:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1419
+	JGT  single_1371
 
 	PCALIGN $64
 
-unrolled_1418:
+unrolled_1370:
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -21048,26 +20952,26 @@ unrolled_1418:
 	VMOVNTPS Z2, 192(AX)(BX*4)
 	ADDQ     $0x00000040, BX
 	CMPQ     BX, SI
-	JLE      unrolled_1418
+	JLE      unrolled_1370
 
-single_1419:
+single_1371:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1421
+	JGT  remainder_1373
 
-single_loop_1420:
+single_loop_1372:
 	VMOVUPS  (CX)(BX*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(BX*4)
 	ADDQ     $0x00000010, BX
 	CMPQ     BX, SI
-	JLE      single_loop_1420
+	JLE      single_loop_1372
 
-remainder_1421:
+remainder_1373:
 	SUBQ      BX, DX
-	JE        span_done_1422
+	JE        span_done_1374
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -21076,14 +20980,14 @@ remainder_1421:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1422:
+span_done_1374:
 	SFENCE
-	JMP stored_1416
+	JMP stored_1368
 
-cached_1415:
+cached_1367:
 	XORQ      BX, BX
 	CMPQ      DX, $0x00000080
-	JB        unaligned_1423
+	JB        unaligned_1375
 	MOVQ      AX, SI
 	NEGQ      SI
 	ANDQ      $0x0000003f, SI
@@ -21091,7 +20995,7 @@ cached_1415:
 	CMPQ      SI, DX
 	CMOVQGT   DX, SI
 	TESTQ     SI, SI
-	JE        aligned_1424
+	JE        aligned_1376
 	MOVQ      SI, DI
 	MOVQ      $-1, R8
 	BZHIQ     DI, R8, DI
@@ -21102,16 +21006,16 @@ cached_1415:
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 	MOVQ      SI, BX
 
-aligned_1424:
-unaligned_1423:
+aligned_1376:
+unaligned_1375:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1426
+	JGT  single_1378
 
 	PCALIGN $64
 
-unrolled_1425:
+unrolled_1377:
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -21130,26 +21034,26 @@ unrolled_1425:
 	VMOVUPS Z2, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
 	CMPQ    BX, SI
-	JLE     unrolled_1425
+	JLE     unrolled_1377
 
-single_1426:
+single_1378:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1428
+	JGT  remainder_1380
 
-single_loop_1427:
+single_loop_1379:
 	VMOVUPS (CX)(BX*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(BX*4)
 	ADDQ    $0x00000010, BX
 	CMPQ    BX, SI
-	JLE     single_loop_1427
+	JLE     single_loop_1379
 
-remainder_1428:
+remainder_1380:
 	SUBQ      BX, DX
-	JE        span_done_1429
+	JE        span_done_1381
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -21158,8 +21062,8 @@ remainder_1428:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(BX*4)
 
-span_done_1429:
-stored_1416:
+span_done_1381:
+stored_1368:
 	VZEROUPPER
 	RET
 
@@ -21177,11 +21081,11 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ         $0x02, R8
 	XORQ         R9, R9
 	CMPQ         BX, $0x00000010
-	JB           aligned_planes_general_1431
+	JB           aligned_planes_general_1383
 	CMPQ         BX, $0x00000080
-	JA           aligned_planes_general_1431
+	JA           aligned_planes_general_1383
 	CMPQ         DX, $0x00
-	JE           planes_end_1430
+	JE           planes_end_1382
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R8, R8
 	MOVQ         AX, R10
@@ -21191,7 +21095,7 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	CMPQ         R10, DX
 	CMOVQGT      DX, R10
 	TESTQ        R10, R10
-	JE           aligned_1432
+	JE           aligned_1384
 	MOVQ         R10, R11
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
@@ -21202,29 +21106,29 @@ TEXT ·forwardPlanesAVX512F32(SB), NOSPLIT, $0-80
 	VMOVUPS      Z2, K1, (AX)(R8*4)
 	MOVQ         R10, R8
 
-aligned_1432:
+aligned_1384:
 	MOVQ BX, R10
 
-aligned_plane_1433:
+aligned_plane_1385:
 	MOVQ R10, R11
 	SUBQ $0x00000010, R11
 	CMPQ R8, R11
-	JGT  aligned_boundary_1438
+	JGT  aligned_boundary_1390
 
-aligned_whole_1437:
+aligned_whole_1389:
 	VMOVUPS (CX)(R8*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R11
-	JLE     aligned_whole_1437
+	JLE     aligned_whole_1389
 
-aligned_boundary_1438:
+aligned_boundary_1390:
 	MOVQ         R10, R11
 	SUBQ         R8, R11
 	CMPQ         R10, DX
-	JAE          aligned_last_1435
+	JAE          aligned_last_1387
 	INCQ         R9
 	MOVQ         R9, R12
 	SUBQ         SI, R12
@@ -21232,10 +21136,10 @@ aligned_boundary_1438:
 	VBROADCASTSS (DI)(R9*4), Z2
 	ADDQ         BX, R10
 	TESTQ        R11, R11
-	JNE          aligned_boundary_vector_1439
-	JMP          aligned_next_1434
+	JNE          aligned_boundary_vector_1391
+	JMP          aligned_next_1386
 
-aligned_boundary_vector_1439:
+aligned_boundary_vector_1391:
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21246,13 +21150,13 @@ aligned_boundary_vector_1439:
 	VMOVUPS   Z1, (AX)(R8*4)
 	ADDQ      $0x00000010, R8
 
-aligned_next_1434:
+aligned_next_1386:
 	VMOVUPS Z2, Z1
-	JMP     aligned_plane_1433
+	JMP     aligned_plane_1385
 
-aligned_last_1435:
+aligned_last_1387:
 	TESTQ     R11, R11
-	JE        aligned_done_1436
+	JE        aligned_done_1388
 	MOVQ      $-1, DX
 	BZHIQ     R11, DX, DX
 	KMOVW     DX, K1
@@ -21261,20 +21165,20 @@ aligned_last_1435:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 
-aligned_done_1436:
-	JMP planes_end_1430
+aligned_done_1388:
+	JMP planes_end_1382
 
-aligned_planes_general_1431:
+aligned_planes_general_1383:
 	CMPQ  BX, $0x00000010
-	JAE   short_planes_general_1440
+	JAE   short_planes_general_1392
 	CMPQ  DX, $0x00
-	JE    planes_end_1430
+	JE    planes_end_1382
 	MOVQ  $-1, R10
 	BZHIQ BX, R10, R10
 	KMOVW R10, K1
 	XORQ  R10, R10
 
-short_planes_1441:
+short_planes_1393:
 	VBROADCASTSS (DI)(R9*4), Z1
 	VMOVUPS.Z    (CX)(R10*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
@@ -21287,22 +21191,22 @@ short_planes_1441:
 	SUBQ         SI, R11
 	CMOVQEQ      R11, R9
 	SUBQ         BX, DX
-	JG           short_planes_1441
-	JMP          planes_end_1430
+	JG           short_planes_1393
+	JMP          planes_end_1382
 
-short_planes_general_1440:
+short_planes_general_1392:
 	MOVQ DX, R10
 	SHLQ $0x02, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_1442
+	JB   cached_1394
 	CMPQ R8, $0x00000800
-	JB   cached_1442
+	JB   cached_1394
 	CMPQ AX, CX
-	JE   cached_1442
+	JE   cached_1394
 	CMPQ DX, $0x00
-	JE   planes_done_1445
+	JE   planes_done_1397
 
-plane_1444:
+plane_1396:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -21312,7 +21216,7 @@ plane_1444:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1446
+	JE           aligned_1398
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -21323,13 +21227,13 @@ plane_1444:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1446:
+aligned_1398:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1448
+	JGT  single_1400
 
-unrolled_1447:
+unrolled_1399:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
@@ -21348,27 +21252,27 @@ unrolled_1447:
 	VMOVNTPS Z2, 192(AX)(R10*4)
 	ADDQ     $0x00000040, R10
 	CMPQ     R10, R11
-	JLE      unrolled_1447
+	JLE      unrolled_1399
 
-single_1448:
+single_1400:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1450
+	JGT  remainder_1402
 
-single_loop_1449:
+single_loop_1401:
 	VMOVUPS  (CX)(R10*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMULPS   Z1, Z2, K1, Z2
 	VMOVNTPS Z2, (AX)(R10*4)
 	ADDQ     $0x00000010, R10
 	CMPQ     R10, R11
-	JLE      single_loop_1449
+	JLE      single_loop_1401
 
-remainder_1450:
+remainder_1402:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1451
+	JE        span_done_1403
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21377,7 +21281,7 @@ remainder_1450:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1451:
+span_done_1403:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -21385,23 +21289,23 @@ span_done_1451:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1444
+	JG      plane_1396
 
-planes_done_1445:
+planes_done_1397:
 	SFENCE
-	JMP stored_1443
+	JMP stored_1395
 
-cached_1442:
+cached_1394:
 	CMPQ DX, $0x00
-	JE   planes_done_1453
+	JE   planes_done_1405
 
-plane_1452:
+plane_1404:
 	VBROADCASTSS (DI)(R9*4), Z1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000080
-	JB           unaligned_1454
+	JB           unaligned_1406
 	CMPQ         AX, CX
-	JE           unaligned_1454
+	JE           unaligned_1406
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000003f, R11
@@ -21409,7 +21313,7 @@ plane_1452:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1455
+	JE           aligned_1407
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -21420,14 +21324,14 @@ plane_1452:
 	VMOVUPS      Z2, K1, (AX)(R10*4)
 	MOVQ         R11, R10
 
-aligned_1455:
-unaligned_1454:
+aligned_1407:
+unaligned_1406:
 	MOVQ BX, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1457
+	JGT  single_1409
 
-unrolled_1456:
+unrolled_1408:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
@@ -21446,27 +21350,27 @@ unrolled_1456:
 	VMOVUPS Z2, 192(AX)(R10*4)
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, R11
-	JLE     unrolled_1456
+	JLE     unrolled_1408
 
-single_1457:
+single_1409:
 	MOVQ BX, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1459
+	JGT  remainder_1411
 
-single_loop_1458:
+single_loop_1410:
 	VMOVUPS (CX)(R10*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMULPS  Z1, Z2, K1, Z2
 	VMOVUPS Z2, (AX)(R10*4)
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R11
-	JLE     single_loop_1458
+	JLE     single_loop_1410
 
-remainder_1459:
+remainder_1411:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_1460
+	JE        span_done_1412
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -21475,7 +21379,7 @@ remainder_1459:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R10*4)
 
-span_done_1460:
+span_done_1412:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -21483,11 +21387,11 @@ span_done_1460:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_1452
+	JG      plane_1404
 
-planes_done_1453:
-stored_1443:
-planes_end_1430:
+planes_done_1405:
+stored_1395:
+planes_end_1382:
 	VZEROUPPER
 	RET
 
@@ -21503,15 +21407,15 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   SI, $0x00000100
-	JA     held_rows_done_1462
+	JA     held_rows_done_1414
 	CMPQ   DX, SI
-	JB     held_rows_done_1462
+	JB     held_rows_done_1414
 	CMPQ   AX, CX
-	JE     held_rows_done_1462
+	JE     held_rows_done_1414
 	MOVQ   DX, R8
 	SHLQ   $0x02, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JAE    held_rows_done_1462
+	JAE    held_rows_done_1414
 	MOVQ   SI, R8
 	DECQ   R8
 	SHRQ   $0x04, R8
@@ -21524,43 +21428,43 @@ TEXT ·forwardPatternAVX512F32(SB), NOSPLIT, $0-72
 	KMOVW  R9, K1
 	XORQ   R9, R9
 	CMPQ   R8, $0x00
-	JE     held_rows_0_1463
+	JE     held_rows_0_1415
 	CMPQ   R8, $0x01
-	JE     held_rows_1_1464
+	JE     held_rows_1_1416
 	CMPQ   R8, $0x02
-	JE     held_rows_2_1465
+	JE     held_rows_2_1417
 	CMPQ   R8, $0x03
-	JE     held_rows_3_1466
+	JE     held_rows_3_1418
 	CMPQ   R8, $0x04
-	JE     held_rows_4_1467
+	JE     held_rows_4_1419
 	CMPQ   R8, $0x05
-	JE     held_rows_5_1468
+	JE     held_rows_5_1420
 	CMPQ   R8, $0x06
-	JE     held_rows_6_1469
+	JE     held_rows_6_1421
 	CMPQ   R8, $0x07
-	JE     held_rows_7_1470
+	JE     held_rows_7_1422
 	CMPQ   R8, $0x08
-	JE     held_rows_8_1471
+	JE     held_rows_8_1423
 	CMPQ   R8, $0x09
-	JE     held_rows_9_1472
+	JE     held_rows_9_1424
 	CMPQ   R8, $0x0a
-	JE     held_rows_10_1473
+	JE     held_rows_10_1425
 	CMPQ   R8, $0x0b
-	JE     held_rows_11_1474
+	JE     held_rows_11_1426
 	CMPQ   R8, $0x0c
-	JE     held_rows_12_1475
+	JE     held_rows_12_1427
 	CMPQ   R8, $0x0d
-	JE     held_rows_13_1476
+	JE     held_rows_13_1428
 	CMPQ   R8, $0x0e
-	JE     held_rows_14_1477
+	JE     held_rows_14_1429
 	CMPQ   R8, $0x0f
-	JE     held_rows_15_1478
-	JMP    held_rows_done_1462
+	JE     held_rows_15_1430
+	JMP    held_rows_done_1414
 
-held_rows_0_1463:
+held_rows_0_1415:
 	VMOVUPS.Z (BX)(R9*4), K1, Z1
 
-held_row_0_1479:
+held_row_0_1431:
 	VMOVUPS.Z (CX)(R9*4), K1, Z2
 	VCMPPS    $0x1a, Z0, Z2, K1, K2
 	VMULPS    Z1, Z2, K2, Z2
@@ -21569,16 +21473,16 @@ held_row_0_1479:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_0_1479
+	JAE       held_row_0_1431
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_1_1464:
+held_rows_1_1416:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS.Z 64(BX)(R9*4), K1, Z2
 
-held_row_1_1480:
+held_row_1_1432:
 	VMOVUPS   (CX)(R9*4), Z3
 	VCMPPS    $0x1a, Z0, Z3, K2
 	VMULPS    Z1, Z3, K2, Z3
@@ -21591,17 +21495,17 @@ held_row_1_1480:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_1_1480
+	JAE       held_row_1_1432
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_2_1465:
+held_rows_2_1417:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS.Z 128(BX)(R9*4), K1, Z3
 
-held_row_2_1481:
+held_row_2_1433:
 	VMOVUPS   (CX)(R9*4), Z4
 	VCMPPS    $0x1a, Z0, Z4, K2
 	VMULPS    Z1, Z4, K2, Z4
@@ -21618,18 +21522,18 @@ held_row_2_1481:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_2_1481
+	JAE       held_row_2_1433
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_3_1466:
+held_rows_3_1418:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
 	VMOVUPS.Z 192(BX)(R9*4), K1, Z4
 
-held_row_3_1482:
+held_row_3_1434:
 	VMOVUPS   (CX)(R9*4), Z5
 	VCMPPS    $0x1a, Z0, Z5, K2
 	VMULPS    Z1, Z5, K2, Z5
@@ -21650,19 +21554,19 @@ held_row_3_1482:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_3_1482
+	JAE       held_row_3_1434
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_4_1467:
+held_rows_4_1419:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
 	VMOVUPS   192(BX)(R9*4), Z4
 	VMOVUPS.Z 256(BX)(R9*4), K1, Z5
 
-held_row_4_1483:
+held_row_4_1435:
 	VMOVUPS   (CX)(R9*4), Z6
 	VCMPPS    $0x1a, Z0, Z6, K2
 	VMULPS    Z1, Z6, K2, Z6
@@ -21687,12 +21591,12 @@ held_row_4_1483:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_4_1483
+	JAE       held_row_4_1435
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_5_1468:
+held_rows_5_1420:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21700,7 +21604,7 @@ held_rows_5_1468:
 	VMOVUPS   256(BX)(R9*4), Z5
 	VMOVUPS.Z 320(BX)(R9*4), K1, Z6
 
-held_row_5_1484:
+held_row_5_1436:
 	VMOVUPS   (CX)(R9*4), Z7
 	VCMPPS    $0x1a, Z0, Z7, K2
 	VMULPS    Z1, Z7, K2, Z7
@@ -21729,12 +21633,12 @@ held_row_5_1484:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_5_1484
+	JAE       held_row_5_1436
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_6_1469:
+held_rows_6_1421:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21743,7 +21647,7 @@ held_rows_6_1469:
 	VMOVUPS   320(BX)(R9*4), Z6
 	VMOVUPS.Z 384(BX)(R9*4), K1, Z7
 
-held_row_6_1485:
+held_row_6_1437:
 	VMOVUPS   (CX)(R9*4), Z8
 	VCMPPS    $0x1a, Z0, Z8, K2
 	VMULPS    Z1, Z8, K2, Z8
@@ -21776,12 +21680,12 @@ held_row_6_1485:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_6_1485
+	JAE       held_row_6_1437
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_7_1470:
+held_rows_7_1422:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21791,7 +21695,7 @@ held_rows_7_1470:
 	VMOVUPS   384(BX)(R9*4), Z7
 	VMOVUPS.Z 448(BX)(R9*4), K1, Z8
 
-held_row_7_1486:
+held_row_7_1438:
 	VMOVUPS   (CX)(R9*4), Z9
 	VCMPPS    $0x1a, Z0, Z9, K2
 	VMULPS    Z1, Z9, K2, Z9
@@ -21828,12 +21732,12 @@ held_row_7_1486:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_7_1486
+	JAE       held_row_7_1438
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_8_1471:
+held_rows_8_1423:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21844,7 +21748,7 @@ held_rows_8_1471:
 	VMOVUPS   448(BX)(R9*4), Z8
 	VMOVUPS.Z 512(BX)(R9*4), K1, Z9
 
-held_row_8_1487:
+held_row_8_1439:
 	VMOVUPS   (CX)(R9*4), Z10
 	VCMPPS    $0x1a, Z0, Z10, K2
 	VMULPS    Z1, Z10, K2, Z10
@@ -21885,12 +21789,12 @@ held_row_8_1487:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_8_1487
+	JAE       held_row_8_1439
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_9_1472:
+held_rows_9_1424:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21902,7 +21806,7 @@ held_rows_9_1472:
 	VMOVUPS   512(BX)(R9*4), Z9
 	VMOVUPS.Z 576(BX)(R9*4), K1, Z10
 
-held_row_9_1488:
+held_row_9_1440:
 	VMOVUPS   (CX)(R9*4), Z11
 	VCMPPS    $0x1a, Z0, Z11, K2
 	VMULPS    Z1, Z11, K2, Z11
@@ -21947,12 +21851,12 @@ held_row_9_1488:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_9_1488
+	JAE       held_row_9_1440
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_10_1473:
+held_rows_10_1425:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -21965,7 +21869,7 @@ held_rows_10_1473:
 	VMOVUPS   576(BX)(R9*4), Z10
 	VMOVUPS.Z 640(BX)(R9*4), K1, Z11
 
-held_row_10_1489:
+held_row_10_1441:
 	VMOVUPS   (CX)(R9*4), Z12
 	VCMPPS    $0x1a, Z0, Z12, K2
 	VMULPS    Z1, Z12, K2, Z12
@@ -22014,12 +21918,12 @@ held_row_10_1489:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_10_1489
+	JAE       held_row_10_1441
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_11_1474:
+held_rows_11_1426:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -22033,7 +21937,7 @@ held_rows_11_1474:
 	VMOVUPS   640(BX)(R9*4), Z11
 	VMOVUPS.Z 704(BX)(R9*4), K1, Z12
 
-held_row_11_1490:
+held_row_11_1442:
 	VMOVUPS   (CX)(R9*4), Z13
 	VCMPPS    $0x1a, Z0, Z13, K2
 	VMULPS    Z1, Z13, K2, Z13
@@ -22086,12 +21990,12 @@ held_row_11_1490:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_11_1490
+	JAE       held_row_11_1442
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_12_1475:
+held_rows_12_1427:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -22106,7 +22010,7 @@ held_rows_12_1475:
 	VMOVUPS   704(BX)(R9*4), Z12
 	VMOVUPS.Z 768(BX)(R9*4), K1, Z13
 
-held_row_12_1491:
+held_row_12_1443:
 	VMOVUPS   (CX)(R9*4), Z14
 	VCMPPS    $0x1a, Z0, Z14, K2
 	VMULPS    Z1, Z14, K2, Z14
@@ -22163,12 +22067,12 @@ held_row_12_1491:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_12_1491
+	JAE       held_row_12_1443
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_13_1476:
+held_rows_13_1428:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -22184,7 +22088,7 @@ held_rows_13_1476:
 	VMOVUPS   768(BX)(R9*4), Z13
 	VMOVUPS.Z 832(BX)(R9*4), K1, Z14
 
-held_row_13_1492:
+held_row_13_1444:
 	VMOVUPS   (CX)(R9*4), Z15
 	VCMPPS    $0x1a, Z0, Z15, K2
 	VMULPS    Z1, Z15, K2, Z15
@@ -22245,12 +22149,12 @@ held_row_13_1492:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_13_1492
+	JAE       held_row_13_1444
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_14_1477:
+held_rows_14_1429:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -22267,7 +22171,7 @@ held_rows_14_1477:
 	VMOVUPS   832(BX)(R9*4), Z14
 	VMOVUPS.Z 896(BX)(R9*4), K1, Z15
 
-held_row_14_1493:
+held_row_14_1445:
 	VMOVUPS   (CX)(R9*4), Z16
 	VCMPPS    $0x1a, Z0, Z16, K2
 	VMULPS    Z1, Z16, K2, Z16
@@ -22332,12 +22236,12 @@ held_row_14_1493:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_14_1493
+	JAE       held_row_14_1445
 	TESTQ     DX, DX
-	JE        pattern_done_1461
-	JMP       held_rows_done_1462
+	JE        pattern_done_1413
+	JMP       held_rows_done_1414
 
-held_rows_15_1478:
+held_rows_15_1430:
 	VMOVUPS   (BX)(R9*4), Z1
 	VMOVUPS   64(BX)(R9*4), Z2
 	VMOVUPS   128(BX)(R9*4), Z3
@@ -22355,7 +22259,7 @@ held_rows_15_1478:
 	VMOVUPS   896(BX)(R9*4), Z15
 	VMOVUPS.Z 960(BX)(R9*4), K1, Z16
 
-held_row_15_1494:
+held_row_15_1446:
 	VMOVUPS   (CX)(R9*4), Z17
 	VCMPPS    $0x1a, Z0, Z17, K2
 	VMULPS    Z1, Z17, K2, Z17
@@ -22424,23 +22328,23 @@ held_row_15_1494:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_15_1494
+	JAE       held_row_15_1446
 	TESTQ     DX, DX
-	JE        pattern_done_1461
+	JE        pattern_done_1413
 
-held_rows_done_1462:
+held_rows_done_1414:
 	MOVQ DX, R8
 	SHLQ $0x02, R8
 	CMPQ R8, ·streamThreshold+0(SB)
-	JB   cached_1495
+	JB   cached_1447
 	CMPQ DI, $0x00000800
-	JB   cached_1495
+	JB   cached_1447
 	CMPQ AX, CX
-	JE   cached_1495
+	JE   cached_1447
 	CMPQ DX, $0x00
-	JE   rows_done_1498
+	JE   rows_done_1450
 
-row_1497:
+row_1449:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -22452,7 +22356,7 @@ row_1497:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1499
+	JE        aligned_1451
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -22463,13 +22367,13 @@ row_1497:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1499:
+aligned_1451:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1501
+	JGT  single_1453
 
-unrolled_1500:
+unrolled_1452:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
@@ -22488,27 +22392,27 @@ unrolled_1500:
 	VMOVNTPS Z1, 192(AX)(R8*4)
 	ADDQ     $0x00000040, R8
 	CMPQ     R8, R9
-	JLE      unrolled_1500
+	JLE      unrolled_1452
 
-single_1501:
+single_1453:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1503
+	JGT  remainder_1455
 
-single_loop_1502:
+single_loop_1454:
 	VMOVUPS  (CX)(R8*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMULPS   (BX)(R8*4), Z1, K1, Z1
 	VMOVNTPS Z1, (AX)(R8*4)
 	ADDQ     $0x00000010, R8
 	CMPQ     R8, R9
-	JLE      single_loop_1502
+	JLE      single_loop_1454
 
-remainder_1503:
+remainder_1455:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1504
+	JE        span_done_1456
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -22517,31 +22421,31 @@ remainder_1503:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1504:
+span_done_1456:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1497
+	JG   row_1449
 
-rows_done_1498:
+rows_done_1450:
 	SFENCE
-	JMP stored_1496
+	JMP stored_1448
 
-cached_1495:
+cached_1447:
 	CMPQ DX, $0x00
-	JE   rows_done_1506
+	JE   rows_done_1458
 
-row_1505:
+row_1457:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000080
-	JB        unaligned_1507
+	JB        unaligned_1459
 	CMPQ      AX, CX
-	JE        unaligned_1507
+	JE        unaligned_1459
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -22549,7 +22453,7 @@ row_1505:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_1508
+	JE        aligned_1460
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -22560,14 +22464,14 @@ row_1505:
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 	MOVQ      R9, R8
 
-aligned_1508:
-unaligned_1507:
+aligned_1460:
+unaligned_1459:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1510
+	JGT  single_1462
 
-unrolled_1509:
+unrolled_1461:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
@@ -22586,27 +22490,27 @@ unrolled_1509:
 	VMOVUPS Z1, 192(AX)(R8*4)
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1509
+	JLE     unrolled_1461
 
-single_1510:
+single_1462:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1512
+	JGT  remainder_1464
 
-single_loop_1511:
+single_loop_1463:
 	VMOVUPS (CX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (BX)(R8*4), Z1, K1, Z1
 	VMOVUPS Z1, (AX)(R8*4)
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1511
+	JLE     single_loop_1463
 
-remainder_1512:
+remainder_1464:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_1513
+	JE        span_done_1465
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -22615,17 +22519,17 @@ remainder_1512:
 	VMULPS    (BX)(R8*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R8*4)
 
-span_done_1513:
+span_done_1465:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_1505
+	JG   row_1457
 
-rows_done_1506:
-stored_1496:
-pattern_done_1461:
+rows_done_1458:
+stored_1448:
+pattern_done_1413:
 	VZEROUPPER
 	RET
 
@@ -22644,36 +22548,36 @@ TEXT ·forwardRingAVX512F32(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x00000180
-	JA     ring_segmented_1514
+	JA     ring_segmented_1466
 	MOVQ   R8, R9
 
-ring_len_1515:
+ring_len_1467:
 	CMPQ R9, $0x00000010
-	JAE  ring_len_done_1516
+	JAE  ring_len_done_1468
 	ADDQ R8, R9
-	JMP  ring_len_1515
+	JMP  ring_len_1467
 
-ring_len_done_1516:
+ring_len_done_1468:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000010, R10
 
-ring_step_1517:
+ring_step_1469:
 	CMPQ R10, R9
-	JB   ring_step_done_1518
+	JB   ring_step_done_1470
 	SUBQ R9, R10
-	JMP  ring_step_1517
+	JMP  ring_step_1469
 
-ring_step_done_1518:
+ring_step_done_1470:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000040, R10
 
-ring_step_1519:
+ring_step_1471:
 	CMPQ R10, R9
-	JB   ring_step_done_1520
+	JB   ring_step_done_1472
 	SUBQ R9, R10
-	JMP  ring_step_1519
+	JMP  ring_step_1471
 
-ring_step_done_1520:
+ring_step_done_1472:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    64(R9), R9
@@ -22683,76 +22587,72 @@ ring_step_done_1520:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000010
-	JB      ring_short_1521
+	JB      ring_short_1473
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1522
+	JNE     ring_planes_1474
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_1524:
+ring_copy_1476:
 	CMPQ    AX, R10
-	JAE     ring_built_1523
+	JAE     ring_built_1475
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1525
+	JB      ring_copy_tail_1477
 	VMOVUPS (R9)(R8*4), Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_1524
+	JNE     ring_copy_1476
 	XORQ    R8, R8
-	JMP     ring_copy_1524
+	JMP     ring_copy_1476
 
-ring_copy_tail_1525:
+ring_copy_tail_1477:
 	VMOVUPS -64(R9)(DX*4), Z1
 	ADDQ    R11, AX
 	VMOVUPS Z1, -64(DI)(AX*4)
 	XORQ    R8, R8
-	JMP     ring_copy_1524
+	JMP     ring_copy_1476
 
-ring_planes_1522:
+ring_planes_1474:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1526
+	JA   ring_long_planes_1478
 	MOVQ R10, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1527:
+ring_fill_1479:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1528
+	JGT          ring_fill_last_1480
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_1529
-	XORQ         R8, R8
+	MOVQ         R8, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R8
+	JMP          ring_fill_1479
 
-ring_wrap_1529:
-	JMP ring_fill_1527
-
-ring_fill_last_1528:
+ring_fill_last_1480:
 	CMPQ         R11, R10
-	JAE          ring_built_1523
+	JAE          ring_built_1475
 	VBROADCASTSS (R9)(R8*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         AX, R11
 	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_1530
-	XORQ         R8, R8
+	MOVQ         R8, R12
+	SUBQ         DX, R12
+	CMOVQEQ      R12, R8
+	JMP          ring_fill_last_1480
 
-ring_wrap_1530:
-	JMP ring_fill_last_1528
-
-ring_long_planes_1526:
-ring_channel_1531:
+ring_long_planes_1478:
+ring_channel_1481:
 	CMPQ         R11, R10
-	JAE          ring_built_1523
+	JAE          ring_built_1475
 	VBROADCASTSS (R9)(R8*4), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -22760,22 +22660,20 @@ ring_channel_1531:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_1532:
+ring_plane_1482:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1532
+	JB      ring_plane_1482
 	INCQ    R8
-	CMPQ    R8, DX
-	JNE     ring_wrap_1533
-	XORQ    R8, R8
+	MOVQ    R8, R12
+	SUBQ    DX, R12
+	CMOVQEQ R12, R8
+	JMP     ring_channel_1481
 
-ring_wrap_1533:
-	JMP ring_channel_1531
-
-ring_short_1521:
+ring_short_1473:
 	CMPQ      AX, $0x01
-	JNE       ring_elements_1534
+	JNE       ring_elements_1483
 	LEAQ      ringperiodsAVX512F32<>+0(SB), AX
 	MOVQ      DX, R11
 	SHLQ      $0x06, R11
@@ -22786,48 +22684,48 @@ ring_short_1521:
 	VMOVUPS   -64(AX)(R11*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPS   Z1, (DI)
-	JMP       ring_first_done_1535
+	JMP       ring_first_done_1484
 
-ring_elements_1534:
+ring_elements_1483:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1536:
+ring_element_1485:
 	MOVL (R9)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_1537
+	JB   ring_element_next_1486
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1537
+	JB   ring_element_next_1486
 	XORQ R11, R11
 
-ring_element_next_1537:
+ring_element_next_1486:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1536
+	JB      ring_element_1485
 	VMOVUPS (DI), Z1
 
-ring_first_done_1535:
+ring_first_done_1484:
 	MOVQ 1920(SP), AX
 	CMPQ AX, $0x00000010
-	JE   ring_exact_1538
+	JE   ring_exact_1487
 	SUBQ R8, AX
 
-ring_exact_1538:
+ring_exact_1487:
 	MOVQ AX, DX
 
-ring_repeat_1539:
+ring_repeat_1488:
 	CMPQ    DX, R10
-	JAE     ring_built_1523
+	JAE     ring_built_1475
 	VMOVUPS Z1, (DI)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1539
+	JMP     ring_repeat_1488
 
-ring_built_1523:
+ring_built_1475:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -22836,9 +22734,9 @@ ring_built_1523:
 	MOVQ SI, R8
 	SUBQ $0x00000040, R8
 	CMPQ DX, R8
-	JGT  single_1541
+	JGT  single_1490
 
-unrolled_1540:
+unrolled_1489:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22861,15 +22759,15 @@ unrolled_1540:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R8
-	JLE     unrolled_1540
+	JLE     unrolled_1489
 
-single_1541:
+single_1490:
 	MOVQ SI, R8
 	SUBQ $0x00000010, R8
 	CMPQ DX, R8
-	JGT  remainder_1543
+	JGT  remainder_1492
 
-single_loop_1542:
+single_loop_1491:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -22880,11 +22778,11 @@ single_loop_1542:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R8
-	JLE     single_loop_1542
+	JLE     single_loop_1491
 
-remainder_1543:
+remainder_1492:
 	SUBQ      DX, SI
-	JE        span_done_1544
+	JE        span_done_1493
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -22893,10 +22791,10 @@ remainder_1543:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(DX*4)
 
-span_done_1544:
+span_done_1493:
 	JMP ring_finished_forwardAVX512F32
 
-ring_segmented_1514:
+ring_segmented_1466:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x00000180
 	JA   ring_finished_forwardAVX512F32
@@ -22906,11 +22804,11 @@ ring_segmented_1514:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_1545
+	JE   ring_rows_1494
 
-ring_segment_1546:
+ring_segment_1495:
 	CMPQ    SI, $0x00
-	JE      ring_done_1547
+	JE      ring_done_1496
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -22927,33 +22825,33 @@ ring_segment_1546:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_1548:
+ring_len_1497:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1549
+	JAE  ring_len_done_1498
 	ADDQ R9, R11
-	JMP  ring_len_1548
+	JMP  ring_len_1497
 
-ring_len_done_1549:
+ring_len_done_1498:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1550:
+ring_step_1499:
 	CMPQ R12, R11
-	JB   ring_step_done_1551
+	JB   ring_step_done_1500
 	SUBQ R11, R12
-	JMP  ring_step_1550
+	JMP  ring_step_1499
 
-ring_step_done_1551:
+ring_step_done_1500:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1552:
+ring_step_1501:
 	CMPQ R12, R11
-	JB   ring_step_done_1553
+	JB   ring_step_done_1502
 	SUBQ R11, R12
-	JMP  ring_step_1552
+	JMP  ring_step_1501
 
-ring_step_done_1553:
+ring_step_done_1502:
 	MOVQ    R12, 1936(SP)
 	LEAQ    64(R11), R11
 	CMPQ    R10, R11
@@ -22963,76 +22861,72 @@ ring_step_done_1553:
 	LEAQ    (R10)(AX*4), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1554
+	JB      ring_short_1503
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1555
+	JNE     ring_planes_1504
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_1557:
+ring_copy_1506:
 	CMPQ    R8, AX
-	JAE     ring_built_1556
+	JAE     ring_built_1505
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1558
+	JB      ring_copy_tail_1507
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1557
+	JNE     ring_copy_1506
 	XORQ    R9, R9
-	JMP     ring_copy_1557
+	JMP     ring_copy_1506
 
-ring_copy_tail_1558:
+ring_copy_tail_1507:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R11, R8
 	VMOVUPS Z1, -64(DI)(R8*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1557
+	JMP     ring_copy_1506
 
-ring_planes_1555:
+ring_planes_1504:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1559
+	JA   ring_long_planes_1508
 	MOVQ AX, R12
 	SUBQ $0x00000010, R12
 
-ring_fill_1560:
+ring_fill_1509:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_1561
+	JGT          ring_fill_last_1510
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	VMOVUPS      Z1, 64(DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1562
-	XORQ         R9, R9
+	MOVQ         R9, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R9
+	JMP          ring_fill_1509
 
-ring_wrap_1562:
-	JMP ring_fill_1560
-
-ring_fill_last_1561:
+ring_fill_last_1510:
 	CMPQ         R11, AX
-	JAE          ring_built_1556
+	JAE          ring_built_1505
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (DI)(R11*4)
 	ADDQ         R8, R11
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1563
-	XORQ         R9, R9
+	MOVQ         R9, R12
+	SUBQ         DX, R12
+	CMOVQEQ      R12, R9
+	JMP          ring_fill_last_1510
 
-ring_wrap_1563:
-	JMP ring_fill_last_1561
-
-ring_long_planes_1559:
-ring_channel_1564:
+ring_long_planes_1508:
+ring_channel_1511:
 	CMPQ         R11, AX
-	JAE          ring_built_1556
+	JAE          ring_built_1505
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -23040,22 +22934,20 @@ ring_channel_1564:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_1565:
+ring_plane_1512:
 	VMOVUPS Z1, (DI)(R13*4)
 	ADDQ    $0x00000010, R13
 	CMPQ    R13, R12
-	JB      ring_plane_1565
+	JB      ring_plane_1512
 	INCQ    R9
-	CMPQ    R9, DX
-	JNE     ring_wrap_1566
-	XORQ    R9, R9
+	MOVQ    R9, R12
+	SUBQ    DX, R12
+	CMOVQEQ R12, R9
+	JMP     ring_channel_1511
 
-ring_wrap_1566:
-	JMP ring_channel_1564
-
-ring_short_1554:
+ring_short_1503:
 	CMPQ      R8, $0x01
-	JNE       ring_elements_1567
+	JNE       ring_elements_1513
 	LEAQ      ringperiodsAVX512F32<>+0(SB), R8
 	MOVQ      DX, R11
 	SHLQ      $0x06, R11
@@ -23066,48 +22958,48 @@ ring_short_1554:
 	VMOVUPS   -64(R8)(R11*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPS   Z1, (DI)
-	JMP       ring_first_done_1568
+	JMP       ring_first_done_1514
 
-ring_elements_1567:
+ring_elements_1513:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_1569:
+ring_element_1515:
 	MOVL (R10)(R11*4), R14
 	MOVL R14, (DI)(R13*4)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_1570
+	JB   ring_element_next_1516
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_1570
+	JB   ring_element_next_1516
 	XORQ R11, R11
 
-ring_element_next_1570:
+ring_element_next_1516:
 	INCQ    R13
 	CMPQ    R13, $0x00000010
-	JB      ring_element_1569
+	JB      ring_element_1515
 	VMOVUPS (DI), Z1
 
-ring_first_done_1568:
+ring_first_done_1514:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000010
-	JE   ring_exact_1571
+	JE   ring_exact_1517
 	SUBQ R9, DX
 
-ring_exact_1571:
+ring_exact_1517:
 	MOVQ DX, R8
 
-ring_repeat_1572:
+ring_repeat_1518:
 	CMPQ    R8, AX
-	JAE     ring_built_1556
+	JAE     ring_built_1505
 	VMOVUPS Z1, (DI)(R8*4)
 	ADDQ    DX, R8
-	JMP     ring_repeat_1572
+	JMP     ring_repeat_1518
 
-ring_built_1556:
+ring_built_1505:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -23117,9 +23009,9 @@ ring_built_1556:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1574
+	JGT  single_1520
 
-unrolled_1573:
+unrolled_1519:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -23142,15 +23034,15 @@ unrolled_1573:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1573
+	JLE     unrolled_1519
 
-single_1574:
+single_1520:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1576
+	JGT  remainder_1522
 
-single_loop_1575:
+single_loop_1521:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -23161,11 +23053,11 @@ single_loop_1575:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1575
+	JLE     single_loop_1521
 
-remainder_1576:
+remainder_1522:
 	SUBQ      R8, DX
-	JE        span_done_1577
+	JE        span_done_1523
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -23174,7 +23066,7 @@ remainder_1576:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1577:
+span_done_1523:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -23185,18 +23077,18 @@ span_done_1577:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1578
+	JNE  ring_next_1524
 	XORQ AX, AX
 
-ring_next_1578:
+ring_next_1524:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1546
+	JMP  ring_segment_1495
 
-ring_done_1547:
+ring_done_1496:
 	JMP ring_finished_forwardAVX512F32
 
-ring_rows_1545:
-ring_block_1579:
+ring_rows_1494:
+ring_block_1525:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -23212,33 +23104,33 @@ ring_block_1579:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1580:
+ring_len_1526:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1581
+	JAE  ring_len_done_1527
 	ADDQ BX, SI
-	JMP  ring_len_1580
+	JMP  ring_len_1526
 
-ring_len_done_1581:
+ring_len_done_1527:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, R8
 
-ring_step_1582:
+ring_step_1528:
 	CMPQ R8, SI
-	JB   ring_step_done_1583
+	JB   ring_step_done_1529
 	SUBQ SI, R8
-	JMP  ring_step_1582
+	JMP  ring_step_1528
 
-ring_step_done_1583:
+ring_step_done_1529:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000040, R8
 
-ring_step_1584:
+ring_step_1530:
 	CMPQ R8, SI
-	JB   ring_step_done_1585
+	JB   ring_step_done_1531
 	SUBQ SI, R8
-	JMP  ring_step_1584
+	JMP  ring_step_1530
 
-ring_step_done_1585:
+ring_step_done_1531:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    64(SI), SI
@@ -23249,76 +23141,72 @@ ring_step_done_1585:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1586
+	JB      ring_short_1532
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1587
+	JNE     ring_planes_1533
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1589:
+ring_copy_1535:
 	CMPQ    BX, R8
-	JAE     ring_built_1588
+	JAE     ring_built_1534
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1590
+	JB      ring_copy_tail_1536
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1589
+	JNE     ring_copy_1535
 	XORQ    R9, R9
-	JMP     ring_copy_1589
+	JMP     ring_copy_1535
 
-ring_copy_tail_1590:
+ring_copy_tail_1536:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(DI)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1589
+	JMP     ring_copy_1535
 
-ring_planes_1587:
+ring_planes_1533:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1591
+	JA   ring_long_planes_1537
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1592:
+ring_fill_1538:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1593
+	JGT          ring_fill_last_1539
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	VMOVUPS      Z1, 64(DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1594
-	XORQ         BX, BX
+	MOVQ         BX, R11
+	SUBQ         DX, R11
+	CMOVQEQ      R11, BX
+	JMP          ring_fill_1538
 
-ring_wrap_1594:
-	JMP ring_fill_1592
-
-ring_fill_last_1593:
+ring_fill_last_1539:
 	CMPQ         R9, R8
-	JAE          ring_built_1588
+	JAE          ring_built_1534
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (DI)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1595
-	XORQ         BX, BX
+	MOVQ         BX, R10
+	SUBQ         DX, R10
+	CMOVQEQ      R10, BX
+	JMP          ring_fill_last_1539
 
-ring_wrap_1595:
-	JMP ring_fill_last_1593
-
-ring_long_planes_1591:
-ring_channel_1596:
+ring_long_planes_1537:
+ring_channel_1540:
 	CMPQ         R9, R8
-	JAE          ring_built_1588
+	JAE          ring_built_1534
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -23326,22 +23214,20 @@ ring_channel_1596:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_1597:
+ring_plane_1541:
 	VMOVUPS Z1, (DI)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1597
+	JB      ring_plane_1541
 	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_1598
-	XORQ    BX, BX
+	MOVQ    BX, R10
+	SUBQ    DX, R10
+	CMOVQEQ R10, BX
+	JMP     ring_channel_1540
 
-ring_wrap_1598:
-	JMP ring_channel_1596
-
-ring_short_1586:
+ring_short_1532:
 	CMPQ      CX, $0x01
-	JNE       ring_elements_1599
+	JNE       ring_elements_1542
 	LEAQ      ringperiodsAVX512F32<>+0(SB), R9
 	MOVQ      DX, R10
 	SHLQ      $0x06, R10
@@ -23352,48 +23238,48 @@ ring_short_1586:
 	VMOVUPS   -64(R9)(R10*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPS   Z1, (DI)
-	JMP       ring_first_done_1600
+	JMP       ring_first_done_1543
 
-ring_elements_1599:
+ring_elements_1542:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1601:
+ring_element_1544:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (DI)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1602
+	JB   ring_element_next_1545
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1602
+	JB   ring_element_next_1545
 	XORQ R9, R9
 
-ring_element_next_1602:
+ring_element_next_1545:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1601
+	JB      ring_element_1544
 	VMOVUPS (DI), Z1
 
-ring_first_done_1600:
+ring_first_done_1543:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000010
-	JE   ring_exact_1603
+	JE   ring_exact_1546
 	SUBQ BX, DX
 
-ring_exact_1603:
+ring_exact_1546:
 	MOVQ DX, BX
 
-ring_repeat_1604:
+ring_repeat_1547:
 	CMPQ    BX, R8
-	JAE     ring_built_1588
+	JAE     ring_built_1534
 	VMOVUPS Z1, (DI)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1604
+	JMP     ring_repeat_1547
 
-ring_built_1588:
+ring_built_1534:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+24(FP), BX
@@ -23402,9 +23288,9 @@ ring_built_1588:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_1605:
+ring_row_1548:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_1606
+	JE   ring_rows_done_1549
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -23414,9 +23300,9 @@ ring_row_1605:
 	MOVQ DX, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_1608
+	JGT  single_1551
 
-unrolled_1607:
+unrolled_1550:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -23439,15 +23325,15 @@ unrolled_1607:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, R8
 	CMPQ    R8, R9
-	JLE     unrolled_1607
+	JLE     unrolled_1550
 
-single_1608:
+single_1551:
 	MOVQ DX, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_1610
+	JGT  remainder_1553
 
-single_loop_1609:
+single_loop_1552:
 	VMOVUPS (BX)(R8*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMULPS  (DI)(AX*4), Z1, K1, Z1
@@ -23458,11 +23344,11 @@ single_loop_1609:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, R8
 	CMPQ    R8, R9
-	JLE     single_loop_1609
+	JLE     single_loop_1552
 
-remainder_1610:
+remainder_1553:
 	SUBQ      R8, DX
-	JE        span_done_1611
+	JE        span_done_1554
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -23471,20 +23357,20 @@ remainder_1610:
 	VMULPS    (DI)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R8*4)
 
-span_done_1611:
+span_done_1554:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x02, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_1605
+	JMP   ring_row_1548
 
-ring_rows_done_1606:
+ring_rows_done_1549:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1579
+	JMP  ring_block_1525
 
 ring_finished_forwardAVX512F32:
 	VZEROUPPER
@@ -23752,11 +23638,11 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1612
+	JB           cached_1555
 	CMPQ         AX, CX
-	JE           cached_1612
+	JE           cached_1555
 	CMPQ         AX, DX
-	JE           cached_1612
+	JE           cached_1555
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -23765,7 +23651,7 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1614
+	JE           aligned_1557
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -23784,15 +23670,15 @@ TEXT ·backwardAVX512F32(SB), NOSPLIT, $0-88
 	VMOVUPS      Z10, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1614:
+aligned_1557:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1616
+	JGT  single_1559
 
 	PCALIGN $64
 
-unrolled_1615:
+unrolled_1558:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z11
@@ -23843,15 +23729,15 @@ unrolled_1615:
 	VMOVNTPS    Z11, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1615
+	JLE         unrolled_1558
 
-single_1616:
+single_1559:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1618
+	JGT  remainder_1561
 
-single_loop_1617:
+single_loop_1560:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z11
@@ -23866,11 +23752,11 @@ single_loop_1617:
 	VMOVNTPS    Z11, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1617
+	JLE         single_loop_1560
 
-remainder_1618:
+remainder_1561:
 	SUBQ        SI, BX
-	JE          span_done_1619
+	JE          span_done_1562
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -23887,14 +23773,14 @@ remainder_1618:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1619:
+span_done_1562:
 	SFENCE
-	JMP stored_1613
+	JMP stored_1556
 
-cached_1612:
+cached_1555:
 	XORQ        SI, SI
 	CMPQ        BX, $0x00000080
-	JB          unaligned_1620
+	JB          unaligned_1563
 	MOVQ        CX, DI
 	NEGQ        DI
 	ANDQ        $0x0000003f, DI
@@ -23902,7 +23788,7 @@ cached_1612:
 	CMPQ        DI, BX
 	CMOVQGT     BX, DI
 	TESTQ       DI, DI
-	JE          aligned_1621
+	JE          aligned_1564
 	MOVQ        DI, R8
 	MOVQ        $-1, R9
 	BZHIQ       R8, R9, R8
@@ -23921,16 +23807,16 @@ cached_1612:
 	VMOVUPS     Z10, K1, (AX)(SI*4)
 	MOVQ        DI, SI
 
-aligned_1621:
-unaligned_1620:
+aligned_1564:
+unaligned_1563:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1623
+	JGT  single_1566
 
 	PCALIGN $64
 
-unrolled_1622:
+unrolled_1565:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z11
@@ -23981,15 +23867,15 @@ unrolled_1622:
 	VMOVUPS     Z11, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	CMPQ        SI, DI
-	JLE         unrolled_1622
+	JLE         unrolled_1565
 
-single_1623:
+single_1566:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1625
+	JGT  remainder_1568
 
-single_loop_1624:
+single_loop_1567:
 	VMOVUPS     (CX)(SI*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(SI*4), Z11
@@ -24004,11 +23890,11 @@ single_loop_1624:
 	VMOVUPS     Z11, (AX)(SI*4)
 	ADDQ        $0x00000010, SI
 	CMPQ        SI, DI
-	JLE         single_loop_1624
+	JLE         single_loop_1567
 
-remainder_1625:
+remainder_1568:
 	SUBQ        SI, BX
-	JE          span_done_1626
+	JE          span_done_1569
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -24025,8 +23911,8 @@ remainder_1625:
 	VMULPS      Z9, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(SI*4)
 
-span_done_1626:
-stored_1613:
+span_done_1569:
+stored_1556:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -24060,11 +23946,11 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	SHLQ         $0x02, R10
 	XORQ         R11, R11
 	CMPQ         DI, $0x00000010
-	JB           aligned_planes_general_1628
+	JB           aligned_planes_general_1571
 	CMPQ         DI, $0x00000080
-	JA           aligned_planes_general_1628
+	JA           aligned_planes_general_1571
 	CMPQ         BX, $0x00
-	JE           planes_end_1627
+	JE           planes_end_1570
 	VBROADCASTSS (R9)(R11*4), Z3
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -24076,7 +23962,7 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	CMPQ         R12, BX
 	CMOVQGT      BX, R12
 	TESTQ        R12, R12
-	JE           aligned_1629
+	JE           aligned_1572
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -24095,16 +23981,16 @@ TEXT ·backwardPlanesAVX512F32(SB), NOSPLIT, $0-128
 	VMOVUPS      Z4, K1, (AX)(R10*4)
 	MOVQ         R12, R10
 
-aligned_1629:
+aligned_1572:
 	MOVQ DI, R12
 
-aligned_plane_1630:
+aligned_plane_1573:
 	MOVQ R12, R13
 	SUBQ $0x00000010, R13
 	CMPQ R10, R13
-	JGT  aligned_boundary_1635
+	JGT  aligned_boundary_1578
 
-aligned_whole_1634:
+aligned_whole_1577:
 	VMOVUPS     (CX)(R10*4), Z4
 	VCMPPS      $0x1a, Z0, Z4, K1
 	VMOVUPS     (DX)(R10*4), Z6
@@ -24119,13 +24005,13 @@ aligned_whole_1634:
 	VMOVUPS     Z6, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R13
-	JLE         aligned_whole_1634
+	JLE         aligned_whole_1577
 
-aligned_boundary_1635:
+aligned_boundary_1578:
 	MOVQ          R12, R13
 	SUBQ          R10, R13
 	CMPQ          R12, BX
-	JAE           aligned_last_1632
+	JAE           aligned_last_1575
 	MOVQ          R11, R14
 	INCQ          R11
 	MOVQ          R11, R15
@@ -24134,7 +24020,7 @@ aligned_boundary_1635:
 	VBROADCASTSS  (R9)(R11*4), Z4
 	ADDQ          DI, R12
 	TESTQ         R13, R13
-	JNE           aligned_boundary_vector_1636
+	JNE           aligned_boundary_vector_1579
 	VADDPD        Z2, Z1, Z1
 	VEXTRACTF64X4 $0x01, Z1, Y2
 	VADDPD        Y2, Y1, Y2
@@ -24146,9 +24032,9 @@ aligned_boundary_1635:
 	VMOVSD        X1, (SI)(R14*8)
 	VXORPS        Y1, Y1, Y1
 	VXORPS        Y2, Y2, Y2
-	JMP           aligned_next_1631
+	JMP           aligned_next_1574
 
-aligned_boundary_vector_1636:
+aligned_boundary_vector_1579:
 	MOVQ          $-1, R15
 	BZHIQ         R13, R15, R13
 	KMOVW         R13, K1
@@ -24183,13 +24069,13 @@ aligned_boundary_vector_1636:
 	VMOVUPS       Z6, (AX)(R10*4)
 	ADDQ          $0x00000010, R10
 
-aligned_next_1631:
+aligned_next_1574:
 	VMOVUPS Z4, Z3
-	JMP     aligned_plane_1630
+	JMP     aligned_plane_1573
 
-aligned_last_1632:
+aligned_last_1575:
 	TESTQ       R13, R13
-	JE          aligned_done_1633
+	JE          aligned_done_1576
 	MOVQ        $-1, BX
 	BZHIQ       R13, BX, BX
 	KMOVW       BX, K1
@@ -24206,7 +24092,7 @@ aligned_last_1632:
 	VMULPS      Z3, Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R10*4)
 
-aligned_done_1633:
+aligned_done_1576:
 	VADDPD        Z2, Z1, Z1
 	VEXTRACTF64X4 $0x01, Z1, Y0
 	VADDPD        Y0, Y1, Y0
@@ -24218,23 +24104,23 @@ aligned_done_1633:
 	VMOVSD        X1, (SI)(R11*8)
 	VXORPS        Y1, Y1, Y1
 	VXORPS        Y2, Y2, Y2
-	JMP           planes_end_1627
+	JMP           planes_end_1570
 
-aligned_planes_general_1628:
+aligned_planes_general_1571:
 	MOVQ BX, R12
 	SHLQ $0x02, R12
 	CMPQ R12, ·streamThreshold+0(SB)
-	JB   cached_1637
+	JB   cached_1580
 	CMPQ R10, $0x00000800
-	JB   cached_1637
+	JB   cached_1580
 	CMPQ AX, CX
-	JE   cached_1637
+	JE   cached_1580
 	CMPQ AX, DX
-	JE   cached_1637
+	JE   cached_1580
 	CMPQ BX, $0x00
-	JE   planes_done_1640
+	JE   planes_done_1583
 
-plane_1639:
+plane_1582:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -24252,7 +24138,7 @@ plane_1639:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1641
+	JE           aligned_1584
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -24271,13 +24157,13 @@ plane_1639:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1641:
+aligned_1584:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1643
+	JGT  single_1586
 
-unrolled_1642:
+unrolled_1585:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z11
@@ -24328,15 +24214,15 @@ unrolled_1642:
 	VMOVNTPS    Z11, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1642
+	JLE         unrolled_1585
 
-single_1643:
+single_1586:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1645
+	JGT  remainder_1588
 
-single_loop_1644:
+single_loop_1587:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z11
@@ -24351,12 +24237,12 @@ single_loop_1644:
 	VMOVNTPS    Z11, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1644
+	JLE         single_loop_1587
 
-remainder_1645:
+remainder_1588:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1646
+	JE          span_done_1589
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -24373,7 +24259,7 @@ remainder_1645:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1646:
+span_done_1589:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -24397,17 +24283,17 @@ span_done_1646:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1639
+	JG            plane_1582
 
-planes_done_1640:
+planes_done_1583:
 	SFENCE
-	JMP stored_1638
+	JMP stored_1581
 
-cached_1637:
+cached_1580:
 	CMPQ BX, $0x00
-	JE   planes_done_1648
+	JE   planes_done_1591
 
-plane_1647:
+plane_1590:
 	VBROADCASTSS (R9)(R11*4), Z9
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -24419,7 +24305,7 @@ plane_1647:
 	VXORPS       Y8, Y8, Y8
 	XORQ         R12, R12
 	CMPQ         DI, $0x00000080
-	JB           unaligned_1649
+	JB           unaligned_1592
 	MOVQ         CX, R13
 	NEGQ         R13
 	ANDQ         $0x0000003f, R13
@@ -24427,7 +24313,7 @@ plane_1647:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_1650
+	JE           aligned_1593
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -24446,14 +24332,14 @@ plane_1647:
 	VMOVUPS      Z10, K1, (AX)(R12*4)
 	MOVQ         R13, R12
 
-aligned_1650:
-unaligned_1649:
+aligned_1593:
+unaligned_1592:
 	MOVQ DI, R13
 	SUBQ $0x00000040, R13
 	CMPQ R12, R13
-	JGT  single_1652
+	JGT  single_1595
 
-unrolled_1651:
+unrolled_1594:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z11
@@ -24504,15 +24390,15 @@ unrolled_1651:
 	VMOVUPS     Z11, 192(AX)(R12*4)
 	ADDQ        $0x00000040, R12
 	CMPQ        R12, R13
-	JLE         unrolled_1651
+	JLE         unrolled_1594
 
-single_1652:
+single_1595:
 	MOVQ DI, R13
 	SUBQ $0x00000010, R13
 	CMPQ R12, R13
-	JGT  remainder_1654
+	JGT  remainder_1597
 
-single_loop_1653:
+single_loop_1596:
 	VMOVUPS     (CX)(R12*4), Z10
 	VCMPPS      $0x1a, Z0, Z10, K1
 	VMOVUPS     (DX)(R12*4), Z11
@@ -24527,12 +24413,12 @@ single_loop_1653:
 	VMOVUPS     Z11, (AX)(R12*4)
 	ADDQ        $0x00000010, R12
 	CMPQ        R12, R13
-	JLE         single_loop_1653
+	JLE         single_loop_1596
 
-remainder_1654:
+remainder_1597:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_1655
+	JE          span_done_1598
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -24549,7 +24435,7 @@ remainder_1654:
 	VMULPS      Z9, Z10, K2, Z10
 	VMOVUPS     Z10, K1, (AX)(R12*4)
 
-span_done_1655:
+span_done_1598:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -24573,11 +24459,11 @@ span_done_1655:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_1647
+	JG            plane_1590
 
-planes_done_1648:
-stored_1638:
-planes_end_1627:
+planes_done_1591:
+stored_1581:
+planes_end_1570:
 	VZEROUPPER
 	RET
 
@@ -24597,17 +24483,17 @@ TEXT ·backwardPatternAVX512F32(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x02, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_1657
+	JB     cached_1600
 	CMPQ   R9, $0x00000800
-	JB     cached_1657
+	JB     cached_1600
 	CMPQ   AX, CX
-	JE     cached_1657
+	JE     cached_1600
 	CMPQ   AX, DX
-	JE     cached_1657
+	JE     cached_1600
 	CMPQ   BX, $0x00
-	JE     rows_done_1660
+	JE     rows_done_1603
 
-row_1659:
+row_1602:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -24619,7 +24505,7 @@ row_1659:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1661
+	JE          aligned_1604
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -24642,13 +24528,13 @@ row_1659:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1661:
+aligned_1604:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1663
+	JGT  single_1606
 
-unrolled_1662:
+unrolled_1605:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z2
@@ -24715,15 +24601,15 @@ unrolled_1662:
 	VMOVNTPS    Z2, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1662
+	JLE         unrolled_1605
 
-single_1663:
+single_1606:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1665
+	JGT  remainder_1608
 
-single_loop_1664:
+single_loop_1607:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z2
@@ -24742,12 +24628,12 @@ single_loop_1664:
 	VMOVNTPS    Z2, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1664
+	JLE         single_loop_1607
 
-remainder_1665:
+remainder_1608:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1666
+	JE          span_done_1609
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -24768,30 +24654,30 @@ remainder_1665:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1666:
+span_done_1609:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1659
+	JG   row_1602
 
-rows_done_1660:
+rows_done_1603:
 	SFENCE
-	JMP stored_1658
+	JMP stored_1601
 
-cached_1657:
+cached_1600:
 	CMPQ BX, $0x00
-	JE   rows_done_1668
+	JE   rows_done_1611
 
-row_1667:
+row_1610:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	CMPQ        R9, $0x00000080
-	JB          unaligned_1669
+	JB          unaligned_1612
 	MOVQ        CX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -24799,7 +24685,7 @@ row_1667:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_1670
+	JE          aligned_1613
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -24822,14 +24708,14 @@ row_1667:
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 	MOVQ        R11, R10
 
-aligned_1670:
-unaligned_1669:
+aligned_1613:
+unaligned_1612:
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1672
+	JGT  single_1615
 
-unrolled_1671:
+unrolled_1614:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z2
@@ -24896,15 +24782,15 @@ unrolled_1671:
 	VMOVUPS     Z2, 192(AX)(R10*4)
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1671
+	JLE         unrolled_1614
 
-single_1672:
+single_1615:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1674
+	JGT  remainder_1617
 
-single_loop_1673:
+single_loop_1616:
 	VMOVUPS     (CX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (DX)(R10*4), Z2
@@ -24923,12 +24809,12 @@ single_loop_1673:
 	VMOVUPS     Z2, (AX)(R10*4)
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1673
+	JLE         single_loop_1616
 
-remainder_1674:
+remainder_1617:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_1675
+	JE          span_done_1618
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -24949,17 +24835,17 @@ remainder_1674:
 	VMULPS      (SI)(R10*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1675:
+span_done_1618:
 	MOVQ R9, R10
 	SHLQ $0x02, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_1667
+	JG   row_1610
 
-rows_done_1668:
-stored_1658:
+rows_done_1611:
+stored_1601:
 	VZEROUPPER
 	RET
 
@@ -24982,36 +24868,36 @@ TEXT ·backwardRingAVX512F32(SB), $1856-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000030
-	JA     ring_segmented_1676
+	JA     ring_segmented_1619
 	MOVQ   R10, R11
 
-ring_len_1677:
+ring_len_1620:
 	CMPQ R11, $0x00000010
-	JAE  ring_len_done_1678
+	JAE  ring_len_done_1621
 	ADDQ R10, R11
-	JMP  ring_len_1677
+	JMP  ring_len_1620
 
-ring_len_done_1678:
+ring_len_done_1621:
 	MOVQ R11, 1792(SP)
 	MOVQ $0x00000010, R12
 
-ring_step_1679:
+ring_step_1622:
 	CMPQ R12, R11
-	JB   ring_step_done_1680
+	JB   ring_step_done_1623
 	SUBQ R11, R12
-	JMP  ring_step_1679
+	JMP  ring_step_1622
 
-ring_step_done_1680:
+ring_step_done_1623:
 	MOVQ R12, 1800(SP)
 	MOVQ $0x00000040, R12
 
-ring_step_1681:
+ring_step_1624:
 	CMPQ R12, R11
-	JB   ring_step_done_1682
+	JB   ring_step_done_1625
 	SUBQ R11, R12
-	JMP  ring_step_1681
+	JMP  ring_step_1624
 
-ring_step_done_1682:
+ring_step_done_1625:
 	MOVQ    R12, 1808(SP)
 	MOVQ    DI, R12
 	LEAQ    64(R11), R11
@@ -25021,76 +24907,72 @@ ring_step_done_1682:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1832(SP), R12
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1683
+	JB      ring_short_1626
 	CMPQ    R8, $0x01
-	JNE     ring_planes_1684
+	JNE     ring_planes_1627
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_1686:
+ring_copy_1629:
 	CMPQ    R8, R12
-	JAE     ring_built_1685
+	JAE     ring_built_1628
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000010
-	JB      ring_copy_tail_1687
+	JB      ring_copy_tail_1630
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (CX)(R8*4)
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_1686
+	JNE     ring_copy_1629
 	XORQ    R10, R10
-	JMP     ring_copy_1686
+	JMP     ring_copy_1629
 
-ring_copy_tail_1687:
+ring_copy_tail_1630:
 	VMOVUPS -64(R11)(R9*4), Z1
 	ADDQ    R13, R8
 	VMOVUPS Z1, -64(CX)(R8*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1686
+	JMP     ring_copy_1629
 
-ring_planes_1684:
+ring_planes_1627:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000020
-	JA   ring_long_planes_1688
+	JA   ring_long_planes_1631
 	MOVQ R12, R14
 	SUBQ $0x00000010, R14
 
-ring_fill_1689:
+ring_fill_1632:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_1690
+	JGT          ring_fill_last_1633
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	VMOVUPS      Z1, 64(CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
-	CMPQ         R10, R9
-	JNE          ring_wrap_1691
-	XORQ         R10, R10
+	MOVQ         R10, R15
+	SUBQ         R9, R15
+	CMOVQEQ      R15, R10
+	JMP          ring_fill_1632
 
-ring_wrap_1691:
-	JMP ring_fill_1689
-
-ring_fill_last_1690:
+ring_fill_last_1633:
 	CMPQ         R13, R12
-	JAE          ring_built_1685
+	JAE          ring_built_1628
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (CX)(R13*4)
 	ADDQ         R8, R13
 	INCQ         R10
-	CMPQ         R10, R9
-	JNE          ring_wrap_1692
-	XORQ         R10, R10
+	MOVQ         R10, R14
+	SUBQ         R9, R14
+	CMOVQEQ      R14, R10
+	JMP          ring_fill_last_1633
 
-ring_wrap_1692:
-	JMP ring_fill_last_1690
-
-ring_long_planes_1688:
-ring_channel_1693:
+ring_long_planes_1631:
+ring_channel_1634:
 	CMPQ         R13, R12
-	JAE          ring_built_1685
+	JAE          ring_built_1628
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -25098,22 +24980,20 @@ ring_channel_1693:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_1694:
+ring_plane_1635:
 	VMOVUPS Z1, (CX)(R15*4)
 	ADDQ    $0x00000010, R15
 	CMPQ    R15, R14
-	JB      ring_plane_1694
+	JB      ring_plane_1635
 	INCQ    R10
-	CMPQ    R10, R9
-	JNE     ring_wrap_1695
-	XORQ    R10, R10
+	MOVQ    R10, R14
+	SUBQ    R9, R14
+	CMOVQEQ R14, R10
+	JMP     ring_channel_1634
 
-ring_wrap_1695:
-	JMP ring_channel_1693
-
-ring_short_1683:
+ring_short_1626:
 	CMPQ      R8, $0x01
-	JNE       ring_elements_1696
+	JNE       ring_elements_1636
 	LEAQ      ringperiodsAVX512F32<>+0(SB), R8
 	MOVQ      R9, R13
 	SHLQ      $0x06, R13
@@ -25124,48 +25004,48 @@ ring_short_1683:
 	VMOVUPS   -64(R8)(R13*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPS   Z1, (CX)
-	JMP       ring_first_done_1697
+	JMP       ring_first_done_1637
 
-ring_elements_1696:
+ring_elements_1636:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_1698:
+ring_element_1638:
 	MOVL (R11)(R13*4), BP
 	MOVL BP, (CX)(R15*4)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_1699
+	JB   ring_element_next_1639
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1699
+	JB   ring_element_next_1639
 	XORQ R13, R13
 
-ring_element_next_1699:
+ring_element_next_1639:
 	INCQ    R15
 	CMPQ    R15, $0x00000010
-	JB      ring_element_1698
+	JB      ring_element_1638
 	VMOVUPS (CX), Z1
 
-ring_first_done_1697:
+ring_first_done_1637:
 	MOVQ 1792(SP), R8
 	CMPQ R8, $0x00000010
-	JE   ring_exact_1700
+	JE   ring_exact_1640
 	SUBQ R10, R8
 
-ring_exact_1700:
+ring_exact_1640:
 	MOVQ R8, R9
 
-ring_repeat_1701:
+ring_repeat_1641:
 	CMPQ    R9, R12
-	JAE     ring_built_1685
+	JAE     ring_built_1628
 	VMOVUPS Z1, (CX)(R9*4)
 	ADDQ    R8, R9
-	JMP     ring_repeat_1701
+	JMP     ring_repeat_1641
 
-ring_built_1685:
+ring_built_1628:
 	MOVQ    1792(SP), R8
 	MOVQ    1832(SP), R9
 	MOVQ    R9, R10
@@ -25181,22 +25061,22 @@ ring_built_1685:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1702:
+sums_zero_1642:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1703
+	JAE     sums_zeroed_1643
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1702
+	JMP     sums_zero_1642
 
-sums_zeroed_1703:
+sums_zeroed_1643:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1705
+	JGT  single_1645
 
-unrolled_1704:
+unrolled_1644:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z2
@@ -25267,15 +25147,15 @@ unrolled_1704:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000040, R9
 	CMPQ        R9, R10
-	JLE         unrolled_1704
+	JLE         unrolled_1644
 
-single_1705:
+single_1645:
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1707
+	JGT  remainder_1647
 
-single_loop_1706:
+single_loop_1646:
 	VMOVUPS     (DX)(R9*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R9*4), Z2
@@ -25298,11 +25178,11 @@ single_loop_1706:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000010, R9
 	CMPQ        R9, R10
-	JLE         single_loop_1706
+	JLE         single_loop_1646
 
-remainder_1707:
+remainder_1647:
 	SUBQ        R9, DI
-	JE          span_done_1708
+	JE          span_done_1648
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -25323,78 +25203,78 @@ remainder_1707:
 	VMULPS      (CX)(R8*4), Z0, K2, Z0
 	VMOVUPS     Z0, K1, (AX)(R9*4)
 
-span_done_1708:
+span_done_1648:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1792(SP), DX
 	MOVQ  1832(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_1710
+	JLE   fold_ext_done_1650
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_1711
+	JA    fold_ext_scalar_1651
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_1709:
+fold_ext_1649:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_1710
+	JBE     fold_ext_done_1650
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_1709
+	JMP     fold_ext_1649
 
-fold_ext_scalar_1711:
+fold_ext_scalar_1651:
 	MOVQ 1832(SP), SI
 
-fold_ext_element_1712:
+fold_ext_element_1652:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_1713
+	JBE    fold_ext_element_done_1653
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_1712
+	JMP    fold_ext_element_1652
 
-fold_ext_element_done_1713:
-fold_ext_done_1710:
-fold_1714:
+fold_ext_element_done_1653:
+fold_ext_done_1650:
+fold_1654:
 	CMPQ   DX, AX
-	JBE    fold_done_1715
+	JBE    fold_done_1655
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_1714
+	JMP    fold_1654
 
-fold_done_1715:
+fold_done_1655:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1716
+	JNE  sums_planes_1656
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_1718:
+sums_vector_1658:
 	CMPQ      AX, DX
-	JGT       sums_scalar_1719
+	JGT       sums_scalar_1659
 	VCVTPS2PD (CX)(AX*4), Z0
 	VADDPD    (BX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (CX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_1718
+	JMP       sums_vector_1658
 
-sums_scalar_1719:
+sums_scalar_1659:
 	CMPQ      AX, alpha_len+80(FP)
-	JE        sums_done_1717
+	JE        sums_done_1657
 	VMOVSD    (BX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
@@ -25402,18 +25282,18 @@ sums_scalar_1719:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_1719
+	JMP       sums_scalar_1659
 
-sums_planes_1716:
+sums_planes_1656:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_1720:
+sums_group_1660:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_1722
+	JB     sums_single_1662
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -25422,7 +25302,7 @@ sums_group_1720:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_1721:
+sums_group_plane_1661:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -25431,7 +25311,7 @@ sums_group_plane_1721:
 	ADDQ      $0x08, R9
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_group_plane_1721
+	JB        sums_group_plane_1661
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (CX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -25456,32 +25336,32 @@ sums_group_plane_1721:
 	SHRQ      $0x01, DX
 	ADDQ      DX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_1720
+	JMP       sums_group_1660
 
-sums_single_1722:
+sums_single_1662:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_1717
+	JE     sums_done_1657
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_1723:
+sums_single_plane_1663:
 	VADDSD    (BX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      DX
 	CMPQ      DX, inner+120(FP)
-	JB        sums_single_plane_1723
+	JB        sums_single_plane_1663
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (CX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (CX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_1722
+	JMP       sums_single_1662
 
-sums_done_1717:
+sums_done_1657:
 	JMP ring_finished_backwardAVX512F32
 
-ring_segmented_1676:
+ring_segmented_1619:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000030
 	JA   ring_finished_backwardAVX512F32
@@ -25491,7 +25371,7 @@ ring_segmented_1676:
 	MOVQ AX, 1824(SP)
 	MOVQ $0x00000000, 1816(SP)
 
-ring_block_1725:
+ring_block_1665:
 	MOVQ    1816(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -25507,33 +25387,33 @@ ring_block_1725:
 	MOVQ    DI, 1848(SP)
 	MOVQ    DI, R8
 
-ring_len_1726:
+ring_len_1666:
 	CMPQ R8, $0x00000010
-	JAE  ring_len_done_1727
+	JAE  ring_len_done_1667
 	ADDQ DI, R8
-	JMP  ring_len_1726
+	JMP  ring_len_1666
 
-ring_len_done_1727:
+ring_len_done_1667:
 	MOVQ R8, 1792(SP)
 	MOVQ $0x00000010, R9
 
-ring_step_1728:
+ring_step_1668:
 	CMPQ R9, R8
-	JB   ring_step_done_1729
+	JB   ring_step_done_1669
 	SUBQ R8, R9
-	JMP  ring_step_1728
+	JMP  ring_step_1668
 
-ring_step_done_1729:
+ring_step_done_1669:
 	MOVQ R9, 1800(SP)
 	MOVQ $0x00000040, R9
 
-ring_step_1730:
+ring_step_1670:
 	CMPQ R9, R8
-	JB   ring_step_done_1731
+	JB   ring_step_done_1671
 	SUBQ R8, R9
-	JMP  ring_step_1730
+	JMP  ring_step_1670
 
-ring_step_done_1731:
+ring_step_done_1671:
 	MOVQ    R9, 1808(SP)
 	MOVQ    DI, R9
 	LEAQ    64(R8), R8
@@ -25544,76 +25424,72 @@ ring_step_done_1731:
 	LEAQ    (R8)(DX*4), R8
 	MOVQ    1832(SP), R9
 	CMPQ    DI, $0x00000010
-	JB      ring_short_1732
+	JB      ring_short_1672
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1733
+	JNE     ring_planes_1673
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_1735:
+ring_copy_1675:
 	CMPQ    DI, R9
-	JAE     ring_built_1734
+	JAE     ring_built_1674
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000010
-	JB      ring_copy_tail_1736
+	JB      ring_copy_tail_1676
 	VMOVUPS (R8)(R10*4), Z1
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    $0x00000010, DI
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_1735
+	JNE     ring_copy_1675
 	XORQ    R10, R10
-	JMP     ring_copy_1735
+	JMP     ring_copy_1675
 
-ring_copy_tail_1736:
+ring_copy_tail_1676:
 	VMOVUPS -64(R8)(SI*4), Z1
 	ADDQ    R11, DI
 	VMOVUPS Z1, -64(CX)(DI*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1735
+	JMP     ring_copy_1675
 
-ring_planes_1733:
+ring_planes_1673:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1737
+	JA   ring_long_planes_1677
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 
-ring_fill_1738:
+ring_fill_1678:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_1739
+	JGT          ring_fill_last_1679
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	VMOVUPS      Z1, 64(CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_1740
-	XORQ         DI, DI
+	MOVQ         DI, R12
+	SUBQ         SI, R12
+	CMOVQEQ      R12, DI
+	JMP          ring_fill_1678
 
-ring_wrap_1740:
-	JMP ring_fill_1738
-
-ring_fill_last_1739:
+ring_fill_last_1679:
 	CMPQ         R10, R9
-	JAE          ring_built_1734
+	JAE          ring_built_1674
 	VBROADCASTSS (R8)(DI*4), Z1
 	VMOVUPS      Z1, (CX)(R10*4)
 	ADDQ         AX, R10
 	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_1741
-	XORQ         DI, DI
+	MOVQ         DI, R11
+	SUBQ         SI, R11
+	CMOVQEQ      R11, DI
+	JMP          ring_fill_last_1679
 
-ring_wrap_1741:
-	JMP ring_fill_last_1739
-
-ring_long_planes_1737:
-ring_channel_1742:
+ring_long_planes_1677:
+ring_channel_1680:
 	CMPQ         R10, R9
-	JAE          ring_built_1734
+	JAE          ring_built_1674
 	VBROADCASTSS (R8)(DI*4), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -25621,22 +25497,20 @@ ring_channel_1742:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_1743:
+ring_plane_1681:
 	VMOVUPS Z1, (CX)(R12*4)
 	ADDQ    $0x00000010, R12
 	CMPQ    R12, R11
-	JB      ring_plane_1743
+	JB      ring_plane_1681
 	INCQ    DI
-	CMPQ    DI, SI
-	JNE     ring_wrap_1744
-	XORQ    DI, DI
+	MOVQ    DI, R11
+	SUBQ    SI, R11
+	CMOVQEQ R11, DI
+	JMP     ring_channel_1680
 
-ring_wrap_1744:
-	JMP ring_channel_1742
-
-ring_short_1732:
+ring_short_1672:
 	CMPQ      AX, $0x01
-	JNE       ring_elements_1745
+	JNE       ring_elements_1682
 	LEAQ      ringperiodsAVX512F32<>+0(SB), R10
 	MOVQ      SI, R11
 	SHLQ      $0x06, R11
@@ -25647,48 +25521,48 @@ ring_short_1732:
 	VMOVUPS   -64(R10)(R11*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPS   Z1, (CX)
-	JMP       ring_first_done_1746
+	JMP       ring_first_done_1683
 
-ring_elements_1745:
+ring_elements_1682:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_1747:
+ring_element_1684:
 	MOVL (R8)(R10*4), R13
 	MOVL R13, (CX)(R12*4)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_1748
+	JB   ring_element_next_1685
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_1748
+	JB   ring_element_next_1685
 	XORQ R10, R10
 
-ring_element_next_1748:
+ring_element_next_1685:
 	INCQ    R12
 	CMPQ    R12, $0x00000010
-	JB      ring_element_1747
+	JB      ring_element_1684
 	VMOVUPS (CX), Z1
 
-ring_first_done_1746:
+ring_first_done_1683:
 	MOVQ 1792(SP), SI
 	CMPQ SI, $0x00000010
-	JE   ring_exact_1749
+	JE   ring_exact_1686
 	SUBQ DI, SI
 
-ring_exact_1749:
+ring_exact_1686:
 	MOVQ SI, DI
 
-ring_repeat_1750:
+ring_repeat_1687:
 	CMPQ    DI, R9
-	JAE     ring_built_1734
+	JAE     ring_built_1674
 	VMOVUPS Z1, (CX)(DI*4)
 	ADDQ    SI, DI
-	JMP     ring_repeat_1750
+	JMP     ring_repeat_1687
 
-ring_built_1734:
+ring_built_1674:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x02, DI
@@ -25714,26 +25588,26 @@ ring_built_1734:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_1751:
+sums_zero_1688:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_1752
+	JAE     sums_zeroed_1689
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_1751
+	JMP     sums_zero_1688
 
-sums_zeroed_1752:
-ring_row_1753:
+sums_zeroed_1689:
+ring_row_1690:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1754
+	JE   ring_rows_done_1691
 	XORQ R8, R8
 	MOVQ 1848(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1756
+	JGT  single_1693
 
-unrolled_1755:
+unrolled_1692:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z2
@@ -25804,15 +25678,15 @@ unrolled_1755:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1755
+	JLE         unrolled_1692
 
-single_1756:
+single_1693:
 	MOVQ R9, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1758
+	JGT  remainder_1695
 
-single_loop_1757:
+single_loop_1694:
 	VMOVUPS     (DX)(R10*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VMOVUPS     (SI)(R10*4), Z2
@@ -25835,11 +25709,11 @@ single_loop_1757:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1757
+	JLE         single_loop_1694
 
-remainder_1758:
+remainder_1695:
 	SUBQ        R10, R9
-	JE          span_done_1759
+	JE          span_done_1696
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -25860,7 +25734,7 @@ remainder_1758:
 	VMULPS      (CX)(R8*4), Z1, K2, Z1
 	VMOVUPS     Z1, K1, (AX)(R10*4)
 
-span_done_1759:
+span_done_1696:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -25868,9 +25742,9 @@ span_done_1759:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_1753
+	JMP   ring_row_1690
 
-ring_rows_done_1754:
+ring_rows_done_1691:
 	MOVQ 1816(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -25878,71 +25752,71 @@ ring_rows_done_1754:
 	MOVQ 1792(SP), DI
 	MOVQ 1832(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_1761
+	JLE  fold_ext_done_1698
 	CMPQ R8, DI
-	JA   fold_ext_scalar_1762
+	JA   fold_ext_scalar_1699
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_1760:
+fold_ext_1697:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_1761
+	JBE     fold_ext_done_1698
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_1760
+	JMP     fold_ext_1697
 
-fold_ext_scalar_1762:
+fold_ext_scalar_1699:
 	MOVQ 1832(SP), R8
 
-fold_ext_element_1763:
+fold_ext_element_1700:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_1764
+	JBE    fold_ext_element_done_1701
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_1763
+	JMP    fold_ext_element_1700
 
-fold_ext_element_done_1764:
-fold_ext_done_1761:
-fold_1765:
+fold_ext_element_done_1701:
+fold_ext_done_1698:
+fold_1702:
 	CMPQ   DI, SI
-	JBE    fold_done_1766
+	JBE    fold_done_1703
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_1765
+	JMP    fold_1702
 
-fold_done_1766:
+fold_done_1703:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_1767
+	JNE  sums_planes_1704
 	MOVQ 1840(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_1769:
+sums_vector_1706:
 	CMPQ      SI, DI
-	JGT       sums_scalar_1770
+	JGT       sums_scalar_1707
 	VCVTPS2PD (DX)(SI*4), Z1
 	VADDPD    (BX)(SI*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(SI*4)
 	ADDQ      $0x00000008, SI
-	JMP       sums_vector_1769
+	JMP       sums_vector_1706
 
-sums_scalar_1770:
+sums_scalar_1707:
 	CMPQ      SI, 1840(SP)
-	JE        sums_done_1768
+	JE        sums_done_1705
 	VMOVSD    (BX)(SI*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
@@ -25950,18 +25824,18 @@ sums_scalar_1770:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_scalar_1770
+	JMP       sums_scalar_1707
 
-sums_planes_1767:
+sums_planes_1704:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_1771:
+sums_group_1708:
 	MOVQ   1840(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_1773
+	JB     sums_single_1710
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -25970,7 +25844,7 @@ sums_group_1771:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_1772:
+sums_group_plane_1709:
 	VADDSD    (R10), X1, X1
 	VADDSD    (R10)(R9*1), X2, X2
 	VADDSD    (R11), X3, X3
@@ -25979,7 +25853,7 @@ sums_group_plane_1772:
 	ADDQ      $0x08, R11
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_group_plane_1772
+	JB        sums_group_plane_1709
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(SI*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -26004,32 +25878,32 @@ sums_group_plane_1772:
 	SHRQ      $0x01, DI
 	ADDQ      DI, R8
 	ADDQ      $0x00000004, SI
-	JMP       sums_group_1771
+	JMP       sums_group_1708
 
-sums_single_1773:
+sums_single_1710:
 	CMPQ   SI, 1840(SP)
-	JE     sums_done_1768
+	JE     sums_done_1705
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_1774:
+sums_single_plane_1711:
 	VADDSD    (BX)(R8*8), X1, X1
 	INCQ      R8
 	INCQ      DI
 	CMPQ      DI, inner+120(FP)
-	JB        sums_single_plane_1774
+	JB        sums_single_plane_1711
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(SI*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(SI*4)
 	INCQ      SI
-	JMP       sums_single_1773
+	JMP       sums_single_1710
 
-sums_done_1768:
+sums_done_1705:
 	ADDQ 1840(SP), AX
 	MOVQ AX, 1816(SP)
-	JMP  ring_block_1725
+	JMP  ring_block_1665
 
 ring_finished_backwardAVX512F32:
 	VZEROUPPER
@@ -26047,11 +25921,11 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	MOVQ         BX, SI
 	SHLQ         $0x02, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_1775
+	JB           cached_1712
 	CMPQ         AX, CX
-	JE           cached_1775
+	JE           cached_1712
 	CMPQ         AX, DX
-	JE           cached_1775
+	JE           cached_1712
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -26060,7 +25934,7 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_1777
+	JE           aligned_1714
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -26072,15 +25946,15 @@ TEXT ·backwardDxAVX512F32(SB), NOSPLIT, $0-76
 	VMOVUPS      Z2, K1, (AX)(SI*4)
 	MOVQ         DI, SI
 
-aligned_1777:
+aligned_1714:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1779
+	JGT  single_1716
 
 	PCALIGN $64
 
-unrolled_1778:
+unrolled_1715:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -26103,15 +25977,15 @@ unrolled_1778:
 	VMOVNTPS Z2, 192(AX)(SI*4)
 	ADDQ     $0x00000040, SI
 	CMPQ     SI, DI
-	JLE      unrolled_1778
+	JLE      unrolled_1715
 
-single_1779:
+single_1716:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1781
+	JGT  remainder_1718
 
-single_loop_1780:
+single_loop_1717:
 	VMOVUPS  (CX)(SI*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(SI*4), Z2
@@ -26119,11 +25993,11 @@ single_loop_1780:
 	VMOVNTPS Z2, (AX)(SI*4)
 	ADDQ     $0x00000010, SI
 	CMPQ     SI, DI
-	JLE      single_loop_1780
+	JLE      single_loop_1717
 
-remainder_1781:
+remainder_1718:
 	SUBQ      SI, BX
-	JE        span_done_1782
+	JE        span_done_1719
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -26133,14 +26007,14 @@ remainder_1781:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1782:
+span_done_1719:
 	SFENCE
-	JMP stored_1776
+	JMP stored_1713
 
-cached_1775:
+cached_1712:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000080
-	JB        unaligned_1783
+	JB        unaligned_1720
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -26148,7 +26022,7 @@ cached_1775:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_1784
+	JE        aligned_1721
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -26160,16 +26034,16 @@ cached_1775:
 	VMOVUPS   Z2, K1, (AX)(SI*4)
 	MOVQ      DI, SI
 
-aligned_1784:
-unaligned_1783:
+aligned_1721:
+unaligned_1720:
 	MOVQ BX, DI
 	SUBQ $0x00000040, DI
 	CMPQ SI, DI
-	JGT  single_1786
+	JGT  single_1723
 
 	PCALIGN $64
 
-unrolled_1785:
+unrolled_1722:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -26192,15 +26066,15 @@ unrolled_1785:
 	VMOVUPS Z2, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	CMPQ    SI, DI
-	JLE     unrolled_1785
+	JLE     unrolled_1722
 
-single_1786:
+single_1723:
 	MOVQ BX, DI
 	SUBQ $0x00000010, DI
 	CMPQ SI, DI
-	JGT  remainder_1788
+	JGT  remainder_1725
 
-single_loop_1787:
+single_loop_1724:
 	VMOVUPS (CX)(SI*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(SI*4), Z2
@@ -26208,11 +26082,11 @@ single_loop_1787:
 	VMOVUPS Z2, (AX)(SI*4)
 	ADDQ    $0x00000010, SI
 	CMPQ    SI, DI
-	JLE     single_loop_1787
+	JLE     single_loop_1724
 
-remainder_1788:
+remainder_1725:
 	SUBQ      SI, BX
-	JE        span_done_1789
+	JE        span_done_1726
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -26222,8 +26096,8 @@ remainder_1788:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
-span_done_1789:
-stored_1776:
+span_done_1726:
+stored_1713:
 	VZEROUPPER
 	RET
 
@@ -26242,11 +26116,11 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHLQ         $0x02, R9
 	XORQ         R10, R10
 	CMPQ         SI, $0x00000010
-	JB           aligned_planes_general_1791
+	JB           aligned_planes_general_1728
 	CMPQ         SI, $0x00000080
-	JA           aligned_planes_general_1791
+	JA           aligned_planes_general_1728
 	CMPQ         BX, $0x00
-	JE           planes_end_1790
+	JE           planes_end_1727
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R9, R9
 	MOVQ         AX, R11
@@ -26256,7 +26130,7 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_1792
+	JE           aligned_1729
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -26268,16 +26142,16 @@ TEXT ·backwardPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	VMOVUPS      Z2, K1, (AX)(R9*4)
 	MOVQ         R11, R9
 
-aligned_1792:
+aligned_1729:
 	MOVQ SI, R11
 
-aligned_plane_1793:
+aligned_plane_1730:
 	MOVQ R11, R12
 	SUBQ $0x00000010, R12
 	CMPQ R9, R12
-	JGT  aligned_boundary_1798
+	JGT  aligned_boundary_1735
 
-aligned_whole_1797:
+aligned_whole_1734:
 	VMOVUPS (CX)(R9*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R9*4), Z2
@@ -26285,13 +26159,13 @@ aligned_whole_1797:
 	VMOVUPS Z2, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_1797
+	JLE     aligned_whole_1734
 
-aligned_boundary_1798:
+aligned_boundary_1735:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_1795
+	JAE          aligned_last_1732
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -26299,10 +26173,10 @@ aligned_boundary_1798:
 	VBROADCASTSS (R8)(R10*4), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JNE          aligned_boundary_vector_1799
-	JMP          aligned_next_1794
+	JNE          aligned_boundary_vector_1736
+	JMP          aligned_next_1731
 
-aligned_boundary_vector_1799:
+aligned_boundary_vector_1736:
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -26314,13 +26188,13 @@ aligned_boundary_vector_1799:
 	VMOVUPS   Z1, (AX)(R9*4)
 	ADDQ      $0x00000010, R9
 
-aligned_next_1794:
+aligned_next_1731:
 	VMOVUPS Z2, Z1
-	JMP     aligned_plane_1793
+	JMP     aligned_plane_1730
 
-aligned_last_1795:
+aligned_last_1732:
 	TESTQ     R12, R12
-	JE        aligned_done_1796
+	JE        aligned_done_1733
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -26330,20 +26204,20 @@ aligned_last_1795:
 	VMULPS    Z1, Z0, K2, Z0
 	VMOVUPS   Z0, K1, (AX)(R9*4)
 
-aligned_done_1796:
-	JMP planes_end_1790
+aligned_done_1733:
+	JMP planes_end_1727
 
-aligned_planes_general_1791:
+aligned_planes_general_1728:
 	CMPQ  SI, $0x00000010
-	JAE   short_planes_general_1800
+	JAE   short_planes_general_1737
 	CMPQ  BX, $0x00
-	JE    planes_end_1790
+	JE    planes_end_1727
 	MOVQ  $-1, R11
 	BZHIQ SI, R11, R11
 	KMOVW R11, K1
 	XORQ  R11, R11
 
-short_planes_1801:
+short_planes_1738:
 	VBROADCASTSS (R8)(R10*4), Z1
 	VMOVUPS.Z    (CX)(R11*4), K1, Z2
 	VCMPPS       $0x1a, Z0, Z2, K1, K2
@@ -26358,24 +26232,24 @@ short_planes_1801:
 	SUBQ         DI, R12
 	CMOVQEQ      R12, R10
 	SUBQ         SI, BX
-	JG           short_planes_1801
-	JMP          planes_end_1790
+	JG           short_planes_1738
+	JMP          planes_end_1727
 
-short_planes_general_1800:
+short_planes_general_1737:
 	MOVQ BX, R11
 	SHLQ $0x02, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_1802
+	JB   cached_1739
 	CMPQ R9, $0x00000800
-	JB   cached_1802
+	JB   cached_1739
 	CMPQ AX, CX
-	JE   cached_1802
+	JE   cached_1739
 	CMPQ AX, DX
-	JE   cached_1802
+	JE   cached_1739
 	CMPQ BX, $0x00
-	JE   planes_done_1805
+	JE   planes_done_1742
 
-plane_1804:
+plane_1741:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -26385,7 +26259,7 @@ plane_1804:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1806
+	JE           aligned_1743
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -26397,13 +26271,13 @@ plane_1804:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1806:
+aligned_1743:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1808
+	JGT  single_1745
 
-unrolled_1807:
+unrolled_1744:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -26426,15 +26300,15 @@ unrolled_1807:
 	VMOVNTPS Z2, 192(AX)(R11*4)
 	ADDQ     $0x00000040, R11
 	CMPQ     R11, R12
-	JLE      unrolled_1807
+	JLE      unrolled_1744
 
-single_1808:
+single_1745:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1810
+	JGT  remainder_1747
 
-single_loop_1809:
+single_loop_1746:
 	VMOVUPS  (CX)(R11*4), Z2
 	VCMPPS   $0x1a, Z0, Z2, K1
 	VMOVUPS  (DX)(R11*4), Z2
@@ -26442,12 +26316,12 @@ single_loop_1809:
 	VMOVNTPS Z2, (AX)(R11*4)
 	ADDQ     $0x00000010, R11
 	CMPQ     R11, R12
-	JLE      single_loop_1809
+	JLE      single_loop_1746
 
-remainder_1810:
+remainder_1747:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1811
+	JE        span_done_1748
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -26457,7 +26331,7 @@ remainder_1810:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1811:
+span_done_1748:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -26466,25 +26340,25 @@ span_done_1811:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1804
+	JG      plane_1741
 
-planes_done_1805:
+planes_done_1742:
 	SFENCE
-	JMP stored_1803
+	JMP stored_1740
 
-cached_1802:
+cached_1739:
 	CMPQ BX, $0x00
-	JE   planes_done_1813
+	JE   planes_done_1750
 
-plane_1812:
+plane_1749:
 	VBROADCASTSS (R8)(R10*4), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000080
-	JB           unaligned_1814
+	JB           unaligned_1751
 	CMPQ         AX, CX
-	JE           unaligned_1814
+	JE           unaligned_1751
 	CMPQ         AX, DX
-	JE           unaligned_1814
+	JE           unaligned_1751
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -26492,7 +26366,7 @@ plane_1812:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_1815
+	JE           aligned_1752
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -26504,14 +26378,14 @@ plane_1812:
 	VMOVUPS      Z2, K1, (AX)(R11*4)
 	MOVQ         R12, R11
 
-aligned_1815:
-unaligned_1814:
+aligned_1752:
+unaligned_1751:
 	MOVQ SI, R12
 	SUBQ $0x00000040, R12
 	CMPQ R11, R12
-	JGT  single_1817
+	JGT  single_1754
 
-unrolled_1816:
+unrolled_1753:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -26534,15 +26408,15 @@ unrolled_1816:
 	VMOVUPS Z2, 192(AX)(R11*4)
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R12
-	JLE     unrolled_1816
+	JLE     unrolled_1753
 
-single_1817:
+single_1754:
 	MOVQ SI, R12
 	SUBQ $0x00000010, R12
 	CMPQ R11, R12
-	JGT  remainder_1819
+	JGT  remainder_1756
 
-single_loop_1818:
+single_loop_1755:
 	VMOVUPS (CX)(R11*4), Z2
 	VCMPPS  $0x1a, Z0, Z2, K1
 	VMOVUPS (DX)(R11*4), Z2
@@ -26550,12 +26424,12 @@ single_loop_1818:
 	VMOVUPS Z2, (AX)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R12
-	JLE     single_loop_1818
+	JLE     single_loop_1755
 
-remainder_1819:
+remainder_1756:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_1820
+	JE        span_done_1757
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -26565,7 +26439,7 @@ remainder_1819:
 	VMULPS    Z1, Z2, K2, Z2
 	VMOVUPS   Z2, K1, (AX)(R11*4)
 
-span_done_1820:
+span_done_1757:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -26574,11 +26448,11 @@ span_done_1820:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_1812
+	JG      plane_1749
 
-planes_done_1813:
-stored_1803:
-planes_end_1790:
+planes_done_1750:
+stored_1740:
+planes_end_1727:
 	VZEROUPPER
 	RET
 
@@ -26595,17 +26469,17 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x02, R8
 	CMPQ   DI, $0x00000100
-	JA     held_rows_done_1822
+	JA     held_rows_done_1759
 	CMPQ   BX, DI
-	JB     held_rows_done_1822
+	JB     held_rows_done_1759
 	CMPQ   AX, CX
-	JE     held_rows_done_1822
+	JE     held_rows_done_1759
 	CMPQ   AX, DX
-	JE     held_rows_done_1822
+	JE     held_rows_done_1759
 	MOVQ   BX, R9
 	SHLQ   $0x02, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JAE    held_rows_done_1822
+	JAE    held_rows_done_1759
 	MOVQ   DI, R9
 	DECQ   R9
 	SHRQ   $0x04, R9
@@ -26618,43 +26492,43 @@ TEXT ·backwardPatternDxAVX512F32(SB), NOSPLIT, $0-96
 	KMOVW  R10, K1
 	XORQ   R10, R10
 	CMPQ   R9, $0x00
-	JE     held_rows_0_1823
+	JE     held_rows_0_1760
 	CMPQ   R9, $0x01
-	JE     held_rows_1_1824
+	JE     held_rows_1_1761
 	CMPQ   R9, $0x02
-	JE     held_rows_2_1825
+	JE     held_rows_2_1762
 	CMPQ   R9, $0x03
-	JE     held_rows_3_1826
+	JE     held_rows_3_1763
 	CMPQ   R9, $0x04
-	JE     held_rows_4_1827
+	JE     held_rows_4_1764
 	CMPQ   R9, $0x05
-	JE     held_rows_5_1828
+	JE     held_rows_5_1765
 	CMPQ   R9, $0x06
-	JE     held_rows_6_1829
+	JE     held_rows_6_1766
 	CMPQ   R9, $0x07
-	JE     held_rows_7_1830
+	JE     held_rows_7_1767
 	CMPQ   R9, $0x08
-	JE     held_rows_8_1831
+	JE     held_rows_8_1768
 	CMPQ   R9, $0x09
-	JE     held_rows_9_1832
+	JE     held_rows_9_1769
 	CMPQ   R9, $0x0a
-	JE     held_rows_10_1833
+	JE     held_rows_10_1770
 	CMPQ   R9, $0x0b
-	JE     held_rows_11_1834
+	JE     held_rows_11_1771
 	CMPQ   R9, $0x0c
-	JE     held_rows_12_1835
+	JE     held_rows_12_1772
 	CMPQ   R9, $0x0d
-	JE     held_rows_13_1836
+	JE     held_rows_13_1773
 	CMPQ   R9, $0x0e
-	JE     held_rows_14_1837
+	JE     held_rows_14_1774
 	CMPQ   R9, $0x0f
-	JE     held_rows_15_1838
-	JMP    held_rows_done_1822
+	JE     held_rows_15_1775
+	JMP    held_rows_done_1759
 
-held_rows_0_1823:
+held_rows_0_1760:
 	VMOVUPS.Z (SI)(R10*4), K1, Z1
 
-held_row_0_1839:
+held_row_0_1776:
 	VMOVUPS.Z (CX)(R10*4), K1, Z2
 	VCMPPS    $0x1a, Z0, Z2, K1, K2
 	VMOVUPS.Z (DX)(R10*4), K1, Z2
@@ -26665,16 +26539,16 @@ held_row_0_1839:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_0_1839
+	JAE       held_row_0_1776
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_1_1824:
+held_rows_1_1761:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS.Z 64(SI)(R10*4), K1, Z2
 
-held_row_1_1840:
+held_row_1_1777:
 	VMOVUPS   (CX)(R10*4), Z3
 	VCMPPS    $0x1a, Z0, Z3, K2
 	VMOVUPS   (DX)(R10*4), Z3
@@ -26690,17 +26564,17 @@ held_row_1_1840:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_1_1840
+	JAE       held_row_1_1777
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_2_1825:
+held_rows_2_1762:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS.Z 128(SI)(R10*4), K1, Z3
 
-held_row_2_1841:
+held_row_2_1778:
 	VMOVUPS   (CX)(R10*4), Z4
 	VCMPPS    $0x1a, Z0, Z4, K2
 	VMOVUPS   (DX)(R10*4), Z4
@@ -26721,18 +26595,18 @@ held_row_2_1841:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_2_1841
+	JAE       held_row_2_1778
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_3_1826:
+held_rows_3_1763:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
 	VMOVUPS.Z 192(SI)(R10*4), K1, Z4
 
-held_row_3_1842:
+held_row_3_1779:
 	VMOVUPS   (CX)(R10*4), Z5
 	VCMPPS    $0x1a, Z0, Z5, K2
 	VMOVUPS   (DX)(R10*4), Z5
@@ -26758,19 +26632,19 @@ held_row_3_1842:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_3_1842
+	JAE       held_row_3_1779
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_4_1827:
+held_rows_4_1764:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
 	VMOVUPS   192(SI)(R10*4), Z4
 	VMOVUPS.Z 256(SI)(R10*4), K1, Z5
 
-held_row_4_1843:
+held_row_4_1780:
 	VMOVUPS   (CX)(R10*4), Z6
 	VCMPPS    $0x1a, Z0, Z6, K2
 	VMOVUPS   (DX)(R10*4), Z6
@@ -26801,12 +26675,12 @@ held_row_4_1843:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_4_1843
+	JAE       held_row_4_1780
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_5_1828:
+held_rows_5_1765:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26814,7 +26688,7 @@ held_rows_5_1828:
 	VMOVUPS   256(SI)(R10*4), Z5
 	VMOVUPS.Z 320(SI)(R10*4), K1, Z6
 
-held_row_5_1844:
+held_row_5_1781:
 	VMOVUPS   (CX)(R10*4), Z7
 	VCMPPS    $0x1a, Z0, Z7, K2
 	VMOVUPS   (DX)(R10*4), Z7
@@ -26850,12 +26724,12 @@ held_row_5_1844:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_5_1844
+	JAE       held_row_5_1781
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_6_1829:
+held_rows_6_1766:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26864,7 +26738,7 @@ held_rows_6_1829:
 	VMOVUPS   320(SI)(R10*4), Z6
 	VMOVUPS.Z 384(SI)(R10*4), K1, Z7
 
-held_row_6_1845:
+held_row_6_1782:
 	VMOVUPS   (CX)(R10*4), Z8
 	VCMPPS    $0x1a, Z0, Z8, K2
 	VMOVUPS   (DX)(R10*4), Z8
@@ -26905,12 +26779,12 @@ held_row_6_1845:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_6_1845
+	JAE       held_row_6_1782
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_7_1830:
+held_rows_7_1767:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26920,7 +26794,7 @@ held_rows_7_1830:
 	VMOVUPS   384(SI)(R10*4), Z7
 	VMOVUPS.Z 448(SI)(R10*4), K1, Z8
 
-held_row_7_1846:
+held_row_7_1783:
 	VMOVUPS   (CX)(R10*4), Z9
 	VCMPPS    $0x1a, Z0, Z9, K2
 	VMOVUPS   (DX)(R10*4), Z9
@@ -26966,12 +26840,12 @@ held_row_7_1846:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_7_1846
+	JAE       held_row_7_1783
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_8_1831:
+held_rows_8_1768:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -26982,7 +26856,7 @@ held_rows_8_1831:
 	VMOVUPS   448(SI)(R10*4), Z8
 	VMOVUPS.Z 512(SI)(R10*4), K1, Z9
 
-held_row_8_1847:
+held_row_8_1784:
 	VMOVUPS   (CX)(R10*4), Z10
 	VCMPPS    $0x1a, Z0, Z10, K2
 	VMOVUPS   (DX)(R10*4), Z10
@@ -27033,12 +26907,12 @@ held_row_8_1847:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_8_1847
+	JAE       held_row_8_1784
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_9_1832:
+held_rows_9_1769:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -27050,7 +26924,7 @@ held_rows_9_1832:
 	VMOVUPS   512(SI)(R10*4), Z9
 	VMOVUPS.Z 576(SI)(R10*4), K1, Z10
 
-held_row_9_1848:
+held_row_9_1785:
 	VMOVUPS   (CX)(R10*4), Z11
 	VCMPPS    $0x1a, Z0, Z11, K2
 	VMOVUPS   (DX)(R10*4), Z11
@@ -27106,12 +26980,12 @@ held_row_9_1848:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_9_1848
+	JAE       held_row_9_1785
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_10_1833:
+held_rows_10_1770:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -27124,7 +26998,7 @@ held_rows_10_1833:
 	VMOVUPS   576(SI)(R10*4), Z10
 	VMOVUPS.Z 640(SI)(R10*4), K1, Z11
 
-held_row_10_1849:
+held_row_10_1786:
 	VMOVUPS   (CX)(R10*4), Z12
 	VCMPPS    $0x1a, Z0, Z12, K2
 	VMOVUPS   (DX)(R10*4), Z12
@@ -27185,12 +27059,12 @@ held_row_10_1849:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_10_1849
+	JAE       held_row_10_1786
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_11_1834:
+held_rows_11_1771:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -27204,7 +27078,7 @@ held_rows_11_1834:
 	VMOVUPS   640(SI)(R10*4), Z11
 	VMOVUPS.Z 704(SI)(R10*4), K1, Z12
 
-held_row_11_1850:
+held_row_11_1787:
 	VMOVUPS   (CX)(R10*4), Z13
 	VCMPPS    $0x1a, Z0, Z13, K2
 	VMOVUPS   (DX)(R10*4), Z13
@@ -27270,12 +27144,12 @@ held_row_11_1850:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_11_1850
+	JAE       held_row_11_1787
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_12_1835:
+held_rows_12_1772:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -27290,7 +27164,7 @@ held_rows_12_1835:
 	VMOVUPS   704(SI)(R10*4), Z12
 	VMOVUPS.Z 768(SI)(R10*4), K1, Z13
 
-held_row_12_1851:
+held_row_12_1788:
 	VMOVUPS   (CX)(R10*4), Z14
 	VCMPPS    $0x1a, Z0, Z14, K2
 	VMOVUPS   (DX)(R10*4), Z14
@@ -27361,12 +27235,12 @@ held_row_12_1851:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_12_1851
+	JAE       held_row_12_1788
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_13_1836:
+held_rows_13_1773:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -27382,7 +27256,7 @@ held_rows_13_1836:
 	VMOVUPS   768(SI)(R10*4), Z13
 	VMOVUPS.Z 832(SI)(R10*4), K1, Z14
 
-held_row_13_1852:
+held_row_13_1789:
 	VMOVUPS   (CX)(R10*4), Z15
 	VCMPPS    $0x1a, Z0, Z15, K2
 	VMOVUPS   (DX)(R10*4), Z15
@@ -27458,12 +27332,12 @@ held_row_13_1852:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_13_1852
+	JAE       held_row_13_1789
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_14_1837:
+held_rows_14_1774:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -27480,7 +27354,7 @@ held_rows_14_1837:
 	VMOVUPS   832(SI)(R10*4), Z14
 	VMOVUPS.Z 896(SI)(R10*4), K1, Z15
 
-held_row_14_1853:
+held_row_14_1790:
 	VMOVUPS   (CX)(R10*4), Z16
 	VCMPPS    $0x1a, Z0, Z16, K2
 	VMOVUPS   (DX)(R10*4), Z16
@@ -27561,12 +27435,12 @@ held_row_14_1853:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_14_1853
+	JAE       held_row_14_1790
 	TESTQ     BX, BX
-	JE        pattern_done_1821
-	JMP       held_rows_done_1822
+	JE        pattern_done_1758
+	JMP       held_rows_done_1759
 
-held_rows_15_1838:
+held_rows_15_1775:
 	VMOVUPS   (SI)(R10*4), Z1
 	VMOVUPS   64(SI)(R10*4), Z2
 	VMOVUPS   128(SI)(R10*4), Z3
@@ -27584,7 +27458,7 @@ held_rows_15_1838:
 	VMOVUPS   896(SI)(R10*4), Z15
 	VMOVUPS.Z 960(SI)(R10*4), K1, Z16
 
-held_row_15_1854:
+held_row_15_1791:
 	VMOVUPS   (CX)(R10*4), Z17
 	VCMPPS    $0x1a, Z0, Z17, K2
 	VMOVUPS   (DX)(R10*4), Z17
@@ -27670,25 +27544,25 @@ held_row_15_1854:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_15_1854
+	JAE       held_row_15_1791
 	TESTQ     BX, BX
-	JE        pattern_done_1821
+	JE        pattern_done_1758
 
-held_rows_done_1822:
+held_rows_done_1759:
 	MOVQ BX, R9
 	SHLQ $0x02, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_1855
+	JB   cached_1792
 	CMPQ R8, $0x00000800
-	JB   cached_1855
+	JB   cached_1792
 	CMPQ AX, CX
-	JE   cached_1855
+	JE   cached_1792
 	CMPQ AX, DX
-	JE   cached_1855
+	JE   cached_1792
 	CMPQ BX, $0x00
-	JE   rows_done_1858
+	JE   rows_done_1795
 
-row_1857:
+row_1794:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -27700,7 +27574,7 @@ row_1857:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1859
+	JE        aligned_1796
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -27712,13 +27586,13 @@ row_1857:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1859:
+aligned_1796:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1861
+	JGT  single_1798
 
-unrolled_1860:
+unrolled_1797:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -27741,15 +27615,15 @@ unrolled_1860:
 	VMOVNTPS Z1, 192(AX)(R9*4)
 	ADDQ     $0x00000040, R9
 	CMPQ     R9, R10
-	JLE      unrolled_1860
+	JLE      unrolled_1797
 
-single_1861:
+single_1798:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1863
+	JGT  remainder_1800
 
-single_loop_1862:
+single_loop_1799:
 	VMOVUPS  (CX)(R9*4), Z1
 	VCMPPS   $0x1a, Z0, Z1, K1
 	VMOVUPS  (DX)(R9*4), Z1
@@ -27757,12 +27631,12 @@ single_loop_1862:
 	VMOVNTPS Z1, (AX)(R9*4)
 	ADDQ     $0x00000010, R9
 	CMPQ     R9, R10
-	JLE      single_loop_1862
+	JLE      single_loop_1799
 
-remainder_1863:
+remainder_1800:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1864
+	JE        span_done_1801
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27772,34 +27646,34 @@ remainder_1863:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1864:
+span_done_1801:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1857
+	JG   row_1794
 
-rows_done_1858:
+rows_done_1795:
 	SFENCE
-	JMP stored_1856
+	JMP stored_1793
 
-cached_1855:
+cached_1792:
 	CMPQ BX, $0x00
-	JE   rows_done_1866
+	JE   rows_done_1803
 
-row_1865:
+row_1802:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000080
-	JB        unaligned_1867
+	JB        unaligned_1804
 	CMPQ      AX, CX
-	JE        unaligned_1867
+	JE        unaligned_1804
 	CMPQ      AX, DX
-	JE        unaligned_1867
+	JE        unaligned_1804
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -27807,7 +27681,7 @@ row_1865:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_1868
+	JE        aligned_1805
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -27819,14 +27693,14 @@ row_1865:
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 	MOVQ      R10, R9
 
-aligned_1868:
-unaligned_1867:
+aligned_1805:
+unaligned_1804:
 	MOVQ R8, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1870
+	JGT  single_1807
 
-unrolled_1869:
+unrolled_1806:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -27849,15 +27723,15 @@ unrolled_1869:
 	VMOVUPS Z1, 192(AX)(R9*4)
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1869
+	JLE     unrolled_1806
 
-single_1870:
+single_1807:
 	MOVQ R8, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1872
+	JGT  remainder_1809
 
-single_loop_1871:
+single_loop_1808:
 	VMOVUPS (CX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (DX)(R9*4), Z1
@@ -27865,12 +27739,12 @@ single_loop_1871:
 	VMOVUPS Z1, (AX)(R9*4)
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1871
+	JLE     single_loop_1808
 
-remainder_1872:
+remainder_1809:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_1873
+	JE        span_done_1810
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -27880,18 +27754,18 @@ remainder_1872:
 	VMULPS    (SI)(R9*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (AX)(R9*4)
 
-span_done_1873:
+span_done_1810:
 	MOVQ R8, R9
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_1865
+	JG   row_1802
 
-rows_done_1866:
-stored_1856:
-pattern_done_1821:
+rows_done_1803:
+stored_1793:
+pattern_done_1758:
 	VZEROUPPER
 	RET
 
@@ -27911,36 +27785,36 @@ TEXT ·backwardRingDxAVX512F32(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x00000180
-	JA     ring_segmented_1874
+	JA     ring_segmented_1811
 	MOVQ   R9, R10
 
-ring_len_1875:
+ring_len_1812:
 	CMPQ R10, $0x00000010
-	JAE  ring_len_done_1876
+	JAE  ring_len_done_1813
 	ADDQ R9, R10
-	JMP  ring_len_1875
+	JMP  ring_len_1812
 
-ring_len_done_1876:
+ring_len_done_1813:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000010, R11
 
-ring_step_1877:
+ring_step_1814:
 	CMPQ R11, R10
-	JB   ring_step_done_1878
+	JB   ring_step_done_1815
 	SUBQ R10, R11
-	JMP  ring_step_1877
+	JMP  ring_step_1814
 
-ring_step_done_1878:
+ring_step_done_1815:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000040, R11
 
-ring_step_1879:
+ring_step_1816:
 	CMPQ R11, R10
-	JB   ring_step_done_1880
+	JB   ring_step_done_1817
 	SUBQ R10, R11
-	JMP  ring_step_1879
+	JMP  ring_step_1816
 
-ring_step_done_1880:
+ring_step_done_1817:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    64(R10), R10
@@ -27950,76 +27824,72 @@ ring_step_done_1880:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000010
-	JB      ring_short_1881
+	JB      ring_short_1818
 	CMPQ    AX, $0x01
-	JNE     ring_planes_1882
+	JNE     ring_planes_1819
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_1884:
+ring_copy_1821:
 	CMPQ    AX, R11
-	JAE     ring_built_1883
+	JAE     ring_built_1820
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1885
+	JB      ring_copy_tail_1822
 	VMOVUPS (R10)(R9*4), Z1
 	VMOVUPS Z1, (R8)(AX*4)
 	ADDQ    $0x00000010, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1884
+	JNE     ring_copy_1821
 	XORQ    R9, R9
-	JMP     ring_copy_1884
+	JMP     ring_copy_1821
 
-ring_copy_tail_1885:
+ring_copy_tail_1822:
 	VMOVUPS -64(R10)(DX*4), Z1
 	ADDQ    R12, AX
 	VMOVUPS Z1, -64(R8)(AX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1884
+	JMP     ring_copy_1821
 
-ring_planes_1882:
+ring_planes_1819:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000020
-	JA   ring_long_planes_1886
+	JA   ring_long_planes_1823
 	MOVQ R11, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1887:
+ring_fill_1824:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1888
+	JGT          ring_fill_last_1825
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1889
-	XORQ         R9, R9
+	MOVQ         R9, R14
+	SUBQ         DX, R14
+	CMOVQEQ      R14, R9
+	JMP          ring_fill_1824
 
-ring_wrap_1889:
-	JMP ring_fill_1887
-
-ring_fill_last_1888:
+ring_fill_last_1825:
 	CMPQ         R12, R11
-	JAE          ring_built_1883
+	JAE          ring_built_1820
 	VBROADCASTSS (R10)(R9*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         AX, R12
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_1890
-	XORQ         R9, R9
+	MOVQ         R9, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R9
+	JMP          ring_fill_last_1825
 
-ring_wrap_1890:
-	JMP ring_fill_last_1888
-
-ring_long_planes_1886:
-ring_channel_1891:
+ring_long_planes_1823:
+ring_channel_1826:
 	CMPQ         R12, R11
-	JAE          ring_built_1883
+	JAE          ring_built_1820
 	VBROADCASTSS (R10)(R9*4), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -28027,22 +27897,20 @@ ring_channel_1891:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_1892:
+ring_plane_1827:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1892
+	JB      ring_plane_1827
 	INCQ    R9
-	CMPQ    R9, DX
-	JNE     ring_wrap_1893
-	XORQ    R9, R9
+	MOVQ    R9, R13
+	SUBQ    DX, R13
+	CMOVQEQ R13, R9
+	JMP     ring_channel_1826
 
-ring_wrap_1893:
-	JMP ring_channel_1891
-
-ring_short_1881:
+ring_short_1818:
 	CMPQ      AX, $0x01
-	JNE       ring_elements_1894
+	JNE       ring_elements_1828
 	LEAQ      ringperiodsAVX512F32<>+0(SB), AX
 	MOVQ      DX, R12
 	SHLQ      $0x06, R12
@@ -28053,48 +27921,48 @@ ring_short_1881:
 	VMOVUPS   -64(AX)(R12*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPS   Z1, (R8)
-	JMP       ring_first_done_1895
+	JMP       ring_first_done_1829
 
-ring_elements_1894:
+ring_elements_1828:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1896:
+ring_element_1830:
 	MOVL (R10)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_1897
+	JB   ring_element_next_1831
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1897
+	JB   ring_element_next_1831
 	XORQ R12, R12
 
-ring_element_next_1897:
+ring_element_next_1831:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1896
+	JB      ring_element_1830
 	VMOVUPS (R8), Z1
 
-ring_first_done_1895:
+ring_first_done_1829:
 	MOVQ 1920(SP), AX
 	CMPQ AX, $0x00000010
-	JE   ring_exact_1898
+	JE   ring_exact_1832
 	SUBQ R9, AX
 
-ring_exact_1898:
+ring_exact_1832:
 	MOVQ AX, DX
 
-ring_repeat_1899:
+ring_repeat_1833:
 	CMPQ    DX, R11
-	JAE     ring_built_1883
+	JAE     ring_built_1820
 	VMOVUPS Z1, (R8)(DX*4)
 	ADDQ    AX, DX
-	JMP     ring_repeat_1899
+	JMP     ring_repeat_1833
 
-ring_built_1883:
+ring_built_1820:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -28103,9 +27971,9 @@ ring_built_1883:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ DX, R9
-	JGT  single_1901
+	JGT  single_1835
 
-unrolled_1900:
+unrolled_1834:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -28132,15 +28000,15 @@ unrolled_1900:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000040, DX
 	CMPQ    DX, R9
-	JLE     unrolled_1900
+	JLE     unrolled_1834
 
-single_1901:
+single_1835:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ DX, R9
-	JGT  remainder_1903
+	JGT  remainder_1837
 
-single_loop_1902:
+single_loop_1836:
 	VMOVUPS (BX)(DX*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(DX*4), Z1
@@ -28152,11 +28020,11 @@ single_loop_1902:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000010, DX
 	CMPQ    DX, R9
-	JLE     single_loop_1902
+	JLE     single_loop_1836
 
-remainder_1903:
+remainder_1837:
 	SUBQ      DX, DI
-	JE        span_done_1904
+	JE        span_done_1838
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -28166,10 +28034,10 @@ remainder_1903:
 	VMULPS    (R8)(AX*4), Z0, K2, Z0
 	VMOVUPS   Z0, K1, (CX)(DX*4)
 
-span_done_1904:
+span_done_1838:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_segmented_1874:
+ring_segmented_1811:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x00000180
 	JA   ring_finished_backwardDxAVX512F32
@@ -28179,11 +28047,11 @@ ring_segmented_1874:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_1905
+	JE   ring_rows_1839
 
-ring_segment_1906:
+ring_segment_1840:
 	CMPQ    DI, $0x00
-	JE      ring_done_1907
+	JE      ring_done_1841
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -28200,33 +28068,33 @@ ring_segment_1906:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_1908:
+ring_len_1842:
 	CMPQ R12, $0x00000010
-	JAE  ring_len_done_1909
+	JAE  ring_len_done_1843
 	ADDQ R10, R12
-	JMP  ring_len_1908
+	JMP  ring_len_1842
 
-ring_len_done_1909:
+ring_len_done_1843:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000010, R13
 
-ring_step_1910:
+ring_step_1844:
 	CMPQ R13, R12
-	JB   ring_step_done_1911
+	JB   ring_step_done_1845
 	SUBQ R12, R13
-	JMP  ring_step_1910
+	JMP  ring_step_1844
 
-ring_step_done_1911:
+ring_step_done_1845:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000040, R13
 
-ring_step_1912:
+ring_step_1846:
 	CMPQ R13, R12
-	JB   ring_step_done_1913
+	JB   ring_step_done_1847
 	SUBQ R12, R13
-	JMP  ring_step_1912
+	JMP  ring_step_1846
 
-ring_step_done_1913:
+ring_step_done_1847:
 	MOVQ    R13, 1936(SP)
 	LEAQ    64(R12), R12
 	CMPQ    R11, R12
@@ -28236,76 +28104,72 @@ ring_step_done_1913:
 	LEAQ    (R11)(AX*4), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000010
-	JB      ring_short_1914
+	JB      ring_short_1848
 	CMPQ    R9, $0x01
-	JNE     ring_planes_1915
+	JNE     ring_planes_1849
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_1917:
+ring_copy_1851:
 	CMPQ    R9, AX
-	JAE     ring_built_1916
+	JAE     ring_built_1850
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000010
-	JB      ring_copy_tail_1918
+	JB      ring_copy_tail_1852
 	VMOVUPS (R11)(R10*4), Z1
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000010, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_1917
+	JNE     ring_copy_1851
 	XORQ    R10, R10
-	JMP     ring_copy_1917
+	JMP     ring_copy_1851
 
-ring_copy_tail_1918:
+ring_copy_tail_1852:
 	VMOVUPS -64(R11)(DX*4), Z1
 	ADDQ    R12, R9
 	VMOVUPS Z1, -64(R8)(R9*4)
 	XORQ    R10, R10
-	JMP     ring_copy_1917
+	JMP     ring_copy_1851
 
-ring_planes_1915:
+ring_planes_1849:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000020
-	JA   ring_long_planes_1919
+	JA   ring_long_planes_1853
 	MOVQ AX, R13
 	SUBQ $0x00000010, R13
 
-ring_fill_1920:
+ring_fill_1854:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_1921
+	JGT          ring_fill_last_1855
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	VMOVUPS      Z1, 64(R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
-	CMPQ         R10, DX
-	JNE          ring_wrap_1922
-	XORQ         R10, R10
+	MOVQ         R10, R14
+	SUBQ         DX, R14
+	CMOVQEQ      R14, R10
+	JMP          ring_fill_1854
 
-ring_wrap_1922:
-	JMP ring_fill_1920
-
-ring_fill_last_1921:
+ring_fill_last_1855:
 	CMPQ         R12, AX
-	JAE          ring_built_1916
+	JAE          ring_built_1850
 	VBROADCASTSS (R11)(R10*4), Z1
 	VMOVUPS      Z1, (R8)(R12*4)
 	ADDQ         R9, R12
 	INCQ         R10
-	CMPQ         R10, DX
-	JNE          ring_wrap_1923
-	XORQ         R10, R10
+	MOVQ         R10, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R10
+	JMP          ring_fill_last_1855
 
-ring_wrap_1923:
-	JMP ring_fill_last_1921
-
-ring_long_planes_1919:
-ring_channel_1924:
+ring_long_planes_1853:
+ring_channel_1856:
 	CMPQ         R12, AX
-	JAE          ring_built_1916
+	JAE          ring_built_1850
 	VBROADCASTSS (R11)(R10*4), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -28313,22 +28177,20 @@ ring_channel_1924:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_1925:
+ring_plane_1857:
 	VMOVUPS Z1, (R8)(R14*4)
 	ADDQ    $0x00000010, R14
 	CMPQ    R14, R13
-	JB      ring_plane_1925
+	JB      ring_plane_1857
 	INCQ    R10
-	CMPQ    R10, DX
-	JNE     ring_wrap_1926
-	XORQ    R10, R10
+	MOVQ    R10, R13
+	SUBQ    DX, R13
+	CMOVQEQ R13, R10
+	JMP     ring_channel_1856
 
-ring_wrap_1926:
-	JMP ring_channel_1924
-
-ring_short_1914:
+ring_short_1848:
 	CMPQ      R9, $0x01
-	JNE       ring_elements_1927
+	JNE       ring_elements_1858
 	LEAQ      ringperiodsAVX512F32<>+0(SB), R9
 	MOVQ      DX, R12
 	SHLQ      $0x06, R12
@@ -28339,48 +28201,48 @@ ring_short_1914:
 	VMOVUPS   -64(R9)(R12*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPS   Z1, (R8)
-	JMP       ring_first_done_1928
+	JMP       ring_first_done_1859
 
-ring_elements_1927:
+ring_elements_1858:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_1929:
+ring_element_1860:
 	MOVL (R11)(R12*4), R15
 	MOVL R15, (R8)(R14*4)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_1930
+	JB   ring_element_next_1861
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_1930
+	JB   ring_element_next_1861
 	XORQ R12, R12
 
-ring_element_next_1930:
+ring_element_next_1861:
 	INCQ    R14
 	CMPQ    R14, $0x00000010
-	JB      ring_element_1929
+	JB      ring_element_1860
 	VMOVUPS (R8), Z1
 
-ring_first_done_1928:
+ring_first_done_1859:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000010
-	JE   ring_exact_1931
+	JE   ring_exact_1862
 	SUBQ R10, DX
 
-ring_exact_1931:
+ring_exact_1862:
 	MOVQ DX, R9
 
-ring_repeat_1932:
+ring_repeat_1863:
 	CMPQ    R9, AX
-	JAE     ring_built_1916
+	JAE     ring_built_1850
 	VMOVUPS Z1, (R8)(R9*4)
 	ADDQ    DX, R9
-	JMP     ring_repeat_1932
+	JMP     ring_repeat_1863
 
-ring_built_1916:
+ring_built_1850:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -28390,9 +28252,9 @@ ring_built_1916:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1934
+	JGT  single_1865
 
-unrolled_1933:
+unrolled_1864:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -28419,15 +28281,15 @@ unrolled_1933:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1933
+	JLE     unrolled_1864
 
-single_1934:
+single_1865:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1936
+	JGT  remainder_1867
 
-single_loop_1935:
+single_loop_1866:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -28439,11 +28301,11 @@ single_loop_1935:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1935
+	JLE     single_loop_1866
 
-remainder_1936:
+remainder_1867:
 	SUBQ      R9, DX
-	JE        span_done_1937
+	JE        span_done_1868
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28453,7 +28315,7 @@ remainder_1936:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1937:
+span_done_1868:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -28465,18 +28327,18 @@ span_done_1937:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_1938
+	JNE  ring_next_1869
 	XORQ AX, AX
 
-ring_next_1938:
+ring_next_1869:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_1906
+	JMP  ring_segment_1840
 
-ring_done_1907:
+ring_done_1841:
 	JMP ring_finished_backwardDxAVX512F32
 
-ring_rows_1905:
-ring_block_1939:
+ring_rows_1839:
+ring_block_1870:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -28492,33 +28354,33 @@ ring_block_1939:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_1940:
+ring_len_1871:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_1941
+	JAE  ring_len_done_1872
 	ADDQ BX, SI
-	JMP  ring_len_1940
+	JMP  ring_len_1871
 
-ring_len_done_1941:
+ring_len_done_1872:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_1942:
+ring_step_1873:
 	CMPQ DI, SI
-	JB   ring_step_done_1943
+	JB   ring_step_done_1874
 	SUBQ SI, DI
-	JMP  ring_step_1942
+	JMP  ring_step_1873
 
-ring_step_done_1943:
+ring_step_done_1874:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_1944:
+ring_step_1875:
 	CMPQ DI, SI
-	JB   ring_step_done_1945
+	JB   ring_step_done_1876
 	SUBQ SI, DI
-	JMP  ring_step_1944
+	JMP  ring_step_1875
 
-ring_step_done_1945:
+ring_step_done_1876:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -28529,76 +28391,72 @@ ring_step_done_1945:
 	LEAQ    (SI)(AX*4), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000010
-	JB      ring_short_1946
+	JB      ring_short_1877
 	CMPQ    CX, $0x01
-	JNE     ring_planes_1947
+	JNE     ring_planes_1878
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_1949:
+ring_copy_1880:
 	CMPQ    BX, DI
-	JAE     ring_built_1948
+	JAE     ring_built_1879
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000010
-	JB      ring_copy_tail_1950
+	JB      ring_copy_tail_1881
 	VMOVUPS (SI)(R9*4), Z1
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    $0x00000010, BX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_1949
+	JNE     ring_copy_1880
 	XORQ    R9, R9
-	JMP     ring_copy_1949
+	JMP     ring_copy_1880
 
-ring_copy_tail_1950:
+ring_copy_tail_1881:
 	VMOVUPS -64(SI)(DX*4), Z1
 	ADDQ    R10, BX
 	VMOVUPS Z1, -64(R8)(BX*4)
 	XORQ    R9, R9
-	JMP     ring_copy_1949
+	JMP     ring_copy_1880
 
-ring_planes_1947:
+ring_planes_1878:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000020
-	JA   ring_long_planes_1951
+	JA   ring_long_planes_1882
 	MOVQ DI, R10
 	SUBQ $0x00000010, R10
 
-ring_fill_1952:
+ring_fill_1883:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_1953
+	JGT          ring_fill_last_1884
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	VMOVUPS      Z1, 64(R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1954
-	XORQ         BX, BX
+	MOVQ         BX, R11
+	SUBQ         DX, R11
+	CMOVQEQ      R11, BX
+	JMP          ring_fill_1883
 
-ring_wrap_1954:
-	JMP ring_fill_1952
-
-ring_fill_last_1953:
+ring_fill_last_1884:
 	CMPQ         R9, DI
-	JAE          ring_built_1948
+	JAE          ring_built_1879
 	VBROADCASTSS (SI)(BX*4), Z1
 	VMOVUPS      Z1, (R8)(R9*4)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_1955
-	XORQ         BX, BX
+	MOVQ         BX, R10
+	SUBQ         DX, R10
+	CMOVQEQ      R10, BX
+	JMP          ring_fill_last_1884
 
-ring_wrap_1955:
-	JMP ring_fill_last_1953
-
-ring_long_planes_1951:
-ring_channel_1956:
+ring_long_planes_1882:
+ring_channel_1885:
 	CMPQ         R9, DI
-	JAE          ring_built_1948
+	JAE          ring_built_1879
 	VBROADCASTSS (SI)(BX*4), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -28606,22 +28464,20 @@ ring_channel_1956:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_1957:
+ring_plane_1886:
 	VMOVUPS Z1, (R8)(R11*4)
 	ADDQ    $0x00000010, R11
 	CMPQ    R11, R10
-	JB      ring_plane_1957
+	JB      ring_plane_1886
 	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_1958
-	XORQ    BX, BX
+	MOVQ    BX, R10
+	SUBQ    DX, R10
+	CMOVQEQ R10, BX
+	JMP     ring_channel_1885
 
-ring_wrap_1958:
-	JMP ring_channel_1956
-
-ring_short_1946:
+ring_short_1877:
 	CMPQ      CX, $0x01
-	JNE       ring_elements_1959
+	JNE       ring_elements_1887
 	LEAQ      ringperiodsAVX512F32<>+0(SB), R9
 	MOVQ      DX, R10
 	SHLQ      $0x06, R10
@@ -28632,48 +28488,48 @@ ring_short_1946:
 	VMOVUPS   -64(R9)(R10*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPS   Z1, (R8)
-	JMP       ring_first_done_1960
+	JMP       ring_first_done_1888
 
-ring_elements_1959:
+ring_elements_1887:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_1961:
+ring_element_1889:
 	MOVL (SI)(R9*4), R12
 	MOVL R12, (R8)(R11*4)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_1962
+	JB   ring_element_next_1890
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_1962
+	JB   ring_element_next_1890
 	XORQ R9, R9
 
-ring_element_next_1962:
+ring_element_next_1890:
 	INCQ    R11
 	CMPQ    R11, $0x00000010
-	JB      ring_element_1961
+	JB      ring_element_1889
 	VMOVUPS (R8), Z1
 
-ring_first_done_1960:
+ring_first_done_1888:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000010
-	JE   ring_exact_1963
+	JE   ring_exact_1891
 	SUBQ BX, DX
 
-ring_exact_1963:
+ring_exact_1891:
 	MOVQ DX, BX
 
-ring_repeat_1964:
+ring_repeat_1892:
 	CMPQ    BX, DI
-	JAE     ring_built_1948
+	JAE     ring_built_1879
 	VMOVUPS Z1, (R8)(BX*4)
 	ADDQ    DX, BX
-	JMP     ring_repeat_1964
+	JMP     ring_repeat_1892
 
-ring_built_1948:
+ring_built_1879:
 	IMULQ CX, AX
 	SHLQ  $0x02, AX
 	MOVQ  x_base+48(FP), BX
@@ -28684,9 +28540,9 @@ ring_built_1948:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_1965:
+ring_row_1893:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_1966
+	JE   ring_rows_done_1894
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -28696,9 +28552,9 @@ ring_row_1965:
 	MOVQ DX, R10
 	SUBQ $0x00000040, R10
 	CMPQ R9, R10
-	JGT  single_1968
+	JGT  single_1896
 
-unrolled_1967:
+unrolled_1895:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -28725,15 +28581,15 @@ unrolled_1967:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000040, R9
 	CMPQ    R9, R10
-	JLE     unrolled_1967
+	JLE     unrolled_1895
 
-single_1968:
+single_1896:
 	MOVQ DX, R10
 	SUBQ $0x00000010, R10
 	CMPQ R9, R10
-	JGT  remainder_1970
+	JGT  remainder_1898
 
-single_loop_1969:
+single_loop_1897:
 	VMOVUPS (BX)(R9*4), Z1
 	VCMPPS  $0x1a, Z0, Z1, K1
 	VMOVUPS (SI)(R9*4), Z1
@@ -28745,11 +28601,11 @@ single_loop_1969:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000010, R9
 	CMPQ    R9, R10
-	JLE     single_loop_1969
+	JLE     single_loop_1897
 
-remainder_1970:
+remainder_1898:
 	SUBQ      R9, DX
-	JE        span_done_1971
+	JE        span_done_1899
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -28759,7 +28615,7 @@ remainder_1970:
 	VMULPS    (R8)(AX*4), Z1, K2, Z1
 	VMOVUPS   Z1, K1, (CX)(R9*4)
 
-span_done_1971:
+span_done_1899:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -28767,13 +28623,13 @@ span_done_1971:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_1965
+	JMP   ring_row_1893
 
-ring_rows_done_1966:
+ring_rows_done_1894:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_1939
+	JMP  ring_block_1870
 
 ring_finished_backwardDxAVX512F32:
 	VZEROUPPER
@@ -28796,7 +28652,7 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	VXORPS      Y8, Y8, Y8
 	XORQ        BX, BX
 	CMPQ        DX, $0x00000080
-	JB          unaligned_1972
+	JB          unaligned_1900
 	MOVQ        AX, SI
 	NEGQ        SI
 	ANDQ        $0x0000003f, SI
@@ -28804,7 +28660,7 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	CMPQ        SI, DX
 	CMOVQGT     DX, SI
 	TESTQ       SI, SI
-	JE          aligned_1973
+	JE          aligned_1901
 	MOVQ        SI, DI
 	MOVQ        $-1, R8
 	BZHIQ       DI, R8, DI
@@ -28820,16 +28676,16 @@ TEXT ·backwardDalphaAVX512F32(SB), NOSPLIT, $0-56
 	VFMADD231PD Z10, Z9, K1, Z2
 	MOVQ        SI, BX
 
-aligned_1973:
-unaligned_1972:
+aligned_1901:
+unaligned_1900:
 	MOVQ DX, SI
 	SUBQ $0x00000040, SI
 	CMPQ BX, SI
-	JGT  single_1975
+	JGT  single_1903
 
 	PCALIGN $64
 
-unrolled_1974:
+unrolled_1902:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VCVTPS2PD   Y9, Z9
@@ -28868,15 +28724,15 @@ unrolled_1974:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, BX
 	CMPQ        BX, SI
-	JLE         unrolled_1974
+	JLE         unrolled_1902
 
-single_1975:
+single_1903:
 	MOVQ DX, SI
 	SUBQ $0x00000010, SI
 	CMPQ BX, SI
-	JGT  remainder_1977
+	JGT  remainder_1905
 
-single_loop_1976:
+single_loop_1904:
 	VMOVUPS     (AX)(BX*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VCVTPS2PD   Y9, Z9
@@ -28888,11 +28744,11 @@ single_loop_1976:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, BX
 	CMPQ        BX, SI
-	JLE         single_loop_1976
+	JLE         single_loop_1904
 
-remainder_1977:
+remainder_1905:
 	SUBQ        BX, DX
-	JE          span_done_1978
+	JE          span_done_1906
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -28906,7 +28762,7 @@ remainder_1977:
 	VCVTPS2PD.Z 32(CX)(BX*4), K1, Z9
 	VFMADD231PD Z9, Z0, K1, Z2
 
-span_done_1978:
+span_done_1906:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -28938,11 +28794,11 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	SHLQ        $0x02, R8
 	XORQ        R9, R9
 	CMPQ        SI, $0x00000010
-	JB          aligned_planes_general_1980
+	JB          aligned_planes_general_1908
 	CMPQ        SI, $0x00000080
-	JA          aligned_planes_general_1980
+	JA          aligned_planes_general_1908
 	CMPQ        DX, $0x00
-	JE          planes_end_1979
+	JE          planes_end_1907
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	XORQ        R8, R8
@@ -28953,7 +28809,7 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	CMPQ        R10, DX
 	CMOVQGT     DX, R10
 	TESTQ       R10, R10
-	JE          aligned_1981
+	JE          aligned_1909
 	MOVQ        R10, R11
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
@@ -28969,16 +28825,16 @@ TEXT ·backwardPlanesDalphaAVX512F32(SB), NOSPLIT, $0-80
 	VFMADD231PD Z4, Z3, K1, Z2
 	MOVQ        R10, R8
 
-aligned_1981:
+aligned_1909:
 	MOVQ SI, R10
 
-aligned_plane_1982:
+aligned_plane_1910:
 	MOVQ R10, R11
 	SUBQ $0x00000010, R11
 	CMPQ R8, R11
-	JGT  aligned_boundary_1987
+	JGT  aligned_boundary_1915
 
-aligned_whole_1986:
+aligned_whole_1914:
 	VMOVUPS     (AX)(R8*4), Z3
 	VCMPPS      $0x1a, Z0, Z3, K1
 	VCVTPS2PD   Y3, Z3
@@ -28990,13 +28846,13 @@ aligned_whole_1986:
 	VFMADD231PD Z4, Z3, K1, Z2
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R11
-	JLE         aligned_whole_1986
+	JLE         aligned_whole_1914
 
-aligned_boundary_1987:
+aligned_boundary_1915:
 	MOVQ          R10, R11
 	SUBQ          R8, R11
 	CMPQ          R10, DX
-	JAE           aligned_last_1984
+	JAE           aligned_last_1912
 	MOVQ          R9, R12
 	INCQ          R9
 	MOVQ          R9, R13
@@ -29004,7 +28860,7 @@ aligned_boundary_1987:
 	CMOVQEQ       R13, R9
 	ADDQ          SI, R10
 	TESTQ         R11, R11
-	JNE           aligned_boundary_vector_1988
+	JNE           aligned_boundary_vector_1916
 	VADDPD        Z2, Z1, Z1
 	VEXTRACTF64X4 $0x01, Z1, Y2
 	VADDPD        Y2, Y1, Y2
@@ -29016,9 +28872,9 @@ aligned_boundary_1987:
 	VMOVSD        X1, (BX)(R12*8)
 	VXORPS        Y1, Y1, Y1
 	VXORPS        Y2, Y2, Y2
-	JMP           aligned_next_1983
+	JMP           aligned_next_1911
 
-aligned_boundary_vector_1988:
+aligned_boundary_vector_1916:
 	MOVQ          $-1, R13
 	BZHIQ         R11, R13, R11
 	KMOVW         R11, K1
@@ -29049,12 +28905,12 @@ aligned_boundary_vector_1988:
 	VFMADD231PD   Z6, Z5, K1, Z2
 	ADDQ          $0x00000010, R8
 
-aligned_next_1983:
-	JMP aligned_plane_1982
+aligned_next_1911:
+	JMP aligned_plane_1910
 
-aligned_last_1984:
+aligned_last_1912:
 	TESTQ       R11, R11
-	JE          aligned_done_1985
+	JE          aligned_done_1913
 	MOVQ        $-1, DX
 	BZHIQ       R11, DX, DX
 	KMOVW       DX, K1
@@ -29068,7 +28924,7 @@ aligned_last_1984:
 	VCVTPS2PD.Z 32(CX)(R8*4), K1, Z3
 	VFMADD231PD Z3, Z0, K1, Z2
 
-aligned_done_1985:
+aligned_done_1913:
 	VADDPD        Z2, Z1, Z1
 	VEXTRACTF64X4 $0x01, Z1, Y0
 	VADDPD        Y0, Y1, Y0
@@ -29080,13 +28936,13 @@ aligned_done_1985:
 	VMOVSD        X1, (BX)(R9*8)
 	VXORPS        Y1, Y1, Y1
 	VXORPS        Y2, Y2, Y2
-	JMP           planes_end_1979
+	JMP           planes_end_1907
 
-aligned_planes_general_1980:
+aligned_planes_general_1908:
 	CMPQ DX, $0x00
-	JE   planes_done_1990
+	JE   planes_done_1918
 
-plane_1989:
+plane_1917:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
@@ -29097,7 +28953,7 @@ plane_1989:
 	VXORPS      Y8, Y8, Y8
 	XORQ        R10, R10
 	CMPQ        SI, $0x00000080
-	JB          unaligned_1991
+	JB          unaligned_1919
 	MOVQ        AX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -29105,7 +28961,7 @@ plane_1989:
 	CMPQ        R11, SI
 	CMOVQGT     SI, R11
 	TESTQ       R11, R11
-	JE          aligned_1992
+	JE          aligned_1920
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -29121,14 +28977,14 @@ plane_1989:
 	VFMADD231PD Z10, Z9, K1, Z2
 	MOVQ        R11, R10
 
-aligned_1992:
-unaligned_1991:
+aligned_1920:
+unaligned_1919:
 	MOVQ SI, R11
 	SUBQ $0x00000040, R11
 	CMPQ R10, R11
-	JGT  single_1994
+	JGT  single_1922
 
-unrolled_1993:
+unrolled_1921:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VCVTPS2PD   Y9, Z9
@@ -29167,15 +29023,15 @@ unrolled_1993:
 	VFMADD231PD Z10, Z9, K1, Z8
 	ADDQ        $0x00000040, R10
 	CMPQ        R10, R11
-	JLE         unrolled_1993
+	JLE         unrolled_1921
 
-single_1994:
+single_1922:
 	MOVQ SI, R11
 	SUBQ $0x00000010, R11
 	CMPQ R10, R11
-	JGT  remainder_1996
+	JGT  remainder_1924
 
-single_loop_1995:
+single_loop_1923:
 	VMOVUPS     (AX)(R10*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VCVTPS2PD   Y9, Z9
@@ -29187,12 +29043,12 @@ single_loop_1995:
 	VFMADD231PD Z10, Z9, K1, Z2
 	ADDQ        $0x00000010, R10
 	CMPQ        R10, R11
-	JLE         single_loop_1995
+	JLE         single_loop_1923
 
-remainder_1996:
+remainder_1924:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_1997
+	JE          span_done_1925
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -29206,7 +29062,7 @@ remainder_1996:
 	VCVTPS2PD.Z 32(CX)(R10*4), K1, Z10
 	VFMADD231PD Z10, Z9, K1, Z2
 
-span_done_1997:
+span_done_1925:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z6, Z5, Z5
@@ -29229,10 +29085,10 @@ span_done_1997:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_1989
+	JG            plane_1917
 
-planes_done_1990:
-planes_end_1979:
+planes_done_1918:
+planes_end_1907:
 	VZEROUPPER
 	RET
 
@@ -29248,15 +29104,15 @@ TEXT ·backwardPatternDalphaAVX512F32(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x02, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_2000
+	JE     rows_done_1928
 
-row_1999:
+row_1927:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	CMPQ        DI, $0x00000080
-	JB          unaligned_2001
+	JB          unaligned_1929
 	MOVQ        AX, R9
 	NEGQ        R9
 	ANDQ        $0x0000003f, R9
@@ -29264,7 +29120,7 @@ row_1999:
 	CMPQ        R9, DI
 	CMOVQGT     DI, R9
 	TESTQ       R9, R9
-	JE          aligned_2002
+	JE          aligned_1930
 	MOVQ        R9, R10
 	MOVQ        $-1, R11
 	BZHIQ       R10, R11, R10
@@ -29284,14 +29140,14 @@ row_1999:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	MOVQ        R9, R8
 
-aligned_2002:
-unaligned_2001:
+aligned_1930:
+unaligned_1929:
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_2004
+	JGT  single_1932
 
-unrolled_2003:
+unrolled_1931:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VCVTPS2PD   Y1, Z1
@@ -29346,15 +29202,15 @@ unrolled_2003:
 	VMOVUPD     Z3, K1, 448(BX)(R8*8)
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2003
+	JLE         unrolled_1931
 
-single_2004:
+single_1932:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_2006
+	JGT  remainder_1934
 
-single_loop_2005:
+single_loop_1933:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VCVTPS2PD   Y1, Z1
@@ -29370,12 +29226,12 @@ single_loop_2005:
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2005
+	JLE         single_loop_1933
 
-remainder_2006:
+remainder_1934:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2007
+	JE          span_done_1935
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -29393,15 +29249,15 @@ remainder_2006:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(BX)(R8*8)
 
-span_done_2007:
+span_done_1935:
 	MOVQ DI, R8
 	SHLQ $0x02, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_1999
+	JG   row_1927
 
-rows_done_2000:
+rows_done_1928:
 	VZEROUPPER
 	RET
 
@@ -29419,36 +29275,36 @@ TEXT ·backwardRingDalphaAVX512F32(SB), $1280-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000030
-	JA     ring_segmented_2008
+	JA     ring_segmented_1936
 	MOVQ   DI, SI
 
-ring_len_2009:
+ring_len_1937:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_2010
+	JAE  ring_len_done_1938
 	ADDQ DI, SI
-	JMP  ring_len_2009
+	JMP  ring_len_1937
 
-ring_len_done_2010:
+ring_len_done_1938:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_2011:
+ring_step_1939:
 	CMPQ DI, SI
-	JB   ring_step_done_2012
+	JB   ring_step_done_1940
 	SUBQ SI, DI
-	JMP  ring_step_2011
+	JMP  ring_step_1939
 
-ring_step_done_2012:
+ring_step_done_1940:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_2013:
+ring_step_1941:
 	CMPQ DI, SI
-	JB   ring_step_done_2014
+	JB   ring_step_done_1942
 	SUBQ SI, DI
-	JMP  ring_step_2013
+	JMP  ring_step_1941
 
-ring_step_done_2014:
+ring_step_done_1942:
 	MOVQ    DI, 1232(SP)
 	MOVQ    BX, DI
 	LEAQ    64(SI), SI
@@ -29470,22 +29326,22 @@ ring_step_done_2014:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2015:
+sums_zero_1943:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2016
+	JAE     sums_zeroed_1944
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2015
+	JMP     sums_zero_1943
 
-sums_zeroed_2016:
+sums_zeroed_1944:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000040, R8
 	CMPQ DI, R8
-	JGT  single_2018
+	JGT  single_1946
 
-unrolled_2017:
+unrolled_1945:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VCVTPS2PD   Y1, Z1
@@ -29544,15 +29400,15 @@ unrolled_2017:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000040, DI
 	CMPQ        DI, R8
-	JLE         unrolled_2017
+	JLE         unrolled_1945
 
-single_2018:
+single_1946:
 	MOVQ BX, R8
 	SUBQ $0x00000010, R8
 	CMPQ DI, R8
-	JGT  remainder_2020
+	JGT  remainder_1948
 
-single_loop_2019:
+single_loop_1947:
 	VMOVUPS     (AX)(DI*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VCVTPS2PD   Y1, Z1
@@ -29572,11 +29428,11 @@ single_loop_2019:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000010, DI
 	CMPQ        DI, R8
-	JLE         single_loop_2019
+	JLE         single_loop_1947
 
-remainder_2020:
+remainder_1948:
 	SUBQ        DI, BX
-	JE          span_done_2021
+	JE          span_done_1949
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -29594,78 +29450,78 @@ remainder_2020:
 	VFMADD231PD Z1, Z0, K1, Z2
 	VMOVUPD     Z2, K1, 64(CX)(SI*8)
 
-span_done_2021:
+span_done_1949:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  1216(SP), BX
 	MOVQ  1256(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2023
+	JLE   fold_ext_done_1951
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2024
+	JA    fold_ext_scalar_1952
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2022:
+fold_ext_1950:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2023
+	JBE     fold_ext_done_1951
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2022
+	JMP     fold_ext_1950
 
-fold_ext_scalar_2024:
+fold_ext_scalar_1952:
 	MOVQ 1256(SP), SI
 
-fold_ext_element_2025:
+fold_ext_element_1953:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2026
+	JBE    fold_ext_element_done_1954
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2025
+	JMP    fold_ext_element_1953
 
-fold_ext_element_done_2026:
-fold_ext_done_2023:
-fold_2027:
+fold_ext_element_done_1954:
+fold_ext_done_1951:
+fold_1955:
 	CMPQ   BX, AX
-	JBE    fold_done_2028
+	JBE    fold_done_1956
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2027
+	JMP    fold_1955
 
-fold_done_2028:
+fold_done_1956:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2029
+	JNE  sums_planes_1957
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2031:
+sums_vector_1959:
 	CMPQ      AX, BX
-	JGT       sums_scalar_2032
+	JGT       sums_scalar_1960
 	VCVTPS2PD (DX)(AX*4), Z0
 	VADDPD    (CX)(AX*8), Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS   Y0, (DX)(AX*4)
 	ADDQ      $0x00000008, AX
-	JMP       sums_vector_2031
+	JMP       sums_vector_1959
 
-sums_scalar_2032:
+sums_scalar_1960:
 	CMPQ      AX, dalpha_len+56(FP)
-	JE        sums_done_2030
+	JE        sums_done_1958
 	VMOVSD    (CX)(AX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
@@ -29673,18 +29529,18 @@ sums_scalar_2032:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_scalar_2032
+	JMP       sums_scalar_1960
 
-sums_planes_2029:
+sums_planes_1957:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2033:
+sums_group_1961:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2035
+	JB     sums_single_1963
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -29693,7 +29549,7 @@ sums_group_2033:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2034:
+sums_group_plane_1962:
 	VADDSD    (R8), X0, X0
 	VADDSD    (R8)(DI*1), X1, X1
 	VADDSD    (R9), X2, X2
@@ -29702,7 +29558,7 @@ sums_group_plane_2034:
 	ADDQ      $0x08, R9
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_group_plane_2034
+	JB        sums_group_plane_1962
 	VXORPS    X4, X4, X4
 	VCVTSS2SD (DX)(AX*4), X4, X4
 	VADDSD    X0, X4, X4
@@ -29727,32 +29583,32 @@ sums_group_plane_2034:
 	SHRQ      $0x01, BX
 	ADDQ      BX, SI
 	ADDQ      $0x00000004, AX
-	JMP       sums_group_2033
+	JMP       sums_group_1961
 
-sums_single_2035:
+sums_single_1963:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2030
+	JE     sums_done_1958
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2036:
+sums_single_plane_1964:
 	VADDSD    (CX)(SI*8), X0, X0
 	INCQ      SI
 	INCQ      BX
 	CMPQ      BX, inner+72(FP)
-	JB        sums_single_plane_2036
+	JB        sums_single_plane_1964
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (DX)(AX*4), X1, X1
 	VADDSD    X0, X1, X1
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (DX)(AX*4)
 	INCQ      AX
-	JMP       sums_single_2035
+	JMP       sums_single_1963
 
-sums_done_2030:
+sums_done_1958:
 	JMP ring_finished_backwardDalphaAVX512F32
 
-ring_segmented_2008:
+ring_segmented_1936:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000030
 	JA   ring_finished_backwardDalphaAVX512F32
@@ -29762,7 +29618,7 @@ ring_segmented_2008:
 	MOVQ AX, 1248(SP)
 	MOVQ $0x00000000, 1240(SP)
 
-ring_block_2038:
+ring_block_1966:
 	MOVQ    1240(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -29777,33 +29633,33 @@ ring_block_2038:
 	MOVQ    BX, 1272(SP)
 	MOVQ    BX, SI
 
-ring_len_2039:
+ring_len_1967:
 	CMPQ SI, $0x00000010
-	JAE  ring_len_done_2040
+	JAE  ring_len_done_1968
 	ADDQ BX, SI
-	JMP  ring_len_2039
+	JMP  ring_len_1967
 
-ring_len_done_2040:
+ring_len_done_1968:
 	MOVQ SI, 1216(SP)
 	MOVQ $0x00000010, DI
 
-ring_step_2041:
+ring_step_1969:
 	CMPQ DI, SI
-	JB   ring_step_done_2042
+	JB   ring_step_done_1970
 	SUBQ SI, DI
-	JMP  ring_step_2041
+	JMP  ring_step_1969
 
-ring_step_done_2042:
+ring_step_done_1970:
 	MOVQ DI, 1224(SP)
 	MOVQ $0x00000040, DI
 
-ring_step_2043:
+ring_step_1971:
 	CMPQ DI, SI
-	JB   ring_step_done_2044
+	JB   ring_step_done_1972
 	SUBQ SI, DI
-	JMP  ring_step_2043
+	JMP  ring_step_1971
 
-ring_step_done_2044:
+ring_step_done_1972:
 	MOVQ    DI, 1232(SP)
 	LEAQ    64(SI), SI
 	CMPQ    BX, SI
@@ -29832,26 +29688,26 @@ ring_step_done_2044:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2045:
+sums_zero_1973:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2046
+	JAE     sums_zeroed_1974
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2045
+	JMP     sums_zero_1973
 
-sums_zeroed_2046:
-ring_row_2047:
+sums_zeroed_1974:
+ring_row_1975:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2048
+	JE   ring_rows_done_1976
 	XORQ SI, SI
 	MOVQ 1272(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000040, R9
 	CMPQ R8, R9
-	JGT  single_2050
+	JGT  single_1978
 
-unrolled_2049:
+unrolled_1977:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VCVTPS2PD   Y1, Z1
@@ -29910,15 +29766,15 @@ unrolled_2049:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000040, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2049
+	JLE         unrolled_1977
 
-single_2050:
+single_1978:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 	CMPQ R8, R9
-	JGT  remainder_2052
+	JGT  remainder_1980
 
-single_loop_2051:
+single_loop_1979:
 	VMOVUPS     (AX)(R8*4), Z1
 	VCMPPS      $0x1a, Z0, Z1, K1
 	VCVTPS2PD   Y1, Z1
@@ -29938,11 +29794,11 @@ single_loop_2051:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000010, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2051
+	JLE         single_loop_1979
 
-remainder_2052:
+remainder_1980:
 	SUBQ        R8, DI
-	JE          span_done_2053
+	JE          span_done_1981
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -29960,16 +29816,16 @@ remainder_2052:
 	VFMADD231PD Z2, Z1, K1, Z3
 	VMOVUPD     Z3, K1, 64(CX)(SI*8)
 
-span_done_2053:
+span_done_1981:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x02, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2047
+	JMP   ring_row_1975
 
-ring_rows_done_2048:
+ring_rows_done_1976:
 	MOVQ 1240(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*4), DX
@@ -29977,71 +29833,71 @@ ring_rows_done_2048:
 	MOVQ 1216(SP), SI
 	MOVQ 1256(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2055
+	JLE  fold_ext_done_1983
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2056
+	JA   fold_ext_scalar_1984
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2054:
+fold_ext_1982:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2055
+	JBE     fold_ext_done_1983
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2054
+	JMP     fold_ext_1982
 
-fold_ext_scalar_2056:
+fold_ext_scalar_1984:
 	MOVQ 1256(SP), DI
 
-fold_ext_element_2057:
+fold_ext_element_1985:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2058
+	JBE    fold_ext_element_done_1986
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2057
+	JMP    fold_ext_element_1985
 
-fold_ext_element_done_2058:
-fold_ext_done_2055:
-fold_2059:
+fold_ext_element_done_1986:
+fold_ext_done_1983:
+fold_1987:
 	CMPQ   SI, BX
-	JBE    fold_done_2060
+	JBE    fold_done_1988
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2059
+	JMP    fold_1987
 
-fold_done_2060:
+fold_done_1988:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2061
+	JNE  sums_planes_1989
 	MOVQ 1264(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2063:
+sums_vector_1991:
 	CMPQ      BX, SI
-	JGT       sums_scalar_2064
+	JGT       sums_scalar_1992
 	VCVTPS2PD (DX)(BX*4), Z1
 	VADDPD    (CX)(BX*8), Z1, Z1
 	VCVTPD2PS Z1, Y1
 	VMOVUPS   Y1, (DX)(BX*4)
 	ADDQ      $0x00000008, BX
-	JMP       sums_vector_2063
+	JMP       sums_vector_1991
 
-sums_scalar_2064:
+sums_scalar_1992:
 	CMPQ      BX, 1264(SP)
-	JE        sums_done_2062
+	JE        sums_done_1990
 	VMOVSD    (CX)(BX*8), X1
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
@@ -30049,18 +29905,18 @@ sums_scalar_2064:
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2064
+	JMP       sums_scalar_1992
 
-sums_planes_2061:
+sums_planes_1989:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2065:
+sums_group_1993:
 	MOVQ   1264(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2067
+	JB     sums_single_1995
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -30069,7 +29925,7 @@ sums_group_2065:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2066:
+sums_group_plane_1994:
 	VADDSD    (R9), X1, X1
 	VADDSD    (R9)(R8*1), X2, X2
 	VADDSD    (R10), X3, X3
@@ -30078,7 +29934,7 @@ sums_group_plane_2066:
 	ADDQ      $0x08, R10
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_group_plane_2066
+	JB        sums_group_plane_1994
 	VXORPS    X5, X5, X5
 	VCVTSS2SD (DX)(BX*4), X5, X5
 	VADDSD    X1, X5, X5
@@ -30103,32 +29959,32 @@ sums_group_plane_2066:
 	SHRQ      $0x01, SI
 	ADDQ      SI, DI
 	ADDQ      $0x00000004, BX
-	JMP       sums_group_2065
+	JMP       sums_group_1993
 
-sums_single_2067:
+sums_single_1995:
 	CMPQ   BX, 1264(SP)
-	JE     sums_done_2062
+	JE     sums_done_1990
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2068:
+sums_single_plane_1996:
 	VADDSD    (CX)(DI*8), X1, X1
 	INCQ      DI
 	INCQ      SI
 	CMPQ      SI, inner+72(FP)
-	JB        sums_single_plane_2068
+	JB        sums_single_plane_1996
 	VXORPS    X2, X2, X2
 	VCVTSS2SD (DX)(BX*4), X2, X2
 	VADDSD    X1, X2, X2
 	VCVTSD2SS X2, X2, X2
 	VMOVSS    X2, (DX)(BX*4)
 	INCQ      BX
-	JMP       sums_single_2067
+	JMP       sums_single_1995
 
-sums_done_2062:
+sums_done_1990:
 	ADDQ 1264(SP), AX
 	MOVQ AX, 1240(SP)
-	JMP  ring_block_2038
+	JMP  ring_block_1966
 
 ring_finished_backwardDalphaAVX512F32:
 	VZEROUPPER
@@ -30145,9 +30001,9 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	MOVQ         DX, BX
 	SHLQ         $0x03, BX
 	CMPQ         BX, ·streamThreshold+0(SB)
-	JB           cached_2069
+	JB           cached_1997
 	CMPQ         AX, CX
-	JE           cached_2069
+	JE           cached_1997
 	XORQ         BX, BX
 	MOVQ         AX, SI
 	NEGQ         SI
@@ -30156,7 +30012,7 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ         SI, DX
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
-	JE           aligned_2071
+	JE           aligned_1999
 	MOVQ         SI, DI
 	MOVQ         $-1, R8
 	BZHIQ        DI, R8, DI
@@ -30167,15 +30023,15 @@ TEXT ·forwardAVX512F64(SB), NOSPLIT, $0-56
 	VMOVUPD      Z2, K1, (AX)(BX*8)
 	MOVQ         SI, BX
 
-aligned_2071:
+aligned_1999:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_2073
+	JGT  single_2001
 
 	PCALIGN $64
 
-unrolled_2072:
+unrolled_2000:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -30194,26 +30050,26 @@ unrolled_2072:
 	VMOVNTPD Z2, 192(AX)(BX*8)
 	ADDQ     $0x00000020, BX
 	CMPQ     BX, SI
-	JLE      unrolled_2072
+	JLE      unrolled_2000
 
-single_2073:
+single_2001:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2075
+	JGT  remainder_2003
 
-single_loop_2074:
+single_loop_2002:
 	VMOVUPD  (CX)(BX*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(BX*8)
 	ADDQ     $0x00000008, BX
 	CMPQ     BX, SI
-	JLE      single_loop_2074
+	JLE      single_loop_2002
 
-remainder_2075:
+remainder_2003:
 	SUBQ      BX, DX
-	JE        span_done_2076
+	JE        span_done_2004
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -30222,14 +30078,14 @@ remainder_2075:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_2076:
+span_done_2004:
 	SFENCE
-	JMP stored_2070
+	JMP stored_1998
 
-cached_2069:
+cached_1997:
 	XORQ      BX, BX
 	CMPQ      DX, $0x00000040
-	JB        unaligned_2077
+	JB        unaligned_2005
 	MOVQ      AX, SI
 	NEGQ      SI
 	ANDQ      $0x0000003f, SI
@@ -30237,7 +30093,7 @@ cached_2069:
 	CMPQ      SI, DX
 	CMOVQGT   DX, SI
 	TESTQ     SI, SI
-	JE        aligned_2078
+	JE        aligned_2006
 	MOVQ      SI, DI
 	MOVQ      $-1, R8
 	BZHIQ     DI, R8, DI
@@ -30248,16 +30104,16 @@ cached_2069:
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 	MOVQ      SI, BX
 
-aligned_2078:
-unaligned_2077:
+aligned_2006:
+unaligned_2005:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_2080
+	JGT  single_2008
 
 	PCALIGN $64
 
-unrolled_2079:
+unrolled_2007:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -30276,26 +30132,26 @@ unrolled_2079:
 	VMOVUPD Z2, 192(AX)(BX*8)
 	ADDQ    $0x00000020, BX
 	CMPQ    BX, SI
-	JLE     unrolled_2079
+	JLE     unrolled_2007
 
-single_2080:
+single_2008:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2082
+	JGT  remainder_2010
 
-single_loop_2081:
+single_loop_2009:
 	VMOVUPD (CX)(BX*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(BX*8)
 	ADDQ    $0x00000008, BX
 	CMPQ    BX, SI
-	JLE     single_loop_2081
+	JLE     single_loop_2009
 
-remainder_2082:
+remainder_2010:
 	SUBQ      BX, DX
-	JE        span_done_2083
+	JE        span_done_2011
 	MOVQ      $-1, SI
 	BZHIQ     DX, SI, DX
 	KMOVW     DX, K1
@@ -30304,8 +30160,8 @@ remainder_2082:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(BX*8)
 
-span_done_2083:
-stored_2070:
+span_done_2011:
+stored_1998:
 	VZEROUPPER
 	RET
 
@@ -30323,11 +30179,11 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ         $0x03, R8
 	XORQ         R9, R9
 	CMPQ         BX, $0x00000008
-	JB           aligned_planes_general_2085
+	JB           aligned_planes_general_2013
 	CMPQ         BX, $0x00000040
-	JA           aligned_planes_general_2085
+	JA           aligned_planes_general_2013
 	CMPQ         DX, $0x00
-	JE           planes_end_2084
+	JE           planes_end_2012
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R8, R8
 	MOVQ         AX, R10
@@ -30337,7 +30193,7 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         R10, DX
 	CMOVQGT      DX, R10
 	TESTQ        R10, R10
-	JE           aligned_2086
+	JE           aligned_2014
 	MOVQ         R10, R11
 	MOVQ         $-1, R12
 	BZHIQ        R11, R12, R11
@@ -30348,29 +30204,29 @@ TEXT ·forwardPlanesAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(R8*8)
 	MOVQ         R10, R8
 
-aligned_2086:
+aligned_2014:
 	MOVQ BX, R10
 
-aligned_plane_2087:
+aligned_plane_2015:
 	MOVQ R10, R11
 	SUBQ $0x00000008, R11
 	CMPQ R8, R11
-	JGT  aligned_boundary_2092
+	JGT  aligned_boundary_2020
 
-aligned_whole_2091:
+aligned_whole_2019:
 	VMOVUPD (CX)(R8*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R11
-	JLE     aligned_whole_2091
+	JLE     aligned_whole_2019
 
-aligned_boundary_2092:
+aligned_boundary_2020:
 	MOVQ         R10, R11
 	SUBQ         R8, R11
 	CMPQ         R10, DX
-	JAE          aligned_last_2089
+	JAE          aligned_last_2017
 	INCQ         R9
 	MOVQ         R9, R12
 	SUBQ         SI, R12
@@ -30378,10 +30234,10 @@ aligned_boundary_2092:
 	VBROADCASTSD (DI)(R9*8), Z2
 	ADDQ         BX, R10
 	TESTQ        R11, R11
-	JNE          aligned_boundary_vector_2093
-	JMP          aligned_next_2088
+	JNE          aligned_boundary_vector_2021
+	JMP          aligned_next_2016
 
-aligned_boundary_vector_2093:
+aligned_boundary_vector_2021:
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -30392,13 +30248,13 @@ aligned_boundary_vector_2093:
 	VMOVUPD   Z1, (AX)(R8*8)
 	ADDQ      $0x00000008, R8
 
-aligned_next_2088:
+aligned_next_2016:
 	VMOVUPD Z2, Z1
-	JMP     aligned_plane_2087
+	JMP     aligned_plane_2015
 
-aligned_last_2089:
+aligned_last_2017:
 	TESTQ     R11, R11
-	JE        aligned_done_2090
+	JE        aligned_done_2018
 	MOVQ      $-1, DX
 	BZHIQ     R11, DX, DX
 	KMOVW     DX, K1
@@ -30407,20 +30263,20 @@ aligned_last_2089:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 
-aligned_done_2090:
-	JMP planes_end_2084
+aligned_done_2018:
+	JMP planes_end_2012
 
-aligned_planes_general_2085:
+aligned_planes_general_2013:
 	CMPQ  BX, $0x00000008
-	JAE   short_planes_general_2094
+	JAE   short_planes_general_2022
 	CMPQ  DX, $0x00
-	JE    planes_end_2084
+	JE    planes_end_2012
 	MOVQ  $-1, R10
 	BZHIQ BX, R10, R10
 	KMOVW R10, K1
 	XORQ  R10, R10
 
-short_planes_2095:
+short_planes_2023:
 	VBROADCASTSD (DI)(R9*8), Z1
 	VMOVUPD.Z    (CX)(R10*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -30433,22 +30289,22 @@ short_planes_2095:
 	SUBQ         SI, R11
 	CMOVQEQ      R11, R9
 	SUBQ         BX, DX
-	JG           short_planes_2095
-	JMP          planes_end_2084
+	JG           short_planes_2023
+	JMP          planes_end_2012
 
-short_planes_general_2094:
+short_planes_general_2022:
 	MOVQ DX, R10
 	SHLQ $0x03, R10
 	CMPQ R10, ·streamThreshold+0(SB)
-	JB   cached_2096
+	JB   cached_2024
 	CMPQ R8, $0x00000800
-	JB   cached_2096
+	JB   cached_2024
 	CMPQ AX, CX
-	JE   cached_2096
+	JE   cached_2024
 	CMPQ DX, $0x00
-	JE   planes_done_2099
+	JE   planes_done_2027
 
-plane_2098:
+plane_2026:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	MOVQ         AX, R11
@@ -30458,7 +30314,7 @@ plane_2098:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_2100
+	JE           aligned_2028
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -30469,13 +30325,13 @@ plane_2098:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_2100:
+aligned_2028:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2102
+	JGT  single_2030
 
-unrolled_2101:
+unrolled_2029:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
@@ -30494,27 +30350,27 @@ unrolled_2101:
 	VMOVNTPD Z2, 192(AX)(R10*8)
 	ADDQ     $0x00000020, R10
 	CMPQ     R10, R11
-	JLE      unrolled_2101
+	JLE      unrolled_2029
 
-single_2102:
+single_2030:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2104
+	JGT  remainder_2032
 
-single_loop_2103:
+single_loop_2031:
 	VMOVUPD  (CX)(R10*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMULPD   Z1, Z2, K1, Z2
 	VMOVNTPD Z2, (AX)(R10*8)
 	ADDQ     $0x00000008, R10
 	CMPQ     R10, R11
-	JLE      single_loop_2103
+	JLE      single_loop_2031
 
-remainder_2104:
+remainder_2032:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_2105
+	JE        span_done_2033
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -30523,7 +30379,7 @@ remainder_2104:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_2105:
+span_done_2033:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -30531,23 +30387,23 @@ span_done_2105:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_2098
+	JG      plane_2026
 
-planes_done_2099:
+planes_done_2027:
 	SFENCE
-	JMP stored_2097
+	JMP stored_2025
 
-cached_2096:
+cached_2024:
 	CMPQ DX, $0x00
-	JE   planes_done_2107
+	JE   planes_done_2035
 
-plane_2106:
+plane_2034:
 	VBROADCASTSD (DI)(R9*8), Z1
 	XORQ         R10, R10
 	CMPQ         BX, $0x00000040
-	JB           unaligned_2108
+	JB           unaligned_2036
 	CMPQ         AX, CX
-	JE           unaligned_2108
+	JE           unaligned_2036
 	MOVQ         AX, R11
 	NEGQ         R11
 	ANDQ         $0x0000003f, R11
@@ -30555,7 +30411,7 @@ plane_2106:
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_2109
+	JE           aligned_2037
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -30566,14 +30422,14 @@ plane_2106:
 	VMOVUPD      Z2, K1, (AX)(R10*8)
 	MOVQ         R11, R10
 
-aligned_2109:
-unaligned_2108:
+aligned_2037:
+unaligned_2036:
 	MOVQ BX, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2111
+	JGT  single_2039
 
-unrolled_2110:
+unrolled_2038:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
@@ -30592,27 +30448,27 @@ unrolled_2110:
 	VMOVUPD Z2, 192(AX)(R10*8)
 	ADDQ    $0x00000020, R10
 	CMPQ    R10, R11
-	JLE     unrolled_2110
+	JLE     unrolled_2038
 
-single_2111:
+single_2039:
 	MOVQ BX, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2113
+	JGT  remainder_2041
 
-single_loop_2112:
+single_loop_2040:
 	VMOVUPD (CX)(R10*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMULPD  Z1, Z2, K1, Z2
 	VMOVUPD Z2, (AX)(R10*8)
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R11
-	JLE     single_loop_2112
+	JLE     single_loop_2040
 
-remainder_2113:
+remainder_2041:
 	MOVQ      BX, R11
 	SUBQ      R10, R11
-	JE        span_done_2114
+	JE        span_done_2042
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
 	KMOVW     R11, K1
@@ -30621,7 +30477,7 @@ remainder_2113:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R10*8)
 
-span_done_2114:
+span_done_2042:
 	ADDQ    R8, CX
 	ADDQ    R8, AX
 	INCQ    R9
@@ -30629,11 +30485,11 @@ span_done_2114:
 	SUBQ    SI, R10
 	CMOVQEQ R10, R9
 	SUBQ    BX, DX
-	JG      plane_2106
+	JG      plane_2034
 
-planes_done_2107:
-stored_2097:
-planes_end_2084:
+planes_done_2035:
+stored_2025:
+planes_end_2012:
 	VZEROUPPER
 	RET
 
@@ -30649,15 +30505,15 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   SI, $0x00000080
-	JA     held_rows_done_2116
+	JA     held_rows_done_2044
 	CMPQ   DX, SI
-	JB     held_rows_done_2116
+	JB     held_rows_done_2044
 	CMPQ   AX, CX
-	JE     held_rows_done_2116
+	JE     held_rows_done_2044
 	MOVQ   DX, R8
 	SHLQ   $0x03, R8
 	CMPQ   R8, ·streamThreshold+0(SB)
-	JAE    held_rows_done_2116
+	JAE    held_rows_done_2044
 	MOVQ   SI, R8
 	DECQ   R8
 	SHRQ   $0x03, R8
@@ -30670,43 +30526,43 @@ TEXT ·forwardPatternAVX512F64(SB), NOSPLIT, $0-72
 	KMOVW  R9, K1
 	XORQ   R9, R9
 	CMPQ   R8, $0x00
-	JE     held_rows_0_2117
+	JE     held_rows_0_2045
 	CMPQ   R8, $0x01
-	JE     held_rows_1_2118
+	JE     held_rows_1_2046
 	CMPQ   R8, $0x02
-	JE     held_rows_2_2119
+	JE     held_rows_2_2047
 	CMPQ   R8, $0x03
-	JE     held_rows_3_2120
+	JE     held_rows_3_2048
 	CMPQ   R8, $0x04
-	JE     held_rows_4_2121
+	JE     held_rows_4_2049
 	CMPQ   R8, $0x05
-	JE     held_rows_5_2122
+	JE     held_rows_5_2050
 	CMPQ   R8, $0x06
-	JE     held_rows_6_2123
+	JE     held_rows_6_2051
 	CMPQ   R8, $0x07
-	JE     held_rows_7_2124
+	JE     held_rows_7_2052
 	CMPQ   R8, $0x08
-	JE     held_rows_8_2125
+	JE     held_rows_8_2053
 	CMPQ   R8, $0x09
-	JE     held_rows_9_2126
+	JE     held_rows_9_2054
 	CMPQ   R8, $0x0a
-	JE     held_rows_10_2127
+	JE     held_rows_10_2055
 	CMPQ   R8, $0x0b
-	JE     held_rows_11_2128
+	JE     held_rows_11_2056
 	CMPQ   R8, $0x0c
-	JE     held_rows_12_2129
+	JE     held_rows_12_2057
 	CMPQ   R8, $0x0d
-	JE     held_rows_13_2130
+	JE     held_rows_13_2058
 	CMPQ   R8, $0x0e
-	JE     held_rows_14_2131
+	JE     held_rows_14_2059
 	CMPQ   R8, $0x0f
-	JE     held_rows_15_2132
-	JMP    held_rows_done_2116
+	JE     held_rows_15_2060
+	JMP    held_rows_done_2044
 
-held_rows_0_2117:
+held_rows_0_2045:
 	VMOVUPD.Z (BX)(R9*8), K1, Z1
 
-held_row_0_2133:
+held_row_0_2061:
 	VMOVUPD.Z (CX)(R9*8), K1, Z2
 	VCMPPD    $0x1a, Z0, Z2, K1, K2
 	VMULPD    Z1, Z2, K2, Z2
@@ -30715,16 +30571,16 @@ held_row_0_2133:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_0_2133
+	JAE       held_row_0_2061
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_1_2118:
+held_rows_1_2046:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD.Z 64(BX)(R9*8), K1, Z2
 
-held_row_1_2134:
+held_row_1_2062:
 	VMOVUPD   (CX)(R9*8), Z3
 	VCMPPD    $0x1a, Z0, Z3, K2
 	VMULPD    Z1, Z3, K2, Z3
@@ -30737,17 +30593,17 @@ held_row_1_2134:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_1_2134
+	JAE       held_row_1_2062
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_2_2119:
+held_rows_2_2047:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD.Z 128(BX)(R9*8), K1, Z3
 
-held_row_2_2135:
+held_row_2_2063:
 	VMOVUPD   (CX)(R9*8), Z4
 	VCMPPD    $0x1a, Z0, Z4, K2
 	VMULPD    Z1, Z4, K2, Z4
@@ -30764,18 +30620,18 @@ held_row_2_2135:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_2_2135
+	JAE       held_row_2_2063
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_3_2120:
+held_rows_3_2048:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
 	VMOVUPD.Z 192(BX)(R9*8), K1, Z4
 
-held_row_3_2136:
+held_row_3_2064:
 	VMOVUPD   (CX)(R9*8), Z5
 	VCMPPD    $0x1a, Z0, Z5, K2
 	VMULPD    Z1, Z5, K2, Z5
@@ -30796,19 +30652,19 @@ held_row_3_2136:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_3_2136
+	JAE       held_row_3_2064
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_4_2121:
+held_rows_4_2049:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
 	VMOVUPD   192(BX)(R9*8), Z4
 	VMOVUPD.Z 256(BX)(R9*8), K1, Z5
 
-held_row_4_2137:
+held_row_4_2065:
 	VMOVUPD   (CX)(R9*8), Z6
 	VCMPPD    $0x1a, Z0, Z6, K2
 	VMULPD    Z1, Z6, K2, Z6
@@ -30833,12 +30689,12 @@ held_row_4_2137:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_4_2137
+	JAE       held_row_4_2065
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_5_2122:
+held_rows_5_2050:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30846,7 +30702,7 @@ held_rows_5_2122:
 	VMOVUPD   256(BX)(R9*8), Z5
 	VMOVUPD.Z 320(BX)(R9*8), K1, Z6
 
-held_row_5_2138:
+held_row_5_2066:
 	VMOVUPD   (CX)(R9*8), Z7
 	VCMPPD    $0x1a, Z0, Z7, K2
 	VMULPD    Z1, Z7, K2, Z7
@@ -30875,12 +30731,12 @@ held_row_5_2138:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_5_2138
+	JAE       held_row_5_2066
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_6_2123:
+held_rows_6_2051:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30889,7 +30745,7 @@ held_rows_6_2123:
 	VMOVUPD   320(BX)(R9*8), Z6
 	VMOVUPD.Z 384(BX)(R9*8), K1, Z7
 
-held_row_6_2139:
+held_row_6_2067:
 	VMOVUPD   (CX)(R9*8), Z8
 	VCMPPD    $0x1a, Z0, Z8, K2
 	VMULPD    Z1, Z8, K2, Z8
@@ -30922,12 +30778,12 @@ held_row_6_2139:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_6_2139
+	JAE       held_row_6_2067
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_7_2124:
+held_rows_7_2052:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30937,7 +30793,7 @@ held_rows_7_2124:
 	VMOVUPD   384(BX)(R9*8), Z7
 	VMOVUPD.Z 448(BX)(R9*8), K1, Z8
 
-held_row_7_2140:
+held_row_7_2068:
 	VMOVUPD   (CX)(R9*8), Z9
 	VCMPPD    $0x1a, Z0, Z9, K2
 	VMULPD    Z1, Z9, K2, Z9
@@ -30974,12 +30830,12 @@ held_row_7_2140:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_7_2140
+	JAE       held_row_7_2068
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_8_2125:
+held_rows_8_2053:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -30990,7 +30846,7 @@ held_rows_8_2125:
 	VMOVUPD   448(BX)(R9*8), Z8
 	VMOVUPD.Z 512(BX)(R9*8), K1, Z9
 
-held_row_8_2141:
+held_row_8_2069:
 	VMOVUPD   (CX)(R9*8), Z10
 	VCMPPD    $0x1a, Z0, Z10, K2
 	VMULPD    Z1, Z10, K2, Z10
@@ -31031,12 +30887,12 @@ held_row_8_2141:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_8_2141
+	JAE       held_row_8_2069
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_9_2126:
+held_rows_9_2054:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -31048,7 +30904,7 @@ held_rows_9_2126:
 	VMOVUPD   512(BX)(R9*8), Z9
 	VMOVUPD.Z 576(BX)(R9*8), K1, Z10
 
-held_row_9_2142:
+held_row_9_2070:
 	VMOVUPD   (CX)(R9*8), Z11
 	VCMPPD    $0x1a, Z0, Z11, K2
 	VMULPD    Z1, Z11, K2, Z11
@@ -31093,12 +30949,12 @@ held_row_9_2142:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_9_2142
+	JAE       held_row_9_2070
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_10_2127:
+held_rows_10_2055:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -31111,7 +30967,7 @@ held_rows_10_2127:
 	VMOVUPD   576(BX)(R9*8), Z10
 	VMOVUPD.Z 640(BX)(R9*8), K1, Z11
 
-held_row_10_2143:
+held_row_10_2071:
 	VMOVUPD   (CX)(R9*8), Z12
 	VCMPPD    $0x1a, Z0, Z12, K2
 	VMULPD    Z1, Z12, K2, Z12
@@ -31160,12 +31016,12 @@ held_row_10_2143:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_10_2143
+	JAE       held_row_10_2071
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_11_2128:
+held_rows_11_2056:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -31179,7 +31035,7 @@ held_rows_11_2128:
 	VMOVUPD   640(BX)(R9*8), Z11
 	VMOVUPD.Z 704(BX)(R9*8), K1, Z12
 
-held_row_11_2144:
+held_row_11_2072:
 	VMOVUPD   (CX)(R9*8), Z13
 	VCMPPD    $0x1a, Z0, Z13, K2
 	VMULPD    Z1, Z13, K2, Z13
@@ -31232,12 +31088,12 @@ held_row_11_2144:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_11_2144
+	JAE       held_row_11_2072
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_12_2129:
+held_rows_12_2057:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -31252,7 +31108,7 @@ held_rows_12_2129:
 	VMOVUPD   704(BX)(R9*8), Z12
 	VMOVUPD.Z 768(BX)(R9*8), K1, Z13
 
-held_row_12_2145:
+held_row_12_2073:
 	VMOVUPD   (CX)(R9*8), Z14
 	VCMPPD    $0x1a, Z0, Z14, K2
 	VMULPD    Z1, Z14, K2, Z14
@@ -31309,12 +31165,12 @@ held_row_12_2145:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_12_2145
+	JAE       held_row_12_2073
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_13_2130:
+held_rows_13_2058:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -31330,7 +31186,7 @@ held_rows_13_2130:
 	VMOVUPD   768(BX)(R9*8), Z13
 	VMOVUPD.Z 832(BX)(R9*8), K1, Z14
 
-held_row_13_2146:
+held_row_13_2074:
 	VMOVUPD   (CX)(R9*8), Z15
 	VCMPPD    $0x1a, Z0, Z15, K2
 	VMULPD    Z1, Z15, K2, Z15
@@ -31391,12 +31247,12 @@ held_row_13_2146:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_13_2146
+	JAE       held_row_13_2074
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_14_2131:
+held_rows_14_2059:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -31413,7 +31269,7 @@ held_rows_14_2131:
 	VMOVUPD   832(BX)(R9*8), Z14
 	VMOVUPD.Z 896(BX)(R9*8), K1, Z15
 
-held_row_14_2147:
+held_row_14_2075:
 	VMOVUPD   (CX)(R9*8), Z16
 	VCMPPD    $0x1a, Z0, Z16, K2
 	VMULPD    Z1, Z16, K2, Z16
@@ -31478,12 +31334,12 @@ held_row_14_2147:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_14_2147
+	JAE       held_row_14_2075
 	TESTQ     DX, DX
-	JE        pattern_done_2115
-	JMP       held_rows_done_2116
+	JE        pattern_done_2043
+	JMP       held_rows_done_2044
 
-held_rows_15_2132:
+held_rows_15_2060:
 	VMOVUPD   (BX)(R9*8), Z1
 	VMOVUPD   64(BX)(R9*8), Z2
 	VMOVUPD   128(BX)(R9*8), Z3
@@ -31501,7 +31357,7 @@ held_rows_15_2132:
 	VMOVUPD   896(BX)(R9*8), Z15
 	VMOVUPD.Z 960(BX)(R9*8), K1, Z16
 
-held_row_15_2148:
+held_row_15_2076:
 	VMOVUPD   (CX)(R9*8), Z17
 	VCMPPD    $0x1a, Z0, Z17, K2
 	VMULPD    Z1, Z17, K2, Z17
@@ -31570,23 +31426,23 @@ held_row_15_2148:
 	ADDQ      DI, AX
 	SUBQ      SI, DX
 	CMPQ      DX, SI
-	JAE       held_row_15_2148
+	JAE       held_row_15_2076
 	TESTQ     DX, DX
-	JE        pattern_done_2115
+	JE        pattern_done_2043
 
-held_rows_done_2116:
+held_rows_done_2044:
 	MOVQ DX, R8
 	SHLQ $0x03, R8
 	CMPQ R8, ·streamThreshold+0(SB)
-	JB   cached_2149
+	JB   cached_2077
 	CMPQ DI, $0x00000800
-	JB   cached_2149
+	JB   cached_2077
 	CMPQ AX, CX
-	JE   cached_2149
+	JE   cached_2077
 	CMPQ DX, $0x00
-	JE   rows_done_2152
+	JE   rows_done_2080
 
-row_2151:
+row_2079:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
@@ -31598,7 +31454,7 @@ row_2151:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_2153
+	JE        aligned_2081
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -31609,13 +31465,13 @@ row_2151:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_2153:
+aligned_2081:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2155
+	JGT  single_2083
 
-unrolled_2154:
+unrolled_2082:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
@@ -31634,27 +31490,27 @@ unrolled_2154:
 	VMOVNTPD Z1, 192(AX)(R8*8)
 	ADDQ     $0x00000020, R8
 	CMPQ     R8, R9
-	JLE      unrolled_2154
+	JLE      unrolled_2082
 
-single_2155:
+single_2083:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2157
+	JGT  remainder_2085
 
-single_loop_2156:
+single_loop_2084:
 	VMOVUPD  (CX)(R8*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMULPD   (BX)(R8*8), Z1, K1, Z1
 	VMOVNTPD Z1, (AX)(R8*8)
 	ADDQ     $0x00000008, R8
 	CMPQ     R8, R9
-	JLE      single_loop_2156
+	JLE      single_loop_2084
 
-remainder_2157:
+remainder_2085:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_2158
+	JE        span_done_2086
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -31663,31 +31519,31 @@ remainder_2157:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_2158:
+span_done_2086:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_2151
+	JG   row_2079
 
-rows_done_2152:
+rows_done_2080:
 	SFENCE
-	JMP stored_2150
+	JMP stored_2078
 
-cached_2149:
+cached_2077:
 	CMPQ DX, $0x00
-	JE   rows_done_2160
+	JE   rows_done_2088
 
-row_2159:
+row_2087:
 	MOVQ      SI, DI
 	CMPQ      DX, DI
 	CMOVQLT   DX, DI
 	XORQ      R8, R8
 	CMPQ      DI, $0x00000040
-	JB        unaligned_2161
+	JB        unaligned_2089
 	CMPQ      AX, CX
-	JE        unaligned_2161
+	JE        unaligned_2089
 	MOVQ      AX, R9
 	NEGQ      R9
 	ANDQ      $0x0000003f, R9
@@ -31695,7 +31551,7 @@ row_2159:
 	CMPQ      R9, DI
 	CMOVQGT   DI, R9
 	TESTQ     R9, R9
-	JE        aligned_2162
+	JE        aligned_2090
 	MOVQ      R9, R10
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
@@ -31706,14 +31562,14 @@ row_2159:
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 	MOVQ      R9, R8
 
-aligned_2162:
-unaligned_2161:
+aligned_2090:
+unaligned_2089:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2164
+	JGT  single_2092
 
-unrolled_2163:
+unrolled_2091:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
@@ -31732,27 +31588,27 @@ unrolled_2163:
 	VMOVUPD Z1, 192(AX)(R8*8)
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2163
+	JLE     unrolled_2091
 
-single_2164:
+single_2092:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2166
+	JGT  remainder_2094
 
-single_loop_2165:
+single_loop_2093:
 	VMOVUPD (CX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (BX)(R8*8), Z1, K1, Z1
 	VMOVUPD Z1, (AX)(R8*8)
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2165
+	JLE     single_loop_2093
 
-remainder_2166:
+remainder_2094:
 	MOVQ      DI, R9
 	SUBQ      R8, R9
-	JE        span_done_2167
+	JE        span_done_2095
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R9
 	KMOVW     R9, K1
@@ -31761,17 +31617,17 @@ remainder_2166:
 	VMULPD    (BX)(R8*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R8*8)
 
-span_done_2167:
+span_done_2095:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
 	SUBQ DI, DX
-	JG   row_2159
+	JG   row_2087
 
-rows_done_2160:
-stored_2150:
-pattern_done_2115:
+rows_done_2088:
+stored_2078:
+pattern_done_2043:
 	VZEROUPPER
 	RET
 
@@ -31790,36 +31646,36 @@ TEXT ·forwardRingAVX512F64(SB), $1984-80
 	MOVQ   DX, R8
 	IMULQ  AX, R8
 	CMPQ   R8, $0x000000c0
-	JA     ring_segmented_2168
+	JA     ring_segmented_2096
 	MOVQ   R8, R9
 
-ring_len_2169:
+ring_len_2097:
 	CMPQ R9, $0x00000008
-	JAE  ring_len_done_2170
+	JAE  ring_len_done_2098
 	ADDQ R8, R9
-	JMP  ring_len_2169
+	JMP  ring_len_2097
 
-ring_len_done_2170:
+ring_len_done_2098:
 	MOVQ R9, 1920(SP)
 	MOVQ $0x00000008, R10
 
-ring_step_2171:
+ring_step_2099:
 	CMPQ R10, R9
-	JB   ring_step_done_2172
+	JB   ring_step_done_2100
 	SUBQ R9, R10
-	JMP  ring_step_2171
+	JMP  ring_step_2099
 
-ring_step_done_2172:
+ring_step_done_2100:
 	MOVQ R10, 1928(SP)
 	MOVQ $0x00000020, R10
 
-ring_step_2173:
+ring_step_2101:
 	CMPQ R10, R9
-	JB   ring_step_done_2174
+	JB   ring_step_done_2102
 	SUBQ R9, R10
-	JMP  ring_step_2173
+	JMP  ring_step_2101
 
-ring_step_done_2174:
+ring_step_done_2102:
 	MOVQ    R10, 1936(SP)
 	MOVQ    SI, R10
 	LEAQ    32(R9), R9
@@ -31829,76 +31685,72 @@ ring_step_done_2174:
 	MOVQ    alpha_base+48(FP), R9
 	MOVQ    1960(SP), R10
 	CMPQ    R8, $0x00000008
-	JB      ring_short_2175
+	JB      ring_short_2103
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2176
+	JNE     ring_planes_2104
 	XORQ    AX, AX
 	XORQ    R8, R8
 
-ring_copy_2178:
+ring_copy_2106:
 	CMPQ    AX, R10
-	JAE     ring_built_2177
+	JAE     ring_built_2105
 	MOVQ    DX, R11
 	SUBQ    R8, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2179
+	JB      ring_copy_tail_2107
 	VMOVUPD (R9)(R8*8), Z1
 	VMOVUPD Z1, (DI)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, DX
-	JNE     ring_copy_2178
+	JNE     ring_copy_2106
 	XORQ    R8, R8
-	JMP     ring_copy_2178
+	JMP     ring_copy_2106
 
-ring_copy_tail_2179:
+ring_copy_tail_2107:
 	VMOVUPD -64(R9)(DX*8), Z1
 	ADDQ    R11, AX
 	VMOVUPD Z1, -64(DI)(AX*8)
 	XORQ    R8, R8
-	JMP     ring_copy_2178
+	JMP     ring_copy_2106
 
-ring_planes_2176:
+ring_planes_2104:
 	XORQ R8, R8
 	XORQ R11, R11
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2180
+	JA   ring_long_planes_2108
 	MOVQ R10, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2181:
+ring_fill_2109:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2182
+	JGT          ring_fill_last_2110
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_2183
-	XORQ         R8, R8
+	MOVQ         R8, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R8
+	JMP          ring_fill_2109
 
-ring_wrap_2183:
-	JMP ring_fill_2181
-
-ring_fill_last_2182:
+ring_fill_last_2110:
 	CMPQ         R11, R10
-	JAE          ring_built_2177
+	JAE          ring_built_2105
 	VBROADCASTSD (R9)(R8*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         AX, R11
 	INCQ         R8
-	CMPQ         R8, DX
-	JNE          ring_wrap_2184
-	XORQ         R8, R8
+	MOVQ         R8, R12
+	SUBQ         DX, R12
+	CMOVQEQ      R12, R8
+	JMP          ring_fill_last_2110
 
-ring_wrap_2184:
-	JMP ring_fill_last_2182
-
-ring_long_planes_2180:
-ring_channel_2185:
+ring_long_planes_2108:
+ring_channel_2111:
 	CMPQ         R11, R10
-	JAE          ring_built_2177
+	JAE          ring_built_2105
 	VBROADCASTSD (R9)(R8*8), Z1
 	MOVQ         R11, R13
 	ADDQ         AX, R11
@@ -31906,22 +31758,20 @@ ring_channel_2185:
 	CMPQ         R12, R10
 	CMOVQHI      R10, R12
 
-ring_plane_2186:
+ring_plane_2112:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2186
+	JB      ring_plane_2112
 	INCQ    R8
-	CMPQ    R8, DX
-	JNE     ring_wrap_2187
-	XORQ    R8, R8
+	MOVQ    R8, R12
+	SUBQ    DX, R12
+	CMOVQEQ R12, R8
+	JMP     ring_channel_2111
 
-ring_wrap_2187:
-	JMP ring_channel_2185
-
-ring_short_2175:
+ring_short_2103:
 	CMPQ      AX, $0x01
-	JNE       ring_elements_2188
+	JNE       ring_elements_2113
 	LEAQ      ringperiodsAVX512F64<>+0(SB), AX
 	MOVQ      DX, R11
 	SHLQ      $0x06, R11
@@ -31932,48 +31782,48 @@ ring_short_2175:
 	VMOVUPS   -64(AX)(R11*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPD   Z1, (DI)
-	JMP       ring_first_done_2189
+	JMP       ring_first_done_2114
 
-ring_elements_2188:
+ring_elements_2113:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2190:
+ring_element_2115:
 	MOVQ (R9)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, AX
-	JB   ring_element_next_2191
+	JB   ring_element_next_2116
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2191
+	JB   ring_element_next_2116
 	XORQ R11, R11
 
-ring_element_next_2191:
+ring_element_next_2116:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2190
+	JB      ring_element_2115
 	VMOVUPD (DI), Z1
 
-ring_first_done_2189:
+ring_first_done_2114:
 	MOVQ 1920(SP), AX
 	CMPQ AX, $0x00000008
-	JE   ring_exact_2192
+	JE   ring_exact_2117
 	SUBQ R8, AX
 
-ring_exact_2192:
+ring_exact_2117:
 	MOVQ AX, DX
 
-ring_repeat_2193:
+ring_repeat_2118:
 	CMPQ    DX, R10
-	JAE     ring_built_2177
+	JAE     ring_built_2105
 	VMOVUPD Z1, (DI)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2193
+	JMP     ring_repeat_2118
 
-ring_built_2177:
+ring_built_2105:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R9
@@ -31982,9 +31832,9 @@ ring_built_2177:
 	MOVQ SI, R8
 	SUBQ $0x00000020, R8
 	CMPQ DX, R8
-	JGT  single_2195
+	JGT  single_2120
 
-unrolled_2194:
+unrolled_2119:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -32007,15 +31857,15 @@ unrolled_2194:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R8
-	JLE     unrolled_2194
+	JLE     unrolled_2119
 
-single_2195:
+single_2120:
 	MOVQ SI, R8
 	SUBQ $0x00000008, R8
 	CMPQ DX, R8
-	JGT  remainder_2197
+	JGT  remainder_2122
 
-single_loop_2196:
+single_loop_2121:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -32026,11 +31876,11 @@ single_loop_2196:
 	CMOVQCC R11, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R8
-	JLE     single_loop_2196
+	JLE     single_loop_2121
 
-remainder_2197:
+remainder_2122:
 	SUBQ      DX, SI
-	JE        span_done_2198
+	JE        span_done_2123
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, SI
 	KMOVW     SI, K1
@@ -32039,10 +31889,10 @@ remainder_2197:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(DX*8)
 
-span_done_2198:
+span_done_2123:
 	JMP ring_finished_forwardAVX512F64
 
-ring_segmented_2168:
+ring_segmented_2096:
 	MOVQ inner+72(FP), R8
 	CMPQ R8, $0x000000c0
 	JA   ring_finished_forwardAVX512F64
@@ -32052,11 +31902,11 @@ ring_segmented_2168:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R8, $0x01
-	JE   ring_rows_2199
+	JE   ring_rows_2124
 
-ring_segment_2200:
+ring_segment_2125:
 	CMPQ    SI, $0x00
-	JE      ring_done_2201
+	JE      ring_done_2126
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	MOVQ    inner+72(FP), R8
@@ -32073,33 +31923,33 @@ ring_segment_2200:
 	MOVQ    R10, 1976(SP)
 	MOVQ    R9, R11
 
-ring_len_2202:
+ring_len_2127:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2203
+	JAE  ring_len_done_2128
 	ADDQ R9, R11
-	JMP  ring_len_2202
+	JMP  ring_len_2127
 
-ring_len_done_2203:
+ring_len_done_2128:
 	MOVQ R11, 1920(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2204:
+ring_step_2129:
 	CMPQ R12, R11
-	JB   ring_step_done_2205
+	JB   ring_step_done_2130
 	SUBQ R11, R12
-	JMP  ring_step_2204
+	JMP  ring_step_2129
 
-ring_step_done_2205:
+ring_step_done_2130:
 	MOVQ R12, 1928(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2206:
+ring_step_2131:
 	CMPQ R12, R11
-	JB   ring_step_done_2207
+	JB   ring_step_done_2132
 	SUBQ R11, R12
-	JMP  ring_step_2206
+	JMP  ring_step_2131
 
-ring_step_done_2207:
+ring_step_done_2132:
 	MOVQ    R12, 1936(SP)
 	LEAQ    32(R11), R11
 	CMPQ    R10, R11
@@ -32109,76 +31959,72 @@ ring_step_done_2207:
 	LEAQ    (R10)(AX*8), R10
 	MOVQ    1960(SP), AX
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2208
+	JB      ring_short_2133
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2209
+	JNE     ring_planes_2134
 	XORQ    R8, R8
 	XORQ    R9, R9
 
-ring_copy_2211:
+ring_copy_2136:
 	CMPQ    R8, AX
-	JAE     ring_built_2210
+	JAE     ring_built_2135
 	MOVQ    DX, R11
 	SUBQ    R9, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2212
+	JB      ring_copy_tail_2137
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2211
+	JNE     ring_copy_2136
 	XORQ    R9, R9
-	JMP     ring_copy_2211
+	JMP     ring_copy_2136
 
-ring_copy_tail_2212:
+ring_copy_tail_2137:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R11, R8
 	VMOVUPD Z1, -64(DI)(R8*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2211
+	JMP     ring_copy_2136
 
-ring_planes_2209:
+ring_planes_2134:
 	XORQ R9, R9
 	XORQ R11, R11
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2213
+	JA   ring_long_planes_2138
 	MOVQ AX, R12
 	SUBQ $0x00000008, R12
 
-ring_fill_2214:
+ring_fill_2139:
 	CMPQ         R11, R12
-	JGT          ring_fill_last_2215
+	JGT          ring_fill_last_2140
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	VMOVUPD      Z1, 64(DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_2216
-	XORQ         R9, R9
+	MOVQ         R9, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R9
+	JMP          ring_fill_2139
 
-ring_wrap_2216:
-	JMP ring_fill_2214
-
-ring_fill_last_2215:
+ring_fill_last_2140:
 	CMPQ         R11, AX
-	JAE          ring_built_2210
+	JAE          ring_built_2135
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (DI)(R11*8)
 	ADDQ         R8, R11
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_2217
-	XORQ         R9, R9
+	MOVQ         R9, R12
+	SUBQ         DX, R12
+	CMOVQEQ      R12, R9
+	JMP          ring_fill_last_2140
 
-ring_wrap_2217:
-	JMP ring_fill_last_2215
-
-ring_long_planes_2213:
-ring_channel_2218:
+ring_long_planes_2138:
+ring_channel_2141:
 	CMPQ         R11, AX
-	JAE          ring_built_2210
+	JAE          ring_built_2135
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R11, R13
 	ADDQ         R8, R11
@@ -32186,22 +32032,20 @@ ring_channel_2218:
 	CMPQ         R12, AX
 	CMOVQHI      AX, R12
 
-ring_plane_2219:
+ring_plane_2142:
 	VMOVUPD Z1, (DI)(R13*8)
 	ADDQ    $0x00000008, R13
 	CMPQ    R13, R12
-	JB      ring_plane_2219
+	JB      ring_plane_2142
 	INCQ    R9
-	CMPQ    R9, DX
-	JNE     ring_wrap_2220
-	XORQ    R9, R9
+	MOVQ    R9, R12
+	SUBQ    DX, R12
+	CMOVQEQ R12, R9
+	JMP     ring_channel_2141
 
-ring_wrap_2220:
-	JMP ring_channel_2218
-
-ring_short_2208:
+ring_short_2133:
 	CMPQ      R8, $0x01
-	JNE       ring_elements_2221
+	JNE       ring_elements_2143
 	LEAQ      ringperiodsAVX512F64<>+0(SB), R8
 	MOVQ      DX, R11
 	SHLQ      $0x06, R11
@@ -32212,48 +32056,48 @@ ring_short_2208:
 	VMOVUPS   -64(R8)(R11*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPD   Z1, (DI)
-	JMP       ring_first_done_2222
+	JMP       ring_first_done_2144
 
-ring_elements_2221:
+ring_elements_2143:
 	XORQ R11, R11
 	XORQ R12, R12
 	XORQ R13, R13
 
-ring_element_2223:
+ring_element_2145:
 	MOVQ (R10)(R11*8), R14
 	MOVQ R14, (DI)(R13*8)
 	INCQ R12
 	CMPQ R12, R8
-	JB   ring_element_next_2224
+	JB   ring_element_next_2146
 	XORQ R12, R12
 	INCQ R11
 	CMPQ R11, DX
-	JB   ring_element_next_2224
+	JB   ring_element_next_2146
 	XORQ R11, R11
 
-ring_element_next_2224:
+ring_element_next_2146:
 	INCQ    R13
 	CMPQ    R13, $0x00000008
-	JB      ring_element_2223
+	JB      ring_element_2145
 	VMOVUPD (DI), Z1
 
-ring_first_done_2222:
+ring_first_done_2144:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000008
-	JE   ring_exact_2225
+	JE   ring_exact_2147
 	SUBQ R9, DX
 
-ring_exact_2225:
+ring_exact_2147:
 	MOVQ DX, R8
 
-ring_repeat_2226:
+ring_repeat_2148:
 	CMPQ    R8, AX
-	JAE     ring_built_2210
+	JAE     ring_built_2135
 	VMOVUPD Z1, (DI)(R8*8)
 	ADDQ    DX, R8
-	JMP     ring_repeat_2226
+	JMP     ring_repeat_2148
 
-ring_built_2210:
+ring_built_2135:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -32263,9 +32107,9 @@ ring_built_2210:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2228
+	JGT  single_2150
 
-unrolled_2227:
+unrolled_2149:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -32288,15 +32132,15 @@ unrolled_2227:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2227
+	JLE     unrolled_2149
 
-single_2228:
+single_2150:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2230
+	JGT  remainder_2152
 
-single_loop_2229:
+single_loop_2151:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -32307,11 +32151,11 @@ single_loop_2229:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2229
+	JLE     single_loop_2151
 
-remainder_2230:
+remainder_2152:
 	SUBQ      R8, DX
-	JE        span_done_2231
+	JE        span_done_2153
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -32320,7 +32164,7 @@ remainder_2230:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2231:
+span_done_2153:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R8
@@ -32331,18 +32175,18 @@ span_done_2231:
 	ADDQ DX, AX
 	MOVQ alpha_len+56(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2232
+	JNE  ring_next_2154
 	XORQ AX, AX
 
-ring_next_2232:
+ring_next_2154:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2200
+	JMP  ring_segment_2125
 
-ring_done_2201:
+ring_done_2126:
 	JMP ring_finished_forwardAVX512F64
 
-ring_rows_2199:
-ring_block_2233:
+ring_rows_2124:
+ring_block_2155:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+56(FP), DX
 	CMPQ    AX, DX
@@ -32358,33 +32202,33 @@ ring_block_2233:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2234:
+ring_len_2156:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2235
+	JAE  ring_len_done_2157
 	ADDQ BX, SI
-	JMP  ring_len_2234
+	JMP  ring_len_2156
 
-ring_len_done_2235:
+ring_len_done_2157:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, R8
 
-ring_step_2236:
+ring_step_2158:
 	CMPQ R8, SI
-	JB   ring_step_done_2237
+	JB   ring_step_done_2159
 	SUBQ SI, R8
-	JMP  ring_step_2236
+	JMP  ring_step_2158
 
-ring_step_done_2237:
+ring_step_done_2159:
 	MOVQ R8, 1928(SP)
 	MOVQ $0x00000020, R8
 
-ring_step_2238:
+ring_step_2160:
 	CMPQ R8, SI
-	JB   ring_step_done_2239
+	JB   ring_step_done_2161
 	SUBQ SI, R8
-	JMP  ring_step_2238
+	JMP  ring_step_2160
 
-ring_step_done_2239:
+ring_step_done_2161:
 	MOVQ    R8, 1936(SP)
 	MOVQ    BX, R8
 	LEAQ    32(SI), SI
@@ -32395,76 +32239,72 @@ ring_step_done_2239:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), R8
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2240
+	JB      ring_short_2162
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2241
+	JNE     ring_planes_2163
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2243:
+ring_copy_2165:
 	CMPQ    BX, R8
-	JAE     ring_built_2242
+	JAE     ring_built_2164
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2244
+	JB      ring_copy_tail_2166
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2243
+	JNE     ring_copy_2165
 	XORQ    R9, R9
-	JMP     ring_copy_2243
+	JMP     ring_copy_2165
 
-ring_copy_tail_2244:
+ring_copy_tail_2166:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(DI)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2243
+	JMP     ring_copy_2165
 
-ring_planes_2241:
+ring_planes_2163:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2245
+	JA   ring_long_planes_2167
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2246:
+ring_fill_2168:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2247
+	JGT          ring_fill_last_2169
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	VMOVUPD      Z1, 64(DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_2248
-	XORQ         BX, BX
+	MOVQ         BX, R11
+	SUBQ         DX, R11
+	CMOVQEQ      R11, BX
+	JMP          ring_fill_2168
 
-ring_wrap_2248:
-	JMP ring_fill_2246
-
-ring_fill_last_2247:
+ring_fill_last_2169:
 	CMPQ         R9, R8
-	JAE          ring_built_2242
+	JAE          ring_built_2164
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (DI)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_2249
-	XORQ         BX, BX
+	MOVQ         BX, R10
+	SUBQ         DX, R10
+	CMOVQEQ      R10, BX
+	JMP          ring_fill_last_2169
 
-ring_wrap_2249:
-	JMP ring_fill_last_2247
-
-ring_long_planes_2245:
-ring_channel_2250:
+ring_long_planes_2167:
+ring_channel_2170:
 	CMPQ         R9, R8
-	JAE          ring_built_2242
+	JAE          ring_built_2164
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -32472,22 +32312,20 @@ ring_channel_2250:
 	CMPQ         R10, R8
 	CMOVQHI      R8, R10
 
-ring_plane_2251:
+ring_plane_2171:
 	VMOVUPD Z1, (DI)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2251
+	JB      ring_plane_2171
 	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_2252
-	XORQ    BX, BX
+	MOVQ    BX, R10
+	SUBQ    DX, R10
+	CMOVQEQ R10, BX
+	JMP     ring_channel_2170
 
-ring_wrap_2252:
-	JMP ring_channel_2250
-
-ring_short_2240:
+ring_short_2162:
 	CMPQ      CX, $0x01
-	JNE       ring_elements_2253
+	JNE       ring_elements_2172
 	LEAQ      ringperiodsAVX512F64<>+0(SB), R9
 	MOVQ      DX, R10
 	SHLQ      $0x06, R10
@@ -32498,48 +32336,48 @@ ring_short_2240:
 	VMOVUPS   -64(R9)(R10*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPD   Z1, (DI)
-	JMP       ring_first_done_2254
+	JMP       ring_first_done_2173
 
-ring_elements_2253:
+ring_elements_2172:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2255:
+ring_element_2174:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (DI)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2256
+	JB   ring_element_next_2175
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2256
+	JB   ring_element_next_2175
 	XORQ R9, R9
 
-ring_element_next_2256:
+ring_element_next_2175:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2255
+	JB      ring_element_2174
 	VMOVUPD (DI), Z1
 
-ring_first_done_2254:
+ring_first_done_2173:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000008
-	JE   ring_exact_2257
+	JE   ring_exact_2176
 	SUBQ BX, DX
 
-ring_exact_2257:
+ring_exact_2176:
 	MOVQ DX, BX
 
-ring_repeat_2258:
+ring_repeat_2177:
 	CMPQ    BX, R8
-	JAE     ring_built_2242
+	JAE     ring_built_2164
 	VMOVUPD Z1, (DI)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2258
+	JMP     ring_repeat_2177
 
-ring_built_2242:
+ring_built_2164:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+24(FP), BX
@@ -32548,9 +32386,9 @@ ring_built_2242:
 	ADDQ  AX, CX
 	MOVQ  x_len+32(FP), SI
 
-ring_row_2259:
+ring_row_2178:
 	CMPQ SI, $0x00
-	JE   ring_rows_done_2260
+	JE   ring_rows_done_2179
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R8, R8
@@ -32560,9 +32398,9 @@ ring_row_2259:
 	MOVQ DX, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2262
+	JGT  single_2181
 
-unrolled_2261:
+unrolled_2180:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -32585,15 +32423,15 @@ unrolled_2261:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, R8
 	CMPQ    R8, R9
-	JLE     unrolled_2261
+	JLE     unrolled_2180
 
-single_2262:
+single_2181:
 	MOVQ DX, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2264
+	JGT  remainder_2183
 
-single_loop_2263:
+single_loop_2182:
 	VMOVUPD (BX)(R8*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMULPD  (DI)(AX*8), Z1, K1, Z1
@@ -32604,11 +32442,11 @@ single_loop_2263:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, R8
 	CMPQ    R8, R9
-	JLE     single_loop_2263
+	JLE     single_loop_2182
 
-remainder_2264:
+remainder_2183:
 	SUBQ      R8, DX
-	JE        span_done_2265
+	JE        span_done_2184
 	MOVQ      $-1, R9
 	BZHIQ     DX, R9, DX
 	KMOVW     DX, K1
@@ -32617,20 +32455,20 @@ remainder_2264:
 	VMULPD    (DI)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R8*8)
 
-span_done_2265:
+span_done_2184:
 	MOVQ  alpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	SUBQ  AX, SI
 	SHLQ  $0x03, AX
 	ADDQ  AX, BX
 	ADDQ  AX, CX
-	JMP   ring_row_2259
+	JMP   ring_row_2178
 
-ring_rows_done_2260:
+ring_rows_done_2179:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2233
+	JMP  ring_block_2155
 
 ring_finished_forwardAVX512F64:
 	VZEROUPPER
@@ -32766,11 +32604,11 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2266
+	JB           cached_2185
 	CMPQ         AX, CX
-	JE           cached_2266
+	JE           cached_2185
 	CMPQ         AX, DX
-	JE           cached_2266
+	JE           cached_2185
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -32779,7 +32617,7 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2268
+	JE           aligned_2187
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -32792,15 +32630,15 @@ TEXT ·backwardAVX512F64(SB), NOSPLIT, $0-88
 	VMOVUPD      Z7, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2268:
+aligned_2187:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2270
+	JGT  single_2189
 
 	PCALIGN $64
 
-unrolled_2269:
+unrolled_2188:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -32827,15 +32665,15 @@ unrolled_2269:
 	VMOVNTPD    Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2269
+	JLE         unrolled_2188
 
-single_2270:
+single_2189:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2272
+	JGT  remainder_2191
 
-single_loop_2271:
+single_loop_2190:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -32844,11 +32682,11 @@ single_loop_2271:
 	VMOVNTPD    Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2271
+	JLE         single_loop_2190
 
-remainder_2272:
+remainder_2191:
 	SUBQ        SI, BX
-	JE          span_done_2273
+	JE          span_done_2192
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -32859,14 +32697,14 @@ remainder_2272:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2273:
+span_done_2192:
 	SFENCE
-	JMP stored_2267
+	JMP stored_2186
 
-cached_2266:
+cached_2185:
 	XORQ        SI, SI
 	CMPQ        BX, $0x00000040
-	JB          unaligned_2274
+	JB          unaligned_2193
 	MOVQ        CX, DI
 	NEGQ        DI
 	ANDQ        $0x0000003f, DI
@@ -32874,7 +32712,7 @@ cached_2266:
 	CMPQ        DI, BX
 	CMOVQGT     BX, DI
 	TESTQ       DI, DI
-	JE          aligned_2275
+	JE          aligned_2194
 	MOVQ        DI, R8
 	MOVQ        $-1, R9
 	BZHIQ       R8, R9, R8
@@ -32887,16 +32725,16 @@ cached_2266:
 	VMOVUPD     Z7, K1, (AX)(SI*8)
 	MOVQ        DI, SI
 
-aligned_2275:
-unaligned_2274:
+aligned_2194:
+unaligned_2193:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2277
+	JGT  single_2196
 
 	PCALIGN $64
 
-unrolled_2276:
+unrolled_2195:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -32923,15 +32761,15 @@ unrolled_2276:
 	VMOVUPD     Z7, 192(AX)(SI*8)
 	ADDQ        $0x00000020, SI
 	CMPQ        SI, DI
-	JLE         unrolled_2276
+	JLE         unrolled_2195
 
-single_2277:
+single_2196:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2279
+	JGT  remainder_2198
 
-single_loop_2278:
+single_loop_2197:
 	VMOVUPD     (CX)(SI*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(SI*8), Z7
@@ -32940,11 +32778,11 @@ single_loop_2278:
 	VMOVUPD     Z7, (AX)(SI*8)
 	ADDQ        $0x00000008, SI
 	CMPQ        SI, DI
-	JLE         single_loop_2278
+	JLE         single_loop_2197
 
-remainder_2279:
+remainder_2198:
 	SUBQ        SI, BX
-	JE          span_done_2280
+	JE          span_done_2199
 	MOVQ        $-1, DI
 	BZHIQ       BX, DI, BX
 	KMOVW       BX, K1
@@ -32955,8 +32793,8 @@ remainder_2279:
 	VMULPD      Z5, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(SI*8)
 
-span_done_2280:
-stored_2267:
+span_done_2199:
+stored_2186:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -32986,11 +32824,11 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	SHLQ         $0x03, R10
 	XORQ         R11, R11
 	CMPQ         DI, $0x00000008
-	JB           aligned_planes_general_2282
+	JB           aligned_planes_general_2201
 	CMPQ         DI, $0x00000040
-	JA           aligned_planes_general_2282
+	JA           aligned_planes_general_2201
 	CMPQ         BX, $0x00
-	JE           planes_end_2281
+	JE           planes_end_2200
 	VBROADCASTSD (R9)(R11*8), Z2
 	VXORPS       Y1, Y1, Y1
 	XORQ         R10, R10
@@ -33001,7 +32839,7 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	CMPQ         R12, BX
 	CMOVQGT      BX, R12
 	TESTQ        R12, R12
-	JE           aligned_2283
+	JE           aligned_2202
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -33014,16 +32852,16 @@ TEXT ·backwardPlanesAVX512F64(SB), NOSPLIT, $0-128
 	VMOVUPD      Z4, K1, (AX)(R10*8)
 	MOVQ         R12, R10
 
-aligned_2283:
+aligned_2202:
 	MOVQ DI, R12
 
-aligned_plane_2284:
+aligned_plane_2203:
 	MOVQ R12, R13
 	SUBQ $0x00000008, R13
 	CMPQ R10, R13
-	JGT  aligned_boundary_2289
+	JGT  aligned_boundary_2208
 
-aligned_whole_2288:
+aligned_whole_2207:
 	VMOVUPD     (CX)(R10*8), Z3
 	VCMPPD      $0x1a, Z0, Z3, K1
 	VMOVUPD     (DX)(R10*8), Z4
@@ -33032,13 +32870,13 @@ aligned_whole_2288:
 	VMOVUPD     Z4, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R13
-	JLE         aligned_whole_2288
+	JLE         aligned_whole_2207
 
-aligned_boundary_2289:
+aligned_boundary_2208:
 	MOVQ          R12, R13
 	SUBQ          R10, R13
 	CMPQ          R12, BX
-	JAE           aligned_last_2286
+	JAE           aligned_last_2205
 	MOVQ          R11, R14
 	INCQ          R11
 	MOVQ          R11, R15
@@ -33047,7 +32885,7 @@ aligned_boundary_2289:
 	VBROADCASTSD  (R9)(R11*8), Z3
 	ADDQ          DI, R12
 	TESTQ         R13, R13
-	JNE           aligned_boundary_vector_2290
+	JNE           aligned_boundary_vector_2209
 	VEXTRACTF64X4 $0x01, Z1, Y2
 	VADDPD        Y2, Y1, Y2
 	VEXTRACTF128  $0x01, Y2, X1
@@ -33057,9 +32895,9 @@ aligned_boundary_2289:
 	VADDSD        (SI)(R14*8), X1, X1
 	VMOVSD        X1, (SI)(R14*8)
 	VXORPS        Y1, Y1, Y1
-	JMP           aligned_next_2285
+	JMP           aligned_next_2204
 
-aligned_boundary_vector_2290:
+aligned_boundary_vector_2209:
 	MOVQ          $-1, R15
 	BZHIQ         R13, R15, R13
 	KMOVW         R13, K1
@@ -33084,13 +32922,13 @@ aligned_boundary_vector_2290:
 	VMOVUPD       Z4, (AX)(R10*8)
 	ADDQ          $0x00000008, R10
 
-aligned_next_2285:
+aligned_next_2204:
 	VMOVUPD Z3, Z2
-	JMP     aligned_plane_2284
+	JMP     aligned_plane_2203
 
-aligned_last_2286:
+aligned_last_2205:
 	TESTQ       R13, R13
-	JE          aligned_done_2287
+	JE          aligned_done_2206
 	MOVQ        $-1, BX
 	BZHIQ       R13, BX, BX
 	KMOVW       BX, K1
@@ -33101,7 +32939,7 @@ aligned_last_2286:
 	VMULPD      Z2, Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R10*8)
 
-aligned_done_2287:
+aligned_done_2206:
 	VEXTRACTF64X4 $0x01, Z1, Y0
 	VADDPD        Y0, Y1, Y0
 	VEXTRACTF128  $0x01, Y0, X1
@@ -33111,23 +32949,23 @@ aligned_done_2287:
 	VADDSD        (SI)(R11*8), X1, X1
 	VMOVSD        X1, (SI)(R11*8)
 	VXORPS        Y1, Y1, Y1
-	JMP           planes_end_2281
+	JMP           planes_end_2200
 
-aligned_planes_general_2282:
+aligned_planes_general_2201:
 	MOVQ BX, R12
 	SHLQ $0x03, R12
 	CMPQ R12, ·streamThreshold+0(SB)
-	JB   cached_2291
+	JB   cached_2210
 	CMPQ R10, $0x00000800
-	JB   cached_2291
+	JB   cached_2210
 	CMPQ AX, CX
-	JE   cached_2291
+	JE   cached_2210
 	CMPQ AX, DX
-	JE   cached_2291
+	JE   cached_2210
 	CMPQ BX, $0x00
-	JE   planes_done_2294
+	JE   planes_done_2213
 
-plane_2293:
+plane_2212:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -33141,7 +32979,7 @@ plane_2293:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2295
+	JE           aligned_2214
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -33154,13 +32992,13 @@ plane_2293:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2295:
+aligned_2214:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2297
+	JGT  single_2216
 
-unrolled_2296:
+unrolled_2215:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -33187,15 +33025,15 @@ unrolled_2296:
 	VMOVNTPD    Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2296
+	JLE         unrolled_2215
 
-single_2297:
+single_2216:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2299
+	JGT  remainder_2218
 
-single_loop_2298:
+single_loop_2217:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -33204,12 +33042,12 @@ single_loop_2298:
 	VMOVNTPD    Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2298
+	JLE         single_loop_2217
 
-remainder_2299:
+remainder_2218:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2300
+	JE          span_done_2219
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -33220,7 +33058,7 @@ remainder_2299:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2300:
+span_done_2219:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -33240,17 +33078,17 @@ span_done_2300:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2293
+	JG            plane_2212
 
-planes_done_2294:
+planes_done_2213:
 	SFENCE
-	JMP stored_2292
+	JMP stored_2211
 
-cached_2291:
+cached_2210:
 	CMPQ BX, $0x00
-	JE   planes_done_2302
+	JE   planes_done_2221
 
-plane_2301:
+plane_2220:
 	VBROADCASTSD (R9)(R11*8), Z5
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -33258,7 +33096,7 @@ plane_2301:
 	VXORPS       Y4, Y4, Y4
 	XORQ         R12, R12
 	CMPQ         DI, $0x00000040
-	JB           unaligned_2303
+	JB           unaligned_2222
 	MOVQ         CX, R13
 	NEGQ         R13
 	ANDQ         $0x0000003f, R13
@@ -33266,7 +33104,7 @@ plane_2301:
 	CMPQ         R13, DI
 	CMOVQGT      DI, R13
 	TESTQ        R13, R13
-	JE           aligned_2304
+	JE           aligned_2223
 	MOVQ         R13, R14
 	MOVQ         $-1, R15
 	BZHIQ        R14, R15, R14
@@ -33279,14 +33117,14 @@ plane_2301:
 	VMOVUPD      Z7, K1, (AX)(R12*8)
 	MOVQ         R13, R12
 
-aligned_2304:
-unaligned_2303:
+aligned_2223:
+unaligned_2222:
 	MOVQ DI, R13
 	SUBQ $0x00000020, R13
 	CMPQ R12, R13
-	JGT  single_2306
+	JGT  single_2225
 
-unrolled_2305:
+unrolled_2224:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -33313,15 +33151,15 @@ unrolled_2305:
 	VMOVUPD     Z7, 192(AX)(R12*8)
 	ADDQ        $0x00000020, R12
 	CMPQ        R12, R13
-	JLE         unrolled_2305
+	JLE         unrolled_2224
 
-single_2306:
+single_2225:
 	MOVQ DI, R13
 	SUBQ $0x00000008, R13
 	CMPQ R12, R13
-	JGT  remainder_2308
+	JGT  remainder_2227
 
-single_loop_2307:
+single_loop_2226:
 	VMOVUPD     (CX)(R12*8), Z6
 	VCMPPD      $0x1a, Z0, Z6, K1
 	VMOVUPD     (DX)(R12*8), Z7
@@ -33330,12 +33168,12 @@ single_loop_2307:
 	VMOVUPD     Z7, (AX)(R12*8)
 	ADDQ        $0x00000008, R12
 	CMPQ        R12, R13
-	JLE         single_loop_2307
+	JLE         single_loop_2226
 
-remainder_2308:
+remainder_2227:
 	MOVQ        DI, R13
 	SUBQ        R12, R13
-	JE          span_done_2309
+	JE          span_done_2228
 	MOVQ        $-1, R14
 	BZHIQ       R13, R14, R13
 	KMOVW       R13, K1
@@ -33346,7 +33184,7 @@ remainder_2308:
 	VMULPD      Z5, Z7, K2, Z7
 	VMOVUPD     Z7, K1, (AX)(R12*8)
 
-span_done_2309:
+span_done_2228:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -33366,11 +33204,11 @@ span_done_2309:
 	SUBQ          R8, R12
 	CMOVQEQ       R12, R11
 	SUBQ          DI, BX
-	JG            plane_2301
+	JG            plane_2220
 
-planes_done_2302:
-stored_2292:
-planes_end_2281:
+planes_done_2221:
+stored_2211:
+planes_end_2200:
 	VZEROUPPER
 	RET
 
@@ -33390,17 +33228,17 @@ TEXT ·backwardPatternAVX512F64(SB), NOSPLIT, $0-120
 	MOVQ   BX, R10
 	SHLQ   $0x03, R10
 	CMPQ   R10, ·streamThreshold+0(SB)
-	JB     cached_2311
+	JB     cached_2230
 	CMPQ   R9, $0x00000800
-	JB     cached_2311
+	JB     cached_2230
 	CMPQ   AX, CX
-	JE     cached_2311
+	JE     cached_2230
 	CMPQ   AX, DX
-	JE     cached_2311
+	JE     cached_2230
 	CMPQ   BX, $0x00
-	JE     rows_done_2314
+	JE     rows_done_2233
 
-row_2313:
+row_2232:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
@@ -33412,7 +33250,7 @@ row_2313:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2315
+	JE          aligned_2234
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -33427,13 +33265,13 @@ row_2313:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2315:
+aligned_2234:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2317
+	JGT  single_2236
 
-unrolled_2316:
+unrolled_2235:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -33468,15 +33306,15 @@ unrolled_2316:
 	VMOVNTPD    Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2316
+	JLE         unrolled_2235
 
-single_2317:
+single_2236:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2319
+	JGT  remainder_2238
 
-single_loop_2318:
+single_loop_2237:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -33487,12 +33325,12 @@ single_loop_2318:
 	VMOVNTPD    Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2318
+	JLE         single_loop_2237
 
-remainder_2319:
+remainder_2238:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2320
+	JE          span_done_2239
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -33505,30 +33343,30 @@ remainder_2319:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2320:
+span_done_2239:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2313
+	JG   row_2232
 
-rows_done_2314:
+rows_done_2233:
 	SFENCE
-	JMP stored_2312
+	JMP stored_2231
 
-cached_2311:
+cached_2230:
 	CMPQ BX, $0x00
-	JE   rows_done_2322
+	JE   rows_done_2241
 
-row_2321:
+row_2240:
 	MOVQ        R8, R9
 	CMPQ        BX, R9
 	CMOVQLT     BX, R9
 	XORQ        R10, R10
 	CMPQ        R9, $0x00000040
-	JB          unaligned_2323
+	JB          unaligned_2242
 	MOVQ        CX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -33536,7 +33374,7 @@ row_2321:
 	CMPQ        R11, R9
 	CMOVQGT     R9, R11
 	TESTQ       R11, R11
-	JE          aligned_2324
+	JE          aligned_2243
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -33551,14 +33389,14 @@ row_2321:
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 	MOVQ        R11, R10
 
-aligned_2324:
-unaligned_2323:
+aligned_2243:
+unaligned_2242:
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2326
+	JGT  single_2245
 
-unrolled_2325:
+unrolled_2244:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -33593,15 +33431,15 @@ unrolled_2325:
 	VMOVUPD     Z2, 192(AX)(R10*8)
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2325
+	JLE         unrolled_2244
 
-single_2326:
+single_2245:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2328
+	JGT  remainder_2247
 
-single_loop_2327:
+single_loop_2246:
 	VMOVUPD     (CX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R10*8), Z2
@@ -33612,12 +33450,12 @@ single_loop_2327:
 	VMOVUPD     Z2, (AX)(R10*8)
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2327
+	JLE         single_loop_2246
 
-remainder_2328:
+remainder_2247:
 	MOVQ        R9, R11
 	SUBQ        R10, R11
-	JE          span_done_2329
+	JE          span_done_2248
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -33630,17 +33468,17 @@ remainder_2328:
 	VMULPD      (SI)(R10*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2329:
+span_done_2248:
 	MOVQ R9, R10
 	SHLQ $0x03, R10
 	ADDQ R10, CX
 	ADDQ R10, DX
 	ADDQ R10, AX
 	SUBQ R9, BX
-	JG   row_2321
+	JG   row_2240
 
-rows_done_2322:
-stored_2312:
+rows_done_2241:
+stored_2231:
 	VZEROUPPER
 	RET
 
@@ -33663,36 +33501,36 @@ TEXT ·backwardRingAVX512F64(SB), $1920-128
 	MOVQ   R9, R10
 	IMULQ  R8, R10
 	CMPQ   R10, $0x00000040
-	JA     ring_segmented_2330
+	JA     ring_segmented_2249
 	MOVQ   R10, R11
 
-ring_len_2331:
+ring_len_2250:
 	CMPQ R11, $0x00000008
-	JAE  ring_len_done_2332
+	JAE  ring_len_done_2251
 	ADDQ R10, R11
-	JMP  ring_len_2331
+	JMP  ring_len_2250
 
-ring_len_done_2332:
+ring_len_done_2251:
 	MOVQ R11, 1856(SP)
 	MOVQ $0x00000008, R12
 
-ring_step_2333:
+ring_step_2252:
 	CMPQ R12, R11
-	JB   ring_step_done_2334
+	JB   ring_step_done_2253
 	SUBQ R11, R12
-	JMP  ring_step_2333
+	JMP  ring_step_2252
 
-ring_step_done_2334:
+ring_step_done_2253:
 	MOVQ R12, 1864(SP)
 	MOVQ $0x00000020, R12
 
-ring_step_2335:
+ring_step_2254:
 	CMPQ R12, R11
-	JB   ring_step_done_2336
+	JB   ring_step_done_2255
 	SUBQ R11, R12
-	JMP  ring_step_2335
+	JMP  ring_step_2254
 
-ring_step_done_2336:
+ring_step_done_2255:
 	MOVQ    R12, 1872(SP)
 	MOVQ    DI, R12
 	LEAQ    32(R11), R11
@@ -33702,76 +33540,72 @@ ring_step_done_2336:
 	MOVQ    alpha_base+72(FP), R11
 	MOVQ    1896(SP), R12
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2337
+	JB      ring_short_2256
 	CMPQ    R8, $0x01
-	JNE     ring_planes_2338
+	JNE     ring_planes_2257
 	XORQ    R8, R8
 	XORQ    R10, R10
 
-ring_copy_2340:
+ring_copy_2259:
 	CMPQ    R8, R12
-	JAE     ring_built_2339
+	JAE     ring_built_2258
 	MOVQ    R9, R13
 	SUBQ    R10, R13
 	CMPQ    R13, $0x00000008
-	JB      ring_copy_tail_2341
+	JB      ring_copy_tail_2260
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (CX)(R8*8)
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, R9
-	JNE     ring_copy_2340
+	JNE     ring_copy_2259
 	XORQ    R10, R10
-	JMP     ring_copy_2340
+	JMP     ring_copy_2259
 
-ring_copy_tail_2341:
+ring_copy_tail_2260:
 	VMOVUPD -64(R11)(R9*8), Z1
 	ADDQ    R13, R8
 	VMOVUPD Z1, -64(CX)(R8*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2340
+	JMP     ring_copy_2259
 
-ring_planes_2338:
+ring_planes_2257:
 	XORQ R10, R10
 	XORQ R13, R13
 	CMPQ R8, $0x00000010
-	JA   ring_long_planes_2342
+	JA   ring_long_planes_2261
 	MOVQ R12, R14
 	SUBQ $0x00000008, R14
 
-ring_fill_2343:
+ring_fill_2262:
 	CMPQ         R13, R14
-	JGT          ring_fill_last_2344
+	JGT          ring_fill_last_2263
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	VMOVUPD      Z1, 64(CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
-	CMPQ         R10, R9
-	JNE          ring_wrap_2345
-	XORQ         R10, R10
+	MOVQ         R10, R15
+	SUBQ         R9, R15
+	CMOVQEQ      R15, R10
+	JMP          ring_fill_2262
 
-ring_wrap_2345:
-	JMP ring_fill_2343
-
-ring_fill_last_2344:
+ring_fill_last_2263:
 	CMPQ         R13, R12
-	JAE          ring_built_2339
+	JAE          ring_built_2258
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (CX)(R13*8)
 	ADDQ         R8, R13
 	INCQ         R10
-	CMPQ         R10, R9
-	JNE          ring_wrap_2346
-	XORQ         R10, R10
+	MOVQ         R10, R14
+	SUBQ         R9, R14
+	CMOVQEQ      R14, R10
+	JMP          ring_fill_last_2263
 
-ring_wrap_2346:
-	JMP ring_fill_last_2344
-
-ring_long_planes_2342:
-ring_channel_2347:
+ring_long_planes_2261:
+ring_channel_2264:
 	CMPQ         R13, R12
-	JAE          ring_built_2339
+	JAE          ring_built_2258
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R13, R15
 	ADDQ         R8, R13
@@ -33779,22 +33613,20 @@ ring_channel_2347:
 	CMPQ         R14, R12
 	CMOVQHI      R12, R14
 
-ring_plane_2348:
+ring_plane_2265:
 	VMOVUPD Z1, (CX)(R15*8)
 	ADDQ    $0x00000008, R15
 	CMPQ    R15, R14
-	JB      ring_plane_2348
+	JB      ring_plane_2265
 	INCQ    R10
-	CMPQ    R10, R9
-	JNE     ring_wrap_2349
-	XORQ    R10, R10
+	MOVQ    R10, R14
+	SUBQ    R9, R14
+	CMOVQEQ R14, R10
+	JMP     ring_channel_2264
 
-ring_wrap_2349:
-	JMP ring_channel_2347
-
-ring_short_2337:
+ring_short_2256:
 	CMPQ      R8, $0x01
-	JNE       ring_elements_2350
+	JNE       ring_elements_2266
 	LEAQ      ringperiodsAVX512F64<>+0(SB), R8
 	MOVQ      R9, R13
 	SHLQ      $0x06, R13
@@ -33805,48 +33637,48 @@ ring_short_2337:
 	VMOVUPS   -64(R8)(R13*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPD   Z1, (CX)
-	JMP       ring_first_done_2351
+	JMP       ring_first_done_2267
 
-ring_elements_2350:
+ring_elements_2266:
 	XORQ R13, R13
 	XORQ R14, R14
 	XORQ R15, R15
 
-ring_element_2352:
+ring_element_2268:
 	MOVQ (R11)(R13*8), BP
 	MOVQ BP, (CX)(R15*8)
 	INCQ R14
 	CMPQ R14, R8
-	JB   ring_element_next_2353
+	JB   ring_element_next_2269
 	XORQ R14, R14
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2353
+	JB   ring_element_next_2269
 	XORQ R13, R13
 
-ring_element_next_2353:
+ring_element_next_2269:
 	INCQ    R15
 	CMPQ    R15, $0x00000008
-	JB      ring_element_2352
+	JB      ring_element_2268
 	VMOVUPD (CX), Z1
 
-ring_first_done_2351:
+ring_first_done_2267:
 	MOVQ 1856(SP), R8
 	CMPQ R8, $0x00000008
-	JE   ring_exact_2354
+	JE   ring_exact_2270
 	SUBQ R10, R8
 
-ring_exact_2354:
+ring_exact_2270:
 	MOVQ R8, R9
 
-ring_repeat_2355:
+ring_repeat_2271:
 	CMPQ    R9, R12
-	JAE     ring_built_2339
+	JAE     ring_built_2258
 	VMOVUPD Z1, (CX)(R9*8)
 	ADDQ    R8, R9
-	JMP     ring_repeat_2355
+	JMP     ring_repeat_2271
 
-ring_built_2339:
+ring_built_2258:
 	MOVQ    1856(SP), R8
 	MOVQ    1896(SP), R9
 	MOVQ    R9, R10
@@ -33862,22 +33694,22 @@ ring_built_2339:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2356:
+sums_zero_2272:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2357
+	JAE     sums_zeroed_2273
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2356
+	JMP     sums_zero_2272
 
-sums_zeroed_2357:
+sums_zeroed_2273:
 	XORQ R8, R8
 	XORQ R9, R9
 	MOVQ DI, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2359
+	JGT  single_2275
 
-unrolled_2358:
+unrolled_2274:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -33916,15 +33748,15 @@ unrolled_2358:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000020, R9
 	CMPQ        R9, R10
-	JLE         unrolled_2358
+	JLE         unrolled_2274
 
-single_2359:
+single_2275:
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2361
+	JGT  remainder_2277
 
-single_loop_2360:
+single_loop_2276:
 	VMOVUPD     (DX)(R9*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R9*8), Z2
@@ -33939,11 +33771,11 @@ single_loop_2360:
 	CMOVQCC     R11, R8
 	ADDQ        $0x00000008, R9
 	CMPQ        R9, R10
-	JLE         single_loop_2360
+	JLE         single_loop_2276
 
-remainder_2361:
+remainder_2277:
 	SUBQ        R9, DI
-	JE          span_done_2362
+	JE          span_done_2278
 	MOVQ        $-1, R10
 	BZHIQ       DI, R10, DI
 	KMOVW       DI, K1
@@ -33956,93 +33788,93 @@ remainder_2361:
 	VMULPD      (CX)(R8*8), Z0, K2, Z0
 	VMOVUPD     Z0, K1, (AX)(R9*8)
 
-span_done_2362:
+span_done_2278:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+120(FP), AX
 	MOVQ  dalpha_base+96(FP), CX
 	MOVQ  1856(SP), DX
 	MOVQ  1896(SP), SI
 	SUBQ  DX, SI
-	JLE   fold_ext_done_2364
+	JLE   fold_ext_done_2280
 	CMPQ  SI, DX
-	JA    fold_ext_scalar_2365
+	JA    fold_ext_scalar_2281
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (DX)(SI*1), SI
 
-fold_ext_2363:
+fold_ext_2279:
 	CMPQ    SI, DX
-	JBE     fold_ext_done_2364
+	JBE     fold_ext_done_2280
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    DX, DI
 	VMOVUPD (BX)(DI*8), Z0
 	VADDPD  (BX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (BX)(DI*8)
-	JMP     fold_ext_2363
+	JMP     fold_ext_2279
 
-fold_ext_scalar_2365:
+fold_ext_scalar_2281:
 	MOVQ 1896(SP), SI
 
-fold_ext_element_2366:
+fold_ext_element_2282:
 	CMPQ   SI, DX
-	JBE    fold_ext_element_done_2367
+	JBE    fold_ext_element_done_2283
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   DX, DI
 	VMOVSD (BX)(SI*8), X0
 	VADDSD (BX)(DI*8), X0, X0
 	VMOVSD X0, (BX)(DI*8)
-	JMP    fold_ext_element_2366
+	JMP    fold_ext_element_2282
 
-fold_ext_element_done_2367:
-fold_ext_done_2364:
-fold_2368:
+fold_ext_element_done_2283:
+fold_ext_done_2280:
+fold_2284:
 	CMPQ   DX, AX
-	JBE    fold_done_2369
+	JBE    fold_done_2285
 	DECQ   DX
 	MOVQ   DX, SI
 	SUBQ   AX, SI
 	VMOVSD (BX)(DX*8), X0
 	VADDSD (BX)(SI*8), X0, X0
 	VMOVSD X0, (BX)(SI*8)
-	JMP    fold_2368
+	JMP    fold_2284
 
-fold_done_2369:
+fold_done_2285:
 	XORQ AX, AX
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2370
+	JNE  sums_planes_2286
 	MOVQ alpha_len+80(FP), DX
 	SUBQ $0x00000008, DX
 
-sums_vector_2372:
+sums_vector_2288:
 	CMPQ    AX, DX
-	JGT     sums_scalar_2373
+	JGT     sums_scalar_2289
 	VMOVUPD (CX)(AX*8), Z0
 	VADDPD  (BX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (CX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2372
+	JMP     sums_vector_2288
 
-sums_scalar_2373:
+sums_scalar_2289:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2371
+	JE     sums_done_2287
 	VMOVSD (BX)(AX*8), X0
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2373
+	JMP    sums_scalar_2289
 
-sums_planes_2370:
+sums_planes_2286:
 	XORQ SI, SI
 	MOVQ inner+120(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2374:
+sums_group_2290:
 	MOVQ   alpha_len+80(FP), DX
 	SUBQ   AX, DX
 	CMPQ   DX, $0x00000004
-	JB     sums_single_2376
+	JB     sums_single_2292
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -34051,7 +33883,7 @@ sums_group_2374:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   DX, DX
 
-sums_group_plane_2375:
+sums_group_plane_2291:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -34060,7 +33892,7 @@ sums_group_plane_2375:
 	ADDQ   $0x08, R9
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_group_plane_2375
+	JB     sums_group_plane_2291
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	VADDSD 8(CX)(AX*8), X1, X1
@@ -34073,29 +33905,29 @@ sums_group_plane_2375:
 	SHRQ   $0x01, DX
 	ADDQ   DX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2374
+	JMP    sums_group_2290
 
-sums_single_2376:
+sums_single_2292:
 	CMPQ   AX, alpha_len+80(FP)
-	JE     sums_done_2371
+	JE     sums_done_2287
 	VXORPS X0, X0, X0
 	XORQ   DX, DX
 
-sums_single_plane_2377:
+sums_single_plane_2293:
 	VADDSD (BX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   DX
 	CMPQ   DX, inner+120(FP)
-	JB     sums_single_plane_2377
+	JB     sums_single_plane_2293
 	VADDSD (CX)(AX*8), X0, X0
 	VMOVSD X0, (CX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2376
+	JMP    sums_single_2292
 
-sums_done_2371:
+sums_done_2287:
 	JMP ring_finished_backwardAVX512F64
 
-ring_segmented_2330:
+ring_segmented_2249:
 	MOVQ inner+120(FP), SI
 	CMPQ SI, $0x00000040
 	JA   ring_finished_backwardAVX512F64
@@ -34105,7 +33937,7 @@ ring_segmented_2330:
 	MOVQ AX, 1888(SP)
 	MOVQ $0x00000000, 1880(SP)
 
-ring_block_2379:
+ring_block_2295:
 	MOVQ    1880(SP), DX
 	MOVQ    alpha_len+80(FP), SI
 	CMPQ    DX, SI
@@ -34121,33 +33953,33 @@ ring_block_2379:
 	MOVQ    DI, 1912(SP)
 	MOVQ    DI, R8
 
-ring_len_2380:
+ring_len_2296:
 	CMPQ R8, $0x00000008
-	JAE  ring_len_done_2381
+	JAE  ring_len_done_2297
 	ADDQ DI, R8
-	JMP  ring_len_2380
+	JMP  ring_len_2296
 
-ring_len_done_2381:
+ring_len_done_2297:
 	MOVQ R8, 1856(SP)
 	MOVQ $0x00000008, R9
 
-ring_step_2382:
+ring_step_2298:
 	CMPQ R9, R8
-	JB   ring_step_done_2383
+	JB   ring_step_done_2299
 	SUBQ R8, R9
-	JMP  ring_step_2382
+	JMP  ring_step_2298
 
-ring_step_done_2383:
+ring_step_done_2299:
 	MOVQ R9, 1864(SP)
 	MOVQ $0x00000020, R9
 
-ring_step_2384:
+ring_step_2300:
 	CMPQ R9, R8
-	JB   ring_step_done_2385
+	JB   ring_step_done_2301
 	SUBQ R8, R9
-	JMP  ring_step_2384
+	JMP  ring_step_2300
 
-ring_step_done_2385:
+ring_step_done_2301:
 	MOVQ    R9, 1872(SP)
 	MOVQ    DI, R9
 	LEAQ    32(R8), R8
@@ -34158,76 +33990,72 @@ ring_step_done_2385:
 	LEAQ    (R8)(DX*8), R8
 	MOVQ    1896(SP), R9
 	CMPQ    DI, $0x00000008
-	JB      ring_short_2386
+	JB      ring_short_2302
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2387
+	JNE     ring_planes_2303
 	XORQ    DI, DI
 	XORQ    R10, R10
 
-ring_copy_2389:
+ring_copy_2305:
 	CMPQ    DI, R9
-	JAE     ring_built_2388
+	JAE     ring_built_2304
 	MOVQ    SI, R11
 	SUBQ    R10, R11
 	CMPQ    R11, $0x00000008
-	JB      ring_copy_tail_2390
+	JB      ring_copy_tail_2306
 	VMOVUPD (R8)(R10*8), Z1
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    $0x00000008, DI
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, SI
-	JNE     ring_copy_2389
+	JNE     ring_copy_2305
 	XORQ    R10, R10
-	JMP     ring_copy_2389
+	JMP     ring_copy_2305
 
-ring_copy_tail_2390:
+ring_copy_tail_2306:
 	VMOVUPD -64(R8)(SI*8), Z1
 	ADDQ    R11, DI
 	VMOVUPD Z1, -64(CX)(DI*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2389
+	JMP     ring_copy_2305
 
-ring_planes_2387:
+ring_planes_2303:
 	XORQ DI, DI
 	XORQ R10, R10
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2391
+	JA   ring_long_planes_2307
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 
-ring_fill_2392:
+ring_fill_2308:
 	CMPQ         R10, R11
-	JGT          ring_fill_last_2393
+	JGT          ring_fill_last_2309
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	VMOVUPD      Z1, 64(CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_2394
-	XORQ         DI, DI
+	MOVQ         DI, R12
+	SUBQ         SI, R12
+	CMOVQEQ      R12, DI
+	JMP          ring_fill_2308
 
-ring_wrap_2394:
-	JMP ring_fill_2392
-
-ring_fill_last_2393:
+ring_fill_last_2309:
 	CMPQ         R10, R9
-	JAE          ring_built_2388
+	JAE          ring_built_2304
 	VBROADCASTSD (R8)(DI*8), Z1
 	VMOVUPD      Z1, (CX)(R10*8)
 	ADDQ         AX, R10
 	INCQ         DI
-	CMPQ         DI, SI
-	JNE          ring_wrap_2395
-	XORQ         DI, DI
+	MOVQ         DI, R11
+	SUBQ         SI, R11
+	CMOVQEQ      R11, DI
+	JMP          ring_fill_last_2309
 
-ring_wrap_2395:
-	JMP ring_fill_last_2393
-
-ring_long_planes_2391:
-ring_channel_2396:
+ring_long_planes_2307:
+ring_channel_2310:
 	CMPQ         R10, R9
-	JAE          ring_built_2388
+	JAE          ring_built_2304
 	VBROADCASTSD (R8)(DI*8), Z1
 	MOVQ         R10, R12
 	ADDQ         AX, R10
@@ -34235,22 +34063,20 @@ ring_channel_2396:
 	CMPQ         R11, R9
 	CMOVQHI      R9, R11
 
-ring_plane_2397:
+ring_plane_2311:
 	VMOVUPD Z1, (CX)(R12*8)
 	ADDQ    $0x00000008, R12
 	CMPQ    R12, R11
-	JB      ring_plane_2397
+	JB      ring_plane_2311
 	INCQ    DI
-	CMPQ    DI, SI
-	JNE     ring_wrap_2398
-	XORQ    DI, DI
+	MOVQ    DI, R11
+	SUBQ    SI, R11
+	CMOVQEQ R11, DI
+	JMP     ring_channel_2310
 
-ring_wrap_2398:
-	JMP ring_channel_2396
-
-ring_short_2386:
+ring_short_2302:
 	CMPQ      AX, $0x01
-	JNE       ring_elements_2399
+	JNE       ring_elements_2312
 	LEAQ      ringperiodsAVX512F64<>+0(SB), R10
 	MOVQ      SI, R11
 	SHLQ      $0x06, R11
@@ -34261,48 +34087,48 @@ ring_short_2386:
 	VMOVUPS   -64(R10)(R11*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPD   Z1, (CX)
-	JMP       ring_first_done_2400
+	JMP       ring_first_done_2313
 
-ring_elements_2399:
+ring_elements_2312:
 	XORQ R10, R10
 	XORQ R11, R11
 	XORQ R12, R12
 
-ring_element_2401:
+ring_element_2314:
 	MOVQ (R8)(R10*8), R13
 	MOVQ R13, (CX)(R12*8)
 	INCQ R11
 	CMPQ R11, AX
-	JB   ring_element_next_2402
+	JB   ring_element_next_2315
 	XORQ R11, R11
 	INCQ R10
 	CMPQ R10, SI
-	JB   ring_element_next_2402
+	JB   ring_element_next_2315
 	XORQ R10, R10
 
-ring_element_next_2402:
+ring_element_next_2315:
 	INCQ    R12
 	CMPQ    R12, $0x00000008
-	JB      ring_element_2401
+	JB      ring_element_2314
 	VMOVUPD (CX), Z1
 
-ring_first_done_2400:
+ring_first_done_2313:
 	MOVQ 1856(SP), SI
 	CMPQ SI, $0x00000008
-	JE   ring_exact_2403
+	JE   ring_exact_2316
 	SUBQ DI, SI
 
-ring_exact_2403:
+ring_exact_2316:
 	MOVQ SI, DI
 
-ring_repeat_2404:
+ring_repeat_2317:
 	CMPQ    DI, R9
-	JAE     ring_built_2388
+	JAE     ring_built_2304
 	VMOVUPD Z1, (CX)(DI*8)
 	ADDQ    SI, DI
-	JMP     ring_repeat_2404
+	JMP     ring_repeat_2317
 
-ring_built_2388:
+ring_built_2304:
 	MOVQ    DX, DI
 	IMULQ   AX, DI
 	SHLQ    $0x03, DI
@@ -34328,26 +34154,26 @@ ring_built_2388:
 	CMOVQCS R10, R9
 	XORQ    R8, R8
 
-sums_zero_2405:
+sums_zero_2318:
 	CMPQ    R8, R9
-	JAE     sums_zeroed_2406
+	JAE     sums_zeroed_2319
 	VMOVUPD Z0, (BX)(R8*8)
 	ADDQ    $0x00000008, R8
-	JMP     sums_zero_2405
+	JMP     sums_zero_2318
 
-sums_zeroed_2406:
-ring_row_2407:
+sums_zeroed_2319:
+ring_row_2320:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2408
+	JE   ring_rows_done_2321
 	XORQ R8, R8
 	MOVQ 1912(SP), R9
 	XORQ R10, R10
 	MOVQ R9, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2410
+	JGT  single_2323
 
-unrolled_2409:
+unrolled_2322:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -34386,15 +34212,15 @@ unrolled_2409:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2409
+	JLE         unrolled_2322
 
-single_2410:
+single_2323:
 	MOVQ R9, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2412
+	JGT  remainder_2325
 
-single_loop_2411:
+single_loop_2324:
 	VMOVUPD     (DX)(R10*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (SI)(R10*8), Z2
@@ -34409,11 +34235,11 @@ single_loop_2411:
 	CMOVQCC     R12, R8
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2411
+	JLE         single_loop_2324
 
-remainder_2412:
+remainder_2325:
 	SUBQ        R10, R9
-	JE          span_done_2413
+	JE          span_done_2326
 	MOVQ        $-1, R11
 	BZHIQ       R9, R11, R9
 	KMOVW       R9, K1
@@ -34426,7 +34252,7 @@ remainder_2412:
 	VMULPD      (CX)(R8*8), Z2, K2, Z2
 	VMOVUPD     Z2, K1, (AX)(R10*8)
 
-span_done_2413:
+span_done_2326:
 	MOVQ  alpha_len+80(FP), R8
 	IMULQ inner+120(FP), R8
 	SUBQ  R8, DI
@@ -34434,9 +34260,9 @@ span_done_2413:
 	ADDQ  R8, DX
 	ADDQ  R8, SI
 	ADDQ  R8, AX
-	JMP   ring_row_2407
+	JMP   ring_row_2320
 
-ring_rows_done_2408:
+ring_rows_done_2321:
 	MOVQ 1880(SP), AX
 	MOVQ dalpha_base+96(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -34444,86 +34270,86 @@ ring_rows_done_2408:
 	MOVQ 1856(SP), DI
 	MOVQ 1896(SP), R8
 	SUBQ DI, R8
-	JLE  fold_ext_done_2415
+	JLE  fold_ext_done_2328
 	CMPQ R8, DI
-	JA   fold_ext_scalar_2416
+	JA   fold_ext_scalar_2329
 	ADDQ $0x00000007, R8
 	ANDQ $-8, R8
 	LEAQ (DI)(R8*1), R8
 
-fold_ext_2414:
+fold_ext_2327:
 	CMPQ    R8, DI
-	JBE     fold_ext_done_2415
+	JBE     fold_ext_done_2328
 	SUBQ    $0x00000008, R8
 	MOVQ    R8, R9
 	SUBQ    DI, R9
 	VMOVUPD (BX)(R9*8), Z1
 	VADDPD  (BX)(R8*8), Z1, Z1
 	VMOVUPD Z1, (BX)(R9*8)
-	JMP     fold_ext_2414
+	JMP     fold_ext_2327
 
-fold_ext_scalar_2416:
+fold_ext_scalar_2329:
 	MOVQ 1896(SP), R8
 
-fold_ext_element_2417:
+fold_ext_element_2330:
 	CMPQ   R8, DI
-	JBE    fold_ext_element_done_2418
+	JBE    fold_ext_element_done_2331
 	DECQ   R8
 	MOVQ   R8, R9
 	SUBQ   DI, R9
 	VMOVSD (BX)(R8*8), X1
 	VADDSD (BX)(R9*8), X1, X1
 	VMOVSD X1, (BX)(R9*8)
-	JMP    fold_ext_element_2417
+	JMP    fold_ext_element_2330
 
-fold_ext_element_done_2418:
-fold_ext_done_2415:
-fold_2419:
+fold_ext_element_done_2331:
+fold_ext_done_2328:
+fold_2332:
 	CMPQ   DI, SI
-	JBE    fold_done_2420
+	JBE    fold_done_2333
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (BX)(DI*8), X1
 	VADDSD (BX)(R8*8), X1, X1
 	VMOVSD X1, (BX)(R8*8)
-	JMP    fold_2419
+	JMP    fold_2332
 
-fold_done_2420:
+fold_done_2333:
 	XORQ SI, SI
 	CMPQ inner+120(FP), $0x01
-	JNE  sums_planes_2421
+	JNE  sums_planes_2334
 	MOVQ 1904(SP), DI
 	SUBQ $0x00000008, DI
 
-sums_vector_2423:
+sums_vector_2336:
 	CMPQ    SI, DI
-	JGT     sums_scalar_2424
+	JGT     sums_scalar_2337
 	VMOVUPD (DX)(SI*8), Z1
 	VADDPD  (BX)(SI*8), Z1, Z1
 	VMOVUPD Z1, (DX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_vector_2423
+	JMP     sums_vector_2336
 
-sums_scalar_2424:
+sums_scalar_2337:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2422
+	JE     sums_done_2335
 	VMOVSD (BX)(SI*8), X1
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_scalar_2424
+	JMP    sums_scalar_2337
 
-sums_planes_2421:
+sums_planes_2334:
 	XORQ R8, R8
 	MOVQ inner+120(FP), R9
 	SHLQ $0x03, R9
 
-sums_group_2425:
+sums_group_2338:
 	MOVQ   1904(SP), DI
 	SUBQ   SI, DI
 	CMPQ   DI, $0x00000004
-	JB     sums_single_2427
+	JB     sums_single_2340
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -34532,7 +34358,7 @@ sums_group_2425:
 	LEAQ   (R10)(R9*2), R11
 	XORQ   DI, DI
 
-sums_group_plane_2426:
+sums_group_plane_2339:
 	VADDSD (R10), X1, X1
 	VADDSD (R10)(R9*1), X2, X2
 	VADDSD (R11), X3, X3
@@ -34541,7 +34367,7 @@ sums_group_plane_2426:
 	ADDQ   $0x08, R11
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_group_plane_2426
+	JB     sums_group_plane_2339
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	VADDSD 8(DX)(SI*8), X2, X2
@@ -34554,29 +34380,29 @@ sums_group_plane_2426:
 	SHRQ   $0x01, DI
 	ADDQ   DI, R8
 	ADDQ   $0x00000004, SI
-	JMP    sums_group_2425
+	JMP    sums_group_2338
 
-sums_single_2427:
+sums_single_2340:
 	CMPQ   SI, 1904(SP)
-	JE     sums_done_2422
+	JE     sums_done_2335
 	VXORPS X1, X1, X1
 	XORQ   DI, DI
 
-sums_single_plane_2428:
+sums_single_plane_2341:
 	VADDSD (BX)(R8*8), X1, X1
 	INCQ   R8
 	INCQ   DI
 	CMPQ   DI, inner+120(FP)
-	JB     sums_single_plane_2428
+	JB     sums_single_plane_2341
 	VADDSD (DX)(SI*8), X1, X1
 	VMOVSD X1, (DX)(SI*8)
 	INCQ   SI
-	JMP    sums_single_2427
+	JMP    sums_single_2340
 
-sums_done_2422:
+sums_done_2335:
 	ADDQ 1904(SP), AX
 	MOVQ AX, 1880(SP)
-	JMP  ring_block_2379
+	JMP  ring_block_2295
 
 ring_finished_backwardAVX512F64:
 	VZEROUPPER
@@ -34594,11 +34420,11 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	MOVQ         BX, SI
 	SHLQ         $0x03, SI
 	CMPQ         SI, ·streamThreshold+0(SB)
-	JB           cached_2429
+	JB           cached_2342
 	CMPQ         AX, CX
-	JE           cached_2429
+	JE           cached_2342
 	CMPQ         AX, DX
-	JE           cached_2429
+	JE           cached_2342
 	XORQ         SI, SI
 	MOVQ         AX, DI
 	NEGQ         DI
@@ -34607,7 +34433,7 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ         DI, BX
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
-	JE           aligned_2431
+	JE           aligned_2344
 	MOVQ         DI, R8
 	MOVQ         $-1, R9
 	BZHIQ        R8, R9, R8
@@ -34619,15 +34445,15 @@ TEXT ·backwardDxAVX512F64(SB), NOSPLIT, $0-80
 	VMOVUPD      Z2, K1, (AX)(SI*8)
 	MOVQ         DI, SI
 
-aligned_2431:
+aligned_2344:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2433
+	JGT  single_2346
 
 	PCALIGN $64
 
-unrolled_2432:
+unrolled_2345:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -34650,15 +34476,15 @@ unrolled_2432:
 	VMOVNTPD Z2, 192(AX)(SI*8)
 	ADDQ     $0x00000020, SI
 	CMPQ     SI, DI
-	JLE      unrolled_2432
+	JLE      unrolled_2345
 
-single_2433:
+single_2346:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2435
+	JGT  remainder_2348
 
-single_loop_2434:
+single_loop_2347:
 	VMOVUPD  (CX)(SI*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(SI*8), Z2
@@ -34666,11 +34492,11 @@ single_loop_2434:
 	VMOVNTPD Z2, (AX)(SI*8)
 	ADDQ     $0x00000008, SI
 	CMPQ     SI, DI
-	JLE      single_loop_2434
+	JLE      single_loop_2347
 
-remainder_2435:
+remainder_2348:
 	SUBQ      SI, BX
-	JE        span_done_2436
+	JE        span_done_2349
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -34680,14 +34506,14 @@ remainder_2435:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2436:
+span_done_2349:
 	SFENCE
-	JMP stored_2430
+	JMP stored_2343
 
-cached_2429:
+cached_2342:
 	XORQ      SI, SI
 	CMPQ      BX, $0x00000040
-	JB        unaligned_2437
+	JB        unaligned_2350
 	MOVQ      AX, DI
 	NEGQ      DI
 	ANDQ      $0x0000003f, DI
@@ -34695,7 +34521,7 @@ cached_2429:
 	CMPQ      DI, BX
 	CMOVQGT   BX, DI
 	TESTQ     DI, DI
-	JE        aligned_2438
+	JE        aligned_2351
 	MOVQ      DI, R8
 	MOVQ      $-1, R9
 	BZHIQ     R8, R9, R8
@@ -34707,16 +34533,16 @@ cached_2429:
 	VMOVUPD   Z2, K1, (AX)(SI*8)
 	MOVQ      DI, SI
 
-aligned_2438:
-unaligned_2437:
+aligned_2351:
+unaligned_2350:
 	MOVQ BX, DI
 	SUBQ $0x00000020, DI
 	CMPQ SI, DI
-	JGT  single_2440
+	JGT  single_2353
 
 	PCALIGN $64
 
-unrolled_2439:
+unrolled_2352:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -34739,15 +34565,15 @@ unrolled_2439:
 	VMOVUPD Z2, 192(AX)(SI*8)
 	ADDQ    $0x00000020, SI
 	CMPQ    SI, DI
-	JLE     unrolled_2439
+	JLE     unrolled_2352
 
-single_2440:
+single_2353:
 	MOVQ BX, DI
 	SUBQ $0x00000008, DI
 	CMPQ SI, DI
-	JGT  remainder_2442
+	JGT  remainder_2355
 
-single_loop_2441:
+single_loop_2354:
 	VMOVUPD (CX)(SI*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(SI*8), Z2
@@ -34755,11 +34581,11 @@ single_loop_2441:
 	VMOVUPD Z2, (AX)(SI*8)
 	ADDQ    $0x00000008, SI
 	CMPQ    SI, DI
-	JLE     single_loop_2441
+	JLE     single_loop_2354
 
-remainder_2442:
+remainder_2355:
 	SUBQ      SI, BX
-	JE        span_done_2443
+	JE        span_done_2356
 	MOVQ      $-1, DI
 	BZHIQ     BX, DI, BX
 	KMOVW     BX, K1
@@ -34769,8 +34595,8 @@ remainder_2442:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(SI*8)
 
-span_done_2443:
-stored_2430:
+span_done_2356:
+stored_2343:
 	VZEROUPPER
 	RET
 
@@ -34789,11 +34615,11 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHLQ         $0x03, R9
 	XORQ         R10, R10
 	CMPQ         SI, $0x00000008
-	JB           aligned_planes_general_2445
+	JB           aligned_planes_general_2358
 	CMPQ         SI, $0x00000040
-	JA           aligned_planes_general_2445
+	JA           aligned_planes_general_2358
 	CMPQ         BX, $0x00
-	JE           planes_end_2444
+	JE           planes_end_2357
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R9, R9
 	MOVQ         AX, R11
@@ -34803,7 +34629,7 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	CMPQ         R11, BX
 	CMOVQGT      BX, R11
 	TESTQ        R11, R11
-	JE           aligned_2446
+	JE           aligned_2359
 	MOVQ         R11, R12
 	MOVQ         $-1, R13
 	BZHIQ        R12, R13, R12
@@ -34815,16 +34641,16 @@ TEXT ·backwardPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	VMOVUPD      Z2, K1, (AX)(R9*8)
 	MOVQ         R11, R9
 
-aligned_2446:
+aligned_2359:
 	MOVQ SI, R11
 
-aligned_plane_2447:
+aligned_plane_2360:
 	MOVQ R11, R12
 	SUBQ $0x00000008, R12
 	CMPQ R9, R12
-	JGT  aligned_boundary_2452
+	JGT  aligned_boundary_2365
 
-aligned_whole_2451:
+aligned_whole_2364:
 	VMOVUPD (CX)(R9*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R9*8), Z2
@@ -34832,13 +34658,13 @@ aligned_whole_2451:
 	VMOVUPD Z2, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R12
-	JLE     aligned_whole_2451
+	JLE     aligned_whole_2364
 
-aligned_boundary_2452:
+aligned_boundary_2365:
 	MOVQ         R11, R12
 	SUBQ         R9, R12
 	CMPQ         R11, BX
-	JAE          aligned_last_2449
+	JAE          aligned_last_2362
 	INCQ         R10
 	MOVQ         R10, R13
 	SUBQ         DI, R13
@@ -34846,10 +34672,10 @@ aligned_boundary_2452:
 	VBROADCASTSD (R8)(R10*8), Z2
 	ADDQ         SI, R11
 	TESTQ        R12, R12
-	JNE          aligned_boundary_vector_2453
-	JMP          aligned_next_2448
+	JNE          aligned_boundary_vector_2366
+	JMP          aligned_next_2361
 
-aligned_boundary_vector_2453:
+aligned_boundary_vector_2366:
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -34861,13 +34687,13 @@ aligned_boundary_vector_2453:
 	VMOVUPD   Z1, (AX)(R9*8)
 	ADDQ      $0x00000008, R9
 
-aligned_next_2448:
+aligned_next_2361:
 	VMOVUPD Z2, Z1
-	JMP     aligned_plane_2447
+	JMP     aligned_plane_2360
 
-aligned_last_2449:
+aligned_last_2362:
 	TESTQ     R12, R12
-	JE        aligned_done_2450
+	JE        aligned_done_2363
 	MOVQ      $-1, BX
 	BZHIQ     R12, BX, BX
 	KMOVW     BX, K1
@@ -34877,20 +34703,20 @@ aligned_last_2449:
 	VMULPD    Z1, Z0, K2, Z0
 	VMOVUPD   Z0, K1, (AX)(R9*8)
 
-aligned_done_2450:
-	JMP planes_end_2444
+aligned_done_2363:
+	JMP planes_end_2357
 
-aligned_planes_general_2445:
+aligned_planes_general_2358:
 	CMPQ  SI, $0x00000008
-	JAE   short_planes_general_2454
+	JAE   short_planes_general_2367
 	CMPQ  BX, $0x00
-	JE    planes_end_2444
+	JE    planes_end_2357
 	MOVQ  $-1, R11
 	BZHIQ SI, R11, R11
 	KMOVW R11, K1
 	XORQ  R11, R11
 
-short_planes_2455:
+short_planes_2368:
 	VBROADCASTSD (R8)(R10*8), Z1
 	VMOVUPD.Z    (CX)(R11*8), K1, Z2
 	VCMPPD       $0x1a, Z0, Z2, K1, K2
@@ -34905,24 +34731,24 @@ short_planes_2455:
 	SUBQ         DI, R12
 	CMOVQEQ      R12, R10
 	SUBQ         SI, BX
-	JG           short_planes_2455
-	JMP          planes_end_2444
+	JG           short_planes_2368
+	JMP          planes_end_2357
 
-short_planes_general_2454:
+short_planes_general_2367:
 	MOVQ BX, R11
 	SHLQ $0x03, R11
 	CMPQ R11, ·streamThreshold+0(SB)
-	JB   cached_2456
+	JB   cached_2369
 	CMPQ R9, $0x00000800
-	JB   cached_2456
+	JB   cached_2369
 	CMPQ AX, CX
-	JE   cached_2456
+	JE   cached_2369
 	CMPQ AX, DX
-	JE   cached_2456
+	JE   cached_2369
 	CMPQ BX, $0x00
-	JE   planes_done_2459
+	JE   planes_done_2372
 
-plane_2458:
+plane_2371:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	MOVQ         AX, R12
@@ -34932,7 +34758,7 @@ plane_2458:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2460
+	JE           aligned_2373
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -34944,13 +34770,13 @@ plane_2458:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2460:
+aligned_2373:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2462
+	JGT  single_2375
 
-unrolled_2461:
+unrolled_2374:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -34973,15 +34799,15 @@ unrolled_2461:
 	VMOVNTPD Z2, 192(AX)(R11*8)
 	ADDQ     $0x00000020, R11
 	CMPQ     R11, R12
-	JLE      unrolled_2461
+	JLE      unrolled_2374
 
-single_2462:
+single_2375:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2464
+	JGT  remainder_2377
 
-single_loop_2463:
+single_loop_2376:
 	VMOVUPD  (CX)(R11*8), Z2
 	VCMPPD   $0x1a, Z0, Z2, K1
 	VMOVUPD  (DX)(R11*8), Z2
@@ -34989,12 +34815,12 @@ single_loop_2463:
 	VMOVNTPD Z2, (AX)(R11*8)
 	ADDQ     $0x00000008, R11
 	CMPQ     R11, R12
-	JLE      single_loop_2463
+	JLE      single_loop_2376
 
-remainder_2464:
+remainder_2377:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2465
+	JE        span_done_2378
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -35004,7 +34830,7 @@ remainder_2464:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2465:
+span_done_2378:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -35013,25 +34839,25 @@ span_done_2465:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2458
+	JG      plane_2371
 
-planes_done_2459:
+planes_done_2372:
 	SFENCE
-	JMP stored_2457
+	JMP stored_2370
 
-cached_2456:
+cached_2369:
 	CMPQ BX, $0x00
-	JE   planes_done_2467
+	JE   planes_done_2380
 
-plane_2466:
+plane_2379:
 	VBROADCASTSD (R8)(R10*8), Z1
 	XORQ         R11, R11
 	CMPQ         SI, $0x00000040
-	JB           unaligned_2468
+	JB           unaligned_2381
 	CMPQ         AX, CX
-	JE           unaligned_2468
+	JE           unaligned_2381
 	CMPQ         AX, DX
-	JE           unaligned_2468
+	JE           unaligned_2381
 	MOVQ         AX, R12
 	NEGQ         R12
 	ANDQ         $0x0000003f, R12
@@ -35039,7 +34865,7 @@ plane_2466:
 	CMPQ         R12, SI
 	CMOVQGT      SI, R12
 	TESTQ        R12, R12
-	JE           aligned_2469
+	JE           aligned_2382
 	MOVQ         R12, R13
 	MOVQ         $-1, R14
 	BZHIQ        R13, R14, R13
@@ -35051,14 +34877,14 @@ plane_2466:
 	VMOVUPD      Z2, K1, (AX)(R11*8)
 	MOVQ         R12, R11
 
-aligned_2469:
-unaligned_2468:
+aligned_2382:
+unaligned_2381:
 	MOVQ SI, R12
 	SUBQ $0x00000020, R12
 	CMPQ R11, R12
-	JGT  single_2471
+	JGT  single_2384
 
-unrolled_2470:
+unrolled_2383:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -35081,15 +34907,15 @@ unrolled_2470:
 	VMOVUPD Z2, 192(AX)(R11*8)
 	ADDQ    $0x00000020, R11
 	CMPQ    R11, R12
-	JLE     unrolled_2470
+	JLE     unrolled_2383
 
-single_2471:
+single_2384:
 	MOVQ SI, R12
 	SUBQ $0x00000008, R12
 	CMPQ R11, R12
-	JGT  remainder_2473
+	JGT  remainder_2386
 
-single_loop_2472:
+single_loop_2385:
 	VMOVUPD (CX)(R11*8), Z2
 	VCMPPD  $0x1a, Z0, Z2, K1
 	VMOVUPD (DX)(R11*8), Z2
@@ -35097,12 +34923,12 @@ single_loop_2472:
 	VMOVUPD Z2, (AX)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R12
-	JLE     single_loop_2472
+	JLE     single_loop_2385
 
-remainder_2473:
+remainder_2386:
 	MOVQ      SI, R12
 	SUBQ      R11, R12
-	JE        span_done_2474
+	JE        span_done_2387
 	MOVQ      $-1, R13
 	BZHIQ     R12, R13, R12
 	KMOVW     R12, K1
@@ -35112,7 +34938,7 @@ remainder_2473:
 	VMULPD    Z1, Z2, K2, Z2
 	VMOVUPD   Z2, K1, (AX)(R11*8)
 
-span_done_2474:
+span_done_2387:
 	ADDQ    R9, CX
 	ADDQ    R9, DX
 	ADDQ    R9, AX
@@ -35121,11 +34947,11 @@ span_done_2474:
 	SUBQ    DI, R11
 	CMOVQEQ R11, R10
 	SUBQ    SI, BX
-	JG      plane_2466
+	JG      plane_2379
 
-planes_done_2467:
-stored_2457:
-planes_end_2444:
+planes_done_2380:
+stored_2370:
+planes_end_2357:
 	VZEROUPPER
 	RET
 
@@ -35142,17 +34968,17 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	MOVQ   DI, R8
 	SHLQ   $0x03, R8
 	CMPQ   DI, $0x00000080
-	JA     held_rows_done_2476
+	JA     held_rows_done_2389
 	CMPQ   BX, DI
-	JB     held_rows_done_2476
+	JB     held_rows_done_2389
 	CMPQ   AX, CX
-	JE     held_rows_done_2476
+	JE     held_rows_done_2389
 	CMPQ   AX, DX
-	JE     held_rows_done_2476
+	JE     held_rows_done_2389
 	MOVQ   BX, R9
 	SHLQ   $0x03, R9
 	CMPQ   R9, ·streamThreshold+0(SB)
-	JAE    held_rows_done_2476
+	JAE    held_rows_done_2389
 	MOVQ   DI, R9
 	DECQ   R9
 	SHRQ   $0x03, R9
@@ -35165,43 +34991,43 @@ TEXT ·backwardPatternDxAVX512F64(SB), NOSPLIT, $0-96
 	KMOVW  R10, K1
 	XORQ   R10, R10
 	CMPQ   R9, $0x00
-	JE     held_rows_0_2477
+	JE     held_rows_0_2390
 	CMPQ   R9, $0x01
-	JE     held_rows_1_2478
+	JE     held_rows_1_2391
 	CMPQ   R9, $0x02
-	JE     held_rows_2_2479
+	JE     held_rows_2_2392
 	CMPQ   R9, $0x03
-	JE     held_rows_3_2480
+	JE     held_rows_3_2393
 	CMPQ   R9, $0x04
-	JE     held_rows_4_2481
+	JE     held_rows_4_2394
 	CMPQ   R9, $0x05
-	JE     held_rows_5_2482
+	JE     held_rows_5_2395
 	CMPQ   R9, $0x06
-	JE     held_rows_6_2483
+	JE     held_rows_6_2396
 	CMPQ   R9, $0x07
-	JE     held_rows_7_2484
+	JE     held_rows_7_2397
 	CMPQ   R9, $0x08
-	JE     held_rows_8_2485
+	JE     held_rows_8_2398
 	CMPQ   R9, $0x09
-	JE     held_rows_9_2486
+	JE     held_rows_9_2399
 	CMPQ   R9, $0x0a
-	JE     held_rows_10_2487
+	JE     held_rows_10_2400
 	CMPQ   R9, $0x0b
-	JE     held_rows_11_2488
+	JE     held_rows_11_2401
 	CMPQ   R9, $0x0c
-	JE     held_rows_12_2489
+	JE     held_rows_12_2402
 	CMPQ   R9, $0x0d
-	JE     held_rows_13_2490
+	JE     held_rows_13_2403
 	CMPQ   R9, $0x0e
-	JE     held_rows_14_2491
+	JE     held_rows_14_2404
 	CMPQ   R9, $0x0f
-	JE     held_rows_15_2492
-	JMP    held_rows_done_2476
+	JE     held_rows_15_2405
+	JMP    held_rows_done_2389
 
-held_rows_0_2477:
+held_rows_0_2390:
 	VMOVUPD.Z (SI)(R10*8), K1, Z1
 
-held_row_0_2493:
+held_row_0_2406:
 	VMOVUPD.Z (CX)(R10*8), K1, Z2
 	VCMPPD    $0x1a, Z0, Z2, K1, K2
 	VMOVUPD.Z (DX)(R10*8), K1, Z2
@@ -35212,16 +35038,16 @@ held_row_0_2493:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_0_2493
+	JAE       held_row_0_2406
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_1_2478:
+held_rows_1_2391:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD.Z 64(SI)(R10*8), K1, Z2
 
-held_row_1_2494:
+held_row_1_2407:
 	VMOVUPD   (CX)(R10*8), Z3
 	VCMPPD    $0x1a, Z0, Z3, K2
 	VMOVUPD   (DX)(R10*8), Z3
@@ -35237,17 +35063,17 @@ held_row_1_2494:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_1_2494
+	JAE       held_row_1_2407
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_2_2479:
+held_rows_2_2392:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD.Z 128(SI)(R10*8), K1, Z3
 
-held_row_2_2495:
+held_row_2_2408:
 	VMOVUPD   (CX)(R10*8), Z4
 	VCMPPD    $0x1a, Z0, Z4, K2
 	VMOVUPD   (DX)(R10*8), Z4
@@ -35268,18 +35094,18 @@ held_row_2_2495:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_2_2495
+	JAE       held_row_2_2408
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_3_2480:
+held_rows_3_2393:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
 	VMOVUPD.Z 192(SI)(R10*8), K1, Z4
 
-held_row_3_2496:
+held_row_3_2409:
 	VMOVUPD   (CX)(R10*8), Z5
 	VCMPPD    $0x1a, Z0, Z5, K2
 	VMOVUPD   (DX)(R10*8), Z5
@@ -35305,19 +35131,19 @@ held_row_3_2496:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_3_2496
+	JAE       held_row_3_2409
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_4_2481:
+held_rows_4_2394:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
 	VMOVUPD   192(SI)(R10*8), Z4
 	VMOVUPD.Z 256(SI)(R10*8), K1, Z5
 
-held_row_4_2497:
+held_row_4_2410:
 	VMOVUPD   (CX)(R10*8), Z6
 	VCMPPD    $0x1a, Z0, Z6, K2
 	VMOVUPD   (DX)(R10*8), Z6
@@ -35348,12 +35174,12 @@ held_row_4_2497:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_4_2497
+	JAE       held_row_4_2410
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_5_2482:
+held_rows_5_2395:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -35361,7 +35187,7 @@ held_rows_5_2482:
 	VMOVUPD   256(SI)(R10*8), Z5
 	VMOVUPD.Z 320(SI)(R10*8), K1, Z6
 
-held_row_5_2498:
+held_row_5_2411:
 	VMOVUPD   (CX)(R10*8), Z7
 	VCMPPD    $0x1a, Z0, Z7, K2
 	VMOVUPD   (DX)(R10*8), Z7
@@ -35397,12 +35223,12 @@ held_row_5_2498:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_5_2498
+	JAE       held_row_5_2411
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_6_2483:
+held_rows_6_2396:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -35411,7 +35237,7 @@ held_rows_6_2483:
 	VMOVUPD   320(SI)(R10*8), Z6
 	VMOVUPD.Z 384(SI)(R10*8), K1, Z7
 
-held_row_6_2499:
+held_row_6_2412:
 	VMOVUPD   (CX)(R10*8), Z8
 	VCMPPD    $0x1a, Z0, Z8, K2
 	VMOVUPD   (DX)(R10*8), Z8
@@ -35452,12 +35278,12 @@ held_row_6_2499:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_6_2499
+	JAE       held_row_6_2412
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_7_2484:
+held_rows_7_2397:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -35467,7 +35293,7 @@ held_rows_7_2484:
 	VMOVUPD   384(SI)(R10*8), Z7
 	VMOVUPD.Z 448(SI)(R10*8), K1, Z8
 
-held_row_7_2500:
+held_row_7_2413:
 	VMOVUPD   (CX)(R10*8), Z9
 	VCMPPD    $0x1a, Z0, Z9, K2
 	VMOVUPD   (DX)(R10*8), Z9
@@ -35513,12 +35339,12 @@ held_row_7_2500:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_7_2500
+	JAE       held_row_7_2413
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_8_2485:
+held_rows_8_2398:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -35529,7 +35355,7 @@ held_rows_8_2485:
 	VMOVUPD   448(SI)(R10*8), Z8
 	VMOVUPD.Z 512(SI)(R10*8), K1, Z9
 
-held_row_8_2501:
+held_row_8_2414:
 	VMOVUPD   (CX)(R10*8), Z10
 	VCMPPD    $0x1a, Z0, Z10, K2
 	VMOVUPD   (DX)(R10*8), Z10
@@ -35580,12 +35406,12 @@ held_row_8_2501:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_8_2501
+	JAE       held_row_8_2414
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_9_2486:
+held_rows_9_2399:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -35597,7 +35423,7 @@ held_rows_9_2486:
 	VMOVUPD   512(SI)(R10*8), Z9
 	VMOVUPD.Z 576(SI)(R10*8), K1, Z10
 
-held_row_9_2502:
+held_row_9_2415:
 	VMOVUPD   (CX)(R10*8), Z11
 	VCMPPD    $0x1a, Z0, Z11, K2
 	VMOVUPD   (DX)(R10*8), Z11
@@ -35653,12 +35479,12 @@ held_row_9_2502:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_9_2502
+	JAE       held_row_9_2415
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_10_2487:
+held_rows_10_2400:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -35671,7 +35497,7 @@ held_rows_10_2487:
 	VMOVUPD   576(SI)(R10*8), Z10
 	VMOVUPD.Z 640(SI)(R10*8), K1, Z11
 
-held_row_10_2503:
+held_row_10_2416:
 	VMOVUPD   (CX)(R10*8), Z12
 	VCMPPD    $0x1a, Z0, Z12, K2
 	VMOVUPD   (DX)(R10*8), Z12
@@ -35732,12 +35558,12 @@ held_row_10_2503:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_10_2503
+	JAE       held_row_10_2416
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_11_2488:
+held_rows_11_2401:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -35751,7 +35577,7 @@ held_rows_11_2488:
 	VMOVUPD   640(SI)(R10*8), Z11
 	VMOVUPD.Z 704(SI)(R10*8), K1, Z12
 
-held_row_11_2504:
+held_row_11_2417:
 	VMOVUPD   (CX)(R10*8), Z13
 	VCMPPD    $0x1a, Z0, Z13, K2
 	VMOVUPD   (DX)(R10*8), Z13
@@ -35817,12 +35643,12 @@ held_row_11_2504:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_11_2504
+	JAE       held_row_11_2417
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_12_2489:
+held_rows_12_2402:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -35837,7 +35663,7 @@ held_rows_12_2489:
 	VMOVUPD   704(SI)(R10*8), Z12
 	VMOVUPD.Z 768(SI)(R10*8), K1, Z13
 
-held_row_12_2505:
+held_row_12_2418:
 	VMOVUPD   (CX)(R10*8), Z14
 	VCMPPD    $0x1a, Z0, Z14, K2
 	VMOVUPD   (DX)(R10*8), Z14
@@ -35908,12 +35734,12 @@ held_row_12_2505:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_12_2505
+	JAE       held_row_12_2418
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_13_2490:
+held_rows_13_2403:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -35929,7 +35755,7 @@ held_rows_13_2490:
 	VMOVUPD   768(SI)(R10*8), Z13
 	VMOVUPD.Z 832(SI)(R10*8), K1, Z14
 
-held_row_13_2506:
+held_row_13_2419:
 	VMOVUPD   (CX)(R10*8), Z15
 	VCMPPD    $0x1a, Z0, Z15, K2
 	VMOVUPD   (DX)(R10*8), Z15
@@ -36005,12 +35831,12 @@ held_row_13_2506:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_13_2506
+	JAE       held_row_13_2419
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_14_2491:
+held_rows_14_2404:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -36027,7 +35853,7 @@ held_rows_14_2491:
 	VMOVUPD   832(SI)(R10*8), Z14
 	VMOVUPD.Z 896(SI)(R10*8), K1, Z15
 
-held_row_14_2507:
+held_row_14_2420:
 	VMOVUPD   (CX)(R10*8), Z16
 	VCMPPD    $0x1a, Z0, Z16, K2
 	VMOVUPD   (DX)(R10*8), Z16
@@ -36108,12 +35934,12 @@ held_row_14_2507:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_14_2507
+	JAE       held_row_14_2420
 	TESTQ     BX, BX
-	JE        pattern_done_2475
-	JMP       held_rows_done_2476
+	JE        pattern_done_2388
+	JMP       held_rows_done_2389
 
-held_rows_15_2492:
+held_rows_15_2405:
 	VMOVUPD   (SI)(R10*8), Z1
 	VMOVUPD   64(SI)(R10*8), Z2
 	VMOVUPD   128(SI)(R10*8), Z3
@@ -36131,7 +35957,7 @@ held_rows_15_2492:
 	VMOVUPD   896(SI)(R10*8), Z15
 	VMOVUPD.Z 960(SI)(R10*8), K1, Z16
 
-held_row_15_2508:
+held_row_15_2421:
 	VMOVUPD   (CX)(R10*8), Z17
 	VCMPPD    $0x1a, Z0, Z17, K2
 	VMOVUPD   (DX)(R10*8), Z17
@@ -36217,25 +36043,25 @@ held_row_15_2508:
 	ADDQ      R8, AX
 	SUBQ      DI, BX
 	CMPQ      BX, DI
-	JAE       held_row_15_2508
+	JAE       held_row_15_2421
 	TESTQ     BX, BX
-	JE        pattern_done_2475
+	JE        pattern_done_2388
 
-held_rows_done_2476:
+held_rows_done_2389:
 	MOVQ BX, R9
 	SHLQ $0x03, R9
 	CMPQ R9, ·streamThreshold+0(SB)
-	JB   cached_2509
+	JB   cached_2422
 	CMPQ R8, $0x00000800
-	JB   cached_2509
+	JB   cached_2422
 	CMPQ AX, CX
-	JE   cached_2509
+	JE   cached_2422
 	CMPQ AX, DX
-	JE   cached_2509
+	JE   cached_2422
 	CMPQ BX, $0x00
-	JE   rows_done_2512
+	JE   rows_done_2425
 
-row_2511:
+row_2424:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
@@ -36247,7 +36073,7 @@ row_2511:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2513
+	JE        aligned_2426
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -36259,13 +36085,13 @@ row_2511:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2513:
+aligned_2426:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2515
+	JGT  single_2428
 
-unrolled_2514:
+unrolled_2427:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -36288,15 +36114,15 @@ unrolled_2514:
 	VMOVNTPD Z1, 192(AX)(R9*8)
 	ADDQ     $0x00000020, R9
 	CMPQ     R9, R10
-	JLE      unrolled_2514
+	JLE      unrolled_2427
 
-single_2515:
+single_2428:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2517
+	JGT  remainder_2430
 
-single_loop_2516:
+single_loop_2429:
 	VMOVUPD  (CX)(R9*8), Z1
 	VCMPPD   $0x1a, Z0, Z1, K1
 	VMOVUPD  (DX)(R9*8), Z1
@@ -36304,12 +36130,12 @@ single_loop_2516:
 	VMOVNTPD Z1, (AX)(R9*8)
 	ADDQ     $0x00000008, R9
 	CMPQ     R9, R10
-	JLE      single_loop_2516
+	JLE      single_loop_2429
 
-remainder_2517:
+remainder_2430:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2518
+	JE        span_done_2431
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -36319,34 +36145,34 @@ remainder_2517:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2518:
+span_done_2431:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2511
+	JG   row_2424
 
-rows_done_2512:
+rows_done_2425:
 	SFENCE
-	JMP stored_2510
+	JMP stored_2423
 
-cached_2509:
+cached_2422:
 	CMPQ BX, $0x00
-	JE   rows_done_2520
+	JE   rows_done_2433
 
-row_2519:
+row_2432:
 	MOVQ      DI, R8
 	CMPQ      BX, R8
 	CMOVQLT   BX, R8
 	XORQ      R9, R9
 	CMPQ      R8, $0x00000040
-	JB        unaligned_2521
+	JB        unaligned_2434
 	CMPQ      AX, CX
-	JE        unaligned_2521
+	JE        unaligned_2434
 	CMPQ      AX, DX
-	JE        unaligned_2521
+	JE        unaligned_2434
 	MOVQ      AX, R10
 	NEGQ      R10
 	ANDQ      $0x0000003f, R10
@@ -36354,7 +36180,7 @@ row_2519:
 	CMPQ      R10, R8
 	CMOVQGT   R8, R10
 	TESTQ     R10, R10
-	JE        aligned_2522
+	JE        aligned_2435
 	MOVQ      R10, R11
 	MOVQ      $-1, R12
 	BZHIQ     R11, R12, R11
@@ -36366,14 +36192,14 @@ row_2519:
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 	MOVQ      R10, R9
 
-aligned_2522:
-unaligned_2521:
+aligned_2435:
+unaligned_2434:
 	MOVQ R8, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2524
+	JGT  single_2437
 
-unrolled_2523:
+unrolled_2436:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -36396,15 +36222,15 @@ unrolled_2523:
 	VMOVUPD Z1, 192(AX)(R9*8)
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2523
+	JLE     unrolled_2436
 
-single_2524:
+single_2437:
 	MOVQ R8, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2526
+	JGT  remainder_2439
 
-single_loop_2525:
+single_loop_2438:
 	VMOVUPD (CX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (DX)(R9*8), Z1
@@ -36412,12 +36238,12 @@ single_loop_2525:
 	VMOVUPD Z1, (AX)(R9*8)
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2525
+	JLE     single_loop_2438
 
-remainder_2526:
+remainder_2439:
 	MOVQ      R8, R10
 	SUBQ      R9, R10
-	JE        span_done_2527
+	JE        span_done_2440
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R10
 	KMOVW     R10, K1
@@ -36427,18 +36253,18 @@ remainder_2526:
 	VMULPD    (SI)(R9*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (AX)(R9*8)
 
-span_done_2527:
+span_done_2440:
 	MOVQ R8, R9
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
 	SUBQ R8, BX
-	JG   row_2519
+	JG   row_2432
 
-rows_done_2520:
-stored_2510:
-pattern_done_2475:
+rows_done_2433:
+stored_2423:
+pattern_done_2388:
 	VZEROUPPER
 	RET
 
@@ -36458,36 +36284,36 @@ TEXT ·backwardRingDxAVX512F64(SB), $1984-104
 	MOVQ   DX, R9
 	IMULQ  AX, R9
 	CMPQ   R9, $0x000000c0
-	JA     ring_segmented_2528
+	JA     ring_segmented_2441
 	MOVQ   R9, R10
 
-ring_len_2529:
+ring_len_2442:
 	CMPQ R10, $0x00000008
-	JAE  ring_len_done_2530
+	JAE  ring_len_done_2443
 	ADDQ R9, R10
-	JMP  ring_len_2529
+	JMP  ring_len_2442
 
-ring_len_done_2530:
+ring_len_done_2443:
 	MOVQ R10, 1920(SP)
 	MOVQ $0x00000008, R11
 
-ring_step_2531:
+ring_step_2444:
 	CMPQ R11, R10
-	JB   ring_step_done_2532
+	JB   ring_step_done_2445
 	SUBQ R10, R11
-	JMP  ring_step_2531
+	JMP  ring_step_2444
 
-ring_step_done_2532:
+ring_step_done_2445:
 	MOVQ R11, 1928(SP)
 	MOVQ $0x00000020, R11
 
-ring_step_2533:
+ring_step_2446:
 	CMPQ R11, R10
-	JB   ring_step_done_2534
+	JB   ring_step_done_2447
 	SUBQ R10, R11
-	JMP  ring_step_2533
+	JMP  ring_step_2446
 
-ring_step_done_2534:
+ring_step_done_2447:
 	MOVQ    R11, 1936(SP)
 	MOVQ    DI, R11
 	LEAQ    32(R10), R10
@@ -36497,76 +36323,72 @@ ring_step_done_2534:
 	MOVQ    alpha_base+72(FP), R10
 	MOVQ    1960(SP), R11
 	CMPQ    R9, $0x00000008
-	JB      ring_short_2535
+	JB      ring_short_2448
 	CMPQ    AX, $0x01
-	JNE     ring_planes_2536
+	JNE     ring_planes_2449
 	XORQ    AX, AX
 	XORQ    R9, R9
 
-ring_copy_2538:
+ring_copy_2451:
 	CMPQ    AX, R11
-	JAE     ring_built_2537
+	JAE     ring_built_2450
 	MOVQ    DX, R12
 	SUBQ    R9, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2539
+	JB      ring_copy_tail_2452
 	VMOVUPD (R10)(R9*8), Z1
 	VMOVUPD Z1, (R8)(AX*8)
 	ADDQ    $0x00000008, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2538
+	JNE     ring_copy_2451
 	XORQ    R9, R9
-	JMP     ring_copy_2538
+	JMP     ring_copy_2451
 
-ring_copy_tail_2539:
+ring_copy_tail_2452:
 	VMOVUPD -64(R10)(DX*8), Z1
 	ADDQ    R12, AX
 	VMOVUPD Z1, -64(R8)(AX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2538
+	JMP     ring_copy_2451
 
-ring_planes_2536:
+ring_planes_2449:
 	XORQ R9, R9
 	XORQ R12, R12
 	CMPQ AX, $0x00000010
-	JA   ring_long_planes_2540
+	JA   ring_long_planes_2453
 	MOVQ R11, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2541:
+ring_fill_2454:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2542
+	JGT          ring_fill_last_2455
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_2543
-	XORQ         R9, R9
+	MOVQ         R9, R14
+	SUBQ         DX, R14
+	CMOVQEQ      R14, R9
+	JMP          ring_fill_2454
 
-ring_wrap_2543:
-	JMP ring_fill_2541
-
-ring_fill_last_2542:
+ring_fill_last_2455:
 	CMPQ         R12, R11
-	JAE          ring_built_2537
+	JAE          ring_built_2450
 	VBROADCASTSD (R10)(R9*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         AX, R12
 	INCQ         R9
-	CMPQ         R9, DX
-	JNE          ring_wrap_2544
-	XORQ         R9, R9
+	MOVQ         R9, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R9
+	JMP          ring_fill_last_2455
 
-ring_wrap_2544:
-	JMP ring_fill_last_2542
-
-ring_long_planes_2540:
-ring_channel_2545:
+ring_long_planes_2453:
+ring_channel_2456:
 	CMPQ         R12, R11
-	JAE          ring_built_2537
+	JAE          ring_built_2450
 	VBROADCASTSD (R10)(R9*8), Z1
 	MOVQ         R12, R14
 	ADDQ         AX, R12
@@ -36574,22 +36396,20 @@ ring_channel_2545:
 	CMPQ         R13, R11
 	CMOVQHI      R11, R13
 
-ring_plane_2546:
+ring_plane_2457:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2546
+	JB      ring_plane_2457
 	INCQ    R9
-	CMPQ    R9, DX
-	JNE     ring_wrap_2547
-	XORQ    R9, R9
+	MOVQ    R9, R13
+	SUBQ    DX, R13
+	CMOVQEQ R13, R9
+	JMP     ring_channel_2456
 
-ring_wrap_2547:
-	JMP ring_channel_2545
-
-ring_short_2535:
+ring_short_2448:
 	CMPQ      AX, $0x01
-	JNE       ring_elements_2548
+	JNE       ring_elements_2458
 	LEAQ      ringperiodsAVX512F64<>+0(SB), AX
 	MOVQ      DX, R12
 	SHLQ      $0x06, R12
@@ -36600,48 +36420,48 @@ ring_short_2535:
 	VMOVUPS   -64(AX)(R12*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPD   Z1, (R8)
-	JMP       ring_first_done_2549
+	JMP       ring_first_done_2459
 
-ring_elements_2548:
+ring_elements_2458:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2550:
+ring_element_2460:
 	MOVQ (R10)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, AX
-	JB   ring_element_next_2551
+	JB   ring_element_next_2461
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2551
+	JB   ring_element_next_2461
 	XORQ R12, R12
 
-ring_element_next_2551:
+ring_element_next_2461:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2550
+	JB      ring_element_2460
 	VMOVUPD (R8), Z1
 
-ring_first_done_2549:
+ring_first_done_2459:
 	MOVQ 1920(SP), AX
 	CMPQ AX, $0x00000008
-	JE   ring_exact_2552
+	JE   ring_exact_2462
 	SUBQ R9, AX
 
-ring_exact_2552:
+ring_exact_2462:
 	MOVQ AX, DX
 
-ring_repeat_2553:
+ring_repeat_2463:
 	CMPQ    DX, R11
-	JAE     ring_built_2537
+	JAE     ring_built_2450
 	VMOVUPD Z1, (R8)(DX*8)
 	ADDQ    AX, DX
-	JMP     ring_repeat_2553
+	JMP     ring_repeat_2463
 
-ring_built_2537:
+ring_built_2450:
 	XORQ AX, AX
 	XORQ DX, DX
 	MOVQ 1920(SP), R10
@@ -36650,9 +36470,9 @@ ring_built_2537:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ DX, R9
-	JGT  single_2555
+	JGT  single_2465
 
-unrolled_2554:
+unrolled_2464:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -36679,15 +36499,15 @@ unrolled_2554:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000020, DX
 	CMPQ    DX, R9
-	JLE     unrolled_2554
+	JLE     unrolled_2464
 
-single_2555:
+single_2465:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ DX, R9
-	JGT  remainder_2557
+	JGT  remainder_2467
 
-single_loop_2556:
+single_loop_2466:
 	VMOVUPD (BX)(DX*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(DX*8), Z1
@@ -36699,11 +36519,11 @@ single_loop_2556:
 	CMOVQCC R12, AX
 	ADDQ    $0x00000008, DX
 	CMPQ    DX, R9
-	JLE     single_loop_2556
+	JLE     single_loop_2466
 
-remainder_2557:
+remainder_2467:
 	SUBQ      DX, DI
-	JE        span_done_2558
+	JE        span_done_2468
 	MOVQ      $-1, R9
 	BZHIQ     DI, R9, DI
 	KMOVW     DI, K1
@@ -36713,10 +36533,10 @@ remainder_2557:
 	VMULPD    (R8)(AX*8), Z0, K2, Z0
 	VMOVUPD   Z0, K1, (CX)(DX*8)
 
-span_done_2558:
+span_done_2468:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_segmented_2528:
+ring_segmented_2441:
 	MOVQ inner+96(FP), R9
 	CMPQ R9, $0x000000c0
 	JA   ring_finished_backwardDxAVX512F64
@@ -36726,11 +36546,11 @@ ring_segmented_2528:
 	MOVQ AX, 1952(SP)
 	MOVQ $0x00000000, 1944(SP)
 	CMPQ R9, $0x01
-	JE   ring_rows_2559
+	JE   ring_rows_2469
 
-ring_segment_2560:
+ring_segment_2470:
 	CMPQ    DI, $0x00
-	JE      ring_done_2561
+	JE      ring_done_2471
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	MOVQ    inner+96(FP), R9
@@ -36747,33 +36567,33 @@ ring_segment_2560:
 	MOVQ    R11, 1976(SP)
 	MOVQ    R10, R12
 
-ring_len_2562:
+ring_len_2472:
 	CMPQ R12, $0x00000008
-	JAE  ring_len_done_2563
+	JAE  ring_len_done_2473
 	ADDQ R10, R12
-	JMP  ring_len_2562
+	JMP  ring_len_2472
 
-ring_len_done_2563:
+ring_len_done_2473:
 	MOVQ R12, 1920(SP)
 	MOVQ $0x00000008, R13
 
-ring_step_2564:
+ring_step_2474:
 	CMPQ R13, R12
-	JB   ring_step_done_2565
+	JB   ring_step_done_2475
 	SUBQ R12, R13
-	JMP  ring_step_2564
+	JMP  ring_step_2474
 
-ring_step_done_2565:
+ring_step_done_2475:
 	MOVQ R13, 1928(SP)
 	MOVQ $0x00000020, R13
 
-ring_step_2566:
+ring_step_2476:
 	CMPQ R13, R12
-	JB   ring_step_done_2567
+	JB   ring_step_done_2477
 	SUBQ R12, R13
-	JMP  ring_step_2566
+	JMP  ring_step_2476
 
-ring_step_done_2567:
+ring_step_done_2477:
 	MOVQ    R13, 1936(SP)
 	LEAQ    32(R12), R12
 	CMPQ    R11, R12
@@ -36783,76 +36603,72 @@ ring_step_done_2567:
 	LEAQ    (R11)(AX*8), R11
 	MOVQ    1960(SP), AX
 	CMPQ    R10, $0x00000008
-	JB      ring_short_2568
+	JB      ring_short_2478
 	CMPQ    R9, $0x01
-	JNE     ring_planes_2569
+	JNE     ring_planes_2479
 	XORQ    R9, R9
 	XORQ    R10, R10
 
-ring_copy_2571:
+ring_copy_2481:
 	CMPQ    R9, AX
-	JAE     ring_built_2570
+	JAE     ring_built_2480
 	MOVQ    DX, R12
 	SUBQ    R10, R12
 	CMPQ    R12, $0x00000008
-	JB      ring_copy_tail_2572
+	JB      ring_copy_tail_2482
 	VMOVUPD (R11)(R10*8), Z1
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000008, R10
 	CMPQ    R10, DX
-	JNE     ring_copy_2571
+	JNE     ring_copy_2481
 	XORQ    R10, R10
-	JMP     ring_copy_2571
+	JMP     ring_copy_2481
 
-ring_copy_tail_2572:
+ring_copy_tail_2482:
 	VMOVUPD -64(R11)(DX*8), Z1
 	ADDQ    R12, R9
 	VMOVUPD Z1, -64(R8)(R9*8)
 	XORQ    R10, R10
-	JMP     ring_copy_2571
+	JMP     ring_copy_2481
 
-ring_planes_2569:
+ring_planes_2479:
 	XORQ R10, R10
 	XORQ R12, R12
 	CMPQ R9, $0x00000010
-	JA   ring_long_planes_2573
+	JA   ring_long_planes_2483
 	MOVQ AX, R13
 	SUBQ $0x00000008, R13
 
-ring_fill_2574:
+ring_fill_2484:
 	CMPQ         R12, R13
-	JGT          ring_fill_last_2575
+	JGT          ring_fill_last_2485
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	VMOVUPD      Z1, 64(R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
-	CMPQ         R10, DX
-	JNE          ring_wrap_2576
-	XORQ         R10, R10
+	MOVQ         R10, R14
+	SUBQ         DX, R14
+	CMOVQEQ      R14, R10
+	JMP          ring_fill_2484
 
-ring_wrap_2576:
-	JMP ring_fill_2574
-
-ring_fill_last_2575:
+ring_fill_last_2485:
 	CMPQ         R12, AX
-	JAE          ring_built_2570
+	JAE          ring_built_2480
 	VBROADCASTSD (R11)(R10*8), Z1
 	VMOVUPD      Z1, (R8)(R12*8)
 	ADDQ         R9, R12
 	INCQ         R10
-	CMPQ         R10, DX
-	JNE          ring_wrap_2577
-	XORQ         R10, R10
+	MOVQ         R10, R13
+	SUBQ         DX, R13
+	CMOVQEQ      R13, R10
+	JMP          ring_fill_last_2485
 
-ring_wrap_2577:
-	JMP ring_fill_last_2575
-
-ring_long_planes_2573:
-ring_channel_2578:
+ring_long_planes_2483:
+ring_channel_2486:
 	CMPQ         R12, AX
-	JAE          ring_built_2570
+	JAE          ring_built_2480
 	VBROADCASTSD (R11)(R10*8), Z1
 	MOVQ         R12, R14
 	ADDQ         R9, R12
@@ -36860,22 +36676,20 @@ ring_channel_2578:
 	CMPQ         R13, AX
 	CMOVQHI      AX, R13
 
-ring_plane_2579:
+ring_plane_2487:
 	VMOVUPD Z1, (R8)(R14*8)
 	ADDQ    $0x00000008, R14
 	CMPQ    R14, R13
-	JB      ring_plane_2579
+	JB      ring_plane_2487
 	INCQ    R10
-	CMPQ    R10, DX
-	JNE     ring_wrap_2580
-	XORQ    R10, R10
+	MOVQ    R10, R13
+	SUBQ    DX, R13
+	CMOVQEQ R13, R10
+	JMP     ring_channel_2486
 
-ring_wrap_2580:
-	JMP ring_channel_2578
-
-ring_short_2568:
+ring_short_2478:
 	CMPQ      R9, $0x01
-	JNE       ring_elements_2581
+	JNE       ring_elements_2488
 	LEAQ      ringperiodsAVX512F64<>+0(SB), R9
 	MOVQ      DX, R12
 	SHLQ      $0x06, R12
@@ -36886,48 +36700,48 @@ ring_short_2568:
 	VMOVUPS   -64(R9)(R12*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPD   Z1, (R8)
-	JMP       ring_first_done_2582
+	JMP       ring_first_done_2489
 
-ring_elements_2581:
+ring_elements_2488:
 	XORQ R12, R12
 	XORQ R13, R13
 	XORQ R14, R14
 
-ring_element_2583:
+ring_element_2490:
 	MOVQ (R11)(R12*8), R15
 	MOVQ R15, (R8)(R14*8)
 	INCQ R13
 	CMPQ R13, R9
-	JB   ring_element_next_2584
+	JB   ring_element_next_2491
 	XORQ R13, R13
 	INCQ R12
 	CMPQ R12, DX
-	JB   ring_element_next_2584
+	JB   ring_element_next_2491
 	XORQ R12, R12
 
-ring_element_next_2584:
+ring_element_next_2491:
 	INCQ    R14
 	CMPQ    R14, $0x00000008
-	JB      ring_element_2583
+	JB      ring_element_2490
 	VMOVUPD (R8), Z1
 
-ring_first_done_2582:
+ring_first_done_2489:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000008
-	JE   ring_exact_2585
+	JE   ring_exact_2492
 	SUBQ R10, DX
 
-ring_exact_2585:
+ring_exact_2492:
 	MOVQ DX, R9
 
-ring_repeat_2586:
+ring_repeat_2493:
 	CMPQ    R9, AX
-	JAE     ring_built_2570
+	JAE     ring_built_2480
 	VMOVUPD Z1, (R8)(R9*8)
 	ADDQ    DX, R9
-	JMP     ring_repeat_2586
+	JMP     ring_repeat_2493
 
-ring_built_2570:
+ring_built_2480:
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -36937,9 +36751,9 @@ ring_built_2570:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2588
+	JGT  single_2495
 
-unrolled_2587:
+unrolled_2494:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -36966,15 +36780,15 @@ unrolled_2587:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2587
+	JLE     unrolled_2494
 
-single_2588:
+single_2495:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2590
+	JGT  remainder_2497
 
-single_loop_2589:
+single_loop_2496:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -36986,11 +36800,11 @@ single_loop_2589:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2589
+	JLE     single_loop_2496
 
-remainder_2590:
+remainder_2497:
 	SUBQ      R9, DX
-	JE        span_done_2591
+	JE        span_done_2498
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -37000,7 +36814,7 @@ remainder_2590:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2591:
+span_done_2498:
 	MOVQ 1944(SP), AX
 	MOVQ 1968(SP), DX
 	MOVQ 1976(SP), R9
@@ -37012,18 +36826,18 @@ span_done_2591:
 	ADDQ DX, AX
 	MOVQ alpha_len+80(FP), DX
 	CMPQ AX, DX
-	JNE  ring_next_2592
+	JNE  ring_next_2499
 	XORQ AX, AX
 
-ring_next_2592:
+ring_next_2499:
 	MOVQ AX, 1944(SP)
-	JMP  ring_segment_2560
+	JMP  ring_segment_2470
 
-ring_done_2561:
+ring_done_2471:
 	JMP ring_finished_backwardDxAVX512F64
 
-ring_rows_2559:
-ring_block_2593:
+ring_rows_2469:
+ring_block_2500:
 	MOVQ    1944(SP), AX
 	MOVQ    alpha_len+80(FP), DX
 	CMPQ    AX, DX
@@ -37039,33 +36853,33 @@ ring_block_2593:
 	MOVQ    BX, 1976(SP)
 	MOVQ    BX, SI
 
-ring_len_2594:
+ring_len_2501:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2595
+	JAE  ring_len_done_2502
 	ADDQ BX, SI
-	JMP  ring_len_2594
+	JMP  ring_len_2501
 
-ring_len_done_2595:
+ring_len_done_2502:
 	MOVQ SI, 1920(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2596:
+ring_step_2503:
 	CMPQ DI, SI
-	JB   ring_step_done_2597
+	JB   ring_step_done_2504
 	SUBQ SI, DI
-	JMP  ring_step_2596
+	JMP  ring_step_2503
 
-ring_step_done_2597:
+ring_step_done_2504:
 	MOVQ DI, 1928(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2598:
+ring_step_2505:
 	CMPQ DI, SI
-	JB   ring_step_done_2599
+	JB   ring_step_done_2506
 	SUBQ SI, DI
-	JMP  ring_step_2598
+	JMP  ring_step_2505
 
-ring_step_done_2599:
+ring_step_done_2506:
 	MOVQ    DI, 1936(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -37076,76 +36890,72 @@ ring_step_done_2599:
 	LEAQ    (SI)(AX*8), SI
 	MOVQ    1960(SP), DI
 	CMPQ    BX, $0x00000008
-	JB      ring_short_2600
+	JB      ring_short_2507
 	CMPQ    CX, $0x01
-	JNE     ring_planes_2601
+	JNE     ring_planes_2508
 	XORQ    BX, BX
 	XORQ    R9, R9
 
-ring_copy_2603:
+ring_copy_2510:
 	CMPQ    BX, DI
-	JAE     ring_built_2602
+	JAE     ring_built_2509
 	MOVQ    DX, R10
 	SUBQ    R9, R10
 	CMPQ    R10, $0x00000008
-	JB      ring_copy_tail_2604
+	JB      ring_copy_tail_2511
 	VMOVUPD (SI)(R9*8), Z1
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    $0x00000008, BX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, DX
-	JNE     ring_copy_2603
+	JNE     ring_copy_2510
 	XORQ    R9, R9
-	JMP     ring_copy_2603
+	JMP     ring_copy_2510
 
-ring_copy_tail_2604:
+ring_copy_tail_2511:
 	VMOVUPD -64(SI)(DX*8), Z1
 	ADDQ    R10, BX
 	VMOVUPD Z1, -64(R8)(BX*8)
 	XORQ    R9, R9
-	JMP     ring_copy_2603
+	JMP     ring_copy_2510
 
-ring_planes_2601:
+ring_planes_2508:
 	XORQ BX, BX
 	XORQ R9, R9
 	CMPQ CX, $0x00000010
-	JA   ring_long_planes_2605
+	JA   ring_long_planes_2512
 	MOVQ DI, R10
 	SUBQ $0x00000008, R10
 
-ring_fill_2606:
+ring_fill_2513:
 	CMPQ         R9, R10
-	JGT          ring_fill_last_2607
+	JGT          ring_fill_last_2514
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	VMOVUPD      Z1, 64(R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_2608
-	XORQ         BX, BX
+	MOVQ         BX, R11
+	SUBQ         DX, R11
+	CMOVQEQ      R11, BX
+	JMP          ring_fill_2513
 
-ring_wrap_2608:
-	JMP ring_fill_2606
-
-ring_fill_last_2607:
+ring_fill_last_2514:
 	CMPQ         R9, DI
-	JAE          ring_built_2602
+	JAE          ring_built_2509
 	VBROADCASTSD (SI)(BX*8), Z1
 	VMOVUPD      Z1, (R8)(R9*8)
 	ADDQ         CX, R9
 	INCQ         BX
-	CMPQ         BX, DX
-	JNE          ring_wrap_2609
-	XORQ         BX, BX
+	MOVQ         BX, R10
+	SUBQ         DX, R10
+	CMOVQEQ      R10, BX
+	JMP          ring_fill_last_2514
 
-ring_wrap_2609:
-	JMP ring_fill_last_2607
-
-ring_long_planes_2605:
-ring_channel_2610:
+ring_long_planes_2512:
+ring_channel_2515:
 	CMPQ         R9, DI
-	JAE          ring_built_2602
+	JAE          ring_built_2509
 	VBROADCASTSD (SI)(BX*8), Z1
 	MOVQ         R9, R11
 	ADDQ         CX, R9
@@ -37153,22 +36963,20 @@ ring_channel_2610:
 	CMPQ         R10, DI
 	CMOVQHI      DI, R10
 
-ring_plane_2611:
+ring_plane_2516:
 	VMOVUPD Z1, (R8)(R11*8)
 	ADDQ    $0x00000008, R11
 	CMPQ    R11, R10
-	JB      ring_plane_2611
+	JB      ring_plane_2516
 	INCQ    BX
-	CMPQ    BX, DX
-	JNE     ring_wrap_2612
-	XORQ    BX, BX
+	MOVQ    BX, R10
+	SUBQ    DX, R10
+	CMOVQEQ R10, BX
+	JMP     ring_channel_2515
 
-ring_wrap_2612:
-	JMP ring_channel_2610
-
-ring_short_2600:
+ring_short_2507:
 	CMPQ      CX, $0x01
-	JNE       ring_elements_2613
+	JNE       ring_elements_2517
 	LEAQ      ringperiodsAVX512F64<>+0(SB), R9
 	MOVQ      DX, R10
 	SHLQ      $0x06, R10
@@ -37179,48 +36987,48 @@ ring_short_2600:
 	VMOVUPS   -64(R9)(R10*1), Z2
 	VPERMPS   Z1, Z2, Z1
 	VMOVUPD   Z1, (R8)
-	JMP       ring_first_done_2614
+	JMP       ring_first_done_2518
 
-ring_elements_2613:
+ring_elements_2517:
 	XORQ R9, R9
 	XORQ R10, R10
 	XORQ R11, R11
 
-ring_element_2615:
+ring_element_2519:
 	MOVQ (SI)(R9*8), R12
 	MOVQ R12, (R8)(R11*8)
 	INCQ R10
 	CMPQ R10, CX
-	JB   ring_element_next_2616
+	JB   ring_element_next_2520
 	XORQ R10, R10
 	INCQ R9
 	CMPQ R9, DX
-	JB   ring_element_next_2616
+	JB   ring_element_next_2520
 	XORQ R9, R9
 
-ring_element_next_2616:
+ring_element_next_2520:
 	INCQ    R11
 	CMPQ    R11, $0x00000008
-	JB      ring_element_2615
+	JB      ring_element_2519
 	VMOVUPD (R8), Z1
 
-ring_first_done_2614:
+ring_first_done_2518:
 	MOVQ 1920(SP), DX
 	CMPQ DX, $0x00000008
-	JE   ring_exact_2617
+	JE   ring_exact_2521
 	SUBQ BX, DX
 
-ring_exact_2617:
+ring_exact_2521:
 	MOVQ DX, BX
 
-ring_repeat_2618:
+ring_repeat_2522:
 	CMPQ    BX, DI
-	JAE     ring_built_2602
+	JAE     ring_built_2509
 	VMOVUPD Z1, (R8)(BX*8)
 	ADDQ    DX, BX
-	JMP     ring_repeat_2618
+	JMP     ring_repeat_2522
 
-ring_built_2602:
+ring_built_2509:
 	IMULQ CX, AX
 	SHLQ  $0x03, AX
 	MOVQ  x_base+48(FP), BX
@@ -37231,9 +37039,9 @@ ring_built_2602:
 	ADDQ  AX, CX
 	MOVQ  x_len+56(FP), DI
 
-ring_row_2619:
+ring_row_2523:
 	CMPQ DI, $0x00
-	JE   ring_rows_done_2620
+	JE   ring_rows_done_2524
 	XORQ AX, AX
 	MOVQ 1976(SP), DX
 	XORQ R9, R9
@@ -37243,9 +37051,9 @@ ring_row_2619:
 	MOVQ DX, R10
 	SUBQ $0x00000020, R10
 	CMPQ R9, R10
-	JGT  single_2622
+	JGT  single_2526
 
-unrolled_2621:
+unrolled_2525:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -37272,15 +37080,15 @@ unrolled_2621:
 	CMOVQCC R14, AX
 	ADDQ    $0x00000020, R9
 	CMPQ    R9, R10
-	JLE     unrolled_2621
+	JLE     unrolled_2525
 
-single_2622:
+single_2526:
 	MOVQ DX, R10
 	SUBQ $0x00000008, R10
 	CMPQ R9, R10
-	JGT  remainder_2624
+	JGT  remainder_2528
 
-single_loop_2623:
+single_loop_2527:
 	VMOVUPD (BX)(R9*8), Z1
 	VCMPPD  $0x1a, Z0, Z1, K1
 	VMOVUPD (SI)(R9*8), Z1
@@ -37292,11 +37100,11 @@ single_loop_2623:
 	CMOVQCC R13, AX
 	ADDQ    $0x00000008, R9
 	CMPQ    R9, R10
-	JLE     single_loop_2623
+	JLE     single_loop_2527
 
-remainder_2624:
+remainder_2528:
 	SUBQ      R9, DX
-	JE        span_done_2625
+	JE        span_done_2529
 	MOVQ      $-1, R10
 	BZHIQ     DX, R10, DX
 	KMOVW     DX, K1
@@ -37306,7 +37114,7 @@ remainder_2624:
 	VMULPD    (R8)(AX*8), Z1, K2, Z1
 	VMOVUPD   Z1, K1, (CX)(R9*8)
 
-span_done_2625:
+span_done_2529:
 	MOVQ  alpha_len+80(FP), AX
 	IMULQ inner+96(FP), AX
 	SUBQ  AX, DI
@@ -37314,13 +37122,13 @@ span_done_2625:
 	ADDQ  AX, BX
 	ADDQ  AX, SI
 	ADDQ  AX, CX
-	JMP   ring_row_2619
+	JMP   ring_row_2523
 
-ring_rows_done_2620:
+ring_rows_done_2524:
 	MOVQ 1944(SP), AX
 	ADDQ 1968(SP), AX
 	MOVQ AX, 1944(SP)
-	JMP  ring_block_2593
+	JMP  ring_block_2500
 
 ring_finished_backwardDxAVX512F64:
 	VZEROUPPER
@@ -37339,7 +37147,7 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	VXORPS      Y4, Y4, Y4
 	XORQ        BX, BX
 	CMPQ        DX, $0x00000040
-	JB          unaligned_2626
+	JB          unaligned_2530
 	MOVQ        AX, SI
 	NEGQ        SI
 	ANDQ        $0x0000003f, SI
@@ -37347,7 +37155,7 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	CMPQ        SI, DX
 	CMOVQGT     DX, SI
 	TESTQ       SI, SI
-	JE          aligned_2627
+	JE          aligned_2531
 	MOVQ        SI, DI
 	MOVQ        $-1, R8
 	BZHIQ       DI, R8, DI
@@ -37358,16 +37166,16 @@ TEXT ·backwardDalphaAVX512F64(SB), NOSPLIT, $0-56
 	VFMADD231PD Z6, Z5, K2, Z1
 	MOVQ        SI, BX
 
-aligned_2627:
-unaligned_2626:
+aligned_2531:
+unaligned_2530:
 	MOVQ DX, SI
 	SUBQ $0x00000020, SI
 	CMPQ BX, SI
-	JGT  single_2629
+	JGT  single_2533
 
 	PCALIGN $64
 
-unrolled_2628:
+unrolled_2532:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
@@ -37386,26 +37194,26 @@ unrolled_2628:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, BX
 	CMPQ        BX, SI
-	JLE         unrolled_2628
+	JLE         unrolled_2532
 
-single_2629:
+single_2533:
 	MOVQ DX, SI
 	SUBQ $0x00000008, SI
 	CMPQ BX, SI
-	JGT  remainder_2631
+	JGT  remainder_2535
 
-single_loop_2630:
+single_loop_2534:
 	VMOVUPD     (AX)(BX*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(BX*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, BX
 	CMPQ        BX, SI
-	JLE         single_loop_2630
+	JLE         single_loop_2534
 
-remainder_2631:
+remainder_2535:
 	SUBQ        BX, DX
-	JE          span_done_2632
+	JE          span_done_2536
 	MOVQ        $-1, SI
 	BZHIQ       DX, SI, DX
 	KMOVW       DX, K1
@@ -37414,7 +37222,7 @@ remainder_2631:
 	VMOVUPD.Z   (CX)(BX*8), K1, Z0
 	VFMADD231PD Z0, Z5, K2, Z1
 
-span_done_2632:
+span_done_2536:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -37442,11 +37250,11 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	SHLQ        $0x03, R8
 	XORQ        R9, R9
 	CMPQ        SI, $0x00000008
-	JB          aligned_planes_general_2634
+	JB          aligned_planes_general_2538
 	CMPQ        SI, $0x00000040
-	JA          aligned_planes_general_2634
+	JA          aligned_planes_general_2538
 	CMPQ        DX, $0x00
-	JE          planes_end_2633
+	JE          planes_end_2537
 	VXORPS      Y1, Y1, Y1
 	XORQ        R8, R8
 	MOVQ        AX, R10
@@ -37456,7 +37264,7 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	CMPQ        R10, DX
 	CMOVQGT     DX, R10
 	TESTQ       R10, R10
-	JE          aligned_2635
+	JE          aligned_2539
 	MOVQ        R10, R11
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
@@ -37467,29 +37275,29 @@ TEXT ·backwardPlanesDalphaAVX512F64(SB), NOSPLIT, $0-80
 	VFMADD231PD Z3, Z2, K2, Z1
 	MOVQ        R10, R8
 
-aligned_2635:
+aligned_2539:
 	MOVQ SI, R10
 
-aligned_plane_2636:
+aligned_plane_2540:
 	MOVQ R10, R11
 	SUBQ $0x00000008, R11
 	CMPQ R8, R11
-	JGT  aligned_boundary_2641
+	JGT  aligned_boundary_2545
 
-aligned_whole_2640:
+aligned_whole_2544:
 	VMOVUPD     (AX)(R8*8), Z2
 	VCMPPD      $0x1a, Z0, Z2, K1
 	VMOVUPD     (CX)(R8*8), Z3
 	VFMADD231PD Z3, Z2, K1, Z1
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R11
-	JLE         aligned_whole_2640
+	JLE         aligned_whole_2544
 
-aligned_boundary_2641:
+aligned_boundary_2545:
 	MOVQ          R10, R11
 	SUBQ          R8, R11
 	CMPQ          R10, DX
-	JAE           aligned_last_2638
+	JAE           aligned_last_2542
 	MOVQ          R9, R12
 	INCQ          R9
 	MOVQ          R9, R13
@@ -37497,7 +37305,7 @@ aligned_boundary_2641:
 	CMOVQEQ       R13, R9
 	ADDQ          SI, R10
 	TESTQ         R11, R11
-	JNE           aligned_boundary_vector_2642
+	JNE           aligned_boundary_vector_2546
 	VEXTRACTF64X4 $0x01, Z1, Y2
 	VADDPD        Y2, Y1, Y2
 	VEXTRACTF128  $0x01, Y2, X1
@@ -37507,9 +37315,9 @@ aligned_boundary_2641:
 	VADDSD        (BX)(R12*8), X1, X1
 	VMOVSD        X1, (BX)(R12*8)
 	VXORPS        Y1, Y1, Y1
-	JMP           aligned_next_2637
+	JMP           aligned_next_2541
 
-aligned_boundary_vector_2642:
+aligned_boundary_vector_2546:
 	MOVQ          $-1, R13
 	BZHIQ         R11, R13, R11
 	KMOVW         R11, K1
@@ -37531,12 +37339,12 @@ aligned_boundary_vector_2642:
 	VFMADD231PD   Z3, Z2, K2, Z1
 	ADDQ          $0x00000008, R8
 
-aligned_next_2637:
-	JMP aligned_plane_2636
+aligned_next_2541:
+	JMP aligned_plane_2540
 
-aligned_last_2638:
+aligned_last_2542:
 	TESTQ       R11, R11
-	JE          aligned_done_2639
+	JE          aligned_done_2543
 	MOVQ        $-1, DX
 	BZHIQ       R11, DX, DX
 	KMOVW       DX, K1
@@ -37545,7 +37353,7 @@ aligned_last_2638:
 	VMOVUPD.Z   (CX)(R8*8), K1, Z0
 	VFMADD231PD Z0, Z2, K2, Z1
 
-aligned_done_2639:
+aligned_done_2543:
 	VEXTRACTF64X4 $0x01, Z1, Y0
 	VADDPD        Y0, Y1, Y0
 	VEXTRACTF128  $0x01, Y0, X1
@@ -37555,20 +37363,20 @@ aligned_done_2639:
 	VADDSD        (BX)(R9*8), X1, X1
 	VMOVSD        X1, (BX)(R9*8)
 	VXORPS        Y1, Y1, Y1
-	JMP           planes_end_2633
+	JMP           planes_end_2537
 
-aligned_planes_general_2634:
+aligned_planes_general_2538:
 	CMPQ DX, $0x00
-	JE   planes_done_2644
+	JE   planes_done_2548
 
-plane_2643:
+plane_2547:
 	VXORPS      Y1, Y1, Y1
 	VXORPS      Y2, Y2, Y2
 	VXORPS      Y3, Y3, Y3
 	VXORPS      Y4, Y4, Y4
 	XORQ        R10, R10
 	CMPQ        SI, $0x00000040
-	JB          unaligned_2645
+	JB          unaligned_2549
 	MOVQ        AX, R11
 	NEGQ        R11
 	ANDQ        $0x0000003f, R11
@@ -37576,7 +37384,7 @@ plane_2643:
 	CMPQ        R11, SI
 	CMOVQGT     SI, R11
 	TESTQ       R11, R11
-	JE          aligned_2646
+	JE          aligned_2550
 	MOVQ        R11, R12
 	MOVQ        $-1, R13
 	BZHIQ       R12, R13, R12
@@ -37587,14 +37395,14 @@ plane_2643:
 	VFMADD231PD Z6, Z5, K2, Z1
 	MOVQ        R11, R10
 
-aligned_2646:
-unaligned_2645:
+aligned_2550:
+unaligned_2549:
 	MOVQ SI, R11
 	SUBQ $0x00000020, R11
 	CMPQ R10, R11
-	JGT  single_2648
+	JGT  single_2552
 
-unrolled_2647:
+unrolled_2551:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
@@ -37613,27 +37421,27 @@ unrolled_2647:
 	VFMADD231PD Z6, Z5, K1, Z4
 	ADDQ        $0x00000020, R10
 	CMPQ        R10, R11
-	JLE         unrolled_2647
+	JLE         unrolled_2551
 
-single_2648:
+single_2552:
 	MOVQ SI, R11
 	SUBQ $0x00000008, R11
 	CMPQ R10, R11
-	JGT  remainder_2650
+	JGT  remainder_2554
 
-single_loop_2649:
+single_loop_2553:
 	VMOVUPD     (AX)(R10*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(R10*8), Z6
 	VFMADD231PD Z6, Z5, K1, Z1
 	ADDQ        $0x00000008, R10
 	CMPQ        R10, R11
-	JLE         single_loop_2649
+	JLE         single_loop_2553
 
-remainder_2650:
+remainder_2554:
 	MOVQ        SI, R11
 	SUBQ        R10, R11
-	JE          span_done_2651
+	JE          span_done_2555
 	MOVQ        $-1, R12
 	BZHIQ       R11, R12, R11
 	KMOVW       R11, K1
@@ -37642,7 +37450,7 @@ remainder_2650:
 	VMOVUPD.Z   (CX)(R10*8), K1, Z6
 	VFMADD231PD Z6, Z5, K2, Z1
 
-span_done_2651:
+span_done_2555:
 	VADDPD        Z2, Z1, Z1
 	VADDPD        Z4, Z3, Z3
 	VADDPD        Z3, Z1, Z1
@@ -37661,10 +37469,10 @@ span_done_2651:
 	SUBQ          DI, R10
 	CMOVQEQ       R10, R9
 	SUBQ          SI, DX
-	JG            plane_2643
+	JG            plane_2547
 
-planes_done_2644:
-planes_end_2633:
+planes_done_2548:
+planes_end_2537:
 	VZEROUPPER
 	RET
 
@@ -37680,15 +37488,15 @@ TEXT ·backwardPatternDalphaAVX512F64(SB), NOSPLIT, $0-72
 	MOVQ   SI, DI
 	SHLQ   $0x03, DI
 	CMPQ   DX, $0x00
-	JE     rows_done_2654
+	JE     rows_done_2558
 
-row_2653:
+row_2557:
 	MOVQ        SI, DI
 	CMPQ        DX, DI
 	CMOVQLT     DX, DI
 	XORQ        R8, R8
 	CMPQ        DI, $0x00000040
-	JB          unaligned_2655
+	JB          unaligned_2559
 	MOVQ        AX, R9
 	NEGQ        R9
 	ANDQ        $0x0000003f, R9
@@ -37696,7 +37504,7 @@ row_2653:
 	CMPQ        R9, DI
 	CMOVQGT     DI, R9
 	TESTQ       R9, R9
-	JE          aligned_2656
+	JE          aligned_2560
 	MOVQ        R9, R10
 	MOVQ        $-1, R11
 	BZHIQ       R10, R11, R10
@@ -37709,14 +37517,14 @@ row_2653:
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 	MOVQ        R9, R8
 
-aligned_2656:
-unaligned_2655:
+aligned_2560:
+unaligned_2559:
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2658
+	JGT  single_2562
 
-unrolled_2657:
+unrolled_2561:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -37743,15 +37551,15 @@ unrolled_2657:
 	VMOVUPD     Z3, K1, 192(BX)(R8*8)
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2657
+	JLE         unrolled_2561
 
-single_2658:
+single_2562:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2660
+	JGT  remainder_2564
 
-single_loop_2659:
+single_loop_2563:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (CX)(R8*8), Z2
@@ -37760,12 +37568,12 @@ single_loop_2659:
 	VMOVUPD     Z3, K1, (BX)(R8*8)
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2659
+	JLE         single_loop_2563
 
-remainder_2660:
+remainder_2564:
 	MOVQ        DI, R9
 	SUBQ        R8, R9
-	JE          span_done_2661
+	JE          span_done_2565
 	MOVQ        $-1, R10
 	BZHIQ       R9, R10, R9
 	KMOVW       R9, K1
@@ -37776,15 +37584,15 @@ remainder_2660:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (BX)(R8*8)
 
-span_done_2661:
+span_done_2565:
 	MOVQ DI, R8
 	SHLQ $0x03, R8
 	ADDQ R8, AX
 	ADDQ R8, CX
 	SUBQ DI, DX
-	JG   row_2653
+	JG   row_2557
 
-rows_done_2654:
+rows_done_2558:
 	VZEROUPPER
 	RET
 
@@ -37802,36 +37610,36 @@ TEXT ·backwardRingDalphaAVX512F64(SB), $1024-80
 	MOVQ   dalpha_len+56(FP), DI
 	IMULQ  SI, DI
 	CMPQ   DI, $0x00000040
-	JA     ring_segmented_2662
+	JA     ring_segmented_2566
 	MOVQ   DI, SI
 
-ring_len_2663:
+ring_len_2567:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2664
+	JAE  ring_len_done_2568
 	ADDQ DI, SI
-	JMP  ring_len_2663
+	JMP  ring_len_2567
 
-ring_len_done_2664:
+ring_len_done_2568:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2665:
+ring_step_2569:
 	CMPQ DI, SI
-	JB   ring_step_done_2666
+	JB   ring_step_done_2570
 	SUBQ SI, DI
-	JMP  ring_step_2665
+	JMP  ring_step_2569
 
-ring_step_done_2666:
+ring_step_done_2570:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2667:
+ring_step_2571:
 	CMPQ DI, SI
-	JB   ring_step_done_2668
+	JB   ring_step_done_2572
 	SUBQ SI, DI
-	JMP  ring_step_2667
+	JMP  ring_step_2571
 
-ring_step_done_2668:
+ring_step_done_2572:
 	MOVQ    DI, 976(SP)
 	MOVQ    BX, DI
 	LEAQ    32(SI), SI
@@ -37853,22 +37661,22 @@ ring_step_done_2668:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2669:
+sums_zero_2573:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2670
+	JAE     sums_zeroed_2574
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2669
+	JMP     sums_zero_2573
 
-sums_zeroed_2670:
+sums_zeroed_2574:
 	XORQ SI, SI
 	XORQ DI, DI
 	MOVQ BX, R8
 	SUBQ $0x00000020, R8
 	CMPQ DI, R8
-	JGT  single_2672
+	JGT  single_2576
 
-unrolled_2671:
+unrolled_2575:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -37899,15 +37707,15 @@ unrolled_2671:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000020, DI
 	CMPQ        DI, R8
-	JLE         unrolled_2671
+	JLE         unrolled_2575
 
-single_2672:
+single_2576:
 	MOVQ BX, R8
 	SUBQ $0x00000008, R8
 	CMPQ DI, R8
-	JGT  remainder_2674
+	JGT  remainder_2578
 
-single_loop_2673:
+single_loop_2577:
 	VMOVUPD     (AX)(DI*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(DI*8), Z2
@@ -37920,11 +37728,11 @@ single_loop_2673:
 	CMOVQCC     R9, SI
 	ADDQ        $0x00000008, DI
 	CMPQ        DI, R8
-	JLE         single_loop_2673
+	JLE         single_loop_2577
 
-remainder_2674:
+remainder_2578:
 	SUBQ        DI, BX
-	JE          span_done_2675
+	JE          span_done_2579
 	MOVQ        $-1, R8
 	BZHIQ       BX, R8, BX
 	KMOVW       BX, K1
@@ -37935,93 +37743,93 @@ remainder_2674:
 	VFMADD231PD Z0, Z1, K2, Z2
 	VMOVUPD     Z2, K2, (CX)(SI*8)
 
-span_done_2675:
+span_done_2579:
 	MOVQ  dalpha_len+56(FP), AX
 	IMULQ inner+72(FP), AX
 	MOVQ  dalpha_base+48(FP), DX
 	MOVQ  960(SP), BX
 	MOVQ  1000(SP), SI
 	SUBQ  BX, SI
-	JLE   fold_ext_done_2677
+	JLE   fold_ext_done_2581
 	CMPQ  SI, BX
-	JA    fold_ext_scalar_2678
+	JA    fold_ext_scalar_2582
 	ADDQ  $0x00000007, SI
 	ANDQ  $-8, SI
 	LEAQ  (BX)(SI*1), SI
 
-fold_ext_2676:
+fold_ext_2580:
 	CMPQ    SI, BX
-	JBE     fold_ext_done_2677
+	JBE     fold_ext_done_2581
 	SUBQ    $0x00000008, SI
 	MOVQ    SI, DI
 	SUBQ    BX, DI
 	VMOVUPD (CX)(DI*8), Z0
 	VADDPD  (CX)(SI*8), Z0, Z0
 	VMOVUPD Z0, (CX)(DI*8)
-	JMP     fold_ext_2676
+	JMP     fold_ext_2580
 
-fold_ext_scalar_2678:
+fold_ext_scalar_2582:
 	MOVQ 1000(SP), SI
 
-fold_ext_element_2679:
+fold_ext_element_2583:
 	CMPQ   SI, BX
-	JBE    fold_ext_element_done_2680
+	JBE    fold_ext_element_done_2584
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X0
 	VADDSD (CX)(DI*8), X0, X0
 	VMOVSD X0, (CX)(DI*8)
-	JMP    fold_ext_element_2679
+	JMP    fold_ext_element_2583
 
-fold_ext_element_done_2680:
-fold_ext_done_2677:
-fold_2681:
+fold_ext_element_done_2584:
+fold_ext_done_2581:
+fold_2585:
 	CMPQ   BX, AX
-	JBE    fold_done_2682
+	JBE    fold_done_2586
 	DECQ   BX
 	MOVQ   BX, SI
 	SUBQ   AX, SI
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (CX)(SI*8), X0, X0
 	VMOVSD X0, (CX)(SI*8)
-	JMP    fold_2681
+	JMP    fold_2585
 
-fold_done_2682:
+fold_done_2586:
 	XORQ AX, AX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2683
+	JNE  sums_planes_2587
 	MOVQ dalpha_len+56(FP), BX
 	SUBQ $0x00000008, BX
 
-sums_vector_2685:
+sums_vector_2589:
 	CMPQ    AX, BX
-	JGT     sums_scalar_2686
+	JGT     sums_scalar_2590
 	VMOVUPD (DX)(AX*8), Z0
 	VADDPD  (CX)(AX*8), Z0, Z0
 	VMOVUPD Z0, (DX)(AX*8)
 	ADDQ    $0x00000008, AX
-	JMP     sums_vector_2685
+	JMP     sums_vector_2589
 
-sums_scalar_2686:
+sums_scalar_2590:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2684
+	JE     sums_done_2588
 	VMOVSD (CX)(AX*8), X0
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_scalar_2686
+	JMP    sums_scalar_2590
 
-sums_planes_2683:
+sums_planes_2587:
 	XORQ SI, SI
 	MOVQ inner+72(FP), DI
 	SHLQ $0x03, DI
 
-sums_group_2687:
+sums_group_2591:
 	MOVQ   dalpha_len+56(FP), BX
 	SUBQ   AX, BX
 	CMPQ   BX, $0x00000004
-	JB     sums_single_2689
+	JB     sums_single_2593
 	VXORPS X0, X0, X0
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
@@ -38030,7 +37838,7 @@ sums_group_2687:
 	LEAQ   (R8)(DI*2), R9
 	XORQ   BX, BX
 
-sums_group_plane_2688:
+sums_group_plane_2592:
 	VADDSD (R8), X0, X0
 	VADDSD (R8)(DI*1), X1, X1
 	VADDSD (R9), X2, X2
@@ -38039,7 +37847,7 @@ sums_group_plane_2688:
 	ADDQ   $0x08, R9
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_group_plane_2688
+	JB     sums_group_plane_2592
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	VADDSD 8(DX)(AX*8), X1, X1
@@ -38052,29 +37860,29 @@ sums_group_plane_2688:
 	SHRQ   $0x01, BX
 	ADDQ   BX, SI
 	ADDQ   $0x00000004, AX
-	JMP    sums_group_2687
+	JMP    sums_group_2591
 
-sums_single_2689:
+sums_single_2593:
 	CMPQ   AX, dalpha_len+56(FP)
-	JE     sums_done_2684
+	JE     sums_done_2588
 	VXORPS X0, X0, X0
 	XORQ   BX, BX
 
-sums_single_plane_2690:
+sums_single_plane_2594:
 	VADDSD (CX)(SI*8), X0, X0
 	INCQ   SI
 	INCQ   BX
 	CMPQ   BX, inner+72(FP)
-	JB     sums_single_plane_2690
+	JB     sums_single_plane_2594
 	VADDSD (DX)(AX*8), X0, X0
 	VMOVSD X0, (DX)(AX*8)
 	INCQ   AX
-	JMP    sums_single_2689
+	JMP    sums_single_2593
 
-sums_done_2684:
+sums_done_2588:
 	JMP ring_finished_backwardDalphaAVX512F64
 
-ring_segmented_2662:
+ring_segmented_2566:
 	MOVQ inner+72(FP), BX
 	CMPQ BX, $0x00000040
 	JA   ring_finished_backwardDalphaAVX512F64
@@ -38084,7 +37892,7 @@ ring_segmented_2662:
 	MOVQ AX, 992(SP)
 	MOVQ $0x00000000, 984(SP)
 
-ring_block_2692:
+ring_block_2596:
 	MOVQ    984(SP), DX
 	MOVQ    dalpha_len+56(FP), BX
 	CMPQ    DX, BX
@@ -38099,33 +37907,33 @@ ring_block_2692:
 	MOVQ    BX, 1016(SP)
 	MOVQ    BX, SI
 
-ring_len_2693:
+ring_len_2597:
 	CMPQ SI, $0x00000008
-	JAE  ring_len_done_2694
+	JAE  ring_len_done_2598
 	ADDQ BX, SI
-	JMP  ring_len_2693
+	JMP  ring_len_2597
 
-ring_len_done_2694:
+ring_len_done_2598:
 	MOVQ SI, 960(SP)
 	MOVQ $0x00000008, DI
 
-ring_step_2695:
+ring_step_2599:
 	CMPQ DI, SI
-	JB   ring_step_done_2696
+	JB   ring_step_done_2600
 	SUBQ SI, DI
-	JMP  ring_step_2695
+	JMP  ring_step_2599
 
-ring_step_done_2696:
+ring_step_done_2600:
 	MOVQ DI, 968(SP)
 	MOVQ $0x00000020, DI
 
-ring_step_2697:
+ring_step_2601:
 	CMPQ DI, SI
-	JB   ring_step_done_2698
+	JB   ring_step_done_2602
 	SUBQ SI, DI
-	JMP  ring_step_2697
+	JMP  ring_step_2601
 
-ring_step_done_2698:
+ring_step_done_2602:
 	MOVQ    DI, 976(SP)
 	LEAQ    32(SI), SI
 	CMPQ    BX, SI
@@ -38154,26 +37962,26 @@ ring_step_done_2698:
 	CMOVQCS R8, DI
 	XORQ    SI, SI
 
-sums_zero_2699:
+sums_zero_2603:
 	CMPQ    SI, DI
-	JAE     sums_zeroed_2700
+	JAE     sums_zeroed_2604
 	VMOVUPD Z0, (CX)(SI*8)
 	ADDQ    $0x00000008, SI
-	JMP     sums_zero_2699
+	JMP     sums_zero_2603
 
-sums_zeroed_2700:
-ring_row_2701:
+sums_zeroed_2604:
+ring_row_2605:
 	CMPQ BX, $0x00
-	JE   ring_rows_done_2702
+	JE   ring_rows_done_2606
 	XORQ SI, SI
 	MOVQ 1016(SP), DI
 	XORQ R8, R8
 	MOVQ DI, R9
 	SUBQ $0x00000020, R9
 	CMPQ R8, R9
-	JGT  single_2704
+	JGT  single_2608
 
-unrolled_2703:
+unrolled_2607:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -38204,15 +38012,15 @@ unrolled_2703:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000020, R8
 	CMPQ        R8, R9
-	JLE         unrolled_2703
+	JLE         unrolled_2607
 
-single_2704:
+single_2608:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 	CMPQ R8, R9
-	JGT  remainder_2706
+	JGT  remainder_2610
 
-single_loop_2705:
+single_loop_2609:
 	VMOVUPD     (AX)(R8*8), Z1
 	VCMPPD      $0x1a, Z0, Z1, K1
 	VMOVUPD     (DX)(R8*8), Z2
@@ -38225,11 +38033,11 @@ single_loop_2705:
 	CMOVQCC     R10, SI
 	ADDQ        $0x00000008, R8
 	CMPQ        R8, R9
-	JLE         single_loop_2705
+	JLE         single_loop_2609
 
-remainder_2706:
+remainder_2610:
 	SUBQ        R8, DI
-	JE          span_done_2707
+	JE          span_done_2611
 	MOVQ        $-1, R9
 	BZHIQ       DI, R9, DI
 	KMOVW       DI, K1
@@ -38240,16 +38048,16 @@ remainder_2706:
 	VFMADD231PD Z2, Z1, K2, Z3
 	VMOVUPD     Z3, K2, (CX)(SI*8)
 
-span_done_2707:
+span_done_2611:
 	MOVQ  dalpha_len+56(FP), SI
 	IMULQ inner+72(FP), SI
 	SUBQ  SI, BX
 	SHLQ  $0x03, SI
 	ADDQ  SI, AX
 	ADDQ  SI, DX
-	JMP   ring_row_2701
+	JMP   ring_row_2605
 
-ring_rows_done_2702:
+ring_rows_done_2606:
 	MOVQ 984(SP), AX
 	MOVQ dalpha_base+48(FP), DX
 	LEAQ (DX)(AX*8), DX
@@ -38257,86 +38065,86 @@ ring_rows_done_2702:
 	MOVQ 960(SP), SI
 	MOVQ 1000(SP), DI
 	SUBQ SI, DI
-	JLE  fold_ext_done_2709
+	JLE  fold_ext_done_2613
 	CMPQ DI, SI
-	JA   fold_ext_scalar_2710
+	JA   fold_ext_scalar_2614
 	ADDQ $0x00000007, DI
 	ANDQ $-8, DI
 	LEAQ (SI)(DI*1), DI
 
-fold_ext_2708:
+fold_ext_2612:
 	CMPQ    DI, SI
-	JBE     fold_ext_done_2709
+	JBE     fold_ext_done_2613
 	SUBQ    $0x00000008, DI
 	MOVQ    DI, R8
 	SUBQ    SI, R8
 	VMOVUPD (CX)(R8*8), Z1
 	VADDPD  (CX)(DI*8), Z1, Z1
 	VMOVUPD Z1, (CX)(R8*8)
-	JMP     fold_ext_2708
+	JMP     fold_ext_2612
 
-fold_ext_scalar_2710:
+fold_ext_scalar_2614:
 	MOVQ 1000(SP), DI
 
-fold_ext_element_2711:
+fold_ext_element_2615:
 	CMPQ   DI, SI
-	JBE    fold_ext_element_done_2712
+	JBE    fold_ext_element_done_2616
 	DECQ   DI
 	MOVQ   DI, R8
 	SUBQ   SI, R8
 	VMOVSD (CX)(DI*8), X1
 	VADDSD (CX)(R8*8), X1, X1
 	VMOVSD X1, (CX)(R8*8)
-	JMP    fold_ext_element_2711
+	JMP    fold_ext_element_2615
 
-fold_ext_element_done_2712:
-fold_ext_done_2709:
-fold_2713:
+fold_ext_element_done_2616:
+fold_ext_done_2613:
+fold_2617:
 	CMPQ   SI, BX
-	JBE    fold_done_2714
+	JBE    fold_done_2618
 	DECQ   SI
 	MOVQ   SI, DI
 	SUBQ   BX, DI
 	VMOVSD (CX)(SI*8), X1
 	VADDSD (CX)(DI*8), X1, X1
 	VMOVSD X1, (CX)(DI*8)
-	JMP    fold_2713
+	JMP    fold_2617
 
-fold_done_2714:
+fold_done_2618:
 	XORQ BX, BX
 	CMPQ inner+72(FP), $0x01
-	JNE  sums_planes_2715
+	JNE  sums_planes_2619
 	MOVQ 1008(SP), SI
 	SUBQ $0x00000008, SI
 
-sums_vector_2717:
+sums_vector_2621:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2718
+	JGT     sums_scalar_2622
 	VMOVUPD (DX)(BX*8), Z1
 	VADDPD  (CX)(BX*8), Z1, Z1
 	VMOVUPD Z1, (DX)(BX*8)
 	ADDQ    $0x00000008, BX
-	JMP     sums_vector_2717
+	JMP     sums_vector_2621
 
-sums_scalar_2718:
+sums_scalar_2622:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2716
+	JE     sums_done_2620
 	VMOVSD (CX)(BX*8), X1
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2718
+	JMP    sums_scalar_2622
 
-sums_planes_2715:
+sums_planes_2619:
 	XORQ DI, DI
 	MOVQ inner+72(FP), R8
 	SHLQ $0x03, R8
 
-sums_group_2719:
+sums_group_2623:
 	MOVQ   1008(SP), SI
 	SUBQ   BX, SI
 	CMPQ   SI, $0x00000004
-	JB     sums_single_2721
+	JB     sums_single_2625
 	VXORPS X1, X1, X1
 	VXORPS X2, X2, X2
 	VXORPS X3, X3, X3
@@ -38345,7 +38153,7 @@ sums_group_2719:
 	LEAQ   (R9)(R8*2), R10
 	XORQ   SI, SI
 
-sums_group_plane_2720:
+sums_group_plane_2624:
 	VADDSD (R9), X1, X1
 	VADDSD (R9)(R8*1), X2, X2
 	VADDSD (R10), X3, X3
@@ -38354,7 +38162,7 @@ sums_group_plane_2720:
 	ADDQ   $0x08, R10
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_group_plane_2720
+	JB     sums_group_plane_2624
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	VADDSD 8(DX)(BX*8), X2, X2
@@ -38367,29 +38175,29 @@ sums_group_plane_2720:
 	SHRQ   $0x01, SI
 	ADDQ   SI, DI
 	ADDQ   $0x00000004, BX
-	JMP    sums_group_2719
+	JMP    sums_group_2623
 
-sums_single_2721:
+sums_single_2625:
 	CMPQ   BX, 1008(SP)
-	JE     sums_done_2716
+	JE     sums_done_2620
 	VXORPS X1, X1, X1
 	XORQ   SI, SI
 
-sums_single_plane_2722:
+sums_single_plane_2626:
 	VADDSD (CX)(DI*8), X1, X1
 	INCQ   DI
 	INCQ   SI
 	CMPQ   SI, inner+72(FP)
-	JB     sums_single_plane_2722
+	JB     sums_single_plane_2626
 	VADDSD (DX)(BX*8), X1, X1
 	VMOVSD X1, (DX)(BX*8)
 	INCQ   BX
-	JMP    sums_single_2721
+	JMP    sums_single_2625
 
-sums_done_2716:
+sums_done_2620:
 	ADDQ 1008(SP), AX
 	MOVQ AX, 984(SP)
-	JMP  ring_block_2692
+	JMP  ring_block_2596
 
 ring_finished_backwardDalphaAVX512F64:
 	VZEROUPPER
@@ -38408,21 +38216,21 @@ TEXT ·backwardRowsAVX512F32(SB), $1840-120
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2724
+	JBE    rows_chunk_sized_2628
 	MOVQ   DI, AX
 
-rows_double_2723:
+rows_double_2627:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2724
+	JA   rows_chunk_sized_2628
 	SHLQ $0x01, AX
-	JMP  rows_double_2723
+	JMP  rows_double_2627
 
-rows_chunk_sized_2724:
+rows_chunk_sized_2628:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2725:
+rows_group_2629:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -38432,7 +38240,7 @@ rows_group_2725:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2726:
+rows_chunk_2630:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -38441,15 +38249,15 @@ rows_chunk_2726:
 	ADDQ    AX, R8
 	MOVQ    1792(SP), R9
 
-rows_block_2727:
+rows_block_2631:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2728
+	JGT     rows_blocks_done_2632
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2729
+	JE      rows_first_2633
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
 	VMOVUPS 128(SP)(R11*8), Z3
@@ -38458,9 +38266,9 @@ rows_block_2727:
 	VMOVUPS 320(SP)(R11*8), Z6
 	VMOVUPS 384(SP)(R11*8), Z7
 	VMOVUPS 448(SP)(R11*8), Z8
-	JMP     rows_loaded_2730
+	JMP     rows_loaded_2634
 
-rows_first_2729:
+rows_first_2633:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -38470,7 +38278,7 @@ rows_first_2729:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2730:
+rows_loaded_2634:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -38479,7 +38287,7 @@ rows_loaded_2730:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2731:
+rows_row_2635:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z10
@@ -38532,11 +38340,11 @@ rows_row_2731:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2731
+	JB          rows_row_2635
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2732
+	JE          rows_stored_2636
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
 	VMOVUPS     Z3, 128(SP)(R11*8)
@@ -38545,9 +38353,9 @@ rows_row_2731:
 	VMOVUPS     Z6, 320(SP)(R11*8)
 	VMOVUPS     Z7, 384(SP)(R11*8)
 	VMOVUPS     Z8, 448(SP)(R11*8)
-	JMP         rows_added_2733
+	JMP         rows_added_2637
 
-rows_stored_2732:
+rows_stored_2636:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -38581,29 +38389,29 @@ rows_stored_2732:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R10)(R9*4)
 
-rows_added_2733:
+rows_added_2637:
 	ADDQ $0x00000040, R9
-	JMP  rows_block_2727
+	JMP  rows_block_2631
 
-rows_blocks_done_2728:
-rows_block_2734:
+rows_blocks_done_2632:
+rows_block_2638:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2735
+	JGT     rows_blocks_done_2639
 	MOVQ    R9, R11
 	SUBQ    1792(SP), R11
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2736
+	JE      rows_first_2640
 	VMOVUPS (SP)(R11*8), Z1
 	VMOVUPS 64(SP)(R11*8), Z2
-	JMP     rows_loaded_2737
+	JMP     rows_loaded_2641
 
-rows_first_2736:
+rows_first_2640:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2737:
+rows_loaded_2641:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -38612,7 +38420,7 @@ rows_loaded_2737:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2738:
+rows_row_2642:
 	VMOVUPS     (DX)(R9*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VMOVUPS     (BX)(R9*4), Z10
@@ -38629,16 +38437,16 @@ rows_row_2738:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2738
+	JB          rows_row_2642
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2739
+	JE          rows_stored_2643
 	VMOVUPS     Z1, (SP)(R11*8)
 	VMOVUPS     Z2, 64(SP)(R11*8)
-	JMP         rows_added_2740
+	JMP         rows_added_2644
 
-rows_stored_2739:
+rows_stored_2643:
 	VCVTPS2PD (R10)(R9*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -38648,29 +38456,29 @@ rows_stored_2739:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R10)(R9*4)
 
-rows_added_2740:
+rows_added_2644:
 	ADDQ $0x00000010, R9
-	JMP  rows_block_2734
+	JMP  rows_block_2638
 
-rows_blocks_done_2735:
+rows_blocks_done_2639:
 	CMPQ    R9, 1800(SP)
-	JE      rows_chunk_done_2741
+	JE      rows_chunk_done_2645
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2742
+	JE      rows_first_2646
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2743
+	JMP     rows_loaded_2647
 
-rows_first_2742:
+rows_first_2646:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2743:
+rows_loaded_2647:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -38679,7 +38487,7 @@ rows_loaded_2743:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2744:
+rows_row_2648:
 	VMOVUPS.Z   (DX)(R9*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VMOVUPS.Z   (BX)(R9*4), K1, Z9
@@ -38696,16 +38504,16 @@ rows_row_2744:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2744
+	JB          rows_row_2648
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2745
+	JE          rows_stored_2649
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2746
+	JMP         rows_added_2650
 
-rows_stored_2745:
+rows_stored_2649:
 	VCVTPS2PD.Z  (R10)(R9*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y11
@@ -38716,17 +38524,17 @@ rows_stored_2745:
 	VINSERTF64X4 $0x01, Y1, Z11, Z9
 	VMOVUPS      Z9, K1, (R10)(R9*4)
 
-rows_added_2746:
-rows_chunk_done_2741:
+rows_added_2650:
+rows_chunk_done_2645:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2726
+	JB   rows_chunk_2630
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, SI
-	JB   rows_group_2725
+	JB   rows_group_2629
 	VZEROUPPER
 	RET
 
@@ -38742,21 +38550,21 @@ TEXT ·backwardRowsDalphaAVX512F32(SB), $1840-72
 	MOVQ   AX, 1816(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2748
+	JBE    rows_chunk_sized_2652
 	MOVQ   BX, AX
 
-rows_double_2747:
+rows_double_2651:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2748
+	JA   rows_chunk_sized_2652
 	SHLQ $0x01, AX
-	JMP  rows_double_2747
+	JMP  rows_double_2651
 
-rows_chunk_sized_2748:
+rows_chunk_sized_2652:
 	MOVQ AX, 1824(SP)
 	XORQ AX, AX
 	MOVQ AX, 1792(SP)
 
-rows_group_2749:
+rows_group_2653:
 	MOVQ    1792(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -38766,7 +38574,7 @@ rows_group_2749:
 	XORQ    AX, AX
 	MOVQ    AX, 1808(SP)
 
-rows_chunk_2750:
+rows_chunk_2654:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1824(SP), AX
 	ADDQ    1808(SP), AX
@@ -38775,15 +38583,15 @@ rows_chunk_2750:
 	ADDQ    AX, SI
 	MOVQ    1792(SP), DI
 
-rows_block_2751:
+rows_block_2655:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000040, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2752
+	JGT     rows_blocks_done_2656
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2753
+	JE      rows_first_2657
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
 	VMOVUPS 128(SP)(R9*8), Z3
@@ -38792,9 +38600,9 @@ rows_block_2751:
 	VMOVUPS 320(SP)(R9*8), Z6
 	VMOVUPS 384(SP)(R9*8), Z7
 	VMOVUPS 448(SP)(R9*8), Z8
-	JMP     rows_loaded_2754
+	JMP     rows_loaded_2658
 
-rows_first_2753:
+rows_first_2657:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -38804,14 +38612,14 @@ rows_first_2753:
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
 
-rows_loaded_2754:
+rows_loaded_2658:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2755:
+rows_row_2659:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VCVTPS2PD   Y9, Z9
@@ -38851,11 +38659,11 @@ rows_row_2755:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2755
+	JB          rows_row_2659
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2756
+	JE          rows_stored_2660
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
 	VMOVUPS     Z3, 128(SP)(R9*8)
@@ -38864,9 +38672,9 @@ rows_row_2755:
 	VMOVUPS     Z6, 320(SP)(R9*8)
 	VMOVUPS     Z7, 384(SP)(R9*8)
 	VMOVUPS     Z8, 448(SP)(R9*8)
-	JMP         rows_added_2757
+	JMP         rows_added_2661
 
-rows_stored_2756:
+rows_stored_2660:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -38900,36 +38708,36 @@ rows_stored_2756:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 224(R8)(DI*4)
 
-rows_added_2757:
+rows_added_2661:
 	ADDQ $0x00000040, DI
-	JMP  rows_block_2751
+	JMP  rows_block_2655
 
-rows_blocks_done_2752:
-rows_block_2758:
+rows_blocks_done_2656:
+rows_block_2662:
 	MOVQ    1832(SP), AX
 	SUBQ    $0x00000010, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2759
+	JGT     rows_blocks_done_2663
 	MOVQ    DI, R9
 	SUBQ    1792(SP), R9
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2760
+	JE      rows_first_2664
 	VMOVUPS (SP)(R9*8), Z1
 	VMOVUPS 64(SP)(R9*8), Z2
-	JMP     rows_loaded_2761
+	JMP     rows_loaded_2665
 
-rows_first_2760:
+rows_first_2664:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2761:
+rows_loaded_2665:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2762:
+rows_row_2666:
 	VMOVUPS     (AX)(DI*4), Z9
 	VCMPPS      $0x1a, Z0, Z9, K1
 	VCVTPS2PD   Y9, Z9
@@ -38942,16 +38750,16 @@ rows_row_2762:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2762
+	JB          rows_row_2666
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2763
+	JE          rows_stored_2667
 	VMOVUPS     Z1, (SP)(R9*8)
 	VMOVUPS     Z2, 64(SP)(R9*8)
-	JMP         rows_added_2764
+	JMP         rows_added_2668
 
-rows_stored_2763:
+rows_stored_2667:
 	VCVTPS2PD (R8)(DI*4), Z9
 	VADDPD    Z1, Z9, Z9
 	VCVTPD2PS Z9, Y1
@@ -38961,36 +38769,36 @@ rows_stored_2763:
 	VCVTPD2PS Z9, Y1
 	VMOVUPS   Y1, 32(R8)(DI*4)
 
-rows_added_2764:
+rows_added_2668:
 	ADDQ $0x00000010, DI
-	JMP  rows_block_2758
+	JMP  rows_block_2662
 
-rows_blocks_done_2759:
+rows_blocks_done_2663:
 	CMPQ    DI, 1800(SP)
-	JE      rows_chunk_done_2765
+	JE      rows_chunk_done_2669
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1808(SP), $0x00
-	JE      rows_first_2766
+	JE      rows_first_2670
 	VMOVUPS 1536(SP), Z1
 	VMOVUPS 1600(SP), Z2
-	JMP     rows_loaded_2767
+	JMP     rows_loaded_2671
 
-rows_first_2766:
+rows_first_2670:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 
-rows_loaded_2767:
+rows_loaded_2671:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1808(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2768:
+rows_row_2672:
 	VMOVUPS.Z   (AX)(DI*4), K1, Z9
 	VCMPPS      $0x1a, Z0, Z9, K1, K2
 	VCVTPS2PD.Z (AX)(DI*4), K2, Z9
@@ -39003,16 +38811,16 @@ rows_row_2768:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2768
+	JB          rows_row_2672
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1816(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2769
+	JE          rows_stored_2673
 	VMOVUPS     Z1, 1536(SP)
 	VMOVUPS     Z2, 1600(SP)
-	JMP         rows_added_2770
+	JMP         rows_added_2674
 
-rows_stored_2769:
+rows_stored_2673:
 	VCVTPS2PD.Z  (R8)(DI*4), K1, Z9
 	VADDPD       Z1, Z9, Z9
 	VCVTPD2PS    Z9, Y10
@@ -39023,17 +38831,17 @@ rows_stored_2769:
 	VINSERTF64X4 $0x01, Y1, Z10, Z9
 	VMOVUPS      Z9, K1, (R8)(DI*4)
 
-rows_added_2770:
-rows_chunk_done_2765:
+rows_added_2674:
+rows_chunk_done_2669:
 	MOVQ 1824(SP), AX
 	ADDQ 1808(SP), AX
 	MOVQ AX, 1808(SP)
 	CMPQ AX, 1816(SP)
-	JB   rows_chunk_2750
+	JB   rows_chunk_2654
 	MOVQ 1800(SP), AX
 	MOVQ AX, 1792(SP)
 	CMPQ AX, DX
-	JB   rows_group_2749
+	JB   rows_group_2653
 	VZEROUPPER
 	RET
 
@@ -39050,21 +38858,21 @@ TEXT ·backwardRowsAVX512F64(SB), $1712-120
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+96(FP), R10
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2772
+	JBE    rows_chunk_sized_2676
 	MOVQ   DI, AX
 
-rows_double_2771:
+rows_double_2675:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2772
+	JA   rows_chunk_sized_2676
 	SHLQ $0x01, AX
-	JMP  rows_double_2771
+	JMP  rows_double_2675
 
-rows_chunk_sized_2772:
+rows_chunk_sized_2676:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2773:
+rows_group_2677:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, SI
@@ -39074,7 +38882,7 @@ rows_group_2773:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2774:
+rows_chunk_2678:
 	MOVQ    x_base+48(FP), R8
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -39083,28 +38891,28 @@ rows_chunk_2774:
 	ADDQ    AX, R8
 	MOVQ    1664(SP), R9
 
-rows_block_2775:
+rows_block_2679:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2776
+	JGT     rows_blocks_done_2680
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2777
+	JE      rows_first_2681
 	VMOVUPD (SP)(R11*8), Z1
 	VMOVUPD 64(SP)(R11*8), Z2
 	VMOVUPD 128(SP)(R11*8), Z3
 	VMOVUPD 192(SP)(R11*8), Z4
-	JMP     rows_loaded_2778
+	JMP     rows_loaded_2682
 
-rows_first_2777:
+rows_first_2681:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2778:
+rows_loaded_2682:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -39113,7 +38921,7 @@ rows_loaded_2778:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2779:
+rows_row_2683:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -39142,18 +38950,18 @@ rows_row_2779:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2779
+	JB          rows_row_2683
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2780
+	JE          rows_stored_2684
 	VMOVUPD     Z1, (SP)(R11*8)
 	VMOVUPD     Z2, 64(SP)(R11*8)
 	VMOVUPD     Z3, 128(SP)(R11*8)
 	VMOVUPD     Z4, 192(SP)(R11*8)
-	JMP         rows_added_2781
+	JMP         rows_added_2685
 
-rows_stored_2780:
+rows_stored_2684:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
@@ -39167,27 +38975,27 @@ rows_stored_2780:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R10)(R9*8)
 
-rows_added_2781:
+rows_added_2685:
 	ADDQ $0x00000020, R9
-	JMP  rows_block_2775
+	JMP  rows_block_2679
 
-rows_blocks_done_2776:
-rows_block_2782:
+rows_blocks_done_2680:
+rows_block_2686:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    R9, AX
-	JGT     rows_blocks_done_2783
+	JGT     rows_blocks_done_2687
 	MOVQ    R9, R11
 	SUBQ    1664(SP), R11
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2784
+	JE      rows_first_2688
 	VMOVUPD (SP)(R11*8), Z1
-	JMP     rows_loaded_2785
+	JMP     rows_loaded_2689
 
-rows_first_2784:
+rows_first_2688:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2785:
+rows_loaded_2689:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -39196,7 +39004,7 @@ rows_loaded_2785:
 	ADDQ R12, BX
 	ADDQ R12, AX
 
-rows_row_2786:
+rows_row_2690:
 	VMOVUPD     (DX)(R9*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (BX)(R9*8), Z6
@@ -39207,40 +39015,40 @@ rows_row_2786:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2786
+	JB          rows_row_2690
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2787
+	JE          rows_stored_2691
 	VMOVUPD     Z1, (SP)(R11*8)
-	JMP         rows_added_2788
+	JMP         rows_added_2692
 
-rows_stored_2787:
+rows_stored_2691:
 	VMOVUPD (R10)(R9*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R10)(R9*8)
 
-rows_added_2788:
+rows_added_2692:
 	ADDQ $0x00000008, R9
-	JMP  rows_block_2782
+	JMP  rows_block_2686
 
-rows_blocks_done_2783:
+rows_blocks_done_2687:
 	CMPQ    R9, 1672(SP)
-	JE      rows_chunk_done_2789
+	JE      rows_chunk_done_2693
 	MOVQ    SI, AX
 	SUBQ    R9, AX
 	MOVQ    $-1, DX
 	BZHIQ   AX, DX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2790
+	JE      rows_first_2694
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2791
+	JMP     rows_loaded_2695
 
-rows_first_2790:
+rows_first_2694:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2791:
+rows_loaded_2695:
 	MOVQ x_base+48(FP), DX
 	MOVQ dy_base+24(FP), BX
 	MOVQ dx_base+0(FP), AX
@@ -39249,7 +39057,7 @@ rows_loaded_2791:
 	ADDQ R11, BX
 	ADDQ R11, AX
 
-rows_row_2792:
+rows_row_2696:
 	VMOVUPD.Z   (DX)(R9*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (BX)(R9*8), K1, Z6
@@ -39260,30 +39068,30 @@ rows_row_2792:
 	ADDQ        DI, BX
 	ADDQ        DI, AX
 	CMPQ        DX, R8
-	JB          rows_row_2792
+	JB          rows_row_2696
 	MOVQ        x_base+48(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        R8, AX
-	JE          rows_stored_2793
+	JE          rows_stored_2697
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2794
+	JMP         rows_added_2698
 
-rows_stored_2793:
+rows_stored_2697:
 	VMOVUPD.Z (R10)(R9*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R10)(R9*8)
 
-rows_added_2794:
-rows_chunk_done_2789:
+rows_added_2698:
+rows_chunk_done_2693:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2774
+	JB   rows_chunk_2678
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, SI
-	JB   rows_group_2773
+	JB   rows_group_2677
 	VZEROUPPER
 	RET
 
@@ -39299,21 +39107,21 @@ TEXT ·backwardRowsDalphaAVX512F64(SB), $1712-72
 	MOVQ   AX, 1688(SP)
 	MOVQ   dalpha_base+48(FP), R8
 	CMPQ   AX, $0x00002000
-	JBE    rows_chunk_sized_2796
+	JBE    rows_chunk_sized_2700
 	MOVQ   BX, AX
 
-rows_double_2795:
+rows_double_2699:
 	CMPQ AX, $0x00001000
-	JA   rows_chunk_sized_2796
+	JA   rows_chunk_sized_2700
 	SHLQ $0x01, AX
-	JMP  rows_double_2795
+	JMP  rows_double_2699
 
-rows_chunk_sized_2796:
+rows_chunk_sized_2700:
 	MOVQ AX, 1696(SP)
 	XORQ AX, AX
 	MOVQ AX, 1664(SP)
 
-rows_group_2797:
+rows_group_2701:
 	MOVQ    1664(SP), AX
 	ADDQ    $0x000000c0, AX
 	CMPQ    AX, DX
@@ -39323,7 +39131,7 @@ rows_group_2797:
 	XORQ    AX, AX
 	MOVQ    AX, 1680(SP)
 
-rows_chunk_2798:
+rows_chunk_2702:
 	MOVQ    x_base+24(FP), SI
 	MOVQ    1696(SP), AX
 	ADDQ    1680(SP), AX
@@ -39332,35 +39140,35 @@ rows_chunk_2798:
 	ADDQ    AX, SI
 	MOVQ    1664(SP), DI
 
-rows_block_2799:
+rows_block_2703:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000020, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2800
+	JGT     rows_blocks_done_2704
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2801
+	JE      rows_first_2705
 	VMOVUPD (SP)(R9*8), Z1
 	VMOVUPD 64(SP)(R9*8), Z2
 	VMOVUPD 128(SP)(R9*8), Z3
 	VMOVUPD 192(SP)(R9*8), Z4
-	JMP     rows_loaded_2802
+	JMP     rows_loaded_2706
 
-rows_first_2801:
+rows_first_2705:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 
-rows_loaded_2802:
+rows_loaded_2706:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2803:
+rows_row_2707:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -39380,18 +39188,18 @@ rows_row_2803:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2803
+	JB          rows_row_2707
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2804
+	JE          rows_stored_2708
 	VMOVUPD     Z1, (SP)(R9*8)
 	VMOVUPD     Z2, 64(SP)(R9*8)
 	VMOVUPD     Z3, 128(SP)(R9*8)
 	VMOVUPD     Z4, 192(SP)(R9*8)
-	JMP         rows_added_2805
+	JMP         rows_added_2709
 
-rows_stored_2804:
+rows_stored_2708:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
@@ -39405,34 +39213,34 @@ rows_stored_2804:
 	VADDPD  Z4, Z5, Z5
 	VMOVUPD Z5, 192(R8)(DI*8)
 
-rows_added_2805:
+rows_added_2709:
 	ADDQ $0x00000020, DI
-	JMP  rows_block_2799
+	JMP  rows_block_2703
 
-rows_blocks_done_2800:
-rows_block_2806:
+rows_blocks_done_2704:
+rows_block_2710:
 	MOVQ    1704(SP), AX
 	SUBQ    $0x00000008, AX
 	CMPQ    DI, AX
-	JGT     rows_blocks_done_2807
+	JGT     rows_blocks_done_2711
 	MOVQ    DI, R9
 	SUBQ    1664(SP), R9
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2808
+	JE      rows_first_2712
 	VMOVUPD (SP)(R9*8), Z1
-	JMP     rows_loaded_2809
+	JMP     rows_loaded_2713
 
-rows_first_2808:
+rows_first_2712:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2809:
+rows_loaded_2713:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R10
 	ADDQ R10, AX
 	ADDQ R10, CX
 
-rows_row_2810:
+rows_row_2714:
 	VMOVUPD     (AX)(DI*8), Z5
 	VCMPPD      $0x1a, Z0, Z5, K1
 	VMOVUPD     (CX)(DI*8), Z6
@@ -39440,47 +39248,47 @@ rows_row_2810:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2810
+	JB          rows_row_2714
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2811
+	JE          rows_stored_2715
 	VMOVUPD     Z1, (SP)(R9*8)
-	JMP         rows_added_2812
+	JMP         rows_added_2716
 
-rows_stored_2811:
+rows_stored_2715:
 	VMOVUPD (R8)(DI*8), Z5
 	VADDPD  Z1, Z5, Z5
 	VMOVUPD Z5, (R8)(DI*8)
 
-rows_added_2812:
+rows_added_2716:
 	ADDQ $0x00000008, DI
-	JMP  rows_block_2806
+	JMP  rows_block_2710
 
-rows_blocks_done_2807:
+rows_blocks_done_2711:
 	CMPQ    DI, 1672(SP)
-	JE      rows_chunk_done_2813
+	JE      rows_chunk_done_2717
 	MOVQ    DX, AX
 	SUBQ    DI, AX
 	MOVQ    $-1, CX
 	BZHIQ   AX, CX, AX
 	KMOVW   AX, K1
 	CMPQ    1680(SP), $0x00
-	JE      rows_first_2814
+	JE      rows_first_2718
 	VMOVUPD 1536(SP), Z1
-	JMP     rows_loaded_2815
+	JMP     rows_loaded_2719
 
-rows_first_2814:
+rows_first_2718:
 	VXORPS Y1, Y1, Y1
 
-rows_loaded_2815:
+rows_loaded_2719:
 	MOVQ x_base+24(FP), AX
 	MOVQ dy_base+0(FP), CX
 	MOVQ 1680(SP), R9
 	ADDQ R9, AX
 	ADDQ R9, CX
 
-rows_row_2816:
+rows_row_2720:
 	VMOVUPD.Z   (AX)(DI*8), K1, Z5
 	VCMPPD      $0x1a, Z0, Z5, K1, K2
 	VMOVUPD.Z   (CX)(DI*8), K1, Z6
@@ -39488,30 +39296,30 @@ rows_row_2816:
 	ADDQ        BX, AX
 	ADDQ        BX, CX
 	CMPQ        AX, SI
-	JB          rows_row_2816
+	JB          rows_row_2720
 	MOVQ        x_base+24(FP), AX
 	ADDQ        1688(SP), AX
 	CMPQ        SI, AX
-	JE          rows_stored_2817
+	JE          rows_stored_2721
 	VMOVUPD     Z1, 1536(SP)
-	JMP         rows_added_2818
+	JMP         rows_added_2722
 
-rows_stored_2817:
+rows_stored_2721:
 	VMOVUPD.Z (R8)(DI*8), K1, Z5
 	VADDPD    Z1, Z5, Z5
 	VMOVUPD   Z5, K1, (R8)(DI*8)
 
-rows_added_2818:
-rows_chunk_done_2813:
+rows_added_2722:
+rows_chunk_done_2717:
 	MOVQ 1696(SP), AX
 	ADDQ 1680(SP), AX
 	MOVQ AX, 1680(SP)
 	CMPQ AX, 1688(SP)
-	JB   rows_chunk_2798
+	JB   rows_chunk_2702
 	MOVQ 1672(SP), AX
 	MOVQ AX, 1664(SP)
 	CMPQ AX, DX
-	JB   rows_group_2797
+	JB   rows_group_2701
 	VZEROUPPER
 	RET
 
@@ -41709,16 +41517,16 @@ TEXT ·forwardSmallPlanesAVX512F32(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2819:
+sp_row_2723:
 	TESTQ DX, DX
-	JE    sp_done_2822
+	JE    sp_done_2726
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2823:
+sp_pairs_2727:
 	CMPQ    R9, $0x00000020
-	JB      sp_group_2824
+	JB      sp_group_2728
 	VMOVUPS (SI), Z1
 	VMOVUPS 64(SI), Z2
 	MOVQ    DI, R11
@@ -41726,7 +41534,7 @@ sp_pairs_2823:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2825:
+sp_pair_vector_2729:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R8*4), Z5
@@ -41742,21 +41550,21 @@ sp_pair_vector_2825:
 	ADDQ    $0x00000010, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2825
+	JNE     sp_pair_vector_2729
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000020, R9
-	JMP     sp_pairs_2823
+	JMP     sp_pairs_2727
 
-sp_group_2824:
+sp_group_2728:
 	CMPQ    R9, $0x00000010
-	JB      sp_partial_2820
+	JB      sp_partial_2724
 	VMOVUPS (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2827
+	JAE     sp_vectors_done_2731
 
-sp_vector_2826:
+sp_vector_2730:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -41766,16 +41574,16 @@ sp_vector_2826:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2826
+	JB      sp_vector_2730
 
-sp_vectors_done_2827:
+sp_vectors_done_2731:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000010, R9
-	JMP  sp_group_2824
+	JMP  sp_group_2728
 
-sp_partial_2820:
+sp_partial_2724:
 	TESTQ     R9, R9
-	JE        sp_row_done_2821
+	JE        sp_row_done_2725
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -41787,9 +41595,9 @@ sp_partial_2820:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2829
+	JAE       sp_vectors_done_2733
 
-sp_vector_2828:
+sp_vector_2732:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R8*4), Z3
@@ -41799,11 +41607,11 @@ sp_vector_2828:
 	ADDQ    $0x00000010, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2828
+	JB      sp_vector_2732
 
-sp_vectors_done_2829:
+sp_vectors_done_2733:
 	ANDQ      $0x0000000f, R9
-	JE        sp_row_done_2821
+	JE        sp_row_done_2725
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -41815,14 +41623,14 @@ sp_vectors_done_2829:
 	VMOVUPS   Z2, K1, (AX)(R8*4)
 	ADDQ      R9, R8
 
-sp_row_done_2821:
+sp_row_done_2725:
 	SUBQ R8, DX
 	SHLQ $0x02, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2819
+	JMP  sp_row_2723
 
-sp_done_2822:
+sp_done_2726:
 	VZEROUPPER
 	RET
 
@@ -41853,11 +41661,11 @@ TEXT ·backwardSmallPlanesAVX512F32(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2831
+	JE      sp_sum_fewer_2735
 
-sp_sum_channels_2830:
+sp_sum_channels_2734:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2831
+	JB     sp_sum_fewer_2735
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -41868,18 +41676,18 @@ sp_sum_channels_2830:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2832:
+sp_sum_row_2736:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2835
+	JAE  sp_sum_rows_done_2739
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2833:
+sp_sum_vector_2737:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2834
+	JE          sp_sum_last_2738
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -41933,9 +41741,9 @@ sp_sum_vector_2833:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2833
+	JMP         sp_sum_vector_2737
 
-sp_sum_last_2834:
+sp_sum_last_2738:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -42001,9 +41809,9 @@ sp_sum_last_2834:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2832
+	JMP         sp_sum_row_2736
 
-sp_sum_rows_done_2835:
+sp_sum_rows_done_2739:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -42036,12 +41844,12 @@ sp_sum_rows_done_2835:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2830
+	JMP          sp_sum_channels_2734
 
-sp_sum_fewer_2831:
-sp_sum_channels_2837:
+sp_sum_fewer_2735:
+sp_sum_channels_2741:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2838
+	JB     sp_sum_fewer_2742
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -42049,16 +41857,16 @@ sp_sum_channels_2837:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2839:
+sp_sum_row_2743:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2842
+	JAE  sp_sum_rows_done_2746
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2840:
+sp_sum_vector_2744:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2841
+	JE          sp_sum_last_2745
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -42086,11 +41894,11 @@ sp_sum_vector_2840:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2840
+	JMP         sp_sum_vector_2744
 
-sp_sum_last_2841:
+sp_sum_last_2745:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2844
+	JNE         sp_sum_masked_2748
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -42111,9 +41919,9 @@ sp_sum_last_2841:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2843
+	JMP         sp_sum_row_done_2747
 
-sp_sum_masked_2844:
+sp_sum_masked_2748:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -42147,11 +41955,11 @@ sp_sum_masked_2844:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2843:
+sp_sum_row_done_2747:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2839
+	JMP  sp_sum_row_2743
 
-sp_sum_rows_done_2842:
+sp_sum_rows_done_2746:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -42171,25 +41979,25 @@ sp_sum_rows_done_2842:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2837
+	JMP          sp_sum_channels_2741
 
-sp_sum_fewer_2838:
-sp_sum_channels_2845:
+sp_sum_fewer_2742:
+sp_sum_channels_2749:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2846
+	JB     sp_sum_fewer_2750
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2847:
+sp_sum_row_2751:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2850
+	JAE  sp_sum_rows_done_2754
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2848:
+sp_sum_vector_2752:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2849
+	JE          sp_sum_last_2753
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -42199,9 +42007,9 @@ sp_sum_vector_2848:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2848
+	JMP         sp_sum_vector_2752
 
-sp_sum_last_2849:
+sp_sum_last_2753:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -42211,9 +42019,9 @@ sp_sum_last_2849:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2847
+	JMP         sp_sum_row_2751
 
-sp_sum_rows_done_2850:
+sp_sum_rows_done_2754:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -42227,9 +42035,9 @@ sp_sum_rows_done_2850:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2845
+	JMP          sp_sum_channels_2749
 
-sp_sum_fewer_2846:
+sp_sum_fewer_2750:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -42243,16 +42051,16 @@ sp_sum_fewer_2846:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2852:
+sp_row_2756:
 	TESTQ BX, BX
-	JE    sp_done_2855
+	JE    sp_done_2759
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2856:
+sp_pairs_2760:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2857
+	JB      sp_group_2761
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -42260,7 +42068,7 @@ sp_pairs_2856:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2858:
+sp_pair_vector_2762:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -42278,21 +42086,21 @@ sp_pair_vector_2858:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2858
+	JNE     sp_pair_vector_2762
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2856
+	JMP     sp_pairs_2760
 
-sp_group_2857:
+sp_group_2761:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2853
+	JB      sp_partial_2757
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2860
+	JAE     sp_vectors_done_2764
 
-sp_vector_2859:
+sp_vector_2763:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -42303,16 +42111,16 @@ sp_vector_2859:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2859
+	JB      sp_vector_2763
 
-sp_vectors_done_2860:
+sp_vectors_done_2764:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2857
+	JMP  sp_group_2761
 
-sp_partial_2853:
+sp_partial_2757:
 	TESTQ     R10, R10
-	JE        sp_row_done_2854
+	JE        sp_row_done_2758
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -42324,9 +42132,9 @@ sp_partial_2853:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2862
+	JAE       sp_vectors_done_2766
 
-sp_vector_2861:
+sp_vector_2765:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -42337,11 +42145,11 @@ sp_vector_2861:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2861
+	JB      sp_vector_2765
 
-sp_vectors_done_2862:
+sp_vectors_done_2766:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2854
+	JE        sp_row_done_2758
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -42354,15 +42162,15 @@ sp_vectors_done_2862:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2854:
+sp_row_done_2758:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2852
+	JMP  sp_row_2756
 
-sp_done_2855:
+sp_done_2759:
 	VZEROUPPER
 	RET
 
@@ -42383,16 +42191,16 @@ TEXT ·backwardSmallPlanesDxAVX512F32(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2863:
+sp_row_2767:
 	TESTQ BX, BX
-	JE    sp_done_2866
+	JE    sp_done_2770
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2867:
+sp_pairs_2771:
 	CMPQ    R10, $0x00000020
-	JB      sp_group_2868
+	JB      sp_group_2772
 	VMOVUPS (DI), Z1
 	VMOVUPS 64(DI), Z2
 	MOVQ    R8, R12
@@ -42400,7 +42208,7 @@ sp_pairs_2867:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2869:
+sp_pair_vector_2773:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPS (CX)(R9*4), Z5
@@ -42418,21 +42226,21 @@ sp_pair_vector_2869:
 	ADDQ    $0x00000010, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2869
+	JNE     sp_pair_vector_2773
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000020, R10
-	JMP     sp_pairs_2867
+	JMP     sp_pairs_2771
 
-sp_group_2868:
+sp_group_2772:
 	CMPQ    R10, $0x00000010
-	JB      sp_partial_2864
+	JB      sp_partial_2768
 	VMOVUPS (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2871
+	JAE     sp_vectors_done_2775
 
-sp_vector_2870:
+sp_vector_2774:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -42443,16 +42251,16 @@ sp_vector_2870:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2870
+	JB      sp_vector_2774
 
-sp_vectors_done_2871:
+sp_vectors_done_2775:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000010, R10
-	JMP  sp_group_2868
+	JMP  sp_group_2772
 
-sp_partial_2864:
+sp_partial_2768:
 	TESTQ     R10, R10
-	JE        sp_row_done_2865
+	JE        sp_row_done_2769
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -42464,9 +42272,9 @@ sp_partial_2864:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2873
+	JAE       sp_vectors_done_2777
 
-sp_vector_2872:
+sp_vector_2776:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPS (CX)(R9*4), Z3
@@ -42477,11 +42285,11 @@ sp_vector_2872:
 	ADDQ    $0x00000010, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2872
+	JB      sp_vector_2776
 
-sp_vectors_done_2873:
+sp_vectors_done_2777:
 	ANDQ      $0x0000000f, R10
-	JE        sp_row_done_2865
+	JE        sp_row_done_2769
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -42494,15 +42302,15 @@ sp_vectors_done_2873:
 	VMOVUPS   Z2, K1, (AX)(R9*4)
 	ADDQ      R10, R9
 
-sp_row_done_2865:
+sp_row_done_2769:
 	SUBQ R9, BX
 	SHLQ $0x02, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2863
+	JMP  sp_row_2767
 
-sp_done_2866:
+sp_done_2770:
 	VZEROUPPER
 	RET
 
@@ -42533,11 +42341,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F32(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2875
+	JE      sp_sum_fewer_2779
 
-sp_sum_channels_2874:
+sp_sum_channels_2778:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2875
+	JB     sp_sum_fewer_2779
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -42548,18 +42356,18 @@ sp_sum_channels_2874:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2876:
+sp_sum_row_2780:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2879
+	JAE  sp_sum_rows_done_2783
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2877:
+sp_sum_vector_2781:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2878
+	JE          sp_sum_last_2782
 	VCVTPS2PD   (R11), Y10
 	VCVTPS2PD   (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -42613,9 +42421,9 @@ sp_sum_vector_2877:
 	ADDQ        $0x10, R14
 	ADDQ        $0x10, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2877
+	JMP         sp_sum_vector_2781
 
-sp_sum_last_2878:
+sp_sum_last_2782:
 	VMASKMOVPS  (R11), X1, X10
 	VCVTPS2PD   X10, Y10
 	VMASKMOVPS  (R12), X1, X11
@@ -42681,9 +42489,9 @@ sp_sum_last_2878:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2876
+	JMP         sp_sum_row_2780
 
-sp_sum_rows_done_2879:
+sp_sum_rows_done_2783:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -42716,12 +42524,12 @@ sp_sum_rows_done_2879:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2874
+	JMP          sp_sum_channels_2778
 
-sp_sum_fewer_2875:
-sp_sum_channels_2881:
+sp_sum_fewer_2779:
+sp_sum_channels_2785:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2882
+	JB     sp_sum_fewer_2786
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -42729,16 +42537,16 @@ sp_sum_channels_2881:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2883:
+sp_sum_row_2787:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2886
+	JAE  sp_sum_rows_done_2790
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2884:
+sp_sum_vector_2788:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2885
+	JE          sp_sum_last_2789
 	VCVTPS2PD   (R11), Y7
 	VCVTPS2PD   (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -42766,11 +42574,11 @@ sp_sum_vector_2884:
 	ADDQ        $0x10, R11
 	ADDQ        $0x10, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2884
+	JMP         sp_sum_vector_2788
 
-sp_sum_last_2885:
+sp_sum_last_2789:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2888
+	JNE         sp_sum_masked_2792
 	VMOVSS      (R11), X7
 	VMOVSS      (R11)(CX*1), X8
 	VMOVSS      (R11)(CX*2), X9
@@ -42791,9 +42599,9 @@ sp_sum_last_2885:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2887
+	JMP         sp_sum_row_done_2791
 
-sp_sum_masked_2888:
+sp_sum_masked_2792:
 	VMASKMOVPS  (R11), X1, X7
 	VCVTPS2PD   X7, Y7
 	VMASKMOVPS  (R12), X1, X8
@@ -42827,11 +42635,11 @@ sp_sum_masked_2888:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2887:
+sp_sum_row_done_2791:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2883
+	JMP  sp_sum_row_2787
 
-sp_sum_rows_done_2886:
+sp_sum_rows_done_2790:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -42851,25 +42659,25 @@ sp_sum_rows_done_2886:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x10, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2881
+	JMP          sp_sum_channels_2785
 
-sp_sum_fewer_2882:
-sp_sum_channels_2889:
+sp_sum_fewer_2786:
+sp_sum_channels_2793:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2890
+	JB     sp_sum_fewer_2794
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2891:
+sp_sum_row_2795:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2894
+	JAE  sp_sum_rows_done_2798
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2892:
+sp_sum_vector_2796:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2893
+	JE          sp_sum_last_2797
 	VCVTPS2PD   (R10), Y3
 	VCVTPS2PD   (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -42879,9 +42687,9 @@ sp_sum_vector_2892:
 	ADDQ        $0x10, R10
 	ADDQ        $0x10, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2892
+	JMP         sp_sum_vector_2796
 
-sp_sum_last_2893:
+sp_sum_last_2797:
 	VMASKMOVPS  (R10), X1, X3
 	VCVTPS2PD   X3, Y3
 	VMASKMOVPS  (R11), X1, X4
@@ -42891,9 +42699,9 @@ sp_sum_last_2893:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2891
+	JMP         sp_sum_row_2795
 
-sp_sum_rows_done_2894:
+sp_sum_rows_done_2798:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -42907,9 +42715,9 @@ sp_sum_rows_done_2894:
 	ADDQ         CX, DI
 	ADDQ         $0x04, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2889
+	JMP          sp_sum_channels_2793
 
-sp_sum_fewer_2890:
+sp_sum_fewer_2794:
 	VZEROUPPER
 	RET
 
@@ -45107,16 +44915,16 @@ TEXT ·forwardSmallPlanesAVX512F64(SB), NOSPLIT, $0-80
 	SHRQ   $0x01, SI
 	ADDQ   SI, BX
 
-sp_row_2896:
+sp_row_2800:
 	TESTQ DX, DX
-	JE    sp_done_2899
+	JE    sp_done_2803
 	XORQ  R8, R8
 	MOVQ  alpha_len+56(FP), R9
 	MOVQ  alpha_base+48(FP), SI
 
-sp_pairs_2900:
+sp_pairs_2804:
 	CMPQ    R9, $0x00000010
-	JB      sp_group_2901
+	JB      sp_group_2805
 	VMOVUPD (SI), Z1
 	VMOVUPD 64(SI), Z2
 	MOVQ    DI, R11
@@ -45124,7 +44932,7 @@ sp_pairs_2900:
 	ADDQ    R8, R11
 	XORQ    R10, R10
 
-sp_pair_vector_2902:
+sp_pair_vector_2806:
 	VMOVUPS (BX)(R10*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R8*8), Z5
@@ -45140,21 +44948,21 @@ sp_pair_vector_2902:
 	ADDQ    $0x00000008, R11
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JNE     sp_pair_vector_2902
+	JNE     sp_pair_vector_2806
 	MOVQ    R11, R8
 	ADDQ    $0x00000080, SI
 	SUBQ    $0x00000010, R9
-	JMP     sp_pairs_2900
+	JMP     sp_pairs_2804
 
-sp_group_2901:
+sp_group_2805:
 	CMPQ    R9, $0x00000008
-	JB      sp_partial_2897
+	JB      sp_partial_2801
 	VMOVUPD (SI), Z1
 	XORQ    R10, R10
 	CMPQ    R10, DI
-	JAE     sp_vectors_done_2904
+	JAE     sp_vectors_done_2808
 
-sp_vector_2903:
+sp_vector_2807:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -45164,16 +44972,16 @@ sp_vector_2903:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, DI
-	JB      sp_vector_2903
+	JB      sp_vector_2807
 
-sp_vectors_done_2904:
+sp_vectors_done_2808:
 	ADDQ $0x00000040, SI
 	SUBQ $0x00000008, R9
-	JMP  sp_group_2901
+	JMP  sp_group_2805
 
-sp_partial_2897:
+sp_partial_2801:
 	TESTQ     R9, R9
-	JE        sp_row_done_2898
+	JE        sp_row_done_2802
 	MOVQ      $-1, R10
 	BZHIQ     R9, R10, R10
 	KMOVW     R10, K1
@@ -45185,9 +44993,9 @@ sp_partial_2897:
 	SHLQ      $0x06, SI
 	XORQ      R10, R10
 	CMPQ      R10, SI
-	JAE       sp_vectors_done_2906
+	JAE       sp_vectors_done_2810
 
-sp_vector_2905:
+sp_vector_2809:
 	VMOVUPS (BX)(R10*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R8*8), Z3
@@ -45197,11 +45005,11 @@ sp_vector_2905:
 	ADDQ    $0x00000008, R8
 	ADDQ    $0x00000040, R10
 	CMPQ    R10, SI
-	JB      sp_vector_2905
+	JB      sp_vector_2809
 
-sp_vectors_done_2906:
+sp_vectors_done_2810:
 	ANDQ      $0x00000007, R9
-	JE        sp_row_done_2898
+	JE        sp_row_done_2802
 	MOVQ      $-1, SI
 	BZHIQ     R9, SI, SI
 	KMOVW     SI, K1
@@ -45213,14 +45021,14 @@ sp_vectors_done_2906:
 	VMOVUPD   Z2, K1, (AX)(R8*8)
 	ADDQ      R9, R8
 
-sp_row_done_2898:
+sp_row_done_2802:
 	SUBQ R8, DX
 	SHLQ $0x03, R8
 	ADDQ R8, CX
 	ADDQ R8, AX
-	JMP  sp_row_2896
+	JMP  sp_row_2800
 
-sp_done_2899:
+sp_done_2803:
 	VZEROUPPER
 	RET
 
@@ -45251,11 +45059,11 @@ TEXT ·backwardSmallPlanesAVX512F64(SB), NOSPLIT, $16-128
 	MOVQ    dalpha_base+96(FP), R8
 	MOVQ    dalpha_len+104(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2908
+	JE      sp_sum_fewer_2812
 
-sp_sum_channels_2907:
+sp_sum_channels_2811:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2908
+	JB     sp_sum_fewer_2812
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -45266,18 +45074,18 @@ sp_sum_channels_2907:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2909:
+sp_sum_row_2813:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2912
+	JAE  sp_sum_rows_done_2816
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2910:
+sp_sum_vector_2814:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2911
+	JE          sp_sum_last_2815
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -45331,9 +45139,9 @@ sp_sum_vector_2910:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2910
+	JMP         sp_sum_vector_2814
 
-sp_sum_last_2911:
+sp_sum_last_2815:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -45383,9 +45191,9 @@ sp_sum_last_2911:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2909
+	JMP         sp_sum_row_2813
 
-sp_sum_rows_done_2912:
+sp_sum_rows_done_2816:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -45416,12 +45224,12 @@ sp_sum_rows_done_2912:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2907
+	JMP          sp_sum_channels_2811
 
-sp_sum_fewer_2908:
-sp_sum_channels_2914:
+sp_sum_fewer_2812:
+sp_sum_channels_2818:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2915
+	JB     sp_sum_fewer_2819
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -45429,16 +45237,16 @@ sp_sum_channels_2914:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2916:
+sp_sum_row_2820:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2919
+	JAE  sp_sum_rows_done_2823
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2917:
+sp_sum_vector_2821:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2918
+	JE          sp_sum_last_2822
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -45466,11 +45274,11 @@ sp_sum_vector_2917:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2917
+	JMP         sp_sum_vector_2821
 
-sp_sum_last_2918:
+sp_sum_last_2822:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2921
+	JNE         sp_sum_masked_2825
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -45489,9 +45297,9 @@ sp_sum_last_2918:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2920
+	JMP         sp_sum_row_done_2824
 
-sp_sum_masked_2921:
+sp_sum_masked_2825:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -45517,11 +45325,11 @@ sp_sum_masked_2921:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2920:
+sp_sum_row_done_2824:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2916
+	JMP  sp_sum_row_2820
 
-sp_sum_rows_done_2919:
+sp_sum_rows_done_2823:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -45540,25 +45348,25 @@ sp_sum_rows_done_2919:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2914
+	JMP          sp_sum_channels_2818
 
-sp_sum_fewer_2915:
-sp_sum_channels_2922:
+sp_sum_fewer_2819:
+sp_sum_channels_2826:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2923
+	JB     sp_sum_fewer_2827
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2924:
+sp_sum_row_2828:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2927
+	JAE  sp_sum_rows_done_2831
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2925:
+sp_sum_vector_2829:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2926
+	JE          sp_sum_last_2830
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -45568,9 +45376,9 @@ sp_sum_vector_2925:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2925
+	JMP         sp_sum_vector_2829
 
-sp_sum_last_2926:
+sp_sum_last_2830:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -45578,9 +45386,9 @@ sp_sum_last_2926:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2924
+	JMP         sp_sum_row_2828
 
-sp_sum_rows_done_2927:
+sp_sum_rows_done_2831:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -45591,9 +45399,9 @@ sp_sum_rows_done_2927:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2922
+	JMP          sp_sum_channels_2826
 
-sp_sum_fewer_2923:
+sp_sum_fewer_2827:
 	MOVQ  dx_base+0(FP), AX
 	MOVQ  x_base+48(FP), CX
 	MOVQ  dy_base+24(FP), DX
@@ -45607,16 +45415,16 @@ sp_sum_fewer_2923:
 	SHRQ  $0x01, DI
 	ADDQ  DI, SI
 
-sp_row_2929:
+sp_row_2833:
 	TESTQ BX, BX
-	JE    sp_done_2932
+	JE    sp_done_2836
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2933:
+sp_pairs_2837:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2934
+	JB      sp_group_2838
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -45624,7 +45432,7 @@ sp_pairs_2933:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2935:
+sp_pair_vector_2839:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -45642,21 +45450,21 @@ sp_pair_vector_2935:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2935
+	JNE     sp_pair_vector_2839
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2933
+	JMP     sp_pairs_2837
 
-sp_group_2934:
+sp_group_2838:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2930
+	JB      sp_partial_2834
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2937
+	JAE     sp_vectors_done_2841
 
-sp_vector_2936:
+sp_vector_2840:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -45667,16 +45475,16 @@ sp_vector_2936:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2936
+	JB      sp_vector_2840
 
-sp_vectors_done_2937:
+sp_vectors_done_2841:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2934
+	JMP  sp_group_2838
 
-sp_partial_2930:
+sp_partial_2834:
 	TESTQ     R10, R10
-	JE        sp_row_done_2931
+	JE        sp_row_done_2835
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -45688,9 +45496,9 @@ sp_partial_2930:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2939
+	JAE       sp_vectors_done_2843
 
-sp_vector_2938:
+sp_vector_2842:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -45701,11 +45509,11 @@ sp_vector_2938:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2938
+	JB      sp_vector_2842
 
-sp_vectors_done_2939:
+sp_vectors_done_2843:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2931
+	JE        sp_row_done_2835
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -45718,15 +45526,15 @@ sp_vectors_done_2939:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2931:
+sp_row_done_2835:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2929
+	JMP  sp_row_2833
 
-sp_done_2932:
+sp_done_2836:
 	VZEROUPPER
 	RET
 
@@ -45747,16 +45555,16 @@ TEXT ·backwardSmallPlanesDxAVX512F64(SB), NOSPLIT, $0-104
 	SHRQ   $0x01, DI
 	ADDQ   DI, SI
 
-sp_row_2940:
+sp_row_2844:
 	TESTQ BX, BX
-	JE    sp_done_2943
+	JE    sp_done_2847
 	XORQ  R9, R9
 	MOVQ  alpha_len+80(FP), R10
 	MOVQ  alpha_base+72(FP), DI
 
-sp_pairs_2944:
+sp_pairs_2848:
 	CMPQ    R10, $0x00000010
-	JB      sp_group_2945
+	JB      sp_group_2849
 	VMOVUPD (DI), Z1
 	VMOVUPD 64(DI), Z2
 	MOVQ    R8, R12
@@ -45764,7 +45572,7 @@ sp_pairs_2944:
 	ADDQ    R9, R12
 	XORQ    R11, R11
 
-sp_pair_vector_2946:
+sp_pair_vector_2850:
 	VMOVUPS (SI)(R11*1), Z3
 	VPERMPS Z1, Z3, Z4
 	VMOVUPD (CX)(R9*8), Z5
@@ -45782,21 +45590,21 @@ sp_pair_vector_2946:
 	ADDQ    $0x00000008, R12
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JNE     sp_pair_vector_2946
+	JNE     sp_pair_vector_2850
 	MOVQ    R12, R9
 	ADDQ    $0x00000080, DI
 	SUBQ    $0x00000010, R10
-	JMP     sp_pairs_2944
+	JMP     sp_pairs_2848
 
-sp_group_2945:
+sp_group_2849:
 	CMPQ    R10, $0x00000008
-	JB      sp_partial_2941
+	JB      sp_partial_2845
 	VMOVUPD (DI), Z1
 	XORQ    R11, R11
 	CMPQ    R11, R8
-	JAE     sp_vectors_done_2948
+	JAE     sp_vectors_done_2852
 
-sp_vector_2947:
+sp_vector_2851:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -45807,16 +45615,16 @@ sp_vector_2947:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, R8
-	JB      sp_vector_2947
+	JB      sp_vector_2851
 
-sp_vectors_done_2948:
+sp_vectors_done_2852:
 	ADDQ $0x00000040, DI
 	SUBQ $0x00000008, R10
-	JMP  sp_group_2945
+	JMP  sp_group_2849
 
-sp_partial_2941:
+sp_partial_2845:
 	TESTQ     R10, R10
-	JE        sp_row_done_2942
+	JE        sp_row_done_2846
 	MOVQ      $-1, R11
 	BZHIQ     R10, R11, R11
 	KMOVW     R11, K1
@@ -45828,9 +45636,9 @@ sp_partial_2941:
 	SHLQ      $0x06, DI
 	XORQ      R11, R11
 	CMPQ      R11, DI
-	JAE       sp_vectors_done_2950
+	JAE       sp_vectors_done_2854
 
-sp_vector_2949:
+sp_vector_2853:
 	VMOVUPS (SI)(R11*1), Z2
 	VPERMPS Z1, Z2, Z2
 	VMOVUPD (CX)(R9*8), Z3
@@ -45841,11 +45649,11 @@ sp_vector_2949:
 	ADDQ    $0x00000008, R9
 	ADDQ    $0x00000040, R11
 	CMPQ    R11, DI
-	JB      sp_vector_2949
+	JB      sp_vector_2853
 
-sp_vectors_done_2950:
+sp_vectors_done_2854:
 	ANDQ      $0x00000007, R10
-	JE        sp_row_done_2942
+	JE        sp_row_done_2846
 	MOVQ      $-1, DI
 	BZHIQ     R10, DI, DI
 	KMOVW     DI, K1
@@ -45858,15 +45666,15 @@ sp_vectors_done_2950:
 	VMOVUPD   Z2, K1, (AX)(R9*8)
 	ADDQ      R10, R9
 
-sp_row_done_2942:
+sp_row_done_2846:
 	SUBQ R9, BX
 	SHLQ $0x03, R9
 	ADDQ R9, CX
 	ADDQ R9, DX
 	ADDQ R9, AX
-	JMP  sp_row_2940
+	JMP  sp_row_2844
 
-sp_done_2943:
+sp_done_2847:
 	VZEROUPPER
 	RET
 
@@ -45897,11 +45705,11 @@ TEXT ·backwardSmallPlanesDalphaAVX512F64(SB), NOSPLIT, $16-80
 	MOVQ    dalpha_base+48(FP), R8
 	MOVQ    dalpha_len+56(FP), R9
 	CMPQ    8(SP), $0x00
-	JE      sp_sum_fewer_2952
+	JE      sp_sum_fewer_2856
 
-sp_sum_channels_2951:
+sp_sum_channels_2855:
 	CMPQ   R9, $0x08
-	JB     sp_sum_fewer_2952
+	JB     sp_sum_fewer_2856
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -45912,18 +45720,18 @@ sp_sum_channels_2951:
 	VXORPS Y9, Y9, Y9
 	XORQ   R10, R10
 
-sp_sum_row_2953:
+sp_sum_row_2857:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2956
+	JAE  sp_sum_rows_done_2860
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	LEAQ (R11)(CX*4), R14
 	LEAQ (R12)(CX*4), R15
 	MOVQ (SP), R13
 
-sp_sum_vector_2954:
+sp_sum_vector_2858:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2955
+	JE          sp_sum_last_2859
 	VMOVUPD     (R11), Y10
 	VMOVUPD     (R12), Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -45977,9 +45785,9 @@ sp_sum_vector_2954:
 	ADDQ        $0x20, R14
 	ADDQ        $0x20, R15
 	DECQ        R13
-	JMP         sp_sum_vector_2954
+	JMP         sp_sum_vector_2858
 
-sp_sum_last_2955:
+sp_sum_last_2859:
 	VMASKMOVPD  (R11), Y1, Y10
 	VMASKMOVPD  (R12), Y1, Y11
 	VCMPPD      $0x1e, Y0, Y10, Y12
@@ -46029,9 +45837,9 @@ sp_sum_last_2955:
 	VANDNPD     Y11, Y12, Y11
 	VFMADD231PD Y11, Y10, Y9
 	ADDQ        AX, R10
-	JMP         sp_sum_row_2953
+	JMP         sp_sum_row_2857
 
-sp_sum_rows_done_2956:
+sp_sum_rows_done_2860:
 	VUNPCKLPD    Y3, Y2, Y10
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y10, Y10
@@ -46062,12 +45870,12 @@ sp_sum_rows_done_2956:
 	LEAQ         (DI)(CX*8), DI
 	ADDQ         $0x40, R8
 	SUBQ         $0x08, R9
-	JMP          sp_sum_channels_2951
+	JMP          sp_sum_channels_2855
 
-sp_sum_fewer_2952:
-sp_sum_channels_2958:
+sp_sum_fewer_2856:
+sp_sum_channels_2862:
 	CMPQ   R9, $0x04
-	JB     sp_sum_fewer_2959
+	JB     sp_sum_fewer_2863
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
@@ -46075,16 +45883,16 @@ sp_sum_channels_2958:
 	VXORPS Y6, Y6, Y6
 	XORQ   R10, R10
 
-sp_sum_row_2960:
+sp_sum_row_2864:
 	CMPQ R10, BX
-	JAE  sp_sum_rows_done_2963
+	JAE  sp_sum_rows_done_2867
 	LEAQ (SI)(R10*1), R11
 	LEAQ (DI)(R10*1), R12
 	MOVQ (SP), R13
 
-sp_sum_vector_2961:
+sp_sum_vector_2865:
 	TESTQ       R13, R13
-	JE          sp_sum_last_2962
+	JE          sp_sum_last_2866
 	VMOVUPD     (R11), Y7
 	VMOVUPD     (R12), Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -46112,11 +45920,11 @@ sp_sum_vector_2961:
 	ADDQ        $0x20, R11
 	ADDQ        $0x20, R12
 	DECQ        R13
-	JMP         sp_sum_vector_2961
+	JMP         sp_sum_vector_2865
 
-sp_sum_last_2962:
+sp_sum_last_2866:
 	CMPQ        8(SP), $0x00
-	JNE         sp_sum_masked_2965
+	JNE         sp_sum_masked_2869
 	VMOVSD      (R11), X13
 	VMOVSD      (R11)(CX*1), X7
 	VMOVSD      (R11)(CX*2), X8
@@ -46135,9 +45943,9 @@ sp_sum_last_2962:
 	VMINPD      Y7, Y0, Y7
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y6
-	JMP         sp_sum_row_done_2964
+	JMP         sp_sum_row_done_2868
 
-sp_sum_masked_2965:
+sp_sum_masked_2869:
 	VMASKMOVPD  (R11), Y1, Y7
 	VMASKMOVPD  (R12), Y1, Y8
 	VCMPPD      $0x1e, Y0, Y7, Y9
@@ -46163,11 +45971,11 @@ sp_sum_masked_2965:
 	VANDNPD     Y8, Y9, Y8
 	VFMADD231PD Y8, Y7, Y5
 
-sp_sum_row_done_2964:
+sp_sum_row_done_2868:
 	ADDQ AX, R10
-	JMP  sp_sum_row_2960
+	JMP  sp_sum_row_2864
 
-sp_sum_rows_done_2963:
+sp_sum_rows_done_2867:
 	VUNPCKLPD    Y3, Y2, Y7
 	VUNPCKHPD    Y3, Y2, Y2
 	VADDPD       Y2, Y7, Y7
@@ -46186,25 +45994,25 @@ sp_sum_rows_done_2963:
 	LEAQ         (DI)(CX*4), DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x04, R9
-	JMP          sp_sum_channels_2958
+	JMP          sp_sum_channels_2862
 
-sp_sum_fewer_2959:
-sp_sum_channels_2966:
+sp_sum_fewer_2863:
+sp_sum_channels_2870:
 	CMPQ   R9, $0x01
-	JB     sp_sum_fewer_2967
+	JB     sp_sum_fewer_2871
 	VXORPS Y2, Y2, Y2
 	XORQ   DX, DX
 
-sp_sum_row_2968:
+sp_sum_row_2872:
 	CMPQ DX, BX
-	JAE  sp_sum_rows_done_2971
+	JAE  sp_sum_rows_done_2875
 	LEAQ (SI)(DX*1), R10
 	LEAQ (DI)(DX*1), R11
 	MOVQ (SP), R12
 
-sp_sum_vector_2969:
+sp_sum_vector_2873:
 	TESTQ       R12, R12
-	JE          sp_sum_last_2970
+	JE          sp_sum_last_2874
 	VMOVUPD     (R10), Y3
 	VMOVUPD     (R11), Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -46214,9 +46022,9 @@ sp_sum_vector_2969:
 	ADDQ        $0x20, R10
 	ADDQ        $0x20, R11
 	DECQ        R12
-	JMP         sp_sum_vector_2969
+	JMP         sp_sum_vector_2873
 
-sp_sum_last_2970:
+sp_sum_last_2874:
 	VMASKMOVPD  (R10), Y1, Y3
 	VMASKMOVPD  (R11), Y1, Y4
 	VCMPPD      $0x1e, Y0, Y3, Y5
@@ -46224,9 +46032,9 @@ sp_sum_last_2970:
 	VANDNPD     Y4, Y5, Y4
 	VFMADD231PD Y4, Y3, Y2
 	ADDQ        AX, DX
-	JMP         sp_sum_row_2968
+	JMP         sp_sum_row_2872
 
-sp_sum_rows_done_2971:
+sp_sum_rows_done_2875:
 	VEXTRACTF128 $0x01, Y2, X3
 	VADDPD       X3, X2, X3
 	VPERMILPD    $0x01, X3, X2
@@ -46237,9 +46045,9 @@ sp_sum_rows_done_2971:
 	ADDQ         CX, DI
 	ADDQ         $0x08, R8
 	SUBQ         $0x01, R9
-	JMP          sp_sum_channels_2966
+	JMP          sp_sum_channels_2870
 
-sp_sum_fewer_2967:
+sp_sum_fewer_2871:
 	VZEROUPPER
 	RET
 
@@ -46253,19 +46061,19 @@ TEXT ·addSumsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2974:
+sums_vector_2878:
 	CMPQ       BX, SI
-	JGT        sums_scalar_2975
+	JGT        sums_scalar_2879
 	VCVTPS2PD  (AX)(BX*4), Y0
 	VADDPD     (CX)(BX*8), Y0, Y0
 	VCVTPD2PSY Y0, X0
 	VMOVUPS    X0, (AX)(BX*4)
 	ADDQ       $0x00000004, BX
-	JMP        sums_vector_2974
+	JMP        sums_vector_2878
 
-sums_scalar_2975:
+sums_scalar_2879:
 	CMPQ      BX, DX
-	JE        add_done_2973
+	JE        add_done_2877
 	VMOVSD    (CX)(BX*8), X0
 	VXORPS    X1, X1, X1
 	VCVTSS2SD (AX)(BX*4), X1, X1
@@ -46273,9 +46081,9 @@ sums_scalar_2975:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (AX)(BX*4)
 	INCQ      BX
-	JMP       sums_scalar_2975
+	JMP       sums_scalar_2879
 
-add_done_2973:
+add_done_2877:
 	VZEROUPPER
 	RET
 
@@ -46289,24 +46097,24 @@ TEXT ·addSumsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ DX, SI
 	SUBQ $0x00000004, SI
 
-sums_vector_2977:
+sums_vector_2881:
 	CMPQ    BX, SI
-	JGT     sums_scalar_2978
+	JGT     sums_scalar_2882
 	VMOVUPD (AX)(BX*8), Y0
 	VADDPD  (CX)(BX*8), Y0, Y0
 	VMOVUPD Y0, (AX)(BX*8)
 	ADDQ    $0x00000004, BX
-	JMP     sums_vector_2977
+	JMP     sums_vector_2881
 
-sums_scalar_2978:
+sums_scalar_2882:
 	CMPQ   BX, DX
-	JE     add_done_2976
+	JE     add_done_2880
 	VMOVSD (CX)(BX*8), X0
 	VADDSD (AX)(BX*8), X0, X0
 	VMOVSD X0, (AX)(BX*8)
 	INCQ   BX
-	JMP    sums_scalar_2978
+	JMP    sums_scalar_2882
 
-add_done_2976:
+add_done_2880:
 	VZEROUPPER
 	RET
