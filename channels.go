@@ -261,14 +261,19 @@ func patternRows(isa isaID, n, channels, size int) bool {
 // 2797 vs 3894; float64 1000x8 1921 vs 3141 and 1188 vs 2228, 100x100 3626
 // vs 4884 and 2184 vs 3028. Rows ending inside a vector within the Ring
 // limit stay there (float32 1000x10 5364 vs 3181, 3136x24 22.4 vs 19.9 us,
-// 300x8 928 vs 737; float64 1000x10 about even). Only within one group,
-// 192 channels (the generator's rowsGroup): with two, many rows took
-// longer fused (4096x200 float32 414 vs 369 us).
+// 300x8 928 vs 737; float64 1000x10 about even). Only within one group
+// (rowsGroup): with two, many rows took longer fused (4096x200 float32
+// 414 vs 369 us).
 func rowsFit(isa isaID, n, channels, size int) bool {
 	return rowsKernels[isa] && channels*size >= 32 &&
 		(n <= 32*channels && n*size <= 16<<10 || channels > largeSums && rowsChunks[isa] ||
-			isa == isaAVX512 && channels <= 192 && n*size < parallelBytes && (channels*size&63 == 0 || channels > ringLimits[isaAVX512][size>>3][1]))
+			isa == isaAVX512 && channels <= rowsGroup && n*size < parallelBytes && (channels*size&63 == 0 || channels > ringLimits[isaAVX512][size>>3][1]))
 }
+
+// rowsGroup is how many channels the amd64 Rows kernels' frame holds the
+// sums of between chunks of rows: the generator's rowsGroup
+// (asm/amd64/rows.go); more channels run in several groups.
+const rowsGroup = 192
 
 // smallPlanesFit reports whether isa's SmallPlanes kernels take n elements
 // of planes of inner elements: a single period (batch 1, where the other
