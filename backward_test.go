@@ -291,8 +291,10 @@ func dalphaOnlySumsAsFused[T Float](t *testing.T) {
 	forEachISA(t, func(t *testing.T, isa isaID) {
 		for _, l := range []struct{ channels, inner, rows int }{
 			{1, 1000, 1}, {1, 4099, 1}, {4, 150, 2}, {3, 300, 1}, {200, 1, 5},
-			// Planes AVX-512 runs as one stream aligned to x (49 and
-			// 81 elements: a split vector at most planes' ends).
+			// Planes AVX-512 runs as one stream aligned to x (33, 49
+			// and 81 float32: a vector split between two planes at
+			// most planes' ends; the 33s are the ones whose float64
+			// sums tell an alignment on dx apart).
 			{16, 49, 3}, {24, 81, 2}, {12, 33, 3},
 		} {
 			n := l.channels * l.inner * l.rows
